@@ -1,0 +1,165 @@
+"""Command line: `resilint scan`, `rules`, `explain`.
+
+Start-up is paid on every commit, so this module imports only the standard
+library at the top; loaders, rules and reporters are imported when used.
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
+2 usage or input error (2 wins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from linter import __version__
+
+COMMANDS = ("scan", "rules", "explain")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, like input errors
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from linter.reporters import FORMATS
+
+    parser = _Parser(
+        prog="resilint",
+        description="Find resilience defects in Terraform, Pulumi and Kubernetes before they ship.",
+    )
+    parser.add_argument("--version", action="version", version=f"resilint {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="scan files and directories (default: .)")
+    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    scan.add_argument("-f", "--format", default="text", choices=sorted(FORMATS), help="output format (default: text)")
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.add_argument(
+        "--fail-on", default=None, choices=["low", "medium", "high", "critical"],
+        help="exit 1 when a finding is at or above this severity (default: high)",
+    )
+    scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes (RES1,RES503)")
+    scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
+
+    sub.add_parser("rules", help="list every rule")
+    explain = sub.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("rule_id", metavar="RULE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `resilint PATH` is `resilint scan PATH`
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "scan")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        if args.command == "scan":
+            return cmd_scan(args)
+        if args.command == "rules":
+            return cmd_rules()
+        if args.command == "explain":
+            return cmd_explain(args.rule_id)
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_ERROR
+
+
+def scan_options(args: argparse.Namespace):
+    from linter.engine import ScanOptions
+    from linter.model import Severity
+
+    return ScanOptions(
+        select=args.select,
+        ignore=args.ignore,
+        fail_on=Severity.parse(args.fail_on or "high"),
+        default_namespace=args.namespace,
+        loader_options={"tf_root": args.tf_root} if args.tf_root else {},
+    )
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from linter.engine import scan
+    from linter.reporters import ReportSettings, render
+
+    options = scan_options(args)
+    result = scan(args.paths, options)
+    to_file = bool(args.output)
+    settings = ReportSettings(
+        fail_on=options.fail_on,
+        color=not to_file and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        quiet=args.quiet,
+    )
+    text = render(args.format, result, settings)
+    if to_file:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if args.format != "text":
+            for err in result.errors:
+                print(f"error: {err}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return result.exit_code(options.fail_on)
+
+
+def cmd_rules() -> int:
+    from linter.rules import load_rules
+
+    rules = sorted(load_rules().values(), key=lambda r: r.id)
+    if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"resilint rules ({len(rules)})")
+        for col in ("ID", "Name", "Severity", "Applies to"):
+            table.add_column(col)
+        for r in rules:
+            table.add_row(r.id, r.name, str(r.severity), ", ".join(r.types))
+        Console().print(table)
+    else:
+        width = max((len(r.name) for r in rules), default=4)
+        print(f"{'ID':<7} {'NAME':<{width}} {'SEVERITY':<9} APPLIES TO")
+        for r in rules:
+            print(f"{r.id:<7} {r.name:<{width}} {str(r.severity):<9} {', '.join(r.types)}")
+    return EXIT_OK
+
+
+def cmd_explain(rule_id: str) -> int:
+    from linter.rules import load_rules
+
+    rules = load_rules()
+    key = rule_id.strip().upper()
+    found = rules.get(key) or next((r for r in rules.values() if r.name == rule_id.strip()), None)
+    if found is None:
+        print(f"resilint: unknown rule {rule_id!r} (see `resilint rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    sections = found.sections()
+    out = [f"{found.id} {found.name} ({found.severity})", found.title, "",
+           f"Applies to: {', '.join(found.types)}", ""]
+    for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
+        out += [f"## {heading}", sections.get(heading, "").rstrip(), ""]
+    out += [f"Fix: {found.remediation}", f"Docs: {found.docs_url}"]
+    print("\n".join(out))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The pipeline: load -> index -> rules -> suppress -> (report, in cli).
+
+Rules are dispatched by resource type, so the cost grows with resources, not
+resources x rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from linter.index import Index
+from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
+from linter.rules import Rule, select_rules
+
+
+@dataclass
+class ScanOptions:
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    fail_on: Severity = Severity.HIGH
+    default_namespace: str = "default"
+    # per-rule option overrides: {"RES414": {"backoff_limit_threshold": 20}}
+    rule_options: dict[str, dict] = field(default_factory=dict)
+    # loader options (tf_root, ...), passed through untouched
+    loader_options: dict[str, Any] = field(default_factory=dict)
+    # the scan's root for relative paths in reports (None: as given)
+    root: str | None = None
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def failing(self, fail_on: Severity) -> list[Finding]:
+        return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.failing(fail_on) else 0
+
+
+class Context:
+    """What a rule receives besides the resource: the index and its options."""
+
+    def __init__(self, index: Index, options: ScanOptions):
+        self.index = index
+        self.options = options
+        self.rule: Rule | None = None
+
+    def option(self, name: str, default: Any = None) -> Any:
+        assert self.rule is not None
+        overrides = self.options.rule_options.get(self.rule.id, {})
+        if name in overrides:
+            return overrides[name]
+        return self.rule.options.get(name, default)
+
+
+def run_rules(
+    resources: list[Resource], rules: Iterable[Rule], options: ScanOptions
+) -> tuple[list[Finding], list[InputError]]:
+    by_type: dict[str, list[Rule]] = defaultdict(list)
+    for r in rules:
+        for t in r.types:
+            by_type[t].append(r)
+    index = Index(resources, default_namespace=options.default_namespace)
+    ctx = Context(index, options)
+    findings: list[Finding] = []
+    errors: list[InputError] = []
+    for res in resources:
+        for rule in by_type.get(res.type, ()):
+            if res.source_format not in rule.formats:
+                continue
+            ctx.rule = rule
+            try:
+                for v in rule.check(res, ctx):
+                    findings.append(make_finding(rule, res, v))
+            except UnknownValueError:
+                # the rule touched a value not known before apply: stay silent
+                continue
+            except Exception as exc:  # a rule bug must not hide other findings
+                errors.append(
+                    InputError(
+                        res.location.file,
+                        f"internal error in rule {rule.id} on {res.address}: "
+                        f"{type(exc).__name__}: {exc}",
+                        res.location.line,
+                    )
+                )
+    return findings, errors
+
+
+def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        rule=rule.name,
+        severity=v.severity or rule.severity,
+        resource=res.address,
+        resource_type=res.type,
+        file=res.location.file,
+        line=res.line_for(v.path),
+        message=v.message,
+        remediation=v.remediation or rule.remediation,
+        docs_url=rule.docs_url,
+        source_format=res.source_format,
+        attribute=v.path,
+    )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.rule_id, f.resource))
+
+
+def scan(paths: list[str], options: ScanOptions) -> ScanResult:
+    from linter.loaders import load_paths
+
+    loaded = load_paths(paths, options.loader_options)
+    rules = select_rules(options.select, options.ignore)
+    findings, rule_errors = run_rules(loaded.resources, rules, options)
+    result = ScanResult(
+        findings=sort_findings(findings),
+        errors=loaded.errors + rule_errors,
+        resources=loaded.resources,
+        files=loaded.files,
+    )
+    return result

@@ -1,0 +1,130 @@
+"""Lookups cross-resource rules need: by type, by address, by reference, by labels.
+
+Built once per scan. Rule families that need a special lookup (autoscaler
+targets, queues behind event source mappings, ...) build it once through
+`Index.memo`, so a cross-resource rule never rescans every resource.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Callable, Iterable
+
+from linter.model import Resource, Unknown, is_unknown
+
+
+class Index:
+    def __init__(self, resources: Iterable[Resource], default_namespace: str = "default"):
+        self.resources: list[Resource] = list(resources)
+        self.default_namespace = default_namespace
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_address: dict[str, Resource] = {}
+        self._by_id: dict[str, Resource] = {}
+        self._memo: dict[str, Any] = {}
+        for r in self.resources:
+            self._by_type[r.type].append(r)
+            self._by_address.setdefault(r.address, r)
+            for key in ("id", "arn", "self_link", "name_ref"):
+                value = r.meta.get(key)
+                if isinstance(value, str) and value:
+                    self._by_id.setdefault(value, r)
+
+    def by_type(self, *types: str) -> list[Resource]:
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        out: list[Resource] = []
+        for t in types:
+            out.extend(self._by_type.get(t, []))
+        return out
+
+    def get(self, address: str) -> Resource | None:
+        return self._by_address.get(address)
+
+    def by_id(self, value: str) -> Resource | None:
+        """A resource whose known id / ARN / self link equals `value`."""
+        return self._by_id.get(value)
+
+    def resolve(self, ref: Any) -> Resource | None:
+        """Follow a reference to the resource it names.
+
+        `ref` may be an address (`aws_subnet.a`), an attribute reference
+        (`aws_subnet.a.id`, `module.x.aws_subnet.a[0].id`), a known id or ARN,
+        or an Unknown carrying references. Returns None when unresolved.
+        """
+        if isinstance(ref, Unknown):
+            for r in ref.refs:
+                found = self.resolve(r)
+                if found is not None:
+                    return found
+            return None
+        if not isinstance(ref, str) or not ref:
+            return None
+        found = self._by_address.get(ref) or self._by_id.get(ref)
+        if found is not None:
+            return found
+        # strip trailing attribute names: aws_subnet.a.id -> aws_subnet.a
+        parts = ref.split(".")
+        while len(parts) > 2:
+            parts = parts[:-1]
+            found = self._by_address.get(".".join(parts))
+            if found is not None:
+                return found
+        return None
+
+    def memo(self, key: str, build: Callable[["Index"], Any]) -> Any:
+        """Build a family-specific lookup once per scan."""
+        if key not in self._memo:
+            self._memo[key] = build(self)
+        return self._memo[key]
+
+    def namespace_of(self, r: Resource) -> str:
+        return r.namespace or self.default_namespace
+
+
+# ----------------------------------------------------------------- selectors
+def selector_matches(selector: Any, labels: Any) -> bool | None:
+    """Kubernetes LabelSelector semantics (`matchLabels` + `matchExpressions`).
+
+    A null selector matches nothing; an empty selector `{}` matches everything.
+    Returns None when the selector or the labels are unknown.
+    """
+    if is_unknown(selector) or is_unknown(labels):
+        return None
+    if selector is None:
+        return False
+    if not isinstance(selector, dict):
+        return False
+    labels = labels if isinstance(labels, dict) else {}
+    match_labels = selector.get("matchLabels") or {}
+    for key, value in match_labels.items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key = expr.get("key")
+        op = expr.get("operator")
+        values = expr.get("values") or []
+        if op == "In":
+            if key not in labels or labels[key] not in values:
+                return False
+        elif op == "NotIn":
+            if key in labels and labels[key] in values:
+                return False
+        elif op == "Exists":
+            if key not in labels:
+                return False
+        elif op == "DoesNotExist":
+            if key in labels:
+                return False
+        else:
+            return False
+    return True
+
+
+def map_selector_matches(selector: Any, labels: Any) -> bool | None:
+    """A Service-style selector (a plain map); empty or absent selects nothing."""
+    if is_unknown(selector) or is_unknown(labels):
+        return None
+    if not selector or not isinstance(selector, dict):
+        return False
+    labels = labels if isinstance(labels, dict) else {}
+    return all(labels.get(k) == v for k, v in selector.items())

@@ -1,0 +1,182 @@
+"""Find input files, detect each one's format, hand it to that format's loader.
+
+One loader module per format, imported only when a file of that format is
+met (start-up stays light):
+
+    kubernetes.py  YAML manifests (multi-document, List kinds, Helm output)
+    tfplan.py      `terraform show -json` plans
+    hcl.py         Terraform `.tf` files, one directory (module) at a time
+    pulumi.py      stack exports, checkpoints, previews, event logs, saved plans
+
+A broken file becomes an InputError and never hides the findings of others.
+The linter only reads: it never writes to the user's input files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Resource
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
+    ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
+}
+YAML_SUFFIXES = {".yaml", ".yml"}
+JSON_SUFFIXES = {".json"}
+NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
+HCL_SUFFIXES = {".tf"}
+
+LOADER_MODULES = {
+    "kubernetes": "linter.loaders.kubernetes",
+    "tfplan": "linter.loaders.tfplan",
+    "hcl": "linter.loaders.hcl",
+    "pulumi": "linter.loaders.pulumi",
+}
+
+
+@dataclass
+class Loaded:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def loader(fmt: str) -> Any:
+    return importlib.import_module(LOADER_MODULES[fmt])
+
+
+def display_path(path: Path) -> str:
+    text = os.path.normpath(str(path))
+    return text[2:] if text.startswith("./") else text
+
+
+def _is_virtualenv(dirpath: str, filenames: list[str]) -> bool:
+    return "pyvenv.cfg" in filenames
+
+
+def _is_helm_templates(dirpath: str) -> bool:
+    # an unrendered Helm chart's templates are not manifests yet; scanning a
+    # tree skips them (naming such a file explicitly still reports it)
+    return os.path.basename(dirpath) == "templates" and os.path.exists(
+        os.path.join(os.path.dirname(dirpath), "Chart.yaml")
+    )
+
+
+def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
+    """Expand directories (skipping VCS, caches, virtualenvs) into files."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    wanted = YAML_SUFFIXES | JSON_SUFFIXES | NDJSON_SUFFIXES | HCL_SUFFIXES
+    for given in paths:
+        p = Path(given)
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = sorted(
+                    d for d in dirnames
+                    if d not in SKIP_DIRS
+                    and not _is_virtualenv(os.path.join(dirpath, d), _safe_listdir(os.path.join(dirpath, d)))
+                    and not _is_helm_templates(os.path.join(dirpath, d))
+                )
+                for name in sorted(filenames):
+                    if Path(name).suffix.lower() in wanted:
+                        files.append(Path(dirpath) / name)
+        else:
+            errors.append(InputError(display_path(p), "no such file or directory"))
+    return files, errors
+
+
+def _safe_listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def sniff_json(doc: Any) -> str | None:
+    """Which format a parsed JSON document is, or None when it is not infrastructure."""
+    if isinstance(doc, dict):
+        if "format_version" in doc and (
+            "resource_changes" in doc or "planned_values" in doc or "configuration" in doc
+        ):
+            return "tfplan"
+        if any(k in doc for k in ("deployment", "checkpoint", "steps", "resourcePlans")):
+            return "pulumi"
+        if "apiVersion" in doc and "kind" in doc:
+            return "kubernetes"
+    return None
+
+
+def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
+    options = options or {}
+    out = Loaded()
+    files, out.errors = discover(paths)
+    hcl_dirs: dict[Path, list[Path]] = {}
+    for path in files:
+        suffix = path.suffix.lower()
+        shown = display_path(path)
+        if suffix in HCL_SUFFIXES:
+            hcl_dirs.setdefault(path.parent, []).append(path)
+            continue
+        try:
+            if suffix in YAML_SUFFIXES:
+                resources = loader("kubernetes").load_file(path, shown, options)
+            elif suffix in JSON_SUFFIXES:
+                resources = _load_json(path, shown, options)
+            elif suffix in NDJSON_SUFFIXES:
+                resources = loader("pulumi").load_event_log(path, shown, options)
+            else:
+                continue
+        except InputError as err:
+            out.errors.append(err)
+            continue
+        except OSError as err:
+            out.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+            continue
+        if resources is not None:
+            out.files.append(shown)
+            out.resources.extend(resources)
+    for directory, tf_files in hcl_dirs.items():
+        resources, errors = loader("hcl").load_module(directory, tf_files, options)
+        out.resources.extend(resources)
+        out.errors.extend(errors)
+        out.files.extend(display_path(f) for f in tf_files)
+    return out
+
+
+def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
+    text = read_text(path, shown)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
+            return loader("pulumi").load_event_log(path, shown, options)
+        if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
+            raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+        return None  # not infrastructure, and not ours to judge
+    fmt = sniff_json(doc)
+    if fmt is None:
+        return None
+    if fmt == "kubernetes":
+        return loader("kubernetes").load_objects([doc], shown, options)
+    return loader(fmt).load_document(doc, path, shown, options)
+
+
+def _looks_like_event_log(text: str) -> bool:
+    first = text.lstrip().split("\n", 1)[0]
+    return first.startswith("{") and '"sequence"' in first
+
+
+def read_text(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(shown, f"not UTF-8 text (byte {exc.start})") from None

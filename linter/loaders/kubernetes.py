@@ -1,0 +1,239 @@
+"""Kubernetes YAML: multi-document files, `List` kinds, Helm and Kustomize output.
+
+Parsing uses libyaml (CSafeLoader) and keeps each document's node tree, so the
+line of any field is found on demand, only for the objects that get findings:
+the composed nodes are what `yaml.load_all` builds anyway, so keeping them
+costs memory, not time.
+
+Input errors (file and line, never a traceback): YAML syntax errors, duplicate
+keys, unrendered templates (`{{ ... }}`), Python tags (safe loading only), and
+documents that are not mappings in a file that holds Kubernetes objects.
+A YAML file with no `apiVersion`/`kind` anywhere is not infrastructure and is
+ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from linter.model import InputError, Location, Resource
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+CLUSTER_SCOPED = {
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole",
+    "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "APIService", "IngressClass", "RuntimeClass", "CSIDriver", "VolumeSnapshotClass",
+    "GatewayClass", "ClusterIssuer",
+}
+
+TEMPLATE_RE = re.compile(r"\{\{.*?\}\}")
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str, line: int, first_line: int):
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that also rejects duplicate mapping keys."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = key_node.value
+            if key in seen and isinstance(key, str):
+                raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def group_of(api_version: str) -> str:
+    """`apps/v1` -> `apps`; `v1` (the core group) -> `core`."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else "core"
+
+
+def canonical_type(api_version: str, kind: str) -> str:
+    return f"{group_of(api_version)}/{kind}"
+
+
+def address_of(kind: str, namespace: str | None, name: str) -> str:
+    if kind in CLUSTER_SCOPED:
+        return f"{kind}/{name}"
+    return f"{kind}/{namespace or 'default'}/{name}"
+
+
+def node_line(root: Any, path: str) -> int | None:
+    """Line of the deepest node on a dotted path (mapping keys, list indexes)."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in (p for p in path.split(".") if p):
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == part:
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resource] | None:
+    """Resources of one manifest file; None when the file is not Kubernetes."""
+    from linter.loaders import read_text
+
+    text = read_text(path, shown)
+    documents = parse_documents(text, shown)
+    if not any(_is_object(doc) for doc, _ in documents):
+        return None
+    return load_objects(documents, shown, options, with_nodes=True)
+
+
+def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
+    """(data, node) for every non-empty document of a YAML stream."""
+    loader = ManifestLoader(text)
+    documents: list[tuple[Any, Any]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            documents.append((loader.construct_document(node), node))
+    except _DuplicateKeyError as dup:
+        raise InputError(
+            shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line
+        ) from None
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        problem = exc.problem or "cannot construct value"
+        if "python/" in problem or "could not determine a constructor" in problem:
+            problem = f"{problem}: only plain YAML is accepted (safe loading; tags such as !!python/... are rejected)"
+        raise InputError(shown, problem, line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if _template_near(text, line):
+            raise InputError(
+                shown,
+                "unrendered template ({{ ... }}): render it first "
+                "(helm template, kustomize build) and scan the output",
+                _template_line(text, line),
+            ) from None
+        raise InputError(shown, f"invalid YAML: {problem}", line) from None
+    finally:
+        loader.dispose()
+    return [(d, n) for d, n in documents if d is not None]
+
+
+def _template_near(text: str, line: int | None) -> bool:
+    if "{{" not in text:
+        return False
+    if line is None:
+        return True
+    lines = text.splitlines()
+    window = lines[max(0, line - 4): line + 1]
+    return any("{{" in l for l in window)
+
+
+def _template_line(text: str, line: int | None) -> int | None:
+    lines = text.splitlines()
+    lo = max(0, (line or 1) - 4)
+    for i in range(lo, min(len(lines), (line or len(lines)) + 1)):
+        if "{{" in lines[i]:
+            return i + 1
+    return line
+
+
+def _is_object(doc: Any) -> bool:
+    return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
+
+
+def load_objects(
+    documents: list, shown: str, options: dict | None = None, with_nodes: bool = False
+) -> list[Resource]:
+    """Turn documents (or (document, node) pairs) into Resources."""
+    resources: list[Resource] = []
+    for position, item in enumerate(documents, start=1):
+        doc, node = item if with_nodes else (item, None)
+        line = node.start_mark.line + 1 if node is not None else None
+        if not isinstance(doc, dict):
+            raise InputError(
+                shown,
+                f"document {position} is a {type(doc).__name__}, expected a mapping "
+                "(a Kubernetes object with apiVersion and kind)",
+                line,
+            )
+        if not _is_object(doc):
+            continue  # e.g. a values block or a Kustomization-less fragment
+        kind = doc.get("kind")
+        if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
+            items_node = _child(node, "items")
+            for i, obj in enumerate(doc["items"]):
+                item_node = items_node.value[i] if items_node is not None else None
+                if not isinstance(obj, dict):
+                    raise InputError(
+                        shown, f"item {i} of {kind} is not a mapping",
+                        item_node.start_mark.line + 1 if item_node is not None else line,
+                    )
+                if _is_object(obj):
+                    resources.append(_resource(obj, item_node, shown))
+            continue
+        resources.append(_resource(doc, node, shown))
+    return resources
+
+
+def _child(node: Any, key: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                return value_node
+    return None
+
+
+def _resource(obj: dict, node: Any, shown: str) -> Resource:
+    line = node.start_mark.line + 1 if node is not None else None
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+    name, namespace = meta.get("name") or meta.get("generateName") or "", meta.get("namespace")
+    for field_name, value in (("apiVersion", api_version), ("kind", kind), ("metadata.name", name), ("metadata.namespace", namespace)):
+        if value is not None and not isinstance(value, str):
+            raise InputError(shown, f"{field_name} must be a string, got {type(value).__name__}",
+                             node_line(node, field_name) if node is not None else line)
+        if isinstance(value, str) and TEMPLATE_RE.search(value):
+            raise InputError(
+                shown,
+                f"unrendered template in {field_name} ({value!r}): render it first "
+                "(helm template, kustomize build) and scan the output",
+                node_line(node, field_name) if node is not None else line,
+            )
+    if not api_version or not kind:
+        raise InputError(shown, "apiVersion and kind must not be empty", line)
+    resource = Resource(
+        type=canonical_type(api_version, kind),
+        address=address_of(kind, namespace, str(name)),
+        attrs=obj,
+        location=Location(shown, line),
+        source_format="kubernetes",
+        name=str(name),
+        namespace=namespace,
+        raw_type=api_version,
+    )
+    if node is not None:
+        resource.line_of = lambda path, _n=node: node_line(_n, path)
+    return resource

@@ -1,0 +1,307 @@
+"""The canonical model every loader produces and every rule reads.
+
+No rule ever sees a raw input format: Terraform plans, HCL, Pulumi stacks and
+Kubernetes YAML all become `Resource` objects with canonical types and
+snake_case (cloud) or API-JSON (Kubernetes) attribute names.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r}: expected one of low, medium, high, critical"
+            ) from None
+
+
+class UnknownValueError(Exception):
+    """Raised when a rule looks *into* a value that is not known before apply.
+
+    The engine catches it and treats the rule as silent for that resource: a rule
+    never fires on what cannot be known. This mirrors pulumi_policy's
+    UnknownValueError, so the same rule code behaves the same in the policy pack.
+    """
+
+
+class Unknown:
+    """A value that is not known before apply.
+
+    Plan `after_unknown`, HCL expressions (`var.x`, `aws_subnet.a.id`, function
+    calls) and Pulumi preview placeholders all become `Unknown`. `expr` keeps the
+    source text and `refs` the referenced addresses (for the resource graph).
+
+    Comparing, testing the truth of, iterating or indexing an Unknown raises
+    UnknownValueError, so a rule that forgets to check for unknowns is silenced
+    instead of reporting a false alarm.
+    """
+
+    __slots__ = ("expr", "refs")
+
+    def __init__(self, expr: str | None = None, refs: tuple[str, ...] = ()):
+        self.expr = expr
+        self.refs = tuple(refs)
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.expr!r})" if self.expr else "UNKNOWN"
+
+    def __str__(self) -> str:
+        return self.expr or "(known after apply)"
+
+    def _refuse(self, *_: Any) -> Any:
+        raise UnknownValueError(f"value is not known before apply: {self!r}")
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __iter__ = __len__ = __getitem__ = __contains__ = _refuse  # type: ignore[assignment]
+    __int__ = __float__ = __add__ = __radd__ = __mul__ = __rmul__ = _refuse  # type: ignore[assignment]
+    __hash__ = object.__hash__
+
+
+UNKNOWN = Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when the value, or anything nested in it, is unknown."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+@dataclass
+class Location:
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Change:
+    """What a plan or preview does to a resource: its actions and prior attributes."""
+
+    actions: tuple[str, ...]
+    before: dict | None = None
+
+    @property
+    def is_replace(self) -> bool:
+        return "delete" in self.actions and "create" in self.actions
+
+    @property
+    def is_update(self) -> bool:
+        return "update" in self.actions or self.is_replace
+
+
+def _split(path: str) -> list[str]:
+    return [p for p in path.split(".") if p]
+
+
+def lookup(data: Any, path: str | list[str], default: Any = None) -> Any:
+    """Read a dotted path through dicts and lists.
+
+    A list met with a non-numeric segment is a nested block: Terraform JSON
+    writes single blocks as a list of one, Pulumi as an object, and both read
+    the same way here (the first element). An Unknown anywhere on the way makes
+    the result Unknown. Absent and JSON null both give `default`.
+    """
+    parts = _split(path) if isinstance(path, str) else path
+    cur = data
+    for part in parts:
+        if isinstance(cur, Unknown):
+            return cur
+        if isinstance(cur, list):
+            if part.isdigit():
+                idx = int(part)
+                if idx >= len(cur):
+                    return default
+                cur = cur[idx]
+                continue
+            if not cur:
+                return default
+            cur = cur[0]
+            if isinstance(cur, Unknown):
+                return cur
+        if not isinstance(cur, dict):
+            return default
+        if part not in cur:
+            return default
+        cur = cur[part]
+        if cur is None:
+            return default
+    return cur
+
+
+@dataclass
+class Resource:
+    """One infrastructure object in canonical form.
+
+    type:    Terraform type for cloud resources (`aws_db_instance`), `group/Kind`
+             for Kubernetes (`apps/Deployment`, `core/Service`).
+    address: stable, human name (`module.db.aws_db_instance.main[0]`,
+             `Deployment/shop/web`, Pulumi URN name).
+    attrs:   attributes; unknown values are `Unknown` instances.
+    """
+
+    type: str
+    address: str
+    attrs: dict
+    location: Location
+    source_format: str  # tfplan | hcl | pulumi | kubernetes
+    name: str = ""
+    namespace: str | None = None
+    change: Change | None = None
+    raw_type: str | None = None  # Pulumi token, Kubernetes apiVersion, ...
+    # attribute path -> addresses it references (HCL / plan configuration)
+    refs: dict[str, list[str]] = field(default_factory=dict)
+    # lazy lookup of an attribute's line: paths are dotted, list items numeric
+    line_of: Callable[[str], int | None] | None = field(default=None, repr=False)
+    # free-form extras a loader wants to carry (ids, arns, module path, ...)
+    meta: dict = field(default_factory=dict)
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return lookup(self.attrs, path, default)
+
+    def has(self, path: str) -> bool:
+        """The attribute is written (even when its value is unknown)."""
+        return lookup(self.attrs, path, None) is not None
+
+    def all(self, path: str) -> list:
+        """Every element of a repeated block or list (absent -> [])."""
+        value = lookup(self.attrs, path, None)
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        return [value]
+
+    def before(self, path: str, default: Any = None) -> Any:
+        if self.change is None or self.change.before is None:
+            return default
+        return lookup(self.change.before, path, default)
+
+    def line_for(self, path: str | None) -> int | None:
+        if path and self.line_of is not None:
+            try:
+                line = self.line_of(path)
+            except Exception:  # a missing line is never worth a crash
+                line = None
+            if line:
+                return line
+        return self.location.line
+
+    @property
+    def kind(self) -> str:
+        """The bare kind or type (`Deployment` for `apps/Deployment`)."""
+        return self.type.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Violation:
+    """What a rule yields: the engine turns it into a Finding."""
+
+    message: str
+    path: str | None = None  # attribute the finding is about, for its line
+    severity: Severity | None = None  # overrides the rule's default severity
+    remediation: str | None = None  # overrides the rule's default fix
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    rule: str
+    severity: Severity
+    resource: str
+    resource_type: str
+    file: str
+    line: int | None
+    message: str
+    remediation: str
+    docs_url: str = ""
+    source_format: str = ""
+    attribute: str | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+    suppression_kind: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves: rule + resource address + source path."""
+        key = f"{self.rule_id}|{self.resource}|{self.file}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def to_dict(self) -> dict:
+        return {
+            "rule_id": self.rule_id,
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "file": self.file,
+            "line": self.line,
+            "attribute": self.attribute,
+            "message": self.message,
+            "remediation": self.remediation,
+            "docs_url": self.docs_url,
+            "source_format": self.source_format,
+            "fingerprint": self.fingerprint,
+            "suppressed": self.suppressed,
+            "suppression_reason": self.suppression_reason,
+            "suppression_kind": self.suppression_kind,
+            "notes": list(self.notes),
+        }
+
+
+class InputError(Exception):
+    """Bad input: reported with file and line, exit code 2, never a traceback."""
+
+    def __init__(self, file: str, message: str, line: int | None = None):
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (dotted path, leaf) pairs; list items get numeric segments."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from walk(item, f"{prefix}.{i}" if prefix else str(i))
+    else:
+        yield prefix, value

@@ -1,0 +1,40 @@
+"""One reporter per output format; each module has `render(result, settings) -> str`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from linter.model import Severity
+
+FORMATS = {
+    "text": "linter.reporters.text",
+    "json": "linter.reporters.json",
+}
+
+
+@dataclass
+class ReportSettings:
+    fail_on: Severity = Severity.HIGH
+    color: bool = False
+    quiet: bool = False
+
+
+def render(fmt: str, result, settings: ReportSettings) -> str:
+    return importlib.import_module(FORMATS[fmt]).render(result, settings)
+
+
+def summary(result) -> dict:
+    """Counts shared by every reporter."""
+    by_severity = {str(s): 0 for s in sorted(Severity, reverse=True)}
+    active = [f for f in result.findings if not f.suppressed]
+    for f in active:
+        by_severity[str(f.severity)] += 1
+    return {
+        "files": len(result.files),
+        "resources": len(result.resources),
+        "findings": len(active),
+        "suppressed": len(result.findings) - len(active),
+        "errors": len(result.errors),
+        "by_severity": by_severity,
+    }

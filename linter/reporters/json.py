@@ -1,0 +1,22 @@
+"""JSON: one document `{"version", "summary", "findings", "errors"}`.
+
+CI users depend on these names; keep them stable.
+"""
+
+from __future__ import annotations
+
+import json
+
+from linter import __version__
+from linter.reporters import summary
+
+
+def render(result, settings) -> str:
+    doc = {
+        "version": __version__,
+        "summary": {**summary(result), "fail_on": str(settings.fail_on),
+                    "failed": bool(result.failing(settings.fail_on)) or bool(result.errors)},
+        "findings": [f.to_dict() | {"fingerprint": f.fingerprint} for f in result.findings],
+        "errors": [e.to_dict() for e in result.errors],
+    }
+    return json.dumps(doc, indent=2) + "\n"

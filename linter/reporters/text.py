@@ -1,0 +1,135 @@
+"""Human output: findings grouped by file, with the offending lines and a summary.
+
+Coloured through `rich` on a terminal; plain text (no colour, no boxes, and no
+`rich` import at all) when stdout is not a terminal or NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+
+from linter.model import Severity
+from linter.reporters import summary
+
+COLORS = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+}
+CONTEXT_LINES = 1
+
+
+class _SourceCache:
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str] | None] = {}
+
+    def snippet(self, file: str, line: int | None) -> list[tuple[int, str]]:
+        if not line:
+            return []
+        if file not in self._lines:
+            try:
+                with open(file, encoding="utf-8") as fh:
+                    self._lines[file] = fh.read().splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._lines[file] = None
+        lines = self._lines[file]
+        if not lines or line > len(lines):
+            return []
+        lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+        return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+
+
+def _location(f) -> str:
+    return f"{f.file}:{f.line}" if f.line else f.file
+
+
+def render(result, settings) -> str:
+    if settings.color:
+        return _render_rich(result, settings)
+    return _render_plain(result, settings)
+
+
+def _render_plain(result, settings) -> str:
+    out: list[str] = []
+    sources = _SourceCache()
+    for file, group in groupby(result.findings, key=lambda f: f.file):
+        if not settings.quiet:
+            out.append(file)
+        for f in group:
+            tag = " (suppressed)" if f.suppressed else ""
+            out.append(f"  {_location(f)}: {str(f.severity).upper()} {f.rule_id} [{f.rule}] {f.resource}{tag}")
+            out.append(f"    {f.message}")
+            if f.suppressed and f.suppression_reason:
+                out.append(f"    suppressed: {f.suppression_reason}")
+            for note in f.notes:
+                out.append(f"    note: {note}")
+            if not settings.quiet:
+                out.append(f"    fix: {f.remediation}")
+                for n, text in sources.snippet(f.file, f.line):
+                    marker = ">" if n == f.line else " "
+                    out.append(f"    {marker}{n:>5} | {text}")
+        if not settings.quiet:
+            out.append("")
+    for err in result.errors:
+        out.append(f"error: {err}")
+    if not settings.quiet:
+        s = summary(result)
+        counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+        out.append(
+            f"resilint: {s['findings']} finding(s){' (' + counts + ')' if counts else ''}, "
+            f"{s['suppressed']} suppressed, {s['errors']} error(s) "
+            f"in {s['files']} file(s), {s['resources']} resource(s); "
+            f"failing at {settings.fail_on} or above: {len(result.failing(settings.fail_on))}"
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _render_rich(result, settings) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
+    sources = _SourceCache()
+    for file, group in groupby(result.findings, key=lambda f: f.file):
+        console.print(f"[bold underline]{escape(file)}[/]")
+        for f in group:
+            style = "dim" if f.suppressed else COLORS[f.severity]
+            tag = " [dim](suppressed)[/]" if f.suppressed else ""
+            console.print(
+                f"  [bold]{escape(_location(f))}[/] [{style}]{str(f.severity).upper()}[/] "
+                f"[bold]{f.rule_id}[/] [dim]{f.rule}[/] {escape(f.resource)}{tag}"
+            )
+            console.print(f"    {escape(f.message)}")
+            if f.suppressed and f.suppression_reason:
+                console.print(f"    [dim]suppressed: {escape(f.suppression_reason)}[/]")
+            for note in f.notes:
+                console.print(f"    [dim]note: {escape(note)}[/]")
+            if not settings.quiet:
+                console.print(f"    [green]fix:[/] {escape(f.remediation)}")
+                for n, text in sources.snippet(f.file, f.line):
+                    mark = "[bold red]>[/]" if n == f.line else " "
+                    console.print(f"    {mark}[dim]{n:>5} |[/] {escape(text)}")
+        console.print()
+    for err in result.errors:
+        console.print(f"[bold red]error:[/] {escape(str(err))}")
+    if not settings.quiet:
+        s = summary(result)
+        table = Table(title="resilint summary", show_edge=True)
+        table.add_column("severity")
+        table.add_column("findings", justify="right")
+        for sev in sorted(Severity, reverse=True):
+            table.add_row(f"[{COLORS[sev]}]{sev}[/]", str(s["by_severity"][str(sev)]))
+        table.add_row("suppressed", str(s["suppressed"]))
+        table.add_row("input errors", str(s["errors"]))
+        console.print(table)
+        failing = len(result.failing(settings.fail_on))
+        verdict = "[bold red]FAIL[/]" if failing or result.errors else "[bold green]PASS[/]"
+        console.print(
+            f"{verdict}: {failing} finding(s) at {settings.fail_on} or above; "
+            f"{s['files']} file(s), {s['resources']} resource(s) scanned"
+        )
+    return buf.getvalue()

@@ -1,0 +1,160 @@
+"""RES1xx for Kubernetes: single replicas and autoscalers that allow one."""
+
+from __future__ import annotations
+
+from linter.model import Severity, Violation, is_unknown
+from linter.rules import rule
+from linter.rules._k8s import (
+    DEPLOYMENT, HPA, REPLICASET, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
+)
+
+
+def _single_replica(r, ctx, *, path="spec.replicas"):
+    if autoscalers_for(r, ctx.index):
+        return  # an HPA/ScaledObject owns the count; RES103 judges its floor
+    replicas = r.get(path)
+    if is_unknown(replicas):
+        return
+    if replicas is None:
+        yield Violation(
+            f"{display(r, ctx.index)} runs 1 replica: spec.replicas is unset and defaults to 1, "
+            "and no HorizontalPodAutoscaler or ScaledObject targets it",
+            path="spec",
+        )
+    elif replicas == 1:
+        yield Violation(
+            f"{display(r, ctx.index)} runs 1 replica (spec.replicas: 1) and no "
+            "HorizontalPodAutoscaler or ScaledObject targets it",
+            path=path,
+        )
+
+
+@rule(
+    id="RES101",
+    name="k8s-deployment-single-replica",
+    title="Deployment runs a single replica.",
+    severity=Severity.HIGH,
+    types=(DEPLOYMENT, REPLICASET),
+    remediation="Set spec.replicas to 2 or more, or let an HPA with minReplicas >= 2 own the count.",
+    cross=True,
+)
+def deployment_single_replica(r, ctx):
+    """
+    What it does
+    Reports Deployments (and bare ReplicaSets) whose effective replica count
+    is 1: `spec.replicas: 1`, or `spec.replicas` unset (it defaults to 1), with
+    no HorizontalPodAutoscaler or KEDA ScaledObject in the same namespace
+    targeting the workload. `replicas: 0` (deliberately scaled to zero) is not
+    reported.
+
+    Why is this bad?
+    With one replica every node drain, eviction, rollout or crash is an
+    outage: there is nothing to take the traffic while the pod restarts.
+
+    Example
+    ```yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: shop}
+    spec:
+      template: ...        # spec.replicas unset: 1 replica
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      replicas: 3
+    ```
+    or remove `spec.replicas` and let an HPA with `minReplicas: 2` own it.
+    """
+    if r.type == REPLICASET and any(
+        o.get("kind") == "Deployment" for o in r.all("metadata.ownerReferences") if isinstance(o, dict)
+    ):
+        return
+    yield from _single_replica(r, ctx)
+
+
+@rule(
+    id="RES102",
+    name="k8s-statefulset-single-replica",
+    title="StatefulSet runs a single replica.",
+    severity=Severity.MEDIUM,
+    types=(STATEFULSET,),
+    remediation="Run a replicated topology (3 members for quorum systems) or a managed, zone-redundant service.",
+    cross=True,
+)
+def statefulset_single_replica(r, ctx):
+    """
+    What it does
+    Reports StatefulSets whose effective replica count is 1 (`spec.replicas`
+    unset defaults to 1) and that no autoscaler targets.
+
+    Why is this bad?
+    A single-member StatefulSet is a single point of failure: a node drain or
+    a crash takes the data service down until the pod is rescheduled and its
+    volume re-attached. Many are single-instance databases by design, which is
+    why this is medium, not high.
+
+    Example
+    ```yaml
+    kind: StatefulSet
+    spec:
+      replicas: 1
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      replicas: 3
+    ```
+    """
+    yield from _single_replica(r, ctx)
+
+
+@rule(
+    id="RES103",
+    name="k8s-autoscaler-min-below-two",
+    title="Autoscaler lets the workload shrink to one replica.",
+    severity=Severity.MEDIUM,
+    types=(HPA, SCALED_OBJECT),
+    remediation="Set minReplicas (KEDA: minReplicaCount) to 2 or more and maxReplicas above it.",
+)
+def autoscaler_min_below_two(r, ctx):
+    """
+    What it does
+    Reports HorizontalPodAutoscalers whose minimum is 1 (`minReplicas` unset
+    defaults to 1) and KEDA ScaledObjects with `minReplicaCount: 1`, and any
+    autoscaler whose maximum is 1. A minimum of 0 (scale to zero) is a
+    deliberate event-driven choice and is not reported.
+
+    Why is this bad?
+    When load is low the autoscaler shrinks the workload to a single pod, and
+    from then on the next node drain or crash is an outage.
+
+    Example
+    ```yaml
+    kind: HorizontalPodAutoscaler
+    spec:
+      maxReplicas: 10     # minReplicas unset: 1
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      minReplicas: 2
+      maxReplicas: 10
+    ```
+    """
+    hpa = r.type == HPA
+    min_key, max_key = ("spec.minReplicas", "spec.maxReplicas") if hpa else ("spec.minReplicaCount", "spec.maxReplicaCount")
+    what = f"{r.kind} {ctx.index.namespace_of(r)}/{r.name}"
+    minimum = r.get(min_key)
+    maximum = r.get(max_key, None if hpa else 100)
+    if not is_unknown(maximum) and maximum == 1:
+        yield Violation(f"{what} can never run more than one replica ({max_key.split('.')[-1]}: 1)", path=max_key)
+        return
+    if minimum is None and hpa:
+        yield Violation(f"{what} lets the workload shrink to 1 replica: spec.minReplicas is unset and defaults to 1",
+                        path="spec")
+    elif not is_unknown(minimum) and minimum == 1:
+        yield Violation(f"{what} lets the workload shrink to 1 replica ({min_key.split('.')[-1]}: 1)", path=min_key)

@@ -1,0 +1,121 @@
+"""Every rule fires on its fail-* fixtures and stays silent on its pass-* and
+unknown-* fixtures, in every input format it supports.
+
+Layout: fixtures/RES101/fail-replicas-unset.yaml, pass-hpa-owns-count.yaml,
+unknown-....json. A fixture is a file, or a directory scanned as a whole (an
+HCL module of several files). An optional sidecar `<fixture>.expect.json`
+refines a fail fixture: {"count": 2, "severity": "medium",
+"message_contains": ["..."], "line": 12}.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.loaders import sniff_json
+from linter.rules import load_rules
+from tests.conftest import FIXTURES, run_scan
+
+RULES = load_rules()
+KINDS = ("fail", "pass", "unknown")
+
+
+def fixture_format(path: Path) -> str | None:
+    if path.is_dir():
+        if any(path.glob("*.tf")):
+            return "hcl"
+        formats = {fixture_format(p) for p in path.iterdir() if p.is_file()}
+        formats.discard(None)
+        return formats.pop() if len(formats) == 1 else None
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "kubernetes"
+    if suffix == ".tf":
+        return "hcl"
+    if suffix in (".ndjson", ".jsonl"):
+        return "pulumi"
+    if suffix == ".json" and not path.name.endswith(".expect.json"):
+        return sniff_json(json.loads(path.read_text()))
+    return None
+
+
+def all_fixtures():
+    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for path in sorted(rule_dir.iterdir()):
+            kind = path.name.split("-", 1)[0]
+            if kind in KINDS and not path.name.endswith(".expect.json"):
+                yield pytest.param(rule_dir.name, kind, path, id=f"{rule_dir.name}/{path.name}")
+
+
+@pytest.mark.parametrize("rule_id,kind,path", list(all_fixtures()))
+def test_fixture(rule_id, kind, path):
+    assert rule_id in RULES, f"fixtures for unregistered rule {rule_id}"
+    fmt = fixture_format(path)
+    assert fmt is not None, f"{path}: format not recognised"
+    result = run_scan(path, select=[rule_id])
+    assert not result.errors, [str(e) for e in result.errors]
+    assert result.resources, f"{path}: no resources loaded"
+    hits = [f for f in result.findings if f.rule_id == rule_id]
+    if kind == "fail":
+        assert hits, f"{rule_id} did not fire on {path.name}"
+        expect_file = path.with_name(path.name + ".expect.json")
+        if expect_file.exists():
+            expect = json.loads(expect_file.read_text())
+            if "count" in expect:
+                assert len(hits) == expect["count"], [h.message for h in hits]
+            if "severity" in expect:
+                assert {str(h.severity) for h in hits} == {expect["severity"]}
+            for text in expect.get("message_contains", []):
+                assert any(text in h.message for h in hits), (text, [h.message for h in hits])
+            if "line" in expect:
+                assert hits[0].line == expect["line"]
+        for h in hits:
+            assert h.message and h.remediation and h.resource and h.file
+    else:
+        assert not hits, f"{rule_id} fired on {path.name}: {[h.message for h in hits]}"
+
+
+def _loader_exists(fmt: str) -> bool:
+    import importlib.util
+
+    from linter.loaders import LOADER_MODULES
+
+    return importlib.util.find_spec(LOADER_MODULES[fmt]) is not None
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_has_fixtures_for_every_format(rule_id):
+    rule = RULES[rule_id]
+    rule_dir = FIXTURES / rule_id
+    assert rule_dir.is_dir(), f"{rule_id} has no fixtures directory"
+    seen: dict[tuple[str, str], int] = {}
+    for path in rule_dir.iterdir():
+        kind = path.name.split("-", 1)[0]
+        if kind not in KINDS or path.name.endswith(".expect.json"):
+            continue
+        fmt = fixture_format(path)
+        kind = "pass" if kind == "unknown" else kind
+        seen[(kind, fmt)] = seen.get((kind, fmt), 0) + 1
+    platform_formats = [f for f in rule.formats if _loader_exists(f) and _applies(rule, f)]
+    missing = [f"{kind}/{fmt}" for fmt in platform_formats for kind in ("fail", "pass") if (kind, fmt) not in seen]
+    assert not missing, f"{rule_id} lacks fixtures: {missing}"
+
+
+def _applies(rule, fmt: str) -> bool:
+    """Kubernetes rules do not apply to Terraform inputs, and cloud rules not to YAML."""
+    k8s = all("/" in t for t in rule.types)
+    if fmt == "kubernetes":
+        return k8s
+    if fmt in ("tfplan", "hcl"):
+        return not k8s
+    return True
+
+
+def test_every_rule_documents_four_parts():
+    for rule in RULES.values():
+        sections = rule.sections()
+        for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
+            assert sections.get(heading), f"{rule.id} docstring lacks '{heading}'"
