@@ -20,10 +20,14 @@ class Index:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[str, Resource] = {}
         self._by_id: dict[str, Resource] = {}
+        self._by_base: dict[str, list[Resource]] = defaultdict(list)
         self._memo: dict[str, Any] = {}
         for r in self.resources:
             self._by_type[r.type].append(r)
             self._by_address.setdefault(r.address, r)
+            base = _strip_instance_keys(r.address)
+            if base != r.address:
+                self._by_base[base].append(r)
             for key in ("id", "arn", "self_link", "name_ref"):
                 value = r.meta.get(key)
                 if isinstance(value, str) and value:
@@ -71,6 +75,46 @@ class Index:
                 return found
         return None
 
+    def resolve_many(self, value: Any) -> list[Resource] | None:
+        """Every resource a list-valued reference names (subnet ids, ...).
+
+        Accepts a list of ids/references, one reference, or an Unknown carrying
+        references (a plan's `references` for a whole list). A reference to a
+        counted resource without an index (`aws_subnet.private`) names all its
+        instances. Returns None when any part cannot be resolved: cross-resource
+        rules stay silent on a partial graph.
+        """
+        if isinstance(value, Unknown):
+            refs = list(value.refs)
+            if not refs:
+                return None
+        elif isinstance(value, (list, tuple)):
+            refs = list(value)
+        else:
+            refs = [value]
+        out: list[Resource] = []
+        for ref in refs:
+            found = self._resolve_all(ref)
+            if not found:
+                return None
+            for r in found:
+                if r not in out:
+                    out.append(r)
+        return out
+
+    def _resolve_all(self, ref: Any) -> list[Resource]:
+        single = self.resolve(ref)
+        if single is not None:
+            return [single]
+        if isinstance(ref, str):
+            parts = ref.split(".")
+            while len(parts) >= 2:
+                many = self._by_base.get(".".join(parts))
+                if many:
+                    return list(many)
+                parts = parts[:-1]
+        return []
+
     def memo(self, key: str, build: Callable[["Index"], Any]) -> Any:
         """Build a family-specific lookup once per scan."""
         if key not in self._memo:
@@ -79,6 +123,19 @@ class Index:
 
     def namespace_of(self, r: Resource) -> str:
         return r.namespace or self.default_namespace
+
+
+def _strip_instance_keys(address: str) -> str:
+    """`module.a["x"].aws_subnet.b[0]` -> `module.a.aws_subnet.b`."""
+    out, depth = [], 0
+    for ch in address:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 # ----------------------------------------------------------------- selectors

@@ -1,0 +1,73 @@
+"""Attribute checks as data: "attribute X must be Y; absent means default Z".
+
+Most cloud rules are exactly that (Checkov's value-check idea, without a class
+per check). `setting()` reads an attribute, applies the provider's documented
+default when it is absent, and says which happened, so messages can tell the
+user "multi_az is unset and defaults to false" instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from linter.model import Resource, is_unknown
+
+
+@dataclass
+class Setting:
+    path: str
+    value: Any  # effective value (the default when absent); may be Unknown
+    defaulted: bool
+
+    @property
+    def unknown(self) -> bool:
+        return is_unknown(self.value)
+
+    @property
+    def name(self) -> str:
+        return self.path
+
+    def describe(self) -> str:
+        """`multi_az = false` or `multi_az is unset and defaults to false`."""
+        shown = render(self.value)
+        if self.defaulted:
+            return f"{self.path} is unset and defaults to {shown}"
+        return f"{self.path} = {shown}"
+
+
+def setting(r: Resource, path: str, default: Any = None) -> Setting:
+    value = r.get(path)
+    if value is None:
+        return Setting(path, default, True)
+    return Setting(path, value, False)
+
+
+def render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def as_int(value: Any) -> int | None:
+    """Numbers arrive as int, float or numeric strings (HCL, Pulumi); None when not a number."""
+    if is_unknown(value) or value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def as_bool(value: Any) -> bool | None:
+    if is_unknown(value) or value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
