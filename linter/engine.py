@@ -6,7 +6,9 @@ resources x rules.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -116,7 +118,30 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.rule_id, f.resource))
 
 
+@contextmanager
+def gc_paused():
+    """Pause the cycle collector while a scan builds its objects.
+
+    Loading keeps every document's node tree for on-demand line lookups:
+    hundreds of thousands of long-lived objects that make the collector run
+    again and again (3x the parse time on a 10,000-object manifest). They hold
+    no reference cycles, so reference counting frees them all the same.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan(paths: list[str], options: ScanOptions) -> ScanResult:
+    with gc_paused():
+        return _scan(paths, options)
+
+
+def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.loaders import load_paths
 
     loaded = load_paths(paths, options.loader_options)
