@@ -249,11 +249,14 @@ class Finding:
     suppression_reason: str | None = None
     suppression_kind: str | None = None
     notes: list[str] = field(default_factory=list)
+    # the source path relative to the repository root (set by the suppress
+    # stage), so fingerprints do not depend on the directory resilint ran from
+    fingerprint_path: str | None = None
 
     @property
     def fingerprint(self) -> str:
         """Stable across line moves: rule + resource address + source path."""
-        key = f"{self.rule_id}|{self.resource}|{self.file}"
+        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def to_dict(self) -> dict:
