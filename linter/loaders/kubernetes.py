@@ -33,6 +33,10 @@ CLUSTER_SCOPED = {
 }
 
 TEMPLATE_RE = re.compile(r"\{\{.*?\}\}")
+UNRENDERED = (
+    "unrendered template ({{ ... }}): render it first "
+    "(helm template, kustomize build) and scan the output"
+)
 
 
 class _DuplicateKeyError(Exception):
@@ -46,10 +50,10 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: Any, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # complex keys are left to the constructor to judge
             key = key_node.value
-            if key in seen and isinstance(key, str):
+            if key in seen:
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
@@ -119,6 +123,8 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         problem = exc.problem or "cannot construct value"
+        if _template_near(text, line):
+            raise InputError(shown, UNRENDERED, _template_line(text, line)) from None
         if "python/" in problem or "could not determine a constructor" in problem:
             problem = f"{problem}: only plain YAML is accepted (safe loading; tags such as !!python/... are rejected)"
         raise InputError(shown, problem, line) from None
@@ -127,12 +133,7 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         if _template_near(text, line):
-            raise InputError(
-                shown,
-                "unrendered template ({{ ... }}): render it first "
-                "(helm template, kustomize build) and scan the output",
-                _template_line(text, line),
-            ) from None
+            raise InputError(shown, UNRENDERED, _template_line(text, line)) from None
         raise InputError(shown, f"invalid YAML: {problem}", line) from None
     finally:
         loader.dispose()

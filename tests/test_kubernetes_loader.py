@@ -1,0 +1,187 @@
+"""The Kubernetes loader on the shapes real manifests come in, and on bad input."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from linter.loaders import load_paths
+from linter.model import InputError
+from tests.conftest import corpus_dir
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def load(path):
+    return load_paths([str(path)])
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: a
+        image: nginx
+      - name: b
+        image: envoy
+"""
+
+
+def test_multi_document_with_lines_and_field_lines(tmp_path):
+    path = write(tmp_path, "m.yaml", "---\n# comment only document\n---\n" + DEPLOYMENT.lstrip("\n") + "---\n" + """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}}
+""".lstrip("\n"))
+    out = load(path)
+    assert not out.errors
+    dep, svc = out.resources
+    assert (dep.type, dep.address, dep.location.line) == ("apps/Deployment", "Deployment/shop/web", 4)
+    assert (svc.type, svc.address, svc.namespace) == ("core/Service", "Service/default/web", None)
+    assert svc.location.line == 19
+    assert dep.line_for("spec.replicas") == 10
+    assert dep.line_for("spec.template.spec.containers.1") == 16
+    # a path that does not exist points at its deepest existing ancestor
+    assert dep.line_for("spec.strategy.type") == 9
+
+
+def test_list_kind_items_become_objects_with_their_own_lines(tmp_path):
+    path = write(tmp_path, "list.yaml", """
+    apiVersion: v1
+    kind: List
+    items:
+    - apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: a}
+      spec: {replicas: 3}
+    - apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: b, namespace: data}
+      spec: {replicas: 1}
+    """)
+    out = load(path)
+    assert not out.errors
+    assert [(r.address, r.location.line) for r in out.resources] == [
+        ("Deployment/default/a", 4), ("StatefulSet/data/b", 8)]
+    assert out.resources[1].line_for("spec.replicas") == 11
+
+
+def test_deployment_list_kind(tmp_path):
+    path = write(tmp_path, "dl.yaml", """
+    apiVersion: apps/v1
+    kind: DeploymentList
+    items:
+    - {apiVersion: apps/v1, kind: Deployment, metadata: {name: x}, spec: {replicas: 2}}
+    """)
+    assert [r.address for r in load(path).resources] == ["Deployment/default/x"]
+
+
+def test_yaml_without_kubernetes_objects_is_ignored(tmp_path):
+    write(tmp_path, "values.yaml", "replicaCount: 1\nimage: {repository: nginx}\n")
+    write(tmp_path, "playbook.yml", "- hosts: all\n  tasks: []\n")
+    out = load(tmp_path)
+    assert not out.errors and not out.resources and not out.files
+
+
+@pytest.mark.parametrize(
+    "text,line,words",
+    [
+        ("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n   bad: indent\n", 5, "invalid YAML"),
+        ("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n", 5, "duplicate key 'name' (first defined on line 4)"),
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!python/object/apply:os.system ['true']\n", 4, "!!python"),
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  {{- if .Values.ha }}\n  replicas: 3\n  {{- end }}\n", 6, "unrendered template"),
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n", 4, "unrendered template"),
+        ("apiVersion: v1\nkind: Service\nmetadata:\n  name: \"{{ .Release.Name }}-svc\"\n", 4, "unrendered template in metadata.name"),
+        ("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n- just\n- a list\n", 5, "document 2 is a list, expected a mapping"),
+    ],
+    ids=["syntax", "duplicate-key", "python-tag", "helm-block", "helm-flow", "helm-quoted", "non-mapping"],
+)
+def test_bad_input_is_an_error_with_file_and_line(tmp_path, text, line, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = load(path)
+    assert not out.resources
+    assert len(out.errors) == 1
+    err = out.errors[0]
+    assert isinstance(err, InputError)
+    assert err.file.endswith("bad.yaml") and err.line == line, (err.line, err.message)
+    assert words in err.message
+
+
+def test_template_text_inside_a_configmap_value_is_data_not_an_error(tmp_path):
+    # Go templates inside data (alert templates, injector configs) are legitimate values
+    path = write(tmp_path, "cm.yaml", """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: alerts}
+    data:
+      summary: "{{ $labels.instance }} is down"
+    """)
+    out = load(path)
+    assert not out.errors and len(out.resources) == 1
+
+
+def test_one_bad_file_does_not_hide_the_others(tmp_path):
+    write(tmp_path, "a-bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a\n")
+    write(tmp_path, "b-good.yaml", DEPLOYMENT)
+    out = load(tmp_path)
+    assert [e.file for e in out.errors] == [str(tmp_path / "a-bad.yaml")]
+    assert [r.address for r in out.resources] == ["Deployment/shop/web"]
+
+
+def test_directory_walk_skips_vcs_caches_virtualenvs_and_helm_templates(tmp_path):
+    for sub in (".git", "node_modules", ".terraform", "venv-x", "chart/templates"):
+        (tmp_path / sub).mkdir(parents=True)
+        write(tmp_path / sub, "d.yaml", DEPLOYMENT)
+    (tmp_path / "venv-x" / "pyvenv.cfg").write_text("home = /usr\n")
+    write(tmp_path / "chart", "Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n")
+    write(tmp_path, "app.yaml", DEPLOYMENT)
+    out = load(tmp_path)
+    assert not out.errors
+    assert [r.location.file for r in out.resources] == [str(tmp_path / "app.yaml")]
+
+
+def test_missing_path_is_an_error(tmp_path):
+    out = load(tmp_path / "nope.yaml")
+    assert out.errors and "no such file" in out.errors[0].message
+
+
+def test_helm_rendered_corpus_file_keeps_source_comments_out_of_the_way():
+    path = corpus_dir("kubernetes") / "kube-score__linenumbers-helm.yaml"
+    out = load(path)
+    assert not out.errors
+    # two Deployments; each object's line is its first key, after `# Source:` comments
+    text = path.read_text().splitlines()
+    assert [r.location.line for r in out.resources] == [3, 14]
+    assert all(text[r.location.line - 1] == "kind: Deployment" for r in out.resources)
+    assert [r.address for r in out.resources] == ["Deployment/default/foo", "Deployment/default/foo2"]
+
+
+def test_whole_kubernetes_corpus_loads_without_errors():
+    out = load(corpus_dir("kubernetes"))
+    assert not out.errors, [str(e) for e in out.errors]
+    assert len(out.files) == 25
+    types = {r.type for r in out.resources}
+    assert {"apps/Deployment", "apps/StatefulSet", "core/Service", "policy/PodDisruptionBudget",
+            "autoscaling/HorizontalPodAutoscaler", "networking.istio.io/VirtualService",
+            "networking.istio.io/DestinationRule", "batch/CronJob", "batch/Job"} <= types
+
+
+def test_loader_never_writes_to_inputs(tmp_path):
+    path = write(tmp_path, "m.yaml", DEPLOYMENT)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    load(path)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
