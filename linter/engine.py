@@ -29,6 +29,9 @@ class ScanOptions:
     loader_options: dict[str, Any] = field(default_factory=dict)
     # the scan's root for relative paths in reports (None: as given)
     root: str | None = None
+    # suppress stage: the loaded .resilint.yaml (linter.config.Config) and a baseline file
+    config: Any = None
+    baseline: str | None = None
 
 
 @dataclass
@@ -37,6 +40,10 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # the rules that ran (JUnit lists them per resource) and the repository
+    # root report paths are relative to (SARIF, GitHub), set by the suppress stage
+    rules: list[Rule] = field(default_factory=list)
+    root: str | None = None
 
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
@@ -153,4 +160,8 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         resources=loaded.resources,
         files=loaded.files,
     )
+    result.rules = rules
+    from linter.suppress import apply_suppressions
+
+    apply_suppressions(result, paths, options)
     return result

@@ -1,0 +1,211 @@
+"""`.resilint.yaml`: found beside the scanned files or above them, or named with --config.
+
+The file is validated by a JSON Schema shipped with the package
+(`linter/schemas/config.schema.json`). Errors are InputErrors (exit 2) that name
+the offending key and its line:
+
+    .resilint.yaml:4: unknown key 'fial_on' at the top level (expected one of: fail_on, ...)
+
+`jsonschema` is imported only when a config file exists: most runs have none,
+and start-up is paid on every commit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError
+
+CONFIG_NAMES = (".resilint.yaml", ".resilint.yml")
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
+
+
+@dataclass
+class IgnoreEntry:
+    """One `ignore:` entry: a suppression with a reason and an optional end date."""
+
+    rule: str
+    reason: str
+    resource: str | None = None
+    path: str | None = None
+    expires: _dt.date | None = None
+    line: int | None = None  # where it is written, for notes
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+
+@dataclass
+class Config:
+    file: str | None = None  # None: no config file (all defaults)
+    base_dir: str = "."  # `path` globs and `policies` are relative to it
+    fail_on: str | None = None
+    select: list[str] | None = None
+    ignore: list[IgnoreEntry] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)  # absolute paths
+    options: dict[str, dict] = field(default_factory=dict)
+
+
+def find_config(paths: list[str]) -> Path | None:
+    """The nearest `.resilint.yaml` in the scanned directory or one of its parents."""
+    dirs = []
+    for given in paths or ["."]:
+        p = Path(given).resolve()
+        dirs.append(str(p if p.is_dir() else p.parent))
+    try:
+        start = Path(os.path.commonpath(dirs))
+    except ValueError:  # paths on different drives
+        start = Path(dirs[0])
+    for directory in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
+    """The config that applies to a scan: --config FILE, else the one found, else defaults."""
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise InputError(config_file, "config file not found (--config)")
+        return load_config(path, shown=config_file)
+    found = find_config(paths)
+    if found is None:
+        return Config()
+    return load_config(found, shown=_shown(found))
+
+
+def _shown(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def load_config(path: Path, shown: str | None = None) -> Config:
+    import yaml
+
+    from linter.loaders.kubernetes import node_line
+
+    shown = shown or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(shown, f"cannot read config file: {exc}") from None
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                         mark.line + 1 if mark else None) from None
+    if data is None:
+        data = {}
+    data = _dates_to_text(data)
+
+    def line_at(location: list) -> int | None:
+        if node is None:
+            return None
+        return node_line(node, ".".join(str(p) for p in location))
+
+    validate(data, shown, line_at)
+    base_dir = str(path.resolve().parent)
+    entries = [
+        IgnoreEntry(
+            rule=e["rule"],
+            reason=e["reason"],
+            resource=e.get("resource"),
+            path=e.get("path"),
+            expires=_dt.date.fromisoformat(e["expires"]) if "expires" in e else None,
+            line=line_at(["ignore", i]),
+        )
+        for i, e in enumerate(data.get("ignore", []))
+    ]
+    return Config(
+        file=shown,
+        base_dir=base_dir,
+        fail_on=data.get("fail_on"),
+        select=data.get("select"),
+        ignore=entries,
+        policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
+        options={k.upper(): dict(v) for k, v in data.get("options", {}).items()},
+    )
+
+
+def _dates_to_text(value: Any) -> Any:
+    # YAML reads an unquoted 2025-06-30 as a date; the schema speaks strings
+    if isinstance(value, dict):
+        return {k: _dates_to_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_to_text(v) for v in value]
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def schema() -> dict:
+    import json
+
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def validate(data: Any, shown: str, line_at) -> None:
+    """Raise an InputError for the first schema violation, naming the key."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        _check_dates(data, shown, line_at)
+        return
+    err = errors[0]
+    location = list(err.absolute_path)
+    where = _key_path(location)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        bad = extra[0] if extra else "?"
+        scope = f"in {where}" if where else "at the top level"
+        raise InputError(
+            shown,
+            f"unknown key {bad!r} {scope} (expected one of: {', '.join(allowed)})",
+            line_at(location + [bad]),
+        )
+    if err.validator == "required":
+        missing = next((k for k in err.validator_value if k not in err.instance), "?")
+        raise InputError(shown, f"{where}: missing required key {missing!r}", line_at(location))
+    if err.validator == "type" and location and location[0] == "ignore" and len(location) == 2:
+        raise InputError(
+            shown,
+            f"{where} must be a mapping with 'rule' and 'reason' (and optional 'resource', "
+            f"'path', 'expires'), got {err.instance!r}",
+            line_at(location),
+        )
+    if err.validator == "pattern" and location and location[-1] == "expires":
+        raise InputError(shown, f"{where}: {err.instance!r} is not a date (YYYY-MM-DD)", line_at(location))
+    if err.validator == "type" and not location:
+        raise InputError(shown, "the config must be a mapping of keys (fail_on, select, ignore, policies, options)", 1)
+    raise InputError(shown, f"{where or 'config'}: {err.message}", line_at(location))
+
+
+def _check_dates(data: dict, shown: str, line_at) -> None:
+    for i, entry in enumerate(data.get("ignore", [])):
+        if "expires" in entry:
+            try:
+                _dt.date.fromisoformat(entry["expires"])
+            except ValueError:
+                raise InputError(
+                    shown, f"ignore[{i}].expires: {entry['expires']!r} is not a valid date",
+                    line_at(["ignore", i, "expires"]),
+                ) from None
+
+
+def _key_path(location: list) -> str:
+    out = ""
+    for part in location:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

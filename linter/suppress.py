@@ -1,0 +1,289 @@
+"""The suppress stage: inline comments, Kubernetes annotations, config entries, baselines.
+
+A suppressed finding is never dropped: it keeps its place in the result with
+`suppressed=True`, a reason and a kind, so JSON and SARIF record it and the text
+summary counts it. The first matching source wins, in this order:
+
+    inline      `# resilint:ignore RES101,RES503 reason` on the resource's first
+                line or in the comment lines just above it (YAML and HCL;
+                `//` comments work in HCL too)
+    annotation  metadata.annotations["resilint/ignore"]: "RES101: reason; RES503: reason"
+    config      `.resilint.yaml` `ignore:` entries (rule, resource and path globs,
+                reason, optional `expires`: after that day the finding is active
+                again and carries a note saying the suppression expired)
+    baseline    `--baseline FILE`: findings recorded by `resilint baseline`
+
+Only the source lines of files that have findings are read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from linter.model import Finding, InputError, is_unknown
+
+ANNOTATION = "resilint/ignore"
+BASELINE_VERSION = 1
+# `# resilint:ignore RES101, RES503 reason text` (also `//` in HCL)
+INLINE_RE = re.compile(
+    r"(?:#|//)\s*resilint:ignore\s+"
+    r"(?P<ids>[A-Za-z][\w.-]*(?:\s*,\s*[A-Za-z][\w.-]*)*)"
+    r"(?::|\s|$)\s*(?P<reason>.*)$"
+)
+COMMENT_RE = re.compile(r"^\s*(#|//)")
+TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
+
+
+def repo_root(paths: list[str]) -> str:
+    """The git top-level of the scanned path, else the current directory."""
+    first = Path(paths[0] if paths else ".").resolve()
+    start = first if first.is_dir() else first.parent
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return str(directory)
+    return os.getcwd()
+
+
+def relative_to_root(file: str, root: str) -> str:
+    """A finding's path relative to the root, with forward slashes."""
+    rel = os.path.relpath(os.path.abspath(file), root)
+    return Path(rel).as_posix()
+
+
+def rule_matches(pattern: str, rule_id: str) -> bool:
+    """An id (RES101), a prefix (RES1, like --select) or a glob (RES10*)."""
+    pattern, rule_id = pattern.strip().upper(), rule_id.upper()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(rule_id, pattern)
+    return rule_id.startswith(pattern)
+
+
+def path_glob(pattern: str) -> re.Pattern:
+    """gitignore-like: `*` stays in one directory, `**/` spans any number of them."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + r"\Z")
+
+
+def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
+    """Mark the result's findings suppressed where a suppression matches."""
+    root = getattr(options, "root", None) or repo_root(paths)
+    result.root = root
+    for f in result.findings:
+        f.fingerprint_path = relative_to_root(f.file, root)
+    if not result.findings:
+        return
+    config = getattr(options, "config", None)
+    baseline = _load_baseline_into(result, getattr(options, "baseline", None))
+    today = getattr(options, "today", None) or _dt.date.today()
+    resources = _resources_by_key(result.resources)
+    sources = _SourceLines()
+    for f in result.findings:
+        if f.suppressed:
+            continue
+        found = resources.get((f.resource, f.file), [])
+        match = _inline(f, found, sources) or _annotation(f, found)
+        if match is None and config is not None and config.ignore:
+            match = _config(f, config, root, today)
+        if match is None and baseline is not None and baseline[0][f.fingerprint] > 0:
+            baseline[0][f.fingerprint] -= 1
+            match = ("baseline", f"recorded in the baseline {baseline[1]}")
+        if match is not None:
+            f.suppressed, f.suppression_kind, f.suppression_reason = True, match[0], match[1]
+
+
+def _resources_by_key(resources: list) -> dict[tuple[str, str], list]:
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for r in resources:
+        out[(r.address, r.location.file)].append(r)
+    return out
+
+
+class _SourceLines:
+    """Lines of the files that have findings, read once each."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str]] = {}
+
+    def lines(self, file: str) -> list[str]:
+        if file not in self._files:
+            try:
+                with open(file, encoding="utf-8") as fh:
+                    self._files[file] = fh.read().splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._files[file] = []
+        return self._files[file]
+
+
+def inline_ids(lines: list[str], line: int) -> dict[str, str]:
+    """`resilint:ignore` ids -> reason, from a resource's first line and the comments above it."""
+    out: dict[str, str] = {}
+    candidates = [line]
+    n = line - 1
+    while n >= 1:
+        text = lines[n - 1] if n <= len(lines) else ""
+        if COMMENT_RE.match(text) or text.strip() == "---":
+            candidates.append(n)
+            n -= 1
+            continue
+        break
+    for n in candidates:
+        if not 1 <= n <= len(lines):
+            continue
+        m = INLINE_RE.search(lines[n - 1])
+        if m:
+            reason = m.group("reason").strip()
+            for rule_id in m.group("ids").split(","):
+                out.setdefault(rule_id.strip(), reason)
+    return out
+
+
+def _inline(f: Finding, resources: list, sources: _SourceLines) -> tuple[str, str] | None:
+    for r in resources:
+        line = r.location.line
+        if not line or Path(r.location.file).suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        for pattern, reason in inline_ids(sources.lines(r.location.file), line).items():
+            if rule_matches(pattern, f.rule_id):
+                return "inline", reason or "suppressed inline (no reason given)"
+    return None
+
+
+def annotation_ids(value: str) -> dict[str, str]:
+    """`"RES101: reason; RES503,RES504: other reason"` -> {id: reason}."""
+    out: dict[str, str] = {}
+    for part in value.split(";"):
+        ids, _, reason = part.partition(":")
+        for rule_id in ids.split(","):
+            if rule_id.strip():
+                out.setdefault(rule_id.strip(), reason.strip())
+    return out
+
+
+def _annotation(f: Finding, resources: list) -> tuple[str, str] | None:
+    for r in resources:
+        if "/" not in r.type:  # Kubernetes objects only (cloud types are aws_..)
+            continue
+        annotations = r.get("metadata.annotations")
+        if not isinstance(annotations, dict):
+            continue
+        value = annotations.get(ANNOTATION)
+        if not isinstance(value, str) or is_unknown(value):
+            continue
+        for pattern, reason in annotation_ids(value).items():
+            if rule_matches(pattern, f.rule_id):
+                return "annotation", reason or f"suppressed by the {ANNOTATION} annotation (no reason given)"
+    return None
+
+
+def _config(f: Finding, config: Any, root: str, today: _dt.date) -> tuple[str, str] | None:
+    expired_notes = []
+    for entry in config.ignore:
+        if not rule_matches(entry.rule, f.rule_id):
+            continue
+        if entry.resource and not fnmatch.fnmatchcase(f.resource, entry.resource):
+            continue
+        if entry.path and not _path_matches(entry.path, f.file, config.base_dir):
+            continue
+        where = f"{config.file}:{entry.line}" if entry.line else config.file
+        if entry.expired(today):
+            expired_notes.append(
+                f"the suppression in {where} ({entry.reason}) expired on "
+                f"{entry.expires.isoformat()}: the finding is reported again"
+            )
+            continue
+        return "config", entry.reason
+    f.notes.extend(n for n in expired_notes if n not in f.notes)
+    return None
+
+
+def _path_matches(pattern: str, file: str, base_dir: str) -> bool:
+    regex = path_glob(pattern[2:] if pattern.startswith("./") else pattern)
+    candidates = {relative_to_root(file, base_dir), Path(file).as_posix()}
+    return any(regex.match(c) for c in candidates)
+
+
+# --- baselines ---------------------------------------------------------------
+
+def _load_baseline_into(result: Any, path: str | None) -> tuple[Counter, str] | None:
+    if not path:
+        return None
+    try:
+        return load_baseline(path), path
+    except InputError as err:
+        result.errors.append(err)
+        return None
+
+
+def load_baseline(path: str) -> Counter:
+    """Fingerprint -> how many findings with it the baseline accepts."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(path, "baseline file not found (create it with `resilint baseline -o FILE`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read baseline: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON in baseline: {exc.msg}", exc.lineno) from None
+    entries = doc.get("findings") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
+        raise InputError(path, "not a resilint baseline: expected {\"findings\": [{\"fingerprint\": ...}]}")
+    counts: Counter = Counter()
+    for e in entries:
+        counts[e["fingerprint"]] += int(e.get("count", 1))
+    return counts
+
+
+def baseline_document(result: Any) -> dict:
+    """Today's active findings, by fingerprint (suppressed ones are already accepted)."""
+    from linter import __version__
+
+    grouped: dict[str, dict] = {}
+    for f in result.findings:
+        if f.suppressed:
+            continue
+        entry = grouped.get(f.fingerprint)
+        if entry is None:
+            grouped[f.fingerprint] = {
+                "fingerprint": f.fingerprint,
+                "rule_id": f.rule_id,
+                "resource": f.resource,
+                "file": f.fingerprint_path or f.file,
+                "severity": str(f.severity),
+                "count": 1,
+            }
+        else:
+            entry["count"] += 1
+    findings = sorted(grouped.values(), key=lambda e: (e["file"], e["resource"], e["rule_id"]))
+    return {
+        "version": BASELINE_VERSION,
+        "tool": f"resilint {__version__}",
+        "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "findings": findings,
+    }
+
+
+def write_baseline(result: Any, path: str) -> int:
+    doc = baseline_document(result)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.write("\n")
+    return sum(e["count"] for e in doc["findings"])
