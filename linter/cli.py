@@ -14,7 +14,7 @@ import sys
 
 from linter import __version__
 
-COMMANDS = ("scan", "rules", "explain")
+COMMANDS = ("scan", "rules", "explain", "baseline")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -51,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
+    scan.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml in the scanned directory or a parent)")
+    scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `resilint baseline`)")
+
+    baseline = sub.add_parser("baseline", help="record today's findings so later scans report only new ones")
+    baseline.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
+                          help="baseline file to write (default: .resilint-baseline.json)")
+    baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
+    baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes")
+    baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
 
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
@@ -75,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_rules()
         if args.command == "explain":
             return cmd_explain(args.rule_id)
+        if args.command == "baseline":
+            return cmd_baseline(args)
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
@@ -83,23 +97,57 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def scan_options(args: argparse.Namespace):
+    from linter.config import load_for_scan
     from linter.engine import ScanOptions
     from linter.model import Severity
 
+    # .resilint.yaml gives defaults; flags given on the command line win
+    config = load_for_scan(args.paths, getattr(args, "config", None))
     return ScanOptions(
-        select=args.select,
+        select=args.select or config.select,
         ignore=args.ignore,
-        fail_on=Severity.parse(args.fail_on or "high"),
+        fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
         loader_options={"tf_root": args.tf_root} if args.tf_root else {},
+        rule_options=config.options,
+        config=config,
+        baseline=getattr(args, "baseline", None),
     )
+
+
+def _options_or_error(args: argparse.Namespace):
+    from linter.model import InputError
+
+    try:
+        return scan_options(args)
+    except InputError as err:  # a bad config file: exit 2, naming the key
+        print(f"resilint: error: {err}", file=sys.stderr)
+        return None
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from linter.engine import scan
+    from linter.suppress import write_baseline
+
+    options = _options_or_error(args)
+    if options is None:
+        return EXIT_ERROR
+    result = scan(args.paths, options)
+    count = write_baseline(result, args.output)
+    for err in result.errors:
+        print(f"error: {err}", file=sys.stderr)
+    print(f"resilint: recorded {count} finding(s) in {args.output}; "
+          f"`resilint scan --baseline {args.output}` now reports only new ones", file=sys.stderr)
+    return EXIT_ERROR if result.errors else EXIT_OK
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.reporters import ReportSettings, render
 
-    options = scan_options(args)
+    options = _options_or_error(args)
+    if options is None:
+        return EXIT_ERROR
     result = scan(args.paths, options)
     to_file = bool(args.output)
     settings = ReportSettings(

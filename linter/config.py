@@ -96,9 +96,13 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(shown, f"cannot read config file: {exc}") from None
+    class ConfigLoader(yaml.SafeLoader):
+        """Dates stay text (`expires: 2025-13-01` is a schema error, not a crash)."""
+
+    ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, n: loader.construct_scalar(n))
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        node = yaml.compose(text, Loader=ConfigLoader)
+        data = yaml.load(text, Loader=ConfigLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
