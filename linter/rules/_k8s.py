@@ -87,3 +87,117 @@ def effective_replicas(r: Resource, index: Index):
 
 def selected_by(selector, r: Resource) -> bool | None:
     return selector_matches(selector, template_labels(r))
+
+
+# ------------------------------------------------------------------ shared by RES2xx/RES4xx/RES5xx
+VIRTUAL_SERVICE = "networking.istio.io/VirtualService"
+DESTINATION_RULE = "networking.istio.io/DestinationRule"
+GATEWAY_HTTPROUTE = "gateway.networking.k8s.io/HTTPRoute"
+LINKERD_HTTPROUTE = "policy.linkerd.io/HTTPRoute"
+SERVICE_PROFILE = "linkerd.io/ServiceProfile"
+POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, POD)
+
+
+def labels_text(labels) -> str:
+    """`app=web,tier=front`: labels as `kubectl get -l` takes them."""
+    if not isinstance(labels, dict) or not labels:
+        return "no labels"
+    return ",".join(f"{k}={v}" for k, v in labels.items())
+
+
+def selector_text(selector) -> str:
+    if not isinstance(selector, dict):
+        return "no selector"
+    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    for expr in selector.get("matchExpressions") or []:
+        if isinstance(expr, dict):
+            values = ",".join(str(v) for v in expr.get("values") or [])
+            parts.append(f"{expr.get('key')} {expr.get('operator')} ({values})" if values else f"{expr.get('key')} {expr.get('operator')}")
+    return ", ".join(parts) or "{} (every pod)"
+
+
+def owned_by_controller(r: Resource) -> bool:
+    """A ReplicaSet, Job or Pod made by a controller is judged through its owner."""
+    refs = r.get("metadata.ownerReferences")
+    if not isinstance(refs, list):
+        return False
+    return any(isinstance(o, dict) and o.get("kind") for o in refs)
+
+
+def in_namespace(index: Index, types: tuple[str, ...], namespace: str) -> list[Resource]:
+    """Objects of `types` in one namespace, grouped once per scan."""
+    key = "k8s.by_namespace." + ",".join(types)
+
+    def build(ix: Index) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for obj in ix.by_type(*types):
+            out.setdefault(ix.namespace_of(obj), []).append(obj)
+        return out
+
+    return index.memo(key, build).get(namespace, [])
+
+
+def pdbs_selecting(r: Resource, index: Index) -> list[Resource] | None:
+    """PodDisruptionBudgets in r's namespace whose selector matches its pods.
+
+    None when a selector or the pod labels are unknown (cannot tell)."""
+    labels = template_labels(r)
+    if is_unknown(labels):
+        return None
+    found = []
+    for pdb in in_namespace(index, (PDB,), index.namespace_of(r)):
+        matched = selector_matches(pdb.get("spec.selector"), labels)
+        if matched is None:
+            return None
+        if matched:
+            found.append(pdb)
+    return found
+
+
+def services_selecting(r: Resource, index: Index) -> list[Resource] | None:
+    """Services in r's namespace whose selector matches its pod labels (None: unknown)."""
+    from linter.index import map_selector_matches
+
+    labels = template_labels(r)
+    if is_unknown(labels):
+        return None
+    found = []
+    for svc in in_namespace(index, (SERVICE,), index.namespace_of(r)):
+        matched = map_selector_matches(svc.get("spec.selector"), labels)
+        if matched is None:
+            return None
+        if matched:
+            found.append(svc)
+    return found
+
+
+def replicas_phrase(r: Resource, index: Index) -> str:
+    """`has 3 replicas` or `keeps at least 2 replicas (HorizontalPodAutoscaler
+    shop/web minReplicas: 2)`: where the effective count comes from."""
+    owners = autoscalers_for(r, index)
+    if owners:
+        low = min(owners, key=lambda a: autoscaler_min(a) if not is_unknown(autoscaler_min(a)) else 0)
+        field = "minReplicaCount" if low.type == SCALED_OBJECT else "minReplicas"
+        return (f"keeps at least {autoscaler_min(low)} replicas "
+                f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
+    replicas = r.get("spec.replicas")
+    if replicas is None:
+        return "has 1 replica (spec.replicas unset)"
+    return f"has {replicas} replicas"
+
+
+def containers(r: Resource):
+    """(path, container) for every regular container of r's pod template.
+
+    Init containers are left out: they run to completion before the pod
+    serves (restartable sidecars are judged by their own owners)."""
+    base = pod_spec_path(r)
+    if base is None:
+        return
+    items = r.get(f"{base}.containers")
+    if is_unknown(items):
+        return
+    if not isinstance(items, list):
+        return
+    for i, c in enumerate(items):
+        yield f"{base}.containers.{i}", c

@@ -1,0 +1,593 @@
+"""RES5xx for Kubernetes: disruption budgets, probes, zone spread, rollout
+strategy, and Istio outlier detection."""
+
+from __future__ import annotations
+
+import math
+
+from linter.model import Severity, Violation, is_unknown
+from linter.rules import rule
+from linter.rules._k8s import (
+    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, SCALABLE, STATEFULSET,
+    containers, display, effective_replicas, in_namespace, labels_text, owned_by_controller, pdbs_selecting,
+    pod_spec_path, replicas_phrase, selector_text, services_selecting, template_labels,
+)
+from linter.index import selector_matches
+from linter.rules._values import as_int
+
+ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+HOSTNAME_KEY = "kubernetes.io/hostname"
+
+
+def _replicas(r, ctx):
+    """Effective replica floor as an int, or None when it cannot be known."""
+    value = effective_replicas(r, ctx.index)
+    if is_unknown(value):
+        return None
+    return as_int(value)
+
+
+# ------------------------------------------------------------------ RES501
+@rule(
+    id="RES501",
+    name="k8s-no-pod-disruption-budget",
+    title="Replicated workload has no PodDisruptionBudget.",
+    severity=Severity.MEDIUM,
+    types=(DEPLOYMENT, STATEFULSET),
+    remediation="Add a PodDisruptionBudget selecting the pods, e.g. maxUnavailable: 1.",
+    cross=True,
+    options={"assume_pdbs_managed_elsewhere": False},
+)
+def no_pod_disruption_budget(r, ctx):
+    """
+    What it does
+    Reports Deployments and StatefulSets that run 2 or more replicas (or
+    whose autoscaler keeps 2 or more) when no PodDisruptionBudget in the same
+    namespace selects their pod template labels (`matchLabels` and
+    `matchExpressions`; a PDB with an empty selector selects every pod of its
+    namespace). Single-replica workloads are left to RES101/RES102. If your
+    PDBs are managed outside the scanned files, set the option
+    `assume_pdbs_managed_elsewhere`.
+
+    Why is this bad?
+    Without a budget a node drain or cluster upgrade may evict every replica
+    at once: the redundancy you pay for disappears exactly during
+    maintenance.
+
+    Example
+    ```yaml
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3          # no PodDisruptionBudget selects app=web
+    ```
+
+    Use instead
+    ```yaml
+    apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata: {name: web}
+    spec:
+      maxUnavailable: 1
+      selector: {matchLabels: {app: web}}
+    ```
+    """
+    if ctx.option("assume_pdbs_managed_elsewhere", False):
+        return
+    replicas = _replicas(r, ctx)
+    if replicas is None or replicas < 2:
+        return
+    pdbs = pdbs_selecting(r, ctx.index)
+    if pdbs is None or pdbs:
+        return
+    ns = ctx.index.namespace_of(r)
+    yield Violation(
+        f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)} and no PodDisruptionBudget in namespace {ns} "
+        f"selects its pods ({labels_text(template_labels(r))}): a node drain may evict them all at once",
+        path="spec.template.metadata.labels",
+    )
+
+
+# ------------------------------------------------------------------ RES502
+def _int_or_percent(value):
+    """(number, is_percent) of an IntOrString, or None when it is neither."""
+    if is_unknown(value) or value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, False
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                return float(text[:-1]), True
+            return int(text), False
+        except ValueError:
+            return None
+    return None
+
+
+def _selected_workloads(pdb, ctx):
+    """Workloads in the PDB's namespace whose pods it selects: (workloads,
+    total replicas), or None when it cannot be counted."""
+    selector = pdb.get("spec.selector")
+    if selector is None or is_unknown(selector):
+        return None
+    chosen, total = [], 0
+    candidates = in_namespace(ctx.index, SCALABLE + (DAEMONSET, POD), ctx.index.namespace_of(pdb))
+    for w in candidates:
+        if w.type in (REPLICASET, POD) and owned_by_controller(w):
+            continue  # counted through its Deployment (or not a workload of its own)
+        matched = selector_matches(selector, template_labels(w))
+        if matched is None:
+            return None
+        if not matched:
+            continue
+        if w.type == DAEMONSET:
+            return None  # one pod per node: the count is not in the manifests
+        count = 1 if w.type == POD else _replicas(w, ctx)
+        if count is None:
+            return None
+        chosen.append(w)
+        total += count
+    if not chosen:
+        return None  # the selected pods are not in the scanned files
+    return chosen, total
+
+
+@rule(
+    id="RES502",
+    name="k8s-pdb-blocks-eviction",
+    title="PodDisruptionBudget allows zero voluntary evictions (node drains hang).",
+    severity=Severity.HIGH,
+    types=(PDB,),
+    remediation="Use maxUnavailable: 1 (it scales with the workload) instead of minAvailable equal to the replica count.",
+    cross=True,
+    options={"round_min_available_percent": False},
+)
+def pdb_blocks_eviction(r, ctx):
+    """
+    What it does
+    Reports PodDisruptionBudgets that allow no voluntary eviction at all:
+    `maxUnavailable: 0` or `"0%"`, `minAvailable: "100%"`, or an integer
+    `minAvailable` at least the total replicas of the workloads it selects
+    (the autoscaler minimum when an HPA owns the count). Selected workloads
+    must be in the scanned files. Percentages below 100% are not judged by
+    default; the option `round_min_available_percent` applies the disruption
+    controller's rounding (up) to them, which catches e.g. 67% of 3 replicas
+    (rounded up to 3).
+
+    Why is this bad?
+    A budget that allows zero disruptions makes every node drain wait
+    forever: cluster upgrades and node replacements stall until someone
+    deletes the budget by hand.
+
+    Example
+    ```yaml
+    kind: PodDisruptionBudget
+    spec:
+      minAvailable: 3       # the Deployment has 3 replicas
+      selector: {matchLabels: {app: web}}
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      maxUnavailable: 1
+      selector: {matchLabels: {app: web}}
+    ```
+    """
+    what = display(r, ctx.index)
+    max_unavailable = _int_or_percent(r.get("spec.maxUnavailable"))
+    if max_unavailable is not None and max_unavailable[0] == 0:
+        raw = r.get("spec.maxUnavailable")
+        yield Violation(
+            f"{what} sets maxUnavailable: {raw}: no pod it selects may ever be evicted, so node drains hang",
+            path="spec.maxUnavailable",
+        )
+        return
+    min_raw = r.get("spec.minAvailable")
+    min_available = _int_or_percent(min_raw)
+    if min_available is None:
+        return
+    amount, percent = min_available
+    if percent and amount >= 100:
+        yield Violation(
+            f"{what} sets minAvailable: {min_raw}: every pod it selects must stay up, so no voluntary "
+            "eviction is allowed and node drains hang",
+            path="spec.minAvailable",
+        )
+        return
+    if percent and not ctx.option("round_min_available_percent", False):
+        return
+    selected = _selected_workloads(r, ctx)
+    if selected is None:
+        return
+    workloads, total = selected
+    needed = math.ceil(amount * total / 100) if percent else amount
+    if total < 1 or needed < total:
+        return
+    names = ", ".join(display(w, ctx.index) for w in workloads)
+    rounded = f" (rounded up to {needed} of {total})" if percent else ""
+    yield Violation(
+        f"{what} requires minAvailable: {min_raw}{rounded} and the pods it selects ({names}) total {total} "
+        f"replica{'s' if total != 1 else ''}: no voluntary eviction is ever allowed, so node drains hang",
+        path="spec.minAvailable",
+    )
+
+
+# ------------------------------------------------------------------ RES503 / RES504
+def _judged_pod_template(r) -> bool:
+    """Bare Pods and ReplicaSets only: owned ones are judged through their owner."""
+    return not (r.type in (REPLICASET, POD) and owned_by_controller(r))
+
+
+def _container_name(container, path) -> str:
+    name = container.get("name") if isinstance(container, dict) else None
+    return f"container {name}" if isinstance(name, str) else f"container {path.rsplit('.', 1)[-1]}"
+
+
+@rule(
+    id="RES503",
+    name="k8s-missing-readiness-probe",
+    title="Container has no readiness probe.",
+    severity=Severity.MEDIUM,
+    types=POD_TEMPLATES,
+    remediation="Add a readinessProbe that checks the container can serve (e.g. httpGet /healthz/ready).",
+    cross=True,
+)
+def missing_readiness_probe(r, ctx):
+    """
+    What it does
+    Reports every regular container (not init containers) of a Deployment,
+    StatefulSet, DaemonSet, bare ReplicaSet or bare Pod without a
+    `readinessProbe`. When the scanned files contain Services and none
+    selects the pods, the workload serves no Service traffic (a worker or a
+    batch consumer) and is not reported, as kube-score does. Jobs and
+    CronJobs are not checked.
+
+    Why is this bad?
+    Without a readiness probe a container counts as ready as soon as it
+    starts, so Services send it traffic before it can serve, and keep sending
+    traffic to a pod that has stopped serving.
+
+    Example
+    ```yaml
+    containers:
+    - name: web
+      image: nginx
+    ```
+
+    Use instead
+    ```yaml
+    containers:
+    - name: web
+      image: nginx
+      readinessProbe:
+        httpGet: {path: /healthz/ready, port: 8080}
+        periodSeconds: 5
+    ```
+    """
+    if not _judged_pod_template(r):
+        return
+    services = None
+    if ctx.index.by_type("core/Service"):
+        services = services_selecting(r, ctx.index)
+        if not services:
+            return  # no Service sends it traffic (or the selectors are unknown)
+    if not services:
+        target = "Services send"
+    elif len(services) == 1:
+        target = f"Service {services[0].name} sends"
+    else:
+        target = "Services " + ", ".join(s.name for s in services[:-1]) + f" and {services[-1].name} send"
+    for path, c in containers(r):
+        if is_unknown(c) or not isinstance(c, dict) or is_unknown(c.get("readinessProbe")):
+            continue
+        if c.get("readinessProbe") is not None:
+            continue
+        yield Violation(
+            f"{_container_name(c, path)} of {display(r, ctx.index)} has no readinessProbe: it counts as ready as "
+            f"soon as it starts, so {target} it traffic before it can serve",
+            path=path,
+        )
+
+
+@rule(
+    id="RES504",
+    name="k8s-missing-liveness-probe",
+    title="Container has no liveness probe (or it is identical to the readiness probe).",
+    severity=Severity.LOW,
+    types=POD_TEMPLATES,
+    remediation="Add a cheap livenessProbe that does not check dependencies, distinct from the readinessProbe.",
+)
+def missing_liveness_probe(r, ctx):
+    """
+    What it does
+    Reports every regular container of a Deployment, StatefulSet, DaemonSet,
+    bare ReplicaSet or bare Pod without a `livenessProbe`, or whose
+    `livenessProbe` is identical to its `readinessProbe` (kube-score's "Pod
+    Probes Identical"). Jobs and CronJobs are not checked.
+
+    Why is this bad?
+    Without a liveness probe the kubelet restarts a container only when its
+    process exits: a deadlocked process stays in place forever. A liveness
+    probe identical to the readiness probe restarts every pod when a shared
+    dependency fails, turning a partial outage into a full one.
+
+    Example
+    ```yaml
+    readinessProbe: {httpGet: {path: /healthz, port: 8080}}
+    livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+    ```
+
+    Use instead
+    ```yaml
+    readinessProbe: {httpGet: {path: /healthz/ready, port: 8080}}
+    livenessProbe: {httpGet: {path: /healthz/live, port: 8080}, failureThreshold: 3}
+    ```
+    """
+    if not _judged_pod_template(r):
+        return
+    for path, c in containers(r):
+        if is_unknown(c) or not isinstance(c, dict):
+            continue
+        live, ready = c.get("livenessProbe"), c.get("readinessProbe")
+        if is_unknown(live) or is_unknown(ready):
+            continue
+        name = f"{_container_name(c, path)} of {display(r, ctx.index)}"
+        if live is None:
+            yield Violation(
+                f"{name} has no livenessProbe: the kubelet restarts it only when its process exits, "
+                "so a hung process stays in place",
+                path=path,
+            )
+        elif ready is not None and live == ready:
+            yield Violation(
+                f"{name} has a livenessProbe identical to its readinessProbe: when a dependency fails, "
+                "every pod is restarted instead of just taken out of rotation",
+                path=f"{path}.livenessProbe",
+            )
+
+
+# ------------------------------------------------------------------ RES505
+def _topology_keys(spec_base, r):
+    """Topology keys of spread constraints and pod anti-affinity terms (None: unknown)."""
+    keys = []
+    for c in r.all(f"{spec_base}.topologySpreadConstraints"):
+        if is_unknown(c) or not isinstance(c, dict):
+            return None
+        keys.append(c.get("topologyKey"))
+    anti = r.get(f"{spec_base}.affinity.podAntiAffinity")
+    if is_unknown(anti):
+        return None
+    if isinstance(anti, dict):
+        for term in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
+            keys.append(term.get("topologyKey") if isinstance(term, dict) else None)
+        for term in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
+            inner = term.get("podAffinityTerm") if isinstance(term, dict) else None
+            keys.append(inner.get("topologyKey") if isinstance(inner, dict) else None)
+    if any(is_unknown(k) for k in keys):
+        return None
+    return keys
+
+
+def _pinned_zones(spec_base, r):
+    """Zone values the pod is forced into by nodeSelector / required nodeAffinity."""
+    zones = set()
+    selector = r.get(f"{spec_base}.nodeSelector")
+    if isinstance(selector, dict):
+        for key in ZONE_KEYS:
+            if isinstance(selector.get(key), str):
+                zones.add(selector[key])
+    terms = r.get(f"{spec_base}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
+    if isinstance(terms, list) and terms:
+        term_zones = set()
+        for term in terms:
+            found = None
+            for expr in (term.get("matchExpressions") or []) if isinstance(term, dict) else []:
+                if isinstance(expr, dict) and expr.get("key") in ZONE_KEYS and expr.get("operator") == "In":
+                    found = set(v for v in expr.get("values") or [] if isinstance(v, str))
+            if found is None:
+                term_zones = None  # one term allows any zone
+                break
+            term_zones |= found
+        if term_zones:
+            zones = zones & term_zones if zones else term_zones
+    return zones
+
+
+@rule(
+    id="RES505",
+    name="k8s-no-zone-spread",
+    title="Replicated workload is not spread across zones.",
+    severity=Severity.MEDIUM,
+    types=(DEPLOYMENT, STATEFULSET),
+    remediation="Add a topologySpreadConstraint on topology.kubernetes.io/zone (maxSkew: 1).",
+    cross=True,
+)
+def no_zone_spread(r, ctx):
+    """
+    What it does
+    Reports Deployments and StatefulSets with 2 or more replicas (or an
+    autoscaler minimum of 2 or more) whose pod template has no topology
+    spread constraint and no pod anti-affinity term on
+    `topology.kubernetes.io/zone` (or the deprecated
+    `failure-domain.beta.kubernetes.io/zone`). The message says when only
+    `kubernetes.io/hostname` terms exist, and when a nodeSelector or node
+    affinity forces the pods into a single zone.
+
+    Why is this bad?
+    The scheduler's built-in spreading is a soft nudge: all replicas can land
+    in one zone, and a zone outage then takes the whole workload down despite
+    its replicas.
+
+    Example
+    ```yaml
+    spec:
+      replicas: 3
+      template:
+        spec:
+          containers: [...]
+    ```
+
+    Use instead
+    ```yaml
+    topologySpreadConstraints:
+    - maxSkew: 1
+      topologyKey: topology.kubernetes.io/zone
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector: {matchLabels: {app: web}}
+    ```
+    """
+    replicas = _replicas(r, ctx)
+    if replicas is None or replicas < 2:
+        return
+    base = pod_spec_path(r)
+    keys = _topology_keys(base, r)
+    if keys is None or any(k in ZONE_KEYS for k in keys):
+        return
+    what = f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)}"
+    pinned = _pinned_zones(base, r)
+    if len(pinned) == 1:
+        detail = f"and its nodeSelector/nodeAffinity forces every pod into zone {next(iter(pinned))}"
+    elif HOSTNAME_KEY in keys:
+        detail = ("and only spreads them across nodes (kubernetes.io/hostname), not zones: "
+                  "all replicas may still share one zone")
+    else:
+        detail = ("and no topologySpreadConstraint or podAntiAffinity on topology.kubernetes.io/zone: "
+                  "all replicas may land in one zone")
+    yield Violation(f"{what} {detail}", path=base)
+
+
+# ------------------------------------------------------------------ RES506
+@rule(
+    id="RES506",
+    name="k8s-deployment-recreate-strategy",
+    title="Deployment rollouts take every replica down at once.",
+    severity=Severity.LOW,
+    types=(DEPLOYMENT,),
+    remediation="Use strategy RollingUpdate with maxUnavailable below the replica count (e.g. maxUnavailable: 0, maxSurge: 1).",
+    cross=True,
+)
+def deployment_recreate_strategy(r, ctx):
+    """
+    What it does
+    Reports Deployments with 2 or more replicas whose rollout strategy takes
+    them all down together: `strategy.type: Recreate`, or a RollingUpdate
+    `maxUnavailable` of `"100%"` or an integer at least the replica count.
+    The default (RollingUpdate, 25% unavailable) is fine. Workloads that must
+    never run two versions at once can suppress the finding with a reason.
+
+    Why is this bad?
+    Every rollout becomes an outage: all old pods stop before the new ones
+    are ready, and a bad image leaves nothing running.
+
+    Example
+    ```yaml
+    spec:
+      replicas: 3
+      strategy: {type: Recreate}
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      replicas: 3
+      strategy:
+        type: RollingUpdate
+        rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
+    ```
+    """
+    replicas = _replicas(r, ctx)
+    if replicas is None or replicas < 2:
+        return
+    what = f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)}"
+    kind = r.get("spec.strategy.type")
+    if is_unknown(kind):
+        return
+    if kind == "Recreate":
+        yield Violation(
+            f"{what} but uses strategy Recreate: every rollout stops all of them before new pods start",
+            path="spec.strategy.type",
+        )
+        return
+    raw = r.get("spec.strategy.rollingUpdate.maxUnavailable")
+    value = _int_or_percent(raw)
+    if value is None:
+        return
+    amount, percent = value
+    if (percent and amount >= 100) or (not percent and amount >= replicas):
+        yield Violation(
+            f"{what} but its rolling update allows maxUnavailable: {raw}: a rollout may take every "
+            "replica down at once",
+            path="spec.strategy.rollingUpdate.maxUnavailable",
+        )
+
+
+# ------------------------------------------------------------------ RES513
+@rule(
+    id="RES513",
+    name="istio-no-outlier-detection",
+    title="Istio DestinationRule does not eject failing endpoints.",
+    severity=Severity.LOW,
+    types=(DESTINATION_RULE,),
+    remediation="Add trafficPolicy.outlierDetection (e.g. consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s).",
+)
+def istio_no_outlier_detection(r, ctx):
+    """
+    What it does
+    Reports DestinationRules where no level sets `outlierDetection`: not
+    `spec.trafficPolicy`, not any `portLevelSettings`, and not any subset's
+    `trafficPolicy`. Hosts without a DestinationRule are not reported (one may
+    be managed elsewhere).
+
+    Why is this bad?
+    Without outlier detection the mesh keeps load-balancing requests onto an
+    endpoint that fails every one of them; a single bad pod then fails a
+    share of all traffic until it is removed by hand.
+
+    Example
+    ```yaml
+    kind: DestinationRule
+    spec:
+      host: reviews
+      subsets: [{name: v1, labels: {version: v1}}]
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      host: reviews
+      trafficPolicy:
+        outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+    ```
+    """
+    policies = [r.get("spec.trafficPolicy")]
+    subsets = r.get("spec.subsets")
+    if is_unknown(subsets) or is_unknown(policies[0]):
+        return
+    for s in subsets or []:
+        if is_unknown(s):
+            return
+        if isinstance(s, dict):
+            policies.append(s.get("trafficPolicy"))
+    for policy in policies:
+        if policy is None:
+            continue
+        if is_unknown(policy) or not isinstance(policy, dict):
+            return
+        if policy.get("outlierDetection") is not None:
+            return
+        ports = policy.get("portLevelSettings")
+        if is_unknown(ports):
+            return
+        for port in ports or []:
+            if is_unknown(port) or (isinstance(port, dict) and port.get("outlierDetection") is not None):
+                return
+    host = r.get("spec.host")
+    host_text = f" for host {host}" if isinstance(host, str) else ""
+    yield Violation(
+        f"{display(r, ctx.index)}{host_text} sets no outlierDetection at any level: endpoints that fail every "
+        "request keep receiving traffic",
+        path="spec.trafficPolicy" if r.has("spec.trafficPolicy") else "spec",
+    )
