@@ -10,6 +10,10 @@ from linter.model import Severity
 FORMATS = {
     "text": "linter.reporters.text",
     "json": "linter.reporters.json",
+    "sarif": "linter.reporters.sarif",
+    "junit": "linter.reporters.junit",
+    "github": "linter.reporters.github",
+    "markdown": "linter.reporters.markdown",
 }
 
 
