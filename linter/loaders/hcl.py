@@ -1,0 +1,419 @@
+"""Terraform `.tf` files (for pre-commit, before any plan exists), one directory at a time.
+
+Parsing uses python-hcl2 8.x's rule tree (`hcl2.parses`), which carries the
+line of every block and attribute.
+
+Values
+* Literals (strings, numbers, bools, null, lists and objects of literals,
+  heredocs) are values. `jsonencode(<literal>)` becomes the JSON text
+  Terraform would produce (compact, keys sorted).
+* Anything else (`var.x`, `local.y`, function calls, `"${...}"` interpolation,
+  conditionals, references to other resources) is `Unknown(expr=<source text>,
+  refs=(...))`. `refs` lists what the expression references: resource
+  addresses (`aws_subnet.a.id` -> `aws_subnet.a`, `data.aws_subnet.x`,
+  qualified with the module path when the module is loaded as a child) and,
+  as written, non-resource references (`var.x`, `local.y`, `each.value`), which
+  never resolve, so a cross-resource rule stays silent on a partial graph.
+* A whole-attribute `var.name` whose variable has a literal `default`, when no
+  `terraform.tfvars`/`*.auto.tfvars` of the directory sets it, takes the
+  default; `r.meta["from_variable_default"]` maps the attribute path to the
+  variable (`{"multi_az": "var.multi_az"}`), so a message can say where the
+  value came from.
+* Nested blocks are lists of dicts, as in plan JSON, so
+  `r.get("settings.backup_configuration.enabled")` reads the same for both.
+  A `dynamic "x"` block makes `x` Unknown (its count is not known).
+* Meta-arguments are not attributes: `count`/`for_each` go to `meta` (a block
+  is analysed once, as a template; `count = 0` or an empty `for_each` literal
+  skips it); `depends_on`, `lifecycle`, `provider`, provisioners are dropped.
+
+Resources: `type` = Terraform type, `address` = `aws_db_instance.main` (no
+instance keys), `source_format` "hcl", location = the block's file:line,
+`line_of(path)` = the attribute's line. Data sources become type
+`data.<type>` (never linted) with address `data.<type>.<name>`, so
+`index.resolve("data.aws_subnet.x.availability_zone")` finds them.
+
+A syntax error is an InputError with file and line; the other files of the
+directory are still loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from linter.loaders._terraform import refs_in_text
+from linter.model import InputError, Location, Resource, Unknown, contains_unknown
+
+META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+_VAR_RE = re.compile(r"^var\.([A-Za-z_][\w\-]*)$")
+
+
+def load_module(directory: Path, tf_files: list[Path], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
+    from linter.loaders import display_path, read_text
+
+    errors: list[InputError] = []
+    parsed: list[tuple[Path, str, Any]] = []
+    for path in sorted(tf_files):
+        shown = display_path(path)
+        try:
+            text = read_text(path, shown)
+            parsed.append((path, shown, parse(text, shown)))
+        except InputError as err:
+            errors.append(err)
+        except OSError as err:
+            errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+    module = ModuleContext(Path(directory), parsed, module_address=None)
+    resources: list[Resource] = []
+    for path, shown, tree in parsed:
+        try:
+            resources.extend(module.resources_of(tree, shown))
+        except InputError as err:
+            errors.append(err)
+    return resources, errors
+
+
+def parse(text: str, shown: str) -> Any:
+    """The hcl2 rule tree of one file; syntax errors become InputErrors with a line."""
+    import hcl2
+
+    try:
+        return hcl2.parses(text)
+    except Exception as exc:  # lark raises several exception types
+        line = getattr(exc, "line", None)
+        line = line if isinstance(line, int) and line > 0 else None
+        message = str(exc).split("\n", 1)[0]
+        token = getattr(exc, "token", None)
+        if token is not None and getattr(token, "type", "") == "$END":
+            message = "unexpected end of file (unclosed block or string?)"
+            line = text.count("\n") + 1 if line is None else line
+        elif token is not None:
+            message = f"unexpected {str(token).strip()[:40]!r}"
+        elif "Unexpected character" in message or getattr(exc, "char", None):
+            message = f"unexpected character {getattr(exc, 'char', '?')!r}"
+        raise InputError(shown, f"invalid HCL: {message}", line) from None
+
+
+def _kind(node: Any) -> str:
+    return type(node).__name__
+
+
+def _blocks(body: Any) -> list:
+    return [c for c in body.children if _kind(c) == "BlockRule"]
+
+
+def _attributes(body: Any) -> list:
+    return [c for c in body.children if _kind(c) == "AttributeRule"]
+
+
+def _labels(block: Any) -> list[str]:
+    return [_unquote_label(l.serialize()) for l in block.labels]
+
+
+def _unquote_label(text: Any) -> str:
+    text = str(text)
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1]
+    return text
+
+
+def _line(node: Any) -> int | None:
+    meta = getattr(node, "_meta", None)
+    return getattr(meta, "line", None) if meta is not None else None
+
+
+class ModuleContext:
+    """One directory's variables and how its expressions become values."""
+
+    def __init__(self, directory: Path, parsed: list, module_address: str | None,
+                 inputs: dict[str, Any] | None = None):
+        self.directory = directory
+        self.module_address = module_address
+        self.defaults: dict[str, Any] = {}
+        overridden = _tfvars_names(directory) if module_address is None else set(inputs or {})
+        for _path, _shown, tree in parsed:
+            for block in _blocks(tree.body):
+                labels = _labels(block)
+                if labels[0] != "variable" or len(labels) < 2:
+                    continue
+                for attr in _attributes(block.body):
+                    if attr.identifier.serialize() == "default":
+                        value = self.value(attr.expression.serialize(), attr.expression, use_vars=False)
+                        if not contains_unknown(value) and labels[1] not in overridden:
+                            self.defaults[labels[1]] = value
+
+    # ------------------------------------------------------------ resources
+    def resources_of(self, tree: Any, shown: str) -> list[Resource]:
+        out = []
+        for block in _blocks(tree.body):
+            labels = _labels(block)
+            if labels[0] not in ("resource", "data") or len(labels) < 3:
+                continue
+            resource = self.resource(block, labels, shown)
+            if resource is not None:
+                out.append(resource)
+        return out
+
+    def resource(self, block: Any, labels: list[str], shown: str) -> Resource | None:
+        kind, rtype, name = labels[0], labels[1], labels[2]
+        prefix = "data." if kind == "data" else ""
+        local = f"{prefix}{rtype}.{name}"
+        address = f"{self.module_address}.{local}" if self.module_address else local
+        lines: dict[str, int] = {}
+        from_default: dict[str, str] = {}
+        meta: dict[str, Any] = {}
+        attrs = self.body(block.body, "", lines, from_default, meta)
+        for key in ("count", "for_each"):
+            if key in meta:
+                value = meta[key]
+                if not isinstance(value, Unknown) and (value == 0 or value in ([], {}) or value is False):
+                    return None  # count = 0: the block creates nothing
+        resource = Resource(
+            type=f"data.{rtype}" if kind == "data" else rtype,
+            address=address,
+            attrs=attrs,
+            location=Location(shown, _line(block)),
+            source_format="hcl",
+            name=name,
+            raw_type=rtype,
+        )
+        resource.meta.update(meta)
+        resource.meta["module"] = self.module_address
+        if from_default:
+            resource.meta["from_variable_default"] = from_default
+        resource.refs = {
+            path: [r for r in value.refs]
+            for path, value in _unknown_leaves(attrs)
+            if value.refs
+        }
+        resource.line_of = lambda p, _lines=lines: _line_of(_lines, p)
+        return resource
+
+    def body(self, body: Any, prefix: str, lines: dict, from_default: dict, meta: dict | None) -> dict:
+        attrs: dict[str, Any] = {}
+        for child in body.children:
+            kind = _kind(child)
+            if kind == "AttributeRule":
+                key = str(child.identifier.serialize())
+                path = f"{prefix}{key}"
+                value = self.value(child.expression.serialize(), child.expression,
+                                   path=path, from_default=from_default)
+                if meta is not None and key in META_ARGUMENTS:
+                    if key in ("count", "for_each"):
+                        meta[key] = value
+                    continue
+                attrs[key] = value
+                lines.setdefault(path, _line(child))
+            elif kind == "BlockRule":
+                labels = _labels(child)
+                key = labels[0]
+                if meta is not None and key in META_ARGUMENTS:
+                    continue
+                if key == "dynamic" and len(labels) > 1:
+                    name = labels[1]
+                    for_each = next((a for a in _attributes(child.body) if a.identifier.serialize() == "for_each"), None)
+                    text = _expr_text(for_each.expression.serialize()) if for_each is not None else ""
+                    attrs[name] = Unknown(f'dynamic "{name}"', self.refs(text))
+                    lines.setdefault(f"{prefix}{name}", _line(child))
+                    continue
+                existing = attrs.get(key)
+                if isinstance(existing, Unknown):
+                    continue
+                items = attrs.setdefault(key, [])
+                index = len(items)
+                item_prefix = f"{prefix}{key}.{index}."
+                lines.setdefault(f"{prefix}{key}.{index}", _line(child))
+                lines.setdefault(f"{prefix}{key}", _line(child))
+                items.append(self.body(child.body, item_prefix, lines, from_default, None))
+        return attrs
+
+    # ------------------------------------------------------------ values
+    def refs(self, text: str) -> tuple[str, ...]:
+        return refs_in_text(text, self.module_address)
+
+    def value(self, raw: Any, node: Any = None, path: str = "", from_default: dict | None = None,
+              use_vars: bool = True) -> Any:
+        """A serialized hcl2 value -> a Python value or Unknown."""
+        if isinstance(raw, str):
+            return self._string(raw, node, path, from_default, use_vars)
+        if isinstance(raw, list):
+            return [self.value(v, None, f"{path}.{i}", from_default, use_vars) for i, v in enumerate(raw)]
+        if isinstance(raw, dict):
+            return {
+                _unquote_label(k): self.value(v, None, f"{path}.{_unquote_label(k)}", from_default, use_vars)
+                for k, v in raw.items() if k != "__is_block__"
+            }
+        return raw  # int, float, bool, None
+
+    def _string(self, raw: str, node: Any, path: str, from_default: dict | None, use_vars: bool) -> Any:
+        if raw.startswith("${") and raw.endswith("}"):
+            text = raw[2:-1]
+            var = _VAR_RE.match(text.strip())
+            if var and use_vars and var.group(1) in self.defaults:
+                if from_default is not None:
+                    from_default[path] = f"var.{var.group(1)}"
+                return self.defaults[var.group(1)]
+            encoded = self._jsonencode(text, node, use_vars)
+            if encoded is not None:
+                return encoded
+            return Unknown(text, self.refs(text))
+        if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
+            inner = raw[1:-1]
+            if inner.startswith("<<"):
+                inner = _heredoc(inner)
+            if _has_template(inner):
+                return Unknown(inner, self.refs(raw))
+            return _unescape(inner)
+        return Unknown(raw, self.refs(raw))
+
+    def _jsonencode(self, text: str, node: Any, use_vars: bool) -> Any:
+        """`jsonencode(<literal>)` -> its JSON text; None when it is something else."""
+        if not text.startswith("jsonencode(") or node is None:
+            return None
+        call = _function_call(node)
+        if call is None or [i.serialize() for i in call.identifiers] != ["jsonencode"]:
+            return None
+        args = [c for c in call.children if _kind(c) == "ArgumentsRule"]
+        exprs = [c for c in args[0].children if c is not None and not _kind(c).endswith(("TOKEN", "CommentRule"))] if len(args) == 1 else []
+        if len(exprs) != 1:
+            return None
+        value = self.value(exprs[0].serialize(), exprs[0], use_vars=use_vars)
+        if contains_unknown(value):
+            return Unknown(text, self.refs(text))
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _function_call(node: Any) -> Any:
+    """The FunctionCallRule an expression consists of, if it is exactly one call."""
+    cur = node
+    for _ in range(4):
+        if _kind(cur) == "FunctionCallRule":
+            return cur
+        children = [c for c in getattr(cur, "children", []) if c is not None]
+        if len(children) != 1:
+            return None
+        cur = children[0]
+    return None
+
+
+def _expr_text(raw: Any) -> str:
+    if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}"):
+        return raw[2:-1]
+    return str(raw)
+
+
+def _has_template(text: str) -> bool:
+    """An interpolation `${` or directive `%{` that is not escaped (`$${`, `%%{`)."""
+    for marker in ("${", "%{"):
+        start = 0
+        while True:
+            i = text.find(marker, start)
+            if i < 0:
+                break
+            if i == 0 or text[i - 1] != marker[0]:
+                return True
+            start = i + 2
+    return False
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text and "$${" not in text and "%%{" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u" and i + 5 < len(text) + 1:
+                try:
+                    out.append(chr(int(text[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+        out.append(ch)
+        i += 1
+    return "".join(out).replace("$${", "${").replace("%%{", "%{")
+
+
+def _heredoc(text: str) -> str:
+    """`<<EOT\\n...\\nEOT` (or `<<-EOT`, indentation trimmed) -> its content."""
+    trim = text.startswith("<<-")
+    first, _, rest = text.partition("\n")
+    body, _, _ = rest.rpartition("\n")
+    lines = body.split("\n") if body else []
+    if trim and lines:
+        indent = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
+        lines = [l[indent:] for l in lines]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _tfvars_names(directory: Path) -> set[str]:
+    """Variables set by the auto-loaded `terraform.tfvars` / `*.auto.tfvars(.json)`."""
+    names: set[str] = set()
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return names
+    for path in entries:
+        name = path.name
+        if name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if name.endswith(".json"):
+                try:
+                    names.update(json.loads(text))
+                except (ValueError, TypeError):
+                    pass
+            else:
+                names.update(re.findall(r"^[ \t]*([A-Za-z_][\w\-]*)[ \t]*=", text, re.MULTILINE))
+    return names
+
+
+def _unknown_leaves(value: Any, prefix: str = ""):
+    if isinstance(value, Unknown):
+        yield prefix, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _unknown_leaves(v, f"{prefix}.{k}" if prefix else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _unknown_leaves(v, f"{prefix}.{i}" if i else prefix)
+
+
+def _line_of(lines: dict, path: str) -> int | None:
+    """Line of an attribute path; single-block paths may omit the `.0`."""
+    if path in lines:
+        return lines[path]
+    parts = path.split(".")
+    # insert `.0` after block names when the caller omitted them
+    candidates = [""]
+    for part in parts:
+        nxt = []
+        for c in candidates:
+            base = f"{c}.{part}" if c else part
+            nxt.append(base)
+            if f"{base}.0" in lines:
+                nxt.append(f"{base}.0")
+        candidates = nxt
+    for c in candidates:
+        if c in lines:
+            return lines[c]
+    # the closest written ancestor
+    while parts:
+        parts = parts[:-1]
+        joined = ".".join(parts)
+        if joined in lines:
+            return lines[joined]
+    return None

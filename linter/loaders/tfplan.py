@@ -1,0 +1,415 @@
+"""Terraform plans: the JSON of `terraform show -json plan.out`.
+
+What becomes a Resource
+* Every managed entry of `resource_changes[]` (child modules at any depth,
+  `count`/`for_each` instances, e.g. `module.db.aws_db_instance.main["eu"]`),
+  except pure deletions (`["delete"]`, `["forget"]`). `attrs` is the planned
+  `after`; every value whose `after_unknown` mirror is `true` is an `Unknown`
+  carrying the resource addresses its configuration expression references
+  (`Unknown(refs=("aws_subnet.a",))`, qualified with the module path; non-resource
+  references such as `var.x` are kept as written, so they never resolve and a
+  cross-resource rule stays silent on a partial graph).
+* rules.md §0.2: an Optional+Computed attribute listed in
+  `_terraform.OPTIONAL_COMPUTED` that is unknown but absent from the resource's
+  `configuration` expressions was never written by the user: it is removed
+  from `attrs` (absent -> the rule applies the documented API default) and
+  listed in `meta["unset_computed"]`. Without a `configuration` section nothing
+  is defaulted (we cannot know what the user wrote).
+* Updates and replacements keep the prior attributes: `change =
+  Change(actions, before)`; creates and no-ops have `before` None / as planned.
+* Data sources are never linted: they become Resources of type
+  `data.<type>` (e.g. `data.aws_subnet`, which no rule declares) with address
+  `[module.x.]data.aws_subnet.name`, attributes from `prior_state` (data read
+  during plan) or from their `resource_changes` entry (read deferred to apply:
+  unknown). `ctx.index.resolve("data.aws_subnet.x.availability_zone")` or an
+  Unknown referencing it finds them.
+* `meta`: `id`, `arn`, `self_link` (when known strings: `index.by_id`),
+  `module` (module address or None), `index` (count/for_each key or None),
+  `unset_computed`, and `refs` (`r.refs`: attribute path -> referenced
+  addresses; paths are dotted, a nested block's index is written only when it
+  is not the first one).
+
+Locations: a plan has no lines. When the `.tf` sources are there (`--tf-root
+DIR`, or the plan file sits in the Terraform root: every root-module resource
+of the plan's configuration is found in the `.tf` files beside it), each
+resource points at its block's file:line, following local module sources;
+otherwise at the plan file (the finding names the address).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from linter.loaders._terraform import (
+    OPTIONAL_COMPUTED,
+    SourceMap,
+    attribute_line,
+    module_names,
+    qualify,
+    resource_ref,
+    strip_keys,
+)
+from linter.model import Change, InputError, Location, Resource, Unknown
+
+SKIPPED_ACTIONS = {("delete",), ("forget",)}
+_ID_KEYS = ("id", "arn", "self_link")
+
+
+def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
+    options = options or {}
+    changes = doc.get("resource_changes")
+    if changes is None:
+        changes = []
+    if not isinstance(changes, list):
+        raise InputError(shown, "resource_changes must be a list")
+    config = ConfigIndex(doc.get("configuration"))
+    sources = _source_map(path, options, config)
+    resources: list[Resource] = []
+    data_from_changes: dict[str, Resource] = {}
+    for position, rc in enumerate(changes):
+        if not isinstance(rc, dict):
+            raise InputError(shown, f"resource_changes[{position}] is not an object")
+        change = rc.get("change")
+        if not isinstance(change, dict):
+            raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
+        actions = tuple(change.get("actions") or ())
+        if actions in SKIPPED_ACTIONS:
+            continue
+        rtype, address = rc.get("type"), rc.get("address")
+        if not isinstance(rtype, str) or not isinstance(address, str):
+            raise InputError(shown, f"resource_changes[{position}] lacks a type or an address")
+        mode = rc.get("mode", "managed")
+        resource = _resource(rc, change, actions, mode, config, sources, shown)
+        if mode == "data":
+            data_from_changes[resource.address] = resource
+        else:
+            resources.append(resource)
+    resources.extend(_data_sources(doc, data_from_changes, config, sources, shown))
+    return resources
+
+
+# ----------------------------------------------------------- configuration
+class ConfigIndex:
+    """Configuration resources by module-path-without-keys + relative address."""
+
+    def __init__(self, configuration: Any):
+        self.present = isinstance(configuration, dict)
+        self.resources: dict[str, dict] = {}
+        self.module_calls: dict[str, dict] = {}  # "module.a.module.b" -> module call
+        self.root_addresses: list[str] = []
+        if self.present:
+            root = configuration.get("root_module")
+            if isinstance(root, dict):
+                self._walk(root, "")
+                self.root_addresses = [
+                    r.get("address") for r in root.get("resources") or [] if isinstance(r, dict)
+                ]
+
+    def _walk(self, module: dict, prefix: str) -> None:
+        for res in module.get("resources") or []:
+            if isinstance(res, dict) and isinstance(res.get("address"), str):
+                self.resources[prefix + res["address"]] = res
+        calls = module.get("module_calls") or {}
+        if isinstance(calls, dict):
+            for name, call in calls.items():
+                if isinstance(call, dict):
+                    self.module_calls[f"{prefix}module.{name}"] = call
+                    child = call.get("module")
+                    if isinstance(child, dict):
+                        self._walk(child, f"{prefix}module.{name}.")
+
+    def expressions(self, rc: dict) -> dict | None:
+        """The `expressions` of a resource_change's configuration block (None if unknown)."""
+        if not self.present:
+            return None
+        module = rc.get("module_address")
+        rel = rc["address"]
+        if module and rel.startswith(module + "."):
+            rel = rel[len(module) + 1:]
+        key = (strip_keys(module) + "." if module else "") + strip_keys(rel)
+        res = self.resources.get(key)
+        if res is None:
+            return None
+        exprs = res.get("expressions")
+        return exprs if isinstance(exprs, dict) else {}
+
+
+def _expr_at(exprs: Any, path: list) -> Any:
+    """The configuration expression for an attribute path (blocks are lists)."""
+    cur = exprs
+    for part in path:
+        if isinstance(cur, dict) and ("references" in cur or "constant_value" in cur):
+            return cur  # a whole-attribute expression covers everything below it
+        if isinstance(part, int):
+            if isinstance(cur, list):
+                cur = cur[part] if part < len(cur) else (cur[0] if cur else None)
+            # a dict here is a single nested object: the index reads through
+        elif isinstance(cur, list):
+            cur = cur[0] if cur else None
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        elif isinstance(cur, dict):
+            cur = cur.get(part)
+        else:
+            return None
+        if cur is None:
+            return None
+    return cur
+
+
+def _written(exprs: Any, parts: list[str]) -> bool:
+    """The user wrote this attribute (or a whole expression covering it)."""
+    cur = exprs
+    for i, part in enumerate(parts):
+        if isinstance(cur, dict) and ("references" in cur or "constant_value" in cur):
+            return True
+        if isinstance(cur, list):  # nested blocks: written in any of them
+            return any(_written(item, parts[i:]) for item in cur)
+        if not isinstance(cur, dict) or part not in cur:
+            return False
+        cur = cur[part]
+    return True
+
+
+def _refs_of(expr: Any, module: str | None) -> tuple[str, ...]:
+    """Addresses an expression references; non-resource references kept as written."""
+    found: list[str] = []
+    _collect_refs(expr, module, found)
+    return tuple(found)
+
+
+def _collect_refs(expr: Any, module: str | None, found: list[str]) -> None:
+    if isinstance(expr, dict):
+        refs = expr.get("references")
+        if isinstance(refs, list):
+            for ref in refs:
+                if not isinstance(ref, str):
+                    continue
+                address = resource_ref(ref)
+                value = qualify(address, module) if address else ref
+                if value not in found:
+                    found.append(value)
+            return
+        for value in expr.values():
+            if isinstance(value, (dict, list)):
+                _collect_refs(value, module, found)
+    elif isinstance(expr, list):
+        for item in expr:
+            _collect_refs(item, module, found)
+
+
+def _refs_map(exprs: dict | None, module: str | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if exprs:
+        _refs_walk(exprs, "", module, out)
+    return out
+
+
+def _refs_walk(exprs: Any, prefix: str, module: str | None, out: dict) -> None:
+    if isinstance(exprs, dict):
+        if "references" in exprs or "constant_value" in exprs:
+            refs = [r for r in _refs_of(exprs, module)]
+            if refs and prefix:
+                out[prefix] = refs
+            return
+        for key, value in exprs.items():
+            _refs_walk(value, f"{prefix}.{key}" if prefix else key, module, out)
+    elif isinstance(exprs, list):
+        for i, item in enumerate(exprs):
+            _refs_walk(item, f"{prefix}.{i}" if i else prefix, module, out)
+
+
+# ----------------------------------------------------------- attributes
+def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str | None) -> Any:
+    """Put `Unknown` wherever `after_unknown` says true; returns the merged value."""
+    if unknown is True:
+        expr = _expr_at(exprs, path) if exprs is not None else None
+        return Unknown(None, _refs_of(expr, module) if expr is not None else ())
+    if isinstance(unknown, dict):
+        if not isinstance(after, dict):
+            after = {}
+        for key, sub in unknown.items():
+            if sub is False or sub == {} or sub == []:
+                continue
+            path.append(key)
+            after[key] = _merge_unknown(after.get(key), sub, exprs, path, module)
+            path.pop()
+        return after
+    if isinstance(unknown, list):
+        if not isinstance(after, list):
+            after = []
+        for i, sub in enumerate(unknown):
+            if sub is False or sub == {} or sub == []:
+                continue
+            while len(after) <= i:
+                after.append(None)
+            path.append(i)
+            after[i] = _merge_unknown(after[i], sub, exprs, path, module)
+            path.pop()
+        if exprs is not None and any(isinstance(v, Unknown) for v in after):
+            # a list with unknown elements whose expression is one reference
+            # list (`[aws_subnet.a.id, aws_subnet.b.id]`): one Unknown carrying
+            # every reference, so `index.resolve_many` sees the whole graph
+            expr = _expr_at(exprs, path)
+            if isinstance(expr, dict) and "references" in expr:
+                return Unknown(None, _refs_of(expr, module))
+        return after
+    return after
+
+
+def _default_unset_computed(rtype: str, attrs: dict, exprs: dict | None) -> list[str]:
+    """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent."""
+    paths = OPTIONAL_COMPUTED.get(rtype)
+    if not paths or exprs is None:
+        return []
+    done = []
+    for dotted in paths:
+        if _written(exprs, dotted.split(".")):
+            continue
+        if _drop_unknown(attrs, dotted.split(".")):
+            done.append(dotted)
+    return done
+
+
+def _drop_unknown(cur: Any, parts: list[str]) -> bool:
+    if isinstance(cur, list):
+        return any([_drop_unknown(item, parts) for item in cur])
+    if not isinstance(cur, dict) or parts[0] not in cur:
+        return False
+    if len(parts) == 1:
+        if isinstance(cur[parts[0]], Unknown) or _all_unknown(cur[parts[0]]):
+            del cur[parts[0]]
+            return True
+        return False
+    return _drop_unknown(cur[parts[0]], parts[1:])
+
+
+def _all_unknown(value: Any) -> bool:
+    """A block whose every leaf is unknown (a computed block nobody wrote)."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, list):
+        return bool(value) and all(_all_unknown(v) for v in value)
+    if isinstance(value, dict):
+        leaves = [v for v in value.values() if v is not None and v != [] and v != {}]
+        return bool(leaves) and all(_all_unknown(v) for v in leaves)
+    return False
+
+
+def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigIndex,
+              sources: "SourceMap | None", shown: str) -> Resource:
+    rtype, address = rc["type"], rc["address"]
+    module = rc.get("module_address") or None
+    exprs = config.expressions(rc)
+    after = change.get("after")
+    attrs = after if isinstance(after, dict) else {}
+    unknown = change.get("after_unknown")
+    if unknown:
+        attrs = _merge_unknown(attrs, unknown, exprs, [], module)
+        if not isinstance(attrs, dict):
+            attrs = {}
+    unset = _default_unset_computed(rtype, attrs, exprs) if mode != "data" else []
+    before = change.get("before")
+    resource = Resource(
+        type=f"data.{rtype}" if mode == "data" else rtype,
+        address=address,
+        attrs=attrs,
+        location=Location(shown),
+        source_format="tfplan",
+        name=str(rc.get("name") or ""),
+        change=Change(actions, before if isinstance(before, dict) else None),
+        raw_type=rtype,
+        refs=_refs_map(exprs, module),
+    )
+    _set_meta(resource, attrs, module, rc.get("index"))
+    if unset:
+        resource.meta["unset_computed"] = unset
+    if isinstance(before, dict):
+        # ids stay findable while the new ones are unknown (updates in place)
+        for key in _ID_KEYS:
+            if key not in resource.meta and isinstance(before.get(key), str) and before[key] and "delete" not in actions:
+                resource.meta[key] = before[key]
+    if sources is not None:
+        _locate(resource, sources, module, rc)
+    return resource
+
+
+def _set_meta(resource: Resource, attrs: dict, module: str | None, index: Any) -> None:
+    for key in _ID_KEYS:
+        value = attrs.get(key)
+        if isinstance(value, str) and value:
+            resource.meta[key] = value
+    resource.meta["module"] = module
+    resource.meta["index"] = index
+
+
+# ----------------------------------------------------------- data sources
+def _data_sources(doc: dict, from_changes: dict[str, Resource], config: ConfigIndex,
+                  sources: "SourceMap | None", shown: str) -> list[Resource]:
+    out: dict[str, Resource] = {}
+    prior = doc.get("prior_state")
+    values = prior.get("values") if isinstance(prior, dict) else None
+    root = values.get("root_module") if isinstance(values, dict) else None
+    if isinstance(root, dict):
+        stack = [root]
+        while stack:
+            module = stack.pop()
+            for res in module.get("resources") or []:
+                if not isinstance(res, dict) or res.get("mode") != "data":
+                    continue
+                address, rtype = res.get("address"), res.get("type")
+                if not isinstance(address, str) or not isinstance(rtype, str):
+                    continue
+                attrs = res.get("values") if isinstance(res.get("values"), dict) else {}
+                module_address = module.get("address") or None
+                r = Resource(
+                    type=f"data.{rtype}", address=address, attrs=attrs,
+                    location=Location(shown), source_format="tfplan",
+                    name=str(res.get("name") or ""), raw_type=rtype,
+                )
+                _set_meta(r, attrs, module_address, res.get("index"))
+                if sources is not None:
+                    _locate(r, sources, module_address, {"address": address, "module_address": module_address})
+                out[address] = r
+            stack.extend(m for m in module.get("child_modules") or [] if isinstance(m, dict))
+    # a data source read during apply (resource_changes "read") is the current view
+    out.update(from_changes)
+    return list(out.values())
+
+
+# ----------------------------------------------------------- locations
+def _source_map(path: Path, options: dict, config: ConfigIndex) -> SourceMap | None:
+    tf_root = options.get("tf_root")
+    if tf_root:
+        root = Path(tf_root)
+        return SourceMap(root) if root.is_dir() else None
+    directory = Path(path).parent
+    try:
+        has_tf = any(p.suffix == ".tf" for p in directory.iterdir())
+    except OSError:
+        return None
+    if not has_tf:
+        return None
+    sources = SourceMap(directory)
+    # the plan sits in its root only if the root module's resources are there
+    wanted = [a for a in config.root_addresses if isinstance(a, str)]
+    if not wanted and not config.module_calls:
+        return None
+    blocks = sources._scan_dir(directory)["blocks"]
+    if any(strip_keys(a) not in blocks for a in wanted):
+        return None
+    return sources
+
+
+def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict) -> None:
+    from linter.loaders import display_path
+
+    rel = rc["address"]
+    if module and rel.startswith(module + "."):
+        rel = rel[len(module) + 1:]
+    found = sources.find(module_names(module), strip_keys(rel))
+    if found is None:
+        return
+    file, line, text = found
+    resource.location = Location(display_path(file), line)
+    resource.line_of = lambda p, _t=text, _l=line: attribute_line(_t, _l, p)
