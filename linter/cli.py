@@ -14,7 +14,7 @@ import sys
 
 from linter import __version__
 
-COMMANDS = ("scan", "rules", "explain", "baseline")
+COMMANDS = ("scan", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
     scan.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml in the scanned directory or a parent)")
     scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `resilint baseline`)")
+    scan.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
 
     baseline = sub.add_parser("baseline", help="record today's findings so later scans report only new ones")
     baseline.add_argument("paths", nargs="*", default=["."], metavar="PATH")
@@ -63,10 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
+    baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
 
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="RULE")
+    sub.add_parser("schema", help="print the JSON Schema of the input document custom Rego policies read")
     return parser
 
 
@@ -89,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_explain(args.rule_id)
         if args.command == "baseline":
             return cmd_baseline(args)
+        if args.command == "schema":
+            return cmd_schema()
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
@@ -112,6 +117,7 @@ def scan_options(args: argparse.Namespace):
         rule_options=config.options,
         config=config,
         baseline=getattr(args, "baseline", None),
+        policy_dirs=getattr(args, "policy", None) or [],
     )
 
 
@@ -206,6 +212,13 @@ def cmd_explain(rule_id: str) -> int:
         out += [f"## {heading}", sections.get(heading, "").rstrip(), ""]
     out += [f"Fix: {found.remediation}", f"Docs: {found.docs_url}"]
     print("\n".join(out))
+    return EXIT_OK
+
+
+def cmd_schema() -> int:
+    from linter.rego import SCHEMA_FILE
+
+    sys.stdout.write(SCHEMA_FILE.read_text(encoding="utf-8"))
     return EXIT_OK
 
 

@@ -32,6 +32,8 @@ class ScanOptions:
     # suppress stage: the loaded .resilint.yaml (linter.config.Config) and a baseline file
     config: Any = None
     baseline: str | None = None
+    # custom Rego policies: --policy DIR (the config's `policies:` are added in scan)
+    policy_dirs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -154,6 +156,13 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     loaded = load_paths(paths, options.loader_options)
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
+    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
+    if policy_dirs:  # regopy is imported only when there are policies
+        from linter.rego import run_policies
+
+        rego_findings, rego_errors = run_policies(policy_dirs, loaded.resources, options)
+        findings += rego_findings
+        rule_errors += rego_errors
     result = ScanResult(
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,

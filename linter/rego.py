@@ -1,0 +1,463 @@
+"""Custom policies in Rego, evaluated in-process by regopy (rego-cpp).
+
+Teams write `.rego` files the Conftest way: rules named `deny`, `violation` or
+`warn` (or prefixed `deny_`, `violation_`, `warn_`) in any package return
+messages, or objects with `msg` and optional `rule_id`, `severity`, `resource`,
+`attribute`, `remediation`. They read the normalized model (`build_input`,
+published as `linter/schemas/input.schema.json`), so one policy covers plans,
+HCL, Pulumi and Kubernetes alike. Their results become ordinary `Finding`s:
+suppressions, baselines, reporters and exit codes treat them like built-in ones.
+
+Evaluation strategy (measured in benchmarks/bench_rego.py): regopy's cost per
+query grows with the size of the input and faster than linearly with the
+number of results, and converting the input costs about as much as a query.
+So the input is converted once per *input group* and every policy rule is one
+query over it. A package whose metadata declares `types` gets only those
+resource types (a much smaller document, like the built-in rules' type
+dispatch); packages without it see every resource, which keeps cross-resource
+policies correct. One query per rule also isolates failures: a rule that fails
+at run time is reported and the others still run.
+
+regopy is imported only here, and this module only when policies are given:
+start-up without --policy never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from linter.model import Finding, InputError, Resource, Severity, Unknown
+
+RULE_KINDS = ("deny", "violation", "warn")
+# deny/violation block a merge like a built-in high finding; warn is advice
+# (Conftest does not fail on warnings either) and stays below --fail-on medium
+DEFAULT_SEVERITY = {"deny": Severity.HIGH, "violation": Severity.HIGH, "warn": Severity.LOW}
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "input.schema.json"
+ID_PREFIX = "REGO."
+
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE)
+_RULE_HEAD = re.compile(r"^((?:deny|violation|warn)(?:_\w+)?)\b(?![ \t]*\()", re.MULTILINE)
+_METADATA_HEAD = re.compile(r"^(__rego_metadata__|metadata)\b[ \t]*(?::=|=|if\b|\{)", re.MULTILINE)
+_ERROR_AT = re.compile(r"\(error (\d+):")
+_ERROR_MSG = re.compile(r"\(errormsg (\d+):")
+
+
+# ---------------------------------------------------------------- input model
+
+
+def input_schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def resource_document(res: Resource) -> dict:
+    """One resource as policies see it: JSON values only, unknowns as null + path."""
+    unknown: list[str] = []
+    attrs = _plain(res.attrs, "", unknown)
+    change = None
+    if res.change is not None:
+        before = res.change.before
+        change = {
+            "actions": [str(a) for a in res.change.actions],
+            "before": _plain(before, "", []) if isinstance(before, dict) else None,
+        }
+    ids = {k: res.meta[k] for k in ("id", "arn", "self_link") if isinstance(res.meta.get(k), str)}
+    return {
+        "type": res.type,
+        "address": res.address,
+        "name": res.name or "",
+        "namespace": res.namespace,
+        "attrs": attrs if isinstance(attrs, dict) else {},
+        "unknown": unknown,
+        "source_format": res.source_format,
+        "file": res.location.file,
+        "line": res.location.line if res.location.line and res.location.line > 0 else None,
+        "raw_type": res.raw_type,
+        "refs": {str(k): [str(a) for a in v] for k, v in (res.refs or {}).items()},
+        "ids": ids,
+        "change": change,
+    }
+
+
+def build_input(resources: Iterable[Resource]) -> dict:
+    return {"resources": [resource_document(r) for r in resources]}
+
+
+def _plain(value: Any, path: str, unknown: list[str]) -> Any:
+    """JSON-safe copy; an Unknown becomes null and its dotted path is recorded."""
+    if isinstance(value, Unknown):
+        if path:
+            unknown.append(path)
+        return None
+    if isinstance(value, dict):
+        return {
+            str(k): _plain(v, f"{path}.{k}" if path else str(k), unknown) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{path}.{i}" if path else str(i), unknown) for i, v in enumerate(value)]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)  # YAML dates and the like: policies compare text
+
+
+def _under_unknown(attribute: str | None, unknown: list[str]) -> bool:
+    if not attribute:
+        return False
+    return any(attribute == u or attribute.startswith(u + ".") for u in unknown)
+
+
+# ---------------------------------------------------------------- policies
+
+
+@dataclass
+class PolicyRule:
+    name: str  # deny, warn_replicas, ...
+    file: str
+    line: int
+
+    @property
+    def kind(self) -> str:
+        return self.name.split("_", 1)[0]
+
+
+@dataclass
+class Package:
+    name: str
+    files: list[str] = field(default_factory=list)
+    rules: list[PolicyRule] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+    has_metadata: list[str] = field(default_factory=list)  # metadata rule names found
+    line: int = 1  # `package` line in the first file
+
+    @property
+    def rule_id(self) -> str:
+        found = self.metadata.get("id")
+        return str(found) if found else ID_PREFIX + self.name
+
+    @property
+    def types(self) -> tuple[str, ...] | None:
+        """resilint extension: metadata `types` narrows the input to these types."""
+        declared = self.metadata.get("types")
+        if isinstance(declared, str):
+            return (declared,)
+        if isinstance(declared, list) and declared and all(isinstance(t, str) for t in declared):
+            return tuple(sorted(set(declared)))
+        return None
+
+
+@dataclass
+class PolicySet:
+    interpreter: Any
+    packages: list[Package]
+    errors: list[InputError]
+
+
+def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
+    """Every `.rego` file under the given directories (or the files themselves).
+
+    `*_test.rego` files are OPA unit tests (`opa test`), not policies: skipped.
+    """
+    files: list[str] = []
+    errors: list[InputError] = []
+    for given in paths:
+        if os.path.isfile(given):
+            files.append(given)
+            continue
+        if not os.path.isdir(given):
+            errors.append(InputError(given, "policy directory not found (--policy / policies:)"))
+            continue
+        found = []
+        for root, dirs, names in os.walk(given):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in names:
+                if name.endswith(".rego") and not name.endswith("_test.rego"):
+                    found.append(os.path.join(root, name))
+        if not found:
+            errors.append(InputError(given, "no .rego policy files in this directory"))
+        files.extend(sorted(found))
+    return list(dict.fromkeys(files)), errors
+
+
+def syntax_error(file: str, source: str, text: str) -> InputError:
+    """Turn rego-cpp's error tree into `file:line: message`.
+
+    The tree reads `(error 15:/path/x.rego|40|2 (errormsg 27:Invalid ...) ...)`:
+    strings are length-prefixed, and the location is a byte offset into the source.
+    """
+    line = None
+    match = _ERROR_AT.search(text)
+    if match:
+        start = match.end()
+        after = text[start + int(match.group(1)):]
+        offset = re.match(r"\|(\d+)\|", after)
+        if offset:
+            line = source.encode("utf-8")[: int(offset.group(1))].decode("utf-8", "replace").count("\n") + 1
+    message = _error_message(text) or "invalid Rego"
+    count = len(_ERROR_MSG.findall(text))
+    more = f" (and {count - 1} more error(s))" if count > 1 else ""
+    return InputError(file, f"Rego syntax error: {message}{more}", line)
+
+
+def _error_message(text: str) -> str | None:
+    match = _ERROR_MSG.search(text)
+    if not match:
+        return None
+    start = match.end()
+    return text[start: start + int(match.group(1))]
+
+
+def _line_at(source: str, offset: int) -> int:
+    return source.count("\n", 0, offset) + 1
+
+
+def load_policies(paths: Iterable[str]) -> PolicySet:
+    """Parse every policy file into one interpreter (packages may import each other)."""
+    import regopy
+
+    interpreter = regopy.Interpreter()
+    # rego-cpp prints diagnostics on stdout by default: that would corrupt JSON reports
+    interpreter.log_level = regopy.LogLevel.NONE
+    files, errors = discover(paths)
+    packages: dict[str, Package] = {}
+    for file in files:
+        try:
+            source = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(InputError(file, f"cannot read policy: {exc}"))
+            continue
+        head = _PACKAGE.search(source)
+        if head is None:
+            errors.append(InputError(file, "Rego syntax error: no `package` declaration", 1))
+            continue
+        try:
+            interpreter.add_module(file, source)
+        except regopy.RegoError as exc:
+            errors.append(syntax_error(file, source, str(exc)))
+            continue
+        pkg = packages.setdefault(head.group(1), Package(head.group(1), line=_line_at(source, head.start())))
+        pkg.files.append(file)
+        known = {r.name for r in pkg.rules}
+        for match in _RULE_HEAD.finditer(source):
+            if match.group(1) not in known:
+                known.add(match.group(1))
+                pkg.rules.append(PolicyRule(match.group(1), file, _line_at(source, match.start())))
+        for match in _METADATA_HEAD.finditer(source):
+            if match.group(1) not in pkg.has_metadata:
+                pkg.has_metadata.append(match.group(1))
+    chosen = [p for p in packages.values() if p.rules]
+    if chosen:
+        _read_metadata(interpreter, chosen, errors)
+    return PolicySet(interpreter, sorted(chosen, key=lambda p: p.name), errors)
+
+
+def _read_metadata(interpreter: Any, packages: list[Package], errors: list[InputError]) -> None:
+    """Metadata is constant: read it once against an empty document.
+
+    The same pass finds rules that cannot run at all (a type error such as a
+    wrong number of arguments fails even on an empty input): they are input
+    errors naming the rule's file and line, reported before the scan runs.
+    """
+    import regopy
+
+    interpreter.set_input(regopy.Input({"resources": []}))
+    for pkg in packages:
+        for name in ("__rego_metadata__", "metadata"):  # the Conftest name wins
+            if name not in pkg.has_metadata or pkg.metadata:
+                continue
+            value, failure = _query(interpreter, f"data.{pkg.name}.{name}")
+            if isinstance(value, dict):
+                pkg.metadata = value
+            elif failure:
+                errors.append(InputError(pkg.files[0], f"Rego error in {name} of package {pkg.name}: {failure}", pkg.line))
+        broken = []
+        for rule in pkg.rules:
+            _, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
+            if failure:
+                errors.append(InputError(rule.file, f"Rego error in rule {rule.name} of package {pkg.name}: {failure}", rule.line))
+                broken.append(rule)
+        pkg.rules = [r for r in pkg.rules if r not in broken]
+
+
+_NO_DETAIL = "evaluation failed (rego-cpp gives no detail: check argument types and conflicting rule values)"
+
+
+def _query(interpreter: Any, query: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, failure). Undefined is (None, None).
+
+    regopy's public `Interpreter.query` raises a bare JSONDecodeError when the
+    engine answers with an error tree instead of JSON, losing the message; the
+    C-level calls keep it.
+    """
+    from regopy import RegoError
+    from regopy.rego_shared import rego_free_output, rego_output_ok, rego_output_string, rego_query
+
+    try:
+        impl = rego_query(interpreter._impl, query)
+    except RegoError as exc:
+        return None, _error_message(str(exc)) or str(exc).strip() or _NO_DETAIL
+    try:
+        ok = rego_output_ok(impl)
+        text = rego_output_string(impl)
+    finally:
+        rego_free_output(impl)
+    if not ok:
+        return None, _error_message(text) or _NO_DETAIL
+    if text.strip() == "undefined":
+        return None, None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None, _error_message(text) or text.strip()[:200]
+    exprs = doc.get("expressions") if isinstance(doc, dict) else None
+    if not exprs:
+        return None, None
+    return exprs[0], None
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def results_of(value: Any) -> list:
+    """The items a deny/warn rule produced.
+
+    Partial set rules (`deny contains msg if`) give a list; a complete rule
+    (`deny := "..."`) one value; the old `deny[msg] { ... }` form, which
+    rego-cpp reads as an object from each message to true, gives its keys
+    (object keys arrive JSON-encoded).
+    """
+    if value is None or value is False:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and value and all(v is True for v in value.values()) and "msg" not in value:
+        items = []
+        for key in value:
+            if key.startswith("{"):
+                try:
+                    items.append(json.loads(key))
+                    continue
+                except ValueError:
+                    pass
+            items.append(key)
+        return items
+    return [value]
+
+
+def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
+    import regopy
+
+    select = getattr(options, "select", None)
+    ignore = getattr(options, "ignore", None)
+    docs = [resource_document(r) for r in resources]
+    by_address: dict[str, list[tuple[Resource, dict]]] = {}
+    for res, doc in zip(resources, docs):
+        by_address.setdefault(res.address, []).append((res, doc))
+    findings: list[Finding] = []
+    errors: list[InputError] = []
+    groups: dict[tuple[str, ...] | None, list[Package]] = {}
+    for pkg in policies.packages:
+        groups.setdefault(pkg.types, []).append(pkg)
+    interpreter = policies.interpreter
+    for types, packages in groups.items():
+        wanted = docs if types is None else [d for d in docs if d["type"] in types]
+        interpreter.set_input(regopy.Input({"resources": wanted}))
+        for pkg in packages:
+            for rule in pkg.rules:
+                value, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
+                if failure:
+                    errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
+                    continue
+                for item in results_of(value):
+                    made = _finding(pkg, rule, item, by_address)
+                    if isinstance(made, InputError):
+                        errors.append(made)
+                    elif made is not None and _selected(made.rule_id, select, ignore):
+                        findings.append(made)
+    return findings, errors
+
+
+def run_policies(paths: Iterable[str], resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
+    """The engine's entry point: load, evaluate, return findings and errors."""
+    policies = load_policies(paths)
+    findings, errors = evaluate(policies, resources, options) if policies.packages else ([], [])
+    return findings, policies.errors + errors
+
+
+def _selected(rule_id: str, select: list[str] | None, ignore: list[str] | None) -> bool:
+    def matches(patterns: list[str]) -> bool:
+        return any(rule_id.upper().startswith(p.strip().upper()) for p in patterns if p.strip())
+
+    if select and not matches(select):
+        return False
+    return not (ignore and matches(ignore))
+
+
+def _severity(value: Any) -> Severity | None:
+    if isinstance(value, str):
+        try:
+            return Severity.parse(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Finding | InputError | None:
+    where = f"rule {rule.name} of package {pkg.name}"
+    if isinstance(item, dict):
+        msg = item.get("msg", item.get("message"))
+        if not isinstance(msg, str) or not msg:
+            return InputError(rule.file, f"Rego {where} returned an object without a `msg` string: {json.dumps(item)[:200]}", rule.line)
+        details = item
+    elif isinstance(item, str):
+        msg, details = item, {}
+    else:
+        msg, details = json.dumps(item), {}
+    meta = pkg.metadata
+    severity = _severity(details.get("severity"))
+    if details.get("severity") is not None and severity is None:
+        return InputError(rule.file, f"Rego {where} returned severity {details.get('severity')!r}: expected low, medium, high or critical", rule.line)
+    if severity is None and rule.kind != "warn":
+        severity = _severity(meta.get("severity"))
+    severity = severity or DEFAULT_SEVERITY[rule.kind]
+    rule_id = str(details.get("rule_id") or pkg.rule_id)
+    remediation = (details.get("remediation") or meta.get("remediation") or meta.get("recommended_actions")
+                   or f"Change the resource so that policy {pkg.name} ({rule.file}) accepts it.")
+    docs_url = meta.get("url") or ""
+    if not docs_url and isinstance(meta.get("related_resources"), list) and meta["related_resources"]:
+        first = meta["related_resources"][0]
+        docs_url = first if isinstance(first, str) else (first.get("ref", "") if isinstance(first, dict) else "")
+    attribute = details.get("attribute") if isinstance(details.get("attribute"), str) else None
+    address = details.get("resource")
+    if isinstance(address, dict):  # the policy returned the resource itself
+        address = address.get("address")
+    common = dict(
+        rule_id=rule_id,
+        rule=str(meta.get("name") or pkg.name),
+        severity=severity,
+        message=msg,
+        remediation=str(remediation),
+        docs_url=str(docs_url),
+        attribute=attribute,
+    )
+    if isinstance(address, str) and address:
+        matches = by_address.get(address, [])
+        if isinstance(details.get("file"), str):
+            matches = [m for m in matches if m[0].location.file == details["file"]] or matches
+        if matches:
+            res, doc = matches[0]
+            if _under_unknown(attribute, doc["unknown"]):
+                return None  # never fire on a value that is not known before apply
+            return Finding(resource=res.address, resource_type=res.type, file=res.location.file,
+                           line=res.line_for(attribute), source_format=res.source_format, **common)
+        # an address the scan does not hold: keep the finding, at the policy
+        return Finding(resource=address, resource_type="", file=rule.file, line=rule.line,
+                       source_format="rego", **common)
+    # no resource: the finding is about the configuration as a whole
+    file = details.get("file") if isinstance(details.get("file"), str) else rule.file
+    line = details.get("line") if isinstance(details.get("line"), int) and file != rule.file else None
+    return Finding(resource=f"data.{pkg.name}", resource_type="", file=file,
+                   line=line if file != rule.file else rule.line, source_format="rego", **common)
