@@ -1,0 +1,131 @@
+"""The pre-commit hooks, run by the real `pre-commit` tool in a temporary git repository.
+
+The repository's `.pre-commit-config.yaml` points at this checkout (a local
+path) at its current commit, so pre-commit clones it, builds the hook's
+virtualenv with `pip install .` and runs `resilint scan` on the files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+from tests.conftest import REPO
+
+SINGLE_REPLICA = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: example/api:1.0}]
+"""
+
+GOOD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: ScheduleAnyway
+        labelSelector: {matchLabels: {app: web}}
+      containers:
+      - name: web
+        image: nginx:1.27
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {memory: 128Mi}
+        readinessProbe:
+          httpGet: {path: /healthz/ready, port: 8080}
+        livenessProbe:
+          httpGet: {path: /healthz/live, port: 8080}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+"""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def precommit_home(tmp_path_factory) -> Path:
+    if shutil.which("pre-commit") is None:
+        pytest.skip("the pre-commit tool is not installed (pip install pre-commit)")
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip(f"{REPO} is not a git checkout: pre-commit needs a commit to clone")
+    if not _git(REPO, "ls-tree", "--name-only", "HEAD", ".pre-commit-hooks.yaml"):
+        pytest.skip("the current commit has no .pre-commit-hooks.yaml yet")
+    # one hook environment for the module: building it is the slow part
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str]) -> subprocess.CompletedProcess:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    hooks = "\n".join(f"  - id: {h}" for h in hook_ids)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {REPO}\n  rev: {_git(REPO, 'rev-parse', 'HEAD')}\n  hooks:\n{hooks}\n"
+    )
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    _git(repo, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("PRE_COMMIT", None)
+    return subprocess.run(
+        ["pre-commit", "run", "--all-files", "--color", "never"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+    )
+
+
+def test_good_manifest_has_nothing_at_high_or_above(tmp_path, capsys):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    assert main(["scan", str(tmp_path / "good.yaml"), "--fail-on", "high", "-q"]) == 0
+
+
+def test_hook_fails_on_a_single_replica_deployment(tmp_path, precommit_home):
+    run = run_precommit(tmp_path, precommit_home, {"deploy.yaml": SINGLE_REPLICA}, ["resilint"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "RES101" in run.stdout
+    assert "Deployment/shop/api" in run.stdout
+
+
+def test_hook_passes_on_a_good_deployment(tmp_path, precommit_home):
+    run = run_precommit(tmp_path, precommit_home, {"deploy.yaml": GOOD}, ["resilint"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Passed" in run.stdout
+
+
+def test_platform_hooks_pick_their_own_files(tmp_path, precommit_home):
+    run = run_precommit(
+        tmp_path, precommit_home, {"deploy.yaml": SINGLE_REPLICA},
+        ["resilint-kubernetes", "resilint-terraform"],
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    kubernetes = next(l for l in lines if l.startswith("resilint (Kubernetes)"))
+    terraform = next(l for l in lines if l.startswith("resilint (Terraform)"))
+    assert kubernetes.endswith("Failed")
+    assert "no files to check" in terraform and terraform.endswith("Skipped")
