@@ -1,0 +1,193 @@
+"""The HCL loader on small `.tf` modules written to a temporary directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linter.index import Index
+from linter.loaders.hcl import load_module
+from linter.model import is_unknown
+
+
+def load_dir(directory: Path, **files: str):
+    for name, text in files.items():
+        (directory / name.replace("__", ".")).write_text(text)
+    tf_files = sorted(directory.glob("*.tf"))
+    resources, errors = load_module(directory, tf_files, {})
+    return {r.address: r for r in resources}, errors
+
+
+MAIN = """\
+variable "ha" {
+  type    = bool
+  default = true
+}
+
+variable "zone" {
+  type = string
+}
+
+resource "aws_subnet" "a" {
+  availability_zone = "eu-west-1a"
+  cidr_block        = "10.0.1.0/24"
+}
+
+resource "aws_db_instance" "orders" {
+  engine            = "postgres"
+  allocated_storage = 20
+  multi_az          = var.ha
+  availability_zone = var.zone
+  identifier        = "orders-${var.zone}"
+  subnet_ids        = [aws_subnet.a.id, data.aws_subnet.b.id]
+  tags = {
+    Name  = "orders"
+    "a-b" = 2
+  }
+
+  settings {
+    tier = "db-f1"
+    backup_configuration {
+      enabled = false
+    }
+  }
+  ingress {
+    port = 80
+  }
+  ingress {
+    port = 443
+  }
+  lifecycle {
+    prevent_destroy = true
+  }
+  depends_on = [aws_subnet.a]
+}
+
+data "aws_subnet" "b" {
+  id = "subnet-0b"
+}
+
+resource "aws_instance" "never" {
+  count = 0
+  ami   = "ami-1"
+}
+
+resource "aws_instance" "many" {
+  count = 3
+  ami   = "ami-1"
+}
+
+resource "aws_instance" "maybe" {
+  count = var.enabled ? 1 : 0
+  ami   = "ami-1"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = "arn:aws:sqs:eu-west-1:1:dlq"
+    maxReceiveCount     = 5
+  })
+  policy = jsonencode({ Resource = aws_sqs_queue.dlq.arn })
+  name   = <<-EOT
+    jobs
+    EOT
+  escaped = "a\\"b $${not_a_template}"
+}
+"""
+
+
+def test_literals_blocks_and_lines(tmp_path):
+    loaded, errors = load_dir(tmp_path, main__tf=MAIN)
+    assert errors == []
+    db = loaded["aws_db_instance.orders"]
+    assert db.type == "aws_db_instance" and db.source_format == "hcl" and db.name == "orders"
+    assert db.location.file.endswith("main.tf") and db.location.line == 15
+    assert db.get("engine") == "postgres" and db.get("allocated_storage") == 20
+    assert db.get("tags") == {"Name": "orders", "a-b": 2}
+    # nested blocks are lists of dicts, as in plan JSON
+    assert db.attrs["settings"] == [{"tier": "db-f1", "backup_configuration": [{"enabled": False}]}]
+    assert db.get("settings.backup_configuration.enabled") is False
+    assert [b["port"] for b in db.all("ingress")] == [80, 443]
+    # meta-arguments are not attributes
+    assert "lifecycle" not in db.attrs and "depends_on" not in db.attrs
+    assert db.line_for("settings.backup_configuration.enabled") == 30
+    assert db.line_for("ingress.1.port") == 37
+    assert db.line_for("ingress") == 33  # the first block
+    assert db.line_for("multi_az") == 18
+
+
+def test_expressions_are_unknown_with_references(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN)
+    db = loaded["aws_db_instance.orders"]
+    zone = db.get("availability_zone")
+    assert is_unknown(zone) and zone.expr == "var.zone"  # no default: unknown
+    assert is_unknown(db.get("identifier")) and db.get("identifier").refs == ("var.zone",)
+    first, second = db.get("subnet_ids")
+    assert first.refs == ("aws_subnet.a",) and second.refs == ("data.aws_subnet.b",)
+    assert db.refs["subnet_ids"] == ["aws_subnet.a"] and db.refs["subnet_ids.1"] == ["data.aws_subnet.b"]
+    index = Index(loaded.values())
+    assert [r.address for r in index.resolve_many(db.get("subnet_ids"))] == ["aws_subnet.a", "data.aws_subnet.b"]
+    assert index.resolve(second).get("id") == "subnet-0b"
+
+
+def test_variable_default_is_used_and_marked(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN)
+    db = loaded["aws_db_instance.orders"]
+    assert db.get("multi_az") is True
+    assert db.meta["from_variable_default"] == {"multi_az": "var.ha"}
+
+
+def test_tfvars_override_makes_the_variable_unknown(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN, terraform__tfvars='ha = false\n')
+    db = loaded["aws_db_instance.orders"]
+    assert is_unknown(db.get("multi_az"))
+    assert "from_variable_default" not in db.meta
+
+
+def test_count_and_data_sources(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN)
+    assert "aws_instance.never" not in loaded  # count = 0
+    assert loaded["aws_instance.many"].meta["count"] == 3  # analysed once
+    assert is_unknown(loaded["aws_instance.maybe"].meta["count"])
+    data = loaded["data.aws_subnet.b"]
+    assert data.type == "data.aws_subnet" and data.get("id") == "subnet-0b"
+
+
+def test_jsonencode_heredoc_and_escapes(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN)
+    queue = loaded["aws_sqs_queue.jobs"]
+    policy = queue.get("redrive_policy")
+    assert json.loads(policy) == {"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:1:dlq", "maxReceiveCount": 5}
+    assert policy == '{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:1:dlq","maxReceiveCount":5}'
+    assert is_unknown(queue.get("policy")) and queue.get("policy").refs == ("aws_sqs_queue.dlq",)
+    assert queue.get("name") == "jobs\n"
+    assert queue.get("escaped") == 'a"b ${not_a_template}'
+
+
+def test_dynamic_block_is_unknown(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf="""\
+resource "aws_security_group" "web" {
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port = ingress.value
+    }
+  }
+}
+""")
+    ingress = loaded["aws_security_group.web"].attrs["ingress"]
+    assert is_unknown(ingress) and ingress.refs == ("var.ports",)
+
+
+def test_syntax_error_has_a_line_and_does_not_hide_other_files(tmp_path):
+    loaded, errors = load_dir(tmp_path, good__tf='resource "aws_sqs_queue" "ok" {\n  name = "ok"\n}\n',
+                              bad__tf='resource "aws_sqs_queue" "broken" {\n  name = \n}\n')
+    assert list(loaded) == ["aws_sqs_queue.ok"]
+    assert len(errors) == 1
+    assert errors[0].file.endswith("bad.tf") and errors[0].line == 2
+    assert "invalid HCL" in errors[0].message
+
+
+def test_unclosed_block_is_an_input_error(tmp_path):
+    _, errors = load_dir(tmp_path, bad__tf='resource "aws_sqs_queue" "broken" {\n  name = "x"\n')
+    assert len(errors) == 1 and errors[0].line == 3

@@ -1,0 +1,309 @@
+"""The Terraform plan loader on small, hand-checked plan documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.index import Index
+from linter.loaders import load_paths
+from linter.loaders.tfplan import load_document
+from linter.model import InputError, Unknown, is_unknown
+
+
+def change(address, rtype, actions, after=None, after_unknown=None, before=None, module=None, mode="managed", index=None):
+    rc = {
+        "address": address,
+        "mode": mode,
+        "type": rtype,
+        "name": address.split(".")[-1].split("[")[0],
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {
+            "actions": actions,
+            "before": before,
+            "after": after,
+            "after_unknown": after_unknown or {},
+        },
+    }
+    if module:
+        rc["module_address"] = module
+    if index is not None:
+        rc["index"] = index
+    return rc
+
+
+def plan(changes, root_resources=(), module_calls=None, prior_state=None):
+    doc = {
+        "format_version": "1.2",
+        "terraform_version": "1.6.0",
+        "resource_changes": list(changes),
+        "configuration": {
+            "root_module": {"resources": list(root_resources), "module_calls": module_calls or {}}
+        },
+    }
+    if prior_state is not None:
+        doc["prior_state"] = prior_state
+    return doc
+
+
+def config(address, rtype, expressions):
+    return {"address": address, "mode": "managed", "type": rtype, "name": address.split(".")[-1], "expressions": expressions}
+
+
+def load(doc, path="plan.json", **options):
+    return {r.address: r for r in load_document(doc, Path(path), path, options)}
+
+
+def test_after_unknown_becomes_unknown_with_references():
+    doc = plan(
+        [change("aws_autoscaling_group.web", "aws_autoscaling_group", ["create"],
+                after={"min_size": 1, "max_size": 3},
+                after_unknown={"vpc_zone_identifier": True, "id": True})],
+        [config("aws_autoscaling_group.web", "aws_autoscaling_group", {
+            "min_size": {"constant_value": 1},
+            "vpc_zone_identifier": {"references": ["aws_subnet.a.id", "aws_subnet.a", "aws_subnet.b.id", "aws_subnet.b"]},
+        })],
+    )
+    r = load(doc)["aws_autoscaling_group.web"]
+    assert r.type == "aws_autoscaling_group" and r.source_format == "tfplan"
+    assert r.get("min_size") == 1
+    zones = r.get("vpc_zone_identifier")
+    assert is_unknown(zones)
+    assert zones.refs == ("aws_subnet.a", "aws_subnet.b")
+    assert r.refs["vpc_zone_identifier"] == ["aws_subnet.a", "aws_subnet.b"]
+    assert is_unknown(r.get("id")) and "id" not in r.meta
+    assert r.change.actions == ("create",) and r.change.before is None
+
+
+def test_unknown_list_elements_carry_the_whole_reference_list():
+    doc = plan(
+        [change("aws_lb.web", "aws_lb", ["create"], after={"subnets": None}, after_unknown={"subnets": [True, True]})],
+        [config("aws_lb.web", "aws_lb", {"subnets": {"references": ["aws_subnet.a.id", "aws_subnet.a", "aws_subnet.b.id", "aws_subnet.b"]}})],
+    )
+    subnets = load(doc)["aws_lb.web"].get("subnets")
+    assert is_unknown(subnets) and subnets.refs == ("aws_subnet.a", "aws_subnet.b")
+
+
+def test_optional_computed_attribute_never_written_takes_the_default():
+    """rules.md §0.2: multi_az unknown on create but not in the configuration -> absent."""
+    doc = plan(
+        [change("aws_db_instance.orders", "aws_db_instance", ["create"],
+                after={"engine": "postgres"},
+                after_unknown={"multi_az": True, "backup_retention_period": True, "id": True})],
+        [config("aws_db_instance.orders", "aws_db_instance", {"engine": {"constant_value": "postgres"}})],
+    )
+    r = load(doc)["aws_db_instance.orders"]
+    assert r.get("multi_az") is None and not r.has("multi_az")
+    assert r.get("backup_retention_period") is None
+    assert r.meta["unset_computed"] == ["multi_az", "backup_retention_period"]
+    assert is_unknown(r.get("id"))  # not Optional+Computed: stays unknown
+
+
+def test_optional_computed_attribute_written_as_reference_stays_unknown():
+    doc = plan(
+        [change("aws_db_instance.orders", "aws_db_instance", ["create"],
+                after={"engine": "postgres"}, after_unknown={"multi_az": True})],
+        [config("aws_db_instance.orders", "aws_db_instance", {"multi_az": {"references": ["var.ha"]}})],
+    )
+    r = load(doc)["aws_db_instance.orders"]
+    assert is_unknown(r.get("multi_az")) and r.get("multi_az").refs == ("var.ha",)
+    assert "unset_computed" not in r.meta
+
+
+def test_without_configuration_nothing_is_defaulted():
+    doc = plan([change("aws_db_instance.orders", "aws_db_instance", ["create"], after={}, after_unknown={"multi_az": True})])
+    del doc["configuration"]
+    assert is_unknown(load(doc)["aws_db_instance.orders"].get("multi_az"))
+
+
+def test_nested_optional_computed_in_a_written_block():
+    doc = plan(
+        [change("azurerm_kubernetes_cluster.k", "azurerm_kubernetes_cluster", ["create"],
+                after={"default_node_pool": [{"name": "system", "vm_size": "B2s"}]},
+                after_unknown={"default_node_pool": [{"node_count": True}]})],
+        [config("azurerm_kubernetes_cluster.k", "azurerm_kubernetes_cluster",
+                {"default_node_pool": [{"name": {"constant_value": "system"}, "vm_size": {"constant_value": "B2s"}}]})],
+    )
+    r = load(doc)["azurerm_kubernetes_cluster.k"]
+    assert r.get("default_node_pool.node_count") is None
+    assert r.get("default_node_pool.name") == "system"
+    assert r.meta["unset_computed"] == ["default_node_pool.node_count"]
+
+
+def test_delete_is_skipped_and_replacement_keeps_before():
+    doc = plan([
+        change("aws_db_instance.old", "aws_db_instance", ["delete"], before={"multi_az": True}),
+        change("aws_db_instance.moved", "aws_db_instance", ["delete", "create"],
+               before={"multi_az": True, "id": "db-1"}, after={"multi_az": False}, after_unknown={"id": True}),
+        change("aws_db_instance.tuned", "aws_db_instance", ["update"],
+               before={"multi_az": True, "id": "db-2", "arn": "arn:aws:rds:eu-west-1:1:db:db-2"},
+               after={"multi_az": False, "id": "db-2", "arn": "arn:aws:rds:eu-west-1:1:db:db-2"}),
+    ])
+    loaded = load(doc)
+    assert set(loaded) == {"aws_db_instance.moved", "aws_db_instance.tuned"}
+    moved = loaded["aws_db_instance.moved"]
+    assert moved.change.is_replace and moved.before("multi_az") is True and moved.get("multi_az") is False
+    assert "id" not in moved.meta  # the replacement gets a new id
+    tuned = loaded["aws_db_instance.tuned"]
+    assert tuned.change.is_update and not tuned.change.is_replace
+    assert tuned.meta["id"] == "db-2" and tuned.meta["arn"].endswith(":db-2")
+    assert Index(loaded.values()).by_id("db-2") is tuned
+
+
+def test_child_modules_and_for_each_instances():
+    doc = plan(
+        [
+            change('module.db["eu"].aws_db_instance.main', "aws_db_instance", ["create"],
+                   after={"multi_az": True}, after_unknown={"db_subnet_group_name": True},
+                   module='module.db["eu"]', index=None),
+            change('module.net.module.subnets.aws_subnet.private["a"]', "aws_subnet", ["no-op"],
+                   before={"id": "subnet-1", "availability_zone": "eu-west-1a"},
+                   after={"id": "subnet-1", "availability_zone": "eu-west-1a"},
+                   module="module.net.module.subnets", index="a"),
+        ],
+        module_calls={
+            "db": {"source": "./modules/db", "module": {"resources": [
+                config("aws_db_instance.main", "aws_db_instance", {"db_subnet_group_name": {"references": ["aws_db_subnet_group.main.name", "aws_db_subnet_group.main"]}}),
+            ]}},
+        },
+    )
+    loaded = load(doc)
+    db = loaded['module.db["eu"].aws_db_instance.main']
+    assert db.meta["module"] == 'module.db["eu"]'
+    # references inside a module are qualified with that module instance
+    assert db.get("db_subnet_group_name").refs == ('module.db["eu"].aws_db_subnet_group.main',)
+    subnet = loaded['module.net.module.subnets.aws_subnet.private["a"]']
+    assert subnet.meta["index"] == "a" and subnet.meta["id"] == "subnet-1"
+    assert subnet.change.actions == ("no-op",)
+
+
+def test_data_sources_from_prior_state_are_resolvable_and_not_lintable():
+    doc = plan(
+        [change("aws_instance.web", "aws_instance", ["create"], after={}, after_unknown={"subnet_id": True})],
+        [config("aws_instance.web", "aws_instance", {"subnet_id": {"references": ["data.aws_subnet.a.id", "data.aws_subnet.a"]}})],
+        prior_state={"format_version": "1.0", "values": {"root_module": {"resources": [
+            {"address": "data.aws_subnet.a", "mode": "data", "type": "aws_subnet", "name": "a",
+             "values": {"id": "subnet-9", "availability_zone": "eu-west-1b"}},
+        ], "child_modules": [{"address": "module.net", "resources": [
+            {"address": "module.net.data.aws_subnet.b", "mode": "data", "type": "aws_subnet", "name": "b",
+             "values": {"id": "subnet-8", "availability_zone": "eu-west-1c"}},
+        ]}]}}},
+    )
+    loaded = load(doc)
+    data = loaded["data.aws_subnet.a"]
+    assert data.type == "data.aws_subnet" and data.meta["id"] == "subnet-9"
+    assert loaded["module.net.data.aws_subnet.b"].get("availability_zone") == "eu-west-1c"
+    index = Index(loaded.values())
+    web = loaded["aws_instance.web"]
+    assert index.resolve(web.get("subnet_id")) is data
+    assert index.resolve("data.aws_subnet.a.availability_zone") is data
+    assert index.by_id("subnet-9") is data
+
+
+def test_data_source_read_during_apply_is_unknown():
+    doc = plan([change("data.aws_subnet.late", "aws_subnet", ["read"], mode="data",
+                       after={"id": "subnet-1"}, after_unknown={"availability_zone": True})])
+    r = load(doc)["data.aws_subnet.late"]
+    assert r.type == "data.aws_subnet" and is_unknown(r.get("availability_zone"))
+
+
+def test_after_null_with_unknown_blocks():
+    """Shape found in checkov's corpus plan: `after` null, unknown nested values."""
+    doc = plan([change("aws_cloudfront_distribution.cdn", "aws_cloudfront_distribution", ["create"],
+                       after=None, after_unknown={"logging_config": [{"bucket": True}]})])
+    r = load(doc)["aws_cloudfront_distribution.cdn"]
+    assert is_unknown(r.get("logging_config.bucket"))
+
+
+def test_malformed_plan_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        load_document({"format_version": "1.0", "resource_changes": {"a": 1}}, Path("p.json"), "p.json", {})
+    assert "resource_changes" in err.value.message
+    with pytest.raises(InputError):
+        load_document({"format_version": "1.0", "resource_changes": [{"address": "a.b", "type": "a"}]}, Path("p.json"), "p.json", {})
+
+
+# ------------------------------------------------------------------ locations
+ROOT_TF = """\
+terraform {
+  required_version = ">= 1.5"
+}
+
+resource "aws_db_subnet_group" "main" {
+  name = "main"
+}
+
+module "db" {
+  source = "./modules/db"
+}
+"""
+
+MODULE_TF = """\
+variable "ha" {
+  default = false
+}
+
+resource "aws_db_instance" "main" {
+  engine = "postgres"
+
+  multi_az = var.ha
+}
+"""
+
+
+def _tf_tree(tmp_path: Path) -> dict:
+    (tmp_path / "main.tf").write_text(ROOT_TF)
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE_TF)
+    return plan(
+        [
+            change("aws_db_subnet_group.main", "aws_db_subnet_group", ["create"], after={"name": "main"}),
+            change("module.db.aws_db_instance.main[0]", "aws_db_instance", ["create"],
+                   after={"engine": "postgres", "multi_az": False}, module="module.db", index=0),
+        ],
+        [config("aws_db_subnet_group.main", "aws_db_subnet_group", {"name": {"constant_value": "main"}})],
+        module_calls={"db": {"source": "./modules/db", "module": {"resources": [
+            config("aws_db_instance.main", "aws_db_instance", {"multi_az": {"references": ["var.ha"]}}),
+        ]}}},
+    )
+
+
+def test_plan_in_the_terraform_root_points_at_tf_lines(tmp_path):
+    doc = _tf_tree(tmp_path)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(doc))
+    loaded = {r.address: r for r in load_paths([str(plan_file)]).resources if r.source_format == "tfplan"}
+    group = loaded["aws_db_subnet_group.main"]
+    assert group.location.file.endswith("main.tf") and group.location.line == 5
+    db = loaded["module.db.aws_db_instance.main[0]"]
+    assert db.location.file.endswith(str(Path("modules/db/main.tf")))
+    assert db.location.line == 5
+    assert db.line_for("multi_az") == 8
+
+
+def test_tf_root_option_and_plan_elsewhere(tmp_path):
+    root = tmp_path / "infra"
+    root.mkdir()
+    doc = _tf_tree(root)
+    elsewhere = tmp_path / "out"
+    elsewhere.mkdir()
+    plan_file = elsewhere / "plan.json"
+    plan_file.write_text(json.dumps(doc))
+    without = {r.address: r for r in load_document(doc, plan_file, "out/plan.json", {})}
+    assert without["module.db.aws_db_instance.main[0]"].location.file == "out/plan.json"
+    assert without["module.db.aws_db_instance.main[0]"].location.line is None
+    with_root = {r.address: r for r in load_document(doc, plan_file, "out/plan.json", {"tf_root": str(root)})}
+    assert with_root["module.db.aws_db_instance.main[0]"].location.line == 5
+
+
+def test_plan_beside_unrelated_tf_files_keeps_the_plan_location(tmp_path):
+    (tmp_path / "other.tf").write_text('resource "aws_s3_bucket" "logs" {\n}\n')
+    doc = plan(
+        [change("aws_db_subnet_group.main", "aws_db_subnet_group", ["create"], after={"name": "main"})],
+        [config("aws_db_subnet_group.main", "aws_db_subnet_group", {})],
+    )
+    plan_file = tmp_path / "plan.json"
+    r = load_document(doc, plan_file, "plan.json", {})[0]
+    assert r.location.file == "plan.json" and r.location.line is None
