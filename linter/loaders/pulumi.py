@@ -1,0 +1,573 @@
+"""Pulumi: stack exports, checkpoints, previews, engine event logs, saved plans.
+
+Every format carries the same thing: resource states (`urn`, `type`, `inputs`,
+`outputs`, `propertyDependencies`, `sourcePosition`). They are found by
+content, not by file name:
+
+    stack export  {"version": 3, "deployment": {"resources": [...]}}
+    checkpoint    {"version": 3, "checkpoint": {"latest": {"resources": [...]}}}
+    preview       {"steps": [{"op", "urn", "oldState", "newState"}]}   (pulumi preview --json)
+    event log     NDJSON, one engine event a line; resourcePreEvent /
+                  resOutputsEvent carry metadata.{op, old, new}       (--event-log, --json)
+    saved plan    {"resourcePlans": {urn: {"goal": {...inputDiff}, "steps", "state"}}}
+                  (pulumi preview --save-plan)
+
+Normalisation (rules never see Pulumi's shape): the type token becomes the
+canonical type (linter.normalize.tokens); bridged cloud properties become
+Terraform names (linter.normalize.names); Kubernetes objects stay exactly as
+YAML gives them. Unknown sentinels and secrets are `Unknown` (rules.md §0.1),
+carrying the addresses the input was computed from (`propertyDependencies`).
+Bookkeeping keys (`__defaults`, `__meta`, ...) are dropped.
+
+Rules read `inputs`. Where the source also records outputs (deployed state,
+or a step's planned state), known output values fill attributes the inputs
+leave out, as a Terraform plan's `after` does for an existing resource: a
+stack export of an RDS instance deployed without `backupRetentionPeriod`
+says what AWS actually runs (0). Unknown outputs never fill anything, so an
+attribute the program did not set stays absent and takes its default.
+
+Previews are judged on the new state; regressions read `change.before`, the
+normalised old state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from linter.model import Change, InputError, Location, Resource, Unknown
+from linter.normalize.names import snake_properties
+from linter.normalize.tokens import canonical_type, kubernetes_token
+
+# pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
+UNKNOWN_SENTINELS = {
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string / any
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # bool
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+}
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+MASKED_SECRET = "[secret]"  # how engine events print a secret
+
+# step ops -> canonical change actions (None: the resource is going away)
+_OP_ACTIONS: dict[str, tuple[str, ...] | None] = {
+    "create": ("create",),
+    "update": ("update",),
+    "same": ("no-op",),
+    "refresh": ("no-op",),
+    "replace": ("delete", "create"),
+    "create-replacement": ("delete", "create"),
+    "import": ("import",),
+    "import-replacement": ("delete", "create"),
+    "read": ("read",),
+    "read-replacement": ("read",),
+    "delete": None,
+    "delete-replacement": None,
+    "discard": None,
+    "discard-replacement": None,
+    "remove-pending-replace": None,
+}
+
+
+@dataclass
+class State:
+    """One resource as a Pulumi document records it (apitype.ResourceV3)."""
+
+    urn: str
+    type: str
+    inputs: dict | None
+    outputs: dict | None = None
+    custom: bool = True
+    id: str | None = None
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    source_position: str | None = None
+    external: bool = False
+
+    @classmethod
+    def from_json(cls, raw: Any, shown: str, where: str) -> "State":
+        if not isinstance(raw, dict):
+            raise InputError(shown, f"{where}: expected a resource object, got {type(raw).__name__}")
+        urn, token = raw.get("urn"), raw.get("type")
+        if not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
+            raise InputError(shown, f"{where}: resource has no valid urn ({urn!r})")
+        if not isinstance(token, str) or not token:
+            token = urn_type(urn)
+        inputs, outputs = raw.get("inputs"), raw.get("outputs")
+        for name, value in (("inputs", inputs), ("outputs", outputs)):
+            if value is not None and not isinstance(value, dict):
+                raise InputError(shown, f"{where}: {name} of {urn} must be an object")
+        deps = raw.get("propertyDependencies") or {}
+        return cls(
+            urn=urn,
+            type=token,
+            inputs=inputs,
+            outputs=outputs,
+            custom=bool(raw.get("custom", False)),
+            id=raw.get("id") if isinstance(raw.get("id"), str) else None,
+            property_dependencies={k: list(v) for k, v in deps.items() if isinstance(v, list)}
+            if isinstance(deps, dict) else {},
+            source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
+            external=bool(raw.get("external", False)),
+        )
+
+
+# ------------------------------------------------------------------ entry points
+def load_document(doc: Any, path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
+    """Resources of a parsed Pulumi JSON document (the format is found by content)."""
+    if not isinstance(doc, dict):
+        raise InputError(shown, "not a Pulumi document (expected a JSON object)")
+    lines = _UrnLines(path)
+    if "deployment" in doc:
+        return _load_deployment(doc.get("deployment"), shown, lines, "deployment")
+    if "checkpoint" in doc:
+        checkpoint = doc.get("checkpoint")
+        if not isinstance(checkpoint, dict):
+            raise InputError(shown, "checkpoint must be an object")
+        if checkpoint.get("latest") is None:
+            return []  # a stack that was never deployed
+        return _load_deployment(checkpoint.get("latest"), shown, lines, "checkpoint.latest")
+    if "steps" in doc:
+        return _load_preview(doc, shown, lines)
+    if "resourcePlans" in doc:
+        return _load_plan(doc, shown, lines)
+    raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
+
+
+def load_event_log(path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
+    """An engine event stream (NDJSON): the last event about each resource wins."""
+    from linter.loaders import read_text
+
+    text = read_text(Path(path), shown)
+    steps: dict[str, dict] = {}
+    first_line: dict[str, int] = {}
+    saw_event = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(shown, f"invalid JSON in event log: {exc.msg} (column {exc.colno})", number) from None
+        if not isinstance(event, dict):
+            raise InputError(shown, "each line of an event log must be a JSON object", number)
+        saw_event = saw_event or "sequence" in event or "timestamp" in event
+        for key in ("resourcePreEvent", "resOutputsEvent", "resOpFailedEvent"):
+            body = event.get(key)
+            if not isinstance(body, dict):
+                continue
+            meta = body.get("metadata")
+            if not isinstance(meta, dict) or not isinstance(meta.get("urn"), str):
+                raise InputError(shown, f"{key} without metadata.urn", number)
+            urn = meta["urn"]
+            first_line.setdefault(urn, number)
+            steps.setdefault(urn, {"ops": [], "old": None, "new": None, "line": number})
+            record = steps[urn]
+            if isinstance(meta.get("op"), str):
+                record["ops"].append(meta["op"])
+            for side in ("old", "new"):
+                if meta.get(side) is not None:
+                    record[side] = meta[side]
+    if not saw_event and not steps:
+        raise InputError(shown, "not a Pulumi engine event log (no events with sequence/timestamp)")
+    records = [
+        _StepRecord(urn, r["ops"], r["old"], r["new"], first_line[urn]) for urn, r in steps.items()
+    ]
+    return _load_steps(records, shown, "event")
+
+
+# ------------------------------------------------------------------ formats
+def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str) -> list[Resource]:
+    if not isinstance(deployment, dict):
+        raise InputError(shown, f"{where} must be an object")
+    raw_resources = deployment.get("resources") or []
+    if not isinstance(raw_resources, list):
+        raise InputError(shown, f"{where}.resources must be a list")
+    states = [State.from_json(r, shown, f"{where}.resources[{i}]") for i, r in enumerate(raw_resources)]
+    addresses = _addresses(states)
+    out = []
+    for state in states:
+        res = build_resource(state, shown, lines.line(state.urn), addresses)
+        if res is not None:
+            out.append(res)
+    return out
+
+
+@dataclass
+class _StepRecord:
+    urn: str
+    ops: list[str]
+    old: Any
+    new: Any
+    line: int | None
+
+
+def _load_preview(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+    steps = doc.get("steps")
+    if steps is None:
+        return []
+    if not isinstance(steps, list):
+        raise InputError(shown, "steps must be a list")
+    records: dict[str, _StepRecord] = {}
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise InputError(shown, f"steps[{i}] must be an object")
+        urn = step.get("urn")
+        if not isinstance(urn, str):
+            for side in ("newState", "oldState"):
+                if isinstance(step.get(side), dict) and isinstance(step[side].get("urn"), str):
+                    urn = step[side]["urn"]
+        if not isinstance(urn, str):
+            raise InputError(shown, f"steps[{i}] has no urn")
+        record = records.setdefault(urn, _StepRecord(urn, [], None, None, lines.line(urn)))
+        if isinstance(step.get("op"), str):
+            record.ops.append(step["op"])
+        if step.get("oldState") is not None:
+            record.old = step["oldState"]
+        if step.get("newState") is not None:
+            record.new = step["newState"]
+    return _load_steps(list(records.values()), shown, "steps")
+
+
+def _load_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
+    """Preview steps / engine events: judge the new state, remember the old one."""
+    news: list[tuple[_StepRecord, State, State | None]] = []
+    for rec in records:
+        actions = _actions(rec.ops)
+        if actions is None or rec.new is None:
+            continue  # deleted, or nothing planned
+        new = State.from_json(rec.new, shown, f"{where} for {rec.urn}")
+        old = State.from_json(rec.old, shown, f"{where} for {rec.urn} (old)") if isinstance(rec.old, dict) else None
+        news.append((rec, new, old))
+    addresses = _addresses([n for _, n, _ in news])
+    out = []
+    for rec, new, old in news:
+        actions = _actions(rec.ops) or ("no-op",)
+        before = None
+        if old is not None:
+            old_res = build_resource(old, shown, rec.line, addresses)
+            before = old_res.attrs if old_res is not None else None
+        change = Change(actions, before=before)
+        res = build_resource(new, shown, rec.line, addresses, change=change)
+        if res is not None:
+            out.append(res)
+    return out
+
+
+def _actions(ops: list[str]) -> tuple[str, ...] | None:
+    if not ops:
+        return ("no-op",)
+    if any(op in ("replace", "create-replacement", "import-replacement") for op in ops):
+        return ("delete", "create")
+    for op in ops:
+        if op in _OP_ACTIONS and _OP_ACTIONS[op] is not None:
+            return _OP_ACTIONS[op]
+    if all(op in _OP_ACTIONS for op in ops):
+        return None  # only deletions
+    return (ops[-1],)
+
+
+def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+    """A saved plan (`pulumi preview --save-plan`).
+
+    A plan records each resource's goal as a diff of its inputs against the
+    prior state (`goal.inputDiff`: adds/updates/deletes) and its planned
+    outputs (`state`). For a create the adds are the whole inputs; for other
+    steps the unchanged inputs are not in the plan, so the planned state
+    fills them (known values only).
+    """
+    plans = doc.get("resourcePlans") or {}
+    if not isinstance(plans, dict):
+        raise InputError(shown, "resourcePlans must be an object keyed by URN")
+    states: list[tuple[State, tuple[str, ...]]] = []
+    for urn, plan in plans.items():
+        if not isinstance(plan, dict):
+            raise InputError(shown, f"resourcePlans[{urn!r}] must be an object", lines.line(urn))
+        goal = plan.get("goal")
+        ops = [s for s in plan.get("steps") or [] if isinstance(s, str)]
+        actions = _actions(ops)
+        if actions is None or not isinstance(goal, dict):
+            continue  # deleted, or no goal (the resource is not registered)
+        diff = goal.get("inputDiff") or {}
+        if not isinstance(diff, dict):
+            raise InputError(shown, f"goal.inputDiff of {urn} must be an object", lines.line(urn))
+        inputs: dict = {}
+        for part in ("adds", "updates"):
+            if isinstance(diff.get(part), dict):
+                inputs.update(diff[part])
+        outputs = plan.get("state") if isinstance(plan.get("state"), dict) else None
+        if actions != ("create",) and outputs is not None:
+            deleted = set(diff.get("deletes") or [])
+            outputs = {k: v for k, v in outputs.items() if k not in deleted}
+        raw = {
+            "urn": urn,
+            "type": goal.get("type") or urn_type(urn),
+            "custom": goal.get("custom", True),
+            "inputs": inputs,
+            "outputs": outputs,
+            "propertyDependencies": goal.get("propertyDependencies") or {},
+        }
+        states.append((State.from_json(raw, shown, f"resourcePlans[{urn!r}]"), actions))
+    addresses = _addresses([s for s, _ in states])
+    out = []
+    for state, actions in states:
+        res = build_resource(state, shown, lines.line(state.urn), addresses, change=Change(actions))
+        if res is not None:
+            out.append(res)
+    return out
+
+
+# ------------------------------------------------------------------ one resource
+def build_resource(
+    state: State,
+    shown: str,
+    line: int | None,
+    addresses: dict[str, str] | None = None,
+    change: Change | None = None,
+) -> Resource | None:
+    """The canonical Resource for one Pulumi resource state (None: not linted)."""
+    if not state.custom:
+        return None  # component resources group others; they hold no infrastructure
+    canonical, family = canonical_type(state.type)
+    if family == "skip":
+        return None
+    addresses = addresses or {}
+    name = urn_name(state.urn)
+    refs_for = _refs_resolver(state, addresses)
+    if state.external and state.inputs is None:
+        inputs: dict = {}
+    else:
+        inputs = state.inputs if state.inputs is not None else {}
+    attrs = decode(inputs, refs_for)
+    if state.outputs and family != "kubernetes":  # a Kubernetes object stays as written
+        attrs = fill_from_outputs(attrs, decode(state.outputs, refs_for))
+    meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
+    outputs = state.outputs or {}
+    for key, out_key in (("id", "id"), ("arn", "arn"), ("self_link", "selfLink")):
+        value = outputs.get(out_key)
+        if isinstance(value, str) and value and value not in UNKNOWN_SENTINELS:
+            meta[key] = value
+    if "id" not in meta and state.id and state.id not in UNKNOWN_SENTINELS:
+        meta["id"] = state.id
+    position = parse_source_position(state.source_position)
+    if position is not None:
+        meta["source_position"] = position
+    namespace = None
+    if family == "kubernetes":
+        k8s = kubernetes_token(state.type)
+        assert k8s is not None
+        _, api_version, kind = k8s
+        if isinstance(attrs, dict):
+            attrs.setdefault("apiVersion", api_version)
+            attrs.setdefault("kind", kind)
+        obj_name, namespace = kubernetes_identity(attrs, name)
+        if isinstance(attrs.get("metadata"), dict):
+            attrs["metadata"].setdefault("name", obj_name)
+        name = obj_name
+    elif family == "cloud":
+        attrs = snake_properties(canonical, attrs)
+        out_name = outputs.get("name")
+        if isinstance(out_name, str) and out_name and out_name not in UNKNOWN_SENTINELS:
+            meta["name_ref"] = out_name
+        if state.external:
+            # read with `.get()`: not managed by this stack. Like a Terraform
+            # data source it resolves references but is never linted.
+            canonical = f"data.{canonical}"
+            meta["external"] = True
+    address = addresses.get(state.urn) or address_of(state, canonical, family, attrs)
+    return Resource(
+        type=canonical,
+        address=address,
+        attrs=attrs,
+        location=Location(shown, line),
+        source_format="pulumi",
+        name=name,
+        namespace=namespace,
+        change=change,
+        raw_type=state.type,
+        refs={k: [addresses.get(u, urn_address(u)) for u in v] for k, v in state.property_dependencies.items() if v},
+        meta=meta,
+    )
+
+
+def kubernetes_identity(attrs: Any, fallback: str) -> tuple[str, str | None]:
+    meta = attrs.get("metadata") if isinstance(attrs, dict) else None
+    name, namespace = fallback, None
+    if isinstance(meta, dict):
+        if isinstance(meta.get("name"), str) and meta["name"]:
+            name = meta["name"]
+        if isinstance(meta.get("namespace"), str) and meta["namespace"]:
+            namespace = meta["namespace"]
+    return name, namespace
+
+
+def address_of(state: State, canonical: str, family: str, attrs: Any) -> str:
+    if family == "kubernetes":
+        from linter.loaders.kubernetes import address_of as k8s_address
+
+        name, namespace = kubernetes_identity(attrs, urn_name(state.urn))
+        return k8s_address(canonical.rsplit("/", 1)[-1], namespace, name)
+    return f"{canonical}.{urn_name(state.urn)}"
+
+
+def _addresses(states: Iterable[State]) -> dict[str, str]:
+    """URN -> address for every state of a document (references need them first)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for state in states:
+        canonical, family = canonical_type(state.type)
+        if family == "kubernetes":
+            raw = state.inputs if isinstance(state.inputs, dict) else (state.outputs or {})
+            address = address_of(state, canonical, family, raw)
+        else:
+            prefix = "data." if state.external and family == "cloud" else ""
+            address = f"{prefix}{canonical}.{urn_name(state.urn)}"
+        if address in taken:
+            address = f"{address}[{state.urn}]"  # same name under another parent
+        taken.add(address)
+        out[state.urn] = address
+    return out
+
+
+def _refs_resolver(state: State, addresses: dict[str, str]):
+    def refs_for(top_key: str | None) -> tuple[str, ...]:
+        if top_key is None:
+            return ()
+        return tuple(addresses.get(u, urn_address(u)) for u in state.property_dependencies.get(top_key, []))
+
+    return refs_for
+
+
+# ------------------------------------------------------------------ values
+def decode(props: dict, refs_for=lambda key: ()) -> dict:
+    """Pulumi property values -> model values: sentinels and secrets are Unknown,
+    bookkeeping keys (`__defaults`, `__meta`) are dropped, assets kept opaque."""
+    out: dict = {}
+    for key, value in props.items():
+        if isinstance(key, str) and key.startswith("__"):
+            continue
+        out[key] = _decode(value, key, refs_for)
+    return out
+
+
+def _decode(value: Any, top_key: str, refs_for) -> Any:
+    if isinstance(value, str):
+        if value in UNKNOWN_SENTINELS or value == MASKED_SECRET:
+            return Unknown(refs=refs_for(top_key))
+        return value
+    if isinstance(value, list):
+        return [_decode(v, top_key, refs_for) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            if "plaintext" in value and isinstance(value["plaintext"], str):
+                try:
+                    return _decode(json.loads(value["plaintext"]), top_key, refs_for)
+                except json.JSONDecodeError:
+                    return Unknown(refs=refs_for(top_key))
+            if "value" in value:
+                return _decode(value["value"], top_key, refs_for)
+            return Unknown(refs=refs_for(top_key))
+        if sig in (ASSET_SIG, ARCHIVE_SIG):
+            return {k: v for k, v in value.items() if k in ("path", "uri", "hash", "text")}
+        return {k: _decode(v, top_key, refs_for) for k, v in value.items()
+                if not (isinstance(k, str) and k.startswith("__"))}
+    return value
+
+
+def fill_from_outputs(inputs: Any, outputs: Any) -> Any:
+    """Inputs, with attributes they leave out taken from known outputs.
+
+    Inputs always win. Unknown outputs and empty placeholders ("", [], {},
+    null — what a bridged provider reports for an unset attribute) fill
+    nothing, so an attribute nobody set stays absent and takes its default.
+    """
+    if not isinstance(inputs, dict) or not isinstance(outputs, dict):
+        return inputs
+    merged = dict(inputs)
+    for key, value in outputs.items():
+        if key in merged:
+            if isinstance(merged[key], dict) and isinstance(value, dict):
+                merged[key] = fill_from_outputs(merged[key], value)
+            continue
+        known = _known(value)
+        if known is not None:
+            merged[key] = known
+    return merged
+
+
+def _known(value: Any) -> Any:
+    if isinstance(value, Unknown) or value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, list):
+        items = [v for v in (_known(v) for v in value) if v is not None]
+        return items or None
+    if isinstance(value, dict):
+        items = {k: v for k, v in ((k, _known(v)) for k, v in value.items()) if v is not None}
+        return items or None
+    return value
+
+
+# ------------------------------------------------------------------ URNs, lines
+def urn_name(urn: str) -> str:
+    """`urn:pulumi:dev::shop::aws:rds/instance:Instance::orders` -> `orders`."""
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn
+
+
+def urn_type(urn: str) -> str:
+    """The resource's own type token (the last of the `$`-joined parent chain)."""
+    parts = urn.split("::", 3)
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 3 else ""
+
+
+def urn_address(urn: str) -> str:
+    """Address of a URN outside the loaded document (best effort, cloud style)."""
+    canonical, _ = canonical_type(urn_type(urn))
+    return f"{canonical}.{urn_name(urn)}"
+
+
+_POSITION = re.compile(r"^(?:project://)?/*(?P<file>[^#]+)#(?P<line>\d+)(?:,(?P<col>\d+))?$")
+
+
+def parse_source_position(text: str | None) -> Location | None:
+    """`project:///index.ts#12,5` -> Location("index.ts", 12, 5)."""
+    if not text:
+        return None
+    m = _POSITION.match(text)
+    if not m:
+        return None
+    return Location(m.group("file"), int(m.group("line")), int(m.group("col")) if m.group("col") else None)
+
+
+class _UrnLines:
+    """Line of each URN's first `"urn": "..."` (or plan key) in the file, read once."""
+
+    _KEY = re.compile(r'"(?:urn)"\s*:\s*"(urn:pulumi:[^"]+)"|^\s*"(urn:pulumi:[^"]+)"\s*:\s*\{')
+
+    def __init__(self, path: Path | str | None):
+        self.path = path
+        self._lines: dict[str, int] | None = None
+
+    def line(self, urn: str) -> int | None:
+        if self._lines is None:
+            self._lines = {}
+            try:
+                text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            for number, line in enumerate(text.splitlines(), start=1):
+                for m in self._KEY.finditer(line):
+                    found = m.group(1) or m.group(2)
+                    self._lines.setdefault(found, number)
+        return self._lines.get(urn)

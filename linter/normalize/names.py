@@ -1,0 +1,127 @@
+"""Pulumi property names -> Terraform attribute names (rules.md Appendix B).
+
+Bridged providers camelCase the Terraform names (`multi_az` -> `multiAz`),
+pluralise list attributes with singular Terraform names
+(`vpc_zone_identifier` -> `vpcZoneIdentifiers`) and rename a few fields
+(Lambda `function_name` -> `name`). The algorithmic conversion is the
+fallback; RENAMES holds the per-type exceptions, keyed by the Pulumi path
+(camelCase names joined by dots, list indexes left out) and giving the
+Terraform name of that last segment.
+
+Single nested blocks are objects in Pulumi and lists of one in Terraform
+JSON; the model's accessor reads both, so shapes are left as they are.
+Free-form maps (tags, labels, environment variables) keep their keys.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+RENAMES: dict[str, dict[str, str]] = {
+    "aws_autoscaling_group": {
+        "vpcZoneIdentifiers": "vpc_zone_identifier",
+        "trafficSources": "traffic_source",
+        "initialLifecycleHooks": "initial_lifecycle_hook",
+        "mixedInstancesPolicy.launchTemplate.overrides": "override",
+    },
+    "aws_lb": {"subnetMappings": "subnet_mapping"},
+    "aws_ecs_service": {
+        "capacityProviderStrategies": "capacity_provider_strategy",
+        "orderedPlacementStrategies": "ordered_placement_strategy",
+        "loadBalancers": "load_balancer",
+    },
+    "aws_lambda_function": {"name": "function_name"},
+    "aws_lambda_permission": {"function": "function_name"},
+    "aws_lambda_event_source_mapping": {"sourceAccessConfigurations": "source_access_configuration"},
+    "aws_sns_topic_subscription": {"topic": "topic_arn"},
+    "aws_api_gateway_integration": {"restApi": "rest_api_id"},
+    "aws_route_table": {"routes": "route"},
+    "aws_mq_broker": {"users": "user"},
+    "aws_eks_node_group": {"taints": "taint"},
+    "aws_dynamodb_table": {
+        "attributes": "attribute",
+        "globalSecondaryIndexes": "global_secondary_index",
+        "localSecondaryIndexes": "local_secondary_index",
+        "replicas": "replica",
+    },
+    "aws_s3_bucket_notification": {
+        "lambdaFunctions": "lambda_function",
+        "queues": "queue",
+        "topics": "topic",
+    },
+    "google_compute_instance_group_manager": {
+        "versions": "version",
+        "namedPorts": "named_port",
+        "statefulDisks": "stateful_disk",
+    },
+    "google_compute_region_instance_group_manager": {
+        "versions": "version",
+        "namedPorts": "named_port",
+        "statefulDisks": "stateful_disk",
+    },
+    "google_container_cluster": {"nodePools": "node_pool"},
+    "azurerm_cosmosdb_account": {
+        "geoLocations": "geo_location",
+        "virtualNetworkRules": "virtual_network_rule",
+    },
+    "azurerm_lb": {"frontendIpConfigurations": "frontend_ip_configuration"},
+    "azurerm_linux_virtual_machine_scale_set": {
+        "networkInterfaces": "network_interface",
+        "adminSshKeys": "admin_ssh_key",
+        "dataDisks": "data_disk",
+        "extensions": "extension",
+    },
+    "azurerm_windows_virtual_machine_scale_set": {
+        "networkInterfaces": "network_interface",
+        "dataDisks": "data_disk",
+        "extensions": "extension",
+    },
+    "azurerm_orchestrated_virtual_machine_scale_set": {
+        "networkInterfaces": "network_interface",
+        "dataDisks": "data_disk",
+        "extensions": "extension",
+    },
+    "azurerm_monitor_autoscale_setting": {"profiles": "profile"},
+}
+
+# Attributes whose values are free-form maps: their keys are data, not names.
+MAP_ATTRIBUTES = {
+    "tags", "tags_all", "default_tags", "labels", "effective_labels", "terraform_labels",
+    "user_labels", "resource_labels", "node_labels", "annotations", "metadata",
+    "variables", "parameters", "app_settings", "stage_variables", "request_parameters",
+    "request_templates", "response_parameters", "response_templates", "input_paths",
+    "dimensions", "environment_variables",
+}
+
+_UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def camel_to_snake(name: str) -> str:
+    """`multiAz` -> `multi_az`; digits stay with the word before them
+    (`s3Bucket` -> `s3_bucket`, `ipv6CidrBlock` -> `ipv6_cidr_block`)."""
+    return _UPPER.sub(r"_\1", name).lower()
+
+
+def snake_properties(tf_type: str, props: dict) -> dict:
+    """A bridged resource's Pulumi properties with Terraform names."""
+    return _convert(props, RENAMES.get(tf_type, {}), "")
+
+
+def _convert(value: Any, renames: dict[str, str], path: str) -> Any:
+    if isinstance(value, list):
+        return [_convert(v, renames, path) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            out[key] = item
+            continue
+        camel_path = f"{path}.{key}" if path else key
+        name = renames.get(camel_path) or camel_to_snake(key)
+        if name in MAP_ATTRIBUTES and isinstance(item, dict):
+            out[name] = dict(item)
+        else:
+            out[name] = _convert(item, renames, camel_path)
+    return out
