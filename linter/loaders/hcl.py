@@ -222,9 +222,10 @@ class ModuleContext:
                     continue
                 items = attrs.setdefault(key, [])
                 index = len(items)
-                item_prefix = f"{prefix}{key}.{index}."
-                lines.setdefault(f"{prefix}{key}.{index}", _line(child))
-                lines.setdefault(f"{prefix}{key}", _line(child))
+                # paths name the first block without its index, like rules do
+                item_path = f"{prefix}{key}.{index}" if index else f"{prefix}{key}"
+                item_prefix = item_path + "."
+                lines.setdefault(item_path, _line(child))
                 items.append(self.body(child.body, item_prefix, lines, from_default, None))
         return attrs
 
@@ -393,27 +394,12 @@ def _unknown_leaves(value: Any, prefix: str = ""):
 
 
 def _line_of(lines: dict, path: str) -> int | None:
-    """Line of an attribute path; single-block paths may omit the `.0`."""
-    if path in lines:
-        return lines[path]
-    parts = path.split(".")
-    # insert `.0` after block names when the caller omitted them
-    candidates = [""]
-    for part in parts:
-        nxt = []
-        for c in candidates:
-            base = f"{c}.{part}" if c else part
-            nxt.append(base)
-            if f"{base}.0" in lines:
-                nxt.append(f"{base}.0")
-        candidates = nxt
-    for c in candidates:
-        if c in lines:
-            return lines[c]
-    # the closest written ancestor
+    """Line of an attribute path (a first block's `.0` may be written or not),
+    else of its closest written ancestor."""
+    parts = [p for p in path.split(".") if p and p != "0"]
     while parts:
-        parts = parts[:-1]
         joined = ".".join(parts)
         if joined in lines:
             return lines[joined]
+        parts = parts[:-1]
     return None

@@ -38,6 +38,7 @@ otherwise at the plan file (the finding names the address).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,7 @@ def _data_sources(doc: dict, from_changes: dict[str, Resource], config: ConfigIn
                     continue
                 attrs = res.get("values") if isinstance(res.get("values"), dict) else {}
                 module_address = module.get("address") or None
+                address = _full_address(address, module_address, res.get("index"))
                 r = Resource(
                     type=f"data.{rtype}", address=address, attrs=attrs,
                     location=Location(shown), source_format="tfplan",
@@ -375,6 +377,16 @@ def _data_sources(doc: dict, from_changes: dict[str, Resource], config: ConfigIn
     # a data source read during apply (resource_changes "read") is the current view
     out.update(from_changes)
     return list(out.values())
+
+
+def _full_address(address: str, module: str | None, index: Any) -> str:
+    """Old state formats (Terraform 0.12) write child-module addresses relative
+    and without the instance key: make them full."""
+    if module and not address.startswith(module + "."):
+        address = f"{module}.{address}"
+    if index is not None and not address.endswith("]"):
+        address += f"[{json.dumps(index)}]"
+    return address
 
 
 # ----------------------------------------------------------- locations

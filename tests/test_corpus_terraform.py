@@ -1,0 +1,141 @@
+"""The Terraform loaders on the real public corpus (../shared/corpus): no input
+errors, and resource counts/addresses checked by reading the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.index import Index
+from linter.loaders.hcl import load_module
+from linter.loaders.tfplan import load_document
+from linter.model import is_unknown
+
+from tests.conftest import corpus_dir
+
+# file -> (managed resources kept, data sources)
+PLAN_COUNTS = {
+    "checkov__azurerm_nsg_extra_ref.json": (4, 0),
+    "checkov__google_modules.json": (11, 0),
+    "checkov__google_plan_booleans.json": (2, 0),
+    "checkov__nested_child_modules_with_connections.json": (9, 1),
+    "checkov__plan_after_unknown.json": (1, 0),
+    "checkov__terragoat_tfplan.json": (55, 4),
+    "conftest__gke-show.json": (2, 0),
+    "regula__azurerm_storage_account_secure_transfer.json": (4, 0),
+    "regula__resource_view_06_tf_v1_0_modules.json": (7, 0),
+    "regula__resource_view_07_asg_google.json": (5, 0),
+    "tfcompliance__issue-249_asg_alb_modules.json": (24, 95),
+    "tfcompliance__issue-260_sqs.json": (3, 0),
+    "tfcompliance__issue-294_azurerm_availability_set.json": (18, 2),
+    "tfcompliance__issue_401_db_instance.json": (1, 0),
+    "trivy-checks__asg_launch_template.json": (2, 0),
+}
+
+# directory -> resource + data blocks (every block of every .tf; none has count = 0)
+HCL_COUNTS = {
+    "azurerm-provider__examples_cosmos-db_failover": 2,
+    "azurerm-provider__examples_sql-azure_failover_group": 6,
+    "azurerm-provider__examples_storage_storage-account": 2,
+    "claranet-azurerm-storage-account__examples_main": 1,
+    "claranet-azurerm-storage-account__root": 26,
+    "gcp-sql-db__examples_postgresql-ha": 2,
+    "gcp-sql-db__modules_postgresql": 15,
+    "microservices-demo__terraform": 5,
+    "tam-autoscaling__examples_complete": 8,
+    "tam-autoscaling__root": 11,
+    "tam-elasticache__examples_redis-replication-group": 1,
+    "tam-elasticache__root": 11,
+    "tam-lambda__examples_event-source-mapping": 11,
+    "tam-lambda__root": 40,
+    "tam-rds__examples_complete-postgres": 2,
+    "tam-rds__examples_replica-postgres": 1,
+    "tam-rds__modules_db_instance": 8,
+    "tam-sqs__examples_complete": 2,
+    "tam-sqs__root": 13,
+}
+
+
+def load_plan(name: str) -> dict:
+    path = corpus_dir("tfplan") / name
+    doc = json.loads(path.read_text())
+    return {r.address: r for r in load_document(doc, path, name, {})}
+
+
+def load_hcl(name: str):
+    directory = corpus_dir("terraform-hcl") / name
+    return load_module(directory, sorted(directory.glob("*.tf")), {})
+
+
+def test_every_plan_loads_with_the_counts_read_in_the_files():
+    directory = corpus_dir("tfplan")
+    assert sorted(p.name for p in directory.glob("*.json")) == sorted(PLAN_COUNTS)
+    for name, (managed, data) in PLAN_COUNTS.items():
+        loaded = load_plan(name)
+        kinds = [r.type.startswith("data.") for r in loaded.values()]
+        assert (kinds.count(False), kinds.count(True)) == (managed, data), name
+
+
+def test_every_hcl_directory_loads_without_input_errors():
+    root = corpus_dir("terraform-hcl")
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(HCL_COUNTS)
+    for name, count in HCL_COUNTS.items():
+        resources, errors = load_hcl(name)
+        assert errors == [], name
+        assert len(resources) == count, name
+
+
+def test_rds_plan_applies_the_optional_computed_default():
+    # issue_401: multi_az and backup_retention_period are after_unknown on create
+    # and absent from the configuration expressions -> defaulted (rules.md §0.2)
+    db = load_plan("tfcompliance__issue_401_db_instance.json")["aws_db_instance.default"]
+    assert not db.has("multi_az") and not db.has("backup_retention_period")
+    assert db.meta["unset_computed"] == ["multi_az", "backup_retention_period"]
+    assert is_unknown(db.get("availability_zone"))
+
+
+def test_updates_in_modules_keep_before_and_ids():
+    loaded = load_plan("tfcompliance__issue-249_asg_alb_modules.json")
+    alb = loaded["module.alb.aws_alb.alb"]
+    assert alb.change.actions == ("update",)
+    assert alb.before("subnets") == ["subnet-13f44a58", "subnet-9918eec4"]
+    assert alb.meta["module"] == "module.alb" and alb.meta["arn"].startswith("arn:aws:elasticloadbalancing:")
+    assert Index(loaded.values()).by_id(alb.meta["arn"]) is alb
+    assert loaded["module.myapp-asg.aws_autoscaling_group.asg"].change.actions == ("create",)
+    assert "module.data-utils.data.aws_vpc.default" in loaded  # relative in the 0.12 state: made full
+    assert "module.data-utils.data.null_data_source.tags_as_list_of_maps[11]" in loaded
+
+
+def test_nested_modules_and_counted_instances():
+    loaded = load_plan("regula__resource_view_06_tf_v1_0_modules.json")
+    assert "module.child1.module.grandchild1.aws_vpc.grandchild" in loaded
+    assert loaded["module.child1.module.grandchild1.aws_vpc.grandchild"].meta["module"] == "module.child1.module.grandchild1"
+    azure = load_plan("tfcompliance__issue-294_azurerm_availability_set.json")
+    vm = azure["module.linuxservers-fail.azurerm_virtual_machine.vm-linux[0]"]
+    assert vm.meta["index"] == 0
+    # a data source read during apply: never linted, values unknown
+    data = azure["module.linuxservers-fail.data.azurerm_resource_group.vm"]
+    assert data.type == "data.azurerm_resource_group"
+
+
+@pytest.mark.parametrize("name", ["tam-rds__modules_db_instance"])
+def test_variable_defaults_in_a_module_root(name):
+    resources, _ = load_hcl(name)
+    db = {r.address: r for r in resources}["aws_db_instance.this"]
+    # variables.tf: variable "multi_az" { default = false }
+    assert db.get("multi_az") is False
+    assert db.meta["from_variable_default"]["multi_az"] == "var.multi_az"
+    assert is_unknown(db.meta["count"])  # count = var.create ? 1 : 0
+    assert db.location.file.endswith("main.tf") and db.location.line == 30
+
+
+def test_hcl_references_and_blocks_in_the_corpus():
+    resources, _ = load_hcl("azurerm-provider__examples_cosmos-db_failover")
+    account = {r.address: r for r in resources}["azurerm_cosmosdb_account.example"]
+    assert [g["failover_priority"] for g in account.all("geo_location")] == [2, 0]
+    assert account.get("consistency_policy.consistency_level") == "BoundedStaleness"
+    assert account.get("resource_group_name").refs == ("azurerm_resource_group.example",)
+    index = Index(resources)
+    assert index.resolve(account.get("resource_group_name")).address == "azurerm_resource_group.example"
