@@ -123,6 +123,6 @@ def istio_excessive_retries(r, ctx):
         on = f" on {retry_on}" if isinstance(retry_on, str) and retry_on else ""
         yield Violation(
             f"{route_name(r, ctx, i, entry)} retries each request up to {attempts} times{on} "
-            f"(more than {threshold}): a failing backend receives {attempts + 1}x its normal load",
+            f"(more than {threshold}): each failing request hits the struggling backend up to {attempts + 1} times",
             path=f"spec.http.{i}.retries.attempts",
         )

@@ -250,8 +250,13 @@ def istio_retries_without_per_try_timeout(r, ctx):
 
 # ------------------------------------------------------------------ Gateway API / Linkerd routes
 def _annotation(obj, key):
-    value = obj.get(f"metadata.annotations.{key}") if obj is not None else None
-    return value
+    """One annotation (keys contain dots, so not through a dotted path)."""
+    if obj is None:
+        return None
+    notes = obj.get("metadata.annotations")
+    if is_unknown(notes):
+        return notes
+    return notes.get(key) if isinstance(notes, dict) else None
 
 
 def _service_parents(r, ctx):
