@@ -136,6 +136,22 @@ NO_PULUMI_MAPPING: dict[str, str] = {
     "aws_alb": "pulumi-aws's aws:alb/loadBalancer:LoadBalancer is an alias of aws_lb and normalises to aws_lb",
     "aws_alb_target_group": "alias of aws_lb_target_group (aws:alb/targetGroup:TargetGroup normalises to it)",
 }
+# Whole families with no Pulumi twin. The Terraform kubernetes provider's
+# `kubernetes_deployment` etc.: Pulumi's Kubernetes provider is not bridged,
+# its `kubernetes:apps/v1:Deployment` normalises to `apps/Deployment`.
+NO_PULUMI_MAPPING_PREFIXES: dict[str, str] = {
+    "kubernetes_": "Pulumi's Kubernetes provider is native: kubernetes:<group>/<version>:<Kind> becomes <group>/<Kind>",
+}
+
+
+def has_no_pulumi_mapping(tf_type: str) -> str | None:
+    """Why a Terraform type deliberately has no Pulumi token (None: it should have one)."""
+    if tf_type in NO_PULUMI_MAPPING:
+        return NO_PULUMI_MAPPING[tf_type]
+    for prefix, reason in NO_PULUMI_MAPPING_PREFIXES.items():
+        if tf_type.startswith(prefix):
+            return reason
+    return None
 
 # Reverse view, for docs and the coverage test.
 TERRAFORM_TO_PULUMI: dict[str, list[str]] = {}

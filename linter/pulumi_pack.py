@@ -1,0 +1,183 @@
+"""The rule registry as a Pulumi policy pack (`pulumi preview --policy-pack policies/pulumi`).
+
+Built from the same registry the CLI runs, never a second copy of a rule:
+
+* a single-resource rule (`cross=False`) becomes a ResourceValidationPolicy,
+  a cross-resource rule a StackValidationPolicy (it needs the whole stack);
+* the policy name is the rule name; the description starts with the rule id;
+* enforcement comes from severity (high/critical: mandatory, others:
+  advisory) and is changed per policy through the pack's config, like any
+  Pulumi policy (`{"aws-rds-instance-not-multi-az": "advisory"}`); a rule's
+  options are that policy's config properties;
+* resource properties go through the Pulumi loader's normalisation, so a
+  rule sees the same canonical Resource as in a file scan; a value not known
+  during preview silences the rule for that resource (never a crash).
+
+Plan-only regression rules (RES190, RES390) are not in the pack: an analyzer
+request carries no prior state to compare with.
+
+Imports pulumi_policy (the `resilint[pulumi]` extra); nothing else in the
+linter imports Pulumi.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Iterable
+
+from linter.engine import Context, ScanOptions
+from linter.index import Index
+from linter.loaders.pulumi import State, _addresses, build_resource
+from linter.model import Resource, Severity, UnknownValueError, Violation
+from linter.rules import Rule, load_rules
+
+PACK_NAME = "resilint"
+PACK_DESCRIPTION = "resilint: resilience defects (single points of failure, zones, timeouts, retries)"
+SOURCE = "pulumi-policy"  # the Location file of resources built from analyzer requests
+
+
+def pack_rules() -> list[Rule]:
+    """The rules the pack runs: those that apply to Pulumi and need no prior state."""
+    out = []
+    for rule in sorted(load_rules().values(), key=lambda r: r.id):
+        if "pulumi" not in rule.formats:
+            continue
+        if set(rule.formats) <= {"tfplan", "pulumi"}:
+            continue  # regression rules compare with a prior state analyzers never get
+        out.append(rule)
+    return out
+
+
+def enforcement_for(rule: Rule) -> Any:
+    from pulumi_policy import EnforcementLevel
+
+    return EnforcementLevel.MANDATORY if rule.severity >= Severity.HIGH else EnforcementLevel.ADVISORY
+
+
+def build_policies(rules: Iterable[Rule] | None = None) -> list:
+    from pulumi_policy import (
+        PolicyConfigSchema, ResourceValidationPolicy, Severity as PolicySeverity, StackValidationPolicy,
+    )
+
+    policies = []
+    for rule in rules if rules is not None else pack_rules():
+        common = dict(
+            name=rule.name,
+            description=f"{rule.id}: {rule.title}",
+            enforcement_level=enforcement_for(rule),
+            config_schema=PolicyConfigSchema({k: _schema_of(v) for k, v in rule.options.items()})
+            if rule.options else None,
+            severity=PolicySeverity(str(rule.severity)),
+            remediation_steps=rule.remediation,
+            url=rule.docs_url,
+            tags=[rule.id, rule.family + "xx"],
+        )
+        if rule.cross:
+            policies.append(StackValidationPolicy(validate=_stack_validation(rule), **common))
+        else:
+            policies.append(ResourceValidationPolicy(validate=_resource_validation(rule), **common))
+    return policies
+
+
+def build_pack() -> Any:
+    """Construct the PolicyPack: this starts its gRPC server, prints the port and serves forever."""
+    from pulumi_policy import EnforcementLevel, PolicyPack
+
+    return PolicyPack(
+        name=PACK_NAME,
+        policies=build_policies(),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        description=PACK_DESCRIPTION,
+        display_name="resilint",
+        repository="https://github.com/resilint/resilint",
+    )
+
+
+# ------------------------------------------------------------------ validations
+def _resource_validation(rule: Rule):
+    def validate(args, report_violation) -> None:
+        resources = resources_from_analyzer([(args.resource_type, args.urn, args.props, {})])
+        _run(rule, resources, args.get_config(), report_violation, with_urn=False)
+
+    return validate
+
+
+def _stack_validation(rule: Rule):
+    def validate(args, report_violation) -> None:
+        entries = [
+            (r.resource_type, r.urn, r.props,
+             {k: [d.urn for d in deps] for k, deps in (r.property_dependencies or {}).items()})
+            for r in args.resources
+        ]
+        _run(rule, resources_from_analyzer(entries), args.get_config(), report_violation, with_urn=True)
+
+    return validate
+
+
+def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]]) -> list[Resource]:
+    """Canonical Resources from (type token, urn, props, property dependencies)."""
+    states = [
+        State(urn=urn, type=token, inputs=plain(props), custom=True, property_dependencies=deps)
+        for token, urn, props, deps in entries
+    ]
+    addresses = _addresses(states)
+    out = []
+    for state in states:
+        res = build_resource(state, SOURCE, None, addresses)
+        if res is not None:
+            out.append(res)
+    return out
+
+
+def _run(rule: Rule, resources: list[Resource], config: Any, report_violation, with_urn: bool) -> None:
+    from pulumi_policy.proxy import UnknownValueError as PolicyUnknownValueError
+
+    options = ScanOptions(rule_options={rule.id: dict(config or {})})
+    ctx = Context(Index(resources), options)
+    ctx.rule = rule
+    for res in resources:
+        if res.type not in rule.types:
+            continue
+        try:
+            for v in rule.check(res, ctx):
+                report_violation(violation_message(rule, v), res.meta.get("urn") if with_urn else None)
+        except (UnknownValueError, PolicyUnknownValueError):
+            continue  # not known during preview: stay silent, as the CLI does
+        except Exception as exc:  # a rule bug must not fail the user's preview
+            print(f"resilint: internal error in {rule.id} on {res.address}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+
+
+def violation_message(rule: Rule, v: Violation) -> str:
+    severity = f" [{v.severity}]" if v.severity is not None and v.severity != rule.severity else ""
+    return f"{rule.id}{severity}: {v.message}\nFix: {v.remediation or rule.remediation}"
+
+
+# ------------------------------------------------------------------ helpers
+def plain(props: Any) -> dict:
+    """An analyzer's (proxied) properties as plain JSON values, unknown sentinels kept."""
+    from pulumi_policy.deserialize import serialize_properties
+
+    if props is None:
+        return {}
+    value = serialize_properties(props)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _schema_of(default: Any) -> dict:
+    if isinstance(default, bool):
+        kind = "boolean"
+    elif isinstance(default, int):
+        kind = "integer"
+    elif isinstance(default, float):
+        kind = "number"
+    elif isinstance(default, (list, tuple)):
+        kind = "array"
+    elif isinstance(default, dict):
+        kind = "object"
+    else:
+        kind = "string"
+    schema: dict = {"type": kind}
+    if default is not None:
+        schema["default"] = list(default) if isinstance(default, tuple) else default
+    return schema
