@@ -29,7 +29,8 @@ OPTIONAL_COMPUTED: dict[str, tuple[str, ...]] = {
     "azurerm_service_plan": ("worker_count",),
     "azurerm_kubernetes_cluster": ("default_node_pool.node_count",),
     "azurerm_kubernetes_cluster_node_pool": ("node_count",),
-    "google_sql_database_instance": ("settings.backup_configuration",),
+    # RES311/RES511: master_instance_name and instance_type are O+C; unset = a primary
+    "google_sql_database_instance": ("settings.backup_configuration", "master_instance_name", "instance_type"),
 }
 
 # first segments of references that never name a resource

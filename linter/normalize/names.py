@@ -61,6 +61,8 @@ RENAMES: dict[str, dict[str, str]] = {
         "statefulDisks": "stateful_disk",
     },
     "google_container_cluster": {"nodePools": "node_pool"},
+    "google_compute_backend_service": {"backends": "backend"},
+    "google_compute_region_backend_service": {"backends": "backend"},
     "azurerm_cosmosdb_account": {
         "geoLocations": "geo_location",
         "virtualNetworkRules": "virtual_network_rule",

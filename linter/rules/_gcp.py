@@ -1,0 +1,124 @@
+"""GCP facts several rules share: zone vs region names, managed instance group
+sizes (with the autoscaler that owns them), Cloud SQL replicas."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.model import Resource, is_unknown
+from linter.rules._values import as_int
+
+ZONE_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
+REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+
+ZONAL_MIG = "google_compute_instance_group_manager"
+REGIONAL_MIG = "google_compute_region_instance_group_manager"
+MIGS = (ZONAL_MIG, REGIONAL_MIG)
+AUTOSCALERS = ("google_compute_autoscaler", "google_compute_region_autoscaler")
+BACKEND_SERVICES = ("google_compute_backend_service", "google_compute_region_backend_service")
+
+
+def location_kind(value: Any) -> str | None:
+    """"zone", "region", or None when unknown, absent or neither."""
+    if not isinstance(value, str):
+        return None
+    name = value.rsplit("/", 1)[-1]  # self links: .../zones/us-central1-a
+    if ZONE_RE.match(name):
+        return "zone"
+    if REGION_RE.match(name):
+        return "region"
+    return None
+
+
+def last_segment(value: Any) -> str | None:
+    """`projects/p/topics/orders` -> `orders`; non-strings -> None."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+# ------------------------------------------------------ MIGs and autoscalers
+@dataclass
+class AutoscalerMap:
+    # MIG address -> autoscalers (with a policy that is not OFF) targeting it
+    by_mig: dict[str, list[Resource]] = field(default_factory=dict)
+    # an autoscaler whose target could not be resolved: it may own any MIG
+    incomplete: bool = False
+
+
+def _autoscalers(index) -> AutoscalerMap:
+    out = AutoscalerMap()
+    for a in index.by_type(*AUTOSCALERS):
+        mode = a.get("autoscaling_policy.mode")
+        if isinstance(mode, str) and mode.upper() == "OFF":
+            continue  # an autoscaler switched off leaves target_size in charge
+        target = a.get("target")
+        mig = index.resolve(target)
+        if mig is None and isinstance(target, str):
+            mig = _mig_by_url(index, target)
+        if mig is None or mig.type not in MIGS:
+            out.incomplete = True
+            continue
+        out.by_mig.setdefault(mig.address, []).append(a)
+    return out
+
+
+def _mig_by_url(index, url: str) -> Resource | None:
+    """A MIG from its self link / id (`.../zones/z/instanceGroupManagers/web`)."""
+    m = re.search(r"(?:zones|regions)/([^/]+)/instanceGroupManagers/([^/]+)$", url)
+    if not m:
+        return None
+    where, name = m.groups()
+    for mig in index.by_type(*MIGS):
+        if mig.get("name") == name and where in (mig.get("zone"), mig.get("region")):
+            return mig
+    return None
+
+
+@dataclass
+class MigSize:
+    size: int | None  # None: not known
+    # how the size is decided, for messages
+    describe: str
+    path: str | None
+    autoscaler: Resource | None = None
+
+
+def mig_size(mig: Resource, index) -> MigSize:
+    """The group's floor: the owning autoscaler's min_replicas, else target_size (default 0)."""
+    scalers = index.memo("gcp.autoscalers", _autoscalers)
+    owners = scalers.by_mig.get(mig.address, [])
+    if owners:
+        mins = [a.get("autoscaling_policy.min_replicas") for a in owners]
+        if any(is_unknown(m) or as_int(m) is None for m in mins):
+            return MigSize(None, "", None)
+        low = min(as_int(m) for m in mins)
+        owner = owners[[as_int(m) for m in mins].index(low)]
+        return MigSize(low, f"autoscaler {owner.address} has autoscaling_policy.min_replicas = {low}",
+                       None, owner)
+    if scalers.incomplete:
+        return MigSize(None, "", None)  # an unresolved autoscaler may own this group
+    target = mig.get("target_size")
+    if is_unknown(target):
+        return MigSize(None, "", None)
+    if target is None:
+        return MigSize(0, "target_size is unset and defaults to 0", None)
+    size = as_int(target)
+    return MigSize(size, f"target_size = {target}", "target_size")
+
+
+# ------------------------------------------------------------------ Cloud SQL
+def is_cloudsql_replica(r: Resource) -> bool | None:
+    """Read replicas and read pools: `master_instance_name` set, or the instance type says so.
+
+    None when that cannot be told (an unknown instance_type with no master).
+    """
+    master = r.get("master_instance_name")
+    if master is not None and master != "":
+        return True  # even an unknown reference means "this is a replica"
+    kind = r.get("instance_type")
+    if is_unknown(kind):
+        return None
+    return isinstance(kind, str) and kind.upper() in ("READ_REPLICA_INSTANCE", "READ_POOL_INSTANCE")

@@ -1,0 +1,336 @@
+"""RES3xx for Azure: storage accounts, SQL databases, flexible servers, Redis
+caches and Cosmos DB accounts that keep their data in one zone."""
+
+from __future__ import annotations
+
+import re
+
+from linter.model import Severity, Violation, is_unknown
+from linter.rules import rule
+from linter.rules._azure import zone_count, zones_text
+from linter.rules._values import as_bool, setting
+
+
+@rule(
+    id="RES320",
+    name="azure-storage-not-zone-redundant",
+    title="Storage account keeps its primary copies in a single zone.",
+    severity=Severity.MEDIUM,
+    types=("azurerm_storage_account",),
+    remediation='Set account_replication_type = "ZRS" (or "GZRS"); changing between LRS/GRS and '
+                "ZRS/GZRS creates a new account, so migrate the data.",
+)
+def storage_not_zone_redundant(r, ctx):
+    """
+    What it does
+    Reports storage accounts whose `account_replication_type` keeps the
+    primary copies in one datacenter: `LRS` (medium), and `GRS`/`RAGRS`
+    (low: a second region exists, but a zone outage needs a geo failover).
+    `ZRS`, `GZRS` and `RAGZRS` are zone-redundant.
+
+    Why is this bad?
+    With LRS all three copies of the data sit in a single datacenter: a zone
+    outage makes the account unavailable, and a datacenter disaster can lose
+    data.
+
+    Example
+    ```hcl
+    resource "azurerm_storage_account" "data" {
+      account_tier             = "Standard"
+      account_replication_type = "LRS"
+    }
+    ```
+
+    Use instead
+    ```hcl
+    resource "azurerm_storage_account" "data" {
+      account_tier             = "Standard"
+      account_replication_type = "ZRS"
+    }
+    ```
+    """
+    kind = r.get("account_replication_type")
+    if not isinstance(kind, str):
+        return
+    value = kind.upper()
+    if value == "LRS":
+        yield Violation(f'Storage account {r.address} keeps every copy in one datacenter: '
+                        f'account_replication_type = "{kind}"', path="account_replication_type")
+    elif value in ("GRS", "RAGRS"):
+        yield Violation(f'Storage account {r.address} is locally redundant in its primary region: '
+                        f'account_replication_type = "{kind}" needs a geo failover to survive a zone outage',
+                        path="account_replication_type", severity=Severity.LOW)
+
+
+_DTU_PREMIUM = re.compile(r"^P\d+$", re.IGNORECASE)
+# elastic pool tiers for the sku_name prefixes of vCore databases
+_POOL_TIER_OF_PREFIX = {"BC_": "businesscritical", "GP_": "generalpurpose", "HS_": "hyperscale"}
+
+
+def _zone_redundant_sku(sku: str, extra: list[str]) -> bool:
+    upper = sku.upper()
+    return bool(_DTU_PREMIUM.match(upper)) or upper.startswith("BC_") or any(
+        upper.startswith(p.upper()) for p in extra
+    )
+
+
+def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
+    tier, name = r.get("sku.tier"), r.get("sku.name")
+    if is_unknown(tier) or is_unknown(name):
+        return None, ""
+    wanted = {"premium", "businesscritical"} | {
+        _POOL_TIER_OF_PREFIX.get(p.upper(), p.lower()) for p in extra
+    }
+    if isinstance(tier, str) and tier.replace(" ", "").lower() in wanted:
+        return True, f'sku.tier = "{tier}"'
+    return False, ""
+
+
+@rule(
+    id="RES321",
+    name="azure-sql-database-not-zone-redundant",
+    title="Azure SQL database (or elastic pool) is not zone-redundant.",
+    severity=Severity.MEDIUM,
+    types=("azurerm_mssql_database", "azurerm_mssql_elasticpool"),
+    remediation="Set zone_redundant = true.",
+    options={"extra_zone_redundant_tiers": []},
+)
+def sql_database_not_zone_redundant(r, ctx):
+    """
+    What it does
+    Reports Azure SQL databases and elastic pools on a tier that supports
+    zone redundancy (Premium `P*` and Business Critical `BC_*`; add
+    `GP_`/`HS_` with the option `extra_zone_redundant_tiers`) whose
+    `zone_redundant` is not true (unset means not zone-redundant). Databases
+    inside an elastic pool (`elastic_pool_id` set) are judged through their
+    pool.
+
+    Why is this bad?
+    Without zone redundancy the database's replicas share one zone: a zone
+    outage makes it unavailable even though the tier already pays for
+    several replicas.
+
+    Example
+    ```hcl
+    resource "azurerm_mssql_database" "orders" {
+      sku_name = "BC_Gen5_2"
+    }
+    ```
+
+    Use instead
+    ```hcl
+    resource "azurerm_mssql_database" "orders" {
+      sku_name       = "BC_Gen5_2"
+      zone_redundant = true
+    }
+    ```
+    """
+    extra = list(ctx.option("extra_zone_redundant_tiers", []) or [])
+    if r.type == "azurerm_mssql_database":
+        pool = r.get("elastic_pool_id")
+        if pool is not None and pool != "":
+            return
+        sku = r.get("sku_name")
+        if not isinstance(sku, str) or not _zone_redundant_sku(sku, extra):
+            return
+        tier, what = f'sku_name = "{sku}"', "SQL database"
+    else:
+        supports, tier = _pool_supports(r, extra)
+        if not supports:
+            return
+        what = "SQL elastic pool"
+    current = setting(r, "zone_redundant", False)
+    if current.unknown or as_bool(current.value) is True:
+        return
+    yield Violation(f"{what} {r.address} is not zone-redundant although {tier} supports it: "
+                    f"{current.describe()}", path=None if current.defaulted else "zone_redundant")
+
+
+@rule(
+    id="RES322",
+    name="azure-flexible-server-no-zone-redundant-ha",
+    title="PostgreSQL/MySQL flexible server has no zone-redundant high availability.",
+    severity=Severity.HIGH,
+    types=("azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server"),
+    remediation='Add high_availability { mode = "ZoneRedundant" } (MySQL: a server created without HA '
+                "must be recreated, and storage auto-grow must be on).",
+)
+def flexible_server_no_zone_ha(r, ctx):
+    """
+    What it does
+    Reports PostgreSQL and MySQL flexible servers with no
+    `high_availability` block (high: there is no standby at all) or with
+    `high_availability { mode = "SameZone" }` (medium: the standby shares the
+    primary's zone). Replicas (`create_mode = "Replica"`) are not reported.
+
+    Why is this bad?
+    Without a standby a VM or zone failure stops the database until Azure
+    recovers it; a same-zone standby survives a VM failure but not a zone
+    outage.
+
+    Example
+    ```hcl
+    resource "azurerm_postgresql_flexible_server" "orders" {
+      sku_name = "GP_Standard_D2s_v3"
+    }
+    ```
+
+    Use instead
+    ```hcl
+    resource "azurerm_postgresql_flexible_server" "orders" {
+      sku_name = "GP_Standard_D2s_v3"
+      high_availability {
+        mode = "ZoneRedundant"
+      }
+    }
+    ```
+    """
+    mode = r.get("create_mode")
+    if is_unknown(mode) or (isinstance(mode, str) and mode.lower() == "replica"):
+        return
+    engine = "PostgreSQL" if "postgresql" in r.type else "MySQL"
+    block = r.get("high_availability")
+    if is_unknown(block):
+        return
+    if not block:
+        yield Violation(f"{engine} flexible server {r.address} has no standby: no high_availability block is set")
+        return
+    ha_mode = r.get("high_availability.mode")
+    if isinstance(ha_mode, str) and ha_mode.lower() == "samezone":
+        yield Violation(f'{engine} flexible server {r.address} keeps its standby in the primary\'s zone: '
+                        'high_availability.mode = "SameZone"', path="high_availability.mode",
+                        severity=Severity.MEDIUM)
+
+
+@rule(
+    id="RES323",
+    name="azure-redis-single-node-or-zonal",
+    title="Azure Cache for Redis is single-node or not zone-redundant.",
+    severity=Severity.HIGH,
+    types=("azurerm_redis_cache",),
+    remediation='Use sku_name = "Standard" at least; for zone redundancy sku_name = "Premium", '
+                'family = "P", zones = ["1", "2"].',
+)
+def redis_single_node_or_zonal(r, ctx):
+    """
+    What it does
+    Reports Azure Cache for Redis instances on the `Basic` SKU (high: a single
+    node with no SLA) and `Premium` caches whose `zones` names fewer than two
+    zones (medium). `Standard` caches (a primary and a replica) are not
+    reported.
+
+    Why is this bad?
+    A Basic cache is one node: any patch, failure or zone outage empties it
+    and stops every client. A Premium cache without zones keeps its primary
+    and replica in one zone.
+
+    Example
+    ```hcl
+    resource "azurerm_redis_cache" "sessions" {
+      sku_name = "Basic"
+      family   = "C"
+      capacity = 1
+    }
+    ```
+
+    Use instead
+    ```hcl
+    resource "azurerm_redis_cache" "sessions" {
+      sku_name = "Premium"
+      family   = "P"
+      capacity = 1
+      zones    = ["1", "2"]
+    }
+    ```
+    """
+    sku = r.get("sku_name")
+    if not isinstance(sku, str):
+        return
+    if sku.lower() == "basic":
+        yield Violation(f'Redis cache {r.address} is a single node with no replica: sku_name = "{sku}"',
+                        path="sku_name")
+    elif sku.lower() == "premium":
+        zones = r.get("zones")
+        count = zone_count(zones)
+        if count is not None and count < 2:
+            yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: {zones_text(zones)}",
+                            path="zones" if count else "sku_name", severity=Severity.MEDIUM)
+
+
+@rule(
+    id="RES324",
+    name="azure-cosmosdb-not-zone-redundant",
+    title="Cosmos DB region is not zone-redundant.",
+    severity=Severity.MEDIUM,
+    types=("azurerm_cosmosdb_account",),
+    remediation="Set zone_redundant = true in the geo_location block with failover_priority = 0 "
+                "(and in the other regions).",
+)
+def cosmosdb_not_zone_redundant(r, ctx):
+    """
+    What it does
+    Reports Cosmos DB accounts whose write region (the `geo_location` with
+    `failover_priority = 0`) has `zone_redundant` unset or false. The message
+    also lists the other regions that are not zone-redundant. The finding is
+    low instead of medium when the account has two or more regions and
+    automatic failover enabled, since a zone outage then fails over to
+    another region.
+
+    Why is this bad?
+    A region that is not zone-redundant keeps its replicas in one zone: a
+    zone outage stops writes until the account fails over, or until the zone
+    returns when failover is manual.
+
+    Example
+    ```hcl
+    geo_location {
+      location          = "westeurope"
+      failover_priority = 0
+    }
+    ```
+
+    Use instead
+    ```hcl
+    geo_location {
+      location          = "westeurope"
+      failover_priority = 0
+      zone_redundant    = true
+    }
+    ```
+    """
+    regions = r.get("geo_location")
+    if is_unknown(regions):
+        return
+    regions = r.all("geo_location")
+    write, others = None, []
+    for region in regions:
+        if not isinstance(region, dict):
+            return
+        priority, redundant = region.get("failover_priority"), region.get("zone_redundant")
+        if is_unknown(priority) or is_unknown(redundant):
+            return
+        flag = as_bool(redundant) is True
+        if str(priority) == "0":
+            write = (region.get("location"), flag, redundant)
+        elif not flag:
+            others.append(region.get("location"))
+    if write is None or write[1]:
+        return
+    failover = None
+    for name in ("automatic_failover_enabled", "enable_automatic_failover"):
+        if r.get(name) is not None:
+            failover = r.get(name)
+            break
+    if is_unknown(failover):
+        return
+    location = write[0] if isinstance(write[0], str) else "(unknown)"
+    state = "is unset and defaults to false" if write[2] is None else "= false"
+    message = f'Cosmos DB account {r.address} write region "{location}" is not zone-redundant: ' \
+              f"geo_location.zone_redundant {state}"
+    if others:
+        message += "; also not zone-redundant: " + ", ".join(str(o) for o in others)
+    severity = None
+    if len(regions) >= 2 and as_bool(failover) is True:
+        severity = Severity.LOW
+        message += " (automatic failover to another region is enabled)"
+    yield Violation(message, path="geo_location", severity=severity)
