@@ -1,0 +1,294 @@
+"""RES190 and RES390: plan and preview changes that take redundancy away.
+
+Both compare the prior value (`before` in a plan, `oldState.inputs` in a
+Pulumi preview) with the planned one, applying the defaults of the matching
+RES1xx/RES3xx rule on both sides.
+"""
+
+from __future__ import annotations
+
+from linter.model import Severity, Violation, is_unknown
+from linter.rules import rule
+from linter.rules._datastores import is_aurora
+from linter.rules._regress import (
+    Check, has_prior_state, one_of, prefix, regressed, replacement_note,
+)
+from linter.rules._values import as_bool, render
+
+K8S_WORKLOADS = ("apps/Deployment", "apps/StatefulSet")
+K8S_HPA = "autoscaling/HorizontalPodAutoscaler"
+
+# type -> (noun, checks); defaults from RES101-RES116
+REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
+    "apps/Deployment": ("Deployment", (Check("spec.replicas", 1),)),
+    "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas", 1),)),
+    K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas", 1),)),
+    # the Terraform kubernetes provider (snake_case paths)
+    **{t: ("Kubernetes Deployment", (Check("spec.replicas", 1),))
+       for t in ("kubernetes_deployment", "kubernetes_deployment_v1")},
+    **{t: ("Kubernetes StatefulSet", (Check("spec.replicas", 1),))
+       for t in ("kubernetes_stateful_set", "kubernetes_stateful_set_v1")},
+    **{t: ("Kubernetes HorizontalPodAutoscaler", (Check("spec.min_replicas", 1),))
+       for t in ("kubernetes_horizontal_pod_autoscaler", "kubernetes_horizontal_pod_autoscaler_v1",
+                 "kubernetes_horizontal_pod_autoscaler_v2")},
+    "aws_autoscaling_group": ("Auto Scaling group", (
+        Check("min_size"),
+        Check("desired_capacity", lambda read: read("min_size")),
+    )),
+    "aws_ecs_service": ("ECS service", (Check("desired_count", 0),)),
+    "aws_eks_node_group": ("EKS node group", (
+        Check("scaling_config.min_size"), Check("scaling_config.desired_size"),
+    )),
+    "aws_elasticache_replication_group": ("ElastiCache replication group", (
+        Check("num_cache_clusters", 1, computed=True),
+        Check("replicas_per_node_group", computed=True),
+    )),
+    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.instance_count", 1),)),
+    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.instance_count", 1),)),
+    "google_compute_instance_group_manager": ("Managed instance group", (Check("target_size", 0),)),
+    "google_compute_region_instance_group_manager": ("Regional managed instance group", (Check("target_size", 0),)),
+    "azurerm_kubernetes_cluster": ("AKS cluster", (
+        Check("default_node_pool.node_count", computed=True), Check("default_node_pool.min_count"),
+    )),
+    "azurerm_kubernetes_cluster_node_pool": ("AKS node pool", (
+        Check("node_count", computed=True), Check("min_count"),
+    )),
+    "azurerm_service_plan": ("App Service plan", (Check("worker_count", computed=True),)),
+}
+
+
+def _display(r, ctx, noun: str) -> str:
+    if r.type in K8S_WORKLOADS or r.type == K8S_HPA:
+        return f"{noun} {ctx.index.namespace_of(r)}/{r.name}"
+    return f"{noun} {r.address}"
+
+
+@rule(
+    id="RES190",
+    name="replica-count-regression",
+    title="A change reduces redundancy from two or more to fewer than two.",
+    severity=Severity.HIGH,
+    types=tuple(REPLICA_CHECKS),
+    remediation="Keep the count at 2 or more; if the reduction is intended (decommissioning), suppress the finding with a justification.",
+    formats=("tfplan", "pulumi"),
+)
+def replica_count_regression(r, ctx):
+    """
+    What it does
+    Compares the replica or instance count before and after a Terraform plan
+    (`update` or replacement) or a Pulumi preview step, and reports a drop
+    from 2 or more to fewer than 2: Kubernetes `spec.replicas` and HPA
+    `minReplicas`, Auto Scaling group `min_size`/`desired_capacity`, ECS
+    `desired_count`, EKS `scaling_config.min_size`/`desired_size`,
+    ElastiCache `num_cache_clusters`/`replicas_per_node_group`, OpenSearch
+    `cluster_config.instance_count`, managed instance group `target_size`,
+    AKS `node_count`/`min_count`, App Service plan `worker_count`. The
+    defaults of the matching RES1xx rule apply on both sides. Creates,
+    deletes and planned values not known yet are not reported.
+
+    Why is this bad?
+    The change removes the redundancy that lets the service survive the loss
+    of one instance, node or zone, often as a side effect (a copied
+    variable, a cost-saving default) that a reviewer does not notice in a
+    long plan.
+
+    Example
+    ```
+    # terraform plan
+    ~ resource "aws_autoscaling_group" "web" {
+        ~ min_size = 2 -> 1
+      }
+    ```
+
+    Use instead
+    ```hcl
+    resource "aws_autoscaling_group" "web" {
+      min_size = 2
+    }
+    ```
+    """
+    if not has_prior_state(r):
+        return
+    if r.type == "aws_ecs_service" and (r.get("scheduling_strategy") == "DAEMON"
+                                        or r.before("scheduling_strategy") == "DAEMON"):
+        return
+    noun, checks = REPLICA_CHECKS[r.type]
+    for check in checks:
+        change = regressed(r, check)
+        if change:
+            yield Violation(
+                f"{_display(r, ctx, noun)} loses its redundancy: {change}{replacement_note(r)}",
+                path=check.path,
+            )
+
+
+# ------------------------------------------------------------------ RES390
+HA_FLEX = ("azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server")
+ZONE_REDUNDANT_STORAGE = ("ZRS", "GZRS", "RAGZRS")
+SINGLE_ZONE_STORAGE = ("LRS", "GRS", "RAGRS")
+
+# type -> (noun, checks); defaults from RES301-RES324
+ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
+    "aws_db_instance": ("RDS instance", (Check("multi_az", False, "flag", computed=True),)),
+    "aws_elasticache_replication_group": ("ElastiCache replication group", (
+        Check("multi_az_enabled", False, "flag"),
+        Check("automatic_failover_enabled", False, "flag"),
+        Check("num_cache_clusters", 1, computed=True),
+    )),
+    "aws_mq_broker": ("Amazon MQ broker", (
+        Check("deployment_mode", "SINGLE_INSTANCE",
+              (lambda v: isinstance(v, str) and v.upper().endswith("_MULTI_AZ"), one_of("SINGLE_INSTANCE"))),
+    )),
+    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.zone_awareness_enabled", False, "flag"),)),
+    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.zone_awareness_enabled", False, "flag"),)),
+    "aws_fsx_windows_file_system": ("FSx file system", (
+        Check("deployment_type", "SINGLE_AZ_1", (prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+    "aws_fsx_ontap_file_system": ("FSx file system", (
+        Check("deployment_type", regression=(prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+    "aws_fsx_openzfs_file_system": ("FSx file system", (
+        Check("deployment_type", regression=(prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+    "aws_efs_file_system": ("EFS file system", (
+        Check("availability_zone_name", "", (lambda v: v == "", lambda v: isinstance(v, str) and v != "")),)),
+    "aws_redshift_cluster": ("Redshift cluster", (Check("multi_az", False, "flag"),)),
+    "google_sql_database_instance": ("Cloud SQL instance", (
+        Check("settings.availability_type", "ZONAL", (one_of("REGIONAL"), one_of("ZONAL"))),)),
+    "google_redis_instance": ("Memorystore instance", (
+        Check("tier", "BASIC", (one_of("STANDARD_HA"), one_of("BASIC"))),)),
+    "google_alloydb_instance": ("AlloyDB instance", (
+        Check("availability_type", "REGIONAL", (one_of("REGIONAL"), one_of("ZONAL"))),)),
+    "azurerm_storage_account": ("Storage account", (
+        Check("account_replication_type", regression=(one_of(*ZONE_REDUNDANT_STORAGE), one_of(*SINGLE_ZONE_STORAGE))),)),
+    "azurerm_mssql_database": ("Azure SQL database", (Check("zone_redundant", False, "flag", computed=True),)),
+    "azurerm_redis_cache": ("Azure Cache for Redis", (
+        Check("sku_name", regression=(one_of("Standard", "Premium"), one_of("Basic"))),)),
+    "azurerm_cosmosdb_account": ("Cosmos DB account", ()),
+    **{t: ("Flexible server", ()) for t in HA_FLEX},
+}
+
+
+def _redis_zones(r) -> str | None:
+    """azurerm_redis_cache: 2+ zones -> fewer (absent = no zones)."""
+    before, after = r.before("zones"), r.get("zones")
+    if is_unknown(after) or is_unknown(before):
+        return None
+    b = len(before) if isinstance(before, list) else 0
+    a = len(after) if isinstance(after, list) else 0
+    if any(is_unknown(z) for z in (after or [])):
+        return None
+    if b >= 2 and a < 2:
+        return f"zones changes from {render(before)} to {render(after) if after else '(unset: no zones)'}"
+    return None
+
+
+def _flexible_ha(r) -> str | None:
+    """ZoneRedundant -> SameZone or no high_availability block."""
+    before = r.before("high_availability.mode")
+    block = r.get("high_availability")
+    after = r.get("high_availability.mode")
+    if is_unknown(block) or is_unknown(after) or not isinstance(before, str):
+        return None
+    if before != "ZoneRedundant":
+        return None
+    if block is None or block == []:
+        return 'high_availability.mode changes from "ZoneRedundant" to no high_availability block (no standby)'
+    if after == "SameZone":
+        return 'high_availability.mode changes from "ZoneRedundant" to "SameZone"'
+    return None
+
+
+def _cosmos_zones(r) -> list[str]:
+    """geo_location[*].zone_redundant true -> false, matched by location."""
+    after_by_location = {}
+    for loc in r.all("geo_location"):
+        if isinstance(loc, dict) and isinstance(loc.get("location"), str):
+            after_by_location[loc["location"].lower()] = loc
+    before = r.before("geo_location")
+    out = []
+    for loc in before if isinstance(before, list) else []:
+        if not isinstance(loc, dict) or as_bool(loc.get("zone_redundant")) is not True:
+            continue
+        name = loc.get("location")
+        now = after_by_location.get(name.lower()) if isinstance(name, str) else None
+        if now is None:
+            continue  # the region is removed, not made zonal
+        value = now.get("zone_redundant")
+        if is_unknown(value):
+            continue
+        if as_bool(value) is not True:
+            shown = "false" if value is not None else "false (unset, the default)"
+            out.append(f"geo_location {name}: zone_redundant changes from true to {shown}")
+    return out
+
+
+@rule(
+    id="RES390",
+    name="zone-redundancy-regression",
+    title="A change removes zone redundancy from a data store.",
+    severity=Severity.HIGH,
+    types=tuple(ZONE_CHECKS),
+    remediation="Restore the previous zone-redundant setting; if the change is intended, suppress the finding with a justification.",
+    formats=("tfplan", "pulumi"),
+)
+def zone_redundancy_regression(r, ctx):
+    """
+    What it does
+    Compares a data store's zone-redundancy setting before and after a
+    Terraform plan (`update` or replacement) or a Pulumi preview step and
+    reports a loss: RDS `multi_az` true -> false, ElastiCache
+    `multi_az_enabled`/`automatic_failover_enabled` true -> false or
+    `num_cache_clusters` 2+ -> 1, Amazon MQ `*_MULTI_AZ` -> `SINGLE_INSTANCE`,
+    OpenSearch zone awareness off, FSx `MULTI_AZ_*` -> `SINGLE_AZ_*`, EFS
+    Regional -> One Zone, Redshift `multi_az` off, Cloud SQL `REGIONAL` ->
+    `ZONAL`, Memorystore `STANDARD_HA` -> `BASIC`, AlloyDB `REGIONAL` ->
+    `ZONAL`, Azure storage ZRS/GZRS/RAGZRS -> LRS/GRS/RAGRS, Azure SQL
+    `zone_redundant` off, flexible server `ZoneRedundant` HA -> `SameZone` or
+    none, Azure Cache for Redis fewer than 2 zones or Basic, Cosmos DB region
+    `zone_redundant` off. The defaults of the matching RES3xx rule apply on
+    both sides; the message says when the change also replaces the resource.
+
+    Why is this bad?
+    The change silently turns a database, cache or file system that survives
+    a zone outage into one that does not; when it also forces a replacement,
+    the data store is deleted and re-created.
+
+    Example
+    ```
+    # terraform plan
+    ~ resource "aws_db_instance" "orders" {
+        ~ multi_az = true -> false
+      }
+    ```
+
+    Use instead
+    ```hcl
+    resource "aws_db_instance" "orders" {
+      multi_az = true
+    }
+    ```
+    """
+    if not has_prior_state(r):
+        return
+    if r.type == "aws_db_instance" and is_aurora(r) is not False:
+        return  # Aurora instances carry no multi_az of their own
+    noun, checks = ZONE_CHECKS[r.type]
+    found: list[tuple[str, str]] = []
+    for check in checks:
+        change = regressed(r, check)
+        if change:
+            found.append((change, check.path))
+    if r.type == "azurerm_redis_cache":
+        change = _redis_zones(r)
+        if change:
+            found.append((change, "zones"))
+    elif r.type in HA_FLEX:
+        change = _flexible_ha(r)
+        if change:
+            found.append((change, "high_availability"))
+    elif r.type == "azurerm_cosmosdb_account":
+        found.extend((change, "geo_location") for change in _cosmos_zones(r))
+    for change, path in found:
+        yield Violation(
+            f"{noun} {r.address} loses zone redundancy: {change}{replacement_note(r)}",
+            path=path,
+        )
+
