@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from linter.model import Change, InputError, Location, Resource, Unknown
-from linter.normalize.names import snake_properties
+from linter.normalize.names import attribute_name, snake_properties
 from linter.normalize.tokens import canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
@@ -284,7 +284,9 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
     steps the unchanged inputs are not in the plan, so the planned state
     fills them (known values only).
     """
-    plans = doc.get("resourcePlans") or {}
+    plans = doc.get("resourcePlans")
+    if plans is None:
+        return []
     if not isinstance(plans, dict):
         raise InputError(shown, "resourcePlans must be an object keyed by URN")
     states: list[tuple[State, tuple[str, ...]]] = []
@@ -393,7 +395,10 @@ def build_resource(
         namespace=namespace,
         change=change,
         raw_type=state.type,
-        refs={k: [addresses.get(u, urn_address(u)) for u in v] for k, v in state.property_dependencies.items() if v},
+        refs={
+            (attribute_name(canonical, k) if family == "cloud" else k): [addresses.get(u, urn_address(u)) for u in v]
+            for k, v in state.property_dependencies.items() if v
+        },
         meta=meta,
     )
 

@@ -105,6 +105,11 @@ def camel_to_snake(name: str) -> str:
     return _UPPER.sub(r"_\1", name).lower()
 
 
+def attribute_name(tf_type: str, name: str) -> str:
+    """The Terraform name of one top-level Pulumi property."""
+    return RENAMES.get(tf_type, {}).get(name) or camel_to_snake(name)
+
+
 def snake_properties(tf_type: str, props: dict) -> dict:
     """A bridged resource's Pulumi properties with Terraform names."""
     return _convert(props, RENAMES.get(tf_type, {}), "")

@@ -1,0 +1,444 @@
+"""The Pulumi loader: every document shape, normalisation to the canonical model,
+unknowns and secrets, input errors, and the token table's coverage of the rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.loaders import load_paths
+from linter.loaders.pulumi import load_document, parse_source_position
+from linter.model import InputError, is_unknown
+from linter.normalize import (
+    PULUMI_TOKENS, TERRAFORM_TO_PULUMI, camel_to_snake, canonical_type, has_no_pulumi_mapping,
+)
+from linter.rules import load_rules
+from tests.conftest import ids, run_scan
+
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def urn(token: str, name: str, stack: str = "dev", project: str = "shop") -> str:
+    return f"urn:pulumi:{stack}::{project}::{token}::{name}"
+
+
+def state(token: str, name: str, inputs: dict, outputs: dict | None = None, **extra) -> dict:
+    out = {"urn": urn(token, name), "custom": True, "type": token, "inputs": inputs}
+    if outputs is not None:
+        out["outputs"] = outputs
+    out.update(extra)
+    return out
+
+
+def export(*resources: dict) -> dict:
+    stack = {"urn": urn("pulumi:pulumi:Stack", "shop-dev"), "custom": False, "type": "pulumi:pulumi:Stack"}
+    provider = {"urn": urn("pulumi:providers:aws", "default"), "custom": True, "id": "p1",
+                "type": "pulumi:providers:aws", "inputs": {"region": "us-east-1"}}
+    return {"version": 3, "deployment": {
+        "manifest": {"time": "2024-01-01T00:00:00Z", "magic": "x", "version": "v3.100.0"},
+        "resources": [stack, provider, *resources]}}
+
+
+def write(tmp_path: Path, name: str, doc) -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=2))
+    return path
+
+
+def load(tmp_path: Path, doc, name: str = "stack.json"):
+    result = load_paths([str(write(tmp_path, name, doc))])
+    assert not result.errors, [str(e) for e in result.errors]
+    return {r.address: r for r in result.resources}
+
+
+# ------------------------------------------------------------------ stack exports
+def test_stack_export_normalises_type_names_and_location(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "orders", {
+        "__defaults": ["identifier"], "engine": "postgres", "multiAz": False,
+        "backupRetentionPeriod": 7, "instanceClass": "db.t4g.micro"},
+        sourcePosition="project:///index.ts#12,5"))
+    res = load(tmp_path, doc)
+    db = res["aws_db_instance.orders"]
+    assert db.type == "aws_db_instance"
+    assert db.raw_type == "aws:rds/instance:Instance"
+    assert db.name == "orders"
+    assert db.source_format == "pulumi"
+    assert db.attrs == {"engine": "postgres", "multi_az": False, "backup_retention_period": 7,
+                        "instance_class": "db.t4g.micro"}
+    # the line of the resource's urn in the file; the program's position in meta
+    text = (tmp_path / "stack.json").read_text().splitlines()
+    assert "aws:rds/instance:Instance::orders" in text[db.location.line - 1]
+    assert str(db.meta["source_position"]) == "index.ts:12"
+    # providers and the stack itself are not resources to lint
+    assert list(res) == ["aws_db_instance.orders"]
+
+
+def test_rules_fire_on_a_stack_export_like_on_a_plan(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "orders", {"engine": "postgres", "multiAz": False}),
+                 state("aws:rds/instance:Instance", "billing", {"engine": "postgres", "multiAz": True}))
+    result = run_scan(write(tmp_path, "stack.json", doc), select=["RES301"])
+    assert [(f.rule_id, f.resource) for f in result.findings] == [("RES301", "aws_db_instance.orders")]
+
+
+def test_checkpoint_latest_is_a_deployment(tmp_path):
+    doc = {"version": 3, "checkpoint": {"stack": "dev", "latest": export(
+        state("aws:sqs/queue:Queue", "jobs", {"visibilityTimeoutSeconds": 60}))["deployment"]}}
+    res = load(tmp_path, doc)
+    assert res["aws_sqs_queue.jobs"].attrs == {"visibility_timeout_seconds": 60}
+
+
+def test_checkpoint_of_a_stack_never_deployed_has_no_resources(tmp_path):
+    assert load(tmp_path, {"version": 3, "checkpoint": {"stack": "dev", "latest": None}}) == {}
+
+
+def test_known_outputs_fill_what_inputs_leave_out(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "orders",
+                       {"engine": "postgres", "multiAz": True},
+                       {"multiAz": False, "backupRetentionPeriod": 0, "kmsKeyId": "",
+                        "replicas": [], "availabilityZone": UNKNOWN_STRING,
+                        "__meta": "{}", "password": {**SECRET_SIG, "ciphertext": "v1:abc"}}))
+    db = load(tmp_path, doc)["aws_db_instance.orders"]
+    assert db.get("multi_az") is True  # inputs win
+    assert db.get("backup_retention_period") == 0  # what AWS runs
+    # placeholders, unknowns, secrets and bookkeeping fill nothing
+    for absent in ("kms_key_id", "replicas", "availability_zone", "password", "__meta", "meta"):
+        assert not db.has(absent), absent
+
+
+def test_objects_and_lists_of_one_read_the_same(tmp_path):
+    doc = export(state("gcp:sql/databaseInstance:DatabaseInstance", "main", {
+        "databaseVersion": "POSTGRES_15",
+        "settings": {"tier": "db-f1-micro", "availabilityType": "ZONAL",
+                     "backupConfiguration": {"enabled": True, "pointInTimeRecoveryEnabled": False}}}))
+    db = load(tmp_path, doc)["google_sql_database_instance.main"]
+    assert db.get("settings.availability_type") == "ZONAL"
+    assert db.get("settings.backup_configuration.point_in_time_recovery_enabled") is False
+    assert db.all("settings") == [db.attrs["settings"]]
+
+
+def test_appendix_b_plural_lists_and_renames(tmp_path):
+    doc = export(
+        state("aws:autoscaling/group:Group", "web", {
+            "minSize": 1, "maxSize": 3, "vpcZoneIdentifiers": ["subnet-a", "subnet-b"],
+            "tags": [{"key": "Team", "value": "shop", "propagateAtLaunch": True}]}),
+        state("aws:lambda/function:Function", "worker", {"name": "worker-fn", "timeout": 30,
+                                                         "vpcConfig": {"subnetIds": ["subnet-a"]}}),
+        state("aws:lb/loadBalancer:LoadBalancer", "front", {"subnetMappings": [{"subnetId": "subnet-a"}]}),
+        state("aws:sns/topicSubscription:TopicSubscription", "sub", {"topic": "arn:aws:sns:x", "protocol": "sqs"}),
+        state("azure:cosmosdb/account:Account", "docs", {"geoLocations": [
+            {"location": "westeurope", "failoverPriority": 0, "zoneRedundant": True}]}),
+        state("aws:sqs/queue:Queue", "jobs", {"tags": {"costCenter": "42", "Name": "jobs"},
+                                              "redrivePolicy": '{"deadLetterTargetArn":"arn:dlq","maxReceiveCount":5}'}),
+        state("aws:ec2/subnet:Subnet", "a", {"ipv6CidrBlock": "::/64", "availabilityZone": "us-east-1a"}),
+    )
+    res = load(tmp_path, doc)
+    asg = res["aws_autoscaling_group.web"]
+    assert asg.get("vpc_zone_identifier") == ["subnet-a", "subnet-b"]
+    assert not asg.has("vpc_zone_identifiers")
+    assert asg.get("tags.0.propagate_at_launch") is True
+    fn = res["aws_lambda_function.worker"]
+    assert fn.get("function_name") == "worker-fn" and not fn.has("name")
+    assert fn.get("vpc_config.subnet_ids") == ["subnet-a"]
+    assert res["aws_lb.front"].get("subnet_mapping.0.subnet_id") == "subnet-a"
+    assert res["aws_sns_topic_subscription.sub"].get("topic_arn") == "arn:aws:sns:x"
+    assert res["azurerm_cosmosdb_account.docs"].get("geo_location.0.zone_redundant") is True
+    queue = res["aws_sqs_queue.jobs"]
+    assert queue.get("tags") == {"costCenter": "42", "Name": "jobs"}  # map keys are data
+    assert json.loads(queue.get("redrive_policy"))["maxReceiveCount"] == 5  # JSON strings untouched
+    assert res["aws_subnet.a"].get("ipv6_cidr_block") == "::/64"
+
+
+@pytest.mark.parametrize("camel,snake", [
+    ("multiAz", "multi_az"), ("visibilityTimeoutSeconds", "visibility_timeout_seconds"),
+    ("s3Bucket", "s3_bucket"), ("ipv6CidrBlock", "ipv6_cidr_block"), ("engine", "engine"),
+    ("enableDns64", "enable_dns64"), ("http2Enabled", "http2_enabled"),
+])
+def test_camel_to_snake_keeps_digits_with_the_word_before(camel, snake):
+    assert camel_to_snake(camel) == snake
+
+
+def test_unknowns_and_secrets_are_unknown_with_references(tmp_path):
+    subnet_urn = urn("aws:ec2/subnet:Subnet", "private-a")
+    doc = export(
+        state("aws:ec2/subnet:Subnet", "private-a", {"availabilityZone": "us-east-1a"}),
+        state("aws:autoscaling/group:Group", "web", {
+            "minSize": UNKNOWN_NUMBER, "maxSize": 4, "capacityRebalance": UNKNOWN_BOOL,
+            "vpcZoneIdentifiers": [UNKNOWN_STRING],
+            "name": {**SECRET_SIG, "ciphertext": "v1:xyz"},
+            "launchTemplate": {**SECRET_SIG, "plaintext": '{"id":"lt-1","version":"$Latest"}'}},
+            propertyDependencies={"vpcZoneIdentifiers": [subnet_urn], "minSize": []}),
+    )
+    asg = load(tmp_path, doc)["aws_autoscaling_group.web"]
+    assert is_unknown(asg.get("min_size")) and asg.get("min_size").refs == ()
+    assert is_unknown(asg.get("capacity_rebalance"))
+    zone_ids = asg.get("vpc_zone_identifier")
+    assert is_unknown(zone_ids[0]) and zone_ids[0].refs == ("aws_subnet.private-a",)
+    assert asg.refs == {"vpc_zone_identifier": ["aws_subnet.private-a"]}
+    assert is_unknown(asg.get("name"))  # a secret without plaintext
+    assert asg.get("launch_template.id") == "lt-1"  # --show-secrets plaintext is the value
+    assert asg.get("max_size") == 4
+
+
+def test_unknown_never_fires_a_rule(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "orders", {"engine": "postgres", "multiAz": UNKNOWN_BOOL}))
+    result = run_scan(write(tmp_path, "stack.json", doc), select=["RES301"])
+    assert not result.errors and result.resources and not result.findings
+
+
+def test_ids_arns_and_names_resolve_references(tmp_path):
+    doc = export(
+        state("aws:sqs/queue:Queue", "jobs", {"name": "jobs-1"},
+              {"arn": "arn:aws:sqs:us-east-1:1:jobs-1", "id": "https://sqs/jobs-1", "name": "jobs-1"}, id="https://sqs/jobs-1"))
+    queue = load(tmp_path, doc)["aws_sqs_queue.jobs"]
+    assert queue.meta["arn"] == "arn:aws:sqs:us-east-1:1:jobs-1"
+    assert queue.meta["id"] == "https://sqs/jobs-1"
+    assert queue.meta["urn"].endswith("::jobs")
+
+
+def test_read_resources_resolve_but_are_not_linted(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "legacy", {}, {"engine": "mysql", "multiAz": False,
+                                                                   "arn": "arn:aws:rds:db:legacy"}, external=True))
+    res = load(tmp_path, doc)
+    assert list(res) == ["data.aws_db_instance.legacy"]
+    assert res["data.aws_db_instance.legacy"].type == "data.aws_db_instance"
+    assert not run_scan(tmp_path / "stack.json", select=["RES301"]).findings
+
+
+def test_unmapped_and_native_tokens_keep_their_token():
+    assert canonical_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == (
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cloud")
+    assert canonical_type("azure-native:sql:Database") == ("azure-native:sql:Database", "native")
+    assert canonical_type("pulumi:providers:aws")[1] == "skip"
+    assert canonical_type("kubernetes:helm.sh/v3:Release")[1] == "skip"
+    assert canonical_type("kubernetes:apps/v1:DeploymentPatch")[1] == "skip"
+
+
+# ------------------------------------------------------------------ Kubernetes
+def deployment(name: str, namespace: str | None, replicas: int | None) -> dict:
+    meta = {"name": name, "labels": {"app": name}}
+    if namespace:
+        meta["namespace"] = namespace
+    spec: dict = {"selector": {"matchLabels": {"app": name}},
+                  "template": {"metadata": {"labels": {"app": name}},
+                               "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
+def test_kubernetes_objects_keep_their_yaml_shape(tmp_path):
+    web = deployment("web", "shop", 1)
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+           "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
+    doc = export(state("kubernetes:apps/v1:Deployment", "web", web,
+                       {**web, "status": {"replicas": 1}, "metadata": {**web["metadata"], "uid": "u1"}}),
+                 state("kubernetes:core/v1:Service", "web-svc", {**svc, "__inputs": {}}))
+    res = load(tmp_path, doc)
+    dep = res["Deployment/shop/web"]
+    assert dep.type == "apps/Deployment" and dep.kind == "Deployment"
+    assert dep.namespace == "shop" and dep.name == "web"
+    assert dep.attrs == web  # exactly the object, no outputs mixed in
+    service = res["Service/default/web"]
+    assert service.type == "core/Service" and service.namespace is None
+    assert service.get("spec.ports.0.port") == 80
+
+
+def test_kubernetes_rules_fire_on_pulumi_objects(tmp_path):
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "api", "namespace": "shop"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                    "minReplicas": 2, "maxReplicas": 5}}
+    doc = export(state("kubernetes:apps/v1:Deployment", "web", deployment("web", "shop", 1)),
+                 state("kubernetes:apps/v1:Deployment", "api", deployment("api", "shop", None)),
+                 state("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api-hpa", hpa))
+    result = run_scan(write(tmp_path, "stack.json", doc), select=["RES101"])
+    assert [(f.rule_id, f.resource) for f in result.findings] == [("RES101", "Deployment/shop/web")]
+    assert "Deployment shop/web runs 1 replica" in result.findings[0].message
+
+
+def test_autonamed_kubernetes_object_takes_its_name_from_outputs(tmp_path):
+    obj = deployment("x", None, 2)
+    del obj["metadata"]["name"]
+    out = deployment("web-3f2a1b", None, 2)
+    doc = export(state("kubernetes:apps/v1:Deployment", "web", obj, out))
+    dep = load(tmp_path, doc)
+    assert list(dep) == ["Deployment/default/web"]  # URN name: outputs are not the object
+
+
+# ------------------------------------------------------------------ previews
+def preview(*steps: dict) -> dict:
+    return {"config": {}, "steps": list(steps), "changeSummary": {}, "duration": 1}
+
+
+def step(op: str, token: str, name: str, old: dict | None, new: dict | None) -> dict:
+    out: dict = {"op": op, "urn": urn(token, name), "provider": ""}
+    if old is not None:
+        out["oldState"] = {"urn": urn(token, name), "custom": True, "type": token, "inputs": old, "outputs": {}}
+    if new is not None:
+        out["newState"] = {"urn": urn(token, name), "custom": True, "type": token, "inputs": new, "outputs": {}}
+    return out
+
+
+def test_preview_judges_the_new_state_and_keeps_the_old(tmp_path):
+    doc = preview(
+        step("update", "aws:rds/instance:Instance", "orders",
+             {"engine": "postgres", "multiAz": True}, {"engine": "postgres", "multiAz": False}),
+        step("create", "aws:sqs/queue:Queue", "jobs", None, {"visibilityTimeoutSeconds": 30}),
+        step("delete", "aws:sqs/queue:Queue", "old", {"visibilityTimeoutSeconds": 30}, None),
+        step("same", "aws:sqs/queue:Queue", "kept", {"delaySeconds": 0}, {"delaySeconds": 0}),
+    )
+    res = load(tmp_path, doc, "preview.json")
+    assert sorted(res) == ["aws_db_instance.orders", "aws_sqs_queue.jobs", "aws_sqs_queue.kept"]
+    db = res["aws_db_instance.orders"]
+    assert db.get("multi_az") is False and db.before("multi_az") is True
+    assert db.change.actions == ("update",) and db.change.is_update
+    assert res["aws_sqs_queue.jobs"].change.actions == ("create",)
+    assert res["aws_sqs_queue.jobs"].change.before is None
+    assert res["aws_sqs_queue.kept"].change.actions == ("no-op",)
+
+
+def test_replacement_steps_merge_into_one_resource(tmp_path):
+    token, name = "aws:rds/instance:Instance", "orders"
+    doc = preview(
+        step("create-replacement", token, name, {"engine": "postgres", "multiAz": True},
+             {"engine": "postgres", "multiAz": False}),
+        step("replace", token, name, {"engine": "postgres", "multiAz": True},
+             {"engine": "postgres", "multiAz": False}),
+        step("delete-replacement", token, name, {"engine": "postgres", "multiAz": True}, None),
+    )
+    res = load(tmp_path, doc, "preview.json")
+    assert list(res) == ["aws_db_instance.orders"]
+    assert res["aws_db_instance.orders"].change.is_replace
+
+
+def test_preview_regressions_fire_on_old_versus_new(tmp_path):
+    if "RES190" not in load_rules():
+        pytest.skip("RES190 not registered yet")
+    token = "kubernetes:apps/v1:Deployment"
+    doc = preview(step("update", token, "web", deployment("web", "shop", 3), deployment("web", "shop", 1)),
+                  step("update", token, "api", deployment("api", "shop", 3), deployment("api", "shop", 2)))
+    result = run_scan(write(tmp_path, "preview.json", doc), select=["RES190"])
+    assert not result.errors
+    assert [f.resource for f in result.findings] == ["Deployment/shop/web"]
+
+
+def test_unknowns_in_a_preview_carry_property_dependencies(tmp_path):
+    subnet = urn("aws:ec2/subnet:Subnet", "a")
+    new_state = {"urn": urn("aws:lambda/function:Function", "fn"), "custom": True,
+                 "type": "aws:lambda/function:Function",
+                 "inputs": {"timeout": 30, "vpcConfig": {"subnetIds": [UNKNOWN_STRING]}},
+                 "propertyDependencies": {"vpcConfig": [subnet]}}
+    doc = {"steps": [
+        {"op": "create", "urn": subnet, "newState": {"urn": subnet, "custom": True, "type": "aws:ec2/subnet:Subnet",
+                                                     "inputs": {"availabilityZone": "us-east-1a"}}},
+        {"op": "create", "urn": new_state["urn"], "newState": new_state}]}
+    fn = load(tmp_path, doc, "preview.json")["aws_lambda_function.fn"]
+    ids_ = fn.get("vpc_config.subnet_ids")
+    assert is_unknown(ids_[0]) and ids_[0].refs == ("aws_subnet.a",)
+
+
+# ------------------------------------------------------------------ event logs and plans
+def test_event_log_last_event_wins(tmp_path):
+    token, name = "aws:rds/instance:Instance", "orders"
+    pre = {"op": "update", "urn": urn(token, name), "type": token,
+           "old": {"urn": urn(token, name), "type": token, "custom": True, "inputs": {"multiAz": True}},
+           "new": {"urn": urn(token, name), "type": token, "custom": True, "inputs": {"multiAz": False}}}
+    lines = [
+        {"sequence": 0, "timestamp": 1, "preludeEvent": {"config": {}}},
+        {"sequence": 1, "timestamp": 1, "resourcePreEvent": {"metadata": pre}},
+        {"sequence": 2, "timestamp": 2, "resOutputsEvent": {"metadata": pre}},
+        {"sequence": 3, "timestamp": 3, "summaryEvent": {}},
+    ]
+    text = "\n".join(json.dumps(e) for e in lines) + "\n"
+    for name_ in ("events.ndjson", "events.json"):  # detected by content, whatever the suffix
+        res = load(tmp_path, text, name_)
+        db = res["aws_db_instance.orders"]
+        assert db.get("multi_az") is False and db.before("multi_az") is True
+        assert db.location.line == 2
+
+
+def test_saved_plan_create_uses_the_added_inputs(tmp_path):
+    fs_urn = urn("aws:fsx/openZfsFileSystem:OpenZfsFileSystem", "files")
+    doc = {"manifest": {}, "resourcePlans": {
+        fs_urn: {"goal": {"type": "aws:fsx/openZfsFileSystem:OpenZfsFileSystem", "name": "files", "custom": True,
+                          "inputDiff": {"adds": {"__defaults": [], "deploymentType": "SINGLE_AZ_1",
+                                                 "subnetIds": [UNKNOWN_STRING]}}},
+                 "steps": ["create"], "state": {"deploymentType": "SINGLE_AZ_1", "id": ""}},
+        urn("aws:sqs/queue:Queue", "gone"): {"goal": None, "steps": ["delete"]},
+    }}
+    res = load(tmp_path, doc, "plan.json")
+    fs = res["aws_fsx_openzfs_file_system.files"]
+    assert fs.get("deployment_type") == "SINGLE_AZ_1"
+    assert is_unknown(fs.get("subnet_ids")[0])
+    assert fs.change.actions == ("create",)
+    assert list(res) == ["aws_fsx_openzfs_file_system.files"]
+
+
+# ------------------------------------------------------------------ input errors
+@pytest.mark.parametrize("doc,message", [
+    ({"version": 3, "deployment": {"resources": {"not": "a list"}}}, "deployment.resources must be a list"),
+    ({"version": 3, "deployment": {"resources": [{"type": "aws:sqs/queue:Queue"}]}}, "no valid urn"),
+    ({"version": 3, "deployment": {"resources": [{"urn": urn("aws:sqs/queue:Queue", "q"), "custom": True,
+                                                  "inputs": ["x"]}]}}, "inputs of"),
+    ({"steps": "nope"}, "steps must be a list"),
+    ({"resourcePlans": []}, "resourcePlans must be an object"),
+])
+def test_malformed_documents_are_input_errors(tmp_path, doc, message):
+    result = load_paths([str(write(tmp_path, "bad.json", doc))])
+    assert len(result.errors) == 1 and message in result.errors[0].message, [str(e) for e in result.errors]
+
+
+def test_broken_event_log_line_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "events.ndjson", '{"sequence": 1, "timestamp": 1, "preludeEvent": {}}\n{"sequence": 2,\n')
+    result = load_paths([str(path)])
+    assert len(result.errors) == 1
+    assert result.errors[0].line == 2 and "invalid JSON" in result.errors[0].message
+
+
+def test_load_document_rejects_non_pulumi_objects():
+    with pytest.raises(InputError):
+        load_document({"something": 1}, "x.json", "x.json")
+
+
+def test_source_position_forms():
+    assert str(parse_source_position("project:///src/index.ts#7,3")) == "src/index.ts:7"
+    assert parse_source_position("garbage") is None
+
+
+# ------------------------------------------------------------------ the token table
+def test_every_terraform_type_a_rule_applies_to_has_a_pulumi_token_or_a_reason():
+    missing = sorted(
+        f"{t} ({r.id})"
+        for r in load_rules().values() if "pulumi" in r.formats
+        for t in r.types
+        if "/" not in t and ":" not in t and not t.startswith("data.")
+        and t not in TERRAFORM_TO_PULUMI and not has_no_pulumi_mapping(t)
+    )
+    assert not missing, f"add these to linter/normalize/tokens.py (or to NO_PULUMI_MAPPING): {missing}"
+
+
+def test_token_table_is_consistent():
+    for token, tf_type in PULUMI_TOKENS.items():
+        assert token.count(":") == 2, token
+        assert canonical_type(token) == (tf_type, "cloud")
+        assert not has_no_pulumi_mapping(tf_type), f"{tf_type} both mapped and marked unmapped"
+    assert canonical_type("aws:rds/instance:Instance") == ("aws_db_instance", "cloud")
+    assert canonical_type("kubernetes:apps/v1:Deployment") == ("apps/Deployment", "kubernetes")
+    assert canonical_type("kubernetes:core/v1:Service") == ("core/Service", "kubernetes")
+    assert canonical_type("kubernetes:networking.istio.io/v1alpha3:VirtualService") == (
+        "networking.istio.io/VirtualService", "kubernetes")
+
+
+def test_findings_from_pulumi_and_plan_sources_use_the_same_ids(tmp_path):
+    doc = export(state("aws:dynamodb/table:Table", "orders", {"hashKey": "id", "attributes": [
+        {"name": "id", "type": "S"}], "pointInTimeRecovery": {"enabled": False}}))
+    result = run_scan(write(tmp_path, "stack.json", doc))
+    tables = [r for r in result.resources if r.type == "aws_dynamodb_table"]
+    assert tables and tables[0].get("attribute.0.name") == "id"
+    if "RES510" in load_rules():
+        assert "RES510" in ids(result)
