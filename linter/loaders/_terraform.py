@@ -31,6 +31,11 @@ OPTIONAL_COMPUTED: dict[str, tuple[str, ...]] = {
     "azurerm_kubernetes_cluster_node_pool": ("node_count",),
     # RES311/RES511: master_instance_name and instance_type are O+C; unset = a primary
     "google_sql_database_instance": ("settings.backup_configuration", "master_instance_name", "instance_type"),
+    # RES104/RES105 (ASG floor), RES401-RES403 (SQS redrive), RES202 (HTTP API timeout), RES108
+    "aws_autoscaling_group": ("desired_capacity",),
+    "aws_sqs_queue": ("redrive_policy", "redrive_allow_policy"),
+    "aws_apigatewayv2_integration": ("timeout_milliseconds",),
+    "aws_nat_gateway": ("availability_mode",),
 }
 
 # first segments of references that never name a resource

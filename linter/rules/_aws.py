@@ -1,0 +1,479 @@
+"""AWS facts several rule families share: ARNs, JSON policies, who points at whom.
+
+* ARN parsing (`arn:aws:sqs:eu-west-1:123456789012:jobs`), Lambda function
+  names out of names, ARNs, alias ARNs and API Gateway invoke URIs.
+* JSON attributes (`redrive_policy`, state machine definitions) that arrive as
+  strings (HCL literals, plans, Pulumi) or objects.
+* Graph lookups, each built once per scan through `ctx.index.memo`: the
+  Availability Zones behind a list of subnets, the Lambda function a
+  `function_name` names, the SQS queue an event source mapping reads, and
+  which queues are dead-letter queues.
+
+Resolution is conservative everywhere: when a link cannot be followed to a
+resource with known values the answer is None ("cannot tell"), and the rules
+stay silent (rules.md §0.3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.model import Resource, Unknown, is_unknown
+
+SQS_QUEUE = "aws_sqs_queue"
+LAMBDA_FUNCTION = "aws_lambda_function"
+LAMBDA_ALIAS = "aws_lambda_alias"
+EVENT_SOURCE_MAPPING = "aws_lambda_event_source_mapping"
+SUBNET_TYPES = ("aws_subnet", "data.aws_subnet", "aws_default_subnet")
+
+
+# ---------------------------------------------------------------- values
+def written(r: Resource, path: str) -> bool:
+    """The attribute is set to something: an unknown counts, "" / [] / {} do not.
+
+    Plans record unset string attributes as "" (`redrive_policy = ""` on a
+    queue that has none), which means "not set".
+    """
+    value = r.get(path)
+    if value is None:
+        return False
+    if is_unknown(value):
+        return True
+    return value not in ("", [], {})
+
+
+def known_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON attribute as data: dict/list when known, Unknown when unknown, None when absent or unparsable."""
+    if value is None or is_unknown(value):
+        return value
+    if isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return None
+
+
+def label(r: Resource) -> str:
+    return r.address
+
+
+# ------------------------------------------------------------------ ARNs
+@dataclass(frozen=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(value: Any) -> Arn | None:
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) < 6:
+        return None
+    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def lambda_name_from(value: str) -> str | None:
+    """`worker`, `worker:live`, `arn:aws:lambda:r:a:function:worker[:live]`,
+    `123456789012:function:worker` -> `worker`."""
+    if ":function:" in value:
+        rest = value.split(":function:", 1)[1]
+        return rest.split(":", 1)[0] or None
+    if value.startswith("arn:"):
+        return None
+    return value.split(":", 1)[0] or None
+
+
+_INVOKE_URI = re.compile(r":lambda:path/[^/]+/functions/(.+?)/invocations$")
+
+
+def function_arn_from_invoke_uri(uri: str) -> str | None:
+    """`arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/<fn arn>/invocations` -> fn arn."""
+    m = _INVOKE_URI.search(uri)
+    return m.group(1) if m else None
+
+
+def sqs_name_from(value: str) -> str | None:
+    """Queue name from an SQS ARN or a queue URL."""
+    arn = parse_arn(value)
+    if arn is not None:
+        return arn.resource if arn.service == "sqs" else None
+    if value.startswith("https://") and "sqs" in value:
+        return value.rstrip("/").rsplit("/", 1)[-1] or None
+    return None
+
+
+# ------------------------------------------------------------ references
+_NON_RESOURCE = ("var.", "local.", "module.", "each.", "count.", "path.", "terraform.")
+_PURE_REF_EXPR = re.compile(r"^[\s\[\],]*(?:[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]]*\])*[\s\[\],]*)*$")
+
+
+def reference_targets(value: Any) -> list[Any] | None:
+    """The references a value is made of, or None when it is not only references.
+
+    `[aws_subnet.a.id, aws_subnet.b.id]` (HCL: a list of Unknowns, or one
+    Unknown for the whole list) -> ["aws_subnet.a", "aws_subnet.b"]; known
+    strings (ids, ARNs) are kept as they are. An expression that mixes in
+    variables or function calls (`concat(var.extra, [aws_subnet.a.id])`) can
+    hold anything, so it yields None.
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, Unknown):
+            if not item.refs or not _pure(item):
+                return None
+            out.extend(item.refs)
+        elif isinstance(item, str) and item:
+            out.append(item)
+        else:
+            return None
+    return out
+
+
+def _pure(u: Unknown) -> bool:
+    expr = u.expr
+    if not expr:
+        return True  # a plan reference without text: the loader kept only resource refs
+    text = expr.strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1]
+    text = re.sub(r"(?<=[\w\]])\[[^\]]*\]", "[0]", text)  # instance keys: aws_subnet.a["x"]
+    if "(" in text or "?" in text or " for " in f" {text} " or '"' in text:
+        return False
+    if any(tok.startswith(_NON_RESOURCE) for tok in re.findall(r"[A-Za-z_][\w\-.\[\]*\"]*", text)):
+        return False
+    return bool(_PURE_REF_EXPR.match(text))
+
+
+def resolve_refs(index, value: Any) -> list[Resource] | None:
+    """Every resource a reference-only value names; None when any part is unresolved."""
+    refs = reference_targets(value)
+    if not refs:
+        return None
+    out: list[Resource] = []
+    for ref in refs:
+        found = _resolve_ref(index, ref)
+        if found is None:
+            return None
+        out.extend(r for r in found if not any(r is o for o in out))
+    return out
+
+
+def _resolve_ref(index, ref: Any) -> list[Resource] | None:
+    """One reference -> its resources; `aws_sqs_queue.dlq[0]` also finds an HCL template `aws_sqs_queue.dlq`."""
+    found = index.resolve_many([ref])
+    if found is None and isinstance(ref, str) and "[" in ref:
+        found = index.resolve_many([_strip_keys(ref)])
+    return found
+
+
+def _strip_keys(address: str) -> str:
+    out, depth = [], 0
+    for ch in address:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def resolve_one(index, value: Any) -> Resource | None:
+    found = resolve_refs(index, value)
+    if found and len(found) == 1:
+        return found[0]
+    return None
+
+
+def base_type(r: Resource) -> str:
+    return r.type[5:] if r.type.startswith("data.") else r.type
+
+
+# -------------------------------------------------------------- subnets
+@dataclass
+class Placement:
+    """Where a list of subnets puts something: its distinct zones."""
+
+    subnets: list[Resource]
+    zones: list[str]  # distinct, in first-seen order
+    zone_key: str  # availability_zone | availability_zone_id
+
+    @property
+    def single(self) -> bool:
+        return len(self.zones) == 1
+
+
+def subnet_placement(index, value: Any) -> Placement | None:
+    """Resolve subnet ids/references to their Availability Zones.
+
+    None when there are no subnets, any subnet is unresolved or not a subnet,
+    any zone is unknown, names and zone ids would have to be mixed, or a
+    subnet sits on an Outpost.
+    """
+    if value is None or (isinstance(value, list) and not value):
+        return None
+    subnets = resolve_refs(index, value)
+    if not subnets:
+        return None
+    for s in subnets:
+        if s.type not in SUBNET_TYPES or written(s, "outpost_arn"):
+            return None
+    for key in ("availability_zone", "availability_zone_id"):
+        zones = [s.get(key) for s in subnets]
+        if all(isinstance(z, str) and z for z in zones):
+            distinct = list(dict.fromkeys(zones))
+            return Placement(subnets, distinct, key)
+    return None
+
+
+_REGULAR_AZ_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$")
+_REGULAR_AZ_ID = re.compile(r"^[a-z]{2,5}\d+-az\d+$")
+
+
+def is_local_zone(zone: str, key: str) -> bool:
+    """Local Zones and Wavelength Zones (`us-west-2-lax-1a`, `usw2-lax1-az1`)."""
+    pattern = _REGULAR_AZ_NAME if key == "availability_zone" else _REGULAR_AZ_ID
+    return not pattern.match(zone)
+
+
+# ----------------------------------------------------------------- Lambda
+def _functions_by_name(index) -> dict[str, Resource]:
+    out: dict[str, Resource] = {}
+    for fn in index.by_type(LAMBDA_FUNCTION):
+        name = known_str(fn.get("function_name"))
+        if name is None and fn.source_format == "pulumi":
+            name = known_str(fn.get("name"))  # Pulumi's name for function_name (Appendix B)
+        if name:
+            out.setdefault(name, fn)
+    return out
+
+
+def lambda_function(index, value: Any, _depth: int = 0) -> Resource | None:
+    """The aws_lambda_function a function_name / ARN / alias ARN / reference names."""
+    if value is None or _depth > 3:
+        return None
+    if isinstance(value, Unknown):
+        found = resolve_one(index, value)
+    elif isinstance(value, str):
+        found = index.by_id(value)
+        if found is None:
+            name = lambda_name_from(value)
+            found = index.memo("aws.lambda.by_name", _functions_by_name).get(name) if name else None
+    else:
+        return None
+    if found is None:
+        return None
+    if found.type == LAMBDA_FUNCTION:
+        return found
+    if found.type == LAMBDA_ALIAS:
+        return lambda_function(index, found.get("function_name"), _depth + 1)
+    return None
+
+
+def lambda_timeout(fn: Resource) -> Any:
+    """Seconds; absent = 3 (provider default). May be Unknown."""
+    value = fn.get("timeout")
+    return 3 if value is None else value
+
+
+# ------------------------------------------------------------------- SQS
+def _queues_by_name(index) -> dict[str, Resource]:
+    out: dict[str, Resource] = {}
+    for q in index.by_type(SQS_QUEUE):
+        name = known_str(q.get("name"))
+        if name:
+            out.setdefault(name, q)
+    return out
+
+
+def sqs_queue(index, value: Any) -> Resource | None:
+    """The aws_sqs_queue an ARN, URL or reference names (None when outside the scan or unknown)."""
+    if isinstance(value, Unknown):
+        found = resolve_one(index, value)
+    elif isinstance(value, str) and value:
+        found = index.by_id(value)
+        if found is None:
+            name = sqs_name_from(value)
+            found = index.memo("aws.sqs.by_name", _queues_by_name).get(name) if name else None
+    else:
+        return None
+    return found if found is not None and found.type == SQS_QUEUE else None
+
+
+def event_source_kind(index, esm: Resource) -> str | None:
+    """sqs | kinesis | dynamodb | kafka | mq | docdb | ... ; None when it cannot be told."""
+    source = esm.get("event_source_arn")
+    if source is None:
+        if written(esm, "self_managed_event_source"):
+            return "kafka"
+        return None
+    if isinstance(source, str):
+        arn = parse_arn(source)
+        if arn is None:
+            return None
+        if arn.service == "dynamodb":
+            return "dynamodb" if "/stream/" in arn.resource else None
+        return arn.service  # sqs, kinesis, kafka, mq, rds (docdb)
+    target = resolve_one(index, source)
+    if target is None:
+        return None
+    return {
+        "aws_sqs_queue": "sqs",
+        "aws_kinesis_stream": "kinesis",
+        "aws_dynamodb_table": "dynamodb",
+        "aws_msk_cluster": "kafka",
+        "aws_msk_serverless_cluster": "kafka",
+        "aws_mq_broker": "mq",
+        "aws_docdb_cluster": "docdb",
+    }.get(base_type(target))
+
+
+@dataclass
+class Consumer:
+    mapping: Resource
+    function: Resource | None  # None when the function is outside the scan or unknown
+
+
+def _queue_consumers(index) -> dict[str, list[Consumer]]:
+    out: dict[str, list[Consumer]] = {}
+    for esm in index.by_type(EVENT_SOURCE_MAPPING):
+        queue = sqs_queue(index, esm.get("event_source_arn"))
+        if queue is None:
+            continue
+        fn = lambda_function(index, esm.get("function_name"))
+        out.setdefault(queue.address, []).append(Consumer(esm, fn))
+    return out
+
+
+def queue_consumers(index, queue: Resource) -> list[Consumer]:
+    """Event source mappings that read this queue, with the function behind each."""
+    return index.memo("aws.sqs.consumers", _queue_consumers).get(queue.address, [])
+
+
+# ------------------------------------------------------- dead-letter queues
+@dataclass
+class DeadLetterGraph:
+    """Which queues are dead-letter targets, and which queues have redrive attached."""
+
+    dlq_targets: dict[str, list[str]] = field(default_factory=dict)  # queue -> who points at it
+    redrive_attached: dict[str, list[Resource]] = field(default_factory=dict)  # queue -> redrive policies
+    allow_attached: set[str] = field(default_factory=set)  # queues with a redrive allow policy
+    # a pointer or attachment that could not be followed: any queue might be its target
+    unresolved: list[str] = field(default_factory=list)
+    # queue -> source queues whose redrive policy names it (for RES402)
+    sources_of: dict[str, list[Resource]] = field(default_factory=dict)
+
+
+def dead_letter_target(index, value: Any) -> tuple[bool, Resource | None]:
+    """Follow a DLQ pointer: (resolved, queue). (True, None) = points outside the scan/at a non-queue."""
+    if value is None:
+        return True, None
+    if isinstance(value, Unknown):
+        found = resolve_refs(index, value) if value.refs else None
+        if found is None:
+            # jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, ...}) is not a pure
+            # reference, but its refs still say which queue it names
+            if value.refs:
+                found = []
+                for ref in value.refs:
+                    one = _resolve_ref(index, ref)
+                    if one is None:
+                        return False, None
+                    found.extend(one)
+            else:
+                return False, None
+        queues = [r for r in found if r.type == SQS_QUEUE]
+        return True, (queues[0] if len(queues) == 1 else None)
+    if isinstance(value, str):
+        return True, sqs_queue(index, value)
+    return False, None
+
+
+def _dead_letter_graph(index) -> DeadLetterGraph:
+    g = DeadLetterGraph()
+
+    def point(what: str, value: Any, source: Resource | None = None) -> None:
+        ok, queue = dead_letter_target(index, value)
+        if not ok:
+            g.unresolved.append(what)
+        elif queue is not None:
+            g.dlq_targets.setdefault(queue.address, []).append(what)
+            if source is not None:
+                g.sources_of.setdefault(queue.address, []).append(source)
+
+    def redrive_pointer(value: Any) -> Any:
+        policy = parse_json(value)
+        if isinstance(policy, dict):
+            return policy.get("deadLetterTargetArn")
+        return policy  # Unknown (its refs name the target) or None
+
+    for q in index.by_type(SQS_QUEUE):
+        if written(q, "redrive_policy"):
+            point(f"{q.address}.redrive_policy", redrive_pointer(q.get("redrive_policy")), q)
+        if written(q, "redrive_allow_policy"):
+            g.allow_attached.add(q.address)
+    for rp in index.by_type("aws_sqs_queue_redrive_policy"):
+        queue = _attached_queue(index, rp)
+        if queue is None:
+            g.unresolved.append(rp.address)
+        else:
+            g.redrive_attached.setdefault(queue.address, []).append(rp)
+        point(f"{rp.address}.redrive_policy", redrive_pointer(rp.get("redrive_policy")), queue)
+    for ap in index.by_type("aws_sqs_queue_redrive_allow_policy"):
+        queue = _attached_queue(index, ap)
+        if queue is None:
+            g.unresolved.append(ap.address)
+        else:
+            g.allow_attached.add(queue.address)
+    for esm in index.by_type(EVENT_SOURCE_MAPPING):
+        if written(esm, "destination_config.on_failure.destination_arn"):
+            point(esm.address, esm.get("destination_config.on_failure.destination_arn"))
+    for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
+        if written(cfg, "destination_config.on_failure.destination"):
+            point(cfg.address, cfg.get("destination_config.on_failure.destination"))
+    for fn in index.by_type(LAMBDA_FUNCTION):
+        if written(fn, "dead_letter_config.target_arn"):
+            point(fn.address, fn.get("dead_letter_config.target_arn"))
+    for sub in index.by_type("aws_sns_topic_subscription"):
+        if written(sub, "redrive_policy"):
+            point(sub.address, redrive_pointer(sub.get("redrive_policy")))
+    for target in index.by_type("aws_cloudwatch_event_target"):
+        if written(target, "dead_letter_config.arn"):
+            point(target.address, target.get("dead_letter_config.arn"))
+    return g
+
+
+def _attached_queue(index, attachment: Resource) -> Resource | None:
+    return sqs_queue(index, attachment.get("queue_url"))
+
+
+def dead_letter_graph(index) -> DeadLetterGraph:
+    return index.memo("aws.sqs.dead_letters", _dead_letter_graph)
+
+
+def redrive_policy_of(index, queue: Resource) -> tuple[Any, str] | None:
+    """The queue's redrive policy (parsed JSON, Unknown) and where it is written; None when it has none."""
+    if written(queue, "redrive_policy"):
+        return parse_json(queue.get("redrive_policy")), f"{queue.address}.redrive_policy"
+    attached = dead_letter_graph(index).redrive_attached.get(queue.address)
+    if attached:
+        rp = attached[0]
+        return parse_json(rp.get("redrive_policy")), f"{rp.address}.redrive_policy"
+    return None
