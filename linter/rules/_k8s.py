@@ -7,7 +7,7 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 from __future__ import annotations
 
 from linter.index import Index, selector_matches
-from linter.model import Resource, is_unknown
+from linter.model import UNKNOWN, Resource, is_unknown
 
 DEPLOYMENT = "apps/Deployment"
 STATEFULSET = "apps/StatefulSet"
@@ -82,7 +82,19 @@ def effective_replicas(r: Resource, index: Index):
     owners = autoscalers_for(r, index)
     if owners:
         return min(autoscaler_min(a) for a in owners)
+    if index.namespace_of(r) in index.memo("k8s.autoscalers.unknown", _unknown_target_namespaces):
+        return UNKNOWN  # an autoscaler whose target is not known yet may own this count
     return r.get("spec.replicas", 1)
+
+
+def _unknown_target_namespaces(index: Index) -> set[str]:
+    """Namespaces holding an autoscaler whose scaleTargetRef is unknown (Pulumi previews)."""
+    out = set()
+    for a in index.by_type(HPA, SCALED_OBJECT):
+        ref = a.get("spec.scaleTargetRef")
+        if is_unknown(ref) or (isinstance(ref, dict) and (is_unknown(ref.get("name")) or is_unknown(ref.get("kind")))):
+            out.add(index.namespace_of(a))
+    return out
 
 
 def selected_by(selector, r: Resource) -> bool | None:

@@ -475,11 +475,12 @@ def route_timeouts_inconsistent(r, ctx):
             if any(is_unknown(v) for v in merged.values()):
                 continue
             merged.update(own)
-            if request_raw is not None and REQUEST_ANNOTATION not in merged:
-                merged[REQUEST_ANNOTATION] = request_raw
             # report on the route only when the route itself contributes a value
-            contributes = any(k in own for k in (REQUEST_ANNOTATION, RETRY_TIMEOUT_ANNOTATION, RETRY_LIMIT_ANNOTATION)) \
-                or request_raw is not None
+            # (values only from the parent Service are reported on the Service)
+            contributes = any(k in own for k in (REQUEST_ANNOTATION, RETRY_TIMEOUT_ANNOTATION, RETRY_LIMIT_ANNOTATION))
+            if request_raw is not None and REQUEST_ANNOTATION not in merged:
+                merged[REQUEST_ANNOTATION] = request_raw  # the annotation wins over the field
+                contributes = True
             if not contributes:
                 continue
             found = list(_linkerd_retry_check(r, ctx, merged, i, f"spec.rules.{i}"))
