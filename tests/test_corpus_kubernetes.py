@@ -153,6 +153,11 @@ def test_replicated_workloads_without_pdb(result, file, resource, phrase):
     assert phrase in found.message and "no PodDisruptionBudget in namespace default" in found.message
 
 
+def test_pdb_finding_points_at_replicas(result):
+    (found,) = hits(result, "RES501", "k8s-examples__cassandra-statefulset.yaml")
+    assert found.line == 9  # replicas: 3
+
+
 def test_single_replica_workloads_are_left_to_res101(result):
     assert not hits(result, "RES501", "k8s-examples__guestbook-all-in-one.yaml", "Deployment/default/redis-master")
     assert not hits(result, "RES501", "kube-prometheus__kubeStateMetrics-deployment.yaml")

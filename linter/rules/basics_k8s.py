@@ -84,7 +84,7 @@ def no_pod_disruption_budget(r, ctx):
     yield Violation(
         f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)} and no PodDisruptionBudget in namespace {ns} "
         f"selects its pods ({labels_text(template_labels(r))}): a node drain may evict them all at once",
-        path="spec.template.metadata.labels",
+        path="spec.replicas" if r.has("spec.replicas") else None,
     )
 
 

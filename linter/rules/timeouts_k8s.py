@@ -66,8 +66,10 @@ def istio_route_no_timeout(r, ctx):
     no `timeout`, or with `timeout: 0s`. Istio disables the route timeout by
     default. Redirects, direct responses and routes with fault injection
     (Istio does not apply timeouts and retries there) are not reported; nor
-    are `tcp`/`tls` routes, which have no timeout field. Routes that carry
-    long-lived streams on purpose can be suppressed with a reason.
+    are `tcp`/`tls` routes, which have no timeout field. A VirtualService that
+    carries long-lived streams on purpose (WebSockets, gRPC streaming, SSE)
+    opts out with the annotation
+    `resilint/ignore: "RES203: long-lived streams"`.
 
     Why is this bad?
     Without a timeout a request to a hung or overloaded backend waits as long
