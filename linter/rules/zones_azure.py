@@ -323,9 +323,9 @@ def cosmosdb_not_zone_redundant(r, ctx):
             break
     if is_unknown(failover):
         return
-    location = write[0] if isinstance(write[0], str) else "(unknown)"
+    location = f'"{write[0]}"' if isinstance(write[0], str) else str(write[0])  # unknown: its expression
     state = "is unset and defaults to false" if write[2] is None else "= false"
-    message = f'Cosmos DB account {r.address} write region "{location}" is not zone-redundant: ' \
+    message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: " \
               f"geo_location.zone_redundant {state}"
     if others:
         message += "; also not zone-redundant: " + ", ".join(str(o) for o in others)
