@@ -160,8 +160,19 @@ def plain(props: Any) -> dict:
 
     if props is None:
         return {}
-    value = serialize_properties(props)
+    value = _integral(serialize_properties(props))
     return dict(value) if isinstance(value, dict) else {}
+
+
+def _integral(value: Any) -> Any:
+    """gRPC Structs carry every number as a double: 3.0 replicas are 3, as in the files."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
 
 
 def _schema_of(default: Any) -> dict:

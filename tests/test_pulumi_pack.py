@@ -1,0 +1,255 @@
+"""The policy pack, run the way the Pulumi engine runs it.
+
+The engine starts a Python policy pack with `python -m pulumi.policy
+<engine address> <pack directory>` (the pulumi-analyzer-policy-python
+plugin); the pack's PolicyPack prints the port of its Analyzer gRPC server on
+stdout. These tests do exactly that and talk to the server over gRPC with
+real `pulumi.runtime.proto.analyzer_pb2` requests. The pulumi CLI is not
+needed (and not available here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+grpc = pytest.importorskip("grpc")
+pytest.importorskip("pulumi_policy")
+
+from google.protobuf import empty_pb2, struct_pb2  # noqa: E402
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc  # noqa: E402
+
+from linter.loaders import load_paths  # noqa: E402
+from linter.pulumi_pack import pack_rules  # noqa: E402
+from linter.rules import load_rules  # noqa: E402
+from tests.conftest import REPO, corpus_dir  # noqa: E402
+
+PACK = REPO / "policies" / "pulumi"
+RULES = load_rules()
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    env = dict(os.environ, PYTHONPATH=str(REPO))  # the pack imports the linter from this checkout
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pulumi.policy", "127.0.0.1:0", str(PACK)],
+        cwd=PACK, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        port = proc.stdout.readline().strip()
+        if not port.isdigit():
+            proc.kill()
+            pytest.fail(f"the pack did not print its port: {port!r}\n{proc.stderr.read()}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(channel).result(timeout=60)
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def struct(props: dict) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(props)
+    return s
+
+
+def analyze(stub, token: str, urn: str, props: dict) -> list:
+    request = analyzer_pb2.AnalyzeRequest(type=token, urn=urn, name=urn.split("::")[-1], properties=struct(props))
+    return list(stub.Analyze(request).diagnostics)
+
+
+def analyze_stack(stub, resources: list[tuple[str, str, dict]]) -> list:
+    request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        analyzer_pb2.AnalyzerResource(type=token, urn=urn, name=urn.split("::")[-1], properties=struct(props))
+        for token, urn, props in resources
+    ])
+    return list(stub.AnalyzeStack(request).diagnostics)
+
+
+def configure(stub, config: dict) -> None:
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+        name: analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=struct(props))
+        for name, (level, props) in config.items()
+    }))
+
+
+def corpus_states(name: str) -> list[dict]:
+    doc = json.loads((corpus_dir("pulumi") / name).read_text())
+    return [r for r in doc["deployment"]["resources"] if r.get("custom") and "inputs" in r]
+
+
+def urn(token: str, name: str) -> str:
+    return f"urn:pulumi:dev::shop::{token}::{name}"
+
+
+def deployment(name: str, replicas: int | None, namespace: str = "shop") -> dict:
+    spec: dict = {"selector": {"matchLabels": {"app": name}},
+                  "template": {"metadata": {"labels": {"app": name}},
+                               "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def policy_named(rule_id: str) -> str:
+    return RULES[rule_id].name
+
+
+def require(*rule_ids: str) -> None:
+    missing = [r for r in rule_ids if r not in RULES]
+    if missing:
+        pytest.skip(f"rules not registered yet: {missing}")
+
+
+# ------------------------------------------------------------------ the pack's description
+def test_analyzer_info_lists_every_rule_of_the_registry(analyzer):
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == "resilint"
+    policies = {p.name: p for p in info.policies}
+    expected = pack_rules()
+    assert sorted(policies) == sorted(r.name for r in expected)
+    for rule in expected:
+        policy = policies[rule.name]
+        assert policy.description.startswith(f"{rule.id}: ")
+        mandatory = str(rule.severity) in ("high", "critical")
+        assert policy.enforcementLevel == (analyzer_pb2.MANDATORY if mandatory else analyzer_pb2.ADVISORY), rule.id
+        kind = analyzer_pb2.POLICY_TYPE_STACK if rule.cross else analyzer_pb2.POLICY_TYPE_RESOURCE
+        assert policy.policy_type == kind, rule.id
+        assert set(policy.configSchema.properties) == set(rule.options), rule.id
+    # plan-only regression rules need a prior state an analyzer never gets
+    for rule_id in ("RES190", "RES390"):
+        if rule_id in RULES:
+            assert RULES[rule_id].name not in policies
+
+
+# ------------------------------------------------------------------ Analyze (one resource)
+def test_rds_stack_resource_policies(analyzer):
+    require("RES301", "RES508")
+    (db,) = [r for r in corpus_states("pulumi-aws__rds-instance_stack.json") if r["type"] == "aws:rds/instance:Instance"]
+    found = analyze(analyzer, db["type"], db["urn"], db["inputs"])
+    by_policy = {d.policyName: d for d in found}
+    assert policy_named("RES301") in by_policy
+    assert policy_named("RES508") in by_policy
+    multi_az = by_policy[policy_named("RES301")]
+    assert multi_az.enforcementLevel == analyzer_pb2.MANDATORY
+    assert "RES301" in multi_az.message and "aws_db_instance.tested-resource" in multi_az.message
+    assert "multi_az" in multi_az.message
+    assert by_policy[policy_named("RES508")].enforcementLevel == analyzer_pb2.ADVISORY
+    if "RES509" in RULES:  # skipFinalSnapshot: true is in the inputs
+        assert policy_named("RES509") in by_policy
+    if "RES507" in RULES:
+        # the inputs do not write backupRetentionPeriod; only the stack's
+        # outputs say it is 0, and an analyzer sees inputs: silent
+        assert policy_named("RES507") not in by_policy
+
+
+def test_unknown_during_preview_is_silence_not_a_crash(analyzer):
+    require("RES301")
+    props = {"engine": "postgres", "instanceClass": "db.t4g.micro", "multiAz": UNKNOWN_BOOL,
+             "deletionProtection": True, "backupRetentionPeriod": 7}
+    found = analyze(analyzer, "aws:rds/instance:Instance", urn("aws:rds/instance:Instance", "orders"), props)
+    assert policy_named("RES301") not in {d.policyName for d in found}
+    known = dict(props, multiAz=False)
+    found = analyze(analyzer, "aws:rds/instance:Instance", urn("aws:rds/instance:Instance", "orders"), known)
+    assert policy_named("RES301") in {d.policyName for d in found}
+
+
+def test_same_findings_as_a_file_scan_of_the_same_inputs(analyzer, tmp_path):
+    """A preview file scanned by the CLI and the pack inside `pulumi preview` agree."""
+    states = corpus_states("pulumi-aws__rds-instance_stack.json") + corpus_states("pulumi-gcp__sql-user_stack.json")
+    steps = [{"op": "create", "urn": s["urn"], "newState": {
+        "urn": s["urn"], "type": s["type"], "custom": True, "inputs": s["inputs"]}} for s in states]
+    path = tmp_path / "preview.json"
+    path.write_text(json.dumps({"steps": steps}))
+    from tests.conftest import run_scan
+
+    result = run_scan(path)
+    assert not result.errors
+    by_name = {r.name: r.id for r in RULES.values()}
+    cli = {(f.rule_id, f.resource) for f in result.findings if not RULES[f.rule_id].cross}
+    loaded = {r.meta["urn"]: r.address for r in load_paths([str(path)]).resources}
+    pack = set()
+    for s in states:
+        for d in analyze(analyzer, s["type"], s["urn"], s["inputs"]):
+            pack.add((by_name[d.policyName], loaded[s["urn"]]))
+    assert cli and pack == cli
+
+
+# ------------------------------------------------------------------ AnalyzeStack (cross-resource)
+def test_single_replica_deployment_from_a_stack_request(analyzer):
+    require("RES101")
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "api", "namespace": "shop"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                    "minReplicas": 2, "maxReplicas": 6}}
+    web, api, big = (urn("kubernetes:apps/v1:Deployment", n) for n in ("web", "api", "big"))
+    found = analyze_stack(analyzer, [
+        ("pulumi:pulumi:Stack", "urn:pulumi:dev::shop::pulumi:pulumi:Stack::shop-dev", {}),
+        ("kubernetes:apps/v1:Deployment", web, deployment("web", 1)),
+        ("kubernetes:apps/v1:Deployment", api, deployment("api", None)),  # its HPA owns the count
+        ("kubernetes:apps/v1:Deployment", big, deployment("big", 3)),
+        ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", urn("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api"), hpa),
+    ])
+    single = [d for d in found if d.policyName == policy_named("RES101")]
+    assert [d.urn for d in single] == [web]
+    assert single[0].enforcementLevel == analyzer_pb2.MANDATORY
+    assert "Deployment shop/web runs 1 replica (spec.replicas: 1)" in single[0].message
+
+
+def test_unknown_replicas_in_a_stack_request_are_silent(analyzer):
+    require("RES101")
+    web = urn("kubernetes:apps/v1:Deployment", "web")
+    obj = deployment("web", None)
+    obj["spec"]["replicas"] = UNKNOWN_STRING
+    found = analyze_stack(analyzer, [("kubernetes:apps/v1:Deployment", web, obj)])
+    assert policy_named("RES101") not in {d.policyName for d in found}
+
+
+# ------------------------------------------------------------------ configuration
+def test_enforcement_levels_and_options_come_from_the_pack_config(analyzer):
+    require("RES301", "RES101", "RES415")
+    db_urn = urn("aws:rds/instance:Instance", "orders")
+    db = {"engine": "postgres", "multiAz": False}
+    vs = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+          "metadata": {"name": "reviews", "namespace": "shop"},
+          "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews"}}],
+                                                   "timeout": "10s",
+                                                   "retries": {"attempts": 4, "perTryTimeout": "2s"}}]}}
+    vs_urn = urn("kubernetes:networking.istio.io/v1:VirtualService", "reviews")
+    retries = policy_named("RES415")
+    assert retries not in {d.policyName for d in analyze(analyzer, vs_urn.split("::")[2], vs_urn, vs)}
+    try:
+        configure(analyzer, {
+            policy_named("RES301"): (analyzer_pb2.ADVISORY, {}),
+            policy_named("RES101"): (analyzer_pb2.DISABLED, {}),
+            retries: (analyzer_pb2.ADVISORY, {"attempts_threshold": 3}),
+        })
+        found = {d.policyName: d for d in analyze(analyzer, "aws:rds/instance:Instance", db_urn, db)}
+        assert found[policy_named("RES301")].enforcementLevel == analyzer_pb2.ADVISORY
+        web = urn("kubernetes:apps/v1:Deployment", "web")
+        stack = analyze_stack(analyzer, [("kubernetes:apps/v1:Deployment", web, deployment("web", 1))])
+        assert policy_named("RES101") not in {d.policyName for d in stack}
+        found = analyze(analyzer, vs_urn.split("::")[2], vs_urn, vs)
+        assert retries in {d.policyName for d in found}  # 4 attempts > the configured 3
+    finally:
+        configure(analyzer, {})  # back to the defaults for the other tests
+    found = {d.policyName: d for d in analyze(analyzer, "aws:rds/instance:Instance", db_urn, db)}
+    assert found[policy_named("RES301")].enforcementLevel == analyzer_pb2.MANDATORY
+
+
+def test_numbers_read_as_in_the_files(analyzer):
+    """gRPC carries numbers as doubles; messages still say 0, not 0.0."""
+    require("RES507")
+    props = {"engine": "postgres", "multiAz": True, "deletionProtection": True, "backupRetentionPeriod": 0}
+    found = analyze(analyzer, "aws:rds/instance:Instance", urn("aws:rds/instance:Instance", "orders"), props)
+    (backups,) = [d for d in found if d.policyName == policy_named("RES507")]
+    assert "backup_retention_period = 0 " in backups.message
