@@ -71,6 +71,17 @@ def test_action_scan_fails_on_findings_with_annotations(tmp_path):
     assert "exit-code=1" in outputs
 
 
+def test_action_paths_on_several_lines(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "api.yaml").write_text(BAD.replace("name: api", f"name: api-{name}"))
+    run, _ = run_scan_step(tmp_path, paths="a\nb\n", format="json")
+    assert run.returncode == 1, run.stderr
+    doc = json.loads(run.stdout.split("\n", 1)[1])  # after the echoed command line
+    assert {f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Deployment/shop/api-a", "Deployment/shop/api-b"}
+
+
 def test_action_writes_sarif_and_respects_fail_on(tmp_path):
     (tmp_path / "api.yaml").write_text(BAD)
     run, outputs = run_scan_step(tmp_path, format="sarif", output="resilint.sarif", fail_on="critical")
