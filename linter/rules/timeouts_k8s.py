@@ -204,7 +204,8 @@ def istio_retries_without_per_try_timeout(r, ctx):
     no `timeout` either (a hung attempt never times out, so it is never
     retried), low when only `perTryTimeout` is missing (the first attempt may
     use the whole route timeout, so timeouts are never retried). Implicit
-    mesh-default retries and `attempts: 0` are not reported.
+    mesh-default retries and `attempts: 0` are not reported; nor is a
+    `retries` block without `attempts`, which Istio reads as 0 (retries off).
 
     Why is this bad?
     `perTryTimeout` defaults to the route timeout, which defaults to none.
