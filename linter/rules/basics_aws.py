@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
-from linter.rules._datastores import is_aurora, is_rds_read_replica, tag_opt_out, written
+from linter.rules._datastores import is_aurora, is_rds_read_replica, said, tag_opt_out, written
 from linter.rules._values import as_bool, as_int, setting
 
 
@@ -131,10 +131,10 @@ def deletion_protection_disabled(r, ctx):
     if s.unknown or as_bool(s.value) is not False:
         return
     note = ""
-    if r.type == "google_sql_database_instance":
-        note = " (the top-level deletion_protection only guards against Terraform, not the Cloud SQL API)"
+    if r.type == "google_sql_database_instance" and as_bool(r.get("deletion_protection", True)) is not False:
+        note = "; the top-level deletion_protection only stops Terraform, not the Cloud SQL API or console"
     yield Violation(
-        f"{noun} {r.address} can be deleted by a single API call: {s.describe()}{note}",
+        f"{noun} {r.address} can be deleted by a single API call: {said(r, s)}{note}",
         path=None if s.defaulted else path,
     )
 
@@ -187,7 +187,7 @@ def rds_skip_final_snapshot(r, ctx):
     purge = setting(r, "delete_automated_backups", True)
     tail = ""
     if not purge.unknown and as_bool(purge.value) is True:
-        tail = f", and {purge.describe()}: nothing remains to restore from after a deletion"
+        tail = f", and {said(r, purge)}: nothing remains to restore from after a deletion"
     yield Violation(
         f"{noun} {r.address} takes no final snapshot when deleted: skip_final_snapshot = true{tail}",
         path="skip_final_snapshot",
@@ -246,7 +246,7 @@ def dynamodb_no_pitr(r, ctx):
     if block is None:
         message = f"DynamoDB table {r.address} has no point-in-time recovery: no point_in_time_recovery block (disabled by default)"
     else:
-        message = f"DynamoDB table {r.address} has no point-in-time recovery: {s.describe()}"
+        message = f"DynamoDB table {r.address} has no point-in-time recovery: {said(r, s)}"
     yield Violation(message, path=None if block is None else "point_in_time_recovery")
 
 
@@ -305,6 +305,6 @@ def elasticache_no_snapshots(r, ctx):
         return
     noun = "ElastiCache replication group" if r.type == "aws_elasticache_replication_group" else "ElastiCache cluster"
     yield Violation(
-        f"{noun} {r.address} keeps no automatic snapshots: {s.describe()}",
+        f"{noun} {r.address} keeps no automatic snapshots: {said(r, s)}",
         path=None if s.defaulted else "snapshot_retention_limit",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
-from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
+from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, said, written
 from linter.rules._values import as_bool, as_int, render, setting
 
 
@@ -57,18 +57,18 @@ def rds_instance_not_multi_az(r, ctx):
     multi_az = setting(r, "multi_az", False)
     if multi_az.unknown or as_bool(multi_az.value) is not False:
         return
-    pinned = r.get("availability_zone")
-    where = f", pinned to {pinned}" if isinstance(pinned, str) and pinned else ""
+    zone = r.get("availability_zone")
+    where = f" in {zone}" if isinstance(zone, str) and zone else ""
     if is_rds_read_replica(r):
         yield Violation(
-            f"RDS read replica {r.address} is Single-AZ{where}: {multi_az.describe()}",
+            f"RDS read replica {r.address} is Single-AZ{where}: {said(r, multi_az)}",
             path=None if multi_az.defaulted else "multi_az",
             severity=Severity.LOW,
             remediation="Set multi_az = true on read replicas that serve production reads or are promotion targets.",
         )
         return
     yield Violation(
-        f"RDS instance {r.address} is Single-AZ{where}: {multi_az.describe()}, "
+        f"RDS instance {r.address} is Single-AZ{where}: {said(r, multi_az)}, "
         "so a host or zone failure takes the database down",
         path=None if multi_az.defaulted else "multi_az",
     )
@@ -288,7 +288,7 @@ def elasticache_no_automatic_failover(r, ctx):
     for path in ("automatic_failover_enabled", "multi_az_enabled"):
         s = setting(r, path, False)
         if not s.unknown and as_bool(s.value) is not True:
-            problems.append(s.describe())
+            problems.append(said(r, s))
             paths.append(path)
     groups = r.get("num_node_groups")
     if groups is not None:  # cluster mode enabled
@@ -302,7 +302,7 @@ def elasticache_no_automatic_failover(r, ctx):
         s = setting(r, path, 1)
         n = as_int(s.value)
         if not s.unknown and n is not None and n < 2:
-            problems.append(f"{s.describe()} (no replica)")
+            problems.append(f"{said(r, s)} (no replica)")
             paths.append(path)
     if not problems:
         return
@@ -369,15 +369,15 @@ def elasticache_cluster_single_az(r, ctx):
         one_zone = not mode.unknown and mode.value != "cross-az"
         one_node = not nodes.unknown and as_int(nodes.value) == 1
         if one_zone:
-            extra = f" and it has a single node ({nodes.describe()})" if one_node else ""
+            extra = f" and it has a single node ({said(r, nodes)})" if one_node else ""
             yield Violation(
                 f"Memcached cluster {r.address} keeps all its nodes in one Availability Zone: "
-                f"{mode.describe()}{extra}",
+                f"{said(r, mode)}{extra}",
                 path=None if mode.defaulted else "az_mode",
             )
         elif one_node:
             yield Violation(
-                f"Memcached cluster {r.address} has a single node ({nodes.describe()}): "
+                f"Memcached cluster {r.address} has a single node ({said(r, nodes)}): "
                 "a node or zone failure empties the cache",
                 path=None if nodes.defaulted else "num_cache_nodes",
             )
@@ -433,7 +433,7 @@ def mq_single_instance(r, ctx):
     if mode.unknown or mode.value != "SINGLE_INSTANCE":
         return
     yield Violation(
-        f"Amazon MQ broker {r.address} is a single instance in one zone: {mode.describe()}",
+        f"Amazon MQ broker {r.address} is a single instance in one zone: {said(r, mode)}",
         path=None if mode.defaulted else "deployment_mode",
     )
 
@@ -479,21 +479,22 @@ def opensearch_no_zone_awareness(r, ctx):
     }
     ```
     """
+    noun = "OpenSearch domain" if r.type == "aws_opensearch_domain" else "Elasticsearch domain"
     aware = setting(r, "cluster_config.zone_awareness_enabled", False)
     count = setting(r, "cluster_config.instance_count", 1)
     problems, paths = [], []
     if not aware.unknown and as_bool(aware.value) is not True:
-        problems.append(aware.describe())
+        problems.append(said(r, aware))
         paths.append(aware)
     n = as_int(count.value)
     if not count.unknown and n is not None and n < 2:
-        problems.append(f"{count.describe()} (one data node)")
+        problems.append(f"{said(r, count)} (one data node)")
         paths.append(count)
     if not problems:
         return
     first = next((s.path for s in paths if not s.defaulted), None)
     yield Violation(
-        f"OpenSearch domain {r.address} is not spread over Availability Zones: " + "; ".join(problems),
+        f"{noun} {r.address} is not spread over Availability Zones: " + "; ".join(problems),
         path=first,
     )
 
@@ -610,7 +611,7 @@ def fsx_single_az(r, ctx):
     if kind.unknown or not isinstance(kind.value, str) or not kind.value.startswith("SINGLE_AZ"):
         return
     yield Violation(
-        f"FSx file system {r.address} is deployed in a single Availability Zone: {kind.describe()}",
+        f"FSx file system {r.address} is deployed in a single Availability Zone: {said(r, kind)}",
         path=None if kind.defaulted else "deployment_type",
     )
 
@@ -668,8 +669,8 @@ def redshift_single_node(r, ctx):
     if single_type:
         detail = ' and it is a single node (cluster_type = "single-node")'
     elif single_node:
-        detail = f" and it is a single node ({nodes.describe()})"
+        detail = f" and it is a single node ({said(r, nodes)})"
     yield Violation(
-        f"Redshift cluster {r.address} is not Multi-AZ: {multi_az.describe()}{detail}",
+        f"Redshift cluster {r.address} is not Multi-AZ: {said(r, multi_az)}{detail}",
         path=None if multi_az.defaulted else "multi_az",
     )
