@@ -31,6 +31,15 @@ OPTIONAL_COMPUTED: dict[str, tuple[str, ...]] = {
     "azurerm_kubernetes_cluster_node_pool": ("node_count",),
     # RES311/RES511: master_instance_name and instance_type are O+C; unset = a primary
     "google_sql_database_instance": ("settings.backup_configuration", "master_instance_name", "instance_type"),
+    # RES303/RES304/RES307/RES510/RES512 (AWS data stores): computed by the API when unset
+    "aws_efs_file_system": ("availability_zone_name",),
+    "aws_elasticache_replication_group": (
+        "num_cache_clusters", "num_node_groups", "replicas_per_node_group", "snapshot_retention_limit",
+    ),
+    "aws_elasticache_cluster": ("az_mode", "num_cache_nodes", "engine", "snapshot_retention_limit"),
+    "aws_dynamodb_table": ("point_in_time_recovery",),
+    "aws_opensearch_domain": ("cluster_config",),
+    "aws_elasticsearch_domain": ("cluster_config",),
     # RES104/RES105 (ASG floor), RES401-RES403 (SQS redrive), RES202 (HTTP API timeout), RES108
     "aws_autoscaling_group": ("desired_capacity",),
     "aws_sqs_queue": ("redrive_policy", "redrive_allow_policy"),
