@@ -202,6 +202,23 @@ def resolve_one(index, value: Any) -> Resource | None:
     return None
 
 
+def _passed_to_modules(index) -> set[str]:
+    """Addresses of resources handed to module calls whose contents are not loaded (HCL `module` blocks)."""
+    out: set[str] = set()
+    for call in index.by_type("module"):
+        for refs in call.refs.values():
+            for ref in refs:
+                found = index.resolve(ref)
+                if found is not None:
+                    out.add(found.address)
+    return out
+
+
+def passed_to_module(index, r: Resource) -> bool:
+    """Something the scan cannot see (a module we did not load) receives this resource."""
+    return r.address in index.memo("aws.passed_to_modules", _passed_to_modules)
+
+
 def base_type(r: Resource) -> str:
     return r.type[5:] if r.type.startswith("data.") else r.type
 

@@ -7,7 +7,7 @@ from typing import Any
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._aws import (
-    is_local_zone, known_str, resolve_one, resolve_refs, subnet_placement, written,
+    is_local_zone, known_str, resolve_one, subnet_placement, written,
 )
 from linter.rules._values import as_int, setting
 

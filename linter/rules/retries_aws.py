@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Severity, Violation
 from linter.rules import rule
 from linter.rules._aws import (
-    dead_letter_graph, event_source_kind, lambda_function, parse_json, queue_consumers,
-    redrive_policy_of, resolve_one, sqs_queue, written,
+    dead_letter_graph, event_source_kind, lambda_function, passed_to_module, queue_consumers,
+    redrive_policy_of, written,
 )
 from linter.rules._values import as_bool, as_int, setting
 
@@ -64,8 +62,8 @@ def sqs_no_dlq(r, ctx):
     if written(r, "redrive_policy") or written(r, "redrive_allow_policy"):
         return
     graph = dead_letter_graph(ctx.index)
-    if graph.unresolved:
-        return  # a redrive link we cannot follow may name this queue
+    if graph.unresolved or passed_to_module(ctx.index, r):
+        return  # a redrive link we cannot follow, or a module we cannot see, may make it a DLQ
     if r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets:
         return
     retention = setting(r, "message_retention_seconds", RETENTION_DEFAULT)
@@ -421,8 +419,8 @@ def lambda_async_no_failure_destination(r, ctx):
     evidence = ctx.index.memo("aws.lambda.async_callers", _async_callers).get(r.address)
     if not evidence:
         return
-    if written(r, "dead_letter_config.target_arn"):
-        return
+    if written(r, "dead_letter_config.target_arn") or passed_to_module(ctx.index, r):
+        return  # (a module we cannot see may configure its failure destination)
     configs = ctx.index.memo("aws.lambda.invoke_configs", _invoke_configs)
     if configs["unresolved"]:
         return  # an invoke config we cannot place may belong to this function

@@ -273,6 +273,6 @@ def sfn_task_no_timeout(r, ctx):
     if callbacks:
         message += (
             f"; callback task{'s' if len(callbacks) > 1 else ''} {', '.join(callbacks)} "
-            "(.waitForTaskToken) also lack HeartbeatSeconds, so a lost task token is never noticed"
+            f"(.waitForTaskToken) {'also lacks' if len(callbacks) == 1 else 'also lack'} HeartbeatSeconds, so a lost task token is never noticed"
         )
     yield Violation(message, path="definition")
