@@ -24,6 +24,20 @@ def normalise_region(value: Any) -> str | None:
     return value.replace(" ", "").replace("-", "").lower()
 
 
+def location_of(r, index) -> Any:
+    """`location`, following `location = azurerm_resource_group.x.location` to the group's value.
+
+    Azure configurations rarely write the region twice: resources take it from
+    their resource group, which HCL sees as an expression.
+    """
+    location = r.get("location")
+    if is_unknown(location):
+        group = index.resolve(location)
+        if group is not None and group.type.endswith("azurerm_resource_group"):
+            return group.get("location")
+    return location
+
+
 def region_without_zones(location: Any, ctx) -> bool | None:
     """True when `location` is in the rule's `regions_without_zones`; None when unknown."""
     if is_unknown(location):

@@ -8,7 +8,9 @@ import re
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, text_is
-from linter.rules._azure import REGIONS_WITHOUT_ZONES, region_without_zones, zone_count, zones_text
+from linter.rules._azure import (
+    REGIONS_WITHOUT_ZONES, location_of, region_without_zones, zone_count, zones_text,
+)
 from linter.rules._values import as_bool, as_int
 
 AKS = "azurerm_kubernetes_cluster"
@@ -31,11 +33,11 @@ def _node_pools(r):
 def _cluster_location(r, ctx):
     """The location that decides whether zones exist: the cluster's own, or the parent cluster's."""
     if r.type == AKS:
-        return r.get("location"), True
+        return location_of(r, ctx.index), True
     cluster = ctx.index.resolve(r.get("kubernetes_cluster_id"))
     if cluster is None:
         return None, False
-    return cluster.get("location"), True
+    return location_of(cluster, ctx.index), True
 
 
 @rule(
@@ -237,7 +239,7 @@ def vmss_no_zones(r, ctx):
     count = zone_count(zones)
     if count is None or count >= 2:
         return
-    if region_without_zones(r.get("location"), ctx) is not False:
+    if region_without_zones(location_of(r, ctx.index), ctx) is not False:
         return
     instances = r.get("instances")
     if is_unknown(instances):
