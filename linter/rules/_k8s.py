@@ -6,7 +6,7 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 
 from __future__ import annotations
 
-from linter.index import Index, selector_matches
+from linter.index import Index, map_selector_matches, selector_matches
 from linter.model import UNKNOWN, Resource, is_unknown
 
 DEPLOYMENT = "apps/Deployment"
@@ -168,8 +168,6 @@ def pdbs_selecting(r: Resource, index: Index) -> list[Resource] | None:
 
 def services_selecting(r: Resource, index: Index) -> list[Resource] | None:
     """Services in r's namespace whose selector matches its pod labels (None: unknown)."""
-    from linter.index import map_selector_matches
-
     labels = template_labels(r)
     if is_unknown(labels):
         return None
@@ -187,15 +185,13 @@ def replicas_phrase(r: Resource, index: Index) -> str:
     """`has 3 replicas` or `keeps at least 2 replicas (HorizontalPodAutoscaler
     shop/web minReplicas: 2)`: where the effective count comes from."""
     owners = autoscalers_for(r, index)
-    if owners:
-        low = min(owners, key=lambda a: autoscaler_min(a) if not is_unknown(autoscaler_min(a)) else 0)
+    if owners:  # callers only ask once effective_replicas() is known
+        low = min(owners, key=autoscaler_min)
         field = "minReplicaCount" if low.type == SCALED_OBJECT else "minReplicas"
         return (f"keeps at least {autoscaler_min(low)} replicas "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
-    replicas = r.get("spec.replicas")
-    if replicas is None:
-        return "has 1 replica (spec.replicas unset)"
-    return f"has {replicas} replicas"
+    replicas = r.get("spec.replicas", 1)
+    return f"has {replicas} replica{'' if replicas == 1 else 's'}"
 
 
 def containers(r: Resource):
