@@ -57,6 +57,10 @@ REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
 }
 
 
+def _known(value):
+    return None if is_unknown(value) else value
+
+
 def _display(r, ctx, noun: str) -> str:
     if r.type in K8S_WORKLOADS or r.type == K8S_HPA:
         return f"{noun} {ctx.index.namespace_of(r)}/{r.name}"
@@ -109,9 +113,9 @@ def replica_count_regression(r, ctx):
     """
     if not has_prior_state(r):
         return
-    if r.type == "aws_ecs_service" and (r.get("scheduling_strategy") == "DAEMON"
-                                        or r.before("scheduling_strategy") == "DAEMON"):
-        return
+    if r.type == "aws_ecs_service" and "DAEMON" in (
+            _known(r.get("scheduling_strategy")), _known(r.before("scheduling_strategy"))):
+        return  # one task per instance: desired_count does not apply (RES107)
     noun, checks = REPLICA_CHECKS[r.type]
     for check in checks:
         change = regressed(r, check)

@@ -297,8 +297,9 @@ def elasticache_no_automatic_failover(r, ctx):
             problems.append("replicas_per_node_group = 0 (no replica per shard)")
             paths.append("replicas_per_node_group")
     else:
-        path = "num_cache_clusters" if r.get("num_cache_clusters") is not None or r.get(
-            "number_cache_clusters") is None else "number_cache_clusters"
+        # the deprecated number_cache_clusters when only it is written
+        legacy = r.get("num_cache_clusters") is None and r.get("number_cache_clusters") is not None
+        path = "number_cache_clusters" if legacy else "num_cache_clusters"
         s = setting(r, path, 1)
         n = as_int(s.value)
         if not s.unknown and n is not None and n < 2:
