@@ -10,6 +10,7 @@ from __future__ import annotations
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._datastores import is_aurora
+from linter.rules._k8s import autoscalers_for
 from linter.rules._regress import (
     Check, has_prior_state, one_of, prefix, regressed, replacement_note,
 )
@@ -75,6 +76,7 @@ def _display(r, ctx, noun: str) -> str:
     types=tuple(REPLICA_CHECKS),
     remediation="Keep the count at 2 or more; if the reduction is intended (decommissioning), suppress the finding with a justification.",
     formats=("tfplan", "pulumi"),
+    cross=True,  # Kubernetes workloads: an autoscaler in the index owns the count
 )
 def replica_count_regression(r, ctx):
     """
@@ -87,8 +89,10 @@ def replica_count_regression(r, ctx):
     ElastiCache `num_cache_clusters`/`replicas_per_node_group`, OpenSearch
     `cluster_config.instance_count`, managed instance group `target_size`,
     AKS `node_count`/`min_count`, App Service plan `worker_count`. The
-    defaults of the matching RES1xx rule apply on both sides. Creates,
-    deletes and planned values not known yet are not reported.
+    defaults of the matching RES1xx rule apply on both sides, and a
+    Deployment or StatefulSet that an autoscaler targets is judged by the
+    autoscaler's `minReplicas`. Creates, deletes and planned values not known
+    yet are not reported.
 
     Why is this bad?
     The change removes the redundancy that lets the service survive the loss
@@ -116,6 +120,8 @@ def replica_count_regression(r, ctx):
     if r.type == "aws_ecs_service" and "DAEMON" in (
             _known(r.get("scheduling_strategy")), _known(r.before("scheduling_strategy"))):
         return  # one task per instance: desired_count does not apply (RES107)
+    if r.type in K8S_WORKLOADS and autoscalers_for(r, ctx.index):
+        return  # an HPA/ScaledObject owns the count: its minReplicas is what regresses
     noun, checks = REPLICA_CHECKS[r.type]
     for check in checks:
         change = regressed(r, check)
