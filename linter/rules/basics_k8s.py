@@ -95,6 +95,8 @@ def _int_or_percent(value):
         return None
     if isinstance(value, int):
         return value, False
+    if isinstance(value, float) and value.is_integer():  # JSON numbers from Pulumi
+        return int(value), False
     if isinstance(value, str):
         text = value.strip()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._durations import format_duration, parse_duration
+from linter.rules._values import as_int
 from linter.rules._k8s import (
     CRONJOB, GATEWAY_HTTPROUTE, JOB, LINKERD_HTTPROUTE, SERVICE, SERVICE_PROFILE, VIRTUAL_SERVICE,
     display, owned_by_controller,
@@ -117,9 +118,10 @@ def _retry_settings(entry):
     retries = entry.get("retries")
     if retries is None or not isinstance(retries, dict):
         return None
-    attempts = retries.get("attempts", 0)  # a retries block without attempts disables retries
+    raw_attempts = retries.get("attempts", 0)  # a retries block without attempts disables retries
     raw = retries.get("perTryTimeout")
-    if is_unknown(attempts) or is_unknown(raw) or not isinstance(attempts, int) or isinstance(attempts, bool):
+    attempts = as_int(raw_attempts)
+    if attempts is None or is_unknown(raw):
         return None
     return attempts, parse_duration(raw), raw
 
