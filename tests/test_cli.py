@@ -113,7 +113,7 @@ def test_text_output_is_plain_when_not_a_terminal(tree):
     assert f"{tree / 'single.yaml'}:5: HIGH RES101" in proc.stdout
     assert "fix: Set spec.replicas" in proc.stdout
     assert ">    5 |   replicas: 1" in proc.stdout  # the offending source line
-    assert "resilint: 2 finding(s)" in proc.stdout
+    assert "failing at high or above: 1" in proc.stdout  # only RES101 is high here
 
 
 def test_quiet_prints_findings_only(tree):
