@@ -474,6 +474,11 @@ def _dead_letter_graph(index) -> DeadLetterGraph:
     for target in index.by_type("aws_cloudwatch_event_target"):
         if written(target, "dead_letter_config.arn"):
             point(target.address, target.get("dead_letter_config.arn"))
+    for pipe in index.by_type("aws_pipes_pipe"):
+        for block in ("kinesis_stream_parameters", "dynamodb_stream_parameters"):
+            path = f"source_parameters.{block}.dead_letter_config.arn"
+            if written(pipe, path):
+                point(pipe.address, pipe.get(path))
     return g
 
 

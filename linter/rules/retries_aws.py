@@ -32,8 +32,9 @@ def sqs_no_dlq(r, ctx):
     not dead-letter queues themselves. A queue is a dead-letter queue when
     another queue's redrive policy, an SNS subscription's redrive policy, a
     Lambda on-failure destination or dead-letter config, or an EventBridge
-    target's dead-letter config points at it, or when it has a redrive allow
-    policy. A redrive policy whose JSON is not known yet counts as present.
+    target's or pipe's dead-letter config points at it, or when it has a
+    redrive allow policy. Queues the scan cannot rule out as dead-letter
+    targets (a redrive policy taken from a variable) are not reported. A redrive policy whose JSON is not known yet counts as present.
 
     Why is this bad?
     A message that can never be processed (a poison message) is received
