@@ -83,7 +83,7 @@ def precommit_home(tmp_path_factory) -> Path:
 
 def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str]) -> subprocess.CompletedProcess:
     repo = tmp_path / "project"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     _git(repo, "init", "-q")
     hooks = "\n".join(f"  - id: {h}" for h in hook_ids)
     (repo / ".pre-commit-config.yaml").write_text(
@@ -129,3 +129,20 @@ def test_platform_hooks_pick_their_own_files(tmp_path, precommit_home):
     terraform = next(l for l in lines if l.startswith("resilint (Terraform)"))
     assert kubernetes.endswith("Failed")
     assert "no files to check" in terraform and terraform.endswith("Skipped")
+
+
+def test_hook_reads_the_config_file_of_the_repository(tmp_path, precommit_home):
+    config = (
+        "ignore:\n"
+        "  - rule: RES101\n"
+        "    resource: Deployment/shop/api\n"
+        "    reason: the api runs one replica until launch\n"
+    )
+    run = run_precommit(tmp_path, precommit_home, {"deploy.yaml": SINGLE_REPLICA, ".resilint.yaml": config}, ["resilint"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Passed" in run.stdout
+    bad = run_precommit(tmp_path / "bad", precommit_home,
+                        {"deploy.yaml": SINGLE_REPLICA, ".resilint.yaml": "fial_on: low\n"}, ["resilint"])
+    # pre-commit exits 1 when a hook fails; the hook's own exit code is in its output
+    assert bad.returncode == 1 and "exit code: 2" in bad.stdout
+    assert "unknown key 'fial_on'" in bad.stdout
