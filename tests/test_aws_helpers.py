@@ -50,7 +50,10 @@ def test_only_pure_references_are_followed():
     assert reference_targets(Unknown("[aws_subnet.a.id, aws_subnet.b.id]", ("aws_subnet.a", "aws_subnet.b"))) == [
         "aws_subnet.a", "aws_subnet.b"]
     assert reference_targets([Unknown("aws_subnet.a.id", ("aws_subnet.a",)), "subnet-0abc"]) == ["aws_subnet.a", "subnet-0abc"]
+    assert reference_targets(Unknown('["${aws_subnet.a.id}", "${aws_subnet.b.id}"]', ("aws_subnet.a", "aws_subnet.b"))) == [
+        "aws_subnet.a", "aws_subnet.b"]
     # anything else may hold more than it references
+    assert reference_targets(Unknown('"${aws_subnet.a.id}-x"', ("aws_subnet.a",))) is None
     assert reference_targets(Unknown("concat(var.extra, [aws_subnet.a.id])", ("var.extra", "aws_subnet.a"))) is None
     assert reference_targets(Unknown("var.subnets", ("var.subnets",))) is None
     assert reference_targets(Unknown("module.vpc.private_subnets", ("module.vpc.private_subnets",))) is None

@@ -153,6 +153,7 @@ def _pure(u: Unknown) -> bool:
     text = expr.strip()
     if text.startswith("${") and text.endswith("}"):
         text = text[2:-1]
+    text = re.sub(r'"\$\{([^{}"]*)\}"', r"\1", text)  # Terraform 0.11 style "${aws_subnet.a.id}"
     text = re.sub(r"(?<=[\w\]])\[[^\]]*\]", "[0]", text)  # instance keys: aws_subnet.a["x"]
     if "(" in text or "?" in text or " for " in f" {text} " or '"' in text:
         return False
