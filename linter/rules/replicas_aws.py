@@ -247,15 +247,18 @@ def compute_subnets_single_az(r, ctx):
     what = f"{_KIND[r.type]} {r.address}"
     runs = f" runs {size[1]} but" if size[1] else ""
     path = _SUBNET_PATHS[r.type]
-    subnets = r.get(path)
-    if r.type == ASG and subnets is None:
+    if r.type == ASG:
+        # availability_zones and vpc_zone_identifier are both Optional+Computed: a plan
+        # shows the one the user did not write as unknown, so read whichever is known
         zones = r.get("availability_zones")
-        if isinstance(zones, list) and len(zones) == 1 and isinstance(zones[0], str):
-            yield Violation(
-                f"{what}{runs} uses a single Availability Zone (availability_zones = [\"{zones[0]}\"])",
-                path="availability_zones",
-            )
-        return
+        if isinstance(zones, list) and zones and all(isinstance(z, str) and z for z in zones):
+            if len(set(zones)) == 1:
+                yield Violation(
+                    f"{what}{runs} uses a single Availability Zone (availability_zones = [\"{zones[0]}\"])",
+                    path="availability_zones",
+                )
+            return
+    subnets = r.get(path)
     placement = subnet_placement(ctx.index, subnets)
     if placement is None or not placement.single:
         return
