@@ -93,12 +93,14 @@ class Index:
         else:
             refs = [value]
         out: list[Resource] = []
+        seen: set[int] = set()  # identity: Resource equality compares every attribute
         for ref in refs:
             found = self._resolve_all(ref)
             if not found:
                 return None
             for r in found:
-                if r not in out:
+                if id(r) not in seen:
+                    seen.add(id(r))
                     out.append(r)
         return out
 
@@ -107,9 +109,15 @@ class Index:
         if single is not None:
             return [single]
         if isinstance(ref, str):
-            parts = ref.split(".")
+            # `module.a["x"].aws_subnet.b`: the instances of b in that module instance
+            keyed = "[" in ref
+            parts = (_strip_instance_keys(ref) if keyed else ref).split(".")
+            written = ref.split(".")
             while len(parts) >= 2:
                 many = self._by_base.get(".".join(parts))
+                if many and keyed:
+                    prefix = ".".join(written[: len(parts)]) + "["
+                    many = [r for r in many if r.address.startswith(prefix)]
                 if many:
                     return list(many)
                 parts = parts[:-1]

@@ -307,3 +307,24 @@ def test_plan_beside_unrelated_tf_files_keeps_the_plan_location(tmp_path):
     plan_file = tmp_path / "plan.json"
     r = load_document(doc, plan_file, "plan.json", {})[0]
     assert r.location.file == "plan.json" and r.location.line is None
+
+
+def test_reference_inside_a_module_instance_resolves_to_that_instance_only():
+    subnet = lambda module, i, az: change(  # noqa: E731
+        f'{module}.aws_subnet.private[{i}]', "aws_subnet", ["no-op"],
+        before={"id": f"subnet-{module[-3:-2]}{i}", "availability_zone": az},
+        after={"id": f"subnet-{module[-3:-2]}{i}", "availability_zone": az}, module=module, index=i)
+    doc = plan(
+        [
+            subnet('module.svc["a"]', 0, "eu-west-1a"), subnet('module.svc["a"]', 1, "eu-west-1b"),
+            subnet('module.svc["b"]', 0, "eu-west-1c"),
+            change('module.svc["a"].aws_lb.web', "aws_lb", ["create"], after={}, after_unknown={"subnets": True},
+                   module='module.svc["a"]'),
+        ],
+        module_calls={"svc": {"source": "./svc", "module": {"resources": [
+            config("aws_lb.web", "aws_lb", {"subnets": {"references": ["aws_subnet.private"]}}),
+        ]}}},
+    )
+    loaded = load(doc)
+    subnets = Index(loaded.values()).resolve_many(loaded['module.svc["a"].aws_lb.web'].get("subnets"))
+    assert [s.get("availability_zone") for s in subnets] == ["eu-west-1a", "eu-west-1b"]
