@@ -255,8 +255,10 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across line moves: rule + resource address + source path."""
-        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}"
+        """Stable across line moves: rule + resource address + source path, plus
+        the attribute, so per-container or per-route findings on one object
+        (RES503 on two containers) are told apart by baselines."""
+        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def to_dict(self) -> dict:

@@ -178,3 +178,19 @@ def test_startup_imports_stay_light():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
+def test_per_container_findings_have_distinct_fingerprints(tmp_path):
+    (tmp_path / "two.yaml").write_text(textwrap.dedent("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 1
+          template:
+            spec:
+              containers: [{name: a, image: x}, {name: b, image: y}]
+    """).lstrip())
+    _, doc = scan_json(str(tmp_path), "--select", "RES503")
+    prints = [f["fingerprint"] for f in doc["findings"]]
+    assert len(prints) == 2 and len(set(prints)) == 2
