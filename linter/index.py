@@ -21,13 +21,16 @@ class Index:
         self._by_address: dict[str, Resource] = {}
         self._by_id: dict[str, Resource] = {}
         self._by_base: dict[str, list[Resource]] = defaultdict(list)
+        self._by_counted: dict[str, list[Resource]] = defaultdict(list)
         self._memo: dict[str, Any] = {}
         for r in self.resources:
             self._by_type[r.type].append(r)
             self._by_address.setdefault(r.address, r)
-            base = _strip_instance_keys(r.address)
-            if base != r.address:
-                self._by_base[base].append(r)
+            if "[" in r.address:
+                self._by_base[_strip_instance_keys(r.address)].append(r)
+                if r.address.endswith("]"):
+                    # module keys kept, the resource's own key dropped
+                    self._by_counted[r.address[: r.address.rfind("[")]].append(r)
             for key in ("id", "arn", "self_link", "name_ref"):
                 value = r.meta.get(key)
                 if isinstance(value, str) and value:
@@ -114,10 +117,10 @@ class Index:
             parts = (_strip_instance_keys(ref) if keyed else ref).split(".")
             written = ref.split(".")
             while len(parts) >= 2:
-                many = self._by_base.get(".".join(parts))
-                if many and keyed:
-                    prefix = ".".join(written[: len(parts)]) + "["
-                    many = [r for r in many if r.address.startswith(prefix)]
+                if keyed:
+                    many = self._by_counted.get(".".join(written[: len(parts)]))
+                else:
+                    many = self._by_base.get(".".join(parts))
                 if many:
                     return list(many)
                 parts = parts[:-1]

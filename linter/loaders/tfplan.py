@@ -64,6 +64,8 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         changes = []
     if not isinstance(changes, list):
         raise InputError(shown, "resource_changes must be a list")
+    _REFS_CACHE.clear()
+    _PATHS_CACHE.clear()
     config = ConfigIndex(doc.get("configuration"))
     sources = _source_map(path, options, config)
     resources: list[Resource] = []
@@ -99,6 +101,7 @@ class ConfigIndex:
         self.resources: dict[str, dict] = {}
         self.module_calls: dict[str, dict] = {}  # "module.a.module.b" -> module call
         self.root_addresses: list[str] = []
+        self._module_keys: dict[str, str] = {}
         if self.present:
             root = configuration.get("root_module")
             if isinstance(root, dict):
@@ -120,6 +123,12 @@ class ConfigIndex:
                     if isinstance(child, dict):
                         self._walk(child, f"{prefix}module.{name}.")
 
+    def _module_key(self, module: str) -> str:
+        key = self._module_keys.get(module)
+        if key is None:
+            key = self._module_keys[module] = strip_keys(module)
+        return key
+
     def expressions(self, rc: dict) -> dict | None:
         """The `expressions` of a resource_change's configuration block (None if unknown)."""
         if not self.present:
@@ -128,7 +137,7 @@ class ConfigIndex:
         rel = rc["address"]
         if module and rel.startswith(module + "."):
             rel = rel[len(module) + 1:]
-        key = (strip_keys(module) + "." if module else "") + strip_keys(rel)
+        key = (self._module_key(module) + "." if module else "") + (strip_keys(rel) if "[" in rel else rel)
         res = self.resources.get(key)
         if res is None:
             return None
@@ -172,14 +181,25 @@ def _written(exprs: Any, parts: list[str]) -> bool:
     return True
 
 
-def _refs_of(expr: Any, module: str | None) -> tuple[str, ...]:
-    """Addresses an expression references; non-resource references kept as written."""
-    found: list[str] = []
-    _collect_refs(expr, module, found)
-    return tuple(found)
+# References are worked out once per configuration expression (shared by every
+# instance of a module or counted resource), then qualified per module instance.
+_REFS_CACHE: dict[int, tuple] = {}
 
 
-def _collect_refs(expr: Any, module: str | None, found: list[str]) -> None:
+def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
+    """(reference, names a resource) pairs of an expression, cached by identity."""
+    key = id(expr)
+    hit = _REFS_CACHE.get(key)
+    if hit is not None and hit[0] is expr:
+        return hit[1]
+    found: list[tuple[str, bool]] = []
+    _collect_refs(expr, found)
+    result = tuple(found)
+    _REFS_CACHE[key] = (expr, result)
+    return result
+
+
+def _collect_refs(expr: Any, found: list) -> None:
     if isinstance(expr, dict):
         refs = expr.get("references")
         if isinstance(refs, list):
@@ -187,37 +207,53 @@ def _collect_refs(expr: Any, module: str | None, found: list[str]) -> None:
                 if not isinstance(ref, str):
                     continue
                 address = resource_ref(ref)
-                value = qualify(address, module) if address else ref
-                if value not in found:
-                    found.append(value)
+                item = (address, True) if address else (ref, False)
+                if item not in found:
+                    found.append(item)
             return
         for value in expr.values():
             if isinstance(value, (dict, list)):
-                _collect_refs(value, module, found)
+                _collect_refs(value, found)
     elif isinstance(expr, list):
         for item in expr:
-            _collect_refs(item, module, found)
+            _collect_refs(item, found)
+
+
+def _refs_of(expr: Any, module: str | None) -> tuple[str, ...]:
+    """Addresses an expression references, qualified; non-resource references kept as written."""
+    pairs = _unqualified_refs(expr)
+    if not module:
+        return tuple(ref for ref, _ in pairs)
+    return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
+
+
+_PATHS_CACHE: dict[int, tuple] = {}
 
 
 def _refs_map(exprs: dict | None, module: str | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    if exprs:
-        _refs_walk(exprs, "", module, out)
-    return out
+    if not exprs:
+        return {}
+    key = id(exprs)
+    hit = _PATHS_CACHE.get(key)
+    if hit is None or hit[0] is not exprs:
+        found: list[tuple[str, Any]] = []
+        _refs_walk(exprs, "", found)
+        hit = (exprs, found)
+        _PATHS_CACHE[key] = hit
+    return {path: list(_refs_of(expr, module)) for path, expr in hit[1]}
 
 
-def _refs_walk(exprs: Any, prefix: str, module: str | None, out: dict) -> None:
+def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
     if isinstance(exprs, dict):
         if "references" in exprs or "constant_value" in exprs:
-            refs = [r for r in _refs_of(exprs, module)]
-            if refs and prefix:
-                out[prefix] = refs
+            if prefix and exprs.get("references"):
+                found.append((prefix, exprs))
             return
         for key, value in exprs.items():
-            _refs_walk(value, f"{prefix}.{key}" if prefix else key, module, out)
+            _refs_walk(value, f"{prefix}.{key}" if prefix else key, found)
     elif isinstance(exprs, list):
         for i, item in enumerate(exprs):
-            _refs_walk(item, f"{prefix}.{i}" if i else prefix, module, out)
+            _refs_walk(item, f"{prefix}.{i}" if i else prefix, found)
 
 
 # ----------------------------------------------------------- attributes
