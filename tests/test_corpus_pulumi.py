@@ -59,6 +59,12 @@ def test_rds_instance_stack_findings():
     for f in result.findings:
         assert f.resource == "aws_db_instance.tested-resource"
         assert "aws_db_instance.tested-resource" in f.message
+    # each finding points at the attribute's line in the export
+    lines = {f.rule_id: f.line for f in result.findings}
+    expected = {"RES301": 115, "RES507": 81, "RES508": 91, "RES509": 70}  # multiAz, backupRetentionPeriod, ...
+    for rule_id, line in expected.items():
+        if rule_id in lines:
+            assert lines[rule_id] == line, rule_id
 
 
 def test_openzfs_saved_plan():

@@ -442,3 +442,25 @@ def test_findings_from_pulumi_and_plan_sources_use_the_same_ids(tmp_path):
     assert tables and tables[0].get("attribute.0.name") == "id"
     if "RES510" in load_rules():
         assert "RES510" in ids(result)
+
+
+# ------------------------------------------------------------------ attribute lines
+def test_findings_point_at_the_attribute_line(tmp_path):
+    doc = export(state("aws:autoscaling/group:Group", "web", {"maxSize": 3, "minSize": 1,
+                                                              "vpcZoneIdentifiers": ["subnet-a"]}))
+    path = write(tmp_path, "stack.json", doc)
+    text = path.read_text().splitlines()
+    (asg,) = load_paths([str(path)]).resources
+    for attr, key in (("min_size", '"minSize"'), ("vpc_zone_identifier", '"vpcZoneIdentifiers"')):
+        assert key in text[asg.line_for(attr) - 1], attr
+    assert asg.line_for("launch_template.id") == asg.location.line  # absent: the resource's line
+
+
+def test_preview_lines_point_into_the_new_state(tmp_path):
+    doc = preview(step("update", "aws:rds/instance:Instance", "orders",
+                       {"engine": "postgres", "multiAz": True}, {"engine": "postgres", "multiAz": False}))
+    path = write(tmp_path, "preview.json", doc)
+    text = path.read_text().splitlines()
+    (db,) = load_paths([str(path)]).resources
+    line = db.line_for("multi_az")
+    assert '"multiAz": false' in text[line - 1]

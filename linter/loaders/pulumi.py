@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from linter.model import Change, InputError, Location, Resource, Unknown
-from linter.normalize.names import attribute_name, snake_properties
+from linter.normalize.names import attribute_name, pulumi_name, snake_properties
 from linter.normalize.tokens import canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
@@ -127,19 +127,23 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
         raise InputError(shown, "not a Pulumi document (expected a JSON object)")
     lines = _UrnLines(path)
     if "deployment" in doc:
-        return _load_deployment(doc.get("deployment"), shown, lines, "deployment")
-    if "checkpoint" in doc:
+        resources = _load_deployment(doc.get("deployment"), shown, lines, "deployment")
+    elif "checkpoint" in doc:
         checkpoint = doc.get("checkpoint")
         if not isinstance(checkpoint, dict):
             raise InputError(shown, "checkpoint must be an object")
         if checkpoint.get("latest") is None:
             return []  # a stack that was never deployed
-        return _load_deployment(checkpoint.get("latest"), shown, lines, "checkpoint.latest")
-    if "steps" in doc:
-        return _load_preview(doc, shown, lines)
-    if "resourcePlans" in doc:
-        return _load_plan(doc, shown, lines)
-    raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
+        resources = _load_deployment(checkpoint.get("latest"), shown, lines, "checkpoint.latest")
+    elif "steps" in doc:
+        resources = _load_preview(doc, shown, lines)
+    elif "resourcePlans" in doc:
+        resources = _load_plan(doc, shown, lines)
+    else:
+        raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
+    for res in resources:
+        res.line_of = lambda attr, _r=res: lines.attribute_line(_r, attr)
+    return resources
 
 
 def load_event_log(path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
@@ -556,23 +560,59 @@ def parse_source_position(text: str | None) -> Location | None:
 
 
 class _UrnLines:
-    """Line of each URN's first `"urn": "..."` (or plan key) in the file, read once."""
+    """Lines in the file: each URN's first `"urn": "..."` (or plan key), and the
+    line of an attribute inside a resource's block. Read once, on first use."""
 
     _KEY = re.compile(r'"(?:urn)"\s*:\s*"(urn:pulumi:[^"]+)"|^\s*"(urn:pulumi:[^"]+)"\s*:\s*\{')
 
     def __init__(self, path: Path | str | None):
         self.path = path
         self._lines: dict[str, int] | None = None
+        self._text: list[str] = []
+        self._starts: list[int] = []
+
+    def _read(self) -> None:
+        if self._lines is not None:
+            return
+        self._lines = {}
+        try:
+            text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        self._text = text.splitlines()
+        for number, line in enumerate(self._text, start=1):
+            for m in self._KEY.finditer(line):
+                found = m.group(1) or m.group(2)
+                self._lines.setdefault(found, number)
+        self._starts = sorted(set(self._lines.values()))
 
     def line(self, urn: str) -> int | None:
-        if self._lines is None:
-            self._lines = {}
-            try:
-                text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            for number, line in enumerate(text.splitlines(), start=1):
-                for m in self._KEY.finditer(line):
-                    found = m.group(1) or m.group(2)
-                    self._lines.setdefault(found, number)
+        self._read()
+        assert self._lines is not None
         return self._lines.get(urn)
+
+    def attribute_line(self, res: Resource, path: str) -> int | None:
+        """Line of `path` (canonical names) in the resource's new inputs, else None."""
+        self._read()
+        start = res.location.line
+        if not start or not self._text:
+            return None
+        end = next((n for n in self._starts if n > start), len(self._text) + 1)
+        block = range(start - 1, end - 1)
+        # a preview step holds the old state first: look in the new one
+        for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
+            hit = next((i for i in block if f"{marker}:" in self._text[i].replace('" :', '":')), None)
+            if hit is not None:
+                block = range(hit, end - 1)
+                break
+        kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
+        found = None
+        cursor = block.start
+        for segment in (p for p in path.split(".") if p and not p.isdigit()):
+            keys = {segment} if kubernetes else {pulumi_name(res.type, segment), segment}
+            pattern = re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in keys))
+            hit = next((i for i in range(cursor, block.stop) if pattern.match(self._text[i])), None)
+            if hit is None:
+                break
+            found, cursor = hit + 1, hit + 1
+        return found

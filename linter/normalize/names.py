@@ -110,6 +110,15 @@ def attribute_name(tf_type: str, name: str) -> str:
     return RENAMES.get(tf_type, {}).get(name) or camel_to_snake(name)
 
 
+def pulumi_name(tf_type: str, name: str) -> str:
+    """The Pulumi name of a Terraform attribute name (for finding its line)."""
+    for camel_path, tf_name in RENAMES.get(tf_type, {}).items():
+        if tf_name == name:
+            return camel_path.rsplit(".", 1)[-1]
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def snake_properties(tf_type: str, props: dict) -> dict:
     """A bridged resource's Pulumi properties with Terraform names."""
     return _convert(props, RENAMES.get(tf_type, {}), "")
