@@ -86,8 +86,11 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
     """Mark the result's findings suppressed where a suppression matches."""
     root = getattr(options, "root", None) or repo_root(paths)
     result.root = root
+    relative: dict[str, str] = {}
     for f in result.findings:
-        f.fingerprint_path = relative_to_root(f.file, root)
+        if f.file not in relative:
+            relative[f.file] = relative_to_root(f.file, root)
+        f.fingerprint_path = relative[f.file]
     if not result.findings:
         return
     config = getattr(options, "config", None)
@@ -95,11 +98,16 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
     today = getattr(options, "today", None) or _dt.date.today()
     resources = _resources_by_key(result.resources)
     sources = _SourceLines()
+    in_source: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # per resource, read once
     for f in result.findings:
         if f.suppressed:
             continue
-        found = resources.get((f.resource, f.file), [])
-        match = _inline(f, found, sources) or _annotation(f, found)
+        key = (f.resource, f.file)
+        if key not in in_source:
+            found = resources.get(key, [])
+            in_source[key] = _inline(found, sources) + _annotation(found)
+        match = next(((kind, reason) for kind, pattern, reason in in_source[key]
+                      if rule_matches(pattern, f.rule_id)), None)
         if match is None and config is not None and config.ignore:
             match = _config(f, config, root, today)
         if match is None and baseline is not None and baseline[0][f.fingerprint] > 0:
@@ -117,18 +125,24 @@ def _resources_by_key(resources: list) -> dict[tuple[str, str], list]:
 
 
 class _SourceLines:
-    """Lines of the files that have findings, read once each."""
+    """Lines of the files that have findings and hold a `resilint:ignore`, read once each."""
 
     def __init__(self) -> None:
         self._files: dict[str, list[str]] = {}
 
     def lines(self, file: str) -> list[str]:
+        """The file's lines; [] when it has no inline suppression at all (the common case)."""
         if file not in self._files:
-            try:
-                with open(file, encoding="utf-8") as fh:
-                    self._files[file] = fh.read().splitlines()
-            except (OSError, UnicodeDecodeError):
-                self._files[file] = []
+            lines: list[str] = []
+            if os.path.splitext(file)[1].lower() in TEXT_SUFFIXES:
+                try:
+                    with open(file, encoding="utf-8") as fh:
+                        text = fh.read()
+                    if "resilint:ignore" in text:
+                        lines = text.splitlines()
+                except (OSError, UnicodeDecodeError):
+                    pass
+            self._files[file] = lines
         return self._files[file]
 
 
@@ -155,15 +169,17 @@ def inline_ids(lines: list[str], line: int) -> dict[str, str]:
     return out
 
 
-def _inline(f: Finding, resources: list, sources: _SourceLines) -> tuple[str, str] | None:
+def _inline(resources: list, sources: _SourceLines) -> list[tuple[str, str, str]]:
+    """(kind, rule pattern, reason) of the `resilint:ignore` comments of these resources."""
+    out = []
     for r in resources:
         line = r.location.line
-        if not line or Path(r.location.file).suffix.lower() not in TEXT_SUFFIXES:
+        lines = sources.lines(r.location.file) if line else []
+        if not lines:
             continue
-        for pattern, reason in inline_ids(sources.lines(r.location.file), line).items():
-            if rule_matches(pattern, f.rule_id):
-                return "inline", reason or "suppressed inline (no reason given)"
-    return None
+        for pattern, reason in inline_ids(lines, line).items():
+            out.append(("inline", pattern, reason or "suppressed inline (no reason given)"))
+    return out
 
 
 def annotation_ids(value: str) -> dict[str, str]:
@@ -177,20 +193,22 @@ def annotation_ids(value: str) -> dict[str, str]:
     return out
 
 
-def _annotation(f: Finding, resources: list) -> tuple[str, str] | None:
+def _annotation(resources: list) -> list[tuple[str, str, str]]:
+    """(kind, rule pattern, reason) of the `resilint/ignore` annotations of these resources."""
+    out = []
     for r in resources:
         if "/" not in r.type:  # Kubernetes objects only (cloud types are aws_..)
             continue
-        annotations = r.get("metadata.annotations")
+        metadata = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
         if not isinstance(annotations, dict):
             continue
         value = annotations.get(ANNOTATION)
         if not isinstance(value, str) or is_unknown(value):
             continue
         for pattern, reason in annotation_ids(value).items():
-            if rule_matches(pattern, f.rule_id):
-                return "annotation", reason or f"suppressed by the {ANNOTATION} annotation (no reason given)"
-    return None
+            out.append(("annotation", pattern, reason or f"suppressed by the {ANNOTATION} annotation (no reason given)"))
+    return out
 
 
 def _config(f: Finding, config: Any, root: str, today: _dt.date) -> tuple[str, str] | None:
