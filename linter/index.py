@@ -7,6 +7,7 @@ targets, queues behind event source mappings, ...) build it once through
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
@@ -136,17 +137,15 @@ class Index:
         return r.namespace or self.default_namespace
 
 
+_INSTANCE_KEY_RE = re.compile(r"\[[^\]]*\]")
+
+
 def _strip_instance_keys(address: str) -> str:
     """`module.a["x"].aws_subnet.b[0]` -> `module.a.aws_subnet.b`."""
-    out, depth = [], 0
-    for ch in address:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
+    if "[" not in address:
+        return address
+    # keys are numbers or quoted strings; a "]" inside a quoted key is not supported
+    return _INSTANCE_KEY_RE.sub("", address)
 
 
 # ----------------------------------------------------------------- selectors
