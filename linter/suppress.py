@@ -91,10 +91,10 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
         if f.file not in relative:
             relative[f.file] = relative_to_root(f.file, root)
         f.fingerprint_path = relative[f.file]
+    baseline = _load_baseline_into(result, getattr(options, "baseline", None))
     if not result.findings:
         return
     config = getattr(options, "config", None)
-    baseline = _load_baseline_into(result, getattr(options, "baseline", None))
     today = getattr(options, "today", None) or _dt.date.today()
     resources = _resources_by_key(result.resources)
     sources = _SourceLines()
@@ -109,7 +109,7 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
         match = next(((kind, reason) for kind, pattern, reason in in_source[key]
                       if rule_matches(pattern, f.rule_id)), None)
         if match is None and config is not None and config.ignore:
-            match = _config(f, config, root, today)
+            match = _config(f, config, today)
         if match is None and baseline is not None and baseline[0][f.fingerprint] > 0:
             baseline[0][f.fingerprint] -= 1
             match = ("baseline", f"recorded in the baseline {baseline[1]}")
@@ -211,7 +211,7 @@ def _annotation(resources: list) -> list[tuple[str, str, str]]:
     return out
 
 
-def _config(f: Finding, config: Any, root: str, today: _dt.date) -> tuple[str, str] | None:
+def _config(f: Finding, config: Any, today: _dt.date) -> tuple[str, str] | None:
     expired_notes = []
     for entry in config.ignore:
         if not rule_matches(entry.rule, f.rule_id):

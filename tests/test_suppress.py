@@ -327,6 +327,12 @@ def test_missing_baseline_is_an_input_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(capsys, "scan", ".", "--baseline", "nope.json")
     assert code == 2 and "nope.json: baseline file not found" in out
+    (tmp_path / "apps.yaml").write_text(deployment("web", replicas=3))  # clean: still an error
+    code, out, _ = run_cli(capsys, "scan", ".", "--select", "RES101", "--baseline", "nope.json")
+    assert code == 2 and "baseline file not found" in out
+    (tmp_path / "bad.json").write_text('{"findings": [{"rule": "RES101"}]}')
+    code, out, _ = run_cli(capsys, "scan", ".", "--baseline", "bad.json")
+    assert code == 2 and "not a resilint baseline" in out
 
 
 def test_suppressed_findings_are_kept_in_json_and_counted_in_text(tmp_path, monkeypatch, capsys):
