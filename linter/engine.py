@@ -120,6 +120,8 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
+        # where the program declares it, when the source records that (Pulumi sourcePosition)
+        notes=[f"declared at {res.meta['source_position']}"] if res.meta.get("source_position") else [],
     )
 
 

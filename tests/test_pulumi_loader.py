@@ -464,3 +464,12 @@ def test_preview_lines_point_into_the_new_state(tmp_path):
     (db,) = load_paths([str(path)]).resources
     line = db.line_for("multi_az")
     assert '"multiAz": false' in text[line - 1]
+
+
+def test_findings_note_where_the_program_declares_the_resource(tmp_path):
+    doc = export(state("aws:rds/instance:Instance", "orders", {"engine": "postgres", "multiAz": False},
+                       sourcePosition="project:///infra/index.ts#12,5"))
+    result = run_scan(write(tmp_path, "stack.json", doc), select=["RES301"])
+    (finding,) = result.findings
+    assert finding.file.endswith("stack.json")  # the scanned file: what CI can annotate
+    assert finding.notes == ["declared at infra/index.ts:12"]
