@@ -473,3 +473,11 @@ def test_findings_note_where_the_program_declares_the_resource(tmp_path):
     (finding,) = result.findings
     assert finding.file.endswith("stack.json")  # the scanned file: what CI can annotate
     assert finding.notes == ["declared at infra/index.ts:12"]
+
+
+def test_old_copies_pending_deletion_are_not_resources(tmp_path):
+    old = state("aws:rds/instance:Instance", "orders", {"engine": "postgres", "multiAz": False}, delete=True)
+    new = state("aws:rds/instance:Instance", "orders", {"engine": "postgres", "multiAz": True})
+    res = load(tmp_path, export(old, new))
+    assert list(res) == ["aws_db_instance.orders"]
+    assert res["aws_db_instance.orders"].get("multi_az") is True

@@ -91,6 +91,7 @@ class State:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     source_position: str | None = None
     external: bool = False
+    pending_delete: bool = False  # an old copy kept until its replacement is done
 
     @classmethod
     def from_json(cls, raw: Any, shown: str, where: str) -> "State":
@@ -117,6 +118,7 @@ class State:
             if isinstance(deps, dict) else {},
             source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
             external=bool(raw.get("external", False)),
+            pending_delete=raw.get("delete") is True,
         )
 
 
@@ -196,6 +198,7 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     if not isinstance(raw_resources, list):
         raise InputError(shown, f"{where}.resources must be a list")
     states = [State.from_json(r, shown, f"{where}.resources[{i}]") for i, r in enumerate(raw_resources)]
+    states = [s for s in states if not s.pending_delete]
     addresses = _addresses(states)
     out = []
     for state in states:
