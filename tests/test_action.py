@@ -17,20 +17,10 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.test_precommit import SINGLE_REPLICA
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
-BAD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers: [{name: api, image: example/api:1.0}]
-"""
+BAD = SINGLE_REPLICA  # a Deployment with replicas: 1 (RES101 at line 5)
 
 
 def step(step_id: str) -> dict:

@@ -28,6 +28,16 @@ def render(fmt: str, result, settings: ReportSettings) -> str:
     return importlib.import_module(FORMATS[fmt]).render(result, settings)
 
 
+def relative_path(file: str, root: str | None) -> str:
+    """A report path relative to the repository root, with forward slashes; as given when outside it."""
+    import os
+
+    if not root:
+        return file
+    rel = os.path.relpath(os.path.abspath(file), root)
+    return file if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
 def summary(result) -> dict:
     """Counts shared by every reporter."""
     by_severity = {str(s): 0 for s in sorted(Severity, reverse=True)}

@@ -10,10 +10,8 @@ annotation; the closing summary line counts them.
 
 from __future__ import annotations
 
-import os
-
 from linter.model import Severity
-from linter.reporters import summary
+from linter.reporters import relative_path, summary
 
 
 def escape_data(text: str) -> str:
@@ -28,13 +26,6 @@ def command_for(f, fail_on: Severity) -> str:
     if f.severity >= fail_on:
         return "error"
     return "notice" if f.severity == Severity.LOW else "warning"
-
-
-def _path(file: str, root: str | None) -> str:
-    if not root:
-        return file
-    rel = os.path.relpath(os.path.abspath(file), root)
-    return file if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def annotation(kind: str, file: str | None, line: int | None, title: str, message: str) -> str:
@@ -56,9 +47,9 @@ def render(result, settings) -> str:
         message = f"{f.message} ({str(f.severity)}, {f.rule}; {f.resource})\nFix: {f.remediation}"
         for note in f.notes:
             message += f"\nNote: {note}"
-        out.append(annotation(command_for(f, settings.fail_on), _path(f.file, root), f.line, f.rule_id, message))
+        out.append(annotation(command_for(f, settings.fail_on), relative_path(f.file, root), f.line, f.rule_id, message))
     for err in result.errors:
-        out.append(annotation("error", _path(err.file, root) if err.file else None, err.line,
+        out.append(annotation("error", relative_path(err.file, root) if err.file else None, err.line,
                               "resilint input error", err.message))
     s = summary(result)
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)

@@ -6,10 +6,8 @@ table stops at MAX_ROWS (a PR comment is limited to 65536 characters).
 
 from __future__ import annotations
 
-import os
-
 from linter.model import Severity
-from linter.reporters import summary
+from linter.reporters import relative_path, summary
 
 MAX_ROWS = 200
 ICONS = {Severity.CRITICAL: "🟥", Severity.HIGH: "🟧", Severity.MEDIUM: "🟨", Severity.LOW: "🟦"}
@@ -20,15 +18,8 @@ def cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _path(file: str, root: str | None) -> str:
-    if not root:
-        return file
-    rel = os.path.relpath(os.path.abspath(file), root)
-    return file if rel.startswith("..") else rel.replace(os.sep, "/")
-
-
 def _where(f, root) -> str:
-    path = _path(f.file, root)
+    path = relative_path(f.file, root)
     return f"`{cell(path)}:{f.line}`" if f.line else f"`{cell(path)}`"
 
 
@@ -74,7 +65,7 @@ def render(result, settings) -> str:
         out += ["", "</details>", ""]
     if result.errors:
         out += ["**Input errors**", ""]
-        out += [f"- `{cell(_path(e.file, root) if e.file else '')}{':' + str(e.line) if e.line else ''}`: {cell(e.message)}"
+        out += [f"- `{cell(relative_path(e.file, root) if e.file else '')}{':' + str(e.line) if e.line else ''}`: {cell(e.message)}"
                 for e in result.errors]
         out.append("")
     return "\n".join(out)
