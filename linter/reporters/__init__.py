@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 
 from linter.model import Severity
@@ -30,8 +31,6 @@ def render(fmt: str, result, settings: ReportSettings) -> str:
 
 def relative_path(file: str, root: str | None) -> str:
     """A report path relative to the repository root, with forward slashes; as given when outside it."""
-    import os
-
     if not root:
         return file
     rel = os.path.relpath(os.path.abspath(file), root)
