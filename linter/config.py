@@ -89,27 +89,30 @@ def _shown(path: Path) -> str:
 def load_config(path: Path, shown: str | None = None) -> Config:
     import yaml
 
-    from linter.loaders.kubernetes import node_line
+    from linter.loaders.kubernetes import ManifestLoader, _DuplicateKeyError, node_line
 
     shown = shown or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(shown, f"cannot read config file: {exc}") from None
-    class ConfigLoader(yaml.SafeLoader):
-        """Dates stay text (`expires: 2025-13-01` is a schema error, not a crash)."""
+
+    class ConfigLoader(ManifestLoader):
+        """Safe, rejects duplicate keys, and dates stay text (`expires: 2025-13-01` is
+        a schema error, not a crash)."""
 
     ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, n: loader.construct_scalar(n))
     try:
         node = yaml.compose(text, Loader=ConfigLoader)
         data = yaml.load(text, Loader=ConfigLoader)
+    except _DuplicateKeyError as dup:
+        raise InputError(shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
                          mark.line + 1 if mark else None) from None
     if data is None:
         data = {}
-    data = _dates_to_text(data)
 
     def line_at(location: list) -> int | None:
         if node is None:
@@ -138,17 +141,6 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
         options={k.upper(): dict(v) for k, v in data.get("options", {}).items()},
     )
-
-
-def _dates_to_text(value: Any) -> Any:
-    # YAML reads an unquoted 2025-06-30 as a date; the schema speaks strings
-    if isinstance(value, dict):
-        return {k: _dates_to_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_to_text(v) for v in value]
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return value
 
 
 def schema() -> dict:

@@ -238,6 +238,7 @@ def test_expired_config_entry_brings_the_finding_back_with_a_note(tmp_path, monk
     ("ignore:\n  - rule: RES101\n", "ignore[0]: missing required key 'reason'"),
     ("ignore:\n  - {rule: RES101, reason: x, expires: 2025-02-30}\n", "ignore[0].expires"),
     ("fail_on: severe\n", "fail_on"),
+    ("ignore: []\nfail_on: low\nignore: []\n", "duplicate key 'ignore' (first defined on line 1)"),
 ])
 def test_bad_config_exits_2_naming_the_key(tmp_path, monkeypatch, capsys, text, named):
     (tmp_path / "apps.yaml").write_text(deployment("web"))
