@@ -104,8 +104,10 @@ def _resource_validation(rule: Rule):
 
 def _stack_validation(rule: Rule):
     def validate(args, report_violation) -> None:
+        # the engine gives a stack policy each resource's outputs: drop the ""
+        # a bridged provider reports for an unset attribute, as a file scan does
         entries = [
-            (r.resource_type, r.urn, r.props,
+            (r.resource_type, r.urn, _without_placeholders(plain(r.props)),
              {k: [d.urn for d in deps] for k, deps in (r.property_dependencies or {}).items()})
             for r in args.resources
         ]
@@ -117,7 +119,8 @@ def _stack_validation(rule: Rule):
 def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]]) -> list[Resource]:
     """Canonical Resources from (type token, urn, props, property dependencies)."""
     states = [
-        State(urn=urn, type=token, inputs=plain(props), custom=True, property_dependencies=deps)
+        State(urn=urn, type=token, inputs=props if isinstance(props, dict) else plain(props), custom=True,
+              property_dependencies=deps)
         for token, urn, props, deps in entries
     ]
     addresses = _addresses(states)
@@ -162,6 +165,14 @@ def plain(props: Any) -> dict:
         return {}
     value = _integral(serialize_properties(props))
     return dict(value) if isinstance(value, dict) else {}
+
+
+def _without_placeholders(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_placeholders(v) for k, v in value.items() if v not in ("", None)}
+    if isinstance(value, list):
+        return [_without_placeholders(v) for v in value]
+    return value
 
 
 def _integral(value: Any) -> Any:
