@@ -231,6 +231,16 @@ def test_markdown_summary_and_table(scanned):
     assert "**Input errors**" in text and "k8s/broken.yaml" in text
 
 
+def test_markdown_counts_baseline_findings_without_listing_them(scanned):
+    for f in scanned.findings:
+        if not f.suppressed and f.resource == "Deployment/shop/web":
+            f.suppressed, f.suppression_kind, f.suppression_reason = True, "baseline", "recorded in the baseline b.json"
+    text = render("markdown", scanned, settings())
+    assert "| suppressed | 3 |" in text
+    assert "2 finding(s) recorded in the baseline are not listed." in text
+    assert "<details><summary>1 suppressed finding(s)</summary>" in text and "b.json" not in text
+
+
 def test_markdown_escapes_pipes(scanned):
     scanned.findings[1].message = "a | b\nc"
     text = render("markdown", scanned, settings())

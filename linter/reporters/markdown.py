@@ -1,7 +1,8 @@
 """Markdown for a pull-request comment: a verdict, counts by severity, a table of findings.
 
-Suppressed findings are listed in a collapsed section with their reasons. The
-table stops at MAX_ROWS (a PR comment is limited to 65536 characters).
+Suppressed findings are listed in a collapsed section with their reasons;
+those accepted by a baseline are only counted. Tables stop at MAX_ROWS (a PR
+comment is limited to 65536 characters).
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def render(result, settings) -> str:
         if len(active) > MAX_ROWS:
             out.append(f"\n… and {len(active) - MAX_ROWS} more finding(s): run `resilint scan` for all of them.")
         out.append("")
-    suppressed = [f for f in result.findings if f.suppressed]
+    # baseline entries are counted, not listed: a legacy codebase's baseline would drown the comment
+    suppressed = [f for f in result.findings if f.suppressed and f.suppression_kind != "baseline"]
+    in_baseline = s["suppressed"] - len(suppressed)
+    if in_baseline:
+        out += [f"{in_baseline} finding(s) recorded in the baseline are not listed.", ""]
     if suppressed:
         out += [f"<details><summary>{len(suppressed)} suppressed finding(s)</summary>", "",
                 "| Rule | Resource | Location | How | Reason |", "| --- | --- | --- | --- | --- |"]
