@@ -481,3 +481,14 @@ def test_old_copies_pending_deletion_are_not_resources(tmp_path):
     res = load(tmp_path, export(old, new))
     assert list(res) == ["aws_db_instance.orders"]
     assert res["aws_db_instance.orders"].get("multi_az") is True
+
+
+def test_bad_state_in_an_event_log_is_reported_at_its_event(tmp_path):
+    token = "aws:sqs/queue:Queue"
+    bad = {"op": "create", "urn": urn(token, "q"), "type": token,
+           "new": {"urn": urn(token, "q"), "type": token, "custom": True, "inputs": ["not", "an", "object"]}}
+    text = "\n".join(json.dumps(e) for e in (
+        {"sequence": 0, "timestamp": 1, "preludeEvent": {"config": {}}},
+        {"sequence": 1, "timestamp": 1, "resourcePreEvent": {"metadata": bad}})) + "\n"
+    result = load_paths([str(write(tmp_path, "events.ndjson", text))])
+    assert [(e.line, "inputs of" in e.message) for e in result.errors] == [(2, True)]

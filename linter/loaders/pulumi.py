@@ -94,18 +94,18 @@ class State:
     pending_delete: bool = False  # an old copy kept until its replacement is done
 
     @classmethod
-    def from_json(cls, raw: Any, shown: str, where: str) -> "State":
+    def from_json(cls, raw: Any, shown: str, where: str, line: int | None = None) -> "State":
         if not isinstance(raw, dict):
-            raise InputError(shown, f"{where}: expected a resource object, got {type(raw).__name__}")
+            raise InputError(shown, f"{where}: expected a resource object, got {type(raw).__name__}", line)
         urn, token = raw.get("urn"), raw.get("type")
         if not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
-            raise InputError(shown, f"{where}: resource has no valid urn ({urn!r})")
+            raise InputError(shown, f"{where}: resource has no valid urn ({urn!r})", line)
         if not isinstance(token, str) or not token:
             token = urn_type(urn)
         inputs, outputs = raw.get("inputs"), raw.get("outputs")
         for name, value in (("inputs", inputs), ("outputs", outputs)):
             if value is not None and not isinstance(value, dict):
-                raise InputError(shown, f"{where}: {name} of {urn} must be an object")
+                raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
         deps = raw.get("propertyDependencies") or {}
         return cls(
             urn=urn,
@@ -153,8 +153,7 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
     from linter.loaders import read_text
 
     text = read_text(Path(path), shown)
-    steps: dict[str, dict] = {}
-    first_line: dict[str, int] = {}
+    records: dict[str, _StepRecord] = {}
     saw_event = False
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -173,21 +172,16 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             meta = body.get("metadata")
             if not isinstance(meta, dict) or not isinstance(meta.get("urn"), str):
                 raise InputError(shown, f"{key} without metadata.urn", number)
-            urn = meta["urn"]
-            first_line.setdefault(urn, number)
-            steps.setdefault(urn, {"ops": [], "old": None, "new": None, "line": number})
-            record = steps[urn]
+            record = records.setdefault(meta["urn"], _StepRecord(meta["urn"], [], None, None, number))
             if isinstance(meta.get("op"), str):
-                record["ops"].append(meta["op"])
-            for side in ("old", "new"):
-                if meta.get(side) is not None:
-                    record[side] = meta[side]
-    if not saw_event and not steps:
+                record.ops.append(meta["op"])
+            if meta.get("old") is not None:
+                record.old = meta["old"]
+            if meta.get("new") is not None:
+                record.new = meta["new"]
+    if not saw_event and not records:
         raise InputError(shown, "not a Pulumi engine event log (no events with sequence/timestamp)")
-    records = [
-        _StepRecord(urn, r["ops"], r["old"], r["new"], first_line[urn]) for urn, r in steps.items()
-    ]
-    return _load_steps(records, shown, "event")
+    return _load_steps(list(records.values()), shown, "event")
 
 
 # ------------------------------------------------------------------ formats
@@ -197,7 +191,10 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     raw_resources = deployment.get("resources") or []
     if not isinstance(raw_resources, list):
         raise InputError(shown, f"{where}.resources must be a list")
-    states = [State.from_json(r, shown, f"{where}.resources[{i}]") for i, r in enumerate(raw_resources)]
+    states = [
+        State.from_json(r, shown, f"{where}.resources[{i}]", _line_of_raw(r, lines))
+        for i, r in enumerate(raw_resources)
+    ]
     states = [s for s in states if not s.pending_delete]
     addresses = _addresses(states)
     out = []
@@ -206,6 +203,11 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
         if res is not None:
             out.append(res)
     return out
+
+
+def _line_of_raw(raw: Any, lines: "_UrnLines") -> int | None:
+    urn = raw.get("urn") if isinstance(raw, dict) else None
+    return lines.line(urn) if isinstance(urn, str) else None
 
 
 @dataclass
@@ -246,18 +248,18 @@ def _load_preview(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
 
 def _load_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
     """Preview steps / engine events: judge the new state, remember the old one."""
-    news: list[tuple[_StepRecord, State, State | None]] = []
+    news: list[tuple[_StepRecord, tuple[str, ...], State, State | None]] = []
     for rec in records:
         actions = _actions(rec.ops)
         if actions is None or rec.new is None:
             continue  # deleted, or nothing planned
-        new = State.from_json(rec.new, shown, f"{where} for {rec.urn}")
-        old = State.from_json(rec.old, shown, f"{where} for {rec.urn} (old)") if isinstance(rec.old, dict) else None
-        news.append((rec, new, old))
-    addresses = _addresses([n for _, n, _ in news])
+        new = State.from_json(rec.new, shown, f"{where} for {rec.urn}", rec.line)
+        old = (State.from_json(rec.old, shown, f"{where} for {rec.urn} (old)", rec.line)
+               if isinstance(rec.old, dict) else None)
+        news.append((rec, actions, new, old))
+    addresses = _addresses([n for _, _, n, _ in news])
     out = []
-    for rec, new, old in news:
-        actions = _actions(rec.ops) or ("no-op",)
+    for rec, actions, new, old in news:
         before = None
         if old is not None:
             old_res = build_resource(old, shown, rec.line, addresses)
