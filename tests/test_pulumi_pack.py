@@ -280,3 +280,15 @@ def test_stack_policies_on_a_corpus_stack_agree_with_the_file_scan(analyzer):
     cli = {(f.rule, f.resource.split(".", 1)[1]) for f in result.findings if RULES[f.rule_id].cross}
     assert ("gcp-pubsub-no-dead-letter", "tested-resource") in pack
     assert pack == cli
+
+
+def test_pack_files_declare_a_python_pack_that_installs_resilint():
+    import yaml
+
+    import linter
+
+    meta = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())
+    assert meta["runtime"]["name"] == "python"
+    assert meta["version"] == linter.__version__
+    requirements = (PACK / "requirements.txt").read_text().split()
+    assert "resilint[pulumi]" in requirements
