@@ -39,6 +39,9 @@ RULE_KINDS = ("deny", "violation", "warn")
 DEFAULT_SEVERITY = {"deny": Severity.HIGH, "violation": Severity.HIGH, "warn": Severity.LOW}
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "input.schema.json"
 ID_PREFIX = "REGO."
+# resources per query for `scope: resource` packages: regopy's partial-set rules
+# cost grows with the square of their results, so small slices keep it linear
+SLICE = 500
 
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE)
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn)(?:_\w+)?)\b(?![ \t]*\()", re.MULTILINE)
@@ -104,12 +107,6 @@ def _plain(value: Any, path: str, unknown: list[str]) -> Any:
     return str(value)  # YAML dates and the like: policies compare text
 
 
-def _under_unknown(attribute: str | None, unknown: list[str]) -> bool:
-    if not attribute:
-        return False
-    return any(attribute == u or attribute.startswith(u + ".") for u in unknown)
-
-
 # ---------------------------------------------------------------- policies
 
 
@@ -137,6 +134,13 @@ class Package:
     def rule_id(self) -> str:
         found = self.metadata.get("id")
         return str(found) if found else ID_PREFIX + self.name
+
+    @property
+    def per_resource(self) -> bool:
+        """resilint extension: metadata `scope: resource` says each finding reads one
+        resource only, so the input may be cut into slices (bounding regopy's
+        superlinear cost per query); cross-resource packages must not say it."""
+        return self.metadata.get("scope") == "resource"
 
     @property
     def types(self) -> tuple[str, ...] | None:
@@ -358,25 +362,31 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
         by_address.setdefault(res.address, []).append((res, doc))
     findings: list[Finding] = []
     errors: list[InputError] = []
-    groups: dict[tuple[str, ...] | None, list[Package]] = {}
+    groups: dict[tuple, list[Package]] = {}
     for pkg in policies.packages:
-        groups.setdefault(pkg.types, []).append(pkg)
+        groups.setdefault((pkg.types, pkg.per_resource), []).append(pkg)
     interpreter = policies.interpreter
-    for types, packages in groups.items():
+    for (types, per_resource), packages in groups.items():
         wanted = docs if types is None else [d for d in docs if d["type"] in types]
-        interpreter.set_input(regopy.Input({"resources": wanted}))
-        for pkg in packages:
-            for rule in pkg.rules:
-                value, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
-                if failure:
-                    errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
-                    continue
-                for item in results_of(value):
-                    made = _finding(pkg, rule, item, by_address)
-                    if isinstance(made, InputError):
-                        errors.append(made)
-                    elif made is not None and _selected(made.rule_id, select, ignore):
-                        findings.append(made)
+        step = SLICE if per_resource else max(len(wanted), 1)
+        failed: set[tuple[str, str]] = set()
+        for start in range(0, max(len(wanted), 1), step):
+            interpreter.set_input(regopy.Input({"resources": wanted[start: start + step]}))
+            for pkg in packages:
+                for rule in pkg.rules:
+                    if (pkg.name, rule.name) in failed:
+                        continue
+                    value, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
+                    if failure:
+                        failed.add((pkg.name, rule.name))
+                        errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
+                        continue
+                    for item in results_of(value):
+                        made = _finding(pkg, rule, item, by_address)
+                        if isinstance(made, InputError):
+                            errors.append(made)
+                        elif made is not None and _selected(made.rule_id, select, ignore):
+                            findings.append(made)
     return findings, errors
 
 
@@ -448,9 +458,7 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         if isinstance(details.get("file"), str):
             matches = [m for m in matches if m[0].location.file == details["file"]] or matches
         if matches:
-            res, doc = matches[0]
-            if _under_unknown(attribute, doc["unknown"]):
-                return None  # never fire on a value that is not known before apply
+            res = matches[0][0]
             return Finding(resource=res.address, resource_type=res.type, file=res.location.file,
                            line=res.line_for(attribute), source_format=res.source_format, **common)
         # an address the scan does not hold: keep the finding, at the policy
