@@ -345,3 +345,25 @@ def test_suppressed_findings_are_kept_in_json_and_counted_in_text(tmp_path, monk
     assert code == 0  # RES503 is medium, RES101 is suppressed
     _, out, _ = run_cli(capsys, "scan", ".")
     assert "(suppressed)" in out and "suppressed: a singleton by design" in out and "1 suppressed" in out
+
+
+def test_annotation_on_a_kubernetes_object_from_a_pulumi_stack(tmp_path):
+    pytest.importorskip("linter.loaders.pulumi", reason="the Pulumi loader is not there yet")
+    obj = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "shop", "annotations": {"resilint/ignore": "RES101: canary"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "api"}},
+                 "template": {"metadata": {"labels": {"app": "api"}},
+                              "spec": {"containers": [{"name": "api", "image": "example/api:1.0"}]}}},
+    }
+    stack = {"version": 3, "deployment": {
+        "manifest": {"time": "2024-01-01T00:00:00Z", "magic": "", "version": "v3.100.0"},
+        "resources": [{
+            "urn": "urn:pulumi:dev::shop::kubernetes:apps/v1:Deployment::api", "custom": True,
+            "id": "shop/api", "type": "kubernetes:apps/v1:Deployment", "inputs": obj, "outputs": obj,
+        }],
+    }}
+    (tmp_path / "stack.json").write_text(json.dumps(stack))
+    result = scan([str(tmp_path)], ScanOptions(select=["RES101"]))
+    assert [(f.suppressed, f.suppression_kind, f.suppression_reason) for f in result.findings] == [
+        (True, "annotation", "canary")]
