@@ -367,3 +367,18 @@ def test_annotation_on_a_kubernetes_object_from_a_pulumi_stack(tmp_path):
     result = scan([str(tmp_path)], ScanOptions(select=["RES101"]))
     assert [(f.suppressed, f.suppression_kind, f.suppression_reason) for f in result.findings] == [
         (True, "annotation", "canary")]
+
+
+def test_inline_comment_in_the_tf_source_of_a_plan(tmp_path):
+    pytest.importorskip("linter.loaders.tfplan", reason="the plan loader is not there yet")
+    plan = Path(__file__).resolve().parent.parent / "fixtures" / "RES301" / "fail-plan-multi-az-false.json"
+    if "RES301" not in RULES or not plan.is_file():
+        pytest.skip("RES301 and its plan fixture are not there yet")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(
+        '# resilint:ignore RES301 dev only\nresource "aws_db_instance" "orders" {\n  multi_az = false\n}\n'
+    )
+    options = ScanOptions(select=["RES301"], loader_options={"tf_root": str(tmp_path / "infra")})
+    result = scan([str(plan)], options)
+    assert [(f.resource, f.suppressed, f.suppression_reason) for f in result.findings] == [
+        ("aws_db_instance.orders", True, "dev only")]
