@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -65,6 +66,7 @@ def rule_matches(pattern: str, rule_id: str) -> bool:
     return rule_id.startswith(pattern)
 
 
+@functools.lru_cache(maxsize=256)
 def path_glob(pattern: str) -> re.Pattern:
     """gitignore-like: `*` stays in one directory, `**/` spans any number of them."""
     out, i = "", 0
@@ -95,7 +97,7 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
     if not result.findings:
         return
     config = getattr(options, "config", None)
-    today = getattr(options, "today", None) or _dt.date.today()
+    today = _dt.date.today()
     resources = _resources_by_key(result.resources)
     sources = _SourceLines()
     in_source: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # per resource, read once
