@@ -492,3 +492,40 @@ def test_bad_state_in_an_event_log_is_reported_at_its_event(tmp_path):
         {"sequence": 1, "timestamp": 1, "resourcePreEvent": {"metadata": bad}})) + "\n"
     result = load_paths([str(write(tmp_path, "events.ndjson", text))])
     assert [(e.line, "inputs of" in e.message) for e in result.errors] == [(2, True)]
+
+
+def test_namespace_computed_from_a_namespace_resource(tmp_path):
+    """`namespace=ns.metadata.name` is unknown in a preview; the Namespace resource says which."""
+    ns_urn = urn("kubernetes:core/v1:Namespace", "shop-ns")
+
+    def new(token, name, obj):
+        return {"op": "create", "urn": urn(token, name), "newState": {
+            "urn": urn(token, name), "type": token, "custom": True, "inputs": obj,
+            "propertyDependencies": {"metadata": [ns_urn]}}}
+
+    web = deployment("api", None, None)
+    web["metadata"]["namespace"] = UNKNOWN_STRING
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "api", "namespace": UNKNOWN_STRING},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                    "minReplicas": 2, "maxReplicas": 4}}
+    lonely = deployment("lonely", None, 1)
+    lonely["metadata"]["namespace"] = UNKNOWN_STRING
+    doc = {"steps": [
+        {"op": "create", "urn": ns_urn, "newState": {"urn": ns_urn, "type": "kubernetes:core/v1:Namespace",
+                                                     "custom": True, "inputs": {"apiVersion": "v1", "kind": "Namespace",
+                                                                                "metadata": {"name": "shop"}}}},
+        new("kubernetes:apps/v1:Deployment", "api", web),
+        new("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api", hpa),
+        {"op": "create", "urn": urn("kubernetes:apps/v1:Deployment", "lonely"), "newState": {
+            "urn": urn("kubernetes:apps/v1:Deployment", "lonely"), "type": "kubernetes:apps/v1:Deployment",
+            "custom": True, "inputs": lonely}},
+    ]}
+    path = write(tmp_path, "preview.json", doc)
+    res = load(tmp_path, doc, "preview.json")
+    assert res["Deployment/shop/api"].namespace == "shop"
+    assert "HorizontalPodAutoscaler/shop/api" in res
+    assert "Deployment/(known after apply)/lonely" in res
+    # the HPA in the same (computed) namespace owns the count: RES101 stays silent on api
+    result = run_scan(path, select=["RES101"])
+    assert [f.resource for f in result.findings] == ["Deployment/(known after apply)/lonely"]

@@ -92,6 +92,8 @@ class State:
     source_position: str | None = None
     external: bool = False
     pending_delete: bool = False  # an old copy kept until its replacement is done
+    # Kubernetes: the namespace, when metadata.namespace is not known yet (see _resolve_namespaces)
+    namespace_override: str | None = None
 
     @classmethod
     def from_json(cls, raw: Any, shown: str, where: str, line: int | None = None) -> "State":
@@ -379,7 +381,7 @@ def build_resource(
         if isinstance(attrs, dict):
             attrs.setdefault("apiVersion", api_version)
             attrs.setdefault("kind", kind)
-        obj_name, namespace = kubernetes_identity(attrs, name)
+        obj_name, namespace = kubernetes_identity(state, attrs)
         if isinstance(attrs.get("metadata"), dict):
             attrs["metadata"].setdefault("name", obj_name)
         name = obj_name
@@ -412,28 +414,71 @@ def build_resource(
     )
 
 
-def kubernetes_identity(attrs: Any, fallback: str) -> tuple[str, str | None]:
+def kubernetes_identity(state: State, attrs: Any) -> tuple[str, str | None]:
+    """(name, namespace) of a Kubernetes object; the URN name when it has no known name."""
     meta = attrs.get("metadata") if isinstance(attrs, dict) else None
-    name, namespace = fallback, None
+    name, namespace = urn_name(state.urn), state.namespace_override
     if isinstance(meta, dict):
-        if isinstance(meta.get("name"), str) and meta["name"]:
+        if _known_text(meta.get("name")):
             name = meta["name"]
-        if isinstance(meta.get("namespace"), str) and meta["namespace"]:
+        if namespace is None and _known_text(meta.get("namespace")):
             namespace = meta["namespace"]
     return name, namespace
+
+
+def _known_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and value not in UNKNOWN_SENTINELS and value != MASKED_SECRET
+
+
+# the namespace of objects whose namespace is computed and cannot be traced
+UNRESOLVED_NAMESPACE = "(known after apply)"
+NAMESPACE_TOKEN = "kubernetes:core/v1:Namespace"
+
+
+def _resolve_namespaces(states: list[State]) -> None:
+    """Give Kubernetes objects whose metadata.namespace is not known yet a namespace.
+
+    Pulumi programs often write `namespace=ns.metadata.name`: unknown until the
+    Namespace exists. propertyDependencies says which Namespace resource it
+    comes from; its declared name (or, when that is generated too, its URN
+    name) stands for it, so objects in the same namespace still meet. An
+    untraceable namespace is one shared placeholder.
+    """
+    declared: dict[str, str] = {}
+    for st in states:
+        if st.type == NAMESPACE_TOKEN:
+            for props in (st.inputs, st.outputs):
+                meta = props.get("metadata") if isinstance(props, dict) else None
+                if isinstance(meta, dict) and _known_text(meta.get("name")):
+                    declared[st.urn] = meta["name"]
+                    break
+    for st in states:
+        if not st.type.startswith("kubernetes:") or not isinstance(st.inputs, dict):
+            continue
+        meta = st.inputs.get("metadata")
+        value = meta.get("namespace") if isinstance(meta, dict) else None
+        if value is None or _known_text(value):
+            continue
+        sources = [u for u in st.property_dependencies.get("metadata", []) if urn_type(u) == NAMESPACE_TOKEN]
+        if len(sources) == 1:
+            st.namespace_override = declared.get(sources[0]) or urn_name(sources[0])
+        else:
+            st.namespace_override = UNRESOLVED_NAMESPACE
 
 
 def address_of(state: State, canonical: str, family: str, attrs: Any) -> str:
     if family == "kubernetes":
         from linter.loaders.kubernetes import address_of as k8s_address
 
-        name, namespace = kubernetes_identity(attrs, urn_name(state.urn))
+        name, namespace = kubernetes_identity(state, attrs)
         return k8s_address(canonical.rsplit("/", 1)[-1], namespace, name)
     return f"{canonical}.{urn_name(state.urn)}"
 
 
 def _addresses(states: Iterable[State]) -> dict[str, str]:
     """URN -> address for every state of a document (references need them first)."""
+    states = list(states)
+    _resolve_namespaces(states)
     out: dict[str, str] = {}
     taken: set[str] = set()
     for state in states:
