@@ -34,27 +34,29 @@ PLAN_COUNTS = {
     "trivy-checks__asg_launch_template.json": (2, 0),
 }
 
-# directory -> resource + data blocks (every block of every .tf; none has count = 0)
+# directory -> (resource + data blocks, module calls), counted with grep in every
+# .tf file (none has count = 0); no corpus module call has a local source that
+# exists beside it, so every call stays a `module` resource
 HCL_COUNTS = {
-    "azurerm-provider__examples_cosmos-db_failover": 2,
-    "azurerm-provider__examples_sql-azure_failover_group": 6,
-    "azurerm-provider__examples_storage_storage-account": 2,
-    "claranet-azurerm-storage-account__examples_main": 1,
-    "claranet-azurerm-storage-account__root": 26,
-    "gcp-sql-db__examples_postgresql-ha": 2,
-    "gcp-sql-db__modules_postgresql": 15,
-    "microservices-demo__terraform": 5,
-    "tam-autoscaling__examples_complete": 8,
-    "tam-autoscaling__root": 11,
-    "tam-elasticache__examples_redis-replication-group": 1,
-    "tam-elasticache__root": 11,
-    "tam-lambda__examples_event-source-mapping": 11,
-    "tam-lambda__root": 40,
-    "tam-rds__examples_complete-postgres": 2,
-    "tam-rds__examples_replica-postgres": 1,
-    "tam-rds__modules_db_instance": 8,
-    "tam-sqs__examples_complete": 2,
-    "tam-sqs__root": 13,
+    "azurerm-provider__examples_cosmos-db_failover": (2, 0),
+    "azurerm-provider__examples_sql-azure_failover_group": (6, 0),
+    "azurerm-provider__examples_storage_storage-account": (2, 0),
+    "claranet-azurerm-storage-account__examples_main": (1, 3),
+    "claranet-azurerm-storage-account__root": (26, 2),
+    "gcp-sql-db__examples_postgresql-ha": (2, 1),
+    "gcp-sql-db__modules_postgresql": (15, 0),
+    "microservices-demo__terraform": (5, 2),
+    "tam-autoscaling__examples_complete": (8, 16),
+    "tam-autoscaling__root": (11, 0),
+    "tam-elasticache__examples_redis-replication-group": (1, 2),
+    "tam-elasticache__root": (11, 0),
+    "tam-lambda__examples_event-source-mapping": (11, 2),
+    "tam-lambda__root": (40, 0),
+    "tam-rds__examples_complete-postgres": (2, 7),
+    "tam-rds__examples_replica-postgres": (1, 4),
+    "tam-rds__modules_db_instance": (8, 0),
+    "tam-sqs__examples_complete": (2, 9),
+    "tam-sqs__root": (13, 0),
 }
 
 
@@ -81,10 +83,29 @@ def test_every_plan_loads_with_the_counts_read_in_the_files():
 def test_every_hcl_directory_loads_without_input_errors():
     root = corpus_dir("terraform-hcl")
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(HCL_COUNTS)
-    for name, count in HCL_COUNTS.items():
+    for name, (blocks, calls) in HCL_COUNTS.items():
         resources, errors = load_hcl(name)
         assert errors == [], name
-        assert len(resources) == count, name
+        kinds = [r.type == "module" for r in resources]
+        assert (kinds.count(False), kinds.count(True)) == (blocks, calls), name
+
+
+def test_the_whole_hcl_corpus_in_one_scan_has_no_input_errors():
+    from linter.loaders import load_paths
+
+    loaded = load_paths([str(corpus_dir("terraform-hcl"))])
+    assert loaded.errors == []
+    assert len(loaded.resources) == sum(b + c for b, c in HCL_COUNTS.values())
+
+
+def test_module_calls_the_scan_cannot_follow():
+    resources, _ = load_hcl("tam-sqs__examples_complete")
+    calls = {r.address: r for r in resources if r.type == "module"}
+    # eight calls of the module under test ("../../", a directory outside the
+    # corpus folder that holds no .tf) and one registry module
+    assert sorted(r.meta["source"] for r in calls.values()) == ["../../"] * 8 + ["terraform-aws-modules/kms/aws"]
+    sse = calls["module.sse_encrypted_sqs"]
+    assert sse.location.line == 78 and not any(r.type.startswith("aws_") and r.address.startswith("module.") for r in resources)
 
 
 def test_rds_plan_applies_the_optional_computed_default():

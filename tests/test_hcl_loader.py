@@ -191,3 +191,113 @@ def test_syntax_error_has_a_line_and_does_not_hide_other_files(tmp_path):
 def test_unclosed_block_is_an_input_error(tmp_path):
     _, errors = load_dir(tmp_path, bad__tf='resource "aws_sqs_queue" "broken" {\n  name = "x"\n')
     assert len(errors) == 1 and errors[0].line == 3
+
+
+ROOT_WITH_MODULES = """\
+variable "ha" {
+  default = false
+}
+
+resource "aws_subnet" "a" {
+  availability_zone = "eu-west-1a"
+}
+
+module "db" {
+  source     = "./modules/db"
+  multi_az   = var.ha
+  subnet_ids = [aws_subnet.a.id]
+  engine     = "postgres"
+}
+
+module "off" {
+  source = "./modules/db"
+  count  = 0
+}
+
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "5.0.0"
+  azs     = ["eu-west-1a"]
+  subnet  = aws_subnet.a.id
+}
+"""
+
+CHILD_DB = """\
+variable "multi_az" {
+  default = true
+}
+variable "engine" {}
+variable "subnet_ids" {}
+variable "storage" {
+  default = 20
+}
+
+resource "aws_db_instance" "main" {
+  engine            = var.engine
+  multi_az          = var.multi_az
+  allocated_storage = var.storage
+}
+
+resource "aws_db_subnet_group" "main" {
+  subnet_ids = var.subnet_ids
+}
+"""
+
+
+def _module_tree(tmp_path: Path) -> Path:
+    (tmp_path / "main.tf").write_text(ROOT_WITH_MODULES)
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(CHILD_DB)
+    return tmp_path
+
+
+def test_local_child_module_is_loaded_with_the_callers_arguments(tmp_path):
+    root = _module_tree(tmp_path)
+    resources, errors = load_module(root, [root / "main.tf"], {})
+    assert errors == []
+    loaded = {r.address: r for r in resources}
+    db = loaded["module.db.aws_db_instance.main"]
+    assert db.location.file.endswith(str(Path("modules/db/main.tf"))) and db.location.line == 10
+    assert db.meta["module"] == "module.db"
+    assert db.get("engine") == "postgres"  # a literal argument
+    # the argument is the root's var.ha, whose default is false
+    assert db.get("multi_az") is False
+    assert db.meta["from_variable_default"] == {"multi_az": "var.ha", "allocated_storage": "var.storage"}
+    assert db.get("allocated_storage") == 20  # the child's own default, not passed
+    # a reference passed in resolves in the caller's module
+    group = loaded["module.db.aws_db_subnet_group.main"]
+    (subnet_ref,) = group.get("subnet_ids")
+    assert subnet_ref.refs == ("aws_subnet.a",)
+    assert Index(resources).resolve_many(group.get("subnet_ids"))[0] is loaded["aws_subnet.a"]
+    # count = 0: not loaded; a registry module: a `module` resource with what it receives
+    assert not any(a.startswith("module.off") for a in loaded)
+    vpc = loaded["module.vpc"]
+    assert vpc.type == "module" and vpc.meta["source"] == "terraform-aws-modules/vpc/aws"
+    assert vpc.refs == {"subnet": ["aws_subnet.a"]}
+    assert "module.db" not in loaded  # followed, so no opaque call
+
+
+def test_scanning_root_and_child_directories_loads_the_child_once(tmp_path):
+    from linter.loaders import load_paths
+
+    root = _module_tree(tmp_path)
+    loaded = load_paths([str(root)])
+    addresses = sorted(r.address for r in loaded.resources)
+    assert addresses == [
+        "aws_subnet.a", "module.db.aws_db_instance.main", "module.db.aws_db_subnet_group.main", "module.vpc",
+    ]
+    # the child directory alone is a root module of its own
+    alone = load_paths([str(root / "modules" / "db")])
+    db = {r.address: r for r in alone.resources}["aws_db_instance.main"]
+    assert db.get("multi_az") is True and db.meta["from_variable_default"]["multi_az"] == "var.multi_az"
+    assert is_unknown(db.get("engine"))
+
+
+def test_module_cycle_does_not_loop(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "main.tf").write_text('module "b" {\n  source = "../b"\n}\nresource "aws_sqs_queue" "a" {}\n')
+    (tmp_path / "b" / "main.tf").write_text('module "a" {\n  source = "../a"\n}\nresource "aws_sqs_queue" "b" {}\n')
+    resources, errors = load_module(tmp_path / "a", [tmp_path / "a" / "main.tf"], {})
+    assert errors == []
+    assert sorted(r.address for r in resources) == ["aws_sqs_queue.a", "module.b.aws_sqs_queue.b", "module.b.module.a"]

@@ -144,11 +144,13 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
         if resources is not None:
             out.files.append(shown)
             out.resources.extend(resources)
-    for directory, tf_files in hcl_dirs.items():
-        resources, errors = loader("hcl").load_module(directory, tf_files, options)
+    if hcl_dirs:
+        # all directories at once: a module called by another is loaded as its child
+        resources, errors = loader("hcl").load_modules(hcl_dirs, options)
         out.resources.extend(resources)
         out.errors.extend(errors)
-        out.files.extend(display_path(f) for f in tf_files)
+        for tf_files in hcl_dirs.values():
+            out.files.extend(display_path(f) for f in tf_files)
     return out
 
 

@@ -39,39 +39,144 @@ directory are still loaded.
 from __future__ import annotations
 
 import json
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from linter.loaders._terraform import refs_in_text
 from linter.model import InputError, Location, Resource, Unknown, contains_unknown
 
-META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
+MODULE_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "providers"})
+
+
+@dataclass
+class ModuleCall:
+    resource: Resource  # type "module": what the call passes, for rules that cannot see inside
+    inputs: dict  # argument -> value (Unknown with the caller's references when not literal)
+    input_defaults: dict  # argument -> the caller's variable whose default it carries
 _VAR_RE = re.compile(r"^var\.([A-Za-z_][\w\-]*)$")
 
 
 def load_module(directory: Path, tf_files: list[Path], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
-    from linter.loaders import display_path, read_text
+    """One directory as a root module (its local child modules are followed)."""
+    return load_modules({Path(directory): list(tf_files)}, options)
 
-    errors: list[InputError] = []
-    parsed: list[tuple[Path, str, Any]] = []
-    for path in sorted(tf_files):
-        shown = display_path(path)
-        try:
-            text = read_text(path, shown)
-            parsed.append((path, shown, parse(text, shown)))
-        except InputError as err:
-            errors.append(err)
-        except OSError as err:
-            errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
-    module = ModuleContext(Path(directory), parsed, module_address=None)
-    resources: list[Resource] = []
-    for path, shown, tree in parsed:
-        try:
-            resources.extend(module.resources_of(tree, shown))
-        except InputError as err:
-            errors.append(err)
-    return resources, errors
+
+def load_modules(directories: dict[Path, list[Path]], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
+    """Every scanned directory, loaded as a tree of modules.
+
+    A directory that another scanned directory calls through a local source
+    (`module "db" { source = "./modules/db" }`) is loaded as that child
+    (`module.db.aws_db_instance.main`, its variables set by the call's
+    arguments), not a second time on its own. A local child outside the scanned
+    paths is read too. A call whose source is not local (registry, git) or not
+    found becomes a Resource of type `module` (never linted; `refs` say what
+    the call receives) so rules can stay silent on what they cannot see.
+    """
+    tree = _ModuleTree()
+    for directory, files in directories.items():
+        tree.parse_dir(Path(directory), files)
+    scanned = [Path(d) for d in directories]
+    called = {child for d in scanned for child in tree.local_children(d)}
+    for directory in scanned:
+        if directory not in called:
+            tree.load(directory, None, None, ())
+    for directory in scanned:  # only reachable through a cycle of calls
+        if directory not in tree.loaded:
+            tree.load(directory, None, None, ())
+    return tree.resources, tree.errors
+
+
+MAX_MODULE_DEPTH = 12
+
+
+class _ModuleTree:
+    def __init__(self) -> None:
+        self.parsed: dict[Path, list] = {}
+        self.resources: list[Resource] = []
+        self.errors: list[InputError] = []
+        self.loaded: set[Path] = set()
+
+    def parse_dir(self, directory: Path, files: list[Path] | None = None) -> list:
+        from linter.loaders import display_path, read_text
+
+        if directory in self.parsed:
+            return self.parsed[directory]
+        if files is None:
+            try:
+                files = [p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file()]
+            except OSError:
+                files = []
+        parsed = []
+        for path in sorted(files):
+            shown = display_path(path)
+            try:
+                text = read_text(path, shown)
+                parsed.append((path, shown, parse(text, shown)))
+            except InputError as err:
+                self.errors.append(err)
+            except OSError as err:
+                self.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+        self.parsed[directory] = parsed
+        return parsed
+
+    def local_children(self, directory: Path) -> list[Path]:
+        out = []
+        for _path, _shown, tree in self.parsed.get(directory, []):
+            for block in _blocks(tree.body):
+                labels = _labels(block)
+                if labels[0] == "module" and len(labels) >= 2:
+                    child = _local_source_dir(directory, block)
+                    if child is not None and child != directory:
+                        out.append(child)
+        return out
+
+    def load(self, directory: Path, module_address: str | None, call: "ModuleCall | None", stack: tuple) -> None:
+        self.loaded.add(directory)
+        parsed = self.parse_dir(directory)
+        module = ModuleContext(directory, parsed, module_address, call.inputs if call else None,
+                               call.input_defaults if call else None)
+        for _path, shown, tree in parsed:
+            for block in _blocks(tree.body):
+                labels = _labels(block)
+                try:
+                    if labels[0] in ("resource", "data") and len(labels) >= 3:
+                        resource = module.resource(block, labels, shown)
+                        if resource is not None:
+                            self.resources.append(resource)
+                    elif labels[0] == "module" and len(labels) >= 2:
+                        self._module_call(module, block, labels, shown, directory, stack)
+                except InputError as err:
+                    self.errors.append(err)
+
+    def _module_call(self, module: "ModuleContext", block: Any, labels: list[str], shown: str,
+                     directory: Path, stack: tuple) -> None:
+        call = module.module_call(block, labels, shown)
+        if call is None:
+            return  # count = 0
+        child = _local_source_dir(directory, block)
+        if (
+            child is not None and child not in stack and child != directory
+            and len(stack) < MAX_MODULE_DEPTH and self.parse_dir(child)
+        ):
+            self.load(child, call.resource.address, call, stack + (directory,))
+        else:
+            self.resources.append(call.resource)
+
+
+def _local_source_dir(directory: Path, block: Any) -> Path | None:
+    for attr in _attributes(block.body):
+        if attr.identifier.serialize() == "source":
+            raw = attr.expression.serialize()
+            if isinstance(raw, str) and len(raw) >= 2 and raw[0] == raw[-1] == '"':
+                source = raw[1:-1]
+                if source.startswith(("./", "../")) or source in (".", ".."):
+                    child = Path(os.path.normpath(directory / source))
+                    return child if child.is_dir() else None
+    return None
 
 
 def parse(text: str, shown: str) -> Any:
@@ -127,11 +232,15 @@ class ModuleContext:
     """One directory's variables and how its expressions become values."""
 
     def __init__(self, directory: Path, parsed: list, module_address: str | None,
-                 inputs: dict[str, Any] | None = None):
+                 inputs: dict[str, Any] | None = None, input_defaults: dict[str, str] | None = None):
         self.directory = directory
         self.module_address = module_address
+        # a child module's variables: the values its caller passes
+        self.inputs: dict[str, Any] = inputs or {}
+        # input name -> the caller's variable whose default it carries
+        self.input_defaults: dict[str, str] = input_defaults or {}
         self.defaults: dict[str, Any] = {}
-        overridden = _tfvars_names(directory) if module_address is None else set(inputs or {})
+        overridden = _tfvars_names(directory) if module_address is None else set(self.inputs)
         for _path, _shown, tree in parsed:
             for block in _blocks(tree.body):
                 labels = _labels(block)
@@ -144,17 +253,6 @@ class ModuleContext:
                             self.defaults[labels[1]] = value
 
     # ------------------------------------------------------------ resources
-    def resources_of(self, tree: Any, shown: str) -> list[Resource]:
-        out = []
-        for block in _blocks(tree.body):
-            labels = _labels(block)
-            if labels[0] not in ("resource", "data") or len(labels) < 3:
-                continue
-            resource = self.resource(block, labels, shown)
-            if resource is not None:
-                out.append(resource)
-        return out
-
     def resource(self, block: Any, labels: list[str], shown: str) -> Resource | None:
         kind, rtype, name = labels[0], labels[1], labels[2]
         prefix = "data." if kind == "data" else ""
@@ -190,7 +288,35 @@ class ModuleContext:
         resource.line_of = lambda p, _lines=lines: _line_of(_lines, p)
         return resource
 
-    def body(self, body: Any, prefix: str, lines: dict, from_default: dict, meta: dict | None) -> dict:
+    def module_call(self, block: Any, labels: list[str], shown: str) -> "ModuleCall | None":
+        """A `module` block: its arguments (the child's inputs) and a `module` Resource."""
+        name = labels[1]
+        address = f"{self.module_address}.module.{name}" if self.module_address else f"module.{name}"
+        lines: dict[str, int] = {}
+        from_default: dict[str, str] = {}
+        meta: dict[str, Any] = {}
+        attrs = self.body(block.body, "", lines, from_default, meta, MODULE_META_ARGUMENTS)
+        for key in ("count", "for_each"):
+            value = meta.get(key)
+            if key in meta and not isinstance(value, Unknown) and (value == 0 or value in ([], {}) or value is False):
+                return None
+        resource = Resource(
+            type="module", address=address, attrs=attrs, location=Location(shown, _line(block)),
+            source_format="hcl", name=name, raw_type="module",
+        )
+        resource.meta.update(meta)
+        resource.meta["module"] = self.module_address
+        resource.meta["source"] = attrs.get("source")
+        if from_default:
+            resource.meta["from_variable_default"] = from_default
+        resource.refs = {path: list(v.refs) for path, v in _unknown_leaves(attrs) if v.refs}
+        resource.line_of = lambda p, _lines=lines: _line_of(_lines, p)
+        inputs = {k: v for k, v in attrs.items() if k not in ("source", "version")}
+        input_defaults = {k: v for k, v in from_default.items() if k in inputs}
+        return ModuleCall(resource, inputs, input_defaults)
+
+    def body(self, body: Any, prefix: str, lines: dict, from_default: dict, meta: dict | None,
+             meta_arguments: frozenset = frozenset()) -> dict:
         attrs: dict[str, Any] = {}
         for child in body.children:
             kind = _kind(child)
@@ -199,7 +325,7 @@ class ModuleContext:
                 path = f"{prefix}{key}"
                 value = self.value(child.expression.serialize(), child.expression,
                                    path=path, from_default=from_default)
-                if meta is not None and key in META_ARGUMENTS:
+                if meta is not None and key in (meta_arguments or META_ARGUMENTS):
                     if key in ("count", "for_each"):
                         meta[key] = value
                     continue
@@ -208,7 +334,7 @@ class ModuleContext:
             elif kind == "BlockRule":
                 labels = _labels(child)
                 key = labels[0]
-                if meta is not None and key in META_ARGUMENTS:
+                if meta is not None and key in (meta_arguments or META_ARGUMENTS):
                     continue
                 if key == "dynamic" and len(labels) > 1:
                     name = labels[1]
@@ -251,6 +377,11 @@ class ModuleContext:
         if raw.startswith("${") and raw.endswith("}"):
             text = raw[2:-1]
             var = _VAR_RE.match(text.strip())
+            if var and use_vars and var.group(1) in self.inputs:
+                name = var.group(1)
+                if from_default is not None and name in self.input_defaults:
+                    from_default[path] = self.input_defaults[name]
+                return self.inputs[name]
             if var and use_vars and var.group(1) in self.defaults:
                 if from_default is not None:
                     from_default[path] = f"var.{var.group(1)}"
