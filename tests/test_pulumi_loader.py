@@ -529,3 +529,20 @@ def test_namespace_computed_from_a_namespace_resource(tmp_path):
     # the HPA in the same (computed) namespace owns the count: RES101 stays silent on api
     result = run_scan(path, select=["RES101"])
     assert [f.resource for f in result.findings] == ["Deployment/(known after apply)/lonely"]
+
+
+def test_scanning_pulumi_files_imports_no_pulumi_package(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "stack.json", export(state("aws:rds/instance:Instance", "orders", {"multiAz": False})))
+    code = (
+        "import sys\n"
+        "from linter.engine import scan, ScanOptions\n"
+        f"result = scan([{str(path)!r}], ScanOptions())\n"
+        "assert result.findings, 'expected findings'\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy', 'grpc'))\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
