@@ -85,6 +85,10 @@ RENAMES: dict[str, dict[str, str]] = {
         "extensions": "extension",
     },
     "azurerm_monitor_autoscale_setting": {"profiles": "profile"},
+    "azurerm_eventgrid_event_subscription": {"deliveryProperties": "delivery_property"},
+    "azurerm_eventgrid_system_topic_event_subscription": {"deliveryProperties": "delivery_property"},
+    "aws_elasticache_replication_group": {"logDeliveryConfigurations": "log_delivery_configuration"},
+    "aws_elasticache_cluster": {"logDeliveryConfigurations": "log_delivery_configuration"},
 }
 
 # Attributes whose values are free-form maps: their keys are data, not names.
