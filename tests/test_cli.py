@@ -194,3 +194,14 @@ def test_per_container_findings_have_distinct_fingerprints(tmp_path):
     _, doc = scan_json(str(tmp_path), "--select", "RES503")
     prints = [f["fingerprint"] for f in doc["findings"]]
     assert len(prints) == 2 and len(set(prints)) == 2
+
+
+def test_text_output_counts_baselined_findings_without_listing_them(tree, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    assert run("baseline", str(tree), "-o", str(baseline)).returncode == 0
+    (tree / "new.yaml").write_text(SINGLE.replace("name: web", "name: fresh"))
+    proc = run("scan", str(tree), "--baseline", str(baseline))
+    assert proc.returncode == 1
+    assert "Deployment/shop/fresh" in proc.stdout
+    assert "Deployment/shop/web" not in proc.stdout  # known, baselined: counted only
+    assert "suppressed" in proc.stdout.splitlines()[-1]

@@ -41,6 +41,13 @@ class _SourceCache:
         return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
 
+def _listed(result) -> list:
+    """Findings worth a line: a baseline exists to hide known findings, so
+    they are only counted in the summary; other suppressions carry a reason
+    the reader should see."""
+    return [f for f in result.findings if f.suppression_kind != "baseline"]
+
+
 def _location(f) -> str:
     return f"{f.file}:{f.line}" if f.line else f.file
 
@@ -54,7 +61,7 @@ def render(result, settings) -> str:
 def _render_plain(result, settings) -> str:
     out: list[str] = []
     sources = _SourceCache()
-    for file, group in groupby(result.findings, key=lambda f: f.file):
+    for file, group in groupby(_listed(result), key=lambda f: f.file):
         if not settings.quiet:
             out.append(file)
         for f in group:
@@ -94,7 +101,7 @@ def _render_rich(result, settings) -> str:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
     sources = _SourceCache()
-    for file, group in groupby(result.findings, key=lambda f: f.file):
+    for file, group in groupby(_listed(result), key=lambda f: f.file):
         console.print(f"[bold underline]{escape(file)}[/]")
         for f in group:
             style = "dim" if f.suppressed else COLORS[f.severity]
