@@ -328,3 +328,46 @@ def test_reference_inside_a_module_instance_resolves_to_that_instance_only():
     loaded = load(doc)
     subnets = Index(loaded.values()).resolve_many(loaded['module.svc["a"].aws_lb.web'].get("subnets"))
     assert [s.get("availability_zone") for s in subnets] == ["eu-west-1a", "eu-west-1b"]
+
+
+def test_module_outputs_and_module_variables_are_followed_to_resources():
+    doc = plan(
+        [
+            change("module.vpc.aws_subnet.private[0]", "aws_subnet", ["create"], after={"availability_zone": "eu-west-1a"},
+                   after_unknown={"id": True}, module="module.vpc", index=0),
+            change("module.vpc.aws_subnet.private[1]", "aws_subnet", ["create"], after={"availability_zone": "eu-west-1b"},
+                   after_unknown={"id": True}, module="module.vpc", index=1),
+            change("aws_lb.web", "aws_lb", ["create"], after={}, after_unknown={"subnets": True}),
+            change("module.db.aws_db_subnet_group.main", "aws_db_subnet_group", ["create"], after={},
+                   after_unknown={"subnet_ids": True}, module="module.db"),
+        ],
+        [config("aws_lb.web", "aws_lb", {"subnets": {"references": ["module.vpc.private_subnets", "module.vpc"]}})],
+        module_calls={
+            "vpc": {"source": "./vpc", "module": {
+                "outputs": {"private_subnets": {"expression": {"references": ["aws_subnet.private"]}}},
+                "resources": [config("aws_subnet.private", "aws_subnet", {})]}},
+            "db": {"source": "./db", "expressions": {"subnet_ids": {"references": ["module.vpc.private_subnets", "module.vpc"]}},
+                   "module": {"resources": [
+                       config("aws_db_subnet_group.main", "aws_db_subnet_group", {"subnet_ids": {"references": ["var.subnet_ids"]}}),
+                   ]}},
+        },
+    )
+    loaded = load(doc)
+    index = Index(loaded.values())
+    lb_subnets = loaded["aws_lb.web"].get("subnets")
+    assert lb_subnets.refs == ("module.vpc.aws_subnet.private",)
+    assert [s.get("availability_zone") for s in index.resolve_many(lb_subnets)] == ["eu-west-1a", "eu-west-1b"]
+    group_subnets = loaded["module.db.aws_db_subnet_group.main"].get("subnet_ids")
+    assert group_subnets.refs == ("module.vpc.aws_subnet.private",)
+
+
+def test_unfollowable_module_reference_stays_unresolved():
+    doc = plan(
+        [change("aws_lb.web", "aws_lb", ["create"], after={}, after_unknown={"subnets": True})],
+        [config("aws_lb.web", "aws_lb", {"subnets": {"references": ["module.vpc.private_subnets", "module.vpc"]}})],
+        module_calls={"other": {"source": "./other", "module": {"resources": []}}},
+    )
+    loaded = load(doc)
+    subnets = loaded["aws_lb.web"].get("subnets")
+    assert subnets.refs == ("module.vpc.private_subnets",)
+    assert Index(loaded.values()).resolve_many(subnets) is None

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.loaders._terraform import (
+    _split_ref,
     OPTIONAL_COMPUTED,
     SourceMap,
     attribute_line,
@@ -102,6 +103,7 @@ class ConfigIndex:
         self.module_calls: dict[str, dict] = {}  # "module.a.module.b" -> module call
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
+        self._expanded: dict[tuple, list[str]] = {}
         if self.present:
             root = configuration.get("root_module")
             if isinstance(root, dict):
@@ -129,6 +131,53 @@ class ConfigIndex:
             key = self._module_keys[module] = strip_keys(module)
         return key
 
+    def expand_all(self, pairs: tuple, module: str | None, depth: int = 0) -> tuple[str, ...]:
+        out: list[str] = []
+        for ref, is_resource in pairs:
+            for item in self.expand(ref, is_resource, module, depth):
+                if item not in out:
+                    out.append(item)
+        # Terraform lists `module.vpc` beside `module.vpc.private_subnets`: the
+        # bare module reference adds nothing once an output was followed
+        followed = {r for r, _ in pairs if r.startswith("module.") and resource_ref(r) is not None}
+        if followed:
+            bare = {".".join(_split_ref(r)[:2]) for r in followed}
+            out = [r for r in out if r not in {qualify(b, module) for b in bare} and r not in bare]
+        return tuple(out)
+
+    def expand(self, ref: str, is_resource: bool, module: str | None, depth: int = 0) -> list[str]:
+        """One reference -> qualified references, following outputs and module variables."""
+        key = (ref, is_resource, module)
+        hit = self._expanded.get(key)
+        if hit is not None:
+            return hit
+        out = self._expand(ref, is_resource, module, depth)
+        self._expanded[key] = out
+        return out
+
+    def _expand(self, ref: str, is_resource: bool, module: str | None, depth: int) -> list[str]:
+        plain = [qualify(ref, module) if is_resource else ref]
+        if depth > 8:
+            return plain
+        parts = _split_ref(ref)
+        if is_resource and parts[0] == "module" and len(parts) >= 3:
+            call_address = qualify(f"module.{parts[1]}", module)
+            call = self.module_calls.get(strip_keys(call_address))
+            outputs = (call.get("module") or {}).get("outputs") if call else None
+            output = outputs.get(parts[2]) if isinstance(outputs, dict) else None
+            expr = output.get("expression") if isinstance(output, dict) else None
+            if not isinstance(expr, dict):
+                return plain
+            return list(self.expand_all(_unqualified_refs(expr), call_address, depth + 1)) or plain
+        if not is_resource and parts[0] == "var" and len(parts) >= 2 and module:
+            call = self.module_calls.get(strip_keys(module))
+            exprs = call.get("expressions") if call else None
+            expr = exprs.get(parts[1]) if isinstance(exprs, dict) else None
+            if not isinstance(expr, dict):
+                return plain
+            return list(self.expand_all(_unqualified_refs(expr), _parent_module(module), depth + 1)) or plain
+        return plain
+
     def expressions(self, rc: dict) -> dict | None:
         """The `expressions` of a resource_change's configuration block (None if unknown)."""
         if not self.present:
@@ -143,6 +192,12 @@ class ConfigIndex:
             return None
         exprs = res.get("expressions")
         return exprs if isinstance(exprs, dict) else {}
+
+
+def _parent_module(module: str) -> str | None:
+    """`module.a["x"].module.b` -> `module.a["x"]`; `module.a` -> None (the root)."""
+    parts = _split_ref(module)
+    return ".".join(parts[:-2]) or None
 
 
 def _expr_at(exprs: Any, path: list) -> Any:
@@ -219,9 +274,16 @@ def _collect_refs(expr: Any, found: list) -> None:
             _collect_refs(item, found)
 
 
-def _refs_of(expr: Any, module: str | None) -> tuple[str, ...]:
-    """Addresses an expression references, qualified; non-resource references kept as written."""
+def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None) -> tuple[str, ...]:
+    """Addresses an expression references, qualified; non-resource references kept as written.
+
+    With the configuration, module outputs (`module.vpc.private_subnets`) and a
+    child module's variables (`var.subnet_ids`) are followed to the resources
+    they come from.
+    """
     pairs = _unqualified_refs(expr)
+    if config is not None and config.module_calls:
+        return config.expand_all(pairs, module)
     if not module:
         return tuple(ref for ref, _ in pairs)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
@@ -230,7 +292,7 @@ def _refs_of(expr: Any, module: str | None) -> tuple[str, ...]:
 _PATHS_CACHE: dict[int, tuple] = {}
 
 
-def _refs_map(exprs: dict | None, module: str | None) -> dict[str, list[str]]:
+def _refs_map(exprs: dict | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
     if not exprs:
         return {}
     key = id(exprs)
@@ -240,7 +302,7 @@ def _refs_map(exprs: dict | None, module: str | None) -> dict[str, list[str]]:
         _refs_walk(exprs, "", found)
         hit = (exprs, found)
         _PATHS_CACHE[key] = hit
-    return {path: list(_refs_of(expr, module)) for path, expr in hit[1]}
+    return {path: list(_refs_of(expr, module, config)) for path, expr in hit[1]}
 
 
 def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
@@ -257,11 +319,12 @@ def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
 
 
 # ----------------------------------------------------------- attributes
-def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str | None) -> Any:
+def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str | None,
+                   config: "ConfigIndex | None" = None) -> Any:
     """Put `Unknown` wherever `after_unknown` says true; returns the merged value."""
     if unknown is True:
         expr = _expr_at(exprs, path) if exprs is not None else None
-        return Unknown(None, _refs_of(expr, module) if expr is not None else ())
+        return Unknown(None, _refs_of(expr, module, config) if expr is not None else ())
     if isinstance(unknown, dict):
         if not isinstance(after, dict):
             after = {}
@@ -269,7 +332,7 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
             if sub is False or sub == {} or sub == []:
                 continue
             path.append(key)
-            after[key] = _merge_unknown(after.get(key), sub, exprs, path, module)
+            after[key] = _merge_unknown(after.get(key), sub, exprs, path, module, config)
             path.pop()
         return after
     if isinstance(unknown, list):
@@ -281,7 +344,7 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
             while len(after) <= i:
                 after.append(None)
             path.append(i)
-            after[i] = _merge_unknown(after[i], sub, exprs, path, module)
+            after[i] = _merge_unknown(after[i], sub, exprs, path, module, config)
             path.pop()
         if exprs is not None and any(isinstance(v, Unknown) for v in after):
             # a list with unknown elements whose expression is one reference
@@ -289,7 +352,7 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
             # every reference, so `index.resolve_many` sees the whole graph
             expr = _expr_at(exprs, path)
             if isinstance(expr, dict) and "references" in expr:
-                return Unknown(None, _refs_of(expr, module))
+                return Unknown(None, _refs_of(expr, module, config))
         return after
     return after
 
@@ -342,7 +405,7 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
     attrs = after if isinstance(after, dict) else {}
     unknown = change.get("after_unknown")
     if unknown:
-        attrs = _merge_unknown(attrs, unknown, exprs, [], module)
+        attrs = _merge_unknown(attrs, unknown, exprs, [], module, config)
         if not isinstance(attrs, dict):
             attrs = {}
     unset = _default_unset_computed(rtype, attrs, exprs) if mode != "data" else []
@@ -356,7 +419,7 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
         name=str(rc.get("name") or ""),
         change=Change(actions, before if isinstance(before, dict) else None),
         raw_type=rtype,
-        refs=_refs_map(exprs, module),
+        refs=_refs_map(exprs, module, config),
     )
     _set_meta(resource, attrs, module, rc.get("index"))
     if unset:
