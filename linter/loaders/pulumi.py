@@ -355,10 +355,7 @@ def build_resource(
     addresses = addresses or {}
     name = urn_name(state.urn)
     refs_for = _refs_resolver(state, addresses)
-    if state.external and state.inputs is None:
-        inputs: dict = {}
-    else:
-        inputs = state.inputs if state.inputs is not None else {}
+    inputs = state.inputs or {}
     attrs = decode(inputs, refs_for)
     if state.outputs and family != "kubernetes":  # a Kubernetes object stays as written
         attrs = fill_from_outputs(attrs, decode(state.outputs, refs_for))
@@ -387,15 +384,17 @@ def build_resource(
         name = obj_name
     elif family == "cloud":
         attrs = snake_properties(canonical, attrs)
-        out_name = outputs.get("name")
-        if isinstance(out_name, str) and out_name and out_name not in UNKNOWN_SENTINELS:
-            meta["name_ref"] = out_name
+        for given in (outputs.get("name"), inputs.get("name")):  # what references by name match
+            if _known_text(given):
+                meta["name_ref"] = given
+                break
         if state.external:
             # read with `.get()`: not managed by this stack. Like a Terraform
             # data source it resolves references but is never linted.
             canonical = f"data.{canonical}"
             meta["external"] = True
     address = addresses.get(state.urn) or address_of(state, canonical, family, attrs)
+    tf_type = canonical_type(state.type)[0]
     return Resource(
         type=canonical,
         address=address,
@@ -407,7 +406,7 @@ def build_resource(
         change=change,
         raw_type=state.type,
         refs={
-            (attribute_name(canonical, k) if family == "cloud" else k): [addresses.get(u, urn_address(u)) for u in v]
+            (attribute_name(tf_type, k) if family == "cloud" else k): [addresses.get(u, urn_address(u)) for u in v]
             for k, v in state.property_dependencies.items() if v
         },
         meta=meta,
