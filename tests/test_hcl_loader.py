@@ -301,3 +301,41 @@ def test_module_cycle_does_not_loop(tmp_path):
     resources, errors = load_module(tmp_path / "a", [tmp_path / "a" / "main.tf"], {})
     assert errors == []
     assert sorted(r.address for r in resources) == ["aws_sqs_queue.a", "module.b.aws_sqs_queue.b", "module.b.module.a"]
+
+
+def test_outputs_of_a_loaded_child_are_followed(tmp_path):
+    (tmp_path / "main.tf").write_text("""\
+module "net" {
+  source = "./net"
+}
+
+resource "aws_lb" "web" {
+  subnets = module.net.private_subnet_ids
+}
+
+resource "aws_autoscaling_group" "web" {
+  vpc_zone_identifier = module.net.unknown_output
+}
+""")
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "main.tf").write_text("""\
+resource "aws_subnet" "a" {
+  availability_zone = "eu-west-1a"
+}
+resource "aws_subnet" "b" {
+  availability_zone = "eu-west-1b"
+}
+output "private_subnet_ids" {
+  value = [aws_subnet.a.id, aws_subnet.b.id]
+}
+""")
+    resources, errors = load_module(tmp_path, [tmp_path / "main.tf"], {})
+    assert errors == []
+    loaded = {r.address: r for r in resources}
+    subnets = loaded["aws_lb.web"].get("subnets")
+    assert subnets.refs == ("module.net.aws_subnet.a", "module.net.aws_subnet.b")
+    assert loaded["aws_lb.web"].refs == {"subnets": ["module.net.aws_subnet.a", "module.net.aws_subnet.b"]}
+    zones = [s.get("availability_zone") for s in Index(resources).resolve_many(subnets)]
+    assert zones == ["eu-west-1a", "eu-west-1b"]
+    # an output the child does not declare stays an unresolvable reference
+    assert loaded["aws_autoscaling_group.web"].get("vpc_zone_identifier").refs == ("module.net.unknown_output",)

@@ -87,6 +87,7 @@ def load_modules(directories: dict[Path, list[Path]], options: dict | None = Non
     for directory in scanned:  # only reachable through a cycle of calls
         if directory not in tree.loaded:
             tree.load(directory, None, None, ())
+    tree.follow_outputs()
     return tree.resources, tree.errors
 
 
@@ -99,6 +100,8 @@ class _ModuleTree:
         self.resources: list[Resource] = []
         self.errors: list[InputError] = []
         self.loaded: set[Path] = set()
+        # "module.db.endpoint" -> what the output's value references (loaded children)
+        self.outputs: dict[str, tuple] = {}
 
     def parse_dir(self, directory: Path, files: list[Path] | None = None) -> list:
         from linter.loaders import display_path, read_text
@@ -149,8 +152,42 @@ class _ModuleTree:
                             self.resources.append(resource)
                     elif labels[0] == "module" and len(labels) >= 2:
                         self._module_call(module, block, labels, shown, directory, stack)
+                    elif labels[0] == "output" and len(labels) >= 2 and module_address:
+                        self._output(module, block, labels[1], module_address)
                 except InputError as err:
                     self.errors.append(err)
+
+    def _output(self, module: "ModuleContext", block: Any, name: str, module_address: str) -> None:
+        for attr in _attributes(block.body):
+            if attr.identifier.serialize() == "value":
+                value = module.value(attr.expression.serialize(), attr.expression)
+                refs: list[str] = []
+                for _p, leaf in _unknown_leaves(value):
+                    refs.extend(r for r in leaf.refs if r not in refs)
+                if refs:
+                    self.outputs[f"{module_address}.{name}"] = tuple(refs)
+
+    def follow_outputs(self) -> None:
+        """`module.db.endpoint` -> the references of that output's value, where the child was loaded."""
+        if not self.outputs:
+            return
+        for r in self.resources:
+            changed = False
+            for _path, leaf in _unknown_leaves(r.attrs):
+                if any(ref in self.outputs for ref in leaf.refs):
+                    leaf.refs = self._expand(leaf.refs, 0)
+                    changed = True
+            if changed:
+                r.refs = {path: list(v.refs) for path, v in _unknown_leaves(r.attrs) if v.refs}
+
+    def _expand(self, refs: tuple, depth: int) -> tuple:
+        out: list[str] = []
+        for ref in refs:
+            inner = self.outputs.get(ref) if depth < 8 else None
+            for item in (self._expand(inner, depth + 1) if inner else (ref,)):
+                if item not in out:
+                    out.append(item)
+        return tuple(out)
 
     def _module_call(self, module: "ModuleContext", block: Any, labels: list[str], shown: str,
                      directory: Path, stack: tuple) -> None:
