@@ -144,6 +144,9 @@ def gc_paused():
         yield
     finally:
         if was_enabled:
+            # move what the scan built out of the collector's sight before
+            # re-enabling it; otherwise its first run walks them all (~1 s)
+            gc.freeze()
             gc.enable()
 
 
