@@ -371,3 +371,16 @@ def test_unfollowable_module_reference_stays_unresolved():
     subnets = loaded["aws_lb.web"].get("subnets")
     assert subnets.refs == ("module.vpc.private_subnets",)
     assert Index(loaded.values()).resolve_many(subnets) is None
+
+
+def test_plan_beside_a_folder_of_examples_keeps_the_plan_location(tmp_path):
+    """Two .tf files declaring the same address are examples, not one Terraform root."""
+    block = 'resource "aws_db_subnet_group" "main" {\n  name = "main"\n}\n'
+    (tmp_path / "fail-example.tf").write_text(block)
+    (tmp_path / "pass-example.tf").write_text(block)
+    doc = plan(
+        [change("aws_db_subnet_group.main", "aws_db_subnet_group", ["create"], after={"name": "main"})],
+        [config("aws_db_subnet_group.main", "aws_db_subnet_group", {})],
+    )
+    r = load_document(doc, tmp_path / "plan.json", "plan.json", {})[0]
+    assert r.location.file == "plan.json" and r.location.line is None

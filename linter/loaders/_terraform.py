@@ -198,6 +198,7 @@ class SourceMap:
             return cached
         blocks: dict[str, tuple[Path, int, str]] = {}
         modules: dict[str, str] = {}
+        duplicates = False  # one address declared twice: a folder of examples, not a module
         try:
             names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
         except OSError:
@@ -211,13 +212,15 @@ class SourceMap:
             for m in _BLOCK_RE.finditer(text):
                 key = f"{'data.' if m.group(1) == 'data' else ''}{m.group(2)}.{m.group(3)}"
                 line = text.count("\n", 0, m.start()) + 1
+                if key in blocks:
+                    duplicates = True
                 blocks.setdefault(key, (path, line, text))
             for m in _MODULE_RE.finditer(text):
                 body = _block_text(text, m.end() - 1)
                 src = _SOURCE_RE.search(body)
                 if src:
                     modules.setdefault(m.group(1), src.group(1))
-        info = {"blocks": blocks, "modules": modules}
+        info = {"blocks": blocks, "modules": modules, "duplicates": duplicates}
         self._dirs[directory] = info
         return info
 

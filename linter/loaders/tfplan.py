@@ -506,8 +506,8 @@ def _source_map(path: Path, options: dict, config: ConfigIndex) -> SourceMap | N
     wanted = [a for a in config.root_addresses if isinstance(a, str)]
     if not wanted and not config.module_calls:
         return None
-    blocks = sources._scan_dir(directory)["blocks"]
-    if any(strip_keys(a) not in blocks for a in wanted):
+    scanned = sources._scan_dir(directory)
+    if scanned["duplicates"] or any(strip_keys(a) not in scanned["blocks"] for a in wanted):
         return None
     return sources
 
