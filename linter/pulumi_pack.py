@@ -111,18 +111,23 @@ def _stack_validation(rule: Rule):
              {k: [d.urn for d in deps] for k, deps in (r.property_dependencies or {}).items()})
             for r in args.resources
         ]
-        _run(rule, resources_from_analyzer(entries), args.get_config(), report_violation, with_urn=True)
+        resources = resources_from_analyzer(entries, are_outputs=True)
+        _run(rule, resources, args.get_config(), report_violation, with_urn=True)
 
     return validate
 
 
-def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]]) -> list[Resource]:
-    """Canonical Resources from (type token, urn, props, property dependencies)."""
-    states = [
-        State(urn=urn, type=token, inputs=props if isinstance(props, dict) else plain(props), custom=True,
-              property_dependencies=deps)
-        for token, urn, props, deps in entries
-    ]
+def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outputs: bool = False) -> list[Resource]:
+    """Canonical Resources from (type token, urn, props, property dependencies).
+
+    A stack policy is given outputs: they are the attributes, and also what
+    ids and ARNs are matched against, as in a file scan of a stack export.
+    """
+    states = []
+    for token, urn, props, deps in entries:
+        values = props if isinstance(props, dict) else plain(props)
+        states.append(State(urn=urn, type=token, inputs=values, outputs=values if are_outputs else None,
+                            custom=True, property_dependencies=deps))
     addresses = _addresses(states)
     out = []
     for state in states:

@@ -546,3 +546,15 @@ def test_scanning_pulumi_files_imports_no_pulumi_package(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_an_event_target_is_not_indexed_under_its_targets_arn(tmp_path):
+    fn_arn = "arn:aws:lambda:us-east-1:1:function:worker"
+    doc = export(
+        state("aws:cloudwatch/eventTarget:EventTarget", "tick", {"arn": fn_arn, "rule": "r"}, {"arn": fn_arn, "id": "r-tick"}),
+        state("aws:lambda/function:Function", "worker", {"name": "worker"}, {"arn": fn_arn, "id": "worker"}),
+    )
+    result = run_scan(write(tmp_path, "stack.json", doc))
+    from linter.index import Index
+
+    assert Index(result.resources).by_id(fn_arn).address == "aws_lambda_function.worker"

@@ -58,6 +58,10 @@ ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 MASKED_SECRET = "[secret]"  # how engine events print a secret
 
+# types whose `arn` attribute names another resource (an EventBridge target's
+# `arn` is the target's): never index them under it
+ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target"}
+
 # step ops -> canonical change actions (None: the resource is going away)
 _OP_ACTIONS: dict[str, tuple[str, ...] | None] = {
     "create": ("create",),
@@ -362,6 +366,8 @@ def build_resource(
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
     outputs = state.outputs or {}
     for key, out_key in (("id", "id"), ("arn", "arn"), ("self_link", "selfLink")):
+        if key == "arn" and canonical in ARN_OF_ANOTHER_RESOURCE:
+            continue
         value = outputs.get(out_key)
         if isinstance(value, str) and value and value not in UNKNOWN_SENTINELS:
             meta[key] = value
