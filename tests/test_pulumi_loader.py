@@ -237,7 +237,10 @@ def test_kubernetes_objects_keep_their_yaml_shape(tmp_path):
            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
     doc = export(state("kubernetes:apps/v1:Deployment", "web", web,
                        {**web, "status": {"replicas": 1}, "metadata": {**web["metadata"], "uid": "u1"}}),
-                 state("kubernetes:core/v1:Service", "web-svc", {**svc, "__inputs": {}}))
+                 state("kubernetes:core/v1:Service", "web-svc", {**svc, "__inputs": {}}),
+                 state("kubernetes:core/v1:ConfigMap", "code", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                                "metadata": {"name": "code", "namespace": "shop"},
+                                                                "data": {"__init__.py": ""}}))
     res = load(tmp_path, doc)
     dep = res["Deployment/shop/web"]
     assert dep.type == "apps/Deployment" and dep.kind == "Deployment"
@@ -246,6 +249,8 @@ def test_kubernetes_objects_keep_their_yaml_shape(tmp_path):
     service = res["Service/default/web"]
     assert service.type == "core/Service" and service.namespace is None
     assert service.get("spec.ports.0.port") == 80
+    assert not service.has("__inputs")  # provider bookkeeping at the top level
+    assert res["ConfigMap/shop/code"].attrs["data"] == {"__init__.py": ""}  # data, not bookkeeping
 
 
 def test_kubernetes_rules_fire_on_pulumi_objects(tmp_path):

@@ -360,7 +360,7 @@ def build_resource(
     name = urn_name(state.urn)
     refs_for = _refs_resolver(state, addresses)
     inputs = state.inputs or {}
-    attrs = decode(inputs, refs_for)
+    attrs = decode(inputs, refs_for, nested_bookkeeping=family != "kubernetes")
     if state.outputs and family != "kubernetes":  # a Kubernetes object stays as written
         attrs = fill_from_outputs(attrs, decode(state.outputs, refs_for))
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
@@ -511,39 +511,44 @@ def _refs_resolver(state: State, addresses: dict[str, str]):
 
 
 # ------------------------------------------------------------------ values
-def decode(props: dict, refs_for=lambda key: ()) -> dict:
+def decode(props: dict, refs_for=lambda key: (), nested_bookkeeping: bool = True) -> dict:
     """Pulumi property values -> model values: sentinels and secrets are Unknown,
-    bookkeeping keys (`__defaults`, `__meta`) are dropped, assets kept opaque."""
+    bookkeeping keys (`__defaults`, `__meta`) are dropped, assets kept opaque.
+
+    Bridged providers also write `__defaults` inside nested objects; a
+    Kubernetes object's own keys are data (a ConfigMap may hold `__init__.py`),
+    so for it only the top level is bookkeeping (nested_bookkeeping=False).
+    """
     out: dict = {}
     for key, value in props.items():
         if isinstance(key, str) and key.startswith("__"):
             continue
-        out[key] = _decode(value, key, refs_for)
+        out[key] = _decode(value, key, refs_for, nested_bookkeeping)
     return out
 
 
-def _decode(value: Any, top_key: str, refs_for) -> Any:
+def _decode(value: Any, top_key: str, refs_for, strip: bool) -> Any:
     if isinstance(value, str):
         if value in UNKNOWN_SENTINELS or value == MASKED_SECRET:
             return Unknown(refs=refs_for(top_key))
         return value
     if isinstance(value, list):
-        return [_decode(v, top_key, refs_for) for v in value]
+        return [_decode(v, top_key, refs_for, strip) for v in value]
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
             if "plaintext" in value and isinstance(value["plaintext"], str):
                 try:
-                    return _decode(json.loads(value["plaintext"]), top_key, refs_for)
+                    return _decode(json.loads(value["plaintext"]), top_key, refs_for, strip)
                 except json.JSONDecodeError:
                     return Unknown(refs=refs_for(top_key))
             if "value" in value:
-                return _decode(value["value"], top_key, refs_for)
+                return _decode(value["value"], top_key, refs_for, strip)
             return Unknown(refs=refs_for(top_key))
         if sig in (ASSET_SIG, ARCHIVE_SIG):
             return {k: v for k, v in value.items() if k in ("path", "uri", "hash", "text")}
-        return {k: _decode(v, top_key, refs_for) for k, v in value.items()
-                if not (isinstance(k, str) and k.startswith("__"))}
+        return {k: _decode(v, top_key, refs_for, strip) for k, v in value.items()
+                if not (strip and isinstance(k, str) and k.startswith("__"))}
     return value
 
 
