@@ -160,3 +160,21 @@ def test_corpus_findings(rule_id, name, resource):
     result = run_scan(corpus_dir("pulumi") / name, select=[rule_id])
     assert not result.errors
     assert resource in [f.resource for f in result.findings]
+
+
+def test_cli_scan_of_a_stack_export():
+    import json
+    import subprocess
+    import sys
+
+    path = corpus_dir("pulumi") / "pulumi-aws__rds-instance_stack.json"
+    proc = subprocess.run([sys.executable, "-m", "linter", "scan", str(path), "--format", "json"],
+                          capture_output=True, text=True)
+    report = json.loads(proc.stdout)
+    assert not report["errors"]
+    findings = {f["rule_id"]: f for f in report["findings"]}
+    if "RES301" in RULES:
+        assert proc.returncode == 1  # a high finding fails the scan
+        assert findings["RES301"]["resource"] == "aws_db_instance.tested-resource"
+        assert findings["RES301"]["resource_type"] == "aws_db_instance"
+        assert findings["RES301"]["line"] == 115
