@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from linter.engine import Context, ScanOptions
 from linter.index import Index
-from linter.loaders.pulumi import State, _addresses, build_resource
+from linter.loaders.pulumi import State, addresses_for, build_resource
 from linter.model import Resource, Severity, UnknownValueError, Violation
 from linter.rules import Rule, load_rules
 
@@ -128,7 +128,7 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outpu
         values = props if isinstance(props, dict) else plain(props)
         states.append(State(urn=urn, type=token, inputs=values, outputs=values if are_outputs else None,
                             custom=True, property_dependencies=deps))
-    addresses = _addresses(states)
+    addresses = addresses_for(states)
     out = []
     for state in states:
         res = build_resource(state, SOURCE, None, addresses)

@@ -202,7 +202,7 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
         for i, r in enumerate(raw_resources)
     ]
     states = [s for s in states if not s.pending_delete]
-    addresses = _addresses(states)
+    addresses = addresses_for(states)
     out = []
     for state in states:
         res = build_resource(state, shown, lines.line(state.urn), addresses)
@@ -263,7 +263,7 @@ def _load_steps(records: list[_StepRecord], shown: str, where: str) -> list[Reso
         old = (State.from_json(rec.old, shown, f"{where} for {rec.urn} (old)", rec.line)
                if isinstance(rec.old, dict) else None)
         news.append((rec, actions, new, old))
-    addresses = _addresses([n for _, _, n, _ in news])
+    addresses = addresses_for([n for _, _, n, _ in news])
     out = []
     for rec, actions, new, old in news:
         before = None
@@ -333,7 +333,7 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
             "propertyDependencies": goal.get("propertyDependencies") or {},
         }
         states.append((State.from_json(raw, shown, f"resourcePlans[{urn!r}]"), actions))
-    addresses = _addresses([s for s, _ in states])
+    addresses = addresses_for([s for s, _ in states])
     out = []
     for state, actions in states:
         res = build_resource(state, shown, lines.line(state.urn), addresses, change=Change(actions))
@@ -480,7 +480,7 @@ def address_of(state: State, canonical: str, family: str, attrs: Any) -> str:
     return f"{canonical}.{urn_name(state.urn)}"
 
 
-def _addresses(states: Iterable[State]) -> dict[str, str]:
+def addresses_for(states: Iterable[State]) -> dict[str, str]:
     """URN -> address for every state of a document (references need them first)."""
     states = list(states)
     _resolve_namespaces(states)
