@@ -28,6 +28,11 @@ attribute the program did not set stays absent and takes its default.
 
 Previews are judged on the new state; regressions read `change.before`, the
 normalised old state.
+
+Addresses: the Terraform type plus the URN name (`aws_db_instance.orders`);
+Kubernetes objects as in YAML (`Deployment/shop/web`). Lines: the resource's
+`urn` line, or the attribute's line inside its (new) inputs; the program's
+`sourcePosition` is kept in `meta` and noted on findings.
 """
 
 from __future__ import annotations
