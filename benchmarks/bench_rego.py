@@ -5,16 +5,16 @@ number of results, so how the model is handed to it decides between seconds and
 minutes. Reports, in one run:
 
   * input:        building the input document and converting it for regopy
-  * per-resource: one query per resource and policy (sampled, extrapolated)
-  * whole/one:    the whole document, one query for all policies together
-  * whole/rule:   the whole document, one query per policy rule
-                  (what resilint does for packages without metadata `types`)
+  * per-resource: one query per resource and rule (sampled, extrapolated)
+  * one-query:    the whole document, one query for all rules together
+  * whole:        the whole document, one query per rule
+                  (what resilint does for packages without metadata)
   * typed:        one input per declared `types` group, one query per rule
-                  (what resilint does when packages declare `types`)
   * scoped:       typed, and packages declaring `scope: resource` evaluated
                   in slices of 500 resources (the recommended metadata)
   * chunks:       1,000-resource slices, one query per rule and slice: for
                   reference only, it misses cross-resource findings
+Each strategy runs in a fresh process.
 
     python3 benchmarks/bench_rego.py [--resources 10000] [--sample 100]
 """
@@ -201,65 +201,96 @@ def count(policies, doc) -> int:
     return total
 
 
+def strategy(name: str, n: int, sample: int, chunk: int) -> dict:
+    """Run one strategy in this process; returns seconds, findings and a digest."""
+    import hashlib
+
+    import regopy
+
+    res = resources(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_policies(Path(tmp), typed=name in ("typed", "scoped"), scoped=name == "scoped")
+        policies = load_policies([tmp])
+        assert not policies.errors, policies.errors
+        if name == "input":
+            t_build, doc = timed(lambda: build_input(res))
+            t_convert, _ = timed(lambda: regopy.Input(doc))
+            return {"seconds": t_build + t_convert, "findings": None,
+                    "note": f"build {t_build:.2f} s + convert {t_convert:.2f} s"}
+        if name in ("whole", "typed", "scoped"):
+            seconds, (found, errors) = timed(lambda: evaluate(policies, res))
+            assert not errors, errors
+            key = sorted(f"{f.rule_id}|{f.resource}|{f.message}" for f in found)
+            return {"seconds": seconds, "findings": len(found),
+                    "digest": hashlib.sha256("\n".join(key).encode()).hexdigest()[:12]}
+        doc = build_input(res)
+        if name == "per-resource":  # extrapolated from a sample: the full run takes minutes
+            part = doc["resources"][:sample]
+            seconds, _ = timed(lambda: sum(count(policies, {"resources": [d]}) for d in part))
+            return {"seconds": seconds * n / len(part), "findings": None,
+                    "note": f"extrapolated from {len(part)} resources"}
+        if name == "one-query":
+            def all_in_one():
+                policies.interpreter.set_input(regopy.Input(doc))
+                value, failure = _query(policies.interpreter, "[" + ", ".join(queries(policies)) + "]")
+                assert failure is None, failure
+                return sum(len(results_of(v)) for v in value)
+
+            seconds, found = timed(all_in_one)
+            return {"seconds": seconds, "findings": found}
+        if name == "chunks":
+            slices = [doc["resources"][i: i + chunk] for i in range(0, n, chunk)]
+            seconds, found = timed(lambda: sum(count(policies, {"resources": c}) for c in slices))
+            return {"seconds": seconds, "findings": found, "note": "misses cross-resource findings"}
+    raise ValueError(name)
+
+
+STRATEGIES = {
+    "input": "input: build the document and convert it",
+    "per-resource": "one query per resource and rule",
+    "one-query": "whole document, one query for all rules",
+    "whole": "whole document, one query per rule",
+    "typed": "`types` groups, one query per rule",
+    "scoped": f"`types` groups + `scope: resource` slices of {SLICE}",
+    "chunks": "1,000-resource chunks, one query per rule",
+}
+
+
 def main() -> int:
+    import subprocess
+
     import regopy
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resources", type=int, default=10000)
     ap.add_argument("--sample", type=int, default=100, help="resources timed for the per-resource strategy")
     ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--only", choices=sorted(STRATEGIES), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.only:  # a child: one strategy, in a fresh process (no memory left by the others)
+        print(json.dumps(strategy(args.only, args.resources, args.sample, args.chunk)))
+        return 0
 
-    res = resources(args.resources)
-    with tempfile.TemporaryDirectory() as tmp:
-        plain, typed, scoped = Path(tmp, "plain"), Path(tmp, "typed"), Path(tmp, "scoped")
-        plain.mkdir(), typed.mkdir(), scoped.mkdir()
-        write_policies(plain, typed=False)
-        write_policies(typed, typed=True)
-        write_policies(scoped, typed=True, scoped=True)
-        untyped_set, typed_set = load_policies([str(plain)]), load_policies([str(typed)])
-        scoped_set = load_policies([str(scoped)])
-        assert not (untyped_set.errors or typed_set.errors or scoped_set.errors)
-        rows = []
-
-        t_build, doc = timed(lambda: build_input(res))
-        t_convert, _ = timed(lambda: regopy.Input(doc))
-        rows.append(("input: build document", t_build, None))
-        rows.append(("input: regopy.Input conversion", t_convert, None))
-
-        # per-resource: extrapolated from a sample (the full run takes many minutes)
-        sample = doc["resources"][: args.sample]
-        t_sample, _ = timed(lambda: sum(count(untyped_set, {"resources": [d]}) for d in sample))
-        rows.append((f"per-resource (x{len(res)}, from {len(sample)})", t_sample * len(res) / len(sample), None))
-
-        def all_in_one():
-            untyped_set.interpreter.set_input(regopy.Input(doc))
-            value, failure = _query(untyped_set.interpreter, "[" + ", ".join(queries(untyped_set)) + "]")
-            assert failure is None, failure
-            return sum(len(results_of(v)) for v in value)
-
-        rows.append(("whole document, one query for all", *timed(all_in_one)))
-        t_whole, (f_whole, e_whole) = timed(lambda: evaluate(untyped_set, res))
-        rows.append(("whole document, one query per rule", t_whole, len(f_whole)))
-        t_typed, (f_typed, e_typed) = timed(lambda: evaluate(typed_set, res))
-        rows.append(("typed groups, one query per rule", t_typed, len(f_typed)))
-        t_scoped, (f_scoped, e_scoped) = timed(lambda: evaluate(scoped_set, res))
-        rows.append((f"typed groups + scope: resource slices of {SLICE}", t_scoped, len(f_scoped)))
-        assert not e_whole and not e_typed and not e_scoped, e_whole + e_typed + e_scoped
-        chunks = [doc["resources"][i: i + args.chunk] for i in range(0, len(res), args.chunk)]
-        rows.append((f"chunks of {args.chunk} (misses cross-resource)",
-                     *timed(lambda: sum(count(untyped_set, {"resources": c}) for c in chunks))))
-
-    print(f"{len(POLICIES)} Rego policies, {len(res)} resources (regopy {regopy.__version__})")
-    for label, seconds, findings in rows:
-        tail = f"  {findings} findings" if findings is not None else ""
-        print(f"  {label:<48} {seconds:8.2f} s{tail}")
-    def key(found):
-        return sorted((f.rule_id, f.resource, f.message) for f in found)
-
-    same = key(f_whole) == key(f_typed) == key(f_scoped)
-    print(f"  whole-document, typed and scoped findings identical: {same}")
-    return 0 if same else 1
+    print(f"{len(POLICIES)} Rego policies, {args.resources} resources (regopy {regopy.__version__}); "
+          "each strategy in a fresh process")
+    digests = set()
+    for name, label in STRATEGIES.items():
+        proc = subprocess.run(
+            [sys.executable, __file__, "--only", name, "--resources", str(args.resources),
+             "--sample", str(args.sample), "--chunk", str(args.chunk)],
+            capture_output=True, text=True,
+        )
+        if proc.returncode:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        found = f"  {row['findings']} findings" if row["findings"] is not None else ""
+        note = f"  ({row['note']})" if row.get("note") else ""
+        print(f"  {label:<52} {row['seconds']:7.2f} s{found}{note}", flush=True)
+        if "digest" in row:
+            digests.add(row["digest"])
+    print(f"  whole-document, typed and scoped findings identical: {len(digests) == 1}")
+    return 0 if len(digests) == 1 else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,456 @@
+"""Custom Rego policies: results, metadata, errors, selection, the input document.
+
+Every test runs regopy for real on files written to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jsonschema
+import pytest
+
+from linter import rego
+from linter.engine import ScanOptions, scan
+from linter.model import Severity
+from tests.conftest import FIXTURES, REPO, corpus_dir
+
+DEPLOYMENTS = textwrap.dedent("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: prod}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: nginx}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: web, namespace: prod}
+    spec:
+      selector: {app: web}
+      ports: [{port: 80}]
+""").lstrip()
+
+HEADER = "import rego.v1\n\n"
+
+
+def write(directory, name, text):
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+@pytest.fixture
+def infra(tmp_path):
+    write(tmp_path / "infra", "web.yaml", DEPLOYMENTS)
+    return tmp_path / "infra"
+
+
+def rego_scan(infra, *policy_dirs, **options):
+    options.setdefault("select", ["REGO", "ORG", "TEAM"])  # built-in rules out of the way
+    return scan([str(infra)], ScanOptions(policy_dirs=[str(p) for p in policy_dirs], **options))
+
+
+def by_message(result):
+    return {f.message: f for f in result.findings}
+
+
+def test_string_result_points_at_the_policy_with_package_id(infra, tmp_path):
+    pol = write(tmp_path / "pol", "plain.rego", """
+        package team.plain
+        import rego.v1
+
+        deny contains "every prod namespace needs a NetworkPolicy" if {
+          some r in input.resources
+          r.namespace == "prod"
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert not result.errors
+    [f] = result.findings
+    assert (f.rule_id, f.severity, f.file, f.line) == ("REGO.team.plain", Severity.HIGH, str(pol), 4)
+    assert f.message == "every prod namespace needs a NetworkPolicy"
+    assert f.source_format == "rego"
+
+
+def test_object_result_maps_to_the_resource_line_and_overrides(infra, tmp_path):
+    write(tmp_path / "pol", "floor.rego", """
+        package team.floor
+        import rego.v1
+
+        deny contains {"msg": sprintf("%s runs %d replicas", [r.address, r.attrs.spec.replicas]),
+                       "resource": r.address, "attribute": "spec.replicas",
+                       "rule_id": "TEAM7", "severity": "critical", "remediation": "Run 3."} if {
+          some r in input.resources
+          r.type == "apps/Deployment"
+          r.attrs.spec.replicas < 3
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert not result.errors
+    [f] = result.findings
+    assert f.rule_id == "TEAM7" and f.severity == Severity.CRITICAL
+    assert (f.resource, f.resource_type, f.file, f.line) == (
+        "Deployment/prod/web", "apps/Deployment", str(infra / "web.yaml"), 5)
+    assert f.attribute == "spec.replicas" and f.remediation == "Run 3."
+    assert f.message == "Deployment/prod/web runs 2 replicas"
+
+
+def test_deny_violation_warn_and_prefixed_rules_with_default_severities(infra, tmp_path):
+    write(tmp_path / "pol", "kinds.rego", """
+        package team.kinds
+        import rego.v1
+
+        deny contains "from deny" if true
+        violation contains {"msg": "from violation"} if true
+        warn contains "from warn" if true
+        deny_extra contains "from deny_extra" if true
+        warn_extra contains {"msg": "from warn_extra", "severity": "medium"} if true
+        helper contains "not a finding" if true
+    """)
+    found = by_message(rego_scan(infra, tmp_path / "pol"))
+    assert {m: f.severity for m, f in found.items()} == {
+        "from deny": Severity.HIGH,
+        "from violation": Severity.HIGH,
+        "from warn": Severity.LOW,
+        "from deny_extra": Severity.HIGH,
+        "from warn_extra": Severity.MEDIUM,
+    }
+
+
+def test_old_style_partial_set_rules(infra, tmp_path):
+    # Conftest policies written before Rego v1: `deny[msg] { ... }`
+    write(tmp_path / "pol", "old.rego", """
+        package team.old
+
+        deny[msg] {
+          r := input.resources[_]
+          r.type == "core/Service"
+          msg := sprintf("old style on %s", [r.address])
+        }
+
+        warn[{"msg": "old object", "resource": r.address}] {
+          r := input.resources[_]
+          r.type == "apps/Deployment"
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert not result.errors
+    found = by_message(result)
+    assert set(found) == {"old style on Service/prod/web", "old object"}
+    assert found["old object"].resource == "Deployment/prod/web"
+    assert found["old object"].severity == Severity.LOW
+
+
+def test_rego_metadata_supplies_id_title_severity_and_remediation(infra, tmp_path):
+    write(tmp_path / "pol", "meta.rego", """
+        package team.meta
+        import rego.v1
+
+        __rego_metadata__ := {"id": "ORG900", "title": "prod floor", "severity": "critical",
+                              "description": "d", "recommended_actions": "Add replicas."}
+
+        deny contains {"msg": "too few", "resource": "Deployment/prod/web"} if true
+        warn contains "advice" if true
+    """)
+    found = by_message(rego_scan(infra, tmp_path / "pol"))
+    assert found["too few"].rule_id == "ORG900"
+    assert found["too few"].severity == Severity.CRITICAL
+    assert found["too few"].remediation == "Add replicas."
+    # a warning stays a warning whatever the package's severity
+    assert found["advice"].rule_id == "ORG900" and found["advice"].severity == Severity.LOW
+
+
+def test_metadata_rule_supplies_id_and_severity(infra, tmp_path):
+    write(tmp_path / "pol", "meta.rego", """
+        package team.meta2
+        import rego.v1
+
+        metadata := {"id": "ORG901", "severity": "medium", "title": "t"}
+
+        deny contains "from a metadata rule package" if true
+    """)
+    [f] = rego_scan(infra, tmp_path / "pol").findings
+    assert (f.rule_id, f.severity) == ("ORG901", Severity.MEDIUM)
+
+
+def run_cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "linter", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_syntax_error_is_an_input_error_naming_file_and_line(infra, tmp_path):
+    bad = write(tmp_path / "pol", "bad.rego", """
+        package team.bad
+        import rego.v1
+
+        deny contains msg if {
+          msg :=
+        }
+    """)
+    write(tmp_path / "pol", "good.rego", """
+        package team.good
+        import rego.v1
+
+        deny contains "the good policy still runs" if true
+    """)
+    proc = run_cli("scan", str(infra), "--policy", str(tmp_path / "pol"), "--select", "REGO", "-f", "json")
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)  # diagnostics did not leak into the report
+    [err] = doc["errors"]
+    assert (err["file"], err["line"]) == (str(bad), 5)
+    assert "Rego syntax error" in err["message"]
+    assert [f["message"] for f in doc["findings"]] == ["the good policy still runs"]
+    text = run_cli("scan", str(infra), "--policy", str(tmp_path / "pol"))
+    assert text.returncode == 2 and f"{bad}:5" in text.stdout + text.stderr
+    assert "Traceback" not in text.stderr
+
+
+def test_type_error_is_reported_at_the_rule_line(infra, tmp_path):
+    bad = write(tmp_path / "pol", "types.rego", """
+        package team.types
+        import rego.v1
+
+        deny contains msg if {
+          msg := count(1, 2)
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    [err] = result.errors
+    assert (err.file, err.line) == (str(bad), 4)
+    assert "rule deny of package team.types" in err.message
+    assert result.exit_code(Severity.HIGH) == 2
+
+
+def test_runtime_failure_does_not_stop_other_policies(infra, tmp_path):
+    # two values for one complete rule: an error only once resources exist
+    broken = write(tmp_path / "pol", "conflict.rego", """
+        package team.conflict
+        import rego.v1
+
+        size := 1 if count(input.resources) > 0
+        size := 2 if count(input.resources) > 0
+
+        deny contains sprintf("size %v", [size]) if true
+    """)
+    write(tmp_path / "pol", "fine.rego", """
+        package team.fine
+        import rego.v1
+
+        deny contains "fine runs" if count(input.resources) > 0
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert [f.message for f in result.findings] == ["fine runs"]
+    [err] = result.errors
+    assert err.file == str(broken) and err.line == 7
+    assert "failed at run time" in err.message
+
+
+def test_select_and_ignore_apply_to_rego_rule_ids(infra, tmp_path):
+    write(tmp_path / "pol", "ids.rego", """
+        package team.ids
+        import rego.v1
+
+        __rego_metadata__ := {"id": "ORG500"}
+
+        deny contains "package id" if true
+        deny contains {"msg": "own id", "rule_id": "ORG777"} if true
+    """)
+    pol = tmp_path / "pol"
+    assert {f.rule_id for f in rego_scan(infra, pol, select=["ORG5"]).findings} == {"ORG500"}
+    assert {f.rule_id for f in rego_scan(infra, pol, select=["ORG"], ignore=["ORG777"]).findings} == {"ORG500"}
+    both = scan([str(infra)], ScanOptions(policy_dirs=[str(pol)], select=["RES101", "ORG777"]))
+    assert {f.rule_id for f in both.findings} == {"ORG777"}  # replicas: 2 passes RES101
+
+
+def test_object_without_msg_is_reported_and_others_kept(infra, tmp_path):
+    write(tmp_path / "pol", "nomsg.rego", """
+        package team.nomsg
+        import rego.v1
+
+        deny contains {"resource": "Deployment/prod/web"} if true
+        deny contains "kept" if true
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert [f.message for f in result.findings] == ["kept"]
+    assert "without a `msg`" in result.errors[0].message
+
+
+def test_types_metadata_narrows_the_input(infra, tmp_path):
+    write(tmp_path / "pol", "typed.rego", """
+        package team.typed
+        import rego.v1
+
+        __rego_metadata__ := {"id": "TEAM1", "types": ["core/Service"]}
+
+        deny contains {"msg": sprintf("saw %s", [r.type]), "resource": r.address} if {
+          some r in input.resources
+        }
+    """)
+    assert [f.message for f in rego_scan(infra, tmp_path / "pol").findings] == ["saw core/Service"]
+
+
+def test_resource_scope_slices_give_the_same_findings(infra, tmp_path, monkeypatch):
+    many = "---\n".join(
+        DEPLOYMENTS.split("---\n")[0].replace("name: web", f"name: web{i}").replace("app: web", f"app: web{i}")
+        for i in range(7)
+    )
+    write(infra, "many.yaml", many)
+    body = """
+        deny contains {"msg": sprintf("%s fires", [r.address]), "resource": r.address} if {
+          some r in input.resources
+          r.attrs.spec.replicas < 3
+        }
+    """
+    write(tmp_path / "whole", "p.rego", "package team.whole\nimport rego.v1\n" + textwrap.dedent(body))
+    write(tmp_path / "sliced", "p.rego", 'package team.whole\nimport rego.v1\n__rego_metadata__ := {"scope": "resource"}\n'
+          + textwrap.dedent(body))
+    monkeypatch.setattr(rego, "SLICE", 2)  # 8 resources -> 4 slices
+    whole = sorted(f.message for f in rego_scan(infra, tmp_path / "whole").findings)
+    sliced = sorted(f.message for f in rego_scan(infra, tmp_path / "sliced").findings)
+    assert len(whole) == 8 and sliced == whole
+
+
+def test_inline_suppression_applies_to_rego_findings(tmp_path):
+    infra = tmp_path / "infra"
+    write(infra, "web.yaml", "# resilint:ignore ORG42 the canary runs alone\n" + DEPLOYMENTS.split("---\n")[0])
+    write(tmp_path / "pol", "p.rego", """
+        package team.supp
+        import rego.v1
+
+        __rego_metadata__ := {"id": "ORG42"}
+
+        deny contains {"msg": "one replica", "resource": r.address} if {
+          some r in input.resources
+        }
+    """)
+    [f] = rego_scan(infra, tmp_path / "pol").findings
+    assert f.suppressed and f.rule_id == "ORG42"
+    assert f.suppression_reason == "the canary runs alone"
+
+
+def test_config_policies_key(tmp_path):
+    infra = tmp_path / "infra"
+    write(infra, "web.yaml", DEPLOYMENTS)
+    write(tmp_path / "policies" / "team", "p.rego", """
+        package team.config
+        import rego.v1
+
+        deny contains "from the config's policies" if true
+    """)
+    (tmp_path / ".resilint.yaml").write_text("policies:\n  - policies\n")
+    proc = run_cli("scan", str(infra), "--select", "REGO", "-f", "json", cwd=tmp_path)
+    doc = json.loads(proc.stdout)
+    assert [f["message"] for f in doc["findings"]] == ["from the config's policies"], proc.stderr
+    assert proc.returncode == 1
+
+
+def test_missing_policy_directory_is_an_input_error(infra, tmp_path):
+    proc = run_cli("scan", str(infra), "--policy", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert "policy directory not found" in proc.stdout + proc.stderr
+
+
+def test_regopy_is_imported_only_with_policies(infra, tmp_path):
+    code = ("import sys; from linter.cli import main; main(sys.argv[1:]); "
+            "print('REGOPY', 'regopy' in sys.modules, file=sys.stderr)")
+    write(tmp_path / "pol", "p.rego", "package team.lazy\nimport rego.v1\ndeny contains \"x\" if true\n")
+    without = subprocess.run([sys.executable, "-c", code, "scan", str(infra), "-q"], capture_output=True, text=True, cwd=REPO)
+    assert "REGOPY False" in without.stderr
+    with_policy = subprocess.run([sys.executable, "-c", code, "scan", str(infra), "-q", "--policy", str(tmp_path / "pol")],
+                                 capture_output=True, text=True, cwd=REPO)
+    assert "REGOPY True" in with_policy.stderr
+
+
+# ------------------------------------------------------------ input document
+
+
+def test_schema_command_prints_the_published_schema():
+    proc = run_cli("schema")
+    assert proc.returncode == 0
+    schema = json.loads(proc.stdout)
+    assert schema == rego.input_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def validate(paths):
+    result = scan([str(p) for p in paths], ScanOptions(select=["NONE"]))
+    doc = rego.build_input(result.resources)
+    jsonschema.validate(doc, rego.input_schema(), cls=jsonschema.Draft202012Validator)
+    return result, doc
+
+
+def test_input_from_every_fixture_format_validates():
+    result, doc = validate([FIXTURES])
+    formats = {r["source_format"] for r in doc["resources"]}
+    assert {"kubernetes", "hcl", "tfplan", "pulumi"} <= formats
+    # values not known before apply are null, and their paths are listed
+    with_unknowns = [r for r in doc["resources"] if r["unknown"]]
+    assert with_unknowns
+    for r in with_unknowns:
+        for path in r["unknown"]:
+            assert _at(r["attrs"], path) is None, (r["address"], path)
+
+
+def _at(value, path):
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def test_input_keeps_references_and_plan_changes(tmp_path):
+    write(tmp_path, "main.tf", """
+        variable "retention" {
+          type = number
+        }
+        resource "aws_sqs_queue" "orders" {
+          name = "orders"
+          redrive_policy = jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 5})
+        }
+        resource "aws_sqs_queue" "dlq" {
+          name = "orders-dlq"
+          message_retention_seconds = var.retention
+        }
+    """)
+    _, doc = validate([tmp_path])
+    queues = {r["address"]: r for r in doc["resources"]}
+    assert queues["aws_sqs_queue.orders"]["refs"]["redrive_policy"] == ["aws_sqs_queue.dlq"]
+    assert queues["aws_sqs_queue.dlq"]["unknown"] == ["message_retention_seconds"]
+    assert queues["aws_sqs_queue.dlq"]["attrs"]["message_retention_seconds"] is None
+    plans = [r for r in validate([FIXTURES])[1]["resources"] if r["change"]]
+    assert plans and all(isinstance(r["change"]["actions"], list) for r in plans)
+
+
+@pytest.mark.parametrize("corpus", ["kubernetes", "tfplan", "terraform-hcl", "pulumi"])
+def test_input_from_the_real_corpus_validates(corpus):
+    directory = corpus_dir(corpus)
+    result, doc = validate([directory])
+    assert doc["resources"], f"no resources loaded from {directory}"
+    assert {r["source_format"] for r in doc["resources"]} <= {"kubernetes", "hcl", "tfplan", "pulumi"}
+
+
+def test_readme_example_policy_runs():
+    """The example policy in the README is real Rego that fires on a real fixture."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Custom policies (Rego)")
+    block = readme[start:].split("```rego\n", 1)[1].split("```", 1)[0]
+    policies = rego.load_policies([])
+    assert not policies.packages
+    directory = REPO / "policies" / "rego" / "replica_floor" / "fixtures"
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "readme.rego"), "w", encoding="utf-8") as fh:
+            fh.write(block)
+        result = scan([str(directory / "fail-prod-two-replicas.yaml")],
+                      ScanOptions(policy_dirs=[tmp], select=["ORG", "REGO"]))
+    assert not result.errors, result.errors
+    assert result.findings
