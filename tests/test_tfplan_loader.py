@@ -384,3 +384,10 @@ def test_plan_beside_a_folder_of_examples_keeps_the_plan_location(tmp_path):
     )
     r = load_document(doc, tmp_path / "plan.json", "plan.json", {})[0]
     assert r.location.file == "plan.json" and r.location.line is None
+
+
+def test_actions_must_be_a_list_of_strings():
+    doc = plan([change("aws_sqs_queue.q", "aws_sqs_queue", "create", after={})])
+    with pytest.raises(InputError) as err:
+        load(doc)
+    assert "change.actions" in err.value.message

@@ -77,7 +77,10 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         change = rc.get("change")
         if not isinstance(change, dict):
             raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
-        actions = tuple(change.get("actions") or ())
+        raw_actions = change.get("actions")
+        if not isinstance(raw_actions, list) or not all(isinstance(a, str) for a in raw_actions):
+            raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}): change.actions must be a list of strings")
+        actions = tuple(raw_actions)
         if actions in SKIPPED_ACTIONS:
             continue
         rtype, address = rc.get("type"), rc.get("address")
