@@ -339,3 +339,16 @@ output "private_subnet_ids" {
     assert zones == ["eu-west-1a", "eu-west-1b"]
     # an output the child does not declare stays an unresolvable reference
     assert loaded["aws_autoscaling_group.web"].get("vpc_zone_identifier").refs == ("module.net.unknown_output",)
+
+
+def test_count_zero_from_a_variable_default_does_not_hide_the_resource(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf="""\
+variable "replicas" {
+  default = 0
+}
+resource "aws_db_instance" "replica" {
+  count = var.replicas
+}
+""")
+    replica = loaded["aws_db_instance.replica"]
+    assert replica.meta["count"] == 0 and "from_variable_default" not in replica.meta

@@ -391,3 +391,13 @@ def test_actions_must_be_a_list_of_strings():
     with pytest.raises(InputError) as err:
         load(doc)
     assert "change.actions" in err.value.message
+
+
+def test_optional_computed_is_defaulted_only_for_new_objects():
+    doc = plan(
+        [change("aws_db_instance.orders", "aws_db_instance", ["update"], before={"multi_az": True},
+                after={"engine": "postgres"}, after_unknown={"multi_az": True})],
+        [config("aws_db_instance.orders", "aws_db_instance", {"engine": {"constant_value": "postgres"}})],
+    )
+    r = load(doc)["aws_db_instance.orders"]
+    assert is_unknown(r.get("multi_az")) and "unset_computed" not in r.meta

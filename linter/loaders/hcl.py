@@ -299,11 +299,8 @@ class ModuleContext:
         from_default: dict[str, str] = {}
         meta: dict[str, Any] = {}
         attrs = self.body(block.body, "", lines, from_default, meta)
-        for key in ("count", "for_each"):
-            if key in meta:
-                value = meta[key]
-                if not isinstance(value, Unknown) and (value == 0 or value in ([], {}) or value is False):
-                    return None  # count = 0: the block creates nothing
+        if _creates_nothing(meta, from_default):
+            return None
         resource = Resource(
             type=f"data.{rtype}" if kind == "data" else rtype,
             address=address,
@@ -333,10 +330,8 @@ class ModuleContext:
         from_default: dict[str, str] = {}
         meta: dict[str, Any] = {}
         attrs = self.body(block.body, "", lines, from_default, meta, MODULE_META_ARGUMENTS)
-        for key in ("count", "for_each"):
-            value = meta.get(key)
-            if key in meta and not isinstance(value, Unknown) and (value == 0 or value in ([], {}) or value is False):
-                return None
+        if _creates_nothing(meta, from_default):
+            return None
         resource = Resource(
             type="module", address=address, attrs=attrs, location=Location(shown, _line(block)),
             source_format="hcl", name=name, raw_type="module",
@@ -451,6 +446,23 @@ class ModuleContext:
         if contains_unknown(value):
             return Unknown(text, self.refs(text))
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _creates_nothing(meta: dict, from_default: dict) -> bool:
+    """`count = 0` / `for_each = {}` as written (or passed by the caller): the block creates nothing.
+
+    A variable's default does not count: a module's placeholder default must not
+    hide its resources. The meta-arguments are not attribute paths either.
+    """
+    skip = False
+    for key in ("count", "for_each"):
+        defaulted = from_default.pop(key, None) is not None
+        value = meta.get(key)
+        if key in meta and not defaulted and not isinstance(value, Unknown) and (
+            value == 0 or value in ([], {}) or value is False
+        ):
+            skip = True
+    return skip
 
 
 def _function_call(node: Any) -> Any:

@@ -411,7 +411,8 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
         attrs = _merge_unknown(attrs, unknown, exprs, [], module, config)
         if not isinstance(attrs, dict):
             attrs = {}
-    unset = _default_unset_computed(rtype, attrs, exprs) if mode != "data" else []
+    # only a new object takes the API default; an update keeps the prior value
+    unset = _default_unset_computed(rtype, attrs, exprs) if mode != "data" and "create" in actions else []
     before = change.get("before")
     resource = Resource(
         type=f"data.{rtype}" if mode == "data" else rtype,
