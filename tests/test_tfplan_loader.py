@@ -401,3 +401,26 @@ def test_optional_computed_is_defaulted_only_for_new_objects():
     )
     r = load(doc)["aws_db_instance.orders"]
     assert is_unknown(r.get("multi_az")) and "unset_computed" not in r.meta
+
+
+def test_cli_tf_root_points_findings_at_the_module_source(tmp_path, capsys):
+    """End to end: `resilint scan plan.json --tf-root DIR` reports the .tf file:line."""
+    from linter.cli import main
+
+    root = tmp_path / "infra"
+    root.mkdir()
+    doc = _tf_tree(root)
+    # multi_az never written in the module: Optional+Computed, defaults to false
+    doc["resource_changes"][1]["change"]["after"] = {"engine": "postgres"}
+    doc["resource_changes"][1]["change"]["after_unknown"] = {"multi_az": True, "id": True}
+    doc["configuration"]["root_module"]["module_calls"]["db"]["module"]["resources"][0]["expressions"] = {
+        "engine": {"constant_value": "postgres"}}
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(doc))
+    code = main(["scan", str(plan_file), "--tf-root", str(root), "--select", "RES301", "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    (finding,) = report["findings"]
+    assert code == 1
+    assert finding["resource"] == "module.db.aws_db_instance.main[0]"
+    assert finding["file"].endswith(str(Path("modules/db/main.tf"))) and finding["line"] == 5
+    assert "multi_az is unset and defaults to false" in finding["message"]
