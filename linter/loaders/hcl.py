@@ -1,4 +1,4 @@
-"""Terraform `.tf` files (for pre-commit, before any plan exists), one directory at a time.
+"""Terraform `.tf` files (for pre-commit, before any plan exists).
 
 Parsing uses python-hcl2 8.x's rule tree (`hcl2.parses`), which carries the
 line of every block and attribute.
@@ -14,22 +14,36 @@ Values
   qualified with the module path when the module is loaded as a child) and,
   as written, non-resource references (`var.x`, `local.y`, `each.value`), which
   never resolve, so a cross-resource rule stays silent on a partial graph.
+  `r.refs` maps attribute paths to the same lists.
 * A whole-attribute `var.name` whose variable has a literal `default`, when no
   `terraform.tfvars`/`*.auto.tfvars` of the directory sets it, takes the
   default; `r.meta["from_variable_default"]` maps the attribute path to the
   variable (`{"multi_az": "var.multi_az"}`), so a message can say where the
-  value came from.
+  value came from. In a child module the caller's arguments are the values
+  (a caller's `var.x` default keeps its marker, naming the caller's variable).
 * Nested blocks are lists of dicts, as in plan JSON, so
   `r.get("settings.backup_configuration.enabled")` reads the same for both.
+  Paths name the first block without `.0` (`settings.tier`, `ingress.1.port`).
   A `dynamic "x"` block makes `x` Unknown (its count is not known).
 * Meta-arguments are not attributes: `count`/`for_each` go to `meta` (a block
-  is analysed once, as a template; `count = 0` or an empty `for_each` literal
-  skips it); `depends_on`, `lifecycle`, `provider`, provisioners are dropped.
+  is analysed once, as a template; `count = 0` or an empty `for_each` written
+  literally, or passed so by a caller, skips it; a variable default does
+  not); `depends_on`, `lifecycle`, `provider`, provisioners are dropped.
+
+Modules: the scanned directories are loaded as one tree. A `module` block
+with a local source (`./modules/db`) loads that directory as the child
+`module.db` (addresses `module.db.aws_db_instance.main`), even outside the
+scanned paths, and the directory is not loaded a second time on its own;
+`module.db.<output>` references are followed to what the output references.
+A call the scan cannot follow (registry or git source, missing directory)
+becomes a Resource of type `module` (no rule declares it) whose `refs` say
+what it receives, and `meta["source"]` its source.
 
 Resources: `type` = Terraform type, `address` = `aws_db_instance.main` (no
 instance keys), `source_format` "hcl", location = the block's file:line,
-`line_of(path)` = the attribute's line. Data sources become type
-`data.<type>` (never linted) with address `data.<type>.<name>`, so
+`line_of(path)` = the attribute's line; `meta`: `module` (module address or
+None), `count`/`for_each` when written, `from_variable_default`. Data sources
+become type `data.<type>` (never linted) with address `data.<type>.<name>`, so
 `index.resolve("data.aws_subnet.x.availability_zone")` finds them.
 
 A syntax error is an InputError with file and line; the other files of the
