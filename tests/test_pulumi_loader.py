@@ -272,7 +272,9 @@ def test_autonamed_kubernetes_object_takes_its_name_from_outputs(tmp_path):
     out = deployment("web-3f2a1b", None, 2)
     doc = export(state("kubernetes:apps/v1:Deployment", "web", obj, out))
     dep = load(tmp_path, doc)
-    assert list(dep) == ["Deployment/default/web"]  # URN name: outputs are not the object
+    # the auto-generated name in the outputs is the object's real name: what an
+    # HPA's scaleTargetRef or a PDB's owner names (the URN name is only Pulumi's)
+    assert list(dep) == ["Deployment/default/web-3f2a1b"]
 
 
 # ------------------------------------------------------------------ previews
@@ -563,3 +565,29 @@ def test_an_event_target_is_not_indexed_under_its_targets_arn(tmp_path):
     from linter.index import Index
 
     assert Index(result.resources).by_id(fn_arn).address == "aws_lambda_function.worker"
+
+
+def test_autonamed_kubernetes_object_takes_its_real_name_from_the_outputs(tmp_path):
+    """An HPA that targets the auto-generated name owns the Deployment's count."""
+    import json
+
+    from linter.engine import ScanOptions, scan
+
+    dep_in = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"labels": {"app": "web"}},
+              "spec": {"template": {"metadata": {"labels": {"app": "web"}},
+                                    "spec": {"containers": [{"name": "w", "image": "x"}]}}}}
+    dep_out = json.loads(json.dumps(dep_in))
+    dep_out["metadata"].update(name="web-x7k2mq1d", namespace="default")
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web-x7k2mq1d"},
+                    "minReplicas": 2, "maxReplicas": 5}}
+    doc = {"version": 3, "deployment": {"manifest": {}, "resources": [
+        {"urn": "urn:pulumi:dev::p::kubernetes:apps/v1:Deployment::web", "custom": True,
+         "type": "kubernetes:apps/v1:Deployment", "inputs": dep_in, "outputs": dep_out},
+        {"urn": "urn:pulumi:dev::p::kubernetes:autoscaling/v2:HorizontalPodAutoscaler::web", "custom": True,
+         "type": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "inputs": hpa, "outputs": hpa}]}}
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(doc))
+    result = scan([str(path)], ScanOptions(select=["RES101"]))
+    assert [r.address for r in result.resources][0] == "Deployment/default/web-x7k2mq1d"
+    assert not result.findings

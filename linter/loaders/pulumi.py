@@ -425,14 +425,20 @@ def build_resource(
 
 
 def kubernetes_identity(state: State, attrs: Any) -> tuple[str, str | None]:
-    """(name, namespace) of a Kubernetes object; the URN name when it has no known name."""
+    """(name, namespace) of a Kubernetes object; the URN name when it has no known name.
+
+    An object the program leaves to auto-naming has no metadata.name in its
+    inputs: its real name (`web-x7k2mq1d`, what an HPA's scaleTargetRef names)
+    is in the outputs of a deployed stack."""
     meta = attrs.get("metadata") if isinstance(attrs, dict) else None
+    out_meta = (state.outputs or {}).get("metadata") if isinstance(state.outputs, dict) else None
     name, namespace = urn_name(state.urn), state.namespace_override
-    if isinstance(meta, dict):
-        if _known_text(meta.get("name")):
-            name = meta["name"]
-        if namespace is None and _known_text(meta.get("namespace")):
-            namespace = meta["namespace"]
+    for source in (out_meta, meta):  # inputs win: read them last
+        if isinstance(source, dict):
+            if _known_text(source.get("name")):
+                name = source["name"]
+            if state.namespace_override is None and _known_text(source.get("namespace")):
+                namespace = source["namespace"]
     return name, namespace
 
 
