@@ -424,3 +424,39 @@ def test_cli_tf_root_points_findings_at_the_module_source(tmp_path, capsys):
     assert finding["resource"] == "module.db.aws_db_instance.main[0]"
     assert finding["file"].endswith(str(Path("modules/db/main.tf"))) and finding["line"] == 5
     assert "multi_az is unset and defaults to false" in finding["message"]
+
+
+def test_values_from_variable_defaults_are_marked():
+    doc = plan(
+        [
+            change("aws_db_instance.root", "aws_db_instance", ["create"], after={"multi_az": False, "allocated_storage": 50}),
+            change("aws_db_instance.set", "aws_db_instance", ["create"], after={"multi_az": True}),
+            change("aws_db_instance.negated", "aws_db_instance", ["create"], after={"multi_az": True}),
+            change("module.db.aws_db_instance.main", "aws_db_instance", ["create"],
+                   after={"multi_az": False, "storage_type": "gp3"}, module="module.db"),
+        ],
+        [
+            config("aws_db_instance.root", "aws_db_instance", {
+                "multi_az": {"references": ["var.ha"]}, "allocated_storage": {"constant_value": 50}}),
+            config("aws_db_instance.set", "aws_db_instance", {"multi_az": {"references": ["var.ha_set"]}}),
+            config("aws_db_instance.negated", "aws_db_instance", {"multi_az": {"references": ["var.ha"]}}),  # !var.ha
+        ],
+        module_calls={"db": {
+            "source": "./db",
+            "expressions": {"multi_az": {"references": ["var.ha"]}},
+            "module": {
+                "variables": {"multi_az": {}, "storage_type": {"default": "gp3"}},
+                "resources": [config("aws_db_instance.main", "aws_db_instance", {
+                    "multi_az": {"references": ["var.multi_az"]}, "storage_type": {"references": ["var.storage_type"]}})],
+            },
+        }},
+    )
+    doc["configuration"]["root_module"]["variables"] = {"ha": {"default": False}, "ha_set": {"default": False}}
+    doc["variables"] = {"ha": {"value": False}, "ha_set": {"value": True}}
+    loaded = load(doc)
+    assert loaded["aws_db_instance.root"].meta["from_variable_default"] == {"multi_az": "var.ha"}
+    assert "from_variable_default" not in loaded["aws_db_instance.set"].meta  # -var ha_set=true
+    assert "from_variable_default" not in loaded["aws_db_instance.negated"].meta  # value differs
+    # a module variable left unset, and one passed through from the root's default
+    assert loaded["module.db.aws_db_instance.main"].meta["from_variable_default"] == {
+        "multi_az": "var.ha", "storage_type": "var.storage_type"}

@@ -89,6 +89,8 @@ def _literal_key_only(part: str) -> str:
 
 def _split_ref(ref: str) -> list[str]:
     """Split on dots outside brackets: `a.b["x.y"].c` -> [a, b["x.y"], c]."""
+    if "[" not in ref:
+        return ref.split(".")
     out, cur, depth = [], [], 0
     for ch in ref:
         if ch == "[":

@@ -52,7 +52,7 @@ from linter.loaders._terraform import (
     resource_ref,
     strip_keys,
 )
-from linter.model import Change, InputError, Location, Resource, Unknown
+from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, lookup
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
 _ID_KEYS = ("id", "arn", "self_link")
@@ -67,7 +67,7 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         raise InputError(shown, "resource_changes must be a list")
     _REFS_CACHE.clear()
     _PATHS_CACHE.clear()
-    config = ConfigIndex(doc.get("configuration"))
+    config = ConfigIndex(doc.get("configuration"), doc.get("variables"))
     sources = _source_map(path, options, config)
     resources: list[Resource] = []
     data_from_changes: dict[str, Resource] = {}
@@ -100,13 +100,18 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
 class ConfigIndex:
     """Configuration resources by module-path-without-keys + relative address."""
 
-    def __init__(self, configuration: Any):
+    def __init__(self, configuration: Any, plan_variables: Any = None):
         self.present = isinstance(configuration, dict)
+        self.plan_variables: dict = plan_variables if isinstance(plan_variables, dict) else {}
+        self.root_variables: dict = {}
         self.resources: dict[str, dict] = {}
         self.module_calls: dict[str, dict] = {}  # "module.a.module.b" -> module call
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
         self._expanded: dict[tuple, list[str]] = {}
+        self._defaults: dict[tuple, Any] = {}
+        # (id(expression), module) -> qualified references; expressions live as long as the document
+        self.qualified: dict[tuple, tuple] = {}
         if self.present:
             root = configuration.get("root_module")
             if isinstance(root, dict):
@@ -114,6 +119,8 @@ class ConfigIndex:
                 self.root_addresses = [
                     r.get("address") for r in root.get("resources") or [] if isinstance(r, dict)
                 ]
+                if isinstance(root.get("variables"), dict):
+                    self.root_variables = root["variables"]
 
     def _walk(self, module: dict, prefix: str) -> None:
         for res in module.get("resources") or []:
@@ -135,6 +142,8 @@ class ConfigIndex:
         return key
 
     def expand_all(self, pairs: tuple, module: str | None, depth: int = 0) -> tuple[str, ...]:
+        if len(pairs) == 1:
+            return tuple(self.expand(pairs[0][0], pairs[0][1], module, depth))
         out: list[str] = []
         for ref, is_resource in pairs:
             for item in self.expand(ref, is_resource, module, depth):
@@ -180,6 +189,39 @@ class ConfigIndex:
                 return plain
             return list(self.expand_all(_unqualified_refs(expr), _parent_module(module), depth + 1)) or plain
         return plain
+
+    def variable_default(self, name: str, module: str | None, depth: int = 0) -> tuple[str, Any] | None:
+        """(`var.name` as written where its default applies, the default) when the
+        variable `name` of `module` was left to its default; else None."""
+        key = (name, module)
+        if key not in self._defaults:
+            self._defaults[key] = self._variable_default(name, module, depth)
+        return self._defaults[key]
+
+    def _variable_default(self, name: str, module: str | None, depth: int) -> tuple[str, Any] | None:
+        if depth > 8:
+            return None
+        if not module:
+            declared = self.root_variables.get(name)
+            if not isinstance(declared, dict) or "default" not in declared:
+                return None
+            planned = self.plan_variables.get(name)
+            if isinstance(planned, dict) and "value" in planned and planned["value"] != declared["default"]:
+                return None
+            return f"var.{name}", declared["default"]
+        call = self.module_calls.get(self._module_key(module))
+        if not call:
+            return None
+        passed = (call.get("expressions") or {}).get(name)
+        if passed is None:
+            declared = ((call.get("module") or {}).get("variables") or {}).get(name)
+            if isinstance(declared, dict) and "default" in declared:
+                return f"var.{name}", declared["default"]
+            return None
+        pairs = _unqualified_refs(passed) if isinstance(passed, dict) else ()
+        if len(pairs) == 1 and not pairs[0][1] and pairs[0][0].startswith("var."):
+            return self.variable_default(pairs[0][0][4:], _parent_module(module), depth + 1)
+        return None
 
     def expressions(self, rc: dict) -> dict | None:
         """The `expressions` of a resource_change's configuration block (None if unknown)."""
@@ -286,7 +328,11 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
     """
     pairs = _unqualified_refs(expr)
     if config is not None and config.module_calls:
-        return config.expand_all(pairs, module)
+        key = (id(expr), module)
+        hit = config.qualified.get(key)
+        if hit is None:
+            hit = config.qualified[key] = config.expand_all(pairs, module)
+        return hit
     if not module:
         return tuple(ref for ref, _ in pairs)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
@@ -295,9 +341,8 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
 _PATHS_CACHE: dict[int, tuple] = {}
 
 
-def _refs_map(exprs: dict | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
-    if not exprs:
-        return {}
+def _ref_paths(exprs: dict) -> list[tuple[str, Any]]:
+    """(attribute path, expression) for every expression with references, cached."""
     key = id(exprs)
     hit = _PATHS_CACHE.get(key)
     if hit is None or hit[0] is not exprs:
@@ -305,7 +350,37 @@ def _refs_map(exprs: dict | None, module: str | None, config: "ConfigIndex | Non
         _refs_walk(exprs, "", found)
         hit = (exprs, found)
         _PATHS_CACHE[key] = hit
-    return {path: list(_refs_of(expr, module, config)) for path, expr in hit[1]}
+    return hit[1]
+
+
+def _refs_map(exprs: dict | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
+    if not exprs:
+        return {}
+    return {path: list(_refs_of(expr, module, config)) for path, expr in _ref_paths(exprs)}
+
+
+def _from_variable_default(attrs: dict, exprs: dict | None, module: str | None, config: "ConfigIndex") -> dict[str, str]:
+    """Attribute paths whose value is a variable's default (`{"multi_az": "var.multi_az"}`).
+
+    The expression references exactly one variable, the variable was left to
+    its default (a root variable whose planned value equals its default, or a
+    module variable the call does not set) and the planned value equals it.
+    """
+    out: dict[str, str] = {}
+    if not exprs:
+        return out
+    for path, expr in _ref_paths(exprs):
+        pairs = _unqualified_refs(expr)
+        if len(pairs) != 1 or pairs[0][1] or not pairs[0][0].startswith("var."):
+            continue
+        found = config.variable_default(pairs[0][0][4:], module, 0)
+        if found is None:
+            continue
+        origin, default = found
+        value = lookup(attrs, path)
+        if value is not None and not isinstance(value, Unknown) and type(value) is type(default) and value == default:
+            out[path] = origin
+    return out
 
 
 def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
@@ -327,12 +402,16 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
     """Put `Unknown` wherever `after_unknown` says true; returns the merged value."""
     if unknown is True:
         expr = _expr_at(exprs, path) if exprs is not None else None
-        return Unknown(None, _refs_of(expr, module, config) if expr is not None else ())
+        return _unknown(expr, module, config)
     if isinstance(unknown, dict):
         if not isinstance(after, dict):
             after = {}
+        top = not path
         for key, sub in unknown.items():
-            if sub is False or sub == {} or sub == []:
+            if sub is True and top:  # the common case, without walking a path
+                after[key] = _unknown(exprs.get(key) if exprs else None, module, config)
+                continue
+            if not sub:  # false, {} or []
                 continue
             path.append(key)
             after[key] = _merge_unknown(after.get(key), sub, exprs, path, module, config)
@@ -342,7 +421,7 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
         if not isinstance(after, list):
             after = []
         for i, sub in enumerate(unknown):
-            if sub is False or sub == {} or sub == []:
+            if not sub:
                 continue
             while len(after) <= i:
                 after.append(None)
@@ -358,6 +437,13 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str
                 return Unknown(None, _refs_of(expr, module, config))
         return after
     return after
+
+
+def _unknown(expr: Any, module: str | None, config: "ConfigIndex | None") -> Unknown:
+    if expr is None:
+        return UNKNOWN  # nothing written: no references to carry
+    refs = _refs_of(expr, module, config)
+    return Unknown(None, refs) if refs else UNKNOWN
 
 
 def _default_unset_computed(rtype: str, attrs: dict, exprs: dict | None) -> list[str]:
@@ -428,6 +514,10 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
     _set_meta(resource, attrs, module, rc.get("index"))
     if unset:
         resource.meta["unset_computed"] = unset
+    if exprs and mode != "data":
+        origins = _from_variable_default(attrs, exprs, module, config)
+        if origins:
+            resource.meta["from_variable_default"] = origins
     if isinstance(before, dict):
         # ids stay findable while the new ones are unknown (updates in place)
         for key in _ID_KEYS:
