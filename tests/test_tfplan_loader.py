@@ -460,3 +460,32 @@ def test_values_from_variable_defaults_are_marked():
     # a module variable left unset, and one passed through from the root's default
     assert loaded["module.db.aws_db_instance.main"].meta["from_variable_default"] == {
         "multi_az": "var.ha", "storage_type": "var.storage_type"}
+
+
+def test_tf_root_attribute_lines_follow_nested_and_repeated_blocks(tmp_path):
+    (tmp_path / "main.tf").write_text("""\
+resource "aws_security_group" "web" {
+  name = "web"
+  tags = {
+    Name = "web"
+  }
+  ingress {
+    from_port = 80
+  }
+  ingress {
+    from_port = 443
+  }
+}
+""")
+    doc = plan(
+        [change("aws_security_group.web", "aws_security_group", ["create"],
+                after={"name": "web", "ingress": [{"from_port": 80}, {"from_port": 443}]})],
+        [config("aws_security_group.web", "aws_security_group", {"name": {"constant_value": "web"}})],
+    )
+    r = load_document(doc, tmp_path / "plan.json", "plan.json", {})[0]
+    assert r.location.line == 1
+    assert r.line_for("ingress.1.from_port") == 10
+    assert r.line_for("ingress.from_port") == 7
+    assert r.line_for("tags.Name") == 3  # inside an object value: the attribute's line
+    assert r.line_for("ingress.0.nope") == 6  # not written: the closest written block
+    assert r.line_for("never_written") == 1  # the resource's own line

@@ -597,3 +597,52 @@ def _line_of(lines: dict, path: str) -> int | None:
             return lines[joined]
         parts = parts[:-1]
     return None
+
+
+# ------------------------------------------------------------ lines for plans
+_BLOCK_LINES: dict[tuple[str, int], dict | None] = {}
+
+
+def block_attribute_lines(text: str, block_line: int) -> dict | None:
+    """Attribute path -> line inside the top-level block starting on `block_line`
+    (the plan loader's `--tf-root` mapping); None when the text does not parse."""
+    key = (text, block_line)
+    if key in _BLOCK_LINES:
+        return _BLOCK_LINES[key]
+    lines: dict | None = None
+    try:
+        tree = parse(text, "")
+    except InputError:
+        tree = None
+    if tree is not None:
+        for block in _blocks(tree.body):
+            if _line(block) == block_line:
+                lines = {}
+                _collect_lines(block.body, "", lines)
+                break
+    if len(_BLOCK_LINES) > 512:
+        _BLOCK_LINES.clear()
+    _BLOCK_LINES[key] = lines
+    return lines
+
+
+def _collect_lines(body: Any, prefix: str, lines: dict) -> None:
+    counts: dict[str, int] = {}
+    for child in body.children:
+        kind = _kind(child)
+        if kind == "AttributeRule":
+            lines.setdefault(f"{prefix}{child.identifier.serialize()}", _line(child))
+        elif kind == "BlockRule":
+            labels = _labels(child)
+            name = labels[1] if labels[0] == "dynamic" and len(labels) > 1 else labels[0]
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            item_path = f"{prefix}{name}.{index}" if index else f"{prefix}{name}"
+            lines.setdefault(item_path, _line(child))
+            if labels[0] != "dynamic":
+                _collect_lines(child.body, item_path + ".", lines)
+
+
+def line_in_block(text: str, block_line: int, path: str) -> int | None:
+    lines = block_attribute_lines(text, block_line)
+    return _line_of(lines, path) if lines is not None else None

@@ -617,4 +617,11 @@ def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict
         return
     file, line, text = found
     resource.location = Location(display_path(file), line)
-    resource.line_of = lambda p, _t=text, _l=line: attribute_line(_t, _l, p)
+    resource.line_of = lambda p, _t=text, _l=line: _attribute_line(_t, _l, p)
+
+
+def _attribute_line(text: str, block_line: int, path: str) -> int | None:
+    """The attribute's line from the parsed block (python-hcl2, only for findings), else by scanning the text."""
+    from linter.loaders.hcl import line_in_block
+
+    return line_in_block(text, block_line, path) or attribute_line(text, block_line, path)
