@@ -16,7 +16,7 @@ minutes. Reports, in one run:
                   reference only, it misses cross-resource findings
 Each strategy runs in a fresh process.
 
-    python3 benchmarks/bench_rego.py [--resources 10000] [--sample 100]
+    python3 benchmarks/bench_rego.py [--resources 10000] [--sample 100] [--bad-every 20]
 """
 
 from __future__ import annotations
@@ -179,6 +179,27 @@ def resources(n: int) -> list[Resource]:
     return out
 
 
+def make_compliant(r: Resource) -> None:
+    """What a resource looks like once its team has fixed it (for --bad-every)."""
+    a = r.attrs
+    if r.type == "apps/Deployment":
+        r.namespace = "dev"
+        a["metadata"]["namespace"] = "dev"
+        a["spec"]["replicas"] = 3
+        for c in a["spec"]["template"]["spec"]["containers"]:
+            c["image"] = "registry/app:1.2"
+    elif r.type == "core/Service":
+        a["spec"]["selector"] = {"app": r.name}
+    elif r.type == "autoscaling/HorizontalPodAutoscaler":
+        a["spec"]["minReplicas"] = 2
+    elif r.type == "aws_sqs_queue":
+        a["message_retention_seconds"] = 1209600
+    elif r.type == "aws_lambda_function":
+        a["timeout"], a["memory_size"], a["tags"] = 30, 512, {"owner": "team-f"}
+    elif r.type == "aws_db_instance":
+        a["multi_az"] = True
+
+
 def timed(fn):
     start = time.perf_counter()
     value = fn()
@@ -201,13 +222,17 @@ def count(policies, doc) -> int:
     return total
 
 
-def strategy(name: str, n: int, sample: int, chunk: int) -> dict:
+def strategy(name: str, n: int, sample: int, chunk: int, bad_every: int = 1) -> dict:
     """Run one strategy in this process; returns seconds, findings and a digest."""
     import hashlib
 
     import regopy
 
     res = resources(n)
+    if bad_every > 1:
+        for i, r in enumerate(res):
+            if i % bad_every:
+                make_compliant(r)
     with tempfile.TemporaryDirectory() as tmp:
         write_policies(Path(tmp), typed=name in ("typed", "scoped"), scoped=name == "scoped")
         policies = load_policies([tmp])
@@ -250,8 +275,8 @@ STRATEGIES = {
     "per-resource": "one query per resource and rule",
     "one-query": "whole document, one query for all rules",
     "whole": "whole document, one query per rule",
-    "typed": "`types` groups, one query per rule",
-    "scoped": f"`types` groups + `scope: resource` slices of {SLICE}",
+    "typed": "`types` ranges, one query per rule",
+    "scoped": "`types` + `scope: resource` slices",
     "chunks": "1,000-resource chunks, one query per rule",
 }
 
@@ -265,19 +290,25 @@ def main() -> int:
     ap.add_argument("--resources", type=int, default=10000)
     ap.add_argument("--sample", type=int, default=100, help="resources timed for the per-resource strategy")
     ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--slice", type=int, default=SLICE, help="resources per query for `scope: resource` packages")
+    ap.add_argument("--bad-every", type=int, default=1,
+                    help="only every Nth resource may violate (default 1: the stress case, all may)")
     ap.add_argument("--only", choices=sorted(STRATEGIES), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only:  # a child: one strategy, in a fresh process (no memory left by the others)
-        print(json.dumps(strategy(args.only, args.resources, args.sample, args.chunk)))
+        import linter.rego
+
+        linter.rego.SLICE = args.slice
+        print(json.dumps(strategy(args.only, args.resources, args.sample, args.chunk, args.bad_every)))
         return 0
 
-    print(f"{len(POLICIES)} Rego policies, {args.resources} resources (regopy {regopy.__version__}); "
-          "each strategy in a fresh process")
+    print(f"{len(POLICIES)} Rego policies, {args.resources} resources (regopy {regopy.__version__}), "
+          f"slices of {args.slice}; each strategy in a fresh process")
     digests = set()
     for name, label in STRATEGIES.items():
         proc = subprocess.run(
             [sys.executable, __file__, "--only", name, "--resources", str(args.resources),
-             "--sample", str(args.sample), "--chunk", str(args.chunk)],
+             "--sample", str(args.sample), "--chunk", str(args.chunk), "--bad-every", str(args.bad_every), "--slice", str(args.slice)],
             capture_output=True, text=True,
         )
         if proc.returncode:

@@ -9,14 +9,17 @@ HCL, Pulumi and Kubernetes alike. Their results become ordinary `Finding`s:
 suppressions, baselines, reporters and exit codes treat them like built-in ones.
 
 Evaluation strategy (measured in benchmarks/bench_rego.py): regopy's cost per
-query grows with the size of the input and faster than linearly with the
-number of results, and converting the input costs about as much as a query.
-So the input is converted once per *input group* and every policy rule is one
-query over it. A package whose metadata declares `types` gets only those
-resource types (a much smaller document, like the built-in rules' type
-dispatch); packages without it see every resource, which keeps cross-resource
-policies correct. One query per rule also isolates failures: a rule that fails
-at run time is reported and the others still run.
+query is high, grows with the input, and a `deny contains` rule costs time
+that grows with the square of its number of results; converting the input
+costs about as much as a query. So the input is converted once, sorted by
+type, and every policy rule is one query over it. A package whose metadata
+declares `types` sees only those types (`with input.resources as
+array.slice(...)`: one contiguous range per type, no second conversion), and
+one declaring `scope: resource` is queried on slices of SLICE resources, which
+keeps each query's result set small. Packages without metadata see every
+resource, which keeps cross-resource policies correct. One query per rule also
+isolates failures: a rule that fails at run time is reported and the others
+still run.
 
 regopy is imported only here, and this module only when policies are given:
 start-up without --policy never pays for it.
@@ -46,6 +49,9 @@ SLICE = 500
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE)
 _RULE_HEAD = re.compile(r"^((?:deny|violation|warn)(?:_\w+)?)\b(?![ \t]*\()", re.MULTILINE)
 _METADATA_HEAD = re.compile(r"^(__rego_metadata__|metadata)\b[ \t]*(?::=|=|if\b|\{)", re.MULTILINE)
+# replacing the whole input inside a policy crashes rego-cpp 1.5 (a segfault,
+# not an error): refused at load time; `with input.resources as` works
+_WITH_INPUT = re.compile(r"^[^#\n]*\bwith[ \t]+input[ \t]+as\b", re.MULTILINE)
 _ERROR_AT = re.compile(r"\(error (\d+):")
 _ERROR_MSG = re.compile(r"\(errormsg (\d+):")
 
@@ -237,6 +243,12 @@ def load_policies(paths: Iterable[str]) -> PolicySet:
         if head is None:
             errors.append(InputError(file, "Rego syntax error: no `package` declaration", 1))
             continue
+        crash = _WITH_INPUT.search(source)
+        if crash:
+            errors.append(InputError(file, "`with input as ...` crashes the Rego engine (rego-cpp): "
+                                     "replace the resources instead, `with input.resources as ...`",
+                                     _line_at(source, crash.start())))
+            continue
         try:
             interpreter.add_module(file, source)
         except regopy.RegoError as exc:
@@ -356,38 +368,61 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
 
     select = getattr(options, "select", None)
     ignore = getattr(options, "ignore", None)
+    # sorted by type, each type is one contiguous range of input.resources
+    order = sorted(range(len(resources)), key=lambda i: resources[i].type)
+    resources = [resources[i] for i in order]
     docs = [resource_document(r) for r in resources]
-    by_address: dict[str, list[tuple[Resource, dict]]] = {}
-    for res, doc in zip(resources, docs):
-        by_address.setdefault(res.address, []).append((res, doc))
+    by_address: dict[str, list[Resource]] = {}
+    ranges: dict[str, tuple[int, int]] = {}
+    for i, res in enumerate(resources):
+        by_address.setdefault(res.address, []).append(res)
+        lo, _ = ranges.get(res.type, (i, i))
+        ranges[res.type] = (lo, i + 1)
+    # converting the input costs as much as a query: once, and packages that
+    # see less get `with input.resources as <slices of it>`
+    policies.interpreter.set_input(regopy.Input({"resources": docs}))
     findings: list[Finding] = []
     errors: list[InputError] = []
-    groups: dict[tuple, list[Package]] = {}
+    failed: set[tuple[str, str]] = set()  # reported once, not once per slice
     for pkg in policies.packages:
-        groups.setdefault((pkg.types, pkg.per_resource), []).append(pkg)
-    interpreter = policies.interpreter
-    for (types, per_resource), packages in groups.items():
-        wanted = docs if types is None else [d for d in docs if d["type"] in types]
-        step = SLICE if per_resource else max(len(wanted), 1)
-        failed: set[tuple[str, str]] = set()
-        for start in range(0, max(len(wanted), 1), step):
-            interpreter.set_input(regopy.Input({"resources": wanted[start: start + step]}))
-            for pkg in packages:
-                for rule in pkg.rules:
-                    if (pkg.name, rule.name) in failed:
-                        continue
-                    value, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
-                    if failure:
-                        failed.add((pkg.name, rule.name))
-                        errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
-                        continue
-                    for item in results_of(value):
-                        made = _finding(pkg, rule, item, by_address)
-                        if isinstance(made, InputError):
-                            errors.append(made)
-                        elif made is not None and _selected(made.rule_id, select, ignore):
-                            findings.append(made)
+        for view in _views(pkg, ranges, len(docs)):
+            for rule in pkg.rules:
+                if (pkg.name, rule.name) in failed:
+                    continue
+                value, failure = _query(policies.interpreter, f"data.{pkg.name}.{rule.name}{view}")
+                if failure:
+                    failed.add((pkg.name, rule.name))
+                    errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
+                    continue
+                for item in results_of(value):
+                    made = _finding(pkg, rule, item, by_address)
+                    if isinstance(made, InputError):
+                        errors.append(made)
+                    elif _selected(made.rule_id, select, ignore):
+                        findings.append(made)
     return findings, errors
+
+
+def _views(pkg: Package, ranges: dict[str, tuple[int, int]], total: int) -> list[str]:
+    """The `with` clauses giving a package its part of the input.
+
+    "" is the whole document. A package with `types` sees the ranges of those
+    types (concatenated: a cross-type package sees them together); with
+    `scope: resource`, slices of SLICE resources, one query each.
+    """
+    spans = [(0, total)] if pkg.types is None else sorted(ranges[t] for t in pkg.types if t in ranges)
+    if pkg.per_resource:
+        spans = [(lo, min(lo + SLICE, end)) for start, end in spans for lo in range(start, end, SLICE)]
+        return [f" with input.resources as array.slice(input.resources, {lo}, {hi})" for lo, hi in spans] or [
+            " with input.resources as []"]
+    if spans == [(0, total)]:
+        return [""]
+    if not spans:
+        return [" with input.resources as []"]
+    expr = f"array.slice(input.resources, {spans[0][0]}, {spans[0][1]})"
+    for lo, hi in spans[1:]:
+        expr = f"array.concat({expr}, array.slice(input.resources, {lo}, {hi}))"
+    return [f" with input.resources as {expr}"]
 
 
 def run_policies(paths: Iterable[str], resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
@@ -415,7 +450,7 @@ def _severity(value: Any) -> Severity | None:
     return None
 
 
-def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Finding | InputError | None:
+def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Finding | InputError:
     where = f"rule {rule.name} of package {pkg.name}"
     if isinstance(item, dict):
         msg = item.get("msg", item.get("message"))
@@ -456,9 +491,9 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
     if isinstance(address, str) and address:
         matches = by_address.get(address, [])
         if isinstance(details.get("file"), str):
-            matches = [m for m in matches if m[0].location.file == details["file"]] or matches
+            matches = [m for m in matches if m.location.file == details["file"]] or matches
         if matches:
-            res = matches[0][0]
+            res = matches[0]
             return Finding(resource=res.address, resource_type=res.type, file=res.location.file,
                            line=res.line_for(attribute), source_format=res.source_format, **common)
         # an address the scan does not hold: keep the finding, at the policy

@@ -295,7 +295,40 @@ def test_types_metadata_narrows_the_input(infra, tmp_path):
           some r in input.resources
         }
     """)
-    assert [f.message for f in rego_scan(infra, tmp_path / "pol").findings] == ["saw core/Service"]
+    write(tmp_path / "pol", "pair.rego", """
+        package team.pair
+        import rego.v1
+
+        __rego_metadata__ := {"id": "TEAM2", "types": ["core/Service", "apps/Deployment"]}
+
+        deny contains sprintf("pair saw %d", [count(input.resources)]) if true
+    """)
+    write(tmp_path / "pol", "absent.rego", """
+        package team.absent
+        import rego.v1
+
+        __rego_metadata__ := {"id": "TEAM3", "types": ["aws_sqs_queue"], "scope": "resource"}
+
+        deny contains sprintf("absent saw %d", [count(input.resources)]) if true
+    """)
+    assert sorted(f.message for f in rego_scan(infra, tmp_path / "pol").findings) == [
+        "absent saw 0", "pair saw 2", "saw core/Service"]
+
+
+def test_with_input_as_is_refused_instead_of_crashing(infra, tmp_path):
+    # rego-cpp 1.5 segfaults on `with input as`: an input error, not a dead process
+    crash = write(tmp_path / "pol", "crash.rego", """
+        package team.crash
+        import rego.v1
+
+        low contains x if { some x in input.resources }
+        deny := l if {
+          l := low with input as {"resources": []}
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    [err] = result.errors
+    assert (err.file, err.line) == (str(crash), 6) and "with input.resources as" in err.message
 
 
 def test_resource_scope_slices_give_the_same_findings(infra, tmp_path, monkeypatch):
