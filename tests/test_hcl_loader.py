@@ -352,3 +352,48 @@ resource "aws_db_instance" "replica" {
 """)
     replica = loaded["aws_db_instance.replica"]
     assert replica.meta["count"] == 0 and "from_variable_default" not in replica.meta
+
+
+def test_modules_installed_by_terraform_init_are_followed(tmp_path):
+    (tmp_path / "main.tf").write_text("""\
+module "db" {
+  source  = "terraform-aws-modules/rds/aws"
+  version = "6.0.0"
+  engine  = "postgres"
+}
+module "not_installed" {
+  source = "git::https://example.com/x.git"
+}
+""")
+    installed = tmp_path / ".terraform" / "modules" / "db"
+    (installed / "modules" / "db_instance").mkdir(parents=True)
+    (installed / "main.tf").write_text("""\
+variable "engine" {}
+module "db_instance" {
+  source = "./modules/db_instance"
+  engine = var.engine
+}
+""")
+    (installed / "modules" / "db_instance" / "main.tf").write_text("""\
+variable "engine" {}
+variable "multi_az" {
+  default = false
+}
+resource "aws_db_instance" "this" {
+  engine   = var.engine
+  multi_az = var.multi_az
+}
+""")
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "db", "Source": "registry.terraform.io/terraform-aws-modules/rds/aws", "Version": "6.0.0",
+         "Dir": ".terraform/modules/db"},
+        {"Key": "db.db_instance", "Source": "./modules/db_instance", "Dir": ".terraform/modules/db/modules/db_instance"},
+    ]}))
+    resources, errors = load_module(tmp_path, [tmp_path / "main.tf"], {})
+    assert errors == []
+    loaded = {r.address: r for r in resources}
+    assert sorted(loaded) == ["module.db.module.db_instance.aws_db_instance.this", "module.not_installed"]
+    db = loaded["module.db.module.db_instance.aws_db_instance.this"]
+    assert db.get("engine") == "postgres" and db.get("multi_az") is False
+    assert db.location.file.endswith(str(Path(".terraform/modules/db/modules/db_instance/main.tf")))

@@ -35,7 +35,9 @@ with a local source (`./modules/db`) loads that directory as the child
 `module.db` (addresses `module.db.aws_db_instance.main`), even outside the
 scanned paths, and the directory is not loaded a second time on its own;
 `module.db.<output>` references are followed to what the output references.
-A call the scan cannot follow (registry or git source, missing directory)
+Registry and git modules that `terraform init` installed are followed the
+same way (`.terraform/modules/modules.json` of the root maps module keys to
+directories). A call the scan cannot follow (not installed, missing directory)
 becomes a Resource of type `module` (no rule declares it) whose `refs` say
 what it receives, and `meta["source"]` its source.
 
@@ -116,6 +118,7 @@ class _ModuleTree:
         self.loaded: set[Path] = set()
         # "module.db.endpoint" -> what the output's value references (loaded children)
         self.outputs: dict[str, tuple] = {}
+        self.manifests: dict[Path, dict] = {}  # root -> module key -> installed directory
 
     def parse_dir(self, directory: Path, files: list[Path] | None = None) -> list:
         from linter.loaders import display_path, read_text
@@ -151,7 +154,9 @@ class _ModuleTree:
                         out.append(child)
         return out
 
-    def load(self, directory: Path, module_address: str | None, call: "ModuleCall | None", stack: tuple) -> None:
+    def load(self, directory: Path, module_address: str | None, call: "ModuleCall | None", stack: tuple,
+             root: Path | None = None, keys: tuple = ()) -> None:
+        root = root or directory  # the root module: where `terraform init` installs modules
         self.loaded.add(directory)
         parsed = self.parse_dir(directory)
         module = ModuleContext(directory, parsed, module_address, call.inputs if call else None,
@@ -165,7 +170,7 @@ class _ModuleTree:
                         if resource is not None:
                             self.resources.append(resource)
                     elif labels[0] == "module" and len(labels) >= 2:
-                        self._module_call(module, block, labels, shown, directory, stack)
+                        self._module_call(module, block, labels, shown, directory, stack, root, keys)
                     elif labels[0] == "output" and len(labels) >= 2 and module_address:
                         self._output(module, block, labels[1], module_address)
                 except InputError as err:
@@ -204,18 +209,38 @@ class _ModuleTree:
         return tuple(out)
 
     def _module_call(self, module: "ModuleContext", block: Any, labels: list[str], shown: str,
-                     directory: Path, stack: tuple) -> None:
+                     directory: Path, stack: tuple, root: Path, keys: tuple) -> None:
         call = module.module_call(block, labels, shown)
         if call is None:
             return  # count = 0
-        child = _local_source_dir(directory, block)
+        keys = keys + (labels[1],)
+        child = _local_source_dir(directory, block) or self.installed_dir(root, keys)
         if (
             child is not None and child not in stack and child != directory
             and len(stack) < MAX_MODULE_DEPTH and self.parse_dir(child)
         ):
-            self.load(child, call.resource.address, call, stack + (directory,))
+            self.load(child, call.resource.address, call, stack + (directory,), root, keys)
         else:
             self.resources.append(call.resource)
+
+    def installed_dir(self, root: Path, keys: tuple) -> Path | None:
+        """Where `terraform init` put a registry/git module (`.terraform/modules/modules.json`)."""
+        manifest = self.manifests.get(root)
+        if manifest is None:
+            manifest = {}
+            try:
+                text = (root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8")
+                for entry in json.loads(text).get("Modules") or []:
+                    if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                        manifest[entry["Key"]] = entry["Dir"]
+            except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+                pass
+            self.manifests[root] = manifest
+        found = manifest.get(".".join(keys))
+        if not found:
+            return None
+        child = Path(os.path.normpath(root / found))
+        return child if child.is_dir() else None
 
 
 def _local_source_dir(directory: Path, block: Any) -> Path | None:
