@@ -59,14 +59,19 @@ _ID_KEYS = ("id", "arn", "self_link")
 
 
 def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
-    options = options or {}
+    try:
+        return _load(doc, path, shown, options or {})
+    finally:  # the caches hold the document's expressions: let them go
+        _REFS_CACHE.clear()
+        _PATHS_CACHE.clear()
+
+
+def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
     changes = doc.get("resource_changes")
     if changes is None:
         changes = []
     if not isinstance(changes, list):
         raise InputError(shown, "resource_changes must be a list")
-    _REFS_CACHE.clear()
-    _PATHS_CACHE.clear()
     config = ConfigIndex(doc.get("configuration"), doc.get("variables"))
     sources = _source_map(path, options, config)
     resources: list[Resource] = []
