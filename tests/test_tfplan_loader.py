@@ -489,3 +489,19 @@ resource "aws_security_group" "web" {
     assert r.line_for("tags.Name") == 3  # inside an object value: the attribute's line
     assert r.line_for("ingress.0.nope") == 6  # not written: the closest written block
     assert r.line_for("never_written") == 1  # the resource's own line
+
+
+def test_tf_root_follows_modules_installed_by_terraform_init(tmp_path):
+    (tmp_path / "main.tf").write_text('module "db" {\n  source = "terraform-aws-modules/rds/aws"\n}\n')
+    installed = tmp_path / ".terraform" / "modules" / "db"
+    installed.mkdir(parents=True)
+    (installed / "main.tf").write_text('\nresource "aws_db_instance" "this" {\n  engine = "postgres"\n}\n')
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps(
+        {"Modules": [{"Key": "db", "Source": "registry.terraform.io/terraform-aws-modules/rds/aws", "Dir": ".terraform/modules/db"}]}))
+    doc = plan(
+        [change("module.db.aws_db_instance.this", "aws_db_instance", ["create"], after={"engine": "postgres"}, module="module.db")],
+        module_calls={"db": {"source": "terraform-aws-modules/rds/aws", "module": {"resources": [
+            config("aws_db_instance.this", "aws_db_instance", {"engine": {"constant_value": "postgres"}})]}}},
+    )
+    r = load_document(doc, tmp_path / "plan.json", "plan.json", {"tf_root": str(tmp_path)})[0]
+    assert r.location.file.endswith(str(Path(".terraform/modules/db/main.tf"))) and r.location.line == 2

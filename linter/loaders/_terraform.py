@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -193,6 +194,7 @@ class SourceMap:
     def __init__(self, root: Path, display_base: str | None = None):
         self.root = root
         self._dirs: dict[Path, dict] = {}
+        self._manifest: dict[str, str] | None = None
 
     def _scan_dir(self, directory: Path) -> dict:
         cached = self._dirs.get(directory)
@@ -227,14 +229,32 @@ class SourceMap:
         return info
 
     def module_dir(self, module_names: list[str]) -> Path | None:
-        """Directory of a chain of module calls (`["net", "subnets"]`), local sources only."""
+        """Directory of a chain of module calls (`["net", "subnets"]`): local
+        sources, or where `terraform init` installed the module."""
         directory = self.root
-        for name in module_names:
+        for depth, name in enumerate(module_names):
             source = self._scan_dir(directory)["modules"].get(name)
-            if not source or not source.startswith(("./", "../")):
+            if source and source.startswith(("./", "../")):
+                directory = Path(os.path.normpath(directory / source))
+                continue
+            installed = self._installed().get(".".join(module_names[: depth + 1]))
+            if not installed:
                 return None
-            directory = Path(os.path.normpath(directory / source))
+            directory = Path(os.path.normpath(self.root / installed))
         return directory
+
+    def _installed(self) -> dict[str, str]:
+        """Module key (`db.db_instance`) -> directory, from `.terraform/modules/modules.json`."""
+        if self._manifest is None:
+            self._manifest = {}
+            try:
+                text = (self.root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8")
+                for entry in json.loads(text).get("Modules") or []:
+                    if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                        self._manifest[entry["Key"]] = entry["Dir"]
+            except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+                pass
+        return self._manifest
 
     def find(self, module_names: list[str], key: str) -> tuple[Path, int, str] | None:
         directory = self.module_dir(module_names)

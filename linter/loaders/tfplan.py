@@ -32,8 +32,16 @@ What becomes a Resource
 Locations: a plan has no lines. When the `.tf` sources are there (`--tf-root
 DIR`, or the plan file sits in the Terraform root: every root-module resource
 of the plan's configuration is found in the `.tf` files beside it), each
-resource points at its block's file:line, following local module sources;
-otherwise at the plan file (the finding names the address).
+resource points at its block's file:line, following local module sources
+and modules installed by `terraform init` (`.terraform/modules/modules.json`);
+attribute lines come from the parsed block. Otherwise findings point at the
+plan file (the finding names the address).
+
+Module outputs and module variables in references are followed through the
+configuration (`module.vpc.private_subnets` -> `module.vpc.aws_subnet.private`).
+`meta["from_variable_default"]` maps attribute paths to the variable whose
+default gave the value (a root variable left to its default, or a module
+variable its call does not set), as the HCL loader does.
 """
 
 from __future__ import annotations
