@@ -15,19 +15,22 @@ What becomes a Resource
   from `attrs` (absent -> the rule applies the documented API default) and
   listed in `meta["unset_computed"]`. Without a `configuration` section nothing
   is defaulted (we cannot know what the user wrote).
-* Updates and replacements keep the prior attributes: `change =
-  Change(actions, before)`; creates and no-ops have `before` None / as planned.
+* Every resource has `change = Change(actions, before)`: `before` is the prior
+  state for updates, replacements and no-ops, None for creates (regression
+  rules compare `r.before(path)` with `r.get(path)`). §0.2 defaulting applies
+  only to objects being created (an update keeps the prior value).
 * Data sources are never linted: they become Resources of type
   `data.<type>` (e.g. `data.aws_subnet`, which no rule declares) with address
   `[module.x.]data.aws_subnet.name`, attributes from `prior_state` (data read
   during plan) or from their `resource_changes` entry (read deferred to apply:
   unknown). `ctx.index.resolve("data.aws_subnet.x.availability_zone")` or an
   Unknown referencing it finds them.
-* `meta`: `id`, `arn`, `self_link` (when known strings: `index.by_id`),
+* `meta`: `id`, `arn`, `self_link` (when known strings, for `index.by_id`; an
+  in-place update keeps the prior ones while the planned ones are unknown),
   `module` (module address or None), `index` (count/for_each key or None),
-  `unset_computed`, and `refs` (`r.refs`: attribute path -> referenced
-  addresses; paths are dotted, a nested block's index is written only when it
-  is not the first one).
+  `unset_computed`, `from_variable_default`. `r.refs`: attribute path ->
+  referenced addresses (paths are dotted; a nested block's index is written
+  only when it is not the first one).
 
 Locations: a plan has no lines. When the `.tf` sources are there (`--tf-root
 DIR`, or the plan file sits in the Terraform root: every root-module resource
