@@ -505,3 +505,14 @@ def test_tf_root_follows_modules_installed_by_terraform_init(tmp_path):
     )
     r = load_document(doc, tmp_path / "plan.json", "plan.json", {"tf_root": str(tmp_path)})[0]
     assert r.location.file.endswith(str(Path(".terraform/modules/db/main.tf"))) and r.location.line == 2
+
+
+def test_list_from_a_variable_with_unknown_elements_is_not_compared():
+    doc = plan(
+        [change("aws_lb.web", "aws_lb", ["create"], after={"subnets": [None, "subnet-1"]}, after_unknown={"subnets": [True, False]})],
+        [config("aws_lb.web", "aws_lb", {"subnets": {"references": ["var.subnets"]}})],
+    )
+    doc["configuration"]["root_module"]["variables"] = {"subnets": {"default": ["subnet-0", "subnet-1"]}}
+    r = load(doc)["aws_lb.web"]
+    assert "from_variable_default" not in r.meta
+    assert is_unknown(r.get("subnets"))  # the one reference expression covers the list

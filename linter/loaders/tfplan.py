@@ -63,7 +63,7 @@ from linter.loaders._terraform import (
     resource_ref,
     strip_keys,
 )
-from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, lookup
+from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
 _ID_KEYS = ("id", "arn", "self_link")
@@ -394,7 +394,7 @@ def _from_variable_default(attrs: dict, exprs: dict | None, module: str | None, 
             continue
         origin, default = found
         value = lookup(attrs, path)
-        if value is not None and not isinstance(value, Unknown) and type(value) is type(default) and value == default:
+        if value is not None and type(value) is type(default) and not contains_unknown(value) and value == default:
             out[path] = origin
     return out
 
