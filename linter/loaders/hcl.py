@@ -175,6 +175,11 @@ class _ModuleTree:
                         self._output(module, block, labels[1], module_address)
                 except InputError as err:
                     self.errors.append(err)
+                except RecursionError:
+                    self.errors.append(InputError(shown, "expression nested too deeply", _line(block)))
+                except Exception as exc:  # an hcl2 construct we do not know: report, go on
+                    self.errors.append(InputError(
+                        shown, f"cannot read {' '.join(labels[:3])}: {type(exc).__name__}: {exc}", _line(block)))
 
     def _output(self, module: "ModuleContext", block: Any, name: str, module_address: str) -> None:
         for attr in _attributes(block.body):

@@ -72,6 +72,9 @@ _ID_KEYS = ("id", "arn", "self_link")
 def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
     try:
         return _load(doc, path, shown, options or {})
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        # a document shaped unlike `terraform show -json`: an input error, not a traceback
+        raise InputError(shown, f"unexpected plan structure: {type(exc).__name__}: {exc}") from None
     finally:  # the caches hold the document's expressions: let them go
         _REFS_CACHE.clear()
         _PATHS_CACHE.clear()
