@@ -516,3 +516,25 @@ def test_list_from_a_variable_with_unknown_elements_is_not_compared():
     r = load(doc)["aws_lb.web"]
     assert "from_variable_default" not in r.meta
     assert is_unknown(r.get("subnets"))  # the one reference expression covers the list
+
+
+def test_ids_stay_with_the_resource_they_identify():
+    queue_url = "https://sqs.eu-west-1.amazonaws.com/1/jobs"
+    fn_arn = "arn:aws:lambda:eu-west-1:1:function:worker"
+    doc = plan([
+        # sorted before the queue and the function, as Terraform sorts addresses
+        change("aws_cloudwatch_event_target.t", "aws_cloudwatch_event_target", ["no-op"],
+               before={"arn": fn_arn, "id": "rule-t"}, after={"arn": fn_arn, "id": "rule-t"}),
+        change("aws_sqs_queue_policy.p", "aws_sqs_queue_policy", ["no-op"],
+               before={"id": queue_url}, after={"id": queue_url}),
+        change("aws_lambda_function.worker", "aws_lambda_function", ["no-op"],
+               before={"arn": fn_arn, "id": "worker"}, after={"arn": fn_arn, "id": "worker"}),
+        change("module.q.aws_sqs_queue.jobs", "aws_sqs_queue", ["no-op"],
+               before={"id": queue_url}, after={"id": queue_url}, module="module.q"),
+    ])
+    loaded = load(doc)
+    index = Index(loaded.values())
+    assert index.by_id(fn_arn) is loaded["aws_lambda_function.worker"]
+    assert index.by_id(queue_url) is loaded["module.q.aws_sqs_queue.jobs"]
+    assert "arn" not in loaded["aws_cloudwatch_event_target.t"].meta
+    assert "id" not in loaded["aws_sqs_queue_policy.p"].meta

@@ -67,6 +67,8 @@ from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknow
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
 _ID_KEYS = ("id", "arn", "self_link")
+# types whose `arn` attribute is another resource's ARN (the target's, the topic's)
+ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target", "aws_sns_topic_policy", "aws_sns_topic_data_protection_policy"}
 
 
 def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
@@ -112,7 +114,29 @@ def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
         else:
             resources.append(resource)
     resources.extend(_data_sources(doc, data_from_changes, config, sources, shown))
+    _keep_ids_with_their_owner(resources)
     return resources
+
+
+def _keep_ids_with_their_owner(resources: list[Resource]) -> None:
+    """One id, one resource: attachments and policies often carry their parent's
+    id (`aws_sqs_queue_policy.id` is the queue URL, `aws_s3_bucket_policy.id` the
+    bucket name). The owner is the managed resource with the shortest type
+    (`aws_sqs_queue` before `aws_sqs_queue_policy`); the others lose the key,
+    so `index.by_id` never depends on the order of the plan."""
+    claims: dict[str, list[tuple[Resource, str]]] = {}
+    for r in resources:
+        for key in _ID_KEYS:
+            value = r.meta.get(key)
+            if value:
+                claims.setdefault(value, []).append((r, key))
+    for owners in claims.values():
+        if len(owners) < 2:
+            continue
+        best = min(owners, key=lambda o: (o[0].type.startswith("data."), len(o[0].raw_type or o[0].type)))[0]
+        for r, key in owners:
+            if r is not best:
+                del r.meta[key]
 
 
 # ----------------------------------------------------------- configuration
@@ -537,11 +561,12 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
         origins = _from_variable_default(attrs, exprs, module, config)
         if origins:
             resource.meta["from_variable_default"] = origins
-    if isinstance(before, dict):
+    if isinstance(before, dict) and "delete" not in actions:
         # ids stay findable while the new ones are unknown (updates in place)
         for key in _ID_KEYS:
-            if key not in resource.meta and isinstance(before.get(key), str) and before[key] and "delete" not in actions:
-                resource.meta[key] = before[key]
+            if key not in resource.meta and isinstance(before.get(key), str) and before[key]:
+                if key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE:
+                    resource.meta[key] = before[key]
     if sources is not None:
         _locate(resource, sources, module, rc)
     return resource
@@ -551,7 +576,8 @@ def _set_meta(resource: Resource, attrs: dict, module: str | None, index: Any) -
     for key in _ID_KEYS:
         value = attrs.get(key)
         if isinstance(value, str) and value:
-            resource.meta[key] = value
+            if key != "arn" or resource.raw_type not in ARN_OF_ANOTHER_RESOURCE:
+                resource.meta[key] = value
     resource.meta["module"] = module
     resource.meta["index"] = index
 
