@@ -123,18 +123,12 @@ def refs_in_text(text: str, module_address: str | None = None) -> tuple[str, ...
         ref = text[match.start(1):match.end(1)]  # stripping keeps offsets
         address = resource_ref(ref)
         if address is not None:
-            if address.split(".", 1)[0] in _FUNCTION_LIKE:
-                continue
             address = qualify(address, module_address)
         else:
             address = ".".join(_split_ref(ref)[:2])
         if address not in out:
             out.append(address)
     return tuple(out)
-
-
-# names that look like `a.b` but are not references (provider functions, numbers)
-_FUNCTION_LIKE = frozenset({"provider"})
 
 
 def _strip_string_literals(text: str) -> str:
@@ -191,7 +185,7 @@ class SourceMap:
     Each directory is read once.
     """
 
-    def __init__(self, root: Path, display_base: str | None = None):
+    def __init__(self, root: Path):
         self.root = root
         self._dirs: dict[Path, dict] = {}
         self._manifest: dict[str, str] | None = None

@@ -73,6 +73,8 @@ class ModuleCall:
     resource: Resource  # type "module": what the call passes, for rules that cannot see inside
     inputs: dict  # argument -> value (Unknown with the caller's references when not literal)
     input_defaults: dict  # argument -> the caller's variable whose default it carries
+
+
 _VAR_RE = re.compile(r"^var\.([A-Za-z_][\w\-]*)$")
 
 
