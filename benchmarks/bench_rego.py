@@ -275,7 +275,7 @@ STRATEGIES = {
     "per-resource": "one query per resource and rule",
     "one-query": "whole document, one query for all rules",
     "whole": "whole document, one query per rule",
-    "typed": "`types` ranges, one query per rule",
+    "typed": "`types` groups, one query per rule",
     "scoped": "`types` + `scope: resource` slices",
     "chunks": "1,000-resource chunks, one query per rule",
 }
