@@ -397,3 +397,15 @@ resource "aws_db_instance" "this" {
     db = loaded["module.db.module.db_instance.aws_db_instance.this"]
     assert db.get("engine") == "postgres" and db.get("multi_az") is False
     assert db.location.file.endswith(str(Path(".terraform/modules/db/modules/db_instance/main.tf")))
+
+
+def test_installed_module_that_does_not_parse_stays_opaque_without_an_error(tmp_path):
+    (tmp_path / "main.tf").write_text('module "db" {\n  source = "terraform-aws-modules/rds/aws"\n}\n')
+    installed = tmp_path / ".terraform" / "modules" / "db"
+    installed.mkdir(parents=True)
+    (installed / "main.tf").write_text('resource "aws_db_instance" "this" {\n  engine = \n}\n')
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps(
+        {"Modules": [{"Key": "db", "Source": "registry.terraform.io/terraform-aws-modules/rds/aws", "Dir": ".terraform/modules/db"}]}))
+    resources, errors = load_module(tmp_path, [tmp_path / "main.tf"], {})
+    assert errors == []
+    assert [(r.type, r.address) for r in resources] == [("module", "module.db")]

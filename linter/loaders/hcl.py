@@ -122,11 +122,15 @@ class _ModuleTree:
         self.outputs: dict[str, tuple] = {}
         self.manifests: dict[Path, dict] = {}  # root -> module key -> installed directory
 
-    def parse_dir(self, directory: Path, files: list[Path] | None = None) -> list:
+    def parse_dir(self, directory: Path, files: list[Path] | None = None, quiet: bool = False) -> list:
+        """Parsed files of a directory (once). `quiet`: a directory of third-party
+        code (installed by `terraform init`) that does not parse is not the
+        user's input error: it yields nothing and its call stays opaque."""
         from linter.loaders import display_path, read_text
 
         if directory in self.parsed:
             return self.parsed[directory]
+        errors_before = len(self.errors)
         if files is None:
             try:
                 files = [p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file()]
@@ -142,6 +146,9 @@ class _ModuleTree:
                 self.errors.append(err)
             except OSError as err:
                 self.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+        if quiet and len(self.errors) > errors_before:
+            del self.errors[errors_before:]
+            parsed = []
         self.parsed[directory] = parsed
         return parsed
 
@@ -221,10 +228,13 @@ class _ModuleTree:
         if call is None:
             return  # count = 0
         keys = keys + (labels[1],)
-        child = _local_source_dir(directory, block) or self.installed_dir(root, keys)
+        child = _local_source_dir(directory, block)
+        installed = child is None
+        if installed:
+            child = self.installed_dir(root, keys)
         if (
             child is not None and child not in stack and child != directory
-            and len(stack) < MAX_MODULE_DEPTH and self.parse_dir(child)
+            and len(stack) < MAX_MODULE_DEPTH and self.parse_dir(child, quiet=installed)
         ):
             self.load(child, call.resource.address, call, stack + (directory,), root, keys)
         else:
