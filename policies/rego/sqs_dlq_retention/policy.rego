@@ -24,18 +24,22 @@ required_retention := 1209600 # 14 days
 
 aws_default_retention := 345600 # 4 days
 
-queues := {q.address: q | some q in input.resources; q.type == "aws_sqs_queue"}
+# addresses are unique within a root (a module directory, a plan, a stack):
+# a scan of several roots may repeat them, so lookups key on both
+key(root, address) := concat(" ", [root, address])
 
-by_arn := {q.ids.arn: a | some a, q in queues; q.ids.arn}
+queues := {key(q.root, q.address): q | some q in input.resources; q.type == "aws_sqs_queue"}
 
-# addresses of the queue's dead-letter queues
-dlqs(q) := {a | some a in object.get(q.refs, "redrive_policy", []); queues[a]} | {a |
+by_arn := {q.ids.arn: k | some k, q in queues; q.ids.arn}
+
+# keys of the queue's dead-letter queues
+dlqs(q) := {k | some a in object.get(q.refs, "redrive_policy", []); k := key(q.root, a); queues[k]} | {k |
 	is_string(q.attrs.redrive_policy)
 	arn := json.unmarshal(q.attrs.redrive_policy).deadLetterTargetArn
-	a := by_arn[arn]
+	k := by_arn[arn]
 }
 
-dead_letter_queues := {a | some q in queues; some a in dlqs(q)}
+dead_letter_queues := {k | some q in queues; some k in dlqs(q)}
 
 in_scope(q) if q.attrs.tags.account == "payments"
 
@@ -56,21 +60,24 @@ retention(d) := aws_default_retention if {
 deny contains {
 	"msg": sprintf("SQS queue %s (account payments) has no dead-letter queue: redrive_policy is unset, so a message that keeps failing is retried until it expires", [q.address]),
 	"resource": q.address,
+	"file": q.file,
 } if {
-	some a, q in queues
+	some k, q in queues
 	in_scope(q)
-	not dead_letter_queues[a]
+	not dead_letter_queues[k]
 	not has_redrive(q)
 }
 
 deny contains {
-	"msg": sprintf("SQS queue %s (account payments) sends failed messages to %s, which keeps them %d s (%.1f days): 14 days are required", [q.address, a, s, s / 86400]),
+	"msg": sprintf("SQS queue %s (account payments) sends failed messages to %s, which keeps them %d s (%.1f days): 14 days are required", [q.address, d.address, s, s / 86400]),
 	"resource": q.address,
+	"file": q.file,
 	"attribute": "redrive_policy",
 } if {
 	some q in queues
 	in_scope(q)
-	some a in dlqs(q)
-	s := retention(queues[a])
+	some k in dlqs(q)
+	d := queues[k]
+	s := retention(d)
 	s < required_retention
 }
