@@ -409,3 +409,8 @@ def test_installed_module_that_does_not_parse_stays_opaque_without_an_error(tmp_
     resources, errors = load_module(tmp_path, [tmp_path / "main.tf"], {})
     assert errors == []
     assert [(r.type, r.address) for r in resources] == [("module", "module.db")]
+
+
+def test_unicode_escapes(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf='resource "aws_sqs_queue" "q" {\n  name = "caf\\u00e9-\\U0001F600"\n}\n')
+    assert loaded["aws_sqs_queue.q"].get("name") == "café-\U0001F600"

@@ -570,12 +570,14 @@ def _unescape(text: str) -> str:
                 out.append(_ESCAPES[nxt])
                 i += 2
                 continue
-            if nxt == "u" and i + 5 < len(text) + 1:
+            width = {"u": 4, "U": 8}.get(nxt)
+            digits = text[i + 2:i + 2 + width] if width else ""
+            if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
                 try:
-                    out.append(chr(int(text[i + 2:i + 6], 16)))
-                    i += 6
+                    out.append(chr(int(digits, 16)))
+                    i += 2 + width
                     continue
-                except ValueError:
+                except (ValueError, OverflowError):
                     pass
         out.append(ch)
         i += 1
