@@ -414,3 +414,9 @@ def test_installed_module_that_does_not_parse_stays_opaque_without_an_error(tmp_
 def test_unicode_escapes(tmp_path):
     loaded, _ = load_dir(tmp_path, main__tf='resource "aws_sqs_queue" "q" {\n  name = "caf\\u00e9-\\U0001F600"\n}\n')
     assert loaded["aws_sqs_queue.q"].get("name") == "café-\U0001F600"
+
+
+def test_scientific_notation_is_a_number(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf='resource "aws_sqs_queue" "q" {\n  message_retention_seconds = 1.2e5\n  delay = 1e1\n}\n')
+    q = loaded["aws_sqs_queue.q"]
+    assert q.get("message_retention_seconds") == 120000.0 and q.get("delay") == 10

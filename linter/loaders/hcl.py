@@ -76,6 +76,7 @@ class ModuleCall:
 
 
 _VAR_RE = re.compile(r"^var\.([A-Za-z_][\w\-]*)$")
+_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
 def load_module(directory: Path, tf_files: list[Path], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
@@ -464,6 +465,9 @@ class ModuleContext:
     def _string(self, raw: str, node: Any, path: str, from_default: dict | None, use_vars: bool) -> Any:
         if raw.startswith("${") and raw.endswith("}"):
             text = raw[2:-1]
+            if _NUMBER_RE.match(text):  # scientific notation is kept as text by hcl2
+                number = float(text)
+                return int(number) if number.is_integer() else number
             var = _VAR_RE.match(text.strip())
             if var and use_vars and var.group(1) in self.inputs:
                 name = var.group(1)
