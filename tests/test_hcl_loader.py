@@ -258,7 +258,7 @@ def test_local_child_module_is_loaded_with_the_callers_arguments(tmp_path):
     loaded = {r.address: r for r in resources}
     db = loaded["module.db.aws_db_instance.main"]
     assert db.location.file.endswith(str(Path("modules/db/main.tf"))) and db.location.line == 10
-    assert db.meta["module"] == "module.db"
+    assert db.meta["module"] == "module.db" and db.meta["root"] == str(root)
     assert db.get("engine") == "postgres"  # a literal argument
     # the argument is the root's var.ha, whose default is false
     assert db.get("multi_az") is False

@@ -44,7 +44,9 @@ what it receives, and `meta["source"]` its source.
 Resources: `type` = Terraform type, `address` = `aws_db_instance.main` (no
 instance keys), `source_format` "hcl", location = the block's file:line,
 `line_of(path)` = the attribute's line; `meta`: `module` (module address or
-None), `count`/`for_each` when written, `from_variable_default`. Data sources
+None), `root` (for a child module's resources: the root directory whose call
+this is; a module called from two roots is loaded once per root),
+`count`/`for_each` when written, `from_variable_default`. Data sources
 become type `data.<type>` (never linted) with address `data.<type>.<name>`, so
 `index.resolve("data.aws_subnet.x.availability_zone")` finds them.
 
@@ -166,6 +168,8 @@ class _ModuleTree:
 
     def load(self, directory: Path, module_address: str | None, call: "ModuleCall | None", stack: tuple,
              root: Path | None = None, keys: tuple = ()) -> None:
+        from linter.loaders import display_path
+
         root = root or directory  # the root module: where `terraform init` installs modules
         self.loaded.add(directory)
         parsed = self.parse_dir(directory)
@@ -178,6 +182,8 @@ class _ModuleTree:
                     if labels[0] in ("resource", "data") and len(labels) >= 3:
                         resource = module.resource(block, labels, shown)
                         if resource is not None:
+                            if module_address:  # which root's call this instance is
+                                resource.meta["root"] = display_path(root)
                             self.resources.append(resource)
                     elif labels[0] == "module" and len(labels) >= 2:
                         self._module_call(module, block, labels, shown, directory, stack, root, keys)
