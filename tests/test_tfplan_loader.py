@@ -538,3 +538,19 @@ def test_ids_stay_with_the_resource_they_identify():
     assert index.by_id(queue_url) is loaded["module.q.aws_sqs_queue.jobs"]
     assert "arn" not in loaded["aws_cloudwatch_event_target.t"].meta
     assert "id" not in loaded["aws_sqs_queue_policy.p"].meta
+
+
+def test_a_root_scanned_with_its_plan_is_reported_once(tmp_path):
+    """plan.json in the Terraform root: the plan reports the root and its local
+    modules; their .tf files are not loaded a second time."""
+    doc = _tf_tree(tmp_path)
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    loaded = load_paths([str(tmp_path)])
+    assert loaded.errors == []
+    assert sorted((r.source_format, r.address) for r in loaded.resources) == [
+        ("tfplan", "aws_db_subnet_group.main"), ("tfplan", "module.db.aws_db_instance.main[0]"),
+    ]
+    # without the plan, the same tree is read from HCL
+    (tmp_path / "plan.json").unlink()
+    hcl = sorted(r.address for r in load_paths([str(tmp_path)]).resources)
+    assert hcl == ["aws_db_subnet_group.main", "module.db.aws_db_instance.main"]

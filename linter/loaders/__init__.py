@@ -116,7 +116,7 @@ def sniff_json(doc: Any) -> str | None:
 
 
 def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
-    options = options or {}
+    options = dict(options or {})  # per scan: loaders may leave notes for each other
     out = Loaded()
     files, out.errors = discover(paths)
     hcl_dirs: dict[Path, list[Path]] = {}

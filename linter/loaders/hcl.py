@@ -96,17 +96,29 @@ def load_modules(directories: dict[Path, list[Path]], options: dict | None = Non
     paths is read too. A call whose source is not local (registry, git) or not
     found becomes a Resource of type `module` (never linted; `refs` say what
     the call receives) so rules can stay silent on what they cannot see.
+    A root that a scanned plan maps to (the plan sits in it, or `--tf-root`)
+    is left to the plan, with the modules it calls: no finding twice.
     """
     tree = _ModuleTree()
     for directory, files in directories.items():
         tree.parse_dir(Path(directory), files)
     scanned = [Path(d) for d in directories]
     called = {child for d in scanned for child in tree.local_children(d)}
+    # a Terraform root whose plan is scanned too is the plan's to report (with
+    # resolved values), and so are the modules it calls
+    covered = (options or {}).get("terraform_roots_covered_by_plan") or set()
+    skip: set[Path] = set()
+    pending = [d for d in scanned if os.path.realpath(d) in covered]
+    while pending:
+        directory = pending.pop()
+        if directory not in skip:
+            skip.add(directory)
+            pending.extend(tree.local_children(directory))
     for directory in scanned:
-        if directory not in called:
+        if directory not in called and directory not in skip:
             tree.load(directory, None, None, ())
     for directory in scanned:  # only reachable through a cycle of calls
-        if directory not in tree.loaded:
+        if directory not in tree.loaded and directory not in skip:
             tree.load(directory, None, None, ())
     tree.follow_outputs()
     return tree.resources, tree.errors

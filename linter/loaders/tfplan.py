@@ -50,6 +50,7 @@ variable its call does not set), as the HCL loader does.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ from linter.loaders._terraform import (
 from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
+# loader option: Terraform roots a scanned plan maps to (their .tf is not loaded again)
+COVERED_BY_PLAN = "terraform_roots_covered_by_plan"
 _ID_KEYS = ("id", "arn", "self_link")
 # types whose `arn` attribute is another resource's ARN (the target's, the topic's)
 ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target", "aws_sns_topic_policy", "aws_sns_topic_data_protection_policy"}
@@ -73,7 +76,7 @@ ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target", "aws_sns_topic_policy"
 
 def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
     try:
-        return _load(doc, path, shown, options or {})
+        return _load(doc, path, shown, options if options is not None else {})
     except (TypeError, AttributeError, KeyError, ValueError) as exc:
         # a document shaped unlike `terraform show -json`: an input error, not a traceback
         raise InputError(shown, f"unexpected plan structure: {type(exc).__name__}: {exc}") from None
@@ -629,6 +632,14 @@ def _full_address(address: str, module: str | None, index: Any) -> str:
 
 # ----------------------------------------------------------- locations
 def _source_map(path: Path, options: dict, config: ConfigIndex) -> SourceMap | None:
+    sources = _find_sources(path, options, config)
+    if sources is not None:
+        # the HCL loader leaves this root to the plan (no finding twice)
+        options.setdefault(COVERED_BY_PLAN, set()).add(os.path.realpath(sources.root))
+    return sources
+
+
+def _find_sources(path: Path, options: dict, config: ConfigIndex) -> SourceMap | None:
     tf_root = options.get("tf_root")
     if tf_root:
         root = Path(tf_root)
