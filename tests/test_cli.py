@@ -205,3 +205,19 @@ def test_text_output_counts_baselined_findings_without_listing_them(tree, tmp_pa
     assert "Deployment/shop/fresh" in proc.stdout
     assert "Deployment/shop/web" not in proc.stdout  # known, baselined: counted only
     assert "suppressed" in proc.stdout.splitlines()[-1]
+
+
+def test_bundled_examples_scan_as_the_readme_says():
+    """README's first command: `resilint scan examples/` (exit 1: findings at high)."""
+    proc, doc = scan_json("examples")
+    assert proc.returncode == 1 and not doc["errors"]
+    found = {(f["rule_id"], f["resource"]) for f in doc["findings"]}
+    assert {
+        ("RES101", "Deployment/shop/worker"),       # replicas unset
+        ("RES503", "Deployment/shop/worker"),       # no readiness probe
+        ("RES201", "aws_sqs_queue.orders"),         # 30 s visibility vs a 60 s worker
+        ("RES301", "aws_db_instance.orders"),       # multi_az unset
+        ("RES311", "google_sql_database_instance.orders"),
+    } <= found
+    # the well-configured web Deployment has nothing at medium or above
+    assert not [f for f in doc["findings"] if f["resource"] == "Deployment/shop/web" and f["severity"] != "low"]
