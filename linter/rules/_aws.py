@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter.rules._values import written  # noqa: F401  (shared)
 from linter.model import Resource, Unknown, is_unknown
 
 SQS_QUEUE = "aws_sqs_queue"
@@ -31,18 +32,6 @@ SUBNET_TYPES = ("aws_subnet", "data.aws_subnet", "aws_default_subnet")
 
 
 # ---------------------------------------------------------------- values
-def written(r: Resource, path: str) -> bool:
-    """The attribute is set to something: an unknown counts, "" / [] / {} do not.
-
-    Plans record unset string attributes as "" (`redrive_policy = ""` on a
-    queue that has none), which means "not set".
-    """
-    value = r.get(path)
-    if value is None:
-        return False
-    if is_unknown(value):
-        return True
-    return value not in ("", [], {})
 
 
 def known_str(value: Any) -> str | None:

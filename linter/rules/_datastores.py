@@ -9,21 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from linter.rules._values import written  # noqa: F401  (shared)
 from linter.model import Resource, is_unknown
 
 
-def written(r: Resource, path: str) -> bool:
-    """The attribute is set to something (an unknown counts; "" and [] do not).
-
-    Plans record unset string attributes as "" in prior state (an EFS file
-    system's `availability_zone_name`), which means "not set".
-    """
-    value = r.get(path)
-    if value is None:
-        return False
-    if is_unknown(value):
-        return True
-    return value not in ("", [], {})
 
 
 def is_rds_read_replica(r: Resource) -> bool:

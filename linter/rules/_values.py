@@ -71,3 +71,18 @@ def as_bool(value: Any) -> bool | None:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return None
+
+
+def written(r: Resource, path: str) -> bool:
+    """The attribute is set to something: an unknown counts, "" / [] / {} do not.
+
+    Plans record unset string attributes as "" (`redrive_policy = ""` on a
+    queue that has none, an EFS file system's `availability_zone_name` in
+    prior state), which means "not set".
+    """
+    value = r.get(path)
+    if value is None:
+        return False
+    if is_unknown(value):
+        return True
+    return value not in ("", [], {})
