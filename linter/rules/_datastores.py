@@ -13,8 +13,6 @@ from linter.rules._values import written  # noqa: F401  (shared)
 from linter.model import Resource, is_unknown
 
 
-
-
 def is_rds_read_replica(r: Resource) -> bool:
     """`replicate_source_db` set (even to a reference not known yet)."""
     return written(r, "replicate_source_db")
