@@ -420,3 +420,17 @@ def test_scientific_notation_is_a_number(tmp_path):
     loaded, _ = load_dir(tmp_path, main__tf='resource "aws_sqs_queue" "q" {\n  message_retention_seconds = 1.2e5\n  delay = 1e1\n}\n')
     q = loaded["aws_sqs_queue.q"]
     assert q.get("message_retention_seconds") == 120000.0 and q.get("delay") == 10
+
+
+def test_jsonencode_with_a_variable_default(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf="""\
+variable "max_receive" {
+  default = 3
+}
+resource "aws_sqs_queue" "q" {
+  redrive_policy = jsonencode({ deadLetterTargetArn = "arn:aws:sqs:eu-west-1:1:dlq", maxReceiveCount = var.max_receive })
+}
+""")
+    q = loaded["aws_sqs_queue.q"]
+    assert json.loads(q.get("redrive_policy"))["maxReceiveCount"] == 3
+    assert q.meta["from_variable_default"] == {"redrive_policy.maxReceiveCount": "var.max_receive"}

@@ -496,7 +496,7 @@ class ModuleContext:
                 if from_default is not None:
                     from_default[path] = f"var.{var.group(1)}"
                 return self.defaults[var.group(1)]
-            encoded = self._jsonencode(text, node, use_vars)
+            encoded = self._jsonencode(text, node, use_vars, path, from_default)
             if encoded is not None:
                 return encoded
             return Unknown(text, self.refs(text))
@@ -509,8 +509,11 @@ class ModuleContext:
             return _unescape(inner)
         return Unknown(raw, self.refs(raw))
 
-    def _jsonencode(self, text: str, node: Any, use_vars: bool) -> Any:
-        """`jsonencode(<literal>)` -> its JSON text; None when it is something else."""
+    def _jsonencode(self, text: str, node: Any, use_vars: bool, path: str = "",
+                    from_default: dict | None = None) -> Any:
+        """`jsonencode(<literal>)` -> its JSON text; None when it is something else.
+        A variable default inside is marked at its path in the document
+        (`redrive_policy.maxReceiveCount`)."""
         if not text.startswith("jsonencode(") or node is None:
             return None
         call = _function_call(node)
@@ -520,9 +523,12 @@ class ModuleContext:
         exprs = [c for c in args[0].children if c is not None and not _kind(c).endswith(("TOKEN", "CommentRule"))] if len(args) == 1 else []
         if len(exprs) != 1:
             return None
-        value = self.value(exprs[0].serialize(), exprs[0], use_vars=use_vars)
+        inner: dict[str, str] = {}
+        value = self.value(exprs[0].serialize(), exprs[0], path, inner, use_vars)
         if contains_unknown(value):
             return Unknown(text, self.refs(text))
+        if from_default is not None:
+            from_default.update(inner)
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
