@@ -381,47 +381,61 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
     by_address: dict[str, list[Resource]] = {}
     for res in resources:
         by_address.setdefault(res.address, []).append(res)
-    # packages that see the same resources share one conversion of the input
-    groups: dict[tuple, list[Package]] = {}
-    for pkg in policies.packages:
-        groups.setdefault((pkg.types, pkg.per_resource), []).append(pkg)
     findings: list[Finding] = []
     errors: list[InputError] = []
     failed: set[tuple[str, str]] = set()  # reported once, not once per slice
-    for (types, per_resource), packages in groups.items():
-        for view in _views(docs, types, per_resource):
-            policies.interpreter.set_input(regopy.Input({"resources": view}))
-            for pkg in packages:
-                for rule in pkg.rules:
-                    if (pkg.name, rule.name) in failed:
-                        continue
-                    value, failure = _query(policies.interpreter, f"data.{pkg.name}.{rule.name}")
-                    if failure:
-                        failed.add((pkg.name, rule.name))
-                        errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
-                        continue
-                    for item in results_of(value):
-                        made = _finding(pkg, rule, item, by_address)
-                        if isinstance(made, InputError):
-                            errors.append(made)
-                        elif _selected(made.rule_id, select, ignore):
-                            findings.append(made)
+    for view, packages in _plan(policies.packages, docs):
+        policies.interpreter.set_input(regopy.Input({"resources": view}))
+        for pkg in packages:
+            for rule in pkg.rules:
+                if (pkg.name, rule.name) in failed:
+                    continue
+                value, failure = _query(policies.interpreter, f"data.{pkg.name}.{rule.name}")
+                if failure:
+                    failed.add((pkg.name, rule.name))
+                    errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
+                    continue
+                for item in results_of(value):
+                    made = _finding(pkg, rule, item, by_address)
+                    if isinstance(made, InputError):
+                        errors.append(made)
+                    elif _selected(made.rule_id, select, ignore):
+                        findings.append(made)
     return findings, errors
 
 
-def _views(docs: list[dict], types: tuple[str, ...] | None, per_resource: bool) -> list[list[dict]]:
-    """The input documents a group of packages is queried on.
+def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], list[Package]]]:
+    """Which input documents to convert, and which packages to query on each.
 
-    `with input.resources as <part>` would avoid converting the input again,
-    but under `with` rego-cpp stops caching rules that read input: a helper
-    like `queues := {q.address: q | ...}` is rebuilt at every reference, and a
-    cross-resource policy goes from 0.1 s to 14 s on 400 queues. So each view
-    is converted on its own.
+    Converting costs about as much as a query, so packages share conversions:
+    every `scope: resource` package reads the same slices (SLICE resources of
+    one type each); the others get the whole document or their `types`, one
+    conversion per distinct set of types.
+
+    `with input.resources as <part>` would avoid converting again, but under
+    `with` rego-cpp stops caching rules that read input: a helper like
+    `queues := {q.address: q | ...}` is rebuilt at every reference, and a
+    cross-resource policy goes from 0.1 s to 14 s on 400 queues.
     """
-    wanted = docs if types is None else [d for d in docs if d["type"] in types]
-    if not per_resource or not wanted:
-        return [wanted]
-    return [wanted[i: i + SLICE] for i in range(0, len(wanted), SLICE)]
+    plan: list[tuple[list[dict], list[Package]]] = []
+    by_type: dict[str, list[dict]] = {}
+    for d in docs:
+        by_type.setdefault(d["type"], []).append(d)
+    scoped = [p for p in packages if p.per_resource]
+    for type_name, items in by_type.items():
+        readers = [p for p in scoped if p.types is None or type_name in p.types]
+        for start in range(0, len(items), SLICE) if readers else ():
+            plan.append((items[start: start + SLICE], readers))
+    idle = [p for p in scoped if p.types is not None and not any(t in by_type for t in p.types)]
+    if idle or (scoped and not docs):
+        plan.append(([], idle if docs else scoped))
+    whole: dict[tuple[str, ...] | None, list[Package]] = {}
+    for p in packages:
+        if not p.per_resource:
+            whole.setdefault(p.types, []).append(p)
+    for types, readers in whole.items():
+        plan.append((docs if types is None else [d for d in docs if d["type"] in types], readers))
+    return plan
 
 
 def run_policies(paths: Iterable[str], resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
