@@ -198,7 +198,16 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
         if not found:
             errors.append(InputError(given, "no .rego policy files in this directory"))
         files.extend(sorted(found))
-    return list(dict.fromkeys(files)), errors
+    return list(dict.fromkeys(_shown(f) for f in files)), errors
+
+
+def _shown(path: str) -> str:
+    """`policies:` in the config are absolute: show them relative when under the cwd."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if not relative.startswith(".."):
+            return relative
+    return path
 
 
 def syntax_error(file: str, source: str, text: str) -> InputError:
