@@ -143,6 +143,7 @@ class Package:
     rules: list[PolicyRule] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     has_metadata: list[str] = field(default_factory=list)  # metadata rule names found
+    sets_rule_id: bool = False  # some result may carry its own rule_id
     line: int = 1  # `package` line in the first file
 
     @property
@@ -274,6 +275,7 @@ def load_policies(paths: Iterable[str]) -> PolicySet:
             continue
         pkg = packages.setdefault(head.group(1), Package(head.group(1), line=_line_at(source, head.start())))
         pkg.files.append(file)
+        pkg.sets_rule_id = pkg.sets_rule_id or "rule_id" in source
         known = {r.name for r in pkg.rules}
         for match in _RULE_HEAD.finditer(source):
             if match.group(1) not in known:
@@ -393,7 +395,9 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
     findings: list[Finding] = []
     errors: list[InputError] = []
     failed: set[tuple[str, str]] = set()  # reported once, not once per slice
-    for view, packages in _plan(policies.packages, docs):
+    # --select/--ignore: a package whose findings all carry its id may be skipped
+    wanted = [p for p in policies.packages if p.sets_rule_id or _selected(p.rule_id, select, ignore)]
+    for view, packages in _plan(wanted, docs):
         policies.interpreter.set_input(regopy.Input({"resources": view}))
         for pkg in packages:
             for rule in pkg.rules:

@@ -271,6 +271,23 @@ def test_select_and_ignore_apply_to_rego_rule_ids(infra, tmp_path):
     assert {f.rule_id for f in both.findings} == {"ORG777"}  # replicas: 2 passes RES101
 
 
+def test_unselected_package_is_not_evaluated(infra, tmp_path):
+    write(tmp_path / "pol", "broken.rego", """
+        package team.unselected
+        import rego.v1
+
+        __rego_metadata__ := {"id": "ORG600"}
+
+        size := 1 if count(input.resources) > 0
+        size := 2 if count(input.resources) > 0
+
+        deny contains sprintf("size %v", [size]) if true
+    """)
+    assert rego_scan(infra, tmp_path / "pol", select=["ORG600"]).errors  # it runs, and fails
+    skipped = rego_scan(infra, tmp_path / "pol", select=["ORG7"])
+    assert not skipped.errors and not skipped.findings
+
+
 def test_object_without_msg_is_reported_and_others_kept(infra, tmp_path):
     write(tmp_path / "pol", "nomsg.rego", """
         package team.nomsg
