@@ -79,10 +79,24 @@ def run_rules(
     for r in rules:
         for t in r.types:
             by_type[t].append(r)
-    index = Index(resources, default_namespace=options.default_namespace)
-    ctx = Context(index, options)
     findings: list[Finding] = []
     errors: list[InputError] = []
+    for scope_resources in by_scope(resources).values():
+        _run_scope(scope_resources, by_type, options, findings, errors)
+    return findings, errors
+
+
+def by_scope(resources: list[Resource]) -> dict[str, list[Resource]]:
+    """Resources grouped by the world their references resolve in (see Resource.scope)."""
+    groups: dict[str, list[Resource]] = defaultdict(list)
+    for r in resources:
+        groups[r.scope].append(r)
+    return groups
+
+
+def _run_scope(resources, by_type, options, findings, errors) -> None:
+    index = Index(resources, default_namespace=options.default_namespace)
+    ctx = Context(index, options)
     for res in resources:
         for rule in by_type.get(res.type, ()):
             if res.source_format not in rule.formats:
@@ -103,7 +117,6 @@ def run_rules(
                         res.location.line,
                     )
                 )
-    return findings, errors
 
 
 def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:

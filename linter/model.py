@@ -219,6 +219,11 @@ class Resource:
         return self.location.line
 
     @property
+    def scope(self) -> str:
+        """The world this resource's references resolve in (set by the loaders)."""
+        return self.meta.get("scope", "")
+
+    @property
     def kind(self) -> str:
         """The bare kind or type (`Deployment` for `apps/Deployment`)."""
         return self.type.rsplit("/", 1)[-1]

@@ -33,6 +33,12 @@ JSON_SUFFIXES = {".json"}
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 HCL_SUFFIXES = {".tf"}
 
+# Kubernetes manifests, wherever they are, describe one cluster: cross-object
+# rules (a PDB for a Deployment) look across all of them. Every other document
+# (a plan, a Pulumi stack, a Terraform root) is a scope of its own, so that
+# `aws_sqs_queue.jobs` in one plan never resolves to its namesake in another.
+KUBERNETES_SCOPE = "kubernetes"
+
 LOADER_MODULES = {
     "kubernetes": "linter.loaders.kubernetes",
     "tfplan": "linter.loaders.tfplan",
@@ -143,10 +149,16 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             continue
         if resources is not None:
             out.files.append(shown)
+            for r in resources:
+                # a plan or a Pulumi document is a world of its own; manifests share a cluster
+                r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
             out.resources.extend(resources)
     if hcl_dirs:
         # all directories at once: a module called by another is loaded as its child
         resources, errors = loader("hcl").load_modules(hcl_dirs, options)
+        for r in resources:
+            # a Terraform root (and the modules it calls) is a world of its own
+            r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
         out.resources.extend(resources)
         out.errors.extend(errors)
         for tf_files in hcl_dirs.values():

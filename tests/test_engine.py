@@ -1,0 +1,63 @@
+"""The engine: dispatch by type, silence on unknowns, and scopes.
+
+Each plan, Pulumi document and Terraform root is a world of its own: the same
+address in two of them names two different resources.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from linter.engine import ScanOptions, scan
+from tests.conftest import corpus_dir
+
+QUEUES = textwrap.dedent("""
+    resource "aws_sqs_queue" "dlq" {
+      name = "dlq"
+    }
+    {extra}
+""")
+
+
+def test_same_address_in_two_terraform_roots_does_not_cross_resolve(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    # in root a, aws_sqs_queue.dlq is main's dead-letter queue; in root b nothing points at it
+    (a / "main.tf").write_text(QUEUES.replace("{extra}", textwrap.dedent("""
+        resource "aws_sqs_queue" "main" {
+          name = "main"
+          redrive_policy = jsonencode({
+            deadLetterTargetArn = aws_sqs_queue.dlq.arn
+            maxReceiveCount     = 5
+          })
+        }
+    """)))
+    (b / "main.tf").write_text(QUEUES.replace("{extra}", ""))
+    together = scan([str(tmp_path)], ScanOptions(select=["RES401"]))
+    assert not together.errors
+    reported = {(f.resource, f.file) for f in together.findings}
+    assert reported == {("aws_sqs_queue.dlq", str(b / "main.tf"))}
+
+
+def test_corpus_documents_scanned_together_report_what_they_report_alone():
+    """Plans and Pulumi documents do not leak references into each other."""
+    files = sorted(corpus_dir("tfplan").glob("*.json")) + sorted(corpus_dir("pulumi").glob("*"))
+    together = scan([str(f) for f in files], ScanOptions())
+    assert not together.errors
+    alone = set()
+    for f in files:
+        alone |= {(x.rule_id, x.resource, x.file, x.message) for x in scan([str(f)], ScanOptions()).findings}
+    assert {(x.rule_id, x.resource, x.file, x.message) for x in together.findings} == alone
+
+
+def test_rule_touching_an_unknown_is_silent_not_an_error(tmp_path):
+    doc = {"version": 3, "deployment": {"manifest": {}, "resources": [{
+        "urn": "urn:pulumi:dev::p::kubernetes:apps/v1:Deployment::web", "custom": True,
+        "type": "kubernetes:apps/v1:Deployment",
+        "inputs": {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                   "spec": {"replicas": "3eeb2bf0-c639-47a8-9e75-3b44932eb421"}}}]}}
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(doc))
+    result = scan([str(path)], ScanOptions(select=["RES101"]))
+    assert not result.errors and not result.findings
