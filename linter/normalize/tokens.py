@@ -10,13 +10,19 @@ its token as its type, so no rule matches it by accident.
 Kubernetes tokens (`kubernetes:<group>/<version>:<Kind>`) are parsed, not
 listed: they become `group/Kind` (`core` for the core group), as the YAML
 loader does. `azure-native:*` has no Terraform twin (ARM property names):
-its token is its type and its properties are kept as they are.
+its token, without an API-version module (`azure-native:storage/v20230101:
+StorageAccount` is `azure-native:storage:StorageAccount`), is its type and
+its properties are kept as they are. Rules that cover an azure-native type
+declare it next to its azurerm twin and read its ARM paths themselves
+(rules.md Appendix B point 7); AZURE_NATIVE_TYPES lists those types.
 
 `tests/test_pulumi_loader.py` fails when a Terraform type a rule applies to
 has no token here and is not listed in NO_PULUMI_MAPPING with a reason.
 """
 
 from __future__ import annotations
+
+import re
 
 PULUMI_TOKENS: dict[str, str] = {
     # ---- AWS (pulumi-aws)
@@ -149,6 +155,36 @@ NO_PULUMI_MAPPING_PREFIXES: dict[str, str] = {
 }
 
 
+# azure-native types rules read (ARM property names, no conversion), with the
+# azurerm type they stand beside in those rules (rules.md Appendix A rows 31-34).
+AZURE_NATIVE_TYPES: dict[str, str] = {
+    "azure-native:resources:ResourceGroup": "azurerm_resource_group",
+    "azure-native:storage:StorageAccount": "azurerm_storage_account",
+    "azure-native:containerservice:ManagedCluster": "azurerm_kubernetes_cluster",
+    "azure-native:containerservice:AgentPool": "azurerm_kubernetes_cluster_node_pool",
+    "azure-native:sql:Database": "azurerm_mssql_database",
+    "azure-native:sql:ElasticPool": "azurerm_mssql_elasticpool",
+    # flexible servers (azure-native v2+; v1's and the 2017 API's single servers
+    # have the same token and a `properties` object instead: not judged)
+    "azure-native:dbforpostgresql:Server": "azurerm_postgresql_flexible_server",
+    "azure-native:dbformysql:Server": "azurerm_mysql_flexible_server",
+    "azure-native:cosmosdb:DatabaseAccount": "azurerm_cosmosdb_account",
+    "azure-native:documentdb:DatabaseAccount": "azurerm_cosmosdb_account",  # azure-native v1 module name
+}
+
+# `azure-native:storage/v20230101:StorageAccount`: an explicit API version
+_ARM_API_VERSION = re.compile(r"/v\d{8}(?:preview|privatepreview)?$", re.IGNORECASE)
+
+
+def azure_native_type(token: str) -> str:
+    """The canonical type of an azure-native token: the token without its API-version module."""
+    package, _, rest = token.partition(":")
+    module, sep, resource = rest.partition(":")
+    if package != "azure-native" or not sep:
+        return token
+    return f"{package}:{_ARM_API_VERSION.sub('', module)}:{resource}"
+
+
 def has_no_pulumi_mapping(tf_type: str) -> str | None:
     """Why a Terraform type deliberately has no Pulumi token (None: it should have one)."""
     if tf_type in NO_PULUMI_MAPPING:
@@ -206,4 +242,6 @@ def canonical_type(token: str) -> tuple[str, str]:
         return mapped, "cloud"
     if token.split(":", 1)[0] in BRIDGED_PACKAGES:
         return token, "cloud"  # bridged but unmapped: snake_case, no rule matches
+    if token.startswith("azure-native:"):
+        return azure_native_type(token), "native"
     return token, "native"

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
+from linter.rules._azure import (
+    ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
+)
 from linter.rules._datastores import is_aurora
 from linter.rules._k8s import autoscalers_for
 from linter.rules._regress import (
@@ -173,6 +176,15 @@ ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
         Check("sku_name", regression=(one_of("Standard", "Premium"), one_of("Basic"))),)),
     "azurerm_cosmosdb_account": ("Cosmos DB account", ()),
     **{t: ("Flexible server", ()) for t in HA_FLEX},
+    # Pulumi azure-native (ARM names and values, the defaults of RES320-RES324)
+    ARM_STORAGE: ("Storage account", (
+        Check("sku.name", regression=(lambda v: storage_redundancy(v) in ZONE_REDUNDANT_STORAGE,
+                                      lambda v: storage_redundancy(v) in SINGLE_ZONE_STORAGE)),)),
+    ARM_SQL_DATABASE: ("Azure SQL database", (Check("zoneRedundant", False, "flag", computed=True),)),
+    **{t: ("Flexible server", (
+        Check("highAvailability.mode", "Disabled", (one_of("ZoneRedundant"), one_of("SameZone", "Disabled"))),))
+       for t in ARM_FLEXIBLE},
+    **{t: ("Cosmos DB account", ()) for t in ARM_COSMOS},
 }
 
 
@@ -207,26 +219,27 @@ def _flexible_ha(r) -> str | None:
 
 
 def _cosmos_zones(r) -> list[str]:
-    """geo_location[*].zone_redundant true -> false, matched by location."""
+    """geo_location[*].zone_redundant (ARM: locations[*].isZoneRedundant) true -> false, matched by location."""
+    p = COSMOS_PATHS[r.type]
     after_by_location = {}
-    for loc in r.all("geo_location"):
-        if isinstance(loc, dict) and isinstance(loc.get("location"), str):
-            after_by_location[loc["location"].lower()] = loc
-    before = r.before("geo_location")
+    for loc in r.all(p.regions):
+        if isinstance(loc, dict) and isinstance(loc.get(p.location), str):
+            after_by_location[loc[p.location].lower()] = loc
+    before = r.before(p.regions)
     out = []
     for loc in before if isinstance(before, list) else []:
-        if not isinstance(loc, dict) or as_bool(loc.get("zone_redundant")) is not True:
+        if not isinstance(loc, dict) or as_bool(loc.get(p.zone_redundant)) is not True:
             continue
-        name = loc.get("location")
+        name = loc.get(p.location)
         now = after_by_location.get(name.lower()) if isinstance(name, str) else None
         if now is None:
             continue  # the region is removed, not made zonal
-        value = now.get("zone_redundant")
+        value = now.get(p.zone_redundant)
         if is_unknown(value):
             continue
         if as_bool(value) is not True:
             shown = "false" if value is not None else "false (unset, the default)"
-            out.append(f"geo_location {name}: zone_redundant changes from true to {shown}")
+            out.append(f"{p.regions} {name}: {p.zone_redundant} changes from true to {shown}")
     return out
 
 
@@ -253,8 +266,13 @@ def zone_redundancy_regression(r, ctx):
     `ZONAL`, Azure storage ZRS/GZRS/RAGZRS -> LRS/GRS/RAGRS, Azure SQL
     `zone_redundant` off, flexible server `ZoneRedundant` HA -> `SameZone` or
     none, Azure Cache for Redis fewer than 2 zones or Basic, Cosmos DB region
-    `zone_redundant` off. The defaults of the matching RES3xx rule apply on
-    both sides; the message says when the change also replaces the resource.
+    `zone_redundant` off. Pulumi azure-native resources are compared on
+    their ARM properties: StorageAccount `sku.name` (`Standard_ZRS` ->
+    `Standard_LRS`), sql Database `zoneRedundant`, flexible Server
+    `highAvailability.mode` (`ZoneRedundant` -> `SameZone`/`Disabled`),
+    DatabaseAccount `locations[*].isZoneRedundant`. The defaults of the
+    matching RES3xx rule apply on both sides; the message says when the
+    change also replaces the resource.
 
     Why is this bad?
     The change silently turns a database, cache or file system that survives
@@ -294,8 +312,8 @@ def zone_redundancy_regression(r, ctx):
         change = _flexible_ha(r)
         if change:
             found.append((change, "high_availability"))
-    elif r.type == "azurerm_cosmosdb_account":
-        found.extend((change, "geo_location") for change in _cosmos_zones(r))
+    elif r.type in COSMOS_PATHS:
+        found.extend((change, COSMOS_PATHS[r.type].regions) for change in _cosmos_zones(r))
     for change, path in found:
         yield Violation(
             f"{noun} {r.address} loses zone redundancy: {change}{replacement_note(r)}",

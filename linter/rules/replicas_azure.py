@@ -1,15 +1,21 @@
 """RES1xx for Azure: AKS node pools, scale sets and App Service plans that are
-not spread over zones or run one node, and Basic load balancers."""
+not spread over zones or run one node, and Basic load balancers.
+
+AKS rules also cover azure-native (Pulumi, ARM names): a ManagedCluster's
+`agentPoolProfiles[*]` and AgentPool resources. A node pool's fields have
+other names there (POOL_FIELDS); the rule logic is the same.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, text_is
 from linter.rules._azure import (
-    REGIONS_WITHOUT_ZONES, location_of, region_without_zones, zone_count, zones_text,
+    ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
 )
 from linter.rules._values import as_bool, as_int
 
@@ -23,18 +29,69 @@ VMSS = (
 AUTOSCALE_SETTING = "azurerm_monitor_autoscale_setting"
 
 
-def _node_pools(r):
-    """(label, path prefix, pool attributes reader) for a cluster's default pool or a pool resource."""
+@dataclass(frozen=True)
+class PoolFields:
+    """What a node pool's fields are called: azurerm and ARM names differ."""
+
+    zones: str
+    node_count: str
+    min_count: str
+    max_count: str
+    autoscaling: tuple[str, ...]  # the first one written wins
+    node_count_default: int | None  # None: Optional+Computed, Azure decides (not judged)
+    zones_fix: str
+
+
+AZURERM_POOL = PoolFields(
+    "zones", "node_count", "min_count", "max_count", ("auto_scaling_enabled", "enable_auto_scaling"), None,
+    'Set zones = ["1", "2", "3"] on the node pool (changing it on the default pool needs '
+    "temporary_name_for_rotation).",
+)
+# ARM ManagedClusterAgentPoolProfile / AgentPool: "count ... The default value is 1."
+ARM_POOL = PoolFields(
+    "availabilityZones", "count", "minCount", "maxCount", ("enableAutoScaling",), 1,
+    'Set availabilityZones: ["1", "2", "3"] on the agent pool (the zones of an existing pool cannot '
+    "change: add a zonal pool and move the workloads to it).",
+)
+
+
+@dataclass(frozen=True)
+class Pool:
+    label: str  # "AKS cluster x default node pool"
+    prefix: str  # the pool's path in the resource: "default_node_pool.", "agentPoolProfiles.1."
+    shown: str  # what messages put before a field name ("default_node_pool."; ARM: the label names the pool)
+    fields: PoolFields
+
+
+def _node_pools(r) -> list[Pool]:
+    """The node pools a resource holds: a cluster's default pool, its agentPoolProfiles, or itself."""
     if r.type == AKS:
-        return f"AKS cluster {r.address} default node pool", "default_node_pool."
-    return f"AKS node pool {r.address}", ""
+        return [Pool(f"AKS cluster {r.address} default node pool", "default_node_pool.", "default_node_pool.",
+                     AZURERM_POOL)]
+    if r.type == AKS_POOL:
+        return [Pool(f"AKS node pool {r.address}", "", "", AZURERM_POOL)]
+    if r.type == ARM_AKS_POOL:
+        return [Pool(f"AKS agent pool {r.address}", "", "", ARM_POOL)]
+    profiles = r.get("agentPoolProfiles")
+    if not isinstance(profiles, list):
+        return []  # unknown, or none written
+    pools = []
+    for i, profile in enumerate(profiles):
+        name = profile.get("name") if isinstance(profile, dict) else None
+        which = f'"{name}"' if isinstance(name, str) else f"agentPoolProfiles[{i}]"
+        pools.append(Pool(f"AKS cluster {r.address} agent pool {which}", f"agentPoolProfiles.{i}.", "", ARM_POOL))
+    return pools
 
 
 def _cluster_location(r, ctx):
     """The location that decides whether zones exist: the cluster's own, or the parent cluster's."""
-    if r.type == AKS:
+    if r.type in (AKS, ARM_AKS):
         return location_of(r, ctx.index), True
-    cluster = ctx.index.resolve(r.get("kubernetes_cluster_id"))
+    if r.type == ARM_AKS_POOL:  # resourceName: the cluster's name
+        cluster = arm_named(ctx.index, r.get("resourceName"), ARM_AKS, ("resourceName", "name"),
+                            group=r.get("resourceGroupName"))
+    else:
+        cluster = ctx.index.resolve(r.get("kubernetes_cluster_id"))
     if cluster is None:
         return None, False
     return location_of(cluster, ctx.index), True
@@ -45,9 +102,8 @@ def _cluster_location(r, ctx):
     name="azure-aks-node-pool-no-zones",
     title="AKS node pool is not spread over availability zones.",
     severity=Severity.MEDIUM,
-    types=(AKS, AKS_POOL),
-    remediation='Set zones = ["1", "2", "3"] on the node pool (changing it on the default pool needs '
-                "temporary_name_for_rotation).",
+    types=(AKS, AKS_POOL, ARM_AKS, ARM_AKS_POOL),
+    remediation=AZURERM_POOL.zones_fix,
     cross=True,
     options={"regions_without_zones": list(REGIONS_WITHOUT_ZONES)},
 )
@@ -55,11 +111,13 @@ def aks_pool_no_zones(r, ctx):
     """
     What it does
     Reports AKS node pools (the cluster's `default_node_pool` and
-    `azurerm_kubernetes_cluster_node_pool`) whose `zones` list is absent,
-    empty or names a single zone. Clusters in regions without availability
-    zones (option `regions_without_zones`) are not reported; a separate node
-    pool is judged by its cluster's location, and stays silent when that
-    cluster is not in the scanned files.
+    `azurerm_kubernetes_cluster_node_pool`; in Pulumi azure-native every
+    `agentPoolProfiles` entry of a ManagedCluster and AgentPool resources,
+    whose list is `availabilityZones`) whose `zones` list is absent, empty or
+    names a single zone. Clusters in regions without availability zones
+    (option `regions_without_zones`) are not reported; a separate node pool
+    is judged by its cluster's location, and stays silent when that cluster
+    is not in the scanned files.
 
     Why is this bad?
     Without zones every node of the pool may sit in one datacenter: a zone
@@ -84,22 +142,28 @@ def aks_pool_no_zones(r, ctx):
     }
     ```
     """
-    label, prefix = _node_pools(r)
-    zones = r.get(prefix + "zones")
-    count = zone_count(zones)
-    if count is None or count >= 2:
+    zonal = []
+    for pool in _node_pools(r):
+        zones = r.get(pool.prefix + pool.fields.zones)
+        count = zone_count(zones)
+        if count is not None and count < 2:
+            zonal.append((pool, zones, count))
+    if not zonal:
         return
     location, resolved = _cluster_location(r, ctx)
     if not resolved or region_without_zones(location, ctx) is not False:
         return
-    what = zones_text(zones) if count else f"{prefix}zones is unset"
-    yield Violation(f"{label} is not spread over availability zones: {what}",
-                    path=prefix + "zones" if count else (prefix.rstrip(".") or None))
+    for pool, zones, count in zonal:
+        name = pool.fields.zones
+        what = zones_text(zones, name) if count else f"{pool.shown}{name} is unset"
+        yield Violation(f"{pool.label} is not spread over availability zones: {what}",
+                        path=pool.prefix + name if count else (pool.prefix.rstrip(".") or None),
+                        remediation=None if pool.fields is AZURERM_POOL else pool.fields.zones_fix)
 
 
-def _autoscaling(r, prefix):
-    """auto_scaling_enabled (azurerm 4.x) or enable_auto_scaling (3.x); absent = false."""
-    for name in ("auto_scaling_enabled", "enable_auto_scaling"):
+def _autoscaling(r, prefix, names=AZURERM_POOL.autoscaling):
+    """auto_scaling_enabled (azurerm 4.x) or enable_auto_scaling (3.x; ARM enableAutoScaling); absent = false."""
+    for name in names:
         value = r.get(prefix + name)
         if value is not None:
             return value, prefix + name
@@ -111,7 +175,7 @@ def _autoscaling(r, prefix):
     name="azure-aks-node-pool-single-node",
     title="AKS node pool can run on one node.",
     severity=Severity.MEDIUM,
-    types=(AKS, AKS_POOL),
+    types=(AKS, AKS_POOL, ARM_AKS, ARM_AKS_POOL),
     remediation="Set min_count = 2 (with autoscaling) or node_count = 3 (without), and max_count >= 2.",
 )
 def aks_pool_single_node(r, ctx):
@@ -120,7 +184,10 @@ def aks_pool_single_node(r, ctx):
     Reports AKS node pools that can run on a single node: autoscaling on with
     `min_count = 1`, autoscaling off with `node_count = 1`, or `max_count = 1`.
     An unset `node_count` is decided by Azure and not reported; `min_count = 0`
-    (a user pool that scales to zero) is not reported either.
+    (a user pool that scales to zero) is not reported either. Pulumi
+    azure-native pools (`agentPoolProfiles[*]`, AgentPool) use the ARM names
+    `minCount`, `maxCount`, `enableAutoScaling` and `count`, whose API default
+    is 1: an unset `count` without autoscaling is one node.
 
     Why is this bad?
     On one node every node upgrade, reboot or VM failure evicts all the pods
@@ -146,24 +213,40 @@ def aks_pool_single_node(r, ctx):
     }
     ```
     """
-    label, prefix = _node_pools(r)
-    maximum = r.get(prefix + "max_count")
+    for pool in _node_pools(r):
+        yield from _pool_single_node(r, pool)
+
+
+def _pool_single_node(r, pool: Pool):
+    label, prefix, f = pool.label, pool.prefix, pool.fields
+    fix = None if f is AZURERM_POOL else (
+        f"Set {f.min_count}: 2 (with {f.autoscaling[0]}) or {f.node_count}: 3 (without), and {f.max_count} >= 2.")
+    maximum = r.get(prefix + f.max_count)
     if as_int(maximum) == 1:
-        yield Violation(f"{label} can never grow past one node: max_count = 1", path=prefix + "max_count")
+        yield Violation(f"{label} can never grow past one node: {f.max_count} = 1", path=prefix + f.max_count,
+                        remediation=fix)
         return
-    enabled, enabled_path = _autoscaling(r, prefix)
+    enabled, enabled_path = _autoscaling(r, prefix, f.autoscaling)
     if is_unknown(enabled):
         return
     if as_bool(enabled):
-        minimum = r.get(prefix + "min_count")
+        minimum = r.get(prefix + f.min_count)
         if as_int(minimum) == 1:
             yield Violation(f"{label} can shrink to one node: {enabled_path.rsplit('.', 1)[-1]} = true "
-                            "with min_count = 1", path=prefix + "min_count")
+                            f"with {f.min_count} = 1", path=prefix + f.min_count, remediation=fix)
         return
-    count = r.get(prefix + "node_count")
+    pool_type = r.get(prefix + "type")
+    if f is ARM_POOL and isinstance(pool_type, str) and pool_type == "VirtualMachines":
+        return  # sized by virtualMachinesProfile.scale, not by count
+    count = r.get(prefix + f.node_count)
+    shown = f"{f.node_count} = 1"
+    if count is None and f.node_count_default is not None:
+        count, shown = f.node_count_default, f"{f.node_count} is unset and defaults to {f.node_count_default}"
     if as_int(count) == 1:
         how = "autoscaling is off" if enabled_path is None else f"{enabled_path.rsplit('.', 1)[-1]} = false"
-        yield Violation(f"{label} runs one node: node_count = 1 and {how}", path=prefix + "node_count")
+        written = r.get(prefix + f.node_count) is not None
+        yield Violation(f"{label} runs one node: {shown} and {how}",
+                        path=prefix + f.node_count if written else (prefix.rstrip(".") or None), remediation=fix)
 
 
 def _autoscale_minimums(index):

@@ -1,5 +1,12 @@
 """RES3xx for Azure: storage accounts, SQL databases, flexible servers, Redis
-caches and Cosmos DB accounts that keep their data in one zone."""
+caches and Cosmos DB accounts that keep their data in one zone.
+
+The rules also cover the Pulumi azure-native twins of these resources. Those
+keep ARM property names and value sets (`sku.name = "Standard_LRS"`,
+`highAvailability.mode = "Disabled"`, `locations[*].isZoneRedundant`), so
+each rule reads them through its own small table of ARM paths and reports
+them by the names the program wrote (rules.md Appendix B point 7).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,14 @@ import re
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
-from linter.rules._azure import zone_count, zones_text
+from linter.rules._azure import (
+    ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
+    zone_count, zones_text,
+)
 from linter.rules._values import as_bool, setting
+
+# where the replication is written (ARM's sku.name joins tier and replication: "Standard_LRS")
+STORAGE_REPLICATION = {"azurerm_storage_account": "account_replication_type", ARM_STORAGE: "sku.name"}
 
 
 @rule(
@@ -16,7 +29,7 @@ from linter.rules._values import as_bool, setting
     name="azure-storage-not-zone-redundant",
     title="Storage account keeps its primary copies in a single zone.",
     severity=Severity.MEDIUM,
-    types=("azurerm_storage_account",),
+    types=("azurerm_storage_account", ARM_STORAGE),
     remediation='Set account_replication_type = "ZRS" (or "GZRS"); changing between LRS/GRS and '
                 "ZRS/GZRS creates a new account, so migrate the data.",
 )
@@ -26,7 +39,9 @@ def storage_not_zone_redundant(r, ctx):
     Reports storage accounts whose `account_replication_type` keeps the
     primary copies in one datacenter: `LRS` (medium), and `GRS`/`RAGRS`
     (low: a second region exists, but a zone outage needs a geo failover).
-    `ZRS`, `GZRS` and `RAGZRS` are zone-redundant.
+    `ZRS`, `GZRS` and `RAGZRS` are zone-redundant. Pulumi azure-native
+    StorageAccounts write it in `sku.name` (`Standard_LRS`, `Premium_LRS`:
+    medium; `Standard_GRS`, `Standard_RAGRS`: low).
 
     Why is this bad?
     With LRS all three copies of the data sit in a single datacenter: a zone
@@ -49,17 +64,21 @@ def storage_not_zone_redundant(r, ctx):
     }
     ```
     """
-    kind = r.get("account_replication_type")
-    if not isinstance(kind, str):
-        return
-    value = kind.upper()
+    path = STORAGE_REPLICATION[r.type]
+    kind = r.get(path)
+    value = storage_redundancy(kind)
+    fix = None
+    if r.type == ARM_STORAGE:
+        tier = kind.rsplit("_", 1)[0] if isinstance(kind, str) and "_" in kind else "Standard"
+        fix = (f'Set sku.name = "{tier}_ZRS"' + (f' (or "{tier}_GZRS")' if tier == "Standard" else "")
+               + "; moving from LRS/GRS to ZRS/GZRS is a conversion or a new account, so plan the data move.")
     if value == "LRS":
         yield Violation(f'Storage account {r.address} keeps every copy in one datacenter: '
-                        f'account_replication_type = "{kind}"', path="account_replication_type")
+                        f'{path} = "{kind}"', path=path, remediation=fix)
     elif value in ("GRS", "RAGRS"):
         yield Violation(f'Storage account {r.address} is locally redundant in its primary region: '
-                        f'account_replication_type = "{kind}" needs a geo failover to survive a zone outage',
-                        path="account_replication_type", severity=Severity.LOW)
+                        f'{path} = "{kind}" needs a geo failover to survive a zone outage',
+                        path=path, severity=Severity.LOW, remediation=fix)
 
 
 _DTU_PREMIUM = re.compile(r"^P\d+$", re.IGNORECASE)
@@ -91,7 +110,7 @@ def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
     name="azure-sql-database-not-zone-redundant",
     title="Azure SQL database (or elastic pool) is not zone-redundant.",
     severity=Severity.MEDIUM,
-    types=("azurerm_mssql_database", "azurerm_mssql_elasticpool"),
+    types=("azurerm_mssql_database", "azurerm_mssql_elasticpool", ARM_SQL_DATABASE, ARM_SQL_POOL),
     remediation="Set zone_redundant = true.",
     options={"extra_zone_redundant_tiers": []},
 )
@@ -103,7 +122,9 @@ def sql_database_not_zone_redundant(r, ctx):
     `GP_`/`HS_` with the option `extra_zone_redundant_tiers`) whose
     `zone_redundant` is not true (unset means not zone-redundant). Databases
     inside an elastic pool (`elastic_pool_id` set) are judged through their
-    pool.
+    pool. Pulumi azure-native Databases and ElasticPools are judged on
+    `sku.name` (`P1`, `BC_Gen5`, `PremiumPool`) or `sku.tier` (`Premium`,
+    `BusinessCritical`), `zoneRedundant` and `elasticPoolId`.
 
     Why is this bad?
     Without zone redundancy the database's replicas share one zone: a zone
@@ -126,6 +147,9 @@ def sql_database_not_zone_redundant(r, ctx):
     ```
     """
     extra = list(ctx.option("extra_zone_redundant_tiers", []) or [])
+    if r.type in (ARM_SQL_DATABASE, ARM_SQL_POOL):
+        yield from _arm_sql_not_zone_redundant(r, extra)
+        return
     if r.type == "azurerm_mssql_database":
         pool = r.get("elastic_pool_id")
         if pool is not None and pool != "":
@@ -146,12 +170,48 @@ def sql_database_not_zone_redundant(r, ctx):
                     f"{current.describe()}", path=None if current.defaulted else "zone_redundant")
 
 
+_ARM_PREMIUM_NAMES = {"premium", "premiumpool"}  # DTU names without a number (P1 etc. match _DTU_PREMIUM)
+
+
+def _arm_sql_tier(r, extra: list[str]) -> tuple[bool | None, str]:
+    """Does an ARM sku (`sku.name`, `sku.tier`) support zone redundancy, and the value that says so."""
+    name, tier = r.get("sku.name"), r.get("sku.tier")
+    if isinstance(name, str) and (_zone_redundant_sku(name, extra) or name.lower() in _ARM_PREMIUM_NAMES):
+        return True, f'sku.name = "{name}"'
+    wanted = {"premium", "businesscritical"} | {_POOL_TIER_OF_PREFIX.get(p.upper(), p.lower()) for p in extra}
+    if isinstance(tier, str) and tier.replace(" ", "").lower() in wanted:
+        return True, f'sku.tier = "{tier}"'
+    if is_unknown(name) or is_unknown(tier):
+        return None, ""
+    return False, ""
+
+
+def _arm_sql_not_zone_redundant(r, extra: list[str]):
+    """azure-native sql Database / ElasticPool (ARM names)."""
+    if r.type == ARM_SQL_DATABASE:
+        pool = r.get("elasticPoolId")
+        if pool is not None and pool != "":
+            return  # judged through its pool
+        what = "SQL database"
+    else:
+        what = "SQL elastic pool"
+    supports, tier = _arm_sql_tier(r, extra)
+    if not supports:
+        return
+    current = setting(r, "zoneRedundant", False)
+    if current.unknown or as_bool(current.value) is True:
+        return
+    yield Violation(f"{what} {r.address} is not zone-redundant although {tier} supports it: "
+                    f"{current.describe()}", path=None if current.defaulted else "zoneRedundant",
+                    remediation="Set zoneRedundant: true.")
+
+
 @rule(
     id="RES322",
     name="azure-flexible-server-no-zone-redundant-ha",
     title="PostgreSQL/MySQL flexible server has no zone-redundant high availability.",
     severity=Severity.HIGH,
-    types=("azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server"),
+    types=("azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server", *ARM_FLEXIBLE),
     remediation='Add high_availability { mode = "ZoneRedundant" } (MySQL: a server created without HA '
                 "must be recreated, and storage auto-grow must be on).",
 )
@@ -162,6 +222,11 @@ def flexible_server_no_zone_ha(r, ctx):
     `high_availability` block (high: there is no standby at all) or with
     `high_availability { mode = "SameZone" }` (medium: the standby shares the
     primary's zone). Replicas (`create_mode = "Replica"`) are not reported.
+    Pulumi azure-native Servers (`dbforpostgresql`, `dbformysql`) write
+    `highAvailability.mode`: `Disabled`, or no `highAvailability`, is no
+    standby (high), `SameZone` is medium; `createMode: "Replica"` is not
+    reported, nor are single servers (the retired 2017 API, a `properties`
+    object), which have no high availability to configure.
 
     Why is this bad?
     Without a standby a VM or zone failure stops the database until Azure
@@ -185,6 +250,9 @@ def flexible_server_no_zone_ha(r, ctx):
     }
     ```
     """
+    if r.type in ARM_FLEXIBLE:
+        yield from _arm_flexible_no_zone_ha(r)
+        return
     mode = r.get("create_mode")
     if is_unknown(mode) or (isinstance(mode, str) and mode.lower() == "replica"):
         return
@@ -200,6 +268,33 @@ def flexible_server_no_zone_ha(r, ctx):
         yield Violation(f'{engine} flexible server {r.address} keeps its standby in the primary\'s zone: '
                         'high_availability.mode = "SameZone"', path="high_availability.mode",
                         severity=Severity.MEDIUM)
+
+
+def _arm_flexible_no_zone_ha(r):
+    """azure-native flexible Server: highAvailability.mode Disabled (the default) or SameZone."""
+    if r.get("properties") is not None:
+        return  # a single server (2017 API): it has no high availability to configure
+    mode = r.get("createMode")
+    if is_unknown(mode) or (isinstance(mode, str) and mode.lower() == "replica"):
+        return
+    engine = "PostgreSQL" if "postgresql" in r.type else "MySQL"
+    fix = 'Set highAvailability: { mode: "ZoneRedundant" }' + (
+        " (enabling it on a server created without it needs a new server, and storage.autoGrow must be "
+        '"Enabled").' if engine == "MySQL" else ".")
+    block = r.get("highAvailability")
+    ha = setting(r, "highAvailability.mode", "Disabled")
+    if is_unknown(block) or ha.unknown or not isinstance(ha.value, str):
+        return
+    if block is None:
+        yield Violation(f'{engine} flexible server {r.address} has no standby: highAvailability is unset '
+                        '(mode defaults to "Disabled")', remediation=fix)
+    elif ha.value.lower() == "disabled":
+        yield Violation(f"{engine} flexible server {r.address} has no standby: {ha.describe()}",
+                        path="highAvailability" if ha.defaulted else "highAvailability.mode", remediation=fix)
+    elif ha.value.lower() == "samezone":
+        yield Violation(f"{engine} flexible server {r.address} keeps its standby in the primary's zone: "
+                        f"{ha.describe()}", path="highAvailability.mode", severity=Severity.MEDIUM,
+                        remediation=fix)
 
 
 @rule(
@@ -262,7 +357,7 @@ def redis_single_node_or_zonal(r, ctx):
     name="azure-cosmosdb-not-zone-redundant",
     title="Cosmos DB region is not zone-redundant.",
     severity=Severity.MEDIUM,
-    types=("azurerm_cosmosdb_account",),
+    types=("azurerm_cosmosdb_account", *ARM_COSMOS),
     remediation="Set zone_redundant = true in the geo_location block with failover_priority = 0 "
                 "(and in the other regions).",
 )
@@ -274,7 +369,10 @@ def cosmosdb_not_zone_redundant(r, ctx):
     also lists the other regions that are not zone-redundant. The finding is
     low instead of medium when the account has two or more regions and
     automatic failover enabled, since a zone outage then fails over to
-    another region.
+    another region. Pulumi azure-native DatabaseAccounts (`cosmosdb`, and
+    `documentdb` in azure-native v1) are read through their ARM names:
+    `locations[*].isZoneRedundant`, `failoverPriority`, `locationName` and
+    `enableAutomaticFailover`.
 
     Why is this bad?
     A region that is not zone-redundant keeps its replicas in one zone: a
@@ -298,26 +396,27 @@ def cosmosdb_not_zone_redundant(r, ctx):
     }
     ```
     """
-    regions = r.get("geo_location")
+    p = COSMOS_PATHS[r.type]
+    regions = r.get(p.regions)
     if is_unknown(regions):
         return
-    regions = r.all("geo_location")
+    regions = r.all(p.regions)
     write, others = None, []
     for region in regions:
         if not isinstance(region, dict):
             return
-        priority, redundant = region.get("failover_priority"), region.get("zone_redundant")
+        priority, redundant = region.get(p.priority), region.get(p.zone_redundant)
         if is_unknown(priority) or is_unknown(redundant):
             return
         flag = as_bool(redundant) is True
         if str(priority) == "0":
-            write = (region.get("location"), flag, redundant)
+            write = (region.get(p.location), flag, redundant)
         elif not flag:
-            others.append(region.get("location"))
+            others.append(region.get(p.location))
     if write is None or write[1]:
         return
     failover = None
-    for name in ("automatic_failover_enabled", "enable_automatic_failover"):
+    for name in p.failover:
         if r.get(name) is not None:
             failover = r.get(name)
             break
@@ -326,11 +425,11 @@ def cosmosdb_not_zone_redundant(r, ctx):
     location = f'"{write[0]}"' if isinstance(write[0], str) else str(write[0])  # unknown: its expression
     state = "is unset and defaults to false" if write[2] is None else "= false"
     message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: " \
-              f"geo_location.zone_redundant {state}"
+              f"{p.regions}.{p.zone_redundant} {state}"
     if others:
         message += "; also not zone-redundant: " + ", ".join(str(o) for o in others)
     severity = None
     if len(regions) >= 2 and as_bool(failover) is True:
         severity = Severity.LOW
         message += " (automatic failover to another region is enabled)"
-    yield Violation(message, path="geo_location", severity=severity)
+    yield Violation(message, path=p.regions, severity=severity, remediation=p.fix)
