@@ -77,6 +77,9 @@ def test_virtual_machines_pools_are_not_sized_by_count(tmp_path):
     doc = export((AGENT_POOL, "vms", {"resourceName": "aks", "type": "VirtualMachines",
                                       "availabilityZones": ["1", "2", "3"]}, None))
     assert not scan_doc(tmp_path, doc, ["RES114"]).findings
+    doc = export((AGENT_POOL, "unknown", {"resourceName": "aks", "type": UNKNOWN,
+                                          "availabilityZones": ["1", "2", "3"]}, None))
+    assert not scan_doc(tmp_path, doc, ["RES114"]).findings
     doc = export((AGENT_POOL, "vmss", {"resourceName": "aks", "type": "VirtualMachineScaleSets",
                                        "availabilityZones": ["1", "2", "3"]}, None))
     assert [f.rule_id for f in scan_doc(tmp_path, doc, ["RES114"]).findings] == ["RES114"]

@@ -3,7 +3,8 @@ not spread over zones or run one node, and Basic load balancers.
 
 AKS rules also cover azure-native (Pulumi, ARM names): a ManagedCluster's
 `agentPoolProfiles[*]` and AgentPool resources. A node pool's fields have
-other names there (POOL_FIELDS); the rule logic is the same.
+other names there (PoolFields: AZURERM_POOL, ARM_POOL); the rule logic is
+the same.
 """
 
 from __future__ import annotations
@@ -235,13 +236,14 @@ def _pool_single_node(r, pool: Pool):
             yield Violation(f"{label} can shrink to one node: {enabled_path.rsplit('.', 1)[-1]} = true "
                             f"with {f.min_count} = 1", path=prefix + f.min_count, remediation=fix)
         return
-    pool_type = r.get(prefix + "type")
-    if f is ARM_POOL and isinstance(pool_type, str) and pool_type == "VirtualMachines":
-        return  # sized by virtualMachinesProfile.scale, not by count
+    if f is ARM_POOL:
+        pool_type = r.get(prefix + "type")
+        if is_unknown(pool_type) or pool_type == "VirtualMachines":
+            return  # a VirtualMachines pool is sized by virtualMachinesProfile.scale, not by count
     count = r.get(prefix + f.node_count)
     shown = f"{f.node_count} = 1"
     if count is None and f.node_count_default is not None:
-        count, shown = f.node_count_default, f"{f.node_count} is unset and defaults to {f.node_count_default}"
+        count, shown = f.node_count_default, f"{f.node_count} is unset (defaults to {f.node_count_default})"
     if as_int(count) == 1:
         how = "autoscaling is off" if enabled_path is None else f"{enabled_path.rsplit('.', 1)[-1]} = false"
         written = r.get(prefix + f.node_count) is not None
