@@ -504,3 +504,49 @@ def test_readme_example_policy_runs():
                       ScanOptions(policy_dirs=[tmp], select=["ORG", "REGO"]))
     assert not result.errors, result.errors
     assert result.findings
+
+
+def test_input_conversion_round_trips_the_document():
+    """to_rego builds what rego-cpp's own JSON parser builds (set_input_term)."""
+    import regopy
+
+    _, doc = validate([FIXTURES])
+    doc["resources"].append({"type": "x", "big": 10**21, "neg": -5, "f": 1.5, "t": True, "n": None,
+                             "quoted": 'say "hi"', "slash": "a\\b", "lines": "a\nb", "text": "ünïcode ✓",
+                             "json": '{"k": [1, 2]}', "nested": [[], {}, [1, [2]]]})
+    fast, reference = regopy.Interpreter(), regopy.Interpreter()
+    fast.set_input(rego.to_rego(doc))
+    doc["resources"][-1]["big"] = 1e21  # beyond int64: a float, as JSON parsers read it
+    reference.set_input_term(json.dumps(doc))
+    back, failure = rego._query(fast, "input")
+    assert failure is None and back == json.loads(json.dumps(doc))
+    assert back == rego._query(reference, "input")[0]
+
+
+def test_input_strings_compare_like_rego_literals(tmp_path):
+    """regopy.Input hands strings over unescaped: a quote would never match."""
+    infra = tmp_path / "infra"
+    write(infra, "cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cfg, namespace: prod}
+        data:
+          motd: 'say "hi"'
+          policy: '{"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:1:dlq"}'
+    """)
+    write(tmp_path / "pol", "p.rego", """
+        package team.strings
+        import rego.v1
+
+        deny contains sprintf("quoted %s", [r.attrs.data.motd]) if {
+          some r in input.resources
+          r.attrs.data.motd == "say \\"hi\\""
+        }
+        deny contains "json read" if {
+          some r in input.resources
+          json.unmarshal(r.attrs.data.policy).deadLetterTargetArn == "arn:aws:sqs:eu-west-1:1:dlq"
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol")
+    assert not result.errors, result.errors
+    assert sorted(f.message for f in result.findings) == ["json read", 'quoted say "hi"']
