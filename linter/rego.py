@@ -62,8 +62,23 @@ def input_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def resource_document(res: Resource) -> dict:
-    """One resource as policies see it: JSON values only, unknowns as null + path."""
+# Kubernetes kinds that live outside namespaces: no default namespace for them
+_CLUSTER_SCOPED = {
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+    "CustomResourceDefinition", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration", "APIService", "RuntimeClass",
+}
+
+
+def resource_document(res: Resource, default_namespace: str = "default") -> dict:
+    """One resource as policies see it: JSON values only, unknowns as null + path.
+
+    A Kubernetes object that names no namespace gets the scan's default one
+    (--namespace), as the built-in rules see it.
+    """
+    namespace = res.namespace
+    if namespace is None and "/" in res.type and res.kind not in _CLUSTER_SCOPED:
+        namespace = default_namespace
     unknown: list[str] = []
     attrs = _plain(res.attrs, "", unknown)
     change = None
@@ -78,7 +93,7 @@ def resource_document(res: Resource) -> dict:
         "type": res.type,
         "address": res.address,
         "name": res.name or "",
-        "namespace": res.namespace,
+        "namespace": namespace,
         "attrs": attrs if isinstance(attrs, dict) else {},
         "unknown": unknown,
         "source_format": res.source_format,
@@ -101,8 +116,8 @@ def _root(res: Resource) -> str:
     return res.location.file
 
 
-def build_input(resources: Iterable[Resource]) -> dict:
-    return {"resources": [resource_document(r) for r in resources]}
+def build_input(resources: Iterable[Resource], default_namespace: str = "default") -> dict:
+    return {"resources": [resource_document(r, default_namespace) for r in resources]}
 
 
 def _plain(value: Any, path: str, unknown: list[str]) -> Any:
@@ -453,7 +468,8 @@ def to_rego(value: Any) -> Any:
 def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
     select = getattr(options, "select", None)
     ignore = getattr(options, "ignore", None)
-    docs = [resource_document(r) for r in resources]
+    namespace = getattr(options, "default_namespace", None) or "default"
+    docs = [resource_document(r, namespace) for r in resources]
     by_address: dict[str, list[Resource]] = {}
     for res in resources:
         by_address.setdefault(res.address, []).append(res)

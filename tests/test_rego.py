@@ -550,3 +550,21 @@ def test_input_strings_compare_like_rego_literals(tmp_path):
     result = rego_scan(infra, tmp_path / "pol")
     assert not result.errors, result.errors
     assert sorted(f.message for f in result.findings) == ["json read", 'quoted say "hi"']
+
+
+def test_objects_without_namespace_get_the_scan_default(tmp_path):
+    infra = tmp_path / "infra"
+    write(infra, "web.yaml", DEPLOYMENTS.replace("namespace: prod", "namespace: null").replace(", namespace: null", ""))
+    write(infra, "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n")
+    write(tmp_path / "pol", "p.rego", """
+        package team.ns
+        import rego.v1
+
+        deny contains {"msg": sprintf("%s in %v", [r.address, r.namespace]), "resource": r.address} if {
+          some r in input.resources
+        }
+    """)
+    result = rego_scan(infra, tmp_path / "pol", default_namespace="prod")
+    found = {f.resource: f.message.rsplit(" in ", 1)[1] for f in result.findings}
+    assert sorted(found.values()) == ["null", "prod", "prod"]  # a Namespace is in none
+    assert found[next(a for a in found if a.startswith("Namespace"))] == "null"
