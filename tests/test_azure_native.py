@@ -128,3 +128,22 @@ def test_azure_native_findings_point_at_the_arm_property(tmp_path):
     (hit,) = run_scan(path, select=["RES320"]).findings
     assert hit.attribute == "sku.name"
     assert '"name": "Standard_LRS"' in lines[hit.line - 1]
+
+
+def test_location_taken_from_the_resource_group_output_in_a_preview(tmp_path):
+    group_urn = "urn:pulumi:dev::shop::azure-native:resources:ResourceGroup::rg"
+
+    def preview(group_location: str) -> dict:
+        return {"steps": [
+            {"op": "create", "urn": group_urn, "newState": {
+                "urn": group_urn, "custom": True, "type": "azure-native:resources:ResourceGroup",
+                "inputs": {"location": group_location}, "outputs": {}}},
+            {"op": "create", "urn": f"urn:pulumi:dev::shop::{CLUSTER}::aks", "newState": {
+                "urn": f"urn:pulumi:dev::shop::{CLUSTER}::aks", "custom": True, "type": CLUSTER,
+                "inputs": {"location": UNKNOWN, "resourceGroupName": UNKNOWN,
+                           "agentPoolProfiles": [pool("system", count=3)]},
+                "outputs": {}, "propertyDependencies": {"location": [group_urn], "resourceGroupName": [group_urn]}}},
+        ]}
+
+    assert [f.rule_id for f in scan_doc(tmp_path, preview("westeurope"), ["RES113"]).findings] == ["RES113"]
+    assert not scan_doc(tmp_path, preview("West US"), ["RES113"]).findings

@@ -10,14 +10,14 @@ from __future__ import annotations
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._azure import (
-    ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
+    ARM_AKS, ARM_AKS_POOL, ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
 )
 from linter.rules._datastores import is_aurora
 from linter.rules._k8s import autoscalers_for
 from linter.rules._regress import (
     Check, has_prior_state, one_of, prefix, regressed, replacement_note,
 )
-from linter.rules._values import as_bool, render
+from linter.rules._values import as_bool, as_int, render
 
 K8S_WORKLOADS = ("apps/Deployment", "apps/StatefulSet")
 K8S_HPA = "autoscaling/HorizontalPodAutoscaler"
@@ -58,11 +58,34 @@ REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
         Check("node_count", computed=True), Check("min_count"),
     )),
     "azurerm_service_plan": ("App Service plan", (Check("worker_count", computed=True),)),
+    # Pulumi azure-native (ARM names); a cluster's agentPoolProfiles are matched by name (_arm_pool_counts)
+    ARM_AKS_POOL: ("AKS agent pool", (Check("count", computed=True), Check("minCount"))),
+    ARM_AKS: ("AKS cluster", ()),
 }
 
 
 def _known(value):
     return None if is_unknown(value) else value
+
+
+def _arm_pool_counts(r) -> list[tuple[str, str]]:
+    """azure-native ManagedCluster: agentPoolProfiles[*] count / minCount from 2+ to fewer,
+    pools matched by name (a removed pool, or a count left to the autoscaler, is not a change)."""
+    before, after = r.before("agentPoolProfiles"), r.get("agentPoolProfiles")
+    if not isinstance(before, list) or not isinstance(after, list):
+        return []
+    now = {p["name"]: (i, p) for i, p in enumerate(after) if isinstance(p, dict) and isinstance(p.get("name"), str)}
+    out = []
+    for old in before:
+        if not isinstance(old, dict) or not isinstance(old.get("name"), str) or old["name"] not in now:
+            continue
+        i, new = now[old["name"]]
+        for name in ("count", "minCount"):
+            was, becomes = as_int(old.get(name)), as_int(new.get(name))
+            if was is not None and becomes is not None and was >= 2 and becomes < 2:
+                out.append((f'agent pool "{old["name"]}" {name} changes from {was} to {becomes}',
+                            f"agentPoolProfiles.{i}.{name}"))
+    return out
 
 
 def _display(r, ctx, noun: str) -> str:
@@ -91,7 +114,9 @@ def replica_count_regression(r, ctx):
     `desired_count`, EKS `scaling_config.min_size`/`desired_size`,
     ElastiCache `num_cache_clusters`/`replicas_per_node_group`, OpenSearch
     `cluster_config.instance_count`, managed instance group `target_size`,
-    AKS `node_count`/`min_count`, App Service plan `worker_count`. The
+    AKS `node_count`/`min_count` (Pulumi azure-native: AgentPool and
+    `agentPoolProfiles[*]` `count`/`minCount`, pools matched by name), App
+    Service plan `worker_count`. The
     defaults of the matching RES1xx rule apply on both sides, and a
     Deployment or StatefulSet that an autoscaler targets is judged by the
     autoscaler's `minReplicas`. Creates, deletes and planned values not known
@@ -126,13 +151,14 @@ def replica_count_regression(r, ctx):
     if r.type in K8S_WORKLOADS and autoscalers_for(r, ctx.index):
         return  # an HPA/ScaledObject owns the count: its minReplicas is what regresses
     noun, checks = REPLICA_CHECKS[r.type]
-    for check in checks:
-        change = regressed(r, check)
-        if change:
-            yield Violation(
-                f"{_display(r, ctx, noun)} loses its redundancy: {change}{replacement_note(r)}",
-                path=check.path,
-            )
+    changes = [(change, check.path) for check in checks for change in (regressed(r, check),) if change]
+    if r.type == ARM_AKS:
+        changes.extend(_arm_pool_counts(r))
+    for change, path in changes:
+        yield Violation(
+            f"{_display(r, ctx, noun)} loses its redundancy: {change}{replacement_note(r)}",
+            path=path,
+        )
 
 
 # ------------------------------------------------------------------ RES390
