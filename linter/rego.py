@@ -606,8 +606,10 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         # an address the scan does not hold: keep the finding, at the policy
         return Finding(resource=address, resource_type="", file=rule.file, line=rule.line,
                        source_format="rego", **common)
-    # no resource: the finding is about the configuration as a whole
-    file = details.get("file") if isinstance(details.get("file"), str) else rule.file
-    line = details.get("line") if isinstance(details.get("line"), int) and file != rule.file else None
-    return Finding(resource=f"data.{pkg.name}", resource_type="", file=file,
-                   line=line if file != rule.file else rule.line, source_format="rego", **common)
+    # no resource: the finding is about the configuration as a whole; it
+    # points at the file the result names, else at the rule in the policy
+    file, line = rule.file, rule.line
+    if isinstance(details.get("file"), str):
+        file, line = details["file"], details.get("line") if isinstance(details.get("line"), int) else None
+    return Finding(resource=f"data.{pkg.name}", resource_type="", file=file, line=line,
+                   source_format="rego", **common)

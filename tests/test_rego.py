@@ -568,3 +568,17 @@ def test_objects_without_namespace_get_the_scan_default(tmp_path):
     found = {f.resource: f.message.rsplit(" in ", 1)[1] for f in result.findings}
     assert sorted(found.values()) == ["null", "prod", "prod"]  # a Namespace is in none
     assert found[next(a for a in found if a.startswith("Namespace"))] == "null"
+
+
+def test_result_naming_a_file_without_resource_points_at_that_file(infra, tmp_path):
+    write(tmp_path / "pol", "file.rego", """
+        package team.file
+        import rego.v1
+
+        deny contains {"msg": "this file needs an owner", "file": r.file, "line": 1} if {
+          some r in input.resources
+          r.type == "core/Service"
+        }
+    """)
+    [f] = rego_scan(infra, tmp_path / "pol").findings
+    assert (f.file, f.line, f.resource) == (str(infra / "web.yaml"), 1, "data.team.file")
