@@ -168,6 +168,8 @@ AZURE_NATIVE_TYPES: dict[str, str] = {
     # have the same token and a `properties` object instead: not judged)
     "azure-native:dbforpostgresql:Server": "azurerm_postgresql_flexible_server",
     "azure-native:dbformysql:Server": "azurerm_mysql_flexible_server",
+    "azure-native:redis:Redis": "azurerm_redis_cache",
+    "azure-native:cache:Redis": "azurerm_redis_cache",  # azure-native v1 module name
     "azure-native:cosmosdb:DatabaseAccount": "azurerm_cosmosdb_account",
     "azure-native:documentdb:DatabaseAccount": "azurerm_cosmosdb_account",  # azure-native v1 module name
 }

@@ -55,6 +55,8 @@ ARM_SQL_DATABASE = "azure-native:sql:Database"
 ARM_SQL_POOL = "azure-native:sql:ElasticPool"
 ARM_FLEXIBLE = ("azure-native:dbforpostgresql:Server", "azure-native:dbformysql:Server")
 ARM_COSMOS = ("azure-native:cosmosdb:DatabaseAccount", "azure-native:documentdb:DatabaseAccount")
+ARM_REDIS_V1 = "azure-native:cache:Redis"  # azure-native v1: an API without zonalAllocationPolicy
+ARM_REDIS = ("azure-native:redis:Redis", ARM_REDIS_V1)
 
 
 def storage_redundancy(value: Any) -> str | None:

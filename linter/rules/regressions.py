@@ -10,7 +10,8 @@ from __future__ import annotations
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._azure import (
-    ARM_AKS, ARM_AKS_POOL, ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
+    ARM_AKS, ARM_AKS_POOL, ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS,
+    storage_redundancy,
 )
 from linter.rules._datastores import is_aurora
 from linter.rules._k8s import autoscalers_for
@@ -211,6 +212,10 @@ ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
         Check("highAvailability.mode", "Disabled", (one_of("ZoneRedundant"), one_of("SameZone", "Disabled"))),))
        for t in ARM_FLEXIBLE},
     **{t: ("Cosmos DB account", ()) for t in ARM_COSMOS},
+    **{t: ("Azure Cache for Redis", (
+        Check("sku.name", regression=(one_of("Standard", "Premium"), one_of("Basic"))),
+        Check("zonalAllocationPolicy", regression=(one_of("Automatic"), one_of("NoZones"))),
+    )) for t in ARM_REDIS},
 }
 
 
@@ -296,7 +301,8 @@ def zone_redundancy_regression(r, ctx):
     their ARM properties: StorageAccount `sku.name` (`Standard_ZRS` ->
     `Standard_LRS`), sql Database `zoneRedundant`, flexible Server
     `highAvailability.mode` (`ZoneRedundant` -> `SameZone`/`Disabled`),
-    DatabaseAccount `locations[*].isZoneRedundant`. The defaults of the
+    DatabaseAccount `locations[*].isZoneRedundant`, Redis `sku.name`,
+    `zones` and `zonalAllocationPolicy` (`Automatic` -> `NoZones`). The defaults of the
     matching RES3xx rule apply on both sides; the message says when the
     change also replaces the resource.
 
@@ -330,7 +336,7 @@ def zone_redundancy_regression(r, ctx):
         change = regressed(r, check)
         if change:
             found.append((change, check.path))
-    if r.type == "azurerm_redis_cache":
+    if r.type == "azurerm_redis_cache" or r.type in ARM_REDIS:
         change = _redis_zones(r)
         if change:
             found.append((change, "zones"))

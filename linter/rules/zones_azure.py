@@ -15,8 +15,8 @@ import re
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._azure import (
-    ARM_COSMOS, ARM_FLEXIBLE, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS, storage_redundancy,
-    zone_count, zones_text,
+    ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_REDIS_V1, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS,
+    storage_redundancy, zone_count, zones_text,
 )
 from linter.rules._values import as_bool, setting
 
@@ -302,7 +302,7 @@ def _arm_flexible_no_zone_ha(r):
     name="azure-redis-single-node-or-zonal",
     title="Azure Cache for Redis is single-node or not zone-redundant.",
     severity=Severity.HIGH,
-    types=("azurerm_redis_cache",),
+    types=("azurerm_redis_cache", *ARM_REDIS),
     remediation='Use sku_name = "Standard" at least; for zone redundancy sku_name = "Premium", '
                 'family = "P", zones = ["1", "2"].',
 )
@@ -312,7 +312,11 @@ def redis_single_node_or_zonal(r, ctx):
     Reports Azure Cache for Redis instances on the `Basic` SKU (high: a single
     node with no SLA) and `Premium` caches whose `zones` names fewer than two
     zones (medium). `Standard` caches (a primary and a replica) are not
-    reported.
+    reported. Pulumi azure-native Redis caches write `sku.name`, `zones` and
+    `zonalAllocationPolicy`: `Automatic` is zone-redundant, `NoZones` is
+    not; with neither zones nor a policy the API version decides (since
+    2024 Azure picks zones itself in regions that have them), so only the
+    azure-native v1 `cache:Redis`, whose API has no such policy, is reported.
 
     Why is this bad?
     A Basic cache is one node: any patch, failure or zone outage empties it
@@ -338,6 +342,9 @@ def redis_single_node_or_zonal(r, ctx):
     }
     ```
     """
+    if r.type in ARM_REDIS:
+        yield from _arm_redis_single_node_or_zonal(r)
+        return
     sku = r.get("sku_name")
     if not isinstance(sku, str):
         return
@@ -350,6 +357,35 @@ def redis_single_node_or_zonal(r, ctx):
         if count is not None and count < 2:
             yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: {zones_text(zones)}",
                             path="zones" if count else "sku_name", severity=Severity.MEDIUM)
+
+
+def _arm_redis_single_node_or_zonal(r):
+    """azure-native Redis: sku.name, zones, zonalAllocationPolicy (ARM names)."""
+    sku = r.get("sku.name")
+    if not isinstance(sku, str):
+        return
+    fix = ('Use sku.name = "Standard" at least; for zone redundancy sku: { name: "Premium", family: "P" } '
+           'with zonalAllocationPolicy: "Automatic" (or zones: ["1", "2"]).')
+    if sku.lower() == "basic":
+        yield Violation(f'Redis cache {r.address} is a single node with no replica: sku.name = "{sku}"',
+                        path="sku.name", remediation=fix)
+        return
+    if sku.lower() != "premium":
+        return
+    policy, zones = r.get("zonalAllocationPolicy"), r.get("zones")
+    count = zone_count(zones)
+    if is_unknown(policy) or count is None or count >= 2:
+        return
+    if isinstance(policy, str) and policy.lower() == "automatic":
+        return
+    if policy is None and count == 0 and r.type != ARM_REDIS_V1:
+        return  # the API version decides: Automatic since 2024 in regions with zones
+    if isinstance(policy, str) and policy.lower() == "nozones":
+        what, path = f'zonalAllocationPolicy = "{policy}"', "zonalAllocationPolicy"
+    else:
+        what, path = zones_text(zones), "zones" if count else "sku.name"
+    yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: {what}", path=path,
+                    severity=Severity.MEDIUM, remediation=fix)
 
 
 @rule(
