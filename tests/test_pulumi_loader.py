@@ -591,3 +591,25 @@ def test_autonamed_kubernetes_object_takes_its_real_name_from_the_outputs(tmp_pa
     result = scan([str(path)], ScanOptions(select=["RES101"]))
     assert [r.address for r in result.resources][0] == "Deployment/default/web-x7k2mq1d"
     assert not result.findings
+
+
+def test_attribute_lines_follow_list_items(tmp_path):
+    """A finding on the second container points at that container, not the first."""
+    import json
+
+    from linter.engine import ScanOptions, scan
+
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"replicas": 3, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+               {"name": "a", "image": "x", "readinessProbe": {"httpGet": {"path": "/", "port": 80}}},
+               {"name": "b", "image": "y"}]}}}}
+    doc = {"version": 3, "deployment": {"manifest": {}, "resources": [
+        {"urn": "urn:pulumi:dev::p::kubernetes:apps/v1:Deployment::web", "custom": True,
+         "type": "kubernetes:apps/v1:Deployment", "inputs": dep, "outputs": {}}]}}
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(doc, indent=2))
+    lines = path.read_text().splitlines()
+    (finding,) = scan([str(path)], ScanOptions(select=["RES503"])).findings
+    assert finding.attribute == "spec.template.spec.containers.1"
+    assert lines[finding.line - 1].strip() == "{"
+    assert lines[finding.line].strip() == '"name": "b",'

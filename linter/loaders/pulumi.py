@@ -679,7 +679,15 @@ class _UrnLines:
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
         found = None
         cursor = block.start
-        for segment in (p for p in path.split(".") if p and not p.isdigit()):
+        for segment in (p for p in path.split(".") if p):
+            if segment.isdigit():
+                if found is None:
+                    break
+                item = self._list_item(cursor, block.stop, int(segment))
+                if item is None:
+                    break  # an inline list: its key's line is the best there is
+                found, cursor = item + 1, item + 1
+                continue
             keys = {segment} if kubernetes else {pulumi_name(res.type, segment), segment}
             pattern = re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in keys))
             hit = next((i for i in range(cursor, block.stop) if pattern.match(self._text[i])), None)
@@ -687,3 +695,28 @@ class _UrnLines:
                 break
             found, cursor = hit + 1, hit + 1
         return found
+
+    def _list_item(self, first: int, stop: int, n: int) -> int | None:
+        """Index of the line where item `n` of the list opened on the line
+        before `first` starts, in pretty-printed JSON: items start at the
+        indent of the list's first line; lines there that close a bracket end
+        an item instead."""
+        if first >= stop or self._text[first - 1].rstrip().endswith("[]"):
+            return None
+        opener = self._text[first - 1]
+        if not opener.rstrip().endswith("["):
+            return None
+        indent = len(self._text[first]) - len(self._text[first].lstrip())
+        if indent <= len(opener) - len(opener.lstrip()):
+            return None
+        seen = -1
+        for i in range(first, stop):
+            line = self._text[i]
+            here = len(line) - len(line.lstrip())
+            if line.strip() and here < indent:
+                return None
+            if here == indent and not line.lstrip().startswith(("}", "]")):
+                seen += 1
+                if seen == n:
+                    return i
+        return None
