@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from linter.model import UNKNOWN, Location, Resource  # noqa: E402
-from linter.rego import SLICE, _query, build_input, evaluate, load_policies, results_of  # noqa: E402
+from linter.rego import SLICE, _query, build_input, evaluate, load_policies, results_of, to_rego  # noqa: E402
 
 # ten policies of the kinds teams write; two are cross-resource (DLQ, HPA)
 POLICIES = {
@@ -211,9 +211,7 @@ def queries(policies) -> list[str]:
 
 
 def count(policies, doc) -> int:
-    import regopy
-
-    policies.interpreter.set_input(regopy.Input(doc))
+    policies.interpreter.set_input(to_rego(doc))
     total = 0
     for q in queries(policies):
         value, failure = _query(policies.interpreter, q)
@@ -226,8 +224,6 @@ def strategy(name: str, n: int, sample: int, chunk: int, bad_every: int = 1) -> 
     """Run one strategy in this process; returns seconds, findings and a digest."""
     import hashlib
 
-    import regopy
-
     res = resources(n)
     if bad_every > 1:
         for i, r in enumerate(res):
@@ -239,7 +235,7 @@ def strategy(name: str, n: int, sample: int, chunk: int, bad_every: int = 1) -> 
         assert not policies.errors, policies.errors
         if name == "input":
             t_build, doc = timed(lambda: build_input(res))
-            t_convert, _ = timed(lambda: regopy.Input(doc))
+            t_convert, _ = timed(lambda: to_rego(doc))
             return {"seconds": t_build + t_convert, "findings": None,
                     "note": f"build {t_build:.2f} s + convert {t_convert:.2f} s"}
         if name in ("whole", "typed", "scoped"):
@@ -256,7 +252,7 @@ def strategy(name: str, n: int, sample: int, chunk: int, bad_every: int = 1) -> 
                     "note": f"extrapolated from {len(part)} resources"}
         if name == "one-query":
             def all_in_one():
-                policies.interpreter.set_input(regopy.Input(doc))
+                policies.interpreter.set_input(to_rego(doc))
                 value, failure = _query(policies.interpreter, "[" + ", ".join(queries(policies)) + "]")
                 assert failure is None, failure
                 return sum(len(results_of(v)) for v in value)
