@@ -149,36 +149,109 @@ def in_namespace(index: Index, types: tuple[str, ...], namespace: str) -> list[R
     return index.memo(key, build).get(namespace, [])
 
 
+def _label_pair(labels) -> tuple[str, str] | None:
+    """One `key=value` a selector requires (the first of its map), for indexing."""
+    if isinstance(labels, dict):
+        for key, value in labels.items():
+            if isinstance(key, str) and isinstance(value, str):
+                return key, value
+    return None
+
+
+def _position(objs: list[Resource]) -> dict[int, int]:
+    return {id(o): i for i, o in enumerate(objs)}
+
+
+def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict:
+    """Per namespace: selector-bearing objects keyed by one label pair their
+    selector requires; those with no such pair (expressions only, empty,
+    null, unknown) must be checked against every pod. Turns "which selectors
+    match these labels" from a scan of the namespace into a few lookups."""
+    out: dict[str, tuple[dict, list, dict]] = {}
+    for ns in {index.namespace_of(o) for o in index.by_type(*types)}:
+        objs = in_namespace(index, types, ns)
+        keyed: dict[tuple[str, str], list[Resource]] = {}
+        always: list[Resource] = []
+        for o in objs:
+            pair = pair_of(o)
+            (keyed.setdefault(pair, []) if pair else always).append(o)
+        out[ns] = (keyed, always, _position(objs))
+    return out
+
+
+def _candidates(table: dict, namespace: str, labels: dict) -> list[Resource]:
+    keyed, always, position = table.get(namespace, ({}, [], {}))
+    found = list(always)
+    for pair in labels.items():
+        if isinstance(pair[1], str):
+            found.extend(keyed.get(pair, ()))
+    return sorted(found, key=lambda o: position[id(o)])
+
+
+def _matching(r: Resource, index: Index, types, key, pair_of, matches) -> list[Resource] | None:
+    labels = template_labels(r)
+    if is_unknown(labels):
+        return None
+    labels = labels if isinstance(labels, dict) else {}
+    table = index.memo(key, lambda ix: _selectors_by_pair(ix, types, pair_of))
+    found = []
+    for obj in _candidates(table, index.namespace_of(r), labels):
+        matched = matches(obj, labels)
+        if matched is None:
+            return None
+        if matched:
+            found.append(obj)
+    return found
+
+
 def pdbs_selecting(r: Resource, index: Index) -> list[Resource] | None:
     """PodDisruptionBudgets in r's namespace whose selector matches its pods.
 
     None when a selector or the pod labels are unknown (cannot tell)."""
-    labels = template_labels(r)
-    if is_unknown(labels):
-        return None
-    found = []
-    for pdb in in_namespace(index, (PDB,), index.namespace_of(r)):
-        matched = selector_matches(pdb.get("spec.selector"), labels)
-        if matched is None:
-            return None
-        if matched:
-            found.append(pdb)
-    return found
+    def pair_of(pdb):
+        selector = pdb.get("spec.selector")
+        return _label_pair(selector.get("matchLabels")) if isinstance(selector, dict) else None
+
+    return _matching(r, index, (PDB,), "k8s.pdbs_by_pair", pair_of,
+                     lambda pdb, labels: selector_matches(pdb.get("spec.selector"), labels))
 
 
 def services_selecting(r: Resource, index: Index) -> list[Resource] | None:
     """Services in r's namespace whose selector matches its pod labels (None: unknown)."""
-    labels = template_labels(r)
-    if is_unknown(labels):
-        return None
-    found = []
-    for svc in in_namespace(index, (SERVICE,), index.namespace_of(r)):
-        matched = map_selector_matches(svc.get("spec.selector"), labels)
-        if matched is None:
-            return None
-        if matched:
-            found.append(svc)
-    return found
+    return _matching(r, index, (SERVICE,), "k8s.services_by_pair",
+                     lambda svc: _label_pair(svc.get("spec.selector")),
+                     lambda svc, labels: map_selector_matches(svc.get("spec.selector"), labels))
+
+
+def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector) -> list[Resource]:
+    """Objects of `types` in a namespace that a LabelSelector may select: those
+    carrying one pair its matchLabels requires, plus those whose labels are
+    unknown; every object when the selector has no matchLabels. Callers
+    still check the full selector."""
+    pair = _label_pair(selector.get("matchLabels")) if isinstance(selector, dict) else None
+    objs = in_namespace(index, types, namespace)
+    if pair is None:
+        return objs
+
+    def build(ix: Index) -> dict:
+        out: dict[str, tuple[dict, list]] = {}
+        for ns in {ix.namespace_of(o) for o in ix.by_type(*types)}:
+            keyed: dict[tuple, list[Resource]] = {}
+            unknown: list[Resource] = []
+            for o in in_namespace(ix, types, ns):
+                labels = template_labels(o)
+                if is_unknown(labels) or not isinstance(labels, dict):
+                    unknown.append(o)
+                    continue
+                for kv in labels.items():
+                    if isinstance(kv[1], str):
+                        keyed.setdefault(kv, []).append(o)
+            out[ns] = (keyed, unknown)
+        return out
+
+    keyed, unknown = index.memo("k8s.pods_by_label." + ",".join(types), build).get(namespace, ({}, []))
+    position = _position(objs)
+    return sorted(keyed.get(pair, []) + unknown, key=lambda o: position[id(o)])
 
 
 def replicas_phrase(r: Resource, index: Index) -> str:

@@ -10,7 +10,7 @@ from linter.rules import rule
 from linter.rules._k8s import (
     DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, SCALABLE, STATEFULSET,
     containers, display, effective_replicas, in_namespace, labels_text, owned_by_controller, pdbs_selecting,
-    pod_spec_path, replicas_phrase, selector_text, services_selecting, template_labels,
+    pod_spec_path, pods_by_label, replicas_phrase, selector_text, services_selecting, template_labels,
 )
 from linter.index import selector_matches
 from linter.rules._values import as_int
@@ -115,7 +115,7 @@ def _selected_workloads(pdb, ctx):
     if selector is None or is_unknown(selector):
         return None
     chosen, total = [], 0
-    candidates = in_namespace(ctx.index, SCALABLE + (DAEMONSET, POD), ctx.index.namespace_of(pdb))
+    candidates = pods_by_label(ctx.index, SCALABLE + (DAEMONSET, POD), ctx.index.namespace_of(pdb), selector)
     for w in candidates:
         if w.type in (REPLICASET, POD) and owned_by_controller(w):
             continue  # counted through its Deployment (or not a workload of its own)
