@@ -120,6 +120,12 @@ def _run_scope(resources, by_type, options, findings, errors) -> None:
 
 
 def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
+    message, remediation = v.message, v.remediation or rule.remediation
+    if res.source_format == "pulumi" and "_" in res.type and ":" not in res.type:
+        # a bridged cloud resource: say `multiAz`, as the Pulumi program does, not `multi_az`
+        from linter.normalize.names import in_pulumi_terms
+
+        message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,
@@ -128,8 +134,8 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         resource_type=res.type,
         file=res.location.file,
         line=res.line_for(v.path),
-        message=v.message,
-        remediation=v.remediation or rule.remediation,
+        message=message,
+        remediation=remediation,
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,

@@ -122,24 +122,24 @@ def test_pulumi_rds_instance_stack():
     name = "aws_db_instance.tested-resource"
     (single_az,) = hits(result, "RES301", name)
     assert str(single_az.severity) == "high"
-    assert "Single-AZ in us-west-2a: multi_az = false" in single_az.message
+    assert "Single-AZ in us-west-2a: multiAz = false" in single_az.message
     (backups,) = hits(result, "RES507", name)
-    assert "backup_retention_period = 0" in backups.message
+    assert "backupRetentionPeriod = 0" in backups.message
     (protection,) = hits(result, "RES508", name)
-    assert "deletion_protection = false" in protection.message
+    assert "deletionProtection = false" in protection.message
     (snapshot,) = hits(result, "RES509", name)
-    assert "skip_final_snapshot = true" in snapshot.message
+    assert "skipFinalSnapshot = true" in snapshot.message
 
 
 def test_pulumi_gcp_sql_instance_deletion_protection():
     # outputs.settings.deletionProtectionEnabled false; instanceType CLOUD_SQL_INSTANCE
     result = scan(corpus_dir("pulumi") / "pulumi-gcp__sql-user_stack.json")
     (found,) = hits(result, "RES508", "google_sql_database_instance.instance")
-    assert "settings.deletion_protection_enabled = false" in found.message
+    assert "settings.deletionProtectionEnabled = false" in found.message
 
 
 def test_pulumi_saved_plan_openzfs_single_az():
     # resourcePlans[...OpenZfsFileSystem::MyFileSystem].goal.inputDiff.adds.deploymentType
     result = scan(corpus_dir("pulumi") / "pulumi-aws__openzfs_new-version_plan.json")
     (found,) = hits(result, "RES308", "aws_fsx_openzfs_file_system.MyFileSystem")
-    assert 'deployment_type = "SINGLE_AZ_1"' in found.message
+    assert 'deploymentType = "SINGLE_AZ_1"' in found.message

@@ -124,8 +124,9 @@ def test_pulumi_cloudsql_instance_zonal_and_backups_off():
     backups = hits(result, "RES511")
     assert len(zonal) == 1 and len(backups) == 1
     assert str(zonal[0].severity) == "high" and str(backups[0].severity) == "high"
-    assert 'settings.availability_type = "ZONAL"' in zonal[0].message
-    assert "settings.backup_configuration.enabled = false" in backups[0].message
+    # messages name the attributes as the Pulumi program writes them
+    assert 'settings.availabilityType = "ZONAL"' in zonal[0].message
+    assert "settings.backupConfiguration.enabled = false" in backups[0].message
 
 
 def test_pulumi_pubsub_subscription_without_dead_letter_or_backoff():
@@ -133,7 +134,7 @@ def test_pulumi_pubsub_subscription_without_dead_letter_or_backoff():
     result = scan(corpus_dir("pulumi") / "pulumi-gcp__pubsub-subscription_stack.json")
     assert len(hits(result, "RES409")) == 1
     assert len(hits(result, "RES410")) == 1
-    assert "message_retention_duration = 604800s" in hits(result, "RES409")[0].message
+    assert "messageRetentionDuration = 604800s" in hits(result, "RES409")[0].message
 
 
 def test_pulumi_regional_gke_cluster_is_silent():

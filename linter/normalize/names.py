@@ -145,3 +145,26 @@ def _convert(value: Any, renames: dict[str, str], path: str) -> Any:
         else:
             out[name] = _convert(item, renames, camel_path)
     return out
+
+
+# a resource address in a message (`aws_db_instance.orders`, `module.db.aws_sqs_queue.jobs["eu"]`):
+# its type is a name, not an attribute, and stays as written
+_ADDRESS = re.compile(
+    r'(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?(?:aws|google|azurerm|azuread)_[a-z0-9_]+\.[\w-]+(?:\[[^\]]*\])?'
+)
+_SNAKE_WORD = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w(-])")
+
+
+def in_pulumi_terms(text: str, tf_type: str) -> str:
+    """A message about a Pulumi resource, with attribute names as the program
+    writes them: `multi_az = false` -> `multiAz = false`,
+    `settings.availability_type` -> `settings.availabilityType`."""
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    masked = _ADDRESS.sub(keep, text)
+    converted = _SNAKE_WORD.sub(lambda m: pulumi_name(tf_type, m.group(0)), masked)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], converted)
