@@ -257,6 +257,9 @@ class Finding:
     suppression_reason: str | None = None
     suppression_kind: str | None = None
     notes: list[str] = field(default_factory=list)
+    # custom (Rego) rules are not in the registry: their metadata travels with the finding
+    rule_title: str | None = None
+    rule_description: str | None = None
     # the source path relative to the repository root (set by the suppress
     # stage), so fingerprints do not depend on the directory resilint ran from
     fingerprint_path: str | None = None

@@ -594,6 +594,8 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         remediation=str(remediation),
         docs_url=str(docs_url),
         attribute=attribute,
+        rule_title=str(meta["title"]) if meta.get("title") else None,
+        rule_description=str(meta["description"]) if meta.get("description") else None,
     )
     if isinstance(address, str) and address:
         matches = by_address.get(address, [])

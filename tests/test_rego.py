@@ -582,3 +582,30 @@ def test_result_naming_a_file_without_resource_points_at_that_file(infra, tmp_pa
     """)
     [f] = rego_scan(infra, tmp_path / "pol").findings
     assert (f.file, f.line, f.resource) == (str(infra / "web.yaml"), 1, "data.team.file")
+
+
+def test_package_title_and_description_describe_the_rule_in_sarif(infra, tmp_path):
+    policies = tmp_path / "policies"
+    write(policies, "floor.rego", HEADER.join(["package org.floor\n\n", textwrap.dedent("""
+        __rego_metadata__ := {
+            "id": "ORG7",
+            "title": "Production Deployments run three replicas",
+            "description": "A single zone or node loss must leave two replicas serving.",
+        }
+
+        deny contains {"msg": "too few replicas", "resource": r.address} if {
+            some r in input.resources
+            r.type == "apps/Deployment"
+            r.attrs.spec.replicas < 3
+        }
+    """)]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "linter", "scan", str(infra), "--policy", str(policies),
+         "--select", "ORG", "--format", "sarif"],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    assert proc.returncode == 1, proc.stderr
+    (driver_rule,) = json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert driver_rule["id"] == "ORG7"
+    assert driver_rule["shortDescription"]["text"] == "Production Deployments run three replicas"
+    assert driver_rule["fullDescription"]["text"] == "A single zone or node loss must leave two replicas serving."

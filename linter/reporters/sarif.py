@@ -80,8 +80,8 @@ def _descriptor_from_finding(f) -> dict:
     out = {
         "id": f.rule_id,
         "name": f.rule or f.rule_id,
-        "shortDescription": {"text": f.rule or f.rule_id},
-        "fullDescription": {"text": f"Custom policy {f.rule_id}."},
+        "shortDescription": {"text": f.rule_title or f.rule or f.rule_id},
+        "fullDescription": {"text": f.rule_description or f.rule_title or f"Custom policy {f.rule_id}."},
         "help": {"text": f"Fix: {f.remediation}" if f.remediation else "Custom policy."},
         "defaultConfiguration": {"level": level(f.severity)},
         "properties": {"tags": ["resilience", "custom"], "severity": str(f.severity)},
