@@ -54,7 +54,10 @@ def find_config(paths: list[str]) -> Path | None:
     """The nearest `.resilint.yaml` in the scanned directory or one of its parents."""
     dirs = []
     for given in paths or ["."]:
-        p = Path(given).resolve()
+        try:
+            p = Path(given).resolve()
+        except (OSError, RuntimeError):  # a symlink loop: the scan reports the path itself
+            p = Path(os.path.abspath(given))
         dirs.append(str(p if p.is_dir() else p.parent))
     try:
         start = Path(os.path.commonpath(dirs))

@@ -44,7 +44,11 @@ TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
 
 def repo_root(paths: list[str]) -> str:
     """The git top-level of the scanned path, else the current directory."""
-    first = Path(paths[0] if paths else ".").resolve()
+    given = paths[0] if paths else "."
+    try:
+        first = Path(given).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the loader reports it
+        first = Path(os.path.abspath(given))
     start = first if first.is_dir() else first.parent
     for directory in (start, *start.parents):
         if (directory / ".git").exists():

@@ -85,7 +85,12 @@ def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
         if p.is_file():
             files.append(p)
         elif p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p):
+            def unreadable(err: OSError, _errors: list = errors) -> None:
+                # os.walk skips what it cannot list: say so, or its files vanish silently
+                where = display_path(Path(err.filename)) if err.filename else display_path(p)
+                _errors.append(InputError(where, f"cannot read directory: {err.strerror or err}"))
+
+            for dirpath, dirnames, filenames in os.walk(p, onerror=unreadable):
                 dirnames[:] = sorted(
                     d for d in dirnames
                     if d not in SKIP_DIRS
@@ -95,6 +100,10 @@ def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
                 for name in sorted(filenames):
                     if Path(name).suffix.lower() in wanted:
                         files.append(Path(dirpath) / name)
+        elif p.exists():
+            errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
+        elif p.is_symlink():
+            errors.append(InputError(display_path(p), "broken symbolic link (or a link loop)"))
         else:
             errors.append(InputError(display_path(p), "no such file or directory"))
     return files, errors
@@ -147,6 +156,12 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
         except OSError as err:
             out.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
             continue
+        except RecursionError:
+            out.errors.append(InputError(shown, NESTED_TOO_DEEPLY))
+            continue
+        except Exception as exc:  # last resort: a loader bug must not hide the other files
+            out.errors.append(InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}"))
+            continue
         if resources is not None:
             out.files.append(shown)
             for r in resources:
@@ -170,6 +185,8 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
     text = read_text(path, shown)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise InputError(shown, NESTED_TOO_DEEPLY) from None
     except json.JSONDecodeError as exc:
         if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
             return loader("pulumi").load_event_log(path, shown, options)
@@ -189,8 +206,21 @@ def _looks_like_event_log(text: str) -> bool:
     return first.startswith("{") and '"sequence"' in first
 
 
+NESTED_TOO_DEEPLY = "values nested too deeply to read (thousands of levels): not a real configuration"
+
+
 def read_text(path: Path, shown: str) -> str:
+    """A file's text: UTF-8, with or without a byte order mark (Windows editors write one)."""
+    if path.is_dir():
+        raise InputError(shown, "is a directory, expected a file")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise InputError(shown, "not a regular file")
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # PowerShell 5's `>` writes UTF-16: say so instead of "byte 0"
+        raise InputError(shown, "UTF-16 text: save the file as UTF-8 (e.g. `Out-File -Encoding utf8`)", 1)
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(shown, f"not UTF-8 text (byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(shown, f"not UTF-8 text (byte {exc.start})", line) from None

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from linter.loaders._k8s_shape import shape_problem
 from linter.model import InputError, Location, Resource
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -225,6 +226,11 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
             )
     if not api_version or not kind:
         raise InputError(shown, "apiVersion and kind must not be empty", line)
+    problem = shape_problem(canonical_type(api_version, kind), obj)
+    if problem is not None:
+        path, message = problem
+        raise InputError(shown, f"{kind} {name or '(unnamed)'}: {message}",
+                         node_line(node, path) if node is not None else line)
     resource = Resource(
         type=canonical_type(api_version, kind),
         address=address_of(kind, namespace, str(name)),

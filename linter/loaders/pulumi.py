@@ -125,7 +125,8 @@ class State:
             outputs=outputs,
             custom=bool(raw.get("custom", False)),
             id=raw.get("id") if isinstance(raw.get("id"), str) else None,
-            property_dependencies={k: list(v) for k, v in deps.items() if isinstance(v, list)}
+            # dependencies are URNs: anything else cannot name a resource, so it is dropped
+            property_dependencies={k: [u for u in v if isinstance(u, str)] for k, v in deps.items() if isinstance(v, list)}
             if isinstance(deps, dict) else {},
             source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
             external=bool(raw.get("external", False)),
@@ -314,7 +315,10 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
         if not isinstance(plan, dict):
             raise InputError(shown, f"resourcePlans[{urn!r}] must be an object", lines.line(urn))
         goal = plan.get("goal")
-        ops = [s for s in plan.get("steps") or [] if isinstance(s, str)]
+        steps = plan.get("steps") or []
+        if not isinstance(steps, list):
+            raise InputError(shown, f"resourcePlans[{urn!r}].steps must be a list of operations", lines.line(urn))
+        ops = [s for s in steps if isinstance(s, str)]
         actions = _actions(ops)
         if actions is None or not isinstance(goal, dict):
             continue  # deleted, or no goal (the resource is not registered)
@@ -327,7 +331,8 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
                 inputs.update(diff[part])
         outputs = plan.get("state") if isinstance(plan.get("state"), dict) else None
         if actions != ("create",) and outputs is not None:
-            deleted = set(diff.get("deletes") or [])
+            deletes = diff.get("deletes")
+            deleted = {k for k in deletes if isinstance(k, str)} if isinstance(deletes, list) else set()
             outputs = {k: v for k, v in outputs.items() if k not in deleted}
         raw = {
             "urn": urn,
@@ -393,6 +398,11 @@ def build_resource(
         if isinstance(attrs.get("metadata"), dict):
             attrs["metadata"].setdefault("name", obj_name)
         name = obj_name
+        from linter.loaders._k8s_shape import shape_problem
+
+        problem = shape_problem(canonical, attrs)
+        if problem is not None:  # the API server would reject it: judge nothing
+            raise InputError(shown, f"{kind} {name} ({state.urn}): inputs.{problem[1]}", line)
     elif family == "cloud":
         attrs = snake_properties(canonical, attrs)
         for given in (outputs.get("name"), inputs.get("name")):  # what references by name match

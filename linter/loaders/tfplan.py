@@ -85,7 +85,91 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         _PATHS_CACHE.clear()
 
 
+def _check_shape(doc: dict, shown: str) -> None:
+    """Reject a document whose known fields have the wrong JSON types, naming the
+    field and what `terraform show -json` writes there (a plan edited by hand or
+    produced by another tool must not be judged as if it said something)."""
+
+    def expect(value: Any, kinds: tuple, where: str, what: str, required: bool = False) -> None:
+        if (required or value is not None) and not isinstance(value, kinds):
+            raise InputError(shown, f"{where} must be {what}, got {_json_type(value)}")
+
+    def module_tree(module: Any, where: str, config: bool, depth: int = 0) -> None:
+        expect(module, (dict,), where, "an object")
+        if not isinstance(module, dict):
+            return
+        if depth > 100:  # `terraform show` nests one level per module call
+            raise InputError(shown, f"{where}: modules nested more than 100 levels deep")
+        expect(module.get("resources"), (list,), f"{where}.resources", "a list")
+        for i, res in enumerate(module.get("resources") or []):
+            expect(res, (dict,), f"{where}.resources[{i}]", "an object", required=True)
+            expect(res.get("address"), (str,), f"{where}.resources[{i}].address", "a string")
+            expect(res.get("expressions" if config else "values"), (dict,),
+                   f"{where}.resources[{i}].{'expressions' if config else 'values'}", "an object")
+        if config:
+            for key in ("variables", "outputs"):
+                expect(module.get(key), (dict,), f"{where}.{key}", "an object")
+            calls = module.get("module_calls")
+            expect(calls, (dict,), f"{where}.module_calls", "an object keyed by module name")
+            for name, call in (calls or {}).items():
+                expect(call, (dict,), f"{where}.module_calls.{name}", "an object", required=True)
+                for key in ("expressions", "count_expression", "for_each_expression"):
+                    expect(call.get(key), (dict,), f"{where}.module_calls.{name}.{key}", "an object")
+                if isinstance(call, dict):
+                    module_tree(call.get("module"), f"{where}.module_calls.{name}.module", True, depth + 1)
+        else:
+            expect(module.get("address"), (str,), f"{where}.address", "a string")
+            expect(module.get("child_modules"), (list,), f"{where}.child_modules", "a list")
+            for i, child in enumerate(module.get("child_modules") or []):
+                expect(child, (dict,), f"{where}.child_modules[{i}]", "an object", required=True)
+                module_tree(child, f"{where}.child_modules[{i}]", False, depth + 1)
+
+    expect(doc.get("resource_changes"), (list,), "resource_changes", "a list")
+    for i, rc in enumerate(doc.get("resource_changes") or []):
+        where = f"resource_changes[{i}]"
+        expect(rc, (dict,), where, "an object", required=True)
+        if isinstance(rc.get("address"), str):
+            where = f"{where} ({rc['address']})"
+        for key in ("address", "type", "name", "mode", "module_address"):
+            expect(rc.get(key), (str,), f"{where}.{key}", "a string")
+        change = rc.get("change")
+        expect(change, (dict,), f"{where}.change", "an object", required=True)
+        if isinstance(change, dict):
+            for key in ("before", "after"):
+                expect(change.get(key), (dict,), f"{where}.change.{key}", "an object or null")
+            for key in ("after_unknown", "before_sensitive", "after_sensitive"):
+                expect(change.get(key), (dict, bool), f"{where}.change.{key}", "an object or a boolean")
+    config = doc.get("configuration")
+    expect(config, (dict,), "configuration", "an object")
+    if isinstance(config, dict) and config.get("root_module") is not None:
+        module_tree(config.get("root_module"), "configuration.root_module", True)
+    expect(doc.get("variables"), (dict,), "variables", "an object")
+    for section in ("planned_values", "prior_state"):
+        value = doc.get(section)
+        expect(value, (dict,), section, "an object")
+        values = value.get("values") if section == "prior_state" and isinstance(value, dict) else value
+        if section == "prior_state":
+            expect(values, (dict,), "prior_state.values", "an object")
+        if isinstance(values, dict) and values.get("root_module") is not None:
+            prefix = "prior_state.values" if section == "prior_state" else section
+            module_tree(values.get("root_module"), f"{prefix}.root_module", False)
+
+
+def _json_type(value: Any) -> str:
+    """A value's type as JSON names it (the user wrote JSON, not Python)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
 def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
+    _check_shape(doc, shown)
     changes = doc.get("resource_changes")
     if changes is None:
         changes = []

@@ -1,0 +1,233 @@
+"""The JSON types of the Kubernetes fields rules read.
+
+The API server rejects `containers: web` or `selector: [app]`; a manifest that
+says so never runs, so judging it would report on nothing real, and a rule
+reading it as the object it should be could crash. The Kubernetes and Pulumi
+loaders check these fields and reject the object with the field's path and
+what Kubernetes expects there. Values not known yet (Pulumi previews) pass.
+
+Paths are dotted; `[]` stands for every element of a list.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from linter.model import is_unknown
+
+MAP, LIST, STR, INT, SCALAR = "map", "list", "string", "integer", "scalar"
+INT_OR_STR = "integer or string"
+
+_EXPECTED = {
+    MAP: "a mapping", LIST: "a list", STR: "a string", INT: "an integer",
+    SCALAR: "a string", INT_OR_STR: "an integer or a string",
+}
+
+
+def _selector(base: str) -> list[tuple[str, str]]:
+    return [
+        (base, MAP),
+        (f"{base}.matchLabels", MAP),
+        (f"{base}.matchLabels.*", SCALAR),
+        (f"{base}.matchExpressions", LIST),
+        (f"{base}.matchExpressions[]", MAP),
+        (f"{base}.matchExpressions[].key", STR),
+        (f"{base}.matchExpressions[].operator", STR),
+        (f"{base}.matchExpressions[].values", LIST),
+        (f"{base}.matchExpressions[].values[]", SCALAR),
+    ]
+
+
+def _containers(base: str) -> list[tuple[str, str]]:
+    out = [(base, LIST), (f"{base}[]", MAP), (f"{base}[].name", STR), (f"{base}[].ports", LIST),
+           (f"{base}[].ports[]", MAP), (f"{base}[].resources", MAP), (f"{base}[].env", LIST),
+           (f"{base}[].env[]", MAP)]
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        out.append((f"{base}[].{probe}", MAP))
+    return out
+
+
+def _pod_spec(base: str) -> list[tuple[str, str]]:
+    anti = f"{base}.affinity.podAntiAffinity"
+    node = f"{base}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+    return [
+        (base, MAP),
+        *_containers(f"{base}.containers"),
+        *_containers(f"{base}.initContainers"),
+        (f"{base}.affinity", MAP),
+        (anti, MAP),
+        (f"{anti}.requiredDuringSchedulingIgnoredDuringExecution", LIST),
+        (f"{anti}.requiredDuringSchedulingIgnoredDuringExecution[]", MAP),
+        *_selector(f"{anti}.requiredDuringSchedulingIgnoredDuringExecution[].labelSelector"),
+        (f"{anti}.preferredDuringSchedulingIgnoredDuringExecution", LIST),
+        (f"{anti}.preferredDuringSchedulingIgnoredDuringExecution[]", MAP),
+        (f"{anti}.preferredDuringSchedulingIgnoredDuringExecution[].podAffinityTerm", MAP),
+        (f"{base}.affinity.nodeAffinity", MAP),
+        (node, MAP),
+        (f"{node}.nodeSelectorTerms", LIST),
+        (f"{node}.nodeSelectorTerms[]", MAP),
+        (f"{node}.nodeSelectorTerms[].matchExpressions", LIST),
+        (f"{node}.nodeSelectorTerms[].matchExpressions[]", MAP),
+        (f"{node}.nodeSelectorTerms[].matchExpressions[].values", LIST),
+        (f"{base}.topologySpreadConstraints", LIST),
+        (f"{base}.topologySpreadConstraints[]", MAP),
+        *_selector(f"{base}.topologySpreadConstraints[].labelSelector"),
+        (f"{base}.nodeSelector", MAP),
+        (f"{base}.tolerations", LIST),
+        (f"{base}.tolerations[]", MAP),
+    ]
+
+
+def _template(base: str) -> list[tuple[str, str]]:
+    return [(base, MAP), (f"{base}.metadata", MAP), (f"{base}.metadata.labels", MAP),
+            (f"{base}.metadata.labels.*", SCALAR), *_pod_spec(f"{base}.spec")]
+
+
+_COMMON = [
+    ("metadata", MAP),
+    ("metadata.labels", MAP),
+    ("metadata.labels.*", SCALAR),
+    ("metadata.annotations", MAP),
+    ("metadata.ownerReferences", LIST),
+    ("metadata.ownerReferences[]", MAP),
+]
+_WORKLOAD = [("spec", MAP), ("spec.replicas", INT), *_selector("spec.selector"), *_template("spec.template")]
+_SCALE_TARGET = [("spec", MAP), ("spec.scaleTargetRef", MAP), ("spec.scaleTargetRef.kind", STR),
+                 ("spec.scaleTargetRef.name", STR), ("spec.scaleTargetRef.apiVersion", STR)]
+_TRAFFIC_POLICY = lambda base: [  # noqa: E731
+    (base, MAP), (f"{base}.outlierDetection", MAP), (f"{base}.connectionPool", MAP),
+    (f"{base}.portLevelSettings", LIST), (f"{base}.portLevelSettings[]", MAP),
+]
+
+SHAPES: dict[str, list[tuple[str, str]]] = {
+    "apps/Deployment": _WORKLOAD,
+    "apps/StatefulSet": _WORKLOAD,
+    "apps/ReplicaSet": _WORKLOAD,
+    "apps/DaemonSet": _WORKLOAD,
+    "core/Pod": _pod_spec("spec"),
+    "batch/Job": [("spec", MAP), ("spec.backoffLimit", INT), *_template("spec.template")],
+    "batch/CronJob": [("spec", MAP), ("spec.jobTemplate", MAP), ("spec.jobTemplate.spec", MAP),
+                      ("spec.jobTemplate.spec.backoffLimit", INT), *_template("spec.jobTemplate.spec.template")],
+    "core/Service": [("spec", MAP), ("spec.selector", MAP), ("spec.selector.*", SCALAR),
+                     ("spec.ports", LIST), ("spec.ports[]", MAP)],
+    "policy/PodDisruptionBudget": [("spec", MAP), ("spec.minAvailable", INT_OR_STR),
+                                   ("spec.maxUnavailable", INT_OR_STR), *_selector("spec.selector")],
+    "autoscaling/HorizontalPodAutoscaler": [*_SCALE_TARGET, ("spec.minReplicas", INT), ("spec.maxReplicas", INT),
+                                            ("spec.metrics", LIST), ("spec.metrics[]", MAP)],
+    "keda.sh/ScaledObject": [*_SCALE_TARGET, ("spec.minReplicaCount", INT), ("spec.maxReplicaCount", INT)],
+    "networking.istio.io/DestinationRule": [
+        ("spec", MAP), ("spec.host", STR), *_TRAFFIC_POLICY("spec.trafficPolicy"),
+        ("spec.subsets", LIST), ("spec.subsets[]", MAP), ("spec.subsets[].labels", MAP),
+        *_TRAFFIC_POLICY("spec.subsets[].trafficPolicy"),
+    ],
+    "networking.istio.io/VirtualService": [
+        ("spec", MAP), ("spec.hosts", LIST), ("spec.hosts[]", STR), ("spec.http", LIST), ("spec.http[]", MAP),
+        ("spec.http[].route", LIST), ("spec.http[].route[]", MAP), ("spec.http[].route[].destination", MAP),
+        ("spec.http[].retries", MAP), ("spec.http[].match", LIST),
+    ],
+    "gateway.networking.k8s.io/HTTPRoute": [
+        ("spec", MAP), ("spec.rules", LIST), ("spec.rules[]", MAP), ("spec.rules[].timeouts", MAP),
+        ("spec.rules[].backendRefs", LIST), ("spec.rules[].backendRefs[]", MAP),
+    ],
+    "linkerd.io/ServiceProfile": [("spec", MAP), ("spec.routes", LIST), ("spec.routes[]", MAP),
+                                  ("spec.retryBudget", MAP)],
+}
+
+
+def _matches(value: Any, expected: str) -> bool:
+    if value is None or is_unknown(value):
+        return True  # absent, or not known yet: nothing to judge
+    if expected == MAP:
+        return isinstance(value, dict)
+    if expected == LIST:
+        return isinstance(value, list)
+    if expected == STR:
+        return isinstance(value, str)
+    if expected == INT:  # a whole number; YAML may say 2 or 2.0, Pulumi JSON 2.0
+        return not isinstance(value, bool) and (
+            isinstance(value, int) or isinstance(value, float) and value.is_integer())
+    if expected == INT_OR_STR:
+        return isinstance(value, str) or _matches(value, INT)
+    if expected == SCALAR:  # a label value: YAML turns `version: 1` into a number
+        return isinstance(value, (str, int, float, bool))
+    return True
+
+
+_TRIES: dict[str, dict] = {}
+
+
+def _trie(canonical_type: str) -> dict:
+    """The type's patterns as a tree, so shared prefixes are walked once per object
+    (a 10,000-object manifest pays one walk each, not one per pattern)."""
+    trie = _TRIES.get(canonical_type)
+    if trie is None:
+        trie = {}
+        for pattern, expected in (*_COMMON, *SHAPES.get(canonical_type, ())):
+            node = trie
+            for part in pattern.split("."):
+                node = node.setdefault(part, {})
+            node[""] = expected  # "" holds the node's own expectation
+        _TRIES[canonical_type] = trie
+    return trie
+
+
+def _check(value: Any, node: dict, at: list[str]) -> tuple[list[str], Any, str] | None:
+    expected = node.get("")
+    if expected is not None and not _matches(value, expected):
+        return at, value, expected
+    if value is None or is_unknown(value):
+        return None
+    for part, child in node.items():
+        if part == "":
+            continue
+        if part == "*":
+            if isinstance(value, dict):
+                for key, sub in value.items():
+                    found = _check(sub, child, [*at, str(key)])
+                    if found:
+                        return found
+            continue
+        if not isinstance(value, dict):
+            continue  # the parent's own expectation reports it
+        if part.endswith("[]"):
+            items = value.get(part[:-2])
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    found = _check(item, child, [*at, part[:-2], str(i)])
+                    if found:
+                        return found
+        else:
+            found = _check(value.get(part), child, [*at, part])
+            if found:
+                return found
+    return None
+
+
+def shape_problem(canonical_type: str, obj: Any) -> tuple[str, str] | None:
+    """(dotted path, message) of the first field whose type Kubernetes would reject."""
+    found = _check(obj, _trie(canonical_type), [])
+    if found is None:
+        return None
+    at, value, expected = found
+    return ".".join(at), f"{_display(at)} must be {_EXPECTED[expected]}, got {_type_name(value)}"
+
+
+def _display(at: list[str]) -> str:
+    out = ""
+    for part in at:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value[:40]!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

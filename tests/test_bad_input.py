@@ -1,0 +1,236 @@
+"""Bad input never makes a traceback: the CLI names the file (and the line when
+known), says what was expected, exits 2, and still reports the findings of a
+good file scanned alongside. Every case runs the real CLI in a subprocess on
+files generated in tmp_path (sizes bounded: no huge files in the repository).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO
+
+GOOD = textwrap.dedent("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: worker, namespace: good}
+    spec:
+      replicas: 1
+      selector: {matchLabels: {app: worker}}
+      template:
+        metadata: {labels: {app: worker}}
+        spec:
+          containers:
+          - name: worker
+            image: example/worker:1
+""").lstrip()
+
+
+def _plan(resource_changes, **extra) -> str:
+    return json.dumps({"format_version": "1.2", "terraform_version": "1.9.8",
+                       "resource_changes": resource_changes, **extra})
+
+
+def _change(**change) -> dict:
+    base = {"actions": ["create"], "before": None, "after": {"multi_az": False}, "after_unknown": {}}
+    base.update(change)
+    return {"address": "aws_db_instance.orders", "mode": "managed", "type": "aws_db_instance",
+            "name": "orders", "change": base}
+
+
+def _stack(*resources) -> str:
+    return json.dumps({"version": 3, "deployment": {"resources": list(resources)}}, indent=1)
+
+
+def _k8s_pulumi(obj: dict) -> dict:
+    return {"urn": "urn:pulumi:dev::shop::kubernetes:apps/v1:Deployment::web", "custom": True,
+            "type": "kubernetes:apps/v1:Deployment", "inputs": obj}
+
+
+def _deployment(spec_yaml: str) -> str:
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: bad}\nspec:\n"
+            + textwrap.indent(textwrap.dedent(spec_yaml).lstrip(), "  "))
+
+
+DEEP = 50_000  # past Python's recursion limit, 100 KB on disk
+
+# (id, file name, content, words the error must contain, line or None)
+CASES = [
+    # RecursionError from json.loads: a traceback before
+    ("plan-nested-too-deeply", "plan.json",
+     '{"format_version": "1.2", "resource_changes": ' + "[" * DEEP + "]" * DEEP + "}",
+     "nested too deeply", None),
+    ("pulumi-nested-too-deeply", "stack.json",
+     '{"deployment": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}", "nested too deeply", None),
+    # encodings: the line of the first bad byte; UTF-16 named as such
+    ("not-utf8-line", "bad.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \xff}\n",
+     "not UTF-8", 3),
+    ("utf16", "plan.json", "\ufeff".encode("utf-16-le") + _plan([]).encode("utf-16-le"), "UTF-16", 1),
+    # plan fields of the wrong JSON type: named, with what terraform show writes there
+    ("plan-changes-dict", "plan.json", _plan({"a": 1}), "resource_changes must be a list", None),
+    ("plan-change-list", "plan.json", _plan([{**_change(), "change": []}]), "change must be an object", None),
+    ("plan-after-string", "plan.json", _plan([_change(after="abc")]),
+     "aws_db_instance.orders).change.after must be an object or null, got a string", None),
+    ("plan-after-unknown-list", "plan.json", _plan([_change(after_unknown=[1])]),
+     "change.after_unknown must be an object or a boolean, got a list", None),
+    ("plan-module-address-number", "plan.json", _plan([{**_change(), "module_address": 5}]),
+     "module_address must be a string, got a number", None),
+    ("plan-config-resources-number", "plan.json",
+     _plan([_change()], configuration={"root_module": {"resources": 5}}),
+     "configuration.root_module.resources must be a list", None),
+    ("plan-module-call-module-string", "plan.json",
+     _plan([_change()], configuration={"root_module": {"module_calls": {"db": {"module": "x"}}}}),
+     "configuration.root_module.module_calls.db.module must be an object", None),
+    ("plan-module-call-expressions-string", "plan.json",
+     _plan([_change()], configuration={"root_module": {"module_calls": {"db": {"expressions": "x"}}}}),
+     "module_calls.db.expressions must be an object", None),
+    ("plan-child-module-null", "plan.json",
+     _plan([_change()], planned_values={"root_module": {"child_modules": [None]}}),
+     "planned_values.root_module.child_modules[0] must be an object", None),
+    # Pulumi saved plans with odd shapes: AttributeError/TypeError tracebacks before
+    ("pulumi-plan-steps-number", "plan.json",
+     json.dumps({"resourcePlans": {"urn:pulumi:dev::p::aws:sqs/queue:Queue::q": {
+         "goal": {"type": "aws:sqs/queue:Queue", "custom": True, "inputDiff": {}}, "steps": 5}}}),
+     "steps must be a list", None),
+    # Kubernetes fields of the wrong type: rejected by the loader, with the field's line
+    ("k8s-containers-strings", "bad.yaml",
+     _deployment("template:\n  spec:\n    containers:\n    - web\n"),
+     "Deployment web: spec.template.spec.containers[0] must be a mapping, got a string", 8),
+    ("k8s-metadata-string", "bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: web\n",
+     "metadata must be a mapping", 3),
+    ("k8s-spec-list", "bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: [a]\n",
+     "spec must be a mapping, got a list", 4),
+    ("k8s-match-labels-list", "bad.yaml", _deployment("selector:\n  matchLabels: [app]\n"),
+     "spec.selector.matchLabels must be a mapping, got a list", 6),
+    ("k8s-anti-affinity-number", "bad.yaml",
+     _deployment("template:\n  spec:\n    affinity:\n      podAntiAffinity:\n"
+                 "        preferredDuringSchedulingIgnoredDuringExecution: 5\n"),
+     "preferredDuringSchedulingIgnoredDuringExecution must be a list, got a number", 9),
+    ("k8s-destination-rule-subsets-number", "bad.yaml",
+     "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\n"
+     "spec:\n  host: r\n  subsets: 5\n",
+     "spec.subsets must be a list", 6),
+    # an HPA whose target kind is a list crashed every rule on the *good* Deployment
+    ("k8s-hpa-kind-list", "bad.yaml",
+     "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: worker, namespace: good}\n"
+     "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: [Deployment], name: worker}\n",
+     "spec.scaleTargetRef.kind must be a string, got a list", 5),
+    ("pulumi-k8s-containers-strings", "stack.json",
+     _stack(_k8s_pulumi({"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": ["web"]}}}})),
+     "inputs.spec.template.spec.containers[0] must be a mapping", 6),  # the urn line
+]
+
+
+def run_cli(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run([sys.executable, "-m", "linter", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**env, "PYTHONPATH": str(REPO)}, timeout=120)
+
+
+@pytest.fixture
+def good(tmp_path):
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "worker.yaml").write_text(GOOD)
+    return tmp_path / "good"
+
+
+def _write(tmp_path, name, content) -> str:
+    (tmp_path / "bad").mkdir(exist_ok=True)
+    path = tmp_path / "bad" / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return os.path.join("bad", name)
+
+
+def _good_finding_reported(findings) -> bool:
+    return any(f["rule_id"] == "RES101" and f["resource"] == "Deployment/good/worker" for f in findings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_file_is_an_input_error_and_good_findings_remain(tmp_path, good, case):
+    _, name, content, words, line = case
+    shown = _write(tmp_path, name, content)
+    proc = run_cli("scan", shown, "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2, proc.stdout
+    doc = json.loads(proc.stdout)
+    errors = [e for e in doc["errors"] if e["file"] == shown]
+    assert errors, doc["errors"]
+    assert words in errors[0]["message"], errors[0]
+    assert errors[0]["line"] == line, errors[0]
+    assert not any("internal error" in e["message"] for e in doc["errors"]), doc["errors"]
+    assert _good_finding_reported(doc["findings"]), doc["findings"]
+
+
+def test_every_bad_file_at_once_in_text_output(tmp_path, good):
+    shown = [_write(tmp_path, f"{case[0]}-{case[1]}", case[2]) for case in CASES]
+    proc = run_cli("scan", "bad", "good", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    output = proc.stdout + proc.stderr
+    for path in shown:
+        assert path in output, path
+    assert "Deployment/good/worker" in output
+    assert "internal error" not in output
+
+
+def test_byte_order_mark_is_read_as_utf8(tmp_path, good):
+    (tmp_path / "bom").mkdir()
+    plan = _plan([_change()])
+    (tmp_path / "bom" / "plan.json").write_bytes(b"\xef\xbb\xbf" + plan.encode())
+    (tmp_path / "bom" / "main.tf").write_bytes(
+        b'\xef\xbb\xbfresource "aws_db_instance" "billing" {\n  engine = "postgres"\n}\n')
+    proc = run_cli("scan", "bom", "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == []
+    assert {(f["resource"], f["rule_id"]) for f in doc["findings"]} >= {
+        ("aws_db_instance.orders", "RES301"), ("aws_db_instance.billing", "RES301")}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_is_not_read(tmp_path, good):
+    (tmp_path / "bad").mkdir()
+    os.mkfifo(tmp_path / "bad" / "pipe.yaml")  # opening it would block forever
+    os.mkfifo(tmp_path / "named.json")
+    for target, shown in (("bad", "bad/pipe.yaml"), ("named.json", "named.json")):
+        proc = run_cli("scan", target, "good", "--format", "json", cwd=tmp_path)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode == 2
+        doc = json.loads(proc.stdout)
+        assert [e["file"] for e in doc["errors"]] == [shown]
+        assert "not a regular file" in doc["errors"][0]["message"]
+        assert _good_finding_reported(doc["findings"])
+
+
+def test_symlink_loop_is_named(tmp_path, good):
+    os.symlink("loop-b.yaml", tmp_path / "loop-a.yaml")
+    os.symlink("loop-a.yaml", tmp_path / "loop-b.yaml")
+    proc = run_cli("scan", "loop-a.yaml", "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == [{"file": "loop-a.yaml", "line": None,
+                              "message": "broken symbolic link (or a link loop)"}]
+    assert _good_finding_reported(doc["findings"])
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads every directory")
+def test_unreadable_directory_is_reported(tmp_path, good):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "app.yaml").write_text(GOOD)
+    locked.chmod(0)
+    try:
+        proc = run_cli("scan", ".", "--format", "json", cwd=tmp_path)
+    finally:
+        locked.chmod(0o755)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 2
+    assert any(e["file"] == "locked" and "cannot read directory" in e["message"] for e in doc["errors"])
+    assert _good_finding_reported(doc["findings"])
