@@ -98,6 +98,19 @@ CASES = [
      json.dumps({"resourcePlans": {"urn:pulumi:dev::p::aws:sqs/queue:Queue::q": {
          "goal": {"type": "aws:sqs/queue:Queue", "custom": True, "inputDiff": {}}, "steps": 5}}}),
      "steps must be a list", None),
+    # HCL that `terraform validate` rejects: was silently analysed (or a raw RecursionError text)
+    ("hcl-count-not-a-number", "main.tf", 'resource "aws_db_instance" "a" {\n  count = "abc"\n}\n',
+     'count must be a whole number >= 0, got "abc"', 2),
+    ("hcl-count-negative", "main.tf", 'resource "aws_db_instance" "a" {\n  count = -1\n}\n',
+     "count must be a whole number >= 0, got -1", 2),
+    ("hcl-resource-one-label", "main.tf", 'resource "aws_db_instance" {\n}\n',
+     "resource block must have a type and a name (1 label(s) given)", 1),
+    ("hcl-attribute-twice", "main.tf", 'resource "aws_db_instance" "a" {\n  multi_az = true\n  multi_az = false\n}\n',
+     "attribute multi_az set twice in one block (first on line 2)", 3),
+    ("hcl-resource-twice", "main.tf", 'resource "aws_sqs_queue" "q" {\n}\n\nresource "aws_sqs_queue" "q" {\n}\n',
+     "duplicate resource aws_sqs_queue.q (first declared at line 1)", 4),
+    ("hcl-nested-too-deeply", "main.tf",
+     'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", None),
     # Kubernetes fields of the wrong type: rejected by the loader, with the field's line
     ("k8s-containers-strings", "bad.yaml",
      _deployment("template:\n  spec:\n    containers:\n    - web\n"),

@@ -157,6 +157,9 @@ class _ModuleTree:
             try:
                 text = read_text(path, shown)
                 parsed.append((path, shown, parse(text, shown)))
+                # duplicates are looked for within a file: a folder of single-file
+                # examples (fixtures/RES301/*.tf) is scanned one file at a time
+                self.errors.extend(check_blocks(parsed[-1][2], shown, {}))
             except InputError as err:
                 self.errors.append(err)
             except OSError as err:
@@ -297,7 +300,11 @@ def parse(text: str, shown: str) -> Any:
 
     try:
         return hcl2.parses(text)
+    except RecursionError:
+        raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
     except Exception as exc:  # lark raises several exception types
+        if isinstance(getattr(exc, "orig_exc", None), RecursionError) or isinstance(exc.__context__, RecursionError):
+            raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
         line = getattr(exc, "line", None)
         line = line if isinstance(line, int) and line > 0 else None
         message = str(exc).split("\n", 1)[0]
@@ -314,6 +321,64 @@ def parse(text: str, shown: str) -> Any:
 
 def _kind(node: Any) -> str:
     return type(node).__name__
+
+
+# blocks Terraform rejects without the right number of labels: (labels, what they are)
+_LABELS = {
+    "resource": (2, "a type and a name"), "data": (2, "a type and a name"),
+    "module": (1, "a name"), "variable": (1, "a name"), "output": (1, "a name"),
+    "locals": (0, "no labels"), "terraform": (0, "no labels"),
+}
+
+
+def check_blocks(tree: Any, shown: str, declared: dict[str, str]) -> list[InputError]:
+    """What `terraform validate` rejects in a file's structure, with lines: blocks with the
+    wrong labels, a resource/module/variable declared twice in a file, an
+    attribute set twice in one block, a literal `count` that is not a whole number >= 0.
+    Such a file does not plan, so its resources are not what would run."""
+    errors: list[InputError] = []
+    for block in _blocks(tree.body):
+        labels = _labels(block)
+        line = _line(block)
+        expected = _LABELS.get(labels[0])
+        if expected is not None and len(labels) - 1 != expected[0]:
+            errors.append(InputError(shown, f"{labels[0]} block must have {expected[1]} "
+                                     f"({len(labels) - 1} label(s) given)", line))
+            continue
+        if labels[0] in ("resource", "data", "module", "variable", "output"):
+            key = ".".join(labels[1:]) if labels[0] == "resource" else ".".join(labels)
+            if key in declared:
+                first = f"line {declared[key].rsplit(':', 1)[1]}"
+                errors.append(InputError(shown, f"duplicate {labels[0]} {'.'.join(labels[1:])} "
+                                         f"(first declared at {first})", line))
+            else:
+                declared[key] = f"{shown}:{line}"
+        if labels[0] in ("resource", "data", "module"):
+            errors.extend(_check_body(block.body, shown))
+    return errors
+
+
+def _check_body(body: Any, shown: str) -> list[InputError]:
+    errors: list[InputError] = []
+    seen: dict[str, int | None] = {}
+    for child in body.children:
+        kind = _kind(child)
+        if kind == "AttributeRule":
+            key = str(child.identifier.serialize())
+            if key in seen:
+                errors.append(InputError(shown, f"attribute {key} set twice in one block "
+                                         f"(first on line {seen[key]})", _line(child)))
+            seen[key] = _line(child)
+            if key == "count":
+                value = child.expression.serialize()
+                literal = _unquote_label(value) if isinstance(value, str) and value.startswith('"') else value
+                if isinstance(literal, str) and not literal.startswith("${") and not literal.lstrip("-").isdigit() \
+                        or isinstance(literal, (bool, float)) or isinstance(literal, str) and literal.startswith("-") \
+                        or isinstance(literal, int) and literal < 0:
+                    errors.append(InputError(shown, f"count must be a whole number >= 0, got {value}", _line(child)))
+        elif kind == "BlockRule":
+            errors.extend(_check_body(child.body, shown))
+    return errors
 
 
 def _blocks(body: Any) -> list:
