@@ -123,6 +123,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         return node_line(node, ".".join(str(p) for p in location))
 
     validate(data, shown, line_at)
+    _check_rule_options(data.get("options") or {}, shown, line_at)
     base_dir = str(path.resolve().parent)
     entries = [
         IgnoreEntry(
@@ -201,6 +202,49 @@ def _check_dates(data: dict, shown: str, line_at) -> None:
                     shown, f"ignore[{i}].expires: {entry['expires']!r} is not a valid date",
                     line_at(["ignore", i, "expires"]),
                 ) from None
+
+
+def _check_rule_options(options: dict, shown: str, line_at) -> None:
+    """Each option names a rule that has it, with a value of the default's type:
+    a typo (`backof_limit_threshold`) or `"20"` for 20 must not be silently ignored
+    (or crash the rule that compares it)."""
+    from linter.rules import load_rules
+
+    rules = load_rules()
+    for rule_id, values in options.items():
+        rule = rules.get(str(rule_id).upper())
+        if rule is None:
+            raise InputError(shown, f"options.{rule_id}: no such rule (see `resilint rules`)",
+                             line_at(["options", rule_id]))
+        for name, value in (values or {}).items():
+            if name not in rule.options:
+                known = ", ".join(sorted(rule.options)) or "none"
+                raise InputError(shown, f"options.{rule_id}: {rule.id} has no option {name!r} (options: {known})",
+                                 line_at(["options", rule_id, name]))
+            default = rule.options[name]
+            if not _same_kind(value, default):
+                raise InputError(shown, f"options.{rule_id}.{name} must be {_kind_of(default)} "
+                                 f"(default {default!r}), got {value!r}", line_at(["options", rule_id, name]))
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, type(default))
+
+
+def _kind_of(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, float)):
+        return "a number"
+    if isinstance(default, list):
+        return "a list of strings"
+    return "a string"
 
 
 def _key_path(location: list) -> str:

@@ -267,12 +267,17 @@ def load_baseline(path: str) -> Counter:
         raise InputError(path, f"cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON in baseline: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputError(path, "not a resilint baseline: values nested thousands of levels deep") from None
     entries = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
         raise InputError(path, "not a resilint baseline: expected {\"findings\": [{\"fingerprint\": ...}]}")
     counts: Counter = Counter()
-    for e in entries:
-        counts[e["fingerprint"]] += int(e.get("count", 1))
+    for i, e in enumerate(entries):
+        count = e.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InputError(path, f"findings[{i}].count must be a whole number >= 1, got {json.dumps(count)}")
+        counts[e["fingerprint"]] += count
     return counts
 
 

@@ -247,3 +247,43 @@ def test_unreadable_directory_is_reported(tmp_path, good):
     assert proc.returncode == 2
     assert any(e["file"] == "locked" and "cannot read directory" in e["message"] for e in doc["errors"])
     assert _good_finding_reported(doc["findings"])
+
+
+BASELINES = [
+    ("count-text", '{"findings": [{"fingerprint": "x", "count": "abc"}]}', 'count must be a whole number >= 1, got "abc"'),
+    ("count-null", '{"findings": [{"fingerprint": "x", "count": null}]}', "got null"),
+    ("count-infinite", '{"findings": [{"fingerprint": "x", "count": 1e400}]}', "got Infinity"),
+    ("nested-too-deeply", "[" * DEEP, "nested thousands of levels deep"),
+]
+
+
+@pytest.mark.parametrize("case", BASELINES, ids=[c[0] for c in BASELINES])
+def test_bad_baseline_is_an_input_error(tmp_path, good, case):
+    _, content, words = case
+    (tmp_path / "baseline.json").write_text(content)
+    proc = run_cli("scan", "good", "--baseline", "baseline.json", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    doc = json.loads(proc.stdout)
+    assert [e["file"] for e in doc["errors"]] == ["baseline.json"]
+    assert words in doc["errors"][0]["message"]
+    assert _good_finding_reported(doc["findings"])
+
+
+CONFIGS = [
+    ("option-of-no-rule", "options:\n  RES999: {x: 1}\n", "options.RES999: no such rule", 2),
+    ("option-misspelt", "options:\n  RES414:\n    backof_limit_threshold: 20\n",
+     "RES414 has no option 'backof_limit_threshold' (options: backoff_limit_threshold)", 3),
+    ("option-wrong-type", "options:\n  RES414:\n    backoff_limit_threshold: '20'\n",
+     "options.RES414.backoff_limit_threshold must be a number (default 20), got '20'", 3),
+]
+
+
+@pytest.mark.parametrize("case", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_bad_rule_option_names_the_key_and_line(tmp_path, good, case):
+    _, content, words, line = case
+    (tmp_path / ".resilint.yaml").write_text(content)
+    proc = run_cli("scan", "good", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    assert f".resilint.yaml:{line}: " in proc.stderr and words in proc.stderr, proc.stderr
