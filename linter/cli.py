@@ -124,6 +124,10 @@ def scan_options(args: argparse.Namespace):
 def _options_or_error(args: argparse.Namespace):
     from linter.model import InputError
 
+    tf_root = getattr(args, "tf_root", None)
+    if tf_root and not os.path.isdir(tf_root):  # else plan findings silently lose their lines
+        print(f"resilint: error: --tf-root {tf_root}: not a directory", file=sys.stderr)
+        return None
     try:
         return scan_options(args)
     except InputError as err:  # a bad config file: exit 2, naming the key
@@ -139,7 +143,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
-    count = write_baseline(result, args.output)
+    try:
+        count = write_baseline(result, args.output)
+    except OSError as exc:
+        print(f"resilint: error: cannot write the baseline to {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     for err in result.errors:
         print(f"error: {err}", file=sys.stderr)
     print(f"resilint: recorded {count} finding(s) in {args.output}; "
@@ -163,8 +171,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     )
     text = render(args.format, result, settings)
     if to_file:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
         if args.format != "text":
             for err in result.errors:
                 print(f"error: {err}", file=sys.stderr)

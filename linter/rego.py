@@ -120,6 +120,23 @@ def build_input(resources: Iterable[Resource], default_namespace: str = "default
     return {"resources": [resource_document(r, default_namespace) for r in resources]}
 
 
+MAX_INPUT_DEPTH = 200  # real configurations nest a few dozen levels
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether a value nests deeper than `limit` (iterative: the value may be deeper than the stack)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
 def _plain(value: Any, path: str, unknown: list[str]) -> Any:
     """JSON-safe copy; an Unknown becomes null and its dotted path is recorded."""
     if isinstance(value, Unknown):
@@ -469,12 +486,20 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
     select = getattr(options, "select", None)
     ignore = getattr(options, "ignore", None)
     namespace = getattr(options, "default_namespace", None) or "default"
+    too_deep = [r for r in resources if _depth_exceeds(r.attrs, MAX_INPUT_DEPTH)]
+    if too_deep:  # converting them would exhaust the interpreter's stack: leave them out, say so
+        left_out = {id(r) for r in too_deep}
+        resources = [r for r in resources if id(r) not in left_out]
     docs = [resource_document(r, namespace) for r in resources]
     by_address: dict[str, list[Resource]] = {}
     for res in resources:
         by_address.setdefault(res.address, []).append(res)
     findings: list[Finding] = []
-    errors: list[InputError] = []
+    errors: list[InputError] = [
+        InputError(r.location.file, f"{r.address} is not given to Rego policies: its values nest more than "
+                   f"{MAX_INPUT_DEPTH} levels deep", r.location.line)
+        for r in too_deep
+    ]
     failed: set[tuple[str, str]] = set()  # reported once, not once per slice
     # --select/--ignore: a package whose findings all carry its id may be skipped
     wanted = [p for p in policies.packages if p.sets_rule_id or _selected(p.rule_id, select, ignore)]

@@ -111,6 +111,14 @@ CASES = [
      "duplicate resource aws_sqs_queue.q (first declared at line 1)", 4),
     ("hcl-nested-too-deeply", "main.tf",
      'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", None),
+    # YAML aliases: a billion-laughs document took minutes and gigabytes to read through
+    ("yaml-alias-bomb", "bomb.yaml",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"
+     + "".join(f"  a{i}: &a{i} [" + ",".join([f"*a{i - 1}" if i else "x"] * 10) + "]\n" for i in range(9)),
+     "YAML aliases expand this document past 100,000 values", 1),
+    ("yaml-recursive-alias", "loop.yaml",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &x\n  self: *x\n",
+     "a YAML alias refers to a value that contains it", 4),
     # Kubernetes fields of the wrong type: rejected by the loader, with the field's line
     ("k8s-containers-strings", "bad.yaml",
      _deployment("template:\n  spec:\n    containers:\n    - web\n"),
@@ -287,3 +295,30 @@ def test_bad_rule_option_names_the_key_and_line(tmp_path, good, case):
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 2
     assert f".resilint.yaml:{line}: " in proc.stderr and words in proc.stderr, proc.stderr
+
+
+def test_deep_values_are_left_out_of_rego_input_with_an_error(tmp_path, good):
+    # a RecursionError traceback before: the Rego input converter recursed per level
+    (tmp_path / "deep.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: " + "[" * 3000 + "]" * 3000 + "\n")
+    policies = REPO / "policies" / "rego"
+    proc = run_cli("scan", "deep.yaml", "good", "--policy", str(policies), "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == [{"file": "deep.yaml", "line": 1, "message":
+                              "ConfigMap/default/deep is not given to Rego policies: its values nest more than 200 levels deep"}]
+    assert _good_finding_reported(doc["findings"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["scan", "good", "-o", "missing-dir/report.json"], "cannot write the report to missing-dir/report.json"),
+    (["scan", "good", "-o", "."], "cannot write the report to ."),
+    (["baseline", "good", "-o", "missing-dir/baseline.json"], "cannot write the baseline to missing-dir/baseline.json"),
+    (["scan", "good", "--tf-root", "missing-dir"], "--tf-root missing-dir: not a directory"),
+], ids=["report-in-missing-dir", "report-is-a-directory", "baseline-in-missing-dir", "tf-root-missing"])
+def test_usage_errors_exit_2_without_traceback(tmp_path, good, args, words):
+    proc = run_cli(*args, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    assert f"resilint: error: {words}" in proc.stderr

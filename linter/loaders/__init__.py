@@ -206,7 +206,7 @@ def _looks_like_event_log(text: str) -> bool:
     return first.startswith("{") and '"sequence"' in first
 
 
-NESTED_TOO_DEEPLY = "values nested too deeply to read (thousands of levels): not a real configuration"
+NESTED_TOO_DEEPLY = "values nested too deeply to read (hundreds of levels): not a real configuration"
 
 
 def read_text(path: Path, shown: str) -> str:

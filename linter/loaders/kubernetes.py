@@ -111,11 +111,14 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
     """(data, node) for every non-empty document of a YAML stream."""
     loader = ManifestLoader(text)
     documents: list[tuple[Any, Any]] = []
+    anchors = "&" in text  # without anchors there are no aliases to expand
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
+            if anchors:
+                _check_aliases(node, shown)
             documents.append((loader.construct_document(node), node))
     except _DuplicateKeyError as dup:
         raise InputError(
@@ -139,6 +142,51 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
     finally:
         loader.dispose()
     return [(d, n) for d, n in documents if d is not None]
+
+
+# aliases may repeat a value, not multiply a document ("billion laughs": nine
+# nested anchors of ten aliases each are 10^9 values to every reader of the tree)
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def _check_aliases(root: Any, shown: str) -> None:
+    """Reject a document whose aliases refer to themselves or expand it past
+    MAX_ALIAS_EXPANSION values (and 10x its written size). One pass over the
+    composed nodes, sizes memoised per node, no recursion (deep documents)."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    distinct = 0
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _node_children(node)
+        if done:
+            entered.discard(key)
+            sizes[key] = size = 1 + sum(sizes[id(k)] for k in kids)
+            if size > MAX_ALIAS_EXPANSION and size > 10 * distinct:
+                raise InputError(shown, f"YAML aliases expand this document past {MAX_ALIAS_EXPANSION:,} values, "
+                                 "over 10 times what it writes (an alias bomb?)", root.start_mark.line + 1)
+            continue
+        if key in sizes:
+            continue
+        entered.add(key)
+        distinct += 1
+        stack.append((node, True))
+        for kid in kids:
+            if id(kid) in entered:  # an ancestor: the value would contain itself
+                raise InputError(shown, "a YAML alias refers to a value that contains it (a recursive value)",
+                                 kid.start_mark.line + 1)
+            if id(kid) not in sizes:
+                stack.append((kid, False))
+
+
+def _node_children(node: Any) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    return []
 
 
 def _template_near(text: str, line: int | None) -> bool:
