@@ -221,3 +221,20 @@ def test_bundled_examples_scan_as_the_readme_says():
     } <= found
     # the well-configured web Deployment has nothing at medium or above
     assert not [f for f in doc["findings"] if f["resource"] == "Deployment/shop/web" and f["severity"] != "low"]
+
+
+def test_coloured_output_wraps_at_words_within_the_terminal(monkeypatch):
+    import re
+
+    from linter.engine import ScanOptions, scan
+    from linter.reporters import ReportSettings, render
+
+    monkeypatch.setenv("COLUMNS", "70")
+    result = scan([str(REPO / "examples" / "terraform")], ScanOptions())
+    out = render("text", result, ReportSettings(color=True))
+    assert "\x1b[" in out  # coloured
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert all(len(line) <= 70 for line in plain.splitlines()), max(plain.splitlines(), key=len)
+    text = " ".join(plain.split())
+    assert "aws_lambda_function.worker that consumes it" in text  # wrapped between words, not inside one
+    assert "RES201" in text and "FAIL: 2 finding(s) at high or above" in text

@@ -7,6 +7,7 @@ Coloured through `rich` on a terminal; plain text (no colour, no boxes, and no
 from __future__ import annotations
 
 import io
+import shutil
 from itertools import groupby
 
 from linter.model import Severity
@@ -96,10 +97,17 @@ def _render_plain(result, settings) -> str:
 def _render_rich(result, settings) -> str:
     from rich.console import Console
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
+    # rich writes to a buffer, so it cannot see the terminal: give it the width,
+    # and let it wrap long messages at words, indented under their finding
+    width = shutil.get_terminal_size((100, 24)).columns
+    console = Console(file=buf, force_terminal=True, highlight=False, width=width)
+
+    def say(markup: str) -> None:
+        console.print(Padding(markup, (0, 0, 0, 4)))
     sources = _SourceCache()
     for file, group in groupby(_listed(result), key=lambda f: f.file):
         console.print(f"[bold underline]{escape(file)}[/]")
@@ -110,16 +118,16 @@ def _render_rich(result, settings) -> str:
                 f"  [bold]{escape(_location(f))}[/] [{style}]{str(f.severity).upper()}[/] "
                 f"[bold]{f.rule_id}[/] [dim]{f.rule}[/] {escape(f.resource)}{tag}"
             )
-            console.print(f"    {escape(f.message)}")
+            say(escape(f.message))
             if f.suppressed and f.suppression_reason:
-                console.print(f"    [dim]suppressed: {escape(f.suppression_reason)}[/]")
+                say(f"[dim]suppressed: {escape(f.suppression_reason)}[/]")
             for note in f.notes:
-                console.print(f"    [dim]note: {escape(note)}[/]")
+                say(f"[dim]note: {escape(note)}[/]")
             if not settings.quiet:
-                console.print(f"    [green]fix:[/] {escape(f.remediation)}")
+                say(f"[green]fix:[/] {escape(f.remediation)}")
                 for n, text in sources.snippet(f.file, f.line):
                     mark = "[bold red]>[/]" if n == f.line else " "
-                    console.print(f"    {mark}[dim]{n:>5} |[/] {escape(text)}")
+                    console.print(f"    {mark}[dim]{n:>5} |[/] {escape(text)}", overflow="ellipsis", no_wrap=True)
         console.print()
     for err in result.errors:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
