@@ -111,6 +111,8 @@ CASES = [
      "duplicate resource aws_sqs_queue.q (first declared at line 1)", 4),
     ("hcl-nested-too-deeply", "main.tf",
      'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", None),
+    ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
+     "items of List must be a list of objects, got dict", 4),
     # YAML aliases: a billion-laughs document took minutes and gigabytes to read through
     ("yaml-alias-bomb", "bomb.yaml",
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"

@@ -230,6 +230,9 @@ def load_objects(
         if not _is_object(doc):
             continue  # e.g. a values block or a Kustomization-less fragment
         kind = doc.get("kind")
+        if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
+            raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
+                             _child(node, "items").start_mark.line + 1 if _child(node, "items") is not None else line)
         if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
             items_node = _child(node, "items")
             for i, obj in enumerate(doc["items"]):
