@@ -114,6 +114,8 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
                          mark.line + 1 if mark else None) from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, a recursive alias
+        raise InputError(shown, f"invalid YAML value: {type(exc).__name__}: {str(exc).split(';')[0]}") from None
     if data is None:
         data = {}
 

@@ -113,6 +113,15 @@ CASES = [
      'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", None),
     ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
      "items of List must be a list of objects, got dict", 4),
+    # integers past Python's 4300-digit conversion limit: a ValueError traceback before
+    ("plan-huge-number", "plan.json", '{"format_version": "1.2",\n "resource_changes": [],\n "x": ' + "9" * 5000 + "}",
+     "a number with more than 4300 digits", 3),
+    ("yaml-huge-number", "big.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: " + "9" * 5000 + "\n",
+     "a number with more than 4300 digits", 5),
+    ("event-log-huge-number", "events.ndjson", '{"sequence": 1, "timestamp": 1}\n{"sequence": ' + "9" * 5000 + "}\n",
+     "a number with more than 4300 digits", 2),
+    ("yaml-impossible-date", "date.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: 2024-13-45\n",
+     "invalid YAML value: month must be in 1..12", None),
     # YAML aliases: a billion-laughs document took minutes and gigabytes to read through
     ("yaml-alias-bomb", "bomb.yaml",
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"

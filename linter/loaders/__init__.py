@@ -187,18 +187,36 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
         doc = json.loads(text)
     except RecursionError:
         raise InputError(shown, NESTED_TOO_DEEPLY) from None
-    except json.JSONDecodeError as exc:
-        if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
-            return loader("pulumi").load_event_log(path, shown, options)
-        if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
-            raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-        return None  # not infrastructure, and not ours to judge
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise huge_number(text, shown) from None
+        return _not_json(exc, path, text, shown, options)
     fmt = sniff_json(doc)
     if fmt is None:
         return None
     if fmt == "kubernetes":
         return loader("kubernetes").load_objects([doc], shown, options)
     return loader(fmt).load_document(doc, path, shown, options)
+
+
+def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
+    if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
+        return loader("pulumi").load_event_log(path, shown, options)
+    if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
+        raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    return None  # not infrastructure, and not ours to judge
+
+
+def huge_number(text: str, shown: str, line: int | None = None) -> InputError:
+    """Python refuses to read integers of more than 4300 digits (a denial-of-service guard)."""
+    import re
+    import sys
+
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+    if line is None:
+        found = re.search(r"\d{%d,}" % (limit + 1), text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+    return InputError(shown, f"a number with more than {limit} digits: no configuration value is that large", line)
 
 
 def _looks_like_event_log(text: str) -> bool:

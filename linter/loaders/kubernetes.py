@@ -139,6 +139,13 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
         if _template_near(text, line):
             raise InputError(shown, UNRENDERED, _template_line(text, line)) from None
         raise InputError(shown, f"invalid YAML: {problem}", line) from None
+    except ValueError as exc:
+        if "digits" in str(exc):  # an integer of thousands of digits (Python's conversion limit)
+            from linter.loaders import huge_number
+
+            raise huge_number(text, shown) from None
+        # a value YAML resolves but cannot build, e.g. the date `2024-13-45`
+        raise InputError(shown, f"invalid YAML value: {exc}") from None
     finally:
         loader.dispose()
     return [(d, n) for d, n in documents if d is not None]

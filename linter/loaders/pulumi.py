@@ -174,6 +174,14 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             event = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(shown, f"invalid JSON in event log: {exc.msg} (column {exc.colno})", number) from None
+        except ValueError:  # an integer of thousands of digits
+            from linter.loaders import huge_number
+
+            raise huge_number(line, shown, number) from None
+        except RecursionError:
+            from linter.loaders import NESTED_TOO_DEEPLY
+
+            raise InputError(shown, NESTED_TOO_DEEPLY, number) from None
         if not isinstance(event, dict):
             raise InputError(shown, "each line of an event log must be a JSON object", number)
         saw_event = saw_event or "sequence" in event or "timestamp" in event
