@@ -34,7 +34,7 @@ GOOD = textwrap.dedent("""
 
 def _plan(resource_changes, **extra) -> str:
     return json.dumps({"format_version": "1.2", "terraform_version": "1.9.8",
-                       "resource_changes": resource_changes, **extra})
+                       "resource_changes": resource_changes, **extra}, indent=1)
 
 
 def _change(**change) -> dict:
@@ -74,13 +74,13 @@ CASES = [
     ("utf16", "plan.json", "\ufeff".encode("utf-16-le") + _plan([]).encode("utf-16-le"), "UTF-16", 1),
     # plan fields of the wrong JSON type: named, with what terraform show writes there
     ("plan-changes-dict", "plan.json", _plan({"a": 1}), "resource_changes must be a list", None),
-    ("plan-change-list", "plan.json", _plan([{**_change(), "change": []}]), "change must be an object", None),
+    ("plan-change-list", "plan.json", _plan([{**_change(), "change": []}]), "change must be an object", 6),  # the change's address line
     ("plan-after-string", "plan.json", _plan([_change(after="abc")]),
-     "aws_db_instance.orders).change.after must be an object or null, got a string", None),
+     "aws_db_instance.orders).change.after must be an object or null, got a string", 6),  # the change's address line
     ("plan-after-unknown-list", "plan.json", _plan([_change(after_unknown=[1])]),
-     "change.after_unknown must be an object or a boolean, got a list", None),
+     "change.after_unknown must be an object or a boolean, got a list", 6),  # the change's address line
     ("plan-module-address-number", "plan.json", _plan([{**_change(), "module_address": 5}]),
-     "module_address must be a string, got a number", None),
+     "module_address must be a string, got a number", 6),  # the change's address line
     ("plan-config-resources-number", "plan.json",
      _plan([_change()], configuration={"root_module": {"resources": 5}}),
      "configuration.root_module.resources must be a list", None),

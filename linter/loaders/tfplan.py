@@ -85,14 +85,16 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         _PATHS_CACHE.clear()
 
 
-def _check_shape(doc: dict, shown: str) -> None:
+def _check_shape(doc: dict, shown: str, path: Path | None = None) -> None:
     """Reject a document whose known fields have the wrong JSON types, naming the
     field and what `terraform show -json` writes there (a plan edited by hand or
     produced by another tool must not be judged as if it said something)."""
+    address: list[str | None] = [None]  # the resource change being checked, for the line
 
     def expect(value: Any, kinds: tuple, where: str, what: str, required: bool = False) -> None:
         if (required or value is not None) and not isinstance(value, kinds):
-            raise InputError(shown, f"{where} must be {what}, got {_json_type(value)}")
+            raise InputError(shown, f"{where} must be {what}, got {_json_type(value)}",
+                             _address_line(path, address[0]))
 
     def module_tree(module: Any, where: str, config: bool, depth: int = 0) -> None:
         expect(module, (dict,), where, "an object")
@@ -128,8 +130,9 @@ def _check_shape(doc: dict, shown: str) -> None:
     for i, rc in enumerate(doc.get("resource_changes") or []):
         where = f"resource_changes[{i}]"
         expect(rc, (dict,), where, "an object", required=True)
-        if isinstance(rc.get("address"), str):
-            where = f"{where} ({rc['address']})"
+        address[0] = rc.get("address") if isinstance(rc.get("address"), str) else None
+        if address[0] is not None:
+            where = f"{where} ({address[0]})"
         for key in ("address", "type", "name", "mode", "module_address"):
             expect(rc.get(key), (str,), f"{where}.{key}", "a string")
         change = rc.get("change")
@@ -139,6 +142,7 @@ def _check_shape(doc: dict, shown: str) -> None:
                 expect(change.get(key), (dict,), f"{where}.change.{key}", "an object or null")
             for key in ("after_unknown", "before_sensitive", "after_sensitive"):
                 expect(change.get(key), (dict, bool), f"{where}.change.{key}", "an object or a boolean")
+    address[0] = None
     config = doc.get("configuration")
     expect(config, (dict,), "configuration", "an object")
     if isinstance(config, dict) and config.get("root_module") is not None:
@@ -155,6 +159,20 @@ def _check_shape(doc: dict, shown: str) -> None:
             module_tree(values.get("root_module"), f"{prefix}.root_module", False)
 
 
+def _address_line(path: Path | None, address: str | None) -> int | None:
+    """Line of a resource change's `"address": "..."` in the plan file (errors only: reads it again)."""
+    if path is None or address is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    at = text.find('"address": ' + json.dumps(address))
+    if at < 0:
+        at = text.find('"address":' + json.dumps(address))
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def _json_type(value: Any) -> str:
     """A value's type as JSON names it (the user wrote JSON, not Python)."""
     if isinstance(value, bool):
@@ -169,7 +187,7 @@ def _json_type(value: Any) -> str:
 
 
 def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
-    _check_shape(doc, shown)
+    _check_shape(doc, shown, path)
     changes = doc.get("resource_changes")
     if changes is None:
         changes = []
