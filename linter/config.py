@@ -58,7 +58,7 @@ def find_config(paths: list[str]) -> Path | None:
             p = Path(given).resolve()
         except (OSError, RuntimeError):  # a symlink loop: the scan reports the path itself
             p = Path(os.path.abspath(given))
-        dirs.append(str(p if p.is_dir() else p.parent))
+        dirs.append(str(p if os.path.isdir(p) else p.parent))  # isdir: False on a name too long
     try:
         start = Path(os.path.commonpath(dirs))
     except ValueError:  # paths on different drives

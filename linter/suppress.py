@@ -49,7 +49,7 @@ def repo_root(paths: list[str]) -> str:
         first = Path(given).resolve()
     except (OSError, RuntimeError):  # a symlink loop: the loader reports it
         first = Path(os.path.abspath(given))
-    start = first if first.is_dir() else first.parent
+    start = first if os.path.isdir(first) else first.parent  # isdir: False on a name too long
     for directory in (start, *start.parents):
         if (directory / ".git").exists():
             return str(directory)

@@ -333,3 +333,15 @@ def test_usage_errors_exit_2_without_traceback(tmp_path, good, args, words):
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 2
     assert f"resilint: error: {words}" in proc.stderr
+
+
+def test_file_name_too_long_is_named(tmp_path, good):
+    # OSError ENAMETOOLONG from Path.is_dir() was a traceback before the scan began
+    name = "a" * 300 + ".yaml"
+    proc = run_cli("scan", name, "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    doc = json.loads(proc.stdout)
+    assert [e["file"] for e in doc["errors"]] == [name]
+    assert "cannot read: File name too long" in doc["errors"][0]["message"]
+    assert _good_finding_reported(doc["findings"])

@@ -14,6 +14,7 @@ The linter only reads: it never writes to the user's input files.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -82,6 +83,12 @@ def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
     wanted = YAML_SUFFIXES | JSON_SUFFIXES | NDJSON_SUFFIXES | HCL_SUFFIXES
     for given in paths:
         p = Path(given)
+        try:
+            os.stat(p)
+        except OSError as err:  # a name too long, a permission denied on a parent, a link loop
+            if err.errno not in (errno.ENOENT, errno.ELOOP) and not os.path.islink(p):
+                errors.append(InputError(display_path(p), f"cannot read: {err.strerror or err}"))
+                continue
         if p.is_file():
             files.append(p)
         elif p.is_dir():
