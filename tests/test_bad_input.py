@@ -122,6 +122,11 @@ CASES = [
      "a number with more than 4300 digits", 2),
     ("yaml-impossible-date", "date.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: 2024-13-45\n",
      "invalid YAML value: month must be in 1..12", None),
+    # a lone UTF-16 surrogate escape: UnicodeEncodeError tracebacks in every report before
+    ("pulumi-lone-surrogate", "stack.json",
+     '{"deployment": {"resources": [\n{"urn": "urn:pulumi:d::p::aws:sqs/queue:Queue::q", "custom": true,\n'
+     ' "type": "aws:sqs/queue:Queue", "inputs": {"a": "\\ud83d\\ude00", "b": "\\udc00"}}]}}',
+     "lone UTF-16 surrogate \\udc00", 3),
     # YAML aliases: a billion-laughs document took minutes and gigabytes to read through
     ("yaml-alias-bomb", "bomb.yaml",
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"

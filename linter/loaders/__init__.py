@@ -198,6 +198,7 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
         if not isinstance(exc, json.JSONDecodeError):
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
+    check_surrogates(text, doc, shown)
     fmt = sniff_json(doc)
     if fmt is None:
         return None
@@ -224,6 +225,38 @@ def huge_number(text: str, shown: str, line: int | None = None) -> InputError:
         found = re.search(r"\d{%d,}" % (limit + 1), text)
         line = text.count("\n", 0, found.start()) + 1 if found else None
     return InputError(shown, f"a number with more than {limit} digits: no configuration value is that large", line)
+
+
+_SURROGATE_ESCAPE = None
+
+
+def check_surrogates(text: str, doc: Any, shown: str, line: int | None = None) -> None:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`): Python keeps it as a character
+    no output can encode, so reports would crash on it. Reject the file, at the escape's line."""
+    global _SURROGATE_ESCAPE
+    import re
+
+    if _SURROGATE_ESCAPE is None:
+        _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+    if not _SURROGATE_ESCAPE.search(text):
+        return  # the common case: no surrogate escapes at all
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return  # pairs only (emoji and the like)
+    paired_at = -1  # where the low half of the last valid pair starts
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        if match.start() == paired_at:
+            continue
+        try:
+            json.loads('"' + text[match.start():match.start() + 12] + '"').encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            line = line or text.count("\n", 0, match.start()) + 1
+            raise InputError(shown, f"lone UTF-16 surrogate {match.group(0)}: not a character any report can show", line) from None
+        paired_at = match.start() + 6
+    raise InputError(shown, "lone UTF-16 surrogate escape: not a character any report can show", line)
 
 
 def _looks_like_event_log(text: str) -> bool:

@@ -184,6 +184,10 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             raise InputError(shown, NESTED_TOO_DEEPLY, number) from None
         if not isinstance(event, dict):
             raise InputError(shown, "each line of an event log must be a JSON object", number)
+        if "\\u" in line:
+            from linter.loaders import check_surrogates
+
+            check_surrogates(line, event, shown, number)
         saw_event = saw_event or "sequence" in event or "timestamp" in event
         for key in ("resourcePreEvent", "resOutputsEvent", "resOpFailedEvent"):
             body = event.get(key)
