@@ -350,3 +350,17 @@ def test_file_name_too_long_is_named(tmp_path, good):
     assert [e["file"] for e in doc["errors"]] == [name]
     assert "cannot read: File name too long" in doc["errors"][0]["message"]
     assert _good_finding_reported(doc["findings"])
+
+
+def test_malformed_value_a_rule_reads_is_not_judged(tmp_path, good):
+    # RES112 hashed each group's zone: `zone = []` was an internal error on every group
+    source = (REPO / "fixtures" / "RES112" / "pass-zonal-groups-in-two-zones-behind-one-backend.tf").read_text()
+    assert 'zone               = "us-central1-a"' in source
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(source.replace('zone               = "us-central1-a"', "zone = []"))
+    proc = run_cli("scan", "tf", "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == []
+    assert not [f for f in doc["findings"] if f["rule_id"] == "RES112"]
+    assert _good_finding_reported(doc["findings"])

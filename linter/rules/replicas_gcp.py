@@ -143,7 +143,7 @@ def _backend_groups(index) -> dict:
             members.append(mig)
             zone = mig.get("zone") if mig.type == ZONAL_MIG else f"region {mig.get('region')}"
             if zones is not None:
-                if is_unknown(zone) or zone is None:
+                if is_unknown(zone) or not isinstance(zone, str):  # unknown, absent or malformed
                     zones = None
                 else:
                     zones.add(zone)
