@@ -364,3 +364,15 @@ def test_malformed_value_a_rule_reads_is_not_judged(tmp_path, good):
     assert doc["errors"] == []
     assert not [f for f in doc["findings"] if f["rule_id"] == "RES112"]
     assert _good_finding_reported(doc["findings"])
+
+
+def test_malformed_planned_value_is_not_judged(tmp_path, good):
+    # RES390 iterated the planned `zones`: `zones = 5` was an internal error
+    plan = json.loads((REPO / "fixtures" / "RES390" / "fail-plan-azure-redis-zones-and-sku.json").read_text())
+    plan["resource_changes"][0]["change"]["after"]["zones"] = 5
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=1))
+    proc = run_cli("scan", "plan.json", "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["errors"] == []
+    assert _good_finding_reported(doc["findings"])

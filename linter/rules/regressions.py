@@ -224,6 +224,8 @@ def _redis_zones(r) -> str | None:
     before, after = r.before("zones"), r.get("zones")
     if is_unknown(after) or is_unknown(before):
         return None
+    if after is not None and not isinstance(after, list):
+        return None  # malformed (zones = 5): cannot judge
     b = len(before) if isinstance(before, list) else 0
     a = len(after) if isinstance(after, list) else 0
     if any(is_unknown(z) for z in (after or [])):
