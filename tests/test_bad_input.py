@@ -153,6 +153,12 @@ CASES = [
      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\n"
      "spec:\n  host: r\n  subsets: 5\n",
      "spec.subsets must be a list", 6),
+    ("k8s-null-match-expression", "bad.yaml",
+     _deployment("selector:\n  matchLabels: {app: web}\n  matchExpressions:\n  - ~\n"),
+     "spec.selector.matchExpressions[0] must be a mapping, got null", 8),
+    ("k8s-job-failure-policy-rules-number", "job.yaml",
+     "apiVersion: batch/v1\nkind: Job\nmetadata: {name: crawl}\nspec:\n  podFailurePolicy:\n    rules: 5\n",
+     "Job crawl: spec.podFailurePolicy.rules must be a list, got a number (5)", 6),
     # an HPA whose target kind is a list crashed every rule on the *good* Deployment
     ("k8s-hpa-kind-list", "bad.yaml",
      "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: worker, namespace: good}\n"

@@ -83,6 +83,13 @@ def _template(base: str) -> list[tuple[str, str]]:
             (f"{base}.metadata.labels.*", SCALAR), *_pod_spec(f"{base}.spec")]
 
 
+def _failure_policy(base: str) -> list[tuple[str, str]]:
+    policy = f"{base}.podFailurePolicy"
+    return [(policy, MAP), (f"{policy}.rules", LIST), (f"{policy}.rules[]", MAP),
+            (f"{policy}.rules[].action", STR), (f"{policy}.rules[].onExitCodes", MAP),
+            (f"{policy}.rules[].onPodConditions", LIST), (f"{policy}.rules[].onPodConditions[]", MAP)]
+
+
 _COMMON = [
     ("metadata", MAP),
     ("metadata.labels", MAP),
@@ -105,9 +112,10 @@ SHAPES: dict[str, list[tuple[str, str]]] = {
     "apps/ReplicaSet": _WORKLOAD,
     "apps/DaemonSet": _WORKLOAD,
     "core/Pod": _pod_spec("spec"),
-    "batch/Job": [("spec", MAP), ("spec.backoffLimit", INT), *_template("spec.template")],
+    "batch/Job": [("spec", MAP), ("spec.backoffLimit", INT), *_failure_policy("spec"), *_template("spec.template")],
     "batch/CronJob": [("spec", MAP), ("spec.jobTemplate", MAP), ("spec.jobTemplate.spec", MAP),
-                      ("spec.jobTemplate.spec.backoffLimit", INT), *_template("spec.jobTemplate.spec.template")],
+                      ("spec.jobTemplate.spec.backoffLimit", INT), *_failure_policy("spec.jobTemplate.spec"),
+                      *_template("spec.jobTemplate.spec.template")],
     "core/Service": [("spec", MAP), ("spec.selector", MAP), ("spec.selector.*", SCALAR),
                      ("spec.ports", LIST), ("spec.ports[]", MAP)],
     "policy/PodDisruptionBudget": [("spec", MAP), ("spec.minAvailable", INT_OR_STR),
@@ -193,6 +201,8 @@ def _check(value: Any, node: dict, at: list[str]) -> tuple[list[str], Any, str] 
             items = value.get(part[:-2])
             if isinstance(items, list):
                 for i, item in enumerate(items):
+                    if item is None and child.get("") is not None:  # `- ~` is not an absent field
+                        return [*at, part[:-2], str(i)], item, child[""]
                     found = _check(item, child, [*at, part[:-2], str(i)])
                     if found:
                         return found
@@ -220,6 +230,8 @@ def _display(at: list[str]) -> str:
 
 
 def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
