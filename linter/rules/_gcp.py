@@ -57,7 +57,7 @@ def _autoscalers(index) -> AutoscalerMap:
         target = a.get("target")
         mig = index.resolve(target)
         if mig is None and isinstance(target, str):
-            mig = _mig_by_url(index, target)
+            mig = mig_by_url(index, target)
         if mig is None or mig.type not in MIGS:
             out.incomplete = True
             continue
@@ -65,9 +65,11 @@ def _autoscalers(index) -> AutoscalerMap:
     return out
 
 
-def _mig_by_url(index, url: str) -> Resource | None:
-    """A MIG from its self link / id (`.../zones/z/instanceGroupManagers/web`)."""
-    m = re.search(r"(?:zones|regions)/([^/]+)/instanceGroupManagers/([^/]+)$", url)
+def mig_by_url(index, url: str) -> Resource | None:
+    """A MIG from its self link or id (`.../zones/z/instanceGroupManagers/web`), or
+    from its group's URL (`.../zones/z/instanceGroups/web`, what Pulumi stacks
+    carry in a backend service instead of a reference)."""
+    m = re.search(r"(?:zones|regions)/([^/]+)/(?:instanceGroupManagers|instanceGroups)/([^/]+)$", url)
     if not m:
         return None
     where, name = m.groups()

@@ -3,13 +3,9 @@ run one instance or live in one zone."""
 
 from __future__ import annotations
 
-import re
-
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
-from linter.rules._gcp import (
-    BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, mig_size,
-)
+from linter.rules._gcp import BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, mig_by_url, mig_size
 
 
 @rule(
@@ -136,7 +132,7 @@ def _backend_groups(index) -> dict:
             ref = backend.get("group") if isinstance(backend, dict) else backend
             mig = index.resolve(ref)
             if mig is None and isinstance(ref, str):
-                mig = _mig_by_group_url(index, ref)
+                mig = mig_by_url(index, ref)
             if mig is None or mig.type not in MIGS:
                 zones = None
                 continue
@@ -150,18 +146,6 @@ def _backend_groups(index) -> dict:
         for mig in members:
             out.setdefault(mig.address, []).append(zones)
     return out
-
-
-def _mig_by_group_url(index, url: str):
-    """Pulumi stacks carry the group URL (`.../zones/z/instanceGroups/web`), not a reference."""
-    m = re.search(r"(?:zones|regions)/([^/]+)/instanceGroups/([^/]+)$", url)
-    if not m:
-        return None
-    where, name = m.groups()
-    for mig in index.by_type(*MIGS):
-        if mig.get("name") == name and where in (mig.get("zone"), mig.get("region")):
-            return mig
-    return None
 
 
 @rule(
