@@ -8,7 +8,7 @@ import math
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import (
-    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, SCALABLE, STATEFULSET,
+    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, SCALABLE, SERVICE, STATEFULSET,
     containers, display, effective_replicas, in_namespace, labels_text, owned_by_controller, pdbs_selecting,
     pod_spec_path, pods_by_label, replicas_phrase, selector_text, services_selecting, template_labels,
 )
@@ -242,9 +242,10 @@ def missing_readiness_probe(r, ctx):
     What it does
     Reports every regular container (not init containers) of a Deployment,
     StatefulSet, DaemonSet, bare ReplicaSet or bare Pod without a
-    `readinessProbe`. When the scanned files contain Services and none
-    selects the pods, the workload serves no Service traffic (a worker or a
-    batch consumer) and is not reported, as kube-score does. Jobs and
+    `readinessProbe`. When the scanned files contain Services in the
+    workload's namespace and none selects the pods, the workload serves no
+    Service traffic (a worker or a batch consumer) and is not reported, as
+    kube-score does; Services in other namespaces say nothing about it. Jobs and
     CronJobs are not checked.
 
     Why is this bad?
@@ -272,7 +273,7 @@ def missing_readiness_probe(r, ctx):
     if not _judged_pod_template(r):
         return
     services = None
-    if ctx.index.by_type("core/Service"):
+    if in_namespace(ctx.index, (SERVICE,), ctx.index.namespace_of(r)):
         services = services_selecting(r, ctx.index)
         if not services:
             return  # no Service sends it traffic (or the selectors are unknown)
