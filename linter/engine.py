@@ -142,8 +142,17 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         source_format=res.source_format,
         attribute=v.path,
         # where the program declares it, when the source records that (Pulumi sourcePosition)
-        notes=[f"declared at {res.meta['source_position']}"] if res.meta.get("source_position") else [],
+        notes=_notes(res),
     )
+
+
+def _notes(res: Resource) -> list[str]:
+    notes = []
+    if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)
+        notes.append(f"declared at {res.meta['source_position']}")
+    if res.meta.get("template_from"):  # an Argo Rollout's workloadRef
+        notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
+    return notes
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -192,10 +201,16 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     if unknown and not (policies and policies.may_produce_ids):
         return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
+<<<<<<< HEAD
     if options.default_namespace != "default":
         from linter.loaders.kubernetes import place_in_namespace
 
         place_in_namespace(loaded.resources, options.default_namespace)
+=======
+    from linter.normalize.kubernetes import normalize
+
+    loaded.resources = normalize(loaded.resources, options.default_namespace)
+>>>>>>> main
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:
