@@ -201,16 +201,9 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     if unknown and not (policies and policies.may_produce_ids):
         return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
-<<<<<<< HEAD
-    if options.default_namespace != "default":
-        from linter.loaders.kubernetes import place_in_namespace
-
-        place_in_namespace(loaded.resources, options.default_namespace)
-=======
     from linter.normalize.kubernetes import normalize
 
     loaded.resources = normalize(loaded.resources, options.default_namespace)
->>>>>>> main
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:

@@ -75,19 +75,6 @@ def address_of(kind: str, namespace: str | None, name: str) -> str:
     return f"{kind}/{namespace or 'default'}/{name}"
 
 
-def place_in_namespace(resources: list[Resource], namespace: str) -> None:
-    """--namespace NS: objects that name no namespace are in NS, and their
-    addresses say so (`Deployment/prod/api`), so ignore globs, baselines and
-    policies see the namespace the objects would be applied to. Objects keep
-    `namespace=None` (it was not written); `Index.namespace_of` supplies NS."""
-    for r in resources:
-        if r.namespace is not None or "/" not in r.type or ":" in r.type or r.kind in CLUSTER_SCOPED:
-            continue
-        unplaced = f"{r.kind}/default/"
-        if r.address.startswith(unplaced):
-            r.address = f"{r.kind}/{namespace}/{r.address[len(unplaced):]}"
-
-
 def node_line(root: Any, path: str) -> int | None:
     """Line of the deepest node on a dotted path (mapping keys, list indexes)."""
     node = root
