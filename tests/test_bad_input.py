@@ -320,9 +320,16 @@ def test_bad_rule_option_names_the_key_and_line(tmp_path, good, case):
 
 
 def test_deep_values_are_left_out_of_rego_input_with_an_error(tmp_path, good):
-    # a RecursionError traceback before: the Rego input converter recursed per level
+    # a RecursionError traceback before: the Rego input converter recursed per level.
+    # Deeper than Rego takes, but shallower than any YAML parser refuses (libyaml
+    # 0.2.6, bundled from PyYAML 6.0.4, stops at 1,000 levels; 0.2.5 has no limit),
+    # so the error is Rego's whichever PyYAML build is installed.
+    from linter.rego import MAX_INPUT_DEPTH
+
+    depth = MAX_INPUT_DEPTH + 100
+    assert depth < 1000
     (tmp_path / "deep.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: " + "[" * 3000 + "]" * 3000 + "\n")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n  x: " + "[" * depth + "]" * depth + "\n")
     policies = REPO / "policies" / "rego"
     proc = run_cli("scan", "deep.yaml", "good", "--policy", str(policies), "--format", "json", cwd=tmp_path)
     assert "Traceback" not in proc.stderr, proc.stderr
