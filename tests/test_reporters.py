@@ -484,11 +484,13 @@ def test_markdown_stays_under_a_comment_and_says_what_was_left_out():
     assert said == {sev: 2_000 - n for sev, n in listed.items() if n < 2_000}
 
 
-def test_markdown_limit_for_the_job_summary_lists_everything():
+def test_the_job_summary_lists_what_a_comment_cannot():
     result = many_findings(500)
-    text = render("markdown", result, ReportSettings(markdown_limit=1_000_000))
-    assert len(text.encode("utf-8")) <= 1_000_000
+    text = render("github-summary", result, settings())
+    assert 65_536 < len(text.encode("utf-8")) <= 1_000_000
     assert text.count("](") == len(result.findings) and "_Left out" not in text
+    limited = render("markdown", result, ReportSettings(markdown_limit=100_000))
+    assert 65_536 < len(limited.encode("utf-8")) <= 100_000 and "_Left out to stay under 100,000" in limited
 
 
 # --- the whole shared corpus, every format ----------------------------------------------

@@ -16,6 +16,7 @@ FORMATS = {
     "github": "linter.reporters.github",
     "markdown": "linter.reporters.markdown",
     "gitlab": "linter.reporters.gitlab",
+    "github-summary": "linter.reporters.github_summary",
 }
 
 
