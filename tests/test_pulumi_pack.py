@@ -10,6 +10,7 @@ needed (and not available here).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -34,11 +35,11 @@ UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
-@pytest.fixture(scope="module")
-def analyzer():
-    env = dict(os.environ, PYTHONPATH=str(REPO))  # the pack imports the linter from this checkout
+@contextlib.contextmanager
+def serve(python: str, env: dict):
+    """Start the pack as the engine does and yield an Analyzer stub connected to it."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pulumi.policy", "127.0.0.1:0", str(PACK)],
+        [python, "-m", "pulumi.policy", "127.0.0.1:0", str(PACK)],
         cwd=PACK, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -53,6 +54,13 @@ def analyzer():
     finally:
         proc.terminate()
         proc.wait()
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    env = dict(os.environ, PYTHONPATH=str(REPO))  # the pack imports the linter from this checkout
+    with serve(sys.executable, env) as stub:
+        yield stub
 
 
 def struct(props: dict) -> struct_pb2.Struct:
@@ -344,3 +352,30 @@ def test_pack_and_file_scan_agree_on_every_pulumi_fixture(analyzer, tmp_path):
         assert pack == cli, path.relative_to(REPO)
         compared += bool(cli)
     assert compared >= 20  # fixtures with findings were compared, not just empty sets
+
+
+# ------------------------------------------------------------------ installed as Pulumi installs it
+def test_the_pack_installs_from_its_requirements_and_runs(tmp_path):
+    """What `pulumi preview --policy-pack policies/pulumi` does first: a fresh
+    virtualenv, `pip install -r requirements.txt` run in the pack's folder (which
+    takes resilint from this checkout: no index has it), then the pack started
+    with that virtualenv's Python, which must find resilint installed, not
+    borrowed from the checkout."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = str(venv / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    install = subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
+                              "-r", "requirements.txt"], cwd=PACK, env=env, capture_output=True, text=True,
+                             timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    where = subprocess.run([python, "-c", "import linter; print(linter.__file__)"], cwd=PACK, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert str(venv) in where and str(REPO) not in where
+    with serve(python, env) as stub:
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+        assert info.name == "resilint" and {p.name for p in info.policies} == {r.name for r in pack_rules()}
+        require("RES101")
+        found = analyze_stack(stub, [(
+            "kubernetes:apps/v1:Deployment", urn("kubernetes:apps/v1:Deployment", "web"), deployment("web", 1))])
+        assert policy_named("RES101") in {d.policyName for d in found}
