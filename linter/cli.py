@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes (RES1,RES503)")
     scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    _terraform_variable_flags(scan)
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
     scan.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml in the scanned directory or a parent)")
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(baseline)
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
 
@@ -101,6 +103,25 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+class _TerraformVariable(argparse.Action):
+    """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        kind = "file" if option_string == "--var-file" else "var"
+        if kind == "var" and "=" not in value:
+            parser.error(f"--var {value}: expected NAME=VALUE")
+        items = list(getattr(namespace, "terraform_variables", None) or [])
+        items.append((kind, value))
+        namespace.terraform_variables = items
+
+
+def _terraform_variable_flags(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
+                     help="Terraform variables file for the scanned roots (repeatable, applied in order)")
+    sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
+                     help="Terraform variable for the scanned roots (repeatable, applied in order)")
+
+
 def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
     from linter.engine import ScanOptions
@@ -113,12 +134,22 @@ def scan_options(args: argparse.Namespace):
         ignore=args.ignore,
         fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
-        loader_options={"tf_root": args.tf_root} if args.tf_root else {},
+        loader_options=_loader_options(args, config),
         rule_options=config.options,
         config=config,
         baseline=getattr(args, "baseline", None),
         policy_dirs=getattr(args, "policy", None) or [],
     )
+
+
+def _loader_options(args: argparse.Namespace, config) -> dict:
+    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+    # .resilint.yaml's variables first, the command line's after them (they win)
+    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables += getattr(args, "terraform_variables", None) or []
+    if variables:
+        options["terraform_variables"] = variables
+    return options
 
 
 def _options_or_error(args: argparse.Namespace):

@@ -32,7 +32,7 @@ SKIP_DIRS = {
 YAML_SUFFIXES = {".yaml", ".yml"}
 JSON_SUFFIXES = {".json"}
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
-HCL_SUFFIXES = {".tf"}
+HCL_SUFFIXES = {".tf"}  # and `.tf.json` (see _is_hcl)
 
 # Kubernetes manifests, wherever they are, describe one cluster: cross-object
 # rules (a PDB for a Deployment) look across all of them. Every other document
@@ -53,6 +53,9 @@ class Loaded:
     resources: list[Resource] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Terraform module calls that could not be followed (not installed): dicts
+    # with module, source, file, line, hint
+    unresolved_modules: list[dict] = field(default_factory=list)
 
 
 def loader(fmt: str) -> Any:
@@ -145,7 +148,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     for path in files:
         suffix = path.suffix.lower()
         shown = display_path(path)
-        if suffix in HCL_SUFFIXES:
+        if suffix in HCL_SUFFIXES or path.name.endswith(".tf.json"):
             hcl_dirs.setdefault(path.parent, []).append(path)
             continue
         try:
@@ -178,6 +181,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     if hcl_dirs:
         # all directories at once: a module called by another is loaded as its child
         resources, errors = loader("hcl").load_modules(hcl_dirs, options)
+        out.unresolved_modules = list(options.get("unresolved_modules") or [])
         for r in resources:
             # a Terraform root (and the modules it calls) is a world of its own
             r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")

@@ -499,7 +499,11 @@ class ModuleInstance:
                 value = computed  # read from the provider: its arguments are a query, not the result
             elif attr is not None and name not in RESOURCE_META:
                 value = raw(name)
-                value = computed if value is None else value
+                if value is None:
+                    value = computed
+                elif isinstance(value, Unknown) and address not in value.refs:
+                    # still not known, but read from this resource: keep it findable
+                    value = Unknown(value.expr, (address,) + value.refs, reference=False)
             elif any(b.type == name or b.type == "dynamic" and b.labels[:1] == [name] for b in block.blocks):
                 builder = BodyBuilder(self, scope)
                 value = self.guarded(f"attr {address}.{name}", lambda: builder.blocks_named(block, name), lambda: computed)
@@ -551,6 +555,8 @@ class ModuleInstance:
                 return Unknown(address, (address,) + found.refs, reference=False)
             directory = self.tree.module_dir(self, name, block)
             config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block)) if directory else None
+            if config is not None and not config.files:
+                config = None  # a directory without configuration files: nothing to follow
             out = []
             for a, s in found:
                 child = None

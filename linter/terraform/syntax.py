@@ -99,7 +99,7 @@ def parse_hcl(text: str, shown: str) -> list[Block]:
     """The top-level blocks of a native file."""
     data, root = _parse(text, shown)
     conv = _Converter(data, shown)
-    body = root.named_children[0] if root.named_children else None
+    body = next((c for c in root.named_children if c.type == "body"), None)
     if body is None:
         return []
     try:
@@ -112,10 +112,11 @@ def parse_tfvars(text: str, shown: str) -> dict[str, Attr]:
     data, root = _parse(text, shown)
     conv = _Converter(data, shown)
     out: dict[str, Attr] = {}
-    if not root.named_children:
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    if body is None:
         return out
     try:
-        for child in root.named_children[0].named_children:
+        for child in body.named_children:
             if child.type == "attribute":
                 attr = conv.attribute(child)
                 out[attr.name] = attr
@@ -583,7 +584,7 @@ def template_expr(text: str, shown: str, line: int | None = None) -> Node:
     if root.has_error:
         raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
     conv = _Converter(source, shown)
-    attr = root.named_children[0].named_children[0]
+    attr = next(c for c in root.named_children if c.type == "body").named_children[0]
     return conv.expr(attr.named_children[1], 0)
 
 
