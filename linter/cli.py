@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 COMMANDS = ("scan", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+HUMAN_FORMATS = ("text", "concise")  # --statistics replaces their findings
 
 
 def _parser_class() -> type:
@@ -76,6 +77,42 @@ def _color_option(parser: argparse.ArgumentParser) -> None:
                         help="colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never")
 
 
+def report_spec(value: str) -> tuple[str, str | None]:
+    """`FORMAT` or `FORMAT:FILE` (split at the first colon, so `sarif:C:\\out.sarif` works)."""
+    import argparse
+    import difflib
+
+    from linter.reporters import FORMATS
+
+    fmt, colon, path = value.partition(":")
+    fmt = fmt.strip()
+    if fmt not in FORMATS:
+        close = difflib.get_close_matches(fmt, FORMATS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise argparse.ArgumentTypeError(
+            f"unknown format {fmt!r} ({hint}choose from {', '.join(sorted(FORMATS))}; FORMAT:FILE writes to FILE)")
+    if colon and not path:
+        raise argparse.ArgumentTypeError(f"{value!r}: a file name must follow the colon ({fmt}:FILE)")
+    return fmt, path or None
+
+
+def report_targets(reports: list[tuple[str, str | None]] | None, output: str | None) -> list[tuple[str, str | None]]:
+    """Each report and where it goes (None: stdout); ValueError when they cannot all be written."""
+    targets = list(reports or [("text", None)])
+    to_stdout = [i for i, (_, path) in enumerate(targets) if path is None]
+    if len(to_stdout) > 1:
+        raise ValueError("only one report can go to standard output: name a file for the others "
+                         "(-f sarif:resilint.sarif)")
+    if output:
+        if not to_stdout:
+            raise ValueError(f"-o {output}: every -f already names its file")
+        targets[to_stdout[0]] = (targets[to_stdout[0]][0], output)
+    paths = [os.path.abspath(path) for _, path in targets if path]
+    if len(set(paths)) < len(paths):
+        raise ValueError("two reports would be written to the same file")
+    return targets
+
+
 def build_parser() -> argparse.ArgumentParser:
     from linter.reporters import FORMATS
     from linter.rules import PLATFORMS
@@ -90,8 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
     scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    scan.add_argument("-f", "--format", default="text", choices=sorted(FORMATS), help="output format (default: text)")
-    scan.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.add_argument(
+        "-f", "--format", dest="reports", action="append", type=report_spec, metavar="FORMAT[:FILE]",
+        help=f"report format ({', '.join(sorted(FORMATS))}; default: text), to stdout or, with :FILE, "
+             "to FILE; repeat for several reports from one scan (-f text -f sarif:resilint.sarif)",
+    )
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the report given without :FILE to FILE instead of stdout")
+    scan.add_argument("--sarif-include-suppressed", action="store_true",
+                      help="keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores "
+                           "those and would open alerts for them: by default they are only counted)")
+    scan.add_argument("--markdown-limit", type=int, default=None, metavar="BYTES",
+                      help="largest Markdown report (default: 65536, a GitHub comment); rows past it are "
+                           "left out and the last line says so")
     scan.add_argument(
         "--fail-on", default=None, choices=["low", "medium", "high", "critical"],
         help="exit 1 when a finding is at or above this severity (default: high)",
@@ -244,43 +291,83 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from linter.reporters import ReportSettings, render, statistics, summary_line
     from linter.terminal import use_color, width
 
+    try:
+        targets = report_targets(args.reports, args.output)
+    except ValueError as exc:
+        print(f"resilint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     options = _options_or_error(args)
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
     _print_warnings(result)
-    to_file = bool(args.output)
-    # a report file gets colour only when asked for; a terminal gets the rich layout
-    color = args.color == "always" if to_file else use_color(args.color, sys.stdout)
-    settings = ReportSettings(
-        fail_on=options.fail_on,
-        color=color,
-        quiet=args.quiet,
-        width=None if to_file or not (color or sys.stdout.isatty()) else width(),
-    )
-    if args.statistics and args.format in ("text", "concise"):
-        text = statistics(result, settings)  # counts by rule instead of the findings, as in ruff
-    else:
-        text = render(args.format, result, settings)
-        if args.statistics:  # beside a machine-readable report: on the terminal
-            sys.stderr.write(statistics(result, ReportSettings(fail_on=options.fail_on, quiet=True)))
-    if to_file:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_ERROR
-        if args.format != "text":
-            for err in result.errors:
-                print(f"error: {err}", file=sys.stderr)
-        if not args.quiet:  # the report is in the file; the verdict still reaches the terminal
-            print(f"{summary_line(result, settings)} (report: {args.output})", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
     code = result.exit_code(options.fail_on)
+    to_stdout = None
+    for fmt, path in targets:
+        # a report file gets colour only when asked for; a terminal gets the rich layout
+        color = args.color == "always" if path else use_color(args.color, sys.stdout)
+        settings = ReportSettings(
+            fail_on=options.fail_on,
+            color=color,
+            quiet=args.quiet,
+            width=None if path or not (color or sys.stdout.isatty()) else width(),
+            sarif_include_suppressed=args.sarif_include_suppressed,
+            markdown_limit=args.markdown_limit,
+        )
+        if args.statistics and fmt in HUMAN_FORMATS:
+            text = statistics(result, settings)  # counts by rule instead of the findings, as in ruff
+        else:
+            text = render(fmt, result, settings)
+        if path is None:
+            to_stdout = text
+            continue
+        try:
+            write_report(path, text)
+        except OSError as exc:
+            print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
+            code = EXIT_ERROR
+    human_on_stdout = any(path is None and fmt in HUMAN_FORMATS for fmt, path in targets)
+    if args.statistics and not any(fmt in HUMAN_FORMATS for fmt, _ in targets):
+        # beside machine-readable reports only: the counts go to the terminal
+        sys.stderr.write(statistics(result, ReportSettings(fail_on=options.fail_on, quiet=True)))
+    if to_stdout is not None:
+        sys.stdout.write(to_stdout)
+        sys.stdout.flush()
+    else:  # no report on the terminal: input errors must still be seen
+        for err in result.errors:
+            print(f"error: {err}", file=sys.stderr)
+    written = [path for _, path in targets if path]
+    if written and not human_on_stdout and not args.quiet:
+        # the reports are in files (or stdout is machine-readable): the verdict still reaches the terminal
+        print(f"{summary_line(result, settings)} (report: {', '.join(written)})", file=sys.stderr)
     return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
+
+
+def write_report(path: str, text: str) -> None:
+    """Write a report whole or not at all: a temporary file beside it, then a rename
+    (a CI step never reads half a report). Devices and pipes are written directly."""
+    import tempfile
+
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    path = os.path.realpath(path)  # through a symlink, as open() would write
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

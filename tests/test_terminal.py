@@ -285,6 +285,8 @@ def test_mistyped_command_and_options(tmp_path):
     assert proc.returncode == 2 and "(did you mean --select?)" in proc.stderr
     proc = run("scan", "-f", "consice", "examples")
     assert proc.returncode == 2 and "did you mean 'concise'?" in proc.stderr
+    proc = run("rules", "--format", "jsn")
+    assert proc.returncode == 2 and "did you mean 'json'?" in proc.stderr
 
 
 def test_version_is_answered_without_heavy_imports():
