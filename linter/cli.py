@@ -216,19 +216,20 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
-class _TerraformVariable(argparse.Action):
-    """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
+    import argparse
 
-    def __call__(self, parser, namespace, value, option_string=None):
-        kind = "file" if option_string == "--var-file" else "var"
-        if kind == "var" and "=" not in value:
-            parser.error(f"--var {value}: expected NAME=VALUE")
-        items = list(getattr(namespace, "terraform_variables", None) or [])
-        items.append((kind, value))
-        namespace.terraform_variables = items
+    class _TerraformVariable(argparse.Action):
+        """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
 
+        def __call__(self, parser, namespace, value, option_string=None):
+            kind = "file" if option_string == "--var-file" else "var"
+            if kind == "var" and "=" not in value:
+                parser.error(f"--var {value}: expected NAME=VALUE")
+            items = list(getattr(namespace, "terraform_variables", None) or [])
+            items.append((kind, value))
+            namespace.terraform_variables = items
 
-def _terraform_variable_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
                      help="Terraform variables file for the scanned roots (repeatable, applied in order)")
     sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
