@@ -52,7 +52,7 @@ HCL_COUNTS = {
     "tam-elasticache__examples_redis-replication-group": (1, 2),
     "tam-elasticache__root": (4, 0),
     "tam-lambda__examples_event-source-mapping": (11, 2),
-    "tam-lambda__root": (14, 0),
+    "tam-lambda__root": (13, 0),  # event invoke config: create_async_event_config = false
     "tam-rds__examples_complete-postgres": (2, 7),
     "tam-rds__examples_replica-postgres": (1, 4),
     "tam-rds__modules_db_instance": (4, 0),
