@@ -126,6 +126,11 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         from linter.normalize.names import in_pulumi_terms
 
         message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+    elif res.meta.get("terraform_k8s"):
+        # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does
+        from linter.normalize.terraform_k8s import in_terraform_terms
+
+        message, remediation = in_terraform_terms(message, res), in_terraform_terms(remediation, res)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,
