@@ -274,7 +274,8 @@ def replicas_phrase(r: Resource, index: Index) -> str:
     if owners:  # callers only ask once effective_replicas() is known
         low = min(owners, key=autoscaler_min)
         field = "minReplicaCount" if low.type == SCALED_OBJECT else "minReplicas"
-        return (f"keeps at least {autoscaler_min(low)} replicas "
+        floor = autoscaler_min(low)
+        return (f"keeps at least {floor} replica{'' if floor == 1 else 's'} "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
     replicas = r.get("spec.replicas", 1)
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"
