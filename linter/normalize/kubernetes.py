@@ -5,6 +5,8 @@ Runs on loaded Resources (the normalize stage, after every loader):
 * `link_workload_refs`: an Argo Rollout with `spec.workloadRef` takes its pod
   template (and selector) from the Deployment it names; the Deployment is
   marked as lending its template (the Rollout runs the pods).
+* `place_in_namespace`: objects that name no namespace are in `--namespace`,
+  in their addresses too.
 * Terraform's kubernetes provider (`kubernetes_deployment_v1`, ...,
   `kubernetes_manifest`) becomes the canonical `group/Kind` object: see
   `linter.normalize.terraform_k8s`.
@@ -26,11 +28,28 @@ def normalize(resources: list[Resource], default_namespace: str = "default") -> 
     from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES, resolve_metadata_refs, to_canonical
 
     out = [to_canonical(r) if r.type in TERRAFORM_K8S_TYPES else r for r in resources]
-    if len(out) and any(r.meta.get("terraform_k8s") for r in out):
+    if any(r.meta.get("terraform_k8s") for r in out):
         resolve_metadata_refs(out)
+    if default_namespace != "default":
+        place_in_namespace(out, default_namespace)
     if any(r.type == ROLLOUT for r in out):
         link_workload_refs(out, default_namespace)
     return out
+
+
+def place_in_namespace(resources: list[Resource], namespace: str) -> None:
+    """--namespace NS: objects that name no namespace are in NS, and their
+    addresses say so (`Deployment/prod/api`), so ignore globs, baselines and
+    policies see the namespace the objects would be applied to. Objects keep
+    `namespace=None` (it was not written); `Index.namespace_of` supplies NS."""
+    from linter.loaders.kubernetes import CLUSTER_SCOPED
+
+    for r in resources:
+        if r.namespace is not None or "/" not in r.type or ":" in r.type or r.kind in CLUSTER_SCOPED:
+            continue
+        unplaced = f"{r.kind}/default/"
+        if r.address.startswith(unplaced):
+            r.address = f"{r.kind}/{namespace}/{r.address[len(unplaced):]}"
 
 
 def link_workload_refs(resources: Iterable[Resource], default_namespace: str = "default") -> None:

@@ -8,10 +8,11 @@ import math
 from linter.model import Severity, Violation, contains_unknown, is_unknown, lookup
 from linter.rules import rule
 from linter.rules._k8s import (
-    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, ROLLOUT, SCALABLE, STATEFULSET,
-    containers, display, effective_replicas, helper_serving_nothing, in_namespace, judged_through_rollout,
-    labels_text, only_pause_container, owned_by_controller, pdbs_selecting, pod_spec_path, pods_by_label,
-    replicas_phrase, selector_text, services_selecting, targeted_ports, template_labels,
+    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, ROLLOUT, SCALABLE, SERVICE,
+    STATEFULSET, containers, display, effective_replicas, helper_serving_nothing, in_namespace,
+    judged_through_rollout, labels_text, only_pause_container, owned_by_controller, pdbs_selecting,
+    pod_spec_path, pods_by_label, replicas_phrase, selector_text, services_selecting, targeted_ports,
+    template_labels,
 )
 from linter.index import selector_matches
 from linter.rules._values import as_int
@@ -285,9 +286,10 @@ def missing_readiness_probe(r, ctx):
     What it does
     Reports every regular container of a Deployment, StatefulSet, DaemonSet,
     Argo Rollout, bare ReplicaSet or bare Pod without a `readinessProbe`.
-    When the scanned files contain Services and none selects the pods, the
-    workload serves no Service traffic (a worker or a batch consumer) and is
-    not reported, as kube-score does. Jobs and CronJobs are not checked.
+    When the scanned files contain Services in the workload's namespace and
+    none selects the pods, the workload serves no Service traffic (a worker
+    or a batch consumer) and is not reported, as kube-score does; Services in
+    other namespaces say nothing about it. Jobs and CronJobs are not checked.
     {exemptions}
 
     Why is this bad?
@@ -315,7 +317,7 @@ def missing_readiness_probe(r, ctx):
     if not _judged_pod_template(r):
         return
     services = None
-    if ctx.index.by_type("core/Service"):
+    if in_namespace(ctx.index, (SERVICE,), ctx.index.namespace_of(r)):
         services = services_selecting(r, ctx.index)
         if not services:
             return  # no Service sends it traffic (or the selectors are unknown)
