@@ -271,10 +271,6 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
         out.errors.extend(errors)
         for tf_files in hcl_dirs.values():
             out.files.extend(display_path(f) for f in tf_files)
-    if any(r.type == "azapi_resource" for r in out.resources):
-        from linter.normalize.azapi import normalize  # HCL, plan or state alike
-
-        normalize(out.resources)
     return out
 
 
