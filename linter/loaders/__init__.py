@@ -198,12 +198,7 @@ def unreadable_terraform_file(path: Path, shown: str) -> InputError | None:
     plan, a raw state or a plan log gets a message; anything else is not ours."""
     if is_binary_terraform_plan(path):
         return InputError(shown, BINARY_PLAN.format(name=path.name))
-    try:
-        with path.open("rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return None
-    text = head.decode("utf-8-sig", errors="replace")
+    text = _head(path)
     if is_terraform_plan_log(text):
         return InputError(shown, PLAN_LOG, 1)
     if '"terraform_version"' in text and text.lstrip().startswith("{"):
@@ -214,6 +209,15 @@ def unreadable_terraform_file(path: Path, shown: str) -> InputError | None:
         if is_raw_terraform_state(doc):
             return InputError(shown, RAW_STATE.format(name=path.name), 1)
     return None
+
+
+def _head(path: Path) -> str:
+    """The start of a file, enough for its first line (what detection looks at)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(1 << 16).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return ""
 
 
 def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
@@ -233,7 +237,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             elif suffix in JSON_SUFFIXES:
                 resources = _load_json(path, shown, options)
             elif suffix in NDJSON_SUFFIXES:
-                if is_terraform_plan_log(read_text(path, shown)):
+                if is_terraform_plan_log(_head(path)):
                     raise InputError(shown, PLAN_LOG, 1)
                 resources = loader("pulumi").load_event_log(path, shown, options)
             else:
