@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 import math
 import unicodedata
-import uuid as uuidlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -1569,14 +1567,14 @@ def _b64hash(algo: str) -> Callable[[Any], str]:
     return fn
 
 
-_UUID_NAMESPACES = {"dns": uuidlib.NAMESPACE_DNS, "url": uuidlib.NAMESPACE_URL,
-                    "oid": uuidlib.NAMESPACE_OID, "x500": uuidlib.NAMESPACE_X500}
-
-
 def f_uuidv5(namespace: Any, name: Any) -> Any:
+    import uuid as uuidlib  # lazily: uuid imports platform
+
+    namespaces = {"dns": uuidlib.NAMESPACE_DNS, "url": uuidlib.NAMESPACE_URL,
+                  "oid": uuidlib.NAMESPACE_OID, "x500": uuidlib.NAMESPACE_X500}
     ns = to_str(namespace, "namespace")
     try:
-        space = _UUID_NAMESPACES.get(ns) or uuidlib.UUID(ns)
+        space = namespaces.get(ns) or uuidlib.UUID(ns)
     except ValueError:
         raise FunctionError(f"uuidv5() doesn't support namespace {ns}") from None
     return str(uuidlib.uuid5(space, to_str(name, "name")))
@@ -1731,11 +1729,17 @@ def f_dirname(v: Any) -> Any:
 
 
 def _network(prefix: Any) -> Any:
+    import ipaddress
+
     s = to_str(prefix, "prefix")
     try:
         return ipaddress.ip_network(s, strict=False)
     except ValueError:
         raise FunctionError(f'invalid CIDR expression: invalid CIDR address: {s}') from None
+
+
+def _address(net: Any, value: int) -> Any:
+    return type(net.network_address)(value)
 
 
 def f_cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
@@ -1749,7 +1753,7 @@ def f_cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
     if num < 0 or num >= (1 << bits):
         raise FunctionError(f"prefix extension of {bits} does not accommodate a subnet numbered {num}")
     base = int(net.network_address) | (num << (net.max_prefixlen - new_len))
-    return f"{ipaddress.ip_address(base) if net.version == 4 else ipaddress.IPv6Address(base)}/{new_len}"
+    return f"{_address(net, base)}/{new_len}"
 
 
 def f_cidrsubnets(prefix: Any, *newbits: Any) -> Any:
@@ -1770,9 +1774,8 @@ def f_cidrsubnets(prefix: Any, *newbits: Any) -> Any:
             current = (current // size + 1) * size
         if current + size - 1 > end:
             raise FunctionError(f"not enough remaining address space for a subnet with a prefix of {new_len} bits "
-                                f"after {ipaddress.ip_address(current - 1) if net.version == 4 else ipaddress.IPv6Address(current - 1)}")
-        addr = ipaddress.ip_address(current) if net.version == 4 else ipaddress.IPv6Address(current)
-        out.append(f"{addr}/{new_len}")
+                                f"after {_address(net, current - 1)}")
+        out.append(f"{_address(net, current)}/{new_len}")
         current += size
     return out
 
