@@ -293,6 +293,8 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
     if fmt is None:
         if is_raw_terraform_state(doc):
             raise InputError(shown, RAW_STATE.format(name=path.name), 1)
+        if is_terraform_plan_log(text):  # a log of one line is one JSON object
+            raise InputError(shown, PLAN_LOG, 1)
         return None
     if fmt == "kubernetes":
         return loader("kubernetes").load_objects([doc], shown, options)
