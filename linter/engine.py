@@ -42,6 +42,10 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # files offered to the loaders and not judged (linter.loaders.Skipped), and
+    # notes for stderr (a named file nothing recognises, a chart helm is missing for)
+    skipped: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # the rules that ran (JUnit lists them per resource) and the repository
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
@@ -139,9 +143,17 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        # where the program declares it, when the source records that (Pulumi sourcePosition)
-        notes=[f"declared at {res.meta['source_position']}"] if res.meta.get("source_position") else [],
+        notes=_origin_notes(res),
     )
+
+
+def _origin_notes(res: Resource) -> list[str]:
+    notes = []
+    if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)
+        notes.append(f"declared at {res.meta['source_position']}")
+    if res.meta.get("rendered_from"):  # judged as kustomize or helm renders it
+        notes.append(f"as rendered by `{res.meta['rendered_from']}`")
+    return notes
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -187,11 +199,16 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         rego_findings, rego_errors = run_policies(policy_dirs, loaded.resources, options)
         findings += rego_findings
         rule_errors += rego_errors
+    if loaded.context_files:  # siblings loaded as context: what they hold is not this scan's to report
+        findings = [f for f in findings if f.file not in loaded.context_files]
+        rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
     result = ScanResult(
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
-        resources=loaded.resources,
+        resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
         files=loaded.files,
+        skipped=loaded.skipped,
+        notes=loaded.notes,
     )
     result.rules = rules
     from linter.suppress import apply_suppressions

@@ -90,6 +90,7 @@ def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: l
         f"repos:\n- repo: {REPO}\n  rev: {_git(REPO, 'rev-parse', 'HEAD')}\n  hooks:\n{hooks}\n"
     )
     for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text)
     _git(repo, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
@@ -146,3 +147,54 @@ def test_hook_reads_the_config_file_of_the_repository(tmp_path, precommit_home):
     # pre-commit exits 1 when a hook fails; the hook's own exit code is in its output
     assert bad.returncode == 1 and "exit code: 2" in bad.stdout
     assert "unknown key 'fial_on'" in bad.stdout
+
+
+# A repository as they come: docs, CI, CloudFormation, a Helm chart, a kustomize
+# overlay and plain manifests, all staged together.
+def realistic_repository() -> dict[str, str]:
+    from tests.test_repository import KUSTOMIZE, NOT_KUBERNETES
+
+    return {
+        **NOT_KUBERNETES,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "chart/values.yaml": "replicas: 1\n",
+        "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                                           "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+        # the base runs 1 replica; the only overlay patches it to 3
+        **{k: v for k, v in KUSTOMIZE.items() if not k.startswith("overlays/dev")},
+        "k8s/web.yaml": GOOD,
+    }
+
+
+def test_hook_passes_on_a_realistic_repository_for_the_right_reasons(tmp_path, precommit_home):
+    if shutil.which("kustomize") is None and shutil.which("kubectl") is None:
+        pytest.skip("neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
+    run = run_precommit(tmp_path, precommit_home, realistic_repository(), ["resilint"])
+    # no YAML it does not own fails the commit, the chart's templates are left out,
+    # and the base's `replicas: 1` is judged as the overlay renders it (3)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Passed" in run.stdout
+
+
+def test_hook_fails_on_a_realistic_repository_naming_the_file_and_the_rule(tmp_path, precommit_home):
+    files = {**realistic_repository(), "k8s/api.yaml": SINGLE_REPLICA}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "k8s/api.yaml:5: HIGH RES101" in run.stdout
+    assert "Deployment shop/api runs 1 replica" in run.stdout
+    # nothing else fails it: no input error from the files it does not own
+    assert "error:" not in run.stdout and "exit code: 1" in run.stdout
+
+
+def test_hook_context_a_pdb_in_a_sibling_file_counts(tmp_path, precommit_home):
+    deployment, pdb = GOOD.split("---\n")
+    run = run_precommit(tmp_path, precommit_home, {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb},
+                        ["resilint"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    # and with the hook's --fail-on medium, a missing PDB would fail it: show it does not
+    run = run_precommit(tmp_path / "medium", precommit_home, {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb,
+                        ".resilint.yaml": "fail_on: medium\n"}, ["resilint"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    alone = run_precommit(tmp_path / "alone", precommit_home, {"k8s/web.yaml": deployment,
+                          ".resilint.yaml": "fail_on: medium\n"}, ["resilint"])
+    assert alone.returncode == 1 and "RES501" in alone.stdout

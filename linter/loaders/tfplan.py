@@ -164,7 +164,9 @@ def _address_line(path: Path | None, address: str | None) -> int | None:
     if path is None or address is None:
         return None
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        from linter.loaders import source_text
+
+        text = source_text(path, "utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
     at = text.find('"address": ' + json.dumps(address))

@@ -30,9 +30,10 @@ class _SourceCache:
         if not line:
             return []
         if file not in self._lines:
+            from linter.loaders import source_text
+
             try:
-                with open(file, encoding="utf-8") as fh:
-                    self._lines[file] = fh.read().splitlines()
+                self._lines[file] = source_text(file).splitlines()
             except (OSError, UnicodeDecodeError):
                 self._lines[file] = None
         lines = self._lines[file]
@@ -84,6 +85,7 @@ def _render_plain(result, settings) -> str:
         out.append(f"error: {err}")
     if not settings.quiet:
         s = summary(result)
+        out.extend(skipped_lines(s))
         counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
         out.append(
             f"resilint: {s['findings']} finding(s){' (' + counts + ')' if counts else ''}, "
@@ -92,6 +94,15 @@ def _render_plain(result, settings) -> str:
             f"failing at {settings.fail_on} or above: {len(result.failing(settings.fail_on))}"
         )
     return "\n".join(out) + ("\n" if out else "")
+
+
+def skipped_lines(s: dict) -> list[str]:
+    """What was not judged, counted by reason (`--verbose` lists the files)."""
+    if not s["skipped"]:
+        return []
+    return [f"skipped {s['skipped']} file(s) (--verbose lists them):"] + [
+        f"  {n} {reason}" for reason, n in sorted(s["skipped_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _render_rich(result, settings) -> str:
@@ -133,6 +144,8 @@ def _render_rich(result, settings) -> str:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
     if not settings.quiet:
         s = summary(result)
+        for line in skipped_lines(s):
+            console.print(f"[dim]{escape(line)}[/]")
         table = Table(title="resilint summary", show_edge=True)
         table.add_column("severity")
         table.add_column("findings", justify="right")
