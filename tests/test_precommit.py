@@ -81,7 +81,9 @@ def precommit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str]) -> subprocess.CompletedProcess:
+def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str],
+                  only: list[str] | None = None) -> subprocess.CompletedProcess:
+    """Run the hooks on every file, or (`only`) on those as if only they were staged."""
     repo = tmp_path / "project"
     repo.mkdir(parents=True)
     _git(repo, "init", "-q")
@@ -96,7 +98,7 @@ def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: l
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     env.pop("PRE_COMMIT", None)
     return subprocess.run(
-        ["pre-commit", "run", "--all-files", "--color", "never"],
+        ["pre-commit", "run", *(["--files", *only] if only else ["--all-files"]), "--color", "never"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -186,15 +188,24 @@ def test_hook_fails_on_a_realistic_repository_naming_the_file_and_the_rule(tmp_p
     assert "error:" not in run.stdout and "exit code: 1" in run.stdout
 
 
-def test_hook_context_a_pdb_in_a_sibling_file_counts(tmp_path, precommit_home):
+def test_hook_judges_a_staged_manifest_with_its_directory(tmp_path, precommit_home):
     deployment, pdb = GOOD.split("---\n")
-    run = run_precommit(tmp_path, precommit_home, {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb},
-                        ["resilint"])
+    files = {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb, "k8s/api.yaml": SINGLE_REPLICA,
+             ".resilint.yaml": "fail_on: medium\n"}
+    # only web.yaml is staged: the PDB in pdb.yaml still protects it (RES501 at medium
+    # would fail the commit), and api.yaml's findings are not this commit's
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["k8s/web.yaml"])
     assert run.returncode == 0, run.stdout + run.stderr
-    # and with the hook's --fail-on medium, a missing PDB would fail it: show it does not
-    run = run_precommit(tmp_path / "medium", precommit_home, {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb,
-                        ".resilint.yaml": "fail_on: medium\n"}, ["resilint"])
-    assert run.returncode == 0, run.stdout + run.stderr
-    alone = run_precommit(tmp_path / "alone", precommit_home, {"k8s/web.yaml": deployment,
-                          ".resilint.yaml": "fail_on: medium\n"}, ["resilint"])
-    assert alone.returncode == 1 and "RES501" in alone.stdout
+    files.pop("k8s/pdb.yaml")
+    alone = run_precommit(tmp_path / "alone", precommit_home, files, ["resilint"], only=["k8s/web.yaml"])
+    assert alone.returncode == 1 and "k8s/web.yaml" in alone.stdout and "RES501" in alone.stdout
+    assert "k8s/api.yaml" not in alone.stdout
+
+
+def test_terraform_hook_runs_on_a_tfvars_change_and_judges_the_module(tmp_path, precommit_home):
+    files = {"infra/main.tf": 'resource "aws_sqs_queue" "jobs" {\n  name = var.name\n}\n'
+                              'variable "name" {\n  default = "jobs"\n}\n',
+             "infra/terraform.tfvars": 'name = "jobs-prod"\n'}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/terraform.tfvars"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "infra/main.tf:1" in run.stdout and "RES401" in run.stdout
