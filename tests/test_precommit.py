@@ -205,7 +205,7 @@ def test_hook_judges_a_staged_manifest_with_its_directory(tmp_path, precommit_ho
 def test_terraform_hook_runs_on_a_tfvars_change_and_judges_the_module(tmp_path, precommit_home):
     files = {"infra/main.tf": 'resource "aws_sqs_queue" "jobs" {\n  name = var.name\n}\n'
                               'variable "name" {\n  default = "jobs"\n}\n',
-             "infra/terraform.tfvars": 'name = "jobs-prod"\n'}
+             "infra/terraform.tfvars": 'name = "jobs-prod"\n', ".resilint.yaml": "fail_on: medium\n"}
     run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/terraform.tfvars"])
     assert run.returncode == 1, run.stdout + run.stderr
     assert "infra/main.tf:1" in run.stdout and "RES401" in run.stdout
