@@ -28,6 +28,37 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def report_spec(value: str) -> tuple[str, str | None]:
+    """`FORMAT` or `FORMAT:FILE` (split at the first colon, so `sarif:C:\\out.sarif` works)."""
+    from linter.reporters import FORMATS
+
+    fmt, colon, path = value.partition(":")
+    fmt = fmt.strip()
+    if fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {fmt!r} (choose from {', '.join(sorted(FORMATS))}; FORMAT:FILE writes to FILE)")
+    if colon and not path:
+        raise argparse.ArgumentTypeError(f"{value!r}: a file name must follow the colon ({fmt}:FILE)")
+    return fmt, path or None
+
+
+def report_targets(reports: list[tuple[str, str | None]] | None, output: str | None) -> list[tuple[str, str | None]]:
+    """Each report and where it goes (None: stdout); ValueError when they cannot all be written."""
+    targets = list(reports or [("text", None)])
+    to_stdout = [i for i, (_, path) in enumerate(targets) if path is None]
+    if len(to_stdout) > 1:
+        raise ValueError("only one report can go to standard output: name a file for the others "
+                         "(-f sarif:resilint.sarif)")
+    if output:
+        if not to_stdout:
+            raise ValueError(f"-o {output}: every -f already names its file")
+        targets[to_stdout[0]] = (targets[to_stdout[0]][0], output)
+    paths = [os.path.abspath(path) for _, path in targets if path]
+    if len(set(paths)) < len(paths):
+        raise ValueError("two reports would be written to the same file")
+    return targets
+
+
 def build_parser() -> argparse.ArgumentParser:
     from linter.reporters import FORMATS
 
@@ -41,14 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
     scan.add_argument("paths", nargs="*", metavar="PATH",
                       help="files and directories (default: .); `-` reads one file from stdin")
-    scan.add_argument("-f", "--format", default="text", choices=sorted(FORMATS), help="output format (default: text)")
-    scan.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.add_argument(
+        "-f", "--format", dest="reports", action="append", type=report_spec, metavar="FORMAT[:FILE]",
+        help=f"report format ({', '.join(sorted(FORMATS))}; default: text), to stdout or, with :FILE, "
+             "to FILE; repeat for several reports from one scan (-f text -f sarif:resilint.sarif)",
+    )
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the report given without :FILE to FILE instead of stdout")
+    scan.add_argument("--sarif-include-suppressed", action="store_true",
+                      help="keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores "
+                           "those and would open alerts for them: by default they are only counted)")
+    scan.add_argument("--markdown-limit", type=int, default=None, metavar="BYTES",
+                      help="largest Markdown report (default: 65536, a GitHub comment); rows past it are "
+                           "left out and the last line says so")
     scan.add_argument(
         "--fail-on", default=None, choices=["low", "medium", "high", "critical"],
         help="exit 1 when a finding is at or above this severity (default: high)",
     )
-    scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes (RES1,RES503)")
-    scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
+    scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
@@ -62,8 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
                           help="baseline file to write (default: .resilint-baseline.json)")
     baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
-    baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes")
-    baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
+    baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
@@ -139,6 +180,7 @@ def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
     from linter.engine import ScanOptions
     from linter.model import Severity
+    from linter.rule_match import Selector
 
     # .resilint.yaml gives defaults; flags given on the command line win
     paths = args.paths
@@ -152,8 +194,8 @@ def scan_options(args: argparse.Namespace):
     if args.helm_values:
         loader_options["helm_values"] = args.helm_values
     return ScanOptions(
-        select=args.select or config.select,
-        ignore=args.ignore,
+        select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
+        ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
         fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
         loader_options=loader_options,
@@ -179,6 +221,19 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
+def _print_warnings(result, verbose: bool = False) -> None:
+    """Warnings change no exit code: stderr, so reports on stdout stay parseable.
+    Besides them: notes (a named file nothing recognises, a chart helm is missing
+    for), and under --verbose every skipped file with its reason."""
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if verbose:
+        for skipped in result.skipped:
+            print(f"resilint: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.suppress import write_baseline
@@ -187,7 +242,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
-    report_skipped(result, args.verbose)
+    _print_warnings(result, args.verbose)
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -204,42 +259,69 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.reporters import ReportSettings, render
 
+    try:
+        targets = report_targets(args.reports, args.output)
+    except ValueError as exc:
+        print(f"resilint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     options = _options_or_error(args)
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
-    report_skipped(result, args.verbose)
-    to_file = bool(args.output)
-    settings = ReportSettings(
-        fail_on=options.fail_on,
-        color=not to_file and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
-        quiet=args.quiet,
-    )
-    text = render(args.format, result, settings)
-    if to_file:
+    _print_warnings(result, args.verbose)
+    code = result.exit_code(options.fail_on)
+    to_stdout = None
+    for fmt, path in targets:
+        settings = ReportSettings(
+            fail_on=options.fail_on,
+            color=path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+            quiet=args.quiet,
+            sarif_include_suppressed=args.sarif_include_suppressed,
+            markdown_limit=args.markdown_limit,
+        )
+        text = render(fmt, result, settings)
+        if path is None:
+            to_stdout = text
+            continue
         try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            write_report(path, text)
         except OSError as exc:
-            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_ERROR
-        if args.format != "text":
-            for err in result.errors:
-                print(f"error: {err}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+            print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
+            code = EXIT_ERROR
+    if to_stdout is not None:
+        sys.stdout.write(to_stdout)
         sys.stdout.flush()
-    return result.exit_code(options.fail_on)
+    else:  # no report on the terminal: input errors must still be seen
+        for err in result.errors:
+            print(f"error: {err}", file=sys.stderr)
+    return code
 
 
-def report_skipped(result, verbose: bool) -> None:
-    """Notes (a named file nothing recognises, a chart helm is missing for) always;
-    the skipped files with their reasons under --verbose. stderr: reports stay clean."""
-    for note in result.notes:
-        print(f"resilint: warning: {note}", file=sys.stderr)
-    if verbose:
-        for skipped in result.skipped:
-            print(f"resilint: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+def write_report(path: str, text: str) -> None:
+    """Write a report whole or not at all: a temporary file beside it, then a rename
+    (a CI step never reads half a report). Devices and pipes are written directly."""
+    import tempfile
+
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    path = os.path.realpath(path)  # through a symlink, as open() would write
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def cmd_rules() -> int:

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from linter.index import Index
 from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
-from linter.rules import Rule, select_rules
+from linter.rules import Rule, load_rules, select_rules
 
 
 @dataclass
@@ -42,6 +42,8 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # problems that change no verdict (an inline suppression naming no rule): stderr, exit unchanged
+    warnings: list[InputError] = field(default_factory=list)
     # files offered to the loaders and not judged (linter.loaders.Skipped), and
     # notes for stderr (a named file nothing recognises, a chart helm is missing for)
     skipped: list = field(default_factory=list)
@@ -143,14 +145,16 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        notes=_origin_notes(res),
+        notes=_notes(res),
     )
 
 
-def _origin_notes(res: Resource) -> list[str]:
+def _notes(res: Resource) -> list[str]:
     notes = []
     if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)
         notes.append(f"declared at {res.meta['source_position']}")
+    if res.meta.get("template_from"):  # an Argo Rollout's workloadRef
+        notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
     if res.meta.get("rendered_from"):  # judged as kustomize or helm renders it
         notes.append(f"as rendered by `{res.meta['rendered_from']}`")
     return notes
@@ -164,10 +168,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def gc_paused():
     """Pause the cycle collector while a scan builds its objects.
 
-    Loading keeps every document's node tree for on-demand line lookups:
-    hundreds of thousands of long-lived objects that make the collector run
-    again and again (3x the parse time on a 10,000-object manifest). They hold
-    no reference cycles, so reference counting frees them all the same.
+    A scan builds hundreds of thousands of long-lived objects (every
+    document's data) that the collector would otherwise walk again and again
+    as they accumulate. When the collector is re-enabled it walks them once;
+    nothing is frozen (`gc.freeze()`), as frozen objects in reference cycles
+    are never freed: a process that scans again and again (the policy pack, a
+    service) would leak every scan's cycles.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -175,9 +181,6 @@ def gc_paused():
         yield
     finally:
         if was_enabled:
-            # move what the scan built out of the collector's sight before
-            # re-enabling it; otherwise its first run walks them all (~1 s)
-            gc.freeze()
             gc.enable()
 
 
@@ -189,16 +192,32 @@ def scan(paths: list[str], options: ScanOptions) -> ScanResult:
 def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.loaders import load_paths
 
+    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
+    policies = None
+    if policy_dirs:  # regopy is imported only when there are policies
+        from linter.rego import load_policies
+
+        policies = load_policies(policy_dirs)
+    known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
+    # a policy result may carry its own rule_id: selectors naming none of the
+    # known ids wait for the results before they are called typos
+    unknown = unknown_selectors(options, known_ids)
+    if unknown and not (policies and policies.may_produce_ids):
+        return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
+    from linter.normalize.kubernetes import normalize
+
+    loaded.resources = normalize(loaded.resources, options.default_namespace)
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
-    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
-    if policy_dirs:  # regopy is imported only when there are policies
-        from linter.rego import run_policies
+    if policies is not None:
+        from linter.rego import evaluate
 
-        rego_findings, rego_errors = run_policies(policy_dirs, loaded.resources, options)
+        rego_findings, rego_errors = evaluate(policies, loaded.resources, options) if policies.packages else ([], [])
         findings += rego_findings
-        rule_errors += rego_errors
+        rule_errors += policies.errors + rego_errors
+        if unknown:
+            rule_errors += unknown_selectors(options, known_ids | policies.produced_ids)
     if loaded.context_files:  # siblings loaded as context: what they hold is not this scan's to report
         findings = [f for f in findings if f.file not in loaded.context_files]
         rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
@@ -213,5 +232,26 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     result.rules = rules
     from linter.suppress import apply_suppressions
 
-    apply_suppressions(result, paths, options)
+    apply_suppressions(result, paths, options, known_ids | (policies.produced_ids if policies else set()))
     return result
+
+
+def unknown_selectors(options: ScanOptions, rule_ids: set[str]) -> list[InputError]:
+    """An error for every selector (--select, --ignore, the config's select and
+    ignore entries) that names no rule: a typo must not turn rules off."""
+    from linter.rule_match import Selector, names_a_rule, unknown_message
+
+    config = options.config
+    written: list[str] = [*(options.select or ()), *(options.ignore or ())]
+    if config is not None:
+        written += [s for s in config.select or () if not any(s is t for t in written)]
+        written += [Selector(e.rule, f"ignore[{i}].rule", config.file, e.line) for i, e in enumerate(config.ignore)]
+    errors = []
+    for s in written:
+        if names_a_rule(s, rule_ids):
+            continue
+        origin = getattr(s, "origin", None) or ("select" if s in (options.select or ()) else "ignore")
+        message = f"{origin}: {unknown_message(s, rule_ids)}"
+        file = getattr(s, "file", None)
+        errors.append(InputError(file or origin, message if file else unknown_message(s, rule_ids), getattr(s, "line", None)))
+    return errors

@@ -88,7 +88,7 @@ def test_each_skipped_file_named_on_the_command_line_gets_a_warning_and_the_exit
     write(tmp_path, NOT_KUBERNETES)
     done = run("scan", *NOT_KUBERNETES, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    warned = [line for line in done.stderr.splitlines() if line.startswith("resilint: warning: ")]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
     assert len(warned) == len(NOT_KUBERNETES), done.stderr
     assert all("not Kubernetes" in line for line in warned)
     # with a finding elsewhere, the exit code is the finding's, not the warning's

@@ -1,9 +1,10 @@
 """Kubernetes YAML: multi-document files, `List` kinds, Helm and Kustomize output.
 
-Parsing uses libyaml (CSafeLoader) and keeps each document's node tree, so the
-line of any field is found on demand, only for the objects that get findings:
-the composed nodes are what `yaml.load_all` builds anyway, so keeping them
-costs memory, not time.
+Parsing uses libyaml (CSafeLoader). Each document's node tree is dropped once
+its data is built (kept, the trees took 5x the memory of the data): a
+document remembers only where it lies in the file's text, and the line of a
+field is found on demand, for the objects that get findings, by composing
+that one document again (ManifestLines).
 
 Input errors (file and line, never a traceback): YAML syntax errors, duplicate
 keys, unrendered templates (`{{ ... }}`), Python tags (safe loading only), and
@@ -15,8 +16,9 @@ ignored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -119,6 +121,63 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
     return load_file(path, shown, options)
 
 
+@dataclass(frozen=True)
+class DocumentSpan:
+    """Where one document lies in its file's text: enough to compose it again."""
+
+    start: int  # the first character of the line the document's root starts on
+    end: int
+    first_line: int  # 0-based line of `start`
+    # a document with `items` (a List): the line of its value, and its items' own lines
+    items_line: int | None = None
+    item_lines: tuple[int, ...] | None = None
+
+    @property
+    def line(self) -> int:
+        return self.first_line + 1
+
+
+class _LineComposer(getattr(yaml, "CParser", yaml.SafeLoader)):  # type: ignore[misc]
+    """Composes nodes for their lines only: tags are not resolved (half the work)."""
+
+    def descend_resolver(self, *args: Any) -> None:
+        pass
+
+    def ascend_resolver(self, *args: Any) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+
+class ManifestLines:
+    """Lines of fields in one manifest file, found on demand.
+
+    Only objects with findings (or input errors) ask, so the document is
+    composed again then, from its span of the text; the last one composed is
+    cached, as the findings of one object are made together."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._span: DocumentSpan | None = None
+        self._node: Any = None
+
+    def line(self, span: DocumentSpan, path: str) -> int | None:
+        if self._span is not span:
+            composer = _LineComposer(self.text[span.start:span.end])
+            try:
+                self._node = composer.get_single_node()
+            except (yaml.YAMLError, ValueError, RecursionError):
+                self._node = None  # e.g. a %TAG directive the span leaves out: the document's line
+            finally:
+                composer.dispose()
+            self._span = span
+        if self._node is None:
+            return span.line
+        found = node_line(self._node, path)
+        return found + span.first_line if found is not None else None
+
+
 def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resource] | None:
     """Resources of one manifest file; None when the file is not Kubernetes."""
     from linter.loaders import read_text
@@ -127,13 +186,13 @@ def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resou
     documents = parse_documents(text, shown)
     if not any(_is_object(doc) for doc, _ in documents):
         return None
-    return load_objects(documents, shown, options, with_nodes=True)
+    return load_objects(documents, shown, options, lines=ManifestLines(text))
 
 
-def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
-    """(data, node) for every non-empty document of a YAML stream."""
+def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
+    """(data, span) for every non-empty document of a YAML stream."""
     loader = ManifestLoader(text)
-    documents: list[tuple[Any, Any]] = []
+    documents: list[tuple[Any, DocumentSpan]] = []
     anchors = "&" in text  # without anchors there are no aliases to expand
     try:
         while loader.check_node():
@@ -142,7 +201,9 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
                 continue
             if anchors:
                 _check_aliases(node, shown)
-            documents.append((loader.construct_document(node), node))
+            data = loader.construct_document(node)
+            if data is not None:
+                documents.append((data, _span_of(node, data)))
     except _DuplicateKeyError as dup:
         raise InputError(
             shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line
@@ -171,7 +232,20 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
         raise InputError(shown, f"invalid YAML value: {exc}") from None
     finally:
         loader.dispose()
-    return [(d, n) for d, n in documents if d is not None]
+    return documents
+
+
+
+
+def _span_of(node: Any, data: Any) -> DocumentSpan:
+    start = node.start_mark
+    items_line = item_lines = None
+    items = _child(node, "items") if isinstance(data, dict) and "items" in data else None
+    if items is not None:
+        items_line = items.start_mark.line + 1
+        if isinstance(items, yaml.SequenceNode):
+            item_lines = tuple(item.start_mark.line + 1 for item in items.value)
+    return DocumentSpan(start.index - start.column, node.end_mark.index, start.line, items_line, item_lines)
 
 
 # aliases may repeat a value, not multiply a document ("billion laughs": nine
@@ -243,13 +317,18 @@ def _is_object(doc: Any) -> bool:
 
 
 def load_objects(
-    documents: list, shown: str, options: dict | None = None, with_nodes: bool = False
+    documents: list, shown: str, options: dict | None = None, lines: ManifestLines | None = None
 ) -> list[Resource]:
-    """Turn documents (or (document, node) pairs) into Resources."""
+    """Turn documents into Resources: plain documents, or (document, span)
+    pairs of a file whose `lines` can be looked up."""
     resources: list[Resource] = []
     for position, item in enumerate(documents, start=1):
-        doc, node = item if with_nodes else (item, None)
-        line = node.start_mark.line + 1 if node is not None else None
+        doc, span = item if lines is not None else (item, None)
+        line = span.line if span is not None else None
+
+        def line_at(path: str, _span: DocumentSpan | None = span, _line: int | None = line) -> int | None:
+            return lines.line(_span, path) if lines is not None and _span is not None else _line
+
         if not isinstance(doc, dict):
             raise InputError(
                 shown,
@@ -262,20 +341,16 @@ def load_objects(
         kind = doc.get("kind")
         if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
             raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
-                             _child(node, "items").start_mark.line + 1 if _child(node, "items") is not None else line)
+                             span.items_line if span is not None else line)
         if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
-            items_node = _child(node, "items")
             for i, obj in enumerate(doc["items"]):
-                item_node = items_node.value[i] if items_node is not None else None
+                item_line = span.item_lines[i] if span is not None and span.item_lines else line
                 if not isinstance(obj, dict):
-                    raise InputError(
-                        shown, f"item {i} of {kind} is not a mapping",
-                        item_node.start_mark.line + 1 if item_node is not None else line,
-                    )
+                    raise InputError(shown, f"item {i} of {kind} is not a mapping", item_line)
                 if _is_object(obj):
-                    resources.append(_resource(obj, item_node, shown))
+                    resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
             continue
-        resources.append(_resource(doc, node, shown))
+        resources.append(_resource(doc, shown, line, line_at))
     return resources
 
 
@@ -287,8 +362,9 @@ def _child(node: Any, key: str) -> Any:
     return None
 
 
-def _resource(obj: dict, node: Any, shown: str) -> Resource:
-    line = node.start_mark.line + 1 if node is not None else None
+def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], int | None], prefix: str = "") -> Resource:
+    """One object; `line_at(path)` is the line of a field of its document, `prefix`
+    the object's own path there (`items.3.` for an item of a List)."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -297,13 +373,13 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
     for field_name, value in (("apiVersion", api_version), ("kind", kind), ("metadata.name", name), ("metadata.namespace", namespace)):
         if value is not None and not isinstance(value, str):
             raise InputError(shown, f"{field_name} must be a string, got {type(value).__name__}",
-                             node_line(node, field_name) if node is not None else line)
+                             line_at(prefix + field_name))
         if isinstance(value, str) and TEMPLATE_RE.search(value):
             raise InputError(
                 shown,
                 f"unrendered template in {field_name} ({value!r}): render it first "
                 "(helm template, kustomize build) and scan the output",
-                node_line(node, field_name) if node is not None else line,
+                line_at(prefix + field_name),
             )
     if not api_version or not kind:
         raise InputError(shown, "apiVersion and kind must not be empty", line)
@@ -311,7 +387,7 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
     if problem is not None:
         path, message = problem
         raise InputError(shown, f"{kind} {name or '(unnamed)'}: {message}",
-                         node_line(node, path) if node is not None else line)
+                         line_at(prefix + path))
     resource = Resource(
         type=canonical_type(api_version, kind),
         address=address_of(kind, namespace, str(name)),
@@ -322,6 +398,6 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
         namespace=namespace,
         raw_type=api_version,
     )
-    if node is not None:
-        resource.line_of = lambda path, _n=node: node_line(_n, path)
+    if line is not None:
+        resource.line_of = lambda path: line_at(prefix + path)
     return resource

@@ -242,7 +242,8 @@ def _objects(text: str, shown: str, options: dict, out: Any) -> list[Resource] |
     from linter.loaders import kubernetes
 
     try:
-        return kubernetes.load_objects(kubernetes.parse_documents(text, shown), shown, options, with_nodes=True)
+        return kubernetes.load_objects(kubernetes.parse_documents(text, shown), shown, options,
+                                       lines=kubernetes.ManifestLines(text))
     except InputError as err:
         out.errors.append(err)
         return None
