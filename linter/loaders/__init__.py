@@ -5,7 +5,8 @@ module detects its files cheaply (name and first bytes) before anything is
 parsed, and is imported only when a file is offered to it:
 
     kubernetes.py  YAML manifests (multi-document, List kinds, rendered output)
-    documents.py   JSON: Terraform plans, Pulumi documents and event logs, Kubernetes JSON
+    documents.py   JSON: Terraform plans and states, Pulumi documents and event logs, Kubernetes JSON
+    terraform_outputs.py  binary plans, raw states, plan logs: errors naming the command to run
     terraform.py   Terraform modules: a `.tf`/`.tfvars` file brings its directory (hcl.py parses)
     helm.py        Helm chart templates: skipped with a note (charts are judged rendered)
     rendered.py    kustomizations (kustomize / kubectl kustomize) and Helm charts (helm template)
@@ -260,6 +261,10 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     for name, files_by_dir in directory_units.items():
         _load_directories(name, files_by_dir, options, out)
     rendering.load(rendered, options, out)
+    if any(r.type == "azapi_resource" for r in out.resources):
+        from linter.normalize.azapi import normalize  # HCL, plan or state alike
+
+        normalize(out.resources)
     return out
 
 

@@ -1,4 +1,4 @@
-"""JSON documents: Terraform plans, Pulumi documents and event logs, Kubernetes JSON.
+"""JSON documents: Terraform plans and states, Pulumi documents and event logs, Kubernetes JSON.
 
 One loader for the JSON family, because telling them apart needs the parse:
 the document is read once and handed to the format its keys name
@@ -15,7 +15,7 @@ from typing import Any
 
 from linter.model import InputError, Resource
 
-DECLINED = "JSON that is not a Terraform plan, a Pulumi document or a Kubernetes object"
+DECLINED = "JSON that is not a Terraform plan or state, a Pulumi document or a Kubernetes object"
 EVENT_LOG_SUFFIXES = (".ndjson", ".jsonl")
 
 
@@ -26,9 +26,13 @@ def detect(path: Path, head: str) -> bool:
 def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
     from linter.loaders import NESTED_TOO_DEEPLY, check_surrogates, huge_number, read_text
 
-    if path.name.lower().endswith(EVENT_LOG_SUFFIXES):
-        return _loader("pulumi").load_event_log(path, shown, options)
+    from linter.loaders.terraform_outputs import PLAN_LOG, RAW_STATE, is_raw_terraform_state, is_terraform_plan_log
+
     text = read_text(path, shown)
+    if path.name.lower().endswith(EVENT_LOG_SUFFIXES):
+        if is_terraform_plan_log(text):
+            raise InputError(shown, PLAN_LOG, 1)
+        return _loader("pulumi").load_event_log(path, shown, options)
     try:
         doc = json.loads(text)
     except RecursionError:
@@ -38,6 +42,8 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
     check_surrogates(text, doc, shown)
+    if is_raw_terraform_state(doc):
+        raise InputError(shown, RAW_STATE.format(name=path.name), 1)
     fmt = sniff_json(doc)
     if fmt is None:
         return None
@@ -54,11 +60,15 @@ def _loader(fmt: str) -> Any:
 
 def sniff_json(doc: Any) -> str | None:
     """Which format a parsed JSON document is, or None when it is not infrastructure."""
+    from linter.loaders.terraform_outputs import is_terraform_state
+
     if isinstance(doc, dict):
         if "format_version" in doc and (
             "resource_changes" in doc or "planned_values" in doc or "configuration" in doc
         ):
             return "tfplan"
+        if is_terraform_state(doc):
+            return "tfstate"
         if any(k in doc for k in ("deployment", "checkpoint", "steps", "resourcePlans")):
             return "pulumi"
         if "apiVersion" in doc and "kind" in doc:
@@ -67,6 +77,10 @@ def sniff_json(doc: Any) -> str | None:
 
 
 def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
+    from linter.loaders.terraform_outputs import PLAN_LOG, is_terraform_plan_log
+
+    if is_terraform_plan_log(text):
+        raise InputError(shown, PLAN_LOG, 1)
     if _looks_like_event_log(text):
         return _loader("pulumi").load_event_log(path, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):

@@ -80,6 +80,8 @@ class Entry:
 # Order matters: the first entry that detects a file owns it (a Helm chart's
 # template is a Helm template before it is YAML).
 ENTRIES: tuple[Entry, ...] = (
+    # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
+    Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
     Entry("terraform", "linter.loaders.terraform", (".tf", ".tfvars", ".tfvars.json"), unit="directory"),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
