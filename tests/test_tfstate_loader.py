@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.loaders import load_paths, sniff_json
+from linter.loaders import load_paths
+from linter.loaders.documents import sniff_json
 from linter.rules._regress import has_prior_state
 from tests.conftest import FIXTURES, run_scan
 
@@ -82,6 +83,13 @@ def test_plan_log_under_other_names(tmp_path: Path) -> None:
         loaded = load_paths([str(tmp_path / name)])
         assert [e.line for e in loaded.errors] == [1], name
         assert "`terraform plan -json` log" in loaded.errors[0].message
+
+
+def test_plan_log_of_one_line(tmp_path: Path) -> None:
+    first = (STATE_DIR / "plan-log.json").read_text().splitlines()[0]
+    (tmp_path / "plan.json").write_text(first + "\n")
+    loaded = load_paths([str(tmp_path / "plan.json")])
+    assert [e.line for e in loaded.errors] == [1]
 
 
 def test_raw_state_saved_as_json_and_renamed_binary_plan(tmp_path: Path) -> None:
