@@ -143,38 +143,15 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     files, out.errors = discover(paths)
     hcl_dirs: dict[Path, list[Path]] = {}
     for path in files:
-        suffix = path.suffix.lower()
-        shown = display_path(path)
-        if suffix in HCL_SUFFIXES:
+        if path.suffix.lower() in HCL_SUFFIXES:
             hcl_dirs.setdefault(path.parent, []).append(path)
-            continue
-        try:
-            if suffix in YAML_SUFFIXES:
-                resources = loader("kubernetes").load_file(path, shown, options)
-            elif suffix in JSON_SUFFIXES:
-                resources = _load_json(path, shown, options)
-            elif suffix in NDJSON_SUFFIXES:
-                resources = loader("pulumi").load_event_log(path, shown, options)
-            else:
-                continue
-        except InputError as err:
-            out.errors.append(err)
-            continue
-        except OSError as err:
-            out.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
-            continue
-        except RecursionError:
-            out.errors.append(InputError(shown, NESTED_TOO_DEEPLY))
-            continue
-        except Exception as exc:  # last resort: a loader bug must not hide the other files
-            out.errors.append(InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}"))
-            continue
-        if resources is not None:
-            out.files.append(shown)
-            for r in resources:
-                # a plan or a Pulumi document is a world of its own; manifests share a cluster
-                r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
-            out.resources.extend(resources)
+    from linter.loaders.parallel import load_files
+
+    for loaded in load_files([p for p in files if p.suffix.lower() not in HCL_SUFFIXES], options):
+        out.errors.extend(loaded.errors)
+        if loaded.resources is not None:
+            out.files.append(loaded.shown)
+            out.resources.extend(loaded.resources)
     if hcl_dirs:
         # all directories at once: a module called by another is loaded as its child
         resources, errors = loader("hcl").load_modules(hcl_dirs, options)
@@ -186,6 +163,43 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
         for tf_files in hcl_dirs.values():
             out.files.extend(display_path(f) for f in tf_files)
     return out
+
+
+@dataclass
+class FileLoaded:
+    """What one (non-Terraform) file gave: resources (None: not infrastructure) or errors."""
+
+    shown: str
+    resources: list[Resource] | None = None
+    errors: list[InputError] = field(default_factory=list)
+
+
+def load_file(path: Path, options: dict) -> FileLoaded:
+    """One manifest, plan, Pulumi document or event log. Never raises: a broken
+    file is an InputError and never hides the findings of others."""
+    suffix = path.suffix.lower()
+    shown = display_path(path)
+    try:
+        if suffix in YAML_SUFFIXES:
+            resources = loader("kubernetes").load_file(path, shown, options)
+        elif suffix in JSON_SUFFIXES:
+            resources = _load_json(path, shown, options)
+        elif suffix in NDJSON_SUFFIXES:
+            resources = loader("pulumi").load_event_log(path, shown, options)
+        else:
+            return FileLoaded(shown)
+    except InputError as err:
+        return FileLoaded(shown, errors=[err])
+    except OSError as err:
+        return FileLoaded(shown, errors=[InputError(shown, f"cannot read file: {err.strerror or err}")])
+    except RecursionError:
+        return FileLoaded(shown, errors=[InputError(shown, NESTED_TOO_DEEPLY)])
+    except Exception as exc:  # last resort: a loader bug must not hide the other files
+        return FileLoaded(shown, errors=[InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}")])
+    for r in resources or ():
+        # a plan or a Pulumi document is a world of its own; manifests share a cluster
+        r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
+    return FileLoaded(shown, resources)
 
 
 def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:

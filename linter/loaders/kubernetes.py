@@ -15,6 +15,7 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,9 @@ class ManifestLines:
         self.text = text
         self._span: DocumentSpan | None = None
         self._node: Any = None
+
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
 
     def line(self, span: DocumentSpan, path: str) -> int | None:
         if self._span is not span:
@@ -302,10 +306,7 @@ def load_objects(
     for position, item in enumerate(documents, start=1):
         doc, span = item if lines is not None else (item, None)
         line = span.line if span is not None else None
-
-        def line_at(path: str, _span: DocumentSpan | None = span, _line: int | None = line) -> int | None:
-            return lines.line(_span, path) if lines is not None and _span is not None else _line
-
+        line_at = functools.partial(_document_line, lines, span, line)
         if not isinstance(doc, dict):
             raise InputError(
                 shown,
@@ -329,6 +330,16 @@ def load_objects(
             continue
         resources.append(_resource(doc, shown, line, line_at))
     return resources
+
+
+# module-level functions under functools.partial, not closures: resources loaded
+# in a worker process (linter.loaders.parallel) travel back pickled, line lookups included
+def _document_line(lines: ManifestLines | None, span: DocumentSpan | None, fallback: int | None, path: str) -> int | None:
+    return lines.line(span, path) if lines is not None and span is not None else fallback
+
+
+def _field_line(line_at: Callable[[str], int | None], prefix: str, path: str) -> int | None:
+    return line_at(prefix + path)
 
 
 def _child(node: Any, key: str) -> Any:
@@ -376,5 +387,5 @@ def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], 
         raw_type=api_version,
     )
     if line is not None:
-        resource.line_of = lambda path: line_at(prefix + path)
+        resource.line_of = functools.partial(_field_line, line_at, prefix)
     return resource

@@ -51,6 +51,7 @@ variable its call does not set), as the HCL loader does.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -810,7 +811,7 @@ def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict
         return
     file, line, text = found
     resource.location = Location(display_path(file), line)
-    resource.line_of = lambda p, _t=text, _l=line: _attribute_line(_t, _l, p)
+    resource.line_of = functools.partial(_attribute_line, text, line)  # picklable (parallel loading)
 
 
 def _attribute_line(text: str, block_line: int, path: str) -> int | None:
