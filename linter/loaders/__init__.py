@@ -213,6 +213,7 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
     check_surrogates(text, doc, shown)
+    del text  # from here on the document is enough: a big plan's text must not stay beside it
     fmt = sniff_json(doc)
     if fmt is None:
         return None
