@@ -115,7 +115,13 @@ class DocumentSpan:
         return self.first_line + 1
 
 
-class _LineComposer(getattr(yaml, "CParser", yaml.SafeLoader)):  # type: ignore[misc]
+try:
+    from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
+except ImportError:  # PyYAML without libyaml
+    _Composer = yaml.SafeLoader
+
+
+class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
     """Composes nodes for their lines only: tags are not resolved (half the work)."""
 
     def descend_resolver(self, *args: Any) -> None:
