@@ -52,6 +52,7 @@ variable its call does not set), as the HCL loader does.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import re
@@ -152,7 +153,8 @@ def _check_shape(doc: dict, shown: str, path: Path | None = None) -> None:
     if isinstance(config, dict) and config.get("root_module") is not None:
         module_tree(config.get("root_module"), "configuration.root_module", True)
     expect(doc.get("variables"), (dict,), "variables", "an object")
-    for section in ("planned_values", "prior_state"):
+    # a plan's planned_values and prior_state, a state's (`terraform show -json`) values
+    for section in ("planned_values", "prior_state", "values"):
         value = doc.get(section)
         expect(value, (dict,), section, "an object")
         values = value.get("values") if section == "prior_state" and isinstance(value, dict) else value
@@ -244,13 +246,16 @@ def address_lines(path: Path) -> dict[str, int]:
     """Address -> line of its `"address"` key in a plan file: the one in
     `resource_changes` when there is one, else the first (planned_values, prior_state).
     Read in chunks: the parsed plan is in memory already, its text need not be."""
+    from linter.loaders import in_memory
+
     first: dict[str, int] = {}
     in_changes: dict[str, int] = {}
     changes_at = -1  # where `"resource_changes"` is in the file
     line, start = 1, 0  # the line at `buf[0]`, and where `buf` starts in the file
     buf = b""
     try:
-        with open(path, "rb") as fh:
+        data = in_memory(path)  # stdin, read already
+        with (io.BytesIO(data) if data is not None else open(path, "rb")) as fh:
             while True:
                 chunk = fh.read(_CHUNK)
                 buf += chunk
