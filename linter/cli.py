@@ -135,14 +135,39 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
+def _output_overwrites_an_input(output: str | None, args: argparse.Namespace, options, result=None) -> bool:
+    """`-o` resolving to something the scan reads (a scanned file, the config, the
+    baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
+    from linter.output import OutputIsAnInput, check_not_an_input
+
+    if not output:
+        return False
+    inputs = [(p, "a scanned input") for p in args.paths]
+    inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
+    config_file = getattr(options.config, "file", None)
+    if config_file:
+        inputs.append((config_file, "the config file"))
+    if options.baseline:
+        inputs.append((options.baseline, "the baseline the scan reads"))
+    inputs += [(p, "a policy") for p in options.policy_dirs]
+    try:
+        check_not_an_input(output, inputs)
+    except OutputIsAnInput as err:
+        print(f"resilint: error: {err}", file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.suppress import write_baseline
 
     options = _options_or_error(args)
-    if options is None:
+    if options is None or _output_overwrites_an_input(args.output, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input(args.output, args, options, result):
+        return EXIT_ERROR
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -160,9 +185,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from linter.reporters import ReportSettings, render
 
     options = _options_or_error(args)
-    if options is None:
+    if options is None or _output_overwrites_an_input(args.output, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input(args.output, args, options, result):
+        return EXIT_ERROR
     to_file = bool(args.output)
     settings = ReportSettings(
         fail_on=options.fail_on,
@@ -171,9 +198,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     )
     text = render(args.format, result, settings)
     if to_file:
+        from linter.output import write_atomically
+
         try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            write_atomically(args.output, text)
         except OSError as exc:
             print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR

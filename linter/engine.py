@@ -181,10 +181,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
-    if policy_dirs:  # regopy is imported only when there are policies
-        from linter.rego import run_policies
+    if policy_dirs:  # regopy is imported only when there are policies, in a child process
+        from linter.rego_sandbox import run_policies_contained
 
-        rego_findings, rego_errors = run_policies(policy_dirs, loaded.resources, options)
+        rego_findings, rego_errors = run_policies_contained(policy_dirs, loaded.resources, options)
         findings += rego_findings
         rule_errors += rego_errors
     result = ScanResult(

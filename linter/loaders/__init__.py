@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linter.model import InputError, Resource
+from linter.model import InputError, PartialLoad, Resource
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
@@ -157,6 +157,9 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
                 resources = loader("pulumi").load_event_log(path, shown, options)
             else:
                 continue
+        except PartialLoad as partial:  # broken documents, the others still judged
+            out.errors.extend(partial.errors)
+            resources = partial.resources
         except InputError as err:
             out.errors.append(err)
             continue
@@ -190,8 +193,9 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
 
 def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
     text = read_text(path, shown)
+    non_finite: list[str] = []
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_constant_recorder(non_finite))
     except RecursionError:
         raise InputError(shown, NESTED_TOO_DEEPLY) from None
     except ValueError as exc:
@@ -202,9 +206,39 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
     fmt = sniff_json(doc)
     if fmt is None:
         return None
-    if fmt == "kubernetes":
-        return loader("kubernetes").load_objects([doc], shown, options)
-    return loader(fmt).load_document(doc, path, shown, options)
+    if non_finite:
+        raise non_finite_number(text, shown)
+    from linter.loaders._json_lines import with_line
+
+    try:
+        if fmt == "kubernetes":
+            return loader("kubernetes").load_objects([doc], shown, options)
+        return loader(fmt).load_document(doc, path, shown, options)
+    except InputError as err:  # a shape error names a path: give it that key's line
+        raise with_line(err, text) from None
+
+
+def _constant_recorder(seen: list) -> Any:
+    """A json `parse_constant` that notes `Infinity`, `-Infinity`, `NaN` (Python reads
+    them, JSON has no such numbers): the caller decides, once it knows the document
+    is infrastructure, that they are an input error."""
+    def record(name: str) -> float:
+        seen.append(name)
+        return float(name.replace("Infinity", "inf"))
+    return record
+
+
+def non_finite_number(text: str, shown: str, line: int | None = None) -> InputError:
+    """`Infinity` or `NaN` in a JSON document: not JSON (terraform and pulumi never write
+    them), and no rule can compare them. At the line of the first one outside a string."""
+    import re
+
+    if line is None:
+        for match in re.finditer(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN', text):
+            if not match.group(0).startswith('"'):
+                line = text.count("\n", 0, match.start()) + 1
+                break
+    return InputError(shown, "Infinity or NaN is not a JSON number: no configuration value is infinite", line)
 
 
 def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:

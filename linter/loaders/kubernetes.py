@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from linter.loaders._k8s_shape import shape_problem
-from linter.model import InputError, Location, Resource
+from linter.model import InputError, Location, PartialLoad, Resource
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -58,6 +58,40 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's scalar constructors fail with bare Python errors on values their
+        tag does not fit (`!!bool maybe`, an empty `!!float`, `!!int x`, `!!timestamp 1`):
+        turn them into a YAML error at the value's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a valid !!{node.tag.rsplit(':', 1)[-1]} value",
+                node.start_mark) from None
+        except ValueError as exc:
+            if "digits" in str(exc):  # past Python's integer conversion limit: said by the caller
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid YAML value: {str(exc)[:200]}", node.start_mark) from None
+
+    def construct_yaml_float(self, node: Any) -> float:
+        """`.inf`, `-.inf`, `.nan` (and `1.0e+400`): JSON has no such numbers, so the
+        Kubernetes API cannot receive them, and no rule can compare them."""
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a finite number", node.start_mark)
+        return value
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:float", ManifestLoader.construct_yaml_float)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A user's value quoted for a message, cut short: never a multi-megabyte repr."""
+    text = value if isinstance(value, str) else type(value).__name__
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def group_of(api_version: str) -> str:
@@ -101,10 +135,82 @@ def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resou
     from linter.loaders import read_text
 
     text = read_text(path, shown)
-    documents = parse_documents(text, shown)
+    try:
+        documents, errors = parse_documents(text, shown), []
+    except InputError:
+        if "apiVersion" not in text and "kind" not in text:
+            return None  # not a manifest (a CI workflow, a values file): not ours to judge
+        documents, errors = parse_documents_one_by_one(text, shown)
     if not any(_is_object(doc) for doc, _ in documents):
+        if errors:
+            raise errors[0]
         return None
-    return load_objects(documents, shown, options, with_nodes=True)
+    resources = load_objects(documents, shown, options, with_nodes=True, errors=errors)
+    if errors:  # the other documents are still judged
+        raise PartialLoad(errors, resources)
+    return resources
+
+
+def _document_chunks(text: str) -> list[tuple[int, str]]:
+    """(first line index, text) of each document of a stream: split before every
+    `---` line and after every `...` line (document markers start at column 0,
+    and end any block or quoted scalar before them)."""
+    chunks: list[tuple[int, str]] = []
+    start_line, current = 0, []
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        marker = line[:3]
+        if marker == "---" and line[3:4] in ("", " ", "\t", "\r", "\n") and current:
+            chunks.append((start_line, "".join(current)))
+            start_line, current = number, []
+        current.append(line)
+        if marker == "..." and line[3:4] in ("", " ", "\t", "\r", "\n"):
+            chunks.append((start_line, "".join(current)))
+            start_line, current = number + 1, []
+    if current:
+        chunks.append((start_line, "".join(current)))
+    return chunks
+
+
+MAX_ERRORS_PER_FILE = 100
+
+
+def parse_documents_one_by_one(text: str, shown: str) -> tuple[list[tuple[Any, Any]], list[InputError]]:
+    """The slow path of a stream that does not parse: each document on its own, so a
+    broken one is an error at its own line and the others are still judged."""
+    documents: list[tuple[Any, Any]] = []
+    errors: list[InputError] = []
+    for first_line, chunk in _document_chunks(text):
+        try:
+            parsed = parse_documents(chunk, shown)
+        except InputError as err:
+            if err.line is not None:
+                err.line += first_line
+            errors.append(err)
+            if len(errors) >= MAX_ERRORS_PER_FILE:
+                break
+            continue
+        for doc, node in parsed:
+            _shift_lines(node, first_line)
+            documents.append((doc, node))
+    if not errors:  # splitting changed nothing we can see: report the stream's own error
+        parse_documents(text, shown)
+    return documents, errors
+
+
+def _shift_lines(root: Any, offset: int) -> None:
+    """Move a document's node marks down by `offset` lines (it was parsed on its own)."""
+    if not offset:
+        return
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        mark = node.start_mark
+        node.start_mark = yaml.Mark(mark.name, mark.index, mark.line + offset, mark.column, None, None)
+        stack.extend(_node_children(node))
 
 
 def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
@@ -220,40 +326,53 @@ def _is_object(doc: Any) -> bool:
 
 
 def load_objects(
-    documents: list, shown: str, options: dict | None = None, with_nodes: bool = False
+    documents: list, shown: str, options: dict | None = None, with_nodes: bool = False,
+    errors: list[InputError] | None = None,
 ) -> list[Resource]:
-    """Turn documents (or (document, node) pairs) into Resources."""
+    """Turn documents (or (document, node) pairs) into Resources. Given an `errors`
+    list, a document that is an input error goes there and the others still load."""
     resources: list[Resource] = []
     for position, item in enumerate(documents, start=1):
-        doc, node = item if with_nodes else (item, None)
-        line = node.start_mark.line + 1 if node is not None else None
-        if not isinstance(doc, dict):
-            raise InputError(
-                shown,
-                f"document {position} is a {type(doc).__name__}, expected a mapping "
-                "(a Kubernetes object with apiVersion and kind)",
-                line,
-            )
-        if not _is_object(doc):
-            continue  # e.g. a values block or a Kustomization-less fragment
-        kind = doc.get("kind")
-        if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
-            raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
-                             _child(node, "items").start_mark.line + 1 if _child(node, "items") is not None else line)
-        if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
-            items_node = _child(node, "items")
-            for i, obj in enumerate(doc["items"]):
-                item_node = items_node.value[i] if items_node is not None else None
-                if not isinstance(obj, dict):
-                    raise InputError(
-                        shown, f"item {i} of {kind} is not a mapping",
-                        item_node.start_mark.line + 1 if item_node is not None else line,
-                    )
-                if _is_object(obj):
-                    resources.append(_resource(obj, item_node, shown))
+        if errors is None:
+            _load_object(position, item, shown, with_nodes, resources)
             continue
-        resources.append(_resource(doc, node, shown))
+        try:
+            _load_object(position, item, shown, with_nodes, resources)
+        except InputError as err:
+            errors.append(err)
     return resources
+
+
+def _load_object(position: int, item: Any, shown: str, with_nodes: bool, resources: list[Resource]) -> None:
+    """The Resources of one document (a List gives several), appended to `resources`."""
+    doc, node = item if with_nodes else (item, None)
+    line = node.start_mark.line + 1 if node is not None else None
+    if not isinstance(doc, dict):
+        raise InputError(
+            shown,
+            f"document {position} is a {type(doc).__name__}, expected a mapping "
+            "(a Kubernetes object with apiVersion and kind)",
+            line,
+        )
+    if not _is_object(doc):
+        return  # e.g. a values block or a Kustomization-less fragment
+    kind = doc.get("kind")
+    if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
+        raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
+                         _child(node, "items").start_mark.line + 1 if _child(node, "items") is not None else line)
+    if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
+        items_node = _child(node, "items")
+        for i, obj in enumerate(doc["items"]):
+            item_node = items_node.value[i] if items_node is not None else None
+            if not isinstance(obj, dict):
+                raise InputError(
+                    shown, f"item {i} of {kind} is not a mapping",
+                    item_node.start_mark.line + 1 if item_node is not None else line,
+                )
+            if _is_object(obj):
+                resources.append(_resource(obj, item_node, shown))
+        return
+    resources.append(_resource(doc, node, shown))
 
 
 def _child(node: Any, key: str) -> Any:
