@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on", default=None, choices=["low", "medium", "high", "critical"],
         help="exit 1 when a finding is at or above this severity (default: high)",
     )
-    scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes (RES1,RES503)")
-    scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
+    scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
                           help="baseline file to write (default: .resilint-baseline.json)")
     baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
-    baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids or prefixes")
-    baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids or prefixes")
+    baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
+    baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
@@ -105,12 +105,13 @@ def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
     from linter.engine import ScanOptions
     from linter.model import Severity
+    from linter.rule_match import Selector
 
     # .resilint.yaml gives defaults; flags given on the command line win
     config = load_for_scan(args.paths, getattr(args, "config", None))
     return ScanOptions(
-        select=args.select or config.select,
-        ignore=args.ignore,
+        select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
+        ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
         fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
         loader_options={"tf_root": args.tf_root} if args.tf_root else {},
@@ -158,6 +159,12 @@ def _output_overwrites_an_input(output: str | None, args: argparse.Namespace, op
     return False
 
 
+def _print_warnings(result) -> None:
+    """Warnings change no exit code: stderr, so reports on stdout stay parseable."""
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.suppress import write_baseline
@@ -168,6 +175,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     result = scan(args.paths, options)
     if _output_overwrites_an_input(args.output, args, options, result):
         return EXIT_ERROR
+    _print_warnings(result)
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -190,6 +198,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     result = scan(args.paths, options)
     if _output_overwrites_an_input(args.output, args, options, result):
         return EXIT_ERROR
+    _print_warnings(result)
     to_file = bool(args.output)
     settings = ReportSettings(
         fail_on=options.fail_on,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import InputError
+from linter.rule_match import Selector
 
 CONFIG_NAMES = (".resilint.yaml", ".resilint.yml")
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
@@ -139,7 +140,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         return node_line(node, ".".join(str(p) for p in location))
 
     validate(data, shown, line_at)
-    _check_rule_options(data.get("options") or {}, shown, line_at)
+    options = _rule_options(data.get("options") or {}, shown, line_at)
     base_dir = str(path.resolve().parent)
     entries = [
         IgnoreEntry(
@@ -156,10 +157,11 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         file=shown,
         base_dir=base_dir,
         fail_on=data.get("fail_on"),
-        select=data.get("select"),
+        select=[Selector(text, "select", shown, line_at(["select", i])) for i, text in enumerate(data["select"])]
+        if data.get("select") is not None else None,
         ignore=entries,
         policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
-        options={k.upper(): dict(v) for k, v in data.get("options", {}).items()},
+        options=options,
     )
 
 
@@ -251,27 +253,34 @@ def _check_dates(data: dict, shown: str, line_at) -> None:
                 ) from None
 
 
-def _check_rule_options(options: dict, shown: str, line_at) -> None:
-    """Each option names a rule that has it, with a value of the default's type:
-    a typo (`backof_limit_threshold`) or `"20"` for 20 must not be silently ignored
-    (or crash the rule that compares it)."""
+def _rule_options(options: dict, shown: str, line_at) -> dict[str, dict]:
+    """Per-rule options keyed by rule id. A key is a selector (`RES414`, `RES41*`):
+    it sets the option on every rule it names that has the option. A key naming
+    no rule, an option none of them has (`backof_limit_threshold`) or `"20"` for
+    20 must not be silently ignored (or crash the rule that compares it)."""
+    from linter.rule_match import matches, unknown_message
     from linter.rules import load_rules
 
     rules = load_rules()
-    for rule_id, values in options.items():
-        rule = rules.get(str(rule_id).upper())
-        if rule is None:
-            raise InputError(shown, f"options.{str(rule_id)[:80]}: no such rule (see `resilint rules`)",
-                             line_at(["options", rule_id]))
+    out: dict[str, dict] = {}
+    for key, values in options.items():
+        named = [r for r in rules.values() if matches(str(key), r.id)]
+        if not named:
+            raise InputError(shown, f"options: {unknown_message(str(key)[:80], rules)}", line_at(["options", key]))
         for name, value in (values or {}).items():
-            if name not in rule.options:
-                known = ", ".join(sorted(rule.options)) or "none"
-                raise InputError(shown, f"options.{rule_id}: {rule.id} has no option {name!r} (options: {known})",
-                                 line_at(["options", rule_id, name]))
-            default = rule.options[name]
-            if not _same_kind(value, default):
-                raise InputError(shown, f"options.{rule_id}.{name} must be {_kind_of(default)} "
-                                 f"(default {default!r}), got {_shown_value(value)}", line_at(["options", rule_id, name]))
+            having = [r for r in named if name in r.options]
+            if not having:
+                known = ", ".join(sorted({o for r in named for o in r.options})) or "none"
+                who = f"{named[0].id} has" if len(named) == 1 else f"no rule it names ({', '.join(r.id for r in named)}) has"
+                raise InputError(shown, f"options.{key}: {who} no option {name!r} (options: {known})",
+                                 line_at(["options", key, name]))
+            for rule in having:
+                default = rule.options[name]
+                if not _same_kind(value, default):
+                    raise InputError(shown, f"options.{key}.{name} must be {_kind_of(default)} "
+                                     f"(default {default!r}), got {_shown_value(value)}", line_at(["options", key, name]))
+                out.setdefault(rule.id, {})[name] = value
+    return out
 
 
 def _same_kind(value: Any, default: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from linter.index import Index
 from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
-from linter.rules import Rule, select_rules
+from linter.rules import Rule, load_rules, select_rules
 
 
 @dataclass
@@ -42,6 +42,8 @@ class ScanResult:
     errors: list[InputError] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # problems that change no verdict (an inline suppression naming no rule): stderr, exit unchanged
+    warnings: list[InputError] = field(default_factory=list)
     # the rules that ran (JUnit lists them per resource) and the repository
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
@@ -140,8 +142,17 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         source_format=res.source_format,
         attribute=v.path,
         # where the program declares it, when the source records that (Pulumi sourcePosition)
-        notes=[f"declared at {res.meta['source_position']}"] if res.meta.get("source_position") else [],
+        notes=_notes(res),
     )
+
+
+def _notes(res: Resource) -> list[str]:
+    notes = []
+    if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)
+        notes.append(f"declared at {res.meta['source_position']}")
+    if res.meta.get("template_from"):  # an Argo Rollout's workloadRef
+        notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
+    return notes
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -177,16 +188,30 @@ def scan(paths: list[str], options: ScanOptions) -> ScanResult:
 def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.loaders import load_paths
 
+    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
+    policies = None
+    if policy_dirs:  # regopy is imported only when there are policies, in child processes
+        from linter.rego_sandbox import ContainedPolicies
+
+        policies = ContainedPolicies.load(policy_dirs)
+    known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
+    # a policy result may carry its own rule_id: selectors naming none of the
+    # known ids wait for the results before they are called typos
+    unknown = unknown_selectors(options, known_ids)
+    if unknown and not (policies and policies.may_produce_ids):
+        return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
+    from linter.normalize.kubernetes import normalize
+
+    loaded.resources = normalize(loaded.resources, options.default_namespace)
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
-    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
-    if policy_dirs:  # regopy is imported only when there are policies, in a child process
-        from linter.rego_sandbox import run_policies_contained
-
-        rego_findings, rego_errors = run_policies_contained(policy_dirs, loaded.resources, options)
+    if policies is not None:
+        rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
         findings += rego_findings
-        rule_errors += rego_errors
+        rule_errors += policies.errors + rego_errors
+        if unknown:
+            rule_errors += unknown_selectors(options, known_ids | policies.produced_ids)
     result = ScanResult(
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
@@ -196,5 +221,26 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     result.rules = rules
     from linter.suppress import apply_suppressions
 
-    apply_suppressions(result, paths, options)
+    apply_suppressions(result, paths, options, known_ids | (policies.produced_ids if policies else set()))
     return result
+
+
+def unknown_selectors(options: ScanOptions, rule_ids: set[str]) -> list[InputError]:
+    """An error for every selector (--select, --ignore, the config's select and
+    ignore entries) that names no rule: a typo must not turn rules off."""
+    from linter.rule_match import Selector, names_a_rule, unknown_message
+
+    config = options.config
+    written: list[str] = [*(options.select or ()), *(options.ignore or ())]
+    if config is not None:
+        written += [s for s in config.select or () if not any(s is t for t in written)]
+        written += [Selector(e.rule, f"ignore[{i}].rule", config.file, e.line) for i, e in enumerate(config.ignore)]
+    errors = []
+    for s in written:
+        if names_a_rule(s, rule_ids):
+            continue
+        origin = getattr(s, "origin", None) or ("select" if s in (options.select or ()) else "ignore")
+        message = f"{origin}: {unknown_message(s, rule_ids)}"
+        file = getattr(s, "file", None)
+        errors.append(InputError(file or origin, message if file else unknown_message(s, rule_ids), getattr(s, "line", None)))
+    return errors

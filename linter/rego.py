@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from linter.model import Finding, InputError, Resource, Severity, Unknown
+from linter.rule_match import selected
 
 RULE_KINDS = ("deny", "violation", "warn")
 # deny/violation block a merge like a built-in high finding; warn is advice
@@ -73,22 +74,16 @@ def input_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-# Kubernetes kinds that live outside namespaces: no default namespace for them
-_CLUSTER_SCOPED = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
-    "CustomResourceDefinition", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "APIService", "RuntimeClass",
-}
-
-
 def resource_document(res: Resource, default_namespace: str = "default") -> dict:
     """One resource as policies see it: JSON values only, unknowns as null + path.
 
     A Kubernetes object that names no namespace gets the scan's default one
     (--namespace), as the built-in rules see it.
     """
+    from linter.loaders.kubernetes import CLUSTER_SCOPED
+
     namespace = res.namespace
-    if namespace is None and "/" in res.type and res.kind not in _CLUSTER_SCOPED:
+    if namespace is None and "/" in res.type and res.kind not in CLUSTER_SCOPED:
         namespace = default_namespace
     unknown: list[str] = []
     attrs = _plain(res.attrs, "", unknown)
@@ -217,6 +212,18 @@ class PolicySet:
     interpreter: Any
     packages: list[Package]
     errors: list[InputError]
+    # rule ids the policies' results carried (a result may set its own `rule_id`):
+    # a selector naming one of them names a rule
+    produced_ids: set[str] = field(default_factory=set)
+
+    @property
+    def rule_ids(self) -> set[str]:
+        """Ids known before evaluation: each package's id (results may add their own)."""
+        return {p.rule_id for p in self.packages}
+
+    @property
+    def may_produce_ids(self) -> bool:
+        return any(p.sets_rule_id for p in self.packages)
 
 
 def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
@@ -439,10 +446,10 @@ def results_of(value: Any) -> list:
     Partial set rules (`deny contains msg if`) give a list; a complete rule
     (`deny := "..."`) one value; the old `deny[msg] { ... }` form, which
     rego-cpp reads as an object from each message to true, gives its keys
-    (object keys arrive JSON-encoded).
+    (object keys arrive JSON-encoded), and `{}` when it denies nothing.
     """
-    if value is None or value is False:
-        return []
+    if value is None or value is False or value == {}:
+        return []  # undefined, or an old-style `deny[msg]` set that denied nothing
     if isinstance(value, list):
         return value
     if isinstance(value, dict) and value and all(v is True for v in value.values()) and "msg" not in value:
@@ -536,9 +543,6 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
         resources = [r for r in resources if id(r) not in left_out]
     docs = [resource_document(r, namespace) for r in resources]
     resource_of = {id(d): r for d, r in zip(docs, resources)}
-    by_address: dict[str, list[Resource]] = {}
-    for res in resources:
-        by_address.setdefault(res.address, []).append(res)
     findings: list[Finding] = []
     errors: list[InputError] = [
         InputError(r.location.file, f"{r.address} is not given to Rego policies: its values nest more than "
@@ -547,9 +551,13 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
     ]
     failed: set[tuple[str, str]] = set()  # reported once, not once per slice
     # --select/--ignore: a package whose findings all carry its id may be skipped
-    wanted = [p for p in policies.packages if p.sets_rule_id or _selected(p.rule_id, select, ignore)]
+    wanted = [p for p in policies.packages if p.sets_rule_id or selected(p.rule_id, select, ignore)]
     for view, packages in _plan(wanted, docs):
         policies.interpreter.set_input(to_rego({"resources": view}))
+        # a result naming an address is located among the resources this query saw
+        by_address: dict[str, list[Resource]] = {}
+        for d in view:
+            by_address.setdefault(d["address"], []).append(resource_of[id(d)])
         for pkg in packages:
             for rule in pkg.rules:
                 if (pkg.name, rule.name) in failed:
@@ -568,7 +576,9 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
                     made = _finding(pkg, rule, item, by_address)
                     if isinstance(made, InputError):
                         errors.append(made)
-                    elif _selected(made.rule_id, select, ignore):
+                        continue
+                    policies.produced_ids.add(made.rule_id)
+                    if selected(made.rule_id, select, ignore):
                         findings.append(made)
     return findings, errors
 
@@ -622,7 +632,8 @@ def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], l
 
     Converting costs about as much as a query, so packages share conversions:
     every `scope: resource` package reads the same slices (SLICE resources of
-    one type each); the others get the whole document or their `types`, one
+    one type each, no address twice in a slice, so that a result naming an
+    address is located in the right file); the others get the whole document or their `types`, one
     conversion per distinct set of types.
 
     `with input.resources as <part>` would avoid converting again, but under
@@ -637,8 +648,9 @@ def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], l
     scoped = [p for p in packages if p.per_resource]
     for type_name, items in by_type.items():
         readers = [p for p in scoped if p.types is None or type_name in p.types]
-        for start in range(0, len(items), SLICE) if readers else ():
-            plan.append((items[start: start + SLICE], readers))
+        for layer in _address_layers(items) if readers else ():
+            for start in range(0, len(layer), SLICE):
+                plan.append((layer[start: start + SLICE], readers))
     idle = [p for p in scoped if p.types is not None and not any(t in by_type for t in p.types)]
     if idle or (scoped and not docs):
         plan.append(([], idle if docs else scoped))
@@ -651,20 +663,26 @@ def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], l
     return plan
 
 
+def _address_layers(items: list[dict]) -> list[list[dict]]:
+    """The documents split so that no part holds an address twice: the first
+    resource at each address, then the second (the same Deployment in two
+    overlays, `aws_sqs_queue.this` in two roots), and so on."""
+    layers: list[list[dict]] = []
+    seen: dict[str, int] = {}
+    for d in items:
+        n = seen.get(d["address"], 0)
+        seen[d["address"]] = n + 1
+        if n == len(layers):
+            layers.append([])
+        layers[n].append(d)
+    return layers
+
+
 def run_policies(paths: Iterable[str], resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
     """The engine's entry point: load, evaluate, return findings and errors."""
     policies = load_policies(paths)
     findings, errors = evaluate(policies, resources, options) if policies.packages else ([], [])
     return findings, policies.errors + errors
-
-
-def _selected(rule_id: str, select: list[str] | None, ignore: list[str] | None) -> bool:
-    def matches(patterns: list[str]) -> bool:
-        return any(rule_id.upper().startswith(p.strip().upper()) for p in patterns if p.strip())
-
-    if select and not matches(select):
-        return False
-    return not (ignore and matches(ignore))
 
 
 def _severity(value: Any) -> Severity | None:
@@ -703,7 +721,11 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         docs_url = first if isinstance(first, str) else (first.get("ref", "") if isinstance(first, dict) else "")
     attribute = details.get("attribute") if isinstance(details.get("attribute"), str) else None
     address = details.get("resource")
+    # two files may hold the same address (a Deployment in two overlays, a
+    # resource in two Terraform roots): the result's file picks the right one
+    in_file = details.get("file") if isinstance(details.get("file"), str) else None
     if isinstance(address, dict):  # the policy returned the resource itself
+        in_file = in_file or (address.get("file") if isinstance(address.get("file"), str) else None)
         address = address.get("address")
     common = dict(
         rule_id=rule_id,
@@ -718,8 +740,8 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
     )
     if isinstance(address, str) and address:
         matches = by_address.get(address, [])
-        if isinstance(details.get("file"), str):
-            matches = [m for m in matches if m.location.file == details["file"]] or matches
+        if in_file is not None:
+            matches = [m for m in matches if m.location.file == in_file] or matches
         if matches:
             res = matches[0]
             return Finding(resource=res.address, resource_type=res.type, file=res.location.file,

@@ -27,57 +27,122 @@ from typing import Any, Iterable
 
 from linter.model import Finding, InputError, Resource
 
-# bounds of one child: CPU seconds, and bytes of address space beyond what the
-# scan already holds when it forks (a rego-cpp runaway took 2.9 GB and 16 s on
-# a 10 KB policy before the parser's input was bounded)
+# bounds of one child: CPU seconds, and bytes of resident memory beyond what
+# the scan held when it forked (a rego-cpp runaway took 2.9 GB and 16 s on a
+# 10 KB policy before the parser's input was bounded)
 REGO_TIME_LIMIT = 300
 REGO_MEMORY_LIMIT = 4 << 30
+
+
+class ContainedPolicies:
+    """The policies, parsed and evaluated only in child processes.
+
+    `load` parses them in a first child (before the inputs are loaded: the
+    engine checks --select/--ignore against their ids); `evaluate` parses them
+    again in a second child forked after loading, which sees the resources for
+    free and sends back findings. A policy that kills or outgrows a child is an
+    error naming it; it is left out and the child runs again without it.
+    """
+
+    def __init__(self, files: list[str], errors: list[InputError], time_limit: float, memory_limit: int):
+        self.files = files
+        self.errors = errors  # reading the policies: syntax errors, crashes, runaways
+        self.rule_ids: set[str] = set()
+        self.may_produce_ids = False
+        self.produced_ids: set[str] = set()  # ids the results carried (set by evaluate)
+        self.packages = True  # anything to evaluate (refined by load)
+        self.time_limit, self.memory_limit = time_limit, memory_limit
+
+    @classmethod
+    def load(cls, paths: Iterable[str], time_limit: float = REGO_TIME_LIMIT,
+             memory_limit: int = REGO_MEMORY_LIMIT) -> "ContainedPolicies":
+        from linter.rego import discover
+
+        files, errors = discover(paths)
+        policies = cls(files, errors, time_limit, memory_limit)
+        payload = policies._run(_load_job, ())
+        if payload is not None:
+            rule_ids, may_produce, has_packages, load_errors = payload
+            policies.rule_ids, policies.may_produce_ids, policies.packages = rule_ids, may_produce, has_packages
+            policies.errors += _errors(load_errors)
+        return policies
+
+    def evaluate(self, resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
+        if not self.files or not self.packages:
+            return [], []
+        errors_before = len(self.errors)
+        payload = self._run(_evaluate_job, (resources, options))
+        crashes = self.errors[errors_before:]  # a policy that crashed only on this input
+        del self.errors[errors_before:]
+        if payload is None:
+            return [], crashes
+        findings, evaluation_errors, produced = payload
+        self.produced_ids |= produced
+        return findings, crashes + _errors(evaluation_errors)
+
+    def _run(self, job: Any, args: tuple) -> Any:
+        """Run `job(files, *args)` in a child until it finishes, leaving out each
+        policy that crashes or outgrows it; its payload, or None when none is left."""
+        while self.files:
+            outcome = _run_child(job, (self.files, *args), self.time_limit, self.memory_limit)
+            if outcome.done:
+                return outcome.payload
+            file, line, what = outcome.stage or (self.files[0], None, "starting")
+            self.errors.append(InputError(file, f"the Rego engine {outcome.failure} while {what}: this policy "
+                                          "is left out (the built-in rules and other policies still ran)", line))
+            if file not in self.files:  # not a policy file we can leave out: stop here
+                self.files = []
+            else:
+                self.files = [f for f in self.files if f != file]
+        return None
 
 
 def run_policies_contained(
     paths: Iterable[str], resources: list[Resource], options: Any = None,
     time_limit: float = REGO_TIME_LIMIT, memory_limit: int = REGO_MEMORY_LIMIT,
 ) -> tuple[list[Finding], list[InputError]]:
-    """`linter.rego.run_policies` in a bounded child; a policy that crashes the
-    engine or runs past the bounds is an error naming it, the others still run."""
-    from linter.rego import discover
+    """Load and evaluate in bounded children: findings and every error."""
+    policies = ContainedPolicies.load(paths, time_limit, memory_limit)
+    findings, errors = policies.evaluate(resources, options)
+    return findings, policies.errors + errors
 
-    remaining, errors = discover(paths)
-    findings: list[Finding] = []
-    while remaining:
-        outcome = _run_child(remaining, resources, options, time_limit, memory_limit)
-        if outcome.done:
-            findings += outcome.findings
-            errors += outcome.errors
-            break
-        file, line, what = outcome.stage or (remaining[0], None, "starting")
-        errors.append(InputError(file, f"the Rego engine {outcome.failure} while {what}: this policy "
-                                 "is left out (the built-in rules and other policies still ran)", line))
-        if file not in remaining:  # not a policy file we can leave out: stop here
-            break
-        remaining = [f for f in remaining if f != file]
-    return findings, errors
+
+def _errors(dicts: list[dict]) -> list[InputError]:
+    return [InputError(e["file"], e["message"], e["line"]) for e in dicts]
+
+
+def _load_job(files: list[str]) -> tuple:
+    from linter.rego import load_policies
+
+    policies = load_policies(files)
+    return (policies.rule_ids, policies.may_produce_ids, bool(policies.packages),
+            [e.to_dict() for e in policies.errors])
+
+
+def _evaluate_job(files: list[str], resources: list[Resource], options: Any) -> tuple:
+    from linter.rego import evaluate, load_policies
+
+    policies = load_policies(files)  # its load errors were reported by _load_job
+    findings, errors = evaluate(policies, resources, options) if policies.packages else ([], [])
+    return findings, [e.to_dict() for e in errors], policies.produced_ids
 
 
 class _Outcome:
     def __init__(self) -> None:
         self.done = False
-        self.findings: list[Finding] = []
-        self.errors: list[InputError] = []
+        self.payload: Any = None
         self.stage: tuple[str, int | None, str] | None = None
         self.failure = "stopped"
 
 
-def _run_child(files: list[str], resources: list[Resource], options: Any,
-               time_limit: float, memory_limit: int) -> _Outcome:
+def _run_child(job: Any, args: tuple, time_limit: float, memory_limit: int) -> _Outcome:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # else the child flushes our buffered text again
         stream.flush()
-    child = context.Process(target=_child_main, args=(sender, files, resources, options, time_limit, memory_limit),
-                            daemon=True)
+    child = context.Process(target=_child_main, args=(sender, job, args, time_limit, memory_limit), daemon=True)
     child.start()
     sender.close()
     outcome = _Outcome()
@@ -105,9 +170,7 @@ def _run_child(files: list[str], resources: list[Resource], options: Any,
             if message[0] == "stage":
                 outcome.stage = message[1]
             elif message[0] == "done":
-                outcome.done = True
-                outcome.findings = message[1]
-                outcome.errors = [InputError(e["file"], e["message"], e["line"]) for e in message[2]]
+                outcome.done, outcome.payload = True, message[1]
                 break
             elif message[0] == "failed":
                 outcome.failure = message[1]
@@ -118,11 +181,11 @@ def _run_child(files: list[str], resources: list[Resource], options: Any,
             child.kill()
         child.join(10)
     if not outcome.done and outcome.failure == "stopped":
-        outcome.failure = _how_it_died(child.exitcode, time_limit, memory_limit)
+        outcome.failure = _how_it_died(child.exitcode, time_limit)
     return outcome
 
 
-def _how_it_died(exitcode: int | None, time_limit: float, memory_limit: int) -> str:
+def _how_it_died(exitcode: int | None, time_limit: float) -> str:
     if exitcode is None or exitcode >= 0:
         return f"stopped (exit status {exitcode})"
     signum = -exitcode
@@ -135,15 +198,13 @@ def _how_it_died(exitcode: int | None, time_limit: float, memory_limit: int) -> 
     return f"crashed ({name})"
 
 
-def _child_main(sender: Any, files: list[str], resources: list[Resource], options: Any,
-                time_limit: float, memory_limit: int) -> None:
+def _child_main(sender: Any, job: Any, args: tuple, time_limit: float, memory_limit: int) -> None:
     _limit_cpu(time_limit)
     from linter import rego
 
     rego.on_stage = lambda file, line, what: sender.send(("stage", (file, line, what)))
     try:
-        findings, errors = rego.run_policies(files, resources, options)
-        sender.send(("done", findings, [e.to_dict() for e in errors]))
+        sender.send(("done", job(*args)))
     except MemoryError:
         sender.send(("failed", f"ran out of memory (over {memory_limit >> 20} MiB)"))
     except Exception as exc:  # a bug of ours must not look like the policy's

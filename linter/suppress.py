@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.model import Finding, InputError, is_unknown
+from linter.rule_match import matches, names_a_rule, unknown_message
 
 ANNOTATION = "resilint/ignore"
 BASELINE_VERSION = 1
@@ -62,14 +63,6 @@ def relative_to_root(file: str, root: str) -> str:
     return Path(rel).as_posix()
 
 
-def rule_matches(pattern: str, rule_id: str) -> bool:
-    """An id (RES101), a prefix (RES1, like --select) or a glob (RES10*)."""
-    pattern, rule_id = pattern.strip().upper(), rule_id.upper()
-    if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(rule_id, pattern)
-    return rule_id.startswith(pattern)
-
-
 @functools.lru_cache(maxsize=256)
 def path_glob(pattern: str) -> re.Pattern:
     """gitignore-like: `*` stays in one directory, `**/` spans any number of them."""
@@ -88,8 +81,13 @@ def path_glob(pattern: str) -> re.Pattern:
     return re.compile(out + r"\Z")
 
 
-def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
-    """Mark the result's findings suppressed where a suppression matches."""
+def apply_suppressions(result: Any, paths: list[str], options: Any, rule_ids: set[str] | None = None) -> None:
+    """Mark the result's findings suppressed where a suppression matches.
+
+    With `rule_ids` (every rule the scan knows, built-in and Rego), an inline
+    comment or annotation naming none of them is a warning at its line: a typo
+    there leaves the finding active, and the reader must learn why.
+    """
     root = getattr(options, "root", None) or repo_root(paths)
     result.root = root
     relative: dict[str, str] = {}
@@ -98,8 +96,6 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
             relative[f.file] = relative_to_root(f.file, root)
         f.fingerprint_path = relative[f.file]
     baseline = _load_baseline_into(result, getattr(options, "baseline", None))
-    if not result.findings:
-        return
     config = getattr(options, "config", None)
     today = _dt.date.today()
     resources = _resources_by_key(result.resources)
@@ -113,7 +109,7 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
             found = resources.get(key, [])
             in_source[key] = _inline(found, sources) + _annotation(found)
         match = next(((kind, reason) for kind, pattern, reason in in_source[key]
-                      if rule_matches(pattern, f.rule_id)), None)
+                      if matches(pattern, f.rule_id)), None)
         if match is None and config is not None and config.ignore:
             match = _config(f, config, today)
         if match is None and baseline is not None and baseline[0][f.fingerprint] > 0:
@@ -121,6 +117,25 @@ def apply_suppressions(result: Any, paths: list[str], options: Any) -> None:
             match = ("baseline", f"recorded in the baseline {baseline[1]}")
         if match is not None:
             f.suppressed, f.suppression_kind, f.suppression_reason = True, match[0], match[1]
+    if rule_ids is not None:
+        result.warnings.extend(_unknown_ids(sources, result.resources, rule_ids))
+
+
+def _unknown_ids(sources: "_SourceLines", resources: list, rule_ids: set[str]) -> list[InputError]:
+    """Inline comments (in the files read for findings) and annotations naming no rule."""
+    warnings = []
+    for file, lines in sources.read():
+        for n, text in enumerate(lines, 1):
+            m = INLINE_RE.search(text) if "resilint:ignore" in text else None
+            for pattern in m.group("ids").split(",") if m else ():
+                if not names_a_rule(pattern, rule_ids):
+                    warnings.append(InputError(file, f"resilint:ignore {unknown_message(pattern, rule_ids)}", n))
+    for r in resources:
+        for _, pattern, _ in _annotation([r]):
+            if not names_a_rule(pattern, rule_ids):
+                warnings.append(InputError(r.location.file, f"{ANNOTATION} annotation of {r.address}: "
+                                           f"{unknown_message(pattern, rule_ids)}", r.line_for(f"metadata.annotations.{ANNOTATION}")))
+    return warnings
 
 
 def _resources_by_key(resources: list) -> dict[tuple[str, str], list]:
@@ -150,6 +165,10 @@ class _SourceLines:
                     pass
             self._files[file] = lines
         return self._files[file]
+
+    def read(self) -> list[tuple[str, list[str]]]:
+        """(file, lines) of the files read so far that hold a `resilint:ignore`."""
+        return [(file, lines) for file, lines in self._files.items() if lines]
 
 
 def inline_ids(lines: list[str], line: int) -> dict[str, str]:
@@ -220,7 +239,7 @@ def _annotation(resources: list) -> list[tuple[str, str, str]]:
 def _config(f: Finding, config: Any, today: _dt.date) -> tuple[str, str] | None:
     expired_notes = []
     for entry in config.ignore:
-        if not rule_matches(entry.rule, f.rule_id):
+        if not matches(entry.rule, f.rule_id):
             continue
         if entry.resource and not fnmatch.fnmatchcase(f.resource, entry.resource):
             continue

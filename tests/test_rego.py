@@ -56,7 +56,8 @@ def infra(tmp_path):
 
 
 def rego_scan(infra, *policy_dirs, **options):
-    options.setdefault("select", ["REGO", "ORG", "TEAM"])  # built-in rules out of the way
+    if "select" not in options and "ignore" not in options:
+        options["ignore"] = ["RES"]  # built-in rules out of the way
     return scan([str(infra)], ScanOptions(policy_dirs=[str(p) for p in policy_dirs], **options))
 
 
@@ -284,8 +285,10 @@ def test_unselected_package_is_not_evaluated(infra, tmp_path):
         deny contains sprintf("size %v", [size]) if true
     """)
     assert rego_scan(infra, tmp_path / "pol", select=["ORG600"]).errors  # it runs, and fails
-    skipped = rego_scan(infra, tmp_path / "pol", select=["ORG7"])
-    assert not skipped.errors and not skipped.findings
+    skipped = rego_scan(infra, tmp_path / "pol", select=["RES101"])  # a built-in rule only
+    assert not skipped.errors and {f.rule_id for f in skipped.findings} <= {"RES101"}
+    typo = rego_scan(infra, tmp_path / "pol", select=["ORG7"])  # names no rule: an error, nothing runs
+    assert [str(e) for e in typo.errors] == ["select: ORG7 matches no rule (did you mean ORG6?)"]
 
 
 def test_object_without_msg_is_reported_and_others_kept(infra, tmp_path):
@@ -433,7 +436,7 @@ def test_schema_command_prints_the_published_schema():
 
 
 def validate(paths):
-    result = scan([str(p) for p in paths], ScanOptions(select=["NONE"]))
+    result = scan([str(p) for p in paths], ScanOptions(ignore=["RES"]))
     doc = rego.build_input(result.resources)
     jsonschema.validate(doc, rego.input_schema(), cls=jsonschema.Draft202012Validator)
     return result, doc
@@ -502,7 +505,7 @@ def test_readme_example_policy_runs():
         with open(os.path.join(tmp, "readme.rego"), "w", encoding="utf-8") as fh:
             fh.write(block)
         result = scan([str(directory / "fail-prod-two-replicas.yaml")],
-                      ScanOptions(policy_dirs=[tmp], select=["ORG", "REGO"]))
+                      ScanOptions(policy_dirs=[tmp], ignore=["RES"]))
     assert not result.errors, result.errors
     assert result.findings
 

@@ -16,7 +16,8 @@ import pytest
 from linter.cli import main
 from linter.engine import ScanOptions, scan
 from linter.rules import load_rules
-from linter.suppress import annotation_ids, inline_ids, path_glob, rule_matches
+from linter.rule_match import matches as rule_matches
+from linter.suppress import annotation_ids, inline_ids, path_glob
 
 RULES = load_rules()
 

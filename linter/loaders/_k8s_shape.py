@@ -111,6 +111,7 @@ SHAPES: dict[str, list[tuple[str, str]]] = {
     "apps/StatefulSet": _WORKLOAD,
     "apps/ReplicaSet": _WORKLOAD,
     "apps/DaemonSet": _WORKLOAD,
+    "argoproj.io/Rollout": [*_WORKLOAD, ("spec.workloadRef", MAP), ("spec.workloadRef.name", STR)],
     "core/Pod": _pod_spec("spec"),
     "batch/Job": [("spec", MAP), ("spec.backoffLimit", INT), *_failure_policy("spec"), *_template("spec.template")],
     "batch/CronJob": [("spec", MAP), ("spec.jobTemplate", MAP), ("spec.jobTemplate.spec", MAP),

@@ -120,13 +120,7 @@ def load_rules() -> dict[str, Rule]:
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
-    """Rules chosen by id or prefix (`RES1`, `RES503`), ruff style."""
-    rules = load_rules()
+    """Rules chosen by id, prefix or glob (`RES1`, `RES503`, `RES10*`), ruff style."""
+    from linter.rule_match import selected
 
-    def matches(rule_id: str, patterns: list[str]) -> bool:
-        return any(rule_id.upper().startswith(p.strip().upper()) for p in patterns if p.strip())
-
-    chosen = [r for r in rules.values() if not select or matches(r.id, select)]
-    if ignore:
-        chosen = [r for r in chosen if not matches(r.id, ignore)]
-    return sorted(chosen, key=lambda r: r.id)
+    return sorted((r for r in load_rules().values() if selected(r.id, select, ignore)), key=lambda r: r.id)

@@ -20,9 +20,15 @@ HPA = "autoscaling/HorizontalPodAutoscaler"
 SCALED_OBJECT = "keda.sh/ScaledObject"
 PDB = "policy/PodDisruptionBudget"
 SERVICE = "core/Service"
+# Argo Rollouts: a Deployment with progressive delivery; same pod template and replica
+# semantics (spec.replicas defaults to 1), or its template taken from a Deployment
+# through spec.workloadRef (linked by linter.normalize.kubernetes)
+ROLLOUT = "argoproj.io/Rollout"
 
-WORKLOADS = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET)
-SCALABLE = (DEPLOYMENT, STATEFULSET, REPLICASET)
+WORKLOADS = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT)
+SCALABLE = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT)
+# API groups whose kinds an autoscaler's scaleTargetRef may name here
+SCALE_TARGET_GROUPS = ("apps", "extensions", "argoproj.io")
 
 
 def display(r: Resource, index: Index) -> str:
@@ -57,7 +63,7 @@ def _autoscalers(index: Index) -> dict[tuple[str, str, str], list[Resource]]:
         if not kind or not ref.get("name"):
             continue
         api = ref.get("apiVersion")
-        if isinstance(api, str) and "/" in api and api.split("/")[0] not in ("apps", "extensions"):
+        if isinstance(api, str) and "/" in api and api.split("/")[0] not in SCALE_TARGET_GROUPS:
             continue  # scales something else (e.g. a custom resource)
         key = (index.namespace_of(a), kind, ref["name"])
         targets.setdefault(key, []).append(a)
@@ -107,7 +113,7 @@ DESTINATION_RULE = "networking.istio.io/DestinationRule"
 GATEWAY_HTTPROUTE = "gateway.networking.k8s.io/HTTPRoute"
 LINKERD_HTTPROUTE = "policy.linkerd.io/HTTPRoute"
 SERVICE_PROFILE = "linkerd.io/ServiceProfile"
-POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, POD)
+POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT, POD)
 
 
 def labels_text(labels) -> str:
@@ -126,6 +132,13 @@ def selector_text(selector) -> str:
             values = ",".join(str(v) for v in expr.get("values") or [])
             parts.append(f"{expr.get('key')} {expr.get('operator')} ({values})" if values else f"{expr.get('key')} {expr.get('operator')}")
     return ", ".join(parts) or "{} (every pod)"
+
+
+def judged_through_rollout(r: Resource) -> bool:
+    """A Deployment that an Argo Rollout's workloadRef names only lends its pod
+    template: the Rollout runs the pods (and is judged), the Deployment is
+    usually scaled to 0 on purpose."""
+    return bool(r.meta.get("template_of_rollout"))
 
 
 def owned_by_controller(r: Resource) -> bool:
@@ -282,3 +295,104 @@ def containers(r: Resource):
         return
     for i, c in enumerate(items):
         yield f"{base}.containers.{i}", c
+
+
+# ------------------------------------------------------------------ helper containers (RES503/RES504)
+# Sidecars that serve no traffic of their own, known by their image's name (the
+# last path segment of the repository, without registry, tag or digest). ONE
+# list, documented in RES503/RES504; a container in it is exempt from the probe
+# rules only while no Service, probe or route targets one of its ports.
+HELPER_IMAGES: dict[str, str] = {
+    # config reloaders: watch a ConfigMap/Secret and poke the main process
+    "configmap-reload": "config reloader",
+    "prometheus-config-reloader": "config reloader",
+    "config-reloader": "config reloader",
+    "k8s-sidecar": "config reloader",  # kiwigrid/k8s-sidecar (Grafana dashboards, datasources)
+    "git-sync": "config reloader",
+    # CSI sidecars: talk to the driver over a unix socket, serve no network traffic
+    "csi-node-driver-registrar": "CSI sidecar",
+    "csi-provisioner": "CSI sidecar",
+    "csi-attacher": "CSI sidecar",
+    "csi-resizer": "CSI sidecar",
+    "csi-snapshotter": "CSI sidecar",
+    "csi-external-health-monitor-controller": "CSI sidecar",
+}
+# the infrastructure container of a pod: holds namespaces, runs nothing (a mesh
+# gateway deployed as `pause` until the proxy is injected)
+PAUSE_IMAGES = ("pause",)
+
+
+def image_name(image) -> str | None:
+    """`registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.9.0@sha256:...` ->
+    `csi-node-driver-registrar`."""
+    if not isinstance(image, str) or not image:
+        return None
+    repo = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return repo.split(":", 1)[0] or None
+
+
+def only_pause_container(r: Resource) -> bool:
+    """The pod's only regular container is the `pause` image."""
+    items = list(containers(r))
+    return len(items) == 1 and isinstance(items[0][1], dict) and image_name(items[0][1].get("image")) in PAUSE_IMAGES
+
+
+def _probe_ports(c: dict) -> list:
+    out = []
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        p = c.get(probe)
+        if not isinstance(p, dict):
+            continue
+        for handler in ("httpGet", "tcpSocket", "grpc"):
+            h = p.get(handler)
+            if isinstance(h, dict) and h.get("port") is not None:
+                out.append(h["port"])
+    return out
+
+
+def targeted_ports(r: Resource, index: Index, services) -> list | None:
+    """Ports (numbers or names) that traffic or the kubelet aims at in r's pods:
+    the targetPort (default: port) of every Service selecting them (routes reach
+    pods through Services) and the port of every probe handler. None: unknown
+    (`services` None: which Services select the pods is not known)."""
+    if services is None:
+        return None
+    out: list = []
+    for svc in services or []:
+        ports = svc.get("spec.ports")
+        if is_unknown(ports):
+            return None
+        for p in ports or []:
+            if not isinstance(p, dict):
+                continue
+            target = p.get("targetPort", p.get("port"))
+            if is_unknown(target):
+                return None
+            out.append(target)
+    for _, c in containers(r):
+        if isinstance(c, dict):
+            out.extend(_probe_ports(c))
+    return out
+
+
+def helper_serving_nothing(c: dict, targeted: list | None) -> str | None:
+    """What kind of helper `c` is, when it is a known helper none of whose ports
+    is targeted; None otherwise (including when that cannot be known)."""
+    kind = HELPER_IMAGES.get(image_name(c.get("image")) or "")
+    if kind is None or targeted is None:
+        return None
+    ports = c.get("ports")
+    if is_unknown(ports):
+        return None
+    for p in ports or []:
+        if not isinstance(p, dict):
+            continue
+        number, name = p.get("containerPort"), p.get("name")
+        if is_unknown(number) or is_unknown(name):
+            return None
+        for t in targeted:
+            if is_unknown(t):
+                return None
+            if t == number or (isinstance(name, str) and t == name) or (isinstance(t, str) and t == str(number)):
+                return None
+    return kind

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Severity, Violation, contains_unknown, is_unknown, lookup
 from linter.rules import rule
 from linter.rules._k8s import (
-    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, SCALABLE, STATEFULSET,
-    containers, display, effective_replicas, in_namespace, labels_text, owned_by_controller, pdbs_selecting,
-    pod_spec_path, pods_by_label, replicas_phrase, selector_text, services_selecting, template_labels,
+    DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, ROLLOUT, SCALABLE, SERVICE,
+    STATEFULSET, containers, display, effective_replicas, helper_serving_nothing, in_namespace,
+    judged_through_rollout, labels_text, only_pause_container, owned_by_controller, pdbs_selecting,
+    pod_spec_path, pods_by_label, replicas_phrase, selector_text, services_selecting, targeted_ports,
+    template_labels,
 )
 from linter.index import selector_matches
 from linter.rules._values import as_int
@@ -33,7 +35,7 @@ def _replicas(r, ctx):
     name="k8s-no-pod-disruption-budget",
     title="Replicated workload has no PodDisruptionBudget.",
     severity=Severity.MEDIUM,
-    types=(DEPLOYMENT, STATEFULSET),
+    types=(DEPLOYMENT, STATEFULSET, ROLLOUT),
     remediation="Add a PodDisruptionBudget selecting the pods, e.g. maxUnavailable: 1.",
     cross=True,
     options={"assume_pdbs_managed_elsewhere": False},
@@ -41,7 +43,7 @@ def _replicas(r, ctx):
 def no_pod_disruption_budget(r, ctx):
     """
     What it does
-    Reports Deployments and StatefulSets that run 2 or more replicas (or
+    Reports Deployments, StatefulSets and Argo Rollouts that run 2 or more replicas (or
     whose autoscaler keeps 2 or more) when no PodDisruptionBudget in the same
     namespace selects their pod template labels (`matchLabels` and
     `matchExpressions`; a PDB with an empty selector selects every pod of its
@@ -72,7 +74,7 @@ def no_pod_disruption_budget(r, ctx):
       selector: {matchLabels: {app: web}}
     ```
     """
-    if ctx.option("assume_pdbs_managed_elsewhere", False):
+    if ctx.option("assume_pdbs_managed_elsewhere", False) or judged_through_rollout(r):
         return
     replicas = _replicas(r, ctx)
     if replicas is None or replicas < 2:
@@ -117,8 +119,8 @@ def _selected_workloads(pdb, ctx):
     chosen, total = [], 0
     candidates = pods_by_label(ctx.index, SCALABLE + (DAEMONSET, POD), ctx.index.namespace_of(pdb), selector)
     for w in candidates:
-        if w.type in (REPLICASET, POD) and owned_by_controller(w):
-            continue  # counted through its Deployment (or not a workload of its own)
+        if w.type in (REPLICASET, POD) and owned_by_controller(w) or judged_through_rollout(w):
+            continue  # counted through its Deployment or Rollout (or not a workload of its own)
         matched = selector_matches(selector, template_labels(w))
         if matched is None:
             return None
@@ -144,19 +146,22 @@ def _selected_workloads(pdb, ctx):
     types=(PDB,),
     remediation="Use maxUnavailable: 1 (it scales with the workload) instead of minAvailable equal to the replica count.",
     cross=True,
-    options={"round_min_available_percent": False},
+    options={"round_min_available_percent": True},
 )
 def pdb_blocks_eviction(r, ctx):
     """
     What it does
     Reports PodDisruptionBudgets that allow no voluntary eviction at all:
-    `maxUnavailable: 0` or `"0%"`, `minAvailable: "100%"`, or an integer
-    `minAvailable` at least the total replicas of the workloads it selects
-    (the autoscaler minimum when an HPA owns the count). Selected workloads
-    must be in the scanned files. Percentages below 100% are not judged by
-    default; the option `round_min_available_percent` applies the disruption
-    controller's rounding (up) to them, which catches e.g. 67% of 3 replicas
-    (rounded up to 3).
+    `maxUnavailable: 0` or `"0%"`, `minAvailable: "100%"`, or a
+    `minAvailable` that covers all the replicas of the workloads it selects.
+    The replicas counted are the autoscaler's minimum when an HPA or KEDA
+    ScaledObject owns the count (the floor the workload shrinks to), else
+    `spec.replicas` (default 1). A percentage is rounded up as the disruption
+    controller does, so `minAvailable: 80%` over a workload whose HPA minimum
+    is 1 needs 1 of 1 pods and blocks every drain, and 67% of 3 replicas
+    rounds up to 3. Selected workloads must be in the scanned files. The
+    option `round_min_available_percent: false` restores the older behaviour
+    (percentages below 100% not judged).
 
     Why is this bad?
     A budget that allows zero disruptions makes every node drain wait
@@ -199,7 +204,7 @@ def pdb_blocks_eviction(r, ctx):
             path="spec.minAvailable",
         )
         return
-    if percent and not ctx.option("round_min_available_percent", False):
+    if percent and not ctx.option("round_min_available_percent", True):
         return
     selected = _selected_workloads(r, ctx)
     if selected is None:
@@ -219,13 +224,51 @@ def pdb_blocks_eviction(r, ctx):
 
 # ------------------------------------------------------------------ RES503 / RES504
 def _judged_pod_template(r) -> bool:
-    """Bare Pods and ReplicaSets only: owned ones are judged through their owner."""
-    return not (r.type in (REPLICASET, POD) and owned_by_controller(r))
+    """Bare Pods and ReplicaSets only: owned ones are judged through their owner;
+    a Deployment lending its template to a Rollout through the Rollout; a pod
+    whose only container is `pause` runs nothing to probe."""
+    if r.type in (REPLICASET, POD) and owned_by_controller(r):
+        return False
+    return not judged_through_rollout(r) and not only_pause_container(r)
 
 
 def _container_name(container, path) -> str:
     name = container.get("name") if isinstance(container, dict) else None
     return f"container {name}" if isinstance(name, str) else f"container {path.rsplit('.', 1)[-1]}"
+
+
+def _serving_containers(r, ctx, services):
+    """(path, container) of the containers the probe rules judge: every regular
+    container except a known helper (HELPER_IMAGES) none of whose ports a
+    Service, a probe or a route targets. Unknown containers are skipped."""
+    targeted = targeted_ports(r, ctx.index, services)
+    for path, c in containers(r):
+        if is_unknown(c) or not isinstance(c, dict):
+            continue
+        if helper_serving_nothing(c, targeted):
+            continue
+        yield path, c
+
+
+PROBE_EXEMPTIONS_DOC = """
+    Not judged: init containers; a known helper container that exposes no
+    port targeted by a selecting Service's `targetPort`, by a probe of the pod
+    or by a route (routes reach pods through Services), known by its image
+    name (the repository's last segment, without registry, tag or digest):
+    config reloaders `configmap-reload`, `prometheus-config-reloader`,
+    `config-reloader`, `k8s-sidecar`, `git-sync`; CSI sidecars
+    `csi-node-driver-registrar`, `csi-provisioner`, `csi-attacher`,
+    `csi-resizer`, `csi-snapshotter`, `csi-external-health-monitor-controller`
+    (the list is `HELPER_IMAGES` in `linter/rules/_k8s.py`); a pod whose only
+    container is the `pause` image (a mesh gateway awaiting proxy injection);
+    a Deployment that an Argo Rollout's `workloadRef` names (the Rollout,
+    which runs the pods, is judged instead)."""
+
+
+def _with_exemptions(fn):
+    """One text of the probe rules' exemptions, in both rules' docs."""
+    fn.__doc__ = fn.__doc__.replace("    {exemptions}", PROBE_EXEMPTIONS_DOC.strip("\n"))
+    return fn
 
 
 @rule(
@@ -237,15 +280,17 @@ def _container_name(container, path) -> str:
     remediation="Add a readinessProbe that checks the container can serve (e.g. httpGet /healthz/ready).",
     cross=True,
 )
+@_with_exemptions
 def missing_readiness_probe(r, ctx):
     """
     What it does
-    Reports every regular container (not init containers) of a Deployment,
-    StatefulSet, DaemonSet, bare ReplicaSet or bare Pod without a
-    `readinessProbe`. When the scanned files contain Services and none
-    selects the pods, the workload serves no Service traffic (a worker or a
-    batch consumer) and is not reported, as kube-score does. Jobs and
-    CronJobs are not checked.
+    Reports every regular container of a Deployment, StatefulSet, DaemonSet,
+    Argo Rollout, bare ReplicaSet or bare Pod without a `readinessProbe`.
+    When the scanned files contain Services in the workload's namespace and
+    none selects the pods, the workload serves no Service traffic (a worker
+    or a batch consumer) and is not reported, as kube-score does; Services in
+    other namespaces say nothing about it. Jobs and CronJobs are not checked.
+    {exemptions}
 
     Why is this bad?
     Without a readiness probe a container counts as ready as soon as it
@@ -272,7 +317,7 @@ def missing_readiness_probe(r, ctx):
     if not _judged_pod_template(r):
         return
     services = None
-    if ctx.index.by_type("core/Service"):
+    if in_namespace(ctx.index, (SERVICE,), ctx.index.namespace_of(r)):
         services = services_selecting(r, ctx.index)
         if not services:
             return  # no Service sends it traffic (or the selectors are unknown)
@@ -282,10 +327,8 @@ def missing_readiness_probe(r, ctx):
         target = f"Service {services[0].name} sends"
     else:
         target = "Services " + ", ".join(s.name for s in services[:-1]) + f" and {services[-1].name} send"
-    for path, c in containers(r):
-        if is_unknown(c) or not isinstance(c, dict) or is_unknown(c.get("readinessProbe")):
-            continue
-        if c.get("readinessProbe") is not None:
+    for path, c in _serving_containers(r, ctx, services or []):
+        if is_unknown(c.get("readinessProbe")) or c.get("readinessProbe") is not None:
             continue
         yield Violation(
             f"{_container_name(c, path)} of {display(r, ctx.index)} has no readinessProbe: it counts as ready as "
@@ -294,32 +337,73 @@ def missing_readiness_probe(r, ctx):
         )
 
 
+def probe_handler(probe) -> tuple | None:
+    """What a probe checks, for comparing two probes: ("httpGet", path, port),
+    ("tcpSocket", port), ("exec", command) or ("grpc", port, service); timing
+    and thresholds are left out. None when it has no known handler."""
+    if not isinstance(probe, dict) or contains_unknown(probe):
+        return None
+    http = probe.get("httpGet")
+    if isinstance(http, dict):
+        return "httpGet", http.get("path") or "/", str(http.get("port"))
+    tcp = probe.get("tcpSocket")
+    if isinstance(tcp, dict):
+        return "tcpSocket", str(tcp.get("port"))
+    command = lookup(probe, "exec.command")
+    if isinstance(command, list):
+        return "exec", tuple(str(part) for part in command)
+    grpc = probe.get("grpc")
+    if isinstance(grpc, dict):
+        return "grpc", str(grpc.get("port")), grpc.get("service") or ""
+    return None
+
+
+def _handler_text(handler: tuple) -> str:
+    kind, *rest = handler
+    if kind == "httpGet":
+        return f"httpGet {rest[0]} on port {rest[1]}"
+    if kind == "tcpSocket":
+        return f"tcpSocket on port {rest[0]}"
+    if kind == "exec":
+        return "exec " + " ".join(rest[0])
+    return f"grpc on port {rest[0]}" + (f" service {rest[1]}" if rest[1] else "")
+
+
 @rule(
     id="RES504",
     name="k8s-missing-liveness-probe",
-    title="Container has no liveness probe (or it is identical to the readiness probe).",
+    title="Container has no liveness probe (or it checks the same thing as the readiness probe).",
     severity=Severity.LOW,
     types=POD_TEMPLATES,
     remediation="Add a cheap livenessProbe that does not check dependencies, distinct from the readinessProbe.",
+    cross=True,
 )
+@_with_exemptions
 def missing_liveness_probe(r, ctx):
     """
     What it does
     Reports every regular container of a Deployment, StatefulSet, DaemonSet,
-    bare ReplicaSet or bare Pod without a `livenessProbe`, or whose
-    `livenessProbe` is identical to its `readinessProbe` (kube-score's "Pod
-    Probes Identical"). Jobs and CronJobs are not checked.
+    Argo Rollout, bare ReplicaSet or bare Pod without a `livenessProbe`, or
+    whose `livenessProbe` has the same handler as its `readinessProbe`
+    (kube-score's "Pod Probes Identical"). Handlers are compared, not whole
+    probes: the same `httpGet` path (unset: `/`) and port, the same
+    `tcpSocket` port, the same `exec` command, or the same `grpc` port and
+    service; `initialDelaySeconds`, `periodSeconds`, `timeoutSeconds`,
+    `successThreshold` and `failureThreshold` do not make two probes
+    different. Ports are compared as written (a port number and a port name
+    are different). Jobs and CronJobs are not checked.
+    {exemptions}
 
     Why is this bad?
     Without a liveness probe the kubelet restarts a container only when its
     process exits: a deadlocked process stays in place forever. A liveness
-    probe identical to the readiness probe restarts every pod when a shared
-    dependency fails, turning a partial outage into a full one.
+    probe that checks what the readiness probe checks restarts every pod when
+    a shared dependency fails, turning a partial outage into a full one.
 
     Example
     ```yaml
     readinessProbe: {httpGet: {path: /healthz, port: 8080}}
-    livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+    livenessProbe: {httpGet: {path: /healthz, port: 8080}, failureThreshold: 5}
     ```
 
     Use instead
@@ -330,9 +414,9 @@ def missing_liveness_probe(r, ctx):
     """
     if not _judged_pod_template(r):
         return
-    for path, c in containers(r):
-        if is_unknown(c) or not isinstance(c, dict):
-            continue
+    # None (selectors unknown): no helper can be shown to serve nothing, all are judged
+    services = services_selecting(r, ctx.index) if ctx.index.by_type("core/Service") else []
+    for path, c in _serving_containers(r, ctx, services):
         live, ready = c.get("livenessProbe"), c.get("readinessProbe")
         if is_unknown(live) or is_unknown(ready):
             continue
@@ -343,10 +427,13 @@ def missing_liveness_probe(r, ctx):
                 "so a hung process stays in place",
                 path=path,
             )
-        elif ready is not None and live == ready:
+            continue
+        handler = probe_handler(live)
+        if handler is not None and handler == probe_handler(ready):
             yield Violation(
-                f"{name} has a livenessProbe identical to its readinessProbe: when a dependency fails, "
-                "every pod is restarted instead of just taken out of rotation",
+                f"{name} has a livenessProbe with the same handler as its readinessProbe "
+                f"({_handler_text(handler)}): when a dependency fails, every pod is restarted instead of "
+                "just taken out of rotation",
                 path=f"{path}.livenessProbe",
             )
 
@@ -403,14 +490,14 @@ def _pinned_zones(spec_base, r):
     name="k8s-no-zone-spread",
     title="Replicated workload is not spread across zones.",
     severity=Severity.MEDIUM,
-    types=(DEPLOYMENT, STATEFULSET),
+    types=(DEPLOYMENT, STATEFULSET, ROLLOUT),
     remediation="Add a topologySpreadConstraint on topology.kubernetes.io/zone (maxSkew: 1).",
     cross=True,
 )
 def no_zone_spread(r, ctx):
     """
     What it does
-    Reports Deployments and StatefulSets with 2 or more replicas (or an
+    Reports Deployments, StatefulSets and Argo Rollouts with 2 or more replicas (or an
     autoscaler minimum of 2 or more) whose pod template has no topology
     spread constraint and no pod anti-affinity term on
     `topology.kubernetes.io/zone` (or the deprecated
@@ -442,7 +529,7 @@ def no_zone_spread(r, ctx):
     ```
     """
     replicas = _replicas(r, ctx)
-    if replicas is None or replicas < 2:
+    if replicas is None or replicas < 2 or judged_through_rollout(r):
         return
     base = pod_spec_path(r)
     keys = _topology_keys(base, r)

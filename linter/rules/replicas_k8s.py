@@ -5,7 +5,8 @@ from __future__ import annotations
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import (
-    DEPLOYMENT, HPA, REPLICASET, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
+    DEPLOYMENT, HPA, REPLICASET, ROLLOUT, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
+    judged_through_rollout,
 )
 
 
@@ -32,20 +33,23 @@ def _single_replica(r, ctx, *, path="spec.replicas"):
 @rule(
     id="RES101",
     name="k8s-deployment-single-replica",
-    title="Deployment runs a single replica.",
+    title="Deployment (or Argo Rollout) runs a single replica.",
     severity=Severity.HIGH,
-    types=(DEPLOYMENT, REPLICASET),
+    types=(DEPLOYMENT, REPLICASET, ROLLOUT),
     remediation="Set spec.replicas to 2 or more, or let an HPA with minReplicas >= 2 own the count.",
     cross=True,
 )
 def deployment_single_replica(r, ctx):
     """
     What it does
-    Reports Deployments (and bare ReplicaSets) whose effective replica count
-    is 1: `spec.replicas: 1`, or `spec.replicas` unset (it defaults to 1), with
-    no HorizontalPodAutoscaler or KEDA ScaledObject in the same namespace
+    Reports Deployments, Argo Rollouts (`argoproj.io/Rollout`) and bare
+    ReplicaSets whose effective replica count is 1: `spec.replicas: 1`, or
+    `spec.replicas` unset (it defaults to 1 for all three), with no
+    HorizontalPodAutoscaler or KEDA ScaledObject in the same namespace
     targeting the workload. `replicas: 0` (deliberately scaled to zero) is not
-    reported.
+    reported, and neither is a Deployment that a Rollout's `spec.workloadRef`
+    names: the Rollout runs the pods (the Deployment is usually scaled to 0
+    on purpose) and is judged instead.
 
     Why is this bad?
     With one replica every node drain, eviction, rollout or crash is an
@@ -70,6 +74,8 @@ def deployment_single_replica(r, ctx):
     if r.type == REPLICASET and any(
         o.get("kind") == "Deployment" for o in r.all("metadata.ownerReferences") if isinstance(o, dict)
     ):
+        return
+    if judged_through_rollout(r):
         return
     yield from _single_replica(r, ctx)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Severity, Violation, contains_unknown, is_unknown
 from linter.rules import rule
 from linter.rules._durations import format_duration, parse_duration
 from linter.rules._values import as_int
@@ -52,6 +52,50 @@ def forwards(entry) -> bool:
     return isinstance(route, list) and len(route) > 0
 
 
+# path segments that name long-lived streaming endpoints by convention
+STREAM_SEGMENTS = frozenset({"ws", "wss", "websocket", "websockets", "socket.io", "sockjs", "sse", "stream",
+                             "streaming", "subscriptions", "graphql-ws"})
+RES203_OPT_OUT = 'annotate the VirtualService `resilint/ignore: "RES203: long-lived streams"`'
+
+
+def _matched_paths(entry) -> list[str]:
+    paths = []
+    for m in entry.get("match") or []:
+        uri = m.get("uri") if isinstance(m, dict) else None
+        if isinstance(uri, dict):
+            paths.extend(v for k, v in uri.items() if k in ("exact", "prefix") and isinstance(v, str))
+    return paths
+
+
+def streaming_route(entry) -> str | None:
+    """Why an http route carries upgraded or streaming traffic, or None.
+
+    Recognised: the old `websocketUpgrade: true` field; a match on the
+    `upgrade` header, or on a `connection` header whose value mentions
+    upgrade; a match whose exact or prefix URI has a path segment that names a
+    stream endpoint (STREAM_SEGMENTS: /ws, /websocket, /socket.io, /sse,
+    /stream, /subscriptions, ...). Plain string tests, no regex on user text."""
+    if entry.get("websocketUpgrade") is True:
+        return "websocketUpgrade: true"
+    for m in entry.get("match") or []:
+        headers = m.get("headers") if isinstance(m, dict) else None
+        if not isinstance(headers, dict):
+            continue
+        for key, cond in headers.items():
+            key = str(key).lower()
+            if key == "upgrade":
+                return "it matches the upgrade header"
+            values = cond.values() if isinstance(cond, dict) else ()
+            if key == "connection" and any(isinstance(v, str) and "upgrade" in v.lower() for v in values):
+                return "it matches connection: upgrade"
+    for path in _matched_paths(entry):
+        segments = {seg.lower() for seg in path.split("/")}
+        found = segments & STREAM_SEGMENTS
+        if found:
+            return f"its URI {path} names a stream endpoint"
+    return None
+
+
 @rule(
     id="RES203",
     name="istio-route-no-timeout",
@@ -67,10 +111,20 @@ def istio_route_no_timeout(r, ctx):
     no `timeout`, or with `timeout: 0s`. Istio disables the route timeout by
     default. Redirects, direct responses and routes with fault injection
     (Istio does not apply timeouts and retries there) are not reported; nor
-    are `tcp`/`tls` routes, which have no timeout field. A VirtualService that
-    carries long-lived streams on purpose (WebSockets, gRPC streaming, SSE)
-    opts out with the annotation
-    `resilint/ignore: "RES203: long-lived streams"`.
+    are `tcp`/`tls` routes, which have no timeout field.
+
+    Routes that carry WebSocket, other upgraded or streaming traffic are not
+    reported: a route timeout would cut their long-lived connections. A route
+    is recognised as one when it sets the old `websocketUpgrade: true`, when
+    one of its `match` entries matches the `upgrade` header (any value) or a
+    `connection` header whose value mentions `upgrade`, or when a matched
+    `uri` (`exact` or `prefix`) has a path segment among `ws`, `wss`,
+    `websocket`, `websockets`, `socket.io`, `sockjs`, `sse`, `stream`,
+    `streaming`, `subscriptions`, `graphql-ws` (compared whole, case
+    insensitive: `/api/ws/` is one, `/news` is not). Any other VirtualService
+    that carries long-lived streams on purpose (gRPC streaming on a plain
+    path) opts out with the annotation
+    `resilint/ignore: "RES203: long-lived streams"`; the message says so.
 
     Why is this bad?
     Without a timeout a request to a hung or overloaded backend waits as long
@@ -96,12 +150,15 @@ def istio_route_no_timeout(r, ctx):
         if not forwards(entry) or entry.get("fault") is not None:
             continue
         timeout = entry.get("timeout")
-        if is_unknown(timeout):
+        if is_unknown(timeout) or contains_unknown(entry.get("match")):
             continue
+        if streaming_route(entry):
+            continue  # WebSocket / streaming: a route timeout would cut its connections
         if timeout is None:
             yield Violation(
                 f"{route_name(r, ctx, i, entry)} routes to {destinations(entry)} with no timeout: "
-                "Istio's route timeout is disabled by default, so a hung backend holds every request open",
+                "Istio's route timeout is disabled by default, so a hung backend holds every request open "
+                f"(if it carries long-lived streams on purpose, {RES203_OPT_OUT})",
                 path=f"spec.http.{i}",
             )
         elif parse_duration(timeout) == 0:
@@ -327,8 +384,10 @@ def httproute_no_request_timeout(r, ctx):
     on a parent Service. The annotation wins over the field when both are
     set. Not reported: parent Services that have a Linkerd ServiceProfile
     (Linkerd then uses the profile's route timeout, 10 s by default),
-    redirect-only rules, unknown values, and parent Services outside the
-    scanned files (their annotations cannot be read).
+    redirect-only rules and unknown values. A parent Service outside the
+    scanned files is reported all the same, with a message saying it was not
+    in the scan: its annotation cannot be read, and the route itself sets no
+    timeout.
 
     Why is this bad?
     An unspecified request timeout means none is enforced: a hung backend
@@ -356,12 +415,10 @@ def httproute_no_request_timeout(r, ctx):
         if isinstance(name, str) and _has_service_profile(ctx, name, ns):
             return  # Linkerd uses the ServiceProfile's route timeouts (10 s by default)
         if route_note is None:
-            if svc is None:
-                return  # a parent Service outside the scanned files: its annotation is unknown
-            note = _annotation(svc, REQUEST_ANNOTATION)
+            note = None if svc is None else _annotation(svc, REQUEST_ANNOTATION)
             if is_unknown(note):
                 return
-            notes.append((name, note))
+            notes.append((name, note, svc is not None))
     for i, item in _route_rules(r):
         if not _forwarding_rule(item):
             continue
@@ -376,7 +433,10 @@ def httproute_no_request_timeout(r, ctx):
             effective = [
                 (note, f"parent Service {name} sets {REQUEST_ANNOTATION}: {note}") if note is not None
                 else (field, _field_text(field) + f" and parent Service {name} has no {REQUEST_ANNOTATION} annotation")
-                for name, note in notes
+                if scanned
+                else (field, _field_text(field) + f" and parent Service {name} is not in the scanned files "
+                      f"(a {REQUEST_ANNOTATION} annotation on it would set one; scan it with the route)")
+                for name, note, scanned in notes
             ]
         else:
             effective = [(field, _field_text(field))]
