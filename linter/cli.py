@@ -28,6 +28,37 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def report_spec(value: str) -> tuple[str, str | None]:
+    """`FORMAT` or `FORMAT:FILE` (split at the first colon, so `sarif:C:\\out.sarif` works)."""
+    from linter.reporters import FORMATS
+
+    fmt, colon, path = value.partition(":")
+    fmt = fmt.strip()
+    if fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {fmt!r} (choose from {', '.join(sorted(FORMATS))}; FORMAT:FILE writes to FILE)")
+    if colon and not path:
+        raise argparse.ArgumentTypeError(f"{value!r}: a file name must follow the colon ({fmt}:FILE)")
+    return fmt, path or None
+
+
+def report_targets(reports: list[tuple[str, str | None]] | None, output: str | None) -> list[tuple[str, str | None]]:
+    """Each report and where it goes (None: stdout); ValueError when they cannot all be written."""
+    targets = list(reports or [("text", None)])
+    to_stdout = [i for i, (_, path) in enumerate(targets) if path is None]
+    if len(to_stdout) > 1:
+        raise ValueError("only one report can go to standard output: name a file for the others "
+                         "(-f sarif:resilint.sarif)")
+    if output:
+        if not to_stdout:
+            raise ValueError(f"-o {output}: every -f already names its file")
+        targets[to_stdout[0]] = (targets[to_stdout[0]][0], output)
+    paths = [os.path.abspath(path) for _, path in targets if path]
+    if len(set(paths)) < len(paths):
+        raise ValueError("two reports would be written to the same file")
+    return targets
+
+
 def build_parser() -> argparse.ArgumentParser:
     from linter.reporters import FORMATS
 
@@ -40,8 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
     scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    scan.add_argument("-f", "--format", default="text", choices=sorted(FORMATS), help="output format (default: text)")
-    scan.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.add_argument(
+        "-f", "--format", dest="reports", action="append", type=report_spec, metavar="FORMAT[:FILE]",
+        help=f"report format ({', '.join(sorted(FORMATS))}; default: text), to stdout or, with :FILE, "
+             "to FILE; repeat for several reports from one scan (-f text -f sarif:resilint.sarif)",
+    )
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the report given without :FILE to FILE instead of stdout")
+    scan.add_argument("--sarif-include-suppressed", action="store_true",
+                      help="keep suppressed findings in SARIF, marked with `suppressions` (GitHub ignores "
+                           "those and would open alerts for them: by default they are only counted)")
+    scan.add_argument("--markdown-limit", type=int, default=None, metavar="BYTES",
+                      help="largest Markdown report (default: 65536, a GitHub comment); rows past it are "
+                           "left out and the last line says so")
     scan.add_argument(
         "--fail-on", default=None, choices=["low", "medium", "high", "critical"],
         help="exit 1 when a finding is at or above this severity (default: high)",
@@ -136,12 +177,12 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
-def _output_overwrites_an_input(output: str | None, args: argparse.Namespace, options, result=None) -> bool:
+def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options, result=None) -> bool:
     """`-o` resolving to something the scan reads (a scanned file, the config, the
     baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
     from linter.output import OutputIsAnInput, check_not_an_input
 
-    if not output:
+    if not outputs:
         return False
     inputs = [(p, "a scanned input") for p in args.paths]
     inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
@@ -152,7 +193,8 @@ def _output_overwrites_an_input(output: str | None, args: argparse.Namespace, op
         inputs.append((options.baseline, "the baseline the scan reads"))
     inputs += [(p, "a policy") for p in options.policy_dirs]
     try:
-        check_not_an_input(output, inputs)
+        for output in outputs:
+            check_not_an_input(output, inputs)
     except OutputIsAnInput as err:
         print(f"resilint: error: {err}", file=sys.stderr)
         return True
@@ -170,10 +212,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.suppress import write_baseline
 
     options = _options_or_error(args)
-    if options is None or _output_overwrites_an_input(args.output, args, options):
+    if options is None or _output_overwrites_an_input([args.output], args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
-    if _output_overwrites_an_input(args.output, args, options, result):
+    if _output_overwrites_an_input([args.output], args, options, result):
         return EXIT_ERROR
     _print_warnings(result)
     try:
@@ -190,37 +232,48 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
+    from linter.output import write_atomically
     from linter.reporters import ReportSettings, render
 
+    try:
+        targets = report_targets(args.reports, args.output)
+    except ValueError as exc:
+        print(f"resilint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     options = _options_or_error(args)
-    if options is None or _output_overwrites_an_input(args.output, args, options):
+    outputs = [path for _, path in targets if path]
+    if options is None or _output_overwrites_an_input(outputs, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
-    if _output_overwrites_an_input(args.output, args, options, result):
+    if _output_overwrites_an_input(outputs, args, options, result):
         return EXIT_ERROR
     _print_warnings(result)
-    to_file = bool(args.output)
-    settings = ReportSettings(
-        fail_on=options.fail_on,
-        color=not to_file and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
-        quiet=args.quiet,
-    )
-    text = render(args.format, result, settings)
-    if to_file:
-        from linter.output import write_atomically
-
+    code = result.exit_code(options.fail_on)
+    to_stdout = None
+    for fmt, path in targets:
+        settings = ReportSettings(
+            fail_on=options.fail_on,
+            color=path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+            quiet=args.quiet,
+            sarif_include_suppressed=args.sarif_include_suppressed,
+            markdown_limit=args.markdown_limit,
+        )
+        text = render(fmt, result, settings)
+        if path is None:
+            to_stdout = text
+            continue
         try:
-            write_atomically(args.output, text)
+            write_atomically(path, text)
         except OSError as exc:
-            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_ERROR
-        if args.format != "text":
-            for err in result.errors:
-                print(f"error: {err}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+            print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
+            code = EXIT_ERROR
+    if to_stdout is not None:
+        sys.stdout.write(to_stdout)
         sys.stdout.flush()
-    return result.exit_code(options.fail_on)
+    else:  # no report on the terminal: input errors must still be seen
+        for err in result.errors:
+            print(f"error: {err}", file=sys.stderr)
+    return code
 
 
 def cmd_rules() -> int:

@@ -67,6 +67,10 @@ def write_atomically(path: str, text: str) -> None:
     target = os.path.realpath(path) if os.path.islink(path) else path  # write through a link
     if os.path.isdir(target):
         raise IsADirectoryError(21, "Is a directory", path)
+    if os.path.exists(target) and not os.path.isfile(target):  # /dev/stdout, a pipe: nothing to replace
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise FileNotFoundError(2, "No such file or directory", path)

@@ -9,7 +9,9 @@ checks run without it.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -97,6 +99,25 @@ def test_sarif_on_the_kubernetes_corpus_validates(monkeypatch):
     validate_sarif(doc)
 
 
+def github_ingestion_problems(doc: dict) -> list[str]:
+    """What GitHub code scanning rejects or drops, beyond the schema: more than
+    25,000 results in a run, a result without ruleId, without a region, or
+    without the line hash alerts are keyed on."""
+    problems = []
+    for i, run in enumerate(doc["runs"]):
+        if len(run["results"]) > 25_000:
+            problems.append(f"run {i}: {len(run['results'])} results")
+        for j, res in enumerate(run["results"]):
+            if not res.get("ruleId"):
+                problems.append(f"run {i} result {j}: no ruleId")
+            for loc in res.get("locations") or [None]:
+                if not loc or not (loc["physicalLocation"].get("region") or {}).get("startLine"):
+                    problems.append(f"run {i} result {j}: no region")
+            if ":" not in (res.get("partialFingerprints") or {}).get("primaryLocationLineHash", ""):
+                problems.append(f"run {i} result {j}: no primaryLocationLineHash")
+    return problems
+
+
 def test_sarif_structure(scanned):
     doc = sarif(scanned)
     assert doc["version"] == "2.1.0"
@@ -112,25 +133,40 @@ def test_sarif_structure(scanned):
     assert by_id["RES503"]["defaultConfiguration"]["level"] == "warning"  # medium
 
     results = run["results"]
-    assert len(results) == len(scanned.findings)
-    for res, finding in zip(results, scanned.findings):
+    active = [f for f in scanned.findings if not f.suppressed]
+    # GitHub ignores `suppressions`: suppressed findings are left out and counted
+    assert len(results) == len(active) == 3
+    assert run["properties"]["suppressedFindings"] == 1
+    assert run["properties"]["suppressedByKind"] == {"inline": 1}
+    assert all(r["suppressions"] == [] for r in results)
+    by_fingerprint = {f.fingerprint: f for f in active}
+    for res in results:
+        finding = by_fingerprint[res["partialFingerprints"]["resilintFingerprint/v1"]]
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == finding.rule_id
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"] == {"uri": "k8s/apps.yaml", "uriBaseId": "%SRCROOT%"}
         assert loc["region"]["startLine"] == finding.line
-        assert res["partialFingerprints"]["resilintFingerprint/v1"] == finding.fingerprint
         assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == finding.resource
+    # highest severity first
+    assert [r["properties"]["severity"] for r in results] == ["high", "medium", "medium"]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path(scanned.root).as_uri() + "/"
-
-    suppressed = [r for r in results if r["suppressions"]]
-    assert len(suppressed) == 1
-    assert suppressed[0]["suppressions"][0]["kind"] == "inSource"
-    assert suppressed[0]["suppressions"][0]["justification"] == "the canary runs alone"
-    assert all(r["suppressions"] == [] for r in results if r is not suppressed[0])
+    assert github_ingestion_problems(doc) == []
 
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert len(notes) == 1 and notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "k8s/broken.yaml"
     assert run["invocations"][0]["executionSuccessful"] is False
+
+
+def test_sarif_include_suppressed_keeps_them_with_suppressions(scanned):
+    doc = json.loads(render("sarif", scanned, ReportSettings(sarif_include_suppressed=True)))
+    results = doc["runs"][0]["results"]
+    assert len(results) == 4
+    suppressed = [r for r in results if r["suppressions"]]
+    assert len(suppressed) == 1
+    assert suppressed[0]["suppressions"][0]["kind"] == "inSource"
+    assert suppressed[0]["suppressions"][0]["justification"] == "the canary runs alone"
+    assert doc["runs"][0]["properties"]["suppressedIncluded"] is True
+    validate_sarif(doc)
 
 
 def test_sarif_external_suppression_and_finding_without_a_line(scanned):
@@ -141,11 +177,55 @@ def test_sarif_external_suppression_and_finding_without_a_line(scanned):
         suppression_reason="recorded in the baseline", suppression_kind="baseline",
     )
     scanned.findings.append(plan_finding)
-    doc = sarif(scanned)
-    last = doc["runs"][0]["results"][-1]
-    assert "region" not in last["locations"][0]["physicalLocation"]
+    doc = json.loads(render("sarif", scanned, ReportSettings(sarif_include_suppressed=True)))
+    last = next(r for r in doc["runs"][0]["results"] if r["properties"]["resource"] == "Deployment/shop/api")
+    # GitHub drops a result without a region: line 1, and the message names the resource
+    assert last["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    assert last["message"]["text"].startswith("Deployment/shop/api: m")
     assert last["suppressions"][0]["kind"] == "external"
+    assert github_ingestion_problems(doc) == []
     validate_sarif(doc, required=False)
+
+
+def test_sarif_line_hash_is_stable_across_runs_and_line_moves(scanned, tmp_path):
+    def hashes(result) -> dict:
+        doc = sarif(result)
+        return {(r["ruleId"], r["properties"]["resource"], r["properties"].get("attribute")):
+                r["partialFingerprints"]["primaryLocationLineHash"] for r in doc["runs"][0]["results"]}
+
+    first = hashes(scanned)
+    assert all(len(h.split(":")[0]) == 16 and h.endswith(":1") for h in first.values())
+    assert len(set(first.values())) == len(first)
+    apps = tmp_path / "k8s" / "apps.yaml"
+    apps.write_text("# moved down\n\n" + apps.read_text())
+    moved = scan(["."], ScanOptions(select=SELECT))
+    assert [f.line for f in moved.findings] != [f.line for f in scanned.findings]
+    assert hashes(moved) == first
+
+
+def test_sarif_keeps_at_most_25000_results_highest_severity_first():
+    """GitHub rejects a run with more than 25,000 results (9,000 one-replica
+    Deployments give 27,000): the lowest severities go, and a notification says how many."""
+    from linter.engine import ScanResult
+    from linter.reporters.sarif import MAX_RESULTS
+
+    def finding(i: int, severity: Severity) -> Finding:
+        return Finding(rule_id="RES101", rule="k8s-deployment-single-replica", severity=severity,
+                       resource=f"Deployment/shop/app-{i}", resource_type="apps/Deployment",
+                       file="k8s/apps.yaml", line=i + 1, message="one replica", remediation="raise it")
+
+    severities = [Severity.LOW, Severity.MEDIUM, Severity.HIGH]
+    result = ScanResult(findings=[finding(i, severities[i % 3]) for i in range(27_000)])
+    doc = sarif(result)
+    run = doc["runs"][0]
+    assert MAX_RESULTS == 25_000 and len(run["results"]) == 25_000
+    kept = [r["properties"]["severity"] for r in run["results"]]
+    assert kept.count("high") == kept.count("medium") == 9_000 and kept.count("low") == 7_000
+    assert kept == sorted(kept, key=["high", "medium", "low"].index)
+    assert run["properties"]["resultsLeftOut"] == 2_000
+    note = run["invocations"][0]["toolExecutionNotifications"][-1]
+    assert note["level"] == "warning" and note["message"]["text"].startswith("2000 result(s) left out (2000 low)")
+    assert github_ingestion_problems(doc) == []
 
 
 def test_sarif_from_the_command_line_is_one_document(scanned, capsys, tmp_path):
@@ -154,6 +234,119 @@ def test_sarif_from_the_command_line_is_one_document(scanned, capsys, tmp_path):
     out = tmp_path / "out.sarif"
     assert main(["scan", ".", "--select", ",".join(SELECT), "--format", "sarif", "-o", str(out)]) == 2
     assert json.loads(out.read_text())["runs"][0]["results"]
+
+
+# --- GitLab Code Quality ---------------------------------------------------------------
+
+# The fields GitLab documents for a Code Quality report (docs: ci/testing/code_quality,
+# "Code Quality report format"): an array of issues, each with these required members.
+GITLAB_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1, "not": {"pattern": "^/"}},
+                    "lines": {"type": "object", "required": ["begin"],
+                              "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                },
+            },
+        },
+    },
+}
+
+
+def validate_gitlab(doc) -> None:
+    import jsonschema
+
+    errors = list(jsonschema.Draft7Validator(GITLAB_SCHEMA).iter_errors(doc))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    fingerprints = [issue["fingerprint"] for issue in doc]
+    assert len(set(fingerprints)) == len(fingerprints), "GitLab needs a unique fingerprint per issue"
+
+
+def test_gitlab_code_quality_report(scanned):
+    doc = json.loads(render("gitlab", scanned, settings()))
+    validate_gitlab(doc)
+    findings = [i for i in doc if i["check_name"] != "resilint/input-error"]
+    # suppressed findings are left out: Code Quality has no notion of them
+    assert len(findings) == 3
+    web = next(i for i in findings if i["check_name"] == "RES101")
+    finding = next(f for f in scanned.findings if f.rule_id == "RES101" and not f.suppressed)
+    assert web["severity"] == "critical"  # high
+    assert web["location"] == {"path": "k8s/apps.yaml", "lines": {"begin": finding.line}}
+    assert web["description"].startswith("RES101: Deployment shop/web") and "Fix: " in web["description"]
+    assert {i["severity"] for i in findings if i["check_name"] == "RES503"} == {"major"}  # medium
+    error = next(i for i in doc if i["check_name"] == "resilint/input-error")
+    assert error["severity"] == "blocker" and error["location"]["path"] == "k8s/broken.yaml"
+    assert error["location"]["lines"]["begin"] == scanned.errors[0].line
+
+
+def test_gitlab_fingerprints_are_stable_and_unique(scanned, tmp_path):
+    first = json.loads(render("gitlab", scanned, settings()))
+    apps = tmp_path / "k8s" / "apps.yaml"
+    apps.write_text("# moved down\n\n" + apps.read_text())
+    again = json.loads(render("gitlab", scan(["."], ScanOptions(select=SELECT)), settings()))
+    assert {i["fingerprint"] for i in first} == {i["fingerprint"] for i in again}
+    # two findings that share a fingerprint still get distinct ones
+    scanned.findings.append(next(f for f in scanned.findings if not f.suppressed))
+    validate_gitlab(json.loads(render("gitlab", scanned, settings())))
+
+
+def test_gitlab_severities_cover_every_level():
+    from linter.reporters.gitlab import SEVERITIES
+
+    assert [SEVERITIES[s] for s in sorted(Severity)] == ["minor", "major", "critical", "blocker"]
+
+
+# --- several reports from one scan -------------------------------------------------------
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "linter", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_several_reports_from_one_scan(scanned, tmp_path):
+    run = cli("scan", ".", "--select", ",".join(SELECT), "-f", "text", "-f", "sarif:../resilint.sarif",
+              "-f", "gitlab:../gl-code-quality.json", "-f", "junit:../junit.xml", cwd=tmp_path / "k8s")
+    assert run.returncode == 2, run.stderr  # the broken file
+    assert "RES101" in run.stdout and "Deployment/shop/web" in run.stdout  # the text report, on stdout
+    doc = json.loads((tmp_path / "resilint.sarif").read_text())
+    validate_sarif(doc)
+    assert github_ingestion_problems(doc) == [] and len(doc["runs"][0]["results"]) == 3
+    validate_gitlab(json.loads((tmp_path / "gl-code-quality.json").read_text()))
+    assert ET.parse(tmp_path / "junit.xml").getroot().get("failures") == "3"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_output_goes_to_the_report_without_a_file(scanned, tmp_path):
+    run = cli("scan", ".", "--select", ",".join(SELECT), "-f", "json", "-o", "../out.json",
+              "-f", "sarif:../out.sarif", cwd=tmp_path / "k8s")
+    assert run.returncode == 2 and run.stdout == ""
+    assert "broken.yaml" in run.stderr  # no report on the terminal: input errors go to stderr
+    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) == 4
+    assert json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-f", "text", "-f", "json"], "only one report can go to standard output"),
+    (["-f", "sarif:a.sarif", "-o", "b.sarif"], "every -f already names its file"),
+    (["-f", "sarif:same.json", "-f", "gitlab:same.json"], "same file"),
+    (["-f", "sarif:"], "a file name must follow the colon"),
+    (["-f", "yaml"], "unknown format 'yaml'"),
+])
+def test_report_usage_errors(tmp_path, args, message):
+    (tmp_path / "app.yaml").write_text(APPS)
+    run = cli("scan", ".", *args, cwd=tmp_path)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.yaml"]
 
 
 # --- JUnit -----------------------------------------------------------------------
@@ -251,3 +444,78 @@ def test_markdown_passes_when_clean(tmp_path):
     (tmp_path / "web.yaml").write_text(APPS.split("---\n")[1].replace("replicas: 1", "replicas: 3"))
     text = render("markdown", scan([str(tmp_path)], ScanOptions(select=["RES101"])), settings())
     assert "✅ **Passed**" in text and "| Severity | Rule |" not in text
+
+
+def many_findings(n: int):
+    """n findings shaped like a real scan of n one-replica Deployments (RES101, RES503, RES501)."""
+    from linter.engine import ScanResult
+    from linter.rules import load_rules
+
+    rules = load_rules()
+    findings = []
+    for i in range(n):
+        for rule_id, severity in (("RES101", Severity.HIGH), ("RES503", Severity.MEDIUM), ("RES501", Severity.LOW)):
+            rule = rules[rule_id]
+            findings.append(Finding(
+                rule_id=rule_id, rule=rule.name, severity=severity, resource=f"Deployment/shop/app-{i}",
+                resource_type="apps/Deployment", file=f"k8s/app-{i}.yaml", line=7,
+                message=f"Deployment shop/app-{i}: {rule.title}", remediation=rule.remediation,
+                docs_url=rule.docs_url))
+    return ScanResult(findings=findings, files=[f"k8s/app-{i}.yaml" for i in range(n)])
+
+
+def test_markdown_stays_under_a_comment_and_says_what_was_left_out():
+    """2,000 manifests gave 82,703 characters, over GitHub's 65,536-character comment limit."""
+    result = many_findings(2_000)
+    text = render("markdown", result, settings())
+    assert len(text.encode("utf-8")) <= 65_536
+    rows = [line for line in text.splitlines() if line.startswith("| 🟧 high | [") or line.startswith("| 🟨 medium | [")
+            or line.startswith("| 🟦 low | [")]
+    last = text.rstrip("\n").splitlines()[-1]
+    left_out = len(result.findings) - len(rows)
+    assert rows and left_out > 0
+    assert last.startswith(f"_Left out to stay under 65,536 characters: {left_out} finding(s) (")
+    # most severe first: what is left out is what the listed rows do not cover, severity by severity
+    listed = {sev: sum(row.startswith(f"| {icon} {sev} |") for row in rows)
+              for sev, icon in (("high", "🟧"), ("medium", "🟨"), ("low", "🟦"))}
+    assert [r.split(" | ")[0] for r in rows] == sorted((r.split(" | ")[0] for r in rows),
+                                                       key=["| 🟧 high", "| 🟨 medium", "| 🟦 low"].index)
+    said = {sev: int(n) for n, sev in re.findall(r"(\d+) (high|medium|low)", last)}
+    assert said == {sev: 2_000 - n for sev, n in listed.items() if n < 2_000}
+
+
+def test_markdown_limit_for_the_job_summary_lists_everything():
+    result = many_findings(500)
+    text = render("markdown", result, ReportSettings(markdown_limit=1_000_000))
+    assert len(text.encode("utf-8")) <= 1_000_000
+    assert text.count("](") == len(result.findings) and "_Left out" not in text
+
+
+# --- the whole shared corpus, every format ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_scan():
+    corpus = corpus_dir("")
+    # paths relative to the shared folder, as to a repository root
+    return scan([str(corpus)], ScanOptions(root=str(corpus.parent)))
+
+
+def test_every_format_on_the_whole_corpus_has_a_line_for_every_result(corpus_scan):
+    result = corpus_scan
+    assert len(result.findings) > 100
+    assert [f for f in result.findings if not f.line] == []
+    doc = json.loads(render("sarif", result, settings()))
+    validate_sarif(doc)
+    assert github_ingestion_problems(doc) == []
+    gitlab = json.loads(render("gitlab", result, settings()))
+    validate_gitlab(gitlab)
+    assert len(gitlab) == len([f for f in result.findings if not f.suppressed]) + len(result.errors)
+    junit = ET.fromstring(render("junit", result, settings()))
+    failures = [tc for tc in junit.iter("testcase") if tc.find("failure") is not None]
+    assert failures and all(tc.get("line") for tc in failures)
+    annotations = [l for l in render("github", result, settings()).splitlines() if l.startswith("::")]
+    assert annotations and all(",line=" in l for l in annotations)
+    assert all(f["line"] for f in json.loads(render("json", result, settings()))["findings"])
+    markdown = render("markdown", result, settings())
+    assert len(markdown.encode("utf-8")) <= 65_536
+    assert render("text", result, settings())

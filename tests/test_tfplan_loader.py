@@ -290,10 +290,14 @@ def test_tf_root_option_and_plan_elsewhere(tmp_path):
     elsewhere = tmp_path / "out"
     elsewhere.mkdir()
     plan_file = elsewhere / "plan.json"
-    plan_file.write_text(json.dumps(doc))
+    text = json.dumps(doc, indent=2)
+    plan_file.write_text(text)
     without = {r.address: r for r in load_document(doc, plan_file, "out/plan.json", {})}
     assert without["module.db.aws_db_instance.main[0]"].location.file == "out/plan.json"
-    assert without["module.db.aws_db_instance.main[0]"].location.line is None
+    # no sources: the plan's line for the address, in resource_changes
+    changes_at = text.index('"resource_changes"')
+    address_at = text.index('"address": "module.db.aws_db_instance.main[0]"', changes_at)
+    assert without["module.db.aws_db_instance.main[0]"].location.line == text.count("\n", 0, address_at) + 1
     with_root = {r.address: r for r in load_document(doc, plan_file, "out/plan.json", {"tf_root": str(root)})}
     assert with_root["module.db.aws_db_instance.main[0]"].location.line == 5
 
@@ -554,3 +558,35 @@ def test_a_root_scanned_with_its_plan_is_reported_once(tmp_path):
     (tmp_path / "plan.json").unlink()
     hcl = sorted(r.address for r in load_paths([str(tmp_path)]).resources)
     assert hcl == ["aws_db_subnet_group.main", "module.db.aws_db_instance.main"]
+
+
+def test_plan_findings_without_sources_point_at_the_address_line(tmp_path):
+    """Every finding needs a line (GitHub code scanning drops results without one):
+    a plan scanned without its .tf sources points at the resource's address in
+    resource_changes, escapes and all (`for_each` keys are JSON-escaped)."""
+    from linter.loaders.tfplan import address_lines
+
+    doc = plan(
+        [change('aws_db_instance.db["a\\"b"]', "aws_db_instance", ["create"], after={"multi_az": False}),
+         change("aws_db_instance.other", "aws_db_instance", ["create"], after={"multi_az": False})],
+        [config("aws_db_instance.db", "aws_db_instance", {}), config("aws_db_instance.other", "aws_db_instance", {})],
+    )
+    text = json.dumps({"planned_values": {"root_module": {"resources": [{"address": "aws_db_instance.other"}]}}}
+                       | doc, indent=1)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(text)
+    lines = text.splitlines()
+    changes_at = next(i for i, l in enumerate(lines) if '"resource_changes"' in l)
+    expected = {address: next(i + 1 for i, l in enumerate(lines) if i > changes_at and json.dumps(address) in l
+                              and '"address"' in l)
+                for address in ('aws_db_instance.db["a\\"b"]', "aws_db_instance.other")}
+    assert {a: address_lines(plan_file)[a] for a in expected} == expected
+    located = {r.address: r.location.line for r in load_document(doc, plan_file, "plan.json", {})}
+    assert located == expected
+    assert scan_file_lines(plan_file) and all(scan_file_lines(plan_file))
+
+
+def scan_file_lines(plan_file) -> list:
+    from linter.engine import ScanOptions, scan
+
+    return [f.line for f in scan([str(plan_file)], ScanOptions(select=["RES301"])).findings]

@@ -37,8 +37,10 @@ DIR`, or the plan file sits in the Terraform root: every root-module resource
 of the plan's configuration is found in the `.tf` files beside it), each
 resource points at its block's file:line, following local module sources
 and modules installed by `terraform init` (`.terraform/modules/modules.json`);
-attribute lines come from the parsed block. Otherwise findings point at the
-plan file (the finding names the address).
+attribute lines come from the parsed block. Otherwise (and for a resource
+the sources lack) findings point at the plan file, at the line of the
+resource's `"address"` in `resource_changes` (every report needs a line:
+GitHub code scanning drops a result without one).
 
 Module outputs and module variables in references are followed through the
 configuration (`module.vpc.private_subnets` -> `module.vpc.aws_subnet.private`).
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -160,17 +163,10 @@ def _check_shape(doc: dict, shown: str, path: Path | None = None) -> None:
 
 
 def _address_line(path: Path | None, address: str | None) -> int | None:
-    """Line of a resource change's `"address": "..."` in the plan file (errors only: reads it again)."""
+    """Line of a resource change's address in the plan file (errors only: reads it again)."""
     if path is None or address is None:
         return None
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    at = text.find('"address": ' + json.dumps(address))
-    if at < 0:
-        at = text.find('"address":' + json.dumps(address))
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+    return address_lines(path).get(address)
 
 
 def _json_type(value: Any) -> str:
@@ -222,7 +218,46 @@ def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
             resources.append(resource)
     resources.extend(_data_sources(doc, data_from_changes, config, sources, shown))
     _keep_ids_with_their_owner(resources)
+    _point_at_the_plan(resources, path, shown)
     return resources
+
+
+# `"address": "<JSON string>"`; the string part cannot backtrack (its two branches never overlap)
+_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
+
+
+def _point_at_the_plan(resources: list[Resource], path: Path | None, shown: str) -> None:
+    """Resources the .tf sources did not place get the plan's line for their address."""
+    unplaced = [r for r in resources if r.location.line is None and r.location.file == shown]
+    if not unplaced or path is None:
+        return
+    lines = address_lines(path)
+    for r in unplaced:
+        r.location.line = lines.get(r.address)
+
+
+def address_lines(path: Path) -> dict[str, int]:
+    """Address -> line of its `"address"` key in a plan file: the one in
+    `resource_changes` when there is one, else the first (planned_values, prior_state)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    changes_at = text.find('"resource_changes"')
+    first: dict[str, int] = {}
+    in_changes: dict[str, int] = {}
+    line, counted = 1, 0
+    for match in _ADDRESS.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        try:
+            address = json.loads(f'"{match.group(1)}"')
+        except ValueError:
+            continue
+        first.setdefault(address, line)
+        if 0 <= changes_at < match.start():
+            in_changes.setdefault(address, line)
+    return first | in_changes
 
 
 def _keep_ids_with_their_owner(resources: list[Resource]) -> None:

@@ -15,6 +15,7 @@ FORMATS = {
     "junit": "linter.reporters.junit",
     "github": "linter.reporters.github",
     "markdown": "linter.reporters.markdown",
+    "gitlab": "linter.reporters.gitlab",
 }
 
 
@@ -23,6 +24,10 @@ class ReportSettings:
     fail_on: Severity = Severity.HIGH
     color: bool = False
     quiet: bool = False
+    # SARIF: keep suppressed findings (with `suppressions`) instead of counting them
+    sarif_include_suppressed: bool = False
+    # Markdown: the most the report may take, in UTF-8 bytes (None: a PR comment's 65,536)
+    markdown_limit: int | None = None
 
 
 def render(fmt: str, result, settings: ReportSettings) -> str:
@@ -37,17 +42,22 @@ def relative_path(file: str, root: str | None) -> str:
     return file if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
+def count_by_severity(findings) -> dict[str, int]:
+    """Findings per severity, most severe first (severities with none included)."""
+    counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
+    for f in findings:
+        counts[str(f.severity)] += 1
+    return counts
+
+
 def summary(result) -> dict:
     """Counts shared by every reporter."""
-    by_severity = {str(s): 0 for s in sorted(Severity, reverse=True)}
     active = [f for f in result.findings if not f.suppressed]
-    for f in active:
-        by_severity[str(f.severity)] += 1
     return {
         "files": len(result.files),
         "resources": len(result.resources),
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),
         "errors": len(result.errors),
-        "by_severity": by_severity,
+        "by_severity": count_by_severity(active),
     }

@@ -1,16 +1,20 @@
 """Markdown for a pull-request comment: a verdict, counts by severity, a table of findings.
 
 Suppressed findings are listed in a collapsed section with their reasons;
-those accepted by a baseline are only counted. Tables stop at MAX_ROWS (a PR
-comment is limited to 65536 characters).
+those accepted by a baseline are only counted. The report stays within
+`settings.markdown_limit` (GitHub refuses a comment over 65,536 characters;
+the Action's job summary allows 1 MiB): counted in UTF-8 bytes, which is never
+fewer than characters or UTF-16 units. Rows are listed most severe first
+until the limit; the last line then says what was left out.
 """
 
 from __future__ import annotations
 
 from linter.model import Severity
-from linter.reporters import relative_path, summary
+from linter.reporters import count_by_severity, relative_path, summary
 
-MAX_ROWS = 200
+COMMENT_LIMIT = 65_536  # GitHub's limit on a pull-request comment
+_CLOSING = 1_024  # kept for the lines that close the report and the left-out line
 ICONS = {Severity.CRITICAL: "🟥", Severity.HIGH: "🟧", Severity.MEDIUM: "🟨", Severity.LOW: "🟦"}
 
 
@@ -24,12 +28,33 @@ def _where(f, root) -> str:
     return f"`{cell(path)}:{f.line}`" if f.line else f"`{cell(path)}`"
 
 
+class _Budget:
+    """Bytes left for optional rows; the report's frame is always written."""
+
+    def __init__(self, limit: int):
+        self.left = limit - _CLOSING
+        self.full = False
+
+    def fits(self, line: str) -> bool:
+        cost = len(line.encode("utf-8")) + 1
+        if self.full or cost > self.left:
+            self.full = True  # later sections are counted, not listed: order is importance
+            return False
+        self.left -= cost
+        return True
+
+    def frame(self, *lines: str) -> list[str]:
+        self.left -= sum(len(line.encode("utf-8")) + 1 for line in lines)
+        return list(lines)
+
+
 def render(result, settings) -> str:
     root = getattr(result, "root", None)
     s = summary(result)
     failing = len(result.failing(settings.fail_on))
     failed = bool(failing or result.errors)
     verdict = "❌ **Failed**" if failed else "✅ **Passed**"
+    budget = _Budget(getattr(settings, "markdown_limit", None) or COMMENT_LIMIT)
     out = [
         "## resilint",
         "",
@@ -42,35 +67,69 @@ def render(result, settings) -> str:
     for sev in sorted(Severity, reverse=True):
         out.append(f"| {ICONS[sev]} {sev} | {s['by_severity'][str(sev)]} |")
     out += [f"| suppressed | {s['suppressed']} |", f"| input errors | {s['errors']} |", ""]
+    budget.frame(*out)
 
     active = sorted((f for f in result.findings if not f.suppressed),
                     key=lambda f: (-f.severity, f.file, f.line or 0, f.rule_id))
+    left_out: list = []
     if active:
-        out += ["| Severity | Rule | Resource | Location | Message | Fix |", "| --- | --- | --- | --- | --- | --- |"]
-        for f in active[:MAX_ROWS]:
+        out += budget.frame("| Severity | Rule | Resource | Location | Message | Fix |",
+                            "| --- | --- | --- | --- | --- | --- |")
+        for i, f in enumerate(active):
             message = f.message + "".join(f" (note: {n})" for n in f.notes)
-            out.append(
-                f"| {ICONS[f.severity]} {f.severity} | [{f.rule_id}]({f.docs_url}) {cell(f.rule)} | "
-                f"`{cell(f.resource)}` | {_where(f, root)} | {cell(message)} | {cell(f.remediation)} |"
-            )
-        if len(active) > MAX_ROWS:
-            out.append(f"\n… and {len(active) - MAX_ROWS} more finding(s): run `resilint scan` for all of them.")
+            row = (f"| {ICONS[f.severity]} {f.severity} | [{f.rule_id}]({f.docs_url}) {cell(f.rule)} | "
+                   f"`{cell(f.resource)}` | {_where(f, root)} | {cell(message)} | {cell(f.remediation)} |")
+            if not budget.fits(row):
+                left_out = active[i:]
+                break
+            out.append(row)
         out.append("")
     # baseline entries are counted, not listed: a legacy codebase's baseline would drown the comment
     suppressed = [f for f in result.findings if f.suppressed and f.suppression_kind != "baseline"]
     in_baseline = s["suppressed"] - len(suppressed)
     if in_baseline:
-        out += [f"{in_baseline} finding(s) recorded in the baseline are not listed.", ""]
+        out += budget.frame(f"{in_baseline} finding(s) recorded in the baseline are not listed.", "")
+    suppressed_left_out = 0
     if suppressed:
-        out += [f"<details><summary>{len(suppressed)} suppressed finding(s)</summary>", "",
-                "| Rule | Resource | Location | How | Reason |", "| --- | --- | --- | --- | --- |"]
-        for f in suppressed[:MAX_ROWS]:
-            out.append(f"| {f.rule_id} | `{cell(f.resource)}` | {_where(f, root)} | "
-                       f"{cell(f.suppression_kind or '')} | {cell(f.suppression_reason or '')} |")
-        out += ["", "</details>", ""]
+        rows = []
+        for f in suppressed:
+            row = (f"| {f.rule_id} | `{cell(f.resource)}` | {_where(f, root)} | "
+                   f"{cell(f.suppression_kind or '')} | {cell(f.suppression_reason or '')} |")
+            if not budget.fits(row):
+                break
+            rows.append(row)
+        suppressed_left_out = len(suppressed) - len(rows)
+        if rows:
+            out += budget.frame(f"<details><summary>{len(suppressed)} suppressed finding(s)</summary>", "",
+                                "| Rule | Resource | Location | How | Reason |", "| --- | --- | --- | --- | --- |")
+            out += rows
+            out += budget.frame("", "</details>", "")
+    errors_left_out = 0
     if result.errors:
-        out += ["**Input errors**", ""]
-        out += [f"- `{cell(relative_path(e.file, root) if e.file else '')}{':' + str(e.line) if e.line else ''}`: {cell(e.message)}"
-                for e in result.errors]
-        out.append("")
+        rows = []
+        for e in result.errors:
+            where = (relative_path(e.file, root) if e.file else "") + (f":{e.line}" if e.line else "")
+            row = f"- `{cell(where)}`: {cell(e.message)}"
+            if not budget.fits(row):
+                break
+            rows.append(row)
+        errors_left_out = len(result.errors) - len(rows)
+        if rows:
+            out += ["**Input errors**", "", *rows, ""]
+    if left_out or suppressed_left_out or errors_left_out:
+        out += [_left_out_line(left_out, suppressed_left_out, errors_left_out,
+                               getattr(settings, "markdown_limit", None) or COMMENT_LIMIT), ""]
     return "\n".join(out)
+
+
+def _left_out_line(findings: list, suppressed: int, errors: int, limit: int) -> str:
+    parts = []
+    if findings:
+        counts = ", ".join(f"{n} {sev}" for sev, n in count_by_severity(findings).items() if n)
+        parts.append(f"{len(findings)} finding(s) ({counts})")
+    if suppressed:
+        parts.append(f"{suppressed} suppressed finding(s)")
+    if errors:
+        parts.append(f"{errors} input error(s)")
+    return (f"_Left out to stay under {limit:,} characters: {', '.join(parts)}. "
+            "`resilint scan` lists every one._")

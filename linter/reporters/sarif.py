@@ -1,30 +1,45 @@
 """SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
+Written for what GitHub does with a log, not only for the schema:
+
 - `tool.driver.rules`: every rule that ran (plus any custom rule met in the
   findings), with short and full descriptions, help that says how to fix, and a
   default level from the rule's severity.
-- one result per finding; its location is relative to the repository root
-  (`uriBaseId: %SRCROOT%`), with a region only when the line is known.
-- `partialFingerprints` carry the finding's fingerprint (rule + resource +
-  path), so alerts follow a resource when lines move.
-- suppressed findings stay in the log with a `suppressions` entry (inline
-  comments and annotations are `inSource`, config and baseline `external`),
-  which GitHub shows as dismissed rather than open.
+- one result per finding, highest severity first; its location is relative to
+  the repository root (`uriBaseId: %SRCROOT%`) and always has a region (GitHub
+  drops results without one): a finding with no line points at line 1 and its
+  message names the resource.
+- GitHub keys alerts on `partialFingerprints.primaryLocationLineHash`: it is
+  derived from the finding's fingerprint (rule + resource + path + attribute),
+  not from line contents, so an alert follows its resource across runs and
+  line moves. `resilintFingerprint/v1` carries the fingerprint itself.
+- suppressed findings are left out and counted in the run's properties:
+  GitHub ignores `suppressions` and would open an alert for each. With
+  `--sarif-include-suppressed` they are kept with a `suppressions` entry
+  (inline comments and annotations are `inSource`, config and baseline
+  `external`) for viewers that honour it.
+- GitHub rejects a run of more than 25,000 results: past MAX_RESULTS the
+  lowest severities are left out and a notification says how many.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Severity
+from linter.reporters import count_by_severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/resilint/resilint"
 FINGERPRINT_KEY = "resilintFingerprint/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
+MAX_RESULTS = 25_000  # GitHub code scanning rejects a run with more
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 SUPPRESSION_KINDS = {"inline": "inSource", "annotation": "inSource"}  # others: external
 
@@ -101,20 +116,33 @@ def _rules(result) -> list:
     return sorted(rules, key=lambda r: r.id)
 
 
-def sarif_result(f, index: int, root: str) -> dict:
-    location: dict = {"physicalLocation": {"artifactLocation": artifact_location(f.file, root)}}
-    if f.line:
-        location["physicalLocation"]["region"] = {"startLine": f.line}
+def line_hash(fingerprint: str, occurrence: int) -> str:
+    """GitHub's `primaryLocationLineHash` shape (16 hex digits, `:`, the
+    occurrence), from the finding's identity rather than the line's text."""
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    return f"{digest}:{occurrence}"
+
+
+def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict:
+    location: dict = {"physicalLocation": {
+        "artifactLocation": artifact_location(f.file, root),
+        # GitHub drops a result without a region
+        "region": {"startLine": f.line or 1},
+    }}
     location["logicalLocations"] = [{"fullyQualifiedName": f.resource, "kind": "resource"}]
-    text = f.message if not f.remediation else f"{f.message}\nFix: {f.remediation}"
+    text = f.message if f.line else f"{f.resource}: {f.message}"
+    if f.remediation:
+        text += f"\nFix: {f.remediation}"
     out = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level(f.severity),
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "suppressions": [],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: f.fingerprint,
+            LINE_HASH_KEY: line_hash(f.fingerprint, occurrence),
+        },
         "properties": {
             "severity": str(f.severity),
             "resource": f.resource,
@@ -122,16 +150,27 @@ def sarif_result(f, index: int, root: str) -> dict:
         },
     }
     if f.suppressed:
-        out["suppressions"].append({
+        out["suppressions"] = [{
             "kind": SUPPRESSION_KINDS.get(f.suppression_kind or "", "external"),
             "status": "accepted",
             "justification": f.suppression_reason or "suppressed",
             "properties": {"resilintKind": f.suppression_kind or "unknown"},
-        })
+        }]
+    else:
+        out["suppressions"] = []
     if f.attribute:
         out["properties"]["attribute"] = f.attribute
     if f.notes:
         out["properties"]["notes"] = list(f.notes)
+    return out
+
+
+def _results(findings: list, ids: dict, root: str) -> list:
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
+        out.append(sarif_result(f, ids[f.rule_id], root, seen[f.fingerprint]))
     return out
 
 
@@ -152,6 +191,23 @@ def build(result, settings) -> dict:
                 loc["physicalLocation"]["region"] = {"startLine": err.line}
             note["locations"] = [loc]
         notifications.append(note)
+    include_suppressed = getattr(settings, "sarif_include_suppressed", False)
+    suppressed = [f for f in result.findings if f.suppressed]
+    kept = result.findings if include_suppressed else [f for f in result.findings if not f.suppressed]
+    kept = sorted(kept, key=lambda f: -f.severity)  # stable: the scan's order within a severity
+    left_out = kept[MAX_RESULTS:]
+    kept = kept[:MAX_RESULTS]
+    properties: dict = {"failOn": str(settings.fail_on), "suppressedFindings": len(suppressed),
+                        "suppressedIncluded": bool(include_suppressed)}
+    if suppressed:
+        properties["suppressedByKind"] = dict(Counter(f.suppression_kind or "unknown" for f in suppressed))
+    if left_out:
+        properties["resultsLeftOut"] = len(left_out)
+        counts = ", ".join(f"{n} {sev}" for sev, n in count_by_severity(left_out).items() if n)
+        notifications.append({"level": "warning", "message": {"text": (
+            f"{len(left_out)} result(s) left out ({counts}): GitHub code scanning accepts at most "
+            f"{MAX_RESULTS:,} results per run, so the {MAX_RESULTS:,} of highest severity are listed. "
+            "`resilint scan --format json` reports every finding.")}})
     run = {
         "tool": {"driver": {
             "name": "resilint",
@@ -162,12 +218,12 @@ def build(result, settings) -> dict:
         }},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}},
         "columnKind": "utf16CodeUnits",
-        "results": [sarif_result(f, ids[f.rule_id], root) for f in result.findings],
+        "results": _results(kept, ids, root),
         "invocations": [{
             "executionSuccessful": not result.errors,
             "toolExecutionNotifications": notifications,
         }],
-        "properties": {"failOn": str(settings.fail_on)},
+        "properties": properties,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
