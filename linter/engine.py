@@ -163,10 +163,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def gc_paused():
     """Pause the cycle collector while a scan builds its objects.
 
-    Loading keeps every document's node tree for on-demand line lookups:
-    hundreds of thousands of long-lived objects that make the collector run
-    again and again (3x the parse time on a 10,000-object manifest). They hold
-    no reference cycles, so reference counting frees them all the same.
+    A scan builds hundreds of thousands of long-lived objects (every
+    document's data) that the collector would otherwise walk again and again
+    as they accumulate. When the collector is re-enabled it walks them once;
+    nothing is frozen (`gc.freeze()`), as frozen objects in reference cycles
+    are never freed: a process that scans again and again (the policy pack, a
+    service) would leak every scan's cycles.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -174,9 +176,6 @@ def gc_paused():
         yield
     finally:
         if was_enabled:
-            # move what the scan built out of the collector's sight before
-            # re-enabling it; otherwise its first run walks them all (~1 s)
-            gc.freeze()
             gc.enable()
 
 
