@@ -166,7 +166,7 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
     """An engine event stream (NDJSON): the last event about each resource wins."""
     from linter.loaders import read_text
 
-    from linter.loaders import _constant_recorder, non_finite_number
+    from linter.loaders.documents import constant_recorder, non_finite_number
 
     text = read_text(Path(path), shown)
     records: dict[str, _StepRecord] = {}
@@ -176,7 +176,7 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             continue
         non_finite: list[str] = []
         try:
-            event = json.loads(line, parse_constant=_constant_recorder(non_finite))
+            event = json.loads(line, parse_constant=constant_recorder(non_finite))
         except json.JSONDecodeError as exc:
             raise InputError(shown, f"invalid JSON in event log: {exc.msg} (column {exc.colno})", number) from None
         except ValueError:  # an integer of thousands of digits
@@ -680,7 +680,9 @@ class _UrnLines:
             return
         self._lines = {}
         try:
-            text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
+            from linter.loaders import source_text
+
+            text = source_text(self.path) if self.path else ""
         except (OSError, UnicodeDecodeError):
             text = ""
         self._text = text
