@@ -132,6 +132,11 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         from linter.normalize.names import in_pulumi_terms
 
         message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+    elif res.meta.get("terraform_k8s"):
+        # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does
+        from linter.normalize.terraform_k8s import in_terraform_terms
+
+        message, remediation = in_terraform_terms(message, res), in_terraform_terms(remediation, res)
     if res.meta.get("azapi_paths"):
         # an azapi_resource read as azure-native: name the body path the user wrote
         from linter.normalize.azapi import in_body_terms
@@ -214,6 +219,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.normalize.kubernetes import normalize
 
     loaded.resources = normalize(loaded.resources, options.default_namespace)
+    if any(r.type == "azapi_resource" for r in loaded.resources):
+        from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
+
+        normalize_azapi(loaded.resources)
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:

@@ -301,7 +301,7 @@ def test_bad_baseline_is_an_input_error(tmp_path, good, case):
 
 
 CONFIGS = [
-    ("option-of-no-rule", "options:\n  RES999: {x: 1}\n", "options: RES999 matches no rule (did you mean RES109 or RES190 or RES209?)", 2),
+    ("option-of-no-rule", "options:\n  RES999: {x: 1}\n", "options: RES999 matches no rule (did you mean RES109 or RES119 or RES190?)", 2),
     ("option-misspelt", "options:\n  RES414:\n    backof_limit_threshold: 20\n",
      "RES414 has no option 'backof_limit_threshold' (options: backoff_limit_threshold)", 3),
     ("option-wrong-type", "options:\n  RES414:\n    backoff_limit_threshold: '20'\n",

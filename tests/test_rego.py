@@ -455,8 +455,19 @@ def test_input_from_every_fixture_format_validates():
 
 
 def _at(value, path):
-    for part in path.split("."):
-        value = value[int(part)] if isinstance(value, list) else value[part]
+    parts = path.split(".")
+    while parts:
+        if isinstance(value, list):
+            value = value[int(parts.pop(0))]
+            continue
+        # a key may hold dots itself (Kafka's `default.replication.factor`): the shortest that exists
+        for n in range(1, len(parts) + 1):
+            key = ".".join(parts[:n])
+            if key in value:
+                value, parts = value[key], parts[n:]
+                break
+        else:
+            raise KeyError(path)
     return value
 
 
