@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linter.model import InputError, Resource
+from linter.model import InputError, PartialLoad, Resource
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
@@ -270,10 +270,6 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     for name, files_by_dir in directory_units.items():
         _load_directories(name, files_by_dir, options, out)
     rendering.load(rendered, options, out)
-    if any(r.type == "azapi_resource" for r in out.resources):
-        from linter.normalize.azapi import normalize  # HCL, plan or state alike
-
-        normalize(out.resources)
     return out
 
 
@@ -318,6 +314,10 @@ def _load_file(entry: Any, found: Found, shown: str, options: dict, out: Loaded)
     error: InputError | None = None
     try:
         resources = entry.loader().load(found.path, shown, options)
+    except PartialLoad as partial:  # broken documents: errors of their own, the others still judged
+        if not found.context:
+            out.errors.extend(partial.errors)
+        resources = partial.resources
     except InputError as err:
         error = err
     except OSError as err:
