@@ -43,7 +43,6 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
     check_surrogates(text, doc, shown)
-    del text  # from here on the document is enough: a big plan's text must not stay beside it
     if is_raw_terraform_state(doc):
         raise InputError(shown, RAW_STATE.format(name=path.name), 1)
     fmt = sniff_json(doc)
@@ -55,12 +54,13 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         raise non_finite_number(text, shown)
     from linter.loaders._json_lines import with_line
 
+    del text  # the document is enough now: a big plan's text must not stay beside it
     try:
         if fmt == "kubernetes":
             return _loader("kubernetes").load_objects([doc], shown, options)
         return _loader(fmt).load_document(doc, path, shown, options)
-    except InputError as err:  # a shape error names a path: give it that key's line
-        raise with_line(err, text) from None
+    except InputError as err:  # a shape error names a path: give it that key's line (read again)
+        raise with_line(err, read_text(path, shown)) from None
 
 
 def constant_recorder(seen: list) -> Any:
