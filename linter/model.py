@@ -307,12 +307,23 @@ class InputError(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self):  # pickled back from a loading worker (linter.loaders.parallel)
+        return (self.__class__, (self.file, self.message, self.line), self.__dict__)
+
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "message": self.message}
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
+
+
+class PartialLoad(InputError):
+    """Some documents of a file are input errors; `resources` holds what the others gave."""
+
+    def __init__(self, errors: list[InputError], resources: list["Resource"]):
+        super().__init__(errors[0].file, errors[0].message, errors[0].line)
+        self.errors, self.resources = errors, resources
 
 
 def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

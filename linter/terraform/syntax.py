@@ -268,7 +268,14 @@ class _Converter:
         if t == "literal_value":
             return self.expr(_kids(node)[0], d)
         if t == "numeric_lit":
-            return ("lit", number(self.text(node)))
+            value = number(self.text(node))
+            if isinstance(value, float) and value in (float("inf"), float("-inf")) or \
+                    isinstance(value, int) and abs(value) > 10**308:
+                # Terraform's numbers are arbitrary precision; rules compare floats
+                text = self.text(node).replace(".0e", "e").replace(".0E", "E")  # as _parse found it
+                raise InputError(self.shown, f"the number {text[:40]}{'...' if len(text) > 40 else ''} is too large "
+                                 "to judge (no configuration value is that large)", node.start_point[0] + 1)
+            return ("lit", value)
         if t == "bool_lit":
             return ("lit", self.text(node) == "true")
         if t == "null_lit":
