@@ -117,8 +117,8 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
     if address in declared:
         first = declared[address]
         kind = block.type if block.type != "data" else "data source"
-        errors.append(InputError(block.file, f"duplicate {kind} {address} (also declared at {_where(first)}; "
-                                 "terraform validate rejects this)", block.line))
+        errors.append(InputError(block.file, f"duplicate {kind}: {address} is also declared at {_where(first)} "
+                                 "(terraform validate rejects this)", block.line))
         return
     declared[address] = block
     if block.type in ("resource", "data"):
