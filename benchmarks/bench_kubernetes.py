@@ -1,12 +1,14 @@
 """Benchmark: resilint on a generated 10,000-object manifest, against libyaml alone.
 
-Reports, in one run:
-  * parse:   yaml.load_all(..., Loader=yaml.CSafeLoader) on the file (the floor)
+Reports, in one run, time and peak memory (each step in a fresh process):
+  * parse:   list(yaml.load_all(..., Loader=yaml.CSafeLoader)) of the file (the floor)
   * scan:    resilint's whole scan of the same file (load, index, every rule)
   * startup: `resilint --version` in a fresh interpreter
-Targets (issue #2): scan <= 2x parse; start-up < 150 ms.
+Targets: scan <= 2x parse in time (issue #2) and in peak memory (issue #12);
+start-up < 150 ms. Then the same objects split into `--files` files, scanned
+serially and on 2 cores (the loaders' worker pool). `--big-mb 200` also measures a 200 MB file, once, at the end.
 
-    python3 benchmarks/bench_kubernetes.py [--objects 10000] [--repeat 3]
+    python3 benchmarks/bench_kubernetes.py [--objects 10000] [--repeat 3] [--big-mb 200]
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import Measure, measure, ratio  # noqa: E402
 
 KINDS = ("deployment", "service", "pdb", "hpa", "statefulset", "virtualservice", "destinationrule", "job")
 
@@ -121,53 +124,103 @@ spec:
 """
 
 
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def write_manifest(path: Path, objects: int) -> float:
+    """Write `objects` objects to `path` (streamed: big files never sit in memory); MB written."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(objects):
+            if i:
+                fh.write("---\n")
+            fh.write(manifest(i))
+    return path.stat().st_size / 1e6
+
+
+def objects_for_mb(mb: float) -> int:
+    return max(1, int(mb * 1e6 / (len("---\n".join(manifest(i) for i in range(800))) / 800)))
+
+
+PARSE = ("import yaml", """
+with open(PATH, encoding="utf-8") as fh:  # the documents are kept, as a scan must keep them
+    documents = list(yaml.load_all(fh, Loader=yaml.CSafeLoader))
+""")
+SCAN = ("from linter.engine import ScanOptions, scan", """
+result = scan([PATH], ScanOptions())
+assert not result.errors, result.errors[:3]
+note = len(result.findings)
+""")
+
+
+def write_split(directory: Path, objects: int, files: int) -> None:
+    """The same objects spread over `files` files (a repository of manifests)."""
+    directory.mkdir()
+    per_file = -(-objects // files)
+    for f in range(files):
+        with open(directory / f"part-{f}.yaml", "w", encoding="utf-8") as fh:
+            fh.write("---\n".join(manifest(i) for i in range(f * per_file, min(objects, (f + 1) * per_file))))
+
+
+def scan_with_jobs(path: Path, jobs: int, repeat: int) -> Measure:
+    setup = f"PATH = {str(path)!r}\nfrom linter.engine import ScanOptions, scan"
+    return measure(setup, f"""
+result = scan([PATH], ScanOptions(loader_options={{"jobs": {jobs}}}))
+assert not result.errors, result.errors[:3]
+note = len(result.findings)
+""", repeat)
+
+
+def compare(path: Path, repeat: int) -> tuple[Measure, Measure]:
+    setup = f"PATH = {str(path)!r}\n"
+    parse = measure(setup + PARSE[0], PARSE[1], repeat)
+    scanned = measure(setup + SCAN[0], SCAN[1], repeat)
+    return parse, scanned
+
+
+def report(label: str, parse: Measure, scanned: Measure) -> None:
+    print(label)
+    print(f"  parse (yaml.load_all, CSafeLoader): {parse}")
+    print(f"  resilint scan ({scanned.note} findings):  {scanned}")
+    print(f"  ratio: time {ratio(scanned.seconds, parse.seconds)} (cpu {ratio(scanned.cpu_seconds, parse.cpu_seconds)}; target <= 2x), "
+          f"peak memory {ratio(scanned.peak_mib, parse.peak_mib)} (target <= 2x), "
+          f"step memory {ratio(scanned.step_mib, parse.step_mib)}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--objects", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--files", type=int, default=8, help="files the objects are split into for the 2-core run")
+    ap.add_argument("--big-mb", type=float, default=0,
+                    help="also measure one file of about this many MB, once, at the end (e.g. 200)")
     args = ap.parse_args()
-
-    from linter.engine import ScanOptions, scan
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "manifests.yaml"
-        path.write_text("---\n".join(manifest(i) for i in range(args.objects)))
-        size_mb = path.stat().st_size / 1e6
+        size_mb = write_manifest(path, args.objects)
+        parse, scanned = compare(path, args.repeat)
+        report(f"manifest: {args.objects} objects, {size_mb:.1f} MB (best of {args.repeat}, fresh process each)",
+               parse, scanned)
 
-        def parse():
-            with open(path, encoding="utf-8") as fh:
-                for _ in yaml.load_all(fh, Loader=yaml.CSafeLoader):
-                    pass
+        split = Path(tmp) / "split"
+        write_split(split, args.objects, args.files)
+        serial, parallel = scan_with_jobs(split, 1, args.repeat), scan_with_jobs(split, 2, args.repeat)
+        assert serial.note == parallel.note
+        print(f"the same objects in {args.files} files, loaded serially and on 2 cores (best of {args.repeat}):")
+        print(f"  serial (jobs=1):   {serial}")
+        print(f"  parallel (jobs=2): {parallel}")
+        print(f"  speed-up: {ratio(serial.seconds, parallel.seconds)}")
 
-        findings = []
+        startup = []
+        for _ in range(max(5, args.repeat)):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "linter", "--version"], check=True, capture_output=True)
+            startup.append(time.perf_counter() - start)
+        print(f"start-up (resilint --version): {statistics.median(startup) * 1000:.0f} ms median  (target < 150 ms)")
 
-        def run_scan():
-            result = scan([str(path)], ScanOptions())
-            assert not result.errors, result.errors[:3]
-            findings[:] = result.findings
-
-        parse_s = best_of(args.repeat, parse)
-        scan_s = best_of(args.repeat, run_scan)
-
-    startup = []
-    for _ in range(max(5, args.repeat)):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "linter", "--version"], check=True, capture_output=True)
-        startup.append(time.perf_counter() - start)
-
-    print(f"manifest: {args.objects} objects, {size_mb:.1f} MB; {len(findings)} findings")
-    print(f"parse (yaml.load_all, CSafeLoader): {parse_s:.2f} s")
-    print(f"resilint scan:                      {scan_s:.2f} s  ({scan_s / parse_s:.2f}x parse; target <= 2x)")
-    print(f"start-up (resilint --version):      {statistics.median(startup) * 1000:.0f} ms median  (target < 150 ms)")
+        if args.big_mb:
+            path.unlink()
+            objects = objects_for_mb(args.big_mb)
+            size_mb = write_manifest(path, objects)
+            parse, scanned = compare(path, 1)
+            report(f"big manifest: {objects} objects, {size_mb:.0f} MB (one run each)", parse, scanned)
     return 0
 
 

@@ -8,35 +8,89 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from linter import __version__
 
+if TYPE_CHECKING:
+    import argparse
+
 COMMANDS = ("scan", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+HUMAN_FORMATS = ("text", "concise")  # --statistics replaces their findings
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, like input errors
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+def _parser_class() -> type:
+    import argparse  # 10 ms: not paid by `--version`
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # usage errors exit 2, like input errors
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_ERROR, f"{self.prog}: error: {message}{_did_you_mean(self, message)}\n")
+
+    return _Parser
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """` (did you mean --select?)` for a mistyped option or choice."""
+    import difflib
+    import re
+
+    if message.startswith("unrecognized arguments:"):
+        options = sorted(_option_strings(parser))
+        hints = []
+        for word in message.split(":", 1)[1].split():
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
+                hints += [close[0]] if close else []
+        return f" (did you mean {' and '.join(hints)}?)" if hints else ""
+    bad = re.match(r"argument [^:]+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if bad:
+        choices = re.findall(r"'([^']*)'", bad.group(2))
+        close = difflib.get_close_matches(bad.group(1), choices, n=1, cutoff=0.6)
+        return f"; did you mean {close[0]!r}?" if close else ""
+    return ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    import argparse
+
+    out: set[str] = set()
+    for action in parser._actions:
+        out.update(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out |= _option_strings(sub)
+    return out
 
 
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _color_option(parser: argparse.ArgumentParser) -> None:
+    from linter.terminal import COLOR_CHOICES
+
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                        help="colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never")
+
+
 def report_spec(value: str) -> tuple[str, str | None]:
     """`FORMAT` or `FORMAT:FILE` (split at the first colon, so `sarif:C:\\out.sarif` works)."""
+    import argparse
+    import difflib
+
     from linter.reporters import FORMATS
 
     fmt, colon, path = value.partition(":")
     fmt = fmt.strip()
     if fmt not in FORMATS:
+        close = difflib.get_close_matches(fmt, FORMATS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise argparse.ArgumentTypeError(
-            f"unknown format {fmt!r} (choose from {', '.join(sorted(FORMATS))}; FORMAT:FILE writes to FILE)")
+            f"unknown format {fmt!r} ({hint}choose from {', '.join(sorted(FORMATS))}; FORMAT:FILE writes to FILE)")
     if colon and not path:
         raise argparse.ArgumentTypeError(f"{value!r}: a file name must follow the colon ({fmt}:FILE)")
     return fmt, path or None
@@ -61,7 +115,9 @@ def report_targets(reports: list[tuple[str, str | None]] | None, output: str | N
 
 def build_parser() -> argparse.ArgumentParser:
     from linter.reporters import FORMATS
+    from linter.rules import PLATFORMS
 
+    _Parser = _parser_class()
     parser = _Parser(
         prog="resilint",
         description="Find resilience defects in Terraform, Pulumi and Kubernetes before they ship.",
@@ -70,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    scan.add_argument("paths", nargs="*", metavar="PATH",
+                      help="files and directories (default: .); `-` reads one file from stdin")
     scan.add_argument(
         "-f", "--format", dest="reports", action="append", type=report_spec, metavar="FORMAT[:FILE]",
         help=f"report format ({', '.join(sorted(FORMATS))}; default: text), to stdout or, with :FILE, "
@@ -90,34 +147,85 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
     scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    _terraform_variable_flags(scan)
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
+    scan.add_argument("--statistics", action="store_true",
+                      help="counts by rule instead of the findings (text, concise); on stderr beside other formats")
+    scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are at or above --fail-on (input errors still exit 2)")
+    _color_option(scan)
     scan.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml in the scanned directory or a parent)")
     scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `resilint baseline`)")
     scan.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
+    _input_options(scan)
 
     baseline = sub.add_parser("baseline", help="record today's findings so later scans report only new ones")
-    baseline.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    baseline.add_argument("paths", nargs="*", metavar="PATH")
     baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
                           help="baseline file to write (default: .resilint-baseline.json)")
     baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(baseline)
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
+    _input_options(baseline)
 
-    sub.add_parser("rules", help="list every rule")
+    rules = sub.add_parser("rules", help="list the rules (all, or those the selectors name)")
+    rules.add_argument("selectors", nargs="*", metavar="SELECTOR", help="rule ids, prefixes or globs (RES3, RES10*)")
+    rules.add_argument("--platform", choices=PLATFORMS, action="append", help="only rules for this platform (repeatable)")
+    rules.add_argument("-f", "--format", default="text", choices=["text", "json"], help="output format (default: text)")
+    _color_option(rules)
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="RULE")
+    _color_option(explain)
     sub.add_parser("schema", help="print the JSON Schema of the input document custom Rego policies read")
     return parser
 
 
+def _input_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--stdin-filename", metavar="NAME",
+                         help="the name stdin (`-`) has in reports and for config lookup; "
+                              "with no PATH, stdin is read")
+    command.add_argument("--helm-values", action="append", metavar="FILE",
+                         help="values file for rendering Helm charts with `helm template` (repeatable)")
+    command.add_argument("-v", "--verbose", action="store_true", help="list the files skipped and why (stderr)")
+
+
+def input_paths(args: argparse.Namespace) -> list[str]:
+    """The paths to scan. Like ruff: stdin is read for `-`, or for `--stdin-filename`
+    with no path; otherwise no path means `.`, and piped input is left unread
+    (reading it could hang on a CI runner's open stdin) with a note saying so."""
+    if args.paths:
+        return args.paths
+    if args.stdin_filename:
+        return ["-"]
+    if _stdin_is_piped():
+        print("resilint: note: scanning `.`; stdin is not read (use `resilint scan -` to scan it)", file=sys.stderr)
+    return ["."]
+
+
+def _stdin_is_piped() -> bool:
+    import stat
+
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `resilint PATH` is `resilint scan PATH`
+    if argv == ["--version"]:  # asked on every hook install: answered without building the parser
+        print(f"resilint {__version__}")
+        return EXIT_OK
+    # `resilint PATH` is `resilint scan PATH`; `resilint rule` is a typo, not a path
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        command = _mistyped_command(argv[0])
+        if command:
+            print(f"resilint: error: unknown command {argv[0]!r} (did you mean `resilint {command}`?)", file=sys.stderr)
+            return EXIT_ERROR
         argv.insert(0, "scan")
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -128,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "scan":
             return cmd_scan(args)
         if args.command == "rules":
-            return cmd_rules()
+            return cmd_rules(args)
         if args.command == "explain":
-            return cmd_explain(args.rule_id)
+            return cmd_explain(args.rule_id, args.color)
         if args.command == "baseline":
             return cmd_baseline(args)
         if args.command == "schema":
@@ -142,6 +250,36 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
+    import argparse
+
+    class _TerraformVariable(argparse.Action):
+        """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+
+        def __call__(self, parser, namespace, value, option_string=None):
+            kind = "file" if option_string == "--var-file" else "var"
+            if kind == "var" and "=" not in value:
+                parser.error(f"--var {value}: expected NAME=VALUE")
+            items = list(getattr(namespace, "terraform_variables", None) or [])
+            items.append((kind, value))
+            namespace.terraform_variables = items
+
+    sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
+                     help="Terraform variables file for the scanned roots (repeatable, applied in order)")
+    sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
+                     help="Terraform variable for the scanned roots (repeatable, applied in order)")
+
+
+def _mistyped_command(word: str) -> str | None:
+    """The command a word that names no file was probably meant to be."""
+    import difflib
+
+    if os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
     from linter.engine import ScanOptions
@@ -149,13 +287,23 @@ def scan_options(args: argparse.Namespace):
     from linter.rule_match import Selector
 
     # .resilint.yaml gives defaults; flags given on the command line win
-    config = load_for_scan(args.paths, getattr(args, "config", None))
+    paths = args.paths
+    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in paths],
+                           getattr(args, "config", None))
+    loader_options: dict = {"file_context": True}  # a named file is judged with its directory
+    if args.tf_root:
+        loader_options["tf_root"] = args.tf_root
+    if args.stdin_filename:
+        loader_options["stdin_filename"] = args.stdin_filename
+    if args.helm_values:
+        loader_options["helm_values"] = args.helm_values
+    loader_options.update(_loader_options(args, config))
     return ScanOptions(
         select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
         ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
         fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
-        loader_options={"tf_root": args.tf_root} if args.tf_root else {},
+        loader_options=loader_options,
         rule_options=config.options,
         config=config,
         baseline=getattr(args, "baseline", None),
@@ -163,9 +311,20 @@ def scan_options(args: argparse.Namespace):
     )
 
 
+def _loader_options(args: argparse.Namespace, config) -> dict:
+    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+    # .resilint.yaml's variables first, the command line's after them (they win)
+    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables += getattr(args, "terraform_variables", None) or []
+    if variables:
+        options["terraform_variables"] = variables
+    return options
+
+
 def _options_or_error(args: argparse.Namespace):
     from linter.model import InputError
 
+    args.paths = input_paths(args)
     tf_root = getattr(args, "tf_root", None)
     if tf_root and not os.path.isdir(tf_root):  # else plan findings silently lose their lines
         print(f"resilint: error: --tf-root {tf_root}: not a directory", file=sys.stderr)
@@ -177,10 +336,41 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
-def _print_warnings(result) -> None:
-    """Warnings change no exit code: stderr, so reports on stdout stay parseable."""
+def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options, result=None) -> bool:
+    """`-o` resolving to something the scan reads (a scanned file, the config, the
+    baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
+    from linter.output import OutputIsAnInput, check_not_an_input
+
+    if not outputs:
+        return False
+    inputs = [(p, "a scanned input") for p in args.paths]
+    inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
+    config_file = getattr(options.config, "file", None)
+    if config_file:
+        inputs.append((config_file, "the config file"))
+    if options.baseline:
+        inputs.append((options.baseline, "the baseline the scan reads"))
+    inputs += [(p, "a policy") for p in options.policy_dirs]
+    try:
+        for output in outputs:
+            check_not_an_input(output, inputs)
+    except OutputIsAnInput as err:
+        print(f"resilint: error: {err}", file=sys.stderr)
+        return True
+    return False
+
+
+def _print_warnings(result, verbose: bool = False) -> None:
+    """Warnings change no exit code: stderr, so reports on stdout stay parseable.
+    Besides them: notes (a named file nothing recognises, a chart helm is missing
+    for), and under --verbose every skipped file with its reason."""
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if verbose:
+        for skipped in result.skipped:
+            print(f"resilint: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -188,10 +378,12 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.suppress import write_baseline
 
     options = _options_or_error(args)
-    if options is None:
+    if options is None or _output_overwrites_an_input([args.output], args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
-    _print_warnings(result)
+    if _output_overwrites_an_input([args.output], args, options, result):
+        return EXIT_ERROR
+    _print_warnings(result, args.verbose)
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -206,7 +398,9 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
-    from linter.reporters import ReportSettings, render
+    from linter.output import write_atomically
+    from linter.reporters import ReportSettings, render, statistics, summary_line
+    from linter.terminal import use_color, width
 
     try:
         targets = report_targets(args.reports, args.output)
@@ -214,80 +408,82 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"resilint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     options = _options_or_error(args)
-    if options is None:
+    outputs = [path for _, path in targets if path]
+    if options is None or _output_overwrites_an_input(outputs, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
-    _print_warnings(result)
+    if _output_overwrites_an_input(outputs, args, options, result):
+        return EXIT_ERROR
+    _print_warnings(result, args.verbose)
     code = result.exit_code(options.fail_on)
     to_stdout = None
     for fmt, path in targets:
+        # a report file gets colour only when asked for; a terminal gets the rich layout
+        color = args.color == "always" if path else use_color(args.color, sys.stdout)
         settings = ReportSettings(
             fail_on=options.fail_on,
-            color=path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+            color=color,
             quiet=args.quiet,
+            width=None if path or not (color or sys.stdout.isatty()) else width(),
             sarif_include_suppressed=args.sarif_include_suppressed,
             markdown_limit=args.markdown_limit,
         )
-        text = render(fmt, result, settings)
+        if args.statistics and fmt in HUMAN_FORMATS:
+            text = statistics(result, settings)  # counts by rule instead of the findings, as in ruff
+        else:
+            text = render(fmt, result, settings)
         if path is None:
             to_stdout = text
             continue
         try:
-            write_report(path, text)
+            write_atomically(path, text)
         except OSError as exc:
             print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
             code = EXIT_ERROR
+    human_on_stdout = any(path is None and fmt in HUMAN_FORMATS for fmt, path in targets)
+    if args.statistics and not any(fmt in HUMAN_FORMATS for fmt, _ in targets):
+        # beside machine-readable reports only: the counts go to the terminal
+        sys.stderr.write(statistics(result, ReportSettings(fail_on=options.fail_on, quiet=True)))
     if to_stdout is not None:
         sys.stdout.write(to_stdout)
         sys.stdout.flush()
     else:  # no report on the terminal: input errors must still be seen
         for err in result.errors:
             print(f"error: {err}", file=sys.stderr)
-    return code
+    written = [path for _, path in targets if path]
+    if written and not human_on_stdout and not args.quiet:
+        # the reports are in files (or stdout is machine-readable): the verdict still reaches the terminal
+        print(f"{summary_line(result, settings)} (report: {', '.join(written)})", file=sys.stderr)
+    return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
 
 
-def write_report(path: str, text: str) -> None:
-    """Write a report whole or not at all: a temporary file beside it, then a rename
-    (a CI step never reads half a report). Devices and pipes are written directly."""
-    import tempfile
+def cmd_rules(args: argparse.Namespace) -> int:
+    import json
 
-    if os.path.exists(path) and not os.path.isfile(path):
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-    path = os.path.realpath(path)  # through a symlink, as open() would write
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def cmd_rules() -> int:
+    from linter.rule_match import matches_any, names_a_rule, unknown_message
     from linter.rules import load_rules
+    from linter.terminal import use_color
 
-    rules = sorted(load_rules().values(), key=lambda r: r.id)
-    if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
-        from rich.console import Console
-        from rich.table import Table
+    registry = load_rules()
+    for selector in args.selectors:
+        if not names_a_rule(selector, registry):
+            print(f"resilint: error: {unknown_message(selector, registry)}", file=sys.stderr)
+            return EXIT_ERROR
+    rules = sorted((r for r in registry.values()
+                    if (not args.selectors or matches_any(args.selectors, r.id))
+                    and (not args.platform or set(args.platform) & set(r.platforms))), key=lambda r: r.id)
+    if args.format == "json":
+        doc = [{"id": r.id, "name": r.name, "title": r.title, "severity": str(r.severity),
+                "platforms": list(r.platforms), "types": list(r.types), "formats": list(r.formats),
+                "options": r.options, "docs_url": r.docs_url} for r in rules]
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    color = use_color(args.color, sys.stdout)
+    if color or sys.stdout.isatty():
+        from linter.docs import render_rules
 
-        table = Table(title=f"resilint rules ({len(rules)})")
-        for col in ("ID", "Name", "Severity", "Applies to"):
-            table.add_column(col)
-        for r in rules:
-            table.add_row(r.id, r.name, str(r.severity), ", ".join(r.types))
-        Console().print(table)
-    else:
+        sys.stdout.write(render_rules(rules, color))
+    else:  # piped: one line per rule, for grep and cut
         width = max((len(r.name) for r in rules), default=4)
         print(f"{'ID':<7} {'NAME':<{width}} {'SEVERITY':<9} APPLIES TO")
         for r in rules:
@@ -295,22 +491,27 @@ def cmd_rules() -> int:
     return EXIT_OK
 
 
-def cmd_explain(rule_id: str) -> int:
+def cmd_explain(rule_id: str, color_choice: str = "auto") -> int:
     from linter.rules import load_rules
+    from linter.terminal import use_color
 
     rules = load_rules()
     key = rule_id.strip().upper()
     found = rules.get(key) or next((r for r in rules.values() if r.name == rule_id.strip()), None)
     if found is None:
-        print(f"resilint: unknown rule {rule_id!r} (see `resilint rules`)", file=sys.stderr)
+        from linter.rule_match import unknown_message
+
+        print(f"resilint: error: unknown rule: {unknown_message(rule_id, rules)}", file=sys.stderr)
         return EXIT_ERROR
-    sections = found.sections()
-    out = [f"{found.id} {found.name} ({found.severity})", found.title, "",
-           f"Applies to: {', '.join(found.types)}", ""]
-    for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
-        out += [f"## {heading}", sections.get(heading, "").rstrip(), ""]
-    out += [f"Fix: {found.remediation}", f"Docs: {found.docs_url}"]
-    print("\n".join(out))
+    color = use_color(color_choice, sys.stdout)
+    if color or sys.stdout.isatty():
+        from linter.docs import render_explain
+
+        sys.stdout.write(render_explain(found, color))
+    else:  # piped: the Markdown source
+        from linter.docs import explain_markdown
+
+        sys.stdout.write(explain_markdown(found))
     return EXIT_OK
 
 

@@ -44,10 +44,16 @@ class ScanResult:
     files: list[str] = field(default_factory=list)
     # problems that change no verdict (an inline suppression naming no rule): stderr, exit unchanged
     warnings: list[InputError] = field(default_factory=list)
+    # files offered to the loaders and not judged (linter.loaders.Skipped), and
+    # notes for stderr (a named file nothing recognises, a chart helm is missing for)
+    skipped: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # the rules that ran (JUnit lists them per resource) and the repository
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
+    # Terraform module calls the scan could not follow (`terraform init` not run)
+    unresolved_modules: list[dict] = field(default_factory=list)
 
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
@@ -128,6 +134,17 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         from linter.normalize.names import in_pulumi_terms
 
         message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+    elif res.meta.get("terraform_k8s"):
+        # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does
+        from linter.normalize.terraform_k8s import in_terraform_terms
+
+        message, remediation = in_terraform_terms(message, res), in_terraform_terms(remediation, res)
+    if res.meta.get("azapi_paths"):
+        # an azapi_resource read as azure-native: name the body path the user wrote
+        from linter.normalize.azapi import in_body_terms
+
+        paths = res.meta["azapi_paths"]
+        message, remediation = in_body_terms(message, paths), in_body_terms(remediation, paths)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,
@@ -141,7 +158,6 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        # where the program declares it, when the source records that (Pulumi sourcePosition)
         notes=_notes(res),
     )
 
@@ -152,6 +168,8 @@ def _notes(res: Resource) -> list[str]:
         notes.append(f"declared at {res.meta['source_position']}")
     if res.meta.get("template_from"):  # an Argo Rollout's workloadRef
         notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
+    if res.meta.get("rendered_from"):  # judged as kustomize or helm renders it
+        notes.append(f"as rendered by `{res.meta['rendered_from']}`")
     return notes
 
 
@@ -163,10 +181,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def gc_paused():
     """Pause the cycle collector while a scan builds its objects.
 
-    Loading keeps every document's node tree for on-demand line lookups:
-    hundreds of thousands of long-lived objects that make the collector run
-    again and again (3x the parse time on a 10,000-object manifest). They hold
-    no reference cycles, so reference counting frees them all the same.
+    A scan builds hundreds of thousands of long-lived objects (every
+    document's data) that the collector would otherwise walk again and again
+    as they accumulate. When the collector is re-enabled it walks them once;
+    nothing is frozen (`gc.freeze()`), as frozen objects in reference cycles
+    are never freed: a process that scans again and again (the policy pack, a
+    service) would leak every scan's cycles.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -174,9 +194,6 @@ def gc_paused():
         yield
     finally:
         if was_enabled:
-            # move what the scan built out of the collector's sight before
-            # re-enabling it; otherwise its first run walks them all (~1 s)
-            gc.freeze()
             gc.enable()
 
 
@@ -190,10 +207,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
 
     policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
     policies = None
-    if policy_dirs:  # regopy is imported only when there are policies
-        from linter.rego import load_policies
+    if policy_dirs:  # regopy is imported only when there are policies, in child processes
+        from linter.rego_sandbox import ContainedPolicies
 
-        policies = load_policies(policy_dirs)
+        policies = ContainedPolicies.load(policy_dirs)
     known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
     # a policy result may carry its own rule_id: selectors naming none of the
     # known ids wait for the results before they are called typos
@@ -204,21 +221,29 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.normalize.kubernetes import normalize
 
     loaded.resources = normalize(loaded.resources, options.default_namespace)
+    if any(r.type == "azapi_resource" for r in loaded.resources):
+        from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
+
+        normalize_azapi(loaded.resources)
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:
-        from linter.rego import evaluate
-
-        rego_findings, rego_errors = evaluate(policies, loaded.resources, options) if policies.packages else ([], [])
+        rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
         findings += rego_findings
         rule_errors += policies.errors + rego_errors
         if unknown:
             rule_errors += unknown_selectors(options, known_ids | policies.produced_ids)
+    if loaded.context_files:  # siblings loaded as context: what they hold is not this scan's to report
+        findings = [f for f in findings if f.file not in loaded.context_files]
+        rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
     result = ScanResult(
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
-        resources=loaded.resources,
+        resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
         files=loaded.files,
+        skipped=loaded.skipped,
+        notes=loaded.notes,
+        unresolved_modules=loaded.unresolved_modules,
     )
     result.rules = rules
     from linter.suppress import apply_suppressions

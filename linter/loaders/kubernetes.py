@@ -1,9 +1,10 @@
 """Kubernetes YAML: multi-document files, `List` kinds, Helm and Kustomize output.
 
-Parsing uses libyaml (CSafeLoader) and keeps each document's node tree, so the
-line of any field is found on demand, only for the objects that get findings:
-the composed nodes are what `yaml.load_all` builds anyway, so keeping them
-costs memory, not time.
+Parsing uses libyaml (CSafeLoader). Each document's node tree is dropped once
+its data is built (kept, the trees took 5x the memory of the data): a
+document remembers only where it lies in the file's text, and the line of a
+field is found on demand, for the objects that get findings, by composing
+that one document again (ManifestLines).
 
 Input errors (file and line, never a traceback): YAML syntax errors, duplicate
 keys, unrendered templates (`{{ ... }}`), Python tags (safe loading only), and
@@ -14,14 +15,16 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from linter.loaders._k8s_shape import shape_problem
-from linter.model import InputError, Location, Resource
+from linter.model import InputError, Location, PartialLoad, Resource
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -58,6 +61,40 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's scalar constructors fail with bare Python errors on values their
+        tag does not fit (`!!bool maybe`, an empty `!!float`, `!!int x`, `!!timestamp 1`):
+        turn them into a YAML error at the value's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a valid !!{node.tag.rsplit(':', 1)[-1]} value",
+                node.start_mark) from None
+        except ValueError as exc:
+            if "digits" in str(exc):  # past Python's integer conversion limit: said by the caller
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid YAML value: {str(exc)[:200]}", node.start_mark) from None
+
+    def construct_yaml_float(self, node: Any) -> float:
+        """`.inf`, `-.inf`, `.nan` (and `1.0e+400`): JSON has no such numbers, so the
+        Kubernetes API cannot receive them, and no rule can compare them."""
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a finite number", node.start_mark)
+        return value
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:float", ManifestLoader.construct_yaml_float)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A user's value quoted for a message, cut short: never a multi-megabyte repr."""
+    text = value if isinstance(value, str) else type(value).__name__
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def group_of(api_version: str) -> str:
@@ -96,21 +133,174 @@ def node_line(root: Any, path: str) -> int | None:
     return line
 
 
+DECLINED = "YAML with no document holding a top-level apiVersion and kind (not Kubernetes)"
+# a top-level key starts its line (block style), quoted or not; linear, no backtracking
+_TOP_LEVEL_KEY = re.compile(r"""^["']?(apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+
+
+def detect(path: Path, head: str) -> bool:
+    """A document has top-level `apiVersion` and `kind`: decided on the text, before
+    any parse, so other YAML (CloudFormation `!Ref`, GitLab `!reference`, mkdocs
+    `!!python/name:`, Ansible vault, compose, Helm values) is never parsed at all."""
+    if head.lstrip()[:1] == "{":  # JSON, or a YAML flow mapping
+        return "apiVersion" in head and "kind" in head
+    seen: set[str] = set()
+    for match in _TOP_LEVEL_KEY.finditer(head):
+        seen.add(match.group(1))
+        if len(seen) == 2:
+            return True
+    return False
+
+
+def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+    return load_file(path, shown, options)
+
+
+@dataclass(frozen=True)
+class DocumentSpan:
+    """Where one document lies in its file's text: enough to compose it again."""
+
+    start: int  # the first character of the line the document's root starts on
+    end: int
+    first_line: int  # 0-based line of `start`
+    # a document with `items` (a List): the line of its value, and its items' own lines
+    items_line: int | None = None
+    item_lines: tuple[int, ...] | None = None
+
+    @property
+    def line(self) -> int:
+        return self.first_line + 1
+
+
+try:
+    from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
+except ImportError:  # PyYAML without libyaml
+    _Composer = yaml.SafeLoader
+
+
+class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
+    """Composes nodes for their lines only: tags are not resolved (half the work)."""
+
+    def descend_resolver(self, *args: Any) -> None:
+        pass
+
+    def ascend_resolver(self, *args: Any) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+
+class ManifestLines:
+    """Lines of fields in one manifest file, found on demand.
+
+    Only objects with findings (or input errors) ask, so the document is
+    composed again then, from its span of the text; the last one composed is
+    cached, as the findings of one object are made together."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._span: DocumentSpan | None = None
+        self._node: Any = None
+
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
+
+    def line(self, span: DocumentSpan, path: str) -> int | None:
+        if self._span is not span:
+            composer = _LineComposer(self.text[span.start:span.end])
+            try:
+                self._node = composer.get_single_node()
+            except (yaml.YAMLError, ValueError, RecursionError):
+                self._node = None  # e.g. a %TAG directive the span leaves out: the document's line
+            finally:
+                composer.dispose()
+            self._span = span
+        if self._node is None:
+            return span.line
+        found = node_line(self._node, path)
+        return found + span.first_line if found is not None else None
+
+
 def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resource] | None:
     """Resources of one manifest file; None when the file is not Kubernetes."""
     from linter.loaders import read_text
 
     text = read_text(path, shown)
-    documents = parse_documents(text, shown)
+    try:
+        documents, errors = parse_documents(text, shown), []
+    except InputError:  # a broken document: judge the others (`detect` chose Kubernetes files only)
+        documents, errors = parse_documents_one_by_one(text, shown)
     if not any(_is_object(doc) for doc, _ in documents):
+        if errors:
+            raise errors[0]
         return None
-    return load_objects(documents, shown, options, with_nodes=True)
+    resources = load_objects(documents, shown, options, lines=ManifestLines(text), errors=errors)
+    if errors:  # the other documents are still judged
+        raise PartialLoad(errors, resources)
+    return resources
 
 
-def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
-    """(data, node) for every non-empty document of a YAML stream."""
+def _document_chunks(text: str) -> list[tuple[int, int, str]]:
+    """(first character, first line index, text) of each document of a stream: split
+    before every `---` line and after every `...` line (document markers start at
+    column 0, and end any block or quoted scalar before them)."""
+    chunks: list[tuple[int, int, str]] = []
+    start_char, start_line, current = 0, 0, []
+    position = 0
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        marker = line[:3]
+        if marker == "---" and line[3:4] in ("", " ", "\t", "\r", "\n") and current:
+            chunks.append((start_char, start_line, "".join(current)))
+            start_char, start_line, current = position, number, []
+        current.append(line)
+        position += len(line)
+        if marker == "..." and line[3:4] in ("", " ", "\t", "\r", "\n"):
+            chunks.append((start_char, start_line, "".join(current)))
+            start_char, start_line, current = position, number + 1, []
+    if current:
+        chunks.append((start_char, start_line, "".join(current)))
+    return chunks
+
+
+MAX_ERRORS_PER_FILE = 100
+
+
+def parse_documents_one_by_one(text: str, shown: str) -> tuple[list[tuple[Any, DocumentSpan]], list[InputError]]:
+    """The slow path of a stream that does not parse: each document on its own, so a
+    broken one is an error at its own line and the others are still judged."""
+    documents: list[tuple[Any, DocumentSpan]] = []
+    errors: list[InputError] = []
+    for first_char, first_line, chunk in _document_chunks(text):
+        try:
+            parsed = parse_documents(chunk, shown)
+        except InputError as err:
+            if err.line is not None:
+                err.line += first_line
+            errors.append(err)
+            if len(errors) >= MAX_ERRORS_PER_FILE:
+                break
+            continue
+        documents.extend((doc, _shifted(span, first_char, first_line)) for doc, span in parsed)
+    if not errors:  # splitting changed nothing we can see: report the stream's own error
+        parse_documents(text, shown)
+    return documents, errors
+
+
+def _shifted(span: DocumentSpan, chars: int, lines: int) -> DocumentSpan:
+    """A span found in a document parsed on its own, placed in the whole file."""
+    import dataclasses
+
+    return dataclasses.replace(
+        span, start=span.start + chars, end=span.end + chars, first_line=span.first_line + lines,
+        items_line=span.items_line + lines if span.items_line is not None else None,
+        item_lines=tuple(n + lines for n in span.item_lines) if span.item_lines is not None else None)
+
+
+def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
+    """(data, span) for every non-empty document of a YAML stream."""
     loader = ManifestLoader(text)
-    documents: list[tuple[Any, Any]] = []
+    documents: list[tuple[Any, DocumentSpan]] = []
     anchors = "&" in text  # without anchors there are no aliases to expand
     try:
         while loader.check_node():
@@ -119,7 +309,9 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
                 continue
             if anchors:
                 _check_aliases(node, shown)
-            documents.append((loader.construct_document(node), node))
+            data = loader.construct_document(node)
+            if data is not None:
+                documents.append((data, _span_of(node, data)))
     except _DuplicateKeyError as dup:
         raise InputError(
             shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line
@@ -148,7 +340,20 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, Any]]:
         raise InputError(shown, f"invalid YAML value: {exc}") from None
     finally:
         loader.dispose()
-    return [(d, n) for d, n in documents if d is not None]
+    return documents
+
+
+
+
+def _span_of(node: Any, data: Any) -> DocumentSpan:
+    start = node.start_mark
+    items_line = item_lines = None
+    items = _child(node, "items") if isinstance(data, dict) and "items" in data else None
+    if items is not None:
+        items_line = items.start_mark.line + 1
+        if isinstance(items, yaml.SequenceNode):
+            item_lines = tuple(item.start_mark.line + 1 for item in items.value)
+    return DocumentSpan(start.index - start.column, node.end_mark.index, start.line, items_line, item_lines)
 
 
 # aliases may repeat a value, not multiply a document ("billion laughs": nine
@@ -220,40 +425,62 @@ def _is_object(doc: Any) -> bool:
 
 
 def load_objects(
-    documents: list, shown: str, options: dict | None = None, with_nodes: bool = False
+    documents: list, shown: str, options: dict | None = None, lines: ManifestLines | None = None,
+    errors: list[InputError] | None = None,
 ) -> list[Resource]:
-    """Turn documents (or (document, node) pairs) into Resources."""
+    """Turn documents into Resources: plain documents, or (document, span)
+    pairs of a file whose `lines` can be looked up. Given an `errors` list, a
+    document that is an input error goes there and the others still load."""
     resources: list[Resource] = []
     for position, item in enumerate(documents, start=1):
-        doc, node = item if with_nodes else (item, None)
-        line = node.start_mark.line + 1 if node is not None else None
-        if not isinstance(doc, dict):
-            raise InputError(
-                shown,
-                f"document {position} is a {type(doc).__name__}, expected a mapping "
-                "(a Kubernetes object with apiVersion and kind)",
-                line,
-            )
-        if not _is_object(doc):
-            continue  # e.g. a values block or a Kustomization-less fragment
-        kind = doc.get("kind")
-        if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
-            raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
-                             _child(node, "items").start_mark.line + 1 if _child(node, "items") is not None else line)
-        if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
-            items_node = _child(node, "items")
-            for i, obj in enumerate(doc["items"]):
-                item_node = items_node.value[i] if items_node is not None else None
-                if not isinstance(obj, dict):
-                    raise InputError(
-                        shown, f"item {i} of {kind} is not a mapping",
-                        item_node.start_mark.line + 1 if item_node is not None else line,
-                    )
-                if _is_object(obj):
-                    resources.append(_resource(obj, item_node, shown))
+        if errors is None:
+            _load_document(position, item, shown, lines, resources)
             continue
-        resources.append(_resource(doc, node, shown))
+        try:
+            _load_document(position, item, shown, lines, resources)
+        except InputError as err:
+            errors.append(err)
     return resources
+
+
+def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | None,
+                   resources: list[Resource]) -> None:
+    """The Resources of one document (a List gives several), appended to `resources`."""
+    doc, span = item if lines is not None else (item, None)
+    line = span.line if span is not None else None
+    line_at = functools.partial(_document_line, lines, span, line)
+    if not isinstance(doc, dict):
+        raise InputError(
+            shown,
+            f"document {position} is a {type(doc).__name__}, expected a mapping "
+            "(a Kubernetes object with apiVersion and kind)",
+            line,
+        )
+    if not _is_object(doc):
+        return  # e.g. a values block or a Kustomization-less fragment
+    kind = doc.get("kind")
+    if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
+        raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
+                         span.items_line if span is not None else line)
+    if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
+        for i, obj in enumerate(doc["items"]):
+            item_line = span.item_lines[i] if span is not None and span.item_lines else line
+            if not isinstance(obj, dict):
+                raise InputError(shown, f"item {i} of {kind} is not a mapping", item_line)
+            if _is_object(obj):
+                resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
+        return
+    resources.append(_resource(doc, shown, line, line_at))
+
+
+# module-level functions under functools.partial, not closures: resources loaded
+# in a worker process (linter.loaders.parallel) travel back pickled, line lookups included
+def _document_line(lines: ManifestLines | None, span: DocumentSpan | None, fallback: int | None, path: str) -> int | None:
+    return lines.line(span, path) if lines is not None and span is not None else fallback
+
+
+def _field_line(line_at: Callable[[str], int | None], prefix: str, path: str) -> int | None:
+    return line_at(prefix + path)
 
 
 def _child(node: Any, key: str) -> Any:
@@ -264,8 +491,9 @@ def _child(node: Any, key: str) -> Any:
     return None
 
 
-def _resource(obj: dict, node: Any, shown: str) -> Resource:
-    line = node.start_mark.line + 1 if node is not None else None
+def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], int | None], prefix: str = "") -> Resource:
+    """One object; `line_at(path)` is the line of a field of its document, `prefix`
+    the object's own path there (`items.3.` for an item of a List)."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -274,13 +502,13 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
     for field_name, value in (("apiVersion", api_version), ("kind", kind), ("metadata.name", name), ("metadata.namespace", namespace)):
         if value is not None and not isinstance(value, str):
             raise InputError(shown, f"{field_name} must be a string, got {type(value).__name__}",
-                             node_line(node, field_name) if node is not None else line)
+                             line_at(prefix + field_name))
         if isinstance(value, str) and TEMPLATE_RE.search(value):
             raise InputError(
                 shown,
                 f"unrendered template in {field_name} ({value!r}): render it first "
                 "(helm template, kustomize build) and scan the output",
-                node_line(node, field_name) if node is not None else line,
+                line_at(prefix + field_name),
             )
     if not api_version or not kind:
         raise InputError(shown, "apiVersion and kind must not be empty", line)
@@ -288,7 +516,7 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
     if problem is not None:
         path, message = problem
         raise InputError(shown, f"{kind} {name or '(unnamed)'}: {message}",
-                         node_line(node, path) if node is not None else line)
+                         line_at(prefix + path))
     resource = Resource(
         type=canonical_type(api_version, kind),
         address=address_of(kind, namespace, str(name)),
@@ -299,6 +527,6 @@ def _resource(obj: dict, node: Any, shown: str) -> Resource:
         namespace=namespace,
         raw_type=api_version,
     )
-    if node is not None:
-        resource.line_of = lambda path, _n=node: node_line(_n, path)
+    if line is not None:
+        resource.line_of = functools.partial(_field_line, line_at, prefix)
     return resource

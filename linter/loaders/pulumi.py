@@ -37,6 +37,8 @@ Kubernetes objects as in YAML (`Deployment/shop/web`). Lines: the resource's
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -156,7 +158,7 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
     else:
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
     for res in resources:
-        res.line_of = lambda attr, _r=res: lines.attribute_line(_r, attr)
+        res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
     return resources
 
 
@@ -164,14 +166,17 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
     """An engine event stream (NDJSON): the last event about each resource wins."""
     from linter.loaders import read_text
 
+    from linter.loaders.documents import constant_recorder, non_finite_number
+
     text = read_text(Path(path), shown)
     records: dict[str, _StepRecord] = {}
     saw_event = False
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        non_finite: list[str] = []
         try:
-            event = json.loads(line)
+            event = json.loads(line, parse_constant=constant_recorder(non_finite))
         except json.JSONDecodeError as exc:
             raise InputError(shown, f"invalid JSON in event log: {exc.msg} (column {exc.colno})", number) from None
         except ValueError:  # an integer of thousands of digits
@@ -184,6 +189,8 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             raise InputError(shown, NESTED_TOO_DEEPLY, number) from None
         if not isinstance(event, dict):
             raise InputError(shown, "each line of an event log must be a JSON object", number)
+        if non_finite:
+            raise non_finite_number(line, shown, number)
         if "\\u" in line:
             from linter.loaders import check_surrogates
 
@@ -654,49 +661,76 @@ def parse_source_position(text: str | None) -> Location | None:
 
 class _UrnLines:
     """Lines in the file: each URN's first `"urn": "..."` (or plan key), and the
-    line of an attribute inside a resource's block. Read once, on first use."""
-
-    _KEY = re.compile(r'"(?:urn)"\s*:\s*"(urn:pulumi:[^"]+)"|^\s*"(urn:pulumi:[^"]+)"\s*:\s*\{')
+    line of an attribute inside a resource's block. Read once, on first use;
+    an attribute is looked for in its resource's block only (split into lines
+    when a finding asks, the last block kept: findings on one resource come
+    together), so the cost follows the findings, not findings x resources."""
 
     def __init__(self, path: Path | str | None):
         self.path = path
         self._lines: dict[str, int] | None = None
-        self._text: list[str] = []
-        self._starts: list[int] = []
+        self._text = ""
+        self._starts: list[int] = []  # lines where a URN's block starts, ascending
+        self._offsets: list[int] = []  # where each of those lines starts in the text
+        self._block: tuple[int, list[str]] | None = None  # (first line, its lines)
+        self._block_text = ""
 
     def _read(self) -> None:
         if self._lines is not None:
             return
         self._lines = {}
         try:
-            text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
+            from linter.loaders import source_text
+
+            text = source_text(self.path) if self.path else ""
         except (OSError, UnicodeDecodeError):
             text = ""
-        self._text = text.splitlines()
-        for number, line in enumerate(self._text, start=1):
-            for m in self._KEY.finditer(line):
-                found = m.group(1) or m.group(2)
-                self._lines.setdefault(found, number)
-        self._starts = sorted(set(self._lines.values()))
+        self._text = text
+        number, counted = 1, 0
+        for at, urn in _urn_keys(text):
+            number += text.count("\n", counted, at)
+            counted = at
+            if urn not in self._lines:
+                self._lines[urn] = number
+                if not self._starts or number > self._starts[-1]:
+                    self._starts.append(number)
+                    self._offsets.append(text.rfind("\n", 0, at) + 1)
+
+    def __getstate__(self) -> dict:
+        self._read()  # read where the file was loaded; the block cache stays behind
+        return {**self.__dict__, "_block": None, "_block_text": ""}
 
     def line(self, urn: str) -> int | None:
         self._read()
         assert self._lines is not None
         return self._lines.get(urn)
 
+    def _block_lines(self, start: int) -> list[str] | None:
+        """The lines of the block that starts on line `start`, up to the next block."""
+        if self._block is not None and self._block[0] == start:
+            return self._block[1]
+        at = bisect.bisect_left(self._starts, start)
+        if at == len(self._starts) or self._starts[at] != start:
+            return None
+        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(self._text)
+        self._block_text = self._text[self._offsets[at]:end]
+        lines = self._block_text.splitlines()
+        self._block = (start, lines)
+        return lines
+
     def attribute_line(self, res: Resource, path: str) -> int | None:
         """Line of `path` (canonical names) in the resource's new inputs, else None."""
         self._read()
         start = res.location.line
-        if not start or not self._text:
+        text = self._block_lines(start) if start else None
+        if not text:
             return None
-        end = next((n for n in self._starts if n > start), len(self._text) + 1)
-        block = range(start - 1, end - 1)
+        block = range(0, len(text))
         # a preview step holds the old state first: look in the new one
         for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
-            hit = next((i for i in block if f"{marker}:" in self._text[i].replace('" :', '":')), None)
+            hit = _marker_line(self._block_text, marker)
             if hit is not None:
-                block = range(hit, end - 1)
+                block = range(hit, len(text))
                 break
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
         found = None
@@ -705,35 +739,35 @@ class _UrnLines:
             if segment.isdigit():
                 if found is None:
                     break
-                item = self._list_item(cursor, block.stop, int(segment))
+                item = self._list_item(text, cursor, block.stop, int(segment))
                 if item is None:
                     break  # an inline list: its key's line is the best there is
-                found, cursor = item + 1, item + 1
+                found, cursor = item, item + 1
                 continue
-            keys = {segment} if kubernetes else {pulumi_name(res.type, segment), segment}
-            pattern = re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in keys))
-            hit = next((i for i in range(cursor, block.stop) if pattern.match(self._text[i])), None)
+            pattern = _key_pattern(segment if kubernetes else pulumi_name(res.type, segment), segment)
+            hit = next((i for i in range(cursor, block.stop) if pattern.match(text[i])), None)
             if hit is None:
                 break
-            found, cursor = hit + 1, hit + 1
-        return found
+            found, cursor = hit, hit + 1
+        return start + found if found is not None else None
 
-    def _list_item(self, first: int, stop: int, n: int) -> int | None:
+    @staticmethod
+    def _list_item(lines: list[str], first: int, stop: int, n: int) -> int | None:
         """Index of the line where item `n` of the list opened on the line
         before `first` starts, in pretty-printed JSON: items start at the
         indent of the list's first line; lines there that close a bracket end
         an item instead."""
-        if first >= stop or self._text[first - 1].rstrip().endswith("[]"):
+        if first >= stop or lines[first - 1].rstrip().endswith("[]"):
             return None
-        opener = self._text[first - 1]
+        opener = lines[first - 1]
         if not opener.rstrip().endswith("["):
             return None
-        indent = len(self._text[first]) - len(self._text[first].lstrip())
+        indent = len(lines[first]) - len(lines[first].lstrip())
         if indent <= len(opener) - len(opener.lstrip()):
             return None
         seen = -1
         for i in range(first, stop):
-            line = self._text[i]
+            line = lines[i]
             here = len(line) - len(line.lstrip())
             if line.strip() and here < indent:
                 return None
@@ -742,3 +776,42 @@ class _UrnLines:
                 if seen == n:
                     return i
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_pattern(*keys: str) -> re.Pattern:
+    """A line that opens one of `keys` in pretty-printed JSON."""
+    return re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in dict.fromkeys(keys)))
+
+
+_URN_VALUE = '"urn:pulumi:'
+
+
+def _urn_keys(text: str) -> Iterable[tuple[int, str]]:
+    """(offset, urn) of every `"urn": "urn:pulumi:..."` and every URN key that
+    opens an object at the start of its line (a saved plan's resourcePlans);
+    URNs elsewhere (parents, providers, dependencies) are not resource starts."""
+    at = text.find(_URN_VALUE)
+    while at != -1:
+        close = text.find('"', at + 1)
+        if close == -1:
+            return
+        before = text[max(0, at - 64):at].rstrip()
+        if before.endswith(":") and before[:-1].rstrip().endswith('"urn"'):
+            yield at, text[at + 1:close]
+        else:
+            after = text[close + 1:close + 64].lstrip(" \t")
+            line_start = text.rfind("\n", 0, at) + 1
+            if after[:1] == ":" and after[1:].lstrip(" \t")[:1] == "{" and not text[line_start:at].strip(" \t"):
+                yield at, text[at + 1:close]
+        at = text.find(_URN_VALUE, close + 1)
+
+
+def _marker_line(text: str, marker: str) -> int | None:
+    """Index of the first line of `text` where the key `marker` opens (`"inputs":`)."""
+    at = text.find(marker)
+    while at != -1:
+        if text[at + len(marker):at + len(marker) + 8].lstrip(" \t")[:1] == ":":
+            return text.count("\n", 0, at)
+        at = text.find(marker, at + 1)
+    return None

@@ -15,6 +15,7 @@ Free-form maps (tags, labels, environment variables) keep their keys.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -103,6 +104,7 @@ MAP_ATTRIBUTES = {
 _UPPER = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
+@functools.lru_cache(maxsize=4096)  # property names repeat across resources
 def camel_to_snake(name: str) -> str:
     """`multiAz` -> `multi_az`; digits stay with the word before them
     (`s3Bucket` -> `s3_bucket`, `ipv6CidrBlock` -> `ipv6_cidr_block`)."""
@@ -114,6 +116,7 @@ def attribute_name(tf_type: str, name: str) -> str:
     return RENAMES.get(tf_type, {}).get(name) or camel_to_snake(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def pulumi_name(tf_type: str, name: str) -> str:
     """The Pulumi name of a Terraform attribute name (for finding its line)."""
     for camel_path, tf_name in RENAMES.get(tf_type, {}).items():
@@ -155,6 +158,7 @@ _ADDRESS = re.compile(
 _SNAKE_WORD = re.compile(r"(?<![\w-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w(-])")
 
 
+@functools.lru_cache(maxsize=1024)  # a rule's remediation is the same text for every finding
 def in_pulumi_terms(text: str, tf_type: str) -> str:
     """A message about a Pulumi resource, with attribute names as the program
     writes them: `multi_az = false` -> `multiAz = false`,

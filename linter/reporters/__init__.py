@@ -15,6 +15,7 @@ FORMATS = {
     "junit": "linter.reporters.junit",
     "github": "linter.reporters.github",
     "markdown": "linter.reporters.markdown",
+    "concise": "linter.reporters.concise",
     "gitlab": "linter.reporters.gitlab",
     "github-summary": "linter.reporters.github_summary",
 }
@@ -25,6 +26,8 @@ class ReportSettings:
     fail_on: Severity = Severity.HIGH
     color: bool = False
     quiet: bool = False
+    # columns to lay text out in (a terminal); None: one line per record, for pipes
+    width: int | None = None
     # SARIF: keep suppressed findings (with `suppressions`) instead of counting them
     sarif_include_suppressed: bool = False
     # Markdown: the most the report may take, in UTF-8 bytes (None: a PR comment's 65,536)
@@ -54,11 +57,54 @@ def count_by_severity(findings) -> dict[str, int]:
 def summary(result) -> dict:
     """Counts shared by every reporter."""
     active = [f for f in result.findings if not f.suppressed]
+    skipped = getattr(result, "skipped", None) or []
+    by_reason: dict[str, int] = {}
+    for item in skipped:
+        by_reason[item.reason] = by_reason.get(item.reason, 0) + 1
     return {
         "files": len(result.files),
+        # offered to the loaders and not judged (not infrastructure, a Helm template, ...)
+        "skipped": len(skipped),
+        "skipped_by_reason": by_reason,
         "resources": len(result.resources),
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),
         "errors": len(result.errors),
         "by_severity": count_by_severity(active),
     }
+
+
+def summary_line(result, settings: ReportSettings) -> str:
+    """The one-line verdict: the end of a plain report, and stderr when the report goes to a file."""
+    s = summary(result)
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+    return (
+        f"resilint: {s['findings']} finding(s){' (' + counts + ')' if counts else ''}, "
+        f"{s['suppressed']} suppressed, {s['errors']} error(s) "
+        f"in {s['files']} file(s), {s['resources']} resource(s); "
+        f"failing at {settings.fail_on} or above: {len(result.failing(settings.fail_on))}"
+    )
+
+
+def rule_counts(result) -> list[tuple[str, str, str, int, int]]:
+    """(rule id, rule name, severity, active, suppressed) per rule with findings,
+    most active first: `--statistics`."""
+    counts: dict[str, list] = {}
+    for f in result.findings:
+        entry = counts.setdefault(f.rule_id, [f.rule_id, f.rule, str(f.severity), 0, 0])
+        entry[4 if f.suppressed else 3] += 1
+    return sorted((tuple(e) for e in counts.values()), key=lambda e: (-e[3], -e[4], e[0]))
+
+
+def statistics(result, settings: ReportSettings) -> str:
+    """`--statistics`: counts by rule, one line each, then the one-line summary."""
+    rows = rule_counts(result)
+    id_w = max((len(r[0]) for r in rows), default=2)
+    name_w = max((len(r[1]) for r in rows), default=4)
+    out = [f"{active:>5}  {rule_id:<{id_w}}  {'[' + sev + ']':<10} {name:<{name_w}}"
+           + (f"  ({suppressed} suppressed)" if suppressed else "")
+           for rule_id, name, sev, active, suppressed in rows]
+    out = [line.rstrip() for line in out]
+    if not settings.quiet:
+        out.append(summary_line(result, settings))
+    return "\n".join(out) + ("\n" if out else "")

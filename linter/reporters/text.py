@@ -1,17 +1,19 @@
 """Human output: findings grouped by file, with the offending lines and a summary.
 
-Coloured through `rich` on a terminal; plain text (no colour, no boxes, and no
-`rich` import at all) when stdout is not a terminal or NO_COLOR is set.
+On a terminal (settings.width set) it is laid out by `rich` in that many
+columns: long lines wrap at words and keep their indentation, coloured unless
+colour is off (`--color`, NO_COLOR). Piped, it is plain text, one record per
+line, with no `rich` import at all.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 from itertools import groupby
 
 from linter.model import Severity
-from linter.reporters import summary
+from linter.reporters import summary, summary_line
+from linter.terminal import trim_lines
 
 COLORS = {
     Severity.CRITICAL: "bold white on red",
@@ -30,9 +32,10 @@ class _SourceCache:
         if not line:
             return []
         if file not in self._lines:
+            from linter.loaders import source_text
+
             try:
-                with open(file, encoding="utf-8") as fh:
-                    self._lines[file] = fh.read().splitlines()
+                self._lines[file] = source_text(file).splitlines()
             except (OSError, UnicodeDecodeError):
                 self._lines[file] = None
         lines = self._lines[file]
@@ -53,8 +56,20 @@ def _location(f) -> str:
     return f"{f.file}:{f.line}" if f.line else f.file
 
 
+def unresolved_lines(result) -> list[str]:
+    """Module calls not followed: their resources were not judged."""
+    calls = getattr(result, "unresolved_modules", None) or []
+    if not calls:
+        return []
+    out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged); "
+           "run `terraform init` in the root module to install them:"]
+    for call in calls:
+        out.append(f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})")
+    return out
+
+
 def render(result, settings) -> str:
-    if settings.color:
+    if settings.color or settings.width:
         return _render_rich(result, settings)
     return _render_plain(result, settings)
 
@@ -82,42 +97,55 @@ def _render_plain(result, settings) -> str:
             out.append("")
     for err in result.errors:
         out.append(f"error: {err}")
+    for line in unresolved_lines(result):
+        out.append(line)
     if not settings.quiet:
-        s = summary(result)
-        counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
-        out.append(
-            f"resilint: {s['findings']} finding(s){' (' + counts + ')' if counts else ''}, "
-            f"{s['suppressed']} suppressed, {s['errors']} error(s) "
-            f"in {s['files']} file(s), {s['resources']} resource(s); "
-            f"failing at {settings.fail_on} or above: {len(result.failing(settings.fail_on))}"
-        )
+        out.extend(skipped_lines(summary(result)))
+        out.append(summary_line(result, settings))
     return "\n".join(out) + ("\n" if out else "")
 
 
+def skipped_lines(s: dict) -> list[str]:
+    """What was not judged, counted by reason (`--verbose` lists the files)."""
+    if not s["skipped"]:
+        return []
+    return [f"skipped {s['skipped']} file(s) (--verbose lists them):"] + [
+        f"  {n} {reason}" for reason, n in sorted(s["skipped_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
 def _render_rich(result, settings) -> str:
-    from rich.console import Console
     from rich.markup import escape
     from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
+
+    from linter.terminal import console as make_console
 
     buf = io.StringIO()
-    # rich writes to a buffer, so it cannot see the terminal: give it the width,
-    # and let it wrap long messages at words, indented under their finding
-    width = shutil.get_terminal_size((100, 24)).columns
-    console = Console(file=buf, force_terminal=True, highlight=False, width=width)
+    # rich writes to a buffer, so it cannot see the terminal: it is given the
+    # width, and wraps long lines at words, indented under their finding
+    console = make_console(buf, settings.color, settings.width)
 
-    def say(markup: str) -> None:
-        console.print(Padding(markup, (0, 0, 0, 4)))
+    def say(markup: str, indent: int = 4) -> None:
+        console.print(Padding(markup, (0, 0, 0, indent)))
     sources = _SourceCache()
     for file, group in groupby(_listed(result), key=lambda f: f.file):
         console.print(f"[bold underline]{escape(file)}[/]")
         for f in group:
             style = "dim" if f.suppressed else COLORS[f.severity]
             tag = " [dim](suppressed)[/]" if f.suppressed else ""
-            console.print(
-                f"  [bold]{escape(_location(f))}[/] [{style}]{str(f.severity).upper()}[/] "
-                f"[bold]{f.rule_id}[/] [dim]{f.rule}[/] {escape(f.resource)}{tag}"
-            )
+            header = Text.from_markup(
+                f"[bold]{escape(_location(f))}[/] [{style}]{str(f.severity).upper()}[/] "
+                f"[bold]{f.rule_id}[/] [dim]{f.rule}[/] {escape(f.resource)}{tag}")
+            # wrapped lines of the header hang under it (column 6), so the next
+            # finding's header (column 2) stands out
+            first = header.wrap(console, console.width - 2)[0]
+            console.print(Padding(first, (0, 0, 0, 2)))
+            rest = header[len(first.plain):]
+            rest = rest[len(rest.plain) - len(rest.plain.lstrip()):]
+            if rest.plain:
+                console.print(Padding(rest, (0, 0, 0, 6)))
             say(escape(f.message))
             if f.suppressed and f.suppression_reason:
                 say(f"[dim]suppressed: {escape(f.suppression_reason)}[/]")
@@ -131,8 +159,12 @@ def _render_rich(result, settings) -> str:
         console.print()
     for err in result.errors:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
+    for line in unresolved_lines(result):
+        console.print(f"[yellow]{escape(line)}[/]")
     if not settings.quiet:
         s = summary(result)
+        for line in skipped_lines(s):
+            console.print(f"[dim]{escape(line)}[/]")
         table = Table(title="resilint summary", show_edge=True)
         table.add_column("severity")
         table.add_column("findings", justify="right")
@@ -147,4 +179,4 @@ def _render_rich(result, settings) -> str:
             f"{verdict}: {failing} finding(s) at {settings.fail_on} or above; "
             f"{s['files']} file(s), {s['resources']} resource(s) scanned"
         )
-    return buf.getvalue()
+    return trim_lines(buf.getvalue())

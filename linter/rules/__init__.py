@@ -58,6 +58,11 @@ class Rule:
     def family(self) -> str:
         return self.id[:4]
 
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """Where the rule's types live: aws, azure, gcp, kubernetes (`rules --platform`)."""
+        return tuple(sorted({platform_of(t) for t in self.types}))
+
     def sections(self) -> dict[str, str]:
         """Split the docstring into its four documented parts."""
         parts: dict[str, list[str]] = {}
@@ -69,6 +74,22 @@ class Rule:
             elif current is not None:
                 parts[current].append(line)
         return {k: "\n".join(v).strip() for k, v in parts.items()}
+
+
+PLATFORMS = ("aws", "azure", "gcp", "kubernetes")
+
+
+def platform_of(type_name: str) -> str:
+    """`aws_db_instance` -> aws; `apps/Deployment` and Terraform's `kubernetes_*` -> kubernetes."""
+    if type_name.startswith(("azurerm_", "azure-native:")):
+        return "azure"
+    if type_name.startswith("google_"):
+        return "gcp"
+    if type_name.startswith("aws_"):
+        return "aws"
+    if "/" in type_name or type_name.startswith("kubernetes_"):
+        return "kubernetes"
+    return type_name.split("_", 1)[0]
 
 
 RULES: dict[str, Rule] = {}
