@@ -303,6 +303,30 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
+def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options, result=None) -> bool:
+    """`-o` resolving to something the scan reads (a scanned file, the config, the
+    baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
+    from linter.output import OutputIsAnInput, check_not_an_input
+
+    if not outputs:
+        return False
+    inputs = [(p, "a scanned input") for p in args.paths]
+    inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
+    config_file = getattr(options.config, "file", None)
+    if config_file:
+        inputs.append((config_file, "the config file"))
+    if options.baseline:
+        inputs.append((options.baseline, "the baseline the scan reads"))
+    inputs += [(p, "a policy") for p in options.policy_dirs]
+    try:
+        for output in outputs:
+            check_not_an_input(output, inputs)
+    except OutputIsAnInput as err:
+        print(f"resilint: error: {err}", file=sys.stderr)
+        return True
+    return False
+
+
 def _print_warnings(result, verbose: bool = False) -> None:
     """Warnings change no exit code: stderr, so reports on stdout stay parseable.
     Besides them: notes (a named file nothing recognises, a chart helm is missing
@@ -321,9 +345,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.suppress import write_baseline
 
     options = _options_or_error(args)
-    if options is None:
+    if options is None or _output_overwrites_an_input([args.output], args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input([args.output], args, options, result):
+        return EXIT_ERROR
     _print_warnings(result, args.verbose)
     try:
         count = write_baseline(result, args.output)
@@ -339,6 +365,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
+    from linter.output import write_atomically
     from linter.reporters import ReportSettings, render, statistics, summary_line
     from linter.terminal import use_color, width
 
@@ -348,9 +375,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"resilint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     options = _options_or_error(args)
-    if options is None:
+    outputs = [path for _, path in targets if path]
+    if options is None or _output_overwrites_an_input(outputs, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input(outputs, args, options, result):
+        return EXIT_ERROR
     _print_warnings(result, args.verbose)
     code = result.exit_code(options.fail_on)
     to_stdout = None
@@ -373,7 +403,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             to_stdout = text
             continue
         try:
-            write_report(path, text)
+            write_atomically(path, text)
         except OSError as exc:
             print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
             code = EXIT_ERROR
@@ -392,33 +422,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # the reports are in files (or stdout is machine-readable): the verdict still reaches the terminal
         print(f"{summary_line(result, settings)} (report: {', '.join(written)})", file=sys.stderr)
     return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
-
-
-def write_report(path: str, text: str) -> None:
-    """Write a report whole or not at all: a temporary file beside it, then a rename
-    (a CI step never reads half a report). Devices and pipes are written directly."""
-    import tempfile
-
-    if os.path.exists(path) and not os.path.isfile(path):
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-    path = os.path.realpath(path)  # through a symlink, as open() would write
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -205,10 +205,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
 
     policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
     policies = None
-    if policy_dirs:  # regopy is imported only when there are policies
-        from linter.rego import load_policies
+    if policy_dirs:  # regopy is imported only when there are policies, in child processes
+        from linter.rego_sandbox import ContainedPolicies
 
-        policies = load_policies(policy_dirs)
+        policies = ContainedPolicies.load(policy_dirs)
     known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
     # a policy result may carry its own rule_id: selectors naming none of the
     # known ids wait for the results before they are called typos
@@ -226,9 +226,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:
-        from linter.rego import evaluate
-
-        rego_findings, rego_errors = evaluate(policies, loaded.resources, options) if policies.packages else ([], [])
+        rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
         findings += rego_findings
         rule_errors += policies.errors + rego_errors
         if unknown:

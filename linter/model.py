@@ -311,6 +311,14 @@ class InputError(Exception):
         return f"{where}: {self.message}"
 
 
+class PartialLoad(InputError):
+    """Some documents of a file are input errors; `resources` holds what the others gave."""
+
+    def __init__(self, errors: list[InputError], resources: list["Resource"]):
+        super().__init__(errors[0].file, errors[0].message, errors[0].line)
+        self.errors, self.resources = errors, resources
+
+
 def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Yield (dotted path, leaf) pairs; list items get numeric segments."""
     if isinstance(value, dict):

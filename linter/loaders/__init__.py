@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linter.model import InputError, Resource
+from linter.model import InputError, PartialLoad, Resource
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
@@ -305,6 +305,10 @@ def _load_file(entry: Any, found: Found, shown: str, options: dict, out: Loaded)
     error: InputError | None = None
     try:
         resources = entry.loader().load(found.path, shown, options)
+    except PartialLoad as partial:  # broken documents: errors of their own, the others still judged
+        if not found.context:
+            out.errors.extend(partial.errors)
+        resources = partial.resources
     except InputError as err:
         error = err
     except OSError as err:

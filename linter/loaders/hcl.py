@@ -299,7 +299,7 @@ def parse(text: str, shown: str) -> Any:
     import hcl2
 
     try:
-        return hcl2.parses(text)
+        tree = hcl2.parses(text)
     except RecursionError:
         raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
     except Exception as exc:  # lark raises several exception types
@@ -317,6 +317,24 @@ def parse(text: str, shown: str) -> Any:
         elif "Unexpected character" in message or getattr(exc, "char", None):
             message = f"unexpected character {getattr(exc, 'char', '?')!r}"
         raise InputError(shown, f"invalid HCL: {message}", line) from None
+    _check_number_range(text, shown)
+    return tree
+
+
+# a number literal past a float's range: 309+ digits, or an exponent of 3+ digits.
+# Starts only where a run of digits starts, so no run is scanned twice.
+_HUGE_NUMBER = re.compile(r"(?<![\w.])(?:\d{309,}|\d+(?:\.\d+)?[eE][+-]?\d{3,})")
+
+
+def _check_number_range(text: str, shown: str) -> None:
+    """Terraform's numbers have arbitrary precision; the rules compare Python floats.
+    A literal past their range (`1e400`) is an input error at its line, never an
+    infinity (or an integer no float holds) that crashes a rule."""
+    for match in _HUGE_NUMBER.finditer(text):
+        if float(match.group(0)) in (float("inf"), float("-inf")):
+            raise InputError(shown, f"the number {match.group(0)[:40]}{'...' if len(match.group(0)) > 40 else ''} "
+                             "is too large to judge (no configuration value is that large)",
+                             text.count("\n", 0, match.start()) + 1)
 
 
 def _kind(node: Any) -> str:

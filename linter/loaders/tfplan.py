@@ -180,6 +180,8 @@ def _json_type(value: Any) -> str:
         return "a string"
     if isinstance(value, list):
         return "a list"
+    if value is None:
+        return "null"
     return "an object"
 
 
@@ -666,7 +668,9 @@ def _all_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return bool(value) and all(_all_unknown(v) for v in value)
     if isinstance(value, dict):
-        leaves = [v for v in value.values() if v is not None and v != [] and v != {}]
+        # an Unknown refuses comparisons: test it first (`v != []` would raise)
+        leaves = [v for v in value.values()
+                  if isinstance(v, Unknown) or (v is not None and v != [] and v != {})]
         return bool(leaves) and all(_all_unknown(v) for v in leaves)
     return False
 
