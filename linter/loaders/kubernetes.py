@@ -15,6 +15,7 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,12 +172,13 @@ class DocumentSpan:
         return self.first_line + 1
 
 
-# libyaml's parser is not exported by `yaml` itself (only the C loaders are): without
-# it every recomposition ran the pure-Python scanner, 5x the scan on 3,000 objects
-_CParser = getattr(getattr(yaml, "cyaml", None), "CParser", None) if yaml.__with_libyaml__ else None
+try:
+    from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
+except ImportError:  # PyYAML without libyaml
+    _Composer = yaml.SafeLoader
 
 
-class _LineComposer(_CParser or yaml.SafeLoader):  # type: ignore[misc]
+class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
     """Composes nodes for their lines only: tags are not resolved (half the work)."""
 
     def descend_resolver(self, *args: Any) -> None:
@@ -200,6 +202,9 @@ class ManifestLines:
         self.text = text
         self._span: DocumentSpan | None = None
         self._node: Any = None
+
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
 
     def line(self, span: DocumentSpan, path: str) -> int | None:
         if self._span is not span:
@@ -443,10 +448,7 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
     """The Resources of one document (a List gives several), appended to `resources`."""
     doc, span = item if lines is not None else (item, None)
     line = span.line if span is not None else None
-
-    def line_at(path: str, _span: DocumentSpan | None = span, _line: int | None = line) -> int | None:
-        return lines.line(_span, path) if lines is not None and _span is not None else _line
-
+    line_at = functools.partial(_document_line, lines, span, line)
     if not isinstance(doc, dict):
         raise InputError(
             shown,
@@ -469,6 +471,16 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
                 resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
         return
     resources.append(_resource(doc, shown, line, line_at))
+
+
+# module-level functions under functools.partial, not closures: resources loaded
+# in a worker process (linter.loaders.parallel) travel back pickled, line lookups included
+def _document_line(lines: ManifestLines | None, span: DocumentSpan | None, fallback: int | None, path: str) -> int | None:
+    return lines.line(span, path) if lines is not None and span is not None else fallback
+
+
+def _field_line(line_at: Callable[[str], int | None], prefix: str, path: str) -> int | None:
+    return line_at(prefix + path)
 
 
 def _child(node: Any, key: str) -> Any:
@@ -516,5 +528,5 @@ def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], 
         raw_type=api_version,
     )
     if line is not None:
-        resource.line_of = lambda path: line_at(prefix + path)
+        resource.line_of = functools.partial(_field_line, line_at, prefix)
     return resource
