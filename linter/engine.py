@@ -128,6 +128,12 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         from linter.normalize.names import in_pulumi_terms
 
         message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+    if res.meta.get("azapi_paths"):
+        # an azapi_resource read as azure-native: name the body path the user wrote
+        from linter.normalize.azapi import in_body_terms
+
+        paths = res.meta["azapi_paths"]
+        message, remediation = in_body_terms(message, paths), in_body_terms(remediation, paths)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,

@@ -5,6 +5,7 @@ met (start-up stays light):
 
     kubernetes.py  YAML manifests (multi-document, List kinds, Helm output)
     tfplan.py      `terraform show -json` plans
+    tfstate.py     `terraform show -json` of a state (judged like a plan's after)
     hcl.py         Terraform `.tf` files, one directory (module) at a time
     pulumi.py      stack exports, checkpoints, previews, event logs, saved plans
 
@@ -43,6 +44,7 @@ KUBERNETES_SCOPE = "kubernetes"
 LOADER_MODULES = {
     "kubernetes": "linter.loaders.kubernetes",
     "tfplan": "linter.loaders.tfplan",
+    "tfstate": "linter.loaders.tfstate",
     "hcl": "linter.loaders.hcl",
     "pulumi": "linter.loaders.pulumi",
 }
@@ -130,10 +132,87 @@ def sniff_json(doc: Any) -> str | None:
             "resource_changes" in doc or "planned_values" in doc or "configuration" in doc
         ):
             return "tfplan"
+        if is_terraform_state(doc):
+            return "tfstate"
         if any(k in doc for k in ("deployment", "checkpoint", "steps", "resourcePlans")):
             return "pulumi"
         if "apiVersion" in doc and "kind" in doc:
             return "kubernetes"
+    return None
+
+
+def is_terraform_state(doc: dict) -> bool:
+    """`terraform show -json` without a plan file: `values.root_module`, or only
+    the version fields when the state is empty."""
+    return "format_version" in doc and (
+        isinstance(doc.get("values"), dict) or set(doc) <= {"format_version", "terraform_version"}
+    )
+
+
+# Terraform files resilint cannot read, and the command that makes a readable one.
+# (Detection is one small function each, so it can move with the loader registry.)
+PLAN_LOG = ("a `terraform plan -json` log (Terraform's machine-readable messages), not a plan: "
+            "save the plan with `terraform plan -out plan.out`, then scan the output of "
+            "`terraform show -json plan.out > plan.json`")
+BINARY_PLAN = ("a binary Terraform plan (written by `terraform plan -out`): resilint reads its JSON form; "
+               "run `terraform show -json {name} > plan.json` and scan plan.json")
+RAW_STATE = ("a raw Terraform state file: resilint reads the state as `terraform show` gives it; "
+             "run `terraform show -json > state.json` in the Terraform directory (or "
+             "`terraform show -json {name} > state.json`) and scan state.json")
+
+
+def is_raw_terraform_state(doc: Any) -> bool:
+    """terraform.tfstate itself (Terraform's storage format, not `terraform show -json`)."""
+    return (isinstance(doc, dict) and "format_version" not in doc and "terraform_version" in doc
+            and "version" in doc and isinstance(doc.get("resources"), list))
+
+
+def is_terraform_plan_log(text: str) -> bool:
+    """The first line of `terraform plan -json` (or apply/validate -json) output."""
+    first = text.lstrip().split("\n", 1)[0]
+    if not (first.startswith("{") and '"@level"' in first):
+        return False
+    try:
+        line = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(line, dict) and "@message" in line and "type" in line
+
+
+def is_binary_terraform_plan(path: Path) -> bool:
+    """A zip archive holding a `tfplan` entry, as `terraform plan -out` writes."""
+    import zipfile
+
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(path) as archive:
+            return "tfplan" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def unreadable_terraform_file(path: Path, shown: str) -> InputError | None:
+    """A file named on the command line with no infrastructure suffix: a binary
+    plan, a raw state or a plan log gets a message; anything else is not ours."""
+    if is_binary_terraform_plan(path):
+        return InputError(shown, BINARY_PLAN.format(name=path.name))
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    text = head.decode("utf-8-sig", errors="replace")
+    if is_terraform_plan_log(text):
+        return InputError(shown, PLAN_LOG, 1)
+    if '"terraform_version"' in text and text.lstrip().startswith("{"):
+        try:
+            doc = json.loads(read_text(path, shown))
+        except (ValueError, InputError):
+            return None
+        if is_raw_terraform_state(doc):
+            return InputError(shown, RAW_STATE.format(name=path.name), 1)
     return None
 
 
@@ -154,8 +233,15 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             elif suffix in JSON_SUFFIXES:
                 resources = _load_json(path, shown, options)
             elif suffix in NDJSON_SUFFIXES:
+                if is_terraform_plan_log(read_text(path, shown)):
+                    raise InputError(shown, PLAN_LOG, 1)
                 resources = loader("pulumi").load_event_log(path, shown, options)
             else:
+                # only a file named on the command line gets here (a directory
+                # walk collects infrastructure suffixes only)
+                unreadable = unreadable_terraform_file(path, shown)
+                if unreadable is not None:
+                    out.errors.append(unreadable)
                 continue
         except InputError as err:
             out.errors.append(err)
@@ -185,6 +271,10 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
         out.errors.extend(errors)
         for tf_files in hcl_dirs.values():
             out.files.extend(display_path(f) for f in tf_files)
+    if any(r.type == "azapi_resource" for r in out.resources):
+        from linter.normalize.azapi import normalize  # HCL, plan or state alike
+
+        normalize(out.resources)
     return out
 
 
@@ -201,6 +291,8 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
     check_surrogates(text, doc, shown)
     fmt = sniff_json(doc)
     if fmt is None:
+        if is_raw_terraform_state(doc):
+            raise InputError(shown, RAW_STATE.format(name=path.name), 1)
         return None
     if fmt == "kubernetes":
         return loader("kubernetes").load_objects([doc], shown, options)
@@ -208,6 +300,8 @@ def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
 
 
 def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
+    if is_terraform_plan_log(text):
+        raise InputError(shown, PLAN_LOG, 1)
     if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
         return loader("pulumi").load_event_log(path, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):

@@ -151,7 +151,8 @@ def _check_shape(doc: dict, shown: str, path: Path | None = None) -> None:
     if isinstance(config, dict) and config.get("root_module") is not None:
         module_tree(config.get("root_module"), "configuration.root_module", True)
     expect(doc.get("variables"), (dict,), "variables", "an object")
-    for section in ("planned_values", "prior_state"):
+    # a plan's planned_values and prior_state, a state's (`terraform show -json`) values
+    for section in ("planned_values", "prior_state", "values"):
         value = doc.get(section)
         expect(value, (dict,), section, "an object")
         values = value.get("values") if section == "prior_state" and isinstance(value, dict) else value

@@ -1,0 +1,114 @@
+"""`azapi_resource` read as the azure-native resource it creates, so the Azure
+rules serve it (fixtures: fixtures/_tools/azapi_fixtures.py, RES320 and RES114)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.loaders import load_paths
+from linter.model import Resource, Location, Unknown, is_unknown
+from linter.normalize.azapi import in_body_terms, normalize
+from tests.conftest import FIXTURES, corpus_dir, run_scan
+
+AZAPI_FIXTURES = sorted(p for p in FIXTURES.glob("RES*/*azapi*") if not p.name.endswith(".expect.json"))
+
+
+def azapi(type_: str, body, **attrs) -> Resource:
+    r = Resource(type="azapi_resource", address="azapi_resource.x", location=Location("main.tf"),
+                 source_format="hcl", attrs={"type": type_, "body": body, **attrs})
+    normalize([r])
+    return r
+
+
+def test_fixtures_exist_in_both_formats() -> None:
+    names = {p.name for p in AZAPI_FIXTURES}
+    assert {"fail-azapi-standard-lrs.tf", "fail-azapi-standard-lrs.tfplan.json",
+            "unknown-azapi-cluster-pool-count-computed.tfplan.json"} <= names
+
+
+@pytest.mark.parametrize("path", AZAPI_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture_resource_is_mapped_not_left_silent(path: Path) -> None:
+    # a pass or unknown fixture must be silent because of its values, not
+    # because the resource was never read as the ARM type
+    loaded = load_paths([str(path)])
+    mapped = [r for r in loaded.resources if r.raw_type == "azapi_resource"]
+    assert mapped and all(r.type.startswith("azure-native:") for r in mapped)
+
+
+def test_properties_are_flattened_and_paths_remembered() -> None:
+    r = azapi("Microsoft.DBforPostgreSQL/flexibleServers@2023-06-01-preview",
+              {"sku": {"name": "Standard_D2s_v3", "tier": "GeneralPurpose"},
+               "properties": {"highAvailability": {"mode": "Disabled"}}},
+              name="pg", location="westeurope",
+              parent_id="/subscriptions/s/resourceGroups/rg-db")
+    assert r.type == "azure-native:dbforpostgresql:Server" and r.raw_type == "azapi_resource"
+    assert r.get("highAvailability.mode") == "Disabled" and r.get("sku.tier") == "GeneralPurpose"
+    assert r.get("resourceGroupName") == "rg-db" and r.get("name") == "pg"
+    assert r.meta["azapi_paths"]["highAvailability"] == "body.properties.highAvailability"
+
+
+def test_child_resource_names_its_parent() -> None:
+    pool = azapi("Microsoft.ContainerService/managedClusters/agentPools@2024-02-01", {"properties": {"count": 1}},
+                 parent_id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks")
+    assert pool.type == "azure-native:containerservice:AgentPool"
+    assert pool.get("resourceName") == "aks" and pool.get("resourceGroupName") == "rg"
+    ref = Unknown("azapi_resource.aks.id", ("azapi_resource.aks.id",))
+    pool = azapi("Microsoft.ContainerService/managedClusters/agentPools@2024-02-01", {"properties": {}}, parent_id=ref)
+    assert pool.get("resourceName") is ref  # the rules follow the reference to the cluster
+
+
+def test_v1_json_string_body_is_read() -> None:
+    r = azapi("Microsoft.Storage/storageAccounts@2021-09-01", '{"sku":{"name":"Standard_LRS"}}')
+    assert r.get("sku.name") == "Standard_LRS"
+
+
+@pytest.mark.parametrize("body", [Unknown("local.body"), {"properties": Unknown("local.props")}, "not json"])
+def test_unknown_body_is_not_mapped(body) -> None:
+    # a property missing from an unknown body must not read as "unset"
+    assert azapi("Microsoft.Storage/storageAccounts@2023-05-01", body).type == "azapi_resource"
+
+
+def test_unmapped_arm_types_and_unknown_type_stay_azapi() -> None:
+    assert azapi("Microsoft.Network/virtualNetworks@2024-05-01", {}).type == "azapi_resource"
+    assert azapi(Unknown("var.type"), {}).type == "azapi_resource"
+
+
+def test_redis_api_version_decides_the_zonal_policy_api() -> None:
+    assert azapi("Microsoft.Cache/redis@2023-08-01", {}).type == "azure-native:cache:Redis"
+    assert azapi("Microsoft.Cache/redis@2024-11-01", {}).type == "azure-native:redis:Redis"
+
+
+def test_messages_name_the_body_path() -> None:
+    paths = {"sku": "body.sku", "highAvailability": "body.properties.highAvailability", "name": "name"}
+    assert in_body_terms('has no standby: highAvailability.mode = "Disabled"', paths) == \
+        'has no standby: body.properties.highAvailability.mode = "Disabled"'
+    assert in_body_terms('Set sku.name = "Standard_ZRS" for sku', paths) == 'Set body.sku.name = "Standard_ZRS" for sku'
+    # quoted values and addresses are left alone
+    assert in_body_terms('pool "sku" of azapi_resource.sku', paths) == 'pool "sku" of azapi_resource.sku'
+
+
+def test_plan_finding_names_body_path_and_points_at_plan() -> None:
+    result = run_scan(FIXTURES / "RES320" / "fail-azapi-standard-lrs.tfplan.json", select=["RES320"])
+    assert [f.resource for f in result.findings] == ["azapi_resource.this"]
+    assert 'body.sku.name = "Standard_LRS"' in result.findings[0].message
+    assert "body.sku.name" in result.findings[0].remediation
+
+
+def test_corpus_verified_module_example_loads_and_maps_its_resource_group() -> None:
+    example = corpus_dir("terraform-modules") / (
+        "Azure+terraform-azurerm-avm-res-containerservice-managedcluster/examples/secure-baseline-private-cluster")
+    if not example.is_dir():
+        pytest.skip(f"corpus not present: {example}")
+    result = run_scan(example)
+    assert not result.errors
+    by_address = {r.address: r for r in result.resources}
+    group = by_address["azapi_resource.resource_group"]
+    assert group.type == "azure-native:resources:ResourceGroup"
+    for r in result.resources:
+        if r.raw_type == "azapi_resource" or r.type == "azapi_resource":
+            # either read as its ARM type, or left alone because its body is not known
+            assert r.type.startswith("azure-native:") or r.type == "azapi_resource"
+            if r.type == "azapi_resource" and is_unknown(r.attrs.get("body")):
+                assert not [f for f in result.findings if f.resource == r.address]
