@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="scan files and directories (default: .)")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    scan.add_argument("paths", nargs="*", metavar="PATH",
+                      help="files and directories (default: .); `-` reads one file from stdin")
     scan.add_argument(
         "-f", "--format", dest="reports", action="append", type=report_spec, metavar="FORMAT[:FILE]",
         help=f"report format ({', '.join(sorted(FORMATS))}; default: text), to stdout or, with :FILE, "
@@ -155,9 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml in the scanned directory or a parent)")
     scan.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (see `resilint baseline`)")
     scan.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
+    _input_options(scan)
 
     baseline = sub.add_parser("baseline", help="record today's findings so later scans report only new ones")
-    baseline.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    baseline.add_argument("paths", nargs="*", metavar="PATH")
     baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
                           help="baseline file to write (default: .resilint-baseline.json)")
     baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
@@ -166,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
+    _input_options(baseline)
 
     rules = sub.add_parser("rules", help="list the rules (all, or those the selectors name)")
     rules.add_argument("selectors", nargs="*", metavar="SELECTOR", help="rule ids, prefixes or globs (RES3, RES10*)")
@@ -177,6 +180,37 @@ def build_parser() -> argparse.ArgumentParser:
     _color_option(explain)
     sub.add_parser("schema", help="print the JSON Schema of the input document custom Rego policies read")
     return parser
+
+
+def _input_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--stdin-filename", metavar="NAME",
+                         help="the name stdin (`-`) has in reports and for config lookup; "
+                              "with no PATH, stdin is read")
+    command.add_argument("--helm-values", action="append", metavar="FILE",
+                         help="values file for rendering Helm charts with `helm template` (repeatable)")
+    command.add_argument("-v", "--verbose", action="store_true", help="list the files skipped and why (stderr)")
+
+
+def input_paths(args: argparse.Namespace) -> list[str]:
+    """The paths to scan. Like ruff: stdin is read for `-`, or for `--stdin-filename`
+    with no path; otherwise no path means `.`, and piped input is left unread
+    (reading it could hang on a CI runner's open stdin) with a note saying so."""
+    if args.paths:
+        return args.paths
+    if args.stdin_filename:
+        return ["-"]
+    if _stdin_is_piped():
+        print("resilint: note: scanning `.`; stdin is not read (use `resilint scan -` to scan it)", file=sys.stderr)
+    return ["."]
+
+
+def _stdin_is_piped() -> bool:
+    import stat
+
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,13 +265,22 @@ def scan_options(args: argparse.Namespace):
     from linter.rule_match import Selector
 
     # .resilint.yaml gives defaults; flags given on the command line win
-    config = load_for_scan(args.paths, getattr(args, "config", None))
+    paths = args.paths
+    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in paths],
+                           getattr(args, "config", None))
+    loader_options: dict = {"file_context": True}  # a named file is judged with its directory
+    if args.tf_root:
+        loader_options["tf_root"] = args.tf_root
+    if args.stdin_filename:
+        loader_options["stdin_filename"] = args.stdin_filename
+    if args.helm_values:
+        loader_options["helm_values"] = args.helm_values
     return ScanOptions(
         select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
         ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
         fail_on=Severity.parse(getattr(args, "fail_on", None) or config.fail_on or "high"),
         default_namespace=args.namespace,
-        loader_options={"tf_root": args.tf_root} if args.tf_root else {},
+        loader_options=loader_options,
         rule_options=config.options,
         config=config,
         baseline=getattr(args, "baseline", None),
@@ -248,6 +291,7 @@ def scan_options(args: argparse.Namespace):
 def _options_or_error(args: argparse.Namespace):
     from linter.model import InputError
 
+    args.paths = input_paths(args)
     tf_root = getattr(args, "tf_root", None)
     if tf_root and not os.path.isdir(tf_root):  # else plan findings silently lose their lines
         print(f"resilint: error: --tf-root {tf_root}: not a directory", file=sys.stderr)
@@ -259,10 +303,17 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
-def _print_warnings(result) -> None:
-    """Warnings change no exit code: stderr, so reports on stdout stay parseable."""
+def _print_warnings(result, verbose: bool = False) -> None:
+    """Warnings change no exit code: stderr, so reports on stdout stay parseable.
+    Besides them: notes (a named file nothing recognises, a chart helm is missing
+    for), and under --verbose every skipped file with its reason."""
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if verbose:
+        for skipped in result.skipped:
+            print(f"resilint: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -273,7 +324,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
-    _print_warnings(result)
+    _print_warnings(result, args.verbose)
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -300,7 +351,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if options is None:
         return EXIT_ERROR
     result = scan(args.paths, options)
-    _print_warnings(result)
+    _print_warnings(result, args.verbose)
     code = result.exit_code(options.fail_on)
     to_stdout = None
     for fmt, path in targets:

@@ -44,6 +44,10 @@ class ScanResult:
     files: list[str] = field(default_factory=list)
     # problems that change no verdict (an inline suppression naming no rule): stderr, exit unchanged
     warnings: list[InputError] = field(default_factory=list)
+    # files offered to the loaders and not judged (linter.loaders.Skipped), and
+    # notes for stderr (a named file nothing recognises, a chart helm is missing for)
+    skipped: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # the rules that ran (JUnit lists them per resource) and the repository
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
@@ -147,7 +151,6 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        # where the program declares it, when the source records that (Pulumi sourcePosition)
         notes=_notes(res),
     )
 
@@ -158,6 +161,8 @@ def _notes(res: Resource) -> list[str]:
         notes.append(f"declared at {res.meta['source_position']}")
     if res.meta.get("template_from"):  # an Argo Rollout's workloadRef
         notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
+    if res.meta.get("rendered_from"):  # judged as kustomize or helm renders it
+        notes.append(f"as rendered by `{res.meta['rendered_from']}`")
     return notes
 
 
@@ -219,11 +224,16 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         rule_errors += policies.errors + rego_errors
         if unknown:
             rule_errors += unknown_selectors(options, known_ids | policies.produced_ids)
+    if loaded.context_files:  # siblings loaded as context: what they hold is not this scan's to report
+        findings = [f for f in findings if f.file not in loaded.context_files]
+        rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
     result = ScanResult(
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
-        resources=loaded.resources,
+        resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
         files=loaded.files,
+        skipped=loaded.skipped,
+        notes=loaded.notes,
     )
     result.rules = rules
     from linter.suppress import apply_suppressions

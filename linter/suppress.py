@@ -155,10 +155,11 @@ class _SourceLines:
         """The file's lines; [] when it has no inline suppression at all (the common case)."""
         if file not in self._files:
             lines: list[str] = []
-            if os.path.splitext(file)[1].lower() in TEXT_SUFFIXES:
+            from linter.loaders import in_memory, source_text
+
+            if os.path.splitext(file)[1].lower() in TEXT_SUFFIXES or in_memory(file) is not None:
                 try:
-                    with open(file, encoding="utf-8") as fh:
-                        text = fh.read()
+                    text = source_text(file)
                     if "resilint:ignore" in text:
                         lines = text.splitlines()
                 except (OSError, UnicodeDecodeError):

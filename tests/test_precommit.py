@@ -81,7 +81,9 @@ def precommit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str]) -> subprocess.CompletedProcess:
+def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: list[str],
+                  only: list[str] | None = None) -> subprocess.CompletedProcess:
+    """Run the hooks on every file, or (`only`) on those as if only they were staged."""
     repo = tmp_path / "project"
     repo.mkdir(parents=True)
     _git(repo, "init", "-q")
@@ -90,12 +92,13 @@ def run_precommit(tmp_path: Path, home: Path, files: dict[str, str], hook_ids: l
         f"repos:\n- repo: {REPO}\n  rev: {_git(REPO, 'rev-parse', 'HEAD')}\n  hooks:\n{hooks}\n"
     )
     for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text)
     _git(repo, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     env.pop("PRE_COMMIT", None)
     return subprocess.run(
-        ["pre-commit", "run", "--all-files", "--color", "never"],
+        ["pre-commit", "run", *(["--files", *only] if only else ["--all-files"]), "--color", "never"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -146,3 +149,63 @@ def test_hook_reads_the_config_file_of_the_repository(tmp_path, precommit_home):
     # pre-commit exits 1 when a hook fails; the hook's own exit code is in its output
     assert bad.returncode == 1 and "exit code: 2" in bad.stdout
     assert "unknown key 'fial_on'" in bad.stdout
+
+
+# A repository as they come: docs, CI, CloudFormation, a Helm chart, a kustomize
+# overlay and plain manifests, all staged together.
+def realistic_repository() -> dict[str, str]:
+    from tests.test_repository import KUSTOMIZE, NOT_KUBERNETES
+
+    return {
+        **NOT_KUBERNETES,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "chart/values.yaml": "replicas: 1\n",
+        "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                                           "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+        # the base runs 1 replica; the only overlay patches it to 3
+        **{k: v for k, v in KUSTOMIZE.items() if not k.startswith("overlays/dev")},
+        "k8s/web.yaml": GOOD,
+    }
+
+
+def test_hook_passes_on_a_realistic_repository_for_the_right_reasons(tmp_path, precommit_home):
+    if shutil.which("kustomize") is None and shutil.which("kubectl") is None:
+        pytest.skip("neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
+    run = run_precommit(tmp_path, precommit_home, realistic_repository(), ["resilint"])
+    # no YAML it does not own fails the commit, the chart's templates are left out,
+    # and the base's `replicas: 1` is judged as the overlay renders it (3)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Passed" in run.stdout
+
+
+def test_hook_fails_on_a_realistic_repository_naming_the_file_and_the_rule(tmp_path, precommit_home):
+    files = {**realistic_repository(), "k8s/api.yaml": SINGLE_REPLICA}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "k8s/api.yaml:5: HIGH RES101" in run.stdout
+    assert "Deployment shop/api runs 1 replica" in run.stdout
+    # nothing else fails it: no input error from the files it does not own
+    assert "error:" not in run.stdout and "exit code: 1" in run.stdout
+
+
+def test_hook_judges_a_staged_manifest_with_its_directory(tmp_path, precommit_home):
+    deployment, pdb = GOOD.split("---\n")
+    files = {"k8s/web.yaml": deployment, "k8s/pdb.yaml": pdb, "k8s/api.yaml": SINGLE_REPLICA,
+             ".resilint.yaml": "fail_on: medium\n"}
+    # only web.yaml is staged: the PDB in pdb.yaml still protects it (RES501 at medium
+    # would fail the commit), and api.yaml's findings are not this commit's
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["k8s/web.yaml"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    files.pop("k8s/pdb.yaml")
+    alone = run_precommit(tmp_path / "alone", precommit_home, files, ["resilint"], only=["k8s/web.yaml"])
+    assert alone.returncode == 1 and "k8s/web.yaml" in alone.stdout and "RES501" in alone.stdout
+    assert "k8s/api.yaml" not in alone.stdout
+
+
+def test_terraform_hook_runs_on_a_tfvars_change_and_judges_the_module(tmp_path, precommit_home):
+    files = {"infra/main.tf": 'resource "aws_sqs_queue" "jobs" {\n  name = var.name\n}\n'
+                              'variable "name" {\n  default = "jobs"\n}\n',
+             "infra/terraform.tfvars": 'name = "jobs-prod"\n', ".resilint.yaml": "fail_on: medium\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/terraform.tfvars"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "infra/main.tf:1" in run.stdout and "RES401" in run.stdout

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.loaders import load_paths, sniff_json
+from linter.loaders import load_paths
+from linter.loaders.documents import sniff_json
 from linter.rules._regress import has_prior_state
 from tests.conftest import FIXTURES, run_scan
 

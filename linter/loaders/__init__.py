@@ -1,24 +1,31 @@
-"""Find input files, detect each one's format, hand it to that format's loader.
+"""Find input files, ask the loader registry what each one is, load it.
 
-One loader module per format, imported only when a file of that format is
-met (start-up stays light):
+The formats and their loaders are one table, `registry.ENTRIES`; each loader
+module detects its files cheaply (name and first bytes) before anything is
+parsed, and is imported only when a file is offered to it:
 
-    kubernetes.py  YAML manifests (multi-document, List kinds, Helm output)
-    tfplan.py      `terraform show -json` plans
-    tfstate.py     `terraform show -json` of a state (judged like a plan's after)
-    hcl.py         Terraform `.tf` files, one directory (module) at a time
-    pulumi.py      stack exports, checkpoints, previews, event logs, saved plans
+    kubernetes.py  YAML manifests (multi-document, List kinds, rendered output)
+    documents.py   JSON: Terraform plans and states, Pulumi documents and event logs, Kubernetes JSON
+    terraform_outputs.py  binary plans, raw states, plan logs: errors naming the command to run
+    terraform.py   Terraform modules: a `.tf`/`.tfvars` file brings its directory (hcl.py parses)
+    helm.py        Helm chart templates: skipped with a note (charts are judged rendered)
+    rendered.py    kustomizations (kustomize / kubectl kustomize) and Helm charts (helm template)
 
-A broken file becomes an InputError and never hides the findings of others.
-The linter only reads: it never writes to the user's input files.
+What no loader detects is skipped, with a reason the summary counts, never an
+input error. A broken file that is detected becomes an InputError and never
+hides the findings of others. Paths are deduplicated by their real path. A
+manifest named explicitly (as pre-commit names staged files) is judged with
+the other manifests of its directory as context for cross-object rules; only
+its own findings are reported. The linter only reads: it never writes to the
+user's input files.
 """
 
 from __future__ import annotations
 
 import errno
-import importlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,24 +37,22 @@ SKIP_DIRS = {
     ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache",
     ".pytest_cache", ".ruff_cache", "site-packages", ".eggs",
 }
-YAML_SUFFIXES = {".yaml", ".yml"}
-JSON_SUFFIXES = {".json"}
-NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
-HCL_SUFFIXES = {".tf"}
+STDIN = "-"
 
 # Kubernetes manifests, wherever they are, describe one cluster: cross-object
 # rules (a PDB for a Deployment) look across all of them. Every other document
-# (a plan, a Pulumi stack, a Terraform root) is a scope of its own, so that
-# `aws_sqs_queue.jobs` in one plan never resolves to its namesake in another.
+# (a plan, a Pulumi stack, a Terraform root, a rendered kustomization) is a
+# scope of its own, so that `aws_sqs_queue.jobs` in one plan never resolves to
+# its namesake in another.
 KUBERNETES_SCOPE = "kubernetes"
 
-LOADER_MODULES = {
-    "kubernetes": "linter.loaders.kubernetes",
-    "tfplan": "linter.loaders.tfplan",
-    "tfstate": "linter.loaders.tfstate",
-    "hcl": "linter.loaders.hcl",
-    "pulumi": "linter.loaders.pulumi",
-}
+
+@dataclass
+class Skipped:
+    """A file that was offered to the loaders and is not judged, and why."""
+
+    file: str
+    reason: str
 
 
 @dataclass
@@ -55,10 +60,20 @@ class Loaded:
     resources: list[Resource] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    # for stderr: a named file nothing recognises, a chart helm is missing for
+    notes: list[str] = field(default_factory=list)
+    # manifests loaded only as context for the named ones: their findings are not reported
+    context_files: set[str] = field(default_factory=set)
 
 
-def loader(fmt: str) -> Any:
-    return importlib.import_module(LOADER_MODULES[fmt])
+@dataclass
+class Found:
+    """A file to offer to the loaders."""
+
+    path: Path
+    named: bool = False  # given on the command line (or stdin), not found by a walk
+    context: bool = False  # a sibling of a named manifest, loaded for cross-object rules only
 
 
 def display_path(path: Path) -> str:
@@ -66,35 +81,84 @@ def display_path(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
+# stdin, read once: loaders, suppressions and reports read it by its name
+_IN_MEMORY: dict[str, bytes] = {}
+
+
+def in_memory(path: Path | str) -> bytes | None:
+    return _IN_MEMORY.get(os.path.abspath(path)) if _IN_MEMORY else None
+
+
+def read_stdin(name: str) -> Path:
+    """Read standard input once, under `name` (`--stdin-filename`, else `-`)."""
+    path = Path(name)
+    _IN_MEMORY.clear()
+    _IN_MEMORY[os.path.abspath(path)] = sys.stdin.buffer.read()
+    return path
+
+
+def source_text(path: Path | str, encoding: str = "utf-8") -> str:
+    """A source's text for line lookups (OSError / UnicodeDecodeError when unreadable)."""
+    data = in_memory(path)
+    if data is not None:
+        return data.decode(encoding)
+    with open(path, encoding=encoding) as fh:
+        return fh.read()
+
+
 def _is_virtualenv(dirpath: str, filenames: list[str]) -> bool:
     return "pyvenv.cfg" in filenames
 
 
 def _is_helm_templates(dirpath: str) -> bool:
-    # an unrendered Helm chart's templates are not manifests yet; scanning a
-    # tree skips them (naming such a file explicitly still reports it)
-    return os.path.basename(dirpath) == "templates" and os.path.exists(
+    # an unrendered Helm chart's templates (and its vendored subcharts) are not
+    # manifests; the chart is judged rendered, as a whole
+    return os.path.basename(dirpath) in ("templates", "charts") and os.path.exists(
         os.path.join(os.path.dirname(dirpath), "Chart.yaml")
     )
 
 
-def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
-    """Expand directories (skipping VCS, caches, virtualenvs) into files."""
-    files: list[Path] = []
-    errors: list[InputError] = []
-    wanted = YAML_SUFFIXES | JSON_SUFFIXES | NDJSON_SUFFIXES | HCL_SUFFIXES
+@dataclass
+class Walk:
+    """What discovery found: files to offer to the loaders, and directories that
+    are rendered as a whole (kustomizations, Helm charts)."""
+
+    files: list[Found] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    kustomizations: list[Path] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)
+
+
+def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
+    """Expand directories (skipping VCS, caches, virtualenvs, chart templates)
+    into the files the loaders' suffixes claim; each real path once."""
+    from linter.loaders.rendered import kustomization_file
+    from linter.loaders.registry import WALKED_SUFFIXES
+
+    walk = Walk()
+    seen: set[str] = set()
+
+    def add(path: Path, named: bool) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            walk.files.append(Found(path, named=named))
+
     for given in paths:
+        if given == STDIN:
+            add(read_stdin(stdin_name or STDIN), named=True)
+            continue
         p = Path(given)
         try:
             os.stat(p)
         except OSError as err:  # a name too long, a permission denied on a parent, a link loop
             if err.errno not in (errno.ENOENT, errno.ELOOP) and not os.path.islink(p):
-                errors.append(InputError(display_path(p), f"cannot read: {err.strerror or err}"))
+                walk.errors.append(InputError(display_path(p), f"cannot read: {err.strerror or err}"))
                 continue
         if p.is_file():
-            files.append(p)
+            add(p, named=True)
         elif p.is_dir():
-            def unreadable(err: OSError, _errors: list = errors) -> None:
+            def unreadable(err: OSError, _errors: list = walk.errors) -> None:
                 # os.walk skips what it cannot list: say so, or its files vanish silently
                 where = display_path(Path(err.filename)) if err.filename else display_path(p)
                 _errors.append(InputError(where, f"cannot read directory: {err.strerror or err}"))
@@ -106,16 +170,21 @@ def discover(paths: list[str]) -> tuple[list[Path], list[InputError]]:
                     and not _is_virtualenv(os.path.join(dirpath, d), _safe_listdir(os.path.join(dirpath, d)))
                     and not _is_helm_templates(os.path.join(dirpath, d))
                 )
+                here = Path(dirpath)
+                if "Chart.yaml" in filenames:
+                    walk.charts.append(here)
+                if kustomization_file(here, filenames) is not None:
+                    walk.kustomizations.append(here)
                 for name in sorted(filenames):
-                    if Path(name).suffix.lower() in wanted:
-                        files.append(Path(dirpath) / name)
+                    if name.lower().endswith(WALKED_SUFFIXES):
+                        add(here / name, named=False)
         elif p.exists():
-            errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
+            walk.errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
         elif p.is_symlink():
-            errors.append(InputError(display_path(p), "broken symbolic link (or a link loop)"))
+            walk.errors.append(InputError(display_path(p), "broken symbolic link (or a link loop)"))
         else:
-            errors.append(InputError(display_path(p), "no such file or directory"))
-    return files, errors
+            walk.errors.append(InputError(display_path(p), "no such file or directory"))
+    return walk
 
 
 def _safe_listdir(path: str) -> list[str]:
@@ -125,152 +194,73 @@ def _safe_listdir(path: str) -> list[str]:
         return []
 
 
-def sniff_json(doc: Any) -> str | None:
-    """Which format a parsed JSON document is, or None when it is not infrastructure."""
-    if isinstance(doc, dict):
-        if "format_version" in doc and (
-            "resource_changes" in doc or "planned_values" in doc or "configuration" in doc
-        ):
-            return "tfplan"
-        if is_terraform_state(doc):
-            return "tfstate"
-        if any(k in doc for k in ("deployment", "checkpoint", "steps", "resourcePlans")):
-            return "pulumi"
-        if "apiVersion" in doc and "kind" in doc:
-            return "kubernetes"
-    return None
-
-
-def is_terraform_state(doc: dict) -> bool:
-    """`terraform show -json` without a plan file: `values.root_module`, or only
-    the version fields when the state is empty."""
-    return "format_version" in doc and (
-        isinstance(doc.get("values"), dict) or set(doc) <= {"format_version", "terraform_version"}
-    )
-
-
-# Terraform files resilint cannot read, and the command that makes a readable one.
-# (Detection is one small function each, so it can move with the loader registry.)
-PLAN_LOG = ("a `terraform plan -json` log (Terraform's machine-readable messages), not a plan: "
-            "save the plan with `terraform plan -out plan.out`, then scan the output of "
-            "`terraform show -json plan.out > plan.json`")
-BINARY_PLAN = ("a binary Terraform plan (written by `terraform plan -out`): resilint reads its JSON form; "
-               "run `terraform show -json {name} > plan.json` and scan plan.json")
-RAW_STATE = ("a raw Terraform state file: resilint reads the state as `terraform show` gives it; "
-             "run `terraform show -json > state.json` in the Terraform directory (or "
-             "`terraform show -json {name} > state.json`) and scan state.json")
-
-
-def is_raw_terraform_state(doc: Any) -> bool:
-    """terraform.tfstate itself (Terraform's storage format, not `terraform show -json`)."""
-    return (isinstance(doc, dict) and "format_version" not in doc and "terraform_version" in doc
-            and "version" in doc and isinstance(doc.get("resources"), list))
-
-
-def is_terraform_plan_log(text: str) -> bool:
-    """The first line of `terraform plan -json` (or apply/validate -json) output."""
-    first = text.lstrip().split("\n", 1)[0]
-    if not (first.startswith("{") and '"@level"' in first):
-        return False
-    try:
-        line = json.loads(first)
-    except ValueError:
-        return False
-    return isinstance(line, dict) and "@message" in line and "type" in line
-
-
-def is_binary_terraform_plan(path: Path) -> bool:
-    """A zip archive holding a `tfplan` entry, as `terraform plan -out` writes."""
-    import zipfile
-
-    try:
-        with path.open("rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                return False
-        with zipfile.ZipFile(path) as archive:
-            return "tfplan" in archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def unreadable_terraform_file(path: Path, shown: str) -> InputError | None:
-    """A file named on the command line with no infrastructure suffix: a binary
-    plan, a raw state or a plan log gets a message; anything else is not ours."""
-    if is_binary_terraform_plan(path):
-        return InputError(shown, BINARY_PLAN.format(name=path.name))
-    try:
-        with path.open("rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return None
-    text = head.decode("utf-8-sig", errors="replace")
-    if is_terraform_plan_log(text):
-        return InputError(shown, PLAN_LOG, 1)
-    if '"terraform_version"' in text and text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(read_text(path, shown))
-        except (ValueError, InputError):
-            return None
-        if is_raw_terraform_state(doc):
-            return InputError(shown, RAW_STATE.format(name=path.name), 1)
-    return None
-
-
 def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
+    """Load every input under `paths`. Options (besides the loaders' own):
+    `stdin_filename` names `-`; `file_context` judges a named manifest with
+    its directory's manifests and a named `.tf` with its module (the command
+    line sets it; by default named files are judged alone)."""
+    from linter.loaders import rendered as rendering
+
     options = dict(options or {})  # per scan: loaders may leave notes for each other
+    with_context = bool(options.get("file_context"))
     out = Loaded()
-    files, out.errors = discover(paths)
-    hcl_dirs: dict[Path, list[Path]] = {}
-    for path in files:
-        suffix = path.suffix.lower()
-        shown = display_path(path)
-        if suffix in HCL_SUFFIXES:
-            hcl_dirs.setdefault(path.parent, []).append(path)
+    walk = discover(paths, options.get("stdin_filename"))
+    out.errors = walk.errors
+    rendered = rendering.plan(walk)
+    directory_units: dict[str, dict[Path, list[Path]]] = {}
+    kubernetes_dirs: set[Path] = set()
+    expanded: set[tuple[str, Path]] = set()  # directory units already listed
+    queued = {os.path.realpath(f.path) for f in walk.files}
+    pending = list(walk.files)
+    while pending:
+        found = pending.pop(0)
+        path, shown = found.path, display_path(found.path)
+        covered_by = rendered.covered.get(os.path.realpath(path))
+        if covered_by is not None:
+            if not found.context:
+                out.skipped.append(Skipped(shown, covered_by))
             continue
         try:
-            if suffix in YAML_SUFFIXES:
-                resources = loader("kubernetes").load_file(path, shown, options)
-            elif suffix in JSON_SUFFIXES:
-                resources = _load_json(path, shown, options)
-            elif suffix in NDJSON_SUFFIXES:
-                if is_terraform_plan_log(read_text(path, shown)):
-                    raise InputError(shown, PLAN_LOG, 1)
-                resources = loader("pulumi").load_event_log(path, shown, options)
-            else:
-                # only a file named on the command line gets here (a directory
-                # walk collects infrastructure suffixes only)
-                unreadable = unreadable_terraform_file(path, shown)
-                if unreadable is not None:
-                    out.errors.append(unreadable)
-                continue
+            entry, reason = _owner(found, shown)
         except InputError as err:
-            out.errors.append(err)
+            if not found.context:
+                out.errors.append(err)
             continue
         except OSError as err:
-            out.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+            if not found.context:
+                out.errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
             continue
-        except RecursionError:
-            out.errors.append(InputError(shown, NESTED_TOO_DEEPLY))
+        if entry is None:
+            if not found.context:
+                out.skipped.append(Skipped(shown, reason))
+                if found.named:
+                    out.notes.append(f"{shown}: skipped: {reason}")
             continue
-        except Exception as exc:  # last resort: a loader bug must not hide the other files
-            out.errors.append(InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}"))
+        if entry.unit == "directory":
+            files = directory_units.setdefault(entry.name, {}).setdefault(path.parent, [])
+            whole = with_context and (entry.name, path.parent) not in expanded
+            expanded.add((entry.name, path.parent))
+            for f in entry.loader().unit_files(path, whole_directory=whole):  # type: ignore[union-attr]
+                if f not in files:
+                    files.append(f)
             continue
-        if resources is not None:
+        resources = _load_file(entry, found, shown, options, out)
+        if resources is None:
+            continue
+        if found.context:
+            out.context_files.add(shown)
+        else:
             out.files.append(shown)
-            for r in resources:
-                # a plan or a Pulumi document is a world of its own; manifests share a cluster
-                r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
-            out.resources.extend(resources)
-    if hcl_dirs:
-        # all directories at once: a module called by another is loaded as its child
-        resources, errors = loader("hcl").load_modules(hcl_dirs, options)
         for r in resources:
-            # a Terraform root (and the modules it calls) is a world of its own
-            r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
+            # a plan or a Pulumi document is a world of its own; manifests share a cluster
+            r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
         out.resources.extend(resources)
-        out.errors.extend(errors)
-        for tf_files in hcl_dirs.values():
-            out.files.extend(display_path(f) for f in tf_files)
+        if found.named and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
+            kubernetes_dirs.add(path.parent)
+            pending.extend(_siblings(path.parent, queued))
+    for name, files_by_dir in directory_units.items():
+        _load_directories(name, files_by_dir, options, out)
+    rendering.load(rendered, options, out)
     if any(r.type == "azapi_resource" for r in out.resources):
         from linter.normalize.azapi import normalize  # HCL, plan or state alike
 
@@ -278,35 +268,81 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     return out
 
 
-def _load_json(path: Path, shown: str, options: dict) -> list[Resource] | None:
-    text = read_text(path, shown)
+def _owner(found: Found, shown: str) -> tuple[Any, str]:
+    """The registry entry that detects the file, or None and the reason it is skipped."""
+    from linter.loaders.registry import candidates, read_head
+
+    offered = candidates(found.path.name, found.named)
+    if not offered:
+        return None, "no loader reads files of this name"
+    if in_memory(found.path) is None and not found.path.is_file():  # a FIFO or a device would block
+        raise InputError(shown, "not a regular file")
+    head = read_head(found.path)
+    for entry in offered:
+        if entry.loader().detect(found.path, head):
+            return entry, ""
+    if len(offered) > 1 and not any(e.claims_name(found.path.name) for e in offered):
+        return None, "no loader recognises its content (not Kubernetes, Terraform, a plan or a Pulumi document)"
+    return None, offered[-1].loader().DECLINED
+
+
+def _siblings(directory: Path, queued: set[str]) -> list[Found]:
+    """The other manifests of a named manifest's directory, as context (each file once)."""
+    from linter.loaders.registry import entry
+
+    kubernetes = entry("kubernetes")
     try:
-        doc = json.loads(text)
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        path = directory / name
+        if kubernetes.claims_name(name) and os.path.realpath(path) not in queued and path.is_file():
+            queued.add(os.path.realpath(path))
+            out.append(Found(path, context=True))
+    return out
+
+
+def _load_file(entry: Any, found: Found, shown: str, options: dict, out: Loaded) -> list[Resource] | None:
+    """One file through its loader; a failure is an InputError (dropped for context files)."""
+    error: InputError | None = None
+    try:
+        resources = entry.loader().load(found.path, shown, options)
+    except InputError as err:
+        error = err
+    except OSError as err:
+        error = InputError(shown, f"cannot read file: {err.strerror or err}")
     except RecursionError:
-        raise InputError(shown, NESTED_TOO_DEEPLY) from None
-    except ValueError as exc:
-        if not isinstance(exc, json.JSONDecodeError):
-            raise huge_number(text, shown) from None
-        return _not_json(exc, path, text, shown, options)
-    check_surrogates(text, doc, shown)
-    fmt = sniff_json(doc)
-    if fmt is None:
-        if is_raw_terraform_state(doc):
-            raise InputError(shown, RAW_STATE.format(name=path.name), 1)
+        error = InputError(shown, NESTED_TOO_DEEPLY)
+    except Exception as exc:  # last resort: a loader bug must not hide the other files
+        error = InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}")
+    if error is not None:
+        if not found.context:  # a broken sibling is not the commit's problem
+            out.errors.append(error)
         return None
-    if fmt == "kubernetes":
-        return loader("kubernetes").load_objects([doc], shown, options)
-    return loader(fmt).load_document(doc, path, shown, options)
+    if resources is None and not found.context:
+        out.skipped.append(Skipped(shown, entry.loader().DECLINED))
+        if found.named:
+            out.notes.append(f"{shown}: skipped: {entry.loader().DECLINED}")
+    return resources
 
 
-def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
-    if is_terraform_plan_log(text):
-        raise InputError(shown, PLAN_LOG, 1)
-    if path.name.endswith((".ndjson", ".jsonl")) or _looks_like_event_log(text):
-        return loader("pulumi").load_event_log(path, shown, options)
-    if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
-        raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    return None  # not infrastructure, and not ours to judge
+def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: dict, out: Loaded) -> None:
+    from linter.loaders.registry import entry as registry_entry
+
+    entry = registry_entry(name)
+    files_by_dir = {d: sorted(fs) for d, fs in files_by_dir.items() if fs}
+    if not files_by_dir:
+        return
+    resources, errors = entry.loader().load_directories(files_by_dir, options)  # type: ignore[union-attr]
+    for r in resources:
+        # a Terraform root (and the modules it calls) is a world of its own
+        r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
+    out.resources.extend(resources)
+    out.errors.extend(errors)
+    for files in files_by_dir.values():
+        out.files.extend(display_path(f) for f in files)
 
 
 def huge_number(text: str, shown: str, line: int | None = None) -> InputError:
@@ -353,21 +389,18 @@ def check_surrogates(text: str, doc: Any, shown: str, line: int | None = None) -
     raise InputError(shown, "lone UTF-16 surrogate escape: not a character any report can show", line)
 
 
-def _looks_like_event_log(text: str) -> bool:
-    first = text.lstrip().split("\n", 1)[0]
-    return first.startswith("{") and '"sequence"' in first
-
-
 NESTED_TOO_DEEPLY = "values nested too deeply to read (hundreds of levels): not a real configuration"
 
 
 def read_text(path: Path, shown: str) -> str:
     """A file's text: UTF-8, with or without a byte order mark (Windows editors write one)."""
-    if path.is_dir():
-        raise InputError(shown, "is a directory, expected a file")
-    if not path.is_file():  # a FIFO or a device would block or never end
-        raise InputError(shown, "not a regular file")
-    data = path.read_bytes()
+    data = in_memory(path)
+    if data is None:
+        if path.is_dir():
+            raise InputError(shown, "is a directory, expected a file")
+        if not path.is_file():  # a FIFO or a device would block or never end
+            raise InputError(shown, "not a regular file")
+        data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # PowerShell 5's `>` writes UTF-16: say so instead of "byte 0"
         raise InputError(shown, "UTF-16 text: save the file as UTF-8 (e.g. `Out-File -Encoding utf8`)", 1)

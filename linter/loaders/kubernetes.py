@@ -98,6 +98,29 @@ def node_line(root: Any, path: str) -> int | None:
     return line
 
 
+DECLINED = "YAML with no document holding a top-level apiVersion and kind (not Kubernetes)"
+# a top-level key starts its line (block style), quoted or not; linear, no backtracking
+_TOP_LEVEL_KEY = re.compile(r"""^["']?(apiVersion|kind)["']?[ \t]*:""", re.MULTILINE)
+
+
+def detect(path: Path, head: str) -> bool:
+    """A document has top-level `apiVersion` and `kind`: decided on the text, before
+    any parse, so other YAML (CloudFormation `!Ref`, GitLab `!reference`, mkdocs
+    `!!python/name:`, Ansible vault, compose, Helm values) is never parsed at all."""
+    if head.lstrip()[:1] == "{":  # JSON, or a YAML flow mapping
+        return "apiVersion" in head and "kind" in head
+    seen: set[str] = set()
+    for match in _TOP_LEVEL_KEY.finditer(head):
+        seen.add(match.group(1))
+        if len(seen) == 2:
+            return True
+    return False
+
+
+def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+    return load_file(path, shown, options)
+
+
 @dataclass(frozen=True)
 class DocumentSpan:
     """Where one document lies in its file's text: enough to compose it again."""

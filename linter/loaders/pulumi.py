@@ -675,7 +675,9 @@ class _UrnLines:
             return
         self._lines = {}
         try:
-            text = Path(self.path).read_text(encoding="utf-8") if self.path else ""
+            from linter.loaders import source_text
+
+            text = source_text(self.path) if self.path else ""
         except (OSError, UnicodeDecodeError):
             text = ""
         self._text = text

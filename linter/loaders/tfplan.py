@@ -238,8 +238,10 @@ def _point_at_the_plan(resources: list[Resource], path: Path | None, shown: str)
 def address_lines(path: Path) -> dict[str, int]:
     """Address -> line of its `"address"` key in a plan file: the one in
     `resource_changes` when there is one, else the first (planned_values, prior_state)."""
+    from linter.loaders import source_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = source_text(path, "utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return {}
     changes_at = text.find('"resource_changes"')

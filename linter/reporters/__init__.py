@@ -56,8 +56,15 @@ def count_by_severity(findings) -> dict[str, int]:
 def summary(result) -> dict:
     """Counts shared by every reporter."""
     active = [f for f in result.findings if not f.suppressed]
+    skipped = getattr(result, "skipped", None) or []
+    by_reason: dict[str, int] = {}
+    for item in skipped:
+        by_reason[item.reason] = by_reason.get(item.reason, 0) + 1
     return {
         "files": len(result.files),
+        # offered to the loaders and not judged (not infrastructure, a Helm template, ...)
+        "skipped": len(skipped),
+        "skipped_by_reason": by_reason,
         "resources": len(result.resources),
         "findings": len(active),
         "suppressed": len(result.findings) - len(active),

@@ -32,9 +32,10 @@ class _SourceCache:
         if not line:
             return []
         if file not in self._lines:
+            from linter.loaders import source_text
+
             try:
-                with open(file, encoding="utf-8") as fh:
-                    self._lines[file] = fh.read().splitlines()
+                self._lines[file] = source_text(file).splitlines()
             except (OSError, UnicodeDecodeError):
                 self._lines[file] = None
         lines = self._lines[file]
@@ -85,8 +86,18 @@ def _render_plain(result, settings) -> str:
     for err in result.errors:
         out.append(f"error: {err}")
     if not settings.quiet:
+        out.extend(skipped_lines(summary(result)))
         out.append(summary_line(result, settings))
     return "\n".join(out) + ("\n" if out else "")
+
+
+def skipped_lines(s: dict) -> list[str]:
+    """What was not judged, counted by reason (`--verbose` lists the files)."""
+    if not s["skipped"]:
+        return []
+    return [f"skipped {s['skipped']} file(s) (--verbose lists them):"] + [
+        f"  {n} {reason}" for reason, n in sorted(s["skipped_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _render_rich(result, settings) -> str:
@@ -136,6 +147,8 @@ def _render_rich(result, settings) -> str:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
     if not settings.quiet:
         s = summary(result)
+        for line in skipped_lines(s):
+            console.print(f"[dim]{escape(line)}[/]")
         table = Table(title="resilint summary", show_edge=True)
         table.add_column("severity")
         table.add_column("findings", justify="right")

@@ -1,0 +1,93 @@
+"""JSON documents: Terraform plans and states, Pulumi documents and event logs, Kubernetes JSON.
+
+One loader for the JSON family, because telling them apart needs the parse:
+the document is read once and handed to the format its keys name
+(`sniff_json`). JSON that is none of them (package.json, a tsconfig) is not
+infrastructure and is skipped; JSON that is broken but carries a format's
+marker keys is an input error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Resource
+
+DECLINED = "JSON that is not a Terraform plan or state, a Pulumi document or a Kubernetes object"
+EVENT_LOG_SUFFIXES = (".ndjson", ".jsonl")
+
+
+def detect(path: Path, head: str) -> bool:
+    return head.lstrip()[:1] in ("{", "[")
+
+
+def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+    from linter.loaders import NESTED_TOO_DEEPLY, check_surrogates, huge_number, read_text
+
+    from linter.loaders.terraform_outputs import PLAN_LOG, RAW_STATE, is_raw_terraform_state, is_terraform_plan_log
+
+    text = read_text(path, shown)
+    if path.name.lower().endswith(EVENT_LOG_SUFFIXES):
+        if is_terraform_plan_log(text):
+            raise InputError(shown, PLAN_LOG, 1)
+        return _loader("pulumi").load_event_log(path, shown, options)
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise InputError(shown, NESTED_TOO_DEEPLY) from None
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise huge_number(text, shown) from None
+        return _not_json(exc, path, text, shown, options)
+    check_surrogates(text, doc, shown)
+    if is_raw_terraform_state(doc):
+        raise InputError(shown, RAW_STATE.format(name=path.name), 1)
+    fmt = sniff_json(doc)
+    if fmt is None:
+        return None
+    if fmt == "kubernetes":
+        return _loader("kubernetes").load_objects([doc], shown, options)
+    return _loader(fmt).load_document(doc, path, shown, options)
+
+
+def _loader(fmt: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"linter.loaders.{fmt}")
+
+
+def sniff_json(doc: Any) -> str | None:
+    """Which format a parsed JSON document is, or None when it is not infrastructure."""
+    from linter.loaders.terraform_outputs import is_terraform_state
+
+    if isinstance(doc, dict):
+        if "format_version" in doc and (
+            "resource_changes" in doc or "planned_values" in doc or "configuration" in doc
+        ):
+            return "tfplan"
+        if is_terraform_state(doc):
+            return "tfstate"
+        if any(k in doc for k in ("deployment", "checkpoint", "steps", "resourcePlans")):
+            return "pulumi"
+        if "apiVersion" in doc and "kind" in doc:
+            return "kubernetes"
+    return None
+
+
+def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
+    from linter.loaders.terraform_outputs import PLAN_LOG, is_terraform_plan_log
+
+    if is_terraform_plan_log(text):
+        raise InputError(shown, PLAN_LOG, 1)
+    if _looks_like_event_log(text):
+        return _loader("pulumi").load_event_log(path, shown, options)
+    if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
+        raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    return None  # not infrastructure, and not ours to judge
+
+
+def _looks_like_event_log(text: str) -> bool:
+    first = text.lstrip().split("\n", 1)[0]
+    return first.startswith("{") and '"sequence"' in first

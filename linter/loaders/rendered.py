@@ -1,0 +1,282 @@
+"""Rendered Kubernetes: kustomizations and Helm charts are judged as they deploy.
+
+An overlay's objects are its bases' objects patched, renamed and moved to
+another namespace: judging the base files one by one reports `replicas: 1`
+that the overlay patches to 3, in the wrong namespace. So a directory with a
+`kustomization.yaml` is rendered with `kustomize build` (or `kubectl
+kustomize`) and the output is judged; the bases it uses (directories and files
+its `resources`/`bases`/`components` name) are not judged on their own, and
+neither are its other YAML files (patches are partial objects).
+
+Findings name where the user can act: an object that comes unchanged in kind
+and name from one base file points at that file and line (at the attribute's
+own line when its value there is the rendered one), with a note naming the
+kustomization; any other object points at the kustomization file.
+
+Each rendering is a cluster of its own (scope): the staging and prod overlays
+of one base never protect each other's Deployments.
+
+A Helm chart (`Chart.yaml`) met by the walk is rendered with `helm template`
+(values from `--helm-values FILE`) when helm is on PATH; otherwise a note says
+how to render it, and its templates are never parsed as manifests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Location, Resource, lookup
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+REFERENCE_KEYS = ("resources", "bases", "components")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+RENDER_TIMEOUT = 120  # seconds; remote bases with no network must not hang a commit
+
+
+def kustomization_file(directory: Path, names: list[str] | None = None) -> Path | None:
+    listing = names if names is not None else _listdir(directory)
+    for name in KUSTOMIZATION_NAMES:
+        if name in listing:
+            return directory / name
+    return None
+
+
+@dataclass
+class Rendering:
+    """One directory to render, and the files its rendering judges in their place."""
+
+    directory: Path
+    kind: str  # "kustomize" | "helm"
+    sources: list[Path] = field(default_factory=list)  # the resource files its objects come from
+
+
+@dataclass
+class Plan:
+    renderings: list[Rendering] = field(default_factory=list)
+    covered: dict[str, str] = field(default_factory=dict)  # real path -> why it is not judged alone
+
+
+def plan(walk: Any) -> Plan:
+    """Which directories are rendered, and which files that covers.
+
+    A kustomization directory found by the walk, or holding a file named on the
+    command line (pre-commit passes the staged patch or base file), is rendered
+    unless another of them uses it as a base."""
+    from linter.loaders import display_path
+
+    out = Plan()
+    candidates: list[Path] = list(walk.kustomizations)
+    for found in walk.files:
+        if found.named and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
+            candidates.append(found.path.parent)
+    reach: dict[str, tuple[list[Path], list[Path]]] = {}  # real dir -> (kustomization dirs, files) it renders
+    for directory in candidates:
+        reach[os.path.realpath(directory)] = _reachable(directory)
+    used_as_base = {os.path.realpath(d) for key, (dirs, _) in reach.items() for d in dirs[1:]}
+    seen: set[str] = set()
+    for directory in candidates:
+        key = os.path.realpath(directory)
+        if key in used_as_base or key in seen:
+            continue
+        seen.add(key)
+        dirs, files = reach[key]
+        # the objects come from the files named as resources; the kustomization
+        # files and patches beside them are rendered in, not judged alone
+        out.renderings.append(Rendering(directory, "kustomize", _unique(files)))
+        why = f"rendered with the kustomization in {display_path(directory)}"
+        for f in [*files, *(f for d in dirs for f in _manifests_in(d))]:
+            out.covered.setdefault(os.path.realpath(f), why)
+    for chart in walk.charts:
+        out.renderings.append(Rendering(chart, "helm"))
+    return out
+
+
+def _reachable(directory: Path) -> tuple[list[Path], list[Path]]:
+    """Kustomization directories (this one first) and plain files a kustomization
+    renders, following local references (remote ones are kustomize's to fetch)."""
+    dirs: list[Path] = []
+    files: list[Path] = []
+    pending = [directory]
+    seen: set[str] = set()
+    while pending:
+        current = pending.pop(0)
+        key = os.path.realpath(current)
+        if key in seen:
+            continue
+        seen.add(key)
+        kfile = kustomization_file(current)
+        if kfile is None:
+            continue
+        dirs.append(current)
+        for ref in _references(kfile):
+            target = Path(os.path.normpath(current / ref))
+            if target.is_dir():
+                pending.append(target)
+            elif target.is_file():
+                files.append(target)
+    return dirs, files
+
+
+def _references(kfile: Path) -> list[str]:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(kfile.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return []  # kustomize reports what is wrong with it when rendering
+    out: list[str] = []
+    if isinstance(doc, dict):
+        for key in REFERENCE_KEYS:
+            for ref in doc.get(key) or []:
+                if isinstance(ref, str) and "://" not in ref and not ref.startswith(("github.com/", "git@")):
+                    out.append(ref)
+    return out
+
+
+def _manifests_in(directory: Path) -> list[Path]:
+    return [directory / n for n in sorted(_listdir(directory))
+            if (n.lower().endswith(MANIFEST_SUFFIXES) or n in KUSTOMIZATION_NAMES) and (directory / n).is_file()]
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    seen: set[str] = set()
+    return [p for p in paths if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
+
+
+def _listdir(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
+
+
+def kustomize_command() -> list[str] | None:
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def load(rendered: Plan, options: dict, out: Any) -> None:
+    """Render each planned directory and add its objects (or an error, or a note) to `out`."""
+    for rendering in rendered.renderings:
+        if rendering.kind == "kustomize":
+            _load_kustomization(rendering, options, out)
+        else:
+            _load_chart(rendering, options, out)
+
+
+def _load_kustomization(rendering: Rendering, options: dict, out: Any) -> None:
+    from linter.loaders import display_path
+
+    kfile = kustomization_file(rendering.directory)
+    shown = display_path(kfile or rendering.directory)
+    command = kustomize_command()
+    if command is None:
+        out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
+                         f"nor kubectl is on PATH (`kustomize build {display_path(rendering.directory)} | resilint scan -`)")
+        return
+    text = _run([*command, str(rendering.directory)], shown, out)
+    if text is None:
+        return
+    tool = " ".join(command)
+    resources = _objects(text, shown, options, out)
+    if resources is None:
+        return
+    origins = _base_objects(rendering.sources)
+    for r in resources:
+        r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
+        r.meta["rendered_from"] = f"{tool} {display_path(rendering.directory)}"
+        _point_at_base(r, origins.get((r.type, r.name)), shown)
+    out.resources.extend(resources)
+    out.files.append(shown)
+
+
+def _load_chart(rendering: Rendering, options: dict, out: Any) -> None:
+    from linter.loaders import display_path
+
+    chart = display_path(rendering.directory)
+    if shutil.which("helm") is None:
+        out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
+                         f"(`helm template {chart} | resilint scan -`)")
+        return
+    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory)]
+    for values in options.get("helm_values") or []:
+        command += ["--values", values]
+    shown = display_path(rendering.directory / "Chart.yaml")
+    text = _run(command, shown, out)
+    if text is None:
+        return
+    resources = _objects(text, shown, options, out)
+    if resources is None:
+        return
+    for r in resources:
+        r.meta["scope"] = f"helm:{chart}"
+        r.meta["rendered_from"] = "helm template " + chart
+        r.location = Location(shown, None)  # the template's lines are not the object's
+        r.line_of = None
+    out.resources.extend(resources)
+    out.files.append(shown)
+
+
+def _run(command: list[str], shown: str, out: Any) -> str | None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` could not run: {exc}"))
+        return None
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` failed: {why}"))
+        return None
+    return done.stdout
+
+
+def _objects(text: str, shown: str, options: dict, out: Any) -> list[Resource] | None:
+    from linter.loaders import kubernetes
+
+    try:
+        return kubernetes.load_objects(kubernetes.parse_documents(text, shown), shown, options,
+                                       lines=kubernetes.ManifestLines(text))
+    except InputError as err:
+        out.errors.append(err)
+        return None
+
+
+def _base_objects(sources: list[Path]) -> dict[tuple[str, str], list[Resource]]:
+    """The objects the base files write, by type and name (files that do not parse are left out)."""
+    from linter.loaders import display_path, kubernetes
+
+    found: dict[tuple[str, str], list[Resource]] = {}
+    for path in sources:
+        try:
+            resources = kubernetes.load_file(path, display_path(path), {}) or []
+        except (InputError, OSError, RecursionError):
+            continue
+        for r in resources:
+            found.setdefault((r.type, r.name), []).append(r)
+    return found
+
+
+def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str) -> None:
+    """Locate a rendered object in the one base file it comes from unchanged, else at the kustomization."""
+    if not candidates or len(candidates) != 1:
+        resource.location = Location(kfile, None)
+        resource.line_of = None
+        return
+    base = candidates[0]
+    resource.location = Location(base.location.file, base.location.line)
+
+    def line_of(path: str, _base: Resource = base, _rendered: Resource = resource) -> int | None:
+        # the attribute's line in the base only where the base says what was rendered
+        if lookup(_base.attrs, path, None) == lookup(_rendered.attrs, path, None):
+            return _base.line_for(path)
+        return _base.location.line
+
+    resource.line_of = line_of

@@ -1,0 +1,50 @@
+"""Terraform configuration: the module directory is the unit.
+
+Terraform reads every `.tf` file of a directory as one module, with the
+directory's `terraform.tfvars`/`*.auto.tfvars`. So a file passed alone (a
+pre-commit hook passes only the staged ones) brings its whole directory: a DLQ
+attached in `dlq.tf` belongs to the queue in `queue.tf`, and a default in an
+unstaged `variables.tf` still applies; all of that module's findings are
+reported, as pre-commit-terraform's hooks do. A changed `.tfvars` brings its
+directory too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from linter.model import InputError, Resource
+
+DECLINED = "not Terraform configuration"
+MODULE_SUFFIXES = (".tf",)  # what Terraform reads as the module's configuration
+VARIABLE_FILES = (".tfvars", ".tfvars.json")
+# a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
+_BLOCK = re.compile(r'^(?:resource|data|module|variable|output|provider|terraform|locals)[ \t]*[{"]', re.MULTILINE)
+
+
+def detect(path: Path, head: str) -> bool:
+    name = path.name.lower()
+    if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES):
+        return True
+    return _BLOCK.search(head) is not None  # a named file of another extension
+
+
+def unit_files(path: Path, whole_directory: bool) -> list[Path]:
+    """What a detected file brings to the load: its module's `.tf` files (or,
+    judged alone, itself; a `.tfvars` alone is read with its module only)."""
+    own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
+    if not whole_directory:
+        return own
+    try:
+        module = sorted(p for p in path.parent.iterdir() if p.name.endswith(MODULE_SUFFIXES) and p.is_file())
+    except OSError:
+        module = []
+    return module + [p for p in own if p not in module]
+
+
+def load_directories(files: dict[Path, list[Path]], options: dict) -> tuple[list[Resource], list[InputError]]:
+    """Every module directory at once: a module called by another is loaded as its child."""
+    from linter.loaders.hcl import load_modules
+
+    return load_modules(files, options)
