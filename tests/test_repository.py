@@ -295,3 +295,33 @@ def test_a_terraform_file_named_alone_is_judged_within_its_module(tmp_path):
     for named in ("infra/queue.tf", "infra/dlq.tf", "infra/terraform.tfvars"):
         done, doc = report(named, "--select", "RES401", cwd=tmp_path)
         assert ("aws_sqs_queue.jobs", "infra/queue.tf") in {(f["resource"], f["file"]) for f in doc["findings"]}, named
+
+
+def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
+    write(tmp_path, {
+        "a/api.yaml": SINGLE_REPLICA,
+        "a/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: a runs alone until launch\n",
+        "b/other.yaml": SINGLE_REPLICA.replace("name: api", "name: other"),
+    })
+
+    def res101(*args: str) -> dict[str, bool]:
+        _, doc = report(*args, cwd=tmp_path)
+        return {f["file"]: f["suppressed"] for f in doc["findings"] if f["rule_id"] == "RES101"}
+
+    # a/.resilint.yaml governs a/api.yaml whatever else is named (pre-commit stages vary)
+    assert res101("a/api.yaml", "b/other.yaml") == {"a/api.yaml": True, "b/other.yaml": False}
+    assert res101("a/api.yaml") == {"a/api.yaml": True}
+    assert res101(".") == {"a/api.yaml": True, "b/other.yaml": False}
+    # --config FILE: one config for every file
+    assert res101("a/api.yaml", "b/other.yaml", "--config", "a/.resilint.yaml") == \
+        {"a/api.yaml": True, "b/other.yaml": True}
+    # a nested config's fail_on applies to its files only; a flag still wins
+    (tmp_path / "b" / ".resilint.yaml").write_text("fail_on: critical\n")
+    (tmp_path / "a" / ".resilint.yaml").write_text("fail_on: high\n")
+    assert run("scan", "b/other.yaml", "a/api.yaml", cwd=tmp_path).returncode == 1  # a's RES101 at high
+    assert run("scan", "b/other.yaml", cwd=tmp_path).returncode == 0
+    assert run("scan", "b/other.yaml", "a/api.yaml", "--fail-on", "critical", cwd=tmp_path).returncode == 0
+    # a typo in a nested config is an error naming it, not rules silently off
+    (tmp_path / "b" / ".resilint.yaml").write_text("select: [RSE1]\n")
+    done = run("scan", "a", "b", cwd=tmp_path)
+    assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
