@@ -325,3 +325,20 @@ def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
     (tmp_path / "b" / ".resilint.yaml").write_text("select: [RSE1]\n")
     done = run("scan", "a", "b", cwd=tmp_path)
     assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
+
+
+def test_a_helm_chart_is_rendered_with_helm_template_and_its_values(tmp_path):
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH: charts get a note instead (see the Helm templates test)")
+    write(tmp_path, {
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "chart/values.yaml": "replicas: 3\n",
+        "prod.yaml": "replicas: 1\n",
+        "chart/templates/deployment.yaml": SINGLE_REPLICA.replace("name: api", "name: {{ .Release.Name }}")
+                                                         .replace("replicas: 1", "replicas: {{ .Values.replicas }}"),
+    })
+    _, doc = report("chart", cwd=tmp_path)
+    assert doc["errors"] == [] and "RES101" not in {f["rule_id"] for f in doc["findings"]}
+    _, doc = report("chart", "--helm-values", "prod.yaml", cwd=tmp_path)
+    assert [(f["rule_id"], f["file"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
+        [("RES101", "chart/Chart.yaml")]
