@@ -16,19 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-
-SINGLE_REPLICA = textwrap.dedent("""\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: api, namespace: shop}
-    spec:
-      replicas: 1
-      selector: {matchLabels: {app: api}}
-      template:
-        metadata: {labels: {app: api}}
-        spec:
-          containers: [{name: api, image: example/api:1.0}]
-    """)
+from tests.test_precommit import SINGLE_REPLICA
 
 # YAML that is not Kubernetes, each with the tag or syntax that made the scan exit 2
 NOT_KUBERNETES = {
@@ -342,3 +330,14 @@ def test_a_helm_chart_is_rendered_with_helm_template_and_its_values(tmp_path):
     _, doc = report("chart", "--helm-values", "prod.yaml", cwd=tmp_path)
     assert [(f["rule_id"], f["file"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
         [("RES101", "chart/Chart.yaml")]
+
+
+def test_terraform_on_stdin_with_a_name_is_judged_within_that_module(tmp_path):
+    write(tmp_path, {f"infra/{n}": t for n, t in TERRAFORM_MODULE.items()})
+    # the editor's unsaved buffer of queue.tf: the DLQ attachment in dlq.tf on disk still counts
+    buffer = TERRAFORM_MODULE["queue.tf"].replace('"jobs"\n', '"jobs-v2"\n')
+    _, doc = report("-", "--stdin-filename", "infra/queue.tf", "--select", "RES401", cwd=tmp_path, stdin=buffer)
+    assert doc["errors"] == [] and [f for f in doc["findings"] if f["resource"] == "aws_sqs_queue.jobs"] == []
+    # bare stdin is judged alone: the queue has no DLQ there
+    _, doc = report("-", "--select", "RES401", cwd=tmp_path / "infra", stdin=buffer)
+    assert [(f["resource"], f["file"]) for f in doc["findings"]] == [("aws_sqs_queue.jobs", "-")]

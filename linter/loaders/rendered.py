@@ -70,7 +70,7 @@ def plan(walk: Any) -> Plan:
     out = Plan()
     candidates: list[Path] = list(walk.kustomizations)
     for found in walk.files:
-        if found.named and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
+        if found.placed and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
             candidates.append(found.path.parent)
     reach: dict[str, tuple[list[Path], list[Path]]] = {}  # real dir -> (kustomization dirs, files) it renders
     for directory in candidates:
