@@ -220,6 +220,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.normalize.kubernetes import normalize
 
     loaded.resources = normalize(loaded.resources, options.default_namespace)
+    if any(r.type == "azapi_resource" for r in loaded.resources):
+        from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
+
+        normalize_azapi(loaded.resources)
     groups, rule_errors = _by_config(loaded.resources, options, known_ids)
     findings: list[Finding] = []
     rules: list[Rule] = []

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.loaders import load_paths
-from linter.model import Resource, Location, Unknown, is_unknown
+from linter.model import Location, Resource, Unknown, is_unknown
 from linter.normalize.azapi import in_body_terms, normalize
 from tests.conftest import FIXTURES, corpus_dir, run_scan
 
@@ -32,8 +31,8 @@ def test_fixtures_exist_in_both_formats() -> None:
 def test_fixture_resource_is_mapped_not_left_silent(path: Path) -> None:
     # a pass or unknown fixture must be silent because of its values, not
     # because the resource was never read as the ARM type
-    loaded = load_paths([str(path)])
-    mapped = [r for r in loaded.resources if r.raw_type == "azapi_resource"]
+    result = run_scan(path)
+    mapped = [r for r in result.resources if r.raw_type == "azapi_resource"]
     assert mapped and all(r.type.startswith("azure-native:") for r in mapped)
 
 

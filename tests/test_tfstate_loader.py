@@ -85,6 +85,13 @@ def test_plan_log_under_other_names(tmp_path: Path) -> None:
         assert "`terraform plan -json` log" in loaded.errors[0].message
 
 
+def test_plan_log_of_one_line(tmp_path: Path) -> None:
+    first = (STATE_DIR / "plan-log.json").read_text().splitlines()[0]
+    (tmp_path / "plan.json").write_text(first + "\n")
+    loaded = load_paths([str(tmp_path / "plan.json")])
+    assert [e.line for e in loaded.errors] == [1]
+
+
 def test_raw_state_saved_as_json_and_renamed_binary_plan(tmp_path: Path) -> None:
     shutil.copy(STATE_DIR / "terraform.tfstate", tmp_path / "state-backup.json")
     shutil.copy(STATE_DIR / "plan.out", tmp_path / "prod.tfplan")

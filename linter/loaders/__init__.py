@@ -266,10 +266,6 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     for name, files_by_dir in directory_units.items():
         _load_directories(name, files_by_dir, options, out)
     rendering.load(rendered, options, out)
-    if any(r.type == "azapi_resource" for r in out.resources):
-        from linter.normalize.azapi import normalize  # HCL, plan or state alike
-
-        normalize(out.resources)
     return out
 
 

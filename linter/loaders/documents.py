@@ -46,6 +46,8 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         raise InputError(shown, RAW_STATE.format(name=path.name), 1)
     fmt = sniff_json(doc)
     if fmt is None:
+        if is_terraform_plan_log(text):  # a log of one line is one JSON object
+            raise InputError(shown, PLAN_LOG, 1)
         return None
     if fmt == "kubernetes":
         return _loader("kubernetes").load_objects([doc], shown, options)

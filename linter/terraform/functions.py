@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 import math
 import unicodedata
-import uuid as uuidlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -1569,14 +1567,14 @@ def _b64hash(algo: str) -> Callable[[Any], str]:
     return fn
 
 
-_UUID_NAMESPACES = {"dns": uuidlib.NAMESPACE_DNS, "url": uuidlib.NAMESPACE_URL,
-                    "oid": uuidlib.NAMESPACE_OID, "x500": uuidlib.NAMESPACE_X500}
-
-
 def f_uuidv5(namespace: Any, name: Any) -> Any:
+    import uuid as uuidlib  # lazily: uuid imports platform
+
+    namespaces = {"dns": uuidlib.NAMESPACE_DNS, "url": uuidlib.NAMESPACE_URL,
+                  "oid": uuidlib.NAMESPACE_OID, "x500": uuidlib.NAMESPACE_X500}
     ns = to_str(namespace, "namespace")
     try:
-        space = _UUID_NAMESPACES.get(ns) or uuidlib.UUID(ns)
+        space = namespaces.get(ns) or uuidlib.UUID(ns)
     except ValueError:
         raise FunctionError(f"uuidv5() doesn't support namespace {ns}") from None
     return str(uuidlib.uuid5(space, to_str(name, "name")))
@@ -1623,6 +1621,25 @@ def f_filebase64(ctx: FunctionContext, path: Any) -> Any:
         raise FunctionError(f"no file exists at {to_str(path)}") from None
 
 
+def _file_hash(algo: str, b64: bool) -> Callable[..., str]:
+    def fn(ctx: FunctionContext, path: Any) -> str:
+        p = _path(ctx, path)
+        try:
+            digest = hashlib.new(algo, p.read_bytes())
+        except OSError:
+            raise FunctionError(f"no file exists at {to_str(path)}") from None
+        return base64.b64encode(digest.digest()).decode() if b64 else digest.hexdigest()
+    return fn
+
+
+def f_templatestring(ctx: FunctionContext, template: Any, variables: Any) -> Any:
+    if is_unknown(template) or is_unknown(variables) or ctx.render_template is None:
+        raise _GiveUp()
+    if not isinstance(variables, dict):
+        raise FunctionError("invalid vars value: must be a map")
+    return ctx.render_template(to_str(template, "template"), variables)
+
+
 def f_templatefile(ctx: FunctionContext, path: Any, variables: Any) -> Any:
     if is_unknown(path):
         raise _GiveUp()
@@ -1632,6 +1649,67 @@ def f_templatefile(ctx: FunctionContext, path: Any, variables: Any) -> Any:
     if not isinstance(variables, dict):
         raise FunctionError("invalid vars value: must be a map")
     return ctx.render_template(text, variables)
+
+
+def f_csvdecode(v: Any) -> Any:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(to_str(v, "str")), strict=True))
+    if not rows:
+        raise FunctionError("missing header line")
+    header, out = rows[0], []
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise FunctionError(f"record on line {n}: wrong number of fields")
+        out.append(dict(zip(header, row)))
+    return out
+
+
+_DURATION_UNITS = {"ns": Decimal("1e-9"), "us": Decimal("1e-6"), "\u00b5s": Decimal("1e-6"),
+                   "ms": Decimal("1e-3"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
+
+
+def _go_duration(text: str) -> Decimal:
+    """Go's time.ParseDuration ("1h30m", "-1.5h", "300ms"), in seconds."""
+    s, sign = text, 1
+    if s[:1] in "+-":
+        sign, s = (-1 if s[0] == "-" else 1), s[1:]
+    if s == "0":
+        return Decimal(0)
+    if not s:
+        raise FunctionError(f'invalid duration "{text}"')
+    total = Decimal(0)
+    while s:
+        i = 0
+        while i < len(s) and (s[i].isdigit() or s[i] == "."):
+            i += 1
+        j = i
+        while j < len(s) and not (s[j].isdigit() or s[j] == "."):
+            j += 1
+        number, unit = s[:i], s[i:j]
+        if not number or number == "." or number.count(".") > 1 or unit not in _DURATION_UNITS:
+            raise FunctionError(f'invalid duration "{text}"')
+        total += Decimal(number) * _DURATION_UNITS[unit]
+        s = s[j:]
+    return sign * total
+
+
+def f_timeadd(timestamp: Any, duration: Any) -> Any:
+    import datetime
+
+    stamp = to_str(timestamp, "timestamp")
+    try:
+        when = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise FunctionError(f'"{stamp}" is not a valid RFC3339 timestamp') from None
+    if "T" not in stamp.upper() or when.tzinfo is None:
+        raise FunctionError(f'"{stamp}" is not a valid RFC3339 timestamp')
+    seconds = _go_duration(to_str(duration, "duration"))
+    # Go's RFC 3339 layout has no fractional seconds
+    result = (when + datetime.timedelta(seconds=float(seconds))).replace(microsecond=0)
+    text = result.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def f_basename(v: Any) -> Any:
@@ -1651,11 +1729,17 @@ def f_dirname(v: Any) -> Any:
 
 
 def _network(prefix: Any) -> Any:
+    import ipaddress
+
     s = to_str(prefix, "prefix")
     try:
         return ipaddress.ip_network(s, strict=False)
     except ValueError:
         raise FunctionError(f'invalid CIDR expression: invalid CIDR address: {s}') from None
+
+
+def _address(net: Any, value: int) -> Any:
+    return type(net.network_address)(value)
 
 
 def f_cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
@@ -1669,7 +1753,7 @@ def f_cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> Any:
     if num < 0 or num >= (1 << bits):
         raise FunctionError(f"prefix extension of {bits} does not accommodate a subnet numbered {num}")
     base = int(net.network_address) | (num << (net.max_prefixlen - new_len))
-    return f"{ipaddress.ip_address(base) if net.version == 4 else ipaddress.IPv6Address(base)}/{new_len}"
+    return f"{_address(net, base)}/{new_len}"
 
 
 def f_cidrsubnets(prefix: Any, *newbits: Any) -> Any:
@@ -1690,9 +1774,8 @@ def f_cidrsubnets(prefix: Any, *newbits: Any) -> Any:
             current = (current // size + 1) * size
         if current + size - 1 > end:
             raise FunctionError(f"not enough remaining address space for a subnet with a prefix of {new_len} bits "
-                                f"after {ipaddress.ip_address(current - 1) if net.version == 4 else ipaddress.IPv6Address(current - 1)}")
-        addr = ipaddress.ip_address(current) if net.version == 4 else ipaddress.IPv6Address(current)
-        out.append(f"{addr}/{new_len}")
+                                f"after {_address(net, current - 1)}")
+        out.append(f"{_address(net, current)}/{new_len}")
         current += size
     return out
 
@@ -1765,6 +1848,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "tobool": (f_tobool, True, False),
     "sensitive": (f_identity, False, False),
     "nonsensitive": (f_identity, False, False),
+    "ephemeralasnull": (f_identity, False, False),
     # numbers
     "min": (f_min, True, False),
     "max": (f_max, True, False),
@@ -1813,11 +1897,20 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "base64sha256": (_b64hash("sha256"), True, False),
     "base64sha512": (_b64hash("sha512"), True, False),
     "uuidv5": (f_uuidv5, True, False),
+    "csvdecode": (f_csvdecode, True, False),
+    "timeadd": (f_timeadd, True, False),
     # files
     "file": (f_file, True, True),
     "fileexists": (f_fileexists, True, True),
     "filebase64": (f_filebase64, True, True),
     "templatefile": (f_templatefile, False, True),
+    "templatestring": (f_templatestring, False, True),
+    "filemd5": (_file_hash("md5", False), True, True),
+    "filesha1": (_file_hash("sha1", False), True, True),
+    "filesha256": (_file_hash("sha256", False), True, True),
+    "filesha512": (_file_hash("sha512", False), True, True),
+    "filebase64sha256": (_file_hash("sha256", True), True, True),
+    "filebase64sha512": (_file_hash("sha512", True), True, True),
     "basename": (f_basename, True, False),
     "dirname": (f_dirname, True, False),
     # networks
@@ -1831,5 +1924,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "plantimestamp": (_unknowable, False, False),
     "bcrypt": (_unknowable, False, False),
     "abspath": (_unknowable, False, False),
+    "issensitive": (_unknowable, False, False),  # sensitivity is not tracked
+    "formatdate": (_unknowable, False, False),
     "pathexpand": (_unknowable, False, False),
 }
