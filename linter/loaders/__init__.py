@@ -248,6 +248,8 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             for f in entry.loader().unit_files(path, whole_directory=whole):  # type: ignore[union-attr]
                 if f not in files:
                     files.append(f)
+            if not files and not found.context:  # e.g. a .tfvars with no module beside it
+                out.skipped.append(Skipped(shown, entry.loader().DECLINED))
             continue
         resources = _load_file(entry, found, shown, options, out)
         if resources is None:
