@@ -52,6 +52,19 @@ def test_baseline_shape_errors_carry_the_line(tmp_path, good):
     assert _good_finding_reported(doc["findings"])
 
 
+def test_errors_found_without_a_line_by_the_fuzzer_now_have_one(tmp_path, good):
+    # a control character in YAML (the reader's error has a position, not a mark),
+    # and a baseline that is not UTF-8: the two kinds of line-less errors left
+    _write(tmp_path / "bad" / "cm.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: "a\x00b"\n')
+    _write(tmp_path / "baseline.json", b'{"findings": [\n\xff]}')
+    proc, doc = _scan_json(tmp_path, "bad", "good", "--baseline", "baseline.json")
+    assert proc.returncode == 2
+    assert sorted((e["file"], e["line"], e["message"]) for e in doc["errors"]) == [
+        ("bad/cm.yaml", 5, "invalid YAML: unacceptable character #x0000: control characters are not allowed"),
+        ("baseline.json", 2, "not UTF-8 text (byte 15)")]
+    assert _good_finding_reported(doc["findings"])
+
+
 # ------------------------------------------------------------- F02-F04 config
 
 def _alias_bomb(levels: int, width: int) -> str:
