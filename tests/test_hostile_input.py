@@ -139,6 +139,18 @@ def test_a_runaway_policy_is_stopped_at_its_memory_bound(tmp_path):
     assert "took over 200 MiB of memory while checking rule deny of package big" in errors[0].message
 
 
+def test_a_runaway_policy_is_stopped_at_its_cpu_time_bound(tmp_path):
+    from linter.rego_sandbox import run_policies_contained
+
+    _write(tmp_path / "p.rego", "package spin\nimport rego.v1\ndeny contains msg if {\n"
+           "  some i in numbers.range(1, 200000000)\n  i < 0\n  msg := \"x\"\n}\n")
+    findings, errors = run_policies_contained([str(tmp_path / "p.rego")], [], None,
+                                              time_limit=1, memory_limit=8 << 30)
+    assert findings == []
+    assert len(errors) == 1 and errors[0].line == 3
+    assert "ran past 1 s of CPU time while checking rule deny of package spin" in errors[0].message
+
+
 def test_a_scan_without_policies_starts_no_process(tmp_path, good):
     code = ("import sys; from linter.cli import main; main(sys.argv[1:]); "
             "print('LOADED', 'multiprocessing' in sys.modules or 'linter.rego_sandbox' in sys.modules, file=sys.stderr)")
