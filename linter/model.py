@@ -303,6 +303,9 @@ class InputError(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self):  # pickled back from a loading worker (linter.loaders.parallel)
+        return (self.__class__, (self.file, self.message, self.line), self.__dict__)
+
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "message": self.message}
 

@@ -22,6 +22,7 @@ user's input files.
 
 from __future__ import annotations
 
+import collections
 import errno
 import json
 import os
@@ -211,17 +212,22 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     kubernetes_dirs: set[Path] = set()
     expanded: set[tuple[str, Path]] = set()  # directory units already listed
     queued = {os.path.realpath(f.path) for f in walk.files}
-    pending = list(walk.files)
+    pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
+    # big scans: files detected and loaded ahead on every core, replayed below in order
+    from linter.loaders.parallel import load_ahead
+
+    ahead = load_ahead([f for f in pending if os.path.realpath(f.path) not in rendered.covered], options)
     while pending:
-        found = pending.pop(0)
+        found = pending.popleft()
         path, shown = found.path, display_path(found.path)
         covered_by = rendered.covered.get(os.path.realpath(path))
         if covered_by is not None:
             if not found.context:
                 out.skipped.append(Skipped(shown, covered_by))
             continue
+        loaded_ahead = ahead.pop(path, None) if not found.context else None
         try:
-            entry, reason = _owner(found, shown)
+            entry, reason = loaded_ahead.owner() if loaded_ahead is not None else _owner(found, shown)
         except InputError as err:
             if not found.context:
                 out.errors.append(err)
@@ -244,7 +250,10 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
                 if f not in files:
                     files.append(f)
             continue
-        resources = _load_file(entry, found, shown, options, out)
+        if loaded_ahead is not None:
+            resources = loaded_ahead.replay(out)
+        else:
+            resources = _load_file(entry, found, shown, options, out)
         if resources is None:
             continue
         if found.context:

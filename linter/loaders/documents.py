@@ -54,12 +54,13 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         raise non_finite_number(text, shown)
     from linter.loaders._json_lines import with_line
 
+    del text  # the document is enough now: a big plan's text must not stay beside it
     try:
         if fmt == "kubernetes":
             return _loader("kubernetes").load_objects([doc], shown, options)
         return _loader(fmt).load_document(doc, path, shown, options)
-    except InputError as err:  # a shape error names a path: give it that key's line
-        raise with_line(err, text) from None
+    except InputError as err:  # a shape error names a path: give it that key's line (read again)
+        raise with_line(err, read_text(path, shown)) from None
 
 
 def constant_recorder(seen: list) -> Any:

@@ -15,6 +15,7 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,13 @@ class DocumentSpan:
         return self.first_line + 1
 
 
-class _LineComposer(getattr(yaml, "CParser", yaml.SafeLoader)):  # type: ignore[misc]
+try:
+    from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
+except ImportError:  # PyYAML without libyaml
+    _Composer = yaml.SafeLoader
+
+
+class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
     """Composes nodes for their lines only: tags are not resolved (half the work)."""
 
     def descend_resolver(self, *args: Any) -> None:
@@ -195,6 +202,9 @@ class ManifestLines:
         self.text = text
         self._span: DocumentSpan | None = None
         self._node: Any = None
+
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
 
     def line(self, span: DocumentSpan, path: str) -> int | None:
         if self._span is not span:
@@ -449,10 +459,7 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
     """The Resources of one document (a List gives several), appended to `resources`."""
     doc, span = item if lines is not None else (item, None)
     line = span.line if span is not None else None
-
-    def line_at(path: str, _span: DocumentSpan | None = span, _line: int | None = line) -> int | None:
-        return lines.line(_span, path) if lines is not None and _span is not None else _line
-
+    line_at = functools.partial(_document_line, lines, span, line)
     if not isinstance(doc, dict):
         raise InputError(
             shown,
@@ -475,6 +482,16 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
                 resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
         return
     resources.append(_resource(doc, shown, line, line_at))
+
+
+# module-level functions under functools.partial, not closures: resources loaded
+# in a worker process (linter.loaders.parallel) travel back pickled, line lookups included
+def _document_line(lines: ManifestLines | None, span: DocumentSpan | None, fallback: int | None, path: str) -> int | None:
+    return lines.line(span, path) if lines is not None and span is not None else fallback
+
+
+def _field_line(line_at: Callable[[str], int | None], prefix: str, path: str) -> int | None:
+    return line_at(prefix + path)
 
 
 def _child(node: Any, key: str) -> Any:
@@ -522,5 +539,5 @@ def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], 
         raw_type=api_version,
     )
     if line is not None:
-        resource.line_of = lambda path: line_at(prefix + path)
+        resource.line_of = functools.partial(_field_line, line_at, prefix)
     return resource

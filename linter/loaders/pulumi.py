@@ -158,7 +158,7 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
     else:
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
     for res in resources:
-        res.line_of = lambda attr, _r=res: lines.attribute_line(_r, attr)
+        res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
     return resources
 
 
@@ -695,6 +695,10 @@ class _UrnLines:
                 if not self._starts or number > self._starts[-1]:
                     self._starts.append(number)
                     self._offsets.append(text.rfind("\n", 0, at) + 1)
+
+    def __getstate__(self) -> dict:
+        self._read()  # read where the file was loaded; the block cache stays behind
+        return {**self.__dict__, "_block": None, "_block_text": ""}
 
     def line(self, urn: str) -> int | None:
         self._read()
