@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
     scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    _terraform_variable_flags(scan)
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
     scan.add_argument("--statistics", action="store_true",
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(baseline)
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
     _input_options(baseline)
@@ -248,6 +250,26 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
+    import argparse
+
+    class _TerraformVariable(argparse.Action):
+        """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+
+        def __call__(self, parser, namespace, value, option_string=None):
+            kind = "file" if option_string == "--var-file" else "var"
+            if kind == "var" and "=" not in value:
+                parser.error(f"--var {value}: expected NAME=VALUE")
+            items = list(getattr(namespace, "terraform_variables", None) or [])
+            items.append((kind, value))
+            namespace.terraform_variables = items
+
+    sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
+                     help="Terraform variables file for the scanned roots (repeatable, applied in order)")
+    sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
+                     help="Terraform variable for the scanned roots (repeatable, applied in order)")
+
+
 def _mistyped_command(word: str) -> str | None:
     """The command a word that names no file was probably meant to be."""
     import difflib
@@ -275,6 +297,7 @@ def scan_options(args: argparse.Namespace):
         loader_options["stdin_filename"] = args.stdin_filename
     if args.helm_values:
         loader_options["helm_values"] = args.helm_values
+    loader_options.update(_loader_options(args, config))
     return ScanOptions(
         select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
         ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
@@ -286,6 +309,16 @@ def scan_options(args: argparse.Namespace):
         baseline=getattr(args, "baseline", None),
         policy_dirs=getattr(args, "policy", None) or [],
     )
+
+
+def _loader_options(args: argparse.Namespace, config) -> dict:
+    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+    # .resilint.yaml's variables first, the command line's after them (they win)
+    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables += getattr(args, "terraform_variables", None) or []
+    if variables:
+        options["terraform_variables"] = variables
+    return options
 
 
 def _options_or_error(args: argparse.Namespace):

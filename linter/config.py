@@ -49,6 +49,8 @@ class Config:
     ignore: list[IgnoreEntry] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # absolute paths
     options: dict[str, dict] = field(default_factory=dict)
+    # `terraform: {var_files: [...], vars: {...}}`: ("file", path) / ("var", "NAME=VALUE"), in order
+    terraform_variables: list[tuple[str, str]] = field(default_factory=list)
 
 
 def find_config(paths: list[str]) -> Path | None:
@@ -161,7 +163,21 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         ignore=entries,
         policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
         options=options,
+        terraform_variables=_terraform_variables(data.get("terraform") or {}, base_dir),
     )
+
+
+def _terraform_variables(section: dict, base_dir: str) -> list[tuple[str, str]]:
+    """Variable files (relative to the config file) first, then single variables, as
+    `--var-file`/`--var` would be given."""
+    import json
+
+    out: list[tuple[str, str]] = [("file", os.path.normpath(os.path.join(base_dir, f)))
+                                  for f in section.get("var_files", [])]
+    for name, value in (section.get("vars") or {}).items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        out.append(("var", f"{name}={text}"))
+    return out
 
 
 # `.resilint.yaml` is a few levels deep (options.RES414.name: value); a value

@@ -52,6 +52,8 @@ class ScanResult:
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
+    # Terraform module calls the scan could not follow (`terraform init` not run)
+    unresolved_modules: list[dict] = field(default_factory=list)
 
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
@@ -241,6 +243,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         files=loaded.files,
         skipped=loaded.skipped,
         notes=loaded.notes,
+        unresolved_modules=loaded.unresolved_modules,
     )
     result.rules = rules
     from linter.suppress import apply_suppressions

@@ -66,6 +66,9 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     # manifests loaded only as context for the named ones: their findings are not reported
     context_files: set[str] = field(default_factory=set)
+    # Terraform module calls that could not be followed (not installed): dicts
+    # with module, source, file, line, hint
+    unresolved_modules: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -345,6 +348,7 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
     if not files_by_dir:
         return
     resources, errors = entry.loader().load_directories(files_by_dir, options)  # type: ignore[union-attr]
+    out.unresolved_modules.extend(options.pop("unresolved_modules", None) or [])
     for r in resources:
         # a Terraform root (and the modules it calls) is a world of its own
         r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
