@@ -148,7 +148,9 @@ def test_a_runaway_policy_is_stopped_at_its_cpu_time_bound(tmp_path):
                                               time_limit=1, memory_limit=8 << 30)
     assert findings == []
     assert len(errors) == 1 and errors[0].line == 3
-    assert "ran past 1 s of CPU time while checking rule deny of package spin" in errors[0].message
+    # RLIMIT_CPU stops it; on a machine too busy to give it that CPU, the wall-clock bound does
+    assert "the Rego engine ran past 1 s" in errors[0].message
+    assert "while checking rule deny of package spin" in errors[0].message
 
 
 def test_a_scan_without_policies_starts_no_process(tmp_path, good):
