@@ -274,7 +274,7 @@ def _mistyped_command(word: str) -> str | None:
     """The command a word that names no file was probably meant to be."""
     import difflib
 
-    if os.path.exists(word):
+    if os.path.exists(word) or any(c in word for c in "./\\"):  # a path, even a missing one
         return None
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
