@@ -43,6 +43,7 @@ class IgnoreEntry:
 @dataclass
 class Config:
     file: str | None = None  # None: no config file (all defaults)
+    source: str | None = None  # the file's real path (which files it governs is decided by it)
     base_dir: str = "."  # `path` globs and `policies` are relative to it
     fail_on: str | None = None
     select: list[str] | None = None
@@ -74,6 +75,34 @@ def find_config(paths: list[str]) -> Path | None:
     return None
 
 
+def nearest_config(file: str, seen: dict[str, Path | None]) -> Path | None:
+    """The `.resilint.yaml` at or above a file, nearest first (as ruff finds its
+    config), as a real path. `seen` caches directories already looked at (per scan)."""
+    directory = os.path.dirname(os.path.realpath(file))
+    walked: list[str] = []
+    found: Path | None = None
+    while directory not in seen:
+        walked.append(directory)
+        hit = next((os.path.join(directory, n) for n in CONFIG_NAMES if os.path.isfile(os.path.join(directory, n))), None)
+        if hit is not None:
+            found = Path(os.path.realpath(hit))
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    else:
+        found = seen[directory]
+    for d in walked:
+        seen[d] = found
+    return found
+
+
+def load_found(path: Path) -> Config:
+    """A config found by lookup, named relative to the working directory in messages."""
+    return load_config(path, shown=_shown(path))
+
+
 def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
     """The config that applies to a scan: --config FILE, else the one found, else defaults."""
     if config_file:
@@ -84,7 +113,7 @@ def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
     found = find_config(paths)
     if found is None:
         return Config()
-    return load_config(found, shown=_shown(found))
+    return load_found(found)
 
 
 def _shown(path: Path) -> str:
@@ -95,7 +124,7 @@ def _shown(path: Path) -> str:
 def load_config(path: Path, shown: str | None = None) -> Config:
     import yaml
 
-    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line
+    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line, yaml_error_line
 
     shown = shown or str(path)
     try:
@@ -122,9 +151,8 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     except _DuplicateKeyError as dup:
         raise InputError(shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                         mark.line + 1 if mark else None) from None
+        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}",
+                         yaml_error_line(exc, text)) from None
     except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, a recursive alias
         if "digits" in str(exc):
             from linter.loaders import huge_number
@@ -157,6 +185,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     ]
     return Config(
         file=shown,
+        source=os.path.realpath(path),
         base_dir=base_dir,
         fail_on=data.get("fail_on"),
         select=[Selector(text, "select", shown, line_at(["select", i])) for i, text in enumerate(data["select"])]
