@@ -283,7 +283,8 @@ def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector
         return out
 
     keyed, unknown = index.memo("k8s.pods_by_label." + ",".join(types), build).get(namespace, ({}, []))
-    position = _position(objs)
+    # once per scan, not per call: per call it was a pass over the namespace (quadratic)
+    position = index.memo("k8s.position." + ",".join(types), lambda ix: _position(ix.by_type(*types)))
     return sorted(keyed.get(pair, []) + unknown, key=lambda o: position[id(o)])
 
 
