@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import Measure, measure, ratio  # noqa: E402
+from _measure import Measure, measure, ratio, scan_setup  # noqa: E402
 
 KINDS = ("deployment", "service", "pdb", "hpa", "statefulset", "virtualservice", "destinationrule", "job")
 
@@ -142,7 +142,7 @@ PARSE = ("import yaml", """
 with open(PATH, encoding="utf-8") as fh:  # the documents are kept, as a scan must keep them
     documents = list(yaml.load_all(fh, Loader=yaml.CSafeLoader))
 """)
-SCAN = ("from linter.engine import ScanOptions, scan", """
+SCAN = ("", """
 result = scan([PATH], ScanOptions())
 assert not result.errors, result.errors[:3]
 note = len(result.findings)
@@ -159,8 +159,7 @@ def write_split(directory: Path, objects: int, files: int) -> None:
 
 
 def scan_with_jobs(path: Path, jobs: int, repeat: int) -> Measure:
-    setup = f"PATH = {str(path)!r}\nfrom linter.engine import ScanOptions, scan"
-    return measure(setup, f"""
+    return measure(scan_setup(path, path.parent / "warm.yaml"), f"""
 result = scan([PATH], ScanOptions(loader_options={{"jobs": {jobs}}}))
 assert not result.errors, result.errors[:3]
 note = len(result.findings)
@@ -168,9 +167,8 @@ note = len(result.findings)
 
 
 def compare(path: Path, repeat: int) -> tuple[Measure, Measure]:
-    setup = f"PATH = {str(path)!r}\n"
-    parse = measure(setup + PARSE[0], PARSE[1], repeat)
-    scanned = measure(setup + SCAN[0], SCAN[1], repeat)
+    parse = measure(f"PATH = {str(path)!r}\n" + PARSE[0], PARSE[1], repeat)
+    scanned = measure(scan_setup(path, path.parent / "warm.yaml"), SCAN[1], repeat)
     return parse, scanned
 
 
@@ -194,6 +192,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "manifests.yaml"
+        write_manifest(Path(tmp) / "warm.yaml", 8)
         size_mb = write_manifest(path, args.objects)
         parse, scanned = compare(path, args.repeat)
         report(f"manifest: {args.objects} objects, {size_mb:.1f} MB (best of {args.repeat}, fresh process each)",
