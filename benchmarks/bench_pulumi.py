@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import Measure, measure, ratio, scan_setup  # noqa: E402
+from _measure import JSON_LOAD, JSON_LOAD_SETUP, SCAN, Measure, measure, ratio, scan_setup  # noqa: E402
 
 STACK, PROJECT = "prod", "shop"
 
@@ -110,15 +110,6 @@ def generate(resources: int) -> dict:
     }}
 
 
-PARSE = ("import json", """
-with open(PATH, encoding="utf-8") as fh:
-    doc = json.load(fh)
-""")
-SCAN = ("", """
-result = scan([PATH], ScanOptions())
-assert not result.errors, result.errors[:3]
-note = len(result.findings)
-""")
 
 
 def compare(resources: int, repeat: int, tmp: str) -> tuple[float, Measure, Measure]:
@@ -126,8 +117,8 @@ def compare(resources: int, repeat: int, tmp: str) -> tuple[float, Measure, Meas
     path.write_text(json.dumps(generate(resources), indent=4))
     warm = Path(tmp) / "warm.json"
     warm.write_text(json.dumps(generate(16), indent=4))
-    parse = measure(f"PATH = {str(path)!r}\n" + PARSE[0], PARSE[1], repeat)
-    scanned = measure(scan_setup(path, warm), SCAN[1], repeat)
+    parse = measure(f"PATH = {str(path)!r}\n" + JSON_LOAD_SETUP, JSON_LOAD, repeat)
+    scanned = measure(scan_setup(path, warm), SCAN, repeat)
     return path.stat().st_size / 1e6, parse, scanned
 
 
@@ -143,7 +134,7 @@ def main() -> int:
             size_mb, parse, scanned = compare(resources, args.repeat, tmp)
             print(f"stack export: {resources} resources, {size_mb:.1f} MB (best of {args.repeat}, fresh process each)")
             print(f"  parse (json.load):          {parse}")
-            print(f"  scan ({scanned.note} findings): {scanned}")
+            print(f"  scan ({scanned.note[1]} findings): {scanned}")
             print(f"  ratio: time {ratio(scanned.seconds, parse.seconds)} (cpu {ratio(scanned.cpu_seconds, parse.cpu_seconds)}; target <= 2x), "
                   f"peak memory {ratio(scanned.peak_mib, parse.peak_mib)}")
     return 0
