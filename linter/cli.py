@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
     scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    _terraform_variable_flags(scan)
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
     scan.add_argument("--statistics", action="store_true",
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(baseline)
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
     _input_options(baseline)
@@ -248,11 +250,31 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
+    import argparse
+
+    class _TerraformVariable(argparse.Action):
+        """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+
+        def __call__(self, parser, namespace, value, option_string=None):
+            kind = "file" if option_string == "--var-file" else "var"
+            if kind == "var" and "=" not in value:
+                parser.error(f"--var {value}: expected NAME=VALUE")
+            items = list(getattr(namespace, "terraform_variables", None) or [])
+            items.append((kind, value))
+            namespace.terraform_variables = items
+
+    sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
+                     help="Terraform variables file for the scanned roots (repeatable, applied in order)")
+    sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
+                     help="Terraform variable for the scanned roots (repeatable, applied in order)")
+
+
 def _mistyped_command(word: str) -> str | None:
     """The command a word that names no file was probably meant to be."""
     import difflib
 
-    if os.path.exists(word):
+    if os.path.exists(word) or any(c in word for c in "./\\"):  # a path, even a missing one
         return None
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
@@ -260,14 +282,22 @@ def _mistyped_command(word: str) -> str | None:
 
 def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
+
+    # .resilint.yaml gives defaults; flags given on the command line win
+    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in args.paths],
+                           getattr(args, "config", None))
+    options = options_for(args, config)
+    if not getattr(args, "config", None):  # else --config FILE serves every file
+        options.options_for_config = lambda nested: options_for(args, nested)
+    return options
+
+
+def options_for(args: argparse.Namespace, config):
+    """The scan options for files under `config`: its values, where no flag says otherwise."""
     from linter.engine import ScanOptions
     from linter.model import Severity
     from linter.rule_match import Selector
 
-    # .resilint.yaml gives defaults; flags given on the command line win
-    paths = args.paths
-    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in paths],
-                           getattr(args, "config", None))
     loader_options: dict = {"file_context": True}  # a named file is judged with its directory
     if args.tf_root:
         loader_options["tf_root"] = args.tf_root
@@ -275,6 +305,7 @@ def scan_options(args: argparse.Namespace):
         loader_options["stdin_filename"] = args.stdin_filename
     if args.helm_values:
         loader_options["helm_values"] = args.helm_values
+    loader_options.update(_loader_options(args, config))
     return ScanOptions(
         select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
         ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
@@ -286,6 +317,16 @@ def scan_options(args: argparse.Namespace):
         baseline=getattr(args, "baseline", None),
         policy_dirs=getattr(args, "policy", None) or [],
     )
+
+
+def _loader_options(args: argparse.Namespace, config) -> dict:
+    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+    # .resilint.yaml's variables first, the command line's after them (they win)
+    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables += getattr(args, "terraform_variables", None) or []
+    if variables:
+        options["terraform_variables"] = variables
+    return options
 
 
 def _options_or_error(args: argparse.Namespace):

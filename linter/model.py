@@ -48,17 +48,21 @@ class Unknown:
     Plan `after_unknown`, HCL expressions (`var.x`, `aws_subnet.a.id`, function
     calls) and Pulumi preview placeholders all become `Unknown`. `expr` keeps the
     source text and `refs` the referenced addresses (for the resource graph).
+    `reference` is True when the value is exactly an attribute of what `refs`
+    names (`aws_subnet.a.id`), as a plan's references are (their `expr` is
+    None); False when functions or operators may have changed it.
 
     Comparing, testing the truth of, iterating or indexing an Unknown raises
     UnknownValueError, so a rule that forgets to check for unknowns is silenced
     instead of reporting a false alarm.
     """
 
-    __slots__ = ("expr", "refs")
+    __slots__ = ("expr", "refs", "reference")
 
-    def __init__(self, expr: str | None = None, refs: tuple[str, ...] = ()):
+    def __init__(self, expr: str | None = None, refs: tuple[str, ...] = (), reference: bool = False):
         self.expr = expr
         self.refs = tuple(refs)
+        self.reference = reference or expr is None
 
     def __repr__(self) -> str:
         return f"Unknown({self.expr!r})" if self.expr else "UNKNOWN"

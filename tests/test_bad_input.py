@@ -108,9 +108,9 @@ CASES = [
     ("hcl-attribute-twice", "main.tf", 'resource "aws_db_instance" "a" {\n  multi_az = true\n  multi_az = false\n}\n',
      "attribute multi_az set twice in one block (first on line 2)", 3),
     ("hcl-resource-twice", "main.tf", 'resource "aws_sqs_queue" "q" {\n}\n\nresource "aws_sqs_queue" "q" {\n}\n',
-     "duplicate resource aws_sqs_queue.q (first declared at line 1)", 4),
+     "duplicate resource: aws_sqs_queue.q is also declared at bad/main.tf:1", 4),
     ("hcl-nested-too-deeply", "main.tf",
-     'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", None),
+     'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", 2),
     ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
      "items of List must be a list of objects, got dict", 4),
     # integers past Python's 4300-digit conversion limit: a ValueError traceback before

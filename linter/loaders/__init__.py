@@ -66,6 +66,9 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
     # manifests loaded only as context for the named ones: their findings are not reported
     context_files: set[str] = field(default_factory=set)
+    # Terraform module calls that could not be followed (not installed): dicts
+    # with module, source, file, line, hint
+    unresolved_modules: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +78,11 @@ class Found:
     path: Path
     named: bool = False  # given on the command line (or stdin), not found by a walk
     context: bool = False  # a sibling of a named manifest, loaded for cross-object rules only
+
+    @property
+    def placed(self) -> bool:
+        """Named with a place in the tree (not bare stdin): its directory is its context."""
+        return self.named and str(self.path) != STDIN
 
 
 def display_path(path: Path) -> str:
@@ -244,11 +252,13 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             continue
         if entry.unit == "directory":
             files = directory_units.setdefault(entry.name, {}).setdefault(path.parent, [])
-            whole = with_context and (entry.name, path.parent) not in expanded
+            whole = with_context and (found.placed or not found.named) and (entry.name, path.parent) not in expanded
             expanded.add((entry.name, path.parent))
             for f in entry.loader().unit_files(path, whole_directory=whole):  # type: ignore[union-attr]
                 if f not in files:
                     files.append(f)
+            if not files and not found.context:  # e.g. a .tfvars with no module beside it
+                out.skipped.append(Skipped(shown, entry.loader().DECLINED))
             continue
         if loaded_ahead is not None:
             resources = loaded_ahead.replay(out)
@@ -264,7 +274,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             # a plan or a Pulumi document is a world of its own; manifests share a cluster
             r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
         out.resources.extend(resources)
-        if found.named and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
+        if found.placed and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
             kubernetes_dirs.add(path.parent)
             pending.extend(_siblings(path.parent, queued))
     for name, files_by_dir in directory_units.items():
@@ -345,6 +355,7 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
     if not files_by_dir:
         return
     resources, errors = entry.loader().load_directories(files_by_dir, options)  # type: ignore[union-attr]
+    out.unresolved_modules.extend(options.pop("unresolved_modules", None) or [])
     for r in resources:
         # a Terraform root (and the modules it calls) is a world of its own
         r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")

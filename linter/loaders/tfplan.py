@@ -845,7 +845,7 @@ def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict
 
 
 def _attribute_line(text: str, block_line: int, path: str) -> int | None:
-    """The attribute's line from the parsed block (python-hcl2, only for findings), else by scanning the text."""
+    """The attribute's line from the parsed block (tree-sitter-hcl, only for findings), else by scanning the text."""
     from linter.loaders.hcl import line_in_block
 
     return line_in_block(text, block_line, path) or attribute_line(text, block_line, path)
