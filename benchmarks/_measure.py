@@ -2,7 +2,9 @@
 
 A step's peak resident memory can only be told apart from another's in a
 process of its own: `measure(setup, step)` runs `setup` (imports: not timed),
-notes the resident size, runs `step` under a timer and reports its time, the
+notes the resident size, runs `step` under a timer and reports its wall-clock and CPU time
+(worker processes included; on a shared machine the CPU time is the steadier
+figure for one process, the wall-clock the one a pool shortens), the
 process's peak resident size and the resident size before the step. Best of
 `repeat` runs (each in a new process); the peak is that of the fastest run.
 """
@@ -23,18 +25,22 @@ def _rss_mib():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
 {setup}
+def _cpu():
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 _base = _rss_mib()
-_start = time.perf_counter()
+_cpu_start, _start = _cpu(), time.perf_counter()
 {step}
-_seconds = time.perf_counter() - _start
+_seconds, _cpu_seconds = time.perf_counter() - _start, _cpu() - _cpu_start
 _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": _seconds, "peak": _peak, "base": _base, "note": globals().get("note")}}))
+print(json.dumps({{"seconds": _seconds, "cpu_seconds": _cpu_seconds, "peak": _peak, "base": _base,
+                  "note": globals().get("note")}}))
 '''
 
 
 @dataclass
 class Measure:
-    seconds: float
+    seconds: float  # wall-clock
+    cpu_seconds: float  # CPU time, worker processes included: steadier on a busy machine
     peak_mib: float  # the process's peak resident size
     base_mib: float  # its resident size after setup, before the step
     note: object = None  # what the step chose to report (`note = ...`)
@@ -45,7 +51,8 @@ class Measure:
         return self.peak_mib - self.base_mib
 
     def __str__(self) -> str:
-        return f"{self.seconds:8.2f} s  peak {self.peak_mib:7.0f} MiB (step {self.step_mib:6.0f} MiB)"
+        return (f"{self.seconds:8.2f} s (cpu {self.cpu_seconds:6.2f} s)  "
+                f"peak {self.peak_mib:7.0f} MiB (step {self.step_mib:6.0f} MiB)")
 
 
 def measure(setup: str, step: str, repeat: int = 1, env: dict | None = None) -> Measure:

@@ -143,7 +143,7 @@ def main() -> int:
             print(f"stack export: {resources} resources, {size_mb:.1f} MB (best of {args.repeat}, fresh process each)")
             print(f"  parse (json.load):          {parse}")
             print(f"  scan ({scanned.note} findings): {scanned}")
-            print(f"  ratio: time {ratio(scanned.seconds, parse.seconds)} (target <= 2x), "
+            print(f"  ratio: time {ratio(scanned.seconds, parse.seconds)} (cpu {ratio(scanned.cpu_seconds, parse.cpu_seconds)}; target <= 2x), "
                   f"peak memory {ratio(scanned.peak_mib, parse.peak_mib)}")
     return 0
 

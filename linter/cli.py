@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs (RES1,RES503,RES10*)")
     scan.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     scan.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan (for file:line)")
+    _terraform_variable_flags(scan)
     scan.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none (default: default)")
     scan.add_argument("-q", "--quiet", action="store_true", help="print findings only (no source lines, no summary)")
     scan.add_argument("--statistics", action="store_true",
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
     baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(baseline)
     baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
     _input_options(baseline)
@@ -248,11 +250,31 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
+    import argparse
+
+    class _TerraformVariable(argparse.Action):
+        """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
+
+        def __call__(self, parser, namespace, value, option_string=None):
+            kind = "file" if option_string == "--var-file" else "var"
+            if kind == "var" and "=" not in value:
+                parser.error(f"--var {value}: expected NAME=VALUE")
+            items = list(getattr(namespace, "terraform_variables", None) or [])
+            items.append((kind, value))
+            namespace.terraform_variables = items
+
+    sub.add_argument("--var-file", action=_TerraformVariable, dest="terraform_variables", metavar="FILE",
+                     help="Terraform variables file for the scanned roots (repeatable, applied in order)")
+    sub.add_argument("--var", action=_TerraformVariable, dest="terraform_variables", metavar="NAME=VALUE",
+                     help="Terraform variable for the scanned roots (repeatable, applied in order)")
+
+
 def _mistyped_command(word: str) -> str | None:
     """The command a word that names no file was probably meant to be."""
     import difflib
 
-    if os.path.exists(word):
+    if os.path.exists(word) or any(c in word for c in "./\\"):  # a path, even a missing one
         return None
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
@@ -275,6 +297,7 @@ def scan_options(args: argparse.Namespace):
         loader_options["stdin_filename"] = args.stdin_filename
     if args.helm_values:
         loader_options["helm_values"] = args.helm_values
+    loader_options.update(_loader_options(args, config))
     return ScanOptions(
         select=[Selector(s, "--select") for s in args.select] if args.select else config.select,
         ignore=[Selector(s, "--ignore") for s in args.ignore or ()],
@@ -286,6 +309,16 @@ def scan_options(args: argparse.Namespace):
         baseline=getattr(args, "baseline", None),
         policy_dirs=getattr(args, "policy", None) or [],
     )
+
+
+def _loader_options(args: argparse.Namespace, config) -> dict:
+    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+    # .resilint.yaml's variables first, the command line's after them (they win)
+    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables += getattr(args, "terraform_variables", None) or []
+    if variables:
+        options["terraform_variables"] = variables
+    return options
 
 
 def _options_or_error(args: argparse.Namespace):
@@ -301,6 +334,30 @@ def _options_or_error(args: argparse.Namespace):
     except InputError as err:  # a bad config file: exit 2, naming the key
         print(f"resilint: error: {err}", file=sys.stderr)
         return None
+
+
+def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options, result=None) -> bool:
+    """`-o` resolving to something the scan reads (a scanned file, the config, the
+    baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
+    from linter.output import OutputIsAnInput, check_not_an_input
+
+    if not outputs:
+        return False
+    inputs = [(p, "a scanned input") for p in args.paths]
+    inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
+    config_file = getattr(options.config, "file", None)
+    if config_file:
+        inputs.append((config_file, "the config file"))
+    if options.baseline:
+        inputs.append((options.baseline, "the baseline the scan reads"))
+    inputs += [(p, "a policy") for p in options.policy_dirs]
+    try:
+        for output in outputs:
+            check_not_an_input(output, inputs)
+    except OutputIsAnInput as err:
+        print(f"resilint: error: {err}", file=sys.stderr)
+        return True
+    return False
 
 
 def _print_warnings(result, verbose: bool = False) -> None:
@@ -321,9 +378,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.suppress import write_baseline
 
     options = _options_or_error(args)
-    if options is None:
+    if options is None or _output_overwrites_an_input([args.output], args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input([args.output], args, options, result):
+        return EXIT_ERROR
     _print_warnings(result, args.verbose)
     try:
         count = write_baseline(result, args.output)
@@ -339,6 +398,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
+    from linter.output import write_atomically
     from linter.reporters import ReportSettings, render, statistics, summary_line
     from linter.terminal import use_color, width
 
@@ -348,9 +408,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"resilint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     options = _options_or_error(args)
-    if options is None:
+    outputs = [path for _, path in targets if path]
+    if options is None or _output_overwrites_an_input(outputs, args, options):
         return EXIT_ERROR
     result = scan(args.paths, options)
+    if _output_overwrites_an_input(outputs, args, options, result):
+        return EXIT_ERROR
     _print_warnings(result, args.verbose)
     code = result.exit_code(options.fail_on)
     to_stdout = None
@@ -373,7 +436,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             to_stdout = text
             continue
         try:
-            write_report(path, text)
+            write_atomically(path, text)
         except OSError as exc:
             print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
             code = EXIT_ERROR
@@ -392,33 +455,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # the reports are in files (or stdout is machine-readable): the verdict still reaches the terminal
         print(f"{summary_line(result, settings)} (report: {', '.join(written)})", file=sys.stderr)
     return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
-
-
-def write_report(path: str, text: str) -> None:
-    """Write a report whole or not at all: a temporary file beside it, then a rename
-    (a CI step never reads half a report). Devices and pipes are written directly."""
-    import tempfile
-
-    if os.path.exists(path) and not os.path.isfile(path):
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-    path = os.path.realpath(path)  # through a symlink, as open() would write
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

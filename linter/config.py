@@ -49,6 +49,8 @@ class Config:
     ignore: list[IgnoreEntry] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # absolute paths
     options: dict[str, dict] = field(default_factory=dict)
+    # `terraform: {var_files: [...], vars: {...}}`: ("file", path) / ("var", "NAME=VALUE"), in order
+    terraform_variables: list[tuple[str, str]] = field(default_factory=list)
 
 
 def find_config(paths: list[str]) -> Path | None:
@@ -93,7 +95,7 @@ def _shown(path: Path) -> str:
 def load_config(path: Path, shown: str | None = None) -> Config:
     import yaml
 
-    from linter.loaders.kubernetes import ManifestLoader, _DuplicateKeyError, node_line
+    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line
 
     shown = shown or str(path)
     try:
@@ -102,13 +104,21 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         raise InputError(shown, f"cannot read config file: {exc}") from None
 
     class ConfigLoader(ManifestLoader):
-        """Safe, rejects duplicate keys, and dates stay text (`expires: 2025-13-01` is
-        a schema error, not a crash)."""
+        """Safe, rejects duplicate keys, tags that do not fit their value and
+        non-finite numbers, and dates stay text (`expires: 2025-13-01` is a
+        schema error, not a crash)."""
 
     ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, n: loader.construct_scalar(n))
+    loader = ConfigLoader(text)
     try:
-        node = yaml.compose(text, Loader=ConfigLoader)
-        data = yaml.load(text, Loader=ConfigLoader)
+        node = loader.get_single_node()
+        if node is not None:
+            # guarded like a manifest: an alias bomb or a thousand nested lists
+            # must not take gigabytes (or the interpreter's stack) to read
+            if "&" in text:
+                _check_aliases(node, shown)
+            _check_config_depth(node, shown)
+        data = loader.construct_document(node) if node is not None else None
     except _DuplicateKeyError as dup:
         raise InputError(shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line) from None
     except yaml.YAMLError as exc:
@@ -116,7 +126,13 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
                          mark.line + 1 if mark else None) from None
     except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, a recursive alias
-        raise InputError(shown, f"invalid YAML value: {type(exc).__name__}: {str(exc).split(';')[0]}") from None
+        if "digits" in str(exc):
+            from linter.loaders import huge_number
+
+            raise huge_number(text, shown) from None
+        raise InputError(shown, f"invalid YAML value: {type(exc).__name__}: {str(exc).split(';')[0][:200]}") from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
 
@@ -148,7 +164,51 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         ignore=entries,
         policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
         options=options,
+        terraform_variables=_terraform_variables(data.get("terraform") or {}, base_dir),
     )
+
+
+def _terraform_variables(section: dict, base_dir: str) -> list[tuple[str, str]]:
+    """Variable files (relative to the config file) first, then single variables, as
+    `--var-file`/`--var` would be given."""
+    import json
+
+    out: list[tuple[str, str]] = [("file", os.path.normpath(os.path.join(base_dir, f)))
+                                  for f in section.get("var_files", [])]
+    for name, value in (section.get("vars") or {}).items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        out.append(("var", f"{name}={text}"))
+    return out
+
+
+# `.resilint.yaml` is a few levels deep (options.RES414.name: value); a value
+# nested deeper is a mistake, and jsonschema recurses through it per level
+MAX_CONFIG_DEPTH = 32
+
+
+def _check_config_depth(root: Any, shown: str) -> None:
+    import yaml
+
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CONFIG_DEPTH:
+            raise InputError(shown, f"values nested more than {MAX_CONFIG_DEPTH} levels deep: "
+                             "not a resilint config", node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((n, depth + 1) for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((n, depth + 1) for n in node.value)
+
+
+def _shown_value(value: Any, limit: int = 80) -> str:
+    """A config value in a message, cut short (a value may be megabytes long)."""
+    import reprlib
+
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = limit
+    shortener.maxlevel, shortener.maxlist, shortener.maxdict = 3, 6, 6
+    return shortener.repr(value)
 
 
 def schema() -> dict:
@@ -186,14 +246,15 @@ def validate(data: Any, shown: str, line_at) -> None:
         raise InputError(
             shown,
             f"{where} must be a mapping with 'rule' and 'reason' (and optional 'resource', "
-            f"'path', 'expires'), got {err.instance!r}",
+            f"'path', 'expires'), got {_shown_value(err.instance)}",
             line_at(location),
         )
     if err.validator == "pattern" and location and location[-1] == "expires":
-        raise InputError(shown, f"{where}: {err.instance!r} is not a date (YYYY-MM-DD)", line_at(location))
+        raise InputError(shown, f"{where}: {_shown_value(err.instance)} is not a date (YYYY-MM-DD)", line_at(location))
     if err.validator == "type" and not location:
         raise InputError(shown, "the config must be a mapping of keys (fail_on, select, ignore, policies, options)", 1)
-    raise InputError(shown, f"{where or 'config'}: {err.message}", line_at(location))
+    message = err.message if len(err.message) <= 300 else err.message[:300] + "..."
+    raise InputError(shown, f"{where or 'config'}: {message}", line_at(location))
 
 
 def _check_dates(data: dict, shown: str, line_at) -> None:
@@ -203,7 +264,7 @@ def _check_dates(data: dict, shown: str, line_at) -> None:
                 _dt.date.fromisoformat(entry["expires"])
             except ValueError:
                 raise InputError(
-                    shown, f"ignore[{i}].expires: {entry['expires']!r} is not a valid date",
+                    shown, f"ignore[{i}].expires: {_shown_value(entry['expires'])} is not a valid date",
                     line_at(["ignore", i, "expires"]),
                 ) from None
 
@@ -221,7 +282,7 @@ def _rule_options(options: dict, shown: str, line_at) -> dict[str, dict]:
     for key, values in options.items():
         named = [r for r in rules.values() if matches(str(key), r.id)]
         if not named:
-            raise InputError(shown, f"options: {unknown_message(str(key), rules)}", line_at(["options", key]))
+            raise InputError(shown, f"options: {unknown_message(str(key)[:80], rules)}", line_at(["options", key]))
         for name, value in (values or {}).items():
             having = [r for r in named if name in r.options]
             if not having:
@@ -233,7 +294,7 @@ def _rule_options(options: dict, shown: str, line_at) -> dict[str, dict]:
                 default = rule.options[name]
                 if not _same_kind(value, default):
                     raise InputError(shown, f"options.{key}.{name} must be {_kind_of(default)} "
-                                     f"(default {default!r}), got {value!r}", line_at(["options", key, name]))
+                                     f"(default {default!r}), got {_shown_value(value)}", line_at(["options", key, name]))
                 out.setdefault(rule.id, {})[name] = value
     return out
 

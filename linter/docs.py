@@ -25,6 +25,36 @@ def anchor(rule) -> str:
     return f"{rule.id.lower()}-{rule.name}"
 
 
+def workload_kinds(rules) -> list[str]:
+    """Which rules judge each Kubernetes workload kind, and the defaults assumed."""
+    from linter.rules._k8s import WORKLOAD_DEFAULTS
+    from linter.rules.replicas_operators import OPERATOR_SIZES
+
+    defaults = dict(WORKLOAD_DEFAULTS)
+    for kind, size in OPERATOR_SIZES.items():
+        value = "required (unset: not judged)" if size.default is None else f"unset = {size.default}"
+        defaults[kind] = f"`{size.field}` {value} ([operator docs]({size.source}))"
+    out = [
+        "",
+        "## Kubernetes workload kinds",
+        "",
+        "Every Kubernetes rule reads these kinds the same way from YAML, Pulumi's Kubernetes provider",
+        "and Terraform's kubernetes provider (`kubernetes_deployment(_v1)`, `kubernetes_stateful_set(_v1)`,",
+        "`kubernetes_daemon_set_v1`, `kubernetes_horizontal_pod_autoscaler(_v1/_v2)`,",
+        "`kubernetes_pod_disruption_budget(_v1)`, `kubernetes_service(_v1)`, and `kubernetes_manifest`,",
+        "whose `manifest` is the object itself), HCL and plans alike.",
+        "",
+        "| Kind | Rules | Default assumed |",
+        "|---|---|---|",
+    ]
+    for kind, default in defaults.items():
+        ids = ", ".join(f"[{r.id}](#{anchor(r)})" for r in rules if kind in r.types)
+        if kind == "kafka.strimzi.io/KafkaNodePool":
+            ids = "[RES118](#" + next(anchor(r) for r in rules if r.id == "RES118") + ") (through its Kafka)"
+        out.append(f"| `{kind}` | {ids or '(none)'} | {default} |")
+    return out
+
+
 def render() -> str:
     rules = sorted(load_rules().values(), key=lambda r: r.id)
     out = [
@@ -37,6 +67,7 @@ def render() -> str:
         "|---|---|---|---|",
     ]
     out += [f"| [{r.id}](#{anchor(r)}) | {r.name} | {r.severity} | {', '.join(f'`{t}`' for t in r.types)} |" for r in rules]
+    out += workload_kinds(rules)
     family = None
     for r in rules:
         if r.family != family:

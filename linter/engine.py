@@ -52,6 +52,8 @@ class ScanResult:
     # root report paths are relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
+    # Terraform module calls the scan could not follow (`terraform init` not run)
+    unresolved_modules: list[dict] = field(default_factory=list)
 
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
@@ -132,6 +134,11 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         from linter.normalize.names import in_pulumi_terms
 
         message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+    elif res.meta.get("terraform_k8s"):
+        # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does
+        from linter.normalize.terraform_k8s import in_terraform_terms
+
+        message, remediation = in_terraform_terms(message, res), in_terraform_terms(remediation, res)
     if res.meta.get("azapi_paths"):
         # an azapi_resource read as azure-native: name the body path the user wrote
         from linter.normalize.azapi import in_body_terms
@@ -200,10 +207,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
 
     policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
     policies = None
-    if policy_dirs:  # regopy is imported only when there are policies
-        from linter.rego import load_policies
+    if policy_dirs:  # regopy is imported only when there are policies, in child processes
+        from linter.rego_sandbox import ContainedPolicies
 
-        policies = load_policies(policy_dirs)
+        policies = ContainedPolicies.load(policy_dirs)
     known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
     # a policy result may carry its own rule_id: selectors naming none of the
     # known ids wait for the results before they are called typos
@@ -221,9 +228,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     rules = select_rules(options.select, options.ignore)
     findings, rule_errors = run_rules(loaded.resources, rules, options)
     if policies is not None:
-        from linter.rego import evaluate
-
-        rego_findings, rego_errors = evaluate(policies, loaded.resources, options) if policies.packages else ([], [])
+        rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
         findings += rego_findings
         rule_errors += policies.errors + rego_errors
         if unknown:
@@ -238,6 +243,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         files=loaded.files,
         skipped=loaded.skipped,
         notes=loaded.notes,
+        unresolved_modules=loaded.unresolved_modules,
     )
     result.rules = rules
     from linter.suppress import apply_suppressions

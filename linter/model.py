@@ -48,17 +48,21 @@ class Unknown:
     Plan `after_unknown`, HCL expressions (`var.x`, `aws_subnet.a.id`, function
     calls) and Pulumi preview placeholders all become `Unknown`. `expr` keeps the
     source text and `refs` the referenced addresses (for the resource graph).
+    `reference` is True when the value is exactly an attribute of what `refs`
+    names (`aws_subnet.a.id`), as a plan's references are (their `expr` is
+    None); False when functions or operators may have changed it.
 
     Comparing, testing the truth of, iterating or indexing an Unknown raises
     UnknownValueError, so a rule that forgets to check for unknowns is silenced
     instead of reporting a false alarm.
     """
 
-    __slots__ = ("expr", "refs")
+    __slots__ = ("expr", "refs", "reference")
 
-    def __init__(self, expr: str | None = None, refs: tuple[str, ...] = ()):
+    def __init__(self, expr: str | None = None, refs: tuple[str, ...] = (), reference: bool = False):
         self.expr = expr
         self.refs = tuple(refs)
+        self.reference = reference or expr is None
 
     def __repr__(self) -> str:
         return f"Unknown({self.expr!r})" if self.expr else "UNKNOWN"
@@ -303,12 +307,23 @@ class InputError(Exception):
         self.line = line
         self.message = message
 
+    def __reduce__(self):  # pickled back from a loading worker (linter.loaders.parallel)
+        return (self.__class__, (self.file, self.message, self.line), self.__dict__)
+
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "message": self.message}
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
+
+
+class PartialLoad(InputError):
+    """Some documents of a file are input errors; `resources` holds what the others gave."""
+
+    def __init__(self, errors: list[InputError], resources: list["Resource"]):
+        super().__init__(errors[0].file, errors[0].message, errors[0].line)
+        self.errors, self.resources = errors, resources
 
 
 def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -31,7 +31,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from linter.model import Finding, InputError, Resource, Severity, Unknown
 from linter.rule_match import selected
@@ -54,6 +54,17 @@ _METADATA_HEAD = re.compile(r"^(__rego_metadata__|metadata)\b[ \t]*(?::=|=|if\b|
 _WITH_INPUT = re.compile(r"^[^#\n]*\bwith[ \t]+input[ \t]+as\b", re.MULTILINE)
 _ERROR_AT = re.compile(r"\(error (\d+):")
 _ERROR_MSG = re.compile(r"\(errormsg (\d+):")
+
+
+# set by linter.rego_sandbox in the child process that runs the policies:
+# called before each step that enters rego-cpp (file, line, what), so a crash
+# of the engine can be blamed on the policy it was running
+on_stage: Callable[[str, int | None, str], None] | None = None
+
+
+def _stage(file: str, line: int | None, what: str) -> None:
+    if on_stage is not None:
+        on_stage(file, line, what)
 
 
 # ---------------------------------------------------------------- input model
@@ -282,6 +293,32 @@ def _line_at(source: str, offset: int) -> int:
     return source.count("\n", 0, offset) + 1
 
 
+# what reaches rego-cpp's parser: its time and memory grow with the square of
+# the nesting depth (5,000 levels: 16 s and 2.9 GB), so both are bounded first
+MAX_POLICY_BYTES = 1 << 20
+MAX_POLICY_NESTING = 64
+# strings (quoted, raw) and comments hold brackets that do not nest; one
+# character per step in the quoted alternation: no backtracking
+_POLICY_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*|[\[\]{}()]')
+
+
+def source_out_of_bounds(file: str, source: str) -> InputError | None:
+    """An input error for a policy too large or nested too deeply to hand to rego-cpp."""
+    if len(source) > MAX_POLICY_BYTES:
+        return InputError(file, f"policy larger than {MAX_POLICY_BYTES >> 20} MiB: not handed to the Rego engine", 1)
+    depth = 0
+    for match in _POLICY_TOKEN.finditer(source):
+        token = match.group(0)
+        if token in "[{(":
+            depth += 1
+            if depth > MAX_POLICY_NESTING:
+                return InputError(file, f"brackets nested more than {MAX_POLICY_NESTING} levels deep: "
+                                  "not handed to the Rego engine", _line_at(source, match.start()))
+        elif token in "]})":
+            depth = max(0, depth - 1)
+    return None
+
+
 def load_policies(paths: Iterable[str]) -> PolicySet:
     """Parse every policy file into one interpreter (packages may import each other)."""
     import regopy
@@ -301,6 +338,10 @@ def load_policies(paths: Iterable[str]) -> PolicySet:
         if head is None:
             errors.append(InputError(file, "Rego syntax error: no `package` declaration", 1))
             continue
+        unbounded = source_out_of_bounds(file, source)
+        if unbounded is not None:
+            errors.append(unbounded)
+            continue
         crash = _WITH_INPUT.search(source)
         if crash:
             errors.append(InputError(file, "`with input as ...` crashes the Rego engine (rego-cpp): "
@@ -308,6 +349,7 @@ def load_policies(paths: Iterable[str]) -> PolicySet:
                                      _line_at(source, crash.start())))
             continue
         try:
+            _stage(file, 1, "reading the policy")
             interpreter.add_module(file, source)
         except regopy.RegoError as exc:
             errors.append(syntax_error(file, source, str(exc)))
@@ -343,6 +385,7 @@ def _read_metadata(interpreter: Any, packages: list[Package], errors: list[Input
         for name in ("__rego_metadata__", "metadata"):  # the Conftest name wins
             if name not in pkg.has_metadata or pkg.metadata:
                 continue
+            _stage(pkg.files[0], pkg.line, f"reading {name} of package {pkg.name}")
             value, failure = _query(interpreter, f"data.{pkg.name}.{name}")
             if isinstance(value, dict):
                 pkg.metadata = value
@@ -350,6 +393,7 @@ def _read_metadata(interpreter: Any, packages: list[Package], errors: list[Input
                 errors.append(InputError(pkg.files[0], f"Rego error in {name} of package {pkg.name}: {failure}", pkg.line))
         broken = []
         for rule in pkg.rules:
+            _stage(rule.file, rule.line, f"checking rule {rule.name} of package {pkg.name}")
             _, failure = _query(interpreter, f"data.{pkg.name}.{rule.name}")
             if failure:
                 errors.append(InputError(rule.file, f"Rego error in rule {rule.name} of package {pkg.name}: {failure}", rule.line))
@@ -518,12 +562,17 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
             for rule in pkg.rules:
                 if (pkg.name, rule.name) in failed:
                     continue
+                _stage(rule.file, rule.line, f"evaluating rule {rule.name} of package {pkg.name}")
                 value, failure = _query(policies.interpreter, f"data.{pkg.name}.{rule.name}")
+                values = [value]
                 if failure:
-                    failed.add((pkg.name, rule.name))
-                    errors.append(InputError(rule.file, f"Rego rule {rule.name} of package {pkg.name} failed at run time: {failure}", rule.line))
-                    continue
-                for item in results_of(value):
+                    # one bad input (two resources with one address) must not silence
+                    # the policy everywhere: judge each scope on its own
+                    values, scope_errors = _query_by_scope(policies, pkg, rule, view, resource_of, failure)
+                    errors.extend(scope_errors)
+                    if not values:
+                        failed.add((pkg.name, rule.name))
+                for item in (item for value in values for item in results_of(value)):
                     made = _finding(pkg, rule, item, by_address)
                     if isinstance(made, InputError):
                         errors.append(made)
@@ -532,6 +581,50 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
                     if selected(made.rule_id, select, ignore):
                         findings.append(made)
     return findings, errors
+
+
+def _query_by_scope(policies: PolicySet, pkg: Package, rule: PolicyRule, view: list[dict],
+                    resource_of: dict[int, Resource], failure: str) -> tuple[list[Any], list[InputError]]:
+    """A rule failed on a view holding several scopes (Terraform roots, plans, stacks,
+    the cluster): query it on each scope alone. The scopes where it runs keep their
+    findings; a scope where it fails is an error naming the file at fault when a
+    duplicate address explains it, else the rule."""
+    scopes: dict[str, list[dict]] = {}
+    for doc in view:
+        res = resource_of.get(id(doc))
+        scopes.setdefault(res.scope if res is not None else "", []).append(doc)
+    query = f"data.{pkg.name}.{rule.name}"
+    if len(scopes) < 2:
+        return [], [_scope_failure(pkg, rule, view, resource_of, failure)]
+    values: list[Any] = []
+    errors: list[InputError] = []
+    for part in scopes.values():
+        policies.interpreter.set_input(to_rego({"resources": part}))
+        value, part_failure = _query(policies.interpreter, query)
+        if part_failure:
+            errors.append(_scope_failure(pkg, rule, part, resource_of, part_failure))
+        else:
+            values.append(value)
+    policies.interpreter.set_input(to_rego({"resources": view}))  # for the next packages of this view
+    return values, errors
+
+
+def _scope_failure(pkg: Package, rule: PolicyRule, docs: list[dict], resource_of: dict[int, Resource],
+                   failure: str) -> InputError:
+    where = f"Rego rule {rule.name} of package {pkg.name}"
+    first: dict[tuple[str, str], Resource] = {}
+    for doc in docs:
+        res = resource_of.get(id(doc))
+        if res is None:
+            continue
+        key = (res.scope, res.address)
+        if key in first and first[key].location.file != res.location.file:
+            earlier = first[key].location
+            return InputError(res.location.file, f"{res.address} is also declared at {earlier.file}:{earlier.line or '?'} "
+                              f"in the same configuration (terraform validate rejects it): {where} cannot judge it "
+                              f"({failure})", res.location.line)
+        first.setdefault(key, res)
+    return InputError(rule.file, f"{where} failed at run time: {failure}", rule.line)
 
 
 def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], list[Package]]]:

@@ -278,9 +278,12 @@ def _load_baseline_into(result: Any, path: str | None) -> tuple[Counter, str] | 
 
 def load_baseline(path: str) -> Counter:
     """Fingerprint -> how many findings with it the baseline accepts."""
+    from linter.loaders._json_lines import line_of
+
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+            text = fh.read()
+        doc = json.loads(text)
     except FileNotFoundError:
         raise InputError(path, "baseline file not found (create it with `resilint baseline -o FILE`)") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -288,15 +291,24 @@ def load_baseline(path: str) -> Counter:
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON in baseline: {exc.msg}", exc.lineno) from None
     except RecursionError:
-        raise InputError(path, "not a resilint baseline: values nested thousands of levels deep") from None
+        raise InputError(path, "not a resilint baseline: values nested thousands of levels deep", 1) from None
+    except ValueError:  # an integer of more than 4300 digits
+        from linter.loaders import huge_number
+
+        raise huge_number(text, path) from None
     entries = doc.get("findings") if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
-        raise InputError(path, "not a resilint baseline: expected {\"findings\": [{\"fingerprint\": ...}]}")
+    if not isinstance(entries, list):
+        raise InputError(path, "not a resilint baseline: expected {\"findings\": [{\"fingerprint\": ...}]}",
+                         line_of(text, ["findings"]) or 1)
     counts: Counter = Counter()
     for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
+            raise InputError(path, f"not a resilint baseline: findings[{i}] must be an object with a \"fingerprint\" string",
+                             line_of(text, ["findings", i, "fingerprint"]))
         count = e.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise InputError(path, f"findings[{i}].count must be a whole number >= 1, got {json.dumps(count)}")
+            raise InputError(path, f"findings[{i}].count must be a whole number >= 1, got {json.dumps(count)[:40]}",
+                             line_of(text, ["findings", i, "count"]))
         counts[e["fingerprint"]] += count
     return counts
 
@@ -331,8 +343,8 @@ def baseline_document(result: Any) -> dict:
 
 
 def write_baseline(result: Any, path: str) -> int:
+    from linter.output import write_atomically
+
     doc = baseline_document(result)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
-        fh.write("\n")
+    write_atomically(path, json.dumps(doc, indent=2) + "\n")
     return sum(e["count"] for e in doc["findings"])

@@ -47,17 +47,42 @@ def test_json_attributes():
 
 
 def test_only_pure_references_are_followed():
-    assert reference_targets(Unknown("[aws_subnet.a.id, aws_subnet.b.id]", ("aws_subnet.a", "aws_subnet.b"))) == [
+    # the loader says whether a value is exactly a reference (no text is parsed here)
+    assert reference_targets([Unknown("aws_subnet.a.id", ("aws_subnet.a",), reference=True),
+                              Unknown("aws_subnet.b.id", ("aws_subnet.b",), reference=True)]) == [
         "aws_subnet.a", "aws_subnet.b"]
-    assert reference_targets([Unknown("aws_subnet.a.id", ("aws_subnet.a",)), "subnet-0abc"]) == ["aws_subnet.a", "subnet-0abc"]
-    assert reference_targets(Unknown('["${aws_subnet.a.id}", "${aws_subnet.b.id}"]', ("aws_subnet.a", "aws_subnet.b"))) == [
-        "aws_subnet.a", "aws_subnet.b"]
+    assert reference_targets([Unknown("aws_subnet.a.id", ("aws_subnet.a",), reference=True), "subnet-0abc"]) == [
+        "aws_subnet.a", "subnet-0abc"]
+    assert reference_targets(Unknown(None, ("aws_subnet.a", "aws_subnet.b"))) == ["aws_subnet.a", "aws_subnet.b"]
     # anything else may hold more than it references
     assert reference_targets(Unknown('"${aws_subnet.a.id}-x"', ("aws_subnet.a",))) is None
     assert reference_targets(Unknown("concat(var.extra, [aws_subnet.a.id])", ("var.extra", "aws_subnet.a"))) is None
     assert reference_targets(Unknown("var.subnets", ("var.subnets",))) is None
-    assert reference_targets(Unknown("module.vpc.private_subnets", ("module.vpc.private_subnets",))) is None
-    assert reference_targets(Unknown("local.ready ? aws_subnet.a.id : aws_subnet.b.id", ("aws_subnet.a",))) is None
+
+
+def test_references_through_the_evaluator(tmp_path):
+    """What used to be read from expression text is the evaluator's fact; a long
+    `for` over subnets (a regex hang before) is a list of references."""
+    from linter.terraform import load_module_directory
+
+    name = "private_zone_" + "x" * 40
+    (tmp_path / "main.tf").write_text(f"""
+resource "aws_subnet" "{name}" {{
+  count             = 2
+  availability_zone = ["eu-west-1a", "eu-west-1b"][count.index]
+}}
+resource "aws_lb" "web" {{
+  subnets = [for s in aws_subnet.{name} : s.id]
+  other   = concat(var.extra, [aws_subnet.{name}[0].id])
+  picked  = local.ready ? aws_subnet.{name}[0].id : aws_subnet.{name}[1].id
+}}
+""")
+    resources, errors, _ = load_module_directory(tmp_path)
+    assert errors == []
+    lb = next(r for r in resources if r.type == "aws_lb")
+    assert reference_targets(lb.get("subnets")) == [f"aws_subnet.{name}[0]", f"aws_subnet.{name}[1]"]
+    assert reference_targets(lb.get("other")) is None
+    assert reference_targets(lb.get("picked")) is None
 
 
 def test_local_zones_are_told_apart():

@@ -32,11 +32,14 @@ def test_tam_rds_db_instance_module():
     # main.tf: aws_db_instance.this (line 29) writes every attribute from a variable.
     result = scan(corpus_dir("terraform-hcl") / "tam-rds__modules_db_instance")
     # line 115: deletion_protection = var.deletion_protection, whose default is false
-    (found,) = hits(result, "RES508", "aws_db_instance.this")
+    # (count = var.create ? 1 : 0 with create = true: one instance, this[0])
+    (found,) = hits(result, "RES508", "aws_db_instance.this[0]")
     assert found.line == 115 and found.file.endswith("main.tf")
     assert "deletion_protection = false (the default of var.deletion_protection)" in found.message
-    # engine = local.is_replica ? null : var.engine is not known: it may be Aurora
-    assert not hits(result, "RES301")
+    # engine = local.is_replica ? null : var.engine: replicate_source_db defaults to
+    # null, so engine = var.engine (default null, not Aurora) and multi_az = false
+    (single_az,) = hits(result, "RES301", "aws_db_instance.this[0]")
+    assert "multi_az = false (the default of var.multi_az)" in single_az.message
     # backup_retention_period is a conditional expression: unknown
     assert not hits(result, "RES507")
     # skip_final_snapshot = var.skip_final_snapshot, default false
@@ -45,14 +48,16 @@ def test_tam_rds_db_instance_module():
 
 def test_tam_elasticache_replication_group_defaults():
     result = scan(corpus_dir("terraform-hcl") / "tam-elasticache__root")
-    group = "aws_elasticache_replication_group.this"
-    # line 107: multi_az_enabled = var.multi_az_enabled (default false);
-    # automatic_failover_enabled and num_cache_clusters are conditionals (unknown)
+    group = "aws_elasticache_replication_group.this[0]"  # count = local.create_replication_group ? 1 : 0
+    # line 107: multi_az_enabled = var.multi_az_enabled (default false); line 84:
+    # automatic_failover_enabled = var.multi_az_enabled || var.cluster_mode_enabled ? true
+    # : var.automatic_failover_enabled -> null (unset); line 111: num_cache_clusters =
+    # var.cluster_mode_enabled ? null : var.num_cache_clusters -> null (unset)
     (failover,) = hits(result, "RES303", group)
-    assert str(failover.severity) == "high" and failover.line == 107
+    assert str(failover.severity) == "high" and failover.line == 76
     assert "multi_az_enabled = false (the default of var.multi_az_enabled)" in failover.message
-    assert "automatic_failover_enabled" not in failover.message
-    assert "num_cache_clusters" not in failover.message
+    assert "automatic_failover_enabled is unset and defaults to false" in failover.message
+    assert "num_cache_clusters is unset and defaults to 1" in failover.message
     # snapshot_retention_limit = var.snapshot_retention_limit (default null): 0, no snapshots
     (snapshots,) = hits(result, "RES512", group)
     assert str(snapshots.severity) == "low"

@@ -73,13 +73,19 @@ def test_pulumi_checkpoint_sns_and_eventbridge_without_dlq():
     assert hits(found, "RES406") == []
 
 
-def test_tam_sqs_module_root_is_silent_on_unknown_redrive():
-    # aws_sqs_queue.this gets its redrive policy from aws_sqs_queue_redrive_policy
-    # (queue_url = aws_sqs_queue.this[0].url), aws_sqs_queue.dlq is that policy's
-    # deadLetterTargetArn, and jsonencode(var.redrive_policy) could name any queue.
+def test_tam_sqs_module_root_dead_letter_queue_follows_its_variables():
+    # aws_sqs_queue.this gets its redrive policy from aws_sqs_queue_redrive_policy,
+    # whose count is var.create && var.create_dlq ? 1 : 0 ("dlq") or needs a
+    # non-empty var.redrive_policy ("this"). With the defaults (create_dlq = false,
+    # redrive_policy = {}) Terraform creates the queue and no policy: no DLQ.
     found = findings(corpus_dir("terraform-hcl") / "tam-sqs__root")
-    assert hits(found, "RES401") == []
-    assert hits(found, "RES402") == []
+    assert [r for r, _ in hits(found, "RES401")] == ["aws_sqs_queue.this[0]"]
+    # with create_dlq = true the dlq policy (deadLetterTargetArn = aws_sqs_queue.dlq[0].arn) exists
+    result = run_scan(corpus_dir("terraform-hcl") / "tam-sqs__root", select=AWS_RULES,
+                      loader_options={"terraform_variables": [("var", "create_dlq=true")]})
+    assert not result.errors and hits(result.findings, "RES401") == []
+    # both retentions are unset (dlq: try(coalesce(null, null), null)): 4 days each
+    assert [r for r, _ in hits(result.findings, "RES402")] == ["aws_sqs_queue.dlq[0]"]
 
 
 def test_tam_autoscaling_root_sizes_from_variables_are_silent():

@@ -76,8 +76,11 @@ def test_sql_failover_group_fires_when_general_purpose_is_configured():
 
 
 def test_microservices_demo_memorystore_is_basic_tier():
-    # memorystore.tf: google_redis_instance "redis-cart" writes no tier (default BASIC)
-    result = scan(corpus_dir("terraform-hcl") / "microservices-demo__terraform")
+    # memorystore.tf: google_redis_instance "redis-cart" writes no tier (default BASIC);
+    # its count is var.memorystore ? 1 : 0, and memorystore defaults to false
+    assert not hits(scan(corpus_dir("terraform-hcl") / "microservices-demo__terraform"), "RES312")
+    result = run_scan(corpus_dir("terraform-hcl") / "microservices-demo__terraform", select=GCP_AZURE_RULES,
+                      loader_options={"terraform_variables": [("var", "memorystore=true")]})
     found = hits(result, "RES312")
     assert len(found) == 1
     assert found[0].resource.startswith("google_redis_instance.redis-cart")
@@ -85,13 +88,14 @@ def test_microservices_demo_memorystore_is_basic_tier():
     assert found[0].file.endswith("memorystore.tf")
 
 
-def test_cloudsql_module_with_variable_availability_is_silent():
-    # main.tf: master_instance_name = var.master_instance_name, availability_type =
-    # var.availability_type, backup enabled from locals: nothing is known
+def test_cloudsql_module_availability_follows_its_variables():
+    # main.tf: master_instance_name = var.master_instance_name (default null: a
+    # primary), availability_type = var.availability_type (default "ZONAL")
     result = scan(corpus_dir("terraform-hcl") / "gcp-sql-db__modules_postgresql")
-    assert any(r.type == "google_sql_database_instance" for r in result.resources)
-    assert not hits(result, "RES311")
-    assert not hits(result, "RES511")
+    assert [f.resource for f in hits(result, "RES311")] == ["google_sql_database_instance.default"]
+    regional = run_scan(corpus_dir("terraform-hcl") / "gcp-sql-db__modules_postgresql", select=GCP_AZURE_RULES,
+                        loader_options={"terraform_variables": [("var", "availability_type=REGIONAL")]})
+    assert not regional.errors and not hits(regional, "RES311")
 
 
 # ----------------------------------------------------------------- plans

@@ -17,6 +17,7 @@ import pytest
 
 from linter.loaders.documents import sniff_json
 from linter.normalize.names import in_pulumi_terms
+from linter.normalize.terraform_k8s import terraform_words
 from linter.rules import load_rules
 from tests.conftest import FIXTURES, run_scan
 
@@ -26,7 +27,7 @@ KINDS = ("fail", "pass", "unknown")
 
 def fixture_format(path: Path) -> str | None:
     if path.is_dir():
-        if any(path.glob("*.tf")):
+        if any(path.glob("*.tf")) or any(path.glob("*.tf.json")):
             return "hcl"
         formats = {fixture_format(p) for p in path.iterdir() if p.is_file()}
         formats.discard(None)
@@ -34,7 +35,7 @@ def fixture_format(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "kubernetes"
-    if suffix == ".tf":
+    if suffix == ".tf" or path.name.endswith(".tf.json"):
         return "hcl"
     if suffix in (".ndjson", ".jsonl"):
         return "pulumi"
@@ -74,6 +75,8 @@ def test_fixture(rule_id, kind, path):
                 # one sidecar serves every format of a scenario: for a Pulumi document
                 # the phrase is expected as Pulumi names it (multi_az -> multiAz)
                 wanted = {text} | {in_pulumi_terms(text, h.resource_type) for h in hits if fmt == "pulumi"}
+                if fmt in ("hcl", "tfplan"):  # Terraform's kubernetes provider: `readiness_probe`
+                    wanted.add(terraform_words(text))
                 assert any(w in h.message for h in hits for w in wanted), (text, [h.message for h in hits])
             if "line" in expect:
                 assert hits[0].line == expect["line"]
@@ -102,12 +105,11 @@ def test_rule_has_fixtures_for_every_format(rule_id):
 
 
 def _applies(rule, fmt: str) -> bool:
-    """Kubernetes rules do not apply to Terraform inputs, and cloud rules not to YAML."""
+    """Cloud rules do not apply to YAML; Kubernetes rules apply to every format
+    (Terraform's kubernetes provider is normalised into the same objects)."""
     k8s = all("/" in t for t in rule.types)
     if fmt == "kubernetes":
         return k8s
-    if fmt in ("tfplan", "hcl"):
-        return not k8s
     return True
 
 

@@ -137,17 +137,20 @@ def test_variable_default_is_used_and_marked(tmp_path):
     assert db.meta["from_variable_default"] == {"multi_az": "var.ha"}
 
 
-def test_tfvars_override_makes_the_variable_unknown(tmp_path):
-    loaded, _ = load_dir(tmp_path, main__tf=MAIN, terraform__tfvars='ha = false\n')
+def test_tfvars_value_is_used_and_named(tmp_path):
+    loaded, _ = load_dir(tmp_path, main__tf=MAIN, terraform__tfvars='\nha = false\n')
     db = loaded["aws_db_instance.orders"]
-    assert is_unknown(db.get("multi_az"))
+    assert db.get("multi_az") is False
     assert "from_variable_default" not in db.meta
+    assert db.meta["value_origin"]["multi_az"].endswith("terraform.tfvars:2")
 
 
 def test_count_and_data_sources(tmp_path):
     loaded, _ = load_dir(tmp_path, main__tf=MAIN)
     assert "aws_instance.never" not in loaded  # count = 0
-    assert loaded["aws_instance.many"].meta["count"] == 3  # analysed once
+    # one resource per instance, with Terraform's addresses
+    assert [a for a in loaded if a.startswith("aws_instance.many")] == [f"aws_instance.many[{i}]" for i in range(3)]
+    assert loaded["aws_instance.many[2]"].meta["count_index"] == 2
     assert is_unknown(loaded["aws_instance.maybe"].meta["count"])
     data = loaded["data.aws_subnet.b"]
     assert data.type == "data.aws_subnet" and data.get("id") == "subnet-0b"
@@ -333,15 +336,17 @@ output "private_subnet_ids" {
     assert errors == []
     loaded = {r.address: r for r in resources}
     subnets = loaded["aws_lb.web"].get("subnets")
-    assert subnets.refs == ("module.net.aws_subnet.a", "module.net.aws_subnet.b")
-    assert loaded["aws_lb.web"].refs == {"subnets": ["module.net.aws_subnet.a", "module.net.aws_subnet.b"]}
+    # the output's value, evaluated: one reference per subnet
+    assert [s.refs for s in subnets] == [("module.net.aws_subnet.a",), ("module.net.aws_subnet.b",)]
+    assert loaded["aws_lb.web"].refs == {"subnets": ["module.net.aws_subnet.a"], "subnets.1": ["module.net.aws_subnet.b"]}
     zones = [s.get("availability_zone") for s in Index(resources).resolve_many(subnets)]
     assert zones == ["eu-west-1a", "eu-west-1b"]
     # an output the child does not declare stays an unresolvable reference
     assert loaded["aws_autoscaling_group.web"].get("vpc_zone_identifier").refs == ("module.net.unknown_output",)
 
 
-def test_count_zero_from_a_variable_default_does_not_hide_the_resource(tmp_path):
+def test_count_zero_from_a_variable_default_creates_nothing(tmp_path):
+    # Terraform plans nothing for count = 0, wherever the 0 comes from
     loaded, _ = load_dir(tmp_path, main__tf="""\
 variable "replicas" {
   default = 0
@@ -350,8 +355,7 @@ resource "aws_db_instance" "replica" {
   count = var.replicas
 }
 """)
-    replica = loaded["aws_db_instance.replica"]
-    assert replica.meta["count"] == 0 and "from_variable_default" not in replica.meta
+    assert "aws_db_instance.replica" not in loaded and not any(a.startswith("aws_db_instance") for a in loaded)
 
 
 def test_modules_installed_by_terraform_init_are_followed(tmp_path):

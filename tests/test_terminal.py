@@ -281,6 +281,8 @@ def test_mistyped_command_and_options(tmp_path):
     assert proc.returncode == 2 and "unknown command 'rule' (did you mean `resilint rules`?)" in proc.stderr
     (tmp_path / "rule").mkdir()  # a directory of that name is scanned, as `resilint PATH` promises
     assert run("rule", cwd=tmp_path).returncode == 0
+    missing = run("scan.yaml", cwd=tmp_path)  # a missing file, not a mistyped command
+    assert missing.returncode == 2 and "unknown command" not in missing.stderr + missing.stdout
     proc = run("scan", "--selct", "RES1", "examples")
     assert proc.returncode == 2 and "(did you mean --select?)" in proc.stderr
     proc = run("scan", "-f", "consice", "examples")

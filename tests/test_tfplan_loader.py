@@ -560,10 +560,11 @@ def test_a_root_scanned_with_its_plan_is_reported_once(tmp_path):
     assert hcl == ["aws_db_subnet_group.main", "module.db.aws_db_instance.main"]
 
 
-def test_plan_findings_without_sources_point_at_the_address_line(tmp_path):
+def test_plan_findings_without_sources_point_at_the_address_line(tmp_path, monkeypatch):
     """Every finding needs a line (GitHub code scanning drops results without one):
     a plan scanned without its .tf sources points at the resource's address in
     resource_changes, escapes and all (`for_each` keys are JSON-escaped)."""
+    from linter.loaders import tfplan
     from linter.loaders.tfplan import address_lines
 
     doc = plan(
@@ -581,6 +582,12 @@ def test_plan_findings_without_sources_point_at_the_address_line(tmp_path):
                               and '"address"' in l)
                 for address in ('aws_db_instance.db["a\\"b"]', "aws_db_instance.other")}
     assert {a: address_lines(plan_file)[a] for a in expected} == expected
+    whole = address_lines(plan_file)
+    for chunk in (1, 7, 64):  # the file is read in chunks: keys cut at a chunk's end still count once
+        with monkeypatch.context() as m:
+            m.setattr(tfplan, "_CHUNK", chunk)
+            m.setattr(tfplan, "_LONGEST_KEY", 80)
+            assert address_lines(plan_file) == whole, chunk
     located = {r.address: r.location.line for r in load_document(doc, plan_file, "plan.json", {})}
     assert located == expected
     assert scan_file_lines(plan_file) and all(scan_file_lines(plan_file))

@@ -33,8 +33,9 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         if is_terraform_plan_log(text):
             raise InputError(shown, PLAN_LOG, 1)
         return _loader("pulumi").load_event_log(path, shown, options)
+    non_finite: list[str] = []
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=constant_recorder(non_finite))
     except RecursionError:
         raise InputError(shown, NESTED_TOO_DEEPLY) from None
     except ValueError as exc:
@@ -49,9 +50,40 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         if is_terraform_plan_log(text):  # a log of one line is one JSON object
             raise InputError(shown, PLAN_LOG, 1)
         return None
-    if fmt == "kubernetes":
-        return _loader("kubernetes").load_objects([doc], shown, options)
-    return _loader(fmt).load_document(doc, path, shown, options)
+    if non_finite:
+        raise non_finite_number(text, shown)
+    from linter.loaders._json_lines import with_line
+
+    del text  # the document is enough now: a big plan's text must not stay beside it
+    try:
+        if fmt == "kubernetes":
+            return _loader("kubernetes").load_objects([doc], shown, options)
+        return _loader(fmt).load_document(doc, path, shown, options)
+    except InputError as err:  # a shape error names a path: give it that key's line (read again)
+        raise with_line(err, read_text(path, shown)) from None
+
+
+def constant_recorder(seen: list) -> Any:
+    """A json `parse_constant` that notes `Infinity`, `-Infinity`, `NaN` (Python reads
+    them, JSON has no such numbers): the caller decides, once it knows the document
+    is infrastructure, that they are an input error."""
+    def record(name: str) -> float:
+        seen.append(name)
+        return float(name.replace("Infinity", "inf"))
+    return record
+
+
+def non_finite_number(text: str, shown: str, line: int | None = None) -> InputError:
+    """`Infinity` or `NaN` in a JSON document: not JSON (terraform and pulumi never write
+    them), and no rule can compare them. At the line of the first one outside a string."""
+    import re
+
+    if line is None:
+        for match in re.finditer(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN', text):
+            if not match.group(0).startswith('"'):
+                line = text.count("\n", 0, match.start()) + 1
+                break
+    return InputError(shown, "Infinity or NaN is not a JSON number: no configuration value is infinite", line)
 
 
 def _loader(fmt: str) -> Any:

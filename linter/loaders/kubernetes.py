@@ -15,6 +15,7 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any, Callable
 import yaml
 
 from linter.loaders._k8s_shape import shape_problem
-from linter.model import InputError, Location, Resource
+from linter.model import InputError, Location, PartialLoad, Resource
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,6 +61,40 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's scalar constructors fail with bare Python errors on values their
+        tag does not fit (`!!bool maybe`, an empty `!!float`, `!!int x`, `!!timestamp 1`):
+        turn them into a YAML error at the value's line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a valid !!{node.tag.rsplit(':', 1)[-1]} value",
+                node.start_mark) from None
+        except ValueError as exc:
+            if "digits" in str(exc):  # past Python's integer conversion limit: said by the caller
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid YAML value: {str(exc)[:200]}", node.start_mark) from None
+
+    def construct_yaml_float(self, node: Any) -> float:
+        """`.inf`, `-.inf`, `.nan` (and `1.0e+400`): JSON has no such numbers, so the
+        Kubernetes API cannot receive them, and no rule can compare them."""
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_short(node.value)} is not a finite number", node.start_mark)
+        return value
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:float", ManifestLoader.construct_yaml_float)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A user's value quoted for a message, cut short: never a multi-megabyte repr."""
+    text = value if isinstance(value, str) else type(value).__name__
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def group_of(api_version: str) -> str:
@@ -137,7 +172,13 @@ class DocumentSpan:
         return self.first_line + 1
 
 
-class _LineComposer(getattr(yaml, "CParser", yaml.SafeLoader)):  # type: ignore[misc]
+try:
+    from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
+except ImportError:  # PyYAML without libyaml
+    _Composer = yaml.SafeLoader
+
+
+class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
     """Composes nodes for their lines only: tags are not resolved (half the work)."""
 
     def descend_resolver(self, *args: Any) -> None:
@@ -162,6 +203,9 @@ class ManifestLines:
         self._span: DocumentSpan | None = None
         self._node: Any = None
 
+    def __getstate__(self) -> dict:
+        return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
+
     def line(self, span: DocumentSpan, path: str) -> int | None:
         if self._span is not span:
             composer = _LineComposer(self.text[span.start:span.end])
@@ -183,10 +227,74 @@ def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resou
     from linter.loaders import read_text
 
     text = read_text(path, shown)
-    documents = parse_documents(text, shown)
+    try:
+        documents, errors = parse_documents(text, shown), []
+    except InputError:  # a broken document: judge the others (`detect` chose Kubernetes files only)
+        documents, errors = parse_documents_one_by_one(text, shown)
     if not any(_is_object(doc) for doc, _ in documents):
+        if errors:
+            raise errors[0]
         return None
-    return load_objects(documents, shown, options, lines=ManifestLines(text))
+    resources = load_objects(documents, shown, options, lines=ManifestLines(text), errors=errors)
+    if errors:  # the other documents are still judged
+        raise PartialLoad(errors, resources)
+    return resources
+
+
+def _document_chunks(text: str) -> list[tuple[int, int, str]]:
+    """(first character, first line index, text) of each document of a stream: split
+    before every `---` line and after every `...` line (document markers start at
+    column 0, and end any block or quoted scalar before them)."""
+    chunks: list[tuple[int, int, str]] = []
+    start_char, start_line, current = 0, 0, []
+    position = 0
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        marker = line[:3]
+        if marker == "---" and line[3:4] in ("", " ", "\t", "\r", "\n") and current:
+            chunks.append((start_char, start_line, "".join(current)))
+            start_char, start_line, current = position, number, []
+        current.append(line)
+        position += len(line)
+        if marker == "..." and line[3:4] in ("", " ", "\t", "\r", "\n"):
+            chunks.append((start_char, start_line, "".join(current)))
+            start_char, start_line, current = position, number + 1, []
+    if current:
+        chunks.append((start_char, start_line, "".join(current)))
+    return chunks
+
+
+MAX_ERRORS_PER_FILE = 100
+
+
+def parse_documents_one_by_one(text: str, shown: str) -> tuple[list[tuple[Any, DocumentSpan]], list[InputError]]:
+    """The slow path of a stream that does not parse: each document on its own, so a
+    broken one is an error at its own line and the others are still judged."""
+    documents: list[tuple[Any, DocumentSpan]] = []
+    errors: list[InputError] = []
+    for first_char, first_line, chunk in _document_chunks(text):
+        try:
+            parsed = parse_documents(chunk, shown)
+        except InputError as err:
+            if err.line is not None:
+                err.line += first_line
+            errors.append(err)
+            if len(errors) >= MAX_ERRORS_PER_FILE:
+                break
+            continue
+        documents.extend((doc, _shifted(span, first_char, first_line)) for doc, span in parsed)
+    if not errors:  # splitting changed nothing we can see: report the stream's own error
+        parse_documents(text, shown)
+    return documents, errors
+
+
+def _shifted(span: DocumentSpan, chars: int, lines: int) -> DocumentSpan:
+    """A span found in a document parsed on its own, placed in the whole file."""
+    import dataclasses
+
+    return dataclasses.replace(
+        span, start=span.start + chars, end=span.end + chars, first_line=span.first_line + lines,
+        items_line=span.items_line + lines if span.items_line is not None else None,
+        item_lines=tuple(n + lines for n in span.item_lines) if span.item_lines is not None else None)
 
 
 def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
@@ -317,41 +425,62 @@ def _is_object(doc: Any) -> bool:
 
 
 def load_objects(
-    documents: list, shown: str, options: dict | None = None, lines: ManifestLines | None = None
+    documents: list, shown: str, options: dict | None = None, lines: ManifestLines | None = None,
+    errors: list[InputError] | None = None,
 ) -> list[Resource]:
     """Turn documents into Resources: plain documents, or (document, span)
-    pairs of a file whose `lines` can be looked up."""
+    pairs of a file whose `lines` can be looked up. Given an `errors` list, a
+    document that is an input error goes there and the others still load."""
     resources: list[Resource] = []
     for position, item in enumerate(documents, start=1):
-        doc, span = item if lines is not None else (item, None)
-        line = span.line if span is not None else None
-
-        def line_at(path: str, _span: DocumentSpan | None = span, _line: int | None = line) -> int | None:
-            return lines.line(_span, path) if lines is not None and _span is not None else _line
-
-        if not isinstance(doc, dict):
-            raise InputError(
-                shown,
-                f"document {position} is a {type(doc).__name__}, expected a mapping "
-                "(a Kubernetes object with apiVersion and kind)",
-                line,
-            )
-        if not _is_object(doc):
-            continue  # e.g. a values block or a Kustomization-less fragment
-        kind = doc.get("kind")
-        if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
-            raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
-                             span.items_line if span is not None else line)
-        if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
-            for i, obj in enumerate(doc["items"]):
-                item_line = span.item_lines[i] if span is not None and span.item_lines else line
-                if not isinstance(obj, dict):
-                    raise InputError(shown, f"item {i} of {kind} is not a mapping", item_line)
-                if _is_object(obj):
-                    resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
+        if errors is None:
+            _load_document(position, item, shown, lines, resources)
             continue
-        resources.append(_resource(doc, shown, line, line_at))
+        try:
+            _load_document(position, item, shown, lines, resources)
+        except InputError as err:
+            errors.append(err)
     return resources
+
+
+def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | None,
+                   resources: list[Resource]) -> None:
+    """The Resources of one document (a List gives several), appended to `resources`."""
+    doc, span = item if lines is not None else (item, None)
+    line = span.line if span is not None else None
+    line_at = functools.partial(_document_line, lines, span, line)
+    if not isinstance(doc, dict):
+        raise InputError(
+            shown,
+            f"document {position} is a {type(doc).__name__}, expected a mapping "
+            "(a Kubernetes object with apiVersion and kind)",
+            line,
+        )
+    if not _is_object(doc):
+        return  # e.g. a values block or a Kustomization-less fragment
+    kind = doc.get("kind")
+    if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
+        raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
+                         span.items_line if span is not None else line)
+    if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
+        for i, obj in enumerate(doc["items"]):
+            item_line = span.item_lines[i] if span is not None and span.item_lines else line
+            if not isinstance(obj, dict):
+                raise InputError(shown, f"item {i} of {kind} is not a mapping", item_line)
+            if _is_object(obj):
+                resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
+        return
+    resources.append(_resource(doc, shown, line, line_at))
+
+
+# module-level functions under functools.partial, not closures: resources loaded
+# in a worker process (linter.loaders.parallel) travel back pickled, line lookups included
+def _document_line(lines: ManifestLines | None, span: DocumentSpan | None, fallback: int | None, path: str) -> int | None:
+    return lines.line(span, path) if lines is not None and span is not None else fallback
+
+
+def _field_line(line_at: Callable[[str], int | None], prefix: str, path: str) -> int | None:
+    return line_at(prefix + path)
 
 
 def _child(node: Any, key: str) -> Any:
@@ -399,5 +528,5 @@ def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], 
         raw_type=api_version,
     )
     if line is not None:
-        resource.line_of = lambda path: line_at(prefix + path)
+        resource.line_of = functools.partial(_field_line, line_at, prefix)
     return resource

@@ -158,7 +158,7 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
     else:
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
     for res in resources:
-        res.line_of = lambda attr, _r=res: lines.attribute_line(_r, attr)
+        res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
     return resources
 
 
@@ -166,14 +166,17 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
     """An engine event stream (NDJSON): the last event about each resource wins."""
     from linter.loaders import read_text
 
+    from linter.loaders.documents import constant_recorder, non_finite_number
+
     text = read_text(Path(path), shown)
     records: dict[str, _StepRecord] = {}
     saw_event = False
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        non_finite: list[str] = []
         try:
-            event = json.loads(line)
+            event = json.loads(line, parse_constant=constant_recorder(non_finite))
         except json.JSONDecodeError as exc:
             raise InputError(shown, f"invalid JSON in event log: {exc.msg} (column {exc.colno})", number) from None
         except ValueError:  # an integer of thousands of digits
@@ -186,6 +189,8 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
             raise InputError(shown, NESTED_TOO_DEEPLY, number) from None
         if not isinstance(event, dict):
             raise InputError(shown, "each line of an event log must be a JSON object", number)
+        if non_finite:
+            raise non_finite_number(line, shown, number)
         if "\\u" in line:
             from linter.loaders import check_surrogates
 
@@ -690,6 +695,10 @@ class _UrnLines:
                 if not self._starts or number > self._starts[-1]:
                     self._starts.append(number)
                     self._offsets.append(text.rfind("\n", 0, at) + 1)
+
+    def __getstate__(self) -> dict:
+        self._read()  # read where the file was loaded; the block cache stays behind
+        return {**self.__dict__, "_block": None, "_block_text": ""}
 
     def line(self, urn: str) -> int | None:
         self._read()

@@ -83,7 +83,7 @@ ENTRIES: tuple[Entry, ...] = (
     # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
-    Entry("terraform", "linter.loaders.terraform", (".tf", ".tfvars", ".tfvars.json"), unit="directory"),
+    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json"), unit="directory"),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
     Entry("kubernetes", "linter.loaders.kubernetes", (".yaml", ".yml")),
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 from linter.model import InputError, Resource
 
 DECLINED = "not Terraform configuration"
-MODULE_SUFFIXES = (".tf",)  # what Terraform reads as the module's configuration
+MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
 _BLOCK = re.compile(r'^(?:resource|data|module|variable|output|provider|terraform|locals)[ \t]*[{"]', re.MULTILINE)

@@ -51,6 +51,8 @@ variable its call does not set), as the HCL loader does.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import os
 import re
@@ -180,6 +182,8 @@ def _json_type(value: Any) -> str:
         return "a string"
     if isinstance(value, list):
         return "a list"
+    if value is None:
+        return "null"
     return "an object"
 
 
@@ -235,29 +239,51 @@ def _point_at_the_plan(resources: list[Resource], path: Path | None, shown: str)
         r.location.line = lines.get(r.address)
 
 
+_ADDRESS_BYTES = re.compile(_ADDRESS.pattern.encode())
+_CHUNK = 1 << 20  # bytes read at a time: a plan's text is never held whole a second time
+_LONGEST_KEY = 1 << 16  # an `"address": "..."` longer than this is not looked for across chunks
+
+
 def address_lines(path: Path) -> dict[str, int]:
     """Address -> line of its `"address"` key in a plan file: the one in
-    `resource_changes` when there is one, else the first (planned_values, prior_state)."""
-    from linter.loaders import source_text
+    `resource_changes` when there is one, else the first (planned_values, prior_state).
+    Read in chunks: the parsed plan is in memory already, its text need not be."""
+    from linter.loaders import in_memory
 
-    try:
-        text = source_text(path, "utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    changes_at = text.find('"resource_changes"')
     first: dict[str, int] = {}
     in_changes: dict[str, int] = {}
-    line, counted = 1, 0
-    for match in _ADDRESS.finditer(text):
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        try:
-            address = json.loads(f'"{match.group(1)}"')
-        except ValueError:
-            continue
-        first.setdefault(address, line)
-        if 0 <= changes_at < match.start():
-            in_changes.setdefault(address, line)
+    changes_at = -1  # where `"resource_changes"` is in the file
+    line, start = 1, 0  # the line at `buf[0]`, and where `buf` starts in the file
+    buf = b""
+    try:
+        data = in_memory(path)  # stdin, read already
+        with (io.BytesIO(data) if data is not None else open(path, "rb")) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                buf += chunk
+                if changes_at < 0 and (found := buf.find(b'"resource_changes"')) >= 0:
+                    changes_at = start + found
+                # keys that start in the tail may be cut off: they wait for the next chunk
+                cut = max(0, len(buf) - _LONGEST_KEY) if chunk else len(buf)
+                counted = 0
+                for match in _ADDRESS_BYTES.finditer(buf, 0, len(buf)):
+                    if match.start() >= cut:
+                        break
+                    line += buf.count(b"\n", counted, match.start())
+                    counted = match.start()
+                    try:
+                        address = json.loads(b'"' + match.group(1) + b'"')
+                    except ValueError:
+                        continue
+                    first.setdefault(address, line)
+                    if 0 <= changes_at < start + match.start():
+                        in_changes.setdefault(address, line)
+                line += buf.count(b"\n", counted, cut)
+                buf, start = buf[cut:], start + cut
+                if not chunk:
+                    break
+    except OSError:
+        return {}
     return first | in_changes
 
 
@@ -666,7 +692,9 @@ def _all_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return bool(value) and all(_all_unknown(v) for v in value)
     if isinstance(value, dict):
-        leaves = [v for v in value.values() if v is not None and v != [] and v != {}]
+        # an Unknown refuses comparisons: test it first (`v != []` would raise)
+        leaves = [v for v in value.values()
+                  if isinstance(v, Unknown) or (v is not None and v != [] and v != {})]
         return bool(leaves) and all(_all_unknown(v) for v in leaves)
     return False
 
@@ -813,11 +841,11 @@ def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict
         return
     file, line, text = found
     resource.location = Location(display_path(file), line)
-    resource.line_of = lambda p, _t=text, _l=line: _attribute_line(_t, _l, p)
+    resource.line_of = functools.partial(_attribute_line, text, line)  # picklable (parallel loading)
 
 
 def _attribute_line(text: str, block_line: int, path: str) -> int | None:
-    """The attribute's line from the parsed block (python-hcl2, only for findings), else by scanning the text."""
+    """The attribute's line from the parsed block (tree-sitter-hcl, only for findings), else by scanning the text."""
     from linter.loaders.hcl import line_in_block
 
     return line_in_block(text, block_line, path) or attribute_line(text, block_line, path)

@@ -25,9 +25,11 @@ DEPLOYMENT = "apps/Deployment"
 def normalize(resources: list[Resource], default_namespace: str = "default") -> list[Resource]:
     """The scan's resources with Terraform's Kubernetes objects made canonical and
     Rollouts linked to the Deployments they take their template from."""
-    from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES, to_canonical
+    from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES, resolve_metadata_refs, to_canonical
 
     out = [to_canonical(r) if r.type in TERRAFORM_K8S_TYPES else r for r in resources]
+    if any(r.meta.get("terraform_k8s") for r in out):
+        resolve_metadata_refs(out)
     if default_namespace != "default":
         place_in_namespace(out, default_namespace)
     if any(r.type == ROLLOUT for r in out):

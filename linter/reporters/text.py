@@ -56,6 +56,18 @@ def _location(f) -> str:
     return f"{f.file}:{f.line}" if f.line else f.file
 
 
+def unresolved_lines(result) -> list[str]:
+    """Module calls not followed: their resources were not judged."""
+    calls = getattr(result, "unresolved_modules", None) or []
+    if not calls:
+        return []
+    out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged); "
+           "run `terraform init` in the root module to install them:"]
+    for call in calls:
+        out.append(f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})")
+    return out
+
+
 def render(result, settings) -> str:
     if settings.color or settings.width:
         return _render_rich(result, settings)
@@ -85,6 +97,8 @@ def _render_plain(result, settings) -> str:
             out.append("")
     for err in result.errors:
         out.append(f"error: {err}")
+    for line in unresolved_lines(result):
+        out.append(line)
     if not settings.quiet:
         out.extend(skipped_lines(summary(result)))
         out.append(summary_line(result, settings))
@@ -145,6 +159,8 @@ def _render_rich(result, settings) -> str:
         console.print()
     for err in result.errors:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
+    for line in unresolved_lines(result):
+        console.print(f"[yellow]{escape(line)}[/]")
     if not settings.quiet:
         s = summary(result)
         for line in skipped_lines(s):

@@ -108,8 +108,6 @@ def sqs_name_from(value: str) -> str | None:
 
 
 # ------------------------------------------------------------ references
-_NON_RESOURCE = ("var.", "local.", "module.", "each.", "count.", "path.", "terraform.")
-_PURE_REF_EXPR = re.compile(r"^[\s\[\],]*(?:[A-Za-z_][\w\-]*(?:\.[\w\-*]+|\[[^\]]*\])*[\s\[\],]*)*$")
 
 
 def reference_targets(value: Any) -> list[Any] | None:
@@ -136,19 +134,9 @@ def reference_targets(value: Any) -> list[Any] | None:
 
 
 def _pure(u: Unknown) -> bool:
-    expr = u.expr
-    if not expr:
-        return True  # a plan reference without text: the loader kept only resource refs
-    text = expr.strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1]
-    text = re.sub(r'"\$\{([^{}"]*)\}"', r"\1", text)  # Terraform 0.11 style "${aws_subnet.a.id}"
-    text = re.sub(r"(?<=[\w\]])\[[^\]]*\]", "[0]", text)  # instance keys: aws_subnet.a["x"]
-    if "(" in text or "?" in text or " for " in f" {text} " or '"' in text:
-        return False
-    if any(tok.startswith(_NON_RESOURCE) for tok in re.findall(r"[A-Za-z_][\w\-.\[\]*\"]*", text)):
-        return False
-    return bool(_PURE_REF_EXPR.match(text))
+    """The loader's fact: the value is exactly an attribute of what it references
+    (`aws_subnet.a.id`, not `concat(var.extra, [...])`). No text is read here."""
+    return u.reference
 
 
 def resolve_refs(index, value: Any) -> list[Resource] | None:

@@ -53,5 +53,8 @@ def said(r: Resource, s) -> str:
     text = s.describe()
     origin = (r.meta.get("from_variable_default") or {}).get(s.path)
     if origin and not s.defaulted:
-        text += f" (the default of {origin})"
+        return text + f" (the default of {origin})"
+    given = (r.meta.get("value_origin") or {}).get(s.path)  # "var.multi_az, prod.tfvars:3"
+    if given and not s.defaulted:
+        text += f" ({given})"
     return text

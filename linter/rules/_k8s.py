@@ -31,6 +31,26 @@ SCALABLE = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT)
 SCALE_TARGET_GROUPS = ("apps", "extensions", "argoproj.io")
 
 
+# What each workload kind is assumed to run when its count is not written
+# (docs/rules.md's workload table; operator kinds: replicas_operators.OPERATOR_SIZES)
+WORKLOAD_DEFAULTS: dict[str, str] = {
+    DEPLOYMENT: "`spec.replicas` unset = 1; strategy RollingUpdate, maxUnavailable 25% (rounded down), "
+                "maxSurge 25% (rounded up)",
+    ROLLOUT: "`spec.replicas` unset = 1; pod template from `spec.template`, or from the Deployment "
+             "`spec.workloadRef` names (that Deployment is then judged through the Rollout)",
+    STATEFULSET: "`spec.replicas` unset = 1",
+    REPLICASET: "`spec.replicas` unset = 1 (bare ReplicaSets only; owned ones are judged through their Deployment)",
+    DAEMONSET: "one pod per node (the count is not in the manifests)",
+    POD: "one pod (bare Pods only; owned ones are judged through their owner)",
+    HPA: "`minReplicas` unset = 1; its minimum is the workload's replica floor",
+    SCALED_OBJECT: "`minReplicaCount` unset = 0, `maxReplicaCount` unset = 100",
+    PDB: "`unhealthyPodEvictionPolicy` unset = IfHealthyBudget; percentages rounded up against the "
+         "selected workloads' replica floor",
+    JOB: "`backoffLimit` unset = 6; no `activeDeadlineSeconds`",
+    CRONJOB: "as Job, for `spec.jobTemplate`",
+}
+
+
 def display(r: Resource, index: Index) -> str:
     """`Deployment shop/web`: how Kubernetes users name an object."""
     return f"{r.kind} {index.namespace_of(r)}/{r.name}"
@@ -274,7 +294,8 @@ def replicas_phrase(r: Resource, index: Index) -> str:
     if owners:  # callers only ask once effective_replicas() is known
         low = min(owners, key=autoscaler_min)
         field = "minReplicaCount" if low.type == SCALED_OBJECT else "minReplicas"
-        return (f"keeps at least {autoscaler_min(low)} replicas "
+        floor = autoscaler_min(low)
+        return (f"keeps at least {floor} replica{'' if floor == 1 else 's'} "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
     replicas = r.get("spec.replicas", 1)
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"

@@ -59,7 +59,7 @@ def as_int(value: Any) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not a number, or past a float's range
         return None
 
 

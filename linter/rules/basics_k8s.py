@@ -680,3 +680,249 @@ def istio_no_outlier_detection(r, ctx):
         "request keep receiving traffic",
         path="spec.trafficPolicy" if r.has("spec.trafficPolicy") else "spec",
     )
+
+
+# ------------------------------------------------------------------ RES514
+@rule(
+    id="RES514",
+    name="k8s-pdb-unhealthy-pods-block-eviction",
+    title="PodDisruptionBudget lets unhealthy pods block node drains.",
+    severity=Severity.LOW,
+    types=(PDB,),
+    remediation="Set spec.unhealthyPodEvictionPolicy: AlwaysAllow (Kubernetes 1.27+).",
+)
+def pdb_unhealthy_pod_eviction_policy(r, ctx):
+    """
+    What it does
+    Reports PodDisruptionBudgets whose `spec.unhealthyPodEvictionPolicy` is
+    not `AlwaysAllow`. Unset, it is `IfHealthyBudget` (the API default): a
+    running pod that is not ready may only be evicted while the budget still
+    has healthy pods to spare. kube-linter's `pdb-unhealthy-pod-eviction-policy`
+    check, on by default there. The field is beta (on by default) since
+    Kubernetes 1.27 and GA since 1.31.
+
+    Why is this bad?
+    A pod stuck in CrashLoopBackOff or never becoming ready counts against
+    the budget: with `IfHealthyBudget` it cannot be evicted while the budget
+    is exhausted, so one broken pod makes node drains and cluster upgrades
+    hang, even though evicting it would hurt nothing.
+
+    Example
+    ```yaml
+    kind: PodDisruptionBudget
+    spec:
+      maxUnavailable: 1
+      selector: {matchLabels: {app: web}}
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      maxUnavailable: 1
+      unhealthyPodEvictionPolicy: AlwaysAllow
+      selector: {matchLabels: {app: web}}
+    ```
+    """
+    policy = r.get("spec.unhealthyPodEvictionPolicy")
+    if is_unknown(policy) or policy == "AlwaysAllow":
+        return
+    if policy is None:
+        yield Violation(
+            f"{display(r, ctx.index)} sets no unhealthyPodEvictionPolicy: it defaults to IfHealthyBudget, so a "
+            "pod that runs but never becomes ready cannot be evicted once the budget is used up, and node "
+            "drains hang on it",
+            path="spec",
+        )
+    else:
+        yield Violation(
+            f"{display(r, ctx.index)} sets unhealthyPodEvictionPolicy: {policy}: a pod that runs but never "
+            "becomes ready cannot be evicted once the budget is used up, and node drains hang on it",
+            path="spec.unhealthyPodEvictionPolicy",
+        )
+
+
+# ------------------------------------------------------------------ RES515
+def _rollout_takes_only_pod(r):
+    """(path, what) when the strategy may stop a single pod before its
+    replacement is ready; None when it surges first or cannot be known."""
+    if r.type == ROLLOUT:
+        canary = r.get("spec.strategy.canary")
+        if not isinstance(canary, dict):
+            return None  # blueGreen brings the new ReplicaSet up before switching
+        raw, path = canary.get("maxUnavailable"), "spec.strategy.canary.maxUnavailable"
+    else:
+        kind = r.get("spec.strategy.type")
+        if is_unknown(kind):
+            return None
+        if kind == "Recreate":
+            return "spec.strategy.type", "uses strategy Recreate, which stops the pod before its replacement starts"
+        raw, path = r.get("spec.strategy.rollingUpdate.maxUnavailable"), "spec.strategy.rollingUpdate.maxUnavailable"
+    value = _int_or_percent(raw)
+    if value is None:
+        return None  # unset: 25%, which rounds down to 0 of 1 pod (the new pod surges first)
+    amount, percent = value
+    allowed = math.floor(amount / 100) if percent else amount  # Kubernetes rounds maxUnavailable down
+    if allowed >= 1:
+        return path, f"allows maxUnavailable: {raw}, so a rollout may stop it before its replacement is ready"
+    return None
+
+
+@rule(
+    id="RES515",
+    name="k8s-single-replica-rollout-downtime",
+    title="Single-replica workload whose rollouts stop its only pod.",
+    severity=Severity.MEDIUM,
+    types=(DEPLOYMENT, ROLLOUT),
+    remediation="Set maxUnavailable: 0 and maxSurge: 1 (RollingUpdate), so the new pod is ready before the old one stops; better, run 2 or more replicas.",
+    cross=True,
+)
+def single_replica_rollout_downtime(r, ctx):
+    """
+    What it does
+    Reports Deployments and Argo Rollouts whose effective replica count is 1
+    (`spec.replicas`, or the autoscaler minimum when one owns the count)
+    and whose rollout strategy lets the only pod stop before its
+    replacement is ready: `strategy.type: Recreate`, or a
+    `rollingUpdate.maxUnavailable` (Rollouts: `strategy.canary.maxUnavailable`)
+    that allows 1 pod (an integer >= 1, or `100%`; Kubernetes rounds the
+    percentage down). The default (25%, rounded down to 0 of 1 pod, with 25%
+    surge rounded up to 1) starts the new pod first and is not reported;
+    nor are blueGreen Rollouts.
+
+    A rule of its own rather than part of RES101: RES101 does not fire when
+    an autoscaler owns the count (RES103 judges its minimum), the fix here
+    is the strategy and not the count, and a workload that must stay at one
+    replica (a singleton consumer) can still avoid downtime on every deploy.
+
+    Why is this bad?
+    Every rollout, including a routine image bump, is an outage: the only
+    pod stops first, and the service is down until the new pod is ready
+    (or for good, when the new image does not start).
+
+    Example
+    ```yaml
+    spec:
+      replicas: 1
+      strategy:
+        rollingUpdate: {maxUnavailable: 1}
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      replicas: 1
+      strategy:
+        rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
+    ```
+    """
+    if judged_through_rollout(r):
+        return
+    replicas = _replicas(r, ctx)
+    if replicas != 1:
+        return
+    found = _rollout_takes_only_pod(r)
+    if found is None:
+        return
+    path, what = found
+    yield Violation(f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)} and {what}", path=path)
+
+
+# ------------------------------------------------------------------ RES516
+def _spreads_over_nodes(r, base) -> bool | None:
+    """A podAntiAffinity term or topologySpreadConstraint on kubernetes.io/hostname
+    whose label selector selects the workload's own pods (None: unknown)."""
+    labels = template_labels(r)
+    if is_unknown(labels):
+        return None
+    terms = []
+    for c in r.all(f"{base}.topologySpreadConstraints"):
+        if is_unknown(c):
+            return None
+        if isinstance(c, dict):
+            terms.append(c)
+    anti = r.get(f"{base}.affinity.podAntiAffinity")
+    if is_unknown(anti):
+        return None
+    if isinstance(anti, dict):
+        for term in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
+            terms.append(term)
+        for term in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
+            terms.append(term.get("podAffinityTerm") if isinstance(term, dict) else None)
+    unknown = False
+    for term in terms:
+        if not isinstance(term, dict):
+            continue
+        key = term.get("topologyKey")
+        if is_unknown(key) or is_unknown(term.get("labelSelector")):
+            unknown = True
+            continue
+        if key != HOSTNAME_KEY:
+            continue
+        matched = selector_matches(term.get("labelSelector"), labels if isinstance(labels, dict) else {})
+        if matched is None:
+            unknown = True
+        elif matched:
+            return True
+    return None if unknown else False
+
+
+@rule(
+    id="RES516",
+    name="k8s-no-node-spread",
+    title="Replicated workload is not spread across nodes.",
+    severity=Severity.LOW,
+    types=(DEPLOYMENT, STATEFULSET, ROLLOUT),
+    remediation="Add a podAntiAffinity term (preferred is enough) or a topologySpreadConstraint on kubernetes.io/hostname that selects the workload's own pods.",
+    cross=True,
+)
+def no_node_spread(r, ctx):
+    """
+    What it does
+    Reports Deployments, StatefulSets and Argo Rollouts with 2 or more
+    replicas (or an autoscaler minimum of 2 or more) whose pod template has
+    no `podAntiAffinity` term (required or preferred) and no
+    `topologySpreadConstraint` with `topologyKey: kubernetes.io/hostname`
+    whose `labelSelector` selects the workload's own pods, as kube-score's
+    "Deployment has host PodAntiAffinity" check does. Zone spread (RES505)
+    does not count: several replicas may still share a node inside a zone.
+
+    Why is this bad?
+    Nothing stops the scheduler from placing every replica on one node; when
+    that node fails or is drained, all replicas go at once and the
+    redundancy was never there.
+
+    Example
+    ```yaml
+    spec:
+      replicas: 3
+      template:
+        spec:
+          containers: [...]
+    ```
+
+    Use instead
+    ```yaml
+    affinity:
+      podAntiAffinity:
+        preferredDuringSchedulingIgnoredDuringExecution:
+        - weight: 100
+          podAffinityTerm:
+            topologyKey: kubernetes.io/hostname
+            labelSelector: {matchLabels: {app: web}}
+    ```
+    """
+    if judged_through_rollout(r):
+        return
+    replicas = _replicas(r, ctx)
+    if replicas is None or replicas < 2:
+        return
+    base = pod_spec_path(r)
+    spread = _spreads_over_nodes(r, base)
+    if spread is None or spread:
+        return
+    yield Violation(
+        f"{display(r, ctx.index)} {replicas_phrase(r, ctx.index)} and no podAntiAffinity or "
+        "topologySpreadConstraint on kubernetes.io/hostname selects its pods: every replica may land on "
+        "one node",
+        path=base,
+    )

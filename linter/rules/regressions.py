@@ -28,14 +28,7 @@ REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
     "apps/Deployment": ("Deployment", (Check("spec.replicas", 1),)),
     "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas", 1),)),
     K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas", 1),)),
-    # the Terraform kubernetes provider (snake_case paths)
-    **{t: ("Kubernetes Deployment", (Check("spec.replicas", 1),))
-       for t in ("kubernetes_deployment", "kubernetes_deployment_v1")},
-    **{t: ("Kubernetes StatefulSet", (Check("spec.replicas", 1),))
-       for t in ("kubernetes_stateful_set", "kubernetes_stateful_set_v1")},
-    **{t: ("Kubernetes HorizontalPodAutoscaler", (Check("spec.min_replicas", 1),))
-       for t in ("kubernetes_horizontal_pod_autoscaler", "kubernetes_horizontal_pod_autoscaler_v1",
-                 "kubernetes_horizontal_pod_autoscaler_v2")},
+    # Terraform's kubernetes provider arrives as these canonical types (linter.normalize.terraform_k8s)
     "aws_autoscaling_group": ("Auto Scaling group", (
         Check("min_size"),
         Check("desired_capacity", lambda read: read("min_size")),
@@ -111,7 +104,9 @@ def replica_count_regression(r, ctx):
     Compares the replica or instance count before and after a Terraform plan
     (`update` or replacement) or a Pulumi preview step, and reports a drop
     from 2 or more to fewer than 2: Kubernetes `spec.replicas` and HPA
-    `minReplicas`, Auto Scaling group `min_size`/`desired_capacity`, ECS
+    `minReplicas` (YAML-free too: Pulumi's Kubernetes provider, and
+    Terraform's `kubernetes_deployment(_v1)`, `kubernetes_stateful_set(_v1)`
+    and `kubernetes_horizontal_pod_autoscaler(_v1/_v2)`), Auto Scaling group `min_size`/`desired_capacity`, ECS
     `desired_count`, EKS `scaling_config.min_size`/`desired_size`,
     ElastiCache `num_cache_clusters`/`replicas_per_node_group`, OpenSearch
     `cluster_config.instance_count`, managed instance group `target_size`,

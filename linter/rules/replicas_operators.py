@@ -1,0 +1,302 @@
+"""RES118/RES119: stateful services run by Kubernetes operators, sized in
+their custom resources (Prometheus, Alertmanager, ThanosRuler, CloudNativePG,
+Strimzi Kafka, RabbitMQ, ECK Elasticsearch).
+
+Each count is judged against the operator's documented default
+(`OPERATOR_SIZES`, the one table the rule, its docs and docs/rules.md's
+workload table read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linter.model import Severity, Violation, is_unknown
+from linter.rules import rule
+from linter.rules._k8s import display, in_namespace
+from linter.rules._values import as_int
+
+PROMETHEUS = "monitoring.coreos.com/Prometheus"
+ALERTMANAGER = "monitoring.coreos.com/Alertmanager"
+THANOS_RULER = "monitoring.coreos.com/ThanosRuler"
+CNPG_CLUSTER = "postgresql.cnpg.io/Cluster"
+KAFKA = "kafka.strimzi.io/Kafka"
+KAFKA_NODE_POOL = "kafka.strimzi.io/KafkaNodePool"
+RABBITMQ = "rabbitmq.com/RabbitmqCluster"
+ELASTICSEARCH = "elasticsearch.k8s.elastic.co/Elasticsearch"
+
+
+@dataclass(frozen=True)
+class OperatorSize:
+    field: str            # the count, as the custom resource names it
+    default: int | None   # the operator's documented default (None: required, unset is not judged)
+    what: str             # what one of them is
+    source: str           # the operator's API reference
+
+
+OPERATOR_SIZES: dict[str, OperatorSize] = {
+    PROMETHEUS: OperatorSize(
+        "spec.replicas", 1, "Prometheus server (per shard)",
+        "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusSpec"),
+    ALERTMANAGER: OperatorSize(
+        "spec.replicas", 1, "Alertmanager",
+        "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.AlertmanagerSpec"),
+    THANOS_RULER: OperatorSize(
+        "spec.replicas", 1, "Thanos Ruler",
+        "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ThanosRulerSpec"),
+    CNPG_CLUSTER: OperatorSize(
+        "spec.instances", 1, "PostgreSQL instance (1 primary + standbys)",
+        "https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-ClusterSpec"),
+    RABBITMQ: OperatorSize(
+        "spec.replicas", 1, "RabbitMQ node",
+        "https://www.rabbitmq.com/kubernetes/operator/using-operator#replicas"),
+    KAFKA: OperatorSize(
+        "spec.kafka.replicas", None, "Kafka broker (or the broker pools' spec.replicas)",
+        "https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaClusterSpec-reference"),
+    KAFKA_NODE_POOL: OperatorSize(
+        "spec.replicas", None, "Kafka node of the pool",
+        "https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaNodePoolSpec-reference"),
+    ELASTICSEARCH: OperatorSize(
+        "spec.nodeSets[].count", None, "Elasticsearch node (all nodeSets together)",
+        "https://www.elastic.co/guide/en/cloud-on-k8s/current/k8s-api-elasticsearch-k8s-elastic-co-v1.html"),
+}
+
+_SIMPLE = (PROMETHEUS, ALERTMANAGER, THANOS_RULER, CNPG_CLUSTER, RABBITMQ)
+CLUSTER_LABEL = "strimzi.io/cluster"
+NODE_POOLS_ANNOTATION = "strimzi.io/node-pools"
+
+
+def _defaults_table() -> str:
+    rows = ["| Kind | Field | Default | Source |", "|---|---|---|---|"]
+    for kind, size in OPERATOR_SIZES.items():
+        default = "required (unset: not judged)" if size.default is None else str(size.default)
+        rows.append(f"| `{kind}` | `{size.field}` | {default} | {size.source} |")
+    return "\n    ".join(rows)
+
+
+def _with_defaults_table(fn):
+    """The defaults table, from OPERATOR_SIZES, in the rule's docs."""
+    fn.__doc__ = fn.__doc__.replace("{table}", _defaults_table())
+    return fn
+
+
+def _single(r, ctx, path: str, default: int | None, noun: str):
+    value = r.get(path)
+    if is_unknown(value):
+        return
+    if value is None:
+        if default == 1:
+            yield Violation(
+                f"{display(r, ctx.index)} runs 1 {noun}: {path} is unset and the operator defaults it to 1",
+                path="spec",
+            )
+        return
+    if as_int(value) == 1:
+        yield Violation(f"{display(r, ctx.index)} runs 1 {noun} ({path}: 1)", path=path)
+
+
+def _pool_roles(pool) -> list | None:
+    roles = pool.get("spec.roles")
+    if is_unknown(roles) or not isinstance(roles, list):
+        return None
+    return roles
+
+
+def _kafka_pools(r, ctx) -> list | None:
+    """KafkaNodePools of this cluster (label strimzi.io/cluster), None when a label is unknown."""
+    out = []
+    for pool in in_namespace(ctx.index, (KAFKA_NODE_POOL,), ctx.index.namespace_of(r)):
+        labels = pool.get("metadata.labels")
+        if is_unknown(labels):
+            return None
+        if isinstance(labels, dict) and labels.get(CLUSTER_LABEL) == r.name:
+            out.append(pool)
+    return out
+
+
+def _kafka(r, ctx):
+    what = display(r, ctx.index)
+    brokers = r.get("spec.kafka.replicas")
+    notes = r.get("metadata.annotations")
+    if is_unknown(brokers) or is_unknown(notes):
+        return
+    if isinstance(notes, dict) and notes.get(NODE_POOLS_ANNOTATION) == "enabled":
+        brokers = None  # Strimzi ignores spec.kafka.replicas: the pools size the cluster
+    if brokers is not None:
+        if as_int(brokers) == 1:
+            yield Violation(f"{what} runs 1 Kafka broker (spec.kafka.replicas: 1)", path="spec.kafka.replicas")
+    else:  # node pools size the cluster
+        pools = _kafka_pools(r, ctx)
+        if not pools:
+            return  # unknown labels, or the pools are not in the scanned files
+        for role, noun in (("broker", "Kafka broker"), ("controller", "KRaft controller")):
+            chosen = []
+            for pool in pools:
+                roles = _pool_roles(pool)
+                if roles is None:
+                    return
+                if role in roles:
+                    chosen.append(pool)
+            counts = [as_int(p.get("spec.replicas")) for p in chosen]
+            if not chosen or any(c is None for c in counts):
+                continue
+            if sum(counts) == 1:
+                names = ", ".join(p.name for p in chosen)
+                yield Violation(f"{what} runs 1 {noun}: its KafkaNodePools with role {role} ({names}) "
+                                "total spec.replicas: 1", path="spec")
+    zookeeper = r.get("spec.zookeeper.replicas")
+    if not is_unknown(zookeeper) and zookeeper is not None and as_int(zookeeper) == 1:
+        yield Violation(f"{what} runs a ZooKeeper ensemble of 1 (spec.zookeeper.replicas: 1)",
+                        path="spec.zookeeper.replicas")
+
+
+def _elasticsearch(r, ctx):
+    node_sets = r.get("spec.nodeSets")
+    if is_unknown(node_sets) or not isinstance(node_sets, list) or not node_sets:
+        return
+    total = 0
+    for node_set in node_sets:
+        count = node_set.get("count") if isinstance(node_set, dict) else None
+        if count is None or is_unknown(count) or as_int(count) is None:
+            return  # required by ECK; unset or not known yet: not judged
+        total += as_int(count)
+    if total == 1:
+        yield Violation(
+            f"{display(r, ctx.index)} runs 1 Elasticsearch node (spec.nodeSets count totals 1): every shard has "
+            "its only copy there, and replicas stay unassigned",
+            path="spec.nodeSets.0.count" if len(node_sets) == 1 else "spec.nodeSets",
+        )
+
+
+@rule(
+    id="RES118",
+    name="k8s-operator-cluster-single-member",
+    title="Operator-managed stateful service runs a single member.",
+    severity=Severity.MEDIUM,
+    types=(*_SIMPLE, KAFKA, ELASTICSEARCH),
+    remediation="Run 2 or more members (3 for quorum-based services: RabbitMQ, KRaft/ZooKeeper, CloudNativePG with synchronous standbys, Elasticsearch masters).",
+    cross=True,
+)
+@_with_defaults_table
+def operator_cluster_single_member(r, ctx):
+    """
+    What it does
+    Reports custom resources that size a stateful service run by a
+    Kubernetes operator when the service runs a single member, judging an
+    unset count by the operator's documented default:
+
+    {table}
+
+    Prometheus, Alertmanager and ThanosRuler (prometheus-operator),
+    CloudNativePG `Cluster` and `RabbitmqCluster` are reported when the
+    count is 1 or unset. Strimzi `Kafka`: `spec.kafka.replicas: 1`, or, when
+    KafkaNodePools size the cluster (annotation `strimzi.io/node-pools:
+    enabled`, or no `spec.kafka.replicas`), the pools
+    labelled `strimzi.io/cluster: <name>` in the namespace whose `roles`
+    include `broker` (or `controller`) total 1 replica; a ZooKeeper-based
+    cluster with `spec.zookeeper.replicas: 1` too. ECK `Elasticsearch`: the
+    `count` of all `nodeSets` totals 1. A count of 0 (paused) is not
+    reported; required counts that are unset, pools not in the scanned
+    files and values not known yet are not judged.
+
+    Why is this bad?
+    The operator runs exactly what the resource asks for: with one member a
+    node drain, an eviction or a crash takes the database, broker, alerting
+    or monitoring down until the pod is rescheduled and its volume
+    re-attached, and there is no second copy of the data.
+
+    Example
+    ```yaml
+    apiVersion: postgresql.cnpg.io/v1
+    kind: Cluster
+    metadata: {name: orders}
+    spec:
+      storage: {size: 10Gi}        # instances unset: 1
+    ```
+
+    Use instead
+    ```yaml
+    spec:
+      instances: 3
+      storage: {size: 10Gi}
+    ```
+    """
+    if r.type in _SIMPLE:
+        size = OPERATOR_SIZES[r.type]
+        yield from _single(r, ctx, size.field, size.default, size.what.split(" (")[0])
+    elif r.type == KAFKA:
+        yield from _kafka(r, ctx)
+    elif r.type == ELASTICSEARCH:
+        yield from _elasticsearch(r, ctx)
+
+
+@rule(
+    id="RES119",
+    name="strimzi-kafka-replication-unsafe",
+    title="Kafka cluster config keeps one copy of new topics, or blocks writes when one broker is down.",
+    severity=Severity.MEDIUM,
+    types=(KAFKA,),
+    remediation="Set default.replication.factor: 3 and min.insync.replicas: 2 in spec.kafka.config (with 3 or more brokers).",
+)
+def strimzi_kafka_replication(r, ctx):
+    """
+    What it does
+    Reads `spec.kafka.config` of a Strimzi `Kafka` and reports, where the
+    cluster config sets them:
+    * `default.replication.factor` below 2 (Kafka's own default is 1, but
+      an unset value is left alone: topics are often created with an
+      explicit factor): every automatically created topic keeps one copy;
+    * `min.insync.replicas` at least the replication factor (the one set in
+      the config, else Kafka's default 1) when that factor is 2 or more:
+      producers using `acks=all` fail as soon as one replica's broker
+      restarts.
+    Values that are not known yet are not judged.
+
+    Why is this bad?
+    With one copy a broker's loss loses the partitions it led; with
+    `min.insync.replicas` equal to the replication factor every rolling
+    restart of the cluster (which Strimzi performs for upgrades and config
+    changes) blocks writes to every partition of the restarting broker.
+
+    Example
+    ```yaml
+    kafka:
+      replicas: 3
+      config:
+        default.replication.factor: 1
+        min.insync.replicas: 1
+    ```
+
+    Use instead
+    ```yaml
+    kafka:
+      replicas: 3
+      config:
+        default.replication.factor: 3
+        min.insync.replicas: 2
+    ```
+    """
+    config = r.get("spec.kafka.config")
+    if not isinstance(config, dict):
+        return
+    raw_rf, raw_isr = config.get("default.replication.factor"), config.get("min.insync.replicas")
+    if is_unknown(raw_rf) or is_unknown(raw_isr):
+        return
+    what = display(r, ctx.index)
+    rf = as_int(raw_rf) if raw_rf is not None else None
+    if rf is not None and rf < 2:
+        yield Violation(
+            f"{what} sets default.replication.factor: {raw_rf} in spec.kafka.config: automatically created "
+            "topics keep a single copy, lost with its broker",
+            path="spec.kafka.config",
+        )
+        return
+    isr = as_int(raw_isr) if raw_isr is not None else None
+    factor = rf if rf is not None else 1
+    if isr is not None and factor >= 2 and isr >= factor:
+        source = f"default.replication.factor: {raw_rf}" if rf is not None else "Kafka's default replication factor 1"
+        yield Violation(
+            f"{what} sets min.insync.replicas: {raw_isr} with {source}: acks=all producers fail whenever one "
+            "replica's broker restarts (every rolling update)",
+            path="spec.kafka.config",
+        )

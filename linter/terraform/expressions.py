@@ -1,0 +1,573 @@
+"""Evaluate Terraform expressions (the trees of `syntax.py`) as Terraform does before apply.
+
+Values: None = null, bool, int (integral numbers) or float, str, list (tuple,
+list, set), dict (object, map), `Unknown` (known only after apply, keeping
+what it references). Two more kinds exist only inside the evaluator: a
+resource instance (`InstanceObject`: its configured attributes, the rest
+unknown references) and a module instance (`ModuleObject`: its outputs);
+`plain()` turns them into values before they leave it.
+
+An expression Terraform rejects (a type error, a missing key, a failing
+function) raises `EvalError` inside `try`/`can`, which select their fallback
+as Terraform does; elsewhere it makes the value unknown, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from linter.model import Unknown
+from linter.terraform.syntax import Node
+
+MAX_EVAL_DEPTH = 400
+
+
+class EvalError(Exception):
+    """Terraform would reject this expression."""
+
+
+class InstanceObject:
+    """A resource instance seen from an expression: `aws_subnet.a[0]`."""
+
+    __slots__ = ("address", "attribute")
+
+    def __init__(self, address: str, attribute: Callable[[str], Any]):
+        self.address = address
+        self.attribute = attribute  # name -> configured value, or an unknown reference
+
+
+class ModuleObject:
+    """A module instance seen from its caller: `module.db["eu"]`."""
+
+    __slots__ = ("address", "output", "names")
+
+    def __init__(self, address: str, output: Callable[[str], Any], names: list[str]):
+        self.address = address
+        self.output = output
+        self.names = names
+
+
+class Namespace:
+    """A root name that only means something with an attribute after it (`var`, `aws_subnet`)."""
+
+    __slots__ = ("kind", "prefix")
+
+    def __init__(self, kind: str, prefix: str = ""):
+        self.kind = kind
+        self.prefix = prefix
+
+
+def refs_of(*values: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Unknown):
+            for r in v.refs:
+                if r not in out:
+                    out.append(r)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, InstanceObject):
+            if v.address not in out:
+                out.append(v.address)
+    return tuple(out)
+
+
+def unknown_in(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(unknown_in(v) for v in value.values())
+    if isinstance(value, list):
+        return any(unknown_in(v) for v in value)
+    return isinstance(value, (InstanceObject, ModuleObject))
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """A value for the world outside the evaluator: instances become references."""
+    if isinstance(value, InstanceObject):
+        return Unknown(value.address, (value.address,), reference=True)
+    if isinstance(value, ModuleObject):
+        return {name: plain(value.output(name), depth + 1) for name in value.names}
+    if isinstance(value, Namespace):
+        return Unknown(value.prefix or value.kind)
+    if isinstance(value, list):
+        if any(isinstance(v, (InstanceObject, ModuleObject, Namespace, list, dict)) for v in value):
+            return [plain(v, depth + 1) for v in value]
+        return value
+    if isinstance(value, dict):
+        if any(isinstance(v, (InstanceObject, ModuleObject, Namespace, list, dict)) for v in value.values()):
+            return {k: plain(v, depth + 1) for k, v in value.items()}
+        return value
+    return value
+
+
+def type_name(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "tuple"
+    if isinstance(v, (dict, InstanceObject, ModuleObject)):
+        return "object"
+    return "value"
+
+
+def to_number(v: Any) -> int | float:
+    if isinstance(v, bool):
+        raise EvalError("a number is required, not a bool")
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        try:
+            n = float(v.strip()) if any(c in v for c in ".eE") else int(v.strip())
+        except ValueError:
+            raise EvalError(f"a number is required, not {v!r}") from None
+        return int(n) if isinstance(n, float) and n.is_integer() and abs(n) < 2**63 else n
+    raise EvalError(f"a number is required, not {type_name(v)}")
+
+
+def to_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if v == "true":
+        return True
+    if v == "false":
+        return False
+    raise EvalError(f"a bool is required, not {type_name(v)}")
+
+
+def to_string(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return format_number(v)
+    if v is None:
+        raise EvalError("a null value cannot be used as a string")
+    raise EvalError(f"a string is required, not {type_name(v)}")
+
+
+def format_number(v: float) -> str:
+    if v.is_integer() and abs(v) < 2**63:
+        return str(int(v))
+    text = repr(v)
+    return text
+
+
+def normalize_number(v: float) -> int | float:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**63:
+        return int(v)
+    return v
+
+
+def equal(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+    return False
+
+
+def instance_key(key: Any) -> str:
+    """`[0]` / `["eu"]`, as Terraform writes instance keys."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"[{key}]"
+    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+def node_text(node: Node) -> str:
+    """A short source-like text of a reference expression (for Unknown.expr)."""
+    kind = node[0]
+    if kind == "ref":
+        return node[1]
+    if kind == "attr":
+        return f"{node_text(node[1])}.{node[2]}"
+    if kind == "index":
+        key = node[2]
+        inner = json.dumps(key[1]) if key[0] == "lit" else node_text(key)
+        return f"{node_text(node[1])}[{inner}]"
+    if kind == "splat":
+        return f"{node_text(node[1])}[*]{node_text(node[2])[2:] if node[2][0] != 'it' else ''}"
+    if kind == "it":
+        return "it"
+    if kind == "call":
+        return node[4]
+    if kind == "lit":
+        return json.dumps(node[1]) if not isinstance(node[1], str) else json.dumps(node[1])
+    return "(...)"
+
+
+class Scope:
+    """Names visible to an expression: the module's, plus iteration names."""
+
+    __slots__ = ("module", "names")
+
+    def __init__(self, module: Any, names: dict[str, Any] | None = None):
+        self.module = module  # a ModuleInstance (or None for variable files)
+        self.names = names or {}
+
+    def child(self, **names: Any) -> "Scope":
+        merged = dict(self.names)
+        merged.update(names)
+        return Scope(self.module, merged)
+
+
+class Evaluator:
+    """Evaluates nodes; `call` is the function library's `call_function` bound to a context."""
+
+    def __init__(self, call: Callable[[str, list, "Scope"], Any]):
+        self.call = call
+        self.in_try = 0
+        self.depth = 0
+
+    def evaluate(self, node: Node, scope: Scope) -> Any:
+        """A value, Unknown where Terraform would reject the expression."""
+        try:
+            return self.eval(node, scope)
+        except EvalError:
+            return Unknown(node_text(node) if node[0] in ("ref", "attr", "index", "call") else "(invalid expression)")
+        except RecursionError:
+            return Unknown("(expression nested too deeply)")
+
+    def eval(self, node: Node, scope: Scope) -> Any:
+        self.depth += 1
+        if self.depth > MAX_EVAL_DEPTH:
+            self.depth -= 1
+            raise EvalError("evaluation nested too deeply")
+        try:
+            return getattr(self, "_" + node[0])(node, scope)
+        finally:
+            self.depth -= 1
+
+    # ------------------------------------------------------------ leaves
+    def _lit(self, node: Node, scope: Scope) -> Any:
+        return node[1]
+
+    def _it(self, node: Node, scope: Scope) -> Any:
+        return scope.names["__it__"]
+
+    def _ref(self, node: Node, scope: Scope) -> Any:
+        name = node[1]
+        if name in scope.names:
+            return scope.names[name]
+        module = scope.module
+        if module is None:
+            raise EvalError(f"no variables here: {name}")
+        return module.root_name(name, scope)
+
+    # ------------------------------------------------------------ traversal
+    def _attr(self, node: Node, scope: Scope) -> Any:
+        obj = self.eval(node[1], scope)
+        return self.get_attr(obj, node[2], node, scope)
+
+    def get_attr(self, obj: Any, name: str, node: Node, scope: Scope) -> Any:
+        if isinstance(obj, Namespace):
+            return scope.module.namespace_attr(obj, name, scope)
+        if isinstance(obj, dict):
+            if name in obj:
+                return obj[name]
+            raise EvalError(f"this object has no attribute {name!r}")
+        if isinstance(obj, InstanceObject):
+            return obj.attribute(name)
+        if isinstance(obj, ModuleObject):
+            if name in obj.names:
+                return obj.output(name)
+            # an output the files read do not declare: a reference that resolves to nothing
+            return Unknown(f"{obj.address}.{name}", (f"{obj.address}.{name}",))
+        if isinstance(obj, Unknown):
+            return Unknown(f"{obj.expr or node_text(node[1])}.{name}", obj.refs, obj.reference)
+        if obj is None:
+            raise EvalError(f"attempt to get attribute {name!r} from a null value")
+        raise EvalError(f"cannot get attribute {name!r} of a {type_name(obj)}")
+
+    def _index(self, node: Node, scope: Scope) -> Any:
+        obj = self.eval(node[1], scope)
+        key = self.eval(node[2], scope)
+        return self.index(obj, key, node)
+
+    def index(self, obj: Any, key: Any, node: Node) -> Any:
+        if isinstance(obj, Unknown):
+            shown = json.dumps(key) if not isinstance(key, Unknown) else "..."
+            return Unknown(f"{obj.expr or ''}[{shown}]", obj.refs + (key.refs if isinstance(key, Unknown) else ()),
+                           obj.reference and not isinstance(key, Unknown))
+        if isinstance(key, Unknown):
+            return Unknown(node_text(node), refs_of(key, obj), False)
+        if isinstance(obj, list):
+            i = to_number(key)
+            if not isinstance(i, int) or i < 0 or i >= len(obj):
+                raise EvalError(f"index {key!r} out of range (length {len(obj)})")
+            return obj[i]
+        if isinstance(obj, dict):
+            k = to_string(key)
+            if k not in obj:
+                raise EvalError(f"no key {k!r}")
+            return obj[k]
+        if isinstance(obj, (InstanceObject, ModuleObject)):
+            return self.get_attr(obj, to_string(key), node, Scope(None))
+        if obj is None:
+            raise EvalError("cannot index a null value")
+        raise EvalError(f"cannot index a {type_name(obj)}")
+
+    def _splat(self, node: Node, scope: Scope) -> Any:
+        obj = self.eval(node[1], scope)
+        chain = node[2]
+        if isinstance(obj, Unknown):
+            return Unknown(f"{obj.expr}[*]", obj.refs, obj.reference)
+        if obj is None:
+            return []
+        items = obj if isinstance(obj, list) else [obj]
+        if chain[0] == "it":
+            return list(items)
+        return [self.eval(chain, scope.child(__it__=item)) for item in items]
+
+    # ------------------------------------------------------------ collections
+    def _tuple(self, node: Node, scope: Scope) -> Any:
+        return [self.eval(item, scope) for item in node[1]]
+
+    def _object(self, node: Node, scope: Scope) -> Any:
+        out: dict[str, Any] = {}
+        unknown_key: list[Unknown] = []
+        for key_node, value_node in node[1]:
+            key = self.eval(key_node, scope)
+            value = self.eval(value_node, scope)
+            if isinstance(key, Unknown):
+                unknown_key.append(key)
+                continue
+            out[to_string(key)] = value
+        if unknown_key:
+            return Unknown("{...}", refs_of(*unknown_key, out))
+        return out
+
+    # ------------------------------------------------------------ templates
+    def _tmpl(self, node: Node, scope: Scope) -> Any:
+        parts = node[1]
+        if len(parts) == 1 and not isinstance(parts[0], str) and parts[0][0] not in ("if", "tfor"):
+            return self.eval(parts[0], scope)  # "${x}" is x itself, not its text
+        return self.render(parts, scope)
+
+    def render(self, parts: list, scope: Scope) -> Any:
+        out: list[str] = []
+        unknowns: list[Any] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            kind = part[0]
+            if kind == "if":
+                cond = self.eval(part[1], scope)
+                if isinstance(cond, Unknown):
+                    unknowns.append(cond)
+                    continue
+                value = self.eval(part[2] if to_bool(cond) else part[3], scope)
+            elif kind == "tfor":
+                value = self._template_for(part, scope)
+            else:
+                value = self.eval(part, scope)
+            if isinstance(value, Unknown) or unknown_in(value) and not isinstance(value, (str, int, float)):
+                unknowns.append(value)
+                continue
+            out.append(to_string(value))
+        if unknowns:
+            return Unknown("".join(out) if not out else None or "(template)", refs_of(*unknowns))
+        return "".join(out)
+
+    def _template_for(self, part: tuple, scope: Scope) -> Any:
+        _, key_var, value_var, coll_node, body = part
+        coll = self.eval(coll_node, scope)
+        if isinstance(coll, Unknown):
+            return coll
+        out = []
+        for k, v in self._pairs(coll):
+            names = {value_var: v}
+            if key_var:
+                names[key_var] = k
+            rendered = self.eval(body, scope.child(**names))
+            if isinstance(rendered, Unknown):
+                return rendered
+            out.append(to_string(rendered))
+        return "".join(out)
+
+    # ------------------------------------------------------------ operators
+    def _cond(self, node: Node, scope: Scope) -> Any:
+        cond = self.eval(node[1], scope)
+        if isinstance(cond, Unknown):
+            return Unknown("(conditional)", cond.refs)
+        return self.eval(node[2] if to_bool(cond) else node[3], scope)
+
+    def _un(self, node: Node, scope: Scope) -> Any:
+        value = self.eval(node[2], scope)
+        if isinstance(value, Unknown):
+            return Unknown(value.expr, value.refs)
+        if node[1] == "!":
+            return not to_bool(value)
+        return normalize_number(-to_number(value))
+
+    def _bin(self, node: Node, scope: Scope) -> Any:
+        op = node[1]
+        a = self.eval(node[2], scope)
+        b = self.eval(node[3], scope)
+        if isinstance(a, Unknown) or isinstance(b, Unknown):
+            return Unknown("(operation)", refs_of(a, b))
+        if op == "==":
+            return equal(plain(a), plain(b))
+        if op == "!=":
+            return not equal(plain(a), plain(b))
+        if op == "&&":
+            return to_bool(a) and to_bool(b)
+        if op == "||":
+            return to_bool(a) or to_bool(b)
+        x, y = to_number(a), to_number(b)
+        if op == "+":
+            return normalize_number(x + y)
+        if op == "-":
+            return normalize_number(x - y)
+        if op == "*":
+            return normalize_number(x * y)
+        if op == "/":
+            if y == 0:
+                raise EvalError("division by zero")
+            q = x / y
+            if isinstance(x, int) and isinstance(y, int) and x % y == 0:
+                return x // y
+            return normalize_number(q)
+        if op == "%":
+            if y == 0:
+                raise EvalError("modulo by zero")
+            import math
+            return normalize_number(math.fmod(x, y)) if isinstance(x, float) or isinstance(y, float) else (
+                x - y * int(x / y))
+        if op == "<":
+            return x < y
+        if op == "<=":
+            return x <= y
+        if op == ">":
+            return x > y
+        if op == ">=":
+            return x >= y
+        raise EvalError(f"unknown operator {op}")
+
+    # ------------------------------------------------------------ for
+    @staticmethod
+    def _pairs(coll: Any) -> list[tuple[Any, Any]]:
+        if isinstance(coll, list):
+            return list(enumerate(coll))
+        if isinstance(coll, dict):
+            return [(k, coll[k]) for k in sorted(coll)]
+        if isinstance(coll, ModuleObject):
+            return [(k, coll.output(k)) for k in sorted(coll.names)]
+        raise EvalError(f"a for expression needs a collection, not {type_name(coll)}")
+
+    def _for(self, node: Node, scope: Scope) -> Any:
+        _, key_var, value_var, coll_node, key_node, value_node, cond_node, group = node
+        coll = self.eval(coll_node, scope)
+        if isinstance(coll, Unknown):
+            return Unknown("(for expression)", coll.refs)
+        as_object = key_node is not None
+        items: list = []
+        obj: dict[str, Any] = {}
+        unknowns: list[Any] = []
+        for k, v in self._pairs(coll):
+            names = {value_var: v}
+            if key_var:
+                names[key_var] = k
+            inner = scope.child(**names)
+            if cond_node is not None:
+                keep = self.eval(cond_node, inner)
+                if isinstance(keep, Unknown):
+                    unknowns.append(keep)
+                    continue
+                if not to_bool(keep):
+                    continue
+            value = self.eval(value_node, inner)
+            if not as_object:
+                items.append(value)
+                continue
+            key = self.eval(key_node, inner)
+            if isinstance(key, Unknown):
+                unknowns.append(key)
+                continue
+            key = to_string(key)
+            if group:
+                obj.setdefault(key, []).append(value)
+            elif key in obj:
+                raise EvalError(f"duplicate key {key!r} in a for expression (add ... to group)")
+            else:
+                obj[key] = value
+        if unknowns:
+            return Unknown("(for expression)", refs_of(*unknowns, coll))
+        return obj if as_object else items
+
+    # ------------------------------------------------------------ calls
+    def _call(self, node: Node, scope: Scope) -> Any:
+        _, name, arg_nodes, expand, text = node
+        if name in ("try", "can"):
+            return self._try(name, arg_nodes, scope, text)
+        args = [self.eval(a, scope) for a in arg_nodes]
+        if expand and args:
+            last = args.pop()
+            if isinstance(last, Unknown):
+                return Unknown(text, refs_of(last, *args))
+            if not isinstance(last, list):
+                raise EvalError("... expands a list")
+            args.extend(last)
+        args = [plain(a) for a in args]
+        try:
+            result = self.call(name, args, scope)
+        except Exception as exc:  # FunctionError, or a library bug: never a traceback
+            if self.in_try:
+                raise EvalError(f"{name}: {exc}") from None
+            return Unknown(text, refs_of(*args))
+        if isinstance(result, Unknown):
+            if result.reference:  # an argument's element passed through (element, one, lookup)
+                return result
+            return Unknown(text, result.refs or refs_of(*args))
+        return result
+
+    def _try(self, name: str, arg_nodes: list, scope: Scope, text: str) -> Any:
+        if name == "can":
+            if len(arg_nodes) != 1:
+                raise EvalError("can takes one argument")
+            self.in_try += 1
+            try:
+                value = self.eval(arg_nodes[0], scope)
+            except EvalError:
+                return False
+            finally:
+                self.in_try -= 1
+            if unknown_in(value) and not isinstance(value, (InstanceObject, ModuleObject)):
+                return Unknown(text, refs_of(value))
+            return True
+        for arg in arg_nodes:
+            self.in_try += 1
+            try:
+                value = self.eval(arg, scope)
+            except EvalError:
+                continue
+            finally:
+                self.in_try -= 1
+            if isinstance(value, Unknown):
+                # Terraform cannot tell yet whether this argument will fail
+                return Unknown(text, value.refs)
+            return value
+        raise EvalError("no argument of try() could be evaluated")

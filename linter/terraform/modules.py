@@ -1,0 +1,713 @@
+"""Module directories -> the resources Terraform would plan.
+
+A `ModuleConfig` is one directory's parsed declarations (override files
+merged). A `ModuleInstance` is that configuration called with values: the root
+(variables from defaults, TF_VAR_ variables, tfvars files, the scan's
+`--var-file`/`--var`) or a child called by a `module` block (one instance per
+count index / for_each key). Named values are evaluated lazily and once, so
+declarations may come in any order; a cycle yields Unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Unknown
+from linter.terraform.expressions import (
+    EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
+    to_number, to_string,
+)
+from linter.terraform.syntax import Attr, Block, parse_hcl, parse_json_config, parse_tfvars
+
+# blocks Terraform rejects without the right number of labels: (labels, what they are)
+_LABELS = {
+    "resource": (2, "a type and a name"), "data": (2, "a type and a name"),
+    "module": (1, "a name"), "variable": (1, "a name"), "output": (1, "a name"),
+    "locals": (0, "no labels"), "terraform": (0, "no labels"),
+}
+RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
+MODULE_META = frozenset({"count", "for_each", "depends_on", "providers", "source", "version"})
+MAX_MODULE_DEPTH = 12
+
+
+def is_override(name: str) -> bool:
+    stem = name[:-8] if name.endswith(".tf.json") else name[:-3]
+    return stem == "override" or stem.endswith("_override")
+
+
+def is_config_file(name: str) -> bool:
+    return name.endswith(".tf") or name.endswith(".tf.json")
+
+
+@dataclass
+class ModuleConfig:
+    directory: Path
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attr] = field(default_factory=dict)
+    resources: dict[str, Block] = field(default_factory=dict)  # "aws_x.a" / "data.aws_x.a"
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def read_config(directory: Path, files: list[Path], errors: list[InputError]) -> ModuleConfig:
+    """Parse a directory's files (the given ones), merge override files, check declarations."""
+    from linter.loaders import display_path, read_text
+
+    config = ModuleConfig(directory)
+    primary: list[list[Block]] = []
+    overrides: list[list[Block]] = []
+    for path in sorted(files, key=lambda p: p.name):
+        shown = display_path(path)
+        try:
+            text = read_text(path, shown)
+            blocks = parse_json_config(text, shown) if path.name.endswith(".json") else parse_hcl(text, shown)
+        except InputError as err:
+            errors.append(err)
+            continue
+        except OSError as err:
+            errors.append(InputError(shown, f"cannot read file: {err.strerror or err}"))
+            continue
+        config.files.append(shown)
+        (overrides if is_override(path.name) else primary).append(blocks)
+    declared: dict[str, Block] = {}
+    for blocks in primary:
+        for block in blocks:
+            _declare(config, block, declared, errors)
+    for blocks in overrides:
+        for block in blocks:
+            _override(config, block)
+    return config
+
+
+def _where(block: Block) -> str:
+    return f"{block.file}:{block.line}"
+
+
+def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], errors: list[InputError]) -> None:
+    expected = _LABELS.get(block.type)
+    if expected is not None and len(block.labels) != expected[0]:
+        errors.append(InputError(block.file, f"{block.type} block must have {expected[1]} "
+                                 f"({len(block.labels)} label(s) given)", block.line))
+        return
+    if block.type == "locals":
+        for name, attr in block.attrs.items():
+            first = config.locals.get(name)
+            if first is not None:
+                errors.append(InputError(block.file, f"duplicate local value {name} "
+                                         f"(first declared at {first_file(config, first)})", attr.line))
+                continue
+            config.locals[name] = attr
+            declared.setdefault(f"local.{name}", block)
+        return
+    key = {
+        "resource": lambda: ".".join(block.labels),
+        "data": lambda: "data." + ".".join(block.labels),
+        "module": lambda: "module." + block.labels[0],
+        "variable": lambda: "var." + block.labels[0],
+        "output": lambda: "output." + block.labels[0],
+    }.get(block.type)
+    if key is None:
+        return
+    address = key()
+    if address in declared:
+        first = declared[address]
+        kind = block.type if block.type != "data" else "data source"
+        errors.append(InputError(block.file, f"duplicate {kind}: {address} is also declared at {_where(first)} "
+                                 "(terraform validate rejects this)", block.line))
+        return
+    declared[address] = block
+    if block.type in ("resource", "data"):
+        config.resources[address] = block
+    elif block.type == "module":
+        config.modules[block.labels[0]] = block
+    elif block.type == "variable":
+        config.variables[block.labels[0]] = block
+    elif block.type == "output":
+        config.outputs[block.labels[0]] = block
+
+
+def first_file(config: ModuleConfig, attr: Attr) -> str:
+    return f"line {attr.line}"
+
+
+def _override(config: ModuleConfig, block: Block) -> None:
+    """Terraform's override merge: attributes replace, nested blocks of a type replace them all."""
+    if block.type == "locals":
+        config.locals.update(block.attrs)
+        return
+    target: Block | None = None
+    if block.type in ("resource", "data") and len(block.labels) == 2:
+        target = config.resources.get(("data." if block.type == "data" else "") + ".".join(block.labels))
+    elif block.type == "module" and block.labels:
+        target = config.modules.get(block.labels[0])
+    elif block.type == "variable" and block.labels:
+        target = config.variables.get(block.labels[0])
+    elif block.type == "output" and block.labels:
+        target = config.outputs.get(block.labels[0])
+    if target is None:
+        return  # Terraform rejects an override of nothing; the primary files stay as they are
+    merged_attrs = dict(target.attrs)
+    merged_attrs.update(block.attrs)
+    replaced = {b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in block.blocks}
+    kept = [b for b in target.blocks if (b.labels[0] if b.type == "dynamic" and b.labels else b.type) not in replaced]
+    target.attrs = merged_attrs
+    target.blocks = kept + list(block.blocks)
+
+
+# ------------------------------------------------------------------ variables
+@dataclass
+class VariableValue:
+    value: Any
+    origin: str | None  # "prod.tfvars:3", "TF_VAR_x", "--var", None for a default
+    default: bool = False
+
+
+def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
+                         settings: list[tuple[str, str]], errors: list[InputError]) -> dict[str, VariableValue]:
+    """Terraform's precedence, lowest first: TF_VAR_ environment, terraform.tfvars(.json),
+    *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given."""
+    from linter.loaders import display_path
+
+    out: dict[str, VariableValue] = {}
+    for name, block in config.variables.items():
+        env = os.environ.get(f"TF_VAR_{name}")
+        if env is not None:
+            out[name] = VariableValue(_cli_value(env, block), f"TF_VAR_{name}")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        names = []
+    auto = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    auto += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    for name in auto:
+        _apply_tfvars(directory / name, display_path(directory / name), config, evaluator, out, errors)
+    for kind, value in settings:
+        if kind == "file":
+            path = Path(value)
+            _apply_tfvars(path, display_path(path), config, evaluator, out, errors, required=True)
+        else:
+            name, _, text = value.partition("=")
+            name = name.strip()
+            if name in config.variables:
+                out[name] = VariableValue(_cli_value(text, config.variables[name]), "--var")
+    return out
+
+
+def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,
+                  out: dict[str, VariableValue], errors: list[InputError], required: bool = False) -> None:
+    from linter.loaders import read_text
+
+    try:
+        text = read_text(path, shown)
+    except (InputError, OSError) as err:
+        if required:
+            errors.append(err if isinstance(err, InputError) else InputError(shown, f"cannot read variables file: {err}"))
+        return
+    try:
+        if path.name.endswith(".json"):
+            try:
+                doc = json.loads(text)
+            except ValueError as exc:
+                raise InputError(shown, f"invalid JSON: {exc}") from None
+            if not isinstance(doc, dict):
+                raise InputError(shown, "a variables file holds an object", 1)
+            for name, value in doc.items():
+                if name in config.variables:
+                    line = _json_key_line(text, name)
+                    out[name] = VariableValue(value, f"{shown}:{line}" if line else shown)
+            return
+        for name, attr in parse_tfvars(text, shown).items():
+            if name in config.variables:
+                value = evaluator.evaluate(attr.expr, Scope(None))
+                out[name] = VariableValue(value, f"{shown}:{attr.line}")
+    except InputError as err:
+        errors.append(err)
+
+
+def _json_key_line(text: str, key: str) -> int | None:
+    i = text.find(json.dumps(key))
+    return text.count("\n", 0, i) + 1 if i >= 0 else None
+
+
+def _cli_value(text: str, block: Block) -> Any:
+    """`-var`/TF_VAR_ values are strings unless the variable's type says otherwise."""
+    type_attr = block.attrs.get("type")
+    if type_attr is None or type_attr.expr == ("ref", "string", type_attr.expr[2] if len(type_attr.expr) > 2 else 0) \
+            or (type_attr.expr[0] == "ref" and type_attr.expr[1] == "string"):
+        return text
+    if type_attr.expr[0] == "ref" and type_attr.expr[1] in ("number", "bool"):
+        return text
+    try:
+        attrs = parse_tfvars(f"v = {text}\n", "--var")
+        return Evaluator(lambda n, a, s: Unknown(n)).evaluate(attrs["v"].expr, Scope(None))
+    except (InputError, KeyError):
+        return text
+
+
+def convert_to_type(value: Any, type_expr: Any) -> Any:
+    """The few conversions real inputs need: "3" for a number, "true" for a bool."""
+    if type_expr is None or isinstance(value, Unknown) or value is None:
+        return value
+    if type_expr[0] == "ref":
+        kind = type_expr[1]
+        try:
+            if kind == "number" and isinstance(value, str):
+                return to_number(value)
+            if kind == "bool" and isinstance(value, str) and value in ("true", "false"):
+                return value == "true"
+            if kind == "string" and isinstance(value, (bool, int, float)):
+                return to_string(value)
+        except EvalError:
+            return value
+    return value
+
+
+# ------------------------------------------------------------------ instances
+class ModuleInstance:
+    """One instance of a module: its named values, resources and children, evaluated on demand."""
+
+    def __init__(self, tree: "ModuleTree", config: ModuleConfig, address: str | None,
+                 variables: dict[str, VariableValue] | None, caller: "CallSite | None",
+                 root: "ModuleInstance | None", keys: tuple[str, ...], depth: int):
+        self.tree = tree
+        self.config = config
+        self.address = address
+        self.root = root or self
+        self.keys = keys  # module names from the root (for modules.json)
+        self.depth = depth
+        self.root_variables = variables or {}
+        self.caller = caller
+        self._vars: dict[str, VariableValue] = {}
+        self._locals: dict[str, Any] = {}
+        self._busy: set[str] = set()
+        self._resources: dict[str, Any] = {}
+        self._instances: dict[str, list[tuple[str, Scope, Any]]] = {}
+        self._calls: dict[str, Any] = {}
+        self._children: dict[str, list[tuple[str, "ModuleInstance"]]] = {}
+        self._outputs: dict[str, Any] = {}
+        self._attr_memo: dict[tuple[str, str], Any] = {}
+        self.scope = Scope(self)
+
+    @property
+    def evaluator(self) -> Evaluator:
+        return self.tree.evaluator
+
+    def qualify(self, address: str) -> str:
+        return f"{self.address}.{address}" if self.address else address
+
+    def guarded(self, key: str, compute, fallback):
+        if key in self._busy:
+            return fallback()
+        self._busy.add(key)
+        try:
+            return compute()
+        finally:
+            self._busy.discard(key)
+
+    # ------------------------------------------------------------ named values
+    def root_name(self, name: str, scope: Scope) -> Any:
+        if name == "count":
+            raise EvalError("count is only available in a block with count")
+        if name == "each":
+            raise EvalError("each is only available in a block with for_each")
+        if name == "path":
+            from linter.loaders import display_path
+            return {"module": display_path(self.config.directory), "root": display_path(self.root.config.directory),
+                    "cwd": os.getcwd()}
+        if name == "terraform":
+            return {"workspace": os.environ.get("TF_WORKSPACE") or "default"}
+        if name == "self":
+            raise EvalError("self is only available in provisioners")
+        return Namespace(name)
+
+    def namespace_attr(self, ns: Namespace, name: str, scope: Scope) -> Any:
+        kind = ns.kind
+        if kind == "var":
+            return self.variable(name).value
+        if kind == "local":
+            return self.local(name)
+        if kind == "module":
+            return self.call_value(name)
+        if kind == "data" and not ns.prefix:
+            return Namespace("data", f"data.{name}")
+        key = f"{ns.prefix}.{name}" if ns.prefix else f"{kind}.{name}"
+        if key in self.config.resources:
+            return self.resource_value(key)
+        # not declared in the files read (a file judged alone): a reference all the same
+        return Unknown(self.qualify(key), (self.qualify(key),), reference=True)
+
+    def variable(self, name: str) -> VariableValue:
+        found = self._vars.get(name)
+        if found is not None:
+            return found
+        block = self.config.variables.get(name)
+        if block is None:  # not declared in the files read
+            return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
+        result = self.guarded(f"var.{name}", lambda: self._variable(name, block),
+                              lambda: VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None))
+        self._vars[name] = result
+        return result
+
+    def _variable(self, name: str, block: Block) -> VariableValue:
+        type_expr = block.attrs["type"].expr if "type" in block.attrs else None
+        given: VariableValue | None = None
+        if self.caller is not None:
+            given = self.caller.argument(name)
+        else:
+            given = self.root_variables.get(name)
+        default_attr = block.attrs.get("default")
+        nullable = True
+        if "nullable" in block.attrs:
+            nullable = self.evaluator.evaluate(block.attrs["nullable"].expr, Scope(None)) is not False
+        if given is not None and not (given.value is None and not nullable and default_attr is not None):
+            return VariableValue(convert_to_type(given.value, type_expr), given.origin, given.default)
+        if default_attr is not None:
+            value = self.evaluator.evaluate(default_attr.expr, Scope(None))
+            return VariableValue(convert_to_type(value, type_expr), f"var.{name}", True)
+        return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
+
+    def local(self, name: str) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        attr = self.config.locals.get(name)
+        if attr is None:  # not declared in the files read
+            return Unknown(f"local.{name}", (f"local.{name}",))
+        value = self.guarded(f"local.{name}", lambda: self.evaluator.evaluate(attr.expr, self.scope),
+                             lambda: Unknown(f"local.{name}", (f"local.{name}",)))
+        self._locals[name] = value
+        return value
+
+    def output(self, name: str) -> Any:
+        if name in self._outputs:
+            return self._outputs[name]
+        block = self.config.outputs.get(name)
+        value: Any = None
+        if block is not None and "value" in block.attrs:
+            value = self.guarded(f"output.{name}", lambda: self.evaluator.evaluate(block.attrs["value"].expr, self.scope),
+                                 lambda: Unknown(self.qualify(f"output.{name}")))
+        self._outputs[name] = value
+        return value
+
+    # ------------------------------------------------------------ expansion
+    def expansion(self, block: Block, scope: Scope, address: str) -> list[tuple[str, Scope]] | Unknown:
+        """(instance address, scope) for each instance, or Unknown when count/for_each is."""
+        if "count" in block.attrs:
+            attr = block.attrs["count"]
+            count = self.evaluator.evaluate(attr.expr, scope)
+            if isinstance(count, Unknown):
+                return count
+            try:
+                n = to_number(count)
+            except EvalError:
+                n = None
+            if not isinstance(n, int) or n < 0:
+                raise InputError(block.file, f"count must be a whole number >= 0, got {json.dumps(plain(count))}",
+                                 attr.line)
+            return [(f"{address}[{i}]", scope.child(count={"index": i})) for i in range(n)]
+        if "for_each" in block.attrs:
+            attr = block.attrs["for_each"]
+            each = self.evaluator.evaluate(attr.expr, scope)
+            if isinstance(each, Unknown):
+                return each
+            if isinstance(each, dict):
+                if any(isinstance(v, Unknown) for v in each) :
+                    return Unknown("for_each", refs_of(each))
+                return [(f"{address}{instance_key(k)}", scope.child(each={"key": k, "value": plain(each[k])}))
+                        for k in sorted(each)]
+            if isinstance(each, list):
+                if any(isinstance(v, Unknown) for v in each):
+                    return Unknown("for_each", refs_of(*each))
+                if not all(isinstance(v, str) for v in each):
+                    raise InputError(block.file, "for_each needs a map or a set of strings", attr.line)
+                keys = sorted(set(each))
+                return [(f"{address}{instance_key(k)}", scope.child(each={"key": k, "value": k})) for k in keys]
+            if each is None:
+                raise InputError(block.file, "for_each cannot be null", attr.line)
+            raise InputError(block.file, "for_each needs a map or a set of strings", attr.line)
+        return [(address, scope)]
+
+    def instances(self, key: str) -> list[tuple[str, Scope, Any]] | Unknown:
+        """The instances of a resource block: (address, scope, instance key or None)."""
+        if key in self._instances:
+            return self._instances[key]
+        block = self.config.resources[key]
+        address = self.qualify(key)
+
+        def compute():
+            try:
+                found = self.expansion(block, self.scope, address)
+            except InputError as err:
+                self.tree.add_error(err)
+                return Unknown(address, (address,), reference=True)
+            if isinstance(found, Unknown):
+                return Unknown(address, (address,) + found.refs, reference=False)
+            return [(a, s, a[len(address):] or None) for a, s in found]
+
+        result = self.guarded(f"instances.{key}", compute, lambda: Unknown(address, (address,), reference=True))
+        self._instances[key] = result
+        return result
+
+    def resource_value(self, key: str) -> Any:
+        if key in self._resources:
+            return self._resources[key]
+        block = self.config.resources[key]
+        found = self.instances(key)
+        if isinstance(found, Unknown):
+            value: Any = Unknown(self.qualify(key), (self.qualify(key),), reference=True)
+        else:
+            objects = [InstanceObject(a, self._attribute_getter(key, a, s)) for a, s, _k in found]
+            if "count" in block.attrs:
+                value = objects
+            elif "for_each" in block.attrs:
+                value = {s.names["each"]["key"]: o for (_a, s, _k), o in zip(found, objects)}
+            else:
+                value = objects[0] if objects else None
+        self._resources[key] = value
+        return value
+
+    def raw_attribute(self, key: str, address: str, scope: Scope):
+        """name -> the attribute's configured value (None when unset or null), evaluated once."""
+        block = self.config.resources[key]
+
+        def raw(name: str) -> Any:
+            memo_key = (address, "=" + name)
+            if memo_key not in self._attr_memo:
+                attr = block.attrs[name]
+                computed = Unknown(f"{address}.{name}", (address,), reference=True)
+                self._attr_memo[memo_key] = self.guarded(
+                    f"attr {address}.{name}", lambda: self.evaluator.evaluate(attr.expr, scope), lambda: computed)
+            return self._attr_memo[memo_key]
+
+        return raw
+
+    def _attribute_getter(self, key: str, address: str, scope: Scope):
+        block = self.config.resources[key]
+        raw = self.raw_attribute(key, address, scope)
+
+        def attribute(name: str) -> Any:
+            memo_key = (address, name)
+            if memo_key in self._attr_memo:
+                return self._attr_memo[memo_key]
+            computed = Unknown(f"{address}.{name}", (address,), reference=True)
+            attr = block.attrs.get(name)
+            if block.type == "data":
+                value = computed  # read from the provider: its arguments are a query, not the result
+            elif attr is not None and name not in RESOURCE_META:
+                value = raw(name)
+                if value is None:
+                    value = computed
+                elif isinstance(value, Unknown) and address not in value.refs:
+                    # still not known, but read from this resource: keep it findable
+                    value = Unknown(value.expr, (address,) + value.refs, reference=False)
+            elif any(b.type == name or b.type == "dynamic" and b.labels[:1] == [name] for b in block.blocks):
+                builder = BodyBuilder(self, scope)
+                value = self.guarded(f"attr {address}.{name}", lambda: builder.blocks_named(block, name), lambda: computed)
+            else:
+                value = computed
+            self._attr_memo[memo_key] = value
+            return value
+
+        return attribute
+
+    # ------------------------------------------------------------ module calls
+    def call_value(self, name: str) -> Any:
+        if name in self._calls:
+            return self._calls[name]
+        if name not in self.config.modules:  # not declared in the files read
+            address = self.qualify(f"module.{name}")
+            return Unknown(address, (address,), reference=True)
+        children = self.children(name)
+        block = self.config.modules[name]
+        address = self.qualify(f"module.{name}")
+        if isinstance(children, Unknown):
+            value: Any = Unknown(address, (address,), reference=True)
+        else:
+            objects = [ModuleObject(child.address or "", child.output, list(child.config.outputs)) if child is not None
+                       else Unknown(a, (a,), reference=True) for a, child, _s in children]
+            if "count" in block.attrs:
+                value = objects
+            elif "for_each" in block.attrs:
+                value = {s.names["each"]["key"]: o for (_a, _c, s), o in zip(children, objects)}
+            else:
+                value = objects[0] if objects else None
+        self._calls[name] = value
+        return value
+
+    def children(self, name: str) -> list[tuple[str, "ModuleInstance | None", Scope]] | Unknown:
+        """Instances of a module call; None for a call that cannot be followed."""
+        if name in self._children:
+            return self._children[name]
+        block = self.config.modules[name]
+        address = self.qualify(f"module.{name}")
+
+        def compute():
+            try:
+                found = self.expansion(block, self.scope, address)
+            except InputError as err:
+                self.tree.add_error(err)
+                return Unknown(address, (address,), reference=True)
+            if isinstance(found, Unknown):
+                return Unknown(address, (address,) + found.refs, reference=False)
+            directory = self.tree.module_dir(self, name, block)
+            config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block)) if directory else None
+            if config is not None and not config.files:
+                config = None  # a directory without configuration files: nothing to follow
+            out = []
+            for a, s in found:
+                child = None
+                if config is not None and self.depth < MAX_MODULE_DEPTH and directory not in self.tree.stack_dirs(self):
+                    child = ModuleInstance(self.tree, config, a, None, CallSite(self, block, s), self.root,
+                                           self.keys + (name,), self.depth + 1)
+                out.append((a, child, s))
+            return out
+
+        result = self.guarded(f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
+        self._children[name] = result
+        return result
+
+
+class CallSite:
+    """A `module` block instance: the child's variables are its arguments."""
+
+    def __init__(self, caller: ModuleInstance, block: Block, scope: Scope):
+        self.caller = caller
+        self.block = block
+        self.scope = scope
+
+    def argument(self, name: str) -> VariableValue | None:
+        attr = self.block.attrs.get(name)
+        if attr is None or name in MODULE_META:
+            return None
+        value = self.caller.evaluator.evaluate(attr.expr, self.scope)
+        origin, default = None, False
+        expr = attr.expr
+        if expr[0] == "attr" and expr[1][0] == "ref" and expr[1][1] == "var" and "var" not in self.scope.names:
+            try:
+                passed = self.caller.variable(expr[2])
+                origin, default = passed.origin, passed.default
+            except EvalError:
+                pass
+        return VariableValue(plain(value), origin, default)
+
+
+# ------------------------------------------------------------------ bodies
+class BodyBuilder:
+    """A block body -> attributes as rules read them (nested blocks are lists of dicts),
+    with the line of every attribute path and where variable values came from."""
+
+    def __init__(self, module: ModuleInstance, scope: Scope):
+        self.module = module
+        self.scope = scope
+        self.lines: dict[str, int] = {}
+        self.origins: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
+
+    def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset = frozenset(),
+             attribute=None) -> dict:
+        out: dict[str, Any] = {}
+        for name, attr in block.attrs.items():
+            if name in meta:
+                continue
+            path = f"{prefix}{name}"
+            value = attribute(name) if attribute is not None else self.module.evaluator.evaluate(attr.expr, scope)
+            value = plain(value)
+            self.lines.setdefault(path, attr.line)
+            self._origin(attr, scope, path)
+            if value is not None:
+                out[name] = value
+        counts: dict[str, int] = {}
+        for child in block.blocks:
+            if child.type in meta or child.type in ("lifecycle", "provisioner", "connection"):
+                continue
+            if child.type == "dynamic" and child.labels:
+                name = child.labels[0]
+                self._dynamic(child, scope, prefix, out, counts)
+                continue
+            name = child.type
+            existing = out.get(name)
+            if isinstance(existing, Unknown):
+                continue
+            items = out.setdefault(name, [])
+            if not isinstance(items, list):
+                continue
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            item_path = f"{prefix}{name}.{index}" if index else f"{prefix}{name}"
+            self.lines.setdefault(item_path, child.line)
+            items.append(self.body(child, scope, item_path + "."))
+        return out
+
+    def _dynamic(self, block: Block, scope: Scope, prefix: str, out: dict, counts: dict) -> None:
+        name = block.labels[0]
+        path = f"{prefix}{name}"
+        self.lines.setdefault(path, block.line)
+        for_each_attr = block.attrs.get("for_each")
+        each = self.module.evaluator.evaluate(for_each_attr.expr, scope) if for_each_attr else None
+        iterator = name
+        if "iterator" in block.attrs and block.attrs["iterator"].expr[0] == "ref":
+            iterator = block.attrs["iterator"].expr[1]
+        content = next((b for b in block.blocks if b.type == "content"), None)
+        if isinstance(each, Unknown) or content is None or each is None and for_each_attr is None:
+            if not isinstance(out.get(name), list) or not out.get(name):
+                out[name] = Unknown(f'dynamic "{name}"', each.refs if isinstance(each, Unknown) else ())
+            return
+        if each is None:
+            return
+        pairs = (list(enumerate(each)) if isinstance(each, list)
+                 else [(k, each[k]) for k in sorted(each)] if isinstance(each, dict) else None)
+        if pairs is None:
+            out[name] = Unknown(f'dynamic "{name}"')
+            return
+        if isinstance(out.get(name), Unknown):
+            return
+        items = out.setdefault(name, [])
+        for k, v in pairs:
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            item_path = f"{prefix}{name}.{index}" if index else f"{prefix}{name}"
+            self.lines.setdefault(item_path, content.line)
+            inner = scope.child(**{iterator: {"key": k, "value": plain(v)}})
+            items.append(self.body(content, inner, item_path + "."))
+
+    def blocks_named(self, block: Block, name: str) -> Any:
+        """The value of one nested block type (another resource refers to it)."""
+        only = Block(block.type, block.labels, {}, [b for b in block.blocks
+                                                     if b.type == name or b.type == "dynamic" and b.labels[:1] == [name]],
+                     block.line, block.file)
+        return self.body(only, self.scope, "").get(name, [])
+
+    def _origin(self, attr: Attr, scope: Scope, path: str) -> None:
+        self._origin_of(attr.expr, scope, path, 0)
+
+    def _origin_of(self, expr: Any, scope: Scope, path: str, depth: int) -> None:
+        """Where a variable's value came from, for an attribute that is the variable
+        (or a literal document holding it: `jsonencode({maxReceiveCount = var.n})`)."""
+        kind = expr[0]
+        if depth > 20:
+            return
+        if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
+            self._origin_of(expr[2][0], scope, path, depth + 1)
+            return
+        if kind == "object":
+            for key, value in expr[1]:
+                if key[0] == "lit" and isinstance(key[1], str):
+                    self._origin_of(value, scope, f"{path}.{key[1]}", depth + 1)
+            return
+        if kind == "tuple":
+            for i, value in enumerate(expr[1]):
+                self._origin_of(value, scope, f"{path}.{i}", depth + 1)
+            return
+        if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var" and "var" not in scope.names:
+            try:
+                found = self.module.variable(expr[2])
+            except EvalError:
+                return
+            if found.default:
+                self.defaults[path] = found.origin or f"var.{expr[2]}"
+            elif found.origin:
+                self.origins[path] = f"var.{expr[2]}, {found.origin}"

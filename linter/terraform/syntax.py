@@ -1,0 +1,616 @@
+"""Terraform files -> blocks and expression trees (the evaluator's input).
+
+Native syntax (`.tf`, `.tfvars`) is parsed by tree-sitter-hcl and converted
+at once into small tuples, so the parse tree is freed file by file (peak
+memory stays proportional to one file's tree). JSON syntax (`.tf.json`,
+`.tfvars.json`) becomes the same blocks; its strings are templates.
+
+Expression nodes are tuples whose first item names the kind:
+
+    ("lit", value)                      number, bool, null, string without template
+    ("tmpl", parts)                     parts: str | node | ("if", c, a, b) | ("for", k, v, coll, body)
+    ("ref", name, line)                 a root name (`var`, `aws_subnet`, `each`)
+    ("attr", obj, name)  ("index", obj, key)
+    ("splat", obj, chain)               chain: nodes applied to each element, with ("it",) as the element
+    ("call", name, args, expand_last, text)
+    ("tuple", items)  ("object", [(key, value)])   a bare identifier key is ("lit", "name")
+    ("cond", c, a, b)  ("bin", op, a, b)  ("un", op, a)
+    ("for", key_var, value_var, collection, key_expr|None, value_expr, cond|None, group)
+
+A syntax error is an InputError at the first error's line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.model import InputError
+
+Node = tuple
+
+
+@dataclass(slots=True)
+class Attr:
+    name: str
+    expr: Node
+    line: int
+    text: str  # the expression as written (for Unknown.expr and messages)
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    labels: list[str]
+    attrs: dict[str, Attr]
+    blocks: list["Block"]
+    line: int
+    file: str  # display path
+    # for .tf.json, attribute keys that were written as nested blocks
+    json_blocks: bool = False
+    body_text: str = field(default="", repr=False)
+
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_hcl
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
+
+MAX_DEPTH = 200  # expressions nested deeper than this are not real configuration
+
+
+def _parse(text: str, shown: str) -> tuple[bytes, Any]:
+    """Bytes and the syntax tree; InputError at the first error's line.
+
+    tree-sitter-hcl reads `1e5` as a number followed by a name: such an exponent
+    (which Terraform accepts) is rewritten `1.0e5` on the same line and parsed again.
+    """
+    data = text.encode("utf-8")
+    for _ in range(100):
+        root = _parser().parse(data).root_node
+        if not root.has_error:
+            return data, root
+        node = _error_node(root)
+        start = node.start_byte
+        word = data[start:node.end_byte]
+        if start > 0 and data[start - 1:start].isdigit() and word[:1] in (b"e", b"E") and _exponent(word):
+            data = data[:start] + b".0" + data[start:]
+            continue
+        raise InputError(shown, f"invalid HCL: {_error_message(root, data)}", _error_line(root))
+    raise InputError(shown, "invalid HCL: too many errors")
+
+
+def _exponent(word: bytes) -> bool:
+    rest = word[1:].split()[0] if word[1:].split() else b""
+    rest = rest.lstrip(b"+-")
+    return bool(rest) and rest[:1].isdigit()
+
+
+def parse_hcl(text: str, shown: str) -> list[Block]:
+    """The top-level blocks of a native file."""
+    data, root = _parse(text, shown)
+    conv = _Converter(data, shown)
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    if body is None:
+        return []
+    try:
+        return conv.body(body)
+    except RecursionError:
+        raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
+
+
+def parse_tfvars(text: str, shown: str) -> dict[str, Attr]:
+    data, root = _parse(text, shown)
+    conv = _Converter(data, shown)
+    out: dict[str, Attr] = {}
+    body = next((c for c in root.named_children if c.type == "body"), None)
+    if body is None:
+        return out
+    try:
+        for child in body.named_children:
+            if child.type == "attribute":
+                attr = conv.attribute(child)
+                out[attr.name] = attr
+            elif child.type == "block":
+                raise InputError(shown, "a variables file holds only `name = value` lines, not blocks",
+                                 child.start_point[0] + 1)
+    except RecursionError:
+        raise InputError(shown, "expressions nested too deeply to read") from None
+    return out
+
+
+def _error_node(root: Any) -> Any:
+    node = root
+    while True:
+        for child in node.children:
+            if child.type == "ERROR" or child.is_missing:
+                return child
+            if child.has_error:
+                node = child
+                break
+        else:
+            return node
+
+
+def _error_line(root: Any) -> int:
+    return _error_node(root).start_point[0] + 1
+
+
+def _error_message(root: Any, data: bytes) -> str:
+    node = _error_node(root)
+    if node.is_missing:
+        return f"missing {node.type!r}" if node.type not in ("identifier",) else "expression expected"
+    snippet = data[node.start_byte:node.end_byte].decode("utf-8", "replace").strip().split("\n", 1)[0]
+    if not snippet:
+        return "unexpected end of file (unclosed block or string?)"
+    return f"unexpected {snippet[:40]!r}"
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def unescape(text: str) -> str:
+    if "\\" not in text and "$${" not in text and "%%{" not in text:
+        return text
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            width = 4 if nxt == "u" else 8 if nxt == "U" else 0
+            digits = text[i + 2:i + 2 + width] if width else ""
+            if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                try:
+                    out.append(chr(int(digits, 16)))
+                    i += 2 + width
+                    continue
+                except (ValueError, OverflowError):
+                    pass
+        if ch in "$%" and text.startswith(ch + ch + "{", i):
+            out.append(ch + "{")
+            i += 3
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
+def _kids(node: Any) -> list:
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+_BINARY = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||"}
+
+
+class _Converter:
+    def __init__(self, data: bytes, shown: str):
+        self.data = data
+        self.shown = shown
+
+    def text(self, node: Any) -> str:
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def body(self, body: Any) -> list[Block]:
+        out: list[Block] = []
+        for child in body.named_children:
+            if child.type == "block":
+                out.append(self.block(child))
+        return out
+
+    def block(self, node: Any) -> Block:
+        kids = node.named_children
+        btype = self.text(kids[0])
+        labels: list[str] = []
+        attrs: dict[str, Attr] = {}
+        blocks: list[Block] = []
+        for child in kids[1:]:
+            t = child.type
+            if t == "string_lit":
+                labels.append(unescape(self._between(child)))
+            elif t == "identifier":
+                labels.append(self.text(child))
+            elif t == "body":
+                for item in child.named_children:
+                    if item.type == "attribute":
+                        attr = self.attribute(item)
+                        if attr.name in attrs:
+                            raise InputError(self.shown, f"attribute {attr.name} set twice in one block "
+                                             f"(first on line {attrs[attr.name].line})", attr.line)
+                        attrs[attr.name] = attr
+                    elif item.type == "block":
+                        blocks.append(self.block(item))
+        return Block(btype, labels, attrs, blocks, node.start_point[0] + 1, self.shown)
+
+    def attribute(self, node: Any) -> Attr:
+        kids = node.named_children
+        name = self.text(kids[0])
+        expr_node = kids[1]
+        return Attr(name, self.expr(expr_node, 0), node.start_point[0] + 1, self.text(expr_node))
+
+    def _between(self, node: Any) -> str:
+        """Text between a string literal's quotes."""
+        kids = node.children
+        if len(kids) >= 2:
+            return self.data[kids[0].end_byte:kids[-1].start_byte].decode("utf-8", "replace")
+        return ""
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node: Any, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise InputError(self.shown, "expression nested too deeply (over 200 levels)", node.start_point[0] + 1)
+        t = node.type
+        d = depth + 1
+        if t == "expression":
+            return self.sequence(_kids(node), d)
+        if t == "literal_value":
+            return self.expr(_kids(node)[0], d)
+        if t == "numeric_lit":
+            value = number(self.text(node))
+            if isinstance(value, float) and value in (float("inf"), float("-inf")) or \
+                    isinstance(value, int) and abs(value) > 10**308:
+                # Terraform's numbers are arbitrary precision; rules compare floats
+                text = self.text(node).replace(".0e", "e").replace(".0E", "E")  # as _parse found it
+                raise InputError(self.shown, f"the number {text[:40]}{'...' if len(text) > 40 else ''} is too large "
+                                 "to judge (no configuration value is that large)", node.start_point[0] + 1)
+            return ("lit", value)
+        if t == "bool_lit":
+            return ("lit", self.text(node) == "true")
+        if t == "null_lit":
+            return ("lit", None)
+        if t == "string_lit":
+            return ("lit", unescape(self._between(node)))
+        if t == "variable_expr":
+            return ("ref", self.text(node), node.start_point[0] + 1)
+        if t == "collection_value":
+            return self.expr(_kids(node)[0], d)
+        if t == "tuple":
+            return ("tuple", [self.expr(c, d) for c in _kids(node) if c.type == "expression"])
+        if t == "object":
+            items = []
+            for elem in _kids(node):
+                if elem.type != "object_elem":
+                    continue
+                key_node, val_node = elem.child_by_field_name("key"), elem.child_by_field_name("val")
+                items.append((self.object_key(key_node, d), self.expr(val_node, d)))
+            return ("object", items)
+        if t == "template_expr":
+            return self.expr(_kids(node)[0], d)
+        if t == "quoted_template":
+            kids = node.children
+            return self.template(kids[1:-1], kids[0].end_byte, kids[-1].start_byte, d)
+        if t == "heredoc_template":
+            return self.heredoc(node, d)
+        if t == "function_call":
+            kids = _kids(node)
+            name = self.text(kids[0])
+            args: list[Node] = []
+            expand = False
+            for c in kids[1:]:
+                if c.type == "function_arguments":
+                    for a in _kids(c):
+                        if a.type == "expression":
+                            args.append(self.expr(a, d))
+                        elif a.type == "ellipsis":
+                            expand = True
+            return ("call", name, args, expand, self.text(node))
+        if t == "conditional":
+            c, a, b = [self.expr(x, d) for x in _kids(node)[:3]]
+            return ("cond", c, a, b)
+        if t == "operation":
+            return self.expr(_kids(node)[0], d)
+        if t == "unary_operation":
+            op = self.text(node.children[0])
+            return ("un", op, self.sequence(_kids(node), d))
+        if t == "binary_operation":
+            at = next(i for i, c in enumerate(node.children) if not c.is_named and c.type not in ("(", ")"))
+            op = self.text(node.children[at])
+            left = [c for c in node.children[:at] if c.is_named and c.type != "comment"]
+            right = [c for c in node.children[at + 1:] if c.is_named and c.type != "comment"]
+            return ("bin", op, self.sequence(left, d), self.sequence(right, d))
+        if t == "for_expr":
+            return self.for_expr(_kids(node)[0], d)
+        raise InputError(self.shown, f"expression not understood: {self.text(node)[:40]!r}", node.start_point[0] + 1)
+
+    def sequence(self, kids: list, depth: int) -> Node:
+        """An expression written as a primary expression followed by traversals."""
+        if not kids:
+            return ("lit", None)
+        base = self.expr(kids[0], depth)
+        for op in kids[1:]:
+            base = self.postfix(base, op, depth)
+        return base
+
+    def object_key(self, node: Any, depth: int) -> Node:
+        kids = _kids(node)
+        if len(kids) == 1 and kids[0].type == "variable_expr":
+            return ("lit", self.text(kids[0]))  # a bare name is the key itself
+        return self.expr(node, depth)
+
+    def postfix(self, base: Node, op: Any, depth: int) -> Node:
+        t = op.type
+        if t == "get_attr":
+            return ("attr", base, self.text(_kids(op)[0]))
+        if t == "index":
+            inner = _kids(op)[0]
+            if inner.type == "legacy_index":  # x.0
+                return ("index", base, ("lit", int(self.text(inner).lstrip("."))))
+            return ("index", base, self.expr(_kids(inner)[0], depth))
+        if t == "splat":
+            splat = _kids(op)[0]
+            chain: Node = ("it",)
+            for c in _kids(splat):
+                chain = self.postfix(chain, c, depth)
+            return ("splat", base, chain)
+        if t in ("get_attr", "new_index"):
+            return ("index", base, self.expr(_kids(op)[0], depth))
+        raise InputError(self.shown, f"expression not understood: {self.text(op)[:40]!r}", op.start_point[0] + 1)
+
+    def for_expr(self, node: Any, depth: int) -> Node:
+        kids = _kids(node)
+        intro = next(c for c in kids if c.type == "for_intro")
+        names = [self.text(c) for c in _kids(intro) if c.type == "identifier"]
+        coll = self.expr(next(c for c in _kids(intro) if c.type == "expression"), depth)
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        exprs = [c for c in kids if c.type == "expression"]
+        cond_node = next((c for c in kids if c.type == "for_cond"), None)
+        cond = self.expr(_kids(cond_node)[0], depth) if cond_node is not None else None
+        group = any(c.type == "ellipsis" for c in kids)
+        if node.type == "for_object_expr":
+            return ("for", key_var, value_var, coll, self.expr(exprs[0], depth), self.expr(exprs[1], depth), cond, group)
+        return ("for", key_var, value_var, coll, None, self.expr(exprs[0], depth), cond, False)
+
+    # ------------------------------------------------------------ templates
+    def template(self, kids: list, start: int, end: int, depth: int) -> Node:
+        """Parts of a template whose content spans bytes [start, end)."""
+        parts: list[Any] = []
+        pos = start
+        i = 0
+        strip_next = False
+        while i < len(kids):
+            c = kids[i]
+            t = c.type
+            if t == "template_literal" or not c.is_named:
+                i += 1
+                continue
+            literal = self.data[pos:c.start_byte].decode("utf-8", "replace")
+            if t == "template_interpolation":
+                markers = [k for k in c.children if k.type == "strip_marker"]
+                lstrip = any(m.start_byte < _kids(c)[1].start_byte for m in markers) if len(_kids(c)) > 1 else False
+                self._literal(parts, literal, strip_next, lstrip)
+                inner = next((k for k in _kids(c) if k.type == "expression"), None)
+                parts.append(self.expr(inner, depth) if inner is not None else ("lit", ""))
+                strip_next = bool(markers) and markers[-1].end_byte >= c.children[-1].start_byte - 1
+                pos = c.end_byte
+            elif t == "template_directive":
+                self._literal(parts, literal, strip_next, False)
+                parts.append(self.directive(_kids(c)[0], depth))
+                strip_next = False
+                pos = c.end_byte
+            else:
+                i += 1
+                continue
+            i += 1
+        self._literal(parts, self.data[pos:end].decode("utf-8", "replace"), strip_next, False)
+        if not parts:
+            return ("lit", "")
+        if len(parts) == 1 and isinstance(parts[0], str):
+            return ("lit", parts[0])
+        return ("tmpl", parts)
+
+    @staticmethod
+    def _literal(parts: list, text: str, lstrip: bool, rstrip: bool) -> None:
+        text = unescape(text)
+        if lstrip:
+            text = text.lstrip()
+        if rstrip:
+            text = text.rstrip()
+        if text:
+            parts.append(text)
+
+    def directive(self, node: Any, depth: int) -> Any:
+        kids = _kids(node)
+        if node.type == "template_if":
+            intro = kids[0]
+            cond = self.expr(next(k for k in _kids(intro) if k.type == "expression"), depth)
+            else_node = next((k for k in kids if k.type == "template_else_intro"), None)
+            end_node = kids[-1]
+            body_end = else_node.start_byte if else_node is not None else end_node.start_byte
+            then = [k for k in kids[1:] if k.end_byte <= body_end]
+            then_t = self.template(then, intro.end_byte, body_end, depth)
+            else_t: Node = ("lit", "")
+            if else_node is not None:
+                rest = [k for k in kids if k.start_byte >= else_node.end_byte and k is not end_node]
+                else_t = self.template(rest, else_node.end_byte, end_node.start_byte, depth)
+            return ("if", cond, then_t, else_t)
+        if node.type == "template_for":
+            start = kids[0]
+            names = [self.text(k) for k in _kids(start) if k.type == "identifier"]
+            coll = self.expr(next(k for k in _kids(start) if k.type == "expression"), depth)
+            end_node = kids[-1]
+            body = self.template(kids[1:-1], start.end_byte, end_node.start_byte, depth)
+            key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            return ("tfor", key_var, value_var, coll, body)
+        raise InputError(self.shown, f"template directive not understood: {self.text(node)[:40]!r}",
+                         node.start_point[0] + 1)
+
+    def heredoc(self, node: Any, depth: int) -> Node:
+        kids = node.children
+        trim = self.text(kids[0]).endswith("-")
+        ident = kids[1]
+        closing = kids[-1]
+        start = self.data.index(b"\n", ident.end_byte) + 1 if b"\n" in self.data[ident.end_byte:closing.start_byte + 1] else ident.end_byte
+        end = self.data.rfind(b"\n", start, closing.start_byte) + 1
+        end = max(end, start)
+        tmpl = self.template(kids[2:-1], start, end, depth)
+        if not trim:
+            return tmpl
+        raw = self.data[start:end].decode("utf-8", "replace")
+        lines = [l for l in raw.split("\n") if l.strip()]
+        indent = min((len(l) - len(l.lstrip(" \t")) for l in lines), default=0)
+        if not indent:
+            return tmpl
+        parts = tmpl[1] if tmpl[0] == "tmpl" else [tmpl[1]]
+        out: list[Any] = []
+        at_line_start = True
+        for p in parts:
+            if isinstance(p, str):
+                segs = p.split("\n")
+                fixed = []
+                for j, s in enumerate(segs):
+                    if j > 0 or at_line_start:
+                        s = s[min(indent, len(s) - len(s.lstrip(" \t"))):]
+                    fixed.append(s)
+                out.append("\n".join(fixed))
+                at_line_start = p.endswith("\n")
+            else:
+                out.append(p)
+                at_line_start = False
+        if len(out) == 1 and isinstance(out[0], str):
+            return ("lit", out[0])
+        return ("tmpl", out)
+
+
+# ---------------------------------------------------------------- JSON syntax
+def parse_json_config(text: str, shown: str) -> list[Block]:
+    """A `.tf.json` file -> blocks. Strings are templates (`${...}`); the block
+    kinds Terraform defines are read by their known nesting depth."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(shown, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except (ValueError, RecursionError):
+        raise InputError(shown, "invalid JSON (numbers or nesting beyond what a configuration holds)") from None
+    if not isinstance(doc, dict):
+        raise InputError(shown, "a Terraform JSON file holds an object at the top", 1)
+    lines = _JsonLines(text)
+    out: list[Block] = []
+    depth_of = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
+                "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1, "removed": 0}
+    for kind, value in doc.items():
+        if kind == "//":
+            continue
+        labels_depth = depth_of.get(kind, 0)
+        for labels, body in _json_label_walk(value, labels_depth, []):
+            if kind == "locals":
+                items = body if isinstance(body, list) else [body]
+                for item in items:
+                    if isinstance(item, dict):
+                        out.append(_json_block(kind, labels, item, shown, lines, kind == "resource" or kind == "data"))
+                continue
+            for item in body if isinstance(body, list) else [body]:
+                if isinstance(item, dict):
+                    out.append(_json_block(kind, labels, item, shown, lines, kind in ("resource", "data")))
+    return out
+
+
+def _json_label_walk(value: Any, depth: int, labels: list[str]):
+    if depth == 0:
+        yield labels, value
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _json_label_walk(inner, depth - 1, labels + [key])
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_label_walk(item, depth, labels)
+
+
+_JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
+
+
+def _json_block(kind: str, labels: list[str], body: dict, shown: str, lines: "_JsonLines", resource: bool) -> Block:
+    line = lines.find(labels[-1] if labels else kind)
+    attrs: dict[str, Attr] = {}
+    blocks: list[Block] = []
+    for key, value in body.items():
+        if key == "//":
+            continue
+        if resource and key == "dynamic" and isinstance(value, dict):
+            for name, spec in value.items():
+                for item in spec if isinstance(spec, list) else [spec]:
+                    if isinstance(item, dict):
+                        inner = _json_block("dynamic", [name], {k: v for k, v in item.items() if k != "content"},
+                                            shown, lines, False)
+                        content = item.get("content")
+                        if isinstance(content, dict):
+                            inner.blocks.append(_json_block("content", [], content, shown, lines, True))
+                        blocks.append(inner)
+            continue
+        if resource and key in _JSON_META_BLOCKS:
+            continue
+        if kind in ("variable",) and key in ("validation",):
+            continue
+        attrs[key] = Attr(key, json_expr(value, shown, line), lines.find(key, line) or line,
+                          json.dumps(value)[:200])
+    return Block(kind, labels, attrs, blocks, line or 1, shown, json_blocks=True)
+
+
+def json_expr(value: Any, shown: str, line: int | None) -> Node:
+    """A JSON value -> an expression: strings are templates, the rest literals."""
+    if isinstance(value, str):
+        if "${" not in value and "%{" not in value:
+            return ("lit", value)
+        return template_expr(value, shown, line)
+    if isinstance(value, list):
+        return ("tuple", [json_expr(v, shown, line) for v in value])
+    if isinstance(value, dict):
+        return ("object", [(template_expr(k, shown, line) if "${" in k else ("lit", k), json_expr(v, shown, line))
+                           for k, v in value.items() if k != "//"])
+    return ("lit", value)
+
+
+def template_expr(text: str, shown: str, line: int | None = None) -> Node:
+    """A template's text (JSON strings, templatefile) -> a template node."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    # the template markers stay as they are; only the string's own escapes were added
+    source = f'x = "{escaped}"\n'.encode("utf-8")
+    root = _parser().parse(source).root_node
+    if root.has_error:
+        raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
+    conv = _Converter(source, shown)
+    attr = next(c for c in root.named_children if c.type == "body").named_children[0]
+    return conv.expr(attr.named_children[1], 0)
+
+
+class _JsonLines:
+    """Approximate lines of keys in a JSON text (the json module keeps none)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def find(self, key: str, after_line: int | None = None) -> int | None:
+        needle = json.dumps(key)
+        start = 0
+        if after_line:
+            for _ in range(after_line - 1):
+                nl = self.text.find("\n", start)
+                if nl < 0:
+                    break
+                start = nl + 1
+        i = self.text.find(needle, start)
+        if i < 0:
+            return None
+        return self.text.count("\n", 0, i) + 1

@@ -1,0 +1,304 @@
+"""Roots and their module trees -> `Resource`s (the shape rules read: see linter/loaders/hcl.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Location, Resource, Unknown
+from linter.terraform.expressions import Evaluator, Scope
+from linter.terraform.modules import (
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
+    root_variable_values,
+)
+from linter.terraform.syntax import Block, template_expr
+
+
+@dataclass
+class UnresolvedModule:
+    address: str
+    source: str | None
+    file: str
+    line: int
+
+    def to_dict(self) -> dict:
+        return {"module": self.address, "source": self.source, "file": self.file, "line": self.line,
+                "hint": "run `terraform init` in the root module so its modules are installed"}
+
+
+class ModuleTree:
+    def __init__(self, options: dict | None = None):
+        self.options = options or {}
+        self.errors: list[InputError] = []
+        self._error_keys: set[tuple] = set()
+        self.configs: dict[Path, ModuleConfig | None] = {}
+        self.manifests: dict[Path, dict[str, str]] = {}
+        self.resources: list[Resource] = []
+        self.unresolved: list[UnresolvedModule] = []
+        self.evaluator = Evaluator(self._call)
+
+    # ------------------------------------------------------------ functions
+    def _call(self, name: str, args: list, scope: Scope) -> Any:
+        from linter.terraform.functions import FunctionContext, call_function
+
+        base = scope.module.config.directory if scope.module is not None else Path(".")
+        ctx = FunctionContext(base_dir=base, render_template=self.render_template)
+        return call_function(name, args, ctx)
+
+    def render_template(self, text: str, variables: dict) -> Any:
+        """templatefile(): Terraform template text rendered with the given variables only."""
+        node = template_expr(text, "templatefile")
+        return self.evaluator.eval(node, Scope(None, dict(variables)))
+
+    def add_error(self, err: InputError) -> None:
+        key = (err.file, err.line, err.message)
+        if key not in self._error_keys:
+            self._error_keys.add(key)
+            self.errors.append(err)
+
+    # ------------------------------------------------------------ configs
+    def config_of(self, directory: Path, files: list[Path] | None = None, quiet: bool = False) -> ModuleConfig | None:
+        if directory in self.configs:
+            return self.configs[directory]
+        if files is None:
+            try:
+                files = [directory / n for n in os.listdir(directory) if is_config_file(n) and (directory / n).is_file()]
+            except OSError:
+                files = []
+        errors: list[InputError] = []
+        config = read_config(directory, files, errors)
+        if quiet and errors:
+            config = None  # third-party code that does not parse: its call stays opaque
+        else:
+            for err in errors:
+                self.add_error(err)
+        self.configs[directory] = config
+        return config
+
+    @staticmethod
+    def local_source(block: Block) -> str | None:
+        attr = block.attrs.get("source")
+        if attr is None or attr.expr[0] != "lit" or not isinstance(attr.expr[1], str):
+            return None
+        return attr.expr[1]
+
+    def is_local_source(self, block: Block) -> bool:
+        source = self.local_source(block)
+        return bool(source) and (source.startswith(("./", "../")) or source in (".", ".."))
+
+    def local_child_dir(self, directory: Path, block: Block) -> Path | None:
+        if not self.is_local_source(block):
+            return None
+        child = Path(os.path.normpath(directory / (self.local_source(block) or ".")))
+        return child if child.is_dir() else None
+
+    def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> Path | None:
+        if self.is_local_source(block):
+            return self.local_child_dir(instance.config.directory, block)
+        root = instance.root.config.directory
+        manifest = self.manifests.get(root)
+        if manifest is None:
+            manifest = {}
+            try:
+                text = (root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8")
+                for entry in json.loads(text).get("Modules") or []:
+                    if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                        manifest[entry["Key"]] = entry["Dir"]
+            except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+                pass
+            self.manifests[root] = manifest
+        found = manifest.get(".".join(instance.keys + (name,)))
+        if not found:
+            return None
+        child = Path(os.path.normpath(root / found))
+        return child if child.is_dir() else None
+
+    @staticmethod
+    def stack_dirs(instance: ModuleInstance) -> set[Path]:
+        out = set()
+        cur: ModuleInstance | None = instance
+        while cur is not None:
+            out.add(cur.config.directory)
+            cur = cur.caller.caller if cur.caller is not None else None
+        return out
+
+    # ------------------------------------------------------------ roots
+    def load_root(self, directory: Path, files: list[Path] | None = None) -> ModuleInstance | None:
+        config = self.config_of(directory, files)
+        if config is None:
+            return None
+        settings = list(self.options.get("terraform_variables") or [])
+        errors: list[InputError] = []
+        variables = root_variable_values(directory, config, self.evaluator, settings, errors)
+        for err in errors:
+            self.add_error(err)
+        root = ModuleInstance(self, config, None, variables, None, None, (), 0)
+        self.build(root)
+        return root
+
+    # ------------------------------------------------------------ resources
+    def build(self, instance: ModuleInstance) -> None:
+        from linter.loaders import display_path
+
+        root_shown = display_path(instance.root.config.directory) if instance.address else None
+        for key, block in instance.config.resources.items():
+            try:
+                self._build_resources(instance, key, block, root_shown)
+            except InputError as err:
+                self.add_error(err)
+            except RecursionError:
+                self.add_error(InputError(block.file, "expression nested too deeply", block.line))
+        for name, block in instance.config.modules.items():
+            children = instance.children(name)
+            if isinstance(children, Unknown):
+                self._module_resource(instance, name, block, instance.qualify(f"module.{name}"),
+                                      instance.scope, children, root_shown)
+                continue
+            for address, child, scope in children:
+                if child is not None:
+                    self.build(child)
+                else:
+                    self._module_resource(instance, name, block, address, scope, None, root_shown)
+
+    def _build_resources(self, instance: ModuleInstance, key: str, block: Block, root_shown: str | None) -> None:
+        found = instance.instances(key)
+        if isinstance(found, Unknown):
+            # judged once as a template: what depends on the index is unknown
+            unknown_index = Unknown("count.index", ("count.index",))
+            unknown_each = {"key": Unknown("each.key", ("each.key",)), "value": Unknown("each.value", ("each.value",))}
+            scope = instance.scope.child(count={"index": unknown_index}, each=unknown_each)
+            template_address = instance.qualify(key)
+            meta = {"count" if "count" in block.attrs else "for_each": Unknown(
+                "count" if "count" in block.attrs else "for_each", tuple(r for r in found.refs if r != template_address))}
+            self.resources.append(self._resource(instance, key, block, template_address, scope, meta, root_shown,
+                                                 shared=False))
+            return
+        for address, scope, ikey in found:
+            meta: dict[str, Any] = {}
+            if ikey is not None:
+                meta["instance_key"] = ikey
+                if "count" in block.attrs:
+                    meta["count_index"] = scope.names["count"]["index"]
+                else:
+                    meta["each_key"] = scope.names["each"]["key"]
+            self.resources.append(self._resource(instance, key, block, address, scope, meta, root_shown, shared=True))
+
+    def _resource(self, instance: ModuleInstance, key: str, block: Block, address: str, scope: Scope,
+                  meta: dict, root_shown: str | None, shared: bool) -> Resource:
+        builder = BodyBuilder(instance, scope)
+        raw = instance.raw_attribute(key, address, scope) if shared else None
+        attrs = builder.body(block, scope, "", RESOURCE_META, attribute=raw)
+        kind = block.type
+        rtype, name = block.labels
+        resource = Resource(
+            type=f"data.{rtype}" if kind == "data" else rtype,
+            address=address,
+            attrs=attrs,
+            location=Location(block.file, block.line),
+            source_format="hcl",
+            name=name,
+            raw_type=rtype,
+        )
+        resource.meta.update(meta)
+        resource.meta["module"] = instance.address
+        if root_shown is not None:
+            resource.meta["root"] = root_shown
+        if builder.defaults:
+            resource.meta["from_variable_default"] = builder.defaults
+        if builder.origins:
+            resource.meta["value_origin"] = builder.origins
+        resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
+        lines = builder.lines
+        resource.line_of = lambda p, _lines=lines: line_of(_lines, p)
+        return resource
+
+    def _module_resource(self, instance: ModuleInstance, name: str, block: Block, address: str, scope: Scope,
+                         unknown: Unknown | None, root_shown: str | None) -> None:
+        """A call the scan cannot follow: a `module` resource (no rule declares it) with what it receives."""
+        builder = BodyBuilder(instance, scope if unknown is None else instance.scope.child(
+            count={"index": Unknown("count.index")}, each={"key": Unknown("each.key"), "value": Unknown("each.value")}))
+        attrs = builder.body(block, builder.scope, "", MODULE_META - {"source", "version"})
+        resource = Resource(type="module", address=address, attrs=attrs, location=Location(block.file, block.line),
+                            source_format="hcl", name=name, raw_type="module")
+        resource.meta["module"] = instance.address
+        resource.meta["source"] = attrs.get("source")
+        if root_shown is not None:
+            resource.meta["root"] = root_shown
+        if unknown is not None:
+            resource.meta["count" if "count" in block.attrs else "for_each"] = unknown
+        if builder.defaults:
+            resource.meta["from_variable_default"] = builder.defaults
+        resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
+        lines = builder.lines
+        resource.line_of = lambda p, _lines=lines: line_of(_lines, p)
+        self.resources.append(resource)
+        if unknown is None and not any(u.address == address for u in self.unresolved):
+            source = attrs.get("source")
+            self.unresolved.append(UnresolvedModule(address, source if isinstance(source, str) else None,
+                                                    block.file, block.line))
+
+
+def unknown_leaves(value: Any, prefix: str = ""):
+    if isinstance(value, Unknown):
+        yield prefix, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from unknown_leaves(v, f"{prefix}.{k}" if prefix else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from unknown_leaves(v, f"{prefix}.{i}" if i else prefix)
+
+
+def line_of(lines: dict, path: str) -> int | None:
+    """Line of an attribute path (a first block's `.0` may be written or not),
+    else of its closest written ancestor."""
+    parts = [p for p in path.split(".") if p and p != "0"]
+    while parts:
+        joined = ".".join(parts)
+        if joined in lines:
+            return lines[joined]
+        parts = parts[:-1]
+    return None
+
+
+def load_directories(directories: dict[Path, list[Path]], options: dict | None = None
+                     ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
+    """Every scanned directory as a root, except those another scanned root calls
+    through a local source (they are loaded as that child) and roots a scanned
+    plan covers (the plan reports them)."""
+    tree = ModuleTree(options)
+    for directory, files in directories.items():
+        tree.config_of(Path(directory), list(files))
+    scanned = [Path(d) for d in directories]
+    called: set[Path] = set()
+    for d in scanned:
+        config = tree.configs.get(d)
+        if config is not None:
+            for block in config.modules.values():
+                child = tree.local_child_dir(d, block)
+                if child is not None and child != d:
+                    called.add(child)
+    covered = (options or {}).get("terraform_roots_covered_by_plan") or set()
+    skip: set[Path] = set()
+    pending = [d for d in scanned if os.path.realpath(d) in covered]
+    while pending:
+        directory = pending.pop()
+        if directory in skip:
+            continue
+        skip.add(directory)
+        config = tree.config_of(directory)
+        if config is not None:
+            pending.extend(c for c in (tree.local_child_dir(directory, b) for b in config.modules.values()) if c)
+    for directory in scanned:
+        if directory in skip or (directory in called and _reachable_from_other_root(directory, scanned, called)):
+            continue
+        tree.load_root(directory)
+    return tree.resources, tree.errors, tree.unresolved
+
+
+def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:
+    # a directory only reachable through a cycle of calls is still loaded as a root
+    return any(d not in called for d in scanned if d != directory)

@@ -1,0 +1,317 @@
+"""Property tests: mutated real inputs never break resilint's promises.
+
+For every loader (Kubernetes YAML, plan JSON, Pulumi JSON and event logs, HCL,
+tfvars), the config, baselines and Rego policies, hypothesis mutates a real
+fixture (deletes, repeats and inserts spans, with tokens that broke resilint
+before: tags, non-finite numbers, aliases, deep nesting, huge integers,
+document markers) and scans it beside a good manifest. The property:
+
+- the exit code is 0, 1 or 2, and nothing escapes as an exception (a traceback);
+- `--format json` output parses;
+- every error names a file;
+- the good manifest keeps its findings (a bad config is the exception: it stops
+  the scan, by design, with an error naming it);
+- no "internal error": a loader or rule bug is not an input error.
+
+Runs are reproducible (derandomized) and bounded: each test stops drawing new
+examples once its share of a 60-second budget is spent, so the suite's cost is
+fixed whatever the machine. Most cases call the CLI in-process (fast); a few
+run it in a subprocess, where a traceback would show on stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter.cli import main
+from tests.conftest import FIXTURES, REPO
+from tests.test_bad_input import GOOD
+
+POLICIES = REPO / "policies" / "rego"
+
+EVENT_LOG = "\n".join(json.dumps(e) for e in [
+    {"sequence": 0, "timestamp": 1, "preludeEvent": {"config": {}}},
+    {"sequence": 1, "timestamp": 1, "resourcePreEvent": {"metadata": {
+        "op": "create", "urn": "urn:pulumi:dev::shop::aws:rds/instance:Instance::orders",
+        "type": "aws:rds/instance:Instance",
+        "new": {"urn": "urn:pulumi:dev::shop::aws:rds/instance:Instance::orders", "type": "aws:rds/instance:Instance",
+                "custom": True, "inputs": {"multiAz": False, "backupRetentionPeriod": 0, "engine": "postgres"}}}}},
+    {"sequence": 2, "timestamp": 2, "summaryEvent": {}},
+]) + "\n"
+
+TFVARS_ROOT = {
+    "main.tf": 'variable "retention" {}\nvariable "visibility" { default = 30 }\n'
+               'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n'
+               '  message_retention_seconds = var.retention\n  visibility_timeout_seconds = var.visibility\n}\n',
+    "terraform.tfvars": "retention = 60\nvisibility = 5\n",
+}
+
+CONFIG = """\
+fail_on: medium
+select: [RES1, RES2, RES5]
+ignore:
+  - rule: RES503
+    resource: "Deployment/*/worker"
+    reason: probes come with the next release
+    expires: 2099-01-01
+  - rule: RES5*
+    path: "other/**"
+    reason: vendored
+options:
+  RES414:
+    backoff_limit_threshold: 20
+"""
+
+BASELINE = json.dumps({"version": 1, "tool": "resilint 0.1.0", "created": "2026-01-01T00:00:00+00:00", "findings": [
+    {"fingerprint": "0123456789abcdef0123456789abcdef", "rule_id": "RES301", "resource": "aws_db_instance.a",
+     "file": "db.tf", "severity": "high", "count": 2},
+    {"fingerprint": "fedcba9876543210fedcba9876543210", "rule_id": "RES101", "resource": "Deployment/x/y",
+     "file": "k8s/app.yaml", "severity": "high"}]}, indent=2)
+
+
+def _fixture(rule: str, name: str) -> bytes:
+    return (FIXTURES / rule / name).read_bytes()
+
+
+# (the file name the bad input gets, its seed text); a .tfvars seed is written beside its main.tf
+SEEDS: dict[str, list[tuple[str, bytes]]] = {
+    "kubernetes": [("app.yaml", _fixture("RES101", "fail-replicas-one.yaml")),
+                   ("app.yaml", _fixture("RES101", "fail-hpa-in-other-namespace.yaml"))],
+    "plan": [("plan.json", _fixture("RES201", "fail-function-alias-arn.tfplan.json"))],
+    "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
+    "event-log": [("events.ndjson", EVENT_LOG.encode())],
+    "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf"))],
+    "tfvars": [("terraform.tfvars", TFVARS_ROOT["terraform.tfvars"].encode())],
+}
+
+# tokens that broke resilint before (issue 12) or sit at format boundaries
+TOKENS = [
+    b"!!bool", b"!!float", b"!!int", b"!!binary", b"!!python/object:os.system", b" !!timestamp x",
+    b".inf", b"-.inf", b".nan", b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e400", b"9" * 4400,
+    b"&a ", b"*a", b"<<: *a", b"\n---\n", b"\n...\n", b"{{ .Values.x }}", b"${var.x}", b"null", b"~",
+    b"[" * 300, b"{" * 300, b"]", b"}", b'"', b"'", b"\\u", b'"\\ud800"', b"\x00", b"\xff", b"\t",
+    b"\n", b": ", b"- ", b",", b"true", b"0", b"-1", b'"abc"', b"[]", b"{}",
+]
+
+
+@st.composite
+def mutated(draw, seed: bytes) -> bytes:
+    data = bytearray(seed)
+    # where values start (`key: value`, `"key": value`, `key = value`): a token
+    # put there replaces a value, the likeliest way to reach a rule with it
+    starts = [i + 2 for i in range(len(seed) - 1) if seed[i:i + 2] in (b": ", b"= ")]
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["value", "value", "value", "insert", "insert", "delete", "repeat",
+                                     "replace", "truncate"]))
+        at = draw(st.integers(0, len(data)))
+        if kind == "value" and starts:
+            at = min(draw(st.sampled_from(starts)), len(data))
+            end = at
+            while end < len(data) and data[end] not in b",}]\n":
+                end += 1
+            data[at:end] = draw(st.sampled_from(TOKENS))
+        elif kind == "insert" or kind == "replace" or kind == "value":
+            payload = draw(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=12)))
+            end = at + draw(st.integers(0, 16)) if kind == "replace" else at
+            data[at:end] = payload
+        elif kind == "delete":
+            del data[at:at + draw(st.integers(1, 64))]
+        elif kind == "repeat":
+            data[at:at] = data[at:at + draw(st.integers(1, 64))] * draw(st.integers(1, 3))
+        else:
+            del data[at:]
+    return bytes(data)
+
+
+class Budget:
+    """Each test's share of the fuzzing time: past it, examples are not run."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.end = seconds, None
+
+    def spent(self) -> bool:
+        if self.end is None:
+            self.end = time.monotonic() + self.seconds
+        return time.monotonic() > self.end
+
+
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def scan_in_process(root: Path, *args: str) -> tuple[int, dict]:
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["scan", *args, "--format", "json"])
+    finally:
+        os.chdir(cwd)
+    assert code in (0, 1, 2), (code, err.getvalue())
+    text = out.getvalue()
+    return code, json.loads(text) if text else {"findings": [], "errors": [], "stderr": err.getvalue()}
+
+
+def check(code: int, doc: dict, good_expected: bool = True) -> None:
+    errors = doc["errors"]
+    assert all(isinstance(e["file"], str) and e["file"] for e in errors), errors
+    assert not [e for e in errors if "internal error" in e["message"]], errors
+    if errors:
+        assert code == 2, (code, errors)
+    if good_expected:
+        assert any(f["rule_id"] == "RES101" and f["resource"] == "Deployment/good/worker" for f in doc["findings"]), doc
+
+
+def _workspace() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="resilint-fuzz-"))
+    (root / "good").mkdir()
+    (root / "good" / "worker.yaml").write_text(GOOD)
+    return root
+
+
+def _cleanup(root: Path) -> None:
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
+
+
+LOADER_BUDGET = Budget(30)
+
+
+@pytest.mark.parametrize("loader", sorted(SEEDS))
+def test_mutated_inputs_keep_the_promises(loader):
+    seeds = SEEDS[loader]
+    budget = Budget(LOADER_BUDGET.seconds / len(SEEDS))
+
+    @FUZZ
+    @given(st.sampled_from(seeds).flatmap(lambda seed: st.tuples(st.just(seed[0]), mutated(seed[1]))))
+    def run(case):
+        if budget.spent():
+            return
+        name, content = case
+        root = _workspace()
+        try:
+            (root / "bad").mkdir()
+            if loader == "tfvars":
+                (root / "bad" / "main.tf").write_text(TFVARS_ROOT["main.tf"])
+            (root / "bad" / name).write_bytes(content)
+            code, doc = scan_in_process(root, "bad", "good")
+            check(code, doc)
+        finally:
+            _cleanup(root)
+
+    run()
+
+
+def test_mutated_config_is_an_error_naming_it_or_is_used():
+    budget = Budget(8)
+
+    @FUZZ
+    @given(mutated(CONFIG.encode()))
+    def run(content):
+        if budget.spent():
+            return
+        root = _workspace()
+        try:
+            (root / ".resilint.yaml").write_bytes(content)
+            out, err = io.StringIO(), io.StringIO()
+            cwd = os.getcwd()
+            os.chdir(root)
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    code = main(["scan", "good", "--format", "json"])
+            finally:
+                os.chdir(cwd)
+            assert code in (0, 1, 2)
+            if code == 2 and not out.getvalue():
+                # a config error stops the scan: it names the config file
+                assert "resilint: error: .resilint.yaml" in err.getvalue(), err.getvalue()
+                assert "internal error" not in err.getvalue() and len(err.getvalue()) < 5000
+            else:
+                doc = json.loads(out.getvalue())
+                check(code, doc, good_expected=False)  # a mutated select/ignore may leave RES101 out
+        finally:
+            _cleanup(root)
+
+    run()
+
+
+def test_mutated_baseline_never_hides_the_good_findings():
+    budget = Budget(6)
+
+    @FUZZ
+    @given(mutated(BASELINE.encode()))
+    def run(content):
+        if budget.spent():
+            return
+        root = _workspace()
+        try:
+            (root / "baseline.json").write_bytes(content)
+            code, doc = scan_in_process(root, "good", "--baseline", "baseline.json")
+            check(code, doc)
+            assert all(e["file"] == "baseline.json" for e in doc["errors"]), doc["errors"]
+        finally:
+            _cleanup(root)
+
+    run()
+
+
+def test_mutated_policy_never_costs_the_built_in_findings():
+    budget = Budget(10)  # each case starts the Rego children: a second or so
+    seed = (POLICIES / "sqs_dlq_retention" / "policy.rego").read_bytes()
+
+    @settings(FUZZ, max_examples=12)
+    @given(mutated(seed))
+    def run(content):
+        if budget.spent():
+            return
+        root = _workspace()
+        try:
+            (root / "pol").mkdir()
+            (root / "pol" / "policy.rego").write_bytes(content)
+            code, doc = scan_in_process(root, "good", "--policy", "pol")
+            check(code, doc)
+        finally:
+            _cleanup(root)
+
+    run()
+
+
+def test_mutated_inputs_in_a_subprocess_print_no_traceback():
+    """The real entry point: what reaches stderr, exit codes from the process."""
+    budget = Budget(6)
+    seeds = [seed for group in SEEDS.values() for seed in group if not seed[0].endswith(".tfvars")]
+
+    @settings(FUZZ, max_examples=6)
+    @given(st.sampled_from(seeds).flatmap(lambda seed: st.tuples(st.just(seed[0]), mutated(seed[1]))))
+    def run(case):
+        if budget.spent():
+            return
+        name, content = case
+        root = _workspace()
+        try:
+            (root / "bad").mkdir()
+            (root / "bad" / name).write_bytes(content)
+            proc = subprocess.run([sys.executable, "-m", "linter", "scan", "bad", "good", "--format", "json"],
+                                  capture_output=True, text=True, cwd=root, timeout=60,
+                                  env={**os.environ, "PYTHONPATH": str(REPO)})
+            assert "Traceback" not in proc.stderr, proc.stderr
+            assert proc.returncode in (0, 1, 2), proc.stderr
+            check(proc.returncode, json.loads(proc.stdout))
+        finally:
+            _cleanup(root)
+
+    run()

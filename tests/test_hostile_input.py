@@ -1,0 +1,335 @@
+"""Regressions from fuzzing (issue 12: F01-F13): each case is the issue's minimal
+input, run through the real CLI in a subprocess beside a good manifest whose
+findings must survive. Before the fixes each gave a traceback, a crash of the
+whole process, an "internal error", a silenced policy or a destroyed file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_bad_input import GOOD, _good_finding_reported, good, run_cli  # noqa: F401 - `good` is a fixture
+
+POLICIES = REPO / "policies" / "rego"
+
+
+def _scan_json(tmp_path, *args):
+    proc = run_cli("scan", *args, "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1, 2), (proc.returncode, proc.stderr)
+    return proc, json.loads(proc.stdout)
+
+
+def _write(path, content) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+
+# ------------------------------------------------------------------ F01 baseline
+
+def test_f01_baseline_with_a_4301_digit_integer(tmp_path, good):
+    _write(tmp_path / "baseline.json", '{"findings": [], "n": ' + "9" * 4301 + "}")
+    proc, doc = _scan_json(tmp_path, "good", "--baseline", "baseline.json")
+    assert proc.returncode == 2
+    assert doc["errors"] == [{"file": "baseline.json", "line": 1, "message":
+                              "a number with more than 4300 digits: no configuration value is that large"}]
+    assert _good_finding_reported(doc["findings"])
+
+
+def test_baseline_shape_errors_carry_the_line(tmp_path, good):
+    _write(tmp_path / "baseline.json", '{"findings": [\n {"fingerprint": "x"},\n {"fingerprint": "y",\n  "count": 0}]}')
+    proc, doc = _scan_json(tmp_path, "good", "--baseline", "baseline.json")
+    assert proc.returncode == 2
+    assert doc["errors"] == [{"file": "baseline.json", "line": 4,
+                              "message": "findings[1].count must be a whole number >= 1, got 0"}]
+    assert _good_finding_reported(doc["findings"])
+
+
+# ------------------------------------------------------------- F02-F04 config
+
+def _alias_bomb(levels: int, width: int) -> str:
+    lines = [f"a0: &a0 [{','.join(['x'] * width)}]"]
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nignore:\n  - rule: RES101\n    reason: r\n    resource: *a{levels}\n"
+
+
+@pytest.mark.parametrize("content, words, line", [
+    ("d: !!bool\n", "'' is not a valid !!bool value", 1),  # F02: KeyError traceback
+    ("fail_on: !!bool maybe\n", "'maybe' is not a valid !!bool value", 1),
+    ("x: !!float\n", "'' is not a valid !!float value", 1),  # IndexError traceback
+    ("options:\n  RES414:\n    backoff_limit_threshold: .inf\n", "'.inf' is not a finite number", 3),
+    ("[" * 999 + "]" * 999, "values nested more than 32 levels deep", 1),  # F03: RecursionError in jsonschema
+    (_alias_bomb(7, 9), "YAML aliases expand this document past 100,000 values", 1),  # F04: 1 GiB, 254 MB message
+], ids=["bool-empty", "bool-maybe", "float-empty", "option-infinite", "nested-999", "alias-bomb"])
+def test_f02_f04_hostile_config_is_an_input_error(tmp_path, good, content, words, line):
+    _write(tmp_path / ".resilint.yaml", content)
+    proc = run_cli("scan", "good", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2
+    assert f".resilint.yaml:{line}: " in proc.stderr and words in proc.stderr, proc.stderr
+    assert len(proc.stderr) < 2000  # never the repr of an expanded value
+
+
+def test_config_schema_error_never_prints_an_unbounded_value(tmp_path, good):
+    _write(tmp_path / ".resilint.yaml", "ignore:\n  - " + "x" * 100_000 + "\n")
+    proc = run_cli("scan", "good", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ".resilint.yaml:2: ignore[0] must be a mapping" in proc.stderr
+    assert len(proc.stderr) < 1000
+
+
+# -------------------------------------------------------------- F05-F06 Rego
+
+def test_f05_a_policy_that_crashes_the_engine_is_named_and_built_in_findings_remain(tmp_path, good):
+    # regopy 1.2-1.5.2 segfaults on this: the whole scan died with exit 139 and no output
+    _write(tmp_path / "pol" / "p.rego", "package i\nwarn contains{}{\n\tsome f in es\nf(x) = f(x)\n}\n")
+    _write(tmp_path / "tf" / "main.tf",
+           (POLICIES / "sqs_dlq_retention" / "fixtures" / "fail-no-dead-letter-queue.tf").read_text())
+    proc, doc = _scan_json(tmp_path, "good", "tf", "--policy", "pol", "--policy", str(POLICIES))
+    assert proc.returncode == 2
+    assert len(doc["errors"]) == 1, doc["errors"]
+    error = doc["errors"][0]
+    assert error["file"] == "pol/p.rego" and error["line"] == 2
+    assert "the Rego engine crashed" in error["message"] and "rule warn of package i" in error["message"]
+    assert _good_finding_reported(doc["findings"])
+    # the bundled policies ran again without it
+    assert any(f["rule_id"] == "ORG201" for f in doc["findings"]), doc["findings"]
+
+
+def test_f06_deeply_nested_policy_never_reaches_the_parser(tmp_path, good):
+    # 5,000 levels took regopy's parser 2.9 GB and 16 s
+    _write(tmp_path / "pol" / "p.rego",
+           'package i\ndeny contains { "a": 1, r := ' + "[" * 5000 + "]" * 5000 + " } if { true }\n")
+    proc, doc = _scan_json(tmp_path, "good", "--policy", "pol")
+    assert proc.returncode == 2
+    assert doc["errors"] == [{"file": "pol/p.rego", "line": 2, "message":
+                              "brackets nested more than 64 levels deep: not handed to the Rego engine"}]
+    assert _good_finding_reported(doc["findings"])
+
+
+def test_a_runaway_policy_is_stopped_at_its_memory_bound(tmp_path):
+    from linter.rego_sandbox import run_policies_contained
+
+    _write(tmp_path / "p.rego", "package big\nimport rego.v1\ndeny contains msg if {\n"
+           "  n := count([i | some i in numbers.range(1, 2000000000)])\n  msg := sprintf(\"%d\", [n])\n}\n")
+    findings, errors = run_policies_contained([str(tmp_path / "p.rego")], [], None,
+                                              time_limit=60, memory_limit=200 << 20)
+    assert findings == []
+    assert len(errors) == 1 and errors[0].file.endswith("p.rego") and errors[0].line == 3
+    assert "took over 200 MiB of memory while checking rule deny of package big" in errors[0].message
+
+
+def test_a_scan_without_policies_starts_no_process(tmp_path, good):
+    code = ("import sys; from linter.cli import main; main(sys.argv[1:]); "
+            "print('LOADED', 'multiprocessing' in sys.modules or 'linter.rego_sandbox' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, "scan", "good", "-q"], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert "LOADED False" in proc.stderr, proc.stderr
+
+
+# --------------------------------------------------- F07 non-finite numbers
+
+F07_PLAN = ('{"format_version":"1.2","resource_changes":[{"address":"aws_sqs_queue.q","mode":"managed",'
+            '"type":"aws_sqs_queue","name":"q","change":{"actions":["create"],"before":null,"after_unknown":{},'
+            '"after":{"name":"q","message_retention_seconds":-Infinity,"visibility_timeout_seconds":Infinity}}}]}')
+F07_STACK = textwrap.dedent("""\
+    {"version": 3, "deployment": {"resources": [
+     {"urn": "urn:pulumi:dev::shop::aws:sqs/queue:Queue::q", "custom": true, "type": "aws:sqs/queue:Queue",
+      "inputs": {"name": "q",
+                 "visibilityTimeoutSeconds": NaN}}]}}
+""")
+F07_ISTIO = textwrap.dedent("""\
+    apiVersion: networking.istio.io/v1
+    kind: VirtualService
+    metadata: {name: r}
+    spec:
+      hosts: [r]
+      http:
+      - route: [{destination: {host: r}}]
+        retries:
+          attempts: -.inf
+""")
+
+
+@pytest.mark.parametrize("name, content, words, line", [
+    ("plan.json", F07_PLAN, "Infinity or NaN is not a JSON number", 1),
+    ("stack.json", F07_STACK, "Infinity or NaN is not a JSON number", 4),
+    ("events.ndjson", '{"sequence": 1, "timestamp": 1}\n{"sequence": 2, "x": -Infinity}\n',
+     "Infinity or NaN is not a JSON number", 2),
+    ("istio.yaml", F07_ISTIO, "'-.inf' is not a finite number", 9),
+    ("main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "q"\n  visibility_timeout_seconds = 1e400\n}\n',
+     "the number 1e400 is too large to judge", 3),
+], ids=["plan-infinity", "pulumi-nan", "event-log-infinity", "yaml-minus-inf", "hcl-1e400"])
+def test_f07_non_finite_numbers_are_input_errors_with_their_line(tmp_path, good, name, content, words, line):
+    _write(tmp_path / "bad" / name, content)
+    proc, doc = _scan_json(tmp_path, "bad", "good")
+    assert proc.returncode == 2
+    assert [(e["file"], e["line"]) for e in doc["errors"]] == [(f"bad/{name}", line)], doc["errors"]
+    assert words in doc["errors"][0]["message"]
+    assert _good_finding_reported(doc["findings"])
+
+
+def test_f07_json_that_is_not_infrastructure_may_hold_nan(tmp_path, good):
+    _write(tmp_path / "data.json", '{"ratio": NaN}')
+    proc, doc = _scan_json(tmp_path, "data.json", "good")
+    assert doc["errors"] == []
+    assert _good_finding_reported(doc["findings"])
+
+
+# ----------------------------------------------------- F08 tags in manifests
+
+@pytest.mark.parametrize("content, words, line", [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: !!bool maybe\n", "'maybe' is not a valid !!bool value", 5),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: !!float\n", "'' is not a valid !!float value", 5),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: !!int x1\n", "invalid YAML value", 5),
+], ids=["bool-maybe", "float-empty", "int-text"])
+def test_f08_a_tag_that_does_not_fit_its_value_is_an_error_at_its_line(tmp_path, good, content, words, line):
+    _write(tmp_path / "bad" / "cm.yaml", content)
+    proc, doc = _scan_json(tmp_path, "bad", "good")
+    assert proc.returncode == 2
+    assert [(e["file"], e["line"]) for e in doc["errors"]] == [("bad/cm.yaml", line)], doc["errors"]
+    assert words in doc["errors"][0]["message"]
+    assert _good_finding_reported(doc["findings"])
+
+
+def test_f08_a_non_kubernetes_yaml_file_with_a_broken_tag_is_not_judged(tmp_path, good):
+    _write(tmp_path / "other.yaml", "!!bool\n")  # 6 bytes: failed the whole scan
+    proc, doc = _scan_json(tmp_path, "other.yaml", "good")
+    assert doc["errors"] == []
+    assert _good_finding_reported(doc["findings"])
+
+
+# ------------------------------------------ F09 after_unknown beyond `after`
+
+def test_f09_after_unknown_list_element_that_after_lacks(tmp_path, good):
+    plan = {"format_version": "1.2", "resource_changes": [{
+        "address": "google_sql_database_instance.orders", "mode": "managed", "type": "google_sql_database_instance",
+        "name": "orders", "change": {"actions": ["create"], "before": None, "after": {"settings": []},
+                                     "after_unknown": {"settings": [{"backup_configuration": [{"enabled": True}]}]}}}],
+        "configuration": {"root_module": {"resources": [
+            {"address": "google_sql_database_instance.orders", "expressions": {"settings": []}}]}}}
+    _write(tmp_path / "plan.json", json.dumps(plan))
+    proc, doc = _scan_json(tmp_path, "plan.json", "good")
+    assert doc["errors"] == []  # was: internal error while loading: UnknownValueError, every resource dropped
+    assert any(f["resource"] == "google_sql_database_instance.orders" for f in doc["findings"])
+    assert _good_finding_reported(doc["findings"])
+
+
+# ------------------------------------- F10 a duplicate silenced a Rego policy
+
+def test_f10_a_duplicate_resource_never_silences_a_policy_elsewhere(tmp_path):
+    queue = 'resource "aws_sqs_queue" "jobs" {{\n  name = "{}"\n  tags = {{ account = "payments" }}\n}}\n'
+    _write(tmp_path / "dup" / "a.tf", queue.format("a"))
+    _write(tmp_path / "dup" / "b.tf", queue.format("b"))  # terraform validate: duplicate resource
+    valid = (POLICIES / "sqs_dlq_retention" / "fixtures" / "fail-no-dead-letter-queue.tf").read_text()
+    _write(tmp_path / "ok" / "main.tf", valid)
+    proc, doc = _scan_json(tmp_path, "ok", "dup", "--policy", str(POLICIES))
+    assert proc.returncode == 2
+    assert [(e["file"], e["line"]) for e in doc["errors"]] == [("dup/b.tf", 1)], doc["errors"]
+    assert "aws_sqs_queue.jobs is also declared at dup/a.tf:1" in doc["errors"][0]["message"]
+    assert any(f["rule_id"] == "ORG201" and f["file"] == "ok/main.tf" for f in doc["findings"]), doc["findings"]
+
+
+# ------------------------------------------------------ F11-F13 report files
+
+@pytest.mark.parametrize("command", ["scan", "baseline"])
+def test_f11_output_that_is_a_scanned_input_is_refused(tmp_path, command):
+    _write(tmp_path / "shop.yaml", GOOD)
+    proc = run_cli(command, "shop.yaml", "-o", "shop.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "resilint: error: shop.yaml is a scanned input" in proc.stderr
+    assert (tmp_path / "shop.yaml").read_text() == GOOD
+
+
+def test_f11_output_inside_a_scanned_directory_that_is_an_input(tmp_path, good):
+    proc = run_cli("scan", ".", "-o", "good/worker.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "good/worker.yaml is a scanned input" in proc.stderr
+    assert (tmp_path / "good" / "worker.yaml").read_text() == GOOD
+    # a report beside the inputs is fine, and rewriting it on the next scan too
+    for _ in range(2):
+        proc = run_cli("scan", ".", "-f", "json", "-o", "report.json", cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        assert _good_finding_reported(json.loads((tmp_path / "report.json").read_text())["findings"])
+
+
+# A child process whose report writes are interrupted half-way by a signal (the
+# first half is written, the signal is delivered, then the write would go on).
+# Half-way, it copies what a reader of the report would see to seen.txt.
+INTERRUPTED_WRITE = textwrap.dedent("""\
+    import builtins, os, signal, sys
+    real_open = builtins.open
+
+    class Interrupted:
+        def __init__(self, fh):
+            self.fh = fh
+        def write(self, text):
+            self.fh.write(text[: len(text) // 2])
+            self.fh.flush()
+            with real_open("seen.txt", "w") as seen:
+                seen.write(real_open(sys.argv[2]).read())
+            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+            self.fh.write(text[len(text) // 2:])
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            return self.fh.__exit__(*exc)
+
+    def interrupting_open(file, mode="r", *args, **kwargs):
+        fh = real_open(file, mode, *args, **kwargs)
+        return Interrupted(fh) if "w" in mode and file != "seen.txt" else fh
+
+    builtins.open = interrupting_open
+    from linter.cli import main
+    sys.exit(main(sys.argv[3:]))
+""")
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", ["scan", "baseline"])
+def test_f12_f13_an_interrupted_write_leaves_the_previous_file_whole(tmp_path, good, signal_name, command):
+    target = "report.json" if command == "scan" else "baseline.json"
+    previous = '{"previous": "report"}\n'
+    _write(tmp_path / target, previous)
+    args = ["scan", "good", "-f", "json", "-o", target] if command == "scan" else ["baseline", "good", "-o", target]
+    proc = subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, signal_name, target, *args],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          timeout=120)
+    assert (tmp_path / "seen.txt").read_text() == previous  # a reader during the write: the whole old file
+    assert (tmp_path / target).read_text() == previous, proc.stderr  # never a truncated one
+    assert proc.returncode == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["good", "seen.txt", target])  # no temp file left
+
+
+def test_reports_are_replaced_whole_and_keep_their_permissions(tmp_path, good):
+    _write(tmp_path / "report.json", "old")
+    os.chmod(tmp_path / "report.json", 0o640)
+    proc = run_cli("scan", "good", "-f", "json", "-o", "report.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert _good_finding_reported(json.loads((tmp_path / "report.json").read_text())["findings"])
+    assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o640
+
+
+# ------------------------------------- item 7: one broken document of many
+
+def test_a_broken_document_is_an_error_at_its_line_and_the_others_are_judged(tmp_path):
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b\n"  # unclosed flow mapping
+            "---\n" + GOOD
+            + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: !!bool maybe\n")
+    _write(tmp_path / "all.yaml", text)
+    proc, doc = _scan_json(tmp_path, "all.yaml")
+    assert proc.returncode == 2
+    lines = [e["line"] for e in doc["errors"]]
+    assert len(lines) == 2 and 7 <= lines[0] <= 8 and lines[1] == text.count("\n"), doc["errors"]
+    assert all(e["file"] == "all.yaml" for e in doc["errors"])
+    finding = next(f for f in doc["findings"] if f["resource"] == "Deployment/good/worker" and f["rule_id"] == "RES101")
+    assert finding["line"] == 8 + 5  # replicas: line 5 of the document that starts after line 8

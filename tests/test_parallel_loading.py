@@ -1,0 +1,131 @@
+"""Loading on several cores gives exactly the serial scan's report.
+
+Big scans load files in worker processes (linter.loaders.parallel); the
+threshold is lowered here so that the corpus and a generated tree, small as
+they are, go through the pool. The JSON reports must be byte-identical:
+findings, lines (looked up after the resources came back pickled), errors
+and their order.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from linter.engine import ScanOptions, scan
+from linter.loaders import parallel
+from linter.reporters import ReportSettings, render
+from tests.conftest import REPO, corpus_dir
+
+
+def report(paths: list[str], jobs: int, **options) -> str:
+    result = scan(paths, ScanOptions(loader_options={"jobs": jobs}, **options))
+    return render("json", result, ReportSettings())
+
+
+@pytest.fixture
+def pool_for_any_size(monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+
+
+def test_pool_is_used_and_gives_the_serial_report_on_the_corpus(pool_for_any_size, monkeypatch):
+    used = []
+    real = parallel._load_in_pool
+    monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: used.append(1) or real(*a))
+    # the formats loaded file by file (Terraform roots load together, in this process)
+    paths = [str(corpus_dir(name)) for name in ("kubernetes", "tfplan", "pulumi")] + [str(REPO / "examples")]
+    serial = report(paths, jobs=1)
+    assert not used
+    assert report(paths, jobs=2) == serial
+    assert used, "the pool was not used"
+    doc = json.loads(serial)
+    assert doc["findings"] and doc["summary"]["files"] > 20
+
+
+def generated_tree(root) -> None:
+    """Manifests (one with a List), plans beside their Terraform roots, a Pulumi
+    stack, broken files and files that are not infrastructure."""
+    for i in range(12):
+        (root / f"k8s-{i}.yaml").write_text(textwrap.dedent(f"""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {{name: web-{i}, namespace: shop}}
+            spec:
+              replicas: {i % 3}
+              selector: {{matchLabels: {{app: web-{i}}}}}
+              template:
+                metadata: {{labels: {{app: web-{i}}}}}
+                spec:
+                  containers:
+                  - name: web
+                    image: web:{i}
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {{name: web-{i}, namespace: shop}}
+            spec:
+              minAvailable: {i % 2 + 1}
+              selector: {{matchLabels: {{app: web-{i - 1}}}}}
+            """))
+    (root / "list.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: apps/v1
+          kind: StatefulSet
+          metadata: {name: db, namespace: shop}
+          spec:
+            replicas: 1
+            selector: {matchLabels: {app: db}}
+            template:
+              metadata: {labels: {app: db}}
+              spec: {containers: [{name: db, image: pg}]}
+        """))
+    (root / "broken.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: [\n")
+    (root / "values.yaml").write_text("replicaCount: 1\n")
+    (root / "notes.json").write_text('{"hello": "world"}\n')
+    plan_root = root / "infra"
+    plan_root.mkdir()
+    (plan_root / "main.tf").write_text('resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n')
+    (plan_root / "plan.json").write_text(json.dumps({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_sqs_queue.jobs", "mode": "managed", "type": "aws_sqs_queue", "name": "jobs",
+            "change": {"actions": ["create"], "before": None, "after": {"name": "jobs"}, "after_unknown": {}},
+        }],
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_sqs_queue.jobs", "mode": "managed", "type": "aws_sqs_queue", "name": "jobs",
+             "expressions": {"name": {"constant_value": "jobs"}}}]}},
+    }, indent=2))
+    other = root / "other"
+    other.mkdir()
+    (other / "main.tf").write_text('resource "aws_db_instance" "db" {\n  engine = "postgres"\n}\n')
+    for fixture in sorted((REPO / "fixtures").glob("RES*/fail-*.pulumi.json"))[:6]:
+        (root / f"{fixture.parent.name}-{fixture.name}").write_text(fixture.read_text())
+
+
+def test_generated_tree_reports_the_same_serial_and_parallel(tmp_path, pool_for_any_size):
+    generated_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    doc = json.loads(serial)
+    assert doc["errors"] and doc["findings"]
+    # the plan covers its root: the queue is judged once, from the plan (a note the plan's
+    # worker leaves for the Terraform loader), at its line in infra/main.tf
+    queue = [f for f in doc["findings"] if f["resource"] == "aws_sqs_queue.jobs"]
+    assert [f["file"] for f in queue] == [str(tmp_path / "infra" / "main.tf")], queue
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+
+
+def test_batches_spread_bytes_evenly():
+    sizes = [100, 1, 1, 1, 50, 50]
+    got = parallel.batches(sizes, 2)
+    assert sorted(i for b in got for i in b) == list(range(6))
+    assert sorted(sum(sizes[i] for i in b) for b in got) == [101, 102]
+
+
+def test_small_scans_stay_in_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: pytest.fail("a pool for a small scan"))
+    generated_tree(tmp_path)
+    assert json.loads(report([str(tmp_path)], jobs=2))["findings"]

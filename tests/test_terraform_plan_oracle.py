@@ -1,0 +1,58 @@
+"""The evaluator against real Terraform: each configuration under
+fixtures/terraform_plan_oracle/cases/ planned by `terraform plan` (goldens made
+by fixtures/_tools/terraform_plan_oracle.py) must expand to the same instances
+with the same values. Where terraform is on PATH the oracle is rerun too, so a
+stale golden fails."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linter.model import Unknown
+from linter.terraform.tree import load_directories
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "fixtures" / "_tools" / "terraform_plan_oracle.py"
+_spec = importlib.util.spec_from_file_location("terraform_plan_oracle", TOOL)
+oracle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracle)
+
+CASES = oracle.cases()
+
+
+def test_enough_configurations():
+    assert len(CASES) >= 20
+    assert all((oracle.ORACLE_DIR / f"{c}.expected.json").is_file() for c in CASES)
+
+
+def evaluated(case: str) -> dict:
+    directory = oracle.CASES_DIR / case
+    files = sorted(p for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json")))
+    variables = [(k, str(directory / v) if k == "file" else v) for k, v in oracle.scan_variables(case)]
+    resources, errors, unresolved = load_directories({directory: files}, {"terraform_variables": variables})
+    assert errors == [] and unresolved == [], (errors, unresolved)
+    out = {}
+    for r in resources:
+        if r.type != "terraform_data":
+            continue
+        value = r.attrs.get("input")
+        out[r.address] = {"__unknown__": True} if isinstance(value, Unknown) else value
+    return dict(sorted(out.items()))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_evaluator_matches_terraform_plan(case):
+    golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
+    assert evaluated(case) == golden["resources"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH: goldens only")
+@pytest.mark.parametrize("case", CASES)
+def test_goldens_are_what_terraform_plans_today(case):
+    golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
+    assert oracle.plan(case) == golden
