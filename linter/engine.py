@@ -107,24 +107,34 @@ def _run_scope(resources, by_type, options, findings, errors) -> None:
     ctx = Context(index, options)
     for res in resources:
         for rule in by_type.get(res.type, ()):
-            if res.source_format not in rule.formats:
-                continue
-            ctx.rule = rule
             try:
-                for v in rule.check(res, ctx):
-                    findings.append(make_finding(rule, res, v))
-            except UnknownValueError:
-                # the rule touched a value not known before apply: stay silent
-                continue
-            except Exception as exc:  # a rule bug must not hide other findings
-                errors.append(
-                    InputError(
-                        res.location.file,
-                        f"internal error in rule {rule.id} on {res.address}: "
-                        f"{type(exc).__name__}: {exc}",
-                        res.location.line,
-                    )
-                )
+                findings += check(rule, res, ctx)
+            except RuleCrash as crash:  # a rule bug must not hide other findings
+                errors.append(InputError(res.location.file, str(crash), res.location.line))
+
+
+class RuleCrash(Exception):
+    """A rule raised on a resource: a bug in resilint, never the user's input."""
+
+
+def check(rule: Rule, res: Resource, ctx: Context) -> list[Finding]:
+    """The one rule runner: `rule` on `res`, its findings worded for the
+    resource's input format. The CLI scan and the Pulumi policy pack both call
+    it, so they agree on what fires and how it reads.
+
+    A rule that does not apply to the resource's type or format finds nothing;
+    a value not known before apply silences the rule (never a finding); a rule
+    that raises anything else raises RuleCrash naming the rule and resource.
+    """
+    if res.type not in rule.types or res.source_format not in rule.formats:
+        return []
+    ctx.rule = rule
+    try:
+        return [make_finding(rule, res, v) for v in rule.check(res, ctx)]
+    except UnknownValueError:
+        return []  # the rule touched a value not known before apply: stay silent
+    except Exception as exc:
+        raise RuleCrash(f"internal error in rule {rule.id} on {res.address}: {type(exc).__name__}: {exc}") from exc
 
 
 def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:

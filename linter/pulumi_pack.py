@@ -25,10 +25,10 @@ from __future__ import annotations
 import sys
 from typing import Any, Iterable
 
-from linter.engine import Context, ScanOptions
+from linter.engine import Context, RuleCrash, ScanOptions, check
 from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
-from linter.model import Resource, Severity, UnknownValueError, Violation
+from linter.model import Finding, Resource, Severity
 from linter.rules import Rule, load_rules
 
 PACK_NAME = "resilint"
@@ -138,27 +138,21 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outpu
 
 
 def _run(rule: Rule, resources: list[Resource], config: Any, report_violation, with_urn: bool) -> None:
-    from pulumi_policy.proxy import UnknownValueError as PolicyUnknownValueError
-
-    options = ScanOptions(rule_options={rule.id: dict(config or {})})
-    ctx = Context(Index(resources), options)
-    ctx.rule = rule
+    """Report what the CLI's rule runner (engine.check) finds, as policy violations."""
+    ctx = Context(Index(resources), ScanOptions(rule_options={rule.id: dict(config or {})}))
     for res in resources:
-        if res.type not in rule.types:
-            continue
         try:
-            for v in rule.check(res, ctx):
-                report_violation(violation_message(rule, v), res.meta.get("urn") if with_urn else None)
-        except (UnknownValueError, PolicyUnknownValueError):
-            continue  # not known during preview: stay silent, as the CLI does
-        except Exception as exc:  # a rule bug must not fail the user's preview
-            print(f"resilint: internal error in {rule.id} on {res.address}: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
+            findings = check(rule, res, ctx)
+        except RuleCrash as crash:  # a rule bug must not fail the user's preview
+            print(f"resilint: {crash}", file=sys.stderr)
+            continue
+        for finding in findings:
+            report_violation(violation_message(rule, finding), res.meta.get("urn") if with_urn else None)
 
 
-def violation_message(rule: Rule, v: Violation) -> str:
-    severity = f" [{v.severity}]" if v.severity is not None and v.severity != rule.severity else ""
-    return f"{rule.id}{severity}: {v.message}\nFix: {v.remediation or rule.remediation}"
+def violation_message(rule: Rule, finding: Finding) -> str:
+    severity = f" [{finding.severity}]" if finding.severity != rule.severity else ""
+    return f"{rule.id}{severity}: {finding.message}\nFix: {finding.remediation}"
 
 
 # ------------------------------------------------------------------ helpers
