@@ -48,8 +48,9 @@ class ScanResult:
     # notes for stderr (a named file nothing recognises, a chart helm is missing for)
     skipped: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # the rules that ran (JUnit lists them per resource) and the repository
-    # root report paths are relative to (SARIF, GitHub), set by the suppress stage
+    # the rules that ran, and only those (JUnit lists them per resource: a rule
+    # that did not run never passes), and the repository root report paths are
+    # relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
@@ -247,6 +248,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         findings = [f for f in findings if f.file not in loaded.context_files]
         rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
     result = ScanResult(
+        rules=rules,
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
         resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
@@ -255,7 +257,6 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         notes=loaded.notes,
         unresolved_modules=loaded.unresolved_modules,
     )
-    result.rules = rules
     from linter.suppress import apply_suppressions
 
     apply_suppressions(result, paths, options, known_ids | (policies.produced_ids if policies else set()))

@@ -107,13 +107,17 @@ def _descriptor_from_finding(f) -> dict:
 
 
 def _rules(result) -> list:
-    rules = list(getattr(result, "rules", None) or [])
-    if not rules:
+    """The rules that ran (ScanResult.rules), plus registry rules met only in
+    findings (a result put together by hand); custom rules are described from
+    their findings in build."""
+    rules = {r.id: r for r in result.rules}
+    missing = {f.rule_id for f in result.findings} - set(rules)
+    if missing:
         from linter.rules import load_rules
 
         registry = load_rules()
-        rules = [registry[i] for i in sorted({f.rule_id for f in result.findings}) if i in registry]
-    return sorted(rules, key=lambda r: r.id)
+        rules.update({i: registry[i] for i in missing if i in registry})
+    return sorted(rules.values(), key=lambda r: r.id)
 
 
 def line_hash(fingerprint: str, occurrence: int) -> str:
