@@ -49,7 +49,7 @@ def level(severity: Severity) -> str:
 
 
 def _root(result) -> str:
-    return getattr(result, "root", None) or os.getcwd()
+    return result.root or os.getcwd()
 
 
 def artifact_location(file: str, root: str) -> dict:
@@ -195,7 +195,7 @@ def build(result, settings) -> dict:
                 loc["physicalLocation"]["region"] = {"startLine": err.line}
             note["locations"] = [loc]
         notifications.append(note)
-    include_suppressed = getattr(settings, "sarif_include_suppressed", False)
+    include_suppressed = settings.sarif_include_suppressed
     suppressed = [f for f in result.findings if f.suppressed]
     kept = result.findings if include_suppressed else [f for f in result.findings if not f.suppressed]
     kept = sorted(kept, key=lambda f: -f.severity)  # stable: the scan's order within a severity
