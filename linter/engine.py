@@ -73,12 +73,14 @@ class Context:
         self.options = options
         self.rule: Rule | None = None
 
-    def option(self, name: str, default: Any = None) -> Any:
+    def option(self, name: str) -> Any:
+        """The rule's option: the user's override, else the default declared
+        beside the rule (`Option`); an undeclared name is a bug (KeyError)."""
         assert self.rule is not None
         overrides = self.options.rule_options.get(self.rule.id, {})
         if name in overrides:
             return overrides[name]
-        return self.rule.options.get(name, default)
+        return self.rule.declared_options[name].default
 
 
 def run_rules(

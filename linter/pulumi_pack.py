@@ -29,7 +29,7 @@ from linter.engine import Context, RuleCrash, ScanOptions, check
 from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
 from linter.model import Finding, Resource, Severity
-from linter.rules import Rule, load_rules
+from linter.rules import Option, Rule, load_rules
 
 PACK_NAME = "resilint"
 PACK_DESCRIPTION = "resilint: resilience defects (single points of failure, zones, timeouts, retries)"
@@ -65,8 +65,8 @@ def build_policies(rules: Iterable[Rule] | None = None) -> list:
             name=rule.name,
             description=f"{rule.id}: {rule.title}",
             enforcement_level=enforcement_for(rule),
-            config_schema=PolicyConfigSchema({k: _schema_of(v) for k, v in rule.options.items()})
-            if rule.options else None,
+            config_schema=PolicyConfigSchema({k: config_property(o) for k, o in rule.declared_options.items()})
+            if rule.declared_options else None,
             severity=PolicySeverity(str(rule.severity)),
             remediation_steps=rule.remediation,
             url=rule.docs_url,
@@ -185,20 +185,9 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def _schema_of(default: Any) -> dict:
-    if isinstance(default, bool):
-        kind = "boolean"
-    elif isinstance(default, int):
-        kind = "integer"
-    elif isinstance(default, float):
-        kind = "number"
-    elif isinstance(default, (list, tuple)):
-        kind = "array"
-    elif isinstance(default, dict):
-        kind = "object"
-    else:
-        kind = "string"
-    schema: dict = {"type": kind}
-    if default is not None:
-        schema["default"] = list(default) if isinstance(default, tuple) else default
+def config_property(option: Option) -> dict:
+    """A rule option as a property of its policy's config schema."""
+    schema: dict = {"type": option.type_name, "description": option.description}
+    if option.default is not None:
+        schema["default"] = list(option.default) if isinstance(option.default, tuple) else option.default
     return schema
