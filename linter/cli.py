@@ -282,14 +282,22 @@ def _mistyped_command(word: str) -> str | None:
 
 def scan_options(args: argparse.Namespace):
     from linter.config import load_for_scan
+
+    # .resilint.yaml gives defaults; flags given on the command line win
+    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in args.paths],
+                           getattr(args, "config", None))
+    options = options_for(args, config)
+    if not getattr(args, "config", None):  # else --config FILE serves every file
+        options.options_for_config = lambda nested: options_for(args, nested)
+    return options
+
+
+def options_for(args: argparse.Namespace, config):
+    """The scan options for files under `config`: its values, where no flag says otherwise."""
     from linter.engine import ScanOptions
     from linter.model import Severity
     from linter.rule_match import Selector
 
-    # .resilint.yaml gives defaults; flags given on the command line win
-    paths = args.paths
-    config = load_for_scan([args.stdin_filename if p == "-" and args.stdin_filename else p for p in paths],
-                           getattr(args, "config", None))
     loader_options: dict = {"file_context": True}  # a named file is judged with its directory
     if args.tf_root:
         loader_options["tf_root"] = args.tf_root

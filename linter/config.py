@@ -43,6 +43,7 @@ class IgnoreEntry:
 @dataclass
 class Config:
     file: str | None = None  # None: no config file (all defaults)
+    source: str | None = None  # the file's real path (which files it governs is decided by it)
     base_dir: str = "."  # `path` globs and `policies` are relative to it
     fail_on: str | None = None
     select: list[str] | None = None
@@ -74,6 +75,34 @@ def find_config(paths: list[str]) -> Path | None:
     return None
 
 
+def nearest_config(file: str, seen: dict[str, Path | None]) -> Path | None:
+    """The `.resilint.yaml` at or above a file, nearest first (as ruff finds its
+    config), as a real path. `seen` caches directories already looked at (per scan)."""
+    directory = os.path.dirname(os.path.realpath(file))
+    walked: list[str] = []
+    found: Path | None = None
+    while directory not in seen:
+        walked.append(directory)
+        hit = next((os.path.join(directory, n) for n in CONFIG_NAMES if os.path.isfile(os.path.join(directory, n))), None)
+        if hit is not None:
+            found = Path(os.path.realpath(hit))
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    else:
+        found = seen[directory]
+    for d in walked:
+        seen[d] = found
+    return found
+
+
+def load_found(path: Path) -> Config:
+    """A config found by lookup, named relative to the working directory in messages."""
+    return load_config(path, shown=_shown(path))
+
+
 def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
     """The config that applies to a scan: --config FILE, else the one found, else defaults."""
     if config_file:
@@ -84,7 +113,7 @@ def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
     found = find_config(paths)
     if found is None:
         return Config()
-    return load_config(found, shown=_shown(found))
+    return load_found(found)
 
 
 def _shown(path: Path) -> str:
@@ -157,6 +186,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     ]
     return Config(
         file=shown,
+        source=os.path.realpath(path),
         base_dir=base_dir,
         fail_on=data.get("fail_on"),
         select=[Selector(text, "select", shown, line_at(["select", i])) for i, text in enumerate(data["select"])]

@@ -10,7 +10,7 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from linter.index import Index
 from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
@@ -34,6 +34,10 @@ class ScanOptions:
     baseline: str | None = None
     # custom Rego policies: --policy DIR (the config's `policies:` are added in scan)
     policy_dirs: list[str] = field(default_factory=list)
+    # each file takes the nearest .resilint.yaml at or above it (as ruff does): given a
+    # config, the options a file under it is judged with (the command line builds them,
+    # so its flags still win); None: `config` serves every file (--config FILE, the library)
+    options_for_config: Callable[[Any], "ScanOptions"] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -48,6 +52,8 @@ class ScanResult:
     # notes for stderr (a named file nothing recognises, a chart helm is missing for)
     skipped: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # a file judged under another .resilint.yaml than the scan's, with another fail_on
+    fail_on_for: dict[str, Severity] = field(default_factory=dict)
     # the rules that ran, and only those (JUnit lists them per resource: a rule
     # that did not run never passes), and the repository root report paths are
     # relative to (SARIF, GitHub), set by the suppress stage
@@ -57,7 +63,7 @@ class ScanResult:
     unresolved_modules: list[dict] = field(default_factory=list)
 
     def failing(self, fail_on: Severity) -> list[Finding]:
-        return [f for f in self.findings if not f.suppressed and f.severity >= fail_on]
+        return [f for f in self.findings if not f.suppressed and f.severity >= self.fail_on_for.get(f.file, fail_on)]
 
     def exit_code(self, fail_on: Severity) -> int:
         if self.errors:
@@ -238,8 +244,15 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
 
         normalize_azapi(loaded.resources)
-    rules = select_rules(options.select, options.ignore)
-    findings, rule_errors = run_rules(loaded.resources, rules, options)
+    groups, rule_errors = _by_config(loaded.resources, options, known_ids)
+    findings: list[Finding] = []
+    rules: list[Rule] = []
+    for group_options, group_resources in groups:
+        group_rules = select_rules(group_options.select, group_options.ignore)
+        rules += [r for r in group_rules if r not in rules]
+        group_findings, group_errors = run_rules(group_resources, group_rules, group_options)
+        findings += group_findings
+        rule_errors += group_errors
     if policies is not None:
         rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
         findings += rego_findings
@@ -261,8 +274,58 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     )
     from linter.suppress import apply_suppressions
 
-    apply_suppressions(result, paths, options, known_ids | (policies.produced_ids if policies else set()))
+    ids = known_ids | (policies.produced_ids if policies else set())
+    if len(groups) == 1:
+        apply_suppressions(result, paths, options, ids)
+        return result
+    for group_options, group_resources in groups:  # each file's findings under its own config
+        files = {r.location.file for r in group_resources}
+        part = ScanResult(findings=[f for f in result.findings if f.file in files], resources=group_resources)
+        apply_suppressions(part, paths, group_options, ids)
+        result.root, result.warnings = part.root, result.warnings + part.warnings
+        if group_options.fail_on != options.fail_on:
+            result.fail_on_for.update((f, group_options.fail_on) for f in files)
     return result
+
+
+def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str]
+               ) -> tuple[list[tuple[ScanOptions, list[Resource]]], list[InputError]]:
+    """The resources grouped by the config their file takes, each group with its options.
+
+    One group (the scan's options) unless files lie under different `.resilint.yaml`
+    files. A group is judged on its own: a PDB under one config does not protect a
+    Deployment under another (they are different projects, as in ruff)."""
+    if options.options_for_config is None:
+        return [(options, resources)], []
+    from linter.config import load_found, nearest_config
+
+    scan_config = getattr(options.config, "source", None)
+    by_file: dict[str, list[Resource]] = defaultdict(list)
+    for r in resources:
+        by_file[r.location.file].append(r)
+    groups: dict[str | None, list[Resource]] = defaultdict(list)
+    found: dict[str | None, Any] = {}
+    looked: dict = {}
+    for file, file_resources in by_file.items():
+        path = nearest_config(file, looked)
+        key = None if path is None or str(path) == scan_config else str(path)
+        found.setdefault(key, path)
+        groups[key].extend(file_resources)
+    if set(groups) <= {None}:
+        return [(options, resources)], []
+    out: list[tuple[ScanOptions, list[Resource]]] = []
+    errors: list[InputError] = []
+    for key, group in groups.items():
+        group_options = options
+        if key is not None:
+            try:
+                group_options = options.options_for_config(load_found(found[key]))
+            except InputError as err:  # a broken nested config: said, and its files judged as the scan's
+                errors.append(err)
+            else:
+                errors += unknown_selectors(group_options, known_ids)
+        out.append((group_options, group))
+    return out, errors
 
 
 def unknown_selectors(options: ScanOptions, rule_ids: set[str]) -> list[InputError]:

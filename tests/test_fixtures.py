@@ -27,7 +27,7 @@ KINDS = ("fail", "pass", "unknown")
 
 def fixture_format(path: Path) -> str | None:
     if path.is_dir():
-        if any(path.glob("*.tf")):
+        if any(path.glob("*.tf")) or any(path.glob("*.tf.json")):
             return "hcl"
         formats = {fixture_format(p) for p in path.iterdir() if p.is_file()}
         formats.discard(None)
@@ -35,7 +35,7 @@ def fixture_format(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "kubernetes"
-    if suffix == ".tf":
+    if suffix == ".tf" or path.name.endswith(".tf.json"):
         return "hcl"
     if suffix in (".ndjson", ".jsonl"):
         return "pulumi"

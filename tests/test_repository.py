@@ -16,19 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-
-SINGLE_REPLICA = textwrap.dedent("""\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: api, namespace: shop}
-    spec:
-      replicas: 1
-      selector: {matchLabels: {app: api}}
-      template:
-        metadata: {labels: {app: api}}
-        spec:
-          containers: [{name: api, image: example/api:1.0}]
-    """)
+from tests.test_precommit import SINGLE_REPLICA
 
 # YAML that is not Kubernetes, each with the tag or syntax that made the scan exit 2
 NOT_KUBERNETES = {
@@ -295,3 +283,61 @@ def test_a_terraform_file_named_alone_is_judged_within_its_module(tmp_path):
     for named in ("infra/queue.tf", "infra/dlq.tf", "infra/terraform.tfvars"):
         done, doc = report(named, "--select", "RES401", cwd=tmp_path)
         assert ("aws_sqs_queue.jobs", "infra/queue.tf") in {(f["resource"], f["file"]) for f in doc["findings"]}, named
+
+
+def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
+    write(tmp_path, {
+        "a/api.yaml": SINGLE_REPLICA,
+        "a/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: a runs alone until launch\n",
+        "b/other.yaml": SINGLE_REPLICA.replace("name: api", "name: other"),
+    })
+
+    def res101(*args: str) -> dict[str, bool]:
+        _, doc = report(*args, cwd=tmp_path)
+        return {f["file"]: f["suppressed"] for f in doc["findings"] if f["rule_id"] == "RES101"}
+
+    # a/.resilint.yaml governs a/api.yaml whatever else is named (pre-commit stages vary)
+    assert res101("a/api.yaml", "b/other.yaml") == {"a/api.yaml": True, "b/other.yaml": False}
+    assert res101("a/api.yaml") == {"a/api.yaml": True}
+    assert res101(".") == {"a/api.yaml": True, "b/other.yaml": False}
+    # --config FILE: one config for every file
+    assert res101("a/api.yaml", "b/other.yaml", "--config", "a/.resilint.yaml") == \
+        {"a/api.yaml": True, "b/other.yaml": True}
+    # a nested config's fail_on applies to its files only; a flag still wins
+    (tmp_path / "b" / ".resilint.yaml").write_text("fail_on: critical\n")
+    (tmp_path / "a" / ".resilint.yaml").write_text("fail_on: high\n")
+    assert run("scan", "b/other.yaml", "a/api.yaml", cwd=tmp_path).returncode == 1  # a's RES101 at high
+    assert run("scan", "b/other.yaml", cwd=tmp_path).returncode == 0
+    assert run("scan", "b/other.yaml", "a/api.yaml", "--fail-on", "critical", cwd=tmp_path).returncode == 0
+    # a typo in a nested config is an error naming it, not rules silently off
+    (tmp_path / "b" / ".resilint.yaml").write_text("select: [RSE1]\n")
+    done = run("scan", "a", "b", cwd=tmp_path)
+    assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
+
+
+def test_a_helm_chart_is_rendered_with_helm_template_and_its_values(tmp_path):
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH: charts get a note instead (see the Helm templates test)")
+    write(tmp_path, {
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "chart/values.yaml": "replicas: 3\n",
+        "prod.yaml": "replicas: 1\n",
+        "chart/templates/deployment.yaml": SINGLE_REPLICA.replace("name: api", "name: {{ .Release.Name }}")
+                                                         .replace("replicas: 1", "replicas: {{ .Values.replicas }}"),
+    })
+    _, doc = report("chart", cwd=tmp_path)
+    assert doc["errors"] == [] and "RES101" not in {f["rule_id"] for f in doc["findings"]}
+    _, doc = report("chart", "--helm-values", "prod.yaml", cwd=tmp_path)
+    assert [(f["rule_id"], f["file"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
+        [("RES101", "chart/Chart.yaml")]
+
+
+def test_terraform_on_stdin_with_a_name_is_judged_within_that_module(tmp_path):
+    write(tmp_path, {f"infra/{n}": t for n, t in TERRAFORM_MODULE.items()})
+    # the editor's unsaved buffer of queue.tf: the DLQ attachment in dlq.tf on disk still counts
+    buffer = TERRAFORM_MODULE["queue.tf"].replace('"jobs"\n', '"jobs-v2"\n')
+    _, doc = report("-", "--stdin-filename", "infra/queue.tf", "--select", "RES401", cwd=tmp_path, stdin=buffer)
+    assert doc["errors"] == [] and [f for f in doc["findings"] if f["resource"] == "aws_sqs_queue.jobs"] == []
+    # bare stdin is judged alone: the queue has no DLQ there
+    _, doc = report("-", "--select", "RES401", cwd=tmp_path / "infra", stdin=buffer)
+    assert [(f["resource"], f["file"]) for f in doc["findings"]] == [("aws_sqs_queue.jobs", "-")]

@@ -56,3 +56,43 @@ def test_evaluator_matches_terraform_plan(case):
 def test_goldens_are_what_terraform_plans_today(case):
     golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
     assert oracle.plan(case) == golden
+
+
+# ------------------------------------------------ expressions of terraform console
+# 9funcs' goldens (fixtures/terraform_oracle/functions.golden.json, asked of
+# `terraform console`), parsed and evaluated by the whole evaluator here.
+FUNCTION_GOLDEN = json.loads((ROOT / "fixtures" / "terraform_oracle" / "functions.golden.json").read_text())
+EVALUATOR_KNOWN_DIFFERENCES = {
+    # the function library's own known differences (tests/test_terraform_functions.py)
+    "jsonencode(-0)", 'cidrsubnet("10.0.0.0/16", -1, 0)', 'cidrsubnet("10.0.0.0/16", 8, -1)',
+}
+
+
+def _console(expr: str) -> dict:
+    from linter.terraform.expressions import EvalError, Evaluator, Scope
+    from linter.terraform.functions import FunctionContext, call_function, jsonencode
+    from linter.terraform.syntax import parse_tfvars
+    from linter.terraform.tree import ModuleTree
+
+    tree = ModuleTree()
+    ctx = FunctionContext(base_dir=ROOT / "fixtures" / "terraform_oracle", render_template=tree.render_template)
+    evaluator = Evaluator(lambda name, args, scope: call_function(name, args, ctx))
+    tree.evaluator = evaluator
+    node = parse_tfvars(f"v = {expr}\n", "console")["v"].expr
+    evaluator.in_try = 1  # a rejected expression raises, as in the console
+    try:
+        value = evaluator.eval(node, Scope(None))
+    except EvalError:
+        return {"error": True}
+    if isinstance(value, Unknown):
+        return {"unknown": True}
+    return {"json": jsonencode(value)}
+
+
+@pytest.mark.parametrize("case", FUNCTION_GOLDEN["results"], ids=[c["expr"] for c in FUNCTION_GOLDEN["results"]])
+def test_evaluator_matches_terraform_console(case):
+    got = _console(case["expr"])
+    want = {"error": True} if "error" in case else {k: case[k] for k in ("json", "unknown") if k in case}
+    if case["expr"] in EVALUATOR_KNOWN_DIFFERENCES:
+        return
+    assert got == want, case["expr"]

@@ -79,6 +79,11 @@ class Found:
     named: bool = False  # given on the command line (or stdin), not found by a walk
     context: bool = False  # a sibling of a named manifest, loaded for cross-object rules only
 
+    @property
+    def placed(self) -> bool:
+        """Named with a place in the tree (not bare stdin): its directory is its context."""
+        return self.named and str(self.path) != STDIN
+
 
 def display_path(path: Path) -> str:
     text = os.path.normpath(str(path))
@@ -247,11 +252,13 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             continue
         if entry.unit == "directory":
             files = directory_units.setdefault(entry.name, {}).setdefault(path.parent, [])
-            whole = with_context and (entry.name, path.parent) not in expanded
+            whole = with_context and (found.placed or not found.named) and (entry.name, path.parent) not in expanded
             expanded.add((entry.name, path.parent))
             for f in entry.loader().unit_files(path, whole_directory=whole):  # type: ignore[union-attr]
                 if f not in files:
                     files.append(f)
+            if not files and not found.context:  # e.g. a .tfvars with no module beside it
+                out.skipped.append(Skipped(shown, entry.loader().DECLINED))
             continue
         if loaded_ahead is not None:
             resources = loaded_ahead.replay(out)
@@ -267,7 +274,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             # a plan or a Pulumi document is a world of its own; manifests share a cluster
             r.meta.setdefault("scope", KUBERNETES_SCOPE if r.source_format == "kubernetes" else shown)
         out.resources.extend(resources)
-        if found.named and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
+        if found.placed and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
             kubernetes_dirs.add(path.parent)
             pending.extend(_siblings(path.parent, queued))
     for name, files_by_dir in directory_units.items():

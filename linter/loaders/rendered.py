@@ -24,8 +24,6 @@ how to render it, and its templates are never parsed as manifests.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +70,7 @@ def plan(walk: Any) -> Plan:
     out = Plan()
     candidates: list[Path] = list(walk.kustomizations)
     for found in walk.files:
-        if found.named and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
+        if found.placed and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
             candidates.append(found.path.parent)
     reach: dict[str, tuple[list[Path], list[Path]]] = {}  # real dir -> (kustomization dirs, files) it renders
     for directory in candidates:
@@ -156,6 +154,8 @@ def _listdir(directory: Path) -> list[str]:
 
 
 def kustomize_command() -> list[str] | None:
+    import shutil
+
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     if shutil.which("kubectl"):
@@ -201,6 +201,8 @@ def _load_kustomization(rendering: Rendering, options: dict, out: Any) -> None:
 def _load_chart(rendering: Rendering, options: dict, out: Any) -> None:
     from linter.loaders import display_path
 
+    import shutil
+
     chart = display_path(rendering.directory)
     if shutil.which("helm") is None:
         out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
@@ -226,6 +228,8 @@ def _load_chart(rendering: Rendering, options: dict, out: Any) -> None:
 
 
 def _run(command: list[str], shown: str, out: Any) -> str | None:
+    import subprocess  # only when there is something to render
+
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from linter.model import InputError, Resource
 
-DECLINED = "not Terraform configuration"
+DECLINED = "Terraform variables with no module (.tf files) in their directory"
 MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`

@@ -539,6 +539,8 @@ class Evaluator:
                 raise EvalError(f"{name}: {exc}") from None
             return Unknown(text, refs_of(*args))
         if isinstance(result, Unknown):
+            if result.reference:  # an argument's element passed through (element, one, lookup)
+                return result
             return Unknown(text, result.refs or refs_of(*args))
         return result
 

@@ -431,6 +431,26 @@ class ModuleInstance:
             raise InputError(block.file, "for_each needs a map or a set of strings", attr.line)
         return [(address, scope)]
 
+    def _expanded(self, block: Block, address: str) -> list[tuple[str, Scope]] | Unknown:
+        """`expansion`, with a count Terraform rejects reported and the block left unknown."""
+        try:
+            found = self.expansion(block, self.scope, address)
+        except InputError as err:
+            self.tree.add_error(err)
+            return Unknown(address, (address,), reference=True)
+        if isinstance(found, Unknown):
+            return Unknown(address, (address,) + found.refs, reference=False)
+        return found
+
+    @staticmethod
+    def _collection(block: Block, objects: list, scopes: list[Scope]) -> Any:
+        """What a reference to the whole block gives: a list (count), a map (for_each) or one object."""
+        if "count" in block.attrs:
+            return objects
+        if "for_each" in block.attrs:
+            return {s.names["each"]["key"]: o for s, o in zip(scopes, objects)}
+        return objects[0] if objects else None
+
     def instances(self, key: str) -> list[tuple[str, Scope, Any]] | Unknown:
         """The instances of a resource block: (address, scope, instance key or None)."""
         if key in self._instances:
@@ -439,13 +459,9 @@ class ModuleInstance:
         address = self.qualify(key)
 
         def compute():
-            try:
-                found = self.expansion(block, self.scope, address)
-            except InputError as err:
-                self.tree.add_error(err)
-                return Unknown(address, (address,), reference=True)
+            found = self._expanded(block, address)
             if isinstance(found, Unknown):
-                return Unknown(address, (address,) + found.refs, reference=False)
+                return found
             return [(a, s, a[len(address):] or None) for a, s in found]
 
         result = self.guarded(f"instances.{key}", compute, lambda: Unknown(address, (address,), reference=True))
@@ -461,12 +477,7 @@ class ModuleInstance:
             value: Any = Unknown(self.qualify(key), (self.qualify(key),), reference=True)
         else:
             objects = [InstanceObject(a, self._attribute_getter(key, a, s)) for a, s, _k in found]
-            if "count" in block.attrs:
-                value = objects
-            elif "for_each" in block.attrs:
-                value = {s.names["each"]["key"]: o for (_a, s, _k), o in zip(found, objects)}
-            else:
-                value = objects[0] if objects else None
+            value = self._collection(block, objects, [s for _a, s, _k in found])
         self._resources[key] = value
         return value
 
@@ -529,12 +540,7 @@ class ModuleInstance:
         else:
             objects = [ModuleObject(child.address or "", child.output, list(child.config.outputs)) if child is not None
                        else Unknown(a, (a,), reference=True) for a, child, _s in children]
-            if "count" in block.attrs:
-                value = objects
-            elif "for_each" in block.attrs:
-                value = {s.names["each"]["key"]: o for (_a, _c, s), o in zip(children, objects)}
-            else:
-                value = objects[0] if objects else None
+            value = self._collection(block, objects, [s for _a, _c, s in children])
         self._calls[name] = value
         return value
 
@@ -546,13 +552,9 @@ class ModuleInstance:
         address = self.qualify(f"module.{name}")
 
         def compute():
-            try:
-                found = self.expansion(block, self.scope, address)
-            except InputError as err:
-                self.tree.add_error(err)
-                return Unknown(address, (address,), reference=True)
+            found = self._expanded(block, address)
             if isinstance(found, Unknown):
-                return Unknown(address, (address,) + found.refs, reference=False)
+                return found
             directory = self.tree.module_dir(self, name, block)
             config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block)) if directory else None
             if config is not None and not config.files:

@@ -75,24 +75,42 @@ def _parse(text: str, shown: str) -> tuple[bytes, Any]:
     (which Terraform accepts) is rewritten `1.0e5` on the same line and parsed again.
     """
     data = text.encode("utf-8")
-    for _ in range(100):
+    for _ in range(3):
         root = _parser().parse(data).root_node
         if not root.has_error:
             return data, root
-        node = _error_node(root)
-        start = node.start_byte
-        word = data[start:node.end_byte]
-        if start > 0 and data[start - 1:start].isdigit() and word[:1] in (b"e", b"E") and _exponent(word):
-            data = data[:start] + b".0" + data[start:]
-            continue
-        raise InputError(shown, f"invalid HCL: {_error_message(root, data)}", _error_line(root))
-    raise InputError(shown, "invalid HCL: too many errors")
+        fixed = _exponents_fixed(root, data)
+        if fixed is None:
+            break
+        data = fixed
+    raise InputError(shown, f"invalid HCL: {_error_message(root, data)}", _error_line(root))
+
+
+def _exponents_fixed(root: Any, data: bytes) -> bytes | None:
+    """`1e5` (an integer with an exponent, which the grammar misreads) rewritten `1.0e5`."""
+    at: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "numeric_lit":
+            end = node.end_byte
+            if b"." not in data[node.start_byte:end] and data[end:end + 1] in (b"e", b"E") and \
+                    _exponent(data[end:end + 8]):
+                at.append(end)
+        else:
+            stack.extend(node.children)
+    if not at:
+        return None
+    for end in sorted(at, reverse=True):
+        data = data[:end] + b".0" + data[end:]
+    return data
 
 
 def _exponent(word: bytes) -> bool:
-    rest = word[1:].split()[0] if word[1:].split() else b""
-    rest = rest.lstrip(b"+-")
-    return bool(rest) and rest[:1].isdigit()
+    rest = word[1:]
+    if rest[:1] in (b"+", b"-"):
+        rest = rest[1:]
+    return rest[:1].isdigit()
 
 
 def parse_hcl(text: str, shown: str) -> list[Block]:

@@ -1,0 +1,221 @@
+"""The Terraform evaluator on small modules: bad input, variables, modules, files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from linter.model import is_unknown
+from linter.terraform import load_module_directory
+from tests.conftest import corpus_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, cwd: Path | str = REPO):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "linter", "scan", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def load(tmp_path: Path, options: dict | None = None, **files: str):
+    for name, text in files.items():
+        path = tmp_path / name.replace("__", ".").replace("_SLASH_", "/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    resources, errors, unresolved = load_module_directory(tmp_path, options)
+    return {r.address: r for r in resources}, errors, unresolved
+
+
+def test_a_cycle_between_locals_is_unknown_not_a_crash(tmp_path):
+    loaded, errors, _ = load(tmp_path, main__tf="""
+locals {
+  a = local.b
+  b = local.a
+}
+resource "aws_db_instance" "x" {
+  multi_az = local.a
+}
+""")
+    assert errors == []
+    assert is_unknown(loaded["aws_db_instance.x"].get("multi_az"))
+
+
+def test_wrong_types_are_unknown(tmp_path):
+    loaded, errors, _ = load(tmp_path, main__tf="""
+resource "aws_db_instance" "x" {
+  multi_az          = "yes" && true
+  allocated_storage = {} + 1
+  identifier        = ["a"][5]
+}
+""")
+    assert errors == []
+    db = loaded["aws_db_instance.x"]
+    assert all(is_unknown(db.get(k)) for k in ("multi_az", "allocated_storage", "identifier"))
+
+
+def test_deep_nesting_is_an_input_error_with_a_line(tmp_path):
+    _, errors, _ = load(tmp_path, main__tf='resource "aws_db_instance" "x" {\n  tags = ' + "(" * 500 + "1" + ")" * 500 + "\n}\n")
+    assert len(errors) == 1 and errors[0].line == 2 and "nested too deeply" in errors[0].message
+
+
+@pytest.mark.parametrize("name,text,line", [
+    ("main.tf", 'resource "a" "b" {\n  x = \n}\n', 2),
+    ("main.tf.json", '{\n  "resource": {\n    "a": [\n}\n', 4),
+])
+def test_syntax_errors_have_file_and_line(tmp_path, name, text, line):
+    (tmp_path / name).write_text(text)
+    _, errors, _ = load_module_directory(tmp_path)
+    assert [(Path(e.file).name, e.line) for e in errors] == [(name, line)]
+
+
+def test_tfvars_syntax_error_has_file_and_line(tmp_path):
+    _, errors, _ = load(tmp_path, main__tf='variable "x" {}\n', terraform__tfvars='x = "a"\ny = = 2\n')
+    assert [(Path(e.file).name, e.line) for e in errors] == [("terraform.tfvars", 2)]
+
+
+def test_variable_precedence_env_files_and_options(tmp_path, monkeypatch):
+    monkeypatch.setenv("TF_VAR_a", "env")
+    monkeypatch.setenv("TF_VAR_b", "env")
+    (tmp_path / "extra.tfvars").write_text('c = "extra"\nd = "extra"\n')
+    options = {"terraform_variables": [("file", str(tmp_path / "extra.tfvars")), ("var", "d=cli")]}
+    loaded, errors, _ = load(tmp_path, options, main__tf="""
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+resource "terraform_data" "v" {
+  input = [var.a, var.b, var.c, var.d]
+}
+""", terraform__tfvars='b = "tfvars"\nc = "tfvars"\n')
+    assert errors == []
+    assert loaded["terraform_data.v"].get("input") == ["env", "tfvars", "extra", "cli"]
+
+
+def test_modules_count_for_each_and_outputs(tmp_path):
+    loaded, errors, unresolved = load(tmp_path, main__tf="""
+module "db" {
+  for_each = { eu = "eu-west-1a", us = "us-east-1a" }
+  source   = "./db"
+  zone     = each.value
+}
+module "off" {
+  count  = 0
+  source = "./db"
+  zone   = "x"
+}
+module "remote" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+resource "aws_lb" "web" {
+  subnets = [for m in module.db : m.subnet_id]
+}
+""", db_SLASH_main__tf="""
+variable "zone" {}
+resource "aws_subnet" "this" {
+  availability_zone = var.zone
+}
+output "subnet_id" {
+  value = aws_subnet.this.id
+}
+""")
+    assert errors == []
+    assert loaded['module.db["eu"].aws_subnet.this'].get("availability_zone") == "eu-west-1a"
+    assert loaded['module.db["us"].aws_subnet.this'].get("availability_zone") == "us-east-1a"
+    assert not any(a.startswith("module.off") for a in loaded)
+    assert [u.address for u in unresolved] == ["module.remote"]
+    assert loaded["module.remote"].type == "module"
+    subnets = loaded["aws_lb.web"].get("subnets")
+    assert [s.refs for s in subnets] == [('module.db["eu"].aws_subnet.this',), ('module.db["us"].aws_subnet.this',)]
+
+
+def test_override_files_merge_as_terraform_merges(tmp_path):
+    loaded, errors, _ = load(tmp_path, main__tf="""
+resource "aws_db_instance" "x" {
+  multi_az = false
+  engine   = "postgres"
+  ingress {
+    port = 1
+  }
+}
+""", override__tf="""
+resource "aws_db_instance" "x" {
+  multi_az = true
+  ingress {
+    port = 2
+  }
+}
+""")
+    assert errors == []
+    db = loaded["aws_db_instance.x"]
+    assert db.get("multi_az") is True and db.get("engine") == "postgres"
+    assert [b["port"] for b in db.all("ingress")] == [2]
+
+
+def test_duplicate_resource_across_files_names_both_places(tmp_path):
+    _, errors, _ = load(tmp_path, a__tf='resource "aws_sqs_queue" "q" {}\n', b__tf='resource "aws_sqs_queue" "q" {}\n')
+    assert len(errors) == 1
+    assert errors[0].file.endswith("b.tf") and errors[0].line == 1
+    assert "a.tf:1" in errors[0].message
+
+
+def test_unresolved_modules_in_json_and_text(tmp_path):
+    (tmp_path / "main.tf").write_text('module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    proc = run_cli(str(tmp_path), "--format", "json")
+    doc = json.loads(proc.stdout)
+    assert [u["module"] for u in doc["unresolved_modules"]] == ["module.vpc"]
+    assert "terraform init" in doc["unresolved_modules"][0]["hint"]
+    text = run_cli(str(tmp_path)).stdout
+    assert "module.vpc" in text and "terraform init" in text
+
+
+def test_var_file_and_var_on_the_command_line(tmp_path):
+    (tmp_path / "main.tf").write_text("""
+variable "multi_az" {
+  type    = bool
+  default = true
+}
+resource "aws_db_instance" "x" {
+  engine   = "postgres"
+  multi_az = var.multi_az
+}
+""")
+    (tmp_path / "prod.tfvars").write_text("\n\nmulti_az = false\n")
+    proc = run_cli(str(tmp_path), "--select", "RES301", "--var-file", str(tmp_path / "prod.tfvars"), "-f", "json")
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert "multi_az = false (var.multi_az, " in finding["message"] and "prod.tfvars:3)" in finding["message"]
+    proc = run_cli(str(tmp_path), "--select", "RES301", "--var-file", str(tmp_path / "prod.tfvars"),
+                   "--var", "multi_az=true", "-f", "json")
+    assert json.loads(proc.stdout)["findings"] == []
+
+
+def test_var_files_from_the_config_file(tmp_path):
+    (tmp_path / "main.tf").write_text('variable "multi_az" {\n  default = true\n}\n'
+                                      'resource "aws_db_instance" "x" {\n  engine = "postgres"\n  multi_az = var.multi_az\n}\n')
+    (tmp_path / "prod.tfvars").write_text("multi_az = false\n")
+    (tmp_path / ".resilint.yaml").write_text("terraform:\n  var_files: [prod.tfvars]\n")
+    proc = run_cli(".", "--select", "RES301", "-f", "json", cwd=tmp_path)
+    assert len(json.loads(proc.stdout)["findings"]) == 1
+
+
+def modules_corpus_directories() -> list[Path]:
+    root = corpus_dir("terraform-modules")
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if any(f.endswith(".tf") for f in filenames):
+            out.append(Path(dirpath))
+    return out
+
+
+def test_every_real_module_directory_loads_without_input_errors():
+    directories = modules_corpus_directories()
+    assert len(directories) > 50
+    for directory in directories:
+        _, errors, _ = load_module_directory(directory)
+        assert errors == [], (directory, [str(e) for e in errors])
