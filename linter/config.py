@@ -124,7 +124,7 @@ def _shown(path: Path) -> str:
 def load_config(path: Path, shown: str | None = None) -> Config:
     import yaml
 
-    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line
+    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line, yaml_error_line
 
     shown = shown or str(path)
     try:
@@ -151,9 +151,8 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     except _DuplicateKeyError as dup:
         raise InputError(shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                         mark.line + 1 if mark else None) from None
+        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}",
+                         yaml_error_line(exc, text)) from None
     except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, a recursive alias
         if "digits" in str(exc):
             from linter.loaders import huge_number

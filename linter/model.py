@@ -329,6 +329,9 @@ class PartialLoad(InputError):
         super().__init__(errors[0].file, errors[0].message, errors[0].line)
         self.errors, self.resources = errors, resources
 
+    def __reduce__(self):
+        return (self.__class__, (self.errors, self.resources))
+
 
 def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Yield (dotted path, leaf) pairs; list items get numeric segments."""

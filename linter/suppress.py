@@ -283,14 +283,15 @@ def load_baseline(path: str) -> Counter:
     """Fingerprint -> how many findings with it the baseline accepts."""
     from linter.loaders._json_lines import line_of
 
+    from linter.loaders import read_text
+
+    if not os.path.exists(path):
+        raise InputError(path, "baseline file not found (create it with `resilint baseline -o FILE`)")
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_text(Path(path), path)  # not UTF-8: an error at the line of the first bad byte
         doc = json.loads(text)
-    except FileNotFoundError:
-        raise InputError(path, "baseline file not found (create it with `resilint baseline -o FILE`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read baseline: {exc}") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read baseline: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON in baseline: {exc.msg}", exc.lineno) from None
     except RecursionError:

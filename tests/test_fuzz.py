@@ -151,7 +151,8 @@ FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def scan_in_process(root: Path, *args: str) -> tuple[int, dict]:
+def run_in_process(root: Path, *args: str) -> tuple[int, str, str]:
+    """`resilint scan ARGS --format json` in `root`: exit code, stdout, stderr."""
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
     os.chdir(root)
@@ -161,8 +162,12 @@ def scan_in_process(root: Path, *args: str) -> tuple[int, dict]:
     finally:
         os.chdir(cwd)
     assert code in (0, 1, 2), (code, err.getvalue())
-    text = out.getvalue()
-    return code, json.loads(text) if text else {"findings": [], "errors": [], "stderr": err.getvalue()}
+    return code, out.getvalue(), err.getvalue()
+
+
+def scan_in_process(root: Path, *args: str) -> tuple[int, dict]:
+    code, out, err = run_in_process(root, *args)
+    return code, json.loads(out) if out else {"findings": [], "errors": [], "stderr": err}
 
 
 def check(code: int, doc: dict, good_expected: bool = True) -> None:
@@ -175,17 +180,20 @@ def check(code: int, doc: dict, good_expected: bool = True) -> None:
         assert any(f["rule_id"] == "RES101" and f["resource"] == "Deployment/good/worker" for f in doc["findings"]), doc
 
 
-def _workspace() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="resilint-fuzz-"))
-    (root / "good").mkdir()
-    (root / "good" / "worker.yaml").write_text(GOOD)
-    return root
-
-
-def _cleanup(root: Path) -> None:
+@contextlib.contextmanager
+def workspace():
+    """A directory holding `good/worker.yaml` (and `bad/`), removed afterwards
+    (hypothesis runs many examples per test: pytest's tmp_path is one per test)."""
     import shutil
 
-    shutil.rmtree(root, ignore_errors=True)
+    root = Path(tempfile.mkdtemp(prefix="resilint-fuzz-"))
+    try:
+        (root / "good").mkdir()
+        (root / "good" / "worker.yaml").write_text(GOOD)
+        (root / "bad").mkdir()
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 LOADER_BUDGET = Budget(30)
@@ -202,16 +210,11 @@ def test_mutated_inputs_keep_the_promises(loader):
         if budget.spent():
             return
         name, content = case
-        root = _workspace()
-        try:
-            (root / "bad").mkdir()
+        with workspace() as root:
             if loader == "tfvars":
                 (root / "bad" / "main.tf").write_text(TFVARS_ROOT["main.tf"])
             (root / "bad" / name).write_bytes(content)
-            code, doc = scan_in_process(root, "bad", "good")
-            check(code, doc)
-        finally:
-            _cleanup(root)
+            check(*scan_in_process(root, "bad", "good"))
 
     run()
 
@@ -224,27 +227,15 @@ def test_mutated_config_is_an_error_naming_it_or_is_used():
     def run(content):
         if budget.spent():
             return
-        root = _workspace()
-        try:
+        with workspace() as root:
             (root / ".resilint.yaml").write_bytes(content)
-            out, err = io.StringIO(), io.StringIO()
-            cwd = os.getcwd()
-            os.chdir(root)
-            try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                    code = main(["scan", "good", "--format", "json"])
-            finally:
-                os.chdir(cwd)
-            assert code in (0, 1, 2)
-            if code == 2 and not out.getvalue():
+            code, out, err = run_in_process(root, "good")
+            if code == 2 and not out:
                 # a config error stops the scan: it names the config file
-                assert "resilint: error: .resilint.yaml" in err.getvalue(), err.getvalue()
-                assert "internal error" not in err.getvalue() and len(err.getvalue()) < 5000
+                assert "resilint: error: .resilint.yaml" in err, err
+                assert "internal error" not in err and len(err) < 5000
             else:
-                doc = json.loads(out.getvalue())
-                check(code, doc, good_expected=False)  # a mutated select/ignore may leave RES101 out
-        finally:
-            _cleanup(root)
+                check(code, json.loads(out), good_expected=False)  # a mutated select/ignore may leave RES101 out
 
     run()
 
@@ -257,14 +248,11 @@ def test_mutated_baseline_never_hides_the_good_findings():
     def run(content):
         if budget.spent():
             return
-        root = _workspace()
-        try:
+        with workspace() as root:
             (root / "baseline.json").write_bytes(content)
             code, doc = scan_in_process(root, "good", "--baseline", "baseline.json")
             check(code, doc)
             assert all(e["file"] == "baseline.json" for e in doc["errors"]), doc["errors"]
-        finally:
-            _cleanup(root)
 
     run()
 
@@ -278,14 +266,10 @@ def test_mutated_policy_never_costs_the_built_in_findings():
     def run(content):
         if budget.spent():
             return
-        root = _workspace()
-        try:
+        with workspace() as root:
             (root / "pol").mkdir()
             (root / "pol" / "policy.rego").write_bytes(content)
-            code, doc = scan_in_process(root, "good", "--policy", "pol")
-            check(code, doc)
-        finally:
-            _cleanup(root)
+            check(*scan_in_process(root, "good", "--policy", "pol"))
 
     run()
 
@@ -301,9 +285,7 @@ def test_mutated_inputs_in_a_subprocess_print_no_traceback():
         if budget.spent():
             return
         name, content = case
-        root = _workspace()
-        try:
-            (root / "bad").mkdir()
+        with workspace() as root:
             (root / "bad" / name).write_bytes(content)
             proc = subprocess.run([sys.executable, "-m", "linter", "scan", "bad", "good", "--format", "json"],
                                   capture_output=True, text=True, cwd=root, timeout=60,
@@ -311,7 +293,5 @@ def test_mutated_inputs_in_a_subprocess_print_no_traceback():
             assert "Traceback" not in proc.stderr, proc.stderr
             assert proc.returncode in (0, 1, 2), proc.stderr
             check(proc.returncode, json.loads(proc.stdout))
-        finally:
-            _cleanup(root)
 
     run()

@@ -52,6 +52,19 @@ def test_baseline_shape_errors_carry_the_line(tmp_path, good):
     assert _good_finding_reported(doc["findings"])
 
 
+def test_errors_found_without_a_line_by_the_fuzzer_now_have_one(tmp_path, good):
+    # a control character in YAML (the reader's error has a position, not a mark),
+    # and a baseline that is not UTF-8: the two kinds of line-less errors left
+    _write(tmp_path / "bad" / "cm.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: "a\x00b"\n')
+    _write(tmp_path / "baseline.json", b'{"findings": [\n\xff]}')
+    proc, doc = _scan_json(tmp_path, "bad", "good", "--baseline", "baseline.json")
+    assert proc.returncode == 2
+    assert sorted((e["file"], e["line"], e["message"]) for e in doc["errors"]) == [
+        ("bad/cm.yaml", 5, "invalid YAML: unacceptable character #x0000: control characters are not allowed"),
+        ("baseline.json", 2, "not UTF-8 text (byte 15)")]
+    assert _good_finding_reported(doc["findings"])
+
+
 # ------------------------------------------------------------- F02-F04 config
 
 def _alias_bomb(levels: int, width: int) -> str:
@@ -124,6 +137,20 @@ def test_a_runaway_policy_is_stopped_at_its_memory_bound(tmp_path):
     assert findings == []
     assert len(errors) == 1 and errors[0].file.endswith("p.rego") and errors[0].line == 3
     assert "took over 200 MiB of memory while checking rule deny of package big" in errors[0].message
+
+
+def test_a_runaway_policy_is_stopped_at_its_cpu_time_bound(tmp_path):
+    from linter.rego_sandbox import run_policies_contained
+
+    _write(tmp_path / "p.rego", "package spin\nimport rego.v1\ndeny contains msg if {\n"
+           "  some i in numbers.range(1, 200000000)\n  i < 0\n  msg := \"x\"\n}\n")
+    findings, errors = run_policies_contained([str(tmp_path / "p.rego")], [], None,
+                                              time_limit=1, memory_limit=8 << 30)
+    assert findings == []
+    assert len(errors) == 1 and errors[0].line == 3
+    # RLIMIT_CPU stops it; on a machine too busy to give it that CPU, the wall-clock bound does
+    assert "the Rego engine ran past 1 s" in errors[0].message
+    assert "while checking rule deny of package spin" in errors[0].message
 
 
 def test_a_scan_without_policies_starts_no_process(tmp_path, good):

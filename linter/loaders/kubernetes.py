@@ -325,9 +325,8 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
             problem = f"{problem}: only plain YAML is accepted (safe loading; tags such as !!python/... are rejected)"
         raise InputError(shown, problem, line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        line = yaml_error_line(exc, text)
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         if _template_near(text, line):
             raise InputError(shown, UNRENDERED, _template_line(text, line)) from None
         raise InputError(shown, f"invalid YAML: {problem}", line) from None
@@ -399,6 +398,18 @@ def _node_children(node: Any) -> list:
     if isinstance(node, yaml.SequenceNode):
         return node.value
     return []
+
+
+def yaml_error_line(exc: Exception, text: str) -> int | None:
+    """The line of a YAML error: its mark, or for a character the reader refuses
+    (a control character, a lone surrogate) the position it gives."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return mark.line + 1
+    position = getattr(exc, "position", None)  # yaml.reader.ReaderError
+    if isinstance(position, int):
+        return text.count("\n", 0, position) + 1
+    return None
 
 
 def _template_near(text: str, line: int | None) -> bool:
