@@ -439,22 +439,33 @@ def missing_liveness_probe(r, ctx):
 
 
 # ------------------------------------------------------------------ RES505
-def _topology_keys(spec_base, r):
-    """Topology keys of spread constraints and pod anti-affinity terms (None: unknown)."""
-    keys = []
+def spread_terms(spec_base, r) -> list[dict] | None:
+    """The pod template's topology spread constraints and pod anti-affinity
+    terms (required and preferred), each a dict with `topologyKey` and
+    `labelSelector` (None: unknown)."""
+    terms = []
     for c in r.all(f"{spec_base}.topologySpreadConstraints"):
         if is_unknown(c) or not isinstance(c, dict):
             return None
-        keys.append(c.get("topologyKey"))
+        terms.append(c)
     anti = r.get(f"{spec_base}.affinity.podAntiAffinity")
     if is_unknown(anti):
         return None
     if isinstance(anti, dict):
         for term in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
-            keys.append(term.get("topologyKey") if isinstance(term, dict) else None)
+            terms.append(term if isinstance(term, dict) else {})
         for term in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
             inner = term.get("podAffinityTerm") if isinstance(term, dict) else None
-            keys.append(inner.get("topologyKey") if isinstance(inner, dict) else None)
+            terms.append(inner if isinstance(inner, dict) else {})
+    return terms
+
+
+def _topology_keys(spec_base, r):
+    """Topology keys of spread constraints and pod anti-affinity terms (None: unknown)."""
+    terms = spread_terms(spec_base, r)
+    if terms is None:
+        return None
+    keys = [t.get("topologyKey") for t in terms]
     if any(is_unknown(k) for k in keys):
         return None
     return keys
@@ -832,26 +843,11 @@ def _spreads_over_nodes(r, base) -> bool | None:
     """A podAntiAffinity term or topologySpreadConstraint on kubernetes.io/hostname
     whose label selector selects the workload's own pods (None: unknown)."""
     labels = template_labels(r)
-    if is_unknown(labels):
+    terms = spread_terms(base, r)
+    if is_unknown(labels) or terms is None:
         return None
-    terms = []
-    for c in r.all(f"{base}.topologySpreadConstraints"):
-        if is_unknown(c):
-            return None
-        if isinstance(c, dict):
-            terms.append(c)
-    anti = r.get(f"{base}.affinity.podAntiAffinity")
-    if is_unknown(anti):
-        return None
-    if isinstance(anti, dict):
-        for term in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
-            terms.append(term)
-        for term in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
-            terms.append(term.get("podAffinityTerm") if isinstance(term, dict) else None)
     unknown = False
     for term in terms:
-        if not isinstance(term, dict):
-            continue
         key = term.get("topologyKey")
         if is_unknown(key) or is_unknown(term.get("labelSelector")):
             unknown = True
