@@ -137,10 +137,11 @@ POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT, POD)
 
 
 def labels_text(labels) -> str:
-    """`app=web,tier=front`: labels as `kubectl get -l` takes them."""
+    """`app=web,tier=front`: labels as `kubectl get -l` takes them, sorted, as
+    the Pulumi engine's gRPC Struct hands them to the policy pack in key order."""
     if not isinstance(labels, dict) or not labels:
         return "no labels"
-    return ",".join(f"{k}={v}" for k, v in labels.items())
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
 
 
 def selector_text(selector) -> str:
