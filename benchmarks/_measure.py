@@ -70,5 +70,25 @@ def measure(setup: str, step: str, repeat: int = 1, env: dict | None = None) -> 
     return best
 
 
+# the steps the benchmarks time (PATH is set by the setup)
+JSON_LOAD_SETUP, JSON_LOAD = "import json", """
+with open(PATH, encoding="utf-8") as fh:
+    doc = json.load(fh)
+"""
+SCAN = """
+result = scan([PATH], ScanOptions())
+assert not result.errors, result.errors[:3]
+note = [len(result.resources), len(result.findings)]
+"""
+
+
+def scan_setup(path, warm) -> str:
+    """Setup of a timed scan of `path`: imports, and a scan of the small file `warm`
+    (loaders, rules and registries load on first use: not part of the scan's cost)."""
+    return (f"PATH, WARM = {str(path)!r}, {str(warm)!r}\n"
+            "from linter.engine import ScanOptions, scan\n"
+            "scan([WARM], ScanOptions())\n")
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "n/a"

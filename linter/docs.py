@@ -8,6 +8,8 @@ so it cannot drift from the code; a test fails when docs/rules.md is stale.
 
 from __future__ import annotations
 
+import json
+
 import sys
 
 from linter.rules import DOC_SECTIONS, load_rules
@@ -86,8 +88,10 @@ def rule_markdown(r, level: int = 1) -> list[str]:
     for heading in DOC_SECTIONS:
         out += [f"{'#' * (level + 1)} {heading}", "", sections.get(heading, ""), ""]
     out += [f"**Fix:** {r.remediation}"]
-    if r.options:
-        out += ["", "Options: " + ", ".join(f"`{k}` (default `{v}`)" for k, v in sorted(r.options.items()))]
+    if r.declared_options:
+        out += ["", f"{'#' * (level + 1)} Options", "", "| Name | Type | Default | Description |", "|---|---|---|---|"]
+        out += [f"| `{name}` | {o.type_name} | `{json.dumps(o.default)}` | {o.description} |"
+                for name, o in sorted(r.declared_options.items())]
     return out
 
 

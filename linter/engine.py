@@ -54,8 +54,9 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
     # a file judged under another .resilint.yaml than the scan's, with another fail_on
     fail_on_for: dict[str, Severity] = field(default_factory=dict)
-    # the rules that ran (JUnit lists them per resource) and the repository
-    # root report paths are relative to (SARIF, GitHub), set by the suppress stage
+    # the rules that ran, and only those (JUnit lists them per resource: a rule
+    # that did not run never passes), and the repository root report paths are
+    # relative to (SARIF, GitHub), set by the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
@@ -78,12 +79,14 @@ class Context:
         self.options = options
         self.rule: Rule | None = None
 
-    def option(self, name: str, default: Any = None) -> Any:
+    def option(self, name: str) -> Any:
+        """The rule's option: the user's override, else the default declared
+        beside the rule (`Option`); an undeclared name is a bug (KeyError)."""
         assert self.rule is not None
         overrides = self.options.rule_options.get(self.rule.id, {})
         if name in overrides:
             return overrides[name]
-        return self.rule.options.get(name, default)
+        return self.rule.declared_options[name].default
 
 
 def run_rules(
@@ -113,24 +116,34 @@ def _run_scope(resources, by_type, options, findings, errors) -> None:
     ctx = Context(index, options)
     for res in resources:
         for rule in by_type.get(res.type, ()):
-            if res.source_format not in rule.formats:
-                continue
-            ctx.rule = rule
             try:
-                for v in rule.check(res, ctx):
-                    findings.append(make_finding(rule, res, v))
-            except UnknownValueError:
-                # the rule touched a value not known before apply: stay silent
-                continue
-            except Exception as exc:  # a rule bug must not hide other findings
-                errors.append(
-                    InputError(
-                        res.location.file,
-                        f"internal error in rule {rule.id} on {res.address}: "
-                        f"{type(exc).__name__}: {exc}",
-                        res.location.line,
-                    )
-                )
+                findings += check(rule, res, ctx)
+            except RuleCrash as crash:  # a rule bug must not hide other findings
+                errors.append(InputError(res.location.file, str(crash), res.location.line))
+
+
+class RuleCrash(Exception):
+    """A rule raised on a resource: a bug in resilint, never the user's input."""
+
+
+def check(rule: Rule, res: Resource, ctx: Context) -> list[Finding]:
+    """The one rule runner: `rule` on `res`, its findings worded for the
+    resource's input format. The CLI scan and the Pulumi policy pack both call
+    it, so they agree on what fires and how it reads.
+
+    A rule that does not apply to the resource's type or format finds nothing;
+    a value not known before apply silences the rule (never a finding); a rule
+    that raises anything else raises RuleCrash naming the rule and resource.
+    """
+    if res.type not in rule.types or res.source_format not in rule.formats:
+        return []
+    ctx.rule = rule
+    try:
+        return [make_finding(rule, res, v) for v in rule.check(res, ctx)]
+    except UnknownValueError:
+        return []  # the rule touched a value not known before apply: stay silent
+    except Exception as exc:
+        raise RuleCrash(f"internal error in rule {rule.id} on {res.address}: {type(exc).__name__}: {exc}") from exc
 
 
 def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
@@ -250,6 +263,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         findings = [f for f in findings if f.file not in loaded.context_files]
         rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
     result = ScanResult(
+        rules=rules,
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
         resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
@@ -258,7 +272,6 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         notes=loaded.notes,
         unresolved_modules=loaded.unresolved_modules,
     )
-    result.rules = rules
     from linter.suppress import apply_suppressions
 
     ids = known_ids | (policies.produced_ids if policies else set())

@@ -13,6 +13,14 @@ from typing import Any, Callable, Iterable
 
 from linter.model import Resource, Unknown, is_unknown
 
+# Types whose `arn` attribute is another resource's ARN (an EventBridge target's
+# is the target's, a topic policy's is the topic's): the loaders never index such
+# a resource under that ARN, or references to the other resource would find it.
+# One table for every loader that reads ARNs (plan, state, Pulumi).
+ARN_OF_ANOTHER_RESOURCE = frozenset({
+    "aws_cloudwatch_event_target", "aws_sns_topic_policy", "aws_sns_topic_data_protection_policy",
+})
+
 
 class Index:
     def __init__(self, resources: Iterable[Resource], default_namespace: str = "default"):

@@ -224,7 +224,11 @@ class Resource:
 
     @property
     def scope(self) -> str:
-        """The world this resource's references resolve in (set by the loaders)."""
+        """Where this resource's address is unique and its references resolve (set
+        by the loaders): a Terraform root with the modules it calls, a plan, a
+        Pulumi document, a kustomize or helm rendering, or the one Kubernetes
+        cluster of the scanned manifests. The engine indexes each scope apart and
+        Rego policies see it as `root`: one answer to "where are addresses unique"."""
         return self.meta.get("scope", "")
 
     @property

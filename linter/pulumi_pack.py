@@ -25,11 +25,11 @@ from __future__ import annotations
 import sys
 from typing import Any, Iterable
 
-from linter.engine import Context, ScanOptions
+from linter.engine import Context, RuleCrash, ScanOptions, check
 from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
-from linter.model import Resource, Severity, UnknownValueError, Violation
-from linter.rules import Rule, load_rules
+from linter.model import Finding, Resource, Severity
+from linter.rules import Option, Rule, load_rules
 
 PACK_NAME = "resilint"
 PACK_DESCRIPTION = "resilint: resilience defects (single points of failure, zones, timeouts, retries)"
@@ -65,8 +65,8 @@ def build_policies(rules: Iterable[Rule] | None = None) -> list:
             name=rule.name,
             description=f"{rule.id}: {rule.title}",
             enforcement_level=enforcement_for(rule),
-            config_schema=PolicyConfigSchema({k: _schema_of(v) for k, v in rule.options.items()})
-            if rule.options else None,
+            config_schema=PolicyConfigSchema({k: config_property(o) for k, o in rule.declared_options.items()})
+            if rule.declared_options else None,
             severity=PolicySeverity(str(rule.severity)),
             remediation_steps=rule.remediation,
             url=rule.docs_url,
@@ -138,27 +138,21 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outpu
 
 
 def _run(rule: Rule, resources: list[Resource], config: Any, report_violation, with_urn: bool) -> None:
-    from pulumi_policy.proxy import UnknownValueError as PolicyUnknownValueError
-
-    options = ScanOptions(rule_options={rule.id: dict(config or {})})
-    ctx = Context(Index(resources), options)
-    ctx.rule = rule
+    """Report what the CLI's rule runner (engine.check) finds, as policy violations."""
+    ctx = Context(Index(resources), ScanOptions(rule_options={rule.id: dict(config or {})}))
     for res in resources:
-        if res.type not in rule.types:
-            continue
         try:
-            for v in rule.check(res, ctx):
-                report_violation(violation_message(rule, v), res.meta.get("urn") if with_urn else None)
-        except (UnknownValueError, PolicyUnknownValueError):
-            continue  # not known during preview: stay silent, as the CLI does
-        except Exception as exc:  # a rule bug must not fail the user's preview
-            print(f"resilint: internal error in {rule.id} on {res.address}: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
+            findings = check(rule, res, ctx)
+        except RuleCrash as crash:  # a rule bug must not fail the user's preview
+            print(f"resilint: {crash}", file=sys.stderr)
+            continue
+        for finding in findings:
+            report_violation(violation_message(rule, finding), res.meta.get("urn") if with_urn else None)
 
 
-def violation_message(rule: Rule, v: Violation) -> str:
-    severity = f" [{v.severity}]" if v.severity is not None and v.severity != rule.severity else ""
-    return f"{rule.id}{severity}: {v.message}\nFix: {v.remediation or rule.remediation}"
+def violation_message(rule: Rule, finding: Finding) -> str:
+    severity = f" [{finding.severity}]" if finding.severity != rule.severity else ""
+    return f"{rule.id}{severity}: {finding.message}\nFix: {finding.remediation}"
 
 
 # ------------------------------------------------------------------ helpers
@@ -191,20 +185,9 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def _schema_of(default: Any) -> dict:
-    if isinstance(default, bool):
-        kind = "boolean"
-    elif isinstance(default, int):
-        kind = "integer"
-    elif isinstance(default, float):
-        kind = "number"
-    elif isinstance(default, (list, tuple)):
-        kind = "array"
-    elif isinstance(default, dict):
-        kind = "object"
-    else:
-        kind = "string"
-    schema: dict = {"type": kind}
-    if default is not None:
-        schema["default"] = list(default) if isinstance(default, tuple) else default
+def config_property(option: Option) -> dict:
+    """A rule option as a property of its policy's config schema."""
+    schema: dict = {"type": option.type_name, "description": option.description}
+    if option.default is not None:
+        schema["default"] = list(option.default) if isinstance(option.default, tuple) else option.default
     return schema

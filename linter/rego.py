@@ -105,21 +105,12 @@ def resource_document(res: Resource, default_namespace: str = "default") -> dict
         "source_format": res.source_format,
         "file": res.location.file,
         "line": res.location.line if res.location.line and res.location.line > 0 else None,
-        "root": _root(res),
+        "root": res.scope,
         "raw_type": res.raw_type,
         "refs": {str(k): [str(a) for a in v] for k, v in (res.refs or {}).items()},
         "ids": ids,
         "change": change,
     }
-
-
-def _root(res: Resource) -> str:
-    """The unit in which addresses are unique: an HCL module is its directory,
-    every other input its file. Scanning several roots can repeat an address
-    (`aws_sqs_queue.this` in two examples): policies key lookups by root too."""
-    if res.source_format == "hcl":
-        return os.path.dirname(res.location.file) or "."
-    return res.location.file
 
 
 def build_input(resources: Iterable[Resource], default_namespace: str = "default") -> dict:

@@ -26,10 +26,13 @@ import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.model import Finding, InputError, is_unknown
 from linter.rule_match import matches, names_a_rule, unknown_message
+
+if TYPE_CHECKING:
+    from linter.engine import ScanOptions, ScanResult
 
 ANNOTATION = "resilint/ignore"
 BASELINE_VERSION = 1
@@ -81,22 +84,22 @@ def path_glob(pattern: str) -> re.Pattern:
     return re.compile(out + r"\Z")
 
 
-def apply_suppressions(result: Any, paths: list[str], options: Any, rule_ids: set[str] | None = None) -> None:
+def apply_suppressions(result: ScanResult, paths: list[str], options: ScanOptions, rule_ids: set[str] | None = None) -> None:
     """Mark the result's findings suppressed where a suppression matches.
 
     With `rule_ids` (every rule the scan knows, built-in and Rego), an inline
     comment or annotation naming none of them is a warning at its line: a typo
     there leaves the finding active, and the reader must learn why.
     """
-    root = getattr(options, "root", None) or repo_root(paths)
+    root = options.root or repo_root(paths)
     result.root = root
     relative: dict[str, str] = {}
     for f in result.findings:
         if f.file not in relative:
             relative[f.file] = relative_to_root(f.file, root)
         f.fingerprint_path = relative[f.file]
-    baseline = _load_baseline_into(result, getattr(options, "baseline", None))
-    config = getattr(options, "config", None)
+    baseline = _load_baseline_into(result, options.baseline)
+    config = options.config
     today = _dt.date.today()
     resources = _resources_by_key(result.resources)
     sources = _SourceLines()

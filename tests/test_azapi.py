@@ -111,3 +111,15 @@ def test_corpus_verified_module_example_loads_and_maps_its_resource_group() -> N
             assert r.type.startswith("azure-native:") or r.type == "azapi_resource"
             if r.type == "azapi_resource" and is_unknown(r.attrs.get("body")):
                 assert not [f for f in result.findings if f.resource == r.address]
+
+
+def test_prior_state_is_mapped_too_for_the_regression_rules() -> None:
+    from linter.model import Change
+
+    aks = "Microsoft.ContainerService/managedClusters@2024-02-01"
+    before = {"type": aks, "body": {"properties": {"agentPoolProfiles": [{"name": "system", "count": 3}]}}}
+    r = Resource(type="azapi_resource", address="azapi_resource.aks", location=Location("plan.json"),
+                 source_format="tfplan", change=Change(("update",), before),
+                 attrs={"type": aks, "body": {"properties": {"agentPoolProfiles": [{"name": "system", "count": 1}]}}})
+    normalize([r])
+    assert r.before("agentPoolProfiles.0.count") == 3 and r.get("agentPoolProfiles.0.count") == 1

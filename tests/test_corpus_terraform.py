@@ -162,3 +162,26 @@ def test_hcl_references_and_blocks_in_the_corpus():
     assert account.get("resource_group_name").refs == ("azurerm_resource_group.example", "var.prefix")
     index = Index(resources)
     assert index.resolve(account.get("resource_group_name")).address == "azurerm_resource_group.example"
+
+
+def test_dynamic_blocks_of_a_real_module_expand():
+    # tam-autoscaling main.tf:106: dynamic "launch_template" { for_each =
+    # var.use_mixed_instances_policy ? [] : [1] } (default false: one block) whose id is
+    # local.launch_template_id = aws_launch_template.this[0].id (create_launch_template
+    # defaults to true); line 123: dynamic "mixed_instances_policy" { for_each =
+    # var.use_mixed_instances_policy ? [...] : [] }: no block
+    resources, errors = load_hcl("tam-autoscaling__root")
+    assert errors == []
+    asg = {r.address: r for r in resources}["aws_autoscaling_group.this[0]"]
+    (template,) = asg.all("launch_template")
+    assert template["id"].refs == ("aws_launch_template.this[0]",) and template["id"].reference
+    assert "mixed_instances_policy" not in asg.attrs
+    assert asg.line_for("launch_template.id") == 110
+
+
+def test_for_each_module_calls_are_reported_per_key():
+    # claranet r-logs.tf:16: module "diagnostics_type" { for_each = toset(["blob", "file",
+    # "table", "queue"]) } from the registry (not installed): one call per key, listed
+    resources, _ = load_hcl("claranet-azurerm-storage-account__root")
+    calls = sorted(r.address for r in resources if r.address.startswith("module.diagnostics_type"))
+    assert calls == [f'module.diagnostics_type["{k}"]' for k in ("blob", "file", "queue", "table")]

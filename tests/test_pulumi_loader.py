@@ -613,3 +613,21 @@ def test_attribute_lines_follow_list_items(tmp_path):
     assert finding.attribute == "spec.template.spec.containers.1"
     assert lines[finding.line - 1].strip() == "{"
     assert lines[finding.line].strip() == '"name": "b",'
+
+
+@pytest.mark.parametrize("token", ["aws:sns/topicPolicy:TopicPolicy", "aws:sns/dataProtectionPolicy:DataProtectionPolicy",
+                                   "aws:cloudwatch/eventTarget:EventTarget"])
+def test_an_arn_that_names_another_resource_is_not_indexed_under_it(tmp_path, token):
+    """One "whose ARN is this" table (index.ARN_OF_ANOTHER_RESOURCE) for the plan and
+    Pulumi loaders: a topic policy's `arn` is its topic's, so a reference to the topic's
+    ARN must find the topic, never the policy (the Pulumi loader's table lacked the SNS types)."""
+    from linter.index import ARN_OF_ANOTHER_RESOURCE
+
+    topic_arn = "arn:aws:sns:us-east-1:123456789012:orders"
+    doc = export(state("aws:sns/topic:Topic", "orders", {"name": "orders"}, {"name": "orders", "arn": topic_arn}),
+                 state(token, "other", {"arn": topic_arn}, {"arn": topic_arn, "id": "other-id"}))
+    resources = load(tmp_path, doc).values()
+    (other,) = [r for r in resources if r.meta["token"] == token]
+    assert other.type in ARN_OF_ANOTHER_RESOURCE and "arn" not in other.meta
+    (topic,) = [r for r in resources if r.type == "aws_sns_topic"]
+    assert topic.meta["arn"] == topic_arn

@@ -25,7 +25,7 @@ from google.protobuf import empty_pb2, struct_pb2  # noqa: E402
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc  # noqa: E402
 
 from linter.loaders import load_paths  # noqa: E402
-from linter.pulumi_pack import pack_rules  # noqa: E402
+from linter.pulumi_pack import pack_rules, violation_message  # noqa: E402
 from linter.rules import load_rules  # noqa: E402
 from tests.conftest import REPO, corpus_dir  # noqa: E402
 
@@ -154,7 +154,7 @@ def test_rds_stack_resource_policies(analyzer):
     multi_az = by_policy[policy_named("RES301")]
     assert multi_az.enforcementLevel == analyzer_pb2.MANDATORY
     assert "RES301" in multi_az.message and "aws_db_instance.tested-resource" in multi_az.message
-    assert "multi_az" in multi_az.message
+    assert "multiAz is unset" in multi_az.message and "multi_az" not in multi_az.message  # the CLI's Pulumi wording
     assert by_policy[policy_named("RES508")].enforcementLevel == analyzer_pb2.ADVISORY
     if "RES509" in RULES:  # skipFinalSnapshot: true is in the inputs
         assert policy_named("RES509") in by_policy
@@ -187,12 +187,14 @@ def test_same_findings_as_a_file_scan_of_the_same_inputs(analyzer, tmp_path):
     result = run_scan(path)
     assert not result.errors
     by_name = {r.name: r.id for r in RULES.values()}
-    cli = {(f.rule_id, f.resource) for f in result.findings if not RULES[f.rule_id].cross}
+    # the same wording too (one rule runner, engine.check): `multiAz`, never `multi_az`
+    cli = {(f.rule_id, f.resource, violation_message(RULES[f.rule_id], f))
+           for f in result.findings if not RULES[f.rule_id].cross}
     loaded = {r.meta["urn"]: r.address for r in load_paths([str(path)]).resources}
     pack = set()
     for s in states:
         for d in analyze(analyzer, s["type"], s["urn"], s["inputs"]):
-            pack.add((by_name[d.policyName], loaded[s["urn"]]))
+            pack.add((by_name[d.policyName], loaded[s["urn"]], d.message.split("\n", 1)[1]))
     assert cli and pack == cli
 
 
@@ -264,7 +266,7 @@ def test_numbers_read_as_in_the_files(analyzer):
     props = {"engine": "postgres", "multiAz": True, "deletionProtection": True, "backupRetentionPeriod": 0}
     found = analyze(analyzer, "aws:rds/instance:Instance", urn("aws:rds/instance:Instance", "orders"), props)
     (backups,) = [d for d in found if d.policyName == policy_named("RES507")]
-    assert "backup_retention_period = 0 " in backups.message
+    assert "backupRetentionPeriod = 0 " in backups.message
 
 
 def engine_form(value):
@@ -338,18 +340,19 @@ def test_pack_and_file_scan_agree_on_every_pulumi_fixture(analyzer, tmp_path):
         result = run_scan(copy)
         assert not result.errors, (path, [str(e) for e in result.errors])
         urns = {r.address: r.meta["urn"] for r in result.resources}
-        cli = {(f.rule_id, urns[f.resource]) for f in result.findings if f.rule_id in in_pack}
+        cli = {(f.rule_id, urns[f.resource], violation_message(RULES[f.rule_id], f))
+               for f in result.findings if f.rule_id in in_pack}
         pack = set()
         for s in states:
             for d in analyze(analyzer, s["type"], s["urn"], s["inputs"]):
-                pack.add((by_name[d.policyName], s["urn"]))
+                pack.add((by_name[d.policyName], s["urn"], d.message.split("\n", 1)[1]))
         # a stack policy gets outputs: the inputs plus the id the provider assigned
         stack = [(s["type"], s["urn"], {**s["inputs"], **({"id": s["id"]} if s.get("id") else {})},
                   {k: v for k, v in (s.get("propertyDependencies") or {}).items() if v})
                  for s in states]
         for d in analyze_stack(analyzer, stack):
-            pack.add((by_name[d.policyName], d.urn))
-        assert pack == cli, path.relative_to(REPO)
+            pack.add((by_name[d.policyName], d.urn, d.message.split("\n", 1)[1]))
+        assert pack == cli, (path.relative_to(REPO), sorted(pack ^ cli))
         compared += bool(cli)
     assert compared >= 20  # fixtures with findings were compared, not just empty sets
 

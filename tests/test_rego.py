@@ -624,3 +624,33 @@ def test_package_title_and_description_describe_the_rule_in_sarif(infra, tmp_pat
     assert driver_rule["id"] == "ORG7"
     assert driver_rule["shortDescription"]["text"] == "Production Deployments run three replicas"
     assert driver_rule["fullDescription"]["text"] == "A single zone or node loss must leave two replicas serving."
+
+
+def test_rego_input_shares_the_loaders_cluster_scoped_kinds_and_the_engines_scope(tmp_path):
+    """One home each: a GatewayClass is cluster-scoped in the Rego input as in the
+    loader (it got namespace `default` when rego.py kept its own shorter list), and
+    `root` is the engine's scope (Resource.scope), not a second answer to "where are
+    addresses unique": a module's resource is keyed by the Terraform root that calls it,
+    manifests in two files share the cluster."""
+    from linter.loaders import load_paths
+    from linter.loaders.kubernetes import CLUSTER_SCOPED
+
+    k8s = tmp_path / "k8s"
+    write(k8s, "gc.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+                          "metadata: {name: shared}\nspec: {controllerName: example.com/gw}\n")
+    write(k8s, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n")
+    tf = tmp_path / "tf"
+    write(tf, "main.tf", 'module "q" {\n  source = "./modules/q"\n}\n')
+    write(tf / "modules" / "q", "main.tf", 'resource "aws_sqs_queue" "dlq" {\n  name = "dlq"\n}\n')
+    loaded = load_paths([str(k8s), str(tf)])
+    assert not loaded.errors, [str(e) for e in loaded.errors]
+    docs = {r.address: (r, rego.resource_document(r)) for r in loaded.resources}
+    (gateway_class,) = [d for r, d in docs.values() if r.kind == "GatewayClass"]
+    assert "GatewayClass" in CLUSTER_SCOPED and gateway_class["namespace"] is None
+    (config_map,) = [d for r, d in docs.values() if r.kind == "ConfigMap"]
+    assert config_map["namespace"] == "default"
+    assert all(d["root"] == r.scope for r, d in docs.values())
+    assert gateway_class["root"] == config_map["root"]  # one cluster across files
+    (queue,) = [(r, d) for r, d in docs.values() if r.type == "aws_sqs_queue"]
+    assert queue[0].address.startswith("module.q.") and queue[1]["root"] == queue[0].scope
+    assert not queue[1]["root"].endswith("modules/q")  # the calling root, not the module's directory

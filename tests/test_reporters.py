@@ -379,6 +379,21 @@ def test_junit_passing_cases_for_clean_resources(tmp_path):
     assert root.get("failures") == "0" and root.get("tests") == "1"
 
 
+def test_junit_lists_only_the_rules_that_ran(tmp_path):
+    """No hidden fallback to the registry: a result whose engine ran no rule has no
+    passing cases (before, `--select NOPE -f junit` reported six rules that never ran)."""
+    from linter.engine import ScanResult
+
+    (tmp_path / "web.yaml").write_text(APPS.split("---\n")[1])
+    ran = scan([str(tmp_path)], ScanOptions(select=["RES101"]))
+    assert [r.id for r in ran.rules] == ["RES101"]
+    names = [c.get("name").split()[0] for c in ET.fromstring(render("junit", ran, settings())).iter("testcase")]
+    assert names == ["RES101"]
+    none_ran = ScanResult(resources=ran.resources, files=ran.files)
+    root = ET.fromstring(render("junit", none_ran, settings()))
+    assert root.get("tests") == "0" and list(root.iter("testcase")) == []
+
+
 # --- GitHub ----------------------------------------------------------------------
 
 def test_github_workflow_commands(scanned):

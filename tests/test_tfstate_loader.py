@@ -115,3 +115,20 @@ def test_directory_walk_does_not_stop_on_a_local_state(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "terraform_data" "a" {}\n')
     loaded = load_paths([str(tmp_path)])
     assert not loaded.errors
+
+
+def test_state_in_its_root_points_at_the_blocks(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(FIXTURES / "_tools"))
+    from terraform_state_fixtures import POOL_TF, ROOT_TF
+
+    (tmp_path / "pool").mkdir()
+    (tmp_path / "main.tf").write_text(ROOT_TF)
+    (tmp_path / "pool" / "main.tf").write_text(POOL_TF)
+    shutil.copy(STATE_DIR / "state.json", tmp_path / "state.json")
+    loaded = load_paths([str(tmp_path / "state.json")])
+    where = {r.address: (Path(r.location.file).relative_to(tmp_path).as_posix(), r.location.line)
+             for r in loaded.resources}
+    assert where["terraform_data.replica[1]"] == ("main.tf", 5)
+    assert where['module.pool.terraform_data.node["y"]'] == ("pool/main.tf", 5)

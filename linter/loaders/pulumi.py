@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import Change, InputError, Location, Resource, Unknown
 from linter.normalize.names import attribute_name, pulumi_name, snake_properties
 from linter.normalize.tokens import canonical_type, kubernetes_token
@@ -65,9 +66,6 @@ ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 MASKED_SECRET = "[secret]"  # how engine events print a secret
 
-# types whose `arn` attribute names another resource (an EventBridge target's
-# `arn` is the target's): never index them under it
-ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target"}
 
 # step ops -> canonical change actions (None: the resource is going away)
 _OP_ACTIONS: dict[str, tuple[str, ...] | None] = {

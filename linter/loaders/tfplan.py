@@ -69,14 +69,13 @@ from linter.loaders._terraform import (
     resource_ref,
     strip_keys,
 )
+from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
 # loader option: Terraform roots a scanned plan maps to (their .tf is not loaded again)
 COVERED_BY_PLAN = "terraform_roots_covered_by_plan"
 _ID_KEYS = ("id", "arn", "self_link")
-# types whose `arn` attribute is another resource's ARN (the target's, the topic's)
-ARN_OF_ANOTHER_RESOURCE = {"aws_cloudwatch_event_target", "aws_sns_topic_policy", "aws_sns_topic_data_protection_policy"}
 
 
 def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:

@@ -57,7 +57,7 @@ def count_by_severity(findings) -> dict[str, int]:
 def summary(result) -> dict:
     """Counts shared by every reporter."""
     active = [f for f in result.findings if not f.suppressed]
-    skipped = getattr(result, "skipped", None) or []
+    skipped = result.skipped
     by_reason: dict[str, int] = {}
     for item in skipped:
         by_reason[item.reason] = by_reason.get(item.reason, 0) + 1

@@ -39,7 +39,7 @@ def annotation(kind: str, file: str | None, line: int | None, title: str, messag
 
 
 def render(result, settings) -> str:
-    root = getattr(result, "root", None)
+    root = result.root
     out = []
     for f in result.findings:
         if f.suppressed:

@@ -47,7 +47,7 @@ def issue(description: str, check_name: str, fingerprint: str, severity: str, pa
 
 
 def build(result, settings) -> list[dict]:
-    root = getattr(result, "root", None)
+    root = result.root
     seen: dict[str, int] = {}
     out = []
     for f in result.findings:

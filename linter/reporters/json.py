@@ -19,7 +19,7 @@ def render(result, settings) -> str:
         "findings": [f.to_dict() | {"fingerprint": f.fingerprint} for f in result.findings],
         "errors": [e.to_dict() for e in result.errors],
     }
-    unresolved = getattr(result, "unresolved_modules", None)
+    unresolved = result.unresolved_modules
     if unresolved:
         doc["unresolved_modules"] = unresolved
     return json.dumps(doc, indent=2) + "\n"

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.rules import Rule
 
 
-def _applicable(result) -> dict[tuple[str, str], list]:
-    """(type, format) -> rules that run on such resources."""
-    rules = list(getattr(result, "rules", None) or [])
-    if not rules:
-        from linter.rules import load_rules
-
-        rules = list(load_rules().values())
-    table: dict[tuple[str, str], list] = defaultdict(list)
-    for r in sorted(rules, key=lambda r: r.id):
+def _applicable(result: ScanResult) -> dict[tuple[str, str], list[Rule]]:
+    """(type, format) -> the rules that ran on such resources. Only the rules the
+    engine ran (ScanResult.rules): a rule that did not run never passes."""
+    table: dict[tuple[str, str], list[Rule]] = defaultdict(list)
+    for r in sorted(result.rules, key=lambda r: r.id):
         for t in r.types:
             for fmt in r.formats:
                 table[(t, fmt)].append(r)
     return table
 
 
-def build(result, settings) -> ET.Element:
+def build(result: ScanResult, settings) -> ET.Element:
     applicable = _applicable(result)
     findings = defaultdict(list)  # (file, resource, rule id) -> findings
     for f in result.findings:
@@ -82,7 +83,7 @@ def build(result, settings) -> ET.Element:
     return root
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings) -> str:
     root = build(result, settings)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

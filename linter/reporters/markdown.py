@@ -49,12 +49,12 @@ class _Budget:
 
 
 def render(result, settings) -> str:
-    root = getattr(result, "root", None)
+    root = result.root
     s = summary(result)
     failing = len(result.failing(settings.fail_on))
     failed = bool(failing or result.errors)
     verdict = "❌ **Failed**" if failed else "✅ **Passed**"
-    budget = _Budget(getattr(settings, "markdown_limit", None) or COMMENT_LIMIT)
+    budget = _Budget(settings.markdown_limit or COMMENT_LIMIT)
     out = [
         "## resilint",
         "",
@@ -118,7 +118,7 @@ def render(result, settings) -> str:
             out += ["**Input errors**", "", *rows, ""]
     if left_out or suppressed_left_out or errors_left_out:
         out += [_left_out_line(left_out, suppressed_left_out, errors_left_out,
-                               getattr(settings, "markdown_limit", None) or COMMENT_LIMIT), ""]
+                               settings.markdown_limit or COMMENT_LIMIT), ""]
     return "\n".join(out)
 
 

@@ -49,7 +49,7 @@ def level(severity: Severity) -> str:
 
 
 def _root(result) -> str:
-    return getattr(result, "root", None) or os.getcwd()
+    return result.root or os.getcwd()
 
 
 def artifact_location(file: str, root: str) -> dict:
@@ -107,13 +107,17 @@ def _descriptor_from_finding(f) -> dict:
 
 
 def _rules(result) -> list:
-    rules = list(getattr(result, "rules", None) or [])
-    if not rules:
+    """The rules that ran (ScanResult.rules), plus registry rules met only in
+    findings (a result put together by hand); custom rules are described from
+    their findings in build."""
+    rules = {r.id: r for r in result.rules}
+    missing = {f.rule_id for f in result.findings} - set(rules)
+    if missing:
         from linter.rules import load_rules
 
         registry = load_rules()
-        rules = [registry[i] for i in sorted({f.rule_id for f in result.findings}) if i in registry]
-    return sorted(rules, key=lambda r: r.id)
+        rules.update({i: registry[i] for i in missing if i in registry})
+    return sorted(rules.values(), key=lambda r: r.id)
 
 
 def line_hash(fingerprint: str, occurrence: int) -> str:
@@ -191,7 +195,7 @@ def build(result, settings) -> dict:
                 loc["physicalLocation"]["region"] = {"startLine": err.line}
             note["locations"] = [loc]
         notifications.append(note)
-    include_suppressed = getattr(settings, "sarif_include_suppressed", False)
+    include_suppressed = settings.sarif_include_suppressed
     suppressed = [f for f in result.findings if f.suppressed]
     kept = result.findings if include_suppressed else [f for f in result.findings if not f.suppressed]
     kept = sorted(kept, key=lambda f: -f.severity)  # stable: the scan's order within a severity

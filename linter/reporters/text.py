@@ -58,7 +58,7 @@ def _location(f) -> str:
 
 def unresolved_lines(result) -> list[str]:
     """Module calls not followed: their resources were not judged."""
-    calls = getattr(result, "unresolved_modules", None) or []
+    calls = result.unresolved_modules
     if not calls:
         return []
     out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged); "

@@ -120,7 +120,7 @@ def region_without_zones(location: Any, ctx) -> bool | None:
         return None
     if location is None:
         return False
-    listed = {normalise_region(x) for x in ctx.option("regions_without_zones", REGIONS_WITHOUT_ZONES)}
+    listed = {normalise_region(x) for x in ctx.option("regions_without_zones")}
     return normalise_region(location) in listed
 
 

@@ -137,10 +137,11 @@ POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT, POD)
 
 
 def labels_text(labels) -> str:
-    """`app=web,tier=front`: labels as `kubectl get -l` takes them."""
+    """`app=web,tier=front`: labels as `kubectl get -l` takes them, sorted, as
+    the Pulumi engine's gRPC Struct hands them to the policy pack in key order."""
     if not isinstance(labels, dict) or not labels:
         return "no labels"
-    return ",".join(f"{k}={v}" for k, v in labels.items())
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
 
 
 def selector_text(selector) -> str:
@@ -283,7 +284,8 @@ def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector
         return out
 
     keyed, unknown = index.memo("k8s.pods_by_label." + ",".join(types), build).get(namespace, ({}, []))
-    position = _position(objs)
+    # once per scan, not per call: per call it was a pass over the namespace (quadratic)
+    position = index.memo("k8s.position." + ",".join(types), lambda ix: _position(ix.by_type(*types)))
     return sorted(keyed.get(pair, []) + unknown, key=lambda o: position[id(o)])
 
 

@@ -4,7 +4,7 @@ deletion protection, final snapshots, point-in-time recovery."""
 from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
-from linter.rules import rule
+from linter.rules import Option, rule
 from linter.rules._datastores import is_aurora, is_rds_read_replica, said, tag_opt_out, written
 from linter.rules._values import as_bool, as_int, setting
 
@@ -202,7 +202,7 @@ def rds_skip_final_snapshot(r, ctx):
     severity=Severity.MEDIUM,
     types=("aws_dynamodb_table",),
     remediation="Add point_in_time_recovery { enabled = true }.",
-    options={"opt_out_tag": "resilint:cache"},
+    options={"opt_out_tag": Option("resilint:cache", "A resource carrying this tag key holds only re-creatable data (a cache) and is not reported.")},
 )
 def dynamodb_no_pitr(r, ctx):
     """
@@ -258,7 +258,7 @@ def dynamodb_no_pitr(r, ctx):
     severity=Severity.LOW,
     types=("aws_elasticache_replication_group", "aws_elasticache_cluster"),
     remediation="Set snapshot_retention_limit = 7 (days of automatic snapshots).",
-    options={"opt_out_tag": "resilint:cache"},
+    options={"opt_out_tag": Option("resilint:cache", "A resource carrying this tag key holds only re-creatable data (a cache) and is not reported.")},
 )
 def elasticache_no_snapshots(r, ctx):
     """

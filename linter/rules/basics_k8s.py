@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from linter.model import Severity, Violation, contains_unknown, is_unknown, lookup
-from linter.rules import rule
+from linter.rules import Option, rule
 from linter.rules._k8s import (
     DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, ROLLOUT, SCALABLE, SERVICE,
     STATEFULSET, containers, display, effective_replicas, helper_serving_nothing, in_namespace,
@@ -38,7 +38,7 @@ def _replicas(r, ctx):
     types=(DEPLOYMENT, STATEFULSET, ROLLOUT),
     remediation="Add a PodDisruptionBudget selecting the pods, e.g. maxUnavailable: 1.",
     cross=True,
-    options={"assume_pdbs_managed_elsewhere": False},
+    options={"assume_pdbs_managed_elsewhere": Option(False, "PodDisruptionBudgets are managed outside the scanned files: report nothing.")},
 )
 def no_pod_disruption_budget(r, ctx):
     """
@@ -74,7 +74,7 @@ def no_pod_disruption_budget(r, ctx):
       selector: {matchLabels: {app: web}}
     ```
     """
-    if ctx.option("assume_pdbs_managed_elsewhere", False) or judged_through_rollout(r):
+    if ctx.option("assume_pdbs_managed_elsewhere") or judged_through_rollout(r):
         return
     replicas = _replicas(r, ctx)
     if replicas is None or replicas < 2:
@@ -146,7 +146,7 @@ def _selected_workloads(pdb, ctx):
     types=(PDB,),
     remediation="Use maxUnavailable: 1 (it scales with the workload) instead of minAvailable equal to the replica count.",
     cross=True,
-    options={"round_min_available_percent": True},
+    options={"round_min_available_percent": Option(True, "Judge a percentage minAvailable below 100% by rounding it up as the disruption controller does; false judges only 100%.")},
 )
 def pdb_blocks_eviction(r, ctx):
     """
@@ -204,7 +204,7 @@ def pdb_blocks_eviction(r, ctx):
             path="spec.minAvailable",
         )
         return
-    if percent and not ctx.option("round_min_available_percent", True):
+    if percent and not ctx.option("round_min_available_percent"):
         return
     selected = _selected_workloads(r, ctx)
     if selected is None:

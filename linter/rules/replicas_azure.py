@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from linter.model import Severity, Violation, is_unknown
-from linter.rules import rule
+from linter.rules import Option, rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, text_is
 from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
@@ -106,7 +106,7 @@ def _cluster_location(r, ctx):
     types=(AKS, AKS_POOL, ARM_AKS, ARM_AKS_POOL),
     remediation=AZURERM_POOL.zones_fix,
     cross=True,
-    options={"regions_without_zones": list(REGIONS_WITHOUT_ZONES)},
+    options={"regions_without_zones": Option(list(REGIONS_WITHOUT_ZONES), "Azure regions without availability zones, where a resource is not reported.")},
 )
 def aks_pool_no_zones(r, ctx):
     """
@@ -289,7 +289,7 @@ def _capacity_min(profile):
     types=VMSS,
     remediation='Set zones = ["1", "2", "3"] (and optionally zone_balance = true).',
     cross=True,
-    options={"regions_without_zones": list(REGIONS_WITHOUT_ZONES)},
+    options={"regions_without_zones": Option(list(REGIONS_WITHOUT_ZONES), "Azure regions without availability zones, where a resource is not reported.")},
 )
 def vmss_no_zones(r, ctx):
     """

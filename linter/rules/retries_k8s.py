@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
-from linter.rules import rule
+from linter.rules import Option, rule
 from linter.rules._k8s import CRONJOB, JOB, VIRTUAL_SERVICE, display, owned_by_controller
 from linter.rules._values import as_int
 from linter.rules.timeouts_k8s import http_routes, job_spec_path, route_name
@@ -27,7 +27,7 @@ def _has_fail_job_rule(policy) -> bool | None:
     severity=Severity.LOW,
     types=(JOB, CRONJOB),
     remediation="Lower backoffLimit (the default 6 is usually enough) and set activeDeadlineSeconds.",
-    options={"backoff_limit_threshold": 20},
+    options={"backoff_limit_threshold": Option(20, "A backoffLimit above this many retries is reported.")},
 )
 def job_unbounded_backoff(r, ctx):
     """
@@ -66,7 +66,7 @@ def job_unbounded_backoff(r, ctx):
     if limit_raw is None or is_unknown(limit_raw) or r.has(f"{base}.activeDeadlineSeconds"):
         return
     limit = as_int(limit_raw)
-    threshold = ctx.option("backoff_limit_threshold", 20)
+    threshold = ctx.option("backoff_limit_threshold")
     if limit is None or limit <= threshold:
         return
     if _has_fail_job_rule(r.get(f"{base}.podFailurePolicy")) is not False:
@@ -86,7 +86,7 @@ def job_unbounded_backoff(r, ctx):
     types=(VIRTUAL_SERVICE,),
     remediation="Retry at most a few times (e.g. attempts: 2 with a perTryTimeout) and cap retries in the "
                 "DestinationRule (connectionPool.http.maxRetries).",
-    options={"attempts_threshold": 5},
+    options={"attempts_threshold": Option(5, "Retry attempts above this number are reported.")},
 )
 def istio_excessive_retries(r, ctx):
     """
@@ -111,7 +111,7 @@ def istio_excessive_retries(r, ctx):
     retries: {attempts: 2, perTryTimeout: 2s}
     ```
     """
-    threshold = ctx.option("attempts_threshold", 5)
+    threshold = ctx.option("attempts_threshold")
     for i, entry in http_routes(r):
         retries = entry.get("retries")
         if not isinstance(retries, dict):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from linter.model import Severity, Violation, is_unknown
-from linter.rules import rule
+from linter.rules import Option, rule
 from linter.rules._azure import (
     ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_REDIS_V1, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS,
     storage_redundancy, zone_count, zones_text,
@@ -112,7 +112,7 @@ def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
     severity=Severity.MEDIUM,
     types=("azurerm_mssql_database", "azurerm_mssql_elasticpool", ARM_SQL_DATABASE, ARM_SQL_POOL),
     remediation="Set zone_redundant = true.",
-    options={"extra_zone_redundant_tiers": []},
+    options={"extra_zone_redundant_tiers": Option([], "SKU name prefixes (`GP_`, `HS_`) also judged as supporting zone redundancy, beside Premium and Business Critical.")},
 )
 def sql_database_not_zone_redundant(r, ctx):
     """
@@ -146,7 +146,7 @@ def sql_database_not_zone_redundant(r, ctx):
     }
     ```
     """
-    extra = list(ctx.option("extra_zone_redundant_tiers", []) or [])
+    extra = list(ctx.option("extra_zone_redundant_tiers") or [])
     if r.type in (ARM_SQL_DATABASE, ARM_SQL_POOL):
         yield from _arm_sql_not_zone_redundant(r, extra)
         return

@@ -760,6 +760,8 @@ def f_parseint(text: Any, base: Any) -> Any:
     if not 2 <= b <= 62:
         raise FunctionError("base must be a whole number between 2 and 62 inclusive")
     body = s[1:] if s[:1] in "+-" else s
+    if len(body) > 4300:  # Python's own limit on integer text; Terraform's numbers are wider
+        raise _GiveUp()
     value = 0
     for ch in body:
         d = _DIGITS.find(ch if b > 36 else ch.lower())

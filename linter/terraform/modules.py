@@ -665,8 +665,8 @@ class BodyBuilder:
         if pairs is None:
             out[name] = Unknown(f'dynamic "{name}"')
             return
-        if isinstance(out.get(name), Unknown):
-            return
+        if isinstance(out.get(name), Unknown) or not pairs:
+            return  # no block (Terraform plans none), or already unknown
         items = out.setdefault(name, [])
         for k, v in pairs:
             index = counts.get(name, 0)

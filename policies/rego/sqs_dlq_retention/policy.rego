@@ -24,7 +24,7 @@ required_retention := 1209600 # 14 days
 
 aws_default_retention := 345600 # 4 days
 
-# addresses are unique within a root (a module directory, a plan, a stack):
+# addresses are unique within a root (a Terraform root, a plan, a stack):
 # a scan of several roots may repeat them, so lookups key on both
 key(root, address) := concat(" ", [root, address])
 
