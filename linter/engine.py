@@ -221,6 +221,23 @@ def scan(paths: list[str], options: ScanOptions) -> ScanResult:
         return _scan(paths, options)
 
 
+def normalize_stage(resources: list[Resource], default_namespace: str = "default") -> list[Resource]:
+    """The normalize stage, after every loader: the resources as rules read them.
+
+    One function for the CLI scan and the Pulumi policy pack, so both judge the
+    same objects (a Rollout linked to the Deployment it takes its template from,
+    Terraform's Kubernetes objects made canonical, azapi bodies read as the
+    azure-native resources they create)."""
+    from linter.normalize.kubernetes import normalize
+
+    resources = normalize(resources, default_namespace)
+    if any(r.type == "azapi_resource" for r in resources):
+        from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
+
+        normalize_azapi(resources)
+    return resources
+
+
 def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.loaders import load_paths
 
@@ -237,13 +254,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     if unknown and not (policies and policies.may_produce_ids):
         return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
-    from linter.normalize.kubernetes import normalize
-
-    loaded.resources = normalize(loaded.resources, options.default_namespace)
-    if any(r.type == "azapi_resource" for r in loaded.resources):
-        from linter.normalize.azapi import normalize as normalize_azapi  # HCL, plan or state alike
-
-        normalize_azapi(loaded.resources)
+    loaded.resources = normalize_stage(loaded.resources, options.default_namespace)
     groups, rule_errors = _by_config(loaded.resources, options, known_ids)
     findings: list[Finding] = []
     rules: list[Rule] = []

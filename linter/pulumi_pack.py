@@ -25,7 +25,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Iterable
 
-from linter.engine import Context, RuleCrash, ScanOptions, check
+from linter.engine import Context, RuleCrash, ScanOptions, check, normalize_stage
 from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
 from linter.model import Finding, Resource, Severity
@@ -139,6 +139,7 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outpu
 
 def _run(rule: Rule, resources: list[Resource], config: Any, report_violation, with_urn: bool) -> None:
     """Report what the CLI's rule runner (engine.check) finds, as policy violations."""
+    resources = normalize_stage(resources)  # the same objects a file scan judges
     ctx = Context(Index(resources), ScanOptions(rule_options={rule.id: dict(config or {})}))
     for res in resources:
         try:

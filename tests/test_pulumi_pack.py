@@ -228,6 +228,26 @@ def test_unknown_replicas_in_a_stack_request_are_silent(analyzer):
     assert policy_named("RES101") not in {d.policyName for d in found}
 
 
+def test_stack_policies_link_a_rollout_to_the_deployment_it_borrows_from(analyzer):
+    """The pack runs the scan's normalize stage: a Deployment whose template an
+    Argo Rollout takes (workloadRef) is judged through the Rollout, as in a file scan."""
+    require("RES101")
+    rollout_token, deployment_token = "kubernetes:argoproj.io/v1alpha1:Rollout", "kubernetes:apps/v1:Deployment"
+    rollout = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+               "metadata": {"name": "cart", "namespace": "shop"},
+               "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "cart"}},
+                        "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "cart"}}}
+    lent = deployment("cart", None)  # replicas unset: 1 on its own, but the Rollout runs the pods
+    alone = deployment("web", None)
+    found = analyze_stack(analyzer, [
+        (rollout_token, urn(rollout_token, "cart"), rollout),
+        (deployment_token, urn(deployment_token, "cart"), lent),
+        (deployment_token, urn(deployment_token, "web"), alone),
+    ])
+    single = [d.urn for d in found if d.policyName == policy_named("RES101")]
+    assert single == [urn(deployment_token, "web")]
+
+
 # ------------------------------------------------------------------ configuration
 def test_enforcement_levels_and_options_come_from_the_pack_config(analyzer):
     require("RES301", "RES101", "RES415")
