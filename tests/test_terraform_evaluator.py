@@ -267,3 +267,27 @@ resource "aws_db_instance" "x" {
     assert finding["line"] == 11
     proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json", "--var", 'db={engine = "postgres", multi_az = true}')
     assert json.loads(proc.stdout)["findings"] == []
+
+
+def test_logic_on_a_value_known_after_apply_is_unknown_and_silent(tmp_path):
+    # terraform 1.11 plans `false && <unknown>` as unknown (the plan oracle's
+    # logic_with_unknowns case): RES301 must not fire on it, on either side
+    (tmp_path / "main.tf").write_text("""
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_db_instance" "a" {
+  engine   = "postgres"
+  multi_az = false && aws_vpc.v.id == ""
+}
+resource "aws_db_instance" "b" {
+  engine   = "postgres"
+  multi_az = aws_vpc.v.arn != "" && false
+}
+resource "aws_db_instance" "c" {
+  engine   = "postgres"
+  multi_az = false && true
+}
+""")
+    proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json")
+    assert [f["resource"] for f in json.loads(proc.stdout)["findings"]] == ["aws_db_instance.c"]
