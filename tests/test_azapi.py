@@ -179,5 +179,5 @@ def test_avm_storage_account_sku_reaches_the_azapi_body() -> None:
     # body.sku.name (locals.sku.tf: coalesce(var.account_sku_name, ...)); the body also reads
     # optional() attributes of object variables, so it was unknown before they were applied
     found = _avm_findings("Azure+terraform-azurerm-avm-res-storage-storageaccount", "management-policy", "RES320")
-    assert found["module.this.azapi_resource.this"][:2] == ("main.tf", 6)
+    assert found["module.this.azapi_resource.this"][:2] == ("main.tf", 10)  # the key sku.name, not body
     assert 'body.sku.name = "Standard_GRS"' in found["module.this.azapi_resource.this"][2]
