@@ -372,3 +372,12 @@ resource "azapi_resource" "b" {
     assert a.line_for("body.properties.networkAcls.1.defaultAction") == 16
     assert a.line_for("body.properties.missing") == 12  # its closest written ancestor
     assert loaded["azapi_resource.b"].line_for("body.sku.name") == 24
+
+
+def test_a_kubernetes_manifest_finding_points_at_the_key(tmp_path):
+    # fixtures/RES101/fail-rollout-replicas-one.tf (generated): "replicas" = 1 is on line 10
+    from tests.conftest import FIXTURES, run_scan
+
+    (finding,) = [f for f in run_scan(FIXTURES / "RES101" / "fail-rollout-replicas-one.tf").findings
+                  if f.rule_id == "RES101"]
+    assert finding.line == 10
