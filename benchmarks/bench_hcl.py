@@ -192,7 +192,9 @@ def main() -> int:
         size = sum(Path(p).stat().st_size for p in tf_files)
         print(f"tree: {files} files, {len(tf_files)} .tf, {blocks} resource blocks, {size / 1e6:.1f} MB; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        setup = f"import json; FILES = {tf_files!r}"
+        listed = tmp / "files.json"  # read by each step: too long a list for a command line
+        listed.write_text(json.dumps(tf_files))
+        setup = f"import json; FILES = json.load(open({str(listed)!r}))"
         bare = measure(setup + "\nimport tree_sitter, tree_sitter_hcl\n"
                        "P = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))",
                        "for f in FILES:\n    P.parse(open(f, 'rb').read())", env=env)
