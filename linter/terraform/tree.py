@@ -211,6 +211,8 @@ class ModuleTree:
         if builder.origins:
             resource.meta["value_origin"] = builder.origins
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
+        for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
+            resource.refs.setdefault(path, named)
         lines = builder.lines
         resource.line_of = lambda p, _lines=lines: line_of(_lines, p)
         return resource
