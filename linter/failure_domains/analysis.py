@@ -159,8 +159,8 @@ def could_not_place(graph: Graph) -> list[Unplaced]:
             out.append(Unplaced(key, node.placement.detail, node.placement.attribute))
     for u in graph.unresolved:
         if u.source in reached:
-            out.append(Unplaced(u.source, f"{u.attribute or 'a reference'} names {u.reference}, which is not in the scan",
-                                u.attribute))
+            where = f"{u.attribute} names " if u.attribute else "depends on "
+            out.append(Unplaced(u.source, f"{where}{u.reference}, which the scan does not resolve", u.attribute))
     return out
 
 

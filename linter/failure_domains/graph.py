@@ -218,27 +218,20 @@ def _serves_from_types() -> frozenset[str]:
 def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
+    from linter.failure_domains.placement import resolve_value, written_value
+
     r = node.resource
-    sources = _targets(graph, index, node, source_attr)
-    targets = _targets(graph, index, node, target_attr)
-    if not sources or not targets:
+    sources = resolve_value(index, r, source_attr)
+    value = written_value(r, target_attr)
+    if not sources or value is None:
+        return
+    targets = resolve_value(index, r, target_attr)
+    if targets is None:  # what the sources depend on is not in the scan: said, never failed
+        shown = " ".join(r.refs.get(target_attr, ())) or str(value)
+        for s in sources:
+            graph.unresolved.append(Unresolved(s.address, None, f"{r.address}.{target_attr} = {shown}"))
         return
     for s in sources:
         for t in targets:
             kind = EdgeKind.SERVES_FROM if base_type(t) in _serves_from_types() else EdgeKind.REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
-
-
-def _targets(graph: Graph, index: Index, node: Node, attr: str) -> list[Resource] | None:
-    """What an attribute of a connector names: references, ids, ARNs or names."""
-    from linter.failure_domains.placement import resolve_value
-
-    r = node.resource
-    value = r.get(attr)
-    if value is None:
-        return None
-    found = resolve_value(index, r, attr)
-    if found is None:
-        shown = " ".join(r.refs.get(attr, ())) or (str(value) if not is_unknown(value) else str(value))
-        graph.unresolved.append(Unresolved(r.address, attr, shown))
-    return found

@@ -105,14 +105,14 @@ def _zone_spread(r: Resource) -> str | None:
 def add_edges(graph: "Graph", index: "Index") -> None:
     if not any("/" in r.type for r in index.resources):
         return
-    services = {(index.namespace_of(s), s.name): s for s in index.by_type(k8s.SERVICE)}
-    config_maps = {(index.namespace_of(c), c.name): c for c in index.by_type(CONFIG_MAP)}
+    services = {(index.namespace_of(s), s.name): s for s in index.by_type(k8s.SERVICE) if _is_node(graph, s)}
+    config_maps = {(index.namespace_of(c), c.name): c for c in index.by_type(CONFIG_MAP) if _is_node(graph, c)}
     for w in index.by_type(*SERVING):
-        if w.address not in graph.nodes:
+        if not _is_node(graph, w):
             continue
         for svc in k8s.services_selecting(w, index) or ():
             graph.add_edge(Edge(svc.address, w.address, EdgeKind.SERVES_FROM, "spec.selector",
-                                f"selector {k8s.selector_text(svc.get('spec.selector'))}"))
+                                f"selector {k8s.labels_text(svc.get('spec.selector'))}"))
         if w.type != k8s.POD:
             for pdb in k8s.pdbs_selecting(w, index) or ():
                 graph.add_edge(Edge(pdb.address, w.address, EdgeKind.GOVERNS, "spec.selector", "disruption budget"))
@@ -120,6 +120,8 @@ def add_edges(graph: "Graph", index: "Index") -> None:
                 graph.add_edge(Edge(hpa.address, w.address, EdgeKind.GOVERNS, "spec.scaleTargetRef", "autoscaler"))
         _workload_edges(graph, index, w, services, config_maps)
     for cm in index.by_type(CONFIG_MAP):
+        if not _is_node(graph, cm):
+            continue
         data = cm.get("data")
         if isinstance(data, dict):
             for key, value in data.items():
@@ -127,12 +129,21 @@ def add_edges(graph: "Graph", index: "Index") -> None:
                     for svc in named_services(value, index.namespace_of(cm), services):
                         graph.add_edge(Edge(cm.address, svc.address, EdgeKind.REQUIRES, f"data.{key}", f"data {key}"))
     for route in index.by_type(*INGRESS, k8s.GATEWAY_HTTPROUTE, k8s.VIRTUAL_SERVICE):
+        if not _is_node(graph, route):
+            continue
         for path, svc_name, namespace in _routed_services(route, index):
             svc = services.get((namespace, svc_name))
             if svc is None:
                 graph.unresolved.append(Unresolved(route.address, path, f"Service {namespace}/{svc_name}"))
                 continue
             graph.add_edge(Edge(route.address, svc.address, EdgeKind.SERVES_FROM, path, "routes to"))
+
+
+def _is_node(graph: "Graph", r: Resource) -> bool:
+    """r is the resource its address's node stands for (two objects of one address in a
+    scope: the first is the node, as the index keeps it; the other's edges are not its)."""
+    node = graph.nodes.get(r.address)
+    return node is not None and node.resource is r
 
 
 def _workload_edges(graph: "Graph", index: "Index", w: Resource, services: dict, config_maps: dict) -> None:
@@ -219,7 +230,7 @@ def _get(value: Any, *keys: str) -> Any:
 
 # --------------------------------------------------------- Service DNS names
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
-_SEPARATORS = frozenset(" \t\r\n,;\"'()[]{}<>|=")
+_SEPARATORS = frozenset(" \t\r\n,;\"'()[]{}<>|")
 
 
 def hosts_in(text: str) -> Iterator[tuple[str, bool]]:
@@ -244,6 +255,9 @@ def hosts_in(text: str) -> Iterator[tuple[str, bool]]:
 
 
 def _host_of(piece: str) -> tuple[str, bool] | None:
+    assigned = piece.find("=")
+    if 0 <= assigned < _first_of(piece, ":/?#"):  # `DB_HOST=db:5432`: the value after the name
+        piece = piece[assigned + 1:]
     scheme = piece.find("://")
     rest = piece[scheme + 3:] if scheme >= 0 else piece
     at = rest.rfind("@", 0, _first_of(rest, "/?#"))

@@ -236,6 +236,15 @@ class Placer:
         return unknown(f"the zones of {attr} are not all known", attr)
 
 
+def written_value(r: Resource, path: str) -> Any:
+    """The attribute's value, None when it is not written: a plan shows an Optional+Computed
+    attribute nobody wrote as an unknown without expression or references."""
+    value = r.get(path)
+    if is_unknown(value) and value.expr is None and not value.refs and not r.refs.get(path):
+        return None
+    return value
+
+
 def _flag(r: Resource, path: str, default: Any) -> Any:
     value = r.get(path)
     return default if value is None else value
@@ -369,7 +378,7 @@ def _ecs_service(p: Placer, r: Resource) -> Placement:
 
 
 def _asg(p: Placer, r: Resource) -> Placement:
-    attr = "vpc_zone_identifier" if r.get("vpc_zone_identifier") is not None else None
+    attr = "vpc_zone_identifier" if written_value(r, "vpc_zone_identifier") is not None else None
     if attr is None:
         zones = r.get("availability_zones")
         if isinstance(zones, list) and zones and all(isinstance(z, str) for z in zones):
@@ -384,7 +393,7 @@ def _asg(p: Placer, r: Resource) -> Placement:
 
 
 def _lambda(p: Placer, r: Resource) -> Placement:
-    if r.get("vpc_config.subnet_ids") is None:
+    if written_value(r, "vpc_config.subnet_ids") is None:
         return regional("regional")
     found = p.zones_of(r, "vpc_config.subnet_ids")
     if found is None:
@@ -402,7 +411,7 @@ def _node_group(p: Placer, r: Resource) -> Placement:
 
 
 def _load_balancer(p: Placer, r: Resource) -> Placement:
-    attr = "subnets" if r.get("subnets") is not None else "subnet_mapping.subnet_id"
+    attr = "subnets" if written_value(r, "subnets") is not None else "subnet_mapping.subnet_id"
     found = p.zones_of(r, attr)
     if found is None:
         return unknown(f"{attr} not resolved to subnets with known zones", attr)
