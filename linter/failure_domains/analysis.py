@@ -143,15 +143,7 @@ def analyse_graph(graph: Graph) -> Analysis:
 def could_not_place(graph: Graph) -> list[Unplaced]:
     """Workloads whose placement is unknown, and what workloads depend on that could
     not be placed or resolved: the analysis says what it does not know."""
-    reached: set[str] = set()
-    queue = deque(n.key for n in graph.nodes.values() if n.workload)
-    reached.update(queue)
-    while queue:
-        key = queue.popleft()
-        for edge in graph.out_edges.get(key, ()):
-            if edge.kind.propagates and edge.target not in reached:
-                reached.add(edge.target)
-                queue.append(edge.target)
+    reached = graph.reachable(n.key for n in graph.nodes.values() if n.workload)
     out: list[Unplaced] = []
     for key in sorted(reached):
         node: Node = graph.nodes[key]

@@ -19,9 +19,9 @@ What the graph could not resolve (a reference to nothing scanned) is kept in
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from linter.index import Index
 from linter.model import Resource, is_unknown
@@ -146,6 +146,20 @@ class Graph:
 
     def serves_from(self, key: str) -> list[Edge]:
         return [e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.SERVES_FROM]
+
+    def reachable(self, starts: Iterable[str], backward: bool = False, within: set[str] | None = None) -> set[str]:
+        """What `starts` reach along the edges failures flow on (their dependencies; with
+        `backward`, what depends on them), optionally staying inside `within`."""
+        found = set(starts)
+        queue = deque(found)
+        while queue:
+            key = queue.popleft()
+            for e in (self.in_edges if backward else self.out_edges).get(key, ()):
+                other = e.source if backward else e.target
+                if e.kind.propagates and other not in found and (within is None or other in within):
+                    found.add(other)
+                    queue.append(other)
+        return found
 
 
 # Attributes whose references are not a dependency at run time: a read replica

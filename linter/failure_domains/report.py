@@ -10,7 +10,6 @@ have a placement, not every IAM role or security group on the way.
 from __future__ import annotations
 
 import json
-from collections import deque
 from dataclasses import dataclass, field
 
 from linter import __version__
@@ -166,23 +165,8 @@ def picture_nodes(graph: Graph) -> list[str]:
     def interesting(node: Node) -> bool:
         return node.workload or node.placement.spread is not Spread.REGIONAL
 
-    forward: set[str] = set()
-    queue = deque(n.key for n in graph.nodes.values() if n.workload)
-    forward.update(queue)
-    while queue:
-        key = queue.popleft()
-        for e in graph.out_edges.get(key, ()):
-            if e.kind.propagates and e.target not in forward:
-                forward.add(e.target)
-                queue.append(e.target)
-    backward: set[str] = {k for k in forward if interesting(graph.nodes[k])}
-    queue = deque(backward)
-    while queue:
-        key = queue.popleft()
-        for e in graph.in_edges.get(key, ()):
-            if e.kind.propagates and e.source in forward and e.source not in backward:
-                backward.add(e.source)
-                queue.append(e.source)
+    forward = graph.reachable(n.key for n in graph.nodes.values() if n.workload)
+    backward = graph.reachable((k for k in forward if interesting(graph.nodes[k])), backward=True, within=forward)
     return [k for k in graph.nodes if k in backward]
 
 
