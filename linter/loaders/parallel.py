@@ -101,15 +101,20 @@ def batches(sizes: list[int], count: int) -> list[list[int]]:
     return [b for b in out if b]
 
 
-def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) -> dict[Path, LoadedAhead]:
+def process_pool(jobs: int) -> Any:
+    """A pool of `jobs` worker processes (a ProcessPoolExecutor, to use in a `with`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork is the cheapest start (the loaders are imported already), but only
     # safe in a process with no other threads (a host such as a gRPC server)
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+
+
+def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) -> dict[Path, LoadedAhead]:
     ahead: dict[Path, LoadedAhead] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+    with process_pool(jobs) as pool:
         futures = [
             (batch, pool.submit(_load_batch, [found[i] for i in batch], options))
             for batch in batches(sizes, jobs * BATCHES_PER_WORKER)
