@@ -20,6 +20,7 @@ FAMILIES = {
     "RES3": "Storage and databases not spread over zones",
     "RES4": "Unbounded retries and missing dead letters",
     "RES5": "Other resilience basics",
+    "RES6": "Failure domains across resources",
 }
 
 
