@@ -170,6 +170,8 @@ def main() -> int:
     parser.add_argument("--changed-file-only", action="store_true",
                         help="only the pre-commit case: one changed .tf in a repository of about 1,000 files")
     parser.add_argument("--runs", type=int, default=5, help="runs of the pre-commit case (the best is shown)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each step of the tree, each in a fresh process (the fastest is shown)")
     parser.add_argument("--checkov", metavar="EXE",
                         help="also time this Checkov executable on the same tree (install it in a venv of its own)")
     args = parser.parse_args()
@@ -197,7 +199,7 @@ def main() -> int:
         setup = f"import json; FILES = json.load(open({str(listed)!r}))"
         bare = measure(setup + "\nimport tree_sitter, tree_sitter_hcl\n"
                        "P = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))",
-                       "for f in FILES:\n    P.parse(open(f, 'rb').read())", env=env)
+                       "for f in FILES:\n    P.parse(open(f, 'rb').read())", repeat=args.repeat, env=env)
         print(f"bare tree-sitter parse: {bare}")
         try:
             import hcl2  # noqa: F401
@@ -206,9 +208,9 @@ def main() -> int:
         except ImportError:
             hcl2_parse = None
             print("python-hcl2 parse: not installed (the old loader's parser)")
-        serial = measure(SCAN_SETUP.format(tree=str(tree), pin=ONE_CORE), SCAN_STEP, env=env)
+        serial = measure(SCAN_SETUP.format(tree=str(tree), pin=ONE_CORE), SCAN_STEP, repeat=args.repeat, env=env)
         print(f"whole scan, one core:   {serial}")
-        scan = measure(SCAN_SETUP.format(tree=str(tree), pin=""), SCAN_STEP, env=env)
+        scan = measure(SCAN_SETUP.format(tree=str(tree), pin=""), SCAN_STEP, repeat=args.repeat, env=env)
         print(f"whole scan:             {scan}")
         for name, m in (("one core", serial), ("default", scan)):
             print(f"scan ({name}) / bare parse: {m.seconds / bare.seconds:.1f}x wall, "
