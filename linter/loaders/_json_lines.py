@@ -100,12 +100,12 @@ def with_line(err: Any, text: str, parts: list[str | int] | None = None) -> Any:
     return err
 
 
-def key_lines(text: str) -> dict[tuple, int]:
+def key_lines(text: str) -> dict[tuple[Any, ...], int]:
     """Line of every key and list item of a JSON text, by path (`("a", 0, "b")`): one
     pass, for documents whose values all need lines (`.tf.json` configurations)."""
     import json
 
-    out: dict[tuple, int] = {}
+    out: dict[tuple[Any, ...], int] = {}
     # one frame per open container: [is an object, current key or index]
     stack: list[list[Any]] = []
     expecting_key = False
