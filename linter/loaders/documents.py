@@ -42,7 +42,7 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         if not isinstance(exc, json.JSONDecodeError):
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
-    check_surrogates(text, doc, shown)
+    check_surrogates(text, shown)
     if is_raw_terraform_state(doc):
         raise InputError(shown, RAW_STATE.format(name=path.name), 1)
     fmt = sniff_json(doc)

@@ -192,7 +192,7 @@ def load_event_log(path: Path | str, shown: str, options: dict | None = None) ->
         if "\\u" in line:
             from linter.loaders import check_surrogates
 
-            check_surrogates(line, event, shown, number)
+            check_surrogates(line, shown, number)
         saw_event = saw_event or "sequence" in event or "timestamp" in event
         for key in ("resourcePreEvent", "resOutputsEvent", "resOpFailedEvent"):
             body = event.get(key)
