@@ -152,7 +152,11 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         # a bridged cloud resource: say `multiAz`, as the Pulumi program does, not `multi_az`
         from linter.normalize.names import in_pulumi_terms
 
-        message, remediation = in_pulumi_terms(message, res.type), in_pulumi_terms(remediation, res.type)
+        # the resource's own address out of the way: what is left repeats from
+        # resource to resource, so the wording is worked out once per rule (cached)
+        own = res.address
+        message = in_pulumi_terms(message.replace(own, "\x01"), res.type).replace("\x01", own)
+        remediation = in_pulumi_terms(remediation.replace(own, "\x01"), res.type).replace("\x01", own)
     elif res.meta.get("terraform_k8s"):
         # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does
         from linter.normalize.terraform_k8s import in_terraform_terms

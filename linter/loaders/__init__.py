@@ -378,26 +378,30 @@ def huge_number(text: str, shown: str, line: int | None = None) -> InputError:
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+_SURROGATE_ESCAPE = None  # compiled on first use: `re` is not imported at start-up
 
 
 def check_surrogates(text: str, shown: str, line: int | None = None) -> None:
     """JSON may escape half of a UTF-16 pair (`"\\ud800"`): Python keeps it as a character
     no output can encode, so reports would crash on it. Reject the file, at the escape's line.
 
-    One linear pass of `str.find` (no regex, no walk of the parsed document): only
-    `\\ud`/`\\uD` escapes are looked at, so a text without any costs two substring
-    searches; a pair (high then low half, an emoji) is a character and passes."""
-    for lowercase in (True, False):
-        marker = "\\ud" if lowercase else "\\uD"
-        at = text.find(marker)
-        while at != -1:
-            kind = _surrogate_at(text, at)
-            paired = (kind == "high" and _surrogate_at(text, at + 6) == "low"
-                      or kind == "low" and at >= 6 and _surrogate_at(text, at - 6) == "high")
-            if kind is not None and not paired:
-                line = line or text.count("\n", 0, at) + 1
-                raise InputError(shown, f"lone UTF-16 surrogate {text[at:at + 6]}: not a character any report can show", line)
-            at = text.find(marker, at + 1)
+    One linear pass over the text, no walk of the parsed document: a fixed-length
+    pattern (nothing to backtrack; re's literal-prefix search runs at memory speed,
+    faster than `str.find` here) finds the `\\uD800`-`\\uDFFF` escapes; a pair
+    (high then low half, an emoji) is a character and passes."""
+    global _SURROGATE_ESCAPE
+    if _SURROGATE_ESCAPE is None:
+        import re
+
+        _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        at = match.start()
+        kind = _surrogate_at(text, at)
+        paired = (kind == "high" and _surrogate_at(text, at + 6) == "low"
+                  or kind == "low" and at >= 6 and _surrogate_at(text, at - 6) == "high")
+        if kind is not None and not paired:
+            line = line or text.count("\n", 0, at) + 1
+            raise InputError(shown, f"lone UTF-16 surrogate {match.group(0)}: not a character any report can show", line)
 
 
 def _surrogate_at(text: str, at: int) -> str | None:
