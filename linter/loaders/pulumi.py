@@ -437,7 +437,7 @@ def build_resource(
             canonical = f"data.{canonical}"
             meta["external"] = True
     address = addresses.get(state.urn) or address_of(state, canonical, family, attrs)
-    tf_type = canonical_type(state.type)[0]
+    tf_type = canonical.removeprefix("data.") if state.external and family == "cloud" else canonical
     return Resource(
         type=canonical,
         address=address,
@@ -577,7 +577,7 @@ class Properties:
         self.strip = nested_bookkeeping
         self.renames = renames  # None: names kept as written
         # nested renames are keyed by the camelCase path: only then is the path built
-        self.paths = renames is not None and any("." in k for k in renames)
+        self.paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
         # inside a free-form map: the same values, names kept
         self.keep = self if renames is None else Properties(refs_for, nested_bookkeeping)
 
@@ -807,24 +807,26 @@ class _UrnLines:
         self._read()
         start = res.location.line
         block = self._block_at(start) if start else None
-        if block is None or not block.lines:
+        if block is None or not block.text:
             return None
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
-        found = None
-        cursor, stop = block.inputs_from, len(block.lines)
+        found = None  # index of the line found last in the block
+        cursor = block.inputs_from  # where to look next (an offset in the block)
         for segment in (p for p in path.split(".") if p):
             if segment.isdigit():
                 if found is None:
                     break
-                item = self._list_item(block.lines, cursor, stop, int(segment))
+                lines, starts = block.lines()
+                item = self._list_item(lines, found + 1, len(lines), int(segment))
                 if item is None:
                     break  # an inline list: its key's line is the best there is
-                found, cursor = item, item + 1
+                found, cursor = item, starts[item + 1] if item + 1 < len(starts) else len(block.text)
                 continue
-            hit = block.key_line((segment,) if kubernetes else (pulumi_name(res.type, segment), segment), cursor)
-            if hit is None:
+            at = block.key_at((segment,) if kubernetes else (pulumi_name(res.type, segment), segment), cursor)
+            if at is None:
                 break
-            found, cursor = hit, hit + 1
+            found = block.text.count("\n", 0, at)
+            cursor = block.text.find("\n", at) + 1 or len(block.text)
         return start + found if found is not None else None
 
     @staticmethod
@@ -855,37 +857,39 @@ class _UrnLines:
 
 
 class _Block:
-    """One resource's block of a pretty-printed document: its lines, where they
-    start, and the line its new inputs start on (a preview step holds the old
-    state first)."""
+    """One resource's block of a pretty-printed document, and where its new
+    inputs start (a preview step holds the old state first). Keys are found by
+    `str.find`; the block is split into lines only for a list item."""
 
-    __slots__ = ("start", "text", "lines", "offsets", "inputs_from")
+    __slots__ = ("start", "text", "inputs_from", "_lines")
 
     def __init__(self, start: int, text: str):
         self.start, self.text = start, text
-        self.lines = text.split("\n")
-        self.offsets = list(itertools.accumulate((len(line) + 1 for line in self.lines[:-1]), initial=0))
+        self._lines: tuple[list[str], list[int]] | None = None
         self.inputs_from = 0
         for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
-            hit = _marker_line(text, marker)
+            hit = _marker_at(text, marker)
             if hit is not None:
-                self.inputs_from = hit
+                self.inputs_from = text.rfind("\n", 0, hit) + 1
                 break
 
-    def key_line(self, keys: tuple[str, ...], first: int) -> int | None:
-        """Index of the first line from `first` on that opens one of `keys` (`"multiAz": ...`)."""
-        if first >= len(self.lines):
-            return None
+    def lines(self) -> tuple[list[str], list[int]]:
+        """The block's lines and the offset each starts at."""
+        if self._lines is None:
+            lines = self.text.split("\n")
+            self._lines = lines, list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        return self._lines
+
+    def key_at(self, keys: tuple[str, ...], cursor: int) -> int | None:
+        """Offset of the first key of `keys` that opens a line (`"multiAz": ...`) at or after `cursor`."""
         text, best = self.text, None
         for key in dict.fromkeys(keys):
             needle = f'"{key}"'
-            at = text.find(needle, self.offsets[first])
+            at = text.find(needle, cursor)
             while at != -1:
-                line_start = text.rfind("\n", 0, at) + 1
                 after = at + len(needle)
-                if not text[line_start:at].strip() and text[after:after + 16].lstrip(" \t\r")[:1] == ":":
-                    line = bisect.bisect_right(self.offsets, at) - 1
-                    best = line if best is None else min(best, line)
+                if not text[text.rfind("\n", 0, at) + 1:at].strip() and text[after:after + 16].lstrip(" \t\r")[:1] == ":":
+                    best = at if best is None else min(best, at)
                     break
                 at = text.find(needle, after)
         return best
@@ -926,11 +930,11 @@ def _plan_keys(text: str) -> Iterable[tuple[int, str]]:
         at = text.find('"urn:pulumi:', close + 1)
 
 
-def _marker_line(text: str, marker: str) -> int | None:
-    """Index of the first line of `text` where the key `marker` opens (`"inputs":`)."""
+def _marker_at(text: str, marker: str) -> int | None:
+    """Offset of the first place in `text` where the key `marker` opens (`"inputs":`)."""
     at = text.find(marker)
     while at != -1:
         if text[at + len(marker):at + len(marker) + 8].lstrip(" \t")[:1] == ":":
-            return text.count("\n", 0, at)
+            return at
         at = text.find(marker, at + 1)
     return None
