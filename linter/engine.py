@@ -56,7 +56,7 @@ class ScanResult:
     fail_on_for: dict[str, Severity] = field(default_factory=dict)
     # the rules that ran, and only those (JUnit lists them per resource: a rule
     # that did not run never passes), and the repository root report paths are
-    # relative to (SARIF, GitHub), set by the suppress stage
+    # relative to (SARIF, GitHub), set by the engine before the suppress stage
     rules: list[Rule] = field(default_factory=list)
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
@@ -287,20 +287,35 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         notes=loaded.notes,
         unresolved_modules=loaded.unresolved_modules,
     )
+    set_report_paths(result, paths, options)
     from linter.suppress import apply_suppressions
 
     ids = known_ids | (policies.produced_ids if policies else set())
     if len(groups) == 1:
-        apply_suppressions(result, paths, options, ids)
+        apply_suppressions(result, options, ids)
         return result
     for group_options, group_resources in groups:  # each file's findings under its own config
         files = {r.location.file for r in group_resources}
         part = ScanResult(findings=[f for f in result.findings if f.file in files], resources=group_resources)
-        apply_suppressions(part, paths, group_options, ids)
-        result.root, result.warnings = part.root, result.warnings + part.warnings
+        apply_suppressions(part, group_options, ids)
+        result.warnings += part.warnings
         if group_options.fail_on != options.fail_on:
             result.fail_on_for.update((f, group_options.fail_on) for f in files)
     return result
+
+
+def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions) -> None:
+    """The repository root report paths are relative to, and each finding's path
+    in it (part of its fingerprint), whatever directory resilint runs from. Set
+    here, before the suppress stage: baselines match findings by fingerprint."""
+    from linter.paths import relative_to_root, repo_root
+
+    result.root = root = options.root or repo_root(paths)
+    relative: dict[str, str] = {}
+    for f in result.findings:
+        if f.file not in relative:
+            relative[f.file] = relative_to_root(f.file, root)
+        f.fingerprint_path = relative[f.file]
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str]

@@ -273,8 +273,8 @@ class Finding:
     # custom (Rego) rules are not in the registry: their metadata travels with the finding
     rule_title: str | None = None
     rule_description: str | None = None
-    # the source path relative to the repository root (set by the suppress
-    # stage), so fingerprints do not depend on the directory resilint ran from
+    # the source path relative to the repository root (set by the engine,
+    # `set_report_paths`), so fingerprints do not depend on the directory resilint ran from
     fingerprint_path: str | None = None
 
     @property

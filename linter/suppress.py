@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.model import Finding, InputError, is_unknown
+from linter.paths import relative_to_root
 from linter.rule_match import matches, names_a_rule, unknown_message
 
 if TYPE_CHECKING:
@@ -44,26 +45,6 @@ INLINE_RE = re.compile(
 )
 COMMENT_RE = re.compile(r"^\s*(#|//)")
 TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
-
-
-def repo_root(paths: list[str]) -> str:
-    """The git top-level of the scanned path, else the current directory."""
-    given = paths[0] if paths else "."
-    try:
-        first = Path(given).resolve()
-    except (OSError, RuntimeError):  # a symlink loop: the loader reports it
-        first = Path(os.path.abspath(given))
-    start = first if os.path.isdir(first) else first.parent  # isdir: False on a name too long
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return str(directory)
-    return os.getcwd()
-
-
-def relative_to_root(file: str, root: str) -> str:
-    """A finding's path relative to the root, with forward slashes."""
-    rel = os.path.relpath(os.path.abspath(file), root)
-    return Path(rel).as_posix()
 
 
 @functools.lru_cache(maxsize=256)
@@ -84,20 +65,13 @@ def path_glob(pattern: str) -> re.Pattern:
     return re.compile(out + r"\Z")
 
 
-def apply_suppressions(result: ScanResult, paths: list[str], options: ScanOptions, rule_ids: set[str] | None = None) -> None:
+def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[str] | None = None) -> None:
     """Mark the result's findings suppressed where a suppression matches.
 
     With `rule_ids` (every rule the scan knows, built-in and Rego), an inline
     comment or annotation naming none of them is a warning at its line: a typo
     there leaves the finding active, and the reader must learn why.
     """
-    root = options.root or repo_root(paths)
-    result.root = root
-    relative: dict[str, str] = {}
-    for f in result.findings:
-        if f.file not in relative:
-            relative[f.file] = relative_to_root(f.file, root)
-        f.fingerprint_path = relative[f.file]
     baseline = _load_baseline_into(result, options.baseline)
     config = options.config
     today = _dt.date.today()

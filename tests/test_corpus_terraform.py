@@ -43,7 +43,9 @@ HCL_COUNTS = {
     "azurerm-provider__examples_sql-azure_failover_group": (6, 0),
     "azurerm-provider__examples_storage_storage-account": (2, 0),
     "claranet-azurerm-storage-account__examples_main": (1, 3),
-    "claranet-azurerm-storage-account__root": (20, 5),  # for_each over 4 diagnostics types; count-0 blocks
+    # for_each over 4 diagnostics types; count-0 blocks; the 12 role assignments iterate optional()
+    # attributes defaulting to [] (variables-rbac.tf): no instance
+    "claranet-azurerm-storage-account__root": (8, 5),
     "gcp-sql-db__examples_postgresql-ha": (2, 1),
     "gcp-sql-db__modules_postgresql": (6, 0),  # replicas/additional dbs/users: empty defaults
     "microservices-demo__terraform": (3, 2),  # memorystore = false: count 0

@@ -383,3 +383,25 @@ def test_inline_comment_in_the_tf_source_of_a_plan(tmp_path):
     result = scan([str(plan)], options)
     assert [(f.resource, f.suppressed, f.suppression_reason) for f in result.findings] == [
         ("aws_db_instance.orders", True, "dev only")]
+
+
+def test_the_engine_sets_root_and_fingerprint_paths_before_suppression(tmp_path, monkeypatch):
+    """The engine, not a reporter or the CLI, decides the repository root and each
+    finding's path in it: a library scan from another directory gets the same
+    fingerprints as one from the root, and the baseline (matched by fingerprint in
+    the suppress stage) sees them."""
+    git_init(tmp_path)
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "apps.yaml").write_text(deployment("web"))
+    monkeypatch.chdir(tmp_path)
+    here = scan(["k8s"], ScanOptions(select=["RES101"]))
+    monkeypatch.chdir(tmp_path / "k8s")
+    there = scan(["."], ScanOptions(select=["RES101"]))
+    assert here.root == there.root == str(tmp_path.resolve())
+    assert [f.fingerprint_path for f in here.findings] == [f.fingerprint_path for f in there.findings] == ["k8s/apps.yaml"]
+    assert [f.fingerprint for f in here.findings] == [f.fingerprint for f in there.findings]
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"version": 1, "findings": [
+        {"fingerprint": here.findings[0].fingerprint, "rule_id": "RES101"}]}))
+    again = scan(["."], ScanOptions(select=["RES101"], baseline=str(baseline)))
+    assert [f.suppression_kind for f in again.findings] == ["baseline"]

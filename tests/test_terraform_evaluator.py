@@ -219,3 +219,51 @@ def test_every_real_module_directory_loads_without_input_errors():
     for directory in directories:
         _, errors, _ = load_module_directory(directory)
         assert errors == [], (directory, [str(e) for e in errors])
+
+
+def test_a_value_its_type_rejects_is_unknown_never_a_default(tmp_path):
+    # terraform plan refuses `multi_az = "maybe"` for a bool and a server missing its
+    # required `name`: nothing is planned, so nothing may be judged (and no optional()
+    # default may stand in for the rejected value)
+    loaded, errors, _ = load(tmp_path, main__tf="""
+variable "db" {
+  type    = object({ name = string, multi_az = optional(bool, false) })
+  default = { multi_az = true }
+}
+variable "flag" {
+  type    = bool
+  default = "maybe"
+}
+resource "aws_db_instance" "a" {
+  multi_az = var.db.multi_az
+}
+resource "aws_db_instance" "b" {
+  multi_az = var.flag
+}
+""")
+    assert errors == []
+    assert is_unknown(loaded["aws_db_instance.a"].get("multi_az"))
+    assert is_unknown(loaded["aws_db_instance.b"].get("multi_az"))
+
+
+def test_optional_default_reaches_a_rule_with_its_origin(tmp_path):
+    # RES301 on a default that only optional() supplies: the finding says it came
+    # from the variable
+    (tmp_path / "main.tf").write_text("""
+variable "db" {
+  type = object({
+    engine   = string
+    multi_az = optional(bool, false)
+  })
+  default = { engine = "postgres" }
+}
+resource "aws_db_instance" "x" {
+  engine   = var.db.engine
+  multi_az = var.db.multi_az
+}
+""")
+    proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json")
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert finding["line"] == 11
+    proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json", "--var", 'db={engine = "postgres", multi_az = true}')
+    assert json.loads(proc.stdout)["findings"] == []

@@ -59,9 +59,11 @@ def test_goldens_are_what_terraform_plans_today(case):
 
 
 # ------------------------------------------------ expressions of terraform console
-# 9funcs' goldens (fixtures/terraform_oracle/functions.golden.json, asked of
-# `terraform console`), parsed and evaluated by the whole evaluator here.
-FUNCTION_GOLDEN = json.loads((ROOT / "fixtures" / "terraform_oracle" / "functions.golden.json").read_text())
+# the goldens of fixtures/terraform_oracle/*.golden.json (functions, and expressions:
+# operator grouping, logic, template strip markers), asked of `terraform console`,
+# parsed and evaluated by the whole evaluator here.
+CONSOLE_RESULTS = [case for golden in sorted((ROOT / "fixtures" / "terraform_oracle").glob("*.golden.json"))
+                   for case in json.loads(golden.read_text())["results"]]
 EVALUATOR_KNOWN_DIFFERENCES = {
     # the function library's own known differences (tests/test_terraform_functions.py)
     "jsonencode(-0)", 'cidrsubnet("10.0.0.0/16", -1, 0)', 'cidrsubnet("10.0.0.0/16", 8, -1)',
@@ -89,7 +91,7 @@ def _console(expr: str) -> dict:
     return {"json": jsonencode(value)}
 
 
-@pytest.mark.parametrize("case", FUNCTION_GOLDEN["results"], ids=[c["expr"] for c in FUNCTION_GOLDEN["results"]])
+@pytest.mark.parametrize("case", CONSOLE_RESULTS, ids=[c["expr"] for c in CONSOLE_RESULTS])
 def test_evaluator_matches_terraform_console(case):
     got = _console(case["expr"])
     want = {"error": True} if "error" in case else {k: case[k] for k in ("json", "unknown") if k in case}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 
 from linter.model import Severity
@@ -36,14 +35,6 @@ class ReportSettings:
 
 def render(fmt: str, result, settings: ReportSettings) -> str:
     return importlib.import_module(FORMATS[fmt]).render(result, settings)
-
-
-def relative_path(file: str, root: str | None) -> str:
-    """A report path relative to the repository root, with forward slashes; as given when outside it."""
-    if not root:
-        return file
-    rel = os.path.relpath(os.path.abspath(file), root)
-    return file if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def count_by_severity(findings) -> dict[str, int]:

@@ -11,7 +11,8 @@ annotation; the closing summary line counts them.
 from __future__ import annotations
 
 from linter.model import Severity
-from linter.reporters import relative_path, summary
+from linter.paths import report_path
+from linter.reporters import summary
 
 
 def escape_data(text: str) -> str:
@@ -47,9 +48,9 @@ def render(result, settings) -> str:
         message = f"{f.message} ({str(f.severity)}, {f.rule}; {f.resource})\nFix: {f.remediation}"
         for note in f.notes:
             message += f"\nNote: {note}"
-        out.append(annotation(command_for(f, settings.fail_on), relative_path(f.file, root), f.line, f.rule_id, message))
+        out.append(annotation(command_for(f, settings.fail_on), report_path(f.file, root), f.line, f.rule_id, message))
     for err in result.errors:
-        out.append(annotation("error", relative_path(err.file, root) if err.file else None, err.line,
+        out.append(annotation("error", report_path(err.file, root) if err.file else None, err.line,
                               "resilint input error", err.message))
     s = summary(result)
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)

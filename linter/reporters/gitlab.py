@@ -24,7 +24,7 @@ import hashlib
 import json
 
 from linter.model import Severity
-from linter.reporters import relative_path
+from linter.paths import report_path
 
 SEVERITIES = {Severity.LOW: "minor", Severity.MEDIUM: "major", Severity.HIGH: "critical", Severity.CRITICAL: "blocker"}
 INPUT_ERROR = "resilint/input-error"
@@ -56,9 +56,9 @@ def build(result, settings) -> list[dict]:
         text = f.message if f.line else f"{f.resource}: {f.message}"
         description = f"{f.rule_id}: {text}" + (f" Fix: {f.remediation}" if f.remediation else "")
         out.append(issue(description, f.rule_id, _unique(f.fingerprint, seen), SEVERITIES[f.severity],
-                         relative_path(f.file, root), f.line))
+                         report_path(f.file, root), f.line))
     for err in result.errors:
-        path = relative_path(err.file, root) if err.file else "."
+        path = report_path(err.file, root) if err.file else "."
         out.append(issue(f"resilint could not read this file: {err.message}", INPUT_ERROR,
                          _unique(f"{INPUT_ERROR}|{path}|{err.message}", seen), "blocker", path, err.line))
     return out

@@ -11,7 +11,8 @@ until the limit; the last line then says what was left out.
 from __future__ import annotations
 
 from linter.model import Severity
-from linter.reporters import count_by_severity, relative_path, summary
+from linter.paths import report_path
+from linter.reporters import count_by_severity, summary
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a pull-request comment
 _CLOSING = 1_024  # kept for the lines that close the report and the left-out line
@@ -24,7 +25,7 @@ def cell(text: str) -> str:
 
 
 def _where(f, root) -> str:
-    path = relative_path(f.file, root)
+    path = report_path(f.file, root)
     return f"`{cell(path)}:{f.line}`" if f.line else f"`{cell(path)}`"
 
 
@@ -108,7 +109,7 @@ def render(result, settings) -> str:
     if result.errors:
         rows = []
         for e in result.errors:
-            where = (relative_path(e.file, root) if e.file else "") + (f":{e.line}" if e.line else "")
+            where = (report_path(e.file, root) if e.file else "") + (f":{e.line}" if e.line else "")
             row = f"- `{cell(where)}`: {cell(e.message)}"
             if not budget.fits(row):
                 break

@@ -19,9 +19,10 @@ from typing import Any
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
     EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
-    to_number, to_string,
+    to_number,
 )
 from linter.terraform.syntax import Attr, Block, parse_hcl, parse_json_config, parse_tfvars
+from linter.terraform.types import ConversionError, TypeConstraint, convert, is_primitive, parse_type
 
 # blocks Terraform rejects without the right number of labels: (labels, what they are)
 _LABELS = {
@@ -52,6 +53,7 @@ class ModuleConfig:
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    variable_types: dict[str, "TypeConstraint | None"] = field(default_factory=dict)  # parsed on first use
 
 
 def read_config(directory: Path, files: list[Path], errors: list[InputError]) -> ModuleConfig:
@@ -177,7 +179,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
     for name, block in config.variables.items():
         env = os.environ.get(f"TF_VAR_{name}")
         if env is not None:
-            out[name] = VariableValue(_cli_value(env, block), f"TF_VAR_{name}")
+            out[name] = VariableValue(_cli_value(env, block, config), f"TF_VAR_{name}")
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -194,7 +196,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
             name, _, text = value.partition("=")
             name = name.strip()
             if name in config.variables:
-                out[name] = VariableValue(_cli_value(text, config.variables[name]), "--var")
+                out[name] = VariableValue(_cli_value(text, config.variables[name], config), "--var")
     return out
 
 
@@ -234,13 +236,11 @@ def _json_key_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, i) + 1 if i >= 0 else None
 
 
-def _cli_value(text: str, block: Block) -> Any:
-    """`-var`/TF_VAR_ values are strings unless the variable's type says otherwise."""
-    type_attr = block.attrs.get("type")
-    if type_attr is None or type_attr.expr == ("ref", "string", type_attr.expr[2] if len(type_attr.expr) > 2 else 0) \
-            or (type_attr.expr[0] == "ref" and type_attr.expr[1] == "string"):
-        return text
-    if type_attr.expr[0] == "ref" and type_attr.expr[1] in ("number", "bool"):
+def _cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
+    """`-var`/TF_VAR_ values are strings when the variable has no type or a primitive one;
+    otherwise Terraform reads them as HCL expressions."""
+    type_ = variable_type(config, block.labels[0])
+    if type_ is None or is_primitive(type_):
         return text
     try:
         attrs = parse_tfvars(f"v = {text}\n", "--var")
@@ -249,22 +249,27 @@ def _cli_value(text: str, block: Block) -> Any:
         return text
 
 
-def convert_to_type(value: Any, type_expr: Any) -> Any:
-    """The few conversions real inputs need: "3" for a number, "true" for a bool."""
-    if type_expr is None or isinstance(value, Unknown) or value is None:
-        return value
-    if type_expr[0] == "ref":
-        kind = type_expr[1]
-        try:
-            if kind == "number" and isinstance(value, str):
-                return to_number(value)
-            if kind == "bool" and isinstance(value, str) and value in ("true", "false"):
-                return value == "true"
-            if kind == "string" and isinstance(value, (bool, int, float)):
-                return to_string(value)
-        except EvalError:
-            return value
-    return value
+def variable_type(config: ModuleConfig, name: str) -> TypeConstraint | None:
+    """The declared type of a variable (None: no type, or one not understood), parsed once."""
+    if name in config.variable_types:
+        return config.variable_types[name]
+    block = config.variables.get(name)
+    type_attr = block.attrs.get("type") if block is not None else None
+    type_ = None
+    if type_attr is not None:
+        evaluator = Evaluator(lambda n, a, s: Unknown(n))
+        type_ = parse_type(type_attr.expr, lambda node: evaluator.evaluate(node, Scope(None)))
+    config.variable_types[name] = type_
+    return type_
+
+
+def converted(value: Any, config: ModuleConfig, name: str) -> Any:
+    """A variable's value as Terraform holds it: converted to its type, optional() defaults
+    applied; unknown when Terraform would reject it (nothing would be planned)."""
+    try:
+        return convert(value, variable_type(config, name))
+    except ConversionError:
+        return Unknown(f"var.{name}", (f"var.{name}",))
 
 
 # ------------------------------------------------------------------ instances
@@ -354,7 +359,6 @@ class ModuleInstance:
         return result
 
     def _variable(self, name: str, block: Block) -> VariableValue:
-        type_expr = block.attrs["type"].expr if "type" in block.attrs else None
         given: VariableValue | None = None
         if self.caller is not None:
             given = self.caller.argument(name)
@@ -365,10 +369,10 @@ class ModuleInstance:
         if "nullable" in block.attrs:
             nullable = self.evaluator.evaluate(block.attrs["nullable"].expr, Scope(None)) is not False
         if given is not None and not (given.value is None and not nullable and default_attr is not None):
-            return VariableValue(convert_to_type(given.value, type_expr), given.origin, given.default)
+            return VariableValue(converted(given.value, self.config, name), given.origin, given.default)
         if default_attr is not None:
             value = self.evaluator.evaluate(default_attr.expr, Scope(None))
-            return VariableValue(convert_to_type(value, type_expr), f"var.{name}", True)
+            return VariableValue(converted(value, self.config, name), f"var.{name}", True)
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
 
     def local(self, name: str) -> Any:

@@ -335,8 +335,13 @@ class _Converter:
                             expand = True
             return ("call", name, args, expand, self.text(node))
         if t == "conditional":
-            c, a, b = [self.expr(x, d) for x in _kids(node)[:3]]
-            return ("cond", c, a, b)
+            # tree-sitter-hcl groups `a ? 0 : b ? 1 : 2` as `(a ? 0 : b) ? 1 : 2`; HCL (and
+            # Terraform) as `a ? 0 : (b ? 1 : 2)`: the chain is read flat and rebuilt to the right
+            parts = self._conditional_chain(node)
+            built = self.expr(parts[-1], d)
+            for i in range(len(parts) - 3, -1, -2):
+                built = ("cond", self.expr(parts[i], d), self.expr(parts[i + 1], d), built)
+            return built
         if t == "operation":
             return self.expr(_kids(node)[0], d)
         if t == "unary_operation":
@@ -351,6 +356,27 @@ class _Converter:
         if t == "for_expr":
             return self.for_expr(_kids(node)[0], d)
         raise InputError(self.shown, f"expression not understood: {self.text(node)[:40]!r}", node.start_point[0] + 1)
+
+    @staticmethod
+    def _conditional_chain(node: Any) -> list:
+        """The operands of a conditional chain in source order (`c0 ? v0 : c1 ? v1 : e`):
+        a condition that is itself an unparenthesized conditional is read into the chain."""
+        parts: list = []
+        pending = [node]
+        tails: list[list] = []
+        while pending:
+            cond_node = pending.pop()
+            c, a, b = _kids(cond_node)[:3]
+            inner = _kids(c)
+            tails.append([a, b])
+            if c.type == "expression" and len(inner) == 1 and inner[0].type == "conditional" \
+                    and not any(k.type == "(" for k in c.children):
+                pending.append(inner[0])
+            else:
+                parts.append(c)
+        for tail in reversed(tails):
+            parts.extend(tail)
+        return parts
 
     def sequence(self, kids: list, depth: int) -> Node:
         """An expression written as a primary expression followed by traversals."""
@@ -401,114 +427,174 @@ class _Converter:
         return ("for", key_var, value_var, coll, None, self.expr(exprs[0], depth), cond, False)
 
     # ------------------------------------------------------------ templates
-    def template(self, kids: list, start: int, end: int, depth: int) -> Node:
-        """Parts of a template whose content spans bytes [start, end)."""
-        parts: list[Any] = []
+    # A template is read as HCL reads it: a flat run of literals and sequences (`${...}`,
+    # `%{ if }`, `%{ else }`, `%{ endif }`, `%{ for }`, `%{ endfor }`), where a strip marker
+    # `~` trims the whitespace of the one literal beside it; then `<<-` removes the common
+    # indentation; then the directives nest. A quoted template keeps each literal whole and
+    # reads backslash escapes; heredocs and template files (templatefile, `.tf.json`
+    # strings) have one literal per line and only `$${`/`%%{` escapes, so there `~`
+    # strips up to the end of the line only (as terraform does).
+    def template(self, kids: list, start: int, end: int, depth: int, per_line: bool = False,
+                 flush: bool = False) -> Node:
+        """The template whose content spans bytes [start, end), its sequences among `kids`."""
+        tokens: list[_Literal | _Sequence] = []
         pos = start
-        i = 0
-        strip_next = False
-        while i < len(kids):
-            c = kids[i]
-            t = c.type
-            if t == "template_literal" or not c.is_named:
+        for node in _sequences(kids):
+            self._literals(tokens, pos, node.start_byte, per_line)
+            tokens.append(_Sequence(node))
+            pos = node.end_byte
+        self._literals(tokens, pos, end, per_line)
+        _strip(tokens)
+        if flush:
+            _flush_indentation(tokens)
+        parts, _ = self._nested(tokens, 0, (), depth)
+        return _template_node(parts)
+
+    def _literals(self, tokens: list, start: int, end: int, per_line: bool) -> None:
+        if end <= start:
+            return
+        text = self.data[start:end].decode("utf-8", "replace")
+        if not per_line:
+            tokens.append(_Literal(unescape(text)))
+            return
+        for line in text.splitlines(keepends=True):
+            tokens.append(_Literal(line.replace("$${", "${").replace("%%{", "%{")))
+
+    def _nested(self, tokens: list, i: int, stops: tuple[str, ...], depth: int) -> tuple[list, int]:
+        """Template parts from tokens[i:], up to a sequence of a kind in `stops`."""
+        parts: list[Any] = []
+        while i < len(tokens):
+            token = tokens[i]
+            if isinstance(token, _Literal):
+                if token.text:
+                    if parts and isinstance(parts[-1], str):
+                        parts[-1] += token.text
+                    else:
+                        parts.append(token.text)
                 i += 1
                 continue
-            literal = self.data[pos:c.start_byte].decode("utf-8", "replace")
-            if t == "template_interpolation":
-                markers = [k for k in c.children if k.type == "strip_marker"]
-                lstrip = any(m.start_byte < _kids(c)[1].start_byte for m in markers) if len(_kids(c)) > 1 else False
-                self._literal(parts, literal, strip_next, lstrip)
-                inner = next((k for k in _kids(c) if k.type == "expression"), None)
+            if token.kind in stops:
+                return parts, i
+            node = token.node
+            inner = next((k for k in _kids(node) if k.type == "expression"), None)
+            if token.kind == "interp":
                 parts.append(self.expr(inner, depth) if inner is not None else ("lit", ""))
-                strip_next = bool(markers) and markers[-1].end_byte >= c.children[-1].start_byte - 1
-                pos = c.end_byte
-            elif t == "template_directive":
-                self._literal(parts, literal, strip_next, False)
-                parts.append(self.directive(_kids(c)[0], depth))
-                strip_next = False
-                pos = c.end_byte
-            else:
                 i += 1
-                continue
-            i += 1
-        self._literal(parts, self.data[pos:end].decode("utf-8", "replace"), strip_next, False)
-        if not parts:
-            return ("lit", "")
-        if len(parts) == 1 and isinstance(parts[0], str):
-            return ("lit", parts[0])
-        return ("tmpl", parts)
+            elif token.kind == "if":
+                then, i = self._nested(tokens, i + 1, ("else", "endif"), depth)
+                other: list = []
+                if i < len(tokens) and isinstance(tokens[i], _Sequence) and tokens[i].kind == "else":
+                    other, i = self._nested(tokens, i + 1, ("endif",), depth)
+                parts.append(("if", self.expr(inner, depth), _template_node(then), _template_node(other)))
+                i += 1
+            elif token.kind == "for":
+                names = [self.text(k) for k in _kids(node) if k.type == "identifier"]
+                body, i = self._nested(tokens, i + 1, ("endfor",), depth)
+                key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+                parts.append(("tfor", key_var, value_var, self.expr(inner, depth), _template_node(body)))
+                i += 1
+            else:  # an else/endif/endfor without its opening: tree-sitter reports it
+                i += 1
+        return parts, i
 
-    @staticmethod
-    def _literal(parts: list, text: str, lstrip: bool, rstrip: bool) -> None:
-        text = unescape(text)
-        if lstrip:
-            text = text.lstrip()
-        if rstrip:
-            text = text.rstrip()
-        if text:
-            parts.append(text)
-
-    def directive(self, node: Any, depth: int) -> Any:
-        kids = _kids(node)
-        if node.type == "template_if":
-            intro = kids[0]
-            cond = self.expr(next(k for k in _kids(intro) if k.type == "expression"), depth)
-            else_node = next((k for k in kids if k.type == "template_else_intro"), None)
-            end_node = kids[-1]
-            body_end = else_node.start_byte if else_node is not None else end_node.start_byte
-            then = [k for k in kids[1:] if k.end_byte <= body_end]
-            then_t = self.template(then, intro.end_byte, body_end, depth)
-            else_t: Node = ("lit", "")
-            if else_node is not None:
-                rest = [k for k in kids if k.start_byte >= else_node.end_byte and k is not end_node]
-                else_t = self.template(rest, else_node.end_byte, end_node.start_byte, depth)
-            return ("if", cond, then_t, else_t)
-        if node.type == "template_for":
-            start = kids[0]
-            names = [self.text(k) for k in _kids(start) if k.type == "identifier"]
-            coll = self.expr(next(k for k in _kids(start) if k.type == "expression"), depth)
-            end_node = kids[-1]
-            body = self.template(kids[1:-1], start.end_byte, end_node.start_byte, depth)
-            key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-            return ("tfor", key_var, value_var, coll, body)
-        raise InputError(self.shown, f"template directive not understood: {self.text(node)[:40]!r}",
-                         node.start_point[0] + 1)
-
-    def heredoc(self, node: Any, depth: int) -> Node:
+    def heredoc(self, node: Any, depth: int, final_newline: bool = True) -> Node:
         kids = node.children
-        trim = self.text(kids[0]).endswith("-")
+        flush = self.text(kids[0]).endswith("-")
         ident = kids[1]
         closing = kids[-1]
         start = self.data.index(b"\n", ident.end_byte) + 1 if b"\n" in self.data[ident.end_byte:closing.start_byte + 1] else ident.end_byte
-        end = self.data.rfind(b"\n", start, closing.start_byte) + 1
-        end = max(end, start)
-        tmpl = self.template(kids[2:-1], start, end, depth)
-        if not trim:
-            return tmpl
-        raw = self.data[start:end].decode("utf-8", "replace")
-        lines = [l for l in raw.split("\n") if l.strip()]
-        indent = min((len(l) - len(l.lstrip(" \t")) for l in lines), default=0)
-        if not indent:
-            return tmpl
-        parts = tmpl[1] if tmpl[0] == "tmpl" else [tmpl[1]]
-        out: list[Any] = []
-        at_line_start = True
-        for p in parts:
-            if isinstance(p, str):
-                segs = p.split("\n")
-                fixed = []
-                for j, s in enumerate(segs):
-                    if j > 0 or at_line_start:
-                        s = s[min(indent, len(s) - len(s.lstrip(" \t"))):]
-                    fixed.append(s)
-                out.append("\n".join(fixed))
-                at_line_start = p.endswith("\n")
-            else:
-                out.append(p)
-                at_line_start = False
-        if len(out) == 1 and isinstance(out[0], str):
-            return ("lit", out[0])
-        return ("tmpl", out)
+        end = max(self.data.rfind(b"\n", start, closing.start_byte) + 1, start)
+        if not final_newline and end > start:
+            end -= 1
+        return self.template(kids[2:-1], start, end, depth, per_line=True, flush=flush)
+
+
+_SEQUENCE_KINDS = {
+    "template_interpolation": "interp", "template_if_intro": "if", "template_else_intro": "else",
+    "template_if_end": "endif", "template_for_start": "for", "template_for_end": "endfor",
+}
+# Go's unicode.IsSpace (Python's str.isspace also takes \x1c-\x1f)
+_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+         "\u2028\u2029\u202f\u205f\u3000"
+
+
+class _Literal:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Sequence:
+    """`${...}` or a directive's `%{...}`, with its strip markers (`${~`, `~}`)."""
+
+    __slots__ = ("node", "kind", "strip_before", "strip_after")
+
+    def __init__(self, node: Any):
+        children = node.children
+        self.node = node
+        self.kind = _SEQUENCE_KINDS[node.type]
+        self.strip_before = len(children) > 2 and children[1].type == "strip_marker"
+        self.strip_after = len(children) > 3 and children[-2].type == "strip_marker"
+
+
+def _sequences(kids: list) -> list:
+    """The sequences of a template body in source order, directives opened."""
+    out = []
+    stack = list(reversed(kids))
+    while stack:
+        node = stack.pop()
+        if node.type in _SEQUENCE_KINDS:
+            out.append(node)
+        elif node.type in ("template_directive", "template_if", "template_for"):
+            stack.extend(reversed(node.children))
+    return out
+
+
+def _strip(tokens: list) -> None:
+    """`~` trims the whitespace of the literal token right beside it."""
+    for i, token in enumerate(tokens):
+        if not isinstance(token, _Sequence):
+            continue
+        if token.strip_before and i > 0 and isinstance(tokens[i - 1], _Literal):
+            tokens[i - 1].text = tokens[i - 1].text.rstrip(_SPACE)
+        if token.strip_after and i + 1 < len(tokens) and isinstance(tokens[i + 1], _Literal):
+            tokens[i + 1].text = tokens[i + 1].text.lstrip(_SPACE)
+
+
+def _flush_indentation(tokens: list) -> None:
+    """`<<-`: remove the least indentation of the lines from each line (HCL's
+    flushHeredocTemplateParts). A line starting with a sequence has none; a line of
+    only whitespace counts for nothing and keeps its whitespace."""
+    least: int | None = None
+    adjust: list[_Literal] = []
+    newline = True
+    for token in tokens:
+        if newline:
+            newline = False
+            spaces: int | None = 0
+            if isinstance(token, _Literal):
+                trimmed = token.text.lstrip(_SPACE)
+                if not trimmed and token.text.endswith("\n"):
+                    spaces = None
+                else:
+                    spaces = len(token.text) - len(trimmed)
+                    adjust.append(token)
+            if spaces is not None and (least is None or spaces < least):
+                least = spaces
+        if isinstance(token, _Literal) and token.text.endswith("\n"):
+            newline = True
+    if least:
+        for token in adjust:
+            token.text = token.text[least:]
+
+
+def _template_node(parts: list) -> Node:
+    if not parts:
+        return ("lit", "")
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return ("lit", parts[0])
+    return ("tmpl", parts)
 
 
 # ---------------------------------------------------------------- JSON syntax
@@ -601,16 +687,20 @@ def json_expr(value: Any, shown: str, line: int | None) -> Node:
 
 
 def template_expr(text: str, shown: str, line: int | None = None) -> Node:
-    """A template's text (JSON strings, templatefile) -> a template node."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    # the template markers stay as they are; only the string's own escapes were added
-    source = f'x = "{escaped}"\n'.encode("utf-8")
+    """A template's text (`.tf.json` strings, templatefile) -> a template node, read as
+    HCL reads a template file: as a heredoc's content (one literal per line, no
+    backslash escapes)."""
+    marker = "RESILINT_TEMPLATE_END"
+    while marker in text:
+        marker += "_"
+    source = f"x = <<{marker}\n{text}\n{marker}\n".encode("utf-8")
     root = _parser().parse(source).root_node
     if root.has_error:
         raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
-    conv = _Converter(source, shown)
-    attr = next(c for c in root.named_children if c.type == "body").named_children[0]
-    return conv.expr(attr.named_children[1], 0)
+    node = next(c for c in root.named_children if c.type == "body").named_children[0].named_children[1]
+    while node.type != "heredoc_template" and node.named_children:
+        node = node.named_children[0]
+    return _Converter(source, shown).heredoc(node, 0, final_newline=False)
 
 
 class _JsonLines:

@@ -1,0 +1,207 @@
+"""Variable type constraints, and the conversion Terraform applies to a variable's value.
+
+`parse_type(node, default_of)` reads a `type = ...` expression (`list(object({a =
+optional(string, "x")}))`); `convert(value, type)` is what Terraform 1.11 does with a
+value given for it (`prepareFinalInputVariableValue`): `optional()` defaults are
+applied first, inside collections and nested objects too (an attribute that is
+missing or null takes its default, itself converted with its own nested
+defaults), then the value is converted: missing optional attributes become null,
+attributes the type does not declare are dropped, primitives convert ("3" for a
+number, "true" for a bool, 3 for a string), sets lose duplicates and sort.
+
+A value Terraform would reject raises `ConversionError` (the variable is then
+unknown, as nothing is planned). Unknown values stay unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Union
+
+from linter.model import Unknown
+from linter.terraform.expressions import EvalError
+from linter.terraform.syntax import Node
+
+
+class ConversionError(EvalError):
+    """Terraform would reject this value for the variable's type."""
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    name: Literal["string", "number", "bool"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyType:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionType:
+    kind: Literal["list", "set", "map"]
+    element: "TypeConstraint"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    type: "TypeConstraint"
+    optional: bool = False
+    default: Any = None  # optional(T, default), converted to T; None: no default (null)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectType:
+    attributes: tuple[tuple[str, Attribute], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TupleType:
+    elements: tuple["TypeConstraint", ...]
+
+
+TypeConstraint = Union[Primitive, AnyType, CollectionType, ObjectType, TupleType]
+ANY = AnyType()
+
+
+def is_primitive(type_: TypeConstraint | None) -> bool:
+    return isinstance(type_, Primitive)
+
+
+# ------------------------------------------------------------------ parsing
+def parse_type(node: Node, default_of: Callable[[Node], Any]) -> TypeConstraint | None:
+    """A type expression -> its constraint; None when it is not one Terraform accepts
+    (the value is then left as given). `default_of` evaluates an optional() default."""
+    try:
+        return _type(node, default_of, in_object=False)
+    except (ConversionError, IndexError, TypeError):
+        return None
+
+
+def _type(node: Node, default_of: Callable[[Node], Any], in_object: bool) -> TypeConstraint:
+    kind = node[0]
+    if kind == "lit" and isinstance(node[1], str):
+        # `type = "string"` (Terraform 0.11 quoting) and `.tf.json` types are the text of one
+        from linter.terraform.syntax import parse_tfvars
+        from linter.model import InputError
+
+        try:
+            inner = parse_tfvars(f"v = {node[1]}\n", "type")["v"].expr
+        except (InputError, KeyError):
+            raise ConversionError(f"not a type: {node[1]!r}") from None
+        if inner[0] == "lit":
+            raise ConversionError(f"not a type: {node[1]!r}")
+        return _type(inner, default_of, in_object)
+    if kind == "ref":
+        name = node[1]
+        if name in ("string", "number", "bool"):
+            return Primitive(name)
+        if name == "any":
+            return ANY
+        if name in ("list", "set", "map"):  # Terraform 0.11's bare `list`: list(any)
+            return CollectionType(name, ANY)
+        raise ConversionError(f"not a type: {name}")
+    if kind == "call":
+        name, args = node[1], node[2]
+        if name in ("list", "set", "map") and len(args) == 1:
+            return CollectionType(name, _type(args[0], default_of, False))
+        if name == "tuple" and len(args) == 1 and args[0][0] == "tuple":
+            return TupleType(tuple(_type(a, default_of, False) for a in args[0][1]))
+        if name == "object" and len(args) == 1 and args[0][0] == "object":
+            attributes = []
+            for key, value in args[0][1]:
+                if key[0] != "lit" or not isinstance(key[1], str):
+                    raise ConversionError("object attribute names are names")
+                attributes.append((key[1], _attribute(value, default_of)))
+            return ObjectType(tuple(attributes))
+    raise ConversionError("not a type")
+
+
+def _attribute(node: Node, default_of: Callable[[Node], Any]) -> Attribute:
+    if node[0] == "call" and node[1] == "optional" and 1 <= len(node[2]) <= 2:
+        type_ = _type(node[2][0], default_of, False)
+        default = None
+        if len(node[2]) == 2:
+            default = convert(default_of(node[2][1]), type_)
+        return Attribute(type_, True, default)
+    return Attribute(_type(node, default_of, True))
+
+
+# ------------------------------------------------------------------ conversion
+def convert(value: Any, type_: TypeConstraint | None) -> Any:
+    """`value` as Terraform holds it once given for `type_` (defaults applied)."""
+    if type_ is None or value is None or isinstance(value, Unknown) or isinstance(type_, AnyType):
+        return value
+    if isinstance(type_, Primitive):
+        return _primitive(value, type_.name)
+    if isinstance(type_, ObjectType):
+        if not isinstance(value, dict):
+            raise ConversionError(f"an object is required, not {_kind(value)}")
+        out: dict[str, Any] = {}
+        for name, attribute in type_.attributes:
+            given = value.get(name)
+            if given is None and attribute.default is not None:
+                # the default is re-converted so that its own nested optional() defaults apply
+                out[name] = convert(attribute.default, attribute.type)
+            elif name not in value and not attribute.optional:
+                raise ConversionError(f"attribute {name!r} is required")
+            else:
+                out[name] = convert(given, attribute.type)
+        return out
+    if isinstance(type_, TupleType):
+        if not isinstance(value, list) or len(value) != len(type_.elements):
+            raise ConversionError(f"a tuple of {len(type_.elements)} elements is required")
+        return [convert(v, t) for v, t in zip(value, type_.elements)]
+    if type_.kind == "map":
+        if not isinstance(value, dict):
+            raise ConversionError(f"a map is required, not {_kind(value)}")
+        converted = {k: convert(v, type_.element) for k, v in value.items()}
+        if isinstance(type_.element, AnyType):
+            return dict(zip(converted, _unified(list(converted.values()), "all map elements")))
+        return converted
+    if not isinstance(value, list):
+        raise ConversionError(f"a {type_.kind} is required, not {_kind(value)}")
+    items = [convert(v, type_.element) for v in value]
+    if type_.kind == "set":
+        from linter.terraform.functions import FunctionError, as_set
+
+        if any(isinstance(v, Unknown) for v in items):
+            return Unknown("(set)", tuple(r for v in items if isinstance(v, Unknown) for r in v.refs))
+        try:
+            return as_set(items)
+        except FunctionError as err:
+            raise ConversionError(str(err)) from None
+    return _unified(items, "all list elements") if isinstance(type_.element, AnyType) else items
+
+
+def _unified(items: list, what: str) -> list:
+    """list(any)/map(any): the elements take one type, as tolist()/tomap() do."""
+    from linter.terraform.functions import FunctionError, unify
+
+    try:
+        return unify(items, what)
+    except FunctionError as err:
+        raise ConversionError(str(err)) from None
+
+
+def _primitive(value: Any, name: str) -> Any:
+    from linter.terraform.functions import FunctionError, f_tobool, f_tonumber, to_str
+
+    if isinstance(value, (dict, list)):
+        raise ConversionError(f"a {name} is required, not {_kind(value)}")
+    try:
+        if name == "string":
+            return to_str(value)
+        if name == "number":
+            return f_tonumber(value)
+        return f_tobool(value)
+    except FunctionError as err:
+        raise ConversionError(str(err)) from None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
