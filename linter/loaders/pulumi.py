@@ -578,8 +578,9 @@ class Properties:
         self.renames = renames  # None: names kept as written
         # nested renames are keyed by the camelCase path: only then is the path built
         self.paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
-        # inside a free-form map: the same values, names kept
-        self.keep = self if renames is None else Properties(refs_for, nested_bookkeeping)
+        # inside a free-form map: the same values, names kept (not `self` when names are
+        # kept anyway: a cycle would hold the whole document until the collector runs)
+        self.keep: Properties | None = None if renames is None else Properties(refs_for, nested_bookkeeping)
 
     def decode(self, props: dict) -> dict:
         """A resource's inputs (or outputs) as rules read them."""
@@ -598,7 +599,7 @@ class Properties:
     def _put(self, out: dict, key: Any, value: Any, top: str, path: str | None) -> None:
         name = self._name(key, path)
         if self.renames is not None and name in MAP_ATTRIBUTES and isinstance(value, dict):
-            kept = self.keep.value(value, top, path)
+            kept = self.keep.value(value, top, path)  # type: ignore[union-attr]
             out[name] = kept if isinstance(kept, dict) else snake_names(kept, self.renames, path or "")
         else:
             out[name] = self.value(value, top, path)
@@ -653,7 +654,7 @@ class Properties:
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
             name = self._name(key, sub)
-            props = self.keep if self.renames is not None and name in MAP_ATTRIBUTES else self
+            props = self.keep if self.keep is not None and name in MAP_ATTRIBUTES else self
             current = attrs.get(name, _ABSENT)
             if current is _ABSENT:
                 known = _known(props.value(item, here, sub))
