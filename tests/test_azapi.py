@@ -123,3 +123,61 @@ def test_prior_state_is_mapped_too_for_the_regression_rules() -> None:
                  attrs={"type": aks, "body": {"properties": {"agentPoolProfiles": [{"name": "system", "count": 1}]}}})
     normalize([r])
     assert r.before("agentPoolProfiles.0.count") == 3 and r.get("agentPoolProfiles.0.count") == 1
+
+
+AVM_AKS = "Azure+terraform-azurerm-avm-res-containerservice-managedcluster"
+
+
+def _avm_findings(module: str, example: str, rule: str) -> dict[str, tuple[str, int, str]]:
+    directory = corpus_dir("terraform-modules") / module / "examples" / example
+    if not directory.is_dir():
+        pytest.skip(f"corpus not present: {directory}")
+    result = run_scan(directory, select=[rule])
+    assert not result.errors
+    return {f.resource: (Path(f.file).relative_to(directory.parent.parent).as_posix(), f.line, f.message)
+            for f in result.findings}
+
+
+def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
+    # examples/stateful-workloads/variables.tf: agent_pools defaults to { valkey = { count_of = 1,
+    # no availability_zones } }; main.agent_pool.tf: module "nodepools" { for_each = var.agent_pools };
+    # the agentpool module's type has ~60 optional() attributes the example leaves out, so its
+    # body is only known with their nulls/defaults. count = var.output_data_only ? 0 :
+    # var.create_before_destroy ? 0 : 1 plans azapi_resource.this[0].
+    pool = 'module.stateful_workloads.module.nodepools["valkey"].azapi_resource.this[0]'
+    zones = _avm_findings(AVM_AKS, "stateful-workloads", "RES113")
+    assert zones[pool][:2] == ("modules/agentpool/main.tf", 11)
+    assert "availabilityZones is unset" in zones[pool][2]
+    single = _avm_findings(AVM_AKS, "stateful-workloads", "RES114")
+    assert single[pool][:2] == ("modules/agentpool/main.tf", 17)
+    assert "body.properties.count = 1 and autoscaling is off" in single[pool][2]
+    # create-before-destroy/main.tf:70: unp1 and unp2 autoscale from min_count = 1, and
+    # create_agentpools_before_destroy = true plans this_create_before_destroy[0] instead
+    shrink = _avm_findings(AVM_AKS, "create-before-destroy", "RES114")
+    for key in ("unp1", "unp2"):
+        found = shrink[f'module.create_before_destroy.module.nodepools["{key}"].azapi_resource.this_create_before_destroy[0]']
+        assert "enableAutoScaling = true with body.properties.minCount = 1" in found[2]
+    assert not [r for r in shrink if r.endswith(".azapi_resource.this[0]")]
+
+
+def test_avm_data_only_agent_pool_module_plans_nothing() -> None:
+    # main.default_agent_pool.tf: module "default_agent_pool_data" passes output_data_only = true,
+    # so both azapi_resource blocks of the agentpool module have count 0 (a chained conditional)
+    directory = corpus_dir("terraform-modules") / AVM_AKS / "examples" / "default"
+    if not directory.is_dir():
+        pytest.skip(f"corpus not present: {directory}")
+    result = run_scan(directory)
+    assert not result.errors
+    assert not [r for r in result.resources
+                if ".default_agent_pool_data." in r.address and r.raw_type == "azapi_resource"]
+    # the cluster's one system node (default_agent_pool.count_of = 1, examples/default/main.tf:88)
+    assert [f.rule_id for f in result.findings if f.resource == "module.default.azapi_resource.this"] == ["RES114"]
+
+
+def test_avm_storage_account_sku_reaches_the_azapi_body() -> None:
+    # examples/management-policy/main.tf:126: account_sku_name = "Standard_GRS"; main.tf:9 sends it as
+    # body.sku.name (locals.sku.tf: coalesce(var.account_sku_name, ...)); the body also reads
+    # optional() attributes of object variables, so it was unknown before they were applied
+    found = _avm_findings("Azure+terraform-azurerm-avm-res-storage-storageaccount", "management-policy", "RES320")
+    assert found["module.this.azapi_resource.this"][:2] == ("main.tf", 10)  # the key sku.name, not body
+    assert 'body.sku.name = "Standard_GRS"' in found["module.this.azapi_resource.this"][2]

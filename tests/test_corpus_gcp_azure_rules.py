@@ -77,7 +77,7 @@ def test_sql_failover_group_fires_when_general_purpose_is_configured():
 
 def test_microservices_demo_memorystore_is_basic_tier():
     # memorystore.tf: google_redis_instance "redis-cart" writes no tier (default BASIC);
-    # its count is var.memorystore ? 1 : 0, and memorystore defaults to false
+    # its count is var.memorystore ? 1 : 0, and the root's terraform.tfvars sets memorystore = false
     assert not hits(scan(corpus_dir("terraform-hcl") / "microservices-demo__terraform"), "RES312")
     result = run_scan(corpus_dir("terraform-hcl") / "microservices-demo__terraform", select=GCP_AZURE_RULES,
                       loader_options={"terraform_variables": [("var", "memorystore=true")]})

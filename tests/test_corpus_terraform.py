@@ -187,3 +187,48 @@ def test_for_each_module_calls_are_reported_per_key():
     resources, _ = load_hcl("claranet-azurerm-storage-account__root")
     calls = sorted(r.address for r in resources if r.address.startswith("module.diagnostics_type"))
     assert calls == [f'module.diagnostics_type["{k}"]' for k in ("blob", "file", "queue", "table")]
+
+
+def _addresses(directory, variables=()):
+    from linter.terraform import load_module_directory
+
+    resources, errors, _ = load_module_directory(directory, {"terraform_variables": list(variables)})
+    assert errors == []
+    return {r.address: r for r in resources}
+
+
+def test_a_count_conditional_resolved_from_a_corpus_var_file():
+    # cloudposse rds-cluster examples/complete: engine_mode has no default (variables.tf:46);
+    # fixtures.us-east-2.tfvars:18 sets "provisioned". The module's main.tf:22
+    # use_reserved_instances = var.use_reserved_instances && !local.is_serverless (false &&
+    # unknown is unknown in terraform 1.11) decides main.tf:116 count = ... ? 1 : 0
+    example = corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster" / "examples" / "complete"
+    reserved = "module.rds_cluster.aws_rds_reserved_instance.default"
+    without = _addresses(example)
+    assert is_unknown(without[reserved].meta["count"])  # judged once as a template
+    with_file = _addresses(example, [("file", str(example / "fixtures.us-east-2.tfvars"))])
+    assert not [a for a in with_file if a.startswith(reserved)]  # count 0: nothing planned
+    # and a value from the same file, named in the message (fixtures.us-east-2.tfvars:22)
+    from tests.conftest import run_scan
+
+    result = run_scan(example, select=["RES508"],
+                      loader_options={"terraform_variables": [("file", str(example / "fixtures.us-east-2.tfvars"))]})
+    assert result.findings and all("fixtures.us-east-2.tfvars:22)" in f.message for f in result.findings)
+
+
+def test_a_count_conditional_resolved_from_the_roots_terraform_tfvars(tmp_path):
+    # microservices-demo: variable "memorystore" has no default (variables.tf:44); the root's
+    # terraform.tfvars sets it false, so memorystore.tf:23 count = var.memorystore ? 1 : 0 is 0
+    import shutil
+
+    root = corpus_dir("terraform-hcl") / "microservices-demo__terraform"
+    redis = "google_redis_instance.redis-cart"
+    assert not [a for a in _addresses(root) if a.startswith(redis)]
+    bare = tmp_path / "bare"
+    shutil.copytree(root, bare, ignore=shutil.ignore_patterns("terraform.tfvars"))
+    assert is_unknown(_addresses(bare)[redis].meta["count"])  # without the file: not known
+    flipped = tmp_path / "flipped"
+    shutil.copytree(root, flipped)
+    text = (flipped / "terraform.tfvars").read_text()
+    (flipped / "terraform.tfvars").write_text(text.replace("memorystore = false", "memorystore = true"))
+    assert f"{redis}[0]" in _addresses(flipped)

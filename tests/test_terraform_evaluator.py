@@ -267,3 +267,117 @@ resource "aws_db_instance" "x" {
     assert finding["line"] == 11
     proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json", "--var", 'db={engine = "postgres", multi_az = true}')
     assert json.loads(proc.stdout)["findings"] == []
+
+
+def test_logic_on_a_value_known_after_apply_is_unknown_and_silent(tmp_path):
+    # terraform 1.11 plans `false && <unknown>` as unknown (the plan oracle's
+    # logic_with_unknowns case): RES301 must not fire on it, on either side
+    (tmp_path / "main.tf").write_text("""
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_db_instance" "a" {
+  engine   = "postgres"
+  multi_az = false && aws_vpc.v.id == ""
+}
+resource "aws_db_instance" "b" {
+  engine   = "postgres"
+  multi_az = aws_vpc.v.arn != "" && false
+}
+resource "aws_db_instance" "c" {
+  engine   = "postgres"
+  multi_az = false && true
+}
+""")
+    proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json")
+    assert [f["resource"] for f in json.loads(proc.stdout)["findings"]] == ["aws_db_instance.c"]
+
+
+def test_tf_json_nested_blocks_and_keys_keep_their_lines(tmp_path):
+    # the resource is named like a string value written before it ("web"), nested
+    # blocks come as an object, as a list, and from a dynamic block's content
+    (tmp_path / "main.tf.json").write_text("""{
+  "locals": {"pool": "web"},
+  "resource": {
+    "azurerm_kubernetes_cluster": {
+      "web": {
+        "name": "web",
+        "location": "westeurope",
+        "default_node_pool": {
+          "name": "system",
+          "vm_size": "Standard_D2s_v3",
+          "node_count": 1,
+          "zones": ["1", "2", "3"]
+        }
+      }
+    },
+    "azurerm_kubernetes_cluster_node_pool": {
+      "user": [{
+        "name": "user",
+        "kubernetes_cluster_id": "${azurerm_kubernetes_cluster.web.id}",
+        "vm_size": "Standard_D2s_v3",
+        "zones": ["1", "2"],
+        "node_count": 3
+      }]
+    }
+  }
+}
+""")
+    loaded, errors, _ = load(tmp_path)
+    assert errors == []
+    cluster = loaded["azurerm_kubernetes_cluster.web"]
+    assert cluster.location.line == 5
+    assert cluster.line_for("default_node_pool.0.node_count") == 11
+    assert cluster.line_for("default_node_pool.zones") == 12
+    assert loaded["azurerm_kubernetes_cluster_node_pool.user"].location.line == 17
+    assert loaded["azurerm_kubernetes_cluster_node_pool.user"].line_for("node_count") == 22
+    proc = run_cli(str(tmp_path), "--select", "RES114", "-f", "json")
+    assert [(f["resource"], f["line"]) for f in json.loads(proc.stdout)["findings"]] == \
+        [("azurerm_kubernetes_cluster.web", 11)]
+
+
+def test_keys_inside_object_values_keep_their_lines(tmp_path):
+    # a finding about a key of a literal object (azapi body, kubernetes_manifest) points
+    # at that key; through a local it stays on the attribute (the object is written elsewhere)
+    loaded, errors, _ = load(tmp_path, main__tf="""
+locals {
+  body = { sku = { name = "Standard_LRS" } }
+}
+resource "azapi_resource" "a" {
+  type = "Microsoft.Storage/storageAccounts@2023-05-01"
+  body = {
+    kind = "StorageV2"
+    sku = {
+      name = "Standard_LRS"
+    }
+    properties = {
+      networkAcls = [
+        { defaultAction = "Allow" },
+        {
+          defaultAction = "Deny"
+        },
+      ]
+    }
+  }
+}
+resource "azapi_resource" "b" {
+  type = "Microsoft.Storage/storageAccounts@2023-05-01"
+  body = local.body
+}
+""")
+    assert errors == []
+    a = loaded["azapi_resource.a"]
+    assert a.line_for("body.sku.name") == 10
+    assert a.line_for("body.properties.networkAcls.0.defaultAction") == 14
+    assert a.line_for("body.properties.networkAcls.1.defaultAction") == 16
+    assert a.line_for("body.properties.missing") == 12  # its closest written ancestor
+    assert loaded["azapi_resource.b"].line_for("body.sku.name") == 24
+
+
+def test_a_kubernetes_manifest_finding_points_at_the_key(tmp_path):
+    # fixtures/RES101/fail-rollout-replicas-one.tf (generated): "replicas" = 1 is on line 10
+    from tests.conftest import FIXTURES, run_scan
+
+    (finding,) = [f for f in run_scan(FIXTURES / "RES101" / "fail-rollout-replicas-one.tf").findings
+                  if f.rule_id == "RES101"]
+    assert finding.line == 10

@@ -98,3 +98,45 @@ def with_line(err: Any, text: str, parts: list[str | int] | None = None) -> Any:
         if parts:
             err.line = line_of(text, parts)
     return err
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Line of every key and list item of a JSON text, by path (`("a", 0, "b")`): one
+    pass, for documents whose values all need lines (`.tf.json` configurations)."""
+    import json
+
+    out: dict[tuple, int] = {}
+    # one frame per open container: [is an object, current key or index]
+    stack: list[list[Any]] = []
+    expecting_key = False
+    line, counted = 1, 0
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token in "{[":
+            if stack and not stack[-1][0]:
+                line, counted = line + text.count("\n", counted, match.start()), match.start()
+                out.setdefault(tuple(f[1] for f in stack), line)  # a list item
+            stack.append([token == "{", None if token == "{" else 0])
+            expecting_key = token == "{"
+        elif token in "}]":
+            if stack:
+                stack.pop()
+            expecting_key = False
+        elif token == ",":
+            if stack and stack[-1][0]:
+                expecting_key = True
+            elif stack:
+                stack[-1][1] += 1
+        elif token == ":":
+            expecting_key = False
+        elif expecting_key and stack and token.startswith('"'):
+            try:
+                stack[-1][1] = json.loads(token)
+            except ValueError:
+                stack[-1][1] = token[1:-1]
+            line, counted = line + text.count("\n", counted, match.start()), match.start()
+            out.setdefault(tuple(f[1] for f in stack), line)
+        elif stack and not stack[-1][0]:
+            line, counted = line + text.count("\n", counted, match.start()), match.start()
+            out.setdefault(tuple(f[1] for f in stack), line)  # a scalar list item
+    return out

@@ -1,12 +1,5 @@
 """What the plan loader and the HCL loader share.
 
-* `OPTIONAL_COMPUTED`: attributes the provider schema marks Optional+Computed
-  that rules need (rules.md §0.2 and the catalog's "(O+C)" marks). In a plan
-  they are "known after apply" when the user did not write them; the plan
-  loader then removes them from the attributes, so the rule applies the
-  documented API default (and `r.meta["unset_computed"]` lists them). Every
-  other unknown stays `Unknown`. Add an entry here when a rule needs another
-  Optional+Computed attribute defaulted.
 * Reference helpers: which names in an expression are resource addresses
   (`aws_subnet.a`, `data.aws_subnet.x`, `module.vpc`) and how to qualify them
   with the module path of the resource that wrote them.
@@ -21,32 +14,6 @@ import json
 import os
 import re
 from pathlib import Path
-
-# type -> dotted attribute paths (through nested blocks) that are Optional+Computed
-OPTIONAL_COMPUTED: dict[str, tuple[str, ...]] = {
-    "aws_db_instance": ("multi_az", "backup_retention_period"),
-    "aws_lambda_event_source_mapping": ("maximum_retry_attempts", "maximum_record_age_in_seconds"),
-    "azurerm_mssql_database": ("zone_redundant",),
-    "azurerm_service_plan": ("worker_count",),
-    "azurerm_kubernetes_cluster": ("default_node_pool.node_count",),
-    "azurerm_kubernetes_cluster_node_pool": ("node_count",),
-    # RES311/RES511: master_instance_name and instance_type are O+C; unset = a primary
-    "google_sql_database_instance": ("settings.backup_configuration", "master_instance_name", "instance_type"),
-    # RES303/RES304/RES307/RES510/RES512 (AWS data stores): computed by the API when unset
-    "aws_efs_file_system": ("availability_zone_name",),
-    "aws_elasticache_replication_group": (
-        "num_cache_clusters", "num_node_groups", "replicas_per_node_group", "snapshot_retention_limit",
-    ),
-    "aws_elasticache_cluster": ("az_mode", "num_cache_nodes", "engine", "snapshot_retention_limit"),
-    "aws_dynamodb_table": ("point_in_time_recovery",),
-    "aws_opensearch_domain": ("cluster_config",),
-    "aws_elasticsearch_domain": ("cluster_config",),
-    # RES104/RES105 (ASG floor), RES401-RES403 (SQS redrive), RES202 (HTTP API timeout), RES108
-    "aws_autoscaling_group": ("desired_capacity",),
-    "aws_sqs_queue": ("redrive_policy", "redrive_allow_policy"),
-    "aws_apigatewayv2_integration": ("timeout_milliseconds",),
-    "aws_nat_gateway": ("availability_mode",),
-}
 
 # first segments of references that never name a resource
 NON_RESOURCE_ROOTS = frozenset({

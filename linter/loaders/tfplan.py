@@ -10,7 +10,7 @@ What becomes a Resource
   references such as `var.x` are kept as written, so they never resolve and a
   cross-resource rule stays silent on a partial graph).
 * rules.md §0.2: an Optional+Computed attribute listed in
-  `_terraform.OPTIONAL_COMPUTED` that is unknown but absent from the resource's
+  `attribute_facts` (`computed=True`) that is unknown but absent from the resource's
   `configuration` expressions was never written by the user: it is removed
   from `attrs` (absent -> the rule applies the documented API default) and
   listed in `meta["unset_computed"]`. Without a `configuration` section nothing
@@ -61,7 +61,6 @@ from typing import Any
 
 from linter.loaders._terraform import (
     _split_ref,
-    OPTIONAL_COMPUTED,
     SourceMap,
     attribute_line,
     module_names,
@@ -69,6 +68,7 @@ from linter.loaders._terraform import (
     resource_ref,
     strip_keys,
 )
+from linter.attribute_facts import optional_computed
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
@@ -659,7 +659,7 @@ def _unknown(expr: Any, module: str | None, config: "ConfigIndex | None") -> Unk
 
 def _default_unset_computed(rtype: str, attrs: dict, exprs: dict | None) -> list[str]:
     """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent."""
-    paths = OPTIONAL_COMPUTED.get(rtype)
+    paths = optional_computed(rtype)
     if not paths or exprs is None:
         return []
     done = []

@@ -4,7 +4,7 @@ Bridged providers camelCase the Terraform names (`multi_az` -> `multiAz`),
 pluralise list attributes with singular Terraform names
 (`vpc_zone_identifier` -> `vpcZoneIdentifiers`) and rename a few fields
 (Lambda `function_name` -> `name`). The algorithmic conversion is the
-fallback; RENAMES holds the per-type exceptions, keyed by the Pulumi path
+fallback; RENAMES holds the per-type exceptions (from `linter.attribute_facts`), keyed by the Pulumi path
 (camelCase names joined by dots, list indexes left out) and giving the
 Terraform name of that last segment.
 
@@ -19,78 +19,10 @@ import functools
 import re
 from typing import Any
 
-RENAMES: dict[str, dict[str, str]] = {
-    "aws_autoscaling_group": {
-        "vpcZoneIdentifiers": "vpc_zone_identifier",
-        "trafficSources": "traffic_source",
-        "initialLifecycleHooks": "initial_lifecycle_hook",
-        "mixedInstancesPolicy.launchTemplate.overrides": "override",
-    },
-    "aws_lb": {"subnetMappings": "subnet_mapping"},
-    "aws_ecs_service": {
-        "capacityProviderStrategies": "capacity_provider_strategy",
-        "orderedPlacementStrategies": "ordered_placement_strategy",
-        "loadBalancers": "load_balancer",
-    },
-    "aws_lambda_function": {"name": "function_name"},
-    "aws_lambda_permission": {"function": "function_name"},
-    "aws_lambda_event_source_mapping": {"sourceAccessConfigurations": "source_access_configuration"},
-    "aws_sns_topic_subscription": {"topic": "topic_arn"},
-    "aws_api_gateway_integration": {"restApi": "rest_api_id"},
-    "aws_route_table": {"routes": "route"},
-    "aws_mq_broker": {"users": "user"},
-    "aws_eks_node_group": {"taints": "taint"},
-    "aws_dynamodb_table": {
-        "attributes": "attribute",
-        "globalSecondaryIndexes": "global_secondary_index",
-        "localSecondaryIndexes": "local_secondary_index",
-        "replicas": "replica",
-    },
-    "aws_s3_bucket_notification": {
-        "lambdaFunctions": "lambda_function",
-        "queues": "queue",
-        "topics": "topic",
-    },
-    "google_compute_instance_group_manager": {
-        "versions": "version",
-        "namedPorts": "named_port",
-        "statefulDisks": "stateful_disk",
-    },
-    "google_compute_region_instance_group_manager": {
-        "versions": "version",
-        "namedPorts": "named_port",
-        "statefulDisks": "stateful_disk",
-    },
-    "google_container_cluster": {"nodePools": "node_pool"},
-    "google_compute_backend_service": {"backends": "backend"},
-    "google_compute_region_backend_service": {"backends": "backend"},
-    "azurerm_cosmosdb_account": {
-        "geoLocations": "geo_location",
-        "virtualNetworkRules": "virtual_network_rule",
-    },
-    "azurerm_lb": {"frontendIpConfigurations": "frontend_ip_configuration"},
-    "azurerm_linux_virtual_machine_scale_set": {
-        "networkInterfaces": "network_interface",
-        "adminSshKeys": "admin_ssh_key",
-        "dataDisks": "data_disk",
-        "extensions": "extension",
-    },
-    "azurerm_windows_virtual_machine_scale_set": {
-        "networkInterfaces": "network_interface",
-        "dataDisks": "data_disk",
-        "extensions": "extension",
-    },
-    "azurerm_orchestrated_virtual_machine_scale_set": {
-        "networkInterfaces": "network_interface",
-        "dataDisks": "data_disk",
-        "extensions": "extension",
-    },
-    "azurerm_monitor_autoscale_setting": {"profiles": "profile"},
-    "azurerm_eventgrid_event_subscription": {"deliveryProperties": "delivery_property"},
-    "azurerm_eventgrid_system_topic_event_subscription": {"deliveryProperties": "delivery_property"},
-    "aws_elasticache_replication_group": {"logDeliveryConfigurations": "log_delivery_configuration"},
-    "aws_elasticache_cluster": {"logDeliveryConfigurations": "log_delivery_configuration"},
-}
+from linter.attribute_facts import pulumi_renames
+
+# the per-type exceptions, from the one table of attribute facts (its `pulumi` column)
+RENAMES: dict[str, dict[str, str]] = pulumi_renames()
 
 # Attributes whose values are free-form maps: their keys are data, not names.
 MAP_ATTRIBUTES = {

@@ -1,10 +1,12 @@
-"""Attribute checks as data, for the GCP and Azure rules.
+"""Attribute checks as data.
 
 Many cloud rules say exactly one thing: "attribute X must not be Y; when it
 is absent the provider uses Z". Each such rule is a row (`AttributeCheck`)
 fed to one generic function, `check_attribute`, so the rule body is one line
 and the facts (path, default, the bad values, the words of the message) sit
-together where a reviewer can compare them with rules.md.
+together where a reviewer can compare them with rules.md. The default lives
+in the one table of attribute facts (`linter.attribute_facts`), and the
+message says where a value came from as every rule's does (`Setting.describe`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from linter.rules._values import setting
 @dataclass(frozen=True)
 class AttributeCheck:
     path: str
-    # value the provider uses when the attribute is absent (None: no default)
-    default: Any
-    # True for an effective (known, defaulted) value that is a finding
+    # True for an effective (known, defaulted) value that is a finding; the
+    # value when the attribute is absent is the provider's, from linter.attribute_facts
     fails: Callable[[Any], bool]
     # "<what> <address> <problem>: <attribute description>"
     what: str
@@ -39,7 +40,7 @@ def check_attribute(r: Resource, check: AttributeCheck) -> Iterator[Violation]:
         yield Violation(f"{check.what} {r.address} {check.problem}: no {check.path} block is set",
                         path=None, severity=check.severity)
         return
-    current = setting(r, check.path, check.default)
+    current = setting(r, check.path)
     if current.unknown or current.value is None:
         return
     if check.fails(current.value):

@@ -45,16 +45,3 @@ def tag_opt_out(r: Resource, tag: str | None) -> bool:
     if is_unknown(value):
         return False
     return str(value).lower() != "false"
-
-
-def said(r: Resource, s) -> str:
-    """`Setting.describe()`, naming the variable when a module default supplied
-    the value: `multi_az = false (the default of var.multi_az)`."""
-    text = s.describe()
-    origin = (r.meta.get("from_variable_default") or {}).get(s.path)
-    if origin and not s.defaulted:
-        return text + f" (the default of {origin})"
-    given = (r.meta.get("value_origin") or {}).get(s.path)  # "var.multi_az, prod.tfvars:3"
-    if given and not s.defaulted:
-        text += f" ({given})"
-    return text

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.model import Resource, is_unknown
-from linter.rules._values import as_int
+from linter.rules._values import as_int, setting
 
 ZONE_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
@@ -102,13 +102,10 @@ def mig_size(mig: Resource, index) -> MigSize:
                        None, owner)
     if scalers.incomplete:
         return MigSize(None, "", None)  # an unresolved autoscaler may own this group
-    target = mig.get("target_size")
-    if is_unknown(target):
+    target = setting(mig, "target_size")
+    if target.unknown:
         return MigSize(None, "", None)
-    if target is None:
-        return MigSize(0, "target_size is unset and defaults to 0", None)
-    size = as_int(target)
-    return MigSize(size, f"target_size = {target}", "target_size")
+    return MigSize(as_int(target.value), target.describe(), None if target.defaulted else "target_size")
 
 
 # ------------------------------------------------------------------ Cloud SQL

@@ -1,8 +1,9 @@
 """Before/after comparison for the plan and preview regression rules (RES190, RES390).
 
-A regression check is data: the attribute, the default that applies when a
-side does not write it (the matching RES1xx/RES3xx rule's default), and how
-the value regresses. `changed()` reads both sides of a plan's or preview's
+A regression check is data: the attribute and how its value regresses. The
+default that applies when a side does not write it, and whether the attribute
+is Optional+Computed, come from the one table of attribute facts
+(`linter.attribute_facts`), which the RES1xx/RES3xx rules read too. `changed()` reads both sides of a plan's or preview's
 change and applies the defaults; Optional+Computed attributes that the new
 configuration no longer writes keep their prior value in the cloud, so an
 absent `after` there is not a change.
@@ -13,23 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from linter import attribute_facts
 from linter.model import Resource, is_unknown
 from linter.rules._values import as_bool, as_int, render
 
 ABSENT = object()
+FROM_TABLE = object()
 
 
 @dataclass(frozen=True)
 class Check:
     path: str
-    # default when a side does not write the attribute: a value, a function
-    # of the side's reader (ASG desired_capacity defaults to min_size), or
-    # ABSENT (no default: that side has no comparable value)
-    default: Any = ABSENT
     # "floor" (>= 2 -> < 2), "flag" (true -> false), or a pair of predicates
     regression: Any = "floor"
-    # Optional+Computed: an unwritten `after` keeps the prior value
-    computed: bool = False
+    # default when a side does not write the attribute: the provider's (from
+    # the table), a value for types the table does not hold (Kubernetes), or
+    # a function of the side's reader (ASG desired_capacity defaults to min_size)
+    default: Any = FROM_TABLE
 
 
 def has_prior_state(r: Resource) -> bool:
@@ -38,14 +39,15 @@ def has_prior_state(r: Resource) -> bool:
     return change is not None and change.before is not None and change.is_update
 
 
-def _side(read: Callable[[str], Any], check: Check, after: bool) -> tuple[Any, bool]:
+def _side(r: Resource, read: Callable[[str], Any], check: Check, after: bool) -> tuple[Any, bool]:
     """(effective value, defaulted?); ABSENT when there is nothing to compare."""
     value = read(check.path)
     if value is not None:
         return value, False
-    if after and check.computed:
+    facts = attribute_facts.fact(r.type, check.path)
+    if after and facts.computed:  # Optional+Computed: an unwritten `after` keeps the prior value
         return ABSENT, True
-    default = check.default
+    default = facts.default if check.default is FROM_TABLE else check.default
     if callable(default):
         default = default(read)
     if default is None:
@@ -59,8 +61,8 @@ def _shown(value: Any, defaulted: bool) -> str:
 
 def regressed(r: Resource, check: Check) -> str | None:
     """`cluster_config.instance_count changes from 3 to 1`, or None."""
-    before, before_default = _side(r.before, check, after=False)
-    after, after_default = _side(r.get, check, after=True)
+    before, before_default = _side(r, r.before, check, after=False)
+    after, after_default = _side(r, r.get, check, after=True)
     if before is ABSENT or after is ABSENT or is_unknown(before) or is_unknown(after):
         return None
     if check.regression == "floor":

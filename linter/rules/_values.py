@@ -2,8 +2,10 @@
 
 Most cloud rules are exactly that (Checkov's value-check idea, without a class
 per check). `setting()` reads an attribute, applies the provider's documented
-default when it is absent, and says which happened, so messages can tell the
-user "multi_az is unset and defaults to false" instead of guessing.
+default (`linter.attribute_facts`) when it is absent, and says which happened
+and which variable supplied a value, so messages can tell the user "multi_az is
+unset and defaults to false" or "multi_az = false (the default of var.ha)"
+instead of guessing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from linter import attribute_facts
 from linter.model import Resource, is_unknown
 
 
@@ -19,6 +22,10 @@ class Setting:
     path: str
     value: Any  # effective value (the default when absent); may be Unknown
     defaulted: bool
+    # where a written value came from, when not the resource block itself:
+    # "the default of var.multi_az" (a module variable's default) or
+    # "var.multi_az, prod.tfvars:3" (the variable that supplied it)
+    origin: str | None = None
 
     @property
     def unknown(self) -> bool:
@@ -29,18 +36,34 @@ class Setting:
         return self.path
 
     def describe(self) -> str:
-        """`multi_az = false` or `multi_az is unset and defaults to false`."""
+        """The one wording of a setting in every rule's message: `multi_az = false`,
+        `multi_az is unset and defaults to false`, or
+        `multi_az = false (the default of var.multi_az)`."""
         shown = render(self.value)
         if self.defaulted:
             return f"{self.path} is unset and defaults to {shown}"
-        return f"{self.path} = {shown}"
+        return f"{self.path} = {shown}" + (f" ({self.origin})" if self.origin else "")
 
 
-def setting(r: Resource, path: str, default: Any = None) -> Setting:
+_FROM_TABLE: Any = object()
+
+
+def setting(r: Resource, path: str, default: Any = _FROM_TABLE) -> Setting:
+    """The attribute's effective value: as written, else the provider's default
+    (from `linter.attribute_facts` unless the rule passes one that depends on
+    context, as an HTTP API's integration timeout does)."""
     value = r.get(path)
     if value is None:
-        return Setting(path, default, True)
-    return Setting(path, value, False)
+        return Setting(path, attribute_facts.default(r.type, path) if default is _FROM_TABLE else default, True)
+    return Setting(path, value, False, origin_of(r, path))
+
+
+def origin_of(r: Resource, path: str) -> str | None:
+    """Where the value of a written attribute came from, when a variable supplied it."""
+    variable = (r.meta.get("from_variable_default") or {}).get(path)
+    if variable:
+        return f"the default of {variable}"
+    return (r.meta.get("value_origin") or {}).get(path)
 
 
 def render(value: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import Option, rule
-from linter.rules._datastores import is_aurora, is_rds_read_replica, said, tag_opt_out, written
+from linter.rules._datastores import is_aurora, is_rds_read_replica, tag_opt_out, written
 from linter.rules._values import as_bool, as_int, setting
 
 
@@ -127,14 +127,14 @@ def deletion_protection_disabled(r, ctx):
     if _is_replica(r):
         return
     noun, path = DELETION_PROTECTION[r.type]
-    s = setting(r, path, False)
+    s = setting(r, path)
     if s.unknown or as_bool(s.value) is not False:
         return
     note = ""
     if r.type == "google_sql_database_instance" and as_bool(r.get("deletion_protection", True)) is not False:
         note = "; the top-level deletion_protection only stops Terraform, not the Cloud SQL API or console"
     yield Violation(
-        f"{noun} {r.address} can be deleted by a single API call: {said(r, s)}{note}",
+        f"{noun} {r.address} can be deleted by a single API call: {s.describe()}{note}",
         path=None if s.defaulted else path,
     )
 
@@ -184,10 +184,10 @@ def rds_skip_final_snapshot(r, ctx):
     if is_unknown(skip) or as_bool(skip) is not True:
         return
     noun = "RDS instance" if r.type == "aws_db_instance" else "RDS cluster"
-    purge = setting(r, "delete_automated_backups", True)
+    purge = setting(r, "delete_automated_backups")
     tail = ""
     if not purge.unknown and as_bool(purge.value) is True:
-        tail = f", and {said(r, purge)}: nothing remains to restore from after a deletion"
+        tail = f", and {purge.describe()}: nothing remains to restore from after a deletion"
     yield Violation(
         f"{noun} {r.address} takes no final snapshot when deleted: skip_final_snapshot = true{tail}",
         path="skip_final_snapshot",
@@ -240,13 +240,13 @@ def dynamodb_no_pitr(r, ctx):
     block = r.get("point_in_time_recovery")
     if is_unknown(block):
         return
-    s = setting(r, "point_in_time_recovery.enabled", False)
+    s = setting(r, "point_in_time_recovery.enabled")
     if s.unknown or as_bool(s.value) is True:
         return
     if block is None:
         message = f"DynamoDB table {r.address} has no point-in-time recovery: no point_in_time_recovery block (disabled by default)"
     else:
-        message = f"DynamoDB table {r.address} has no point-in-time recovery: {said(r, s)}"
+        message = f"DynamoDB table {r.address} has no point-in-time recovery: {s.describe()}"
     yield Violation(message, path=None if block is None else "point_in_time_recovery")
 
 
@@ -297,14 +297,14 @@ def elasticache_no_snapshots(r, ctx):
             return
         engine = r.get("engine")
     else:
-        engine = r.get("engine", "redis")
+        engine = setting(r, "engine").value
     if is_unknown(engine) or not isinstance(engine, str) or engine.lower() not in ("redis", "valkey"):
         return
-    s = setting(r, "snapshot_retention_limit", 0)
+    s = setting(r, "snapshot_retention_limit")
     if s.unknown or as_int(s.value) != 0:
         return
     noun = "ElastiCache replication group" if r.type == "aws_elasticache_replication_group" else "ElastiCache cluster"
     yield Violation(
-        f"{noun} {r.address} keeps no automatic snapshots: {said(r, s)}",
+        f"{noun} {r.address} keeps no automatic snapshots: {s.describe()}",
         path=None if s.defaulted else "snapshot_retention_limit",
     )

@@ -23,37 +23,37 @@ from linter.rules._values import as_bool, as_int, render
 K8S_WORKLOADS = ("apps/Deployment", "apps/StatefulSet")
 K8S_HPA = "autoscaling/HorizontalPodAutoscaler"
 
-# type -> (noun, checks); defaults from RES101-RES116
+# type -> (noun, checks); cloud defaults from linter.attribute_facts, as RES101-RES116 read them
 REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
-    "apps/Deployment": ("Deployment", (Check("spec.replicas", 1),)),
-    "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas", 1),)),
-    K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas", 1),)),
+    "apps/Deployment": ("Deployment", (Check("spec.replicas", default=1),)),
+    "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas", default=1),)),
+    K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas", default=1),)),
     # Terraform's kubernetes provider arrives as these canonical types (linter.normalize.terraform_k8s)
     "aws_autoscaling_group": ("Auto Scaling group", (
         Check("min_size"),
-        Check("desired_capacity", lambda read: read("min_size")),
+        Check("desired_capacity", default=lambda read: read("min_size")),
     )),
-    "aws_ecs_service": ("ECS service", (Check("desired_count", 0),)),
+    "aws_ecs_service": ("ECS service", (Check("desired_count"),)),
     "aws_eks_node_group": ("EKS node group", (
         Check("scaling_config.min_size"), Check("scaling_config.desired_size"),
     )),
     "aws_elasticache_replication_group": ("ElastiCache replication group", (
-        Check("num_cache_clusters", 1, computed=True),
-        Check("replicas_per_node_group", computed=True),
+        Check("num_cache_clusters"),
+        Check("replicas_per_node_group"),
     )),
-    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.instance_count", 1),)),
-    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.instance_count", 1),)),
-    "google_compute_instance_group_manager": ("Managed instance group", (Check("target_size", 0),)),
-    "google_compute_region_instance_group_manager": ("Regional managed instance group", (Check("target_size", 0),)),
+    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.instance_count"),)),
+    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.instance_count"),)),
+    "google_compute_instance_group_manager": ("Managed instance group", (Check("target_size"),)),
+    "google_compute_region_instance_group_manager": ("Regional managed instance group", (Check("target_size"),)),
     "azurerm_kubernetes_cluster": ("AKS cluster", (
-        Check("default_node_pool.node_count", computed=True), Check("default_node_pool.min_count"),
+        Check("default_node_pool.node_count"), Check("default_node_pool.min_count"),
     )),
     "azurerm_kubernetes_cluster_node_pool": ("AKS node pool", (
-        Check("node_count", computed=True), Check("min_count"),
+        Check("node_count"), Check("min_count"),
     )),
-    "azurerm_service_plan": ("App Service plan", (Check("worker_count", computed=True),)),
+    "azurerm_service_plan": ("App Service plan", (Check("worker_count"),)),
     # Pulumi azure-native (ARM names); a cluster's agentPoolProfiles are matched by name (_arm_pool_counts)
-    ARM_AKS_POOL: ("AKS agent pool", (Check("count", computed=True), Check("minCount"))),
+    ARM_AKS_POOL: ("AKS agent pool", (Check("count"), Check("minCount"))),
     ARM_AKS: ("AKS cluster", ()),
 }
 
@@ -162,38 +162,37 @@ HA_FLEX = ("azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server"
 ZONE_REDUNDANT_STORAGE = ("ZRS", "GZRS", "RAGZRS")
 SINGLE_ZONE_STORAGE = ("LRS", "GRS", "RAGRS")
 
-# type -> (noun, checks); defaults from RES301-RES324
+# type -> (noun, checks); defaults from linter.attribute_facts, as RES301-RES324 read them
 ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
-    "aws_db_instance": ("RDS instance", (Check("multi_az", False, "flag", computed=True),)),
+    "aws_db_instance": ("RDS instance", (Check("multi_az", "flag"),)),
     "aws_elasticache_replication_group": ("ElastiCache replication group", (
-        Check("multi_az_enabled", False, "flag"),
-        Check("automatic_failover_enabled", False, "flag"),
-        Check("num_cache_clusters", 1, computed=True),
+        Check("multi_az_enabled", "flag"),
+        Check("automatic_failover_enabled", "flag"),
+        Check("num_cache_clusters"),
     )),
     "aws_mq_broker": ("Amazon MQ broker", (
-        Check("deployment_mode", "SINGLE_INSTANCE",
-              (lambda v: isinstance(v, str) and v.upper().endswith("_MULTI_AZ"), one_of("SINGLE_INSTANCE"))),
+        Check("deployment_mode", (lambda v: isinstance(v, str) and v.upper().endswith("_MULTI_AZ"), one_of("SINGLE_INSTANCE"))),
     )),
-    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.zone_awareness_enabled", False, "flag"),)),
-    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.zone_awareness_enabled", False, "flag"),)),
+    "aws_opensearch_domain": ("OpenSearch domain", (Check("cluster_config.zone_awareness_enabled", "flag"),)),
+    "aws_elasticsearch_domain": ("Elasticsearch domain", (Check("cluster_config.zone_awareness_enabled", "flag"),)),
     "aws_fsx_windows_file_system": ("FSx file system", (
-        Check("deployment_type", "SINGLE_AZ_1", (prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+        Check("deployment_type", (prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
     "aws_fsx_ontap_file_system": ("FSx file system", (
-        Check("deployment_type", regression=(prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+        Check("deployment_type", (prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
     "aws_fsx_openzfs_file_system": ("FSx file system", (
-        Check("deployment_type", regression=(prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
+        Check("deployment_type", (prefix("MULTI_AZ"), prefix("SINGLE_AZ"))),)),
     "aws_efs_file_system": ("EFS file system", (
-        Check("availability_zone_name", "", (lambda v: v == "", lambda v: isinstance(v, str) and v != "")),)),
-    "aws_redshift_cluster": ("Redshift cluster", (Check("multi_az", False, "flag"),)),
+        Check("availability_zone_name", (lambda v: v == "", lambda v: isinstance(v, str) and v != "")),)),
+    "aws_redshift_cluster": ("Redshift cluster", (Check("multi_az", "flag"),)),
     "google_sql_database_instance": ("Cloud SQL instance", (
-        Check("settings.availability_type", "ZONAL", (one_of("REGIONAL"), one_of("ZONAL"))),)),
+        Check("settings.availability_type", (one_of("REGIONAL"), one_of("ZONAL"))),)),
     "google_redis_instance": ("Memorystore instance", (
-        Check("tier", "BASIC", (one_of("STANDARD_HA"), one_of("BASIC"))),)),
+        Check("tier", (one_of("STANDARD_HA"), one_of("BASIC"))),)),
     "google_alloydb_instance": ("AlloyDB instance", (
-        Check("availability_type", "REGIONAL", (one_of("REGIONAL"), one_of("ZONAL"))),)),
+        Check("availability_type", (one_of("REGIONAL"), one_of("ZONAL"))),)),
     "azurerm_storage_account": ("Storage account", (
         Check("account_replication_type", regression=(one_of(*ZONE_REDUNDANT_STORAGE), one_of(*SINGLE_ZONE_STORAGE))),)),
-    "azurerm_mssql_database": ("Azure SQL database", (Check("zone_redundant", False, "flag", computed=True),)),
+    "azurerm_mssql_database": ("Azure SQL database", (Check("zone_redundant", "flag"),)),
     "azurerm_redis_cache": ("Azure Cache for Redis", (
         Check("sku_name", regression=(one_of("Standard", "Premium"), one_of("Basic"))),)),
     "azurerm_cosmosdb_account": ("Cosmos DB account", ()),
@@ -202,9 +201,9 @@ ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
     ARM_STORAGE: ("Storage account", (
         Check("sku.name", regression=(lambda v: storage_redundancy(v) in ZONE_REDUNDANT_STORAGE,
                                       lambda v: storage_redundancy(v) in SINGLE_ZONE_STORAGE)),)),
-    ARM_SQL_DATABASE: ("Azure SQL database", (Check("zoneRedundant", False, "flag", computed=True),)),
+    ARM_SQL_DATABASE: ("Azure SQL database", (Check("zoneRedundant", "flag"),)),
     **{t: ("Flexible server", (
-        Check("highAvailability.mode", "Disabled", (one_of("ZoneRedundant"), one_of("SameZone", "Disabled"))),))
+        Check("highAvailability.mode", (one_of("ZoneRedundant"), one_of("SameZone", "Disabled"))),))
        for t in ARM_FLEXIBLE},
     **{t: ("Cosmos DB account", ()) for t in ARM_COSMOS},
     **{t: ("Azure Cache for Redis", (

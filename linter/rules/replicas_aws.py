@@ -102,7 +102,7 @@ def ecs_floor(r, index) -> tuple[int, str] | None:
         return min(floors), f"{mine[0].address} min_capacity = {min(floors)}"
     if targets["unmatched"]:
         return None  # an autoscaling target we cannot place may own this service's count
-    desired = setting(r, "desired_count", 0)
+    desired = setting(r, "desired_count")
     count = as_int(desired.value)
     if count is None:
         return None
@@ -311,7 +311,7 @@ def lb_single_az(r, ctx):
     }
     ```
     """
-    lb_type = setting(r, "load_balancer_type", "application")
+    lb_type = setting(r, "load_balancer_type")
     if lb_type.unknown:
         return
     if written(r, "subnet_mapping"):
@@ -468,7 +468,7 @@ def nat_gateway_shared_across_azs(r, ctx):
     }
     ```
     """
-    mode = setting(r, "availability_mode", "zonal")
+    mode = setting(r, "availability_mode")
     if mode.unknown or mode.value != "zonal":
         return
     subnet = resolve_one(ctx.index, r.get("subnet_id"))

@@ -18,7 +18,7 @@ from linter.rules._attribute_checks import AttributeCheck, check_attribute, text
 from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
 )
-from linter.rules._values import as_bool, as_int
+from linter.rules._values import as_bool, as_int, setting
 
 AKS = "azurerm_kubernetes_cluster"
 AKS_POOL = "azurerm_kubernetes_cluster_node_pool"
@@ -326,13 +326,13 @@ def vmss_no_zones(r, ctx):
         return
     if region_without_zones(location_of(r, ctx.index), ctx) is not False:
         return
-    instances = r.get("instances")
-    if is_unknown(instances):
+    instances = setting(r, "instances")
+    if instances.unknown:
         return
-    declared = 0 if instances is None else as_int(instances)
+    declared = as_int(instances.value)
     if declared is None:
         return
-    how = "instances is unset and defaults to 0" if instances is None else f"instances = {declared}"
+    how = instances.describe()
     scaled = ctx.index.memo("azure.autoscale-minimums", _autoscale_minimums)
     minimum = scaled.get(r.address)
     if minimum == "unknown":
@@ -343,7 +343,7 @@ def vmss_no_zones(r, ctx):
         return  # one instance or none (an unresolved autoscale setting could raise it: silent)
     where = zones_text(zones) if count else "zones is unset"
     yield Violation(f"Scale set {r.address} runs several instances with no zone redundancy: {how}, {where}",
-                    path="zones" if count else ("instances" if instances is not None else None))
+                    path="zones" if count else (None if instances.defaulted else "instances"))
 
 
 _ZONE_BALANCED_SKU = re.compile(
@@ -394,12 +394,11 @@ def service_plan_not_zone_redundant(r, ctx):
     """
     problems, path = [], None
     sku = r.get("sku_name")
-    balanced = r.get("zone_balancing_enabled")
-    if isinstance(sku, str) and _ZONE_BALANCED_SKU.match(sku) and not is_unknown(balanced):
-        if as_bool(balanced) is not True:
-            state = "is unset and defaults to false" if balanced is None else "= false"
-            problems.append(f'sku_name "{sku}" supports zone balancing but zone_balancing_enabled {state}')
-            path = "zone_balancing_enabled" if balanced is not None else None
+    balanced = setting(r, "zone_balancing_enabled")
+    if isinstance(sku, str) and _ZONE_BALANCED_SKU.match(sku) and not balanced.unknown:
+        if as_bool(balanced.value) is not True:
+            problems.append(f'sku_name "{sku}" supports zone balancing but {balanced.describe()}')
+            path = None if balanced.defaulted else "zone_balancing_enabled"
     workers = r.get("worker_count")
     if as_int(workers) == 1:
         problems.append("worker_count = 1 runs every app on a single worker")
@@ -409,7 +408,7 @@ def service_plan_not_zone_redundant(r, ctx):
 
 
 LB_BASIC = AttributeCheck(
-    path="sku", default="Standard", fails=text_is("Basic"),
+    path="sku", fails=text_is("Basic"),
     what="Load balancer", problem="uses the Basic SKU (no availability zones, no SLA)",
 )
 

@@ -10,7 +10,6 @@ from linter.rules._aws import (
 )
 from linter.rules._values import as_bool, as_int, setting
 
-RETENTION_DEFAULT = 345600  # 4 days
 STREAM_KINDS = {"kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
 
 
@@ -67,7 +66,7 @@ def sqs_no_dlq(r, ctx):
         return  # a redrive link we cannot follow, or a module we cannot see, may make it a DLQ
     if r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets:
         return
-    retention = setting(r, "message_retention_seconds", RETENTION_DEFAULT)
+    retention = setting(r, "message_retention_seconds")
     kept = as_int(retention.value)
     kept_text = f"{kept} s" + (" (the 4-day default)" if retention.defaulted else "") if kept else "its retention period"
     yield Violation(
@@ -118,15 +117,15 @@ def sqs_dlq_retention_too_short(r, ctx):
     sources = dead_letter_graph(ctx.index).sources_of.get(r.address, [])
     if not sources:
         return
-    mine = setting(r, "message_retention_seconds", RETENTION_DEFAULT)
+    mine = setting(r, "message_retention_seconds")
     dlq_kept = as_int(mine.value)
     if dlq_kept is None:
         return
     for source in sources:
-        fifo = as_bool(setting(source, "fifo_queue", False).value)
+        fifo = as_bool(setting(source, "fifo_queue").value)
         if fifo is None or fifo:
             continue
-        theirs = setting(source, "message_retention_seconds", RETENTION_DEFAULT)
+        theirs = setting(source, "message_retention_seconds")
         source_kept = as_int(theirs.value)
         if source_kept is None or dlq_kept > source_kept:
             continue
@@ -266,8 +265,8 @@ def lambda_stream_unbounded_retries(r, ctx):
     if source is None:
         return
     kind, prefix, _ = source
-    retries = setting(r, prefix + "maximum_retry_attempts", -1)
-    age = setting(r, prefix + "maximum_record_age_in_seconds", -1)
+    retries = setting(r, prefix + "maximum_retry_attempts")
+    age = setting(r, prefix + "maximum_record_age_in_seconds")
     if as_int(retries.value) != -1 or as_int(age.value) != -1:
         return
     what = "Lambda event source mapping" if not prefix else "EventBridge pipe"
@@ -430,7 +429,7 @@ def lambda_async_no_failure_destination(r, ctx):
         return
     retries = 2
     if mine:
-        values = [as_int(setting(c, "maximum_retry_attempts", 2).value) for c in mine]
+        values = [as_int(setting(c, "maximum_retry_attempts").value) for c in mine]
         if any(v is None for v in values):
             return
         retries = max(values)
@@ -542,8 +541,8 @@ def eventbridge_target_no_dlq(r, ctx):
     """
     if written(r, "dead_letter_config.arn"):
         return
-    age = setting(r, "retry_policy.maximum_event_age_in_seconds", 86400)
-    attempts = setting(r, "retry_policy.maximum_retry_attempts", 185)
+    age = setting(r, "retry_policy.maximum_event_age_in_seconds")
+    attempts = setting(r, "retry_policy.maximum_retry_attempts")
     window = ""
     if not age.unknown and not attempts.unknown:
         window = f" (up to {age.value} s and {attempts.value} attempts{' by default' if age.defaulted and attempts.defaulted else ''})"

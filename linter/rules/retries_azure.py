@@ -8,11 +8,11 @@ from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, is_not_true
 
 SERVICEBUS_EXPIRY = AttributeCheck(
-    path="dead_lettering_on_message_expiration", default=False, fails=is_not_true,
+    path="dead_lettering_on_message_expiration", fails=is_not_true,
     what="Service Bus entity", problem="drops messages that expire instead of dead-lettering them",
 )
 EVENTGRID_DEAD_LETTER = AttributeCheck(
-    path="storage_blob_dead_letter_destination", default=None, fails=lambda v: True, block=True,
+    path="storage_blob_dead_letter_destination", fails=lambda v: True, block=True,
     what="Event Grid subscription", problem="drops events that exhaust their retries",
 )
 

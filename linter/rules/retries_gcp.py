@@ -113,7 +113,7 @@ def pubsub_no_dead_letter(r, ctx):
 
 
 PUBSUB_RETRY_POLICY = AttributeCheck(
-    path="retry_policy", default=None, fails=lambda v: True, block=True,
+    path="retry_policy", fails=lambda v: True, block=True,
     what="Pub/Sub subscription", problem="redelivers failed messages immediately, with no backoff",
 )
 

@@ -54,7 +54,7 @@ def sqs_visibility_below_lambda_timeout(r, ctx):
     }
     ```
     """
-    visibility = setting(r, "visibility_timeout_seconds", 30)
+    visibility = setting(r, "visibility_timeout_seconds")
     seconds = as_int(visibility.value)
     if seconds is None:
         return

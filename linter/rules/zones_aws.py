@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linter.model import Severity, Violation, is_unknown
 from linter.rules import rule
-from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, said, written
+from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
 from linter.rules._values import as_bool, as_int, render, setting
 
 
@@ -54,21 +54,21 @@ def rds_instance_not_multi_az(r, ctx):
     aurora = is_aurora(r)
     if aurora is None or aurora:
         return  # an unknown engine may be Aurora; Aurora instances: RES302
-    multi_az = setting(r, "multi_az", False)
+    multi_az = setting(r, "multi_az")
     if multi_az.unknown or as_bool(multi_az.value) is not False:
         return
     zone = r.get("availability_zone")
     where = f" in {zone}" if isinstance(zone, str) and zone else ""
     if is_rds_read_replica(r):
         yield Violation(
-            f"RDS read replica {r.address} is Single-AZ{where}: {said(r, multi_az)}",
+            f"RDS read replica {r.address} is Single-AZ{where}: {multi_az.describe()}",
             path=None if multi_az.defaulted else "multi_az",
             severity=Severity.LOW,
             remediation="Set multi_az = true on read replicas that serve production reads or are promotion targets.",
         )
         return
     yield Violation(
-        f"RDS instance {r.address} is Single-AZ{where}: {said(r, multi_az)}, "
+        f"RDS instance {r.address} is Single-AZ{where}: {multi_az.describe()}, "
         "so a host or zone failure takes the database down",
         path=None if multi_az.defaulted else "multi_az",
     )
@@ -286,9 +286,9 @@ def elasticache_no_automatic_failover(r, ctx):
     problems: list[str] = []
     paths: list[str] = []
     for path in ("automatic_failover_enabled", "multi_az_enabled"):
-        s = setting(r, path, False)
+        s = setting(r, path)
         if not s.unknown and as_bool(s.value) is not True:
-            problems.append(said(r, s))
+            problems.append(s.describe())
             paths.append(path)
     groups = r.get("num_node_groups")
     if groups is not None:  # cluster mode enabled
@@ -300,10 +300,10 @@ def elasticache_no_automatic_failover(r, ctx):
         # the deprecated number_cache_clusters when only it is written
         legacy = r.get("num_cache_clusters") is None and r.get("number_cache_clusters") is not None
         path = "number_cache_clusters" if legacy else "num_cache_clusters"
-        s = setting(r, path, 1)
+        s = setting(r, path)
         n = as_int(s.value)
         if not s.unknown and n is not None and n < 2:
-            problems.append(f"{said(r, s)} (no replica)")
+            problems.append(f"{s.describe()} (no replica)")
             paths.append(path)
     if not problems:
         return
@@ -365,20 +365,20 @@ def elasticache_cluster_single_az(r, ctx):
     if is_unknown(engine) or engine is None:
         return
     if engine == "memcached":
-        mode = setting(r, "az_mode", "single-az")
-        nodes = setting(r, "num_cache_nodes", 1)
+        mode = setting(r, "az_mode")
+        nodes = setting(r, "num_cache_nodes")
         one_zone = not mode.unknown and mode.value != "cross-az"
         one_node = not nodes.unknown and as_int(nodes.value) == 1
         if one_zone:
-            extra = f" and it has a single node ({said(r, nodes)})" if one_node else ""
+            extra = f" and it has a single node ({nodes.describe()})" if one_node else ""
             yield Violation(
                 f"Memcached cluster {r.address} keeps all its nodes in one Availability Zone: "
-                f"{said(r, mode)}{extra}",
+                f"{mode.describe()}{extra}",
                 path=None if mode.defaulted else "az_mode",
             )
         elif one_node:
             yield Violation(
-                f"Memcached cluster {r.address} has a single node ({said(r, nodes)}): "
+                f"Memcached cluster {r.address} has a single node ({nodes.describe()}): "
                 "a node or zone failure empties the cache",
                 path=None if nodes.defaulted else "num_cache_nodes",
             )
@@ -430,11 +430,11 @@ def mq_single_instance(r, ctx):
     }
     ```
     """
-    mode = setting(r, "deployment_mode", "SINGLE_INSTANCE")
+    mode = setting(r, "deployment_mode")
     if mode.unknown or mode.value != "SINGLE_INSTANCE":
         return
     yield Violation(
-        f"Amazon MQ broker {r.address} is a single instance in one zone: {said(r, mode)}",
+        f"Amazon MQ broker {r.address} is a single instance in one zone: {mode.describe()}",
         path=None if mode.defaulted else "deployment_mode",
     )
 
@@ -481,15 +481,15 @@ def opensearch_no_zone_awareness(r, ctx):
     ```
     """
     noun = "OpenSearch domain" if r.type == "aws_opensearch_domain" else "Elasticsearch domain"
-    aware = setting(r, "cluster_config.zone_awareness_enabled", False)
-    count = setting(r, "cluster_config.instance_count", 1)
+    aware = setting(r, "cluster_config.zone_awareness_enabled")
+    count = setting(r, "cluster_config.instance_count")
     problems, paths = [], []
     if not aware.unknown and as_bool(aware.value) is not True:
-        problems.append(said(r, aware))
+        problems.append(aware.describe())
         paths.append(aware)
     n = as_int(count.value)
     if not count.unknown and n is not None and n < 2:
-        problems.append(f"{said(r, count)} (one data node)")
+        problems.append(f"{count.describe()} (one data node)")
         paths.append(count)
     if not problems:
         return
@@ -560,11 +560,8 @@ def efs_one_zone(r, ctx):
 
 
 # ------------------------------------------------------------------ RES308
-FSX_DEFAULT_DEPLOYMENT = {
-    "aws_fsx_windows_file_system": "SINGLE_AZ_1",
-    "aws_fsx_ontap_file_system": None,  # required by the provider
-    "aws_fsx_openzfs_file_system": None,  # required by the provider
-}
+# deployment_type defaults to SINGLE_AZ_1 on Windows (attribute_facts); ONTAP and OpenZFS require it
+FSX_TYPES = ("aws_fsx_windows_file_system", "aws_fsx_ontap_file_system", "aws_fsx_openzfs_file_system")
 
 
 @rule(
@@ -572,7 +569,7 @@ FSX_DEFAULT_DEPLOYMENT = {
     name="aws-fsx-single-az",
     title="FSx file system is deployed in a single AZ.",
     severity=Severity.MEDIUM,
-    types=tuple(FSX_DEFAULT_DEPLOYMENT),
+    types=FSX_TYPES,
     remediation='Set deployment_type = "MULTI_AZ_1" (or a later MULTI_AZ_*) with preferred_subnet_id and subnets in two AZs.',
 )
 def fsx_single_az(r, ctx):
@@ -608,11 +605,11 @@ def fsx_single_az(r, ctx):
     }
     ```
     """
-    kind = setting(r, "deployment_type", FSX_DEFAULT_DEPLOYMENT[r.type])
+    kind = setting(r, "deployment_type")
     if kind.unknown or not isinstance(kind.value, str) or not kind.value.startswith("SINGLE_AZ"):
         return
     yield Violation(
-        f"FSx file system {r.address} is deployed in a single Availability Zone: {said(r, kind)}",
+        f"FSx file system {r.address} is deployed in a single Availability Zone: {kind.describe()}",
         path=None if kind.defaulted else "deployment_type",
     )
 
@@ -659,10 +656,10 @@ def redshift_single_node(r, ctx):
     }
     ```
     """
-    multi_az = setting(r, "multi_az", False)
+    multi_az = setting(r, "multi_az")
     if multi_az.unknown or as_bool(multi_az.value) is not False:
         return
-    nodes = setting(r, "number_of_nodes", 1)
+    nodes = setting(r, "number_of_nodes")
     cluster_type = r.get("cluster_type")
     single_type = not is_unknown(cluster_type) and cluster_type == "single-node"
     single_node = not nodes.unknown and as_int(nodes.value) == 1
@@ -670,8 +667,8 @@ def redshift_single_node(r, ctx):
     if single_type:
         detail = ' and it is a single node (cluster_type = "single-node")'
     elif single_node:
-        detail = f" and it is a single node ({said(r, nodes)})"
+        detail = f" and it is a single node ({nodes.describe()})"
     yield Violation(
-        f"Redshift cluster {r.address} is not Multi-AZ: {said(r, multi_az)}{detail}",
+        f"Redshift cluster {r.address} is not Multi-AZ: {multi_az.describe()}{detail}",
         path=None if multi_az.defaulted else "multi_az",
     )

@@ -163,7 +163,7 @@ def sql_database_not_zone_redundant(r, ctx):
         if not supports:
             return
         what = "SQL elastic pool"
-    current = setting(r, "zone_redundant", False)
+    current = setting(r, "zone_redundant")
     if current.unknown or as_bool(current.value) is True:
         return
     yield Violation(f"{what} {r.address} is not zone-redundant although {tier} supports it: "
@@ -198,7 +198,7 @@ def _arm_sql_not_zone_redundant(r, extra: list[str]):
     supports, tier = _arm_sql_tier(r, extra)
     if not supports:
         return
-    current = setting(r, "zoneRedundant", False)
+    current = setting(r, "zoneRedundant")
     if current.unknown or as_bool(current.value) is True:
         return
     yield Violation(f"{what} {r.address} is not zone-redundant although {tier} supports it: "
@@ -282,7 +282,7 @@ def _arm_flexible_no_zone_ha(r):
         " (enabling it on a server created without it needs a new server, and storage.autoGrow must be "
         '"Enabled").' if engine == "MySQL" else ".")
     block = r.get("highAvailability")
-    ha = setting(r, "highAvailability.mode", "Disabled")
+    ha = setting(r, "highAvailability.mode")
     if is_unknown(block) or ha.unknown or not isinstance(ha.value, str):
         return
     if block is None:

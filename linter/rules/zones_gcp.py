@@ -59,7 +59,7 @@ def cloudsql_zonal(r, ctx):
     """
     if is_cloudsql_replica(r) is not False:
         return
-    current = setting(r, "settings.availability_type", "ZONAL")
+    current = setting(r, "settings.availability_type")
     if current.unknown or not isinstance(current.value, str) or current.value.upper() != "ZONAL":
         return
     yield Violation(f"Cloud SQL instance {r.address} is zonal (no standby in another zone): {current.describe()}",
@@ -67,7 +67,7 @@ def cloudsql_zonal(r, ctx):
 
 
 REDIS_BASIC = AttributeCheck(
-    path="tier", default="BASIC", fails=text_is("BASIC"),
+    path="tier", fails=text_is("BASIC"),
     what="Memorystore for Redis instance", problem="has no replica in another zone",
 )
 

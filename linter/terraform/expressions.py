@@ -428,15 +428,17 @@ class Evaluator:
         a = self.eval(node[2], scope)
         b = self.eval(node[3], scope)
         if isinstance(a, Unknown) or isinstance(b, Unknown):
+            # unknown even beside a deciding operand (`false && unknown`): terraform 1.11
+            # does not refine it (fixtures/terraform_plan_oracle/cases/logic_with_unknowns)
             return Unknown("(operation)", refs_of(a, b))
         if op == "==":
             return equal(plain(a), plain(b))
         if op == "!=":
             return not equal(plain(a), plain(b))
-        if op == "&&":
-            return to_bool(a) and to_bool(b)
-        if op == "||":
-            return to_bool(a) or to_bool(b)
+        if op in ("&&", "||"):
+            # both operands are converted: Terraform 1.11 does not short-circuit (`false && null` fails)
+            left, right = to_bool(a), to_bool(b)
+            return (left and right) if op == "&&" else (left or right)
         x, y = to_number(a), to_number(b)
         if op == "+":
             return normalize_number(x + y)

@@ -688,25 +688,35 @@ class BodyBuilder:
         return self.body(only, self.scope, "").get(name, [])
 
     def _origin(self, attr: Attr, scope: Scope, path: str) -> None:
-        self._origin_of(attr.expr, scope, path, 0)
+        self._written(attr.expr, scope, path, 0)
 
-    def _origin_of(self, expr: Any, scope: Scope, path: str, depth: int) -> None:
-        """Where a variable's value came from, for an attribute that is the variable
-        (or a literal document holding it: `jsonencode({maxReceiveCount = var.n})`)."""
+    def _written(self, expr: Any, scope: Scope, path: str, depth: int) -> None:
+        """What the expression as written says about the paths under an attribute: the
+        line of each key of a literal object or tuple (`body = { sku = { name = ... } }`),
+        and where a variable's value came from, for a part that is the variable (also in
+        a literal document: `jsonencode({maxReceiveCount = var.n})`)."""
         kind = expr[0]
         if depth > 20:
             return
         if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
-            self._origin_of(expr[2][0], scope, path, depth + 1)
+            self._written(expr[2][0], scope, path, depth + 1)
             return
         if kind == "object":
-            for key, value in expr[1]:
+            lines = expr[2] if len(expr) > 2 else None
+            for i, (key, value) in enumerate(expr[1]):
                 if key[0] == "lit" and isinstance(key[1], str):
-                    self._origin_of(value, scope, f"{path}.{key[1]}", depth + 1)
+                    inner = f"{path}.{key[1]}"
+                    if lines and lines[i]:
+                        self.lines.setdefault(_line_key(inner), lines[i])
+                    self._written(value, scope, inner, depth + 1)
             return
         if kind == "tuple":
+            lines = expr[2] if len(expr) > 2 else None
             for i, value in enumerate(expr[1]):
-                self._origin_of(value, scope, f"{path}.{i}", depth + 1)
+                inner = f"{path}.{i}"
+                if lines and lines[i] and i:
+                    self.lines.setdefault(_line_key(inner), lines[i])
+                self._written(value, scope, inner, depth + 1)
             return
         if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var" and "var" not in scope.names:
             try:
@@ -717,3 +727,8 @@ class BodyBuilder:
                 self.defaults[path] = found.origin or f"var.{expr[2]}"
             elif found.origin:
                 self.origins[path] = f"var.{expr[2]}, {found.origin}"
+
+
+def _line_key(path: str) -> str:
+    """A path as `tree.line_of` looks it up: a first list item's `.0` is left out."""
+    return ".".join(p for p in path.split(".") if p != "0")

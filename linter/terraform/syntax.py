@@ -13,7 +13,8 @@ Expression nodes are tuples whose first item names the kind:
     ("attr", obj, name)  ("index", obj, key)
     ("splat", obj, chain)               chain: nodes applied to each element, with ("it",) as the element
     ("call", name, args, expand_last, text)
-    ("tuple", items)  ("object", [(key, value)])   a bare identifier key is ("lit", "name")
+    ("tuple", items, lines)  ("object", [(key, value)], lines)   a bare identifier key is ("lit", "name");
+                                        lines: the line of each item (absent for values made in code)
     ("cond", c, a, b)  ("bin", op, a, b)  ("un", op, a)
     ("for", key_var, value_var, collection, key_expr|None, value_expr, cond|None, group)
 
@@ -305,15 +306,18 @@ class _Converter:
         if t == "collection_value":
             return self.expr(_kids(node)[0], d)
         if t == "tuple":
-            return ("tuple", [self.expr(c, d) for c in _kids(node) if c.type == "expression"])
+            elements = [c for c in _kids(node) if c.type == "expression"]
+            return ("tuple", [self.expr(c, d) for c in elements], [c.start_point[0] + 1 for c in elements])
         if t == "object":
             items = []
+            lines = []
             for elem in _kids(node):
                 if elem.type != "object_elem":
                     continue
                 key_node, val_node = elem.child_by_field_name("key"), elem.child_by_field_name("val")
                 items.append((self.object_key(key_node, d), self.expr(val_node, d)))
-            return ("object", items)
+                lines.append(elem.start_point[0] + 1)
+            return ("object", items, lines)
         if t == "template_expr":
             return self.expr(_kids(node)[0], d)
         if t == "quoted_template":
@@ -600,7 +604,10 @@ def _template_node(parts: list) -> Node:
 # ---------------------------------------------------------------- JSON syntax
 def parse_json_config(text: str, shown: str) -> list[Block]:
     """A `.tf.json` file -> blocks. Strings are templates (`${...}`); the block
-    kinds Terraform defines are read by their known nesting depth."""
+    kinds Terraform defines are read by their known nesting depth. Every key keeps
+    its line (blocks, attributes and the keys inside their values)."""
+    from linter.loaders._json_lines import key_lines
+
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -609,44 +616,53 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
         raise InputError(shown, "invalid JSON (numbers or nesting beyond what a configuration holds)") from None
     if not isinstance(doc, dict):
         raise InputError(shown, "a Terraform JSON file holds an object at the top", 1)
-    lines = _JsonLines(text)
+    lines = _JsonLines(key_lines(text), shown)
     out: list[Block] = []
     depth_of = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
                 "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1, "removed": 0}
     for kind, value in doc.items():
         if kind == "//":
             continue
-        labels_depth = depth_of.get(kind, 0)
-        for labels, body in _json_label_walk(value, labels_depth, []):
-            if kind == "locals":
-                items = body if isinstance(body, list) else [body]
-                for item in items:
-                    if isinstance(item, dict):
-                        out.append(_json_block(kind, labels, item, shown, lines, kind == "resource" or kind == "data"))
-                continue
-            for item in body if isinstance(body, list) else [body]:
+        for labels, body, path in _json_label_walk(value, depth_of.get(kind, 0), [], (kind,)):
+            items = [(body, path)] if not isinstance(body, list) else [(b, path + (i,)) for i, b in enumerate(body)]
+            for item, item_path in items:
                 if isinstance(item, dict):
-                    out.append(_json_block(kind, labels, item, shown, lines, kind in ("resource", "data")))
+                    out.append(_json_block(kind, labels, item, item_path, lines, kind in ("resource", "data")))
     return out
 
 
-def _json_label_walk(value: Any, depth: int, labels: list[str]):
+def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple):
     if depth == 0:
-        yield labels, value
+        yield labels, value, path
         return
     if isinstance(value, dict):
         for key, inner in value.items():
-            yield from _json_label_walk(inner, depth - 1, labels + [key])
+            yield from _json_label_walk(inner, depth - 1, labels + [key], path + (key,))
     elif isinstance(value, list):
-        for item in value:
-            yield from _json_label_walk(item, depth, labels)
+        for i, item in enumerate(value):
+            yield from _json_label_walk(item, depth, labels, path + (i,))
 
 
 _JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 
 
-def _json_block(kind: str, labels: list[str], body: dict, shown: str, lines: "_JsonLines", resource: bool) -> Block:
-    line = lines.find(labels[-1] if labels else kind)
+class _JsonLines:
+    """Lines of a `.tf.json` text's keys, by document path (`loaders._json_lines.key_lines`)."""
+
+    def __init__(self, lines: dict[tuple, int], shown: str):
+        self.lines = lines
+        self.shown = shown
+
+    def at(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+def _json_block(kind: str, labels: list[str], body: dict, path: tuple, lines: _JsonLines, resource: bool) -> Block:
+    line = lines.at(path) or 1
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
     for key, value in body.items():
@@ -654,35 +670,45 @@ def _json_block(kind: str, labels: list[str], body: dict, shown: str, lines: "_J
             continue
         if resource and key == "dynamic" and isinstance(value, dict):
             for name, spec in value.items():
-                for item in spec if isinstance(spec, list) else [spec]:
+                specs = [(spec, path + ("dynamic", name))] if not isinstance(spec, list) else \
+                    [(s, path + ("dynamic", name, i)) for i, s in enumerate(spec)]
+                for item, item_path in specs:
                     if isinstance(item, dict):
                         inner = _json_block("dynamic", [name], {k: v for k, v in item.items() if k != "content"},
-                                            shown, lines, False)
+                                            item_path, lines, False)
                         content = item.get("content")
                         if isinstance(content, dict):
-                            inner.blocks.append(_json_block("content", [], content, shown, lines, True))
+                            inner.blocks.append(_json_block("content", [], content, item_path + ("content",), lines, True))
                         blocks.append(inner)
             continue
         if resource and key in _JSON_META_BLOCKS:
             continue
         if kind in ("variable",) and key in ("validation",):
             continue
-        attrs[key] = Attr(key, json_expr(value, shown, line), lines.find(key, line) or line,
+        attrs[key] = Attr(key, json_expr(value, lines.shown, path + (key,), lines), lines.at(path + (key,)) or line,
                           json.dumps(value)[:200])
-    return Block(kind, labels, attrs, blocks, line or 1, shown, json_blocks=True)
+    return Block(kind, labels, attrs, blocks, line, lines.shown, json_blocks=True)
 
 
-def json_expr(value: Any, shown: str, line: int | None) -> Node:
-    """A JSON value -> an expression: strings are templates, the rest literals."""
+def json_expr(value: Any, shown: str, path: tuple = (), lines: _JsonLines | None = None) -> Node:
+    """A JSON value -> an expression: strings are templates, the rest literals;
+    tuples and objects keep the line of each item when `lines` are known."""
     if isinstance(value, str):
         if "${" not in value and "%{" not in value:
             return ("lit", value)
-        return template_expr(value, shown, line)
+        return template_expr(value, shown, lines.at(path) if lines is not None else None)
     if isinstance(value, list):
-        return ("tuple", [json_expr(v, shown, line) for v in value])
+        items = [json_expr(v, shown, path + (i,), lines) for i, v in enumerate(value)]
+        if lines is None:
+            return ("tuple", items)
+        return ("tuple", items, [lines.at(path + (i,)) or 0 for i in range(len(value))])
     if isinstance(value, dict):
-        return ("object", [(template_expr(k, shown, line) if "${" in k else ("lit", k), json_expr(v, shown, line))
-                           for k, v in value.items() if k != "//"])
+        keys = [k for k in value if k != "//"]
+        items = [(template_expr(k, shown, lines.at(path + (k,)) if lines is not None else None) if "${" in k
+                  else ("lit", k), json_expr(value[k], shown, path + (k,), lines)) for k in keys]
+        if lines is None:
+            return ("object", items)
+        return ("object", items, [lines.at(path + (k,)) or 0 for k in keys])
     return ("lit", value)
 
 
@@ -701,24 +727,3 @@ def template_expr(text: str, shown: str, line: int | None = None) -> Node:
     while node.type != "heredoc_template" and node.named_children:
         node = node.named_children[0]
     return _Converter(source, shown).heredoc(node, 0, final_newline=False)
-
-
-class _JsonLines:
-    """Approximate lines of keys in a JSON text (the json module keeps none)."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def find(self, key: str, after_line: int | None = None) -> int | None:
-        needle = json.dumps(key)
-        start = 0
-        if after_line:
-            for _ in range(after_line - 1):
-                nl = self.text.find("\n", start)
-                if nl < 0:
-                    break
-                start = nl + 1
-        i = self.text.find(needle, start)
-        if i < 0:
-            return None
-        return self.text.count("\n", 0, i) + 1

@@ -1,0 +1,236 @@
+"""What the providers say about the cloud attributes rules read: one table per cloud.
+
+For each resource type and attribute (a dotted Terraform path through nested
+blocks; ARM property paths for azure-native types) a `Fact` records:
+
+* `default`: the value the provider or the cloud API uses when the attribute is
+  not written (rules.md §0.2 and the per-rule sources); None when there is none
+  (required, or no documented default).
+* `computed`: the provider schema marks it Optional+Computed. In a plan it is
+  "known after apply" when the user did not write it; the plan loader then
+  removes it, so rules apply `default` (and `r.meta["unset_computed"]` lists it),
+  and the regression rules treat an unwritten `after` as "keeps its value".
+* `pulumi`: the Pulumi property name, when the bridged provider does not just
+  camelCase the Terraform name (`vpc_zone_identifier` -> `vpcZoneIdentifiers`,
+  Lambda `function_name` -> `name`).
+
+Readers: the plan loader (`optional_computed`), `rules._values.setting()` (the
+default when a rule names none), the regression rules (`rules._regress.Check`),
+and the Pulumi renames (`normalize.names.RENAMES`). A new rule for a cloud
+attribute adds at most one row here and reads it with `setting(r, path)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    default: Any = None
+    computed: bool = False
+    pulumi: str | None = None
+
+
+COMPUTED = Fact(computed=True)
+
+# ---------------------------------------------------------------------- AWS
+AWS: dict[str, dict[str, Fact]] = {
+    "aws_db_instance": {
+        "multi_az": Fact(False, computed=True),
+        "backup_retention_period": COMPUTED,
+        "deletion_protection": Fact(False),
+        "delete_automated_backups": Fact(True),
+    },
+    "aws_rds_cluster": {"deletion_protection": Fact(False), "delete_automated_backups": Fact(True)},
+    "aws_dynamodb_table": {
+        "deletion_protection_enabled": Fact(False),
+        "point_in_time_recovery": COMPUTED,
+        "point_in_time_recovery.enabled": Fact(False),
+        "attribute": Fact(pulumi="attributes"),
+        "global_secondary_index": Fact(pulumi="globalSecondaryIndexes"),
+        "local_secondary_index": Fact(pulumi="localSecondaryIndexes"),
+        "replica": Fact(pulumi="replicas"),
+    },
+    "aws_lambda_event_source_mapping": {
+        # -1: retry until the record expires (Kinesis/DynamoDB streams)
+        "maximum_retry_attempts": Fact(-1, computed=True),
+        "maximum_record_age_in_seconds": Fact(-1, computed=True),
+        "source_access_configuration": Fact(pulumi="sourceAccessConfigurations"),
+    },
+    "aws_pipes_pipe": {
+        "source_parameters.kinesis_stream_parameters.maximum_retry_attempts": Fact(-1),
+        "source_parameters.kinesis_stream_parameters.maximum_record_age_in_seconds": Fact(-1),
+        "source_parameters.dynamodb_stream_parameters.maximum_retry_attempts": Fact(-1),
+        "source_parameters.dynamodb_stream_parameters.maximum_record_age_in_seconds": Fact(-1),
+    },
+    "aws_lambda_function_event_invoke_config": {"maximum_retry_attempts": Fact(2)},
+    "aws_cloudwatch_event_target": {
+        "retry_policy.maximum_event_age_in_seconds": Fact(86400),
+        "retry_policy.maximum_retry_attempts": Fact(185),
+    },
+    "aws_efs_file_system": {"availability_zone_name": Fact("", computed=True)},
+    "aws_elasticache_replication_group": {
+        "num_cache_clusters": Fact(1, computed=True),
+        "number_cache_clusters": Fact(1),  # the deprecated name of num_cache_clusters
+        "num_node_groups": COMPUTED,
+        "replicas_per_node_group": COMPUTED,
+        "snapshot_retention_limit": Fact(0, computed=True),
+        "automatic_failover_enabled": Fact(False),
+        "multi_az_enabled": Fact(False),
+        "engine": Fact("redis"),
+        "log_delivery_configuration": Fact(pulumi="logDeliveryConfigurations"),
+    },
+    "aws_elasticache_cluster": {
+        "az_mode": Fact("single-az", computed=True),
+        "num_cache_nodes": Fact(1, computed=True),
+        "engine": COMPUTED,
+        "snapshot_retention_limit": Fact(0, computed=True),
+        "log_delivery_configuration": Fact(pulumi="logDeliveryConfigurations"),
+    },
+    "aws_opensearch_domain": {
+        "cluster_config": COMPUTED,
+        "cluster_config.zone_awareness_enabled": Fact(False),
+        "cluster_config.instance_count": Fact(1),
+    },
+    "aws_elasticsearch_domain": {
+        "cluster_config": COMPUTED,
+        "cluster_config.zone_awareness_enabled": Fact(False),
+        "cluster_config.instance_count": Fact(1),
+    },
+    "aws_autoscaling_group": {
+        "desired_capacity": COMPUTED,  # the API starts at min_size (the regression rule says so)
+        "vpc_zone_identifier": Fact(pulumi="vpcZoneIdentifiers"),
+        "traffic_source": Fact(pulumi="trafficSources"),
+        "initial_lifecycle_hook": Fact(pulumi="initialLifecycleHooks"),
+        "mixed_instances_policy.launch_template.override": Fact(pulumi="overrides"),
+    },
+    "aws_sqs_queue": {
+        "redrive_policy": COMPUTED,
+        "redrive_allow_policy": COMPUTED,
+        "message_retention_seconds": Fact(345600),  # 4 days
+        "visibility_timeout_seconds": Fact(30),
+        "fifo_queue": Fact(False),
+    },
+    "aws_apigatewayv2_integration": {"timeout_milliseconds": COMPUTED},  # 30 s (HTTP), 29 s (WebSocket)
+    "aws_nat_gateway": {"availability_mode": Fact("zonal", computed=True)},
+    "aws_ecs_service": {
+        "desired_count": Fact(0),
+        "capacity_provider_strategy": Fact(pulumi="capacityProviderStrategies"),
+        "ordered_placement_strategy": Fact(pulumi="orderedPlacementStrategies"),
+        "load_balancer": Fact(pulumi="loadBalancers"),
+    },
+    "aws_lb": {"load_balancer_type": Fact("application"), "subnet_mapping": Fact(pulumi="subnetMappings")},
+    "aws_mq_broker": {"deployment_mode": Fact("SINGLE_INSTANCE"), "user": Fact(pulumi="users")},
+    "aws_fsx_windows_file_system": {"deployment_type": Fact("SINGLE_AZ_1")},
+    # aws_fsx_ontap_file_system / aws_fsx_openzfs_file_system: deployment_type is required
+    "aws_redshift_cluster": {"multi_az": Fact(False), "number_of_nodes": Fact(1)},
+    "aws_lambda_function": {"function_name": Fact(pulumi="name")},
+    "aws_lambda_permission": {"function_name": Fact(pulumi="function")},
+    "aws_sns_topic_subscription": {"topic_arn": Fact(pulumi="topic")},
+    "aws_api_gateway_integration": {"rest_api_id": Fact(pulumi="restApi")},
+    "aws_route_table": {"route": Fact(pulumi="routes")},
+    "aws_eks_node_group": {"taint": Fact(pulumi="taints")},
+    "aws_s3_bucket_notification": {
+        "lambda_function": Fact(pulumi="lambdaFunctions"),
+        "queue": Fact(pulumi="queues"),
+        "topic": Fact(pulumi="topics"),
+    },
+}
+
+# ---------------------------------------------------------------------- GCP
+_MIG = {
+    "target_size": Fact(0),
+    "version": Fact(pulumi="versions"),
+    "named_port": Fact(pulumi="namedPorts"),
+    "stateful_disk": Fact(pulumi="statefulDisks"),
+}
+GCP: dict[str, dict[str, Fact]] = {
+    "google_sql_database_instance": {
+        # RES311/RES511: master_instance_name and instance_type are O+C; unset = a primary
+        "settings.backup_configuration": COMPUTED,
+        "master_instance_name": COMPUTED,
+        "instance_type": COMPUTED,
+        "settings.availability_type": Fact("ZONAL"),
+        "settings.deletion_protection_enabled": Fact(False),
+    },
+    "google_redis_instance": {"tier": Fact("BASIC")},
+    "google_alloydb_instance": {"availability_type": Fact("REGIONAL")},
+    "google_compute_instance_group_manager": _MIG,
+    "google_compute_region_instance_group_manager": _MIG,
+    "google_container_cluster": {"node_pool": Fact(pulumi="nodePools")},
+    "google_compute_backend_service": {"backend": Fact(pulumi="backends")},
+    "google_compute_region_backend_service": {"backend": Fact(pulumi="backends")},
+}
+
+# -------------------------------------------------------------------- Azure
+_SCALE_SET = {
+    "instances": Fact(0),
+    "network_interface": Fact(pulumi="networkInterfaces"),
+    "data_disk": Fact(pulumi="dataDisks"),
+    "extension": Fact(pulumi="extensions"),
+}
+_EVENTGRID_SUBSCRIPTION = {"delivery_property": Fact(pulumi="deliveryProperties")}
+AZURE: dict[str, dict[str, Fact]] = {
+    "azurerm_mssql_database": {"zone_redundant": Fact(False, computed=True)},
+    "azurerm_mssql_elasticpool": {"zone_redundant": Fact(False)},
+    "azurerm_service_plan": {"worker_count": COMPUTED, "zone_balancing_enabled": Fact(False)},
+    "azurerm_kubernetes_cluster": {"default_node_pool.node_count": COMPUTED},
+    "azurerm_kubernetes_cluster_node_pool": {"node_count": COMPUTED},
+    "azurerm_lb": {"sku": Fact("Standard"), "frontend_ip_configuration": Fact(pulumi="frontendIpConfigurations")},
+    "azurerm_servicebus_queue": {"dead_lettering_on_message_expiration": Fact(False)},
+    "azurerm_servicebus_subscription": {"dead_lettering_on_message_expiration": Fact(False)},
+    "azurerm_cosmosdb_account": {
+        "geo_location": Fact(pulumi="geoLocations"),
+        "virtual_network_rule": Fact(pulumi="virtualNetworkRules"),
+    },
+    "azurerm_linux_virtual_machine_scale_set": {**_SCALE_SET, "admin_ssh_key": Fact(pulumi="adminSshKeys")},
+    "azurerm_windows_virtual_machine_scale_set": _SCALE_SET,
+    "azurerm_orchestrated_virtual_machine_scale_set": _SCALE_SET,
+    "azurerm_monitor_autoscale_setting": {"profile": Fact(pulumi="profiles")},
+    "azurerm_eventgrid_event_subscription": _EVENTGRID_SUBSCRIPTION,
+    "azurerm_eventgrid_system_topic_event_subscription": _EVENTGRID_SUBSCRIPTION,
+    # azure-native (ARM property paths, as the program writes them)
+    "azure-native:sql:Database": {"zoneRedundant": Fact(False, computed=True)},
+    "azure-native:sql:ElasticPool": {"zoneRedundant": Fact(False)},
+    "azure-native:containerservice:AgentPool": {"count": COMPUTED},
+    "azure-native:dbforpostgresql:Server": {"highAvailability.mode": Fact("Disabled")},
+    "azure-native:dbformysql:Server": {"highAvailability.mode": Fact("Disabled")},
+}
+
+FACTS: dict[str, dict[str, Fact]] = {**AWS, **GCP, **AZURE}
+_NONE = Fact()
+
+
+def fact(resource_type: str, path: str) -> Fact:
+    """What the table says about one attribute (an empty Fact when nothing)."""
+    return FACTS.get(resource_type, {}).get(path, _NONE)
+
+
+def default(resource_type: str, path: str) -> Any:
+    """The provider's value for an attribute that is not written (None: none)."""
+    return fact(resource_type, path).default
+
+
+def optional_computed(resource_type: str) -> tuple[str, ...]:
+    """The Optional+Computed attribute paths of a type that rules read."""
+    return tuple(path for path, f in FACTS.get(resource_type, {}).items() if f.computed)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def pulumi_renames() -> dict[str, dict[str, str]]:
+    """type -> {Pulumi path of a renamed property: its Terraform name}: the camelCase
+    path of the parent blocks plus the Pulumi name (`normalize.names.RENAMES`)."""
+    out: dict[str, dict[str, str]] = {}
+    for resource_type, facts in FACTS.items():
+        for path, f in facts.items():
+            if f.pulumi is None:
+                continue
+            *parents, name = path.split(".")
+            out.setdefault(resource_type, {})[".".join([*map(_camel, parents), f.pulumi])] = name
+    return out
