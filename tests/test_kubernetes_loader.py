@@ -188,18 +188,8 @@ def test_loader_never_writes_to_inputs(tmp_path):
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
 
 
-_WEB = textwrap.dedent("""\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web, namespace: shop}
-    spec:
-      replicas: 1
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
-        spec:
-          containers: [{name: web, image: web:1}]
-    """)
+# a Deployment of one replica in namespace shop, as the CLI tests write it
+from tests.test_cli import SINGLE as _WEB  # noqa: E402
 
 
 @pytest.mark.parametrize("before", [
