@@ -164,7 +164,10 @@ def in_two(here: Callable[[], T], there: Callable[[], T]) -> tuple[T, T]:
     import pickle
 
     for stream in (sys.stdout, sys.stderr):  # else the child flushes our buffered text again
-        stream.flush()
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or not a stream
+            pass
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
