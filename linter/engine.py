@@ -7,6 +7,7 @@ resources x rules.
 from __future__ import annotations
 
 import gc
+import os
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -249,6 +250,12 @@ def gc_paused():
         yield
     finally:
         if was_enabled:
+            if not gc.get_freeze_count():
+                # straight to the oldest generation without a walk: collecting all the
+                # scan built as "young" costs as much as the scan's evaluation; they are
+                # freed at the next full collection like anything long-lived
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -368,8 +375,15 @@ def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[s
     groups: dict[str | None, list[Resource]] = defaultdict(list)
     found: dict[str | None, Any] = {}
     looked: dict = {}
+    by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
     for file, file_resources in by_file.items():
-        path = nearest_config(file, looked)
+        directory = None if os.path.islink(file) else os.path.dirname(file)
+        if directory is None or directory not in by_directory:
+            path = nearest_config(file, looked)
+            if directory is not None:
+                by_directory[directory] = path
+        else:
+            path = by_directory[directory]
         key = None if path is None or str(path) == scan_config else str(path)
         found.setdefault(key, path)
         groups[key].extend(file_resources)

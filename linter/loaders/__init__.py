@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import errno
-import functools
 import json
 import os
 import sys
@@ -79,12 +78,11 @@ class Found:
     path: Path
     named: bool = False  # given on the command line (or stdin), not found by a walk
     context: bool = False  # a sibling of a named manifest, loaded for cross-object rules only
+    real: str = ""  # its real path, as discovery found it (computed once: it costs a stat per component)
 
-    @functools.cached_property
-    def real(self) -> str:
-        """Its real path (links resolved): found once, a file under two names loads once
-        (a walk of 50,000 files asked for it four times each)."""
-        return os.path.realpath(self.path)
+    @property
+    def real_path(self) -> str:
+        return self.real or os.path.realpath(self.path)
 
     @property
     def placed(self) -> bool:
@@ -154,11 +152,12 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
     walk = Walk()
     seen: set[str] = set()
 
-    def add(path: Path, named: bool) -> None:
-        found = Found(path, named=named)
-        if found.real not in seen:
-            seen.add(found.real)
-            walk.files.append(found)
+    def add(path: Path, named: bool, real_dir: str | None = None) -> None:
+        # a walked file's real path is its directory's (resolved once) and its name, unless it is a link
+        key = os.path.join(real_dir, path.name) if real_dir and not os.path.islink(path) else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            walk.files.append(Found(path, named=named, real=key))
 
     for given in paths:
         if given == STDIN:
@@ -191,9 +190,11 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
                     walk.charts.append(here)
                 if kustomization_file(here, filenames) is not None:
                     walk.kustomizations.append(here)
+                real_dir = None
                 for name in sorted(filenames):
                     if name.lower().endswith(WALKED_SUFFIXES):
-                        add(here / name, named=False)
+                        real_dir = real_dir or os.path.realpath(dirpath)
+                        add(here / name, named=False, real_dir=real_dir)
         elif p.exists():
             walk.errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
         elif p.is_symlink():
@@ -226,16 +227,16 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
     directory_units: dict[str, dict[Path, list[Path]]] = {}
     kubernetes_dirs: set[Path] = set()
     expanded: set[tuple[str, Path]] = set()  # directory units already listed
-    queued = {f.real for f in walk.files}
+    queued = {f.real_path for f in walk.files}
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
     from linter.loaders.parallel import load_ahead
 
-    ahead = load_ahead([f for f in pending if f.real not in rendered.covered], options)
+    ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered], options)
     while pending:
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
-        covered_by = rendered.covered.get(found.real)
+        covered_by = rendered.covered.get(found.real_path) if rendered.covered else None
         if covered_by is not None:
             if not found.context:
                 out.skipped.append(Skipped(shown, covered_by))
@@ -299,6 +300,8 @@ def _owner(found: Found, shown: str) -> tuple[Any, str]:
         return None, "no loader reads files of this name"
     if in_memory(found.path) is None and not found.path.is_file():  # a FIFO or a device would block
         raise InputError(shown, "not a regular file")
+    if len(offered) == 1 and offered[0].owns_its_suffixes:
+        return offered[0], ""
     head = read_head(found.path)
     for entry in offered:
         if entry.loader().detect(found.path, head):
@@ -319,12 +322,11 @@ def _siblings(directory: Path, queued: set[str]) -> list[Found]:
         return []
     out = []
     for name in names:
-        if not kubernetes.claims_name(name):
-            continue
-        found = Found(directory / name, context=True)
-        if found.real not in queued and found.path.is_file():
-            queued.add(found.real)
-            out.append(found)
+        path = directory / name
+        real = os.path.realpath(path)
+        if kubernetes.claims_name(name) and real not in queued and path.is_file():
+            queued.add(real)
+            out.append(Found(path, context=True, real=real))
     return out
 
 

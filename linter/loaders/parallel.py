@@ -110,12 +110,19 @@ def batches(sizes: list[int], count: int) -> list[list[int]]:
     return [b for b in out if b]
 
 
-def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) -> dict[Path, LoadedAhead]:
+def process_pool(jobs: int) -> Any:
+    """A pool of `jobs` worker processes (a ProcessPoolExecutor, to use in a `with`)."""
     import multiprocessing
-    from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if can_fork() else "spawn"
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+
+
+def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) -> dict[Path, LoadedAhead]:
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     ahead: dict[Path, LoadedAhead] = {}
     queue = deque(batches(sizes, jobs * BATCHES_PER_WORKER))  # biggest first
     in_flight: dict[Any, list[int]] = {}
@@ -129,7 +136,7 @@ def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) 
             merge_notes(options, notes)
 
     # this process is one of the `jobs`: it loads batches itself between handing them out
-    with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
+    with process_pool(jobs - 1) as pool:
         while queue or in_flight:
             while queue and len(in_flight) < 2 * (jobs - 1):  # one running and one waiting per worker
                 batch = queue.popleft()

@@ -69,6 +69,9 @@ class Entry:
     module: str  # the loader module (imported when first asked)
     suffixes: tuple[str, ...]  # the file names a directory walk offers it (lower case)
     unit: str = "file"  # "file" (FileLoader) or "directory" (DirectoryLoader)
+    # a file whose suffix it claims is its own whatever it holds (Terraform reads every
+    # `.tf`): detected by name alone, the head is not read
+    owns_its_suffixes: bool = False
 
     def claims_name(self, name: str) -> bool:
         return name.lower().endswith(self.suffixes)
@@ -83,7 +86,8 @@ ENTRIES: tuple[Entry, ...] = (
     # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
-    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json"), unit="directory"),
+    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json"), unit="directory",
+          owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
     Entry("kubernetes", "linter.loaders.kubernetes", (".yaml", ".yml")),
 )

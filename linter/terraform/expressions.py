@@ -21,6 +21,9 @@ from linter.model import Unknown
 from linter.terraform.syntax import Node
 
 MAX_EVAL_DEPTH = 400
+# the node kinds of syntax.py that `Evaluator.eval` dispatches on (`_<kind>` methods)
+_NODE_KINDS = frozenset({"lit", "it", "ref", "attr", "index", "splat", "tuple", "object", "tmpl", "cond", "un",
+                         "bin", "for", "call"})
 
 
 class EvalError(Exception):
@@ -240,6 +243,8 @@ class Evaluator:
         self.call = call
         self.in_try = 0
         self.depth = 0
+        # node kind -> its method, looked up once (eval runs for every node of every expression)
+        self._by_kind = {kind: getattr(self, "_" + kind) for kind in _NODE_KINDS}
 
     def evaluate(self, node: Node, scope: Scope) -> Any:
         """A value, Unknown where Terraform would reject the expression."""
@@ -251,12 +256,15 @@ class Evaluator:
             return Unknown("(expression nested too deeply)")
 
     def eval(self, node: Node, scope: Scope) -> Any:
+        kind = node[0]
+        if kind == "lit":  # most nodes: no nesting to count
+            return node[1]
         self.depth += 1
         if self.depth > MAX_EVAL_DEPTH:
             self.depth -= 1
             raise EvalError("evaluation nested too deeply")
         try:
-            return getattr(self, "_" + node[0])(node, scope)
+            return self._by_kind[kind](node, scope)
         finally:
             self.depth -= 1
 

@@ -489,14 +489,28 @@ class ModuleInstance:
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
 
+        memo = self._attr_memo
+        busy = self._busy
+
         def raw(name: str) -> Any:
             memo_key = (address, "=" + name)
-            if memo_key not in self._attr_memo:
-                attr = block.attrs[name]
-                computed = Unknown(f"{address}.{name}", (address,), reference=True)
-                self._attr_memo[memo_key] = self.guarded(
-                    f"attr {address}.{name}", lambda: self.evaluator.evaluate(attr.expr, scope), lambda: computed)
-            return self._attr_memo[memo_key]
+            if memo_key in memo:
+                return memo[memo_key]
+            expr = block.attrs[name].expr
+            if expr[0] == "lit":  # a literal refers to nothing: no cycle to guard against
+                value = expr[1]
+            else:  # as `guarded`, inlined: this runs for every attribute of every instance
+                guard = f"attr {address}.{name}"
+                if guard in busy:
+                    value = Unknown(f"{address}.{name}", (address,), reference=True)
+                else:
+                    busy.add(guard)
+                    try:
+                        value = self.evaluator.evaluate(expr, scope)
+                    finally:
+                        busy.discard(guard)
+            memo[memo_key] = value
+            return value
 
         return raw
 
@@ -623,7 +637,8 @@ class BodyBuilder:
             value = attribute(name) if attribute is not None else self.module.evaluator.evaluate(attr.expr, scope)
             value = plain(value)
             self.lines.setdefault(path, attr.line)
-            self._origin(attr, scope, path)
+            if attr.expr[0] != "lit":  # a literal names no variable and holds no keys
+                self._written(attr.expr, scope, path, 0)
             if value is not None:
                 out[name] = value
         counts: dict[str, int] = {}
@@ -686,9 +701,6 @@ class BodyBuilder:
                                                      if b.type == name or b.type == "dynamic" and b.labels[:1] == [name]],
                      block.line, block.file)
         return self.body(only, self.scope, "").get(name, [])
-
-    def _origin(self, attr: Attr, scope: Scope, path: str) -> None:
-        self._written(attr.expr, scope, path, 0)
 
     def _written(self, expr: Any, scope: Scope, path: str, depth: int) -> None:
         """What the expression as written says about the paths under an attribute: the

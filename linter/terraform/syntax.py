@@ -223,6 +223,46 @@ def _kids(node: Any) -> list:
 
 _BINARY = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||"}
 
+# Most attributes are a literal or a reference (`"postgres"`, `true`, `60`, `var.name`):
+# read from their text, they need no walk of the syntax tree (which costs as much as
+# the parse). The text is tree-sitter's own expression span, so what is read here is
+# what the walk would give; anything less plain takes the walk.
+_LITERALS = {"true": ("lit", True), "false": ("lit", False), "null": ("lit", None)}
+_REFERENCE = ("ref",)
+
+
+def _simple_expr(text: str) -> Node | None:
+    """A literal node, `_REFERENCE` for a dotted reference, or None (walk the tree)."""
+    if not text or len(text) > 200 or not text.isascii():
+        return None
+    first = text[0]
+    if first == '"':
+        inner = text[1:-1]
+        if len(text) >= 2 and text[-1] == '"' and '"' not in inner and "\\" not in inner and "$" not in inner \
+                and "%" not in inner and "\n" not in inner:
+            return ("lit", inner)
+        return None
+    if first.isdigit():
+        return ("lit", int(text)) if text.isdigit() and len(text) < 19 else None
+    if first.isalpha() or first == "_":
+        literal = _LITERALS.get(text)
+        if literal is not None:
+            return literal
+        # names of letters, digits and underscores; a part after a dot may be an index (`x.0`)
+        if text.replace(".", "").replace("_", "").isalnum() and all(
+                p and (not p[0].isdigit() or p.isdigit() and len(p) < 10) for p in text.split(".")) \
+                and text.split(".", 1)[0] not in _LITERALS:
+            return _REFERENCE
+    return None
+
+
+def _reference_chain(text: str, line: int) -> Node:
+    parts = text.split(".")
+    node: Node = ("ref", parts[0], line)
+    for part in parts[1:]:
+        node = ("index", node, ("lit", int(part))) if part[0].isdigit() else ("attr", node, part)
+    return node
+
 
 class _Converter:
     def __init__(self, data: bytes, shown: str):
@@ -267,7 +307,15 @@ class _Converter:
         kids = node.named_children
         name = self.text(kids[0])
         expr_node = kids[1]
-        return Attr(name, self.expr(expr_node, 0), node.start_point[0] + 1, self.text(expr_node))
+        text = self.text(expr_node)
+        simple = _simple_expr(text)
+        if simple is None:
+            expr = self.expr(expr_node, 0)
+        elif simple[0] == "ref":
+            expr = _reference_chain(text, expr_node.start_point[0] + 1)
+        else:
+            expr = simple
+        return Attr(name, expr, node.start_point[0] + 1, text)
 
     def _between(self, node: Any) -> str:
         """Text between a string literal's quotes."""
@@ -287,7 +335,11 @@ class _Converter:
         if t == "literal_value":
             return self.expr(_kids(node)[0], d)
         if t == "numeric_lit":
-            value = number(self.text(node))
+            try:
+                value = number(self.text(node))
+            except ValueError:  # `0x10`: the grammar takes it, Terraform does not (a number, then a name)
+                raise InputError(self.shown, f"invalid HCL: {self.text(node)[:40]!r} is not a number Terraform reads",
+                                 node.start_point[0] + 1) from None
             if isinstance(value, float) and value in (float("inf"), float("-inf")) or \
                     isinstance(value, int) and abs(value) > 10**308:
                 # Terraform's numbers are arbitrary precision; rules compare floats

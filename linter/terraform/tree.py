@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -39,13 +40,19 @@ class ModuleTree:
         self.resources: list[Resource] = []
         self.unresolved: list[UnresolvedModule] = []
         self.evaluator = Evaluator(self._call)
+        self._contexts: dict[Path, Any] = {}
+        # the scanned directories and their files: a scanned directory reached as a child
+        # module is read as it was scanned, and its errors are reported (see config_of)
+        self.scanned_files: dict[Path, list[Path]] = {}
 
     # ------------------------------------------------------------ functions
     def _call(self, name: str, args: list, scope: Scope) -> Any:
         from linter.terraform.functions import FunctionContext, call_function
 
         base = scope.module.config.directory if scope.module is not None else Path(".")
-        ctx = FunctionContext(base_dir=base, render_template=self.render_template)
+        ctx = self._contexts.get(base)
+        if ctx is None:  # one per module directory, not one per call
+            ctx = self._contexts[base] = FunctionContext(base_dir=base, render_template=self.render_template)
         return call_function(name, args, ctx)
 
     def render_template(self, text: str, variables: dict) -> Any:
@@ -63,6 +70,8 @@ class ModuleTree:
     def config_of(self, directory: Path, files: list[Path] | None = None, quiet: bool = False) -> ModuleConfig | None:
         if directory in self.configs:
             return self.configs[directory]
+        if directory in self.scanned_files:
+            files, quiet = self.scanned_files[directory], False
         if files is None:
             try:
                 files = [directory / n for n in os.listdir(directory) if is_config_file(n) and (directory / n).is_file()]
@@ -211,8 +220,7 @@ class ModuleTree:
         if builder.origins:
             resource.meta["value_origin"] = builder.origins
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
-        lines = builder.lines
-        resource.line_of = lambda p, _lines=lines: line_of(_lines, p)
+        resource.line_of = functools.partial(line_of, builder.lines)  # picklable: roots may load in workers
         return resource
 
     def _module_resource(self, instance: ModuleInstance, name: str, block: Block, address: str, scope: Scope,
@@ -232,8 +240,7 @@ class ModuleTree:
         if builder.defaults:
             resource.meta["from_variable_default"] = builder.defaults
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
-        lines = builder.lines
-        resource.line_of = lambda p, _lines=lines: line_of(_lines, p)
+        resource.line_of = functools.partial(line_of, builder.lines)
         self.resources.append(resource)
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
@@ -241,15 +248,24 @@ class ModuleTree:
                                                     block.file, block.line))
 
 
-def unknown_leaves(value: Any, prefix: str = ""):
+def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
+    """(attribute path, Unknown) of every unknown in a value (a first list item's path has no `.0`)."""
+    out: list[tuple[str, Unknown]] = []
+    _unknown_leaves(value, prefix, out)
+    return out
+
+
+def _unknown_leaves(value: Any, prefix: str, out: list) -> None:
     if isinstance(value, Unknown):
-        yield prefix, value
+        out.append((prefix, value))
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from unknown_leaves(v, f"{prefix}.{k}" if prefix else k)
+            if isinstance(v, (Unknown, dict, list)):  # most values are plain: no call for them
+                _unknown_leaves(v, f"{prefix}.{k}" if prefix else k, out)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from unknown_leaves(v, f"{prefix}.{i}" if i else prefix)
+            if isinstance(v, (Unknown, dict, list)):
+                _unknown_leaves(v, f"{prefix}.{i}" if i else prefix, out)
 
 
 def line_of(lines: dict, path: str) -> int | None:
@@ -268,11 +284,25 @@ def load_directories(directories: dict[Path, list[Path]], options: dict | None =
                      ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """Every scanned directory as a root, except those another scanned root calls
     through a local source (they are loaded as that child) and roots a scanned
-    plan covers (the plan reports them)."""
+    plan covers (the plan reports them). Big scans of several roots load them on
+    every core (`_load_in_pool`), with the serial result."""
+    files_of = {Path(d): list(fs) for d, fs in directories.items()}
+    jobs = _pool_size(files_of, options or {})
+    if jobs > 1:
+        return _load_in_pool(files_of, options, jobs)
     tree = ModuleTree(options)
-    for directory, files in directories.items():
-        tree.config_of(Path(directory), list(files))
-    scanned = [Path(d) for d in directories]
+    tree.scanned_files = files_of
+    for directory in files_of:
+        tree.config_of(directory)
+    roots = _roots(tree, list(files_of), options)
+    for directory in roots:
+        tree.load_root(directory)
+    return tree.resources, tree.errors, tree.unresolved
+
+
+def _roots(tree: ModuleTree, scanned: list[Path], options: dict | None) -> list[Path]:
+    """The scanned directories to load as roots. `tree` holds the configs of every
+    scanned directory that can call a module (the others call nothing)."""
     called: set[Path] = set()
     for d in scanned:
         config = tree.configs.get(d)
@@ -292,11 +322,134 @@ def load_directories(directories: dict[Path, list[Path]], options: dict | None =
         config = tree.config_of(directory)
         if config is not None:
             pending.extend(c for c in (tree.local_child_dir(directory, b) for b in config.modules.values()) if c)
-    for directory in scanned:
-        if directory in skip or (directory in called and _reachable_from_other_root(directory, scanned, called)):
-            continue
-        tree.load_root(directory)
-    return tree.resources, tree.errors, tree.unresolved
+    return [d for d in scanned
+            if d not in skip and not (d in called and _reachable_from_other_root(d, scanned, called))]
+
+
+# ------------------------------------------------------------ on every core
+# Roots are worlds of their own (scopes): each loads alone. Below this much
+# configuration a pool costs more (start-up, resources pickled back) than it saves.
+PARALLEL_MIN_BYTES = 400_000
+
+
+def _pool_size(files_of: dict[Path, list[Path]], options: dict) -> int:
+    from linter.loaders import in_memory
+    from linter.loaders.parallel import cores
+
+    if len(files_of) < 2:
+        return 1
+    jobs = min(int(options.get("jobs") or cores()), len(files_of))
+    if jobs < 2 or any(in_memory(f) is not None for fs in files_of.values() for f in fs):
+        return 1  # stdin lives in this process
+    return jobs if _bytes(files_of) >= PARALLEL_MIN_BYTES else 1
+
+
+def _bytes(files_of: dict[Path, list[Path]]) -> int:
+    total = 0
+    for files in files_of.values():
+        for f in files:
+            try:
+                total += f.stat().st_size
+            except OSError:
+                pass  # reported when read
+    return total
+
+
+def _may_call_modules(files: list[Path]) -> bool:
+    """Whether a directory's files can hold a `module` block (a cheap look at the bytes)."""
+    for f in files:
+        if f.name.endswith(".json"):
+            return True  # JSON may escape the key (`"\\u006dodule"`): parse it
+        try:
+            if b"module" in f.read_bytes():
+                return True
+        except OSError:
+            return True  # the parse reports it
+    return False
+
+
+def _load_in_pool(files_of: dict[Path, list[Path]], options: dict | None, jobs: int
+                  ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
+    """`load_directories` on every core, with the serial result in the serial order.
+
+    Which directories are roots is decided here, from the configs of the
+    directories that can call modules. Every scanned directory is then parsed
+    by one worker (its errors reported in scanned order, as the serial load
+    reads them all first) and each root is loaded by the worker that parsed it;
+    errors and unresolved calls are merged root by root with the serial
+    deduplication.
+    """
+    from linter.loaders.parallel import batches, process_pool
+
+    scanned = list(files_of)
+    # which directories are called: only the files that can hold a `module` block are
+    # parsed here (the workers parse every file, and report the errors)
+    probe = ModuleTree(options)
+    for d in scanned:
+        callers = [f for f in files_of[d] if _may_call_modules([f])]
+        if callers:
+            probe.config_of(d, callers)
+    probe.scanned_files = files_of
+    first = len(probe.errors)
+    roots = set(_roots(probe, scanned, options))
+    plan_errors = probe.errors[first:]  # children of roots a plan covers, read while skipping them
+    sizes = [sum(_size(f) for f in files_of[d]) for d in scanned]
+    work = [[(i, scanned[i], scanned[i] in roots) for i in sorted(batch)] for batch in batches(sizes, jobs)]
+    config_errors: dict[int, list[InputError]] = {}
+    loaded: dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]] = {}
+    # this process loads a share itself: what it loads is not pickled
+    with process_pool(jobs - 1) as pool:
+        futures = [pool.submit(_load_batch, batch, files_of, options, True) for batch in work[1:]]
+        for batch_config_errors, batch_loaded in [_load_batch(work[0], files_of, options, False)] + [
+                future.result() for future in futures]:
+            config_errors.update(batch_config_errors)
+            loaded.update(batch_loaded)
+    merged = ModuleTree(options)  # the serial deduplication, in the serial order
+    for i in range(len(scanned)):
+        for err in config_errors.get(i, ()):
+            merged.add_error(err)
+    for err in plan_errors:
+        merged.add_error(err)
+    for i in sorted(loaded):
+        resources, errors, unresolved = loaded[i]
+        merged.resources.extend(resources)
+        for err in errors:
+            merged.add_error(err)
+        for u in unresolved:
+            if not any(u.address == seen.address for seen in merged.unresolved):
+                merged.unresolved.append(u)
+    return merged.resources, merged.errors, merged.unresolved
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _load_batch(items: list[tuple[int, Path, bool]], files_of: dict[Path, list[Path]], options: dict | None,
+                in_worker: bool):
+    """Parse the batch's directories (their errors by scanned index), then load
+    those that are roots (resources, errors, unresolved calls by index)."""
+    if in_worker:
+        import gc
+
+        gc.disable()  # as in the scan itself: what is built lives on, the collector would only walk it
+    tree = ModuleTree(options)
+    tree.scanned_files = files_of
+    config_errors: dict[int, list[InputError]] = {}
+    for i, directory, _root in items:
+        first = len(tree.errors)
+        tree.config_of(directory)
+        config_errors[i] = tree.errors[first:]
+    loaded = {}
+    for i, directory, root in items:
+        if root:
+            errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
+            tree.load_root(directory)
+            loaded[i] = (tree.resources[resources:], tree.errors[errors:], tree.unresolved[unresolved:])
+    return config_errors, loaded
 
 
 def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:

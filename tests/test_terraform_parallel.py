@@ -1,0 +1,103 @@
+"""Terraform roots loaded on several cores give exactly the serial scan's report.
+
+Roots are scopes of their own, so big scans of many roots load them in worker
+processes (`linter.terraform.tree._load_in_pool`); the threshold is lowered
+here so small trees go through the pool. The JSON reports must be
+byte-identical: resources, findings, lines, errors (deduplicated, in order)
+and unresolved module calls.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from linter.engine import ScanOptions, scan
+from linter.reporters import ReportSettings, render
+from linter.terraform import tree
+from tests.conftest import REPO, corpus_dir
+
+
+def report(paths: list[str], jobs: int, **options) -> str:
+    result = scan(paths, ScanOptions(loader_options={"jobs": jobs}, **options))
+    return render("json", result, ReportSettings())
+
+
+@pytest.fixture
+def pool_used(monkeypatch):
+    """The pool for any size; the list fills when it is used."""
+    monkeypatch.setattr(tree, "PARALLEL_MIN_BYTES", 0)
+    used: list[int] = []
+    real = tree._load_in_pool
+    monkeypatch.setattr(tree, "_load_in_pool", lambda *a: used.append(1) or real(*a))
+    return used
+
+
+def roots_tree(root) -> None:
+    """Roots calling a shared module (scanned too), one root calling another, a module
+    with a syntax error called from two roots (one error), an unresolved call in two
+    roots (listed once), a root a plan covers, a tfvars file."""
+    (root / "modules" / "db").mkdir(parents=True)
+    (root / "modules" / "db" / "main.tf").write_text(textwrap.dedent("""\
+        variable "replicas" { default = 2 }
+        resource "aws_db_instance" "this" {
+          count    = var.replicas > 0 ? 1 : 0
+          engine   = "postgres"
+          multi_az = var.replicas > 1
+        }
+        """))
+    (root / "modules" / "broken").mkdir(parents=True)
+    (root / "modules" / "broken" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = \n}\n')
+    for i in range(6):
+        env = root / "envs" / f"env{i}"
+        env.mkdir(parents=True)
+        (env / "main.tf").write_text(textwrap.dedent(f"""\
+            variable "replicas" {{ default = {i % 3} }}
+            module "db" {{
+              source   = "../../modules/db"
+              replicas = var.replicas
+            }}
+            module "remote" {{
+              source = "terraform-aws-modules/sqs/aws"
+            }}
+            resource "aws_sqs_queue" "q{i}" {{
+              for_each                  = toset(["a", "b"])
+              name                      = "q-{i}-${{each.key}}"
+              message_retention_seconds = {60 * (i + 1)}
+            }}
+            """))
+        if i % 2:
+            (env / "broken.tf").write_text('module "broken" {\n  source = "../../modules/broken"\n}\n')
+        if i == 3:
+            (env / "terraform.tfvars").write_text("replicas = 1\n")
+            (env / "syntax.tf").write_text('resource "aws_sqs_queue" "bad" {\n  name = "x"\n')
+    (root / "envs" / "env5" / "child").mkdir()
+    (root / "envs" / "env5" / "child" / "main.tf").write_text('resource "aws_sqs_queue" "c" {\n  name = "c"\n}\n')
+    (root / "envs" / "env5" / "calls.tf").write_text('module "child" {\n  source = "./child"\n}\n')
+
+
+def test_roots_report_the_same_serial_and_parallel(tmp_path, pool_used):
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert not pool_used
+    doc = json.loads(serial)
+    assert doc["findings"] and doc["errors"] and doc["unresolved_modules"]
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_used, "the pool was not used"
+
+
+def test_real_modules_report_the_same_serial_and_parallel(pool_used):
+    paths = [str(corpus_dir("terraform-modules")), str(REPO / "fixtures" / "RES301")]
+    serial = report(paths, jobs=1)
+    assert json.loads(serial)["findings"]
+    assert report(paths, jobs=2) == serial
+    assert pool_used
+
+
+def test_one_root_stays_in_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(tree, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(tree, "_load_in_pool", lambda *a: pytest.fail("a pool for one root"))
+    roots_tree(tmp_path)
+    assert json.loads(report([str(tmp_path / "envs" / "env0" / "main.tf")], jobs=2))["findings"]
