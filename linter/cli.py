@@ -1,4 +1,4 @@
-"""Command line: `resilint scan`, `rules`, `explain`.
+"""Command line: `resilint scan`, `zones`, `rules`, `explain`.
 
 Start-up is paid on every commit, so this module imports only the standard
 library at the top; loaders, rules and reporters are imported when used.
@@ -17,7 +17,7 @@ from linter import __version__
 if TYPE_CHECKING:
     import argparse
 
-COMMANDS = ("scan", "rules", "explain", "baseline", "schema")
+COMMANDS = ("scan", "zones", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 HUMAN_FORMATS = ("text", "concise")  # --statistics replaces their findings
 
@@ -172,6 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
     _input_options(baseline)
 
+    zones = sub.add_parser("zones", help="what breaks when a zone fails: the failure-domain analysis")
+    zones.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files and directories (default: .); `-` reads one file from stdin")
+    zones.add_argument("-f", "--format", default="text", choices=["text", "json", "mermaid", "dot"],
+                       help="text (default), json, mermaid (renders in GitHub and GitLab Markdown) or dot (Graphviz)")
+    zones.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    zones.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
+    zones.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(zones)
+    zones.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
+    zones.set_defaults(select=None, ignore=None)
+    _input_options(zones)
+
     rules = sub.add_parser("rules", help="list the rules (all, or those the selectors name)")
     rules.add_argument("selectors", nargs="*", metavar="SELECTOR", help="rule ids, prefixes or globs (RES3, RES10*)")
     rules.add_argument("--platform", choices=PLATFORMS, action="append", help="only rules for this platform (repeatable)")
@@ -235,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return cmd_scan(args)
+        if args.command == "zones":
+            return cmd_zones(args)
         if args.command == "rules":
             return cmd_rules(args)
         if args.command == "explain":
@@ -463,6 +478,36 @@ def cmd_scan(args: argparse.Namespace) -> int:
         # the reports are in files (or stdout is machine-readable): the verdict still reaches the terminal
         print(f"{summary_line(result, settings)} (report: {', '.join(written)})", file=sys.stderr)
     return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
+
+
+def cmd_zones(args: argparse.Namespace) -> int:
+    """What stops when each zone fails. Exit 0, or 2 on an input or usage error; the
+    analysis is imported here only (start-up stays light for `scan`)."""
+    from linter.failure_domains.report import build_report, render
+    from linter.output import write_atomically
+
+    options = _options_or_error(args)
+    outputs = [args.output] if args.output else []
+    if options is None or _output_overwrites_an_input(outputs, args, options):
+        return EXIT_ERROR
+    report = build_report(args.paths, options)
+    if _output_overwrites_an_input(outputs, args, options, report):
+        return EXIT_ERROR
+    _print_warnings(report, args.verbose)
+    text = render(args.format, report)
+    code = EXIT_ERROR if report.errors else EXIT_OK
+    if args.output:
+        try:
+            write_atomically(args.output, text)
+        except OSError as exc:
+            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            code = EXIT_ERROR
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    for err in report.errors:
+        print(f"error: {err}", file=sys.stderr)
+    return code
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -99,6 +99,8 @@ class State:
     custom: bool = True
     id: str | None = None
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # every resource this one depends on (URNs), explicit `dependsOn` included
+    dependencies: list[str] = field(default_factory=list)
     source_position: str | None = None
     external: bool = False
     pending_delete: bool = False  # an old copy kept until its replacement is done
@@ -129,6 +131,8 @@ class State:
             # dependencies are URNs: anything else cannot name a resource, so it is dropped
             property_dependencies={k: [u for u in v if isinstance(u, str)] for k, v in deps.items() if isinstance(v, list)}
             if isinstance(deps, dict) else {},
+            dependencies=[u for u in raw.get("dependencies") or () if isinstance(u, str)]
+            if isinstance(raw.get("dependencies"), list) else [],
             source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
             external=bool(raw.get("external", False)),
             pending_delete=raw.get("delete") is True,
@@ -397,6 +401,8 @@ def build_resource(
     if state.outputs and family != "kubernetes":
         props.fill(attrs, inputs, state.outputs)
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
+    if state.dependencies:  # the resource graph (linter.failure_domains) reads them
+        meta["dependencies"] = [addresses.get(u, urn_address(u)) for u in state.dependencies]
     outputs = state.outputs or {}
     for key, out_key in (("id", "id"), ("arn", "arn"), ("self_link", "selfLink")):
         if key == "arn" and canonical in ARN_OF_ANOTHER_RESOURCE:

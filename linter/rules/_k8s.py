@@ -27,6 +27,8 @@ ROLLOUT = "argoproj.io/Rollout"
 
 WORKLOADS = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT)
 SCALABLE = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT)
+# what serves traffic from pods (the failure-domain graph's workloads)
+SERVING_KINDS = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT, DAEMONSET, POD)
 # API groups whose kinds an autoscaler's scaleTargetRef may name here
 SCALE_TARGET_GROUPS = ("apps", "extensions", "argoproj.io")
 

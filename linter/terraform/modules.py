@@ -14,14 +14,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
     EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
     to_number,
 )
-from linter.terraform.syntax import Attr, Block, parse_hcl, parse_json_config, parse_tfvars
+from linter.terraform.syntax import Attr, Block, Node, parse_hcl, parse_json_config, parse_tfvars
 from linter.terraform.types import ConversionError, TypeConstraint, convert, is_primitive, parse_type
 
 # blocks Terraform rejects without the right number of labels: (labels, what they are)
@@ -616,6 +616,33 @@ class CallSite:
 
 
 # ------------------------------------------------------------------ bodies
+def written_refs(expr: Node, declared: dict, qualify: Callable[[str], str]) -> list[str]:
+    """The resources (`aws_subnet.a`, `data.aws_ami.x`) an expression names, in the
+    order written, qualified with the module address. Instance keys are dropped: the
+    reference names every instance (what `Index.resolve_many` expands)."""
+    out: list[str] = []
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (tuple, list)):
+            continue
+        if node and node[0] == "attr" and isinstance(node[1], tuple) and len(node) == 3:
+            base = node[1]
+            address = None
+            if base[0] == "ref" and isinstance(base[1], str):
+                address = f"{base[1]}.{node[2]}"
+            elif (base[0] == "attr" and isinstance(base[1], tuple) and base[1][0] == "ref"
+                  and base[1][1] == "data"):
+                address = f"data.{base[2]}.{node[2]}"
+            if address is not None and address in declared:
+                qualified = qualify(address)
+                if qualified not in out:
+                    out.append(qualified)
+                continue
+        stack.extend(reversed(node))
+    return out
+
+
 class BodyBuilder:
     """A block body -> attributes as rules read them (nested blocks are lists of dicts),
     with the line of every attribute path and where variable values came from."""
@@ -626,6 +653,10 @@ class BodyBuilder:
         self.lines: dict[str, int] = {}
         self.origins: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
+        # attribute path -> resources its expression names, for values known before apply
+        # (an Unknown keeps its own refs): `function_name = aws_lambda_function.f.function_name`
+        # is a dependency even when the name is written in the configuration
+        self.known_refs: dict[str, list[str]] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset = frozenset(),
              attribute=None) -> dict:
@@ -641,6 +672,10 @@ class BodyBuilder:
                 self._written(attr.expr, scope, path, 0)
             if value is not None:
                 out[name] = value
+                if attr.expr[0] != "lit" and not isinstance(value, Unknown):
+                    named = written_refs(attr.expr, self.module.config.resources, self.module.qualify)
+                    if named:
+                        self.known_refs[path] = named
         counts: dict[str, int] = {}
         for child in block.blocks:
             if child.type in meta or child.type in ("lifecycle", "provisioner", "connection"):

@@ -220,6 +220,8 @@ class ModuleTree:
         if builder.origins:
             resource.meta["value_origin"] = builder.origins
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
+        for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
+            resource.refs.setdefault(path, named)
         resource.line_of = functools.partial(line_of, builder.lines)  # picklable: roots may load in workers
         return resource
 

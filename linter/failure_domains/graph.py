@@ -1,0 +1,251 @@
+"""The dependency graph of one scope: nodes with placements, typed edges.
+
+Edges run from what depends to what it depends on. Their kind says how a
+failure flows back along them:
+
+* REQUIRES: the source stops when the target stops (an ECS task definition
+  whose environment names `aws_db_instance.orders.address`, a route table
+  routing to a NAT gateway, a Deployment whose ConfigMap names a Service);
+* SERVES_FROM: the source serves from any of these targets and stops only
+  when all of them stop (an ECS service in three subnets, a Service in front
+  of the pods it selects);
+* GOVERNS (HPA, PDB -> workload) and ORDERS (Pulumi `dependencies`, creation
+  order): drawn, but no failure flows along them.
+
+What the graph could not resolve (a reference to nothing scanned) is kept in
+`Graph.unresolved`: the analysis reports it, and never treats it as a failure.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from linter.index import Index
+from linter.model import Resource, is_unknown
+
+
+class Spread(str, enum.Enum):
+    ZONAL = "zonal"  # serves from exactly one zone (named or not)
+    MULTI_ZONE = "multi-zone"  # serves from two zones or more
+    REGIONAL = "regional"  # bound to no zone: a regional or global service, or configuration
+    UNKNOWN = "unknown"  # the zones it serves from are not known before apply, or not known to resilint
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The zones a resource can serve from."""
+
+    spread: Spread
+    zones: tuple[str, ...] = ()  # the zones, when the configuration names them
+    detail: str = ""  # how the placement reads: `Single-AZ`, `3 replicas spread over zones`
+    attribute: str | None = None  # the attribute deciding it (its line)
+
+    @property
+    def zone(self) -> str | None:
+        """The one named zone of a zonal resource."""
+        return self.zones[0] if self.spread is Spread.ZONAL and self.zones else None
+
+    @property
+    def zone_redundant(self) -> bool:
+        return self.spread in (Spread.MULTI_ZONE, Spread.REGIONAL)
+
+    def describe(self) -> str:
+        """`Single-AZ, eu-west-1a`, `3 zones`, `regional`."""
+        parts = [self.detail] if self.detail else []
+        if self.spread is Spread.ZONAL and self.zones:
+            parts.append(self.zones[0])
+        elif self.spread is Spread.MULTI_ZONE and len(self.zones) > 1 and not self.detail:
+            parts.append(f"{len(self.zones)} zones")
+        elif not parts:
+            parts.append(self.spread.value)
+        return ", ".join(parts)
+
+
+def zonal(detail: str, zone: Any = None, attribute: str | None = None) -> Placement:
+    return Placement(Spread.ZONAL, (zone,) if isinstance(zone, str) and zone else (), detail, attribute)
+
+
+def multi_zone(detail: str = "", zones: tuple[str, ...] = (), attribute: str | None = None) -> Placement:
+    return Placement(Spread.MULTI_ZONE, tuple(zones), detail, attribute)
+
+
+def regional(detail: str = "regional") -> Placement:
+    return Placement(Spread.REGIONAL, (), detail)
+
+
+def unknown(detail: str, attribute: str | None = None) -> Placement:
+    return Placement(Spread.UNKNOWN, (), detail, attribute)
+
+
+class EdgeKind(str, enum.Enum):
+    REQUIRES = "requires"
+    SERVES_FROM = "serves-from"
+    GOVERNS = "governs"
+    ORDERS = "orders"
+
+    @property
+    def propagates(self) -> bool:
+        return self in (EdgeKind.REQUIRES, EdgeKind.SERVES_FROM)
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # node keys (addresses)
+    target: str
+    kind: EdgeKind
+    attribute: str | None = None  # on the source: where the dependency is written
+    via: str = ""  # what makes it a dependency, when not a plain reference
+
+
+@dataclass
+class Node:
+    key: str
+    resource: Resource
+    label: str  # what it is, in words: `ECS service`, `Deployment`
+    workload: bool  # serves traffic or work: can "lose all its capacity"
+    placement: Placement = field(default_factory=lambda: unknown("not placed yet"))
+
+    def describe(self) -> str:
+        """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
+        return f"{self.key} ({self.label}, {self.placement.describe()})"
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    source: str  # node key
+    attribute: str | None
+    reference: str
+
+
+@dataclass
+class Graph:
+    scope: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    _seen: set = field(default_factory=set, repr=False)
+    out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    in_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
+
+    def add_edge(self, edge: Edge) -> None:
+        if edge.source == edge.target or edge.target not in self.nodes:
+            return
+        key = (edge.source, edge.target, edge.kind)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.edges.append(edge)
+        self.out_edges[edge.source].append(edge)
+        self.in_edges[edge.target].append(edge)
+
+    def requires(self, key: str) -> Iterator[Edge]:
+        return (e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.REQUIRES)
+
+    def serves_from(self, key: str) -> list[Edge]:
+        return [e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.SERVES_FROM]
+
+    def reachable(self, starts: Iterable[str], backward: bool = False, within: set[str] | None = None) -> set[str]:
+        """What `starts` reach along the edges failures flow on (their dependencies; with
+        `backward`, what depends on them), optionally staying inside `within`."""
+        found = set(starts)
+        queue = deque(found)
+        while queue:
+            key = queue.popleft()
+            for e in (self.in_edges if backward else self.out_edges).get(key, ()):
+                other = e.source if backward else e.target
+                if e.kind.propagates and other not in found and (within is None or other in within):
+                    found.add(other)
+                    queue.append(other)
+        return found
+
+
+# Attributes whose references are not a dependency at run time: a read replica
+# keeps serving reads when its source stops, a snapshot is read once.
+NOT_AT_RUN_TIME = frozenset({
+    "replicate_source_db", "snapshot_identifier", "final_snapshot_identifier", "source_db_instance_identifier",
+    "tags", "tags_all", "description", "depends_on",
+})
+# Roots of HCL references that name no resource
+NOT_RESOURCES = ("var.", "local.", "count.", "each.", "path.", "terraform.", "self.")
+
+
+def base_type(r: Resource) -> str:
+    return r.type[5:] if r.type.startswith("data.") else r.type
+
+
+def build_graph(index: Index) -> Graph:
+    from linter.failure_domains import kubernetes, placement
+
+    graph = Graph(scope=index.resources[0].scope if index.resources else "")
+    for r in index.resources:
+        if r.address in graph.nodes:
+            continue  # one address, one node (the index keeps the first too)
+        label, workload = placement.describe_type(r)
+        graph.nodes[r.address] = Node(r.address, r, label, workload)
+    for node in list(graph.nodes.values()):
+        r = node.resource
+        connector = placement.CONNECTORS.get(base_type(r))
+        if connector is not None:
+            _connector_edges(graph, index, node, *connector)
+            continue
+        _reference_edges(graph, index, node)
+        for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
+            target = index.resolve(dep)
+            if target is not None and target.address != r.address:
+                graph.add_edge(Edge(r.address, target.address, EdgeKind.ORDERS, None, "dependsOn"))
+    kubernetes.add_edges(graph, index)
+    placement.place_all(graph, index)
+    return graph
+
+
+def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
+    r = node.resource
+    resolved_by_edges = {(e.target, e.kind) for e in graph.out_edges.get(r.address, ())}
+    for path, refs in r.refs.items():
+        top = path.split(".", 1)[0]
+        if top in NOT_AT_RUN_TIME:
+            continue
+        for ref in refs:
+            if not isinstance(ref, str) or ref.startswith(NOT_RESOURCES) or "." not in ref:
+                continue
+            targets = index.resolve_many(ref)
+            if targets is None:
+                graph.unresolved.append(Unresolved(r.address, path, ref))
+                continue
+            for target in targets:
+                if target.address == r.address:
+                    continue
+                kind = EdgeKind.SERVES_FROM if base_type(target) in _serves_from_types() else EdgeKind.REQUIRES
+                if (target.address, kind) not in resolved_by_edges:
+                    graph.add_edge(Edge(r.address, target.address, kind, path))
+
+
+def _serves_from_types() -> frozenset[str]:
+    from linter.failure_domains.placement import SERVES_FROM_TYPES
+
+    return SERVES_FROM_TYPES
+
+
+def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
+    """A resource joining two others (a route table association: subnet -> route
+    table; an event source mapping: function -> event source) becomes the edge it means."""
+    from linter.failure_domains.placement import resolve_value, written_value
+
+    r = node.resource
+    sources = resolve_value(index, r, source_attr)
+    value = written_value(r, target_attr)
+    if not sources or value is None:
+        return
+    targets = resolve_value(index, r, target_attr)
+    if targets is None:  # what the sources depend on is not in the scan: said, never failed
+        shown = " ".join(r.refs.get(target_attr, ())) or str(value)
+        for s in sources:
+            graph.unresolved.append(Unresolved(s.address, None, f"{r.address}.{target_attr} = {shown}"))
+        return
+    for s in sources:
+        for t in targets:
+            kind = EdgeKind.SERVES_FROM if base_type(t) in _serves_from_types() else EdgeKind.REQUIRES
+            graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))

@@ -1,0 +1,258 @@
+"""The failure-domain graph, its analysis, RES601 through the normal engine, and
+`resilint zones` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from linter.engine import ScanOptions, normalize_stage
+from linter.failure_domains import analyse
+from linter.failure_domains.analysis import describe_path
+from linter.failure_domains.graph import EdgeKind, Spread
+from linter.failure_domains.kubernetes import hosts_in, named_services, service_of_host
+from linter.index import Index
+from linter.loaders import load_paths
+from tests.conftest import FIXTURES, REPO, run_scan
+
+RES601 = FIXTURES / "RES601"
+
+
+def analysis_of(*paths, **loader_options):
+    loaded = load_paths([str(p) for p in paths], {"file_context": False, **loader_options})
+    assert not loaded.errors, [str(e) for e in loaded.errors]
+    return analyse(Index(normalize_stage(loaded.resources)))
+
+
+def tf_tree(tmp_path: Path, fixture: str) -> Path:
+    """A fixture .tf alone in a directory: a .tf file brings its whole module directory."""
+    tree = tmp_path / fixture.split(".")[0]
+    tree.mkdir()
+    (tree / "main.tf").write_text((RES601 / fixture).read_text())
+    return tree
+
+
+def zones(*args, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run([sys.executable, "-m", "linter", "zones", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, env=env)
+
+
+# ------------------------------------------------------------ DNS names
+@pytest.mark.parametrize("value,hosts", [
+    ("postgres://orders@db.shop.svc.cluster.local:5432/orders", [("db.shop.svc.cluster.local", True)]),
+    ("db:5432", [("db", True)]),
+    ("db", [("db", True)]),
+    ("http://api.shop/v1?x=1", [("api.shop", True)]),
+    ("kafka-0.kafka:9092,kafka-1.kafka:9092", [("kafka-0.kafka", True), ("kafka-1.kafka", True)]),
+    ("log level debug", [("log", False), ("level", False), ("debug", False)]),
+    ("", []),
+])
+def test_hosts_in_values(value, hosts):
+    assert list(hosts_in(value)) == hosts
+
+
+@pytest.mark.parametrize("host,expected", [
+    ("db", ("shop", "db")), ("db.other", ("other", "db")), ("db.other.svc", ("other", "db")),
+    ("db.other.svc.cluster.local", ("other", "db")), ("db.other.svc.corp.example", ("other", "db")),
+    ("www.example.com", None), ("a..b", None),
+])
+def test_service_dns_forms(host, expected):
+    assert service_of_host(host, "shop") == expected
+
+
+def test_a_word_in_prose_is_not_a_service():
+    services = {("shop", "debug"): object()}
+    assert named_services("log level debug", "shop", services) == []
+    assert named_services("debug:8080", "shop", services) == [services[("shop", "debug")]]
+
+
+def test_hosts_in_is_linear_on_hostile_text():
+    # no regex: a long run of separators and host characters is one pass
+    assert len(list(hosts_in("a" * 200_000 + ":" + "," * 200_000))) == 1
+
+
+# ------------------------------------------------------------ the graph
+def test_shared_nat_gateway_path_through_route_table_association():
+    a = analysis_of(RES601 / "fail-shared-nat-gateway.tf")
+    g = a.graph
+    assert g.nodes["aws_nat_gateway.a"].placement.spread is Spread.ZONAL
+    assert g.nodes["aws_nat_gateway.a"].placement.zone == "us-east-1a"
+    assert g.nodes["aws_ecs_service.orders"].placement.zones == ("us-east-1a", "us-east-1b")
+    kinds = {(e.source, e.target): e.kind for e in g.edges}
+    # the association is the edge it means: subnet -> route table
+    assert kinds[("aws_subnet.private_b", "aws_route_table.private_b")] is EdgeKind.REQUIRES
+    assert kinds[("aws_route_table.private_b", "aws_nat_gateway.a")] is EdgeKind.REQUIRES
+    assert kinds[("aws_ecs_service.orders", "aws_subnet.private_a")] is EdgeKind.SERVES_FROM
+    (scenario, lost), = a.lost_by_workload["aws_ecs_service.orders"]
+    assert scenario.label == "us-east-1a"
+    assert [h.node for h in lost.path] == ["aws_ecs_service.orders", "aws_subnet.private_b",
+                                           "aws_route_table.private_b", "aws_nat_gateway.a"]
+
+
+def test_one_nat_gateway_per_zone_loses_nothing():
+    a = analysis_of(RES601 / "pass-nat-gateway-per-zone.tf")
+    assert not a.lost_by_workload
+    outage = {o.scenario.label: o for o in a.outages}
+    assert "aws_nat_gateway.a" in outage["us-east-1a"].stopped and "aws_nat_gateway.b" in outage["us-east-1b"].stopped
+
+
+def test_unknown_placement_is_never_a_failure_and_is_reported():
+    a = analysis_of(RES601 / "unknown-multi-az-from-variable.tf")
+    db = a.graph.nodes["aws_db_instance.orders"]
+    assert db.placement.spread is Spread.UNKNOWN
+    assert all("aws_db_instance.orders" not in o.stopped for o in a.outages)
+    assert [u.node for u in a.could_not_place] == ["aws_db_instance.orders"]
+    assert "multi_az not known before apply" in a.could_not_place[0].reason
+
+
+def test_unresolved_reference_is_reported_not_failed():
+    a = analysis_of(RES601 / "unknown-event-source-outside-scan.tf")
+    assert not a.lost_by_workload
+    reasons = [u.reason for u in a.could_not_place]
+    assert any("event_source_arn" in r for r in reasons), reasons
+
+
+def test_known_values_keep_their_references(tmp_path):
+    """`function_name = aws_lambda_function.worker.function_name` is known before apply; the
+    reference survives into Resource.refs (as a plan's configuration keeps it)."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker"
+          role          = "arn:aws:iam::123456789012:role/w"
+          filename      = "w.zip"
+          handler       = "main.handler"
+          runtime       = "python3.12"
+        }
+        resource "aws_lambda_alias" "live" {
+          name          = "live"
+          function_name = aws_lambda_function.worker.function_name
+          function_version = "1"
+        }
+    """))
+    loaded = load_paths([str(tmp_path)])
+    alias = next(r for r in loaded.resources if r.type == "aws_lambda_alias")
+    assert alias.get("function_name") == "worker"
+    assert alias.refs["function_name"] == ["aws_lambda_function.worker"]
+
+
+def test_pulumi_dependencies_are_ordering_edges():
+    a = analysis_of(RES601 / "fail-shared-nat-gateway.pulumi.json")
+    orders = [e for e in a.graph.edges if e.kind is EdgeKind.ORDERS]
+    assert orders and all(e.via == "dependsOn" for e in orders)
+    assert a.lost_by_workload["aws_ecs_service.orders"]
+
+
+def test_kubernetes_service_endpoint_in_configmap():
+    a = analysis_of(RES601 / "fail-k8s-configmap-names-single-replica-statefulset.yaml")
+    (scenario, lost), = a.lost_by_workload["Deployment/shop/web"]
+    assert not scenario.named and scenario.label == "any one zone (the one holding StatefulSet/shop/db)"
+    assert describe_path(a.graph, lost.path) == (
+        "Deployment/shop/web (Deployment, 3 replicas spread over zones) → ConfigMap/shop/web-config → "
+        "Service/shop/db → StatefulSet/shop/db (StatefulSet, 1 replica)")
+    assert lost.path[1].edge.attribute == "spec.template.spec.containers.0.envFrom.0.configMapRef"
+
+
+def test_deployment_without_zone_spread_could_not_be_placed():
+    a = analysis_of(RES601 / "unknown-k8s-deployment-without-zone-spread.yaml")
+    assert a.graph.nodes["Deployment/shop/web"].placement.spread is Spread.UNKNOWN
+    assert any(u.node == "Deployment/shop/web" and "no zone spread" in u.reason for u in a.could_not_place)
+
+
+# ------------------------------------------------------------ RES601 in the normal engine
+def test_res601_flows_through_sarif_suppression_and_baseline(tmp_path):
+    tree = tmp_path / "infra"
+    tree.mkdir()
+    (tree / "main.tf").write_text((RES601 / "fail-regional-function-on-single-az-database.tf").read_text())
+    proc = subprocess.run([sys.executable, "-m", "linter", "scan", str(tree), "--select", "RES601", "-f", "sarif"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1, proc.stderr
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["RES601"]
+    assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] > 0
+    (tree / ".resilint.yaml").write_text("ignore:\n  - rule: RES601\n    resource: aws_lambda_function.orders_api\n"
+                                         "    reason: the database is rebuilt from events\n")
+    result = run_scan(tree, select=["RES601"], config=_config(tree / ".resilint.yaml"))
+    assert [f.suppressed for f in result.findings] == [True]
+    (tree / ".resilint.yaml").unlink()
+    baseline = tmp_path / "baseline.json"
+    proc = subprocess.run([sys.executable, "-m", "linter", "baseline", str(tree), "--select", "RES601", "-o",
+                           str(baseline)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "linter", "scan", str(tree), "--select", "RES601", "--baseline",
+                           str(baseline)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout
+
+
+def _config(path: Path):
+    from linter.config import load_config
+
+    return load_config(path)
+
+
+# ------------------------------------------------------------ resilint zones
+def test_zones_text_names_zone_path_and_unknowns(tmp_path):
+    proc = zones(str(tf_tree(tmp_path, "fail-shared-nat-gateway.tf")))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "If us-east-1a fails:" in out and "If us-east-1b fails:" in out
+    assert ("aws_ecs_service.orders (ECS service, 2 zones) → aws_subnet.private_b → aws_route_table.private_b → "
+            "aws_nat_gateway.a (NAT gateway, zonal, us-east-1a)") in out
+    assert "Could not place" in out
+
+
+def test_zones_json_and_any_one_zone():
+    proc = zones(str(RES601 / "fail-k8s-configmap-names-single-replica-statefulset.yaml"), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    zone, = [z for z in doc["zones"] if z["loses_all_capacity"]]
+    assert zone["named"] is False and zone["zone"].startswith("any one zone")
+    lost, = zone["loses_all_capacity"]
+    assert lost["resource"] == "Deployment/shop/web" and lost["line"]
+    assert [h["resource"] for h in lost["path"]] == ["Deployment/shop/web", "ConfigMap/shop/web-config",
+                                                    "Service/shop/db", "StatefulSet/shop/db"]
+    assert [h["edge"] for h in lost["path"]] == [None, "requires", "requires", "serves-from"]
+
+
+def test_zones_output_file_is_written_whole(tmp_path):
+    out = tmp_path / "zones.mmd"
+    tree = tf_tree(tmp_path, "fail-regional-function-on-single-az-database.tf")
+    proc = zones(str(tree), "-f", "mermaid", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().startswith("flowchart LR") and proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [tree.name, "zones.mmd"]  # no temporary file left
+
+
+def test_zones_bad_input_exits_2_with_file_and_line(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_db_instance" "x" {\n  engine = \n}\n')
+    proc = zones(str(tmp_path))
+    assert proc.returncode == 2
+    assert "main.tf:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_zones_refuses_to_overwrite_its_input(tmp_path):
+    target = tf_tree(tmp_path, "pass-multi-az-database.tf") / "main.tf"
+    before = target.read_text()
+    proc = zones(str(target.parent), "-o", str(target))
+    assert proc.returncode == 2 and target.read_text() == before
+
+
+def test_zones_reads_variables_like_scan(tmp_path):
+    tree = tf_tree(tmp_path, "unknown-multi-az-from-variable.tf")
+    with (tree / "main.tf").open("a") as f:
+        f.write('\nvariable "multi_az" {\n  type = bool\n}\n')
+    unknown = json.loads(zones(str(tree), "-f", "json").stdout)
+    assert not any(z["loses_all_capacity"] for z in unknown["zones"])
+    known = json.loads(zones(str(tree), "-f", "json", "--var", "multi_az=false").stdout)
+    assert any(z["loses_all_capacity"] for z in known["zones"])
+
+
+def test_zones_unknown_format_is_a_usage_error():
+    proc = zones(".", "-f", "svg")
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
