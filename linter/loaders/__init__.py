@@ -26,6 +26,7 @@ import collections
 import errno
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -442,9 +443,13 @@ def read_text(path: Path, shown: str) -> str:
     """A file's text: UTF-8, with or without a byte order mark (Windows editors write one)."""
     data = in_memory(path)
     if data is None:
-        if path.is_dir():
+        try:
+            mode = os.stat(path).st_mode  # one stat for both questions (every file of a scan asks them)
+        except OSError:
+            mode = 0
+        if stat.S_ISDIR(mode):
             raise InputError(shown, "is a directory, expected a file")
-        if not path.is_file():  # a FIFO or a device would block or never end
+        if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
             raise InputError(shown, "not a regular file")
         data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

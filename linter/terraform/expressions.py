@@ -287,7 +287,9 @@ class Evaluator:
 
     # ------------------------------------------------------------ traversal
     def _attr(self, node: Node, scope: Scope) -> Any:
-        obj = self.eval(node[1], scope)
+        base = node[1]
+        # `var.x`, `each.value`, `aws_subnet.a`: the name is looked up here (a leaf: no nesting to count)
+        obj = self._ref(base, scope) if base[0] == "ref" else self.eval(base, scope)
         return self.get_attr(obj, node[2], node, scope)
 
     def get_attr(self, obj: Any, name: str, node: Node, scope: Scope) -> Any:

@@ -33,6 +33,7 @@ _LABELS = {
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"count", "for_each", "depends_on", "providers", "source", "version"})
 MAX_MODULE_DEPTH = 12
+_NOT_PLAIN = (list, dict, InstanceObject, ModuleObject, Namespace)  # what `plain` may change
 
 
 def is_override(name: str) -> bool:
@@ -666,7 +667,8 @@ class BodyBuilder:
                 continue
             path = f"{prefix}{name}"
             value = attribute(name) if attribute is not None else self.module.evaluator.evaluate(attr.expr, scope)
-            value = plain(value)
+            if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
+                value = plain(value)
             self.lines.setdefault(path, attr.line)
             if attr.expr[0] != "lit":  # a literal names no variable and holds no keys
                 self._written(attr.expr, scope, path, 0)

@@ -23,6 +23,7 @@ A syntax error is an InputError at the first error's line.
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -268,6 +269,7 @@ class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
         self.shown = shown
+        self._line_starts: list[int] | None = None
 
     def text(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -278,6 +280,16 @@ class _Converter:
             if child.type == "block":
                 out.append(self.block(child))
         return out
+
+    def line_at(self, offset: int) -> int:
+        """The line of a byte offset (cheaper than asking a node for its start point)."""
+        if self._line_starts is None:
+            starts, at = [0], 0
+            for line in self.data.split(b"\n")[:-1]:
+                at += len(line) + 1
+                starts.append(at)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, offset)
 
     def block(self, node: Any) -> Block:
         kids = node.named_children
@@ -293,29 +305,33 @@ class _Converter:
                 labels.append(self.text(child))
             elif t == "body":
                 for item in child.named_children:
-                    if item.type == "attribute":
+                    t = item.type
+                    if t == "attribute":
                         attr = self.attribute(item)
                         if attr.name in attrs:
                             raise InputError(self.shown, f"attribute {attr.name} set twice in one block "
                                              f"(first on line {attrs[attr.name].line})", attr.line)
                         attrs[attr.name] = attr
-                    elif item.type == "block":
+                    elif t == "block":
                         blocks.append(self.block(item))
-        return Block(btype, labels, attrs, blocks, node.start_point[0] + 1, self.shown)
+        return Block(btype, labels, attrs, blocks, self.line_at(node.start_byte), self.shown)
 
     def attribute(self, node: Any) -> Attr:
         kids = node.named_children
-        name = self.text(kids[0])
-        expr_node = kids[1]
-        text = self.text(expr_node)
+        name_node, expr_node = kids[0], kids[1]
+        data = self.data
+        start = name_node.start_byte
+        name = data[start:name_node.end_byte].decode("utf-8", "replace")
+        expr_start = expr_node.start_byte
+        text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
         simple = _simple_expr(text)
         if simple is None:
             expr = self.expr(expr_node, 0)
         elif simple[0] == "ref":
-            expr = _reference_chain(text, expr_node.start_point[0] + 1)
+            expr = _reference_chain(text, self.line_at(expr_start))
         else:
             expr = simple
-        return Attr(name, expr, node.start_point[0] + 1, text)
+        return Attr(name, expr, self.line_at(start), text)
 
     def _between(self, node: Any) -> str:
         """Text between a string literal's quotes."""

@@ -291,7 +291,13 @@ def load_directories(directories: dict[Path, list[Path]], options: dict | None =
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
     jobs = _pool_size(files_of, options or {})
     if jobs > 1:
-        return _load_in_pool(files_of, options, jobs)
+        import pickle
+        from concurrent.futures import BrokenExecutor
+
+        try:
+            return _load_in_pool(files_of, options, jobs)
+        except (OSError, pickle.PicklingError, BrokenExecutor):
+            pass  # no processes to be had (limits, memory) or a worker killed: load here
     tree = ModuleTree(options)
     tree.scanned_files = files_of
     for directory in files_of:
