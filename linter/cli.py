@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from linter import __version__
 
@@ -26,7 +26,7 @@ def _parser_class() -> type:
     import argparse  # 10 ms: not paid by `--version`
 
     class _Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> None:  # usage errors exit 2, like input errors
+        def error(self, message: str) -> NoReturn:  # usage errors exit 2, like input errors
             self.print_usage(sys.stderr)
             self.exit(EXIT_ERROR, f"{self.prog}: error: {message}{_did_you_mean(self, message)}\n")
 
@@ -327,7 +327,7 @@ def options_for(args: argparse.Namespace, config):
     from linter.model import Severity
     from linter.rule_match import Selector
 
-    loader_options: dict = {"file_context": True}  # a named file is judged with its directory
+    loader_options: dict[str, Any] = {"file_context": True}  # a named file is judged with its directory
     if args.tf_root:
         loader_options["tf_root"] = args.tf_root
     if args.stdin_filename:
@@ -348,8 +348,8 @@ def options_for(args: argparse.Namespace, config):
     )
 
 
-def _loader_options(args: argparse.Namespace, config) -> dict:
-    options: dict = {"tf_root": args.tf_root} if args.tf_root else {}
+def _loader_options(args: argparse.Namespace, config) -> dict[str, Any]:
+    options: dict[str, Any] = {"tf_root": args.tf_root} if args.tf_root else {}
     # .resilint.yaml's variables first, the command line's after them (they win)
     variables = list(getattr(config, "terraform_variables", None) or [])
     variables += getattr(args, "terraform_variables", None) or []

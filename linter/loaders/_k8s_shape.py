@@ -162,10 +162,10 @@ def _matches(value: Any, expected: str) -> bool:
     return True
 
 
-_TRIES: dict[str, dict] = {}
+_TRIES: dict[str, dict[str, Any]] = {}
 
 
-def _trie(canonical_type: str) -> dict:
+def _trie(canonical_type: str) -> dict[str, Any]:
     """The type's patterns as a tree, so shared prefixes are walked once per object
     (a 10,000-object manifest pays one walk each, not one per pattern)."""
     trie = _TRIES.get(canonical_type)
@@ -180,7 +180,7 @@ def _trie(canonical_type: str) -> dict:
     return trie
 
 
-def _check(value: Any, node: dict) -> tuple[list[str], Any, str] | None:
+def _check(value: Any, node: dict[str, Any]) -> tuple[list[str], Any, str] | None:
     """The first field under `value` that breaks `node`'s expectations: its path
     (innermost part first: the path is only built for a failure), value and
     expected type."""

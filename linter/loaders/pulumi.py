@@ -94,8 +94,8 @@ class State:
 
     urn: str
     type: str
-    inputs: dict | None
-    outputs: dict | None = None
+    inputs: dict[str, Any] | None
+    outputs: dict[str, Any] | None = None
     custom: bool = True
     id: str | None = None
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -140,7 +140,7 @@ class State:
 
 
 # ------------------------------------------------------------------ entry points
-def load_document(doc: Any, path: Path | str, shown: str, options: dict | None = None,
+def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any] | None = None,
                   text: str | None = None) -> list[Resource]:
     """Resources of a parsed Pulumi JSON document (the format is found by content);
     `text`, the document's text when the caller has it, saves reading it again for lines."""
@@ -167,7 +167,7 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
     return resources
 
 
-def load_event_log(path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
+def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
     """An engine event stream (NDJSON): the last event about each resource wins."""
     from linter.loaders import read_text
 
@@ -255,7 +255,7 @@ class _StepRecord:
     line: int | None
 
 
-def _load_preview(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+def _load_preview(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[Resource]:
     steps = doc.get("steps")
     if steps is None:
         return []
@@ -320,7 +320,7 @@ def _actions(ops: list[str]) -> tuple[str, ...] | None:
     return (ops[-1],)
 
 
-def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+def _load_plan(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[Resource]:
     """A saved plan (`pulumi preview --save-plan`).
 
     A plan records each resource's goal as a diff of its inputs against the
@@ -349,7 +349,7 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
         diff = goal.get("inputDiff") or {}
         if not isinstance(diff, dict):
             raise InputError(shown, f"goal.inputDiff of {urn} must be an object", lines.line(urn))
-        inputs: dict = {}
+        inputs: dict[str, Any] = {}
         for part in ("adds", "updates"):
             if isinstance(diff.get(part), dict):
                 inputs.update(diff[part])
@@ -588,9 +588,9 @@ class Properties:
         # kept anyway: a cycle would hold the whole document until the collector runs)
         self.keep: Properties | None = None if renames is None else Properties(refs_for, nested_bookkeeping)
 
-    def decode(self, props: dict) -> dict:
+    def decode(self, props: dict[str, Any]) -> dict[str, Any]:
         """A resource's inputs (or outputs) as rules read them."""
-        out: dict = {}
+        out: dict[str, Any] = {}
         for key, value in props.items():
             if isinstance(key, str) and key.startswith("__"):
                 continue
@@ -602,7 +602,7 @@ class Properties:
             return key
         return (self.renames.get(path) if path is not None else None) or camel_to_snake(key)
 
-    def _put(self, out: dict, key: Any, value: Any, top: str, path: str | None) -> None:
+    def _put(self, out: dict[str, Any], key: Any, value: Any, top: str, path: str | None) -> None:
         name = self._name(key, path)
         if self.renames is not None and name in MAP_ATTRIBUTES and isinstance(value, dict):
             kept = self.keep.value(value, top, path)  # type: ignore[union-attr]
@@ -619,7 +619,7 @@ class Properties:
             sig = value.get(SIG_KEY)
             if sig is not None and sig in _SIGNED:
                 return self._signed(value, sig, top, path)
-            out: dict = {}
+            out: dict[str, Any] = {}
             strip, paths = self.strip, self.paths
             for key, item in value.items():
                 if strip and isinstance(key, str) and key.startswith("__"):
@@ -630,7 +630,7 @@ class Properties:
             return [self.value(v, top, path) for v in value]
         return value
 
-    def _signed(self, value: dict, sig: str, top: str, path: str | None) -> Any:
+    def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
         if sig == SECRET_SIG:
             if "plaintext" in value and isinstance(value["plaintext"], str):
                 try:
@@ -642,7 +642,7 @@ class Properties:
             return Unknown(refs=self.refs_for(top))
         return {k: v for k, v in value.items() if k in ("path", "uri", "hash", "text")}  # an asset or archive
 
-    def fill(self, attrs: dict, inputs: dict, outputs: dict, top: str | None = None, path: str | None = None) -> None:
+    def fill(self, attrs: dict[str, Any], inputs: dict[str, Any], outputs: dict[str, Any], top: str | None = None, path: str | None = None) -> None:
         """Attributes the inputs leave out, from known outputs, into `attrs` (the
         decoded `inputs`) in place; keys are compared as written, so what the
         inputs hold costs no renaming.
@@ -714,8 +714,8 @@ def _known(value: Any) -> Any:
         items = [v for v in (_known(v) for v in value) if v is not None]
         return items or None
     if isinstance(value, dict):
-        items = {k: v for k, v in ((k, _known(v)) for k, v in value.items()) if v is not None}
-        return items or None
+        known = {k: v for k, v in ((k, _known(v)) for k, v in value.items()) if v is not None}
+        return known or None
     return value
 
 
@@ -789,7 +789,7 @@ class _UrnLines:
                     self._starts.append(number)
                     self._offsets.append(text.rfind("\n", 0, at) + 1)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         self._read()  # read where the file was loaded; the block cache stays behind
         return {**self.__dict__, "_block": None}
 
@@ -805,8 +805,9 @@ class _UrnLines:
         at = bisect.bisect_left(self._starts, start)
         if at == len(self._starts) or self._starts[at] != start:
             return None
-        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(self._text)
-        self._block = _Block(start, self._text[self._offsets[at]:end])
+        text = self._text or ""
+        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(text)
+        self._block = _Block(start, text[self._offsets[at]:end])
         return self._block
 
     def attribute_line(self, res: Resource, path: str) -> int | None:
@@ -814,7 +815,7 @@ class _UrnLines:
         self._read()
         start = res.location.line
         block = self._block_at(start) if start else None
-        if block is None or not block.text:
+        if start is None or block is None or not block.text:
             return None
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
         found = None  # index of the line found last in the block

@@ -64,7 +64,7 @@ def snake_names(value: Any, renames: dict[str, str], path: str = "") -> Any:
         return [snake_names(v, renames, path) for v in value]
     if not isinstance(value, dict):
         return value
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str):
             out[key] = item
@@ -93,7 +93,7 @@ def in_pulumi_terms(text: str, tf_type: str) -> str:
     `settings.availability_type` -> `settings.availabilityType`."""
     kept: list[str] = []
 
-    def keep(m: re.Match) -> str:
+    def keep(m: re.Match[str]) -> str:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
 

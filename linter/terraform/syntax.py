@@ -30,7 +30,7 @@ from typing import Any
 
 from linter.model import InputError
 
-Node = tuple
+Node = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -218,7 +218,7 @@ def number(text: str) -> int | float:
         return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
-def _kids(node: Any) -> list:
+def _kids(node: Any) -> list[Any]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
@@ -430,12 +430,12 @@ class _Converter:
         raise InputError(self.shown, f"expression not understood: {self.text(node)[:40]!r}", node.start_point[0] + 1)
 
     @staticmethod
-    def _conditional_chain(node: Any) -> list:
+    def _conditional_chain(node: Any) -> list[Any]:
         """The operands of a conditional chain in source order (`c0 ? v0 : c1 ? v1 : e`):
         a condition that is itself an unparenthesized conditional is read into the chain."""
-        parts: list = []
+        parts: list[Any] = []
         pending = [node]
-        tails: list[list] = []
+        tails: list[list[Any]] = []
         while pending:
             cond_node = pending.pop()
             c, a, b = _kids(cond_node)[:3]
@@ -450,7 +450,7 @@ class _Converter:
             parts.extend(tail)
         return parts
 
-    def sequence(self, kids: list, depth: int) -> Node:
+    def sequence(self, kids: list[Any], depth: int) -> Node:
         """An expression written as a primary expression followed by traversals."""
         if not kids:
             return ("lit", None)
@@ -506,7 +506,7 @@ class _Converter:
     # reads backslash escapes; heredocs and template files (templatefile, `.tf.json`
     # strings) have one literal per line and only `$${`/`%%{` escapes, so there `~`
     # strips up to the end of the line only (as terraform does).
-    def template(self, kids: list, start: int, end: int, depth: int, per_line: bool = False,
+    def template(self, kids: list[Any], start: int, end: int, depth: int, per_line: bool = False,
                  flush: bool = False) -> Node:
         """The template whose content spans bytes [start, end), its sequences among `kids`."""
         tokens: list[_Literal | _Sequence] = []
@@ -522,7 +522,7 @@ class _Converter:
         parts, _ = self._nested(tokens, 0, (), depth)
         return _template_node(parts)
 
-    def _literals(self, tokens: list, start: int, end: int, per_line: bool) -> None:
+    def _literals(self, tokens: list[Any], start: int, end: int, per_line: bool) -> None:
         if end <= start:
             return
         text = self.data[start:end].decode("utf-8", "replace")
@@ -532,7 +532,7 @@ class _Converter:
         for line in text.splitlines(keepends=True):
             tokens.append(_Literal(line.replace("$${", "${").replace("%%{", "%{")))
 
-    def _nested(self, tokens: list, i: int, stops: tuple[str, ...], depth: int) -> tuple[list, int]:
+    def _nested(self, tokens: list[Any], i: int, stops: tuple[str, ...], depth: int) -> tuple[list[Any], int]:
         """Template parts from tokens[i:], up to a sequence of a kind in `stops`."""
         parts: list[Any] = []
         while i < len(tokens):
@@ -554,7 +554,7 @@ class _Converter:
                 i += 1
             elif token.kind == "if":
                 then, i = self._nested(tokens, i + 1, ("else", "endif"), depth)
-                other: list = []
+                other: list[Any] = []
                 if i < len(tokens) and isinstance(tokens[i], _Sequence) and tokens[i].kind == "else":
                     other, i = self._nested(tokens, i + 1, ("endif",), depth)
                 parts.append(("if", self.expr(inner, depth), _template_node(then), _template_node(other)))
@@ -610,7 +610,7 @@ class _Sequence:
         self.strip_after = len(children) > 3 and children[-2].type == "strip_marker"
 
 
-def _sequences(kids: list) -> list:
+def _sequences(kids: list[Any]) -> list[Any]:
     """The sequences of a template body in source order, directives opened."""
     out = []
     stack = list(reversed(kids))
@@ -623,7 +623,7 @@ def _sequences(kids: list) -> list:
     return out
 
 
-def _strip(tokens: list) -> None:
+def _strip(tokens: list[Any]) -> None:
     """`~` trims the whitespace of the literal token right beside it."""
     for i, token in enumerate(tokens):
         if not isinstance(token, _Sequence):
@@ -634,7 +634,7 @@ def _strip(tokens: list) -> None:
             tokens[i + 1].text = tokens[i + 1].text.lstrip(_SPACE)
 
 
-def _flush_indentation(tokens: list) -> None:
+def _flush_indentation(tokens: list[Any]) -> None:
     """`<<-`: remove the least indentation of the lines from each line (HCL's
     flushHeredocTemplateParts). A line starting with a sequence has none; a line of
     only whitespace counts for nothing and keeps its whitespace."""
@@ -661,7 +661,7 @@ def _flush_indentation(tokens: list) -> None:
             token.text = token.text[least:]
 
 
-def _template_node(parts: list) -> Node:
+def _template_node(parts: list[Any]) -> Node:
     if not parts:
         return ("lit", "")
     if len(parts) == 1 and isinstance(parts[0], str):
@@ -699,7 +699,7 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
     return out
 
 
-def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple):
+def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]):
     if depth == 0:
         yield labels, value, path
         return
@@ -717,11 +717,11 @@ _JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 class _JsonLines:
     """Lines of a `.tf.json` text's keys, by document path (`loaders._json_lines.key_lines`)."""
 
-    def __init__(self, lines: dict[tuple, int], shown: str):
+    def __init__(self, lines: dict[tuple[Any, ...], int], shown: str):
         self.lines = lines
         self.shown = shown
 
-    def at(self, path: tuple) -> int | None:
+    def at(self, path: tuple[Any, ...]) -> int | None:
         while path:
             if path in self.lines:
                 return self.lines[path]
@@ -729,7 +729,7 @@ class _JsonLines:
         return None
 
 
-def _json_block(kind: str, labels: list[str], body: dict, path: tuple, lines: _JsonLines, resource: bool) -> Block:
+def _json_block(kind: str, labels: list[str], body: dict[str, Any], path: tuple[Any, ...], lines: _JsonLines, resource: bool) -> Block:
     line = lines.at(path) or 1
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
@@ -758,7 +758,7 @@ def _json_block(kind: str, labels: list[str], body: dict, path: tuple, lines: _J
     return Block(kind, labels, attrs, blocks, line, lines.shown, json_blocks=True)
 
 
-def json_expr(value: Any, shown: str, path: tuple = (), lines: _JsonLines | None = None) -> Node:
+def json_expr(value: Any, shown: str, path: tuple[Any, ...] = (), lines: _JsonLines | None = None) -> Node:
     """A JSON value -> an expression: strings are templates, the rest literals;
     tuples and objects keep the line of each item when `lines` are known."""
     if isinstance(value, str):
