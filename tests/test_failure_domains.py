@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.engine import ScanOptions, normalize_stage
+from linter.engine import normalize_stage
 from linter.failure_domains import analyse
 from linter.failure_domains.analysis import describe_path
 from linter.failure_domains.graph import EdgeKind, Spread
@@ -392,3 +392,43 @@ def test_kubernetes_routes_autoscalers_and_env_dns(tmp_path):
     assert not any(u.node == "Ingress/shop/web" for u in a.could_not_place)
     (scenario, lost), = a.lost_by_workload["Deployment/shop/web"]
     assert lost.root == "StatefulSet/shop/db" and not scenario.named
+
+
+def test_permissions_and_names_are_no_run_time_dependency(tmp_path):
+    """An IAM policy naming a Single-AZ database's ARN, or a subnet id passed in an env var,
+    does not make a regional function depend on that zone (no false alarm)."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""
+        resource "aws_subnet" "a" {
+          vpc_id            = "vpc-1"
+          cidr_block        = "10.0.1.0/24"
+          availability_zone = "eu-west-1a"
+        }
+        resource "aws_db_instance" "orders" {
+          engine         = "postgres"
+          instance_class = "db.m6g.large"
+        }
+        resource "aws_iam_role" "task" {
+          name               = "task"
+          assume_role_policy = "{}"
+          inline_policy {
+            name   = "db"
+            policy = jsonencode({Statement = [{Effect = "Allow", Action = "rds:*", Resource = aws_db_instance.orders.arn}]})
+          }
+        }
+        resource "aws_lambda_function" "launcher" {
+          function_name = "launcher"
+          role          = aws_iam_role.task.arn
+          handler       = "main.handler"
+          runtime       = "python3.12"
+          filename      = "launcher.zip"
+          environment {
+            variables = { TASK_SUBNET = aws_subnet.a.id }
+          }
+        }
+    """))
+    a = analysis_of(tmp_path)
+    kinds = {(e.source, e.target): e.kind for e in a.graph.edges}
+    assert kinds[("aws_iam_role.task", "aws_db_instance.orders")] is EdgeKind.REFERS
+    assert kinds[("aws_lambda_function.launcher", "aws_subnet.a")] is EdgeKind.REFERS
+    assert not a.lost_by_workload
+    assert not run_scan(tmp_path, select=["RES601"]).findings

@@ -116,6 +116,9 @@ REGIONAL_PREFIXES = (
     "azurerm_role_assignment", "azurerm_user_assigned_identity", "azurerm_servicebus_", "azurerm_eventhub",
     "azurerm_monitor_", "azurerm_nat_gateway_public_ip_association", "azurerm_container_registry",
     "azurerm_private_endpoint", "azurerm_network_interface",
+    "aws_ec2_transit_gateway", "aws_vpc_peering_connection", "aws_vpn_gateway", "aws_customer_gateway",
+    "aws_vpn_connection", "aws_dx_", "aws_ssoadmin_", "aws_organizations_", "aws_budgets_",
+    "random_", "null_resource", "terraform_data", "time_", "tls_", "local_file", "archive_file",
 )
 
 
