@@ -12,7 +12,7 @@ import json
 
 import sys
 
-from linter.rules import DOC_SECTIONS, load_rules
+from linter.rules import DOC_SECTIONS, REFERENCES, load_rules
 
 FAMILIES = {
     "RES1": "Single replicas and single points of failure",
@@ -93,6 +93,8 @@ def rule_markdown(r, level: int = 1) -> list[str]:
         out += ["", f"{'#' * (level + 1)} Options", "", "| Name | Type | Default | Description |", "|---|---|---|---|"]
         out += [f"| `{name}` | {o.type_name} | `{json.dumps(o.default)}` | {o.description} |"
                 for name, o in sorted(r.declared_options.items())]
+    if sections.get(REFERENCES):
+        out += ["", f"{'#' * (level + 1)} {REFERENCES}", "", sections[REFERENCES]]
     return out
 
 

@@ -11,11 +11,14 @@ import os
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from linter.index import Index
 from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
 from linter.rules import Rule, load_rules, select_rules
+
+if TYPE_CHECKING:
+    from linter.rego_sandbox import ContainedPolicies
 
 
 @dataclass
@@ -33,7 +36,8 @@ class ScanOptions:
     # suppress stage: the loaded .resilint.yaml (linter.config.Config) and a baseline file
     config: Any = None
     baseline: str | None = None
-    # custom Rego policies: --policy DIR (the config's `policies:` are added in scan)
+    # custom Rego policies: --policy DIR (the config's `policies:` are added in scan,
+    # a nested config's to its own files)
     policy_dirs: list[str] = field(default_factory=list)
     # each file takes the nearest .resilint.yaml at or above it (as ruff does): given a
     # config, the options a file under it is judged with (the command line builds them,
@@ -59,9 +63,15 @@ class ScanResult:
     # that did not run never passes), and the repository root report paths are
     # relative to (SARIF, GitHub), set by the engine before the suppress stage
     rules: list[Rule] = field(default_factory=list)
+    # a file judged under another .resilint.yaml than the scan's, with other rules
+    rules_for_file: dict[str, list[Rule]] = field(default_factory=dict)
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
     unresolved_modules: list[dict] = field(default_factory=list)
+
+    def rules_ran_on(self, file: str) -> list[Rule]:
+        """The rules that ran on a file's resources (its config's selection)."""
+        return self.rules_for_file.get(file, self.rules)
 
     def failing(self, fail_on: Severity) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed and f.severity >= self.fail_on_for.get(f.file, fail_on)]
@@ -245,41 +255,73 @@ def normalize_stage(resources: list[Resource], default_namespace: str = "default
     return resources
 
 
+@dataclass
+class ConfigGroup:
+    """Files judged under one `.resilint.yaml`: their resources, the options the
+    command line builds for that config, the rules those options select, and the
+    custom Rego policies the config names (with `--policy`). A group is a project
+    of its own: no cross-object context with another group, and a report lists a
+    rule for a group's resources only when it ran on them."""
+
+    options: ScanOptions
+    resources: list[Resource]
+    rules: list[Rule]
+    policies: ContainedPolicies | None = None
+
+
+def _policy_dirs(options: ScanOptions) -> list[str]:
+    """--policy directories, then the config's `policies:` (relative to the config)."""
+    return [*options.policy_dirs, *(options.config.policies if options.config is not None else ())]
+
+
+def _load_policies(dirs: list[str]) -> ContainedPolicies | None:
+    if not dirs:  # regopy is imported only when there are policies, in child processes
+        return None
+    from linter.rego_sandbox import ContainedPolicies
+
+    return ContainedPolicies.load(dirs)
+
+
 def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     from linter.loaders import load_paths
 
-    policy_dirs = [*options.policy_dirs, *(getattr(options.config, "policies", None) or [])]
-    policies = None
-    if policy_dirs:  # regopy is imported only when there are policies, in child processes
-        from linter.rego_sandbox import ContainedPolicies
-
-        policies = ContainedPolicies.load(policy_dirs)
+    policies = _load_policies(_policy_dirs(options))
     known_ids = set(load_rules()) | (policies.rule_ids if policies else set())
     # a policy result may carry its own rule_id: selectors naming none of the
     # known ids wait for the results before they are called typos
     unknown = unknown_selectors(options, known_ids)
-    if unknown and not (policies and policies.may_produce_ids):
+    # with a config per file, a nested config's policies may define the ids: wait for them
+    if unknown and not (policies and policies.may_produce_ids) and options.options_for_config is None:
         return ScanResult(errors=unknown)
     loaded = load_paths(paths, options.loader_options)
     loaded.resources = normalize_stage(loaded.resources, options.default_namespace)
-    groups, rule_errors = _by_config(loaded.resources, options, known_ids)
+    groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies)
+    if unknown:
+        known_ids |= {i for g in groups if g.policies is not None for i in g.policies.rule_ids}
+        unknown = unknown_selectors(options, known_ids)
+        if unknown and not any(g.policies is not None and g.policies.may_produce_ids for g in groups):
+            return ScanResult(errors=unknown)
     findings: list[Finding] = []
-    rules: list[Rule] = []
-    for group_options, group_resources in groups:
-        group_rules = select_rules(group_options.select, group_options.ignore)
-        rules += [r for r in group_rules if r not in rules]
-        group_findings, group_errors = run_rules(group_resources, group_rules, group_options)
+    produced_ids: set[str] = set()
+    for group in groups:
+        group_findings, group_errors = run_rules(group.resources, group.rules, group.options)
         findings += group_findings
         rule_errors += group_errors
-    if policies is not None:
-        rego_findings, rego_errors = policies.evaluate(loaded.resources, options)
-        findings += rego_findings
-        rule_errors += policies.errors + rego_errors
-        if unknown:
-            rule_errors += unknown_selectors(options, known_ids | policies.produced_ids)
+        if group.policies is not None:
+            rego_findings, rego_errors = group.policies.evaluate(group.resources, group.options)
+            findings += rego_findings
+            rule_errors += rego_errors
+            produced_ids |= group.policies.produced_ids
+    for loaded_policies in {id(g.policies): g.policies for g in groups if g.policies is not None}.values():
+        rule_errors += loaded_policies.errors  # reading the policies: once per set of policies
+    if unknown:
+        rule_errors += unknown_selectors(options, known_ids | produced_ids)
     if loaded.context_files:  # siblings loaded as context: what they hold is not this scan's to report
         findings = [f for f in findings if f.file not in loaded.context_files]
         rule_errors = [e for e in rule_errors if e.file not in loaded.context_files]
+    rules: list[Rule] = []
+    for group in groups:
+        rules += [r for r in group.rules if r not in rules]
     result = ScanResult(
         rules=rules,
         findings=sort_findings(findings),
@@ -293,17 +335,19 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     set_report_paths(result, paths, options)
     from linter.suppress import apply_suppressions
 
-    ids = known_ids | (policies.produced_ids if policies else set())
+    ids = known_ids | produced_ids | {i for g in groups if g.policies is not None for i in g.policies.rule_ids}
     if len(groups) == 1:
         apply_suppressions(result, options, ids)
         return result
-    for group_options, group_resources in groups:  # each file's findings under its own config
-        files = {r.location.file for r in group_resources}
-        part = ScanResult(findings=[f for f in result.findings if f.file in files], resources=group_resources)
-        apply_suppressions(part, group_options, ids)
+    for group in groups:  # each file's findings under its own config
+        files = {r.location.file for r in group.resources}
+        part = ScanResult(findings=[f for f in result.findings if f.file in files], resources=group.resources)
+        apply_suppressions(part, group.options, ids)
         result.warnings += part.warnings
-        if group_options.fail_on != options.fail_on:
-            result.fail_on_for.update((f, group_options.fail_on) for f in files)
+        if group.options.fail_on != options.fail_on:
+            result.fail_on_for.update((f, group.options.fail_on) for f in files)
+        if group.rules != rules:
+            result.rules_for_file.update((f, group.rules) for f in files)
     return result
 
 
@@ -321,18 +365,24 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
         f.fingerprint_path = relative[f.file]
 
 
-def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str]
-               ) -> tuple[list[tuple[ScanOptions, list[Resource]]], list[InputError]]:
-    """The resources grouped by the config their file takes, each group with its options.
+def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],
+               policies: ContainedPolicies | None) -> tuple[list[ConfigGroup], list[InputError]]:
+    """The resources grouped by the config their file takes (`ConfigGroup`).
 
     One group (the scan's options) unless files lie under different `.resilint.yaml`
     files. A group is judged on its own: a PDB under one config does not protect a
-    Deployment under another (they are different projects, as in ruff)."""
+    Deployment under another (they are different projects, as in ruff), and a
+    nested config's `policies:` run on its files (with `--policy`), not the scan's."""
+    def group(group_options: ScanOptions, group_resources: list[Resource],
+              group_policies: ContainedPolicies | None) -> ConfigGroup:
+        return ConfigGroup(group_options, group_resources,
+                           select_rules(group_options.select, group_options.ignore), group_policies)
+
     if options.options_for_config is None:
-        return [(options, resources)], []
+        return [group(options, resources, policies)], []
     from linter.config import load_found, nearest_config
 
-    scan_config = getattr(options.config, "source", None)
+    scan_config = options.config.source if options.config is not None else None
     by_file: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         by_file[r.location.file].append(r)
@@ -352,19 +402,23 @@ def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[s
         found.setdefault(key, path)
         groups[key].extend(file_resources)
     if set(groups) <= {None}:
-        return [(options, resources)], []
-    out: list[tuple[ScanOptions, list[Resource]]] = []
+        return [group(options, resources, policies)], []
+    out: list[ConfigGroup] = []
     errors: list[InputError] = []
-    for key, group in groups.items():
-        group_options = options
+    for key, group_resources in groups.items():
+        group_options, group_policies = options, policies
         if key is not None:
             try:
                 group_options = options.options_for_config(load_found(found[key]))
             except InputError as err:  # a broken nested config: said, and its files judged as the scan's
                 errors.append(err)
             else:
-                errors += unknown_selectors(group_options, known_ids)
-        out.append((group_options, group))
+                if _policy_dirs(group_options) != _policy_dirs(options):
+                    group_policies = _load_policies(_policy_dirs(group_options))
+                ids = known_ids | (group_policies.rule_ids if group_policies else set())
+                if not (group_policies and group_policies.may_produce_ids):
+                    errors += unknown_selectors(group_options, ids)
+        out.append(group(group_options, group_resources, group_policies))
     return out, errors
 
 

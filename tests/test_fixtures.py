@@ -113,8 +113,17 @@ def _applies(rule, fmt: str) -> bool:
     return True
 
 
-def test_every_rule_documents_four_parts():
+def test_every_rule_documents_five_parts():
     for rule in RULES.values():
         sections = rule.sections()
-        for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
+        for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "References"):
             assert sections.get(heading), f"{rule.id} docstring lacks '{heading}'"
+
+
+def test_every_rule_cites_where_its_defaults_and_behaviour_come_from():
+    """References: a list citing at least one document (the provider's
+    documentation, the API reference, Well-Architected) by its URL."""
+    for rule in RULES.values():
+        items = rule.sections()["References"].splitlines()
+        assert items and all(i.startswith("- ") and len(i) > 2 for i in items), rule.id
+        assert any("https://" in i for i in items), rule.id

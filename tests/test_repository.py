@@ -315,6 +315,38 @@ def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
     assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
 
 
+def test_junit_lists_for_each_file_only_the_rules_its_config_ran(tmp_path):
+    """Files under a nested config run its selection: JUnit must not list a
+    passing RES503 case for a file where RES503 did not run."""
+    write(tmp_path, {
+        "a/api.yaml": SINGLE_REPLICA,
+        "a/.resilint.yaml": "select: [RES101]\n",
+        "b/other.yaml": SINGLE_REPLICA.replace("name: api", "name: other"),
+        ".resilint.yaml": "select: [RES101, RES503]\n",
+    })
+    done = run("scan", ".", "-f", "junit", cwd=tmp_path)
+    import xml.etree.ElementTree as ET
+
+    cases = {(s.get("name"), c.get("name").split()[0]) for s in ET.fromstring(done.stdout)
+             for c in s.iter("testcase")}
+    assert ("a/api.yaml", "RES101") in cases and ("b/other.yaml", "RES503") in cases
+    assert ("a/api.yaml", "RES503") not in cases, sorted(cases)
+
+
+def test_a_nested_configs_policies_run_on_its_files_only(tmp_path):
+    pytest.importorskip("regopy", reason="custom Rego policies need regopy")
+    write(tmp_path, {
+        "a/api.yaml": SINGLE_REPLICA,
+        "a/.resilint.yaml": "policies: [team]\n",
+        "a/team/p.rego": "package team.nested\nimport rego.v1\n"
+                         "deny contains {\"msg\": \"from a's policies\", \"resource\": r.address} if {\n"
+                         "  some r in input.resources\n}\n",
+        "b/other.yaml": SINGLE_REPLICA.replace("name: api", "name: other"),
+    })
+    _, doc = report(".", "--select", "REGO", cwd=tmp_path)
+    assert [(f["file"], f["message"]) for f in doc["findings"]] == [("a/api.yaml", "from a's policies")], doc
+
+
 def test_a_helm_chart_is_rendered_with_helm_template_and_its_values(tmp_path):
     if shutil.which("helm") is None:
         pytest.skip("helm is not on PATH: charts get a note instead (see the Helm templates test)")

@@ -1,11 +1,20 @@
-"""One reporter per output format; each module has `render(result, settings) -> str`."""
+"""One reporter per output format: a module implementing `Reporter` (a
+`render(result, settings) -> str` function), named in FORMATS.
+
+A new reporter is one module plus its FORMATS entry; mypy checks that every
+module named here implements the protocol (the TYPE_CHECKING block below).
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
 
 from linter.model import Severity
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
 
 FORMATS = {
     "text": "linter.reporters.text",
@@ -33,8 +42,26 @@ class ReportSettings:
     markdown_limit: int | None = None
 
 
-def render(fmt: str, result, settings: ReportSettings) -> str:
-    return importlib.import_module(FORMATS[fmt]).render(result, settings)
+class Reporter(Protocol):
+    """What a reporter module provides: the whole report for one scan, as text
+    (reporters never write files: the CLI writes them atomically)."""
+
+    def render(self, result: ScanResult, settings: ReportSettings) -> str: ...
+
+
+if TYPE_CHECKING:  # every module FORMATS names implements Reporter (checked by mypy)
+    from linter.reporters import concise, github, github_summary, gitlab, json, junit, markdown, sarif, text
+
+    _REPORTERS: tuple[Reporter, ...] = (text, json, sarif, junit, github, markdown, concise, gitlab, github_summary)
+
+
+def reporter(fmt: str) -> Reporter:
+    """The reporter of a format, imported when first used (start-up stays light)."""
+    return cast(Reporter, importlib.import_module(FORMATS[fmt]))
+
+
+def render(fmt: str, result: ScanResult, settings: ReportSettings) -> str:
+    return reporter(fmt).render(result, settings)
 
 
 def count_by_severity(findings) -> dict[str, int]:

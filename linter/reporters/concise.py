@@ -10,14 +10,20 @@ closing summary line starts with `resilint:`, which no matcher takes for a path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linter.reporters import summary_line
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 
 def line_for(file: str, line: int | None, rest: str) -> str:
     return f"{file}:{line or 1}:1: {rest}"
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     out = [
         line_for(f.file, f.line, f"{f.rule_id} [{f.severity}] {_one_line(f.message)}")
         for f in result.findings

@@ -10,9 +10,15 @@ annotation; the closing summary line counts them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linter.model import Severity
 from linter.paths import report_path
 from linter.reporters import summary
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 
 def escape_data(text: str) -> str:
@@ -39,7 +45,7 @@ def annotation(kind: str, file: str | None, line: int | None, title: str, messag
     return f"::{kind} {','.join(props)}::{escape_data(message)}"
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     root = result.root
     out = []
     for f in result.findings:

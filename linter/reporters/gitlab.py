@@ -22,9 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from linter.model import Severity
 from linter.paths import report_path
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 SEVERITIES = {Severity.LOW: "minor", Severity.MEDIUM: "major", Severity.HIGH: "critical", Severity.CRITICAL: "blocker"}
 INPUT_ERROR = "resilint/input-error"
@@ -64,5 +69,5 @@ def build(result, settings) -> list[dict]:
     return out
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     return json.dumps(build(result, settings), indent=2, ensure_ascii=False) + "\n"

@@ -6,12 +6,17 @@ CI users depend on these names; keep them stable.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from linter import __version__
 from linter.reporters import summary
 
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
-def render(result, settings) -> str:
+
+def render(result: ScanResult, settings: ReportSettings) -> str:
     doc = {
         "version": __version__,
         "summary": {**summary(result), "fail_on": str(settings.fail_on),

@@ -14,27 +14,33 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
     from linter.rules import Rule
 
 
-def _applicable(result: ScanResult) -> dict[tuple[str, str], list[Rule]]:
-    """(type, format) -> the rules that ran on such resources. Only the rules the
-    engine ran (ScanResult.rules): a rule that did not run never passes."""
+def _applicable(rules: list[Rule]) -> dict[tuple[str, str], list[Rule]]:
+    """(type, format) -> the rules of `rules` that apply to such resources."""
     table: dict[tuple[str, str], list[Rule]] = defaultdict(list)
-    for r in sorted(result.rules, key=lambda r: r.id):
+    for r in sorted(rules, key=lambda r: r.id):
         for t in r.types:
             for fmt in r.formats:
                 table[(t, fmt)].append(r)
     return table
 
 
-def build(result: ScanResult, settings) -> ET.Element:
-    applicable = _applicable(result)
+def build(result: ScanResult, settings: ReportSettings) -> ET.Element:
+    # only the rules the engine ran on each file (ScanResult.rules_ran_on: files
+    # under a nested config ran its selection): a rule that did not run never passes
+    tables: dict[int, dict[tuple[str, str], list[Rule]]] = {}
     findings = defaultdict(list)  # (file, resource, rule id) -> findings
     for f in result.findings:
         findings[(f.file, f.resource, f.rule_id)].append(f)
     cases: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)  # file -> (resource, rule) -> case
     for res in result.resources:
+        ran = result.rules_ran_on(res.location.file)
+        applicable = tables.get(id(ran))
+        if applicable is None:
+            applicable = tables[id(ran)] = _applicable(ran)
         for rule in applicable.get((res.type, res.source_format), ()):
             cases[res.location.file].setdefault((res.address, rule.id), {"rule": rule.name, "findings": []})
     for (file, resource, rule_id), fs in findings.items():
@@ -83,7 +89,7 @@ def build(result: ScanResult, settings) -> ET.Element:
     return root
 
 
-def render(result: ScanResult, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     root = build(result, settings)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -10,9 +10,15 @@ until the limit; the last line then says what was left out.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linter.model import Severity
 from linter.paths import report_path
 from linter.reporters import count_by_severity, summary
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a pull-request comment
 _CLOSING = 1_024  # kept for the lines that close the report and the left-out line
@@ -49,7 +55,7 @@ class _Budget:
         return list(lines)
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     root = result.root
     s = summary(result)
     failing = len(result.failing(settings.fail_on))

@@ -29,11 +29,16 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Severity
 from linter.reporters import count_by_severity
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/resilint/resilint"
@@ -72,6 +77,8 @@ def rule_descriptor(rule) -> dict:
         help_md += f"\n\n**Why is this bad?**\n\n{why}"
     if use_instead:
         help_md += f"\n\n**Use instead**\n\n{use_instead}"
+    if sections.get("References"):
+        help_md += f"\n\n**References**\n\n{sections['References']}"
     help_md += f"\n\n[Documentation]({rule.docs_url})"
     return {
         "id": rule.id,
@@ -232,5 +239,5 @@ def build(result, settings) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     return json.dumps(build(result, settings), indent=2) + "\n"

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import io
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from linter.model import Severity
 from linter.reporters import summary, summary_line
 from linter.terminal import trim_lines
+
+if TYPE_CHECKING:
+    from linter.engine import ScanResult
+    from linter.reporters import ReportSettings
 
 COLORS = {
     Severity.CRITICAL: "bold white on red",
@@ -68,7 +73,7 @@ def unresolved_lines(result) -> list[str]:
     return out
 
 
-def render(result, settings) -> str:
+def render(result: ScanResult, settings: ReportSettings) -> str:
     if settings.color or settings.width:
         return _render_rich(result, settings)
     return _render_plain(result, settings)

@@ -46,6 +46,11 @@ def rds_backups_disabled(r, ctx):
       backup_retention_period = 7
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance
+    - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (`BackupRetentionPeriod`, default 1; 0 disables)
+    - AWS Well-Architected REL09-BP01, Identify and back up all data that needs to be backed up, or reproduce the data from sources: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_backing_up_data_identified_backups_data.html
     """
     if is_rds_read_replica(r):
         return
@@ -123,6 +128,12 @@ def deletion_protection_disabled(r, ctx):
       deletion_protection = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/dynamodb_table
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/sql_database_instance
     """
     if _is_replica(r):
         return
@@ -177,6 +188,10 @@ def rds_skip_final_snapshot(r, ctx):
       final_snapshot_identifier = "orders-final"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance
+    - AWS Well-Architected REL09-BP01, Identify and back up all data that needs to be backed up, or reproduce the data from sources: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_backing_up_data_identified_backups_data.html
     """
     if _is_replica(r):
         return
@@ -234,6 +249,10 @@ def dynamodb_no_pitr(r, ctx):
       point_in_time_recovery { enabled = true }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/dynamodb_table
+    - AWS Well-Architected REL09-BP01, Identify and back up all data that needs to be backed up, or reproduce the data from sources: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_backing_up_data_identified_backups_data.html
     """
     if tag_opt_out(r, ctx.option("opt_out_tag")):
         return
@@ -289,6 +308,9 @@ def elasticache_no_snapshots(r, ctx):
       snapshot_retention_limit = 7
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/elasticache_replication_group
     """
     if tag_opt_out(r, ctx.option("opt_out_tag")):
         return

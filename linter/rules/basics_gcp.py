@@ -51,6 +51,10 @@ def cloudsql_backups_disabled(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/sql_database_instance
+    - AWS Well-Architected REL09-BP01, Identify and back up all data that needs to be backed up, or reproduce the data from sources: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_backing_up_data_identified_backups_data.html
     """
     if is_cloudsql_replica(r) is not False:
         return

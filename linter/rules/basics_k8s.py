@@ -73,6 +73,11 @@ def no_pod_disruption_budget(r, ctx):
       maxUnavailable: 1
       selector: {matchLabels: {app: web}}
     ```
+
+    References
+    - https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+    - https://github.com/kubernetes/api/blob/master/policy/v1/types.go
+    - zegl/kube-score `score/disruptionbudget/disruptionbudget.go` (same skip rule)
     """
     if ctx.option("assume_pdbs_managed_elsewhere") or judged_through_rollout(r):
         return
@@ -182,6 +187,10 @@ def pdb_blocks_eviction(r, ctx):
       maxUnavailable: 1
       selector: {matchLabels: {app: web}}
     ```
+
+    References
+    - https://kubernetes.io/docs/tasks/run-application/configure-pdb/ (section on `maxUnavailable` 0 / `minAvailable` 100% or the replica count)
+    - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
     what = display(r, ctx.index)
     max_unavailable = _int_or_percent(r.get("spec.maxUnavailable"))
@@ -313,6 +322,11 @@ def missing_readiness_probe(r, ctx):
         httpGet: {path: /healthz/ready, port: 8080}
         periodSeconds: 5
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes
+    - https://github.com/kubernetes/api/blob/master/core/v1/types.go (`Probe`)
+    - AWS Well-Architected REL11-BP01, Monitor all components of the workload to detect failures: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_monitoring_health.html
     """
     if not _judged_pod_template(r):
         return
@@ -411,6 +425,11 @@ def missing_liveness_probe(r, ctx):
     readinessProbe: {httpGet: {path: /healthz/ready, port: 8080}}
     livenessProbe: {httpGet: {path: /healthz/live, port: 8080}, failureThreshold: 3}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes
+    - zegl/kube-score `score/probes/probes.go`
+    - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
     if not _judged_pod_template(r):
         return
@@ -538,6 +557,11 @@ def no_zone_spread(r, ctx):
       whenUnsatisfiable: ScheduleAnyway
       labelSelector: {matchLabels: {app: web}}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/ (built-in default constraints)
+    - https://kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     replicas = _replicas(r, ctx)
     if replicas is None or replicas < 2 or judged_through_rollout(r):
@@ -597,6 +621,10 @@ def deployment_recreate_strategy(r, ctx):
         type: RollingUpdate
         rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy
+    - `apps/v1` types.go (`DeploymentStrategy`, `RollingUpdateDeployment`)
     """
     replicas = _replicas(r, ctx)
     if replicas is None or replicas < 2:
@@ -661,6 +689,11 @@ def istio_no_outlier_detection(r, ctx):
       trafficPolicy:
         outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
     ```
+
+    References
+    - https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
+    - https://github.com/istio/api/blob/master/networking/v1alpha3/destination_rule.proto
+    - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
     policies = [r.get("spec.trafficPolicy")]
     subsets = r.get("spec.subsets")
@@ -733,6 +766,10 @@ def pdb_unhealthy_pod_eviction_policy(r, ctx):
       unhealthyPodEvictionPolicy: AlwaysAllow
       selector: {matchLabels: {app: web}}
     ```
+
+    References
+    - https://kubernetes.io/docs/tasks/run-application/configure-pdb/ (unhealthy pod eviction policy)
+    - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
     policy = r.get("spec.unhealthyPodEvictionPolicy")
     if is_unknown(policy) or policy == "AlwaysAllow":
@@ -825,6 +862,10 @@ def single_replica_rollout_downtime(r, ctx):
       strategy:
         rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#strategy (`maxUnavailable`)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if judged_through_rollout(r):
         return
@@ -906,6 +947,10 @@ def no_node_spread(r, ctx):
             topologyKey: kubernetes.io/hostname
             labelSelector: {matchLabels: {app: web}}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if judged_through_rollout(r):
         return

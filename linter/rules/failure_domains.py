@@ -98,6 +98,10 @@ def zone_redundant_on_single_zone(r, ctx):
       multi_az       = true
     }
     ```
+
+    References
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
+    - AWS Well-Architected REL10-BP02, Automate recovery for components constrained to a single location: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_single_az_system.html
     """
     from linter.failure_domains import analyse
     from linter.failure_domains.analysis import describe_path

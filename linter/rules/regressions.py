@@ -138,6 +138,10 @@ def replica_count_regression(r, ctx):
       min_size = 2
     }
     ```
+
+    References
+    - https://developer.hashicorp.com/terraform/internals/json-format (`before`, `after`, `after_unknown`)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if not has_prior_state(r):
         return
@@ -321,6 +325,10 @@ def zone_redundancy_regression(r, ctx):
       multi_az = true
     }
     ```
+
+    References
+    - https://developer.hashicorp.com/terraform/internals/json-format
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if not has_prior_state(r):
         return

@@ -147,6 +147,11 @@ def asg_single_instance(r, ctx):
       max_size         = 6
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
+    - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
     sizes = asg_sizes(r)
     if sizes is None:
@@ -240,6 +245,11 @@ def compute_subnets_single_az(r, ctx):
     ```hcl
     vpc_zone_identifier = [aws_subnet.private_a.id, aws_subnet.private_b.id, aws_subnet.private_c.id]
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group (`vpc_zone_identifier`)
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/subnet
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     size = _size_of(r, ctx.index)
     if size is None or size[0] < 2:
@@ -310,6 +320,11 @@ def lb_single_az(r, ctx):
       subnets            = [aws_subnet.public_a.id, aws_subnet.public_b.id]
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb
+    - https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html (`Subnets`: ALB at least two AZs, NLB one or more)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     lb_type = setting(r, "load_balancer_type")
     if lb_type.unknown:
@@ -379,6 +394,10 @@ def ecs_service_single_task(r, ctx):
       desired_count = 2
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     floor = ecs_floor(r, ctx.index)
     if floor is None or floor[0] != 1:
@@ -467,6 +486,11 @@ def nat_gateway_shared_across_azs(r, ctx):
       vpc_id            = aws_vpc.main.id
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/nat_gateway
+    - https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html (resources in other AZs lose internet access when the NAT gateway's AZ is down; create one per AZ)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     mode = setting(r, "availability_mode")
     if mode.unknown or mode.value != "zonal":
@@ -530,6 +554,10 @@ def eks_node_group_single_node(r, ctx):
       max_size     = 6
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_node_group
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if not eks_single_node(r):
         return

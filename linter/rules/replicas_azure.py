@@ -142,6 +142,10 @@ def aks_pool_no_zones(r, ctx):
       zones      = ["1", "2", "3"]
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_cluster
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_cluster_node_pool
     """
     zonal = []
     for pool in _node_pools(r):
@@ -213,6 +217,10 @@ def aks_pool_single_node(r, ctx):
       max_count            = 5
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_cluster
+    - provider schema `internal/services/containers/kubernetes_nodepool.go` (node_count Optional+Computed)
     """
     for pool in _node_pools(r):
         yield from _pool_single_node(r, pool)
@@ -319,6 +327,9 @@ def vmss_no_zones(r, ctx):
       zone_balance = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_virtual_machine_scale_set
     """
     zones = r.get("zones")
     count = zone_count(zones)
@@ -391,6 +402,10 @@ def service_plan_not_zone_redundant(r, ctx):
       worker_count           = 3
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/service_plan
+    - https://learn.microsoft.com/en-us/azure/reliability/reliability-app-service
     """
     problems, path = [], None
     sku = r.get("sku_name")
@@ -444,5 +459,8 @@ def lb_basic_sku(r, ctx):
       sku = "Standard"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb
     """
     yield from check_attribute(r, LB_BASIC)

@@ -45,6 +45,9 @@ def gke_zonal_control_plane(r, ctx):
       location = "us-central1"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/container_cluster (`location`, and the note that regional clusters should be preferred)
     """
     location = r.get("location")
     path = "location"
@@ -105,6 +108,10 @@ def mig_single_instance(r, ctx):
       max_replicas = 5
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_instance_group_manager
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_region_instance_group_manager
     """
     size = mig_size(r, ctx.index)
     if size.size != 1:
@@ -187,6 +194,9 @@ def mig_zonal(r, ctx):
       target_size               = 3
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_region_instance_group_manager
     """
     size = mig_size(r, ctx.index)
     if size.size is None or size.size < 2:

@@ -70,6 +70,12 @@ def deployment_single_replica(r, ctx):
       replicas: 3
     ```
     or remove `spec.replicas` and let an HPA with `minReplicas: 2` own it.
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+    - https://github.com/kubernetes/api/blob/master/apps/v1/types.go
+    - https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if r.type == REPLICASET and any(
         o.get("kind") == "Deployment" for o in r.all("metadata.ownerReferences") if isinstance(o, dict)
@@ -113,6 +119,11 @@ def statefulset_single_replica(r, ctx):
     spec:
       replicas: 3
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
+    - https://github.com/kubernetes/api/blob/master/apps/v1/types.go
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     yield from _single_replica(r, ctx)
 
@@ -150,6 +161,11 @@ def autoscaler_min_below_two(r, ctx):
       minReplicas: 2
       maxReplicas: 10
     ```
+
+    References
+    - https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+    - https://github.com/kubernetes/api/blob/master/autoscaling/v2/types.go
+    - https://keda.sh/docs/latest/reference/scaledobject-spec/
     """
     hpa = r.type == HPA
     min_key, max_key = ("spec.minReplicas", "spec.maxReplicas") if hpa else ("spec.minReplicaCount", "spec.maxReplicaCount")

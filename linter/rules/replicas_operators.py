@@ -220,6 +220,11 @@ def operator_cluster_single_member(r, ctx):
       instances: 3
       storage: {size: 10Gi}
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/
+    - each operator's API reference for the replica field and its default: the table of Kubernetes workload kinds (docs/rules.md)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if r.type in _SIMPLE:
         size = OPERATOR_SIZES[r.type]
@@ -275,6 +280,10 @@ def strimzi_kafka_replication(r, ctx):
         default.replication.factor: 3
         min.insync.replicas: 2
     ```
+
+    References
+    - https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaClusterSpec-reference (`spec.kafka.config`: `default.replication.factor`, `min.insync.replicas`)
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     config = r.get("spec.kafka.config")
     if not isinstance(config, dict):

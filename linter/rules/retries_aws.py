@@ -58,6 +58,11 @@ def sqs_no_dlq(r, ctx):
       })
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sqs_queue
+    - https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+    - AWS Well-Architected REL05-BP04, Fail fast and limit queues: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_fail_fast.html
     """
     if written(r, "redrive_policy") or written(r, "redrive_allow_policy"):
         return
@@ -113,6 +118,9 @@ def sqs_dlq_retention_too_short(r, ctx):
       message_retention_seconds = 1209600    # 14 days
     }
     ```
+
+    References
+    - https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
     """
     sources = dead_letter_graph(ctx.index).sources_of.get(r.address, [])
     if not sources:
@@ -177,6 +185,9 @@ def sqs_lambda_max_receive_count_low(r, ctx):
       maxReceiveCount     = 5
     })
     ```
+
+    References
+    - https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
     """
     consumers = queue_consumers(ctx.index, r)
     if not consumers:
@@ -260,6 +271,12 @@ def lambda_stream_unbounded_retries(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_event_source_mapping
+    - https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html (both default to infinite, -1)
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/pipes_pipe
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     source = _stream_source(r, ctx)
     if source is None:
@@ -319,6 +336,10 @@ def lambda_stream_no_failure_destination(r, ctx):
       on_failure { destination_arn = aws_sqs_queue.orders_failed.arn }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_event_source_mapping
+    - AWS Well-Architected REL05-BP04, Fail fast and limit queues: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_fail_fast.html
     """
     source = _stream_source(r, ctx)
     if source is None:
@@ -415,6 +436,10 @@ def lambda_async_no_failure_destination(r, ctx):
       }
     }
     ```
+
+    References
+    - https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_function_event_invoke_config
     """
     evidence = ctx.index.memo("aws.lambda.async_callers", _async_callers).get(r.address)
     if not evidence:
@@ -485,6 +510,10 @@ def sns_subscription_no_dlq(r, ctx):
       redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn })
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sns_topic_subscription
+    - https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
     """
     protocol = r.get("protocol")
     if not isinstance(protocol, str) or protocol in NO_DLQ_PROTOCOLS:
@@ -538,6 +567,10 @@ def eventbridge_target_no_dlq(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudwatch_event_target
+    - AWS Well-Architected REL05-BP04, Fail fast and limit queues: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_fail_fast.html
     """
     if written(r, "dead_letter_config.arn"):
         return

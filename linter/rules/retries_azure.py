@@ -50,6 +50,10 @@ def servicebus_expired_messages_dropped(r, ctx):
       dead_lettering_on_message_expiration = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/servicebus_queue
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/servicebus_subscription
     """
     yield from check_attribute(r, SERVICEBUS_EXPIRY)
 
@@ -90,5 +94,10 @@ def eventgrid_no_dead_letter(r, ctx):
       storage_blob_container_name = "eventgrid-deadletter"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/eventgrid_event_subscription
+    - https://learn.microsoft.com/en-us/azure/event-grid/delivery-and-retry
+    - https://learn.microsoft.com/en-us/azure/event-grid/manage-event-delivery
     """
     yield from check_attribute(r, EVENTGRID_DEAD_LETTER)

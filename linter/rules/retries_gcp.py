@@ -95,6 +95,9 @@ def pubsub_no_dead_letter(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/pubsub_subscription
     """
     policy = r.get("dead_letter_policy")
     if is_unknown(policy) or policy:
@@ -154,6 +157,10 @@ def pubsub_no_retry_backoff(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/pubsub_subscription
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     yield from check_attribute(r, PUBSUB_RETRY_POLICY)
 
@@ -195,6 +202,11 @@ def cloud_tasks_unbounded_retries(r, ctx):
       max_retry_duration = "3600s"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/cloud_tasks_queue
+    - https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues#retryconfig
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     if as_int(r.get("retry_config.max_attempts")) != -1:
         return

@@ -58,6 +58,11 @@ def job_unbounded_backoff(r, ctx):
       backoffLimit: 6
       activeDeadlineSeconds: 3600
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy
+    - https://github.com/kubernetes/api/blob/master/batch/v1/types.go
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     if r.type == JOB and owned_by_controller(r):
         return
@@ -110,6 +115,11 @@ def istio_excessive_retries(r, ctx):
     ```yaml
     retries: {attempts: 2, perTryTimeout: 2s}
     ```
+
+    References
+    - virtual_service.proto (`HTTPRoute.retries` mesh default)
+    - https://github.com/istio/api/blob/master/networking/v1alpha3/destination_rule.proto (`max_retries` default)
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     threshold = ctx.option("attempts_threshold")
     for i, entry in http_routes(r):

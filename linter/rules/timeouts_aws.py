@@ -53,6 +53,12 @@ def sqs_visibility_below_lambda_timeout(r, ctx):
       visibility_timeout_seconds = 360 # 6 x aws_lambda_function.worker.timeout
     }
     ```
+
+    References
+    - https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (queue configuration: visibility timeout at least six times the function timeout)
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sqs_queue
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_function
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     visibility = setting(r, "visibility_timeout_seconds")
     seconds = as_int(visibility.value)
@@ -145,6 +151,11 @@ def apigw_timeout_below_lambda_timeout(r, ctx):
       timeout = 25
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_integration
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/apigatewayv2_integration
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     if r.type == "aws_api_gateway_integration":
         kind = r.get("type")
@@ -248,6 +259,11 @@ def sfn_task_no_timeout(r, ctx):
     "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                "TimeoutSeconds": 300, "End": true}
     ```
+
+    References
+    - https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sfn_state_machine
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     definition = parse_json(r.get("definition"))
     if not isinstance(definition, dict):

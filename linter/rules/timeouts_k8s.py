@@ -145,6 +145,11 @@ def istio_route_no_timeout(r, ctx):
       - destination: {host: ratings}
       timeout: 10s
     ```
+
+    References
+    - https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
+    - https://github.com/istio/api/blob/master/networking/v1alpha3/virtual_service.proto
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     for i, entry in http_routes(r):
         if not forwards(entry) or entry.get("fault") is not None:
@@ -217,6 +222,11 @@ def istio_retries_exceed_route_timeout(r, ctx):
     timeout: 7s
     retries: {attempts: 2, perTryTimeout: 2s}
     ```
+
+    References
+    - https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry
+    - virtual_service.proto (`HTTPRetry.attempts`, `per_try_timeout`, `backoff`)
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     for i, entry in http_routes(r):
         settings = _retry_settings(entry)
@@ -281,6 +291,10 @@ def istio_retries_without_per_try_timeout(r, ctx):
     timeout: 8s
     retries: {attempts: 3, perTryTimeout: 2s}
     ```
+
+    References
+    - virtual_service.proto (`per_try_timeout`: default is the route timeout, which means no timeout)
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     for i, entry in http_routes(r):
         settings = _retry_settings(entry)
@@ -405,6 +419,12 @@ def httproute_no_request_timeout(r, ctx):
     - backendRefs: [{name: authors, port: 7001}]
       timeouts: {request: 10s}
     ```
+
+    References
+    - https://linkerd.io/2-edge/reference/timeouts/
+    - https://linkerd.io/2-edge/reference/httproute/
+    - https://gateway-api.sigs.k8s.io/geps/gep-1742/
+    - https://linkerd.io/2.15/tasks/configuring-timeouts/ (ServiceProfile default 10 s)
     """
     route_note = _annotation(r, REQUEST_ANNOTATION)
     if is_unknown(route_note):
@@ -513,6 +533,11 @@ def route_timeouts_inconsistent(r, ctx):
         retry.linkerd.io/limit: "3"
         retry.linkerd.io/timeout: 2s
     ```
+
+    References
+    - https://linkerd.io/2-edge/reference/retries/
+    - https://github.com/kubernetes-sigs/gateway-api/blob/main/apis/v1/httproute_types.go (`HTTPRouteTimeouts` validation)
+    - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
     if r.type == SERVICE:
         yield from _linkerd_retry_check(r, ctx, r.get("metadata.annotations"), None, "metadata.annotations")
@@ -619,6 +644,11 @@ def job_no_active_deadline(r, ctx):
       activeDeadlineSeconds: 3600
       template: ...
     ```
+
+    References
+    - https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup
+    - https://github.com/kubernetes/api/blob/master/batch/v1/types.go
+    - AWS Well-Architected REL05-BP05, Set client timeouts: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_client_timeouts.html
     """
     if r.type == JOB and owned_by_controller(r):
         return

@@ -50,6 +50,11 @@ def rds_instance_not_multi_az(r, ctx):
       multi_az       = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance
+    - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     aurora = is_aurora(r)
     if aurora is None or aurora:
@@ -209,6 +214,11 @@ def cluster_single_instance(r, ctx):
       engine             = aws_rds_cluster.main.engine
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster_instance
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     engine_mode = r.get("engine_mode")
     if is_unknown(engine_mode) or engine_mode == "serverless":
@@ -280,6 +290,10 @@ def elasticache_no_automatic_failover(r, ctx):
       multi_az_enabled           = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/elasticache_replication_group
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     if written(r, "global_replication_group_id"):
         return  # a secondary of a global datastore: the primary is judged
@@ -358,6 +372,9 @@ def elasticache_cluster_single_az(r, ctx):
       az_mode         = "cross-az"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/elasticache_cluster
     """
     if written(r, "replication_group_id"):
         return
@@ -429,6 +446,10 @@ def mq_single_instance(r, ctx):
       subnet_ids         = [aws_subnet.a.id, aws_subnet.b.id]
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/mq_broker
+    - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     """
     mode = setting(r, "deployment_mode")
     if mode.unknown or mode.value != "SINGLE_INSTANCE":
@@ -479,6 +500,10 @@ def opensearch_no_zone_awareness(r, ctx):
       zone_awareness_config { availability_zone_count = 3 }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/opensearch_domain
+    - https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html
     """
     noun = "OpenSearch domain" if r.type == "aws_opensearch_domain" else "Elasticsearch domain"
     aware = setting(r, "cluster_config.zone_awareness_enabled")
@@ -535,6 +560,10 @@ def efs_one_zone(r, ctx):
       encrypted = true   # Regional storage: no availability_zone_name
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/efs_file_system
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/efs_replication_configuration
     """
     if r.type == "aws_efs_replication_configuration":
         for i, dest in enumerate(r.all("destination")):
@@ -604,6 +633,10 @@ def fsx_single_az(r, ctx):
       preferred_subnet_id = aws_subnet.a.id
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/fsx_windows_file_system
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/fsx_ontap_file_system
     """
     kind = setting(r, "deployment_type")
     if kind.unknown or not isinstance(kind.value, str) or not kind.value.startswith("SINGLE_AZ"):
@@ -655,6 +688,9 @@ def redshift_single_node(r, ctx):
       multi_az           = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/redshift_cluster
     """
     multi_az = setting(r, "multi_az")
     if multi_az.unknown or as_bool(multi_az.value) is not False:

@@ -63,6 +63,10 @@ def storage_not_zone_redundant(r, ctx):
       account_replication_type = "ZRS"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/storage_account
+    - https://learn.microsoft.com/en-us/azure/storage/common/storage-redundancy
     """
     path = STORAGE_REPLICATION[r.type]
     kind = r.get(path)
@@ -145,6 +149,10 @@ def sql_database_not_zone_redundant(r, ctx):
       zone_redundant = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/mssql_database
+    - provider schema `internal/services/mssql/mssql_database_resource.go`
     """
     extra = list(ctx.option("extra_zone_redundant_tiers") or [])
     if r.type in (ARM_SQL_DATABASE, ARM_SQL_POOL):
@@ -249,6 +257,10 @@ def flexible_server_no_zone_ha(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/postgresql_flexible_server
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/mysql_flexible_server
     """
     if r.type in ARM_FLEXIBLE:
         yield from _arm_flexible_no_zone_ha(r)
@@ -341,6 +353,10 @@ def redis_single_node_or_zonal(r, ctx):
       zones    = ["1", "2"]
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/redis_cache
+    - https://learn.microsoft.com/en-us/azure/azure-cache-for-redis/cache-overview (service tiers)
     """
     if r.type in ARM_REDIS:
         yield from _arm_redis_single_node_or_zonal(r)
@@ -431,6 +447,9 @@ def cosmosdb_not_zone_redundant(r, ctx):
       zone_redundant    = true
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/cosmosdb_account
     """
     p = COSMOS_PATHS[r.type]
     regions = r.get(p.regions)

@@ -56,6 +56,10 @@ def cloudsql_zonal(r, ctx):
       }
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/sql_database_instance
+    - provider schema `google/services/sql/resource_sql_database_instance.go`
     """
     if is_cloudsql_replica(r) is not False:
         return
@@ -107,6 +111,9 @@ def memorystore_basic_tier(r, ctx):
       tier           = "STANDARD_HA"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/redis_instance
     """
     yield from check_attribute(r, REDIS_BASIC)
 
@@ -148,6 +155,9 @@ def filestore_zonal(r, ctx):
       tier     = "REGIONAL"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/filestore_instance
     """
     location, path = r.get("location"), "location"
     if location is None:
@@ -200,6 +210,9 @@ def alloydb_zonal(r, ctx):
       availability_type = "REGIONAL"
     }
     ```
+
+    References
+    - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/alloydb_instance
     """
     availability = r.get("availability_type")
     if not isinstance(availability, str) or availability.upper() != "ZONAL":
