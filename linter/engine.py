@@ -189,6 +189,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         source_format=res.source_format,
         attribute=v.path,
         notes=_notes(res),
+        root=res.meta.get("root"),
     )
 
 
@@ -354,15 +355,21 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
 def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions) -> None:
     """The repository root report paths are relative to, and each finding's path
     in it (part of its fingerprint), whatever directory resilint runs from. Set
-    here, before the suppress stage: baselines match findings by fingerprint."""
-    from linter.paths import relative_to_root, repo_root
+    here, before the suppress stage: baselines match findings by fingerprint.
+    A finding in a module a Terraform root calls also takes the root's path (in
+    its fingerprint, and named at the end of its message)."""
+    from linter.paths import relative_to_root, repo_root, report_path
 
     result.root = root = options.root or repo_root(paths)
     relative: dict[str, str] = {}
     for f in result.findings:
-        if f.file not in relative:
-            relative[f.file] = relative_to_root(f.file, root)
+        for path in (f.file, f.root):
+            if path is not None and path not in relative:
+                relative[path] = relative_to_root(path, root)
         f.fingerprint_path = relative[f.file]
+        if f.root is not None and f.fingerprint_root is None:
+            f.fingerprint_root = relative[f.root]
+            f.message += f" (in root {report_path(f.root, root)})"
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],

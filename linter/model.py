@@ -271,12 +271,28 @@ class Finding:
     # the source path relative to the repository root (set by the engine,
     # `set_report_paths`), so fingerprints do not depend on the directory resilint ran from
     fingerprint_path: str | None = None
+    # the Terraform root module that plans the resource, when it is declared in a module
+    # the root calls: two roots calling one module are two findings on the same block
+    root: str | None = None
+    fingerprint_root: str | None = None  # `root` relative to the repository root (as fingerprint_path)
 
     @property
     def fingerprint(self) -> str:
         """Stable across line moves: rule + resource address + source path, plus
         the attribute, so per-container or per-route findings on one object
-        (RES503 on two containers) are told apart by baselines."""
+        (RES503 on two containers) are told apart by baselines, plus the Terraform
+        root for a resource of a called module (`examples/a` and `examples/b` both
+        calling `../..` plan two resources at one address, file and line)."""
+        if self.root is None:
+            return self.unrooted_fingerprint
+        key = (f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
+               f"|root={self.fingerprint_root or self.root}")
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    @property
+    def unrooted_fingerprint(self) -> str:
+        """The fingerprint without the Terraform root: what baselines written before
+        the root was part of it recorded (they still match)."""
         key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
@@ -295,6 +311,7 @@ class Finding:
             "docs_url": self.docs_url,
             "source_format": self.source_format,
             "fingerprint": self.fingerprint,
+            "root": self.root,
             "suppressed": self.suppressed,
             "suppression_reason": self.suppression_reason,
             "suppression_kind": self.suppression_kind,

@@ -715,8 +715,11 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
     # two files may hold the same address (a Deployment in two overlays, a
     # resource in two Terraform roots): the result's file picks the right one
     in_file = details.get("file") if isinstance(details.get("file"), str) else None
+    # and one module block is planned in every root that calls it: the result's root picks
+    in_root = details.get("root") if isinstance(details.get("root"), str) else None
     if isinstance(address, dict):  # the policy returned the resource itself
         in_file = in_file or (address.get("file") if isinstance(address.get("file"), str) else None)
+        in_root = in_root or (address.get("root") if isinstance(address.get("root"), str) else None)
         address = address.get("address")
     common = dict(
         rule_id=rule_id,
@@ -733,10 +736,13 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         matches = by_address.get(address, [])
         if in_file is not None:
             matches = [m for m in matches if m.location.file == in_file] or matches
+        if in_root is not None:
+            matches = [m for m in matches if m.scope == in_root] or matches
         if matches:
             res = matches[0]
             return Finding(resource=res.address, resource_type=res.type, file=res.location.file,
-                           line=res.line_for(attribute), source_format=res.source_format, **common)
+                           line=res.line_for(attribute), source_format=res.source_format,
+                           root=res.meta.get("root"), **common)
         # an address the scan does not hold: keep the finding, at the policy
         return Finding(resource=address, resource_type="", file=rule.file, line=rule.line,
                        source_format="rego", **common)

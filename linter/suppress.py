@@ -89,9 +89,14 @@ def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[s
                       if matches(pattern, f.rule_id)), None)
         if match is None and config is not None and config.ignore:
             match = _config(f, config, today)
-        if match is None and baseline is not None and baseline[0][f.fingerprint] > 0:
-            baseline[0][f.fingerprint] -= 1
-            match = ("baseline", f"recorded in the baseline {baseline[1]}")
+        if match is None and baseline is not None:
+            # a baseline written before the Terraform root was part of fingerprints
+            # recorded a called module's finding without it
+            for fingerprint in (f.fingerprint, f.unrooted_fingerprint) if f.root else (f.fingerprint,):
+                if baseline[0][fingerprint] > 0:
+                    baseline[0][fingerprint] -= 1
+                    match = ("baseline", f"recorded in the baseline {baseline[1]}")
+                    break
         if match is not None:
             f.suppressed, f.suppression_kind, f.suppression_reason = True, match[0], match[1]
     if rule_ids is not None:

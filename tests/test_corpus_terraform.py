@@ -232,3 +232,21 @@ def test_a_count_conditional_resolved_from_the_roots_terraform_tfvars(tmp_path):
     text = (flipped / "terraform.tfvars").read_text()
     (flipped / "terraform.tfvars").write_text(text.replace("memorystore = false", "memorystore = true"))
     assert f"{redis}[0]" in _addresses(flipped)
+
+
+def test_one_module_block_planned_by_several_example_roots_gives_distinct_findings():
+    # cloudposse rds-cluster: examples/complete and examples/postgres both call "../.." as
+    # module "rds_cluster", so main.tf:143 aws_rds_cluster.primary is planned twice at one
+    # address, file and line; baselines and SARIF tell them apart by the root
+    from collections import defaultdict
+
+    from tests.conftest import run_scan
+
+    result = run_scan(corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster")
+    by_place = defaultdict(list)
+    for f in result.findings:
+        by_place[(f.rule_id, f.resource, f.file, f.line)].append(f)
+    twice = by_place[("RES509", "module.rds_cluster.aws_rds_cluster.primary",
+                      str(corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster" / "main.tf"), 143)]
+    assert sorted(f.message.rsplit("/examples/", 1)[1] for f in twice) == ["complete)", "postgres)"]
+    assert len({f.fingerprint for f in result.findings}) == len(result.findings)

@@ -405,3 +405,52 @@ def test_the_engine_sets_root_and_fingerprint_paths_before_suppression(tmp_path,
         {"fingerprint": here.findings[0].fingerprint, "rule_id": "RES101"}]}))
     again = scan(["."], ScanOptions(select=["RES101"], baseline=str(baseline)))
     assert [f.suppression_kind for f in again.findings] == ["baseline"]
+
+
+# --- one module block planned by two Terraform roots ----------------------------------
+
+
+def _two_roots_calling_one_module(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('variable "multi_az" {\n  default = false\n}\n'
+                                      'resource "aws_db_instance" "this" {\n  engine   = "postgres"\n'
+                                      '  multi_az = var.multi_az\n}\n')
+    for example in ("complete", "minimal"):
+        (tmp_path / "examples" / example).mkdir(parents=True)
+        (tmp_path / "examples" / example / "main.tf").write_text('module "db" {\n  source = "../.."\n}\n')
+    return tmp_path
+
+
+def test_findings_of_a_module_called_by_two_roots_are_two_findings(tmp_path, monkeypatch):
+    from linter.reporters import render
+    from linter.suppress import baseline_document
+    from tests.test_reporters import settings
+
+    monkeypatch.chdir(_two_roots_calling_one_module(tmp_path))
+    result = scan(["examples"], ScanOptions(select=["RES301"]))
+    found = sorted(result.findings, key=lambda f: f.message)
+    assert [(f.resource, f.file, f.line) for f in found] == [("module.db.aws_db_instance.this", "main.tf", 6)] * 2
+    assert [f.message.rsplit(" (in root ", 1)[1] for f in found] == ["examples/complete)", "examples/minimal)"]
+    assert len({f.fingerprint for f in found}) == 2
+    assert [e["count"] for e in baseline_document(result)["findings"]] == [1, 1]
+    sarif = json.loads(render("sarif", result, settings()))
+    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in sarif["runs"][0]["results"]]
+    assert len(set(hashes)) == 2
+    # the root's path in the fingerprint is the repository's, whatever the working directory
+    monkeypatch.chdir(tmp_path / "examples")
+    again = scan(["."], ScanOptions(select=["RES301"]))
+    assert {f.fingerprint for f in again.findings} == {f.fingerprint for f in found}
+
+
+def test_a_baseline_written_before_roots_were_fingerprinted_still_matches(tmp_path, monkeypatch):
+    monkeypatch.chdir(_two_roots_calling_one_module(tmp_path))
+    found = scan(["examples"], ScanOptions(select=["RES301"])).findings
+    old = tmp_path / "old-baseline.json"  # what resilint wrote then: one entry, count 2
+    old.write_text(json.dumps({"version": 1, "findings": [
+        {"fingerprint": found[0].unrooted_fingerprint, "rule_id": "RES301", "count": 2}]}))
+    again = scan(["examples"], ScanOptions(select=["RES301"], baseline=str(old)))
+    assert [f.suppression_kind for f in again.findings] == ["baseline", "baseline"]
+    # a root module's own findings keep the fingerprint they always had
+    root_only = scan(["main.tf"], ScanOptions(select=["RES301"]))
+    (own,) = [f for f in root_only.findings if f.resource == "aws_db_instance.this"]
+    assert own.root is None and own.fingerprint == own.unrooted_fingerprint

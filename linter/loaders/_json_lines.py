@@ -32,90 +32,19 @@ def path_in_message(message: str) -> list[str | int] | None:
     return path_parts(match.group(0))
 
 
-def line_of(text: str, parts: list[str | int]) -> int | None:
-    """Line of the key (or list item) at `parts` in a JSON text; the line of the
-    deepest part found when the whole path is not there; None for an empty path."""
-    if not parts:
-        return None
+def _members(text: str):
+    """(path, offset) of every key and list item of a JSON text, in document order:
+    `("a", 0, "b")` is key "b" of the first item of the list under key "a"."""
     import json
 
-    best: int | None = None
-    # one frame per open container: [is an object, current key or index, is on the path]
-    stack: list[list[Any]] = []
-    expecting_key = False
-    line, counted = 1, 0
-
-    def member_on_path() -> bool:
-        """The current member of the innermost container is on the path."""
-        depth = len(stack) - 1
-        frame = stack[depth]
-        return frame[2] and depth < len(parts) and parts[depth] == frame[1]
-
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        if token in "{[":
-            on_path = not stack or member_on_path()
-            if stack and on_path and not stack[-1][0]:
-                line, counted = line + text.count("\n", counted, match.start()), match.start()
-                best = line  # a list item on the path
-                if len(stack) == len(parts):
-                    return best
-            stack.append([token == "{", None if token == "{" else 0, on_path])
-            expecting_key = token == "{"
-        elif token in "}]":
-            if stack:
-                stack.pop()
-            expecting_key = False
-        elif token == ",":
-            if stack and stack[-1][0]:
-                expecting_key = True
-            elif stack:
-                stack[-1][1] += 1
-        elif token == ":":
-            expecting_key = False
-        elif expecting_key and stack and token.startswith('"'):
-            try:
-                stack[-1][1] = json.loads(token)
-            except ValueError:
-                stack[-1][1] = token[1:-1]
-            if member_on_path():
-                line, counted = line + text.count("\n", counted, match.start()), match.start()
-                best = line
-                if len(stack) == len(parts):
-                    return best
-        elif stack and not stack[-1][0] and member_on_path():
-            line, counted = line + text.count("\n", counted, match.start()), match.start()
-            best = line  # a scalar list item on the path
-            if len(stack) == len(parts):
-                return best
-    return best
-
-
-def with_line(err: Any, text: str, parts: list[str | int] | None = None) -> Any:
-    """The error with the line of the path it names, when it had none."""
-    if err.line is None:
-        parts = parts if parts is not None else path_in_message(err.message)
-        if parts:
-            err.line = line_of(text, parts)
-    return err
-
-
-def key_lines(text: str) -> dict[tuple, int]:
-    """Line of every key and list item of a JSON text, by path (`("a", 0, "b")`): one
-    pass, for documents whose values all need lines (`.tf.json` configurations)."""
-    import json
-
-    out: dict[tuple, int] = {}
     # one frame per open container: [is an object, current key or index]
     stack: list[list[Any]] = []
     expecting_key = False
-    line, counted = 1, 0
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         if token in "{[":
             if stack and not stack[-1][0]:
-                line, counted = line + text.count("\n", counted, match.start()), match.start()
-                out.setdefault(tuple(f[1] for f in stack), line)  # a list item
+                yield tuple(f[1] for f in stack), match.start()  # a list item
             stack.append([token == "{", None if token == "{" else 0])
             expecting_key = token == "{"
         elif token in "}]":
@@ -134,9 +63,43 @@ def key_lines(text: str) -> dict[tuple, int]:
                 stack[-1][1] = json.loads(token)
             except ValueError:
                 stack[-1][1] = token[1:-1]
-            line, counted = line + text.count("\n", counted, match.start()), match.start()
-            out.setdefault(tuple(f[1] for f in stack), line)
+            yield tuple(f[1] for f in stack), match.start()
         elif stack and not stack[-1][0]:
-            line, counted = line + text.count("\n", counted, match.start()), match.start()
-            out.setdefault(tuple(f[1] for f in stack), line)  # a scalar list item
+            yield tuple(f[1] for f in stack), match.start()  # a scalar list item
+
+
+def line_of(text: str, parts: list[str | int]) -> int | None:
+    """Line of the key (or list item) at `parts` in a JSON text; the line of the
+    deepest part found when the whole path is not there; None for an empty path."""
+    if not parts:
+        return None
+    target = tuple(parts)
+    best: int | None = None
+    line, counted = 1, 0
+    for path, offset in _members(text):
+        if path == target[:len(path)]:
+            line, counted = line + text.count("\n", counted, offset), offset
+            best = line
+            if len(path) == len(target):
+                return best
+    return best
+
+
+def with_line(err: Any, text: str, parts: list[str | int] | None = None) -> Any:
+    """The error with the line of the path it names, when it had none."""
+    if err.line is None:
+        parts = parts if parts is not None else path_in_message(err.message)
+        if parts:
+            err.line = line_of(text, parts)
+    return err
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Line of every key and list item of a JSON text, by path (`("a", 0, "b")`): one
+    pass, for documents whose values all need lines (`.tf.json` configurations)."""
+    out: dict[tuple, int] = {}
+    line, counted = 1, 0
+    for path, offset in _members(text):
+        line, counted = line + text.count("\n", counted, offset), offset
+        out.setdefault(path, line)
     return out

@@ -140,11 +140,12 @@ def to_number(v: Any) -> int | float:
 
 
 def to_bool(v: Any) -> bool:
+    """cty's conversion: "true"/"1" and "false"/"0" are bools too."""
     if isinstance(v, bool):
         return v
-    if v == "true":
+    if v in ("true", "1"):
         return True
-    if v == "false":
+    if v in ("false", "0"):
         return False
     raise EvalError(f"a bool is required, not {type_name(v)}")
 

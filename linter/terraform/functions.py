@@ -198,11 +198,12 @@ def to_num(v: Any, what: str = "argument") -> Any:
 
 
 def to_bool(v: Any, what: str = "argument") -> bool:
+    """cty's conversion: "true"/"1" and "false"/"0" are bools too."""
     if isinstance(v, bool):
         return v
-    if v == "true":
+    if v in ("true", "1"):
         return True
-    if v == "false":
+    if v in ("false", "0"):
         return False
     if v is None:
         raise FunctionError(f"{what} must not be null")
@@ -673,7 +674,7 @@ def f_tonumber(v: Any) -> Any:
 def f_tobool(v: Any) -> Any:
     if v is None:
         return None
-    if isinstance(v, str) and v not in ("true", "false"):
+    if isinstance(v, str) and v not in ("true", "false", "1", "0"):
         raise FunctionError(f'cannot convert "{v}" to bool; only the strings "true" or "false" are allowed')
     if isinstance(v, (str, bool)):
         return to_bool(v)
