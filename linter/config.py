@@ -49,7 +49,7 @@ class Config:
     select: list[str] | None = None
     ignore: list[IgnoreEntry] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)  # absolute paths
-    options: dict[str, dict] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # `terraform: {var_files: [...], vars: {...}}`: ("file", path) / ("var", "NAME=VALUE"), in order
     terraform_variables: list[tuple[str, str]] = field(default_factory=list)
 
@@ -164,7 +164,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     if data is None:
         data = {}
 
-    def line_at(location: list) -> int | None:
+    def line_at(location: list[Any]) -> int | None:
         if node is None:
             return None
         return node_line(node, ".".join(str(p) for p in location))
@@ -197,7 +197,7 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     )
 
 
-def _terraform_variables(section: dict, base_dir: str) -> list[tuple[str, str]]:
+def _terraform_variables(section: dict[str, Any], base_dir: str) -> list[tuple[str, str]]:
     """Variable files (relative to the config file) first, then single variables, as
     `--var-file`/`--var` would be given."""
     import json
@@ -240,7 +240,7 @@ def _shown_value(value: Any, limit: int = 80) -> str:
     return shortener.repr(value)
 
 
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     import json
 
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -286,7 +286,7 @@ def validate(data: Any, shown: str, line_at) -> None:
     raise InputError(shown, f"{where or 'config'}: {message}", line_at(location))
 
 
-def _check_dates(data: dict, shown: str, line_at) -> None:
+def _check_dates(data: dict[str, Any], shown: str, line_at) -> None:
     for i, entry in enumerate(data.get("ignore", [])):
         if "expires" in entry:
             try:
@@ -298,7 +298,7 @@ def _check_dates(data: dict, shown: str, line_at) -> None:
                 ) from None
 
 
-def _rule_options(options: dict, shown: str, line_at) -> dict[str, dict]:
+def _rule_options(options: dict[str, Any], shown: str, line_at) -> dict[str, dict[str, Any]]:
     """Per-rule options keyed by rule id. A key is a selector (`RES414`, `RES41*`):
     it sets the option on every rule it names that has the option. A key naming
     no rule, an option none of them has (`backof_limit_threshold`) or `"20"` for
@@ -307,7 +307,7 @@ def _rule_options(options: dict, shown: str, line_at) -> dict[str, dict]:
     from linter.rules import load_rules
 
     rules = load_rules()
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for key, values in options.items():
         named = [r for r in rules.values() if matches(str(key), r.id)]
         if not named:
@@ -348,7 +348,7 @@ def _kind_of(default: Any) -> str:
     return "a string"
 
 
-def _key_path(location: list) -> str:
+def _key_path(location: list[Any]) -> str:
     out = ""
     for part in location:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

@@ -8,6 +8,8 @@ so it cannot drift from the code; a test fails when docs/rules.md is stale.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 
 import sys
@@ -116,7 +118,7 @@ def render_explain(r, color: bool, columns: int | None = None) -> str:
     return trim_lines(buf.getvalue())
 
 
-def render_rules(rules: list, color: bool, columns: int | None = None) -> str:
+def render_rules(rules: list[Any], color: bool, columns: int | None = None) -> str:
     """`resilint rules` on a terminal: one row per rule that wraps as a whole.
 
         RES101  high      k8s-deployment-single-replica

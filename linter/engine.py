@@ -28,7 +28,7 @@ class ScanOptions:
     fail_on: Severity = Severity.HIGH
     default_namespace: str = "default"
     # per-rule option overrides: {"RES414": {"backoff_limit_threshold": 20}}
-    rule_options: dict[str, dict] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # loader options (tf_root, ...), passed through untouched
     loader_options: dict[str, Any] = field(default_factory=dict)
     # the scan's root for relative paths in reports (None: as given)
@@ -55,7 +55,7 @@ class ScanResult:
     warnings: list[InputError] = field(default_factory=list)
     # files offered to the loaders and not judged (linter.loaders.Skipped), and
     # notes for stderr (a named file nothing recognises, a chart helm is missing for)
-    skipped: list = field(default_factory=list)
+    skipped: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # a file judged under another .resilint.yaml than the scan's, with another fail_on
     fail_on_for: dict[str, Severity] = field(default_factory=dict)
@@ -67,7 +67,7 @@ class ScanResult:
     rules_for_file: dict[str, list[Rule]] = field(default_factory=dict)
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
-    unresolved_modules: list[dict] = field(default_factory=list)
+    unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
 
     def rules_ran_on(self, file: str) -> list[Rule]:
         """The rules that ran on a file's resources (its config's selection)."""
@@ -395,7 +395,7 @@ def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[s
         by_file[r.location.file].append(r)
     groups: dict[str | None, list[Resource]] = defaultdict(list)
     found: dict[str | None, Any] = {}
-    looked: dict = {}
+    looked: dict[str, Any] = {}
     by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
     for file, file_resources in by_file.items():
         directory = None if os.path.islink(file) else os.path.dirname(file)

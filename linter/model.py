@@ -73,9 +73,9 @@ class Unknown:
     def _refuse(self, *_: Any) -> Any:
         raise UnknownValueError(f"value is not known before apply: {self!r}")
 
-    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
-    __iter__ = __len__ = __getitem__ = __contains__ = _refuse  # type: ignore[assignment]
-    __int__ = __float__ = __add__ = __radd__ = __mul__ = __rmul__ = _refuse  # type: ignore[assignment]
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __iter__ = __len__ = __getitem__ = __contains__ = _refuse
+    __int__ = __float__ = __add__ = __radd__ = __mul__ = __rmul__ = _refuse
     __hash__ = object.__hash__
 
 
@@ -112,7 +112,7 @@ class Change:
     """What a plan or preview does to a resource: its actions and prior attributes."""
 
     actions: tuple[str, ...]
-    before: dict | None = None
+    before: dict[str, Any] | None = None
 
     @property
     def is_replace(self) -> bool:
@@ -177,7 +177,7 @@ class Resource:
 
     type: str
     address: str
-    attrs: dict
+    attrs: dict[str, Any]
     location: Location
     source_format: str  # tfplan | hcl | pulumi | kubernetes
     name: str = ""
@@ -189,7 +189,7 @@ class Resource:
     # lazy lookup of an attribute's line: paths are dotted, list items numeric
     line_of: Callable[[str], int | None] | None = field(default=None, repr=False)
     # free-form extras a loader wants to carry (ids, arns, module path, ...)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def get(self, path: str, default: Any = None) -> Any:
         return lookup(self.attrs, path, default)
@@ -198,7 +198,7 @@ class Resource:
         """The attribute is written (even when its value is unknown)."""
         return lookup(self.attrs, path, None) is not None
 
-    def all(self, path: str) -> list:
+    def all(self, path: str) -> list[Any]:
         """Every element of a repeated block or list (absent -> [])."""
         value = lookup(self.attrs, path, None)
         if value is None:
@@ -296,7 +296,7 @@ class Finding:
         key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
             "rule": self.rule,
@@ -331,7 +331,7 @@ class InputError(Exception):
     def __reduce__(self):  # pickled back from a loading worker (linter.loaders.parallel)
         return (self.__class__, (self.file, self.message, self.line), self.__dict__)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "message": self.message}
 
     def __str__(self) -> str:

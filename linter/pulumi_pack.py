@@ -54,7 +54,7 @@ def enforcement_for(rule: Rule) -> Any:
     return EnforcementLevel.MANDATORY if rule.severity >= Severity.HIGH else EnforcementLevel.ADVISORY
 
 
-def build_policies(rules: Iterable[Rule] | None = None) -> list:
+def build_policies(rules: Iterable[Rule] | None = None) -> list[Any]:
     from pulumi_policy import (
         PolicyConfigSchema, ResourceValidationPolicy, Severity as PolicySeverity, StackValidationPolicy,
     )
@@ -72,10 +72,12 @@ def build_policies(rules: Iterable[Rule] | None = None) -> list:
             url=rule.docs_url,
             tags=[rule.id, rule.family + "xx"],
         )
+        policy: StackValidationPolicy | ResourceValidationPolicy
         if rule.cross:
-            policies.append(StackValidationPolicy(validate=_stack_validation(rule), **common))
+            policy = StackValidationPolicy(validate=_stack_validation(rule), **common)
         else:
-            policies.append(ResourceValidationPolicy(validate=_resource_validation(rule), **common))
+            policy = ResourceValidationPolicy(validate=_resource_validation(rule), **common)
+        policies.append(policy)
     return policies
 
 
@@ -117,7 +119,7 @@ def _stack_validation(rule: Rule):
     return validate
 
 
-def resources_from_analyzer(entries: list[tuple[str, str, Any, dict]], are_outputs: bool = False) -> list[Resource]:
+def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any]]], are_outputs: bool = False) -> list[Resource]:
     """Canonical Resources from (type token, urn, props, property dependencies).
 
     A stack policy is given outputs: they are the attributes, and also what
@@ -157,7 +159,7 @@ def violation_message(rule: Rule, finding: Finding) -> str:
 
 
 # ------------------------------------------------------------------ helpers
-def plain(props: Any) -> dict:
+def plain(props: Any) -> dict[str, Any]:
     """An analyzer's (proxied) properties as plain JSON values, unknown sentinels kept."""
     from pulumi_policy.deserialize import serialize_properties
 
@@ -186,9 +188,9 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def config_property(option: Option) -> dict:
+def config_property(option: Option) -> dict[str, Any]:
     """A rule option as a property of its policy's config schema."""
-    schema: dict = {"type": option.type_name, "description": option.description}
+    schema: dict[str, Any] = {"type": option.type_name, "description": option.description}
     if option.default is not None:
         schema["default"] = list(option.default) if isinstance(option.default, tuple) else option.default
     return schema

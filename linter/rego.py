@@ -70,11 +70,11 @@ def _stage(file: str, line: int | None, what: str) -> None:
 # ---------------------------------------------------------------- input model
 
 
-def input_schema() -> dict:
+def input_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def resource_document(res: Resource, default_namespace: str = "default") -> dict:
+def resource_document(res: Resource, default_namespace: str = "default") -> dict[str, Any]:
     """One resource as policies see it: JSON values only, unknowns as null + path.
 
     A Kubernetes object that names no namespace gets the scan's default one
@@ -113,7 +113,7 @@ def resource_document(res: Resource, default_namespace: str = "default") -> dict
     }
 
 
-def build_input(resources: Iterable[Resource], default_namespace: str = "default") -> dict:
+def build_input(resources: Iterable[Resource], default_namespace: str = "default") -> dict[str, Any]:
     return {"resources": [resource_document(r, default_namespace) for r in resources]}
 
 
@@ -170,7 +170,7 @@ class Package:
     name: str
     files: list[str] = field(default_factory=list)
     rules: list[PolicyRule] = field(default_factory=list)
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     has_metadata: list[str] = field(default_factory=list)  # metadata rule names found
     sets_rule_id: bool = False  # some result may carry its own rule_id
     line: int = 1  # `package` line in the first file
@@ -431,7 +431,7 @@ def _query(interpreter: Any, query: str) -> tuple[Any, str | None]:
 # ---------------------------------------------------------------- evaluation
 
 
-def results_of(value: Any) -> list:
+def results_of(value: Any) -> list[Any]:
     """The items a deny/warn rule produced.
 
     Partial set rules (`deny contains msg if`) give a list; a complete rule
@@ -574,13 +574,13 @@ def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None
     return findings, errors
 
 
-def _query_by_scope(policies: PolicySet, pkg: Package, rule: PolicyRule, view: list[dict],
+def _query_by_scope(policies: PolicySet, pkg: Package, rule: PolicyRule, view: list[dict[str, Any]],
                     resource_of: dict[int, Resource], failure: str) -> tuple[list[Any], list[InputError]]:
     """A rule failed on a view holding several scopes (Terraform roots, plans, stacks,
     the cluster): query it on each scope alone. The scopes where it runs keep their
     findings; a scope where it fails is an error naming the file at fault when a
     duplicate address explains it, else the rule."""
-    scopes: dict[str, list[dict]] = {}
+    scopes: dict[str, list[dict[str, Any]]] = {}
     for doc in view:
         res = resource_of.get(id(doc))
         scopes.setdefault(res.scope if res is not None else "", []).append(doc)
@@ -600,7 +600,7 @@ def _query_by_scope(policies: PolicySet, pkg: Package, rule: PolicyRule, view: l
     return values, errors
 
 
-def _scope_failure(pkg: Package, rule: PolicyRule, docs: list[dict], resource_of: dict[int, Resource],
+def _scope_failure(pkg: Package, rule: PolicyRule, docs: list[dict[str, Any]], resource_of: dict[int, Resource],
                    failure: str) -> InputError:
     where = f"Rego rule {rule.name} of package {pkg.name}"
     first: dict[tuple[str, str], Resource] = {}
@@ -618,7 +618,7 @@ def _scope_failure(pkg: Package, rule: PolicyRule, docs: list[dict], resource_of
     return InputError(rule.file, f"{where} failed at run time: {failure}", rule.line)
 
 
-def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], list[Package]]]:
+def _plan(packages: list[Package], docs: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], list[Package]]]:
     """Which input documents to convert, and which packages to query on each.
 
     Converting costs about as much as a query, so packages share conversions:
@@ -632,8 +632,8 @@ def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], l
     `queues := {q.address: q | ...}` is rebuilt at every reference, and a
     cross-resource policy goes from 0.1 s to 14 s on 400 queues.
     """
-    plan: list[tuple[list[dict], list[Package]]] = []
-    by_type: dict[str, list[dict]] = {}
+    plan: list[tuple[list[dict[str, Any]], list[Package]]] = []
+    by_type: dict[str, list[dict[str, Any]]] = {}
     for d in docs:
         by_type.setdefault(d["type"], []).append(d)
     scoped = [p for p in packages if p.per_resource]
@@ -654,11 +654,11 @@ def _plan(packages: list[Package], docs: list[dict]) -> list[tuple[list[dict], l
     return plan
 
 
-def _address_layers(items: list[dict]) -> list[list[dict]]:
+def _address_layers(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The documents split so that no part holds an address twice: the first
     resource at each address, then the second (the same Deployment in two
     overlays, `aws_sqs_queue.this` in two roots), and so on."""
-    layers: list[list[dict]] = []
+    layers: list[list[dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for d in items:
         n = seen.get(d["address"], 0)
@@ -685,7 +685,7 @@ def _severity(value: Any) -> Severity | None:
     return None
 
 
-def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Finding | InputError:
+def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict[str, Any]) -> Finding | InputError:
     where = f"rule {rule.name} of package {pkg.name}"
     if isinstance(item, dict):
         msg = item.get("msg", item.get("message"))
@@ -721,7 +721,7 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
         in_file = in_file or (address.get("file") if isinstance(address.get("file"), str) else None)
         in_root = in_root or (address.get("root") if isinstance(address.get("root"), str) else None)
         address = address.get("address")
-    common = dict(
+    common: dict[str, Any] = dict(
         rule_id=rule_id,
         rule=str(meta.get("name") or pkg.name),
         severity=severity,
@@ -748,7 +748,8 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict) -> Fin
                        source_format="rego", **common)
     # no resource: the finding is about the configuration as a whole; it
     # points at the file the result names, else at the rule in the policy
-    file, line = rule.file, rule.line
+    file: str = rule.file
+    line: int | None = rule.line
     if isinstance(details.get("file"), str):
         file, line = details["file"], details.get("line") if isinstance(details.get("line"), int) else None
     return Finding(resource=f"data.{pkg.name}", resource_type="", file=file, line=line,

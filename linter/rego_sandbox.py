@@ -80,7 +80,7 @@ class ContainedPolicies:
         self.produced_ids |= produced
         return findings, crashes + _errors(evaluation_errors)
 
-    def _run(self, job: Any, args: tuple) -> Any:
+    def _run(self, job: Any, args: tuple[Any, ...]) -> Any:
         """Run `job(files, *args)` in a child until it finishes, leaving out each
         policy that crashes or outgrows it; its payload, or None when none is left."""
         while self.files:
@@ -107,11 +107,11 @@ def run_policies_contained(
     return findings, policies.errors + errors
 
 
-def _errors(dicts: list[dict]) -> list[InputError]:
+def _errors(dicts: list[dict[str, Any]]) -> list[InputError]:
     return [InputError(e["file"], e["message"], e["line"]) for e in dicts]
 
 
-def _load_job(files: list[str]) -> tuple:
+def _load_job(files: list[str]) -> tuple[Any, ...]:
     from linter.rego import load_policies
 
     policies = load_policies(files)
@@ -119,7 +119,7 @@ def _load_job(files: list[str]) -> tuple:
             [e.to_dict() for e in policies.errors])
 
 
-def _evaluate_job(files: list[str], resources: list[Resource], options: Any) -> tuple:
+def _evaluate_job(files: list[str], resources: list[Resource], options: Any) -> tuple[Any, ...]:
     from linter.rego import evaluate, load_policies
 
     policies = load_policies(files)  # its load errors were reported by _load_job
@@ -135,7 +135,7 @@ class _Outcome:
         self.failure = "stopped"
 
 
-def _run_child(job: Any, args: tuple, time_limit: float, memory_limit: int) -> _Outcome:
+def _run_child(job: Any, args: tuple[Any, ...], time_limit: float, memory_limit: int) -> _Outcome:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -156,7 +156,7 @@ def _run_child(job: Any, args: tuple, time_limit: float, memory_limit: int) -> _
                 outcome.failure = f"ran past {time_limit:g} s"
                 break
             if not receiver.poll(min(left, 0.1)):
-                if _resident_bytes(child.pid) > rss_limit:
+                if child.pid is not None and _resident_bytes(child.pid) > rss_limit:
                     outcome.failure = f"took over {memory_limit >> 20} MiB of memory"
                     break
                 if child.is_alive():
@@ -198,7 +198,7 @@ def _how_it_died(exitcode: int | None, time_limit: float) -> str:
     return f"crashed ({name})"
 
 
-def _child_main(sender: Any, job: Any, args: tuple, time_limit: float, memory_limit: int) -> None:
+def _child_main(sender: Any, job: Any, args: tuple[Any, ...], time_limit: float, memory_limit: int) -> None:
     _limit_cpu(time_limit)
     from linter import rego
 

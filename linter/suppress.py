@@ -48,7 +48,7 @@ TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
 
 
 @functools.lru_cache(maxsize=256)
-def path_glob(pattern: str) -> re.Pattern:
+def path_glob(pattern: str) -> re.Pattern[str]:
     """gitignore-like: `*` stays in one directory, `**/` spans any number of them."""
     out, i = "", 0
     while i < len(pattern):
@@ -103,7 +103,7 @@ def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[s
         result.warnings.extend(_unknown_ids(sources, result.resources, rule_ids))
 
 
-def _unknown_ids(sources: "_SourceLines", resources: list, rule_ids: set[str]) -> list[InputError]:
+def _unknown_ids(sources: "_SourceLines", resources: list[Any], rule_ids: set[str]) -> list[InputError]:
     """Inline comments (in the files read for findings) and annotations naming no rule."""
     warnings = []
     for file, lines in sources.read():
@@ -120,8 +120,8 @@ def _unknown_ids(sources: "_SourceLines", resources: list, rule_ids: set[str]) -
     return warnings
 
 
-def _resources_by_key(resources: list) -> dict[tuple[str, str], list]:
-    out: dict[tuple[str, str], list] = defaultdict(list)
+def _resources_by_key(resources: list[Any]) -> dict[tuple[str, str], list[Any]]:
+    out: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for r in resources:
         out[(r.address, r.location.file)].append(r)
     return out
@@ -177,7 +177,7 @@ def inline_ids(lines: list[str], line: int) -> dict[str, str]:
     return out
 
 
-def _inline(resources: list, sources: _SourceLines) -> list[tuple[str, str, str]]:
+def _inline(resources: list[Any], sources: _SourceLines) -> list[tuple[str, str, str]]:
     """(kind, rule pattern, reason) of the `resilint:ignore` comments of these resources."""
     out = []
     for r in resources:
@@ -201,7 +201,7 @@ def annotation_ids(value: str) -> dict[str, str]:
     return out
 
 
-def _annotation(resources: list) -> list[tuple[str, str, str]]:
+def _annotation(resources: list[Any]) -> list[tuple[str, str, str]]:
     """(kind, rule pattern, reason) of the `resilint/ignore` annotations of these resources."""
     out = []
     for r in resources:
@@ -248,7 +248,7 @@ def _path_matches(pattern: str, file: str, base_dir: str) -> bool:
 
 # --- baselines ---------------------------------------------------------------
 
-def _load_baseline_into(result: Any, path: str | None) -> tuple[Counter, str] | None:
+def _load_baseline_into(result: Any, path: str | None) -> tuple[Counter[str], str] | None:
     if not path:
         return None
     try:
@@ -258,7 +258,7 @@ def _load_baseline_into(result: Any, path: str | None) -> tuple[Counter, str] | 
         return None
 
 
-def load_baseline(path: str) -> Counter:
+def load_baseline(path: str) -> Counter[str]:
     """Fingerprint -> how many findings with it the baseline accepts."""
     from linter.loaders._json_lines import line_of
 
@@ -283,7 +283,7 @@ def load_baseline(path: str) -> Counter:
     if not isinstance(entries, list):
         raise InputError(path, "not a resilint baseline: expected {\"findings\": [{\"fingerprint\": ...}]}",
                          line_of(text, ["findings"]) or 1)
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
             raise InputError(path, f"not a resilint baseline: findings[{i}] must be an object with a \"fingerprint\" string",
@@ -296,11 +296,11 @@ def load_baseline(path: str) -> Counter:
     return counts
 
 
-def baseline_document(result: Any) -> dict:
+def baseline_document(result: Any) -> dict[str, Any]:
     """Today's active findings, by fingerprint (suppressed ones are already accepted)."""
     from linter import __version__
 
-    grouped: dict[str, dict] = {}
+    grouped: dict[str, dict[str, Any]] = {}
     for f in result.findings:
         if f.suppressed:
             continue

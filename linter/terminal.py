@@ -21,7 +21,7 @@ COLOR_CHOICES = ("auto", "always", "never")
 DEFAULT_WIDTH = 100  # when the width cannot be known (not a terminal, no COLUMNS)
 
 
-def use_color(choice: str | None, stream: IO | None) -> bool:
+def use_color(choice: str | None, stream: IO[str] | None) -> bool:
     if choice == "always":
         return True
     if choice == "never":
@@ -41,7 +41,7 @@ def width() -> int:
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
-def console(file: IO, color: bool, columns: int | None = None) -> Any:
+def console(file: IO[str], color: bool, columns: int | None = None) -> Any:
     """A rich Console writing to `file` at a fixed width: the caller decides colour
     (rich would look at the buffer it writes to, not at the terminal)."""
     from rich.console import Console

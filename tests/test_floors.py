@@ -58,4 +58,5 @@ def test_the_test_extra_asks_for_the_same_pulumi_floors():
 def test_ci_runs_the_suite_with_the_newest_and_the_oldest_versions():
     script = (REPO / ".ci" / "run").read_text()
     assert "constraints/oldest.txt" in script
+    assert "-m mypy" in script  # the type gate runs with both sets of versions
     assert script.count("run_suite ") >= 2

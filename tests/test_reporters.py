@@ -536,3 +536,20 @@ def test_every_format_on_the_whole_corpus_has_a_line_for_every_result(corpus_sca
     markdown = render("markdown", result, settings())
     assert len(markdown.encode("utf-8")) <= 65_536
     assert render("text", result, settings())
+
+
+def test_every_reporter_module_implements_the_reporter_protocol():
+    """A new reporter is one module: FORMATS finds it by its name, and it must
+    provide `render(result: ScanResult, settings: ReportSettings) -> str`."""
+    import importlib
+    import inspect
+
+    from linter.reporters import FORMATS
+
+    assert {"text", "json", "sarif", "junit", "github", "github-summary", "markdown", "concise", "gitlab"} <= set(FORMATS)
+    for fmt, module in FORMATS.items():
+        render = importlib.import_module(module).render
+        signature = inspect.signature(render)
+        assert [(p.name, p.annotation) for p in signature.parameters.values()] == \
+            [("result", "ScanResult"), ("settings", "ReportSettings")], fmt
+        assert signature.return_annotation == "str", fmt

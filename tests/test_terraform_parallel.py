@@ -101,3 +101,16 @@ def test_one_root_stays_in_process(tmp_path, monkeypatch):
     monkeypatch.setattr(tree, "_load_in_pool", lambda *a: pytest.fail("a pool for one root"))
     roots_tree(tmp_path)
     assert json.loads(report([str(tmp_path / "envs" / "env0" / "main.tf")], jobs=2))["findings"]
+
+
+def test_no_processes_to_be_had_loads_in_process(tmp_path, pool_used, monkeypatch):
+    from linter.loaders import parallel
+
+    def no_fork(jobs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel, "process_pool", no_fork)
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_used

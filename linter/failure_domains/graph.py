@@ -130,7 +130,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    _seen: set = field(default_factory=set, repr=False)
+    _seen: set[Any] = field(default_factory=set, repr=False)
     out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
 

@@ -132,11 +132,11 @@ def add_edges(graph: "Graph", index: "Index") -> None:
         if not _is_node(graph, route):
             continue
         for path, svc_name, namespace in _routed_services(route, index):
-            svc = services.get((namespace, svc_name))
-            if svc is None:
+            routed = services.get((namespace, svc_name))
+            if routed is None:
                 graph.unresolved.append(Unresolved(route.address, path, f"Service {namespace}/{svc_name}"))
                 continue
-            graph.add_edge(Edge(route.address, svc.address, EdgeKind.SERVES_FROM, path, "routes to"))
+            graph.add_edge(Edge(route.address, routed.address, EdgeKind.SERVES_FROM, path, "routes to"))
 
 
 def _is_node(graph: "Graph", r: Resource) -> bool:
@@ -146,7 +146,7 @@ def _is_node(graph: "Graph", r: Resource) -> bool:
     return node is not None and node.resource is r
 
 
-def _workload_edges(graph: "Graph", index: "Index", w: Resource, services: dict, config_maps: dict) -> None:
+def _workload_edges(graph: "Graph", index: "Index", w: Resource, services: dict[tuple[str, str], Resource], config_maps: dict[tuple[str, str], Resource]) -> None:
     spec = k8s.pod_spec_path(w)
     if spec is None:
         return
@@ -204,7 +204,7 @@ def _routed_services(route: Resource, index: "Index") -> Iterator[tuple[str, str
         for i, rule in enumerate(_items(route.get("spec.rules"))):
             for j, ref in enumerate(_items(_get(rule, "backendRefs"))):
                 if isinstance(ref, dict) and ref.get("kind", "Service") == "Service" and isinstance(ref.get("name"), str):
-                    target_ns = ref.get("namespace") if isinstance(ref.get("namespace"), str) else ns
+                    target_ns = str(ref["namespace"]) if isinstance(ref.get("namespace"), str) else ns
                     yield f"spec.rules.{i}.backendRefs.{j}.name", ref["name"], target_ns
     else:  # Istio VirtualService: destination hosts are short names or FQDNs
         for i, http in enumerate(_items(route.get("spec.http"))):
@@ -216,7 +216,7 @@ def _routed_services(route: Resource, index: "Index") -> Iterator[tuple[str, str
                         yield f"spec.http.{i}.route.{j}.destination.host", found[1], found[0]
 
 
-def _items(value: Any) -> list:
+def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
@@ -289,7 +289,7 @@ def service_of_host(host: str, namespace: str) -> tuple[str, str] | None:
     return None
 
 
-def named_services(value: str, namespace: str, services: dict) -> list[Resource]:
+def named_services(value: str, namespace: str, services: dict[tuple[str, str], Resource]) -> list[Resource]:
     out: list[Resource] = []
     for host, standalone in hosts_in(value):
         if host.replace(".", "").isdigit() or ("." not in host and not standalone):

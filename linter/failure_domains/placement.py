@@ -274,8 +274,9 @@ def _nat_gateway(p: Placer, r: Resource) -> Placement:
         return regional("regional NAT gateway")
     subnet = resolve_value(p.index, r, "subnet_id")
     zone = None
-    if subnet and len(subnet) == 1 and p.node_of(subnet[0]) is not None:
-        zone = p.place(p.node_of(subnet[0])).zone
+    node = p.node_of(subnet[0]) if subnet and len(subnet) == 1 else None
+    if node is not None:
+        zone = p.place(node).zone
     return zonal("zonal", zone, "subnet_id")
 
 
@@ -511,9 +512,10 @@ def _service_plan(p: Placer, r: Resource) -> Placement:
 
 def _app_on_plan(p: Placer, r: Resource) -> Placement:
     plans = resolve_value(p.index, r, "service_plan_id")
-    if not plans or len(plans) != 1 or p.node_of(plans[0]) is None:
+    node = p.node_of(plans[0]) if plans and len(plans) == 1 else None
+    if node is None or not plans:
         return unknown("service_plan_id not resolved to a plan", "service_plan_id")
-    plan = p.place(p.node_of(plans[0]))
+    plan = p.place(node)
     return Placement(plan.spread, plan.zones, f"on {plans[0].address}" if plan.spread is Spread.UNKNOWN else plan.detail,
                      "service_plan_id")
 

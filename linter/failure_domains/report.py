@@ -9,6 +9,8 @@ have a placement, not every IAM role or security group on the way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from dataclasses import dataclass, field
 
@@ -32,10 +34,10 @@ class ZoneOutage:
 @dataclass
 class ZonesReport:
     analyses: list[Analysis]
-    errors: list = field(default_factory=list)  # InputError
+    errors: list[Any] = field(default_factory=list)  # InputError
     notes: list[str] = field(default_factory=list)
-    skipped: list = field(default_factory=list)  # linter.loaders.Skipped
-    warnings: list = field(default_factory=list)  # what cli._print_warnings reads besides notes
+    skipped: list[Any] = field(default_factory=list)  # linter.loaders.Skipped
+    warnings: list[Any] = field(default_factory=list)  # what cli._print_warnings reads besides notes
     files: list[str] = field(default_factory=list)  # the files read (an -o must not name one)
 
     def zones(self) -> list[ZoneOutage]:
@@ -117,7 +119,7 @@ def _first_attribute(path: list[Hop]) -> str | None:
 
 # ------------------------------------------------------------------ JSON
 def render_json(report: ZonesReport) -> str:
-    def node_doc(analysis: Analysis, key: str, attribute: str | None = None) -> dict:
+    def node_doc(analysis: Analysis, key: str, attribute: str | None = None) -> dict[str, Any]:
         node = analysis.graph.nodes[key]
         return {"resource": key, "type": node.resource.type, "what": node.label, "file": node.resource.location.file,
                 "line": node.resource.line_for(attribute), "placement": _placement_doc(node)}
@@ -153,7 +155,7 @@ def render_json(report: ZonesReport) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _placement_doc(node: Node) -> dict:
+def _placement_doc(node: Node) -> dict[str, Any]:
     p = node.placement
     return {"spread": p.spread.value, "zones": list(p.zones), "detail": p.detail}
 

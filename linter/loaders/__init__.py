@@ -26,6 +26,7 @@ import collections
 import errno
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,7 @@ class Loaded:
     context_files: set[str] = field(default_factory=set)
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
-    unresolved_modules: list[dict] = field(default_factory=list)
+    unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
         if p.is_file():
             add(p, named=True)
         elif p.is_dir():
-            def unreadable(err: OSError, _errors: list = walk.errors) -> None:
+            def unreadable(err: OSError, _errors: list[Any] = walk.errors) -> None:
                 # os.walk skips what it cannot list: say so, or its files vanish silently
                 where = display_path(Path(err.filename)) if err.filename else display_path(p)
                 _errors.append(InputError(where, f"cannot read directory: {err.strerror or err}"))
@@ -211,7 +212,7 @@ def _safe_listdir(path: str) -> list[str]:
         return []
 
 
-def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
+def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loaded:
     """Load every input under `paths`. Options (besides the loaders' own):
     `stdin_filename` names `-`; `file_context` judges a named manifest with
     its directory's manifests and a named `.tf` with its module (the command
@@ -262,7 +263,7 @@ def load_paths(paths: list[str], options: dict | None = None) -> Loaded:
             files = directory_units.setdefault(entry.name, {}).setdefault(path.parent, [])
             whole = with_context and (found.placed or not found.named) and (entry.name, path.parent) not in expanded
             expanded.add((entry.name, path.parent))
-            for f in entry.loader().unit_files(path, whole_directory=whole):  # type: ignore[union-attr]
+            for f in entry.loader().unit_files(path, whole_directory=whole):
                 if f not in files:
                     files.append(f)
             if not files and not found.context:  # e.g. a .tfvars with no module beside it
@@ -330,7 +331,7 @@ def _siblings(directory: Path, queued: set[str]) -> list[Found]:
     return out
 
 
-def _load_file(entry: Any, found: Found, shown: str, options: dict, out: Loaded) -> list[Resource] | None:
+def _load_file(entry: Any, found: Found, shown: str, options: dict[str, Any], out: Loaded) -> list[Resource] | None:
     """One file through its loader; a failure is an InputError (dropped for context files)."""
     error: InputError | None = None
     try:
@@ -358,7 +359,7 @@ def _load_file(entry: Any, found: Found, shown: str, options: dict, out: Loaded)
     return resources
 
 
-def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: dict, out: Loaded) -> None:
+def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: dict[str, Any], out: Loaded) -> None:
     from linter.loaders.registry import entry as registry_entry
 
     entry = registry_entry(name)
@@ -427,9 +428,13 @@ def read_text(path: Path, shown: str) -> str:
     """A file's text: UTF-8, with or without a byte order mark (Windows editors write one)."""
     data = in_memory(path)
     if data is None:
-        if path.is_dir():
+        try:
+            mode = os.stat(path).st_mode  # one stat for both questions (every file of a scan asks them)
+        except OSError:
+            mode = 0
+        if stat.S_ISDIR(mode):
             raise InputError(shown, "is a directory, expected a file")
-        if not path.is_file():  # a FIFO or a device would block or never end
+        if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
             raise InputError(shown, "not a regular file")
         data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

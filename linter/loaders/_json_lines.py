@@ -9,7 +9,7 @@ by one pass over the text, and only then.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 # a string token, a structural character, or a run of anything else (numbers,
 # literals); the string alternation consumes one character per step: no backtracking
@@ -32,7 +32,7 @@ def path_in_message(message: str) -> list[str | int] | None:
     return path_parts(match.group(0))
 
 
-def _members(text: str):
+def _members(text: str) -> Iterator[tuple[tuple[Any, ...], int]]:
     """(path, offset) of every key and list item of a JSON text, in document order:
     `("a", 0, "b")` is key "b" of the first item of the list under key "a"."""
     import json
@@ -94,10 +94,10 @@ def with_line(err: Any, text: str, parts: list[str | int] | None = None) -> Any:
     return err
 
 
-def key_lines(text: str) -> dict[tuple, int]:
+def key_lines(text: str) -> dict[tuple[Any, ...], int]:
     """Line of every key and list item of a JSON text, by path (`("a", 0, "b")`): one
     pass, for documents whose values all need lines (`.tf.json` configurations)."""
-    out: dict[tuple, int] = {}
+    out: dict[tuple[Any, ...], int] = {}
     line, counted = 1, 0
     for path, offset in _members(text):
         line, counted = line + text.count("\n", counted, offset), offset

@@ -162,10 +162,10 @@ def _matches(value: Any, expected: str) -> bool:
     return True
 
 
-_TRIES: dict[str, dict] = {}
+_TRIES: dict[str, dict[str, Any]] = {}
 
 
-def _trie(canonical_type: str) -> dict:
+def _trie(canonical_type: str) -> dict[str, Any]:
     """The type's patterns as a tree, so shared prefixes are walked once per object
     (a 10,000-object manifest pays one walk each, not one per pattern)."""
     trie = _TRIES.get(canonical_type)
@@ -180,7 +180,7 @@ def _trie(canonical_type: str) -> dict:
     return trie
 
 
-def _check(value: Any, node: dict, at: list[str]) -> tuple[list[str], Any, str] | None:
+def _check(value: Any, node: dict[str, Any], at: list[str]) -> tuple[list[str], Any, str] | None:
     expected = node.get("")
     if expected is not None and not _matches(value, expected):
         return at, value, expected

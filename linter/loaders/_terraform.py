@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import re
@@ -59,7 +61,9 @@ def _split_ref(ref: str) -> list[str]:
     """Split on dots outside brackets: `a.b["x.y"].c` -> [a, b["x.y"], c]."""
     if "[" not in ref:
         return ref.split(".")
-    out, cur, depth = [], [], 0
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in ref:
         if ch == "[":
             depth += 1
@@ -154,10 +158,10 @@ class SourceMap:
 
     def __init__(self, root: Path):
         self.root = root
-        self._dirs: dict[Path, dict] = {}
+        self._dirs: dict[Path, dict[str, Any]] = {}
         self._manifest: dict[str, str] | None = None
 
-    def _scan_dir(self, directory: Path) -> dict:
+    def _scan_dir(self, directory: Path) -> dict[str, Any]:
         cached = self._dirs.get(directory)
         if cached is not None:
             return cached

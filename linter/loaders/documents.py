@@ -23,7 +23,7 @@ def detect(path: Path, head: str) -> bool:
     return head.lstrip()[:1] in ("{", "[")
 
 
-def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
     from linter.loaders import NESTED_TOO_DEEPLY, check_surrogates, huge_number, read_text
 
     from linter.loaders.terraform_outputs import PLAN_LOG, RAW_STATE, is_raw_terraform_state, is_terraform_plan_log
@@ -63,7 +63,7 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
         raise with_line(err, read_text(path, shown)) from None
 
 
-def constant_recorder(seen: list) -> Any:
+def constant_recorder(seen: list[Any]) -> Any:
     """A json `parse_constant` that notes `Infinity`, `-Infinity`, `NaN` (Python reads
     them, JSON has no such numbers): the caller decides, once it knows the document
     is infrastructure, that they are an input error."""
@@ -110,7 +110,7 @@ def sniff_json(doc: Any) -> str | None:
     return None
 
 
-def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict) -> list[Resource] | None:
+def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, options: dict[str, Any]) -> list[Resource] | None:
     from linter.loaders.terraform_outputs import PLAN_LOG, is_terraform_plan_log
 
     if is_terraform_plan_log(text):

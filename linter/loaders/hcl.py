@@ -57,17 +57,19 @@ directory are still loaded.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 from linter.model import InputError, Resource
 
 
-def load_module(directory: Path, tf_files: list[Path], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
+def load_module(directory: Path, tf_files: list[Path], options: dict[str, Any] | None = None) -> tuple[list[Resource], list[InputError]]:
     """One directory as a root module (its child modules are followed)."""
     return load_modules({Path(directory): list(tf_files)}, options)
 
 
-def load_modules(directories: dict[Path, list[Path]], options: dict | None = None) -> tuple[list[Resource], list[InputError]]:
+def load_modules(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None) -> tuple[list[Resource], list[InputError]]:
     """Every scanned directory, loaded as a tree of modules.
 
     A directory that another scanned directory calls through a local source
@@ -84,10 +86,10 @@ def load_modules(directories: dict[Path, list[Path]], options: dict | None = Non
 
 
 # ------------------------------------------------------------ lines for plans
-_BLOCK_LINES: dict[tuple[str, int], dict | None] = {}
+_BLOCK_LINES: dict[tuple[str, int], dict[str, Any] | None] = {}
 
 
-def block_attribute_lines(text: str, block_line: int) -> dict | None:
+def block_attribute_lines(text: str, block_line: int) -> dict[str, Any] | None:
     """Attribute path -> line inside the top-level block starting on `block_line`
     (the plan loader's `--tf-root` mapping); None when the text does not parse."""
     from linter.terraform.syntax import parse_hcl
@@ -95,7 +97,7 @@ def block_attribute_lines(text: str, block_line: int) -> dict | None:
     key = (text, block_line)
     if key in _BLOCK_LINES:
         return _BLOCK_LINES[key]
-    lines: dict | None = None
+    lines: dict[str, Any] | None = None
     try:
         blocks = parse_hcl(text, "")
     except InputError:
@@ -111,7 +113,7 @@ def block_attribute_lines(text: str, block_line: int) -> dict | None:
     return lines
 
 
-def _collect_lines(block, prefix: str, lines: dict) -> None:
+def _collect_lines(block, prefix: str, lines: dict[str, Any]) -> None:
     for name, attr in block.attrs.items():
         lines.setdefault(f"{prefix}{name}", attr.line)
     counts: dict[str, int] = {}

@@ -9,6 +9,8 @@ with `helm template` when helm is on PATH (see linter.loaders.rendered).
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from pathlib import Path
 
@@ -31,5 +33,5 @@ def detect(path: Path, head: str) -> bool:
     return chart_of_template(path) is not None
 
 
-def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
     return None  # a template says what to render, not what runs

@@ -51,7 +51,7 @@ class _DuplicateKeyError(Exception):
 class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that also rejects duplicate mapping keys."""
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[str, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
@@ -152,7 +152,7 @@ def detect(path: Path, head: str) -> bool:
     return False
 
 
-def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
     return load_file(path, shown, options)
 
 
@@ -175,10 +175,10 @@ class DocumentSpan:
 try:
     from yaml._yaml import CParser as _Composer  # libyaml's parser and composer alone
 except ImportError:  # PyYAML without libyaml
-    _Composer = yaml.SafeLoader
+    _Composer = yaml.SafeLoader  # type: ignore[misc, assignment]  # the same interface, in Python
 
 
-class _LineComposer(_Composer):  # type: ignore[misc, valid-type]
+class _LineComposer(_Composer):
     """Composes nodes for their lines only: tags are not resolved (half the work)."""
 
     def descend_resolver(self, *args: Any) -> None:
@@ -203,7 +203,7 @@ class ManifestLines:
         self._span: DocumentSpan | None = None
         self._node: Any = None
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {"text": self.text, "_span": None, "_node": None}  # the cache stays behind
 
     def line(self, span: DocumentSpan, path: str) -> int | None:
@@ -222,13 +222,13 @@ class ManifestLines:
         return found + span.first_line if found is not None else None
 
 
-def load_file(path: Path, shown: str, options: dict | None = None) -> list[Resource] | None:
+def load_file(path: Path, shown: str, options: dict[str, Any] | None = None) -> list[Resource] | None:
     """Resources of one manifest file; None when the file is not Kubernetes."""
     from linter.loaders import read_text
 
     text = read_text(path, shown)
     try:
-        documents, errors = parse_documents(text, shown), []
+        documents, errors = parse_documents(text, shown), list[InputError]()
     except InputError:  # a broken document: judge the others (`detect` chose Kubernetes files only)
         documents, errors = parse_documents_one_by_one(text, shown)
     if not any(_is_object(doc) for doc, _ in documents):
@@ -246,7 +246,8 @@ def _document_chunks(text: str) -> list[tuple[int, int, str]]:
     before every `---` line and after every `...` line (document markers start at
     column 0, and end any block or quoted scalar before them)."""
     chunks: list[tuple[int, int, str]] = []
-    start_char, start_line, current = 0, 0, []
+    start_char, start_line = 0, 0
+    current: list[str] = []
     position = 0
     for number, line in enumerate(text.splitlines(keepends=True)):
         marker = line[:3]
@@ -392,7 +393,7 @@ def _check_aliases(root: Any, shown: str) -> None:
                 stack.append((kid, False))
 
 
-def _node_children(node: Any) -> list:
+def _node_children(node: Any) -> list[Any]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     if isinstance(node, yaml.SequenceNode):
@@ -436,7 +437,7 @@ def _is_object(doc: Any) -> bool:
 
 
 def load_objects(
-    documents: list, shown: str, options: dict | None = None, lines: ManifestLines | None = None,
+    documents: list[Any], shown: str, options: dict[str, Any] | None = None, lines: ManifestLines | None = None,
     errors: list[InputError] | None = None,
 ) -> list[Resource]:
     """Turn documents into Resources: plain documents, or (document, span)
@@ -502,7 +503,7 @@ def _child(node: Any, key: str) -> Any:
     return None
 
 
-def _resource(obj: dict, shown: str, line: int | None, line_at: Callable[[str], int | None], prefix: str = "") -> Resource:
+def _resource(obj: dict[str, Any], shown: str, line: int | None, line_at: Callable[[str], int | None], prefix: str = "") -> Resource:
     """One object; `line_at(path)` is the line of a field of its document, `prefix`
     the object's own path there (`items.3.` for an item of a List)."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")

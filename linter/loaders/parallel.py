@@ -67,7 +67,7 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def load_ahead(found: list[Any], options: dict) -> dict[Path, LoadedAhead]:
+def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAhead]:
     """The files of `found` (loaders.Found) detected and loaded in worker
     processes, when it pays (`options["jobs"]`: at most that many processes,
     1 = never); {} otherwise. Loaders' notes are merged into `options`."""
@@ -112,7 +112,7 @@ def process_pool(jobs: int) -> Any:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
 
 
-def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) -> dict[Path, LoadedAhead]:
+def _load_in_pool(found: list[Any], sizes: list[int], options: dict[str, Any], jobs: int) -> dict[Path, LoadedAhead]:
     ahead: dict[Path, LoadedAhead] = {}
     with process_pool(jobs) as pool:
         futures = [
@@ -127,13 +127,13 @@ def _load_in_pool(found: list[Any], sizes: list[int], options: dict, jobs: int) 
     return ahead
 
 
-def _load_batch(found: list[Any], options: dict) -> tuple[list[LoadedAhead], dict]:
+def _load_batch(found: list[Any], options: dict[str, Any]) -> tuple[list[LoadedAhead], dict[str, Any]]:
     """In a worker: detect and load the files, and say what notes they left in the options."""
     gc.disable()  # as in the scan itself: what is built lives on, the collector would only walk it
     return [_load_one(f, options) for f in found], options
 
 
-def _load_one(found: Any, options: dict) -> LoadedAhead:
+def _load_one(found: Any, options: dict[str, Any]) -> LoadedAhead:
     from linter.loaders import Loaded, _load_file, _owner, display_path
 
     shown = display_path(found.path)
@@ -148,7 +148,7 @@ def _load_one(found: Any, options: dict) -> LoadedAhead:
     return LoadedAhead(entry.name, reason, None, resources, out.errors, out.skipped, out.notes)
 
 
-def merge_notes(options: dict, notes: dict[str, Any]) -> None:
+def merge_notes(options: dict[str, Any], notes: dict[str, Any]) -> None:
     """A worker's options back into the scan's: new keys are added, sets (the
     Terraform roots plans cover) united, lists extended."""
     for key, value in notes.items():

@@ -93,8 +93,8 @@ class State:
 
     urn: str
     type: str
-    inputs: dict | None
-    outputs: dict | None = None
+    inputs: dict[str, Any] | None
+    outputs: dict[str, Any] | None = None
     custom: bool = True
     id: str | None = None
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -139,7 +139,7 @@ class State:
 
 
 # ------------------------------------------------------------------ entry points
-def load_document(doc: Any, path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
+def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
     """Resources of a parsed Pulumi JSON document (the format is found by content)."""
     if not isinstance(doc, dict):
         raise InputError(shown, "not a Pulumi document (expected a JSON object)")
@@ -164,7 +164,7 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict | None =
     return resources
 
 
-def load_event_log(path: Path | str, shown: str, options: dict | None = None) -> list[Resource]:
+def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
     """An engine event stream (NDJSON): the last event about each resource wins."""
     from linter.loaders import read_text
 
@@ -252,7 +252,7 @@ class _StepRecord:
     line: int | None
 
 
-def _load_preview(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+def _load_preview(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[Resource]:
     steps = doc.get("steps")
     if steps is None:
         return []
@@ -317,7 +317,7 @@ def _actions(ops: list[str]) -> tuple[str, ...] | None:
     return (ops[-1],)
 
 
-def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
+def _load_plan(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[Resource]:
     """A saved plan (`pulumi preview --save-plan`).
 
     A plan records each resource's goal as a diff of its inputs against the
@@ -346,7 +346,7 @@ def _load_plan(doc: dict, shown: str, lines: "_UrnLines") -> list[Resource]:
         diff = goal.get("inputDiff") or {}
         if not isinstance(diff, dict):
             raise InputError(shown, f"goal.inputDiff of {urn} must be an object", lines.line(urn))
-        inputs: dict = {}
+        inputs: dict[str, Any] = {}
         for part in ("adds", "updates"):
             if isinstance(diff.get(part), dict):
                 inputs.update(diff[part])
@@ -555,7 +555,7 @@ def _refs_resolver(state: State, addresses: dict[str, str]):
 
 
 # ------------------------------------------------------------------ values
-def decode(props: dict, refs_for=lambda key: (), nested_bookkeeping: bool = True) -> dict:
+def decode(props: dict[str, Any], refs_for=lambda key: (), nested_bookkeeping: bool = True) -> dict[str, Any]:
     """Pulumi property values -> model values: sentinels and secrets are Unknown,
     bookkeeping keys (`__defaults`, `__meta`) are dropped, assets kept opaque.
 
@@ -563,7 +563,7 @@ def decode(props: dict, refs_for=lambda key: (), nested_bookkeeping: bool = True
     Kubernetes object's own keys are data (a ConfigMap may hold `__init__.py`),
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, value in props.items():
         if isinstance(key, str) and key.startswith("__"):
             continue
@@ -626,8 +626,8 @@ def _known(value: Any) -> Any:
         items = [v for v in (_known(v) for v in value) if v is not None]
         return items or None
     if isinstance(value, dict):
-        items = {k: v for k, v in ((k, _known(v)) for k, v in value.items()) if v is not None}
-        return items or None
+        known = {k: v for k, v in ((k, _known(v)) for k, v in value.items()) if v is not None}
+        return known or None
     return value
 
 
@@ -700,7 +700,7 @@ class _UrnLines:
                     self._starts.append(number)
                     self._offsets.append(text.rfind("\n", 0, at) + 1)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         self._read()  # read where the file was loaded; the block cache stays behind
         return {**self.__dict__, "_block": None, "_block_text": ""}
 
@@ -737,7 +737,7 @@ class _UrnLines:
                 block = range(hit, len(text))
                 break
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
-        found = None
+        found: int | None = None
         cursor = block.start
         for segment in (p for p in path.split(".") if p):
             if segment.isdigit():
@@ -753,7 +753,7 @@ class _UrnLines:
             if hit is None:
                 break
             found, cursor = hit, hit + 1
-        return start + found if found is not None else None
+        return start + found if found is not None and start is not None else None
 
     @staticmethod
     def _list_item(lines: list[str], first: int, stop: int, n: int) -> int | None:
@@ -783,7 +783,7 @@ class _UrnLines:
 
 
 @functools.lru_cache(maxsize=1024)
-def _key_pattern(*keys: str) -> re.Pattern:
+def _key_pattern(*keys: str) -> re.Pattern[str]:
     """A line that opens one of `keys` in pretty-printed JSON."""
     return re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in dict.fromkeys(keys)))
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Any, Protocol, TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from linter.model import InputError, Resource
@@ -40,7 +40,7 @@ class FileLoader(Protocol):
 
     def detect(self, path: Path, head: str) -> bool: ...
 
-    def load(self, path: Path, shown: str, options: dict) -> list[Resource] | None:
+    def load(self, path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
         """Resources of the file; None when, parsed, it proves not to be this format."""
         ...
 
@@ -58,7 +58,7 @@ class DirectoryLoader(Protocol):
         format reads them (only itself when `whole_directory` is False)."""
         ...
 
-    def load_directories(self, files: dict[Path, list[Path]], options: dict) -> tuple[list[Resource], list[InputError]]:
+    def load_directories(self, files: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[list[Resource], list[InputError]]:
         """Every directory's files at once (directories may refer to each other)."""
         ...
 

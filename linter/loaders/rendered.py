@@ -143,7 +143,13 @@ def _manifests_in(directory: Path) -> list[Path]:
 
 def _unique(paths: list[Path]) -> list[Path]:
     seen: set[str] = set()
-    return [p for p in paths if not (os.path.realpath(p) in seen or seen.add(os.path.realpath(p)))]
+    out = []
+    for p in paths:
+        real = os.path.realpath(p)
+        if real not in seen:
+            seen.add(real)
+            out.append(p)
+    return out
 
 
 def _listdir(directory: Path) -> list[str]:
@@ -163,7 +169,7 @@ def kustomize_command() -> list[str] | None:
     return None
 
 
-def load(rendered: Plan, options: dict, out: Any) -> None:
+def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     """Render each planned directory and add its objects (or an error, or a note) to `out`."""
     for rendering in rendered.renderings:
         if rendering.kind == "kustomize":
@@ -172,7 +178,7 @@ def load(rendered: Plan, options: dict, out: Any) -> None:
             _load_chart(rendering, options, out)
 
 
-def _load_kustomization(rendering: Rendering, options: dict, out: Any) -> None:
+def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
     from linter.loaders import display_path
 
     kfile = kustomization_file(rendering.directory)
@@ -198,7 +204,7 @@ def _load_kustomization(rendering: Rendering, options: dict, out: Any) -> None:
     out.files.append(shown)
 
 
-def _load_chart(rendering: Rendering, options: dict, out: Any) -> None:
+def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
     from linter.loaders import display_path
 
     import shutil
@@ -242,7 +248,7 @@ def _run(command: list[str], shown: str, out: Any) -> str | None:
     return done.stdout
 
 
-def _objects(text: str, shown: str, options: dict, out: Any) -> list[Resource] | None:
+def _objects(text: str, shown: str, options: dict[str, Any], out: Any) -> list[Resource] | None:
     from linter.loaders import kubernetes
 
     try:

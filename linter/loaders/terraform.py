@@ -11,6 +11,8 @@ directory too.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from pathlib import Path
 
@@ -43,7 +45,7 @@ def unit_files(path: Path, whole_directory: bool) -> list[Path]:
     return module + [p for p in own if p not in module]
 
 
-def load_directories(files: dict[Path, list[Path]], options: dict) -> tuple[list[Resource], list[InputError]]:
+def load_directories(files: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[list[Resource], list[InputError]]:
     """Every module directory at once: a module called by another is loaded as its child."""
     from linter.loaders.hcl import load_modules
 

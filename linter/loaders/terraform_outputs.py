@@ -29,7 +29,7 @@ def detect(path: Path, head: str) -> bool:
     )
 
 
-def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
+def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
     """Never resources: the message naming the command, or None when it was not one after all."""
     from linter.loaders import read_text
 
@@ -47,7 +47,7 @@ def load(path: Path, shown: str, options: dict) -> list[Resource] | None:
     return None
 
 
-def is_terraform_state(doc: dict) -> bool:
+def is_terraform_state(doc: dict[str, Any]) -> bool:
     """`terraform show -json` without a plan file: `values.root_module`, or only
     the version fields when the state is empty."""
     return "format_version" in doc and (

@@ -78,7 +78,7 @@ COVERED_BY_PLAN = "terraform_roots_covered_by_plan"
 _ID_KEYS = ("id", "arn", "self_link")
 
 
-def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
+def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
     try:
         return _load(doc, path, shown, options if options is not None else {})
     except (TypeError, AttributeError, KeyError, ValueError) as exc:
@@ -89,13 +89,13 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         _PATHS_CACHE.clear()
 
 
-def _check_shape(doc: dict, shown: str, path: Path | None = None) -> None:
+def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> None:
     """Reject a document whose known fields have the wrong JSON types, naming the
     field and what `terraform show -json` writes there (a plan edited by hand or
     produced by another tool must not be judged as if it said something)."""
     address: list[str | None] = [None]  # the resource change being checked, for the line
 
-    def expect(value: Any, kinds: tuple, where: str, what: str, required: bool = False) -> None:
+    def expect(value: Any, kinds: tuple[Any, ...], where: str, what: str, required: bool = False) -> None:
         if (required or value is not None) and not isinstance(value, kinds):
             raise InputError(shown, f"{where} must be {what}, got {_json_type(value)}",
                              _address_line(path, address[0]))
@@ -186,7 +186,7 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def _load(doc: dict, path: Path, shown: str, options: dict) -> list[Resource]:
+def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) -> list[Resource]:
     _check_shape(doc, shown, path)
     changes = doc.get("resource_changes")
     if changes is None:
@@ -313,27 +313,28 @@ class ConfigIndex:
 
     def __init__(self, configuration: Any, plan_variables: Any = None):
         self.present = isinstance(configuration, dict)
-        self.plan_variables: dict = plan_variables if isinstance(plan_variables, dict) else {}
-        self.root_variables: dict = {}
-        self.resources: dict[str, dict] = {}
-        self.module_calls: dict[str, dict] = {}  # "module.a.module.b" -> module call
+        self.plan_variables: dict[str, Any] = plan_variables if isinstance(plan_variables, dict) else {}
+        self.root_variables: dict[str, Any] = {}
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.module_calls: dict[str, dict[str, Any]] = {}  # "module.a.module.b" -> module call
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
-        self._expanded: dict[tuple, list[str]] = {}
-        self._defaults: dict[tuple, Any] = {}
+        self._expanded: dict[tuple[Any, ...], list[str]] = {}
+        self._defaults: dict[tuple[Any, ...], Any] = {}
         # (id(expression), module) -> qualified references; expressions live as long as the document
-        self.qualified: dict[tuple, tuple] = {}
+        self.qualified: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if self.present:
             root = configuration.get("root_module")
             if isinstance(root, dict):
                 self._walk(root, "")
                 self.root_addresses = [
-                    r.get("address") for r in root.get("resources") or [] if isinstance(r, dict)
+                    r["address"] for r in root.get("resources") or []
+                    if isinstance(r, dict) and isinstance(r.get("address"), str)
                 ]
                 if isinstance(root.get("variables"), dict):
                     self.root_variables = root["variables"]
 
-    def _walk(self, module: dict, prefix: str) -> None:
+    def _walk(self, module: dict[str, Any], prefix: str) -> None:
         for res in module.get("resources") or []:
             if isinstance(res, dict) and isinstance(res.get("address"), str):
                 self.resources[prefix + res["address"]] = res
@@ -352,7 +353,7 @@ class ConfigIndex:
             key = self._module_keys[module] = strip_keys(module)
         return key
 
-    def expand_all(self, pairs: tuple, module: str | None, depth: int = 0) -> tuple[str, ...]:
+    def expand_all(self, pairs: tuple[Any, ...], module: str | None, depth: int = 0) -> tuple[str, ...]:
         if len(pairs) == 1:
             return tuple(self.expand(pairs[0][0], pairs[0][1], module, depth))
         out: list[str] = []
@@ -434,7 +435,7 @@ class ConfigIndex:
             return self.variable_default(pairs[0][0][4:], _parent_module(module), depth + 1)
         return None
 
-    def expressions(self, rc: dict) -> dict | None:
+    def expressions(self, rc: dict[str, Any]) -> dict[str, Any] | None:
         """The `expressions` of a resource_change's configuration block (None if unknown)."""
         if not self.present:
             return None
@@ -456,7 +457,7 @@ def _parent_module(module: str) -> str | None:
     return ".".join(parts[:-2]) or None
 
 
-def _expr_at(exprs: Any, path: list) -> Any:
+def _expr_at(exprs: Any, path: list[Any]) -> Any:
     """The configuration expression for an attribute path (blocks are lists)."""
     cur = exprs
     for part in path:
@@ -494,7 +495,7 @@ def _written(exprs: Any, parts: list[str]) -> bool:
 
 # References are worked out once per configuration expression (shared by every
 # instance of a module or counted resource), then qualified per module instance.
-_REFS_CACHE: dict[int, tuple] = {}
+_REFS_CACHE: dict[int, tuple[Any, ...]] = {}
 
 
 def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
@@ -510,7 +511,7 @@ def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
     return result
 
 
-def _collect_refs(expr: Any, found: list) -> None:
+def _collect_refs(expr: Any, found: list[Any]) -> None:
     if isinstance(expr, dict):
         refs = expr.get("references")
         if isinstance(refs, list):
@@ -549,10 +550,10 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
 
 
-_PATHS_CACHE: dict[int, tuple] = {}
+_PATHS_CACHE: dict[int, tuple[Any, ...]] = {}
 
 
-def _ref_paths(exprs: dict) -> list[tuple[str, Any]]:
+def _ref_paths(exprs: dict[str, Any]) -> list[tuple[str, Any]]:
     """(attribute path, expression) for every expression with references, cached."""
     key = id(exprs)
     hit = _PATHS_CACHE.get(key)
@@ -564,13 +565,13 @@ def _ref_paths(exprs: dict) -> list[tuple[str, Any]]:
     return hit[1]
 
 
-def _refs_map(exprs: dict | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
+def _refs_map(exprs: dict[str, Any] | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
     if not exprs:
         return {}
     return {path: list(_refs_of(expr, module, config)) for path, expr in _ref_paths(exprs)}
 
 
-def _from_variable_default(attrs: dict, exprs: dict | None, module: str | None, config: "ConfigIndex") -> dict[str, str]:
+def _from_variable_default(attrs: dict[str, Any], exprs: dict[str, Any] | None, module: str | None, config: "ConfigIndex") -> dict[str, str]:
     """Attribute paths whose value is a variable's default (`{"multi_az": "var.multi_az"}`).
 
     The expression references exactly one variable, the variable was left to
@@ -594,7 +595,7 @@ def _from_variable_default(attrs: dict, exprs: dict | None, module: str | None, 
     return out
 
 
-def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
+def _refs_walk(exprs: Any, prefix: str, found: list[Any]) -> None:
     if isinstance(exprs, dict):
         if "references" in exprs or "constant_value" in exprs:
             if prefix and exprs.get("references"):
@@ -608,7 +609,7 @@ def _refs_walk(exprs: Any, prefix: str, found: list) -> None:
 
 
 # ----------------------------------------------------------- attributes
-def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list, module: str | None,
+def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list[Any], module: str | None,
                    config: "ConfigIndex | None" = None) -> Any:
     """Put `Unknown` wherever `after_unknown` says true; returns the merged value."""
     if unknown is True:
@@ -657,7 +658,7 @@ def _unknown(expr: Any, module: str | None, config: "ConfigIndex | None") -> Unk
     return Unknown(None, refs) if refs else UNKNOWN
 
 
-def _default_unset_computed(rtype: str, attrs: dict, exprs: dict | None) -> list[str]:
+def _default_unset_computed(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any] | None) -> list[str]:
     """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent."""
     paths = optional_computed(rtype)
     if not paths or exprs is None:
@@ -698,7 +699,7 @@ def _all_unknown(value: Any) -> bool:
     return False
 
 
-def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigIndex,
+def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ...], mode: str, config: ConfigIndex,
               sources: "SourceMap | None", shown: str) -> Resource:
     rtype, address = rc["type"], rc["address"]
     module = rc.get("module_address") or None
@@ -742,7 +743,7 @@ def _resource(rc: dict, change: dict, actions: tuple, mode: str, config: ConfigI
     return resource
 
 
-def _set_meta(resource: Resource, attrs: dict, module: str | None, index: Any) -> None:
+def _set_meta(resource: Resource, attrs: dict[str, Any], module: str | None, index: Any) -> None:
     for key in _ID_KEYS:
         value = attrs.get(key)
         if isinstance(value, str) and value:
@@ -753,7 +754,7 @@ def _set_meta(resource: Resource, attrs: dict, module: str | None, index: Any) -
 
 
 # ----------------------------------------------------------- data sources
-def _data_sources(doc: dict, from_changes: dict[str, Resource], config: ConfigIndex,
+def _data_sources(doc: dict[str, Any], from_changes: dict[str, Resource], config: ConfigIndex,
                   sources: "SourceMap | None", shown: str) -> list[Resource]:
     out: dict[str, Resource] = {}
     prior = doc.get("prior_state")
@@ -769,7 +770,8 @@ def _data_sources(doc: dict, from_changes: dict[str, Resource], config: ConfigIn
                 address, rtype = res.get("address"), res.get("type")
                 if not isinstance(address, str) or not isinstance(rtype, str):
                     continue
-                attrs = res.get("values") if isinstance(res.get("values"), dict) else {}
+                values = res.get("values")
+                attrs: dict[str, Any] = values if isinstance(values, dict) else {}
                 module_address = module.get("address") or None
                 address = _full_address(address, module_address, res.get("index"))
                 r = Resource(
@@ -798,7 +800,7 @@ def _full_address(address: str, module: str | None, index: Any) -> str:
 
 
 # ----------------------------------------------------------- locations
-def _source_map(path: Path, options: dict, config: ConfigIndex) -> SourceMap | None:
+def _source_map(path: Path, options: dict[str, Any], config: ConfigIndex) -> SourceMap | None:
     sources = _find_sources(path, options, config)
     if sources is not None:
         # the HCL loader leaves this root to the plan (no finding twice)
@@ -806,7 +808,7 @@ def _source_map(path: Path, options: dict, config: ConfigIndex) -> SourceMap | N
     return sources
 
 
-def _find_sources(path: Path, options: dict, config: ConfigIndex) -> SourceMap | None:
+def _find_sources(path: Path, options: dict[str, Any], config: ConfigIndex) -> SourceMap | None:
     tf_root = options.get("tf_root")
     if tf_root:
         root = Path(tf_root)
@@ -829,7 +831,7 @@ def _find_sources(path: Path, options: dict, config: ConfigIndex) -> SourceMap |
     return sources
 
 
-def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict) -> None:
+def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict[str, Any]) -> None:
     from linter.loaders import display_path
 
     rel = rc["address"]

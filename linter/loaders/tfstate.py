@@ -14,6 +14,8 @@ Findings point at the resource block when the state sits in its Terraform root
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 from linter.loaders.tfplan import (
     ConfigIndex,
@@ -27,7 +29,7 @@ from linter.loaders.tfplan import (
 from linter.model import InputError, Location, Resource
 
 
-def load_document(doc: dict, path: Path, shown: str, options: dict | None = None) -> list[Resource]:
+def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
     options = options if options is not None else {}
     _check_shape(doc, shown, path)
     values = doc.get("values")
@@ -40,7 +42,7 @@ def load_document(doc: dict, path: Path, shown: str, options: dict | None = None
         raise InputError(shown, f"unexpected state structure: {type(exc).__name__}: {exc}") from None
 
 
-def _modules(root: dict) -> list[dict]:
+def _modules(root: dict[str, Any]) -> list[dict[str, Any]]:
     out, stack = [], [root]
     while stack:
         module = stack.pop()
@@ -49,7 +51,7 @@ def _modules(root: dict) -> list[dict]:
     return out
 
 
-def _load(root: dict, path: Path, shown: str, options: dict) -> list[Resource]:
+def _load(root: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) -> list[Resource]:
     modules = _modules(root)
     sources = _source_map(path, options, _root_config(root))
     resources: list[Resource] = []
@@ -80,7 +82,7 @@ def _load(root: dict, path: Path, shown: str, options: dict) -> list[Resource]:
     return resources
 
 
-def _root_config(root: dict) -> ConfigIndex:
+def _root_config(root: dict[str, Any]) -> ConfigIndex:
     """What the source finder needs from a configuration, taken from the state:
     the root module's resource addresses (the state sits in its root only if
     they are all declared in the `.tf` files beside it)."""

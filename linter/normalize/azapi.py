@@ -60,7 +60,7 @@ def arm_type(value: Any) -> tuple[str, str] | None:
     return name.strip().lower(), version.strip()
 
 
-def _body(value: Any) -> dict | None:
+def _body(value: Any) -> dict[str, Any] | None:
     if value is None:  # no body: the request has no properties (a resource group)
         return {}
     if isinstance(value, str):  # azapi 1.x: body = jsonencode({...})
@@ -71,7 +71,7 @@ def _body(value: Any) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def _parent_names(parent_id: Any, parent_input: str | None) -> dict:
+def _parent_names(parent_id: Any, parent_input: str | None) -> dict[str, Any]:
     """resourceGroupName (and the parent's name) from an ARM id, or the reference itself."""
     if is_unknown(parent_id):
         # a reference to the group or the parent resource: rules follow it
@@ -90,7 +90,7 @@ def _parent_names(parent_id: Any, parent_input: str | None) -> dict:
     return out
 
 
-def arm_attrs(attrs: dict, parent_input: str | None) -> tuple[dict, dict[str, str]] | None:
+def arm_attrs(attrs: dict[str, Any], parent_input: str | None) -> tuple[dict[str, Any], dict[str, str]] | None:
     """The azure-native inputs of an azapi resource's attributes, and where each
     top-level input came from (`sku` -> `body.sku`); None when the body is not known."""
     body = _body(attrs.get("body"))

@@ -58,7 +58,7 @@ def pulumi_name(tf_type: str, name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def snake_properties(tf_type: str, props: dict) -> dict:
+def snake_properties(tf_type: str, props: dict[str, Any]) -> dict[str, Any]:
     """A bridged resource's Pulumi properties with Terraform names."""
     return _convert(props, RENAMES.get(tf_type, {}), "")
 
@@ -68,7 +68,7 @@ def _convert(value: Any, renames: dict[str, str], path: str) -> Any:
         return [_convert(v, renames, path) for v in value]
     if not isinstance(value, dict):
         return value
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str):
             out[key] = item
@@ -97,7 +97,7 @@ def in_pulumi_terms(text: str, tf_type: str) -> str:
     `settings.availability_type` -> `settings.availabilityType`."""
     kept: list[str] = []
 
-    def keep(m: re.Match) -> str:
+    def keep(m: re.Match[str]) -> str:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
 

@@ -168,7 +168,7 @@ def _api_path(tf_path: str, prefix: str) -> str:
     return tf_path[len(prefix):] if tf_path.startswith(prefix) else tf_path
 
 
-def _terraform_lines(line_of: Callable, prefix: str, tf_names: dict[str, str]) -> Callable:
+def _terraform_lines(line_of: Callable[..., Any], prefix: str, tf_names: dict[str, str]) -> Callable[..., Any]:
     def lookup(path: str):
         parts = [tf_names.get(p, snake(p) if not prefix else p) for p in path.split(".") if p]
         return line_of(prefix + ".".join(parts))
@@ -192,7 +192,7 @@ def terraform_words(text: str, tf_names: dict[str, str] | None = None) -> str:
     `topology_spread_constraint`: every camelCase word of an API field name."""
     names = tf_names or {}
 
-    def word(m: re.Match) -> str:
+    def word(m: re.Match[str]) -> str:
         token = m.group(0)
         return names.get(token) or _SINGULAR.get(token) or snake(token)
 
@@ -213,7 +213,7 @@ def resolve_metadata_refs(resources: list[Resource]) -> None:
             r.namespace = ns
 
 
-def _resolve_in(value: Any, scope: str, by_address: dict) -> None:
+def _resolve_in(value: Any, scope: str, by_address: dict[tuple[str, str], Resource]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, Unknown):
@@ -227,7 +227,7 @@ def _resolve_in(value: Any, scope: str, by_address: dict) -> None:
             _resolve_in(item, scope, by_address)
 
 
-def _metadata_value(u: Unknown, scope: str, by_address: dict) -> str | None:
+def _metadata_value(u: Unknown, scope: str, by_address: dict[tuple[str, str], Resource]) -> str | None:
     if not u.expr or len(u.refs) != 1:
         return None
     expr = u.expr.replace(" ", "").replace("[0]", ".0")

@@ -1,31 +1,26 @@
-"""One reporter per output format: a module implementing `Reporter` (a
-`render(result, settings) -> str` function), named in FORMATS.
-
-A new reporter is one module plus its FORMATS entry; mypy checks that every
-module named here implements the protocol (the TYPE_CHECKING block below).
+"""One reporter per output format: a module of this package implementing
+`Reporter` (a `render(result, settings) -> str` function). The module's name is
+the format's (`github_summary` is `github-summary`): a new reporter is one
+module, found when the command line is built (a directory listing, no import).
+tests/test_reporters.py holds every module to the protocol.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from linter.model import Severity
 
 if TYPE_CHECKING:
     from linter.engine import ScanResult
 
-FORMATS = {
-    "text": "linter.reporters.text",
-    "json": "linter.reporters.json",
-    "sarif": "linter.reporters.sarif",
-    "junit": "linter.reporters.junit",
-    "github": "linter.reporters.github",
-    "markdown": "linter.reporters.markdown",
-    "concise": "linter.reporters.concise",
-    "gitlab": "linter.reporters.gitlab",
-    "github-summary": "linter.reporters.github_summary",
+# format name -> its module; modules starting with `_` are helpers
+FORMATS: dict[str, str] = {
+    info.name.replace("_", "-"): f"{__name__}.{info.name}"
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name) if not info.name.startswith("_")
 }
 
 
@@ -49,12 +44,6 @@ class Reporter(Protocol):
     def render(self, result: ScanResult, settings: ReportSettings) -> str: ...
 
 
-if TYPE_CHECKING:  # every module FORMATS names implements Reporter (checked by mypy)
-    from linter.reporters import concise, github, github_summary, gitlab, json, junit, markdown, sarif, text
-
-    _REPORTERS: tuple[Reporter, ...] = (text, json, sarif, junit, github, markdown, concise, gitlab, github_summary)
-
-
 def reporter(fmt: str) -> Reporter:
     """The reporter of a format, imported when first used (start-up stays light)."""
     return cast(Reporter, importlib.import_module(FORMATS[fmt]))
@@ -72,7 +61,7 @@ def count_by_severity(findings) -> dict[str, int]:
     return counts
 
 
-def summary(result) -> dict:
+def summary(result) -> dict[str, Any]:
     """Counts shared by every reporter."""
     active = [f for f in result.findings if not f.suppressed]
     skipped = result.skipped
@@ -107,7 +96,7 @@ def summary_line(result, settings: ReportSettings) -> str:
 def rule_counts(result) -> list[tuple[str, str, str, int, int]]:
     """(rule id, rule name, severity, active, suppressed) per rule with findings,
     most active first: `--statistics`."""
-    counts: dict[str, list] = {}
+    counts: dict[str, list[Any]] = {}
     for f in result.findings:
         entry = counts.setdefault(f.rule_id, [f.rule_id, f.rule, str(f.severity), 0, 0])
         entry[4 if f.suppressed else 3] += 1

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from linter.model import Severity
 from linter.paths import report_path
@@ -41,7 +41,7 @@ def _unique(key: str, seen: dict[str, int]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def issue(description: str, check_name: str, fingerprint: str, severity: str, path: str, line: int | None) -> dict:
+def issue(description: str, check_name: str, fingerprint: str, severity: str, path: str, line: int | None) -> dict[str, Any]:
     return {
         "description": description,
         "check_name": check_name,
@@ -51,7 +51,7 @@ def issue(description: str, check_name: str, fingerprint: str, severity: str, pa
     }
 
 
-def build(result, settings) -> list[dict]:
+def build(result, settings) -> list[dict[str, Any]]:
     root = result.root
     seen: dict[str, int] = {}
     out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.engine import ScanResult
@@ -35,7 +35,7 @@ def build(result: ScanResult, settings: ReportSettings) -> ET.Element:
     findings = defaultdict(list)  # (file, resource, rule id) -> findings
     for f in result.findings:
         findings[(f.file, f.resource, f.rule_id)].append(f)
-    cases: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)  # file -> (resource, rule) -> case
+    cases: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)  # file -> (resource, rule) -> case
     for res in result.resources:
         ran = result.rules_ran_on(res.location.file)
         applicable = tables.get(id(ran))

@@ -10,7 +10,7 @@ until the limit; the last line then says what was left out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from linter.model import Severity
 from linter.paths import report_path
@@ -78,7 +78,7 @@ def render(result: ScanResult, settings: ReportSettings) -> str:
 
     active = sorted((f for f in result.findings if not f.suppressed),
                     key=lambda f: (-f.severity, f.file, f.line or 0, f.rule_id))
-    left_out: list = []
+    left_out: list[Any] = []
     if active:
         out += budget.frame("| Severity | Rule | Resource | Location | Message | Fix |",
                             "| --- | --- | --- | --- | --- | --- |")
@@ -129,7 +129,7 @@ def render(result: ScanResult, settings: ReportSettings) -> str:
     return "\n".join(out)
 
 
-def _left_out_line(findings: list, suppressed: int, errors: int, limit: int) -> str:
+def _left_out_line(findings: list[Any], suppressed: int, errors: int, limit: int) -> str:
     parts = []
     if findings:
         counts = ", ".join(f"{n} {sev}" for sev, n in count_by_severity(findings).items() if n)

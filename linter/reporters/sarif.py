@@ -29,7 +29,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 from urllib.parse import quote
 
 from linter import __version__
@@ -57,7 +57,7 @@ def _root(result) -> str:
     return result.root or os.getcwd()
 
 
-def artifact_location(file: str, root: str) -> dict:
+def artifact_location(file: str, root: str) -> dict[str, Any]:
     """A URI relative to %SRCROOT% when the file is under the root, else an absolute file URI."""
     absolute = Path(os.path.abspath(file))
     try:
@@ -67,7 +67,7 @@ def artifact_location(file: str, root: str) -> dict:
     return {"uri": quote(rel.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
-def rule_descriptor(rule) -> dict:
+def rule_descriptor(rule) -> dict[str, Any]:
     sections = rule.sections()
     what = sections.get("What it does", "").strip() or rule.title
     why = sections.get("Why is this bad?", "").strip()
@@ -97,7 +97,7 @@ def rule_descriptor(rule) -> dict:
     }
 
 
-def _descriptor_from_finding(f) -> dict:
+def _descriptor_from_finding(f) -> dict[str, Any]:
     """A custom (Rego) rule that is not in the registry: described by its finding."""
     out = {
         "id": f.rule_id,
@@ -113,7 +113,7 @@ def _descriptor_from_finding(f) -> dict:
     return out
 
 
-def _rules(result) -> list:
+def _rules(result) -> list[Any]:
     """The rules that ran (ScanResult.rules), plus registry rules met only in
     findings (a result put together by hand); custom rules are described from
     their findings in build."""
@@ -134,8 +134,8 @@ def line_hash(fingerprint: str, occurrence: int) -> str:
     return f"{digest}:{occurrence}"
 
 
-def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict:
-    location: dict = {"physicalLocation": {
+def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict[str, Any]:
+    location: dict[str, Any] = {"physicalLocation": {
         "artifactLocation": artifact_location(f.file, root),
         # GitHub drops a result without a region
         "region": {"startLine": f.line or 1},
@@ -176,7 +176,7 @@ def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict:
     return out
 
 
-def _results(findings: list, ids: dict, root: str) -> list:
+def _results(findings: list[Any], ids: dict[str, Any], root: str) -> list[Any]:
     seen: dict[str, int] = {}
     out = []
     for f in findings:
@@ -185,7 +185,7 @@ def _results(findings: list, ids: dict, root: str) -> list:
     return out
 
 
-def build(result, settings) -> dict:
+def build(result, settings) -> dict[str, Any]:
     root = _root(result)
     descriptors = [rule_descriptor(r) for r in _rules(result)]
     ids = {d["id"]: i for i, d in enumerate(descriptors)}
@@ -195,9 +195,9 @@ def build(result, settings) -> dict:
             descriptors.append(_descriptor_from_finding(f))
     notifications = []
     for err in result.errors:
-        note: dict = {"level": "error", "message": {"text": err.message}}
+        note: dict[str, Any] = {"level": "error", "message": {"text": err.message}}
         if err.file:
-            loc: dict = {"physicalLocation": {"artifactLocation": artifact_location(err.file, root)}}
+            loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact_location(err.file, root)}}
             if err.line:
                 loc["physicalLocation"]["region"] = {"startLine": err.line}
             note["locations"] = [loc]
@@ -208,7 +208,7 @@ def build(result, settings) -> dict:
     kept = sorted(kept, key=lambda f: -f.severity)  # stable: the scan's order within a severity
     left_out = kept[MAX_RESULTS:]
     kept = kept[:MAX_RESULTS]
-    properties: dict = {"failOn": str(settings.fail_on), "suppressedFindings": len(suppressed),
+    properties: dict[str, Any] = {"failOn": str(settings.fail_on), "suppressedFindings": len(suppressed),
                         "suppressedIncluded": bool(include_suppressed)}
     if suppressed:
         properties["suppressedByKind"] = dict(Counter(f.suppression_kind or "unknown" for f in suppressed))

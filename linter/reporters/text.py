@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from linter.model import Severity
 from linter.reporters import summary, summary_line
@@ -50,7 +50,7 @@ class _SourceCache:
         return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
 
-def _listed(result) -> list:
+def _listed(result) -> list[Any]:
     """Findings worth a line: a baseline exists to hide known findings, so
     they are only counted in the summary; other suppressions carry a reason
     the reader should see."""
@@ -110,7 +110,7 @@ def _render_plain(result, settings) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def skipped_lines(s: dict) -> list[str]:
+def skipped_lines(s: dict[str, Any]) -> list[str]:
     """What was not judged, counted by reason (`--verbose` lists the files)."""
     if not s["skipped"]:
         return []

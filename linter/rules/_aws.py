@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.rules._values import written  # noqa: F401  (shared)
+from linter.rules._values import written as written  # re-exported: the AWS rules import it from here
 from linter.model import Resource, Unknown, is_unknown
 
 SQS_QUEUE = "aws_sqs_queue"

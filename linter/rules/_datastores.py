@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.rules._values import written  # noqa: F401  (shared)
+from linter.rules._values import written as written  # re-exported: the data-store rules import it from here
 from linter.model import Resource, is_unknown
 
 

@@ -96,8 +96,9 @@ def mig_size(mig: Resource, index) -> MigSize:
         mins = [a.get("autoscaling_policy.min_replicas") for a in owners]
         if any(is_unknown(m) or as_int(m) is None for m in mins):
             return MigSize(None, "", None)
-        low = min(as_int(m) for m in mins)
-        owner = owners[[as_int(m) for m in mins].index(low)]
+        sizes = [as_int(m) or 0 for m in mins]  # all numbers: checked above
+        low = min(sizes)
+        owner = owners[sizes.index(low)]
         return MigSize(low, f"autoscaler {owner.address} has autoscaling_policy.min_replicas = {low}",
                        None, owner)
     if scalers.incomplete:

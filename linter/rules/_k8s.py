@@ -6,6 +6,8 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from linter.index import Index, map_selector_matches, selector_matches
 from linter.model import UNKNOWN, Resource, is_unknown
 
@@ -198,12 +200,12 @@ def _position(objs: list[Resource]) -> dict[int, int]:
     return {id(o): i for i, o in enumerate(objs)}
 
 
-def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict:
+def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict[str, Any]:
     """Per namespace: selector-bearing objects keyed by one label pair their
     selector requires; those with no such pair (expressions only, empty,
     null, unknown) must be checked against every pod. Turns "which selectors
     match these labels" from a scan of the namespace into a few lookups."""
-    out: dict[str, tuple[dict, list, dict]] = {}
+    out: dict[str, tuple[dict[tuple[str, str], list[Resource]], list[Resource], dict[int, int]]] = {}
     for ns in {index.namespace_of(o) for o in index.by_type(*types)}:
         objs = in_namespace(index, types, ns)
         keyed: dict[tuple[str, str], list[Resource]] = {}
@@ -215,7 +217,7 @@ def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict:
     return out
 
 
-def _candidates(table: dict, namespace: str, labels: dict) -> list[Resource]:
+def _candidates(table: dict[str, Any], namespace: str, labels: dict[str, Any]) -> list[Resource]:
     keyed, always, position = table.get(namespace, ({}, [], {}))
     found = list(always)
     for pair in labels.items():
@@ -269,10 +271,10 @@ def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector
     if pair is None:
         return objs
 
-    def build(ix: Index) -> dict:
-        out: dict[str, tuple[dict, list]] = {}
+    def build(ix: Index) -> dict[str, Any]:
+        out: dict[str, tuple[dict[tuple[Any, ...], list[Resource]], list[Resource]]] = {}
         for ns in {ix.namespace_of(o) for o in ix.by_type(*types)}:
-            keyed: dict[tuple, list[Resource]] = {}
+            keyed: dict[tuple[Any, ...], list[Resource]] = {}
             unknown: list[Resource] = []
             for o in in_namespace(ix, types, ns):
                 labels = template_labels(o)
@@ -362,7 +364,7 @@ def only_pause_container(r: Resource) -> bool:
     return len(items) == 1 and isinstance(items[0][1], dict) and image_name(items[0][1].get("image")) in PAUSE_IMAGES
 
 
-def _probe_ports(c: dict) -> list:
+def _probe_ports(c: dict[str, Any]) -> list[Any]:
     out = []
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         p = c.get(probe)
@@ -375,14 +377,14 @@ def _probe_ports(c: dict) -> list:
     return out
 
 
-def targeted_ports(r: Resource, index: Index, services) -> list | None:
+def targeted_ports(r: Resource, index: Index, services) -> list[Any] | None:
     """Ports (numbers or names) that traffic or the kubelet aims at in r's pods:
     the targetPort (default: port) of every Service selecting them (routes reach
     pods through Services) and the port of every probe handler. None: unknown
     (`services` None: which Services select the pods is not known)."""
     if services is None:
         return None
-    out: list = []
+    out: list[Any] = []
     for svc in services or []:
         ports = svc.get("spec.ports")
         if is_unknown(ports):
@@ -400,7 +402,7 @@ def targeted_ports(r: Resource, index: Index, services) -> list | None:
     return out
 
 
-def helper_serving_nothing(c: dict, targeted: list | None) -> str | None:
+def helper_serving_nothing(c: dict[str, Any], targeted: list[Any] | None) -> str | None:
     """What kind of helper `c` is, when it is a known helper none of whose ports
     is targeted; None otherwise (including when that cannot be known)."""
     kind = HELPER_IMAGES.get(image_name(c.get("image")) or "")

@@ -3,10 +3,14 @@ deletion protection, final snapshots, point-in-time recovery."""
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import Option, rule
 from linter.rules._datastores import is_aurora, is_rds_read_replica, tag_opt_out, written
 from linter.rules._values import as_bool, as_int, setting
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 @rule(
@@ -17,7 +21,7 @@ from linter.rules._values import as_bool, as_int, setting
     types=("aws_db_instance",),
     remediation="Set backup_retention_period = 7 (1..35 days; 0 turns automated backups off).",
 )
-def rds_backups_disabled(r, ctx):
+def rds_backups_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports RDS DB instances with `backup_retention_period = 0`, which turns
@@ -97,7 +101,7 @@ def _is_replica(r) -> bool:
     remediation="Turn on the cloud's deletion protection: deletion_protection = true (RDS/Aurora), "
     "deletion_protection_enabled = true (DynamoDB), settings { deletion_protection_enabled = true } (Cloud SQL).",
 )
-def deletion_protection_disabled(r, ctx):
+def deletion_protection_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports databases whose cloud-side deletion protection is not on (each
@@ -159,7 +163,7 @@ def deletion_protection_disabled(r, ctx):
     types=("aws_db_instance", "aws_rds_cluster"),
     remediation='Set skip_final_snapshot = false and final_snapshot_identifier = "<name>-final".',
 )
-def rds_skip_final_snapshot(r, ctx):
+def rds_skip_final_snapshot(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports RDS instances and clusters with `skip_final_snapshot = true`
@@ -219,7 +223,7 @@ def rds_skip_final_snapshot(r, ctx):
     remediation="Add point_in_time_recovery { enabled = true }.",
     options={"opt_out_tag": Option("resilint:cache", "A resource carrying this tag key holds only re-creatable data (a cache) and is not reported.")},
 )
-def dynamodb_no_pitr(r, ctx):
+def dynamodb_no_pitr(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports DynamoDB tables whose `point_in_time_recovery.enabled` is not
@@ -279,7 +283,7 @@ def dynamodb_no_pitr(r, ctx):
     remediation="Set snapshot_retention_limit = 7 (days of automatic snapshots).",
     options={"opt_out_tag": Option("resilint:cache", "A resource carrying this tag key holds only re-creatable data (a cache) and is not reported.")},
 )
-def elasticache_no_snapshots(r, ctx):
+def elasticache_no_snapshots(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Redis/Valkey replication groups and stand-alone clusters whose

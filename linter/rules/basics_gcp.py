@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._gcp import is_cloudsql_replica
 from linter.rules._values import as_bool
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 @rule(
@@ -17,7 +21,7 @@ from linter.rules._values import as_bool
     remediation="Set settings { backup_configuration { enabled = true } } and turn on binary_log_enabled "
                 "(MySQL) or point_in_time_recovery_enabled (PostgreSQL, SQL Server).",
 )
-def cloudsql_backups_disabled(r, ctx):
+def cloudsql_backups_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Cloud SQL instances with an explicit

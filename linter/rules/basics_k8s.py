@@ -3,9 +3,11 @@ strategy, and Istio outlier detection."""
 
 from __future__ import annotations
 
+from typing import Any, Iterator, TYPE_CHECKING
+
 import math
 
-from linter.model import Severity, Violation, contains_unknown, is_unknown, lookup
+from linter.model import Resource, Severity, Violation, contains_unknown, is_unknown, lookup
 from linter.rules import Option, rule
 from linter.rules._k8s import (
     DAEMONSET, DEPLOYMENT, DESTINATION_RULE, PDB, POD, POD_TEMPLATES, REPLICASET, ROLLOUT, SCALABLE, SERVICE,
@@ -16,6 +18,9 @@ from linter.rules._k8s import (
 )
 from linter.index import selector_matches
 from linter.rules._values import as_int
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 HOSTNAME_KEY = "kubernetes.io/hostname"
@@ -40,7 +45,7 @@ def _replicas(r, ctx):
     cross=True,
     options={"assume_pdbs_managed_elsewhere": Option(False, "PodDisruptionBudgets are managed outside the scanned files: report nothing.")},
 )
-def no_pod_disruption_budget(r, ctx):
+def no_pod_disruption_budget(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments, StatefulSets and Argo Rollouts that run 2 or more replicas (or
@@ -153,7 +158,7 @@ def _selected_workloads(pdb, ctx):
     cross=True,
     options={"round_min_available_percent": Option(True, "Judge a percentage minAvailable below 100% by rounding it up as the disruption controller does; false judges only 100%.")},
 )
-def pdb_blocks_eviction(r, ctx):
+def pdb_blocks_eviction(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports PodDisruptionBudgets that allow no voluntary eviction at all:
@@ -290,7 +295,7 @@ def _with_exemptions(fn):
     cross=True,
 )
 @_with_exemptions
-def missing_readiness_probe(r, ctx):
+def missing_readiness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports every regular container of a Deployment, StatefulSet, DaemonSet,
@@ -351,7 +356,7 @@ def missing_readiness_probe(r, ctx):
         )
 
 
-def probe_handler(probe) -> tuple | None:
+def probe_handler(probe) -> tuple[Any, ...] | None:
     """What a probe checks, for comparing two probes: ("httpGet", path, port),
     ("tcpSocket", port), ("exec", command) or ("grpc", port, service); timing
     and thresholds are left out. None when it has no known handler."""
@@ -372,7 +377,7 @@ def probe_handler(probe) -> tuple | None:
     return None
 
 
-def _handler_text(handler: tuple) -> str:
+def _handler_text(handler: tuple[Any, ...]) -> str:
     kind, *rest = handler
     if kind == "httpGet":
         return f"httpGet {rest[0]} on port {rest[1]}"
@@ -393,7 +398,7 @@ def _handler_text(handler: tuple) -> str:
     cross=True,
 )
 @_with_exemptions
-def missing_liveness_probe(r, ctx):
+def missing_liveness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports every regular container of a Deployment, StatefulSet, DaemonSet,
@@ -458,7 +463,7 @@ def missing_liveness_probe(r, ctx):
 
 
 # ------------------------------------------------------------------ RES505
-def spread_terms(spec_base, r) -> list[dict] | None:
+def spread_terms(spec_base, r) -> list[dict[str, Any]] | None:
     """The pod template's topology spread constraints and pod anti-affinity
     terms (required and preferred), each a dict with `topologyKey` and
     `labelSelector` (None: unknown)."""
@@ -500,7 +505,7 @@ def _pinned_zones(spec_base, r):
                 zones.add(selector[key])
     terms = r.get(f"{spec_base}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
     if isinstance(terms, list) and terms:
-        term_zones = set()
+        term_zones: set[str] | None = set()
         for term in terms:
             found = None
             for expr in (term.get("matchExpressions") or []) if isinstance(term, dict) else []:
@@ -509,7 +514,7 @@ def _pinned_zones(spec_base, r):
             if found is None:
                 term_zones = None  # one term allows any zone
                 break
-            term_zones |= found
+            term_zones = (term_zones or set()) | found
         if term_zones:
             zones = zones & term_zones if zones else term_zones
     return zones
@@ -524,7 +529,7 @@ def _pinned_zones(spec_base, r):
     remediation="Add a topologySpreadConstraint on topology.kubernetes.io/zone (maxSkew: 1).",
     cross=True,
 )
-def no_zone_spread(r, ctx):
+def no_zone_spread(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments, StatefulSets and Argo Rollouts with 2 or more replicas (or an
@@ -593,7 +598,7 @@ def no_zone_spread(r, ctx):
     remediation="Use strategy RollingUpdate with maxUnavailable below the replica count (e.g. maxUnavailable: 0, maxSurge: 1).",
     cross=True,
 )
-def deployment_recreate_strategy(r, ctx):
+def deployment_recreate_strategy(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments with 2 or more replicas whose rollout strategy takes
@@ -661,7 +666,7 @@ def deployment_recreate_strategy(r, ctx):
     types=(DESTINATION_RULE,),
     remediation="Add trafficPolicy.outlierDetection (e.g. consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s).",
 )
-def istio_no_outlier_detection(r, ctx):
+def istio_no_outlier_detection(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports DestinationRules where no level sets `outlierDetection`: not
@@ -735,7 +740,7 @@ def istio_no_outlier_detection(r, ctx):
     types=(PDB,),
     remediation="Set spec.unhealthyPodEvictionPolicy: AlwaysAllow (Kubernetes 1.27+).",
 )
-def pdb_unhealthy_pod_eviction_policy(r, ctx):
+def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports PodDisruptionBudgets whose `spec.unhealthyPodEvictionPolicy` is
@@ -824,7 +829,7 @@ def _rollout_takes_only_pod(r):
     remediation="Set maxUnavailable: 0 and maxSurge: 1 (RollingUpdate), so the new pod is ready before the old one stops; better, run 2 or more replicas.",
     cross=True,
 )
-def single_replica_rollout_downtime(r, ctx):
+def single_replica_rollout_downtime(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments and Argo Rollouts whose effective replica count is 1
@@ -912,7 +917,7 @@ def _spreads_over_nodes(r, base) -> bool | None:
     remediation="Add a podAntiAffinity term (preferred is enough) or a topologySpreadConstraint on kubernetes.io/hostname that selects the workload's own pods.",
     cross=True,
 )
-def no_node_spread(r, ctx):
+def no_node_spread(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments, StatefulSets and Argo Rollouts with 2 or more

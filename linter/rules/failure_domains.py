@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation
+from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._k8s import SERVING_KINDS
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 # the workloads the analysis knows how to place (linter/failure_domains/placement.py)
 WORKLOAD_TYPES = (
@@ -52,7 +56,7 @@ DEFAULT_FIX = "make {root} zone-redundant, or give {workload} a copy of it in ev
     remediation="Make the single-zone resource zone-redundant, or give the workload a copy of it in every zone.",
     cross=True,
 )
-def zone_redundant_on_single_zone(r, ctx):
+def zone_redundant_on_single_zone(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Builds the dependency graph of the configuration (Terraform references

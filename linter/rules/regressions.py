@@ -7,7 +7,7 @@ RES1xx/RES3xx rule on both sides.
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_SQL_DATABASE, ARM_STORAGE, COSMOS_PATHS,
@@ -19,6 +19,10 @@ from linter.rules._regress import (
     Check, has_prior_state, one_of, prefix, regressed, replacement_note,
 )
 from linter.rules._values import as_bool, as_int, render
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 K8S_WORKLOADS = ("apps/Deployment", "apps/StatefulSet")
 K8S_HPA = "autoscaling/HorizontalPodAutoscaler"
@@ -98,7 +102,7 @@ def _display(r, ctx, noun: str) -> str:
     formats=("tfplan", "pulumi"),
     cross=True,  # Kubernetes workloads: an autoscaler in the index owns the count
 )
-def replica_count_regression(r, ctx):
+def replica_count_regression(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Compares the replica or instance count before and after a Terraform plan
@@ -283,7 +287,7 @@ def _cosmos_zones(r) -> list[str]:
     remediation="Restore the previous zone-redundant setting; if the change is intended, suppress the finding with a justification.",
     formats=("tfplan", "pulumi"),
 )
-def zone_redundancy_regression(r, ctx):
+def zone_redundancy_regression(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Compares a data store's zone-redundancy setting before and after a

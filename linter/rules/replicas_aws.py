@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator, TYPE_CHECKING
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._aws import (
     is_local_zone, known_str, resolve_one, subnet_placement, written,
 )
 from linter.rules._values import as_int, setting
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 ASG = "aws_autoscaling_group"
 ECS_SERVICE = "aws_ecs_service"
@@ -47,9 +50,9 @@ def eks_single_node(r) -> bool | None:
     return desired <= 1 and minimum <= 1 and maximum >= 1
 
 
-def _ecs_targets(index) -> dict:
+def _ecs_targets(index) -> dict[str, Any]:
     """ECS services -> their aws_appautoscaling_target (DesiredCount); `None` key: unmatched targets."""
-    out: dict = {"unmatched": []}
+    out: dict[str, Any] = {"unmatched": []}
     services = index.by_type(ECS_SERVICE)
     for t in index.by_type("aws_appautoscaling_target"):
         namespace = t.get("service_namespace")
@@ -97,9 +100,10 @@ def ecs_floor(r, index) -> tuple[int, str] | None:
     mine = targets.get(r.address, [])
     if mine:
         floors = [as_int(t.get("min_capacity")) for t in mine]
-        if any(f is None for f in floors):
+        known = [f for f in floors if f is not None]
+        if len(known) != len(floors):
             return None
-        return min(floors), f"{mine[0].address} min_capacity = {min(floors)}"
+        return min(known), f"{mine[0].address} min_capacity = {min(known)}"
     if targets["unmatched"]:
         return None  # an autoscaling target we cannot place may own this service's count
     desired = setting(r, "desired_count")
@@ -118,7 +122,7 @@ def ecs_floor(r, index) -> tuple[int, str] | None:
     types=(ASG,),
     remediation="Set min_size and desired_capacity to 2 or more and max_size above them, with subnets in several Availability Zones.",
 )
-def asg_single_instance(r, ctx):
+def asg_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Auto Scaling groups whose effective floor is one instance:
@@ -197,8 +201,8 @@ def _size_of(r, index) -> tuple[int, str] | None:
         floor, max_size, _ = sizes
         return (floor, f"{floor} instances") if max_size >= 2 else None
     if r.type == ECS_SERVICE:
-        floor = ecs_floor(r, index)
-        return (floor[0], f"{floor[0]} tasks") if floor else None
+        ecs = ecs_floor(r, index)
+        return (ecs[0], f"{ecs[0]} tasks") if ecs else None
     if r.type == EKS_NODE_GROUP:
         single = eks_single_node(r)
         if single is None or single:
@@ -216,7 +220,7 @@ def _size_of(r, index) -> tuple[int, str] | None:
     remediation="Place the workload in subnets of at least two Availability Zones (one private subnet per zone).",
     cross=True,
 )
-def compute_subnets_single_az(r, ctx):
+def compute_subnets_single_az(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Resolves the subnets an Auto Scaling group (`vpc_zone_identifier` or
@@ -290,7 +294,7 @@ def compute_subnets_single_az(r, ctx):
     remediation="Attach the load balancer to subnets in at least two Availability Zones.",
     cross=True,
 )
-def lb_single_az(r, ctx):
+def lb_single_az(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Resolves the subnets of an `aws_lb` / `aws_alb` (`subnets` or
@@ -369,7 +373,7 @@ def lb_single_az(r, ctx):
     remediation="Set desired_count = 2 or more, or an aws_appautoscaling_target with min_capacity = 2.",
     cross=True,
 )
-def ecs_service_single_task(r, ctx):
+def ecs_service_single_task(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports ECS services whose floor is one task: the `min_capacity` of the
@@ -408,7 +412,7 @@ def ecs_service_single_task(r, ctx):
 # ------------------------------------------------------------------ RES108
 def _nat_dependents(index) -> dict[str, list[tuple[Any, Any]]]:
     """NAT gateway address -> [(subnet, route table)] whose default route goes through it."""
-    nat_of_table: dict[str, list] = {}  # route table address -> NAT gateways (default route)
+    nat_of_table: dict[str, list[Any]] = {}  # route table address -> NAT gateways (default route)
     for table in index.by_type("aws_route_table"):
         for route in table.all("route") or table.all("routes"):
             if not isinstance(route, dict) or not _is_default_route(route.get("cidr_block")):
@@ -423,7 +427,7 @@ def _nat_dependents(index) -> dict[str, list[tuple[Any, Any]]]:
         nat = resolve_one(index, route.get("nat_gateway_id"))
         if table is not None and nat is not None and nat.type == "aws_nat_gateway":
             nat_of_table.setdefault(table.address, []).append(nat)
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for assoc in index.by_type("aws_route_table_association"):
         subnet = resolve_one(index, assoc.get("subnet_id"))
         table = resolve_one(index, assoc.get("route_table_id"))
@@ -456,7 +460,7 @@ def _zone(subnet) -> str | None:
     remediation="Create one NAT gateway per Availability Zone and point each zone's private route table at its own gateway, or use availability_mode = \"regional\".",
     cross=True,
 )
-def nat_gateway_shared_across_azs(r, ctx):
+def nat_gateway_shared_across_azs(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Follows private subnets through their route table associations to the
@@ -526,7 +530,7 @@ def nat_gateway_shared_across_azs(r, ctx):
     types=(EKS_NODE_GROUP,),
     remediation="Set scaling_config { min_size = 2, desired_size = 3, max_size = 6 } (or more).",
 )
-def eks_node_group_single_node(r, ctx):
+def eks_node_group_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports EKS managed node groups that run, or may shrink to, a single

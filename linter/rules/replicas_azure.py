@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import Option, rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, text_is
 from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
 )
 from linter.rules._values import as_bool, as_int, setting
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 AKS = "azurerm_kubernetes_cluster"
 AKS_POOL = "azurerm_kubernetes_cluster_node_pool"
@@ -108,7 +112,7 @@ def _cluster_location(r, ctx):
     cross=True,
     options={"regions_without_zones": Option(list(REGIONS_WITHOUT_ZONES), "Azure regions without availability zones, where a resource is not reported.")},
 )
-def aks_pool_no_zones(r, ctx):
+def aks_pool_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports AKS node pools (the cluster's `default_node_pool` and
@@ -183,7 +187,7 @@ def _autoscaling(r, prefix, names=AZURERM_POOL.autoscaling):
     types=(AKS, AKS_POOL, ARM_AKS, ARM_AKS_POOL),
     remediation="Set min_count = 2 (with autoscaling) or node_count = 3 (without), and max_count >= 2.",
 )
-def aks_pool_single_node(r, ctx):
+def aks_pool_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports AKS node pools that can run on a single node: autoscaling on with
@@ -299,7 +303,7 @@ def _capacity_min(profile):
     cross=True,
     options={"regions_without_zones": Option(list(REGIONS_WITHOUT_ZONES), "Azure regions without availability zones, where a resource is not reported.")},
 )
-def vmss_no_zones(r, ctx):
+def vmss_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports virtual machine scale sets that run two or more instances
@@ -371,7 +375,7 @@ _ZONE_BALANCED_SKU = re.compile(
     remediation="Set zone_balancing_enabled = true with worker_count = 3 (more than one worker, "
                 "a multiple of the zone count).",
 )
-def service_plan_not_zone_redundant(r, ctx):
+def service_plan_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports App Service plans on a SKU that can be zone-balanced (Premium
@@ -436,7 +440,7 @@ LB_BASIC = AttributeCheck(
     types=("azurerm_lb",),
     remediation='Set sku = "Standard" (this creates a new load balancer).',
 )
-def lb_basic_sku(r, ctx):
+def lb_basic_sku(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports `azurerm_lb` load balancers with `sku = "Basic"`. An unset `sku`

@@ -3,9 +3,14 @@ run one instance or live in one zone."""
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from typing import Any, Iterator, TYPE_CHECKING
+
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._gcp import BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, mig_by_url, mig_size
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 @rule(
@@ -17,7 +22,7 @@ from linter.rules._gcp import BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, 
     remediation='Create a regional cluster: set location to a region (location = "europe-west1"); '
                 "this recreates the cluster, so plan a migration.",
 )
-def gke_zonal_control_plane(r, ctx):
+def gke_zonal_control_plane(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports GKE clusters whose `location` is a zone (`us-central1-a`). Such a
@@ -76,7 +81,7 @@ def gke_zonal_control_plane(r, ctx):
     remediation="Set target_size = 2 or more, or give its autoscaler autoscaling_policy { min_replicas = 2 }.",
     cross=True,
 )
-def mig_single_instance(r, ctx):
+def mig_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports managed instance groups (zonal and regional) whose floor is one
@@ -124,17 +129,18 @@ def mig_single_instance(r, ctx):
                         path=size.path)
 
 
-def _backend_groups(index) -> dict:
+def _backend_groups(index) -> dict[str, Any]:
     """MIG address -> for each backend service serving it, the zones of all its groups.
 
     A zone set is None when a sibling group, or its zone, cannot be resolved:
     the rule then stays silent for that group.
     """
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for service in index.by_type(*BACKEND_SERVICES):
         if is_unknown(service.get("backend")):
             continue
-        members, zones = [], set()
+        members: list[Resource] = []
+        zones: set[str] | None = set()
         for backend in service.all("backend"):
             ref = backend.get("group") if isinstance(backend, dict) else backend
             mig = index.resolve(ref)
@@ -165,7 +171,7 @@ def _backend_groups(index) -> dict:
                 "spanning at least two zones.",
     cross=True,
 )
-def mig_zonal(r, ctx):
+def mig_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports zonal managed instance groups (`google_compute_instance_group_manager`)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import (
     DEPLOYMENT, HPA, REPLICASET, ROLLOUT, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
     judged_through_rollout,
 )
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 def _single_replica(r, ctx, *, path="spec.replicas"):
@@ -39,7 +43,7 @@ def _single_replica(r, ctx, *, path="spec.replicas"):
     remediation="Set spec.replicas to 2 or more, or let an HPA with minReplicas >= 2 own the count.",
     cross=True,
 )
-def deployment_single_replica(r, ctx):
+def deployment_single_replica(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Deployments, Argo Rollouts (`argoproj.io/Rollout`) and bare
@@ -95,7 +99,7 @@ def deployment_single_replica(r, ctx):
     remediation="Run a replicated topology (3 members for quorum systems) or a managed, zone-redundant service.",
     cross=True,
 )
-def statefulset_single_replica(r, ctx):
+def statefulset_single_replica(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports StatefulSets whose effective replica count is 1 (`spec.replicas`
@@ -136,7 +140,7 @@ def statefulset_single_replica(r, ctx):
     types=(HPA, SCALED_OBJECT),
     remediation="Set minReplicas (KEDA: minReplicaCount) to 2 or more and maxReplicas above it.",
 )
-def autoscaler_min_below_two(r, ctx):
+def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports HorizontalPodAutoscalers whose minimum is 1 (`minReplicas` unset

@@ -9,12 +9,17 @@ workload table read).
 
 from __future__ import annotations
 
+from typing import Any, Iterator, TYPE_CHECKING
+
 from dataclasses import dataclass
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import display, in_namespace
 from linter.rules._values import as_int
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 PROMETHEUS = "monitoring.coreos.com/Prometheus"
 ALERTMANAGER = "monitoring.coreos.com/Alertmanager"
@@ -95,14 +100,14 @@ def _single(r, ctx, path: str, default: int | None, noun: str):
         yield Violation(f"{display(r, ctx.index)} runs 1 {noun} ({path}: 1)", path=path)
 
 
-def _pool_roles(pool) -> list | None:
+def _pool_roles(pool) -> list[Any] | None:
     roles = pool.get("spec.roles")
     if is_unknown(roles) or not isinstance(roles, list):
         return None
     return roles
 
 
-def _kafka_pools(r, ctx) -> list | None:
+def _kafka_pools(r, ctx) -> list[Any] | None:
     """KafkaNodePools of this cluster (label strimzi.io/cluster), None when a label is unknown."""
     out = []
     for pool in in_namespace(ctx.index, (KAFKA_NODE_POOL,), ctx.index.namespace_of(r)):
@@ -138,9 +143,10 @@ def _kafka(r, ctx):
                 if role in roles:
                     chosen.append(pool)
             counts = [as_int(p.get("spec.replicas")) for p in chosen]
-            if not chosen or any(c is None for c in counts):
+            known = [c for c in counts if c is not None]
+            if not chosen or len(known) != len(counts):
                 continue
-            if sum(counts) == 1:
+            if sum(known) == 1:
                 names = ", ".join(p.name for p in chosen)
                 yield Violation(f"{what} runs 1 {noun}: its KafkaNodePools with role {role} ({names}) "
                                 "total spec.replicas: 1", path="spec")
@@ -156,10 +162,10 @@ def _elasticsearch(r, ctx):
         return
     total = 0
     for node_set in node_sets:
-        count = node_set.get("count") if isinstance(node_set, dict) else None
-        if count is None or is_unknown(count) or as_int(count) is None:
+        count = as_int(node_set.get("count")) if isinstance(node_set, dict) else None
+        if count is None:
             return  # required by ECK; unset or not known yet: not judged
-        total += as_int(count)
+        total += count
     if total == 1:
         yield Violation(
             f"{display(r, ctx.index)} runs 1 Elasticsearch node (spec.nodeSets count totals 1): every shard has "
@@ -178,7 +184,7 @@ def _elasticsearch(r, ctx):
     cross=True,
 )
 @_with_defaults_table
-def operator_cluster_single_member(r, ctx):
+def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports custom resources that size a stateful service run by a
@@ -243,7 +249,7 @@ def operator_cluster_single_member(r, ctx):
     types=(KAFKA,),
     remediation="Set default.replication.factor: 3 and min.insync.replicas: 2 in spec.kafka.config (with 3 or more brokers).",
 )
-def strimzi_kafka_replication(r, ctx):
+def strimzi_kafka_replication(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reads `spec.kafka.config` of a Strimzi `Kafka` and reports, where the

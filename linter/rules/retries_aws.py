@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation
+from typing import Any, Iterator, TYPE_CHECKING
+
+from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._aws import (
     dead_letter_graph, event_source_kind, lambda_function, passed_to_module, queue_consumers,
     redrive_policy_of, written,
 )
 from linter.rules._values import as_bool, as_int, setting
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 STREAM_KINDS = {"kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
 
@@ -23,7 +28,7 @@ STREAM_KINDS = {"kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
     remediation="Add a redrive_policy with deadLetterTargetArn (a dead-letter queue) and maxReceiveCount = 5.",
     cross=True,
 )
-def sqs_no_dlq(r, ctx):
+def sqs_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports SQS queues with no redrive policy, neither inline
@@ -92,7 +97,7 @@ def sqs_no_dlq(r, ctx):
     remediation="Set message_retention_seconds on the dead-letter queue above the source queue's (e.g. 1209600, 14 days).",
     cross=True,
 )
-def sqs_dlq_retention_too_short(r, ctx):
+def sqs_dlq_retention_too_short(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     For a queue that is the dead-letter target of another standard queue's
@@ -158,7 +163,7 @@ def sqs_dlq_retention_too_short(r, ctx):
     remediation="Set maxReceiveCount in the redrive policy to 5 or more.",
     cross=True,
 )
-def sqs_lambda_max_receive_count_low(r, ctx):
+def sqs_lambda_max_receive_count_low(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports a queue consumed by a Lambda event source mapping whose redrive
@@ -233,7 +238,7 @@ def _stream_source(r, ctx) -> tuple[str, str, str] | None:
     remediation="Set maximum_retry_attempts and maximum_record_age_in_seconds, bisect_batch_on_function_error = true, and an on-failure destination.",
     cross=True,
 )
-def lambda_stream_unbounded_retries(r, ctx):
+def lambda_stream_unbounded_retries(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Lambda event source mappings (and EventBridge Pipes) reading a
@@ -308,7 +313,7 @@ def _bare(text: str) -> str:
     remediation="Add destination_config { on_failure { destination_arn = ... } } (an SQS queue, SNS topic, S3 bucket or Kafka topic).",
     cross=True,
 )
-def lambda_stream_no_failure_destination(r, ctx):
+def lambda_stream_no_failure_destination(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Lambda event source mappings (and EventBridge Pipes) reading a
@@ -359,7 +364,7 @@ def lambda_stream_no_failure_destination(r, ctx):
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"}
 
 
-def _async_callers(index) -> dict:
+def _async_callers(index) -> dict[str, Any]:
     """Lambda function address -> evidence of asynchronous invocation (resource addresses + why)."""
     out: dict[str, list[str]] = {}
 
@@ -384,8 +389,8 @@ def _async_callers(index) -> dict:
     return out
 
 
-def _invoke_configs(index) -> dict:
-    out: dict = {"unresolved": []}
+def _invoke_configs(index) -> dict[str, Any]:
+    out: dict[str, Any] = {"unresolved": []}
     for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
         fn = lambda_function(index, cfg.get("function_name"))
         if fn is None:
@@ -404,7 +409,7 @@ def _invoke_configs(index) -> dict:
     remediation="Add an aws_lambda_function_event_invoke_config with destination_config { on_failure { destination = ... } }, or a dead_letter_config.",
     cross=True,
 )
-def lambda_async_no_failure_destination(r, ctx):
+def lambda_async_no_failure_destination(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Lambda functions that are invoked asynchronously, shown by an
@@ -455,9 +460,10 @@ def lambda_async_no_failure_destination(r, ctx):
     retries = 2
     if mine:
         values = [as_int(setting(c, "maximum_retry_attempts").value) for c in mine]
-        if any(v is None for v in values):
+        known = [v for v in values if v is not None]
+        if len(known) != len(values):
             return
-        retries = max(values)
+        retries = max(known)
     yield Violation(
         f"Lambda function {r.address} is invoked asynchronously ({evidence[0]}) but has no "
         f"dead_letter_config and no on-failure destination: after {retries} retr{'y' if retries == 1 else 'ies'} "
@@ -479,7 +485,7 @@ LOW_PROTOCOLS = {"sqs"}
     types=("aws_sns_topic_subscription",),
     remediation="Set redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.sns_dlq.arn }) (the DLQ's policy must allow sns.amazonaws.com).",
 )
-def sns_subscription_no_dlq(r, ctx):
+def sns_subscription_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports SNS topic subscriptions without a `redrive_policy`: medium for
@@ -538,7 +544,7 @@ def sns_subscription_no_dlq(r, ctx):
     types=("aws_cloudwatch_event_target",),
     remediation="Add dead_letter_config { arn = aws_sqs_queue.events_dlq.arn }.",
 )
-def eventbridge_target_no_dlq(r, ctx):
+def eventbridge_target_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports EventBridge (CloudWatch Events) targets without a

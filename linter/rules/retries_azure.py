@@ -3,9 +3,13 @@ Event Grid subscriptions without a dead-letter destination."""
 
 from __future__ import annotations
 
-from linter.model import Severity
+from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, is_not_true
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 SERVICEBUS_EXPIRY = AttributeCheck(
     path="dead_lettering_on_message_expiration", fails=is_not_true,
@@ -25,7 +29,7 @@ EVENTGRID_DEAD_LETTER = AttributeCheck(
     types=("azurerm_servicebus_queue", "azurerm_servicebus_subscription"),
     remediation="Set dead_lettering_on_message_expiration = true.",
 )
-def servicebus_expired_messages_dropped(r, ctx):
+def servicebus_expired_messages_dropped(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Service Bus queues and topic subscriptions whose
@@ -67,7 +71,7 @@ def servicebus_expired_messages_dropped(r, ctx):
     remediation="Add storage_blob_dead_letter_destination { storage_account_id = ..., "
                 "storage_blob_container_name = \"eventgrid-deadletter\" }.",
 )
-def eventgrid_no_dead_letter(r, ctx):
+def eventgrid_no_dead_letter(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Event Grid event subscriptions (topic and system topic) without a

@@ -3,14 +3,19 @@ Cloud Tasks queues that retry forever."""
 
 from __future__ import annotations
 
+from typing import Any, Iterator, TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute
 from linter.rules._durations import parse_duration
 from linter.rules._gcp import last_segment
 from linter.rules._values import as_int
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 SUBSCRIPTION = "google_pubsub_subscription"
 
@@ -18,12 +23,12 @@ SUBSCRIPTION = "google_pubsub_subscription"
 @dataclass
 class DeadLetterTopics:
     # addresses and short names of every topic some subscription dead-letters into
-    keys: set = field(default_factory=set)
+    keys: set[Any] = field(default_factory=set)
     # a dead_letter_topic that could not be resolved or read
     incomplete: bool = False
 
 
-def _topic_keys(index, ref) -> set | None:
+def _topic_keys(index, ref) -> set[Any] | None:
     """Keys naming a topic: its address and short name. None when it cannot be read."""
     topic = index.resolve(ref)
     if topic is not None:
@@ -64,7 +69,7 @@ def _dead_letter_topics(index) -> DeadLetterTopics:
                 "give the Pub/Sub service agent publish rights on that topic, and subscribe to it.",
     cross=True,
 )
-def pubsub_no_dead_letter(r, ctx):
+def pubsub_no_dead_letter(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Pub/Sub subscriptions without a `dead_letter_policy`. The
@@ -129,7 +134,7 @@ PUBSUB_RETRY_POLICY = AttributeCheck(
     types=(SUBSCRIPTION,),
     remediation='Add retry_policy { minimum_backoff = "10s"  maximum_backoff = "600s" }.',
 )
-def pubsub_no_retry_backoff(r, ctx):
+def pubsub_no_retry_backoff(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Pub/Sub subscriptions without a `retry_policy` block. Without it,
@@ -173,7 +178,7 @@ def pubsub_no_retry_backoff(r, ctx):
     types=("google_cloud_tasks_queue",),
     remediation='Bound the retries: retry_config { max_attempts = 10  max_retry_duration = "3600s" }.',
 )
-def cloud_tasks_unbounded_retries(r, ctx):
+def cloud_tasks_unbounded_retries(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Cloud Tasks queues whose `retry_config.max_attempts = -1`

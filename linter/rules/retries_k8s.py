@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import Option, rule
 from linter.rules._k8s import CRONJOB, JOB, VIRTUAL_SERVICE, display, owned_by_controller
 from linter.rules._values import as_int
 from linter.rules.timeouts_k8s import http_routes, job_spec_path, route_name
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 def _has_fail_job_rule(policy) -> bool | None:
@@ -29,7 +33,7 @@ def _has_fail_job_rule(policy) -> bool | None:
     remediation="Lower backoffLimit (the default 6 is usually enough) and set activeDeadlineSeconds.",
     options={"backoff_limit_threshold": Option(20, "A backoffLimit above this many retries is reported.")},
 )
-def job_unbounded_backoff(r, ctx):
+def job_unbounded_backoff(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Jobs (and CronJob job templates) whose `backoffLimit` is set above
@@ -93,7 +97,7 @@ def job_unbounded_backoff(r, ctx):
                 "DestinationRule (connectionPool.http.maxRetries).",
     options={"attempts_threshold": Option(5, "Retry attempts above this number are reported.")},
 )
-def istio_excessive_retries(r, ctx):
+def istio_excessive_retries(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports VirtualService `http` routes whose `retries.attempts` is above a

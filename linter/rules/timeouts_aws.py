@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, TYPE_CHECKING
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._aws import (
     function_arn_from_invoke_uri, lambda_function, lambda_timeout, parse_json,
     queue_consumers, resolve_one,
 )
 from linter.rules._values import as_int, setting
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 # ------------------------------------------------------------------ RES201
@@ -23,7 +26,7 @@ from linter.rules._values import as_int, setting
     remediation="Set visibility_timeout_seconds to at least 6 x the timeout of the Lambda function that consumes the queue.",
     cross=True,
 )
-def sqs_visibility_below_lambda_timeout(r, ctx):
+def sqs_visibility_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Follows every `aws_lambda_event_source_mapping` that reads this SQS queue
@@ -121,7 +124,7 @@ def _integration_target(ctx, integration_uri: Any):
     remediation="Lower the function timeout below the integration timeout (e.g. 25 s), or make the call asynchronous.",
     cross=True,
 )
-def apigw_timeout_below_lambda_timeout(r, ctx):
+def apigw_timeout_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Compares an API Gateway Lambda integration's `timeout_milliseconds`
@@ -205,7 +208,7 @@ def apigw_timeout_below_lambda_timeout(r, ctx):
 
 
 # ------------------------------------------------------------------ RES209
-def _task_states(states: Any, where: str) -> Iterator[tuple[str, dict]]:
+def _task_states(states: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if not isinstance(states, dict):
         return
     for name, state in states.items():
@@ -234,7 +237,7 @@ def _task_states(states: Any, where: str) -> Iterator[tuple[str, dict]]:
     types=("aws_sfn_state_machine",),
     remediation='Give every Task state "TimeoutSeconds" (and "HeartbeatSeconds" for .waitForTaskToken callbacks).',
 )
-def sfn_task_no_timeout(r, ctx):
+def sfn_task_no_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Parses the state machine `definition` (Amazon States Language JSON) and

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, contains_unknown, is_unknown
+from linter.model import Resource, Severity, Violation, contains_unknown, is_unknown
 from linter.rules import rule
 from linter.rules._durations import format_duration, parse_duration
 from linter.rules._values import as_int
@@ -10,6 +10,10 @@ from linter.rules._k8s import (
     CRONJOB, GATEWAY_HTTPROUTE, JOB, LINKERD_HTTPROUTE, SERVICE, SERVICE_PROFILE, VIRTUAL_SERVICE,
     display, owned_by_controller,
 )
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 HTTPROUTES = (GATEWAY_HTTPROUTE, LINKERD_HTTPROUTE)
 REQUEST_ANNOTATION = "timeout.linkerd.io/request"
@@ -59,7 +63,7 @@ RES203_OPT_OUT = 'annotate the VirtualService `resilint/ignore: "RES203: long-li
 
 
 def _matched_paths(entry) -> list[str]:
-    paths = []
+    paths: list[str] = []
     for m in entry.get("match") or []:
         uri = m.get("uri") if isinstance(m, dict) else None
         if isinstance(uri, dict):
@@ -104,7 +108,7 @@ def streaming_route(entry) -> str | None:
     types=(VIRTUAL_SERVICE,),
     remediation="Set a timeout on the http route (e.g. `timeout: 10s`) sized to the slowest legitimate request.",
 )
-def istio_route_no_timeout(r, ctx):
+def istio_route_no_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports VirtualService `http` routes that forward traffic (`route`) with
@@ -196,7 +200,7 @@ def _retry_settings(entry):
     types=(VIRTUAL_SERVICE,),
     remediation="Make timeout >= (attempts + 1) x perTryTimeout (plus backoff), or lower attempts/perTryTimeout.",
 )
-def istio_retries_exceed_route_timeout(r, ctx):
+def istio_retries_exceed_route_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports VirtualService `http` routes where `timeout`, `retries.attempts`
@@ -265,7 +269,7 @@ def istio_retries_exceed_route_timeout(r, ctx):
     types=(VIRTUAL_SERVICE,),
     remediation="Add retries.perTryTimeout (e.g. 2s) and a route timeout that covers (attempts + 1) x perTryTimeout.",
 )
-def istio_retries_without_per_try_timeout(r, ctx):
+def istio_retries_without_per_try_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports VirtualService `http` routes with an explicit `retries` block
@@ -337,7 +341,7 @@ def _annotation(obj, key):
 
 def _service_parents(r, ctx):
     """Parent Services of an HTTPRoute: list of (name, namespace, Service or None)."""
-    out = []
+    out: list[Any] = []
     refs = r.get("spec.parentRefs")
     if is_unknown(refs) or not isinstance(refs, list):
         return out
@@ -389,7 +393,7 @@ def _forwarding_rule(item) -> bool:
     remediation="Set timeouts.request on the rule (e.g. 10s), or the timeout.linkerd.io/request annotation.",
     cross=True,
 )
-def httproute_no_request_timeout(r, ctx):
+def httproute_no_request_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Gateway API and Linkerd HTTPRoute rules that forward traffic
@@ -478,7 +482,7 @@ def _field_text(field) -> str:
 
 
 def _backends(item) -> str:
-    names = [b.get("name") for b in item.get("backendRefs") or [] if isinstance(b, dict) and isinstance(b.get("name"), str)]
+    names = [str(b["name"]) for b in item.get("backendRefs") or [] if isinstance(b, dict) and isinstance(b.get("name"), str)]
     return ", ".join(names) or "its backends"
 
 
@@ -500,7 +504,7 @@ def _linkerd_int(value):
     remediation="Make backendRequest <= request, and request >= (retry limit + 1) x retry timeout.",
     cross=True,
 )
-def route_timeouts_inconsistent(r, ctx):
+def route_timeouts_inconsistent(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports route timeouts that contradict each other:
@@ -617,7 +621,7 @@ def job_spec_path(r) -> str:
     types=(JOB, CRONJOB),
     remediation="Set activeDeadlineSeconds on the Job spec (CronJob: spec.jobTemplate.spec), e.g. 3600.",
 )
-def job_no_active_deadline(r, ctx):
+def job_no_active_deadline(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Jobs (and CronJob job templates) without `activeDeadlineSeconds`.

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from typing import Any, Iterator, TYPE_CHECKING
+
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
 from linter.rules._values import as_bool, as_int, render, setting
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 
 @rule(
@@ -16,7 +21,7 @@ from linter.rules._values import as_bool, as_int, render, setting
     types=("aws_db_instance",),
     remediation="Set multi_az = true (and drop a fixed availability_zone).",
 )
-def rds_instance_not_multi_az(r, ctx):
+def rds_instance_not_multi_az(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports RDS DB instances whose effective `multi_az` is false. `multi_az`
@@ -156,7 +161,7 @@ def _names_a_resource(ref: str) -> bool:
 def _instances_by_cluster(index):
     """cluster address -> [instance count or None]; plus the cluster types
     that have an instance whose cluster cannot be told."""
-    counts: dict[str, list] = {}
+    counts: dict[str, list[Any]] = {}
     ambiguous: set[str] = set()
     for cluster_type, instance_type in CLUSTER_INSTANCE_TYPES.items():
         for inst in index.by_type(instance_type):
@@ -177,7 +182,7 @@ def _instances_by_cluster(index):
     remediation="Add a second cluster instance (count = 2 on the instance resource) so a reader in another AZ can take over.",
     cross=True,
 )
-def cluster_single_instance(r, ctx):
+def cluster_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Counts the cluster instances (`aws_rds_cluster_instance`,
@@ -254,7 +259,7 @@ def cluster_single_instance(r, ctx):
     types=("aws_elasticache_replication_group",),
     remediation="Set automatic_failover_enabled = true, multi_az_enabled = true and num_cache_clusters = 2 (or replicas_per_node_group >= 1).",
 )
-def elasticache_no_automatic_failover(r, ctx):
+def elasticache_no_automatic_failover(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports ElastiCache (Redis/Valkey) replication groups that lack any of:
@@ -338,7 +343,7 @@ def elasticache_no_automatic_failover(r, ctx):
     types=("aws_elasticache_cluster",),
     remediation='Memcached: az_mode = "cross-az" with num_cache_nodes >= 2. Redis/Valkey: use aws_elasticache_replication_group with a replica.',
 )
-def elasticache_cluster_single_az(r, ctx):
+def elasticache_cluster_single_az(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports stand-alone ElastiCache clusters kept in one Availability Zone:
@@ -416,7 +421,7 @@ def elasticache_cluster_single_az(r, ctx):
     types=("aws_mq_broker",),
     remediation='Set deployment_mode = "ACTIVE_STANDBY_MULTI_AZ" (ActiveMQ) or "CLUSTER_MULTI_AZ" (RabbitMQ) with subnets in two AZs.',
 )
-def mq_single_instance(r, ctx):
+def mq_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Amazon MQ brokers whose `deployment_mode` is `SINGLE_INSTANCE`,
@@ -469,7 +474,7 @@ def mq_single_instance(r, ctx):
     types=("aws_opensearch_domain", "aws_elasticsearch_domain"),
     remediation="In cluster_config set zone_awareness_enabled = true, instance_count >= 2 (3 with three zones) and zone_awareness_config.availability_zone_count.",
 )
-def opensearch_no_zone_awareness(r, ctx):
+def opensearch_no_zone_awareness(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports OpenSearch (and legacy Elasticsearch) domains whose
@@ -534,7 +539,7 @@ def opensearch_no_zone_awareness(r, ctx):
     types=("aws_efs_file_system", "aws_efs_replication_configuration"),
     remediation="Remove availability_zone_name to use Regional storage (forces a new file system: migrate the data).",
 )
-def efs_one_zone(r, ctx):
+def efs_one_zone(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports EFS file systems with `availability_zone_name` set (One Zone
@@ -601,7 +606,7 @@ FSX_TYPES = ("aws_fsx_windows_file_system", "aws_fsx_ontap_file_system", "aws_fs
     types=FSX_TYPES,
     remediation='Set deployment_type = "MULTI_AZ_1" (or a later MULTI_AZ_*) with preferred_subnet_id and subnets in two AZs.',
 )
-def fsx_single_az(r, ctx):
+def fsx_single_az(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports FSx for Windows File Server, NetApp ONTAP and OpenZFS file
@@ -656,7 +661,7 @@ def fsx_single_az(r, ctx):
     types=("aws_redshift_cluster",),
     remediation="Set multi_az = true (RA3 node types) and number_of_nodes >= 2.",
 )
-def redshift_single_node(r, ctx):
+def redshift_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Redshift provisioned clusters whose `multi_az` is not true

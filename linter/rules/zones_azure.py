@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import Option, rule
 from linter.rules._azure import (
     ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_REDIS_V1, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS,
     storage_redundancy, zone_count, zones_text,
 )
 from linter.rules._values import as_bool, setting
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 # where the replication is written (ARM's sku.name joins tier and replication: "Standard_LRS")
 STORAGE_REPLICATION = {"azurerm_storage_account": "account_replication_type", ARM_STORAGE: "sku.name"}
@@ -33,7 +37,7 @@ STORAGE_REPLICATION = {"azurerm_storage_account": "account_replication_type", AR
     remediation='Set account_replication_type = "ZRS" (or "GZRS"); changing between LRS/GRS and '
                 "ZRS/GZRS creates a new account, so migrate the data.",
 )
-def storage_not_zone_redundant(r, ctx):
+def storage_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports storage accounts whose `account_replication_type` keeps the
@@ -118,7 +122,7 @@ def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
     remediation="Set zone_redundant = true.",
     options={"extra_zone_redundant_tiers": Option([], "SKU name prefixes (`GP_`, `HS_`) also judged as supporting zone redundancy, beside Premium and Business Critical.")},
 )
-def sql_database_not_zone_redundant(r, ctx):
+def sql_database_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Azure SQL databases and elastic pools on a tier that supports
@@ -223,7 +227,7 @@ def _arm_sql_not_zone_redundant(r, extra: list[str]):
     remediation='Add high_availability { mode = "ZoneRedundant" } (MySQL: a server created without HA '
                 "must be recreated, and storage auto-grow must be on).",
 )
-def flexible_server_no_zone_ha(r, ctx):
+def flexible_server_no_zone_ha(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports PostgreSQL and MySQL flexible servers with no
@@ -318,7 +322,7 @@ def _arm_flexible_no_zone_ha(r):
     remediation='Use sku_name = "Standard" at least; for zone redundancy sku_name = "Premium", '
                 'family = "P", zones = ["1", "2"].',
 )
-def redis_single_node_or_zonal(r, ctx):
+def redis_single_node_or_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Azure Cache for Redis instances on the `Basic` SKU (high: a single
@@ -413,7 +417,7 @@ def _arm_redis_single_node_or_zonal(r):
     remediation="Set zone_redundant = true in the geo_location block with failover_priority = 0 "
                 "(and in the other regions).",
 )
-def cosmosdb_not_zone_redundant(r, ctx):
+def cosmosdb_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Cosmos DB accounts whose write region (the `geo_location` with

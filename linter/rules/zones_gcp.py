@@ -3,11 +3,15 @@ live in one zone."""
 
 from __future__ import annotations
 
-from linter.model import Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute, text_is
 from linter.rules._gcp import is_cloudsql_replica, location_kind
 from linter.rules._values import as_int, setting
+from typing import Iterator, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.engine import Context
 
 CLOUD_SQL = "google_sql_database_instance"
 
@@ -21,7 +25,7 @@ CLOUD_SQL = "google_sql_database_instance"
     remediation='Set settings { availability_type = "REGIONAL" } and enable backups with binary logging '
                 "(MySQL) or point-in-time recovery (PostgreSQL, SQL Server).",
 )
-def cloudsql_zonal(r, ctx):
+def cloudsql_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Cloud SQL instances whose `settings.availability_type` is
@@ -84,7 +88,7 @@ REDIS_BASIC = AttributeCheck(
     types=("google_redis_instance",),
     remediation='Set tier = "STANDARD_HA" (optionally replica_count and read_replicas_mode).',
 )
-def memorystore_basic_tier(r, ctx):
+def memorystore_basic_tier(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports `google_redis_instance` resources on the `BASIC` tier, which is
@@ -129,7 +133,7 @@ _REGIONAL_FILESTORE_TIERS = ("REGIONAL", "ENTERPRISE")
     types=("google_filestore_instance",),
     remediation='Use tier = "REGIONAL" (or "ENTERPRISE") with a region as location.',
 )
-def filestore_zonal(r, ctx):
+def filestore_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports Filestore instances whose `location` (or the deprecated `zone`)
@@ -182,7 +186,7 @@ def filestore_zonal(r, ctx):
     types=("google_alloydb_instance",),
     remediation='Set availability_type = "REGIONAL".',
 )
-def alloydb_zonal(r, ctx):
+def alloydb_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     What it does
     Reports AlloyDB instances with an explicit `availability_type = "ZONAL"`

@@ -8,10 +8,12 @@ load module trees with variables, count/for_each and dynamic blocks
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 
-def load_module_directory(directory: Path, options: dict | None = None):
+def load_module_directory(directory: Path, options: dict[str, Any] | None = None):
     """Every resource of one module directory (all its .tf/.tf.json files), as a root."""
     from linter.terraform.tree import load_directories
 

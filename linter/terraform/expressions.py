@@ -240,7 +240,7 @@ class Scope:
 class Evaluator:
     """Evaluates nodes; `call` is the function library's `call_function` bound to a context."""
 
-    def __init__(self, call: Callable[[str, list, "Scope"], Any]):
+    def __init__(self, call: Callable[[str, list[Any], "Scope"], Any]):
         self.call = call
         self.in_try = 0
         self.depth = 0
@@ -287,7 +287,9 @@ class Evaluator:
 
     # ------------------------------------------------------------ traversal
     def _attr(self, node: Node, scope: Scope) -> Any:
-        obj = self.eval(node[1], scope)
+        base = node[1]
+        # `var.x`, `each.value`, `aws_subnet.a`: the name is looked up here (a leaf: no nesting to count)
+        obj = self._ref(base, scope) if base[0] == "ref" else self.eval(base, scope)
         return self.get_attr(obj, node[2], node, scope)
 
     def get_attr(self, obj: Any, name: str, node: Node, scope: Scope) -> Any:
@@ -375,7 +377,7 @@ class Evaluator:
             return self.eval(parts[0], scope)  # "${x}" is x itself, not its text
         return self.render(parts, scope)
 
-    def render(self, parts: list, scope: Scope) -> Any:
+    def render(self, parts: list[Any], scope: Scope) -> Any:
         out: list[str] = []
         unknowns: list[Any] = []
         for part in parts:
@@ -401,7 +403,7 @@ class Evaluator:
             return Unknown("".join(out) if not out else None or "(template)", refs_of(*unknowns))
         return "".join(out)
 
-    def _template_for(self, part: tuple, scope: Scope) -> Any:
+    def _template_for(self, part: tuple[Any, ...], scope: Scope) -> Any:
         _, key_var, value_var, coll_node, body = part
         coll = self.eval(coll_node, scope)
         if isinstance(coll, Unknown):
@@ -495,7 +497,7 @@ class Evaluator:
         if isinstance(coll, Unknown):
             return Unknown("(for expression)", coll.refs)
         as_object = key_node is not None
-        items: list = []
+        items: list[Any] = []
         obj: dict[str, Any] = {}
         unknowns: list[Any] = []
         for k, v in self._pairs(coll):
@@ -555,7 +557,7 @@ class Evaluator:
             return Unknown(text, result.refs or refs_of(*args))
         return result
 
-    def _try(self, name: str, arg_nodes: list, scope: Scope, text: str) -> Any:
+    def _try(self, name: str, arg_nodes: list[Any], scope: Scope, text: str) -> Any:
         if name == "can":
             if len(arg_nodes) != 1:
                 raise EvalError("can takes one argument")

@@ -57,10 +57,10 @@ class _GiveUp(Exception):
 @dataclass
 class FunctionContext:
     base_dir: Path
-    render_template: Callable[[str, dict], Any] | None = None
+    render_template: Callable[[str, dict[str, Any]], Any] | None = None
 
 
-def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
+def call_function(name: str, args: list[Any], ctx: FunctionContext) -> Any:
     impl = FUNCTIONS.get(name)
     if impl is None:
         return _unknown(name, args)
@@ -79,7 +79,7 @@ def call_function(name: str, args: list, ctx: FunctionContext) -> Any:
         return _unknown(name, args)
 
 
-def _arity_ok(fn: Callable[..., Any], args: list, needs_ctx: bool) -> bool:
+def _arity_ok(fn: Callable[..., Any], args: list[Any], needs_ctx: bool) -> bool:
     import inspect
 
     try:
@@ -100,7 +100,7 @@ def _refs(value: Any, out: list[str]) -> None:
             _refs(v, out)
 
 
-def _unknown(name: str, args: list) -> Unknown:
+def _unknown(name: str, args: list[Any]) -> Unknown:
     refs: list[str] = []
     _refs(args, refs)
     return Unknown(f"{name}(...)", tuple(refs))
@@ -217,7 +217,7 @@ def to_int(v: Any, what: str = "argument") -> int:
     return n
 
 
-def _seq(v: Any, what: str = "argument") -> list:
+def _seq(v: Any, what: str = "argument") -> list[Any]:
     if isinstance(v, list):
         return v
     if v is None:
@@ -225,7 +225,7 @@ def _seq(v: Any, what: str = "argument") -> list:
     raise FunctionError(f"{what}: list, tuple or set required, but have {_type_name(v)}")
 
 
-def _map(v: Any, what: str = "argument") -> dict:
+def _map(v: Any, what: str = "argument") -> dict[str, Any]:
     if isinstance(v, dict):
         return v
     if v is None:
@@ -233,7 +233,7 @@ def _map(v: Any, what: str = "argument") -> dict:
     raise FunctionError(f"{what}: map or object required, but have {_type_name(v)}")
 
 
-def unify(items: list, what: str = "all list elements") -> list:
+def unify(items: list[Any], what: str = "all list elements") -> list[Any]:
     """Convert a tuple's elements to one type, as Terraform does for list(T).
 
     Strings win over numbers and bools (which become their text); numbers and
@@ -268,7 +268,7 @@ def canon(v: Any) -> Any:
     raise UnknownValueError("unknown value compared")
 
 
-def as_set(items: list) -> list:
+def as_set(items: list[Any]) -> list[Any]:
     """A Terraform set: duplicates dropped, strings and numbers in order."""
     items = unify(items, "all set elements")
     seen: dict[Any, Any] = {}
@@ -351,7 +351,7 @@ def f_lookup(m: Any, key: Any, default: Any = _MISSING) -> Any:
 def f_concat(*seqs: Any) -> Any:
     if not seqs:
         raise FunctionError("at least one argument is required")
-    out: list = []
+    out: list[Any] = []
     for i, s in enumerate(seqs):
         if is_unknown(s):
             raise _GiveUp()
@@ -360,7 +360,7 @@ def f_concat(*seqs: Any) -> Any:
 
 
 def f_merge(*maps: Any) -> Any:
-    out: dict = {}
+    out: dict[str, Any] = {}
     for m in maps:
         if is_unknown(m):
             raise _GiveUp()
@@ -371,9 +371,9 @@ def f_merge(*maps: Any) -> Any:
 
 
 def f_flatten(v: Any) -> Any:
-    out: list = []
+    out: list[Any] = []
 
-    def walk(items: list) -> None:
+    def walk(items: list[Any]) -> None:
         for x in items:
             if is_unknown(x):
                 raise _GiveUp()
@@ -444,7 +444,7 @@ def f_range(*params: Any) -> Any:
         raise FunctionError("step must be negative for a decreasing range")
     if step < 0 and limit > start:
         raise FunctionError("step must be positive for an increasing range")
-    out = []
+    out: list[Any] = []
     v = start
     while (v < limit) if step > 0 else (v > limit):
         if len(out) >= RANGE_LIMIT:
@@ -578,13 +578,13 @@ def f_setproduct(*sets: Any) -> Any:
     total = 1
     for s in lists:
         total = _size(total * len(s)) if s else 0
-    out: list = [[]]
+    out: list[Any] = [[]]
     for s in lists:
         out = [prefix + [x] for prefix in out for x in s]
     return out
 
 
-def _unified_sets(sets: tuple) -> list[list]:
+def _unified_sets(sets: tuple[Any, ...]) -> list[list[Any]]:
     """The arguments of a set function, converted to one element type."""
     lists = [_seq(s, "sets") for s in sets]
     flat = unify([x for lst in lists for x in lst], "all set elements")
@@ -689,7 +689,7 @@ def f_identity(v: Any) -> Any:
 # ---------------------------------------------------------------- numbers
 
 
-def _numbers(args: tuple, what: str) -> list:
+def _numbers(args: tuple[Any, ...], what: str) -> list[Any]:
     return [to_num(a, what) for a in args]
 
 
@@ -1052,7 +1052,7 @@ def _parse_spec(fmt: str, i: int) -> tuple[str, int | None, int | None, int | No
     return flags, argnum, width, prec, fmt[i], i + 1
 
 
-def format_string(fmt: str, args: list) -> str:
+def format_string(fmt: str, args: list[Any]) -> str:
     out: list[str] = []
     i, argi, n, used = 0, 0, len(fmt), 0
     while i < n:
@@ -1386,7 +1386,7 @@ class _YamlOut:
         else:
             self.write(num_str(v))
 
-    def mapping(self, m: dict, indent: int) -> None:
+    def mapping(self, m: dict[str, Any], indent: int) -> None:
         for i, k in enumerate(sorted(m)):
             if i:
                 self.newline()
@@ -1395,7 +1395,7 @@ class _YamlOut:
             self.write(":")
             self.value(m[k], indent, in_mapping=True)
 
-    def sequence(self, items: list, indent: int) -> None:
+    def sequence(self, items: list[Any], indent: int) -> None:
         for i, item in enumerate(items):
             if i:
                 self.newline()
@@ -1527,7 +1527,7 @@ def _yaml_node(node: Any, budget: list[int]) -> Any:
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_yaml_node(x, budget) for x in node.value]
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.tag == _YAML_PLAIN:
             merged = _yaml_node(value_node, budget)

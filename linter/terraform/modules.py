@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
@@ -23,6 +23,9 @@ from linter.terraform.expressions import (
 )
 from linter.terraform.syntax import Attr, Block, Node, parse_hcl, parse_json_config, parse_tfvars
 from linter.terraform.types import ConversionError, TypeConstraint, convert, is_primitive, parse_type
+
+if TYPE_CHECKING:
+    from linter.terraform.tree import ModuleTree
 
 # blocks Terraform rejects without the right number of labels: (labels, what they are)
 _LABELS = {
@@ -33,6 +36,7 @@ _LABELS = {
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"count", "for_each", "depends_on", "providers", "source", "version"})
 MAX_MODULE_DEPTH = 12
+_NOT_PLAIN = (list, dict, InstanceObject, ModuleObject, Namespace)  # what `plain` may change
 
 
 def is_override(name: str) -> bool:
@@ -117,9 +121,9 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
         return
     address = key()
     if address in declared:
-        first = declared[address]
+        first_block = declared[address]
         kind = block.type if block.type != "data" else "data source"
-        errors.append(InputError(block.file, f"duplicate {kind}: {address} is also declared at {_where(first)} "
+        errors.append(InputError(block.file, f"duplicate {kind}: {address} is also declared at {_where(first_block)} "
                                  "(terraform validate rejects this)", block.line))
         return
     declared[address] = block
@@ -184,7 +188,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
         names = sorted(os.listdir(directory))
     except OSError:
         names = []
-    auto = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     auto += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in auto:
         _apply_tfvars(directory / name, display_path(directory / name), config, evaluator, out, errors)
@@ -293,7 +297,7 @@ class ModuleInstance:
         self._resources: dict[str, Any] = {}
         self._instances: dict[str, list[tuple[str, Scope, Any]]] = {}
         self._calls: dict[str, Any] = {}
-        self._children: dict[str, list[tuple[str, "ModuleInstance"]]] = {}
+        self._children: dict[str, list[tuple[str, "ModuleInstance | None", Scope]] | Unknown] = {}
         self._outputs: dict[str, Any] = {}
         self._attr_memo: dict[tuple[str, str], Any] = {}
         self.scope = Scope(self)
@@ -447,7 +451,7 @@ class ModuleInstance:
         return found
 
     @staticmethod
-    def _collection(block: Block, objects: list, scopes: list[Scope]) -> Any:
+    def _collection(block: Block, objects: list[Any], scopes: list[Scope]) -> Any:
         """What a reference to the whole block gives: a list (count), a map (for_each) or one object."""
         if "count" in block.attrs:
             return objects
@@ -569,7 +573,7 @@ class ModuleInstance:
         block = self.config.modules[name]
         address = self.qualify(f"module.{name}")
 
-        def compute():
+        def compute() -> list[tuple[str, ModuleInstance | None, Scope]] | Unknown:
             found = self._expanded(block, address)
             if isinstance(found, Unknown):
                 return found
@@ -577,7 +581,7 @@ class ModuleInstance:
             config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block)) if directory else None
             if config is not None and not config.files:
                 config = None  # a directory without configuration files: nothing to follow
-            out = []
+            out: list[tuple[str, ModuleInstance | None, Scope]] = []
             for a, s in found:
                 child = None
                 if config is not None and self.depth < MAX_MODULE_DEPTH and directory not in self.tree.stack_dirs(self):
@@ -616,7 +620,7 @@ class CallSite:
 
 
 # ------------------------------------------------------------------ bodies
-def written_refs(expr: Node, declared: dict, qualify: Callable[[str], str]) -> list[str]:
+def written_refs(expr: Node, declared: dict[str, Any], qualify: Callable[[str], str]) -> list[str]:
     """The resources (`aws_subnet.a`, `data.aws_ami.x`) an expression names, in the
     order written, qualified with the module address. Instance keys are dropped: the
     reference names every instance (what `Index.resolve_many` expands)."""
@@ -658,15 +662,16 @@ class BodyBuilder:
         # is a dependency even when the name is written in the configuration
         self.known_refs: dict[str, list[str]] = {}
 
-    def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset = frozenset(),
-             attribute=None) -> dict:
+    def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
+             attribute=None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, attr in block.attrs.items():
             if name in meta:
                 continue
             path = f"{prefix}{name}"
             value = attribute(name) if attribute is not None else self.module.evaluator.evaluate(attr.expr, scope)
-            value = plain(value)
+            if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
+                value = plain(value)
             self.lines.setdefault(path, attr.line)
             if attr.expr[0] != "lit":  # a literal names no variable and holds no keys
                 self._written(attr.expr, scope, path, 0)
@@ -698,7 +703,7 @@ class BodyBuilder:
             items.append(self.body(child, scope, item_path + "."))
         return out
 
-    def _dynamic(self, block: Block, scope: Scope, prefix: str, out: dict, counts: dict) -> None:
+    def _dynamic(self, block: Block, scope: Scope, prefix: str, out: dict[str, Any], counts: dict[str, Any]) -> None:
         name = block.labels[0]
         path = f"{prefix}{name}"
         self.lines.setdefault(path, block.line)

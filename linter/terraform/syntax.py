@@ -23,13 +23,14 @@ A syntax error is an InputError at the first error's line.
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from linter.model import InputError
 
-Node = tuple
+Node = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -217,7 +218,7 @@ def number(text: str) -> int | float:
         return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
-def _kids(node: Any) -> list:
+def _kids(node: Any) -> list[Any]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
@@ -268,6 +269,7 @@ class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
         self.shown = shown
+        self._line_starts: list[int] | None = None
 
     def text(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -278,6 +280,16 @@ class _Converter:
             if child.type == "block":
                 out.append(self.block(child))
         return out
+
+    def line_at(self, offset: int) -> int:
+        """The line of a byte offset (cheaper than asking a node for its start point)."""
+        if self._line_starts is None:
+            starts, at = [0], 0
+            for line in self.data.split(b"\n")[:-1]:
+                at += len(line) + 1
+                starts.append(at)
+            self._line_starts = starts
+        return bisect.bisect_right(self._line_starts, offset)
 
     def block(self, node: Any) -> Block:
         kids = node.named_children
@@ -293,29 +305,33 @@ class _Converter:
                 labels.append(self.text(child))
             elif t == "body":
                 for item in child.named_children:
-                    if item.type == "attribute":
+                    t = item.type
+                    if t == "attribute":
                         attr = self.attribute(item)
                         if attr.name in attrs:
                             raise InputError(self.shown, f"attribute {attr.name} set twice in one block "
                                              f"(first on line {attrs[attr.name].line})", attr.line)
                         attrs[attr.name] = attr
-                    elif item.type == "block":
+                    elif t == "block":
                         blocks.append(self.block(item))
-        return Block(btype, labels, attrs, blocks, node.start_point[0] + 1, self.shown)
+        return Block(btype, labels, attrs, blocks, self.line_at(node.start_byte), self.shown)
 
     def attribute(self, node: Any) -> Attr:
         kids = node.named_children
-        name = self.text(kids[0])
-        expr_node = kids[1]
-        text = self.text(expr_node)
+        name_node, expr_node = kids[0], kids[1]
+        data = self.data
+        start = name_node.start_byte
+        name = data[start:name_node.end_byte].decode("utf-8", "replace")
+        expr_start = expr_node.start_byte
+        text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
         simple = _simple_expr(text)
         if simple is None:
             expr = self.expr(expr_node, 0)
         elif simple[0] == "ref":
-            expr = _reference_chain(text, expr_node.start_point[0] + 1)
+            expr = _reference_chain(text, self.line_at(expr_start))
         else:
             expr = simple
-        return Attr(name, expr, node.start_point[0] + 1, text)
+        return Attr(name, expr, self.line_at(start), text)
 
     def _between(self, node: Any) -> str:
         """Text between a string literal's quotes."""
@@ -414,12 +430,12 @@ class _Converter:
         raise InputError(self.shown, f"expression not understood: {self.text(node)[:40]!r}", node.start_point[0] + 1)
 
     @staticmethod
-    def _conditional_chain(node: Any) -> list:
+    def _conditional_chain(node: Any) -> list[Any]:
         """The operands of a conditional chain in source order (`c0 ? v0 : c1 ? v1 : e`):
         a condition that is itself an unparenthesized conditional is read into the chain."""
-        parts: list = []
+        parts: list[Any] = []
         pending = [node]
-        tails: list[list] = []
+        tails: list[list[Any]] = []
         while pending:
             cond_node = pending.pop()
             c, a, b = _kids(cond_node)[:3]
@@ -434,7 +450,7 @@ class _Converter:
             parts.extend(tail)
         return parts
 
-    def sequence(self, kids: list, depth: int) -> Node:
+    def sequence(self, kids: list[Any], depth: int) -> Node:
         """An expression written as a primary expression followed by traversals."""
         if not kids:
             return ("lit", None)
@@ -490,7 +506,7 @@ class _Converter:
     # reads backslash escapes; heredocs and template files (templatefile, `.tf.json`
     # strings) have one literal per line and only `$${`/`%%{` escapes, so there `~`
     # strips up to the end of the line only (as terraform does).
-    def template(self, kids: list, start: int, end: int, depth: int, per_line: bool = False,
+    def template(self, kids: list[Any], start: int, end: int, depth: int, per_line: bool = False,
                  flush: bool = False) -> Node:
         """The template whose content spans bytes [start, end), its sequences among `kids`."""
         tokens: list[_Literal | _Sequence] = []
@@ -506,7 +522,7 @@ class _Converter:
         parts, _ = self._nested(tokens, 0, (), depth)
         return _template_node(parts)
 
-    def _literals(self, tokens: list, start: int, end: int, per_line: bool) -> None:
+    def _literals(self, tokens: list[Any], start: int, end: int, per_line: bool) -> None:
         if end <= start:
             return
         text = self.data[start:end].decode("utf-8", "replace")
@@ -516,7 +532,7 @@ class _Converter:
         for line in text.splitlines(keepends=True):
             tokens.append(_Literal(line.replace("$${", "${").replace("%%{", "%{")))
 
-    def _nested(self, tokens: list, i: int, stops: tuple[str, ...], depth: int) -> tuple[list, int]:
+    def _nested(self, tokens: list[Any], i: int, stops: tuple[str, ...], depth: int) -> tuple[list[Any], int]:
         """Template parts from tokens[i:], up to a sequence of a kind in `stops`."""
         parts: list[Any] = []
         while i < len(tokens):
@@ -538,7 +554,7 @@ class _Converter:
                 i += 1
             elif token.kind == "if":
                 then, i = self._nested(tokens, i + 1, ("else", "endif"), depth)
-                other: list = []
+                other: list[Any] = []
                 if i < len(tokens) and isinstance(tokens[i], _Sequence) and tokens[i].kind == "else":
                     other, i = self._nested(tokens, i + 1, ("endif",), depth)
                 parts.append(("if", self.expr(inner, depth), _template_node(then), _template_node(other)))
@@ -594,7 +610,7 @@ class _Sequence:
         self.strip_after = len(children) > 3 and children[-2].type == "strip_marker"
 
 
-def _sequences(kids: list) -> list:
+def _sequences(kids: list[Any]) -> list[Any]:
     """The sequences of a template body in source order, directives opened."""
     out = []
     stack = list(reversed(kids))
@@ -607,7 +623,7 @@ def _sequences(kids: list) -> list:
     return out
 
 
-def _strip(tokens: list) -> None:
+def _strip(tokens: list[Any]) -> None:
     """`~` trims the whitespace of the literal token right beside it."""
     for i, token in enumerate(tokens):
         if not isinstance(token, _Sequence):
@@ -618,7 +634,7 @@ def _strip(tokens: list) -> None:
             tokens[i + 1].text = tokens[i + 1].text.lstrip(_SPACE)
 
 
-def _flush_indentation(tokens: list) -> None:
+def _flush_indentation(tokens: list[Any]) -> None:
     """`<<-`: remove the least indentation of the lines from each line (HCL's
     flushHeredocTemplateParts). A line starting with a sequence has none; a line of
     only whitespace counts for nothing and keeps its whitespace."""
@@ -645,7 +661,7 @@ def _flush_indentation(tokens: list) -> None:
             token.text = token.text[least:]
 
 
-def _template_node(parts: list) -> Node:
+def _template_node(parts: list[Any]) -> Node:
     if not parts:
         return ("lit", "")
     if len(parts) == 1 and isinstance(parts[0], str):
@@ -683,7 +699,7 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
     return out
 
 
-def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple):
+def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]):
     if depth == 0:
         yield labels, value, path
         return
@@ -701,11 +717,11 @@ _JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 class _JsonLines:
     """Lines of a `.tf.json` text's keys, by document path (`loaders._json_lines.key_lines`)."""
 
-    def __init__(self, lines: dict[tuple, int], shown: str):
+    def __init__(self, lines: dict[tuple[Any, ...], int], shown: str):
         self.lines = lines
         self.shown = shown
 
-    def at(self, path: tuple) -> int | None:
+    def at(self, path: tuple[Any, ...]) -> int | None:
         while path:
             if path in self.lines:
                 return self.lines[path]
@@ -713,7 +729,7 @@ class _JsonLines:
         return None
 
 
-def _json_block(kind: str, labels: list[str], body: dict, path: tuple, lines: _JsonLines, resource: bool) -> Block:
+def _json_block(kind: str, labels: list[str], body: dict[str, Any], path: tuple[Any, ...], lines: _JsonLines, resource: bool) -> Block:
     line = lines.at(path) or 1
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
@@ -742,7 +758,7 @@ def _json_block(kind: str, labels: list[str], body: dict, path: tuple, lines: _J
     return Block(kind, labels, attrs, blocks, line, lines.shown, json_blocks=True)
 
 
-def json_expr(value: Any, shown: str, path: tuple = (), lines: _JsonLines | None = None) -> Node:
+def json_expr(value: Any, shown: str, path: tuple[Any, ...] = (), lines: _JsonLines | None = None) -> Node:
     """A JSON value -> an expression: strings are templates, the rest literals;
     tuples and objects keep the line of each item when `lines` are known."""
     if isinstance(value, str):

@@ -25,16 +25,16 @@ class UnresolvedModule:
     file: str
     line: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"module": self.address, "source": self.source, "file": self.file, "line": self.line,
                 "hint": "run `terraform init` in the root module so its modules are installed"}
 
 
 class ModuleTree:
-    def __init__(self, options: dict | None = None):
+    def __init__(self, options: dict[str, Any] | None = None):
         self.options = options or {}
         self.errors: list[InputError] = []
-        self._error_keys: set[tuple] = set()
+        self._error_keys: set[tuple[Any, ...]] = set()
         self.configs: dict[Path, ModuleConfig | None] = {}
         self.manifests: dict[Path, dict[str, str]] = {}
         self.resources: list[Resource] = []
@@ -46,7 +46,7 @@ class ModuleTree:
         self.scanned_files: dict[Path, list[Path]] = {}
 
     # ------------------------------------------------------------ functions
-    def _call(self, name: str, args: list, scope: Scope) -> Any:
+    def _call(self, name: str, args: list[Any], scope: Scope) -> Any:
         from linter.terraform.functions import FunctionContext, call_function
 
         base = scope.module.config.directory if scope.module is not None else Path(".")
@@ -55,7 +55,7 @@ class ModuleTree:
             ctx = self._contexts[base] = FunctionContext(base_dir=base, render_template=self.render_template)
         return call_function(name, args, ctx)
 
-    def render_template(self, text: str, variables: dict) -> Any:
+    def render_template(self, text: str, variables: dict[str, Any]) -> Any:
         """templatefile(): Terraform template text rendered with the given variables only."""
         node = template_expr(text, "templatefile")
         return self.evaluator.eval(node, Scope(None, dict(variables)))
@@ -78,7 +78,7 @@ class ModuleTree:
             except OSError:
                 files = []
         errors: list[InputError] = []
-        config = read_config(directory, files, errors)
+        config: ModuleConfig | None = read_config(directory, files, errors)
         if quiet and errors:
             config = None  # third-party code that does not parse: its call stays opaque
         else:
@@ -96,7 +96,7 @@ class ModuleTree:
 
     def is_local_source(self, block: Block) -> bool:
         source = self.local_source(block)
-        return bool(source) and (source.startswith(("./", "../")) or source in (".", ".."))
+        return source is not None and (source.startswith(("./", "../")) or source in (".", ".."))
 
     def local_child_dir(self, directory: Path, block: Block) -> Path | None:
         if not self.is_local_source(block):
@@ -180,10 +180,10 @@ class ModuleTree:
             unknown_each = {"key": Unknown("each.key", ("each.key",)), "value": Unknown("each.value", ("each.value",))}
             scope = instance.scope.child(count={"index": unknown_index}, each=unknown_each)
             template_address = instance.qualify(key)
-            meta = {"count" if "count" in block.attrs else "for_each": Unknown(
+            template_meta = {"count" if "count" in block.attrs else "for_each": Unknown(
                 "count" if "count" in block.attrs else "for_each", tuple(r for r in found.refs if r != template_address))}
-            self.resources.append(self._resource(instance, key, block, template_address, scope, meta, root_shown,
-                                                 shared=False))
+            self.resources.append(self._resource(instance, key, block, template_address, scope, template_meta,
+                                                 root_shown, shared=False))
             return
         for address, scope, ikey in found:
             meta: dict[str, Any] = {}
@@ -196,7 +196,7 @@ class ModuleTree:
             self.resources.append(self._resource(instance, key, block, address, scope, meta, root_shown, shared=True))
 
     def _resource(self, instance: ModuleInstance, key: str, block: Block, address: str, scope: Scope,
-                  meta: dict, root_shown: str | None, shared: bool) -> Resource:
+                  meta: dict[str, Any], root_shown: str | None, shared: bool) -> Resource:
         builder = BodyBuilder(instance, scope)
         raw = instance.raw_attribute(key, address, scope) if shared else None
         attrs = builder.body(block, scope, "", RESOURCE_META, attribute=raw)
@@ -257,7 +257,7 @@ def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
     return out
 
 
-def _unknown_leaves(value: Any, prefix: str, out: list) -> None:
+def _unknown_leaves(value: Any, prefix: str, out: list[Any]) -> None:
     if isinstance(value, Unknown):
         out.append((prefix, value))
     elif isinstance(value, dict):
@@ -270,7 +270,7 @@ def _unknown_leaves(value: Any, prefix: str, out: list) -> None:
                 _unknown_leaves(v, f"{prefix}.{i}" if i else prefix, out)
 
 
-def line_of(lines: dict, path: str) -> int | None:
+def line_of(lines: dict[str, Any], path: str) -> int | None:
     """Line of an attribute path (a first block's `.0` may be written or not),
     else of its closest written ancestor."""
     parts = [p for p in path.split(".") if p and p != "0"]
@@ -282,7 +282,7 @@ def line_of(lines: dict, path: str) -> int | None:
     return None
 
 
-def load_directories(directories: dict[Path, list[Path]], options: dict | None = None
+def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None
                      ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """Every scanned directory as a root, except those another scanned root calls
     through a local source (they are loaded as that child) and roots a scanned
@@ -291,7 +291,13 @@ def load_directories(directories: dict[Path, list[Path]], options: dict | None =
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
     jobs = _pool_size(files_of, options or {})
     if jobs > 1:
-        return _load_in_pool(files_of, options, jobs)
+        import pickle
+        from concurrent.futures import BrokenExecutor
+
+        try:
+            return _load_in_pool(files_of, options, jobs)
+        except (OSError, pickle.PicklingError, BrokenExecutor):
+            pass  # no processes to be had (limits, memory) or a worker killed: load here
     tree = ModuleTree(options)
     tree.scanned_files = files_of
     for directory in files_of:
@@ -302,7 +308,7 @@ def load_directories(directories: dict[Path, list[Path]], options: dict | None =
     return tree.resources, tree.errors, tree.unresolved
 
 
-def _roots(tree: ModuleTree, scanned: list[Path], options: dict | None) -> list[Path]:
+def _roots(tree: ModuleTree, scanned: list[Path], options: dict[str, Any] | None) -> list[Path]:
     """The scanned directories to load as roots. `tree` holds the configs of every
     scanned directory that can call a module (the others call nothing)."""
     called: set[Path] = set()
@@ -334,7 +340,7 @@ def _roots(tree: ModuleTree, scanned: list[Path], options: dict | None) -> list[
 PARALLEL_MIN_BYTES = 400_000
 
 
-def _pool_size(files_of: dict[Path, list[Path]], options: dict) -> int:
+def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> int:
     from linter.loaders import in_memory
     from linter.loaders.parallel import cores
 
@@ -370,7 +376,7 @@ def _may_call_modules(files: list[Path]) -> bool:
     return False
 
 
-def _load_in_pool(files_of: dict[Path, list[Path]], options: dict | None, jobs: int
+def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int
                   ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """`load_directories` on every core, with the serial result in the serial order.
 
@@ -430,7 +436,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _load_batch(items: list[tuple[int, Path, bool]], files_of: dict[Path, list[Path]], options: dict | None,
+def _load_batch(items: list[tuple[int, Path, bool]], files_of: dict[Path, list[Path]], options: dict[str, Any] | None,
                 in_worker: bool):
     """Parse the batch's directories (their errors by scanned index), then load
     those that are roots (resources, errors, unresolved calls by index)."""

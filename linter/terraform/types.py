@@ -174,7 +174,7 @@ def convert(value: Any, type_: TypeConstraint | None) -> Any:
     return _unified(items, "all list elements") if isinstance(type_.element, AnyType) else items
 
 
-def _unified(items: list, what: str) -> list:
+def _unified(items: list[Any], what: str) -> list[Any]:
     """list(any)/map(any): the elements take one type, as tolist()/tomap() do."""
     from linter.terraform.functions import FunctionError, unify
 
