@@ -15,11 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import Resource, is_unknown
+from linter.rules._aws import base_type
 from linter.rules._values import as_bool, as_int
 
-from linter.failure_domains.graph import (
-    Placement, Spread, base_type, multi_zone, regional, unknown, zonal,
-)
+from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, unknown, zonal
 
 if TYPE_CHECKING:
     from linter.failure_domains.graph import Graph, Node
