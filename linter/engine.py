@@ -11,7 +11,7 @@ import os
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from linter.index import Index
 from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
@@ -122,7 +122,8 @@ def by_scope(resources: list[Resource]) -> dict[str, list[Resource]]:
     return groups
 
 
-def _run_scope(resources, by_type, options, findings, errors) -> None:
+def _run_scope(resources: list[Resource], by_type: dict[str, list[Rule]], options: ScanOptions,
+               findings: list[Finding], errors: list[InputError]) -> None:
     index = Index(resources, default_namespace=options.default_namespace)
     ctx = Context(index, options)
     for res in resources:
@@ -209,7 +210,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause the cycle collector while a scan builds its objects.
 
     A scan builds hundreds of thousands of long-lived objects (every

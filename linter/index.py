@@ -7,10 +7,10 @@ targets, queues behind event source mappings, ...) build it once through
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
+from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
 
 # Types whose `arn` attribute is another resource's ARN (an EventBridge target's
@@ -36,7 +36,7 @@ class Index:
             self._by_type[r.type].append(r)
             self._by_address.setdefault(r.address, r)
             if "[" in r.address:
-                self._by_base[_strip_instance_keys(r.address)].append(r)
+                self._by_base[strip_instance_keys(r.address)].append(r)
                 if r.address.endswith("]"):
                     # module keys kept, the resource's own key dropped
                     self._by_counted[r.address[: r.address.rfind("[")]].append(r)
@@ -123,7 +123,7 @@ class Index:
         if isinstance(ref, str):
             # `module.a["x"].aws_subnet.b`: the instances of b in that module instance
             keyed = "[" in ref
-            parts = (_strip_instance_keys(ref) if keyed else ref).split(".")
+            parts = (strip_instance_keys(ref) if keyed else ref).split(".")
             written = ref.split(".")
             while len(parts) >= 2:
                 if keyed:
@@ -143,17 +143,6 @@ class Index:
 
     def namespace_of(self, r: Resource) -> str:
         return r.namespace or self.default_namespace
-
-
-_INSTANCE_KEY_RE = re.compile(r"\[[^\]]*\]")
-
-
-def _strip_instance_keys(address: str) -> str:
-    """`module.a["x"].aws_subnet.b[0]` -> `module.a.aws_subnet.b`."""
-    if "[" not in address:
-        return address
-    # keys are numbers or quoted strings; a "]" inside a quoted key is not supported
-    return _INSTANCE_KEY_RE.sub("", address)
 
 
 # ----------------------------------------------------------------- selectors

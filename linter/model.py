@@ -229,7 +229,7 @@ class Resource:
         Pulumi document, a kustomize or helm rendering, or the one Kubernetes
         cluster of the scanned manifests. The engine indexes each scope apart and
         Rego policies see it as `root`: one answer to "where are addresses unique"."""
-        return self.meta.get("scope", "")
+        return str(self.meta.get("scope", ""))
 
     @property
     def kind(self) -> str:
@@ -328,7 +328,7 @@ class InputError(Exception):
         self.line = line
         self.message = message
 
-    def __reduce__(self):  # pickled back from a loading worker (linter.loaders.parallel)
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled back from a loading worker (linter.loaders.parallel)
         return (self.__class__, (self.file, self.message, self.line), self.__dict__)
 
     def to_dict(self) -> dict[str, Any]:
@@ -346,7 +346,7 @@ class PartialLoad(InputError):
         super().__init__(errors[0].file, errors[0].message, errors[0].line)
         self.errors, self.resources = errors, resources
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, (self.errors, self.resources))
 
 

@@ -47,7 +47,7 @@ def _same(a: os.stat_result, b: os.stat_result) -> bool:
 def _interrupts_raise() -> Iterator[None]:
     """SIGTERM raises (like SIGINT) while the file is written, so the temporary file
     is removed; the default action would kill the process and leave it behind."""
-    def terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+    def terminate(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
     try:

@@ -35,7 +35,8 @@ class Selector(str):
     file: str | None
     line: int | None
 
-    def __new__(cls, text: str, origin: str | None = None, file: str | None = None, line: int | None = None):
+    def __new__(cls, text: str, origin: str | None = None, file: str | None = None,
+                line: int | None = None) -> "Selector":
         made = super().__new__(cls, text)
         made.origin, made.file, made.line = origin, file, line
         return made

@@ -30,7 +30,9 @@ from linter.model import Severity
 from linter.rules import PLATFORMS, platform_of
 
 REPO = Path(__file__).resolve().parent.parent
-FAMILIES = {"RES1": "replicas", "RES2": "timeouts", "RES3": "zones", "RES4": "retries", "RES5": "basics"}
+# family -> the first word of its modules' names (`zones_aws.py`)
+FAMILIES = {"RES1": "replicas", "RES2": "timeouts", "RES3": "zones", "RES4": "retries", "RES5": "basics",
+            "RES6": "failure_domains"}
 MODULE_HEADER = '''"""{family} rules for {platform} (see linter/rules/__init__.py)."""
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ def regenerate_docs(root: Path) -> None:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python3 -m linter.scaffold", description=__doc__.split("\n\n")[0])
-    parser.add_argument("id", help="the new rule id: RES<family digit><two digits>, e.g. RES517")
+    parser.add_argument("id", help="the new rule id: RES<family digit 1-6><two digits>, e.g. RES517")
     parser.add_argument("name", help="kebab-case name, platform first: aws-sqs-short-retention")
     parser.add_argument("--type", action="append", required=True, help="a resource type it judges (repeatable)")
     parser.add_argument("--title", default="TODO: one sentence saying what is wrong.")
@@ -189,8 +191,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fails-when", help="with --attribute: the JSON value that is a finding (false, \"BASIC\")")
     parser.add_argument("--root", type=Path, default=REPO, help="the checkout to write into (default: this one)")
     args = parser.parse_args(argv)
-    if not re.fullmatch(r"RES[1-5]\d\d", args.id):
-        parser.error(f"{args.id}: ids are RES followed by a family digit (1-5) and two digits")
+    if not re.fullmatch(r"RES[1-6]\d\d", args.id):
+        parser.error(f"{args.id}: ids are RES followed by a family digit (1-6) and two digits")
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", args.name):
         parser.error(f"{args.name}: names are kebab-case")
     if bool(args.attribute) != bool(args.fails_when):

@@ -30,9 +30,12 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from linter.model import InputError, PartialLoad, Resource
+
+if TYPE_CHECKING:
+    from linter.loaders.registry import Entry, FileLoader
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
@@ -331,11 +334,11 @@ def _siblings(directory: Path, queued: set[str]) -> list[Found]:
     return out
 
 
-def _load_file(entry: Any, found: Found, shown: str, options: dict[str, Any], out: Loaded) -> list[Resource] | None:
+def _load_file(entry: Entry, found: Found, shown: str, options: dict[str, Any], out: Loaded) -> list[Resource] | None:
     """One file through its loader; a failure is an InputError (dropped for context files)."""
     error: InputError | None = None
     try:
-        resources = entry.loader().load(found.path, shown, options)
+        resources = cast("FileLoader", entry.loader()).load(found.path, shown, options)
     except PartialLoad as partial:  # broken documents: errors of their own, the others still judged
         if not found.context:
             out.errors.extend(partial.errors)

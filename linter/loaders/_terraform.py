@@ -277,12 +277,3 @@ def module_names(module_address: str | None) -> list[str]:
     return [parts[i + 1].split("[", 1)[0] for i in range(0, len(parts) - 1, 2) if parts[i] == "module"]
 
 
-_INSTANCE_KEY_RE = re.compile(r"\[[^\]]*\]")
-
-
-def strip_keys(address: str) -> str:
-    """`module.a["x"].aws_subnet.b[0]` -> `module.a.aws_subnet.b`."""
-    if "[" not in address:
-        return address
-    # keys are numbers or quoted strings; a "]" inside a quoted key is not supported
-    return _INSTANCE_KEY_RE.sub("", address)

@@ -66,8 +66,8 @@ from linter.loaders._terraform import (
     module_names,
     qualify,
     resource_ref,
-    strip_keys,
 )
+from linter.addresses import strip_instance_keys
 from linter.attribute_facts import optional_computed
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
@@ -350,7 +350,7 @@ class ConfigIndex:
     def _module_key(self, module: str) -> str:
         key = self._module_keys.get(module)
         if key is None:
-            key = self._module_keys[module] = strip_keys(module)
+            key = self._module_keys[module] = strip_instance_keys(module)
         return key
 
     def expand_all(self, pairs: tuple[Any, ...], module: str | None, depth: int = 0) -> tuple[str, ...]:
@@ -386,7 +386,7 @@ class ConfigIndex:
         parts = _split_ref(ref)
         if is_resource and parts[0] == "module" and len(parts) >= 3:
             call_address = qualify(f"module.{parts[1]}", module)
-            call = self.module_calls.get(strip_keys(call_address))
+            call = self.module_calls.get(strip_instance_keys(call_address))
             outputs = (call.get("module") or {}).get("outputs") if call else None
             output = outputs.get(parts[2]) if isinstance(outputs, dict) else None
             expr = output.get("expression") if isinstance(output, dict) else None
@@ -394,7 +394,7 @@ class ConfigIndex:
                 return plain
             return list(self.expand_all(_unqualified_refs(expr), call_address, depth + 1)) or plain
         if not is_resource and parts[0] == "var" and len(parts) >= 2 and module:
-            call = self.module_calls.get(strip_keys(module))
+            call = self.module_calls.get(strip_instance_keys(module))
             exprs = call.get("expressions") if call else None
             expr = exprs.get(parts[1]) if isinstance(exprs, dict) else None
             if not isinstance(expr, dict):
@@ -443,7 +443,7 @@ class ConfigIndex:
         rel = rc["address"]
         if module and rel.startswith(module + "."):
             rel = rel[len(module) + 1:]
-        key = (self._module_key(module) + "." if module else "") + (strip_keys(rel) if "[" in rel else rel)
+        key = (self._module_key(module) + "." if module else "") + (strip_instance_keys(rel) if "[" in rel else rel)
         res = self.resources.get(key)
         if res is None:
             return None
@@ -826,7 +826,7 @@ def _find_sources(path: Path, options: dict[str, Any], config: ConfigIndex) -> S
     if not wanted and not config.module_calls:
         return None
     scanned = sources._scan_dir(directory)
-    if scanned["duplicates"] or any(strip_keys(a) not in scanned["blocks"] for a in wanted):
+    if scanned["duplicates"] or any(strip_instance_keys(a) not in scanned["blocks"] for a in wanted):
         return None
     return sources
 
@@ -837,7 +837,7 @@ def _locate(resource: Resource, sources: SourceMap, module: str | None, rc: dict
     rel = rc["address"]
     if module and rel.startswith(module + "."):
         rel = rel[len(module) + 1:]
-    found = sources.find(module_names(module), strip_keys(rel))
+    found = sources.find(module_names(module), strip_instance_keys(rel))
     if found is None:
         return
     file, line, text = found

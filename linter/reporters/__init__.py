@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, cast
 
-from linter.model import Severity
+from linter.model import Finding, Severity
 
 if TYPE_CHECKING:
     from linter.engine import ScanResult
@@ -53,7 +53,7 @@ def render(fmt: str, result: ScanResult, settings: ReportSettings) -> str:
     return reporter(fmt).render(result, settings)
 
 
-def count_by_severity(findings) -> dict[str, int]:
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
     """Findings per severity, most severe first (severities with none included)."""
     counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
     for f in findings:
@@ -61,7 +61,7 @@ def count_by_severity(findings) -> dict[str, int]:
     return counts
 
 
-def summary(result) -> dict[str, Any]:
+def summary(result: ScanResult) -> dict[str, Any]:
     """Counts shared by every reporter."""
     active = [f for f in result.findings if not f.suppressed]
     skipped = result.skipped
@@ -81,7 +81,7 @@ def summary(result) -> dict[str, Any]:
     }
 
 
-def summary_line(result, settings: ReportSettings) -> str:
+def summary_line(result: ScanResult, settings: ReportSettings) -> str:
     """The one-line verdict: the end of a plain report, and stderr when the report goes to a file."""
     s = summary(result)
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
@@ -93,7 +93,7 @@ def summary_line(result, settings: ReportSettings) -> str:
     )
 
 
-def rule_counts(result) -> list[tuple[str, str, str, int, int]]:
+def rule_counts(result: ScanResult) -> list[tuple[str, str, str, int, int]]:
     """(rule id, rule name, severity, active, suppressed) per rule with findings,
     most active first: `--statistics`."""
     counts: dict[str, list[Any]] = {}
@@ -103,7 +103,7 @@ def rule_counts(result) -> list[tuple[str, str, str, int, int]]:
     return sorted((tuple(e) for e in counts.values()), key=lambda e: (-e[3], -e[4], e[0]))
 
 
-def statistics(result, settings: ReportSettings) -> str:
+def statistics(result: ScanResult, settings: ReportSettings) -> str:
     """`--statistics`: counts by rule, one line each, then the one-line summary."""
     rows = rule_counts(result)
     id_w = max((len(r[0]) for r in rows), default=2)

@@ -17,6 +17,7 @@ from linter.paths import report_path
 from linter.reporters import summary
 
 if TYPE_CHECKING:
+    from linter.model import Finding
     from linter.engine import ScanResult
     from linter.reporters import ReportSettings
 
@@ -29,7 +30,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command_for(f, fail_on: Severity) -> str:
+def command_for(f: Finding, fail_on: Severity) -> str:
     if f.severity >= fail_on:
         return "error"
     return "notice" if f.severity == Severity.LOW else "warning"

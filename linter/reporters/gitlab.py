@@ -51,7 +51,7 @@ def issue(description: str, check_name: str, fingerprint: str, severity: str, pa
     }
 
 
-def build(result, settings) -> list[dict[str, Any]]:
+def build(result: ScanResult, settings: ReportSettings) -> list[dict[str, Any]]:
     root = result.root
     seen: dict[str, int] = {}
     out = []

@@ -17,6 +17,7 @@ from linter.paths import report_path
 from linter.reporters import count_by_severity, summary
 
 if TYPE_CHECKING:
+    from linter.model import Finding
     from linter.engine import ScanResult
     from linter.reporters import ReportSettings
 
@@ -30,7 +31,7 @@ def cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _where(f, root) -> str:
+def _where(f: Finding, root: str | None) -> str:
     path = report_path(f.file, root)
     return f"`{cell(path)}:{f.line}`" if f.line else f"`{cell(path)}`"
 

@@ -37,6 +37,8 @@ from linter.model import Severity
 from linter.reporters import count_by_severity
 
 if TYPE_CHECKING:
+    from linter.rules import Rule
+    from linter.model import Finding
     from linter.engine import ScanResult
     from linter.reporters import ReportSettings
 
@@ -53,7 +55,7 @@ def level(severity: Severity) -> str:
     return LEVELS[severity]
 
 
-def _root(result) -> str:
+def _root(result: ScanResult) -> str:
     return result.root or os.getcwd()
 
 
@@ -67,7 +69,7 @@ def artifact_location(file: str, root: str) -> dict[str, Any]:
     return {"uri": quote(rel.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
-def rule_descriptor(rule) -> dict[str, Any]:
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
     sections = rule.sections()
     what = sections.get("What it does", "").strip() or rule.title
     why = sections.get("Why is this bad?", "").strip()
@@ -97,7 +99,7 @@ def rule_descriptor(rule) -> dict[str, Any]:
     }
 
 
-def _descriptor_from_finding(f) -> dict[str, Any]:
+def _descriptor_from_finding(f: Finding) -> dict[str, Any]:
     """A custom (Rego) rule that is not in the registry: described by its finding."""
     out = {
         "id": f.rule_id,
@@ -113,7 +115,7 @@ def _descriptor_from_finding(f) -> dict[str, Any]:
     return out
 
 
-def _rules(result) -> list[Any]:
+def _rules(result: ScanResult) -> list[Any]:
     """The rules that ran (ScanResult.rules), plus registry rules met only in
     findings (a result put together by hand); custom rules are described from
     their findings in build."""
@@ -134,7 +136,7 @@ def line_hash(fingerprint: str, occurrence: int) -> str:
     return f"{digest}:{occurrence}"
 
 
-def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict[str, Any]:
+def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict[str, Any]:
     location: dict[str, Any] = {"physicalLocation": {
         "artifactLocation": artifact_location(f.file, root),
         # GitHub drops a result without a region
@@ -144,7 +146,7 @@ def sarif_result(f, index: int, root: str, occurrence: int = 1) -> dict[str, Any
     text = f.message if f.line else f"{f.resource}: {f.message}"
     if f.remediation:
         text += f"\nFix: {f.remediation}"
-    out = {
+    out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level(f.severity),
@@ -185,7 +187,7 @@ def _results(findings: list[Any], ids: dict[str, Any], root: str) -> list[Any]:
     return out
 
 
-def build(result, settings) -> dict[str, Any]:
+def build(result: ScanResult, settings: ReportSettings) -> dict[str, Any]:
     root = _root(result)
     descriptors = [rule_descriptor(r) for r in _rules(result)]
     ids = {d["id"]: i for i, d in enumerate(descriptors)}

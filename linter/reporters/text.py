@@ -17,6 +17,7 @@ from linter.reporters import summary, summary_line
 from linter.terminal import trim_lines
 
 if TYPE_CHECKING:
+    from linter.model import Finding
     from linter.engine import ScanResult
     from linter.reporters import ReportSettings
 
@@ -50,18 +51,18 @@ class _SourceCache:
         return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
 
-def _listed(result) -> list[Any]:
+def _listed(result: ScanResult) -> list[Any]:
     """Findings worth a line: a baseline exists to hide known findings, so
     they are only counted in the summary; other suppressions carry a reason
     the reader should see."""
     return [f for f in result.findings if f.suppression_kind != "baseline"]
 
 
-def _location(f) -> str:
+def _location(f: Finding) -> str:
     return f"{f.file}:{f.line}" if f.line else f.file
 
 
-def unresolved_lines(result) -> list[str]:
+def unresolved_lines(result: ScanResult) -> list[str]:
     """Module calls not followed: their resources were not judged."""
     calls = result.unresolved_modules
     if not calls:
@@ -79,7 +80,7 @@ def render(result: ScanResult, settings: ReportSettings) -> str:
     return _render_plain(result, settings)
 
 
-def _render_plain(result, settings) -> str:
+def _render_plain(result: ScanResult, settings: ReportSettings) -> str:
     out: list[str] = []
     sources = _SourceCache()
     for file, group in groupby(_listed(result), key=lambda f: f.file):
@@ -119,7 +120,7 @@ def skipped_lines(s: dict[str, Any]) -> list[str]:
     ]
 
 
-def _render_rich(result, settings) -> str:
+def _render_rich(result: ScanResult, settings: ReportSettings) -> str:
     from rich.markup import escape
     from rich.padding import Padding
     from rich.table import Table

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.rules._values import written as written  # re-exported: the AWS rules import it from here
+from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
 
 SQS_QUEUE = "aws_sqs_queue"
@@ -157,20 +158,9 @@ def _resolve_ref(index, ref: Any) -> list[Resource] | None:
     """One reference -> its resources; `aws_sqs_queue.dlq[0]` also finds an HCL template `aws_sqs_queue.dlq`."""
     found = index.resolve_many([ref])
     if found is None and isinstance(ref, str) and "[" in ref:
-        found = index.resolve_many([_strip_keys(ref)])
+        found = index.resolve_many([strip_instance_keys(ref)])
     return found
 
-
-def _strip_keys(address: str) -> str:
-    out, depth = [], 0
-    for ch in address:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
 
 
 def resolve_one(index, value: Any) -> Resource | None:
