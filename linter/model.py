@@ -140,6 +140,11 @@ def lookup(data: Any, path: str | list[str] | tuple[str, ...], default: Any = No
     parts = _split(path) if isinstance(path, str) else path
     cur = data
     for part in parts:
+        if type(cur) is dict:  # the common case, first: absent and null alike give the default
+            cur = cur.get(part)
+            if cur is None:
+                return default
+            continue
         if isinstance(cur, Unknown):
             return cur
         if isinstance(cur, list):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from linter import attribute_facts
 from linter.engine import ScanOptions, scan
-from linter.normalize.names import RENAMES, snake_properties
+from linter.loaders.pulumi import Properties
+from linter.normalize.names import RENAMES
 from linter.rules import load_rules
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "linter" / "rules"
@@ -76,7 +77,7 @@ def test_the_pulumi_renames_come_from_the_table():
     assert RENAMES["aws_autoscaling_group"]["mixedInstancesPolicy.launchTemplate.overrides"] == "override"
     assert RENAMES["aws_lambda_function"] == {"name": "function_name"}
     props = {"vpcZoneIdentifiers": ["a"], "mixedInstancesPolicy": {"launchTemplate": {"overrides": [{}]}}}
-    assert snake_properties("aws_autoscaling_group", props) == {
+    assert Properties(renames=RENAMES["aws_autoscaling_group"]).decode(props) == {
         "vpc_zone_identifier": ["a"], "mixed_instances_policy": {"launch_template": {"override": [{}]}}}
 
 

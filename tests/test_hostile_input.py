@@ -360,3 +360,38 @@ def test_a_broken_document_is_an_error_at_its_line_and_the_others_are_judged(tmp
     assert all(e["file"] == "all.yaml" for e in doc["errors"])
     finding = next(f for f in doc["findings"] if f["resource"] == "Deployment/good/worker" and f["rule_id"] == "RES101")
     assert finding["line"] == 8 + 5  # replicas: line 5 of the document that starts after line 8
+
+
+# pieces of a JSON string's body: escapes of both halves of a UTF-16 pair in both
+# cases, an escaped backslash (after which `ud800` is text, not an escape), others
+_STRING_PIECES = ["\\ud83d", "\\uDE00", "\\ude00", "\\uD800", "\\udbff", "\\udc00", "\\\\", "\\\\\\ud83d",
+                  "\\u00e9", "\\ud7ff", "\\ue000", "ud800", "a", "\\n", "\\\""]
+
+
+def test_lone_surrogate_check_agrees_with_python_on_every_string():
+    """`check_surrogates` scans the text without the parsed document: it rejects
+    exactly the JSON strings whose decoded value no report could encode."""
+    from hypothesis import given, settings, strategies as st
+
+    from linter.loaders import check_surrogates
+    from linter.model import InputError
+
+    @settings(max_examples=1500, deadline=None, database=None)
+    @given(st.lists(st.sampled_from(_STRING_PIECES), max_size=8))
+    def agrees(pieces):
+        text = '{"k": "' + "".join(pieces) + '"}'
+        value = json.loads(text)["k"]
+        try:
+            value.encode("utf-8")
+            lone = False
+        except UnicodeEncodeError:
+            lone = True
+        try:
+            check_surrogates(text, "x.json")
+            rejected = False
+        except InputError as err:
+            rejected = True
+            assert "lone UTF-16 surrogate" in err.message and err.line == 1
+        assert rejected == lone, text
+
+    agrees()

@@ -186,3 +186,34 @@ def test_loader_never_writes_to_inputs(tmp_path):
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     load(path)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+# a Deployment of one replica in namespace shop, as the CLI tests write it
+from tests.test_cli import SINGLE as _WEB  # noqa: E402
+
+
+@pytest.mark.parametrize("before", [
+    pytest.param("# licence header\n" * 8000, id="long-comment-header"),
+    pytest.param("values:\n" + "".join(f"  key{i}: value\n" for i in range(12000)) + "---\n", id="big-first-document"),
+    pytest.param("# " + "x" * 2_500_000 + "\n", id="one-line-longer-than-a-read"),
+], )
+def test_a_manifest_whose_object_starts_past_the_first_64_kib_is_found(tmp_path, before):
+    """Detection reads the first 64 KiB, then streams the rest: an object after a
+    long header or a big first document is loaded (and at its own line)."""
+    from linter.loaders.registry import HEAD_BYTES
+
+    (tmp_path / "late.yaml").write_text(before + _WEB)
+    assert len(before.encode()) > HEAD_BYTES
+    loaded = load_paths([str(tmp_path)])
+    assert not loaded.errors and not loaded.skipped, (loaded.errors, loaded.skipped)
+    [web] = loaded.resources
+    assert web.address == "Deployment/shop/web"
+    assert web.location.line == before.count("\n") + 1
+
+
+def test_a_big_yaml_file_with_no_kubernetes_object_is_still_skipped(tmp_path):
+    (tmp_path / "values.yaml").write_text("values:\n" + "".join(f"  key{i}: value\n" for i in range(12000))
+                                          + "# kind: Deployment\n  apiVersion: v1\n")
+    loaded = load_paths([str(tmp_path)])
+    assert not loaded.resources and not loaded.errors
+    assert [s.file for s in loaded.skipped] == [str(tmp_path / "values.yaml")]

@@ -10,6 +10,7 @@ and their order.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import pytest
@@ -27,7 +28,15 @@ def report(paths: list[str], jobs: int, **options) -> str:
 
 @pytest.fixture
 def pool_for_any_size(monkeypatch):
+    """Both cores for any size: a worker for loading, a forked child for half the rule checks."""
+    from linter import engine
+
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_CHECKS", 0)
+    forks: list[int] = []
+    real = parallel.in_two
+    monkeypatch.setattr(parallel, "in_two", lambda here, there: forks.append(1) or real(here, there))
+    return forks
 
 
 def test_pool_is_used_and_gives_the_serial_report_on_the_corpus(pool_for_any_size, monkeypatch):
@@ -115,7 +124,26 @@ def test_generated_tree_reports_the_same_serial_and_parallel(tmp_path, pool_for_
     # worker leaves for the Terraform loader), at its line in infra/main.tf
     queue = [f for f in doc["findings"] if f["resource"] == "aws_sqs_queue.jobs"]
     assert [f["file"] for f in queue] == [str(tmp_path / "infra" / "main.tf")], queue
+    assert not pool_for_any_size  # jobs=1: no child
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_for_any_size, "the rules did not run in two processes"
+
+
+def test_the_forked_childs_half_is_done_here_when_the_child_dies():
+    parent = os.getpid()
+
+    def there():
+        if os.getpid() != parent:
+            os._exit(3)  # killed, out of memory, ...: nothing comes back
+        return ["the second half"]
+
+    assert parallel.in_two(lambda: ["the first half"], there) == (["the first half"], ["the second half"])
+
+
+def test_the_forked_child_sends_its_result_back():
+    parent = os.getpid()
+    here, there = parallel.in_two(lambda: os.getpid(), lambda: os.getpid())
+    assert here == parent and there != parent
 
 
 def test_batches_spread_bytes_evenly():

@@ -180,10 +180,13 @@ def _trie(canonical_type: str) -> dict[str, Any]:
     return trie
 
 
-def _check(value: Any, node: dict[str, Any], at: list[str]) -> tuple[list[str], Any, str] | None:
+def _check(value: Any, node: dict[str, Any]) -> tuple[list[str], Any, str] | None:
+    """The first field under `value` that breaks `node`'s expectations: its path
+    (innermost part first: the path is only built for a failure), value and
+    expected type."""
     expected = node.get("")
     if expected is not None and not _matches(value, expected):
-        return at, value, expected
+        return [], value, expected
     if value is None or is_unknown(value):
         return None
     for part, child in node.items():
@@ -192,8 +195,9 @@ def _check(value: Any, node: dict[str, Any], at: list[str]) -> tuple[list[str], 
         if part == "*":
             if isinstance(value, dict):
                 for key, sub in value.items():
-                    found = _check(sub, child, [*at, str(key)])
+                    found = _check(sub, child)
                     if found:
+                        found[0].append(str(key))
                         return found
             continue
         if not isinstance(value, dict):
@@ -203,23 +207,26 @@ def _check(value: Any, node: dict[str, Any], at: list[str]) -> tuple[list[str], 
             if isinstance(items, list):
                 for i, item in enumerate(items):
                     if item is None and child.get("") is not None:  # `- ~` is not an absent field
-                        return [*at, part[:-2], str(i)], item, child[""]
-                    found = _check(item, child, [*at, part[:-2], str(i)])
+                        return [str(i), part[:-2]], item, child[""]
+                    found = _check(item, child)
                     if found:
+                        found[0].extend((str(i), part[:-2]))
                         return found
         else:
-            found = _check(value.get(part), child, [*at, part])
+            found = _check(value.get(part), child)
             if found:
+                found[0].append(part)
                 return found
     return None
 
 
 def shape_problem(canonical_type: str, obj: Any) -> tuple[str, str] | None:
     """(dotted path, message) of the first field whose type Kubernetes would reject."""
-    found = _check(obj, _trie(canonical_type), [])
+    found = _check(obj, _trie(canonical_type))
     if found is None:
         return None
     at, value, expected = found
+    at.reverse()
     return ".".join(at), f"{_display(at)} must be {_EXPECTED[expected]}, got {_type_name(value)}"
 
 

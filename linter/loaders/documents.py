@@ -42,7 +42,7 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
         if not isinstance(exc, json.JSONDecodeError):
             raise huge_number(text, shown) from None
         return _not_json(exc, path, text, shown, options)
-    check_surrogates(text, doc, shown)
+    check_surrogates(text, shown)
     if is_raw_terraform_state(doc):
         raise InputError(shown, RAW_STATE.format(name=path.name), 1)
     fmt = sniff_json(doc)
@@ -54,10 +54,14 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
         raise non_finite_number(text, shown)
     from linter.loaders._json_lines import with_line
 
-    del text  # the document is enough now: a big plan's text must not stay beside it
+    # the document is enough now: a big plan's text must not stay beside it;
+    # Pulumi's finds its resources' lines in it (read once, not twice)
+    source, text = (text if fmt == "pulumi" else None), ""
     try:
         if fmt == "kubernetes":
             return _loader("kubernetes").load_objects([doc], shown, options)
+        if source is not None:
+            return _loader(fmt).load_document(doc, path, shown, options, text=source)
         return _loader(fmt).load_document(doc, path, shown, options)
     except InputError as err:  # a shape error names a path: give it that key's line (read again)
         raise with_line(err, read_text(path, shown)) from None

@@ -142,14 +142,70 @@ def detect(path: Path, head: str) -> bool:
     """A document has top-level `apiVersion` and `kind`: decided on the text, before
     any parse, so other YAML (CloudFormation `!Ref`, GitLab `!reference`, mkdocs
     `!!python/name:`, Ansible vault, compose, Helm values) is never parsed at all."""
-    if head.lstrip()[:1] == "{":  # JSON, or a YAML flow mapping
-        return "apiVersion" in head and "kind" in head
+    flow = head.lstrip()[:1] == "{"  # JSON, or a YAML flow mapping
     seen: set[str] = set()
-    for match in _TOP_LEVEL_KEY.finditer(head):
-        seen.add(match.group(1))
-        if len(seen) == 2:
-            return True
-    return False
+    if _declares(head, flow, seen):
+        return True
+    # the head is only the start: a long comment header or a big first document
+    # may come before the Kubernetes object; the rest is scanned as it streams
+    return _rest_declares(path, flow, seen)
+
+
+def _declares(text: str, flow: bool, seen: set[str]) -> bool:
+    """`text` (with what was `seen` before it) holds both apiVersion and kind keys."""
+    if flow:
+        seen.update(key for key in ("apiVersion", "kind") if key in text)
+    else:
+        for match in _TOP_LEVEL_KEY.finditer(text):
+            seen.add(match.group(1))
+            if len(seen) == 2:
+                break
+    return len(seen) == 2
+
+
+_DETECT_CHUNK = 1 << 20
+_KEY_REACH = 4096  # what of a line the key pattern needs to see (a key, quotes and blanks)
+
+
+def _rest_declares(path: Path, flow: bool, seen: set[str]) -> bool:
+    """As `_declares`, over the whole file (the head is read again: 64 KiB), in
+    chunks: one linear pass in bounded memory. A chunk's last, unfinished line is
+    carried to the next (its start only: a key is found at the start of its line)."""
+    import codecs
+
+    from linter.loaders import in_memory
+    from linter.loaders.registry import HEAD_BYTES
+
+    data = in_memory(path)
+    try:
+        if data is None and path.stat().st_size <= HEAD_BYTES:
+            return False  # the head was the whole file
+        if data is not None and len(data) <= HEAD_BYTES:
+            return False
+        fh = open(path, "rb") if data is None else None
+    except OSError:
+        return False  # the loader reports what cannot be read
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    carry, offset = "", 0
+    try:
+        while True:
+            chunk = fh.read(_DETECT_CHUNK) if fh is not None else data[offset:offset + _DETECT_CHUNK]  # type: ignore[index]
+            offset += len(chunk)
+            text = carry + decoder.decode(chunk, final=not chunk)
+            if not chunk:
+                return _declares(text, flow, seen)
+            if flow:  # a key anywhere: the last characters may hold the start of one
+                scanned, carry = text, text[-len("apiVersion"):]
+            else:
+                cut = text.rfind("\n") + 1
+                scanned, carry = text[:cut], text[cut:cut + _KEY_REACH]
+            if _declares(scanned, flow, seen):
+                return True
+    except OSError:
+        return False
+    finally:
+        if fh is not None:
+            fh.close()
 
 
 def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:

@@ -1,34 +1,43 @@
-"""Load files on every core when there is enough to load.
+"""Use every core when there is enough work: files load in worker processes,
+rules run in a forked child beside this process.
 
-Big scans (many manifests, plans and stacks) spend most of their time parsing
-and building resources, file by file, independently: a pool of worker
-processes detects and loads them ahead of `load_paths`, one batch of files
-each, and the resources travel back pickled. Small scans (a pre-commit run on
-a few files) stay in this process and pay no pool start-up: below
-PARALLEL_MIN_BYTES of input, or with one file, or on one core, nothing is
-loaded ahead.
+Loading. Big scans (many manifests, plans and stacks) spend most of their time
+parsing and building resources, file by file, independently: worker processes
+detect and load files ahead of `load_paths`, while this process loads its own
+share (files are handed out one batch at a time, so a slow core gets fewer), and
+a worker's resources travel back pickled; this process's share costs no pickling
+at all. Small scans (a pre-commit run on a few files) pay no pool start-up: below
+PARALLEL_MIN_BYTES of input, or with one file, or on one core, nothing is loaded
+ahead.
 
 `load_paths` then walks its files as it always does and, for a file loaded
-ahead, replays what the worker found (detection, resources, errors, skip
-reasons) instead of loading it, so the result is the serial one exactly; the
-notes loaders leave in the scan's options (a plan records the Terraform root
-it covers) are merged back before directories (Terraform roots) load.
+ahead, replays what was found (detection, resources, errors, skip reasons)
+instead of loading it, so the result is the serial one exactly; the notes
+loaders leave in the scan's options (a plan records the Terraform root it
+covers) are merged back before directories (Terraform roots) load.
+
+Rules. `in_two` runs one half of the work here and the other in a child forked
+after loading: the child sees every resource and index as they are (no
+pickling); only its findings come back. The engine splits its checks in order,
+so the findings are the serial ones in the serial order.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 from linter.model import InputError, Resource
 
 # below this much input a pool costs more than it saves (start-up, pickling)
 PARALLEL_MIN_BYTES = 4_000_000
 BATCHES_PER_WORKER = 4  # smaller batches even out files of unequal cost
+T = TypeVar("T")
 
 
 @dataclass
@@ -106,25 +115,91 @@ def process_pool(jobs: int) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork is the cheapest start (the loaders are imported already), but only
-    # safe in a process with no other threads (a host such as a gRPC server)
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if can_fork() else "spawn"
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
 
 
 def _load_in_pool(found: list[Any], sizes: list[int], options: dict[str, Any], jobs: int) -> dict[Path, LoadedAhead]:
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     ahead: dict[Path, LoadedAhead] = {}
-    with process_pool(jobs) as pool:
-        futures = [
-            (batch, pool.submit(_load_batch, [found[i] for i in batch], options))
-            for batch in batches(sizes, jobs * BATCHES_PER_WORKER)
-        ]
-        for batch, future in futures:
+    queue = deque(batches(sizes, jobs * BATCHES_PER_WORKER))  # biggest first
+    in_flight: dict[Any, list[int]] = {}
+
+    def collect(done: Iterable[Any]) -> None:
+        for future in done:
+            batch = in_flight.pop(future)
             loaded, notes = future.result()
             for i, result in zip(batch, loaded):
                 ahead[found[i].path] = result
             merge_notes(options, notes)
+
+    # this process is one of the `jobs`: it loads batches itself between handing them out
+    with process_pool(jobs - 1) as pool:
+        while queue or in_flight:
+            while queue and len(in_flight) < 2 * (jobs - 1):  # one running and one waiting per worker
+                batch = queue.popleft()
+                in_flight[pool.submit(_load_batch, [found[i] for i in batch], options)] = batch
+            if queue:
+                batch = queue.pop()  # the smallest left: this process also unpickles what workers send
+                for i in batch:
+                    ahead[found[i].path] = _load_one(found[i], options)
+                collect([f for f in in_flight if f.done()])
+            else:
+                collect(wait(in_flight, return_when=FIRST_COMPLETED).done)
     return ahead
+
+
+def can_fork() -> bool:
+    """fork is the cheapest start (everything is imported and loaded already), but
+    only safe in a process with no other threads (a host such as a gRPC server)."""
+    import multiprocessing
+
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def in_two(here: Callable[[], T], there: Callable[[], T]) -> tuple[T, T]:
+    """`here()` in this process and `there()` in a forked child, at the same time.
+
+    The child inherits everything (nothing is pickled on the way in) and sends
+    its result back pickled. Where fork is unsafe or the child fails (killed,
+    out of memory, a result that cannot be pickled), `there()` runs here after
+    `here()`: the result is the same, only later."""
+    if not can_fork():
+        return here(), there()
+    import pickle
+
+    for stream in (sys.stdout, sys.stderr):  # else the child flushes our buffered text again
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or not a stream
+            pass
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(reader)
+            data = pickle.dumps(there(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(writer, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
+    os.close(writer)
+    try:
+        mine = here()
+    finally:
+        with os.fdopen(reader, "rb") as incoming:
+            data = incoming.read()
+        _, status = os.waitpid(pid, 0)
+    if status == 0:
+        try:
+            return mine, pickle.loads(data)
+        except Exception:  # a truncated result: computed again below
+            pass
+    return mine, there()
 
 
 def _load_batch(found: list[Any], options: dict[str, Any]) -> tuple[list[LoadedAhead], dict[str, Any]]:

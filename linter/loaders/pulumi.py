@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from typing import Any, Iterable
 
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import Change, InputError, Location, Resource, Unknown
-from linter.normalize.names import attribute_name, pulumi_name, snake_properties
+from linter.normalize.names import MAP_ATTRIBUTES, RENAMES, attribute_name, camel_to_snake, pulumi_name, snake_names
 from linter.normalize.tokens import canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
@@ -139,11 +140,13 @@ class State:
 
 
 # ------------------------------------------------------------------ entry points
-def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
-    """Resources of a parsed Pulumi JSON document (the format is found by content)."""
+def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any] | None = None,
+                  text: str | None = None) -> list[Resource]:
+    """Resources of a parsed Pulumi JSON document (the format is found by content);
+    `text`, the document's text when the caller has it, saves reading it again for lines."""
     if not isinstance(doc, dict):
         raise InputError(shown, "not a Pulumi document (expected a JSON object)")
-    lines = _UrnLines(path)
+    lines = _UrnLines(path, text)
     if "deployment" in doc:
         resources = _load_deployment(doc.get("deployment"), shown, lines, "deployment")
     elif "checkpoint" in doc:
@@ -196,7 +199,7 @@ def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None 
         if "\\u" in line:
             from linter.loaders import check_surrogates
 
-            check_surrogates(line, event, shown, number)
+            check_surrogates(line, shown, number)
         saw_event = saw_event or "sequence" in event or "timestamp" in event
         for key in ("resourcePreEvent", "resOutputsEvent", "resOpFailedEvent"):
             body = event.get(key)
@@ -391,9 +394,12 @@ def build_resource(
     name = urn_name(state.urn)
     refs_for = _refs_resolver(state, addresses)
     inputs = state.inputs or {}
-    attrs = decode(inputs, refs_for, nested_bookkeeping=family != "kubernetes")
-    if state.outputs and family != "kubernetes":  # a Kubernetes object stays as written
-        attrs = fill_from_outputs(attrs, decode(state.outputs, refs_for))
+    # a bridged cloud resource's properties take their Terraform names; a Kubernetes object stays as written
+    props = Properties(refs_for, nested_bookkeeping=family != "kubernetes",
+                       renames=RENAMES.get(canonical, {}) if family == "cloud" else None)
+    attrs = props.decode(inputs)
+    if state.outputs and family != "kubernetes":
+        props.fill(attrs, inputs, state.outputs)
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
     if state.dependencies:  # the resource graph (linter.failure_domains) reads them
         meta["dependencies"] = [addresses.get(u, urn_address(u)) for u in state.dependencies]
@@ -427,7 +433,6 @@ def build_resource(
         if problem is not None:  # the API server would reject it: judge nothing
             raise InputError(shown, f"{kind} {name} ({state.urn}): inputs.{problem[1]}", line)
     elif family == "cloud":
-        attrs = snake_properties(canonical, attrs)
         for given in (outputs.get("name"), inputs.get("name")):  # what references by name match
             if _known_text(given):
                 meta["name_ref"] = given
@@ -438,7 +443,7 @@ def build_resource(
             canonical = f"data.{canonical}"
             meta["external"] = True
     address = addresses.get(state.urn) or address_of(state, canonical, family, attrs)
-    tf_type = canonical_type(state.type)[0]
+    tf_type = canonical.removeprefix("data.") if state.external and family == "cloud" else canonical
     return Resource(
         type=canonical,
         address=address,
@@ -555,45 +560,128 @@ def _refs_resolver(state: State, addresses: dict[str, str]):
 
 
 # ------------------------------------------------------------------ values
-def decode(props: dict[str, Any], refs_for=lambda key: (), nested_bookkeeping: bool = True) -> dict[str, Any]:
-    """Pulumi property values -> model values: sentinels and secrets are Unknown,
-    bookkeeping keys (`__defaults`, `__meta`) are dropped, assets kept opaque.
+class Properties:
+    """Pulumi property values -> model values, in one pass over each value.
+
+    Sentinels and secrets are Unknown (carrying the addresses the value was
+    computed from), bookkeeping keys (`__defaults`, `__meta`) are dropped,
+    assets kept opaque. For a bridged cloud resource (`renames` given) every
+    key becomes its Terraform name on the way (free-form maps such as tags keep
+    theirs), and known outputs fill what the inputs leave out (`fill`): decoding,
+    renaming and filling used to be four copies of every resource.
 
     Bridged providers also write `__defaults` inside nested objects; a
     Kubernetes object's own keys are data (a ConfigMap may hold `__init__.py`),
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
-    out: dict[str, Any] = {}
-    for key, value in props.items():
-        if isinstance(key, str) and key.startswith("__"):
-            continue
-        out[key] = _decode(value, key, refs_for, nested_bookkeeping)
-    return out
 
+    __slots__ = ("refs_for", "strip", "renames", "paths", "keep")
 
-def _decode(value: Any, top_key: str, refs_for, strip: bool) -> Any:
-    if isinstance(value, str):
-        if value in UNKNOWN_SENTINELS or value == MASKED_SECRET:
-            return Unknown(refs=refs_for(top_key))
+    def __init__(self, refs_for=lambda key: (), nested_bookkeeping: bool = True,
+                 renames: dict[str, str] | None = None):
+        self.refs_for = refs_for
+        self.strip = nested_bookkeeping
+        self.renames = renames  # None: names kept as written
+        # nested renames are keyed by the camelCase path: only then is the path built
+        self.paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
+        # inside a free-form map: the same values, names kept (not `self` when names are
+        # kept anyway: a cycle would hold the whole document until the collector runs)
+        self.keep: Properties | None = None if renames is None else Properties(refs_for, nested_bookkeeping)
+
+    def decode(self, props: dict[str, Any]) -> dict[str, Any]:
+        """A resource's inputs (or outputs) as rules read them."""
+        out: dict[str, Any] = {}
+        for key, value in props.items():
+            if isinstance(key, str) and key.startswith("__"):
+                continue
+            self._put(out, key, value, key, key)
+        return out
+
+    def _name(self, key: Any, path: str | None) -> Any:
+        if self.renames is None or not isinstance(key, str):
+            return key
+        return (self.renames.get(path) if path is not None else None) or camel_to_snake(key)
+
+    def _put(self, out: dict[str, Any], key: Any, value: Any, top: str, path: str | None) -> None:
+        name = self._name(key, path)
+        if self.renames is not None and name in MAP_ATTRIBUTES and isinstance(value, dict):
+            kept = self.keep.value(value, top, path)  # type: ignore[union-attr]
+            out[name] = kept if isinstance(kept, dict) else snake_names(kept, self.renames, path or "")
+        else:
+            out[name] = self.value(value, top, path)
+
+    def value(self, value: Any, top: str, path: str | None) -> Any:
+        if isinstance(value, str):
+            if value in UNKNOWN_SENTINELS or value == MASKED_SECRET:
+                return Unknown(refs=self.refs_for(top))
+            return value
+        if isinstance(value, dict):
+            sig = value.get(SIG_KEY)
+            if sig is not None and sig in _SIGNED:
+                return self._signed(value, sig, top, path)
+            out: dict[str, Any] = {}
+            strip, paths = self.strip, self.paths
+            for key, item in value.items():
+                if strip and isinstance(key, str) and key.startswith("__"):
+                    continue
+                self._put(out, key, item, top, _sub_path(path, key) if paths else None)
+            return out
+        if isinstance(value, list):
+            return [self.value(v, top, path) for v in value]
         return value
-    if isinstance(value, list):
-        return [_decode(v, top_key, refs_for, strip) for v in value]
-    if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
+
+    def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
         if sig == SECRET_SIG:
             if "plaintext" in value and isinstance(value["plaintext"], str):
                 try:
-                    return _decode(json.loads(value["plaintext"]), top_key, refs_for, strip)
+                    return self.value(json.loads(value["plaintext"]), top, path)
                 except json.JSONDecodeError:
-                    return Unknown(refs=refs_for(top_key))
+                    return Unknown(refs=self.refs_for(top))
             if "value" in value:
-                return _decode(value["value"], top_key, refs_for, strip)
-            return Unknown(refs=refs_for(top_key))
-        if sig in (ASSET_SIG, ARCHIVE_SIG):
-            return {k: v for k, v in value.items() if k in ("path", "uri", "hash", "text")}
-        return {k: _decode(v, top_key, refs_for, strip) for k, v in value.items()
-                if not (strip and isinstance(k, str) and k.startswith("__"))}
-    return value
+                return self.value(value["value"], top, path)
+            return Unknown(refs=self.refs_for(top))
+        return {k: v for k, v in value.items() if k in ("path", "uri", "hash", "text")}  # an asset or archive
+
+    def fill(self, attrs: dict[str, Any], inputs: dict[str, Any], outputs: dict[str, Any], top: str | None = None, path: str | None = None) -> None:
+        """Attributes the inputs leave out, from known outputs, into `attrs` (the
+        decoded `inputs`) in place; keys are compared as written, so what the
+        inputs hold costs no renaming.
+
+        Inputs always win. Unknown outputs and empty placeholders ("", [], {},
+        null — what a bridged provider reports for an unset attribute) fill
+        nothing, so an attribute nobody set stays absent and takes its default.
+        """
+        for key, item in outputs.items():
+            given = inputs.get(key, _ABSENT)
+            if given is not _ABSENT and not isinstance(item, dict):
+                continue  # the inputs say it
+            if isinstance(key, str) and key.startswith("__"):
+                continue  # bookkeeping, at every level of outputs
+            here = key if top is None else top
+            sub = key if top is None else (_sub_path(path, key) if self.paths else None)
+            name = self._name(key, sub)
+            props = self.keep if self.keep is not None and name in MAP_ATTRIBUTES else self
+            current = attrs.get(name, _ABSENT)
+            if current is _ABSENT:
+                known = _known(props.value(item, here, sub))
+                if known is not None:
+                    attrs[name] = known
+            elif isinstance(current, dict):
+                if isinstance(given, dict) and given.get(SIG_KEY) is None and item.get(SIG_KEY) is None:
+                    props.fill(current, given, item, here, sub)
+                else:  # a secret on either side: compared decoded
+                    decoded = props.value(item, here, sub)
+                    if isinstance(decoded, dict):
+                        attrs[name] = fill_from_outputs(current, decoded)
+
+
+_ABSENT = object()
+_SIGNED = (SECRET_SIG, ASSET_SIG, ARCHIVE_SIG)
+
+
+def _sub_path(path: str | None, key: str) -> str:
+    """The camelCase path of `key` inside `path` (list indexes left out), as RENAMES keys them."""
+    return f"{path}.{key}" if path else key
 
 
 def fill_from_outputs(inputs: Any, outputs: Any) -> Any:
@@ -670,28 +758,29 @@ class _UrnLines:
     when a finding asks, the last block kept: findings on one resource come
     together), so the cost follows the findings, not findings x resources."""
 
-    def __init__(self, path: Path | str | None):
+    def __init__(self, path: Path | str | None, text: str | None = None):
         self.path = path
         self._lines: dict[str, int] | None = None
-        self._text = ""
+        self._text = text
         self._starts: list[int] = []  # lines where a URN's block starts, ascending
         self._offsets: list[int] = []  # where each of those lines starts in the text
-        self._block: tuple[int, list[str]] | None = None  # (first line, its lines)
-        self._block_text = ""
+        self._block: _Block | None = None  # the last block a finding asked about
 
     def _read(self) -> None:
         if self._lines is not None:
             return
         self._lines = {}
-        try:
-            from linter.loaders import source_text
+        text = self._text
+        if text is None:
+            try:
+                from linter.loaders import source_text
 
-            text = source_text(self.path) if self.path else ""
-        except (OSError, UnicodeDecodeError):
-            text = ""
+                text = source_text(self.path) if self.path else ""
+            except (OSError, UnicodeDecodeError):
+                text = ""
         self._text = text
         number, counted = 1, 0
-        for at, urn in _urn_keys(text):
+        for at, urn in sorted(_urn_keys(text)) if _PLAN_KEY in text else _urn_keys(text):
             number += text.count("\n", counted, at)
             counted = at
             if urn not in self._lines:
@@ -702,58 +791,51 @@ class _UrnLines:
 
     def __getstate__(self) -> dict[str, Any]:
         self._read()  # read where the file was loaded; the block cache stays behind
-        return {**self.__dict__, "_block": None, "_block_text": ""}
+        return {**self.__dict__, "_block": None}
 
     def line(self, urn: str) -> int | None:
         self._read()
         assert self._lines is not None
         return self._lines.get(urn)
 
-    def _block_lines(self, start: int) -> list[str] | None:
-        """The lines of the block that starts on line `start`, up to the next block."""
-        if self._block is not None and self._block[0] == start:
-            return self._block[1]
+    def _block_at(self, start: int) -> "_Block | None":
+        """The block that starts on line `start`, up to the next block."""
+        if self._block is not None and self._block.start == start:
+            return self._block
         at = bisect.bisect_left(self._starts, start)
         if at == len(self._starts) or self._starts[at] != start:
             return None
-        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(self._text)
-        self._block_text = self._text[self._offsets[at]:end]
-        lines = self._block_text.splitlines()
-        self._block = (start, lines)
-        return lines
+        text = self._text or ""
+        end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(text)
+        self._block = _Block(start, text[self._offsets[at]:end])
+        return self._block
 
     def attribute_line(self, res: Resource, path: str) -> int | None:
         """Line of `path` (canonical names) in the resource's new inputs, else None."""
         self._read()
         start = res.location.line
-        text = self._block_lines(start) if start else None
-        if not text:
+        block = self._block_at(start) if start else None
+        if start is None or block is None or not block.text:
             return None
-        block = range(0, len(text))
-        # a preview step holds the old state first: look in the new one
-        for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
-            hit = _marker_line(self._block_text, marker)
-            if hit is not None:
-                block = range(hit, len(text))
-                break
         kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
-        found: int | None = None
-        cursor = block.start
+        found = None  # index of the line found last in the block
+        cursor = block.inputs_from  # where to look next (an offset in the block)
         for segment in (p for p in path.split(".") if p):
             if segment.isdigit():
                 if found is None:
                     break
-                item = self._list_item(text, cursor, block.stop, int(segment))
+                lines, starts = block.lines()
+                item = self._list_item(lines, found + 1, len(lines), int(segment))
                 if item is None:
                     break  # an inline list: its key's line is the best there is
-                found, cursor = item, item + 1
+                found, cursor = item, starts[item + 1] if item + 1 < len(starts) else len(block.text)
                 continue
-            pattern = _key_pattern(segment if kubernetes else pulumi_name(res.type, segment), segment)
-            hit = next((i for i in range(cursor, block.stop) if pattern.match(text[i])), None)
-            if hit is None:
+            at = block.key_at((segment,) if kubernetes else (pulumi_name(res.type, segment), segment), cursor)
+            if at is None:
                 break
-            found, cursor = hit, hit + 1
-        return start + found if found is not None and start is not None else None
+            found = block.text.count("\n", 0, at)
+            cursor = block.text.find("\n", at) + 1 or len(block.text)
+        return start + found if found is not None else None
 
     @staticmethod
     def _list_item(lines: list[str], first: int, stop: int, n: int) -> int | None:
@@ -782,40 +864,85 @@ class _UrnLines:
         return None
 
 
-@functools.lru_cache(maxsize=1024)
-def _key_pattern(*keys: str) -> re.Pattern[str]:
-    """A line that opens one of `keys` in pretty-printed JSON."""
-    return re.compile(r'^\s*"(?:%s)"\s*:' % "|".join(re.escape(k) for k in dict.fromkeys(keys)))
+class _Block:
+    """One resource's block of a pretty-printed document, and where its new
+    inputs start (a preview step holds the old state first). Keys are found by
+    `str.find`; the block is split into lines only for a list item."""
+
+    __slots__ = ("start", "text", "inputs_from", "_lines")
+
+    def __init__(self, start: int, text: str):
+        self.start, self.text = start, text
+        self._lines: tuple[list[str], list[int]] | None = None
+        self.inputs_from = 0
+        for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
+            hit = _marker_at(text, marker)
+            if hit is not None:
+                self.inputs_from = text.rfind("\n", 0, hit) + 1
+                break
+
+    def lines(self) -> tuple[list[str], list[int]]:
+        """The block's lines and the offset each starts at."""
+        if self._lines is None:
+            lines = self.text.split("\n")
+            self._lines = lines, list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        return self._lines
+
+    def key_at(self, keys: tuple[str, ...], cursor: int) -> int | None:
+        """Offset of the first key of `keys` that opens a line (`"multiAz": ...`) at or after `cursor`."""
+        text, best = self.text, None
+        for key in dict.fromkeys(keys):
+            needle = f'"{key}"'
+            at = text.find(needle, cursor)
+            while at != -1:
+                after = at + len(needle)
+                if not text[text.rfind("\n", 0, at) + 1:at].strip() and text[after:after + 16].lstrip(" \t\r")[:1] == ":":
+                    best = at if best is None else min(best, at)
+                    break
+                at = text.find(needle, after)
+        return best
 
 
-_URN_VALUE = '"urn:pulumi:'
+# a JSON string holding a URN: escapes are read as escapes (no backtracking: one way to match)
+_URN_STRING = r'"(urn:pulumi:[^"\\]*(?:\\.[^"\\]*)*)"'
+_URN_KEY = re.compile(r'"urn"[ \t\r\n]*:[ \t\r\n]*' + _URN_STRING)  # `"urn": "urn:pulumi:..."`
+_PLAN_KEY = '"resourcePlans"'
 
 
 def _urn_keys(text: str) -> Iterable[tuple[int, str]]:
-    """(offset, urn) of every `"urn": "urn:pulumi:..."` and every URN key that
-    opens an object at the start of its line (a saved plan's resourcePlans);
-    URNs elsewhere (parents, providers, dependencies) are not resource starts."""
-    at = text.find(_URN_VALUE)
+    """(offset, urn) of every `"urn": "urn:pulumi:..."`, in order, and (unordered: the
+    caller sorts) every URN key that opens an object at the start of its line (a
+    saved plan's resourcePlans); URNs elsewhere (parents, providers,
+    dependencies) are not resource starts. One regex pass with a literal prefix."""
+    for match in _URN_KEY.finditer(text):
+        yield match.start(1) - 1, _json_string(match.group(1))
+    if _PLAN_KEY in text:
+        yield from _plan_keys(text)
+
+
+def _json_string(body: str) -> str:
+    return json.loads(f'"{body}"') if "\\" in body else body
+
+
+def _plan_keys(text: str) -> Iterable[tuple[int, str]]:
+    """(offset, urn) of every URN key that opens an object at the start of its line."""
+    at = text.find('"urn:pulumi:')
     while at != -1:
         close = text.find('"', at + 1)
         if close == -1:
             return
-        before = text[max(0, at - 64):at].rstrip()
-        if before.endswith(":") and before[:-1].rstrip().endswith('"urn"'):
+        after = text[close + 1:close + 64].lstrip(" \t")
+        line_start = text.rfind("\n", 0, at) + 1
+        if after[:1] == ":" and after[1:].lstrip(" \t")[:1] == "{" and not text[line_start:at].strip(" \t"):
             yield at, text[at + 1:close]
-        else:
-            after = text[close + 1:close + 64].lstrip(" \t")
-            line_start = text.rfind("\n", 0, at) + 1
-            if after[:1] == ":" and after[1:].lstrip(" \t")[:1] == "{" and not text[line_start:at].strip(" \t"):
-                yield at, text[at + 1:close]
-        at = text.find(_URN_VALUE, close + 1)
+        at = text.find('"urn:pulumi:', close + 1)
 
 
-def _marker_line(text: str, marker: str) -> int | None:
-    """Index of the first line of `text` where the key `marker` opens (`"inputs":`)."""
+def _marker_at(text: str, marker: str) -> int | None:
+    """Offset of the first place in `text` where the key `marker` opens (`"inputs":`)."""
     at = text.find(marker)
     while at != -1:
         if text[at + len(marker):at + len(marker) + 8].lstrip(" \t")[:1] == ":":
-            return text.count("\n", 0, at)
+            return at
         at = text.find(marker, at + 1)
     return None

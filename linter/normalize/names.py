@@ -58,14 +58,10 @@ def pulumi_name(tf_type: str, name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def snake_properties(tf_type: str, props: dict[str, Any]) -> dict[str, Any]:
-    """A bridged resource's Pulumi properties with Terraform names."""
-    return _convert(props, RENAMES.get(tf_type, {}), "")
-
-
-def _convert(value: Any, renames: dict[str, str], path: str) -> Any:
+def snake_names(value: Any, renames: dict[str, str], path: str = "") -> Any:
+    """A bridged resource's Pulumi value (properties at `path`) with Terraform names."""
     if isinstance(value, list):
-        return [_convert(v, renames, path) for v in value]
+        return [snake_names(v, renames, path) for v in value]
     if not isinstance(value, dict):
         return value
     out: dict[str, Any] = {}
@@ -78,7 +74,7 @@ def _convert(value: Any, renames: dict[str, str], path: str) -> Any:
         if name in MAP_ATTRIBUTES and isinstance(item, dict):
             out[name] = dict(item)
         else:
-            out[name] = _convert(item, renames, camel_path)
+            out[name] = snake_names(item, renames, camel_path)
     return out
 
 

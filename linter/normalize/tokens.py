@@ -22,6 +22,8 @@ has no token here and is not listed in NO_PULUMI_MAPPING with a reason.
 
 from __future__ import annotations
 
+import functools
+
 import re
 
 PULUMI_TOKENS: dict[str, str] = {
@@ -220,6 +222,7 @@ BRIDGED_PACKAGES = {"aws", "gcp", "azure", "azuread", "cloudflare", "datadog", "
 _K8S_NOT_OBJECTS = {"helm.sh", "yaml", "kustomize"}
 
 
+@functools.lru_cache(maxsize=4096)  # a document holds few distinct tokens, read for every resource
 def kubernetes_token(token: str) -> tuple[str, str, str] | None:
     """`kubernetes:apps/v1:Deployment` -> ("apps/Deployment", "apps/v1", "Deployment").
 
@@ -238,6 +241,7 @@ def kubernetes_token(token: str) -> tuple[str, str, str] | None:
     return f"{group}/{kind}", api_version, kind
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_type(token: str) -> tuple[str, str]:
     """(canonical type, family) for a token.
 
