@@ -381,3 +381,14 @@ def test_a_kubernetes_manifest_finding_points_at_the_key(tmp_path):
     (finding,) = [f for f in run_scan(FIXTURES / "RES101" / "fail-rollout-replicas-one.tf").findings
                   if f.rule_id == "RES101"]
     assert finding.line == 10
+
+
+def test_a_tfvars_json_value_is_located_at_its_key(tmp_path):
+    # "multi_az" written first as a string value, then as the key that sets the variable
+    (tmp_path / "main.tf").write_text('variable "note" {}\nvariable "multi_az" {\n  default = true\n}\n'
+                                      'resource "aws_db_instance" "x" {\n  engine   = "postgres"\n'
+                                      '  multi_az = var.multi_az\n}\n')
+    (tmp_path / "terraform.tfvars.json").write_text('{\n  "note": "multi_az",\n  "multi_az": false\n}\n')
+    proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json")
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert "terraform.tfvars.json:3)" in finding["message"]

@@ -207,6 +207,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
 def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,
                   out: dict[str, VariableValue], errors: list[InputError], required: bool = False) -> None:
     from linter.loaders import read_text
+    from linter.loaders._json_lines import line_of as json_line_of
 
     try:
         text = read_text(path, shown)
@@ -224,7 +225,7 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 raise InputError(shown, "a variables file holds an object", 1)
             for name, value in doc.items():
                 if name in config.variables:
-                    line = _json_key_line(text, name)
+                    line = json_line_of(text, [name])  # the top-level key, not a string value equal to it
                     out[name] = VariableValue(value, f"{shown}:{line}" if line else shown)
             return
         for name, attr in parse_tfvars(text, shown).items():
@@ -233,11 +234,6 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 out[name] = VariableValue(value, f"{shown}:{attr.line}")
     except InputError as err:
         errors.append(err)
-
-
-def _json_key_line(text: str, key: str) -> int | None:
-    i = text.find(json.dumps(key))
-    return text.count("\n", 0, i) + 1 if i >= 0 else None
 
 
 def _cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
