@@ -11,7 +11,11 @@ interpreter and in one run (ratios, not absolute times, are the figures):
 * the whole scan, RES601 included (target: at most 20% above the floor);
 * `resilint zones` (load, normalise, graph, every zone's outage), for scale.
 
-Usage: python3 benchmarks/bench_zones.py [--roots 500] [--keep DIR]
+Then the same three on bench_kubernetes's generated manifest (`--objects 10000`:
+Deployments, Services, PDBs, HPAs, StatefulSets, Istio routes, Jobs).
+
+Usage: python3 benchmarks/bench_zones.py [--roots 300] [--objects 10000] [--keep DIR]
+(--roots 300 is about 10,000 resources after expansion.)
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import measure  # noqa: E402
 from bench_hcl import generate  # noqa: E402
+from bench_kubernetes import write_manifest  # noqa: E402
 
 SERVICES = '''
 resource "aws_ecs_service" "api" {
@@ -70,9 +75,31 @@ def generate_with_services(tree: Path, roots: int) -> int:
     return files
 
 
+def compare(path: Path, env: dict, label: str) -> None:
+    setup = "from linter.engine import ScanOptions, scan\nfrom linter.rule_match import Selector\n"
+    counted = measure(setup, f"result = scan([{str(path)!r}], ScanOptions())\n"
+                             "note = (len(result.resources), sum(f.rule_id == 'RES601' for f in result.findings))",
+                      env=env)
+    resources, res601 = counted.note
+    print(f"{label}: {resources} resources; RES601 findings: {res601}")
+    floor = measure(setup, f"scan([{str(path)!r}], ScanOptions(ignore=[Selector('RES601', '--ignore')]))", env=env)
+    print(f"  scan without RES601:    {floor}")
+    whole = measure(setup, f"scan([{str(path)!r}], ScanOptions())", env=env)
+    print(f"  scan with RES601:       {whole}")
+    zones = measure("from linter.engine import ScanOptions\nfrom linter.failure_domains.report import build_report, render",
+                    f"render('text', build_report([{str(path)!r}], ScanOptions()))", env=env)
+    print(f"  resilint zones (text):  {zones}")
+    print(f"  RES601 adds {100 * (whole.cpu_seconds / floor.cpu_seconds - 1):+.1f}% cpu, "
+          f"{100 * (whole.seconds / floor.seconds - 1):+.1f}% wall, "
+          f"peak {whole.peak_mib / floor.peak_mib:.2f}x to the scan (target <= +20%)")
+    print(f"  zones / scan without RES601: {zones.cpu_seconds / floor.cpu_seconds:.2f}x cpu, "
+          f"peak {zones.peak_mib / floor.peak_mib:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roots", type=int, default=500)
+    parser.add_argument("--roots", type=int, default=300)
+    parser.add_argument("--objects", type=int, default=10000)
     parser.add_argument("--keep", metavar="DIR")
     args = parser.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-zones-"))
@@ -84,24 +111,10 @@ def main() -> int:
             shutil.rmtree(tree)
         tree.mkdir(parents=True)
         files = generate_with_services(tree, args.roots)
-        setup = "from linter.engine import ScanOptions, scan\nfrom linter.rule_match import Selector\n"
-        counted = measure(setup, f"result = scan([{str(tree)!r}], ScanOptions())\n"
-                                 "note = (len(result.resources), sum(f.rule_id == 'RES601' for f in result.findings))",
-                          env=env)
-        resources, res601 = counted.note
-        print(f"tree: {files} files, {resources} resources after expansion; RES601 findings: {res601}")
-        floor = measure(setup, f"scan([{str(tree)!r}], ScanOptions(ignore=[Selector('RES601', '--ignore')]))", env=env)
-        print(f"scan without RES601:    {floor}")
-        whole = measure(setup, f"scan([{str(tree)!r}], ScanOptions())", env=env)
-        print(f"scan with RES601:       {whole}")
-        zones = measure("from linter.engine import ScanOptions\nfrom linter.failure_domains.report import build_report, render",
-                        f"render('text', build_report([{str(tree)!r}], ScanOptions()))", env=env)
-        print(f"resilint zones (text):  {zones}")
-        print(f"RES601 adds {100 * (whole.cpu_seconds / floor.cpu_seconds - 1):+.1f}% cpu, "
-              f"{100 * (whole.seconds / floor.seconds - 1):+.1f}% wall, "
-              f"peak {whole.peak_mib / floor.peak_mib:.2f}x to the scan (target <= +20%)")
-        print(f"zones / scan without RES601: {zones.cpu_seconds / floor.cpu_seconds:.2f}x cpu, "
-              f"peak {zones.peak_mib / floor.peak_mib:.2f}x")
+        compare(tree, env, "Terraform tree")
+        manifest = tmp / "manifest.yaml"
+        write_manifest(manifest, args.objects)
+        compare(manifest, env, f"Kubernetes manifest of {args.objects} objects")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

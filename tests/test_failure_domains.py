@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.engine import ScanOptions, normalize_stage
+from linter.engine import normalize_stage
 from linter.failure_domains import analyse
 from linter.failure_domains.analysis import describe_path
 from linter.failure_domains.graph import EdgeKind, Spread
@@ -256,3 +256,179 @@ def test_zones_reads_variables_like_scan(tmp_path):
 def test_zones_unknown_format_is_a_usage_error():
     proc = zones(".", "-f", "svg")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_module_wiring_carries_the_dependency(tmp_path):
+    """A root's env var naming a module output (`module.db.address`) depends on the resource
+    inside the module the output reads."""
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(textwrap.dedent("""
+        resource "aws_db_instance" "this" {
+          engine            = "postgres"
+          instance_class    = "db.m6g.large"
+          availability_zone = "eu-west-1b"
+        }
+        output "address" {
+          value = aws_db_instance.this.address
+        }
+    """))
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "main.tf").write_text(textwrap.dedent("""
+        module "db" {
+          source = "../modules/db"
+        }
+        resource "aws_lambda_function" "api" {
+          function_name = "api"
+          role          = "arn:aws:iam::123456789012:role/api"
+          handler       = "main.handler"
+          runtime       = "python3.12"
+          filename      = "api.zip"
+          environment {
+            variables = {
+              DATABASE_URL = "postgres://${module.db.address}:5432/app"
+            }
+          }
+        }
+    """))
+    a = analysis_of(tmp_path / "root")
+    (scenario, lost), = a.lost_by_workload["aws_lambda_function.api"]
+    assert scenario.label == "eu-west-1b"
+    assert [h.node for h in lost.path] == ["aws_lambda_function.api", "module.db.aws_db_instance.this"]
+    assert lost.path[1].edge.attribute == "environment.variables.DATABASE_URL"
+    finding, = run_scan(tmp_path / "root", select=["RES601"]).findings
+    assert finding.line == 13 and finding.file.endswith("root/main.tf")
+
+
+ROUTES = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres:16.4}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule,
+           labelSelector: {matchLabels: {app: web}}}
+      containers:
+        - name: web
+          image: ghcr.io/example/web:1.0
+          env: [{name: DB, value: "db.shop:5432"}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 3
+  maxReplicas: 9
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  rules:
+    - http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+          - {path: /admin, pathType: Prefix, backend: {service: {name: admin, port: {number: 80}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web.example.com]
+  http: [{route: [{destination: {host: web.shop.svc.cluster.local}}]}]
+"""
+
+
+def test_kubernetes_routes_autoscalers_and_env_dns(tmp_path):
+    path = tmp_path / "shop.yaml"
+    path.write_text(ROUTES)
+    a = analysis_of(path)
+    g = a.graph
+    edges = {(e.source, e.target): e for e in g.edges}
+    # the HPA's minReplicas gives the Deployment its replicas: 3, spread over zones
+    assert g.nodes["Deployment/shop/web"].placement.spread is Spread.MULTI_ZONE
+    assert edges[("HorizontalPodAutoscaler/shop/web", "Deployment/shop/web")].kind is EdgeKind.GOVERNS
+    for route in ("Ingress/shop/web", "HTTPRoute/shop/web", "VirtualService/shop/web"):
+        assert edges[(route, "Service/shop/web")].kind is EdgeKind.SERVES_FROM
+    assert edges[("Deployment/shop/web", "Service/shop/db")].via == "env DB"
+    # the Ingress names a Service that is not in the scan: kept as unresolved, never a failure; not
+    # under "could not place", which lists what workloads depend on (nothing depends on an Ingress)
+    assert any(u.source == "Ingress/shop/web" and u.reference == "Service shop/admin" for u in g.unresolved)
+    assert not any(u.node == "Ingress/shop/web" for u in a.could_not_place)
+    (scenario, lost), = a.lost_by_workload["Deployment/shop/web"]
+    assert lost.root == "StatefulSet/shop/db" and not scenario.named
+
+
+def test_permissions_and_names_are_no_run_time_dependency(tmp_path):
+    """An IAM policy naming a Single-AZ database's ARN, or a subnet id passed in an env var,
+    does not make a regional function depend on that zone (no false alarm)."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""
+        resource "aws_subnet" "a" {
+          vpc_id            = "vpc-1"
+          cidr_block        = "10.0.1.0/24"
+          availability_zone = "eu-west-1a"
+        }
+        resource "aws_db_instance" "orders" {
+          engine         = "postgres"
+          instance_class = "db.m6g.large"
+        }
+        resource "aws_iam_role" "task" {
+          name               = "task"
+          assume_role_policy = "{}"
+          inline_policy {
+            name   = "db"
+            policy = jsonencode({Statement = [{Effect = "Allow", Action = "rds:*", Resource = aws_db_instance.orders.arn}]})
+          }
+        }
+        resource "aws_lambda_function" "launcher" {
+          function_name = "launcher"
+          role          = aws_iam_role.task.arn
+          handler       = "main.handler"
+          runtime       = "python3.12"
+          filename      = "launcher.zip"
+          environment {
+            variables = { TASK_SUBNET = aws_subnet.a.id }
+          }
+        }
+    """))
+    a = analysis_of(tmp_path)
+    kinds = {(e.source, e.target): e.kind for e in a.graph.edges}
+    assert kinds[("aws_iam_role.task", "aws_db_instance.orders")] is EdgeKind.REFERS
+    assert kinds[("aws_lambda_function.launcher", "aws_subnet.a")] is EdgeKind.REFERS
+    assert not a.lost_by_workload
+    assert not run_scan(tmp_path, select=["RES601"]).findings

@@ -9,8 +9,10 @@ failure flows back along them:
 * SERVES_FROM: the source serves from any of these targets and stops only
   when all of them stop (an ECS service in three subnets, a Service in front
   of the pods it selects);
-* GOVERNS (HPA, PDB -> workload) and ORDERS (Pulumi `dependencies`, creation
-  order): drawn, but no failure flows along them.
+* GOVERNS (HPA, PDB -> workload), ORDERS (Pulumi `dependencies`, creation
+  order) and REFERS (a reference that is no run-time dependency: an IAM policy
+  naming a database's ARN, a subnet id passed in an env var): kept, but no
+  failure flows along them.
 
 What the graph could not resolve (a reference to nothing scanned) is kept in
 `Graph.unresolved`: the analysis reports it, and never treats it as a failure.
@@ -24,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from linter.index import Index
-from linter.model import Resource, is_unknown
+from linter.model import Resource
+from linter.rules._aws import base_type  # `data.aws_subnet` -> `aws_subnet`: one home
 
 
 class Spread(str, enum.Enum):
@@ -85,6 +88,7 @@ class EdgeKind(str, enum.Enum):
     SERVES_FROM = "serves-from"
     GOVERNS = "governs"
     ORDERS = "orders"
+    REFERS = "refers"
 
     @property
     def propagates(self) -> bool:
@@ -168,12 +172,16 @@ NOT_AT_RUN_TIME = frozenset({
     "replicate_source_db", "snapshot_identifier", "final_snapshot_identifier", "source_db_instance_identifier",
     "tags", "tags_all", "description", "depends_on",
 })
+# Where a reference to a subnet (or an App Service plan) says where the resource runs
+PLACEMENT_ATTRIBUTES = frozenset({
+    "subnets", "subnet_ids", "subnet_id", "vpc_zone_identifier", "network_configuration", "vpc_config",
+    "subnet_mapping", "service_plan_id", "app_service_plan_id", "network_interface", "network_interfaces",
+})
+# Permissions name resources without needing them up: their references carry no failure
+PERMISSION_PREFIXES = ("aws_iam_", "aws_lambda_permission", "aws_kms_", "google_project_iam", "google_service_account_iam",
+                       "azurerm_role_", "aws_s3_bucket_policy", "aws_sqs_queue_policy", "aws_sns_topic_policy")
 # Roots of HCL references that name no resource
 NOT_RESOURCES = ("var.", "local.", "count.", "each.", "path.", "terraform.", "self.")
-
-
-def base_type(r: Resource) -> str:
-    return r.type[5:] if r.type.startswith("data.") else r.type
 
 
 def build_graph(index: Index) -> Graph:
@@ -218,9 +226,18 @@ def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
             for target in targets:
                 if target.address == r.address:
                     continue
-                kind = EdgeKind.SERVES_FROM if base_type(target) in _serves_from_types() else EdgeKind.REQUIRES
+                kind = _reference_kind(r, top, target)
                 if (target.address, kind) not in resolved_by_edges:
                     graph.add_edge(Edge(r.address, target.address, kind, path))
+
+
+def _reference_kind(r: Resource, top: str, target: Resource) -> EdgeKind:
+    if base_type(r).startswith(PERMISSION_PREFIXES):
+        return EdgeKind.REFERS
+    if base_type(target) in _serves_from_types():
+        # where it runs; a subnet id named anywhere else (an env var) is only a name
+        return EdgeKind.SERVES_FROM if top in PLACEMENT_ATTRIBUTES else EdgeKind.REFERS
+    return EdgeKind.REQUIRES
 
 
 def _serves_from_types() -> frozenset[str]:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import Resource, is_unknown
+from linter.rules._aws import base_type
 from linter.rules._values import as_bool, as_int
 
-from linter.failure_domains.graph import (
-    Placement, Spread, base_type, multi_zone, regional, unknown, zonal,
-)
+from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, unknown, zonal
 
 if TYPE_CHECKING:
     from linter.failure_domains.graph import Graph, Node
@@ -116,6 +115,9 @@ REGIONAL_PREFIXES = (
     "azurerm_role_assignment", "azurerm_user_assigned_identity", "azurerm_servicebus_", "azurerm_eventhub",
     "azurerm_monitor_", "azurerm_nat_gateway_public_ip_association", "azurerm_container_registry",
     "azurerm_private_endpoint", "azurerm_network_interface",
+    "aws_ec2_transit_gateway", "aws_vpc_peering_connection", "aws_vpn_gateway", "aws_customer_gateway",
+    "aws_vpn_connection", "aws_dx_", "aws_ssoadmin_", "aws_organizations_", "aws_budgets_",
+    "random_", "null_resource", "terraform_data", "time_", "tls_", "local_file", "archive_file",
 )
 
 

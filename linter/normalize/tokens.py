@@ -123,6 +123,7 @@ PULUMI_TOKENS: dict[str, str] = {
     "gcp:alloydb/instance:Instance": "google_alloydb_instance",
     "gcp:cloudrunv2/service:Service": "google_cloud_run_v2_service",
     "gcp:cloudrun/service:Service": "google_cloud_run_service",
+    "gcp:compute/instanceTemplate:InstanceTemplate": "google_compute_instance_template",
     "gcp:cloudfunctions/function:Function": "google_cloudfunctions_function",
     "gcp:cloudfunctionsv2/function:Function": "google_cloudfunctions2_function",
     "gcp:serviceaccount/account:Account": "google_service_account",
