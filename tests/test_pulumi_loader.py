@@ -631,3 +631,28 @@ def test_an_arn_that_names_another_resource_is_not_indexed_under_it(tmp_path, to
     assert other.type in ARN_OF_ANOTHER_RESOURCE and "arn" not in other.meta
     (topic,) = [r for r in resources if r.type == "aws_sns_topic"]
     assert topic.meta["arn"] == topic_arn
+
+
+def test_outputs_fill_inputs_in_the_one_decoding_pass_with_terraform_names():
+    """Decoding, renaming and filling from outputs are one pass: nested renames
+    (RENAMES keyed by the camelCase path) apply to filled values too, a free-form
+    map (tags) keeps its keys and is filled key by key, a secret output is read,
+    and unknown or empty outputs fill nothing."""
+    asg = "aws:autoscaling/group:Group"
+    inputs = {"mixedInstancesPolicy": {"launchTemplate": {"overrides": [{"instanceType": "m5.large"}]}},
+              "tags": {"TeamName": "a"}, "__defaults": []}
+    outputs = {"mixedInstancesPolicy": {"launchTemplate": {
+                   "overrides": [{"instanceType": "m5.large"}],
+                   "launchTemplateSpecification": {"launchTemplateId": "lt-1", "__defaults": []}}},
+               "tags": {"TeamName": "a", "CostCentre": "42"},
+               "healthCheckType": "ELB", "minSize": "", "maxSize": UNKNOWN_NUMBER,
+               "desiredCapacity": {**SECRET_SIG, "plaintext": "3"}, "__meta": "x"}
+    [res] = load_document(export(state(asg, "web", inputs, outputs)), "stack.json", "stack.json")
+    assert res.attrs == {
+        "mixed_instances_policy": {"launch_template": {
+            "override": [{"instance_type": "m5.large"}],
+            "launch_template_specification": {"launch_template_id": "lt-1"}}},
+        "tags": {"TeamName": "a", "CostCentre": "42"},
+        "health_check_type": "ELB",
+        "desired_capacity": 3,
+    }
