@@ -301,7 +301,10 @@ INTERRUPTED_WRITE = textwrap.dedent("""\
             self.fh.flush()
             with real_open("seen.txt", "w") as seen:
                 seen.write(real_open(sys.argv[2]).read())
-            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+            # raise_signal delivers to this thread, so the handler runs before the
+            # second half is written; os.kill may land on another thread of the
+            # process and let the write finish first on a loaded machine
+            signal.raise_signal(getattr(signal, sys.argv[1]))
             self.fh.write(text[len(text) // 2:])
         def __getattr__(self, name):
             return getattr(self.fh, name)
