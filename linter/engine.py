@@ -228,6 +228,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         attribute=v.path,
         notes=_notes(res),
         root=res.meta.get("root"),
+        subject=v.subject,
     )
 
 

@@ -250,6 +250,9 @@ class Violation:
     path: str | None = None  # attribute the finding is about, for its line
     severity: Severity | None = None  # overrides the rule's default severity
     remediation: str | None = None  # overrides the rule's default fix
+    # what else the finding is about, when one attribute can carry several findings
+    # (RES601: the single-zone dependency reached through it); part of the fingerprint
+    subject: str | None = None
 
 
 @dataclass
@@ -280,6 +283,7 @@ class Finding:
     # the root calls: two roots calling one module are two findings on the same block
     root: str | None = None
     fingerprint_root: str | None = None  # `root` relative to the repository root (as fingerprint_path)
+    subject: str | None = None  # Violation.subject: tells apart findings on one attribute
 
     @property
     def fingerprint(self) -> str:
@@ -288,10 +292,13 @@ class Finding:
         (RES503 on two containers) are told apart by baselines, plus the Terraform
         root for a resource of a called module (`examples/a` and `examples/b` both
         calling `../..` plan two resources at one address, file and line)."""
-        if self.root is None:
+        if self.root is None and self.subject is None:
             return self.unrooted_fingerprint
-        key = (f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
-               f"|root={self.fingerprint_root or self.root}")
+        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
+        if self.root is not None:
+            key += f"|root={self.fingerprint_root or self.root}"
+        if self.subject is not None:
+            key += f"|subject={self.subject}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     @property

@@ -432,3 +432,49 @@ def test_permissions_and_names_are_no_run_time_dependency(tmp_path):
     assert kinds[("aws_lambda_function.launcher", "aws_subnet.a")] is EdgeKind.REFERS
     assert not a.lost_by_workload
     assert not run_scan(tmp_path, select=["RES601"]).findings
+
+
+def test_each_single_zone_dependency_is_its_own_finding_and_fingerprint(tmp_path):
+    """Crossed NAT gateways: private_a (us-east-1a) egresses through the NAT gateway
+    in us-east-1b and private_b through the one in us-east-1a. Either zone's outage
+    takes the service's whole capacity, through two different gateways: two
+    findings, each naming its dependency as its subject."""
+    text = (RES601 / "fail-shared-nat-gateway.tf").read_text()
+    text = text.replace(
+        'resource "aws_route_table" "private_a" {\n  vpc_id = aws_vpc.main.id\n  route {\n'
+        '    cidr_block     = "0.0.0.0/0"\n    nat_gateway_id = aws_nat_gateway.a.id',
+        'resource "aws_route_table" "private_a" {\n  vpc_id = aws_vpc.main.id\n  route {\n'
+        '    cidr_block     = "0.0.0.0/0"\n    nat_gateway_id = aws_nat_gateway.b.id')
+    assert "aws_nat_gateway.b.id" in text
+    text += ('\nresource "aws_eip" "nat_b" {\n  domain = "vpc"\n}\n\n'
+             'resource "aws_nat_gateway" "b" {\n  allocation_id = aws_eip.nat_b.id\n'
+             '  subnet_id     = aws_subnet.public_b.id\n}\n')
+    tree = tmp_path / "crossed"
+    tree.mkdir()
+    (tree / "main.tf").write_text(text)
+    findings = run_scan(tree, select=["RES601"]).findings
+    assert sorted(f.subject for f in findings) == ["aws_nat_gateway.a", "aws_nat_gateway.b"]
+    assert len({f.fingerprint for f in findings}) == 2
+    baseline = tmp_path / "baseline.json"
+    proc = subprocess.run([sys.executable, "-m", "linter", "baseline", str(tree), "--select", "RES601", "-o",
+                           str(baseline)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(baseline.read_text())["findings"]) == 2
+
+
+def test_the_subject_tells_apart_findings_on_one_attribute_and_leaves_others_unchanged():
+    """Two single-zone dependencies reached through one attribute (the same first
+    edge) are two findings at one address, file, line and attribute: only the
+    dependency (`subject`) tells them apart, so it is part of the fingerprint.
+    Findings without a subject keep the fingerprint baselines recorded."""
+    from linter.model import Finding, Severity
+
+    def finding(subject):
+        return Finding(rule_id="RES601", rule="r", severity=Severity.HIGH, resource="aws_ecs_service.orders",
+                       resource_type="aws_ecs_service", file="main.tf", line=74, message="m", remediation="f",
+                       attribute="network_configuration.subnets", subject=subject)
+
+    a, b, plain = finding("aws_nat_gateway.a"), finding("aws_db_instance.orders"), finding(None)
+    assert a.fingerprint != b.fingerprint
+    assert plain.fingerprint == plain.unrooted_fingerprint
+    assert a.fingerprint != plain.fingerprint

@@ -128,4 +128,5 @@ def zone_redundant_on_single_zone(r: Resource, ctx: Context) -> Iterator[Violati
             f"When {zone} fails, {r.address} loses all its capacity",
             path=first.attribute if first is not None else None,
             remediation=fix[:1].upper() + fix[1:] + ".",
+            subject=lost.root,  # two single-zone dependencies behind one attribute: two fingerprints
         )
