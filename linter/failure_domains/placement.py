@@ -4,7 +4,8 @@ A placer returns a `Placement`. ZONAL only when the configuration and the
 provider's documented default say one zone (an RDS instance without
 `multi_az`, a NAT gateway, a StatefulSet of one replica); an input not known
 before apply, or a type resilint has no knowledge of, is UNKNOWN, never
-"one zone". Defaults are those of shared/rules.md (RES301 `multi_az` false,
+"one zone". An unwritten attribute takes the provider's default from
+`linter.attribute_facts`, the table the rules read (RES301 `multi_az` false,
 RES303 `automatic_failover_enabled` false, RES305 `deployment_mode`
 SINGLE_INSTANCE, RES108 `availability_mode` zonal, RES311
 `availability_type` ZONAL, ...).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from linter import attribute_facts
 from linter.model import Resource, is_unknown
 from linter.rules._aws import base_type
 from linter.rules._values import as_bool, as_int
@@ -247,9 +249,11 @@ def written_value(r: Resource, path: str) -> Any:
     return value
 
 
-def _flag(r: Resource, path: str, default: Any) -> Any:
+def _flag(r: Resource, path: str) -> Any:
+    """The attribute as written, else the provider's default from the one table
+    the rules read (`linter.attribute_facts`)."""
     value = r.get(path)
-    return default if value is None else value
+    return attribute_facts.default(base_type(r), path) if value is None else value
 
 
 # ------------------------------------------------------------------- AWS
@@ -266,7 +270,7 @@ def _subnet(p: Placer, r: Resource) -> Placement:
 
 
 def _nat_gateway(p: Placer, r: Resource) -> Placement:
-    mode = _flag(r, "availability_mode", "zonal")
+    mode = _flag(r, "availability_mode")
     if is_unknown(mode):
         return unknown("availability_mode not known before apply", "availability_mode")
     if mode == "regional":
@@ -287,7 +291,7 @@ def _db_instance(p: Placer, r: Resource) -> Placement:
         return unknown("engine not known before apply", "engine")
     if aurora:
         return unknown("an Aurora instance: its cluster's instances decide (RES302)")
-    multi = as_bool(_flag(r, "multi_az", False))
+    multi = as_bool(_flag(r, "multi_az"))
     if multi is None:
         return unknown("multi_az not known before apply", "multi_az")
     if multi:
@@ -297,7 +301,7 @@ def _db_instance(p: Placer, r: Resource) -> Placement:
 
 
 def _replication_group(p: Placer, r: Resource) -> Placement:
-    failover = as_bool(_flag(r, "automatic_failover_enabled", False))
+    failover = as_bool(_flag(r, "automatic_failover_enabled"))
     if failover is None:
         return unknown("automatic_failover_enabled not known before apply", "automatic_failover_enabled")
     if failover:
@@ -310,7 +314,7 @@ def _replication_group(p: Placer, r: Resource) -> Placement:
 def _cache_cluster(p: Placer, r: Resource) -> Placement:
     if r.get("replication_group_id") is not None:
         return unknown("a member of a replication group: the group decides", "replication_group_id")
-    mode = _flag(r, "az_mode", "single-az")
+    mode = _flag(r, "az_mode")
     if is_unknown(mode):
         return unknown("az_mode not known before apply", "az_mode")
     if mode == "cross-az":
@@ -319,7 +323,7 @@ def _cache_cluster(p: Placer, r: Resource) -> Placement:
 
 
 def _mq_broker(p: Placer, r: Resource) -> Placement:
-    mode = _flag(r, "deployment_mode", "SINGLE_INSTANCE")
+    mode = _flag(r, "deployment_mode")
     if is_unknown(mode):
         return unknown("deployment_mode not known before apply", "deployment_mode")
     if mode != "SINGLE_INSTANCE":
@@ -357,7 +361,7 @@ def _instance(p: Placer, r: Resource) -> Placement:
 
 
 def _opensearch(p: Placer, r: Resource) -> Placement:
-    aware = as_bool(_flag(r, "cluster_config.zone_awareness_enabled", False))
+    aware = as_bool(_flag(r, "cluster_config.zone_awareness_enabled"))
     if aware is None:
         return unknown("cluster_config.zone_awareness_enabled not known before apply")
     if aware:
@@ -366,7 +370,7 @@ def _opensearch(p: Placer, r: Resource) -> Placement:
 
 
 def _redshift(p: Placer, r: Resource) -> Placement:
-    multi = as_bool(_flag(r, "multi_az", False))
+    multi = as_bool(_flag(r, "multi_az"))
     if multi is None:
         return unknown("multi_az not known before apply", "multi_az")
     if multi:
@@ -377,7 +381,7 @@ def _redshift(p: Placer, r: Resource) -> Placement:
 def _ecs_service(p: Placer, r: Resource) -> Placement:
     if r.get("network_configuration") is None:
         return unknown("no network_configuration: the cluster's instances decide the zones")
-    return p.capacity(r, "network_configuration.subnets", _flag(r, "desired_count", 0), "desired_count", "task")
+    return p.capacity(r, "network_configuration.subnets", _flag(r, "desired_count"), "desired_count", "task")
 
 
 def _asg(p: Placer, r: Resource) -> Placement:
@@ -428,7 +432,7 @@ def _load_balancer(p: Placer, r: Resource) -> Placement:
 
 # ------------------------------------------------------------------- GCP
 def _cloud_sql(p: Placer, r: Resource) -> Placement:
-    kind = _flag(r, "settings.availability_type", "ZONAL")
+    kind = _flag(r, "settings.availability_type")
     if is_unknown(kind):
         return unknown("settings.availability_type not known before apply", "settings.availability_type")
     if kind == "REGIONAL":
@@ -438,7 +442,7 @@ def _cloud_sql(p: Placer, r: Resource) -> Placement:
 
 
 def _memorystore(p: Placer, r: Resource) -> Placement:
-    tier = _flag(r, "tier", "BASIC")
+    tier = _flag(r, "tier")
     if is_unknown(tier):
         return unknown("tier not known before apply", "tier")
     if tier == "STANDARD_HA":
@@ -501,7 +505,7 @@ def _flexible_server(p: Placer, r: Resource) -> Placement:
 
 
 def _service_plan(p: Placer, r: Resource) -> Placement:
-    balanced = as_bool(_flag(r, "zone_balancing_enabled", False))
+    balanced = as_bool(_flag(r, "zone_balancing_enabled"))
     if balanced is None:
         return unknown("zone_balancing_enabled not known before apply", "zone_balancing_enabled")
     if balanced:
@@ -520,7 +524,7 @@ def _app_on_plan(p: Placer, r: Resource) -> Placement:
 
 
 def _mssql_database(p: Placer, r: Resource) -> Placement:
-    redundant = as_bool(_flag(r, "zone_redundant", False))
+    redundant = as_bool(_flag(r, "zone_redundant"))
     if redundant:
         return multi_zone("zone redundant", (), "zone_redundant")
     if redundant is None:
