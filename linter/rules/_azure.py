@@ -120,7 +120,6 @@ def arm_named(index: Index, value: Any, arm_type: str, name_paths: tuple[str, ..
 
 
 def region_without_zones(location: Any, ctx: Context) -> bool | None:
-
     """True when `location` is in the rule's `regions_without_zones`; None when unknown."""
     if is_unknown(location):
         return None

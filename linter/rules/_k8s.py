@@ -388,7 +388,6 @@ def _probe_ports(c: dict[str, Any]) -> list[Any]:
 
 
 def targeted_ports(r: Resource, index: Index, services: list[Resource] | None) -> list[Any] | None:
-
     """Ports (numbers or names) that traffic or the kubelet aims at in r's pods:
     the targetPort (default: port) of every Service selecting them (routes reach
     pods through Services) and the port of every probe handler. None: unknown

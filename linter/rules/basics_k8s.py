@@ -891,7 +891,6 @@ def single_replica_rollout_downtime(r: Resource, ctx: Context) -> Iterator[Viola
 
 # ------------------------------------------------------------------ RES516
 def _spreads_over_nodes(r: Resource, base: str) -> bool | None:
-
     """A podAntiAffinity term or topologySpreadConstraint on kubernetes.io/hostname
     whose label selector selects the workload's own pods (None: unknown)."""
     labels = template_labels(r)

@@ -361,7 +361,6 @@ def _service_parents(r: Resource, ctx: Context) -> list[tuple[Any, Any, Resource
 
 
 def _has_service_profile(ctx: Context, name: str, namespace: object) -> bool:
-
     fqdn = f"{name}.{namespace}.svc.cluster.local"
     return any(p.name == fqdn for p in ctx.index.by_type(SERVICE_PROFILE))
 
@@ -612,7 +611,6 @@ def _linkerd_retry_check(r: Resource, ctx: Context, annotations: Any, rule_index
 
 # ------------------------------------------------------------------ Jobs
 def job_spec_path(r: Resource) -> str:
-
     return "spec.jobTemplate.spec" if r.type == CRONJOB else "spec"
 
 
