@@ -39,6 +39,9 @@ class Attr:
     expr: Node
     line: int
     text: str  # the expression as written (for Unknown.expr and messages)
+    # what the expression says whatever instance evaluates it (`modules.AttrFacts`),
+    # worked out on first use and kept with the attribute
+    facts: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
