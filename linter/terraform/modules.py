@@ -307,6 +307,7 @@ class ModuleInstance:
 
     def guarded(self, key: str, compute, fallback):
         if key in self._busy:
+            self.tree.fallbacks += 1  # a cycle: what is computed now depends on where it started
             return fallback()
         self._busy.add(key)
         try:
@@ -488,27 +489,39 @@ class ModuleInstance:
     def raw_attribute(self, key: str, address: str, scope: Scope):
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
-
+        declared = self.config.resources
         memo = self._attr_memo
         busy = self._busy
+        tree = self.tree
 
         def raw(name: str) -> Any:
             memo_key = (address, "=" + name)
             if memo_key in memo:
                 return memo[memo_key]
-            expr = block.attrs[name].expr
+            attr = block.attrs[name]
+            expr = attr.expr
             if expr[0] == "lit":  # a literal refers to nothing: no cycle to guard against
-                value = expr[1]
-            else:  # as `guarded`, inlined: this runs for every attribute of every instance
-                guard = f"attr {address}.{name}"
-                if guard in busy:
-                    value = Unknown(f"{address}.{name}", (address,), reference=True)
-                else:
-                    busy.add(guard)
-                    try:
-                        value = self.evaluator.evaluate(expr, scope)
-                    finally:
-                        busy.discard(guard)
+                memo[memo_key] = value = expr[1]
+                return value
+            # an expression that does not mention count, each or self has one value for
+            # every instance of the block: evaluated once (as locals are)
+            shared_key = None if (attr.facts or facts_of(attr, declared)).per_instance else (key, "*" + name)
+            if shared_key is not None and shared_key in memo:
+                memo[memo_key] = value = memo[shared_key]
+                return value
+            guard = f"attr {address}.{name}"  # as `guarded`, inlined: this runs for every attribute
+            if guard in busy:
+                tree.fallbacks += 1
+                value = Unknown(f"{address}.{name}", (address,), reference=True)
+            else:
+                fallbacks = tree.fallbacks
+                busy.add(guard)
+                try:
+                    value = self.evaluator.evaluate(expr, scope)
+                finally:
+                    busy.discard(guard)
+                if shared_key is not None and tree.fallbacks == fallbacks:  # no cycle met on the way
+                    memo[shared_key] = value
             memo[memo_key] = value
             return value
 

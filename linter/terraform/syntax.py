@@ -235,9 +235,12 @@ _LITERALS = {"true": ("lit", True), "false": ("lit", False), "null": ("lit", Non
 _REFERENCE = ("ref",)
 
 
+_SIMPLE_MAX = 200  # longer texts are never read this way
+
+
 def _simple_expr(text: str) -> Node | None:
     """A literal node, `_REFERENCE` for a dotted reference, or None (walk the tree)."""
-    if not text or len(text) > 200 or not text.isascii():
+    if not text or len(text) > _SIMPLE_MAX or not text.isascii():
         return None
     first = text[0]
     if first == '"':
@@ -329,8 +332,8 @@ class _Converter:
         text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
         simple = _simple_expr(text)
         if simple is None:
-            expr = self.expr(expr_node, 0)
-        elif simple[0] == "ref":
+            expr = self.sequence(_kids(expr_node), 1) if expr_node.type == "expression" else self.expr(expr_node, 0)
+        elif simple is _REFERENCE:
             expr = _reference_chain(text, self.line_at(expr_start))
         else:
             expr = simple
@@ -350,6 +353,12 @@ class _Converter:
         t = node.type
         d = depth + 1
         if t == "expression":
+            start, end = node.start_byte, node.end_byte
+            if end - start <= _SIMPLE_MAX:  # a literal or a reference inside a bigger expression
+                text = self.data[start:end].decode("utf-8", "replace")
+                simple = _simple_expr(text)
+                if simple is not None:
+                    return _reference_chain(text, self.line_at(start)) if simple is _REFERENCE else simple
             return self.sequence(_kids(node), d)
         if t == "literal_value":
             return self.expr(_kids(node)[0], d)

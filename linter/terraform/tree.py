@@ -40,6 +40,9 @@ class ModuleTree:
         self.resources: list[Resource] = []
         self.unresolved: list[UnresolvedModule] = []
         self.evaluator = Evaluator(self._call)
+        # cycles met (a value computed while it was being computed): a value computed with
+        # none on the way is the same whichever instance asked first (see raw_attribute)
+        self.fallbacks = 0
         self._contexts: dict[Path, Any] = {}
         # the scanned directories and their files: a scanned directory reached as a child
         # module is read as it was scanned, and its errors are reported (see config_of)
