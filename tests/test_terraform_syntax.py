@@ -27,6 +27,10 @@ EXPRESSIONS = [
     'jsonencode({a = var.x, b = "s", c = 1, d = aws_sqs_queue.dlq.arn, e = x.0, f = null, "g" = true})',
     '"${local.prefix}-${each.key}"', '[var.a, "b", 3, x.01, -1, 1e5]', 'f(true, nullable, a.b.0, "a\\"b")',
     'var.a > 0 ? var.b : "c"', '{ (var.k) = var.v }', 'a.b[var.c].d', '!var.x', '"${var.a}" == var.b',
+    # templates whose interpolations are plain take the shortcut too
+    '"${local.prefix}-0-${each.key}"', '"${ a.b } x ${c.0}"', '"${a}${b}"', '"${x}"', '"a $ b"', '"${x}~"',
+    '"${~x}"', '"${"}"}"', '"${a} %{if b}c%{endif}"', '"${ var.x }"', '"$${a}"', '"${1}${true}${null}"', '"${a}}"',
+    '"{${a}}"', '"${a.b[0]}"', '"${a}\\n"', '"${var.é}"', '"${a} é"', '["${a}-b", "${c}"]',
 ]
 
 

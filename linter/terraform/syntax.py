@@ -274,6 +274,37 @@ def _reference_chain(parts: list[str], line: int) -> Node:
     return node
 
 
+def _simple_template(text: str) -> list[Any] | None:
+    """The parts of a one-line quoted template whose interpolations are each a literal
+    or a dotted reference (`"${var.name}-db"`) and whose text holds no escape,
+    directive, strip marker or `$` of its own: strings, literal nodes, and references
+    as the lists of names `_simple_expr` gives. None: walk the tree."""
+    if len(text) > _SIMPLE_MAX or len(text) < 2 or text[0] != '"' or text[-1] != '"' or not text.isascii():
+        return None
+    inner = text[1:-1]
+    if "\\" in inner or "%" in inner or "\n" in inner or "~" in inner or '"' in inner:
+        return None
+    parts: list[Any] = []
+    pos = 0
+    while True:
+        at = inner.find("${", pos)
+        literal = inner[pos:] if at < 0 else inner[pos:at]
+        if "$" in literal:
+            return None
+        if literal:
+            parts.append(literal)
+        if at < 0:
+            return parts
+        end = inner.find("}", at + 2)
+        if end < 0:
+            return None
+        simple = _simple_expr(inner[at + 2:end].strip())
+        if simple is None:
+            return None
+        parts.append(simple)
+        pos = end + 1
+
+
 class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
@@ -283,6 +314,20 @@ class _Converter:
 
     def text(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def from_text(self, text: str, start: int) -> Node | None:
+        """The node of an expression read from its text (`_simple_expr`, `_simple_template`),
+        or None: walk its syntax nodes. `start`: its byte offset."""
+        simple = _simple_expr(text)
+        if simple is not None:
+            return _reference_chain(simple, self.line_at(start)) if type(simple) is list else simple
+        if text[:1] != '"':
+            return None
+        parts = _simple_template(text)
+        if parts is None:
+            return None
+        line = self.line_at(start)  # one line: every reference in it is on it
+        return _template_node([_reference_chain(p, line) if type(p) is list else p for p in parts])
 
     def body(self, body: Any) -> list[Block]:
         out: list[Block] = []
@@ -338,13 +383,9 @@ class _Converter:
         expr_start = expr_node.start_byte
         text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
         line = self.line_at(start)
-        simple = _simple_expr(text)
-        if simple is None:
+        expr = self.from_text(text, expr_start)
+        if expr is None:
             expr = self.sequence(_kids(expr_node), 1) if expr_node.type == "expression" else self.expr(expr_node, 0)
-        elif type(simple) is list:
-            expr = _reference_chain(simple, self.line_at(expr_start))
-        else:
-            expr = simple
         return Attr(name, expr, line, text)
 
     def _between(self, node: Any) -> str:
@@ -363,10 +404,9 @@ class _Converter:
         if t == "expression":
             start, end = node.start_byte, node.end_byte
             if end - start <= _SIMPLE_MAX:  # a literal or a reference inside a bigger expression
-                text = self.data[start:end].decode("utf-8", "replace")
-                simple = _simple_expr(text)
+                simple = self.from_text(self.data[start:end].decode("utf-8", "replace"), start)
                 if simple is not None:
-                    return _reference_chain(simple, self.line_at(start)) if type(simple) is list else simple
+                    return simple
             return self.sequence(_kids(node), d)
         if t == "literal_value":
             return self.expr(_kids(node)[0], d)
