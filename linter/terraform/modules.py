@@ -795,7 +795,11 @@ class BodyBuilder:
             if name in meta:
                 continue
             path = f"{prefix}{name}"
-            value = attribute(name) if attribute is not None else module.evaluator.evaluate(attr.expr, scope)
+            if attribute is not None:
+                value = attribute(name)
+            else:
+                expr = attr.expr
+                value = expr[1] if expr[0] == "lit" else module.evaluator.evaluate(expr, scope)
             if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
                 value = plain(value)
             if path not in lines:
