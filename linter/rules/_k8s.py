@@ -6,10 +6,18 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
+from linter import attribute_facts
 from linter.index import Index, map_selector_matches, selector_matches
 from linter.model import UNKNOWN, Resource, is_unknown
+from linter.rules._values import Setting, setting
+
+# a label pair a selector requires (the key its object is indexed under)
+LabelPair = tuple[str, str]
+# per namespace: selector-bearing objects by a label pair they require, those
+# with no such pair (checked against every pod), and each object's position
+PairTable = tuple[dict[LabelPair, list[Resource]], list[Resource], dict[int, int]]
 
 DEPLOYMENT = "apps/Deployment"
 STATEFULSET = "apps/StatefulSet"
@@ -35,22 +43,33 @@ SERVING_KINDS = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT, DAEMONSET, POD)
 SCALE_TARGET_GROUPS = ("apps", "extensions", "argoproj.io")
 
 
+def _unset(kind: str, path: str) -> str:
+    """"`spec.replicas` unset = 1": the API's default, from linter.attribute_facts."""
+    return f"`{path.removeprefix('spec.')}` unset = {attribute_facts.default(kind, path)}"
+
+
+_STRATEGY = "spec.strategy.rollingUpdate."
 # What each workload kind is assumed to run when its count is not written
-# (docs/rules.md's workload table; operator kinds: replicas_operators.OPERATOR_SIZES)
+# (docs/rules.md's workload table; operator kinds: replicas_operators.OPERATOR_SIZES);
+# the values are the Kubernetes table's (linter.attribute_facts)
 WORKLOAD_DEFAULTS: dict[str, str] = {
-    DEPLOYMENT: "`spec.replicas` unset = 1; strategy RollingUpdate, maxUnavailable 25% (rounded down), "
-                "maxSurge 25% (rounded up)",
-    ROLLOUT: "`spec.replicas` unset = 1; pod template from `spec.template`, or from the Deployment "
-             "`spec.workloadRef` names (that Deployment is then judged through the Rollout)",
-    STATEFULSET: "`spec.replicas` unset = 1",
-    REPLICASET: "`spec.replicas` unset = 1 (bare ReplicaSets only; owned ones are judged through their Deployment)",
+    DEPLOYMENT: f"`spec.replicas` unset = {attribute_facts.default(DEPLOYMENT, 'spec.replicas')}; strategy "
+                f"{attribute_facts.default(DEPLOYMENT, 'spec.strategy.type')}, maxUnavailable "
+                f"{attribute_facts.default(DEPLOYMENT, _STRATEGY + 'maxUnavailable')} (rounded down), maxSurge "
+                f"{attribute_facts.default(DEPLOYMENT, _STRATEGY + 'maxSurge')} (rounded up)",
+    ROLLOUT: f"`spec.replicas` unset = {attribute_facts.default(ROLLOUT, 'spec.replicas')}; pod template from "
+             "`spec.template`, or from the Deployment `spec.workloadRef` names (that Deployment is then judged "
+             "through the Rollout)",
+    STATEFULSET: f"`spec.replicas` unset = {attribute_facts.default(STATEFULSET, 'spec.replicas')}",
+    REPLICASET: f"`spec.replicas` unset = {attribute_facts.default(REPLICASET, 'spec.replicas')} (bare ReplicaSets "
+                "only; owned ones are judged through their Deployment)",
     DAEMONSET: "one pod per node (the count is not in the manifests)",
     POD: "one pod (bare Pods only; owned ones are judged through their owner)",
-    HPA: "`minReplicas` unset = 1; its minimum is the workload's replica floor",
-    SCALED_OBJECT: "`minReplicaCount` unset = 0, `maxReplicaCount` unset = 100",
-    PDB: "`unhealthyPodEvictionPolicy` unset = IfHealthyBudget; percentages rounded up against the "
+    HPA: f"{_unset(HPA, 'spec.minReplicas')}; its minimum is the workload's replica floor",
+    SCALED_OBJECT: f"{_unset(SCALED_OBJECT, 'spec.minReplicaCount')}, {_unset(SCALED_OBJECT, 'spec.maxReplicaCount')}",
+    PDB: f"{_unset(PDB, 'spec.unhealthyPodEvictionPolicy')}; percentages rounded up against the "
          "selected workloads' replica floor",
-    JOB: "`backoffLimit` unset = 6; no `activeDeadlineSeconds`",
+    JOB: f"{_unset(JOB, 'spec.backoffLimit')}; no `activeDeadlineSeconds`",
     CRONJOB: "as Job, for `spec.jobTemplate`",
 }
 
@@ -70,7 +89,8 @@ def pod_spec_path(r: Resource) -> str | None:
     return None
 
 
-def template_labels(r: Resource):
+def template_labels(r: Resource) -> Any:
+    """The pod template's labels as written (a dict, Unknown, or anything a manifest holds)."""
     if r.type == POD:
         return r.get("metadata.labels", {})
     return r.get("spec.template.metadata.labels", {})
@@ -99,27 +119,31 @@ def autoscalers_for(r: Resource, index: Index) -> list[Resource]:
     return targets.get((index.namespace_of(r), r.kind, r.name), [])
 
 
-def autoscaler_min(a: Resource):
-    """Effective minimum of an HPA (default 1) or ScaledObject (default 0)."""
-    if a.type == SCALED_OBJECT:
-        return a.get("spec.minReplicaCount", 0)
-    return a.get("spec.minReplicas", 1)
+def autoscaler_min_setting(a: Resource) -> Setting:
+    """The minimum of an HPA (`spec.minReplicas`) or ScaledObject (`spec.minReplicaCount`),
+    unset: the API's default (linter.attribute_facts)."""
+    return setting(a, "spec.minReplicaCount" if a.type == SCALED_OBJECT else "spec.minReplicas")
 
 
-def effective_replicas(r: Resource, index: Index):
+def autoscaler_min(a: Resource) -> Any:
+    """Effective minimum of an HPA or ScaledObject. May be an Unknown."""
+    return autoscaler_min_setting(a).value
+
+
+def effective_replicas(r: Resource, index: Index) -> Any:
     """Replica floor: the autoscaler minimum when one owns the count, else
-    `spec.replicas` (default 1). May return an Unknown."""
+    `spec.replicas` (unset: its default). May return an Unknown."""
     owners = autoscalers_for(r, index)
     if owners:
         return min(autoscaler_min(a) for a in owners)
     if index.namespace_of(r) in index.memo("k8s.autoscalers.unknown", _unknown_target_namespaces):
         return UNKNOWN  # an autoscaler whose target is not known yet may own this count
-    return r.get("spec.replicas", 1)
+    return setting(r, "spec.replicas").value
 
 
 def _unknown_target_namespaces(index: Index) -> set[str]:
     """Namespaces holding an autoscaler whose scaleTargetRef is unknown (Pulumi previews)."""
-    out = set()
+    out: set[str] = set()
     for a in index.by_type(HPA, SCALED_OBJECT):
         ref = a.get("spec.scaleTargetRef")
         if is_unknown(ref) or (isinstance(ref, dict) and (is_unknown(ref.get("name")) or is_unknown(ref.get("kind")))):
@@ -127,7 +151,7 @@ def _unknown_target_namespaces(index: Index) -> set[str]:
     return out
 
 
-def selected_by(selector, r: Resource) -> bool | None:
+def selected_by(selector: Any, r: Resource) -> bool | None:
     return selector_matches(selector, template_labels(r))
 
 
@@ -140,7 +164,7 @@ SERVICE_PROFILE = "linkerd.io/ServiceProfile"
 POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT, POD)
 
 
-def labels_text(labels) -> str:
+def labels_text(labels: Any) -> str:
     """`app=web,tier=front`: labels as `kubectl get -l` takes them, sorted, as
     the Pulumi engine's gRPC Struct hands them to the policy pack in key order."""
     if not isinstance(labels, dict) or not labels:
@@ -148,7 +172,7 @@ def labels_text(labels) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
 
 
-def selector_text(selector) -> str:
+def selector_text(selector: Any) -> str:
     if not isinstance(selector, dict):
         return "no selector"
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
@@ -187,7 +211,7 @@ def in_namespace(index: Index, types: tuple[str, ...], namespace: str) -> list[R
     return index.memo(key, build).get(namespace, [])
 
 
-def _label_pair(labels) -> tuple[str, str] | None:
+def _label_pair(labels: Any) -> LabelPair | None:
     """One `key=value` a selector requires (the first of its map), for indexing."""
     if isinstance(labels, dict):
         for key, value in labels.items():
@@ -200,15 +224,16 @@ def _position(objs: list[Resource]) -> dict[int, int]:
     return {id(o): i for i, o in enumerate(objs)}
 
 
-def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict[str, Any]:
+def _selectors_by_pair(index: Index, types: tuple[str, ...],
+                       pair_of: Callable[[Resource], LabelPair | None]) -> dict[str, PairTable]:
     """Per namespace: selector-bearing objects keyed by one label pair their
     selector requires; those with no such pair (expressions only, empty,
     null, unknown) must be checked against every pod. Turns "which selectors
     match these labels" from a scan of the namespace into a few lookups."""
-    out: dict[str, tuple[dict[tuple[str, str], list[Resource]], list[Resource], dict[int, int]]] = {}
+    out: dict[str, PairTable] = {}
     for ns in {index.namespace_of(o) for o in index.by_type(*types)}:
         objs = in_namespace(index, types, ns)
-        keyed: dict[tuple[str, str], list[Resource]] = {}
+        keyed: dict[LabelPair, list[Resource]] = {}
         always: list[Resource] = []
         for o in objs:
             pair = pair_of(o)
@@ -217,22 +242,24 @@ def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict[st
     return out
 
 
-def _candidates(table: dict[str, Any], namespace: str, labels: dict[str, Any]) -> list[Resource]:
+def _candidates(table: dict[str, PairTable], namespace: str, labels: dict[str, Any]) -> list[Resource]:
     keyed, always, position = table.get(namespace, ({}, [], {}))
     found = list(always)
-    for pair in labels.items():
-        if isinstance(pair[1], str):
-            found.extend(keyed.get(pair, ()))
+    for key, value in labels.items():
+        if isinstance(value, str):
+            found.extend(keyed.get((key, value), ()))
     return sorted(found, key=lambda o: position[id(o)])
 
 
-def _matching(r: Resource, index: Index, types, key, pair_of, matches) -> list[Resource] | None:
+def _matching(r: Resource, index: Index, types: tuple[str, ...], key: str,
+              pair_of: Callable[[Resource], LabelPair | None],
+              matches: Callable[[Resource, dict[str, Any]], bool | None]) -> list[Resource] | None:
     labels = template_labels(r)
     if is_unknown(labels):
         return None
     labels = labels if isinstance(labels, dict) else {}
     table = index.memo(key, lambda ix: _selectors_by_pair(ix, types, pair_of))
-    found = []
+    found: list[Resource] = []
     for obj in _candidates(table, index.namespace_of(r), labels):
         matched = matches(obj, labels)
         if matched is None:
@@ -246,7 +273,7 @@ def pdbs_selecting(r: Resource, index: Index) -> list[Resource] | None:
     """PodDisruptionBudgets in r's namespace whose selector matches its pods.
 
     None when a selector or the pod labels are unknown (cannot tell)."""
-    def pair_of(pdb):
+    def pair_of(pdb: Resource) -> LabelPair | None:
         selector = pdb.get("spec.selector")
         return _label_pair(selector.get("matchLabels")) if isinstance(selector, dict) else None
 
@@ -261,7 +288,7 @@ def services_selecting(r: Resource, index: Index) -> list[Resource] | None:
                      lambda svc, labels: map_selector_matches(svc.get("spec.selector"), labels))
 
 
-def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector) -> list[Resource]:
+def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector: Any) -> list[Resource]:
     """Objects of `types` in a namespace that a LabelSelector may select: those
     carrying one pair its matchLabels requires, plus those whose labels are
     unknown; every object when the selector has no matchLabels. Callers
@@ -271,19 +298,19 @@ def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector
     if pair is None:
         return objs
 
-    def build(ix: Index) -> dict[str, Any]:
-        out: dict[str, tuple[dict[tuple[Any, ...], list[Resource]], list[Resource]]] = {}
+    def build(ix: Index) -> dict[str, tuple[dict[LabelPair, list[Resource]], list[Resource]]]:
+        out: dict[str, tuple[dict[LabelPair, list[Resource]], list[Resource]]] = {}
         for ns in {ix.namespace_of(o) for o in ix.by_type(*types)}:
-            keyed: dict[tuple[Any, ...], list[Resource]] = {}
+            keyed: dict[LabelPair, list[Resource]] = {}
             unknown: list[Resource] = []
             for o in in_namespace(ix, types, ns):
                 labels = template_labels(o)
                 if is_unknown(labels) or not isinstance(labels, dict):
                     unknown.append(o)
                     continue
-                for kv in labels.items():
-                    if isinstance(kv[1], str):
-                        keyed.setdefault(kv, []).append(o)
+                for k, v in labels.items():
+                    if isinstance(v, str):
+                        keyed.setdefault((k, v), []).append(o)
             out[ns] = (keyed, unknown)
         return out
 
@@ -303,11 +330,11 @@ def replicas_phrase(r: Resource, index: Index) -> str:
         floor = autoscaler_min(low)
         return (f"keeps at least {floor} replica{'' if floor == 1 else 's'} "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
-    replicas = r.get("spec.replicas", 1)
+    replicas = setting(r, "spec.replicas").value
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"
 
 
-def containers(r: Resource):
+def containers(r: Resource) -> Iterator[tuple[str, Any]]:
     """(path, container) for every regular container of r's pod template.
 
     Init containers are left out: they run to completion before the pod
@@ -349,7 +376,7 @@ HELPER_IMAGES: dict[str, str] = {
 PAUSE_IMAGES = ("pause",)
 
 
-def image_name(image) -> str | None:
+def image_name(image: Any) -> str | None:
     """`registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.9.0@sha256:...` ->
     `csi-node-driver-registrar`."""
     if not isinstance(image, str) or not image:
@@ -377,7 +404,7 @@ def _probe_ports(c: dict[str, Any]) -> list[Any]:
     return out
 
 
-def targeted_ports(r: Resource, index: Index, services) -> list[Any] | None:
+def targeted_ports(r: Resource, index: Index, services: list[Resource] | None) -> list[Any] | None:
     """Ports (numbers or names) that traffic or the kubelet aims at in r's pods:
     the targetPort (default: port) of every Service selecting them (routes reach
     pods through Services) and the port of every probe handler. None: unknown

@@ -14,6 +14,7 @@ from linter.rules._values import as_bool, as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 STREAM_KINDS = {"kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
 
@@ -77,12 +78,11 @@ def sqs_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     if r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets:
         return
     retention = setting(r, "message_retention_seconds")
-    kept = as_int(retention.value)
-    kept_text = f"{kept} s" + (" (the 4-day default)" if retention.defaulted else "") if kept else "its retention period"
+    kept = f": {retention.describe()}" if as_int(retention.value) else ""
     yield Violation(
         f"SQS queue {r.address} has no dead-letter queue: redrive_policy is unset and no "
         f"aws_sqs_queue_redrive_policy targets it, so a message that keeps failing is received again "
-        f"after every visibility timeout for {kept_text} and then silently deleted",
+        f"after every visibility timeout until its retention period ends and then silently deleted{kept}",
         path="redrive_policy",
     )
 
@@ -142,12 +142,10 @@ def sqs_dlq_retention_too_short(r: Resource, ctx: Context) -> Iterator[Violation
         source_kept = as_int(theirs.value)
         if source_kept is None or dlq_kept > source_kept:
             continue
-        mine_text = f"{dlq_kept} s" + (" (default)" if mine.defaulted else "")
-        theirs_text = f"{source_kept} s" + (" (default)" if theirs.defaulted else "")
         yield Violation(
-            f"Dead-letter queue {r.address} keeps messages for {mine_text}, not longer than its source "
-            f"queue {source.address} ({theirs_text}); expiry counts from the original enqueue time, so "
-            "a message dead-lettered late expires soon after it arrives",
+            f"Dead-letter queue {r.address} keeps messages no longer than its source queue {source.address}, "
+            "and expiry counts from the original enqueue time, so a message dead-lettered late expires soon "
+            f"after it arrives: here {mine.describe()}, on the source {theirs.describe()}",
             path="message_retention_seconds",
         )
         return
@@ -215,7 +213,7 @@ def sqs_lambda_max_receive_count_low(r: Resource, ctx: Context) -> Iterator[Viol
 
 
 # ---------------------------------------------------------- RES404 / RES405
-def _stream_source(r, ctx) -> tuple[str, str, str] | None:
+def _stream_source(r: Resource, ctx: Context) -> tuple[str, str, str] | None:
     """(kind, retry block prefix, destination path) for stream consumers; None otherwise."""
     if r.type == "aws_lambda_event_source_mapping":
         kind = event_source_kind(ctx.index, r)
@@ -364,11 +362,11 @@ def lambda_stream_no_failure_destination(r: Resource, ctx: Context) -> Iterator[
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"}
 
 
-def _async_callers(index) -> dict[str, Any]:
+def _async_callers(index: Index) -> dict[str, list[str]]:
     """Lambda function address -> evidence of asynchronous invocation (resource addresses + why)."""
     out: dict[str, list[str]] = {}
 
-    def add(fn, why: str) -> None:
+    def add(fn: Resource | None, why: str) -> None:
         if fn is not None:
             out.setdefault(fn.address, []).append(why)
 
@@ -389,8 +387,10 @@ def _async_callers(index) -> dict[str, Any]:
     return out
 
 
-def _invoke_configs(index) -> dict[str, Any]:
-    out: dict[str, Any] = {"unresolved": []}
+def _invoke_configs(index: Index) -> dict[str, list[Resource]]:
+    """Lambda function address -> its event invoke configs; "unresolved": those
+    whose function cannot be told."""
+    out: dict[str, list[Resource]] = {"unresolved": []}
     for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
         fn = lambda_function(index, cfg.get("function_name"))
         if fn is None:
@@ -584,7 +584,7 @@ def eventbridge_target_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     attempts = setting(r, "retry_policy.maximum_retry_attempts")
     window = ""
     if not age.unknown and not attempts.unknown:
-        window = f" (up to {age.value} s and {attempts.value} attempts{' by default' if age.defaulted and attempts.defaulted else ''})"
+        window = f": {age.describe()}, {attempts.describe()}"
     yield Violation(
         f"EventBridge target {r.address} has no dead_letter_config: events it cannot deliver are "
         f"dropped after the retries{window}",

@@ -12,10 +12,11 @@ from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute
 from linter.rules._durations import parse_duration
 from linter.rules._gcp import last_segment
-from linter.rules._values import as_int
+from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 SUBSCRIPTION = "google_pubsub_subscription"
 
@@ -23,26 +24,25 @@ SUBSCRIPTION = "google_pubsub_subscription"
 @dataclass
 class DeadLetterTopics:
     # addresses and short names of every topic some subscription dead-letters into
-    keys: set[Any] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
     # a dead_letter_topic that could not be resolved or read
     incomplete: bool = False
 
 
-def _topic_keys(index, ref) -> set[Any] | None:
+def _topic_keys(index: Index, ref: Any) -> set[str] | None:
     """Keys naming a topic: its address and short name. None when it cannot be read."""
     topic = index.resolve(ref)
     if topic is not None:
         keys = {topic.address}
-        name = topic.get("name")
-        if isinstance(name, str):
-            keys.add(last_segment(name))
+        name = last_segment(topic.get("name"))  # None: not a string (or empty)
+        if name is not None:
+            keys.add(name)
         return keys
-    if isinstance(ref, str) and ref:
-        return {last_segment(ref)}  # a literal name or id: projects/p/topics/orders-dlq
-    return None
+    literal = last_segment(ref)  # a literal name or id: projects/p/topics/orders-dlq
+    return {literal} if literal is not None else None
 
 
-def _dead_letter_topics(index) -> DeadLetterTopics:
+def _dead_letter_topics(index: Index) -> DeadLetterTopics:
     out = DeadLetterTopics()
     for sub in index.by_type(SUBSCRIPTION):
         policy = sub.get("dead_letter_policy")
@@ -113,9 +113,9 @@ def pubsub_no_dead_letter(r: Resource, ctx: Context) -> Iterator[Violation]:
     dead_letters = ctx.index.memo("gcp.dead-letter-topics", _dead_letter_topics)
     if own & dead_letters.keys or dead_letters.incomplete:
         return
-    retention = r.get("message_retention_duration")
-    kept = f"message_retention_duration = {retention}" if isinstance(retention, str) else \
-        "message_retention_duration defaults to 7 days"
+    retention = setting(r, "message_retention_duration")
+    # a retention not known yet still ends: the finding stands, without a value
+    kept = "message_retention_duration is not known before apply" if retention.unknown else retention.describe()
     yield Violation(f"Pub/Sub subscription {r.address} has no dead_letter_policy: a message that keeps "
                     f"failing is redelivered until it expires ({kept}) and is then lost")
 

@@ -101,7 +101,7 @@ def _zone_redundant_sku(sku: str, extra: list[str]) -> bool:
     )
 
 
-def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
+def _pool_supports(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
     tier, name = r.get("sku.tier"), r.get("sku.name")
     if is_unknown(tier) or is_unknown(name):
         return None, ""
@@ -185,7 +185,7 @@ def sql_database_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Viola
 _ARM_PREMIUM_NAMES = {"premium", "premiumpool"}  # DTU names without a number (P1 etc. match _DTU_PREMIUM)
 
 
-def _arm_sql_tier(r, extra: list[str]) -> tuple[bool | None, str]:
+def _arm_sql_tier(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
     """Does an ARM sku (`sku.name`, `sku.tier`) support zone redundancy, and the value that says so."""
     name, tier = r.get("sku.name"), r.get("sku.tier")
     if isinstance(name, str) and (_zone_redundant_sku(name, extra) or name.lower() in _ARM_PREMIUM_NAMES):
@@ -198,7 +198,7 @@ def _arm_sql_tier(r, extra: list[str]) -> tuple[bool | None, str]:
     return False, ""
 
 
-def _arm_sql_not_zone_redundant(r, extra: list[str]):
+def _arm_sql_not_zone_redundant(r: Resource, extra: list[str]) -> Iterator[Violation]:
     """azure-native sql Database / ElasticPool (ARM names)."""
     if r.type == ARM_SQL_DATABASE:
         pool = r.get("elasticPoolId")
@@ -286,7 +286,7 @@ def flexible_server_no_zone_ha(r: Resource, ctx: Context) -> Iterator[Violation]
                         severity=Severity.MEDIUM)
 
 
-def _arm_flexible_no_zone_ha(r):
+def _arm_flexible_no_zone_ha(r: Resource) -> Iterator[Violation]:
     """azure-native flexible Server: highAvailability.mode Disabled (the default) or SameZone."""
     if r.get("properties") is not None:
         return  # a single server (2017 API): it has no high availability to configure
@@ -301,12 +301,10 @@ def _arm_flexible_no_zone_ha(r):
     ha = setting(r, "highAvailability.mode")
     if is_unknown(block) or ha.unknown or not isinstance(ha.value, str):
         return
-    if block is None:
-        yield Violation(f'{engine} flexible server {r.address} has no standby: highAvailability is unset '
-                        '(mode defaults to "Disabled")', remediation=fix)
-    elif ha.value.lower() == "disabled":
+    if ha.value.lower() == "disabled":
         yield Violation(f"{engine} flexible server {r.address} has no standby: {ha.describe()}",
-                        path="highAvailability" if ha.defaulted else "highAvailability.mode", remediation=fix)
+                        path=None if block is None else "highAvailability" if ha.defaulted else "highAvailability.mode",
+                        remediation=fix)
     elif ha.value.lower() == "samezone":
         yield Violation(f"{engine} flexible server {r.address} keeps its standby in the primary's zone: "
                         f"{ha.describe()}", path="highAvailability.mode", severity=Severity.MEDIUM,
@@ -379,7 +377,7 @@ def redis_single_node_or_zonal(r: Resource, ctx: Context) -> Iterator[Violation]
                             path="zones" if count else "sku_name", severity=Severity.MEDIUM)
 
 
-def _arm_redis_single_node_or_zonal(r):
+def _arm_redis_single_node_or_zonal(r: Resource) -> Iterator[Violation]:
     """azure-native Redis: sku.name, zones, zonalAllocationPolicy (ARM names)."""
     sku = r.get("sku.name")
     if not isinstance(sku, str):
@@ -461,13 +459,14 @@ def cosmosdb_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation
         return
     regions = r.all(p.regions)
     write, others = None, []
-    for region in regions:
+    for i, region in enumerate(regions):
         if not isinstance(region, dict):
             return
-        priority, redundant = region.get(p.priority), region.get(p.zone_redundant)
-        if is_unknown(priority) or is_unknown(redundant):
+        priority = region.get(p.priority)
+        redundant = setting(r, f"{p.regions}.{i}.{p.zone_redundant}", shown=f"{p.regions}.{p.zone_redundant}")
+        if is_unknown(priority) or redundant.unknown:
             return
-        flag = as_bool(redundant) is True
+        flag = as_bool(redundant.value) is True
         if str(priority) == "0":
             write = (region.get(p.location), flag, redundant)
         elif not flag:
@@ -482,9 +481,7 @@ def cosmosdb_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation
     if is_unknown(failover):
         return
     location = f'"{write[0]}"' if isinstance(write[0], str) else str(write[0])  # unknown: its expression
-    state = "is unset and defaults to false" if write[2] is None else "= false"
-    message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: " \
-              f"{p.regions}.{p.zone_redundant} {state}"
+    message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: {write[2].describe()}"
     if others:
         message += "; also not zone-redundant: " + ", ".join(str(o) for o in others)
     severity = None
