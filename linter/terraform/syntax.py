@@ -320,14 +320,14 @@ class _Converter:
         or None: walk its syntax nodes. `start`: its byte offset."""
         simple = _simple_expr(text)
         if simple is not None:
-            return _reference_chain(simple, self.line_at(start)) if type(simple) is list else simple
+            return _reference_chain(simple, self.line_at(start)) if isinstance(simple, list) else simple
         if text[:1] != '"':
             return None
         parts = _simple_template(text)
         if parts is None:
             return None
         line = self.line_at(start)  # one line: every reference in it is on it
-        return _template_node([_reference_chain(p, line) if type(p) is list else p for p in parts])
+        return _template_node([_reference_chain(p, line) if isinstance(p, list) else p for p in parts])
 
     def body(self, body: Any) -> list[Block]:
         out: list[Block] = []
