@@ -151,15 +151,18 @@ def _type_name(v: Any) -> str:
         raise _GiveUp()
     if v is None:
         return "null"
+    return _primitive_name(v) or ("list" if isinstance(v, list) else "map")
+
+
+def _primitive_name(v: Any) -> str | None:
+    """"bool", "number" or "string"; None for a collection."""
     if isinstance(v, bool):
         return "bool"
     if _is_num(v):
         return "number"
     if isinstance(v, str):
         return "string"
-    if isinstance(v, list):
-        return "list"
-    return "map"
+    return None
 
 
 def parse_number(text: str) -> Any:
@@ -268,12 +271,8 @@ class _NoCommonType(Exception):
 def _value_type(v: Any) -> Any:
     if v is None or is_unknown(v):
         return _DYNAMIC
-    if isinstance(v, bool):
-        return "bool"
-    if _is_num(v):
-        return "number"
-    if isinstance(v, str):
-        return "string"
+    if (name := _primitive_name(v)) is not None:
+        return name
     if isinstance(v, list):
         return ("tuple", tuple(_value_type(x) for x in v))
     return ("object", tuple(sorted((k, _value_type(x)) for k, x in v.items())))
