@@ -204,7 +204,7 @@ def node_text(node: Node) -> str:
     """A short source-like text of a reference expression (for Unknown.expr)."""
     kind = node[0]
     if kind == "ref":
-        return node[1]
+        return str(node[1])
     if kind == "attr":
         return f"{node_text(node[1])}.{node[2]}"
     if kind == "index":
@@ -216,7 +216,7 @@ def node_text(node: Node) -> str:
     if kind == "it":
         return "it"
     if kind == "call":
-        return node[4]
+        return str(node[4])
     if kind == "lit":
         return json.dumps(node[1]) if not isinstance(node[1], str) else json.dumps(node[1])
     return "(...)"

@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
@@ -26,6 +26,8 @@ from linter.terraform.types import ConversionError, TypeConstraint, convert, is_
 
 if TYPE_CHECKING:
     from linter.terraform.tree import ModuleTree
+
+_T = TypeVar("_T")
 
 # blocks Terraform rejects without the right number of labels: (labels, what they are)
 _LABELS = {
@@ -291,7 +293,7 @@ class ModuleInstance:
         self._locals: dict[str, Any] = {}
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
-        self._instances: dict[str, list[tuple[str, Scope, Any]]] = {}
+        self._instances: dict[str, list[tuple[str, Scope, Any]] | Unknown] = {}
         self._calls: dict[str, Any] = {}
         self._children: dict[str, list[tuple[str, "ModuleInstance | None", Scope]] | Unknown] = {}
         self._outputs: dict[str, Any] = {}
@@ -305,7 +307,7 @@ class ModuleInstance:
     def qualify(self, address: str) -> str:
         return f"{self.address}.{address}" if self.address else address
 
-    def guarded(self, key: str, compute, fallback):
+    def guarded(self, key: str, compute: Callable[[], _T], fallback: Callable[[], _T]) -> _T:
         if key in self._busy:
             self.tree.fallbacks += 1  # a cycle: what is computed now depends on where it started
             return fallback()
@@ -463,7 +465,7 @@ class ModuleInstance:
         block = self.config.resources[key]
         address = self.qualify(key)
 
-        def compute():
+        def compute() -> list[tuple[str, Scope, Any]] | Unknown:
             found = self._expanded(block, address)
             if isinstance(found, Unknown):
                 return found
@@ -486,7 +488,7 @@ class ModuleInstance:
         self._resources[key] = value
         return value
 
-    def raw_attribute(self, key: str, address: str, scope: Scope):
+    def raw_attribute(self, key: str, address: str, scope: Scope) -> Callable[[str], Any]:
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
         declared = self.config.resources
@@ -527,7 +529,7 @@ class ModuleInstance:
 
         return raw
 
-    def _attribute_getter(self, key: str, address: str, scope: Scope):
+    def _attribute_getter(self, key: str, address: str, scope: Scope) -> Callable[[str], Any]:
         block = self.config.resources[key]
         raw = self.raw_attribute(key, address, scope)
 
@@ -599,7 +601,8 @@ class ModuleInstance:
                 out.append((a, child, s))
             return out
 
-        result = self.guarded(f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
+        result: list[tuple[str, ModuleInstance | None, Scope]] | Unknown = self.guarded(
+            f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
         self._children[name] = result
         return result
 
@@ -720,7 +723,7 @@ class AttrFacts:
 
 def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
     """`attr`'s facts; `declared` is the resources of the module it is written in."""
-    facts = attr.facts
+    facts: AttrFacts | None = attr.facts
     if facts is None:
         expr = attr.expr
         if expr[0] == "lit":  # a literal names nothing, holds no keys, is the same everywhere
@@ -786,7 +789,7 @@ class BodyBuilder:
         self.known_refs: dict[str, list[str]] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
-             attribute=None) -> dict[str, Any]:
+             attribute: Callable[[str], Any] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         module = self.module
         declared = module.config.resources

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from linter.model import InputError
 
@@ -164,7 +164,8 @@ def _error_node(root: Any) -> Any:
 
 
 def _error_line(root: Any) -> int:
-    return _error_node(root).start_point[0] + 1
+    line: int = _error_node(root).start_point[0] + 1
+    return line
 
 
 def _error_message(root: Any, data: bytes) -> str:
@@ -759,7 +760,8 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
     return out
 
 
-def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]):
+def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]
+                     ) -> Iterator[tuple[list[str], Any, tuple[Any, ...]]]:
     if depth == 0:
         yield labels, value, path
         return
