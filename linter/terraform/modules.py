@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
-    EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
+    NOT_PLAIN, EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
     to_number,
 )
 from linter.terraform.syntax import Attr, Block, Node, parse_hcl, parse_json_config, parse_tfvars
@@ -38,7 +38,6 @@ _LABELS = {
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"count", "for_each", "depends_on", "providers", "source", "version"})
 MAX_MODULE_DEPTH = 12
-_NOT_PLAIN = (list, dict, InstanceObject, ModuleObject, Namespace)  # what `plain` may change
 
 
 def is_override(name: str) -> bool:
@@ -708,8 +707,8 @@ class AttrFacts:
     * `resources`: the resources it names (`_scan_expr`; not yet qualified with the module address);
     * `written`: what `BodyBuilder` notes under the attribute's path, in the order the
       expression is written: `(False, suffix, line)` is the line of a key of a literal
-      object or tuple, `(True, suffix, name)` a part that is `var.<name>` (where its
-      value came from is looked up per module instance);
+      object or tuple (the suffix as `_line_key` gives it), `(True, suffix, name)` a part
+      that is `var.<name>` (where its value came from is looked up per module instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -758,7 +757,7 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
             if key[0] == "lit" and isinstance(key[1], str):
                 inner = f"{suffix}.{key[1]}"
                 if lines and lines[i]:
-                    out.append((False, inner, lines[i]))
+                    out.append((False, _line_key_suffix(inner), lines[i]))
                 _written_plan(value, inner, depth + 1, out)
         return
     if kind == "tuple":
@@ -766,7 +765,7 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
         for i, value in enumerate(expr[1]):
             inner = f"{suffix}.{i}"
             if lines and lines[i] and i:
-                out.append((False, inner, lines[i]))
+                out.append((False, _line_key_suffix(inner), lines[i]))
             _written_plan(value, inner, depth + 1, out)
         return
     if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var":
@@ -803,7 +802,7 @@ class BodyBuilder:
             else:
                 expr = attr.expr
                 value = expr[1] if expr[0] == "lit" else module.evaluator.evaluate(expr, scope)
-            if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
+            if isinstance(value, NOT_PLAIN):  # most values are strings, numbers, bools
                 value = plain(value)
             if path not in lines:
                 lines[path] = attr.line
@@ -879,11 +878,14 @@ class BodyBuilder:
         """`AttrFacts.written` under the attribute at `path`: the line of each key of a
         literal object or tuple, and where a variable's value came from."""
         variables = "var" not in scope.names  # else `var` is an iterator's name here
+        base: str | None = None
         for is_variable, suffix, what in written:
-            inner = path + suffix
             if not is_variable:
-                self.lines.setdefault(_line_key(inner), what)
+                if base is None:
+                    base = _line_key(path)
+                self.lines.setdefault(base + suffix if base else suffix[1:], what)
             elif variables:
+                inner = path + suffix
                 try:
                     found = self.module.variable(what)
                 except EvalError:
@@ -892,6 +894,11 @@ class BodyBuilder:
                     self.defaults[inner] = found.origin or f"var.{what}"
                 elif found.origin:
                     self.origins[inner] = f"var.{what}, {found.origin}"
+
+
+def _line_key_suffix(suffix: str) -> str:
+    """`_line_key` of the part of a path under an attribute (`.a.0.b` -> `.a.b`)."""
+    return "".join("." + p for p in suffix.split(".")[1:] if p != "0")
 
 
 def _line_key(path: str) -> str:
