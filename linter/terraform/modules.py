@@ -95,6 +95,10 @@ def _where(block: Block) -> str:
     return f"{block.file}:{block.line}"
 
 
+# how a declaration's address starts, by block type (a resource's is its labels alone)
+_DECLARED_PREFIX = {"data": "data.", "module": "module.", "variable": "var.", "output": "output."}
+
+
 def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], errors: list[InputError]) -> None:
     expected = _LABELS.get(block.type)
     if expected is not None and len(block.labels) != expected[0]:
@@ -111,16 +115,13 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
             config.locals[name] = attr
             declared.setdefault(f"local.{name}", block)
         return
-    key = {
-        "resource": lambda: ".".join(block.labels),
-        "data": lambda: "data." + ".".join(block.labels),
-        "module": lambda: "module." + block.labels[0],
-        "variable": lambda: "var." + block.labels[0],
-        "output": lambda: "output." + block.labels[0],
-    }.get(block.type)
-    if key is None:
+    kind = block.type
+    if kind == "resource":
+        address = ".".join(block.labels)
+    elif kind in _DECLARED_PREFIX:
+        address = _DECLARED_PREFIX[kind] + (".".join(block.labels) if kind == "data" else block.labels[0])
+    else:
         return
-    address = key()
     if address in declared:
         first_block = declared[address]
         kind = block.type if block.type != "data" else "data source"

@@ -376,8 +376,12 @@ class _Converter:
         return Block(btype, labels, attrs, blocks, line, self.shown)
 
     def attribute(self, node: Any) -> Attr:
-        kids = node.named_children
-        name_node, expr_node = kids[0], kids[1]
+        kids = node.children  # `name`, `=`, expression (cheaper to get than the named ones)
+        if len(kids) == 3:
+            name_node, expr_node = kids[0], kids[2]
+        else:  # a comment among them
+            kids = _kids(node)
+            name_node, expr_node = kids[0], kids[1]
         data = self.data
         start = name_node.start_byte
         name = data[start:name_node.end_byte].decode("utf-8", "replace")
