@@ -298,6 +298,10 @@ class ModuleInstance:
         self._children: dict[str, list[tuple[str, "ModuleInstance | None", Scope]] | Unknown] = {}
         self._outputs: dict[str, Any] = {}
         self._attr_memo: dict[tuple[str, str], Any] = {}
+        # configured values: instance address -> attribute -> value, and, for what every
+        # instance of a block shares, block key -> attribute -> value (see raw_attribute)
+        self._raw_values: dict[str, dict[str, Any]] = {}
+        self._shared_values: dict[str, dict[str, Any]] = {}
         self.scope = Scope(self)
 
     @property
@@ -492,24 +496,24 @@ class ModuleInstance:
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
         declared = self.config.resources
-        memo = self._attr_memo
+        memo = self._raw_values.setdefault(address, {})
+        shared = self._shared_values.setdefault(key, {})
         busy = self._busy
         tree = self.tree
 
         def raw(name: str) -> Any:
-            memo_key = (address, "=" + name)
-            if memo_key in memo:
-                return memo[memo_key]
+            if name in memo:
+                return memo[name]
             attr = block.attrs[name]
             expr = attr.expr
             if expr[0] == "lit":  # a literal refers to nothing: no cycle to guard against
-                memo[memo_key] = value = expr[1]
+                memo[name] = value = expr[1]
                 return value
             # an expression that does not mention count, each or self has one value for
             # every instance of the block: evaluated once (as locals are)
-            shared_key = None if (attr.facts or facts_of(attr, declared)).per_instance else (key, "*" + name)
-            if shared_key is not None and shared_key in memo:
-                memo[memo_key] = value = memo[shared_key]
+            per_instance = (attr.facts or facts_of(attr, declared)).per_instance
+            if not per_instance and name in shared:
+                memo[name] = value = shared[name]
                 return value
             guard = f"attr {address}.{name}"  # as `guarded`, inlined: this runs for every attribute
             if guard in busy:
@@ -522,9 +526,9 @@ class ModuleInstance:
                     value = self.evaluator.evaluate(expr, scope)
                 finally:
                     busy.discard(guard)
-                if shared_key is not None and tree.fallbacks == fallbacks:  # no cycle met on the way
-                    memo[shared_key] = value
-            memo[memo_key] = value
+                if not per_instance and tree.fallbacks == fallbacks:  # no cycle met on the way
+                    shared[name] = value
+            memo[name] = value
             return value
 
         return raw
