@@ -53,7 +53,6 @@ class Block:
     file: str  # display path
     # for .tf.json, attribute keys that were written as nested blocks
     json_blocks: bool = False
-    body_text: str = field(default="", repr=False)
 
 
 _PARSER: Any = None
