@@ -83,6 +83,9 @@ def unknown(detail: str, attribute: str | None = None) -> Placement:
     return Placement(Spread.UNKNOWN, (), detail, attribute)
 
 
+_NOT_PLACED = unknown("not placed yet")
+
+
 class EdgeKind(str, enum.Enum):
     REQUIRES = "requires"
     SERVES_FROM = "serves-from"
@@ -92,7 +95,7 @@ class EdgeKind(str, enum.Enum):
 
     @property
     def propagates(self) -> bool:
-        return self in (EdgeKind.REQUIRES, EdgeKind.SERVES_FROM)
+        return self is EdgeKind.REQUIRES or self is EdgeKind.SERVES_FROM
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Node:
     resource: Resource
     label: str  # what it is, in words: `ECS service`, `Deployment`
     workload: bool  # serves traffic or work: can "lose all its capacity"
-    placement: Placement = field(default_factory=lambda: unknown("not placed yet"))
+    placement: Placement = field(default_factory=lambda: _NOT_PLACED)  # frozen: one for every new node
 
     def describe(self) -> str:
         """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
@@ -211,7 +214,10 @@ def build_graph(index: Index) -> Graph:
 
 def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
     r = node.resource
+    if not r.refs:
+        return
     resolved_by_edges = {(e.target, e.kind) for e in graph.out_edges.get(r.address, ())}
+    permission = base_type(r).startswith(PERMISSION_PREFIXES)
     for path, refs in r.refs.items():
         top = path.split(".", 1)[0]
         if top in NOT_AT_RUN_TIME:
@@ -226,13 +232,14 @@ def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
             for target in targets:
                 if target.address == r.address:
                     continue
-                kind = _reference_kind(r, top, target)
+                kind = _reference_kind(permission, top, target)
                 if (target.address, kind) not in resolved_by_edges:
                     graph.add_edge(Edge(r.address, target.address, kind, path))
 
 
-def _reference_kind(r: Resource, top: str, target: Resource) -> EdgeKind:
-    if base_type(r).startswith(PERMISSION_PREFIXES):
+def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
+    """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
+    if permission:
         return EdgeKind.REFERS
     if base_type(target) in _serves_from_types():
         # where it runs; a subnet id named anywhere else (an env var) is only a name
@@ -240,10 +247,16 @@ def _reference_kind(r: Resource, top: str, target: Resource) -> EdgeKind:
     return EdgeKind.REQUIRES
 
 
-def _serves_from_types() -> frozenset[str]:
-    from linter.failure_domains.placement import SERVES_FROM_TYPES
+_SERVES_FROM_TYPES: frozenset[str] | None = None
 
-    return SERVES_FROM_TYPES
+
+def _serves_from_types() -> frozenset[str]:
+    global _SERVES_FROM_TYPES
+    if _SERVES_FROM_TYPES is None:  # placement imports this module: read it once, when first needed
+        from linter.failure_domains.placement import SERVES_FROM_TYPES
+
+        _SERVES_FROM_TYPES = SERVES_FROM_TYPES
+    return _SERVES_FROM_TYPES
 
 
 def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
