@@ -196,13 +196,14 @@ def build_graph(index: Index) -> Graph:
             continue  # one address, one node (the index keeps the first too)
         label, workload = placement.describe_type(r)
         graph.nodes[r.address] = Node(r.address, r, label, workload)
+    resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
         r = node.resource
         connector = placement.CONNECTORS.get(base_type(r))
         if connector is not None:
             _connector_edges(graph, index, node, *connector)
             continue
-        _reference_edges(graph, index, node)
+        _reference_edges(graph, index, node, resolved)
         for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
             target = index.resolve(dep)
             if target is not None and target.address != r.address:
@@ -212,7 +213,7 @@ def build_graph(index: Index) -> Graph:
     return graph
 
 
-def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
+def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str, list[Resource] | None]) -> None:
     r = node.resource
     if not r.refs:
         return
@@ -225,7 +226,7 @@ def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
         for ref in refs:
             if not isinstance(ref, str) or ref.startswith(NOT_RESOURCES) or "." not in ref:
                 continue
-            targets = index.resolve_many(ref)
+            targets = resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
             if targets is None:
                 graph.unresolved.append(Unresolved(r.address, path, ref))
                 continue

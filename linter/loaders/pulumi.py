@@ -549,7 +549,7 @@ def addresses_for(states: Iterable[State]) -> dict[str, str]:
     return out
 
 
-def _refs_resolver(state: State, addresses: dict[str, str]):
+def _refs_resolver(state: State, addresses: dict[str, str]) -> Callable[[str | None], tuple[str, ...]]:
     def refs_for(top_key: str | None) -> tuple[str, ...]:
         if top_key is None:
             return ()
@@ -899,7 +899,7 @@ class _UrnLines:
         found = None  # offset of the start of the line found last in the block
         cursor = block.inputs_from  # where to look next (an offset in the block)
         for step in _steps(res.type, path):
-            if type(step) is int:
+            if isinstance(step, int):
                 if found is None:
                     break
                 item = _list_item(text, found, step)

@@ -370,7 +370,7 @@ class ConfigIndex:
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
         self._expanded: dict[tuple[Any, ...], list[str]] = {}
-        self._defaults: dict[tuple[Any, ...], Any] = {}
+        self._defaults: dict[tuple[str, str | None], tuple[str, Any] | None] = {}
         # (id(expression), module) -> qualified references; expressions live as long as the document
         self.qualified: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if self.present:
@@ -545,7 +545,7 @@ def _written(exprs: Any, parts: list[str]) -> bool:
 
 # References are worked out once per configuration expression (shared by every
 # instance of a module or counted resource), then qualified per module instance.
-_REFS_CACHE: dict[int, tuple[Any, ...]] = {}
+_REFS_CACHE: dict[int, tuple[Any, tuple[tuple[str, bool], ...]]] = {}  # id -> (expression, its pairs)
 
 
 def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
@@ -600,7 +600,7 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
 
 
-_PATHS_CACHE: dict[int, tuple[Any, ...]] = {}
+_PATHS_CACHE: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # id -> (expressions, their paths)
 
 
 def _ref_paths(exprs: dict[str, Any]) -> list[tuple[str, Any]]:
