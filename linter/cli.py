@@ -17,12 +17,33 @@ from linter import __version__
 if TYPE_CHECKING:
     import argparse
 
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    from linter.config import Config
+    from linter.engine import ScanOptions
+    from linter.loaders import Skipped
+    from linter.model import InputError
+
+    class InputsReport(Protocol):
+        """What a scan (engine.ScanResult) and a zones report (failure_domains.report.ZonesReport)
+        both tell about their inputs: the files read, warnings, notes and skipped files."""
+
+        @property
+        def files(self) -> Sequence[str]: ...
+        @property
+        def warnings(self) -> Sequence[InputError]: ...
+        @property
+        def notes(self) -> Sequence[str]: ...
+        @property
+        def skipped(self) -> Sequence[Skipped]: ...
+
 COMMANDS = ("scan", "zones", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 HUMAN_FORMATS = ("text", "concise")  # --statistics replaces their findings
 
 
-def _parser_class() -> type:
+def _parser_class() -> type[argparse.ArgumentParser]:
     import argparse  # 10 ms: not paid by `--version`
 
     class _Parser(argparse.ArgumentParser):
@@ -210,8 +231,9 @@ def input_paths(args: argparse.Namespace) -> list[str]:
     """The paths to scan. Like ruff: stdin is read for `-`, or for `--stdin-filename`
     with no path; otherwise no path means `.`, and piped input is left unread
     (reading it could hang on a CI runner's open stdin) with a note saying so."""
-    if args.paths:
-        return args.paths
+    paths: list[str] = args.paths
+    if paths:
+        return paths
     if args.stdin_filename:
         return ["-"]
     if _stdin_is_piped():
@@ -285,7 +307,8 @@ def _terraform_variable_flags(sub: "argparse.ArgumentParser") -> None:
     class _TerraformVariable(argparse.Action):
         """--var-file and --var land in one list, in the order given (Terraform applies them so)."""
 
-        def __call__(self, parser, namespace, value, option_string=None):
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any,
+                     option_string: str | None = None) -> None:
             kind = "file" if option_string == "--var-file" else "var"
             if kind == "var" and "=" not in value:
                 parser.error(f"--var {value}: expected NAME=VALUE")
@@ -309,7 +332,7 @@ def _mistyped_command(word: str) -> str | None:
     return close[0] if close else None
 
 
-def scan_options(args: argparse.Namespace):
+def scan_options(args: argparse.Namespace) -> ScanOptions:
     from linter.config import load_for_scan
 
     # .resilint.yaml gives defaults; flags given on the command line win
@@ -321,7 +344,7 @@ def scan_options(args: argparse.Namespace):
     return options
 
 
-def options_for(args: argparse.Namespace, config):
+def options_for(args: argparse.Namespace, config: Config) -> ScanOptions:
     """The scan options for files under `config`: its values, where no flag says otherwise."""
     from linter.engine import ScanOptions
     from linter.model import Severity
@@ -348,7 +371,7 @@ def options_for(args: argparse.Namespace, config):
     )
 
 
-def _loader_options(args: argparse.Namespace, config) -> dict[str, Any]:
+def _loader_options(args: argparse.Namespace, config: Config) -> dict[str, Any]:
     options: dict[str, Any] = {"tf_root": args.tf_root} if args.tf_root else {}
     # .resilint.yaml's variables first, the command line's after them (they win)
     variables = list(getattr(config, "terraform_variables", None) or [])
@@ -358,7 +381,7 @@ def _loader_options(args: argparse.Namespace, config) -> dict[str, Any]:
     return options
 
 
-def _options_or_error(args: argparse.Namespace):
+def _options_or_error(args: argparse.Namespace) -> ScanOptions | None:
     from linter.model import InputError
 
     args.paths = input_paths(args)
@@ -373,7 +396,8 @@ def _options_or_error(args: argparse.Namespace):
         return None
 
 
-def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options, result=None) -> bool:
+def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, options: ScanOptions,
+                                result: InputsReport | None = None) -> bool:
     """`-o` resolving to something the scan reads (a scanned file, the config, the
     baseline, a policy) is a usage error: say so (exit 2) instead of destroying it."""
     from linter.output import OutputIsAnInput, check_not_an_input
@@ -397,7 +421,7 @@ def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, op
     return False
 
 
-def _print_warnings(result, verbose: bool = False) -> None:
+def _print_warnings(result: InputsReport, verbose: bool = False) -> None:
     """Warnings change no exit code: stderr, so reports on stdout stay parseable.
     Besides them: notes (a named file nothing recognises, a chart helm is missing
     for), and under --verbose every skipped file with its reason."""

@@ -16,12 +16,14 @@ import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from linter.model import InputError
 from linter.rule_match import Selector
 
 CONFIG_NAMES = (".resilint.yaml", ".resilint.yml")
+# the line a key of the file is written on, from its path (["ignore", 0, "expires"]); None: unknown
+LineAt = Callable[[list[Any]], int | None]
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
 
 
@@ -243,10 +245,11 @@ def _shown_value(value: Any, limit: int = 80) -> str:
 def schema() -> dict[str, Any]:
     import json
 
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # a JSON Schema: an object
+    return loaded
 
 
-def validate(data: Any, shown: str, line_at) -> None:
+def validate(data: Any, shown: str, line_at: LineAt) -> None:
     """Raise an InputError for the first schema violation, naming the key."""
     import jsonschema
 
@@ -286,7 +289,7 @@ def validate(data: Any, shown: str, line_at) -> None:
     raise InputError(shown, f"{where or 'config'}: {message}", line_at(location))
 
 
-def _check_dates(data: dict[str, Any], shown: str, line_at) -> None:
+def _check_dates(data: dict[str, Any], shown: str, line_at: LineAt) -> None:
     for i, entry in enumerate(data.get("ignore", [])):
         if "expires" in entry:
             try:
@@ -298,7 +301,7 @@ def _check_dates(data: dict[str, Any], shown: str, line_at) -> None:
                 ) from None
 
 
-def _rule_options(options: dict[str, Any], shown: str, line_at) -> dict[str, dict[str, Any]]:
+def _rule_options(options: dict[str, Any], shown: str, line_at: LineAt) -> dict[str, dict[str, Any]]:
     """Per-rule options keyed by rule id. A key is a selector (`RES414`, `RES41*`):
     it sets the option on every rule it names that has the option. A key naming
     no rule, an option none of them has (`backof_limit_threshold`) or `"20"` for

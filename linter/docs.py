@@ -8,13 +8,13 @@ so it cannot drift from the code; a test fails when docs/rules.md is stale.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import json
 
 import sys
 
-from linter.rules import DOC_SECTIONS, REFERENCES, load_rules
+from linter.rules import DOC_SECTIONS, REFERENCES, Rule, load_rules
 
 FAMILIES = {
     "RES1": "Single replicas and single points of failure",
@@ -26,11 +26,11 @@ FAMILIES = {
 }
 
 
-def anchor(rule) -> str:
+def anchor(rule: Rule) -> str:
     return f"{rule.id.lower()}-{rule.name}"
 
 
-def workload_kinds(rules) -> list[str]:
+def workload_kinds(rules: list[Rule]) -> list[str]:
     """Which rules judge each Kubernetes workload kind, and the defaults assumed."""
     from linter.rules._k8s import WORKLOAD_DEFAULTS
     from linter.rules.replicas_operators import OPERATOR_SIZES
@@ -82,7 +82,7 @@ def render() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def rule_markdown(r, level: int = 1) -> list[str]:
+def rule_markdown(r: Rule, level: int = 1) -> list[str]:
     """One rule's documentation as Markdown lines: a section of docs/rules.md
     (level 3) and `resilint explain` (level 1)."""
     sections = r.sections()
@@ -100,12 +100,12 @@ def rule_markdown(r, level: int = 1) -> list[str]:
     return out
 
 
-def explain_markdown(r) -> str:
+def explain_markdown(r: Rule) -> str:
     """`resilint explain`: the rule's section of docs/rules.md, and where it is online."""
     return "\n".join([*rule_markdown(r, level=1), "", f"Docs: {r.docs_url}"]) + "\n"
 
 
-def render_explain(r, color: bool, columns: int | None = None) -> str:
+def render_explain(r: Rule, color: bool, columns: int | None = None) -> str:
     """`resilint explain` on a terminal: the Markdown rendered by rich."""
     import io
 
@@ -118,7 +118,7 @@ def render_explain(r, color: bool, columns: int | None = None) -> str:
     return trim_lines(buf.getvalue())
 
 
-def render_rules(rules: list[Any], color: bool, columns: int | None = None) -> str:
+def render_rules(rules: list[Rule], color: bool, columns: int | None = None) -> str:
     """`resilint rules` on a terminal: one row per rule that wraps as a whole.
 
         RES101  high      k8s-deployment-single-replica
@@ -164,7 +164,7 @@ def render_rules(rules: list[Any], color: bool, columns: int | None = None) -> s
     return buf.getvalue()
 
 
-def _wrap_list(items, room: int) -> list[str]:
+def _wrap_list(items: Sequence[str], room: int) -> list[str]:
     """Comma-separated items in lines of at most `room` characters (an item is never cut)."""
     lines: list[str] = []
     current = ""

@@ -8,10 +8,12 @@ targets, queues behind event source mappings, ...) build it once through
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
+
+_Built = TypeVar("_Built")  # what an `Index.memo` builder makes
 
 # Types whose `arn` attribute is another resource's ARN (an EventBridge target's
 # is the target's, a topic policy's is the topic's): the loaders never index such
@@ -135,11 +137,12 @@ class Index:
                 parts = parts[:-1]
         return []
 
-    def memo(self, key: str, build: Callable[["Index"], Any]) -> Any:
-        """Build a family-specific lookup once per scan."""
+    def memo(self, key: str, build: Callable[[Index], _Built]) -> _Built:
+        """Build a family-specific lookup once per scan (one key, one builder: what
+        the key holds is what its builder returns)."""
         if key not in self._memo:
             self._memo[key] = build(self)
-        return self._memo[key]
+        return cast("_Built", self._memo[key])
 
     def namespace_of(self, r: Resource) -> str:
         return r.namespace or self.default_namespace

@@ -169,6 +169,10 @@ def lookup(data: Any, path: str | list[str] | tuple[str, ...], default: Any = No
     return cur
 
 
+# the line an attribute is written on, from its dotted path (list items numeric); None: not known
+LineOf = Callable[[str], int | None]
+
+
 @dataclass
 class Resource:
     """One infrastructure object in canonical form.
@@ -192,7 +196,7 @@ class Resource:
     # attribute path -> addresses it references (HCL / plan configuration)
     refs: dict[str, list[str]] = field(default_factory=dict)
     # lazy lookup of an attribute's line: paths are dotted, list items numeric
-    line_of: Callable[[str], int | None] | None = field(default=None, repr=False)
+    line_of: LineOf | None = field(default=None, repr=False)
     # free-form extras a loader wants to carry (ids, arns, module path, ...)
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -23,13 +23,20 @@ linter imports Pulumi.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Iterable
 
 from linter.engine import Context, RuleCrash, ScanOptions, check, normalize_stage
 from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
 from linter.model import Finding, Resource, Severity
 from linter.rules import Option, Rule, load_rules
+
+if TYPE_CHECKING:
+    from pulumi_policy import (
+        EnforcementLevel, Policy, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation,
+        StackValidationArgs,
+    )
 
 PACK_NAME = "resilint"
 PACK_DESCRIPTION = "resilint: resilience defects (single points of failure, zones, timeouts, retries)"
@@ -48,20 +55,20 @@ def pack_rules() -> list[Rule]:
     return out
 
 
-def enforcement_for(rule: Rule) -> Any:
+def enforcement_for(rule: Rule) -> EnforcementLevel:
     from pulumi_policy import EnforcementLevel
 
     return EnforcementLevel.MANDATORY if rule.severity >= Severity.HIGH else EnforcementLevel.ADVISORY
 
 
-def build_policies(rules: Iterable[Rule] | None = None) -> list[Any]:
+def build_policies(rules: Iterable[Rule] | None = None) -> list[Policy]:
     from pulumi_policy import (
         PolicyConfigSchema, ResourceValidationPolicy, Severity as PolicySeverity, StackValidationPolicy,
     )
 
-    policies = []
+    policies: list[Policy] = []
     for rule in rules if rules is not None else pack_rules():
-        common = dict(
+        common: dict[str, Any] = dict(  # the keyword arguments both kinds of policy take
             name=rule.name,
             description=f"{rule.id}: {rule.title}",
             enforcement_level=enforcement_for(rule),
@@ -96,16 +103,16 @@ def build_pack() -> Any:
 
 
 # ------------------------------------------------------------------ validations
-def _resource_validation(rule: Rule):
-    def validate(args, report_violation) -> None:
+def _resource_validation(rule: Rule) -> ResourceValidation:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         resources = resources_from_analyzer([(args.resource_type, args.urn, args.props, {})])
         _run(rule, resources, args.get_config(), report_violation, with_urn=False)
 
     return validate
 
 
-def _stack_validation(rule: Rule):
-    def validate(args, report_violation) -> None:
+def _stack_validation(rule: Rule) -> StackValidation:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         # the engine gives a stack policy each resource's outputs: drop the ""
         # a bridged provider reports for an unset attribute, as a file scan does
         entries = [
@@ -125,13 +132,13 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any]]],
     A stack policy is given outputs: they are the attributes, and also what
     ids and ARNs are matched against, as in a file scan of a stack export.
     """
-    states = []
+    states: list[State] = []
     for token, urn, props, deps in entries:
         values = props if isinstance(props, dict) else plain(props)
         states.append(State(urn=urn, type=token, inputs=values, outputs=values if are_outputs else None,
                             custom=True, property_dependencies=deps))
     addresses = addresses_for(states)
-    out = []
+    out: list[Resource] = []
     for state in states:
         res = build_resource(state, SOURCE, None, addresses)
         if res is not None:
@@ -139,7 +146,8 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any]]],
     return out
 
 
-def _run(rule: Rule, resources: list[Resource], config: Any, report_violation, with_urn: bool) -> None:
+def _run(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None, report_violation: ReportViolation,
+         with_urn: bool) -> None:
     """Report what the CLI's rule runner (engine.check) finds, as policy violations."""
     resources = normalize_stage(resources)  # the same objects a file scan judges
     ctx = Context(Index(resources), ScanOptions(rule_options={rule.id: dict(config or {})}))

@@ -71,7 +71,8 @@ def _stage(file: str, line: int | None, what: str) -> None:
 
 
 def input_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # a JSON Schema: an object
+    return loaded
 
 
 def resource_document(res: Resource, default_namespace: str = "default") -> dict[str, Any]:

@@ -68,8 +68,9 @@ def _pinned_zone(r: Resource, spec: str) -> str | None:
     selector = r.get(f"{spec}.nodeSelector")
     if isinstance(selector, dict):
         for key in ZONE_KEYS:
-            if isinstance(selector.get(key), str):
-                return selector[key]
+            zone = selector.get(key)
+            if isinstance(zone, str):
+                return zone
     terms = r.get(f"{spec}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
     if isinstance(terms, list) and len(terms) == 1 and isinstance(terms[0], dict):
         for expr in terms[0].get("matchExpressions") or ():

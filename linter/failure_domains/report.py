@@ -9,7 +9,7 @@ have a placement, not every IAM role or security group on the way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import json
 from dataclasses import dataclass, field
@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from linter import __version__
 from linter.failure_domains.analysis import Analysis, Hop, LostService, Unplaced, describe_path
 from linter.failure_domains.graph import EdgeKind, Graph, Node, Spread
+
+if TYPE_CHECKING:
+    from linter.engine import ScanOptions
+    from linter.loaders import Skipped
+    from linter.model import InputError
 
 FORMATS = ("text", "json", "mermaid", "dot")
 
@@ -34,10 +39,10 @@ class ZoneOutage:
 @dataclass
 class ZonesReport:
     analyses: list[Analysis]
-    errors: list[Any] = field(default_factory=list)  # InputError
+    errors: list[InputError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    skipped: list[Any] = field(default_factory=list)  # linter.loaders.Skipped
-    warnings: list[Any] = field(default_factory=list)  # what cli._print_warnings reads besides notes
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[InputError] = field(default_factory=list)  # what cli._print_warnings reads besides notes
     files: list[str] = field(default_factory=list)  # the files read (an -o must not name one)
 
     def zones(self) -> list[ZoneOutage]:
@@ -58,8 +63,8 @@ def _where(node: Node, attribute: str | None = None) -> str:
     return f"{node.resource.location.file}:{line}" if line else node.resource.location.file
 
 
-def build_report(paths: list[str], options) -> ZonesReport:
-    """Load `paths` as `resilint scan` does (`options`: engine.ScanOptions) and analyse every scope.
+def build_report(paths: list[str], options: ScanOptions) -> ZonesReport:
+    """Load `paths` as `resilint scan` does and analyse every scope.
     Siblings loaded as context stay in the graph: a Service in the next file is a dependency."""
     from linter.engine import by_scope, gc_paused, normalize_stage
     from linter.failure_domains import analyse

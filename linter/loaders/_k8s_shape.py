@@ -101,10 +101,14 @@ _COMMON = [
 _WORKLOAD = [("spec", MAP), ("spec.replicas", INT), *_selector("spec.selector"), *_template("spec.template")]
 _SCALE_TARGET = [("spec", MAP), ("spec.scaleTargetRef", MAP), ("spec.scaleTargetRef.kind", STR),
                  ("spec.scaleTargetRef.name", STR), ("spec.scaleTargetRef.apiVersion", STR)]
-_TRAFFIC_POLICY = lambda base: [  # noqa: E731
-    (base, MAP), (f"{base}.outlierDetection", MAP), (f"{base}.connectionPool", MAP),
-    (f"{base}.portLevelSettings", LIST), (f"{base}.portLevelSettings[]", MAP),
-]
+
+
+def _traffic_policy(base: str) -> list[tuple[str, str]]:
+    return [
+        (base, MAP), (f"{base}.outlierDetection", MAP), (f"{base}.connectionPool", MAP),
+        (f"{base}.portLevelSettings", LIST), (f"{base}.portLevelSettings[]", MAP),
+    ]
+
 
 SHAPES: dict[str, list[tuple[str, str]]] = {
     "apps/Deployment": _WORKLOAD,
@@ -125,9 +129,9 @@ SHAPES: dict[str, list[tuple[str, str]]] = {
                                             ("spec.metrics", LIST), ("spec.metrics[]", MAP)],
     "keda.sh/ScaledObject": [*_SCALE_TARGET, ("spec.minReplicaCount", INT), ("spec.maxReplicaCount", INT)],
     "networking.istio.io/DestinationRule": [
-        ("spec", MAP), ("spec.host", STR), *_TRAFFIC_POLICY("spec.trafficPolicy"),
+        ("spec", MAP), ("spec.host", STR), *_traffic_policy("spec.trafficPolicy"),
         ("spec.subsets", LIST), ("spec.subsets[]", MAP), ("spec.subsets[].labels", MAP),
-        *_TRAFFIC_POLICY("spec.subsets[].trafficPolicy"),
+        *_traffic_policy("spec.subsets[].trafficPolicy"),
     ],
     "networking.istio.io/VirtualService": [
         ("spec", MAP), ("spec.hosts", LIST), ("spec.hosts[]", STR), ("spec.http", LIST), ("spec.http[]", MAP),

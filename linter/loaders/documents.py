@@ -32,7 +32,9 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
     if path.name.lower().endswith(EVENT_LOG_SUFFIXES):
         if is_terraform_plan_log(text):
             raise InputError(shown, PLAN_LOG, 1)
-        return _loader("pulumi").load_event_log(path, shown, options)
+        from linter.loaders.pulumi import load_event_log
+
+        return load_event_log(path, shown, options)
     non_finite: list[str] = []
     try:
         doc = json.loads(text, parse_constant=constant_recorder(non_finite))
@@ -58,11 +60,7 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
     # Pulumi's finds its resources' lines in it (read once, not twice)
     source, text = (text if fmt == "pulumi" else None), ""
     try:
-        if fmt == "kubernetes":
-            return _loader("kubernetes").load_objects([doc], shown, options)
-        if source is not None:
-            return _loader(fmt).load_document(doc, path, shown, options, text=source)
-        return _loader(fmt).load_document(doc, path, shown, options)
+        return _load_parsed(fmt, doc, path, shown, options, source)
     except InputError as err:  # a shape error names a path: give it that key's line (read again)
         raise with_line(err, read_text(path, shown)) from None
 
@@ -90,10 +88,25 @@ def non_finite_number(text: str, shown: str, line: int | None = None) -> InputEr
     return InputError(shown, "Infinity or NaN is not a JSON number: no configuration value is infinite", line)
 
 
-def _loader(fmt: str) -> Any:
-    import importlib
+def _load_parsed(fmt: str, doc: Any, path: Path, shown: str, options: dict[str, Any],
+                 source: str | None) -> list[Resource]:
+    """Hand a parsed document to the loader of its format (`sniff_json`), imported
+    only when a document of that format comes."""
+    if fmt == "kubernetes":
+        from linter.loaders.kubernetes import load_objects
 
-    return importlib.import_module(f"linter.loaders.{fmt}")
+        return load_objects([doc], shown, options)
+    if fmt == "pulumi":
+        from linter.loaders.pulumi import load_document as load_pulumi
+
+        return load_pulumi(doc, path, shown, options, text=source)
+    if fmt == "tfplan":
+        from linter.loaders.tfplan import load_document as load_plan
+
+        return load_plan(doc, path, shown, options)
+    from linter.loaders.tfstate import load_document as load_state
+
+    return load_state(doc, path, shown, options)
 
 
 def sniff_json(doc: Any) -> str | None:
@@ -120,7 +133,9 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
     if is_terraform_plan_log(text):
         raise InputError(shown, PLAN_LOG, 1)
     if _looks_like_event_log(text):
-        return _loader("pulumi").load_event_log(path, shown, options)
+        from linter.loaders.pulumi import load_event_log
+
+        return load_event_log(path, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
         raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     return None  # not infrastructure, and not ours to judge

@@ -60,7 +60,8 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             if key in seen:
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1, seen[key])
             seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[str, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         """PyYAML's scalar constructors fail with bare Python errors on values their
@@ -81,7 +82,7 @@ class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_yaml_float(self, node: Any) -> float:
         """`.inf`, `-.inf`, `.nan` (and `1.0e+400`): JSON has no such numbers, so the
         Kubernetes API cannot receive them, and no rule can compare them."""
-        value = super().construct_yaml_float(node)
+        value: float = super().construct_yaml_float(node)
         if value != value or value in (float("inf"), float("-inf")):
             raise yaml.constructor.ConstructorError(
                 None, None, f"{_short(node.value)} is not a finite number", node.start_mark)
@@ -453,7 +454,8 @@ def _node_children(node: Any) -> list[Any]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     if isinstance(node, yaml.SequenceNode):
-        return node.value
+        items: list[Any] = node.value
+        return items
     return []
 
 
@@ -462,7 +464,8 @@ def yaml_error_line(exc: Exception, text: str) -> int | None:
     (a control character, a lone surrogate) the position it gives."""
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
-        return mark.line + 1
+        line: int = mark.line + 1
+        return line
     position = getattr(exc, "position", None)  # yaml.reader.ReaderError
     if isinstance(position, int):
         return text.count("\n", 0, position) + 1

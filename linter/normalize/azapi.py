@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from linter.model import Resource, is_unknown
+from linter.model import LineOf, Resource, is_unknown
 
 AZAPI = "azapi_resource"
 
@@ -143,7 +143,7 @@ def _map(r: Resource) -> None:
         r.line_of = _body_lines(r.line_of, origin)
 
 
-def _body_lines(line_of, origin: dict[str, str]):
+def _body_lines(line_of: LineOf, origin: dict[str, str]) -> LineOf:
     def line(path: str) -> int | None:
         head, dot, rest = path.partition(".")
         where = origin.get(head)

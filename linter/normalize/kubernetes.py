@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from linter.model import Resource, is_unknown
+from linter.model import LineOf, Resource, is_unknown
 
 ROLLOUT = "argoproj.io/Rollout"
 DEPLOYMENT = "apps/Deployment"
@@ -87,9 +87,9 @@ def link_workload_refs(resources: Iterable[Resource], default_namespace: str = "
         rollout.line_of = _lines_via_ref(rollout.line_of)
 
 
-def _lines_via_ref(line_of):
+def _lines_via_ref(line_of: LineOf | None) -> LineOf:
     """Template paths of a linked Rollout point at its workloadRef line."""
-    def lookup(path: str):
+    def lookup(path: str) -> int | None:
         if line_of is None:
             return None
         if path.startswith(("spec.template", "spec.selector")):

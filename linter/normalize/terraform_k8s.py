@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
-from linter.model import Change, Resource, Unknown, is_unknown
+from linter.model import Change, LineOf, Resource, Unknown, is_unknown
 
 _TYPED: dict[str, tuple[str, str]] = {}
 for _tf, _api, _kind in (
@@ -168,8 +168,8 @@ def _api_path(tf_path: str, prefix: str) -> str:
     return tf_path[len(prefix):] if tf_path.startswith(prefix) else tf_path
 
 
-def _terraform_lines(line_of: Callable[..., Any], prefix: str, tf_names: dict[str, str]) -> Callable[..., Any]:
-    def lookup(path: str):
+def _terraform_lines(line_of: LineOf, prefix: str, tf_names: dict[str, str]) -> LineOf:
+    def lookup(path: str) -> int | None:
         parts = [tf_names.get(p, snake(p) if not prefix else p) for p in path.split(".") if p]
         return line_of(prefix + ".".join(parts))
 

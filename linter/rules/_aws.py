@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.rules._values import written as written  # re-exported: the AWS rules import it from here
 from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
+
+if TYPE_CHECKING:
+    from linter.index import Index
 
 SQS_QUEUE = "aws_sqs_queue"
 LAMBDA_FUNCTION = "aws_lambda_function"
@@ -140,7 +143,7 @@ def _pure(u: Unknown) -> bool:
     return u.reference
 
 
-def resolve_refs(index, value: Any) -> list[Resource] | None:
+def resolve_refs(index: Index, value: Any) -> list[Resource] | None:
     """Every resource a reference-only value names; None when any part is unresolved."""
     refs = reference_targets(value)
     if not refs:
@@ -154,7 +157,7 @@ def resolve_refs(index, value: Any) -> list[Resource] | None:
     return out
 
 
-def _resolve_ref(index, ref: Any) -> list[Resource] | None:
+def _resolve_ref(index: Index, ref: Any) -> list[Resource] | None:
     """One reference -> its resources; `aws_sqs_queue.dlq[0]` also finds an HCL template `aws_sqs_queue.dlq`."""
     found = index.resolve_many([ref])
     if found is None and isinstance(ref, str) and "[" in ref:
@@ -163,14 +166,14 @@ def _resolve_ref(index, ref: Any) -> list[Resource] | None:
 
 
 
-def resolve_one(index, value: Any) -> Resource | None:
+def resolve_one(index: Index, value: Any) -> Resource | None:
     found = resolve_refs(index, value)
     if found and len(found) == 1:
         return found[0]
     return None
 
 
-def _passed_to_modules(index) -> set[str]:
+def _passed_to_modules(index: Index) -> set[str]:
     """Addresses of resources handed to module calls whose contents are not loaded (HCL `module` blocks)."""
     out: set[str] = set()
     for call in index.by_type("module"):
@@ -182,7 +185,7 @@ def _passed_to_modules(index) -> set[str]:
     return out
 
 
-def passed_to_module(index, r: Resource) -> bool:
+def passed_to_module(index: Index, r: Resource) -> bool:
     """Something the scan cannot see (a module we did not load) receives this resource."""
     return r.address in index.memo("aws.passed_to_modules", _passed_to_modules)
 
@@ -205,7 +208,7 @@ class Placement:
         return len(self.zones) == 1
 
 
-def subnet_placement(index, value: Any) -> Placement | None:
+def subnet_placement(index: Index, value: Any) -> Placement | None:
     """Resolve subnet ids/references to their Availability Zones.
 
     None when there are no subnets, any subnet is unresolved or not a subnet,
@@ -239,7 +242,7 @@ def is_local_zone(zone: str, key: str) -> bool:
 
 
 # ----------------------------------------------------------------- Lambda
-def _functions_by_name(index) -> dict[str, Resource]:
+def _functions_by_name(index: Index) -> dict[str, Resource]:
     out: dict[str, Resource] = {}
     for fn in index.by_type(LAMBDA_FUNCTION):
         name = known_str(fn.get("function_name"))
@@ -250,7 +253,7 @@ def _functions_by_name(index) -> dict[str, Resource]:
     return out
 
 
-def lambda_function(index, value: Any, _depth: int = 0) -> Resource | None:
+def lambda_function(index: Index, value: Any, _depth: int = 0) -> Resource | None:
     """The aws_lambda_function a function_name / ARN / alias ARN / reference names."""
     if value is None or _depth > 3:
         return None
@@ -279,7 +282,7 @@ def lambda_timeout(fn: Resource) -> Any:
 
 
 # ------------------------------------------------------------------- SQS
-def _queues_by_name(index) -> dict[str, Resource]:
+def _queues_by_name(index: Index) -> dict[str, Resource]:
     out: dict[str, Resource] = {}
     for q in index.by_type(SQS_QUEUE):
         name = known_str(q.get("name"))
@@ -288,7 +291,7 @@ def _queues_by_name(index) -> dict[str, Resource]:
     return out
 
 
-def sqs_queue(index, value: Any) -> Resource | None:
+def sqs_queue(index: Index, value: Any) -> Resource | None:
     """The aws_sqs_queue an ARN, URL or reference names (None when outside the scan or unknown)."""
     if isinstance(value, Unknown):
         found = resolve_one(index, value)
@@ -302,7 +305,7 @@ def sqs_queue(index, value: Any) -> Resource | None:
     return found if found is not None and found.type == SQS_QUEUE else None
 
 
-def event_source_kind(index, esm: Resource) -> str | None:
+def event_source_kind(index: Index, esm: Resource) -> str | None:
     """sqs | kinesis | dynamodb | kafka | mq | docdb | ... ; None when it cannot be told."""
     source = esm.get("event_source_arn")
     if source is None:
@@ -336,7 +339,7 @@ class Consumer:
     function: Resource | None  # None when the function is outside the scan or unknown
 
 
-def _queue_consumers(index) -> dict[str, list[Consumer]]:
+def _queue_consumers(index: Index) -> dict[str, list[Consumer]]:
     out: dict[str, list[Consumer]] = {}
     for esm in index.by_type(EVENT_SOURCE_MAPPING):
         queue = sqs_queue(index, esm.get("event_source_arn"))
@@ -347,7 +350,7 @@ def _queue_consumers(index) -> dict[str, list[Consumer]]:
     return out
 
 
-def queue_consumers(index, queue: Resource) -> list[Consumer]:
+def queue_consumers(index: Index, queue: Resource) -> list[Consumer]:
     """Event source mappings that read this queue, with the function behind each."""
     return index.memo("aws.sqs.consumers", _queue_consumers).get(queue.address, [])
 
@@ -366,7 +369,7 @@ class DeadLetterGraph:
     sources_of: dict[str, list[Resource]] = field(default_factory=dict)
 
 
-def dead_letter_target(index, value: Any) -> tuple[bool, Resource | None]:
+def dead_letter_target(index: Index, value: Any) -> tuple[bool, Resource | None]:
     """Follow a DLQ pointer: (resolved, queue). (True, None) = points outside the scan/at a non-queue."""
     if value is None:
         return True, None
@@ -391,7 +394,7 @@ def dead_letter_target(index, value: Any) -> tuple[bool, Resource | None]:
     return False, None
 
 
-def _dead_letter_graph(index) -> DeadLetterGraph:
+def _dead_letter_graph(index: Index) -> DeadLetterGraph:
     g = DeadLetterGraph()
 
     def point(what: str, value: Any, source: Resource | None = None) -> None:
@@ -450,15 +453,15 @@ def _dead_letter_graph(index) -> DeadLetterGraph:
     return g
 
 
-def _attached_queue(index, attachment: Resource) -> Resource | None:
+def _attached_queue(index: Index, attachment: Resource) -> Resource | None:
     return sqs_queue(index, attachment.get("queue_url"))
 
 
-def dead_letter_graph(index) -> DeadLetterGraph:
+def dead_letter_graph(index: Index) -> DeadLetterGraph:
     return index.memo("aws.sqs.dead_letters", _dead_letter_graph)
 
 
-def redrive_policy_of(index, queue: Resource) -> tuple[Any, str] | None:
+def redrive_policy_of(index: Index, queue: Resource) -> tuple[Any, str] | None:
     """The queue's redrive policy (parsed JSON, Unknown) and where it is written; None when it has none."""
     if written(queue, "redrive_policy"):
         return parse_json(queue.get("redrive_policy")), f"{queue.address}.redrive_policy"

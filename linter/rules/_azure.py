@@ -4,9 +4,13 @@ following azure-native (ARM) name inputs to the resources they name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linter.model import UNKNOWN, is_unknown
+from linter.model import UNKNOWN, Resource, is_unknown
+
+if TYPE_CHECKING:
+    from linter.engine import Context
+    from linter.index import Index
 
 # Azure regions that have no availability zones (learn.microsoft.com, "Azure
 # regions list", 2025): zone rules cannot be satisfied there. Configurable per
@@ -26,7 +30,7 @@ def normalise_region(value: Any) -> str | None:
     return value.replace(" ", "").replace("-", "").lower()
 
 
-def location_of(r, index) -> Any:
+def location_of(r: Resource, index: Index) -> Any:
     """`location`, following `location = azurerm_resource_group.x.location` to the group's value.
 
     Azure configurations rarely write the region twice: resources take it from
@@ -88,7 +92,8 @@ COSMOS_PATHS = {
 }
 
 
-def arm_named(index, value: Any, arm_type: str, name_paths: tuple[str, ...], group: Any = None):
+def arm_named(index: Index, value: Any, arm_type: str, name_paths: tuple[str, ...],
+              group: Any = None) -> Resource | None:
     """The `arm_type` resource an ARM name input names (an AgentPool's `resourceName`
     is its cluster's name), or None.
 
@@ -103,7 +108,7 @@ def arm_named(index, value: Any, arm_type: str, name_paths: tuple[str, ...], gro
         return found if found is not None and found.type == arm_type else None
     if not isinstance(value, str) or not value:
         return None
-    matches = []
+    matches: list[Resource] = []
     for candidate in index.by_type(arm_type):
         if not any(isinstance(n, str) and n == value for n in (candidate.get(p) for p in name_paths)):
             continue
@@ -114,7 +119,7 @@ def arm_named(index, value: Any, arm_type: str, name_paths: tuple[str, ...], gro
     return matches[0] if len(matches) == 1 else None
 
 
-def region_without_zones(location: Any, ctx) -> bool | None:
+def region_without_zones(location: Any, ctx: Context) -> bool | None:
     """True when `location` is in the rule's `regions_without_zones`; None when unknown."""
     if is_unknown(location):
         return None

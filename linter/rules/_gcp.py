@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.model import Resource, is_unknown
 from linter.rules._values import as_int, setting
+
+if TYPE_CHECKING:
+    from linter.index import Index
+
 
 ZONE_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
@@ -48,7 +52,7 @@ class AutoscalerMap:
     incomplete: bool = False
 
 
-def _autoscalers(index) -> AutoscalerMap:
+def _autoscalers(index: Index) -> AutoscalerMap:
     out = AutoscalerMap()
     for a in index.by_type(*AUTOSCALERS):
         mode = a.get("autoscaling_policy.mode")
@@ -65,7 +69,7 @@ def _autoscalers(index) -> AutoscalerMap:
     return out
 
 
-def mig_by_url(index, url: str) -> Resource | None:
+def mig_by_url(index: Index, url: str) -> Resource | None:
     """A MIG from its self link or id (`.../zones/z/instanceGroupManagers/web`), or
     from its group's URL (`.../zones/z/instanceGroups/web`, what Pulumi stacks
     carry in a backend service instead of a reference)."""
@@ -88,7 +92,7 @@ class MigSize:
     autoscaler: Resource | None = None
 
 
-def mig_size(mig: Resource, index) -> MigSize:
+def mig_size(mig: Resource, index: Index) -> MigSize:
     """The group's floor: the owning autoscaler's min_replicas, else target_size (default 0)."""
     scalers = index.memo("gcp.autoscalers", _autoscalers)
     owners = scalers.by_mig.get(mig.address, [])

@@ -6,10 +6,16 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from linter.index import Index, map_selector_matches, selector_matches
 from linter.model import UNKNOWN, Resource, is_unknown
+
+# a label pair a selector requires (the key its object is indexed under)
+LabelPair = tuple[str, str]
+# per namespace: selector-bearing objects by a label pair they require, those
+# with no such pair (checked against every pod), and each object's position
+PairTable = tuple[dict[LabelPair, list[Resource]], list[Resource], dict[int, int]]
 
 DEPLOYMENT = "apps/Deployment"
 STATEFULSET = "apps/StatefulSet"
@@ -70,7 +76,8 @@ def pod_spec_path(r: Resource) -> str | None:
     return None
 
 
-def template_labels(r: Resource):
+def template_labels(r: Resource) -> Any:
+    """The pod template's labels as written (a dict, Unknown, or anything a manifest holds)."""
     if r.type == POD:
         return r.get("metadata.labels", {})
     return r.get("spec.template.metadata.labels", {})
@@ -99,14 +106,14 @@ def autoscalers_for(r: Resource, index: Index) -> list[Resource]:
     return targets.get((index.namespace_of(r), r.kind, r.name), [])
 
 
-def autoscaler_min(a: Resource):
+def autoscaler_min(a: Resource) -> Any:
     """Effective minimum of an HPA (default 1) or ScaledObject (default 0)."""
     if a.type == SCALED_OBJECT:
         return a.get("spec.minReplicaCount", 0)
     return a.get("spec.minReplicas", 1)
 
 
-def effective_replicas(r: Resource, index: Index):
+def effective_replicas(r: Resource, index: Index) -> Any:
     """Replica floor: the autoscaler minimum when one owns the count, else
     `spec.replicas` (default 1). May return an Unknown."""
     owners = autoscalers_for(r, index)
@@ -119,7 +126,7 @@ def effective_replicas(r: Resource, index: Index):
 
 def _unknown_target_namespaces(index: Index) -> set[str]:
     """Namespaces holding an autoscaler whose scaleTargetRef is unknown (Pulumi previews)."""
-    out = set()
+    out: set[str] = set()
     for a in index.by_type(HPA, SCALED_OBJECT):
         ref = a.get("spec.scaleTargetRef")
         if is_unknown(ref) or (isinstance(ref, dict) and (is_unknown(ref.get("name")) or is_unknown(ref.get("kind")))):
@@ -127,7 +134,7 @@ def _unknown_target_namespaces(index: Index) -> set[str]:
     return out
 
 
-def selected_by(selector, r: Resource) -> bool | None:
+def selected_by(selector: Any, r: Resource) -> bool | None:
     return selector_matches(selector, template_labels(r))
 
 
@@ -140,7 +147,7 @@ SERVICE_PROFILE = "linkerd.io/ServiceProfile"
 POD_TEMPLATES = (DEPLOYMENT, STATEFULSET, DAEMONSET, REPLICASET, ROLLOUT, POD)
 
 
-def labels_text(labels) -> str:
+def labels_text(labels: Any) -> str:
     """`app=web,tier=front`: labels as `kubectl get -l` takes them, sorted, as
     the Pulumi engine's gRPC Struct hands them to the policy pack in key order."""
     if not isinstance(labels, dict) or not labels:
@@ -148,7 +155,7 @@ def labels_text(labels) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
 
 
-def selector_text(selector) -> str:
+def selector_text(selector: Any) -> str:
     if not isinstance(selector, dict):
         return "no selector"
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
@@ -187,7 +194,7 @@ def in_namespace(index: Index, types: tuple[str, ...], namespace: str) -> list[R
     return index.memo(key, build).get(namespace, [])
 
 
-def _label_pair(labels) -> tuple[str, str] | None:
+def _label_pair(labels: Any) -> LabelPair | None:
     """One `key=value` a selector requires (the first of its map), for indexing."""
     if isinstance(labels, dict):
         for key, value in labels.items():
@@ -200,15 +207,16 @@ def _position(objs: list[Resource]) -> dict[int, int]:
     return {id(o): i for i, o in enumerate(objs)}
 
 
-def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict[str, Any]:
+def _selectors_by_pair(index: Index, types: tuple[str, ...],
+                       pair_of: Callable[[Resource], LabelPair | None]) -> dict[str, PairTable]:
     """Per namespace: selector-bearing objects keyed by one label pair their
     selector requires; those with no such pair (expressions only, empty,
     null, unknown) must be checked against every pod. Turns "which selectors
     match these labels" from a scan of the namespace into a few lookups."""
-    out: dict[str, tuple[dict[tuple[str, str], list[Resource]], list[Resource], dict[int, int]]] = {}
+    out: dict[str, PairTable] = {}
     for ns in {index.namespace_of(o) for o in index.by_type(*types)}:
         objs = in_namespace(index, types, ns)
-        keyed: dict[tuple[str, str], list[Resource]] = {}
+        keyed: dict[LabelPair, list[Resource]] = {}
         always: list[Resource] = []
         for o in objs:
             pair = pair_of(o)
@@ -217,22 +225,24 @@ def _selectors_by_pair(index: Index, types: tuple[str, ...], pair_of) -> dict[st
     return out
 
 
-def _candidates(table: dict[str, Any], namespace: str, labels: dict[str, Any]) -> list[Resource]:
+def _candidates(table: dict[str, PairTable], namespace: str, labels: dict[str, Any]) -> list[Resource]:
     keyed, always, position = table.get(namespace, ({}, [], {}))
     found = list(always)
-    for pair in labels.items():
-        if isinstance(pair[1], str):
-            found.extend(keyed.get(pair, ()))
+    for key, value in labels.items():
+        if isinstance(value, str):
+            found.extend(keyed.get((key, value), ()))
     return sorted(found, key=lambda o: position[id(o)])
 
 
-def _matching(r: Resource, index: Index, types, key, pair_of, matches) -> list[Resource] | None:
+def _matching(r: Resource, index: Index, types: tuple[str, ...], key: str,
+              pair_of: Callable[[Resource], LabelPair | None],
+              matches: Callable[[Resource, dict[str, Any]], bool | None]) -> list[Resource] | None:
     labels = template_labels(r)
     if is_unknown(labels):
         return None
     labels = labels if isinstance(labels, dict) else {}
     table = index.memo(key, lambda ix: _selectors_by_pair(ix, types, pair_of))
-    found = []
+    found: list[Resource] = []
     for obj in _candidates(table, index.namespace_of(r), labels):
         matched = matches(obj, labels)
         if matched is None:
@@ -246,7 +256,7 @@ def pdbs_selecting(r: Resource, index: Index) -> list[Resource] | None:
     """PodDisruptionBudgets in r's namespace whose selector matches its pods.
 
     None when a selector or the pod labels are unknown (cannot tell)."""
-    def pair_of(pdb):
+    def pair_of(pdb: Resource) -> LabelPair | None:
         selector = pdb.get("spec.selector")
         return _label_pair(selector.get("matchLabels")) if isinstance(selector, dict) else None
 
@@ -261,7 +271,7 @@ def services_selecting(r: Resource, index: Index) -> list[Resource] | None:
                      lambda svc, labels: map_selector_matches(svc.get("spec.selector"), labels))
 
 
-def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector) -> list[Resource]:
+def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector: Any) -> list[Resource]:
     """Objects of `types` in a namespace that a LabelSelector may select: those
     carrying one pair its matchLabels requires, plus those whose labels are
     unknown; every object when the selector has no matchLabels. Callers
@@ -271,19 +281,19 @@ def pods_by_label(index: Index, types: tuple[str, ...], namespace: str, selector
     if pair is None:
         return objs
 
-    def build(ix: Index) -> dict[str, Any]:
-        out: dict[str, tuple[dict[tuple[Any, ...], list[Resource]], list[Resource]]] = {}
+    def build(ix: Index) -> dict[str, tuple[dict[LabelPair, list[Resource]], list[Resource]]]:
+        out: dict[str, tuple[dict[LabelPair, list[Resource]], list[Resource]]] = {}
         for ns in {ix.namespace_of(o) for o in ix.by_type(*types)}:
-            keyed: dict[tuple[Any, ...], list[Resource]] = {}
+            keyed: dict[LabelPair, list[Resource]] = {}
             unknown: list[Resource] = []
             for o in in_namespace(ix, types, ns):
                 labels = template_labels(o)
                 if is_unknown(labels) or not isinstance(labels, dict):
                     unknown.append(o)
                     continue
-                for kv in labels.items():
-                    if isinstance(kv[1], str):
-                        keyed.setdefault(kv, []).append(o)
+                for k, v in labels.items():
+                    if isinstance(v, str):
+                        keyed.setdefault((k, v), []).append(o)
             out[ns] = (keyed, unknown)
         return out
 
@@ -307,7 +317,7 @@ def replicas_phrase(r: Resource, index: Index) -> str:
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"
 
 
-def containers(r: Resource):
+def containers(r: Resource) -> Iterator[tuple[str, Any]]:
     """(path, container) for every regular container of r's pod template.
 
     Init containers are left out: they run to completion before the pod
@@ -349,7 +359,7 @@ HELPER_IMAGES: dict[str, str] = {
 PAUSE_IMAGES = ("pause",)
 
 
-def image_name(image) -> str | None:
+def image_name(image: Any) -> str | None:
     """`registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.9.0@sha256:...` ->
     `csi-node-driver-registrar`."""
     if not isinstance(image, str) or not image:
@@ -377,7 +387,7 @@ def _probe_ports(c: dict[str, Any]) -> list[Any]:
     return out
 
 
-def targeted_ports(r: Resource, index: Index, services) -> list[Any] | None:
+def targeted_ports(r: Resource, index: Index, services: list[Resource] | None) -> list[Any] | None:
     """Ports (numbers or names) that traffic or the kubelet aims at in r's pods:
     the targetPort (default: port) of every Service selecting them (routes reach
     pods through Services) and the port of every probe handler. None: unknown

@@ -80,7 +80,7 @@ DELETION_PROTECTION = {
 }
 
 
-def _is_replica(r) -> bool:
+def _is_replica(r: Resource) -> bool:
     if r.type == "aws_db_instance":
         return is_rds_read_replica(r)
     if r.type == "aws_rds_cluster":

@@ -21,12 +21,13 @@ from linter.rules._values import as_int
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.rules import RuleCheck
 
 ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 HOSTNAME_KEY = "kubernetes.io/hostname"
 
 
-def _replicas(r, ctx):
+def _replicas(r: Resource, ctx: Context) -> int | None:
     """Effective replica floor as an int, or None when it cannot be known."""
     value = effective_replicas(r, ctx.index)
     if is_unknown(value):
@@ -101,7 +102,7 @@ def no_pod_disruption_budget(r: Resource, ctx: Context) -> Iterator[Violation]:
 
 
 # ------------------------------------------------------------------ RES502
-def _int_or_percent(value):
+def _int_or_percent(value: Any) -> tuple[float, bool] | None:
     """(number, is_percent) of an IntOrString, or None when it is neither."""
     if is_unknown(value) or value is None or isinstance(value, bool):
         return None
@@ -120,13 +121,14 @@ def _int_or_percent(value):
     return None
 
 
-def _selected_workloads(pdb, ctx):
+def _selected_workloads(pdb: Resource, ctx: Context) -> tuple[list[Resource], int] | None:
     """Workloads in the PDB's namespace whose pods it selects: (workloads,
     total replicas), or None when it cannot be counted."""
     selector = pdb.get("spec.selector")
     if selector is None or is_unknown(selector):
         return None
-    chosen, total = [], 0
+    chosen: list[Resource] = []
+    total = 0
     candidates = pods_by_label(ctx.index, SCALABLE + (DAEMONSET, POD), ctx.index.namespace_of(pdb), selector)
     for w in candidates:
         if w.type in (REPLICASET, POD) and owned_by_controller(w) or judged_through_rollout(w):
@@ -237,7 +239,7 @@ def pdb_blocks_eviction(r: Resource, ctx: Context) -> Iterator[Violation]:
 
 
 # ------------------------------------------------------------------ RES503 / RES504
-def _judged_pod_template(r) -> bool:
+def _judged_pod_template(r: Resource) -> bool:
     """Bare Pods and ReplicaSets only: owned ones are judged through their owner;
     a Deployment lending its template to a Rollout through the Rollout; a pod
     whose only container is `pause` runs nothing to probe."""
@@ -246,12 +248,13 @@ def _judged_pod_template(r) -> bool:
     return not judged_through_rollout(r) and not only_pause_container(r)
 
 
-def _container_name(container, path) -> str:
+def _container_name(container: Any, path: str) -> str:
     name = container.get("name") if isinstance(container, dict) else None
     return f"container {name}" if isinstance(name, str) else f"container {path.rsplit('.', 1)[-1]}"
 
 
-def _serving_containers(r, ctx, services):
+def _serving_containers(r: Resource, ctx: Context,
+                        services: list[Resource] | None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(path, container) of the containers the probe rules judge: every regular
     container except a known helper (HELPER_IMAGES) none of whose ports a
     Service, a probe or a route targets. Unknown containers are skipped."""
@@ -279,9 +282,9 @@ PROBE_EXEMPTIONS_DOC = """
     which runs the pods, is judged instead)."""
 
 
-def _with_exemptions(fn):
+def _with_exemptions(fn: RuleCheck) -> RuleCheck:
     """One text of the probe rules' exemptions, in both rules' docs."""
-    fn.__doc__ = fn.__doc__.replace("    {exemptions}", PROBE_EXEMPTIONS_DOC.strip("\n"))
+    fn.__doc__ = (fn.__doc__ or "").replace("    {exemptions}", PROBE_EXEMPTIONS_DOC.strip("\n"))
     return fn
 
 
@@ -356,7 +359,7 @@ def missing_readiness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def probe_handler(probe) -> tuple[Any, ...] | None:
+def probe_handler(probe: Any) -> tuple[Any, ...] | None:
     """What a probe checks, for comparing two probes: ("httpGet", path, port),
     ("tcpSocket", port), ("exec", command) or ("grpc", port, service); timing
     and thresholds are left out. None when it has no known handler."""
@@ -463,11 +466,11 @@ def missing_liveness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
 
 
 # ------------------------------------------------------------------ RES505
-def spread_terms(spec_base, r) -> list[dict[str, Any]] | None:
+def spread_terms(spec_base: str, r: Resource) -> list[dict[str, Any]] | None:
     """The pod template's topology spread constraints and pod anti-affinity
     terms (required and preferred), each a dict with `topologyKey` and
     `labelSelector` (None: unknown)."""
-    terms = []
+    terms: list[dict[str, Any]] = []
     for c in r.all(f"{spec_base}.topologySpreadConstraints"):
         if is_unknown(c) or not isinstance(c, dict):
             return None
@@ -484,7 +487,7 @@ def spread_terms(spec_base, r) -> list[dict[str, Any]] | None:
     return terms
 
 
-def _topology_keys(spec_base, r):
+def _topology_keys(spec_base: str, r: Resource) -> list[Any] | None:
     """Topology keys of spread constraints and pod anti-affinity terms (None: unknown)."""
     terms = spread_terms(spec_base, r)
     if terms is None:
@@ -495,9 +498,9 @@ def _topology_keys(spec_base, r):
     return keys
 
 
-def _pinned_zones(spec_base, r):
+def _pinned_zones(spec_base: str, r: Resource) -> set[str]:
     """Zone values the pod is forced into by nodeSelector / required nodeAffinity."""
-    zones = set()
+    zones: set[str] = set()
     selector = r.get(f"{spec_base}.nodeSelector")
     if isinstance(selector, dict):
         for key in ZONE_KEYS:
@@ -572,6 +575,8 @@ def no_zone_spread(r: Resource, ctx: Context) -> Iterator[Violation]:
     if replicas is None or replicas < 2 or judged_through_rollout(r):
         return
     base = pod_spec_path(r)
+    if base is None:  # never: every type of the rule has a pod template
+        return
     keys = _topology_keys(base, r)
     if keys is None or any(k in ZONE_KEYS for k in keys):
         return
@@ -795,7 +800,7 @@ def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Vio
 
 
 # ------------------------------------------------------------------ RES515
-def _rollout_takes_only_pod(r):
+def _rollout_takes_only_pod(r: Resource) -> tuple[str, str] | None:
     """(path, what) when the strategy may stop a single pod before its
     replacement is ready; None when it surges first or cannot be known."""
     if r.type == ROLLOUT:
@@ -885,7 +890,7 @@ def single_replica_rollout_downtime(r: Resource, ctx: Context) -> Iterator[Viola
 
 
 # ------------------------------------------------------------------ RES516
-def _spreads_over_nodes(r, base) -> bool | None:
+def _spreads_over_nodes(r: Resource, base: str) -> bool | None:
     """A podAntiAffinity term or topologySpreadConstraint on kubernetes.io/hostname
     whose label selector selects the workload's own pods (None: unknown)."""
     labels = template_labels(r)
@@ -963,6 +968,8 @@ def no_node_spread(r: Resource, ctx: Context) -> Iterator[Violation]:
     if replicas is None or replicas < 2:
         return
     base = pod_spec_path(r)
+    if base is None:  # never: every type of the rule has a pod template
+        return
     spread = _spreads_over_nodes(r, base)
     if spread is None or spread:
         return

@@ -19,7 +19,7 @@ from linter.rules._regress import (
     Check, has_prior_state, one_of, prefix, regressed, replacement_note,
 )
 from linter.rules._values import as_bool, as_int, render
-from typing import Iterator, TYPE_CHECKING
+from typing import Any, Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -62,11 +62,12 @@ REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
 }
 
 
-def _known(value):
+def _known(value: Any) -> Any:
+    """The value, or None when it is not known before apply."""
     return None if is_unknown(value) else value
 
 
-def _arm_pool_counts(r) -> list[tuple[str, str]]:
+def _arm_pool_counts(r: Resource) -> list[tuple[str, str]]:
     """azure-native ManagedCluster: agentPoolProfiles[*] count / minCount from 2+ to fewer,
     pools matched by name (a removed pool, or a count left to the autoscaler, is not a change)."""
     before, after = r.before("agentPoolProfiles"), r.get("agentPoolProfiles")
@@ -86,7 +87,7 @@ def _arm_pool_counts(r) -> list[tuple[str, str]]:
     return out
 
 
-def _display(r, ctx, noun: str) -> str:
+def _display(r: Resource, ctx: Context, noun: str) -> str:
     if r.type in K8S_WORKLOADS or r.type == K8S_HPA:
         return f"{noun} {ctx.index.namespace_of(r)}/{r.name}"
     return f"{noun} {r.address}"
@@ -221,7 +222,7 @@ ZONE_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
 }
 
 
-def _redis_zones(r) -> str | None:
+def _redis_zones(r: Resource) -> str | None:
     """azurerm_redis_cache: 2+ zones -> fewer (absent = no zones)."""
     before, after = r.before("zones"), r.get("zones")
     if is_unknown(after) or is_unknown(before):
@@ -237,7 +238,7 @@ def _redis_zones(r) -> str | None:
     return None
 
 
-def _flexible_ha(r) -> str | None:
+def _flexible_ha(r: Resource) -> str | None:
     """ZoneRedundant -> SameZone or no high_availability block."""
     before = r.before("high_availability.mode")
     block = r.get("high_availability")
@@ -253,7 +254,7 @@ def _flexible_ha(r) -> str | None:
     return None
 
 
-def _cosmos_zones(r) -> list[str]:
+def _cosmos_zones(r: Resource) -> list[str]:
     """geo_location[*].zone_redundant (ARM: locations[*].isZoneRedundant) true -> false, matched by location."""
     p = COSMOS_PATHS[r.type]
     after_by_location = {}

@@ -13,6 +13,7 @@ from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 ASG = "aws_autoscaling_group"
 ECS_SERVICE = "aws_ecs_service"
@@ -21,7 +22,7 @@ LAMBDA_FUNCTION = "aws_lambda_function"
 
 
 # ------------------------------------------------------------------ sizes
-def asg_sizes(r) -> tuple[int, int, Any] | None:
+def asg_sizes(r: Resource) -> tuple[int, int, Any] | None:
     """(floor, max, desired setting) of an Auto Scaling group; None when any is unknown."""
     min_size = as_int(r.get("min_size"))
     max_size = as_int(r.get("max_size"))
@@ -36,7 +37,7 @@ def asg_sizes(r) -> tuple[int, int, Any] | None:
     return floor, max_size, desired
 
 
-def eks_single_node(r) -> bool | None:
+def eks_single_node(r: Resource) -> bool | None:
     """RES109's test: the node group can run (or shrink to) a single node; None when unknown."""
     desired = as_int(r.get("scaling_config.desired_size"))
     minimum = as_int(r.get("scaling_config.min_size"))
@@ -50,9 +51,9 @@ def eks_single_node(r) -> bool | None:
     return desired <= 1 and minimum <= 1 and maximum >= 1
 
 
-def _ecs_targets(index) -> dict[str, Any]:
+def _ecs_targets(index: Index) -> dict[str, list[Resource]]:
     """ECS services -> their aws_appautoscaling_target (DesiredCount); `None` key: unmatched targets."""
-    out: dict[str, Any] = {"unmatched": []}
+    out: dict[str, list[Resource]] = {"unmatched": []}
     services = index.by_type(ECS_SERVICE)
     for t in index.by_type("aws_appautoscaling_target"):
         namespace = t.get("service_namespace")
@@ -84,14 +85,14 @@ def _ecs_targets(index) -> dict[str, Any]:
     return out
 
 
-def _cluster_name(service) -> str | None:
+def _cluster_name(service: Resource) -> str | None:
     cluster = known_str(service.get("cluster"))
     if cluster is None:
         return None
     return cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
 
 
-def ecs_floor(r, index) -> tuple[int, str] | None:
+def ecs_floor(r: Resource, index: Index) -> tuple[int, str] | None:
     """(floor, what sets it) for an ECS service; None when unknown, DAEMON or unmatched autoscaling."""
     strategy = r.get("scheduling_strategy")
     if is_unknown(strategy) or strategy == "DAEMON":
@@ -192,7 +193,7 @@ _KIND = {
 }
 
 
-def _size_of(r, index) -> tuple[int, str] | None:
+def _size_of(r: Resource, index: Index) -> tuple[int, str] | None:
     """How many instances the workload runs, when RES105 should judge it; None = silent."""
     if r.type == ASG:
         sizes = asg_sizes(r)
@@ -410,9 +411,9 @@ def ecs_service_single_task(r: Resource, ctx: Context) -> Iterator[Violation]:
 
 
 # ------------------------------------------------------------------ RES108
-def _nat_dependents(index) -> dict[str, list[tuple[Any, Any]]]:
+def _nat_dependents(index: Index) -> dict[str, list[tuple[Resource, Resource]]]:
     """NAT gateway address -> [(subnet, route table)] whose default route goes through it."""
-    nat_of_table: dict[str, list[Any]] = {}  # route table address -> NAT gateways (default route)
+    nat_of_table: dict[str, list[Resource]] = {}  # route table address -> NAT gateways (default route)
     for table in index.by_type("aws_route_table"):
         for route in table.all("route") or table.all("routes"):
             if not isinstance(route, dict) or not _is_default_route(route.get("cidr_block")):
@@ -423,20 +424,20 @@ def _nat_dependents(index) -> dict[str, list[tuple[Any, Any]]]:
     for route in index.by_type("aws_route"):
         if not _is_default_route(route.get("destination_cidr_block")):
             continue
-        table = resolve_one(index, route.get("route_table_id"))
+        routed = resolve_one(index, route.get("route_table_id"))
         nat = resolve_one(index, route.get("nat_gateway_id"))
-        if table is not None and nat is not None and nat.type == "aws_nat_gateway":
-            nat_of_table.setdefault(table.address, []).append(nat)
-    out: dict[str, list[Any]] = {}
+        if routed is not None and nat is not None and nat.type == "aws_nat_gateway":
+            nat_of_table.setdefault(routed.address, []).append(nat)
+    out: dict[str, list[tuple[Resource, Resource]]] = {}
     for assoc in index.by_type("aws_route_table_association"):
         subnet = resolve_one(index, assoc.get("subnet_id"))
-        table = resolve_one(index, assoc.get("route_table_id"))
-        if subnet is None or table is None:
+        associated = resolve_one(index, assoc.get("route_table_id"))
+        if subnet is None or associated is None:
             continue
-        nats = nat_of_table.get(table.address, [])
+        nats = nat_of_table.get(associated.address, [])
         if len(nats) != 1:
             continue  # no NAT default route, or several (ambiguous)
-        out.setdefault(nats[0].address, []).append((subnet, table))
+        out.setdefault(nats[0].address, []).append((subnet, associated))
     return out
 
 
@@ -444,7 +445,7 @@ def _is_default_route(cidr: Any) -> bool:
     return isinstance(cidr, str) and cidr == "0.0.0.0/0"
 
 
-def _zone(subnet) -> str | None:
+def _zone(subnet: Resource) -> str | None:
     if written(subnet, "outpost_arn"):
         return None
     zone = subnet.get("availability_zone")

@@ -19,10 +19,11 @@ from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
 )
 from linter.rules._values import as_bool, as_int, setting
-from typing import Iterator, TYPE_CHECKING
+from typing import Any, Iterator, Literal, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 AKS = "azurerm_kubernetes_cluster"
 AKS_POOL = "azurerm_kubernetes_cluster_node_pool"
@@ -68,7 +69,7 @@ class Pool:
     fields: PoolFields
 
 
-def _node_pools(r) -> list[Pool]:
+def _node_pools(r: Resource) -> list[Pool]:
     """The node pools a resource holds: a cluster's default pool, its agentPoolProfiles, or itself."""
     if r.type == AKS:
         return [Pool(f"AKS cluster {r.address} default node pool", "default_node_pool.", "default_node_pool.",
@@ -80,7 +81,7 @@ def _node_pools(r) -> list[Pool]:
     profiles = r.get("agentPoolProfiles")
     if not isinstance(profiles, list):
         return []  # unknown, or none written
-    pools = []
+    pools: list[Pool] = []
     for i, profile in enumerate(profiles):
         name = profile.get("name") if isinstance(profile, dict) else None
         which = f'"{name}"' if isinstance(name, str) else f"agentPoolProfiles[{i}]"
@@ -88,7 +89,7 @@ def _node_pools(r) -> list[Pool]:
     return pools
 
 
-def _cluster_location(r, ctx):
+def _cluster_location(r: Resource, ctx: Context) -> tuple[Any, bool]:
     """The location that decides whether zones exist: the cluster's own, or the parent cluster's."""
     if r.type in (AKS, ARM_AKS):
         return location_of(r, ctx.index), True
@@ -170,7 +171,7 @@ def aks_pool_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
                         remediation=None if pool.fields is AZURERM_POOL else pool.fields.zones_fix)
 
 
-def _autoscaling(r, prefix, names=AZURERM_POOL.autoscaling):
+def _autoscaling(r: Resource, prefix: str, names: tuple[str, ...] = AZURERM_POOL.autoscaling) -> tuple[Any, str | None]:
     """auto_scaling_enabled (azurerm 4.x) or enable_auto_scaling (3.x; ARM enableAutoScaling); absent = false."""
     for name in names:
         value = r.get(prefix + name)
@@ -230,7 +231,7 @@ def aks_pool_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
         yield from _pool_single_node(r, pool)
 
 
-def _pool_single_node(r, pool: Pool):
+def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
     label, prefix, f = pool.label, pool.prefix, pool.fields
     fix = None if f is AZURERM_POOL else (
         f"Set {f.min_count}: 2 (with {f.autoscaling[0]}) or {f.node_count}: 3 (without), and {f.max_count} >= 2.")
@@ -242,7 +243,7 @@ def _pool_single_node(r, pool: Pool):
     enabled, enabled_path = _autoscaling(r, prefix, f.autoscaling)
     if is_unknown(enabled):
         return
-    if as_bool(enabled):
+    if as_bool(enabled) and enabled_path is not None:  # no path: unset, which is false
         minimum = r.get(prefix + f.min_count)
         if as_int(minimum) == 1:
             yield Violation(f"{label} can shrink to one node: {enabled_path.rsplit('.', 1)[-1]} = true "
@@ -263,26 +264,28 @@ def _pool_single_node(r, pool: Pool):
                         path=prefix + f.node_count if written else (prefix.rstrip(".") or None), remediation=fix)
 
 
-def _autoscale_minimums(index):
+def _autoscale_minimums(index: Index) -> dict[str, int | Literal["unknown"]]:
     """Scale set address -> the largest capacity.minimum of the autoscale settings targeting it
     ("unknown" when a minimum is not known). The key "*" marks a setting whose
     target cannot be resolved: it might target any scale set.
     """
-    out: dict[str, object] = {}
+    out: dict[str, int | Literal["unknown"]] = {}
     for setting in index.by_type(AUTOSCALE_SETTING):
         target = index.resolve(setting.get("target_resource_id"))
         if target is None:
             out["*"] = "unknown"
             continue
         values = [_capacity_min(p) for p in setting.all("profile")]
-        if not values or any(v is None for v in values) or out.get(target.address) == "unknown":
+        known = [v for v in values if v is not None]
+        previous = out.get(target.address, 0)  # "unknown" once a minimum was not known
+        if not values or len(known) < len(values) or previous == "unknown":
             out[target.address] = "unknown"
         else:
-            out[target.address] = max([*values, out.get(target.address, 0)])
+            out[target.address] = max([*known, previous])
     return out
 
 
-def _capacity_min(profile):
+def _capacity_min(profile: Any) -> int | None:
     if not isinstance(profile, dict):
         return None
     capacity = profile.get("capacity")

@@ -11,6 +11,7 @@ from linter.rules._gcp import BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, 
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 
 @rule(
@@ -129,13 +130,13 @@ def mig_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
                         path=size.path)
 
 
-def _backend_groups(index) -> dict[str, Any]:
+def _backend_groups(index: Index) -> dict[str, list[set[str] | None]]:
     """MIG address -> for each backend service serving it, the zones of all its groups.
 
     A zone set is None when a sibling group, or its zone, cannot be resolved:
     the rule then stays silent for that group.
     """
-    out: dict[str, list[Any]] = {}
+    out: dict[str, list[set[str] | None]] = {}
     for service in index.by_type(*BACKEND_SERVICES):
         if is_unknown(service.get("backend")):
             continue

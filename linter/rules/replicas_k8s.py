@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from linter.engine import Context
 
 
-def _single_replica(r, ctx, *, path="spec.replicas"):
+def _single_replica(r: Resource, ctx: Context, *, path: str = "spec.replicas") -> Iterator[Violation]:
     if autoscalers_for(r, ctx.index):
         return  # an HPA/ScaledObject owns the count; RES103 judges its floor
     replicas = r.get(path)

@@ -20,6 +20,7 @@ from linter.rules._values import as_int
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.rules import RuleCheck
 
 PROMETHEUS = "monitoring.coreos.com/Prometheus"
 ALERTMANAGER = "monitoring.coreos.com/Alertmanager"
@@ -79,13 +80,13 @@ def _defaults_table() -> str:
     return "\n    ".join(rows)
 
 
-def _with_defaults_table(fn):
+def _with_defaults_table(fn: RuleCheck) -> RuleCheck:
     """The defaults table, from OPERATOR_SIZES, in the rule's docs."""
-    fn.__doc__ = fn.__doc__.replace("{table}", _defaults_table())
+    fn.__doc__ = (fn.__doc__ or "").replace("{table}", _defaults_table())
     return fn
 
 
-def _single(r, ctx, path: str, default: int | None, noun: str):
+def _single(r: Resource, ctx: Context, path: str, default: int | None, noun: str) -> Iterator[Violation]:
     value = r.get(path)
     if is_unknown(value):
         return
@@ -100,16 +101,16 @@ def _single(r, ctx, path: str, default: int | None, noun: str):
         yield Violation(f"{display(r, ctx.index)} runs 1 {noun} ({path}: 1)", path=path)
 
 
-def _pool_roles(pool) -> list[Any] | None:
+def _pool_roles(pool: Resource) -> list[Any] | None:
     roles = pool.get("spec.roles")
     if is_unknown(roles) or not isinstance(roles, list):
         return None
     return roles
 
 
-def _kafka_pools(r, ctx) -> list[Any] | None:
+def _kafka_pools(r: Resource, ctx: Context) -> list[Resource] | None:
     """KafkaNodePools of this cluster (label strimzi.io/cluster), None when a label is unknown."""
-    out = []
+    out: list[Resource] = []
     for pool in in_namespace(ctx.index, (KAFKA_NODE_POOL,), ctx.index.namespace_of(r)):
         labels = pool.get("metadata.labels")
         if is_unknown(labels):
@@ -119,7 +120,7 @@ def _kafka_pools(r, ctx) -> list[Any] | None:
     return out
 
 
-def _kafka(r, ctx):
+def _kafka(r: Resource, ctx: Context) -> Iterator[Violation]:
     what = display(r, ctx.index)
     brokers = r.get("spec.kafka.replicas")
     notes = r.get("metadata.annotations")
@@ -135,7 +136,7 @@ def _kafka(r, ctx):
         if not pools:
             return  # unknown labels, or the pools are not in the scanned files
         for role, noun in (("broker", "Kafka broker"), ("controller", "KRaft controller")):
-            chosen = []
+            chosen: list[Resource] = []
             for pool in pools:
                 roles = _pool_roles(pool)
                 if roles is None:
@@ -156,7 +157,7 @@ def _kafka(r, ctx):
                         path="spec.zookeeper.replicas")
 
 
-def _elasticsearch(r, ctx):
+def _elasticsearch(r: Resource, ctx: Context) -> Iterator[Violation]:
     node_sets = r.get("spec.nodeSets")
     if is_unknown(node_sets) or not isinstance(node_sets, list) or not node_sets:
         return

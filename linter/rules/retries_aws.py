@@ -14,6 +14,7 @@ from linter.rules._values import as_bool, as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 STREAM_KINDS = {"kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream"}
 
@@ -215,7 +216,7 @@ def sqs_lambda_max_receive_count_low(r: Resource, ctx: Context) -> Iterator[Viol
 
 
 # ---------------------------------------------------------- RES404 / RES405
-def _stream_source(r, ctx) -> tuple[str, str, str] | None:
+def _stream_source(r: Resource, ctx: Context) -> tuple[str, str, str] | None:
     """(kind, retry block prefix, destination path) for stream consumers; None otherwise."""
     if r.type == "aws_lambda_event_source_mapping":
         kind = event_source_kind(ctx.index, r)
@@ -364,11 +365,11 @@ def lambda_stream_no_failure_destination(r: Resource, ctx: Context) -> Iterator[
 ASYNC_PRINCIPALS = {"s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"}
 
 
-def _async_callers(index) -> dict[str, Any]:
+def _async_callers(index: Index) -> dict[str, list[str]]:
     """Lambda function address -> evidence of asynchronous invocation (resource addresses + why)."""
     out: dict[str, list[str]] = {}
 
-    def add(fn, why: str) -> None:
+    def add(fn: Resource | None, why: str) -> None:
         if fn is not None:
             out.setdefault(fn.address, []).append(why)
 
@@ -389,8 +390,10 @@ def _async_callers(index) -> dict[str, Any]:
     return out
 
 
-def _invoke_configs(index) -> dict[str, Any]:
-    out: dict[str, Any] = {"unresolved": []}
+def _invoke_configs(index: Index) -> dict[str, list[Resource]]:
+    """Lambda function address -> its event invoke configs; "unresolved": those
+    whose function cannot be told."""
+    out: dict[str, list[Resource]] = {"unresolved": []}
     for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
         fn = lambda_function(index, cfg.get("function_name"))
         if fn is None:

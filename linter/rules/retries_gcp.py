@@ -16,6 +16,7 @@ from linter.rules._values import as_int
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 SUBSCRIPTION = "google_pubsub_subscription"
 
@@ -23,26 +24,25 @@ SUBSCRIPTION = "google_pubsub_subscription"
 @dataclass
 class DeadLetterTopics:
     # addresses and short names of every topic some subscription dead-letters into
-    keys: set[Any] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
     # a dead_letter_topic that could not be resolved or read
     incomplete: bool = False
 
 
-def _topic_keys(index, ref) -> set[Any] | None:
+def _topic_keys(index: Index, ref: Any) -> set[str] | None:
     """Keys naming a topic: its address and short name. None when it cannot be read."""
     topic = index.resolve(ref)
     if topic is not None:
         keys = {topic.address}
-        name = topic.get("name")
-        if isinstance(name, str):
-            keys.add(last_segment(name))
+        name = last_segment(topic.get("name"))  # None: not a string (or empty)
+        if name is not None:
+            keys.add(name)
         return keys
-    if isinstance(ref, str) and ref:
-        return {last_segment(ref)}  # a literal name or id: projects/p/topics/orders-dlq
-    return None
+    literal = last_segment(ref)  # a literal name or id: projects/p/topics/orders-dlq
+    return {literal} if literal is not None else None
 
 
-def _dead_letter_topics(index) -> DeadLetterTopics:
+def _dead_letter_topics(index: Index) -> DeadLetterTopics:
     out = DeadLetterTopics()
     for sub in index.by_type(SUBSCRIPTION):
         policy = sub.get("dead_letter_policy")

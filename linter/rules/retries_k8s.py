@@ -7,13 +7,13 @@ from linter.rules import Option, rule
 from linter.rules._k8s import CRONJOB, JOB, VIRTUAL_SERVICE, display, owned_by_controller
 from linter.rules._values import as_int
 from linter.rules.timeouts_k8s import http_routes, job_spec_path, route_name
-from typing import Iterator, TYPE_CHECKING
+from typing import Any, Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from linter.engine import Context
 
 
-def _has_fail_job_rule(policy) -> bool | None:
+def _has_fail_job_rule(policy: Any) -> bool | None:
     if policy is None:
         return False
     if is_unknown(policy) or not isinstance(policy, dict):

@@ -105,7 +105,7 @@ def sqs_visibility_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[V
 _ASYNC_HEADER = "integration.request.header.X-Amz-Invocation-Type"
 
 
-def _integration_target(ctx, integration_uri: Any):
+def _integration_target(ctx: Context, integration_uri: Any) -> Resource | None:
     """The Lambda function behind an integration URI (invoke ARN, function ARN or reference)."""
     if isinstance(integration_uri, str):
         fn_arn = function_arn_from_invoke_uri(integration_uri) or integration_uri

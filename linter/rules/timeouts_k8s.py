@@ -22,7 +22,7 @@ RETRY_LIMIT_ANNOTATION = "retry.linkerd.io/limit"
 
 
 # ------------------------------------------------------------------ Istio helpers
-def http_routes(r):
+def http_routes(r: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
     """(index, entry) for every known `spec.http` entry of a VirtualService."""
     entries = r.get("spec.http")
     if is_unknown(entries) or not isinstance(entries, list):
@@ -32,15 +32,15 @@ def http_routes(r):
             yield i, entry
 
 
-def route_name(r, ctx, i, entry) -> str:
+def route_name(r: Resource, ctx: Context, i: int, entry: dict[str, Any]) -> str:
     """`VirtualService shop/reviews http[0] ("v2-route")`."""
     name = entry.get("name")
     label = f' ("{name}")' if isinstance(name, str) and name else ""
     return f"{display(r, ctx.index)} http[{i}]{label}"
 
 
-def destinations(entry) -> str:
-    hosts = []
+def destinations(entry: dict[str, Any]) -> str:
+    hosts: list[str] = []
     for dest in entry.get("route") or []:
         d = dest.get("destination") if isinstance(dest, dict) else None
         if isinstance(d, dict) and isinstance(d.get("host"), str):
@@ -48,7 +48,7 @@ def destinations(entry) -> str:
     return ", ".join(hosts) or "its destinations"
 
 
-def forwards(entry) -> bool:
+def forwards(entry: dict[str, Any]) -> bool:
     """The entry proxies requests (not a redirect, direct response or delegate)."""
     if entry.get("redirect") is not None or entry.get("directResponse") is not None:
         return False
@@ -62,7 +62,7 @@ STREAM_SEGMENTS = frozenset({"ws", "wss", "websocket", "websockets", "socket.io"
 RES203_OPT_OUT = 'annotate the VirtualService `resilint/ignore: "RES203: long-lived streams"`'
 
 
-def _matched_paths(entry) -> list[str]:
+def _matched_paths(entry: dict[str, Any]) -> list[str]:
     paths: list[str] = []
     for m in entry.get("match") or []:
         uri = m.get("uri") if isinstance(m, dict) else None
@@ -71,7 +71,7 @@ def _matched_paths(entry) -> list[str]:
     return paths
 
 
-def streaming_route(entry) -> str | None:
+def streaming_route(entry: dict[str, Any]) -> str | None:
     """Why an http route carries upgraded or streaming traffic, or None.
 
     Recognised: the old `websocketUpgrade: true` field; a match on the
@@ -178,7 +178,7 @@ def istio_route_no_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def _retry_settings(entry):
+def _retry_settings(entry: dict[str, Any]) -> tuple[int, float | None, Any] | None:
     """(attempts, perTryTimeout seconds or None, raw perTryTimeout) of an explicit
     `retries` block, or None when there is none or a value is unknown."""
     retries = entry.get("retries")
@@ -329,7 +329,7 @@ def istio_retries_without_per_try_timeout(r: Resource, ctx: Context) -> Iterator
 
 
 # ------------------------------------------------------------------ Gateway API / Linkerd routes
-def _annotation(obj, key):
+def _annotation(obj: Resource | None, key: str) -> Any:
     """One annotation (keys contain dots, so not through a dotted path)."""
     if obj is None:
         return None
@@ -339,9 +339,9 @@ def _annotation(obj, key):
     return notes.get(key) if isinstance(notes, dict) else None
 
 
-def _service_parents(r, ctx):
+def _service_parents(r: Resource, ctx: Context) -> list[tuple[Any, Any, Resource | None]]:
     """Parent Services of an HTTPRoute: list of (name, namespace, Service or None)."""
-    out: list[Any] = []
+    out: list[tuple[Any, Any, Resource | None]] = []
     refs = r.get("spec.parentRefs")
     if is_unknown(refs) or not isinstance(refs, list):
         return out
@@ -360,12 +360,12 @@ def _service_parents(r, ctx):
     return out
 
 
-def _has_service_profile(ctx, name, namespace) -> bool:
+def _has_service_profile(ctx: Context, name: str, namespace: object) -> bool:
     fqdn = f"{name}.{namespace}.svc.cluster.local"
     return any(p.name == fqdn for p in ctx.index.by_type(SERVICE_PROFILE))
 
 
-def _route_rules(r):
+def _route_rules(r: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
     rules = r.get("spec.rules")
     if is_unknown(rules) or not isinstance(rules, list):
         return
@@ -374,7 +374,7 @@ def _route_rules(r):
             yield i, item
 
 
-def _forwarding_rule(item) -> bool:
+def _forwarding_rule(item: dict[str, Any]) -> bool:
     backends = item.get("backendRefs")
     if not isinstance(backends, list) or not backends:
         return False
@@ -477,16 +477,16 @@ def httproute_no_request_timeout(r: Resource, ctx: Context) -> Iterator[Violatio
             break
 
 
-def _field_text(field) -> str:
+def _field_text(field: Any) -> str:
     return "timeouts.request is unset" if field is None else f"timeouts.request is {field}"
 
 
-def _backends(item) -> str:
+def _backends(item: dict[str, Any]) -> str:
     names = [str(b["name"]) for b in item.get("backendRefs") or [] if isinstance(b, dict) and isinstance(b.get("name"), str)]
     return ", ".join(names) or "its backends"
 
 
-def _linkerd_int(value):
+def _linkerd_int(value: Any) -> int | None:
     if value is None or is_unknown(value):
         return None
     try:
@@ -546,7 +546,7 @@ def route_timeouts_inconsistent(r: Resource, ctx: Context) -> Iterator[Violation
     if r.type == SERVICE:
         yield from _linkerd_retry_check(r, ctx, r.get("metadata.annotations"), None, "metadata.annotations")
         return
-    parents = [svc for _, _, svc in _service_parents(r, ctx) if svc is not None] or [None]
+    parents: list[Resource | None] = [svc for _, _, svc in _service_parents(r, ctx) if svc is not None] or [None]
     for i, item in _route_rules(r):
         timeouts = item.get("timeouts")
         if is_unknown(timeouts) or not isinstance(timeouts, dict):
@@ -583,7 +583,8 @@ def route_timeouts_inconsistent(r: Resource, ctx: Context) -> Iterator[Violation
                 break
 
 
-def _linkerd_retry_check(r, ctx, annotations, rule_index, path):
+def _linkerd_retry_check(r: Resource, ctx: Context, annotations: Any, rule_index: int | None,
+                         path: str) -> Iterator[Violation]:
     if is_unknown(annotations) or not isinstance(annotations, dict):
         return
     retry_raw, request_raw = annotations.get(RETRY_TIMEOUT_ANNOTATION), annotations.get(REQUEST_ANNOTATION)
@@ -609,7 +610,7 @@ def _linkerd_retry_check(r, ctx, annotations, rule_index, path):
 
 
 # ------------------------------------------------------------------ Jobs
-def job_spec_path(r) -> str:
+def job_spec_path(r: Resource) -> str:
     return "spec.jobTemplate.spec" if r.type == CRONJOB else "spec"
 
 

@@ -11,6 +11,7 @@ from linter.rules._values import as_bool, as_int, render, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
+    from linter.index import Index
 
 
 @rule(
@@ -97,7 +98,7 @@ CLUSTER_NOUN = {
 }
 
 
-def _instance_count(inst) -> int | None:
+def _instance_count(inst: Resource) -> int | None:
     """How many instances one resource stands for: a literal count/for_each
     in HCL (the block is a template), 1 for an expanded plan or Pulumi
     instance, None when count/for_each is not known."""
@@ -115,7 +116,7 @@ def _instance_count(inst) -> int | None:
     return 1
 
 
-def _cluster_of(inst, index):
+def _cluster_of(inst: Resource, index: Index) -> tuple[Resource | None, bool]:
     """The cluster resource an instance's cluster_identifier names, or None.
 
     Tried in order: the configuration's references (plan, HCL), an Unknown's
@@ -158,10 +159,10 @@ def _names_a_resource(ref: str) -> bool:
     return root not in ("var", "local", "module", "each", "count", "self", "path", "terraform")
 
 
-def _instances_by_cluster(index):
-    """cluster address -> [instance count or None]; plus the cluster types
-    that have an instance whose cluster cannot be told."""
-    counts: dict[str, list[Any]] = {}
+def _instances_by_cluster(index: Index) -> tuple[dict[str, list[tuple[Resource, int | None]]], set[str]]:
+    """cluster address -> [(instance, its instance count or None)]; plus the
+    cluster types that have an instance whose cluster cannot be told."""
+    counts: dict[str, list[tuple[Resource, int | None]]] = {}
     ambiguous: set[str] = set()
     for cluster_type, instance_type in CLUSTER_INSTANCE_TYPES.items():
         for inst in index.by_type(instance_type):
@@ -238,9 +239,10 @@ def cluster_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     if r.type in ambiguous:
         return
     members = counts.get(r.address, [])
-    if not members or any(n is None for _, n in members):
+    sizes = [n for _, n in members if n is not None]
+    if not members or len(sizes) < len(members):  # an instance count is not known
         return
-    total = sum(n for _, n in members)
+    total = sum(sizes)
     if total != 1:
         return
     inst = members[0][0]

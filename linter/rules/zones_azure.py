@@ -101,7 +101,7 @@ def _zone_redundant_sku(sku: str, extra: list[str]) -> bool:
     )
 
 
-def _pool_supports(r, extra: list[str]) -> tuple[bool | None, str]:
+def _pool_supports(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
     tier, name = r.get("sku.tier"), r.get("sku.name")
     if is_unknown(tier) or is_unknown(name):
         return None, ""
@@ -185,7 +185,7 @@ def sql_database_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Viola
 _ARM_PREMIUM_NAMES = {"premium", "premiumpool"}  # DTU names without a number (P1 etc. match _DTU_PREMIUM)
 
 
-def _arm_sql_tier(r, extra: list[str]) -> tuple[bool | None, str]:
+def _arm_sql_tier(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
     """Does an ARM sku (`sku.name`, `sku.tier`) support zone redundancy, and the value that says so."""
     name, tier = r.get("sku.name"), r.get("sku.tier")
     if isinstance(name, str) and (_zone_redundant_sku(name, extra) or name.lower() in _ARM_PREMIUM_NAMES):
@@ -198,7 +198,7 @@ def _arm_sql_tier(r, extra: list[str]) -> tuple[bool | None, str]:
     return False, ""
 
 
-def _arm_sql_not_zone_redundant(r, extra: list[str]):
+def _arm_sql_not_zone_redundant(r: Resource, extra: list[str]) -> Iterator[Violation]:
     """azure-native sql Database / ElasticPool (ARM names)."""
     if r.type == ARM_SQL_DATABASE:
         pool = r.get("elasticPoolId")
@@ -286,7 +286,7 @@ def flexible_server_no_zone_ha(r: Resource, ctx: Context) -> Iterator[Violation]
                         severity=Severity.MEDIUM)
 
 
-def _arm_flexible_no_zone_ha(r):
+def _arm_flexible_no_zone_ha(r: Resource) -> Iterator[Violation]:
     """azure-native flexible Server: highAvailability.mode Disabled (the default) or SameZone."""
     if r.get("properties") is not None:
         return  # a single server (2017 API): it has no high availability to configure
@@ -379,7 +379,7 @@ def redis_single_node_or_zonal(r: Resource, ctx: Context) -> Iterator[Violation]
                             path="zones" if count else "sku_name", severity=Severity.MEDIUM)
 
 
-def _arm_redis_single_node_or_zonal(r):
+def _arm_redis_single_node_or_zonal(r: Resource) -> Iterator[Violation]:
     """azure-native Redis: sku.name, zones, zonalAllocationPolicy (ARM names)."""
     sku = r.get("sku.name")
     if not isinstance(sku, str):
