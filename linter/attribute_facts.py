@@ -1,7 +1,10 @@
-"""What the providers say about the cloud attributes rules read: one table per cloud.
+"""What the providers say about the attributes rules read: one table per cloud,
+and one for Kubernetes (its API and the operators whose custom resources rules size).
 
 For each resource type and attribute (a dotted Terraform path through nested
-blocks; ARM property paths for azure-native types) a `Fact` records:
+blocks; ARM property paths for azure-native types; API paths for Kubernetes
+`group/Kind` types, through list elements without their index:
+`agentPoolProfiles.count` is every profile's `count`) a `Fact` records:
 
 * `default`: the value the provider or the cloud API uses when the attribute is
   not written (rules.md §0.2 and the per-rule sources); None when there is none
@@ -10,6 +13,8 @@ blocks; ARM property paths for azure-native types) a `Fact` records:
   "known after apply" when the user did not write it; the plan loader then
   removes it, so rules apply `default` (and `r.meta["unset_computed"]` lists it),
   and the regression rules treat an unwritten `after` as "keeps its value".
+* `note`: what the default means in words, when its value alone does not say
+  (`"604800s"`: 7 days); messages print it beside the value.
 * `pulumi`: the Pulumi property name, when the bridged provider does not just
   camelCase the Terraform name (`vpc_zone_identifier` -> `vpcZoneIdentifiers`,
   Lambda `function_name` -> `name`).
@@ -17,7 +22,11 @@ blocks; ARM property paths for azure-native types) a `Fact` records:
 Readers: the plan loader (`optional_computed`), `rules._values.setting()` (the
 default when a rule names none), the regression rules (`rules._regress.Check`),
 and the Pulumi renames (`normalize.names.RENAMES`). A new rule for a cloud
-attribute adds at most one row here and reads it with `setting(r, path)`.
+attribute adds at most one row here and reads it with `setting(r, path)`;
+`python3 -m linter.scaffold ... --default VALUE` inserts that row.
+
+Each row's source is the rule catalog (shared/rules.md, "Default" of the rule
+that reads it, §0.2 for Optional+Computed) unless its comment names another.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ class Fact:
     default: Any = None
     computed: bool = False
     pulumi: str | None = None
+    note: str | None = None
 
 
 COMPUTED = Fact(computed=True)
@@ -67,7 +77,7 @@ AWS: dict[str, dict[str, Fact]] = {
     },
     "aws_lambda_function_event_invoke_config": {"maximum_retry_attempts": Fact(2)},
     "aws_cloudwatch_event_target": {
-        "retry_policy.maximum_event_age_in_seconds": Fact(86400),
+        "retry_policy.maximum_event_age_in_seconds": Fact(86400, note="24 hours"),
         "retry_policy.maximum_retry_attempts": Fact(185),
     },
     "aws_efs_file_system": {"availability_zone_name": Fact("", computed=True)},
@@ -109,7 +119,7 @@ AWS: dict[str, dict[str, Fact]] = {
     "aws_sqs_queue": {
         "redrive_policy": COMPUTED,
         "redrive_allow_policy": COMPUTED,
-        "message_retention_seconds": Fact(345600),  # 4 days
+        "message_retention_seconds": Fact(345600, note="4 days"),
         "visibility_timeout_seconds": Fact(30),
         "fifo_queue": Fact(False),
     },
@@ -154,8 +164,10 @@ GCP: dict[str, dict[str, Fact]] = {
         "instance_type": COMPUTED,
         "settings.availability_type": Fact("ZONAL"),
         "settings.deletion_protection_enabled": Fact(False),
+        "deletion_protection": Fact(True),  # Terraform's own guard (provider docs), not the API's
     },
     "google_redis_instance": {"tier": Fact("BASIC")},
+    "google_pubsub_subscription": {"message_retention_duration": Fact("604800s", note="7 days")},
     "google_alloydb_instance": {"availability_type": Fact("REGIONAL")},
     "google_compute_instance_group_manager": _MIG,
     "google_compute_region_instance_group_manager": _MIG,
@@ -183,6 +195,7 @@ AZURE: dict[str, dict[str, Fact]] = {
     "azurerm_servicebus_subscription": {"dead_lettering_on_message_expiration": Fact(False)},
     "azurerm_cosmosdb_account": {
         "geo_location": Fact(pulumi="geoLocations"),
+        "geo_location.zone_redundant": Fact(False),
         "virtual_network_rule": Fact(pulumi="virtualNetworkRules"),
     },
     "azurerm_linux_virtual_machine_scale_set": {**_SCALE_SET, "admin_ssh_key": Fact(pulumi="adminSshKeys")},
@@ -194,18 +207,65 @@ AZURE: dict[str, dict[str, Fact]] = {
     # azure-native (ARM property paths, as the program writes them)
     "azure-native:sql:Database": {"zoneRedundant": Fact(False, computed=True)},
     "azure-native:sql:ElasticPool": {"zoneRedundant": Fact(False)},
-    "azure-native:containerservice:AgentPool": {"count": COMPUTED},
+    # ARM ManagedClusterAgentPoolProfile / AgentPool `count`: "The default value is 1." (computed: an
+    # update that stops writing it keeps the pool's size, RES190)
+    "azure-native:containerservice:AgentPool": {"count": Fact(1, computed=True)},
+    "azure-native:containerservice:ManagedCluster": {"agentPoolProfiles.count": Fact(1)},
+    "azure-native:cosmosdb:DatabaseAccount": {"locations.isZoneRedundant": Fact(False)},
+    "azure-native:documentdb:DatabaseAccount": {"locations.isZoneRedundant": Fact(False)},
     "azure-native:dbforpostgresql:Server": {"highAvailability.mode": Fact("Disabled")},
     "azure-native:dbformysql:Server": {"highAvailability.mode": Fact("Disabled")},
 }
 
-FACTS: dict[str, dict[str, Fact]] = {**AWS, **GCP, **AZURE}
+# --------------------------------------------------------------- Kubernetes
+# `group/Kind` types (the core group is `core`) and API paths; the operators'
+# custom resources beside the API's own kinds. Sources: the rule catalog's
+# "Default" lines (shared/rules.md), which quote the API types; operator rows
+# cite the operator's API reference.
+_REPLICAS_1 = Fact(1)  # "Defaults to 1" (apps/v1 DeploymentSpec, StatefulSetSpec, ReplicaSetSpec; rules.md RES101/RES102)
+KUBERNETES: dict[str, dict[str, Fact]] = {
+    "apps/Deployment": {
+        "spec.replicas": _REPLICAS_1,
+        # RollingUpdate with maxUnavailable 25% (rounded down), maxSurge 25% (rules.md RES506)
+        "spec.strategy.type": Fact("RollingUpdate"),
+        "spec.strategy.rollingUpdate.maxUnavailable": Fact("25%"),
+        "spec.strategy.rollingUpdate.maxSurge": Fact("25%"),
+    },
+    "apps/ReplicaSet": {"spec.replicas": _REPLICAS_1},
+    "apps/StatefulSet": {"spec.replicas": _REPLICAS_1},
+    # Argo Rollouts: "Defaults to 1" (argoproj.io/v1alpha1 RolloutSpec.replicas)
+    "argoproj.io/Rollout": {"spec.replicas": _REPLICAS_1},
+    # "It defaults to 1 pod" (autoscaling/v2 HorizontalPodAutoscalerSpec; rules.md RES103)
+    "autoscaling/HorizontalPodAutoscaler": {"spec.minReplicas": Fact(1)},
+    # KEDA ScaledObject spec (rules.md RES103, Appendix C)
+    "keda.sh/ScaledObject": {"spec.minReplicaCount": Fact(0), "spec.maxReplicaCount": Fact(100)},
+    # policy/v1 PodDisruptionBudgetSpec: "IfHealthyBudget ... the default"
+    "policy/PodDisruptionBudget": {"spec.unhealthyPodEvictionPolicy": Fact("IfHealthyBudget")},
+    # batch/v1 JobSpec: "Defaults to 6" (rules.md RES414)
+    "batch/Job": {"spec.backoffLimit": Fact(6)},
+    "batch/CronJob": {"spec.jobTemplate.spec.backoffLimit": Fact(6)},
+    # the operators' documented sizes (replicas_operators.OPERATOR_SIZES names the source of each)
+    "monitoring.coreos.com/Prometheus": {"spec.replicas": Fact(1)},  # PrometheusSpec.replicas
+    "monitoring.coreos.com/Alertmanager": {"spec.replicas": Fact(1)},  # AlertmanagerSpec.replicas
+    "monitoring.coreos.com/ThanosRuler": {"spec.replicas": Fact(1)},  # ThanosRulerSpec.replicas
+    "postgresql.cnpg.io/Cluster": {"spec.instances": Fact(1)},  # CloudNativePG ClusterSpec.instances
+    "rabbitmq.com/RabbitmqCluster": {"spec.replicas": Fact(1)},  # RabbitMQ cluster operator: replicas
+}
+
+FACTS: dict[str, dict[str, Fact]] = {**AWS, **GCP, **AZURE, **KUBERNETES}
 _NONE = Fact()
 
 
 def fact(resource_type: str, path: str) -> Fact:
-    """What the table says about one attribute (an empty Fact when nothing)."""
-    return FACTS.get(resource_type, {}).get(path, _NONE)
+    """What the table says about one attribute (an empty Fact when nothing); list
+    indexes in the path are skipped (`locations.0.isZoneRedundant`)."""
+    facts = FACTS.get(resource_type)
+    if not facts:
+        return _NONE
+    found = facts.get(path)
+    if found is None and any(c.isdigit() for c in path):
+        found = facts.get(".".join(part for part in path.split(".") if not part.isdigit()))
+    return found or _NONE
 
 
 def default(resource_type: str, path: str) -> Any:

@@ -95,3 +95,87 @@ def test_optional_computed_defaults_are_applied_to_plans_by_the_loader():
     assert "multi_az" in attribute_facts.optional_computed("aws_db_instance")
     assert attribute_facts.default("aws_db_instance", "multi_az") is False
     assert attribute_facts.default("aws_db_instance", "no_such_attribute") is None
+
+
+def test_no_rule_reads_a_resource_path_with_a_default_of_its_own():
+    """`r.get("spec.replicas", 1)` restates a default the table holds (and drifts
+    from it); the table's default comes through `setting(r, path)`."""
+    allowed = {("_durations.py", "seconds"), ("_durations.py", "nanos"),  # protobuf Duration fields, not attributes
+               ("timeouts_k8s.py", "attempts")}  # inside one `retries` entry: a block without attempts disables them
+    by_hand = []
+    for path in RULES_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("get", "before") and len(node.args) == 2
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value is not None and (path.name, node.args[0].value) not in allowed):
+                by_hand.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    assert by_hand == []
+
+
+def test_the_table_indexes_list_elements_without_their_index():
+    arm_cluster = "azure-native:containerservice:ManagedCluster"
+    assert attribute_facts.default(arm_cluster, "agentPoolProfiles.2.count") == 1
+    assert attribute_facts.default("azurerm_cosmosdb_account", "geo_location.0.zone_redundant") is False
+    assert attribute_facts.fact(arm_cluster, "agentPoolProfiles.2.name") == attribute_facts.Fact()
+
+
+MANIFESTS = '''
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web:1}]}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 5
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: orders, namespace: shop}
+spec:
+  storage: {size: 10Gi}
+'''
+
+
+def test_kubernetes_defaults_come_from_the_table_and_read_like_every_other(tmp_path, monkeypatch):
+    """RES101, RES103, RES514 and RES118 word an unset count or policy with
+    `Setting.describe()`, from the Kubernetes table; change the table and the
+    verdicts and the words follow (no rule keeps its own copy)."""
+    (tmp_path / "all.yaml").write_text(MANIFESTS)
+    options = ScanOptions(select=["RES101", "RES103", "RES514", "RES118"])
+    messages = {f.rule_id: f.message for f in scan([str(tmp_path)], options).findings}
+    assert "spec.replicas is unset and defaults to 1," in messages["RES101"]
+    assert messages["RES103"].endswith("spec.minReplicas is unset and defaults to 1")
+    assert 'spec.unhealthyPodEvictionPolicy is unset and defaults to "IfHealthyBudget"' in messages["RES514"]
+    assert messages["RES118"].endswith("spec.instances is unset and defaults to 1")
+
+    kubernetes = {**attribute_facts.KUBERNETES}
+    for kind, path in (("apps/Deployment", "spec.replicas"), ("autoscaling/HorizontalPodAutoscaler", "spec.minReplicas"),
+                       ("postgresql.cnpg.io/Cluster", "spec.instances")):
+        kubernetes[kind] = {**kubernetes[kind], path: attribute_facts.Fact(2)}
+    kubernetes["policy/PodDisruptionBudget"] = {"spec.unhealthyPodEvictionPolicy": attribute_facts.Fact("AlwaysAllow")}
+    monkeypatch.setattr(attribute_facts, "FACTS", {**attribute_facts.FACTS, **kubernetes})
+    assert scan([str(tmp_path)], options).findings == []
+
+
+def test_a_default_with_a_note_says_what_it_means(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'resource "google_pubsub_subscription" "orders" {\n  name  = "orders"\n  topic = "projects/p/topics/orders"\n}\n')
+    findings = scan([str(tmp_path)], ScanOptions(select=["RES409"])).findings
+    assert [f.message.split("(", 1)[1] for f in findings] == [
+        'message_retention_duration is unset and defaults to "604800s" (7 days)) and is then lost']

@@ -138,7 +138,7 @@ def test_pulumi_pubsub_subscription_without_dead_letter_or_backoff():
     result = scan(corpus_dir("pulumi") / "pulumi-gcp__pubsub-subscription_stack.json")
     assert len(hits(result, "RES409")) == 1
     assert len(hits(result, "RES410")) == 1
-    assert "messageRetentionDuration = 604800s" in hits(result, "RES409")[0].message
+    assert 'messageRetentionDuration = "604800s"' in hits(result, "RES409")[0].message
 
 
 def test_pulumi_regional_gke_cluster_is_silent():

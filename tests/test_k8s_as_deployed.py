@@ -138,7 +138,7 @@ def test_rollout_single_replica_and_hpa_target(tmp_path):
         metadata:
           name: hello-world
         """, "RabbitmqCluster/default/hello-world",
-     "runs 1 RabbitMQ node: spec.replicas is unset and the operator defaults it to 1"),
+     "runs 1 RabbitMQ node: spec.replicas is unset and defaults to 1"),
     ("eck-quickstart.yaml", """
         apiVersion: elasticsearch.k8s.elastic.co/v1
         kind: Elasticsearch
@@ -165,7 +165,7 @@ def test_rollout_single_replica_and_hpa_target(tmp_path):
           resources:
             requests:
               memory: 400Mi
-        """, "Prometheus/default/prometheus", "spec.replicas is unset and the operator defaults it to 1"),
+        """, "Prometheus/default/prometheus", "spec.replicas is unset and defaults to 1"),
 ])
 def test_documented_single_member_examples(tmp_path, name, text, resource, phrase):
     result = scan_text(tmp_path, name, text)

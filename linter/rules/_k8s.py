@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+from linter import attribute_facts
 from linter.index import Index, map_selector_matches, selector_matches
 from linter.model import UNKNOWN, Resource, is_unknown
+from linter.rules._values import Setting, setting
 
 # a label pair a selector requires (the key its object is indexed under)
 LabelPair = tuple[str, str]
@@ -41,22 +43,33 @@ SERVING_KINDS = (DEPLOYMENT, STATEFULSET, REPLICASET, ROLLOUT, DAEMONSET, POD)
 SCALE_TARGET_GROUPS = ("apps", "extensions", "argoproj.io")
 
 
+def _unset(kind: str, path: str) -> str:
+    """"`spec.replicas` unset = 1": the API's default, from linter.attribute_facts."""
+    return f"`{path.removeprefix('spec.')}` unset = {attribute_facts.default(kind, path)}"
+
+
+_STRATEGY = "spec.strategy.rollingUpdate."
 # What each workload kind is assumed to run when its count is not written
-# (docs/rules.md's workload table; operator kinds: replicas_operators.OPERATOR_SIZES)
+# (docs/rules.md's workload table; operator kinds: replicas_operators.OPERATOR_SIZES);
+# the values are the Kubernetes table's (linter.attribute_facts)
 WORKLOAD_DEFAULTS: dict[str, str] = {
-    DEPLOYMENT: "`spec.replicas` unset = 1; strategy RollingUpdate, maxUnavailable 25% (rounded down), "
-                "maxSurge 25% (rounded up)",
-    ROLLOUT: "`spec.replicas` unset = 1; pod template from `spec.template`, or from the Deployment "
-             "`spec.workloadRef` names (that Deployment is then judged through the Rollout)",
-    STATEFULSET: "`spec.replicas` unset = 1",
-    REPLICASET: "`spec.replicas` unset = 1 (bare ReplicaSets only; owned ones are judged through their Deployment)",
+    DEPLOYMENT: f"`spec.replicas` unset = {attribute_facts.default(DEPLOYMENT, 'spec.replicas')}; strategy "
+                f"{attribute_facts.default(DEPLOYMENT, 'spec.strategy.type')}, maxUnavailable "
+                f"{attribute_facts.default(DEPLOYMENT, _STRATEGY + 'maxUnavailable')} (rounded down), maxSurge "
+                f"{attribute_facts.default(DEPLOYMENT, _STRATEGY + 'maxSurge')} (rounded up)",
+    ROLLOUT: f"`spec.replicas` unset = {attribute_facts.default(ROLLOUT, 'spec.replicas')}; pod template from "
+             "`spec.template`, or from the Deployment `spec.workloadRef` names (that Deployment is then judged "
+             "through the Rollout)",
+    STATEFULSET: f"`spec.replicas` unset = {attribute_facts.default(STATEFULSET, 'spec.replicas')}",
+    REPLICASET: f"`spec.replicas` unset = {attribute_facts.default(REPLICASET, 'spec.replicas')} (bare ReplicaSets "
+                "only; owned ones are judged through their Deployment)",
     DAEMONSET: "one pod per node (the count is not in the manifests)",
     POD: "one pod (bare Pods only; owned ones are judged through their owner)",
-    HPA: "`minReplicas` unset = 1; its minimum is the workload's replica floor",
-    SCALED_OBJECT: "`minReplicaCount` unset = 0, `maxReplicaCount` unset = 100",
-    PDB: "`unhealthyPodEvictionPolicy` unset = IfHealthyBudget; percentages rounded up against the "
+    HPA: f"{_unset(HPA, 'spec.minReplicas')}; its minimum is the workload's replica floor",
+    SCALED_OBJECT: f"{_unset(SCALED_OBJECT, 'spec.minReplicaCount')}, {_unset(SCALED_OBJECT, 'spec.maxReplicaCount')}",
+    PDB: f"{_unset(PDB, 'spec.unhealthyPodEvictionPolicy')}; percentages rounded up against the "
          "selected workloads' replica floor",
-    JOB: "`backoffLimit` unset = 6; no `activeDeadlineSeconds`",
+    JOB: f"{_unset(JOB, 'spec.backoffLimit')}; no `activeDeadlineSeconds`",
     CRONJOB: "as Job, for `spec.jobTemplate`",
 }
 
@@ -106,22 +119,26 @@ def autoscalers_for(r: Resource, index: Index) -> list[Resource]:
     return targets.get((index.namespace_of(r), r.kind, r.name), [])
 
 
+def autoscaler_min_setting(a: Resource) -> Setting:
+    """The minimum of an HPA (`spec.minReplicas`) or ScaledObject (`spec.minReplicaCount`),
+    unset: the API's default (linter.attribute_facts)."""
+    return setting(a, "spec.minReplicaCount" if a.type == SCALED_OBJECT else "spec.minReplicas")
+
+
 def autoscaler_min(a: Resource) -> Any:
-    """Effective minimum of an HPA (default 1) or ScaledObject (default 0)."""
-    if a.type == SCALED_OBJECT:
-        return a.get("spec.minReplicaCount", 0)
-    return a.get("spec.minReplicas", 1)
+    """Effective minimum of an HPA or ScaledObject. May be an Unknown."""
+    return autoscaler_min_setting(a).value
 
 
 def effective_replicas(r: Resource, index: Index) -> Any:
     """Replica floor: the autoscaler minimum when one owns the count, else
-    `spec.replicas` (default 1). May return an Unknown."""
+    `spec.replicas` (unset: its default). May return an Unknown."""
     owners = autoscalers_for(r, index)
     if owners:
         return min(autoscaler_min(a) for a in owners)
     if index.namespace_of(r) in index.memo("k8s.autoscalers.unknown", _unknown_target_namespaces):
         return UNKNOWN  # an autoscaler whose target is not known yet may own this count
-    return r.get("spec.replicas", 1)
+    return setting(r, "spec.replicas").value
 
 
 def _unknown_target_namespaces(index: Index) -> set[str]:
@@ -313,7 +330,7 @@ def replicas_phrase(r: Resource, index: Index) -> str:
         floor = autoscaler_min(low)
         return (f"keeps at least {floor} replica{'' if floor == 1 else 's'} "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
-    replicas = r.get("spec.replicas", 1)
+    replicas = setting(r, "spec.replicas").value
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"
 
 

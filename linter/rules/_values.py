@@ -26,6 +26,11 @@ class Setting:
     # "the default of var.multi_az" (a module variable's default) or
     # "var.multi_az, prod.tfvars:3" (the variable that supplied it)
     origin: str | None = None
+    # what a default means in words ("7 days"), from the table's `note`
+    note: str | None = None
+    # the name messages use, when not the path (a list element's field, named
+    # without the index: `count` of the pool a message already names)
+    shown: str | None = None
 
     @property
     def unknown(self) -> bool:
@@ -33,29 +38,34 @@ class Setting:
 
     @property
     def name(self) -> str:
-        return self.path
+        return self.shown or self.path
 
     def describe(self) -> str:
         """The one wording of a setting in every rule's message: `multi_az = false`,
-        `multi_az is unset and defaults to false`, or
+        `multi_az is unset and defaults to false`,
+        `message_retention_duration is unset and defaults to "604800s" (7 days)`, or
         `multi_az = false (the default of var.multi_az)`."""
         shown = render(self.value)
         if self.defaulted:
-            return f"{self.path} is unset and defaults to {shown}"
-        return f"{self.path} = {shown}" + (f" ({self.origin})" if self.origin else "")
+            return f"{self.name} is unset and defaults to {shown}" + (f" ({self.note})" if self.note else "")
+        return f"{self.name} = {shown}" + (f" ({self.origin})" if self.origin else "")
 
 
 _FROM_TABLE: Any = object()
 
 
-def setting(r: Resource, path: str, default: Any = _FROM_TABLE) -> Setting:
+def setting(r: Resource, path: str, default: Any = _FROM_TABLE, *, shown: str | None = None) -> Setting:
     """The attribute's effective value: as written, else the provider's default
     (from `linter.attribute_facts` unless the rule passes one that depends on
-    context, as an HTTP API's integration timeout does)."""
+    context, as an HTTP API's integration timeout does). `shown`: the name
+    messages give it, when not `path`."""
     value = r.get(path)
     if value is None:
-        return Setting(path, attribute_facts.default(r.type, path) if default is _FROM_TABLE else default, True)
-    return Setting(path, value, False, origin_of(r, path))
+        if default is not _FROM_TABLE:
+            return Setting(path, default, True, shown=shown)
+        fact = attribute_facts.fact(r.type, path)
+        return Setting(path, fact.default, True, note=fact.note, shown=shown)
+    return Setting(path, value, False, origin_of(r, path), shown=shown)
 
 
 def origin_of(r: Resource, path: str) -> str | None:

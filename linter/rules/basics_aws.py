@@ -146,7 +146,7 @@ def deletion_protection_disabled(r: Resource, ctx: Context) -> Iterator[Violatio
     if s.unknown or as_bool(s.value) is not False:
         return
     note = ""
-    if r.type == "google_sql_database_instance" and as_bool(r.get("deletion_protection", True)) is not False:
+    if r.type == "google_sql_database_instance" and as_bool(setting(r, "deletion_protection").value) is not False:
         note = "; the top-level deletion_protection only stops Terraform, not the Cloud SQL API or console"
     yield Violation(
         f"{noun} {r.address} can be deleted by a single API call: {s.describe()}{note}",

@@ -17,7 +17,7 @@ from linter.rules._k8s import (
     template_labels,
 )
 from linter.index import selector_matches
-from linter.rules._values import as_int
+from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -781,12 +781,13 @@ def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Vio
     - https://kubernetes.io/docs/tasks/run-application/configure-pdb/ (unhealthy pod eviction policy)
     - AWS Well-Architected REL11-BP03, Automate healing on all layers: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_withstand_component_failures_auto_healing_system.html
     """
-    policy = r.get("spec.unhealthyPodEvictionPolicy")
-    if is_unknown(policy) or policy == "AlwaysAllow":
+    current = setting(r, "spec.unhealthyPodEvictionPolicy")
+    policy = current.value
+    if current.unknown or policy == "AlwaysAllow":
         return
-    if policy is None:
+    if current.defaulted:
         yield Violation(
-            f"{display(r, ctx.index)} sets no unhealthyPodEvictionPolicy: it defaults to IfHealthyBudget, so a "
+            f"{display(r, ctx.index)} evicts unready pods only within the budget: {current.describe()}, so a "
             "pod that runs but never becomes ready cannot be evicted once the budget is used up, and node "
             "drains hang on it",
             path="spec",
@@ -815,9 +816,11 @@ def _rollout_takes_only_pod(r: Resource) -> tuple[str, str] | None:
         if kind == "Recreate":
             return "spec.strategy.type", "uses strategy Recreate, which stops the pod before its replacement starts"
         raw, path = r.get("spec.strategy.rollingUpdate.maxUnavailable"), "spec.strategy.rollingUpdate.maxUnavailable"
+    if raw is None and r.type == DEPLOYMENT:
+        raw = setting(r, path).value  # 25%, which rounds down to 0 of 1 pod (the new pod surges first)
     value = _int_or_percent(raw)
     if value is None:
-        return None  # unset: 25%, which rounds down to 0 of 1 pod (the new pod surges first)
+        return None
     amount, percent = value
     allowed = math.floor(amount / 100) if percent else amount  # Kubernetes rounds maxUnavailable down
     if allowed >= 1:

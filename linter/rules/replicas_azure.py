@@ -44,18 +44,18 @@ class PoolFields:
     min_count: str
     max_count: str
     autoscaling: tuple[str, ...]  # the first one written wins
-    node_count_default: int | None  # None: Optional+Computed, Azure decides (not judged)
+    # an unset count takes the table's default (linter.attribute_facts): ARM's 1; azurerm's
+    # node_count is Optional+Computed with none (Azure decides: not judged)
     zones_fix: str
 
 
 AZURERM_POOL = PoolFields(
-    "zones", "node_count", "min_count", "max_count", ("auto_scaling_enabled", "enable_auto_scaling"), None,
+    "zones", "node_count", "min_count", "max_count", ("auto_scaling_enabled", "enable_auto_scaling"),
     'Set zones = ["1", "2", "3"] on the node pool (changing it on the default pool needs '
     "temporary_name_for_rotation).",
 )
-# ARM ManagedClusterAgentPoolProfile / AgentPool: "count ... The default value is 1."
 ARM_POOL = PoolFields(
-    "availabilityZones", "count", "minCount", "maxCount", ("enableAutoScaling",), 1,
+    "availabilityZones", "count", "minCount", "maxCount", ("enableAutoScaling",),
     'Set availabilityZones: ["1", "2", "3"] on the agent pool (the zones of an existing pool cannot '
     "change: add a zonal pool and move the workloads to it).",
 )
@@ -253,15 +253,12 @@ def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
         pool_type = r.get(prefix + "type")
         if is_unknown(pool_type) or pool_type == "VirtualMachines":
             return  # a VirtualMachines pool is sized by virtualMachinesProfile.scale, not by count
-    count = r.get(prefix + f.node_count)
-    shown = f"{f.node_count} = 1"
-    if count is None and f.node_count_default is not None:
-        count, shown = f.node_count_default, f"{f.node_count} is unset (defaults to {f.node_count_default})"
-    if as_int(count) == 1:
+    count = setting(r, prefix + f.node_count, shown=f.node_count)
+    if as_int(count.value) == 1:
         how = "autoscaling is off" if enabled_path is None else f"{enabled_path.rsplit('.', 1)[-1]} = false"
-        written = r.get(prefix + f.node_count) is not None
-        yield Violation(f"{label} runs one node: {shown} and {how}",
-                        path=prefix + f.node_count if written else (prefix.rstrip(".") or None), remediation=fix)
+        yield Violation(f"{label} runs one node: {count.describe()} and {how}",
+                        path=(prefix.rstrip(".") or None) if count.defaulted else prefix + f.node_count,
+                        remediation=fix)
 
 
 def _autoscale_minimums(index: Index) -> dict[str, int | Literal["unknown"]]:

@@ -8,6 +8,7 @@ from linter.rules._k8s import (
     DEPLOYMENT, HPA, REPLICASET, ROLLOUT, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
     judged_through_rollout,
 )
+from linter.rules._values import setting
 from typing import Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,16 +18,17 @@ if TYPE_CHECKING:
 def _single_replica(r: Resource, ctx: Context, *, path: str = "spec.replicas") -> Iterator[Violation]:
     if autoscalers_for(r, ctx.index):
         return  # an HPA/ScaledObject owns the count; RES103 judges its floor
-    replicas = r.get(path)
-    if is_unknown(replicas):
+    replicas = setting(r, path)
+    if replicas.unknown:
         return
-    if replicas is None:
-        yield Violation(
-            f"{display(r, ctx.index)} runs 1 replica: spec.replicas is unset and defaults to 1, "
-            "and no HorizontalPodAutoscaler or ScaledObject targets it",
-            path="spec",
-        )
-    elif replicas == 1:
+    if replicas.defaulted:
+        if replicas.value == 1:
+            yield Violation(
+                f"{display(r, ctx.index)} runs 1 replica: {replicas.describe()}, "
+                "and no HorizontalPodAutoscaler or ScaledObject targets it",
+                path="spec",
+            )
+    elif replicas.value == 1:
         yield Violation(
             f"{display(r, ctx.index)} runs 1 replica (spec.replicas: 1) and no "
             "HorizontalPodAutoscaler or ScaledObject targets it",
@@ -174,13 +176,15 @@ def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
     hpa = r.type == HPA
     min_key, max_key = ("spec.minReplicas", "spec.maxReplicas") if hpa else ("spec.minReplicaCount", "spec.maxReplicaCount")
     what = f"{r.kind} {ctx.index.namespace_of(r)}/{r.name}"
-    minimum = r.get(min_key)
-    maximum = r.get(max_key, None if hpa else 100)
+    minimum = setting(r, min_key)
+    maximum = setting(r, max_key).value
     if not is_unknown(maximum) and maximum == 1:
         yield Violation(f"{what} can never run more than one replica ({max_key.split('.')[-1]}: 1)", path=max_key)
         return
-    if minimum is None and hpa:
-        yield Violation(f"{what} lets the workload shrink to 1 replica: spec.minReplicas is unset and defaults to 1",
-                        path="spec")
-    elif not is_unknown(minimum) and minimum == 1:
+    if minimum.unknown:
+        return
+    if minimum.defaulted:
+        if minimum.value == 1:
+            yield Violation(f"{what} lets the workload shrink to 1 replica: {minimum.describe()}", path="spec")
+    elif minimum.value == 1:
         yield Violation(f"{what} lets the workload shrink to 1 replica ({min_key.split('.')[-1]}: 1)", path=min_key)

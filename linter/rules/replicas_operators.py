@@ -13,10 +13,11 @@ from typing import Any, Iterator, TYPE_CHECKING
 
 from dataclasses import dataclass
 
+from linter import attribute_facts
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import display, in_namespace
-from linter.rules._values import as_int
+from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -34,38 +35,48 @@ ELASTICSEARCH = "elasticsearch.k8s.elastic.co/Elasticsearch"
 
 @dataclass(frozen=True)
 class OperatorSize:
+    kind: str             # the custom resource's type
     field: str            # the count, as the custom resource names it
-    default: int | None   # the operator's documented default (None: required, unset is not judged)
     what: str             # what one of them is
     source: str           # the operator's API reference
 
+    @property
+    def default(self) -> Any:
+        """The operator's documented default, from the Kubernetes table of
+        linter.attribute_facts (None: required, an unset count is not judged)."""
+        return attribute_facts.default(self.kind, self.field)
 
-OPERATOR_SIZES: dict[str, OperatorSize] = {
-    PROMETHEUS: OperatorSize(
-        "spec.replicas", 1, "Prometheus server (per shard)",
+
+def _sizes(*sizes: OperatorSize) -> dict[str, OperatorSize]:
+    return {size.kind: size for size in sizes}
+
+
+OPERATOR_SIZES: dict[str, OperatorSize] = _sizes(
+    OperatorSize(
+        PROMETHEUS, "spec.replicas", "Prometheus server (per shard)",
         "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusSpec"),
-    ALERTMANAGER: OperatorSize(
-        "spec.replicas", 1, "Alertmanager",
+    OperatorSize(
+        ALERTMANAGER, "spec.replicas", "Alertmanager",
         "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.AlertmanagerSpec"),
-    THANOS_RULER: OperatorSize(
-        "spec.replicas", 1, "Thanos Ruler",
+    OperatorSize(
+        THANOS_RULER, "spec.replicas", "Thanos Ruler",
         "https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ThanosRulerSpec"),
-    CNPG_CLUSTER: OperatorSize(
-        "spec.instances", 1, "PostgreSQL instance (1 primary + standbys)",
+    OperatorSize(
+        CNPG_CLUSTER, "spec.instances", "PostgreSQL instance (1 primary + standbys)",
         "https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/#postgresql-cnpg-io-v1-ClusterSpec"),
-    RABBITMQ: OperatorSize(
-        "spec.replicas", 1, "RabbitMQ node",
+    OperatorSize(
+        RABBITMQ, "spec.replicas", "RabbitMQ node",
         "https://www.rabbitmq.com/kubernetes/operator/using-operator#replicas"),
-    KAFKA: OperatorSize(
-        "spec.kafka.replicas", None, "Kafka broker (or the broker pools' spec.replicas)",
+    OperatorSize(
+        KAFKA, "spec.kafka.replicas", "Kafka broker (or the broker pools' spec.replicas)",
         "https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaClusterSpec-reference"),
-    KAFKA_NODE_POOL: OperatorSize(
-        "spec.replicas", None, "Kafka node of the pool",
+    OperatorSize(
+        KAFKA_NODE_POOL, "spec.replicas", "Kafka node of the pool",
         "https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaNodePoolSpec-reference"),
-    ELASTICSEARCH: OperatorSize(
-        "spec.nodeSets[].count", None, "Elasticsearch node (all nodeSets together)",
+    OperatorSize(
+        ELASTICSEARCH, "spec.nodeSets[].count", "Elasticsearch node (all nodeSets together)",
         "https://www.elastic.co/guide/en/cloud-on-k8s/current/k8s-api-elasticsearch-k8s-elastic-co-v1.html"),
-}
+)
 
 _SIMPLE = (PROMETHEUS, ALERTMANAGER, THANOS_RULER, CNPG_CLUSTER, RABBITMQ)
 CLUSTER_LABEL = "strimzi.io/cluster"
@@ -86,18 +97,15 @@ def _with_defaults_table(fn: RuleCheck) -> RuleCheck:
     return fn
 
 
-def _single(r: Resource, ctx: Context, path: str, default: int | None, noun: str) -> Iterator[Violation]:
-    value = r.get(path)
-    if is_unknown(value):
+def _single(r: Resource, ctx: Context, path: str, noun: str) -> Iterator[Violation]:
+    count = setting(r, path)  # unset: the operator's default (linter.attribute_facts)
+    if count.unknown:
         return
-    if value is None:
-        if default == 1:
-            yield Violation(
-                f"{display(r, ctx.index)} runs 1 {noun}: {path} is unset and the operator defaults it to 1",
-                path="spec",
-            )
+    if count.defaulted:
+        if count.value == 1:
+            yield Violation(f"{display(r, ctx.index)} runs 1 {noun}: {count.describe()}", path="spec")
         return
-    if as_int(value) == 1:
+    if as_int(count.value) == 1:
         yield Violation(f"{display(r, ctx.index)} runs 1 {noun} ({path}: 1)", path=path)
 
 
@@ -235,7 +243,7 @@ def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violat
     """
     if r.type in _SIMPLE:
         size = OPERATOR_SIZES[r.type]
-        yield from _single(r, ctx, size.field, size.default, size.what.split(" (")[0])
+        yield from _single(r, ctx, size.field, size.what.split(" (")[0])
     elif r.type == KAFKA:
         yield from _kafka(r, ctx)
     elif r.type == ELASTICSEARCH:

@@ -78,12 +78,11 @@ def sqs_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     if r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets:
         return
     retention = setting(r, "message_retention_seconds")
-    kept = as_int(retention.value)
-    kept_text = f"{kept} s" + (" (the 4-day default)" if retention.defaulted else "") if kept else "its retention period"
+    kept = f": {retention.describe()}" if as_int(retention.value) else ""
     yield Violation(
         f"SQS queue {r.address} has no dead-letter queue: redrive_policy is unset and no "
         f"aws_sqs_queue_redrive_policy targets it, so a message that keeps failing is received again "
-        f"after every visibility timeout for {kept_text} and then silently deleted",
+        f"after every visibility timeout until its retention period ends and then silently deleted{kept}",
         path="redrive_policy",
     )
 
@@ -143,12 +142,10 @@ def sqs_dlq_retention_too_short(r: Resource, ctx: Context) -> Iterator[Violation
         source_kept = as_int(theirs.value)
         if source_kept is None or dlq_kept > source_kept:
             continue
-        mine_text = f"{dlq_kept} s" + (" (default)" if mine.defaulted else "")
-        theirs_text = f"{source_kept} s" + (" (default)" if theirs.defaulted else "")
         yield Violation(
-            f"Dead-letter queue {r.address} keeps messages for {mine_text}, not longer than its source "
-            f"queue {source.address} ({theirs_text}); expiry counts from the original enqueue time, so "
-            "a message dead-lettered late expires soon after it arrives",
+            f"Dead-letter queue {r.address} keeps messages no longer than its source queue {source.address}, "
+            "and expiry counts from the original enqueue time, so a message dead-lettered late expires soon "
+            f"after it arrives: here {mine.describe()}, on the source {theirs.describe()}",
             path="message_retention_seconds",
         )
         return
@@ -587,7 +584,7 @@ def eventbridge_target_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     attempts = setting(r, "retry_policy.maximum_retry_attempts")
     window = ""
     if not age.unknown and not attempts.unknown:
-        window = f" (up to {age.value} s and {attempts.value} attempts{' by default' if age.defaulted and attempts.defaulted else ''})"
+        window = f": {age.describe()}, {attempts.describe()}"
     yield Violation(
         f"EventBridge target {r.address} has no dead_letter_config: events it cannot deliver are "
         f"dropped after the retries{window}",

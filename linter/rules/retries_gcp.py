@@ -12,7 +12,7 @@ from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute
 from linter.rules._durations import parse_duration
 from linter.rules._gcp import last_segment
-from linter.rules._values import as_int
+from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -113,9 +113,9 @@ def pubsub_no_dead_letter(r: Resource, ctx: Context) -> Iterator[Violation]:
     dead_letters = ctx.index.memo("gcp.dead-letter-topics", _dead_letter_topics)
     if own & dead_letters.keys or dead_letters.incomplete:
         return
-    retention = r.get("message_retention_duration")
-    kept = f"message_retention_duration = {retention}" if isinstance(retention, str) else \
-        "message_retention_duration defaults to 7 days"
+    retention = setting(r, "message_retention_duration")
+    # a retention not known yet still ends: the finding stands, without a value
+    kept = "message_retention_duration is not known before apply" if retention.unknown else retention.describe()
     yield Violation(f"Pub/Sub subscription {r.address} has no dead_letter_policy: a message that keeps "
                     f"failing is redelivered until it expires ({kept}) and is then lost")
 

@@ -301,12 +301,10 @@ def _arm_flexible_no_zone_ha(r: Resource) -> Iterator[Violation]:
     ha = setting(r, "highAvailability.mode")
     if is_unknown(block) or ha.unknown or not isinstance(ha.value, str):
         return
-    if block is None:
-        yield Violation(f'{engine} flexible server {r.address} has no standby: highAvailability is unset '
-                        '(mode defaults to "Disabled")', remediation=fix)
-    elif ha.value.lower() == "disabled":
+    if ha.value.lower() == "disabled":
         yield Violation(f"{engine} flexible server {r.address} has no standby: {ha.describe()}",
-                        path="highAvailability" if ha.defaulted else "highAvailability.mode", remediation=fix)
+                        path=None if block is None else "highAvailability" if ha.defaulted else "highAvailability.mode",
+                        remediation=fix)
     elif ha.value.lower() == "samezone":
         yield Violation(f"{engine} flexible server {r.address} keeps its standby in the primary's zone: "
                         f"{ha.describe()}", path="highAvailability.mode", severity=Severity.MEDIUM,
@@ -461,13 +459,14 @@ def cosmosdb_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation
         return
     regions = r.all(p.regions)
     write, others = None, []
-    for region in regions:
+    for i, region in enumerate(regions):
         if not isinstance(region, dict):
             return
-        priority, redundant = region.get(p.priority), region.get(p.zone_redundant)
-        if is_unknown(priority) or is_unknown(redundant):
+        priority = region.get(p.priority)
+        redundant = setting(r, f"{p.regions}.{i}.{p.zone_redundant}", shown=f"{p.regions}.{p.zone_redundant}")
+        if is_unknown(priority) or redundant.unknown:
             return
-        flag = as_bool(redundant) is True
+        flag = as_bool(redundant.value) is True
         if str(priority) == "0":
             write = (region.get(p.location), flag, redundant)
         elif not flag:
@@ -482,9 +481,7 @@ def cosmosdb_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation
     if is_unknown(failover):
         return
     location = f'"{write[0]}"' if isinstance(write[0], str) else str(write[0])  # unknown: its expression
-    state = "is unset and defaults to false" if write[2] is None else "= false"
-    message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: " \
-              f"{p.regions}.{p.zone_redundant} {state}"
+    message = f"Cosmos DB account {r.address} write region {location} is not zone-redundant: {write[2].describe()}"
     if others:
         message += "; also not zone-redundant: " + ", ".join(str(o) for o in others)
     severity = None
