@@ -18,12 +18,18 @@ blocks; ARM property paths for azure-native types; API paths for Kubernetes
 * `pulumi`: the Pulumi property name, when the bridged provider does not just
   camelCase the Terraform name (`vpc_zone_identifier` -> `vpcZoneIdentifiers`,
   Lambda `function_name` -> `name`).
+* `state`: for an Optional+Computed attribute, what a deployed resource reports
+  when the user did not write it, where that is not `default` (`SameAs(path)`:
+  the value of another attribute). Only the fixture generator reads it (plans
+  of existing infrastructure); rules never see an unwritten value as known.
 
 Readers: the plan loader (`optional_computed`), `rules._values.setting()` (the
 default when a rule names none), the regression rules (`rules._regress.Check`),
-and the Pulumi renames (`normalize.names.RENAMES`). A new rule for a cloud
-attribute adds at most one row here and reads it with `setting(r, path)`;
-`python3 -m linter.scaffold ... --default VALUE` inserts that row.
+the Pulumi renames (`normalize.names.RENAMES`), and the fixture generator
+(fixtures/_tools/fixturegen: unknown and state values in plans, Pulumi names).
+A new rule for a cloud attribute adds at most one row here and reads it with
+`setting(r, path)`; `python3 -m linter.scaffold ... --default VALUE` inserts
+that row.
 
 Each row's source is the rule catalog (shared/rules.md, "Default" of the rule
 that reads it, §0.2 for Optional+Computed) unless its comment names another.
@@ -36,11 +42,19 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class SameAs:
+    """A state value that is another attribute's (`desired_capacity` starts at `min_size`)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Fact:
     default: Any = None
     computed: bool = False
     pulumi: str | None = None
     note: str | None = None
+    state: Any = None
 
 
 COMPUTED = Fact(computed=True)
@@ -110,20 +124,22 @@ AWS: dict[str, dict[str, Fact]] = {
         "cluster_config.instance_count": Fact(1),
     },
     "aws_autoscaling_group": {
-        "desired_capacity": COMPUTED,  # the API starts at min_size (the regression rule says so)
-        "vpc_zone_identifier": Fact(pulumi="vpcZoneIdentifiers"),
+        "desired_capacity": Fact(computed=True, state=SameAs("min_size")),  # the API starts at min_size
+        "vpc_zone_identifier": Fact(pulumi="vpcZoneIdentifiers", computed=True, state=[]),
+        "availability_zones": COMPUTED,
         "traffic_source": Fact(pulumi="trafficSources"),
         "initial_lifecycle_hook": Fact(pulumi="initialLifecycleHooks"),
         "mixed_instances_policy.launch_template.override": Fact(pulumi="overrides"),
     },
     "aws_sqs_queue": {
-        "redrive_policy": COMPUTED,
-        "redrive_allow_policy": COMPUTED,
+        "redrive_policy": Fact(computed=True, state=""),
+        "redrive_allow_policy": Fact(computed=True, state=""),
         "message_retention_seconds": Fact(345600, note="4 days"),
         "visibility_timeout_seconds": Fact(30),
         "fifo_queue": Fact(False),
     },
-    "aws_apigatewayv2_integration": {"timeout_milliseconds": COMPUTED},  # 30 s (HTTP), 29 s (WebSocket)
+    # 30 s (HTTP), 29 s (WebSocket): the rule decides by protocol; a deployed HTTP API shows 30000
+    "aws_apigatewayv2_integration": {"timeout_milliseconds": Fact(computed=True, state=30000)},
     "aws_nat_gateway": {"availability_mode": Fact("zonal", computed=True)},
     "aws_ecs_service": {
         "desired_count": Fact(0),
@@ -269,6 +285,14 @@ def fact(resource_type: str, path: str) -> Fact:
 def default(resource_type: str, path: str) -> Any:
     """The provider's value for an attribute that is not written (None: none)."""
     return fact(resource_type, path).default
+
+
+def state(resource_type: str, path: str, attrs: dict[str, Any]) -> Any:
+    """What a deployed resource reports for an unwritten Optional+Computed attribute
+    (`attrs`: the attributes written; None: it reports nothing)."""
+    f = fact(resource_type, path)
+    value = f.default if f.state is None else f.state
+    return attrs.get(value.path) if isinstance(value, SameAs) else value
 
 
 def optional_computed(resource_type: str) -> tuple[str, ...]:

@@ -17,8 +17,10 @@ Run from a checkout. It writes, and never overwrites:
   it writes anything;
 * fixture stubs `fixtures/<ID>/{fail,pass,unknown}-todo.<ext>` for every input
   format the rule's types come in (HCL, plan and Pulumi for a cloud type;
-  YAML for Kubernetes, whose other formats `fixtures/_tools/k8s_terraform.py`
-  generates), each marked TODO;
+  YAML for Kubernetes, whose other formats the fixture generator derives),
+  each marked TODO. For a cloud rule, the three formats of a scenario are best
+  declared once as a spec in `fixtures/_tools/fixturegen/specs/` and written by
+  `python3 fixtures/_tools/regenerate.py` (docs/design.md, "How to add a rule");
 * docs/rules.md, regenerated.
 
 The stubs are not fixtures yet: the fixture tests fail until each one is

@@ -1,5 +1,5 @@
 """`azapi_resource` read as the azure-native resource it creates, so the Azure
-rules serve it (fixtures: fixtures/_tools/azapi_fixtures.py, RES320 and RES114)."""
+rules serve it (fixtures: fixtures/_tools/fixturegen/specs/azapi.py, RES320 and RES114)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The generated fixtures are what their generators make: regenerating them all
-(fixtures/_tools/regenerate.py) in a copy of fixtures/ changes no byte."""
+"""The generated fixtures are what the fixture generator makes: regenerating them all
+(fixtures/_tools/regenerate.py, which runs fixtures/_tools/fixturegen) in a copy of
+fixtures/ changes no byte."""
 
 from __future__ import annotations
 

@@ -347,15 +347,16 @@ def test_terraform_plan_of_a_stateful_set_with_provider_defaults(tmp_path):
 
 
 def test_generated_terraform_and_pulumi_twins_are_current():
-    """The HCL, plan and Pulumi twins of the Kubernetes fixtures are what
-    fixtures/_tools/k8s_terraform.py makes of their YAML (run it after editing one)."""
-    import importlib.util
+    """The HCL, plan and Pulumi twins of the Kubernetes fixtures are what the fixture
+    generator's Kubernetes renderer (fixtures/_tools/fixturegen/k8s.py) makes of their
+    YAML (run python3 fixtures/_tools/regenerate.py after editing one)."""
+    import sys
 
     from tests.conftest import FIXTURES
 
-    spec = importlib.util.spec_from_file_location("k8s_terraform", FIXTURES / "_tools" / "k8s_terraform.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    stale = [str(p.relative_to(FIXTURES)) for p, text in generator.generated().items()
+    sys.path.insert(0, str(FIXTURES / "_tools"))
+    from fixturegen import k8s
+
+    stale = [str(p.relative_to(FIXTURES)) for p, text in k8s.generated().items()
              if not p.exists() or p.read_text() != text]
-    assert not stale, f"run python3 fixtures/_tools/k8s_terraform.py: {stale[:5]}"
+    assert not stale, f"run python3 fixtures/_tools/regenerate.py: {stale[:5]}"

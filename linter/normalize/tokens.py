@@ -98,8 +98,8 @@ PULUMI_TOKENS: dict[str, str] = {
     "aws:msk/cluster:Cluster": "aws_msk_cluster",
     "aws:msk/serverlessCluster:ServerlessCluster": "aws_msk_serverless_cluster",
     "aws:pipes/pipe:Pipe": "aws_pipes_pipe",
+    "aws:s3/bucketV2:BucketV2": "aws_s3_bucket",  # the current token first (the fixture generator takes it)
     "aws:s3/bucket:Bucket": "aws_s3_bucket",
-    "aws:s3/bucketV2:BucketV2": "aws_s3_bucket",
     "aws:s3/bucketNotification:BucketNotification": "aws_s3_bucket_notification",
     "aws:iam/role:Role": "aws_iam_role",
     # ---- Google Cloud (pulumi-gcp)
