@@ -23,6 +23,14 @@ EXPRESSIONS = [
     'module.db.subnet_ids', 'data.aws_vpc.main.id', '_x.y', 'var.x.true', 'true.x', 'null.x', 'var.x # note',
     'var.x /* c */', 'var . x', 'var.x\n', 'a.b["c"]', 'a.b.c.d.e.f.g.h', 'var.x && var.y', 'var.x ? 1 : 2',
     'café.x', 'var.é',
+    # inside bigger expressions (each operand takes the shortcut on its own)
+    'jsonencode({a = var.x, b = "s", c = 1, d = aws_sqs_queue.dlq.arn, e = x.0, f = null, "g" = true})',
+    '"${local.prefix}-${each.key}"', '[var.a, "b", 3, x.01, -1, 1e5]', 'f(true, nullable, a.b.0, "a\\"b")',
+    'var.a > 0 ? var.b : "c"', '{ (var.k) = var.v }', 'a.b[var.c].d', '!var.x', '"${var.a}" == var.b',
+    # templates whose interpolations are plain take the shortcut too
+    '"${local.prefix}-0-${each.key}"', '"${ a.b } x ${c.0}"', '"${a}${b}"', '"${x}"', '"a $ b"', '"${x}~"',
+    '"${~x}"', '"${"}"}"', '"${a} %{if b}c%{endif}"', '"${ var.x }"', '"$${a}"', '"${1}${true}${null}"', '"${a}}"',
+    '"{${a}}"', '"${a.b[0]}"', '"${a}\\n"', '"${var.é}"', '"${a} é"', '["${a}-b", "${c}"]',
 ]
 
 
@@ -46,7 +54,9 @@ def test_shortcut_reads_an_attribute_as_the_walk_does(expression, monkeypatch):
 def test_shortcut_is_taken_for_plain_attributes():
     assert syntax._simple_expr('"postgres"') == ("lit", "postgres")
     assert syntax._simple_expr("60") == ("lit", 60)
-    assert syntax._simple_expr("var.name") == syntax._REFERENCE
+    assert syntax._simple_expr("var.name") == ["var", "name"]  # the parts of a reference
+    assert syntax._simple_expr("aws_subnet.a.0.id") == ["aws_subnet", "a", "0", "id"]
+    assert syntax._simple_expr("true.x") is None
     assert syntax._simple_expr('"${x}"') is None
     assert syntax._simple_expr("var.x ? 1 : 2") is None
 

@@ -231,6 +231,7 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loade
     directory_units: dict[str, dict[Path, list[Path]]] = {}
     kubernetes_dirs: set[Path] = set()
     expanded: set[tuple[str, Path]] = set()  # directory units already listed
+    unit_members: dict[tuple[str, Path], set[Path]] = {}
     queued = {f.real_path for f in walk.files}
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
@@ -263,11 +264,14 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loade
                     out.notes.append(f"{shown}: skipped: {reason}")
             continue
         if entry.unit == "directory":
-            files = directory_units.setdefault(entry.name, {}).setdefault(path.parent, [])
-            whole = with_context and (found.placed or not found.named) and (entry.name, path.parent) not in expanded
-            expanded.add((entry.name, path.parent))
+            parent = path.parent
+            files = directory_units.setdefault(entry.name, {}).setdefault(parent, [])
+            listed = unit_members.setdefault((entry.name, parent), set())  # `files` as a set: 1,000s per directory
+            whole = with_context and (found.placed or not found.named) and (entry.name, parent) not in expanded
+            expanded.add((entry.name, parent))
             for f in entry.loader().unit_files(path, whole_directory=whole):
-                if f not in files:
+                if f not in listed:
+                    listed.add(f)
                     files.append(f)
             if not files and not found.context:  # e.g. a .tfvars with no module beside it
                 out.skipped.append(Skipped(shown, entry.loader().DECLINED))
@@ -442,19 +446,52 @@ def _surrogate_at(text: str, at: int) -> str | None:
 NESTED_TOO_DEEPLY = "values nested too deeply to read (hundreds of levels): not a real configuration"
 
 
+# opening without blocking lets one fstat tell a FIFO or a device apart before a read
+# could block on it (every file of a scan is read here: one open, one fstat, no stat)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular_file(path: Path, shown: str) -> bytes:
+    """A regular file's bytes (InputError for a directory, a FIFO, a device or nothing)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS) if hasattr(os, "O_NONBLOCK") else -1
+    except OSError:
+        fd = -1  # the stat below says why (or the read raises the OSError callers report)
+    if fd < 0:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
+        _check_regular(mode, shown)
+        return path.read_bytes()
+    try:
+        info = os.fstat(fd)
+        _check_regular(info.st_mode, shown)
+        chunks = []
+        size = info.st_size + 1
+        while True:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size = max(size - len(chunk), 1 << 16)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # b"" when empty
+    finally:
+        os.close(fd)
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError(shown, "is a directory, expected a file")
+    if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+        raise InputError(shown, "not a regular file")
+
+
 def read_text(path: Path, shown: str) -> str:
     """A file's text: UTF-8, with or without a byte order mark (Windows editors write one)."""
     data = in_memory(path)
     if data is None:
-        try:
-            mode = os.stat(path).st_mode  # one stat for both questions (every file of a scan asks them)
-        except OSError:
-            mode = 0
-        if stat.S_ISDIR(mode):
-            raise InputError(shown, "is a directory, expected a file")
-        if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
-            raise InputError(shown, "not a regular file")
-        data = path.read_bytes()
+        data = _read_regular_file(path, shown)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # PowerShell 5's `>` writes UTF-16: say so instead of "byte 0"
         raise InputError(shown, "UTF-16 text: save the file as UTF-8 (e.g. `Out-File -Encoding utf8`)", 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import os
 import re
 from pathlib import Path
 
@@ -38,8 +39,10 @@ def unit_files(path: Path, whole_directory: bool) -> list[Path]:
     own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
     if not whole_directory:
         return own
+    parent = path.parent
     try:
-        module = sorted(p for p in path.parent.iterdir() if p.name.endswith(MODULE_SUFFIXES) and p.is_file())
+        with os.scandir(parent) as entries:  # the listing says what is a file: no stat per file
+            module = sorted(parent / e.name for e in entries if e.name.endswith(MODULE_SUFFIXES) and e.is_file())
     except OSError:
         module = []
     return module + [p for p in own if p not in module]

@@ -288,9 +288,22 @@ class Evaluator:
     # ------------------------------------------------------------ traversal
     def _attr(self, node: Node, scope: Scope) -> Any:
         base = node[1]
+        if base[0] != "ref":
+            return self.get_attr(self.eval(base, scope), node[2], node, scope)
         # `var.x`, `each.value`, `aws_subnet.a`: the name is looked up here (a leaf: no nesting to count)
-        obj = self._ref(base, scope) if base[0] == "ref" else self.eval(base, scope)
-        return self.get_attr(obj, node[2], node, scope)
+        root = base[1]
+        if root in scope.names:
+            return self.get_attr(scope.names[root], node[2], node, scope)
+        module = scope.module
+        if module is None:
+            raise EvalError(f"no variables here: {root}")
+        # the commonest references, straight to the module's values (what
+        # `Namespace` and `namespace_attr` would give, without building the namespace)
+        if root == "var":
+            return module.variable(node[2]).value
+        if root == "local":
+            return module.local(node[2])
+        return self.get_attr(module.root_name(root, scope), node[2], node, scope)
 
     def get_attr(self, obj: Any, name: str, node: Node, scope: Scope) -> Any:
         if isinstance(obj, Namespace):

@@ -307,6 +307,7 @@ class ModuleInstance:
 
     def guarded(self, key: str, compute, fallback):
         if key in self._busy:
+            self.tree.fallbacks += 1  # a cycle: what is computed now depends on where it started
             return fallback()
         self._busy.add(key)
         try:
@@ -488,27 +489,39 @@ class ModuleInstance:
     def raw_attribute(self, key: str, address: str, scope: Scope):
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
-
+        declared = self.config.resources
         memo = self._attr_memo
         busy = self._busy
+        tree = self.tree
 
         def raw(name: str) -> Any:
             memo_key = (address, "=" + name)
             if memo_key in memo:
                 return memo[memo_key]
-            expr = block.attrs[name].expr
+            attr = block.attrs[name]
+            expr = attr.expr
             if expr[0] == "lit":  # a literal refers to nothing: no cycle to guard against
-                value = expr[1]
-            else:  # as `guarded`, inlined: this runs for every attribute of every instance
-                guard = f"attr {address}.{name}"
-                if guard in busy:
-                    value = Unknown(f"{address}.{name}", (address,), reference=True)
-                else:
-                    busy.add(guard)
-                    try:
-                        value = self.evaluator.evaluate(expr, scope)
-                    finally:
-                        busy.discard(guard)
+                memo[memo_key] = value = expr[1]
+                return value
+            # an expression that does not mention count, each or self has one value for
+            # every instance of the block: evaluated once (as locals are)
+            shared_key = None if (attr.facts or facts_of(attr, declared)).per_instance else (key, "*" + name)
+            if shared_key is not None and shared_key in memo:
+                memo[memo_key] = value = memo[shared_key]
+                return value
+            guard = f"attr {address}.{name}"  # as `guarded`, inlined: this runs for every attribute
+            if guard in busy:
+                tree.fallbacks += 1
+                value = Unknown(f"{address}.{name}", (address,), reference=True)
+            else:
+                fallbacks = tree.fallbacks
+                busy.add(guard)
+                try:
+                    value = self.evaluator.evaluate(expr, scope)
+                finally:
+                    busy.discard(guard)
+                if shared_key is not None and tree.fallbacks == fallbacks:  # no cycle met on the way
+                    memo[shared_key] = value
             memo[memo_key] = value
             return value
 
@@ -616,31 +629,145 @@ class CallSite:
 
 
 # ------------------------------------------------------------------ bodies
-def written_refs(expr: Node, declared: dict[str, Any], qualify: Callable[[str], str]) -> list[str]:
-    """The resources (`aws_subnet.a`, `data.aws_ami.x`) an expression names, in the
-    order written, qualified with the module address. Instance keys are dropped: the
-    reference names every instance (what `Index.resolve_many` expands)."""
-    out: list[str] = []
-    stack: list[Any] = [expr]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, (tuple, list)):
-            continue
-        if node and node[0] == "attr" and isinstance(node[1], tuple) and len(node) == 3:
-            base = node[1]
-            address = None
-            if base[0] == "ref" and isinstance(base[1], str):
-                address = f"{base[1]}.{node[2]}"
-            elif (base[0] == "attr" and isinstance(base[1], tuple) and base[1][0] == "ref"
-                  and base[1][1] == "data"):
-                address = f"data.{base[2]}.{node[2]}"
-            if address is not None and address in declared:
-                qualified = qualify(address)
-                if qualified not in out:
-                    out.append(qualified)
+# names whose value differs from one instance of a block to the next
+_INSTANCE_NAMES = frozenset({"count", "each", "self"})
+
+
+def _scan_expr(node: Node, declared: dict[str, Any], named: list[str]) -> bool:
+    """Whether the expression mentions an instance name (`count`, `each`, `self`); the
+    resources it names (`aws_subnet.a`, `data.aws_ami.x`, in `declared`) are appended to
+    `named` in the order written, each once. Instance keys are dropped: the reference
+    names every instance (what `Index.resolve_many` expands)."""
+    kind = node[0]
+    if kind == "lit" or kind == "it":
+        return False
+    if kind == "ref":
+        return node[1] in _INSTANCE_NAMES
+    if kind == "attr":
+        base = node[1]
+        address = None
+        if base[0] == "ref":
+            address = f"{base[1]}.{node[2]}"
+        elif base[0] == "attr" and base[1][0] == "ref" and base[1][1] == "data":
+            address = f"data.{base[2]}.{node[2]}"
+        if address is not None and address in declared:
+            if address not in named:
+                named.append(address)
+            return False  # `base` is a resource type or `data`
+        return _scan_expr(base, declared, named)
+    mentions = False
+    if kind == "index" or kind == "splat":
+        mentions = _scan_expr(node[1], declared, named)
+        mentions = _scan_expr(node[2], declared, named) or mentions
+    elif kind == "call":
+        for arg in node[2]:
+            mentions = _scan_expr(arg, declared, named) or mentions
+    elif kind == "tuple":
+        for item in node[1]:
+            mentions = _scan_expr(item, declared, named) or mentions
+    elif kind == "object":
+        for key, value in node[1]:
+            mentions = _scan_expr(key, declared, named) or mentions
+            mentions = _scan_expr(value, declared, named) or mentions
+    elif kind == "tmpl":
+        for part in node[1]:
+            if isinstance(part, str):
                 continue
-        stack.extend(reversed(node))
-    return out
+            if part[0] == "if":
+                for inner in part[1:]:
+                    mentions = _scan_expr(inner, declared, named) or mentions
+            elif part[0] == "tfor":
+                mentions = _scan_expr(part[3], declared, named) or mentions
+                mentions = _scan_expr(part[4], declared, named) or mentions
+            else:
+                mentions = _scan_expr(part, declared, named) or mentions
+    elif kind == "cond":
+        for inner in node[1:]:
+            mentions = _scan_expr(inner, declared, named) or mentions
+    elif kind == "bin":
+        mentions = _scan_expr(node[2], declared, named)
+        mentions = _scan_expr(node[3], declared, named) or mentions
+    elif kind == "un":
+        mentions = _scan_expr(node[2], declared, named)
+    elif kind == "for":
+        for inner in (node[3], node[4], node[5], node[6]):
+            if inner is not None:
+                mentions = _scan_expr(inner, declared, named) or mentions
+    else:  # a kind this walk does not know: nothing shared, nothing named
+        return True
+    return mentions
+
+
+class AttrFacts:
+    """What an attribute's expression says whatever instance evaluates it, worked out
+    once per attribute instead of once per instance (`facts_of`):
+
+    * `resources`: the resources it names (`_scan_expr`; not yet qualified with the module address);
+    * `written`: what `BodyBuilder` notes under the attribute's path, in the order the
+      expression is written: `(False, suffix, line)` is the line of a key of a literal
+      object or tuple, `(True, suffix, name)` a part that is `var.<name>` (where its
+      value came from is looked up per module instance);
+    * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
+    """
+
+    __slots__ = ("resources", "written", "per_instance")
+
+    def __init__(self, resources: tuple[str, ...], written: tuple[tuple[bool, str, Any], ...], per_instance: bool):
+        self.resources = resources
+        self.written = written
+        self.per_instance = per_instance
+
+
+def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
+    """`attr`'s facts; `declared` is the resources of the module it is written in."""
+    facts = attr.facts
+    if facts is None:
+        expr = attr.expr
+        if expr[0] == "lit":  # a literal names nothing, holds no keys, is the same everywhere
+            facts = _LITERAL_FACTS
+        else:
+            written: list[tuple[bool, str, Any]] = []
+            _written_plan(expr, "", 0, written)
+            named: list[str] = []
+            per_instance = _scan_expr(expr, declared, named)
+            facts = AttrFacts(tuple(named), tuple(written), per_instance)
+        attr.facts = facts
+    return facts
+
+
+_LITERAL_FACTS = AttrFacts((), (), False)
+
+
+def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str, Any]]) -> None:
+    """What the expression as written says about the paths under an attribute: the
+    line of each key of a literal object or tuple (`body = { sku = { name = ... } }`),
+    and the parts that are a variable (also in a literal document:
+    `jsonencode({maxReceiveCount = var.n})`), whose origin messages name."""
+    kind = expr[0]
+    if depth > 20:
+        return
+    if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
+        _written_plan(expr[2][0], suffix, depth + 1, out)
+        return
+    if kind == "object":
+        lines = expr[2] if len(expr) > 2 else None
+        for i, (key, value) in enumerate(expr[1]):
+            if key[0] == "lit" and isinstance(key[1], str):
+                inner = f"{suffix}.{key[1]}"
+                if lines and lines[i]:
+                    out.append((False, inner, lines[i]))
+                _written_plan(value, inner, depth + 1, out)
+        return
+    if kind == "tuple":
+        lines = expr[2] if len(expr) > 2 else None
+        for i, value in enumerate(expr[1]):
+            inner = f"{suffix}.{i}"
+            if lines and lines[i] and i:
+                out.append((False, inner, lines[i]))
+            _written_plan(value, inner, depth + 1, out)
+        return
+    if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var":
+        out.append((True, suffix, expr[2]))
 
 
 class BodyBuilder:
@@ -661,22 +788,29 @@ class BodyBuilder:
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
              attribute=None) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        module = self.module
+        declared = module.config.resources
+        lines = self.lines
         for name, attr in block.attrs.items():
             if name in meta:
                 continue
             path = f"{prefix}{name}"
-            value = attribute(name) if attribute is not None else self.module.evaluator.evaluate(attr.expr, scope)
+            if attribute is not None:
+                value = attribute(name)
+            else:
+                expr = attr.expr
+                value = expr[1] if expr[0] == "lit" else module.evaluator.evaluate(expr, scope)
             if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
                 value = plain(value)
-            self.lines.setdefault(path, attr.line)
-            if attr.expr[0] != "lit":  # a literal names no variable and holds no keys
-                self._written(attr.expr, scope, path, 0)
+            if path not in lines:
+                lines[path] = attr.line
+            facts = attr.facts or facts_of(attr, declared)
+            if facts.written:
+                self._written(facts.written, scope, path)
             if value is not None:
                 out[name] = value
-                if attr.expr[0] != "lit" and not isinstance(value, Unknown):
-                    named = written_refs(attr.expr, self.module.config.resources, self.module.qualify)
-                    if named:
-                        self.known_refs[path] = named
+                if facts.resources and not isinstance(value, Unknown):
+                    self.known_refs[path] = [module.qualify(a) for a in facts.resources]
         counts: dict[str, int] = {}
         for child in block.blocks:
             if child.type in meta or child.type in ("lifecycle", "provisioner", "connection"):
@@ -738,43 +872,23 @@ class BodyBuilder:
                      block.line, block.file)
         return self.body(only, self.scope, "").get(name, [])
 
-    def _written(self, expr: Any, scope: Scope, path: str, depth: int) -> None:
-        """What the expression as written says about the paths under an attribute: the
-        line of each key of a literal object or tuple (`body = { sku = { name = ... } }`),
-        and where a variable's value came from, for a part that is the variable (also in
-        a literal document: `jsonencode({maxReceiveCount = var.n})`)."""
-        kind = expr[0]
-        if depth > 20:
-            return
-        if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
-            self._written(expr[2][0], scope, path, depth + 1)
-            return
-        if kind == "object":
-            lines = expr[2] if len(expr) > 2 else None
-            for i, (key, value) in enumerate(expr[1]):
-                if key[0] == "lit" and isinstance(key[1], str):
-                    inner = f"{path}.{key[1]}"
-                    if lines and lines[i]:
-                        self.lines.setdefault(_line_key(inner), lines[i])
-                    self._written(value, scope, inner, depth + 1)
-            return
-        if kind == "tuple":
-            lines = expr[2] if len(expr) > 2 else None
-            for i, value in enumerate(expr[1]):
-                inner = f"{path}.{i}"
-                if lines and lines[i] and i:
-                    self.lines.setdefault(_line_key(inner), lines[i])
-                self._written(value, scope, inner, depth + 1)
-            return
-        if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var" and "var" not in scope.names:
-            try:
-                found = self.module.variable(expr[2])
-            except EvalError:
-                return
-            if found.default:
-                self.defaults[path] = found.origin or f"var.{expr[2]}"
-            elif found.origin:
-                self.origins[path] = f"var.{expr[2]}, {found.origin}"
+    def _written(self, written: tuple[tuple[bool, str, Any], ...], scope: Scope, path: str) -> None:
+        """`AttrFacts.written` under the attribute at `path`: the line of each key of a
+        literal object or tuple, and where a variable's value came from."""
+        variables = "var" not in scope.names  # else `var` is an iterator's name here
+        for is_variable, suffix, what in written:
+            inner = path + suffix
+            if not is_variable:
+                self.lines.setdefault(_line_key(inner), what)
+            elif variables:
+                try:
+                    found = self.module.variable(what)
+                except EvalError:
+                    continue
+                if found.default:
+                    self.defaults[inner] = found.origin or f"var.{what}"
+                elif found.origin:
+                    self.origins[inner] = f"var.{what}, {found.origin}"
 
 
 def _line_key(path: str) -> str:

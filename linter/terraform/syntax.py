@@ -23,7 +23,6 @@ A syntax error is an InputError at the first error's line.
 
 from __future__ import annotations
 
-import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,9 @@ class Attr:
     expr: Node
     line: int
     text: str  # the expression as written (for Unknown.expr and messages)
+    # what the expression says whatever instance evaluates it (`modules.AttrFacts`),
+    # worked out on first use and kept with the attribute
+    facts: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -229,12 +231,15 @@ _BINARY = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||"
 # the parse). The text is tree-sitter's own expression span, so what is read here is
 # what the walk would give; anything less plain takes the walk.
 _LITERALS = {"true": ("lit", True), "false": ("lit", False), "null": ("lit", None)}
-_REFERENCE = ("ref",)
 
 
-def _simple_expr(text: str) -> Node | None:
-    """A literal node, `_REFERENCE` for a dotted reference, or None (walk the tree)."""
-    if not text or len(text) > 200 or not text.isascii():
+_SIMPLE_MAX = 200  # longer texts are never read this way
+
+
+def _simple_expr(text: str) -> Node | list[str] | None:
+    """A literal node, the parts of a dotted reference (a list: `_reference_chain`
+    makes the node), or None (walk the tree)."""
+    if not text or len(text) > _SIMPLE_MAX or not text.isascii():
         return None
     first = text[0]
     if first == '"':
@@ -250,29 +255,79 @@ def _simple_expr(text: str) -> Node | None:
         if literal is not None:
             return literal
         # names of letters, digits and underscores; a part after a dot may be an index (`x.0`)
-        if text.replace(".", "").replace("_", "").isalnum() and all(
-                p and (not p[0].isdigit() or p.isdigit() and len(p) < 10) for p in text.split(".")) \
-                and text.split(".", 1)[0] not in _LITERALS:
-            return _REFERENCE
+        if not text.replace(".", "").replace("_", "").isalnum():
+            return None
+        parts = text.split(".")
+        if parts[0] in _LITERALS:
+            return None
+        for part in parts:
+            if not part or part[0].isdigit() and not (part.isdigit() and len(part) < 10):
+                return None
+        return parts
     return None
 
 
-def _reference_chain(text: str, line: int) -> Node:
-    parts = text.split(".")
+def _reference_chain(parts: list[str], line: int) -> Node:
     node: Node = ("ref", parts[0], line)
     for part in parts[1:]:
         node = ("index", node, ("lit", int(part))) if part[0].isdigit() else ("attr", node, part)
     return node
 
 
+def _simple_template(text: str) -> list[Any] | None:
+    """The parts of a one-line quoted template whose interpolations are each a literal
+    or a dotted reference (`"${var.name}-db"`) and whose text holds no escape,
+    directive, strip marker or `$` of its own: strings, literal nodes, and references
+    as the lists of names `_simple_expr` gives. None: walk the tree."""
+    if len(text) > _SIMPLE_MAX or len(text) < 2 or text[0] != '"' or text[-1] != '"' or not text.isascii():
+        return None
+    inner = text[1:-1]
+    if "\\" in inner or "%" in inner or "\n" in inner or "~" in inner or '"' in inner:
+        return None
+    parts: list[Any] = []
+    pos = 0
+    while True:
+        at = inner.find("${", pos)
+        literal = inner[pos:] if at < 0 else inner[pos:at]
+        if "$" in literal:
+            return None
+        if literal:
+            parts.append(literal)
+        if at < 0:
+            return parts
+        end = inner.find("}", at + 2)
+        if end < 0:
+            return None
+        simple = _simple_expr(inner[at + 2:end].strip())
+        if simple is None:
+            return None
+        parts.append(simple)
+        pos = end + 1
+
+
 class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
         self.shown = shown
-        self._line_starts: list[int] | None = None
+        self._last_offset = 0  # where `line_at` last counted lines from, and that line
+        self._last_line = 1
 
     def text(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def from_text(self, text: str, start: int) -> Node | None:
+        """The node of an expression read from its text (`_simple_expr`, `_simple_template`),
+        or None: walk its syntax nodes. `start`: its byte offset."""
+        simple = _simple_expr(text)
+        if simple is not None:
+            return _reference_chain(simple, self.line_at(start)) if isinstance(simple, list) else simple
+        if text[:1] != '"':
+            return None
+        parts = _simple_template(text)
+        if parts is None:
+            return None
+        line = self.line_at(start)  # one line: every reference in it is on it
+        return _template_node([_reference_chain(p, line) if isinstance(p, list) else p for p in parts])
 
     def body(self, body: Any) -> list[Block]:
         out: list[Block] = []
@@ -282,16 +337,19 @@ class _Converter:
         return out
 
     def line_at(self, offset: int) -> int:
-        """The line of a byte offset (cheaper than asking a node for its start point)."""
-        if self._line_starts is None:
-            starts, at = [0], 0
-            for line in self.data.split(b"\n")[:-1]:
-                at += len(line) + 1
-                starts.append(at)
-            self._line_starts = starts
-        return bisect.bisect_right(self._line_starts, offset)
+        """The line of a byte offset (cheaper than asking a node for its start point):
+        newlines are counted from the offset asked before, as offsets come in order."""
+        last = self._last_offset
+        if offset >= last:
+            line = self._last_line + self.data.count(b"\n", last, offset)
+        else:
+            line = self._last_line - self.data.count(b"\n", offset, last)
+        self._last_offset = offset
+        self._last_line = line
+        return line
 
     def block(self, node: Any) -> Block:
+        line = self.line_at(node.start_byte)
         kids = node.named_children
         btype = self.text(kids[0])
         labels: list[str] = []
@@ -299,8 +357,8 @@ class _Converter:
         blocks: list[Block] = []
         for child in kids[1:]:
             t = child.type
-            if t == "string_lit":
-                labels.append(unescape(self._between(child)))
+            if t == "string_lit":  # a label: `"name"`, no template in it
+                labels.append(unescape(self.text(child)[1:-1]))
             elif t == "identifier":
                 labels.append(self.text(child))
             elif t == "body":
@@ -314,7 +372,7 @@ class _Converter:
                         attrs[attr.name] = attr
                     elif t == "block":
                         blocks.append(self.block(item))
-        return Block(btype, labels, attrs, blocks, self.line_at(node.start_byte), self.shown)
+        return Block(btype, labels, attrs, blocks, line, self.shown)
 
     def attribute(self, node: Any) -> Attr:
         kids = node.named_children
@@ -324,14 +382,11 @@ class _Converter:
         name = data[start:name_node.end_byte].decode("utf-8", "replace")
         expr_start = expr_node.start_byte
         text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
-        simple = _simple_expr(text)
-        if simple is None:
-            expr = self.expr(expr_node, 0)
-        elif simple[0] == "ref":
-            expr = _reference_chain(text, self.line_at(expr_start))
-        else:
-            expr = simple
-        return Attr(name, expr, self.line_at(start), text)
+        line = self.line_at(start)
+        expr = self.from_text(text, expr_start)
+        if expr is None:
+            expr = self.sequence(_kids(expr_node), 1) if expr_node.type == "expression" else self.expr(expr_node, 0)
+        return Attr(name, expr, line, text)
 
     def _between(self, node: Any) -> str:
         """Text between a string literal's quotes."""
@@ -347,6 +402,11 @@ class _Converter:
         t = node.type
         d = depth + 1
         if t == "expression":
+            start, end = node.start_byte, node.end_byte
+            if end - start <= _SIMPLE_MAX:  # a literal or a reference inside a bigger expression
+                simple = self.from_text(self.data[start:end].decode("utf-8", "replace"), start)
+                if simple is not None:
+                    return simple
             return self.sequence(_kids(node), d)
         if t == "literal_value":
             return self.expr(_kids(node)[0], d)

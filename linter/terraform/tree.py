@@ -30,6 +30,16 @@ class UnresolvedModule:
                 "hint": "run `terraform init` in the root module so its modules are installed"}
 
 
+_FUNCTIONS: list[Any] = []  # linter.terraform.functions, imported on the first call (an import per call costs)
+
+
+def _import_functions() -> Any:
+    import linter.terraform.functions as functions
+
+    _FUNCTIONS.append(functions)
+    return functions
+
+
 class ModuleTree:
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = options or {}
@@ -40,6 +50,9 @@ class ModuleTree:
         self.resources: list[Resource] = []
         self.unresolved: list[UnresolvedModule] = []
         self.evaluator = Evaluator(self._call)
+        # cycles met (a value computed while it was being computed): a value computed with
+        # none on the way is the same whichever instance asked first (see raw_attribute)
+        self.fallbacks = 0
         self._contexts: dict[Path, Any] = {}
         # the scanned directories and their files: a scanned directory reached as a child
         # module is read as it was scanned, and its errors are reported (see config_of)
@@ -47,13 +60,12 @@ class ModuleTree:
 
     # ------------------------------------------------------------ functions
     def _call(self, name: str, args: list[Any], scope: Scope) -> Any:
-        from linter.terraform.functions import FunctionContext, call_function
-
+        functions = _FUNCTIONS[0] if _FUNCTIONS else _import_functions()
         base = scope.module.config.directory if scope.module is not None else Path(".")
         ctx = self._contexts.get(base)
         if ctx is None:  # one per module directory, not one per call
-            ctx = self._contexts[base] = FunctionContext(base_dir=base, render_template=self.render_template)
-        return call_function(name, args, ctx)
+            ctx = self._contexts[base] = functions.FunctionContext(base_dir=base, render_template=self.render_template)
+        return functions.call_function(name, args, ctx)
 
     def render_template(self, text: str, variables: dict[str, Any]) -> Any:
         """templatefile(): Terraform template text rendered with the given variables only."""
