@@ -374,7 +374,7 @@ def options_for(args: argparse.Namespace, config: Config) -> ScanOptions:
 def _loader_options(args: argparse.Namespace, config: Config) -> dict[str, Any]:
     options: dict[str, Any] = {"tf_root": args.tf_root} if args.tf_root else {}
     # .resilint.yaml's variables first, the command line's after them (they win)
-    variables = list(getattr(config, "terraform_variables", None) or [])
+    variables = list(config.terraform_variables)
     variables += getattr(args, "terraform_variables", None) or []
     if variables:
         options["terraform_variables"] = variables
@@ -406,7 +406,7 @@ def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, op
         return False
     inputs = [(p, "a scanned input") for p in args.paths]
     inputs += [(f, "a scanned input") for f in (result.files if result is not None else [])]
-    config_file = getattr(options.config, "file", None)
+    config_file = options.config.file if options.config is not None else None
     if config_file:
         inputs.append((config_file, "the config file"))
     if options.baseline:

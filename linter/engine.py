@@ -18,6 +18,7 @@ from linter.model import Finding, InputError, Resource, Severity, UnknownValueEr
 from linter.rules import Rule, load_rules, select_rules
 
 if TYPE_CHECKING:
+    from linter.config import Config
     from linter.rego_sandbox import ContainedPolicies
 
 
@@ -33,8 +34,8 @@ class ScanOptions:
     loader_options: dict[str, Any] = field(default_factory=dict)
     # the scan's root for relative paths in reports (None: as given)
     root: str | None = None
-    # suppress stage: the loaded .resilint.yaml (linter.config.Config) and a baseline file
-    config: Any = None
+    # suppress stage: the loaded .resilint.yaml and a baseline file
+    config: Config | None = None
     baseline: str | None = None
     # custom Rego policies: --policy DIR (the config's `policies:` are added in scan,
     # a nested config's to its own files)
@@ -42,7 +43,7 @@ class ScanOptions:
     # each file takes the nearest .resilint.yaml at or above it (as ruff does): given a
     # config, the options a file under it is judged with (the command line builds them,
     # so its flags still win); None: `config` serves every file (--config FILE, the library)
-    options_for_config: Callable[[Any], "ScanOptions"] | None = field(default=None, repr=False)
+    options_for_config: Callable[[Config], ScanOptions] | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -31,10 +31,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from linter.model import Finding, InputError, Resource, Severity, Unknown
 from linter.rule_match import selected
+
+if TYPE_CHECKING:
+    from linter.engine import ScanOptions
 
 RULE_KINDS = ("deny", "violation", "warn")
 # deny/violation block a merge like a built-in high finding; warn is advice
@@ -525,10 +528,11 @@ def to_rego(value: Any) -> Any:
     return converted
 
 
-def evaluate(policies: PolicySet, resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
-    select = getattr(options, "select", None)
-    ignore = getattr(options, "ignore", None)
-    namespace = getattr(options, "default_namespace", None) or "default"
+def evaluate(policies: PolicySet, resources: list[Resource],
+             options: ScanOptions | None = None) -> tuple[list[Finding], list[InputError]]:
+    select = options.select if options is not None else None
+    ignore = options.ignore if options is not None else None
+    namespace = (options.default_namespace if options is not None else None) or "default"
     too_deep = [r for r in resources if _depth_exceeds(r.attrs, MAX_INPUT_DEPTH)]
     if too_deep:  # converting them would exhaust the interpreter's stack: leave them out, say so
         left_out = {id(r) for r in too_deep}
@@ -670,7 +674,8 @@ def _address_layers(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return layers
 
 
-def run_policies(paths: Iterable[str], resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
+def run_policies(paths: Iterable[str], resources: list[Resource],
+                 options: ScanOptions | None = None) -> tuple[list[Finding], list[InputError]]:
     """The engine's entry point: load, evaluate, return findings and errors."""
     policies = load_policies(paths)
     findings, errors = evaluate(policies, resources, options) if policies.packages else ([], [])

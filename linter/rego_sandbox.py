@@ -23,9 +23,12 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from linter.model import Finding, InputError, Resource
+
+if TYPE_CHECKING:
+    from linter.engine import ScanOptions
 
 # bounds of one child: CPU seconds, and bytes of resident memory beyond what
 # the scan held when it forked (a rego-cpp runaway took 2.9 GB and 16 s on a
@@ -67,7 +70,8 @@ class ContainedPolicies:
             policies.errors += _errors(load_errors)
         return policies
 
-    def evaluate(self, resources: list[Resource], options: Any = None) -> tuple[list[Finding], list[InputError]]:
+    def evaluate(self, resources: list[Resource],
+                 options: ScanOptions | None = None) -> tuple[list[Finding], list[InputError]]:
         if not self.files or not self.packages:
             return [], []
         errors_before = len(self.errors)
@@ -98,7 +102,7 @@ class ContainedPolicies:
 
 
 def run_policies_contained(
-    paths: Iterable[str], resources: list[Resource], options: Any = None,
+    paths: Iterable[str], resources: list[Resource], options: ScanOptions | None = None,
     time_limit: float = REGO_TIME_LIMIT, memory_limit: int = REGO_MEMORY_LIMIT,
 ) -> tuple[list[Finding], list[InputError]]:
     """Load and evaluate in bounded children: findings and every error."""
@@ -119,7 +123,7 @@ def _load_job(files: list[str]) -> tuple[Any, ...]:
             [e.to_dict() for e in policies.errors])
 
 
-def _evaluate_job(files: list[str], resources: list[Resource], options: Any) -> tuple[Any, ...]:
+def _evaluate_job(files: list[str], resources: list[Resource], options: ScanOptions | None) -> tuple[Any, ...]:
     from linter.rego import evaluate, load_policies
 
     policies = load_policies(files)  # its load errors were reported by _load_job

@@ -33,6 +33,7 @@ from linter.paths import relative_to_root
 from linter.rule_match import matches, names_a_rule, unknown_message
 
 if TYPE_CHECKING:
+    from linter.config import Config
     from linter.engine import ScanOptions, ScanResult
 
 ANNOTATION = "resilint/ignore"
@@ -219,7 +220,7 @@ def _annotation(resources: list[Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _config(f: Finding, config: Any, today: _dt.date) -> tuple[str, str] | None:
+def _config(f: Finding, config: Config, today: _dt.date) -> tuple[str, str] | None:
     expired_notes = []
     for entry in config.ignore:
         if not matches(entry.rule, f.rule_id):
@@ -229,7 +230,7 @@ def _config(f: Finding, config: Any, today: _dt.date) -> tuple[str, str] | None:
         if entry.path and not _path_matches(entry.path, f.file, config.base_dir):
             continue
         where = f"{config.file}:{entry.line}" if entry.line else config.file
-        if entry.expired(today):
+        if entry.expires is not None and entry.expired(today):
             expired_notes.append(
                 f"the suppression in {where} ({entry.reason}) expired on "
                 f"{entry.expires.isoformat()}: the finding is reported again"
