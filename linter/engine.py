@@ -161,9 +161,11 @@ def _run_scope(resources: list[Resource], judged: list[Resource], by_type: dict[
     index = Index(resources, default_namespace=options.default_namespace)
     ctx = Context(index, options)
     for res in judged:
-        for rule in by_type.get(res.type, ()):
+        for rule in by_type.get(res.type, ()):  # rules of its type: only the format is left to test
+            if res.source_format not in rule.formats:
+                continue
             try:
-                findings += check(rule, res, ctx)
+                findings += _judge(rule, res, ctx)
             except RuleCrash as crash:  # a rule bug must not hide other findings
                 errors.append(InputError(res.location.file, str(crash), res.location.line))
 
@@ -183,6 +185,11 @@ def check(rule: Rule, res: Resource, ctx: Context) -> list[Finding]:
     """
     if res.type not in rule.types or res.source_format not in rule.formats:
         return []
+    return _judge(rule, res, ctx)
+
+
+def _judge(rule: Rule, res: Resource, ctx: Context) -> list[Finding]:
+    """`check` on a resource the rule applies to."""
     ctx.rule = rule
     try:
         return [make_finding(rule, res, v) for v in rule.check(res, ctx)]

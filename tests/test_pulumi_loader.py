@@ -10,7 +10,7 @@ import pytest
 
 from linter.loaders import load_paths
 from linter.loaders.pulumi import load_document, parse_source_position
-from linter.model import InputError, is_unknown
+from linter.model import InputError, Location, is_unknown
 from linter.normalize import (
     PULUMI_TOKENS, TERRAFORM_TO_PULUMI, camel_to_snake, canonical_type, has_no_pulumi_mapping,
 )
@@ -415,6 +415,32 @@ def test_load_document_rejects_non_pulumi_objects():
 def test_source_position_forms():
     assert str(parse_source_position("project:///src/index.ts#7,3")) == "src/index.ts:7"
     assert parse_source_position("garbage") is None
+
+
+# the pattern sourcePosition was read with: the oracle of the string operations that
+# replaced it (its optional slashes, then a file name that may hold slashes, backtrack)
+_OLD_POSITION = r"^(?:project://)?/*(?P<file>[^#]+)#(?P<line>\d+)(?:,(?P<col>\d+))?$"
+
+
+@pytest.mark.parametrize("text", [
+    "project:///src/index.ts#7,3", "project://index.ts#7", "/abs/index.ts#12,5", "index.ts#1",
+    "project://#5", "project:///#5", "///#5", "#5", "a#", "a#1,", "a#1,2\n", "a#1\n\n", "a#1,2,3",
+    "a#1#2", "a#x", "a#١٢", "project://project://a#3", "a b/c d.py#4,0", "a\nb#2", "/" * 3000 + "a#1",
+])
+def test_source_position_reads_as_the_pattern_did(text):
+    import re
+
+    m = re.match(_OLD_POSITION, text)
+    expected = None if m is None else (m.group("file"), int(m.group("line")), int(m.group("col")) if m.group("col") else None)
+    got = parse_source_position(text)
+    assert (None if got is None else (got.file, got.line, got.column)) == expected
+
+
+def test_source_position_of_a_run_of_slashes_without_a_line():
+    """A long run of slashes and no `#`: no position (the pattern took time growing
+    with the square of the run; string operations read it once)."""
+    assert parse_source_position("/" * 20_000) is None
+    assert parse_source_position("project://" + "/" * 20_000 + "#3") == Location("/", 3, None)
 
 
 # ------------------------------------------------------------------ the token table

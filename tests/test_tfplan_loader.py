@@ -597,3 +597,20 @@ def scan_file_lines(plan_file) -> list:
     from linter.engine import ScanOptions, scan
 
     return [f.line for f in scan([str(plan_file)], ScanOptions(select=["RES301"])).findings]
+
+
+@pytest.mark.parametrize("body", [
+    b"aws_db_instance.db", b'module.svc[\\"s1\\"].aws_sqs_queue.q[0]', b'a[\\"x\\\\\\"y\\"]', b"caf\\u00e9",
+    b"caf\xc3\xa9", b"a\tb", b"a\\nb", b"\\ud800", b"bad\xff", b"a\\", b"", b'x\\"',
+])
+def test_plan_address_text_reads_as_json_does(body):
+    """An address key's string is read directly when it holds nothing but plain
+    ASCII and escaped quotes, else by the JSON decoder: the same text either way,
+    and None where JSON has no string."""
+    from linter.loaders.tfplan import _address_text
+
+    try:
+        expected = json.loads(b'"' + body + b'"')
+    except ValueError:
+        expected = None
+    assert _address_text(body) == expected

@@ -12,6 +12,8 @@ failure, it is listed under "could not place".
 
 from __future__ import annotations
 
+import functools
+
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -62,9 +64,14 @@ class Unplaced:
 class Analysis:
     graph: Graph
     outages: list[Outage] = field(default_factory=list)
-    could_not_place: list[Unplaced] = field(default_factory=list)
     # workload -> the paths taking it down (RES601 reads this)
     lost_by_workload: dict[str, list[tuple[Scenario, LostService]]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def could_not_place(self) -> list["Unplaced"]:
+        """What the analysis could not place or resolve (`resilint zones` reports it;
+        RES601 does not read it: worked out on first use)."""
+        return could_not_place(self.graph)
 
 
 def scenarios(graph: Graph) -> list[Scenario]:
@@ -136,7 +143,6 @@ def analyse_graph(graph: Graph) -> Analysis:
             lost.append(service)
             analysis.lost_by_workload.setdefault(key, []).append((scenario, service))
         analysis.outages.append(Outage(scenario, sorted(seeds), sorted(lost, key=lambda s: s.workload)))
-    analysis.could_not_place = could_not_place(graph)
     return analysis
 
 

@@ -83,6 +83,9 @@ def unknown(detail: str, attribute: str | None = None) -> Placement:
     return Placement(Spread.UNKNOWN, (), detail, attribute)
 
 
+_NOT_PLACED = unknown("not placed yet")
+
+
 class EdgeKind(str, enum.Enum):
     REQUIRES = "requires"
     SERVES_FROM = "serves-from"
@@ -92,7 +95,7 @@ class EdgeKind(str, enum.Enum):
 
     @property
     def propagates(self) -> bool:
-        return self in (EdgeKind.REQUIRES, EdgeKind.SERVES_FROM)
+        return self is EdgeKind.REQUIRES or self is EdgeKind.SERVES_FROM
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Node:
     resource: Resource
     label: str  # what it is, in words: `ECS service`, `Deployment`
     workload: bool  # serves traffic or work: can "lose all its capacity"
-    placement: Placement = field(default_factory=lambda: unknown("not placed yet"))
+    placement: Placement = field(default_factory=lambda: _NOT_PLACED)  # frozen: one for every new node
 
     def describe(self) -> str:
         """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
@@ -193,13 +196,14 @@ def build_graph(index: Index) -> Graph:
             continue  # one address, one node (the index keeps the first too)
         label, workload = placement.describe_type(r)
         graph.nodes[r.address] = Node(r.address, r, label, workload)
+    resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
         r = node.resource
         connector = placement.CONNECTORS.get(base_type(r))
         if connector is not None:
             _connector_edges(graph, index, node, *connector)
             continue
-        _reference_edges(graph, index, node)
+        _reference_edges(graph, index, node, resolved)
         for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
             target = index.resolve(dep)
             if target is not None and target.address != r.address:
@@ -209,9 +213,12 @@ def build_graph(index: Index) -> Graph:
     return graph
 
 
-def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
+def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str, list[Resource] | None]) -> None:
     r = node.resource
+    if not r.refs:
+        return
     resolved_by_edges = {(e.target, e.kind) for e in graph.out_edges.get(r.address, ())}
+    permission = base_type(r).startswith(PERMISSION_PREFIXES)
     for path, refs in r.refs.items():
         top = path.split(".", 1)[0]
         if top in NOT_AT_RUN_TIME:
@@ -219,20 +226,21 @@ def _reference_edges(graph: Graph, index: Index, node: Node) -> None:
         for ref in refs:
             if not isinstance(ref, str) or ref.startswith(NOT_RESOURCES) or "." not in ref:
                 continue
-            targets = index.resolve_many(ref)
+            targets = resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
             if targets is None:
                 graph.unresolved.append(Unresolved(r.address, path, ref))
                 continue
             for target in targets:
                 if target.address == r.address:
                     continue
-                kind = _reference_kind(r, top, target)
+                kind = _reference_kind(permission, top, target)
                 if (target.address, kind) not in resolved_by_edges:
                     graph.add_edge(Edge(r.address, target.address, kind, path))
 
 
-def _reference_kind(r: Resource, top: str, target: Resource) -> EdgeKind:
-    if base_type(r).startswith(PERMISSION_PREFIXES):
+def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
+    """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
+    if permission:
         return EdgeKind.REFERS
     if base_type(target) in _serves_from_types():
         # where it runs; a subnet id named anywhere else (an env var) is only a name
@@ -240,10 +248,16 @@ def _reference_kind(r: Resource, top: str, target: Resource) -> EdgeKind:
     return EdgeKind.REQUIRES
 
 
-def _serves_from_types() -> frozenset[str]:
-    from linter.failure_domains.placement import SERVES_FROM_TYPES
+_SERVES_FROM_TYPES: frozenset[str] | None = None
 
-    return SERVES_FROM_TYPES
+
+def _serves_from_types() -> frozenset[str]:
+    global _SERVES_FROM_TYPES
+    if _SERVES_FROM_TYPES is None:  # placement imports this module: read it once, when first needed
+        from linter.failure_domains.placement import SERVES_FROM_TYPES
+
+        _SERVES_FROM_TYPES = SERVES_FROM_TYPES
+    return _SERVES_FROM_TYPES
 
 
 def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:

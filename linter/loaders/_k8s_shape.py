@@ -217,7 +217,10 @@ def _check(value: Any, node: dict[str, Any]) -> tuple[list[str], Any, str] | Non
                         found[0].extend((str(i), part[:-2]))
                         return found
         else:
-            found = _check(value.get(part), child)
+            sub = value.get(part)
+            if sub is None:
+                continue  # absent: nothing to judge (most patterns of a type are)
+            found = _check(sub, child)
             if found:
                 found[0].append(part)
                 return found

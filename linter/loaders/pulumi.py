@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import Change, InputError, Location, Resource, Unknown
@@ -402,7 +401,7 @@ def build_resource(
         props.fill(attrs, inputs, state.outputs)
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
     if state.dependencies:  # the resource graph (linter.failure_domains) reads them
-        meta["dependencies"] = [addresses.get(u, urn_address(u)) for u in state.dependencies]
+        meta["dependencies"] = [addresses.get(u) or urn_address(u) for u in state.dependencies]
     outputs = state.outputs or {}
     for key, out_key in (("id", "id"), ("arn", "arn"), ("self_link", "selfLink")):
         if key == "arn" and canonical in ARN_OF_ANOTHER_RESOURCE:
@@ -455,7 +454,7 @@ def build_resource(
         change=change,
         raw_type=state.type,
         refs={
-            (attribute_name(tf_type, k) if family == "cloud" else k): [addresses.get(u, urn_address(u)) for u in v]
+            (attribute_name(tf_type, k) if family == "cloud" else k): [addresses.get(u) or urn_address(u) for u in v]
             for k, v in state.property_dependencies.items() if v
         },
         meta=meta,
@@ -550,11 +549,11 @@ def addresses_for(states: Iterable[State]) -> dict[str, str]:
     return out
 
 
-def _refs_resolver(state: State, addresses: dict[str, str]):
+def _refs_resolver(state: State, addresses: dict[str, str]) -> Callable[[str | None], tuple[str, ...]]:
     def refs_for(top_key: str | None) -> tuple[str, ...]:
         if top_key is None:
             return ()
-        return tuple(addresses.get(u, urn_address(u)) for u in state.property_dependencies.get(top_key, []))
+        return tuple(addresses.get(u) or urn_address(u) for u in state.property_dependencies.get(top_key, []))
 
     return refs_for
 
@@ -575,35 +574,50 @@ class Properties:
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
 
-    __slots__ = ("refs_for", "strip", "renames", "paths", "keep")
+    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep")
 
-    def __init__(self, refs_for=lambda key: (), nested_bookkeeping: bool = True,
-                 renames: dict[str, str] | None = None):
+    def __init__(self, refs_for: Callable[[str | None], tuple[str, ...]] = lambda key: (),
+                 nested_bookkeeping: bool = True, renames: dict[str, str] | None = None):
         self.refs_for = refs_for
         self.strip = nested_bookkeeping
         self.renames = renames  # None: names kept as written
         # nested renames are keyed by the camelCase path: only then is the path built
         self.paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
-        # inside a free-form map: the same values, names kept (not `self` when names are
-        # kept anyway: a cycle would hold the whole document until the collector runs)
-        self.keep: Properties | None = None if renames is None else Properties(refs_for, nested_bookkeeping)
+        self._keep: Properties | None = None
+
+    @property
+    def keep(self) -> "Properties | None":
+        """Inside a free-form map: the same values, names kept (made on first use; not
+        `self` when names are kept anyway: a cycle would hold the whole document until
+        the collector runs)."""
+        if self._keep is None and self.renames is not None:
+            self._keep = Properties(self.refs_for, self.strip)
+        return self._keep
 
     def decode(self, props: dict[str, Any]) -> dict[str, Any]:
         """A resource's inputs (or outputs) as rules read them."""
+        renames = self.renames
+        if renames is None:
+            # names kept as written: only the top level's bookkeeping goes
+            return self._items({k: v for k, v in props.items() if not (type(k) is str and k[:2] == "__")}, None, None)
         out: dict[str, Any] = {}
         for key, value in props.items():
-            if isinstance(key, str) and key.startswith("__"):
-                continue
-            self._put(out, key, value, key, key)
+            if type(key) is str:
+                if key[:2] == "__":
+                    continue
+                name = renames.get(key) or _snake(key)
+            else:
+                name = key
+            self._one(out, name, value, key, key)
         return out
 
     def _name(self, key: Any, path: str | None) -> Any:
         if self.renames is None or not isinstance(key, str):
             return key
-        return (self.renames.get(path) if path is not None else None) or camel_to_snake(key)
+        return (self.renames.get(path) if path is not None else None) or _snake(key)
 
-    def _put(self, out: dict[str, Any], key: Any, value: Any, top: str, path: str | None) -> None:
-        name = self._name(key, path)
+    def _one(self, out: dict[str, Any], name: Any, value: Any, top: str, path: str | None) -> None:
+        """`value` decoded into `out[name]` (`name` already the Terraform name)."""
         if self.renames is not None and name in MAP_ATTRIBUTES and isinstance(value, dict):
             kept = self.keep.value(value, top, path)  # type: ignore[union-attr]
             out[name] = kept if isinstance(kept, dict) else snake_names(kept, self.renames, path or "")
@@ -611,24 +625,51 @@ class Properties:
             out[name] = self.value(value, top, path)
 
     def value(self, value: Any, top: str, path: str | None) -> Any:
-        if isinstance(value, str):
-            if value in UNKNOWN_SENTINELS or value == MASKED_SECRET:
-                return Unknown(refs=self.refs_for(top))
-            return value
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is str:
+            return Unknown(refs=self.refs_for(top)) if value in _UNKNOWN_TEXT else value
+        if kind is dict:
             sig = value.get(SIG_KEY)
             if sig is not None and sig in _SIGNED:
                 return self._signed(value, sig, top, path)
-            out: dict[str, Any] = {}
-            strip, paths = self.strip, self.paths
-            for key, item in value.items():
-                if strip and isinstance(key, str) and key.startswith("__"):
-                    continue
-                self._put(out, key, item, top, _sub_path(path, key) if paths else None)
-            return out
+            return self._items(value, top, path)
+        if kind is list:
+            return [self.value(v, top, path) for v in value]
+        if isinstance(value, str):  # a subclass (the policy pack's values): the same, slower
+            return Unknown(refs=self.refs_for(top)) if value in _UNKNOWN_TEXT else value
+        if isinstance(value, dict):
+            return self.value(dict(value), top, path)
         if isinstance(value, list):
             return [self.value(v, top, path) for v in value]
         return value
+
+    def _items(self, value: dict[str, Any], top: str | None, path: str | None) -> dict[str, Any]:
+        """The members of an (unsigned) object, decoded: one loop, the common
+        shapes (strings, numbers, nested objects and lists) handled inline."""
+        out: dict[str, Any] = {}
+        strip, renames, paths = self.strip, self.renames, self.paths
+        for key, item in value.items():
+            if type(key) is str:
+                if strip and key[:2] == "__":
+                    continue
+                if renames is None:
+                    name, sub = key, None
+                elif paths:
+                    sub = f"{path}.{key}" if path else key
+                    name = renames.get(sub) or _snake(key)
+                else:
+                    name, sub = _snake(key), None
+            else:
+                name, sub = key, (_sub_path(path, key) if paths else None)
+            here = key if top is None else top
+            kind = type(item)
+            if kind is str:
+                out[name] = item if item not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(here))
+            elif kind is int or kind is bool or kind is float or item is None:
+                out[name] = item
+            else:
+                self._one(out, name, item, here, sub)
+        return out
 
     def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
         if sig == SECRET_SIG:
@@ -677,6 +718,19 @@ class Properties:
 
 _ABSENT = object()
 _SIGNED = (SECRET_SIG, ASSET_SIG, ARCHIVE_SIG)
+# strings that stand for a value not known here: the engine's sentinels, a masked secret
+_UNKNOWN_TEXT = frozenset((*UNKNOWN_SENTINELS, MASKED_SECRET))
+# camelCase -> snake_case, filled as names are met (property names repeat across resources)
+_SNAKE: dict[str, str] = {}
+
+
+def _snake(name: str) -> str:
+    snake = _SNAKE.get(name)
+    if snake is None:
+        if len(_SNAKE) >= 4096:  # names are user text: bounded, as a long-lived process scans again
+            _SNAKE.clear()
+        snake = _SNAKE[name] = camel_to_snake(name)
+    return snake
 
 
 def _sub_path(path: str | None, key: str) -> str:
@@ -738,24 +792,45 @@ def urn_address(urn: str) -> str:
     return f"{canonical}.{urn_name(urn)}"
 
 
-_POSITION = re.compile(r"^(?:project://)?/*(?P<file>[^#]+)#(?P<line>\d+)(?:,(?P<col>\d+))?$")
-
-
 def parse_source_position(text: str | None) -> Location | None:
     """`project:///index.ts#12,5` -> Location("index.ts", 12, 5)."""
     if not text:
         return None
-    m = _POSITION.match(text)
-    if not m:
+    parsed = _position(text)
+    return Location(*parsed) if parsed is not None else None
+
+
+@functools.lru_cache(maxsize=1024)  # a program declares many resources on few lines
+def _position(text: str) -> tuple[str, int, int | None] | None:
+    """(file, line, column) of `[project://]/*FILE#LINE[,COLUMN]`: string operations,
+    no regex (a pattern of optional slashes then a file name backtracks on a long
+    run of slashes)."""
+    head, sep, tail = text.partition("#")
+    if not sep or "#" in tail or not head:
         return None
-    return Location(m.group("file"), int(m.group("line")), int(m.group("col")) if m.group("col") else None)
+    if tail.endswith("\n"):  # as `$` allowed
+        tail = tail[:-1]
+    line, comma, column = tail.partition(",")
+    if not line.isdecimal() or comma and not column.isdecimal():
+        return None
+    file = None
+    for body in ((head[len("project://"):], head) if head.startswith("project://") else (head,)):
+        if body.lstrip("/"):
+            file = body.lstrip("/")
+            break
+        if body:  # only slashes: the last one is the file name
+            file = "/"
+            break
+    if file is None:
+        return None
+    return file, int(line), int(column) if comma else None
 
 
 class _UrnLines:
     """Lines in the file: each URN's first `"urn": "..."` (or plan key), and the
     line of an attribute inside a resource's block. Read once, on first use;
-    an attribute is looked for in its resource's block only (split into lines
-    when a finding asks, the last block kept: findings on one resource come
+    an attribute is looked for in its resource's block only (cut out when a
+    finding asks, the last block kept: findings on one resource come
     together), so the cost follows the findings, not findings x resources."""
 
     def __init__(self, path: Path | str | None, text: str | None = None):
@@ -779,15 +854,18 @@ class _UrnLines:
             except (OSError, UnicodeDecodeError):
                 text = ""
         self._text = text
-        number, counted = 1, 0
-        for at, urn in sorted(_urn_keys(text)) if _PLAN_KEY in text else _urn_keys(text):
+        number, counted, last = 1, 0, 0
+        lines, starts, offsets = self._lines, self._starts, self._offsets
+        plan = _PLAN_KEY in text
+        for at, urn in sorted(_urn_keys(text, plan)) if plan else _urn_keys(text, plan):
             number += text.count("\n", counted, at)
             counted = at
-            if urn not in self._lines:
-                self._lines[urn] = number
-                if not self._starts or number > self._starts[-1]:
-                    self._starts.append(number)
-                    self._offsets.append(text.rfind("\n", 0, at) + 1)
+            if urn not in lines:
+                lines[urn] = number
+                if number > last:
+                    last = number
+                    starts.append(number)
+                    offsets.append(text.rfind("\n", 0, at) + 1)
 
     def __getstate__(self) -> dict[str, Any]:
         self._read()  # read where the file was loaded; the block cache stays behind
@@ -817,63 +895,84 @@ class _UrnLines:
         block = self._block_at(start) if start else None
         if start is None or block is None or not block.text:
             return None
-        kubernetes = res.type.count("/") == 1 and "_" not in res.type.split("/")[0]
-        found = None  # index of the line found last in the block
+        text = block.text
+        found = None  # offset of the start of the line found last in the block
         cursor = block.inputs_from  # where to look next (an offset in the block)
-        for segment in (p for p in path.split(".") if p):
-            if segment.isdigit():
+        for step in _steps(res.type, path):
+            if isinstance(step, int):
                 if found is None:
                     break
-                lines, starts = block.lines()
-                item = self._list_item(lines, found + 1, len(lines), int(segment))
+                item = _list_item(text, found, step)
                 if item is None:
                     break  # an inline list: its key's line is the best there is
-                found, cursor = item, starts[item + 1] if item + 1 < len(starts) else len(block.text)
+                found, cursor = item, text.find("\n", item) + 1 or len(text)
                 continue
-            at = block.key_at((segment,) if kubernetes else (pulumi_name(res.type, segment), segment), cursor)
+            at = block.key_at(step, cursor)
             if at is None:
                 break
-            found = block.text.count("\n", 0, at)
-            cursor = block.text.find("\n", at) + 1 or len(block.text)
-        return start + found if found is not None else None
+            found = text.rfind("\n", 0, at) + 1
+            cursor = text.find("\n", at) + 1 or len(text)
+        return start + text.count("\n", 0, found) if found is not None else None
 
-    @staticmethod
-    def _list_item(lines: list[str], first: int, stop: int, n: int) -> int | None:
-        """Index of the line where item `n` of the list opened on the line
-        before `first` starts, in pretty-printed JSON: items start at the
-        indent of the list's first line; lines there that close a bracket end
-        an item instead."""
-        if first >= stop or lines[first - 1].rstrip().endswith("[]"):
-            return None
-        opener = lines[first - 1]
-        if not opener.rstrip().endswith("["):
-            return None
-        indent = len(lines[first]) - len(lines[first].lstrip())
-        if indent <= len(opener) - len(opener.lstrip()):
-            return None
-        seen = -1
-        for i in range(first, stop):
-            line = lines[i]
-            here = len(line) - len(line.lstrip())
-            if line.strip() and here < indent:
-                return None
-            if here == indent and not line.lstrip().startswith(("}", "]")):
-                seen += 1
-                if seen == n:
-                    return i
+
+@functools.lru_cache(maxsize=4096)  # rules ask for the same few paths of each type
+def _steps(resource_type: str, path: str) -> tuple[int | tuple[str, ...], ...]:
+    """What to look for, segment by segment, to find `path` (canonical names) in a
+    resource's block: a list index, or the quoted keys it may be written as (its
+    Pulumi name first, then the Terraform name; a Kubernetes object's as they are)."""
+    kubernetes = resource_type.count("/") == 1 and "_" not in resource_type.split("/")[0]
+    steps: list[int | tuple[str, ...]] = []
+    for segment in (p for p in path.split(".") if p):
+        if segment.isdigit():
+            steps.append(int(segment))
+            continue
+        keys = (segment,) if kubernetes else (pulumi_name(resource_type, segment), segment)
+        steps.append(tuple(f'"{key}"' for key in dict.fromkeys(keys)))
+    return tuple(steps)
+
+
+def _list_item(text: str, opener_at: int, n: int) -> int | None:
+    """Offset of the line where item `n` of the list opened on the line at
+    `opener_at` starts, in pretty-printed JSON: items start at the indent of
+    the list's first line; lines there that close a bracket end an item
+    instead. Reads lines from the opener on, only as far as item `n`."""
+    end = text.find("\n", opener_at)
+    if end == -1:
+        return None  # the opener is the last line
+    opener = text[opener_at:end]
+    if opener.rstrip().endswith("[]") or not opener.rstrip().endswith("["):
         return None
+    at = end + 1
+    stop = text.find("\n", at)
+    first = text[at:] if stop == -1 else text[at:stop]
+    indent = len(first) - len(first.lstrip())
+    if indent <= len(opener) - len(opener.lstrip()):
+        return None
+    seen = -1
+    while True:
+        stop = text.find("\n", at)
+        line = text[at:] if stop == -1 else text[at:stop]
+        here = len(line) - len(line.lstrip())
+        if line.strip() and here < indent:
+            return None
+        if here == indent and not line.lstrip().startswith(("}", "]")):
+            seen += 1
+            if seen == n:
+                return at
+        if stop == -1:
+            return None
+        at = stop + 1
 
 
 class _Block:
     """One resource's block of a pretty-printed document, and where its new
     inputs start (a preview step holds the old state first). Keys are found by
-    `str.find`; the block is split into lines only for a list item."""
+    `str.find`, a list's items by reading its lines up to the item asked for."""
 
-    __slots__ = ("start", "text", "inputs_from", "_lines")
+    __slots__ = ("start", "text", "inputs_from")
 
     def __init__(self, start: int, text: str):
         self.start, self.text = start, text
-        self._lines: tuple[list[str], list[int]] | None = None
         self.inputs_from = 0
         for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
             hit = _marker_at(text, marker)
@@ -881,18 +980,11 @@ class _Block:
                 self.inputs_from = text.rfind("\n", 0, hit) + 1
                 break
 
-    def lines(self) -> tuple[list[str], list[int]]:
-        """The block's lines and the offset each starts at."""
-        if self._lines is None:
-            lines = self.text.split("\n")
-            self._lines = lines, list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-        return self._lines
-
-    def key_at(self, keys: tuple[str, ...], cursor: int) -> int | None:
-        """Offset of the first key of `keys` that opens a line (`"multiAz": ...`) at or after `cursor`."""
+    def key_at(self, needles: tuple[str, ...], cursor: int) -> int | None:
+        """Offset of the first of the quoted keys `needles` that opens a line
+        (`"multiAz": ...`) at or after `cursor`."""
         text, best = self.text, None
-        for key in dict.fromkeys(keys):
-            needle = f'"{key}"'
+        for needle in needles:
             at = text.find(needle, cursor)
             while at != -1:
                 after = at + len(needle)
@@ -909,14 +1001,15 @@ _URN_KEY = re.compile(r'"urn"[ \t\r\n]*:[ \t\r\n]*' + _URN_STRING)  # `"urn": "u
 _PLAN_KEY = '"resourcePlans"'
 
 
-def _urn_keys(text: str) -> Iterable[tuple[int, str]]:
+def _urn_keys(text: str, plan: bool) -> Iterable[tuple[int, str]]:
     """(offset, urn) of every `"urn": "urn:pulumi:..."`, in order, and (unordered: the
     caller sorts) every URN key that opens an object at the start of its line (a
     saved plan's resourcePlans); URNs elsewhere (parents, providers,
     dependencies) are not resource starts. One regex pass with a literal prefix."""
     for match in _URN_KEY.finditer(text):
-        yield match.start(1) - 1, _json_string(match.group(1))
-    if _PLAN_KEY in text:
+        urn = match.group(1)
+        yield match.start(1) - 1, (urn if "\\" not in urn else _json_string(urn))
+    if plan:
         yield from _plan_keys(text)
 
 

@@ -107,11 +107,13 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> N
         if depth > 100:  # `terraform show` nests one level per module call
             raise InputError(shown, f"{where}: modules nested more than 100 levels deep")
         expect(module.get("resources"), (list,), f"{where}.resources", "a list")
+        body = "expressions" if config else "values"
         for i, res in enumerate(module.get("resources") or []):
+            if type(res) is dict and type(res.get("address", "")) is str and type(res.get(body, _NO_DICT)) is dict:
+                continue  # the common case, checked without building the messages
             expect(res, (dict,), f"{where}.resources[{i}]", "an object", required=True)
             expect(res.get("address"), (str,), f"{where}.resources[{i}].address", "a string")
-            expect(res.get("expressions" if config else "values"), (dict,),
-                   f"{where}.resources[{i}].{'expressions' if config else 'values'}", "an object")
+            expect(res.get(body), (dict,), f"{where}.resources[{i}].{body}", "an object")
         if config:
             for key in ("variables", "outputs"):
                 expect(module.get(key), (dict,), f"{where}.{key}", "an object")
@@ -132,6 +134,8 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> N
 
     expect(doc.get("resource_changes"), (list,), "resource_changes", "a list")
     for i, rc in enumerate(doc.get("resource_changes") or []):
+        if _well_shaped(rc):
+            continue  # the common case, checked without building the messages
         where = f"resource_changes[{i}]"
         expect(rc, (dict,), where, "an object", required=True)
         address[0] = rc.get("address") if isinstance(rc.get("address"), str) else None
@@ -162,6 +166,33 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> N
         if isinstance(values, dict) and values.get("root_module") is not None:
             prefix = "prior_state.values" if section == "prior_state" else section
             module_tree(values.get("root_module"), f"{prefix}.root_module", False)
+
+
+_NO_DICT: dict[str, Any] = {}  # stands for an absent object (absent passes)
+_RC_TEXT = ("address", "type", "name", "mode", "module_address")
+
+
+def _well_shaped(rc: Any) -> bool:
+    """What `_check_shape` asks of a resource change, as one quick test (a False
+    sends it through the checks that name the field at fault)."""
+    if type(rc) is not dict:
+        return False
+    for key in _RC_TEXT:
+        value = rc.get(key)
+        if value is not None and type(value) is not str:
+            return False
+    change = rc.get("change")
+    if type(change) is not dict:
+        return False
+    for key in ("before", "after"):
+        value = change.get(key)
+        if value is not None and type(value) is not dict:
+            return False
+    for key in ("after_unknown", "before_sensitive", "after_sensitive"):
+        value = change.get(key)
+        if value is not None and type(value) is not dict and type(value) is not bool:
+            return False
+    return True
 
 
 def _address_line(path: Path | None, address: str | None) -> int | None:
@@ -224,8 +255,9 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) 
     return resources
 
 
-# `"address": "<JSON string>"`; the string part cannot backtrack (its two branches never overlap)
-_ADDRESS = re.compile(r'"address"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
+# `"address": "<JSON string>"`; the string part cannot backtrack (a run of plain
+# characters, then escapes each followed by a run: one way to match)
+_ADDRESS = re.compile(r'"address"\s*:\s*"([^"\\\n]*(?:\\.[^"\\\n]*)*)"')
 
 
 def _point_at_the_plan(resources: list[Resource], path: Path | None, shown: str) -> None:
@@ -270,9 +302,8 @@ def address_lines(path: Path) -> dict[str, int]:
                         break
                     line += buf.count(b"\n", counted, match.start())
                     counted = match.start()
-                    try:
-                        address = json.loads(b'"' + match.group(1) + b'"')
-                    except ValueError:
+                    address = _address_text(match.group(1))
+                    if address is None:
                         continue
                     first.setdefault(address, line)
                     if 0 <= changes_at < start + match.start():
@@ -284,6 +315,25 @@ def address_lines(path: Path) -> dict[str, int]:
     except OSError:
         return {}
     return first | in_changes
+
+
+# printable ASCII but `"` and `\`: a JSON string of only these reads as it is written
+_PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+
+
+def _address_text(raw: bytes) -> str | None:
+    """The text of a JSON string's body (None: not a valid one). Addresses are
+    plain ASCII with `\\"` around instance keys (`module.a[\\"x\\"]`): those are
+    read directly, anything else by the JSON decoder."""
+    if not raw.translate(None, _PLAIN):
+        return raw.decode("ascii")
+    if not raw.replace(b'\\"', b"").translate(None, _PLAIN):  # every backslash escapes a quote
+        return raw.replace(b'\\"', b'"').decode("ascii")
+    try:
+        text: str = json.loads(b'"' + raw + b'"')
+        return text
+    except ValueError:
+        return None
 
 
 def _keep_ids_with_their_owner(resources: list[Resource]) -> None:
@@ -320,7 +370,7 @@ class ConfigIndex:
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
         self._expanded: dict[tuple[Any, ...], list[str]] = {}
-        self._defaults: dict[tuple[Any, ...], Any] = {}
+        self._defaults: dict[tuple[str, str | None], tuple[str, Any] | None] = {}
         # (id(expression), module) -> qualified references; expressions live as long as the document
         self.qualified: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if self.present:
@@ -495,7 +545,7 @@ def _written(exprs: Any, parts: list[str]) -> bool:
 
 # References are worked out once per configuration expression (shared by every
 # instance of a module or counted resource), then qualified per module instance.
-_REFS_CACHE: dict[int, tuple[Any, ...]] = {}
+_REFS_CACHE: dict[int, tuple[Any, tuple[tuple[str, bool], ...]]] = {}  # id -> (expression, its pairs)
 
 
 def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
@@ -550,7 +600,7 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
 
 
-_PATHS_CACHE: dict[int, tuple[Any, ...]] = {}
+_PATHS_CACHE: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # id -> (expressions, their paths)
 
 
 def _ref_paths(exprs: dict[str, Any]) -> list[tuple[str, Any]]:
