@@ -467,3 +467,10 @@ def test_sharing_a_value_between_instances_changes_nothing(case, tmp_path, monke
     alone, errors_alone, _ = load(tmp_path / "alone", main__tf=CYCLES[case])
     assert [str(e) for e in errors] == [str(e) for e in errors_alone]
     assert view(shared) == view(alone)
+
+
+@pytest.mark.parametrize("key", ["eu", "a b", "", "é", 'a"b', "a\\b", "\x01", "\x7f", "\u2028", "\ud800", "日本"])
+def test_an_instance_key_is_written_as_json_writes_it(key):
+    from linter.terraform.expressions import instance_key
+
+    assert instance_key(key) == "[" + json.dumps(key, ensure_ascii=False) + "]"
