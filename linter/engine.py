@@ -121,9 +121,9 @@ def run_rules(
     total = sum(costs)
     jobs = options.loader_options.get("jobs")
     if total >= PARALLEL_MIN_CHECKS and (jobs is None or int(jobs) > 1):
-        from linter.loaders.parallel import cores, in_two
+        from linter.loaders.parallel import available_cores, in_two
 
-        if cores() > 1:
+        if (int(jobs) if jobs is not None else available_cores()) > 1:
             half, done = 0, 0
             while done * 2 < total:  # the first resource past half the checks
                 done, half = done + costs[half], half + 1

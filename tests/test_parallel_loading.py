@@ -157,3 +157,39 @@ def test_small_scans_stay_in_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: pytest.fail("a pool for a small scan"))
     generated_tree(tmp_path)
     assert json.loads(report([str(tmp_path)], jobs=2))["findings"]
+
+
+@pytest.mark.parametrize("load, cores, expected", [
+    (0.1, 2, 2),   # an idle machine: this process and a worker
+    (1.2, 2, 2),   # one core busy elsewhere still leaves one free beside this scan's
+    (1.8, 2, 1),   # no core free: a worker would share this process's core
+    (3.8, 2, 1),   # measured: 1.34 s on two processes against 0.71 s on one
+    (2.5, 4, 2),
+    (0.0, 1, 1),
+])
+def test_available_cores_leaves_out_busy_cores(monkeypatch, load, cores, expected):
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(parallel, "cores", lambda: cores)
+    assert parallel.available_cores() == expected
+
+
+def test_a_busy_machine_loads_in_this_process_only(monkeypatch):
+    """Without an explicit `jobs`, a scan big enough for the pool stays serial when
+    the load average leaves no core free, and uses the pool when one is."""
+    from linter import engine
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_CHECKS", 0)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    pools, forks = [], []
+    real_pool, real_two = parallel._load_in_pool, parallel.in_two
+    monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: pools.append(1) or real_pool(*a))
+    monkeypatch.setattr(parallel, "in_two", lambda here, there: forks.append(1) or real_two(here, there))
+    paths = [str(REPO / "examples")]
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.8, 3.0, 2.0))
+    busy = render("json", scan(paths, ScanOptions()), ReportSettings())
+    assert not pools and not forks
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    idle = render("json", scan(paths, ScanOptions()), ReportSettings())
+    assert pools and forks
+    assert busy == idle

@@ -355,11 +355,11 @@ PARALLEL_MIN_BYTES = 400_000
 
 def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> int:
     from linter.loaders import in_memory
-    from linter.loaders.parallel import cores
+    from linter.loaders.parallel import available_cores
 
     if len(files_of) < 2:
         return 1
-    jobs = min(int(options.get("jobs") or cores()), len(files_of))
+    jobs = min(int(options.get("jobs") or available_cores()), len(files_of))
     if jobs < 2 or any(in_memory(f) is not None for fs in files_of.values() for f in fs):
         return 1  # stdin lives in this process
     return jobs if _bytes(files_of) >= PARALLEL_MIN_BYTES else 1
