@@ -119,23 +119,30 @@ class State:
         for name, value in (("inputs", inputs), ("outputs", outputs)):
             if value is not None and not isinstance(value, dict):
                 raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
-        deps = raw.get("propertyDependencies") or {}
+        deps = raw.get("propertyDependencies")
+        # dependencies are URNs: anything else cannot name a resource, so it is dropped
+        by_property = ({k: _urns(v) for k, v in deps.items() if isinstance(v, list)}
+                       if deps and isinstance(deps, dict) else {})
+        dependencies = raw.get("dependencies")
+        ident, position = raw.get("id"), raw.get("sourcePosition")
         return cls(
             urn=urn,
             type=token,
             inputs=inputs,
             outputs=outputs,
             custom=bool(raw.get("custom", False)),
-            id=raw.get("id") if isinstance(raw.get("id"), str) else None,
-            # dependencies are URNs: anything else cannot name a resource, so it is dropped
-            property_dependencies={k: [u for u in v if isinstance(u, str)] for k, v in deps.items() if isinstance(v, list)}
-            if isinstance(deps, dict) else {},
-            dependencies=[u for u in raw.get("dependencies") or () if isinstance(u, str)]
-            if isinstance(raw.get("dependencies"), list) else [],
-            source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
+            id=ident if isinstance(ident, str) else None,
+            property_dependencies=by_property,
+            dependencies=_urns(dependencies) if dependencies and isinstance(dependencies, list) else [],
+            source_position=position if isinstance(position, str) else None,
             external=bool(raw.get("external", False)),
             pending_delete=raw.get("delete") is True,
         )
+
+
+def _urns(values: list[Any]) -> list[str]:
+    """The strings of a list (URNs), in order."""
+    return [u for u in values if isinstance(u, str)]
 
 
 # ------------------------------------------------------------------ entry points
@@ -226,10 +233,13 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     raw_resources = deployment.get("resources") or []
     if not isinstance(raw_resources, list):
         raise InputError(shown, f"{where}.resources must be a list")
-    states = [
-        State.from_json(r, shown, f"{where}.resources[{i}]", _line_of_raw(r, lines))
-        for i, r in enumerate(raw_resources)
-    ]
+    states = []
+    for i, r in enumerate(raw_resources):
+        try:
+            states.append(State.from_json(r, shown, where))
+        except InputError:  # worded again with its place and line: only a bad resource pays for them
+            State.from_json(r, shown, f"{where}.resources[{i}]", _line_of_raw(r, lines))
+            raise
     states = [s for s in states if not s.pending_delete]
     addresses = addresses_for(states)
     out = []
@@ -608,7 +618,13 @@ class Properties:
                 name = renames.get(key) or _snake(key)
             else:
                 name = key
-            self._one(out, name, value, key, key)
+            kind = type(value)
+            if kind is str:
+                out[name] = value if value not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(key))
+            elif kind is int or kind is bool or kind is float or value is None:
+                out[name] = value
+            else:
+                self._one(out, name, value, key, key)
         return out
 
     def _name(self, key: Any, path: str | None) -> Any:
@@ -701,7 +717,7 @@ class Properties:
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
             name = self._name(key, sub)
-            props = self.keep if self.keep is not None and name in MAP_ATTRIBUTES else self
+            props = self.keep if self.renames is not None and name in MAP_ATTRIBUTES else self
             current = attrs.get(name, _ABSENT)
             if current is _ABSENT:
                 known = _known(props.value(item, here, sub))
