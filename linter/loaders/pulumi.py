@@ -606,26 +606,7 @@ class Properties:
 
     def decode(self, props: dict[str, Any]) -> dict[str, Any]:
         """A resource's inputs (or outputs) as rules read them."""
-        renames = self.renames
-        if renames is None:
-            # names kept as written: only the top level's bookkeeping goes
-            return self._items({k: v for k, v in props.items() if not (type(k) is str and k[:2] == "__")}, None, None)
-        out: dict[str, Any] = {}
-        for key, value in props.items():
-            if type(key) is str:
-                if key[:2] == "__":
-                    continue
-                name = renames.get(key) or _snake(key)
-            else:
-                name = key
-            kind = type(value)
-            if kind is str:
-                out[name] = value if value not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(key))
-            elif kind is int or kind is bool or kind is float or value is None:
-                out[name] = value
-            else:
-                self._one(out, name, value, key, key)
-        return out
+        return self._items(props, None, None)
 
     def _name(self, key: Any, path: str | None) -> Any:
         if self.renames is None or not isinstance(key, str):
@@ -661,11 +642,21 @@ class Properties:
 
     def _items(self, value: dict[str, Any], top: str | None, path: str | None) -> dict[str, Any]:
         """The members of an (unsigned) object, decoded: one loop, the common
-        shapes (strings, numbers, nested objects and lists) handled inline."""
+        shapes (strings, numbers, nested objects and lists) handled inline.
+        `top` None: the resource's own properties (bookkeeping dropped whatever
+        the resource, each a top-level name of RENAMES, and the path below them)."""
         out: dict[str, Any] = {}
         strip, renames, paths = self.strip, self.renames, self.paths
         for key, item in value.items():
-            if type(key) is str:
+            if top is None:
+                if type(key) is str:
+                    if key[:2] == "__":
+                        continue
+                    name = key if renames is None else renames.get(key) or _snake(key)
+                else:
+                    name = key
+                sub: str | None = key
+            elif type(key) is str:
                 if strip and key[:2] == "__":
                     continue
                 if renames is None:
@@ -717,7 +708,8 @@ class Properties:
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
             name = self._name(key, sub)
-            props = self.keep if self.renames is not None and name in MAP_ATTRIBUTES else self
+            kept = self.keep if name in MAP_ATTRIBUTES else None  # a free-form map keeps its names
+            props = kept if kept is not None else self
             current = attrs.get(name, _ABSENT)
             if current is _ABSENT:
                 known = _known(props.value(item, here, sub))
