@@ -221,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
               f'"{args.type[0]}": {{"{args.attribute}": Fact(<default>)}}, unless the table has it')
     print(f"next: fill the TODOs, then `python3 -m pytest tests/test_fixtures.py -k {args.id}` "
           "and `python3 -m linter.docs > docs/rules.md`")
+    if args.platform != "kubernetes":
+        print(f"or declare each scenario once in fixtures/_tools/fixturegen/specs/ and run "
+              f"`python3 fixtures/_tools/regenerate.py {args.id}` (it writes all three formats; delete the stubs)")
     return 0
 
 
