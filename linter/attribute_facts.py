@@ -239,31 +239,29 @@ AZURE: dict[str, dict[str, Fact]] = {
 # "Default" lines (shared/rules.md), which quote the API types; operator rows
 # cite the operator's API reference.
 _REPLICAS_1 = Fact(1)  # "Defaults to 1" (apps/v1 DeploymentSpec, StatefulSetSpec, ReplicaSetSpec; rules.md RES101/RES102)
-KUBERNETES: dict[str, dict[str, Fact]] = {
+KUBERNETES: dict[str, dict[str, Fact]] = {  # sorted by type
     "apps/Deployment": {
         "spec.replicas": _REPLICAS_1,
         # RollingUpdate with maxUnavailable 25% (rounded down), maxSurge 25% (rules.md RES506)
-        "spec.strategy.type": Fact("RollingUpdate"),
-        "spec.strategy.rollingUpdate.maxUnavailable": Fact("25%"),
         "spec.strategy.rollingUpdate.maxSurge": Fact("25%"),
+        "spec.strategy.rollingUpdate.maxUnavailable": Fact("25%"),
+        "spec.strategy.type": Fact("RollingUpdate"),
     },
     "apps/ReplicaSet": {"spec.replicas": _REPLICAS_1},
     "apps/StatefulSet": {"spec.replicas": _REPLICAS_1},
-    # Argo Rollouts: "Defaults to 1" (argoproj.io/v1alpha1 RolloutSpec.replicas)
-    "argoproj.io/Rollout": {"spec.replicas": _REPLICAS_1},
+    "argoproj.io/Rollout": {"spec.replicas": _REPLICAS_1},  # "Defaults to 1" (Argo Rollouts RolloutSpec.replicas)
     # "It defaults to 1 pod" (autoscaling/v2 HorizontalPodAutoscalerSpec; rules.md RES103)
     "autoscaling/HorizontalPodAutoscaler": {"spec.minReplicas": Fact(1)},
+    "batch/CronJob": {"spec.jobTemplate.spec.backoffLimit": Fact(6)},  # as batch/Job
+    "batch/Job": {"spec.backoffLimit": Fact(6)},  # batch/v1 JobSpec: "Defaults to 6" (rules.md RES414)
     # KEDA ScaledObject spec (rules.md RES103, Appendix C)
-    "keda.sh/ScaledObject": {"spec.minReplicaCount": Fact(0), "spec.maxReplicaCount": Fact(100)},
+    "keda.sh/ScaledObject": {"spec.maxReplicaCount": Fact(100), "spec.minReplicaCount": Fact(0)},
+    # the operators' documented sizes (replicas_operators.OPERATOR_SIZES links each API reference)
+    "monitoring.coreos.com/Alertmanager": {"spec.replicas": Fact(1)},  # AlertmanagerSpec.replicas
+    "monitoring.coreos.com/Prometheus": {"spec.replicas": Fact(1)},  # PrometheusSpec.replicas
+    "monitoring.coreos.com/ThanosRuler": {"spec.replicas": Fact(1)},  # ThanosRulerSpec.replicas
     # policy/v1 PodDisruptionBudgetSpec: "IfHealthyBudget ... the default"
     "policy/PodDisruptionBudget": {"spec.unhealthyPodEvictionPolicy": Fact("IfHealthyBudget")},
-    # batch/v1 JobSpec: "Defaults to 6" (rules.md RES414)
-    "batch/Job": {"spec.backoffLimit": Fact(6)},
-    "batch/CronJob": {"spec.jobTemplate.spec.backoffLimit": Fact(6)},
-    # the operators' documented sizes (replicas_operators.OPERATOR_SIZES names the source of each)
-    "monitoring.coreos.com/Prometheus": {"spec.replicas": Fact(1)},  # PrometheusSpec.replicas
-    "monitoring.coreos.com/Alertmanager": {"spec.replicas": Fact(1)},  # AlertmanagerSpec.replicas
-    "monitoring.coreos.com/ThanosRuler": {"spec.replicas": Fact(1)},  # ThanosRulerSpec.replicas
     "postgresql.cnpg.io/Cluster": {"spec.instances": Fact(1)},  # CloudNativePG ClusterSpec.instances
     "rabbitmq.com/RabbitmqCluster": {"spec.replicas": Fact(1)},  # RabbitMQ cluster operator: replicas
 }

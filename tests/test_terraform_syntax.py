@@ -77,3 +77,11 @@ def test_a_number_terraform_does_not_read_is_an_input_error_with_its_line():
     with pytest.raises(InputError) as err:
         syntax.parse_hcl('resource "aws_sqs_queue" "q" {\n  delay_seconds = 0x10\n}\n', "main.tf")
     assert err.value.line == 2 and "0x10" in err.value.message
+
+
+def test_comments_around_an_attributes_equals_sign_are_skipped():
+    """`x = /* c */ 1` is `x = 1` to Terraform (it was "expression not understood")."""
+    text = 'resource "a" "b" {\n  x = /* c */ 1\n  y /* d */ = "s"\n  z = var.n # e\n}\n'
+    attrs = syntax.parse_hcl(text, "c.tf")[0].attrs
+    assert [(a.name, a.expr, a.line) for a in attrs.values()] == [
+        ("x", ("lit", 1), 2), ("y", ("lit", "s"), 3), ("z", ("attr", ("ref", "var", 4), "n"), 4)]

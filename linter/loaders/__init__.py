@@ -83,6 +83,7 @@ class Found:
     named: bool = False  # given on the command line (or stdin), not found by a walk
     context: bool = False  # a sibling of a named manifest, loaded for cross-object rules only
     real: str = ""  # its real path, as discovery found it (computed once: it costs a stat per component)
+    regular: bool = False  # a regular file, as its directory's listing said (no stat needed to know)
 
     @property
     def real_path(self) -> str:
@@ -156,12 +157,13 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
     walk = Walk()
     seen: set[str] = set()
 
-    def add(path: Path, named: bool, real_dir: str | None = None) -> None:
+    def add(path: Path, named: bool, real_dir: str | None = None, kind: tuple[bool, bool] | None = None) -> None:
         # a walked file's real path is its directory's (resolved once) and its name, unless it is a link
-        key = os.path.join(real_dir, path.name) if real_dir and not os.path.islink(path) else os.path.realpath(path)
+        link = kind[0] if kind is not None else bool(real_dir) and os.path.islink(path)
+        key = os.path.join(real_dir, path.name) if real_dir and not link else os.path.realpath(path)
         if key not in seen:
             seen.add(key)
-            walk.files.append(Found(path, named=named, real=key))
+            walk.files.append(Found(path, named=named, real=key, regular=kind is not None and kind[1]))
 
     for given in paths:
         if given == STDIN:
@@ -195,10 +197,13 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
                 if kustomization_file(here, filenames) is not None:
                     walk.kustomizations.append(here)
                 real_dir = None
+                kinds: dict[str, tuple[bool, bool]] = {}
                 for name in sorted(filenames):
                     if name.lower().endswith(WALKED_SUFFIXES):
-                        real_dir = real_dir or os.path.realpath(dirpath)
-                        add(here / name, named=False, real_dir=real_dir)
+                        if real_dir is None:
+                            real_dir = os.path.realpath(dirpath)
+                            kinds = _entry_kinds(dirpath)
+                        add(here / name, named=False, real_dir=real_dir, kind=kinds.get(name))
         elif p.exists():
             walk.errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
         elif p.is_symlink():
@@ -206,6 +211,16 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
         else:
             walk.errors.append(InputError(display_path(p), "no such file or directory"))
     return walk
+
+
+def _entry_kinds(directory: str) -> dict[str, tuple[bool, bool]]:
+    """Name -> (a symbolic link, a regular file) for a directory's entries, from one
+    listing (the kind of entry it reports: no stat per file)."""
+    try:
+        with os.scandir(directory) as entries:
+            return {e.name: (e.is_symlink(), e.is_file(follow_symlinks=False)) for e in entries}
+    except OSError:
+        return {}
 
 
 def _safe_listdir(path: str) -> list[str]:
@@ -306,7 +321,7 @@ def _owner(found: Found, shown: str) -> tuple[Any, str]:
     offered = candidates(found.path.name, found.named)
     if not offered:
         return None, "no loader reads files of this name"
-    if in_memory(found.path) is None and not found.path.is_file():  # a FIFO or a device would block
+    if not found.regular and in_memory(found.path) is None and not found.path.is_file():  # a FIFO or a device would block
         raise InputError(shown, "not a regular file")
     if len(offered) == 1 and offered[0].owns_its_suffixes:
         return offered[0], ""

@@ -225,7 +225,8 @@ class SourceMap:
         directory = self.module_dir(module_names)
         if directory is None:
             return None
-        return self._scan_dir(directory)["blocks"].get(key)
+        found: tuple[Path, int, str] | None = self._scan_dir(directory)["blocks"].get(key)
+        return found
 
 
 def _block_text(text: str, brace: int) -> str:

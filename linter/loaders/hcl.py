@@ -57,11 +57,13 @@ directory are still loaded.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from linter.model import InputError, Resource
+
+if TYPE_CHECKING:
+    from linter.terraform.syntax import Block
 
 
 def load_module(directory: Path, tf_files: list[Path], options: dict[str, Any] | None = None) -> tuple[list[Resource], list[InputError]]:
@@ -113,7 +115,7 @@ def block_attribute_lines(text: str, block_line: int) -> dict[str, Any] | None:
     return lines
 
 
-def _collect_lines(block, prefix: str, lines: dict[str, Any]) -> None:
+def _collect_lines(block: Block, prefix: str, lines: dict[str, Any]) -> None:
     for name, attr in block.attrs.items():
         lines.setdefault(f"{prefix}{name}", attr.line)
     counts: dict[str, int] = {}

@@ -8,12 +8,16 @@ load module trees with variables, count/for_each and dynamic blocks
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linter.model import InputError, Resource
+    from linter.terraform.tree import UnresolvedModule
 
 
-def load_module_directory(directory: Path, options: dict[str, Any] | None = None):
+def load_module_directory(directory: Path, options: dict[str, Any] | None = None
+                          ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """Every resource of one module directory (all its .tf/.tf.json files), as a root."""
     from linter.terraform.tree import load_directories
 

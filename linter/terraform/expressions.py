@@ -99,14 +99,20 @@ def plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, Namespace):
         return Unknown(value.prefix or value.kind)
     if isinstance(value, list):
-        if any(isinstance(v, (InstanceObject, ModuleObject, Namespace, list, dict)) for v in value):
-            return [plain(v, depth + 1) for v in value]
+        for v in value:
+            if isinstance(v, NOT_PLAIN):
+                return [plain(v, depth + 1) for v in value]
         return value
     if isinstance(value, dict):
-        if any(isinstance(v, (InstanceObject, ModuleObject, Namespace, list, dict)) for v in value.values()):
-            return {k: plain(v, depth + 1) for k, v in value.items()}
+        for v in value.values():
+            if isinstance(v, NOT_PLAIN):
+                return {k: plain(v, depth + 1) for k, v in value.items()}
         return value
     return value
+
+
+# what `plain` may change (inside a list or a map: what it may have to copy them for)
+NOT_PLAIN = (list, dict, InstanceObject, ModuleObject, Namespace)
 
 
 def type_name(v: Any) -> str:
@@ -197,6 +203,8 @@ def instance_key(key: Any) -> str:
     """`[0]` / `["eu"]`, as Terraform writes instance keys."""
     if isinstance(key, int) and not isinstance(key, bool):
         return f"[{key}]"
+    if isinstance(key, str) and key.isprintable() and '"' not in key and "\\" not in key:
+        return f'["{key}"]'  # what json.dumps gives: nothing in it to escape
     return "[" + json.dumps(key, ensure_ascii=False) + "]"
 
 
@@ -204,7 +212,7 @@ def node_text(node: Node) -> str:
     """A short source-like text of a reference expression (for Unknown.expr)."""
     kind = node[0]
     if kind == "ref":
-        return node[1]
+        return str(node[1])
     if kind == "attr":
         return f"{node_text(node[1])}.{node[2]}"
     if kind == "index":
@@ -216,7 +224,7 @@ def node_text(node: Node) -> str:
     if kind == "it":
         return "it"
     if kind == "call":
-        return node[4]
+        return str(node[4])
     if kind == "lit":
         return json.dumps(node[1]) if not isinstance(node[1], str) else json.dumps(node[1])
     return "(...)"

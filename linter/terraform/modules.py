@@ -14,11 +14,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
-    EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
+    NOT_PLAIN, EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
     to_number,
 )
 from linter.terraform.syntax import Attr, Block, Node, parse_hcl, parse_json_config, parse_tfvars
@@ -26,6 +26,8 @@ from linter.terraform.types import ConversionError, TypeConstraint, convert, is_
 
 if TYPE_CHECKING:
     from linter.terraform.tree import ModuleTree
+
+_T = TypeVar("_T")
 
 # blocks Terraform rejects without the right number of labels: (labels, what they are)
 _LABELS = {
@@ -36,7 +38,6 @@ _LABELS = {
 RESOURCE_META = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 MODULE_META = frozenset({"count", "for_each", "depends_on", "providers", "source", "version"})
 MAX_MODULE_DEPTH = 12
-_NOT_PLAIN = (list, dict, InstanceObject, ModuleObject, Namespace)  # what `plain` may change
 
 
 def is_override(name: str) -> bool:
@@ -94,6 +95,10 @@ def _where(block: Block) -> str:
     return f"{block.file}:{block.line}"
 
 
+# how a declaration's address starts, by block type (a resource's is its labels alone)
+_DECLARED_PREFIX = {"data": "data.", "module": "module.", "variable": "var.", "output": "output."}
+
+
 def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], errors: list[InputError]) -> None:
     expected = _LABELS.get(block.type)
     if expected is not None and len(block.labels) != expected[0]:
@@ -110,16 +115,13 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
             config.locals[name] = attr
             declared.setdefault(f"local.{name}", block)
         return
-    key = {
-        "resource": lambda: ".".join(block.labels),
-        "data": lambda: "data." + ".".join(block.labels),
-        "module": lambda: "module." + block.labels[0],
-        "variable": lambda: "var." + block.labels[0],
-        "output": lambda: "output." + block.labels[0],
-    }.get(block.type)
-    if key is None:
+    kind = block.type
+    if kind == "resource":
+        address = ".".join(block.labels)
+    elif kind in _DECLARED_PREFIX:
+        address = _DECLARED_PREFIX[kind] + (".".join(block.labels) if kind == "data" else block.labels[0])
+    else:
         return
-    address = key()
     if address in declared:
         first_block = declared[address]
         kind = block.type if block.type != "data" else "data source"
@@ -291,11 +293,15 @@ class ModuleInstance:
         self._locals: dict[str, Any] = {}
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
-        self._instances: dict[str, list[tuple[str, Scope, Any]]] = {}
+        self._instances: dict[str, list[tuple[str, Scope, Any]] | Unknown] = {}
         self._calls: dict[str, Any] = {}
         self._children: dict[str, list[tuple[str, "ModuleInstance | None", Scope]] | Unknown] = {}
         self._outputs: dict[str, Any] = {}
         self._attr_memo: dict[tuple[str, str], Any] = {}
+        # configured values: instance address -> attribute -> value, and, for what every
+        # instance of a block shares, block key -> attribute -> value (see raw_attribute)
+        self._raw_values: dict[str, dict[str, Any]] = {}
+        self._shared_values: dict[str, dict[str, Any]] = {}
         self.scope = Scope(self)
 
     @property
@@ -305,7 +311,7 @@ class ModuleInstance:
     def qualify(self, address: str) -> str:
         return f"{self.address}.{address}" if self.address else address
 
-    def guarded(self, key: str, compute, fallback):
+    def guarded(self, key: str, compute: Callable[[], _T], fallback: Callable[[], _T]) -> _T:
         if key in self._busy:
             self.tree.fallbacks += 1  # a cycle: what is computed now depends on where it started
             return fallback()
@@ -463,7 +469,7 @@ class ModuleInstance:
         block = self.config.resources[key]
         address = self.qualify(key)
 
-        def compute():
+        def compute() -> list[tuple[str, Scope, Any]] | Unknown:
             found = self._expanded(block, address)
             if isinstance(found, Unknown):
                 return found
@@ -486,28 +492,28 @@ class ModuleInstance:
         self._resources[key] = value
         return value
 
-    def raw_attribute(self, key: str, address: str, scope: Scope):
+    def raw_attribute(self, key: str, address: str, scope: Scope) -> Callable[[str], Any]:
         """name -> the attribute's configured value (None when unset or null), evaluated once."""
         block = self.config.resources[key]
         declared = self.config.resources
-        memo = self._attr_memo
+        memo = self._raw_values.setdefault(address, {})
+        shared = self._shared_values.setdefault(key, {})
         busy = self._busy
         tree = self.tree
 
         def raw(name: str) -> Any:
-            memo_key = (address, "=" + name)
-            if memo_key in memo:
-                return memo[memo_key]
+            if name in memo:
+                return memo[name]
             attr = block.attrs[name]
             expr = attr.expr
             if expr[0] == "lit":  # a literal refers to nothing: no cycle to guard against
-                memo[memo_key] = value = expr[1]
+                memo[name] = value = expr[1]
                 return value
             # an expression that does not mention count, each or self has one value for
             # every instance of the block: evaluated once (as locals are)
-            shared_key = None if (attr.facts or facts_of(attr, declared)).per_instance else (key, "*" + name)
-            if shared_key is not None and shared_key in memo:
-                memo[memo_key] = value = memo[shared_key]
+            per_instance = (attr.facts or facts_of(attr, declared)).per_instance
+            if not per_instance and name in shared:
+                memo[name] = value = shared[name]
                 return value
             guard = f"attr {address}.{name}"  # as `guarded`, inlined: this runs for every attribute
             if guard in busy:
@@ -520,14 +526,14 @@ class ModuleInstance:
                     value = self.evaluator.evaluate(expr, scope)
                 finally:
                     busy.discard(guard)
-                if shared_key is not None and tree.fallbacks == fallbacks:  # no cycle met on the way
-                    memo[shared_key] = value
-            memo[memo_key] = value
+                if not per_instance and tree.fallbacks == fallbacks:  # no cycle met on the way
+                    shared[name] = value
+            memo[name] = value
             return value
 
         return raw
 
-    def _attribute_getter(self, key: str, address: str, scope: Scope):
+    def _attribute_getter(self, key: str, address: str, scope: Scope) -> Callable[[str], Any]:
         block = self.config.resources[key]
         raw = self.raw_attribute(key, address, scope)
 
@@ -599,7 +605,8 @@ class ModuleInstance:
                 out.append((a, child, s))
             return out
 
-        result = self.guarded(f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
+        result: list[tuple[str, ModuleInstance | None, Scope]] | Unknown = self.guarded(
+            f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
         self._children[name] = result
         return result
 
@@ -705,8 +712,8 @@ class AttrFacts:
     * `resources`: the resources it names (`_scan_expr`; not yet qualified with the module address);
     * `written`: what `BodyBuilder` notes under the attribute's path, in the order the
       expression is written: `(False, suffix, line)` is the line of a key of a literal
-      object or tuple, `(True, suffix, name)` a part that is `var.<name>` (where its
-      value came from is looked up per module instance);
+      object or tuple (the suffix as `_line_key` gives it), `(True, suffix, name)` a part
+      that is `var.<name>` (where its value came from is looked up per module instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -720,7 +727,7 @@ class AttrFacts:
 
 def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
     """`attr`'s facts; `declared` is the resources of the module it is written in."""
-    facts = attr.facts
+    facts: AttrFacts | None = attr.facts
     if facts is None:
         expr = attr.expr
         if expr[0] == "lit":  # a literal names nothing, holds no keys, is the same everywhere
@@ -755,7 +762,7 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
             if key[0] == "lit" and isinstance(key[1], str):
                 inner = f"{suffix}.{key[1]}"
                 if lines and lines[i]:
-                    out.append((False, inner, lines[i]))
+                    out.append((False, _line_key_suffix(inner), lines[i]))
                 _written_plan(value, inner, depth + 1, out)
         return
     if kind == "tuple":
@@ -763,7 +770,7 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
         for i, value in enumerate(expr[1]):
             inner = f"{suffix}.{i}"
             if lines and lines[i] and i:
-                out.append((False, inner, lines[i]))
+                out.append((False, _line_key_suffix(inner), lines[i]))
             _written_plan(value, inner, depth + 1, out)
         return
     if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var":
@@ -786,7 +793,7 @@ class BodyBuilder:
         self.known_refs: dict[str, list[str]] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
-             attribute=None) -> dict[str, Any]:
+             attribute: Callable[[str], Any] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         module = self.module
         declared = module.config.resources
@@ -800,7 +807,7 @@ class BodyBuilder:
             else:
                 expr = attr.expr
                 value = expr[1] if expr[0] == "lit" else module.evaluator.evaluate(expr, scope)
-            if isinstance(value, _NOT_PLAIN):  # most values are strings, numbers, bools
+            if isinstance(value, NOT_PLAIN):  # most values are strings, numbers, bools
                 value = plain(value)
             if path not in lines:
                 lines[path] = attr.line
@@ -876,11 +883,14 @@ class BodyBuilder:
         """`AttrFacts.written` under the attribute at `path`: the line of each key of a
         literal object or tuple, and where a variable's value came from."""
         variables = "var" not in scope.names  # else `var` is an iterator's name here
+        base: str | None = None
         for is_variable, suffix, what in written:
-            inner = path + suffix
             if not is_variable:
-                self.lines.setdefault(_line_key(inner), what)
+                if base is None:
+                    base = _line_key(path)
+                self.lines.setdefault(base + suffix if base else suffix[1:], what)
             elif variables:
+                inner = path + suffix
                 try:
                     found = self.module.variable(what)
                 except EvalError:
@@ -889,6 +899,11 @@ class BodyBuilder:
                     self.defaults[inner] = found.origin or f"var.{what}"
                 elif found.origin:
                     self.origins[inner] = f"var.{what}, {found.origin}"
+
+
+def _line_key_suffix(suffix: str) -> str:
+    """`_line_key` of the part of a path under an attribute (`.a.0.b` -> `.a.b`)."""
+    return "".join("." + p for p in suffix.split(".")[1:] if p != "0")
 
 
 def _line_key(path: str) -> str:

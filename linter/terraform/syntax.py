@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from linter.model import InputError
 
@@ -53,7 +53,6 @@ class Block:
     file: str  # display path
     # for .tf.json, attribute keys that were written as nested blocks
     json_blocks: bool = False
-    body_text: str = field(default="", repr=False)
 
 
 _PARSER: Any = None
@@ -164,7 +163,8 @@ def _error_node(root: Any) -> Any:
 
 
 def _error_line(root: Any) -> int:
-    return _error_node(root).start_point[0] + 1
+    line: int = _error_node(root).start_point[0] + 1
+    return line
 
 
 def _error_message(root: Any, data: bytes) -> str:
@@ -375,8 +375,12 @@ class _Converter:
         return Block(btype, labels, attrs, blocks, line, self.shown)
 
     def attribute(self, node: Any) -> Attr:
-        kids = node.named_children
-        name_node, expr_node = kids[0], kids[1]
+        kids = node.children  # `name`, `=`, expression (cheaper to get than the named ones)
+        if len(kids) == 3:
+            name_node, expr_node = kids[0], kids[2]
+        else:  # a comment among them
+            kids = _kids(node)
+            name_node, expr_node = kids[0], kids[1]
         data = self.data
         start = name_node.start_byte
         name = data[start:name_node.end_byte].decode("utf-8", "replace")
@@ -759,7 +763,8 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
     return out
 
 
-def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]):
+def _json_label_walk(value: Any, depth: int, labels: list[str], path: tuple[Any, ...]
+                     ) -> Iterator[tuple[list[str], Any, tuple[Any, ...]]]:
     if depth == 0:
         yield labels, value, path
         return

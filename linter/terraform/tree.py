@@ -289,7 +289,8 @@ def line_of(lines: dict[str, Any], path: str) -> int | None:
     while parts:
         joined = ".".join(parts)
         if joined in lines:
-            return lines[joined]
+            line: int | None = lines[joined]
+            return line
         parts = parts[:-1]
     return None
 
@@ -449,7 +450,8 @@ def _size(path: Path) -> int:
 
 
 def _load_batch(items: list[tuple[int, Path, bool]], files_of: dict[Path, list[Path]], options: dict[str, Any] | None,
-                in_worker: bool):
+                in_worker: bool) -> tuple[dict[int, list[InputError]],
+                                          dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]]]:
     """Parse the batch's directories (their errors by scanned index), then load
     those that are roots (resources, errors, unresolved calls by index)."""
     if in_worker:
