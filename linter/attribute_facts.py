@@ -152,7 +152,7 @@ AWS: dict[str, dict[str, Fact]] = {
     "aws_fsx_windows_file_system": {"deployment_type": Fact("SINGLE_AZ_1")},
     # aws_fsx_ontap_file_system / aws_fsx_openzfs_file_system: deployment_type is required
     "aws_redshift_cluster": {"multi_az": Fact(False), "number_of_nodes": Fact(1)},
-    "aws_lambda_function": {"function_name": Fact(pulumi="name")},
+    "aws_lambda_function": {"function_name": Fact(pulumi="name"), "timeout": Fact(3)},  # seconds
     "aws_lambda_permission": {"function_name": Fact(pulumi="function")},
     "aws_sns_topic_subscription": {"topic_arn": Fact(pulumi="topic")},
     "aws_api_gateway_integration": {"rest_api_id": Fact(pulumi="restApi")},
@@ -180,6 +180,8 @@ GCP: dict[str, dict[str, Fact]] = {
         "instance_type": COMPUTED,
         "settings.availability_type": Fact("ZONAL"),
         "settings.deletion_protection_enabled": Fact(False),
+        "settings.backup_configuration.binary_log_enabled": Fact(False),
+        "settings.backup_configuration.point_in_time_recovery_enabled": Fact(False),
         "deletion_protection": Fact(True),  # Terraform's own guard (provider docs), not the API's
     },
     "google_redis_instance": {"tier": Fact("BASIC")},

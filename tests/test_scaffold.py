@@ -39,26 +39,35 @@ def run(root: Path, *argv: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *argv], cwd=root, capture_output=True, text=True, env=env)
 
 
-def plan(value: object, unknown: bool = False) -> str:
-    resource = {"address": "aws_sqs_queue.example", "mode": "managed", "type": "aws_sqs_queue",
+def plan(value: object, unknown: bool = False, rtype: str = "aws_sqs_queue", attribute: str = "fifo_queue",
+         fixed: dict | None = None) -> str:
+    """A one-resource plan whose `attribute` is `value`, or unknown (from var.x)."""
+    resource = {"address": f"{rtype}.example", "mode": "managed", "type": rtype,
                 "name": "example", "provider_name": "registry.terraform.io/hashicorp/aws"}
-    after = {} if unknown else {"fifo_queue": value}
-    expression = {"references": ["var.fifo"]} if unknown else {"constant_value": value}
+    fixed = fixed or {}
+    after = {**fixed} if unknown else {**fixed, attribute: value}
+    expression = {"references": ["var.x"]} if unknown else {"constant_value": value}
+    expressions = {**{k: {"constant_value": v} for k, v in fixed.items()}, attribute: expression}
     return json.dumps({
         "format_version": "1.2", "terraform_version": "1.11.0",
         "planned_values": {"root_module": {"resources": [{**resource, "values": after}]}},
         "resource_changes": [{**resource, "change": {"actions": ["create"], "before": None, "after": after,
-                                                     "after_unknown": {"fifo_queue": True} if unknown else {}}}],
-        "configuration": {"root_module": {"resources": [{**resource, "expressions": {"fifo_queue": expression}}]}},
+                                                     "after_unknown": {attribute: True} if unknown else {}}}],
+        "configuration": {"root_module": {"resources": [{**resource, "expressions": expressions}]}},
     })
 
 
-def pulumi(value: object) -> str:
-    stack = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
+def stack(inputs: dict, token: str = "aws:sqs/queue:Queue") -> str:
+    """A Pulumi stack export of one resource with these inputs."""
+    root = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
     return json.dumps({"version": 3, "deployment": {"manifest": {"version": "v3.140.0"}, "resources": [
-        {"urn": stack, "custom": False, "type": "pulumi:pulumi:Stack"},
-        {"urn": "urn:pulumi:dev::p::aws:sqs/queue:Queue::example", "custom": True, "type": "aws:sqs/queue:Queue",
-         "inputs": {"fifoQueue": value}, "outputs": {}, "parent": stack}]}})
+        {"urn": root, "custom": False, "type": "pulumi:pulumi:Stack"},
+        {"urn": f"urn:pulumi:dev::p::{token}::example", "custom": True, "type": token,
+         "inputs": inputs, "outputs": {}, "parent": root}]}})
+
+
+def pulumi(value: object) -> str:
+    return stack({"fifoQueue": value})
 
 
 def test_a_scaffolded_rule_passes_the_coverage_tests_once_its_stubs_are_filled(tmp_path):
@@ -168,26 +177,11 @@ KINESIS = ("aws_kinesis_stream", "aws:kinesis/stream:Stream")
 
 
 def kinesis_plan(value: object, unknown: bool = False) -> str:
-    resource = {"address": "aws_kinesis_stream.example", "mode": "managed", "type": KINESIS[0],
-                "name": "example", "provider_name": "registry.terraform.io/hashicorp/aws"}
-    after = {"name": "events", "retention_period": None if unknown else value}
-    expression = {"references": ["var.hours"]} if unknown else {"constant_value": value}
-    return json.dumps({
-        "format_version": "1.2", "terraform_version": "1.11.0",
-        "planned_values": {"root_module": {"resources": [{**resource, "values": after}]}},
-        "resource_changes": [{**resource, "change": {"actions": ["create"], "before": None, "after": after,
-                                                     "after_unknown": {"retention_period": unknown}}}],
-        "configuration": {"root_module": {"resources": [
-            {**resource, "expressions": {"name": {"constant_value": "events"}, "retention_period": expression}}]}},
-    })
+    return plan(value, unknown, KINESIS[0], "retention_period", {"name": "events"})
 
 
 def kinesis_stack(inputs: dict) -> str:
-    stack = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
-    return json.dumps({"version": 3, "deployment": {"manifest": {"version": "v3.140.0"}, "resources": [
-        {"urn": stack, "custom": False, "type": "pulumi:pulumi:Stack"},
-        {"urn": f"urn:pulumi:dev::p::{KINESIS[1]}::example", "custom": True, "type": KINESIS[1],
-         "inputs": {"name": "events", **inputs}, "outputs": {}, "parent": stack}]}})
+    return stack({"name": "events", **inputs}, KINESIS[1])
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from linter.rules._values import Setting, setting
 from linter.rules._values import written as written  # re-exported: the AWS rules import it from here
 from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
@@ -275,10 +276,10 @@ def lambda_function(index: Index, value: Any, _depth: int = 0) -> Resource | Non
     return None
 
 
-def lambda_timeout(fn: Resource) -> Any:
-    """Seconds; absent = 3 (provider default). May be Unknown."""
-    value = fn.get("timeout")
-    return 3 if value is None else value
+def lambda_timeout(fn: Resource) -> Setting:
+    """A function's `timeout` in seconds, unset: the provider's default (linter.attribute_facts).
+    Its value may be Unknown."""
+    return setting(fn, "timeout")
 
 
 # ------------------------------------------------------------------- SQS

@@ -266,11 +266,8 @@ def dynamodb_no_pitr(r: Resource, ctx: Context) -> Iterator[Violation]:
     s = setting(r, "point_in_time_recovery.enabled")
     if s.unknown or as_bool(s.value) is True:
         return
-    if block is None:
-        message = f"DynamoDB table {r.address} has no point-in-time recovery: no point_in_time_recovery block (disabled by default)"
-    else:
-        message = f"DynamoDB table {r.address} has no point-in-time recovery: {s.describe()}"
-    yield Violation(message, path=None if block is None else "point_in_time_recovery")
+    yield Violation(f"DynamoDB table {r.address} has no point-in-time recovery: {s.describe()}",
+                    path=None if block is None else "point_in_time_recovery")
 
 
 # ------------------------------------------------------------------ RES512

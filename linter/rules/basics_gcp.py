@@ -5,7 +5,7 @@ from __future__ import annotations
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._gcp import is_cloudsql_replica
-from linter.rules._values import as_bool
+from linter.rules._values import as_bool, setting
 from typing import Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -80,10 +80,9 @@ def cloudsql_backups_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
         needed = "point_in_time_recovery_enabled"
     else:
         return
-    value = r.get(f"settings.backup_configuration.{needed}")
-    if is_unknown(value) or as_bool(value) is True:
+    current = setting(r, f"settings.backup_configuration.{needed}")
+    if current.unknown or as_bool(current.value) is True:
         return
-    state = "is unset" if value is None else "= false"
-    yield Violation(f"Cloud SQL instance {r.address} is regional but settings.backup_configuration.{needed} "
-                    f"{state}: {version} high availability needs it", severity=Severity.MEDIUM,
-                    path=f"settings.backup_configuration.{needed}" if value is not None else None)
+    yield Violation(f"Cloud SQL instance {r.address} is regional but {current.describe()}: {version} high "
+                    "availability needs it", severity=Severity.MEDIUM,
+                    path=None if current.defaulted else current.path)

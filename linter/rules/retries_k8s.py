@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from linter import attribute_facts
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import Option, rule
 from linter.rules._k8s import CRONJOB, JOB, VIRTUAL_SERVICE, display, owned_by_controller
@@ -30,7 +31,8 @@ def _has_fail_job_rule(policy: Any) -> bool | None:
     title="Job retries failed pods an excessive number of times.",
     severity=Severity.LOW,
     types=(JOB, CRONJOB),
-    remediation="Lower backoffLimit (the default 6 is usually enough) and set activeDeadlineSeconds.",
+    remediation=f"Lower backoffLimit (the default {attribute_facts.default(JOB, 'spec.backoffLimit')} is usually "
+                "enough) and set activeDeadlineSeconds.",
     options={"backoff_limit_threshold": Option(20, "A backoffLimit above this many retries is reported.")},
 )
 def job_unbounded_backoff(r: Resource, ctx: Context) -> Iterator[Violation]:

@@ -72,19 +72,19 @@ def sqs_visibility_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[V
         fn = consumer.function
         if fn is None:
             continue
-        timeout = as_int(lambda_timeout(fn))
+        fn_timeout = lambda_timeout(fn)
+        timeout = as_int(fn_timeout.value)
         if timeout is None:
             continue
         if worst is None or timeout > worst[0]:
-            worst = (timeout, fn)
+            worst = (timeout, fn, fn_timeout)
     if worst is None or seconds >= 6 * worst[0]:
         return
-    timeout, fn = worst
-    shown = f"{seconds} (default)" if visibility.defaulted else str(seconds)
-    timeout_shown = f"{timeout} s" + (" (default)" if fn.get("timeout") is None else "")
+    timeout, fn, fn_timeout = worst
+    its_default = f" ({fn_timeout.describe()})" if fn_timeout.defaulted else ""
     base = (
-        f"SQS queue {r.address} has visibility_timeout_seconds = {shown}, below 6 x the {timeout_shown} "
-        f"timeout of {fn.address} that consumes it ({6 * timeout} s)"
+        f"SQS queue {r.address} hides a received message for less than 6 x the {timeout} s timeout of "
+        f"{fn.address}{its_default} that consumes it ({6 * timeout} s): {visibility.describe()}"
     )
     if seconds < timeout:
         yield Violation(
@@ -187,18 +187,16 @@ def apigw_timeout_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[Vi
     fn = _integration_target(ctx, r.get(uri_path))
     if fn is None:
         return
-    timeout = as_int(lambda_timeout(fn))
+    fn_timeout = lambda_timeout(fn)
+    timeout = as_int(fn_timeout.value)
     limit = setting(r, "timeout_milliseconds", default)
     if limit.defaulted and default is None:
         return  # HTTP or WebSocket: the default depends on an API we could not resolve
     millis = as_int(limit.value)
     if timeout is None or millis is None or timeout * 1000 <= millis:
         return
-    fn_default = " (default)" if fn.get("timeout") is None else ""
-    limit_text = (
-        f"timeout_milliseconds is unset and defaults to {millis} for a {api_kind}"
-        if limit.defaulted else f"timeout_milliseconds = {millis}"
-    )
+    fn_default = f" ({fn_timeout.describe()})" if fn_timeout.defaulted else ""
+    limit_text = limit.describe() + (f" for a {api_kind}" if limit.defaulted else "")
     yield Violation(
         f"API Gateway integration {r.address} gives up after {millis / 1000:g} s ({limit_text}), but "
         f"{fn.address} may run for {timeout} s{fn_default}: clients get a 504 while the function keeps "
