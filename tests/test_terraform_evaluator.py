@@ -392,3 +392,85 @@ def test_a_tfvars_json_value_is_located_at_its_key(tmp_path):
     proc = run_cli(str(tmp_path), "--select", "RES301", "-f", "json")
     (finding,) = json.loads(proc.stdout)["findings"]
     assert "terraform.tfvars.json:3)" in finding["message"]
+
+
+def test_an_attribute_that_names_no_instance_is_evaluated_once_per_block(tmp_path, monkeypatch):
+    """`policy` mentions no count/each/self: one evaluation serves the three instances
+    (as a local's does); `name` mentions count.index: one per instance. The values are
+    those each instance would compute."""
+    from linter.terraform.expressions import Evaluator
+
+    calls: list[str] = []
+    evaluate = Evaluator.evaluate
+
+    def counting(self, node, scope):
+        if node[0] == "call":
+            calls.append(node[1])
+        return evaluate(self, node, scope)
+
+    monkeypatch.setattr(Evaluator, "evaluate", counting)
+    loaded, errors, _ = load(tmp_path, main__tf="""
+variable "n" { default = 5 }
+resource "aws_sqs_queue" "q" {
+  count  = 3
+  name   = format("q-%d", count.index)
+  policy = jsonencode({ maxReceiveCount = var.n })
+}
+""")
+    assert not errors
+    assert calls.count("jsonencode") == 1 and calls.count("format") == 3
+    assert [loaded[f"aws_sqs_queue.q[{i}]"].attrs["name"] for i in range(3)] == ["q-0", "q-1", "q-2"]
+    assert {loaded[f"aws_sqs_queue.q[{i}]"].attrs["policy"] for i in range(3)} == {'{"maxReceiveCount":5}'}
+
+
+CYCLES = {
+    "through another instance": """
+resource "aws_sqs_queue" "q" {
+  count = 2
+  name  = aws_sqs_queue.q[1].name
+  tags  = { peer = aws_sqs_queue.q[0].name }
+}
+""",
+    "through a local": """
+locals { n = aws_sqs_queue.q["b"].name }
+resource "aws_sqs_queue" "q" {
+  for_each = toset(["a", "b"])
+  name     = local.n
+  policy   = jsonencode({ n = local.n, k = each.key })
+}
+""",
+    "between two blocks": """
+resource "aws_sqs_queue" "a" {
+  count = 2
+  name  = aws_sqs_queue.b[0].name
+}
+resource "aws_sqs_queue" "b" {
+  count = 2
+  name  = aws_sqs_queue.a[1].name
+}
+""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CYCLES))
+def test_sharing_a_value_between_instances_changes_nothing(case, tmp_path, monkeypatch):
+    """Each instance evaluating every attribute itself (sharing off) gives the same
+    resources, also where a cycle makes a value depend on where it was asked from."""
+    import linter.terraform.modules as modules
+
+    def view(loaded):
+        return {a: (repr(r.attrs), r.refs, repr(r.meta)) for a, r in loaded.items()}
+
+    shared, errors, _ = load(tmp_path / "shared", main__tf=CYCLES[case])
+    scan_expr = modules._scan_expr
+    monkeypatch.setattr(modules, "_scan_expr", lambda node, declared, named: scan_expr(node, declared, named) or True)
+    alone, errors_alone, _ = load(tmp_path / "alone", main__tf=CYCLES[case])
+    assert [str(e) for e in errors] == [str(e) for e in errors_alone]
+    assert view(shared) == view(alone)
+
+
+@pytest.mark.parametrize("key", ["eu", "a b", "", "é", 'a"b', "a\\b", "\x01", "\x7f", "\u2028", "\ud800", "日本"])
+def test_an_instance_key_is_written_as_json_writes_it(key):
+    from linter.terraform.expressions import instance_key
+
+    assert instance_key(key) == "[" + json.dumps(key, ensure_ascii=False) + "]"
