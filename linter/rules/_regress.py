@@ -27,9 +27,9 @@ class Check:
     path: str
     # "floor" (>= 2 -> < 2), "flag" (true -> false), or a pair of predicates
     regression: Any = "floor"
-    # default when a side does not write the attribute: the provider's (from
-    # the table), a value for types the table does not hold (Kubernetes), or
-    # a function of the side's reader (ASG desired_capacity defaults to min_size)
+    # default when a side does not write the attribute: the provider's or the
+    # Kubernetes API's (from the table), or a function of the side's reader
+    # (ASG desired_capacity defaults to min_size)
     default: Any = FROM_TABLE
 
 

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 K8S_WORKLOADS = ("apps/Deployment", "apps/StatefulSet")
 K8S_HPA = "autoscaling/HorizontalPodAutoscaler"
 
-# type -> (noun, checks); cloud defaults from linter.attribute_facts, as RES101-RES116 read them
+# type -> (noun, checks); defaults from linter.attribute_facts, as RES101-RES119 read them
 REPLICA_CHECKS: dict[str, tuple[str, tuple[Check, ...]]] = {
-    "apps/Deployment": ("Deployment", (Check("spec.replicas", default=1),)),
-    "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas", default=1),)),
-    K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas", default=1),)),
+    "apps/Deployment": ("Deployment", (Check("spec.replicas"),)),
+    "apps/StatefulSet": ("StatefulSet", (Check("spec.replicas"),)),
+    K8S_HPA: ("HorizontalPodAutoscaler", (Check("spec.minReplicas"),)),
     # Terraform's kubernetes provider arrives as these canonical types (linter.normalize.terraform_k8s)
     "aws_autoscaling_group": ("Auto Scaling group", (
         Check("min_size"),
