@@ -119,23 +119,30 @@ class State:
         for name, value in (("inputs", inputs), ("outputs", outputs)):
             if value is not None and not isinstance(value, dict):
                 raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
-        deps = raw.get("propertyDependencies") or {}
+        deps = raw.get("propertyDependencies")
+        # dependencies are URNs: anything else cannot name a resource, so it is dropped
+        by_property = ({k: _urns(v) for k, v in deps.items() if isinstance(v, list)}
+                       if deps and isinstance(deps, dict) else {})
+        dependencies = raw.get("dependencies")
+        ident, position = raw.get("id"), raw.get("sourcePosition")
         return cls(
             urn=urn,
             type=token,
             inputs=inputs,
             outputs=outputs,
             custom=bool(raw.get("custom", False)),
-            id=raw.get("id") if isinstance(raw.get("id"), str) else None,
-            # dependencies are URNs: anything else cannot name a resource, so it is dropped
-            property_dependencies={k: [u for u in v if isinstance(u, str)] for k, v in deps.items() if isinstance(v, list)}
-            if isinstance(deps, dict) else {},
-            dependencies=[u for u in raw.get("dependencies") or () if isinstance(u, str)]
-            if isinstance(raw.get("dependencies"), list) else [],
-            source_position=raw.get("sourcePosition") if isinstance(raw.get("sourcePosition"), str) else None,
+            id=ident if isinstance(ident, str) else None,
+            property_dependencies=by_property,
+            dependencies=_urns(dependencies) if dependencies and isinstance(dependencies, list) else [],
+            source_position=position if isinstance(position, str) else None,
             external=bool(raw.get("external", False)),
             pending_delete=raw.get("delete") is True,
         )
+
+
+def _urns(values: list[Any]) -> list[str]:
+    """The strings of a list (URNs), in order."""
+    return [u for u in values if isinstance(u, str)]
 
 
 # ------------------------------------------------------------------ entry points
@@ -226,10 +233,13 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     raw_resources = deployment.get("resources") or []
     if not isinstance(raw_resources, list):
         raise InputError(shown, f"{where}.resources must be a list")
-    states = [
-        State.from_json(r, shown, f"{where}.resources[{i}]", _line_of_raw(r, lines))
-        for i, r in enumerate(raw_resources)
-    ]
+    states = []
+    for i, r in enumerate(raw_resources):
+        try:
+            states.append(State.from_json(r, shown, where))
+        except InputError:  # worded again with its place and line: only a bad resource pays for them
+            State.from_json(r, shown, f"{where}.resources[{i}]", _line_of_raw(r, lines))
+            raise
     states = [s for s in states if not s.pending_delete]
     addresses = addresses_for(states)
     out = []
@@ -596,20 +606,7 @@ class Properties:
 
     def decode(self, props: dict[str, Any]) -> dict[str, Any]:
         """A resource's inputs (or outputs) as rules read them."""
-        renames = self.renames
-        if renames is None:
-            # names kept as written: only the top level's bookkeeping goes
-            return self._items({k: v for k, v in props.items() if not (type(k) is str and k[:2] == "__")}, None, None)
-        out: dict[str, Any] = {}
-        for key, value in props.items():
-            if type(key) is str:
-                if key[:2] == "__":
-                    continue
-                name = renames.get(key) or _snake(key)
-            else:
-                name = key
-            self._one(out, name, value, key, key)
-        return out
+        return self._items(props, None, None)
 
     def _name(self, key: Any, path: str | None) -> Any:
         if self.renames is None or not isinstance(key, str):
@@ -645,11 +642,21 @@ class Properties:
 
     def _items(self, value: dict[str, Any], top: str | None, path: str | None) -> dict[str, Any]:
         """The members of an (unsigned) object, decoded: one loop, the common
-        shapes (strings, numbers, nested objects and lists) handled inline."""
+        shapes (strings, numbers, nested objects and lists) handled inline.
+        `top` None: the resource's own properties (bookkeeping dropped whatever
+        the resource, each a top-level name of RENAMES, and the path below them)."""
         out: dict[str, Any] = {}
         strip, renames, paths = self.strip, self.renames, self.paths
         for key, item in value.items():
-            if type(key) is str:
+            if top is None:
+                if type(key) is str:
+                    if key[:2] == "__":
+                        continue
+                    name = key if renames is None else renames.get(key) or _snake(key)
+                else:
+                    name = key
+                sub: str | None = key
+            elif type(key) is str:
                 if strip and key[:2] == "__":
                     continue
                 if renames is None:
@@ -701,7 +708,8 @@ class Properties:
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
             name = self._name(key, sub)
-            props = self.keep if self.keep is not None and name in MAP_ATTRIBUTES else self
+            kept = self.keep if name in MAP_ATTRIBUTES else None  # a free-form map keeps its names
+            props = kept if kept is not None else self
             current = attrs.get(name, _ABSENT)
             if current is _ABSENT:
                 known = _known(props.value(item, here, sub))
