@@ -325,7 +325,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--attribute", help="the attribute it checks (dotted path): the body becomes a working check")
     parser.add_argument("--fails-when", help="with --attribute: the JSON value that is a finding (false, \"BASIC\")")
     parser.add_argument("--default", help="with --attribute: the provider's JSON default, inserted as its row in "
-                                          "linter/attribute_facts.py (null: none)")
+                                          "linter/attribute_facts.py (null only with --computed: none documented)")
     parser.add_argument("--computed", action="store_true",
                         help="with --default: the provider marks the attribute Optional+Computed")
     parser.add_argument("--reference", help="with --default: the documentation the default comes from (the row's comment)")
