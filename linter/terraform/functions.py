@@ -217,7 +217,7 @@ def to_int(v: Any, what: str = "argument") -> int:
     n = to_num(v, what)
     if isinstance(n, float):
         raise FunctionError(f"{what}: value must be a whole number, got {num_str(n)}")
-    return n
+    return int(n)
 
 
 def _seq(v: Any, what: str = "argument") -> list[Any]:
@@ -1582,7 +1582,9 @@ def f_yamldecode(v: Any) -> Any:
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is yaml.ScalarNode and implicit[0]:
                 return _YAML_PLAIN
-            return super().resolve(kind, value, implicit)
+            # types-PyYAML leaves BaseResolver.resolve unannotated: called through a typed name
+            resolve: Callable[[Any, Any, Any], Any] = super().resolve
+            return resolve(kind, value, implicit)
 
     s = to_str(v, "src")
     try:
