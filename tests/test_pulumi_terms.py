@@ -18,6 +18,12 @@ from linter.normalize.names import in_pulumi_terms
     # Appendix B renames: the Lambda function's name is `name` in Pulumi
     ("Set vpc_zone_identifier to subnets in two zones", "aws_autoscaling_group",
      "Set vpcZoneIdentifiers to subnets in two zones"),
+    # a resource type named without an address is the Pulumi class the program creates
+    ("redrive_policy is unset and no aws_sqs_queue_redrive_policy targets it", "aws_sqs_queue",
+     "redrivePolicy is unset and no aws.sqs.RedrivePolicy targets it"),
+    ("no aws_appautoscaling_target scales it", "aws_ecs_service", "no aws.appautoscaling.Target scales it"),
+    ("add a google_compute_region_instance_group_manager", "google_compute_instance_group_manager",
+     "add a gcp.compute.RegionInstanceGroupManager"),
 ])
 def test_attribute_names_in_pulumi_terms(text, tf_type, expected):
     assert in_pulumi_terms(text, tf_type) == expected

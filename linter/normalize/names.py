@@ -98,5 +98,18 @@ def in_pulumi_terms(text: str, tf_type: str) -> str:
         return f"\x00{len(kept) - 1}\x00"
 
     masked = _ADDRESS.sub(keep, text)
-    converted = _SNAKE_WORD.sub(lambda m: pulumi_name(tf_type, m.group(0)), masked)
+    converted = _SNAKE_WORD.sub(lambda m: pulumi_class(m.group(0)) or pulumi_name(tf_type, m.group(0)), masked)
     return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], converted)
+
+
+def pulumi_class(word: str) -> str | None:
+    """A Terraform resource type named in a message, as a Pulumi program writes
+    its class: `aws_sqs_queue_redrive_policy` -> `aws.sqs.RedrivePolicy` (from
+    the token `aws:sqs/redrivePolicy:RedrivePolicy`); None for any other word."""
+    from linter.normalize.tokens import TERRAFORM_TO_PULUMI
+
+    tokens = TERRAFORM_TO_PULUMI.get(word)
+    if not tokens:
+        return None
+    package, module, name = tokens[0].split(":")
+    return f"{package}.{module.split('/')[0]}.{name}"
