@@ -120,7 +120,7 @@ def run_rules(
     costs = [len(by_type.get(res.type, ())) for scope in scopes for res in scope]
     total = sum(costs)
     jobs = options.loader_options.get("jobs")
-    if total >= PARALLEL_MIN_CHECKS and (jobs is None or int(jobs) > 1):
+    if total >= PARALLEL_MIN_CHECKS:
         from linter.loaders.parallel import available_cores, in_two
 
         if (int(jobs) if jobs is not None else available_cores()) > 1:

@@ -298,7 +298,7 @@ class Finding:
         calling `../..` plan two resources at one address, file and line)."""
         if self.root is None and self.subject is None:
             return self.unrooted_fingerprint
-        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
+        key = self._unrooted_key()
         if self.root is not None:
             key += f"|root={self.fingerprint_root or self.root}"
         if self.subject is not None:
@@ -309,8 +309,10 @@ class Finding:
     def unrooted_fingerprint(self) -> str:
         """The fingerprint without the Terraform root: what baselines written before
         the root was part of it recorded (they still match)."""
-        key = f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        return hashlib.sha256(self._unrooted_key().encode()).hexdigest()[:32]
+
+    def _unrooted_key(self) -> str:
+        return f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

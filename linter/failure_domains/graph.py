@@ -217,7 +217,6 @@ def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str,
     r = node.resource
     if not r.refs:
         return
-    resolved_by_edges = {(e.target, e.kind) for e in graph.out_edges.get(r.address, ())}
     permission = base_type(r).startswith(PERMISSION_PREFIXES)
     for path, refs in r.refs.items():
         top = path.split(".", 1)[0]
@@ -233,31 +232,22 @@ def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str,
             for target in targets:
                 if target.address == r.address:
                     continue
-                kind = _reference_kind(permission, top, target)
-                if (target.address, kind) not in resolved_by_edges:
-                    graph.add_edge(Edge(r.address, target.address, kind, path))
+                # add_edge keeps the first edge of a (source, target, kind)
+                graph.add_edge(Edge(r.address, target.address, _reference_kind(permission, top, target), path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
     """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
     if permission:
         return EdgeKind.REFERS
-    if base_type(target) in _serves_from_types():
+    if base_type(target) in SERVES_FROM_TYPES:
         # where it runs; a subnet id named anywhere else (an env var) is only a name
         return EdgeKind.SERVES_FROM if top in PLACEMENT_ATTRIBUTES else EdgeKind.REFERS
     return EdgeKind.REQUIRES
 
 
-_SERVES_FROM_TYPES: frozenset[str] | None = None
-
-
-def _serves_from_types() -> frozenset[str]:
-    global _SERVES_FROM_TYPES
-    if _SERVES_FROM_TYPES is None:  # placement imports this module: read it once, when first needed
-        from linter.failure_domains.placement import SERVES_FROM_TYPES
-
-        _SERVES_FROM_TYPES = SERVES_FROM_TYPES
-    return _SERVES_FROM_TYPES
+# What a resource serves from, any one of them enough: subnets, the plan an app runs on
+SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_service_plan", "azurerm_app_service_plan"})
 
 
 def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
@@ -278,5 +268,5 @@ def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, t
         return
     for s in sources:
         for t in targets:
-            kind = EdgeKind.SERVES_FROM if base_type(t) in _serves_from_types() else EdgeKind.REQUIRES
+            kind = EdgeKind.SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else EdgeKind.REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from linter import attribute_facts
 from linter.model import Resource, is_unknown
-from linter.rules._aws import base_type
+from linter.rules._aws import base_type, lambda_function, resolve_refs
+from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
 from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, unknown, zonal
+from linter.failure_domains.kubernetes import describe_kind
 
 if TYPE_CHECKING:
     from linter.failure_domains.graph import Graph, Node
@@ -84,9 +86,6 @@ CONNECTORS: dict[str, tuple[str, str]] = {
     "azurerm_subnet_nat_gateway_association": ("subnet_id", "nat_gateway_id"),
 }
 
-# What a resource serves from, any one of them enough: subnets, the plan an app runs on
-SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_service_plan", "azurerm_app_service_plan"})
-
 # Bound to no zone: regional or global services and configuration objects. Types
 # outside this list and without a placer are UNKNOWN ("could not place").
 REGIONAL_PREFIXES = (
@@ -129,8 +128,6 @@ def describe_type(r: Resource) -> tuple[str, bool]:
     if known is not None:
         return known
     if "/" in r.type:
-        from linter.failure_domains.kubernetes import describe_kind
-
         return describe_kind(r)
     return r.type, False
 
@@ -138,8 +135,6 @@ def describe_type(r: Resource) -> tuple[str, bool]:
 def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | None:
     """What an attribute names: its references (known values keep theirs too), the
     ids or ARNs it holds, or a Lambda function's name."""
-    from linter.rules._aws import lambda_function, resolve_refs
-
     refs = [ref for path, found in r.refs.items() if path == attr or path.startswith(attr + ".") for ref in found]
     if refs:
         found = index.resolve_many(refs)
@@ -284,8 +279,6 @@ def _nat_gateway(p: Placer, r: Resource) -> Placement:
 
 
 def _db_instance(p: Placer, r: Resource) -> Placement:
-    from linter.rules._datastores import is_aurora
-
     aurora = is_aurora(r)
     if aurora is None:
         return unknown("engine not known before apply", "engine")

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from linter.attribute_facts import pulumi_renames
+from linter.normalize.tokens import TERRAFORM_TO_PULUMI
 
 # the per-type exceptions, from the one table of attribute facts (its `pulumi` column)
 RENAMES: dict[str, dict[str, str]] = pulumi_renames()
@@ -106,8 +107,6 @@ def pulumi_class(word: str) -> str | None:
     """A Terraform resource type named in a message, as a Pulumi program writes
     its class: `aws_sqs_queue_redrive_policy` -> `aws.sqs.RedrivePolicy` (from
     the token `aws:sqs/redrivePolicy:RedrivePolicy`); None for any other word."""
-    from linter.normalize.tokens import TERRAFORM_TO_PULUMI
-
     tokens = TERRAFORM_TO_PULUMI.get(word)
     if not tokens:
         return None
