@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 
 from linter import __version__
 
@@ -37,6 +37,11 @@ if TYPE_CHECKING:
         def notes(self) -> Sequence[str]: ...
         @property
         def skipped(self) -> Sequence[Skipped]: ...
+
+
+# what a command's run over its inputs returns (a scan result, a zones report)
+R = TypeVar("R", bound="InputsReport")
+
 
 COMMANDS = ("scan", "zones", "rules", "explain", "baseline", "schema")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -421,6 +426,33 @@ def _output_overwrites_an_input(outputs: list[str], args: argparse.Namespace, op
     return False
 
 
+def _run_on_inputs(args: argparse.Namespace, outputs: list[str],
+                   run: Callable[[list[str], ScanOptions], R]) -> tuple[ScanOptions, R] | None:
+    """The options, then `run(paths, options)` and its warnings; None (exit 2) when
+    the options are bad or an output would overwrite an input (checked before the
+    run and again after it, once the files it read are known)."""
+    options = _options_or_error(args)
+    if options is None or _output_overwrites_an_input(outputs, args, options):
+        return None
+    result = run(args.paths, options)
+    if _output_overwrites_an_input(outputs, args, options, result):
+        return None
+    _print_warnings(result, args.verbose)
+    return options, result
+
+
+def _write_report(path: str, text: str) -> bool:
+    """Write a report file atomically; False (said on stderr) when it cannot be written."""
+    from linter.output import write_atomically
+
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _print_warnings(result: InputsReport, verbose: bool = False) -> None:
     """Warnings change no exit code: stderr, so reports on stdout stay parseable.
     Besides them: notes (a named file nothing recognises, a chart helm is missing
@@ -438,13 +470,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from linter.engine import scan
     from linter.suppress import write_baseline
 
-    options = _options_or_error(args)
-    if options is None or _output_overwrites_an_input([args.output], args, options):
+    ran = _run_on_inputs(args, [args.output], scan)
+    if ran is None:
         return EXIT_ERROR
-    result = scan(args.paths, options)
-    if _output_overwrites_an_input([args.output], args, options, result):
-        return EXIT_ERROR
-    _print_warnings(result, args.verbose)
+    _, result = ran
     try:
         count = write_baseline(result, args.output)
     except OSError as exc:
@@ -459,7 +488,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from linter.engine import scan
-    from linter.output import write_atomically
     from linter.reporters import ReportSettings, render, statistics, summary_line
     from linter.terminal import use_color, width
 
@@ -468,14 +496,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"resilint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    options = _options_or_error(args)
-    outputs = [path for _, path in targets if path]
-    if options is None or _output_overwrites_an_input(outputs, args, options):
+    ran = _run_on_inputs(args, [path for _, path in targets if path], scan)
+    if ran is None:
         return EXIT_ERROR
-    result = scan(args.paths, options)
-    if _output_overwrites_an_input(outputs, args, options, result):
-        return EXIT_ERROR
-    _print_warnings(result, args.verbose)
+    options, result = ran
     code = result.exit_code(options.fail_on)
     to_stdout = None
     for fmt, path in targets:
@@ -496,10 +520,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if path is None:
             to_stdout = text
             continue
-        try:
-            write_atomically(path, text)
-        except OSError as exc:
-            print(f"resilint: error: cannot write the report to {path}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_report(path, text):
             code = EXIT_ERROR
     human_on_stdout = any(path is None and fmt in HUMAN_FORMATS for fmt, path in targets)
     if args.statistics and not any(fmt in HUMAN_FORMATS for fmt, _ in targets):
@@ -522,23 +543,15 @@ def cmd_zones(args: argparse.Namespace) -> int:
     """What stops when each zone fails. Exit 0, or 2 on an input or usage error; the
     analysis is imported here only (start-up stays light for `scan`)."""
     from linter.failure_domains.report import build_report, render
-    from linter.output import write_atomically
 
-    options = _options_or_error(args)
-    outputs = [args.output] if args.output else []
-    if options is None or _output_overwrites_an_input(outputs, args, options):
+    ran = _run_on_inputs(args, [args.output] if args.output else [], build_report)
+    if ran is None:
         return EXIT_ERROR
-    report = build_report(args.paths, options)
-    if _output_overwrites_an_input(outputs, args, options, report):
-        return EXIT_ERROR
-    _print_warnings(report, args.verbose)
+    _, report = ran
     text = render(args.format, report)
     code = EXIT_ERROR if report.errors else EXIT_OK
     if args.output:
-        try:
-            write_atomically(args.output, text)
-        except OSError as exc:
-            print(f"resilint: error: cannot write the report to {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_report(args.output, text):
             code = EXIT_ERROR
     else:
         sys.stdout.write(text)
