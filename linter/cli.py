@@ -189,12 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("paths", nargs="*", metavar="PATH")
     baseline.add_argument("-o", "--output", default=".resilint-baseline.json", metavar="FILE",
                           help="baseline file to write (default: .resilint-baseline.json)")
-    baseline.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
     baseline.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rule ids, prefixes or globs")
     baseline.add_argument("--ignore", type=_csv, action="extend", metavar="IDS", help="skip these rule ids, prefixes or globs")
-    baseline.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
-    _terraform_variable_flags(baseline)
-    baseline.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
+    _scan_context_options(baseline)
     baseline.add_argument("--policy", action="append", metavar="DIR", help="also run the custom Rego policies under DIR (repeatable)")
     _input_options(baseline)
 
@@ -204,10 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     zones.add_argument("-f", "--format", default="text", choices=["text", "json", "mermaid", "dot"],
                        help="text (default), json, mermaid (renders in GitHub and GitLab Markdown) or dot (Graphviz)")
     zones.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    zones.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
-    zones.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
-    _terraform_variable_flags(zones)
-    zones.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
+    _scan_context_options(zones)
     zones.set_defaults(select=None, ignore=None)
     _input_options(zones)
 
@@ -221,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     _color_option(explain)
     sub.add_parser("schema", help="print the JSON Schema of the input document custom Rego policies read")
     return parser
+
+
+def _scan_context_options(command: argparse.ArgumentParser) -> None:
+    """What `baseline` and `zones` read their inputs with, as `scan` does (scan words its help its own way)."""
+    command.add_argument("--config", metavar="FILE", help="config file (default: .resilint.yaml found as for scan)")
+    command.add_argument("--tf-root", metavar="DIR", help="Terraform root holding the .tf sources of a plan")
+    _terraform_variable_flags(command)
+    command.add_argument("--namespace", default="default", metavar="NS", help="namespace of Kubernetes objects that name none")
 
 
 def _input_options(command: argparse.ArgumentParser) -> None:
