@@ -151,18 +151,15 @@ def _type_name(v: Any) -> str:
         raise _GiveUp()
     if v is None:
         return "null"
-    return _primitive_name(v) or ("list" if isinstance(v, list) else "map")
-
-
-def _primitive_name(v: Any) -> str | None:
-    """"bool", "number" or "string"; None for a collection."""
     if isinstance(v, bool):
         return "bool"
     if _is_num(v):
         return "number"
     if isinstance(v, str):
         return "string"
-    return None
+    if isinstance(v, list):
+        return "list"
+    return "map"
 
 
 def parse_number(text: str) -> Any:
@@ -242,99 +239,19 @@ def unify(items: list[Any], what: str = "all list elements") -> list[Any]:
 
     Strings win over numbers and bools (which become their text); numbers and
     bools do not mix; primitives and collections do not mix. Nested values
-    unify too: tuples of one length position by position, of different lengths
-    into a list of one element type; objects with the same attribute names
-    attribute by attribute, with different names into a map of one element
-    type (`[{x = 1}, {y = "a"}]` becomes `[{x = "1"}, {y = "a"}]`).
+    unify too (`[{x = 1}, {y = "a"}]` becomes `[{x = "1"}, {y = "a"}]`): see
+    types.unified_type.
     """
-    types = {_value_type(v) for v in items if v is not None and not is_unknown(v)}
-    if len(types) <= 1:
+    from linter.terraform import types
+
+    own_types = {types.type_of(v) for v in items}
+    if len(own_types - {types.ANY}) <= 1:
         return items
     try:
-        target = _unified_type(types)
-    except _NoCommonType:
+        target = types.unified_type(own_types)
+        return [types.convert(v, target) for v in items]
+    except types.ConversionError:
         raise FunctionError(f"{what} must have the same type") from None
-    return [_convert_to(v, target) for v in items]
-
-
-# A value's type for unification: "string" | "number" | "bool" | "dynamic" (null
-# or unknown: fits any type), ("tuple", (types...)), ("list", type),
-# ("object", ((name, type), ...)) sorted by name, ("map", type).
-_DYNAMIC = "dynamic"
-_PRIMITIVES = frozenset(("string", "number", "bool"))
-
-
-class _NoCommonType(Exception):
-    pass
-
-
-def _value_type(v: Any) -> Any:
-    if v is None or is_unknown(v):
-        return _DYNAMIC
-    if (name := _primitive_name(v)) is not None:
-        return name
-    if isinstance(v, list):
-        return ("tuple", tuple(_value_type(x) for x in v))
-    return ("object", tuple(sorted((k, _value_type(x)) for k, x in v.items())))
-
-
-def _unified_type(types: Any) -> Any:
-    types = {t for t in types if t != _DYNAMIC}
-    if len(types) <= 1:
-        return next(iter(types), _DYNAMIC)
-    if types <= _PRIMITIVES:
-        if "string" not in types:
-            raise _NoCommonType
-        return "string"
-    if types & _PRIMITIVES:
-        raise _NoCommonType
-    kinds = {t[0] for t in types}
-    if kinds <= {"tuple", "list"}:
-        lengths = {len(t[1]) for t in types if t[0] == "tuple"}
-        if kinds == {"tuple"} and len(lengths) == 1:
-            return ("tuple", tuple(_unified_type(set(column)) for column in zip(*(t[1] for t in types))))
-        return ("list", _unified_type(_element_types(types)))
-    if kinds <= {"object", "map"}:
-        names = {tuple(name for name, _ in t[1]) for t in types if t[0] == "object"}
-        if kinds == {"object"} and len(names) == 1:
-            columns: dict[str, set[Any]] = {}
-            for t in types:
-                for name, attribute in t[1]:
-                    columns.setdefault(name, set()).add(attribute)
-            return ("object", tuple((name, _unified_type(ts)) for name, ts in sorted(columns.items())))
-        return ("map", _unified_type(_element_types(types)))
-    raise _NoCommonType
-
-
-def _element_types(types: set[Any]) -> set[Any]:
-    """Every element (or attribute) type of tuples and lists (objects and maps)."""
-    out: set[Any] = set()
-    for kind, inner in types:
-        if kind in ("list", "map"):
-            out.add(inner)
-        elif kind == "tuple":
-            out.update(inner)
-        else:
-            out.update(t for _, t in inner)
-    return out
-
-
-def _convert_to(v: Any, target: Any) -> Any:
-    if v is None or is_unknown(v) or target == _DYNAMIC:
-        return v
-    if target == "string":
-        return to_str(v)
-    if isinstance(target, str):
-        return v
-    kind, inner = target
-    if kind == "tuple":
-        return [_convert_to(x, t) for x, t in zip(v, inner)]
-    if kind == "list":
-        return [_convert_to(x, inner) for x in v]
-    if kind == "object":
-        attributes = dict(inner)
-        return {k: _convert_to(x, attributes[k]) for k, x in v.items()}
-    return {k: _convert_to(x, inner) for k, x in v.items()}
 
 
 def canon(v: Any) -> Any:

@@ -127,6 +127,72 @@ def _attribute(node: Node, default_of: Callable[[Node], Any]) -> Attribute:
     return Attribute(_type(node, default_of, True))
 
 
+# ------------------------------------------------------------------ unification
+def type_of(value: Any) -> TypeConstraint:
+    """A value's own type: a list is a tuple, a map an object; null and unknown
+    fit any type (ANY)."""
+    if value is None or isinstance(value, Unknown):
+        return ANY
+    if isinstance(value, bool):
+        return Primitive("bool")
+    if isinstance(value, (int, float)):
+        return Primitive("number")
+    if isinstance(value, str):
+        return Primitive("string")
+    if isinstance(value, list):
+        return TupleType(tuple(type_of(x) for x in value))
+    return ObjectType(tuple(sorted((k, Attribute(type_of(x))) for k, x in value.items())))
+
+
+def unified_type(types: set[TypeConstraint]) -> TypeConstraint:
+    """The one type every value of `types` converts to, as cty unifies them:
+    a string beside numbers or bools; tuples of one length position by position,
+    of different lengths a list of one element type; objects with the same
+    attribute names attribute by attribute, with different names a map of one
+    element type. ConversionError when there is none."""
+    types = {t for t in types if not isinstance(t, AnyType)}
+    if len(types) <= 1:
+        return next(iter(types), ANY)
+    primitives = {t.name for t in types if isinstance(t, Primitive)}
+    if primitives and len(primitives) == len(types):
+        if "string" not in primitives:
+            raise ConversionError("numbers and bools do not unify")
+        return Primitive("string")
+    if primitives:
+        raise ConversionError("primitives and collections do not unify")
+    sequences = {t for t in types if isinstance(t, TupleType)
+                 or (isinstance(t, CollectionType) and t.kind == "list")}
+    if sequences == types:
+        tuples = [t for t in types if isinstance(t, TupleType)]
+        if len(tuples) == len(types) and len({len(t.elements) for t in tuples}) == 1:
+            return TupleType(tuple(unified_type(set(column)) for column in zip(*(t.elements for t in tuples))))
+        return CollectionType("list", unified_type(_element_types(types)))
+    objects = [t for t in types if isinstance(t, ObjectType)]
+    if all(isinstance(t, (ObjectType, CollectionType)) and not (isinstance(t, CollectionType) and t.kind != "map")
+           for t in types):
+        if len(objects) == len(types) and len({tuple(n for n, _ in t.attributes) for t in objects}) == 1:
+            columns: dict[str, set[TypeConstraint]] = {}
+            for t in objects:
+                for name, attribute in t.attributes:
+                    columns.setdefault(name, set()).add(attribute.type)
+            return ObjectType(tuple((name, Attribute(unified_type(ts))) for name, ts in sorted(columns.items())))
+        return CollectionType("map", unified_type(_element_types(types)))
+    raise ConversionError("sequences and objects do not unify")
+
+
+def _element_types(types: set[TypeConstraint]) -> set[TypeConstraint]:
+    """Every element (or attribute) type of tuples and lists (objects and maps)."""
+    out: set[TypeConstraint] = set()
+    for t in types:
+        if isinstance(t, CollectionType):
+            out.add(t.element)
+        elif isinstance(t, TupleType):
+            out.update(t.elements)
+        elif isinstance(t, ObjectType):
+            out.update(attribute.type for _, attribute in t.attributes)
+    return out
+
+
 # ------------------------------------------------------------------ conversion
 def convert(value: Any, type_: TypeConstraint | None) -> Any:
     """`value` as Terraform holds it once given for `type_` (defaults applied)."""
