@@ -86,6 +86,14 @@ def test_messages_name_the_body_path() -> None:
     assert in_body_terms('Set sku.name = "Standard_ZRS" for sku', paths) == 'Set body.sku.name = "Standard_ZRS" for sku'
     # quoted values and addresses are left alone
     assert in_body_terms('pool "sku" of azapi_resource.sku', paths) == 'pool "sku" of azapi_resource.sku'
+    # an input the body does not hold is named where it would go
+    assert in_body_terms("zones: availabilityZones is unset", paths) == \
+        "zones: body.properties.availabilityZones is unset"
+    assert in_body_terms("count is unset and defaults to 1", paths) == "body.properties.count is unset and defaults to 1"
+    assert in_body_terms("pool: zones is unset", paths) == "pool: body.zones is unset"
+    assert in_body_terms("agentPoolProfiles[0].count is unset", paths) == \
+        "body.properties.agentPoolProfiles[0].count is unset"
+    assert in_body_terms("pool azapi_resource.this is unset", paths) == "pool azapi_resource.this is unset"
 
 
 def test_plan_finding_names_body_path_and_points_at_plan() -> None:
@@ -147,7 +155,7 @@ def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
     pool = 'module.stateful_workloads.module.nodepools["valkey"].azapi_resource.this[0]'
     zones = _avm_findings(AVM_AKS, "stateful-workloads", "RES113")
     assert zones[pool][:2] == ("modules/agentpool/main.tf", 11)
-    assert "availabilityZones is unset" in zones[pool][2]
+    assert "over availability zones: body.properties.availabilityZones is unset (in root" in zones[pool][2]
     single = _avm_findings(AVM_AKS, "stateful-workloads", "RES114")
     assert single[pool][:2] == ("modules/agentpool/main.tf", 17)
     assert "body.properties.count = 1 and autoscaling is off" in single[pool][2]
@@ -156,8 +164,20 @@ def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
     shrink = _avm_findings(AVM_AKS, "create-before-destroy", "RES114")
     for key in ("unp1", "unp2"):
         found = shrink[f'module.create_before_destroy.module.nodepools["{key}"].azapi_resource.this_create_before_destroy[0]']
-        assert "enableAutoScaling = true with body.properties.minCount = 1" in found[2]
+        assert "body.properties.enableAutoScaling = true with body.properties.minCount = 1" in found[2]
     assert not [r for r in shrink if r.endswith(".azapi_resource.this[0]")]
+
+
+def test_avm_cluster_pools_are_named_by_their_place_in_the_body() -> None:
+    # main.tf:7 writes agentPoolProfiles inside body.properties; the example's system pool
+    # (examples/stateful-workloads: no availability zones) is its first entry
+    zones = _avm_findings(AVM_AKS, "stateful-workloads", "RES113")
+    found = zones["module.stateful_workloads.azapi_resource.this"]
+    assert ('agent pool "systempool" is not spread over availability zones: '
+            "body.properties.agentPoolProfiles[0].availabilityZones is unset (in root") in found[2]
+    single = _avm_findings(AVM_AKS, "default", "RES114")
+    assert 'runs one node: body.properties.agentPoolProfiles[0].count = 1 and autoscaling is off' in \
+        single["module.default.azapi_resource.this"][2]
 
 
 def test_avm_data_only_agent_pool_module_plans_nothing() -> None:

@@ -19,8 +19,9 @@ inputs, and the Azure rules serve it unchanged:
 A body that is not known (an expression the loader could not evaluate) is
 not mapped: the resource stays `azapi_resource`, which no rule reads, because
 a missing property would otherwise read as "unset". Findings name the body
-path the user wrote (`body.sku.name`, `body.properties.highAvailability.mode`)
-and point at its line.
+path the user wrote (`body.sku.name`, `body.properties.highAvailability.mode`,
+`body.properties.agentPoolProfiles[0].minCount`; an unset input where it would
+go, `body.properties.availabilityZones is unset`) and point at its line.
 """
 
 from __future__ import annotations
@@ -153,9 +154,16 @@ def _body_lines(line_of: LineOf, origin: dict[str, str]) -> LineOf:
     return line
 
 
+# ARM request keys that sit beside `properties` in the body: an unset one is named there
+_BODY_KEYS = frozenset(("sku", "zones", "kind", "plan", "extendedLocation"))
+_UNSET = " is unset"
+
+
 def in_body_terms(text: str, origin: dict[str, str]) -> str:
     """A message about a mapped azapi resource, with each top-level input named as
-    the body path the user wrote: `sku.name` -> `body.sku.name`."""
+    the body path the user wrote: `sku.name` -> `body.sku.name`. An input the
+    body does not hold is named where it would go: `availabilityZones is unset`
+    -> `body.properties.availabilityZones is unset`."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -166,6 +174,8 @@ def in_body_terms(text: str, origin: dict[str, str]) -> str:
                 j += 1
             word = text[i:j]
             where = origin.get(word)
+            if where is None and "_" not in word and _path_then_unset(text, j):  # ARM names are camelCase
+                where = word if word in _KEPT else f"body.{word}" if word in _BODY_KEYS else f"body.properties.{word}"
             out.append(where if where is not None and where != word and _names_a_path(text, j) else word)
             i = j
         else:
@@ -174,9 +184,18 @@ def in_body_terms(text: str, origin: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _path_then_unset(text: str, end: int) -> bool:
+    # `availabilityZones is unset`, `agentPoolProfiles[0].count is unset and defaults to 1`:
+    # the rest of a path (steps and indexes), then the words that say it is not written
+    while end < len(text) and (text[end].isalnum() or text[end] in "._[]"):
+        end += 1
+    return text.startswith(_UNSET, end)
+
+
 def _names_a_path(text: str, end: int) -> bool:
     # `sku.name = ...`, `zones: [...]`, `highAvailability.mode`, `minCount = 1`:
     # a name followed by a path step, an assignment, or the end of a clause
     rest = text[end:end + 3]
-    return rest[:1] in (".", "[") or rest.lstrip().startswith(("=", ":")) or rest[:1] in (",", ";", ")")
+    return (rest[:1] in (".", "[") or rest.lstrip().startswith(("=", ":")) or rest[:1] in (",", ";", ")")
+            or text.startswith(_UNSET, end))
 

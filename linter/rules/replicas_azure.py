@@ -65,8 +65,11 @@ ARM_POOL = PoolFields(
 class Pool:
     label: str  # "AKS cluster x default node pool"
     prefix: str  # the pool's path in the resource: "default_node_pool.", "agentPoolProfiles.1."
-    shown: str  # what messages put before a field name ("default_node_pool."; ARM: the label names the pool)
+    shown: str  # what messages put before an unset field's name ("default_node_pool."; ARM: the label names the pool)
     fields: PoolFields
+    # what messages put before every field's name: an azapi cluster's pool is named by its
+    # place in the body ("agentPoolProfiles[0].", then `body.properties.` before it)
+    path: str = ""
 
 
 def _node_pools(r: Resource) -> list[Pool]:
@@ -81,11 +84,13 @@ def _node_pools(r: Resource) -> list[Pool]:
     profiles = r.get("agentPoolProfiles")
     if not isinstance(profiles, list):
         return []  # unknown, or none written
+    in_body = bool(r.meta.get("azapi_paths"))
     pools: list[Pool] = []
     for i, profile in enumerate(profiles):
         name = profile.get("name") if isinstance(profile, dict) else None
         which = f'"{name}"' if isinstance(name, str) else f"agentPoolProfiles[{i}]"
-        pools.append(Pool(f"AKS cluster {r.address} agent pool {which}", f"agentPoolProfiles.{i}.", "", ARM_POOL))
+        pools.append(Pool(f"AKS cluster {r.address} agent pool {which}", f"agentPoolProfiles.{i}.", "", ARM_POOL,
+                          f"agentPoolProfiles[{i}]." if in_body else ""))
     return pools
 
 
@@ -164,7 +169,7 @@ def aks_pool_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
     if not resolved or region_without_zones(location, ctx) is not False:
         return
     for pool, zones, count in zonal:
-        name = pool.fields.zones
+        name = pool.path + pool.fields.zones
         what = zones_text(zones, name) if count else f"{pool.shown}{name} is unset"
         yield Violation(f"{pool.label} is not spread over availability zones: {what}",
                         path=pool.prefix + name if count else (pool.prefix.rstrip(".") or None),
@@ -232,12 +237,12 @@ def aks_pool_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
 
 
 def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
-    label, prefix, f = pool.label, pool.prefix, pool.fields
+    label, prefix, f, shown = pool.label, pool.prefix, pool.fields, pool.path
     fix = None if f is AZURERM_POOL else (
         f"Set {f.min_count}: 2 (with {f.autoscaling[0]}) or {f.node_count}: 3 (without), and {f.max_count} >= 2.")
     maximum = r.get(prefix + f.max_count)
     if as_int(maximum) == 1:
-        yield Violation(f"{label} can never grow past one node: {f.max_count} = 1", path=prefix + f.max_count,
+        yield Violation(f"{label} can never grow past one node: {shown}{f.max_count} = 1", path=prefix + f.max_count,
                         remediation=fix)
         return
     enabled, enabled_path = _autoscaling(r, prefix, f.autoscaling)
@@ -246,16 +251,16 @@ def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
     if as_bool(enabled) and enabled_path is not None:  # no path: unset, which is false
         minimum = r.get(prefix + f.min_count)
         if as_int(minimum) == 1:
-            yield Violation(f"{label} can shrink to one node: {enabled_path.rsplit('.', 1)[-1]} = true "
-                            f"with {f.min_count} = 1", path=prefix + f.min_count, remediation=fix)
+            yield Violation(f"{label} can shrink to one node: {shown}{enabled_path.rsplit('.', 1)[-1]} = true "
+                            f"with {shown}{f.min_count} = 1", path=prefix + f.min_count, remediation=fix)
         return
     if f is ARM_POOL:
         pool_type = r.get(prefix + "type")
         if is_unknown(pool_type) or pool_type == "VirtualMachines":
             return  # a VirtualMachines pool is sized by virtualMachinesProfile.scale, not by count
-    count = setting(r, prefix + f.node_count, shown=f.node_count)
+    count = setting(r, prefix + f.node_count, shown=shown + f.node_count)
     if as_int(count.value) == 1:
-        how = "autoscaling is off" if enabled_path is None else f"{enabled_path.rsplit('.', 1)[-1]} = false"
+        how = "autoscaling is off" if enabled_path is None else f"{shown}{enabled_path.rsplit('.', 1)[-1]} = false"
         yield Violation(f"{label} runs one node: {count.describe()} and {how}",
                         path=(prefix.rstrip(".") or None) if count.defaulted else prefix + f.node_count,
                         remediation=fix)
