@@ -132,6 +132,8 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # reference -> what it names, for the edges and the placements (many name one subnet)
+    resolved: dict[str, list[Resource] | None] = field(default_factory=dict, repr=False)
     _seen: set[Any] = field(default_factory=set, repr=False)
     out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
@@ -208,9 +210,8 @@ def build_graph(index: Index) -> Graph:
             continue  # one address, one node (the index keeps the first too)
         label, workload = placement.describe_type(r)
         graph.nodes[r.address] = Node(r.address, r, label, workload)
-    resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
-        node_edges(graph, index, node, resolved)
+        node_edges(graph, index, node, graph.resolved)
     kubernetes.add_edges(graph, index)
     placement.place_all(graph, index)
     return graph
@@ -225,7 +226,7 @@ def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, lis
     r = node.resource
     connector = CONNECTORS.get(r.type[5:] if r.type.startswith("data.") else r.type)
     if connector is not None:
-        _connector_edges(sink, index, node, *connector)
+        _connector_edges(sink, index, node, *connector, resolved)
         return
     _reference_edges(sink.add_edge, sink.unresolved, index, r, resolved)
     if orders:
@@ -288,17 +289,18 @@ SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_serv
 _SERVES_FROM_TYPES_AND_DATA = SERVES_FROM_TYPES | {f"data.{t}" for t in SERVES_FROM_TYPES}
 
 
-def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
+def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str,
+                     resolved: dict[str, list[Resource] | None]) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
     from linter.failure_domains.placement import resolve_value, written_value
 
     r = node.resource
-    sources = resolve_value(index, r, source_attr)
+    sources = resolve_value(index, r, source_attr, resolved)
     value = written_value(r, target_attr)
     if not sources or value is None:
         return
-    targets = resolve_value(index, r, target_attr)
+    targets = resolve_value(index, r, target_attr, resolved)
     if targets is None:  # what the sources depend on is not in the scan: said, never failed
         shown = " ".join(r.refs.get(target_attr, ())) or str(value)
         for s in sources:
@@ -351,7 +353,6 @@ class PartialGraph(Graph):
             self.position.setdefault(r.address, i)
         self._failure_edges: dict[str, list[tuple[int, Edge]]] = {}
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
-        self._resolved: dict[str, list[Resource] | None] = {}
         from linter.failure_domains.placement import CONNECTORS
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
@@ -378,7 +379,7 @@ class PartialGraph(Graph):
         found: list[tuple[int, Edge]] = []
         if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
             made: list[Edge] = []
-            _reference_edges(made.append, None, self.index, r, self._resolved)
+            _reference_edges(made.append, None, self.index, r, self.resolved)
             first = self.position[key] * _EDGES_PER_RESOURCE
             found = [(first + i, e) for i, e in enumerate(made) if e.kind.propagates]
         others = (self._made_for_others or self._others()).get(key)
@@ -409,7 +410,7 @@ class PartialGraph(Graph):
                     if node is None or node.resource is not r:
                         continue
                     made = _Found()
-                    node_edges(made, self.index, node, self._resolved)
+                    node_edges(made, self.index, node, self.resolved)
                     first = self.position[r.address] * _EDGES_PER_RESOURCE
                     for i, edge in enumerate(made.edges):
                         if edge.source != edge.target and edge.kind.propagates:
