@@ -200,6 +200,7 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
     analysis = Analysis(graph)
     for scenario in scenarios(graph, order):
         _fail_scenario(analysis, scenario)
+    graph.release()
     return analysis
 
 

@@ -424,6 +424,13 @@ class PartialGraph(Graph):
             self._made_for_others = by_source
         return self._made_for_others
 
+    def release(self) -> None:
+        """Drop what only building needed: the index (it holds this graph in its memo: a
+        cycle, left alone while a scan pauses the cycle collector) and the lookups."""
+        del self.index
+        self.position, self._failure_edges, self._made_for_others = {}, {}, None
+        self.resolved = {}
+
     def restrict_to(self, keys: list[str]) -> None:
         """`out_edges` and `in_edges` of these nodes among themselves, in `build_graph`'s order."""
         inward: dict[str, list[tuple[int, Edge]]] = defaultdict(list)

@@ -615,7 +615,15 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
         key = (id(expr), module)
         hit = config.qualified.get(key)
         if hit is None:
-            hit = config.qualified[key] = config.expand_all(pairs, module)
+            if all(not ref.startswith("module.") if is_resource else not (module and ref.startswith("var."))
+                   for ref, is_resource in pairs):
+                # nothing to follow (no module output, no module variable): what expand_all
+                # gives, qualified where written, without asking for each reference
+                hit = tuple(dict.fromkeys(f"{module}.{ref}" if is_resource and module else ref
+                                          for ref, is_resource in pairs))
+            else:
+                hit = config.expand_all(pairs, module)
+            config.qualified[key] = hit
         return hit
     if not module:
         return tuple(ref for ref, _ in pairs)
