@@ -416,7 +416,7 @@ class PartialGraph(Graph):
                         if edge.source != edge.target and edge.kind.propagates:
                             by_source[edge.source].append((first + i, edge))
             made = _Found()
-            kubernetes.add_edges(made, self.index)
+            kubernetes.add_edges(made, self.index, governs=False)
             after = len(self.index.resources) * _EDGES_PER_RESOURCE
             for i, edge in enumerate(made.edges):
                 if edge.source != edge.target and edge.kind.propagates:
