@@ -185,7 +185,7 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
     needed = set(starts)
     queue = deque(starts)
     while queue:
-        for _, edge in graph.failure_edges(queue.popleft()):
+        for edge in graph.failure_edges(queue.popleft()):
             if edge.target not in needed:
                 needed.add(edge.target)
                 queue.append(edge.target)

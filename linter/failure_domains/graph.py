@@ -312,10 +312,10 @@ def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
 
 
-# An edge's place in the order `build_graph` adds them: the position of the
-# resource whose configuration makes it times _EDGES_PER_RESOURCE, plus the
-# edge's rank among those it makes; the Kubernetes edges, added after every
-# resource's own, come after every position.
+# An edge's place in the order `build_graph` adds them, for the edges one resource
+# makes for others: the maker's position times _EDGES_PER_RESOURCE plus the
+# edge's rank among those it makes (the Kubernetes edges come after every
+# position). A resource's own edges come at its position, in the order made.
 _EDGES_PER_RESOURCE = 1 << 32
 
 
@@ -351,8 +351,8 @@ class PartialGraph(Graph):
         self.position: dict[str, int] = {}  # address -> its node's place in `build_graph`'s nodes
         for i, r in enumerate(index.resources):
             self.position.setdefault(r.address, i)
-        self._failure_edges: dict[str, list[tuple[int, Edge]]] = {}
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
+        self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
         from linter.failure_domains.placement import CONNECTORS
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
@@ -368,34 +368,35 @@ class PartialGraph(Graph):
             node = self.nodes[key] = Node(key, r, *describe_type(r))
         return node
 
-    def failure_edges(self, key: str) -> list[tuple[int, Edge]]:
-        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order."""
-        done = self._failure_edges.get(key)
+    def failure_edges(self, key: str) -> list[Edge]:
+        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order
+        (kept in `out_edges`)."""
+        done = self.out_edges.get(key)
         if done is not None:
             return done
         node = self.nodes.get(key) or self.node(key)
         assert node is not None, key
         r = node.resource
-        found: list[tuple[int, Edge]] = []
+        found: list[Edge] = []
         if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
             made: list[Edge] = []
             _reference_edges(made.append, None, self.index, r, self.resolved)
-            first = self.position[key] * _EDGES_PER_RESOURCE
-            found = [(first + i, e) for i, e in enumerate(made) if e.kind.propagates]
-        others = (self._made_for_others or self._others()).get(key)
+            found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
+        others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
         if others:
-            found += others
-            found.sort(key=lambda item: item[0])
+            first = self.position[key] * _EDGES_PER_RESOURCE
+            ordered = [(first, e) for e in found] + others
+            ordered.sort(key=lambda item: item[0])  # stable: its own edges keep their order
+            found = [e for _, e in ordered]
         if len(found) > 1:  # the first of a target and kind, as Graph.add_edge keeps it
             seen: set[tuple[str, EdgeKind]] = set()
             kept = []
-            for item in found:
-                edge = item[1]
+            for edge in found:
                 if (edge.target, edge.kind) not in seen:
                     seen.add((edge.target, edge.kind))
-                    kept.append(item)
+                    kept.append(edge)
             found = kept
-        self._failure_edges[key] = found
+        self.out_edges[key] = found
         return found
 
     def _others(self) -> dict[str, list[tuple[int, Edge]]]:
@@ -404,6 +405,7 @@ class PartialGraph(Graph):
             from linter.failure_domains import kubernetes
 
             by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+            made_by: list[tuple[int, list[Edge]]] = []
             for kind in self._connector_types:
                 for r in self.index.by_type(kind):
                     node = self.node(r.address)
@@ -411,16 +413,15 @@ class PartialGraph(Graph):
                         continue
                     made = _Found()
                     node_edges(made, self.index, node, self.resolved)
-                    first = self.position[r.address] * _EDGES_PER_RESOURCE
-                    for i, edge in enumerate(made.edges):
-                        if edge.source != edge.target and edge.kind.propagates:
-                            by_source[edge.source].append((first + i, edge))
+                    made_by.append((self.position[r.address] * _EDGES_PER_RESOURCE, made.edges))
             made = _Found()
             kubernetes.add_edges(made, self.index, governs=False)
-            after = len(self.index.resources) * _EDGES_PER_RESOURCE
-            for i, edge in enumerate(made.edges):
-                if edge.source != edge.target and edge.kind.propagates:
-                    by_source[edge.source].append((after + i, edge))
+            made_by.append((len(self.index.resources) * _EDGES_PER_RESOURCE, made.edges))
+            for first, edges in made_by:
+                for i, edge in enumerate(edges):
+                    if edge.source != edge.target and edge.kind.propagates:
+                        by_source[edge.source].append((first + i, edge))
+                        self._order_of_others[id(edge)] = first + i
             self._made_for_others = by_source
         return self._made_for_others
 
@@ -428,18 +429,21 @@ class PartialGraph(Graph):
         """Drop what only building needed: the index (it holds this graph in its memo: a
         cycle, left alone while a scan pauses the cycle collector) and the lookups."""
         del self.index
-        self.position, self._failure_edges, self._made_for_others = {}, {}, None
+        self.position, self._made_for_others, self._order_of_others = {}, None, {}
         self.resolved = {}
 
     def restrict_to(self, keys: list[str]) -> None:
-        """`out_edges` and `in_edges` of these nodes among themselves, in `build_graph`'s order."""
-        inward: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        """`in_edges` of these nodes (in position order, their edges followed) among
+        themselves, in `build_graph`'s order."""
+        unsorted: set[str] = set()
+        others = self._order_of_others
         for key in keys:
-            out = self.failure_edges(key)
-            self.out_edges[key] = [edge for _, edge in out]
-            for item in out:
-                inward[item[1].target].append(item)
-        for key, items in inward.items():
-            if len(items) > 1:
-                items.sort(key=lambda item: item[0])
-            self.in_edges[key] = [edge for _, edge in items]
+            for edge in self.out_edges[key]:
+                self.in_edges[edge.target].append(edge)
+                if id(edge) in others:
+                    unsorted.add(edge.target)
+        position = self.position
+        for key in unsorted:
+            # an edge a resource makes for itself comes at its position; sources come in
+            # position order already, each with one edge per target and kind (stable sort)
+            self.in_edges[key].sort(key=lambda e: others.get(id(e), position[e.source] * _EDGES_PER_RESOURCE))
