@@ -190,9 +190,7 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
                 needed.add(edge.target)
                 queue.append(edge.target)
     for key in needed:
-        node = graph.node(key)
-        assert node is not None
-        placer.place(node)
+        placer.place(graph.nodes[key])  # (failure_edges made it)
     if placer.cycle:
         return analyse_graph(build_graph(index))
     order = sorted(needed, key=graph.position.__getitem__)

@@ -209,7 +209,7 @@ class Placer:
 
     # ------------------------------------------------------------ helpers
     def node_of(self, r: Resource) -> "Node | None":
-        return self.graph.node(r.address)
+        return self.graph.nodes.get(r.address) or self.graph.node(r.address)
 
     def zones_of(self, r: Resource, attr: str) -> tuple[list[str], bool] | None:
         """The distinct named zones of the subnets an attribute names, and whether every
