@@ -339,7 +339,8 @@ class PartialGraph(Graph):
     kind in `build_graph`'s order). What a resource's configuration makes is
     worked out from that resource alone; what connectors (route table
     associations, event source mappings) and Kubernetes selectors make for
-    others is worked out for the whole scope, once, when first needed.
+    others is worked out for the whole scope, once, when first needed (the
+    Kubernetes part when a Kubernetes object is first followed).
     `restrict_to` then sets `in_edges` as the whole graph has them among those
     nodes, so a failure spreads through them in the order it does in the whole
     graph (see analysis.analyse_workloads).
@@ -352,6 +353,7 @@ class PartialGraph(Graph):
         for i, r in enumerate(index.resources):
             self.position.setdefault(r.address, i)
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
+        self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
         self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
         from linter.failure_domains.placement import CONNECTORS
 
@@ -383,6 +385,10 @@ class PartialGraph(Graph):
             _reference_edges(made.append, None, self.index, r, self.resolved)
             found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
         others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
+        if "/" in r.type:  # the Kubernetes edges: only Kubernetes objects make them
+            k8s = self._kubernetes().get(key)
+            if k8s:
+                others = (others or []) + k8s
         if others:
             first = self.position[key] * _EDGES_PER_RESOURCE
             ordered = [(first, e) for e in found] + others
@@ -400,11 +406,8 @@ class PartialGraph(Graph):
         return found
 
     def _others(self) -> dict[str, list[tuple[int, Edge]]]:
-        """Edges made by one resource for others (connectors, Kubernetes), by source."""
+        """Edges connectors make for the resources they join, by source."""
         if self._made_for_others is None:
-            from linter.failure_domains import kubernetes
-
-            by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
             made_by: list[tuple[int, list[Edge]]] = []
             for kind in self._connector_types:
                 for r in self.index.by_type(kind):
@@ -414,22 +417,35 @@ class PartialGraph(Graph):
                     made = _Found()
                     node_edges(made, self.index, node, self.resolved)
                     made_by.append((self.position[r.address] * _EDGES_PER_RESOURCE, made.edges))
+            self._made_for_others = self._by_source(made_by)
+        return self._made_for_others
+
+    def _kubernetes(self) -> dict[str, list[tuple[int, Edge]]]:
+        """The Kubernetes edges (selectors, routes, env vars, ConfigMaps), by source."""
+        if self._made_by_kubernetes is None:
+            from linter.failure_domains import kubernetes
+
             made = _Found()
             kubernetes.add_edges(made, self.index, governs=False)
-            made_by.append((len(self.index.resources) * _EDGES_PER_RESOURCE, made.edges))
-            for first, edges in made_by:
-                for i, edge in enumerate(edges):
-                    if edge.source != edge.target and edge.kind.propagates:
-                        by_source[edge.source].append((first + i, edge))
-                        self._order_of_others[id(edge)] = first + i
-            self._made_for_others = by_source
-        return self._made_for_others
+            self._made_by_kubernetes = self._by_source([(len(self.index.resources) * _EDGES_PER_RESOURCE, made.edges)])
+        return self._made_by_kubernetes
+
+    def _by_source(self, made_by: list[tuple[int, list[Edge]]]) -> dict[str, list[tuple[int, Edge]]]:
+        """(first place, edges made there in order) -> the edges failures flow along, with
+        their places, by source."""
+        by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        for first, edges in made_by:
+            for i, edge in enumerate(edges):
+                if edge.source != edge.target and edge.kind.propagates:
+                    by_source[edge.source].append((first + i, edge))
+                    self._order_of_others[id(edge)] = first + i
+        return by_source
 
     def release(self) -> None:
         """Drop what only building needed: the index (it holds this graph in its memo: a
         cycle, left alone while a scan pauses the cycle collector) and the lookups."""
         del self.index
-        self.position, self._made_for_others, self._order_of_others = {}, None, {}
+        self.position, self._made_for_others, self._made_by_kubernetes, self._order_of_others = {}, None, None, {}
         self.resolved = {}
 
     def restrict_to(self, keys: list[str]) -> None:
