@@ -9,6 +9,7 @@ and unresolved module calls.
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 
@@ -114,3 +115,35 @@ def test_no_processes_to_be_had_loads_in_process(tmp_path, pool_used, monkeypatc
     serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
     assert pool_used
+
+
+def test_three_processes_report_the_same_as_one(tmp_path, pool_used):
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert report([str(tmp_path)], jobs=3, root=str(tmp_path)) == serial
+    assert pool_used
+
+
+def test_a_worker_that_did_not_parse_the_batch_parses_it_before_loading(tmp_path):
+    """In a pool of several workers, the roots of a batch may reach a worker that did
+    not parse it: it parses the batch itself and loads the same resources and errors."""
+    roots_tree(tmp_path)
+    files_of = {d: sorted(d.glob("*.tf")) for d in sorted(tmp_path.glob("envs/*")) + [tmp_path / "modules" / "db"]}
+    items = list(enumerate(files_of))
+    roots = [(i, d) for i, d in items if d.parent.name == "envs"]
+    parsed = tree.ModuleTree()
+    parsed.scanned_files = files_of
+    tree._parse(parsed, items)
+    expected = tree._load(parsed, roots)
+    try:
+        got = tree._load_roots(("never parsed here", 0), items, roots, files_of, None)
+    finally:
+        gc.enable()  # a worker pauses the collector for good; this process is the test run
+    assert set(got) == set(expected) == {i for i, _ in roots}
+
+    def shown(loaded):
+        return {i: ([r.address for r in rs], [str(e) for e in es], [u.address for u in us])
+                for i, (rs, es, us) in loaded.items()}
+
+    assert shown(got) == shown(expected)
+    assert any(es for _rs, es, _us in got.values()), "the tree's errors were not met"

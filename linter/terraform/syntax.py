@@ -58,7 +58,8 @@ class Block:
 _PARSER: Any = None
 
 
-def _parser() -> Any:
+def parser() -> Any:
+    """tree-sitter-hcl's parser, made on first use (tree_sitter is imported then)."""
     global _PARSER
     if _PARSER is None:
         import tree_sitter
@@ -79,7 +80,7 @@ def _parse(text: str, shown: str) -> tuple[bytes, Any]:
     """
     data = text.encode("utf-8")
     for _ in range(3):
-        root = _parser().parse(data).root_node
+        root = parser().parse(data).root_node
         if not root.has_error:
             return data, root
         fixed = _exponents_fixed(root, data)
@@ -853,7 +854,7 @@ def template_expr(text: str, shown: str, line: int | None = None) -> Node:
     while marker in text:
         marker += "_"
     source = f"x = <<{marker}\n{text}\n{marker}\n".encode("utf-8")
-    root = _parser().parse(source).root_node
+    root = parser().parse(source).root_node
     if root.has_error:
         raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
     node = next(c for c in root.named_children if c.type == "body").named_children[0].named_children[1]
