@@ -306,6 +306,13 @@ def _simple_template(text: str) -> list[Any] | None:
         pos = end + 1
 
 
+# texts read by `_simple_expr` (the same few recur from file to file: `true`, `var.name`,
+# `"tcp"`): what each gave, shared (nodes are tuples; a reference's parts are only read)
+_READ: dict[str, Any] = {}
+_READ_MAX = 4096
+_UNREAD = object()
+
+
 class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
@@ -319,7 +326,12 @@ class _Converter:
     def from_text(self, text: str, start: int) -> Node | None:
         """The node of an expression read from its text (`_simple_expr`, `_simple_template`),
         or None: walk its syntax nodes. `start`: its byte offset."""
-        simple = _simple_expr(text)
+        simple = _READ.get(text, _UNREAD)
+        if simple is _UNREAD:
+            simple = _simple_expr(text)
+            if len(_READ) >= _READ_MAX:
+                _READ.clear()
+            _READ[text] = simple
         if simple is not None:
             return _reference_chain(simple, self.line_at(start)) if isinstance(simple, list) else simple
         if text[:1] != '"':

@@ -386,8 +386,8 @@ def _size(path: Path) -> int:
 
 
 def _shares(sizes: list[int], jobs: int) -> list[list[int]]:
-    """Directory indexes in `jobs` batches of about equal bytes (biggest first), the
-    first (this process's) weighted by OWN_SHARE; each batch in scanned order."""
+    """Directory indexes in `jobs` shares of about equal bytes (biggest first), the
+    first (this process's) weighted by OWN_SHARE; each in scanned order."""
     weights = [OWN_SHARE] + [1.0] * (jobs - 1)
     loads = [0.0] * jobs
     out: list[list[int]] = [[] for _ in range(jobs)]
@@ -398,10 +398,13 @@ def _shares(sizes: list[int], jobs: int) -> list[list[int]]:
     return [sorted(b) for b in out]
 
 
-# a batch parsed by a worker, kept for the loading of its roots (same scan, same worker)
+# a share parsed by a worker, kept for the loading of its roots (same scan, same worker)
 _PARSED: dict[Any, ModuleTree] = {}
+# the scanned directories and their files while a pool runs: forked workers inherit them
+# (nothing to pickle); spawned ones are sent them
+_SCANNED: dict[Path, list[Path]] | None = None
 
-# what each process returns for its batch: errors met parsing each directory and the
+# what each process returns for its share: errors met parsing each directory and the
 # directories each calls (by scanned index); then, per root, its resources, errors and
 # unresolved calls
 Parsed = tuple[dict[int, list[InputError]], dict[int, list[Path]]]
@@ -412,43 +415,50 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
                   ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """`load_directories` on every core, with the serial result in the serial order.
 
-    Two rounds, each process working on its own batch of directories (this
+    Two rounds, each process working on its own share of directories (this
     process too: what it loads is not pickled): every process parses its
     directories and says which directories they call; which are roots is decided
     here from that; then each process loads the roots among its directories (a
-    worker's parsed batch is kept for that). Errors are merged directory by
+    worker's parsed share is kept for that). Errors are merged directory by
     directory, then root by root, with the serial deduplication.
     """
-    from linter.loaders.parallel import process_pool
+    from linter.loaders.parallel import can_fork, process_pool
+    from linter.terraform.syntax import parser
 
+    global _SCANNED
     scanned = list(files_of)
-    work = [[(i, scanned[i]) for i in batch] for batch in _shares([sum(map(_size, files_of[d])) for d in scanned], jobs)]
+    shares = _shares([sum(map(_size, files_of[d])) for d in scanned], jobs)
     token = (os.getpid(), id(files_of))
+    sent = None if can_fork() else files_of  # forked workers inherit _SCANNED
     config_errors: dict[int, list[InputError]] = {}
     children: dict[Path, list[Path]] = {}
     loaded: LoadedRoots = {}
-    from linter.terraform.syntax import parser
-
     parser(), _FUNCTIONS or _import_functions()  # loaded once, before the workers fork: not once in each
-    with process_pool(jobs - 1) as pool:
-        parsing = [pool.submit(_parse_batch, token, batch, files_of, options) for batch in work[1:]]
-        tree = ModuleTree(options)
-        tree.scanned_files = files_of
-        for batch_parsed in [_parse(tree, work[0])] + [future.result() for future in parsing]:
-            config_errors.update(batch_parsed[0])
-            for i, called in batch_parsed[1].items():
-                children[scanned[i]] = called
-        # children of roots a plan covers outside the scan are read here, as the serial load reads them
-        probe = ModuleTree(options)
-        probe.scanned_files = files_of
-        roots = set(_roots(lambda d: children[d] if d in children else _local_children(probe, d), scanned, options))
-        # (a worker's roots come back in one message: sent in parts, they wait on the pipe
-        # while this process loads its own, as reading them here needs the interpreter)
-        loading = [pool.submit(_load_roots, token, batch, [item for item in batch if item[1] in roots], files_of,
-                               options) for batch in work[1:]]
-        loaded.update(_load(tree, [item for item in work[0] if item[1] in roots]))
-        for future in loading:
-            loaded.update(future.result())
+    _SCANNED = files_of
+    try:
+        with process_pool(jobs - 1) as pool:
+            parsing = [pool.submit(_parse_batch, token, share, sent, options) for share in shares[1:]]
+            tree = ModuleTree(options)
+            tree.scanned_files = files_of
+            for parsed in [_parse(tree, [(i, scanned[i]) for i in shares[0]])] + [
+                    future.result() for future in parsing]:
+                config_errors.update(parsed[0])
+                for i, called in parsed[1].items():
+                    children[scanned[i]] = called
+            # children of roots a plan covers outside the scan are read here, as the serial load reads them
+            probe = ModuleTree(options)
+            probe.scanned_files = files_of
+            roots = set(_roots(lambda d: children[d] if d in children else _local_children(probe, d), scanned,
+                               options))
+            # (a worker's roots come back in one message: sent in parts, they wait on the pipe
+            # while this process loads its own, as reading them here needs the interpreter)
+            loading = [pool.submit(_load_roots, token, share, [i for i in share if scanned[i] in roots], sent, options)
+                       for share in shares[1:]]
+            loaded.update(_load(tree, [(i, scanned[i]) for i in shares[0] if scanned[i] in roots]))
+            for future in loading:
+                loaded.update(future.result())
+    finally:
+        _SCANNED = None
     merged = ModuleTree(options)  # the serial deduplication, in the serial order
     for i in range(len(scanned)):
         for err in config_errors.get(i, ()):
@@ -467,7 +477,7 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
 
 
 def _parse(tree: ModuleTree, items: list[tuple[int, Path]]) -> Parsed:
-    """Parse the batch's directories into `tree`: their errors and the directories they call."""
+    """Parse the directories of a share into `tree`: their errors and the directories they call."""
     config_errors: dict[int, list[InputError]] = {}
     called: dict[int, list[Path]] = {}
     for i, directory in items:
@@ -479,7 +489,7 @@ def _parse(tree: ModuleTree, items: list[tuple[int, Path]]) -> Parsed:
 
 
 def _load(tree: ModuleTree, roots: list[tuple[int, Path]]) -> LoadedRoots:
-    """Load roots of `tree`'s parsed batch: what each gave, by scanned index."""
+    """Load roots of `tree`'s parsed share: what each gave, by scanned index."""
     loaded: LoadedRoots = {}
     for i, directory in roots:
         errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
@@ -489,33 +499,39 @@ def _load(tree: ModuleTree, roots: list[tuple[int, Path]]) -> LoadedRoots:
 
 
 
-def _worker_tree(files_of: dict[Path, list[Path]], options: dict[str, Any] | None) -> ModuleTree:
+def _worker_tree(files_of: dict[Path, list[Path]] | None, options: dict[str, Any] | None
+                 ) -> tuple[ModuleTree, list[Path]]:
+    """A worker's tree for the scanned directories (given, or inherited through the fork)
+    and the scanned directories in order."""
     import gc
 
+    scanned_files = files_of if files_of is not None else _SCANNED
+    if scanned_files is None:  # not forked from the scan: it loads everything itself
+        raise OSError("the scanned directories did not reach the worker")
     gc.disable()  # as in the scan itself: what is built lives on, the collector would only walk it
     tree = ModuleTree(options)
-    tree.scanned_files = files_of
-    return tree
+    tree.scanned_files = scanned_files
+    return tree, list(scanned_files)
 
 
-def _parse_batch(token: Any, items: list[tuple[int, Path]], files_of: dict[Path, list[Path]],
+def _parse_batch(token: Any, share: list[int], files_of: dict[Path, list[Path]] | None,
                  options: dict[str, Any] | None) -> Parsed:
-    """In a worker: `_parse`, the tree kept for `_load_roots`."""
-    tree = _worker_tree(files_of, options)
-    parsed = _parse(tree, items)
-    _PARSED[(token, items[0][0] if items else -1)] = tree
+    """In a worker: `_parse` of the directories at indexes `share`, the tree kept for `_load_roots`."""
+    tree, scanned = _worker_tree(files_of, options)
+    parsed = _parse(tree, [(i, scanned[i]) for i in share])
+    _PARSED[(token, share[0] if share else -1)] = tree
     return parsed
 
 
-def _load_roots(token: Any, items: list[tuple[int, Path]], roots: list[tuple[int, Path]],
-                files_of: dict[Path, list[Path]], options: dict[str, Any] | None) -> LoadedRoots:
-    """In a worker: `_load` of roots of a batch `_parse_batch` parsed (in another
+def _load_roots(token: Any, share: list[int], roots: list[int], files_of: dict[Path, list[Path]] | None,
+                options: dict[str, Any] | None) -> LoadedRoots:
+    """In a worker: `_load` of the `roots` of a share `_parse_batch` parsed (in another
     worker of a bigger pool: parsed again, its errors already sent)."""
-    tree = _PARSED.pop((token, items[0][0] if items else -1), None)
-    if tree is None:
-        tree = _worker_tree(files_of, options)
-        _parse(tree, items)
-    return _load(tree, roots)
+    tree, scanned = _worker_tree(files_of, options)
+    tree = _PARSED.pop((token, share[0] if share else -1), tree)
+    if not tree.configs:
+        _parse(tree, [(i, scanned[i]) for i in share])
+    return _load(tree, [(i, scanned[i]) for i in roots])
 
 
 def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:
