@@ -302,13 +302,13 @@ def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any
     plan covers (the plan reports them). Big scans of several roots load them on
     every core (`_load_in_pool`), with the serial result."""
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
-    jobs = _pool_size(files_of, options or {})
+    jobs, sizes = _pool_size(files_of, options or {})
     if jobs > 1:
         import pickle
         from concurrent.futures import BrokenExecutor
 
         try:
-            return _load_in_pool(files_of, options, jobs)
+            return _load_in_pool(files_of, options, jobs, sizes)
         except (OSError, pickle.PicklingError, BrokenExecutor):
             pass  # no processes to be had (limits, memory) or a worker killed: load here
     tree = ModuleTree(options)
@@ -358,24 +358,18 @@ PARALLEL_MIN_BYTES = 400_000
 OWN_SHARE = 1.1
 
 
-def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> int:
+def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[int, list[int]]:
+    """How many processes load the directories, and the bytes of each directory (when more than one)."""
     from linter.loaders import in_memory
     from linter.loaders.parallel import available_cores
 
     if len(files_of) < 2:
-        return 1
+        return 1, []
     jobs = min(int(options.get("jobs") or available_cores()), len(files_of))
     if jobs < 2 or any(in_memory(f) is not None for fs in files_of.values() for f in fs):
-        return 1  # stdin lives in this process
-    return jobs if _bytes(files_of) >= PARALLEL_MIN_BYTES else 1
-
-
-def _bytes(files_of: dict[Path, list[Path]]) -> int:
-    total = 0
-    for files in files_of.values():
-        for f in files:
-            total += _size(f)
-    return total
+        return 1, []  # stdin lives in this process
+    sizes = [sum(map(_size, files)) for files in files_of.values()]
+    return (jobs if sum(sizes) >= PARALLEL_MIN_BYTES else 1), sizes
 
 
 def _size(path: Path) -> int:
@@ -411,7 +405,7 @@ Parsed = tuple[dict[int, list[InputError]], dict[int, list[Path]]]
 LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]]
 
 
-def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int
+def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int, sizes: list[int]
                   ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """`load_directories` on every core, with the serial result in the serial order.
 
@@ -427,7 +421,7 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
 
     global _SCANNED
     scanned = list(files_of)
-    shares = _shares([sum(map(_size, files_of[d])) for d in scanned], jobs)
+    shares = _shares(sizes, jobs)
     token = (os.getpid(), id(files_of))
     sent = None if can_fork() else files_of  # forked workers inherit _SCANNED
     config_errors: dict[int, list[InputError]] = {}
