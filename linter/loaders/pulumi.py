@@ -963,10 +963,17 @@ class _UrnLines:
         block = self._block_at(start) if start else None
         if start is None or block is None or block.begin >= block.end:
             return None
+        key, known = (res.type, path), block.lines
+        if key not in known:  # else asked before: rules that fire on one attribute ask again
+            known[key] = self._line_in(block, res.type, path)
+        return known[key]
+
+    def _line_in(self, block: "_Block", resource_type: str, path: str) -> int | None:
+        """Line of `path` in `block`, found key by key from where its new inputs start."""
         text, end = self._text or "", block.end
         found = None  # offset of the start of the line found last in the block
         cursor = block.inputs_from  # where to look next
-        for step in _steps(res.type, path):
+        for step in _steps(resource_type, path):
             if type(step) is int:
                 if found is None:
                     break
@@ -980,7 +987,7 @@ class _UrnLines:
                 break
             found = text.rfind("\n", 0, at) + 1
             cursor = text.find("\n", at, end) + 1 or end
-        return start + text.count("\n", block.begin, found) if found is not None else None
+        return block.start + text.count("\n", block.begin, found) if found is not None else None
 
 
 @functools.lru_cache(maxsize=4096)  # rules ask for the same few paths of each type
@@ -1038,10 +1045,11 @@ class _Block:
     step holds the old state first). Keys are found by `str.find`, a list's
     items by reading its lines up to the item asked for."""
 
-    __slots__ = ("start", "begin", "end", "inputs_from")
+    __slots__ = ("start", "begin", "end", "inputs_from", "lines")
 
     def __init__(self, start: int, text: str, begin: int, end: int):
         self.start, self.begin, self.end = start, begin, end
+        self.lines: dict[tuple[str, str], int | None] = {}  # (resource type, path) -> line found
         self.inputs_from = begin
         for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
             hit = _marker_at(text, marker, begin, end)
