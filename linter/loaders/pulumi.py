@@ -116,9 +116,10 @@ class State:
         if not isinstance(token, str) or not token:
             token = urn_type(urn)
         inputs, outputs = raw.get("inputs"), raw.get("outputs")
-        for name, value in (("inputs", inputs), ("outputs", outputs)):
-            if value is not None and not isinstance(value, dict):
-                raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
+        if inputs is not None and type(inputs) is not dict or outputs is not None and type(outputs) is not dict:
+            for name, value in (("inputs", inputs), ("outputs", outputs)):
+                if value is not None and not isinstance(value, dict):
+                    raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
         deps = raw.get("propertyDependencies")
         # dependencies are URNs: anything else cannot name a resource, so it is dropped
         by_property = ({k: _urns(v) for k, v in deps.items() if isinstance(v, list)}
