@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from linter.index import Index
 from linter.model import Resource
@@ -98,8 +98,7 @@ class EdgeKind(str, enum.Enum):
         return self is EdgeKind.REQUIRES or self is EdgeKind.SERVES_FROM
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):  # immutable; a tuple is made several times faster than a frozen dataclass
     source: str  # node keys (addresses)
     target: str
     kind: EdgeKind
@@ -113,7 +112,7 @@ class Node:
     resource: Resource
     label: str  # what it is, in words: `ECS service`, `Deployment`
     workload: bool  # serves traffic or work: can "lose all its capacity"
-    placement: Placement = field(default_factory=lambda: _NOT_PLACED)  # frozen: one for every new node
+    placement: Placement = _NOT_PLACED  # immutable: one for every new node
 
     def describe(self) -> str:
         """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
@@ -147,6 +146,10 @@ class Graph:
         self.edges.append(edge)
         self.out_edges[edge.source].append(edge)
         self.in_edges[edge.target].append(edge)
+
+    def node(self, key: str) -> Node | None:
+        """The node of an address (a `PartialGraph` makes it when first asked)."""
+        return self.nodes.get(key)
 
     def requires(self, key: str) -> Iterator[Edge]:
         return (e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.REQUIRES)
@@ -187,6 +190,15 @@ PERMISSION_PREFIXES = ("aws_iam_", "aws_lambda_permission", "aws_kms_", "google_
 NOT_RESOURCES = ("var.", "local.", "count.", "each.", "path.", "terraform.", "self.")
 
 
+class EdgeSink(Protocol):
+    """Where the edge producers put what they find: a `Graph`, or the collector of a
+    `PartialGraph` (which orders them as the whole graph would)."""
+
+    unresolved: list[Unresolved]
+
+    def add_edge(self, edge: Edge) -> None: ...
+
+
 def build_graph(index: Index) -> Graph:
     from linter.failure_domains import kubernetes, placement
 
@@ -198,28 +210,41 @@ def build_graph(index: Index) -> Graph:
         graph.nodes[r.address] = Node(r.address, r, label, workload)
     resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
-        r = node.resource
-        connector = placement.CONNECTORS.get(base_type(r))
-        if connector is not None:
-            _connector_edges(graph, index, node, *connector)
-            continue
-        _reference_edges(graph, index, node, resolved)
-        for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
-            target = index.resolve(dep)
-            if target is not None and target.address != r.address:
-                graph.add_edge(Edge(r.address, target.address, EdgeKind.ORDERS, None, "dependsOn"))
+        node_edges(graph, index, node, resolved)
     kubernetes.add_edges(graph, index)
     placement.place_all(graph, index)
     return graph
 
 
-def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str, list[Resource] | None]) -> None:
+def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, list[Resource] | None],
+               orders: bool = True) -> None:
+    """The edges a resource's own configuration makes: its references (and, with
+    `orders`, its Pulumi creation order), or, for a connector, the edge it stands for."""
+    from linter.failure_domains.placement import CONNECTORS
+
     r = node.resource
+    connector = CONNECTORS.get(r.type[5:] if r.type.startswith("data.") else r.type)
+    if connector is not None:
+        _connector_edges(sink, index, node, *connector)
+        return
+    _reference_edges(sink.add_edge, sink.unresolved, index, r, resolved)
+    if orders:
+        for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
+            target = index.resolve(dep)
+            if target is not None and target.address != r.address:
+                sink.add_edge(Edge(r.address, target.address, EdgeKind.ORDERS, None, "dependsOn"))
+
+
+def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] | None, index: Index, r: Resource,
+                     resolved: dict[str, list[Resource] | None]) -> None:
+    """The edges of a resource's references, given to `add`; what they name that the
+    scan lacks is noted in `unresolved` (when given)."""
     if not r.refs:
         return
-    permission = base_type(r).startswith(PERMISSION_PREFIXES)
+    address = r.address
+    permission = _is_permission(r.type)
     for path, refs in r.refs.items():
-        top = path.split(".", 1)[0]
+        top = path.partition(".")[0]
         if top in NOT_AT_RUN_TIME:
             continue
         for ref in refs:
@@ -227,30 +252,43 @@ def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str,
                 continue
             targets = resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
             if targets is None:
-                graph.unresolved.append(Unresolved(r.address, path, ref))
+                if unresolved is not None:
+                    unresolved.append(Unresolved(address, path, ref))
                 continue
             for target in targets:
-                if target.address == r.address:
-                    continue
-                # add_edge keeps the first edge of a (source, target, kind)
-                graph.add_edge(Edge(r.address, target.address, _reference_kind(permission, top, target), path))
+                if target.address != address:
+                    # add_edge keeps the first edge of a (source, target, kind)
+                    add(Edge(address, target.address, _reference_kind(permission, top, target), path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
     """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
     if permission:
         return EdgeKind.REFERS
-    if base_type(target) in SERVES_FROM_TYPES:
+    if target.type in _SERVES_FROM_TYPES_AND_DATA:
         # where it runs; a subnet id named anywhere else (an env var) is only a name
         return EdgeKind.SERVES_FROM if top in PLACEMENT_ATTRIBUTES else EdgeKind.REFERS
     return EdgeKind.REQUIRES
 
 
+_PERMISSION_BY_TYPE: dict[str, bool] = {}
+
+
+def _is_permission(rtype: str) -> bool:
+    """An IAM-like type (PERMISSION_PREFIXES), worked out once per type."""
+    known = _PERMISSION_BY_TYPE.get(rtype)
+    if known is None:
+        known = _PERMISSION_BY_TYPE[rtype] = (rtype[5:] if rtype.startswith("data.") else rtype).startswith(
+            PERMISSION_PREFIXES)
+    return known
+
+
 # What a resource serves from, any one of them enough: subnets, the plan an app runs on
 SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_service_plan", "azurerm_app_service_plan"})
+_SERVES_FROM_TYPES_AND_DATA = SERVES_FROM_TYPES | {f"data.{t}" for t in SERVES_FROM_TYPES}
 
 
-def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
+def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
     from linter.failure_domains.placement import resolve_value, written_value
@@ -270,3 +308,130 @@ def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, t
         for t in targets:
             kind = EdgeKind.SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else EdgeKind.REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
+
+
+# An edge's place in the order `build_graph` adds them: the position of the
+# resource whose configuration makes it times _EDGES_PER_RESOURCE, plus the
+# edge's rank among those it makes; the Kubernetes edges, added after every
+# resource's own, come after every position.
+_EDGES_PER_RESOURCE = 1 << 32
+
+
+class _Found:
+    """An EdgeSink keeping the edges in the order they are made."""
+
+    __slots__ = ("edges", "add_edge", "unresolved")
+
+    def __init__(self) -> None:
+        self.edges: list[Edge] = []
+        self.add_edge = self.edges.append
+        self.unresolved: list[Unresolved] = []  # the "could not place" list: no partial graph's business
+
+
+class PartialGraph(Graph):
+    """The part of a scope's graph that chosen nodes depend on, built on demand.
+
+    A node is made when first asked for (`node`), its edges when first followed
+    (`failure_edges`): only the edges failures flow along (REQUIRES, SERVES_FROM),
+    each kept as `build_graph` would keep it (the first of a source, target and
+    kind in `build_graph`'s order). What a resource's configuration makes is
+    worked out from that resource alone; what connectors (route table
+    associations, event source mappings) and Kubernetes selectors make for
+    others is worked out for the whole scope, once, when first needed.
+    `restrict_to` then sets `in_edges` as the whole graph has them among those
+    nodes, so a failure spreads through them in the order it does in the whole
+    graph (see analysis.analyse_workloads).
+    """
+
+    def __init__(self, index: Index):
+        super().__init__(scope=index.resources[0].scope if index.resources else "")
+        self.index = index
+        self.position: dict[str, int] = {}  # address -> its node's place in `build_graph`'s nodes
+        for i, r in enumerate(index.resources):
+            self.position.setdefault(r.address, i)
+        self._failure_edges: dict[str, list[tuple[int, Edge]]] = {}
+        self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
+        self._resolved: dict[str, list[Resource] | None] = {}
+        from linter.failure_domains.placement import CONNECTORS
+
+        self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
+
+    def node(self, key: str) -> Node | None:
+        node = self.nodes.get(key)
+        if node is None:
+            r = self.index.get(key)
+            if r is None:
+                return None
+            from linter.failure_domains.placement import describe_type
+
+            node = self.nodes[key] = Node(key, r, *describe_type(r))
+        return node
+
+    def failure_edges(self, key: str) -> list[tuple[int, Edge]]:
+        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order."""
+        done = self._failure_edges.get(key)
+        if done is not None:
+            return done
+        node = self.nodes.get(key) or self.node(key)
+        assert node is not None, key
+        r = node.resource
+        found: list[tuple[int, Edge]] = []
+        if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
+            made: list[Edge] = []
+            _reference_edges(made.append, None, self.index, r, self._resolved)
+            first = self.position[key] * _EDGES_PER_RESOURCE
+            found = [(first + i, e) for i, e in enumerate(made) if e.kind.propagates]
+        others = (self._made_for_others or self._others()).get(key)
+        if others:
+            found += others
+            found.sort(key=lambda item: item[0])
+        if len(found) > 1:  # the first of a target and kind, as Graph.add_edge keeps it
+            seen: set[tuple[str, EdgeKind]] = set()
+            kept = []
+            for item in found:
+                edge = item[1]
+                if (edge.target, edge.kind) not in seen:
+                    seen.add((edge.target, edge.kind))
+                    kept.append(item)
+            found = kept
+        self._failure_edges[key] = found
+        return found
+
+    def _others(self) -> dict[str, list[tuple[int, Edge]]]:
+        """Edges made by one resource for others (connectors, Kubernetes), by source."""
+        if self._made_for_others is None:
+            from linter.failure_domains import kubernetes
+
+            by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+            for kind in self._connector_types:
+                for r in self.index.by_type(kind):
+                    node = self.node(r.address)
+                    if node is None or node.resource is not r:
+                        continue
+                    made = _Found()
+                    node_edges(made, self.index, node, self._resolved)
+                    first = self.position[r.address] * _EDGES_PER_RESOURCE
+                    for i, edge in enumerate(made.edges):
+                        if edge.source != edge.target and edge.kind.propagates:
+                            by_source[edge.source].append((first + i, edge))
+            made = _Found()
+            kubernetes.add_edges(made, self.index)
+            after = len(self.index.resources) * _EDGES_PER_RESOURCE
+            for i, edge in enumerate(made.edges):
+                if edge.source != edge.target and edge.kind.propagates:
+                    by_source[edge.source].append((after + i, edge))
+            self._made_for_others = by_source
+        return self._made_for_others
+
+    def restrict_to(self, keys: list[str]) -> None:
+        """`out_edges` and `in_edges` of these nodes among themselves, in `build_graph`'s order."""
+        inward: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        for key in keys:
+            out = self.failure_edges(key)
+            self.out_edges[key] = [edge for _, edge in out]
+            for item in out:
+                inward[item[1].target].append(item)
+        for key, items in inward.items():
+            if len(items) > 1:
+                items.sort(key=lambda item: item[0])
+            self.in_edges[key] = [edge for _, edge in items]

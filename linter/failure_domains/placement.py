@@ -122,14 +122,18 @@ REGIONAL_PREFIXES = (
 )
 
 
+_DESCRIBED: dict[str, tuple[str, bool]] = {}  # type -> what describe_type says (it reads only the type)
+
+
 def describe_type(r: Resource) -> tuple[str, bool]:
     """(what it is, in words; whether it is a workload)."""
-    known = TYPE_LABELS.get(base_type(r))
-    if known is not None:
-        return known
-    if "/" in r.type:
-        return describe_kind(r)
-    return r.type, False
+    known = _DESCRIBED.get(r.type)
+    if known is None:
+        known = TYPE_LABELS.get(base_type(r))
+        if known is None:
+            known = describe_kind(r) if "/" in r.type else (r.type, False)
+        _DESCRIBED[r.type] = known
+    return known
 
 
 def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | None:
@@ -158,11 +162,13 @@ class Placer:
         self.graph, self.index = graph, index
         self._busy: set[str] = set()
         self._done: set[str] = set()
+        self.cycle = False
 
     def place(self, node: "Node") -> Placement:
         if node.key in self._done:
             return node.placement
         if node.key in self._busy:  # a cycle of placements: nothing to conclude
+            self.cycle = True  # (what each node concludes then depends on the order they are placed in)
             return unknown("placement depends on itself")
         self._busy.add(node.key)
         try:
@@ -174,23 +180,14 @@ class Placer:
 
     def _compute(self, node: "Node") -> Placement:
         r = node.resource
-        kind = base_type(r)
-        placer = PLACERS.get(kind)
-        if placer is not None:
-            return placer(self, r)
-        if "/" in r.type:
-            from linter.failure_domains.kubernetes import place_object
-
-            return place_object(self, r)
-        if r.type.startswith("data.") or kind.startswith(REGIONAL_PREFIXES):
-            return regional("regional" if not r.type.startswith("data.") else "read, not created")
-        if kind == "module":
-            return unknown("a module call whose contents were not loaded (run `terraform init`)")
-        return unknown(f"resilint does not know where {kind} serves from")
+        how = _HOW_TO_PLACE.get(r.type)
+        if how is None:
+            how = _HOW_TO_PLACE[r.type] = _how_to_place(r.type)
+        return how if isinstance(how, Placement) else how(self, r)
 
     # ------------------------------------------------------------ helpers
     def node_of(self, r: Resource) -> "Node | None":
-        return self.graph.nodes.get(r.address)
+        return self.graph.node(r.address)
 
     def zones_of(self, r: Resource, attr: str) -> tuple[list[str], bool] | None:
         """The distinct named zones of the subnets an attribute names, and whether every
@@ -249,6 +246,27 @@ def _flag(r: Resource, path: str) -> Any:
     the rules read (`linter.attribute_facts`)."""
     value = r.get(path)
     return attribute_facts.default(base_type(r), path) if value is None else value
+
+
+def _how_to_place(rtype: str) -> "Placement | Callable[[Placer, Resource], Placement]":
+    """A type's placer, or the placement every resource of the type has."""
+    kind = rtype[5:] if rtype.startswith("data.") else rtype
+    placer = PLACERS.get(kind)
+    if placer is not None:
+        return placer
+    if "/" in rtype:
+        from linter.failure_domains.kubernetes import place_object
+
+        return place_object
+    if rtype.startswith("data.") or kind.startswith(REGIONAL_PREFIXES):
+        return regional("regional" if not rtype.startswith("data.") else "read, not created")
+    if kind == "module":
+        return unknown("a module call whose contents were not loaded (run `terraform init`)")
+    return unknown(f"resilint does not know where {kind} serves from")
+
+
+# type -> how its resources are placed (worked out once per type; a Placement is immutable)
+_HOW_TO_PLACE: dict[str, "Placement | Callable[[Placer, Resource], Placement]"] = {}
 
 
 # ------------------------------------------------------------------- AWS
