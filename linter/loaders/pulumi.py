@@ -244,8 +244,9 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     states = [s for s in states if not s.pending_delete]
     addresses = addresses_for(states)
     out = []
+    line_of = lines.lines().get
     for state in states:
-        res = build_resource(state, shown, lines.line(state.urn), addresses)
+        res = build_resource(state, shown, line_of(state.urn), addresses)
         if res is not None:
             out.append(res)
     return out
@@ -597,7 +598,7 @@ class Properties:
         naming = _naming(renames, nested_bookkeeping)
         # nested renames are keyed by the camelCase path: only then is the path built
         self.paths = naming.paths
-        self._names = (naming.nested, naming.top)  # indexed by "at the top level"
+        self._names = naming.levels  # indexed by "at the top level"
         # two keys of one object took the same name (`multiAz` and `multi_az`): `fill` then
         # compares every output with what the inputs hold, not only unequal ones
         self.collided = False
@@ -677,13 +678,15 @@ class Properties:
                     skipped += 1
                     continue
                 sub = key if top is None else None
-            here = key if top is None else top
             kind = type(item)
             if kind is str:
-                out[name] = item if item not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(here))
-            elif kind is int or kind is bool or kind is float or item is None:
+                out[name] = item if item not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(key if top is None else top))
+                continue
+            if kind is int or kind is bool or kind is float or item is None:
                 out[name] = item
-            elif kind is dict and (renames is None or name not in MAP_ATTRIBUTES):
+                continue
+            here = key if top is None else top
+            if kind is dict and (renames is None or name not in MAP_ATTRIBUTES):
                 sig = item.get(SIG_KEY)
                 out[name] = (self._signed(item, sig, here, sub) if sig is not None and sig in _SIGNED
                              else self._items(item, here, sub))
@@ -769,6 +772,10 @@ class _Naming:
     paths: bool
     top: dict[str, Any] = field(default_factory=dict)  # the resource's own properties
     nested: dict[str, Any] = field(default_factory=dict)  # any level below them
+    levels: tuple[dict[str, Any], dict[str, Any]] = field(init=False)  # (nested, top): by "at the top level"
+
+    def __post_init__(self) -> None:
+        self.levels = (self.nested, self.top)
 
 
 _SKIP = object()
@@ -939,9 +946,13 @@ class _UrnLines:
         return {**self.__dict__, "_block": None}
 
     def line(self, urn: str) -> int | None:
+        return self.lines().get(urn)
+
+    def lines(self) -> dict[str, int]:
+        """URN -> the line of its first `"urn": "..."` (or plan key)."""
         self._read()
         assert self._lines is not None
-        return self._lines.get(urn)
+        return self._lines
 
     def _block_at(self, start: int) -> "_Block | None":
         """The block that starts on line `start`, up to the next block."""
@@ -1040,6 +1051,10 @@ def _list_item(text: str, opener_at: int, n: int, end: int) -> int | None:
         at = stop + 1
 
 
+# where a block's new inputs start, by the first of these keys it holds (in this order)
+_INPUT_MARKERS = ('"newState"', '"new"', '"inputs"', '"inputDiff"')
+
+
 class _Block:
     """One resource's block of a pretty-printed document (offsets `begin` to `end`
     in its text: nothing is copied), and where its new inputs start (a preview
@@ -1052,7 +1067,9 @@ class _Block:
         self.start, self.begin, self.end = start, begin, end
         self.lines: dict[tuple[str, str], int | None] = {}  # (resource type, path) -> line found
         self.inputs_from = begin
-        for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
+        # both `"new...` markers absent (a stack export's block): one search tells
+        markers = _INPUT_MARKERS if text.find('"new', begin, end) != -1 else _INPUT_MARKERS[2:]
+        for marker in markers:
             hit = _marker_at(text, marker, begin, end)
             if hit is not None:
                 self.inputs_from = text.rfind("\n", begin, hit) + 1 or begin
