@@ -158,22 +158,13 @@ def resolve_value(index: "Index", r: Resource, attr: str,
 
 def resolve_each(index: "Index", refs: list[Any], resolved: "dict[str, list[Resource] | None]") -> list[Resource] | None:
     """`index.resolve_many(refs)`, each reference looked up once in `resolved`."""
-    if len(refs) == 1 and isinstance(refs[0], str):  # the common case: the list it names as it is
-        ref = refs[0]
-        return resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
-    out: list[Resource] = []
-    seen: set[int] = set()  # identity, as resolve_many
-    for ref in refs:
-        if not isinstance(ref, str):
-            return index.resolve_many(refs)
-        found = resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
-        if found is None:
-            return None
-        for f in found:
-            if id(f) not in seen:
-                seen.add(id(f))
-                out.append(f)
-    return out
+    if not all(isinstance(ref, str) for ref in refs):
+        return index.resolve_many(refs)
+    found = [resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref)) for ref in refs]
+    if len(found) == 1 or any(f is None for f in found):
+        return found[0] if len(found) == 1 else None
+    # every resource once, in the order first named (by identity, as resolve_many)
+    return list({id(r): r for part in found if part is not None for r in part}.values())
 
 
 # ---------------------------------------------------------------- placing
