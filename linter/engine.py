@@ -199,15 +199,27 @@ def _judge(rule: Rule, res: Resource, ctx: Context) -> list[Finding]:
         raise RuleCrash(f"internal error in rule {rule.id} on {res.address}: {type(exc).__name__}: {exc}") from exc
 
 
+# linter.normalize.names.in_pulumi_terms, imported on the first Pulumi finding (an import
+# statement costs a microsecond even when the module is loaded: once, not per finding)
+_in_pulumi_terms: Callable[[str, str], str] | None = None
+
+
+def _pulumi_terms() -> Callable[[str, str], str]:
+    global _in_pulumi_terms
+    if _in_pulumi_terms is None:
+        from linter.normalize.names import in_pulumi_terms
+
+        _in_pulumi_terms = in_pulumi_terms
+    return _in_pulumi_terms
+
+
 def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
     message, remediation = v.message, v.remediation or rule.remediation
     if res.source_format == "pulumi" and "_" in res.type and ":" not in res.type:
-        # a bridged cloud resource: say `multiAz`, as the Pulumi program does, not `multi_az`
-        from linter.normalize.names import in_pulumi_terms
-
+        # a bridged cloud resource: say `multiAz`, as the Pulumi program does, not `multi_az`;
         # the resource's own address out of the way: what is left repeats from
         # resource to resource, so the wording is worked out once per rule (cached)
-        own = res.address
+        own, in_pulumi_terms = res.address, _in_pulumi_terms or _pulumi_terms()
         message = in_pulumi_terms(message.replace(own, "\x01"), res.type).replace("\x01", own)
         remediation = in_pulumi_terms(remediation.replace(own, "\x01"), res.type).replace("\x01", own)
     elif res.meta.get("terraform_k8s"):

@@ -478,3 +478,138 @@ def test_the_subject_tells_apart_findings_on_one_attribute_and_leaves_others_unc
     assert a.fingerprint != b.fingerprint
     assert plain.fingerprint == plain.unrooted_fingerprint
     assert a.fingerprint != plain.fingerprint
+
+
+# ------------------------------------------- RES601's partial analysis
+def _random_scope(rng) -> list:
+    """A scope of random resources wired at random: subnets in named or unnamed zones,
+    databases, brokers, NAT gateways behind route tables and associations, queues and
+    event source mappings, workloads in some subnets, IAM policies, Kubernetes objects
+    selecting and naming each other, duplicate addresses, and reference cycles."""
+    from linter.model import Location, Resource, Unknown
+
+    made: list = []
+
+    def add(rtype, name, attrs, refs=None):
+        address = f"{rtype}.{name}" if "/" not in rtype else name
+        made.append(Resource(rtype, address, attrs, Location("main.tf", len(made) + 1), "hcl",
+                             name=name, refs=refs or {}))
+        return address
+
+    def some(kind, most=3):
+        pool = [r.address for r in made if r.type == kind]
+        return rng.sample(pool, min(len(pool), rng.randint(0, most)))
+
+    zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    for i in range(rng.randint(1, 6)):
+        zone = rng.choice([*zones, None, Unknown()])
+        add("aws_subnet", f"s{i}", {"availability_zone": zone} if zone is not None else {})
+    for i in range(rng.randint(0, 3)):
+        add("aws_db_instance", f"db{i}", {"engine": "postgres", "multi_az": rng.choice([True, False, None])})
+    for i in range(rng.randint(0, 2)):
+        subnets = some("aws_subnet", 2)
+        add("aws_mq_broker", f"mq{i}", {"deployment_mode": rng.choice(["SINGLE_INSTANCE", "ACTIVE_STANDBY_MULTI_AZ"]),
+                                        "subnet_ids": Unknown(refs=tuple(f"{s}.id" for s in subnets))},
+            {"subnet_ids": [f"{s}.id" for s in subnets]})
+    for i in range(rng.randint(0, 3)):
+        subnet = some("aws_subnet", 1)
+        add("aws_nat_gateway", f"nat{i}", {"subnet_id": Unknown(refs=(f"{subnet[0]}.id",)) if subnet else None},
+            {"subnet_id": [f"{s}.id" for s in subnet]})
+    for i in range(rng.randint(0, 3)):
+        nats = some("aws_nat_gateway", 1)
+        add("aws_route_table", f"rt{i}", {"route": [{"nat_gateway_id": Unknown()}]},
+            {"route.nat_gateway_id": [f"{n}.id" for n in nats]})
+    for i in range(rng.randint(0, 6)):  # several subnets behind one route table: its in-edges' order tells
+        subnet, table = some("aws_subnet", 1), some("aws_route_table", 1)
+        if subnet and table:
+            add("aws_route_table_association", f"a{i}", {"subnet_id": Unknown(), "route_table_id": Unknown()},
+                {"subnet_id": [f"{subnet[0]}.id"], "route_table_id": [f"{table[0]}.id"]})
+    for i in range(rng.randint(0, 2)):
+        add("aws_sqs_queue", f"q{i}", {}, {"redrive_policy": [f"{q}.arn" for q in some("aws_sqs_queue", 1)]})
+    for i in range(rng.randint(0, 3)):  # go-betweens: two of them needing one database
+        add("aws_ecs_task_definition", f"td{i}", {},
+            {"container_definitions": [f"{d}.address" for d in some("aws_db_instance", 2) + some("aws_mq_broker", 1)]})
+    for i in range(rng.randint(1, 5)):
+        subnets = some("aws_subnet", 3)
+        if rng.random() < 0.1:  # "subnets" naming a workload: placements asking each other, maybe in a cycle
+            subnets += some("aws_ecs_service", 1) + some("aws_autoscaling_group", 1)
+        deps = (some("aws_db_instance", 2) + some("aws_mq_broker", 1) + some("aws_ecs_service", 1)
+                + some("aws_ecs_task_definition", 2))
+        kind = rng.choice(["aws_ecs_service", "aws_lambda_function", "aws_autoscaling_group"])
+        # a plan lists `x.address` and `x` for one reference: one edge each way
+        refs = {"environment.variables": [f"{d}.address" for d in deps] + [d for d in deps if rng.random() < 0.3]}
+        if kind == "aws_ecs_service":
+            attrs = {"desired_count": rng.choice([1, 2, 3]), "network_configuration": [{"subnets": Unknown()}]}
+            refs["network_configuration.subnets"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
+        elif kind == "aws_lambda_function":
+            attrs = {"vpc_config": [{"subnet_ids": Unknown()}]} if subnets else {}
+            refs["vpc_config.subnet_ids"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
+        else:
+            attrs = {"min_size": rng.choice([1, 2]), "vpc_zone_identifier": Unknown()}
+            refs["vpc_zone_identifier"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
+        add(kind, f"w{i}", attrs, refs)
+        if rng.random() < 0.2:  # a second resource of one address: the first is the node
+            add(kind, f"w{i}", attrs, refs)
+    for i in range(rng.randint(0, 2)):
+        fn, queue = some("aws_lambda_function", 1), some("aws_sqs_queue", 1) + some("aws_mq_broker", 1)
+        if fn and queue:
+            add("aws_lambda_event_source_mapping", f"m{i}", {"function_name": Unknown(), "event_source_arn": Unknown()},
+                {"function_name": [f"{fn[0]}.arn"], "event_source_arn": [f"{queue[0]}.arn"]})
+    for i in range(rng.randint(0, 2)):
+        add("aws_iam_role_policy", f"p{i}", {}, {"policy": [f"{d}.arn" for d in some("aws_db_instance", 2)]})
+    for i in range(rng.randint(0, 4)):
+        app = f"app{rng.randint(0, 3)}"
+        env = [{"name": "DB", "value": f"svc{rng.randint(0, 3)}:5432"}]
+        template = {"metadata": {"labels": {"app": app}},
+                    "spec": {"containers": [{"name": "c", "image": "i", "env": env}]}}
+        if rng.random() < 0.5:
+            template["spec"]["topologySpreadConstraints"] = [{"topologyKey": "topology.kubernetes.io/zone"}]
+        add("apps/Deployment", f"Deployment/shop/d{i}", {"metadata": {"name": f"d{i}", "namespace": "shop"},
+                                                         "spec": {"replicas": rng.choice([1, 3]), "template": template}})
+        made[-1].namespace, made[-1].name = "shop", f"d{i}"
+    for i in range(rng.randint(0, 4)):
+        add("core/Service", f"Service/shop/svc{i}", {"metadata": {"name": f"svc{i}", "namespace": "shop"},
+                                                     "spec": {"selector": {"app": f"app{rng.randint(0, 3)}"}}})
+        made[-1].namespace, made[-1].name = "shop", f"svc{i}"
+    # references added last may point back: cycles of dependencies, and of placements
+    # (a service "in the subnets" of another that is in its own)
+    for r in rng.sample(made, min(len(made), 3)):
+        if r.type.startswith("aws_") and r.type != "aws_subnet":
+            r.refs.setdefault("depends_extra", []).append(rng.choice(made).address + ".id")
+    for r in made:
+        if r.type == "aws_ecs_service" and rng.random() < 0.15:
+            r.refs["network_configuration.subnets"].append(rng.choice(made).address + ".id")
+    rng.shuffle(made)
+    return made
+
+
+def test_res601_partial_analysis_says_what_the_whole_graph_says():
+    """RES601 builds only what zone-redundant workloads depend on (analysis.analyse_workloads):
+    on random scopes, each such workload's losses, paths, edges and placements are the whole
+    analysis's, and so is every node's placement it made."""
+    import random
+
+    from linter.failure_domains import analyse_workloads
+    from linter.rules.failure_domains import WORKLOAD_TYPES
+
+    rng = random.Random(601)
+    losses = 0
+    for _ in range(400):
+        scope = _random_scope(rng)
+        whole = analyse(Index(scope))
+        part = analyse_workloads(Index(scope), WORKLOAD_TYPES)
+        for key in part.graph.out_edges:  # what the workloads depend on (restrict_to)
+            node = part.graph.nodes[key]
+            assert node.placement == whole.graph.nodes[key].placement, key
+            assert node.resource is whole.graph.nodes[key].resource
+        for r in Index(scope).by_type(*WORKLOAD_TYPES):
+            node = whole.graph.nodes[r.address]
+            if node.resource is not r or not node.placement.zone_redundant:
+                continue
+            expected = [(s.label, s.named, [(h.node, h.edge) for h in lost.path])
+                        for s, lost in whole.lost_by_workload.get(r.address, ())]
+            got = [(s.label, s.named, [(h.node, h.edge) for h in lost.path])
+                   for s, lost in part.lost_by_workload.get(r.address, ())]
+            assert got == expected, r.address
+            losses += len(got)
+    assert losses > 100  # the scopes do lose workloads: the comparison is not of empty lists

@@ -9,6 +9,7 @@ and unresolved module calls.
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 
@@ -114,3 +115,56 @@ def test_no_processes_to_be_had_loads_in_process(tmp_path, pool_used, monkeypatc
     serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
     assert pool_used
+
+
+def test_three_processes_report_the_same_as_one(tmp_path, pool_used):
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert report([str(tmp_path)], jobs=3, root=str(tmp_path)) == serial
+    assert pool_used
+
+
+def test_a_worker_that_did_not_parse_the_share_parses_it_before_loading(tmp_path):
+    """In a pool of several workers, the roots of a share may reach a worker that did
+    not parse it: it parses the share itself and loads the same resources and errors."""
+    roots_tree(tmp_path)
+    files_of = {d: sorted(d.glob("*.tf")) for d in sorted(tmp_path.glob("envs/*")) + [tmp_path / "modules" / "db"]}
+    share = list(range(len(files_of)))
+    roots = [i for i, d in enumerate(files_of) if d.parent.name == "envs"]
+    parsed = tree.ModuleTree()
+    parsed.scanned_files = files_of
+    scanned = list(files_of)
+    tree._parse(parsed, [(i, scanned[i]) for i in share])
+    expected = tree._load(parsed, [(i, scanned[i]) for i in roots])
+    try:
+        got = tree._load_roots(("never parsed here", 0), share, roots, files_of, None)
+    finally:
+        gc.enable()  # a worker pauses the collector for good; this process is the test run
+    assert set(got) == set(expected) == set(roots)
+
+    def shown(loaded):
+        return {i: ([r.address for r in rs], [str(e) for e in es], [u.address for u in us])
+                for i, (rs, es, us) in loaded.items()}
+
+    assert shown(got) == shown(expected)
+    assert any(es for _rs, es, _us in got.values()), "the tree's errors were not met"
+
+
+def test_a_worker_without_the_scanned_directories_leaves_the_load_to_the_scan():
+    with pytest.raises(OSError):
+        tree._parse_batch(("spawned", 0), [0], None, None)
+
+
+def test_spawned_workers_are_sent_the_scanned_directories(tmp_path, pool_used, monkeypatch):
+    """Where fork is unsafe (a host with threads), workers start fresh: they are sent
+    the scanned directories instead of inheriting them."""
+    from linter.loaders import parallel
+
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    finished: list[int] = []
+    entered = tree._load_in_pool  # the fixture's wrapper
+    monkeypatch.setattr(tree, "_load_in_pool", lambda *a: (entered(*a), finished.append(1))[0])
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_used and finished, "the pool did not finish (the scan loaded in process)"

@@ -16,8 +16,12 @@ import functools
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
 
 from linter.failure_domains.graph import Edge, EdgeKind, Graph, Node, Spread
+
+if TYPE_CHECKING:
+    from linter.index import Index
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Unplaced:
 
 @dataclass
 class Analysis:
+    # the whole graph (`analyse`), or for RES601 a PartialGraph: then the outages are
+    # those of the zones its workloads depend on, and `could_not_place` is not asked
     graph: Graph
     outages: list[Outage] = field(default_factory=list)
     # workload -> the paths taking it down (RES601 reads this)
@@ -74,10 +80,12 @@ class Analysis:
         return could_not_place(self.graph)
 
 
-def scenarios(graph: Graph) -> list[Scenario]:
+def scenarios(graph: Graph, keys: Iterable[str] | None = None) -> list[Scenario]:
+    """The zones to fail, with the single-zone nodes (of `keys`, in their order;
+    else of the graph) each stops."""
     by_zone: dict[str, list[str]] = {}
     unnamed: list[str] = []
-    for node in graph.nodes.values():
+    for node in (graph.nodes.values() if keys is None else (graph.nodes[k] for k in keys)):
         p = node.placement
         if p.spread is Spread.ZONAL:
             if p.zones:
@@ -132,17 +140,65 @@ def path_to_seed(failed: dict[str, Edge | None], start: str) -> list[Hop]:
 def analyse_graph(graph: Graph) -> Analysis:
     analysis = Analysis(graph)
     for scenario in scenarios(graph):
-        failed = fail(graph, scenario.seeds)
-        seeds = set(scenario.seeds)
-        lost = []
-        for key in failed:
-            node = graph.nodes[key]
-            if key in seeds or not node.workload:
-                continue
-            service = LostService(key, path_to_seed(failed, key))
-            lost.append(service)
-            analysis.lost_by_workload.setdefault(key, []).append((scenario, service))
-        analysis.outages.append(Outage(scenario, sorted(seeds), sorted(lost, key=lambda s: s.workload)))
+        _fail_scenario(analysis, scenario)
+    return analysis
+
+
+def _fail_scenario(analysis: Analysis, scenario: Scenario) -> None:
+    graph = analysis.graph
+    failed = fail(graph, scenario.seeds)
+    seeds = set(scenario.seeds)
+    lost = []
+    for key in failed:
+        node = graph.nodes[key]
+        if key in seeds or not node.workload:
+            continue
+        service = LostService(key, path_to_seed(failed, key))
+        lost.append(service)
+        analysis.lost_by_workload.setdefault(key, []).append((scenario, service))
+    analysis.outages.append(Outage(scenario, sorted(seeds), sorted(lost, key=lambda s: s.workload)))
+
+
+def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
+    """What `analyse_graph(build_graph(index))` says of the zone-redundant workloads
+    of `types` (their `lost_by_workload`; RES601 reads nothing else), worked out on
+    the part of the graph they depend on only.
+
+    A failure reaches a workload only along edges out of it, so the nodes it
+    depends on (closed under REQUIRES and SERVES_FROM) decide whether and how it
+    stops: in the whole graph's pass a failure enters those nodes only from
+    those nodes, in the order the whole graph has them. The scenarios are the
+    whole graph's with their seeds among those nodes, in the same order. A
+    placement that depends on itself (a cycle) would depend on the order nodes
+    are placed in: then the whole graph is built.
+    """
+    from linter.failure_domains.graph import PartialGraph, build_graph
+    from linter.failure_domains.placement import Placer
+
+    graph = PartialGraph(index)
+    placer = Placer(graph, index)
+    starts: list[str] = []
+    for r in index.by_type(*types):
+        node = graph.node(r.address)
+        if node is not None and node.resource is r and placer.place(node).zone_redundant:
+            starts.append(node.key)
+    needed = set(starts)
+    queue = deque(starts)
+    while queue:
+        for edge in graph.failure_edges(queue.popleft()):
+            if edge.target not in needed:
+                needed.add(edge.target)
+                queue.append(edge.target)
+    for key in needed:
+        placer.place(graph.nodes[key])  # (failure_edges made it)
+    if placer.cycle:
+        return analyse_graph(build_graph(index))
+    order = sorted(needed, key=graph.position.__getitem__)
+    graph.restrict_to(order)
+    analysis = Analysis(graph)
+    for scenario in scenarios(graph, order):
+        _fail_scenario(analysis, scenario)
+    graph.release()
     return analysis
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
 
 from linter.index import Index
 from linter.model import Resource
@@ -98,8 +98,7 @@ class EdgeKind(str, enum.Enum):
         return self is EdgeKind.REQUIRES or self is EdgeKind.SERVES_FROM
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):  # immutable; a tuple is made several times faster than a frozen dataclass
     source: str  # node keys (addresses)
     target: str
     kind: EdgeKind
@@ -113,7 +112,7 @@ class Node:
     resource: Resource
     label: str  # what it is, in words: `ECS service`, `Deployment`
     workload: bool  # serves traffic or work: can "lose all its capacity"
-    placement: Placement = field(default_factory=lambda: _NOT_PLACED)  # frozen: one for every new node
+    placement: Placement = _NOT_PLACED  # immutable: one for every new node
 
     def describe(self) -> str:
         """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
@@ -133,6 +132,8 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # reference -> what it names, for the edges and the placements (many name one subnet)
+    resolved: dict[str, list[Resource] | None] = field(default_factory=dict, repr=False)
     _seen: set[Any] = field(default_factory=set, repr=False)
     out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
@@ -147,6 +148,10 @@ class Graph:
         self.edges.append(edge)
         self.out_edges[edge.source].append(edge)
         self.in_edges[edge.target].append(edge)
+
+    def node(self, key: str) -> Node | None:
+        """The node of an address (a `PartialGraph` makes it when first asked)."""
+        return self.nodes.get(key)
 
     def requires(self, key: str) -> Iterator[Edge]:
         return (e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.REQUIRES)
@@ -187,6 +192,15 @@ PERMISSION_PREFIXES = ("aws_iam_", "aws_lambda_permission", "aws_kms_", "google_
 NOT_RESOURCES = ("var.", "local.", "count.", "each.", "path.", "terraform.", "self.")
 
 
+class EdgeSink(Protocol):
+    """Where the edge producers put what they find: a `Graph`, or the collector of a
+    `PartialGraph` (which orders them as the whole graph would)."""
+
+    unresolved: list[Unresolved]
+
+    def add_edge(self, edge: Edge) -> None: ...
+
+
 def build_graph(index: Index) -> Graph:
     from linter.failure_domains import kubernetes, placement
 
@@ -196,30 +210,42 @@ def build_graph(index: Index) -> Graph:
             continue  # one address, one node (the index keeps the first too)
         label, workload = placement.describe_type(r)
         graph.nodes[r.address] = Node(r.address, r, label, workload)
-    resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
-        r = node.resource
-        connector = placement.CONNECTORS.get(base_type(r))
-        if connector is not None:
-            _connector_edges(graph, index, node, *connector)
-            continue
-        _reference_edges(graph, index, node, resolved)
-        for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
-            target = index.resolve(dep)
-            if target is not None and target.address != r.address:
-                graph.add_edge(Edge(r.address, target.address, EdgeKind.ORDERS, None, "dependsOn"))
+        node_edges(graph, index, node, graph.resolved)
     kubernetes.add_edges(graph, index)
     placement.place_all(graph, index)
     return graph
 
 
-def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str, list[Resource] | None]) -> None:
+def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, list[Resource] | None],
+               orders: bool = True) -> None:
+    """The edges a resource's own configuration makes: its references (and, with
+    `orders`, its Pulumi creation order), or, for a connector, the edge it stands for."""
+    from linter.failure_domains.placement import CONNECTORS
+
     r = node.resource
+    connector = CONNECTORS.get(r.type[5:] if r.type.startswith("data.") else r.type)
+    if connector is not None:
+        _connector_edges(sink, index, node, *connector, resolved)
+        return
+    _reference_edges(sink.add_edge, sink.unresolved, index, r, resolved)
+    if orders:
+        for dep in r.meta.get("dependencies") or ():  # Pulumi: creation order, explicit dependsOn
+            target = index.resolve(dep)
+            if target is not None and target.address != r.address:
+                sink.add_edge(Edge(r.address, target.address, EdgeKind.ORDERS, None, "dependsOn"))
+
+
+def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] | None, index: Index, r: Resource,
+                     resolved: dict[str, list[Resource] | None]) -> None:
+    """The edges of a resource's references, given to `add`; what they name that the
+    scan lacks is noted in `unresolved` (when given)."""
     if not r.refs:
         return
-    permission = base_type(r).startswith(PERMISSION_PREFIXES)
+    address = r.address
+    permission = _is_permission(r.type)
     for path, refs in r.refs.items():
-        top = path.split(".", 1)[0]
+        top = path.partition(".")[0]
         if top in NOT_AT_RUN_TIME:
             continue
         for ref in refs:
@@ -227,40 +253,66 @@ def _reference_edges(graph: Graph, index: Index, node: Node, resolved: dict[str,
                 continue
             targets = resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
             if targets is None:
-                graph.unresolved.append(Unresolved(r.address, path, ref))
+                if unresolved is not None:
+                    unresolved.append(Unresolved(address, path, ref))
                 continue
             for target in targets:
-                if target.address == r.address:
-                    continue
-                # add_edge keeps the first edge of a (source, target, kind)
-                graph.add_edge(Edge(r.address, target.address, _reference_kind(permission, top, target), path))
+                if target.address != address:
+                    # add_edge keeps the first edge of a (source, target, kind)
+                    add(Edge(address, target.address, _reference_kind(permission, top, target), path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
     """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
     if permission:
         return EdgeKind.REFERS
-    if base_type(target) in SERVES_FROM_TYPES:
+    if target.type in _SERVES_FROM_TYPES_AND_DATA:
         # where it runs; a subnet id named anywhere else (an env var) is only a name
         return EdgeKind.SERVES_FROM if top in PLACEMENT_ATTRIBUTES else EdgeKind.REFERS
     return EdgeKind.REQUIRES
 
 
+_PERMISSION_BY_TYPE: dict[str, bool] = {}
+# what is worked out once per resource type is kept for this many types at most (a
+# long-lived process, the Pulumi policy pack, may meet any number of them)
+TYPES_REMEMBERED = 4096
+_Known = TypeVar("_Known")
+
+
+def remember(cache: dict[str, _Known], rtype: str, known: _Known) -> _Known:
+    """Keep what was worked out for a type (the cache emptied when full)."""
+    if len(cache) >= TYPES_REMEMBERED:
+        cache.clear()
+    cache[rtype] = known
+    return known
+
+
+def _is_permission(rtype: str) -> bool:
+    """An IAM-like type (PERMISSION_PREFIXES), worked out once per type."""
+    known = _PERMISSION_BY_TYPE.get(rtype)
+    if known is None:
+        known = remember(_PERMISSION_BY_TYPE, rtype,
+                         (rtype[5:] if rtype.startswith("data.") else rtype).startswith(PERMISSION_PREFIXES))
+    return known
+
+
 # What a resource serves from, any one of them enough: subnets, the plan an app runs on
 SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_service_plan", "azurerm_app_service_plan"})
+_SERVES_FROM_TYPES_AND_DATA = SERVES_FROM_TYPES | {f"data.{t}" for t in SERVES_FROM_TYPES}
 
 
-def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
+def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str,
+                     resolved: dict[str, list[Resource] | None]) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
     from linter.failure_domains.placement import resolve_value, written_value
 
     r = node.resource
-    sources = resolve_value(index, r, source_attr)
+    sources = resolve_value(index, r, source_attr, resolved)
     value = written_value(r, target_attr)
     if not sources or value is None:
         return
-    targets = resolve_value(index, r, target_attr)
+    targets = resolve_value(index, r, target_attr, resolved)
     if targets is None:  # what the sources depend on is not in the scan: said, never failed
         shown = " ".join(r.refs.get(target_attr, ())) or str(value)
         for s in sources:
@@ -270,3 +322,156 @@ def _connector_edges(graph: Graph, index: Index, node: Node, source_attr: str, t
         for t in targets:
             kind = EdgeKind.SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else EdgeKind.REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
+
+
+# An edge's place in the order `build_graph` adds them, for the edges one resource
+# makes for others: the maker's position times _EDGES_PER_RESOURCE plus the
+# edge's rank among those it makes (the Kubernetes edges come after every
+# position). A resource's own edges come at its position, in the order made.
+_EDGES_PER_RESOURCE = 1 << 32
+
+
+class _Found:
+    """An EdgeSink keeping the edges in the order they are made."""
+
+    __slots__ = ("edges", "add_edge", "unresolved")
+
+    def __init__(self) -> None:
+        self.edges: list[Edge] = []
+        self.add_edge = self.edges.append
+        self.unresolved: list[Unresolved] = []  # the "could not place" list: no partial graph's business
+
+
+class PartialGraph(Graph):
+    """The part of a scope's graph that chosen nodes depend on, built on demand.
+
+    A node is made when first asked for (`node`), its edges when first followed
+    (`failure_edges`): only the edges failures flow along (REQUIRES, SERVES_FROM),
+    each kept as `build_graph` would keep it (the first of a source, target and
+    kind in `build_graph`'s order). What a resource's configuration makes is
+    worked out from that resource alone; what connectors (route table
+    associations, event source mappings) and Kubernetes selectors make for
+    others is worked out for the whole scope, once, when first needed (the
+    Kubernetes part when a Kubernetes object is first followed).
+    `restrict_to` then sets `in_edges` as the whole graph has them among those
+    nodes, so a failure spreads through them in the order it does in the whole
+    graph (see analysis.analyse_workloads).
+    """
+
+    def __init__(self, index: Index):
+        super().__init__(scope=index.resources[0].scope if index.resources else "")
+        self.index = index
+        self.position: dict[str, int] = {}  # address -> its node's place in `build_graph`'s nodes
+        for i, r in enumerate(index.resources):
+            self.position.setdefault(r.address, i)
+        self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
+        self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
+        self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
+        from linter.failure_domains.placement import CONNECTORS
+
+        self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
+
+    def node(self, key: str) -> Node | None:
+        node = self.nodes.get(key)
+        if node is None:
+            r = self.index.get(key)
+            if r is None:
+                return None
+            from linter.failure_domains.placement import describe_type
+
+            node = self.nodes[key] = Node(key, r, *describe_type(r))
+        return node
+
+    def failure_edges(self, key: str) -> list[Edge]:
+        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order
+        (kept in `out_edges`)."""
+        done = self.out_edges.get(key)
+        if done is not None:
+            return done
+        node = self.nodes.get(key) or self.node(key)
+        assert node is not None, key
+        r = node.resource
+        found: list[Edge] = []
+        if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
+            made: list[Edge] = []
+            _reference_edges(made.append, None, self.index, r, self.resolved)
+            found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
+        others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
+        if "/" in r.type:  # the Kubernetes edges: only Kubernetes objects make them
+            k8s = self._kubernetes().get(key)
+            if k8s:
+                others = (others or []) + k8s
+        if others:
+            first = self.position[key] * _EDGES_PER_RESOURCE
+            ordered = [(first, e) for e in found] + others
+            ordered.sort(key=lambda item: item[0])  # stable: its own edges keep their order
+            found = [e for _, e in ordered]
+        if len(found) > 1:  # the first of a target and kind, as Graph.add_edge keeps it
+            seen: set[tuple[str, EdgeKind]] = set()
+            kept = []
+            for edge in found:
+                if (edge.target, edge.kind) not in seen:
+                    seen.add((edge.target, edge.kind))
+                    kept.append(edge)
+            found = kept
+        self.out_edges[key] = found
+        return found
+
+    def _others(self) -> dict[str, list[tuple[int, Edge]]]:
+        """Edges connectors make for the resources they join, by source."""
+        if self._made_for_others is None:
+            made_by: list[tuple[int, list[Edge]]] = []
+            for kind in self._connector_types:
+                for r in self.index.by_type(kind):
+                    node = self.node(r.address)
+                    if node is None or node.resource is not r:
+                        continue
+                    made = _Found()
+                    node_edges(made, self.index, node, self.resolved)
+                    made_by.append((self.position[r.address] * _EDGES_PER_RESOURCE, made.edges))
+            self._made_for_others = self._by_source(made_by)
+        return self._made_for_others
+
+    def _kubernetes(self) -> dict[str, list[tuple[int, Edge]]]:
+        """The Kubernetes edges (selectors, routes, env vars, ConfigMaps), by source."""
+        if self._made_by_kubernetes is None:
+            from linter.failure_domains import kubernetes
+
+            made = _Found()
+            kubernetes.add_edges(made, self.index, governs=False)
+            self._made_by_kubernetes = self._by_source([(len(self.index.resources) * _EDGES_PER_RESOURCE, made.edges)])
+        return self._made_by_kubernetes
+
+    def _by_source(self, made_by: list[tuple[int, list[Edge]]]) -> dict[str, list[tuple[int, Edge]]]:
+        """(first place, edges made there in order) -> the edges failures flow along, with
+        their places, by source."""
+        by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        for first, edges in made_by:
+            for i, edge in enumerate(edges):
+                if edge.source != edge.target and edge.kind.propagates:
+                    by_source[edge.source].append((first + i, edge))
+                    self._order_of_others[id(edge)] = first + i
+        return by_source
+
+    def release(self) -> None:
+        """Drop what only building needed: the index (it holds this graph in its memo: a
+        cycle, left alone while a scan pauses the cycle collector) and the lookups."""
+        del self.index
+        self.position, self._made_for_others, self._made_by_kubernetes, self._order_of_others = {}, None, None, {}
+        self.resolved = {}
+
+    def restrict_to(self, keys: list[str]) -> None:
+        """`in_edges` of these nodes (in position order, their edges followed) among
+        themselves, in `build_graph`'s order."""
+        unsorted: set[str] = set()
+        others = self._order_of_others
+        for key in keys:
+            for edge in self.out_edges[key]:
+                self.in_edges[edge.target].append(edge)
+                if id(edge) in others:
+                    unsorted.add(edge.target)
+        position = self.position
+        for key in unsorted:
+            # an edge a resource makes for itself comes at its position; sources come in
+            # position order already, each with one edge per target and kind (stable sort)
+            self.in_edges[key].sort(key=lambda e: others.get(id(e), position[e.source] * _EDGES_PER_RESOURCE))

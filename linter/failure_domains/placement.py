@@ -21,7 +21,7 @@ from linter.rules._aws import base_type, lambda_function, resolve_refs
 from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
-from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, unknown, zonal
+from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, remember, unknown, zonal
 from linter.failure_domains.kubernetes import describe_kind
 
 if TYPE_CHECKING:
@@ -122,22 +122,28 @@ REGIONAL_PREFIXES = (
 )
 
 
+_DESCRIBED: dict[str, tuple[str, bool]] = {}  # type -> what describe_type says (it reads only the type)
+
+
 def describe_type(r: Resource) -> tuple[str, bool]:
     """(what it is, in words; whether it is a workload)."""
-    known = TYPE_LABELS.get(base_type(r))
-    if known is not None:
-        return known
-    if "/" in r.type:
-        return describe_kind(r)
-    return r.type, False
+    known = _DESCRIBED.get(r.type)
+    if known is None:
+        known = TYPE_LABELS.get(base_type(r))
+        if known is None:
+            known = describe_kind(r) if "/" in r.type else (r.type, False)
+        remember(_DESCRIBED, r.type, known)
+    return known
 
 
-def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | None:
+def resolve_value(index: "Index", r: Resource, attr: str,
+                  resolved: "dict[str, list[Resource] | None] | None" = None) -> list[Resource] | None:
     """What an attribute names: its references (known values keep theirs too), the
-    ids or ARNs it holds, or a Lambda function's name."""
+    ids or ARNs it holds, or a Lambda function's name. `resolved`: what each
+    reference names, shared by everything a graph resolves (many name one subnet)."""
     refs = [ref for path, found in r.refs.items() if path == attr or path.startswith(attr + ".") for ref in found]
     if refs:
-        found = index.resolve_many(refs)
+        found = resolve_each(index, refs, resolved) if resolved is not None else index.resolve_many(refs)
         if found is not None:
             return found
     value = r.get(attr)
@@ -150,6 +156,17 @@ def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | No
     return found
 
 
+def resolve_each(index: "Index", refs: list[Any], resolved: "dict[str, list[Resource] | None]") -> list[Resource] | None:
+    """`index.resolve_many(refs)`, each reference looked up once in `resolved`."""
+    if not all(isinstance(ref, str) for ref in refs):
+        return index.resolve_many(refs)
+    found = [resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref)) for ref in refs]
+    if len(found) == 1 or any(f is None for f in found):
+        return found[0] if len(found) == 1 else None
+    # every resource once, in the order first named (by identity, as resolve_many)
+    return list({id(r): r for part in found if part is not None for r in part}.values())
+
+
 # ---------------------------------------------------------------- placing
 class Placer:
     """Places every node of a graph once; a placer may ask for another node's placement."""
@@ -158,11 +175,13 @@ class Placer:
         self.graph, self.index = graph, index
         self._busy: set[str] = set()
         self._done: set[str] = set()
+        self.cycle = False
 
     def place(self, node: "Node") -> Placement:
         if node.key in self._done:
             return node.placement
         if node.key in self._busy:  # a cycle of placements: nothing to conclude
+            self.cycle = True  # (what each node concludes then depends on the order they are placed in)
             return unknown("placement depends on itself")
         self._busy.add(node.key)
         try:
@@ -174,28 +193,19 @@ class Placer:
 
     def _compute(self, node: "Node") -> Placement:
         r = node.resource
-        kind = base_type(r)
-        placer = PLACERS.get(kind)
-        if placer is not None:
-            return placer(self, r)
-        if "/" in r.type:
-            from linter.failure_domains.kubernetes import place_object
-
-            return place_object(self, r)
-        if r.type.startswith("data.") or kind.startswith(REGIONAL_PREFIXES):
-            return regional("regional" if not r.type.startswith("data.") else "read, not created")
-        if kind == "module":
-            return unknown("a module call whose contents were not loaded (run `terraform init`)")
-        return unknown(f"resilint does not know where {kind} serves from")
+        how = _HOW_TO_PLACE.get(r.type)
+        if how is None:
+            how = remember(_HOW_TO_PLACE, r.type, _how_to_place(r.type))
+        return how if isinstance(how, Placement) else how(self, r)
 
     # ------------------------------------------------------------ helpers
     def node_of(self, r: Resource) -> "Node | None":
-        return self.graph.nodes.get(r.address)
+        return self.graph.nodes.get(r.address) or self.graph.node(r.address)
 
     def zones_of(self, r: Resource, attr: str) -> tuple[list[str], bool] | None:
         """The distinct named zones of the subnets an attribute names, and whether every
         subnet's zone is named; None when the subnets are not resolved or not placed."""
-        subnets = resolve_value(self.index, r, attr)
+        subnets = resolve_value(self.index, r, attr, self.graph.resolved)
         if not subnets:
             return None
         zones: list[str] = []
@@ -251,6 +261,27 @@ def _flag(r: Resource, path: str) -> Any:
     return attribute_facts.default(base_type(r), path) if value is None else value
 
 
+def _how_to_place(rtype: str) -> "Placement | Callable[[Placer, Resource], Placement]":
+    """A type's placer, or the placement every resource of the type has."""
+    kind = rtype[5:] if rtype.startswith("data.") else rtype
+    placer = PLACERS.get(kind)
+    if placer is not None:
+        return placer
+    if "/" in rtype:
+        from linter.failure_domains.kubernetes import place_object
+
+        return place_object
+    if rtype.startswith("data.") or kind.startswith(REGIONAL_PREFIXES):
+        return regional("regional" if not rtype.startswith("data.") else "read, not created")
+    if kind == "module":
+        return unknown("a module call whose contents were not loaded (run `terraform init`)")
+    return unknown(f"resilint does not know where {kind} serves from")
+
+
+# type -> how its resources are placed (worked out once per type; a Placement is immutable)
+_HOW_TO_PLACE: dict[str, "Placement | Callable[[Placer, Resource], Placement]"] = {}
+
+
 # ------------------------------------------------------------------- AWS
 def _subnet(p: Placer, r: Resource) -> Placement:
     for key in ("availability_zone", "availability_zone_id"):
@@ -270,7 +301,7 @@ def _nat_gateway(p: Placer, r: Resource) -> Placement:
         return unknown("availability_mode not known before apply", "availability_mode")
     if mode == "regional":
         return regional("regional NAT gateway")
-    subnet = resolve_value(p.index, r, "subnet_id")
+    subnet = resolve_value(p.index, r, "subnet_id", p.graph.resolved)
     zone = None
     node = p.node_of(subnet[0]) if subnet and len(subnet) == 1 else None
     if node is not None:
@@ -507,7 +538,7 @@ def _service_plan(p: Placer, r: Resource) -> Placement:
 
 
 def _app_on_plan(p: Placer, r: Resource) -> Placement:
-    plans = resolve_value(p.index, r, "service_plan_id")
+    plans = resolve_value(p.index, r, "service_plan_id", p.graph.resolved)
     node = p.node_of(plans[0]) if plans and len(plans) == 1 else None
     if node is None or not plans:
         return unknown("service_plan_id not resolved to a plan", "service_plan_id")

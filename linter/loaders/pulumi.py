@@ -116,9 +116,10 @@ class State:
         if not isinstance(token, str) or not token:
             token = urn_type(urn)
         inputs, outputs = raw.get("inputs"), raw.get("outputs")
-        for name, value in (("inputs", inputs), ("outputs", outputs)):
-            if value is not None and not isinstance(value, dict):
-                raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
+        if inputs is not None and type(inputs) is not dict or outputs is not None and type(outputs) is not dict:
+            for name, value in (("inputs", inputs), ("outputs", outputs)):
+                if value is not None and not isinstance(value, dict):
+                    raise InputError(shown, f"{where}: {name} of {urn} must be an object", line)
         deps = raw.get("propertyDependencies")
         # dependencies are URNs: anything else cannot name a resource, so it is dropped
         by_property = ({k: _urns(v) for k, v in deps.items() if isinstance(v, list)}
@@ -243,8 +244,9 @@ def _load_deployment(deployment: Any, shown: str, lines: "_UrnLines", where: str
     states = [s for s in states if not s.pending_delete]
     addresses = addresses_for(states)
     out = []
+    line_of = lines.lines().get
     for state in states:
-        res = build_resource(state, shown, lines.line(state.urn), addresses)
+        res = build_resource(state, shown, line_of(state.urn), addresses)
         if res is not None:
             out.append(res)
     return out
@@ -584,15 +586,22 @@ class Properties:
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
 
-    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep")
+    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided")
 
     def __init__(self, refs_for: Callable[[str | None], tuple[str, ...]] = lambda key: (),
                  nested_bookkeeping: bool = True, renames: dict[str, str] | None = None):
         self.refs_for = refs_for
         self.strip = nested_bookkeeping
+        if renames is not None and not renames:
+            renames = _NO_RENAMES  # one naming for every type without renames
         self.renames = renames  # None: names kept as written
+        naming = _naming(renames, nested_bookkeeping)
         # nested renames are keyed by the camelCase path: only then is the path built
-        self.paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
+        self.paths = naming.paths
+        self._names = naming.levels  # indexed by "at the top level"
+        # two keys of one object took the same name (`multiAz` and `multi_az`): `fill` then
+        # compares every output with what the inputs hold, not only unequal ones
+        self.collided = False
         self._keep: Properties | None = None
 
     @property
@@ -646,36 +655,45 @@ class Properties:
         `top` None: the resource's own properties (bookkeeping dropped whatever
         the resource, each a top-level name of RENAMES, and the path below them)."""
         out: dict[str, Any] = {}
-        strip, renames, paths = self.strip, self.renames, self.paths
+        renames = self.renames
+        by_path = self.paths and top is not None  # nested renames: names depend on the path
+        names = self._names[top is None]
+        skipped = 0
+        name: Any
+        sub: str | None
         for key, item in value.items():
-            if top is None:
-                if type(key) is str:
-                    if key[:2] == "__":
-                        continue
-                    name = key if renames is None else renames.get(key) or _snake(key)
-                else:
-                    name = key
-                sub: str | None = key
-            elif type(key) is str:
-                if strip and key[:2] == "__":
+            if type(key) is not str:
+                name, sub = key, (key if top is None else _sub_path(path, key) if self.paths else None)
+            elif by_path:
+                if self.strip and key[:2] == "__":
+                    skipped += 1
                     continue
-                if renames is None:
-                    name, sub = key, None
-                elif paths:
-                    sub = f"{path}.{key}" if path else key
-                    name = renames.get(sub) or _snake(key)
-                else:
-                    name, sub = _snake(key), None
+                sub = f"{path}.{key}" if path else key
+                name = renames.get(sub) or _snake(key)  # type: ignore[union-attr]
             else:
-                name, sub = key, (_sub_path(path, key) if paths else None)
-            here = key if top is None else top
+                name = names.get(key)
+                if name is None:
+                    name = _learn(names, key, top is None, renames, self.strip)
+                if name is _SKIP:
+                    skipped += 1
+                    continue
+                sub = key if top is None else None
             kind = type(item)
             if kind is str:
-                out[name] = item if item not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(here))
-            elif kind is int or kind is bool or kind is float or item is None:
+                out[name] = item if item not in _UNKNOWN_TEXT else Unknown(refs=self.refs_for(key if top is None else top))
+                continue
+            if kind is int or kind is bool or kind is float or item is None:
                 out[name] = item
+                continue
+            here = key if top is None else top
+            if kind is dict and (renames is None or name not in MAP_ATTRIBUTES):
+                sig = item.get(SIG_KEY)
+                out[name] = (self._signed(item, sig, here, sub) if sig is not None and sig in _SIGNED
+                             else self._items(item, here, sub))
             else:
                 self._one(out, name, item, here, sub)
+        if len(out) + skipped != len(value):
+            self.collided = True
         return out
 
     def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
@@ -705,9 +723,17 @@ class Properties:
                 continue  # the inputs say it
             if isinstance(key, str) and key.startswith("__"):
                 continue  # bookkeeping, at every level of outputs
+            if given is not _ABSENT and not self.collided and given == item:
+                continue  # the same object on both sides (a deployed state's usual case): nothing to add
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
-            name = self._name(key, sub)
+            if type(key) is str and (top is None or not self.paths):  # named as `_items` names it
+                names = self._names[top is None]
+                name = names.get(key)
+                if name is None:
+                    name = _learn(names, key, top is None, self.renames, self.strip)
+            else:
+                name = self._name(key, sub)
             kept = self.keep if name in MAP_ATTRIBUTES else None  # a free-form map keeps its names
             props = kept if kept is not None else self
             current = attrs.get(name, _ABSENT)
@@ -739,6 +765,52 @@ def _snake(name: str) -> str:
             _SNAKE.clear()
         snake = _SNAKE[name] = camel_to_snake(name)
     return snake
+
+
+@dataclass
+class _Naming:
+    """The names rules read for the keys of one kind of object (a resource type's
+    renames, whether nested bookkeeping is dropped), learnt as keys are met and
+    shared by every resource of the type: one dict lookup a key. `_SKIP` marks
+    bookkeeping; keys of nested renames (`paths`) depend on their path instead."""
+
+    renames: dict[str, str] | None
+    paths: bool
+    top: dict[str, Any] = field(default_factory=dict)  # the resource's own properties
+    nested: dict[str, Any] = field(default_factory=dict)  # any level below them
+    levels: tuple[dict[str, Any], dict[str, Any]] = field(init=False)  # (nested, top): by "at the top level"
+
+    def __post_init__(self) -> None:
+        self.levels = (self.nested, self.top)
+
+
+_SKIP = object()
+_NO_RENAMES: dict[str, str] = {}
+_NAMINGS: dict[tuple[int, bool], _Naming] = {}
+
+
+def _naming(renames: dict[str, str] | None, strip: bool) -> _Naming:
+    naming = _NAMINGS.get((id(renames), strip))
+    if naming is None or naming.renames is not renames:  # (holding `renames`, its id is not reused)
+        if len(_NAMINGS) >= 1024:  # a type each, and both bookkeeping modes: bounded all the same
+            _NAMINGS.clear()
+        paths = bool(renames) and any("." in k for k in renames)  # type: ignore[union-attr]
+        naming = _NAMINGS[(id(renames), strip)] = _Naming(renames, paths)
+    return naming
+
+
+def _learn(names: dict[str, Any], key: str, top: bool, renames: dict[str, str] | None, strip: bool) -> Any:
+    """The name of a key not met before at this level (`_SKIP`: bookkeeping), remembered."""
+    if key[:2] == "__" and (top or strip):
+        name: Any = _SKIP
+    elif renames is None:
+        name = key
+    else:
+        name = (renames.get(key) if top else None) or _snake(key)
+    if len(names) >= 4096:  # keys are user text: bounded, as a long-lived process scans again
+        names.clear()
+    names[key] = name
+    return name
 
 
 def _sub_path(path: str | None, key: str) -> str:
@@ -880,47 +952,60 @@ class _UrnLines:
         return {**self.__dict__, "_block": None}
 
     def line(self, urn: str) -> int | None:
+        return self.lines().get(urn)
+
+    def lines(self) -> dict[str, int]:
+        """URN -> the line of its first `"urn": "..."` (or plan key)."""
         self._read()
         assert self._lines is not None
-        return self._lines.get(urn)
+        return self._lines
 
     def _block_at(self, start: int) -> "_Block | None":
         """The block that starts on line `start`, up to the next block."""
-        if self._block is not None and self._block.start == start:
-            return self._block
+        block = self._block
+        if block is not None and block.start == start:
+            return block
         at = bisect.bisect_left(self._starts, start)
         if at == len(self._starts) or self._starts[at] != start:
             return None
         text = self._text or ""
         end = self._offsets[at + 1] if at + 1 < len(self._offsets) else len(text)
-        self._block = _Block(start, text[self._offsets[at]:end])
+        self._block = _Block(start, text, self._offsets[at], end)
         return self._block
 
     def attribute_line(self, res: Resource, path: str) -> int | None:
         """Line of `path` (canonical names) in the resource's new inputs, else None."""
-        self._read()
+        if self._lines is None:
+            self._read()
         start = res.location.line
         block = self._block_at(start) if start else None
-        if start is None or block is None or not block.text:
+        if start is None or block is None or block.begin >= block.end:
             return None
-        text = block.text
+        key, known = (res.type, path), block.lines
+        if key not in known:  # else asked before: rules that fire on one attribute ask again
+            known[key] = self._line_in(block, res.type, path)
+        return known[key]
+
+    def _line_in(self, block: "_Block", resource_type: str, path: str) -> int | None:
+        """Line of `path` in `block`, found key by key from where its new inputs start."""
+        text, end = self._text or "", block.end
         found = None  # offset of the start of the line found last in the block
-        cursor = block.inputs_from  # where to look next (an offset in the block)
-        for step in _steps(res.type, path):
-            if isinstance(step, int):
+        cursor = block.inputs_from  # where to look next
+        for step in _steps(resource_type, path):
+            if type(step) is int:
                 if found is None:
                     break
-                item = _list_item(text, found, step)
+                item = _list_item(text, found, step, end)
                 if item is None:
                     break  # an inline list: its key's line is the best there is
-                found, cursor = item, text.find("\n", item) + 1 or len(text)
+                found, cursor = item, text.find("\n", item, end) + 1 or end
                 continue
-            at = block.key_at(step, cursor)
+            at = block.key_at(text, step, cursor)  # type: ignore[arg-type]
             if at is None:
                 break
             found = text.rfind("\n", 0, at) + 1
-            cursor = text.find("\n", at) + 1 or len(text)
-        return start + text.count("\n", 0, found) if found is not None else None
+            cursor = text.find("\n", at, end) + 1 or end
+        return block.start + text.count("\n", block.begin, found) if found is not None else None
 
 
 @functools.lru_cache(maxsize=4096)  # rules ask for the same few paths of each type
@@ -939,27 +1024,27 @@ def _steps(resource_type: str, path: str) -> tuple[int | tuple[str, ...], ...]:
     return tuple(steps)
 
 
-def _list_item(text: str, opener_at: int, n: int) -> int | None:
+def _list_item(text: str, opener_at: int, n: int, end: int) -> int | None:
     """Offset of the line where item `n` of the list opened on the line at
     `opener_at` starts, in pretty-printed JSON: items start at the indent of
     the list's first line; lines there that close a bracket end an item
-    instead. Reads lines from the opener on, only as far as item `n`."""
-    end = text.find("\n", opener_at)
-    if end == -1:
+    instead. Reads lines from the opener on (up to `end`), only as far as item `n`."""
+    eol = text.find("\n", opener_at, end)
+    if eol == -1:
         return None  # the opener is the last line
-    opener = text[opener_at:end]
+    opener = text[opener_at:eol]
     if opener.rstrip().endswith("[]") or not opener.rstrip().endswith("["):
         return None
-    at = end + 1
-    stop = text.find("\n", at)
-    first = text[at:] if stop == -1 else text[at:stop]
+    at = eol + 1
+    stop = text.find("\n", at, end)
+    first = text[at:end] if stop == -1 else text[at:stop]
     indent = len(first) - len(first.lstrip())
     if indent <= len(opener) - len(opener.lstrip()):
         return None
     seen = -1
     while True:
-        stop = text.find("\n", at)
-        line = text[at:] if stop == -1 else text[at:stop]
+        stop = text.find("\n", at, end)
+        line = text[at:end] if stop == -1 else text[at:stop]
         here = len(line) - len(line.lstrip())
         if line.strip() and here < indent:
             return None
@@ -972,34 +1057,44 @@ def _list_item(text: str, opener_at: int, n: int) -> int | None:
         at = stop + 1
 
 
+# where a block's new inputs start, by the first of these keys it holds (in this order)
+_INPUT_MARKERS = ('"newState"', '"new"', '"inputs"', '"inputDiff"')
+
+
 class _Block:
-    """One resource's block of a pretty-printed document, and where its new
-    inputs start (a preview step holds the old state first). Keys are found by
-    `str.find`, a list's items by reading its lines up to the item asked for."""
+    """One resource's block of a pretty-printed document (offsets `begin` to `end`
+    in its text: nothing is copied), and where its new inputs start (a preview
+    step holds the old state first). Keys are found by `str.find`, a list's
+    items by reading its lines up to the item asked for."""
 
-    __slots__ = ("start", "text", "inputs_from")
+    __slots__ = ("start", "begin", "end", "inputs_from", "lines")
 
-    def __init__(self, start: int, text: str):
-        self.start, self.text = start, text
-        self.inputs_from = 0
-        for marker in ('"newState"', '"new"', '"inputs"', '"inputDiff"'):
-            hit = _marker_at(text, marker)
+    def __init__(self, start: int, text: str, begin: int, end: int):
+        self.start, self.begin, self.end = start, begin, end
+        self.lines: dict[tuple[str, str], int | None] = {}  # (resource type, path) -> line found
+        self.inputs_from = begin
+        # both `"new...` markers absent (a stack export's block): one search tells
+        markers = _INPUT_MARKERS if text.find('"new', begin, end) != -1 else _INPUT_MARKERS[2:]
+        for marker in markers:
+            hit = _marker_at(text, marker, begin, end)
             if hit is not None:
-                self.inputs_from = text.rfind("\n", 0, hit) + 1
+                self.inputs_from = text.rfind("\n", begin, hit) + 1 or begin
                 break
 
-    def key_at(self, needles: tuple[str, ...], cursor: int) -> int | None:
+    def key_at(self, text: str, needles: tuple[str, ...], cursor: int) -> int | None:
         """Offset of the first of the quoted keys `needles` that opens a line
-        (`"multiAz": ...`) at or after `cursor`."""
-        text, best = self.text, None
+        (`"multiAz": ...`) at or after `cursor`, in the block."""
+        best = None
         for needle in needles:
-            at = text.find(needle, cursor)
+            # a later needle counts only when it is written earlier: look no further
+            stop = self.end if best is None else best + len(needle)
+            at = text.find(needle, cursor, stop)
             while at != -1:
                 after = at + len(needle)
                 if not text[text.rfind("\n", 0, at) + 1:at].strip() and text[after:after + 16].lstrip(" \t\r")[:1] == ":":
                     best = at if best is None else min(best, at)
                     break
-                at = text.find(needle, after)
+                at = text.find(needle, after, stop)
         return best
 
 
@@ -1039,11 +1134,11 @@ def _plan_keys(text: str) -> Iterable[tuple[int, str]]:
         at = text.find('"urn:pulumi:', close + 1)
 
 
-def _marker_at(text: str, marker: str) -> int | None:
-    """Offset of the first place in `text` where the key `marker` opens (`"inputs":`)."""
-    at = text.find(marker)
+def _marker_at(text: str, marker: str, begin: int, end: int) -> int | None:
+    """Offset of the first place between `begin` and `end` where the key `marker` opens (`"inputs":`)."""
+    at = text.find(marker, begin, end)
     while at != -1:
         if text[at + len(marker):at + len(marker) + 8].lstrip(" \t")[:1] == ":":
             return at
-        at = text.find(marker, at + 1)
+        at = text.find(marker, at + 1, end)
     return None

@@ -99,8 +99,13 @@ def in_pulumi_terms(text: str, tf_type: str) -> str:
         return f"\x00{len(kept) - 1}\x00"
 
     masked = _ADDRESS.sub(keep, text)
-    converted = _SNAKE_WORD.sub(lambda m: pulumi_class(m.group(0)) or pulumi_name(tf_type, m.group(0)), masked)
-    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], converted)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], _names_in_pulumi_terms(masked, tf_type))
+
+
+@functools.lru_cache(maxsize=1024)  # messages naming other resources repeat once the addresses are masked
+def _names_in_pulumi_terms(masked: str, tf_type: str) -> str:
+    """`in_pulumi_terms` of a message whose resource addresses are masked."""
+    return _SNAKE_WORD.sub(lambda m: pulumi_class(m.group(0)) or pulumi_name(tf_type, m.group(0)), masked)
 
 
 def pulumi_class(word: str) -> str | None:

@@ -58,7 +58,8 @@ class Block:
 _PARSER: Any = None
 
 
-def _parser() -> Any:
+def parser() -> Any:
+    """tree-sitter-hcl's parser, made on first use (tree_sitter is imported then)."""
     global _PARSER
     if _PARSER is None:
         import tree_sitter
@@ -79,7 +80,7 @@ def _parse(text: str, shown: str) -> tuple[bytes, Any]:
     """
     data = text.encode("utf-8")
     for _ in range(3):
-        root = _parser().parse(data).root_node
+        root = parser().parse(data).root_node
         if not root.has_error:
             return data, root
         fixed = _exponents_fixed(root, data)
@@ -305,6 +306,13 @@ def _simple_template(text: str) -> list[Any] | None:
         pos = end + 1
 
 
+# texts read by `_simple_expr` (the same few recur from file to file: `true`, `var.name`,
+# `"tcp"`): what each gave, shared (nodes are tuples; a reference's parts are only read)
+_READ: dict[str, Any] = {}
+_READ_MAX = 4096
+_UNREAD = object()
+
+
 class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
@@ -318,7 +326,12 @@ class _Converter:
     def from_text(self, text: str, start: int) -> Node | None:
         """The node of an expression read from its text (`_simple_expr`, `_simple_template`),
         or None: walk its syntax nodes. `start`: its byte offset."""
-        simple = _simple_expr(text)
+        simple = _READ.get(text, _UNREAD)
+        if simple is _UNREAD:
+            simple = _simple_expr(text)
+            if len(_READ) >= _READ_MAX:
+                _READ.clear()
+            _READ[text] = simple
         if simple is not None:
             return _reference_chain(simple, self.line_at(start)) if isinstance(simple, list) else simple
         if text[:1] != '"':
@@ -853,7 +866,7 @@ def template_expr(text: str, shown: str, line: int | None = None) -> Node:
     while marker in text:
         marker += "_"
     source = f"x = <<{marker}\n{text}\n{marker}\n".encode("utf-8")
-    root = _parser().parse(source).root_node
+    root = parser().parse(source).root_node
     if root.has_error:
         raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
     node = next(c for c in root.named_children if c.type == "body").named_children[0].named_children[1]

@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, Unknown
 from linter.terraform.expressions import Evaluator, Scope
@@ -302,47 +302,49 @@ def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any
     plan covers (the plan reports them). Big scans of several roots load them on
     every core (`_load_in_pool`), with the serial result."""
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
-    jobs = _pool_size(files_of, options or {})
+    jobs, sizes = _pool_size(files_of, options or {})
     if jobs > 1:
         import pickle
         from concurrent.futures import BrokenExecutor
 
         try:
-            return _load_in_pool(files_of, options, jobs)
+            return _load_in_pool(files_of, options, jobs, sizes)
         except (OSError, pickle.PicklingError, BrokenExecutor):
             pass  # no processes to be had (limits, memory) or a worker killed: load here
     tree = ModuleTree(options)
     tree.scanned_files = files_of
     for directory in files_of:
         tree.config_of(directory)
-    roots = _roots(tree, list(files_of), options)
+    roots = _roots(lambda d: _local_children(tree, d), list(files_of), options)
     for directory in roots:
         tree.load_root(directory)
     return tree.resources, tree.errors, tree.unresolved
 
 
-def _roots(tree: ModuleTree, scanned: list[Path], options: dict[str, Any] | None) -> list[Path]:
-    """The scanned directories to load as roots. `tree` holds the configs of every
-    scanned directory that can call a module (the others call nothing)."""
+def _local_children(tree: ModuleTree, directory: Path) -> list[Path]:
+    """The directories `directory`'s module calls name through a local source."""
+    config = tree.config_of(directory)
+    if config is None:
+        return []
+    return [c for c in (tree.local_child_dir(directory, b) for b in config.modules.values()) if c is not None]
+
+
+def _roots(children_of: Callable[[Path], list[Path]], scanned: list[Path], options: dict[str, Any] | None
+           ) -> list[Path]:
+    """The scanned directories to load as roots. `children_of(d)`: the directories
+    `d` calls through a local source (`_local_children`)."""
     called: set[Path] = set()
     for d in scanned:
-        config = tree.configs.get(d)
-        if config is not None:
-            for block in config.modules.values():
-                child = tree.local_child_dir(d, block)
-                if child is not None and child != d:
-                    called.add(child)
+        called.update(c for c in children_of(d) if c != d)
     covered = (options or {}).get("terraform_roots_covered_by_plan") or set()
     skip: set[Path] = set()
-    pending = [d for d in scanned if os.path.realpath(d) in covered]
+    pending = [d for d in scanned if os.path.realpath(d) in covered] if covered else []
     while pending:
         directory = pending.pop()
         if directory in skip:
             continue
         skip.add(directory)
-        config = tree.config_of(directory)
-        if config is not None:
-            pending.extend(c for c in (tree.local_child_dir(directory, b) for b in config.modules.values()) if c)
+        pending.extend(children_of(directory))
     return [d for d in scanned
             if d not in skip and not (d in called and _reachable_from_other_root(d, scanned, called))]
 
@@ -351,85 +353,111 @@ def _roots(tree: ModuleTree, scanned: list[Path], options: dict[str, Any] | None
 # Roots are worlds of their own (scopes): each loads alone. Below this much
 # configuration a pool costs more (start-up, resources pickled back) than it saves.
 PARALLEL_MIN_BYTES = 400_000
+# this process's share of the bytes, against a worker's 1: a worker also pickles what
+# it sends back (about a tenth of its work) and starts later
+OWN_SHARE = 1.1
 
 
-def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> int:
+def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[int, list[int]]:
+    """How many processes load the directories, and the bytes of each directory (when more than one)."""
     from linter.loaders import in_memory
     from linter.loaders.parallel import available_cores
 
     if len(files_of) < 2:
-        return 1
+        return 1, []
     jobs = min(int(options.get("jobs") or available_cores()), len(files_of))
     if jobs < 2 or any(in_memory(f) is not None for fs in files_of.values() for f in fs):
-        return 1  # stdin lives in this process
-    return jobs if _bytes(files_of) >= PARALLEL_MIN_BYTES else 1
+        return 1, []  # stdin lives in this process
+    sizes = [sum(map(_size, files)) for files in files_of.values()]
+    return (jobs if sum(sizes) >= PARALLEL_MIN_BYTES else 1), sizes
 
 
-def _bytes(files_of: dict[Path, list[Path]]) -> int:
-    total = 0
-    for files in files_of.values():
-        for f in files:
-            try:
-                total += f.stat().st_size
-            except OSError:
-                pass  # reported when read
-    return total
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported when read
 
 
-def _may_call_modules(files: list[Path]) -> bool:
-    """Whether a directory's files can hold a `module` block (a cheap look at the bytes)."""
-    for f in files:
-        if f.name.endswith(".json"):
-            return True  # JSON may escape the key (`"\\u006dodule"`): parse it
-        try:
-            if b"module" in f.read_bytes():
-                return True
-        except OSError:
-            return True  # the parse reports it
-    return False
+def _shares(sizes: list[int], jobs: int) -> list[list[int]]:
+    """Directory indexes in `jobs` shares of about equal bytes (biggest first), the
+    first (this process's) weighted by OWN_SHARE; each in scanned order."""
+    weights = [OWN_SHARE] + [1.0] * (jobs - 1)
+    loads = [0.0] * jobs
+    out: list[list[int]] = [[] for _ in range(jobs)]
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lightest = min(range(jobs), key=lambda j: (loads[j] + sizes[i]) / weights[j])
+        out[lightest].append(i)
+        loads[lightest] += sizes[i]
+    return [sorted(b) for b in out]
 
 
-def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int
+# a share parsed by a worker, kept for the loading of its roots (same scan, same worker)
+_PARSED: dict[Any, ModuleTree] = {}
+# the scanned directories and their files while a pool runs: forked workers inherit them
+# (nothing to pickle); spawned ones are sent them
+_SCANNED: dict[Path, list[Path]] | None = None
+
+# what each process returns for its share: errors met parsing each directory and the
+# directories each calls (by scanned index); then, per root, its resources, errors and
+# unresolved calls
+Parsed = tuple[dict[int, list[InputError]], dict[int, list[Path]]]
+LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]]
+
+
+def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int, sizes: list[int]
                   ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """`load_directories` on every core, with the serial result in the serial order.
 
-    Which directories are roots is decided here, from the configs of the
-    directories that can call modules. Every scanned directory is then parsed
-    by one worker (its errors reported in scanned order, as the serial load
-    reads them all first) and each root is loaded by the worker that parsed it;
-    errors and unresolved calls are merged root by root with the serial
-    deduplication.
+    Two rounds, each process working on its own share of directories (this
+    process too: what it loads is not pickled): every process parses its
+    directories and says which directories they call; which are roots is decided
+    here from that; then each process loads the roots among its directories (a
+    worker's parsed share is kept for that). Errors are merged directory by
+    directory, then root by root, with the serial deduplication.
     """
-    from linter.loaders.parallel import batches, process_pool
+    from linter.loaders.parallel import can_fork, process_pool
+    from linter.terraform.syntax import parser
 
+    global _SCANNED
     scanned = list(files_of)
-    # which directories are called: only the files that can hold a `module` block are
-    # parsed here (the workers parse every file, and report the errors)
-    probe = ModuleTree(options)
-    for d in scanned:
-        callers = [f for f in files_of[d] if _may_call_modules([f])]
-        if callers:
-            probe.config_of(d, callers)
-    probe.scanned_files = files_of
-    first = len(probe.errors)
-    roots = set(_roots(probe, scanned, options))
-    plan_errors = probe.errors[first:]  # children of roots a plan covers, read while skipping them
-    sizes = [sum(_size(f) for f in files_of[d]) for d in scanned]
-    work = [[(i, scanned[i], scanned[i] in roots) for i in sorted(batch)] for batch in batches(sizes, jobs)]
+    shares = _shares(sizes, jobs)
+    token = (os.getpid(), id(files_of))
+    sent = None if can_fork() else files_of  # forked workers inherit _SCANNED
     config_errors: dict[int, list[InputError]] = {}
-    loaded: dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]] = {}
-    # this process loads a share itself: what it loads is not pickled
-    with process_pool(jobs - 1) as pool:
-        futures = [pool.submit(_load_batch, batch, files_of, options, True) for batch in work[1:]]
-        for batch_config_errors, batch_loaded in [_load_batch(work[0], files_of, options, False)] + [
-                future.result() for future in futures]:
-            config_errors.update(batch_config_errors)
-            loaded.update(batch_loaded)
+    children: dict[Path, list[Path]] = {}
+    loaded: LoadedRoots = {}
+    parser(), _FUNCTIONS or _import_functions()  # loaded once, before the workers fork: not once in each
+    _SCANNED = files_of
+    try:
+        with process_pool(jobs - 1) as pool:
+            parsing = [pool.submit(_parse_batch, token, share, sent, options) for share in shares[1:]]
+            tree = ModuleTree(options)
+            tree.scanned_files = files_of
+            for parsed in [_parse(tree, [(i, scanned[i]) for i in shares[0]])] + [
+                    future.result() for future in parsing]:
+                config_errors.update(parsed[0])
+                for i, called in parsed[1].items():
+                    children[scanned[i]] = called
+            # children of roots a plan covers outside the scan are read here, as the serial load reads them
+            probe = ModuleTree(options)
+            probe.scanned_files = files_of
+            roots = set(_roots(lambda d: children[d] if d in children else _local_children(probe, d), scanned,
+                               options))
+            # (a worker's roots come back in one message: sent in parts, they wait on the pipe
+            # while this process loads its own, as reading them here needs the interpreter)
+            loading = [pool.submit(_load_roots, token, share, [i for i in share if scanned[i] in roots], sent, options)
+                       for share in shares[1:]]
+            loaded.update(_load(tree, [(i, scanned[i]) for i in shares[0] if scanned[i] in roots]))
+            for future in loading:
+                loaded.update(future.result())
+    finally:
+        _SCANNED = None
     merged = ModuleTree(options)  # the serial deduplication, in the serial order
     for i in range(len(scanned)):
         for err in config_errors.get(i, ()):
             merged.add_error(err)
-    for err in plan_errors:
+    for err in probe.errors:
         merged.add_error(err)
     for i in sorted(loaded):
         resources, errors, unresolved = loaded[i]
@@ -442,36 +470,62 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
     return merged.resources, merged.errors, merged.unresolved
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _load_batch(items: list[tuple[int, Path, bool]], files_of: dict[Path, list[Path]], options: dict[str, Any] | None,
-                in_worker: bool) -> tuple[dict[int, list[InputError]],
-                                          dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]]]:
-    """Parse the batch's directories (their errors by scanned index), then load
-    those that are roots (resources, errors, unresolved calls by index)."""
-    if in_worker:
-        import gc
-
-        gc.disable()  # as in the scan itself: what is built lives on, the collector would only walk it
-    tree = ModuleTree(options)
-    tree.scanned_files = files_of
+def _parse(tree: ModuleTree, items: list[tuple[int, Path]]) -> Parsed:
+    """Parse the directories of a share into `tree`: their errors and the directories they call."""
     config_errors: dict[int, list[InputError]] = {}
-    for i, directory, _root in items:
+    called: dict[int, list[Path]] = {}
+    for i, directory in items:
         first = len(tree.errors)
         tree.config_of(directory)
         config_errors[i] = tree.errors[first:]
-    loaded = {}
-    for i, directory, root in items:
-        if root:
-            errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
-            tree.load_root(directory)
-            loaded[i] = (tree.resources[resources:], tree.errors[errors:], tree.unresolved[unresolved:])
-    return config_errors, loaded
+        called[i] = _local_children(tree, directory)
+    return config_errors, called
+
+
+def _load(tree: ModuleTree, roots: list[tuple[int, Path]]) -> LoadedRoots:
+    """Load roots of `tree`'s parsed share: what each gave, by scanned index."""
+    loaded: LoadedRoots = {}
+    for i, directory in roots:
+        errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
+        tree.load_root(directory)
+        loaded[i] = (tree.resources[resources:], tree.errors[errors:], tree.unresolved[unresolved:])
+    return loaded
+
+
+
+def _worker_tree(files_of: dict[Path, list[Path]] | None, options: dict[str, Any] | None
+                 ) -> tuple[ModuleTree, list[Path]]:
+    """A worker's tree for the scanned directories (given, or inherited through the fork)
+    and the scanned directories in order."""
+    import gc
+
+    scanned_files = files_of if files_of is not None else _SCANNED
+    if scanned_files is None:  # not forked from the scan: it loads everything itself
+        raise OSError("the scanned directories did not reach the worker")
+    gc.disable()  # as in the scan itself: what is built lives on, the collector would only walk it
+    tree = ModuleTree(options)
+    tree.scanned_files = scanned_files
+    return tree, list(scanned_files)
+
+
+def _parse_batch(token: Any, share: list[int], files_of: dict[Path, list[Path]] | None,
+                 options: dict[str, Any] | None) -> Parsed:
+    """In a worker: `_parse` of the directories at indexes `share`, the tree kept for `_load_roots`."""
+    tree, scanned = _worker_tree(files_of, options)
+    parsed = _parse(tree, [(i, scanned[i]) for i in share])
+    _PARSED[(token, share[0] if share else -1)] = tree
+    return parsed
+
+
+def _load_roots(token: Any, share: list[int], roots: list[int], files_of: dict[Path, list[Path]] | None,
+                options: dict[str, Any] | None) -> LoadedRoots:
+    """In a worker: `_load` of the `roots` of a share `_parse_batch` parsed (in another
+    worker of a bigger pool: parsed again, its errors already sent)."""
+    tree, scanned = _worker_tree(files_of, options)
+    tree = _PARSED.pop((token, share[0] if share else -1), tree)
+    if not tree.configs:
+        _parse(tree, [(i, scanned[i]) for i in share])
+    return _load(tree, [(i, scanned[i]) for i in roots])
 
 
 def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:
