@@ -519,29 +519,34 @@ def _random_scope(rng) -> list:
         nats = some("aws_nat_gateway", 1)
         add("aws_route_table", f"rt{i}", {"route": [{"nat_gateway_id": Unknown()}]},
             {"route.nat_gateway_id": [f"{n}.id" for n in nats]})
-    for i in range(rng.randint(0, 4)):
+    for i in range(rng.randint(0, 6)):  # several subnets behind one route table: its in-edges' order tells
         subnet, table = some("aws_subnet", 1), some("aws_route_table", 1)
         if subnet and table:
             add("aws_route_table_association", f"a{i}", {"subnet_id": Unknown(), "route_table_id": Unknown()},
                 {"subnet_id": [f"{subnet[0]}.id"], "route_table_id": [f"{table[0]}.id"]})
     for i in range(rng.randint(0, 2)):
         add("aws_sqs_queue", f"q{i}", {}, {"redrive_policy": [f"{q}.arn" for q in some("aws_sqs_queue", 1)]})
+    for i in range(rng.randint(0, 3)):  # go-betweens: two of them needing one database
+        add("aws_ecs_task_definition", f"td{i}", {},
+            {"container_definitions": [f"{d}.address" for d in some("aws_db_instance", 2) + some("aws_mq_broker", 1)]})
     for i in range(rng.randint(1, 5)):
         subnets = some("aws_subnet", 3)
         if rng.random() < 0.1:  # "subnets" naming a workload: placements asking each other, maybe in a cycle
             subnets += some("aws_ecs_service", 1) + some("aws_autoscaling_group", 1)
-        deps = some("aws_db_instance", 2) + some("aws_mq_broker", 1) + some("aws_ecs_service", 1)
+        deps = (some("aws_db_instance", 2) + some("aws_mq_broker", 1) + some("aws_ecs_service", 1)
+                + some("aws_ecs_task_definition", 2))
         kind = rng.choice(["aws_ecs_service", "aws_lambda_function", "aws_autoscaling_group"])
-        refs = {"environment.variables": [f"{d}.address" for d in deps]}
+        # a plan lists `x.address` and `x` for one reference: one edge each way
+        refs = {"environment.variables": [f"{d}.address" for d in deps] + [d for d in deps if rng.random() < 0.3]}
         if kind == "aws_ecs_service":
             attrs = {"desired_count": rng.choice([1, 2, 3]), "network_configuration": [{"subnets": Unknown()}]}
-            refs["network_configuration.subnets"] = [f"{s}.id" for s in subnets]
+            refs["network_configuration.subnets"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
         elif kind == "aws_lambda_function":
             attrs = {"vpc_config": [{"subnet_ids": Unknown()}]} if subnets else {}
-            refs["vpc_config.subnet_ids"] = [f"{s}.id" for s in subnets]
+            refs["vpc_config.subnet_ids"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
         else:
             attrs = {"min_size": rng.choice([1, 2]), "vpc_zone_identifier": Unknown()}
-            refs["vpc_zone_identifier"] = [f"{s}.id" for s in subnets]
+            refs["vpc_zone_identifier"] = [f"{s}.id" for s in subnets] + [s for s in subnets if rng.random() < 0.3]
         add(kind, f"w{i}", attrs, refs)
         if rng.random() < 0.2:  # a second resource of one address: the first is the node
             add(kind, f"w{i}", attrs, refs)

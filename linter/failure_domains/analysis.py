@@ -185,14 +185,12 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
     needed = set(starts)
     queue = deque(starts)
     while queue:
-        for _, edge in graph.failure_edges(queue.popleft()):
+        for edge in graph.failure_edges(queue.popleft()):
             if edge.target not in needed:
                 needed.add(edge.target)
                 queue.append(edge.target)
     for key in needed:
-        node = graph.node(key)
-        assert node is not None
-        placer.place(node)
+        placer.place(graph.nodes[key])  # (failure_edges made it)
     if placer.cycle:
         return analyse_graph(build_graph(index))
     order = sorted(needed, key=graph.position.__getitem__)
@@ -200,6 +198,7 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
     analysis = Analysis(graph)
     for scenario in scenarios(graph, order):
         _fail_scenario(analysis, scenario)
+    graph.release()
     return analysis
 
 

@@ -132,6 +132,8 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # reference -> what it names, for the edges and the placements (many name one subnet)
+    resolved: dict[str, list[Resource] | None] = field(default_factory=dict, repr=False)
     _seen: set[Any] = field(default_factory=set, repr=False)
     out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list), repr=False)
@@ -208,9 +210,8 @@ def build_graph(index: Index) -> Graph:
             continue  # one address, one node (the index keeps the first too)
         label, workload = placement.describe_type(r)
         graph.nodes[r.address] = Node(r.address, r, label, workload)
-    resolved: dict[str, list[Resource] | None] = {}  # reference -> what it names (many name one subnet)
     for node in list(graph.nodes.values()):
-        node_edges(graph, index, node, resolved)
+        node_edges(graph, index, node, graph.resolved)
     kubernetes.add_edges(graph, index)
     placement.place_all(graph, index)
     return graph
@@ -225,7 +226,7 @@ def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, lis
     r = node.resource
     connector = CONNECTORS.get(r.type[5:] if r.type.startswith("data.") else r.type)
     if connector is not None:
-        _connector_edges(sink, index, node, *connector)
+        _connector_edges(sink, index, node, *connector, resolved)
         return
     _reference_edges(sink.add_edge, sink.unresolved, index, r, resolved)
     if orders:
@@ -288,17 +289,18 @@ SERVES_FROM_TYPES = frozenset({"aws_subnet", "aws_default_subnet", "azurerm_serv
 _SERVES_FROM_TYPES_AND_DATA = SERVES_FROM_TYPES | {f"data.{t}" for t in SERVES_FROM_TYPES}
 
 
-def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str) -> None:
+def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str, target_attr: str,
+                     resolved: dict[str, list[Resource] | None]) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
     from linter.failure_domains.placement import resolve_value, written_value
 
     r = node.resource
-    sources = resolve_value(index, r, source_attr)
+    sources = resolve_value(index, r, source_attr, resolved)
     value = written_value(r, target_attr)
     if not sources or value is None:
         return
-    targets = resolve_value(index, r, target_attr)
+    targets = resolve_value(index, r, target_attr, resolved)
     if targets is None:  # what the sources depend on is not in the scan: said, never failed
         shown = " ".join(r.refs.get(target_attr, ())) or str(value)
         for s in sources:
@@ -310,10 +312,10 @@ def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
 
 
-# An edge's place in the order `build_graph` adds them: the position of the
-# resource whose configuration makes it times _EDGES_PER_RESOURCE, plus the
-# edge's rank among those it makes; the Kubernetes edges, added after every
-# resource's own, come after every position.
+# An edge's place in the order `build_graph` adds them, for the edges one resource
+# makes for others: the maker's position times _EDGES_PER_RESOURCE plus the
+# edge's rank among those it makes (the Kubernetes edges come after every
+# position). A resource's own edges come at its position, in the order made.
 _EDGES_PER_RESOURCE = 1 << 32
 
 
@@ -337,7 +339,8 @@ class PartialGraph(Graph):
     kind in `build_graph`'s order). What a resource's configuration makes is
     worked out from that resource alone; what connectors (route table
     associations, event source mappings) and Kubernetes selectors make for
-    others is worked out for the whole scope, once, when first needed.
+    others is worked out for the whole scope, once, when first needed (the
+    Kubernetes part when a Kubernetes object is first followed).
     `restrict_to` then sets `in_edges` as the whole graph has them among those
     nodes, so a failure spreads through them in the order it does in the whole
     graph (see analysis.analyse_workloads).
@@ -349,9 +352,9 @@ class PartialGraph(Graph):
         self.position: dict[str, int] = {}  # address -> its node's place in `build_graph`'s nodes
         for i, r in enumerate(index.resources):
             self.position.setdefault(r.address, i)
-        self._failure_edges: dict[str, list[tuple[int, Edge]]] = {}
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
-        self._resolved: dict[str, list[Resource] | None] = {}
+        self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
+        self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
         from linter.failure_domains.placement import CONNECTORS
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
@@ -367,71 +370,96 @@ class PartialGraph(Graph):
             node = self.nodes[key] = Node(key, r, *describe_type(r))
         return node
 
-    def failure_edges(self, key: str) -> list[tuple[int, Edge]]:
-        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order."""
-        done = self._failure_edges.get(key)
+    def failure_edges(self, key: str) -> list[Edge]:
+        """The REQUIRES and SERVES_FROM edges out of a node, in `build_graph`'s order
+        (kept in `out_edges`)."""
+        done = self.out_edges.get(key)
         if done is not None:
             return done
         node = self.nodes.get(key) or self.node(key)
         assert node is not None, key
         r = node.resource
-        found: list[tuple[int, Edge]] = []
+        found: list[Edge] = []
         if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
             made: list[Edge] = []
-            _reference_edges(made.append, None, self.index, r, self._resolved)
-            first = self.position[key] * _EDGES_PER_RESOURCE
-            found = [(first + i, e) for i, e in enumerate(made) if e.kind.propagates]
-        others = (self._made_for_others or self._others()).get(key)
+            _reference_edges(made.append, None, self.index, r, self.resolved)
+            found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
+        others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
+        if "/" in r.type:  # the Kubernetes edges: only Kubernetes objects make them
+            k8s = self._kubernetes().get(key)
+            if k8s:
+                others = (others or []) + k8s
         if others:
-            found += others
-            found.sort(key=lambda item: item[0])
+            first = self.position[key] * _EDGES_PER_RESOURCE
+            ordered = [(first, e) for e in found] + others
+            ordered.sort(key=lambda item: item[0])  # stable: its own edges keep their order
+            found = [e for _, e in ordered]
         if len(found) > 1:  # the first of a target and kind, as Graph.add_edge keeps it
             seen: set[tuple[str, EdgeKind]] = set()
             kept = []
-            for item in found:
-                edge = item[1]
+            for edge in found:
                 if (edge.target, edge.kind) not in seen:
                     seen.add((edge.target, edge.kind))
-                    kept.append(item)
+                    kept.append(edge)
             found = kept
-        self._failure_edges[key] = found
+        self.out_edges[key] = found
         return found
 
     def _others(self) -> dict[str, list[tuple[int, Edge]]]:
-        """Edges made by one resource for others (connectors, Kubernetes), by source."""
+        """Edges connectors make for the resources they join, by source."""
         if self._made_for_others is None:
-            from linter.failure_domains import kubernetes
-
-            by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+            made_by: list[tuple[int, list[Edge]]] = []
             for kind in self._connector_types:
                 for r in self.index.by_type(kind):
                     node = self.node(r.address)
                     if node is None or node.resource is not r:
                         continue
                     made = _Found()
-                    node_edges(made, self.index, node, self._resolved)
-                    first = self.position[r.address] * _EDGES_PER_RESOURCE
-                    for i, edge in enumerate(made.edges):
-                        if edge.source != edge.target and edge.kind.propagates:
-                            by_source[edge.source].append((first + i, edge))
-            made = _Found()
-            kubernetes.add_edges(made, self.index)
-            after = len(self.index.resources) * _EDGES_PER_RESOURCE
-            for i, edge in enumerate(made.edges):
-                if edge.source != edge.target and edge.kind.propagates:
-                    by_source[edge.source].append((after + i, edge))
-            self._made_for_others = by_source
+                    node_edges(made, self.index, node, self.resolved)
+                    made_by.append((self.position[r.address] * _EDGES_PER_RESOURCE, made.edges))
+            self._made_for_others = self._by_source(made_by)
         return self._made_for_others
 
+    def _kubernetes(self) -> dict[str, list[tuple[int, Edge]]]:
+        """The Kubernetes edges (selectors, routes, env vars, ConfigMaps), by source."""
+        if self._made_by_kubernetes is None:
+            from linter.failure_domains import kubernetes
+
+            made = _Found()
+            kubernetes.add_edges(made, self.index, governs=False)
+            self._made_by_kubernetes = self._by_source([(len(self.index.resources) * _EDGES_PER_RESOURCE, made.edges)])
+        return self._made_by_kubernetes
+
+    def _by_source(self, made_by: list[tuple[int, list[Edge]]]) -> dict[str, list[tuple[int, Edge]]]:
+        """(first place, edges made there in order) -> the edges failures flow along, with
+        their places, by source."""
+        by_source: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        for first, edges in made_by:
+            for i, edge in enumerate(edges):
+                if edge.source != edge.target and edge.kind.propagates:
+                    by_source[edge.source].append((first + i, edge))
+                    self._order_of_others[id(edge)] = first + i
+        return by_source
+
+    def release(self) -> None:
+        """Drop what only building needed: the index (it holds this graph in its memo: a
+        cycle, left alone while a scan pauses the cycle collector) and the lookups."""
+        del self.index
+        self.position, self._made_for_others, self._made_by_kubernetes, self._order_of_others = {}, None, None, {}
+        self.resolved = {}
+
     def restrict_to(self, keys: list[str]) -> None:
-        """`out_edges` and `in_edges` of these nodes among themselves, in `build_graph`'s order."""
-        inward: dict[str, list[tuple[int, Edge]]] = defaultdict(list)
+        """`in_edges` of these nodes (in position order, their edges followed) among
+        themselves, in `build_graph`'s order."""
+        unsorted: set[str] = set()
+        others = self._order_of_others
         for key in keys:
-            out = self.failure_edges(key)
-            self.out_edges[key] = [edge for _, edge in out]
-            for item in out:
-                inward[item[1].target].append(item)
-        for key, items in inward.items():
-            if len(items) > 1:
-                items.sort(key=lambda item: item[0])
-            self.in_edges[key] = [edge for _, edge in items]
+            for edge in self.out_edges[key]:
+                self.in_edges[edge.target].append(edge)
+                if id(edge) in others:
+                    unsorted.add(edge.target)
+        position = self.position
+        for key in unsorted:
+            # an edge a resource makes for itself comes at its position; sources come in
+            # position order already, each with one edge per target and kind (stable sort)
+            self.in_edges[key].sort(key=lambda e: others.get(id(e), position[e.source] * _EDGES_PER_RESOURCE))

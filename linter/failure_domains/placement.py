@@ -136,12 +136,14 @@ def describe_type(r: Resource) -> tuple[str, bool]:
     return known
 
 
-def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | None:
+def resolve_value(index: "Index", r: Resource, attr: str,
+                  resolved: "dict[str, list[Resource] | None] | None" = None) -> list[Resource] | None:
     """What an attribute names: its references (known values keep theirs too), the
-    ids or ARNs it holds, or a Lambda function's name."""
+    ids or ARNs it holds, or a Lambda function's name. `resolved`: what each
+    reference names, shared by everything a graph resolves (many name one subnet)."""
     refs = [ref for path, found in r.refs.items() if path == attr or path.startswith(attr + ".") for ref in found]
     if refs:
-        found = index.resolve_many(refs)
+        found = resolve_each(index, refs, resolved) if resolved is not None else index.resolve_many(refs)
         if found is not None:
             return found
     value = r.get(attr)
@@ -152,6 +154,17 @@ def resolve_value(index: "Index", r: Resource, attr: str) -> list[Resource] | No
         fn = lambda_function(index, value)
         found = [fn] if fn is not None else None
     return found
+
+
+def resolve_each(index: "Index", refs: list[Any], resolved: "dict[str, list[Resource] | None]") -> list[Resource] | None:
+    """`index.resolve_many(refs)`, each reference looked up once in `resolved`."""
+    if not all(isinstance(ref, str) for ref in refs):
+        return index.resolve_many(refs)
+    found = [resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref)) for ref in refs]
+    if len(found) == 1 or any(f is None for f in found):
+        return found[0] if len(found) == 1 else None
+    # every resource once, in the order first named (by identity, as resolve_many)
+    return list({id(r): r for part in found if part is not None for r in part}.values())
 
 
 # ---------------------------------------------------------------- placing
@@ -187,12 +200,12 @@ class Placer:
 
     # ------------------------------------------------------------ helpers
     def node_of(self, r: Resource) -> "Node | None":
-        return self.graph.node(r.address)
+        return self.graph.nodes.get(r.address) or self.graph.node(r.address)
 
     def zones_of(self, r: Resource, attr: str) -> tuple[list[str], bool] | None:
         """The distinct named zones of the subnets an attribute names, and whether every
         subnet's zone is named; None when the subnets are not resolved or not placed."""
-        subnets = resolve_value(self.index, r, attr)
+        subnets = resolve_value(self.index, r, attr, self.graph.resolved)
         if not subnets:
             return None
         zones: list[str] = []
@@ -288,7 +301,7 @@ def _nat_gateway(p: Placer, r: Resource) -> Placement:
         return unknown("availability_mode not known before apply", "availability_mode")
     if mode == "regional":
         return regional("regional NAT gateway")
-    subnet = resolve_value(p.index, r, "subnet_id")
+    subnet = resolve_value(p.index, r, "subnet_id", p.graph.resolved)
     zone = None
     node = p.node_of(subnet[0]) if subnet and len(subnet) == 1 else None
     if node is not None:
@@ -525,7 +538,7 @@ def _service_plan(p: Placer, r: Resource) -> Placement:
 
 
 def _app_on_plan(p: Placer, r: Resource) -> Placement:
-    plans = resolve_value(p.index, r, "service_plan_id")
+    plans = resolve_value(p.index, r, "service_plan_id", p.graph.resolved)
     node = p.node_of(plans[0]) if plans and len(plans) == 1 else None
     if node is None or not plans:
         return unknown("service_plan_id not resolved to a plan", "service_plan_id")

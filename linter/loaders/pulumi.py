@@ -727,7 +727,13 @@ class Properties:
                 continue  # the same object on both sides (a deployed state's usual case): nothing to add
             here = key if top is None else top
             sub = key if top is None else (_sub_path(path, key) if self.paths else None)
-            name = self._name(key, sub)
+            if type(key) is str and (top is None or not self.paths):  # named as `_items` names it
+                names = self._names[top is None]
+                name = names.get(key)
+                if name is None:
+                    name = _learn(names, key, top is None, self.renames, self.strip)
+            else:
+                name = self._name(key, sub)
             kept = self.keep if name in MAP_ATTRIBUTES else None  # a free-form map keeps its names
             props = kept if kept is not None else self
             current = attrs.get(name, _ABSENT)

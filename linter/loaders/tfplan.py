@@ -56,6 +56,7 @@ import io
 import json
 import os
 import re
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -296,10 +297,21 @@ def address_lines(path: Path) -> dict[str, int]:
                     changes_at = start + found
                 # keys that start in the tail may be cut off: they wait for the next chunk
                 cut = max(0, len(buf) - _LONGEST_KEY) if chunk else len(buf)
-                counted = 0
-                for match in _ADDRESS_BYTES.finditer(buf, 0, len(buf)):
-                    if match.start() >= cut:
+                matches = list(_ADDRESS_BYTES.finditer(buf))
+                while matches and matches[-1].start() >= cut:
+                    matches.pop()
+                if buf.find(b"\n", 0, cut) < 0:  # one line (as `terraform show -json` writes it): no counting
+                    after = changes_at - start if changes_at >= 0 else len(buf)
+                    split = bisect_right([m.start() for m in matches], after)
+                    addresses = _addresses_text([m.group(1) for m in matches])
+                    first.update((a, line) for a in addresses if a is not None and a not in first)
+                    in_changes.update((a, line) for a in addresses[split:] if a is not None and a not in in_changes)
+                    buf, start = buf[cut:], start + cut
+                    if not chunk:
                         break
+                    continue
+                counted = 0
+                for match in matches:
                     line += buf.count(b"\n", counted, match.start())
                     counted = match.start()
                     address = _address_text(match.group(1))
@@ -319,6 +331,16 @@ def address_lines(path: Path) -> dict[str, int]:
 
 # printable ASCII but `"` and `\`: a JSON string of only these reads as it is written
 _PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+_PLAIN_OR_NEWLINE = _PLAIN + b"\n"
+
+
+def _addresses_text(raws: list[bytes]) -> list[str | None]:
+    """`_address_text` of each, in bulk when they are all plain (most plans: one test)."""
+    joined = b"\n".join(raws)
+    if not joined.replace(b'\\"', b"").translate(None, _PLAIN_OR_NEWLINE):
+        # plain ASCII, every backslash escaping a quote: the lines are the addresses
+        return list(joined.replace(b'\\"', b'"').decode("ascii").split("\n")) if raws else []
+    return [_address_text(raw) for raw in raws]
 
 
 def _address_text(raw: bytes) -> str | None:
@@ -593,7 +615,15 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
         key = (id(expr), module)
         hit = config.qualified.get(key)
         if hit is None:
-            hit = config.qualified[key] = config.expand_all(pairs, module)
+            if all(not ref.startswith("module.") if is_resource else not (module and ref.startswith("var."))
+                   for ref, is_resource in pairs):
+                # nothing to follow (no module output, no module variable): what expand_all
+                # gives, qualified where written, without asking for each reference
+                hit = tuple(dict.fromkeys(f"{module}.{ref}" if is_resource and module else ref
+                                          for ref, is_resource in pairs))
+            else:
+                hit = config.expand_all(pairs, module)
+            config.qualified[key] = hit
         return hit
     if not module:
         return tuple(ref for ref, _ in pairs)

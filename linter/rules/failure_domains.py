@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from linter.failure_domains import analyse_workloads  # light: the analysis is imported when first built
 from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._k8s import SERVING_KINDS
@@ -107,13 +108,12 @@ def zone_redundant_on_single_zone(r: Resource, ctx: Context) -> Iterator[Violati
     - AWS Well-Architected REL10-BP01, Deploy the workload to multiple locations: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_multiaz_region_system.html
     - AWS Well-Architected REL10-BP02, Automate recovery for components constrained to a single location: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_fault_isolation_single_az_system.html
     """
-    from linter.failure_domains import analyse_workloads
-    from linter.failure_domains.analysis import describe_path
-
     analysis = analyse_workloads(ctx.index, WORKLOAD_TYPES)
     node = analysis.graph.nodes.get(r.address)
     if node is None or node.resource is not r or not node.placement.zone_redundant:
         return
+    from linter.failure_domains.analysis import describe_path
+
     roots: set[str] = set()
     for scenario, lost in analysis.lost_by_workload.get(r.address, ()):
         if lost.root in roots:
