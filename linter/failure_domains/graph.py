@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
 
 from linter.index import Index
 from linter.model import Resource
@@ -273,14 +273,26 @@ def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
 
 
 _PERMISSION_BY_TYPE: dict[str, bool] = {}
+# what is worked out once per resource type is kept for this many types at most (a
+# long-lived process, the Pulumi policy pack, may meet any number of them)
+TYPES_REMEMBERED = 4096
+_Known = TypeVar("_Known")
+
+
+def remember(cache: dict[str, _Known], rtype: str, known: _Known) -> _Known:
+    """Keep what was worked out for a type (the cache emptied when full)."""
+    if len(cache) >= TYPES_REMEMBERED:
+        cache.clear()
+    cache[rtype] = known
+    return known
 
 
 def _is_permission(rtype: str) -> bool:
     """An IAM-like type (PERMISSION_PREFIXES), worked out once per type."""
     known = _PERMISSION_BY_TYPE.get(rtype)
     if known is None:
-        known = _PERMISSION_BY_TYPE[rtype] = (rtype[5:] if rtype.startswith("data.") else rtype).startswith(
-            PERMISSION_PREFIXES)
+        known = remember(_PERMISSION_BY_TYPE, rtype,
+                         (rtype[5:] if rtype.startswith("data.") else rtype).startswith(PERMISSION_PREFIXES))
     return known
 
 

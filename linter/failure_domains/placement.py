@@ -21,7 +21,7 @@ from linter.rules._aws import base_type, lambda_function, resolve_refs
 from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
-from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, unknown, zonal
+from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, remember, unknown, zonal
 from linter.failure_domains.kubernetes import describe_kind
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def describe_type(r: Resource) -> tuple[str, bool]:
         known = TYPE_LABELS.get(base_type(r))
         if known is None:
             known = describe_kind(r) if "/" in r.type else (r.type, False)
-        _DESCRIBED[r.type] = known
+        remember(_DESCRIBED, r.type, known)
     return known
 
 
@@ -195,7 +195,7 @@ class Placer:
         r = node.resource
         how = _HOW_TO_PLACE.get(r.type)
         if how is None:
-            how = _HOW_TO_PLACE[r.type] = _how_to_place(r.type)
+            how = remember(_HOW_TO_PLACE, r.type, _how_to_place(r.type))
         return how if isinstance(how, Placement) else how(self, r)
 
     # ------------------------------------------------------------ helpers

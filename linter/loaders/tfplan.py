@@ -364,15 +364,18 @@ def _keep_ids_with_their_owner(resources: list[Resource]) -> None:
     bucket name). The owner is the managed resource with the shortest type
     (`aws_sqs_queue` before `aws_sqs_queue_policy`); the others lose the key,
     so `index.by_id` never depends on the order of the plan."""
-    claims: dict[str, list[tuple[Resource, str]]] = {}
+    first: dict[str, tuple[Resource, str]] = {}  # id -> its first claim
+    claims: dict[str, list[tuple[Resource, str]]] = {}  # id -> every claim, for ids claimed twice
     for r in resources:
+        meta = r.meta
         for key in _ID_KEYS:
-            value = r.meta.get(key)
+            value = meta.get(key)
             if value:
-                claims.setdefault(value, []).append((r, key))
+                claim = (r, key)
+                earlier = first.setdefault(value, claim)
+                if earlier is not claim:
+                    claims.setdefault(value, [earlier]).append(claim)
     for owners in claims.values():
-        if len(owners) < 2:
-            continue
         best = min(owners, key=lambda o: (o[0].type.startswith("data."), len(o[0].raw_type or o[0].type)))[0]
         for r, key in owners:
             if r is not best:
