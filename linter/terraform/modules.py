@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -801,7 +802,7 @@ class BodyBuilder:
         for name, attr in block.attrs.items():
             if name in meta:
                 continue
-            path = f"{prefix}{name}"
+            path = sys.intern(prefix + name) if prefix else name
             if attribute is not None:
                 value = attribute(name)
             else:
@@ -835,7 +836,7 @@ class BodyBuilder:
                 continue
             index = counts.get(name, 0)
             counts[name] = index + 1
-            item_path = f"{prefix}{name}.{index}" if index else f"{prefix}{name}"
+            item_path = sys.intern(f"{prefix}{name}.{index}" if index else f"{prefix}{name}")
             self.lines.setdefault(item_path, child.line)
             items.append(self.body(child, scope, item_path + "."))
         return out
@@ -867,7 +868,7 @@ class BodyBuilder:
         for k, v in pairs:
             index = counts.get(name, 0)
             counts[name] = index + 1
-            item_path = f"{prefix}{name}.{index}" if index else f"{prefix}{name}"
+            item_path = sys.intern(f"{prefix}{name}.{index}" if index else f"{prefix}{name}")
             self.lines.setdefault(item_path, content.line)
             inner = scope.child(**{iterator: {"key": k, "value": plain(v)}})
             items.append(self.body(content, inner, item_path + "."))

@@ -24,6 +24,7 @@ A syntax error is an InputError at the first error's line.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -396,7 +397,8 @@ class _Converter:
             name_node, expr_node = kids[0], kids[1]
         data = self.data
         start = name_node.start_byte
-        name = data[start:name_node.end_byte].decode("utf-8", "replace")
+        # interned: every resource's attributes and lines share one key (and pickle it once)
+        name = sys.intern(data[start:name_node.end_byte].decode("utf-8", "replace"))
         expr_start = expr_node.start_byte
         text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
         line = self.line_at(start)
