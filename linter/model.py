@@ -201,18 +201,7 @@ class Resource:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def get(self, path: str, default: Any = None) -> Any:
-        # `lookup`, its common case (objects all the way down) inline: rules call this
-        # 10 times a resource; anything else is looked up again from the top, the same way
-        cur: Any = self.attrs
-        if type(path) is not str:
-            return lookup(cur, path, default)
-        for part in _split(path):
-            if type(cur) is not dict:
-                return lookup(self.attrs, path, default)
-            cur = cur.get(part)
-            if cur is None:
-                return default
-        return cur
+        return lookup(self.attrs, path, default)
 
     def has(self, path: str) -> bool:
         """The attribute is written (even when its value is unknown)."""
