@@ -96,8 +96,12 @@ def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAh
     processes, when it pays (`options["jobs"]`: at most that many processes,
     1 = never); {} otherwise. Loaders' notes are merged into `options`."""
     from linter.loaders import in_memory
+    from linter.loaders.registry import candidates
 
-    found = [f for f in found if in_memory(f.path) is None]  # stdin lives in this process
+    # stdin lives in this process; a file only a directory's loader claims by its name
+    # (a `.tf`) is known without reading it, and loads with its directory, not here
+    found = [f for f in found if in_memory(f.path) is None
+             and not _claimed_by_directory(candidates(f.path.name, f.named))]
     jobs = min(int(options.get("jobs") or available_cores()), len(found))
     if jobs < 2:
         return {}
@@ -105,6 +109,11 @@ def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAh
     if sum(sizes) < PARALLEL_MIN_BYTES:
         return {}
     return _load_in_pool(found, sizes, options, jobs)
+
+
+def _claimed_by_directory(offered: tuple[Any, ...]) -> bool:
+    """As `_owner` decides it: one entry, a directory unit, that owns the name."""
+    return len(offered) == 1 and offered[0].owns_its_suffixes and offered[0].unit == "directory"
 
 
 def _size(path: Path) -> int:
