@@ -119,7 +119,7 @@ def run_rules(
     for scope, scope_resources in by_scope(resources).items():
         verdict = verdicts.get(scope) if verdicts else None
         judged = verdict is not None and len(verdict.judged) == len(scope_resources) and all(
-            (r.address, r.location.file) == seen for r, seen in zip(scope_resources, verdict.judged))
+            r is seen for r, seen in zip(scope_resources, verdict.judged))
         scopes.append(verdict if judged and verdict is not None else scope_resources)
     costs = [len(by_type.get(res.type, ())) for scope in scopes if isinstance(scope, list) for res in scope]
     total = sum(costs)
@@ -373,7 +373,7 @@ class JudgeAsLoaded:
         findings: list[Finding] = []
         errors: list[InputError] = []
         _run_scope(resources, resources, self.by_type, self.options, findings, errors)
-        return Verdict(scope, [(r.address, r.location.file) for r in resources], findings, errors)
+        return Verdict(scope, resources, findings, errors)
 
     def keep(self, verdict: Verdict) -> None:
         if verdict.scope in self._seen:  # two roots in one scope: neither verdict is the scope's
@@ -428,7 +428,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     judge = JudgeAsLoaded(options, select_rules(options.select, options.ignore))
     loaded = load_paths(paths, options.loader_options, judge)
     loaded.resources = normalize_stage(loaded.resources, options.default_namespace)
-    groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies)
+    groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies, loaded.real_paths)
     if unknown:
         known_ids |= {i for g in groups if g.policies is not None for i in g.policies.rule_ids}
         unknown = unknown_selectors(options, known_ids)
@@ -506,8 +506,10 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],
-               policies: ContainedPolicies | None) -> tuple[list[ConfigGroup], list[InputError]]:
-    """The resources grouped by the config their file takes (`ConfigGroup`).
+               policies: ContainedPolicies | None, real_paths: dict[str, str] | None = None
+               ) -> tuple[list[ConfigGroup], list[InputError]]:
+    """The resources grouped by the config their file takes (`ConfigGroup`);
+    `real_paths`: files' real paths discovery resolved (no lookups for those).
 
     One group (the scan's options) unless files lie under different `.resilint.yaml`
     files. A group is judged on its own: a PDB under one config does not protect a
@@ -523,26 +525,35 @@ def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[s
     from linter.config import load_found, nearest_config
 
     scan_config = options.config.source if options.config is not None else None
+    key_of: dict[str, str | None] = {}  # file -> its config (None: the scan's), files in the order met
+    found: dict[str | None, Any] = {}
+    looked: dict[str, Any] = {}
+    by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
+    for r in resources:
+        file = r.location.file
+        if file in key_of:
+            continue
+        real = real_paths.get(file) if real_paths else None
+        if real is not None:  # resolved by discovery: no lookups
+            path = nearest_config(file, looked, real)
+        else:
+            directory = None if os.path.islink(file) else os.path.dirname(file)
+            if directory is None or directory not in by_directory:
+                path = nearest_config(file, looked)
+                if directory is not None:
+                    by_directory[directory] = path
+            else:
+                path = by_directory[directory]
+        key_of[file] = key = None if path is None or str(path) == scan_config else str(path)
+        found.setdefault(key, path)
+    if set(found) <= {None}:
+        return [group(options, resources, policies)], []
     by_file: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         by_file[r.location.file].append(r)
     groups: dict[str | None, list[Resource]] = defaultdict(list)
-    found: dict[str | None, Any] = {}
-    looked: dict[str, Any] = {}
-    by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
     for file, file_resources in by_file.items():
-        directory = None if os.path.islink(file) else os.path.dirname(file)
-        if directory is None or directory not in by_directory:
-            path = nearest_config(file, looked)
-            if directory is not None:
-                by_directory[directory] = path
-        else:
-            path = by_directory[directory]
-        key = None if path is None or str(path) == scan_config else str(path)
-        found.setdefault(key, path)
-        groups[key].extend(file_resources)
-    if set(groups) <= {None}:
-        return [group(options, resources, policies)], []
+        groups[key_of[file]].extend(file_resources)
     out: list[ConfigGroup] = []
     errors: list[InputError] = []
     for key, group_resources in groups.items():

@@ -371,13 +371,14 @@ class PartialLoad(InputError):
 @dataclass
 class Verdict:
     """What the rules found in one scope, judged in the process that loaded it (a
-    Terraform root in a load worker: only this comes back for rules, not a second
-    pass over its resources). `judged` names the resources it was made on, in
-    order, as (address, file): the engine takes it only for a scope that holds
-    exactly those (see engine.run_rules)."""
+    Terraform root in a load worker: its findings come back with its resources,
+    and the rules stage does not judge them again). `judged`: the resources it was
+    made on, in order (the same objects: a worker pickles them in one message with
+    its resources); the engine takes it only for a scope that holds exactly those
+    (see engine.run_rules)."""
 
     scope: str
-    judged: list[tuple[str, str]]
+    judged: list[Resource]
     findings: list[Finding]
     errors: list[InputError]
 

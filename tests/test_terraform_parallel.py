@@ -188,13 +188,18 @@ def test_roots_judged_where_they_load_give_the_serial_report(tmp_path, pool_used
     """Each process runs the rules on the roots it loads; a worker's findings come
     back with its resources and the rules stage takes them in their place."""
     kept = keep_spy(monkeypatch)
+    taken: list[int] = []  # the scopes the rules stage took a verdict for
+    real_part = engine._run_part
+    monkeypatch.setattr(engine, "_run_part", lambda scopes, *a, **k: taken.append(
+        sum(isinstance(s, Verdict) for s in scopes)) or real_part(scopes, *a, **k))
     roots_tree(tmp_path)
     serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
-    assert not kept
+    assert not kept and taken == [0]
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
     assert pool_used
     judged = {v.scope for v in kept}
     assert len(judged) == len(kept) == 6  # every root, once
+    assert taken == [0, 6], "the worker's verdicts (pickled with its resources) were not taken"
     assert sum(len(v.findings) for v in kept) == len(json.loads(serial)["findings"])
 
 
@@ -209,8 +214,8 @@ def test_the_rules_stage_takes_only_the_verdicts_made_on_its_scopes(tmp_path, mo
     first, second = list(groups)[:2]
     marker = Finding("RESX", "marker", Severity.LOW, "m", "t", "f", 1, "judged elsewhere", "")
     verdicts = {
-        first: Verdict(first, [(r.address, r.location.file) for r in groups[first]], [marker], []),
-        second: Verdict(second, [(r.address, r.location.file) for r in groups[second][1:]], [marker], []),
+        first: Verdict(first, list(groups[first]), [marker], []),
+        second: Verdict(second, groups[second][1:], [marker], []),
     }
     findings, errors = engine.run_rules(resources, rules, ScanOptions(), verdicts)
     judged_first = [f for f in serial[0] if f.root == first or f.file.startswith(first + os.sep)]

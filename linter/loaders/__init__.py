@@ -73,6 +73,9 @@ class Loaded:
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
+    # discovered files' real paths by shown path (resolved once, by discovery: the
+    # config lookup of each file needs them)
+    real_paths: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -257,6 +260,7 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     while pending:
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
+        out.real_paths[shown] = found.real_path
         covered_by = rendered.covered.get(found.real_path) if rendered.covered else None
         if covered_by is not None:
             if not found.context:
