@@ -133,7 +133,7 @@ def _collect_lines(block: Block, prefix: str, lines: dict[str, Any]) -> None:
 
 
 def line_in_block(text: str, block_line: int, path: str) -> int | None:
-    from linter.terraform.tree import line_of
+    from linter.terraform.modules import line_of
 
     lines = block_attribute_lines(text, block_line)
     return line_of(lines, path) if lines is not None else None

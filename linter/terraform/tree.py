@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from dataclasses import dataclass
@@ -234,7 +233,7 @@ class ModuleTree:
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
-        resource.line_of = functools.partial(line_of, builder.lines)  # picklable: roots may load in workers
+        resource.line_of = builder.lines
         return resource
 
     def _module_resource(self, instance: ModuleInstance, name: str, block: Block, address: str, scope: Scope,
@@ -254,7 +253,7 @@ class ModuleTree:
         if builder.defaults:
             resource.meta["from_variable_default"] = builder.defaults
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
-        resource.line_of = functools.partial(line_of, builder.lines)
+        resource.line_of = builder.lines
         self.resources.append(resource)
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
@@ -282,17 +281,6 @@ def _unknown_leaves(value: Any, prefix: str, out: list[Any]) -> None:
                 _unknown_leaves(v, f"{prefix}.{i}" if i else prefix, out)
 
 
-def line_of(lines: dict[str, Any], path: str) -> int | None:
-    """Line of an attribute path (a first block's `.0` may be written or not),
-    else of its closest written ancestor."""
-    parts = [p for p in path.split(".") if p and p != "0"]
-    while parts:
-        joined = ".".join(parts)
-        if joined in lines:
-            line: int | None = lines[joined]
-            return line
-        parts = parts[:-1]
-    return None
 
 
 def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None,
