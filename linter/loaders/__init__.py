@@ -240,7 +240,9 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     line sets it; by default named files are judged alone). `judge`: the rules,
     for Terraform roots loaded on several cores to be judged where they load."""
     from linter.loaders import rendered as rendering
+    from linter.loaders.parallel import load_ahead, note_scan_start
 
+    note_scan_start()  # what the machine leaves idle from now on tells whether a second core is free
     options = dict(options or {})  # per scan: loaders may leave notes for each other
     with_context = bool(options.get("file_context"))
     out = Loaded()
@@ -254,8 +256,6 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     queued = {f.real_path for f in walk.files}
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
-    from linter.loaders.parallel import load_ahead
-
     ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered], options)
     while pending:
         found = pending.popleft()
