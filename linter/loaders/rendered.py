@@ -16,14 +16,21 @@ kustomization; any other object points at the kustomization file.
 Each rendering is a cluster of its own (scope): the staging and prod overlays
 of one base never protect each other's Deployments.
 
-A Helm chart (`Chart.yaml`) met by the walk is rendered with `helm template`
-(values from `--helm-values FILE`) when helm is on PATH; otherwise a note says
-how to render it, and its templates are never parsed as manifests.
+A Helm chart (`Chart.yaml`) met by the walk is rendered with `helm template
+--skip-tests` (values from `--helm-values FILE`) when helm is on PATH;
+otherwise a note says how to render it, and its templates are never parsed as
+manifests. A rendered object points at the template that rendered it (helm's
+`# Source:` comment), at the line where the template writes the attribute:
+the template's keys are followed by their indentation, its actions are not
+evaluated, so a value `toYaml` writes points at the key above it.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,7 +221,9 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
                          f"(`helm template {chart} | resilint scan -`)")
         return
-    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory)]
+    # `helm test` pods are not part of what `helm install` leaves running: not judged
+    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory),
+               "--skip-tests"]
     for values in options.get("helm_values") or []:
         command += ["--values", values]
     shown = display_path(rendering.directory / "Chart.yaml")
@@ -224,13 +233,140 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
+    _point_at_templates(resources, text, rendering.directory, shown)
     for r in resources:
         r.meta["scope"] = f"helm:{chart}"
         r.meta["rendered_from"] = "helm template " + chart
-        r.location = Location(shown, None)  # the template's lines are not the object's
-        r.line_of = None
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+# helm writes `# Source: CHART/PATH` before each object it renders
+_SOURCE = "# Source: "
+
+
+def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str) -> None:
+    """Locate each object of `helm template` output `text` in the template that
+    rendered it (named by the `# Source:` comment above it), at the line of the
+    attribute where the template writes it; else at the chart's Chart.yaml."""
+    sources = [(number, line[len(_SOURCE):].strip()) for number, line in enumerate(text.splitlines(), 1)
+               if line.startswith(_SOURCE)]
+    numbers = [number for number, _ in sources]
+
+    def source_of(r: Resource) -> str | None:
+        at = bisect.bisect_right(numbers, r.location.line) - 1 if r.location.line is not None else -1
+        return sources[at][1] if at >= 0 else None
+
+    placed = [(r, source_of(r), str(r.attrs.get("kind", "")) if isinstance(r.attrs, dict) else "")
+              for r in resources]
+    rendered = Counter((source, kind) for _, source, kind in placed)
+    templates: dict[str, Template | None] = {}
+    nth: Counter[tuple[str, str]] = Counter()
+    for r, source, kind in placed:
+        if source is not None and source not in templates:
+            templates[source] = Template.read(chart, source)
+        template = templates.get(source) if source is not None else None
+        if source is None or template is None:  # none named, or a template from an archive (charts/*.tgz)
+            r.location = Location(chart_file, None)
+            r.line_of = None
+            continue
+        first, end = template.document(kind, nth[(source, kind)], rendered[(source, kind)])
+        nth[(source, kind)] += 1
+        r.location = Location(template.shown, template.line(first, end, ""))
+        r.line_of = functools.partial(template.line, first, end)
+
+
+@dataclass
+class Template:
+    """A chart's template file, read as text: its YAML documents and the keys
+    they write literally, found by indentation (template actions are not
+    evaluated: a key that `toYaml` writes is found as the key above it)."""
+
+    shown: str
+    # per line that says something: (line index, indent, text); a list item's
+    # dash and the key written after it on the same line are two entries
+    items: list[tuple[int, int, str]]
+    documents: list[tuple[int, int, str | None]]  # (first item, end item, kind written literally)
+
+    @classmethod
+    def read(cls, chart: Path, source: str) -> "Template | None":
+        from linter.loaders import display_path
+
+        within = source.partition("/")[2]  # `CHART/templates/x.yaml`, CHART being Chart.yaml's name
+        path = chart / within
+        try:
+            if not within or not path.resolve().is_relative_to(chart.resolve()):
+                return None
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            return None
+        items: list[tuple[int, int, str]] = []
+        starts = [0]
+        for index, line in enumerate(text.splitlines()):
+            if line.startswith("---"):
+                starts.append(len(items))
+                continue
+            stripped = line.lstrip(" ")
+            if not stripped.strip() or stripped.startswith(("#", "{{")):
+                continue  # blank, a comment, or a template action of its own
+            indent = len(line) - len(stripped)
+            if stripped[0] == "-" and stripped[1:2] in ("", " "):
+                items.append((index, indent, "-"))
+                rest = stripped[1:].lstrip(" ")
+                if rest:
+                    items.append((index, len(line) - len(rest), rest))
+            else:
+                items.append((index, indent, stripped))
+        starts.append(len(items))
+        documents = [(lo, hi, _literal_kind(items[lo:hi])) for lo, hi in zip(starts, starts[1:]) if lo < hi]
+        return cls(display_path(path), items, documents)
+
+    def document(self, kind: str, nth: int, rendered: int) -> tuple[int, int]:
+        """The items of the document that rendered the `nth` object of `kind`
+        (of `rendered` such objects from this template): the nth document
+        writing that kind when they pair up one to one, else the first."""
+        candidates = [(lo, hi) for lo, hi, written in self.documents if written == kind]
+        if not candidates:
+            candidates = [(lo, hi) for lo, hi, _ in self.documents] or [(0, len(self.items))]
+        return candidates[nth] if len(candidates) == rendered else candidates[0]
+
+    def line(self, first: int, end: int, path: str) -> int | None:
+        """1-based line of the deepest key on the dotted `path` that the document
+        items[first:end] writes literally; its first line for no path."""
+        if first >= end:
+            return None
+        best, start, parent = first, first, -1
+        for part in (p for p in path.split(".") if p):
+            hit, child, seen = None, None, -1
+            for k in range(start, end):
+                _, indent, text = self.items[k]
+                if indent < parent or indent == parent and not (part.isdigit() and text == "-"):
+                    break  # past the parent's value
+                if child is None:
+                    child = indent
+                if indent != child:
+                    continue  # inside a sibling's value
+                if part.isdigit():
+                    if text == "-":
+                        seen += 1
+                        if seen == int(part):
+                            hit = k
+                            break
+                elif text.startswith((f"{part}:", f'"{part}":', f"'{part}':")):
+                    hit = k
+                    break
+            if hit is None:
+                break
+            best, start, parent = hit, hit + 1, self.items[hit][1]
+        return self.items[best][0] + 1
+
+
+def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
+    for _, indent, text in items:
+        if indent == 0 and text.startswith("kind:"):
+            kind = text[len("kind:"):].strip().strip("'\"")
+            return None if "{{" in kind else kind
+    return None
 
 
 def _run(command: list[str], shown: str, out: Any) -> str | None:
