@@ -8,10 +8,17 @@ kustomize`) and the output is judged; the bases it uses (directories and files
 its `resources`/`bases`/`components` name) are not judged on their own, and
 neither are its other YAML files (patches are partial objects).
 
-Findings name where the user can act: an object that comes unchanged in kind
-and name from one base file points at that file and line (at the attribute's
-own line when its value there is the rendered one), with a note naming the
-kustomization; any other object points at the kustomization file.
+Findings name where the user can act: an object points at the file it comes
+from and its line there (at the attribute's own line when its value there is
+the rendered one), with a note naming the kustomization. kustomize itself says
+which file that is: resilint renders through a kustomization of its own, in a
+temporary directory, that names the user's directory as its one resource and
+asks for build metadata (`config.kubernetes.io/origin`, taken off the objects
+before they are judged), so a name prefix, suffix or namespace an overlay adds
+does not lose the file. A generated object points at its generator's key in
+the kustomization that configures it. Where kustomize cannot give origins (an
+older release), an object unchanged in kind and name from one base file points
+at it, and any other at the kustomization file.
 
 Each rendering is a cluster of its own (scope): the staging and prod overlays
 of one base never protect each other's Deployments.
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -195,20 +203,122 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
         out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
                          f"nor kubectl is on PATH (`kustomize build {display_path(rendering.directory)} | resilint scan -`)")
         return
-    text = _run([*command, str(rendering.directory)], shown, out)
+    rendered = _render_with_origins(command, rendering.directory)
+    if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
+        text = _run([*command, str(rendering.directory)], shown, out)
+        wrapper = None
+    else:
+        text, wrapper = rendered
     if text is None:
         return
     tool = " ".join(command)
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
-    origins = _base_objects(rendering.sources)
+    origins = _base_objects(rendering.sources) if wrapper is None else {}
+    written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
         r.meta["rendered_from"] = f"{tool} {display_path(rendering.directory)}"
-        _point_at_base(r, origins.get((r.type, r.name)), shown)
+        origin = _origin(r, wrapper, rendering.directory) if wrapper is not None else None
+        if origin is None:
+            _point_at_base(r, origins.get((r.type, r.name)), shown)
+        elif origin[1] is not None:  # generated: at the generator's key in the kustomization that configures it
+            r.location = Location(display_path(origin[0]), _top_level_line(origin[0], origin[1]))
+            r.line_of = None
+        else:
+            if origin[0] not in written:
+                written[origin[0]] = _objects_in(origin[0])
+            _point_at_base(r, _made_from(r, written[origin[0]]), shown)
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+# what kustomize writes on each object when a kustomization asks for build metadata
+ORIGIN = "config.kubernetes.io/origin"
+
+
+def _render_with_origins(command: list[str], directory: Path) -> tuple[str, Path] | None:
+    """`kustomize build` of `directory` through a kustomization of resilint's own
+    (in a temporary directory) that asks for build metadata, so each object says
+    which file it comes from, whatever names and namespaces the overlays gave it
+    (the user's files are not touched); None when that rendering fails."""
+    import subprocess
+    import tempfile
+
+    wrapper = Path(tempfile.mkdtemp(prefix="resilint-kustomize-"))
+    try:
+        (wrapper / "kustomization.yaml").write_text(
+            f"resources:\n- {json.dumps(os.path.relpath(directory.resolve(), wrapper))}\n"
+            "buildMetadata: [originAnnotations]\n", encoding="utf-8")
+        done = subprocess.run([*command, str(wrapper)], capture_output=True, text=True, timeout=RENDER_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    finally:
+        (wrapper / "kustomization.yaml").unlink(missing_ok=True)
+        wrapper.rmdir()
+    return (done.stdout, wrapper) if done.returncode == 0 else None
+
+
+# the kustomization key of each generator kustomize names in an origin annotation
+GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator",
+                  "HelmChartInflationGenerator": "helmCharts"}
+
+
+def _origin(r: Resource, wrapper: Path, directory: Path) -> tuple[Path, str | None] | None:
+    """The local file a rendered object comes from, read (and taken off the object)
+    from kustomize's origin annotation, named from the rendered `directory` as the
+    user named it: (the file, None), or (the kustomization, the key of the
+    generator that made it); None for a remote base."""
+    import yaml
+
+    metadata = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN not in annotations:
+        return None
+    origin = annotations.pop(ORIGIN)
+    if not annotations:
+        del metadata["annotations"]  # kustomize added it for the build metadata alone
+    try:
+        where = yaml.safe_load(origin) if isinstance(origin, str) else None
+    except yaml.YAMLError:
+        return None
+    if not isinstance(where, dict) or where.get("repo"):
+        return None
+    generator = where.get("configuredBy")
+    kind = generator.get("kind") if isinstance(generator, dict) else None
+    path = where.get("path") if isinstance(where.get("path"), str) else where.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    from_here = os.path.relpath(os.path.normpath(wrapper / path), directory.resolve())
+    return Path(os.path.normpath(directory / from_here)), (GENERATOR_KEYS.get(str(kind), "") if kind else None)
+
+
+def _top_level_line(path: Path, key: str) -> int | None:
+    """1-based line of the top-level `key:` of a YAML file."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if key and line.startswith(f"{key}:")), None)
+
+
+def _made_from(rendered: Resource, written: list[Resource]) -> list[Resource]:
+    """The object of its origin file a rendered object was made from: of its kind,
+    and of its name unless a namePrefix or nameSuffix changed it (then the one
+    whose name the rendered name holds)."""
+    kind = [w for w in written if w.type == rendered.type]
+    named = [w for w in kind if w.name == rendered.name]
+    if named:
+        return named
+    if len(kind) == 1:
+        return kind
+    held = [w for w in kind if w.name and w.name in rendered.name]
+    longest = max((len(w.name) for w in held), default=0)
+    return [w for w in held if len(w.name) == longest]
 
 
 def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
@@ -397,17 +507,21 @@ def _objects(text: str, shown: str, options: dict[str, Any], out: Any) -> list[R
 
 def _base_objects(sources: list[Path]) -> dict[tuple[str, str], list[Resource]]:
     """The objects the base files write, by type and name (files that do not parse are left out)."""
-    from linter.loaders import display_path, kubernetes
-
     found: dict[tuple[str, str], list[Resource]] = {}
     for path in sources:
-        try:
-            resources = kubernetes.load_file(path, display_path(path), {}) or []
-        except (InputError, OSError, RecursionError):
-            continue
-        for r in resources:
+        for r in _objects_in(path):
             found.setdefault((r.type, r.name), []).append(r)
     return found
+
+
+def _objects_in(path: Path) -> list[Resource]:
+    """The objects a manifest file writes (none when it does not parse)."""
+    from linter.loaders import display_path, kubernetes
+
+    try:
+        return kubernetes.load_file(path, display_path(path), {}) or []
+    except (InputError, OSError, RecursionError):
+        return []
 
 
 def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str) -> None:
