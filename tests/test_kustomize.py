@@ -111,3 +111,44 @@ def test_the_users_files_are_left_as_they_were(repo):
     before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
     scan(["."], ScanOptions())
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == before
+
+
+PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n"
+
+
+@pytest.mark.parametrize("how", ["patches", "patchesStrategicMerge"])
+def test_a_value_an_overlay_patch_writes_points_at_the_patch(tmp_path, monkeypatch, how):
+    listed = "patches:\n- path: one-replica.yaml\n" if how == "patches" else "patchesStrategicMerge: [one-replica.yaml]\n"
+    write(tmp_path, {
+        "base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/kustomization.yaml": f"namespace: dev\nnamePrefix: dev-\nresources: [../../base]\n{listed}",
+        "overlays/dev/one-replica.yaml": PATCH,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101", "RES503"]))
+    assert result.errors == []
+    found = sorted((f.rule_id, f.resource, f.file, f.line) for f in result.findings)
+    base = BASE.replace("replicas: 1", "replicas: 3")
+    assert found == [
+        # the patch set the one replica: there, where the user changes it
+        ("RES101", "Deployment/dev/dev-api", os.path.join("overlays", "dev", "one-replica.yaml"),
+         line_of(PATCH, "replicas: 1")),
+        # the container is the base's: there
+        ("RES503", "Deployment/dev/dev-api", "base/deploy.yaml", line_of(base, "- name: api")),
+        ("RES503", "Deployment/dev/dev-worker", "base/deploy.yaml", line_of(base, "- name: worker")),
+    ]
+
+
+def test_a_count_the_replicas_field_sets_points_at_its_entry(tmp_path, monkeypatch):
+    kustomization = "resources: [../../base]\nreplicas:\n- name: worker\n  count: 1\n"
+    write(tmp_path, {
+        "base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/kustomization.yaml": kustomization,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/default/worker", os.path.join("overlays", "dev", "kustomization.yaml"),
+         line_of(kustomization, "count: 1"))]

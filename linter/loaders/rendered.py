@@ -15,8 +15,10 @@ which file that is: resilint renders through a kustomization of its own, in a
 temporary directory, that names the user's directory as its one resource and
 asks for build metadata (`config.kubernetes.io/origin`, taken off the objects
 before they are judged), so a name prefix, suffix or namespace an overlay adds
-does not lose the file. A generated object points at its generator's key in
-the kustomization that configures it. Where kustomize cannot give origins (an
+does not lose the file. A value an overlay writes (a patch file's, or a
+`replicas` entry's count) points at the overlay's line that writes it. A
+generated object points at its generator's key in the kustomization that
+configures it. Where kustomize cannot give origins (an
 older release), an object unchanged in kind and name from one base file points
 at it, and any other at the kustomization file.
 
@@ -216,20 +218,21 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
     if resources is None:
         return
     origins = _base_objects(rendering.sources) if wrapper is None else {}
+    overrides = _Overrides(_reachable(rendering.directory)[0])
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
         r.meta["rendered_from"] = f"{tool} {display_path(rendering.directory)}"
         origin = _origin(r, wrapper, rendering.directory) if wrapper is not None else None
         if origin is None:
-            _point_at_base(r, origins.get((r.type, r.name)), shown)
+            _point_at_base(r, origins.get((r.type, r.name)), shown, overrides)
         elif origin[1] is not None:  # generated: at the generator's key in the kustomization that configures it
             r.location = Location(display_path(origin[0]), _top_level_line(origin[0], origin[1]))
             r.line_of = None
         else:
             if origin[0] not in written:
                 written[origin[0]] = _objects_in(origin[0])
-            _point_at_base(r, _made_from(r, written[origin[0]]), shown)
+            _point_at_base(r, _made_from(r, written[origin[0]]), shown, overrides)
     out.resources.extend(resources)
     out.files.append(shown)
 
@@ -524,8 +527,11 @@ def _objects_in(path: Path) -> list[Resource]:
         return []
 
 
-def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str) -> None:
-    """Locate a rendered object in the one base file it comes from unchanged, else at the kustomization."""
+def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str,
+                   overrides: "_Overrides | None" = None) -> None:
+    """Locate a rendered object in the one base file it comes from, else at the
+    kustomization; an attribute whose rendered value an overlay wrote, at the
+    overlay's line that writes it."""
     if not candidates or len(candidates) != 1:
         resource.location = Location(kfile, None)
         resource.line_of = None
@@ -540,3 +546,105 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
         return _base.location.line
 
     resource.line_of = line_of
+    if overrides is not None:
+        resource.written_elsewhere = functools.partial(overrides.written_at, resource, base)
+
+
+class _Overrides:
+    """What a rendering's kustomizations (the rendered one first, then its bases)
+    write over the objects of their bases: the objects of their patch files, and
+    their `replicas` entries; read on the first finding that asks."""
+
+    def __init__(self, kustomizations: list[Path]):
+        self.kustomizations = kustomizations
+        self._patches: list[Resource] | None = None
+        self._replicas: list[tuple[str, int, str, Any]] | None = None
+
+    def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
+        """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
+        value = lookup(rendered.attrs, path, None)
+        if value is None or lookup(base.attrs, path, None) == value:
+            return None
+        for patch in self.patches():
+            if patch.type == rendered.type and patch.name in (base.name, rendered.name) \
+                    and lookup(patch.attrs, path, None) == value:
+                return Location(patch.location.file, patch.line_for(path))
+        if path == "spec.replicas":
+            for kfile, line, name, count in self.replicas():
+                if name in (base.name, rendered.name) and count == value:
+                    return Location(kfile, line)
+        return None
+
+    def patches(self) -> list[Resource]:
+        if self._patches is None:
+            self._patches = [patch for directory in self.kustomizations
+                             for path in _patch_files(directory) for patch in _objects_in(path)]
+        return self._patches
+
+    def replicas(self) -> list[tuple[str, int, str, Any]]:
+        """(kustomization, line, name, count) of each `replicas` entry."""
+        if self._replicas is None:
+            self._replicas = [entry for directory in self.kustomizations for entry in _replica_entries(directory)]
+        return self._replicas
+
+
+def _kustomization_node(directory: Path) -> tuple[Path, Any] | None:
+    """A kustomization file and its composed YAML node (None when absent or unreadable)."""
+    import yaml
+
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return None
+    try:
+        return kfile, yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _entries(node: Any, key: str) -> list[Any]:
+    """The items of the top-level sequence `key` of a composed kustomization."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key_node, value in node.value:
+        if key_node.value == key and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return []
+
+
+def _patch_files(directory: Path) -> list[Path]:
+    """The strategic-merge patch files a kustomization names (`patches: - path:`, `patchesStrategicMerge`)."""
+    import yaml
+
+    found = _kustomization_node(directory)
+    if found is None:
+        return []
+    out = []
+    for item in _entries(found[1], "patches"):
+        if isinstance(item, yaml.MappingNode):
+            out += [directory / v.value for k, v in item.value
+                    if k.value == "path" and isinstance(v, yaml.ScalarNode) and v.value]
+    for item in _entries(found[1], "patchesStrategicMerge"):
+        if isinstance(item, yaml.ScalarNode) and item.value and "\n" not in item.value:  # a file, not an inline patch
+            out.append(directory / item.value)
+    return [p for p in out if p.is_file()]
+
+
+def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:
+    """(kustomization, line of `count`, name, count) of each entry of a kustomization's `replicas`."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    found = _kustomization_node(directory)
+    if found is None:
+        return []
+    out = []
+    for item in _entries(found[1], "replicas"):
+        if isinstance(item, yaml.MappingNode):
+            fields = {k.value: v for k, v in item.value if isinstance(v, yaml.ScalarNode)}
+            if "name" in fields and "count" in fields and fields["count"].value.isdigit():
+                out.append((display_path(found[0]), fields["count"].start_mark.line + 1, fields["name"].value,
+                            int(fields["count"].value)))
+    return out
