@@ -237,13 +237,16 @@ def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, lis
 
 
 def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] | None, index: Index, r: Resource,
-                     resolved: dict[str, list[Resource] | None]) -> None:
-    """The edges of a resource's references, given to `add`; what they name that the
-    scan lacks is noted in `unresolved` (when given)."""
+                     resolved: dict[str, list[Resource] | None], failures_only: bool = False) -> None:
+    """The edges of a resource's references, given to `add` (with `failures_only`, those
+    a failure flows along only); what they name that the scan lacks is noted in
+    `unresolved` (when given)."""
     if not r.refs:
         return
     address = r.address
     permission = _is_permission(r.type)
+    if permission and failures_only:
+        return  # its references are all REFERS
     for path, refs in r.refs.items():
         top = path.partition(".")[0]
         if top in NOT_AT_RUN_TIME:
@@ -259,7 +262,9 @@ def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] |
             for target in targets:
                 if target.address != address:
                     # add_edge keeps the first edge of a (source, target, kind)
-                    add(Edge(address, target.address, _reference_kind(permission, top, target), path))
+                    kind = _reference_kind(permission, top, target)
+                    if kind is not EdgeKind.REFERS or not failures_only:
+                        add(Edge(address, target.address, kind, path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
@@ -367,9 +372,10 @@ class PartialGraph(Graph):
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
         self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
         self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
-        from linter.failure_domains.placement import CONNECTORS
+        from linter.failure_domains.placement import CONNECTORS, describe_type
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
+        self._describe = describe_type
 
     def node(self, key: str) -> Node | None:
         node = self.nodes.get(key)
@@ -377,9 +383,7 @@ class PartialGraph(Graph):
             r = self.index.get(key)
             if r is None:
                 return None
-            from linter.failure_domains.placement import describe_type
-
-            node = self.nodes[key] = Node(key, r, *describe_type(r))
+            node = self.nodes[key] = Node(key, r, *self._describe(r))
         return node
 
     def failure_edges(self, key: str) -> list[Edge]:
@@ -393,9 +397,7 @@ class PartialGraph(Graph):
         r = node.resource
         found: list[Edge] = []
         if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
-            made: list[Edge] = []
-            _reference_edges(made.append, None, self.index, r, self.resolved)
-            found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
+            _reference_edges(found.append, None, self.index, r, self.resolved, failures_only=True)
         others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
         if "/" in r.type:  # the Kubernetes edges: only Kubernetes objects make them
             k8s = self._kubernetes().get(key)
