@@ -92,10 +92,11 @@ def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str
         _REFS_CACHE.clear()
 
 
-def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> None:
+def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None, changes: bool = True) -> None:
     """Reject a document whose known fields have the wrong JSON types, naming the
     field and what `terraform show -json` writes there (a plan edited by hand or
-    produced by another tool must not be judged as if it said something)."""
+    produced by another tool must not be judged as if it said something).
+    Without `changes`, the entries of `resource_changes` are left to the caller."""
     address: list[str | None] = [None]  # the resource change being checked, for the line
 
     def expect(value: Any, kinds: tuple[Any, ...], where: str, what: str, required: bool = False) -> None:
@@ -136,7 +137,7 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> N
                 module_tree(child, f"{where}.child_modules[{i}]", False, depth + 1)
 
     expect(doc.get("resource_changes"), (list,), "resource_changes", "a list")
-    for i, rc in enumerate(doc.get("resource_changes") or []):
+    for i, rc in enumerate((doc.get("resource_changes") or []) if changes else ()):
         if _well_shaped(rc):
             continue  # the common case, checked without building the messages
         where = f"resource_changes[{i}]"
@@ -221,7 +222,13 @@ def _json_type(value: Any) -> str:
 
 
 def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any], one_line: bool = False) -> list[Resource]:
-    _check_shape(doc, shown, path)
+    # the resource changes are checked as they are read (below); an error in one of
+    # them is reported before one elsewhere, as `_check_shape` of the whole document does
+    try:
+        _check_shape(doc, shown, path, changes=False)
+    except InputError:
+        _check_shape(doc, shown, path)
+        raise
     changes = doc.get("resource_changes")
     if changes is None:
         changes = []
@@ -233,6 +240,8 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any], 
     data_from_changes: dict[str, Resource] = {}
     line = 1 if one_line else None  # a plan of one line: every resource is on it
     for position, rc in enumerate(changes):
+        if not _well_shaped(rc):
+            _check_shape(doc, shown, path)  # the checks that name the field at fault
         if not isinstance(rc, dict):
             raise InputError(shown, f"resource_changes[{position}] is not an object")
         change = rc.get("change")
