@@ -233,14 +233,15 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
 
         paths = res.meta["azapi_paths"]
         message, remediation = in_body_terms(message, paths), in_body_terms(remediation, paths)
+    file, line = res.place_for(v.path)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,
         severity=v.severity or rule.severity,
         resource=res.address,
         resource_type=res.type,
-        file=res.location.file,
-        line=res.line_for(v.path),
+        file=file,
+        line=line,
         message=message,
         remediation=remediation,
         docs_url=rule.docs_url,

@@ -197,6 +197,9 @@ class Resource:
     refs: dict[str, list[str]] = field(default_factory=dict)
     # lazy lookup of an attribute's line: paths are dotted, list items numeric
     line_of: LineOf | None = field(default=None, repr=False)
+    # where an attribute is written when that is another file than the resource's
+    # (the overlay patch of a kustomize-rendered object): None where it is not
+    written_elsewhere: Callable[[str], Location | None] | None = field(default=None, repr=False)
     # free-form extras a loader wants to carry (ids, arns, module path, ...)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -220,6 +223,17 @@ class Resource:
         if self.change is None or self.change.before is None:
             return default
         return lookup(self.change.before, path, default)
+
+    def place_for(self, path: str | None) -> tuple[str, int | None]:
+        """The file and line a finding on the attribute `path` points at."""
+        if path and self.written_elsewhere is not None:
+            try:
+                place = self.written_elsewhere(path)
+            except Exception:  # a missing place is never worth a crash
+                place = None
+            if place is not None:
+                return place.file, place.line
+        return self.location.file, self.line_for(path)
 
     def line_for(self, path: str | None) -> int | None:
         if path and self.line_of is not None:

@@ -746,8 +746,9 @@ def _finding(pkg: Package, rule: PolicyRule, item: Any, by_address: dict[str, An
             matches = [m for m in matches if m.scope == in_root] or matches
         if matches:
             res = matches[0]
-            return Finding(resource=res.address, resource_type=res.type, file=res.location.file,
-                           line=res.line_for(attribute), source_format=res.source_format,
+            place = res.place_for(attribute)
+            return Finding(resource=res.address, resource_type=res.type, file=place[0],
+                           line=place[1], source_format=res.source_format,
                            root=res.meta.get("root"), **common)
         # an address the scan does not hold: keep the finding, at the policy
         return Finding(resource=address, resource_type="", file=rule.file, line=rule.line,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import textwrap
 
 import pytest
@@ -152,7 +154,10 @@ def test_directory_walk_skips_vcs_caches_virtualenvs_and_helm_templates(tmp_path
     write(tmp_path, "app.yaml", DEPLOYMENT)
     out = load(tmp_path)
     assert not out.errors
-    assert [r.location.file for r in out.resources] == [str(tmp_path / "app.yaml")]
+    # the templates are never parsed as manifests: the chart is rendered by helm, when on PATH
+    assert [r.location.file for r in out.resources if "rendered_from" not in r.meta] == [str(tmp_path / "app.yaml")]
+    assert [r.meta["rendered_from"] for r in out.resources if "rendered_from" in r.meta] == \
+        ([f"helm template {tmp_path / 'chart'}"] if shutil.which("helm") else [])
 
 
 def test_missing_path_is_an_error(tmp_path):

@@ -173,10 +173,15 @@ def test_helm_templates_named_explicitly_are_skipped_with_a_note(tmp_path):
     assert done.stderr.count("a Helm chart template") == 2
     # the walk does not enter templates/; the chart itself is rendered, or a note says how
     done, doc = report(".", cwd=tmp_path, stdin=None)
-    assert done.returncode == 0 and doc["errors"] == []
+    assert doc["errors"] == []
     if shutil.which("helm") is None:
+        assert done.returncode == 0
         assert "chart: a Helm chart, not judged: helm is not on PATH (`helm template chart | resilint scan -`)" \
             in done.stderr
+    else:  # judged as `helm template` renders it: the template's one replica, reported once
+        assert done.returncode == 1
+        assert [(f["rule_id"], f["file"], f["notes"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
+            [("RES101", "chart/templates/deployment.yaml", ["as rendered by `helm template chart`"])]
 
 
 KUSTOMIZE = {
@@ -204,9 +209,11 @@ def test_an_overlay_is_judged_as_kustomize_renders_it(tmp_path):
     assert ("RES101", "Deployment/prod/api") not in by
     assert ("RES101", "Deployment/default/api") not in by  # the base is not judged on its own
     assert ("RES501", "Deployment/prod/api") in by  # 3 replicas and no PDB: judged on the rendered count
-    # dev keeps 1 replica: reported, at the kustomization (the name changed: dev-api)
+    # dev keeps the base's 1 replica: reported at the base's line, though the overlay renamed it dev-api
+    # (kustomize's origin annotation names the file; resilint asks for it through a kustomization of its own)
     dev = by[("RES101", "Deployment/dev/dev-api")]
-    assert (dev["file"], dev["line"]) == ("overlays/dev/kustomization.yaml", None)
+    assert (dev["file"], dev["line"]) == ("base/deploy.yaml", KUSTOMIZE["base/deploy.yaml"].splitlines().index(
+        "  replicas: 1") + 1)
     assert dev["severity"] == "high" and done.returncode == 1
     # an object unchanged in kind and name points at its base file and line, naming the overlay
     probe = by[("RES503", "Deployment/prod/api")]
@@ -361,7 +368,7 @@ def test_a_helm_chart_is_rendered_with_helm_template_and_its_values(tmp_path):
     assert doc["errors"] == [] and "RES101" not in {f["rule_id"] for f in doc["findings"]}
     _, doc = report("chart", "--helm-values", "prod.yaml", cwd=tmp_path)
     assert [(f["rule_id"], f["file"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
-        [("RES101", "chart/Chart.yaml")]
+        [("RES101", "chart/templates/deployment.yaml")]
 
 
 def test_terraform_on_stdin_with_a_name_is_judged_within_that_module(tmp_path):

@@ -8,22 +8,39 @@ kustomize`) and the output is judged; the bases it uses (directories and files
 its `resources`/`bases`/`components` name) are not judged on their own, and
 neither are its other YAML files (patches are partial objects).
 
-Findings name where the user can act: an object that comes unchanged in kind
-and name from one base file points at that file and line (at the attribute's
-own line when its value there is the rendered one), with a note naming the
-kustomization; any other object points at the kustomization file.
+Findings name where the user can act: an object points at the file it comes
+from and its line there (at the attribute's own line when its value there is
+the rendered one), with a note naming the kustomization. kustomize itself says
+which file that is: resilint renders through a kustomization of its own, in a
+temporary directory, that names the user's directory as its one resource and
+asks for build metadata (`config.kubernetes.io/origin`, taken off the objects
+before they are judged), so a name prefix, suffix or namespace an overlay adds
+does not lose the file. A value an overlay writes (a patch file's, or a
+`replicas` entry's count) points at the overlay's line that writes it. A
+generated object points at its generator's key in the kustomization that
+configures it. Where kustomize cannot give origins (an
+older release), an object unchanged in kind and name from one base file points
+at it, and any other at the kustomization file.
 
 Each rendering is a cluster of its own (scope): the staging and prod overlays
 of one base never protect each other's Deployments.
 
-A Helm chart (`Chart.yaml`) met by the walk is rendered with `helm template`
-(values from `--helm-values FILE`) when helm is on PATH; otherwise a note says
-how to render it, and its templates are never parsed as manifests.
+A Helm chart (`Chart.yaml`) met by the walk is rendered with `helm template
+--skip-tests` (values from `--helm-values FILE`) when helm is on PATH;
+otherwise a note says how to render it, and its templates are never parsed as
+manifests. A rendered object points at the template that rendered it (helm's
+`# Source:` comment), at the line where the template writes the attribute:
+the template's keys are followed by their indentation, its actions are not
+evaluated, so a value `toYaml` writes points at the key above it.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
+import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,20 +205,123 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
         out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
                          f"nor kubectl is on PATH (`kustomize build {display_path(rendering.directory)} | resilint scan -`)")
         return
-    text = _run([*command, str(rendering.directory)], shown, out)
+    rendered = _render_with_origins(command, rendering.directory)
+    if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
+        text = _run([*command, str(rendering.directory)], shown, out)
+        wrapper = None
+    else:
+        text, wrapper = rendered
     if text is None:
         return
     tool = " ".join(command)
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
-    origins = _base_objects(rendering.sources)
+    origins = _base_objects(rendering.sources) if wrapper is None else {}
+    overrides = _Overrides(_reachable(rendering.directory)[0])
+    written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
         r.meta["rendered_from"] = f"{tool} {display_path(rendering.directory)}"
-        _point_at_base(r, origins.get((r.type, r.name)), shown)
+        origin = _origin(r, wrapper, rendering.directory) if wrapper is not None else None
+        if origin is None:
+            _point_at_base(r, origins.get((r.type, r.name)), shown, overrides)
+        elif origin[1] is not None:  # generated: at the generator's key in the kustomization that configures it
+            r.location = Location(display_path(origin[0]), _top_level_line(origin[0], origin[1]))
+            r.line_of = None
+        else:
+            if origin[0] not in written:
+                written[origin[0]] = _objects_in(origin[0])
+            _point_at_base(r, _made_from(r, written[origin[0]]), shown, overrides)
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+# what kustomize writes on each object when a kustomization asks for build metadata
+ORIGIN = "config.kubernetes.io/origin"
+
+
+def _render_with_origins(command: list[str], directory: Path) -> tuple[str, Path] | None:
+    """`kustomize build` of `directory` through a kustomization of resilint's own
+    (in a temporary directory) that asks for build metadata, so each object says
+    which file it comes from, whatever names and namespaces the overlays gave it
+    (the user's files are not touched); None when that rendering fails."""
+    import subprocess
+    import tempfile
+
+    wrapper = Path(tempfile.mkdtemp(prefix="resilint-kustomize-"))
+    try:
+        (wrapper / "kustomization.yaml").write_text(
+            f"resources:\n- {json.dumps(os.path.relpath(directory.resolve(), wrapper))}\n"
+            "buildMetadata: [originAnnotations]\n", encoding="utf-8")
+        done = subprocess.run([*command, str(wrapper)], capture_output=True, text=True, timeout=RENDER_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    finally:
+        (wrapper / "kustomization.yaml").unlink(missing_ok=True)
+        wrapper.rmdir()
+    return (done.stdout, wrapper) if done.returncode == 0 else None
+
+
+# the kustomization key of each generator kustomize names in an origin annotation
+GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator",
+                  "HelmChartInflationGenerator": "helmCharts"}
+
+
+def _origin(r: Resource, wrapper: Path, directory: Path) -> tuple[Path, str | None] | None:
+    """The local file a rendered object comes from, read (and taken off the object)
+    from kustomize's origin annotation, named from the rendered `directory` as the
+    user named it: (the file, None), or (the kustomization, the key of the
+    generator that made it); None for a remote base."""
+    import yaml
+
+    metadata = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN not in annotations:
+        return None
+    origin = annotations.pop(ORIGIN)
+    if not annotations:
+        del metadata["annotations"]  # kustomize added it for the build metadata alone
+    try:
+        where = yaml.safe_load(origin) if isinstance(origin, str) else None
+    except yaml.YAMLError:
+        return None
+    if not isinstance(where, dict) or where.get("repo"):
+        return None
+    generator = where.get("configuredBy")
+    kind = generator.get("kind") if isinstance(generator, dict) else None
+    path = where.get("path") if isinstance(where.get("path"), str) else where.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    from_here = os.path.relpath(os.path.normpath(wrapper / path), directory.resolve())
+    return Path(os.path.normpath(directory / from_here)), (GENERATOR_KEYS.get(str(kind), "") if kind else None)
+
+
+def _top_level_line(path: Path, key: str) -> int | None:
+    """1-based line of the top-level `key:` of a YAML file."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if key and line.startswith(f"{key}:")), None)
+
+
+def _made_from(rendered: Resource, written: list[Resource]) -> list[Resource]:
+    """The object of its origin file a rendered object was made from: of its kind,
+    and of its name unless a namePrefix or nameSuffix changed it (then the one
+    whose name the rendered name holds)."""
+    kind = [w for w in written if w.type == rendered.type]
+    named = [w for w in kind if w.name == rendered.name]
+    if named:
+        return named
+    if len(kind) == 1:
+        return kind
+    held = [w for w in kind if w.name and w.name in rendered.name]
+    longest = max((len(w.name) for w in held), default=0)
+    return [w for w in held if len(w.name) == longest]
 
 
 def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
@@ -214,7 +334,9 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
                          f"(`helm template {chart} | resilint scan -`)")
         return
-    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory)]
+    # `helm test` pods are not part of what `helm install` leaves running: not judged
+    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory),
+               "--skip-tests"]
     for values in options.get("helm_values") or []:
         command += ["--values", values]
     shown = display_path(rendering.directory / "Chart.yaml")
@@ -224,13 +346,140 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
+    _point_at_templates(resources, text, rendering.directory, shown)
     for r in resources:
         r.meta["scope"] = f"helm:{chart}"
         r.meta["rendered_from"] = "helm template " + chart
-        r.location = Location(shown, None)  # the template's lines are not the object's
-        r.line_of = None
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+# helm writes `# Source: CHART/PATH` before each object it renders
+_SOURCE = "# Source: "
+
+
+def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str) -> None:
+    """Locate each object of `helm template` output `text` in the template that
+    rendered it (named by the `# Source:` comment above it), at the line of the
+    attribute where the template writes it; else at the chart's Chart.yaml."""
+    sources = [(number, line[len(_SOURCE):].strip()) for number, line in enumerate(text.splitlines(), 1)
+               if line.startswith(_SOURCE)]
+    numbers = [number for number, _ in sources]
+
+    def source_of(r: Resource) -> str | None:
+        at = bisect.bisect_right(numbers, r.location.line) - 1 if r.location.line is not None else -1
+        return sources[at][1] if at >= 0 else None
+
+    placed = [(r, source_of(r), str(r.attrs.get("kind", "")) if isinstance(r.attrs, dict) else "")
+              for r in resources]
+    rendered = Counter((source, kind) for _, source, kind in placed)
+    templates: dict[str, Template | None] = {}
+    nth: Counter[tuple[str, str]] = Counter()
+    for r, source, kind in placed:
+        if source is not None and source not in templates:
+            templates[source] = Template.read(chart, source)
+        template = templates.get(source) if source is not None else None
+        if source is None or template is None:  # none named, or a template from an archive (charts/*.tgz)
+            r.location = Location(chart_file, None)
+            r.line_of = None
+            continue
+        first, end = template.document(kind, nth[(source, kind)], rendered[(source, kind)])
+        nth[(source, kind)] += 1
+        r.location = Location(template.shown, template.line(first, end, ""))
+        r.line_of = functools.partial(template.line, first, end)
+
+
+@dataclass
+class Template:
+    """A chart's template file, read as text: its YAML documents and the keys
+    they write literally, found by indentation (template actions are not
+    evaluated: a key that `toYaml` writes is found as the key above it)."""
+
+    shown: str
+    # per line that says something: (line index, indent, text); a list item's
+    # dash and the key written after it on the same line are two entries
+    items: list[tuple[int, int, str]]
+    documents: list[tuple[int, int, str | None]]  # (first item, end item, kind written literally)
+
+    @classmethod
+    def read(cls, chart: Path, source: str) -> "Template | None":
+        from linter.loaders import display_path
+
+        within = source.partition("/")[2]  # `CHART/templates/x.yaml`, CHART being Chart.yaml's name
+        path = chart / within
+        try:
+            if not within or not path.resolve().is_relative_to(chart.resolve()):
+                return None
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            return None
+        items: list[tuple[int, int, str]] = []
+        starts = [0]
+        for index, line in enumerate(text.splitlines()):
+            if line.startswith("---"):
+                starts.append(len(items))
+                continue
+            stripped = line.lstrip(" ")
+            if not stripped.strip() or stripped.startswith(("#", "{{")):
+                continue  # blank, a comment, or a template action of its own
+            indent = len(line) - len(stripped)
+            if stripped[0] == "-" and stripped[1:2] in ("", " "):
+                items.append((index, indent, "-"))
+                rest = stripped[1:].lstrip(" ")
+                if rest:
+                    items.append((index, len(line) - len(rest), rest))
+            else:
+                items.append((index, indent, stripped))
+        starts.append(len(items))
+        documents = [(lo, hi, _literal_kind(items[lo:hi])) for lo, hi in zip(starts, starts[1:]) if lo < hi]
+        return cls(display_path(path), items, documents)
+
+    def document(self, kind: str, nth: int, rendered: int) -> tuple[int, int]:
+        """The items of the document that rendered the `nth` object of `kind`
+        (of `rendered` such objects from this template): the nth document
+        writing that kind when they pair up one to one, else the first."""
+        candidates = [(lo, hi) for lo, hi, written in self.documents if written == kind]
+        if not candidates:
+            candidates = [(lo, hi) for lo, hi, _ in self.documents] or [(0, len(self.items))]
+        return candidates[nth] if len(candidates) == rendered else candidates[0]
+
+    def line(self, first: int, end: int, path: str) -> int | None:
+        """1-based line of the deepest key on the dotted `path` that the document
+        items[first:end] writes literally; its first line for no path."""
+        if first >= end:
+            return None
+        best, start, parent = first, first, -1
+        for part in (p for p in path.split(".") if p):
+            hit, child, seen = None, None, -1
+            for k in range(start, end):
+                _, indent, text = self.items[k]
+                if indent < parent or indent == parent and not (part.isdigit() and text == "-"):
+                    break  # past the parent's value
+                if child is None:
+                    child = indent
+                if indent != child:
+                    continue  # inside a sibling's value
+                if part.isdigit():
+                    if text == "-":
+                        seen += 1
+                        if seen == int(part):
+                            hit = k
+                            break
+                elif text.startswith((f"{part}:", f'"{part}":', f"'{part}':")):
+                    hit = k
+                    break
+            if hit is None:
+                break
+            best, start, parent = hit, hit + 1, self.items[hit][1]
+        return self.items[best][0] + 1
+
+
+def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
+    for _, indent, text in items:
+        if indent == 0 and text.startswith("kind:"):
+            kind = text[len("kind:"):].strip().strip("'\"")
+            return None if "{{" in kind else kind
+    return None
 
 
 def _run(command: list[str], shown: str, out: Any) -> str | None:
@@ -261,21 +510,28 @@ def _objects(text: str, shown: str, options: dict[str, Any], out: Any) -> list[R
 
 def _base_objects(sources: list[Path]) -> dict[tuple[str, str], list[Resource]]:
     """The objects the base files write, by type and name (files that do not parse are left out)."""
-    from linter.loaders import display_path, kubernetes
-
     found: dict[tuple[str, str], list[Resource]] = {}
     for path in sources:
-        try:
-            resources = kubernetes.load_file(path, display_path(path), {}) or []
-        except (InputError, OSError, RecursionError):
-            continue
-        for r in resources:
+        for r in _objects_in(path):
             found.setdefault((r.type, r.name), []).append(r)
     return found
 
 
-def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str) -> None:
-    """Locate a rendered object in the one base file it comes from unchanged, else at the kustomization."""
+def _objects_in(path: Path) -> list[Resource]:
+    """The objects a manifest file writes (none when it does not parse)."""
+    from linter.loaders import display_path, kubernetes
+
+    try:
+        return kubernetes.load_file(path, display_path(path), {}) or []
+    except (InputError, OSError, RecursionError):
+        return []
+
+
+def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile: str,
+                   overrides: "_Overrides | None" = None) -> None:
+    """Locate a rendered object in the one base file it comes from, else at the
+    kustomization; an attribute whose rendered value an overlay wrote, at the
+    overlay's line that writes it."""
     if not candidates or len(candidates) != 1:
         resource.location = Location(kfile, None)
         resource.line_of = None
@@ -290,3 +546,105 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
         return _base.location.line
 
     resource.line_of = line_of
+    if overrides is not None:
+        resource.written_elsewhere = functools.partial(overrides.written_at, resource, base)
+
+
+class _Overrides:
+    """What a rendering's kustomizations (the rendered one first, then its bases)
+    write over the objects of their bases: the objects of their patch files, and
+    their `replicas` entries; read on the first finding that asks."""
+
+    def __init__(self, kustomizations: list[Path]):
+        self.kustomizations = kustomizations
+        self._patches: list[Resource] | None = None
+        self._replicas: list[tuple[str, int, str, Any]] | None = None
+
+    def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
+        """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
+        value = lookup(rendered.attrs, path, None)
+        if value is None or lookup(base.attrs, path, None) == value:
+            return None
+        for patch in self.patches():
+            if patch.type == rendered.type and patch.name in (base.name, rendered.name) \
+                    and lookup(patch.attrs, path, None) == value:
+                return Location(patch.location.file, patch.line_for(path))
+        if path == "spec.replicas":
+            for kfile, line, name, count in self.replicas():
+                if name in (base.name, rendered.name) and count == value:
+                    return Location(kfile, line)
+        return None
+
+    def patches(self) -> list[Resource]:
+        if self._patches is None:
+            self._patches = [patch for directory in self.kustomizations
+                             for path in _patch_files(directory) for patch in _objects_in(path)]
+        return self._patches
+
+    def replicas(self) -> list[tuple[str, int, str, Any]]:
+        """(kustomization, line, name, count) of each `replicas` entry."""
+        if self._replicas is None:
+            self._replicas = [entry for directory in self.kustomizations for entry in _replica_entries(directory)]
+        return self._replicas
+
+
+def _kustomization_node(directory: Path) -> tuple[Path, Any] | None:
+    """A kustomization file and its composed YAML node (None when absent or unreadable)."""
+    import yaml
+
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return None
+    try:
+        return kfile, yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _entries(node: Any, key: str) -> list[Any]:
+    """The items of the top-level sequence `key` of a composed kustomization."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key_node, value in node.value:
+        if key_node.value == key and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return []
+
+
+def _patch_files(directory: Path) -> list[Path]:
+    """The strategic-merge patch files a kustomization names (`patches: - path:`, `patchesStrategicMerge`)."""
+    import yaml
+
+    found = _kustomization_node(directory)
+    if found is None:
+        return []
+    out = []
+    for item in _entries(found[1], "patches"):
+        if isinstance(item, yaml.MappingNode):
+            out += [directory / v.value for k, v in item.value
+                    if k.value == "path" and isinstance(v, yaml.ScalarNode) and v.value]
+    for item in _entries(found[1], "patchesStrategicMerge"):
+        if isinstance(item, yaml.ScalarNode) and item.value and "\n" not in item.value:  # a file, not an inline patch
+            out.append(directory / item.value)
+    return [p for p in out if p.is_file()]
+
+
+def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:
+    """(kustomization, line of `count`, name, count) of each entry of a kustomization's `replicas`."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    found = _kustomization_node(directory)
+    if found is None:
+        return []
+    out = []
+    for item in _entries(found[1], "replicas"):
+        if isinstance(item, yaml.MappingNode):
+            fields = {k.value: v for k, v in item.value if isinstance(v, yaml.ScalarNode)}
+            if "name" in fields and "count" in fields and fields["count"].value.isdigit():
+                out.append((display_path(found[0]), fields["count"].start_mark.line + 1, fields["name"].value,
+                            int(fields["count"].value)))
+    return out

