@@ -27,16 +27,17 @@ def normalize(resources: list[Resource], default_namespace: str = "default") -> 
     Rollouts linked to the Deployments they take their template from."""
     from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES, resolve_metadata_refs, to_canonical
 
-    out = []
-    converted = rollouts = False
-    for r in resources:  # one pass: a scan holds 10,000s of resources
+    out: list[Resource] = []
+    from_terraform = rollouts = False  # what the stages below need, found in one pass
+    for r in resources:
         if r.type in TERRAFORM_K8S_TYPES:
             r = to_canonical(r)
-            converted = True
+        if r.meta.get("terraform_k8s"):
+            from_terraform = True
         if r.type == ROLLOUT:
             rollouts = True
         out.append(r)
-    if converted:  # the only objects with `terraform_k8s` (none: it finds nothing to resolve)
+    if from_terraform:
         resolve_metadata_refs(out)
     if default_namespace != "default":
         place_in_namespace(out, default_namespace)
