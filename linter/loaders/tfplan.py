@@ -589,20 +589,34 @@ def _written(exprs: Any, parts: list[str]) -> bool:
 
 # References are worked out once per configuration expression (shared by every
 # instance of a module or counted resource), then qualified per module instance.
-_REFS_CACHE: dict[int, tuple[Any, tuple[tuple[str, bool], ...]]] = {}  # id -> (expression, its pairs)
+class _Refs(NamedTuple):
+    """What an expression references, before it is qualified with a module path."""
+
+    pairs: tuple[tuple[str, bool], ...]  # (reference, names a resource)
+    outputs: bool  # a module's output (`module.vpc.private_subnets`): followed through the configuration
+    variables: bool  # a variable (`var.subnet_ids`): followed when the expression is in a child module
 
 
-def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
-    """(reference, names a resource) pairs of an expression, cached by identity."""
+_REFS_CACHE: dict[int, tuple[Any, _Refs]] = {}  # id -> (expression, what it references)
+
+
+def _references(expr: Any) -> _Refs:
+    """What an expression references, cached by identity."""
     key = id(expr)
     hit = _REFS_CACHE.get(key)
     if hit is not None and hit[0] is expr:
         return hit[1]
     found: list[tuple[str, bool]] = []
     _collect_refs(expr, found)
-    result = tuple(found)
+    result = _Refs(tuple(found), any(is_resource and ref.startswith("module.") for ref, is_resource in found),
+                   any(not is_resource and ref.startswith("var.") for ref, is_resource in found))
     _REFS_CACHE[key] = (expr, result)
     return result
+
+
+def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
+    """(reference, names a resource) pairs of an expression, cached by identity."""
+    return _references(expr).pairs
 
 
 def _collect_refs(expr: Any, found: list[Any]) -> None:
@@ -636,15 +650,14 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
         key = (id(expr), module)
         hit = config.qualified.get(key)
         if hit is None:
-            pairs = _unqualified_refs(expr)
-            if all(not ref.startswith("module.") if is_resource else not (module and ref.startswith("var."))
-                   for ref, is_resource in pairs):
+            refs = _references(expr)
+            if not refs.outputs and not (module and refs.variables):
                 # nothing to follow (no module output, no module variable): what expand_all
                 # gives, qualified where written, without asking for each reference
-                hit = tuple(dict.fromkeys(f"{module}.{ref}" if is_resource and module else ref
-                                          for ref, is_resource in pairs))
+                hit = tuple(dict.fromkeys([f"{module}.{ref}" if is_resource and module else ref
+                                           for ref, is_resource in refs.pairs]))
             else:
-                hit = config.expand_all(pairs, module)
+                hit = config.expand_all(refs.pairs, module)
             config.qualified[key] = hit
         return hit
     pairs = _unqualified_refs(expr)
