@@ -326,6 +326,24 @@ def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
     assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
 
 
+def test_a_linked_file_or_directory_takes_the_config_of_where_it_really_is(tmp_path):
+    """The config lookup starts from a file's real path: a symbolic link to a file,
+    or a file in a linked directory named on the command line, is judged under the
+    config beside its target."""
+    write(tmp_path, {
+        "real/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: real runs alone\n",
+        "real/api.yaml": SINGLE_REPLICA,
+        "realdir/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: realdir runs alone\n",
+        "realdir/web.yaml": SINGLE_REPLICA.replace("name: api", "name: web"),
+        "scan/plain.yaml": SINGLE_REPLICA.replace("name: api", "name: plain"),
+    })
+    os.symlink("../real/api.yaml", tmp_path / "scan" / "api.yaml")
+    os.symlink("../realdir", tmp_path / "scan" / "linked")
+    done, doc = report("scan", "scan/linked", cwd=tmp_path)  # a walk does not follow linked directories
+    assert {f["file"]: f["suppression_reason"] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "scan/api.yaml": "real runs alone", "scan/linked/web.yaml": "realdir runs alone", "scan/plain.yaml": None}
+
+
 def test_junit_lists_for_each_file_only_the_rules_its_config_ran(tmp_path):
     """Files under a nested config run its selection: JUnit must not list a
     passing RES503 case for a file where RES503 did not run."""

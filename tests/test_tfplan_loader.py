@@ -614,3 +614,48 @@ def test_plan_address_text_reads_as_json_does(body):
     except ValueError:
         expected = None
     assert _address_text(body) == expected
+
+
+def test_a_plan_of_one_line_puts_its_resources_on_line_1(tmp_path):
+    """`terraform show -json` writes one line: every resource is on it, found without
+    searching the text again. An old state format's data source, whose address the
+    plan writes relative to its module, is looked for in the text (and is not there)."""
+    from linter.engine import ScanOptions, scan
+
+    prior = {"values": {"root_module": {"child_modules": [{"address": "module.net", "resources": [
+        {"address": "data.aws_region.here", "mode": "data", "type": "aws_region", "name": "here", "values": {"name": "eu"}},
+        {"address": "module.net.data.aws_vpc.main", "mode": "data", "type": "aws_vpc", "name": "main", "values": {}},
+    ]}]}}}
+    doc = plan([change("aws_db_instance.db", "aws_db_instance", ["create"], after={"multi_az": False}),
+                change('module.net.aws_subnet.a["x"]', "aws_subnet", ["no-op"], after={"id": "subnet-1"},
+                       before={"id": "subnet-1"}, module="module.net")],
+               [config("aws_db_instance.db", "aws_db_instance", {})], prior_state=prior)
+    for text, lines in ((json.dumps(doc) + "\n", {"aws_db_instance.db": 1, 'module.net.aws_subnet.a["x"]': 1,
+                                                  "module.net.data.aws_region.here": None,
+                                                  "module.net.data.aws_vpc.main": 1}),
+                        (json.dumps(doc, indent=1), None)):
+        plan_file = tmp_path / "plan.json"
+        plan_file.write_text(text)
+        found = {r.address: r.location.line for r in scan([str(plan_file)], ScanOptions()).resources}
+        if lines is None:  # the same plan written over many lines: the line of each address
+            from linter.loaders.tfplan import address_lines
+
+            written = address_lines(plan_file)
+            lines = {a: written.get(a) for a in found}
+            assert lines["aws_db_instance.db"] > 1 and lines["module.net.data.aws_region.here"] is None
+        assert found == lines
+
+
+def test_the_first_shape_error_named_is_a_resource_changes(tmp_path):
+    """Resource changes are checked as they are read: with another field wrong too,
+    the error still names the resource change, as a check of the whole document does."""
+    doc = plan([change("aws_db_instance.a", "aws_db_instance", ["create"], after={}),
+                change("aws_db_instance.b", "aws_db_instance", ["create"], after="oops")])
+    with pytest.raises(InputError, match=r"resource_changes\[1\] \(aws_db_instance.b\)\.change\.after must be an object"):
+        load(doc)
+    doc["variables"] = []
+    with pytest.raises(InputError, match=r"resource_changes\[1\] \(aws_db_instance.b\)\.change\.after must be an object"):
+        load(doc)
+    doc["resource_changes"][1]["change"]["after"] = {}
+    with pytest.raises(InputError, match="variables must be an object"):
+        load(doc)

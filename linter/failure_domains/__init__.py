@@ -42,6 +42,11 @@ def analyse_workloads(index: "Index", types: tuple[str, ...]) -> "Analysis":
     """What the zone-redundant workloads of `types` lose when a zone fails (their
     `lost_by_workload`, as `analyse` has it), built once per index from the part
     of the graph they depend on. One caller, RES601, with one set of types (one memo key)."""
+    return index.memo(WORKLOADS_MEMO_KEY, lambda ix: _partial(ix, types))
+
+
+def _partial(index: "Index", types: tuple[str, ...]) -> "Analysis":
+    # imported when the analysis is built, not at each of RES601's calls
     from linter.failure_domains.analysis import analyse_workloads as partial
 
-    return index.memo(WORKLOADS_MEMO_KEY, lambda ix: partial(ix, types))
+    return partial(index, types)

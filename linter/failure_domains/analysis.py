@@ -100,14 +100,17 @@ def scenarios(graph: Graph, keys: Iterable[str] | None = None) -> list[Scenario]
     return out
 
 
-def fail(graph: Graph, seeds: tuple[str, ...]) -> dict[str, Edge | None]:
-    """Every node that stops when `seeds` stop: node -> the edge its failure came along."""
+def fail(graph: Graph, seeds: tuple[str, ...], serving: dict[str, int] | None = None) -> dict[str, Edge | None]:
+    """Every node that stops when `seeds` stop: node -> the edge its failure came along.
+    `serving`: how many targets each node serves from, kept from scenario to scenario."""
     failed: dict[str, Edge | None] = {seed: None for seed in seeds}
     alive_sources: dict[str, int] = {}
+    counted = serving if serving is not None else {}
+    in_edges = graph.in_edges
     queue = deque(seeds)
     while queue:
         key = queue.popleft()
-        for edge in graph.in_edges.get(key, ()):
+        for edge in in_edges.get(key, ()):
             source = edge.source
             if source in failed:
                 continue
@@ -117,7 +120,9 @@ def fail(graph: Graph, seeds: tuple[str, ...]) -> dict[str, Edge | None]:
             elif edge.kind is EdgeKind.SERVES_FROM:
                 left = alive_sources.get(source)
                 if left is None:
-                    left = len(graph.serves_from(source))
+                    left = counted.get(source)
+                    if left is None:
+                        left = counted[source] = len(graph.serves_from(source))
                 left -= 1
                 alive_sources[source] = left
                 if left == 0:
@@ -139,14 +144,15 @@ def path_to_seed(failed: dict[str, Edge | None], start: str) -> list[Hop]:
 
 def analyse_graph(graph: Graph) -> Analysis:
     analysis = Analysis(graph)
+    serving: dict[str, int] = {}
     for scenario in scenarios(graph):
-        _fail_scenario(analysis, scenario)
+        _fail_scenario(analysis, scenario, serving)
     return analysis
 
 
-def _fail_scenario(analysis: Analysis, scenario: Scenario) -> None:
+def _fail_scenario(analysis: Analysis, scenario: Scenario, serving: dict[str, int]) -> None:
     graph = analysis.graph
-    failed = fail(graph, scenario.seeds)
+    failed = fail(graph, scenario.seeds, serving)
     seeds = set(scenario.seeds)
     lost = []
     for key in failed:
@@ -196,8 +202,9 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
     order = sorted(needed, key=graph.position.__getitem__)
     graph.restrict_to(order)
     analysis = Analysis(graph)
+    serving: dict[str, int] = {}
     for scenario in scenarios(graph, order):
-        _fail_scenario(analysis, scenario)
+        _fail_scenario(analysis, scenario, serving)
     graph.release()
     return analysis
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
 
 from linter.index import Index
-from linter.model import Resource
-from linter.rules._aws import base_type  # `data.aws_subnet` -> `aws_subnet`: one home
+from linter.model import Resource, is_unknown
+from linter.rules._aws import base_type, lambda_function, resolve_refs  # `data.aws_subnet` -> `aws_subnet`: one home
 
 
 class Spread(str, enum.Enum):
@@ -106,7 +106,7 @@ class Edge(NamedTuple):  # immutable; a tuple is made several times faster than 
     via: str = ""  # what makes it a dependency, when not a plain reference
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     key: str
     resource: Resource
@@ -217,12 +217,19 @@ def build_graph(index: Index) -> Graph:
     return graph
 
 
+# A resource joining two others: (attribute naming what depends, attribute naming what it depends on)
+CONNECTORS: dict[str, tuple[str, str]] = {
+    "aws_route_table_association": ("subnet_id", "route_table_id"),
+    "aws_route": ("route_table_id", "nat_gateway_id"),
+    "aws_lambda_event_source_mapping": ("function_name", "event_source_arn"),
+    "azurerm_subnet_nat_gateway_association": ("subnet_id", "nat_gateway_id"),
+}
+
+
 def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, list[Resource] | None],
                orders: bool = True) -> None:
     """The edges a resource's own configuration makes: its references (and, with
     `orders`, its Pulumi creation order), or, for a connector, the edge it stands for."""
-    from linter.failure_domains.placement import CONNECTORS
-
     r = node.resource
     connector = CONNECTORS.get(r.type[5:] if r.type.startswith("data.") else r.type)
     if connector is not None:
@@ -237,13 +244,16 @@ def node_edges(sink: EdgeSink, index: Index, node: Node, resolved: dict[str, lis
 
 
 def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] | None, index: Index, r: Resource,
-                     resolved: dict[str, list[Resource] | None]) -> None:
-    """The edges of a resource's references, given to `add`; what they name that the
-    scan lacks is noted in `unresolved` (when given)."""
+                     resolved: dict[str, list[Resource] | None], failures_only: bool = False) -> None:
+    """The edges of a resource's references, given to `add` (with `failures_only`, those
+    a failure flows along only); what they name that the scan lacks is noted in
+    `unresolved` (when given)."""
     if not r.refs:
         return
     address = r.address
     permission = _is_permission(r.type)
+    if permission and failures_only:
+        return  # its references are all REFERS
     for path, refs in r.refs.items():
         top = path.partition(".")[0]
         if top in NOT_AT_RUN_TIME:
@@ -259,7 +269,9 @@ def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] |
             for target in targets:
                 if target.address != address:
                     # add_edge keeps the first edge of a (source, target, kind)
-                    add(Edge(address, target.address, _reference_kind(permission, top, target), path))
+                    kind = _reference_kind(permission, top, target)
+                    if kind is not EdgeKind.REFERS or not failures_only:
+                        add(Edge(address, target.address, kind, path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
@@ -305,8 +317,6 @@ def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str
                      resolved: dict[str, list[Resource] | None]) -> None:
     """A resource joining two others (a route table association: subnet -> route
     table; an event source mapping: function -> event source) becomes the edge it means."""
-    from linter.failure_domains.placement import resolve_value, written_value
-
     r = node.resource
     sources = resolve_value(index, r, source_attr, resolved)
     value = written_value(r, target_attr)
@@ -322,6 +332,50 @@ def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str
         for t in targets:
             kind = EdgeKind.SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else EdgeKind.REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
+
+
+def resolve_value(index: Index, r: Resource, attr: str,
+                  resolved: dict[str, list[Resource] | None] | None = None) -> list[Resource] | None:
+    """What an attribute names: its references (known values keep theirs too), the
+    ids or ARNs it holds, or a Lambda function's name. `resolved`: what each
+    reference names, shared by everything a graph resolves (many name one subnet)."""
+    below = attr + "."
+    refs = [ref for path, found in r.refs.items() if path == attr or path.startswith(below) for ref in found]
+    if refs:
+        found = resolve_each(index, refs, resolved) if resolved is not None else index.resolve_many(refs)
+        if found is not None:
+            return found
+    value = r.get(attr)
+    if value is None:
+        return None
+    found = resolve_refs(index, value)
+    if found is None and attr == "function_name" and isinstance(value, str):
+        fn = lambda_function(index, value)
+        found = [fn] if fn is not None else None
+    return found
+
+
+def resolve_each(index: Index, refs: list[Any], resolved: dict[str, list[Resource] | None]) -> list[Resource] | None:
+    """`index.resolve_many(refs)`, each reference looked up once in `resolved`."""
+    if len(refs) == 1 and isinstance(refs[0], str):  # the common case, without the lists
+        ref = refs[0]
+        return resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref))
+    if not all(isinstance(ref, str) for ref in refs):
+        return index.resolve_many(refs)
+    found = [resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref)) for ref in refs]
+    if len(found) == 1 or any(f is None for f in found):
+        return found[0] if len(found) == 1 else None
+    # every resource once, in the order first named (by identity, as resolve_many)
+    return list({id(r): r for part in found if part is not None for r in part}.values())
+
+
+def written_value(r: Resource, path: str) -> Any:
+    """The attribute's value, None when it is not written: a plan shows an Optional+Computed
+    attribute nobody wrote as an unknown without expression or references."""
+    value = r.get(path)
+    if is_unknown(value) and value.expr is None and not value.refs and not r.refs.get(path):
+        return None
+    return value
 
 
 # An edge's place in the order `build_graph` adds them, for the edges one resource
@@ -361,15 +415,17 @@ class PartialGraph(Graph):
     def __init__(self, index: Index):
         super().__init__(scope=index.resources[0].scope if index.resources else "")
         self.index = index
-        self.position: dict[str, int] = {}  # address -> its node's place in `build_graph`'s nodes
-        for i, r in enumerate(index.resources):
-            self.position.setdefault(r.address, i)
+        # address -> its node's place in `build_graph`'s nodes (the first of an address:
+        # filled backwards, the first resource's place is written last)
+        addresses = [r.address for r in index.resources]
+        self.position: dict[str, int] = dict(zip(reversed(addresses), range(len(addresses) - 1, -1, -1)))
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
         self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
         self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
-        from linter.failure_domains.placement import CONNECTORS
+        from linter.failure_domains.placement import describe_type
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
+        self._describe = describe_type
 
     def node(self, key: str) -> Node | None:
         node = self.nodes.get(key)
@@ -377,9 +433,7 @@ class PartialGraph(Graph):
             r = self.index.get(key)
             if r is None:
                 return None
-            from linter.failure_domains.placement import describe_type
-
-            node = self.nodes[key] = Node(key, r, *describe_type(r))
+            node = self.nodes[key] = Node(key, r, *self._describe(r))
         return node
 
     def failure_edges(self, key: str) -> list[Edge]:
@@ -393,9 +447,7 @@ class PartialGraph(Graph):
         r = node.resource
         found: list[Edge] = []
         if r.refs and r.type not in self._connector_types:  # a connector's own edges are its sources'
-            made: list[Edge] = []
-            _reference_edges(made.append, None, self.index, r, self.resolved)
-            found = [e for e in made if e.kind is EdgeKind.REQUIRES or e.kind is EdgeKind.SERVES_FROM]
+            _reference_edges(found.append, None, self.index, r, self.resolved, failures_only=True)
         others = (self._made_for_others if self._made_for_others is not None else self._others()).get(key)
         if "/" in r.type:  # the Kubernetes edges: only Kubernetes objects make them
             k8s = self._kubernetes().get(key)
@@ -465,10 +517,11 @@ class PartialGraph(Graph):
         themselves, in `build_graph`'s order."""
         unsorted: set[str] = set()
         others = self._order_of_others
+        in_edges, out_edges = self.in_edges, self.out_edges
         for key in keys:
-            for edge in self.out_edges[key]:
-                self.in_edges[edge.target].append(edge)
-                if id(edge) in others:
+            for edge in out_edges[key]:
+                in_edges[edge.target].append(edge)
+                if others and id(edge) in others:
                     unsorted.add(edge.target)
         position = self.position
         for key in unsorted:

@@ -17,11 +17,21 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from linter import attribute_facts
 from linter.model import Resource, is_unknown
-from linter.rules._aws import base_type, lambda_function, resolve_refs
+from linter.rules._aws import base_type
 from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
-from linter.failure_domains.graph import Placement, Spread, multi_zone, regional, remember, unknown, zonal
+from linter.failure_domains.graph import (
+    Placement,
+    Spread,
+    multi_zone,
+    regional,
+    remember,
+    resolve_value,
+    unknown,
+    written_value,
+    zonal,
+)
 from linter.failure_domains.kubernetes import describe_kind
 
 if TYPE_CHECKING:
@@ -78,14 +88,6 @@ TYPE_LABELS: dict[str, tuple[str, bool]] = {
     "azurerm_mssql_database": ("Azure SQL database", False),
 }
 
-# A resource joining two others: (attribute naming what depends, attribute naming what it depends on)
-CONNECTORS: dict[str, tuple[str, str]] = {
-    "aws_route_table_association": ("subnet_id", "route_table_id"),
-    "aws_route": ("route_table_id", "nat_gateway_id"),
-    "aws_lambda_event_source_mapping": ("function_name", "event_source_arn"),
-    "azurerm_subnet_nat_gateway_association": ("subnet_id", "nat_gateway_id"),
-}
-
 # Bound to no zone: regional or global services and configuration objects. Types
 # outside this list and without a placer are UNKNOWN ("could not place").
 REGIONAL_PREFIXES = (
@@ -134,37 +136,6 @@ def describe_type(r: Resource) -> tuple[str, bool]:
             known = describe_kind(r) if "/" in r.type else (r.type, False)
         remember(_DESCRIBED, r.type, known)
     return known
-
-
-def resolve_value(index: "Index", r: Resource, attr: str,
-                  resolved: "dict[str, list[Resource] | None] | None" = None) -> list[Resource] | None:
-    """What an attribute names: its references (known values keep theirs too), the
-    ids or ARNs it holds, or a Lambda function's name. `resolved`: what each
-    reference names, shared by everything a graph resolves (many name one subnet)."""
-    refs = [ref for path, found in r.refs.items() if path == attr or path.startswith(attr + ".") for ref in found]
-    if refs:
-        found = resolve_each(index, refs, resolved) if resolved is not None else index.resolve_many(refs)
-        if found is not None:
-            return found
-    value = r.get(attr)
-    if value is None:
-        return None
-    found = resolve_refs(index, value)
-    if found is None and attr == "function_name" and isinstance(value, str):
-        fn = lambda_function(index, value)
-        found = [fn] if fn is not None else None
-    return found
-
-
-def resolve_each(index: "Index", refs: list[Any], resolved: "dict[str, list[Resource] | None]") -> list[Resource] | None:
-    """`index.resolve_many(refs)`, each reference looked up once in `resolved`."""
-    if not all(isinstance(ref, str) for ref in refs):
-        return index.resolve_many(refs)
-    found = [resolved[ref] if ref in resolved else resolved.setdefault(ref, index.resolve_many(ref)) for ref in refs]
-    if len(found) == 1 or any(f is None for f in found):
-        return found[0] if len(found) == 1 else None
-    # every resource once, in the order first named (by identity, as resolve_many)
-    return list({id(r): r for part in found if part is not None for r in part}.values())
 
 
 # ---------------------------------------------------------------- placing
@@ -243,15 +214,6 @@ class Placer:
         if len(zones) == 1 and all_named:
             return zonal(f"subnets in one zone", zones[0], attr)
         return unknown(f"the zones of {attr} are not all known", attr)
-
-
-def written_value(r: Resource, path: str) -> Any:
-    """The attribute's value, None when it is not written: a plan shows an Optional+Computed
-    attribute nobody wrote as an unknown without expression or references."""
-    value = r.get(path)
-    if is_unknown(value) and value.expr is None and not value.refs and not r.refs.get(path):
-        return None
-    return value
 
 
 def _flag(r: Resource, path: str) -> Any:

@@ -56,11 +56,13 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
         raise non_finite_number(text, shown)
     from linter.loaders._json_lines import with_line
 
+    # a plan written on one line (as `terraform show -json` writes it): every resource is on line 1
+    one_line = fmt == "tfplan" and text.find("\n", 0, len(text) - 1) < 0
     # the document is enough now: a big plan's text must not stay beside it;
     # Pulumi's finds its resources' lines in it (read once, not twice)
     source, text = (text if fmt == "pulumi" else None), ""
     try:
-        return _load_parsed(fmt, doc, path, shown, options, source)
+        return _load_parsed(fmt, doc, path, shown, options, source, one_line)
     except InputError as err:  # a shape error names a path: give it that key's line (read again)
         raise with_line(err, read_text(path, shown)) from None
 
@@ -89,9 +91,9 @@ def non_finite_number(text: str, shown: str, line: int | None = None) -> InputEr
 
 
 def _load_parsed(fmt: str, doc: Any, path: Path, shown: str, options: dict[str, Any],
-                 source: str | None) -> list[Resource]:
+                 source: str | None, one_line: bool = False) -> list[Resource]:
     """Hand a parsed document to the loader of its format (`sniff_json`), imported
-    only when a document of that format comes."""
+    only when a document of that format comes (`one_line`: a plan's text is one line)."""
     if fmt == "kubernetes":
         from linter.loaders.kubernetes import load_objects
 
@@ -103,7 +105,7 @@ def _load_parsed(fmt: str, doc: Any, path: Path, shown: str, options: dict[str, 
     if fmt == "tfplan":
         from linter.loaders.tfplan import load_document as load_plan
 
-        return load_plan(doc, path, shown, options)
+        return load_plan(doc, path, shown, options, one_line=one_line)
     from linter.loaders.tfstate import load_document as load_state
 
     return load_state(doc, path, shown, options)

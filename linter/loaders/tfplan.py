@@ -58,7 +58,7 @@ import os
 import re
 from bisect import bisect_right
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.loaders._terraform import (
     _split_ref,
@@ -79,21 +79,24 @@ COVERED_BY_PLAN = "terraform_roots_covered_by_plan"
 _ID_KEYS = ("id", "arn", "self_link")
 
 
-def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:
+def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None,
+                  one_line: bool = False) -> list[Resource]:
+    """The resources of a parsed plan (`one_line`: its text is one line, so every
+    resource the `.tf` sources do not place is on line 1)."""
     try:
-        return _load(doc, path, shown, options if options is not None else {})
+        return _load(doc, path, shown, options if options is not None else {}, one_line)
     except (TypeError, AttributeError, KeyError, ValueError) as exc:
         # a document shaped unlike `terraform show -json`: an input error, not a traceback
         raise InputError(shown, f"unexpected plan structure: {type(exc).__name__}: {exc}") from None
-    finally:  # the caches hold the document's expressions: let them go
+    finally:  # the cache holds the document's expressions: let them go
         _REFS_CACHE.clear()
-        _PATHS_CACHE.clear()
 
 
-def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> None:
+def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None, changes: bool = True) -> None:
     """Reject a document whose known fields have the wrong JSON types, naming the
     field and what `terraform show -json` writes there (a plan edited by hand or
-    produced by another tool must not be judged as if it said something)."""
+    produced by another tool must not be judged as if it said something).
+    Without `changes`, the entries of `resource_changes` are left to the caller."""
     address: list[str | None] = [None]  # the resource change being checked, for the line
 
     def expect(value: Any, kinds: tuple[Any, ...], where: str, what: str, required: bool = False) -> None:
@@ -134,7 +137,7 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None) -> N
                 module_tree(child, f"{where}.child_modules[{i}]", False, depth + 1)
 
     expect(doc.get("resource_changes"), (list,), "resource_changes", "a list")
-    for i, rc in enumerate(doc.get("resource_changes") or []):
+    for i, rc in enumerate((doc.get("resource_changes") or []) if changes else ()):
         if _well_shaped(rc):
             continue  # the common case, checked without building the messages
         where = f"resource_changes[{i}]"
@@ -218,8 +221,14 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) -> list[Resource]:
-    _check_shape(doc, shown, path)
+def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any], one_line: bool = False) -> list[Resource]:
+    # the resource changes are checked as they are read (below); an error in one of
+    # them is reported before one elsewhere, as `_check_shape` of the whole document does
+    try:
+        _check_shape(doc, shown, path, changes=False)
+    except InputError:
+        _check_shape(doc, shown, path)
+        raise
     changes = doc.get("resource_changes")
     if changes is None:
         changes = []
@@ -229,14 +238,17 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) 
     sources = _source_map(path, options, config)
     resources: list[Resource] = []
     data_from_changes: dict[str, Resource] = {}
+    line = 1 if one_line else None  # a plan of one line: every resource is on it
     for position, rc in enumerate(changes):
+        if not _well_shaped(rc):
+            _check_shape(doc, shown, path)  # the checks that name the field at fault
         if not isinstance(rc, dict):
             raise InputError(shown, f"resource_changes[{position}] is not an object")
         change = rc.get("change")
         if not isinstance(change, dict):
             raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
         raw_actions = change.get("actions")
-        if not isinstance(raw_actions, list) or not all(isinstance(a, str) for a in raw_actions):
+        if type(raw_actions) is not list or not all([type(a) is str for a in raw_actions]):
             raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}): change.actions must be a list of strings")
         actions = tuple(raw_actions)
         if actions in SKIPPED_ACTIONS:
@@ -245,14 +257,16 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any]) 
         if not isinstance(rtype, str) or not isinstance(address, str):
             raise InputError(shown, f"resource_changes[{position}] lacks a type or an address")
         mode = rc.get("mode", "managed")
-        resource = _resource(rc, change, actions, mode, config, sources, shown)
+        resource = _resource(rc, change, actions, mode, config, sources, shown, line)
         if mode == "data":
             data_from_changes[resource.address] = resource
         else:
             resources.append(resource)
-    resources.extend(_data_sources(doc, data_from_changes, config, sources, shown))
+    data = _data_sources(doc, data_from_changes, config, sources, shown, line)
+    resources.extend(data)
     _keep_ids_with_their_owner(resources)
-    _point_at_the_plan(resources, path, shown)
+    # in a plan of one line, only the data sources whose address it writes otherwise are left
+    _point_at_the_plan(data if one_line else resources, path, shown)
     return resources
 
 
@@ -394,6 +408,7 @@ class ConfigIndex:
         self.module_calls: dict[str, dict[str, Any]] = {}  # "module.a.module.b" -> module call
         self.root_addresses: list[str] = []
         self._module_keys: dict[str, str] = {}
+        self._blocks: dict[str, _Block | None] = {}
         self._expanded: dict[tuple[Any, ...], list[str]] = {}
         self._defaults: dict[tuple[str, str | None], tuple[str, Any] | None] = {}
         # (id(expression), module) -> qualified references; expressions live as long as the document
@@ -423,6 +438,7 @@ class ConfigIndex:
                         self._walk(child, f"{prefix}module.{name}.")
 
     def _module_key(self, module: str) -> str:
+        """An address without its instance keys (remembered: every instance asks)."""
         key = self._module_keys.get(module)
         if key is None:
             key = self._module_keys[module] = strip_instance_keys(module)
@@ -510,20 +526,23 @@ class ConfigIndex:
             return self.variable_default(pairs[0][0][4:], _parent_module(module), depth + 1)
         return None
 
-    def expressions(self, rc: dict[str, Any]) -> dict[str, Any] | None:
-        """The `expressions` of a resource_change's configuration block (None if unknown)."""
+    def block(self, rc: dict[str, Any], module: str | None) -> "_Block | None":
+        """The configuration block of a resource change in `module` (None if unknown),
+        worked out once for all its instances."""
         if not self.present:
             return None
-        module = rc.get("module_address")
         rel = rc["address"]
         if module and rel.startswith(module + "."):
             rel = rel[len(module) + 1:]
-        key = (self._module_key(module) + "." if module else "") + (strip_instance_keys(rel) if "[" in rel else rel)
+        if "[" in rel:
+            rel = self._module_key(rel)
+        key = self._module_key(module) + "." + rel if module else rel
+        if key in self._blocks:
+            return self._blocks[key]
         res = self.resources.get(key)
-        if res is None:
-            return None
-        exprs = res.get("expressions")
-        return exprs if isinstance(exprs, dict) else {}
+        exprs = res.get("expressions") if res is not None else None
+        block = self._blocks[key] = None if res is None else _Block.of(exprs if isinstance(exprs, dict) else {})
+        return block
 
 
 def _parent_module(module: str) -> str | None:
@@ -613,11 +632,11 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
     child module's variables (`var.subnet_ids`) are followed to the resources
     they come from.
     """
-    pairs = _unqualified_refs(expr)
     if config is not None and config.module_calls:
         key = (id(expr), module)
         hit = config.qualified.get(key)
         if hit is None:
+            pairs = _unqualified_refs(expr)
             if all(not ref.startswith("module.") if is_resource else not (module and ref.startswith("var."))
                    for ref, is_resource in pairs):
                 # nothing to follow (no module output, no module variable): what expand_all
@@ -628,47 +647,48 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
                 hit = config.expand_all(pairs, module)
             config.qualified[key] = hit
         return hit
+    pairs = _unqualified_refs(expr)
     if not module:
         return tuple(ref for ref, _ in pairs)
     return tuple(f"{module}.{ref}" if is_resource else ref for ref, is_resource in pairs)
 
 
-_PATHS_CACHE: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}  # id -> (expressions, their paths)
+class _Block(NamedTuple):
+    """What a configuration block's expressions say, shared by all its instances."""
+
+    exprs: dict[str, Any]  # its `expressions`
+    refs: list[tuple[str, Any]]  # (attribute path, expression) of those with references
+    variables: list[tuple[str, str]]  # (attribute path, variable) of those that are one `var.` reference only
+
+    @classmethod
+    def of(cls, exprs: dict[str, Any]) -> "_Block":
+        refs: list[tuple[str, Any]] = []
+        _refs_walk(exprs, "", refs)
+        variables = []
+        for path, expr in refs:
+            pairs = _unqualified_refs(expr)
+            if len(pairs) == 1 and not pairs[0][1] and pairs[0][0].startswith("var."):
+                variables.append((path, pairs[0][0][4:]))
+        return cls(exprs, refs, variables)
 
 
-def _ref_paths(exprs: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(attribute path, expression) for every expression with references, cached."""
-    key = id(exprs)
-    hit = _PATHS_CACHE.get(key)
-    if hit is None or hit[0] is not exprs:
-        found: list[tuple[str, Any]] = []
-        _refs_walk(exprs, "", found)
-        hit = (exprs, found)
-        _PATHS_CACHE[key] = hit
-    return hit[1]
-
-
-def _refs_map(exprs: dict[str, Any] | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
-    if not exprs:
+def _refs_map(block: _Block | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
+    if block is None:
         return {}
-    return {path: list(_refs_of(expr, module, config)) for path, expr in _ref_paths(exprs)}
+    return {path: list(_refs_of(expr, module, config)) for path, expr in block.refs}
 
 
-def _from_variable_default(attrs: dict[str, Any], exprs: dict[str, Any] | None, module: str | None, config: "ConfigIndex") -> dict[str, str]:
+def _from_variable_default(attrs: dict[str, Any], variables: list[tuple[str, str]], module: str | None,
+                           config: "ConfigIndex") -> dict[str, str]:
     """Attribute paths whose value is a variable's default (`{"multi_az": "var.multi_az"}`).
 
-    The expression references exactly one variable, the variable was left to
-    its default (a root variable whose planned value equals its default, or a
-    module variable the call does not set) and the planned value equals it.
+    The expression references exactly one variable (`variables`: its path and name), the
+    variable was left to its default (a root variable whose planned value equals its
+    default, or a module variable the call does not set) and the planned value equals it.
     """
     out: dict[str, str] = {}
-    if not exprs:
-        return out
-    for path, expr in _ref_paths(exprs):
-        pairs = _unqualified_refs(expr)
-        if len(pairs) != 1 or pairs[0][1] or not pairs[0][0].startswith("var."):
-            continue
-        found = config.variable_default(pairs[0][0][4:], module, 0)
+    for path, name in variables:
+        found = config.variable_default(name, module, 0)
         if found is None:
             continue
         origin, default = found
@@ -741,16 +761,22 @@ def _unknown(expr: Any, module: str | None, config: "ConfigIndex | None") -> Unk
     return Unknown(None, refs) if refs else UNKNOWN
 
 
+@functools.lru_cache(maxsize=1024)
+def _optional_computed(rtype: str) -> tuple[tuple[str, list[str]], ...]:
+    """(path, its parts) of a type's Optional+Computed attributes: asked per resource."""
+    return tuple((dotted, dotted.split(".")) for dotted in optional_computed(rtype))
+
+
 def _default_unset_computed(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any] | None) -> list[str]:
     """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent."""
-    paths = optional_computed(rtype)
+    paths = _optional_computed(rtype)
     if not paths or exprs is None:
         return []
     done = []
-    for dotted in paths:
-        if _written(exprs, dotted.split(".")):
+    for dotted, parts in paths:
+        if _written(exprs, parts):
             continue
-        if _drop_unknown(attrs, dotted.split(".")):
+        if _drop_unknown(attrs, parts):
             done.append(dotted)
     return done
 
@@ -783,10 +809,11 @@ def _all_unknown(value: Any) -> bool:
 
 
 def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ...], mode: str, config: ConfigIndex,
-              sources: "SourceMap | None", shown: str) -> Resource:
+              sources: "SourceMap | None", shown: str, line: int | None) -> Resource:
     rtype, address = rc["type"], rc["address"]
     module = rc.get("module_address") or None
-    exprs = config.expressions(rc)
+    block = config.block(rc, module)
+    exprs = block.exprs if block is not None else None
     after = change.get("after")
     attrs = after if isinstance(after, dict) else {}
     unknown = change.get("after_unknown")
@@ -794,51 +821,61 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
         attrs = _merge_unknown(attrs, unknown, exprs, [], module, config)
         if not isinstance(attrs, dict):
             attrs = {}
+    managed = mode != "data"
+    meta = ids_and_module(attrs, rtype, module, rc.get("index"))
     # only a new object takes the API default; an update keeps the prior value
-    unset = _default_unset_computed(rtype, attrs, exprs) if mode != "data" and "create" in actions else []
-    before = change.get("before")
-    resource = Resource(
-        type=f"data.{rtype}" if mode == "data" else rtype,
-        address=address,
-        attrs=attrs,
-        location=Location(shown),
-        source_format="tfplan",
-        name=str(rc.get("name") or ""),
-        change=Change(actions, before if isinstance(before, dict) else None),
-        raw_type=rtype,
-        refs=_refs_map(exprs, module, config),
-    )
-    _set_meta(resource, attrs, module, rc.get("index"))
-    if unset:
-        resource.meta["unset_computed"] = unset
-    if exprs and mode != "data":
-        origins = _from_variable_default(attrs, exprs, module, config)
+    if managed and "create" in actions:
+        unset = _default_unset_computed(rtype, attrs, exprs)
+        if unset:
+            meta["unset_computed"] = unset
+    if managed and block is not None and block.variables:
+        origins = _from_variable_default(attrs, block.variables, module, config)
         if origins:
-            resource.meta["from_variable_default"] = origins
-    if isinstance(before, dict) and "delete" not in actions:
+            meta["from_variable_default"] = origins
+    before = change.get("before")
+    if not isinstance(before, dict):
+        before = None
+    elif "delete" not in actions:
         # ids stay findable while the new ones are unknown (updates in place)
         for key in _ID_KEYS:
-            if key not in resource.meta and isinstance(before.get(key), str) and before[key]:
+            if key not in meta and isinstance(before.get(key), str) and before[key]:
                 if key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE:
-                    resource.meta[key] = before[key]
+                    meta[key] = before[key]
+    resource = Resource(
+        type=rtype if managed else f"data.{rtype}",
+        address=address,
+        attrs=attrs,
+        location=Location(shown, line),
+        source_format="tfplan",
+        name=str(rc.get("name") or ""),
+        change=Change(actions, before),
+        raw_type=rtype,
+        refs=_refs_map(block, module, config),
+        meta=meta,
+    )
     if sources is not None:
         _locate(resource, sources, module, rc)
     return resource
 
 
-def _set_meta(resource: Resource, attrs: dict[str, Any], module: str | None, index: Any) -> None:
+def ids_and_module(attrs: dict[str, Any], rtype: str, module: str | None, index: Any) -> dict[str, Any]:
+    """A plan or state resource's first `meta`: its known ids (for `index.by_id`), module and instance key."""
+    meta: dict[str, Any] = {}
     for key in _ID_KEYS:
         value = attrs.get(key)
         if isinstance(value, str) and value:
-            if key != "arn" or resource.raw_type not in ARN_OF_ANOTHER_RESOURCE:
-                resource.meta[key] = value
-    resource.meta["module"] = module
-    resource.meta["index"] = index
+            if key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE:
+                meta[key] = value
+    meta["module"] = module
+    meta["index"] = index
+    return meta
 
 
 # ----------------------------------------------------------- data sources
 def _data_sources(doc: dict[str, Any], from_changes: dict[str, Resource], config: ConfigIndex,
-                  sources: "SourceMap | None", shown: str) -> list[Resource]:
+                  sources: "SourceMap | None", shown: str, line: int | None) -> list[Resource]:
+    """Data sources read during plan (`prior_state`), and those read during apply. `line`:
+    the line of an address the plan writes as it is (a plan of one line), else None."""
     out: dict[str, Resource] = {}
     prior = doc.get("prior_state")
     values = prior.get("values") if isinstance(prior, dict) else None
@@ -856,13 +893,14 @@ def _data_sources(doc: dict[str, Any], from_changes: dict[str, Resource], config
                 values = res.get("values")
                 attrs: dict[str, Any] = values if isinstance(values, dict) else {}
                 module_address = module.get("address") or None
-                address = _full_address(address, module_address, res.get("index"))
+                full = _full_address(address, module_address, res.get("index"))
                 r = Resource(
-                    type=f"data.{rtype}", address=address, attrs=attrs,
-                    location=Location(shown), source_format="tfplan",
+                    type=f"data.{rtype}", address=full, attrs=attrs,
+                    location=Location(shown, line if full == address else None), source_format="tfplan",
                     name=str(res.get("name") or ""), raw_type=rtype,
+                    meta=ids_and_module(attrs, rtype, module_address, res.get("index")),
                 )
-                _set_meta(r, attrs, module_address, res.get("index"))
+                address = full
                 if sources is not None:
                     _locate(r, sources, module_address, {"address": address, "module_address": module_address})
                 out[address] = r

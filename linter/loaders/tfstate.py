@@ -23,7 +23,7 @@ from linter.loaders.tfplan import (
     _full_address,
     _keep_ids_with_their_owner,
     _locate,
-    _set_meta,
+    ids_and_module,
     _source_map,
 )
 from linter.model import InputError, Location, Resource
@@ -72,8 +72,8 @@ def _load(root: dict[str, Any], path: Path, shown: str, options: dict[str, Any])
                 source_format="tfplan",
                 name=str(res.get("name") or ""),
                 raw_type=rtype,
+                meta=ids_and_module(attrs, rtype, module_address, res.get("index")),
             )
-            _set_meta(resource, attrs, module_address, res.get("index"))
             resource.meta["from_state"] = True
             if sources is not None:
                 _locate(resource, sources, module_address, {"address": address, "module_address": module_address})

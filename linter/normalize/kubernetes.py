@@ -27,12 +27,21 @@ def normalize(resources: list[Resource], default_namespace: str = "default") -> 
     Rollouts linked to the Deployments they take their template from."""
     from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES, resolve_metadata_refs, to_canonical
 
-    out = [to_canonical(r) if r.type in TERRAFORM_K8S_TYPES else r for r in resources]
-    if any(r.meta.get("terraform_k8s") for r in out):
+    out: list[Resource] = []
+    from_terraform = rollouts = False  # what the stages below need, found in one pass
+    for r in resources:
+        if r.type in TERRAFORM_K8S_TYPES:
+            r = to_canonical(r)
+        if r.meta.get("terraform_k8s"):
+            from_terraform = True
+        if r.type == ROLLOUT:
+            rollouts = True
+        out.append(r)
+    if from_terraform:
         resolve_metadata_refs(out)
     if default_namespace != "default":
         place_in_namespace(out, default_namespace)
-    if any(r.type == ROLLOUT for r in out):
+    if rollouts:
         link_workload_refs(out, default_namespace)
     return out
 
