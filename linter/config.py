@@ -77,10 +77,11 @@ def find_config(paths: list[str]) -> Path | None:
     return None
 
 
-def nearest_config(file: str, seen: dict[str, Path | None]) -> Path | None:
+def nearest_config(file: str, seen: dict[str, Path | None], real: str | None = None) -> Path | None:
     """The `.resilint.yaml` at or above a file, nearest first (as ruff finds its
-    config), as a real path. `seen` caches directories already looked at (per scan)."""
-    directory = os.path.dirname(os.path.realpath(file))
+    config), as a real path. `seen` caches directories already looked at (per scan);
+    `real`: the file's real path when already known (discovery resolved it)."""
+    directory = os.path.dirname(real or os.path.realpath(file))
     walked: list[str] = []
     found: Path | None = None
     while directory not in seen:

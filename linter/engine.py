@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from linter.index import Index
-from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Violation
+from linter.model import Finding, InputError, Resource, Severity, UnknownValueError, Verdict, Violation
 from linter.rules import Rule, load_rules, select_rules
 
 if TYPE_CHECKING:
@@ -107,17 +107,21 @@ PARALLEL_MIN_CHECKS = 50_000
 
 
 def run_rules(
-    resources: list[Resource], rules: Iterable[Rule], options: ScanOptions
+    resources: list[Resource], rules: Iterable[Rule], options: ScanOptions, verdicts: dict[str, Verdict] | None = None
 ) -> tuple[list[Finding], list[InputError]]:
     """Every rule on every resource of its types, scope by scope; on two cores
     when there are enough checks (the second half of them in a forked child,
-    see loaders.parallel.in_two): the findings are the serial ones, in order."""
-    by_type: dict[str, list[Rule]] = defaultdict(list)
-    for r in rules:
-        for t in r.types:
-            by_type[t].append(r)
-    scopes = list(by_scope(resources).values())
-    costs = [len(by_type.get(res.type, ())) for scope in scopes for res in scope]
+    see loaders.parallel.in_two): the findings are the serial ones, in order.
+    A scope judged as it was loaded (`verdicts`, made with these rules and
+    options: see JudgeAsLoaded) gives its verdict in its place instead."""
+    by_type = rules_by_type(rules)
+    scopes: list[list[Resource] | Verdict] = []
+    for scope, scope_resources in by_scope(resources).items():
+        verdict = verdicts.get(scope) if verdicts else None
+        judged = verdict is not None and len(verdict.judged) == len(scope_resources) and all(
+            r is seen for r, seen in zip(scope_resources, verdict.judged))
+        scopes.append(verdict if judged and verdict is not None else scope_resources)
+    costs = [len(by_type.get(res.type, ())) for scope in scopes if isinstance(scope, list) for res in scope]
     total = sum(costs)
     jobs = options.loader_options.get("jobs")
     if total >= PARALLEL_MIN_CHECKS:
@@ -127,19 +131,34 @@ def run_rules(
             half, done = 0, 0
             while done * 2 < total:  # the first resource past half the checks
                 done, half = done + costs[half], half + 1
-            first, second = in_two(lambda: _run_part(scopes, by_type, options, 0, half),
+            first, second = in_two(lambda: _run_part(scopes, by_type, options, 0, half, last=False),
                                    lambda: _run_part(scopes, by_type, options, half, len(costs)))
             return first[0] + second[0], first[1] + second[1]
     return _run_part(scopes, by_type, options, 0, len(costs))
 
 
-def _run_part(scopes: list[list[Resource]], by_type: dict[str, list[Rule]], options: ScanOptions,
-              start: int, stop: int) -> tuple[list[Finding], list[InputError]]:
-    """The checks of resources `start` to `stop` (counted across the scopes, in order)."""
+def rules_by_type(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    by_type: dict[str, list[Rule]] = defaultdict(list)
+    for r in rules:
+        for t in r.types:
+            by_type[t].append(r)
+    return by_type
+
+
+def _run_part(scopes: list[list[Resource] | Verdict], by_type: dict[str, list[Rule]], options: ScanOptions,
+              start: int, stop: int, last: bool = True) -> tuple[list[Finding], list[InputError]]:
+    """The checks of resources `start` to `stop` (counted across the scopes still to
+    judge, in order); a verdict goes with the part its place falls in (placed after
+    every resource: with the `last` part)."""
     findings: list[Finding] = []
     errors: list[InputError] = []
     first = 0  # position of the scope's first resource
     for scope_resources in scopes:
+        if not isinstance(scope_resources, list):
+            if start <= first < stop or last and first == stop:
+                findings += scope_resources.findings
+                errors += scope_resources.errors
+            continue
         lo, hi = max(start - first, 0), min(stop - first, len(scope_resources))
         if lo < hi:
             _run_scope(scope_resources, scope_resources[lo:hi], by_type, options, findings, errors)
@@ -316,6 +335,59 @@ def normalize_stage(resources: list[Resource], default_namespace: str = "default
     return resources
 
 
+def normalize_leaves_alone(resources: list[Resource]) -> bool:
+    """normalize_stage would change none of these resources, whatever else the scan
+    holds (it changes Terraform's Kubernetes objects and azapi bodies, each within
+    its own scope, and Kubernetes manifests)."""
+    from linter.normalize.terraform_k8s import TERRAFORM_K8S_TYPES
+
+    return not any(r.type in TERRAFORM_K8S_TYPES or r.type == "azapi_resource" or r.source_format == "kubernetes"
+                   for r in resources)
+
+
+class JudgeAsLoaded:
+    """The scan's rules (chosen by its own options) run on each Terraform root as
+    soon as it is loaded, in the process that loaded it (linter.model.RootJudge):
+    a load worker then sends back its roots' findings beside their resources, and
+    judges them while this process judges its own, instead of after. The verdicts
+    are kept here for `run_rules`, which takes one only for a scope holding exactly
+    what was judged, judged by these rules and options (the scan's config group);
+    any other scope is judged there as always. Roots `normalize_stage` would change
+    are left to the rules stage."""
+
+    def __init__(self, options: ScanOptions, rules: list[Rule]):
+        self.options = options
+        self.rules = rules
+        self.by_type = rules_by_type(rules)
+        self.verdicts: dict[str, Verdict] = {}
+        self._seen: set[str] = set()
+
+    def __call__(self, resources: list[Resource]) -> Verdict | None:
+        from linter.loaders import set_directory_scope
+
+        set_directory_scope(resources)
+        if not resources or not normalize_leaves_alone(resources):
+            return None
+        scope = resources[0].scope
+        if any(r.scope != scope for r in resources):
+            return None
+        findings: list[Finding] = []
+        errors: list[InputError] = []
+        _run_scope(resources, resources, self.by_type, self.options, findings, errors)
+        return Verdict(scope, resources, findings, errors)
+
+    def keep(self, verdict: Verdict) -> None:
+        if verdict.scope in self._seen:  # two roots in one scope: neither verdict is the scope's
+            self.verdicts.pop(verdict.scope, None)
+            return
+        self._seen.add(verdict.scope)
+        self.verdicts[verdict.scope] = verdict
+
+    def verdicts_for(self, group: ConfigGroup) -> dict[str, Verdict] | None:
+        """The verdicts that hold for a config group: only the scan's own options and rules made them."""
+        return self.verdicts if group.options is self.options and group.rules == self.rules else None
+
+
 @dataclass
 class ConfigGroup:
     """Files judged under one `.resilint.yaml`: their resources, the options the
@@ -354,9 +426,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     # with a config per file, a nested config's policies may define the ids: wait for them
     if unknown and not (policies and policies.may_produce_ids) and options.options_for_config is None:
         return ScanResult(errors=unknown)
-    loaded = load_paths(paths, options.loader_options)
+    judge = JudgeAsLoaded(options, select_rules(options.select, options.ignore))
+    loaded = load_paths(paths, options.loader_options, judge)
     loaded.resources = normalize_stage(loaded.resources, options.default_namespace)
-    groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies)
+    groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies, loaded.real_paths)
     if unknown:
         known_ids |= {i for g in groups if g.policies is not None for i in g.policies.rule_ids}
         unknown = unknown_selectors(options, known_ids)
@@ -365,7 +438,8 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     findings: list[Finding] = []
     produced_ids: set[str] = set()
     for group in groups:
-        group_findings, group_errors = run_rules(group.resources, group.rules, group.options)
+        group_findings, group_errors = run_rules(group.resources, group.rules, group.options,
+                                                 judge.verdicts_for(group))
         findings += group_findings
         rule_errors += group_errors
         if group.policies is not None:
@@ -434,8 +508,10 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],
-               policies: ContainedPolicies | None) -> tuple[list[ConfigGroup], list[InputError]]:
-    """The resources grouped by the config their file takes (`ConfigGroup`).
+               policies: ContainedPolicies | None, real_paths: dict[str, str] | None = None
+               ) -> tuple[list[ConfigGroup], list[InputError]]:
+    """The resources grouped by the config their file takes (`ConfigGroup`);
+    `real_paths`: files' real paths discovery resolved (no lookups for those).
 
     One group (the scan's options) unless files lie under different `.resilint.yaml`
     files. A group is judged on its own: a PDB under one config does not protect a
@@ -451,26 +527,35 @@ def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[s
     from linter.config import load_found, nearest_config
 
     scan_config = options.config.source if options.config is not None else None
+    key_of: dict[str, str | None] = {}  # file -> its config (None: the scan's), files in the order met
+    found: dict[str | None, Any] = {}
+    looked: dict[str, Any] = {}
+    by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
+    for r in resources:
+        file = r.location.file
+        if file in key_of:
+            continue
+        real = real_paths.get(file) if real_paths else None
+        if real is not None:  # resolved by discovery: no lookups
+            path = nearest_config(file, looked, real)
+        else:
+            directory = None if os.path.islink(file) else os.path.dirname(file)
+            if directory is None or directory not in by_directory:
+                path = nearest_config(file, looked)
+                if directory is not None:
+                    by_directory[directory] = path
+            else:
+                path = by_directory[directory]
+        key_of[file] = key = None if path is None or str(path) == scan_config else str(path)
+        found.setdefault(key, path)
+    if set(found) <= {None}:
+        return [group(options, resources, policies)], []
     by_file: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         by_file[r.location.file].append(r)
     groups: dict[str | None, list[Resource]] = defaultdict(list)
-    found: dict[str | None, Any] = {}
-    looked: dict[str, Any] = {}
-    by_directory: dict[str, Any] = {}  # a directory's files share its config (links aside)
     for file, file_resources in by_file.items():
-        directory = None if os.path.islink(file) else os.path.dirname(file)
-        if directory is None or directory not in by_directory:
-            path = nearest_config(file, looked)
-            if directory is not None:
-                by_directory[directory] = path
-        else:
-            path = by_directory[directory]
-        key = None if path is None or str(path) == scan_config else str(path)
-        found.setdefault(key, path)
-        groups[key].extend(file_resources)
-    if set(groups) <= {None}:
-        return [group(options, resources, policies)], []
+        groups[key_of[file]].extend(file_resources)
     out: list[ConfigGroup] = []
     errors: list[InputError] = []
     for key, group_resources in groups.items():

@@ -11,7 +11,7 @@ import enum
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 
 class Severity(enum.IntEnum):
@@ -380,6 +380,33 @@ class PartialLoad(InputError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, (self.errors, self.resources))
+
+
+@dataclass
+class Verdict:
+    """What the rules found in one scope, judged in the process that loaded it (a
+    Terraform root in a load worker: its findings come back with its resources,
+    and the rules stage does not judge them again). `judged`: the resources it was
+    made on, in order (the same objects: a worker pickles them in one message with
+    its resources); the engine takes it only for a scope that holds exactly those
+    (see engine.run_rules)."""
+
+    scope: str
+    judged: list[Resource]
+    findings: list[Finding]
+    errors: list[InputError]
+
+
+class RootJudge(Protocol):
+    """The scan's rules run on a Terraform root as soon as it is loaded (engine.RootJudge)."""
+
+    def __call__(self, resources: list[Resource]) -> Verdict | None:
+        """The verdict on one root's resources (None: left to the rules stage)."""
+        ...
+
+    def keep(self, verdict: Verdict) -> None:
+        """A verdict made here or in a worker, for the rules stage to take."""
+        ...
 
 
 def walk(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

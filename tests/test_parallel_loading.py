@@ -170,7 +170,39 @@ def test_small_scans_stay_in_process(tmp_path, monkeypatch):
 def test_available_cores_leaves_out_busy_cores(monkeypatch, load, cores, expected):
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(parallel, "cores", lambda: cores)
+    monkeypatch.setattr(parallel, "idle_cores", lambda: None)  # not measured
     assert parallel.available_cores() == expected
+
+
+@pytest.mark.parametrize("load, cores, idle, expected", [
+    (1.8, 2, 0.9, 2),   # the load average still counts the scans of a minute ago: the other core is idle now
+    (3.8, 2, 0.95, 2),
+    (1.8, 2, 0.5, 1),   # the other core half busy while this scan ran: no worker
+    (1.8, 2, 0.0, 1),
+    (0.1, 2, 0.0, 2),   # idle by the load average: never fewer than it says
+    (3.5, 4, 2.8, 4),
+    (3.5, 4, 1.5, 2),
+])
+def test_cores_idle_since_the_scan_began_count_beside_the_load_average(monkeypatch, load, cores, idle, expected):
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(parallel, "cores", lambda: cores)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(parallel, "idle_cores", lambda: idle)
+    assert parallel.available_cores() == expected
+
+
+def test_idle_cores_are_measured_from_the_scans_start():
+    import time
+
+    parallel.note_scan_start()
+    assert parallel.idle_cores() is None  # too soon to tell
+    if parallel._SCAN_START is None:
+        pytest.skip("no /proc/stat here: the load average alone decides")
+    end = time.monotonic() + 0.15
+    while time.monotonic() < end:  # this process busy, as a scan is
+        pass
+    idle = parallel.idle_cores()
+    assert idle is not None and 0.0 <= idle <= (os.cpu_count() or 1)
 
 
 def test_a_busy_machine_loads_in_this_process_only(monkeypatch):
@@ -181,6 +213,7 @@ def test_a_busy_machine_loads_in_this_process_only(monkeypatch):
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(engine, "PARALLEL_MIN_CHECKS", 0)
     monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "idle_cores", lambda: None)  # the load average alone decides
     pools, forks = [], []
     real_pool, real_two = parallel._load_in_pool, parallel.in_two
     monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: pools.append(1) or real_pool(*a))

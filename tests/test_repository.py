@@ -160,7 +160,7 @@ def test_paths_are_deduplicated_by_real_path(tmp_path):
     assert [e.get("count", 1) for e in recorded["findings"] if e["rule_id"] == "RES101"] == [1]
 
 
-def test_helm_templates_named_explicitly_are_skipped_with_a_note(tmp_path):
+def test_helm_templates_named_explicitly_render_their_chart(tmp_path):
     write(tmp_path, {
         "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
         "chart/values.yaml": "replicas: 1\n",
@@ -169,8 +169,12 @@ def test_helm_templates_named_explicitly_are_skipped_with_a_note(tmp_path):
         "chart/templates/_helpers.tpl": '{{- define "web.name" -}}web{{- end }}\n',
     })
     done = run("scan", "chart/templates/deployment.yaml", "chart/templates/_helpers.tpl", cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stderr.count("a Helm chart template") == 2
+    # never parsed as manifests: each stands for its chart, rendered once (or a note says how)
+    assert "2 rendered with the Helm chart in chart" in done.stdout, done.stdout
+    if shutil.which("helm") is None:
+        assert done.returncode == 0 and "chart: a Helm chart, not judged: helm is not on PATH" in done.stderr
+    else:
+        assert done.returncode == 1 and done.stdout.count("RES101") == 1, done.stdout
     # the walk does not enter templates/; the chart itself is rendered, or a note says how
     done, doc = report(".", cwd=tmp_path, stdin=None)
     assert doc["errors"] == []
@@ -320,6 +324,24 @@ def test_each_file_takes_the_nearest_config_at_or_above_it(tmp_path):
     (tmp_path / "b" / ".resilint.yaml").write_text("select: [RSE1]\n")
     done = run("scan", "a", "b", cwd=tmp_path)
     assert done.returncode == 2 and "b/.resilint.yaml" in done.stdout + done.stderr
+
+
+def test_a_linked_file_or_directory_takes_the_config_of_where_it_really_is(tmp_path):
+    """The config lookup starts from a file's real path: a symbolic link to a file,
+    or a file in a linked directory named on the command line, is judged under the
+    config beside its target."""
+    write(tmp_path, {
+        "real/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: real runs alone\n",
+        "real/api.yaml": SINGLE_REPLICA,
+        "realdir/.resilint.yaml": "ignore:\n  - rule: RES101\n    reason: realdir runs alone\n",
+        "realdir/web.yaml": SINGLE_REPLICA.replace("name: api", "name: web"),
+        "scan/plain.yaml": SINGLE_REPLICA.replace("name: api", "name: plain"),
+    })
+    os.symlink("../real/api.yaml", tmp_path / "scan" / "api.yaml")
+    os.symlink("../realdir", tmp_path / "scan" / "linked")
+    done, doc = report("scan", "scan/linked", cwd=tmp_path)  # a walk does not follow linked directories
+    assert {f["file"]: f["suppression_reason"] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "scan/api.yaml": "real runs alone", "scan/linked/web.yaml": "realdir runs alone", "scan/plain.yaml": None}
 
 
 def test_junit_lists_for_each_file_only_the_rules_its_config_ran(tmp_path):

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import textwrap
 
 import pytest
 
+from linter import engine
 from linter.engine import ScanOptions, scan
+from linter.loaders import parallel
+from linter.model import Finding, Severity, Verdict
+from linter.rules import select_rules
 from linter.reporters import ReportSettings, render
 from linter.terraform import tree
 from tests.conftest import REPO, corpus_dir
@@ -143,11 +148,11 @@ def test_a_worker_that_did_not_parse_the_share_parses_it_before_loading(tmp_path
     assert set(got) == set(expected) == set(roots)
 
     def shown(loaded):
-        return {i: ([r.address for r in rs], [str(e) for e in es], [u.address for u in us])
-                for i, (rs, es, us) in loaded.items()}
+        return {i: ([r.address for r in rs], [str(e) for e in es], [u.address for u in us], verdict)
+                for i, (rs, es, us, verdict) in loaded.items()}
 
     assert shown(got) == shown(expected)
-    assert any(es for _rs, es, _us in got.values()), "the tree's errors were not met"
+    assert any(es for _rs, es, _us, _verdict in got.values()), "the tree's errors were not met"
 
 
 def test_a_worker_without_the_scanned_directories_leaves_the_load_to_the_scan():
@@ -168,3 +173,117 @@ def test_spawned_workers_are_sent_the_scanned_directories(tmp_path, pool_used, m
     serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
     assert pool_used and finished, "the pool did not finish (the scan loaded in process)"
+
+
+# ------------------------------------------------------------ roots judged where they load
+def keep_spy(monkeypatch) -> list[Verdict]:
+    """The verdicts the scan keeps (made in this process or in a worker)."""
+    kept: list[Verdict] = []
+    real = engine.JudgeAsLoaded.keep
+    monkeypatch.setattr(engine.JudgeAsLoaded, "keep", lambda self, v: kept.append(v) or real(self, v))
+    return kept
+
+
+def test_roots_judged_where_they_load_give_the_serial_report(tmp_path, pool_used, monkeypatch):
+    """Each process runs the rules on the roots it loads; a worker's findings come
+    back with its resources and the rules stage takes them in their place."""
+    kept = keep_spy(monkeypatch)
+    taken: list[int] = []  # the scopes the rules stage took a verdict for
+    real_part = engine._run_part
+    monkeypatch.setattr(engine, "_run_part", lambda scopes, *a, **k: taken.append(
+        sum(isinstance(s, Verdict) for s in scopes)) or real_part(scopes, *a, **k))
+    roots_tree(tmp_path)
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert not kept and taken == [0]
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_used
+    judged = {v.scope for v in kept}
+    assert len(judged) == len(kept) == 6  # every root, once
+    assert taken == [0, 6], "the worker's verdicts (pickled with its resources) were not taken"
+    assert sum(len(v.findings) for v in kept) == len(json.loads(serial)["findings"])
+
+
+def test_the_rules_stage_takes_only_the_verdicts_made_on_its_scopes(tmp_path, monkeypatch):
+    """A verdict is taken for a scope holding exactly what was judged; another
+    scope (or one holding more) is judged by the rules stage."""
+    roots_tree(tmp_path)
+    resources = [r for r in scan([str(tmp_path)], ScanOptions(loader_options={"jobs": 1})).resources]
+    rules = select_rules(None, None)
+    serial = engine.run_rules(resources, rules, ScanOptions())
+    groups = engine.by_scope(resources)
+    first, second = list(groups)[:2]
+    marker = Finding("RESX", "marker", Severity.LOW, "m", "t", "f", 1, "judged elsewhere", "")
+    verdicts = {
+        first: Verdict(first, list(groups[first]), [marker], []),
+        second: Verdict(second, groups[second][1:], [marker], []),
+    }
+    findings, errors = engine.run_rules(resources, rules, ScanOptions(), verdicts)
+    judged_first = [f for f in serial[0] if f.root == first or f.file.startswith(first + os.sep)]
+    assert judged_first, "the first scope has findings of its own"
+    expected = [marker] + [f for f in serial[0] if f not in judged_first]
+    assert [(f.rule_id, f.resource, f.message) for f in findings] == [
+        (f.rule_id, f.resource, f.message) for f in expected]
+    assert errors == serial[1]
+
+
+def test_verdicts_keep_their_place_when_rules_run_on_two_cores(tmp_path, monkeypatch):
+    """The second half of the checks in a forked child: verdicts between, before and
+    after the scopes judged there keep their serial place."""
+    roots_tree(tmp_path)
+    resources = scan([str(tmp_path)], ScanOptions(loader_options={"jobs": 1})).resources
+    rules = select_rules(None, None)
+    groups = engine.by_scope(resources)
+    names = list(groups)
+    judge = engine.JudgeAsLoaded(ScanOptions(), rules)
+    verdicts = {}
+    for name in (names[0], names[len(names) // 2], names[-1]):
+        verdict = judge(groups[name])
+        assert verdict is not None
+        verdicts[name] = verdict
+    serial = engine.run_rules(resources, rules, ScanOptions())
+    monkeypatch.setattr(engine, "PARALLEL_MIN_CHECKS", 0)
+    forks: list[int] = []
+    real = parallel.in_two
+    monkeypatch.setattr(parallel, "in_two", lambda here, there: forks.append(1) or real(here, there))
+    both = engine.run_rules(resources, rules, ScanOptions(loader_options={"jobs": 2}), verdicts)
+    assert forks
+    assert [f.to_dict() for f in both[0]] == [f.to_dict() for f in serial[0]]
+    assert both[1] == serial[1]
+
+
+def test_roots_normalize_changes_are_left_to_the_rules_stage(tmp_path, pool_used, monkeypatch):
+    """A root holding Terraform's Kubernetes objects (made canonical by the normalize
+    stage, after loading) is not judged where it loads; the report is the serial one."""
+    kept = keep_spy(monkeypatch)
+    roots_tree(tmp_path)
+    k8s = tmp_path / "envs" / "env2"
+    (k8s / "deploy.tf").write_text((REPO / "fixtures" / "RES505" / "fail-no-zone-spread.tf").read_text())
+    serial = report([str(tmp_path)], jobs=1, root=str(tmp_path))
+    assert "RES505" in serial
+    assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
+    assert pool_used and len(kept) == 5 and str(k8s) not in {v.scope for v in kept}
+
+
+def test_a_root_under_a_config_of_its_own_is_judged_with_that_config(tmp_path, monkeypatch, capsys):
+    """A nested .resilint.yaml chooses other rules for its root: that root's verdict
+    (made with the scan's rules) is not taken; the command's report is the serial one."""
+    from linter.cli import main
+
+    monkeypatch.setattr(tree, "PARALLEL_MIN_BYTES", 0)
+    kept = keep_spy(monkeypatch)
+    roots_tree(tmp_path)
+    (tmp_path / "envs" / "env1" / ".resilint.yaml").write_text("select: [RES5]\n")
+    argv = ["scan", str(tmp_path), "--format", "json", "--exit-zero"]
+
+    def run(cores: int) -> str:
+        monkeypatch.setattr(parallel, "available_cores", lambda: cores)
+        assert main(argv) == 2  # the tree's syntax errors
+        return capsys.readouterr().out
+
+    serial = run(1)
+    assert not kept
+    assert run(2) == serial
+    assert kept, "no root was judged where it loaded"
+    doc = json.loads(serial)
+    assert not any(f["rule_id"] == "RES401" and "/env1/" in f["file"] for f in doc["findings"])
+    assert any(f["rule_id"] == "RES401" and "/env0/" in f["file"] for f in doc["findings"])

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from linter.model import InputError, PartialLoad, Resource
+from linter.model import InputError, PartialLoad, Resource, RootJudge
 
 if TYPE_CHECKING:
     from linter.loaders.registry import Entry, FileLoader
@@ -73,6 +73,9 @@ class Loaded:
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
+    # discovered files' real paths by shown path (resolved once, by discovery: the
+    # config lookup of each file needs them)
+    real_paths: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -230,13 +233,16 @@ def _safe_listdir(path: str) -> list[str]:
         return []
 
 
-def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loaded:
+def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: RootJudge | None = None) -> Loaded:
     """Load every input under `paths`. Options (besides the loaders' own):
     `stdin_filename` names `-`; `file_context` judges a named manifest with
     its directory's manifests and a named `.tf` with its module (the command
-    line sets it; by default named files are judged alone)."""
+    line sets it; by default named files are judged alone). `judge`: the rules,
+    for Terraform roots loaded on several cores to be judged where they load."""
     from linter.loaders import rendered as rendering
+    from linter.loaders.parallel import load_ahead, note_scan_start
 
+    note_scan_start()  # what the machine leaves idle from now on tells whether a second core is free
     options = dict(options or {})  # per scan: loaders may leave notes for each other
     with_context = bool(options.get("file_context"))
     out = Loaded()
@@ -245,23 +251,22 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loade
     rendered = rendering.plan(walk)
     directory_units: dict[str, dict[Path, list[Path]]] = {}
     kubernetes_dirs: set[Path] = set()
-    expanded: set[tuple[str, Path]] = set()  # directory units already listed
-    unit_members: dict[tuple[str, Path], set[Path]] = {}
+    # directory units already listed: their files, and the same as a set (1,000s per directory)
+    unit_members: dict[tuple[str, Path], tuple[list[Path], set[Path]]] = {}
     queued = {f.real_path for f in walk.files}
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
-    from linter.loaders.parallel import load_ahead
-
     ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered], options)
     while pending:
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
+        out.real_paths[shown] = found.real_path
         covered_by = rendered.covered.get(found.real_path) if rendered.covered else None
         if covered_by is not None:
             if not found.context:
                 out.skipped.append(Skipped(shown, covered_by))
             continue
-        loaded_ahead = ahead.pop(path, None) if not found.context else None
+        loaded_ahead = ahead.pop(path, None) if ahead and not found.context else None
         try:
             entry, reason = loaded_ahead.owner() if loaded_ahead is not None else _owner(found, shown)
         except InputError as err:
@@ -279,11 +284,12 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loade
                     out.notes.append(f"{shown}: skipped: {reason}")
             continue
         if entry.unit == "directory":
-            parent = path.parent
-            files = directory_units.setdefault(entry.name, {}).setdefault(parent, [])
-            listed = unit_members.setdefault((entry.name, parent), set())  # `files` as a set: 1,000s per directory
-            whole = with_context and (found.placed or not found.named) and (entry.name, parent) not in expanded
-            expanded.add((entry.name, parent))
+            key = (entry.name, path.parent)
+            unit = unit_members.get(key)
+            whole = unit is None and with_context and (found.placed or not found.named)
+            if unit is None:
+                unit = unit_members[key] = (directory_units.setdefault(entry.name, {}).setdefault(key[1], []), set())
+            files, listed = unit
             for f in entry.loader().unit_files(path, whole_directory=whole):
                 if f not in listed:
                     listed.add(f)
@@ -309,7 +315,7 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None) -> Loade
             kubernetes_dirs.add(path.parent)
             pending.extend(_siblings(path.parent, queued))
     for name, files_by_dir in directory_units.items():
-        _load_directories(name, files_by_dir, options, out)
+        _load_directories(name, files_by_dir, options, out, judge)
     rendering.load(rendered, options, out)
     return out
 
@@ -381,22 +387,28 @@ def _load_file(entry: Entry, found: Found, shown: str, options: dict[str, Any], 
     return resources
 
 
-def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: dict[str, Any], out: Loaded) -> None:
+def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: dict[str, Any], out: Loaded,
+                      judge: RootJudge | None = None) -> None:
     from linter.loaders.registry import entry as registry_entry
 
     entry = registry_entry(name)
     files_by_dir = {d: sorted(fs) for d, fs in files_by_dir.items() if fs}
     if not files_by_dir:
         return
-    resources, errors = entry.loader().load_directories(files_by_dir, options)  # type: ignore[union-attr]
+    resources, errors = entry.loader().load_directories(files_by_dir, options, judge)  # type: ignore[union-attr]
     out.unresolved_modules.extend(options.pop("unresolved_modules", None) or [])
-    for r in resources:
-        # a Terraform root (and the modules it calls) is a world of its own
-        r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
+    set_directory_scope(resources)
     out.resources.extend(resources)
     out.errors.extend(errors)
     for files in files_by_dir.values():
         out.files.extend(display_path(f) for f in files)
+
+
+def set_directory_scope(resources: list[Resource]) -> None:
+    """A Terraform root (and the modules it calls) is a world of its own: its
+    resources' scope (Resource.scope) is the root's directory."""
+    for r in resources:
+        r.meta.setdefault("scope", r.meta.get("root") or os.path.dirname(r.location.file) or ".")
 
 
 def huge_number(text: str, shown: str, line: int | None = None) -> InputError:

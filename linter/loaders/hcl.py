@@ -60,7 +60,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.model import InputError, Resource
+from linter.model import InputError, Resource, RootJudge
 
 if TYPE_CHECKING:
     from linter.terraform.syntax import Block
@@ -71,17 +71,19 @@ def load_module(directory: Path, tf_files: list[Path], options: dict[str, Any] |
     return load_modules({Path(directory): list(tf_files)}, options)
 
 
-def load_modules(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None) -> tuple[list[Resource], list[InputError]]:
+def load_modules(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None,
+                 judge: RootJudge | None = None) -> tuple[list[Resource], list[InputError]]:
     """Every scanned directory, loaded as a tree of modules.
 
     A directory that another scanned directory calls through a local source
     is loaded as that child, not a second time on its own. A root that a
     scanned plan maps to is left to the plan, with the modules it calls.
     Calls that cannot be followed are noted in `options["unresolved_modules"]`.
+    Roots loaded on several cores may be judged as they load (`judge`).
     """
     from linter.terraform.tree import load_directories
 
-    resources, errors, unresolved = load_directories(directories, options)
+    resources, errors, unresolved = load_directories(directories, options, judge)
     if options is not None:
         options.setdefault("unresolved_modules", []).extend(u.to_dict() for u in unresolved)
     return resources, errors
@@ -131,7 +133,7 @@ def _collect_lines(block: Block, prefix: str, lines: dict[str, Any]) -> None:
 
 
 def line_in_block(text: str, block_line: int, path: str) -> int | None:
-    from linter.terraform.tree import line_of
+    from linter.terraform.modules import line_of
 
     lines = block_attribute_lines(text, block_line)
     return line_of(lines, path) if lines is not None else None

@@ -28,6 +28,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -82,13 +83,54 @@ def available_cores() -> int:
     (other jobs, a parallel test run) a worker shares a core with this process,
     and the pickling and copied pages are pure cost (measured: 1.34 s against
     0.71 s for one core at load 3.8 on 2 cores). The 1-minute load average
-    mostly predates this scan, so it counts the other work."""
+    mostly predates this scan, so it counts the other work, but it lags: a
+    minute after other work (often the scans just before this one) it still
+    says busy. So cores the machine left idle since this scan began
+    (`idle_cores`) count too."""
     total = cores()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not available on this platform
         return total
-    return max(1, min(total, int(total - load + 1.3)))
+    by_load = max(1, min(total, int(total - load + 1.3)))
+    if by_load < total and os.cpu_count() == total:  # idle time is counted over every core
+        idle = idle_cores()
+        if idle is not None:  # each process beside this one needs a core idle 70% of the time
+            return max(by_load, min(total, 1 + int(idle + 0.3)))
+    return by_load
+
+
+# the machine's idle CPU time (seconds, every core) and the clock when the scan began
+_SCAN_START: tuple[float, float] | None = None
+
+
+def note_scan_start() -> None:
+    """Note the machine's idle time now, for `idle_cores` (the loaders call it first)."""
+    global _SCAN_START
+    idle = _idle_seconds()
+    _SCAN_START = (idle, time.monotonic()) if idle is not None else None
+
+
+def idle_cores() -> float | None:
+    """Cores the machine left idle since the scan began, on average (this process
+    kept one busy): what is free now, where the load average lags. None where
+    unknown (not Linux) or too soon to tell (the counters tick 100 times a second)."""
+    if _SCAN_START is None:
+        return None
+    idle, elapsed = _idle_seconds(), time.monotonic() - _SCAN_START[1]
+    if idle is None or elapsed < 0.1:
+        return None
+    return max(0.0, idle - _SCAN_START[0]) / elapsed
+
+
+def _idle_seconds() -> float | None:
+    """CPU time every core spent idle since boot (Linux's /proc/stat: idle and iowait)."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            fields = fh.readline().split()
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAhead]:
@@ -96,8 +138,12 @@ def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAh
     processes, when it pays (`options["jobs"]`: at most that many processes,
     1 = never); {} otherwise. Loaders' notes are merged into `options`."""
     from linter.loaders import in_memory
+    from linter.loaders.registry import candidates
 
-    found = [f for f in found if in_memory(f.path) is None]  # stdin lives in this process
+    # stdin lives in this process; a file only a directory's loader claims by its name
+    # (a `.tf`) is known without reading it, and loads with its directory, not here
+    found = [f for f in found if in_memory(f.path) is None
+             and not _claimed_by_directory(candidates(f.path.name, f.named))]
     jobs = min(int(options.get("jobs") or available_cores()), len(found))
     if jobs < 2:
         return {}
@@ -105,6 +151,11 @@ def load_ahead(found: list[Any], options: dict[str, Any]) -> dict[Path, LoadedAh
     if sum(sizes) < PARALLEL_MIN_BYTES:
         return {}
     return _load_in_pool(found, sizes, options, jobs)
+
+
+def _claimed_by_directory(offered: tuple[Any, ...]) -> bool:
+    """As `_owner` decides it: one entry, a directory unit, that owns the name."""
+    return len(offered) == 1 and offered[0].owns_its_suffixes and offered[0].unit == "directory"
 
 
 def _size(path: Path) -> int:

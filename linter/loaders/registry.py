@@ -22,13 +22,14 @@ Loader modules are imported only when a file is offered to them, so a scan of
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from linter.model import InputError, Resource
+    from linter.model import InputError, Resource, RootJudge
 
 HEAD_BYTES = 64 * 1024  # what `detect` sees of a file
 
@@ -58,8 +59,10 @@ class DirectoryLoader(Protocol):
         format reads them (only itself when `whole_directory` is False)."""
         ...
 
-    def load_directories(self, files: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[list[Resource], list[InputError]]:
-        """Every directory's files at once (directories may refer to each other)."""
+    def load_directories(self, files: dict[Path, list[Path]], options: dict[str, Any], judge: RootJudge | None = None
+                         ) -> tuple[list[Resource], list[InputError]]:
+        """Every directory's files at once (directories may refer to each other);
+        `judge` may judge roots as they load (see linter.model.RootJudge)."""
         ...
 
 
@@ -99,6 +102,7 @@ def entry(name: str) -> Entry:
     return next(e for e in ENTRIES if e.name == name)
 
 
+@functools.lru_cache(maxsize=4096)  # asked twice per file, and names repeat (main.tf, values.yaml)
 def candidates(name: str, named: bool) -> tuple[Entry, ...]:
     """The entries a file is offered to: by name, else (a named file, stdin) all of them."""
     by_name = tuple(e for e in ENTRIES if e.claims_name(name))

@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from linter.model import InputError, Resource
+from linter.model import InputError, Resource, RootJudge
 
 DECLINED = "Terraform variables with no module (.tf files) in their directory"
 MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
@@ -48,8 +48,9 @@ def unit_files(path: Path, whole_directory: bool) -> list[Path]:
     return module + [p for p in own if p not in module]
 
 
-def load_directories(files: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[list[Resource], list[InputError]]:
+def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], judge: RootJudge | None = None
+                     ) -> tuple[list[Resource], list[InputError]]:
     """Every module directory at once: a module called by another is loaded as its child."""
     from linter.loaders.hcl import load_modules
 
-    return load_modules(files, options)
+    return load_modules(files, options, judge)

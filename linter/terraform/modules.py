@@ -778,6 +778,29 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
         out.append((True, suffix, expr[2]))
 
 
+def line_of(lines: dict[str, Any], path: str) -> int | None:
+    """Line of an attribute path (a first block's `.0` may be written or not),
+    else of its closest written ancestor."""
+    parts = [p for p in path.split(".") if p and p != "0"]
+    while parts:
+        joined = ".".join(parts)
+        if joined in lines:
+            line: int | None = lines[joined]
+            return line
+        parts = parts[:-1]
+    return None
+
+
+class AttributeLines(dict[str, int]):
+    """Attribute path -> line, for one resource: its `line_of` (see `line_of`). A dict
+    pickles faster than a function bound to one: a load worker sends back thousands."""
+
+    __slots__ = ()
+
+    def __call__(self, path: str) -> int | None:
+        return line_of(self, path)
+
+
 class BodyBuilder:
     """A block body -> attributes as rules read them (nested blocks are lists of dicts),
     with the line of every attribute path and where variable values came from."""
@@ -785,7 +808,7 @@ class BodyBuilder:
     def __init__(self, module: ModuleInstance, scope: Scope):
         self.module = module
         self.scope = scope
-        self.lines: dict[str, int] = {}
+        self.lines = AttributeLines()
         self.origins: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
         # attribute path -> resources its expression names, for values known before apply
@@ -908,5 +931,5 @@ def _line_key_suffix(suffix: str) -> str:
 
 
 def _line_key(path: str) -> str:
-    """A path as `tree.line_of` looks it up: a first list item's `.0` is left out."""
+    """A path as `line_of` looks it up: a first list item's `.0` is left out."""
     return ".".join(p for p in path.split(".") if p != "0")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from linter.model import InputError, Location, Resource, Unknown
+from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
@@ -234,7 +233,7 @@ class ModuleTree:
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
-        resource.line_of = functools.partial(line_of, builder.lines)  # picklable: roots may load in workers
+        resource.line_of = builder.lines
         return resource
 
     def _module_resource(self, instance: ModuleInstance, name: str, block: Block, address: str, scope: Scope,
@@ -254,7 +253,7 @@ class ModuleTree:
         if builder.defaults:
             resource.meta["from_variable_default"] = builder.defaults
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
-        resource.line_of = functools.partial(line_of, builder.lines)
+        resource.line_of = builder.lines
         self.resources.append(resource)
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
@@ -282,25 +281,15 @@ def _unknown_leaves(value: Any, prefix: str, out: list[Any]) -> None:
                 _unknown_leaves(v, f"{prefix}.{i}" if i else prefix, out)
 
 
-def line_of(lines: dict[str, Any], path: str) -> int | None:
-    """Line of an attribute path (a first block's `.0` may be written or not),
-    else of its closest written ancestor."""
-    parts = [p for p in path.split(".") if p and p != "0"]
-    while parts:
-        joined = ".".join(parts)
-        if joined in lines:
-            line: int | None = lines[joined]
-            return line
-        parts = parts[:-1]
-    return None
 
 
-def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None
-                     ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
+def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any] | None = None,
+                     judge: RootJudge | None = None) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """Every scanned directory as a root, except those another scanned root calls
     through a local source (they are loaded as that child) and roots a scanned
     plan covers (the plan reports them). Big scans of several roots load them on
-    every core (`_load_in_pool`), with the serial result."""
+    every core (`_load_in_pool`), with the serial result; there, each process
+    also judges the roots it loads (`judge`, when given)."""
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
     jobs, sizes = _pool_size(files_of, options or {})
     if jobs > 1:
@@ -308,7 +297,7 @@ def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any
         from concurrent.futures import BrokenExecutor
 
         try:
-            return _load_in_pool(files_of, options, jobs, sizes)
+            return _load_in_pool(files_of, options, jobs, sizes, judge)
         except (OSError, pickle.PicklingError, BrokenExecutor):
             pass  # no processes to be had (limits, memory) or a worker killed: load here
     tree = ModuleTree(options)
@@ -397,29 +386,34 @@ _PARSED: dict[Any, ModuleTree] = {}
 # the scanned directories and their files while a pool runs: forked workers inherit them
 # (nothing to pickle); spawned ones are sent them
 _SCANNED: dict[Path, list[Path]] | None = None
+# the scan's rules while a pool runs: forked workers inherit them and judge the roots
+# they load; spawned ones do not (the rules stage judges those roots)
+_JUDGE: RootJudge | None = None
 
 # what each process returns for its share: errors met parsing each directory and the
-# directories each calls (by scanned index); then, per root, its resources, errors and
-# unresolved calls
+# directories each calls (by scanned index); then, per root, its resources, errors,
+# unresolved calls and verdict (when judged)
 Parsed = tuple[dict[int, list[InputError]], dict[int, list[Path]]]
-LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule]]]
+LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule], Verdict | None]]
 
 
-def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int, sizes: list[int]
-                  ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
+def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int, sizes: list[int],
+                  judge: RootJudge | None = None) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
     """`load_directories` on every core, with the serial result in the serial order.
 
     Two rounds, each process working on its own share of directories (this
     process too: what it loads is not pickled): every process parses its
     directories and says which directories they call; which are roots is decided
     here from that; then each process loads the roots among its directories (a
-    worker's parsed share is kept for that). Errors are merged directory by
-    directory, then root by root, with the serial deduplication.
+    worker's parsed share is kept for that) and judges each (`judge`: a worker's
+    findings come back with its resources, and the rules stage takes them). Errors
+    are merged directory by directory, then root by root, with the serial
+    deduplication.
     """
     from linter.loaders.parallel import can_fork, process_pool
     from linter.terraform.syntax import parser
 
-    global _SCANNED
+    global _SCANNED, _JUDGE
     scanned = list(files_of)
     shares = _shares(sizes, jobs)
     token = (os.getpid(), id(files_of))
@@ -428,7 +422,7 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
     children: dict[Path, list[Path]] = {}
     loaded: LoadedRoots = {}
     parser(), _FUNCTIONS or _import_functions()  # loaded once, before the workers fork: not once in each
-    _SCANNED = files_of
+    _SCANNED, _JUDGE = files_of, judge
     try:
         with process_pool(jobs - 1) as pool:
             parsing = [pool.submit(_parse_batch, token, share, sent, options) for share in shares[1:]]
@@ -448,11 +442,11 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
             # while this process loads its own, as reading them here needs the interpreter)
             loading = [pool.submit(_load_roots, token, share, [i for i in share if scanned[i] in roots], sent, options)
                        for share in shares[1:]]
-            loaded.update(_load(tree, [(i, scanned[i]) for i in shares[0] if scanned[i] in roots]))
+            loaded.update(_load(tree, [(i, scanned[i]) for i in shares[0] if scanned[i] in roots], judge))
             for future in loading:
                 loaded.update(future.result())
     finally:
-        _SCANNED = None
+        _SCANNED = _JUDGE = None
     merged = ModuleTree(options)  # the serial deduplication, in the serial order
     for i in range(len(scanned)):
         for err in config_errors.get(i, ()):
@@ -460,7 +454,9 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
     for err in probe.errors:
         merged.add_error(err)
     for i in sorted(loaded):
-        resources, errors, unresolved = loaded[i]
+        resources, errors, unresolved, verdict = loaded[i]
+        if verdict is not None and judge is not None:
+            judge.keep(verdict)
         merged.resources.extend(resources)
         for err in errors:
             merged.add_error(err)
@@ -482,13 +478,15 @@ def _parse(tree: ModuleTree, items: list[tuple[int, Path]]) -> Parsed:
     return config_errors, called
 
 
-def _load(tree: ModuleTree, roots: list[tuple[int, Path]]) -> LoadedRoots:
-    """Load roots of `tree`'s parsed share: what each gave, by scanned index."""
+def _load(tree: ModuleTree, roots: list[tuple[int, Path]], judge: RootJudge | None = None) -> LoadedRoots:
+    """Load roots of `tree`'s parsed share: what each gave, by scanned index (and
+    `judge`'s verdict on it)."""
     loaded: LoadedRoots = {}
     for i, directory in roots:
         errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
         tree.load_root(directory)
-        loaded[i] = (tree.resources[resources:], tree.errors[errors:], tree.unresolved[unresolved:])
+        own = tree.resources[resources:]
+        loaded[i] = (own, tree.errors[errors:], tree.unresolved[unresolved:], judge(own) if judge is not None else None)
     return loaded
 
 
@@ -525,7 +523,7 @@ def _load_roots(token: Any, share: list[int], roots: list[int], files_of: dict[P
     tree = _PARSED.pop((token, share[0] if share else -1), tree)
     if not tree.configs:
         _parse(tree, [(i, scanned[i]) for i in share])
-    return _load(tree, [(i, scanned[i]) for i in roots])
+    return _load(tree, [(i, scanned[i]) for i in roots], _JUDGE)
 
 
 def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:
