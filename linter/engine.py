@@ -461,7 +461,8 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         rules=rules,
         findings=sort_findings(findings),
         errors=loaded.errors + rule_errors,
-        resources=[r for r in loaded.resources if r.location.file not in loaded.context_files],
+        resources=[r for r in loaded.resources if r.location.file not in loaded.context_files]
+        if loaded.context_files else loaded.resources,
         files=loaded.files,
         skipped=loaded.skipped,
         notes=loaded.notes,

@@ -24,6 +24,9 @@ ARN_OF_ANOTHER_RESOURCE = frozenset({
 })
 
 
+_ID_KEYS = ("id", "arn", "self_link", "name_ref")  # the meta keys `by_id` finds a resource by
+
+
 class Index:
     def __init__(self, resources: Iterable[Resource], default_namespace: str = "default"):
         self.resources: list[Resource] = list(resources)
@@ -34,18 +37,21 @@ class Index:
         self._by_base: dict[str, list[Resource]] = defaultdict(list)
         self._by_counted: dict[str, list[Resource]] = defaultdict(list)
         self._memo: dict[str, Any] = {}
+        by_type, by_address, by_id, by_base, by_counted = (
+            self._by_type, self._by_address, self._by_id, self._by_base, self._by_counted)
         for r in self.resources:
-            self._by_type[r.type].append(r)
-            self._by_address.setdefault(r.address, r)
-            if "[" in r.address:
-                self._by_base[strip_instance_keys(r.address)].append(r)
-                if r.address.endswith("]"):
+            address, meta = r.address, r.meta
+            by_type[r.type].append(r)
+            by_address.setdefault(address, r)
+            if "[" in address:
+                by_base[strip_instance_keys(address)].append(r)
+                if address.endswith("]"):
                     # module keys kept, the resource's own key dropped
-                    self._by_counted[r.address[: r.address.rfind("[")]].append(r)
-            for key in ("id", "arn", "self_link", "name_ref"):
-                value = r.meta.get(key)
+                    by_counted[address[: address.rfind("[")]].append(r)
+            for key in _ID_KEYS:
+                value = meta.get(key)
                 if isinstance(value, str) and value:
-                    self._by_id.setdefault(value, r)
+                    by_id.setdefault(value, r)
 
     def by_type(self, *types: str) -> list[Resource]:
         if len(types) == 1:

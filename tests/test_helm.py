@@ -165,3 +165,30 @@ def test_an_object_from_a_packaged_subchart_points_at_the_parent_chart(tmp_path)
     assert [(f["file"], f["line"]) for f in cache] == [("shop/Chart.yaml", None)]
     shop = [f for f in doc["findings"] if f["rule_id"] == "RES101" and "cache" not in f["resource"]]
     assert [f["file"] for f in shop] == ["shop/templates/deployment.yaml"]
+
+
+def test_the_chart_a_file_belongs_to(tmp_path, monkeypatch):
+    from linter.loaders.rendered import chart_of
+
+    (tmp_path / "web" / "templates" / "nested").mkdir(parents=True)
+    (tmp_path / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 1.0.0\n")
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert chart_of(Path("web/Chart.yaml")) == Path("web")
+    assert chart_of(Path("web/values-prod.yaml")) == Path("web")
+    assert chart_of(Path("web/templates/nested/x.yaml")) == Path("web")
+    assert chart_of(tmp_path / "web" / "templates" / "_helpers.tpl") == tmp_path / "web"
+    assert chart_of(Path("other/values.yaml")) is None  # no Chart.yaml beside it
+    assert chart_of(Path("web/deploy.yaml")) is None  # a manifest beside a chart is a manifest
+    monkeypatch.chdir(tmp_path / "web" / "templates")
+    assert chart_of(Path("x.yaml")) == Path("..")
+
+
+@needs_helm
+def test_a_named_values_file_renders_its_chart_once(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    code, doc = scan("shop/values.yaml", "shop/templates/deployment.yaml", "shop/Chart.yaml", cwd=tmp_path)
+    assert code == 1 and doc["errors"] == []
+    template = (tmp_path / "shop" / "templates" / "deployment.yaml").read_text()
+    assert [(f["file"], f["line"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
+        [("shop/templates/deployment.yaml", line_of(template, "replicas:"))]

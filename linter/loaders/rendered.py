@@ -106,9 +106,27 @@ def plan(walk: Any) -> Plan:
         why = f"rendered with the kustomization in {display_path(directory)}"
         for f in [*files, *(f for d in dirs for f in _manifests_in(d))]:
             out.covered.setdefault(os.path.realpath(f), why)
-    for chart in walk.charts:
+    charts = {os.path.realpath(chart): chart for chart in walk.charts}
+    for found in walk.files:  # a staged template or values file: its chart, rendered
+        chart = chart_of(found.path) if found.placed else None
+        if chart is not None:
+            chart = charts.setdefault(os.path.realpath(chart), chart)
+            out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
+    for chart in charts.values():
         out.renderings.append(Rendering(chart, "helm"))
     return out
+
+
+def chart_of(path: Path) -> Path | None:
+    """The Helm chart a file belongs to: its Chart.yaml, a values file beside it,
+    or a file under its templates/ (what a pre-commit hook passes when a chart changes)."""
+    from linter.loaders.helm import CHART_FILE, chart_of_template
+
+    directory = path.parent
+    if path.name == CHART_FILE or path.name.startswith("values"):
+        return directory if (directory / CHART_FILE).is_file() else None
+    chart = chart_of_template(path)  # absolute: named as the file was (relative to here, or not)
+    return chart if chart is None or path.is_absolute() else Path(os.path.relpath(chart))
 
 
 def _reachable(directory: Path) -> tuple[list[Path], list[Path]]:

@@ -173,30 +173,28 @@ def _check_shape(doc: dict[str, Any], shown: str, path: Path | None = None, chan
 
 
 _NO_DICT: dict[str, Any] = {}  # stands for an absent object (absent passes)
-_RC_TEXT = ("address", "type", "name", "mode", "module_address")
+# the JSON types `_check_shape` accepts in a resource change (null: absent)
+_TEXT_OR_NULL = frozenset((str, type(None)))
+_OBJECT_OR_NULL = frozenset((dict, type(None)))
+_OBJECT_FLAG_OR_NULL = frozenset((dict, bool, type(None)))
 
 
 def _well_shaped(rc: Any) -> bool:
     """What `_check_shape` asks of a resource change, as one quick test (a False
-    sends it through the checks that name the field at fault)."""
+    sends it through the checks that name the field at fault). Written out, not
+    looped: it runs once per resource change."""
     if type(rc) is not dict:
         return False
-    for key in _RC_TEXT:
-        value = rc.get(key)
-        if value is not None and type(value) is not str:
-            return False
     change = rc.get("change")
     if type(change) is not dict:
         return False
-    for key in ("before", "after"):
-        value = change.get(key)
-        if value is not None and type(value) is not dict:
-            return False
-    for key in ("after_unknown", "before_sensitive", "after_sensitive"):
-        value = change.get(key)
-        if value is not None and type(value) is not dict and type(value) is not bool:
-            return False
-    return True
+    return (type(rc.get("address")) in _TEXT_OR_NULL and type(rc.get("type")) in _TEXT_OR_NULL
+            and type(rc.get("name")) in _TEXT_OR_NULL and type(rc.get("mode")) in _TEXT_OR_NULL
+            and type(rc.get("module_address")) in _TEXT_OR_NULL
+            and type(change.get("before")) in _OBJECT_OR_NULL and type(change.get("after")) in _OBJECT_OR_NULL
+            and type(change.get("after_unknown")) in _OBJECT_FLAG_OR_NULL
+            and type(change.get("before_sensitive")) in _OBJECT_FLAG_OR_NULL
+            and type(change.get("after_sensitive")) in _OBJECT_FLAG_OR_NULL)
 
 
 def _address_line(path: Path | None, address: str | None) -> int | None:
@@ -248,7 +246,8 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any], 
         if not isinstance(change, dict):
             raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
         raw_actions = change.get("actions")
-        if type(raw_actions) is not list or not all([type(a) is str for a in raw_actions]):
+        if type(raw_actions) is not list or not (  # one action, mostly: tested without a loop
+                len(raw_actions) == 1 and type(raw_actions[0]) is str or all([type(a) is str for a in raw_actions])):
             raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}): change.actions must be a list of strings")
         actions = tuple(raw_actions)
         if actions in SKIPPED_ACTIONS:
@@ -589,20 +588,34 @@ def _written(exprs: Any, parts: list[str]) -> bool:
 
 # References are worked out once per configuration expression (shared by every
 # instance of a module or counted resource), then qualified per module instance.
-_REFS_CACHE: dict[int, tuple[Any, tuple[tuple[str, bool], ...]]] = {}  # id -> (expression, its pairs)
+class _Refs(NamedTuple):
+    """What an expression references, before it is qualified with a module path."""
+
+    pairs: tuple[tuple[str, bool], ...]  # (reference, names a resource)
+    outputs: bool  # a module's output (`module.vpc.private_subnets`): followed through the configuration
+    variables: bool  # a variable (`var.subnet_ids`): followed when the expression is in a child module
 
 
-def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
-    """(reference, names a resource) pairs of an expression, cached by identity."""
+_REFS_CACHE: dict[int, tuple[Any, _Refs]] = {}  # id -> (expression, what it references)
+
+
+def _references(expr: Any) -> _Refs:
+    """What an expression references, cached by identity."""
     key = id(expr)
     hit = _REFS_CACHE.get(key)
     if hit is not None and hit[0] is expr:
         return hit[1]
     found: list[tuple[str, bool]] = []
     _collect_refs(expr, found)
-    result = tuple(found)
+    result = _Refs(tuple(found), any(is_resource and ref.startswith("module.") for ref, is_resource in found),
+                   any(not is_resource and ref.startswith("var.") for ref, is_resource in found))
     _REFS_CACHE[key] = (expr, result)
     return result
+
+
+def _unqualified_refs(expr: Any) -> tuple[tuple[str, bool], ...]:
+    """(reference, names a resource) pairs of an expression, cached by identity."""
+    return _references(expr).pairs
 
 
 def _collect_refs(expr: Any, found: list[Any]) -> None:
@@ -636,15 +649,14 @@ def _refs_of(expr: Any, module: str | None, config: "ConfigIndex | None" = None)
         key = (id(expr), module)
         hit = config.qualified.get(key)
         if hit is None:
-            pairs = _unqualified_refs(expr)
-            if all(not ref.startswith("module.") if is_resource else not (module and ref.startswith("var."))
-                   for ref, is_resource in pairs):
+            refs = _references(expr)
+            if not refs.outputs and not (module and refs.variables):
                 # nothing to follow (no module output, no module variable): what expand_all
                 # gives, qualified where written, without asking for each reference
-                hit = tuple(dict.fromkeys(f"{module}.{ref}" if is_resource and module else ref
-                                          for ref, is_resource in pairs))
+                hit = tuple(dict.fromkeys([f"{module}.{ref}" if is_resource and module else ref
+                                           for ref, is_resource in refs.pairs]))
             else:
-                hit = config.expand_all(pairs, module)
+                hit = config.expand_all(refs.pairs, module)
             config.qualified[key] = hit
         return hit
     pairs = _unqualified_refs(expr)
@@ -841,16 +853,17 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
             if key not in meta and isinstance(before.get(key), str) and before[key]:
                 if key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE:
                     meta[key] = before[key]
-    resource = Resource(
-        type=rtype if managed else f"data.{rtype}",
-        address=address,
-        attrs=attrs,
-        location=Location(shown, line),
-        source_format="tfplan",
-        name=str(rc.get("name") or ""),
-        change=Change(actions, before),
-        raw_type=rtype,
-        refs=_refs_map(block, module, config),
+    resource = Resource(  # positional: made 10,000s of times, and keywords cost a third of it
+        rtype if managed else f"data.{rtype}",  # type
+        address,
+        attrs,
+        Location(shown, line),
+        "tfplan",  # source_format
+        str(rc.get("name") or ""),  # name
+        None,  # namespace
+        Change(actions, before),
+        rtype,  # raw_type
+        _refs_map(block, module, config),  # refs
         meta=meta,
     )
     if sources is not None:
