@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from linter.failure_domains.graph import Edge, EdgeKind, Graph, Node, Spread
+from linter.failure_domains.graph import MULTI_ZONE, REQUIRES, SERVES_FROM, UNKNOWN_ZONES, ZONAL, Edge, Graph, Node
 
 if TYPE_CHECKING:
     from linter.index import Index
@@ -87,12 +87,12 @@ def scenarios(graph: Graph, keys: Iterable[str] | None = None) -> list[Scenario]
     unnamed: list[str] = []
     for node in (graph.nodes.values() if keys is None else (graph.nodes[k] for k in keys)):
         p = node.placement
-        if p.spread is Spread.ZONAL:
+        if p.spread is ZONAL:
             if p.zones:
                 by_zone.setdefault(p.zones[0], []).append(node.key)
             else:
                 unnamed.append(node.key)
-        elif p.spread is Spread.MULTI_ZONE:
+        elif p.spread is MULTI_ZONE:
             for zone in p.zones:
                 by_zone.setdefault(zone, [])
     out = [Scenario(zone, zone, tuple(seeds), True) for zone, seeds in sorted(by_zone.items())]
@@ -114,10 +114,10 @@ def fail(graph: Graph, seeds: tuple[str, ...], serving: dict[str, int] | None = 
             source = edge.source
             if source in failed:
                 continue
-            if edge.kind is EdgeKind.REQUIRES:
+            if edge.kind is REQUIRES:
                 failed[source] = edge
                 queue.append(source)
-            elif edge.kind is EdgeKind.SERVES_FROM:
+            elif edge.kind is SERVES_FROM:
                 left = alive_sources.get(source)
                 if left is None:
                     left = counted.get(source)
@@ -216,7 +216,7 @@ def could_not_place(graph: Graph) -> list[Unplaced]:
     out: list[Unplaced] = []
     for key in sorted(reached):
         node: Node = graph.nodes[key]
-        if node.placement.spread is Spread.UNKNOWN:
+        if node.placement.spread is UNKNOWN_ZONES:
             out.append(Unplaced(key, node.placement.detail, node.placement.attribute))
     for u in graph.unresolved:
         if u.source in reached:

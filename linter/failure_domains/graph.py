@@ -37,6 +37,12 @@ class Spread(str, enum.Enum):
     UNKNOWN = "unknown"  # the zones it serves from are not known before apply, or not known to resilint
 
 
+# members the analysis's loops compare with, as plain names: a member read through its
+# enum class (`Spread.ZONAL`) costs ten times as much
+ZONAL, MULTI_ZONE, REGIONAL, UNKNOWN_ZONES = Spread.ZONAL, Spread.MULTI_ZONE, Spread.REGIONAL, Spread.UNKNOWN
+_REDUNDANT = (MULTI_ZONE, REGIONAL)
+
+
 @dataclass(frozen=True)
 class Placement:
     """The zones a resource can serve from."""
@@ -49,11 +55,11 @@ class Placement:
     @property
     def zone(self) -> str | None:
         """The one named zone of a zonal resource."""
-        return self.zones[0] if self.spread is Spread.ZONAL and self.zones else None
+        return self.zones[0] if self.spread is ZONAL and self.zones else None
 
     @property
     def zone_redundant(self) -> bool:
-        return self.spread in (Spread.MULTI_ZONE, Spread.REGIONAL)
+        return self.spread in _REDUNDANT
 
     def describe(self) -> str:
         """`Single-AZ, eu-west-1a`, `3 zones`, `regional`."""
@@ -68,19 +74,19 @@ class Placement:
 
 
 def zonal(detail: str, zone: Any = None, attribute: str | None = None) -> Placement:
-    return Placement(Spread.ZONAL, (zone,) if isinstance(zone, str) and zone else (), detail, attribute)
+    return Placement(ZONAL, (zone,) if isinstance(zone, str) and zone else (), detail, attribute)
 
 
 def multi_zone(detail: str = "", zones: tuple[str, ...] = (), attribute: str | None = None) -> Placement:
-    return Placement(Spread.MULTI_ZONE, tuple(zones), detail, attribute)
+    return Placement(MULTI_ZONE, tuple(zones), detail, attribute)
 
 
 def regional(detail: str = "regional") -> Placement:
-    return Placement(Spread.REGIONAL, (), detail)
+    return Placement(REGIONAL, (), detail)
 
 
 def unknown(detail: str, attribute: str | None = None) -> Placement:
-    return Placement(Spread.UNKNOWN, (), detail, attribute)
+    return Placement(UNKNOWN_ZONES, (), detail, attribute)
 
 
 _NOT_PLACED = unknown("not placed yet")
@@ -95,7 +101,11 @@ class EdgeKind(str, enum.Enum):
 
     @property
     def propagates(self) -> bool:
-        return self is EdgeKind.REQUIRES or self is EdgeKind.SERVES_FROM
+        return self is REQUIRES or self is SERVES_FROM
+
+
+# as for Spread's members: the names the loops compare with
+REQUIRES, SERVES_FROM, REFERS = EdgeKind.REQUIRES, EdgeKind.SERVES_FROM, EdgeKind.REFERS
 
 
 class Edge(NamedTuple):  # immutable; a tuple is made several times faster than a frozen dataclass
@@ -154,10 +164,10 @@ class Graph:
         return self.nodes.get(key)
 
     def requires(self, key: str) -> Iterator[Edge]:
-        return (e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.REQUIRES)
+        return (e for e in self.out_edges.get(key, ()) if e.kind is REQUIRES)
 
     def serves_from(self, key: str) -> list[Edge]:
-        return [e for e in self.out_edges.get(key, ()) if e.kind is EdgeKind.SERVES_FROM]
+        return [e for e in self.out_edges.get(key, ()) if e.kind is SERVES_FROM]
 
     def reachable(self, starts: Iterable[str], backward: bool = False, within: set[str] | None = None) -> set[str]:
         """What `starts` reach along the edges failures flow on (their dependencies; with
@@ -270,18 +280,18 @@ def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] |
                 if target.address != address:
                     # add_edge keeps the first edge of a (source, target, kind)
                     kind = _reference_kind(permission, top, target)
-                    if kind is not EdgeKind.REFERS or not failures_only:
+                    if kind is not REFERS or not failures_only:
                         add(Edge(address, target.address, kind, path))
 
 
 def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
     """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
     if permission:
-        return EdgeKind.REFERS
+        return REFERS
     if target.type in _SERVES_FROM_TYPES_AND_DATA:
         # where it runs; a subnet id named anywhere else (an env var) is only a name
-        return EdgeKind.SERVES_FROM if top in PLACEMENT_ATTRIBUTES else EdgeKind.REFERS
-    return EdgeKind.REQUIRES
+        return SERVES_FROM if top in PLACEMENT_ATTRIBUTES else REFERS
+    return REQUIRES
 
 
 _PERMISSION_BY_TYPE: dict[str, bool] = {}

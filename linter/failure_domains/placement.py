@@ -22,6 +22,8 @@ from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
 from linter.failure_domains.graph import (
+    UNKNOWN_ZONES,
+    ZONAL,
     Placement,
     Spread,
     multi_zone,
@@ -186,10 +188,10 @@ class Placer:
             if node is None:
                 return None
             p = self.place(node)
-            if p.spread is Spread.UNKNOWN:
+            if p.spread is UNKNOWN_ZONES:
                 all_named = False
                 continue
-            if p.spread is not Spread.ZONAL or not p.zones:
+            if p.spread is not ZONAL or not p.zones:
                 all_named = False
                 continue
             if p.zones[0] not in zones:

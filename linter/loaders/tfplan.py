@@ -476,7 +476,7 @@ class ConfigIndex:
         parts = _split_ref(ref)
         if is_resource and parts[0] == "module" and len(parts) >= 3:
             call_address = qualify(f"module.{parts[1]}", module)
-            call = self.module_calls.get(strip_instance_keys(call_address))
+            call = self.module_calls.get(self._module_key(call_address))
             outputs = (call.get("module") or {}).get("outputs") if call else None
             output = outputs.get(parts[2]) if isinstance(outputs, dict) else None
             expr = output.get("expression") if isinstance(output, dict) else None
@@ -484,7 +484,7 @@ class ConfigIndex:
                 return plain
             return list(self.expand_all(_unqualified_refs(expr), call_address, depth + 1)) or plain
         if not is_resource and parts[0] == "var" and len(parts) >= 2 and module:
-            call = self.module_calls.get(strip_instance_keys(module))
+            call = self.module_calls.get(self._module_key(module))
             exprs = call.get("expressions") if call else None
             expr = exprs.get(parts[1]) if isinstance(exprs, dict) else None
             if not isinstance(expr, dict):
