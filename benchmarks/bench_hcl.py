@@ -11,7 +11,7 @@ fresh interpreter:
   at most 3x of it), when python-hcl2 is installed;
 * the whole scan (`resilint scan`: evaluate, expand, run the rules);
 * the whole scan on one core, on two, and by default (a second core for big scans
-  when the load average leaves one idle),
+  when one is idle: by the load average, or left idle since the scan began),
   with each ratio to the bare parse, and as a command (start-up and exit);
 * Checkov on the same tree when `--checkov EXE` names it (a venv of its own:
   never a dependency of this project);
@@ -216,7 +216,7 @@ def main() -> int:
         both = measure(SCAN_SETUP.format(tree=str(tree), pin=TWO_CORES), SCAN_STEP, repeat=args.repeat, env=env)
         print(f"whole scan, two cores:  {both}")
         scan = measure(SCAN_SETUP.format(tree=str(tree), pin=""), SCAN_STEP, repeat=args.repeat, env=env)
-        print(f"whole scan (default: a second core when the load average leaves one idle, "
+        print(f"whole scan (default: a second core when one is idle, by the load average or since the scan began, "
               f"load {os.getloadavg()[0]:.1f}): {scan}")
         print(f"two cores vs one: {serial.seconds / both.seconds:.2f}x faster wall, "
               f"cpu {both.cpu_seconds / max(serial.cpu_seconds, 1e-9):.2f}x")

@@ -493,7 +493,7 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
     here, before the suppress stage: baselines match findings by fingerprint.
     A finding in a module a Terraform root calls also takes the root's path (in
     its fingerprint, and named at the end of its message)."""
-    from linter.paths import relative_to_root, repo_root, report_path
+    from linter.paths import relative_to_root, repo_root, shown_relative
 
     result.root = root = options.root or repo_root(paths)
     relative: dict[str, str] = {}
@@ -504,7 +504,7 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
         f.fingerprint_path = relative[f.file]
         if f.root is not None and f.fingerprint_root is None:
             f.fingerprint_root = relative[f.root]
-            f.message += f" (in root {report_path(f.root, root)})"
+            f.message += f" (in root {shown_relative(f.root, relative[f.root])})"
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],

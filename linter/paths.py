@@ -29,7 +29,8 @@ def repo_root(paths: list[str]) -> str:
 def relative_to_root(file: str, root: str) -> str:
     """`file` relative to `root`, with forward slashes (`../x` when outside it):
     what fingerprints and path globs compare, whatever directory resilint ran from."""
-    return Path(os.path.relpath(os.path.abspath(file), root)).as_posix()
+    relative = os.path.relpath(os.path.abspath(file), root)
+    return relative if os.sep == "/" else Path(relative).as_posix()  # relpath's result is already normal
 
 
 def report_path(file: str, root: str | None) -> str:
@@ -37,5 +38,9 @@ def report_path(file: str, root: str | None) -> str:
     slashes; as given when outside the root (or with no root)."""
     if not root:
         return file
-    rel = relative_to_root(file, root)
-    return file if rel.startswith("..") else rel
+    return shown_relative(file, relative_to_root(file, root))
+
+
+def shown_relative(file: str, relative: str) -> str:
+    """`report_path` of a file whose path relative to the root is known."""
+    return file if relative.startswith("..") else relative

@@ -287,3 +287,34 @@ def test_a_root_under_a_config_of_its_own_is_judged_with_that_config(tmp_path, m
     doc = json.loads(serial)
     assert not any(f["rule_id"] == "RES401" and "/env1/" in f["file"] for f in doc["findings"])
     assert any(f["rule_id"] == "RES401" and "/env0/" in f["file"] for f in doc["findings"])
+
+
+def test_a_lone_workers_roots_come_back_in_parts_from_the_tree_it_parsed(tmp_path):
+    """One worker sends its roots back in RESULT_PARTS messages: each part loads from the
+    tree the worker parsed (kept until the last part), and the parts hold what one
+    message would."""
+    roots_tree(tmp_path)
+    files_of = {d: sorted(d.glob("*.tf")) for d in sorted(tmp_path.glob("envs/*")) + [tmp_path / "modules" / "db"]}
+    share = list(range(len(files_of)))
+    roots = [i for i, d in enumerate(files_of) if d.parent.name == "envs"]
+    token = ("parts", 0)
+    try:
+        whole = tree._load_roots(("whole", 0), share, roots, files_of, None)
+        tree._parse_batch(token, share, files_of, None)
+        parsed = tree._PARSED[(token, 0)]
+        got: dict = {}
+        parts = tree._parts(roots, tree.RESULT_PARTS)
+        for n, part in enumerate(parts):
+            got.update(tree._load_roots(token, share, part, files_of, None, n == len(parts) - 1))
+            if n < len(parts) - 1:
+                assert tree._PARSED[(token, 0)] is parsed, "the parsed tree was not kept for the next part"
+        assert (token, 0) not in tree._PARSED
+    finally:
+        gc.enable()  # a worker pauses the collector for good; this process is the test run
+    assert len([p for p in parts if p]) > 1 and [i for p in parts for i in p] == roots
+
+    def shown(loaded):
+        return {i: ([r.address for r in rs], [str(e) for e in es], [u.address for u in us])
+                for i, (rs, es, us, _verdict) in loaded.items()}
+
+    assert shown(got) == shown(whole)

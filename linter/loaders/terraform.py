@@ -42,7 +42,8 @@ def unit_files(path: Path, whole_directory: bool) -> list[Path]:
     parent = path.parent
     try:
         with os.scandir(parent) as entries:  # the listing says what is a file: no stat per file
-            module = sorted(parent / e.name for e in entries if e.name.endswith(MODULE_SUFFIXES) and e.is_file())
+            names = sorted(e.name for e in entries if e.name.endswith(MODULE_SUFFIXES) and e.is_file())
+        module = [parent / name for name in names]  # in name order, as paths of one directory sort
     except OSError:
         module = []
     return module + [p for p in own if p not in module]

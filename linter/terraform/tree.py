@@ -345,6 +345,8 @@ PARALLEL_MIN_BYTES = 400_000
 # this process's share of the bytes, against a worker's 1: a worker also pickles what
 # it sends back (about a tenth of its work) and starts later
 OWN_SHARE = 1.1
+# messages a lone worker sends its roots back in (see _load_in_pool)
+RESULT_PARTS = 4
 
 
 def _pool_size(files_of: dict[Path, list[Path]], options: dict[str, Any]) -> tuple[int, list[int]]:
@@ -438,10 +440,13 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
             probe.scanned_files = files_of
             roots = set(_roots(lambda d: children[d] if d in children else _local_children(probe, d), scanned,
                                options))
-            # (a worker's roots come back in one message: sent in parts, they wait on the pipe
-            # while this process loads its own, as reading them here needs the interpreter)
-            loading = [pool.submit(_load_roots, token, share, [i for i in share if scanned[i] in roots], sent, options)
-                       for share in shares[1:]]
+            # one worker sends its roots back in parts, in order: this process reads the first
+            # ones once it has loaded its own while the worker loads the last (with more
+            # workers, a part could reach one that did not parse the share: one message each)
+            parts = RESULT_PARTS if jobs == 2 else 1
+            loading = [pool.submit(_load_roots, token, share, part, sent, options, n == parts - 1)
+                       for share in shares[1:]
+                       for n, part in enumerate(_parts([i for i in share if scanned[i] in roots], parts))]
             loaded.update(_load(tree, [(i, scanned[i]) for i in shares[0] if scanned[i] in roots], judge))
             for future in loading:
                 loaded.update(future.result())
@@ -515,14 +520,25 @@ def _parse_batch(token: Any, share: list[int], files_of: dict[Path, list[Path]] 
     return parsed
 
 
+def _parts(items: list[int], count: int) -> list[list[int]]:
+    """`items` in `count` runs of about equal length, in order (every run, even empty:
+    the last one ends the share)."""
+    size = -(-len(items) // count) if items else 0
+    return [items[n * size:(n + 1) * size] for n in range(count)]
+
+
 def _load_roots(token: Any, share: list[int], roots: list[int], files_of: dict[Path, list[Path]] | None,
-                options: dict[str, Any] | None) -> LoadedRoots:
+                options: dict[str, Any] | None, last: bool = True) -> LoadedRoots:
     """In a worker: `_load` of the `roots` of a share `_parse_batch` parsed (in another
-    worker of a bigger pool: parsed again, its errors already sent)."""
+    worker of a bigger pool: parsed again, its errors already sent); the tree is kept
+    for the share's next part unless this is the `last`."""
     tree, scanned = _worker_tree(files_of, options)
-    tree = _PARSED.pop((token, share[0] if share else -1), tree)
+    key = (token, share[0] if share else -1)
+    tree = _PARSED.pop(key, tree)
     if not tree.configs:
         _parse(tree, [(i, scanned[i]) for i in share])
+    if not last:
+        _PARSED[key] = tree
     return _load(tree, [(i, scanned[i]) for i in roots], _JUDGE)
 
 
