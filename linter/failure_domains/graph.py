@@ -443,7 +443,8 @@ class PartialGraph(Graph):
             r = self.index.get(key)
             if r is None:
                 return None
-            node = self.nodes[key] = Node(key, r, *self._describe(r))
+            label, workload = self._describe(r)
+            node = self.nodes[key] = Node(key, r, label, workload)
         return node
 
     def failure_edges(self, key: str) -> list[Edge]:

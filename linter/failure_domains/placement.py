@@ -156,20 +156,20 @@ class Placer:
         if node.key in self._busy:  # a cycle of placements: nothing to conclude
             self.cycle = True  # (what each node concludes then depends on the order they are placed in)
             return unknown("placement depends on itself")
-        self._busy.add(node.key)
-        try:
-            node.placement = self._compute(node)
-        finally:
-            self._busy.discard(node.key)
-        self._done.add(node.key)
-        return node.placement
-
-    def _compute(self, node: "Node") -> Placement:
         r = node.resource
         how = _HOW_TO_PLACE.get(r.type)
         if how is None:
             how = remember(_HOW_TO_PLACE, r.type, _how_to_place(r.type))
-        return how if isinstance(how, Placement) else how(self, r)
+        if isinstance(how, Placement):  # every resource of the type has it: no cycle to watch
+            node.placement = how
+        else:
+            self._busy.add(node.key)
+            try:
+                node.placement = how(self, r)
+            finally:
+                self._busy.discard(node.key)
+        self._done.add(node.key)
+        return node.placement
 
     # ------------------------------------------------------------ helpers
     def node_of(self, r: Resource) -> "Node | None":
