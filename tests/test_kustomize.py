@@ -22,37 +22,14 @@ from linter.loaders.rendered import ORIGIN
 pytestmark = pytest.mark.skipif(shutil.which("kustomize") is None and shutil.which("kubectl") is None,
                                 reason="neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
 
-BASE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  annotations:
-    team: payments
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-      - name: api
-        image: example/api:1
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: worker
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: worker}}
-  template:
-    metadata: {labels: {app: worker}}
-    spec:
-      containers:
-      - name: worker
-        image: example/worker:1
-"""
+def deployment(name: str, metadata: str = "") -> str:
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{metadata}spec:\n  replicas: 1\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n      containers:\n      - name: {name}\n        image: example/{name}:1\n")
+
+
+# two Deployments in one base file; the api's own annotation must survive rendering
+BASE = deployment("api", "  annotations:\n    team: payments\n") + "---\n" + deployment("worker")
 
 
 def write(root: Path, files: dict[str, str]) -> None:

@@ -606,46 +606,32 @@ class _Overrides:
         return self._replicas
 
 
-def _kustomization_node(directory: Path) -> tuple[Path, Any] | None:
-    """A kustomization file and its composed YAML node (None when absent or unreadable)."""
+def _kustomization_entries(directory: Path, *keys: str) -> tuple[Path | None, list[list[Any]]]:
+    """A directory's kustomization file and, per key, the composed YAML items of its
+    top-level sequence (none when the file is absent, unreadable or has no such key)."""
     import yaml
 
     kfile = kustomization_file(directory)
-    if kfile is None:
-        return None
-    try:
-        return kfile, yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-        return None
-
-
-def _entries(node: Any, key: str) -> list[Any]:
-    """The items of the top-level sequence `key` of a composed kustomization."""
-    import yaml
-
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key_node, value in node.value:
-        if key_node.value == key and isinstance(value, yaml.SequenceNode):
-            return list(value.value)
-    return []
+    node = None
+    if kfile is not None:
+        try:
+            node = yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+            node = None
+    sequences = {key_node.value: list(value.value) for key_node, value in node.value
+                 if isinstance(value, yaml.SequenceNode)} if isinstance(node, yaml.MappingNode) else {}
+    return kfile, [sequences.get(key, []) for key in keys]
 
 
 def _patch_files(directory: Path) -> list[Path]:
     """The strategic-merge patch files a kustomization names (`patches: - path:`, `patchesStrategicMerge`)."""
     import yaml
 
-    found = _kustomization_node(directory)
-    if found is None:
-        return []
-    out = []
-    for item in _entries(found[1], "patches"):
-        if isinstance(item, yaml.MappingNode):
-            out += [directory / v.value for k, v in item.value
-                    if k.value == "path" and isinstance(v, yaml.ScalarNode) and v.value]
-    for item in _entries(found[1], "patchesStrategicMerge"):
-        if isinstance(item, yaml.ScalarNode) and item.value and "\n" not in item.value:  # a file, not an inline patch
-            out.append(directory / item.value)
+    _, (patches, strategic) = _kustomization_entries(directory, "patches", "patchesStrategicMerge")
+    out = [directory / v.value for item in patches if isinstance(item, yaml.MappingNode)
+           for k, v in item.value if k.value == "path" and isinstance(v, yaml.ScalarNode) and v.value]
+    out += [directory / item.value for item in strategic  # a file, not an inline patch
+            if isinstance(item, yaml.ScalarNode) and item.value and "\n" not in item.value]
     return [p for p in out if p.is_file()]
 
 
@@ -655,14 +641,12 @@ def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:
 
     from linter.loaders import display_path
 
-    found = _kustomization_node(directory)
-    if found is None:
-        return []
+    kfile, (entries,) = _kustomization_entries(directory, "replicas")
     out = []
-    for item in _entries(found[1], "replicas"):
-        if isinstance(item, yaml.MappingNode):
-            fields = {k.value: v for k, v in item.value if isinstance(v, yaml.ScalarNode)}
-            if "name" in fields and "count" in fields and fields["count"].value.isdigit():
-                out.append((display_path(found[0]), fields["count"].start_mark.line + 1, fields["name"].value,
-                            int(fields["count"].value)))
+    for item in entries:
+        fields = {k.value: v for k, v in item.value if isinstance(v, yaml.ScalarNode)} \
+            if isinstance(item, yaml.MappingNode) else {}
+        if kfile is not None and "name" in fields and "count" in fields and fields["count"].value.isdigit():
+            out.append((display_path(kfile), fields["count"].start_mark.line + 1, fields["name"].value,
+                        int(fields["count"].value)))
     return out
