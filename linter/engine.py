@@ -266,14 +266,18 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        notes=_notes(res),
+        notes=_notes(res, v.path),
         root=res.meta.get("root"),
         subject=v.subject,
     )
 
 
-def _notes(res: Resource) -> list[str]:
+def _notes(res: Resource, path: str | None = None) -> list[str]:
     notes = []
+    if path and res.meta.get("value_note"):  # where a rendered value came from (a Helm chart's values)
+        note = res.meta["value_note"](path)
+        if note:
+            notes.append(note)
     if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)
         notes.append(f"declared at {res.meta['source_position']}")
     if res.meta.get("template_from"):  # an Argo Rollout's workloadRef

@@ -192,3 +192,35 @@ def test_a_named_values_file_renders_its_chart_once(tmp_path):
     template = (tmp_path / "shop" / "templates" / "deployment.yaml").read_text()
     assert [(f["file"], f["line"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
         [("shop/templates/deployment.yaml", line_of(template, "replicas:"))]
+
+
+def test_a_value_a_template_writes_whole_is_named_with_where_it_is_set(tmp_path):
+    from linter.loaders.rendered import HelmValues, values_reference
+
+    assert values_reference("{{ .Values.replicaCount }}") == "replicaCount"
+    assert values_reference("{{- .Values.image.tag | quote -}}") == "image.tag"
+    assert values_reference('"{{ .Values.image.repository }}:{{ .Values.image.tag }}"') is None  # two values
+    assert values_reference("{{ include \"x\" . }}") is None
+    assert values_reference("{{ .Release.Name }}") is None
+    assert values_reference("3") is None
+    (tmp_path / "values.yaml").write_text("replicaCount: 1\nimage:\n  tag: v1\nresources: {}\n")
+    (tmp_path / "prod.yaml").write_text("image:\n  tag: v2\n")
+    values = HelmValues(tmp_path, [str(tmp_path / "prod.yaml")])
+    assert values.set_at("replicaCount") == (str(tmp_path / "values.yaml"), 1, "1")
+    assert values.set_at("image.tag") == (str(tmp_path / "prod.yaml"), 2, "v2")  # the later file wins
+    assert values.set_at("resources") is None  # not a scalar
+    assert values.set_at("nope.deeper") is None
+
+
+@needs_helm
+def test_a_finding_names_the_chart_value_behind_it(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    values = (tmp_path / "shop" / "values.yaml").read_text()
+    _, doc = scan("shop", cwd=tmp_path)
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{line_of(values, 'replicaCount:')}" in finding["notes"]
+    # a values file given on the command line overrides the chart's own: named instead
+    (tmp_path / "prod.yaml").write_text("image:\n  tag: v2\nreplicaCount: 1\n")
+    _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert "`.Values.replicaCount` = 1, set at prod.yaml:3" in finding["notes"]

@@ -185,7 +185,8 @@ def test_helm_templates_named_explicitly_render_their_chart(tmp_path):
     else:  # judged as `helm template` renders it: the template's one replica, reported once
         assert done.returncode == 1
         assert [(f["rule_id"], f["file"], f["notes"]) for f in doc["findings"] if f["rule_id"] == "RES101"] == \
-            [("RES101", "chart/templates/deployment.yaml", ["as rendered by `helm template chart`"])]
+            [("RES101", "chart/templates/deployment.yaml",
+              ["`.Values.replicas` = 1, set at chart/values.yaml:1", "as rendered by `helm template chart`"])]
 
 
 KUSTOMIZE = {

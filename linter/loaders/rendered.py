@@ -31,7 +31,9 @@ otherwise a note says how to render it, and its templates are never parsed as
 manifests. A rendered object points at the template that rendered it (helm's
 `# Source:` comment), at the line where the template writes the attribute:
 the template's keys are followed by their indentation, its actions are not
-evaluated, so a value `toYaml` writes points at the key above it.
+evaluated, so a value `toYaml` writes points at the key above it. Where that
+line writes one chart value whole (`replicas: {{ .Values.replicaCount }}`), a
+note names the values file and line that set it.
 """
 
 from __future__ import annotations
@@ -364,7 +366,8 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
-    _point_at_templates(resources, text, rendering.directory, shown)
+    _point_at_templates(resources, text, rendering.directory, shown,
+                        HelmValues(rendering.directory, list(options.get("helm_values") or [])))
     for r in resources:
         r.meta["scope"] = f"helm:{chart}"
         r.meta["rendered_from"] = "helm template " + chart
@@ -376,7 +379,8 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
 _SOURCE = "# Source: "
 
 
-def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str) -> None:
+def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str,
+                        values: HelmValues) -> None:
     """Locate each object of `helm template` output `text` in the template that
     rendered it (named by the `# Source:` comment above it), at the line of the
     attribute where the template writes it; else at the chart's Chart.yaml."""
@@ -405,6 +409,7 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
         nth[(source, kind)] += 1
         r.location = Location(template.shown, template.line(first, end, ""))
         r.line_of = functools.partial(template.line, first, end)
+        r.meta["value_note"] = functools.partial(value_note, template, first, end, values)
 
 
 @dataclass
@@ -466,6 +471,19 @@ class Template:
         items[first:end] writes literally; its first line for no path."""
         if first >= end:
             return None
+        return self.items[self._deepest(first, end, path)[0]][0] + 1
+
+    def written(self, first: int, end: int, path: str) -> str | None:
+        """What the document writes after the key `path` on its line (`{{ .Values.replicas }}`),
+        when it writes that very key; None otherwise."""
+        if first >= end or not path:
+            return None
+        at, whole = self._deepest(first, end, path)
+        text = self.items[at][2]
+        return text.partition(":")[2].strip() if whole and not text.startswith("-") else None
+
+    def _deepest(self, first: int, end: int, path: str) -> tuple[int, bool]:
+        """The item of the deepest key on `path` the document writes, and whether it is the path's last."""
         best, start, parent = first, first, -1
         for part in (p for p in path.split(".") if p):
             hit, child, seen = None, None, -1
@@ -487,9 +505,73 @@ class Template:
                     hit = k
                     break
             if hit is None:
-                break
+                return best, False
             best, start, parent = hit, hit + 1, self.items[hit][1]
-        return self.items[best][0] + 1
+        return best, True
+
+
+def values_reference(written: str) -> str | None:
+    """The dotted name of the one value a template writes whole (`{{ .Values.a.b }}`,
+    `{{- .Values.a.b | quote }}`): `a.b`; None for anything else."""
+    text = written.strip()
+    if not (text.startswith("{{") and text.endswith("}}")) or text.count("{{") != 1:
+        return None
+    reference = text[2:-2].strip("-").strip().partition("|")[0].strip()
+    if not reference.startswith(".Values."):
+        return None
+    dotted = reference[len(".Values."):]
+    return dotted if dotted and all(part.isidentifier() for part in dotted.split(".")) else None
+
+
+class HelmValues:
+    """Where a chart's values are set: its `values.yaml`, then each `--helm-values`
+    file in order (a later file's value wins, as helm merges them); read on the
+    first finding that asks."""
+
+    def __init__(self, chart: Path, given: list[str]):
+        self.files = [chart / "values.yaml", *(Path(v) for v in given)]
+        self._nodes: list[tuple[Path, Any]] | None = None
+
+    def set_at(self, dotted: str) -> tuple[str, int, str] | None:
+        """(file, line, value as written) of the scalar `dotted` in the file that wins."""
+        import yaml
+
+        from linter.loaders import display_path
+
+        for path, node in reversed(self.nodes()):
+            for part in dotted.split("."):
+                if not isinstance(node, yaml.MappingNode):
+                    node = None
+                    break
+                node = next((value for key, value in node.value if key.value == part), None)
+            if isinstance(node, yaml.ScalarNode):
+                return display_path(path), node.start_mark.line + 1, node.value
+            if node is not None:
+                return None  # set, but not to a scalar the template writes whole
+        return None
+
+    def nodes(self) -> list[tuple[Path, Any]]:
+        import yaml
+
+        if self._nodes is None:
+            self._nodes = []
+            for path in self.files:
+                try:
+                    self._nodes.append((path, yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)))
+                except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+                    continue  # helm reported it when rendering, or there is none
+        return self._nodes
+
+
+def value_note(template: Template, first: int, end: int, values: HelmValues, path: str) -> str | None:
+    """Where the value of `path` came from, when the template writes it from one chart value."""
+    written = template.written(first, end, path)
+    dotted = values_reference(written) if written else None
+    found = values.set_at(dotted) if dotted else None
+    if found is None:
+        return None
+    file, line, value = found
+    return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
 
 
 def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
