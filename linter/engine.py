@@ -274,8 +274,8 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
 
 def _notes(res: Resource, path: str | None = None) -> list[str]:
     notes = []
-    if path and res.meta.get("value_note"):  # where a rendered value came from (a Helm chart's values)
-        note = res.meta["value_note"](path)
+    if path and res.value_note is not None:  # where a rendered value came from (a Helm chart's values)
+        note = res.value_note(path)
         if note:
             notes.append(note)
     if res.meta.get("source_position"):  # where the program declares it (Pulumi sourcePosition)

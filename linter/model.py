@@ -200,6 +200,8 @@ class Resource:
     # where an attribute is written when that is another file than the resource's
     # (the overlay patch of a kustomize-rendered object): None where it is not
     written_elsewhere: Callable[[str], Location | None] | None = field(default=None, repr=False)
+    # where an attribute's value came from, when a renderer knows (a Helm chart's values file)
+    value_note: Callable[[str], str | None] | None = field(default=None, repr=False)
     # free-form extras a loader wants to carry (ids, arns, module path, ...)
     meta: dict[str, Any] = field(default_factory=dict)
 

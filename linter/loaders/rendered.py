@@ -70,6 +70,7 @@ class Rendering:
     directory: Path
     kind: str  # "kustomize" | "helm"
     sources: list[Path] = field(default_factory=list)  # the resource files its objects come from
+    kustomizations: list[Path] = field(default_factory=list)  # its kustomization directories, itself first
 
 
 @dataclass
@@ -104,7 +105,7 @@ def plan(walk: Any) -> Plan:
         dirs, files = reach[key]
         # the objects come from the files named as resources; the kustomization
         # files and patches beside them are rendered in, not judged alone
-        out.renderings.append(Rendering(directory, "kustomize", _unique(files)))
+        out.renderings.append(Rendering(directory, "kustomize", _unique(files), dirs))
         why = f"rendered with the kustomization in {display_path(directory)}"
         for f in [*files, *(f for d in dirs for f in _manifests_in(d))]:
             out.covered.setdefault(os.path.realpath(f), why)
@@ -238,7 +239,7 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
     if resources is None:
         return
     origins = _base_objects(rendering.sources) if wrapper is None else {}
-    overrides = _Overrides(_reachable(rendering.directory)[0])
+    overrides = _Overrides(rendering.kustomizations)
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
@@ -409,7 +410,7 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
         nth[(source, kind)] += 1
         r.location = Location(template.shown, template.line(first, end, ""))
         r.line_of = functools.partial(template.line, first, end)
-        r.meta["value_note"] = functools.partial(value_note, template, first, end, values)
+        r.value_note = functools.partial(value_note, template, first, end, values)
 
 
 @dataclass
