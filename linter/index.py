@@ -34,23 +34,23 @@ class Index:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[str, Resource] = {}
         self._by_id: dict[str, Resource] = {}
-        self._by_base: dict[str, list[Resource]] = defaultdict(list)
+        # instance keys stripped (`module.a.aws_subnet.b`): made when a reference first
+        # needs it, as few do (stripping every keyed address costs a regex each)
+        self._by_base: dict[str, list[Resource]] | None = None
         self._by_counted: dict[str, list[Resource]] = defaultdict(list)
         self._memo: dict[str, Any] = {}
-        by_type, by_address, by_id, by_base, by_counted = (
-            self._by_type, self._by_address, self._by_id, self._by_base, self._by_counted)
+        self._named: dict[str, list[Resource]] = {}  # reference -> what it names (`_names_of`; never changed)
+        by_type, by_address, by_id, by_counted = self._by_type, self._by_address, self._by_id, self._by_counted
         for r in self.resources:
             address, meta = r.address, r.meta
             by_type[r.type].append(r)
             by_address.setdefault(address, r)
-            if "[" in address:
-                by_base[strip_instance_keys(address)].append(r)
-                if address.endswith("]"):
-                    # module keys kept, the resource's own key dropped
-                    by_counted[address[: address.rfind("[")]].append(r)
+            if address.endswith("]") and "[" in address:
+                # module keys kept, the resource's own key dropped
+                by_counted[address[: address.rfind("[")]].append(r)
             for key in _ID_KEYS:
                 value = meta.get(key)
-                if isinstance(value, str) and value:
+                if value and isinstance(value, str):
                     by_id.setdefault(value, r)
 
     def by_type(self, *types: str) -> list[Resource]:
@@ -105,17 +105,20 @@ class Index:
         rules stay silent on a partial graph.
         """
         if isinstance(value, Unknown):
-            refs = list(value.refs)
+            refs = value.refs
             if not refs:
                 return None
         elif isinstance(value, (list, tuple)):
-            refs = list(value)
+            refs = value
         else:
-            refs = [value]
+            refs = (value,)
+        if len(refs) == 1:  # the common case: nothing to merge
+            found = self._names_of(refs[0])
+            return list(found) if found else None
         out: list[Resource] = []
         seen: set[int] = set()  # identity: Resource equality compares every attribute
         for ref in refs:
-            found = self._resolve_all(ref)
+            found = self._names_of(ref)
             if not found:
                 return None
             for r in found:
@@ -123,6 +126,16 @@ class Index:
                     seen.add(id(r))
                     out.append(r)
         return out
+
+    def _names_of(self, ref: Any) -> list[Resource]:
+        """`_resolve_all`, worked out once per reference text: the rules and RES601's
+        graph ask for the same subnets, queues and functions again and again."""
+        if type(ref) is not str:
+            return self._resolve_all(ref)
+        found = self._named.get(ref)
+        if found is None:
+            found = self._named[ref] = self._resolve_all(ref)
+        return found
 
     def _resolve_all(self, ref: Any) -> list[Resource]:
         single = self.resolve(ref)
@@ -137,11 +150,20 @@ class Index:
                 if keyed:
                     many = self._by_counted.get(".".join(written[: len(parts)]))
                 else:
-                    many = self._by_base.get(".".join(parts))
+                    many = (self._by_base if self._by_base is not None else self._base_names()).get(".".join(parts))
                 if many:
                     return list(many)
                 parts = parts[:-1]
         return []
+
+    def _base_names(self) -> dict[str, list[Resource]]:
+        """Keyed resources by their address without instance keys, in scan order."""
+        if self._by_base is None:
+            self._by_base = defaultdict(list)
+            for r in self.resources:
+                if "[" in r.address:
+                    self._by_base[strip_instance_keys(r.address)].append(r)
+        return self._by_base
 
     def memo(self, key: str, build: Callable[[Index], _Built]) -> _Built:
         """Build a family-specific lookup once per scan (one key, one builder: what

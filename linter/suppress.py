@@ -76,7 +76,7 @@ def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[s
     baseline = _load_baseline_into(result, options.baseline)
     config = options.config
     today = _dt.date.today()
-    resources = _resources_by_key(result.resources)
+    resources = _resources_by_key(result.resources, {f.resource for f in result.findings})
     sources = _SourceLines()
     in_source: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # per resource, read once
     for f in result.findings:
@@ -123,10 +123,12 @@ def _unknown_ids(sources: "_SourceLines", resources: list[Any], rule_ids: set[st
     return warnings
 
 
-def _resources_by_key(resources: list[Any]) -> dict[tuple[str, str], list[Any]]:
+def _resources_by_key(resources: list[Any], addresses: set[str]) -> dict[tuple[str, str], list[Any]]:
+    """(address, file) -> its resources, for the addresses findings name (most resources have none)."""
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for r in resources:
-        out[(r.address, r.location.file)].append(r)
+        if r.address in addresses:
+            out[(r.address, r.location.file)].append(r)
     return out
 
 

@@ -195,15 +195,24 @@ def analyse_workloads(index: "Index", types: Iterable[str]) -> Analysis:
             if edge.target not in needed:
                 needed.add(edge.target)
                 queue.append(edge.target)
+    # the nodes scenarios are made of: a zonal one is a seed, a multi-zone one names zones
+    zonal: list[str] = []
+    multi_zone: list[str] = []
+    nodes = graph.nodes
     for key in needed:
-        placer.place(graph.nodes[key])  # (failure_edges made it)
+        spread = placer.place(nodes[key]).spread  # (failure_edges made the node)
+        if spread is ZONAL:
+            zonal.append(key)
+        elif spread is MULTI_ZONE:
+            multi_zone.append(key)
     if placer.cycle:
         return analyse_graph(build_graph(index))
-    order = sorted(needed, key=graph.position.__getitem__)
-    graph.restrict_to(order)
+    position = graph.position.__getitem__
+    if zonal:  # else nothing fails: no edge is followed
+        graph.restrict_to(sorted(needed, key=position))
     analysis = Analysis(graph)
     serving: dict[str, int] = {}
-    for scenario in scenarios(graph, order):
+    for scenario in scenarios(graph, sorted(zonal + multi_zone, key=position)):
         _fail_scenario(analysis, scenario, serving)
     graph.release()
     return analysis

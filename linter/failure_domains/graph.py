@@ -89,7 +89,7 @@ def unknown(detail: str, attribute: str | None = None) -> Placement:
     return Placement(UNKNOWN_ZONES, (), detail, attribute)
 
 
-_NOT_PLACED = unknown("not placed yet")
+NOT_PLACED = unknown("not placed yet")  # a node's placement until its placer runs (told by identity)
 
 
 class EdgeKind(str, enum.Enum):
@@ -122,7 +122,7 @@ class Node:
     resource: Resource
     label: str  # what it is, in words: `ECS service`, `Deployment`
     workload: bool  # serves traffic or work: can "lose all its capacity"
-    placement: Placement = _NOT_PLACED  # immutable: one for every new node
+    placement: Placement = NOT_PLACED  # immutable: one for every new node
 
     def describe(self) -> str:
         """`aws_db_instance.orders (RDS instance, Single-AZ, eu-west-1a)`."""
@@ -268,6 +268,12 @@ def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] |
         top = path.partition(".")[0]
         if top in NOT_AT_RUN_TIME:
             continue
+        # How a reference here carries a failure (the edge's kind), worked out once per
+        # attribute: an IAM-like resource names what it grants access to, and does not
+        # need it up; a subnet (or an App Service plan) is where the resource runs when
+        # named by a placement attribute, and only a name anywhere else (an env var).
+        to_server = SERVES_FROM if not permission and top in PLACEMENT_ATTRIBUTES else REFERS
+        to_other = REFERS if permission else REQUIRES
         for ref in refs:
             if not isinstance(ref, str) or ref.startswith(NOT_RESOURCES) or "." not in ref:
                 continue
@@ -279,19 +285,9 @@ def _reference_edges(add: Callable[[Edge], None], unresolved: list[Unresolved] |
             for target in targets:
                 if target.address != address:
                     # add_edge keeps the first edge of a (source, target, kind)
-                    kind = _reference_kind(permission, top, target)
+                    kind = to_server if target.type in _SERVES_FROM_TYPES_AND_DATA else to_other
                     if kind is not REFERS or not failures_only:
                         add(Edge(address, target.address, kind, path))
-
-
-def _reference_kind(permission: bool, top: str, target: Resource) -> EdgeKind:
-    """How a reference at `top` of a resource (`permission`: an IAM-like one) to `target` carries a failure."""
-    if permission:
-        return REFERS
-    if target.type in _SERVES_FROM_TYPES_AND_DATA:
-        # where it runs; a subnet id named anywhere else (an env var) is only a name
-        return SERVES_FROM if top in PLACEMENT_ATTRIBUTES else REFERS
-    return REQUIRES
 
 
 _PERMISSION_BY_TYPE: dict[str, bool] = {}
@@ -432,18 +428,19 @@ class PartialGraph(Graph):
         self._made_for_others: dict[str, list[tuple[int, Edge]]] | None = None
         self._made_by_kubernetes: dict[str, list[tuple[int, Edge]]] | None = None
         self._order_of_others: dict[int, int] = {}  # id(edge) -> its place, for those edges
-        from linter.failure_domains.placement import describe_type
+        from linter.failure_domains.placement import described_types, describe_type
 
         self._connector_types = frozenset((*CONNECTORS, *(f"data.{t}" for t in CONNECTORS)))
-        self._describe = describe_type
+        self._describe, self._described = describe_type, described_types
+        self._resource_at = index.get  # bound once: a node is made per resource the workloads reach
 
     def node(self, key: str) -> Node | None:
         node = self.nodes.get(key)
         if node is None:
-            r = self.index.get(key)
+            r = self._resource_at(key)
             if r is None:
                 return None
-            label, workload = self._describe(r)
+            label, workload = self._described.get(r.type) or self._describe(r)  # (its cache read here: one call less)
             node = self.nodes[key] = Node(key, r, label, workload)
         return node
 
@@ -519,7 +516,7 @@ class PartialGraph(Graph):
     def release(self) -> None:
         """Drop what only building needed: the index (it holds this graph in its memo: a
         cycle, left alone while a scan pauses the cycle collector) and the lookups."""
-        del self.index
+        del self.index, self._resource_at
         self.position, self._made_for_others, self._made_by_kubernetes, self._order_of_others = {}, None, None, {}
         self.resolved = {}
 

@@ -22,6 +22,7 @@ from linter.rules._datastores import is_aurora
 from linter.rules._values import as_bool, as_int
 
 from linter.failure_domains.graph import (
+    NOT_PLACED,
     UNKNOWN_ZONES,
     ZONAL,
     Placement,
@@ -126,17 +127,17 @@ REGIONAL_PREFIXES = (
 )
 
 
-_DESCRIBED: dict[str, tuple[str, bool]] = {}  # type -> what describe_type says (it reads only the type)
+described_types: dict[str, tuple[str, bool]] = {}  # type -> what describe_type says (it reads only the type)
 
 
 def describe_type(r: Resource) -> tuple[str, bool]:
     """(what it is, in words; whether it is a workload)."""
-    known = _DESCRIBED.get(r.type)
+    known = described_types.get(r.type)
     if known is None:
         known = TYPE_LABELS.get(base_type(r))
         if known is None:
             known = describe_kind(r) if "/" in r.type else (r.type, False)
-        remember(_DESCRIBED, r.type, known)
+        remember(described_types, r.type, known)
     return known
 
 
@@ -147,11 +148,10 @@ class Placer:
     def __init__(self, graph: "Graph", index: "Index"):
         self.graph, self.index = graph, index
         self._busy: set[str] = set()
-        self._done: set[str] = set()
         self.cycle = False
 
     def place(self, node: "Node") -> Placement:
-        if node.key in self._done:
+        if node.placement is not NOT_PLACED:  # placed: every placer makes a Placement of its own
             return node.placement
         if node.key in self._busy:  # a cycle of placements: nothing to conclude
             self.cycle = True  # (what each node concludes then depends on the order they are placed in)
@@ -168,7 +168,6 @@ class Placer:
                 node.placement = how(self, r)
             finally:
                 self._busy.discard(node.key)
-        self._done.add(node.key)
         return node.placement
 
     # ------------------------------------------------------------ helpers
