@@ -137,6 +137,10 @@ def lookup(data: Any, path: str | list[str] | tuple[str, ...], default: Any = No
     the same way here (the first element). An Unknown anywhere on the way makes
     the result Unknown. Absent and JSON null both give `default`.
     """
+    if type(data) is dict and type(path) is str and "." not in path and path:
+        # one key of a dict, most rules' question: read without splitting or looping
+        value = data.get(path)
+        return default if value is None else value
     parts = _split(path) if isinstance(path, str) else path
     cur = data
     for part in parts:

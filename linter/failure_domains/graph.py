@@ -43,8 +43,7 @@ ZONAL, MULTI_ZONE, REGIONAL, UNKNOWN_ZONES = Spread.ZONAL, Spread.MULTI_ZONE, Sp
 _REDUNDANT = (MULTI_ZONE, REGIONAL)
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):  # immutable; made once per placed node: a tuple is made several times faster
     """The zones a resource can serve from."""
 
     spread: Spread
