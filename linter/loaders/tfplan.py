@@ -238,13 +238,13 @@ def _load(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any], 
     data_from_changes: dict[str, Resource] = {}
     line = 1 if one_line else None  # a plan of one line: every resource is on it
     for position, rc in enumerate(changes):
-        if not _well_shaped(rc):
+        if not _well_shaped(rc):  # (else an object with a change object: asked no more)
             _check_shape(doc, shown, path)  # the checks that name the field at fault
-        if not isinstance(rc, dict):
-            raise InputError(shown, f"resource_changes[{position}] is not an object")
-        change = rc.get("change")
-        if not isinstance(change, dict):
-            raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
+            if not isinstance(rc, dict):
+                raise InputError(shown, f"resource_changes[{position}] is not an object")
+            if not isinstance(rc.get("change"), dict):
+                raise InputError(shown, f"resource_changes[{position}] ({rc.get('address', '?')}) has no change object")
+        change = rc["change"]
         raw_actions = change.get("actions")
         if type(raw_actions) is not list or not (  # one action, mostly: tested without a loop
                 len(raw_actions) == 1 and type(raw_actions[0]) is str or all([type(a) is str for a in raw_actions])):
@@ -736,7 +736,9 @@ def _merge_unknown(after: Any, unknown: Any, exprs: Any, path: list[Any], module
         top = not path
         for key, sub in unknown.items():
             if sub is True and top:  # the common case, without walking a path
-                after[key] = _unknown(exprs.get(key) if exprs else None, module, config)
+                expr = exprs.get(key) if exprs else None
+                # nothing written (an id, an ARN): no references to carry, no call to make
+                after[key] = UNKNOWN if expr is None else _unknown(expr, module, config)
                 continue
             if not sub:  # false, {} or []
                 continue
@@ -850,9 +852,10 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
     elif "delete" not in actions:
         # ids stay findable while the new ones are unknown (updates in place)
         for key in _ID_KEYS:
-            if key not in meta and isinstance(before.get(key), str) and before[key]:
-                if key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE:
-                    meta[key] = before[key]
+            if key not in meta:
+                value = before.get(key)
+                if value and isinstance(value, str) and (key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE):
+                    meta[key] = value
     resource = Resource(  # positional: made 10,000s of times, and keywords cost a third of it
         rtype if managed else f"data.{rtype}",  # type
         address,
