@@ -8,7 +8,7 @@ targets, queues behind event source mappings, ...) build it once through
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable, TypeVar, cast
+from typing import Any, Callable, Iterable, Sequence, TypeVar, cast
 
 from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
@@ -104,6 +104,7 @@ class Index:
         instances. Returns None when any part cannot be resolved: cross-resource
         rules stay silent on a partial graph.
         """
+        refs: Sequence[Any]
         if isinstance(value, Unknown):
             refs = value.refs
             if not refs:

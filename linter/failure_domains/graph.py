@@ -335,7 +335,7 @@ def _connector_edges(graph: EdgeSink, index: Index, node: Node, source_attr: str
         return
     for s in sources:
         for t in targets:
-            kind = EdgeKind.SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else EdgeKind.REQUIRES
+            kind = SERVES_FROM if base_type(t) in SERVES_FROM_TYPES else REQUIRES
             graph.add_edge(Edge(s.address, t.address, kind, None, f"{node.label} {r.address}"))
 
 

@@ -455,17 +455,17 @@ def build_resource(
             meta["external"] = True
     address = addresses.get(state.urn) or address_of(state, canonical, family, attrs)
     tf_type = canonical.removeprefix("data.") if state.external and family == "cloud" else canonical
-    return Resource(
-        type=canonical,
-        address=address,
-        attrs=attrs,
-        location=Location(shown, line),
-        source_format="pulumi",
-        name=name,
-        namespace=namespace,
-        change=change,
-        raw_type=state.type,
-        refs={
+    return Resource(  # positional: made 10,000s of times, and keywords cost a third of it
+        canonical,  # type
+        address,
+        attrs,
+        Location(shown, line),
+        "pulumi",  # source_format
+        name,
+        namespace,
+        change,
+        state.type,  # raw_type
+        {  # refs
             (attribute_name(tf_type, k) if family == "cloud" else k): [addresses.get(u) or urn_address(u) for u in v]
             for k, v in state.property_dependencies.items() if v
         },
