@@ -50,7 +50,7 @@ class Index:
                 by_counted[address[: address.rfind("[")]].append(r)
             for key in _ID_KEYS:
                 value = meta.get(key)
-                if value and isinstance(value, str):
+                if isinstance(value, str) and value:
                     by_id.setdefault(value, r)
 
     def by_type(self, *types: str) -> list[Resource]:

@@ -854,7 +854,7 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
         for key in _ID_KEYS:
             if key not in meta:
                 value = before.get(key)
-                if value and isinstance(value, str) and (key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE):
+                if isinstance(value, str) and value and (key != "arn" or rtype not in ARN_OF_ANOTHER_RESOURCE):
                     meta[key] = value
     resource = Resource(  # positional: made 10,000s of times, and keywords cost a third of it
         rtype if managed else f"data.{rtype}",  # type
