@@ -747,8 +747,10 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
 
     def line_of(path: str, _base: Resource = base, _rendered: Resource = resource) -> int | None:
         # the attribute's line in the base only where the base says what was rendered
-        if lookup(_base.attrs, path, None) == lookup(_rendered.attrs, path, None):
-            return _base.line_for(path)
+        # (list items matched by merge key: a patched container is rendered first)
+        in_base = _merged_path(_rendered.attrs, _base.attrs, path)
+        if in_base is not None and lookup(_base.attrs, in_base, None) == lookup(_rendered.attrs, path, None):
+            return _base.line_for(in_base)
         return _base.location.line
 
     resource.line_of = line_of
@@ -769,12 +771,15 @@ class _Overrides:
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
         value = lookup(rendered.attrs, path, None)
-        if value is None or lookup(base.attrs, path, None) == value:
+        in_base = _merged_path(rendered.attrs, base.attrs, path)
+        if value is None or in_base is not None and lookup(base.attrs, in_base, None) == value:
             return None
         for patch in self.patches():
-            if patch.type == rendered.type and patch.name in (base.name, rendered.name) \
-                    and lookup(patch.attrs, path, None) == value:
-                return Location(patch.location.file, patch.line_for(path))
+            if patch.type != rendered.type or patch.name not in (base.name, rendered.name):
+                continue
+            in_patch = _merged_path(rendered.attrs, patch.attrs, path)
+            if in_patch is not None and lookup(patch.attrs, in_patch, None) == value:
+                return Location(patch.location.file, patch.line_for(in_patch))
         if path == "spec.replicas":
             for kfile, line, name, count in self.replicas():
                 if name in (base.name, rendered.name) and count == value:
@@ -792,6 +797,35 @@ class _Overrides:
         if self._replicas is None:
             self._replicas = [entry for directory in self.kustomizations for entry in _replica_entries(directory)]
         return self._replicas
+
+
+# the keys a strategic merge patch matches list items by (containers and volumes by name, ...)
+_MERGE_KEYS = ("name", "containerPort", "mountPath", "devicePath")
+
+
+def _merged_path(rendered: Any, patch: Any, path: str) -> str | None:
+    """`path` of the rendered object as `patch` (a patch file, or the base object)
+    writes it: a strategic merge patch lists only the items it changes, matched by
+    their merge key, and kustomize renders the patched items first, so each list
+    index is the index of the item with the same key. None: no such item."""
+    out = []
+    for part in path.split("."):
+        if isinstance(rendered, list) and part.isdigit():
+            if not isinstance(patch, list) or int(part) >= len(rendered):
+                return None
+            item = rendered[int(part)]
+            key = next((k for k in _MERGE_KEYS if isinstance(item, dict) and k in item), None)
+            at = next((i for i, other in enumerate(patch) if isinstance(other, dict) and key is not None
+                       and other.get(key) == item[key]), None) if key else int(part)
+            if at is None or at >= len(patch):
+                return None
+            rendered, patch = item, patch[at]
+            out.append(str(at))
+            continue
+        rendered = rendered.get(part) if isinstance(rendered, dict) else None
+        patch = patch.get(part) if isinstance(patch, dict) else None
+        out.append(part)
+    return ".".join(out)
 
 
 def _kustomization_entries(directory: Path, *keys: str) -> tuple[Path | None, list[list[Any]]]:
