@@ -206,3 +206,66 @@ def test_avm_sql_elastic_pool_names_the_example_line_that_sets_zone_redundant():
         pool = address.split('"')[1]
         line = _line(text, "zone_redundant", after=f"{pool} = {{")
         assert f"zone_redundant = false (var.zone_redundant, set at {example / 'main.tf'}:{line})" in message
+
+
+LOCALS = """variable "ha" {
+  type = bool
+}
+
+variable "db" {
+  type = object({ multi_az = bool })
+}
+
+locals {
+  ha    = var.ha
+  again = local.ha
+  db = {
+    multi_az = false
+  }
+  # a cycle: Terraform's error to report; followed here without looping
+  loop_a = local.loop_b
+  loop_b = local.loop_a
+}
+
+resource "aws_db_instance" "passed_on" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.again
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "part_of_a_local" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.db.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+module "part_of_a_variable" {
+  source   = "./modules/db"
+  multi_az = var.db.multi_az
+  deletion_protection = local.loop_a == null
+}
+"""
+
+
+def test_locals_and_parts_of_values_are_followed_to_where_they_were_set(tmp_path):
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (tmp_path / "main.tf").write_text(LOCALS)
+    tfvars = "ha = false\ndb = {\n  multi_az = false\n}\n"
+    (tmp_path / "prod.tfvars").write_text(tfvars)
+    options = ScanOptions(loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars"))]})
+    result = scan([str(tmp_path)], options)
+    assert not result.errors, result.errors
+    found = {f.resource: f.message for f in result.findings if f.rule_id == "RES301"}
+    main, variables = tmp_path / "main.tf", tmp_path / "prod.tfvars"
+    # local.again is local.ha is var.ha, which the tfvars file sets
+    assert f"multi_az = false (local.again, set at {variables}:1)" in found["aws_db_instance.passed_on"]
+    at = _line(LOCALS, "multi_az = false", after="db = {")
+    assert f"multi_az = false (local.db.multi_az, set at {main}:{at})" in found["aws_db_instance.part_of_a_local"]
+    at = _line(tfvars, "multi_az = false")
+    assert f"multi_az = false (var.multi_az, set at {variables}:{at})" in found[
+        "module.part_of_a_variable.aws_db_instance.this"]

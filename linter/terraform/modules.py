@@ -316,6 +316,8 @@ class ModuleInstance:
         self.caller = caller
         self._vars: dict[str, VariableValue] = {}
         self._locals: dict[str, Any] = {}
+        self._local_origins: dict[str, VariableValue | None] = {}
+        self._for_each_origins: dict[int, VariableValue | None] = {}  # by id() of a block's `for_each`
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
         self._instances: dict[str, list[tuple[str, Scope, Any]] | Unknown] = {}
@@ -411,22 +413,29 @@ class ModuleInstance:
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
-        """Where the value of `var.x` or `local.x` (as `expr`, in `scope`) was set, with
-        its parts: where the variable was set, or the local's line and the keys of its
-        literal. None for any other expression, or a variable not given a value."""
-        if expr[0] != "attr" or expr[1][0] != "ref" or expr[1][1] in scope.names:
+        """Where the value of `var.x` or `local.x`, or a part of either (`var.x.a`), was
+        set (as `expr`, in `scope`), with its parts; None for any other expression."""
+        found = reference_path(expr)
+        if found is None or found[0] == "each" or found[0] in scope.names:
             return None
-        kind, name = expr[1][1], expr[2]
-        if kind == "var":
-            try:
-                return self.variable(name)
-            except EvalError:
-                return None
+        return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
+
+    def local_origin(self, name: str) -> VariableValue | None:
+        """Where `local.<name>` was set: where the variable or local it passes on was
+        set, else its own line, with the lines of the keys of its literal."""
+        if name in self._local_origins:
+            return self._local_origins[name]
+        self._local_origins[name] = None  # a cycle is Terraform's error to report, not a loop here
         attr, shown = self.config.locals.get(name), self.config.local_files.get(name)
-        if kind != "local" or attr is None or shown is None:
-            return None
-        return VariableValue(None, f"set at {shown}:{attr.line}",
-                             parts=written_parts(attr, shown, self.config.resources, self.variable))
+        found: VariableValue | None = None
+        if attr is not None and shown is not None:
+            expr = attr.expr
+            found = self.origin_of(expr, Scope(self))
+            if found is None or found.default or not found.origin:
+                found = VariableValue(None, f"set at {shown}:{attr.line}", parts=written_parts(
+                    attr, shown, self.config.resources, self.variable, self.local_origin))
+        self._local_origins[name] = found
+        return found
 
     def each_part(self, for_each: Attr | None, scope: Scope, path: str) -> tuple[str, VariableValue] | None:
         """Where `each.value.<path>` of a block instance was set, when the block's
@@ -437,7 +446,10 @@ class ModuleInstance:
         key = each.get("key") if isinstance(each, dict) else None
         if for_each is None or not isinstance(key, str):
             return None
-        found = self.origin_of(for_each.expr, Scope(self))
+        key_of = id(for_each)  # the block's attribute: the same for each of its instances
+        if key_of not in self._for_each_origins:
+            self._for_each_origins[key_of] = self.origin_of(for_each.expr, Scope(self))
+        found = self._for_each_origins[key_of]
         if found is None or found.default or not found.parts:
             return None
         part = found.part(_line_key(f"{key}.{path}") if path else key)
@@ -698,39 +710,46 @@ class CallSite:
         caller = self.caller
         value = plain(caller.evaluator.evaluate(attr.expr, self.scope))
         passed = caller.origin_of(attr.expr, self.scope)
-        if passed is not None and attr.expr[1][1] == "var":
-            return VariableValue(value, passed.origin, passed.default, passed.parts)
         if passed is None:
             each_path = _each_value_path(attr.expr)
             hit = None if each_path is None else caller.each_part(self.block.attrs.get("for_each"), self.scope, each_path)
-            if hit is not None:
-                passed = hit[1]
-        if passed is not None and passed.origin:  # a local, or a part of `each.value`
-            return VariableValue(value, passed.origin, parts=passed.parts)
+            passed = hit[1] if hit is not None else None
+        if passed is not None and passed.origin:
+            return VariableValue(value, passed.origin, passed.default, passed.parts)
         shown = self.block.file
         return VariableValue(value, f"set at {shown}:{attr.line}",
-                             parts=written_parts(attr, shown, caller.config.resources, caller.variable))
+                             parts=written_parts(attr, shown, caller.config.resources, caller.variable, caller.local_origin))
 
 
 def written_parts(attr: Attr, shown: str, declared: dict[str, Any] | None = None,
-                  variable: Callable[[str], VariableValue] | None = None) -> dict[str, VariableValue] | None:
+                  variable: Callable[[str], VariableValue] | None = None,
+                  local: Callable[[str], VariableValue | None] | None = None) -> dict[str, VariableValue] | None:
     """Where each part of an object or tuple written as `attr` was set: the line of each
     key of a literal (in the file shown as `shown`) and, for a part that is `var.<name>`
-    (`variable` given: a module call's argument), where that variable was set."""
+    or `local.<name>` (`variable`, `local` given: in a module), where that was set."""
     parts: dict[str, VariableValue] = {}
     for kind, suffix, what in facts_of(attr, declared or {}).written:
         if kind == _KEY_LINE:
             node = _part_node(parts, suffix[1:])
             node.origin = node.origin or f"set at {shown}:{what}"
-        elif kind == _VARIABLE and suffix and variable is not None:
-            try:
-                found = variable(what)
-            except EvalError:
-                continue
-            if found.origin and not found.default:  # set upstream: that place, not this line
+        elif kind in (_VARIABLE, _LOCAL) and suffix:
+            found = _named_part(variable if kind == _VARIABLE else local, what)
+            if found is not None and found.origin and not found.default:  # set upstream: that place, not this line
                 node = _part_node(parts, _line_key_suffix(suffix)[1:])
                 node.origin, node.parts = found.origin, found.parts
     return parts or None
+
+
+def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str) -> VariableValue | None:
+    """Where the value `what` names (a variable or local, then a path in it: `db.multi_az`) was set."""
+    name, _, path = what.partition(".")
+    try:
+        found = lookup(name) if lookup is not None else None
+    except EvalError:
+        return None
+    if found is None or not path or found.default:
+        return found  # a default is the variable's as a whole
+    return found.part(path)
 
 
 def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
@@ -747,8 +766,10 @@ def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
     return node
 
 
-def _each_value_path(expr: Any) -> str | None:
-    """`each.value.a.b` -> "a.b" (`each.value` -> ""); None for any other expression."""
+def reference_path(expr: Any) -> tuple[str, str] | None:
+    """A reference and the path below its first name, as `VariableValue.part` reads it:
+    `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
+    `each.value.a[0].b` -> ("each", "value.a.b"); None for any other expression."""
     names: list[str] = []
     while expr[0] in ("attr", "index"):
         if expr[0] == "attr":
@@ -758,9 +779,17 @@ def _each_value_path(expr: Any) -> str | None:
         else:
             return None
         expr = expr[1]
-    if expr[0] != "ref" or expr[1] != "each" or not names or names[-1] != "value":
+    if expr[0] != "ref" or expr[1] not in ("var", "local", "each") or not names:
         return None
-    return _line_key(".".join(reversed(names[:-1])))
+    return expr[1], _line_key(".".join(reversed(names)))
+
+
+def _each_value_path(expr: Any) -> str | None:
+    """`each.value.a.b` -> "a.b" (`each.value` -> ""); None for any other expression."""
+    found = reference_path(expr)
+    if found is None or found[0] != "each" or found[1].split(".")[0] != "value":
+        return None
+    return found[1].partition(".")[2]
 
 
 # ------------------------------------------------------------------ bodies
@@ -873,7 +902,7 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 
 _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
-_KEY_LINE, _VARIABLE, _EACH = "line", "var", "each"
+_KEY_LINE, _VARIABLE, _LOCAL, _EACH = "line", "var", "local", "each"
 
 
 def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, Any]]) -> None:
@@ -904,13 +933,16 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
                 out.append((_KEY_LINE, _line_key_suffix(inner), lines[i]))
             _written_plan(value, inner, depth + 1, out)
         return
-    if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var":
-        out.append((_VARIABLE, suffix, expr[2]))
-        return
     if kind in ("attr", "index"):
-        path = _each_value_path(expr)
-        if path is not None:
-            out.append((_EACH, suffix, path))
+        found = reference_path(expr)
+        if found is None:
+            return
+        root, path = found
+        if root == "each":
+            if path.split(".")[0] == "value":
+                out.append((_EACH, suffix, path.partition(".")[2]))
+        else:  # `var.x` or `local.x`, and a part of either (`local.db.multi_az`: "db.multi_az")
+            out.append((_VARIABLE if root == "var" else _LOCAL, suffix, path))
 
 
 def line_of(lines: dict[str, Any], path: str) -> int | None:
@@ -1051,14 +1083,15 @@ class BodyBuilder:
                     base = _line_key(path)
                 self.lines.setdefault(base + suffix if base else suffix[1:], what)
             elif kind == _VARIABLE and variables:
-                try:
-                    found = self.module.variable(what)
-                except EvalError:
-                    continue
-                if found.default:
-                    self.defaults[path + suffix] = found.origin or f"var.{what}"
-                else:
+                found = _named_part(self.module.variable, what)
+                if found is not None and found.default:
+                    self.defaults[path + suffix] = found.origin or f"var.{what.partition('.')[0]}"
+                elif found is not None:
                     self._origin(path + suffix, f"var.{what}", found)
+            elif kind == _LOCAL and "local" not in scope.names:
+                found = _named_part(self.module.local_origin, what)
+                if found is not None:
+                    self._origin(path + suffix, f"local.{what}", found)
             elif kind == _EACH:
                 hit = self.module.each_part(self.for_each, scope, what)
                 if hit is not None:
