@@ -212,20 +212,6 @@ def test_a_value_a_template_writes_whole_is_named_with_where_it_is_set(tmp_path)
     assert values.set_at("nope.deeper") is None
 
 
-@needs_helm
-def test_a_finding_names_the_chart_value_behind_it(tmp_path):
-    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
-    values = (tmp_path / "shop" / "values.yaml").read_text()
-    _, doc = scan("shop", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
-    assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{line_of(values, 'replicaCount:')}" in finding["notes"]
-    # a values file given on the command line overrides the chart's own: named instead
-    (tmp_path / "prod.yaml").write_text("image:\n  tag: v2\nreplicaCount: 1\n")
-    _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
-    assert "`.Values.replicaCount` = 1, set at prod.yaml:3" in finding["notes"]
-
-
 def test_a_value_a_template_writes_with_to_yaml_is_found_under_its_key(tmp_path):
     template = read(tmp_path, DEPLOYMENT)
     first, end = template.document("Deployment", 0, 1)
@@ -264,14 +250,21 @@ def test_the_deepest_chart_value_set_is_found_in_the_file_that_wins(tmp_path):
 
 
 @needs_helm
-def test_a_finding_on_a_value_written_by_to_yaml_names_the_chart_value(tmp_path):
+@pytest.mark.parametrize("rule, key, named, override, overridden", [
+    # written whole on its key's line: `replicas: {{ .Values.replicaCount }}`
+    ("RES101", "replicaCount", "`.Values.replicaCount` = 1", "image:\n  tag: v2\nreplicaCount: 1\n", 3),
+    # written as YAML under its key: `{{- with .Values.livenessProbe }}` ... `{{- toYaml . | nindent 12 }}`
+    ("RES504", "livenessProbe", "`.Values.livenessProbe`",
+     "replicaCount: 3\nlivenessProbe:\n  httpGet:\n    path: /\n    port: http\n", 2),
+])
+def test_a_finding_names_the_chart_value_behind_it(tmp_path, rule, key, named, override, overridden):
     subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
     values = (tmp_path / "shop" / "values.yaml").read_text()
     _, doc = scan("shop", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES504"]
-    assert f"`.Values.livenessProbe`, set at shop/values.yaml:{line_of(values, 'livenessProbe:')}" in finding["notes"]
-    # a values file that sets the probe names its own line
-    (tmp_path / "prod.yaml").write_text("replicaCount: 3\nlivenessProbe:\n  httpGet:\n    path: /\n    port: http\n")
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == rule]
+    assert f"{named}, set at shop/values.yaml:{line_of(values, key + ':')}" in finding["notes"]
+    # a values file given on the command line overrides the chart's own: named instead
+    (tmp_path / "prod.yaml").write_text(override)
     _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES504"]
-    assert "`.Values.livenessProbe`, set at prod.yaml:2" in finding["notes"]
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == rule]
+    assert f"{named}, set at prod.yaml:{overridden}" in finding["notes"]
