@@ -269,3 +269,21 @@ def test_locals_and_parts_of_values_are_followed_to_where_they_were_set(tmp_path
     at = _line(tfvars, "multi_az = false")
     assert f"multi_az = false (var.multi_az, set at {variables}:{at})" in found[
         "module.part_of_a_variable.aws_db_instance.this"]
+
+
+def test_each_value_of_a_json_variables_file_is_named_at_its_key(tmp_path):
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "outer").mkdir()
+    (tmp_path / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (tmp_path / "modules" / "outer" / "main.tf").write_text(OUTER_MODULE)
+    (tmp_path / "main.tf").write_text(ROOT)
+    variables = '{\n  "ha": true,\n  "pools": {\n    "audit": {\n      "multi_az": false\n    }\n  }\n}\n'
+    (tmp_path / "prod.tfvars.json").write_text(variables)
+    options = ScanOptions(loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars.json"))]})
+    result = scan([str(tmp_path)], options)
+    assert not result.errors, result.errors
+    found = {f.resource: f.message for f in result.findings if f.rule_id == "RES301"}
+    at = f"{tmp_path / 'prod.tfvars.json'}:{_line(variables, 'multi_az')}"
+    assert f'multi_az = false (var.pools["audit"].multi_az, set at {at})' in found['aws_db_instance.direct["audit"]']
+    assert f"multi_az = false (var.multi_az, set at {at})" in found['module.from_tfvars["audit"].aws_db_instance.this']
+    assert 'module.outer.module.db["billing"].aws_db_instance.this' not in found  # var.ha is true here

@@ -234,7 +234,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
 def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,
                   out: dict[str, VariableValue], errors: list[InputError], required: bool = False) -> None:
     from linter.loaders import read_text
-    from linter.loaders._json_lines import line_of as json_line_of
+    from linter.loaders._json_lines import key_lines
 
     try:
         text = read_text(path, shown)
@@ -250,10 +250,12 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 raise InputError(shown, f"invalid JSON: {exc}") from None
             if not isinstance(doc, dict):
                 raise InputError(shown, "a variables file holds an object", 1)
+            lines = key_lines(text)  # by path: the top-level key, not a string value equal to it
             for name, value in doc.items():
                 if name in config.variables:
-                    line = json_line_of(text, [name])  # the top-level key, not a string value equal to it
-                    out[name] = VariableValue(value, f"set at {shown}:{line}" if line else f"set in {shown}")
+                    line = lines.get((name,))
+                    out[name] = VariableValue(value, f"set at {shown}:{line}" if line else f"set in {shown}",
+                                              parts=_json_parts(lines, name, shown))
             return
         for name, attr in parse_tfvars(text, shown).items():
             if name in config.variables:
@@ -261,6 +263,16 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 out[name] = VariableValue(value, f"set at {shown}:{attr.line}", parts=written_parts(attr, shown))
     except InputError as err:
         errors.append(err)
+
+
+def _json_parts(lines: dict[tuple[Any, ...], int], name: str, shown: str) -> "dict[str, VariableValue] | None":
+    """Where each part of the variable `name` is set in a `.tfvars.json` file (`key_lines` of its text)."""
+    parts: dict[str, VariableValue] = {}
+    for path, line in lines.items():
+        if len(path) > 1 and path[0] == name:
+            node = _part_node(parts, _line_key(".".join(str(p) for p in path[1:])) or str(path[1]))
+            node.origin = node.origin or f"set at {shown}:{line}"
+    return parts or None
 
 
 def _cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
