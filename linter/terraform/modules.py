@@ -798,10 +798,9 @@ def reference_path(expr: Any) -> tuple[str, str] | None:
 
 def _each_value_path(expr: Any) -> str | None:
     """`each.value.a.b` -> "a.b" (`each.value` -> ""); None for any other expression."""
-    found = reference_path(expr)
-    if found is None or found[0] != "each" or found[1].split(".")[0] != "value":
-        return None
-    return found[1].partition(".")[2]
+    written: list[tuple[str, str, Any]] = []
+    _written_plan(expr, "", 0, written)
+    return written[0][2] if len(written) == 1 and written[0][:2] == (_EACH, "") else None
 
 
 # ------------------------------------------------------------------ bodies
@@ -881,9 +880,10 @@ class AttrFacts:
     * `resources`: the resources it names (`_scan_expr`; not yet qualified with the module address);
     * `written`: what `BodyBuilder` notes under the attribute's path, in the order the
       expression is written: `(_KEY_LINE, suffix, line)` is the line of a key of a literal
-      object or tuple (the suffix as `_line_key` gives it), `(_VARIABLE, suffix, name)` a part
-      that is `var.<name>`, `(_EACH, suffix, path)` a part that is `each.value.<path>`
-      (where their values came from is looked up per instance);
+      object or tuple (the suffix as `_line_key` gives it), `(_VARIABLE, suffix, path)`,
+      `(_LOCAL, suffix, path)` and `(_EACH, suffix, path)` a part that is `var.<path>`,
+      `local.<path>` or `each.value.<path>` (`reference_path`; where their values came
+      from is looked up per instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -950,11 +950,10 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         if found is None:
             return
         root, path = found
-        if root == "each":
-            if path.split(".")[0] == "value":
-                out.append((_EACH, suffix, path.partition(".")[2]))
-        else:  # `var.x` or `local.x`, and a part of either (`local.db.multi_az`: "db.multi_az")
+        if root != "each":  # `var.x` or `local.x`, and a part of either (`local.db.multi_az`: "db.multi_az")
             out.append((_VARIABLE if root == "var" else _LOCAL, suffix, path))
+        elif path.split(".")[0] == "value":
+            out.append((_EACH, suffix, path.partition(".")[2]))
 
 
 def line_of(lines: dict[str, Any], path: str) -> int | None:
