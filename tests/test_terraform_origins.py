@@ -287,3 +287,59 @@ def test_each_value_of_a_json_variables_file_is_named_at_its_key(tmp_path):
     assert f'multi_az = false (var.pools["audit"].multi_az, set at {at})' in found['aws_db_instance.direct["audit"]']
     assert f"multi_az = false (var.multi_az, set at {at})" in found['module.from_tfvars["audit"].aws_db_instance.this']
     assert 'module.outer.module.db["billing"].aws_db_instance.this' not in found  # var.ha is true here
+
+
+SIZES_MODULE = """variable "max_size" {
+  type = number
+}
+
+variable "skip_final_snapshot" {
+  type    = bool
+  default = true
+}
+
+variable "zone" {
+  type = string
+}
+
+resource "aws_autoscaling_group" "this" {
+  min_size            = 1
+  max_size            = var.max_size
+  vpc_zone_identifier = ["subnet-a", "subnet-b"]
+}
+
+resource "aws_rds_cluster" "this" {
+  engine                  = "aurora-postgresql"
+  skip_final_snapshot     = var.skip_final_snapshot
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_efs_file_system" "this" {
+  availability_zone_name = var.zone
+}
+"""
+
+SIZES_ROOT = """module "app" {
+  source   = "./modules/app"
+  max_size = 1
+  zone     = "eu-west-1a"
+}
+"""
+
+
+@pytest.mark.parametrize("rule, resource, says", [
+    ("RES104", "aws_autoscaling_group", "max_size = 1 (var.max_size, set at {main}:{max_size})"),
+    ("RES509", "aws_rds_cluster", 'skip_final_snapshot = true (the default of var.skip_final_snapshot; '
+                                  'module "app" at {main}:{call} does not set it)'),
+    ("RES307", "aws_efs_file_system", 'availability_zone_name = "eu-west-1a" (var.zone, set at {main}:{zone})'),
+])
+def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource, says):
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(SIZES_MODULE)
+    (tmp_path / "main.tf").write_text(SIZES_ROOT)
+    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
+    assert not result.errors, result.errors
+    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}.this"]
+    assert says.format(main=tmp_path / "main.tf", call=_line(SIZES_ROOT, 'module "app"'),
+                       max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone")) in finding.message
