@@ -54,7 +54,7 @@ def test_gcp_and_azure_messages_name_the_variable_that_supplied_a_value(tmp_path
     messages = {f.rule_id: f.message for f in result.findings}
     assert messages["RES312"].endswith('tier = "BASIC" (the default of var.tier)'), messages
     assert messages["RES311"].endswith('settings.availability_type = "ZONAL" (the default of var.availability)')
-    assert messages["RES117"].endswith(f'sku = "Basic" (var.sku, {tmp_path / "prod.tfvars"}:1)')
+    assert messages["RES117"].endswith(f'sku = "Basic" (var.sku, set at {tmp_path / "prod.tfvars"}:1)')
     # unset: the table's default (Standard) does not fire, and no finding is made up for it
     assert [f.resource for f in result.findings if f.rule_id == "RES117"] == ["azurerm_lb.web"]
 

@@ -265,8 +265,13 @@ def test_local_child_module_is_loaded_with_the_callers_arguments(tmp_path):
     assert db.get("engine") == "postgres"  # a literal argument
     # the argument is the root's var.ha, whose default is false
     assert db.get("multi_az") is False
-    assert db.meta["from_variable_default"] == {"multi_az": "var.ha", "allocated_storage": "var.storage"}
-    assert db.get("allocated_storage") == 20  # the child's own default, not passed
+    # the child's own default, not passed: the call is where an argument would set it
+    lines = ROOT_WITH_MODULES.splitlines()
+    call, engine = lines.index('module "db" {') + 1, lines.index('  engine     = "postgres"') + 1
+    assert db.meta["from_variable_default"] == {
+        "multi_az": "var.ha", "allocated_storage": f'var.storage; module "db" at {root / "main.tf"}:{call} does not set it'}
+    assert db.get("allocated_storage") == 20
+    assert db.meta["value_origin"] == {"engine": f"var.engine, set at {root / 'main.tf'}:{engine}"}
     # a reference passed in resolves in the caller's module
     group = loaded["module.db.aws_db_subnet_group.main"]
     (subnet_ref,) = group.get("subnet_ids")

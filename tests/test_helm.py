@@ -212,15 +212,59 @@ def test_a_value_a_template_writes_whole_is_named_with_where_it_is_set(tmp_path)
     assert values.set_at("nope.deeper") is None
 
 
+def test_a_value_a_template_writes_with_to_yaml_is_found_under_its_key(tmp_path):
+    template = read(tmp_path, DEPLOYMENT)
+    first, end = template.document("Deployment", 0, 1)
+    source = lambda path: template.yaml_source(first, end, path)  # noqa: E731
+    # `{{- with .Values.livenessProbe }}` around the key, `{{- toYaml . }}` under it
+    assert source("spec.template.spec.containers.0.livenessProbe") == ("livenessProbe", [])
+    assert source("spec.template.spec.containers.0.livenessProbe.httpGet.port") == ("livenessProbe", ["httpGet", "port"])
+    # `{{- toYaml .Values.resources | nindent 12 }}` under the key
+    assert source("spec.template.spec.containers.1.resources.limits.memory") == ("resources", ["limits", "memory"])
+    # keys written literally, or through an include: no chart value behind them
+    assert source("spec.replicas") is None
+    assert source("metadata.labels.app") is None
+    assert source("spec.template.spec.containers.1.image") is None
+    # `.` after a `with` closed above the key is the enclosing context, not that value
+    closed = read(tmp_path, "apiVersion: v1\nkind: Pod\nspec:\n  {{- with .Values.a }}\n  {{- end }}\n"
+                            "  affinity:\n    {{- toYaml . | nindent 4 }}\n", "pod.yaml")
+    assert closed.yaml_source(*closed.document("Pod", 0, 1), "spec.affinity") is None
+    inline = read(tmp_path, "apiVersion: v1\nkind: Pod\nspec:\n  affinity: {{- toYaml $.Values.affinity | nindent 4 }}\n",
+                  "inline.yaml")
+    assert inline.yaml_source(*inline.document("Pod", 0, 1), "spec.affinity.nodeAffinity") == ("affinity", ["nodeAffinity"])
+
+
+def test_the_deepest_chart_value_set_is_found_in_the_file_that_wins(tmp_path):
+    from linter.loaders.rendered import HelmValues
+
+    (tmp_path / "values.yaml").write_text("probe:\n  httpGet:\n    port: http\nlist:\n- a: 1\n- a: 2\nresources: {}\n")
+    (tmp_path / "prod.yaml").write_text("probe:\n  httpGet:\n    path: /\n")
+    values = HelmValues(tmp_path, [str(tmp_path / "prod.yaml")])
+    shown = lambda found: found and (found[0], found[1], found[3])  # noqa: E731
+    assert shown(values.deepest(["probe", "httpGet", "port"])) == (str(tmp_path / "values.yaml"), 3, 3)
+    # both set `probe.httpGet`: the later file's key is named
+    assert shown(values.deepest(["probe", "httpGet", "timeoutSeconds"])) == (str(tmp_path / "prod.yaml"), 2, 2)
+    assert shown(values.deepest(["list", "1", "a"])) == (str(tmp_path / "values.yaml"), 6, 3)
+    assert shown(values.deepest(["resources", "limits"])) == (str(tmp_path / "values.yaml"), 7, 1)
+    assert values.deepest(["nope"]) is None
+
+
 @needs_helm
-def test_a_finding_names_the_chart_value_behind_it(tmp_path):
+@pytest.mark.parametrize("rule, key, named, override, overridden", [
+    # written whole on its key's line: `replicas: {{ .Values.replicaCount }}`
+    ("RES101", "replicaCount", "`.Values.replicaCount` = 1", "image:\n  tag: v2\nreplicaCount: 1\n", 3),
+    # written as YAML under its key: `{{- with .Values.livenessProbe }}` ... `{{- toYaml . | nindent 12 }}`
+    ("RES504", "livenessProbe", "`.Values.livenessProbe`",
+     "replicaCount: 3\nlivenessProbe:\n  httpGet:\n    path: /\n    port: http\n", 2),
+])
+def test_a_finding_names_the_chart_value_behind_it(tmp_path, rule, key, named, override, overridden):
     subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
     values = (tmp_path / "shop" / "values.yaml").read_text()
     _, doc = scan("shop", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
-    assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{line_of(values, 'replicaCount:')}" in finding["notes"]
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == rule]
+    assert f"{named}, set at shop/values.yaml:{line_of(values, key + ':')}" in finding["notes"]
     # a values file given on the command line overrides the chart's own: named instead
-    (tmp_path / "prod.yaml").write_text("image:\n  tag: v2\nreplicaCount: 1\n")
+    (tmp_path / "prod.yaml").write_text(override)
     _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
-    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
-    assert "`.Values.replicaCount` = 1, set at prod.yaml:3" in finding["notes"]
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == rule]
+    assert f"{named}, set at prod.yaml:{overridden}" in finding["notes"]

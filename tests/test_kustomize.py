@@ -129,3 +129,33 @@ def test_a_count_the_replicas_field_sets_points_at_its_entry(tmp_path, monkeypat
     assert [(f.resource, f.file, f.line) for f in result.findings] == [
         ("Deployment/default/worker", os.path.join("overlays", "dev", "kustomization.yaml"),
          line_of(kustomization, "count: 1"))]
+
+
+def test_a_patch_of_one_container_of_two_points_at_the_patch(tmp_path, monkeypatch):
+    """A strategic merge patch lists only the container it changes, matched by name:
+    the base's second container is the patch's first."""
+    base = deployment("api").replace("replicas: 1", "replicas: 3") + \
+        "      - name: proxy\n        image: example/proxy:1\n"
+    probes = "        readinessProbe: {httpGet: {path: /, port: 80}}\n        livenessProbe: {httpGet: {path: /, port: 80}}\n"
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+             "      containers:\n      - name: proxy\n" + probes)
+    write(tmp_path, {
+        "base/deploy.yaml": base,
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/kustomization.yaml": "resources: [../../base]\npatches:\n- path: probes.yaml\n",
+        "overlays/dev/probes.yaml": patch,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = scan(["overlays/dev"], ScanOptions(select=["RES503", "RES504"]))
+    assert result.errors == []
+    found = sorted((f.rule_id, f.file, f.line, f.attribute) for f in result.findings)
+    api = line_of(base, "- name: api")
+    # kustomize renders the patched container first: the api is the rendered second
+    assert found == [
+        # api has no probes: its container in the base
+        ("RES503", "base/deploy.yaml", api, "spec.template.spec.containers.1"),
+        ("RES504", "base/deploy.yaml", api, "spec.template.spec.containers.1"),
+        # the proxy's probes (one handler for both) come from the patch
+        ("RES504", os.path.join("overlays", "dev", "probes.yaml"), line_of(patch, "livenessProbe:"),
+         "spec.template.spec.containers.0.livenessProbe"),
+    ]

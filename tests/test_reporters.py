@@ -553,3 +553,34 @@ def test_every_reporter_module_implements_the_reporter_protocol():
         assert [(p.name, p.annotation) for p in signature.parameters.values()] == \
             [("result", "ScanResult"), ("settings", "ReportSettings")], fmt
         assert signature.return_annotation == "str", fmt
+
+
+def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monkeypatch):
+    """GitHub shows a result's message: the notes follow it, and each place a value was
+    set is a related location the text links to."""
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(
+        'variable "multi_az" {}\nresource "aws_db_instance" "this" {\n  engine = "postgres"\n'
+        '  instance_class = "db.t3.micro"\n  multi_az = var.multi_az\n  backup_retention_period = 7\n'
+        '  deletion_protection = true\n}\n')
+    (tmp_path / "main.tf").write_text('module "db" {\n  source   = "./modules/db"\n  multi_az = false\n}\n')
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES301"]))
+    (finding,) = result.findings
+    finding.notes = ['`.Values.x` = 1, set at values.yaml:6', 'a [bracket](in a note)']
+    doc = json.loads(render("sarif", result, settings()))
+    validate_sarif(doc, required=False)
+    (res,) = doc["runs"][0]["results"]
+    text = res["message"]["text"]
+    assert "(var.multi_az, [set at main.tf:3](1))" in text
+    assert "\nNote: `.Values.x` = 1, [set at values.yaml:6](2)" in text
+    assert "\nNote: a [bracket\\](in a note)" in text  # not a link: escaped
+    assert res["relatedLocations"] == [
+        {"id": 1, "physicalLocation": {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": 3}}},
+        {"id": 2, "physicalLocation": {"artifactLocation": {"uri": "values.yaml", "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": 6}}},
+    ]
+    # GitLab's Code Quality widget shows the description alone: the notes are in it
+    (issue,) = json.loads(render("gitlab", result, settings()))
+    assert "Note: `.Values.x` = 1, set at values.yaml:6." in issue["description"]

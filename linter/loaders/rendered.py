@@ -424,6 +424,7 @@ class Template:
     # dash and the key written after it on the same line are two entries
     items: list[tuple[int, int, str]]
     documents: list[tuple[int, int, str | None]]  # (first item, end item, kind written literally)
+    lines: list[str]  # the text's lines, template actions included
 
     @classmethod
     def read(cls, chart: Path, source: str) -> "Template | None":
@@ -439,7 +440,8 @@ class Template:
             return None
         items: list[tuple[int, int, str]] = []
         starts = [0]
-        for index, line in enumerate(text.splitlines()):
+        lines = text.splitlines()
+        for index, line in enumerate(lines):
             if line.startswith("---"):
                 starts.append(len(items))
                 continue
@@ -456,7 +458,7 @@ class Template:
                 items.append((index, indent, stripped))
         starts.append(len(items))
         documents = [(lo, hi, _literal_kind(items[lo:hi])) for lo, hi in zip(starts, starts[1:]) if lo < hi]
-        return cls(display_path(path), items, documents)
+        return cls(display_path(path), items, documents, lines)
 
     def document(self, kind: str, nth: int, rendered: int) -> tuple[int, int]:
         """The items of the document that rendered the `nth` object of `kind`
@@ -485,8 +487,49 @@ class Template:
 
     def _deepest(self, first: int, end: int, path: str) -> tuple[int, bool]:
         """The item of the deepest key on `path` the document writes, and whether it is the path's last."""
-        best, start, parent = first, first, -1
-        for part in (p for p in path.split(".") if p):
+        parts = [p for p in path.split(".") if p]
+        at, matched = self._walk(first, end, parts)
+        return at, matched == len(parts)
+
+    def yaml_source(self, first: int, end: int, path: str) -> tuple[str, list[str]] | None:
+        """The chart value that `toYaml` writes under the deepest key on `path` the
+        document writes (`resources:` then `{{- toYaml .Values.resources | nindent 12 }}`,
+        or `{{- with .Values.livenessProbe }}` around `livenessProbe:` and `{{- toYaml . }}`),
+        and the rest of `path` below that key: (`livenessProbe`, ["httpGet", "port"])."""
+        parts = [p for p in path.split(".") if p]
+        if first >= end or not parts:
+            return None
+        at, matched = self._walk(first, end, parts)
+        if not matched:
+            return None
+        index, indent, text = self.items[at]
+        written = text.partition(":")[2].strip()
+        action = written if written.startswith("{{") else None
+        below = index + 1
+        while action is None and below < len(self.lines) and self.lines[below].lstrip().startswith("{{"):
+            if "toYaml" in self.lines[below]:
+                action = self.lines[below].strip()
+            below += 1
+        argument = _to_yaml_argument(action) if action else None
+        if argument == ".":  # the value of the `with` that opens just above the key
+            above, argument = index - 1, None
+            while argument is None and above >= 0 and self.lines[above].lstrip().startswith("{{"):
+                words = _action_words(self.lines[above])
+                if words[:1] == ["end"]:
+                    break  # a block closed here: `.` is not its value
+                argument = words[1].removeprefix("$") if len(words) == 2 and words[0] == "with" else None
+                above -= 1
+        if argument is None or not argument.startswith(".Values."):
+            return None
+        dotted = argument[len(".Values."):]
+        if not dotted or not all(part.isidentifier() for part in dotted.split(".")):
+            return None
+        return dotted, parts[matched:]
+
+    def _walk(self, first: int, end: int, parts: list[str]) -> tuple[int, int]:
+        """The item of the deepest key on the path `parts` the document writes, and how many parts it matched."""
+        best, start, parent, matched = first, first, -1, 0
+        for part in parts:
             hit, child, seen = None, None, -1
             for k in range(start, end):
                 _, indent, text = self.items[k]
@@ -506,9 +549,23 @@ class Template:
                     hit = k
                     break
             if hit is None:
-                return best, False
-            best, start, parent = hit, hit + 1, self.items[hit][1]
-        return best, True
+                return best, matched
+            best, start, parent, matched = hit, hit + 1, self.items[hit][1], matched + 1
+        return best, matched
+
+
+def _action_words(action: str) -> list[str]:
+    """The words of a template action's first pipeline stage: `{{- toYaml . | nindent 4 }}` -> [toYaml, .]."""
+    text = action.strip()
+    if not (text.startswith("{{") and text.endswith("}}")) or text.count("{{") != 1:
+        return []
+    return text[2:-2].strip("-").strip().partition("|")[0].split()
+
+
+def _to_yaml_argument(action: str) -> str | None:
+    words = _action_words(action)
+    return words[1].removeprefix("$") if len(words) == 2 and words[0] == "toYaml" else None
+
 
 
 def values_reference(written: str) -> str | None:
@@ -551,6 +608,33 @@ class HelmValues:
                 return None  # set, but not to a scalar the template writes whole
         return None
 
+    def deepest(self, parts: list[str]) -> tuple[str, int, Any, int] | None:
+        """Where the value at `parts` (mapping keys, sequence indices) is set, or
+        the deepest value above it that is: (file, line, node, parts matched), from
+        the file that sets it deepest (a later file when two do, as helm merges them)."""
+        import yaml
+
+        from linter.loaders import display_path
+
+        best: tuple[str, int, Any, int] | None = None
+        for path, node in reversed(self.nodes()):
+            found, line, matched = None, 0, 0
+            for part in parts:
+                if isinstance(node, yaml.MappingNode):
+                    pair = next(((key, value) for key, value in node.value if key.value == part), None)
+                    node, mark = (pair[1], pair[0].start_mark) if pair else (None, None)  # the key's line
+                elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+                    node = node.value[int(part)]
+                    mark = node.start_mark
+                else:
+                    node = None
+                if node is None or mark is None:
+                    break
+                found, line, matched = node, mark.line + 1, matched + 1
+            if found is not None and (best is None or matched > best[3]):
+                best = (display_path(path), line, found, matched)
+        return best
+
     def nodes(self) -> list[tuple[Path, Any]]:
         import yaml
 
@@ -565,14 +649,35 @@ class HelmValues:
 
 
 def value_note(template: Template, first: int, end: int, values: HelmValues, path: str) -> str | None:
-    """Where the value of `path` came from, when the template writes it from one chart value."""
+    """Where the value of `path` came from, when the template writes it from one chart
+    value: whole on its key's line (`replicas: {{ .Values.replicaCount }}`), or as
+    YAML under a key (`{{- toYaml .Values.resources | nindent 12 }}`): the chart value
+    at that path, or the deepest value above it that the values files set."""
     written = template.written(first, end, path)
     dotted = values_reference(written) if written else None
-    found = values.set_at(dotted) if dotted else None
-    if found is None:
+    if dotted:
+        found = values.set_at(dotted)
+        if found is None:
+            return None
+        file, line, value = found
+        return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
+    source = template.yaml_source(first, end, path)
+    if source is None:
         return None
-    file, line, value = found
-    return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
+    dotted, below = source
+    parts = dotted.split(".") + below
+    deepest = values.deepest(parts)
+    if deepest is None:
+        return f"written from `.Values.{dotted}`, which the chart's values do not set"
+    file, line, node, matched = deepest
+    named = ".".join(parts[:matched])
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return f"`.Values.{named}` = {node.value}, set at {file}:{line}"
+    empty = " = {}" if isinstance(node, yaml.MappingNode) and not node.value else \
+        " = []" if isinstance(node, yaml.SequenceNode) and not node.value else ""
+    return f"`.Values.{named}`{empty}, set at {file}:{line}"
 
 
 def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
@@ -642,8 +747,10 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
 
     def line_of(path: str, _base: Resource = base, _rendered: Resource = resource) -> int | None:
         # the attribute's line in the base only where the base says what was rendered
-        if lookup(_base.attrs, path, None) == lookup(_rendered.attrs, path, None):
-            return _base.line_for(path)
+        # (list items matched by merge key: a patched container is rendered first)
+        in_base = _merged_path(_rendered.attrs, _base.attrs, path)
+        if in_base is not None and lookup(_base.attrs, in_base, None) == lookup(_rendered.attrs, path, None):
+            return _base.line_for(in_base)
         return _base.location.line
 
     resource.line_of = line_of
@@ -664,12 +771,15 @@ class _Overrides:
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
         value = lookup(rendered.attrs, path, None)
-        if value is None or lookup(base.attrs, path, None) == value:
+        in_base = _merged_path(rendered.attrs, base.attrs, path)
+        if value is None or in_base is not None and lookup(base.attrs, in_base, None) == value:
             return None
         for patch in self.patches():
-            if patch.type == rendered.type and patch.name in (base.name, rendered.name) \
-                    and lookup(patch.attrs, path, None) == value:
-                return Location(patch.location.file, patch.line_for(path))
+            if patch.type != rendered.type or patch.name not in (base.name, rendered.name):
+                continue
+            in_patch = _merged_path(rendered.attrs, patch.attrs, path)
+            if in_patch is not None and lookup(patch.attrs, in_patch, None) == value:
+                return Location(patch.location.file, patch.line_for(in_patch))
         if path == "spec.replicas":
             for kfile, line, name, count in self.replicas():
                 if name in (base.name, rendered.name) and count == value:
@@ -687,6 +797,35 @@ class _Overrides:
         if self._replicas is None:
             self._replicas = [entry for directory in self.kustomizations for entry in _replica_entries(directory)]
         return self._replicas
+
+
+# the keys a strategic merge patch matches list items by (containers and volumes by name, ...)
+_MERGE_KEYS = ("name", "containerPort", "mountPath", "devicePath")
+
+
+def _merged_path(rendered: Any, patch: Any, path: str) -> str | None:
+    """`path` of the rendered object as `patch` (a patch file, or the base object)
+    writes it: a strategic merge patch lists only the items it changes, matched by
+    their merge key, and kustomize renders the patched items first, so each list
+    index is the index of the item with the same key. None: no such item."""
+    out = []
+    for part in path.split("."):
+        if isinstance(rendered, list) and part.isdigit():
+            if not isinstance(patch, list) or int(part) >= len(rendered):
+                return None
+            item = rendered[int(part)]
+            key = next((k for k in _MERGE_KEYS if isinstance(item, dict) and k in item), None)
+            at = next((i for i, other in enumerate(patch) if isinstance(other, dict) and key is not None
+                       and other.get(key) == item[key]), None) if key else int(part)
+            if at is None or at >= len(patch):
+                return None
+            rendered, patch = item, patch[at]
+            out.append(str(at))
+            continue
+        rendered = rendered.get(part) if isinstance(rendered, dict) else None
+        patch = patch.get(part) if isinstance(patch, dict) else None
+        out.append(part)
+    return ".".join(out)
 
 
 def _kustomization_entries(directory: Path, *keys: str) -> tuple[Path | None, list[list[Any]]]:

@@ -59,7 +59,8 @@ def build(result: ScanResult, settings: ReportSettings) -> list[dict[str, Any]]:
         if f.suppressed:
             continue
         text = f.message if f.line else f"{f.resource}: {f.message}"
-        description = f"{f.rule_id}: {text}" + (f" Fix: {f.remediation}" if f.remediation else "")
+        description = (f"{f.rule_id}: {text}" + "".join(f" Note: {note}." for note in f.notes)
+                       + (f" Fix: {f.remediation}" if f.remediation else ""))
         out.append(issue(description, f.rule_id, _unique(f.fingerprint, seen), SEVERITIES[f.severity],
                          report_path(f.file, root), f.line))
     for err in result.errors:

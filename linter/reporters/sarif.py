@@ -20,6 +20,10 @@ Written for what GitHub does with a log, not only for the schema:
   `external`) for viewers that honour it.
 - GitHub rejects a run of more than 25,000 results: past MAX_RESULTS the
   lowest severities are left out and a notification says how many.
+- GitHub shows a result's message, not its properties: the notes (where a
+  Helm value was set, how an object was rendered) follow the message, and
+  each place a value was set (`set at prod.tfvars:3`) is a related location
+  that the text links to (`[set at prod.tfvars:3](1)`).
 """
 
 from __future__ import annotations
@@ -144,8 +148,10 @@ def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict
     }}
     location["logicalLocations"] = [{"fullyQualifiedName": f.resource, "kind": "resource"}]
     text = f.message if f.line else f"{f.resource}: {f.message}"
+    text += "".join(f"\nNote: {note}" for note in f.notes)
     if f.remediation:
         text += f"\nFix: {f.remediation}"
+    text, related = _linked(text, root)
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -171,11 +177,42 @@ def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict
         }]
     else:
         out["suppressions"] = []
+    if related:
+        out["relatedLocations"] = related
     if f.attribute:
         out["properties"]["attribute"] = f.attribute
     if f.notes:
         out["properties"]["notes"] = list(f.notes)
     return out
+
+
+_SET_AT = "set at "
+
+
+def _linked(text: str, root: str) -> tuple[str, list[dict[str, Any]]]:
+    """The message with each `set at FILE:LINE` an embedded link to a related location
+    of that place, and those locations. Brackets of the text that would read as a
+    link (`](`) are escaped, as SARIF asks."""
+    text = text.replace("](", "\\](")
+    related: list[dict[str, Any]] = []
+    out, at = [], 0
+    while (start := text.find(_SET_AT, at)) != -1:
+        begin = start + len(_SET_AT)
+        end = begin
+        while end < len(text) and not text[end].isspace() and text[end] not in "),;`":
+            end += 1
+        place = text[begin:end].rstrip(".")
+        file, colon, line = place.rpartition(":")
+        if not colon or not file or not line.isdigit() or int(line) < 1:
+            out.append(text[at:begin])
+            at = begin
+            continue
+        related.append({"id": len(related) + 1, "physicalLocation": {
+            "artifactLocation": artifact_location(file, root), "region": {"startLine": int(line)}}})
+        out.append(f"{text[at:start]}[{_SET_AT}{place}]({len(related)})")
+        at = begin + len(place)
+    out.append(text[at:])
+    return "".join(out), related
 
 
 def _results(findings: list[Any], ids: dict[str, Any], root: str) -> list[Any]:

@@ -103,7 +103,7 @@ def mig_size(mig: Resource, index: Index) -> MigSize:
         sizes = [as_int(m) or 0 for m in mins]  # all numbers: checked above
         low = min(sizes)
         owner = owners[sizes.index(low)]
-        return MigSize(low, f"autoscaler {owner.address} has autoscaling_policy.min_replicas = {low}",
+        return MigSize(low, f"autoscaler {owner.address} has {setting(owner, 'autoscaling_policy.min_replicas').describe()}",
                        None, owner)
     if scalers.incomplete:
         return MigSize(None, "", None)  # an unresolved autoscaler may own this group

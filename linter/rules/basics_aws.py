@@ -208,7 +208,7 @@ def rds_skip_final_snapshot(r: Resource, ctx: Context) -> Iterator[Violation]:
     if not purge.unknown and as_bool(purge.value) is True:
         tail = f", and {purge.describe()}: nothing remains to restore from after a deletion"
     yield Violation(
-        f"{noun} {r.address} takes no final snapshot when deleted: skip_final_snapshot = true{tail}",
+        f"{noun} {r.address} takes no final snapshot when deleted: {setting(r, 'skip_final_snapshot').describe()}{tail}",
         path="skip_final_snapshot",
     )
 

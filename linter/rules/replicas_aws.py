@@ -104,7 +104,8 @@ def ecs_floor(r: Resource, index: Index) -> tuple[int, str] | None:
         known = [f for f in floors if f is not None]
         if len(known) != len(floors):
             return None
-        return min(known), f"{mine[0].address} min_capacity = {min(known)}"
+        lowest = mine[floors.index(min(known))]
+        return min(known), f"{lowest.address} {setting(lowest, 'min_capacity').describe()}"
     if targets["unmatched"]:
         return None  # an autoscaling target we cannot place may own this service's count
     desired = setting(r, "desired_count")
@@ -166,16 +167,17 @@ def asg_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     if floor == 0 or max_size == 0:
         return  # parked
     if max_size == 1:
-        yield Violation(f"{what} can never run more than one instance (max_size = 1)", path="max_size")
+        yield Violation(f"{what} can never run more than one instance ({setting(r, 'max_size').describe()})",
+                        path="max_size")
     elif floor == 1:
         if desired.defaulted:
             yield Violation(
-                f"{what} keeps a single instance: min_size = 1 and desired_capacity is unset, "
+                f"{what} keeps a single instance: {setting(r, 'min_size').describe()} and desired_capacity is unset, "
                 "so the group starts and can stay at 1",
                 path="min_size",
             )
         else:
-            yield Violation(f"{what} keeps a single instance (desired_capacity = 1)", path="desired_capacity")
+            yield Violation(f"{what} keeps a single instance ({desired.describe()})", path="desired_capacity")
 
 
 # ------------------------------------------------------------------ RES105
@@ -566,16 +568,15 @@ def eks_node_group_single_node(r: Resource, ctx: Context) -> Iterator[Violation]
     """
     if not eks_single_node(r):
         return
-    desired = as_int(r.get("scaling_config.desired_size"))
-    minimum = as_int(r.get("scaling_config.min_size"))
-    maximum = as_int(r.get("scaling_config.max_size"))
+    desired, minimum, maximum = (setting(r, f"scaling_config.{size}", shown=size)
+                                 for size in ("desired_size", "min_size", "max_size"))
     what = f"EKS node group {r.address}"
-    if maximum == 1:
-        yield Violation(f"{what} can never run more than one node (scaling_config.max_size = 1)",
+    if as_int(maximum.value) == 1:
+        yield Violation(f"{what} can never run more than one node ({setting(r, 'scaling_config.max_size').describe()})",
                         path="scaling_config.max_size")
     else:
         yield Violation(
-            f"{what} can run on a single node (scaling_config: desired_size = {desired}, "
-            f"min_size = {minimum}, max_size = {maximum})",
+            f"{what} can run on a single node (scaling_config: {desired.describe()}, "
+            f"{minimum.describe()}, {maximum.describe()})",
             path="scaling_config.min_size",
         )

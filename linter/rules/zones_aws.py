@@ -7,7 +7,7 @@ from typing import Any, Iterator, TYPE_CHECKING
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
-from linter.rules._values import as_bool, as_int, render, setting
+from linter.rules._values import as_bool, as_int, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -579,18 +579,17 @@ def efs_one_zone(r: Resource, ctx: Context) -> Iterator[Violation]:
             zone = dest.get("availability_zone_name")
             if zone is None or zone == "":
                 continue
+            where = setting(r, f"destination.{i}.availability_zone_name", shown="destination.availability_zone_name")
             yield Violation(
-                f"EFS replica of {r.address} uses One Zone storage: "
-                f"destination.availability_zone_name = {render(zone)}",
+                f"EFS replica of {r.address} uses One Zone storage: {where.describe()}",
                 path=f"destination.{i}.availability_zone_name",
                 severity=Severity.LOW,
             )
         return
     if not written(r, "availability_zone_name"):
         return
-    zone = r.get("availability_zone_name")
     yield Violation(
-        f"EFS file system {r.address} uses One Zone storage: availability_zone_name = {render(zone)}",
+        f"EFS file system {r.address} uses One Zone storage: {setting(r, 'availability_zone_name').describe()}",
         path="availability_zone_name",
     )
 

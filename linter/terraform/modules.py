@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
@@ -55,6 +55,7 @@ class ModuleConfig:
     directory: Path
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attr] = field(default_factory=dict)
+    local_files: dict[str, str] = field(default_factory=dict)  # where each local is declared
     resources: dict[str, Block] = field(default_factory=dict)  # "aws_x.a" / "data.aws_x.a"
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
@@ -114,6 +115,7 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
                                          f"(first declared at {first_file(config, first)})", attr.line))
                 continue
             config.locals[name] = attr
+            config.local_files[name] = block.file
             declared.setdefault(f"local.{name}", block)
         return
     kind = block.type
@@ -148,6 +150,7 @@ def _override(config: ModuleConfig, block: Block) -> None:
     """Terraform's override merge: attributes replace, nested blocks of a type replace them all."""
     if block.type == "locals":
         config.locals.update(block.attrs)
+        config.local_files.update(dict.fromkeys(block.attrs, block.file))
         return
     target: Block | None = None
     if block.type in ("resource", "data") and len(block.labels) == 2:
@@ -172,8 +175,29 @@ def _override(config: ModuleConfig, block: Block) -> None:
 @dataclass
 class VariableValue:
     value: Any
-    origin: str | None  # "prod.tfvars:3", "TF_VAR_x", "--var", None for a default
+    # where the value was set, as messages say it: "set at prod.tfvars:3", "set at main.tf:9"
+    # (a module call's argument), "set by TF_VAR_x", "set by --var"; for a default, the
+    # variable ("var.x", with `default`), and why no value was given when a call could have
+    origin: str | None
     default: bool = False
+    # where the parts of an object or tuple value were set, by key ("orders" -> its own
+    # origin and parts), for values that reach a resource through `each.value` or a part
+    parts: "dict[str, VariableValue] | None" = None
+
+    def part(self, path: str) -> "VariableValue | None":
+        """Where the part at `path` (`_line_key` form: "orders.zone_redundant") was set."""
+        found: VariableValue | None = self
+        for key in path.split(".") if path else ():
+            found = (found.parts or {}).get(key) if found is not None else None
+        return found
+
+    def part_origins(self, prefix: str = "") -> Iterator[tuple[str, str]]:
+        """(path, origin) of every part under this value, outermost first."""
+        for key, inner in (self.parts or {}).items():
+            path = f"{prefix}.{key}" if prefix else key
+            if inner.origin:
+                yield path, inner.origin
+            yield from inner.part_origins(path)
 
 
 def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
@@ -186,7 +210,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
     for name, block in config.variables.items():
         env = os.environ.get(f"TF_VAR_{name}")
         if env is not None:
-            out[name] = VariableValue(_cli_value(env, block, config), f"TF_VAR_{name}")
+            out[name] = VariableValue(_cli_value(env, block, config), f"set by TF_VAR_{name}")
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -203,14 +227,14 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
             name, _, text = value.partition("=")
             name = name.strip()
             if name in config.variables:
-                out[name] = VariableValue(_cli_value(text, config.variables[name], config), "--var")
+                out[name] = VariableValue(_cli_value(text, config.variables[name], config), "set by --var")
     return out
 
 
 def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,
                   out: dict[str, VariableValue], errors: list[InputError], required: bool = False) -> None:
     from linter.loaders import read_text
-    from linter.loaders._json_lines import line_of as json_line_of
+    from linter.loaders._json_lines import key_lines
 
     try:
         text = read_text(path, shown)
@@ -226,17 +250,29 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 raise InputError(shown, f"invalid JSON: {exc}") from None
             if not isinstance(doc, dict):
                 raise InputError(shown, "a variables file holds an object", 1)
+            lines = key_lines(text)  # by path: the top-level key, not a string value equal to it
             for name, value in doc.items():
                 if name in config.variables:
-                    line = json_line_of(text, [name])  # the top-level key, not a string value equal to it
-                    out[name] = VariableValue(value, f"{shown}:{line}" if line else shown)
+                    line = lines.get((name,))
+                    out[name] = VariableValue(value, f"set at {shown}:{line}" if line else f"set in {shown}",
+                                              parts=_json_parts(lines, name, shown))
             return
         for name, attr in parse_tfvars(text, shown).items():
             if name in config.variables:
                 value = evaluator.evaluate(attr.expr, Scope(None))
-                out[name] = VariableValue(value, f"{shown}:{attr.line}")
+                out[name] = VariableValue(value, f"set at {shown}:{attr.line}", parts=written_parts(attr, shown))
     except InputError as err:
         errors.append(err)
+
+
+def _json_parts(lines: dict[tuple[Any, ...], int], name: str, shown: str) -> "dict[str, VariableValue] | None":
+    """Where each part of the variable `name` is set in a `.tfvars.json` file (`key_lines` of its text)."""
+    parts: dict[str, VariableValue] = {}
+    for path, line in lines.items():
+        if len(path) > 1 and path[0] == name:
+            node = _part_node(parts, _line_key(".".join(str(p) for p in path[1:])) or str(path[1]))
+            node.origin = node.origin or f"set at {shown}:{line}"
+    return parts or None
 
 
 def _cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
@@ -292,6 +328,8 @@ class ModuleInstance:
         self.caller = caller
         self._vars: dict[str, VariableValue] = {}
         self._locals: dict[str, Any] = {}
+        self._local_origins: dict[str, VariableValue | None] = {}
+        self._for_each_origins: dict[int, VariableValue | None] = {}  # by id() of a block's `for_each`
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
         self._instances: dict[str, list[tuple[str, Scope, Any]] | Unknown] = {}
@@ -377,11 +415,59 @@ class ModuleInstance:
         if "nullable" in block.attrs:
             nullable = self.evaluator.evaluate(block.attrs["nullable"].expr, Scope(None)) is not False
         if given is not None and not (given.value is None and not nullable and default_attr is not None):
-            return VariableValue(converted(given.value, self.config, name), given.origin, given.default)
+            return VariableValue(converted(given.value, self.config, name), given.origin, given.default, given.parts)
         if default_attr is not None:
             value = self.evaluator.evaluate(default_attr.expr, Scope(None))
-            return VariableValue(converted(value, self.config, name), f"var.{name}", True)
+            origin = f"var.{name}"
+            if self.caller is not None and given is None:  # the fix is an argument of the call
+                origin += f"; {self.caller.shown} does not set it"
+            return VariableValue(converted(value, self.config, name), origin, True)
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
+
+    def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
+        """Where the value of `var.x` or `local.x`, or a part of either (`var.x.a`), was
+        set (as `expr`, in `scope`), with its parts; None for any other expression."""
+        found = reference_path(expr)
+        if found is None or found[0] == "each" or found[0] in scope.names:
+            return None
+        return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
+
+    def local_origin(self, name: str) -> VariableValue | None:
+        """Where `local.<name>` was set: where the variable or local it passes on was
+        set, else its own line, with the lines of the keys of its literal."""
+        if name in self._local_origins:
+            return self._local_origins[name]
+        self._local_origins[name] = None  # a cycle is Terraform's error to report, not a loop here
+        attr, shown = self.config.locals.get(name), self.config.local_files.get(name)
+        found: VariableValue | None = None
+        if attr is not None and shown is not None:
+            expr = attr.expr
+            found = self.origin_of(expr, Scope(self))
+            if found is None or found.default or not found.origin:
+                found = VariableValue(None, f"set at {shown}:{attr.line}", parts=written_parts(
+                    attr, shown, self.config.resources, self.variable, self.local_origin))
+        self._local_origins[name] = found
+        return found
+
+    def each_part(self, for_each: Attr | None, scope: Scope, path: str) -> tuple[str, VariableValue] | None:
+        """Where `each.value.<path>` of a block instance was set, when the block's
+        `for_each` is a variable or local whose value was written as a literal
+        (a tfvars file, a module call, a `locals` block): the part as named there
+        (`var.pools["orders"].zone_redundant`) and where it was set."""
+        each = scope.names.get("each")
+        key = each.get("key") if isinstance(each, dict) else None
+        if for_each is None or not isinstance(key, str):
+            return None
+        key_of = id(for_each)  # the block's attribute: the same for each of its instances
+        if key_of not in self._for_each_origins:
+            self._for_each_origins[key_of] = self.origin_of(for_each.expr, Scope(self))
+        found = self._for_each_origins[key_of]
+        if found is None or found.default or not found.parts:
+            return None
+        part = found.part(_line_key(f"{key}.{path}") if path else key)
+        if part is None:
+            return None
+        return f"{for_each.text}[\"{key}\"]" + (f".{path}" if path else ""), part
 
     def local(self, name: str) -> Any:
         if name in self._locals:
@@ -620,20 +706,101 @@ class CallSite:
         self.block = block
         self.scope = scope
 
+    @property
+    def shown(self) -> str:
+        """The call as messages name it: `module "db" at main.tf:7`."""
+        return f'module "{self.block.labels[0] if self.block.labels else ""}" at {self.block.file}:{self.block.line}'
+
     def argument(self, name: str) -> VariableValue | None:
+        """The argument `name` of the call, with where its value was set: for `var.x`,
+        where the caller's variable was set; for `local.x`, the local's line; for
+        `each.value.<path>` of a call whose `for_each` is a variable or local written
+        upstream, where that part was written; else the argument's own line."""
         attr = self.block.attrs.get(name)
         if attr is None or name in MODULE_META:
             return None
-        value = self.caller.evaluator.evaluate(attr.expr, self.scope)
-        origin, default = None, False
-        expr = attr.expr
-        if expr[0] == "attr" and expr[1][0] == "ref" and expr[1][1] == "var" and "var" not in self.scope.names:
-            try:
-                passed = self.caller.variable(expr[2])
-                origin, default = passed.origin, passed.default
-            except EvalError:
-                pass
-        return VariableValue(plain(value), origin, default)
+        caller = self.caller
+        value = plain(caller.evaluator.evaluate(attr.expr, self.scope))
+        passed = caller.origin_of(attr.expr, self.scope)
+        if passed is None:
+            each_path = _each_value_path(attr.expr)
+            hit = None if each_path is None else caller.each_part(self.block.attrs.get("for_each"), self.scope, each_path)
+            passed = hit[1] if hit is not None else None
+        if passed is not None and passed.origin:
+            return VariableValue(value, passed.origin, passed.default, passed.parts)
+        shown = self.block.file
+        return VariableValue(value, f"set at {shown}:{attr.line}",
+                             parts=written_parts(attr, shown, caller.config.resources, caller.variable, caller.local_origin))
+
+
+def written_parts(attr: Attr, shown: str, declared: dict[str, Any] | None = None,
+                  variable: Callable[[str], VariableValue] | None = None,
+                  local: Callable[[str], VariableValue | None] | None = None) -> dict[str, VariableValue] | None:
+    """Where each part of an object or tuple written as `attr` was set: the line of each
+    key of a literal (in the file shown as `shown`) and, for a part that is `var.<name>`
+    or `local.<name>` (`variable`, `local` given: in a module), where that was set."""
+    parts: dict[str, VariableValue] = {}
+    for kind, suffix, what in facts_of(attr, declared or {}).written:
+        if kind == _KEY_LINE:
+            node = _part_node(parts, suffix[1:])
+            node.origin = node.origin or f"set at {shown}:{what}"
+        elif kind in (_VARIABLE, _LOCAL) and suffix:
+            found = _named_part(variable if kind == _VARIABLE else local, what)
+            if found is not None and found.origin and not found.default:  # set upstream: that place, not this line
+                node = _part_node(parts, _line_key_suffix(suffix)[1:])
+                node.origin, node.parts = found.origin, found.parts
+    return parts or None
+
+
+def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str) -> VariableValue | None:
+    """Where the value `what` names (a variable or local, then a path in it: `db.multi_az`) was set."""
+    name, _, path = what.partition(".")
+    try:
+        found = lookup(name) if lookup is not None else None
+    except EvalError:
+        return None
+    if found is None or not path or found.default:
+        return found  # a default is the variable's as a whole
+    return found.part(path)
+
+
+def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
+    """The node of `path` in a tree of parts, made on the way."""
+    node = None
+    for key in path.split("."):
+        node = parts.get(key)
+        if node is None:
+            node = parts[key] = VariableValue(None, None)
+        if node.parts is None:
+            node.parts = {}
+        parts = node.parts
+    assert node is not None
+    return node
+
+
+def reference_path(expr: Any) -> tuple[str, str] | None:
+    """A reference and the path below its first name, as `VariableValue.part` reads it:
+    `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
+    `each.value.a[0].b` -> ("each", "value.a.b"); None for any other expression."""
+    names: list[str] = []
+    while expr[0] in ("attr", "index"):
+        if expr[0] == "attr":
+            names.append(expr[2])
+        elif expr[2][0] == "lit" and isinstance(expr[2][1], (str, int)) and not isinstance(expr[2][1], bool):
+            names.append(str(expr[2][1]))
+        else:
+            return None
+        expr = expr[1]
+    if expr[0] != "ref" or expr[1] not in ("var", "local", "each") or not names:
+        return None
+    return expr[1], _line_key(".".join(reversed(names)))
+
+
+def _each_value_path(expr: Any) -> str | None:
+    """`each.value.a.b` -> "a.b" (`each.value` -> ""); None for any other expression."""
+    written: list[tuple[str, str, Any]] = []
+    _written_plan(expr, "", 0, written)
+    return written[0][2] if len(written) == 1 and written[0][:2] == (_EACH, "") else None
 
 
 # ------------------------------------------------------------------ bodies
@@ -712,15 +879,17 @@ class AttrFacts:
 
     * `resources`: the resources it names (`_scan_expr`; not yet qualified with the module address);
     * `written`: what `BodyBuilder` notes under the attribute's path, in the order the
-      expression is written: `(False, suffix, line)` is the line of a key of a literal
-      object or tuple (the suffix as `_line_key` gives it), `(True, suffix, name)` a part
-      that is `var.<name>` (where its value came from is looked up per module instance);
+      expression is written: `(_KEY_LINE, suffix, line)` is the line of a key of a literal
+      object or tuple (the suffix as `_line_key` gives it), `(_VARIABLE, suffix, path)`,
+      `(_LOCAL, suffix, path)` and `(_EACH, suffix, path)` a part that is `var.<path>`,
+      `local.<path>` or `each.value.<path>` (`reference_path`; where their values came
+      from is looked up per instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
     __slots__ = ("resources", "written", "per_instance")
 
-    def __init__(self, resources: tuple[str, ...], written: tuple[tuple[bool, str, Any], ...], per_instance: bool):
+    def __init__(self, resources: tuple[str, ...], written: tuple[tuple[str, str, Any], ...], per_instance: bool):
         self.resources = resources
         self.written = written
         self.per_instance = per_instance
@@ -734,7 +903,7 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
         if expr[0] == "lit":  # a literal names nothing, holds no keys, is the same everywhere
             facts = _LITERAL_FACTS
         else:
-            written: list[tuple[bool, str, Any]] = []
+            written: list[tuple[str, str, Any]] = []
             _written_plan(expr, "", 0, written)
             named: list[str] = []
             per_instance = _scan_expr(expr, declared, named)
@@ -744,9 +913,11 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 
 
 _LITERAL_FACTS = AttrFacts((), (), False)
+# the kinds of `AttrFacts.written` entries
+_KEY_LINE, _VARIABLE, _LOCAL, _EACH = "line", "var", "local", "each"
 
 
-def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str, Any]]) -> None:
+def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, Any]]) -> None:
     """What the expression as written says about the paths under an attribute: the
     line of each key of a literal object or tuple (`body = { sku = { name = ... } }`),
     and the parts that are a variable (also in a literal document:
@@ -763,7 +934,7 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
             if key[0] == "lit" and isinstance(key[1], str):
                 inner = f"{suffix}.{key[1]}"
                 if lines and lines[i]:
-                    out.append((False, _line_key_suffix(inner), lines[i]))
+                    out.append((_KEY_LINE, _line_key_suffix(inner), lines[i]))
                 _written_plan(value, inner, depth + 1, out)
         return
     if kind == "tuple":
@@ -771,11 +942,18 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[bool, str,
         for i, value in enumerate(expr[1]):
             inner = f"{suffix}.{i}"
             if lines and lines[i] and i:
-                out.append((False, _line_key_suffix(inner), lines[i]))
+                out.append((_KEY_LINE, _line_key_suffix(inner), lines[i]))
             _written_plan(value, inner, depth + 1, out)
         return
-    if kind == "attr" and expr[1][0] == "ref" and expr[1][1] == "var":
-        out.append((True, suffix, expr[2]))
+    if kind in ("attr", "index"):
+        found = reference_path(expr)
+        if found is None:
+            return
+        root, path = found
+        if root != "each":  # `var.x` or `local.x`, and a part of either (`local.db.multi_az`: "db.multi_az")
+            out.append((_VARIABLE if root == "var" else _LOCAL, suffix, path))
+        elif path.split(".")[0] == "value":
+            out.append((_EACH, suffix, path.partition(".")[2]))
 
 
 def line_of(lines: dict[str, Any], path: str) -> int | None:
@@ -805,9 +983,10 @@ class BodyBuilder:
     """A block body -> attributes as rules read them (nested blocks are lists of dicts),
     with the line of every attribute path and where variable values came from."""
 
-    def __init__(self, module: ModuleInstance, scope: Scope):
+    def __init__(self, module: ModuleInstance, scope: Scope, for_each: Attr | None = None):
         self.module = module
         self.scope = scope
+        self.for_each = for_each  # the block's own `for_each`: where `each.value` came from
         self.lines = AttributeLines()
         self.origins: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
@@ -903,26 +1082,38 @@ class BodyBuilder:
                      block.line, block.file)
         return self.body(only, self.scope, "").get(name, [])
 
-    def _written(self, written: tuple[tuple[bool, str, Any], ...], scope: Scope, path: str) -> None:
+    def _written(self, written: tuple[tuple[str, str, Any], ...], scope: Scope, path: str) -> None:
         """`AttrFacts.written` under the attribute at `path`: the line of each key of a
-        literal object or tuple, and where a variable's value came from."""
+        literal object or tuple, and where the value of a variable or of a part of
+        `each.value` came from."""
         variables = "var" not in scope.names  # else `var` is an iterator's name here
         base: str | None = None
-        for is_variable, suffix, what in written:
-            if not is_variable:
+        for kind, suffix, what in written:
+            if kind == _KEY_LINE:
                 if base is None:
                     base = _line_key(path)
                 self.lines.setdefault(base + suffix if base else suffix[1:], what)
-            elif variables:
-                inner = path + suffix
-                try:
-                    found = self.module.variable(what)
-                except EvalError:
-                    continue
-                if found.default:
-                    self.defaults[inner] = found.origin or f"var.{what}"
-                elif found.origin:
-                    self.origins[inner] = f"var.{what}, {found.origin}"
+            elif kind == _VARIABLE and variables:
+                found = _named_part(self.module.variable, what)
+                if found is not None and found.default:
+                    self.defaults[path + suffix] = found.origin or f"var.{what.partition('.')[0]}"
+                elif found is not None:
+                    self._origin(path + suffix, f"var.{what}", found)
+            elif kind == _LOCAL and "local" not in scope.names:
+                found = _named_part(self.module.local_origin, what)
+                if found is not None:
+                    self._origin(path + suffix, f"local.{what}", found)
+            elif kind == _EACH:
+                hit = self.module.each_part(self.for_each, scope, what)
+                if hit is not None:
+                    self._origin(path + suffix, *hit)
+
+    def _origin(self, path: str, shown: str, found: VariableValue) -> None:
+        """Note where the value at `path` (named `shown` where it was set) and its parts came from."""
+        if found.origin:
+            self.origins[path] = f"{shown}, {found.origin}"
+        for sub, origin in found.part_origins():
+            self.origins.setdefault(f"{path}.{sub}", f"{shown}.{sub}, {origin}")
 
 
 def _line_key_suffix(suffix: str) -> str:

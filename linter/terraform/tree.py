@@ -208,7 +208,7 @@ class ModuleTree:
 
     def _resource(self, instance: ModuleInstance, key: str, block: Block, address: str, scope: Scope,
                   meta: dict[str, Any], root_shown: str | None, shared: bool) -> Resource:
-        builder = BodyBuilder(instance, scope)
+        builder = BodyBuilder(instance, scope, block.attrs.get("for_each"))
         raw = instance.raw_attribute(key, address, scope) if shared else None
         attrs = builder.body(block, scope, "", RESOURCE_META, attribute=raw)
         kind = block.type

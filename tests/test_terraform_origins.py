@@ -1,0 +1,345 @@
+"""Where a value a finding names was set, when that is not the resource's own line.
+
+Module-heavy Terraform writes a resource once (`multi_az = var.multi_az`) and sets
+its values where the module is called, often through `for_each` over a map that a
+tfvars file, a module argument or a `locals` block writes. A finding points at the
+resource; its message names the place that set the value, so the fix is one
+step away. Each expected line is found in the fixture's own text, not written here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.engine import ScanOptions, scan
+
+from tests.conftest import corpus_dir
+
+DB_MODULE = """variable "multi_az" {
+  type = bool
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = false
+}
+
+resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.multi_az
+  backup_retention_period = 7
+  deletion_protection     = var.deletion_protection
+}
+"""
+
+OUTER_MODULE = """variable "dbs" {
+  type = map(object({ multi_az = bool }))
+}
+
+module "db" {
+  source              = "../db"
+  for_each            = var.dbs
+  multi_az            = each.value.multi_az
+  deletion_protection = true
+}
+"""
+
+ROOT = """variable "pools" {
+  type = map(object({ multi_az = bool }))
+}
+
+variable "ha" {
+  type = bool
+}
+
+locals {
+  dbs = {
+    orders = {
+      multi_az = false
+    }
+  }
+}
+
+module "literal" {
+  source              = "./modules/db"
+  multi_az            = false
+  deletion_protection = true
+}
+
+module "unset" {
+  source   = "./modules/db"
+  multi_az = true
+}
+
+module "from_tfvars" {
+  source              = "./modules/db"
+  for_each            = var.pools
+  multi_az            = each.value.multi_az
+  deletion_protection = true
+}
+
+module "from_local" {
+  source              = "./modules/db"
+  for_each            = local.dbs
+  multi_az            = each.value.multi_az
+  deletion_protection = true
+}
+
+module "outer" {
+  source = "./modules/outer"
+  dbs = {
+    billing = { multi_az = var.ha }
+    ledger  = { multi_az = false }
+  }
+}
+
+module "computed" {
+  source              = "./modules/db"
+  for_each            = { for k, v in var.pools : k => v }
+  multi_az            = each.value.multi_az
+  deletion_protection = true
+}
+
+resource "aws_db_instance" "direct" {
+  for_each                = var.pools
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = each.value.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+TFVARS = """ha = false
+pools = {
+  audit = {
+    multi_az = false
+  }
+}
+"""
+
+
+def _line(text: str, needle: str, after: str | None = None) -> int:
+    """The 1-based line of the first line holding `needle` (after the first holding `after`)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
+@pytest.fixture
+def messages(tmp_path: Path) -> dict[tuple[str, str], str]:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "outer").mkdir()
+    (tmp_path / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (tmp_path / "modules" / "outer" / "main.tf").write_text(OUTER_MODULE)
+    (tmp_path / "main.tf").write_text(ROOT)
+    (tmp_path / "prod.tfvars").write_text(TFVARS)
+    options = ScanOptions(loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars"))]})
+    result = scan([str(tmp_path)], options)
+    assert not result.errors, result.errors
+    return {(f.rule_id, f.resource): f.message for f in result.findings}
+
+
+def test_a_literal_module_argument_is_named_at_the_call(messages, tmp_path):
+    main = tmp_path / "main.tf"
+    at = _line(ROOT, "multi_az            = false", after='module "literal"')
+    assert f"multi_az = false (var.multi_az, set at {main}:{at})" in messages[
+        ("RES301", "module.literal.aws_db_instance.this")]
+
+
+def test_a_module_default_names_the_call_that_does_not_set_it(messages, tmp_path):
+    call = _line(ROOT, 'module "unset"')
+    assert (f'deletion_protection = false (the default of var.deletion_protection; '
+            f'module "unset" at {tmp_path / "main.tf"}:{call} does not set it)') in messages[
+        ("RES508", "module.unset.aws_db_instance.this")]
+    # the module's instances that pass it: no finding
+    assert ("RES508", "module.literal.aws_db_instance.this") not in messages
+
+
+def test_each_value_of_a_tfvars_map_is_named_at_its_key(messages, tmp_path):
+    at = f"{tmp_path / 'prod.tfvars'}:{_line(TFVARS, 'multi_az = false')}"
+    assert f"multi_az = false (var.multi_az, set at {at})" in messages[
+        ("RES301", 'module.from_tfvars["audit"].aws_db_instance.this')]
+    # a resource's own for_each: the part named as the tfvars file writes it
+    assert f'multi_az = false (var.pools["audit"].multi_az, set at {at})' in messages[
+        ("RES301", 'aws_db_instance.direct["audit"]')]
+
+
+def test_each_value_of_a_local_is_named_in_the_locals_block(messages, tmp_path):
+    at = _line(ROOT, "multi_az = false", after="locals {")
+    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{at})" in messages[
+        ("RES301", 'module.from_local["orders"].aws_db_instance.this')]
+
+
+def test_a_nested_module_names_the_root_literal_or_the_variable_file(messages, tmp_path):
+    ledger = _line(ROOT, "ledger  = { multi_az = false }")
+    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{ledger})" in messages[
+        ("RES301", 'module.outer.module.db["ledger"].aws_db_instance.this')]
+    # billing's value is var.ha, which the tfvars file sets
+    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'prod.tfvars'}:1)" in messages[
+        ("RES301", 'module.outer.module.db["billing"].aws_db_instance.this')]
+
+
+def test_a_computed_for_each_names_only_the_argument_line(messages, tmp_path):
+    """`for_each` over an expression: where each part was written is not followed."""
+    at = _line(ROOT, "multi_az            = each.value.multi_az", after='module "computed"')
+    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{at})" in messages[
+        ("RES301", 'module.computed["audit"].aws_db_instance.this')]
+
+
+def test_avm_sql_elastic_pool_names_the_example_line_that_sets_zone_redundant():
+    """Azure Verified Modules' SQL server: `examples/elastic_pool_database` writes its pools in
+    a `locals` block, passes them as `elastic_pools`, the module calls `modules/elasticpool`
+    once per pool with `zone_redundant = each.value.zone_redundant`."""
+    repo = corpus_dir("terraform-modules") / "Azure+terraform-azurerm-avm-res-sql-server"
+    example = repo / "examples" / "elastic_pool_database"
+    result = scan([str(example)], ScanOptions())
+    assert not result.errors
+    text = (example / "main.tf").read_text()
+    found = {f.resource: f.message for f in result.findings if f.rule_id == "RES321"}
+    assert set(found) == {f'module.sql_server.module.elasticpool["{pool}"].azurerm_mssql_elasticpool.this'
+                          for pool in ("bc_dc_pool", "bc_gen5_pool", "premium_pool")}
+    for address, message in found.items():
+        pool = address.split('"')[1]
+        line = _line(text, "zone_redundant", after=f"{pool} = {{")
+        assert f"zone_redundant = false (var.zone_redundant, set at {example / 'main.tf'}:{line})" in message
+
+
+LOCALS = """variable "ha" {
+  type = bool
+}
+
+variable "db" {
+  type = object({ multi_az = bool })
+}
+
+locals {
+  ha    = var.ha
+  again = local.ha
+  db = {
+    multi_az = false
+  }
+  # a cycle: Terraform's error to report; followed here without looping
+  loop_a = local.loop_b
+  loop_b = local.loop_a
+}
+
+resource "aws_db_instance" "passed_on" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.again
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "part_of_a_local" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.db.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+module "part_of_a_variable" {
+  source   = "./modules/db"
+  multi_az = var.db.multi_az
+  deletion_protection = local.loop_a == null
+}
+"""
+
+
+def test_locals_and_parts_of_values_are_followed_to_where_they_were_set(tmp_path):
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (tmp_path / "main.tf").write_text(LOCALS)
+    tfvars = "ha = false\ndb = {\n  multi_az = false\n}\n"
+    (tmp_path / "prod.tfvars").write_text(tfvars)
+    options = ScanOptions(loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars"))]})
+    result = scan([str(tmp_path)], options)
+    assert not result.errors, result.errors
+    found = {f.resource: f.message for f in result.findings if f.rule_id == "RES301"}
+    main, variables = tmp_path / "main.tf", tmp_path / "prod.tfvars"
+    # local.again is local.ha is var.ha, which the tfvars file sets
+    assert f"multi_az = false (local.again, set at {variables}:1)" in found["aws_db_instance.passed_on"]
+    at = _line(LOCALS, "multi_az = false", after="db = {")
+    assert f"multi_az = false (local.db.multi_az, set at {main}:{at})" in found["aws_db_instance.part_of_a_local"]
+    at = _line(tfvars, "multi_az = false")
+    assert f"multi_az = false (var.multi_az, set at {variables}:{at})" in found[
+        "module.part_of_a_variable.aws_db_instance.this"]
+
+
+def test_each_value_of_a_json_variables_file_is_named_at_its_key(tmp_path):
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "outer").mkdir()
+    (tmp_path / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (tmp_path / "modules" / "outer" / "main.tf").write_text(OUTER_MODULE)
+    (tmp_path / "main.tf").write_text(ROOT)
+    variables = '{\n  "ha": true,\n  "pools": {\n    "audit": {\n      "multi_az": false\n    }\n  }\n}\n'
+    (tmp_path / "prod.tfvars.json").write_text(variables)
+    options = ScanOptions(loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars.json"))]})
+    result = scan([str(tmp_path)], options)
+    assert not result.errors, result.errors
+    found = {f.resource: f.message for f in result.findings if f.rule_id == "RES301"}
+    at = f"{tmp_path / 'prod.tfvars.json'}:{_line(variables, 'multi_az')}"
+    assert f'multi_az = false (var.pools["audit"].multi_az, set at {at})' in found['aws_db_instance.direct["audit"]']
+    assert f"multi_az = false (var.multi_az, set at {at})" in found['module.from_tfvars["audit"].aws_db_instance.this']
+    assert 'module.outer.module.db["billing"].aws_db_instance.this' not in found  # var.ha is true here
+
+
+SIZES_MODULE = """variable "max_size" {
+  type = number
+}
+
+variable "skip_final_snapshot" {
+  type    = bool
+  default = true
+}
+
+variable "zone" {
+  type = string
+}
+
+resource "aws_autoscaling_group" "this" {
+  min_size            = 1
+  max_size            = var.max_size
+  vpc_zone_identifier = ["subnet-a", "subnet-b"]
+}
+
+resource "aws_rds_cluster" "this" {
+  engine                  = "aurora-postgresql"
+  skip_final_snapshot     = var.skip_final_snapshot
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_efs_file_system" "this" {
+  availability_zone_name = var.zone
+}
+"""
+
+SIZES_ROOT = """module "app" {
+  source   = "./modules/app"
+  max_size = 1
+  zone     = "eu-west-1a"
+}
+"""
+
+
+@pytest.mark.parametrize("rule, resource, says", [
+    ("RES104", "aws_autoscaling_group", "max_size = 1 (var.max_size, set at {main}:{max_size})"),
+    ("RES509", "aws_rds_cluster", 'skip_final_snapshot = true (the default of var.skip_final_snapshot; '
+                                  'module "app" at {main}:{call} does not set it)'),
+    ("RES307", "aws_efs_file_system", 'availability_zone_name = "eu-west-1a" (var.zone, set at {main}:{zone})'),
+])
+def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource, says):
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(SIZES_MODULE)
+    (tmp_path / "main.tf").write_text(SIZES_ROOT)
+    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
+    assert not result.errors, result.errors
+    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}.this"]
+    assert says.format(main=tmp_path / "main.tf", call=_line(SIZES_ROOT, 'module "app"'),
+                       max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone")) in finding.message
