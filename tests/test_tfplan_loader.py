@@ -461,9 +461,9 @@ def test_values_from_variable_defaults_are_marked():
     assert loaded["aws_db_instance.root"].meta["from_variable_default"] == {"multi_az": "var.ha"}
     assert "from_variable_default" not in loaded["aws_db_instance.set"].meta  # -var ha_set=true
     assert "from_variable_default" not in loaded["aws_db_instance.negated"].meta  # value differs
-    # a module variable left unset, and one passed through from the root's default
+    # a module variable left unset (the call is where to set it), and one passed through from the root's default
     assert loaded["module.db.aws_db_instance.main"].meta["from_variable_default"] == {
-        "multi_az": "var.ha", "storage_type": "var.storage_type"}
+        "multi_az": "var.ha", "storage_type": 'var.storage_type; module "db" does not set it'}
 
 
 def test_tf_root_attribute_lines_follow_nested_and_repeated_blocks(tmp_path):

@@ -518,7 +518,9 @@ class ConfigIndex:
         if passed is None:
             declared = ((call.get("module") or {}).get("variables") or {}).get(name)
             if isinstance(declared, dict) and "default" in declared:
-                return f"var.{name}", declared["default"]
+                # the fix is an argument of the call
+                called = module.rsplit("module.", 1)[-1].split("[", 1)[0]
+                return f'var.{name}; module "{called}" does not set it', declared["default"]
             return None
         pairs = _unqualified_refs(passed) if isinstance(passed, dict) else ()
         if len(pairs) == 1 and not pairs[0][1] and pairs[0][0].startswith("var."):

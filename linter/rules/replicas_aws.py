@@ -167,7 +167,7 @@ def asg_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
     if floor == 0 or max_size == 0:
         return  # parked
     if max_size == 1:
-        yield Violation(f"{what} can never run more than one instance ({setting(r, 'max_size').describe()})",
+        yield Violation(f"{what} can never run more than one instance: {setting(r, 'max_size').describe()}",
                         path="max_size")
     elif floor == 1:
         if desired.defaulted:
@@ -177,7 +177,7 @@ def asg_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
                 path="min_size",
             )
         else:
-            yield Violation(f"{what} keeps a single instance ({desired.describe()})", path="desired_capacity")
+            yield Violation(f"{what} keeps a single instance: {desired.describe()}", path="desired_capacity")
 
 
 # ------------------------------------------------------------------ RES105
@@ -572,11 +572,11 @@ def eks_node_group_single_node(r: Resource, ctx: Context) -> Iterator[Violation]
                                  for size in ("desired_size", "min_size", "max_size"))
     what = f"EKS node group {r.address}"
     if as_int(maximum.value) == 1:
-        yield Violation(f"{what} can never run more than one node ({setting(r, 'scaling_config.max_size').describe()})",
+        yield Violation(f"{what} can never run more than one node: {setting(r, 'scaling_config.max_size').describe()}",
                         path="scaling_config.max_size")
     else:
         yield Violation(
-            f"{what} can run on a single node (scaling_config: {desired.describe()}, "
-            f"{minimum.describe()}, {maximum.describe()})",
+            f"{what} can run on a single node: scaling_config {desired.describe()}, "
+            f"{minimum.describe()}, {maximum.describe()}",
             path="scaling_config.min_size",
         )
