@@ -584,3 +584,23 @@ def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monke
     # GitLab's Code Quality widget shows the description alone: the notes are in it
     (issue,) = json.loads(render("gitlab", result, settings()))
     assert "Note: `.Values.x` = 1, set at values.yaml:6." in issue["description"]
+
+
+def test_the_text_report_shows_the_line_that_set_a_value(tmp_path, monkeypatch):
+    """Beside the finding's own lines, the line its message says set the value."""
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(
+        'variable "multi_az" {}\nresource "aws_db_instance" "this" {\n  engine = "postgres"\n'
+        '  instance_class = "db.t3.micro"\n  multi_az = var.multi_az\n  backup_retention_period = 7\n'
+        '  deletion_protection = true\n}\n')
+    (tmp_path / "main.tf").write_text('module "db" {\n  source   = "./modules/db"\n  multi_az = false\n}\n')
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES301"]))
+    for color, width in ((False, None), (False, 200)):  # plain (a pipe), and laid out for a terminal
+        text = render("text", result, ReportSettings(color=color, width=width))
+        assert "    set at main.tf:3:\n    >    3 |   multi_az = false\n" in text, text
+    # a place the finding already shows, or one that cannot be read, adds nothing
+    (finding,) = result.findings
+    finding.message = f"x (set at {finding.file}:{finding.line}, set at gone.tf:2)"
+    assert "set at gone.tf:2:" not in render("text", result, ReportSettings())
+    assert f"set at {finding.file}:{finding.line}:" not in render("text", result, ReportSettings())

@@ -115,3 +115,25 @@ def statistics(result: ScanResult, settings: ReportSettings) -> str:
     if not settings.quiet:
         out.append(summary_line(result, settings))
     return "\n".join(out) + ("\n" if out else "")
+
+
+SET_AT = "set at "
+
+
+def value_places(text: str) -> list[tuple[int, int, str, int]]:
+    """Each place a message (or note) says a value was set (`set at prod.tfvars:3`):
+    (start, end) of `FILE:LINE` in `text`, the file and the line. Read with `str.find`
+    and a scan to the next space or closing mark: nothing can backtrack."""
+    out = []
+    at = 0
+    while (start := text.find(SET_AT, at)) != -1:
+        begin = end = start + len(SET_AT)
+        while end < len(text) and not text[end].isspace() and text[end] not in "),;`":
+            end += 1
+        place = text[begin:end].rstrip(".")
+        file, colon, line = place.rpartition(":")
+        if colon and file and line.isdigit() and int(line) >= 1:
+            out.append((begin, begin + len(place), file, int(line)))
+        at = begin
+    return out
+

@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Severity
-from linter.reporters import count_by_severity
+from linter.reporters import SET_AT, count_by_severity, value_places
 
 if TYPE_CHECKING:
     from linter.rules import Rule
@@ -186,9 +186,6 @@ def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict
     return out
 
 
-_SET_AT = "set at "
-
-
 def _linked(text: str, root: str) -> tuple[str, list[dict[str, Any]]]:
     """The message with each `set at FILE:LINE` an embedded link to a related location
     of that place, and those locations. Brackets of the text that would read as a
@@ -196,21 +193,12 @@ def _linked(text: str, root: str) -> tuple[str, list[dict[str, Any]]]:
     text = text.replace("](", "\\](")
     related: list[dict[str, Any]] = []
     out, at = [], 0
-    while (start := text.find(_SET_AT, at)) != -1:
-        begin = start + len(_SET_AT)
-        end = begin
-        while end < len(text) and not text[end].isspace() and text[end] not in "),;`":
-            end += 1
-        place = text[begin:end].rstrip(".")
-        file, colon, line = place.rpartition(":")
-        if not colon or not file or not line.isdigit() or int(line) < 1:
-            out.append(text[at:begin])
-            at = begin
-            continue
+    for begin, end, file, line in value_places(text):
         related.append({"id": len(related) + 1, "physicalLocation": {
-            "artifactLocation": artifact_location(file, root), "region": {"startLine": int(line)}}})
-        out.append(f"{text[at:start]}[{_SET_AT}{place}]({len(related)})")
-        at = begin + len(place)
+            "artifactLocation": artifact_location(file, root), "region": {"startLine": line}}})
+        start = begin - len(SET_AT)
+        out.append(f"{text[at:start]}[{text[start:end]}]({len(related)})")
+        at = end
     out.append(text[at:])
     return "".join(out), related
 

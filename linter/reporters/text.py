@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any, TYPE_CHECKING
 
 from linter.model import Severity
-from linter.reporters import summary, summary_line
+from linter.reporters import SET_AT, summary, summary_line, value_places
 from linter.terminal import trim_lines
 
 if TYPE_CHECKING:
@@ -49,6 +49,19 @@ class _SourceCache:
             return []
         lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
         return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+
+    def origins(self, f: Finding) -> list[tuple[str, int, str]]:
+        """(file, line, text) of each other place the finding says a value was set
+        (`set at prod.tfvars:3`), so the line that sets it is shown beside the finding's."""
+        out: list[tuple[str, int, str]] = []
+        for said in (f.message, *f.notes):
+            for _, _, where, number in value_places(said):
+                if (where, number) == (f.file, f.line) or any(o[:2] == (where, number) for o in out):
+                    continue
+                shown = [t for n, t in self.snippet(where, number) if n == number]
+                if shown:
+                    out.append((where, number, shown[0]))
+        return out
 
 
 def _listed(result: ScanResult) -> list[Any]:
@@ -99,6 +112,9 @@ def _render_plain(result: ScanResult, settings: ReportSettings) -> str:
                 for n, text in sources.snippet(f.file, f.line):
                     marker = ">" if n == f.line else " "
                     out.append(f"    {marker}{n:>5} | {text}")
+                for where, number, said in sources.origins(f):
+                    out.append(f"    {SET_AT}{where}:{number}:")
+                    out.append(f"    >{number:>5} | {said}")
         if not settings.quiet:
             out.append("")
     for err in result.errors:
@@ -162,6 +178,9 @@ def _render_rich(result: ScanResult, settings: ReportSettings) -> str:
                 for n, text in sources.snippet(f.file, f.line):
                     mark = "[bold red]>[/]" if n == f.line else " "
                     console.print(f"    {mark}[dim]{n:>5} |[/] {escape(text)}", overflow="ellipsis", no_wrap=True)
+                for where, number, said in sources.origins(f):
+                    say(f"[dim]{SET_AT}{escape(where)}:{number}:[/]")
+                    console.print(f"    [bold red]>[/][dim]{number:>5} |[/] {escape(said)}", overflow="ellipsis", no_wrap=True)
         console.print()
     for err in result.errors:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
