@@ -227,3 +227,21 @@ def test_terraform_hook_runs_on_a_tfvars_change_and_judges_the_module(tmp_path, 
     run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/terraform.tfvars"])
     assert run.returncode == 1, run.stdout + run.stderr
     assert "infra/main.tf:1" in run.stdout and "RES401" in run.stdout
+
+
+def test_a_staged_variables_file_is_named_as_the_place_a_module_value_was_set(tmp_path, precommit_home):
+    """The commit that drops an environment to one zone fails at the module's line, and
+    the report shows the line of the staged file that set the value."""
+    module = ('variable "multi_az" {\n  type = bool\n}\n\nresource "aws_db_instance" "this" {\n'
+              '  engine                  = "postgres"\n  instance_class          = "db.t3.micro"\n'
+              '  multi_az                = var.multi_az\n  backup_retention_period = 7\n'
+              '  deletion_protection     = true\n}\n')
+    files = {"infra/modules/db/main.tf": module,
+             "infra/main.tf": 'variable "ha" {\n  type = bool\n}\n\nmodule "db" {\n  source   = "./modules/db"\n'
+                              '  multi_az = var.ha\n}\n',
+             "infra/terraform.tfvars": "ha = false\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/terraform.tfvars"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "infra/modules/db/main.tf:8: HIGH RES301" in run.stdout, run.stdout
+    assert "multi_az = false (var.multi_az, set at infra/terraform.tfvars:1)" in run.stdout
+    assert "set at infra/terraform.tfvars:1:\n    >    1 | ha = false" in run.stdout
