@@ -268,3 +268,20 @@ def test_a_finding_names_the_chart_value_behind_it(tmp_path, rule, key, named, o
     _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)
     (finding,) = [f for f in doc["findings"] if f["rule_id"] == rule]
     assert f"{named}, set at prod.yaml:{overridden}" in finding["notes"]
+
+
+def test_a_value_the_chart_does_not_set_is_named_with_the_templates_default(tmp_path):
+    from linter.loaders.rendered import HelmValues, value_note
+
+    text = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas | default 1 }}\n"
+            "  minReadySeconds: {{ .Values.ready }}\n  revisionHistoryLimit: {{ .Values.history }}\n")
+    template = read(tmp_path, text)
+    (tmp_path / "values.yaml").write_text("history:\n  keep: 3\n")
+    values = HelmValues(tmp_path, [])
+    note = lambda path: value_note(template, *template.document("Deployment", 0, 1), values, path)  # noqa: E731
+    assert note("spec.replicas") == "`.Values.replicas` is not set in the chart's values: the template's `default 1` applies"
+    assert note("spec.minReadySeconds") == "`.Values.ready` is not set in the chart's values"
+    assert note("spec.revisionHistoryLimit") is None  # set, to a map: nothing to say about one scalar
+    (tmp_path / "values.yaml").write_text("replicas: 2\n")
+    values = HelmValues(tmp_path, [])  # read once per scan: a new scan reads the new file
+    assert note("spec.replicas") == f"`.Values.replicas` = 2, set at {tmp_path / 'values.yaml'}:1"

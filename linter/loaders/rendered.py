@@ -657,10 +657,17 @@ def value_note(template: Template, first: int, end: int, values: HelmValues, pat
     dotted = values_reference(written) if written else None
     if dotted:
         found = values.set_at(dotted)
-        if found is None:
-            return None
-        file, line, value = found
-        return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
+        if found is not None:
+            file, line, value = found
+            return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
+        parts = dotted.split(".")
+        deepest = values.deepest(parts)
+        if deepest is not None and deepest[3] == len(parts):
+            return None  # set, but not to a scalar the template writes whole
+        stages = [stage.strip() for stage in (written or "").strip("{} -").split("|")[1:]]
+        fallback = next((stage for stage in stages if stage.split(" ", 1)[0] == "default"), None)
+        return (f"`.Values.{dotted}` is not set in the chart's values"
+                + (f": the template's `{fallback}` applies" if fallback else ""))
     source = template.yaml_source(first, end, path)
     if source is None:
         return None
