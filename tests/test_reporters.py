@@ -555,9 +555,8 @@ def test_every_reporter_module_implements_the_reporter_protocol():
         assert signature.return_annotation == "str", fmt
 
 
-def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monkeypatch):
-    """GitHub shows a result's message: the notes follow it, and each place a value was
-    set is a related location the text links to."""
+def module_value_set_at_the_call(tmp_path, monkeypatch):
+    """A scan whose one finding's value was set at main.tf:3 (a module call's argument)."""
     (tmp_path / "modules" / "db").mkdir(parents=True)
     (tmp_path / "modules" / "db" / "main.tf").write_text(
         'variable "multi_az" {}\nresource "aws_db_instance" "this" {\n  engine = "postgres"\n'
@@ -566,6 +565,13 @@ def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monke
     (tmp_path / "main.tf").write_text('module "db" {\n  source   = "./modules/db"\n  multi_az = false\n}\n')
     monkeypatch.chdir(tmp_path)
     result = scan(["."], ScanOptions(select=["RES301"]))
+    return result
+
+
+def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monkeypatch):
+    """GitHub shows a result's message: the notes follow it, and each place a value was
+    set is a related location the text links to."""
+    result = module_value_set_at_the_call(tmp_path, monkeypatch)
     (finding,) = result.findings
     finding.notes = ['`.Values.x` = 1, set at values.yaml:6', 'a [bracket](in a note)']
     doc = json.loads(render("sarif", result, settings()))
@@ -588,14 +594,7 @@ def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monke
 
 def test_the_text_report_shows_the_line_that_set_a_value(tmp_path, monkeypatch):
     """Beside the finding's own lines, the line its message says set the value."""
-    (tmp_path / "modules" / "db").mkdir(parents=True)
-    (tmp_path / "modules" / "db" / "main.tf").write_text(
-        'variable "multi_az" {}\nresource "aws_db_instance" "this" {\n  engine = "postgres"\n'
-        '  instance_class = "db.t3.micro"\n  multi_az = var.multi_az\n  backup_retention_period = 7\n'
-        '  deletion_protection = true\n}\n')
-    (tmp_path / "main.tf").write_text('module "db" {\n  source   = "./modules/db"\n  multi_az = false\n}\n')
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES301"]))
+    result = module_value_set_at_the_call(tmp_path, monkeypatch)
     for color, width in ((False, None), (False, 200)):  # plain (a pipe), and laid out for a terminal
         text = render("text", result, ReportSettings(color=color, width=width))
         assert "    set at main.tf:3:\n    >    3 |   multi_az = false\n" in text, text

@@ -143,11 +143,26 @@ def messages(tmp_path: Path) -> dict[tuple[str, str], str]:
     return {(f.rule_id, f.resource): f.message for f in result.findings}
 
 
-def test_a_literal_module_argument_is_named_at_the_call(messages, tmp_path):
-    main = tmp_path / "main.tf"
-    at = _line(ROOT, "multi_az            = false", after='module "literal"')
-    assert f"multi_az = false (var.multi_az, set at {main}:{at})" in messages[
-        ("RES301", "module.literal.aws_db_instance.this")]
+@pytest.mark.parametrize("resource, named, file, needle, after", [
+    # a literal argument of the call
+    ("module.literal.aws_db_instance.this", "var.multi_az", "main.tf", "multi_az            = false", 'module "literal"'),
+    # each.value of a for_each over a map a tfvars file writes: the key's line there
+    ('module.from_tfvars["audit"].aws_db_instance.this', "var.multi_az", "prod.tfvars", "multi_az = false", None),
+    # a resource's own for_each: the part named as the tfvars file writes it
+    ('aws_db_instance.direct["audit"]', 'var.pools["audit"].multi_az', "prod.tfvars", "multi_az = false", None),
+    # for_each over a local: the key's line in the locals block
+    ('module.from_local["orders"].aws_db_instance.this', "var.multi_az", "main.tf", "multi_az = false", "locals {"),
+    # two modules down: the root's literal, or the variables file that sets the root's var.ha
+    ('module.outer.module.db["ledger"].aws_db_instance.this', "var.multi_az", "main.tf",
+     "ledger  = { multi_az = false }", None),
+    ('module.outer.module.db["billing"].aws_db_instance.this', "var.multi_az", "prod.tfvars", "ha = false", None),
+    # for_each over an expression: where each part was written is not followed, the argument's line is named
+    ('module.computed["audit"].aws_db_instance.this', "var.multi_az", "main.tf",
+     "multi_az            = each.value.multi_az", 'module "computed"'),
+])
+def test_a_value_is_named_where_it_was_set(messages, tmp_path, resource, named, file, needle, after):
+    at = f"{tmp_path / file}:{_line({'main.tf': ROOT, 'prod.tfvars': TFVARS}[file], needle, after)}"
+    assert f"multi_az = false ({named}, set at {at})" in messages[("RES301", resource)]
 
 
 def test_a_module_default_names_the_call_that_does_not_set_it(messages, tmp_path):
@@ -157,37 +172,6 @@ def test_a_module_default_names_the_call_that_does_not_set_it(messages, tmp_path
         ("RES508", "module.unset.aws_db_instance.this")]
     # the module's instances that pass it: no finding
     assert ("RES508", "module.literal.aws_db_instance.this") not in messages
-
-
-def test_each_value_of_a_tfvars_map_is_named_at_its_key(messages, tmp_path):
-    at = f"{tmp_path / 'prod.tfvars'}:{_line(TFVARS, 'multi_az = false')}"
-    assert f"multi_az = false (var.multi_az, set at {at})" in messages[
-        ("RES301", 'module.from_tfvars["audit"].aws_db_instance.this')]
-    # a resource's own for_each: the part named as the tfvars file writes it
-    assert f'multi_az = false (var.pools["audit"].multi_az, set at {at})' in messages[
-        ("RES301", 'aws_db_instance.direct["audit"]')]
-
-
-def test_each_value_of_a_local_is_named_in_the_locals_block(messages, tmp_path):
-    at = _line(ROOT, "multi_az = false", after="locals {")
-    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{at})" in messages[
-        ("RES301", 'module.from_local["orders"].aws_db_instance.this')]
-
-
-def test_a_nested_module_names_the_root_literal_or_the_variable_file(messages, tmp_path):
-    ledger = _line(ROOT, "ledger  = { multi_az = false }")
-    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{ledger})" in messages[
-        ("RES301", 'module.outer.module.db["ledger"].aws_db_instance.this')]
-    # billing's value is var.ha, which the tfvars file sets
-    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'prod.tfvars'}:1)" in messages[
-        ("RES301", 'module.outer.module.db["billing"].aws_db_instance.this')]
-
-
-def test_a_computed_for_each_names_only_the_argument_line(messages, tmp_path):
-    """`for_each` over an expression: where each part was written is not followed."""
-    at = _line(ROOT, "multi_az            = each.value.multi_az", after='module "computed"')
-    assert f"multi_az = false (var.multi_az, set at {tmp_path / 'main.tf'}:{at})" in messages[
-        ("RES301", 'module.computed["audit"].aws_db_instance.this')]
 
 
 def test_avm_sql_elastic_pool_names_the_example_line_that_sets_zone_redundant():
