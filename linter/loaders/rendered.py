@@ -567,7 +567,6 @@ def _to_yaml_argument(action: str) -> str | None:
     return words[1].removeprefix("$") if len(words) == 2 and words[0] == "toYaml" else None
 
 
-
 def values_reference(written: str) -> str | None:
     """The dotted name of the one value a template writes whole (`{{ .Values.a.b }}`,
     `{{- .Values.a.b | quote }}`): `a.b`; None for anything else."""
@@ -675,7 +674,7 @@ def value_note(template: Template, first: int, end: int, values: HelmValues, pat
     parts = dotted.split(".") + below
     deepest = values.deepest(parts)
     if deepest is None:
-        return f"written from `.Values.{dotted}`, which the chart's values do not set"
+        return f"`.Values.{dotted}` is not set in the chart's values"
     file, line, node, matched = deepest
     named = ".".join(parts[:matched])
     import yaml

@@ -136,4 +136,3 @@ def value_places(text: str) -> list[tuple[int, int, str, int]]:
             out.append((begin, begin + len(place), file, int(line)))
         at = begin
     return out
-
