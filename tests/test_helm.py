@@ -274,7 +274,8 @@ def test_a_value_the_chart_does_not_set_is_named_with_the_templates_default(tmp_
     from linter.loaders.rendered import HelmValues, value_note
 
     text = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas | default 1 }}\n"
-            "  minReadySeconds: {{ .Values.ready }}\n  revisionHistoryLimit: {{ .Values.history }}\n")
+            "  minReadySeconds: {{ .Values.ready }}\n  revisionHistoryLimit: {{ .Values.history }}\n"
+            "  template:\n    spec:\n      affinity:\n        {{- toYaml .Values.affinity | nindent 8 }}\n")
     template = read(tmp_path, text)
     (tmp_path / "values.yaml").write_text("history:\n  keep: 3\n")
     values = HelmValues(tmp_path, [])
@@ -282,6 +283,7 @@ def test_a_value_the_chart_does_not_set_is_named_with_the_templates_default(tmp_
     assert note("spec.replicas") == "`.Values.replicas` is not set in the chart's values: the template's `default 1` applies"
     assert note("spec.minReadySeconds") == "`.Values.ready` is not set in the chart's values"
     assert note("spec.revisionHistoryLimit") is None  # set, to a map: nothing to say about one scalar
+    assert note("spec.template.spec.affinity.nodeAffinity") == "`.Values.affinity` is not set in the chart's values"
     (tmp_path / "values.yaml").write_text("replicas: 2\n")
     values = HelmValues(tmp_path, [])  # read once per scan: a new scan reads the new file
     assert note("spec.replicas") == f"`.Values.replicas` = 2, set at {tmp_path / 'values.yaml'}:1"
