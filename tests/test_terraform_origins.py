@@ -302,12 +302,28 @@ resource "aws_rds_cluster" "this" {
 resource "aws_efs_file_system" "this" {
   availability_zone_name = var.zone
 }
+
+variable "min_nodes" {
+  type = number
+}
+
+resource "azurerm_kubernetes_cluster" "this" {
+  location = "westeurope"
+  default_node_pool {
+    name                 = "system"
+    auto_scaling_enabled = true
+    min_count            = var.min_nodes
+    max_count            = 5
+    zones                = ["1", "2", "3"]
+  }
+}
 """
 
 SIZES_ROOT = """module "app" {
-  source   = "./modules/app"
-  max_size = 1
-  zone     = "eu-west-1a"
+  source    = "./modules/app"
+  max_size  = 1
+  zone      = "eu-west-1a"
+  min_nodes = 1
 }
 """
 
@@ -317,6 +333,7 @@ SIZES_ROOT = """module "app" {
     ("RES509", "aws_rds_cluster", 'skip_final_snapshot = true (the default of var.skip_final_snapshot; '
                                   'module "app" at {main}:{call} does not set it)'),
     ("RES307", "aws_efs_file_system", 'availability_zone_name = "eu-west-1a" (var.zone, set at {main}:{zone})'),
+    ("RES114", "azurerm_kubernetes_cluster", "auto_scaling_enabled = true with min_count = 1 (var.min_nodes, set at {main}:{min_nodes})"),
 ])
 def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource, says):
     (tmp_path / "modules" / "app").mkdir(parents=True)
@@ -326,4 +343,5 @@ def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource
     assert not result.errors, result.errors
     (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}.this"]
     assert says.format(main=tmp_path / "main.tf", call=_line(SIZES_ROOT, 'module "app"'),
-                       max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone")) in finding.message
+                       max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone"),
+                       min_nodes=_line(SIZES_ROOT, "min_nodes")) in finding.message

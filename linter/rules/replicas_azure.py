@@ -240,19 +240,21 @@ def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
     label, prefix, f, shown = pool.label, pool.prefix, pool.fields, pool.path
     fix = None if f is AZURERM_POOL else (
         f"Set {f.min_count}: 2 (with {f.autoscaling[0]}) or {f.node_count}: 3 (without), and {f.max_count} >= 2.")
-    maximum = r.get(prefix + f.max_count)
-    if as_int(maximum) == 1:
-        yield Violation(f"{label} can never grow past one node: {shown}{f.max_count} = 1", path=prefix + f.max_count,
+    def said(field: str) -> str:  # `max_count = 1`, with where a variable or module set it
+        return setting(r, prefix + field, shown=shown + field).describe()
+
+    if as_int(r.get(prefix + f.max_count)) == 1:
+        yield Violation(f"{label} can never grow past one node: {said(f.max_count)}", path=prefix + f.max_count,
                         remediation=fix)
         return
     enabled, enabled_path = _autoscaling(r, prefix, f.autoscaling)
     if is_unknown(enabled):
         return
-    if as_bool(enabled) and enabled_path is not None:  # no path: unset, which is false
-        minimum = r.get(prefix + f.min_count)
-        if as_int(minimum) == 1:
-            yield Violation(f"{label} can shrink to one node: {shown}{enabled_path.rsplit('.', 1)[-1]} = true "
-                            f"with {shown}{f.min_count} = 1", path=prefix + f.min_count, remediation=fix)
+    switch = enabled_path.rsplit(".", 1)[-1] if enabled_path is not None else None
+    if as_bool(enabled) and switch is not None:  # no path: unset, which is false
+        if as_int(r.get(prefix + f.min_count)) == 1:
+            yield Violation(f"{label} can shrink to one node: {said(switch)} with {said(f.min_count)}",
+                            path=prefix + f.min_count, remediation=fix)
         return
     if f is ARM_POOL:
         pool_type = r.get(prefix + "type")
@@ -260,7 +262,7 @@ def _pool_single_node(r: Resource, pool: Pool) -> Iterator[Violation]:
             return  # a VirtualMachines pool is sized by virtualMachinesProfile.scale, not by count
     count = setting(r, prefix + f.node_count, shown=shown + f.node_count)
     if as_int(count.value) == 1:
-        how = "autoscaling is off" if enabled_path is None else f"{shown}{enabled_path.rsplit('.', 1)[-1]} = false"
+        how = "autoscaling is off" if switch is None else said(switch)
         yield Violation(f"{label} runs one node: {count.describe()} and {how}",
                         path=(prefix.rstrip(".") or None) if count.defaulted else prefix + f.node_count,
                         remediation=fix)
