@@ -587,6 +587,9 @@ def test_sarif_links_where_a_value_was_set_and_carries_the_notes(tmp_path, monke
         {"id": 2, "physicalLocation": {"artifactLocation": {"uri": "values.yaml", "uriBaseId": "%SRCROOT%"},
                                        "region": {"startLine": 6}}},
     ]
+    # JSON lists the places for tools that link to them
+    (listed,) = json.loads(render("json", result, settings()))["findings"]
+    assert listed["set_at"] == [{"file": "main.tf", "line": 3}, {"file": "values.yaml", "line": 6}]
     # GitLab's Code Quality widget shows the description alone: the notes are in it
     (issue,) = json.loads(render("gitlab", result, settings()))
     assert "Note: `.Values.x` = 1, set at values.yaml:6." in issue["description"]
