@@ -601,8 +601,11 @@ def test_the_text_report_shows_the_line_that_set_a_value(tmp_path, monkeypatch):
     for color, width in ((False, None), (False, 200)):  # plain (a pipe), and laid out for a terminal
         text = render("text", result, ReportSettings(color=color, width=width))
         assert "    set at main.tf:3:\n    >    3 |   multi_az = false\n" in text, text
-    # a place the finding already shows, or one that cannot be read, adds nothing
+    # the call that leaves a module's default in place: its line, under the message's own words
     (finding,) = result.findings
+    finding.message = 'x (the default of var.multi_az; module "db" at main.tf:1 does not set it)'
+    assert '    at main.tf:1:\n    >    1 | module "db" {\n' in render("text", result, ReportSettings())
+    # a place the finding already shows, or one that cannot be read, adds nothing
     finding.message = f"x (set at {finding.file}:{finding.line}, set at gone.tf:2)"
     assert "set at gone.tf:2:" not in render("text", result, ReportSettings())
     assert f"set at {finding.file}:{finding.line}:" not in render("text", result, ReportSettings())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Protocol, cast
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Protocol, cast
 
 from linter.model import Finding, Severity
 
@@ -117,22 +117,31 @@ def statistics(result: ScanResult, settings: ReportSettings) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-SET_AT = "set at "
+class Place(NamedTuple):
+    """A place a message names (`set at prod.tfvars:3`, `module "db" at main.tf:7`)."""
+
+    start: int  # where its phrase starts in the text: `set at ...` or `at ...`
+    end: int  # where `FILE:LINE` ends
+    file: str
+    line: int
+    phrase: str  # "set at" (a value was set there) or "at" (another place the message names)
 
 
-def value_places(text: str) -> list[tuple[int, int, str, int]]:
-    """Each place a message (or note) says a value was set (`set at prod.tfvars:3`):
-    (start, end) of `FILE:LINE` in `text`, the file and the line. Read with `str.find`
-    and a scan to the next space or closing mark: nothing can backtrack."""
+def value_places(text: str) -> list[Place]:
+    """Each place a message (or note) names as ` at FILE:LINE`: where a value was set
+    (`set at prod.tfvars:3`), or the module call that leaves a default in place
+    (`module "db" at main.tf:7 does not set it`). Read with `str.find` and a scan
+    to the next space or closing mark: nothing can backtrack."""
     out = []
     at = 0
-    while (start := text.find(SET_AT, at)) != -1:
-        begin = end = start + len(SET_AT)
+    while (found := text.find(" at ", at)) != -1:
+        begin = end = found + len(" at ")
         while end < len(text) and not text[end].isspace() and text[end] not in "),;`":
             end += 1
         place = text[begin:end].rstrip(".")
         file, colon, line = place.rpartition(":")
         if colon and file and line.isdigit() and int(line) >= 1:
-            out.append((begin, begin + len(place), file, int(line)))
+            start = found - len("set") if text[max(0, found - len("set")):found] == "set" else found + 1
+            out.append(Place(start, begin + len(place), file, int(line), text[start:begin].strip()))
         at = begin
     return out

@@ -1,8 +1,8 @@
 """JSON: one document `{"version", "summary", "findings", "errors"}`.
 
 CI users depend on these names; keep them stable. A finding whose message or
-notes say where a value was set (`set at prod.tfvars:3`) also lists those places
-(`set_at`: `[{"file", "line"}]`), for tools that link to them.
+notes name places (`set at prod.tfvars:3`, `module "db" at main.tf:7`) also lists
+them (`set_at`: `[{"file", "line"}]`), for tools that link to them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def render(result: ScanResult, settings: ReportSettings) -> str:
 
 def _finding(f: Finding) -> dict[str, Any]:
     out = f.to_dict() | {"fingerprint": f.fingerprint}
-    places = [{"file": file, "line": line} for text in (f.message, *f.notes) for _, _, file, line in value_places(text)]
+    places = [{"file": place.file, "line": place.line} for text in (f.message, *f.notes)
+              for place in value_places(text)]
     if places:
         out["set_at"] = places
     return out

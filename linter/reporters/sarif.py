@@ -22,8 +22,8 @@ Written for what GitHub does with a log, not only for the schema:
   lowest severities are left out and a notification says how many.
 - GitHub shows a result's message, not its properties: the notes (where a
   Helm value was set, how an object was rendered) follow the message, and
-  each place a value was set (`set at prod.tfvars:3`) is a related location
-  that the text links to (`[set at prod.tfvars:3](1)`).
+  each place it names (`set at prod.tfvars:3`, `module "db" at main.tf:7`) is
+  a related location that the text links to (`[set at prod.tfvars:3](1)`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from linter import __version__
 from linter.model import Severity
-from linter.reporters import SET_AT, count_by_severity, value_places
+from linter.reporters import count_by_severity, value_places
 
 if TYPE_CHECKING:
     from linter.rules import Rule
@@ -187,18 +187,17 @@ def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict
 
 
 def _linked(text: str, root: str) -> tuple[str, list[dict[str, Any]]]:
-    """The message with each `set at FILE:LINE` an embedded link to a related location
-    of that place, and those locations. Brackets of the text that would read as a
+    """The message with each place it names (`set at FILE:LINE`, `at FILE:LINE`) an
+    embedded link to a related location of that place, and those locations. Brackets of the text that would read as a
     link (`](`) are escaped, as SARIF asks."""
     text = text.replace("](", "\\](")
     related: list[dict[str, Any]] = []
     out, at = [], 0
-    for begin, end, file, line in value_places(text):
+    for place in value_places(text):
         related.append({"id": len(related) + 1, "physicalLocation": {
-            "artifactLocation": artifact_location(file, root), "region": {"startLine": line}}})
-        start = begin - len(SET_AT)
-        out.append(f"{text[at:start]}[{text[start:end]}]({len(related)})")
-        at = end
+            "artifactLocation": artifact_location(place.file, root), "region": {"startLine": place.line}}})
+        out.append(f"{text[at:place.start]}[{text[place.start:place.end]}]({len(related)})")
+        at = place.end
     out.append(text[at:])
     return "".join(out), related
 

@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any, TYPE_CHECKING
 
 from linter.model import Severity
-from linter.reporters import SET_AT, summary, summary_line, value_places
+from linter.reporters import summary, summary_line, value_places
 from linter.terminal import trim_lines
 
 if TYPE_CHECKING:
@@ -50,17 +50,18 @@ class _SourceCache:
         lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
         return [(n, lines[n - 1]) for n in range(lo, hi + 1)]
 
-    def origins(self, f: Finding) -> list[tuple[str, int, str]]:
-        """(file, line, text) of each other place the finding says a value was set
-        (`set at prod.tfvars:3`), so the line that sets it is shown beside the finding's."""
-        out: list[tuple[str, int, str]] = []
+    def origins(self, f: Finding) -> list[tuple[str, str, int, str]]:
+        """(phrase, file, line, text) of each other place the finding names (`set at
+        prod.tfvars:3`, `module "db" at main.tf:7`), so the line that sets a value, or
+        would, is shown beside the finding's."""
+        out: list[tuple[str, str, int, str]] = []
         for said in (f.message, *f.notes):
-            for _, _, where, number in value_places(said):
-                if (where, number) == (f.file, f.line) or any(o[:2] == (where, number) for o in out):
+            for place in value_places(said):
+                if (place.file, place.line) == (f.file, f.line) or any(o[1:3] == place[2:4] for o in out):
                     continue
-                shown = [t for n, t in self.snippet(where, number) if n == number]
+                shown = [t for n, t in self.snippet(place.file, place.line) if n == place.line]
                 if shown:
-                    out.append((where, number, shown[0]))
+                    out.append((place.phrase, place.file, place.line, shown[0]))
         return out
 
 
@@ -112,8 +113,8 @@ def _render_plain(result: ScanResult, settings: ReportSettings) -> str:
                 for n, text in sources.snippet(f.file, f.line):
                     marker = ">" if n == f.line else " "
                     out.append(f"    {marker}{n:>5} | {text}")
-                for where, number, said in sources.origins(f):
-                    out.append(f"    {SET_AT}{where}:{number}:")
+                for phrase, where, number, said in sources.origins(f):
+                    out.append(f"    {phrase} {where}:{number}:")
                     out.append(f"    >{number:>5} | {said}")
         if not settings.quiet:
             out.append("")
@@ -178,8 +179,8 @@ def _render_rich(result: ScanResult, settings: ReportSettings) -> str:
                 for n, text in sources.snippet(f.file, f.line):
                     mark = "[bold red]>[/]" if n == f.line else " "
                     console.print(f"    {mark}[dim]{n:>5} |[/] {escape(text)}", overflow="ellipsis", no_wrap=True)
-                for where, number, said in sources.origins(f):
-                    say(f"[dim]{SET_AT}{escape(where)}:{number}:[/]")
+                for phrase, where, number, said in sources.origins(f):
+                    say(f"[dim]{phrase} {escape(where)}:{number}:[/]")
                     console.print(f"    [bold red]>[/][dim]{number:>5} |[/] {escape(said)}", overflow="ellipsis", no_wrap=True)
         console.print()
     for err in result.errors:
