@@ -345,3 +345,41 @@ def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource
     assert says.format(main=tmp_path / "main.tf", call=_line(SIZES_ROOT, 'module "app"'),
                        max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone"),
                        min_nodes=_line(SIZES_ROOT, "min_nodes")) in finding.message
+
+
+DYNAMIC = """variable "settings" {
+  type = map(object({ availability = string }))
+}
+
+resource "google_sql_database_instance" "db" {
+  name                = "db"
+  database_version    = "POSTGRES_15"
+  region              = "europe-west1"
+  deletion_protection = true
+  dynamic "settings" {
+    for_each = var.settings
+    iterator = s
+    content {
+      tier                        = "db-custom-2-7680"
+      availability_type           = s.value.availability
+      deletion_protection_enabled = true
+      backup_configuration {
+        enabled                        = true
+        point_in_time_recovery_enabled = true
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_dynamic_blocks_iterator_value_is_named_where_it_was_set(tmp_path):
+    (tmp_path / "main.tf").write_text(DYNAMIC)
+    tfvars = 'settings = {\n  main = {\n    availability = "ZONAL"\n  }\n}\n'
+    (tmp_path / "terraform.tfvars").write_text(tfvars)
+    result = scan([str(tmp_path)], ScanOptions(select=["RES311"]))
+    assert not result.errors, result.errors
+    (finding,) = result.findings
+    assert finding.line == _line(DYNAMIC, "availability_type")
+    at = f"{tmp_path / 'terraform.tfvars'}:{_line(tfvars, 'availability')}"
+    assert f'settings.availability_type = "ZONAL" (var.settings["main"].availability, set at {at})' in finding.message

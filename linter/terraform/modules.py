@@ -428,7 +428,7 @@ class ModuleInstance:
         """Where the value of `var.x` or `local.x`, or a part of either (`var.x.a`), was
         set (as `expr`, in `scope`), with its parts; None for any other expression."""
         found = reference_path(expr)
-        if found is None or found[0] == "each" or found[0] in scope.names:
+        if found is None or found[0] not in ("var", "local") or found[0] in scope.names:
             return None
         return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
 
@@ -449,12 +449,14 @@ class ModuleInstance:
         self._local_origins[name] = found
         return found
 
-    def each_part(self, for_each: Attr | None, scope: Scope, path: str) -> tuple[str, VariableValue] | None:
-        """Where `each.value.<path>` of a block instance was set, when the block's
-        `for_each` is a variable or local whose value was written as a literal
-        (a tfvars file, a module call, a `locals` block): the part as named there
-        (`var.pools["orders"].zone_redundant`) and where it was set."""
-        each = scope.names.get("each")
+    def each_part(self, for_each: Attr | None, scope: Scope, path: str,
+                  iterator: str = "each") -> tuple[str, VariableValue] | None:
+        """Where `each.value.<path>` of a block instance (or `<iterator>.value.<path>`
+        of a `dynamic` block's content) was set, when the `for_each` is a variable or
+        local whose value was written as a literal (a tfvars file, a module call, a
+        `locals` block): the part as named there (`var.pools["orders"].zone_redundant`)
+        and where it was set."""
+        each = scope.names.get(iterator)
         key = each.get("key") if isinstance(each, dict) else None
         if for_each is None or not isinstance(key, str):
             return None
@@ -781,7 +783,8 @@ def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
 def reference_path(expr: Any) -> tuple[str, str] | None:
     """A reference and the path below its first name, as `VariableValue.part` reads it:
     `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
-    `each.value.a[0].b` -> ("each", "value.a.b"); None for any other expression."""
+    `each.value.a[0].b` -> ("each", "value.a.b"); None for an expression that is not
+    a reference with a literal path."""
     names: list[str] = []
     while expr[0] in ("attr", "index"):
         if expr[0] == "attr":
@@ -791,7 +794,7 @@ def reference_path(expr: Any) -> tuple[str, str] | None:
         else:
             return None
         expr = expr[1]
-    if expr[0] != "ref" or expr[1] not in ("var", "local", "each") or not names:
+    if expr[0] != "ref" or not names:
         return None
     return expr[1], _line_key(".".join(reversed(names)))
 
@@ -882,8 +885,9 @@ class AttrFacts:
       expression is written: `(_KEY_LINE, suffix, line)` is the line of a key of a literal
       object or tuple (the suffix as `_line_key` gives it), `(_VARIABLE, suffix, path)`,
       `(_LOCAL, suffix, path)` and `(_EACH, suffix, path)` a part that is `var.<path>`,
-      `local.<path>` or `each.value.<path>` (`reference_path`; where their values came
-      from is looked up per instance);
+      `local.<path>` or `each.value.<path>` (`reference_path`), and `(_ITERATOR, suffix,
+      (name, path))` one that may be a `dynamic` block's `<name>.value.<path>` (where
+      their values came from is looked up per instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -914,7 +918,7 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 
 _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
-_KEY_LINE, _VARIABLE, _LOCAL, _EACH = "line", "var", "local", "each"
+_KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR = "line", "var", "local", "each", "iterator"
 
 
 def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, Any]]) -> None:
@@ -950,10 +954,12 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         if found is None:
             return
         root, path = found
-        if root != "each":  # `var.x` or `local.x`, and a part of either (`local.db.multi_az`: "db.multi_az")
+        if root in ("var", "local"):  # and a part of either (`local.db.multi_az`: "db.multi_az")
             out.append((_VARIABLE if root == "var" else _LOCAL, suffix, path))
-        elif path.split(".")[0] == "value":
+        elif path.split(".")[0] == "value" and root == "each":
             out.append((_EACH, suffix, path.partition(".")[2]))
+        elif path.split(".")[0] == "value":  # a dynamic block's `<iterator>.value.x`, if `root` is one
+            out.append((_ITERATOR, suffix, (root, path.partition(".")[2])))
 
 
 def line_of(lines: dict[str, Any], path: str) -> int | None:
@@ -987,6 +993,8 @@ class BodyBuilder:
         self.module = module
         self.scope = scope
         self.for_each = for_each  # the block's own `for_each`: where `each.value` came from
+        # the `for_each` of each `dynamic` block being expanded, by its iterator's name
+        self.iterators: dict[str, Attr] = {}
         self.lines = AttributeLines()
         self.origins: dict[str, str] = {}
         self.defaults: dict[str, str] = {}
@@ -1067,6 +1075,9 @@ class BodyBuilder:
         if isinstance(out.get(name), Unknown) or not pairs:
             return  # no block (Terraform plans none), or already unknown
         items = out.setdefault(name, [])
+        outer = self.iterators.get(iterator)
+        if for_each_attr is not None:
+            self.iterators[iterator] = for_each_attr
         for k, v in pairs:
             index = counts.get(name, 0)
             counts[name] = index + 1
@@ -1074,6 +1085,10 @@ class BodyBuilder:
             self.lines.setdefault(item_path, content.line)
             inner = scope.child(**{iterator: {"key": k, "value": plain(v)}})
             items.append(self.body(content, inner, item_path + "."))
+        if outer is not None:  # a dynamic block nested in one of the same iterator name
+            self.iterators[iterator] = outer
+        else:
+            self.iterators.pop(iterator, None)
 
     def blocks_named(self, block: Block, name: str) -> Any:
         """The value of one nested block type (another resource refers to it)."""
@@ -1105,6 +1120,10 @@ class BodyBuilder:
                     self._origin(path + suffix, f"local.{what}", found)
             elif kind == _EACH:
                 hit = self.module.each_part(self.for_each, scope, what)
+                if hit is not None:
+                    self._origin(path + suffix, *hit)
+            elif kind == _ITERATOR and what[0] in self.iterators:
+                hit = self.module.each_part(self.iterators[what[0]], scope, what[1], iterator=what[0])
                 if hit is not None:
                     self._origin(path + suffix, *hit)
 
