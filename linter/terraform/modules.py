@@ -456,15 +456,16 @@ class ModuleInstance:
         local whose value was written as a literal (a tfvars file, a module call, a
         `locals` block): the part as named there (`var.pools["orders"].zone_redundant`)
         and where it was set."""
-        each = scope.names.get(iterator)
-        key = each.get("key") if isinstance(each, dict) else None
-        if for_each is None or not isinstance(key, str):
+        if for_each is None:
             return None
         key_of = id(for_each)  # the block's attribute: the same for each of its instances
         if key_of not in self._for_each_origins:
-            self._for_each_origins[key_of] = self.origin_of(for_each.expr, Scope(self))
+            found = self.origin_of(for_each.expr, Scope(self))
+            self._for_each_origins[key_of] = found if found is not None and not found.default and found.parts else None
         found = self._for_each_origins[key_of]
-        if found is None or found.default or not found.parts:
+        each = scope.names.get(iterator)
+        key = each.get("key") if isinstance(each, dict) else None
+        if found is None or not isinstance(key, str):
             return None
         part = found.part(_line_key(f"{key}.{path}") if path else key)
         if part is None:
@@ -784,7 +785,8 @@ def reference_path(expr: Any) -> tuple[str, str] | None:
     """A reference and the path below its first name, as `VariableValue.part` reads it:
     `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
     `each.value.a[0].b` -> ("each", "value.a.b"); None for an expression that is not
-    a reference with a literal path."""
+    a reference with a literal path, or whose value was not set upstream (a resource's
+    attribute: `aws_subnet.a.id`)."""
     names: list[str] = []
     while expr[0] in ("attr", "index"):
         if expr[0] == "attr":
@@ -794,8 +796,8 @@ def reference_path(expr: Any) -> tuple[str, str] | None:
         else:
             return None
         expr = expr[1]
-    if expr[0] != "ref" or not names:
-        return None
+    if expr[0] != "ref" or not names or expr[1] not in ("var", "local") and names[-1] != "value":
+        return None  # a resource's attribute, `count.index`, ...: no value set upstream to follow
     return expr[1], _line_key(".".join(reversed(names)))
 
 
