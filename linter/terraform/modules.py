@@ -329,6 +329,7 @@ class ModuleInstance:
         self._vars: dict[str, VariableValue] = {}
         self._locals: dict[str, Any] = {}
         self._local_origins: dict[str, VariableValue | None] = {}
+        self._named_origins: dict[tuple[str, str], VariableValue | None] = {}
         self._for_each_origins: dict[int, VariableValue | None] = {}  # by id() of a block's `for_each`
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
@@ -431,6 +432,14 @@ class ModuleInstance:
         if found is None or found[0] not in ("var", "local") or found[0] in scope.names:
             return None
         return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
+
+    def named_origin(self, kind: str, what: str) -> VariableValue | None:
+        """Where `var.<what>` (`kind` _VARIABLE) or `local.<what>` was set: worked out once
+        per module instance, whatever number of its resources name it."""
+        key = (kind, what)
+        if key not in self._named_origins:
+            self._named_origins[key] = _named_part(self.variable if kind == _VARIABLE else self.local_origin, what)
+        return self._named_origins[key]
 
     def local_origin(self, name: str) -> VariableValue | None:
         """Where `local.<name>` was set: where the variable or local it passes on was
@@ -1111,13 +1120,13 @@ class BodyBuilder:
                     base = _line_key(path)
                 self.lines.setdefault(base + suffix if base else suffix[1:], what)
             elif kind == _VARIABLE and variables:
-                found = _named_part(self.module.variable, what)
+                found = self.module.named_origin(kind, what)
                 if found is not None and found.default:
                     self.defaults[path + suffix] = found.origin or f"var.{what.partition('.')[0]}"
                 elif found is not None:
                     self._origin(path + suffix, f"var.{what}", found)
             elif kind == _LOCAL and "local" not in scope.names:
-                found = _named_part(self.module.local_origin, what)
+                found = self.module.named_origin(kind, what)
                 if found is not None:
                     self._origin(path + suffix, f"local.{what}", found)
             elif kind == _EACH:
@@ -1133,8 +1142,9 @@ class BodyBuilder:
         """Note where the value at `path` (named `shown` where it was set) and its parts came from."""
         if found.origin:
             self.origins[path] = f"{shown}, {found.origin}"
-        for sub, origin in found.part_origins():
-            self.origins.setdefault(f"{path}.{sub}", f"{shown}.{sub}, {origin}")
+        if found.parts:
+            for sub, origin in found.part_origins():
+                self.origins.setdefault(f"{path}.{sub}", f"{shown}.{sub}, {origin}")
 
 
 def _line_key_suffix(suffix: str) -> str:
