@@ -593,19 +593,11 @@ class HelmValues:
         """(file, line, value as written) of the scalar `dotted` in the file that wins."""
         import yaml
 
-        from linter.loaders import display_path
-
-        for path, node in reversed(self.nodes()):
-            for part in dotted.split("."):
-                if not isinstance(node, yaml.MappingNode):
-                    node = None
-                    break
-                node = next((value for key, value in node.value if key.value == part), None)
-            if isinstance(node, yaml.ScalarNode):
-                return display_path(path), node.start_mark.line + 1, node.value
-            if node is not None:
-                return None  # set, but not to a scalar the template writes whole
-        return None
+        parts = dotted.split(".")
+        found = self.deepest(parts)
+        if found is None or found[3] != len(parts) or not isinstance(found[2], yaml.ScalarNode):
+            return None  # not set, or set to what a template cannot write whole
+        return found[0], found[1], found[2].value
 
     def deepest(self, parts: list[str]) -> tuple[str, int, Any, int] | None:
         """Where the value at `parts` (mapping keys, sequence indices) is set, or
