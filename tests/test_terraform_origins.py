@@ -383,3 +383,255 @@ def test_a_dynamic_blocks_iterator_value_is_named_where_it_was_set(tmp_path):
     assert finding.line == _line(DYNAMIC, "availability_type")
     at = f"{tmp_path / 'terraform.tfvars'}:{_line(tfvars, 'availability')}"
     assert f'settings.availability_type = "ZONAL" (var.settings["main"].availability, set at {at})' in finding.message
+
+
+# one module resource per rule that quotes a value it was given; the caller sets each value
+QUOTED_MODULE = """variable "backup_days" { type = number }
+variable "backups" { type = bool }
+variable "workers" { type = number }
+variable "replicas" { type = number }
+variable "receives" { type = number }
+variable "retries" { type = number }
+variable "replication" { type = string }
+variable "ha_mode" { type = string }
+variable "redis_sku" { type = string }
+variable "redis_zones" { type = list(string) }
+variable "share_location" { type = string }
+variable "alloydb_availability" { type = string }
+variable "attempts" { type = number }
+variable "gke_location" { type = string }
+variable "asg_zones" { type = list(string) }
+variable "pool_zones" { type = list(string) }
+variable "vmss_zones" { type = list(string) }
+variable "timeout" { type = number }
+
+resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  backup_retention_period = var.backup_days
+}
+
+resource "google_sql_database_instance" "this" {
+  database_version = "POSTGRES_15"
+  region           = "europe-west1"
+  settings {
+    tier = "db-custom-2-7680"
+    backup_configuration {
+      enabled = var.backups
+    }
+  }
+}
+
+resource "azurerm_service_plan" "this" {
+  name                = "plan"
+  resource_group_name = "demo"
+  location            = "westeurope"
+  os_type             = "Linux"
+  sku_name            = "P1v3"
+  worker_count        = var.workers
+}
+
+resource "aws_elasticache_replication_group" "this" {
+  replication_group_id       = "sessions"
+  description                = "sessions"
+  node_type                  = "cache.r7g.large"
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
+  num_node_groups            = 3
+  replicas_per_node_group    = var.replicas
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name = "jobs-dlq"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name                       = "jobs"
+  visibility_timeout_seconds = 60
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = "arn:aws:sqs:eu-west-1:123456789012:jobs-dlq"
+    maxReceiveCount     = var.receives
+  })
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  handler       = "main.handler"
+  runtime       = "python3.12"
+  filename      = "worker.zip"
+  timeout       = var.timeout
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+
+resource "aws_lambda_function" "thumbnails" {
+  function_name = "thumbnails"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  handler       = "main.handler"
+  runtime       = "python3.12"
+  filename      = "thumbnails.zip"
+  timeout       = 30
+}
+
+resource "aws_lambda_permission" "s3" {
+  statement_id  = "AllowS3"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.thumbnails.function_name
+  principal     = "s3.amazonaws.com"
+  source_arn    = "arn:aws:s3:::uploads"
+}
+
+resource "aws_lambda_function_event_invoke_config" "thumbnails" {
+  function_name          = aws_lambda_function.thumbnails.function_name
+  maximum_retry_attempts = var.retries
+}
+
+resource "azurerm_storage_account" "this" {
+  name                     = "data"
+  resource_group_name      = "demo"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = var.replication
+}
+
+resource "azurerm_postgresql_flexible_server" "this" {
+  name                = "pg"
+  resource_group_name = "demo"
+  location            = "westeurope"
+  sku_name            = "GP_Standard_D2s_v3"
+  high_availability {
+    mode = var.ha_mode
+  }
+}
+
+resource "azurerm_redis_cache" "basic" {
+  name                = "basic"
+  resource_group_name = "demo"
+  location            = "westeurope"
+  capacity            = 1
+  family              = "C"
+  sku_name            = var.redis_sku
+}
+
+resource "azurerm_redis_cache" "premium" {
+  name                = "premium"
+  resource_group_name = "demo"
+  location            = "westeurope"
+  capacity            = 1
+  family              = "P"
+  sku_name            = "Premium"
+  zones               = var.redis_zones
+}
+
+resource "google_filestore_instance" "this" {
+  name     = "share"
+  location = var.share_location
+  tier     = "BASIC_HDD"
+}
+
+resource "google_alloydb_instance" "this" {
+  cluster           = "projects/p/locations/europe-west1/clusters/c"
+  instance_id       = "primary"
+  instance_type     = "PRIMARY"
+  availability_type = var.alloydb_availability
+}
+
+resource "google_cloud_tasks_queue" "this" {
+  name     = "tasks"
+  location = "europe-west1"
+  retry_config {
+    max_attempts = var.attempts
+  }
+}
+
+resource "google_container_cluster" "this" {
+  name     = "gke"
+  location = var.gke_location
+}
+
+resource "aws_autoscaling_group" "this" {
+  min_size           = 2
+  max_size           = 4
+  availability_zones = var.asg_zones
+}
+
+resource "azurerm_kubernetes_cluster" "this" {
+  name                = "aks"
+  location            = "westeurope"
+  resource_group_name = "demo"
+  dns_prefix          = "aks"
+  default_node_pool {
+    name       = "system"
+    vm_size    = "Standard_D4s_v5"
+    node_count = 3
+    zones      = var.pool_zones
+  }
+}
+
+resource "azurerm_orchestrated_virtual_machine_scale_set" "this" {
+  name                        = "web"
+  resource_group_name         = "demo"
+  location                    = "westeurope"
+  platform_fault_domain_count = 1
+  instances                   = 2
+  zones                       = var.vmss_zones
+}
+"""
+
+QUOTED_ROOT = """module "app" {
+  source               = "./modules/app"
+  backup_days          = 0
+  backups              = false
+  workers              = 1
+  replicas             = 0
+  receives             = 2
+  retries              = 1
+  replication          = "LRS"
+  ha_mode              = "SameZone"
+  redis_sku            = "Basic"
+  redis_zones          = ["1"]
+  share_location       = "us-central1-b"
+  alloydb_availability = "ZONAL"
+  attempts             = -1
+  gke_location         = "europe-west1-b"
+  asg_zones            = ["us-east-1a"]
+  pool_zones           = ["1"]
+  vmss_zones           = ["2"]
+  timeout              = 30
+}
+"""
+
+
+@pytest.mark.parametrize("rule, resource, variable, says", [
+    ("RES507", "aws_db_instance.this", "backup_days", "backup_retention_period = 0"),
+    ("RES511", "google_sql_database_instance.this", "backups", "settings.backup_configuration.enabled = false"),
+    ("RES116", "azurerm_service_plan.this", "workers", "worker_count = 1"),
+    ("RES303", "aws_elasticache_replication_group.this", "replicas", "replicas_per_node_group = 0"),
+    ("RES403", "aws_sqs_queue.jobs", "receives", "maxReceiveCount = 2"),  # a key of a jsonencode() document
+    ("RES406", "aws_lambda_function.thumbnails", "retries", "maximum_retry_attempts = 1"),  # on its invoke config
+    ("RES201", "aws_sqs_queue.jobs", "timeout", "timeout = 30"),  # the consuming function's
+    ("RES320", "azurerm_storage_account.this", "replication", 'account_replication_type = "LRS"'),
+    ("RES322", "azurerm_postgresql_flexible_server.this", "ha_mode", 'high_availability.mode = "SameZone"'),
+    ("RES323", "azurerm_redis_cache.basic", "redis_sku", 'sku_name = "Basic"'),
+    ("RES323", "azurerm_redis_cache.premium", "redis_zones", 'zones = ["1"]'),
+    ("RES313", "google_filestore_instance.this", "share_location", 'location = "us-central1-b"'),
+    ("RES314", "google_alloydb_instance.this", "alloydb_availability", 'availability_type = "ZONAL"'),
+    ("RES411", "google_cloud_tasks_queue.this", "attempts", "retry_config.max_attempts = -1"),
+    ("RES110", "google_container_cluster.this", "gke_location", 'location = "europe-west1-b"'),
+    ("RES105", "aws_autoscaling_group.this", "asg_zones", 'availability_zones = ["us-east-1a"]'),
+    ("RES113", "azurerm_kubernetes_cluster.this", "pool_zones", 'zones = ["1"]'),
+    ("RES115", "azurerm_orchestrated_virtual_machine_scale_set.this", "vmss_zones", 'zones = ["2"]'),
+])
+def test_every_quoted_value_names_where_it_was_set(tmp_path, rule, resource, variable, says):
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(QUOTED_MODULE)
+    (tmp_path / "main.tf").write_text(QUOTED_ROOT)
+    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
+    assert not result.errors, result.errors
+    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}"]
+    at = f"{tmp_path / 'main.tf'}:{_line(QUOTED_ROOT, f'  {variable} ')}"
+    assert f"{says} (var.{variable}, set at {at})" in finding.message

@@ -462,12 +462,13 @@ def dead_letter_graph(index: Index) -> DeadLetterGraph:
     return index.memo("aws.sqs.dead_letters", _dead_letter_graph)
 
 
-def redrive_policy_of(index: Index, queue: Resource) -> tuple[Any, str] | None:
-    """The queue's redrive policy (parsed JSON, Unknown) and where it is written; None when it has none."""
+def redrive_policy_of(index: Index, queue: Resource) -> tuple[Any, Resource] | None:
+    """The queue's redrive policy (parsed JSON, Unknown) and the resource that writes it
+    in its `redrive_policy` (the queue, or an `aws_sqs_queue_redrive_policy`); None when it has none."""
     if written(queue, "redrive_policy"):
-        return parse_json(queue.get("redrive_policy")), f"{queue.address}.redrive_policy"
+        return parse_json(queue.get("redrive_policy")), queue
     attached = dead_letter_graph(index).redrive_attached.get(queue.address)
     if attached:
         rp = attached[0]
-        return parse_json(rp.get("redrive_policy")), f"{rp.address}.redrive_policy"
+        return parse_json(rp.get("redrive_policy")), rp
     return None

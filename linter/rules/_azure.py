@@ -144,8 +144,9 @@ def zone_count(value: Any) -> int | None:
     return None
 
 
-def zones_text(value: Any, name: str = "zones") -> str:
-    """`zones = ["1"]` (azure-native: name="availabilityZones")."""
+def zones_text(value: Any, name: str = "zones", origin: str | None = None) -> str:
+    """`zones = ["1"]` (azure-native: name="availabilityZones"), with where a variable
+    set it (`origin_of`) as `Setting.describe` says it."""
     if not value:
         return f"{name} is unset"
-    return f"{name} = [" + ", ".join(f'"{z}"' for z in value) + "]"
+    return f"{name} = [" + ", ".join(f'"{z}"' for z in value) + "]" + (f" ({origin})" if origin else "")

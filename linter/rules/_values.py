@@ -83,6 +83,8 @@ def render(value: Any) -> str:
         return f'"{value}"'
     if value is None:
         return "null"
+    if isinstance(value, (list, tuple)):  # as HCL writes it: `["eu-west-1a"]`
+        return "[" + ", ".join(render(v) for v in value) + "]"
     return str(value)
 
 

@@ -61,11 +61,11 @@ def rds_backups_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
     aurora = is_aurora(r)
     if aurora is None or aurora:
         return
-    days = r.get("backup_retention_period")
-    if is_unknown(days) or days is None or as_int(days) != 0:
+    days = setting(r, "backup_retention_period")
+    if days.unknown or days.defaulted or as_int(days.value) != 0:
         return
     yield Violation(
-        f"RDS instance {r.address} keeps no automated backups: backup_retention_period = 0 "
+        f"RDS instance {r.address} keeps no automated backups: {days.describe()} "
         "turns off automated backups and point-in-time recovery",
         path="backup_retention_period",
     )

@@ -62,12 +62,11 @@ def cloudsql_backups_disabled(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
     if is_cloudsql_replica(r) is not False:
         return
-    enabled = r.get("settings.backup_configuration.enabled")
-    if is_unknown(enabled):
+    enabled = setting(r, "settings.backup_configuration.enabled")
+    if enabled.unknown:
         return
-    if as_bool(enabled) is False:
-        yield Violation(f"Cloud SQL instance {r.address} has automated backups disabled: "
-                        "settings.backup_configuration.enabled = false",
+    if not enabled.defaulted and as_bool(enabled.value) is False:
+        yield Violation(f"Cloud SQL instance {r.address} has automated backups disabled: {enabled.describe()}",
                         path="settings.backup_configuration.enabled")
         return
     availability = r.get("settings.availability_type")

@@ -271,7 +271,7 @@ def compute_subnets_single_az(r: Resource, ctx: Context) -> Iterator[Violation]:
         if isinstance(zones, list) and zones and all(isinstance(z, str) and z for z in zones):
             if len(set(zones)) == 1:
                 yield Violation(
-                    f"{what}{runs} uses a single Availability Zone (availability_zones = [\"{zones[0]}\"])",
+                    f"{what}{runs} uses a single Availability Zone ({setting(r, 'availability_zones').describe()})",
                     path="availability_zones",
                 )
             return

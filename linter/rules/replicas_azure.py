@@ -18,7 +18,7 @@ from linter.rules._attribute_checks import AttributeCheck, check_attribute, text
 from linter.rules._azure import (
     ARM_AKS, ARM_AKS_POOL, REGIONS_WITHOUT_ZONES, arm_named, location_of, region_without_zones, zone_count, zones_text,
 )
-from linter.rules._values import as_bool, as_int, setting
+from linter.rules._values import as_bool, as_int, origin_of, setting
 from typing import Any, Iterator, Literal, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def aks_pool_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
         return
     for pool, zones, count in zonal:
         name = pool.path + pool.fields.zones
-        what = zones_text(zones, name) if count else f"{pool.shown}{name} is unset"
+        what = zones_text(zones, name, origin_of(r, pool.prefix + pool.fields.zones)) if count else f"{pool.shown}{name} is unset"
         yield Violation(f"{pool.label} is not spread over availability zones: {what}",
                         path=pool.prefix + name if count else (pool.prefix.rstrip(".") or None),
                         remediation=None if pool.fields is AZURERM_POOL else pool.fields.zones_fix)
@@ -363,7 +363,7 @@ def vmss_no_zones(r: Resource, ctx: Context) -> Iterator[Violation]:
         how = f"an autoscale setting keeps at least {minimum} instances ({how})"
     elif declared < 2:
         return  # one instance or none (an unresolved autoscale setting could raise it: silent)
-    where = zones_text(zones) if count else "zones is unset"
+    where = zones_text(zones, origin=origin_of(r, "zones")) if count else "zones is unset"
     yield Violation(f"Scale set {r.address} runs several instances with no zone redundancy: {how}, {where}",
                     path="zones" if count else (None if instances.defaulted else "instances"))
 
@@ -419,15 +419,15 @@ def service_plan_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Viola
     - https://learn.microsoft.com/en-us/azure/reliability/reliability-app-service
     """
     problems, path = [], None
-    sku = r.get("sku_name")
+    sku = setting(r, "sku_name")
     balanced = setting(r, "zone_balancing_enabled")
-    if isinstance(sku, str) and _ZONE_BALANCED_SKU.match(sku) and not balanced.unknown:
+    if isinstance(sku.value, str) and _ZONE_BALANCED_SKU.match(sku.value) and not balanced.unknown:
         if as_bool(balanced.value) is not True:
-            problems.append(f'sku_name "{sku}" supports zone balancing but {balanced.describe()}')
+            problems.append(f"{sku.describe()} supports zone balancing but {balanced.describe()}")
             path = None if balanced.defaulted else "zone_balancing_enabled"
-    workers = r.get("worker_count")
-    if as_int(workers) == 1:
-        problems.append("worker_count = 1 runs every app on a single worker")
+    workers = setting(r, "worker_count")
+    if not workers.defaulted and as_int(workers.value) == 1:
+        problems.append(f"{workers.describe()} runs every app on a single worker")
         path = path or "worker_count"
     if problems:
         yield Violation(f"App Service plan {r.address} is not zone-redundant: " + "; ".join(problems), path=path)

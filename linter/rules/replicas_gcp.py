@@ -8,6 +8,7 @@ from typing import Any, Iterator, TYPE_CHECKING
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._gcp import BACKEND_SERVICES, MIGS, ZONAL_MIG, location_kind, mig_by_url, mig_size
+from linter.rules._values import setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -67,7 +68,7 @@ def gke_zonal_control_plane(r: Resource, ctx: Context) -> Iterator[Violation]:
         extra = (f"; node_locations spreads nodes over {', '.join(map(str, nodes))} (multi-zonal), "
                  "but the control plane stays in one zone")
     yield Violation(
-        f'GKE cluster {r.address} is zonal: {path} = "{location}" is a zone, so its control plane '
+        f"GKE cluster {r.address} is zonal: {setting(r, path).describe()} is a zone, so its control plane "
         f"runs in that zone only{extra}",
         path=path,
     )

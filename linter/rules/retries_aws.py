@@ -10,7 +10,7 @@ from linter.rules._aws import (
     dead_letter_graph, event_source_kind, lambda_function, passed_to_module, queue_consumers,
     redrive_policy_of, written,
 )
-from linter.rules._values import as_bool, as_int, setting
+from linter.rules._values import Setting, as_bool, as_int, origin_of, setting
 
 if TYPE_CHECKING:
     from linter.engine import Context
@@ -198,15 +198,18 @@ def sqs_lambda_max_receive_count_low(r: Resource, ctx: Context) -> Iterator[Viol
     found = redrive_policy_of(ctx.index, r)
     if found is None:
         return
-    policy, where = found
+    policy, holder = found
     if not isinstance(policy, dict):
         return
     count = as_int(policy.get("maxReceiveCount"))
     if count is None or count >= 5:
         return
+    # the policy is a JSON document: its key is named as written, with where a variable set it
+    said = Setting("redrive_policy.maxReceiveCount", count, False, origin_of(holder, "redrive_policy.maxReceiveCount"),
+                   shown="maxReceiveCount").describe()
     yield Violation(
         f"SQS queue {r.address} is consumed by Lambda ({consumers[0].mapping.address}) but its redrive "
-        f"policy ({where}) has maxReceiveCount = {count}: throttled batches count as receives, so "
+        f"policy ({holder.address}.redrive_policy) has {said}: throttled batches count as receives, so "
         "messages that never failed reach the dead-letter queue",
         path="redrive_policy",
     )
@@ -457,17 +460,19 @@ def lambda_async_no_failure_destination(r: Resource, ctx: Context) -> Iterator[V
     mine = configs.get(r.address, [])
     if any(written(c, "destination_config.on_failure.destination") for c in mine):
         return
-    retries = 2
+    retries, source = 2, ""
     if mine:
-        values = [as_int(setting(c, "maximum_retry_attempts").value) for c in mine]
-        known = [v for v in values if v is not None]
-        if len(known) != len(values):
+        settings = [(c, setting(c, "maximum_retry_attempts")) for c in mine]
+        known = [(n, c, s) for c, s in settings if (n := as_int(s.value)) is not None]
+        if len(known) != len(settings):
             return
-        retries = max(known)
+        retries, config, most = max(known, key=lambda k: k[0])
+        if not most.defaulted:  # the user's number: named with where it was set
+            source = f" ({config.address}: {most.describe()})"
     yield Violation(
         f"Lambda function {r.address} is invoked asynchronously ({evidence[0]}) but has no "
-        f"dead_letter_config and no on-failure destination: after {retries} retr{'y' if retries == 1 else 'ies'} "
-        "a failed event is discarded",
+        f"dead_letter_config and no on-failure destination: after {retries} retr{'y' if retries == 1 else 'ies'}"
+        f"{source} a failed event is discarded",
         path="dead_letter_config",
     )
 

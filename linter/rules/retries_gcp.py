@@ -213,16 +213,17 @@ def cloud_tasks_unbounded_retries(r: Resource, ctx: Context) -> Iterator[Violati
     - https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues#retryconfig
     - AWS Well-Architected REL05-BP03, Control and limit retry calls: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html
     """
-    if as_int(r.get("retry_config.max_attempts")) != -1:
+    attempts = setting(r, "retry_config.max_attempts")
+    if attempts.defaulted or as_int(attempts.value) != -1:
         return
     duration = r.get("retry_config.max_retry_duration")
     if is_unknown(duration):
         return
     if duration is None:
-        yield Violation(f"Cloud Tasks queue {r.address} allows unlimited attempts: retry_config.max_attempts = -1 "
+        yield Violation(f"Cloud Tasks queue {r.address} allows unlimited attempts: {attempts.describe()} "
                         "and max_retry_duration is unset, so only the service default bounds the retries",
                         path="retry_config.max_attempts", severity=Severity.MEDIUM)
     elif parse_duration(duration) == 0:
         yield Violation(f"Cloud Tasks queue {r.address} retries failing tasks forever: "
-                        f'retry_config.max_attempts = -1 and max_retry_duration = "{duration}"',
+                        f"{attempts.describe()} and {setting(r, 'retry_config.max_retry_duration', shown='max_retry_duration').describe()}",
                         path="retry_config.max_attempts")

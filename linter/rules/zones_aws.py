@@ -313,9 +313,9 @@ def elasticache_no_automatic_failover(r: Resource, ctx: Context) -> Iterator[Vio
             paths.append(path)
     groups = r.get("num_node_groups")
     if groups is not None:  # cluster mode enabled
-        replicas = r.get("replicas_per_node_group")
-        if not is_unknown(groups) and not is_unknown(replicas) and as_int(replicas) == 0:
-            problems.append("replicas_per_node_group = 0 (no replica per shard)")
+        replicas = setting(r, "replicas_per_node_group")
+        if not is_unknown(groups) and not replicas.defaulted and as_int(replicas.value) == 0:
+            problems.append(f"{replicas.describe()} (no replica per shard)")
             paths.append("replicas_per_node_group")
     else:
         # the deprecated number_cache_clusters when only it is written

@@ -18,7 +18,7 @@ from linter.rules._azure import (
     ARM_COSMOS, ARM_FLEXIBLE, ARM_REDIS, ARM_REDIS_V1, ARM_SQL_DATABASE, ARM_SQL_POOL, ARM_STORAGE, COSMOS_PATHS,
     storage_redundancy, zone_count, zones_text,
 )
-from linter.rules._values import as_bool, setting
+from linter.rules._values import as_bool, origin_of, setting
 from typing import Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -81,11 +81,11 @@ def storage_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Violation]
         fix = (f'Set sku.name = "{tier}_ZRS"' + (f' (or "{tier}_GZRS")' if tier == "Standard" else "")
                + "; moving from LRS/GRS to ZRS/GZRS is a conversion or a new account, so plan the data move.")
     if value == "LRS":
-        yield Violation(f'Storage account {r.address} keeps every copy in one datacenter: '
-                        f'{path} = "{kind}"', path=path, remediation=fix)
+        yield Violation(f"Storage account {r.address} keeps every copy in one datacenter: "
+                        f"{setting(r, path).describe()}", path=path, remediation=fix)
     elif value in ("GRS", "RAGRS"):
-        yield Violation(f'Storage account {r.address} is locally redundant in its primary region: '
-                        f'{path} = "{kind}" needs a geo failover to survive a zone outage',
+        yield Violation(f"Storage account {r.address} is locally redundant in its primary region: "
+                        f"{setting(r, path).describe()} needs a geo failover to survive a zone outage",
                         path=path, severity=Severity.LOW, remediation=fix)
 
 
@@ -279,10 +279,10 @@ def flexible_server_no_zone_ha(r: Resource, ctx: Context) -> Iterator[Violation]
     if not block:
         yield Violation(f"{engine} flexible server {r.address} has no standby: no high_availability block is set")
         return
-    ha_mode = r.get("high_availability.mode")
-    if isinstance(ha_mode, str) and ha_mode.lower() == "samezone":
-        yield Violation(f'{engine} flexible server {r.address} keeps its standby in the primary\'s zone: '
-                        'high_availability.mode = "SameZone"', path="high_availability.mode",
+    ha_mode = setting(r, "high_availability.mode")
+    if isinstance(ha_mode.value, str) and ha_mode.value.lower() == "samezone":
+        yield Violation(f"{engine} flexible server {r.address} keeps its standby in the primary's zone: "
+                        f"{ha_mode.describe()}", path="high_availability.mode",
                         severity=Severity.MEDIUM)
 
 
@@ -367,13 +367,14 @@ def redis_single_node_or_zonal(r: Resource, ctx: Context) -> Iterator[Violation]
     if not isinstance(sku, str):
         return
     if sku.lower() == "basic":
-        yield Violation(f'Redis cache {r.address} is a single node with no replica: sku_name = "{sku}"',
+        yield Violation(f"Redis cache {r.address} is a single node with no replica: {setting(r, 'sku_name').describe()}",
                         path="sku_name")
     elif sku.lower() == "premium":
         zones = r.get("zones")
         count = zone_count(zones)
         if count is not None and count < 2:
-            yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: {zones_text(zones)}",
+            yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: "
+                            f"{zones_text(zones, origin=origin_of(r, 'zones'))}",
                             path="zones" if count else "sku_name", severity=Severity.MEDIUM)
 
 
@@ -385,7 +386,7 @@ def _arm_redis_single_node_or_zonal(r: Resource) -> Iterator[Violation]:
     fix = ('Use sku.name = "Standard" at least; for zone redundancy sku: { name: "Premium", family: "P" } '
            'with zonalAllocationPolicy: "Automatic" (or zones: ["1", "2"]).')
     if sku.lower() == "basic":
-        yield Violation(f'Redis cache {r.address} is a single node with no replica: sku.name = "{sku}"',
+        yield Violation(f"Redis cache {r.address} is a single node with no replica: {setting(r, 'sku.name').describe()}",
                         path="sku.name", remediation=fix)
         return
     if sku.lower() != "premium":
@@ -399,9 +400,9 @@ def _arm_redis_single_node_or_zonal(r: Resource) -> Iterator[Violation]:
     if policy is None and count == 0 and r.type != ARM_REDIS_V1:
         return  # the API version decides: Automatic since 2024 in regions with zones
     if isinstance(policy, str) and policy.lower() == "nozones":
-        what, path = f'zonalAllocationPolicy = "{policy}"', "zonalAllocationPolicy"
+        what, path = setting(r, "zonalAllocationPolicy").describe(), "zonalAllocationPolicy"
     else:
-        what, path = zones_text(zones), "zones" if count else "sku.name"
+        what, path = zones_text(zones, origin=origin_of(r, "zones")), "zones" if count else "sku.name"
     yield Violation(f"Redis cache {r.address} is Premium but not zone-redundant: {what}", path=path,
                     severity=Severity.MEDIUM, remediation=fix)
 

@@ -168,13 +168,13 @@ def filestore_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
         location, path = r.get("zone"), "zone"
     kind = location_kind(location)
     if kind == "zone":
-        yield Violation(f'Filestore instance {r.address} is zonal: {path} = "{location}" is a zone', path=path)
+        yield Violation(f"Filestore instance {r.address} is zonal: {setting(r, path).describe()} is a zone", path=path)
         return
     if kind == "region" or (location is not None and not is_unknown(location)):
         return
-    tier = r.get("tier")
-    if isinstance(tier, str) and tier.upper() not in _REGIONAL_FILESTORE_TIERS:
-        yield Violation(f'Filestore instance {r.address} is zonal: tier = "{tier}" only exists in one zone '
+    tier = setting(r, "tier")
+    if not tier.defaulted and isinstance(tier.value, str) and tier.value.upper() not in _REGIONAL_FILESTORE_TIERS:
+        yield Violation(f"Filestore instance {r.address} is zonal: {tier.describe()} only exists in one zone "
                         "(only REGIONAL and ENTERPRISE instances are regional)", path="tier")
 
 
@@ -218,17 +218,17 @@ def alloydb_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     References
     - https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/alloydb_instance
     """
-    availability = r.get("availability_type")
-    if not isinstance(availability, str) or availability.upper() != "ZONAL":
+    availability = setting(r, "availability_type")
+    if availability.defaulted or not isinstance(availability.value, str) or availability.value.upper() != "ZONAL":
         return
     kind = r.get("instance_type")
     if not isinstance(kind, str):
         return
     if kind.upper() == "PRIMARY":
-        yield Violation(f'AlloyDB primary instance {r.address} is zonal: availability_type = "ZONAL"',
+        yield Violation(f"AlloyDB primary instance {r.address} is zonal: {availability.describe()}",
                         path="availability_type")
     elif kind.upper() == "READ_POOL":
         nodes = as_int(r.get("read_pool_config.node_count"))
         if nodes is not None and nodes >= 2:
-            yield Violation(f'AlloyDB read pool {r.address} keeps its {nodes} nodes in one zone: '
-                            'availability_type = "ZONAL"', path="availability_type", severity=Severity.LOW)
+            yield Violation(f"AlloyDB read pool {r.address} keeps its {nodes} nodes in one zone: "
+                            f"{availability.describe()}", path="availability_type", severity=Severity.LOW)
