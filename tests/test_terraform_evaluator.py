@@ -194,6 +194,21 @@ resource "aws_db_instance" "x" {
     assert json.loads(proc.stdout)["findings"] == []
 
 
+def test_a_var_file_in_an_environments_directory_is_used_not_skipped(tmp_path):
+    # env/dev.tfvars and env/prod.tfvars: no module beside them; the one --var-file
+    # names is read with the root, the other is skipped (and says why)
+    (tmp_path / "main.tf").write_text('variable "multi_az" { type = bool }\n'
+                                      'resource "aws_db_instance" "x" {\n  engine = "postgres"\n  multi_az = var.multi_az\n}\n')
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "dev.tfvars").write_text("multi_az = false\n")
+    (tmp_path / "env" / "prod.tfvars").write_text("multi_az = true\n")
+    proc = run_cli(".", "--select", "RES301", "--var-file", "env/dev.tfvars", "--verbose", cwd=tmp_path)
+    assert "set at env/dev.tfvars:1" in proc.stdout
+    skipped = [line for line in proc.stderr.splitlines() if "skipped" in line]
+    assert skipped == ["resilint: skipped env/prod.tfvars: Terraform variables with no module (.tf files) in their directory"]
+    assert "skipped 1 file(s)" in proc.stdout + proc.stderr
+
+
 def test_var_files_from_the_config_file(tmp_path):
     (tmp_path / "main.tf").write_text('variable "multi_az" {\n  default = true\n}\n'
                                       'resource "aws_db_instance" "x" {\n  engine = "postgres"\n  multi_az = var.multi_az\n}\n')

@@ -257,6 +257,9 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
     ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered], options)
+    # `--var-file` files: read with the root they are given to, never "skipped" (env/prod.tfvars)
+    given_var_files = {os.path.realpath(value) for kind, value in options.get("terraform_variables") or ()
+                       if kind == "file"}
     while pending:
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
@@ -294,7 +297,8 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
                 if f not in listed:
                     listed.add(f)
                     files.append(f)
-            if not files and not found.context:  # e.g. a .tfvars with no module beside it
+            if not files and not found.context and found.real_path not in given_var_files:
+                # a .tfvars with no module beside it, that no --var-file names either
                 out.skipped.append(Skipped(shown, entry.loader().DECLINED))
             continue
         if loaded_ahead is not None:
