@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.model import Resource, Severity, Violation, is_unknown
+from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._gcp import is_cloudsql_replica
 from linter.rules._values import as_bool, setting
