@@ -101,9 +101,12 @@ class Context:
         return self.rule.declared_options[name].default
 
 
-# below this many rule checks a forked child costs more than it saves (a 10,000-resource
-# Pulumi stack, 41,000 cheap checks, was slower forked: copy-on-write faults in both processes)
+# below this many rule checks a forked child costs more than it saves (fork, copy-on-write
+# faults in both processes, the child's findings pickled back)
 PARALLEL_MIN_CHECKS = 50_000
+# the share of the checks at most judged here before the fork, so that both processes
+# share the lookups rules build on first use (see run_rules)
+WARM_UP_SHARE = 0.1
 
 
 def run_rules(
@@ -124,17 +127,33 @@ def run_rules(
     costs = [len(by_type.get(res.type, ())) for scope in scopes if isinstance(scope, list) for res in scope]
     total = sum(costs)
     jobs = options.loader_options.get("jobs")
+    contexts: dict[int, Context] = {}  # one per scope, shared by the parts below
     if total >= PARALLEL_MIN_CHECKS:
         from linter.loaders.parallel import available_cores, in_two
 
         if (int(jobs) if jobs is not None else available_cores()) > 1:
-            half, done = 0, 0
-            while done * 2 < total:  # the first resource past half the checks
+            # Rules build their cross-resource lookups on first use, once per scope (the
+            # index, RES601's zone analysis, selector tables): made after the fork, both
+            # processes would build each. So this process first judges resources up to
+            # the first one of every type (at most a tenth of the checks): what they
+            # build, the child inherits.
+            judged_types = [res.type for scope in scopes if isinstance(scope, list) for res in scope]
+            types = len({t for t, cost in zip(judged_types, costs) if cost})  # types some rule judges
+            seen: set[str] = set()
+            warm, warmed_checks = 0, 0
+            while len(seen) < types and warmed_checks + costs[warm] <= total * WARM_UP_SHARE:
+                if costs[warm]:
+                    seen.add(judged_types[warm])
+                warmed_checks, warm = warmed_checks + costs[warm], warm + 1
+            warmed = _run_part(scopes, by_type, options, 0, warm, last=False, contexts=contexts)
+            half, done = warm, 0
+            while done * 2 < total - warmed_checks:  # the first resource past half the checks left
                 done, half = done + costs[half], half + 1
-            first, second = in_two(lambda: _run_part(scopes, by_type, options, 0, half, last=False),
-                                   lambda: _run_part(scopes, by_type, options, half, len(costs)))
-            return first[0] + second[0], first[1] + second[1]
-    return _run_part(scopes, by_type, options, 0, len(costs))
+            first, second = in_two(
+                lambda: _run_part(scopes, by_type, options, warm, half, last=False, contexts=contexts),
+                lambda: _run_part(scopes, by_type, options, half, len(costs), contexts=contexts))
+            return warmed[0] + first[0] + second[0], warmed[1] + first[1] + second[1]
+    return _run_part(scopes, by_type, options, 0, len(costs), contexts=contexts)
 
 
 def rules_by_type(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
@@ -146,10 +165,12 @@ def rules_by_type(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
 
 
 def _run_part(scopes: list[list[Resource] | Verdict], by_type: dict[str, list[Rule]], options: ScanOptions,
-              start: int, stop: int, last: bool = True) -> tuple[list[Finding], list[InputError]]:
+              start: int, stop: int, last: bool = True,
+              contexts: dict[int, Context] | None = None) -> tuple[list[Finding], list[InputError]]:
     """The checks of resources `start` to `stop` (counted across the scopes still to
     judge, in order); a verdict goes with the part its place falls in (placed after
-    every resource: with the `last` part)."""
+    every resource: with the `last` part). `contexts`: each scope's Context, kept
+    across the parts of one run (made on first use)."""
     findings: list[Finding] = []
     errors: list[InputError] = []
     first = 0  # position of the scope's first resource
@@ -161,7 +182,12 @@ def _run_part(scopes: list[list[Resource] | Verdict], by_type: dict[str, list[Ru
             continue
         lo, hi = max(start - first, 0), min(stop - first, len(scope_resources))
         if lo < hi:
-            _run_scope(scope_resources, scope_resources[lo:hi], by_type, options, findings, errors)
+            ctx = contexts.get(id(scope_resources)) if contexts is not None else None
+            if ctx is None:
+                ctx = Context(Index(scope_resources, default_namespace=options.default_namespace), options)
+                if contexts is not None:
+                    contexts[id(scope_resources)] = ctx
+            _run_scope(scope_resources[lo:hi], by_type, ctx, findings, errors)
         first += len(scope_resources)
     return findings, errors
 
@@ -174,11 +200,9 @@ def by_scope(resources: list[Resource]) -> dict[str, list[Resource]]:
     return groups
 
 
-def _run_scope(resources: list[Resource], judged: list[Resource], by_type: dict[str, list[Rule]],
-               options: ScanOptions, findings: list[Finding], errors: list[InputError]) -> None:
-    """The rules on `judged`, resources of the scope `resources` (its index: cross-object rules see all)."""
-    index = Index(resources, default_namespace=options.default_namespace)
-    ctx = Context(index, options)
+def _run_scope(judged: list[Resource], by_type: dict[str, list[Rule]], ctx: Context,
+               findings: list[Finding], errors: list[InputError]) -> None:
+    """The rules on `judged`, resources of the scope `ctx.index` holds (cross-object rules see all)."""
     for res in judged:
         rules = by_type.get(res.type)
         if rules is None:
@@ -386,7 +410,8 @@ class JudgeAsLoaded:
             return None
         findings: list[Finding] = []
         errors: list[InputError] = []
-        _run_scope(resources, resources, self.by_type, self.options, findings, errors)
+        ctx = Context(Index(resources, default_namespace=self.options.default_namespace), self.options)
+        _run_scope(resources, self.by_type, ctx, findings, errors)
         return Verdict(scope, resources, findings, errors)
 
     def keep(self, verdict: Verdict) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 
 import pytest
@@ -226,3 +227,32 @@ def test_a_busy_machine_loads_in_this_process_only(monkeypatch):
     idle = render("json", scan(paths, ScanOptions()), ReportSettings())
     assert pools and forks
     assert busy == idle
+
+
+def test_lookups_rules_build_once_are_built_before_the_fork_and_shared(tmp_path, monkeypatch, pool_for_any_size):
+    """RES601's zone analysis (a lookup built on first use, once per scope) is built
+    once, here, before half the checks go to the forked child; the report is the serial one."""
+    from linter import failure_domains
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_pulumi import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    stack = tmp_path / "stack.json"
+    stack.write_text(json.dumps(generate(400), indent=4))
+    built_in = tmp_path / "built-in"
+    real = failure_domains._partial
+
+    def partial(index, types):
+        with open(built_in, "a") as out:  # the child's note survives it: a file, not a list
+            out.write(f"{os.getpid()}\n")
+        return real(index, types)
+
+    monkeypatch.setattr(failure_domains, "_partial", partial)
+    serial = report([str(stack)], jobs=1)
+    assert built_in.read_text() == f"{os.getpid()}\n"
+    built_in.unlink()
+    assert report([str(stack)], jobs=2) == serial
+    assert pool_for_any_size, "the rule checks were not split"
+    assert built_in.read_text() == f"{os.getpid()}\n"
