@@ -146,6 +146,13 @@ def _avm_findings(module: str, example: str, rule: str) -> dict[str, tuple[str, 
             for f in result.findings}
 
 
+def _avm_line(path: str, needle: str, after: str | None = None, module: str = AVM_AKS) -> str:
+    """`<path>:<line>` of the first line of a corpus file (of `module`) holding `needle` (after `after`)."""
+    lines = (corpus_dir("terraform-modules") / module / path).read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return f"{path}:{next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1}"
+
+
 def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
     # examples/stateful-workloads/variables.tf: agent_pools defaults to { valkey = { count_of = 1,
     # no availability_zones } }; main.agent_pool.tf: module "nodepools" { for_each = var.agent_pools };
@@ -158,13 +165,20 @@ def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
     assert "over availability zones: body.properties.availabilityZones is unset (in root" in zones[pool][2]
     single = _avm_findings(AVM_AKS, "stateful-workloads", "RES114")
     assert single[pool][:2] == ("modules/agentpool/main.tf", 17)
-    assert "body.properties.count = 1 and autoscaling is off" in single[pool][2]
+    # the count is computed in the agentpool module's body (a conditional): named there
+    assert "body.properties.count = 1 (local.resource_body.properties.count, set at " in single[pool][2]
+    assert f"{_avm_line('modules/agentpool/locals.tf', 'var.count_of')}) and autoscaling is off" in single[pool][2]
     # create-before-destroy/main.tf:70: unp1 and unp2 autoscale from min_count = 1, and
     # create_agentpools_before_destroy = true plans this_create_before_destroy[0] instead
     shrink = _avm_findings(AVM_AKS, "create-before-destroy", "RES114")
     for key in ("unp1", "unp2"):
         found = shrink[f'module.create_before_destroy.module.nodepools["{key}"].azapi_resource.this_create_before_destroy[0]']
-        assert "body.properties.enableAutoScaling = true with body.properties.minCount = 1" in found[2]
+        # each named at the key of the example's agent_pools map that sets it
+        example = "examples/create-before-destroy/main.tf"
+        assert (f"body.properties.enableAutoScaling = true (local.resource_body.properties.enableAutoScaling, set at "
+                in found[2])
+        assert f"{_avm_line(example, 'enable_auto_scaling', f'{key} = {{')}) with body.properties.minCount = 1 (" in found[2]
+        assert f"{_avm_line(example, 'min_count', f'{key} = {{')})" in found[2]
     assert not [r for r in shrink if r.endswith(".azapi_resource.this[0]")]
 
 
@@ -176,8 +190,12 @@ def test_avm_cluster_pools_are_named_by_their_place_in_the_body() -> None:
     assert ('agent pool "systempool" is not spread over availability zones: '
             "body.properties.agentPoolProfiles[0].availabilityZones is unset (in root") in found[2]
     single = _avm_findings(AVM_AKS, "default", "RES114")
-    assert 'runs one node: body.properties.agentPoolProfiles[0].count = 1 and autoscaling is off' in \
-        single["module.default.azapi_resource.this"][2]
+    # the body is merge(local.resource_body_full, {properties = <its properties, filtered>}); the first
+    # pool is a merge() of a filtered local whose count is computed at its key (a conditional)
+    message = single["module.default.azapi_resource.this"][2]
+    assert ("runs one node: body.properties.agentPoolProfiles[0].count = 1 "
+            "(local.resource_body.properties.agentPoolProfiles.count, set at ") in message
+    assert f"{_avm_line('locals.agent_pool_profiles.tf', 'count = local.is_automatic')}) and autoscaling is off" in message
 
 
 def test_avm_data_only_agent_pool_module_plans_nothing() -> None:
@@ -200,4 +218,7 @@ def test_avm_storage_account_sku_reaches_the_azapi_body() -> None:
     # optional() attributes of object variables, so it was unknown before they were applied
     found = _avm_findings("Azure+terraform-azurerm-avm-res-storage-storageaccount", "management-policy", "RES320")
     assert found["module.this.azapi_resource.this"][:2] == ("main.tf", 10)  # the key sku.name, not body
-    assert 'body.sku.name = "Standard_GRS"' in found["module.this.azapi_resource.this"][2]
+    message = found["module.this.azapi_resource.this"][2]
+    assert 'body.sku.name = "Standard_GRS" (local.sku_name, set at ' in message  # a body path, read as sku.name
+    where = _avm_line("locals.sku.tf", "sku_name = coalesce", module="Azure+terraform-azurerm-avm-res-storage-storageaccount")
+    assert f"{where}) needs a geo failover" in message

@@ -635,3 +635,160 @@ def test_every_quoted_value_names_where_it_was_set(tmp_path, rule, resource, var
     (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}"]
     at = f"{tmp_path / 'main.tf'}:{_line(QUOTED_ROOT, f'  {variable} ')}"
     assert f"{says} (var.{variable}, set at {at})" in finding.message
+
+
+MERGED = """variable "overrides" {
+  type    = any
+  default = {}
+}
+
+variable "storage_overrides" {
+  type    = any
+  default = {}
+}
+
+locals {
+  defaults = {
+    multi_az = true
+    size     = 7
+  }
+  from_tfvars = merge(local.defaults, var.overrides)
+  from_literal = merge(local.defaults, { multi_az = false })
+  computed     = merge(local.defaults, try({ multi_az = false }, {}))
+  nested       = merge(merge(local.defaults, var.overrides), {}, null)
+  filtered     = { for k, v in local.from_literal : k => v if v != null }
+  storage_defaults = {
+    kind = "StorageV2"
+    sku = {
+      name = "Standard_ZRS"
+    }
+  }
+}
+
+resource "aws_db_instance" "from_tfvars" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.from_tfvars.multi_az
+  backup_retention_period = local.from_tfvars.size
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "from_literal" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.from_literal.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "computed" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.computed.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "nested" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.nested.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "filtered" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.filtered.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+module "argument" {
+  source = "./modules/db"
+  db = merge(local.defaults, {
+    multi_az = false
+  })
+}
+
+resource "azapi_resource" "storage" {
+  type      = "Microsoft.Storage/storageAccounts@2023-01-01"
+  name      = "data"
+  parent_id = "/subscriptions/0000/resourceGroups/demo"
+  location  = "westeurope"
+  body      = merge(local.storage_defaults, var.storage_overrides)
+}
+"""
+
+MERGED_TFVARS = """overrides = {
+  multi_az = false
+}
+storage_overrides = {
+  sku = {
+    name = "Standard_LRS"
+  }
+}
+"""
+
+MERGED_MODULE = """variable "db" {
+  type = any
+}
+
+resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.db.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+
+@pytest.fixture
+def merged(tmp_path: Path) -> dict[tuple[str, str], str]:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MERGED_MODULE)
+    (tmp_path / "main.tf").write_text(MERGED)
+    (tmp_path / "terraform.tfvars").write_text(MERGED_TFVARS)
+    result = scan([str(tmp_path)], ScanOptions(select=["RES301", "RES320"]))
+    assert not result.errors, result.errors
+    return {(f.rule_id, f.resource): f.message for f in result.findings}
+
+
+@pytest.mark.parametrize("resource, says, file, needle, after", [
+    # the last argument of merge() that has the key wins, as Terraform merges: a variable a tfvars file sets
+    ("aws_db_instance.from_tfvars", "local.from_tfvars.multi_az", "terraform.tfvars", "multi_az = false", None),
+    # ... a literal object
+    ("aws_db_instance.from_literal", "local.from_literal.multi_az", "main.tf", "from_literal = merge", None),
+    # ... an argument computed by a function: named at the line that computes it, the local's
+    ("aws_db_instance.computed", "local.computed.multi_az", "main.tf", "computed     = merge", None),
+    # a merge() of a merge(); {} and null arguments have no keys
+    ("aws_db_instance.nested", "local.nested.multi_az", "terraform.tfvars", "multi_az = false", None),
+    # a `for` that keeps its collection's keys and values passes on where they were set
+    ("aws_db_instance.filtered", "local.filtered.multi_az", "main.tf", "from_literal = merge", None),
+    # a module argument built by merge(): the key's line in the call
+    ("module.argument.aws_db_instance.this", "var.db.multi_az", "main.tf", "multi_az = false", 'module "argument"'),
+])
+def test_a_key_of_a_merge_is_named_where_its_winning_argument_set_it(merged, tmp_path, resource, says, file, needle,
+                                                                     after):
+    text = {"main.tf": MERGED, "terraform.tfvars": MERGED_TFVARS}[file]
+    at = f"{tmp_path / file}:{_line(text, needle, after)}"
+    assert f"multi_az = false ({says}, set at {at})" in merged[("RES301", resource)]
+
+
+def test_a_key_a_merge_takes_from_its_first_argument_is_named_there(tmp_path):
+    """`size` is only in local.defaults: the later arguments do not have it."""
+    (tmp_path / "main.tf").write_text(MERGED)
+    (tmp_path / "terraform.tfvars").write_text(MERGED_TFVARS)
+    result = scan([str(tmp_path)], ScanOptions())
+    (db,) = [r for r in result.resources if r.address == "aws_db_instance.from_tfvars"]
+    at = f"{tmp_path / 'main.tf'}:{_line(MERGED, 'size     = 7')}"
+    assert db.meta["value_origin"]["backup_retention_period"] == f"local.from_tfvars.size, set at {at}"
+
+
+def test_an_azapi_body_built_by_merge_names_the_winning_key_where_it_was_set(merged, tmp_path):
+    """The body's paths are read as azure-native attributes (`sku.name`); where they were set follows them."""
+    at = f"{tmp_path / 'terraform.tfvars'}:{_line(MERGED_TFVARS, 'Standard_LRS')}"
+    assert (f'body.sku.name = "Standard_LRS" (var.storage_overrides.sku.name, set at {at})'
+            in merged[("RES320", "azapi_resource.storage")])

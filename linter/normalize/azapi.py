@@ -142,6 +142,24 @@ def _map(r: Resource) -> None:
     r.meta["azapi_paths"] = origin
     if r.line_of is not None:
         r.line_of = _body_lines(r.line_of, origin)
+    for noted in ("value_origin", "from_variable_default"):  # where values came from, as rules look them up
+        if r.meta.get(noted):
+            r.meta[noted] = _native_paths(r.meta[noted], origin)
+
+
+def _native_paths(noted: dict[str, str], origin: dict[str, str]) -> dict[str, str]:
+    """A map keyed by the resource's paths (`body.properties.count`) keyed by the
+    azure-native paths rules read (`count`); `origin`: native key -> its body path."""
+    by_body = {where: key for key, where in origin.items()}
+    out: dict[str, str] = {}
+    for path, text in noted.items():
+        parts = path.split(".")
+        for n in (3, 2, 1):  # body.properties.<key>, body.<key>, or a kept attribute
+            native = by_body.get(".".join(parts[:n]))
+            if native is not None:
+                out[".".join([native, *parts[n:]])] = text
+                break
+    return out
 
 
 def _body_lines(line_of: LineOf, origin: dict[str, str]) -> LineOf:

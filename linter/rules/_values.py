@@ -73,7 +73,11 @@ def origin_of(r: Resource, path: str) -> str | None:
     variable = (r.meta.get("from_variable_default") or {}).get(path)
     if variable:
         return f"the default of {variable}"
-    return (r.meta.get("value_origin") or {}).get(path)
+    origins = r.meta.get("value_origin") or {}
+    found: str | None = origins.get(path)
+    if found is None and ".0" in path:  # a part of a value is noted as `line_of` reads it: a first item's `.0` left out
+        found = origins.get(".".join(p for p in path.split(".") if p != "0"))
+    return found
 
 
 def render(value: Any) -> str:

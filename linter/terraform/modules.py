@@ -331,6 +331,7 @@ class ModuleInstance:
         self._local_origins: dict[str, VariableValue | None] = {}
         self._named_origins: dict[tuple[str, str], VariableValue | None] = {}
         self._for_each_origins: dict[int, VariableValue | None] = {}  # by id() of a block's `for_each`
+        self._merges: dict[int, tuple[tuple[str, str, Any], ...]] = {}  # by id() of a merge()'s arguments
         self._busy: set[str] = set()
         self._resources: dict[str, Any] = {}
         self._instances: dict[str, list[tuple[str, Scope, Any]] | Unknown] = {}
@@ -453,8 +454,8 @@ class ModuleInstance:
             expr = attr.expr
             found = self.origin_of(expr, Scope(self))
             if found is None or found.default or not found.origin:
-                found = VariableValue(None, f"set at {shown}:{attr.line}", parts=written_parts(
-                    attr, shown, self.config.resources, self.variable, self.local_origin))
+                found = VariableValue(None, f"set at {shown}:{attr.line}",
+                                      parts=written_parts(attr, shown, self, self.scope))
         self._local_origins[name] = found
         return found
 
@@ -480,6 +481,53 @@ class ModuleInstance:
         if part is None:
             return None
         return f"{for_each.text}[\"{key}\"]" + (f".{path}" if path else ""), part
+
+    def merge_written(self, args: tuple[Node, ...], scope: Scope,
+                      shared: bool = False) -> tuple[tuple[str, str, Any], ...]:
+        """`AttrFacts.written` entries of `merge(<args>)` (evaluated in `scope`), under the
+        merged value: for each key, the entries of the last argument that has it, as
+        Terraform merges (shallowly: that argument's value wins whole; null arguments
+        are skipped), so a key is named where its winning value was set; a key whose
+        winning value was computed (`try(...)`) or is a variable's default is noted as
+        `_COMPUTED`. An argument that is not an object known here makes the whole call
+        give nothing. `shared`: the call means the same in every instance of its block,
+        so it is worked out once per module instance."""
+        if shared:
+            found = self._merges.get(id(args))  # the call's arguments live as long as its configuration
+            if found is None:
+                found = self._merges[id(args)] = self.merge_written(args, scope)
+            return found
+        winners: dict[str, int] = {}
+        for i, arg in enumerate(args):
+            try:
+                value = self.evaluator.evaluate(arg, scope)
+            except EvalError:
+                return ()
+            if value is None:
+                continue
+            if not isinstance(value, dict):  # unknown, or a value Terraform's merge rejects
+                return ()
+            winners.update(dict.fromkeys(value, i))
+        out: list[tuple[str, str, Any]] = []
+        for i, arg in enumerate(args):
+            keys = [key for key, winner in winners.items() if winner == i]
+            if not keys:
+                continue
+            won = set(keys)
+            plan: list[tuple[str, str, Any]] = []
+            _written_plan(arg, "", 0, plan)
+            for kind, suffix, what in plan:
+                if kind == _MERGE and not suffix:  # merge(merge(a, b), c): a's and b's keys
+                    out.extend(e for e in self.merge_written(what, scope) if _first_key(e[1]) in won)
+                elif suffix:  # a key of a literal object: kept where it wins
+                    if _first_key(suffix) in won:
+                        out.append((kind, suffix, what))
+                elif kind == _ITERATOR:  # the whole argument is `<iterator>.value[.path]`
+                    out.extend((kind, f".{key}", (what[0], f"{what[1]}.{key}" if what[1] else key)) for key in keys)
+                else:  # the whole argument is `var.x`, `local.x` or `each.value`, or a part of one
+                    out.extend((kind, f".{key}", f"{what}.{key}" if what else key) for key in keys)
+            out.extend((_COMPUTED, f".{key}", None) for key in keys)  # after the rest: the fallback
+        return tuple(out)
 
     def local(self, name: str) -> Any:
         if name in self._locals:
@@ -741,27 +789,45 @@ class CallSite:
         if passed is not None and passed.origin:
             return VariableValue(value, passed.origin, passed.default, passed.parts)
         shown = self.block.file
-        return VariableValue(value, f"set at {shown}:{attr.line}",
-                             parts=written_parts(attr, shown, caller.config.resources, caller.variable, caller.local_origin))
+        return VariableValue(value, f"set at {shown}:{attr.line}", parts=written_parts(attr, shown, caller, self.scope))
 
 
-def written_parts(attr: Attr, shown: str, declared: dict[str, Any] | None = None,
-                  variable: Callable[[str], VariableValue] | None = None,
-                  local: Callable[[str], VariableValue | None] | None = None) -> dict[str, VariableValue] | None:
+def written_parts(attr: Attr, shown: str, module: ModuleInstance | None = None,
+                  scope: Scope | None = None) -> dict[str, VariableValue] | None:
     """Where each part of an object or tuple written as `attr` was set: the line of each
-    key of a literal (in the file shown as `shown`) and, for a part that is `var.<name>`
-    or `local.<name>` (`variable`, `local` given: in a module), where that was set."""
+    key of a literal (in the file shown as `shown`) and, in a module (`module`, with the
+    `scope` the attribute is evaluated in), for a part that is `var.<name>` or
+    `local.<name>`, or a key of a `merge()`, where that was set."""
     parts: dict[str, VariableValue] = {}
-    for kind, suffix, what in facts_of(attr, declared or {}).written:
-        if kind == _KEY_LINE:
-            node = _part_node(parts, suffix[1:])
-            node.origin = node.origin or f"set at {shown}:{what}"
-        elif kind in (_VARIABLE, _LOCAL) and suffix:
-            found = _named_part(variable if kind == _VARIABLE else local, what)
-            if found is not None and found.origin and not found.default:  # set upstream: that place, not this line
-                node = _part_node(parts, _line_key_suffix(suffix)[1:])
-                node.origin, node.parts = found.origin, found.parts
+    _note_parts(parts, facts_of(attr, module.config.resources if module is not None else {}).written,
+                "", f"{shown}:{attr.line}", module, scope)
     return parts or None
+
+
+def _note_parts(parts: dict[str, VariableValue], written: Any, prefix: str, at: str,
+                module: ModuleInstance | None, scope: Scope | None) -> None:
+    """`written_parts` of the entries `written` (`AttrFacts.written`) of the attribute
+    `at` ("main.tf:9"), under the part at `prefix`."""
+    shown = at.rpartition(":")[0]
+    for kind, suffix, what in written:
+        if kind in (_KEY_LINE, _COMPUTED):  # a key's own line; a computed key: the attribute's
+            node = _part_node(parts, (_line_key_suffix(prefix) + suffix)[1:])
+            node.origin = node.origin or (f"set at {shown}:{what}" if kind == _KEY_LINE else f"set at {at}")
+        elif module is None or scope is None:
+            continue
+        elif kind == _MERGE:
+            _note_parts(parts, module.merge_written(what, scope), prefix + suffix, at, module, scope)
+        elif kind in (_VARIABLE, _LOCAL):
+            found = _named_part(module.variable if kind == _VARIABLE else module.local_origin, what)
+            if found is None or not found.origin or found.default:
+                continue  # not set upstream: this line
+            path = _line_key_suffix(prefix + suffix)[1:]
+            if path:  # set upstream: that place, with its parts
+                node = _part_node(parts, path)
+                node.origin, node.parts = found.origin, found.parts
+            else:  # the whole value passes another on (`{for k, v in local.x : k => v}`): its parts
+                for key, inner in (found.parts or {}).items():
+                    parts.setdefault(key, inner)
 
 
 def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str) -> VariableValue | None:
@@ -773,6 +839,8 @@ def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str)
         return None
     if found is None or not path or found.default:
         return found  # a default is the variable's as a whole
+    if found.parts is None:  # set as a whole (`set by TF_VAR_x`, a local's expression): so is each part
+        return VariableValue(None, found.origin)
     return found.part(path)
 
 
@@ -897,8 +965,9 @@ class AttrFacts:
       object or tuple (the suffix as `_line_key` gives it), `(_VARIABLE, suffix, path)`,
       `(_LOCAL, suffix, path)` and `(_EACH, suffix, path)` a part that is `var.<path>`,
       `local.<path>` or `each.value.<path>` (`reference_path`), and `(_ITERATOR, suffix,
-      (name, path))` one that may be a `dynamic` block's `<name>.value.<path>` (where
-      their values came from is looked up per instance);
+      (name, path))` one that may be a `dynamic` block's `<name>.value.<path>`, and
+      `(_MERGE, suffix, args)` a `merge(<args>)`, whose keys `ModuleInstance.merge_written`
+      turns into such entries (where their values came from is looked up per instance);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -929,7 +998,21 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 
 _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
-_KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR = "line", "var", "local", "each", "iterator"
+_KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR, _MERGE = "line", "var", "local", "each", "iterator", "merge"
+_COMPUTED = "computed"  # only in `ModuleInstance.merge_written`: a key named at the line that computes it
+
+
+def _keeps_keys_and_values(expr: Node) -> bool:
+    """A `for` that makes an object of some of its collection's own keys and values,
+    unchanged: `{for k, v in x : k => v if v != null}`."""
+    key_var, value_var, key_expr, value_expr, grouped = expr[1], expr[2], expr[4], expr[5], expr[7]
+    return (key_var is not None and key_expr is not None and not grouped
+            and key_expr[:2] == ("ref", key_var) and value_expr[:2] == ("ref", value_var))
+
+
+def _first_key(suffix: str) -> str:
+    """The first key of a suffix under an attribute (`.a.b` -> "a")."""
+    return suffix[1:].partition(".")[0]
 
 
 def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, Any]]) -> None:
@@ -942,6 +1025,12 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         return
     if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
         _written_plan(expr[2][0], suffix, depth + 1, out)
+        return
+    if kind == "call" and expr[1] == "merge" and expr[2] and not expr[3]:
+        out.append((_MERGE, suffix, tuple(expr[2])))  # which argument wins a key is known per instance
+        return
+    if kind == "for" and _keeps_keys_and_values(expr):  # `{for k, v in x : k => v if ...}`: x's parts
+        _written_plan(expr[3], suffix, depth + 1, out)
         return
     if kind == "object":
         lines = expr[2] if len(expr) > 2 else None
@@ -1035,7 +1124,9 @@ class BodyBuilder:
                 lines[path] = attr.line
             facts = attr.facts or facts_of(attr, declared)
             if facts.written:
-                self._written(facts.written, scope, path)
+                # a resource's own attribute that does not mention count, each or self is the
+                # same in every instance (as `raw_attribute` evaluates it once)
+                self._written(facts.written, scope, path, attribute is not None and not facts.per_instance)
             if value is not None:
                 out[name] = value
                 if facts.resources and not isinstance(value, Unknown):
@@ -1108,7 +1199,8 @@ class BodyBuilder:
                      block.line, block.file)
         return self.body(only, self.scope, "").get(name, [])
 
-    def _written(self, written: tuple[tuple[str, str, Any], ...], scope: Scope, path: str) -> None:
+    def _written(self, written: tuple[tuple[str, str, Any], ...], scope: Scope, path: str,
+                 shared: bool = False) -> None:
         """`AttrFacts.written` under the attribute at `path`: the line of each key of a
         literal object or tuple, and where the value of a variable or of a part of
         `each.value` came from."""
@@ -1137,6 +1229,8 @@ class BodyBuilder:
                 hit = self.module.each_part(self.iterators[what[0]], scope, what[1], iterator=what[0])
                 if hit is not None:
                     self._origin(path + suffix, *hit)
+            elif kind == _MERGE:
+                self._written(self.module.merge_written(what, scope, shared), scope, path + suffix)
 
     def _origin(self, path: str, shown: str, found: VariableValue) -> None:
         """Note where the value at `path` (named `shown` where it was set) and its parts came from."""
