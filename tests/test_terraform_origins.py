@@ -273,6 +273,17 @@ def test_each_value_of_a_json_variables_file_is_named_at_its_key(tmp_path):
     assert 'module.outer.module.db["billing"].aws_db_instance.this' not in found  # var.ha is true here
 
 
+def _app_message(tmp_path: Path, module: str, root: str, rule: str, resource: str) -> str:
+    """The message `rule` gives `module.app.<resource>`: `root` calls `module` as "app"."""
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(module)
+    (tmp_path / "main.tf").write_text(root)
+    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
+    assert not result.errors, result.errors
+    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}"]
+    return finding.message
+
+
 SIZES_MODULE = """variable "max_size" {
   type = number
 }
@@ -336,15 +347,10 @@ SIZES_ROOT = """module "app" {
     ("RES114", "azurerm_kubernetes_cluster", "auto_scaling_enabled = true with min_count = 1 (var.min_nodes, set at {main}:{min_nodes})"),
 ])
 def test_rules_that_quote_a_value_name_where_it_was_set(tmp_path, rule, resource, says):
-    (tmp_path / "modules" / "app").mkdir(parents=True)
-    (tmp_path / "modules" / "app" / "main.tf").write_text(SIZES_MODULE)
-    (tmp_path / "main.tf").write_text(SIZES_ROOT)
-    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
-    assert not result.errors, result.errors
-    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}.this"]
+    message = _app_message(tmp_path, SIZES_MODULE, SIZES_ROOT, rule, f"{resource}.this")
     assert says.format(main=tmp_path / "main.tf", call=_line(SIZES_ROOT, 'module "app"'),
                        max_size=_line(SIZES_ROOT, "max_size"), zone=_line(SIZES_ROOT, "zone"),
-                       min_nodes=_line(SIZES_ROOT, "min_nodes")) in finding.message
+                       min_nodes=_line(SIZES_ROOT, "min_nodes")) in message
 
 
 DYNAMIC = """variable "settings" {
@@ -627,14 +633,9 @@ QUOTED_ROOT = """module "app" {
     ("RES115", "azurerm_orchestrated_virtual_machine_scale_set.this", "vmss_zones", 'zones = ["2"]'),
 ])
 def test_every_quoted_value_names_where_it_was_set(tmp_path, rule, resource, variable, says):
-    (tmp_path / "modules" / "app").mkdir(parents=True)
-    (tmp_path / "modules" / "app" / "main.tf").write_text(QUOTED_MODULE)
-    (tmp_path / "main.tf").write_text(QUOTED_ROOT)
-    result = scan([str(tmp_path)], ScanOptions(select=[rule]))
-    assert not result.errors, result.errors
-    (finding,) = [f for f in result.findings if f.resource == f"module.app.{resource}"]
+    message = _app_message(tmp_path, QUOTED_MODULE, QUOTED_ROOT, rule, resource)
     at = f"{tmp_path / 'main.tf'}:{_line(QUOTED_ROOT, f'  {variable} ')}"
-    assert f"{says} (var.{variable}, set at {at})" in finding.message
+    assert f"{says} (var.{variable}, set at {at})" in message
 
 
 MERGED = """variable "overrides" {
