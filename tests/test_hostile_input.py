@@ -398,3 +398,74 @@ def test_lone_surrogate_check_agrees_with_python_on_every_string():
         assert rejected == lone, text
 
     agrees()
+
+
+# ------------------------------------------------------------------ Terraform: found by a longer fuzzing run
+
+def test_a_legacy_index_of_4400_digits_is_judged_as_terraform_would_not_a_traceback(tmp_path, good):
+    # `local.l.999…9`: an index no list has (terraform: "Invalid index"), so the value
+    # is unknown; the other attributes of the block are still judged
+    _write(tmp_path / "bad" / "main.tf", 'locals {\n  l = [1]\n}\nresource "aws_sqs_queue" "q" {\n  name = "q"\n'
+                                         '  delay_seconds = local.l.' + "9" * 4400 + '\n}\n')
+    proc, doc = _scan_json(tmp_path, "bad", "good")
+    assert doc["errors"] == []
+    assert _good_finding_reported(doc["findings"])
+    assert any(f["resource"] == "aws_sqs_queue.q" for f in doc["findings"]), doc["findings"]
+
+
+TERRAFORM_ROOT = {
+    "main.tf": 'resource "aws_sqs_queue" "first" {\n  name = "first"\n}\n\n'
+               'module "db" {\n  source = "./db"\n}\n\n'
+               'resource "aws_sqs_queue" "second" {\n  name = "second"\n}\n',
+    "db/main.tf": 'resource "aws_db_instance" "x" {\n  engine = "postgres"\n}\n',
+    "other.tf": 'resource "aws_sqs_queue" "third" {\n  name = "third"\n}\n',
+}
+
+
+def _bug(*args, **kwargs):
+    raise ZeroDivisionError("a bug in resilint")
+
+
+@pytest.mark.parametrize("where, patch, error_file, error_line, lost", [
+    # a parser bug on one file: that file is an error, the module's other files still load
+    ("parse", ("linter.terraform.modules", "parse_hcl", "other.tf"), "other.tf", None, {"aws_sqs_queue.third"}),
+    # an evaluation bug on one block: that block is an error at its line, the others are judged
+    ("block", ("linter.terraform.tree.ModuleTree", "_build_resources", "first"), "main.tf", 1, {"aws_sqs_queue.first"}),
+    # a bug expanding a module call: the call is an error at its line, the root's resources remain
+    ("module", ("linter.terraform.modules.ModuleInstance", "children", "db"), "main.tf", 5,
+     {"module.db.aws_db_instance.x"}),
+])
+def test_a_bug_in_the_terraform_loader_costs_only_what_it_touched(tmp_path, good, monkeypatch, where, patch, error_file,
+                                                                 error_line, lost):
+    """In process (the bug is injected): a loader bug is an error naming the file and
+    line, never a traceback, and costs the findings of that file, block or call only."""
+    import importlib
+
+    from linter.cli import main
+
+    for name, content in TERRAFORM_ROOT.items():
+        _write(tmp_path / "root" / name, content)
+    target, attribute, trigger = patch
+    module_name, _, class_name = target.rpartition(".") if where != "parse" else (target, "", "")
+    owner = importlib.import_module(module_name if where != "parse" else target)
+    owner = getattr(owner, class_name) if class_name else owner
+    real = getattr(owner, attribute)
+
+    def buggy(*args, **kwargs):
+        if any(trigger == a or trigger in str(a) for a in args[1:3]):
+            _bug()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attribute, buggy)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "report.json"
+    code = main(["scan", "root", "good", "--format", "json", "-o", str(out)])
+    doc = json.loads(out.read_text())
+    assert code == 2
+    (error,) = doc["errors"]
+    assert error["file"] == f"root/{error_file}" and error["line"] == error_line, error
+    assert "internal error" in error["message"] and "ZeroDivisionError: a bug in resilint" in error["message"]
+    judged = {f["resource"] for f in doc["findings"]}
+    assert _good_finding_reported(doc["findings"])
+    everything = {"aws_sqs_queue.first", "aws_sqs_queue.second", "aws_sqs_queue.third", "module.db.aws_db_instance.x"}
+    assert judged >= everything - lost and not judged & lost, judged

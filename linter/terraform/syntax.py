@@ -551,7 +551,7 @@ class _Converter:
         if t == "index":
             inner = _kids(op)[0]
             if inner.type == "legacy_index":  # x.0
-                return ("index", base, ("lit", int(self.text(inner).lstrip("."))))
+                return ("index", base, ("lit", number(self.text(inner).lstrip("."))))
             return ("index", base, self.expr(_kids(inner)[0], depth))
         if t == "splat":
             splat = _kids(op)[0]
