@@ -190,6 +190,8 @@ def test_avm_sql_elastic_pool_names_the_example_line_that_sets_zone_redundant():
         pool = address.split('"')[1]
         line = _line(text, "zone_redundant", after=f"{pool} = {{")
         assert f"zone_redundant = false (var.zone_redundant, set at {example / 'main.tf'}:{line})" in message
+        tier = _line(text, "tier", after=f"{pool} = {{")  # the SKU that supports zone redundancy
+        assert f"(var.sku.tier, set at {example / 'main.tf'}:{tier}) supports it" in message
 
 
 LOCALS = """variable "ha" {
@@ -410,6 +412,9 @@ variable "asg_zones" { type = list(string) }
 variable "pool_zones" { type = list(string) }
 variable "vmss_zones" { type = list(string) }
 variable "timeout" { type = number }
+variable "sql_sku" { type = string }
+variable "redshift_type" { type = string }
+variable "mig_zone" { type = string }
 
 resource "aws_db_instance" "this" {
   engine                  = "postgres"
@@ -578,6 +583,28 @@ resource "azurerm_kubernetes_cluster" "this" {
   }
 }
 
+resource "azurerm_mssql_database" "this" {
+  name      = "orders"
+  server_id = "/subscriptions/0000/resourceGroups/demo/providers/Microsoft.Sql/servers/sql"
+  sku_name  = var.sql_sku
+}
+
+resource "aws_redshift_cluster" "this" {
+  cluster_identifier = "warehouse"
+  node_type          = "ra3.xlplus"
+  cluster_type       = var.redshift_type
+}
+
+resource "google_compute_instance_group_manager" "this" {
+  name               = "web"
+  zone               = var.mig_zone
+  base_instance_name = "web"
+  target_size        = 3
+  version {
+    instance_template = "projects/demo/global/instanceTemplates/web-v1"
+  }
+}
+
 resource "azurerm_orchestrated_virtual_machine_scale_set" "this" {
   name                        = "web"
   resource_group_name         = "demo"
@@ -608,6 +635,9 @@ QUOTED_ROOT = """module "app" {
   pool_zones           = ["1"]
   vmss_zones           = ["2"]
   timeout              = 30
+  sql_sku              = "BC_Gen5_2"
+  redshift_type        = "single-node"
+  mig_zone             = "us-central1-a"
 }
 """
 
@@ -631,6 +661,9 @@ QUOTED_ROOT = """module "app" {
     ("RES105", "aws_autoscaling_group.this", "asg_zones", 'availability_zones = ["us-east-1a"]'),
     ("RES113", "azurerm_kubernetes_cluster.this", "pool_zones", 'zones = ["1"]'),
     ("RES115", "azurerm_orchestrated_virtual_machine_scale_set.this", "vmss_zones", 'zones = ["2"]'),
+    ("RES321", "azurerm_mssql_database.this", "sql_sku", 'sku_name = "BC_Gen5_2"'),  # the tier that supports it
+    ("RES309", "aws_redshift_cluster.this", "redshift_type", 'cluster_type = "single-node"'),
+    ("RES112", "google_compute_instance_group_manager.this", "mig_zone", 'zone = "us-central1-a"'),
 ])
 def test_every_quoted_value_names_where_it_was_set(tmp_path, rule, resource, variable, says):
     message = _app_message(tmp_path, QUOTED_MODULE, QUOTED_ROOT, rule, resource)

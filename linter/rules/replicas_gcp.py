@@ -213,7 +213,7 @@ def mig_zonal(r: Resource, ctx: Context) -> Iterator[Violation]:
     if any(zones is None or len(zones) >= 2 for zones in behind.get(r.address, [])):
         return  # a backend service spreads it over zones, or that cannot be known
     zone = r.get("zone")
-    where = f'zone "{zone}"' if isinstance(zone, str) else "one zone"
+    where = setting(r, "zone").describe() if isinstance(zone, str) else "one zone"
     yield Violation(
         f"Managed instance group {r.address} keeps all of its instances ({size.describe}) in {where}, "
         "and no backend service pairs it with a group in another zone",

@@ -702,12 +702,12 @@ def redshift_single_node(r: Resource, ctx: Context) -> Iterator[Violation]:
     if multi_az.unknown or as_bool(multi_az.value) is not False:
         return
     nodes = setting(r, "number_of_nodes")
-    cluster_type = r.get("cluster_type")
-    single_type = not is_unknown(cluster_type) and cluster_type == "single-node"
+    cluster_type = setting(r, "cluster_type")
+    single_type = not cluster_type.defaulted and cluster_type.value == "single-node"
     single_node = not nodes.unknown and as_int(nodes.value) == 1
     detail = ""
     if single_type:
-        detail = ' and it is a single node (cluster_type = "single-node")'
+        detail = f" and it is a single node ({cluster_type.describe()})"
     elif single_node:
         detail = f" and it is a single node ({nodes.describe()})"
     yield Violation(

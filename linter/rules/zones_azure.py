@@ -109,7 +109,7 @@ def _pool_supports(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
         _POOL_TIER_OF_PREFIX.get(p.upper(), p.lower()) for p in extra
     }
     if isinstance(tier, str) and tier.replace(" ", "").lower() in wanted:
-        return True, f'sku.tier = "{tier}"'
+        return True, setting(r, "sku.tier").describe()
     return False, ""
 
 
@@ -169,7 +169,7 @@ def sql_database_not_zone_redundant(r: Resource, ctx: Context) -> Iterator[Viola
         sku = r.get("sku_name")
         if not isinstance(sku, str) or not _zone_redundant_sku(sku, extra):
             return
-        tier, what = f'sku_name = "{sku}"', "SQL database"
+        tier, what = setting(r, "sku_name").describe(), "SQL database"
     else:
         supports, tier = _pool_supports(r, extra)
         if not supports:
@@ -189,10 +189,10 @@ def _arm_sql_tier(r: Resource, extra: list[str]) -> tuple[bool | None, str]:
     """Does an ARM sku (`sku.name`, `sku.tier`) support zone redundancy, and the value that says so."""
     name, tier = r.get("sku.name"), r.get("sku.tier")
     if isinstance(name, str) and (_zone_redundant_sku(name, extra) or name.lower() in _ARM_PREMIUM_NAMES):
-        return True, f'sku.name = "{name}"'
+        return True, setting(r, "sku.name").describe()
     wanted = {"premium", "businesscritical"} | {_POOL_TIER_OF_PREFIX.get(p.upper(), p.lower()) for p in extra}
     if isinstance(tier, str) and tier.replace(" ", "").lower() in wanted:
-        return True, f'sku.tier = "{tier}"'
+        return True, setting(r, "sku.tier").describe()
     if is_unknown(name) or is_unknown(tier):
         return None, ""
     return False, ""
