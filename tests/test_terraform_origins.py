@@ -9,6 +9,10 @@ step away. Each expected line is found in the fixture's own text, not written he
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -691,6 +695,7 @@ locals {
   computed     = merge(local.defaults, try({ multi_az = false }, {}))
   nested       = merge(merge(local.defaults, var.overrides), {}, null)
   filtered     = { for k, v in local.from_literal : k => v if v != null }
+  whole        = try(var.overrides.missing, { multi_az = false })
   storage_defaults = {
     kind = "StorageV2"
     sku = {
@@ -727,6 +732,14 @@ resource "aws_db_instance" "nested" {
   engine                  = "postgres"
   instance_class          = "db.t3.micro"
   multi_az                = local.nested.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "whole" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.whole.multi_az
   backup_retention_period = 7
   deletion_protection     = true
 }
@@ -801,6 +814,8 @@ def merged(tmp_path: Path) -> dict[tuple[str, str], str]:
     ("aws_db_instance.nested", "local.nested.multi_az", "terraform.tfvars", "multi_az = false", None),
     # a `for` that keeps its collection's keys and values passes on where they were set
     ("aws_db_instance.filtered", "local.filtered.multi_az", "main.tf", "from_literal = merge", None),
+    # not a merge(): a local's value computed whole is named at the local's line, and so are its parts
+    ("aws_db_instance.whole", "local.whole.multi_az", "main.tf", "whole        = try", None),
     # a module argument built by merge(): the key's line in the call
     ("module.argument.aws_db_instance.this", "var.db.multi_az", "main.tf", "multi_az = false", 'module "argument"'),
 ])
@@ -826,3 +841,17 @@ def test_an_azapi_body_built_by_merge_names_the_winning_key_where_it_was_set(mer
     at = f"{tmp_path / 'terraform.tfvars'}:{_line(MERGED_TFVARS, 'Standard_LRS')}"
     assert (f'body.sku.name = "Standard_LRS" (var.storage_overrides.sku.name, set at {at})'
             in merged[("RES320", "azapi_resource.storage")])
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_merges_the_fixture_as_the_origins_say(tmp_path):
+    """The oracle of the merge() cases: `terraform console` (offline) on MERGED's variables and
+    locals takes multi_az from the argument each origin names (false), not local.defaults (true)."""
+    (tmp_path / "main.tf").write_text(MERGED[:MERGED.index("resource ")])
+    (tmp_path / "terraform.tfvars").write_text(MERGED_TFVARS)
+    names = ("from_tfvars", "from_literal", "computed", "nested", "filtered", "whole")
+    expr = "jsonencode({" + ", ".join(f"{n} = local.{n}.multi_az" for n in names) + ", defaults = local.defaults.multi_az})"
+    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(json.loads(done.stdout)) == {**dict.fromkeys(names, False), "defaults": True}

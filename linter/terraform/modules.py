@@ -195,6 +195,9 @@ class VariableValue:
     # where the parts of an object or tuple value were set, by key ("orders" -> its own
     # origin and parts), for values that reach a resource through `each.value` or a part
     parts: "dict[str, VariableValue] | None" = None
+    # a local's value computed by its expression (`try(var.x, {})`): every part of it was
+    # made at `origin` too (a variable's value is not: its type's optional() defaults add keys)
+    computed: bool = False
 
     def part(self, path: str) -> "VariableValue | None":
         """Where the part at `path` (`_line_key` form: "orders.zone_redundant") was set."""
@@ -467,7 +470,7 @@ class ModuleInstance:
             found = self.origin_of(expr, Scope(self))
             if found is None or found.default or not found.origin:
                 found = VariableValue(None, f"set at {shown}:{attr.line}",
-                                      parts=written_parts(attr, shown, self, self.scope))
+                                      parts=written_parts(attr, shown, self, self.scope), computed=True)
         self._local_origins[name] = found
         return found
 
@@ -851,7 +854,7 @@ def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str)
         return None
     if found is None or not path or found.default:
         return found  # a default is the variable's as a whole
-    if found.parts is None:  # set as a whole (`set by TF_VAR_x`, a local's expression): so is each part
+    if found.parts is None and found.computed:  # a local's expression made it whole: and each part
         return VariableValue(None, found.origin)
     return found.part(path)
 
