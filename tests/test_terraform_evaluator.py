@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -490,3 +493,53 @@ def test_an_instance_key_is_written_as_json_writes_it(key):
     from linter.terraform.expressions import instance_key
 
     assert instance_key(key) == "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+WORKSPACE_ROOT = """
+locals {
+  env = {
+    default = { multi_az = false }
+    prod    = { multi_az = true }
+  }
+}
+resource "aws_db_instance" "db" {
+  engine   = "postgres"
+  multi_az = local.env[terraform.workspace].multi_az
+}
+"""
+
+
+@pytest.mark.parametrize("selected, env, fires", [
+    (None, {}, True),  # a fresh checkout: the default workspace
+    ("prod", {}, False),  # `terraform workspace select prod` wrote .terraform/environment
+    ("prod", {"TF_WORKSPACE": "default"}, True),  # the variable wins over the file, as in Terraform
+])
+def test_terraform_workspace_is_the_one_terraform_would_use(tmp_path, selected, env, fires):
+    (tmp_path / "main.tf").write_text(WORKSPACE_ROOT)
+    if selected:
+        (tmp_path / ".terraform").mkdir()
+        (tmp_path / ".terraform" / "environment").write_text(selected)
+    proc = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "--select", "RES301", "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**{k: v for k, v in os.environ.items() if k not in ("TF_WORKSPACE", "TF_DATA_DIR")},
+                               "PYTHONPATH": str(REPO), **env})
+    assert len(json.loads(proc.stdout)["findings"]) == (1 if fires else 0), proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_workspace_agrees_with_terraform_console(tmp_path):
+    """The oracle: `terraform workspace new prod` (offline, no provider) then `terraform
+    console` says which workspace `terraform.workspace` is; so does current_workspace."""
+    from linter.terraform.modules import current_workspace
+
+    (tmp_path / "main.tf").write_text('locals {\n  w = terraform.workspace\n}\n')
+    env = {**{k: v for k, v in os.environ.items() if k not in ("TF_WORKSPACE", "TF_DATA_DIR")},
+           "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+    for command in (["init", "-input=false"], ["workspace", "new", "prod"]):
+        done = subprocess.run(["terraform", *command], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+    asked = subprocess.run(["terraform", "console"], input="terraform.workspace\n", cwd=tmp_path, capture_output=True,
+                           text=True, timeout=120, env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout) == "prod"
+    assert current_workspace(tmp_path) == "prod"

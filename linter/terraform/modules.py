@@ -99,6 +99,22 @@ def read_config(directory: Path, files: list[Path], errors: list[InputError]) ->
     return config
 
 
+def current_workspace(root: Path) -> str:
+    """`terraform.workspace` in the root module `root`, as Terraform works it out:
+    TF_WORKSPACE, else what `terraform workspace select` wrote in the root's data
+    directory (`.terraform/environment`, or TF_DATA_DIR's), else "default"."""
+    chosen = os.environ.get("TF_WORKSPACE")
+    if chosen:
+        return chosen
+    data_dir = Path(os.environ.get("TF_DATA_DIR") or ".terraform")
+    try:
+        with open((data_dir if data_dir.is_absolute() else root / data_dir) / "environment", encoding="utf-8") as fh:
+            selected = fh.read(256).strip()
+    except (OSError, UnicodeDecodeError):
+        return "default"
+    return selected or "default"
+
+
 def internal_error(file: str, doing: str, exc: Exception, line: int | None = None) -> InputError:
     """A bug in resilint met while `doing` something with a file: an error naming the
     file (and line), never a traceback that costs the scan every other finding."""
@@ -388,7 +404,7 @@ class ModuleInstance:
             return {"module": display_path(self.config.directory), "root": display_path(self.root.config.directory),
                     "cwd": os.getcwd()}
         if name == "terraform":
-            return {"workspace": os.environ.get("TF_WORKSPACE") or "default"}
+            return {"workspace": current_workspace(self.root.config.directory)}
         if name == "self":
             raise EvalError("self is only available in provisioners")
         return Namespace(name)
