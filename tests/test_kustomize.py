@@ -159,3 +159,38 @@ def test_a_patch_of_one_container_of_two_points_at_the_patch(tmp_path, monkeypat
         ("RES504", os.path.join("overlays", "dev", "probes.yaml"), line_of(patch, "livenessProbe:"),
          "spec.template.spec.containers.0.livenessProbe"),
     ]
+
+
+def test_a_failed_render_says_what_kubectl_said(tmp_path, monkeypatch):
+    """The real tool: a kustomization naming a base that is not there is an error at the
+    kustomization, worded with kubectl's own message (not klog's wrapping)."""
+    write(tmp_path, {"kustomization.yaml": "resources:\n  - missing\n"})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions())
+    (error,) = result.errors
+    assert error.file == "kustomization.yaml"
+    assert "failed: accumulating resources" in error.message and "missing" in error.message, error.message
+    assert not error.message.rstrip().endswith(">") and 'err="' not in error.message
+
+
+# kubectl 1.3x's stderr when a remote base cannot be fetched (klog wraps the error over lines)
+KLOG_BLOCK = """E1130 07:15:35.424902   15030 run.go:72] "command failed" err=<
+\taccumulating resources: accumulation err='accumulating resources from 'https://github.com/org/repo//base?ref=v1': Get "https://github.com/org/repo//base?ref=v1": dial tcp: lookup github.com on 10.255.255.53:53: no such host': failed to run '/usr/bin/git fetch --depth=1 https://github.com/org/repo v1': fatal: unable to access 'https://github.com/org/repo/': Could not resolve host: github.com
+\t: exit status 128
+ >
+"""
+
+
+@pytest.mark.parametrize("stderr, says, offline", [
+    (KLOG_BLOCK, "accumulating resources: accumulation err=", True),
+    ("walk.go:74: found symbolic link in path\nError: open shop/values-prod.yaml: no such file or directory\n",
+     "Error: open shop/values-prod.yaml: no such file or directory", False),
+    ("", "no message", False),
+])
+def test_a_render_failure_is_told_in_one_line(stderr, says, offline):
+    from linter.loaders.rendered import failure_reason
+
+    reason = failure_reason(stderr)
+    assert reason.startswith(says) and "\n" not in reason, reason
+    assert not reason.split(" (a remote")[0].rstrip().endswith(">"), reason
+    assert ("could not be fetched" in reason) == offline

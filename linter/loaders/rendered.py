@@ -695,10 +695,36 @@ def _run(command: list[str], shown: str, out: Any) -> str | None:
         out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` could not run: {exc}"))
         return None
     if done.returncode != 0:
-        why = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` failed: {why}"))
+        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` failed: {failure_reason(done.stderr)}"))
         return None
     return done.stdout
+
+
+# what the renderer says when a remote base or chart dependency cannot be fetched
+_OFFLINE = ("Could not resolve host", "no such host", "network is unreachable", "connection refused")
+
+
+def failure_reason(stderr: str, limit: int = 600) -> str:
+    """What a failed render said, in one line: helm's `Error: ...`, or kubectl's error,
+    which klog wraps over several lines (`E1130 ... run.go:72] "command failed" err=<`,
+    the message, ` >`); with what to do when it could not fetch a remote base."""
+    lines = []
+    for line in stderr.splitlines():
+        line = line.strip()
+        if line[:1] in ("E", "W", "I", "F") and line[1:5].isdigit() and "] " in line:
+            line = line[line.index("] ") + 2:]  # klog's header: severity, date, time, pid, file
+            line = line.removeprefix('"command failed" ').removeprefix("err=")
+            if len(line) > 1 and line[0] == line[-1] == '"':  # err="..." on one line
+                line = line[1:-1]
+        if line and line not in (">", "<"):
+            lines.append(line.removesuffix("<").rstrip())
+    errors = [line for line in lines if line.startswith(("Error:", "error:"))]
+    text = " ".join(errors or lines).strip() or "no message"
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    if any(words in stderr for words in _OFFLINE):
+        text += " (a remote base or chart could not be fetched: render where it can be, and scan the output)"
+    return text
 
 
 def _objects(text: str, shown: str, options: dict[str, Any], out: Any) -> list[Resource] | None:
