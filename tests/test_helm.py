@@ -287,3 +287,41 @@ def test_a_value_the_chart_does_not_set_is_named_with_the_templates_default(tmp_
     (tmp_path / "values.yaml").write_text("replicas: 2\n")
     values = HelmValues(tmp_path, [])  # read once per scan: a new scan reads the new file
     assert note("spec.replicas") == f"`.Values.replicas` = 2, set at {tmp_path / 'values.yaml'}:1"
+
+
+@needs_helm
+def test_a_chart_whose_dependencies_are_not_built_is_judged_without_them(tmp_path):
+    """`helm dependency build` not run (charts/ is usually not committed): helm itself
+    refuses to render; the chart's own objects are judged as helm renders them without
+    the dependency, a note says what was left out, and the chart is left as it was."""
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    chart = tmp_path / "shop" / "Chart.yaml"
+    chart.write_text(chart.read_text() + "dependencies:\n  - name: cache\n    version: 0.1.0\n"
+                                         "    repository: https://charts.example.com\n")
+    before = {p: p.read_bytes() for p in (tmp_path / "shop").rglob("*") if p.is_file()}
+    refused = subprocess.run([HELM, "template", "shop", "shop"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode != 0 and "missing in charts/ directory: cache" in refused.stderr
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    assert done.returncode == 1 and doc["errors"] == []
+    template = (tmp_path / "shop" / "templates" / "deployment.yaml").read_text()
+    assert ("RES101", "shop/templates/deployment.yaml", line_of(template, "replicas:")) in {
+        (f["rule_id"], f["file"], f["line"]) for f in doc["findings"]}
+    assert "judged without its dependencies cache" in done.stderr and "helm dependency build shop" in done.stderr
+    assert {p: p.read_bytes() for p in (tmp_path / "shop").rglob("*") if p.is_file()} == before
+
+
+@needs_helm
+def test_a_chart_that_needs_its_missing_dependency_to_render_is_an_error(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    chart = tmp_path / "shop" / "Chart.yaml"
+    chart.write_text(chart.read_text() + "dependencies:\n  - name: cache\n    version: 0.1.0\n"
+                                         "    repository: https://charts.example.com\n")
+    (tmp_path / "shop" / "templates" / "uses-cache.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "cache.fullname" . }}\n')
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert done.returncode == 2 and error["file"] == "shop/Chart.yaml"
+    assert "missing in charts/ directory: cache" in error["message"] and "helm dependency build" in error["message"]

@@ -33,7 +33,9 @@ manifests. A rendered object points at the template that rendered it (helm's
 the template's keys are followed by their indentation, its actions are not
 evaluated, so a value `toYaml` writes points at the key above it. Where that
 line writes one chart value whole (`replicas: {{ .Values.replicaCount }}`), a
-note names the values file and line that set it.
+note names the values file and line that set it. Dependencies `helm dependency
+build` has not fetched are left out of the render (a temporary copy of the chart),
+with a note: their objects are not known.
 """
 
 from __future__ import annotations
@@ -361,7 +363,7 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     for values in options.get("helm_values") or []:
         command += ["--values", values]
     shown = display_path(rendering.directory / "Chart.yaml")
-    text = _run(command, shown, out)
+    text = _render_chart(command, rendering.directory, chart, shown, out)
     if text is None:
         return
     resources = _objects(text, shown, options, out)
@@ -374,6 +376,62 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         r.meta["rendered_from"] = "helm template " + chart
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+# what `helm template` says of dependencies Chart.yaml lists that `helm dependency build`
+# has not put in charts/ (helm's action.CheckDependencies)
+_MISSING_DEPENDENCIES = "found in Chart.yaml, but missing in charts/ directory: "
+
+
+def _render_chart(command: list[str], directory: Path, chart: str, shown: str, out: Any) -> str | None:
+    """`helm template` of the chart; when dependencies are not in charts/ (a checkout where
+    `helm dependency build` has not run, as Terraform modules before `terraform init`), the
+    chart's own templates rendered without them, from a copy whose Chart.yaml leaves them
+    out: its objects are what helm renders for them; the dependencies' own are not known,
+    so not judged, and a note says so. The copy is temporary; the chart is never written."""
+    import shutil
+    import tempfile
+
+    failed: list[InputError] = []
+    text = _run(command, shown, _Errors(failed))
+    message = failed[0].message if failed else ""
+    if text is not None or _MISSING_DEPENDENCIES not in message:
+        out.errors.extend(failed)
+        return text
+    missing = {name.strip() for name in message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
+    with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
+        copy = Path(tmp) / directory.resolve().name
+        try:
+            shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+            import yaml
+
+            meta = yaml.safe_load((copy / "Chart.yaml").read_text(encoding="utf-8"))
+            deps = meta.get("dependencies") if isinstance(meta, dict) else None
+            if not isinstance(deps, list):
+                raise ValueError("no dependencies list")
+            # helm names a missing dependency by its `name`
+            meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in missing)]
+            (copy / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+            (copy / "Chart.lock").unlink(missing_ok=True)  # it lists what was left out
+        except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
+            out.errors.extend(failed)
+            return None
+        again: list[InputError] = []
+        text = _run([*command[:3], str(copy), *command[4:]], shown, _Errors(again))
+    if text is None:  # its own templates need a dependency (a named template of it): helm's first word
+        out.errors.extend(failed)
+        return None
+    names = ", ".join(sorted(missing))
+    out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
+                     f"(`helm dependency build {chart}`), so their objects are not known")
+    return text
+
+
+class _Errors:
+    """Where `_run` puts a render's error, when the caller decides what to report."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = errors
 
 
 # helm writes `# Source: CHART/PATH` before each object it renders
