@@ -469,3 +469,18 @@ def test_a_bug_in_the_terraform_loader_costs_only_what_it_touched(tmp_path, good
     assert _good_finding_reported(doc["findings"])
     everything = {"aws_sqs_queue.first", "aws_sqs_queue.second", "aws_sqs_queue.third", "module.db.aws_db_instance.x"}
     assert judged >= everything - lost and not judged & lost, judged
+
+
+@pytest.mark.parametrize("count, words", [
+    ("NaNsize", "count is `NaNsize`, a reference that names no value"),  # the fuzzer's case, verbatim below
+    ("[aws_instance.a]", 'count must be a whole number >= 0, got ["(known after apply)"]'),
+])
+def test_a_count_terraform_rejects_is_an_error_at_its_line_not_an_internal_error(tmp_path, good, count, words):
+    _write(tmp_path / "bad" / "main.tf",
+           'variable "size" { default = 1 }\nvariable "name" { default = "default" }\nvariable "multi_az" {\n'
+           '  type    = bool\n  default = true\n}\nresource "aws_instance" "a" {}\nresource "terraform_data" "db" {\n'
+           f'  count ={count}\n  input = {{ name = var.name, multi_az = var.multi_az }}\n}}\n')
+    proc, doc = _scan_json(tmp_path, "bad", "good")
+    assert proc.returncode == 2 and _good_finding_reported(doc["findings"])
+    (error,) = doc["errors"]
+    assert (error["file"], error["line"]) == ("bad/main.tf", 9) and words in error["message"], error

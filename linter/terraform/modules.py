@@ -594,9 +594,12 @@ class ModuleInstance:
                 n = to_number(count)
             except EvalError:
                 n = None
+            if isinstance(count, Namespace):  # `count = aws_instance`: Terraform's "Invalid reference"
+                raise InputError(block.file, f"count is `{count.prefix or count.kind}`, a reference that names no "
+                                 "value: it needs an attribute after it", attr.line)
             if not isinstance(n, int) or n < 0:
-                raise InputError(block.file, f"count must be a whole number >= 0, got {json.dumps(plain(count))}",
-                                 attr.line)
+                got = json.dumps(plain(count), default=lambda _: "(known after apply)")
+                raise InputError(block.file, f"count must be a whole number >= 0, got {got}", attr.line)
             return [(f"{address}[{i}]", scope.child(count={"index": i})) for i in range(n)]
         if "for_each" in block.attrs:
             attr = block.attrs["for_each"]
