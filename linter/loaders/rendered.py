@@ -111,7 +111,10 @@ def plan(walk: Any) -> Plan:
         why = f"rendered with the kustomization in {display_path(directory)}"
         for f in [*files, *(f for d in dirs for f in _manifests_in(d))]:
             out.covered.setdefault(os.path.realpath(f), why)
-    charts = {os.path.realpath(chart): chart for chart in walk.charts}
+    # a chart a rendered kustomization inflates (`helmCharts:`) is judged with the values it
+    # gives there, not alone with the chart's defaults (which nothing deploys)
+    inflated = {chart for rendering in out.renderings for d in rendering.kustomizations for chart in _inflated_charts(d)}
+    charts = {os.path.realpath(chart): chart for chart in walk.charts if os.path.realpath(chart) not in inflated}
     for found in walk.files:  # a staged template or values file: its chart, rendered
         chart = chart_of(found.path) if found.placed else None
         if chart is not None:
@@ -199,6 +202,56 @@ def _listdir(directory: Path) -> list[str]:
         return []
 
 
+def _helm_test_hook(r: Resource) -> bool:
+    meta = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    hook = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
+    return isinstance(hook, str) and any(h.strip() in ("test", "test-success") for h in hook.split(","))
+
+
+def _inflated_charts(directory: Path) -> list[str]:
+    """Real paths of the local charts the kustomization in `directory` inflates: each
+    `helmCharts` entry's chart under `helmGlobals.chartHome` (`charts` by default), as
+    kustomize finds it (`<home>/<name>`, or `<home>/<name>-<version>/<name>` where it pulls one)."""
+    import yaml
+
+    found = kustomization_file(directory)
+    try:
+        doc = yaml.safe_load(found.read_text(encoding="utf-8")) if found is not None else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return []
+    if not isinstance(doc, dict) or not isinstance(doc.get("helmCharts"), list):
+        return []
+    settings = doc.get("helmGlobals")
+    home = settings.get("chartHome") if isinstance(settings, dict) else None
+    if not isinstance(home, str) or not home:
+        home = "charts"
+    out = []
+    for entry in doc["helmCharts"]:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            continue
+        version = entry.get("version")
+        for chart in (directory / home / name, directory / home / f"{name}-{version}" / name):
+            if (chart / "Chart.yaml").is_file():
+                out.append(os.path.realpath(chart))
+    return out
+
+
+def _inflates_charts(kustomizations: list[Path]) -> bool:
+    """Some kustomization of the build lists `helmCharts` (kustomize's HelmChartInflationGenerator),
+    which kustomize renders with helm only under `--enable-helm`."""
+    for directory in kustomizations:
+        found = kustomization_file(directory)
+        try:
+            text = found.read_text(encoding="utf-8", errors="replace") if found is not None else ""
+        except OSError:
+            continue
+        if any(line.startswith("helmCharts:") for line in text.splitlines()):
+            return True
+    return False
+
+
 def kustomize_command() -> list[str] | None:
     import shutil
 
@@ -228,6 +281,15 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
         out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
                          f"nor kubectl is on PATH (`kustomize build {display_path(rendering.directory)} | resilint scan -`)")
         return
+    if _inflates_charts(rendering.kustomizations):  # `helmCharts:` runs helm, only when asked to
+        import shutil
+
+        if shutil.which("helm") is None:
+            out.notes.append(f"{display_path(rendering.directory)}: a kustomization with helmCharts, not judged: helm "
+                             f"is not on PATH (`kustomize build --enable-helm {display_path(rendering.directory)} "
+                             f"| resilint scan -`)")
+            return
+        command = [*command, "--enable-helm"]
     rendered = _render_with_origins(command, rendering.directory)
     if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
         text = _run([*command, str(rendering.directory)], shown, out)
@@ -240,6 +302,9 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
+    # an inflated chart's `helm test` pods: run by `helm test`, not part of what is deployed
+    # (a chart rendered alone leaves them out with --skip-tests)
+    resources = [r for r in resources if not _helm_test_hook(r)]
     origins = _base_objects(rendering.sources) if wrapper is None else {}
     overrides = _Overrides(rendering.kustomizations)
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
