@@ -457,6 +457,8 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
     import shutil
     import tempfile
 
+    import yaml
+
     failed: list[InputError] = []
     text = _run(command, shown, _Errors(failed))
     message = failed[0].message if failed else ""
@@ -468,8 +470,6 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
         copy = Path(tmp) / directory.resolve().name
         try:
             shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            import yaml
-
             meta = yaml.safe_load((copy / "Chart.yaml").read_text(encoding="utf-8"))
             deps = meta.get("dependencies") if isinstance(meta, dict) else None
             if not isinstance(deps, list):
