@@ -208,16 +208,21 @@ def test_a_chart_a_kustomization_inflates_is_judged_with_the_values_it_gives(tmp
     import subprocess
 
     (tmp_path / "charts").mkdir()
-    subprocess.run([HELM, "create", "charts/web"], cwd=tmp_path, check=True, capture_output=True)
-    write(tmp_path, {"kustomization.yaml": "namespace: shop\nhelmCharts:\n  - name: web\n    releaseName: web\n"
-                                           f"    valuesInline:\n      replicaCount: {replicas}\n"})
+    for chart in ("web", "api"):
+        subprocess.run([HELM, "create", f"charts/{chart}"], cwd=tmp_path, check=True, capture_output=True)
+    kustomization = ("namespace: shop\nhelmCharts:\n  - name: web\n    releaseName: web\n"
+                     f"    valuesInline:\n      replicaCount: {replicas}\n"
+                     "  - name: api\n    releaseName: orders\n    valuesInline:\n      replicaCount: 1\n")
+    write(tmp_path, {"kustomization.yaml": kustomization})
     monkeypatch.chdir(tmp_path)
     result = scan(["."], ScanOptions())
     assert result.errors == []
     assert {f.file for f in result.findings} == {"kustomization.yaml"}, {f.file for f in result.findings}
     assert not [f for f in result.findings if "test-connection" in f.resource]
-    single = [f for f in result.findings if f.rule_id == "RES101"]
-    assert [(f.resource, f.line) for f in single] == ([("Deployment/shop/web", 2)] if fires else [])
+    # each object points at the helmCharts entry that rendered it
+    single = {(f.resource, f.line) for f in result.findings if f.rule_id == "RES101"}
+    web, api = line_of(kustomization, "- name: web"), line_of(kustomization, "- name: api")
+    assert single == ({("Deployment/shop/web", web)} if fires else set()) | {("Deployment/shop/orders-api", api)}
 
 
 def test_a_kustomization_that_inflates_charts_without_helm_says_so(tmp_path, monkeypatch):

@@ -315,7 +315,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
         if origin is None:
             _point_at_base(r, origins.get((r.type, r.name)), shown, overrides)
         elif origin[1] is not None:  # generated: at the generator's key in the kustomization that configures it
-            r.location = Location(display_path(origin[0]), _top_level_line(origin[0], origin[1]))
+            line = _inflating_entry_line(origin[0], r) if origin[1] == "helmCharts" else None
+            r.location = Location(display_path(origin[0]), line or _top_level_line(origin[0], origin[1]))
             r.line_of = None
         else:
             if origin[0] not in written:
@@ -386,6 +387,42 @@ def _origin(r: Resource, wrapper: Path, directory: Path) -> tuple[Path, str | No
         return None
     from_here = os.path.relpath(os.path.normpath(wrapper / path), directory.resolve())
     return Path(os.path.normpath(directory / from_here)), (GENERATOR_KEYS.get(str(kind), "") if kind else None)
+
+
+def _inflating_entry_line(kfile: Path, r: Resource) -> int | None:
+    """The line of the `helmCharts` entry of `kfile` that rendered `r` (kustomize's origin
+    annotation names only the generator): the entry whose releaseName (else chart name) is
+    the object's `app.kubernetes.io/instance` label, else whose chart its `helm.sh/chart`
+    label (`NAME-VERSION`) names; None when no entry, or more than one, fits."""
+    import yaml
+
+    meta = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, dict):
+        return None
+    try:
+        root = yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return None
+    entries = next((v for k, v in root.value if k.value == "helmCharts"), None) \
+        if isinstance(root, yaml.MappingNode) else None
+    if not isinstance(entries, yaml.SequenceNode):
+        return None
+    found: dict[str, list[tuple[str, int]]] = {"instance": [], "chart": []}
+    for entry in entries.value:
+        if not isinstance(entry, yaml.MappingNode):
+            continue
+        fields = {k.value: v.value for k, v in entry.value if isinstance(v, yaml.ScalarNode)}
+        release, name = fields.get("releaseName") or fields.get("name"), fields.get("name")
+        instance, chart = labels.get("app.kubernetes.io/instance"), labels.get("helm.sh/chart")
+        if release and instance == release:
+            found["instance"].append((release, entry.start_mark.line + 1))
+        if name and isinstance(chart, str) and chart.startswith(f"{name}-") and chart[len(name) + 1:][:1].isdigit():
+            found["chart"].append((name, entry.start_mark.line + 1))
+    for matches in (found["instance"], found["chart"]):
+        if len(matches) == 1:
+            return matches[0][1]
+    return None
 
 
 def _top_level_line(path: Path, key: str) -> int | None:
