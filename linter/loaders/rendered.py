@@ -175,15 +175,22 @@ def _reachable(directory: Path) -> tuple[list[Path], list[Path]]:
     return dirs, files
 
 
-def _references(kfile: Path) -> list[str]:
+def _kustomization(kfile: Path | None) -> dict[str, Any]:
+    """A kustomization file's settings; {} when it is missing or unreadable (kustomize
+    reports what is wrong with it when rendering)."""
     import yaml
 
     try:
-        doc = yaml.safe_load(kfile.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(kfile.read_text(encoding="utf-8")) if kfile is not None else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-        return []  # kustomize reports what is wrong with it when rendering
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _references(kfile: Path) -> list[str]:
+    doc = _kustomization(kfile)
     out: list[str] = []
-    if isinstance(doc, dict):
+    if doc:
         for key in REFERENCE_KEYS:
             for ref in doc.get(key) or []:
                 if isinstance(ref, str) and "://" not in ref and not ref.startswith(("github.com/", "git@")):
@@ -235,14 +242,8 @@ def _inflated_charts(directory: Path) -> list[str]:
     """Real paths of the local charts the kustomization in `directory` inflates: each
     `helmCharts` entry's chart under `helmGlobals.chartHome` (`charts` by default), as
     kustomize finds it (`<home>/<name>`, or `<home>/<name>-<version>/<name>` where it pulls one)."""
-    import yaml
-
-    found = kustomization_file(directory)
-    try:
-        doc = yaml.safe_load(found.read_text(encoding="utf-8")) if found is not None else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-        return []
-    if not isinstance(doc, dict) or not isinstance(doc.get("helmCharts"), list):
+    doc = _kustomization(kustomization_file(directory))
+    if not isinstance(doc.get("helmCharts"), list):
         return []
     settings = doc.get("helmGlobals")
     home = settings.get("chartHome") if isinstance(settings, dict) else None
@@ -263,15 +264,7 @@ def _inflated_charts(directory: Path) -> list[str]:
 def _inflates_charts(kustomizations: list[Path]) -> bool:
     """Some kustomization of the build lists `helmCharts` (kustomize's HelmChartInflationGenerator),
     which kustomize renders with helm only under `--enable-helm`."""
-    for directory in kustomizations:
-        found = kustomization_file(directory)
-        try:
-            text = found.read_text(encoding="utf-8", errors="replace") if found is not None else ""
-        except OSError:
-            continue
-        if any(line.startswith("helmCharts:") for line in text.splitlines()):
-            return True
-    return False
+    return any(_kustomization(kustomization_file(directory)).get("helmCharts") for directory in kustomizations)
 
 
 def kustomize_command() -> list[str] | None:
@@ -518,13 +511,12 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
 
     import yaml
 
-    failed: list[InputError] = []
-    text = _run(command, shown, _Errors(failed))
-    message = failed[0].message if failed else ""
-    if text is not None or _MISSING_DEPENDENCIES not in message:
-        out.errors.extend(failed)
+    text, failed = _render(command, shown)
+    if failed is None or _MISSING_DEPENDENCIES not in failed.message:
+        if failed is not None:
+            out.errors.append(failed)
         return text
-    missing = {name.strip() for name in message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
+    missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
@@ -538,24 +530,16 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
             (copy / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
             (copy / "Chart.lock").unlink(missing_ok=True)  # it lists what was left out
         except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
-            out.errors.extend(failed)
+            out.errors.append(failed)
             return None
-        again: list[InputError] = []
-        text = _run([*command[:3], str(copy), *command[4:]], shown, _Errors(again))
+        text, _ = _render([*command[:3], str(copy), *command[4:]], shown)
     if text is None:  # its own templates need a dependency (a named template of it): helm's first word
-        out.errors.extend(failed)
+        out.errors.append(failed)
         return None
     names = ", ".join(sorted(missing))
     out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
                      f"(`helm dependency build {chart}`), so their objects are not known")
     return text
-
-
-class _Errors:
-    """Where `_run` puts a render's error, when the caller decides what to report."""
-
-    def __init__(self, errors: list[InputError]):
-        self.errors = errors
 
 
 # helm writes `# Source: CHART/PATH` before each object it renders
@@ -869,17 +853,24 @@ def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
 
 
 def _run(command: list[str], shown: str, out: Any) -> str | None:
+    """`_render`, its error (if any) added to `out.errors`."""
+    text, error = _render(command, shown)
+    if error is not None:
+        out.errors.append(error)
+    return text
+
+
+def _render(command: list[str], shown: str) -> tuple[str | None, InputError | None]:
+    """What the renderer wrote, or the error naming `shown` that says why it could not."""
     import subprocess  # only when there is something to render
 
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` could not run: {exc}"))
-        return None
+        return None, InputError(shown, f"`{' '.join(command[:2])}` could not run: {exc}")
     if done.returncode != 0:
-        out.errors.append(InputError(shown, f"`{' '.join(command[:2])}` failed: {failure_reason(done.stderr)}"))
-        return None
-    return done.stdout
+        return None, InputError(shown, f"`{' '.join(command[:2])}` failed: {failure_reason(done.stderr)}")
+    return done.stdout, None
 
 
 # what the renderer says when a remote base or chart dependency cannot be fetched
