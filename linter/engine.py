@@ -91,6 +91,11 @@ class Context:
         self.options = options
         self.rule: Rule | None = None
 
+    @classmethod
+    def of_scope(cls, resources: list[Resource], options: ScanOptions) -> "Context":
+        """The context rules judge a scope's resources in: its index, the scan's options."""
+        return cls(Index(resources, default_namespace=options.default_namespace), options)
+
     def option(self, name: str) -> Any:
         """The rule's option: the user's override, else the default declared
         beside the rule (`Option`); an undeclared name is a bug (KeyError)."""
@@ -186,7 +191,7 @@ def _run_part(scopes: list[list[Resource] | Verdict], by_type: dict[str, list[Ru
         if lo < hi:
             ctx = contexts.get(id(scope_resources)) if contexts is not None else None
             if ctx is None:
-                ctx = Context(Index(scope_resources, default_namespace=options.default_namespace), options)
+                ctx = Context.of_scope(scope_resources, options)
                 if contexts is not None:
                     contexts[id(scope_resources)] = ctx
             _run_scope(scope_resources[lo:hi], by_type, ctx, findings, errors)
@@ -412,7 +417,7 @@ class JudgeAsLoaded:
             return None
         findings: list[Finding] = []
         errors: list[InputError] = []
-        ctx = Context(Index(resources, default_namespace=self.options.default_namespace), self.options)
+        ctx = Context.of_scope(resources, self.options)
         _run_scope(resources, self.by_type, ctx, findings, errors)
         return Verdict(scope, resources, findings, errors)
 

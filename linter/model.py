@@ -366,6 +366,12 @@ class InputError(Exception):
         self.line = line
         self.message = message
 
+    @classmethod
+    def internal(cls, file: str, doing: str, exc: Exception, line: int | None = None) -> "InputError":
+        """A bug in resilint met while `doing` something with a file ("loading"): an error
+        naming the file (and line), never a traceback that costs the scan its other findings."""
+        return cls(file, f"internal error while {doing}: {type(exc).__name__}: {exc}"[:2000], line)
+
     def __reduce__(self) -> tuple[Any, ...]:  # pickled back from a loading worker (linter.loaders.parallel)
         return (self.__class__, (self.file, self.message, self.line), self.__dict__)
 

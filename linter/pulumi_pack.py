@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Iterable
 
 from linter.engine import Context, RuleCrash, ScanOptions, check, normalize_stage
-from linter.index import Index
 from linter.loaders.pulumi import State, addresses_for, build_resource
 from linter.model import Finding, Resource, Severity
 from linter.rules import Option, Rule, load_rules
@@ -150,7 +149,7 @@ def _run(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None
          with_urn: bool) -> None:
     """Report what the CLI's rule runner (engine.check) finds, as policy violations."""
     resources = normalize_stage(resources)  # the same objects a file scan judges
-    ctx = Context(Index(resources), ScanOptions(rule_options={rule.id: dict(config or {})}))
+    ctx = Context.of_scope(resources, ScanOptions(rule_options={rule.id: dict(config or {})}))
     for res in resources:
         try:
             findings = check(rule, res, ctx)

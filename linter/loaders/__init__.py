@@ -379,7 +379,7 @@ def _load_file(entry: Entry, found: Found, shown: str, options: dict[str, Any], 
     except RecursionError:
         error = InputError(shown, NESTED_TOO_DEEPLY)
     except Exception as exc:  # last resort: a loader bug must not hide the other files
-        error = InputError(shown, f"internal error while loading: {type(exc).__name__}: {exc}")
+        error = InputError.internal(shown, "loading", exc)
     if error is not None:
         if not found.context:  # a broken sibling is not the commit's problem
             out.errors.append(error)

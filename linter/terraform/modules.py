@@ -85,7 +85,7 @@ def read_config(directory: Path, files: list[Path], errors: list[InputError]) ->
             errors.append(InputError(shown, "expression nested too deeply"))
             continue
         except Exception as exc:  # last resort: a parser bug must not hide the other files' findings
-            errors.append(internal_error(shown, "reading", exc))
+            errors.append(InputError.internal(shown, "reading", exc))
             continue
         config.files.append(shown)
         (overrides if is_override(path.name) else primary).append(blocks)
@@ -113,12 +113,6 @@ def current_workspace(root: Path) -> str:
     except (OSError, UnicodeDecodeError):
         return "default"
     return selected or "default"
-
-
-def internal_error(file: str, doing: str, exc: Exception, line: int | None = None) -> InputError:
-    """A bug in resilint met while `doing` something with a file: an error naming the
-    file (and line), never a traceback that costs the scan every other finding."""
-    return InputError(file, f"internal error while {doing}: {type(exc).__name__}: {exc}"[:2000], line)
 
 
 def _where(block: Block) -> str:

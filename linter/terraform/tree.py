@@ -11,7 +11,7 @@ from typing import Any, Callable
 from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, internal_error, is_config_file, read_config,
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
     root_variable_values,
 )
 from linter.terraform.syntax import Block, template_expr
@@ -172,14 +172,14 @@ class ModuleTree:
             except RecursionError:
                 self.add_error(InputError(block.file, "expression nested too deeply", block.line))
             except Exception as exc:  # last resort: one block's evaluation bug costs only that block
-                self.add_error(internal_error(block.file, f"evaluating {instance.qualify(key)}", exc, block.line))
+                self.add_error(InputError.internal(block.file, f"evaluating {instance.qualify(key)}", exc, block.line))
         for name, block in instance.config.modules.items():
             try:
                 children = instance.children(name)
             except (InputError, RecursionError):
                 raise
             except Exception as exc:  # as above: the call's resources are lost, not the root's
-                self.add_error(internal_error(block.file, f"evaluating {instance.qualify(f'module.{name}')}", exc,
+                self.add_error(InputError.internal(block.file, f"evaluating {instance.qualify(f'module.{name}')}", exc,
                                               block.line))
                 continue
             if isinstance(children, Unknown):
