@@ -165,9 +165,12 @@ def test_avm_node_pools_of_a_for_each_map_are_judged_per_key() -> None:
     assert "over availability zones: body.properties.availabilityZones is unset (in root" in zones[pool][2]
     single = _avm_findings(AVM_AKS, "stateful-workloads", "RES114")
     assert single[pool][:2] == ("modules/agentpool/main.tf", 17)
-    # the count is computed in the agentpool module's body (a conditional): named there
+    # the agentpool module's body takes var.count_of (`var.max_count != null && var.min_count != null
+    # ? null : var.count_of`: both null), which each.value.count_of of var.agent_pools sets: named at
+    # the key of the example's default that writes it
     assert "body.properties.count = 1 (local.resource_body.properties.count, set at " in single[pool][2]
-    assert f"{_avm_line('modules/agentpool/locals.tf', 'var.count_of')}) and autoscaling is off" in single[pool][2]
+    default = _avm_line("examples/stateful-workloads/variables.tf", "count_of = 1", "variable \"agent_pools\"")
+    assert f"{default}) and autoscaling is off" in single[pool][2]
     # create-before-destroy/main.tf:70: unp1 and unp2 autoscale from min_count = 1, and
     # create_agentpools_before_destroy = true plans this_create_before_destroy[0] instead
     shrink = _avm_findings(AVM_AKS, "create-before-destroy", "RES114")

@@ -855,3 +855,176 @@ def test_terraform_merges_the_fixture_as_the_origins_say(tmp_path):
                           timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
     assert done.returncode == 0, done.stderr
     assert json.loads(json.loads(done.stdout)) == {**dict.fromkeys(names, False), "defaults": True}
+
+
+# ------------------------------------------------------------------ conditionals
+# Real modules choose a value by a flag: `var.multi_az_enabled || var.cluster_mode_enabled ?
+# true : var.automatic_failover_enabled` (cloudposse's ElastiCache), `var.lambda_at_edge ?
+# min(var.timeout, 30) : var.timeout`. The value came from the branch Terraform takes.
+COND_MODULE = """variable "multi_az_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "cluster_mode_enabled" {
+  type    = bool
+  default = false
+}
+
+variable "automatic_failover_enabled" {
+  type    = bool
+  default = false
+}
+
+resource "aws_elasticache_replication_group" "this" {
+  replication_group_id       = "cache"
+  description                = "cache"
+  node_type                  = "cache.t3.micro"
+  num_cache_clusters         = 2
+  automatic_failover_enabled = var.multi_az_enabled || var.cluster_mode_enabled ? true : var.automatic_failover_enabled
+  multi_az_enabled           = var.multi_az_enabled
+}
+"""
+
+COND = """variable "env" {
+  type = string
+}
+
+variable "prod_ha" {
+  type = bool
+}
+
+variable "replica" {
+  type = bool
+}
+
+variable "primary" {
+  type = bool
+}
+
+locals {
+  prod = var.env == "prod"
+}
+
+module "cache" {
+  source                     = "./modules/cache"
+  automatic_failover_enabled = local.prod ? var.prod_ha : var.replica
+}
+
+resource "aws_db_instance" "direct" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.env == "prod" ? var.prod_ha : var.replica
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "literal" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.env == "prod" ? var.prod_ha : false
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "per_instance" {
+  count                   = 2
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = count.index == 0 ? var.primary : var.replica
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "unknown" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = timestamp() == "" ? var.prod_ha : var.replica
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+COND_TFVARS = """env     = "dev"
+prod_ha = true
+replica = false
+primary = false
+"""
+
+
+@pytest.fixture
+def conditional(tmp_path: Path) -> dict[tuple[str, str], str]:
+    (tmp_path / "modules" / "cache").mkdir(parents=True)
+    (tmp_path / "modules" / "cache" / "main.tf").write_text(COND_MODULE)
+    (tmp_path / "main.tf").write_text(COND)
+    (tmp_path / "terraform.tfvars").write_text(COND_TFVARS)
+    result = scan([str(tmp_path)], ScanOptions(select=["RES301", "RES303"]))
+    assert not result.errors, result.errors
+    return {(f.rule_id, f.resource): f.message for f in result.findings}
+
+
+@pytest.mark.parametrize("rule, resource, says", [
+    # a resource's attribute: the branch the known condition takes
+    ("RES301", "aws_db_instance.direct", "multi_az = false (var.replica, set at {tfvars}:{replica})"),
+    # each instance takes its own branch
+    ("RES301", "aws_db_instance.per_instance[0]", "multi_az = false (var.primary, set at {tfvars}:{primary})"),
+    ("RES301", "aws_db_instance.per_instance[1]", "multi_az = false (var.replica, set at {tfvars}:{replica})"),
+    # a module argument chosen by a local's condition, then the module's own conditional
+    ("RES303", "module.cache.aws_elasticache_replication_group.this",
+     "automatic_failover_enabled = false (var.automatic_failover_enabled, set at {tfvars}:{replica})"),
+])
+def test_a_conditional_names_where_the_branch_it_takes_was_set(conditional, tmp_path, rule, resource, says):
+    tfvars = tmp_path / "terraform.tfvars"
+    expected = says.format(tfvars=tfvars, replica=_line(COND_TFVARS, "replica"), primary=_line(COND_TFVARS, "primary"))
+    assert expected in conditional[(rule, resource)]
+
+
+def test_a_conditional_taking_a_literal_or_an_unknown_branch_names_no_origin(conditional):
+    """A literal branch was set where the resource says; a condition not known before apply
+    takes no branch here: its value is unknown, and no rule judges it."""
+    assert conditional[("RES301", "aws_db_instance.literal")].count("multi_az = false, so") == 1
+    assert ("RES301", "aws_db_instance.unknown") not in conditional
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_takes_the_branches_the_origins_name(tmp_path):
+    """The oracle: `terraform console` (offline) gives each conditional the value of the variable
+    its origin names (false), not the other branch's (var.prod_ha, true)."""
+    (tmp_path / "main.tf").write_text(COND[:COND.index("module ")])
+    (tmp_path / "terraform.tfvars").write_text(COND_TFVARS)
+    expr = ('jsonencode({cache = local.prod ? var.prod_ha : var.replica, direct = var.env == "prod" ? var.prod_ha : '
+            'var.replica, first = [for i in range(2) : i == 0 ? var.primary : var.replica]})')
+    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(json.loads(done.stdout)) == {"cache": False, "direct": False, "first": [False, False]}
+
+
+ROOT_DEFAULT = """variable "dbs" {
+  type = map(object({ multi_az = bool }))
+  default = {
+    orders = {
+      multi_az = false
+    }
+  }
+}
+
+resource "aws_db_instance" "each" {
+  for_each                = var.dbs
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = each.value.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+
+def test_a_key_of_a_root_variables_default_that_for_each_walks_is_named_at_its_line(tmp_path):
+    """Examples keep their settings in a root variable's default (AVM's `agent_pools`); a module's
+    default is named by the call that leaves it in place instead (test above)."""
+    (tmp_path / "main.tf").write_text(ROOT_DEFAULT)
+    result = scan([str(tmp_path)], ScanOptions(select=["RES301"]))
+    (finding,) = result.findings
+    at = f"{tmp_path / 'main.tf'}:{_line(ROOT_DEFAULT, 'multi_az = false')}"
+    assert f'multi_az = false (var.dbs["orders"].multi_az, set at {at})' in finding.message

@@ -448,16 +448,39 @@ class ModuleInstance:
             origin = f"var.{name}"
             if self.caller is not None and given is None:  # the fix is an argument of the call
                 origin += f"; {self.caller.shown} does not set it"
-            return VariableValue(converted(value, self.config, name), origin, True)
+                return VariableValue(converted(value, self.config, name), origin, True)
+            # a root's default is its value as written: a key `for_each` walks is named at its line
+            return VariableValue(converted(value, self.config, name), origin, True,
+                                 written_parts(default_attr, block.file))
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
         """Where the value of `var.x` or `local.x`, or a part of either (`var.x.a`), was
-        set (as `expr`, in `scope`), with its parts; None for any other expression."""
+        set (as `expr`, in `scope`), with its parts; None for any other expression. A
+        conditional whose condition is known here is followed into the branch it takes
+        (`local.prod ? true : var.ha`: where var.ha was set)."""
+        if expr[0] == "cond":
+            taken = self.branch_taken(expr, scope)
+            return None if taken is None else self.origin_of(taken, scope)
         found = reference_path(expr)
         if found is None or found[0] not in ("var", "local") or found[0] in scope.names:
             return None
         return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
+
+    def branch_taken(self, cond: Node, scope: Scope) -> Node | None:
+        """The branch of `cond ? a : b` (evaluated in `scope`) that Terraform takes; None
+        when the condition is not a known bool here (unknown, or an error Terraform reports)."""
+        try:
+            test = self.evaluator.evaluate(cond[1], scope)
+        except EvalError:
+            return None
+        return cond[2] if test is True else cond[3] if test is False else None
+
+    def conditional_written(self, what: tuple[Node, Any, Any], scope: Scope) -> tuple[tuple[str, str, Any], ...]:
+        """The `AttrFacts.written` entries of the branch a `(_COND, suffix, what)` entry takes in `scope`."""
+        cond, then, other = what
+        taken = self.branch_taken(cond, scope)
+        return () if taken is None else then if taken is cond[2] else other
 
     def named_origin(self, kind: str, what: str) -> VariableValue | None:
         """Where `var.<what>` (`kind` _VARIABLE) or `local.<what>` was set: worked out once
@@ -496,7 +519,8 @@ class ModuleInstance:
         key_of = id(for_each)  # the block's attribute: the same for each of its instances
         if key_of not in self._for_each_origins:
             found = self.origin_of(for_each.expr, Scope(self))
-            self._for_each_origins[key_of] = found if found is not None and not found.default and found.parts else None
+            # a module's default has no parts (the call that leaves it is named instead); a root's does
+            self._for_each_origins[key_of] = found if found is not None and found.parts else None
         found = self._for_each_origins[key_of]
         each = scope.names.get(iterator)
         key = each.get("key") if isinstance(each, dict) else None
@@ -541,6 +565,8 @@ class ModuleInstance:
             won = set(keys)
             plan: list[tuple[str, str, Any]] = []
             _written_plan(arg, "", 0, plan)
+            if len(plan) == 1 and plan[0][:2] == (_COND, ""):  # `cond ? {...} : var.x`: the branch taken
+                plan = list(self.conditional_written(plan[0][2], scope))
             for kind, suffix, what in plan:
                 if kind == _MERGE and not suffix:  # merge(merge(a, b), c): a's and b's keys
                     out.extend(e for e in self.merge_written(what, scope) if _first_key(e[1]) in won)
@@ -845,6 +871,8 @@ def _note_parts(parts: dict[str, VariableValue], written: Any, prefix: str, at: 
             continue
         elif kind == _MERGE:
             _note_parts(parts, module.merge_written(what, scope), prefix + suffix, at, module, scope)
+        elif kind == _COND:  # its entries carry their whole suffix
+            _note_parts(parts, module.conditional_written(what, scope), prefix, at, module, scope)
         elif kind in (_VARIABLE, _LOCAL):
             found = _named_part(module.variable if kind == _VARIABLE else module.local_origin, what)
             if found is None or not found.origin or found.default:
@@ -995,7 +1023,9 @@ class AttrFacts:
       `local.<path>` or `each.value.<path>` (`reference_path`), and `(_ITERATOR, suffix,
       (name, path))` one that may be a `dynamic` block's `<name>.value.<path>`, and
       `(_MERGE, suffix, args)` a `merge(<args>)`, whose keys `ModuleInstance.merge_written`
-      turns into such entries (where their values came from is looked up per instance);
+      turns into such entries (where their values came from is looked up per instance),
+      and `(_COND, suffix, (node, then, other))` a conditional, whose branch taken
+      (`ModuleInstance.conditional_written`) gives the entries that count;
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -1027,6 +1057,7 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
 _KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR, _MERGE = "line", "var", "local", "each", "iterator", "merge"
+_COND = "cond"  # a conditional: `(_COND, suffix, (node, entries of one branch, of the other))`
 _COMPUTED = "computed"  # only in `ModuleInstance.merge_written`: a key named at the line that computes it
 
 
@@ -1056,6 +1087,14 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         return
     if kind == "call" and expr[1] == "merge" and expr[2] and not expr[3]:
         out.append((_MERGE, suffix, tuple(expr[2])))  # which argument wins a key is known per instance
+        return
+    if kind == "cond":  # which branch is taken is known per instance
+        then: list[tuple[str, str, Any]] = []
+        other: list[tuple[str, str, Any]] = []
+        _written_plan(expr[2], suffix, depth + 1, then)
+        _written_plan(expr[3], suffix, depth + 1, other)
+        if then or other:
+            out.append((_COND, suffix, (expr, tuple(then), tuple(other))))
         return
     if kind == "for" and _keeps_keys_and_values(expr):  # `{for k, v in x : k => v if ...}`: x's parts
         _written_plan(expr[3], suffix, depth + 1, out)
@@ -1259,6 +1298,8 @@ class BodyBuilder:
                     self._origin(path + suffix, *hit)
             elif kind == _MERGE:
                 self._written(self.module.merge_written(what, scope, shared), scope, path + suffix)
+            elif kind == _COND:  # its entries carry their whole suffix
+                self._written(self.module.conditional_written(what, scope), scope, path, shared)
 
     def _origin(self, path: str, shown: str, found: VariableValue) -> None:
         """Note where the value at `path` (named `shown` where it was set) and its parts came from."""
