@@ -1028,3 +1028,122 @@ def test_a_key_of_a_root_variables_default_that_for_each_walks_is_named_at_its_l
     (finding,) = result.findings
     at = f"{tmp_path / 'main.tf'}:{_line(ROOT_DEFAULT, 'multi_az = false')}"
     assert f'multi_az = false (var.dbs["orders"].multi_az, set at {at})' in finding.message
+
+
+# ------------------------------------------------------------------ computed keys
+# Settings per environment are a map indexed by the workspace or a variable:
+# `local.multi_az[terraform.workspace]`, `var.settings[var.env].multi_az`.
+KEYED = """variable "env" {
+  type = string
+}
+
+variable "settings" {
+  type = map(object({ multi_az = bool }))
+}
+
+locals {
+  multi_az = {
+    default = false
+    staging = false
+    prod    = true
+  }
+  config = merge({ backup = 7 }, var.settings[var.env])
+}
+
+resource "aws_db_instance" "workspace" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.multi_az[terraform.workspace]
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "env" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.settings[var.env].multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "merged" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = local.config.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "lookup" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = lookup(var.settings[var.env], "multi_az", true)
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "lookup_default" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = lookup(local.multi_az, "qa", false)
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "unknown" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.settings[timestamp()].multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+KEYED_TFVARS = """env = "dev"
+settings = {
+  dev = {
+    multi_az = false
+  }
+  prod = {
+    multi_az = true
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("workspace, resource, says, file, needle", [
+    (None, "aws_db_instance.workspace", "local.multi_az.default", "main.tf", "default = false"),
+    ("staging", "aws_db_instance.workspace", "local.multi_az.staging", "main.tf", "staging = false"),
+    (None, "aws_db_instance.env", "var.settings.dev.multi_az", "terraform.tfvars", "multi_az = false"),
+    # a merge() argument with a computed key: the key's value where the tfvars file set it
+    (None, "aws_db_instance.merged", "local.config.multi_az", "terraform.tfvars", "multi_az = false"),
+    # lookup() of a key the map has: that key
+    (None, "aws_db_instance.lookup", "var.settings.dev.multi_az", "terraform.tfvars", "multi_az = false"),
+])
+def test_a_computed_key_is_followed_to_where_its_value_was_set(tmp_path, monkeypatch, workspace, resource, says,
+                                                               file, needle):
+    (tmp_path / "main.tf").write_text(KEYED)
+    (tmp_path / "terraform.tfvars").write_text(KEYED_TFVARS)
+    if workspace:
+        monkeypatch.setenv("TF_WORKSPACE", workspace)
+    result = scan([str(tmp_path)], ScanOptions(select=["RES301"]))
+    assert not result.errors, result.errors
+    found = {f.resource: f.message for f in result.findings}
+    text = {"main.tf": KEYED, "terraform.tfvars": KEYED_TFVARS}[file]
+    assert f"multi_az = false ({says}, set at {tmp_path / file}:{_line(text, needle)})" in found[resource]
+    assert "aws_db_instance.unknown" not in found  # a key not known before apply: unknown, silent
+    # lookup() of a key the map lacks: its default argument, written on the resource's own line
+    assert "multi_az = false, so" in found["aws_db_instance.lookup_default"]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_reads_the_keys_the_origins_name(tmp_path):
+    """The oracle: `terraform console` (offline, default workspace) reads each keyed value as false."""
+    (tmp_path / "main.tf").write_text(KEYED[:KEYED.index("resource ")])
+    (tmp_path / "terraform.tfvars").write_text(KEYED_TFVARS)
+    expr = ("jsonencode([local.multi_az[terraform.workspace], var.settings[var.env].multi_az, local.config.multi_az, "
+            'lookup(var.settings[var.env], "multi_az", true), lookup(local.multi_az, "qa", false), terraform.workspace])')
+    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(json.loads(done.stdout)) == [False, False, False, False, False, "default"]

@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from linter.model import InputError, Unknown
 from linter.terraform.expressions import (
@@ -462,7 +462,7 @@ class ModuleInstance:
         if expr[0] == "cond":
             taken = self.branch_taken(expr, scope)
             return None if taken is None else self.origin_of(taken, scope)
-        found = reference_path(expr)
+        found = reference_path(expr, self.key_in(scope))
         if found is None or found[0] not in ("var", "local") or found[0] in scope.names:
             return None
         return _named_part(self.variable if found[0] == "var" else self.local_origin, found[1])
@@ -476,11 +476,38 @@ class ModuleInstance:
             return None
         return cond[2] if test is True else cond[3] if test is False else None
 
-    def conditional_written(self, what: tuple[Node, Any, Any], scope: Scope) -> tuple[tuple[str, str, Any], ...]:
-        """The `AttrFacts.written` entries of the branch a `(_COND, suffix, what)` entry takes in `scope`."""
-        cond, then, other = what
-        taken = self.branch_taken(cond, scope)
-        return () if taken is None else then if taken is cond[2] else other
+    def key_in(self, scope: Scope) -> Callable[[Node], Any]:
+        """The value of an index key expression (`local.counts[terraform.workspace]`) in
+        `scope`, for `reference_path`; None when it is not known here."""
+        def key(node: Node) -> Any:
+            try:
+                return self.evaluator.evaluate(node, scope)
+            except EvalError:
+                return None
+        return key
+
+    def resolved(self, written: Iterable[tuple[str, str, Any]], scope: Scope) -> Iterator[tuple[str, str, Any]]:
+        """`AttrFacts.written` entries with those known only per instance made plain: a
+        conditional's (`_COND`) become the entries of the branch it takes in `scope`,
+        and a reference whose index is computed (`_KEYED`: `var.sizes[var.env]`) becomes
+        the `_VARIABLE` or `_LOCAL` entry of the key it has here; unknown: nothing."""
+        for kind, suffix, what in written:
+            if kind == _COND:
+                cond, then, other = what
+                taken = self.branch_taken(cond, scope)
+                if taken is not None:
+                    yield from self.resolved(then if taken is cond[2] else other, scope)
+            elif kind == _KEYED:
+                if what[0] == "call":  # lookup(map, key, default): map[key] when the map has the key
+                    collection, key = self.key_in(scope)(what[2][0]), self.key_in(scope)(what[2][1])
+                    if not isinstance(collection, dict) or not isinstance(key, str) or key not in collection:
+                        continue  # the default argument's value, or unknown
+                    what = ("index", what[2][0], ("lit", key))
+                found = reference_path(what, self.key_in(scope))
+                if found is not None and found[0] in ("var", "local"):
+                    yield _VARIABLE if found[0] == "var" else _LOCAL, suffix, found[1]
+            else:
+                yield kind, suffix, what
 
     def named_origin(self, kind: str, what: str) -> VariableValue | None:
         """Where `var.<what>` (`kind` _VARIABLE) or `local.<what>` was set: worked out once
@@ -565,9 +592,7 @@ class ModuleInstance:
             won = set(keys)
             plan: list[tuple[str, str, Any]] = []
             _written_plan(arg, "", 0, plan)
-            if len(plan) == 1 and plan[0][:2] == (_COND, ""):  # `cond ? {...} : var.x`: the branch taken
-                plan = list(self.conditional_written(plan[0][2], scope))
-            for kind, suffix, what in plan:
+            for kind, suffix, what in self.resolved(plan, scope):
                 if kind == _MERGE and not suffix:  # merge(merge(a, b), c): a's and b's keys
                     out.extend(e for e in self.merge_written(what, scope) if _first_key(e[1]) in won)
                 elif suffix:  # a key of a literal object: kept where it wins
@@ -871,8 +896,8 @@ def _note_parts(parts: dict[str, VariableValue], written: Any, prefix: str, at: 
             continue
         elif kind == _MERGE:
             _note_parts(parts, module.merge_written(what, scope), prefix + suffix, at, module, scope)
-        elif kind == _COND:  # its entries carry their whole suffix
-            _note_parts(parts, module.conditional_written(what, scope), prefix, at, module, scope)
+        elif kind in _PER_INSTANCE:  # its entries carry their whole suffix
+            _note_parts(parts, module.resolved(((kind, suffix, what),), scope), prefix, at, module, scope)
         elif kind in (_VARIABLE, _LOCAL):
             found = _named_part(module.variable if kind == _VARIABLE else module.local_origin, what)
             if found is None or not found.origin or found.default:
@@ -914,7 +939,7 @@ def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
     return node
 
 
-def reference_path(expr: Any) -> tuple[str, str] | None:
+def reference_path(expr: Any, key: Callable[[Node], Any] | None = None) -> tuple[str, str] | None:
     """A reference and the path below its first name, as `VariableValue.part` reads it:
     `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
     `each.value.a[0].b` -> ("each", "value.a.b"); None for an expression that is not
@@ -926,6 +951,8 @@ def reference_path(expr: Any) -> tuple[str, str] | None:
             names.append(expr[2])
         elif expr[2][0] == "lit" and isinstance(expr[2][1], (str, int)) and not isinstance(expr[2][1], bool):
             names.append(str(expr[2][1]))
+        elif key is not None and isinstance(found := key(expr[2]), (str, int)) and not isinstance(found, bool):
+            names.append(str(found))  # a computed index known here
         else:
             return None
         expr = expr[1]
@@ -1024,8 +1051,10 @@ class AttrFacts:
       (name, path))` one that may be a `dynamic` block's `<name>.value.<path>`, and
       `(_MERGE, suffix, args)` a `merge(<args>)`, whose keys `ModuleInstance.merge_written`
       turns into such entries (where their values came from is looked up per instance),
-      and `(_COND, suffix, (node, then, other))` a conditional, whose branch taken
-      (`ModuleInstance.conditional_written`) gives the entries that count;
+      `(_COND, suffix, (node, then, other))` a conditional, whose branch taken gives the
+      entries that count, and `(_KEYED, suffix, node)` a reference to a variable or local
+      with a computed index (`local.counts[terraform.workspace]`), whose key is known per
+      instance (both made plain by `ModuleInstance.resolved`);
     * `per_instance`: it mentions `count`, `each` or `self`, so each instance evaluates it.
     """
 
@@ -1058,6 +1087,8 @@ _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
 _KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR, _MERGE = "line", "var", "local", "each", "iterator", "merge"
 _COND = "cond"  # a conditional: `(_COND, suffix, (node, entries of one branch, of the other))`
+_KEYED = "keyed"  # `var.x[<expression>]`, `local.x[...]`, `lookup(var.x, ...)`: `(_KEYED, suffix, node)`
+_PER_INSTANCE = frozenset({_COND, _KEYED})  # made plain by `ModuleInstance.resolved`
 _COMPUTED = "computed"  # only in `ModuleInstance.merge_written`: a key named at the line that computes it
 
 
@@ -1084,6 +1115,11 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         return
     if kind == "call" and expr[1] == "jsonencode" and len(expr[2]) == 1:
         _written_plan(expr[2][0], suffix, depth + 1, out)
+        return
+    if kind == "call" and expr[1] == "lookup" and len(expr[2]) in (2, 3) and not expr[3]:
+        keyed = reference_path(expr[2][0], _any_key)  # `lookup(var.backup, "enabled", false)`
+        if keyed is not None and keyed[0] in ("var", "local"):
+            out.append((_KEYED, suffix, expr))
         return
     if kind == "call" and expr[1] == "merge" and expr[2] and not expr[3]:
         out.append((_MERGE, suffix, tuple(expr[2])))  # which argument wins a key is known per instance
@@ -1118,7 +1154,10 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         return
     if kind in ("attr", "index"):
         found = reference_path(expr)
-        if found is None:
+        if found is None:  # an index computed by an expression (`local.counts[terraform.workspace]`)?
+            keyed = reference_path(expr, _any_key)
+            if keyed is not None and keyed[0] in ("var", "local"):
+                out.append((_KEYED, suffix, expr))
             return
         root, path = found
         if root in ("var", "local"):  # and a part of either (`local.db.multi_az`: "db.multi_az")
@@ -1127,6 +1166,11 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
             out.append((_EACH, suffix, path.partition(".")[2]))
         elif path.split(".")[0] == "value":  # a dynamic block's `<iterator>.value.x`, if `root` is one
             out.append((_ITERATOR, suffix, (root, path.partition(".")[2])))
+
+
+def _any_key(node: Node) -> str:
+    """A stand-in key: whether a reference would have a path if its computed keys were known."""
+    return "?"
 
 
 def line_of(lines: dict[str, Any], path: str) -> int | None:
@@ -1298,8 +1342,8 @@ class BodyBuilder:
                     self._origin(path + suffix, *hit)
             elif kind == _MERGE:
                 self._written(self.module.merge_written(what, scope, shared), scope, path + suffix)
-            elif kind == _COND:  # its entries carry their whole suffix
-                self._written(self.module.conditional_written(what, scope), scope, path, shared)
+            elif kind in _PER_INSTANCE:  # its entries carry their whole suffix
+                self._written(tuple(self.module.resolved(((kind, suffix, what),), scope)), scope, path, shared)
 
     def _origin(self, path: str, shown: str, found: VariableValue) -> None:
         """Note where the value at `path` (named `shown` where it was set) and its parts came from."""
