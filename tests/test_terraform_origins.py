@@ -133,6 +133,25 @@ def _line(text: str, needle: str, after: str | None = None) -> int:
     return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
 
 
+def _messages_of(root: Path, files: dict[str, str], select: list[str]) -> dict[tuple[str, str], str]:
+    """Write `files` (relative path -> text) under `root`, scan it for the rules `select`:
+    (rule, resource) -> message."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    result = scan([str(root)], ScanOptions(select=select))
+    assert not result.errors, result.errors
+    return {(f.rule_id, f.resource): f.message for f in result.findings}
+
+
+def _console(root: Path, expr: str) -> object:
+    """What `terraform console` (offline) in `root` gives for `jsonencode(...)` `expr`, decoded."""
+    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(json.loads(done.stdout))
+
+
 @pytest.fixture
 def messages(tmp_path: Path) -> dict[tuple[str, str], str]:
     (tmp_path / "modules" / "db").mkdir(parents=True)
@@ -794,13 +813,8 @@ resource "aws_db_instance" "this" {
 
 @pytest.fixture
 def merged(tmp_path: Path) -> dict[tuple[str, str], str]:
-    (tmp_path / "modules" / "db").mkdir(parents=True)
-    (tmp_path / "modules" / "db" / "main.tf").write_text(MERGED_MODULE)
-    (tmp_path / "main.tf").write_text(MERGED)
-    (tmp_path / "terraform.tfvars").write_text(MERGED_TFVARS)
-    result = scan([str(tmp_path)], ScanOptions(select=["RES301", "RES320"]))
-    assert not result.errors, result.errors
-    return {(f.rule_id, f.resource): f.message for f in result.findings}
+    return _messages_of(tmp_path, {"modules/db/main.tf": MERGED_MODULE, "main.tf": MERGED,
+                                   "terraform.tfvars": MERGED_TFVARS}, ["RES301", "RES320"])
 
 
 @pytest.mark.parametrize("resource, says, file, needle, after", [
@@ -851,10 +865,7 @@ def test_terraform_merges_the_fixture_as_the_origins_say(tmp_path):
     (tmp_path / "terraform.tfvars").write_text(MERGED_TFVARS)
     names = ("from_tfvars", "from_literal", "computed", "nested", "filtered", "whole")
     expr = "jsonencode({" + ", ".join(f"{n} = local.{n}.multi_az" for n in names) + ", defaults = local.defaults.multi_az})"
-    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(json.loads(done.stdout)) == {**dict.fromkeys(names, False), "defaults": True}
+    assert _console(tmp_path, expr) == {**dict.fromkeys(names, False), "defaults": True}
 
 
 # ------------------------------------------------------------------ conditionals
@@ -954,13 +965,8 @@ primary = false
 
 @pytest.fixture
 def conditional(tmp_path: Path) -> dict[tuple[str, str], str]:
-    (tmp_path / "modules" / "cache").mkdir(parents=True)
-    (tmp_path / "modules" / "cache" / "main.tf").write_text(COND_MODULE)
-    (tmp_path / "main.tf").write_text(COND)
-    (tmp_path / "terraform.tfvars").write_text(COND_TFVARS)
-    result = scan([str(tmp_path)], ScanOptions(select=["RES301", "RES303"]))
-    assert not result.errors, result.errors
-    return {(f.rule_id, f.resource): f.message for f in result.findings}
+    return _messages_of(tmp_path, {"modules/cache/main.tf": COND_MODULE, "main.tf": COND,
+                                   "terraform.tfvars": COND_TFVARS}, ["RES301", "RES303"])
 
 
 @pytest.mark.parametrize("rule, resource, says", [
@@ -994,10 +1000,7 @@ def test_terraform_takes_the_branches_the_origins_name(tmp_path):
     (tmp_path / "terraform.tfvars").write_text(COND_TFVARS)
     expr = ('jsonencode({cache = local.prod ? var.prod_ha : var.replica, direct = var.env == "prod" ? var.prod_ha : '
             'var.replica, first = [for i in range(2) : i == 0 ? var.primary : var.replica]})')
-    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(json.loads(done.stdout)) == {"cache": False, "direct": False, "first": [False, False]}
+    assert _console(tmp_path, expr) == {"cache": False, "direct": False, "first": [False, False]}
 
 
 ROOT_DEFAULT = """variable "dbs" {
@@ -1023,11 +1026,9 @@ resource "aws_db_instance" "each" {
 def test_a_key_of_a_root_variables_default_that_for_each_walks_is_named_at_its_line(tmp_path):
     """Examples keep their settings in a root variable's default (AVM's `agent_pools`); a module's
     default is named by the call that leaves it in place instead (test above)."""
-    (tmp_path / "main.tf").write_text(ROOT_DEFAULT)
-    result = scan([str(tmp_path)], ScanOptions(select=["RES301"]))
-    (finding,) = result.findings
+    (message,) = _messages_of(tmp_path, {"main.tf": ROOT_DEFAULT}, ["RES301"]).values()
     at = f"{tmp_path / 'main.tf'}:{_line(ROOT_DEFAULT, 'multi_az = false')}"
-    assert f'multi_az = false (var.dbs["orders"].multi_az, set at {at})' in finding.message
+    assert f'multi_az = false (var.dbs["orders"].multi_az, set at {at})' in message
 
 
 # ------------------------------------------------------------------ computed keys
@@ -1122,13 +1123,10 @@ settings = {
 ])
 def test_a_computed_key_is_followed_to_where_its_value_was_set(tmp_path, monkeypatch, workspace, resource, says,
                                                                file, needle):
-    (tmp_path / "main.tf").write_text(KEYED)
-    (tmp_path / "terraform.tfvars").write_text(KEYED_TFVARS)
     if workspace:
         monkeypatch.setenv("TF_WORKSPACE", workspace)
-    result = scan([str(tmp_path)], ScanOptions(select=["RES301"]))
-    assert not result.errors, result.errors
-    found = {f.resource: f.message for f in result.findings}
+    found = {r: m for (_, r), m in _messages_of(tmp_path, {"main.tf": KEYED, "terraform.tfvars": KEYED_TFVARS},
+                                                 ["RES301"]).items()}
     text = {"main.tf": KEYED, "terraform.tfvars": KEYED_TFVARS}[file]
     assert f"multi_az = false ({says}, set at {tmp_path / file}:{_line(text, needle)})" in found[resource]
     assert "aws_db_instance.unknown" not in found  # a key not known before apply: unknown, silent
@@ -1143,7 +1141,4 @@ def test_terraform_reads_the_keys_the_origins_name(tmp_path):
     (tmp_path / "terraform.tfvars").write_text(KEYED_TFVARS)
     expr = ("jsonencode([local.multi_az[terraform.workspace], var.settings[var.env].multi_az, local.config.multi_az, "
             'lookup(var.settings[var.env], "multi_az", true), lookup(local.multi_az, "qa", false), terraform.workspace])')
-    done = subprocess.run(["terraform", "console"], input=expr + "\n", cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(json.loads(done.stdout)) == [False, False, False, False, False, "default"]
+    assert _console(tmp_path, expr) == [False, False, False, False, False, "default"]
