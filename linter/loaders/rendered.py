@@ -47,7 +47,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, lookup
 
@@ -120,7 +120,8 @@ def plan(walk: Any) -> Plan:
             out.covered.setdefault(os.path.realpath(f), why)
     # a chart a rendered kustomization inflates (`helmCharts:`) is judged with the values it
     # gives there, not alone with the chart's defaults (which nothing deploys)
-    inflated = {chart for rendering in out.renderings for d in rendering.kustomizations for chart in _inflated_charts(d)}
+    inflated = {os.path.realpath(chart) for rendering in out.renderings for d in rendering.kustomizations
+                for chart in _inflated_charts(d)}
     charts = {os.path.realpath(chart): chart for chart in walk.charts if os.path.realpath(chart) not in inflated}
     for found in walk.files:  # a staged template or values file: its chart, rendered
         chart = chart_of_file.get(found.real_path)
@@ -233,13 +234,13 @@ def _inflated_by(chart: Path) -> Path | None:
     chart home (`<dir>/charts/<name>`, or `<dir>/charts/<name>-<version>/<name>`), if any."""
     real = os.path.realpath(chart)
     for owner in (chart.parent.parent, chart.parent.parent.parent):
-        if kustomization_file(owner) is not None and real in _inflated_charts(owner):
+        if kustomization_file(owner) is not None and real in map(os.path.realpath, _inflated_charts(owner)):
             return owner
     return None
 
 
-def _inflated_charts(directory: Path) -> list[str]:
-    """Real paths of the local charts the kustomization in `directory` inflates: each
+def _inflated_charts(directory: Path) -> list[Path]:
+    """The local charts the kustomization in `directory` inflates: each
     `helmCharts` entry's chart under `helmGlobals.chartHome` (`charts` by default), as
     kustomize finds it (`<home>/<name>`, or `<home>/<name>-<version>/<name>` where it pulls one)."""
     doc = _kustomization(kustomization_file(directory))
@@ -257,7 +258,7 @@ def _inflated_charts(directory: Path) -> list[str]:
         version = entry.get("version")
         for chart in (directory / home / name, directory / home / f"{name}-{version}" / name):
             if (chart / "Chart.yaml").is_file():
-                out.append(os.path.realpath(chart))
+                out.append(chart)
     return out
 
 
@@ -307,7 +308,11 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
         command = [*command, "--enable-helm"]
     rendered = _render_with_origins(command, rendering.directory)
     if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
-        text = _run([*command, str(rendering.directory)], shown, out)
+        text, failed = _render([*command, str(rendering.directory)], shown)
+        if failed is not None:
+            charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
+            out.errors.append(_refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
+                                                                  "not give: set them in its valuesInline or valuesFile"))
         wrapper = None
     else:
         text, wrapper = rendered
@@ -514,7 +519,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
     text, failed = _render(command, shown)
     if failed is None or _MISSING_DEPENDENCIES not in failed.message:
         if failed is not None:
-            out.errors.append(failed)
+            out.errors.append(_refused_values(failed, lambda name: directory, _chart_hint(directory)))
         return text
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
@@ -540,6 +545,42 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
     out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
                      f"(`helm dependency build {chart}`), so their objects are not known")
     return text
+
+
+# what helm says when a template (`required`, `fail`) or the chart's values.schema.json
+# refuses the values it renders with
+_EXECUTION_ERROR = "execution error at ("
+_SCHEMA_ERROR = "values don't meet the specifications of the schema"
+
+
+def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None], hint: str) -> InputError:
+    """A render that failed because a chart will not render with the values given: the
+    error at the template line helm names (`execution error at (shop/templates/x.yaml:15:20):
+    image is required`, in the directory `chart_named` gives for helm's name of the chart,
+    if any), with what to do (`hint`). Any other failure is returned as it was."""
+    from linter.loaders import display_path
+
+    if _EXECUTION_ERROR not in failed.message and _SCHEMA_ERROR not in failed.message:
+        return failed
+    file, line = failed.file, failed.line
+    at = failed.message.partition(_EXECUTION_ERROR)[2].partition(")")[0]  # CHART/PATH:LINE:COLUMN
+    where, _, column = at.rpartition(":")
+    path, _, number = where.rpartition(":")
+    name, _, inside = path.partition("/")  # helm names the file under the chart's own name
+    chart = chart_named(name)
+    if chart is not None and inside and number.isdigit() and column.isdigit() and (chart / inside).is_file():
+        file, line = display_path(chart / inside), int(number)
+    return InputError(file, f"{failed.message} ({hint})", line)
+
+
+def _chart_hint(chart: Path) -> str:
+    """What to do when a chart will not render with its own values: scan it with the values
+    that are deployed (chart-testing's `ci/*values.yaml`, if the chart has them, are such values)."""
+    from linter.loaders import display_path
+
+    hint = "the chart needs values it was not given: scan it with the values you deploy, --helm-values FILE"
+    examples = sorted(p for p in (chart / "ci").glob("*values.yaml") if p.is_file())[:1]
+    return hint + (f"; chart-testing's {display_path(examples[0])} is such a file" if examples else "")
 
 
 # helm writes `# Source: CHART/PATH` before each object it renders
@@ -852,14 +893,6 @@ def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
     return None
 
 
-def _run(command: list[str], shown: str, out: Any) -> str | None:
-    """`_render`, its error (if any) added to `out.errors`."""
-    text, error = _render(command, shown)
-    if error is not None:
-        out.errors.append(error)
-    return text
-
-
 def _render(command: list[str], shown: str) -> tuple[str | None, InputError | None]:
     """What the renderer wrote, or the error naming `shown` that says why it could not."""
     import subprocess  # only when there is something to render
@@ -891,7 +924,12 @@ def failure_reason(stderr: str, limit: int = 600) -> str:
                 line = line[1:-1]
         if line and line not in (">", "<"):
             lines.append(line.removesuffix("<").rstrip())
-    errors = [line for line in lines if line.startswith(("Error:", "error:"))]
+    errors: list[str] = []
+    for line in lines:
+        if line.startswith(("Error:", "error:")):
+            errors.append(line)
+        elif errors and errors[-1].endswith(":"):  # helm's `... in the following chart(s):`, then what, a line each
+            errors[-1] += f" {line}"
     text = " ".join(errors or lines).strip() or "no message"
     if len(text) > limit:
         text = text[:limit] + "…"
