@@ -30,8 +30,9 @@ def test_enough_configurations():
     assert all((oracle.ORACLE_DIR / f"{c}.expected.json").is_file() for c in CASES)
 
 
-def evaluated(case: str) -> dict:
-    directory = oracle.CASES_DIR / case
+def evaluated(case: str, directory: Path | None = None) -> dict:
+    """What the evaluator makes of a case, read at `directory` (the case's, as the scan names it)."""
+    directory = directory or oracle.CASES_DIR / case
     files = sorted(p for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json")))
     variables = [(k, str(directory / v) if k == "file" else v) for k, v in oracle.scan_variables(case)]
     resources, errors, unresolved = load_directories({directory: files}, {"terraform_variables": variables})
@@ -49,6 +50,15 @@ def evaluated(case: str) -> dict:
 def test_evaluator_matches_terraform_plan(case):
     golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
     assert evaluated(case) == golden["resources"]
+
+
+@pytest.mark.parametrize("where, named", [(".", "paths_and_files"), ("paths_and_files/modules/queue", "../..")])
+def test_paths_are_terraforms_whatever_directory_the_scan_runs_in(monkeypatch, where, named):
+    """path.module, path.root and relative paths in file functions, as terraform run in the
+    root module gives them, when resilint runs elsewhere and names the root relatively."""
+    golden = json.loads((oracle.ORACLE_DIR / "paths_and_files.expected.json").read_text())
+    monkeypatch.chdir(oracle.CASES_DIR / where)
+    assert evaluated("paths_and_files", Path(named)) == golden["resources"]
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH: goldens only")

@@ -31,6 +31,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
@@ -1563,6 +1564,53 @@ def f_base64decode(v: Any) -> Any:
         raise FunctionError("the result of decoding the provided string is not valid UTF-8") from None
 
 
+# IANA character set names and aliases (as Terraform's textencodebase64 looks them up,
+# case-insensitively) whose Python codec encodes and decodes as Go's does; another name
+# Terraform may know gives an unknown value, never a wrong one
+_IANA_ENCODINGS = {
+    **dict.fromkeys(("utf-8", "csutf8"), "utf-8"),
+    **dict.fromkeys(("utf-16be", "csutf16be"), "utf-16-be"),
+    **dict.fromkeys(("utf-16le", "csutf16le"), "utf-16-le"),
+    **dict.fromkeys(("utf-16", "csutf16"), "utf-16"),  # encoded big-endian with a byte order mark
+    **dict.fromkeys(("us-ascii", "iso-ir-6", "ansi_x3.4-1968", "ansi_x3.4-1986", "iso_646.irv:1991", "iso646-us",
+                     "us", "ibm367", "cp367", "csascii"), "ascii"),
+    **dict.fromkeys(("iso-8859-1", "iso_8859-1:1987", "iso-ir-100", "iso_8859-1", "latin1", "l1", "ibm819",
+                     "cp819", "csisolatin1"), "latin-1"),
+}
+
+
+def _text_codec(encoding: Any) -> str:
+    name = to_str(encoding, "encoding")
+    codec = _IANA_ENCODINGS.get(name.lower())
+    if codec is None:
+        raise _GiveUp()  # not known here: Terraform may know it (or say it does not)
+    return codec
+
+
+def f_textencodebase64(string: Any, encoding: Any) -> Any:
+    codec, text = _text_codec(encoding), to_str(string, "string")
+    try:
+        raw = b"\xfe\xff" + text.encode("utf-16-be") if codec == "utf-16" else text.encode(codec)
+    except UnicodeEncodeError:
+        raise FunctionError(f"the given string contains characters that cannot be represented in "
+                            f"{to_str(encoding)}") from None
+    return base64.b64encode(raw).decode()
+
+
+def f_textdecodebase64(source: Any, encoding: Any) -> Any:
+    codec, text = _text_codec(encoding), to_str(source, "source")
+    try:
+        raw = base64.b64decode(text.encode(), validate=True)
+    except (ValueError, UnicodeError):
+        raise FunctionError("the given value has an invalid base64 symbol") from None
+    if codec == "utf-16":  # a byte order mark says which end comes first; big-endian without one
+        codec, raw = ("utf-16-le", raw[2:]) if raw[:2] == b"\xff\xfe" else ("utf-16-be", raw.removeprefix(b"\xfe\xff"))
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        raise FunctionError(f"the given string contains symbols that are not defined for {to_str(encoding)}") from None
+
+
 def _hash(algo: str) -> Callable[[Any], str]:
     def fn(v: Any) -> str:
         return hashlib.new(algo, to_str(v, "str").encode()).hexdigest()
@@ -1627,6 +1675,217 @@ def f_filebase64(ctx: FunctionContext, path: Any) -> Any:
         return base64.b64encode(p.read_bytes()).decode()
     except OSError:
         raise FunctionError(f"no file exists at {to_str(path)}") from None
+
+
+# fileset() walks at most this many directory entries: beyond, its value is not worked out
+FILESET_MAX_ENTRIES = 50_000
+
+
+def f_fileset(ctx: FunctionContext, path: Any, pattern: Any) -> Any:
+    """The regular files under `path` that `pattern` matches, as Terraform's fileset:
+    the pattern is joined to the path and cleaned (`**/` is `**`), matched a path
+    segment at a time (`**` alone is any number of directories, `*` and `?` stay in
+    one segment, `[...]` with `^` negating, `{a,b}`, `\\` escaping), and the paths
+    are given relative to `path`, with `/`, sorted. A missing path has no files."""
+    import posixpath
+
+    base, written = to_str(path, "path"), to_str(pattern, "pattern")
+    joined = posixpath.normpath(f"{base}/{written}" if base else written)  # as Go's filepath.Join
+    patterns = [_glob_segments(p) for p in _braces(joined)]
+    # walk from the longest literal directory every pattern starts with
+    literal: list[str] = []
+    for parts in zip(*(p[:-1] for p in patterns)):  # directories only: the last segment names files
+        if parts[0][0] != "lit" or any(part != parts[0] for part in parts):
+            break
+        literal.append(parts[0][1])
+    start = ("/".join(literal) or "/") if literal else "."  # an absolute pattern's first segment is ""
+    # without `**`, no match lies deeper than the longest pattern: the walk stops there
+    deepest = None if any(kind == "any" for parts in patterns for kind, _ in parts) else \
+        max(len(parts) for parts in patterns) - len(literal)
+    found: list[str] = []
+    seen = 0
+    stack = [(_path(ctx, start), start, 1)]
+    while stack:
+        directory, shown, depth = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > FILESET_MAX_ENTRIES:
+                raise _GiveUp()
+            name = posixpath.join(shown, entry.name) if shown != "." else entry.name
+            try:
+                if entry.is_dir():
+                    if deepest is None or depth < deepest:
+                        stack.append((Path(entry.path), name, depth + 1))
+                elif entry.is_file() and any(_glob_match(p, name.split("/")) for p in patterns):
+                    found.append(posixpath.relpath(name, posixpath.normpath(base)))
+            except OSError:
+                continue
+    return sorted(set(found))
+
+
+def _braces(pattern: str, limit: int = 256) -> list[str]:
+    """`{a,b}` alternatives spelled out (`x.{a,b}` -> `x.a`, `x.b`), at most `limit` patterns."""
+    out, todo = [], [pattern]
+    while todo:
+        text = todo.pop()
+        start = _unescaped(text, "{")
+        end = -1 if start < 0 else _closing_brace(text, start)
+        if end < 0:
+            out.append(text)
+        elif "/" in text[start:end]:  # doublestar keeps alternatives within a segment
+            raise FunctionError(f"failed to glob pattern {json.dumps(pattern)}: syntax error in pattern")
+        else:
+            for choice in _split_top(text[start + 1:end]):
+                todo.append(text[:start] + choice + text[end + 1:])
+        if len(out) + len(todo) > limit:
+            raise _GiveUp()
+    return out
+
+
+def _unescaped(text: str, char: str) -> int:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == char:
+            return i
+        i += 1
+    return -1
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth, i = 0, start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        depth += text[i] == "{"
+        depth -= text[i] == "}"
+        if depth == 0:
+            return i
+        i += 1
+    raise FunctionError(f"failed to glob pattern {json.dumps(text)}: syntax error in pattern")
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, current, i = [], 0, "", 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            current += text[i:i + 2]
+            i += 2
+            continue
+        if c == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            depth += (c == "{") - (c == "}")
+            current += c
+        i += 1
+    return [*parts, current]
+
+
+def _glob_segments(pattern: str) -> list[tuple[str, Any]]:
+    """A pattern's `/`-separated segments: ("any", None) for `**`, ("lit", text) for a
+    segment with no wildcard, else ("glob", its tokens)."""
+    out: list[tuple[str, Any]] = []
+    for segment in pattern.split("/"):
+        if segment == "**":
+            out.append(("any", None))
+            continue
+        tokens = _glob_tokens(segment, pattern)
+        if all(kind == "char" for kind, _ in tokens):
+            out.append(("lit", "".join(value for _, value in tokens)))
+        else:
+            out.append(("glob", tokens))
+    return out
+
+
+def _glob_tokens(segment: str, pattern: str) -> list[tuple[str, Any]]:
+    """("char", c), ("one", None) for `?`, ("many", None) for `*` (or `**` inside a
+    segment), ("class", (negated, [(low, high), ...]))."""
+    tokens: list[tuple[str, Any]] = []
+    i = 0
+    while i < len(segment):
+        c = segment[i]
+        if c == "\\" and i + 1 < len(segment):
+            tokens.append(("char", segment[i + 1]))
+            i += 2
+        elif c == "*":
+            if not tokens or tokens[-1][0] != "many":
+                tokens.append(("many", None))
+            i += 1
+        elif c == "?":
+            tokens.append(("one", None))
+            i += 1
+        elif c == "[":
+            j, negated = i + 1, False
+            ranges: list[tuple[str, str]] = []
+            if j < len(segment) and segment[j] == "^":
+                negated, j = True, j + 1
+            while j < len(segment) and segment[j] != "]":
+                low = segment[j + 1] if segment[j] == "\\" and j + 1 < len(segment) else segment[j]
+                j += 2 if segment[j] == "\\" else 1
+                high = low
+                if j + 1 < len(segment) and segment[j] == "-" and segment[j + 1] != "]":
+                    high = segment[j + 2] if segment[j + 1] == "\\" and j + 2 < len(segment) else segment[j + 1]
+                    j += 3 if segment[j + 1] == "\\" else 2
+                ranges.append((low, high))
+            if j >= len(segment) or not ranges:  # unclosed, or `[]`
+                raise FunctionError(f"failed to glob pattern {json.dumps(pattern)}: syntax error in pattern")
+            tokens.append(("class", (negated, ranges)))
+            i = j + 1
+        else:
+            tokens.append(("char", c))
+            i += 1
+    return tokens
+
+
+def _glob_match(segments: list[tuple[str, Any]], parts: list[str]) -> bool:
+    """Whether the path `parts` matches: a table over (segment, part) positions, so
+    `**` and `*` never backtrack, whatever the pattern."""
+    reach = [False] * (len(parts) + 1)
+    reach[0] = True
+    for kind, value in segments:
+        after = [False] * (len(parts) + 1)
+        if kind == "any":  # zero or more whole segments
+            on = False
+            for k in range(len(parts) + 1):
+                on = on or reach[k]
+                after[k] = on
+        else:
+            for k in range(len(parts)):
+                if reach[k] and (parts[k] == value if kind == "lit" else _segment_match(value, parts[k])):
+                    after[k + 1] = True
+        reach = after
+        if not any(reach):
+            return False
+    return reach[len(parts)]
+
+
+def _segment_match(tokens: list[tuple[str, Any]], name: str) -> bool:
+    """Whether one path segment matches a segment's tokens (a table over positions)."""
+    reach = [False] * (len(name) + 1)
+    reach[0] = True
+    for kind, value in tokens:
+        after = [False] * (len(name) + 1)
+        if kind == "many":
+            on = False
+            for k in range(len(name) + 1):
+                on = on or reach[k]
+                after[k] = on
+        else:
+            for k in range(len(name)):
+                if reach[k] and (kind == "one" or name[k] == value if kind != "class"
+                                 else value[0] != any(low <= name[k] <= high for low, high in value[1])):
+                    after[k + 1] = True
+        reach = after
+    return reach[len(name)]
 
 
 def _file_hash(algo: str, b64: bool) -> Callable[..., str]:
@@ -1703,16 +1962,29 @@ def _go_duration(text: str) -> Decimal:
     return sign * total
 
 
-def f_timeadd(timestamp: Any, duration: Any) -> Any:
+def _rfc3339(timestamp: Any, what: str) -> Any:
+    """An RFC 3339 timestamp (date, `T`, time and offset) as an aware datetime."""
     import datetime
 
-    stamp = to_str(timestamp, "timestamp")
+    stamp = to_str(timestamp, what)
     try:
         when = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise FunctionError(f'"{stamp}" is not a valid RFC3339 timestamp') from None
     if "T" not in stamp.upper() or when.tzinfo is None:
         raise FunctionError(f'"{stamp}" is not a valid RFC3339 timestamp')
+    return when
+
+
+def f_timecmp(a: Any, b: Any) -> Any:
+    first, second = _rfc3339(a, "timestamp_a"), _rfc3339(b, "timestamp_b")
+    return (first > second) - (first < second)
+
+
+def f_timeadd(timestamp: Any, duration: Any) -> Any:
+    import datetime
+
+    when = _rfc3339(timestamp, "timestamp")
     seconds = _go_duration(to_str(duration, "duration"))
     # Go's RFC 3339 layout has no fractional seconds
     result = (when + datetime.timedelta(seconds=float(seconds))).replace(microsecond=0)
@@ -1907,9 +2179,13 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "uuidv5": (f_uuidv5, True, False),
     "csvdecode": (f_csvdecode, True, False),
     "timeadd": (f_timeadd, True, False),
+    "timecmp": (f_timecmp, True, False),
+    "textencodebase64": (f_textencodebase64, True, False),
+    "textdecodebase64": (f_textdecodebase64, True, False),
     # files
     "file": (f_file, True, True),
     "fileexists": (f_fileexists, True, True),
+    "fileset": (f_fileset, True, True),
     "filebase64": (f_filebase64, True, True),
     "templatefile": (f_templatefile, False, True),
     "templatestring": (f_templatestring, False, True),
@@ -1935,4 +2211,6 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "issensitive": (_unknowable, False, False),  # sensitivity is not tracked
     "formatdate": (_unknowable, False, False),
     "pathexpand": (_unknowable, False, False),
+    "base64gzip": (_unknowable, False, False),  # Go's deflate writes other bytes than zlib's
+    "rsadecrypt": (_unknowable, False, False),  # a secret: never what a rule reads
 }

@@ -393,10 +393,10 @@ class ModuleInstance:
             raise EvalError("count is only available in a block with count")
         if name == "each":
             raise EvalError("each is only available in a block with for_each")
-        if name == "path":
-            from linter.loaders import display_path
-            return {"module": display_path(self.config.directory), "root": display_path(self.root.config.directory),
-                    "cwd": os.getcwd()}
+        if name == "path":  # as terraform run in the root module's directory gives them
+            root = self.root.config.directory
+            return {"module": Path(os.path.relpath(self.config.directory, root)).as_posix(), "root": ".",
+                    "cwd": os.path.abspath(root)}
         if name == "terraform":
             return {"workspace": current_workspace(self.root.config.directory)}
         if name == "self":

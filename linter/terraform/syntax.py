@@ -484,7 +484,8 @@ class _Converter:
                             args.append(self.expr(a, d))
                         elif a.type == "ellipsis":
                             expand = True
-            return ("call", name, args, expand, self.text(node))
+            # `core::lower(...)` (Terraform 1.8+) is the built-in `lower`
+            return ("call", name.removeprefix("core::"), args, expand, self.text(node))
         if t == "conditional":
             # tree-sitter-hcl groups `a ? 0 : b ? 1 : 2` as `(a ? 0 : b) ? 1 : 2`; HCL (and
             # Terraform) as `a ? 0 : (b ? 1 : 2)`: the chain is read flat and rebuilt to the right

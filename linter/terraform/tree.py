@@ -60,7 +60,8 @@ class ModuleTree:
     # ------------------------------------------------------------ functions
     def _call(self, name: str, args: list[Any], scope: Scope) -> Any:
         functions = _FUNCTIONS[0] if _FUNCTIONS else _import_functions()
-        base = scope.module.config.directory if scope.module is not None else Path(".")
+        # relative paths in file functions are relative to where terraform runs: the root module
+        base = scope.module.root.config.directory if scope.module is not None else Path(".")
         ctx = self._contexts.get(base)
         if ctx is None:  # one per module directory, not one per call
             ctx = self._contexts[base] = functions.FunctionContext(base_dir=base, render_template=self.render_template)
