@@ -233,3 +233,26 @@ def test_huge_results_give_unknown_not_memory() -> None:
     big = list(range(1000))
     assert is_unknown(call("setproduct", big, big, big))
     assert is_unknown(call("format", "%999999999d", 1))
+
+
+def test_fileset_walks_a_bounded_number_of_entries_once_per_pattern(tmp_path, monkeypatch) -> None:
+    """A huge tree (`fileset("/", "**")`) gives an unknown after FILESET_MAX_ENTRIES entries, and a
+    block's every instance asking the same pattern does not walk it again."""
+    import os
+
+    from linter.terraform import functions
+
+    for i in range(30):
+        (tmp_path / f"f{i}.txt").write_text("")
+    ctx = FunctionContext(base_dir=tmp_path)
+    walked: list[object] = []
+    scandir = os.scandir
+    monkeypatch.setattr(functions.os, "scandir", lambda p: walked.append(p) or scandir(p))
+    monkeypatch.setattr(functions, "FILESET_MAX_ENTRIES", 10)
+    assert is_unknown(call_function("fileset", [".", "*.txt"], ctx))
+    assert is_unknown(call_function("fileset", [".", "*.txt"], ctx))
+    assert len(walked) == 1
+    monkeypatch.setattr(functions, "FILESET_MAX_ENTRIES", 100)
+    assert call_function("fileset", [".", "f1?.txt"], ctx) == [f"f1{i}.txt" for i in range(10)]
+    assert call_function("fileset", [".", "f1?.txt"], ctx) == [f"f1{i}.txt" for i in range(10)]
+    assert len(walked) == 2

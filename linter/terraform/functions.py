@@ -33,7 +33,7 @@ import json
 import math
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Callable
@@ -59,6 +59,9 @@ class _GiveUp(Exception):
 class FunctionContext:
     base_dir: Path
     render_template: Callable[[str, dict[str, Any]], Any] | None = None
+    # fileset() results by (path, pattern): the files do not change during a scan, and a
+    # block's every instance may ask the same
+    filesets: dict[tuple[str, str], list[str] | None] = field(default_factory=dict)
 
 
 def call_function(name: str, args: list[Any], ctx: FunctionContext) -> Any:
@@ -1687,9 +1690,22 @@ def f_fileset(ctx: FunctionContext, path: Any, pattern: Any) -> Any:
     segment at a time (`**` alone is any number of directories, `*` and `?` stay in
     one segment, `[...]` with `^` negating, `{a,b}`, `\\` escaping), and the paths
     are given relative to `path`, with `/`, sorted. A missing path has no files."""
+    key = (to_str(path, "path"), to_str(pattern, "pattern"))
+    if key not in ctx.filesets:
+        try:
+            ctx.filesets[key] = _fileset(ctx, *key)
+        except _GiveUp:
+            ctx.filesets[key] = None  # too many files to walk: not walked again
+            raise
+    found = ctx.filesets[key]
+    if found is None:
+        raise _GiveUp()
+    return list(found)
+
+
+def _fileset(ctx: FunctionContext, base: str, written: str) -> list[str]:
     import posixpath
 
-    base, written = to_str(path, "path"), to_str(pattern, "pattern")
     joined = posixpath.normpath(f"{base}/{written}" if base else written)  # as Go's filepath.Join
     patterns = [_glob_segments(p) for p in _braces(joined)]
     # walk from the longest literal directory every pattern starts with
