@@ -401,3 +401,31 @@ def test_a_chart_whose_schema_refuses_its_values_says_what_the_schema_said(tmp_p
     assert done.returncode == 2 and error["file"] == "shop/Chart.yaml"
     assert detail in error["message"]
     assert "--helm-values FILE" in error["message"]
+
+
+@needs_helm
+def test_a_dependency_from_a_file_repository_is_rendered_from_its_own_directory(tmp_path):
+    """`repository: file://../cache` (a monorepo's shared chart): rendered as `helm dependency
+    build` would put it in charts/, offline, without writing the chart; its objects point at
+    its own templates; a remote dependency beside it is still left out, and said."""
+    for name in ("shop", "cache"):
+        subprocess.run([HELM, "create", name], cwd=tmp_path, check=True, capture_output=True)
+    chart = tmp_path / "shop" / "Chart.yaml"
+    chart.write_text(chart.read_text() + "dependencies:\n  - name: cache\n    version: 0.1.0\n"
+                                         "    repository: file://../cache\n"
+                                         "  - name: queue\n    version: 1.0.0\n    repository: https://charts.example.com\n")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    assert done.returncode == 1 and doc["errors"] == []
+    own, theirs = ((tmp_path / name / "templates" / "deployment.yaml").read_text() for name in ("shop", "cache"))
+    single = {(f["resource"], f["file"], f["line"]): f for f in doc["findings"] if f["rule_id"] == "RES101"}
+    cache = ("Deployment/default/shop-cache", "cache/templates/deployment.yaml", line_of(theirs, "replicas:"))
+    assert set(single) == {("Deployment/default/shop", "shop/templates/deployment.yaml", line_of(own, "replicas:")),
+                           cache}
+    # the subchart's `.Values` are its own (and the parent's `cache:` key): not the parent's replicaCount
+    assert not [n for n in single[cache]["notes"] if "shop/values.yaml" in json.dumps(n)]
+    (left_out,) = [line for line in done.stderr.splitlines() if "judged without its dependencies" in line]
+    assert "dependencies queue:" in left_out and "cache" not in left_out
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

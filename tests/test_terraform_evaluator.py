@@ -208,7 +208,8 @@ def test_a_var_file_in_an_environments_directory_is_used_not_skipped(tmp_path):
     proc = run_cli(".", "--select", "RES301", "--var-file", "env/dev.tfvars", "--verbose", cwd=tmp_path)
     assert "set at env/dev.tfvars:1" in proc.stdout
     skipped = [line for line in proc.stderr.splitlines() if "skipped" in line]
-    assert skipped == ["resilint: skipped env/prod.tfvars: Terraform variables with no module (.tf files) in their directory"]
+    assert skipped == ["resilint: skipped env/prod.tfvars: Terraform variables with no module (.tf files) in their "
+                       "directory: judged only given to a module (`resilint scan MODULE --var-file FILE`)"]
     assert "skipped 1 file(s)" in proc.stdout + proc.stderr
 
 

@@ -485,14 +485,14 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     for values in options.get("helm_values") or []:
         command += ["--values", values]
     shown = display_path(rendering.directory / "Chart.yaml")
-    text = _render_chart(command, rendering.directory, chart, shown, out)
+    text, subcharts = _render_chart(command, rendering.directory, chart, shown, out)
     if text is None:
         return
     resources = _objects(text, shown, options, out)
     if resources is None:
         return
     _point_at_templates(resources, text, rendering.directory, shown,
-                        HelmValues(rendering.directory, list(options.get("helm_values") or [])))
+                        HelmValues(rendering.directory, list(options.get("helm_values") or [])), subcharts)
     for r in resources:
         r.meta["scope"] = f"helm:{chart}"
         r.meta["rendered_from"] = "helm template " + chart
@@ -505,12 +505,15 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
 _MISSING_DEPENDENCIES = "found in Chart.yaml, but missing in charts/ directory: "
 
 
-def _render_chart(command: list[str], directory: Path, chart: str, shown: str, out: Any) -> str | None:
+def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
+                  out: Any) -> tuple[str | None, dict[str, Path]]:
     """`helm template` of the chart; when dependencies are not in charts/ (a checkout where
-    `helm dependency build` has not run, as Terraform modules before `terraform init`), the
-    chart's own templates rendered without them, from a copy whose Chart.yaml leaves them
-    out: its objects are what helm renders for them; the dependencies' own are not known,
-    so not judged, and a note says so. The copy is temporary; the chart is never written."""
+    `helm dependency build` has not run, as Terraform modules before `terraform init`), it
+    is rendered from a temporary copy (the chart is never written): a dependency from a
+    `file://` repository is put in the copy's charts/, as `helm dependency build` would (no
+    network needed); the others are left out of its Chart.yaml: the chart's own templates
+    render without them, their objects are not known, so not judged, and a note says so.
+    Also returns the dependencies put in: name -> their directory."""
     import shutil
     import tempfile
 
@@ -520,8 +523,9 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
     if failed is None or _MISSING_DEPENDENCIES not in failed.message:
         if failed is not None:
             out.errors.append(_refused_values(failed, lambda name: directory, _chart_hint(directory)))
-        return text
+        return text, {}
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
+    local: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
@@ -531,20 +535,39 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str, o
             if not isinstance(deps, list):
                 raise ValueError("no dependencies list")
             # helm names a missing dependency by its `name`
-            meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in missing)]
+            for dep in deps:
+                source = _local_dependency(directory, dep) if isinstance(dep, dict) and dep.get("name") in missing \
+                    else None
+                if source is not None:
+                    shutil.copytree(source, copy / "charts" / dep["name"], symlinks=True,
+                                    ignore=shutil.ignore_patterns(".git"))
+                    local[dep["name"]] = source
+            left = missing - set(local)
+            meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in left)]
             (copy / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
             (copy / "Chart.lock").unlink(missing_ok=True)  # it lists what was left out
         except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
-            return None
+            return None, {}
         text, _ = _render([*command[:3], str(copy), *command[4:]], shown)
     if text is None:  # its own templates need a dependency (a named template of it): helm's first word
         out.errors.append(failed)
+        return None, {}
+    if left:
+        names = ", ".join(sorted(left))
+        out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
+                         f"(`helm dependency build {chart}`), so their objects are not known")
+    return text, local
+
+
+def _local_dependency(chart: Path, dependency: dict[str, Any]) -> Path | None:
+    """The chart directory a dependency's `file://` repository names (relative to `chart`)."""
+    repository = dependency.get("repository")
+    if not isinstance(repository, str) or not repository.startswith("file://"):
         return None
-    names = ", ".join(sorted(missing))
-    out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
-                     f"(`helm dependency build {chart}`), so their objects are not known")
-    return text
+    path = Path(repository[len("file://"):])
+    path = path if path.is_absolute() else chart / path
+    return path if (path / "Chart.yaml").is_file() else None
 
 
 # what helm says when a template (`required`, `fail`) or the chart's values.schema.json
@@ -588,10 +611,12 @@ _SOURCE = "# Source: "
 
 
 def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str,
-                        values: HelmValues) -> None:
+                        values: HelmValues, subcharts: dict[str, Path] | None = None) -> None:
     """Locate each object of `helm template` output `text` in the template that
     rendered it (named by the `# Source:` comment above it), at the line of the
-    attribute where the template writes it; else at the chart's Chart.yaml."""
+    attribute where the template writes it; else at the chart's Chart.yaml. A template
+    of a dependency put in from its own directory (`subcharts`: name -> directory) is
+    read there."""
     sources = [(number, line[len(_SOURCE):].strip()) for number, line in enumerate(text.splitlines(), 1)
                if line.startswith(_SOURCE)]
     numbers = [number for number, _ in sources]
@@ -607,7 +632,7 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
     nth: Counter[tuple[str, str]] = Counter()
     for r, source, kind in placed:
         if source is not None and source not in templates:
-            templates[source] = Template.read(chart, source)
+            templates[source] = _template_of(chart, source, subcharts or {})
         template = templates.get(source) if source is not None else None
         if source is None or template is None:  # none named, or a template from an archive (charts/*.tgz)
             r.location = Location(chart_file, None)
@@ -617,7 +642,19 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
         nth[(source, kind)] += 1
         r.location = Location(template.shown, template.line(first, end, ""))
         r.line_of = functools.partial(template.line, first, end)
-        r.value_note = functools.partial(value_note, template, first, end, values)
+        if source.partition("/")[2].startswith("templates/"):  # a subchart's `.Values` are scoped otherwise
+            r.value_note = functools.partial(value_note, template, first, end, values)
+
+
+def _template_of(chart: Path, source: str, subcharts: dict[str, Path]) -> "Template | None":
+    """The template helm names `source` (`CHART/templates/x.yaml`, or
+    `CHART/charts/DEP/templates/x.yaml`): in the chart, or in a dependency's own directory."""
+    within = source.partition("/")[2]
+    home, _, rest = within.partition("/")
+    name, _, inner = rest.partition("/")
+    if home == "charts" and name in subcharts and inner:
+        return Template.read(subcharts[name], f"{name}/{inner}")
+    return Template.read(chart, source)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from linter.model import InputError, Resource, RootJudge
 
-DECLINED = "Terraform variables with no module (.tf files) in their directory"
+DECLINED = ("Terraform variables with no module (.tf files) in their directory: judged only given to a module "
+            "(`resilint scan MODULE --var-file FILE`)")
 MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
