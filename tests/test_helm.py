@@ -290,14 +290,20 @@ def test_a_value_the_chart_does_not_set_is_named_with_the_templates_default(tmp_
 
 
 @needs_helm
-def test_a_chart_whose_dependencies_are_not_built_is_judged_without_them(tmp_path):
+@pytest.mark.parametrize("chart_api", ["v2", "v1"])
+def test_a_chart_whose_dependencies_are_not_built_is_judged_without_them(tmp_path, chart_api):
     """`helm dependency build` not run (charts/ is usually not committed): helm itself
     refuses to render; the chart's own objects are judged as helm renders them without
-    the dependency, a note says what was left out, and the chart is left as it was."""
+    the dependency, a note says what was left out, and the chart is left as it was. An
+    `apiVersion: v1` chart lists its dependencies in requirements.yaml."""
     subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
     chart = tmp_path / "shop" / "Chart.yaml"
-    chart.write_text(chart.read_text() + "dependencies:\n  - name: cache\n    version: 0.1.0\n"
-                                         "    repository: https://charts.example.com\n")
+    listed = "dependencies:\n  - name: cache\n    version: 0.1.0\n    repository: https://charts.example.com\n"
+    if chart_api == "v1":
+        chart.write_text(chart.read_text().replace("apiVersion: v2", "apiVersion: v1").replace("type: application\n", ""))
+        (tmp_path / "shop" / "requirements.yaml").write_text(listed)
+    else:
+        chart.write_text(chart.read_text() + listed)
     before = {p: p.read_bytes() for p in (tmp_path / "shop").rglob("*") if p.is_file()}
     refused = subprocess.run([HELM, "template", "shop", "shop"], cwd=tmp_path, capture_output=True, text=True)
     assert refused.returncode != 0 and "missing in charts/ directory: cache" in refused.stderr

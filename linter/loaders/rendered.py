@@ -530,7 +530,12 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         copy = Path(tmp) / directory.resolve().name
         try:
             shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            meta = yaml.safe_load((copy / "Chart.yaml").read_text(encoding="utf-8"))
+            # an `apiVersion: v1` chart lists them in requirements.yaml (helm 3 reads both)
+            listing = copy / "Chart.yaml"
+            meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
+            if isinstance(meta, dict) and "dependencies" not in meta and (copy / "requirements.yaml").is_file():
+                listing = copy / "requirements.yaml"
+                meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
             deps = meta.get("dependencies") if isinstance(meta, dict) else None
             if not isinstance(deps, list):
                 raise ValueError("no dependencies list")
@@ -544,8 +549,9 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
                     local[dep["name"]] = source
             left = missing - set(local)
             meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in left)]
-            (copy / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
-            (copy / "Chart.lock").unlink(missing_ok=True)  # it lists what was left out
+            listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+            for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
+                (copy / lock).unlink(missing_ok=True)
         except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
             return None, {}
