@@ -435,3 +435,18 @@ def test_a_dependency_from_a_file_repository_is_rendered_from_its_own_directory(
     (left_out,) = [line for line in done.stderr.splitlines() if "judged without its dependencies" in line]
     assert "dependencies queue:" in left_out and "cache" not in left_out
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+@needs_helm
+def test_a_chart_with_unbuilt_dependencies_that_requires_a_value_says_so_at_the_template(tmp_path):
+    """The dependencies are dealt with (left out, or put in from file://); what stops the
+    render then is the value a template requires: that is the error, not the dependencies."""
+    chart = _chart_needing_values(tmp_path)
+    (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text() + "dependencies:\n  - name: cache\n"
+                                      "    version: 0.1.0\n    repository: https://charts.example.com\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert done.returncode == 2
+    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
+    assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]

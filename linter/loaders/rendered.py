@@ -555,9 +555,12 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
             return None, {}
-        text, _ = _render([*command[:3], str(copy), *command[4:]], shown)
-    if text is None:  # its own templates need a dependency (a named template of it): helm's first word
-        out.errors.append(failed)
+        text, again = _render([*command[:3], str(copy), *command[4:]], shown)
+    if text is None:
+        if again is not None and (_EXECUTION_ERROR in again.message or _SCHEMA_ERROR in again.message):
+            out.errors.append(_refused_values(again, lambda name: directory, _chart_hint(directory)))
+        else:  # its own templates need a dependency left out (a named template of it): helm's first word
+            out.errors.append(failed)
         return None, {}
     if left:
         names = ", ".join(sorted(left))
