@@ -425,16 +425,25 @@ def test_a_dependency_from_a_file_repository_is_rendered_from_its_own_directory(
                           capture_output=True, text=True)
     doc = json.loads(done.stdout)
     assert done.returncode == 1 and doc["errors"] == []
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     own, theirs = ((tmp_path / name / "templates" / "deployment.yaml").read_text() for name in ("shop", "cache"))
+    values = (tmp_path / "cache" / "values.yaml").read_text()
     single = {(f["resource"], f["file"], f["line"]): f for f in doc["findings"] if f["rule_id"] == "RES101"}
     cache = ("Deployment/default/shop-cache", "cache/templates/deployment.yaml", line_of(theirs, "replicas:"))
     assert set(single) == {("Deployment/default/shop", "shop/templates/deployment.yaml", line_of(own, "replicas:")),
                            cache}
-    # the subchart's `.Values` are its own (and the parent's `cache:` key): not the parent's replicaCount
-    assert not [n for n in single[cache]["notes"] if "shop/values.yaml" in json.dumps(n)]
+    # the subchart's `.Values` are its own values.yaml's, then the parent's under `cache:`
+    notes = json.dumps(single[cache]["notes"])
+    assert f"`.Values.replicaCount` = 1, set at cache/values.yaml:{line_of(values, 'replicaCount:')}" in notes
+    values_file = tmp_path / "shop" / "values.yaml"
+    values_file.write_text(values_file.read_text() + "cache:\n  replicaCount: 1\n")
+    _, doc = scan("shop", cwd=tmp_path)
+    (note,) = [n for f in doc["findings"] if f["rule_id"] == "RES101" and f["resource"] == cache[0]
+               for n in f["notes"] if "replicaCount" in json.dumps(n)]
+    at = len(values_file.read_text().splitlines())
+    assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{at}" in json.dumps(note)
     (left_out,) = [line for line in done.stderr.splitlines() if "judged without its dependencies" in line]
     assert "dependencies queue:" in left_out and "cache" not in left_out
-    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
 
 
 @needs_helm

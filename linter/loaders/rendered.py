@@ -638,6 +638,7 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
               for r in resources]
     rendered = Counter((source, kind) for _, source, kind in placed)
     templates: dict[str, Template | None] = {}
+    scopes: dict[str, HelmValues | None] = {}
     nth: Counter[tuple[str, str]] = Counter()
     for r, source, kind in placed:
         if source is not None and source not in templates:
@@ -651,8 +652,26 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
         nth[(source, kind)] += 1
         r.location = Location(template.shown, template.line(first, end, ""))
         r.line_of = functools.partial(template.line, first, end)
-        if source.partition("/")[2].startswith("templates/"):  # a subchart's `.Values` are scoped otherwise
-            r.value_note = functools.partial(value_note, template, first, end, values)
+        scoped = _values_of(source, chart, values, subcharts or {}, scopes)
+        if scoped is not None:
+            r.value_note = functools.partial(value_note, template, first, end, scoped)
+
+
+def _values_of(source: str, chart: Path, values: HelmValues, subcharts: dict[str, Path],
+               scopes: dict[str, "HelmValues | None"]) -> "HelmValues | None":
+    """The values the template helm names `source` reads: the chart's for its own
+    templates, a subchart's (its own, then the chart's under its name) for a template
+    of `charts/NAME/` (one level down); None where they are not known here."""
+    home, _, rest = source.partition("/")[2].partition("/")
+    if home == "templates":
+        return values
+    name, _, inner = rest.partition("/")
+    if home != "charts" or not inner.startswith("templates/"):
+        return None  # a subchart of a subchart, or a packaged one's
+    if name not in scopes:
+        directory = subcharts.get(name, chart / "charts" / name)
+        scopes[name] = values.of_subchart(name, directory) if (directory / "Chart.yaml").is_file() else None
+    return scopes[name]
 
 
 def _template_of(chart: Path, source: str, subcharts: dict[str, Path]) -> "Template | None":
@@ -836,11 +855,20 @@ def values_reference(written: str) -> str | None:
 class HelmValues:
     """Where a chart's values are set: its `values.yaml`, then each `--helm-values`
     file in order (a later file's value wins, as helm merges them); read on the
-    first finding that asks."""
+    first finding that asks. Each file's values may sit under a key of it (`under`):
+    a subchart's values are its own `values.yaml`, then the parent's under its name."""
 
     def __init__(self, chart: Path, given: list[str]):
-        self.files = [chart / "values.yaml", *(Path(v) for v in given)]
+        self.files: list[tuple[Path, tuple[str, ...]]] = [(chart / "values.yaml", ()),
+                                                          *((Path(v), ()) for v in given)]
         self._nodes: list[tuple[Path, Any]] | None = None
+
+    def of_subchart(self, name: str, directory: Path) -> "HelmValues":
+        """The values a subchart's templates read (`.Values` there): its own values.yaml,
+        then the values this chart's files set under `name`."""
+        sub = HelmValues(directory, [])
+        sub.files += [(path, (name, *under)) for path, under in self.files]
+        return sub
 
     def set_at(self, dotted: str) -> tuple[str, int, str] | None:
         """(file, line, value as written) of the scalar `dotted` in the file that wins."""
@@ -861,7 +889,13 @@ class HelmValues:
         from linter.loaders import display_path
 
         best: tuple[str, int, Any, int] | None = None
-        for path, node in reversed(self.nodes()):
+        for (path, node), (_, under) in reversed(list(zip(self.nodes(), self.files))):
+            for key in under:  # the file's values for this chart sit under these keys
+                pair = next(((k, v) for k, v in node.value if k.value == key), None) \
+                    if isinstance(node, yaml.MappingNode) else None
+                node = pair[1] if pair else None
+            if node is None:
+                continue
             found, line, matched = None, 0, 0
             for part in parts:
                 if isinstance(node, yaml.MappingNode):
@@ -884,11 +918,12 @@ class HelmValues:
 
         if self._nodes is None:
             self._nodes = []
-            for path in self.files:
+            for path, _ in self.files:
                 try:
-                    self._nodes.append((path, yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)))
+                    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
                 except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-                    continue  # helm reported it when rendering, or there is none
+                    node = None  # helm reported it when rendering, or there is none
+                self._nodes.append((path, node))
         return self._nodes
 
 
