@@ -14,7 +14,9 @@ What differs from the API's JSON:
   of one;
 * int-or-string fields are strings in the provider (`replicas = "1"`,
   `http_get { port = "8080" }`, `target_port = "http"`): digits become ints;
-* `kubernetes_manifest`'s `manifest` already is the API object.
+* `kubernetes_manifest`'s `manifest` already is the API object, and so is the YAML
+  document of a `kubectl_manifest`'s `yaml_body` (the gavinbunney/kubectl and
+  alekc/kubectl providers), in the namespace its `override_namespace` names.
 
 The Resource keeps its Terraform address (findings, suppressions and
 fingerprints name what the user wrote); `line_of` maps canonical paths back
@@ -48,7 +50,9 @@ for _tf, _api, _kind in (
 _TYPED["kubernetes_horizontal_pod_autoscaler_v2"] = ("autoscaling/v2", "HorizontalPodAutoscaler")
 _TYPED["kubernetes_horizontal_pod_autoscaler_v2beta2"] = ("autoscaling/v2beta2", "HorizontalPodAutoscaler")
 MANIFEST = "kubernetes_manifest"
-TERRAFORM_K8S_TYPES = frozenset(_TYPED) | {MANIFEST}
+KUBECTL_MANIFEST = "kubectl_manifest"
+MANIFESTS = {MANIFEST: "manifest", KUBECTL_MANIFEST: "yaml_body"}  # type -> the attribute holding the object
+TERRAFORM_K8S_TYPES = frozenset(_TYPED) | set(MANIFESTS)
 
 # Terraform block name -> API list field (every other block is one object)
 LIST_BLOCKS = {
@@ -128,14 +132,20 @@ _KNOWN_BLOCKS = {
 def to_canonical(r: Resource) -> Resource:
     """The canonical Kubernetes object for one Terraform kubernetes-provider resource."""
     names: dict[str, str] = {}
-    if r.type == MANIFEST:
-        obj = r.get("manifest")
+    if r.type in MANIFESTS:
+        attribute = MANIFESTS[r.type]
+        obj = r.get(attribute) if r.type == MANIFEST else _yaml_object(r.get(attribute), r)
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str) or not isinstance(obj.get("apiVersion"), str):
             return r  # not known before apply: nothing to judge
         api_version, kind = obj["apiVersion"], obj["kind"]
+        from linter.loaders._k8s_shape import shape_problem
+        from linter.loaders.kubernetes import canonical_type
+
+        if shape_problem(canonical_type(api_version, kind), obj) is not None:
+            return r  # the API server would refuse it (a non-finite number, a list for a count): nothing to judge
         attrs = obj
-        before = r.before("manifest")
-        prefix = "manifest."
+        before = r.before(attribute) if r.type == MANIFEST else _yaml_object(r.before(attribute), r)
+        prefix = f"{attribute}."
     else:
         api_version, kind = _TYPED[r.type]
         attrs = convert_block(r.attrs, "", names)
@@ -158,10 +168,60 @@ def to_canonical(r: Resource) -> Resource:
         namespace=namespace if isinstance(namespace, str) and namespace else None,
         raw_type=r.type,
         change=Change(r.change.actions, before) if r.change is not None else None,
-        line_of=_terraform_lines(r.line_of, prefix, tf_names) if r.line_of else None,
+        line_of=_manifest_lines(r, prefix) or (_terraform_lines(r.line_of, prefix, tf_names) if r.line_of else None),
         refs={_api_path(k, prefix): v for k, v in r.refs.items()} if prefix else dict(r.refs),
         meta=meta,
     )
+
+
+def _yaml_object(body: Any, r: Resource) -> Any:
+    """The one YAML document of a `kubectl_manifest`'s `yaml_body`, read as a manifest file is
+    (safe loading, aliases bounded), in `override_namespace` when it names one; None when the
+    body is not known, holds no single object, or is not YAML (the provider refuses it)."""
+    if not isinstance(body, str):
+        return None
+    from linter.loaders.kubernetes import parse_documents
+    from linter.model import InputError
+
+    try:
+        documents = parse_documents(body, r.location.file)
+    except (InputError, RecursionError):
+        return None
+    if len(documents) != 1 or not isinstance(documents[0][0], dict):
+        return None
+    obj: dict[str, Any] = documents[0][0]
+    namespace = r.get("override_namespace")
+    if isinstance(namespace, str) and namespace and isinstance(obj.get("metadata"), dict):
+        obj = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
+    return obj
+
+
+def _manifest_lines(r: Resource, prefix: str) -> LineOf | None:
+    """For a `kubectl_manifest` whose `yaml_body` is a heredoc literal: the line of each
+    key in the heredoc (its text's lines are the file's from the heredoc's first line)."""
+    first = (r.meta.get("heredoc_lines") or {}).get(prefix[:-1]) if r.type == KUBECTL_MANIFEST else None
+    body = r.get(prefix[:-1])
+    if first is None or not isinstance(body, str) or r.line_of is None:
+        return None
+    import yaml
+
+    from linter.loaders.kubernetes import ManifestLoader, node_line
+
+    composed: list[Any] = []
+
+    def lookup(path: str) -> int | None:
+        if not composed:  # on the first finding that asks
+            loader = ManifestLoader(body)
+            try:
+                composed.append(loader.get_single_node())
+            except (yaml.YAMLError, RecursionError):
+                composed.append(None)
+            finally:
+                loader.dispose()
+        line = node_line(composed[0], path) if composed[0] is not None else None
+        return first + line - 1 if line is not None else r.line_of(prefix[:-1]) if r.line_of else None
+
+    return lookup
 
 
 def _api_path(tf_path: str, prefix: str) -> str:
@@ -179,7 +239,7 @@ def _terraform_lines(line_of: LineOf, prefix: str, tf_names: dict[str, str]) -> 
 def in_terraform_terms(text: str, r: Resource) -> str:
     """A message about a typed kubernetes-provider resource, in the names its
     Terraform code uses (a `kubernetes_manifest` is written in the API's names)."""
-    if r.meta.get("terraform_k8s") in (None, MANIFEST):
+    if r.meta.get("terraform_k8s") in (None, *MANIFESTS):
         return text
     return terraform_words(text, r.meta.get("terraform_names") or {})
 

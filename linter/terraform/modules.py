@@ -1213,6 +1213,9 @@ class BodyBuilder:
         # (an Unknown keeps its own refs): `function_name = aws_lambda_function.f.function_name`
         # is a dependency even when the name is written in the configuration
         self.known_refs: dict[str, list[str]] = {}
+        # attribute path -> line of the first line of a heredoc literal written there (its
+        # text's lines are the file's from that line: a `kubectl_manifest`'s YAML keys)
+        self.heredocs: dict[str, int] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
              attribute: Callable[[str], Any] | None = None) -> dict[str, Any]:
@@ -1233,6 +1236,8 @@ class BodyBuilder:
                 value = plain(value)
             if path not in lines:
                 lines[path] = attr.line
+            if attr.text[:2] == "<<" and attr.expr[0] == "lit" and type(value) is str:
+                self.heredocs[path] = attr.line + 1
             facts = attr.facts or facts_of(attr, declared)
             if facts.written:
                 # a resource's own attribute that does not mention count, each or self is the

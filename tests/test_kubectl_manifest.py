@@ -1,0 +1,101 @@
+"""`kubectl_manifest` (the gavinbunney/kubectl and alekc/kubectl providers): one Kubernetes
+object written as YAML in `yaml_body`, often a heredoc or a `templatefile()`. The object is
+judged as a manifest file's would be, in the namespace `override_namespace` names, and a
+finding points at the heredoc line that writes the value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_scan
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+        - name: {name}
+          image: {image}
+          readinessProbe: {{httpGet: {{path: /ready, port: 8080}}}}
+          livenessProbe: {{httpGet: {{path: /live, port: 8080}}}}
+"""
+
+
+def _heredoc(yaml_text: str) -> str:
+    return "".join(f"    {line}\n" for line in yaml_text.splitlines())
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("replicas, fires", [(1, True), (3, False)])
+def test_a_heredoc_yaml_body_is_judged_at_the_line_that_writes_the_value(tmp_path, replicas, fires):
+    main = ('resource "kubectl_manifest" "api" {\n  override_namespace = "shop"\n  yaml_body          = <<-YAML\n'
+            + _heredoc(DEPLOYMENT.format(name="api", replicas=replicas, image="example/api:1")) + "  YAML\n}\n")
+    (tmp_path / "main.tf").write_text(main)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    single = [f for f in result.findings if f.rule_id == "RES101"]
+    if not fires:
+        assert single == []
+        return
+    (finding,) = single
+    assert (finding.resource, finding.line) == ("kubectl_manifest.api", _line(main, "replicas: 1"))
+    assert "Deployment shop/api runs 1 replica" in finding.message
+
+
+def test_a_templatefile_yaml_body_is_judged_when_known_and_silent_when_not(tmp_path):
+    """A body rendered from a template: known with known variables (pointed at the attribute),
+    unknown (and silent) while a variable it needs has no value."""
+    (tmp_path / "api.yaml.tftpl").write_text(DEPLOYMENT.format(name="api", replicas=1, image="${image}"))
+    main = ('variable "image" {\n  type = string\n}\n\n'
+            'resource "kubectl_manifest" "known" {\n'
+            '  yaml_body = templatefile("${path.module}/api.yaml.tftpl", { image = "example/api:1" })\n}\n\n'
+            'resource "kubectl_manifest" "unknown" {\n'
+            '  yaml_body = templatefile("${path.module}/api.yaml.tftpl", { image = var.image })\n}\n')
+    (tmp_path / "main.tf").write_text(main)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    single = {f.resource: f.line for f in result.findings if f.rule_id == "RES101"}
+    assert single == {"kubectl_manifest.known": _line(main, "example/api:1")}
+
+
+@pytest.mark.parametrize("body", [
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: .inf}\n",  # the API refuses it
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\n",  # two
+    "apiVersion: apps/v1\nkind: [Deployment\n",  # not YAML
+    "- just\n- a list\n",
+])
+def test_a_yaml_body_the_provider_refuses_is_not_judged(tmp_path, body):
+    (tmp_path / "main.tf").write_text(f'resource "kubectl_manifest" "x" {{\n  yaml_body = {json.dumps(body)}\n}}\n')
+    result = run_scan(tmp_path)
+    assert result.errors == [] and result.findings == []
+
+
+def _plan(after: dict, after_unknown: dict) -> dict:
+    return {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": [{
+        "address": "kubectl_manifest.api", "mode": "managed", "type": "kubectl_manifest", "name": "api",
+        "provider_name": "registry.terraform.io/gavinbunney/kubectl",
+        "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": after_unknown}}]}
+
+
+def test_a_planned_yaml_body_is_judged_and_an_unknown_one_is_not(tmp_path: Path):
+    body = DEPLOYMENT.format(name="api", replicas=1, image="example/api:1")
+    (tmp_path / "known.tfplan.json").write_text(json.dumps(_plan({"yaml_body": body}, {})))
+    (tmp_path / "unknown.tfplan.json").write_text(json.dumps(_plan({}, {"yaml_body": True})))
+    result = run_scan(tmp_path / "known.tfplan.json", tmp_path / "unknown.tfplan.json")
+    assert result.errors == []
+    assert [(f.rule_id, Path(f.file).name) for f in result.findings] == [("RES101", "known.tfplan.json")]
