@@ -1863,45 +1863,40 @@ def _glob_tokens(segment: str, pattern: str) -> list[tuple[str, Any]]:
 
 
 def _glob_match(segments: list[tuple[str, Any]], parts: list[str]) -> bool:
-    """Whether the path `parts` matches: a table over (segment, part) positions, so
-    `**` and `*` never backtrack, whatever the pattern."""
-    reach = [False] * (len(parts) + 1)
-    reach[0] = True
-    for kind, value in segments:
-        after = [False] * (len(parts) + 1)
-        if kind == "any":  # zero or more whole segments
+    """Whether the path `parts` matches the pattern's segments (`**` any number of them)."""
+    return _sequence_match(segments, parts, "any", lambda segment, part: part == segment[1] if segment[0] == "lit"
+                           else _sequence_match(segment[1], part, "many", _char_fits))
+
+
+def _char_fits(token: tuple[str, Any], char: str) -> bool:
+    kind, value = token
+    if kind == "class":
+        negated, ranges = value
+        return bool(negated != any(low <= char <= high for low, high in ranges))
+    return kind == "one" or char == value
+
+
+def _sequence_match(pattern: list[tuple[str, Any]], subject: Any, star: str,
+                    fits: Callable[[tuple[str, Any], Any], bool]) -> bool:
+    """Whether `subject` (a path's segments, or a segment's characters) matches `pattern`,
+    whose `star` items match any run of elements and the others one element each (`fits`):
+    a table over positions, so no pattern backtracks, whatever it holds."""
+    reach = [True] + [False] * len(subject)
+    for item in pattern:
+        after = [False] * (len(subject) + 1)
+        if item[0] == star:
             on = False
-            for k in range(len(parts) + 1):
+            for k in range(len(subject) + 1):
                 on = on or reach[k]
                 after[k] = on
         else:
-            for k in range(len(parts)):
-                if reach[k] and (parts[k] == value if kind == "lit" else _segment_match(value, parts[k])):
+            for k in range(len(subject)):
+                if reach[k] and fits(item, subject[k]):
                     after[k + 1] = True
         reach = after
         if not any(reach):
             return False
-    return reach[len(parts)]
-
-
-def _segment_match(tokens: list[tuple[str, Any]], name: str) -> bool:
-    """Whether one path segment matches a segment's tokens (a table over positions)."""
-    reach = [False] * (len(name) + 1)
-    reach[0] = True
-    for kind, value in tokens:
-        after = [False] * (len(name) + 1)
-        if kind == "many":
-            on = False
-            for k in range(len(name) + 1):
-                on = on or reach[k]
-                after[k] = on
-        else:
-            for k in range(len(name)):
-                if reach[k] and (kind == "one" or name[k] == value if kind != "class"
-                                 else value[0] != any(low <= name[k] <= high for low, high in value[1])):
-                    after[k + 1] = True
-        reach = after
-    return reach[len(name)]
+    return reach[-1]
 
 
 def _file_hash(algo: str, b64: bool) -> Callable[..., str]:
