@@ -99,3 +99,14 @@ def test_a_planned_yaml_body_is_judged_and_an_unknown_one_is_not(tmp_path: Path)
     result = run_scan(tmp_path / "known.tfplan.json", tmp_path / "unknown.tfplan.json")
     assert result.errors == []
     assert [(f.rule_id, Path(f.file).name) for f in result.findings] == [("RES101", "known.tfplan.json")]
+
+
+def test_a_kubernetes_manifest_decoded_from_a_heredoc_is_pointed_at_the_heredoc_line(tmp_path):
+    """`manifest = yamldecode(<<-EOT ... EOT)`: the object's keys are the heredoc's lines."""
+    main = ('resource "kubernetes_manifest" "api" {\n  manifest = yamldecode(<<-EOT\n'
+            + _heredoc(DEPLOYMENT.format(name="api", replicas=1, image="example/api:1")) + "  EOT\n  )\n}\n")
+    (tmp_path / "main.tf").write_text(main)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    (finding,) = [f for f in result.findings if f.rule_id == "RES101"]
+    assert (finding.resource, finding.line) == ("kubernetes_manifest.api", _line(main, "replicas: 1"))

@@ -197,12 +197,12 @@ def _yaml_object(body: Any, r: Resource) -> Any:
 
 
 def _manifest_lines(r: Resource, prefix: str) -> LineOf | None:
-    """For a `kubectl_manifest` whose `yaml_body` is a heredoc literal: the line of each
-    key in the heredoc (its text's lines are the file's from the heredoc's first line)."""
-    first = (r.meta.get("heredoc_lines") or {}).get(prefix[:-1]) if r.type == KUBECTL_MANIFEST else None
-    body = r.get(prefix[:-1])
-    if first is None or not isinstance(body, str) or r.line_of is None:
+    """For a manifest written as a heredoc (`yaml_body = <<YAML`, `manifest = yamldecode(<<EOT`):
+    the line of each key in the heredoc (its text's lines are the file's from its first line)."""
+    heredoc = (r.meta.get("heredocs") or {}).get(prefix[:-1]) if r.type in MANIFESTS else None
+    if heredoc is None or r.line_of is None:
         return None
+    first, body = heredoc
     import yaml
 
     from linter.loaders.kubernetes import ManifestLoader, node_line

@@ -1213,9 +1213,10 @@ class BodyBuilder:
         # (an Unknown keeps its own refs): `function_name = aws_lambda_function.f.function_name`
         # is a dependency even when the name is written in the configuration
         self.known_refs: dict[str, list[str]] = {}
-        # attribute path -> line of the first line of a heredoc literal written there (its
-        # text's lines are the file's from that line: a `kubectl_manifest`'s YAML keys)
-        self.heredocs: dict[str, int] = {}
+        # attribute path -> (line, text) of a heredoc literal written there, whole or as
+        # `yamldecode(<<EOT ...)`: its text's lines are the file's from that line (the YAML
+        # keys of a `kubectl_manifest` or `kubernetes_manifest`)
+        self.heredocs: dict[str, tuple[int, str]] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
              attribute: Callable[[str], Any] | None = None) -> dict[str, Any]:
@@ -1236,8 +1237,10 @@ class BodyBuilder:
                 value = plain(value)
             if path not in lines:
                 lines[path] = attr.line
-            if attr.text[:2] == "<<" and attr.expr[0] == "lit" and type(value) is str:
-                self.heredocs[path] = attr.line + 1
+            if "<<" in attr.text:
+                heredoc = _heredoc_literal(attr)
+                if heredoc is not None:
+                    self.heredocs[path] = heredoc
             facts = attr.facts or facts_of(attr, declared)
             if facts.written:
                 # a resource's own attribute that does not mention count, each or self is the
@@ -1357,6 +1360,17 @@ class BodyBuilder:
         if found.parts:
             for sub, origin in found.part_origins():
                 self.origins.setdefault(f"{path}.{sub}", f"{shown}.{sub}, {origin}")
+
+
+def _heredoc_literal(attr: Attr) -> tuple[int, str] | None:
+    """(first line, text) of a heredoc without interpolations written as the attribute's
+    whole value or as the one argument of `yamldecode()`; None for anything else."""
+    expr, text = attr.expr, attr.text
+    if expr[0] == "call" and expr[1] == "yamldecode" and len(expr[2]) == 1 and not expr[3]:
+        expr, text = expr[2][0], text[text.index("(") + 1:].lstrip()
+    if expr[0] != "lit" or not isinstance(expr[1], str) or not text.startswith("<<"):
+        return None
+    return attr.line + attr.text[:attr.text.index("<<")].count("\n") + 1, expr[1]
 
 
 def _line_key_suffix(suffix: str) -> str:

@@ -241,7 +241,7 @@ class ModuleTree:
         if builder.origins:
             resource.meta["value_origin"] = builder.origins
         if builder.heredocs:
-            resource.meta["heredoc_lines"] = builder.heredocs
+            resource.meta["heredocs"] = builder.heredocs
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
