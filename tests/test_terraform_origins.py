@@ -1142,3 +1142,45 @@ def test_terraform_reads_the_keys_the_origins_name(tmp_path):
     expr = ("jsonencode([local.multi_az[terraform.workspace], var.settings[var.env].multi_az, local.config.multi_az, "
             'lookup(var.settings[var.env], "multi_az", true), lookup(local.multi_az, "qa", false), terraform.workspace])')
     assert _console(tmp_path, expr) == [False, False, False, False, False, "default"]
+
+
+NULL_MODULE = """variable "multi_az" {
+  type    = bool
+  default = null
+}
+
+resource "aws_db_instance" "this" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = var.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+NULL_ROOT = """variable "ha" {
+  type = bool
+}
+
+module "unset" {
+  source = "./modules/db"
+}
+
+module "nulled" {
+  source   = "./modules/db"
+  multi_az = var.ha
+}
+"""
+
+
+def test_a_null_that_leaves_an_attribute_unset_is_named_where_it_came_from(tmp_path):
+    """`multi_az = var.multi_az` with the variable null: the provider's default applies, and the
+    message says which null did it: a module default no call sets, or a value a tfvars file gives."""
+    messages = _messages_of(tmp_path, {"modules/db/main.tf": NULL_MODULE, "main.tf": NULL_ROOT,
+                                       "terraform.tfvars": "ha = null\n"}, ["RES301"])
+    call = f'module "unset" at {tmp_path / "main.tf"}:{_line(NULL_ROOT, "unset")}'
+    assert (f"multi_az is unset and defaults to false (null, the default of var.multi_az; {call} does not set it)"
+            in messages[("RES301", "module.unset.aws_db_instance.this")])
+    tfvars = tmp_path / "terraform.tfvars"
+    assert (f"multi_az is unset and defaults to false (null, var.multi_az, set at {tfvars}:1)"
+            in messages[("RES301", "module.nulled.aws_db_instance.this")])

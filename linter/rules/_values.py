@@ -24,7 +24,8 @@ class Setting:
     defaulted: bool
     # where a written value came from, when not the resource block itself:
     # "the default of var.multi_az" (a module variable's default) or
-    # "var.multi_az, prod.tfvars:3" (the variable that supplied it)
+    # "var.multi_az, prod.tfvars:3" (the variable that supplied it); for an unset
+    # one, where the null that leaves it unset came from
     origin: str | None = None
     # what a default means in words ("7 days"), from the table's `note`
     note: str | None = None
@@ -44,10 +45,12 @@ class Setting:
         """The one wording of a setting in every rule's message: `multi_az = false`,
         `multi_az is unset and defaults to false`,
         `message_retention_duration is unset and defaults to "604800s" (7 days)`, or
-        `multi_az = false (the default of var.multi_az)`."""
+        `multi_az = false (the default of var.multi_az)`, `automatic_failover_enabled is unset
+        and defaults to false (null, the default of var.automatic_failover_enabled)`."""
         shown = render(self.value)
         if self.defaulted:
-            return f"{self.name} is unset and defaults to {shown}" + (f" ({self.note})" if self.note else "")
+            why = "; ".join(part for part in (self.note, self.origin and f"null, {self.origin}") if part)
+            return f"{self.name} is unset and defaults to {shown}" + (f" ({why})" if why else "")
         return f"{self.name} = {shown}" + (f" ({self.origin})" if self.origin else "")
 
 
@@ -60,11 +63,11 @@ def setting(r: Resource, path: str, default: Any = _FROM_TABLE, *, shown: str | 
     context, as an HTTP API's integration timeout does). `shown`: the name
     messages give it, when not `path`."""
     value = r.get(path)
-    if value is None:
+    if value is None:  # unset; written as a null a variable gave, `origin_of` says where from
         if default is not _FROM_TABLE:
-            return Setting(path, default, True, shown=shown)
+            return Setting(path, default, True, origin_of(r, path), shown=shown)
         fact = attribute_facts.fact(r.type, path)
-        return Setting(path, fact.default, True, note=fact.note, shown=shown)
+        return Setting(path, fact.default, True, origin_of(r, path), note=fact.note, shown=shown)
     return Setting(path, value, False, origin_of(r, path), shown=shown)
 
 
