@@ -459,3 +459,22 @@ def test_a_chart_with_unbuilt_dependencies_that_requires_a_value_says_so_at_the_
     assert done.returncode == 2
     assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
     assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]
+
+
+@needs_helm
+def test_an_aliased_file_dependency_is_pointed_at_and_valued_by_its_alias(tmp_path):
+    """`alias: sessions`: helm names the subchart's templates and values `sessions`."""
+    for name in ("shop", "cache"):
+        subprocess.run([HELM, "create", name], cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "shop" / "Chart.yaml").write_text((tmp_path / "shop" / "Chart.yaml").read_text()
+                                                  + "dependencies:\n  - name: cache\n    alias: sessions\n"
+                                                    "    version: 0.1.0\n    repository: file://../cache\n")
+    values = tmp_path / "shop" / "values.yaml"
+    values.write_text(values.read_text() + "sessions:\n  replicaCount: 1\n")
+    code, doc = scan("shop", cwd=tmp_path)
+    assert code == 1 and doc["errors"] == []
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "RES101" and f["resource"].endswith("shop-sessions")]
+    template = (tmp_path / "cache" / "templates" / "deployment.yaml").read_text()
+    assert (finding["file"], finding["line"]) == ("cache/templates/deployment.yaml", line_of(template, "replicas:"))
+    at = len(values.read_text().splitlines())
+    assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{at}" in json.dumps(finding["notes"])

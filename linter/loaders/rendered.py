@@ -526,6 +526,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         return text, {}
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     local: dict[str, Path] = {}
+    put: set[str] = set()  # the names of the dependencies put in
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
@@ -546,8 +547,11 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
                 if source is not None:
                     shutil.copytree(source, copy / "charts" / dep["name"], symlinks=True,
                                     ignore=shutil.ignore_patterns(".git"))
-                    local[dep["name"]] = source
-            left = missing - set(local)
+                    put.add(dep["name"])
+                    # helm names a subchart's templates and values by its alias, when it has one
+                    alias = dep.get("alias")
+                    local[alias if isinstance(alias, str) and alias else dep["name"]] = source
+            left = missing - put
             meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in left)]
             listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
             for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
