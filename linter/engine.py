@@ -473,6 +473,10 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         return ScanResult(errors=unknown)
     judge = JudgeAsLoaded(options, select_rules(options.select, options.ignore))
     loaded = load_paths(paths, options.loader_options, judge)
+    from linter.normalize.kubernetes import applied_by_terraform
+
+    loaded.resources, applied = applied_by_terraform(loaded.resources)
+    loaded.notes += applied
     loaded.resources = normalize_stage(loaded.resources, options.default_namespace)
     groups, rule_errors = _by_config(loaded.resources, options, known_ids, policies, loaded.real_paths)
     if unknown:

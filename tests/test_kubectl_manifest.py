@@ -110,3 +110,35 @@ def test_a_kubernetes_manifest_decoded_from_a_heredoc_is_pointed_at_the_heredoc_
     assert result.errors == []
     (finding,) = [f for f in result.findings if f.rule_id == "RES101"]
     assert (finding.resource, finding.line) == ("kubernetes_manifest.api", _line(main, "replicas: 1"))
+
+
+@pytest.mark.parametrize("attribute", [
+    'resource "kubernetes_manifest" "api" {\n  manifest = yamldecode(file("${path.module}/k8s/api.yaml"))\n}\n',
+    'resource "kubectl_manifest" "api" {\n  yaml_body = templatefile("k8s/api.yaml", { image = var.image })\n}\n',
+])
+def test_a_manifest_file_terraform_applies_is_judged_as_terraform_applies_it(tmp_path, attribute):
+    """Scanned together, the file and the resource that applies it are one object: judged as
+    the resource (unknown while its template's variables are), with a note; the file named
+    alone (a pre-commit run that stages only it) is judged on its own."""
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "api.yaml").write_text(DEPLOYMENT.format(name="api", replicas=1, image="${image}"))
+    (tmp_path / "main.tf").write_text('variable "image" {\n  type = string\n}\n\n' + attribute)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    single = [(f.resource, Path(f.file).name) for f in result.findings if f.rule_id == "RES101"]
+    assert single == ([("kubernetes_manifest.api", "main.tf")] if "kubernetes_manifest" in attribute else [])
+    (note,) = [n for n in result.notes if "applied by" in n]
+    assert note.startswith(f"{tmp_path / 'k8s' / 'api.yaml'}: applied by ")
+    alone = run_scan(tmp_path / "k8s" / "api.yaml")
+    assert [(f.resource, Path(f.file).name) for f in alone.findings if f.rule_id == "RES101"] == [
+        ("Deployment/default/api", "api.yaml")]
+
+
+def test_a_manifest_file_holding_more_than_the_applied_object_is_judged_whole(tmp_path):
+    (tmp_path / "all.yaml").write_text(DEPLOYMENT.format(name="api", replicas=1, image="x") + "---\n"
+                                       + DEPLOYMENT.format(name="worker", replicas=1, image="x"))
+    (tmp_path / "main.tf").write_text('resource "kubectl_manifest" "all" {\n  yaml_body = file("all.yaml")\n}\n')
+    result = run_scan(tmp_path)
+    assert sorted(f.resource for f in result.findings if f.rule_id == "RES101") == [
+        "Deployment/default/api", "Deployment/default/worker"]
+    assert not [n for n in result.notes if "applied by" in n]

@@ -46,6 +46,33 @@ def normalize(resources: list[Resource], default_namespace: str = "default") -> 
     return out
 
 
+def applied_by_terraform(resources: list[Resource]) -> tuple[list[Resource], list[str]]:
+    """A manifest file a scanned Terraform resource applies (`manifest =
+    yamldecode(file("api.yaml"))`, `yaml_body = templatefile("api.yaml", ...)`) is
+    judged as that resource, as Terraform applies it, not a second time alone (as a
+    kustomization's base is judged only rendered): its object is dropped, with a note.
+    A file holding more objects than the one a resource applies is kept."""
+    import os
+
+    applied = {r.meta["manifest_file"]: r for r in resources if r.meta.get("manifest_file")}
+    if not applied:
+        return resources, []
+    objects: dict[str, list[Resource]] = {}
+    for r in resources:
+        if r.source_format == "kubernetes" and os.path.realpath(r.location.file) in applied:
+            objects.setdefault(os.path.realpath(r.location.file), []).append(r)
+    dropped = {id(found[0]) for found in objects.values() if len(found) == 1}
+    if not dropped:
+        return resources, []
+    notes = []
+    for real, found in objects.items():
+        if id(found[0]) in dropped:
+            by = applied[real]
+            notes.append(f"{found[0].location.file}: applied by {by.address} ({by.location.file}:{by.location.line}): "
+                         "judged as Terraform applies it, not alone")
+    return [r for r in resources if id(r) not in dropped], notes
+
+
 def place_in_namespace(resources: list[Resource], namespace: str) -> None:
     """--namespace NS: objects that name no namespace are in NS, and their
     addresses say so (`Deployment/prod/api`), so ignore globs, baselines and

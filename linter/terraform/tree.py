@@ -29,6 +29,9 @@ class UnresolvedModule:
                 "hint": "run `terraform init` in the root module so its modules are installed"}
 
 
+# the resources that apply one Kubernetes object, and the attribute that holds it
+# (linter.normalize.terraform_k8s.MANIFESTS; here without importing the normalize stage)
+_MANIFEST_ATTRIBUTES = {"kubernetes_manifest": "manifest", "kubectl_manifest": "yaml_body"}
 _FUNCTIONS: list[Any] = []  # linter.terraform.functions, imported on the first call (an import per call costs)
 
 
@@ -242,6 +245,10 @@ class ModuleTree:
             resource.meta["value_origin"] = builder.origins
         if builder.heredocs:
             resource.meta["heredocs"] = builder.heredocs
+        if rtype in _MANIFEST_ATTRIBUTES and kind == "resource":
+            applied = _manifest_file(instance, block.attrs.get(_MANIFEST_ATTRIBUTES[rtype]), scope)
+            if applied is not None:
+                resource.meta["manifest_file"] = applied
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
@@ -557,3 +564,24 @@ def _load_roots(token: Any, share: list[int], roots: list[int], files_of: dict[P
 def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set[Path]) -> bool:
     # a directory only reachable through a cycle of calls is still loaded as a root
     return any(d not in called for d in scanned if d != directory)
+
+
+def _manifest_file(instance: ModuleInstance, attr: Any, scope: Scope) -> str | None:
+    """The real path of the file a manifest attribute reads its object from:
+    `yamldecode(file(P))`, `yamldecode(templatefile(P, ...))`, `file(P)` or
+    `templatefile(P, ...)`, P relative to the root module's directory, as terraform
+    runs; None for anything else, or a path not known here."""
+    from linter.terraform.expressions import EvalError
+
+    expr = attr.expr if attr is not None else None
+    if expr is not None and expr[0] == "call" and expr[1] == "yamldecode" and len(expr[2]) == 1:
+        expr = expr[2][0]
+    if expr is None or expr[0] != "call" or expr[1] not in ("file", "templatefile") or not expr[2]:
+        return None
+    try:
+        path = instance.evaluator.evaluate(expr[2][0], scope)
+    except EvalError:
+        return None
+    if not isinstance(path, str):
+        return None
+    return os.path.realpath(os.path.join(instance.root.config.directory, path))
