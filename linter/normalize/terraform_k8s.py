@@ -52,7 +52,6 @@ _TYPED["kubernetes_horizontal_pod_autoscaler_v2beta2"] = ("autoscaling/v2beta2",
 MANIFEST = "kubernetes_manifest"
 KUBECTL_MANIFEST = "kubectl_manifest"
 MANIFESTS = {MANIFEST: "manifest", KUBECTL_MANIFEST: "yaml_body"}  # type -> the attribute holding the object
-# (linter.terraform.tree keeps a copy, to name the file such an attribute reads: meta["manifest_file"])
 TERRAFORM_K8S_TYPES = frozenset(_TYPED) | set(MANIFESTS)
 
 # Terraform block name -> API list field (every other block is one object)

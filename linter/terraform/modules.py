@@ -498,12 +498,13 @@ class ModuleInstance:
                 if taken is not None:
                     yield from self.resolved(then if taken is cond[2] else other, scope)
             elif kind == _KEYED:
+                key_of = self.key_in(scope)
                 if what[0] == "call":  # lookup(map, key, default): map[key] when the map has the key
-                    collection, key = self.key_in(scope)(what[2][0]), self.key_in(scope)(what[2][1])
+                    collection, key = key_of(what[2][0]), key_of(what[2][1])
                     if not isinstance(collection, dict) or not isinstance(key, str) or key not in collection:
                         continue  # the default argument's value, or unknown
                     what = ("index", what[2][0], ("lit", key))
-                found = reference_path(what, self.key_in(scope))
+                found = reference_path(what, key_of)
                 if found is not None and found[0] in ("var", "local"):
                     yield _VARIABLE if found[0] == "var" else _LOCAL, suffix, found[1]
             else:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
+from linter.normalize.terraform_k8s import MANIFESTS
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
@@ -29,9 +30,6 @@ class UnresolvedModule:
                 "hint": "run `terraform init` in the root module so its modules are installed"}
 
 
-# the resources that apply one Kubernetes object, and the attribute that holds it
-# (linter.normalize.terraform_k8s.MANIFESTS; here without importing the normalize stage)
-_MANIFEST_ATTRIBUTES = {"kubernetes_manifest": "manifest", "kubectl_manifest": "yaml_body"}
 _FUNCTIONS: list[Any] = []  # linter.terraform.functions, imported on the first call (an import per call costs)
 
 
@@ -245,8 +243,8 @@ class ModuleTree:
             resource.meta["value_origin"] = builder.origins
         if builder.heredocs:
             resource.meta["heredocs"] = builder.heredocs
-        if rtype in _MANIFEST_ATTRIBUTES and kind == "resource":
-            applied = _manifest_file(instance, block.attrs.get(_MANIFEST_ATTRIBUTES[rtype]), scope)
+        if rtype in MANIFESTS and kind == "resource":
+            applied = _manifest_file(instance, block.attrs.get(MANIFESTS[rtype]), scope)
             if applied is not None:
                 resource.meta["manifest_file"] = applied
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
