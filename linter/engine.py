@@ -324,6 +324,8 @@ def _notes(res: Resource, path: str | None = None) -> list[str]:
         notes.append(f"pod template from {res.meta['template_from']} (spec.workloadRef)")
     if res.meta.get("rendered_from"):  # judged as kustomize or helm renders it
         notes.append(f"as rendered by `{res.meta['rendered_from']}`")
+    if res.meta.get("module_checkout"):  # a registry module call read from the scanned checkout
+        notes.append(res.meta["module_checkout"])
     return notes
 
 

@@ -84,7 +84,10 @@ def unresolved_lines(result: ScanResult) -> list[str]:
     out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged); "
            "run `terraform init` in the root module to install them:"]
     for call in calls:
-        out.append(f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})")
+        line = f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})"
+        if call.get("reason"):  # a reason of its own (another release than this checkout)
+            line += f": {call['reason']}"
+        out.append(line)
     return out
 
 

@@ -61,6 +61,9 @@ class ModuleConfig:
     outputs: dict[str, Block] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     variable_types: dict[str, "TypeConstraint | None"] = field(default_factory=dict)  # parsed on first use
+    # `terraform { provider_meta "x" { module_name = "..." } }`: (value, file, line). Google's
+    # module repositories name themselves and their release there (see terraform/checkout.py)
+    module_names: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def read_config(directory: Path, files: list[Path], errors: list[InputError]) -> ModuleConfig:
@@ -139,6 +142,12 @@ def _declare(config: ModuleConfig, block: Block, declared: dict[str, Block], err
             config.locals[name] = attr
             config.local_files[name] = block.file
             declared.setdefault(f"local.{name}", block)
+        return
+    if block.type == "terraform":
+        for meta in block.blocks:
+            named = meta.attrs.get("module_name") if meta.type == "provider_meta" else None
+            if named is not None and named.expr[0] == "lit" and isinstance(named.expr[1], str):
+                config.module_names.append((named.expr[1], meta.file, named.line))
         return
     kind = block.type
     if kind == "resource":
@@ -351,6 +360,8 @@ class ModuleInstance:
         self.depth = depth
         self.root_variables = variables or {}
         self.caller = caller
+        # read from this checkout in place of a registry release: what findings say of it
+        self.checkout_note: str | None = None
         self._vars: dict[str, VariableValue] = {}
         self._locals: dict[str, Any] = {}
         self._local_origins: dict[str, VariableValue | None] = {}
@@ -819,7 +830,7 @@ class ModuleInstance:
             found = self._expanded(block, address)
             if isinstance(found, Unknown):
                 return found
-            directory = self.tree.module_dir(self, name, block)
+            directory, checkout_note = self.tree.module_dir(self, name, block)
             config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block)) if directory else None
             if config is not None and not config.files:
                 config = None  # a directory without configuration files: nothing to follow
@@ -829,6 +840,7 @@ class ModuleInstance:
                 if config is not None and self.depth < MAX_MODULE_DEPTH and directory not in self.tree.stack_dirs(self):
                     child = ModuleInstance(self.tree, config, a, None, CallSite(self, block, s), self.root,
                                            self.keys + (name,), self.depth + 1)
+                    child.checkout_note = checkout_note or self.checkout_note
                 out.append((a, child, s))
             return out
 

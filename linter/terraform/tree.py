@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.normalize.terraform_k8s import MANIFESTS
+from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
@@ -24,10 +25,14 @@ class UnresolvedModule:
     source: str | None
     file: str
     line: int
+    reason: str | None = None  # why, when it is not that nothing is installed (another release than this checkout)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"module": self.address, "source": self.source, "file": self.file, "line": self.line,
-                "hint": "run `terraform init` in the root module so its modules are installed"}
+        out = {"module": self.address, "source": self.source, "file": self.file, "line": self.line,
+               "hint": "run `terraform init` in the root module so its modules are installed"}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
 
 
 _FUNCTIONS: list[Any] = []  # linter.terraform.functions, imported on the first call (an import per call costs)
@@ -49,6 +54,7 @@ class ModuleTree:
         self.manifests: dict[Path, dict[str, str]] = {}
         self.resources: list[Resource] = []
         self.unresolved: list[UnresolvedModule] = []
+        self.checkouts = Checkouts(lambda d: self.config_of(d, quiet=True))
         self.evaluator = Evaluator(self._call)
         # cycles met (a value computed while it was being computed): a value computed with
         # none on the way is the same whichever instance asked first (see raw_attribute)
@@ -117,10 +123,19 @@ class ModuleTree:
         child = Path(os.path.normpath(directory / (self.local_source(block) or ".")))
         return child if child.is_dir() else None
 
-    def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> Path | None:
+    def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> tuple[Path | None, str | None]:
+        """The directory a call reads, and, when that is this checkout standing in for
+        a registry release, the note its findings carry (see terraform/checkout.py)."""
         if self.is_local_source(block):
-            return self.local_child_dir(instance.config.directory, block)
-        root = instance.root.config.directory
+            return self.local_child_dir(instance.config.directory, block), None
+        installed = self.installed_dir(instance.root.config.directory, ".".join(instance.keys + (name,)))
+        if installed is not None:
+            return installed, None
+        checkout = self.checkout_module(instance.config.directory, block, instance.qualify(f"module.{name}"))
+        return (checkout.directory, checkout.note) if checkout is not None and checkout.directory else (None, None)
+
+    def installed_dir(self, root: Path, key: str) -> Path | None:
+        """Where `terraform init` in `root` installed the call `key` (modules.json's Key)."""
         manifest = self.manifests.get(root)
         if manifest is None:
             manifest = {}
@@ -132,11 +147,32 @@ class ModuleTree:
             except (OSError, ValueError, AttributeError, UnicodeDecodeError):
                 pass
             self.manifests[root] = manifest
-        found = manifest.get(".".join(instance.keys + (name,)))
+        found = manifest.get(key)
         if not found:
             return None
         child = Path(os.path.normpath(root / found))
         return child if child.is_dir() else None
+
+    def checkout_module(self, directory: Path, block: Block, call: str) -> CheckoutModule | None:
+        """The checkout a registry call from `directory` names, when it is the repository scanned."""
+        source = self.local_source(block)
+        if source is None:
+            return None
+        version = block.attrs.get("version")
+        constraint = version.expr[1] if version is not None and version.expr[0] == "lit" else None
+        if version is not None and not isinstance(constraint, str):
+            return None  # a constraint that is not a plain string: which release is unknown
+        return self.checkouts.module(directory, source, constraint, call)
+
+    def called_dir(self, directory: Path, block: Block) -> Path | None:
+        """The directory a root's call reads when it is on disk: a local source, or this
+        checkout for its own registry address (not when `terraform init` installed the call)."""
+        if self.is_local_source(block):
+            return self.local_child_dir(directory, block)
+        if self.installed_dir(directory, block.labels[0] if block.labels else "") is not None:
+            return None
+        checkout = self.checkout_module(directory, block, "")
+        return checkout.directory if checkout is not None else None
 
     @staticmethod
     def stack_dirs(instance: ModuleInstance) -> set[Path]:
@@ -243,6 +279,8 @@ class ModuleTree:
             resource.meta["value_origin"] = builder.origins
         if builder.heredocs:
             resource.meta["heredocs"] = builder.heredocs
+        if instance.checkout_note is not None:
+            resource.meta["module_checkout"] = instance.checkout_note
         if rtype in MANIFESTS and kind == "resource":
             applied = _manifest_file(instance, block.attrs.get(MANIFESTS[rtype]), scope)
             if applied is not None:
@@ -274,8 +312,11 @@ class ModuleTree:
         self.resources.append(resource)
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
-            self.unresolved.append(UnresolvedModule(address, source if isinstance(source, str) else None,
-                                                    block.file, block.line))
+            unresolved = UnresolvedModule(address, source if isinstance(source, str) else None, block.file, block.line)
+            checkout = self.checkout_module(instance.config.directory, block, address)
+            if checkout is not None and checkout.directory is None:  # this checkout, another release
+                unresolved.reason = checkout.note
+            self.unresolved.append(unresolved)
 
 
 def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
@@ -328,11 +369,11 @@ def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any
 
 
 def _local_children(tree: ModuleTree, directory: Path) -> list[Path]:
-    """The directories `directory`'s module calls name through a local source."""
+    """The directories on disk `directory`'s module calls read (`ModuleTree.called_dir`)."""
     config = tree.config_of(directory)
     if config is None:
         return []
-    return [c for c in (tree.local_child_dir(directory, b) for b in config.modules.values()) if c is not None]
+    return [c for c in (tree.called_dir(directory, b) for b in config.modules.values()) if c is not None]
 
 
 def _roots(children_of: Callable[[Path], list[Path]], scanned: list[Path], options: dict[str, Any] | None

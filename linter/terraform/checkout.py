@@ -1,0 +1,242 @@
+"""A registry module call that names the repository being scanned, read from its checkout.
+
+A module repository's examples call the module the way its users do, by its
+registry address (`source = "terraform-google-modules/network/google"`,
+`version = "~> 18.0"`), not by a local path. Terraform downloads that release
+at `terraform init`; offline, with nothing installed, the call could not be
+followed and the examples, the repository's real entry points, went unjudged.
+
+The checkout being scanned is that module when one of the directories above the
+call (up to the repository's top, the directory holding `.git`) says so:
+
+* its name is the registry's repository name, `terraform-<PROVIDER>-<NAME>` (the
+  registry publishes only repositories named so);
+* its `.git/config` has a remote whose repository is that name;
+* a `terraform { provider_meta "..." { module_name = "blueprints/terraform/<repository>[:<submodule>]/v<version>" } }`
+  names it (the convention of Google's module repositories, which also gives the release).
+
+When the release is known and the call's `version` constraint excludes it, the call
+is not followed: Terraform would download another release. An installed module
+(`.terraform/modules/modules.json`) always wins over the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from linter.terraform.modules import ModuleConfig
+
+# how far above a call the checkout's top may be (examples/<name>/ is two levels down;
+# a nested example or a test fixture a few more)
+MAX_LEVELS = 8
+
+
+@dataclass(frozen=True)
+class RegistryAddress:
+    """`[HOST/]NAMESPACE/NAME/PROVIDER[//SUBDIR]`, Terraform's module registry source."""
+
+    namespace: str
+    name: str
+    provider: str
+    subdir: str
+
+    @property
+    def repository(self) -> str:
+        """The repository name the registry publishes this module from."""
+        return f"terraform-{self.provider}-{self.name}".lower()
+
+    @staticmethod
+    def parse(source: str) -> "RegistryAddress | None":
+        path, _, subdir = source.partition("//")
+        parts = path.split("/")
+        if len(parts) == 4 and "." in parts[0]:  # a registry host: registry.terraform.io/...
+            parts = parts[1:]
+        if len(parts) != 3 or not all(_is_identifier(p) for p in parts):
+            return None
+        if "::" in source or "?" in source or source.startswith((".", "/")):
+            return None
+        return RegistryAddress(parts[0], parts[1], parts[2], subdir.strip("/"))
+
+
+def _is_identifier(part: str) -> bool:
+    return bool(part) and part.replace("-", "").replace("_", "").isalnum() and part.isascii()
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A directory that is a module repository's checkout: what names it, and its release."""
+
+    directory: Path
+    repositories: frozenset[str]  # lower case
+    version: str | None  # the release it says it is, when it says
+    evidence: str  # what says so, for messages: `versions.tf:27`, `its directory name`, `.git/config`
+    version_at: str | None  # where the release is written: `versions.tf:27`
+
+
+@dataclass(frozen=True)
+class CheckoutModule:
+    """This checkout as the module a registry call names: the directory read, and the
+    note its findings carry; or, when the call asks for another release, no directory
+    and why it is not followed."""
+
+    directory: Path | None
+    note: str
+
+
+def version_allows(constraint: str, version: str) -> bool | None:
+    """Whether `version` meets a module `version` constraint as Terraform checks it
+    (hashicorp/go-version: `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>`, comma-separated, all
+    must hold); None when either does not parse."""
+    have = _version(version)
+    if have is None:
+        return None
+    for part in constraint.split(","):
+        part = part.strip()
+        op = next((o for o in ("~>", ">=", "<=", "!=", ">", "<", "=") if part.startswith(o)), "=")
+        want = _version(part[len(op):].strip() if part.startswith(op) else part)
+        if want is None:
+            return None
+        numbers, given = want
+        if not _meets(op, have[0], numbers, given):
+            return False
+    return True
+
+
+def _version(text: str) -> tuple[tuple[int, int, int], int] | None:
+    """(major, minor, patch), and how many of them were written; None for a pre-release
+    or text that is not a version (Terraform does not pick pre-releases from a range)."""
+    text = text.strip().removeprefix("v")
+    if not text or "-" in text or "+" in text:
+        return None
+    parts = text.split(".")
+    if len(parts) > 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        return None
+    numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
+    return (numbers[0], numbers[1], numbers[2]), len(parts)
+
+
+def _meets(op: str, have: tuple[int, int, int], want: tuple[int, int, int], given: int) -> bool:
+    if op == "=":
+        return have == want
+    if op == "!=":
+        return have != want
+    if op == ">":
+        return have > want
+    if op == ">=":
+        return have >= want
+    if op == "<":
+        return have < want
+    if op == "<=":
+        return have <= want
+    # ~>: at least `want`, with every written segment but the last unchanged
+    # (`~> 8` is >= 8.0.0; `~> 8.0` is < 9; `~> 8.0.1` is < 8.1)
+    return have >= want and have[:given - 1] == want[:given - 1]
+
+
+class Checkouts:
+    """Finds, and remembers, which directories above a call are a module repository's checkout."""
+
+    def __init__(self, config_of: Callable[[Path], ModuleConfig | None]):
+        self._config_of = config_of
+        self._publishers: dict[Path, Publisher | None] = {}
+
+    def module(self, calling_dir: Path, source: str, constraint: str | None, call: str) -> CheckoutModule | None:
+        """The checkout directory a registry `source` (with its `version` constraint)
+        names, when the directories above `calling_dir` are that module's repository."""
+        address = RegistryAddress.parse(source)
+        if address is None:
+            return None
+        publisher = self._publisher_above(calling_dir, address.repository)
+        if publisher is None:
+            return None
+        release = f" v{publisher.version}" if publisher.version else ""
+        if constraint is not None and publisher.version is not None \
+                and version_allows(constraint, publisher.version) is not True:
+            return CheckoutModule(None, f"this checkout is{release} ({publisher.version_at}), the call asks for "
+                                        f"{constraint}: a release `terraform init` would download")
+        directory = publisher.directory / address.subdir if address.subdir else publisher.directory
+        if not directory.is_dir():
+            return None
+        return CheckoutModule(directory, f"{call} ({source}{f' {constraint}' if constraint else ''}) read from this "
+                                         f"checkout of {address.repository}{release} ({publisher.evidence}); "
+                                         "`terraform init` would download the published release")
+
+    def _publisher_above(self, start: Path, repository: str) -> Publisher | None:
+        # relative paths stay relative (`..` added), as the scan names directories: a
+        # checkout that is also scanned is the same configuration, with the same names
+        directory = start
+        for _ in range(MAX_LEVELS + 1):
+            publisher = self._publisher(directory)
+            if publisher is not None and repository in publisher.repositories:
+                return publisher
+            if (directory / ".git").exists() or os.path.dirname(os.path.abspath(directory)) == os.path.abspath(directory):
+                return None  # the repository's top (or the file system's): what is above is not this checkout
+            directory = Path(os.path.normpath(directory / os.pardir))
+        return None
+
+    def _publisher(self, directory: Path) -> Publisher | None:
+        if directory in self._publishers:
+            return self._publishers[directory]
+        publisher = None
+        names: set[str] = set()
+        evidence: list[str] = []
+        version = version_at = None
+        name = os.path.basename(os.path.abspath(directory)).lower()
+        if name.startswith("terraform-") and name.count("-") >= 2 and _is_identifier(name):
+            names.add(name)
+            evidence.append("its directory name")
+        for url in _git_remotes(directory / ".git" / "config"):
+            repo = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower()
+            if repo.startswith("terraform-") and repo not in names:
+                names.add(repo)
+                evidence.append(".git/config")
+        if _has_config_files(directory):
+            config = self._config_of(directory)
+            for value, file, line in config.module_names if config is not None else ():
+                found = _blueprint(value)
+                if found is not None:
+                    names.add(found[0])
+                    if version is None and found[1] is not None:
+                        version, version_at = found[1], f"{file}:{line}"
+                    evidence.append(f"{file}:{line}")
+        if names:
+            publisher = Publisher(directory, frozenset(names), version, ", ".join(evidence), version_at)
+        self._publishers[directory] = publisher
+        return publisher
+
+
+def _blueprint(module_name: str) -> tuple[str, str | None] | None:
+    """`blueprints/terraform/terraform-google-network[:subnets]/v18.1.0` -> (repository, version)."""
+    parts = module_name.split("/")
+    if len(parts) < 3 or parts[0] != "blueprints" or parts[1] != "terraform":
+        return None
+    repository = parts[2].split(":", 1)[0].lower()
+    if not repository.startswith("terraform-"):
+        return None
+    version = parts[3].removeprefix("v") if len(parts) > 3 and _version(parts[3]) is not None else None
+    return repository, version
+
+
+def _git_remotes(config: Path) -> list[str]:
+    """The `url =` values of a git config's remotes (what the repository is published as)."""
+    try:
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    urls = []
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key.strip() == "url":
+            urls.append(value.strip())
+    return urls
+
+
+def _has_config_files(directory: Path) -> bool:
+    try:
+        with os.scandir(directory) as entries:
+            return any(e.name.endswith((".tf", ".tf.json")) for e in entries)
+    except OSError:
+        return False
