@@ -306,14 +306,17 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         docs_url=rule.docs_url,
         source_format=res.source_format,
         attribute=v.path,
-        notes=_notes(res, v.path),
+        notes=_notes(res, v.path, file),
         root=res.meta.get("root"),
         subject=v.subject,
     )
 
 
-def _notes(res: Resource, path: str | None = None) -> list[str]:
+def _notes(res: Resource, path: str | None = None, placed_in: str | None = None) -> list[str]:
     notes = []
+    if placed_in is not None and placed_in != res.location.file and res.meta.get("manifest_file"):
+        # a manifest file's line, for the resource that applies it
+        notes.append(f"applied by {res.address} at {res.location.file}:{res.location.line}")
     if path and res.value_note is not None:  # where a rendered value came from (a Helm chart's values)
         note = res.value_note(path)
         if note:

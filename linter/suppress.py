@@ -129,6 +129,9 @@ def _resources_by_key(resources: list[Any], addresses: set[str]) -> dict[tuple[s
     for r in resources:
         if r.address in addresses:
             out[(r.address, r.location.file)].append(r)
+            applied = r.meta.get("manifest_file_shown")
+            if applied:  # a manifest file a Terraform resource applies: its findings point there
+                out[(r.address, applied)].append(r)
     return out
 
 
@@ -138,13 +141,14 @@ class _SourceLines:
     def __init__(self) -> None:
         self._files: dict[str, list[str]] = {}
 
-    def lines(self, file: str) -> list[str]:
-        """The file's lines; [] when it has no inline suppression at all (the common case)."""
+    def lines(self, file: str, any_suffix: bool = False) -> list[str]:
+        """The file's lines; [] when it has no inline suppression at all (the common case).
+        `any_suffix`: a file known to be YAML whatever its name (a template `api.yaml.tpl`)."""
         if file not in self._files:
             lines: list[str] = []
             from linter.loaders import in_memory, source_text
 
-            if os.path.splitext(file)[1].lower() in TEXT_SUFFIXES or in_memory(file) is not None:
+            if any_suffix or os.path.splitext(file)[1].lower() in TEXT_SUFFIXES or in_memory(file) is not None:
                 try:
                     text = source_text(file)
                     if "resilint:ignore" in text:
@@ -186,13 +190,25 @@ def _inline(resources: list[Any], sources: _SourceLines) -> list[tuple[str, str,
     """(kind, rule pattern, reason) of the `resilint:ignore` comments of these resources."""
     out = []
     for r in resources:
-        line = r.location.line
-        lines = sources.lines(r.location.file) if line else []
-        if not lines:
-            continue
-        for pattern, reason in inline_ids(lines, line).items():
-            out.append(("inline", pattern, reason or "suppressed inline (no reason given)"))
+        places = [(r.location.file, r.location.line, False)]
+        applied = r.meta.get("manifest_file_shown")
+        if applied:  # the manifest file it applies: the comments above its object, as in any manifest
+            places.append((applied, _first_content_line(sources.lines(applied, any_suffix=True)), True))
+        for file, line, any_suffix in places:
+            lines = sources.lines(file, any_suffix) if line else []
+            if not lines:
+                continue
+            for pattern, reason in inline_ids(lines, line).items():
+                out.append(("inline", pattern, reason or "suppressed inline (no reason given)"))
     return out
+
+
+def _first_content_line(lines: list[str]) -> int:
+    """The first line of a one-object file that is not blank, a comment or `---` (its object's line)."""
+    for n, text in enumerate(lines, 1):
+        if text.strip() and text.strip() != "---" and not COMMENT_RE.match(text):
+            return n
+    return 0
 
 
 def annotation_ids(value: str) -> dict[str, str]:

@@ -125,13 +125,38 @@ def test_a_manifest_file_terraform_applies_is_judged_as_terraform_applies_it(tmp
     (tmp_path / "main.tf").write_text('variable "image" {\n  type = string\n}\n\n' + attribute)
     result = run_scan(tmp_path)
     assert result.errors == []
-    single = [(f.resource, Path(f.file).name) for f in result.findings if f.rule_id == "RES101"]
-    assert single == ([("kubernetes_manifest.api", "main.tf")] if "kubernetes_manifest" in attribute else [])
+    single = [(f.resource, Path(f.file).name, f.line) for f in result.findings if f.rule_id == "RES101"]
+    # at the file's line that writes the value, which is where its owner changes it
+    replicas_line = _line(DEPLOYMENT, "replicas:")
+    assert single == ([("kubernetes_manifest.api", "api.yaml", replicas_line)] if "kubernetes_manifest" in attribute
+                      else [])
+    if single:
+        (finding,) = [f for f in result.findings if f.rule_id == "RES101"]
+        assert f"applied by kubernetes_manifest.api at {tmp_path / 'main.tf'}:5" in finding.notes
     (note,) = [n for n in result.notes if "applied by" in n]
     assert note.startswith(f"{tmp_path / 'k8s' / 'api.yaml'}: applied by ")
     alone = run_scan(tmp_path / "k8s" / "api.yaml")
     assert [(f.resource, Path(f.file).name) for f in alone.findings if f.rule_id == "RES101"] == [
         ("Deployment/default/api", "api.yaml")]
+
+
+def test_a_template_terraform_renders_is_pointed_at_where_its_template_writes_the_value(tmp_path):
+    """`templatefile()` with known variables: judged as rendered, pointed at the template's
+    key line (a value `${replicas}` is on it); a key the file does not write, or a file
+    that no longer reads as one document, leaves the finding at the resource."""
+    (tmp_path / "k8s").mkdir()
+    template = DEPLOYMENT.format(name="api", replicas="${replicas}", image="example/api:1")
+    (tmp_path / "k8s" / "api.yaml.tpl").write_text(template)
+    main = ('resource "kubectl_manifest" "api" {\n'
+            '  yaml_body = templatefile("k8s/api.yaml.tpl", { replicas = 1 })\n}\n')
+    (tmp_path / "main.tf").write_text(main)
+    result = run_scan(tmp_path / "main.tf")
+    (finding,) = [f for f in result.findings if f.rule_id == "RES101"]
+    assert (Path(finding.file).name, finding.line) == ("api.yaml.tpl", _line(template, "replicas:"))
+    # a template that reads as YAML only once rendered (a directive line first): the resource's line
+    (tmp_path / "k8s" / "api.yaml.tpl").write_text("%{ if replicas > 0 }\n" + template + "%{ endif }\n")
+    result = run_scan(tmp_path / "main.tf")
+    assert [(Path(f.file).name, f.line) for f in result.findings if f.rule_id == "RES101"] == [("main.tf", 2)]
 
 
 def test_a_manifest_file_holding_more_than_the_applied_object_is_judged_whole(tmp_path):
@@ -142,3 +167,21 @@ def test_a_manifest_file_holding_more_than_the_applied_object_is_judged_whole(tm
     assert sorted(f.resource for f in result.findings if f.rule_id == "RES101") == [
         "Deployment/default/api", "Deployment/default/worker"]
     assert not [n for n in result.notes if "applied by" in n]
+
+
+@pytest.mark.parametrize("where", ["resource", "manifest file"])
+def test_an_inline_ignore_above_the_resource_or_in_the_applied_file_suppresses(tmp_path, where):
+    """A finding placed in the manifest file a resource applies is still the resource's:
+    `resilint:ignore` above the resource block, or above the object in the file, holds."""
+    comment = "# resilint:ignore RES101: one replica is fine in staging\n"
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "api.yaml").write_text((comment if where == "manifest file" else "")
+                                               + DEPLOYMENT.format(name="api", replicas=1, image="x"))
+    (tmp_path / "main.tf").write_text((comment if where == "resource" else "")
+                                      + 'resource "kubernetes_manifest" "api" {\n'
+                                        '  manifest = yamldecode(file("k8s/api.yaml"))\n}\n')
+    result = run_scan(tmp_path / "main.tf")
+    (finding,) = [f for f in result.findings if f.rule_id == "RES101"]
+    assert Path(finding.file).name == "api.yaml"
+    assert finding.suppressed and finding.suppression_kind == "inline"
+    assert "staging" in finding.suppression_reason

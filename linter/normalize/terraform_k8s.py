@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
-from linter.model import Change, LineOf, Resource, Unknown, is_unknown
+from linter.model import Change, LineOf, Location, Resource, Unknown, is_unknown
 
 _TYPED: dict[str, tuple[str, str]] = {}
 for _tf, _api, _kind in (
@@ -169,6 +170,7 @@ def to_canonical(r: Resource) -> Resource:
         raw_type=r.type,
         change=Change(r.change.actions, before) if r.change is not None else None,
         line_of=_manifest_lines(r, prefix) or (_terraform_lines(r.line_of, prefix, tf_names) if r.line_of else None),
+        written_elsewhere=_manifest_file_places(r) if r.type in MANIFESTS else None,
         refs={_api_path(k, prefix): v for k, v in r.refs.items()} if prefix else dict(r.refs),
         meta=meta,
     )
@@ -222,6 +224,41 @@ def _manifest_lines(r: Resource, prefix: str) -> LineOf | None:
         return first + line - 1 if line is not None else r.line_of(prefix[:-1]) if r.line_of else None
 
     return lookup
+
+
+def _manifest_file_places(r: Resource) -> Callable[[str], Location | None] | None:
+    """For a manifest read from a file (`yamldecode(file("k8s/api.yaml"))`,
+    `templatefile(...)`): where each key is written in that file, which is where its
+    owner changes it. A template's keys are found in its text as written (a value
+    `${replicas}` is on its key's line); a file that does not read as one YAML
+    document, or a key it does not write, leaves the finding at the resource."""
+    shown = r.meta.get("manifest_file_shown")
+    if not isinstance(shown, str):
+        return None
+    import yaml
+
+    from linter.loaders import read_text
+    from linter.loaders.kubernetes import ManifestLoader, node_line
+    from linter.model import InputError
+
+    composed: list[Any] = []
+
+    def place(path: str) -> Location | None:
+        if not composed:  # on the first finding that asks
+            node = None
+            try:
+                loader = ManifestLoader(read_text(Path(r.meta["manifest_file"]), shown))
+                try:
+                    node = loader.get_single_node()
+                finally:
+                    loader.dispose()
+            except (OSError, InputError, yaml.YAMLError, RecursionError):
+                pass
+            composed.append(node)
+        line = node_line(composed[0], path) if composed[0] is not None else None
+        return Location(shown, line) if line is not None else None
+
+    return place
 
 
 def _api_path(tf_path: str, prefix: str) -> str:

@@ -284,7 +284,7 @@ class ModuleTree:
         if rtype in MANIFESTS and kind == "resource":
             applied = _manifest_file(instance, block.attrs.get(MANIFESTS[rtype]), scope)
             if applied is not None:
-                resource.meta["manifest_file"] = applied
+                resource.meta["manifest_file"], resource.meta["manifest_file_shown"] = applied
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
@@ -605,11 +605,12 @@ def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set
     return any(d not in called for d in scanned if d != directory)
 
 
-def _manifest_file(instance: ModuleInstance, attr: Any, scope: Scope) -> str | None:
-    """The real path of the file a manifest attribute reads its object from:
-    `yamldecode(file(P))`, `yamldecode(templatefile(P, ...))`, `file(P)` or
-    `templatefile(P, ...)`, P relative to the root module's directory, as terraform
-    runs; None for anything else, or a path not known here."""
+def _manifest_file(instance: ModuleInstance, attr: Any, scope: Scope) -> tuple[str, str] | None:
+    """The file a manifest attribute reads its object from, as its real path and as
+    the scan shows it: `yamldecode(file(P))`, `yamldecode(templatefile(P, ...))`,
+    `file(P)` or `templatefile(P, ...)`, P relative to the root module's directory, as
+    terraform runs; None for anything else, or a path not known here."""
+    from linter.loaders import display_path
     from linter.terraform.expressions import EvalError
 
     expr = attr.expr if attr is not None else None
@@ -623,4 +624,5 @@ def _manifest_file(instance: ModuleInstance, attr: Any, scope: Scope) -> str | N
         return None
     if not isinstance(path, str):
         return None
-    return os.path.realpath(os.path.join(instance.root.config.directory, path))
+    joined = os.path.join(instance.root.config.directory, path)
+    return os.path.realpath(joined), display_path(Path(joined))
