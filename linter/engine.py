@@ -308,6 +308,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         attribute=v.path,
         notes=_notes(res, v.path, file),
         root=res.meta.get("root"),
+        var_file=res.meta.get("var_file"),
         subject=v.subject,
     )
 
@@ -552,13 +553,19 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
     result.root = root = options.root or repo_root(paths)
     relative: dict[str, str] = {}
     for f in result.findings:
-        for path in (f.file, f.root):
+        for path in (f.file, f.root, f.var_file):
             if path is not None and path not in relative:
                 relative[path] = relative_to_root(path, root)
         f.fingerprint_path = relative[f.file]
+        planned = []
         if f.root is not None and f.fingerprint_root is None:
             f.fingerprint_root = relative[f.root]
-            f.message += f" (in root {shown_relative(f.root, relative[f.root])})"
+            planned.append(f"in root {shown_relative(f.root, relative[f.root])}")
+        if f.var_file is not None and f.fingerprint_var_file is None:
+            f.fingerprint_var_file = relative[f.var_file]
+            planned.append(f"with -var-file {shown_relative(f.var_file, relative[f.var_file])}")
+        if planned:
+            f.message += f" ({', '.join(planned)})"
 
 
 def _by_config(resources: list[Resource], options: ScanOptions, known_ids: set[str],

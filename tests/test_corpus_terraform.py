@@ -197,17 +197,25 @@ def _addresses(directory, variables=()):
     return {r.address: r for r in resources}
 
 
-def test_a_count_conditional_resolved_from_a_corpus_var_file():
+def test_a_count_conditional_resolved_from_a_corpus_var_file(tmp_path):
     # cloudposse rds-cluster examples/complete: engine_mode has no default (variables.tf:46);
     # fixtures.us-east-2.tfvars:18 sets "provisioned". The module's main.tf:22
     # use_reserved_instances = var.use_reserved_instances && !local.is_serverless (false &&
     # unknown is unknown in terraform 1.11) decides main.tf:116 count = ... ? 1 : 0
-    example = corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster" / "examples" / "complete"
+    import shutil
+
+    repository = corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster"
+    example = repository / "examples" / "complete"
     reserved = "module.rds_cluster.aws_rds_reserved_instance.default"
-    without = _addresses(example)
+    bare = tmp_path / "repository"  # without the file, as `terraform plan` alone plans it
+    shutil.copytree(repository, bare)
+    (bare / "examples" / "complete" / "fixtures.us-east-2.tfvars").unlink()
+    without = _addresses(bare / "examples" / "complete")
     assert is_unknown(without[reserved].meta["count"])  # judged once as a template
     with_file = _addresses(example, [("file", str(example / "fixtures.us-east-2.tfvars"))])
     assert not [a for a in with_file if a.startswith(reserved)]  # count 0: nothing planned
+    # the file beside the example is its environment: planned with it when nothing is given
+    assert _addresses(example).keys() == with_file.keys()
     # and a value from the same file, named in the message (fixtures.us-east-2.tfvars:22)
     from tests.conftest import run_scan
 
@@ -248,5 +256,9 @@ def test_one_module_block_planned_by_several_example_roots_gives_distinct_findin
         by_place[(f.rule_id, f.resource, f.file, f.line)].append(f)
     twice = by_place[("RES509", "module.rds_cluster.aws_rds_cluster.primary",
                       str(corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster" / "main.tf"), 143)]
-    assert sorted(f.message.rsplit("/examples/", 1)[1] for f in twice) == ["complete)", "postgres)"]
+    assert sorted(f.root.rsplit("/examples/", 1)[1] for f in twice) == ["complete", "postgres"]
+    # each planned with its example's fixtures.us-east-2.tfvars, which the message names
+    for f in twice:
+        assert ", with -var-file " in f.message and f.message.endswith("/fixtures.us-east-2.tfvars)")
+        assert Path(f.var_file).parent.name == Path(f.root).name
     assert len({f.fingerprint for f in result.findings}) == len(result.findings)

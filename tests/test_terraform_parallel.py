@@ -44,7 +44,7 @@ def pool_used(monkeypatch):
 def roots_tree(root) -> None:
     """Roots calling a shared module (scanned too), one root calling another, a module
     with a syntax error called from two roots (one error), an unresolved call in two
-    roots (listed once), a root a plan covers, a tfvars file."""
+    roots (listed once), a root a plan covers, a tfvars file, a root with two environments."""
     (root / "modules" / "db").mkdir(parents=True)
     (root / "modules" / "db" / "main.tf").write_text(textwrap.dedent("""\
         variable "replicas" { default = 2 }
@@ -76,6 +76,9 @@ def roots_tree(root) -> None:
             """))
         if i % 2:
             (env / "broken.tf").write_text('module "broken" {\n  source = "../../modules/broken"\n}\n')
+        if i == 2:  # environments: planned once with each
+            (env / "prod.tfvars").write_text("replicas = 2\n")
+            (env / "staging.tfvars").write_text("replicas = 0\n")
         if i == 3:
             (env / "terraform.tfvars").write_text("replicas = 1\n")
             (env / "syntax.tf").write_text('resource "aws_sqs_queue" "bad" {\n  name = "x"\n')
@@ -198,8 +201,8 @@ def test_roots_judged_where_they_load_give_the_serial_report(tmp_path, pool_used
     assert report([str(tmp_path)], jobs=2, root=str(tmp_path)) == serial
     assert pool_used
     judged = {v.scope for v in kept}
-    assert len(judged) == len(kept) == 6  # every root, once
-    assert taken == [0, 6], "the worker's verdicts (pickled with its resources) were not taken"
+    assert len(judged) == len(kept) == 7  # every root, once, and env2 once per environment
+    assert taken == [0, 7], "the worker's verdicts (pickled with its resources) were not taken"
     assert sum(len(v.findings) for v in kept) == len(json.loads(serial)["findings"])
 
 

@@ -37,19 +37,24 @@ def evaluated(case: str, directory: Path | None = None) -> dict:
     variables = [(k, str(directory / v) if k == "file" else v) for k, v in oracle.scan_variables(case)]
     resources, errors, unresolved = load_directories({directory: files}, {"terraform_variables": variables})
     assert errors == [] and unresolved == [], (errors, unresolved)
-    out = {}
+    planned: dict[str | None, dict] = {}  # by the variable file each environment was planned with
     for r in resources:
         if r.type != "terraform_data":
             continue
         value = r.attrs.get("input")
+        environment = Path(r.meta["var_file"]).name if "var_file" in r.meta else None
+        out = planned.setdefault(environment, {})
         out[r.address] = {"__unknown__": True} if isinstance(value, Unknown) else value
-    return dict(sorted(out.items()))
+    if set(planned) == {None}:
+        return {"resources": dict(sorted(planned[None].items()))}
+    assert None not in planned, "a root planned bare and per environment"
+    return {"environments": {name: {"resources": dict(sorted(out.items()))} for name, out in sorted(planned.items())}}
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_evaluator_matches_terraform_plan(case):
     golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
-    assert evaluated(case) == golden["resources"]
+    assert evaluated(case) == {k: v for k, v in golden.items() if k in ("resources", "environments")}
 
 
 @pytest.mark.parametrize("where, named", [(".", "paths_and_files"), ("paths_and_files/modules/queue", "../..")])
@@ -58,14 +63,14 @@ def test_paths_are_terraforms_whatever_directory_the_scan_runs_in(monkeypatch, w
     root module gives them, when resilint runs elsewhere and names the root relatively."""
     golden = json.loads((oracle.ORACLE_DIR / "paths_and_files.expected.json").read_text())
     monkeypatch.chdir(oracle.CASES_DIR / where)
-    assert evaluated("paths_and_files", Path(named)) == golden["resources"]
+    assert evaluated("paths_and_files", Path(named)) == {"resources": golden["resources"]}
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH: goldens only")
 @pytest.mark.parametrize("case", CASES)
 def test_goldens_are_what_terraform_plans_today(case):
     golden = json.loads((oracle.ORACLE_DIR / f"{case}.expected.json").read_text())
-    assert oracle.plan(case) == golden
+    assert oracle.golden(case) == golden
 
 
 # ------------------------------------------------ expressions of terraform console

@@ -184,18 +184,36 @@ class ModuleTree:
         return out
 
     # ------------------------------------------------------------ roots
-    def load_root(self, directory: Path, files: list[Path] | None = None) -> ModuleInstance | None:
+    def load_root(self, directory: Path, files: list[Path] | None = None) -> None:
+        """A root as Terraform plans it: once, or, when variable files Terraform reads only
+        with `-var-file` lie beside it (`prod.tfvars`, `fixtures.us-east-2.tfvars`) and the
+        scan gives none, once with each of them (an environment: see `environment_files`)."""
+        from linter.loaders import display_path
+
         config = self.config_of(directory, files)
         if config is None:
-            return None
+            return
         settings = list(self.options.get("terraform_variables") or [])
-        errors: list[InputError] = []
-        variables = root_variable_values(directory, config, self.evaluator, settings, errors)
-        for err in errors:
-            self.add_error(err)
-        root = ModuleInstance(self, config, None, variables, None, None, (), 0)
-        self.build(root)
-        return root
+        given = any(kind == "file" for kind, _ in settings)
+        environments: list[Path | None] = [None] if given else list(environment_files(directory)) or [None]
+        for environment in environments:
+            errors: list[InputError] = []
+            with_file = [("file", str(environment))] if environment is not None else []
+            # -var-file first, then --var, as terraform applies them
+            variables = root_variable_values(directory, config, self.evaluator, with_file + settings, errors)
+            for err in errors:
+                self.add_error(err)
+            if environment is not None and any(err.file == display_path(environment) for err in errors):
+                continue  # terraform plans nothing with a variable file it cannot read
+            root = ModuleInstance(self, config, None, variables, None, None, (), 0)
+            start = len(self.resources)
+            self.build(root)
+            if environment is not None:
+                shown = display_path(environment)
+                scope = f"{display_path(directory)} with -var-file {shown}"  # each environment a world of its own
+                for resource in self.resources[start:]:
+                    resource.meta["var_file"] = shown
+                    resource.meta["scope"] = scope
 
     # ------------------------------------------------------------ resources
     def build(self, instance: ModuleInstance) -> None:
@@ -317,6 +335,21 @@ class ModuleTree:
             if checkout is not None and checkout.directory is None:  # this checkout, another release
                 unresolved.reason = checkout.note
             self.unresolved.append(unresolved)
+
+
+def environment_files(directory: Path) -> list[Path]:
+    """The variable files beside a root that Terraform reads only when `-var-file` names
+    them: every `.tfvars`/`.tfvars.json` but `terraform.tfvars(.json)` and
+    `*.auto.tfvars(.json)`, which it always reads. Each is how one environment (or a
+    test: cloudposse's `fixtures.us-east-2.tfvars`) is planned, so the root is judged
+    with each in turn, and not without: nobody plans it bare."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [directory / n for n in names
+            if n.endswith((".tfvars", ".tfvars.json")) and n not in ("terraform.tfvars", "terraform.tfvars.json")
+            and not n.endswith((".auto.tfvars", ".auto.tfvars.json")) and (directory / n).is_file()]
 
 
 def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
@@ -452,9 +485,9 @@ _JUDGE: RootJudge | None = None
 
 # what each process returns for its share: errors met parsing each directory and the
 # directories each calls (by scanned index); then, per root, its resources, errors,
-# unresolved calls and verdict (when judged)
+# unresolved calls and verdicts (when judged: one per environment)
 Parsed = tuple[dict[int, list[InputError]], dict[int, list[Path]]]
-LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule], Verdict | None]]
+LoadedRoots = dict[int, tuple[list[Resource], list[InputError], list[UnresolvedModule], list[Verdict]]]
 
 
 def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | None, jobs: int, sizes: list[int],
@@ -517,9 +550,10 @@ def _load_in_pool(files_of: dict[Path, list[Path]], options: dict[str, Any] | No
     for err in probe.errors:
         merged.add_error(err)
     for i in sorted(loaded):
-        resources, errors, unresolved, verdict = loaded[i]
-        if verdict is not None and judge is not None:
-            judge.keep(verdict)
+        resources, errors, unresolved, verdicts = loaded[i]
+        if judge is not None:
+            for verdict in verdicts:
+                judge.keep(verdict)
         merged.resources.extend(resources)
         for err in errors:
             merged.add_error(err)
@@ -549,7 +583,13 @@ def _load(tree: ModuleTree, roots: list[tuple[int, Path]], judge: RootJudge | No
         errors, resources, unresolved = len(tree.errors), len(tree.resources), len(tree.unresolved)
         tree.load_root(directory)
         own = tree.resources[resources:]
-        loaded[i] = (own, tree.errors[errors:], tree.unresolved[unresolved:], judge(own) if judge is not None else None)
+        verdicts: list[Verdict] = []
+        if judge is not None:  # each environment of the root is a scope of its own
+            by_environment: dict[str | None, list[Resource]] = {}
+            for r in own:
+                by_environment.setdefault(r.meta.get("var_file"), []).append(r)
+            verdicts = [v for v in map(judge, by_environment.values()) if v is not None]
+        loaded[i] = (own, tree.errors[errors:], tree.unresolved[unresolved:], verdicts)
     return loaded
 
 

@@ -1,0 +1,153 @@
+"""Variable files beside a root that Terraform reads only with `-var-file` (`prod.tfvars`,
+`staging.tfvars`, cloudposse's `fixtures.us-east-2.tfvars`) are environments: the root
+is judged once with each, as `terraform plan -var-file=...` plans it, and not bare. Each
+environment's findings say which file they were planned with, and are findings of their
+own (fingerprints, baselines). A `--var-file` (or the config's `terraform.var_files`)
+chooses instead. `tests/test_terraform_plan_oracle.py` holds the expansion per environment
+to real `terraform plan` (the `environments` case)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from linter.reporters import ReportSettings, render
+from tests.conftest import corpus_dir, run_scan
+
+DB = textwrap.dedent("""\
+    variable "multi_az" {
+      type    = bool
+      default = true
+    }
+
+    variable "name" {
+      type = string
+    }
+
+    resource "aws_db_instance" "db" {
+      identifier              = var.name
+      engine                  = "postgres"
+      instance_class          = "db.t3.micro"
+      multi_az                = var.multi_az
+      backup_retention_period = 7
+      deletion_protection     = true
+    }
+    """)
+
+
+def _root(directory: Path, **environments: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "main.tf").write_text(DB)
+    for name, text in environments.items():
+        (directory / name.replace("_", ".")).write_text(text)
+    return directory
+
+
+def _single_az(result) -> list:
+    return [f for f in result.findings if f.rule_id == "RES301"]
+
+
+def test_each_environment_file_is_a_plan_of_the_root(tmp_path):
+    root = _root(tmp_path / "app", prod_tfvars='name = "orders"\nmulti_az = false\n',
+                 staging_tfvars='name = "orders-staging"\n')
+    result = run_scan(root, root=str(tmp_path))
+    assert result.errors == []
+    (finding,) = _single_az(result)
+    assert finding.var_file == str(root / "prod.tfvars")
+    assert finding.message.endswith("(with -var-file app/prod.tfvars)")
+    assert "set at " + str(root / "prod.tfvars") + ":2" in finding.message
+    # one database per environment, each in a scope of its own, never one planned bare
+    planned = sorted((r.meta["var_file"], r.attrs["identifier"]) for r in result.resources)
+    assert planned == [(str(root / "prod.tfvars"), "orders"), (str(root / "staging.tfvars"), "orders-staging")]
+    assert len({r.scope for r in result.resources}) == 2
+    assert sorted(result.files) == sorted(str(root / n) for n in ("main.tf", "prod.tfvars", "staging.tfvars"))
+
+
+def test_the_same_finding_in_two_environments_is_two_findings(tmp_path):
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n',
+                 dr_tfvars='name = "b"\nmulti_az = false\n')
+    result = run_scan(root, root=str(tmp_path))
+    findings = _single_az(result)
+    assert sorted(Path(f.var_file).name for f in findings) == ["dr.tfvars", "prod.tfvars"]
+    assert len({f.fingerprint for f in findings}) == 2
+    doc = json.loads(render("json", result, ReportSettings()))
+    assert sorted(Path(f["var_file"]).name for f in doc["findings"] if f["rule_id"] == "RES301") == [
+        "dr.tfvars", "prod.tfvars"]
+
+
+def test_a_var_file_given_chooses_the_environment(tmp_path):
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n')
+    staging = run_scan(root, loader_options={"terraform_variables": [("file", str(root / "staging.tfvars"))]})
+    assert _single_az(staging) == []
+    assert [r.attrs["identifier"] for r in staging.resources] == ["b"]
+    assert all("var_file" not in r.meta for r in staging.resources)  # chosen, as terraform is told
+
+
+def test_auto_loaded_files_are_read_under_each_environment(tmp_path):
+    root = _root(tmp_path / "app", terraform_tfvars='name = "base"\nmulti_az = false\n',
+                 prod_tfvars="multi_az = true\n", staging_tfvars='name = "staging"\n')
+    result = run_scan(root)
+    planned = {Path(r.meta["var_file"]).name: (r.attrs["identifier"], r.attrs["multi_az"]) for r in result.resources}
+    assert planned == {"prod.tfvars": ("base", True), "staging.tfvars": ("staging", False)}
+    (finding,) = _single_az(result)
+    assert "terraform.tfvars:2" in finding.message and Path(finding.var_file).name == "staging.tfvars"
+
+
+def test_a_root_with_only_auto_loaded_files_is_planned_once(tmp_path):
+    root = _root(tmp_path / "app", terraform_tfvars='name = "x"\nmulti_az = false\n')
+    result = run_scan(root)
+    (finding,) = _single_az(result)
+    assert finding.var_file is None and "-var-file" not in finding.message
+
+
+def test_a_staged_environment_file_is_judged_with_its_root(tmp_path):
+    """pre-commit passes the changed file: `prod.tfvars` dropping to one zone fails the commit."""
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n')
+    (finding,) = _single_az(run_scan(root / "prod.tfvars", loader_options={"file_context": True}))  # as the CLI
+    assert Path(finding.var_file).name == "prod.tfvars"
+
+
+def test_a_broken_environment_file_is_an_error_and_the_other_environments_are_judged(tmp_path):
+    """Terraform plans nothing with a variable file it cannot read: that environment is not
+    judged (its defaults would be a plan nobody makes), the others are."""
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n',
+                 broken_tfvars='name = "b"\nmulti_az = \n')
+    result = run_scan(root)
+    assert [Path(e.file).name for e in result.errors] == ["broken.tfvars"] and result.errors[0].line
+    assert [Path(f.var_file).name for f in _single_az(result)] == ["prod.tfvars"]
+    assert sorted(Path(r.meta["var_file"]).name for r in result.resources) == ["prod.tfvars"]
+
+
+def test_a_called_module_s_variable_file_is_not_an_environment(tmp_path):
+    root = tmp_path / "live"
+    root.mkdir()
+    (root / "main.tf").write_text('module "db" {\n  source = "../modules/db"\n  name = "orders"\n}\n')
+    module = _root(tmp_path / "modules" / "db", test_tfvars='name = "t"\nmulti_az = false\n')
+    result = run_scan(root, module)
+    assert _single_az(result) == []  # the module is judged as live calls it: multi_az defaults to true
+    assert all("var_file" not in r.meta for r in result.resources)
+
+
+def test_a_baseline_holds_each_environment_apart(tmp_path):
+    from linter.engine import ScanOptions, scan
+    from linter.suppress import write_baseline
+
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', dr_tfvars='name = "b"\n')
+    baseline = tmp_path / "baseline.json"
+    write_baseline(scan([str(root)], ScanOptions(root=str(tmp_path))), str(baseline))
+    (root / "dr.tfvars").write_text('name = "b"\nmulti_az = false\n')  # dr now drops to one zone too
+    result = scan([str(root)], ScanOptions(root=str(tmp_path), baseline=str(baseline)))
+    active = [Path(f.var_file).name for f in _single_az(result) if not f.suppressed]
+    assert active == ["dr.tfvars"]
+
+
+def test_cloudposse_examples_are_judged_as_their_tests_plan_them():
+    """cloudposse's examples keep what their terratest passes with `-var-file` in
+    `fixtures.us-east-2.tfvars`: `deletion_protection = false` there is the example's."""
+    example = corpus_dir("terraform-modules") / "cloudposse+terraform-aws-rds-cluster" / "examples" / "complete"
+    result = run_scan(example)
+    assert result.errors == []
+    protection = [f for f in result.findings if f.rule_id == "RES508"]
+    assert protection and all(Path(f.var_file).name == "fixtures.us-east-2.tfvars" for f in protection)
+    assert all("fixtures.us-east-2.tfvars:22" in f.message for f in protection)
