@@ -308,7 +308,8 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         attribute=v.path,
         notes=_notes(res, v.path, file),
         root=res.meta.get("root"),
-        var_file=res.meta.get("var_file"),
+        environment=res.meta.get("environment"),
+        environment_option=res.meta.get("environment_option"),
         subject=v.subject,
     )
 
@@ -553,7 +554,7 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
     result.root = root = options.root or repo_root(paths)
     relative: dict[str, str] = {}
     for f in result.findings:
-        for path in (f.file, f.root, f.var_file):
+        for path in (f.file, f.root, f.environment):
             if path is not None and path not in relative:
                 relative[path] = relative_to_root(path, root)
         f.fingerprint_path = relative[f.file]
@@ -561,9 +562,9 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
         if f.root is not None and f.fingerprint_root is None:
             f.fingerprint_root = relative[f.root]
             planned.append(f"in root {shown_relative(f.root, relative[f.root])}")
-        if f.var_file is not None and f.fingerprint_var_file is None:
-            f.fingerprint_var_file = relative[f.var_file]
-            planned.append(f"with -var-file {shown_relative(f.var_file, relative[f.var_file])}")
+        if f.environment is not None and f.fingerprint_environment is None:
+            f.fingerprint_environment = relative[f.environment]
+            planned.append(f"with {f.environment_option} {shown_relative(f.environment, relative[f.environment])}")
         if planned:
             f.message += f" ({', '.join(planned)})"
 

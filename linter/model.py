@@ -308,10 +308,12 @@ class Finding:
     root: str | None = None
     fingerprint_root: str | None = None  # `root` relative to the repository root (as fingerprint_path)
     subject: str | None = None  # Violation.subject: tells apart findings on one attribute
-    # the variable file a Terraform root was planned with (`-var-file prod.tfvars`): each
-    # environment of one root is its own finding, in baselines too
-    var_file: str | None = None
-    fingerprint_var_file: str | None = None  # `var_file` relative to the repository root
+    # the file an environment was planned or rendered with (`terraform plan -var-file
+    # prod.tfvars`, `helm template --values values-prod.yaml`), and that option: each
+    # environment of one root or chart is a finding of its own, in baselines too
+    environment: str | None = None
+    environment_option: str | None = None
+    fingerprint_environment: str | None = None  # `environment` relative to the repository root
 
     @property
     def fingerprint(self) -> str:
@@ -320,13 +322,13 @@ class Finding:
         (RES503 on two containers) are told apart by baselines, plus the Terraform
         root for a resource of a called module (`examples/a` and `examples/b` both
         calling `../..` plan two resources at one address, file and line)."""
-        if self.root is None and self.subject is None and self.var_file is None:
+        if self.root is None and self.subject is None and self.environment is None:
             return self.unrooted_fingerprint
         key = self._unrooted_key()
         if self.root is not None:
             key += f"|root={self.fingerprint_root or self.root}"
-        if self.var_file is not None:
-            key += f"|var_file={self.fingerprint_var_file or self.var_file}"
+        if self.environment is not None:
+            key += f"|environment={self.fingerprint_environment or self.environment}"
         if self.subject is not None:
             key += f"|subject={self.subject}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -356,7 +358,7 @@ class Finding:
             "source_format": self.source_format,
             "fingerprint": self.fingerprint,
             "root": self.root,
-            "var_file": self.var_file,
+            "environment": self.environment,
             "suppressed": self.suppressed,
             "suppression_reason": self.suppression_reason,
             "suppression_kind": self.suppression_kind,

@@ -260,5 +260,5 @@ def test_one_module_block_planned_by_several_example_roots_gives_distinct_findin
     # each planned with its example's fixtures.us-east-2.tfvars, which the message names
     for f in twice:
         assert ", with -var-file " in f.message and f.message.endswith("/fixtures.us-east-2.tfvars)")
-        assert Path(f.var_file).parent.name == Path(f.root).name
+        assert Path(f.environment).parent.name == Path(f.root).name
     assert len({f.fingerprint for f in result.findings}) == len(result.findings)

@@ -478,3 +478,47 @@ def test_an_aliased_file_dependency_is_pointed_at_and_valued_by_its_alias(tmp_pa
     assert (finding["file"], finding["line"]) == ("cache/templates/deployment.yaml", line_of(template, "replicas:"))
     at = len(values.read_text().splitlines())
     assert f"`.Values.replicaCount` = 1, set at shop/values.yaml:{at}" in json.dumps(finding["notes"])
+
+
+@needs_helm
+def test_each_environment_values_file_renders_the_chart_once(tmp_path):
+    """`values-prod.yaml` beside the chart's values.yaml is how it is deployed to prod
+    (`helm install -f values-prod.yaml`): the chart is rendered once per such file, each a
+    scope of its own, and a staged `values-prod.yaml` dropping to one replica fails the commit."""
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    values = tmp_path / "shop" / "values.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 1", "replicaCount: 3"))
+    (tmp_path / "shop" / "values-prod.yaml").write_text("# prod\nreplicaCount: 1\n")
+    (tmp_path / "shop" / "values.staging.yaml").write_text("replicaCount: 2\n")
+    (tmp_path / "shop" / "ci").mkdir()
+    (tmp_path / "shop" / "ci" / "small-values.yaml").write_text("replicaCount: 1\n")  # a test case: not read
+    template = (tmp_path / "shop" / "templates" / "deployment.yaml").read_text()
+    for named in ("shop", "shop/values-prod.yaml"):
+        code, doc = scan(named, cwd=tmp_path)
+        assert code == 1 and doc["errors"] == []
+        (single,) = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+        assert (single["file"], single["line"], single["environment"]) == (
+            "shop/templates/deployment.yaml", line_of(template, "replicas:"), "shop/values-prod.yaml")
+        assert single["message"].endswith("(with --values shop/values-prod.yaml)")
+        assert "`.Values.replicaCount` = 1, set at shop/values-prod.yaml:2" in single["notes"]
+        # every other finding once per environment, told apart by fingerprint
+        probes = [f for f in doc["findings"] if f["rule_id"] == "RES504"]
+        assert sorted(f["environment"] for f in probes) == ["shop/values-prod.yaml", "shop/values.staging.yaml"]
+        assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
+    # values given choose the environment
+    _, doc = scan("shop", "--helm-values", "shop/values.staging.yaml", cwd=tmp_path)
+    assert "RES101" not in {f["rule_id"] for f in doc["findings"]}
+    assert {f["environment"] for f in doc["findings"]} == {None}
+
+
+def test_environment_values_files_are_told_from_the_charts_other_files(tmp_path):
+    from linter.loaders.rendered import environment_values
+
+    names = ["values.yaml", "values.yml", "values.schema.json", "values-prod.yaml", "values.staging.yml",
+             "prod-values.yaml", "values_dev.yaml", "Chart.yaml", "Chart.lock", "requirements.yaml", "README.md",
+             "values-notes.txt", ".helmignore"]
+    for name in names:
+        (tmp_path / name).write_text("x: 1\n")
+    (tmp_path / "values-dir.yaml").mkdir()
+    assert [p.name for p in environment_values(tmp_path)] == [
+        "prod-values.yaml", "values-prod.yaml", "values.staging.yml", "values_dev.yaml"]

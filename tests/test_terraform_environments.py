@@ -54,11 +54,11 @@ def test_each_environment_file_is_a_plan_of_the_root(tmp_path):
     result = run_scan(root, root=str(tmp_path))
     assert result.errors == []
     (finding,) = _single_az(result)
-    assert finding.var_file == str(root / "prod.tfvars")
+    assert finding.environment == str(root / "prod.tfvars")
     assert finding.message.endswith("(with -var-file app/prod.tfvars)")
     assert "set at " + str(root / "prod.tfvars") + ":2" in finding.message
     # one database per environment, each in a scope of its own, never one planned bare
-    planned = sorted((r.meta["var_file"], r.attrs["identifier"]) for r in result.resources)
+    planned = sorted((r.meta["environment"], r.attrs["identifier"]) for r in result.resources)
     assert planned == [(str(root / "prod.tfvars"), "orders"), (str(root / "staging.tfvars"), "orders-staging")]
     assert len({r.scope for r in result.resources}) == 2
     assert sorted(result.files) == sorted(str(root / n) for n in ("main.tf", "prod.tfvars", "staging.tfvars"))
@@ -69,10 +69,10 @@ def test_the_same_finding_in_two_environments_is_two_findings(tmp_path):
                  dr_tfvars='name = "b"\nmulti_az = false\n')
     result = run_scan(root, root=str(tmp_path))
     findings = _single_az(result)
-    assert sorted(Path(f.var_file).name for f in findings) == ["dr.tfvars", "prod.tfvars"]
+    assert sorted(Path(f.environment).name for f in findings) == ["dr.tfvars", "prod.tfvars"]
     assert len({f.fingerprint for f in findings}) == 2
     doc = json.loads(render("json", result, ReportSettings()))
-    assert sorted(Path(f["var_file"]).name for f in doc["findings"] if f["rule_id"] == "RES301") == [
+    assert sorted(Path(f["environment"]).name for f in doc["findings"] if f["rule_id"] == "RES301") == [
         "dr.tfvars", "prod.tfvars"]
 
 
@@ -81,31 +81,31 @@ def test_a_var_file_given_chooses_the_environment(tmp_path):
     staging = run_scan(root, loader_options={"terraform_variables": [("file", str(root / "staging.tfvars"))]})
     assert _single_az(staging) == []
     assert [r.attrs["identifier"] for r in staging.resources] == ["b"]
-    assert all("var_file" not in r.meta for r in staging.resources)  # chosen, as terraform is told
+    assert all("environment" not in r.meta for r in staging.resources)  # chosen, as terraform is told
 
 
 def test_auto_loaded_files_are_read_under_each_environment(tmp_path):
     root = _root(tmp_path / "app", terraform_tfvars='name = "base"\nmulti_az = false\n',
                  prod_tfvars="multi_az = true\n", staging_tfvars='name = "staging"\n')
     result = run_scan(root)
-    planned = {Path(r.meta["var_file"]).name: (r.attrs["identifier"], r.attrs["multi_az"]) for r in result.resources}
+    planned = {Path(r.meta["environment"]).name: (r.attrs["identifier"], r.attrs["multi_az"]) for r in result.resources}
     assert planned == {"prod.tfvars": ("base", True), "staging.tfvars": ("staging", False)}
     (finding,) = _single_az(result)
-    assert "terraform.tfvars:2" in finding.message and Path(finding.var_file).name == "staging.tfvars"
+    assert "terraform.tfvars:2" in finding.message and Path(finding.environment).name == "staging.tfvars"
 
 
 def test_a_root_with_only_auto_loaded_files_is_planned_once(tmp_path):
     root = _root(tmp_path / "app", terraform_tfvars='name = "x"\nmulti_az = false\n')
     result = run_scan(root)
     (finding,) = _single_az(result)
-    assert finding.var_file is None and "-var-file" not in finding.message
+    assert finding.environment is None and "-var-file" not in finding.message
 
 
 def test_a_staged_environment_file_is_judged_with_its_root(tmp_path):
     """pre-commit passes the changed file: `prod.tfvars` dropping to one zone fails the commit."""
     root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n')
     (finding,) = _single_az(run_scan(root / "prod.tfvars", loader_options={"file_context": True}))  # as the CLI
-    assert Path(finding.var_file).name == "prod.tfvars"
+    assert Path(finding.environment).name == "prod.tfvars"
 
 
 def test_a_broken_environment_file_is_an_error_and_the_other_environments_are_judged(tmp_path):
@@ -115,8 +115,8 @@ def test_a_broken_environment_file_is_an_error_and_the_other_environments_are_ju
                  broken_tfvars='name = "b"\nmulti_az = \n')
     result = run_scan(root)
     assert [Path(e.file).name for e in result.errors] == ["broken.tfvars"] and result.errors[0].line
-    assert [Path(f.var_file).name for f in _single_az(result)] == ["prod.tfvars"]
-    assert sorted(Path(r.meta["var_file"]).name for r in result.resources) == ["prod.tfvars"]
+    assert [Path(f.environment).name for f in _single_az(result)] == ["prod.tfvars"]
+    assert sorted(Path(r.meta["environment"]).name for r in result.resources) == ["prod.tfvars"]
 
 
 def test_a_called_module_s_variable_file_is_not_an_environment(tmp_path):
@@ -126,7 +126,7 @@ def test_a_called_module_s_variable_file_is_not_an_environment(tmp_path):
     module = _root(tmp_path / "modules" / "db", test_tfvars='name = "t"\nmulti_az = false\n')
     result = run_scan(root, module)
     assert _single_az(result) == []  # the module is judged as live calls it: multi_az defaults to true
-    assert all("var_file" not in r.meta for r in result.resources)
+    assert all("environment" not in r.meta for r in result.resources)
 
 
 def test_a_baseline_holds_each_environment_apart(tmp_path):
@@ -138,7 +138,7 @@ def test_a_baseline_holds_each_environment_apart(tmp_path):
     write_baseline(scan([str(root)], ScanOptions(root=str(tmp_path))), str(baseline))
     (root / "dr.tfvars").write_text('name = "b"\nmulti_az = false\n')  # dr now drops to one zone too
     result = scan([str(root)], ScanOptions(root=str(tmp_path), baseline=str(baseline)))
-    active = [Path(f.var_file).name for f in _single_az(result) if not f.suppressed]
+    active = [Path(f.environment).name for f in _single_az(result) if not f.suppressed]
     assert active == ["dr.tfvars"]
 
 
@@ -149,5 +149,5 @@ def test_cloudposse_examples_are_judged_as_their_tests_plan_them():
     result = run_scan(example)
     assert result.errors == []
     protection = [f for f in result.findings if f.rule_id == "RES508"]
-    assert protection and all(Path(f.var_file).name == "fixtures.us-east-2.tfvars" for f in protection)
+    assert protection and all(Path(f.environment).name == "fixtures.us-east-2.tfvars" for f in protection)
     assert all("fixtures.us-east-2.tfvars:22" in f.message for f in protection)

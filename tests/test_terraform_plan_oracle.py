@@ -42,7 +42,7 @@ def evaluated(case: str, directory: Path | None = None) -> dict:
         if r.type != "terraform_data":
             continue
         value = r.attrs.get("input")
-        environment = Path(r.meta["var_file"]).name if "var_file" in r.meta else None
+        environment = Path(r.meta["environment"]).name if "environment" in r.meta else None
         out = planned.setdefault(environment, {})
         out[r.address] = {"__unknown__": True} if isinstance(value, Unknown) else value
     if set(planned) == {None}:

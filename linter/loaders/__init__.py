@@ -408,7 +408,7 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
     for files in files_by_dir.values():
         out.files.extend(display_path(f) for f in files)
     # the variable files roots were planned with, one environment each (terraform/tree.py:environment_files)
-    out.files.extend(sorted({r.meta["var_file"] for r in resources if "var_file" in r.meta}))
+    out.files.extend(sorted({r.meta["environment"] for r in resources if "environment" in r.meta}))
 
 
 def set_directory_scope(resources: list[Resource]) -> None:

@@ -470,6 +470,10 @@ def _made_from(rendered: Resource, written: list[Resource]) -> list[Resource]:
 
 
 def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
+    """A chart as `helm template` renders it: with the `--helm-values` files given; else,
+    when values files for environments lie beside its `values.yaml` (`values-prod.yaml`,
+    see `environment_values`), once with each, as `helm install -f values-prod.yaml`
+    deploys it (each a scope of its own); else with its `values.yaml` alone."""
     from linter.loaders import display_path
 
     import shutil
@@ -479,25 +483,54 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
                          f"(`helm template {chart} | resilint scan -`)")
         return
-    # `helm test` pods are not part of what `helm install` leaves running: not judged
-    command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)), str(rendering.directory),
-               "--skip-tests"]
-    for values in options.get("helm_values") or []:
-        command += ["--values", values]
+    given = list(options.get("helm_values") or [])
+    environments: list[Path | None] = [None] if given else list(environment_values(rendering.directory)) or [None]
     shown = display_path(rendering.directory / "Chart.yaml")
-    text, subcharts = _render_chart(command, rendering.directory, chart, shown, out)
-    if text is None:
-        return
-    resources = _objects(text, shown, options, out)
-    if resources is None:
-        return
-    _point_at_templates(resources, text, rendering.directory, shown,
-                        HelmValues(rendering.directory, list(options.get("helm_values") or [])), subcharts)
-    for r in resources:
-        r.meta["scope"] = f"helm:{chart}"
-        r.meta["rendered_from"] = "helm template " + chart
-    out.resources.extend(resources)
+    for environment in environments:
+        values = given + ([str(environment)] if environment is not None else [])
+        # `helm test` pods are not part of what `helm install` leaves running: not judged
+        command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)),
+                   str(rendering.directory), "--skip-tests"]
+        for path in values:
+            command += ["--values", path]
+        text, subcharts = _render_chart(command, rendering.directory, chart, shown, out)
+        if text is None:
+            continue
+        resources = _objects(text, shown, options, out)
+        if resources is None:
+            continue
+        _point_at_templates(resources, text, rendering.directory, shown, HelmValues(rendering.directory, values),
+                            subcharts)
+        for r in resources:
+            r.meta["scope"] = f"helm:{chart}"
+            r.meta["rendered_from"] = "helm template " + chart
+            if environment is not None:
+                env_shown = display_path(environment)
+                r.meta.update(scope=f"helm:{chart} --values {env_shown}", environment=env_shown,
+                              environment_option="--values")
+                r.meta["rendered_from"] += f" --values {env_shown}"
+        out.resources.extend(resources)
+        if environment is not None:
+            out.files.append(display_path(environment))
     out.files.append(shown)
+
+
+def environment_values(chart: Path) -> list[Path]:
+    """Values files beside a chart's `values.yaml` that name an environment
+    (`values-prod.yaml`, `values.staging.yaml`, `prod-values.yaml`, `values_dev.yml`):
+    each is how the chart is deployed somewhere (`helm install -f values-prod.yaml`),
+    so the chart is rendered once with each, and not with `values.yaml` alone. Its
+    `ci/` files are chart-testing's test cases, not deployments: not read."""
+    out = []
+    for name in sorted(_listdir(chart)):
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or suffix not in ("yaml", "yml") or stem.lower() == "values" or "values" not in stem.lower():
+            continue
+        if stem.lower().startswith("values.schema"):
+            continue
+        if (chart / name).is_file():
+            out.append(chart / name)
+    return out
 
 
 # what `helm template` says of dependencies Chart.yaml lists that `helm dependency build`

@@ -212,8 +212,7 @@ class ModuleTree:
                 shown = display_path(environment)
                 scope = f"{display_path(directory)} with -var-file {shown}"  # each environment a world of its own
                 for resource in self.resources[start:]:
-                    resource.meta["var_file"] = shown
-                    resource.meta["scope"] = scope
+                    resource.meta.update(environment=shown, environment_option="-var-file", scope=scope)
 
     # ------------------------------------------------------------ resources
     def build(self, instance: ModuleInstance) -> None:
@@ -587,7 +586,7 @@ def _load(tree: ModuleTree, roots: list[tuple[int, Path]], judge: RootJudge | No
         if judge is not None:  # each environment of the root is a scope of its own
             by_environment: dict[str | None, list[Resource]] = {}
             for r in own:
-                by_environment.setdefault(r.meta.get("var_file"), []).append(r)
+                by_environment.setdefault(r.meta.get("environment"), []).append(r)
             verdicts = [v for v in map(judge, by_environment.values()) if v is not None]
         loaded[i] = (own, tree.errors[errors:], tree.unresolved[unresolved:], verdicts)
     return loaded
