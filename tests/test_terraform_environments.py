@@ -151,3 +151,29 @@ def test_cloudposse_examples_are_judged_as_their_tests_plan_them():
     protection = [f for f in result.findings if f.rule_id == "RES508"]
     assert protection and all(Path(f.environment).name == "fixtures.us-east-2.tfvars" for f in protection)
     assert all("fixtures.us-east-2.tfvars:22" in f.message for f in protection)
+
+
+def test_environment_files_in_a_directory_below_the_root_are_its_environments(tmp_path):
+    """`environments/prod.tfvars` beside the root's files: an environment of the root when
+    every variable it sets is the root's (a file setting another is not the root's, and
+    stays skipped with the reason); named alone (pre-commit), it brings its root."""
+    root = _root(tmp_path / "app")
+    (root / "environments").mkdir()
+    (root / "environments" / "prod.tfvars").write_text('name = "orders"\nmulti_az = false\n')
+    (root / "environments" / "staging.tfvars.json").write_text('{"name": "orders-staging"}\n')
+    (root / "other").mkdir()
+    (root / "other" / "network.tfvars").write_text('cidr = "10.0.0.0/16"\n')  # not this root's variables
+    (root / "modules" / "x").mkdir(parents=True)
+    (root / "modules" / "x" / "main.tf").write_text('variable "name" {}\n')
+    (root / "modules" / "x" / "dev.tfvars").write_text('name = "x"\n')  # beside a module of its own
+    result = run_scan(root, loader_options={"file_context": True})
+    assert result.errors == []
+    planned = sorted((Path(r.meta["environment"]).name, r.attrs["identifier"]) for r in result.resources
+                     if r.type == "aws_db_instance")
+    assert planned == [("prod.tfvars", "orders"), ("staging.tfvars.json", "orders-staging")]
+    (finding,) = _single_az(result)
+    assert Path(finding.environment).name == "prod.tfvars"
+    assert [Path(s.file).name for s in result.skipped] == ["network.tfvars"]
+    assert str(root / "environments" / "prod.tfvars") in result.files
+    staged = run_scan(root / "environments" / "prod.tfvars", loader_options={"file_context": True})
+    assert [Path(f.environment).name for f in _single_az(staged)] == ["prod.tfvars"]

@@ -287,19 +287,23 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
                     out.notes.append(f"{shown}: skipped: {reason}")
             continue
         if entry.unit == "directory":
-            key = (entry.name, path.parent)
+            loader = entry.loader()
+            directory, _ = loader.unit_files(path, whole_directory=False)
+            key = (entry.name, directory)
             unit = unit_members.get(key)
             whole = unit is None and with_context and (found.placed or not found.named)
             if unit is None:
                 unit = unit_members[key] = (directory_units.setdefault(entry.name, {}).setdefault(key[1], []), set())
             files, listed = unit
-            for f in entry.loader().unit_files(path, whole_directory=whole):
+            for f in loader.unit_files(path, whole_directory=whole)[1]:
                 if f not in listed:
                     listed.add(f)
                     files.append(f)
-            if not files and not found.context and found.real_path not in given_var_files:
-                # a .tfvars with no module beside it, that no --var-file names either
-                out.skipped.append(Skipped(shown, entry.loader().DECLINED))
+            if directory != path.parent or not files:
+                if not found.context and found.real_path not in given_var_files:
+                    # a .tfvars with no module beside it, that no --var-file names either (one a
+                    # module above reads as an environment is taken back when it is read)
+                    out.skipped.append(Skipped(shown, loader.DECLINED))
             continue
         if loaded_ahead is not None:
             resources = loaded_ahead.replay(out)
@@ -408,7 +412,10 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
     for files in files_by_dir.values():
         out.files.extend(display_path(f) for f in files)
     # the variable files roots were planned with, one environment each (terraform/tree.py:environment_files)
-    out.files.extend(sorted({r.meta["environment"] for r in resources if "environment" in r.meta}))
+    environments = {r.meta["environment"] for r in resources if "environment" in r.meta}
+    out.files.extend(sorted(environments))
+    if environments:
+        out.skipped = [s for s in out.skipped if s.file not in environments]
 
 
 def set_directory_scope(resources: list[Resource]) -> None:

@@ -34,20 +34,32 @@ def detect(path: Path, head: str) -> bool:
     return _BLOCK.search(head) is not None  # a named file of another extension
 
 
-def unit_files(path: Path, whole_directory: bool) -> list[Path]:
-    """What a detected file brings to the load: its module's `.tf` files (or,
-    judged alone, itself; a `.tfvars` alone is read with its module only)."""
-    own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
-    if not whole_directory:
-        return own
+def unit_files(path: Path, whole_directory: bool) -> tuple[Path, list[Path]]:
+    """The module a detected file belongs to and what it brings to the load: the
+    module's `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its
+    module only). A `.tfvars` in a directory holding no module, below one that does
+    (`environments/prod.tfvars` beside `main.tf`'s directory), belongs to that module:
+    it may be one of its environments (terraform/tree.py:environment_files decides)."""
     parent = path.parent
+    variables = path.name.lower().endswith(VARIABLE_FILES)
+    own = [] if variables else [path]
+    module = _module_files(parent) if whole_directory or variables else []
+    if variables and not module:
+        above = _module_files(parent.parent) if parent.parent != parent else []
+        if above:
+            return parent.parent, above if whole_directory else []
+    if not whole_directory:
+        return parent, own
+    return parent, module + [p for p in own if p not in module]
+
+
+def _module_files(directory: Path) -> list[Path]:
     try:
-        with os.scandir(parent) as entries:  # the listing says what is a file: no stat per file
+        with os.scandir(directory) as entries:  # the listing says what is a file: no stat per file
             names = sorted(e.name for e in entries if e.name.endswith(MODULE_SUFFIXES) and e.is_file())
-        module = [parent / name for name in names]  # in name order, as paths of one directory sort
     except OSError:
-        module = []
-    return module + [p for p in own if p not in module]
+        return []
+    return [directory / name for name in names]  # in name order, as paths of one directory sort
 
 
 def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], judge: RootJudge | None = None

@@ -195,7 +195,7 @@ class ModuleTree:
             return
         settings = list(self.options.get("terraform_variables") or [])
         given = any(kind == "file" for kind, _ in settings)
-        environments: list[Path | None] = [None] if given else list(environment_files(directory)) or [None]
+        environments: list[Path | None] = [None] if given else list(environment_files(directory, config)) or [None]
         for environment in environments:
             errors: list[InputError] = []
             with_file = [("file", str(environment))] if environment is not None else []
@@ -336,19 +336,52 @@ class ModuleTree:
             self.unresolved.append(unresolved)
 
 
-def environment_files(directory: Path) -> list[Path]:
-    """The variable files beside a root that Terraform reads only when `-var-file` names
-    them: every `.tfvars`/`.tfvars.json` but `terraform.tfvars(.json)` and
-    `*.auto.tfvars(.json)`, which it always reads. Each is how one environment (or a
-    test: cloudposse's `fixtures.us-east-2.tfvars`) is planned, so the root is judged
-    with each in turn, and not without: nobody plans it bare."""
+def environment_files(directory: Path, config: ModuleConfig | None = None) -> list[Path]:
+    """The variable files of a root that Terraform reads only when `-var-file` names
+    them, each how one environment (or a test: cloudposse's `fixtures.us-east-2.tfvars`)
+    is planned, so the root is judged with each in turn, and not without: nobody plans
+    it bare. They are every `.tfvars`/`.tfvars.json` beside the root but
+    `terraform.tfvars(.json)` and `*.auto.tfvars(.json)`, which it always reads; and
+    those of a directory below it that holds no module (`environments/prod.tfvars`)
+    when every variable they set is one the root declares (`config`): Terraform warns
+    of any other, so a file setting one is not this root's."""
+    out = [directory / n for n in _listdir(directory) if _is_environment_file(n) and (directory / n).is_file()]
+    if config is None or not config.variables:
+        return out
+    for sub in _listdir(directory):
+        below = directory / sub
+        names = _listdir(below) if not sub.startswith(".") and below.is_dir() else []
+        if not names or any(is_config_file(n) for n in names):
+            continue
+        for name in names:
+            if name.endswith((".tfvars", ".tfvars.json")) and _sets_only(below / name, config):
+                out.append(below / name)
+    return out
+
+
+def _listdir(directory: Path) -> list[str]:
     try:
-        names = sorted(os.listdir(directory))
+        return sorted(os.listdir(directory))
     except OSError:
         return []
-    return [directory / n for n in names
-            if n.endswith((".tfvars", ".tfvars.json")) and n not in ("terraform.tfvars", "terraform.tfvars.json")
-            and not n.endswith((".auto.tfvars", ".auto.tfvars.json")) and (directory / n).is_file()]
+
+
+def _is_environment_file(name: str) -> bool:
+    return name.endswith((".tfvars", ".tfvars.json")) and name not in ("terraform.tfvars", "terraform.tfvars.json") \
+        and not name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+def _sets_only(path: Path, config: ModuleConfig) -> bool:
+    """Whether a variables file sets something, and only variables `config` declares."""
+    from linter.loaders import display_path, read_text
+    from linter.terraform.syntax import parse_tfvars
+
+    try:
+        text = read_text(path, display_path(path))
+        names = list(json.loads(text)) if path.name.endswith(".json") else list(parse_tfvars(text, display_path(path)))
+    except (InputError, OSError, ValueError, TypeError, RecursionError):
+        return False  # not this root's to report: it stays skipped, with the reason
+    return bool(names) and all(name in config.variables for name in names)
 
 
 def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
