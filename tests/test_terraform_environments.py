@@ -177,3 +177,17 @@ def test_environment_files_in_a_directory_below_the_root_are_its_environments(tm
     assert str(root / "environments" / "prod.tfvars") in result.files
     staged = run_scan(root / "environments" / "prod.tfvars", loader_options={"file_context": True})
     assert [Path(f.environment).name for f in _single_az(staged)] == ["prod.tfvars"]
+
+
+def test_resilint_zones_says_which_environment_a_resource_is_planned_in(tmp_path):
+    from linter.engine import ScanOptions
+    from linter.failure_domains.report import build_report, render_json, render_text
+
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n')
+    report = build_report([str(root)], ScanOptions())
+    text = render_text(report)
+    line = next(n for n, text in enumerate(DB.splitlines(), 1) if text.startswith('resource "aws_db_instance"'))
+    assert f"aws_db_instance.db (RDS instance, Single-AZ)  [{root / 'main.tf'}:{line}, with -var-file " \
+           f"{root / 'prod.tfvars'}]" in text
+    stopped = [n for z in json.loads(render_json(report))["zones"] for n in z["stops_serving"]]
+    assert [Path(n["environment"]).name for n in stopped] == ["prod.tfvars"]

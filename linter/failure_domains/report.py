@@ -59,8 +59,15 @@ class ZonesReport:
 
 
 def _where(node: Node, attribute: str | None = None) -> str:
-    line = node.resource.line_for(attribute)
-    return f"{node.resource.location.file}:{line}" if line else node.resource.location.file
+    """The file and line, and which plan of it: the root calling its module, the environment."""
+    r = node.resource
+    line = r.line_for(attribute)
+    where = f"{r.location.file}:{line}" if line else r.location.file
+    if r.meta.get("root"):
+        where += f", in root {r.meta['root']}"
+    if r.meta.get("environment"):
+        where += f", with {r.meta['environment_option']} {r.meta['environment']}"
+    return where
 
 
 def build_report(paths: list[str], options: ScanOptions) -> ZonesReport:
@@ -127,7 +134,8 @@ def render_json(report: ZonesReport) -> str:
     def node_doc(analysis: Analysis, key: str, attribute: str | None = None) -> dict[str, Any]:
         node = analysis.graph.nodes[key]
         return {"resource": key, "type": node.resource.type, "what": node.label, "file": node.resource.location.file,
-                "line": node.resource.line_for(attribute), "placement": _placement_doc(node)}
+                "line": node.resource.line_for(attribute), "root": node.resource.meta.get("root"),
+                "environment": node.resource.meta.get("environment"), "placement": _placement_doc(node)}
 
     zones = []
     for zone in report.zones():
