@@ -522,3 +522,19 @@ def test_environment_values_files_are_told_from_the_charts_other_files(tmp_path)
     (tmp_path / "values-dir.yaml").mkdir()
     assert [p.name for p in environment_values(tmp_path)] == [
         "prod-values.yaml", "values-prod.yaml", "values.staging.yml", "values_dev.yaml"]
+
+
+@needs_helm
+def test_an_environment_the_chart_refuses_is_an_error_naming_it_and_the_others_are_judged(tmp_path):
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    deployment = tmp_path / "shop" / "templates" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace(
+        "replicas: {{ .Values.replicaCount }}", 'replicas: {{ required "replicaCount is required" .Values.replicaCount }}'))
+    (tmp_path / "shop" / "values-prod.yaml").write_text("replicaCount: 1\n")
+    (tmp_path / "shop" / "values-broken.yaml").write_text("replicaCount: null\n")
+    code, doc = scan("shop", cwd=tmp_path)
+    (error,) = doc["errors"]
+    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(deployment.read_text(), "replicas:"))
+    assert "replicaCount is required" in error["message"]
+    assert error["message"].endswith("(rendering with --values shop/values-broken.yaml)")
+    assert {f["environment"] for f in doc["findings"]} == {"shop/values-prod.yaml"}

@@ -493,7 +493,11 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
                    str(rendering.directory), "--skip-tests"]
         for path in values:
             command += ["--values", path]
+        errors = len(out.errors)
         text, subcharts = _render_chart(command, rendering.directory, chart, shown, out)
+        if environment is not None:  # which environment would not render
+            for err in out.errors[errors:]:
+                err.message += f" (rendering with --values {display_path(environment)})"
         if text is None:
             continue
         resources = _objects(text, shown, options, out)
