@@ -532,7 +532,10 @@ def test_an_environment_the_chart_refuses_is_an_error_naming_it_and_the_others_a
         "replicas: {{ .Values.replicaCount }}", 'replicas: {{ required "replicaCount is required" .Values.replicaCount }}'))
     (tmp_path / "shop" / "values-prod.yaml").write_text("replicaCount: 1\n")
     (tmp_path / "shop" / "values-broken.yaml").write_text("replicaCount: null\n")
-    code, doc = scan("shop", cwd=tmp_path)
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr  # an input error, and the findings of the rest
+    doc = json.loads(done.stdout)
     (error,) = doc["errors"]
     assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(deployment.read_text(), "replicas:"))
     assert "replicaCount is required" in error["message"]
