@@ -1031,6 +1031,30 @@ def test_a_key_of_a_root_variables_default_that_for_each_walks_is_named_at_its_l
     assert f'multi_az = false (var.dbs["orders"].multi_az, set at {at})' in message
 
 
+ROOT_OBJECT_DEFAULT = """variable "db" {
+  type = object({ engine = string, multi_az = bool })
+  default = {
+    engine   = "postgres"
+    multi_az = false
+  }
+}
+
+resource "aws_db_instance" "db" {
+  engine                  = var.db.engine
+  instance_class          = "db.t3.micro"
+  multi_az                = var.db.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+"""
+
+
+def test_a_part_of_a_root_variables_default_is_named_at_its_line(tmp_path):
+    (message,) = _messages_of(tmp_path, {"main.tf": ROOT_OBJECT_DEFAULT}, ["RES301"]).values()
+    at = f"{tmp_path / 'main.tf'}:{_line(ROOT_OBJECT_DEFAULT, 'multi_az = false')}"
+    assert f"multi_az = false (var.db.multi_az, set at {at})" in message
+
+
 # ------------------------------------------------------------------ computed keys
 # Settings per environment are a map indexed by the workspace or a variable:
 # `local.multi_az[terraform.workspace]`, `var.settings[var.env].multi_az`.

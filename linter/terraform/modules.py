@@ -931,8 +931,12 @@ def _named_part(lookup: Callable[[str], VariableValue | None] | None, what: str)
         found = lookup(name) if lookup is not None else None
     except EvalError:
         return None
+    if found is not None and path and found.default and found.parts:
+        # a root's default is written in the root: a part of it is named at its key's line
+        part = found.part(path)
+        return VariableValue(None, part.origin, parts=part.parts) if part is not None and part.origin else found
     if found is None or not path or found.default:
-        return found  # a default is the variable's as a whole
+        return found  # a module's default is the variable's as a whole (the call leaving it is named)
     if found.parts is None and found.computed:  # a local's expression made it whole: and each part
         return VariableValue(None, found.origin)
     return found.part(path)
