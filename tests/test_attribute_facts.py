@@ -52,8 +52,11 @@ def test_gcp_and_azure_messages_name_the_variable_that_supplied_a_value(tmp_path
                           loader_options={"terraform_variables": [("file", str(tmp_path / "prod.tfvars"))]})
     result = scan([str(tmp_path)], options)
     messages = {f.rule_id: f.message for f in result.findings}
-    assert messages["RES312"].endswith('tier = "BASIC" (the default of var.tier)'), messages
-    assert messages["RES311"].endswith('settings.availability_type = "ZONAL" (the default of var.availability)')
+    # a root's default is named with the line that writes it, where its owner changes it
+    main = tmp_path / "main.tf"
+    assert messages["RES312"].endswith(f'tier = "BASIC" (the default of var.tier, set at {main}:3)'), messages
+    assert messages["RES311"].endswith(f'settings.availability_type = "ZONAL" (the default of var.availability, '
+                                       f'set at {main}:6)')
     assert messages["RES117"].endswith(f'sku = "Basic" (var.sku, set at {tmp_path / "prod.tfvars"}:1)')
     # unset: the table's default (Standard) does not fire, and no finding is made up for it
     assert [f.resource for f in result.findings if f.rule_id == "RES117"] == ["azurerm_lb.web"]

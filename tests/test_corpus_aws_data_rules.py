@@ -35,11 +35,13 @@ def test_tam_rds_db_instance_module():
     # (count = var.create ? 1 : 0 with create = true: one instance, this[0])
     (found,) = hits(result, "RES508", "aws_db_instance.this[0]")
     assert found.line == 115 and found.file.endswith("main.tf")
-    assert "deletion_protection = false (the default of var.deletion_protection)" in found.message
+    assert "deletion_protection = false (the default of var.deletion_protection, set at " in found.message
+    assert found.message.split("set at ", 1)[1].startswith(
+        str(corpus_dir("terraform-hcl") / "tam-rds__modules_db_instance" / "variables.tf") + ":409)")
     # engine = local.is_replica ? null : var.engine: replicate_source_db defaults to
     # null, so engine = var.engine (default null, not Aurora) and multi_az = false
     (single_az,) = hits(result, "RES301", "aws_db_instance.this[0]")
-    assert "multi_az = false (the default of var.multi_az)" in single_az.message
+    assert "multi_az = false (the default of var.multi_az, set at " in single_az.message
     # backup_retention_period is a conditional expression: unknown
     assert not hits(result, "RES507")
     # skip_final_snapshot = var.skip_final_snapshot, default false
@@ -55,7 +57,7 @@ def test_tam_elasticache_replication_group_defaults():
     # var.cluster_mode_enabled ? null : var.num_cache_clusters -> null (unset)
     (failover,) = hits(result, "RES303", group)
     assert str(failover.severity) == "high" and failover.line == 76
-    assert "multi_az_enabled = false (the default of var.multi_az_enabled)" in failover.message
+    assert "multi_az_enabled = false (the default of var.multi_az_enabled, set at " in failover.message
     assert "automatic_failover_enabled is unset and defaults to false" in failover.message
     assert "num_cache_clusters is unset and defaults to 1" in failover.message
     # snapshot_retention_limit = var.snapshot_retention_limit (default null): 0, no snapshots

@@ -150,7 +150,8 @@ def test_variable_defaults_in_a_module_root(name):
     db = {r.address: r for r in resources}["aws_db_instance.this[0]"]
     # variables.tf: variable "multi_az" { default = false }
     assert db.get("multi_az") is False
-    assert db.meta["from_variable_default"]["multi_az"] == "var.multi_az"
+    variables = corpus_dir("terraform-hcl") / name / "variables.tf"
+    assert db.meta["from_variable_default"]["multi_az"] == f"var.multi_az, set at {variables}:247"
     assert db.meta["count_index"] == 0  # count = var.create ? 1 : 0, create defaults to true
     assert db.location.file.endswith("main.tf") and db.location.line == 30
 

@@ -134,7 +134,7 @@ def test_variable_default_is_used_and_marked(tmp_path):
     loaded, _ = load_dir(tmp_path, main__tf=MAIN)
     db = loaded["aws_db_instance.orders"]
     assert db.get("multi_az") is True
-    assert db.meta["from_variable_default"] == {"multi_az": "var.ha"}
+    assert db.meta["from_variable_default"] == {"multi_az": f"var.ha, set at {tmp_path / 'main.tf'}:3"}
 
 
 def test_tfvars_value_is_used_and_named(tmp_path):
@@ -268,8 +268,10 @@ def test_local_child_module_is_loaded_with_the_callers_arguments(tmp_path):
     # the child's own default, not passed: the call is where an argument would set it
     lines = ROOT_WITH_MODULES.splitlines()
     call, engine = lines.index('module "db" {') + 1, lines.index('  engine     = "postgres"') + 1
+    ha_default = lines.index('variable "ha" {') + 2  # the root's default, where its owner changes it
     assert db.meta["from_variable_default"] == {
-        "multi_az": "var.ha", "allocated_storage": f'var.storage; module "db" at {root / "main.tf"}:{call} does not set it'}
+        "multi_az": f"var.ha, set at {root / 'main.tf'}:{ha_default}",
+        "allocated_storage": f'var.storage; module "db" at {root / "main.tf"}:{call} does not set it'}
     assert db.get("allocated_storage") == 20
     assert db.meta["value_origin"] == {"engine": f"var.engine, set at {root / 'main.tf'}:{engine}"}
     # a reference passed in resolves in the caller's module
@@ -297,7 +299,8 @@ def test_scanning_root_and_child_directories_loads_the_child_once(tmp_path):
     # the child directory alone is a root module of its own
     alone = load_paths([str(root / "modules" / "db")])
     db = {r.address: r for r in alone.resources}["aws_db_instance.main"]
-    assert db.get("multi_az") is True and db.meta["from_variable_default"]["multi_az"] == "var.multi_az"
+    assert db.get("multi_az") is True
+    assert db.meta["from_variable_default"]["multi_az"] == f"var.multi_az, set at {root / 'modules' / 'db' / 'main.tf'}:2"
     assert is_unknown(db.get("engine"))
 
 
@@ -442,4 +445,5 @@ resource "aws_sqs_queue" "q" {
 """)
     q = loaded["aws_sqs_queue.q"]
     assert json.loads(q.get("redrive_policy"))["maxReceiveCount"] == 3
-    assert q.meta["from_variable_default"] == {"redrive_policy.maxReceiveCount": "var.max_receive"}
+    assert q.meta["from_variable_default"] == {
+        "redrive_policy.maxReceiveCount": f"var.max_receive, set at {tmp_path / 'main.tf'}:2"}

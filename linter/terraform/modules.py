@@ -460,9 +460,10 @@ class ModuleInstance:
             if self.caller is not None and given is None:  # the fix is an argument of the call
                 origin += f"; {self.caller.shown} does not set it"
                 return VariableValue(converted(value, self.config, name), origin, True)
-            # a root's default is its value as written: a key `for_each` walks is named at its line
-            return VariableValue(converted(value, self.config, name), origin, True,
-                                 written_parts(default_attr, block.file))
+            # a root's default is its value as written, where its owner changes it: named at its
+            # line, and a key `for_each` walks (or a part read as var.x.key) at the key's
+            return VariableValue(converted(value, self.config, name), f"{origin}, set at {block.file}:{default_attr.line}",
+                                 True, written_parts(default_attr, block.file))
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
