@@ -541,3 +541,21 @@ def test_an_environment_the_chart_refuses_is_an_error_naming_it_and_the_others_a
     assert "replicaCount is required" in error["message"]
     assert error["message"].endswith("(rendering with --values shop/values-broken.yaml)")
     assert {f["environment"] for f in doc["findings"]} == {"shop/values-prod.yaml"}
+
+
+@needs_helm
+def test_a_shared_values_file_is_read_under_each_environment(tmp_path):
+    """`values-common.yaml` beside `values-prod.yaml`: rendered as `-f values-common.yaml -f
+    values-prod.yaml`, so a value only the shared file sets holds in prod."""
+    from linter.loaders.rendered import environment_name
+
+    assert [environment_name(Path(n)) for n in ("values-prod.yaml", "prod-values.yml", "values.common.yaml",
+                                                  "values_dev.yaml")] == ["prod", "prod", "common", "dev"]
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "shop" / "values-common.yaml").write_text("replicaCount: 3\n")
+    (tmp_path / "shop" / "values-prod.yaml").write_text("image:\n  tag: '1.2'\n")
+    (tmp_path / "shop" / "values-dev.yaml").write_text("replicaCount: 1\n")
+    _, doc = scan("shop", cwd=tmp_path)
+    single = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert [f["environment"] for f in single] == ["shop/values-dev.yaml"]
+    assert {f["environment"] for f in doc["findings"]} == {"shop/values-dev.yaml", "shop/values-prod.yaml"}

@@ -191,3 +191,18 @@ def test_resilint_zones_says_which_environment_a_resource_is_planned_in(tmp_path
            f"{root / 'prod.tfvars'}]" in text
     stopped = [n for z in json.loads(render_json(report))["zones"] for n in z["stops_serving"]]
     assert [Path(n["environment"]).name for n in stopped] == ["prod.tfvars"]
+
+
+def test_a_shared_variables_file_is_read_under_each_environment(tmp_path):
+    """`common.tfvars` beside `prod.tfvars`: planned as `-var-file=common.tfvars
+    -var-file=prod.tfvars`, so what only the shared file sets is no false alarm in prod."""
+    root = _root(tmp_path / "app", common_tfvars='name = "orders"\nmulti_az = false\n',
+                 prod_tfvars="multi_az = true\n", dev_tfvars='name = "orders-dev"\n')
+    result = run_scan(root)
+    planned = {Path(r.meta["environment"]).name: (r.attrs["identifier"], r.attrs["multi_az"]) for r in result.resources}
+    assert planned == {"dev.tfvars": ("orders-dev", False), "prod.tfvars": ("orders", True)}
+    (finding,) = _single_az(result)
+    assert Path(finding.environment).name == "dev.tfvars" and f"{root / 'common.tfvars'}:2" in finding.message
+    # alone, a shared file is the one environment there is
+    only = _root(tmp_path / "solo", common_tfvars='name = "x"\nmulti_az = false\n')
+    assert [Path(f.environment).name for f in _single_az(run_scan(only))] == ["common.tfvars"]

@@ -483,11 +483,16 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
                          f"(`helm template {chart} | resilint scan -`)")
         return
+    from linter.environments import layered
+
     given = list(options.get("helm_values") or [])
-    environments: list[Path | None] = [None] if given else list(environment_values(rendering.directory)) or [None]
+    environments: list[tuple[list[Path], Path] | None] = [None]
+    if not given:
+        environments = [*layered(environment_values(rendering.directory), environment_name)] or [None]
     shown = display_path(rendering.directory / "Chart.yaml")
-    for environment in environments:
-        values = given + ([str(environment)] if environment is not None else [])
+    for layers in environments:
+        environment = layers[1] if layers is not None else None
+        values = given + [str(f) for f in (layers[0] if layers is not None else [])]
         # `helm test` pods are not part of what `helm install` leaves running: not judged
         command = ["helm", "template", os.path.basename(os.path.abspath(rendering.directory)),
                    str(rendering.directory), "--skip-tests"]
@@ -517,6 +522,18 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         if environment is not None:
             out.files.append(display_path(environment))
     out.files.append(shown)
+
+
+def environment_name(values: Path) -> str:
+    """`values-prod.yaml`, `prod-values.yaml`, `values.prod.yml` -> `prod`."""
+    stem = values.name.rsplit(".", 1)[0].lower()
+    for cut in ("values-", "values.", "values_"):
+        if stem.startswith(cut):
+            return stem[len(cut):]
+    for cut in ("-values", ".values", "_values"):
+        if stem.endswith(cut):
+            return stem[:-len(cut)]
+    return stem
 
 
 def environment_values(chart: Path) -> list[Path]:

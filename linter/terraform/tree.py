@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.normalize.terraform_k8s import MANIFESTS
+from linter.environments import layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
@@ -195,21 +196,24 @@ class ModuleTree:
             return
         settings = list(self.options.get("terraform_variables") or [])
         given = any(kind == "file" for kind, _ in settings)
-        environments: list[Path | None] = [None] if given else list(environment_files(directory, config)) or [None]
+        environments: list[tuple[list[Path], Path] | None] = [None]
+        if not given:
+            environments = [*layered(environment_files(directory, config), lambda f: f.name.split(".", 1)[0])] or [None]
         for environment in environments:
             errors: list[InputError] = []
-            with_file = [("file", str(environment))] if environment is not None else []
-            # -var-file first, then --var, as terraform applies them
-            variables = root_variable_values(directory, config, self.evaluator, with_file + settings, errors)
+            files = environment[0] if environment is not None else []
+            # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
+            variables = root_variable_values(directory, config, self.evaluator,
+                                             [("file", str(f)) for f in files] + settings, errors)
             for err in errors:
                 self.add_error(err)
-            if environment is not None and any(err.file == display_path(environment) for err in errors):
+            if any(err.file == display_path(f) for err in errors for f in files):
                 continue  # terraform plans nothing with a variable file it cannot read
             root = ModuleInstance(self, config, None, variables, None, None, (), 0)
             start = len(self.resources)
             self.build(root)
             if environment is not None:
-                shown = display_path(environment)
+                shown = display_path(environment[1])
                 scope = f"{display_path(directory)} with -var-file {shown}"  # each environment a world of its own
                 for resource in self.resources[start:]:
                     resource.meta.update(environment=shown, environment_option="-var-file", scope=scope)
