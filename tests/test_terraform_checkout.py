@@ -209,3 +209,63 @@ def test_google_module_repositories_judge_their_examples_from_the_checkout():
     # third-party modules stay unresolved, with no reason of their own
     dns = [c for c in unresolved.values() if c["source"] == "terraform-google-modules/cloud-dns/google"]
     assert dns and all("reason" not in c for c in dns)
+
+
+def _git_repository(root: Path, source: str) -> Path:
+    """A repository of modules (any name) whose example calls one of them by git URL."""
+    (root / "cache").mkdir(parents=True)
+    (root / "cache" / "main.tf").write_text(CACHE)
+    (root / "examples" / "basic").mkdir(parents=True)
+    (root / "examples" / "basic" / "main.tf").write_text(_example(source, None))
+    return root
+
+
+@pytest.mark.parametrize("source", [
+    "git::https://github.com/acme/infra-modules.git//cache?ref=v2.1.0",
+    "git::ssh://git@github.com/acme/infra-modules.git//cache",
+    "git@github.com:acme/infra-modules.git//cache?ref=main",
+    "github.com/acme/infra-modules//cache",
+])
+def test_an_example_calling_its_own_repository_by_git_url_is_judged_from_the_checkout(tmp_path, source):
+    root = _git_repository(tmp_path / "infra-modules", source)
+    result = run_scan(root)
+    assert result.unresolved_modules == []
+    (finding,) = _example_findings(result)
+    assert finding.resource == "module.cache.google_redis_instance.this" and "cache/main.tf" in finding.file
+    assert any("read from this checkout of infra-modules (its directory name)" in n for n in finding.notes)
+
+
+@pytest.mark.parametrize("ref, reason", [
+    ("v1.0.0", "this checkout is v2.1.0 (cache/versions.tf:3), the call asks for ref v1.0.0"),
+    ("4f2a9c1", "the call is pinned to commit 4f2a9c1"),
+])
+def test_a_git_call_for_another_release_or_a_commit_is_not_followed_and_says_why(tmp_path, ref, reason):
+    root = _git_repository(tmp_path / "work", f"git::https://github.com/acme/terraform-google-cache.git//cache?ref={ref}")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text('[remote "origin"]\n\turl = https://github.com/acme/terraform-google-cache\n')
+    (root / "cache" / "versions.tf").write_text(VERSIONS)
+    result = run_scan(root)
+    assert _example_findings(result) == []
+    (call,) = result.unresolved_modules
+    assert reason in call["reason"].replace(str(root) + "/", "")
+    # the release the checkout says it is: followed
+    (root / "examples" / "basic" / "main.tf").write_text(
+        _example("git::https://github.com/acme/terraform-google-cache.git//cache?ref=v2.1.0", None))
+    (finding,) = _example_findings(run_scan(root))
+    assert any("checkout of terraform-google-cache v2.1.0 (.git/config)" in n for n in finding.notes)
+
+
+@pytest.mark.parametrize("source, parsed", [
+    ("git::https://github.com/acme/infra-modules.git//cache?ref=v2.1.0", ("infra-modules", "cache", "v2.1.0")),
+    ("git::ssh://git@github.com/acme/infra-modules.git", ("infra-modules", "", None)),
+    ("git@github.com:acme/Infra-Modules.git//a/b?depth=1&ref=main", ("infra-modules", "a/b", "main")),
+    ("github.com/acme/infra-modules//cache", ("infra-modules", "cache", None)),
+    ("acme/cache/google", None),
+    ("../cache", None),
+    ("https://example.com/cache.zip", None),
+])
+def test_git_addresses_are_read_as_terraform_reads_them(source, parsed):
+    from linter.terraform.checkout import GitAddress
+
+    address = GitAddress.parse(source)
+    assert (None if address is None else (address.repository, address.subdir, address.ref)) == parsed

@@ -61,6 +61,32 @@ class RegistryAddress:
         return RegistryAddress(parts[0], parts[1], parts[2], subdir.strip("/"))
 
 
+@dataclass(frozen=True)
+class GitAddress:
+    """A git module source: `git::https://github.com/org/repo.git//sub?ref=v1.2.0`,
+    `git::ssh://git@host/org/repo.git`, `git@github.com:org/repo.git`,
+    `github.com/org/repo//sub?ref=main`."""
+
+    repository: str  # its last path part, lower case, without `.git`
+    subdir: str
+    ref: str | None
+
+    @staticmethod
+    def parse(source: str) -> "GitAddress | None":
+        text = source.removeprefix("git::")
+        if text == source and not source.startswith(("github.com/", "git@")):
+            return None
+        text, _, query = text.partition("?")
+        ref = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "ref"), None) or None
+        scheme, sep, rest = text.partition("://")
+        location = rest if sep else scheme
+        path, _, subdir = location.partition("//")
+        repository = path.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower()
+        if not repository or not _is_identifier(repository.replace(".", "")):
+            return None
+        return GitAddress(repository, subdir.strip("/"), ref)
+
+
 def _is_identifier(part: str) -> bool:
     return bool(part) and part.replace("-", "").replace("_", "").isalnum() and part.isascii()
 
@@ -70,10 +96,17 @@ class Publisher:
     """A directory that is a module repository's checkout: what names it, and its release."""
 
     directory: Path
-    repositories: frozenset[str]  # lower case
+    repositories: dict[str, str]  # repository names (lower case) it says it is -> what says so
     version: str | None  # the release it says it is, when it says
-    evidence: str  # what says so, for messages: `versions.tf:27`, `its directory name`, `.git/config`
     version_at: str | None  # where the release is written: `versions.tf:27`
+
+    def evidence(self, repository: str) -> str | None:
+        """What says this checkout is `repository` (`versions.tf:27`, `.git/config`, `its
+        directory name`), or None. A registry address's repository is always named
+        `terraform-<provider>-<name>`, as the registry requires of what it publishes."""
+        if repository in self.repositories:
+            return self.repositories[repository]
+        return "its directory name" if os.path.basename(os.path.abspath(self.directory)).lower() == repository else None
 
 
 @dataclass(frozen=True)
@@ -141,71 +174,98 @@ class Checkouts:
 
     def __init__(self, config_of: Callable[[Path], ModuleConfig | None]):
         self._config_of = config_of
-        self._publishers: dict[Path, Publisher | None] = {}
+        self._publishers: dict[Path, Publisher] = {}
 
     def module(self, calling_dir: Path, source: str, constraint: str | None, call: str) -> CheckoutModule | None:
-        """The checkout directory a registry `source` (with its `version` constraint)
-        names, when the directories above `calling_dir` are that module's repository."""
-        address = RegistryAddress.parse(source)
-        if address is None:
+        """The checkout directory a registry `source` (with its `version` constraint) or a
+        git `source` (with its `?ref=`) names, when the directories above `calling_dir`
+        are that repository."""
+        registry = RegistryAddress.parse(source)
+        git = GitAddress.parse(source) if registry is None else None
+        if registry is None and git is None:
             return None
-        publisher = self._publisher_above(calling_dir, address.repository)
-        if publisher is None:
+        repository = registry.repository if registry is not None else git.repository if git is not None else ""
+        subdir = registry.subdir if registry is not None else git.subdir if git is not None else ""
+        found = self._publisher_above(calling_dir, repository)
+        if found is None:
             return None
-        release = f" v{publisher.version}" if publisher.version else ""
-        if constraint is not None and publisher.version is not None \
-                and version_allows(constraint, publisher.version) is not True:
-            return CheckoutModule(None, f"this checkout is{release} ({publisher.version_at}), the call asks for "
-                                        f"{constraint}: a release `terraform init` would download")
-        directory = publisher.directory / address.subdir if address.subdir else publisher.directory
+        publisher, evidence = found
+        directory = publisher.directory / subdir if subdir else publisher.directory
         if not directory.is_dir():
             return None
-        return CheckoutModule(directory, f"{call} ({source}{f' {constraint}' if constraint else ''}) read from this "
-                                         f"checkout of {address.repository}{release} ({publisher.evidence}); "
-                                         "`terraform init` would download the published release")
+        # the release: the checkout's, else what the module read says of itself (a submodule's
+        # `provider_meta` names the repository's release too)
+        version, version_at = publisher.version, publisher.version_at
+        if version is None and directory != publisher.directory:
+            version, version_at = self._release_of(directory, repository)
+        release = f" v{version}" if version else ""
+        refused = None
+        if registry is not None and constraint is not None and version is not None \
+                and version_allows(constraint, version) is not True:
+            refused = f"the call asks for {constraint}: a release `terraform init` would download"
+        elif git is not None and git.ref is not None:
+            if _is_commit(git.ref):
+                return CheckoutModule(None, f"the call is pinned to commit {git.ref}: which one this checkout is "
+                                            "is not known")
+            if version is not None and _version(git.ref) is not None and _version(git.ref) != _version(version):
+                refused = f"the call asks for ref {git.ref}: another release `terraform init` would download"
+        if refused is not None:
+            return CheckoutModule(None, f"this checkout is{release} ({version_at}), {refused}")
+        asked = f" {constraint}" if constraint and registry is not None else ""
+        return CheckoutModule(directory, f"{call} ({source}{asked}) read from this checkout of {repository}{release} "
+                                         f"({evidence}); `terraform init` would download the "
+                                         f"{'published release' if registry is not None else 'repository'}")
 
-    def _publisher_above(self, start: Path, repository: str) -> Publisher | None:
+    def _release_of(self, directory: Path, repository: str) -> tuple[str | None, str | None]:
+        """(release, where written) a module directory's `provider_meta` gives for `repository`."""
+        config = self._config_of(directory) if _has_config_files(directory) else None
+        for value, file, line in config.module_names if config is not None else ():
+            found = _blueprint(value)
+            if found is not None and found[0] == repository and found[1] is not None:
+                return found[1], f"{file}:{line}"
+        return None, None
+
+    def _publisher_above(self, start: Path, repository: str) -> tuple[Publisher, str] | None:
         # relative paths stay relative (`..` added), as the scan names directories: a
         # checkout that is also scanned is the same configuration, with the same names
         directory = start
         for _ in range(MAX_LEVELS + 1):
             publisher = self._publisher(directory)
-            if publisher is not None and repository in publisher.repositories:
-                return publisher
+            evidence = publisher.evidence(repository)
+            if evidence is not None:
+                return publisher, evidence
             if (directory / ".git").exists() or os.path.dirname(os.path.abspath(directory)) == os.path.abspath(directory):
                 return None  # the repository's top (or the file system's): what is above is not this checkout
             directory = Path(os.path.normpath(directory / os.pardir))
         return None
 
-    def _publisher(self, directory: Path) -> Publisher | None:
-        if directory in self._publishers:
-            return self._publishers[directory]
-        publisher = None
-        names: set[str] = set()
-        evidence: list[str] = []
+    def _publisher(self, directory: Path) -> Publisher:
+        """What a directory says of itself: the repositories its git remotes and its
+        `provider_meta` name, and its release (its own name is checked when asked)."""
+        known = self._publishers.get(directory)
+        if known is not None:
+            return known
+        names: dict[str, str] = {}
         version = version_at = None
-        name = os.path.basename(os.path.abspath(directory)).lower()
-        if name.startswith("terraform-") and name.count("-") >= 2 and _is_identifier(name):
-            names.add(name)
-            evidence.append("its directory name")
         for url in _git_remotes(directory / ".git" / "config"):
             repo = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower()
-            if repo.startswith("terraform-") and repo not in names:
-                names.add(repo)
-                evidence.append(".git/config")
+            if repo:
+                names.setdefault(repo, ".git/config")
         if _has_config_files(directory):
             config = self._config_of(directory)
             for value, file, line in config.module_names if config is not None else ():
                 found = _blueprint(value)
                 if found is not None:
-                    names.add(found[0])
+                    names.setdefault(found[0], f"{file}:{line}")
                     if version is None and found[1] is not None:
                         version, version_at = found[1], f"{file}:{line}"
-                    evidence.append(f"{file}:{line}")
-        if names:
-            publisher = Publisher(directory, frozenset(names), version, ", ".join(evidence), version_at)
+        publisher = Publisher(directory, names, version, version_at)
         self._publishers[directory] = publisher
         return publisher
+
+
+def _is_commit(ref: str) -> bool:
+    return 7 <= len(ref) <= 40 and all(c in "0123456789abcdef" for c in ref.lower())
 
 
 def _blueprint(module_name: str) -> tuple[str, str | None] | None:
