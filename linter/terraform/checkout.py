@@ -123,6 +123,8 @@ def version_allows(constraint: str, version: str) -> bool | None:
     """Whether `version` meets a module `version` constraint as Terraform checks it
     (hashicorp/go-version: `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>`, comma-separated, all
     must hold); None when either does not parse."""
+    if constraint.strip().removeprefix("v") == version.removeprefix("v") and "-" in version:
+        return True  # a pre-release is picked only when the constraint is that release, written bare
     have = _version(version)
     if have is None:
         return None
