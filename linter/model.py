@@ -322,16 +322,33 @@ class Finding:
         (RES503 on two containers) are told apart by baselines, plus the Terraform
         root for a resource of a called module (`examples/a` and `examples/b` both
         calling `../..` plan two resources at one address, file and line)."""
-        if self.root is None and self.subject is None and self.environment is None:
+        return self._fingerprint(with_environment=True)
+
+    def _fingerprint(self, with_environment: bool) -> str:
+        environment = self.environment if with_environment else None
+        if self.root is None and self.subject is None and environment is None:
             return self.unrooted_fingerprint
         key = self._unrooted_key()
         if self.root is not None:
             key += f"|root={self.fingerprint_root or self.root}"
-        if self.environment is not None:
-            key += f"|environment={self.fingerprint_environment or self.environment}"
+        if environment is not None:
+            key += f"|environment={self.fingerprint_environment or environment}"
         if self.subject is not None:
             key += f"|subject={self.subject}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    @property
+    def baseline_fingerprints(self) -> tuple[str, ...]:
+        """What a baseline may have recorded this finding as: its fingerprint, then the
+        forms baselines written before a part joined it hold (still matched): without the
+        environment (before a root or chart was judged per environment file), without the
+        Terraform root (before the root was part of it)."""
+        out = [self.fingerprint]
+        if self.environment is not None:
+            out.append(self._fingerprint(with_environment=False))
+        if self.root is not None:
+            out.append(self.unrooted_fingerprint)
+        return tuple(dict.fromkeys(out))
 
     @property
     def unrooted_fingerprint(self) -> str:

@@ -91,9 +91,9 @@ def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[s
         if match is None and config is not None and config.ignore:
             match = _config(f, config, today)
         if match is None and baseline is not None:
-            # a baseline written before the Terraform root was part of fingerprints
-            # recorded a called module's finding without it
-            for fingerprint in (f.fingerprint, f.unrooted_fingerprint) if f.root else (f.fingerprint,):
+            # a baseline written before the Terraform root (or the environment) was part of
+            # fingerprints recorded the finding without it
+            for fingerprint in f.baseline_fingerprints:
                 if baseline[0][fingerprint] > 0:
                     baseline[0][fingerprint] -= 1
                     match = ("baseline", f"recorded in the baseline {baseline[1]}")

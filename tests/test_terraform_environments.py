@@ -206,3 +206,21 @@ def test_a_shared_variables_file_is_read_under_each_environment(tmp_path):
     # alone, a shared file is the one environment there is
     only = _root(tmp_path / "solo", common_tfvars='name = "x"\nmulti_az = false\n')
     assert [Path(f.environment).name for f in _single_az(run_scan(only))] == ["common.tfvars"]
+
+
+def test_a_baseline_written_before_environments_still_holds_their_findings(tmp_path):
+    """A baseline from before a root was judged per environment file recorded its findings
+    without the environment: each such entry still holds one of them."""
+    from linter.engine import ScanOptions, scan
+
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n')
+    (finding,) = _single_az(scan([str(root)], ScanOptions(root=str(tmp_path))))
+    from dataclasses import replace
+
+    earlier = replace(finding, environment=None).fingerprint  # as a scan before environments fingerprinted it
+    assert earlier != finding.fingerprint
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"findings": [{"fingerprint": earlier, "rule_id": "RES301", "count": 1}]}))
+    result = scan([str(root)], ScanOptions(root=str(tmp_path), baseline=str(baseline)))
+    (again,) = _single_az(result)
+    assert again.suppressed and again.suppression_kind == "baseline"
