@@ -559,3 +559,13 @@ def test_a_shared_values_file_is_read_under_each_environment(tmp_path):
     single = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
     assert [f["environment"] for f in single] == ["shop/values-dev.yaml"]
     assert {f["environment"] for f in doc["findings"]} == {"shop/values-dev.yaml", "shop/values-prod.yaml"}
+
+
+def test_a_prod_values_file_belongs_to_its_chart(tmp_path, monkeypatch):
+    from linter.loaders.rendered import chart_of
+
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 1.0.0\n")
+    monkeypatch.chdir(tmp_path)
+    assert [chart_of(Path(f"web/{n}")) for n in ("prod-values.yaml", "values.staging.yml", "notes.yaml")] == [
+        Path("web"), Path("web"), None]

@@ -144,7 +144,7 @@ def chart_of(path: Path) -> Path | None:
     from linter.loaders.helm import CHART_FILE, chart_of_template
 
     directory = path.parent
-    if path.name == CHART_FILE or path.name.startswith("values"):
+    if path.name == CHART_FILE or is_values_file(path.name):
         return directory if (directory / CHART_FILE).is_file() else None
     chart = chart_of_template(path)  # absolute: named as the file was (relative to here, or not)
     return chart if chart is None or path.is_absolute() else Path(os.path.relpath(chart))
@@ -542,16 +542,14 @@ def environment_values(chart: Path) -> list[Path]:
     each is how the chart is deployed somewhere (`helm install -f values-prod.yaml`),
     so the chart is rendered once with each, and not with `values.yaml` alone. Its
     `ci/` files are chart-testing's test cases, not deployments: not read."""
-    out = []
-    for name in sorted(_listdir(chart)):
-        stem, dot, suffix = name.rpartition(".")
-        if not dot or suffix not in ("yaml", "yml") or stem.lower() == "values" or "values" not in stem.lower():
-            continue
-        if stem.lower().startswith("values.schema"):
-            continue
-        if (chart / name).is_file():
-            out.append(chart / name)
-    return out
+    return [chart / name for name in sorted(_listdir(chart))
+            if is_values_file(name) and name.lower() not in ("values.yaml", "values.yml") and (chart / name).is_file()]
+
+
+def is_values_file(name: str) -> bool:
+    """A chart's values file by its name: `values.yaml`, `values-prod.yaml`, `prod-values.yml`."""
+    stem, dot, suffix = name.lower().rpartition(".")
+    return bool(dot) and suffix in ("yaml", "yml") and "values" in stem and not stem.startswith("values.schema")
 
 
 # what `helm template` says of dependencies Chart.yaml lists that `helm dependency build`
