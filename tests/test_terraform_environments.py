@@ -224,3 +224,14 @@ def test_a_baseline_written_before_environments_still_holds_their_findings(tmp_p
     result = scan([str(root)], ScanOptions(root=str(tmp_path), baseline=str(baseline)))
     (again,) = _single_az(result)
     assert again.suppressed and again.suppression_kind == "baseline"
+
+
+def test_sarif_results_carry_their_environment(tmp_path):
+    from linter.engine import ScanOptions, scan
+    from linter.reporters import ReportSettings, render
+
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', dr_tfvars='name = "b"\nmulti_az = false\n')
+    doc = json.loads(render("sarif", scan([str(root)], ScanOptions(root=str(tmp_path))), ReportSettings()))
+    results = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "RES301"]
+    assert sorted(r["properties"]["environment"] for r in results) == ["app/dr.tfvars", "app/prod.tfvars"]
+    assert len({r["partialFingerprints"]["primaryLocationLineHash"] for r in results}) == 2

@@ -183,6 +183,8 @@ def sarif_result(f: Finding, index: int, root: str, occurrence: int = 1) -> dict
         out["properties"]["attribute"] = f.attribute
     if f.notes:
         out["properties"]["notes"] = list(f.notes)
+    if f.environment:  # the values file the root or chart was planned with: a filter in viewers
+        out["properties"]["environment"] = f.fingerprint_environment or f.environment
     return out
 
 
