@@ -93,8 +93,7 @@ def test_auto_loaded_files_are_read_under_each_environment(tmp_path):
     root = _root(tmp_path / "app", terraform_tfvars='name = "base"\nmulti_az = false\n',
                  prod_tfvars="multi_az = true\n", staging_tfvars='name = "staging"\n')
     result = run_scan(root)
-    planned = _planned(result)
-    assert planned == {"prod.tfvars": ("base", True), "staging.tfvars": ("staging", False)}
+    assert _planned(result) == {"prod.tfvars": ("base", True), "staging.tfvars": ("staging", False)}
     (finding,) = _single_az(result)
     assert "terraform.tfvars:2" in finding.message and Path(finding.environment).name == "staging.tfvars"
 
@@ -204,8 +203,7 @@ def test_a_shared_variables_file_is_read_under_each_environment(tmp_path):
     root = _root(tmp_path / "app", common_tfvars='name = "orders"\nmulti_az = false\n',
                  prod_tfvars="multi_az = true\n", dev_tfvars='name = "orders-dev"\n')
     result = run_scan(root)
-    planned = _planned(result)
-    assert planned == {"dev.tfvars": ("orders-dev", False), "prod.tfvars": ("orders", True)}
+    assert _planned(result) == {"dev.tfvars": ("orders-dev", False), "prod.tfvars": ("orders", True)}
     (finding,) = _single_az(result)
     assert Path(finding.environment).name == "dev.tfvars" and f"{root / 'common.tfvars'}:2" in finding.message
     # alone, a shared file is the one environment there is
