@@ -569,3 +569,88 @@ def test_a_prod_values_file_belongs_to_its_chart(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert [chart_of(Path(f"web/{n}")) for n in ("prod-values.yaml", "values.staging.yml", "notes.yaml")] == [
         Path("web"), Path("web"), None]
+
+
+ARGO_APPS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: shop-prod
+  namespace: argocd
+spec:
+  source:
+    repoURL: {url}
+    targetRevision: main
+    path: charts/shop
+    helm:
+      valueFiles:
+        - values-prod.yaml
+  destination:
+    namespace: shop
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: shop-staging
+spec:
+  source:
+    repoURL: {url}
+    path: charts/shop
+    helm:
+      valuesObject:
+        replicaCount: 1
+  destination:
+    namespace: staging
+"""
+
+
+def _gitops(root: Path, url: str = "git@github.com:acme/gitops.git", apps: str = ARGO_APPS) -> Path:
+    """A GitOps repository: a chart, and Argo CD Applications deploying it from this repository."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n')
+    (root / "charts").mkdir()
+    subprocess.run([HELM, "create", "charts/shop"], cwd=root, check=True, capture_output=True)
+    values = root / "charts" / "shop" / "values.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 1", "replicaCount: 3"))
+    (root / "charts" / "shop" / "values-prod.yaml").write_text("replicaCount: 1\n")
+    (root / "apps").mkdir()
+    (root / "apps" / "shop.yaml").write_text(apps.format(url=url))
+    return root
+
+
+@needs_helm
+def test_an_argo_cd_application_renders_this_repositorys_chart_as_it_deploys_it(tmp_path):
+    """Each Application deploying a chart of this repository renders it with its value files,
+    inline values and parameters, release name and namespace; the chart is not judged
+    alone besides (nothing deploys it so)."""
+    root = _gitops(tmp_path / "gitops")
+    template = (root / "charts" / "shop" / "templates" / "deployment.yaml").read_text()
+    for named in (".", "apps/shop.yaml"):  # the repository, or the staged Application alone
+        code, doc = scan(named, cwd=root)
+        assert code == 1 and doc["errors"] == []
+        single = sorted((f["resource"], f["file"], f["line"], f["environment"]) for f in doc["findings"]
+                        if f["rule_id"] == "RES101")
+        assert single == [
+            ("Deployment/shop/shop-prod", "charts/shop/templates/deployment.yaml", line_of(template, "replicas:"),
+             "apps/shop.yaml"),
+            ("Deployment/staging/shop-staging", "charts/shop/templates/deployment.yaml", line_of(template, "replicas:"),
+             "apps/shop.yaml")]
+        prod, staging = sorted((f for f in doc["findings"] if f["rule_id"] == "RES101"), key=lambda f: f["resource"])
+        assert prod["message"].endswith("(with Argo CD Application shop-prod in apps/shop.yaml)")
+        assert "`.Values.replicaCount` = 1, set at charts/shop/values-prod.yaml:1" in prod["notes"]
+        # inline values are not in a file: no note names one (values.yaml's 3 would be wrong)
+        assert not [n for n in staging["notes"] if "set at" in n]
+        assert all(f["environment"] == "apps/shop.yaml" for f in doc["findings"])
+
+
+@needs_helm
+@pytest.mark.parametrize("url, apps", [
+    ("https://github.com/acme/other.git", ARGO_APPS),  # another repository's chart
+    ("https://github.com/acme/gitops", ARGO_APPS.replace("- values-prod.yaml", "- values-missing.yaml")
+     .replace("valuesObject:\n        replicaCount: 1", "valueFiles: [$values/shop.yaml]")),  # Argo CD could not render
+])
+def test_an_application_this_scan_cannot_render_as_argo_cd_would_leaves_the_chart_alone(tmp_path, url, apps):
+    root = _gitops(tmp_path / "gitops", url, apps)
+    _, doc = scan(".", cwd=root)
+    # judged as before: once per environment values file beside the chart
+    assert {f["environment"] for f in doc["findings"]} == {"charts/shop/values-prod.yaml"}

@@ -279,12 +279,19 @@ def kustomize_command() -> list[str] | None:
 
 
 def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
-    """Render each planned directory and add its objects (or an error, or a note) to `out`."""
+    """Render each planned directory and add its objects (or an error, or a note) to `out`,
+    once the scan's files are loaded: a chart of this repository that one of its Argo CD
+    Applications deploys is rendered as each such Application renders it, not alone
+    (nothing deploys it so)."""
+    applications = argo_sources(out)
+    deployed = {os.path.realpath(a.chart) for a in applications}
     for rendering in rendered.renderings:
         if rendering.kind == "kustomize":
             _load_kustomization(rendering, options, out)
-        else:
+        elif os.path.realpath(rendering.directory) not in deployed:
             _load_chart(rendering, options, out)
+    for application in applications:
+        _load_application(application, options, out)
 
 
 def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
@@ -524,6 +531,137 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     out.files.append(shown)
 
 
+@dataclass
+class ArgoSource:
+    """A chart of this repository as an Argo CD Application deploys it (`spec.source`, or
+    one of `spec.sources`): its value files (relative to the chart, as Argo CD reads
+    them), inline values, parameters, release name and namespace."""
+
+    file: Path  # the Application's manifest
+    name: str
+    chart: Path
+    value_files: list[Path]
+    inline: Any  # `helm.values` (YAML text) or `helm.valuesObject`, else None
+    parameters: list[tuple[str, str, bool]]  # (name, value, forceString)
+    release: str
+    namespace: str | None
+
+
+def argo_sources(loaded: Any) -> list[ArgoSource]:
+    """The charts of this repository that the scan's Argo CD Applications (its own files',
+    not siblings read for context) deploy: a source with a `path` (not a `chart` of a
+    Helm repository) whose `repoURL` names the repository holding the Application (by a
+    git remote, or its directory's name) and where a Chart.yaml is. A source Argo CD
+    could not render (a value file missing, one in another source: `$ref/...`) is left
+    out: nothing is deployed from it."""
+    out: list[ArgoSource] = []
+    for r in loaded.resources:
+        if r.type == "argoproj.io/Application" and r.source_format == "kubernetes" \
+                and r.location.file not in loaded.context_files and isinstance(r.attrs.get("spec"), dict):
+            out += _argo_charts(Path(r.location.file), r.attrs)
+    return out
+
+
+def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
+    from linter.repository import checkout_named, repository_name
+
+    spec: dict[str, Any] = application["spec"]
+    metadata = _mapping(application.get("metadata"))
+    name = str(metadata.get("name") or file.stem)
+    namespace = _mapping(spec.get("destination")).get("namespace")
+    namespace = namespace if isinstance(namespace, str) else None
+    listed = spec.get("sources")
+    sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+    out = []
+    for source in sources:
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
+            continue
+        url = source.get("repoURL")
+        top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
+        chart = Path(os.path.normpath(top / source["path"])) if top is not None else None
+        if chart is None or not (chart / "Chart.yaml").is_file():
+            continue
+        helm = _mapping(source.get("helm"))
+        files: list[Path] = []
+        readable = True
+        for entry in helm.get("valueFiles") or []:
+            path = Path(os.path.normpath(chart / str(entry)))
+            if str(entry).startswith("$") or "://" in str(entry):
+                readable = False  # another source's file, or a URL: not known here
+            elif path.is_file():
+                files.append(path)
+            elif not helm.get("ignoreMissingValueFiles"):
+                readable = False  # Argo CD refuses to render: nothing is deployed
+        if not readable:
+            continue
+        inline = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), dict) else helm.get("values")
+        parameters = [(str(p.get("name")), str(p.get("value", "")), bool(p.get("forceString")))
+                      for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
+        release = helm.get("releaseName")
+        out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
+                              release if isinstance(release, str) and release else name, namespace))
+    return out
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _load_application(application: ArgoSource, options: dict[str, Any], out: Any) -> None:
+    """A chart as its Argo CD Application renders it: `helm template` with the release
+    name, namespace, value files, inline values and parameters it gives; a scope of its
+    own. A value's note names the file that set it only when no inline values or
+    parameters could have (they are not in a file)."""
+    import tempfile
+
+    import yaml
+
+    from linter.loaders import display_path
+
+    chart = display_path(application.chart)
+    shown = display_path(application.chart / "Chart.yaml")
+    command = ["helm", "template", application.release, str(application.chart), "--skip-tests"]
+    if application.namespace:
+        command += ["--namespace", application.namespace]
+    for path in application.value_files:
+        command += ["--values", str(path)]
+    with tempfile.TemporaryDirectory(prefix="resilint-argo-") as tmp:
+        if application.inline is not None:
+            inline = Path(tmp) / "values.yaml"
+            inline.write_text(application.inline if isinstance(application.inline, str)
+                              else yaml.safe_dump(application.inline), encoding="utf-8")
+            command += ["--values", str(inline)]
+        for key, value, force_string in application.parameters:
+            command += ["--set-string" if force_string else "--set", f"{key}={value}"]
+        errors = len(out.errors)
+        text, subcharts = _render_chart(command, application.chart, chart, shown, out)
+    app_shown = display_path(application.file)
+    for err in out.errors[errors:]:
+        err.message += f" (rendering as the Argo CD Application {application.name} in {app_shown})"
+    if text is None:
+        return
+    resources = _objects(text, shown, options, out)
+    if resources is None:
+        return
+    own_values = application.inline is None and not application.parameters
+    values = HelmValues(application.chart, [str(p) for p in application.value_files]) if own_values else None
+    _point_at_templates(resources, text, application.chart, shown, values, subcharts)
+    from linter.loaders.kubernetes import CLUSTER_SCOPED
+
+    for r in resources:
+        r.meta.update(scope=f"argocd:{app_shown}:{application.name}", environment=app_shown,
+                      environment_option=f"Argo CD Application {application.name} in",
+                      rendered_from=f"Argo CD Application {application.name}")
+        if application.namespace and r.namespace is None and r.kind not in CLUSTER_SCOPED:
+            # applied into the destination's namespace, as `kubectl apply -n` would place it
+            unplaced = f"{r.kind}/default/"
+            if r.address.startswith(unplaced):
+                r.address = f"{r.kind}/{application.namespace}/{r.address[len(unplaced):]}"
+            r.namespace = application.namespace
+    out.resources.extend(resources)
+    out.files.append(shown)
+
+
 def environment_name(values: Path) -> str:
     """`values-prod.yaml`, `prod-values.yaml`, `values.prod.yml` -> `prod`."""
     stem = values.name.rsplit(".", 1)[0].lower()
@@ -676,7 +814,7 @@ _SOURCE = "# Source: "
 
 
 def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart_file: str,
-                        values: HelmValues, subcharts: dict[str, Path] | None = None) -> None:
+                        values: HelmValues | None, subcharts: dict[str, Path] | None = None) -> None:
     """Locate each object of `helm template` output `text` in the template that
     rendered it (named by the `# Source:` comment above it), at the line of the
     attribute where the template writes it; else at the chart's Chart.yaml. A template
@@ -713,13 +851,13 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
             r.value_note = functools.partial(value_note, template, first, end, scoped)
 
 
-def _values_of(source: str, chart: Path, values: HelmValues, subcharts: dict[str, Path],
+def _values_of(source: str, chart: Path, values: HelmValues | None, subcharts: dict[str, Path],
                scopes: dict[str, "HelmValues | None"]) -> "HelmValues | None":
     """The values the template helm names `source` reads: the chart's for its own
     templates, a subchart's (its own, then the chart's under its name) for a template
     of `charts/NAME/` (one level down); None where they are not known here."""
     home, _, rest = source.partition("/")[2].partition("/")
-    if home == "templates":
+    if home == "templates" or values is None:
         return values
     name, _, inner = rest.partition("/")
     if home != "charts" or not inner.startswith("templates/"):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from linter.repository import is_repository_top, remote_names, repository_name
 from linter.terraform.modules import ModuleConfig
 
 # how far above a call the checkout's top may be (examples/<name>/ is two levels down;
@@ -81,7 +82,7 @@ class GitAddress:
         scheme, sep, rest = text.partition("://")
         location = rest if sep else scheme
         path, _, subdir = location.partition("//")
-        repository = path.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower()
+        repository = repository_name(path)
         if not repository or not _is_identifier(repository.replace(".", "")):
             return None
         return GitAddress(repository, subdir.strip("/"), ref)
@@ -236,8 +237,8 @@ class Checkouts:
             evidence = publisher.evidence(repository)
             if evidence is not None:
                 return publisher, evidence
-            if (directory / ".git").exists() or os.path.dirname(os.path.abspath(directory)) == os.path.abspath(directory):
-                return None  # the repository's top (or the file system's): what is above is not this checkout
+            if is_repository_top(directory):
+                return None  # what is above is not this checkout
             directory = Path(os.path.normpath(directory / os.pardir))
         return None
 
@@ -249,10 +250,8 @@ class Checkouts:
             return known
         names: dict[str, str] = {}
         version = version_at = None
-        for url in _git_remotes(directory / ".git" / "config"):
-            repo = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower()
-            if repo:
-                names.setdefault(repo, ".git/config")
+        for repo in remote_names(directory):
+            names.setdefault(repo, ".git/config")
         if _has_config_files(directory):
             config = self._config_of(directory)
             for value, file, line in config.module_names if config is not None else ():
@@ -280,20 +279,6 @@ def _blueprint(module_name: str) -> tuple[str, str | None] | None:
         return None
     version = parts[3].removeprefix("v") if len(parts) > 3 and _version(parts[3]) is not None else None
     return repository, version
-
-
-def _git_remotes(config: Path) -> list[str]:
-    """The `url =` values of a git config's remotes (what the repository is published as)."""
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    urls = []
-    for line in text.splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key.strip() == "url":
-            urls.append(value.strip())
-    return urls
 
 
 def _has_config_files(directory: Path) -> bool:
