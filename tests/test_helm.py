@@ -9,6 +9,7 @@ charts here (the test extra installs it on Linux x86_64); without it those tests
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -654,3 +655,13 @@ def test_an_application_this_scan_cannot_render_as_argo_cd_would_leaves_the_char
     _, doc = scan(".", cwd=root)
     # judged as before: once per environment values file beside the chart
     assert {f["environment"] for f in doc["findings"]} == {"charts/shop/values-prod.yaml"}
+
+
+@needs_helm
+def test_an_application_with_no_helm_on_path_says_how_to_judge_its_chart(tmp_path):
+    root = _gitops(tmp_path / "gitops")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "--format", "json"], cwd=root,
+                          capture_output=True, text=True, env={**os.environ, "PATH": "/nonexistent"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["findings"] == []
+    assert done.stderr.count("charts/shop: a Helm chart, not judged: helm is not on PATH") == 1

@@ -179,7 +179,7 @@ def test_registry_addresses_are_told_from_other_sources(source, parsed):
 # what real `terraform init` admits, against a module registry served locally
 # (fixtures/_tools/terraform_version_oracle.py writes the golden)
 _ORACLE = Path(__file__).resolve().parent.parent / "fixtures" / "_tools" / "terraform_version_oracle.py"
-_VERSIONS = json.loads((_ORACLE.parent.parent / "terraform_oracle" / "module_versions.golden.json").read_text())
+_VERSIONS = json.loads((_ORACLE.parent.parent / "terraform_oracle" / "module_versions.json").read_text())
 
 
 @pytest.mark.parametrize("case", _VERSIONS["results"], ids=lambda c: f"{c['constraint']} | {c['version']}")

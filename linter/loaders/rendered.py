@@ -481,16 +481,12 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     when values files for environments lie beside its `values.yaml` (`values-prod.yaml`,
     see `environment_values`), once with each, as `helm install -f values-prod.yaml`
     deploys it (each a scope of its own); else with its `values.yaml` alone."""
+    from linter.environments import layered
     from linter.loaders import display_path
 
-    import shutil
-
     chart = display_path(rendering.directory)
-    if shutil.which("helm") is None:
-        out.notes.append(f"{chart}: a Helm chart, not judged: helm is not on PATH "
-                         f"(`helm template {chart} | resilint scan -`)")
+    if _helm_missing(rendering.directory, out):
         return
-    from linter.environments import layered
 
     given = list(options.get("helm_values") or [])
     environments: list[tuple[list[Path], Path] | None] = [None]
@@ -505,18 +501,11 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
                    str(rendering.directory), "--skip-tests"]
         for path in values:
             command += ["--values", path]
-        errors = len(out.errors)
-        text, subcharts = _render_chart(command, rendering.directory, chart, shown, out)
-        if environment is not None:  # which environment would not render
-            for err in out.errors[errors:]:
-                err.message += f" (rendering with --values {display_path(environment)})"
-        if text is None:
-            continue
-        resources = _objects(text, shown, options, out)
+        why = f"rendering with --values {display_path(environment)}" if environment is not None else None
+        resources = _rendered_objects(command, rendering.directory, shown, options, out,
+                                      HelmValues(rendering.directory, values), why)
         if resources is None:
             continue
-        _point_at_templates(resources, text, rendering.directory, shown, HelmValues(rendering.directory, values),
-                            subcharts)
         for r in resources:
             r.meta["scope"] = f"helm:{chart}"
             r.meta["rendered_from"] = "helm template " + chart
@@ -618,7 +607,8 @@ def _load_application(application: ArgoSource, options: dict[str, Any], out: Any
 
     from linter.loaders import display_path
 
-    chart = display_path(application.chart)
+    if _helm_missing(application.chart, out):
+        return
     shown = display_path(application.chart / "Chart.yaml")
     command = ["helm", "template", application.release, str(application.chart), "--skip-tests"]
     if application.namespace:
@@ -633,19 +623,13 @@ def _load_application(application: ArgoSource, options: dict[str, Any], out: Any
             command += ["--values", str(inline)]
         for key, value, force_string in application.parameters:
             command += ["--set-string" if force_string else "--set", f"{key}={value}"]
-        errors = len(out.errors)
-        text, subcharts = _render_chart(command, application.chart, chart, shown, out)
-    app_shown = display_path(application.file)
-    for err in out.errors[errors:]:
-        err.message += f" (rendering as the Argo CD Application {application.name} in {app_shown})"
-    if text is None:
-        return
-    resources = _objects(text, shown, options, out)
+        own_values = application.inline is None and not application.parameters
+        values = HelmValues(application.chart, [str(p) for p in application.value_files]) if own_values else None
+        app_shown = display_path(application.file)
+        resources = _rendered_objects(command, application.chart, shown, options, out, values,
+                                      f"rendering as the Argo CD Application {application.name} in {app_shown}")
     if resources is None:
         return
-    own_values = application.inline is None and not application.parameters
-    values = HelmValues(application.chart, [str(p) for p in application.value_files]) if own_values else None
-    _point_at_templates(resources, text, application.chart, shown, values, subcharts)
     from linter.loaders.kubernetes import CLUSTER_SCOPED
 
     for r in resources:
@@ -660,6 +644,41 @@ def _load_application(application: ArgoSource, options: dict[str, Any], out: Any
             r.namespace = application.namespace
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+def _helm_missing(chart: Path, out: Any) -> bool:
+    """Whether helm is not on PATH (and a note then says how to judge the chart)."""
+    import shutil
+
+    from linter.loaders import display_path
+
+    if shutil.which("helm") is not None:
+        return False
+    shown = display_path(chart)
+    note = f"{shown}: a Helm chart, not judged: helm is not on PATH (`helm template {shown} | resilint scan -`)"
+    if note not in out.notes:
+        out.notes.append(note)
+    return True
+
+
+def _rendered_objects(command: list[str], chart: Path, shown: str, options: dict[str, Any], out: Any,
+                      values: HelmValues | None, why: str | None) -> list[Resource] | None:
+    """The objects `helm template` (`command`) renders of `chart`, pointed at their
+    templates (a value's note from `values`, when given); None when it does not render
+    (its error, saying `why` it was rendered so, is in `out`)."""
+    from linter.loaders import display_path
+
+    errors = len(out.errors)
+    text, subcharts = _render_chart(command, chart, display_path(chart), shown, out)
+    if why is not None:
+        for err in out.errors[errors:]:
+            err.message += f" ({why})"
+    if text is None:
+        return None
+    resources = _objects(text, shown, options, out)
+    if resources is not None:
+        _point_at_templates(resources, text, chart, shown, values, subcharts)
+    return resources
 
 
 def environment_name(values: Path) -> str:
