@@ -665,3 +665,43 @@ def test_an_application_with_no_helm_on_path_says_how_to_judge_its_chart(tmp_pat
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["findings"] == []
     assert done.stderr.count("charts/shop: a Helm chart, not judged: helm is not on PATH") == 1
+
+
+@needs_helm
+@pytest.mark.parametrize("spec", [
+    "source: {repoURL: @REPO@, path: charts/shop, helm: {valueFiles: [/charts/shop/values-prod.yaml]}}",
+    "sources: [{repoURL: https://charts.example.com, chart: redis}, {repoURL: @REPO@, path: /charts/shop,"
+    " helm: {valueFiles: values-prod.yaml, parameters: {replicaCount: 2}, releaseName: 7}}]",
+])
+def test_an_application_is_read_as_argo_cd_reads_it(tmp_path, spec):
+    """A value file from the repository's top (`/...`), a source among several, and fields of
+    the wrong shape (a string for a list, a map for parameters) read as Argo CD reads them or
+    left out, never a crash."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop}\n"
+           f"spec:\n  {spec.replace('@REPO@', 'https://github.com/acme/gitops')}\n  destination: {{namespace: shop}}\n")
+    root = _gitops(tmp_path / "gitops", apps=app.replace("{", "{{").replace("}", "}}"))
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    environments = {f["environment"] for f in doc["findings"]}
+    if "valueFiles: [/charts" in spec:
+        assert environments == {"apps/shop.yaml"}
+        assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/shop/shop"]
+    else:  # valueFiles as a string: a file named "v", "a", ... that is not there: Argo CD renders nothing
+        assert environments == {"charts/shop/values-prod.yaml"}
+
+
+def test_an_application_path_leaving_the_repository_is_not_followed(tmp_path):
+    from types import SimpleNamespace
+
+    from linter.loaders.rendered import argo_sources
+
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 1.0.0\n")
+    (tmp_path / "gitops" / "apps").mkdir(parents=True)
+    app = {"spec": {"source": {"repoURL": "https://github.com/acme/gitops", "path": "../outside"}}}
+    resource = SimpleNamespace(type="argoproj.io/Application", source_format="kubernetes", attrs=app,
+                               location=SimpleNamespace(file=str(tmp_path / "gitops" / "apps" / "a.yaml")))
+    assert argo_sources(SimpleNamespace(resources=[resource], context_files=set())) == []
+    app["spec"]["source"]["path"] = "apps/../apps"  # inside: a Chart.yaml is all it lacks
+    (tmp_path / "gitops" / "apps" / "Chart.yaml").write_text("apiVersion: v2\nname: a\nversion: 1.0.0\n")
+    assert [s.chart.name for s in argo_sources(SimpleNamespace(resources=[resource], context_files=set()))] == ["apps"]

@@ -567,16 +567,18 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
             continue
         url = source.get("repoURL")
         top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
-        chart = Path(os.path.normpath(top / source["path"])) if top is not None else None
-        if chart is None or not (chart / "Chart.yaml").is_file():
+        chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
+        if top is None or chart is None or not _within(chart, top) or not (chart / "Chart.yaml").is_file():
             continue
         helm = _mapping(source.get("helm"))
         files: list[Path] = []
         readable = True
         for entry in helm.get("valueFiles") or []:
-            path = Path(os.path.normpath(chart / str(entry)))
-            if str(entry).startswith("$") or "://" in str(entry):
-                readable = False  # another source's file, or a URL: not known here
+            # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
+            text = str(entry)
+            path = Path(os.path.normpath(top / text.lstrip("/") if text.startswith("/") else chart / text))
+            if text.startswith("$") or "://" in text or not _within(path, top):
+                readable = False  # another source's file, a URL, or outside the repository: not known here
             elif path.is_file():
                 files.append(path)
             elif not helm.get("ignoreMissingValueFiles"):
@@ -590,6 +592,12 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
         out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
                               release if isinstance(release, str) and release else name, namespace))
     return out
+
+
+def _within(path: Path, top: Path) -> bool:
+    """Whether `path` is `top` or under it (Argo CD refuses a path leaving the repository)."""
+    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
+    return inside == "." or not inside.startswith("..")
 
 
 def _mapping(value: Any) -> dict[str, Any]:
