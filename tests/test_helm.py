@@ -670,6 +670,8 @@ def test_an_application_with_no_helm_on_path_says_how_to_judge_its_chart(tmp_pat
 @needs_helm
 @pytest.mark.parametrize("spec", [
     "source: {repoURL: @REPO@, path: charts/shop, helm: {valueFiles: [/charts/shop/values-prod.yaml]}}",
+    "source: {repoURL: @REPO@, path: charts/shop, helm: {fileParameters: [{name: replicaCount, path: one.txt}]}}",
+    "source: {repoURL: @REPO@, path: charts/shop, helm: {fileParameters: [{name: x, path: missing.txt}]}}",
     "sources: [{repoURL: https://charts.example.com, chart: redis}, {repoURL: @REPO@, path: /charts/shop,"
     " helm: {valueFiles: values-prod.yaml, parameters: {replicaCount: 2}, releaseName: 7}}]",
 ])
@@ -680,13 +682,15 @@ def test_an_application_is_read_as_argo_cd_reads_it(tmp_path, spec):
     app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop}\n"
            f"spec:\n  {spec.replace('@REPO@', 'https://github.com/acme/gitops')}\n  destination: {{namespace: shop}}\n")
     root = _gitops(tmp_path / "gitops", apps=app.replace("{", "{{").replace("}", "}}"))
+    (root / "charts" / "shop" / "one.txt").write_text("1")
     code, doc = scan(".", cwd=root)
     assert doc["errors"] == []
     environments = {f["environment"] for f in doc["findings"]}
-    if "valueFiles: [/charts" in spec:
+    if "valueFiles: [/charts" in spec or "one.txt" in spec:  # --set-file replicaCount=one.txt: 1 replica
         assert environments == {"apps/shop.yaml"}
         assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/shop/shop"]
-    else:  # valueFiles as a string: a file named "v", "a", ... that is not there: Argo CD renders nothing
+    else:  # a file parameter that is not there, or valueFiles as a string (files "v", "a", ... not
+        # there): Argo CD renders nothing
         assert environments == {"charts/shop/values-prod.yaml"}
 
 

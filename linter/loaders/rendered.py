@@ -524,14 +524,14 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
 class ArgoSource:
     """A chart of this repository as an Argo CD Application deploys it (`spec.source`, or
     one of `spec.sources`): its value files (relative to the chart, as Argo CD reads
-    them), inline values, parameters, release name and namespace."""
+    them), inline values, parameters (and file parameters), release name and namespace."""
 
     file: Path  # the Application's manifest
     name: str
     chart: Path
     value_files: list[Path]
     inline: Any  # `helm.values` (YAML text) or `helm.valuesObject`, else None
-    parameters: list[tuple[str, str, bool]]  # (name, value, forceString)
+    parameters: list[tuple[str, str]]  # helm's option and its `name=value` (--set, --set-string, --set-file)
     release: str
     namespace: str | None
 
@@ -586,8 +586,16 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
         if not readable:
             continue
         inline = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), dict) else helm.get("values")
-        parameters = [(str(p.get("name")), str(p.get("value", "")), bool(p.get("forceString")))
+        parameters = [("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p.get('value', '')}")
                       for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
+        for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
+            read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
+            if read is None or not p.get("name") or not _within(read, top) or not read.is_file():
+                readable = False
+                break
+            parameters.append(("--set-file", f"{p['name']}={read}"))
+        if not readable:
+            continue
         release = helm.get("releaseName")
         out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
                               release if isinstance(release, str) and release else name, namespace))
@@ -629,8 +637,8 @@ def _load_application(application: ArgoSource, options: dict[str, Any], out: Any
             inline.write_text(application.inline if isinstance(application.inline, str)
                               else yaml.safe_dump(application.inline), encoding="utf-8")
             command += ["--values", str(inline)]
-        for key, value, force_string in application.parameters:
-            command += ["--set-string" if force_string else "--set", f"{key}={value}"]
+        for option, setting in application.parameters:
+            command += [option, setting]
         own_values = application.inline is None and not application.parameters
         values = HelmValues(application.chart, [str(p) for p in application.value_files]) if own_values else None
         app_shown = display_path(application.file)
