@@ -709,3 +709,40 @@ def test_an_application_path_leaving_the_repository_is_not_followed(tmp_path):
     app["spec"]["source"]["path"] = "apps/../apps"  # inside: a Chart.yaml is all it lacks
     (tmp_path / "gitops" / "apps" / "Chart.yaml").write_text("apiVersion: v2\nname: a\nversion: 1.0.0\n")
     assert [s.chart.name for s in argo_sources(SimpleNamespace(resources=[resource], context_files=set()))] == ["apps"]
+
+
+@needs_helm
+def test_an_application_set_renders_the_chart_once_per_application_it_makes(tmp_path):
+    appset = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: shop
+spec:
+  generators:
+    - list:
+        elements:
+          - env: prod
+            replicas: "1"
+          - env: staging
+            replicas: "2"
+  template:
+    metadata:
+      name: "shop-{{env}}"
+    spec:
+      source:
+        repoURL: https://github.com/acme/gitops.git
+        path: charts/shop
+        helm:
+          parameters:
+            - name: replicaCount
+              value: "{{replicas}}"
+      destination:
+        namespace: "{{env}}"
+"""
+    root = _gitops(tmp_path / "gitops", apps=appset.replace("{", "{{").replace("}", "}}"))
+    code, doc = scan(".", cwd=root)
+    assert code == 1 and doc["errors"] == []
+    assert [(f["resource"], f["message"].rsplit("(with ", 1)[1]) for f in doc["findings"] if f["rule_id"] == "RES101"] \
+        == [("Deployment/prod/shop-prod", "Argo CD Application shop-prod in apps/shop.yaml)")]
+    assert {f["resource"].split("/")[1] for f in doc["findings"]} == {"prod", "staging"}  # never the chart alone

@@ -47,9 +47,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import InputError, Location, Resource, lookup
+
+if TYPE_CHECKING:
+    from linter.loaders.argocd import ArgoSource
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 REFERENCE_KEYS = ("resources", "bases", "components")
@@ -283,6 +286,8 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     once the scan's files are loaded: a chart of this repository that one of its Argo CD
     Applications deploys is rendered as each such Application renders it, not alone
     (nothing deploys it so)."""
+    from linter.loaders.argocd import argo_sources
+
     applications = argo_sources(out)
     deployed = {os.path.realpath(a.chart) for a in applications}
     for rendering in rendered.renderings:
@@ -518,98 +523,6 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         if environment is not None:
             out.files.append(display_path(environment))
     out.files.append(shown)
-
-
-@dataclass
-class ArgoSource:
-    """A chart of this repository as an Argo CD Application deploys it (`spec.source`, or
-    one of `spec.sources`): its value files (relative to the chart, as Argo CD reads
-    them), inline values, parameters (and file parameters), release name and namespace."""
-
-    file: Path  # the Application's manifest
-    name: str
-    chart: Path
-    value_files: list[Path]
-    inline: Any  # `helm.values` (YAML text) or `helm.valuesObject`, else None
-    parameters: list[tuple[str, str]]  # helm's option and its `name=value` (--set, --set-string, --set-file)
-    release: str
-    namespace: str | None
-
-
-def argo_sources(loaded: Any) -> list[ArgoSource]:
-    """The charts of this repository that the scan's Argo CD Applications (its own files',
-    not siblings read for context) deploy: a source with a `path` (not a `chart` of a
-    Helm repository) whose `repoURL` names the repository holding the Application (by a
-    git remote, or its directory's name) and where a Chart.yaml is. A source Argo CD
-    could not render (a value file missing, one in another source: `$ref/...`) is left
-    out: nothing is deployed from it."""
-    out: list[ArgoSource] = []
-    for r in loaded.resources:
-        if r.type == "argoproj.io/Application" and r.source_format == "kubernetes" \
-                and r.location.file not in loaded.context_files and isinstance(r.attrs.get("spec"), dict):
-            out += _argo_charts(Path(r.location.file), r.attrs)
-    return out
-
-
-def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
-    from linter.repository import checkout_named, repository_name
-
-    spec: dict[str, Any] = application["spec"]
-    metadata = _mapping(application.get("metadata"))
-    name = str(metadata.get("name") or file.stem)
-    namespace = _mapping(spec.get("destination")).get("namespace")
-    namespace = namespace if isinstance(namespace, str) else None
-    listed = spec.get("sources")
-    sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
-    out = []
-    for source in sources:
-        if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
-            continue
-        url = source.get("repoURL")
-        top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
-        chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
-        if top is None or chart is None or not _within(chart, top) or not (chart / "Chart.yaml").is_file():
-            continue
-        helm = _mapping(source.get("helm"))
-        files: list[Path] = []
-        readable = True
-        for entry in helm.get("valueFiles") or []:
-            # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
-            text = str(entry)
-            path = Path(os.path.normpath(top / text.lstrip("/") if text.startswith("/") else chart / text))
-            if text.startswith("$") or "://" in text or not _within(path, top):
-                readable = False  # another source's file, a URL, or outside the repository: not known here
-            elif path.is_file():
-                files.append(path)
-            elif not helm.get("ignoreMissingValueFiles"):
-                readable = False  # Argo CD refuses to render: nothing is deployed
-        if not readable:
-            continue
-        inline = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), dict) else helm.get("values")
-        parameters = [("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p.get('value', '')}")
-                      for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
-        for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
-            read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
-            if read is None or not p.get("name") or not _within(read, top) or not read.is_file():
-                readable = False
-                break
-            parameters.append(("--set-file", f"{p['name']}={read}"))
-        if not readable:
-            continue
-        release = helm.get("releaseName")
-        out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
-                              release if isinstance(release, str) and release else name, namespace))
-    return out
-
-
-def _within(path: Path, top: Path) -> bool:
-    """Whether `path` is `top` or under it (Argo CD refuses a path leaving the repository)."""
-    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
-    return inside == "." or not inside.startswith("..")
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _load_application(application: ArgoSource, options: dict[str, Any], out: Any) -> None:

@@ -1,0 +1,287 @@
+"""Argo CD: the charts of this repository that its Applications (and ApplicationSets) deploy.
+
+An Argo CD `Application` deploys a source: here, a chart of the repository that holds
+it (`spec.source.path`, or one of `spec.sources`), with value files, inline values and
+parameters, into a namespace. Such a chart is judged as each Application renders it
+(loaders/rendered.py:_load_application), not alone. An `ApplicationSet` makes
+Applications from its template, one per element of its generators: the `list`
+generator and the git `directories` and `files` generators of this repository are read;
+a set with any other generator (clusters, matrix, pull requests...) or a template this
+reader cannot fill (Go templates beyond `{{.key}}`) makes none here. The objects come
+from the scan's loaded manifests: no file is read twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+APPLICATION = "argoproj.io/Application"
+APPLICATION_SET = "argoproj.io/ApplicationSet"
+
+
+@dataclass
+class ArgoSource:
+    """A chart of this repository as an Argo CD Application deploys it (`spec.source`, or
+    one of `spec.sources`): its value files (relative to the chart, as Argo CD reads
+    them), inline values, parameters (and file parameters), release name and namespace."""
+
+    file: Path  # the Application's manifest
+    name: str
+    chart: Path
+    value_files: list[Path]
+    inline: Any  # `helm.values` (YAML text) or `helm.valuesObject`, else None
+    parameters: list[tuple[str, str]]  # helm's option and its `name=value` (--set, --set-string, --set-file)
+    release: str
+    namespace: str | None
+
+
+def argo_sources(loaded: Any) -> list[ArgoSource]:
+    """The charts of this repository that the scan's Argo CD Applications and
+    ApplicationSets (its own files', not siblings read for context) deploy: a source with
+    a `path` (not a `chart` of a Helm repository) whose `repoURL` names the repository
+    holding the manifest (by a git remote, or its directory's name) and where a
+    Chart.yaml is. A source Argo CD could not render (a value file missing, one in
+    another source: `$ref/...`) is left out: nothing is deployed from it."""
+    out: list[ArgoSource] = []
+    for r in loaded.resources:
+        if r.source_format != "kubernetes" or r.location.file in loaded.context_files \
+                or not isinstance(r.attrs.get("spec"), dict):
+            continue
+        if r.type == APPLICATION:
+            out += _argo_charts(Path(r.location.file), r.attrs)
+        elif r.type == APPLICATION_SET:
+            for application in generated_applications(Path(r.location.file), r.attrs["spec"]):
+                out += _argo_charts(Path(r.location.file), application)
+    return out
+
+
+def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
+    from linter.repository import checkout_named, repository_name
+
+    spec: dict[str, Any] = application["spec"]
+    metadata = _mapping(application.get("metadata"))
+    name = str(metadata.get("name") or file.stem)
+    namespace = _mapping(spec.get("destination")).get("namespace")
+    namespace = namespace if isinstance(namespace, str) else None
+    listed = spec.get("sources")
+    sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+    out = []
+    for source in sources:
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
+            continue
+        url = source.get("repoURL")
+        top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
+        chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
+        if top is None or chart is None or not _within(chart, top) or not (chart / "Chart.yaml").is_file():
+            continue
+        helm = _mapping(source.get("helm"))
+        files: list[Path] = []
+        readable = True
+        for entry in helm.get("valueFiles") or []:
+            # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
+            text = str(entry)
+            path = Path(os.path.normpath(top / text.lstrip("/") if text.startswith("/") else chart / text))
+            if text.startswith("$") or "://" in text or not _within(path, top):
+                readable = False  # another source's file, a URL, or outside the repository: not known here
+            elif path.is_file():
+                files.append(path)
+            elif not helm.get("ignoreMissingValueFiles"):
+                readable = False  # Argo CD refuses to render: nothing is deployed
+        if not readable:
+            continue
+        inline = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), dict) else helm.get("values")
+        parameters = [("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p.get('value', '')}")
+                      for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
+        for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
+            read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
+            if read is None or not p.get("name") or not _within(read, top) or not read.is_file():
+                readable = False
+                break
+            parameters.append(("--set-file", f"{p['name']}={read}"))
+        if not readable:
+            continue
+        release = helm.get("releaseName")
+        out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
+                              release if isinstance(release, str) and release else name, namespace))
+    return out
+
+
+def _within(path: Path, top: Path) -> bool:
+    """Whether `path` is `top` or under it (Argo CD refuses a path leaving the repository)."""
+    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
+    return inside == "." or not inside.startswith("..")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+
+
+# ------------------------------------------------------------------ ApplicationSets
+def generated_applications(file: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Applications an ApplicationSet's template makes, one per parameter set its
+    generators give; none when a generator is one not read here, or the template cannot
+    be filled (what Argo CD would make is then not known)."""
+    template = spec.get("template")
+    generators = spec.get("generators")
+    if not isinstance(template, dict) or not isinstance(generators, list) or not generators:
+        return []
+    go = bool(spec.get("goTemplate"))
+    out: list[dict[str, Any]] = []
+    for generator in generators:
+        parameters = _parameters(file, generator, go)
+        if parameters is None:
+            return []
+        for values in parameters:
+            filled = _fill(template, values, go)
+            if filled is None:
+                return []
+            out.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **filled})
+    return out
+
+
+def _parameters(file: Path, generator: Any, go: bool) -> list[dict[str, Any]] | None:
+    """The parameter sets of one generator: `list` elements, a git generator's directories
+    or files of this repository; None for any other."""
+    from linter.repository import checkout_named, repository_name
+
+    if not isinstance(generator, dict) or len(generator) != 1:
+        return None
+    (kind, body), = generator.items()
+    if not isinstance(body, dict):
+        return None
+    if kind == "list":
+        elements = body.get("elements")
+        if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+            return None
+        return [_flatten(e) if not go else e for e in elements]
+    if kind != "git" or not isinstance(body.get("repoURL"), str):
+        return None
+    top = checkout_named(file.parent, repository_name(body["repoURL"]))
+    if top is None:
+        return None
+    if isinstance(body.get("directories"), list):
+        return [_path_parameters(top, d, go) for d in _directories(top, body["directories"])]
+    if isinstance(body.get("files"), list):
+        out = []
+        for found in _files(top, body["files"]):
+            try:
+                text = found.read_text(encoding="utf-8")
+                import yaml
+
+                document = json.loads(text) if found.suffix == ".json" else yaml.safe_load(text)
+            except Exception:  # Argo CD would fail the set: nothing is made
+                return None
+            items = document if isinstance(document, list) else [document]
+            for item in items:
+                if not isinstance(item, dict):
+                    return None
+                params = _path_parameters(top, found.parent, go)
+                params.update(item if go else _flatten(item))
+                out.append(params)
+        return out
+    return None
+
+
+def _glob(top: Path, pattern: str) -> list[Path]:
+    """Paths under `top` matching a git generator's pattern (`apps/*`, `envs/**/config.json`)."""
+    if not pattern or pattern.startswith("/") or ".." in pattern.split("/"):
+        return []
+    return sorted(p for p in top.glob(pattern))
+
+
+def _directories(top: Path, entries: list[Any]) -> list[Path]:
+    included: list[Path] = []
+    excluded: set[Path] = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            continue
+        found = [p for p in _glob(top, entry["path"]) if p.is_dir() and not p.name.startswith(".")]
+        if entry.get("exclude"):
+            excluded.update(found)
+        else:
+            included += [p for p in found if p not in included]
+    return [p for p in included if p not in excluded]
+
+
+def _files(top: Path, entries: list[Any]) -> list[Path]:
+    out: list[Path] = []
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and not entry.get("exclude"):
+            out += [p for p in _glob(top, entry["path"]) if p.is_file() and p not in out]
+    return out
+
+
+def _path_parameters(top: Path, directory: Path, go: bool) -> dict[str, Any]:
+    relative = Path(os.path.relpath(directory, top)).as_posix()
+    parts = relative.split("/")
+    path = {"path": relative, "basename": parts[-1], "segments": parts,
+            "basenameNormalized": parts[-1].replace("_", "-").replace(".", "-").lower()}
+    if go:
+        return {"path": path}
+    out = {"path": relative, "path.basename": parts[-1], "path.basenameNormalized": path["basenameNormalized"]}
+    out.update({f"path[{i}]": part for i, part in enumerate(parts)})
+    return out
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}}` -> `{"a.b": "1"}`: fasttemplate's parameter names."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value if isinstance(value, str) else json.dumps(value) if not isinstance(value, (int, float)) \
+                else str(value)
+    return out
+
+
+def _fill(template: Any, values: dict[str, Any], go: bool) -> Any:
+    """The template with `{{name}}` (fasttemplate) or `{{ .name }}` (goTemplate: a field
+    path only) replaced in every string; None when a placeholder names no parameter or
+    is more than a field path (what Argo CD makes is then not known here)."""
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            filled = _fill(value, values, go)
+            if filled is None and value is not None:
+                return None
+            out[key] = filled
+        return out
+    if isinstance(template, list):
+        items = [_fill(item, values, go) for item in template]
+        return None if any(i is None and t is not None for i, t in zip(items, template)) else items
+    if not isinstance(template, str) or "{{" not in template:
+        return template
+    out_text = []
+    rest = template
+    while "{{" in rest:
+        before, _, after = rest.partition("{{")
+        inside, closed, rest = after.partition("}}")
+        if not closed:
+            return None
+        value = _lookup(inside.strip(), values, go)
+        if value is None:
+            return None
+        out_text += [before, value]
+    return "".join(out_text) + rest
+
+
+def _lookup(name: str, values: dict[str, Any], go: bool) -> str | None:
+    if not go:
+        found = values.get(name)
+        return None if found is None else str(found)
+    if not name.startswith(".") or any(c in name for c in " |()\"'"):
+        return None  # a function, a pipeline: Go templates beyond a field path
+    current: Any = values
+    for part in name[1:].split("."):
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current if isinstance(current, str) else None if isinstance(current, (dict, list)) else str(current)
