@@ -697,7 +697,7 @@ def test_an_application_is_read_as_argo_cd_reads_it(tmp_path, spec):
 def test_an_application_path_leaving_the_repository_is_not_followed(tmp_path):
     from types import SimpleNamespace
 
-    from linter.loaders.rendered import argo_sources
+    from linter.loaders.argocd import argo_sources
 
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 1.0.0\n")
