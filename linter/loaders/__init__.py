@@ -9,7 +9,9 @@ parsed, and is imported only when a file is offered to it:
     terraform_outputs.py  binary plans, raw states, plan logs: errors naming the command to run
     terraform.py   Terraform modules: a `.tf`/`.tfvars` file brings its directory (hcl.py parses)
     helm.py        Helm chart templates: skipped with a note (charts are judged rendered)
-    rendered.py    kustomizations (kustomize / kubectl kustomize) and Helm charts (helm template)
+    rendered.py    kustomizations (kustomize / kubectl kustomize) and Helm charts (helm template),
+                   once per environment values file, or as Argo CD Applications deploy them
+    argocd.py      the charts of this repository its Argo CD Applications and ApplicationSets deploy
 
 What no loader detects is skipped, with a reason the summary counts, never an
 input error. A broken file that is detected becomes an InputError and never
