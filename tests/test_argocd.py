@@ -86,3 +86,23 @@ def test_go_templates_fill_field_paths(tmp_path):
 ])
 def test_a_set_this_reader_cannot_know_makes_no_application(tmp_path, spec):
     assert generated_applications(_repo(tmp_path) / "appsets" / "shop.yaml", spec) == []
+
+
+def test_an_application_set_nested_too_deeply_is_an_error_and_the_rest_is_judged(tmp_path):
+    from types import SimpleNamespace
+
+    from linter.loaders.argocd import argo_sources
+
+    deep: dict = {}
+    node = deep
+    for _ in range(5000):
+        node["x"] = {}
+        node = node["x"]
+    spec = {"generators": [{"list": {"elements": [{"env": "prod"}]}}], "template": {"metadata": deep}}
+    resource = SimpleNamespace(type="argoproj.io/ApplicationSet", source_format="kubernetes", attrs={"spec": spec},
+                               address="ApplicationSet/argocd/shop",
+                               location=SimpleNamespace(file=str(_repo(tmp_path) / "appsets" / "shop.yaml"), line=1))
+    loaded = SimpleNamespace(resources=[resource], context_files=set(), errors=[])
+    assert argo_sources(loaded) == []
+    (error,) = loaded.errors
+    assert (error.file, error.line) == (resource.location.file, 1) and "nested too deeply" in error.message

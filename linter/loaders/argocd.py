@@ -46,16 +46,24 @@ def argo_sources(loaded: Any) -> list[ArgoSource]:
     holding the manifest (by a git remote, or its directory's name) and where a
     Chart.yaml is. A source Argo CD could not render (a value file missing, one in
     another source: `$ref/...`) is left out: nothing is deployed from it."""
+    from linter.model import InputError
+
     out: list[ArgoSource] = []
     for r in loaded.resources:
-        if r.source_format != "kubernetes" or r.location.file in loaded.context_files \
-                or not isinstance(r.attrs.get("spec"), dict):
+        if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
+                or r.location.file in loaded.context_files or not isinstance(r.attrs.get("spec"), dict):
             continue
-        if r.type == APPLICATION:
-            out += _argo_charts(Path(r.location.file), r.attrs)
-        elif r.type == APPLICATION_SET:
-            for application in generated_applications(Path(r.location.file), r.attrs["spec"]):
-                out += _argo_charts(Path(r.location.file), application)
+        try:
+            if r.type == APPLICATION:
+                out += _argo_charts(Path(r.location.file), r.attrs)
+            else:
+                for application in generated_applications(Path(r.location.file), r.attrs["spec"]):
+                    out += _argo_charts(Path(r.location.file), application)
+        except RecursionError:
+            loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
+                                            r.location.line))
+        except Exception as exc:  # last resort: a bug here costs this object's charts, not the scan
+            loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
     return out
 
 
