@@ -13,7 +13,7 @@ import pytest
 
 from linter.model import is_unknown
 from linter.terraform import load_module_directory
-from tests.conftest import corpus_dir
+from tests.conftest import corpus_dir, run_scan
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -544,3 +544,17 @@ def test_terraform_workspace_agrees_with_terraform_console(tmp_path):
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout) == "prod"
     assert current_workspace(tmp_path) == "prod"
+
+
+def test_a_finding_on_a_block_of_unknown_count_says_it_was_judged_once(tmp_path):
+    """An unknown count is judged once as a template: the finding says so, and on what the count waits."""
+    (tmp_path / "main.tf").write_text(
+        'variable "create" {\n  type = bool\n}\n\n'
+        'resource "aws_db_instance" "db" {\n  count          = var.create ? 1 : 0\n  engine         = "postgres"\n'
+        '  instance_class = "db.t3.micro"\n  multi_az       = false\n}\n')
+    (finding,) = [f for f in run_scan(tmp_path).findings if f.rule_id == "RES301"]
+    assert "its count is not known (it depends on var.create): judged as one instance, if any is created" \
+        in finding.notes
+    (tmp_path / "terraform.tfvars").write_text("create = true\n")
+    (finding,) = [f for f in run_scan(tmp_path).findings if f.rule_id == "RES301"]
+    assert not [n for n in finding.notes if "not known" in n]
