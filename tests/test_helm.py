@@ -517,7 +517,7 @@ def test_environment_values_files_are_told_from_the_charts_other_files(tmp_path)
 
     names = ["values.yaml", "values.yml", "values.schema.json", "values-prod.yaml", "values.staging.yml",
              "prod-values.yaml", "values_dev.yaml", "Chart.yaml", "Chart.lock", "requirements.yaml", "README.md",
-             "values-notes.txt", ".helmignore"]
+             "values-notes.txt", ".helmignore", "values-schema.yaml", "values.schema.yml"]
     for name in names:
         (tmp_path / name).write_text("x: 1\n")
     (tmp_path / "values-dir.yaml").mkdir()

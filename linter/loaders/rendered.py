@@ -635,7 +635,7 @@ def environment_values(chart: Path) -> list[Path]:
 def is_values_file(name: str) -> bool:
     """A chart's values file by its name: `values.yaml`, `values-prod.yaml`, `prod-values.yml`."""
     stem, dot, suffix = name.lower().rpartition(".")
-    return bool(dot) and suffix in ("yaml", "yml") and "values" in stem and not stem.startswith("values.schema")
+    return bool(dot) and suffix in ("yaml", "yml") and "values" in stem and "schema" not in stem  # a schema: no values
 
 
 # what `helm template` says of dependencies Chart.yaml lists that `helm dependency build`
