@@ -70,7 +70,7 @@ def argo_sources(loaded: Any) -> list[ArgoSource]:
 def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
     from linter.repository import checkout_named, repository_name
 
-    spec: dict[str, Any] = application["spec"]
+    spec = _mapping(application.get("spec"))
     metadata = _mapping(application.get("metadata"))
     name = str(metadata.get("name") or file.stem)
     namespace = _mapping(spec.get("destination")).get("namespace")
