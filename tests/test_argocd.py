@@ -106,3 +106,25 @@ def test_an_application_set_nested_too_deeply_is_an_error_and_the_rest_is_judged
     assert argo_sources(loaded) == []
     (error,) = loaded.errors
     assert (error.file, error.line) == (resource.location.file, 1) and "nested too deeply" in error.message
+
+
+def test_an_application_set_making_more_than_the_bound_is_judged_for_the_first_and_says_so(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from linter.loaders import argocd
+
+    top = _repo(tmp_path)
+    (top / "charts" / "shop").mkdir(parents=True)
+    (top / "charts" / "shop" / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+    monkeypatch.setattr(argocd, "MAX_GENERATED", 2)
+    spec = {"generators": [{"list": {"elements": [{"env": f"e{i}"} for i in range(5)]}}],
+            "template": {"metadata": {"name": "shop-{{env}}"},
+                         "spec": {"source": {"repoURL": REPO, "path": "charts/shop"},
+                                  "destination": {"namespace": "{{env}}"}}}}
+    resource = SimpleNamespace(type="argoproj.io/ApplicationSet", source_format="kubernetes", attrs={"spec": spec},
+                               address="ApplicationSet/argocd/shop",
+                               location=SimpleNamespace(file=str(top / "appsets" / "shop.yaml"), line=1))
+    loaded = SimpleNamespace(resources=[resource], context_files=set(), errors=[], notes=[])
+    assert [s.name for s in argocd.argo_sources(loaded)] == ["shop-e0", "shop-e1"]
+    assert loaded.notes == [f"{resource.location.file}: ApplicationSet/argocd/shop makes 5 Applications: "
+                            "the first 2 are judged"]

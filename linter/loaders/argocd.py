@@ -21,6 +21,8 @@ from typing import Any
 
 APPLICATION = "argoproj.io/Application"
 APPLICATION_SET = "argoproj.io/ApplicationSet"
+# the Applications of one ApplicationSet judged at most (each renders a chart with helm)
+MAX_GENERATED = 100
 
 
 @dataclass
@@ -57,7 +59,11 @@ def argo_sources(loaded: Any) -> list[ArgoSource]:
             if r.type == APPLICATION:
                 out += _argo_charts(Path(r.location.file), r.attrs)
             else:
-                for application in generated_applications(Path(r.location.file), r.attrs["spec"]):
+                made = generated_applications(Path(r.location.file), r.attrs["spec"])
+                if len(made) > MAX_GENERATED:  # each is a render: a set's size must not decide the scan's time
+                    loaded.notes.append(f"{r.location.file}: {r.address} makes {len(made)} Applications: the first "
+                                        f"{MAX_GENERATED} are judged")
+                for application in made[:MAX_GENERATED]:
                     out += _argo_charts(Path(r.location.file), application)
         except RecursionError:
             loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
