@@ -502,10 +502,15 @@ def test_each_environment_values_file_renders_the_chart_once(tmp_path):
             "shop/templates/deployment.yaml", line_of(template, "replicas:"), "shop/values-prod.yaml")
         assert single["message"].endswith("(with --values shop/values-prod.yaml)")
         assert "`.Values.replicaCount` = 1, set at shop/values-prod.yaml:2" in single["notes"]
-        # every other finding once per environment, told apart by fingerprint
+        # every other finding once per environment, told apart by fingerprint; a staged
+        # environment file alone: that environment alone (what changed)
         probes = [f for f in doc["findings"] if f["rule_id"] == "RES504"]
-        assert sorted(f["environment"] for f in probes) == ["shop/values-prod.yaml", "shop/values.staging.yaml"]
+        assert sorted(f["environment"] for f in probes) == (
+            ["shop/values-prod.yaml", "shop/values.staging.yaml"] if named == "shop" else ["shop/values-prod.yaml"])
         assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
+    # a staged template changes every environment
+    _, doc = scan("shop/values-prod.yaml", "shop/templates/deployment.yaml", cwd=tmp_path)
+    assert {f["environment"] for f in doc["findings"]} == {"shop/values-prod.yaml", "shop/values.staging.yaml"}
     # values given choose the environment
     _, doc = scan("shop", "--helm-values", "shop/values.staging.yaml", cwd=tmp_path)
     assert "RES101" not in {f["rule_id"] for f in doc["findings"]}

@@ -106,10 +106,20 @@ def test_a_root_with_only_auto_loaded_files_is_planned_once(tmp_path):
 
 
 def test_a_staged_environment_file_is_judged_with_its_root(tmp_path):
-    """pre-commit passes the changed file: `prod.tfvars` dropping to one zone fails the commit."""
-    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n')
-    (finding,) = _single_az(run_scan(root / "prod.tfvars", loader_options={"file_context": True}))  # as the CLI
-    assert Path(finding.environment).name == "prod.tfvars"
+    """pre-commit passes the changed file: `prod.tfvars` dropping to one zone fails the commit.
+    Only what changed is judged: the staged environments; a staged `.tf`, every environment."""
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\nmulti_az = false\n', staging_tfvars='name = "b"\n',
+                 dev_tfvars='name = "c"\nmulti_az = false\n')
+
+    def staged(*names: str):
+        return run_scan(*(root / n for n in names), loader_options={"file_context": True})  # as the CLI
+
+    result = staged("prod.tfvars")
+    assert [Path(f.environment).name for f in _single_az(result)] == ["prod.tfvars"]
+    assert sorted(_planned(result)) == ["prod.tfvars"]
+    assert sorted(_planned(staged("staging.tfvars", "dev.tfvars"))) == ["dev.tfvars", "staging.tfvars"]
+    assert sorted(_planned(staged("main.tf", "prod.tfvars"))) == ["dev.tfvars", "prod.tfvars", "staging.tfvars"]
+    assert sorted(_planned(run_scan(root))) == ["dev.tfvars", "prod.tfvars", "staging.tfvars"]
 
 
 def test_a_broken_environment_file_is_an_error_and_the_other_environments_are_judged(tmp_path):

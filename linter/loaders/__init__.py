@@ -262,6 +262,7 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     # `--var-file` files: read with the root they are given to, never "skipped" (env/prod.tfvars)
     given_var_files = {os.path.realpath(value) for kind, value in options.get("terraform_variables") or ()
                        if kind == "file"}
+    named_in_units: dict[str, set[str]] = {}  # a directory unit's real path -> the real paths named of it
     while pending:
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
@@ -301,6 +302,8 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
                 if f not in listed:
                     listed.add(f)
                     files.append(f)
+            if found.named:  # what the command line named of the unit (pre-commit: the staged files)
+                named_in_units.setdefault(os.path.realpath(directory), set()).add(found.real_path)
             if directory != path.parent or not files:
                 if not found.context and found.real_path not in given_var_files:
                     # a .tfvars with no module beside it, that no --var-file names either (one a
@@ -324,6 +327,8 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
         if found.placed and with_context and entry.name == "kubernetes" and path.parent not in kubernetes_dirs:
             kubernetes_dirs.add(path.parent)
             pending.extend(_siblings(path.parent, queued))
+    if named_in_units:
+        options["named_in_units"] = named_in_units
     for name, files_by_dir in directory_units.items():
         _load_directories(name, files_by_dir, options, out, judge)
     rendering.load(rendered, options, out)

@@ -76,6 +76,7 @@ class Rendering:
     kind: str  # "kustomize" | "helm"
     sources: list[Path] = field(default_factory=list)  # the resource files its objects come from
     kustomizations: list[Path] = field(default_factory=list)  # its kustomization directories, itself first
+    named: set[str] = field(default_factory=set)  # real paths of its files the command line named (pre-commit)
 
 
 @dataclass
@@ -126,6 +127,7 @@ def plan(walk: Any) -> Plan:
     inflated = {os.path.realpath(chart) for rendering in out.renderings for d in rendering.kustomizations
                 for chart in _inflated_charts(d)}
     charts = {os.path.realpath(chart): chart for chart in walk.charts if os.path.realpath(chart) not in inflated}
+    named: dict[str, set[str]] = {}  # a chart's real path -> the real paths of its files the command line named
     for found in walk.files:  # a staged template or values file: its chart, rendered
         chart = chart_of_file.get(found.real_path)
         if chart is None:
@@ -136,8 +138,10 @@ def plan(walk: Any) -> Plan:
             continue
         chart = charts.setdefault(os.path.realpath(chart), chart)
         out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
-    for chart in charts.values():
-        out.renderings.append(Rendering(chart, "helm"))
+        if found.named:
+            named.setdefault(os.path.realpath(chart), set()).add(found.real_path)
+    for real, chart in charts.items():
+        out.renderings.append(Rendering(chart, "helm", named=named.get(real, set())))
     return out
 
 
@@ -497,6 +501,10 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     environments: list[tuple[list[Path], Path] | None] = [None]
     if not given:
         environments = [*layered(environment_values(rendering.directory), environment_name)] or [None]
+        # only environment files named (pre-commit staged values-prod.yaml): those environments alone
+        named = {os.path.realpath(e[1]): e for e in environments if e is not None}
+        if rendering.named and rendering.named <= named.keys():
+            environments = [named[real] for real in sorted(rendering.named)]
     shown = display_path(rendering.directory / "Chart.yaml")
     for layers in environments:
         environment = layers[1] if layers is not None else None

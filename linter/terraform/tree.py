@@ -199,6 +199,8 @@ class ModuleTree:
         environments: list[tuple[list[Path], Path] | None] = [None]
         if not given:
             environments = [*layered(environment_files(directory, config), lambda f: f.name.split(".", 1)[0])] or [None]
+            environments = _named_environments(environments, self.options.get("named_in_units", {}).get(
+                os.path.realpath(directory)))
         for environment in environments:
             errors: list[InputError] = []
             files = environment[0] if environment is not None else []
@@ -338,6 +340,17 @@ class ModuleTree:
             if checkout is not None and checkout.directory is None:  # this checkout, another release
                 unresolved.reason = checkout.note
             self.unresolved.append(unresolved)
+
+
+def _named_environments(environments: list[tuple[list[Path], Path] | None], named: set[str] | None
+                        ) -> list[tuple[list[Path], Path] | None]:
+    """When the command line named only environment files of a root (pre-commit staged
+    `prod.tfvars`, not the root's `.tf` files), those environments alone: what changed."""
+    if not named or any(not path.endswith((".tfvars", ".tfvars.json")) for path in named):
+        return environments
+    chosen: list[tuple[list[Path], Path] | None] = [e for e in environments
+                                                    if e is not None and os.path.realpath(e[1]) in named]
+    return chosen or environments  # a shared file named: it is in every environment
 
 
 def environment_files(directory: Path, config: ModuleConfig | None = None) -> list[Path]:
