@@ -245,3 +245,21 @@ def test_a_staged_variables_file_is_named_as_the_place_a_module_value_was_set(tm
     assert "infra/modules/db/main.tf:8: HIGH RES301" in run.stdout, run.stdout
     assert "multi_az = false (var.multi_az, set at infra/terraform.tfvars:1)" in run.stdout
     assert "set at infra/terraform.tfvars:1:\n    >    1 | ha = false" in run.stdout
+
+
+def test_a_staged_environment_file_fails_the_commit_in_its_environment(tmp_path, precommit_home):
+    """`prod.tfvars` beside the root, read by Terraform only with -var-file: staged alone, the
+    root is judged in that environment (not bare, not in the others) and the commit fails."""
+    files = {"infra/main.tf": 'variable "ha" {\n  type = bool\n}\n\nresource "aws_db_instance" "this" {\n'
+                              '  engine                  = "postgres"\n  instance_class          = "db.t3.micro"\n'
+                              '  multi_az                = var.ha\n  backup_retention_period = 7\n'
+                              '  deletion_protection     = true\n}\n',
+             "infra/prod.tfvars": "ha = false\n", "infra/staging.tfvars": "ha = true\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/prod.tfvars"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "infra/main.tf:8: HIGH RES301" in run.stdout
+    assert "(var.ha, set at infra/prod.tfvars:1), so a host or zone failure takes the database down " \
+           "(with -var-file infra/prod.tfvars)" in run.stdout
+    run = run_precommit(tmp_path / "staging", precommit_home, files, ["resilint-terraform"],
+                        only=["infra/staging.tfvars"])
+    assert run.returncode == 0, run.stdout + run.stderr
