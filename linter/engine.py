@@ -310,6 +310,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         root=res.meta.get("root"),
         environment=res.meta.get("environment"),
         environment_option=res.meta.get("environment_option"),
+        declared_in=res.location.file if file != res.location.file else None,
         subject=v.subject,
     )
 
@@ -559,10 +560,12 @@ def set_report_paths(result: ScanResult, paths: list[str], options: ScanOptions)
     result.root = root = options.root or repo_root(paths)
     relative: dict[str, str] = {}
     for f in result.findings:
-        for path in (f.file, f.root, f.environment):
+        for path in (f.file, f.root, f.environment, f.declared_in):
             if path is not None and path not in relative:
                 relative[path] = relative_to_root(path, root)
         f.fingerprint_path = relative[f.file]
+        if f.declared_in is not None:
+            f.fingerprint_declared_in = relative[f.declared_in]
         planned = []
         if f.root is not None and f.fingerprint_root is None:
             f.fingerprint_root = relative[f.root]

@@ -314,6 +314,10 @@ class Finding:
     environment: str | None = None
     environment_option: str | None = None
     fingerprint_environment: str | None = None  # `environment` relative to the repository root
+    # the file declaring the resource, when the finding is placed in another that writes the
+    # value (earlier baselines recorded it there: `baseline_fingerprints`)
+    declared_in: str | None = None
+    fingerprint_declared_in: str | None = None  # `declared_in` relative to the repository root
 
     @property
     def fingerprint(self) -> str:
@@ -324,11 +328,11 @@ class Finding:
         calling `../..` plan two resources at one address, file and line)."""
         return self._fingerprint(with_environment=True)
 
-    def _fingerprint(self, with_environment: bool) -> str:
+    def _fingerprint(self, with_environment: bool, path: str | None = None) -> str:
         environment = self.environment if with_environment else None
         if self.root is None and self.subject is None and environment is None:
-            return self.unrooted_fingerprint
-        key = self._unrooted_key()
+            return self._unrooted(path)
+        key = self._unrooted_key(path)
         if self.root is not None:
             key += f"|root={self.fingerprint_root or self.root}"
         if environment is not None:
@@ -342,22 +346,29 @@ class Finding:
         """What a baseline may have recorded this finding as: its fingerprint, then the
         forms baselines written before a part joined it hold (still matched): without the
         environment (before a root or chart was judged per environment file), without the
-        Terraform root (before the root was part of it)."""
-        out = [self.fingerprint]
-        if self.environment is not None:
-            out.append(self._fingerprint(with_environment=False))
-        if self.root is not None:
-            out.append(self.unrooted_fingerprint)
+        Terraform root (before the root was part of it); and each of those at the file
+        declaring the resource, for a finding now placed in another file that writes the
+        value (a manifest file a Terraform resource reads, a kustomize patch)."""
+        out = []
+        for path in (None, *((self.fingerprint_declared_in or self.declared_in,) if self.declared_in else ())):
+            out.append(self._fingerprint(with_environment=True, path=path))
+            if self.environment is not None:
+                out.append(self._fingerprint(with_environment=False, path=path))
+            if self.root is not None:
+                out.append(self._unrooted(path))
         return tuple(dict.fromkeys(out))
 
     @property
     def unrooted_fingerprint(self) -> str:
         """The fingerprint without the Terraform root: what baselines written before
         the root was part of it recorded (they still match)."""
-        return hashlib.sha256(self._unrooted_key().encode()).hexdigest()[:32]
+        return self._unrooted()
 
-    def _unrooted_key(self) -> str:
-        return f"{self.rule_id}|{self.resource}|{self.fingerprint_path or self.file}|{self.attribute or ''}"
+    def _unrooted(self, path: str | None = None) -> str:
+        return hashlib.sha256(self._unrooted_key(path).encode()).hexdigest()[:32]
+
+    def _unrooted_key(self, path: str | None = None) -> str:
+        return f"{self.rule_id}|{self.resource}|{path or self.fingerprint_path or self.file}|{self.attribute or ''}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

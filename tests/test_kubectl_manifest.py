@@ -185,3 +185,25 @@ def test_an_inline_ignore_above_the_resource_or_in_the_applied_file_suppresses(t
     assert Path(finding.file).name == "api.yaml"
     assert finding.suppressed and finding.suppression_kind == "inline"
     assert "staging" in finding.suppression_reason
+
+
+def test_a_baseline_written_when_the_finding_was_at_the_resource_still_holds_it(tmp_path):
+    """Before findings on a file-read manifest pointed at the file, they were at the resource's
+    `.tf` line, and baselines recorded them there: such an entry still holds the finding."""
+    import json as _json
+    from dataclasses import replace
+
+    from linter.engine import ScanOptions, scan
+
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "api.yaml").write_text(DEPLOYMENT.format(name="api", replicas=1, image="x"))
+    (tmp_path / "main.tf").write_text('resource "kubernetes_manifest" "api" {\n'
+                                      '  manifest = yamldecode(file("k8s/api.yaml"))\n}\n')
+    (finding,) = [f for f in scan([str(tmp_path)], ScanOptions(root=str(tmp_path))).findings if f.rule_id == "RES101"]
+    assert finding.file.endswith("api.yaml") and finding.declared_in.endswith("main.tf")
+    earlier = replace(finding, file=finding.declared_in, fingerprint_path="main.tf", declared_in=None).fingerprint
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(_json.dumps({"findings": [{"fingerprint": earlier, "rule_id": "RES101", "count": 1}]}))
+    result = scan([str(tmp_path)], ScanOptions(root=str(tmp_path), baseline=str(baseline)))
+    (again,) = [f for f in result.findings if f.rule_id == "RES101"]
+    assert again.suppressed and again.suppression_kind == "baseline"
