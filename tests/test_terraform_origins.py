@@ -1208,3 +1208,102 @@ def test_a_null_that_leaves_an_attribute_unset_is_named_where_it_came_from(tmp_p
     tfvars = tmp_path / "terraform.tfvars"
     assert (f"multi_az is unset and defaults to false (null, var.multi_az, set at {tfvars}:1)"
             in messages[("RES301", "module.nulled.aws_db_instance.this")])
+
+
+# ------------------------------------------------------------------ module outputs
+# A settings module hands values to the root: `multi_az = module.settings.db.multi_az`. The
+# value came from what the output passes on: a variable or local of the module (and where
+# that was set), else the output's own line.
+SETTINGS_MODULE = """variable "env" {
+  type = string
+}
+
+variable "retention" {
+  type    = number
+  default = 0
+}
+
+locals {
+  prod = var.env == "prod"
+  db = {
+    multi_az = false
+    engine   = "postgres"
+  }
+}
+
+output "multi_az" {
+  value = local.prod
+}
+
+output "db" {
+  value = local.db
+}
+
+output "failover" {
+  value = false
+}
+
+output "retention" {
+  value = var.retention
+}
+"""
+
+SETTINGS_ROOT = """module "settings" {
+  source = "./modules/settings"
+  env    = "staging"
+}
+
+resource "aws_db_instance" "computed" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = module.settings.multi_az
+  backup_retention_period = 7
+  deletion_protection     = true
+}
+
+resource "aws_db_instance" "part" {
+  engine                  = module.settings.db.engine
+  instance_class          = "db.t3.micro"
+  multi_az                = module.settings.db.multi_az
+  backup_retention_period = module.settings.retention
+  deletion_protection     = true
+}
+
+resource "aws_elasticache_replication_group" "literal" {
+  replication_group_id       = "r"
+  description                = "r"
+  automatic_failover_enabled = module.settings.failover
+  num_cache_clusters         = 2
+}
+"""
+
+
+def test_a_value_a_module_output_hands_over_is_named_where_it_was_set(tmp_path):
+    found = _messages_of(tmp_path, {"main.tf": SETTINGS_ROOT, "modules/settings/main.tf": SETTINGS_MODULE},
+                         ["RES301", "RES303", "RES507"])
+    module = tmp_path / "modules" / "settings" / "main.tf"
+    # a local the output passes on, computed: the local's line
+    assert f"multi_az = false (module.settings.multi_az, set at {module}:{_line(SETTINGS_MODULE, 'prod = var.env')})" \
+        in found[("RES301", "aws_db_instance.computed")]
+    # a part of a local's literal: its key's line
+    assert f"multi_az = false (module.settings.db.multi_az, set at {module}:{_line(SETTINGS_MODULE, 'multi_az = false')})" \
+        in found[("RES301", "aws_db_instance.part")]
+    # a literal output: the output's line
+    assert f"automatic_failover_enabled = false (module.settings.failover, set at {module}:" \
+           f"{_line(SETTINGS_MODULE, 'value = false')})" in found[("RES303", "aws_elasticache_replication_group.literal")]
+    # a module variable's default the call leaves in place: named as the call that leaves it
+    call = _line(SETTINGS_ROOT, 'module "settings"')
+    assert f'(the default of var.retention; module "settings" at {tmp_path / "main.tf"}:{call} does not set it)' \
+        in found[("RES507", "aws_db_instance.part")]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_hands_over_the_values_the_output_origins_name(tmp_path):
+    (tmp_path / "modules" / "settings").mkdir(parents=True)
+    (tmp_path / "modules" / "settings" / "main.tf").write_text(SETTINGS_MODULE)
+    (tmp_path / "main.tf").write_text(SETTINGS_ROOT[:SETTINGS_ROOT.index("resource ")])
+    subprocess.run(["terraform", "init", "-input=false", "-backend=false"], cwd=tmp_path, capture_output=True,
+                   check=True, timeout=120, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull})
+    expr = ("jsonencode([module.settings.multi_az, module.settings.db.multi_az, module.settings.failover, "
+            "module.settings.retention])")
+    assert _console(tmp_path, expr) == [False, False, False, 0]

@@ -530,6 +530,39 @@ class ModuleInstance:
             self._named_origins[key] = _named_part(self.variable if kind == _VARIABLE else self.local_origin, what)
         return self._named_origins[key]
 
+    def output_origin(self, what: str) -> VariableValue | None:
+        """Where the value of `module.<call>.<output>[.<part>]` was set: where the variable or
+        local the output passes on was set, else the output's own line (a value it
+        computes, or writes); None for a call of several instances, or not followed."""
+        key = (_OUTPUT, what)
+        if key not in self._named_origins:
+            self._named_origins[key] = self._output_origin(what)
+        return self._named_origins[key]
+
+    def _output_origin(self, what: str) -> VariableValue | None:
+        call, _, rest = what.partition(".")
+        name, _, part = rest.partition(".")
+        if call not in self.config.modules:
+            return None
+        children = self.children(call)
+        if isinstance(children, Unknown) or len(children) != 1 or children[0][1] is None \
+                or children[0][0] != self.qualify(f"module.{call}"):
+            return None  # not followed, or of several instances (`module.x[0].y` is another reference)
+        child = children[0][1]
+        block = child.config.outputs.get(name)
+        attr = block.attrs.get("value") if block is not None else None
+        if block is None or attr is None:
+            return None
+        found = child.origin_of(attr.expr, child.scope)
+        if found is None or (not found.origin and not found.parts):
+            found = VariableValue(None, f"set at {block.file}:{attr.line}",
+                                  parts=written_parts(attr, block.file, child, child.scope), computed=True)
+        if not part:
+            return found
+        if found.parts is None and found.computed:  # computed whole: and each part of it
+            return VariableValue(None, found.origin)
+        return found.part(part) if not found.default else found
+
     def local_origin(self, name: str) -> VariableValue | None:
         """Where `local.<name>` was set: where the variable or local it passes on was
         set, else its own line, with the lines of the keys of its literal."""
@@ -960,6 +993,7 @@ def _part_node(parts: dict[str, VariableValue], path: str) -> VariableValue:
 def reference_path(expr: Any, key: Callable[[Node], Any] | None = None) -> tuple[str, str] | None:
     """A reference and the path below its first name, as `VariableValue.part` reads it:
     `var.db.multi_az` -> ("var", "db.multi_az"), `local.x` -> ("local", "x"),
+    `module.settings.db` -> ("module", "settings.db"),
     `each.value.a[0].b` -> ("each", "value.a.b"); None for an expression that is not
     a reference with a literal path, or whose value was not set upstream (a resource's
     attribute: `aws_subnet.a.id`)."""
@@ -974,7 +1008,7 @@ def reference_path(expr: Any, key: Callable[[Node], Any] | None = None) -> tuple
         else:
             return None
         expr = expr[1]
-    if expr[0] != "ref" or not names or expr[1] not in ("var", "local") and names[-1] != "value":
+    if expr[0] != "ref" or not names or expr[1] not in ("var", "local", "module") and names[-1] != "value":
         return None  # a resource's attribute, `count.index`, ...: no value set upstream to follow
     return expr[1], _line_key(".".join(reversed(names)))
 
@@ -1104,6 +1138,7 @@ def facts_of(attr: Attr, declared: dict[str, Any]) -> AttrFacts:
 _LITERAL_FACTS = AttrFacts((), (), False)
 # the kinds of `AttrFacts.written` entries
 _KEY_LINE, _VARIABLE, _LOCAL, _EACH, _ITERATOR, _MERGE = "line", "var", "local", "each", "iterator", "merge"
+_OUTPUT = "output"  # `module.<call>.<output>[.<part>]`: `(_OUTPUT, suffix, "<call>.<output>[.<part>]")`
 _COND = "cond"  # a conditional: `(_COND, suffix, (node, entries of one branch, of the other))`
 _KEYED = "keyed"  # `var.x[<expression>]`, `local.x[...]`, `lookup(var.x, ...)`: `(_KEYED, suffix, node)`
 _PER_INSTANCE = frozenset({_COND, _KEYED})  # made plain by `ModuleInstance.resolved`
@@ -1180,6 +1215,8 @@ def _written_plan(expr: Any, suffix: str, depth: int, out: list[tuple[str, str, 
         root, path = found
         if root in ("var", "local"):  # and a part of either (`local.db.multi_az`: "db.multi_az")
             out.append((_VARIABLE if root == "var" else _LOCAL, suffix, path))
+        elif root == "module" and path.count(".") >= 1:  # a module's output (`module.settings.multi_az`)
+            out.append((_OUTPUT, suffix, path))
         elif path.split(".")[0] == "value" and root == "each":
             out.append((_EACH, suffix, path.partition(".")[2]))
         elif path.split(".")[0] == "value":  # a dynamic block's `<iterator>.value.x`, if `root` is one
@@ -1358,6 +1395,12 @@ class BodyBuilder:
                 found = self.module.named_origin(kind, what)
                 if found is not None:
                     self._origin(path + suffix, f"local.{what}", found)
+            elif kind == _OUTPUT and "module" not in scope.names:
+                found = self.module.output_origin(what)
+                if found is not None and found.default:
+                    self.defaults[path + suffix] = found.origin or f"module.{what}"
+                elif found is not None:
+                    self._origin(path + suffix, f"module.{what}", found)
             elif kind == _EACH:
                 hit = self.module.each_part(self.for_each, scope, what)
                 if hit is not None:
