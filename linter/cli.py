@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         def notes(self) -> Sequence[str]: ...
         @property
         def skipped(self) -> Sequence[Skipped]: ...
+        @property
+        def environments(self) -> Sequence[str]: ...
 
 
 # what a command's run over its inputs returns (a scan result, a zones report)
@@ -231,7 +233,7 @@ def _input_options(command: argparse.ArgumentParser) -> None:
                               "with no PATH, stdin is read")
     command.add_argument("--helm-values", action="append", metavar="FILE",
                          help="values file for rendering Helm charts with `helm template` (repeatable)")
-    command.add_argument("-v", "--verbose", action="store_true", help="list the files skipped and why (stderr)")
+    command.add_argument("-v", "--verbose", action="store_true", help="list the files skipped and why, and each environment a root or chart was judged in (stderr)")
 
 
 def input_paths(args: argparse.Namespace) -> list[str]:
@@ -466,6 +468,8 @@ def _print_warnings(result: InputsReport, verbose: bool = False) -> None:
     if verbose:
         for skipped in result.skipped:
             print(f"resilint: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+        for environment in result.environments:  # a root or chart judged once per environment
+            print(f"resilint: judged with {environment}", file=sys.stderr)
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

@@ -70,6 +70,13 @@ class ScanResult:
     # Terraform module calls the scan could not follow (`terraform init` not run)
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def environments(self) -> list[str]:
+        """The environments roots and charts were judged in (`linter.environments.judged`)."""
+        from linter.environments import judged
+
+        return judged(self.resources)
+
     def rules_ran_on(self, file: str) -> list[Rule]:
         """The rules that ran on a file's resources (its config's selection)."""
         return self.rules_for_file.get(file, self.rules)

@@ -9,7 +9,10 @@ module says how the files combine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from linter.model import Resource
 
 # files that hold what every environment shares, named so by convention: given before
 # each environment's own (`-var-file=common.tfvars -var-file=prod.tfvars`,
@@ -28,3 +31,11 @@ def layered(files: list[Path], name_of: Callable[[Path], str]) -> list[tuple[lis
     if not own:
         return [([f], f) for f in files]
     return [([*(s for s in shared if s.parent == f.parent), f], f) for f in own]
+
+
+def judged(resources: Iterable["Resource"]) -> list[str]:
+    """Each environment the resources were planned or rendered in, as `--verbose` says it:
+    `-var-file infra/prod.tfvars`, `--values shop/values-prod.yaml`, `Argo CD Application
+    shop-prod in apps/shop.yaml`."""
+    return sorted({f"{r.meta['environment_option']} {r.meta['environment']}" for r in resources
+                   if r.meta.get("environment")})

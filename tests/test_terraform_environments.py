@@ -248,3 +248,16 @@ def test_sarif_results_carry_their_environment(tmp_path):
     results = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "RES301"]
     assert sorted(r["properties"]["environment"] for r in results) == ["app/dr.tfvars", "app/prod.tfvars"]
     assert len({r["partialFingerprints"]["primaryLocationLineHash"] for r in results}) == 2
+
+
+def test_verbose_lists_the_environments_judged(tmp_path):
+    import subprocess
+    import sys
+
+    root = _root(tmp_path / "app", prod_tfvars='name = "a"\n', staging_tfvars='name = "b"\n')
+    for command in ("scan", "zones"):
+        done = subprocess.run([sys.executable, "-m", "linter", command, "app", "-v"], cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.returncode in (0, 1), done.stderr
+        assert [line for line in done.stderr.splitlines() if "judged with" in line] == [
+            "resilint: judged with -var-file app/prod.tfvars", "resilint: judged with -var-file app/staging.tfvars"]

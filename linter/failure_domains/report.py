@@ -45,6 +45,13 @@ class ZonesReport:
     warnings: list[InputError] = field(default_factory=list)  # what cli._print_warnings reads besides notes
     files: list[str] = field(default_factory=list)  # the files read (an -o must not name one)
 
+    @property
+    def environments(self) -> list[str]:
+        """The environments roots and charts were judged in (`linter.environments.judged`)."""
+        from linter.environments import judged
+
+        return judged(n.resource for a in self.analyses for n in a.graph.nodes.values())
+
     def zones(self) -> list[ZoneOutage]:
         by_label: dict[str, ZoneOutage] = {}
         for analysis in self.analyses:
