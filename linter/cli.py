@@ -233,7 +233,9 @@ def _input_options(command: argparse.ArgumentParser) -> None:
                               "with no PATH, stdin is read")
     command.add_argument("--helm-values", action="append", metavar="FILE",
                          help="values file for rendering Helm charts with `helm template` (repeatable)")
-    command.add_argument("-v", "--verbose", action="store_true", help="list the files skipped and why, and each environment a root or chart was judged in (stderr)")
+    command.add_argument("-v", "--verbose", action="store_true",
+                         help="list the files skipped and why, and each environment a root or chart was judged in "
+                              "(stderr)")
 
 
 def input_paths(args: argparse.Namespace) -> list[str]:
