@@ -462,8 +462,9 @@ class ModuleInstance:
                 return VariableValue(converted(value, self.config, name), origin, True)
             # a root's default is its value as written, where its owner changes it: named at its
             # line, and a key `for_each` walks (or a part read as var.x.key) at the key's
-            return VariableValue(converted(value, self.config, name), f"{origin}, set at {block.file}:{default_attr.line}",
-                                 True, written_parts(default_attr, block.file))
+            return VariableValue(converted(value, self.config, name),
+                                 f"{origin}, set at {block.file}:{default_attr.line}", True,
+                                 written_parts(default_attr, block.file))
         return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
