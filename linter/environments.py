@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Callable, Iterable
 if TYPE_CHECKING:
     from linter.model import Resource
 
+# how far below a Terraform root its environment files may lie, in directories holding no
+# module (`environments/prod.tfvars`, `env/prod/terraform.tfvars`)
+ENVIRONMENT_DEPTH = 2
+
 # files that hold what every environment shares, named so by convention: given before
 # each environment's own (`-var-file=common.tfvars -var-file=prod.tfvars`,
 # `-f values-common.yaml -f values-prod.yaml`)

@@ -261,3 +261,23 @@ def test_verbose_lists_the_environments_judged(tmp_path):
         assert done.returncode in (0, 1), done.stderr
         assert [line for line in done.stderr.splitlines() if "judged with" in line] == [
             "resilint: judged with -var-file app/prod.tfvars", "resilint: judged with -var-file app/staging.tfvars"]
+
+
+def test_environment_files_two_levels_below_the_root(tmp_path):
+    """`env/prod/terraform.tfvars` (planned as `-var-file=env/prod/terraform.tfvars`) is an
+    environment of the root above it; `env/prod/backend.tfvars` (a `-backend-config` file: none
+    of its keys is a variable of the root) is not; three levels down is too far."""
+    root = _root(tmp_path / "app")
+    for env, multi_az in (("prod", "false"), ("staging", "true")):
+        (root / "env" / env).mkdir(parents=True)
+        (root / "env" / env / "terraform.tfvars").write_text(f'name = "{env}"\nmulti_az = {multi_az}\n')
+        (root / "env" / env / "backend.tfvars").write_text(f'bucket = "state"\nkey = "{env}"\n')
+    (root / "env" / "prod" / "deep").mkdir()
+    (root / "env" / "prod" / "deep" / "x.tfvars").write_text('name = "deep"\n')
+    result = run_scan(root, loader_options={"file_context": True})
+    planned = sorted((r.meta["environment"].split("app/", 1)[1], r.attrs["identifier"]) for r in result.resources)
+    assert planned == [("env/prod/terraform.tfvars", "prod"), ("env/staging/terraform.tfvars", "staging")]
+    (finding,) = _single_az(result)
+    assert finding.message.endswith("/env/prod/terraform.tfvars)")
+    staged = run_scan(root / "env" / "prod" / "terraform.tfvars", loader_options={"file_context": True})
+    assert [r.meta["environment"].split("app/", 1)[1] for r in staged.resources] == ["env/prod/terraform.tfvars"]

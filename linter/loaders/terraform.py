@@ -37,17 +37,25 @@ def detect(path: Path, head: str) -> bool:
 def unit_files(path: Path, whole_directory: bool) -> tuple[Path, list[Path]]:
     """The module a detected file belongs to and what it brings to the load: the
     module's `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its
-    module only). A `.tfvars` in a directory holding no module, below one that does
-    (`environments/prod.tfvars` beside `main.tf`'s directory), belongs to that module:
-    it may be one of its environments (terraform/tree.py:environment_files decides)."""
+    module only). A `.tfvars` in a directory holding no module, up to two levels below
+    one that does (`environments/prod.tfvars`, `env/prod/terraform.tfvars`), belongs to
+    that module: it may be one of its environments (terraform/tree.py:environment_files
+    decides)."""
     parent = path.parent
     variables = path.name.lower().endswith(VARIABLE_FILES)
     own = [] if variables else [path]
     module = _module_files(parent) if whole_directory or variables else []
-    if variables and not module:
-        above = _module_files(parent.parent) if parent.parent != parent else []
-        if above:
-            return parent.parent, above if whole_directory else []
+    if variables and not module:  # directories holding no module, up to ENVIRONMENT_DEPTH (`env/prod/`)
+        from linter.environments import ENVIRONMENT_DEPTH
+
+        below = parent
+        for _ in range(ENVIRONMENT_DEPTH):
+            if below.parent == below or _module_files(below):
+                break
+            above = _module_files(below.parent)
+            if above:
+                return below.parent, above if whole_directory else []
+            below = below.parent
     if not whole_directory:
         return parent, own
     return parent, module + [p for p in own if p not in module]

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.normalize.terraform_k8s import MANIFESTS
-from linter.environments import layered
+from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
@@ -359,20 +359,24 @@ def environment_files(directory: Path, config: ModuleConfig | None = None) -> li
     is planned, so the root is judged with each in turn, and not without: nobody plans
     it bare. They are every `.tfvars`/`.tfvars.json` beside the root but
     `terraform.tfvars(.json)` and `*.auto.tfvars(.json)`, which it always reads; and
-    those of a directory below it that holds no module (`environments/prod.tfvars`)
-    when every variable they set is one the root declares (`config`): Terraform warns
-    of any other, so a file setting one is not this root's."""
+    those of a directory below it, up to ENVIRONMENT_DEPTH levels, that holds no module
+    (`environments/prod.tfvars`, `env/prod/terraform.tfvars`) when every variable they set
+    is one the root declares (`config`): Terraform warns of any other, so a file setting
+    one is not this root's (a `-backend-config` file is not either)."""
     out = [directory / n for n in _listdir(directory) if _is_environment_file(n) and (directory / n).is_file()]
     if config is None or not config.variables:
         return out
-    for sub in _listdir(directory):
-        below = directory / sub
-        names = _listdir(below) if not sub.startswith(".") and below.is_dir() else []
+    pending = [(directory / sub, 1) for sub in _listdir(directory)]
+    while pending:  # `environments/prod.tfvars`, `env/prod/terraform.tfvars`: two levels at most
+        below, depth = pending.pop(0)
+        names = _listdir(below) if not below.name.startswith(".") and below.is_dir() else []
         if not names or any(is_config_file(n) for n in names):
-            continue
+            continue  # nothing, or a module of its own (its files are its own)
         for name in names:
             if name.endswith((".tfvars", ".tfvars.json")) and _sets_only(below / name, config):
                 out.append(below / name)
+        if depth < ENVIRONMENT_DEPTH:
+            pending += [(below / sub, depth + 1) for sub in names]
     return out
 
 
