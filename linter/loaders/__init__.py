@@ -291,14 +291,14 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
             continue
         if entry.unit == "directory":
             loader = entry.loader()
-            directory, _ = loader.unit_files(path, whole_directory=False)
+            directory = loader.unit_directory(path)
             key = (entry.name, directory)
             unit = unit_members.get(key)
             whole = unit is None and with_context and (found.placed or not found.named)
             if unit is None:
                 unit = unit_members[key] = (directory_units.setdefault(entry.name, {}).setdefault(key[1], []), set())
             files, listed = unit
-            for f in loader.unit_files(path, whole_directory=whole)[1]:
+            for f in loader.unit_files(path, directory, whole_directory=whole):
                 if f not in listed:
                     listed.add(f)
                     files.append(f)

@@ -54,10 +54,13 @@ class DirectoryLoader(Protocol):
 
     def detect(self, path: Path, head: str) -> bool: ...
 
-    def unit_files(self, path: Path, whole_directory: bool) -> tuple[Path, list[Path]]:
-        """The unit a detected file belongs to (a directory: the file's, or another
-        it is read with) and the files it brings to the load, as the format reads them
-        (only itself when `whole_directory` is False)."""
+    def unit_directory(self, path: Path) -> Path:
+        """The unit a detected file belongs to: a directory, the file's or another it is read with."""
+        ...
+
+    def unit_files(self, path: Path, directory: Path, whole_directory: bool) -> list[Path]:
+        """The files a detected file brings to the load of its unit (`directory`), as the
+        format reads them (only itself when `whole_directory` is False)."""
         ...
 
     def load_directories(self, files: dict[Path, list[Path]], options: dict[str, Any], judge: RootJudge | None = None

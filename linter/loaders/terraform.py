@@ -34,31 +34,34 @@ def detect(path: Path, head: str) -> bool:
     return _BLOCK.search(head) is not None  # a named file of another extension
 
 
-def unit_files(path: Path, whole_directory: bool) -> tuple[Path, list[Path]]:
-    """The module a detected file belongs to and what it brings to the load: the
-    module's `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its
-    module only). A `.tfvars` in a directory holding no module, up to two levels below
-    one that does (`environments/prod.tfvars`, `env/prod/terraform.tfvars`), belongs to
-    that module: it may be one of its environments (terraform/tree.py:environment_files
-    decides)."""
+def unit_directory(path: Path) -> Path:
+    """The module a detected file belongs to: its directory's. A `.tfvars` in a directory
+    holding no module, up to ENVIRONMENT_DEPTH levels below one that does
+    (`environments/prod.tfvars`, `env/prod/terraform.tfvars`), belongs to that module:
+    it may be one of its environments (terraform/tree.py:environment_files decides)."""
     parent = path.parent
-    variables = path.name.lower().endswith(VARIABLE_FILES)
-    own = [] if variables else [path]
-    module = _module_files(parent) if whole_directory or variables else []
-    if variables and not module:  # directories holding no module, up to ENVIRONMENT_DEPTH (`env/prod/`)
-        from linter.environments import ENVIRONMENT_DEPTH
+    if not path.name.lower().endswith(VARIABLE_FILES) or _module_files(parent):
+        return parent
+    from linter.environments import ENVIRONMENT_DEPTH
 
-        below = parent
-        for _ in range(ENVIRONMENT_DEPTH):
-            if below.parent == below or _module_files(below):
-                break
-            above = _module_files(below.parent)
-            if above:
-                return below.parent, above if whole_directory else []
-            below = below.parent
+    below = parent
+    for _ in range(ENVIRONMENT_DEPTH):
+        if below.parent == below:
+            break
+        if _module_files(below.parent):
+            return below.parent
+        below = below.parent
+    return parent
+
+
+def unit_files(path: Path, directory: Path, whole_directory: bool) -> list[Path]:
+    """What a detected file brings to the load of its module (`directory`): the module's
+    `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its module only)."""
+    own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
     if not whole_directory:
-        return parent, own
-    return parent, module + [p for p in own if p not in module]
+        return own
+    module = _module_files(directory)
+    return module + [p for p in own if p not in module]
 
 
 def _module_files(directory: Path) -> list[Path]:
