@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 
 def repository_name(url: str) -> str:
@@ -38,14 +39,20 @@ def is_repository_top(directory: Path) -> bool:
     return (directory / ".git").exists() or os.path.dirname(absolute) == absolute
 
 
+def directories_up(start: Path, levels: int = 8) -> Iterator[Path]:
+    """`start` and the directories above it, up to the checkout's top (at most `levels`
+    up). Relative paths stay relative (`..` added), as the scan names directories, so a
+    directory found here that is also scanned has the same name."""
+    directory = start
+    for _ in range(levels + 1):
+        yield directory
+        if is_repository_top(directory):
+            return
+        directory = Path(os.path.normpath(directory / os.pardir))
+
+
 def checkout_named(start: Path, name: str, levels: int = 8) -> Path | None:
     """The directory at or above `start`, up to the checkout's top, that is the repository
     `name`: a git remote of that name, or the directory's own name."""
-    directory = start
-    for _ in range(levels + 1):
-        if name in remote_names(directory) or os.path.basename(os.path.abspath(directory)).lower() == name:
-            return directory
-        if is_repository_top(directory):
-            return None
-        directory = Path(os.path.normpath(directory / os.pardir))
-    return None
+    return next((d for d in directories_up(start, levels)
+                 if name in remote_names(d) or os.path.basename(os.path.abspath(d)).lower() == name), None)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from linter.repository import is_repository_top, remote_names, repository_name
+from linter.repository import directories_up, remote_names, repository_name
 from linter.terraform.modules import ModuleConfig
 
 # how far above a call the checkout's top may be (examples/<name>/ is two levels down;
@@ -229,17 +229,11 @@ class Checkouts:
         return None, None
 
     def _publisher_above(self, start: Path, repository: str) -> tuple[Publisher, str] | None:
-        # relative paths stay relative (`..` added), as the scan names directories: a
-        # checkout that is also scanned is the same configuration, with the same names
-        directory = start
-        for _ in range(MAX_LEVELS + 1):
+        for directory in directories_up(start, MAX_LEVELS):
             publisher = self._publisher(directory)
             evidence = publisher.evidence(repository)
             if evidence is not None:
                 return publisher, evidence
-            if is_repository_top(directory):
-                return None  # what is above is not this checkout
-            directory = Path(os.path.normpath(directory / os.pardir))
         return None
 
     def _publisher(self, directory: Path) -> Publisher:
