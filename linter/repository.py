@@ -39,6 +39,11 @@ def is_repository_top(directory: Path) -> bool:
     return (directory / ".git").exists() or os.path.dirname(absolute) == absolute
 
 
+def directory_name(directory: Path) -> str:
+    """A directory's own name, lower case (`.` named as what it is)."""
+    return os.path.basename(os.path.abspath(directory)).lower()
+
+
 def directories_up(start: Path, levels: int = 8) -> Iterator[Path]:
     """`start` and the directories above it, up to the checkout's top (at most `levels`
     up). Relative paths stay relative (`..` added), as the scan names directories, so a
@@ -55,4 +60,4 @@ def checkout_named(start: Path, name: str, levels: int = 8) -> Path | None:
     """The directory at or above `start`, up to the checkout's top, that is the repository
     `name`: a git remote of that name, or the directory's own name."""
     return next((d for d in directories_up(start, levels)
-                 if name in remote_names(d) or os.path.basename(os.path.abspath(d)).lower() == name), None)
+                 if name in remote_names(d) or directory_name(d) == name), None)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from linter.repository import directories_up, remote_names, repository_name
+from linter.repository import directories_up, directory_name, remote_names, repository_name
 from linter.terraform.modules import ModuleConfig
 
 # how far above a call the checkout's top may be (examples/<name>/ is two levels down;
@@ -107,7 +107,7 @@ class Publisher:
         `terraform-<provider>-<name>`, as the registry requires of what it publishes."""
         if repository in self.repositories:
             return self.repositories[repository]
-        return "its directory name" if os.path.basename(os.path.abspath(self.directory)).lower() == repository else None
+        return "its directory name" if directory_name(self.directory) == repository else None
 
 
 @dataclass(frozen=True)
