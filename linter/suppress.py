@@ -82,7 +82,8 @@ def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[s
     for f in result.findings:
         if f.suppressed:
             continue
-        key = (f.resource, f.file)
+        # a finding placed in the file that writes its value is its resource's, declared elsewhere
+        key = (f.resource, f.declared_in or f.file)
         if key not in in_source:
             found = resources.get(key, [])
             in_source[key] = _inline(found, sources) + _annotation(found)
@@ -129,9 +130,6 @@ def _resources_by_key(resources: list[Any], addresses: set[str]) -> dict[tuple[s
     for r in resources:
         if r.address in addresses:
             out[(r.address, r.location.file)].append(r)
-            applied = r.meta.get("manifest_file_shown")
-            if applied:  # a manifest file a Terraform resource applies: its findings point there
-                out[(r.address, applied)].append(r)
     return out
 
 
