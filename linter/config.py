@@ -72,7 +72,7 @@ def find_config(paths: list[str]) -> Path | None:
     for directory in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if candidate.is_file():
+            if os.path.isfile(candidate):
                 return candidate
     return None
 
@@ -110,7 +110,7 @@ def load_for_scan(paths: list[str], config_file: str | None = None) -> Config:
     """The config that applies to a scan: --config FILE, else the one found, else defaults."""
     if config_file:
         path = Path(config_file)
-        if not path.is_file():
+        if not os.path.isfile(path):
             raise InputError(config_file, "config file not found (--config)")
         return load_config(path, shown=config_file)
     found = find_config(paths)

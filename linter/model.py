@@ -394,6 +394,10 @@ class Finding:
         }
 
 
+# what unlocks a module call the scan could not follow, as reports say it (the usual case)
+MODULE_INSTALL_HINT = "run `terraform init` in the root module so its modules are installed"
+
+
 class InputError(Exception):
     """Bad input: reported with file and line, exit code 2, never a traceback."""
 

@@ -21,7 +21,7 @@ def repo_root(paths: list[str]) -> str:
         first = Path(os.path.abspath(given))
     start = first if os.path.isdir(first) else first.parent  # isdir: False on a name too long
     for directory in (start, *start.parents):
-        if (directory / ".git").exists():
+        if os.path.exists(directory / ".git"):
             return str(directory)
     return os.getcwd()
 

@@ -36,7 +36,7 @@ def remote_names(directory: Path) -> list[str]:
 def is_repository_top(directory: Path) -> bool:
     """The top of a checkout (what is above it is not the same repository), or of the file system."""
     absolute = os.path.abspath(directory)
-    return (directory / ".git").exists() or os.path.dirname(absolute) == absolute
+    return os.path.exists(directory / ".git") or os.path.dirname(absolute) == absolute
 
 
 def directory_name(directory: Path) -> str:

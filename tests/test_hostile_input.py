@@ -484,3 +484,47 @@ def test_a_count_terraform_rejects_is_an_error_at_its_line_not_an_internal_error
     assert proc.returncode == 2 and _good_finding_reported(doc["findings"])
     (error,) = doc["errors"]
     assert (error["file"], error["line"]) == ("bad/main.tf", 9) and words in error["message"], error
+
+
+# ------------------------------------------------------------------ names too long to look up
+# A path taken from user text longer than a file name may be (255 bytes) made
+# `Path.is_dir()` raise (ENAMETOOLONG; EACCES too) instead of answering no: the scan
+# ended in a traceback. Found by fuzzing the corpus and Terragrunt units.
+LONG = "n" * 300
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bad/main.tf", f'module "x" {{\n  source = "./{LONG}"\n}}\n'),
+    ("bad/main.tf", f'module "y" {{\n  source = "git::https://github.com/acme/x.git//{LONG}?ref=v1"\n}}\n'),
+    ("bad/main.tf", f'output "o" {{\n  value = fileexists("{LONG}")\n}}\n'),
+    ("bad/kustomization.yaml", f"resources:\n- {LONG}\n- app.yaml\n"),
+    ("bad/terragrunt.hcl", f'terraform {{\n  source = "../{LONG}//db"\n}}\ninputs = {{ a = 1 }}\n'),
+    ("bad/terragrunt.hcl", f'include {{\n  path = "{LONG}.hcl"\n}}\n'),
+    ("bad/terragrunt.hcl", f'locals {{\n  x = read_terragrunt_config("{LONG}")\n}}\n'),
+])
+def test_a_name_too_long_to_look_up_is_no_traceback(tmp_path, good, name, content):
+    _write(tmp_path / name, content)
+    proc, doc = _scan_json(tmp_path, "bad", "good")
+    assert _good_finding_reported(doc["findings"])
+    assert not [e for e in doc["errors"] if "internal error" in e["message"]], doc["errors"]
+
+
+def test_a_command_line_path_too_long_to_look_up_is_an_error(tmp_path, good):
+    proc, doc = _scan_json(tmp_path, "a/" * 3000, "good")
+    assert proc.returncode == 2 and _good_finding_reported(doc["findings"])
+    assert [(e["file"], e["message"]) for e in doc["errors"]] == [("a/" * 2999 + "a", "cannot read: File name too long")]
+
+
+def test_no_path_is_asked_about_with_a_method_that_raises():
+    """`Path.is_dir()`, `is_file()` and `exists()` raise for a name too long to look up;
+    os.path's answer no. Only os.DirEntry's (from a listing, named `entry`/`e`) are left."""
+    import re
+
+    asked = re.compile(r"(\w+|\))\.(is_dir|is_file|exists)\(\)")
+    found = []
+    for path in sorted((REPO / "linter").rglob("*.py")):
+        if path.name == "scaffold.py":  # a developer tool run on this repository, not on user input
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.relative_to(REPO)}:{number}" for m in asked.finditer(line) if m.group(1) not in ("entry", "e")]
+    assert found == []

@@ -181,9 +181,9 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
             if err.errno not in (errno.ENOENT, errno.ELOOP) and not os.path.islink(p):
                 walk.errors.append(InputError(display_path(p), f"cannot read: {err.strerror or err}"))
                 continue
-        if p.is_file():
+        if os.path.isfile(p):
             add(p, named=True)
-        elif p.is_dir():
+        elif os.path.isdir(p):
             def unreadable(err: OSError, _errors: list[Any] = walk.errors) -> None:
                 # os.walk skips what it cannot list: say so, or its files vanish silently
                 where = display_path(Path(err.filename)) if err.filename else display_path(p)
@@ -209,7 +209,7 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
                             real_dir = os.path.realpath(dirpath)
                             kinds = _entry_kinds(dirpath)
                         add(here / name, named=False, real_dir=real_dir, kind=kinds.get(name))
-        elif p.exists():
+        elif os.path.exists(p):
             walk.errors.append(InputError(display_path(p), "not a regular file or directory (a FIFO, socket or device)"))
         elif p.is_symlink():
             walk.errors.append(InputError(display_path(p), "broken symbolic link (or a link loop)"))
@@ -342,7 +342,7 @@ def _owner(found: Found, shown: str) -> tuple[Any, str]:
     offered = candidates(found.path.name, found.named)
     if not offered:
         return None, "no loader reads files of this name"
-    if not found.regular and in_memory(found.path) is None and not found.path.is_file():  # a FIFO or a device would block
+    if not found.regular and in_memory(found.path) is None and not os.path.isfile(found.path):  # a FIFO or a device would block
         raise InputError(shown, "not a regular file")
     if len(offered) == 1 and offered[0].owns_its_suffixes:
         return offered[0], ""
@@ -368,7 +368,7 @@ def _siblings(directory: Path, queued: set[str]) -> list[Found]:
     for name in names:
         path = directory / name
         real = os.path.realpath(path)
-        if kubernetes.claims_name(name) and real not in queued and path.is_file():
+        if kubernetes.claims_name(name) and real not in queued and os.path.isfile(path):
             queued.add(real)
             out.append(Found(path, context=True, real=real))
     return out

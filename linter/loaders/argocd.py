@@ -90,7 +90,7 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
         url = source.get("repoURL")
         top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
         chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
-        if top is None or chart is None or not _within(chart, top) or not (chart / "Chart.yaml").is_file():
+        if top is None or chart is None or not _within(chart, top) or not os.path.isfile(chart / "Chart.yaml"):
             continue
         helm = _mapping(source.get("helm"))
         files: list[Path] = []
@@ -101,7 +101,7 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
             path = Path(os.path.normpath(top / text.lstrip("/") if text.startswith("/") else chart / text))
             if text.startswith("$") or "://" in text or not _within(path, top):
                 readable = False  # another source's file, a URL, or outside the repository: not known here
-            elif path.is_file():
+            elif os.path.isfile(path):
                 files.append(path)
             elif not helm.get("ignoreMissingValueFiles"):
                 readable = False  # Argo CD refuses to render: nothing is deployed
@@ -112,7 +112,7 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
                       for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
         for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
             read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
-            if read is None or not p.get("name") or not _within(read, top) or not read.is_file():
+            if read is None or not p.get("name") or not _within(read, top) or not os.path.isfile(read):
                 readable = False
                 break
             parameters.append(("--set-file", f"{p['name']}={read}"))
@@ -215,7 +215,7 @@ def _directories(top: Path, entries: list[Any]) -> list[Path]:
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             continue
-        found = [p for p in _glob(top, entry["path"]) if p.is_dir() and not p.name.startswith(".")]
+        found = [p for p in _glob(top, entry["path"]) if os.path.isdir(p) and not p.name.startswith(".")]
         if entry.get("exclude"):
             excluded.update(found)
         else:
@@ -227,7 +227,7 @@ def _files(top: Path, entries: list[Any]) -> list[Path]:
     out: list[Path] = []
     for entry in entries:
         if isinstance(entry, dict) and isinstance(entry.get("path"), str) and not entry.get("exclude"):
-            out += [p for p in _glob(top, entry["path"]) if p.is_file() and p not in out]
+            out += [p for p in _glob(top, entry["path"]) if os.path.isfile(p) and p not in out]
     return out
 
 

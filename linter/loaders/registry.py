@@ -93,7 +93,8 @@ ENTRIES: tuple[Entry, ...] = (
     # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
-    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json"), unit="directory",
+    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json", "terragrunt.hcl"),
+          unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
     Entry("kubernetes", "linter.loaders.kubernetes", (".yaml", ".yml")),

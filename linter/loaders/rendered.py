@@ -152,7 +152,7 @@ def chart_of(path: Path) -> Path | None:
 
     directory = path.parent
     if path.name == CHART_FILE or is_values_file(path.name):
-        return directory if (directory / CHART_FILE).is_file() else None
+        return directory if os.path.isfile(directory / CHART_FILE) else None
     chart = chart_of_template(path)  # absolute: named as the file was (relative to here, or not)
     return chart if chart is None or path.is_absolute() else Path(os.path.relpath(chart))
 
@@ -176,9 +176,9 @@ def _reachable(directory: Path) -> tuple[list[Path], list[Path]]:
         dirs.append(current)
         for ref in _references(kfile):
             target = Path(os.path.normpath(current / ref))
-            if target.is_dir():
+            if os.path.isdir(target):
                 pending.append(target)
-            elif target.is_file():
+            elif os.path.isfile(target):
                 files.append(target)
     return dirs, files
 
@@ -208,7 +208,7 @@ def _references(kfile: Path) -> list[str]:
 
 def _manifests_in(directory: Path) -> list[Path]:
     return [directory / n for n in sorted(_listdir(directory))
-            if (n.lower().endswith(MANIFEST_SUFFIXES) or n in KUSTOMIZATION_NAMES) and (directory / n).is_file()]
+            if (n.lower().endswith(MANIFEST_SUFFIXES) or n in KUSTOMIZATION_NAMES) and os.path.isfile(directory / n)]
 
 
 def _unique(paths: list[Path]) -> list[Path]:
@@ -264,7 +264,7 @@ def _inflated_charts(directory: Path) -> list[Path]:
             continue
         version = entry.get("version")
         for chart in (directory / home / name, directory / home / f"{name}-{version}" / name):
-            if (chart / "Chart.yaml").is_file():
+            if os.path.isfile(chart / "Chart.yaml"):
                 out.append(chart)
     return out
 
@@ -637,7 +637,7 @@ def environment_values(chart: Path) -> list[Path]:
     so the chart is rendered once with each, and not with `values.yaml` alone. Its
     `ci/` files are chart-testing's test cases, not deployments: not read."""
     return [chart / name for name in sorted(_listdir(chart))
-            if is_values_file(name) and name.lower() not in ("values.yaml", "values.yml") and (chart / name).is_file()]
+            if is_values_file(name) and name.lower() not in ("values.yaml", "values.yml") and os.path.isfile(chart / name)]
 
 
 def is_values_file(name: str) -> bool:
@@ -680,7 +680,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
             # an `apiVersion: v1` chart lists them in requirements.yaml (helm 3 reads both)
             listing = copy / "Chart.yaml"
             meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
-            if isinstance(meta, dict) and "dependencies" not in meta and (copy / "requirements.yaml").is_file():
+            if isinstance(meta, dict) and "dependencies" not in meta and os.path.isfile(copy / "requirements.yaml"):
                 listing = copy / "requirements.yaml"
                 meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
             deps = meta.get("dependencies") if isinstance(meta, dict) else None
@@ -726,7 +726,7 @@ def _local_dependency(chart: Path, dependency: dict[str, Any]) -> Path | None:
         return None
     path = Path(repository[len("file://"):])
     path = path if path.is_absolute() else chart / path
-    return path if (path / "Chart.yaml").is_file() else None
+    return path if os.path.isfile(path / "Chart.yaml") else None
 
 
 # what helm says when a template (`required`, `fail`) or the chart's values.schema.json
@@ -750,7 +750,7 @@ def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None
     path, _, number = where.rpartition(":")
     name, _, inside = path.partition("/")  # helm names the file under the chart's own name
     chart = chart_named(name)
-    if chart is not None and inside and number.isdigit() and column.isdigit() and (chart / inside).is_file():
+    if chart is not None and inside and number.isdigit() and column.isdigit() and os.path.isfile(chart / inside):
         file, line = display_path(chart / inside), int(number)
     return InputError(file, f"{failed.message} ({hint})", line)
 
@@ -761,7 +761,7 @@ def _chart_hint(chart: Path) -> str:
     from linter.loaders import display_path
 
     hint = "the chart needs values it was not given: scan it with the values you deploy, --helm-values FILE"
-    examples = sorted(p for p in (chart / "ci").glob("*values.yaml") if p.is_file())[:1]
+    examples = sorted(p for p in (chart / "ci").glob("*values.yaml") if os.path.isfile(p))[:1]
     return hint + (f"; chart-testing's {display_path(examples[0])} is such a file" if examples else "")
 
 
@@ -820,7 +820,7 @@ def _values_of(source: str, chart: Path, values: HelmValues | None, subcharts: d
         return None  # a subchart of a subchart, or a packaged one's
     if name not in scopes:
         directory = subcharts.get(name, chart / "charts" / name)
-        scopes[name] = values.of_subchart(name, directory) if (directory / "Chart.yaml").is_file() else None
+        scopes[name] = values.of_subchart(name, directory) if os.path.isfile(directory / "Chart.yaml") else None
     return scopes[name]
 
 
@@ -1320,7 +1320,7 @@ def _patch_files(directory: Path) -> list[Path]:
            for k, v in item.value if k.value == "path" and isinstance(v, yaml.ScalarNode) and v.value]
     out += [directory / item.value for item in strategic  # a file, not an inline patch
             if isinstance(item, yaml.ScalarNode) and item.value and "\n" not in item.value]
-    return [p for p in out if p.is_file()]
+    return [p for p in out if os.path.isfile(p)]
 
 
 def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:

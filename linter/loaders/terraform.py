@@ -23,13 +23,14 @@ DECLINED = ("Terraform variables with no module (.tf files) in their directory: 
             "(`resilint scan MODULE --var-file FILE`)")
 MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
+UNIT_FILE = "terragrunt.hcl"  # a Terragrunt unit: the module it plans (linter/terraform/terragrunt.py)
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
 _BLOCK = re.compile(r'^(?:resource|data|module|variable|output|provider|terraform|locals)[ \t]*[{"]', re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:
     name = path.name.lower()
-    if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES):
+    if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES) or path.name == UNIT_FILE:
         return True
     return _BLOCK.search(head) is not None  # a named file of another extension
 
@@ -56,7 +57,8 @@ def unit_directory(path: Path) -> Path:
 
 def unit_files(path: Path, directory: Path, whole_directory: bool) -> list[Path]:
     """What a detected file brings to the load of its module (`directory`): the module's
-    `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its module only)."""
+    `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its module only;
+    a `terragrunt.hcl` is read for the module it plans)."""
     own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
     if not whole_directory:
         return own

@@ -951,7 +951,7 @@ def _find_sources(path: Path, options: dict[str, Any], config: ConfigIndex) -> S
     tf_root = options.get("tf_root")
     if tf_root:
         root = Path(tf_root)
-        return SourceMap(root) if root.is_dir() else None
+        return SourceMap(root) if os.path.isdir(root) else None
     directory = Path(path).parent
     try:
         has_tf = any(p.suffix == ".tf" for p in directory.iterdir())

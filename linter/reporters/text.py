@@ -12,7 +12,7 @@ import io
 from itertools import groupby
 from typing import Any, TYPE_CHECKING
 
-from linter.model import Severity
+from linter.model import MODULE_INSTALL_HINT, Severity
 from linter.reporters import summary, summary_line, value_places
 from linter.terminal import trim_lines
 
@@ -87,6 +87,8 @@ def unresolved_lines(result: ScanResult) -> list[str]:
         line = f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})"
         if call.get("reason"):  # a reason of its own (another release than this checkout)
             line += f": {call['reason']}"
+        elif call.get("hint") and call["hint"] != MODULE_INSTALL_HINT:  # a Terragrunt source
+            line += f": {call['hint']}"
         out.append(line)
     return out
 

@@ -8,6 +8,7 @@ load module trees with variables, count/for_each and dynamic blocks
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,6 @@ def _config_files(directory: Path) -> list[Path]:
     from linter.terraform.modules import is_config_file
 
     try:
-        return sorted(p for p in directory.iterdir() if is_config_file(p.name) and p.is_file())
+        return sorted(p for p in directory.iterdir() if is_config_file(p.name) and os.path.isfile(p))
     except OSError:
         return []

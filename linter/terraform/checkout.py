@@ -194,7 +194,7 @@ class Checkouts:
             return None
         publisher, evidence = found
         directory = publisher.directory / subdir if subdir else publisher.directory
-        if not directory.is_dir():
+        if not os.path.isdir(directory):
             return None
         # the release: the checkout's, else what the module read says of itself (a submodule's
         # `provider_meta` names the repository's release too)

@@ -1667,9 +1667,9 @@ def f_file(ctx: FunctionContext, path: Any) -> Any:
 
 def f_fileexists(ctx: FunctionContext, path: Any) -> Any:
     p = _path(ctx, path)
-    if p.is_dir():
+    if os.path.isdir(p):
         raise FunctionError(f"{to_str(path)} is not a regular file, but a directory")
-    return p.is_file()
+    return os.path.isfile(p)
 
 
 def f_filebase64(ctx: FunctionContext, path: Any) -> Any:

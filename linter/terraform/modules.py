@@ -235,16 +235,19 @@ class VariableValue:
 
 
 def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
-                         settings: list[tuple[str, str]], errors: list[InputError]) -> dict[str, VariableValue]:
+                         settings: list[tuple[str, str]], errors: list[InputError],
+                         environment: dict[str, VariableValue] | None = None) -> dict[str, VariableValue]:
     """Terraform's precedence, lowest first: TF_VAR_ environment, terraform.tfvars(.json),
-    *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given."""
+    *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given.
+    `environment`: TF_VAR_ values a wrapper sets (a Terragrunt unit's inputs), under those
+    of this process's environment (Terragrunt does not override a TF_VAR_ already set)."""
     from linter.loaders import display_path
 
-    out: dict[str, VariableValue] = {}
+    out: dict[str, VariableValue] = dict(environment or {})
     for name, block in config.variables.items():
         env = os.environ.get(f"TF_VAR_{name}")
         if env is not None:
-            out[name] = VariableValue(_cli_value(env, block, config), f"set by TF_VAR_{name}")
+            out[name] = VariableValue(cli_value(env, block, config), f"set by TF_VAR_{name}")
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -261,7 +264,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
             name, _, text = value.partition("=")
             name = name.strip()
             if name in config.variables:
-                out[name] = VariableValue(_cli_value(text, config.variables[name], config), "set by --var")
+                out[name] = VariableValue(cli_value(text, config.variables[name], config), "set by --var")
     return out
 
 
@@ -309,7 +312,7 @@ def _json_parts(lines: dict[tuple[Any, ...], int], name: str, shown: str) -> "di
     return parts or None
 
 
-def _cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
+def cli_value(text: str, block: Block, config: ModuleConfig) -> Any:
     """`-var`/TF_VAR_ values are strings when the variable has no type or a primitive one;
     otherwise Terraform reads them as HCL expressions."""
     type_ = variable_type(config, block.labels[0])

@@ -131,15 +131,38 @@ def parse_hcl(text: str, shown: str) -> list[Block]:
         raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
 
 
-def parse_tfvars(text: str, shown: str) -> dict[str, Attr]:
+def _top_level(text: str, shown: str) -> tuple["_Converter", list[Any]]:
+    """A native file's converter and the nodes of its top level (attributes, blocks)."""
     data, root = _parse(text, shown)
-    conv = _Converter(data, shown)
-    out: dict[str, Attr] = {}
     body = next((c for c in root.named_children if c.type == "body"), None)
-    if body is None:
-        return out
+    return _Converter(data, shown), list(body.named_children) if body is not None else []
+
+
+def parse_file_body(text: str, shown: str) -> Block:
+    """A whole native file as one block (no type, no labels): its top-level attributes
+    and blocks (a Terragrunt configuration holds both)."""
+    conv, children = _top_level(text, shown)
+    out = Block("", [], {}, [], 1, shown)
     try:
-        for child in body.named_children:
+        for child in children:
+            if child.type == "attribute":
+                attr = conv.attribute(child)
+                if attr.name in out.attrs:
+                    raise InputError(shown, f"attribute {attr.name} set twice (first on line "
+                                     f"{out.attrs[attr.name].line})", attr.line)
+                out.attrs[attr.name] = attr
+            elif child.type == "block":
+                out.blocks.append(conv.block(child))
+    except RecursionError:
+        raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
+    return out
+
+
+def parse_tfvars(text: str, shown: str) -> dict[str, Attr]:
+    conv, children = _top_level(text, shown)
+    out: dict[str, Attr] = {}
+    try:
+        for child in children:
             if child.type == "attribute":
                 attr = conv.attribute(child)
                 out[attr.name] = attr

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from linter.model import InputError, Location, Resource, RootJudge, Unknown, Verdict
+from linter.model import MODULE_INSTALL_HINT, InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.normalize.terraform_k8s import MANIFESTS
 from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
@@ -27,10 +27,11 @@ class UnresolvedModule:
     file: str
     line: int
     reason: str | None = None  # why, when it is not that nothing is installed (another release than this checkout)
+    hint: str = MODULE_INSTALL_HINT
 
     def to_dict(self) -> dict[str, Any]:
         out = {"module": self.address, "source": self.source, "file": self.file, "line": self.line,
-               "hint": "run `terraform init` in the root module so its modules are installed"}
+               "hint": self.hint}
         if self.reason is not None:
             out["reason"] = self.reason
         return out
@@ -94,7 +95,7 @@ class ModuleTree:
             files, quiet = self.scanned_files[directory], False
         if files is None:
             try:
-                files = [directory / n for n in os.listdir(directory) if is_config_file(n) and (directory / n).is_file()]
+                files = [directory / n for n in os.listdir(directory) if is_config_file(n) and os.path.isfile(directory / n)]
             except OSError:
                 files = []
         errors: list[InputError] = []
@@ -122,7 +123,7 @@ class ModuleTree:
         if not self.is_local_source(block):
             return None
         child = Path(os.path.normpath(directory / (self.local_source(block) or ".")))
-        return child if child.is_dir() else None
+        return child if os.path.isdir(child) else None
 
     def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> tuple[Path | None, str | None]:
         """The directory a call reads, and, when that is this checkout standing in for
@@ -152,7 +153,7 @@ class ModuleTree:
         if not found:
             return None
         child = Path(os.path.normpath(root / found))
-        return child if child.is_dir() else None
+        return child if os.path.isdir(child) else None
 
     def checkout_module(self, directory: Path, block: Block, call: str) -> CheckoutModule | None:
         """The checkout a registry call from `directory` names, when it is the repository scanned."""
@@ -196,29 +197,38 @@ class ModuleTree:
             return
         settings = list(self.options.get("terraform_variables") or [])
         given = any(kind == "file" for kind, _ in settings)
+        units = (self.options.get("terragrunt_units") or {}).get(os.path.realpath(directory))
         environments: list[tuple[list[Path], Path] | None] = [None]
-        if not given:
+        if units:  # deployed by Terragrunt units: once with each unit's inputs, not bare
+            environments = [(unit.var_files, unit.file) for unit in units]
+        elif not given:
             environments = [*layered(environment_files(directory, config), lambda f: f.name.split(".", 1)[0])] or [None]
             environments = _named_environments(environments, self.options.get("named_in_units", {}).get(
                 os.path.realpath(directory)))
-        for environment in environments:
+        for n, environment in enumerate(environments):
             errors: list[InputError] = []
             files = environment[0] if environment is not None else []
+            unit = units[n] if units else None
             # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
-            variables = root_variable_values(directory, config, self.evaluator,
-                                             [("file", str(f)) for f in files] + settings, errors)
+            variables = root_variable_values(
+                directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
+                unit.tf_var_values(config)
+                if unit is not None else None)
             for err in errors:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
                 continue  # terraform plans nothing with a variable file it cannot read
             root = ModuleInstance(self, config, None, variables, None, None, (), 0)
+            if unit is not None and unit.checkout_note is not None:
+                root.checkout_note = unit.checkout_note
             start = len(self.resources)
             self.build(root)
             if environment is not None:
                 shown = display_path(environment[1])
-                scope = f"{display_path(directory)} with -var-file {shown}"  # each environment a world of its own
+                option = "terragrunt" if unit is not None else "-var-file"
+                scope = f"{display_path(directory)} with {option} {shown}"  # each environment a world of its own
                 for resource in self.resources[start:]:
-                    resource.meta.update(environment=shown, environment_option="-var-file", scope=scope)
+                    resource.meta.update(environment=shown, environment_option=option, scope=scope)
 
     # ------------------------------------------------------------ resources
     def build(self, instance: ModuleInstance) -> None:
@@ -363,13 +373,13 @@ def environment_files(directory: Path, config: ModuleConfig | None = None) -> li
     (`environments/prod.tfvars`, `env/prod/terraform.tfvars`) when every variable they set
     is one the root declares (`config`): Terraform warns of any other, so a file setting
     one is not this root's (a `-backend-config` file is not either)."""
-    out = [directory / n for n in _listdir(directory) if _is_environment_file(n) and (directory / n).is_file()]
+    out = [directory / n for n in _listdir(directory) if _is_environment_file(n) and os.path.isfile(directory / n)]
     if config is None or not config.variables:
         return out
     pending = [(directory / sub, 1) for sub in _listdir(directory)]
     while pending:  # `environments/prod.tfvars`, `env/prod/terraform.tfvars`: two levels at most
         below, depth = pending.pop(0)
-        names = _listdir(below) if not below.name.startswith(".") and below.is_dir() else []
+        names = _listdir(below) if not below.name.startswith(".") and os.path.isdir(below) else []
         if not names or any(is_config_file(n) for n in names):
             continue  # nothing, or a module of its own (its files are its own)
         for name in names:
@@ -434,8 +444,18 @@ def load_directories(directories: dict[Path, list[Path]], options: dict[str, Any
     plan covers (the plan reports them). Big scans of several roots load them on
     every core (`_load_in_pool`), with the serial result; there, each process
     also judges the roots it loads (`judge`, when given)."""
+    from linter.terraform.terragrunt import plan_units
+
+    options = options if options is not None else {}
     files_of = {Path(d): list(fs) for d, fs in directories.items()}
-    jobs, sizes = _pool_size(files_of, options or {})
+    files_of, unit_errors, unit_unresolved = plan_units(files_of, options, ModuleTree(options).checkouts)
+    resources, errors, unresolved = _load_scanned(files_of, options, judge)
+    return resources, unit_errors + errors, unit_unresolved + unresolved
+
+
+def _load_scanned(files_of: dict[Path, list[Path]], options: dict[str, Any], judge: RootJudge | None
+                  ) -> tuple[list[Resource], list[InputError], list[UnresolvedModule]]:
+    jobs, sizes = _pool_size(files_of, options)
     if jobs > 1:
         import pickle
         from concurrent.futures import BrokenExecutor
@@ -478,8 +498,10 @@ def _roots(children_of: Callable[[Path], list[Path]], scanned: list[Path], optio
             continue
         skip.add(directory)
         pending.extend(children_of(directory))
+    deployed = (options or {}).get("terragrunt_units") or {}  # planned by units: a root whoever calls it
     return [d for d in scanned
-            if d not in skip and not (d in called and _reachable_from_other_root(d, scanned, called))]
+            if d not in skip and (not (d in called and _reachable_from_other_root(d, scanned, called))
+                                  or os.path.realpath(d) in deployed)]
 
 
 # ------------------------------------------------------------ on every core

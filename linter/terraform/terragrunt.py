@@ -1,0 +1,602 @@
+"""Terragrunt: a unit (`terragrunt.hcl`) plans a Terraform module with its inputs.
+
+A Terragrunt repository keeps its modules free of values (`variable "multi_az" {}`) and
+sets them per deployment in a unit:
+
+    # live/prod/db/terragrunt.hcl
+    include "root" { path = find_in_parent_folders("root.hcl") }
+    terraform { source = "../../../modules//db" }
+    inputs = { multi_az = false }
+
+`terragrunt plan` there copies the source into a cache, hands `inputs` to Terraform as
+`TF_VAR_<name>` environment variables and plans. Judged alone, the module's variables
+have no values and nothing can be known; so a module that units of the scan deploy is
+judged once per unit, with the unit's inputs (an environment: see linter/environments.py),
+and not bare, as `-var-file` environments are.
+
+What a unit is read for, as Terragrunt reads it:
+
+* `include` blocks (labelled or not; `path`, `expose`, `merge_strategy` "shallow",
+  "deep" or "no_merge"): the included file's `inputs`, `terraform` and `dependency`
+  settings are merged under the unit's (the unit wins; `inputs` merged key by key);
+* `locals`, in the order they need each other; `read_terragrunt_config()` of another file;
+* `dependency` blocks: their `outputs` are not known before the dependency is applied
+  (`mock_outputs` stand in for them only when it is not: not what is deployed);
+* `terraform { source, extra_arguments }`: the module (a local path, `//` splitting the
+  copied root from the directory planned, or this checkout for a git or `tfr://`
+  source naming it: linter/terraform/checkout.py) and the `-var-file`s given to `plan`;
+* Terragrunt's functions (`find_in_parent_folders`, `get_terragrunt_dir`,
+  `path_relative_to_include`, `get_env`, ...). Those that ask the cloud or run a command
+  (`get_aws_account_id`, `run_cmd`, `sops_decrypt_file`) give an unknown value: resilint
+  never runs them.
+
+An input reaches a variable as Terraform reads a `TF_VAR_` value: a string as it is,
+anything else as JSON; a variable of a primitive type, or of none, takes the text
+(`variable "replicas" {}` gets the string "3"), any other parses it. Inputs are the
+lowest precedence: a `TF_VAR_` of the environment, the module's `terraform.tfvars`
+and `*.auto.tfvars` and the `-var-file`s of `extra_arguments` override them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, cast
+
+from linter.model import InputError, Unknown, contains_unknown
+from linter.terraform.expressions import Evaluator, Scope
+from linter.terraform.modules import ModuleConfig, VariableValue, written_parts
+from linter.terraform.syntax import Attr, Block, Node, parse_file_body
+
+CONFIG_NAME = "terragrunt.hcl"
+# what find_in_parent_folders() looks for when given no name
+DEFAULT_PARENT = "terragrunt.hcl"
+# Terragrunt's lists of Terraform commands (cli/commands): `commands = get_terraform_commands_that_need_vars()`
+COMMAND_LISTS = {
+    "get_terraform_commands_that_need_vars": ["apply", "console", "destroy", "import", "plan", "push", "refresh"],
+    "get_terraform_commands_that_need_locking": ["apply", "destroy", "import", "init", "plan", "refresh", "taint",
+                                                 "untaint"],
+    "get_terraform_commands_that_need_input": ["apply", "import", "init", "plan", "refresh"],
+    "get_terraform_commands_that_need_parallelism": ["apply", "plan", "destroy"],
+}
+# functions that ask the cloud, run a command or decrypt: never run here, their value is not known
+NOT_KNOWN_HERE = frozenset({
+    "run_cmd", "sops_decrypt_file", "get_aws_account_id", "get_aws_account_alias", "get_aws_caller_identity_arn",
+    "get_aws_caller_identity_user_id", "get_terraform_cli_args", "get_working_dir", "get_terragrunt_source_cli_flag",
+    "get_default_retryable_errors", "mark_as_read", "constraint_check",
+})
+MAX_READS = 32  # read_terragrunt_config() nested this deep is a loop
+
+
+@dataclass
+class Unit:
+    """One `terragrunt.hcl` and what `terragrunt plan` there plans."""
+
+    file: Path
+    shown: str
+    module: Path | None  # the directory Terraform plans; None: a source not on disk (`source`)
+    source: str | None  # `terraform.source` as evaluated (None: the unit's own directory)
+    source_line: int
+    inputs: dict[str, VariableValue] = field(default_factory=dict)
+    var_files: list[Path] = field(default_factory=list)  # extra_arguments' -var-file for plan, in order
+    checkout_note: str | None = None  # read from this checkout (a git or registry source naming it)
+    not_followed: str | None = None  # why the source is not read (another release of this checkout)
+    inputs_known: bool = True  # False: which inputs it sets is not known, so no variable's value is
+
+    def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
+        """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
+        the module (`config`) declares, read as Terraform reads such a text (`cli_value`)."""
+        from linter.terraform.modules import cli_value, variable_type
+        from linter.terraform.types import is_primitive
+
+        out: dict[str, VariableValue] = {}
+        if not self.inputs_known:  # any variable may be set: none is known (a default is not taken)
+            out.update((name, VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), f"set by {self.shown}"))
+                       for name in config.variables)
+        for name, given in self.inputs.items():
+            block = config.variables.get(name)
+            if block is None:
+                continue  # Terraform ignores a TF_VAR_ for a variable the module does not declare
+            value, text = given.value, None
+            if not isinstance(value, Unknown):
+                text = None if contains_unknown(value) else value if isinstance(value, str) else _json(value)
+            if text is not None:
+                value = cli_value(text, block, config)
+            elif not isinstance(value, Unknown):  # its text is not known: a structural type still has its shape
+                type_ = variable_type(config, name)
+                if type_ is None or is_primitive(type_):
+                    value = Unknown(f"var.{name}", (f"var.{name}",))
+            out[name] = VariableValue(value, given.origin, parts=given.parts)
+        return out
+
+
+def _json(value: Any) -> str | None:
+    """`value` as Go's json.Marshal writes it (what Terragrunt puts in a TF_VAR_): compact,
+    keys sorted, `<`, `>`, `&` and the line separators escaped; None when it has no JSON."""
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        return None
+    for char, escaped in _GO_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
+
+
+_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+               ("\u2029", "\\u2029"))
+
+
+@dataclass
+class _Context:
+    """Where a configuration is evaluated: the unit Terragrunt runs in, and the file an
+    `include` names (for get_parent_terragrunt_dir, path_relative_to_include)."""
+
+    unit_dir: Path
+    included: dict[str, Path] = field(default_factory=dict)  # include label ("" unlabelled) -> its file
+    reads: int = 0
+
+
+class _Config:
+    """One Terragrunt file, evaluated: its locals, includes, dependencies, `terraform`
+    block and `inputs` (with where each input was written)."""
+
+    def __init__(self, reader: "UnitReader", path: Path, ctx: _Context, as_include: bool = False):
+        from linter.loaders import display_path, read_text
+
+        self.reader, self.path, self.ctx = reader, path, ctx
+        self.shown = display_path(path)
+        self.body: Block = parse_file_body(read_text(path, self.shown), self.shown)
+        self.locals: dict[str, Any] = {}
+        self.include: dict[str, Any] = {}  # exposed includes, by label
+        self.dependency: dict[str, Any] = {}
+        self.parents: list[tuple[_Config, str]] = []  # included configs and their merge strategy
+        self.unknown_include = False  # an include whose path is not known here
+        self._own_inputs: Any = _UNREAD
+        if not as_include:  # Terragrunt reads one level of include
+            for block in self.blocks("include"):
+                self._include(block)
+        self._locals()
+        for block in self.blocks("dependency"):
+            if block.labels:
+                self.dependency[block.labels[0]] = {
+                    "outputs": Unknown(f"dependency.{block.labels[0]}.outputs",
+                                       (f"dependency.{block.labels[0]}.outputs",)),
+                    "inputs": Unknown(f"dependency.{block.labels[0]}.inputs"),
+                }
+        for parent, strategy in self.parents:
+            if strategy != "no_merge":
+                for name, value in parent.dependency.items():
+                    self.dependency.setdefault(name, value)
+
+    def blocks(self, kind: str) -> list[Block]:
+        return [b for b in self.body.blocks if b.type == kind]
+
+    def scope(self, with_locals: bool = True) -> Scope:
+        names: dict[str, Any] = {"local": self.locals if with_locals else {}, "include": self.include,
+                                 "dependency": self.dependency, "feature": {}}
+        return Scope(None, names)
+
+    def evaluate(self, node: Node, scope: Scope | None = None) -> Any:
+        return self.reader.evaluator(self).evaluate(node, scope or self.scope())
+
+    def _include(self, block: Block) -> None:
+        label = block.labels[0] if block.labels else ""
+        path_attr = block.attrs.get("path")
+        if path_attr is None:
+            return
+        path = self.evaluate(path_attr.expr, self.scope(with_locals=False))
+        if not isinstance(path, str):
+            self.unknown_include = True  # what it adds is not known: nor are the inputs
+            return
+        target = _named_like(self.ctx, Path(path) if os.path.isabs(path) else self.path.parent / path)
+        self.ctx.included[label] = target
+        self.ctx.included.setdefault("", target)
+        try:
+            parent = _Config(self.reader, target, self.ctx, as_include=True)
+        except OSError as err:
+            raise InputError(self.shown, f"cannot read the included file {path}: {err.strerror}", path_attr.line) \
+                from None
+        strategy = self.evaluate(block.attrs["merge_strategy"].expr) if "merge_strategy" in block.attrs else "shallow"
+        self.parents.append((parent, strategy if strategy in ("shallow", "deep", "no_merge") else "shallow"))
+        expose = self.evaluate(block.attrs["expose"].expr) if "expose" in block.attrs else False
+        if expose is True and block.labels:
+            self.include[label] = parent.exposed()
+
+    def _locals(self) -> None:
+        """Every local, each evaluated once those it names are (a cycle: unknown)."""
+        attrs: dict[str, Attr] = {}
+        for block in self.blocks("locals"):
+            attrs.update(block.attrs)
+        needs = {name: _locals_named(attr.expr) & attrs.keys() for name, attr in attrs.items()}
+        pending = dict(needs)
+        while pending:
+            ready = [name for name, deps in pending.items() if not deps - self.locals.keys()]
+            if not ready:  # a cycle: Terragrunt refuses the file; nothing it sets is known
+                for name in pending:
+                    self.locals[name] = Unknown(f"local.{name}", (f"local.{name}",))
+                break
+            for name in ready:
+                self.locals[name] = self.evaluate(attrs[name].expr)
+                del pending[name]
+
+    def exposed(self) -> dict[str, Any]:
+        """What `include.<label>` (expose = true) and read_terragrunt_config() give: the
+        file's locals, inputs, terraform block and other attributes."""
+        out: dict[str, Any] = {name: self.evaluate(attr.expr) for name, attr in self.body.attrs.items()}
+        out["locals"] = dict(self.locals)
+        out["dependency"] = dict(self.dependency)
+        terraform = next(iter(self.blocks("terraform")), None)
+        if terraform is not None:
+            out["terraform"] = {name: self.evaluate(attr.expr) for name, attr in terraform.attrs.items()}
+        return out
+
+    # ------------------------------------------------------------ what the unit plans
+    def inputs_known(self) -> bool:
+        """Whether which inputs the unit sets is known (not when `inputs` is not an object
+        here, as `merge(local.common, run_cmd(...))` is, or an include is not known)."""
+        configs = [self, *(p for p, s in self.parents if s != "no_merge")]
+        return not self.unknown_include and all(c.own_inputs() is not None for c in configs)
+
+    def inputs(self) -> dict[str, VariableValue]:
+        """`inputs`, merged over those of the included files, each with where it was written."""
+        merged: dict[str, VariableValue] = {}
+        merging = [strategy for _, strategy in self.parents if strategy != "no_merge"]
+        for parent, strategy in self.parents:
+            if strategy != "no_merge":
+                _merge_inputs(merged, parent.own_inputs(), deep=False)
+        _merge_inputs(merged, self.own_inputs(), deep="deep" in merging)
+        return merged
+
+    def own_inputs(self) -> dict[str, VariableValue] | None:
+        """This file's `inputs`; None when which it sets is not known."""
+        if self._own_inputs is _UNREAD:
+            self._own_inputs = self._read_inputs()
+        return cast("dict[str, VariableValue] | None", self._own_inputs)
+
+    def _read_inputs(self) -> dict[str, VariableValue] | None:
+        attr = self.body.attrs.get("inputs")
+        if attr is None:
+            return {}
+        value = self.evaluate(attr.expr)
+        at = f"set at {self.shown}:{attr.line}"
+        if not isinstance(value, dict):
+            return None  # not known which inputs it sets
+        parts = written_parts(attr, self.shown) or {}
+        out: dict[str, VariableValue] = {}
+        for name, item in value.items():
+            written = parts.get(name)
+            out[name] = VariableValue(item, written.origin if written is not None and written.origin else at,
+                                      parts=written.parts if written is not None else None)
+        return out
+
+    def terraform_setting(self, name: str) -> tuple[Any, int] | None:
+        """`terraform { name = ... }` of the unit, else of the file it includes (shallow or deep)."""
+        for config in [self, *(p for p, s in self.parents if s != "no_merge")]:
+            for block in config.blocks("terraform"):
+                if name in block.attrs:
+                    return config.evaluate(block.attrs[name].expr), block.attrs[name].line
+        return None
+
+    def var_files(self) -> list[Path]:
+        """The `-var-file`s `extra_arguments` give `terraform plan` (the included file's
+        first, a block of the unit replacing one of the same name), in order."""
+        by_name: dict[str, list[Path]] = {}
+        for config in [*(p for p, s in self.parents if s != "no_merge"), self]:
+            for block in config.blocks("terraform"):
+                for extra in block.blocks:
+                    if extra.type == "extra_arguments":
+                        by_name[extra.labels[0] if extra.labels else ""] = config._extra_var_files(extra)
+        return [path for files in by_name.values() for path in files]
+
+    def _extra_var_files(self, extra: Block) -> list[Path]:
+        commands = self.evaluate(extra.attrs["commands"].expr) if "commands" in extra.attrs else []
+        if not isinstance(commands, list) or "plan" not in commands:
+            return []
+        out: list[Path] = []
+        for key, required in (("required_var_files", True), ("optional_var_files", False)):
+            files = self.evaluate(extra.attrs[key].expr) if key in extra.attrs else []
+            for item in files if isinstance(files, list) else []:
+                if isinstance(item, str):
+                    path = _named_like(self.ctx, self.ctx.unit_dir / item)
+                    if required or os.path.isfile(path):
+                        out.append(path)
+        arguments = self.evaluate(extra.attrs["arguments"].expr) if "arguments" in extra.attrs else []
+        words = [w for w in arguments if isinstance(w, str)] if isinstance(arguments, list) else []
+        for i, word in enumerate(words):
+            named = word[len("-var-file="):] if word.startswith("-var-file=") else \
+                words[i + 1] if word == "-var-file" and i + 1 < len(words) else None
+            if named:
+                out.append(_named_like(self.ctx, self.ctx.unit_dir / named))
+        return out
+
+
+_UNREAD = object()
+
+
+def _merge_inputs(into: dict[str, VariableValue], given: dict[str, VariableValue] | None, deep: bool) -> None:
+    for name, value in (given or {}).items():
+        before = into.get(name)
+        if deep and before is not None:
+            into[name] = VariableValue(_deep_merge(before.value, value.value), value.origin, parts=value.parts)
+        else:
+            into[name] = value
+
+
+def _deep_merge(base: Any, over: Any) -> Any:
+    """Terragrunt's deep merge: maps merged key by key, lists concatenated, else `over`."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _deep_merge(base[key], value) if key in base else value
+        return out
+    if isinstance(base, list) and isinstance(over, list):
+        return base + over
+    return over
+
+
+def _locals_named(node: Any) -> set[str]:
+    """The locals an expression names (`local.<name>`)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            if len(item) >= 3 and item[0] == "attr" and item[1] == ("ref", "local") and isinstance(item[2], str):
+                out.add(item[2])
+            stack.extend(x for x in item if isinstance(x, (tuple, list)))
+        elif isinstance(item, list):
+            stack.extend(x for x in item if isinstance(x, (tuple, list)))
+    return out
+
+
+class UnitReader:
+    """Reads units; Terragrunt's functions are worked out here, Terraform's are the library's."""
+
+    def __init__(self) -> None:
+        self._evaluators: dict[int, Evaluator] = {}
+
+    def evaluator(self, config: _Config) -> Evaluator:
+        found = self._evaluators.get(id(config))
+        if found is None:
+            found = self._evaluators[id(config)] = Evaluator(lambda name, args, scope: self._call(config, name, args))
+        return found
+
+    def read(self, path: Path) -> Unit:
+        """The unit `path` (a terragrunt.hcl): InputError when it cannot be read."""
+        from linter.loaders import display_path
+
+        ctx = _Context(path.parent)
+        try:
+            config = _Config(self, path, ctx)
+        except OSError as err:
+            raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
+        found = config.terraform_setting("source")
+        source, line = (found[0], found[1]) if found is not None else (None, 1)
+        unit = Unit(path, config.shown, None, None, line, config.inputs(), config.var_files(),
+                    inputs_known=config.inputs_known())
+        if found is None:
+            unit.module = path.parent  # no source: Terraform runs in the unit's own directory
+        elif isinstance(source, str):
+            unit.source = source
+            unit.module = _local_source(path.parent, source)
+        else:
+            unit.source = "(not known)"
+        return unit
+
+    # ------------------------------------------------------------ functions
+    def _call(self, config: _Config, name: str, args: list[Any]) -> Any:
+        ctx = config.ctx
+        if name in COMMAND_LISTS:
+            return list(COMMAND_LISTS[name])
+        if name in NOT_KNOWN_HERE:
+            return Unknown(f"{name}()")
+        if contains_unknown(args) and name.startswith(("find_", "get_", "path_", "read_")):
+            return Unknown(f"{name}()")
+        if name == "find_in_parent_folders":
+            return _find_up(ctx.unit_dir, str(args[0]) if args else DEFAULT_PARENT,
+                            args[1] if len(args) > 1 else None)
+        if name in ("get_terragrunt_dir", "get_original_terragrunt_dir"):
+            return str(ctx.unit_dir.resolve())
+        if name == "get_parent_terragrunt_dir":
+            included = _included(ctx, args)
+            return str(included.parent.resolve()) if included is not None else str(ctx.unit_dir.resolve())
+        if name in ("path_relative_to_include", "path_relative_from_include"):
+            included = _included(ctx, args)
+            if included is None:
+                return "."
+            there, here = included.parent.resolve(), ctx.unit_dir.resolve()
+            return os.path.relpath(here, there) if name == "path_relative_to_include" else os.path.relpath(there, here)
+        if name in ("get_repo_root", "get_path_from_repo_root", "get_path_to_repo_root"):
+            top = _repository_top(ctx.unit_dir)
+            if top is None:
+                return Unknown(f"{name}()")
+            here = ctx.unit_dir.resolve()
+            return str(top) if name == "get_repo_root" else os.path.relpath(here, top) \
+                if name == "get_path_from_repo_root" else os.path.relpath(top, here)
+        if name == "get_env":
+            if not args:
+                return Unknown("get_env()")
+            value = os.environ.get(str(args[0]))
+            return value if value is not None else args[1] if len(args) > 1 else Unknown(f"get_env({args[0]!r})")
+        if name == "get_platform":
+            return {"win32": "windows"}.get(sys.platform, sys.platform)
+        if name == "get_terraform_command":
+            return "plan"
+        if name == "read_terragrunt_config":
+            return self._read_config(config, args)
+        if name == "read_tfvars_file":
+            return _read_tfvars(ctx.unit_dir, args)
+        from linter.terraform import functions
+
+        return functions.call_function(name, args, functions.FunctionContext(base_dir=ctx.unit_dir))
+
+    def _read_config(self, config: _Config, args: list[Any]) -> Any:
+        if not args or not isinstance(args[0], str):
+            return Unknown("read_terragrunt_config()")
+        path = _named_like(config.ctx, config.ctx.unit_dir / args[0])
+        if not os.path.isfile(path):
+            return args[1] if len(args) > 1 else Unknown(f"read_terragrunt_config({args[0]!r})")
+        if config.ctx.reads >= MAX_READS:
+            return Unknown(f"read_terragrunt_config({args[0]!r})")
+        ctx = _Context(path.parent, reads=config.ctx.reads + 1)
+        try:
+            return _Config(self, path, ctx).exposed()
+        except (InputError, OSError):
+            return Unknown(f"read_terragrunt_config({args[0]!r})")
+
+
+def _named_like(ctx: _Context, path: Path) -> Path:
+    """`path` (what a function gave: absolute) named as the unit is, so that messages show
+    it as the scan shows the unit: relative to where resilint runs when the unit's path is."""
+    path = Path(os.path.normpath(path))
+    if path.is_absolute() and not ctx.unit_dir.is_absolute():
+        return Path(os.path.relpath(path))
+    return path
+
+
+def _included(ctx: _Context, args: list[Any]) -> Path | None:
+    label = str(args[0]) if args else ""
+    return ctx.included.get(label)
+
+
+def _find_up(start: Path, name: str, fallback: Any) -> Any:
+    """find_in_parent_folders(): the first `name` in a directory above `start`."""
+    current = start.resolve().parent
+    for _ in range(100):
+        candidate = current / name
+        if os.path.exists(candidate):
+            return str(candidate)
+        if current.parent == current:
+            break
+        current = current.parent
+    return fallback if fallback is not None else Unknown(f"find_in_parent_folders({name!r})")
+
+
+def _repository_top(start: Path) -> Path | None:
+    from linter.repository import directories_up, is_repository_top
+
+    return next((d for d in directories_up(start.resolve(), 64) if is_repository_top(d)), None)
+
+
+def _read_tfvars(directory: Path, args: list[Any]) -> Any:
+    """read_tfvars_file(): the variables a `.tfvars` file sets, as a JSON string."""
+    from linter.loaders import read_text
+    from linter.terraform.syntax import parse_tfvars
+
+    if not args or not isinstance(args[0], str):
+        return Unknown("read_tfvars_file()")
+    path = Path(os.path.normpath(directory / args[0]))
+    try:
+        text = read_text(path, str(path))
+        if path.name.endswith(".json"):
+            return json.dumps(json.loads(text))
+        evaluator = Evaluator(lambda n, a, s: Unknown(n))
+        attrs = parse_tfvars(text, str(path))
+        values = {name: evaluator.evaluate(attr.expr, Scope(None)) for name, attr in attrs.items()}
+    except (InputError, OSError, ValueError, RecursionError):
+        return Unknown(f"read_tfvars_file({args[0]!r})")
+    encoded = None if contains_unknown(values) else _json(values)
+    return encoded if encoded is not None else Unknown(f"read_tfvars_file({args[0]!r})")
+
+
+def _local_source(unit_dir: Path, source: str) -> Path | None:
+    """The directory a local `terraform.source` plans (`../../modules//db`: the part after
+    `//` is the directory within the copied root); None for a remote source."""
+    if "::" in source or "://" in source or source.startswith(("git@", "github.com/", "bitbucket.org/")):
+        return None
+    path = source.split("?", 1)[0]
+    root, _, sub = path.partition("//")
+    directory = Path(os.path.normpath(unit_dir / root / sub)) if not os.path.isabs(root) else \
+        Path(os.path.normpath(Path(root) / sub))
+    return directory if os.path.isdir(directory) else None
+
+
+def is_unit_file(name: str) -> bool:
+    return name == CONFIG_NAME
+
+
+def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checkouts: Any
+               ) -> tuple[dict[Path, list[Path]], list[InputError], list[Any]]:
+    """The scanned directories with their units read: a unit's directory is no Terraform
+    module (its `terragrunt.hcl` is left out of it, and it is dropped when nothing else is
+    left), the module each unit plans is scanned (added when the scan did not reach it),
+    and `options["terragrunt_units"]` maps each such module's real path to its units, in
+    scanned order. Returns the directories, the units' errors, and the sources not followed
+    (`UnresolvedModule`s)."""
+    from linter.loaders import display_path
+    from linter.terraform.modules import is_config_file
+    from linter.terraform.tree import UnresolvedModule
+
+    if not any(is_unit_file(f.name) for files in files_of.values() for f in files):
+        return files_of, [], []
+    reader = UnitReader()
+    out: dict[Path, list[Path]] = {}
+    # a module the scan reached is planned under the name it has there (one load, one name)
+    by_real = {os.path.realpath(d): d for d, files in files_of.items() if any(not is_unit_file(f.name) for f in files)}
+    units: dict[str, list[Unit]] = {}
+    errors: list[InputError] = []
+    unresolved: list[Any] = []
+    for directory, files in files_of.items():
+        own = [f for f in files if not is_unit_file(f.name)]
+        if own:
+            out.setdefault(directory, own)
+        for path in (f for f in files if is_unit_file(f.name)):
+            try:
+                unit = reader.read(path)
+            except InputError as err:  # the unit's, or a file it includes (once, however many include it)
+                if not any((e.file, e.line, e.message) == (err.file, err.line, err.message) for e in errors):
+                    errors.append(err)
+                continue
+            except RecursionError:
+                errors.append(InputError(display_path(path), "expressions nested too deeply to read"))
+                continue
+            except Exception as exc:  # last resort: a bug reading one unit costs that unit, not the scan
+                errors.append(InputError.internal(display_path(path), "reading the Terragrunt unit", exc))
+                continue
+            if unit.module is None and unit.source is not None:
+                _from_checkout(unit, checkouts)
+            if unit.module is None:
+                unresolved.append(UnresolvedModule(
+                    f"terragrunt {unit.shown}", unit.source, unit.shown, unit.source_line, unit.not_followed,
+                    hint="a Terragrunt source not in this checkout: judge the module with "
+                         "`resilint scan MODULE --var-file FILE`"))
+                continue
+            try:
+                names = sorted(os.listdir(unit.module))
+            except OSError:
+                names = []
+            module_files = [unit.module / n for n in names if is_config_file(n) and os.path.isfile(unit.module / n)]
+            if not module_files:
+                continue  # a file other units include (a root terragrunt.hcl): nothing is planned here
+            real = os.path.realpath(unit.module)
+            if real in by_real:
+                unit.module = by_real[real]
+            else:  # named as the unit is: relative to where resilint runs when the unit's path is
+                if not path.is_absolute():
+                    unit.module = Path(os.path.relpath(unit.module))
+                by_real[real] = unit.module
+                out.setdefault(unit.module, [unit.module / f.name for f in module_files])
+            units.setdefault(os.path.realpath(unit.module), []).append(unit)
+    if units:
+        options["terragrunt_units"] = units
+    return out, errors, unresolved
+
+
+def _from_checkout(unit: Unit, checkouts: Any) -> None:
+    """A git or registry (`tfr:///NAMESPACE/NAME/PROVIDER?version=V`) source naming this
+    checkout: read from it (terraform/checkout.py), at the release it asks for."""
+    source, constraint = unit.source or "", None
+    if source.startswith("tfr://"):
+        address, _, query = source[len("tfr://"):].partition("?")
+        constraint = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "version"), None)
+        source = address.lstrip("/")
+    found = checkouts.module(unit.file.parent, source, constraint, f"terragrunt {unit.shown}")
+    if found is None:
+        return
+    if found.directory is None:
+        unit.not_followed = found.note
+    else:
+        unit.module, unit.checkout_note = found.directory, found.note

@@ -1,0 +1,407 @@
+"""Terragrunt units: a module that `terragrunt.hcl` files deploy is judged once per unit,
+with the unit's inputs as Terragrunt hands them to Terraform (TF_VAR_ values), and not
+bare (linter/terraform/terragrunt.py). The layout is terragrunt-infrastructure-live-
+example's: a `root.hcl` every unit includes, an `env.hcl` per environment read with
+`read_terragrunt_config(find_in_parent_folders(...))`, modules kept free of values."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+from tests.conftest import run_scan
+
+DB_MODULE = textwrap.dedent("""\
+    variable "multi_az" {
+      type = bool
+    }
+    variable "backup_retention_period" {
+      type = number
+    }
+    variable "name" {
+      default = "orders"
+    }
+    variable "environment" {}
+    variable "subnet_ids" {
+      type    = list(string)
+      default = []
+    }
+
+    resource "aws_db_instance" "this" {
+      identifier              = var.name
+      engine                  = "postgres"
+      instance_class          = "db.t3.micro"
+      allocated_storage       = 20
+      multi_az                = var.multi_az
+      backup_retention_period = var.backup_retention_period
+      deletion_protection     = true
+      tags                    = { env = var.environment }
+    }
+    """)
+
+ROOT_HCL = textwrap.dedent("""\
+    locals {
+      env_vars = read_terragrunt_config(find_in_parent_folders("env.hcl"))
+      env      = local.env_vars.locals.environment
+    }
+    remote_state {
+      backend = "s3"
+      config = {
+        bucket = "tf-state"
+        key    = "${path_relative_to_include()}/terraform.tfstate"
+      }
+    }
+    inputs = {
+      environment             = local.env
+      backup_retention_period = 7
+    }
+    """)
+
+PROD_DB = textwrap.dedent("""\
+    include "root" {
+      path = find_in_parent_folders("root.hcl")
+    }
+    terraform {
+      source = "${get_repo_root()}/modules//db"
+    }
+    inputs = {
+      multi_az = true
+    }
+    """)
+
+STAGING_DB = textwrap.dedent("""\
+    include "root" {
+      path   = find_in_parent_folders("root.hcl")
+      expose = true
+    }
+    terraform {
+      source = "../../../modules//db"
+    }
+    dependency "vpc" {
+      config_path  = "../vpc"
+      mock_outputs = { subnet_ids = ["subnet-mock"] }
+    }
+    inputs = {
+      multi_az                = false
+      backup_retention_period = 0
+      subnet_ids              = dependency.vpc.outputs.subnet_ids
+      name                    = "orders-${include.root.locals.env}"
+    }
+    """)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files are shown relative to here, as a repository's are
+
+
+def _live(tmp_path: Path, **units: str) -> Path:
+    """A repository: modules/db and live/<env>/db/terragrunt.hcl units (`prod`, `staging`)."""
+    repo = Path(os.path.relpath(tmp_path / "repo"))
+    (repo / ".git").mkdir(parents=True)
+    (repo / "modules" / "db").mkdir(parents=True)
+    (repo / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+    (repo / "live").mkdir()
+    (repo / "live" / "root.hcl").write_text(ROOT_HCL)
+    for env, text in units.items():
+        (repo / "live" / env / "db").mkdir(parents=True)
+        (repo / "live" / env / "env.hcl").write_text(f'locals {{ environment = "{env}" }}\n')
+        (repo / "live" / env / "db" / "terragrunt.hcl").write_text(text)
+    return repo
+
+
+def _planned(result) -> dict:
+    """Unit -> the attributes of the database it plans."""
+    return {Path(r.meta["environment"]).parent.parent.name: r.attrs for r in result.resources
+            if r.type == "aws_db_instance"}
+
+
+def test_a_module_is_judged_once_per_unit_with_its_inputs(tmp_path):
+    repo = _live(tmp_path, prod=PROD_DB, staging=STAGING_DB)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    planned = _planned(result)
+    assert sorted(planned) == ["prod", "staging"]  # not bare: nobody plans the module without a unit
+    # the unit's own inputs over root.hcl's; root.hcl's local from the unit's env.hcl
+    assert (planned["prod"]["multi_az"], planned["prod"]["backup_retention_period"]) == (True, 7)
+    assert planned["prod"]["tags"] == {"env": "prod"} and planned["prod"]["identifier"] == "orders"
+    assert (planned["staging"]["multi_az"], planned["staging"]["backup_retention_period"]) == (False, 0)
+    assert planned["staging"]["identifier"] == "orders-staging"  # include.root (expose = true)
+    # a dependency's outputs are not known before it is applied (mock_outputs are not what is deployed)
+    assert "subnet_ids" not in planned["staging"] or not isinstance(planned["staging"].get("subnet_ids"), list)
+    found = sorted((f.rule_id, Path(f.environment).parent.parent.name) for f in result.findings)
+    assert found == [("RES301", "staging"), ("RES507", "staging")]
+
+
+def test_a_finding_names_the_unit_and_the_input_that_set_the_value(tmp_path):
+    repo = _live(tmp_path, staging=STAGING_DB)
+    result = run_scan(repo, root=str(repo))
+    single_az = next(f for f in result.findings if f.rule_id == "RES301")
+    assert single_az.file.endswith("modules/db/main.tf") and single_az.line == 21
+    assert "multi_az = false (var.multi_az, set at repo/live/staging/db/terragrunt.hcl:13)" in single_az.message
+    assert single_az.message.endswith("(with terragrunt live/staging/db/terragrunt.hcl)")
+
+
+def test_an_input_from_the_included_file_names_that_file(tmp_path):
+    """`backup_retention_period = 0` set in root.hcl reaches every unit that does not set it."""
+    repo = _live(tmp_path, prod=PROD_DB)
+    (repo / "live" / "root.hcl").write_text(ROOT_HCL.replace("backup_retention_period = 7",
+                                                             "backup_retention_period = 0"))
+    result = run_scan(repo, root=str(repo))
+    backups = next(f for f in result.findings if f.rule_id == "RES507")
+    assert "(var.backup_retention_period, set at repo/live/root.hcl:14)" in backups.message
+
+
+def test_a_staged_unit_is_judged_with_the_module_it_plans(tmp_path):
+    """pre-commit passes only `live/staging/db/terragrunt.hcl`: its module is judged with it."""
+    repo = _live(tmp_path, prod=PROD_DB, staging=STAGING_DB)
+    result = run_scan(repo / "live" / "staging" / "db" / "terragrunt.hcl", root=str(repo),
+                      loader_options={"file_context": True})
+    assert sorted(_planned(result)) == ["staging"]
+    assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]
+
+
+def test_a_unit_without_a_source_plans_its_own_directory(tmp_path):
+    repo = tmp_path / "repo"
+    unit = repo / "live" / "db"
+    unit.mkdir(parents=True)
+    (unit / "main.tf").write_text(DB_MODULE)
+    (unit / "terragrunt.hcl").write_text('inputs = {\n  multi_az = false\n  backup_retention_period = 7\n'
+                                         '  environment = "prod"\n}\n')
+    result = run_scan(repo, root=str(repo))
+    assert [(f.rule_id, f.environment) for f in result.findings] == [("RES301", str(unit / "terragrunt.hcl"))]
+
+
+def test_unknown_inputs_are_never_findings(tmp_path):
+    """A value from a command, the cloud or a dependency is not known: silence, not a default."""
+    unit = textwrap.dedent("""\
+        include "root" {
+          path = find_in_parent_folders("root.hcl")
+        }
+        terraform {
+          source = "../../../modules//db"
+        }
+        dependency "config" {
+          config_path = "../config"
+        }
+        inputs = {
+          multi_az                = dependency.config.outputs.multi_az
+          backup_retention_period = tonumber(run_cmd("./retention.sh"))
+        }
+        """)
+    repo = _live(tmp_path, prod=unit)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []
+    assert len(_planned(result)) == 1
+
+
+def test_merge_strategies_and_extra_arguments(tmp_path):
+    """`merge_strategy = "no_merge"` takes nothing from root.hcl; `deep` merges maps; the
+    `-var-file`s `extra_arguments` give `plan` override the inputs (TF_VAR_ is lowest)."""
+    no_merge = PROD_DB.replace('find_in_parent_folders("root.hcl")\n',
+                               'find_in_parent_folders("root.hcl")\n  merge_strategy = "no_merge"\n')
+    no_merge = no_merge.replace("multi_az = true", 'multi_az = true\n  environment = "x"')
+    repo = _live(tmp_path, prod=no_merge)
+    planned = _planned(run_scan(repo, root=str(repo)))["prod"]
+    assert "backup_retention_period" not in planned or not isinstance(planned["backup_retention_period"], int)
+
+    with_files = PROD_DB.replace('  source = "${get_repo_root()}/modules//db"\n', textwrap.dedent("""\
+          source = "${get_repo_root()}/modules//db"
+          extra_arguments "common" {
+            commands           = get_terraform_commands_that_need_vars()
+            required_var_files = ["${get_parent_terragrunt_dir()}/common.tfvars"]
+            optional_var_files = ["${get_terragrunt_dir()}/missing.tfvars"]
+          }
+          extra_arguments "apply_only" {
+            commands  = ["apply"]
+            arguments = ["-var-file=apply.tfvars"]
+          }
+        """))
+    repo = _live(tmp_path / "b", prod=with_files)
+    (repo / "live" / "common.tfvars").write_text("multi_az = false\n")
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    single_az = [f for f in result.findings if f.rule_id == "RES301"]
+    assert len(single_az) == 1 and "set at b/repo/live/common.tfvars:1" in single_az[0].message
+
+
+def test_a_remote_source_is_listed_as_not_followed(tmp_path):
+    repo = _live(tmp_path, prod=PROD_DB.replace('"${get_repo_root()}/modules//db"',
+                                                '"git::https://github.com/acme/modules.git//db?ref=v1.0.0"'))
+    result = run_scan(repo, root=str(repo))
+    assert result.findings == [] and result.errors == []
+    assert [(u["module"], u["source"]) for u in result.unresolved_modules] == [
+        ("terragrunt repo/live/prod/db/terragrunt.hcl", "git::https://github.com/acme/modules.git//db?ref=v1.0.0")]
+    assert "Terragrunt" in result.unresolved_modules[0]["hint"]
+
+
+def test_a_git_source_naming_this_checkout_is_read_from_it(tmp_path):
+    repo = _live(tmp_path, staging=STAGING_DB.replace('"../../../modules//db"',
+                                                      '"git::https://github.com/acme/infra.git//modules/db"'))
+    (repo / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/infra.git\n')
+    result = run_scan(repo, root=str(repo))
+    assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]
+    assert any("read from this checkout of infra" in note for note in result.findings[0].notes)
+
+
+def test_a_broken_unit_is_an_error_and_the_others_are_judged(tmp_path):
+    repo = _live(tmp_path, prod="include {\n  path = \n", staging=STAGING_DB)
+    code = main(["scan", str(repo), "--format", "json", "-o", "out.json"])
+    doc = json.loads((tmp_path / "out.json").read_text())
+    assert code == 2
+    assert [e["file"] for e in doc["errors"]] == ["repo/live/prod/db/terragrunt.hcl"] and doc["errors"][0]["line"]
+    assert sorted(f["rule_id"] for f in doc["findings"]) == ["RES301", "RES507"]
+
+
+def test_a_root_terragrunt_hcl_included_by_units_is_not_a_unit(tmp_path):
+    """The older layout names the root file terragrunt.hcl too: it plans nothing itself."""
+    repo = _live(tmp_path, staging=STAGING_DB.replace('find_in_parent_folders("root.hcl")', "find_in_parent_folders()"))
+    (repo / "live" / "root.hcl").rename(repo / "live" / "terragrunt.hcl")
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.unresolved_modules == []
+    assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]
+
+
+# TF_VAR_ values as Terraform 1.11 reads them (`terraform console`), given the JSON Terragrunt
+# writes for these inputs: an untyped variable keeps the text
+TF_VAR_CASES = {"untyped": [1, 2], "num": 3, "lst": ["a", "b"], "obj": {"a": 1}, "anyv": {"k": [1, True]},
+                "text": "<b>&"}
+TF_VAR_MODULE = textwrap.dedent("""\
+    variable "untyped" {}
+    variable "num" { type = number }
+    variable "lst" { type = list(string) }
+    variable "obj" { type = object({ a = number, b = optional(bool, true) }) }
+    variable "anyv" { type = any }
+    variable "text" { type = string }
+    """)
+TERRAFORM_SAYS = ["[1,2]", 3, ["a", "b"], {"a": 1, "b": True}, {"k": [1, True]}, "<b>&"]
+
+
+def _resilint_tf_vars(directory: Path) -> list:
+    from linter.model import InputError
+    from linter.terraform.modules import VariableValue, converted, read_config
+    from linter.terraform.terragrunt import Unit
+
+    errors: list[InputError] = []
+    config = read_config(directory, [directory / "main.tf"], errors)
+    assert config is not None and errors == []
+    unit = Unit(directory / "terragrunt.hcl", "terragrunt.hcl", directory, None, 1,
+                {k: VariableValue(v, "set") for k, v in TF_VAR_CASES.items()})
+    values = unit.tf_var_values(config)
+    return [converted(values[name].value, config, name) for name in TF_VAR_CASES]
+
+
+def test_inputs_reach_variables_as_terraform_reads_tf_var_values(tmp_path):
+    (tmp_path / "main.tf").write_text(TF_VAR_MODULE)
+    assert _resilint_tf_vars(tmp_path) == TERRAFORM_SAYS
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed: the recorded answer is checked")
+def test_terraform_reads_the_tf_var_values_as_recorded(tmp_path):
+    from linter.terraform.terragrunt import _json
+
+    (tmp_path / "main.tf").write_text(TF_VAR_MODULE)
+    env = {**os.environ, **{f"TF_VAR_{k}": v if isinstance(v, str) else _json(v) for k, v in TF_VAR_CASES.items()}}
+    expression = "jsonencode([" + ", ".join(f"var.{k}" for k in TF_VAR_CASES) + "])\n"
+    done = subprocess.run(["terraform", "console"], input=expression, capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(json.loads(done.stdout.strip())) == TERRAFORM_SAYS
+
+
+def test_inputs_not_known_leave_every_variable_unknown_not_defaulted(tmp_path):
+    """`inputs = merge(local.common, jsondecode(run_cmd(...)))`: any variable may be set, so a
+    default is not what is deployed; nothing is judged on one."""
+    module = DB_MODULE.replace('variable "multi_az" {\n  type = bool\n}',
+                               'variable "multi_az" {\n  type    = bool\n  default = false\n}')
+    repo = _live(tmp_path, prod=PROD_DB.replace("inputs = {\n  multi_az = true\n}",
+                                                'inputs = merge({ backup_retention_period = 7 },\n'
+                                                '  jsondecode(run_cmd("./settings.sh")))'))
+    (repo / "live" / "root.hcl").write_text("")
+    (repo / "modules" / "db" / "main.tf").write_text(module)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []
+    # with the inputs known, the same default is a finding
+    (repo / "live" / "prod" / "db" / "terragrunt.hcl").write_text(PROD_DB.replace(
+        "multi_az = true", "backup_retention_period = 7\n  environment = \"prod\""))
+    assert [f.rule_id for f in run_scan(repo, root=str(repo)).findings] == ["RES301"]
+
+
+def test_a_broken_included_file_is_one_error_at_its_line(tmp_path):
+    repo = _live(tmp_path, prod=PROD_DB, staging=STAGING_DB)
+    (repo / "live" / "root.hcl").write_text("locals {\n  x = \n}\n")
+    result = run_scan(repo, root=str(repo))
+    assert [(e.file, e.line) for e in result.errors] == [("repo/live/root.hcl", 2)], result.errors
+    assert result.findings == []  # neither unit is planned: Terragrunt refuses both
+
+
+def test_the_envcommon_layout_of_two_includes(tmp_path):
+    """terragrunt-infrastructure-live-example: a unit includes root.hcl and an exposed
+    `_envcommon/db.hcl` whose locals name the source and whose inputs the unit overrides."""
+    repo = _live(tmp_path, prod=textwrap.dedent("""\
+        include "root" {
+          path = find_in_parent_folders("root.hcl")
+        }
+        include "envcommon" {
+          path   = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/db.hcl"
+          expose = true
+        }
+        terraform {
+          source = "${include.envcommon.locals.base_source}?ref=v0.8.0"
+        }
+        inputs = {
+          multi_az = false
+        }
+        """))
+    (repo / "live" / "_envcommon").mkdir()
+    (repo / "live" / "_envcommon" / "db.hcl").write_text(textwrap.dedent("""\
+        locals {
+          environment_vars = read_terragrunt_config(find_in_parent_folders("env.hcl"))
+          env_name         = local.environment_vars.locals.environment
+          base_source      = "${get_repo_root()}/modules//db"
+        }
+        inputs = {
+          name     = "db-${local.env_name}"
+          multi_az = true
+        }
+        """))
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    planned = _planned(result)["prod"]
+    assert (planned["identifier"], planned["multi_az"], planned["backup_retention_period"]) == ("db-prod", False, 7)
+    assert [f.rule_id for f in result.findings] == ["RES301"]
+    assert "set at repo/live/prod/db/terragrunt.hcl:12" in result.findings[0].message
+
+
+def test_units_load_on_every_core_as_they_do_in_one(tmp_path, monkeypatch):
+    """Two modules, each deployed by units: the pool of loaders (which pickles the units to
+    its workers) gives the serial report."""
+    from linter.reporters import ReportSettings, render
+    from linter.terraform import tree
+
+    repo = _live(tmp_path, prod=PROD_DB, staging=STAGING_DB)
+    (repo / "modules" / "cache").mkdir()
+    (repo / "modules" / "cache" / "main.tf").write_text(
+        'variable "nodes" {}\nresource "aws_elasticache_replication_group" "this" {\n'
+        '  replication_group_id = "c"\n  description = "c"\n  num_cache_clusters = var.nodes\n}\n')
+    (repo / "live" / "prod" / "cache").mkdir()
+    (repo / "live" / "prod" / "cache" / "terragrunt.hcl").write_text(
+        'terraform {\n  source = "../../../modules//cache"\n}\ninputs = {\n  nodes = 1\n}\n')
+
+    def report(jobs: int) -> str:
+        return render("json", run_scan(repo, root=str(repo), loader_options={"jobs": jobs}), ReportSettings())
+
+    serial = report(1)
+    used: list[int] = []
+    real = tree._load_in_pool
+    monkeypatch.setattr(tree, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(tree, "_load_in_pool", lambda *a: used.append(1) or real(*a))
+    assert report(2) == serial and used == [1]
+    assert "(with terragrunt live/prod/cache/terragrunt.hcl)" in serial
