@@ -1,7 +1,7 @@
 """Property tests: mutated real inputs never break resilint's promises.
 
 For every loader (Kubernetes YAML, plan JSON, Pulumi JSON and event logs, HCL,
-tfvars), the config, baselines and Rego policies, hypothesis mutates a real
+tfvars, Terragrunt units), the config, baselines and Rego policies, hypothesis mutates a real
 fixture (deletes, repeats and inserts spans, with tokens that broke resilint
 before: tags, non-finite numbers, aliases, deep nesting, huge integers,
 document markers) and scans it beside a good manifest. The property:
@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from linter.cli import main
 from tests.conftest import FIXTURES, REPO
 from tests.test_bad_input import GOOD
+from tests.test_terragrunt import DB_MODULE, ROOT_HCL, STAGING_DB
 
 POLICIES = REPO / "policies" / "rego"
 
@@ -94,6 +95,8 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
     "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf"))],
     "tfvars": [("terraform.tfvars", TFVARS_ROOT["terraform.tfvars"].encode())],
+    # a unit of tests/test_terragrunt.py's repository, or the root.hcl its units include
+    "terragrunt": [("terragrunt.hcl", STAGING_DB.encode()), ("root.hcl", ROOT_HCL.encode())],
 }
 
 # tokens that broke resilint before (issue 12) or sit at format boundaries
@@ -213,6 +216,14 @@ def test_mutated_inputs_keep_the_promises(loader):
         with workspace() as root:
             if loader == "tfvars":
                 (root / "bad" / "main.tf").write_text(TFVARS_ROOT["main.tf"])
+            if loader == "terragrunt":  # bad/ is the repository: live/ units, modules/db
+                (root / "bad" / "modules" / "db").mkdir(parents=True)
+                (root / "bad" / "modules" / "db" / "main.tf").write_text(DB_MODULE)
+                (root / "bad" / "live" / "staging" / "db").mkdir(parents=True)
+                (root / "bad" / "live" / "staging" / "env.hcl").write_text('locals { environment = "staging" }\n')
+                (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
+                (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
+                name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
             (root / "bad" / name).write_bytes(content)
             check(*scan_in_process(root, "bad", "good"))
 

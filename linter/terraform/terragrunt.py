@@ -143,10 +143,11 @@ class _Config:
     """One Terragrunt file, evaluated: its locals, includes, dependencies, `terraform`
     block and `inputs` (with where each input was written)."""
 
-    def __init__(self, reader: "UnitReader", path: Path, ctx: _Context, as_include: bool = False):
+    def __init__(self, path: Path, ctx: _Context, as_include: bool = False):
         from linter.loaders import display_path, read_text
 
-        self.reader, self.path, self.ctx = reader, path, ctx
+        self.path, self.ctx = path, ctx
+        self.evaluator = Evaluator(lambda name, args, scope: _call(self, name, args))
         self.shown = display_path(path)
         self.body: Block = parse_file_body(read_text(path, self.shown), self.shown)
         self.locals: dict[str, Any] = {}
@@ -180,7 +181,7 @@ class _Config:
         return Scope(None, names)
 
     def evaluate(self, node: Node, scope: Scope | None = None) -> Any:
-        return self.reader.evaluator(self).evaluate(node, scope or self.scope())
+        return self.evaluator.evaluate(node, scope or self.scope())
 
     def _include(self, block: Block) -> None:
         label = block.labels[0] if block.labels else ""
@@ -195,7 +196,7 @@ class _Config:
         self.ctx.included[label] = target
         self.ctx.included.setdefault("", target)
         try:
-            parent = _Config(self.reader, target, self.ctx, as_include=True)
+            parent = _Config(target, self.ctx, as_include=True)
         except OSError as err:
             raise InputError(self.shown, f"cannot read the included file {path}: {err.strerror}", path_attr.line) \
                 from None
@@ -352,100 +353,91 @@ def _locals_named(node: Any) -> set[str]:
     return out
 
 
-class UnitReader:
-    """Reads units; Terragrunt's functions are worked out here, Terraform's are the library's."""
+def read_unit(path: Path) -> Unit:
+    """The unit `path` (a terragrunt.hcl): InputError when it cannot be read."""
+    from linter.loaders import display_path
 
-    def __init__(self) -> None:
-        self._evaluators: dict[int, Evaluator] = {}
+    ctx = _Context(path.parent)
+    try:
+        config = _Config(path, ctx)
+    except OSError as err:
+        raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
+    found = config.terraform_setting("source")
+    source, line = (found[0], found[1]) if found is not None else (None, 1)
+    unit = Unit(path, config.shown, None, None, line, config.inputs(), config.var_files(),
+                inputs_known=config.inputs_known())
+    if found is None:
+        unit.module = path.parent  # no source: Terraform runs in the unit's own directory
+    elif isinstance(source, str):
+        unit.source = source
+        unit.module = _local_source(path.parent, source)
+    else:
+        unit.source = "(not known)"
+    return unit
 
-    def evaluator(self, config: _Config) -> Evaluator:
-        found = self._evaluators.get(id(config))
-        if found is None:
-            found = self._evaluators[id(config)] = Evaluator(lambda name, args, scope: self._call(config, name, args))
-        return found
 
-    def read(self, path: Path) -> Unit:
-        """The unit `path` (a terragrunt.hcl): InputError when it cannot be read."""
-        from linter.loaders import display_path
-
-        ctx = _Context(path.parent)
-        try:
-            config = _Config(self, path, ctx)
-        except OSError as err:
-            raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
-        found = config.terraform_setting("source")
-        source, line = (found[0], found[1]) if found is not None else (None, 1)
-        unit = Unit(path, config.shown, None, None, line, config.inputs(), config.var_files(),
-                    inputs_known=config.inputs_known())
-        if found is None:
-            unit.module = path.parent  # no source: Terraform runs in the unit's own directory
-        elif isinstance(source, str):
-            unit.source = source
-            unit.module = _local_source(path.parent, source)
-        else:
-            unit.source = "(not known)"
-        return unit
-
-    # ------------------------------------------------------------ functions
-    def _call(self, config: _Config, name: str, args: list[Any]) -> Any:
-        ctx = config.ctx
-        if name in COMMAND_LISTS:
-            return list(COMMAND_LISTS[name])
-        if name in NOT_KNOWN_HERE:
+# ------------------------------------------------------------ functions
+def _call(config: _Config, name: str, args: list[Any]) -> Any:
+    """A function call in a Terragrunt file: Terragrunt's worked out here, Terraform's by the library."""
+    ctx = config.ctx
+    if name in COMMAND_LISTS:
+        return list(COMMAND_LISTS[name])
+    if name in NOT_KNOWN_HERE:
+        return Unknown(f"{name}()")
+    if contains_unknown(args) and name.startswith(("find_", "get_", "path_", "read_")):
+        return Unknown(f"{name}()")
+    if name == "find_in_parent_folders":
+        return _find_up(ctx.unit_dir, str(args[0]) if args else DEFAULT_PARENT,
+                        args[1] if len(args) > 1 else None)
+    if name in ("get_terragrunt_dir", "get_original_terragrunt_dir"):
+        return str(ctx.unit_dir.resolve())
+    if name == "get_parent_terragrunt_dir":
+        included = _included(ctx, args)
+        return str(included.parent.resolve()) if included is not None else str(ctx.unit_dir.resolve())
+    if name in ("path_relative_to_include", "path_relative_from_include"):
+        included = _included(ctx, args)
+        if included is None:
+            return "."
+        there, here = included.parent.resolve(), ctx.unit_dir.resolve()
+        return os.path.relpath(here, there) if name == "path_relative_to_include" else os.path.relpath(there, here)
+    if name in ("get_repo_root", "get_path_from_repo_root", "get_path_to_repo_root"):
+        top = _repository_top(ctx.unit_dir)
+        if top is None:
             return Unknown(f"{name}()")
-        if contains_unknown(args) and name.startswith(("find_", "get_", "path_", "read_")):
-            return Unknown(f"{name}()")
-        if name == "find_in_parent_folders":
-            return _find_up(ctx.unit_dir, str(args[0]) if args else DEFAULT_PARENT,
-                            args[1] if len(args) > 1 else None)
-        if name in ("get_terragrunt_dir", "get_original_terragrunt_dir"):
-            return str(ctx.unit_dir.resolve())
-        if name == "get_parent_terragrunt_dir":
-            included = _included(ctx, args)
-            return str(included.parent.resolve()) if included is not None else str(ctx.unit_dir.resolve())
-        if name in ("path_relative_to_include", "path_relative_from_include"):
-            included = _included(ctx, args)
-            if included is None:
-                return "."
-            there, here = included.parent.resolve(), ctx.unit_dir.resolve()
-            return os.path.relpath(here, there) if name == "path_relative_to_include" else os.path.relpath(there, here)
-        if name in ("get_repo_root", "get_path_from_repo_root", "get_path_to_repo_root"):
-            top = _repository_top(ctx.unit_dir)
-            if top is None:
-                return Unknown(f"{name}()")
-            here = ctx.unit_dir.resolve()
-            return str(top) if name == "get_repo_root" else os.path.relpath(here, top) \
-                if name == "get_path_from_repo_root" else os.path.relpath(top, here)
-        if name == "get_env":
-            if not args:
-                return Unknown("get_env()")
-            value = os.environ.get(str(args[0]))
-            return value if value is not None else args[1] if len(args) > 1 else Unknown(f"get_env({args[0]!r})")
-        if name == "get_platform":
-            return {"win32": "windows"}.get(sys.platform, sys.platform)
-        if name == "get_terraform_command":
-            return "plan"
-        if name == "read_terragrunt_config":
-            return self._read_config(config, args)
-        if name == "read_tfvars_file":
-            return _read_tfvars(ctx.unit_dir, args)
-        from linter.terraform import functions
+        here = ctx.unit_dir.resolve()
+        return str(top) if name == "get_repo_root" else os.path.relpath(here, top) \
+            if name == "get_path_from_repo_root" else os.path.relpath(top, here)
+    if name == "get_env":
+        if not args:
+            return Unknown("get_env()")
+        value = os.environ.get(str(args[0]))
+        return value if value is not None else args[1] if len(args) > 1 else Unknown(f"get_env({args[0]!r})")
+    if name == "get_platform":
+        return {"win32": "windows"}.get(sys.platform, sys.platform)
+    if name == "get_terraform_command":
+        return "plan"
+    if name == "read_terragrunt_config":
+        return _read_config(config, args)
+    if name == "read_tfvars_file":
+        return _read_tfvars(ctx.unit_dir, args)
+    from linter.terraform import functions
 
-        return functions.call_function(name, args, functions.FunctionContext(base_dir=ctx.unit_dir))
+    return functions.call_function(name, args, functions.FunctionContext(base_dir=ctx.unit_dir))
 
-    def _read_config(self, config: _Config, args: list[Any]) -> Any:
-        if not args or not isinstance(args[0], str):
-            return Unknown("read_terragrunt_config()")
-        path = _named_like(config.ctx, config.ctx.unit_dir / args[0])
-        if not os.path.isfile(path):
-            return args[1] if len(args) > 1 else Unknown(f"read_terragrunt_config({args[0]!r})")
-        if config.ctx.reads >= MAX_READS:
-            return Unknown(f"read_terragrunt_config({args[0]!r})")
-        ctx = _Context(path.parent, reads=config.ctx.reads + 1)
-        try:
-            return _Config(self, path, ctx).exposed()
-        except (InputError, OSError):
-            return Unknown(f"read_terragrunt_config({args[0]!r})")
+
+def _read_config(config: _Config, args: list[Any]) -> Any:
+    if not args or not isinstance(args[0], str):
+        return Unknown("read_terragrunt_config()")
+    path = _named_like(config.ctx, config.ctx.unit_dir / args[0])
+    if not os.path.isfile(path):
+        return args[1] if len(args) > 1 else Unknown(f"read_terragrunt_config({args[0]!r})")
+    if config.ctx.reads >= MAX_READS:
+        return Unknown(f"read_terragrunt_config({args[0]!r})")
+    ctx = _Context(path.parent, reads=config.ctx.reads + 1)
+    try:
+        return _Config(path, ctx).exposed()
+    except (InputError, OSError):
+        return Unknown(f"read_terragrunt_config({args[0]!r})")
 
 
 def _named_like(ctx: _Context, path: Path) -> Path:
@@ -532,7 +524,6 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
 
     if not any(is_unit_file(f.name) for files in files_of.values() for f in files):
         return files_of, [], []
-    reader = UnitReader()
     out: dict[Path, list[Path]] = {}
     # a module the scan reached is planned under the name it has there (one load, one name)
     by_real = {os.path.realpath(d): d for d, files in files_of.items() if any(not is_unit_file(f.name) for f in files)}
@@ -545,7 +536,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             out.setdefault(directory, own)
         for path in (f for f in files if is_unit_file(f.name)):
             try:
-                unit = reader.read(path)
+                unit = read_unit(path)
             except InputError as err:  # the unit's, or a file it includes (once, however many include it)
                 if not any((e.file, e.line, e.message) == (err.file, err.line, err.message) for e in errors):
                     errors.append(err)
