@@ -63,6 +63,32 @@ def test_rule_touching_an_unknown_is_silent_not_an_error(tmp_path):
     assert not result.errors and not result.findings
 
 
+def test_a_long_lived_process_collects_what_its_scans_left(monkeypatch):
+    """A scan's objects skip the collector's young generations (gc_paused), so its own
+    trigger for a full collection never counts them: a process scanning again and again
+    (the policy pack, a service) grew by every scan's cycles, 40 KB a scan of examples/,
+    with no full collection ever. gc_paused applies the collector's rule itself (a quarter
+    more memory than the last full collection left), never on a process's first scan."""
+    import gc
+    import sys
+
+    from linter import engine
+
+    monkeypatch.setattr(engine, "_BLOCKS_AFTER_FULL", [None], raising=False)
+    with engine.gc_paused():
+        pass  # the first scan: the baseline, no collection
+    full = gc.get_stats()[2]["collections"]
+    baseline = sys.getallocatedblocks()
+    with engine.gc_paused():  # a scan that leaves cycles: half again the memory in use
+        for _ in range(baseline // 4):
+            cycle: list = []
+            cycle.append(cycle)
+        del cycle
+        assert sys.getallocatedblocks() > baseline * 5 // 4
+    assert gc.get_stats()[2]["collections"] == full + 1
+    assert sys.getallocatedblocks() < baseline * 9 // 8
+
+
 def test_repeated_scans_in_one_process_do_not_leak():
     """A long-lived process (the policy pack, a service) scans again and again:
     what a scan builds is freed when its result is dropped, reference cycles
