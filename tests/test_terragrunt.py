@@ -405,3 +405,18 @@ def test_units_load_on_every_core_as_they_do_in_one(tmp_path, monkeypatch):
     monkeypatch.setattr(tree, "_load_in_pool", lambda *a: used.append(1) or real(*a))
     assert report(2) == serial and used == [1]
     assert "(with terragrunt live/prod/cache/terragrunt.hcl)" in serial
+
+
+def test_a_unit_terragrunt_skips_is_not_judged(tmp_path):
+    """`skip = true` (in the unit or the file it includes) or an `exclude` block that holds
+    for `plan`: Terragrunt plans nothing there, so its inputs judge nothing."""
+    for skipping in ("skip = true\n", 'exclude {\n  if      = include.root.locals.env == "staging"\n'
+                                      '  actions = ["plan", "apply"]\n}\n'):
+        repo = _live(tmp_path / str(len(skipping)), staging=STAGING_DB + skipping)
+        result = run_scan(repo, root=str(repo))
+        assert result.errors == [] and result.findings == [], skipping
+    repo = _live(tmp_path / "root", staging=STAGING_DB)
+    (repo / "live" / "root.hcl").write_text(ROOT_HCL + "skip = local.env == \"staging\"\n")
+    assert run_scan(repo, root=str(repo)).findings == []
+    repo = _live(tmp_path / "not", staging=STAGING_DB + 'exclude {\n  if      = true\n  actions = ["destroy"]\n}\n')
+    assert sorted(f.rule_id for f in run_scan(repo, root=str(repo)).findings) == ["RES301", "RES507"]

@@ -22,6 +22,7 @@ What a unit is read for, as Terragrunt reads it:
 * `locals`, in the order they need each other; `read_terragrunt_config()` of another file;
 * `dependency` blocks: their `outputs` are not known before the dependency is applied
   (`mock_outputs` stand in for them only when it is not: not what is deployed);
+* `skip` and `exclude`: a unit Terragrunt leaves out of `plan` is not judged;
 * `terraform { source, extra_arguments }`: the module (a local path, `//` splitting the
   copied root from the directory planned, or this checkout for a git or `tfr://`
   source naming it: linter/terraform/checkout.py) and the `-var-file`s given to `plan`;
@@ -281,6 +282,19 @@ class _Config:
                     return config.evaluate(block.attrs[name].expr), block.attrs[name].line
         return None
 
+    def skipped(self) -> bool:
+        """Whether Terragrunt leaves the unit out of `plan`: `skip = true` (here or in an
+        included file), or an `exclude` block whose `if` holds for "plan" or "all" actions."""
+        for config in [self, *(p for p, s in self.parents if s != "no_merge")]:
+            if "skip" in config.body.attrs:
+                return config.evaluate(config.body.attrs["skip"].expr) is True
+        for block in self.blocks("exclude"):
+            actions = self.evaluate(block.attrs["actions"].expr) if "actions" in block.attrs else []
+            applies = isinstance(actions, list) and any(a in ("all", "plan", "all_except_output") for a in actions)
+            if applies and "if" in block.attrs and self.evaluate(block.attrs["if"].expr) is True:
+                return True
+        return False
+
     def var_files(self) -> list[Path]:
         """The `-var-file`s `extra_arguments` give `terraform plan` (the included file's
         first, a block of the unit replacing one of the same name), in order."""
@@ -353,8 +367,9 @@ def _locals_named(node: Any) -> set[str]:
     return out
 
 
-def read_unit(path: Path) -> Unit:
-    """The unit `path` (a terragrunt.hcl): InputError when it cannot be read."""
+def read_unit(path: Path) -> Unit | None:
+    """The unit `path` (a terragrunt.hcl); None when Terragrunt skips it (`skip`,
+    `exclude`); InputError when it cannot be read."""
     from linter.loaders import display_path
 
     ctx = _Context(path.parent)
@@ -362,6 +377,8 @@ def read_unit(path: Path) -> Unit:
         config = _Config(path, ctx)
     except OSError as err:
         raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
+    if config.skipped():
+        return None
     found = config.terraform_setting("source")
     source, line = (found[0], found[1]) if found is not None else (None, 1)
     unit = Unit(path, config.shown, None, None, line, config.inputs(), config.var_files(),
@@ -547,6 +564,8 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             except Exception as exc:  # last resort: a bug reading one unit costs that unit, not the scan
                 errors.append(InputError.internal(display_path(path), "reading the Terragrunt unit", exc))
                 continue
+            if unit is None:
+                continue  # not planned by Terragrunt: nothing to judge
             if unit.module is None and unit.source is not None:
                 _from_checkout(unit, checkouts)
             if unit.module is None:
