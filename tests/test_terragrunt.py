@@ -420,3 +420,15 @@ def test_a_unit_terragrunt_skips_is_not_judged(tmp_path):
     assert run_scan(repo, root=str(repo)).findings == []
     repo = _live(tmp_path / "not", staging=STAGING_DB + 'exclude {\n  if      = true\n  actions = ["destroy"]\n}\n')
     assert sorted(f.rule_id for f in run_scan(repo, root=str(repo)).findings) == ["RES301", "RES507"]
+
+
+def test_variable_files_beside_a_unit_are_read_with_its_module(tmp_path):
+    """Terragrunt copies the unit's directory over the module's before Terraform runs: a
+    `terraform.tfvars` there is auto-loaded, above the inputs (TF_VAR_ values)."""
+    repo = _live(tmp_path, prod=PROD_DB)
+    (repo / "live" / "prod" / "db" / "terraform.tfvars").write_text("multi_az = false\n")
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    assert [f.rule_id for f in result.findings] == ["RES301"]
+    assert "(var.multi_az, set at repo/live/prod/db/terraform.tfvars:1)" in result.findings[0].message
+    assert result.skipped == [] and "repo/live/prod/db/terraform.tfvars" in result.files  # read, not skipped

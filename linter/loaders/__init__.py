@@ -418,8 +418,10 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
     out.errors.extend(errors)
     for files in files_by_dir.values():
         out.files.extend(display_path(f) for f in files)
-    # the variable files roots were planned with, one environment each (terraform/tree.py:environment_files)
+    # the variable files roots were planned with, one environment each (terraform/tree.py:environment_files),
+    # and those a Terragrunt unit's directory gives its module
     environments = {r.meta["environment"] for r in resources if "environment" in r.meta}
+    environments.update(f for r in resources for f in r.meta.get("variable_files", ()))
     out.files.extend(sorted(environments))
     if environments:
         out.skipped = [s for s in out.skipped if s.file not in environments]

@@ -236,11 +236,15 @@ class VariableValue:
 
 def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
                          settings: list[tuple[str, str]], errors: list[InputError],
-                         environment: dict[str, VariableValue] | None = None) -> dict[str, VariableValue]:
+                         environment: dict[str, VariableValue] | None = None,
+                         copied_in: Path | None = None) -> dict[str, VariableValue]:
     """Terraform's precedence, lowest first: TF_VAR_ environment, terraform.tfvars(.json),
     *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given.
     `environment`: TF_VAR_ values a wrapper sets (a Terragrunt unit's inputs), under those
-    of this process's environment (Terragrunt does not override a TF_VAR_ already set)."""
+    of this process's environment (Terragrunt does not override a TF_VAR_ already set).
+    `copied_in`: a directory whose files the wrapper copies over the module's before
+    Terraform runs (a Terragrunt unit's): its auto-loaded variable files are read as the
+    module's, one of the same name in their place."""
     from linter.loaders import display_path
 
     out: dict[str, VariableValue] = dict(environment or {})
@@ -248,14 +252,13 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
         env = os.environ.get(f"TF_VAR_{name}")
         if env is not None:
             out[name] = VariableValue(cli_value(env, block, config), f"set by TF_VAR_{name}")
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        names = []
-    auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
-    auto += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    where = {name: directory / name for name in auto_loaded(directory)}
+    if copied_in is not None:
+        where.update((name, copied_in / name) for name in auto_loaded(copied_in))
+    auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in where]
+    auto += sorted(n for n in where if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
     for name in auto:
-        _apply_tfvars(directory / name, display_path(directory / name), config, evaluator, out, errors)
+        _apply_tfvars(where[name], display_path(where[name]), config, evaluator, out, errors)
     for kind, value in settings:
         if kind == "file":
             path = Path(value)
@@ -266,6 +269,16 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
             if name in config.variables:
                 out[name] = VariableValue(cli_value(text, config.variables[name], config), "set by --var")
     return out
+
+
+def auto_loaded(directory: Path) -> list[str]:
+    """The variable files Terraform reads in a directory without being told."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return [n for n in names if n in ("terraform.tfvars", "terraform.tfvars.json")
+            or n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
 
 
 def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,

@@ -14,7 +14,7 @@ from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, is_config_file, read_config,
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, auto_loaded, is_config_file, read_config,
     root_variable_values,
 )
 from linter.terraform.syntax import Block, template_expr
@@ -212,8 +212,8 @@ class ModuleTree:
             # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
             variables = root_variable_values(
                 directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
-                unit.tf_var_values(config)
-                if unit is not None else None)
+                unit.tf_var_values(config) if unit is not None else None,
+                unit.file.parent if unit is not None and unit.source is not None else None)
             for err in errors:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
@@ -227,8 +227,13 @@ class ModuleTree:
                 shown = display_path(environment[1])
                 option = "terragrunt" if unit is not None else "-var-file"
                 scope = f"{display_path(directory)} with {option} {shown}"  # each environment a world of its own
+                # variable files a unit's directory gives its module (read as the module's)
+                copied = [display_path(unit.file.parent / n) for n in auto_loaded(unit.file.parent)] \
+                    if unit is not None and unit.source is not None else []
                 for resource in self.resources[start:]:
                     resource.meta.update(environment=shown, environment_option=option, scope=scope)
+                    if copied:
+                        resource.meta["variable_files"] = copied
 
     # ------------------------------------------------------------ resources
     def build(self, instance: ModuleInstance) -> None:
