@@ -432,3 +432,15 @@ def test_variable_files_beside_a_unit_are_read_with_its_module(tmp_path):
     assert [f.rule_id for f in result.findings] == ["RES301"]
     assert "(var.multi_az, set at repo/live/prod/db/terraform.tfvars:1)" in result.findings[0].message
     assert result.skipped == [] and "repo/live/prod/db/terraform.tfvars" in result.files  # read, not skipped
+
+
+def test_var_files_not_known_leave_every_variable_unknown(tmp_path):
+    repo = _live(tmp_path, prod=PROD_DB.replace('  source = "${get_repo_root()}/modules//db"\n', textwrap.dedent("""\
+          source = "${get_repo_root()}/modules//db"
+          extra_arguments "region" {
+            commands           = ["plan", "apply"]
+            required_var_files = ["${get_terragrunt_dir()}/${run_cmd("./region.sh")}.tfvars"]
+          }
+        """)).replace("multi_az = true", "multi_az = false"))
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []

@@ -85,7 +85,8 @@ class Unit:
     var_files: list[Path] = field(default_factory=list)  # extra_arguments' -var-file for plan, in order
     checkout_note: str | None = None  # read from this checkout (a git or registry source naming it)
     not_followed: str | None = None  # why the source is not read (another release of this checkout)
-    inputs_known: bool = True  # False: which inputs it sets is not known, so no variable's value is
+    inputs_known: bool = True  # False: which inputs it sets is not known (an unset variable's value is not)
+    var_files_known: bool = True  # False: which -var-files plan reads is not known (no variable's value is)
 
     def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
         """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
@@ -156,6 +157,7 @@ class _Config:
         self.dependency: dict[str, Any] = {}
         self.parents: list[tuple[_Config, str]] = []  # included configs and their merge strategy
         self.unknown_include = False  # an include whose path is not known here
+        self.var_files_known = True  # which -var-files extra_arguments give plan (see _extra_var_files)
         self._own_inputs: Any = _UNREAD
         if not as_include:  # Terragrunt reads one level of include
             for block in self.blocks("include"):
@@ -307,18 +309,26 @@ class _Config:
         return [path for files in by_name.values() for path in files]
 
     def _extra_var_files(self, extra: Block) -> list[Path]:
+        """One `extra_arguments` block's `-var-file`s for plan (`var_files_known` turns False
+        when which they are is not known: any variable may then be set by one)."""
         commands = self.evaluate(extra.attrs["commands"].expr) if "commands" in extra.attrs else []
+        if contains_unknown(commands):
+            self.var_files_known = False
         if not isinstance(commands, list) or "plan" not in commands:
             return []
         out: list[Path] = []
+        given = {key: self.evaluate(extra.attrs[key].expr) if key in extra.attrs else []
+                 for key in ("required_var_files", "optional_var_files", "arguments")}
+        if contains_unknown(list(given.values())):
+            self.var_files_known = False
         for key, required in (("required_var_files", True), ("optional_var_files", False)):
-            files = self.evaluate(extra.attrs[key].expr) if key in extra.attrs else []
+            files = given[key]
             for item in files if isinstance(files, list) else []:
                 if isinstance(item, str):
                     path = _named_like(self.ctx, self.ctx.unit_dir / item)
                     if required or os.path.isfile(path):
                         out.append(path)
-        arguments = self.evaluate(extra.attrs["arguments"].expr) if "arguments" in extra.attrs else []
+        arguments = given["arguments"]
         words = [w for w in arguments if isinstance(w, str)] if isinstance(arguments, list) else []
         for i, word in enumerate(words):
             named = word[len("-var-file="):] if word.startswith("-var-file=") else \
@@ -381,8 +391,9 @@ def read_unit(path: Path) -> Unit | None:
         return None
     found = config.terraform_setting("source")
     source, line = (found[0], found[1]) if found is not None else (None, 1)
-    unit = Unit(path, config.shown, None, None, line, config.inputs(), config.var_files(),
-                inputs_known=config.inputs_known())
+    var_files = config.var_files()
+    unit = Unit(path, config.shown, None, None, line, config.inputs(), var_files, inputs_known=config.inputs_known(),
+                var_files_known=all(c.var_files_known for c in [config, *(p for p, _ in config.parents)]))
     if found is None:
         unit.module = path.parent  # no source: Terraform runs in the unit's own directory
     elif isinstance(source, str):

@@ -14,8 +14,8 @@ from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, auto_loaded, is_config_file, read_config,
-    root_variable_values,
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, auto_loaded, is_config_file,
+    read_config, root_variable_values,
 )
 from linter.terraform.syntax import Block, template_expr
 
@@ -218,6 +218,9 @@ class ModuleTree:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
                 continue  # terraform plans nothing with a variable file it cannot read
+            if unit is not None and not unit.var_files_known:  # a -var-file not known here may set any
+                variables = {name: VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), f"set by {unit.shown}")
+                             for name in config.variables}
             root = ModuleInstance(self, config, None, variables, None, None, (), 0)
             if unit is not None and unit.checkout_note is not None:
                 root.checkout_note = unit.checkout_note
