@@ -444,3 +444,10 @@ def test_var_files_not_known_leave_every_variable_unknown(tmp_path):
         """)).replace("multi_az = true", "multi_az = false"))
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.findings == []
+
+
+def test_a_feature_flag_takes_its_default(tmp_path):
+    repo = _live(tmp_path, prod=PROD_DB.replace("inputs = {\n  multi_az = true\n}",
+                                                'feature "ha" {\n  default = false\n}\n'
+                                                "inputs = {\n  multi_az = feature.ha.value\n}"))
+    assert [f.rule_id for f in run_scan(repo, root=str(repo)).findings] == ["RES301"]

@@ -22,7 +22,8 @@ What a unit is read for, as Terragrunt reads it:
 * `locals`, in the order they need each other; `read_terragrunt_config()` of another file;
 * `dependency` blocks: their `outputs` are not known before the dependency is applied
   (`mock_outputs` stand in for them only when it is not: not what is deployed);
-* `skip` and `exclude`: a unit Terragrunt leaves out of `plan` is not judged;
+* `skip` and `exclude`: a unit Terragrunt leaves out of `plan` is not judged; `feature`
+  flags take their `default` (what runs without `--feature`);
 * `terraform { source, extra_arguments }`: the module (a local path, `//` splitting the
   copied root from the directory planned, or this checkout for a git or `tfr://`
   source naming it: linter/terraform/checkout.py) and the `-var-file`s given to `plan`;
@@ -139,6 +140,8 @@ class _Context:
     unit_dir: Path
     included: dict[str, Path] = field(default_factory=dict)  # include label ("" unlabelled) -> its file
     reads: int = 0
+    # files parsed, by path: every unit includes the same root.hcl and reads the same env.hcl
+    parsed: dict[Path, Block] = field(default_factory=dict)
 
 
 class _Config:
@@ -151,10 +154,14 @@ class _Config:
         self.path, self.ctx = path, ctx
         self.evaluator = Evaluator(lambda name, args, scope: _call(self, name, args))
         self.shown = display_path(path)
-        self.body: Block = parse_file_body(read_text(path, self.shown), self.shown)
+        body = ctx.parsed.get(path)
+        if body is None:
+            body = ctx.parsed[path] = parse_file_body(read_text(path, self.shown), self.shown)
+        self.body: Block = body
         self.locals: dict[str, Any] = {}
         self.include: dict[str, Any] = {}  # exposed includes, by label
         self.dependency: dict[str, Any] = {}
+        self.feature: dict[str, Any] = {}  # feature flags: their default (what runs without --feature)
         self.parents: list[tuple[_Config, str]] = []  # included configs and their merge strategy
         self.unknown_include = False  # an include whose path is not known here
         self.var_files_known = True  # which -var-files extra_arguments give plan (see _extra_var_files)
@@ -162,6 +169,13 @@ class _Config:
         if not as_include:  # Terragrunt reads one level of include
             for block in self.blocks("include"):
                 self._include(block)
+        for parent, strategy in self.parents:
+            if strategy != "no_merge":
+                self.feature.update(parent.feature)
+        for block in self.blocks("feature"):
+            if block.labels and "default" in block.attrs:
+                self.feature[block.labels[0]] = {"value": self.evaluate(block.attrs["default"].expr,
+                                                                       self.scope(with_locals=False))}
         self._locals()
         for block in self.blocks("dependency"):
             if block.labels:
@@ -180,7 +194,7 @@ class _Config:
 
     def scope(self, with_locals: bool = True) -> Scope:
         names: dict[str, Any] = {"local": self.locals if with_locals else {}, "include": self.include,
-                                 "dependency": self.dependency, "feature": {}}
+                                 "dependency": self.dependency, "feature": self.feature}
         return Scope(None, names)
 
     def evaluate(self, node: Node, scope: Scope | None = None) -> Any:
@@ -377,12 +391,13 @@ def _locals_named(node: Any) -> set[str]:
     return out
 
 
-def read_unit(path: Path) -> Unit | None:
+def read_unit(path: Path, parsed: dict[Path, Block] | None = None) -> Unit | None:
     """The unit `path` (a terragrunt.hcl); None when Terragrunt skips it (`skip`,
-    `exclude`); InputError when it cannot be read."""
+    `exclude`); InputError when it cannot be read. `parsed`: files parsed for the units
+    read before (kept there)."""
     from linter.loaders import display_path
 
-    ctx = _Context(path.parent)
+    ctx = _Context(path.parent, parsed=parsed if parsed is not None else {})
     try:
         config = _Config(path, ctx)
     except OSError as err:
@@ -461,7 +476,7 @@ def _read_config(config: _Config, args: list[Any]) -> Any:
         return args[1] if len(args) > 1 else Unknown(f"read_terragrunt_config({args[0]!r})")
     if config.ctx.reads >= MAX_READS:
         return Unknown(f"read_terragrunt_config({args[0]!r})")
-    ctx = _Context(path.parent, reads=config.ctx.reads + 1)
+    ctx = _Context(path.parent, reads=config.ctx.reads + 1, parsed=config.ctx.parsed)
     try:
         return _Config(path, ctx).exposed()
     except (InputError, OSError):
@@ -553,6 +568,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
     if not any(is_unit_file(f.name) for files in files_of.values() for f in files):
         return files_of, [], []
     out: dict[Path, list[Path]] = {}
+    parsed: dict[Path, Block] = {}
     # a module the scan reached is planned under the name it has there (one load, one name)
     by_real = {os.path.realpath(d): d for d, files in files_of.items() if any(not is_unit_file(f.name) for f in files)}
     units: dict[str, list[Unit]] = {}
@@ -564,7 +580,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             out.setdefault(directory, own)
         for path in (f for f in files if is_unit_file(f.name)):
             try:
-                unit = read_unit(path)
+                unit = read_unit(path, parsed)
             except InputError as err:  # the unit's, or a file it includes (once, however many include it)
                 if not any((e.file, e.line, e.message) == (err.file, err.line, err.message) for e in errors):
                     errors.append(err)
