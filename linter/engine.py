@@ -364,6 +364,16 @@ def gc_paused() -> Iterator[None]:
     service) would leak every scan's cycles.
     """
     was_enabled = gc.isenabled()
+    if was_enabled and _BLOCKS_AFTER_FULL[0] is not None \
+            and sys.getallocatedblocks() > _BLOCKS_AFTER_FULL[0] * 5 // 4:
+        # Objects moved past the young generations (below) are not counted by the
+        # collector's own trigger for a full collection (a quarter more than the last one
+        # left), so none ever ran and a process scanning again and again kept every
+        # scan's cycles. The same rule here, on the memory blocks allocated (a count
+        # kept, not a walk), before a scan: what earlier scans left is freed, and a
+        # process's first scan (the command line's only one) never pays for it.
+        gc.collect()
+        _BLOCKS_AFTER_FULL[0] = sys.getallocatedblocks()
     gc.disable()
     try:
         yield
@@ -374,22 +384,13 @@ def gc_paused() -> Iterator[None]:
                 # scan built as "young" costs as much as the scan's evaluation
                 gc.freeze()
                 gc.unfreeze()
-                # Objects moved so are not counted by the collector's own trigger for a
-                # full collection (a quarter more than the last one left), so none ever
-                # ran and a process scanning again and again kept every scan's cycles.
-                # The same rule here, on the memory blocks allocated (a count kept, not
-                # a walk); the first scan of a process (the command line's only one)
-                # never pays for a collection.
-                blocks = sys.getallocatedblocks()
                 if _BLOCKS_AFTER_FULL[0] is None:
-                    _BLOCKS_AFTER_FULL[0] = blocks
-                elif blocks > _BLOCKS_AFTER_FULL[0] * 5 // 4:
-                    gc.collect()
                     _BLOCKS_AFTER_FULL[0] = sys.getallocatedblocks()
             gc.enable()
 
 
-# memory blocks allocated after the last full collection gc_paused ran (None: no scan yet)
+# memory blocks allocated after the last full collection gc_paused ran, or after a
+# process's first scan (None: no scan yet)
 _BLOCKS_AFTER_FULL: list[int | None] = [None]
 
 
