@@ -267,15 +267,18 @@ def test_a_staged_environment_file_fails_the_commit_in_its_environment(tmp_path,
 
 def test_a_staged_terragrunt_unit_fails_the_commit_with_the_module_it_plans(tmp_path, precommit_home):
     """A unit's inputs are the module's values (linter/terraform/terragrunt.py): staging
-    `live/prod/db/terragrunt.hcl` with `ha = false` judges `modules/db` with it."""
+    `live/prod/db/terragrunt.hcl` with `ha = false` judges `modules/db` with it; staging the
+    module's `main.tf` judges it with the repository's units that plan it."""
     files = {"modules/db/main.tf": 'variable "ha" {\n  type = bool\n}\n\nresource "aws_db_instance" "this" {\n'
                                    '  engine                  = "postgres"\n  instance_class          = "db.t3.micro"\n'
                                    '  multi_az                = var.ha\n  backup_retention_period = 7\n'
                                    '  deletion_protection     = true\n}\n',
              "live/prod/db/terragrunt.hcl": 'terraform {\n  source = "../../../modules//db"\n}\n\n'
                                             'inputs = {\n  ha = false\n}\n'}
-    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["live/prod/db/terragrunt.hcl"])
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "modules/db/main.tf:8: HIGH RES301" in run.stdout
-    assert "(var.ha, set at live/prod/db/terragrunt.hcl:6), so a host or zone failure takes the database down " \
-           "(with terragrunt live/prod/db/terragrunt.hcl)" in run.stdout
+    for staged in ("live/prod/db/terragrunt.hcl", "modules/db/main.tf"):  # the unit, or the module it plans
+        run = run_precommit(tmp_path / staged.split("/")[0], precommit_home, files, ["resilint-terraform"],
+                            only=[staged])
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "modules/db/main.tf:8: HIGH RES301" in run.stdout
+        assert "(var.ha, set at live/prod/db/terragrunt.hcl:6), so a host or zone failure takes the database " \
+               "down (with terragrunt live/prod/db/terragrunt.hcl)" in run.stdout

@@ -451,3 +451,19 @@ def test_a_feature_flag_takes_its_default(tmp_path):
                                                 'feature "ha" {\n  default = false\n}\n'
                                                 "inputs = {\n  multi_az = feature.ha.value\n}"))
     assert [f.rule_id for f in run_scan(repo, root=str(repo)).findings] == ["RES301"]
+
+
+def test_a_staged_module_is_judged_with_the_units_of_its_repository(tmp_path):
+    """pre-commit passes only `modules/db/main.tf`: the repository's units that plan it are
+    found (`_units_in_repository`) and the module judged with each, as they deploy it."""
+    repo = _live(tmp_path, prod=PROD_DB, staging=STAGING_DB)
+    (repo / "live" / "other").mkdir()
+    (repo / "live" / "other" / "terragrunt.hcl").write_text('terraform {\n  source = "../../modules//cache"\n}\n')
+    result = run_scan(repo / "modules" / "db" / "main.tf", root=str(repo), loader_options={"file_context": True})
+    assert sorted(_planned(result)) == ["prod", "staging"]
+    assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]
+    assert result.errors == [] and result.unresolved_modules == []  # other units: not this scan's to report
+    # outside a git checkout nothing is searched: the module is judged bare
+    shutil.rmtree(repo / ".git")
+    result = run_scan(repo / "modules" / "db" / "main.tf", root=str(repo), loader_options={"file_context": True})
+    assert [r.meta.get("environment") for r in result.resources] == [None] and result.findings == []

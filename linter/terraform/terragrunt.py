@@ -511,9 +511,10 @@ def _find_up(start: Path, name: str, fallback: Any) -> Any:
 
 
 def _repository_top(start: Path) -> Path | None:
-    from linter.repository import directories_up, is_repository_top
+    """The git checkout `start` is in (the directory holding `.git`), None outside one."""
+    from linter.repository import directories_up
 
-    return next((d for d in directories_up(start.resolve(), 64) if is_repository_top(d)), None)
+    return next((d for d in directories_up(start.resolve(), 64) if os.path.exists(d / ".git")), None)
 
 
 def _read_tfvars(directory: Path, args: list[Any]) -> Any:
@@ -559,13 +560,20 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
     module (its `terragrunt.hcl` is left out of it, and it is dropped when nothing else is
     left), the module each unit plans is scanned (added when the scan did not reach it),
     and `options["terragrunt_units"]` maps each such module's real path to its units, in
-    scanned order. Returns the directories, the units' errors, and the sources not followed
-    (`UnresolvedModule`s)."""
+    scanned order. A module whose files the command line named (pre-commit staged
+    `modules/db/main.tf`) and that no unit of the scan plans is judged with the units of its
+    repository that plan it (`_units_in_repository`), as a staged `.tf` judges every
+    environment of its root. Returns the directories, the units' errors, and the sources
+    not followed (`UnresolvedModule`s)."""
     from linter.loaders import display_path
+    from linter.loaders.terraform import MODULE_SUFFIXES
     from linter.terraform.modules import is_config_file
     from linter.terraform.tree import UnresolvedModule
 
-    if not any(is_unit_file(f.name) for files in files_of.values() for f in files):
+    named = options.get("named_in_units") or {}
+    staged = [d for d, files in files_of.items() if os.path.realpath(d) in named
+              and any(f.name.endswith(MODULE_SUFFIXES) for f in files)]
+    if not staged and not any(is_unit_file(f.name) for files in files_of.values() for f in files):
         return files_of, [], []
     out: dict[Path, list[Path]] = {}
     parsed: dict[Path, Block] = {}
@@ -574,52 +582,99 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
     units: dict[str, list[Unit]] = {}
     errors: list[InputError] = []
     unresolved: list[Any] = []
+    read: set[str] = set()
+
+    def take(path: Path, only: str | None = None) -> None:
+        """Read the unit `path`; with `only` (a module's real path), keep it only when it
+        plans that module, and say nothing of it otherwise (it is not the scan's)."""
+        read.add(os.path.realpath(path))
+        try:
+            unit = read_unit(path, parsed)
+        except InputError as err:  # the unit's, or a file it includes (once, however many include it)
+            if only is None and not any((e.file, e.line, e.message) == (err.file, err.line, err.message)
+                                        for e in errors):
+                errors.append(err)
+            return
+        except RecursionError:
+            if only is None:
+                errors.append(InputError(display_path(path), "expressions nested too deeply to read"))
+            return
+        except Exception as exc:  # last resort: a bug reading one unit costs that unit, not the scan
+            if only is None:
+                errors.append(InputError.internal(display_path(path), "reading the Terragrunt unit", exc))
+            return
+        if unit is None:
+            return  # not planned by Terragrunt: nothing to judge
+        if unit.module is None and unit.source is not None:
+            _from_checkout(unit, checkouts)
+        if only is not None and (unit.module is None or os.path.realpath(unit.module) != only):
+            return
+        if unit.module is None:
+            unresolved.append(UnresolvedModule(
+                f"terragrunt {unit.shown}", unit.source, unit.shown, unit.source_line, unit.not_followed,
+                hint="a Terragrunt source not in this checkout: judge the module with "
+                     "`resilint scan MODULE --var-file FILE`"))
+            return
+        try:
+            names = sorted(os.listdir(unit.module))
+        except OSError:
+            names = []
+        module_files = [unit.module / n for n in names if is_config_file(n) and os.path.isfile(unit.module / n)]
+        if not module_files:
+            return  # a file other units include (a root terragrunt.hcl): nothing is planned here
+        real = os.path.realpath(unit.module)
+        if real in by_real:
+            unit.module = by_real[real]
+        else:  # named as the unit is: relative to where resilint runs when the unit's path is
+            if not path.is_absolute():
+                unit.module = Path(os.path.relpath(unit.module))
+            by_real[real] = unit.module
+            out.setdefault(unit.module, [unit.module / f.name for f in module_files])
+        units.setdefault(real, []).append(unit)
+
     for directory, files in files_of.items():
         own = [f for f in files if not is_unit_file(f.name)]
         if own:
             out.setdefault(directory, own)
         for path in (f for f in files if is_unit_file(f.name)):
-            try:
-                unit = read_unit(path, parsed)
-            except InputError as err:  # the unit's, or a file it includes (once, however many include it)
-                if not any((e.file, e.line, e.message) == (err.file, err.line, err.message) for e in errors):
-                    errors.append(err)
-                continue
-            except RecursionError:
-                errors.append(InputError(display_path(path), "expressions nested too deeply to read"))
-                continue
-            except Exception as exc:  # last resort: a bug reading one unit costs that unit, not the scan
-                errors.append(InputError.internal(display_path(path), "reading the Terragrunt unit", exc))
-                continue
-            if unit is None:
-                continue  # not planned by Terragrunt: nothing to judge
-            if unit.module is None and unit.source is not None:
-                _from_checkout(unit, checkouts)
-            if unit.module is None:
-                unresolved.append(UnresolvedModule(
-                    f"terragrunt {unit.shown}", unit.source, unit.shown, unit.source_line, unit.not_followed,
-                    hint="a Terragrunt source not in this checkout: judge the module with "
-                         "`resilint scan MODULE --var-file FILE`"))
-                continue
-            try:
-                names = sorted(os.listdir(unit.module))
-            except OSError:
-                names = []
-            module_files = [unit.module / n for n in names if is_config_file(n) and os.path.isfile(unit.module / n)]
-            if not module_files:
-                continue  # a file other units include (a root terragrunt.hcl): nothing is planned here
-            real = os.path.realpath(unit.module)
-            if real in by_real:
-                unit.module = by_real[real]
-            else:  # named as the unit is: relative to where resilint runs when the unit's path is
-                if not path.is_absolute():
-                    unit.module = Path(os.path.relpath(unit.module))
-                by_real[real] = unit.module
-                out.setdefault(unit.module, [unit.module / f.name for f in module_files])
-            units.setdefault(os.path.realpath(unit.module), []).append(unit)
+            take(path)
+    walked: dict[Path, list[Path]] = {}  # a repository's units, by its top
+    for module in staged:
+        real = os.path.realpath(module)
+        top = _repository_top(module) if real not in units else None
+        if top is not None:
+            if top not in walked:
+                walked[top] = _units_in_repository(top, module)
+            for path in walked[top]:
+                if os.path.realpath(path) not in read:
+                    take(path, only=real)
     if units:
         options["terragrunt_units"] = units
     return out, errors, unresolved
+
+
+# directories a search of a repository for units looks into at most: past it, a staged
+# module is judged bare (as without units) rather than a commit waiting on the search
+MAX_SEARCHED_DIRECTORIES = 20_000
+
+
+def _units_in_repository(top: Path, near: Path) -> list[Path]:
+    """Every `terragrunt.hcl` of the repository whose top is `top`, named as `near` is
+    (relative to where resilint runs, or not), skipping what a scan skips; none when the
+    repository is too big to search (MAX_SEARCHED_DIRECTORIES)."""
+    from linter.loaders import SKIP_DIRS
+
+    found: list[Path] = []
+    searched = 0
+    for directory, subdirs, names in os.walk(top):
+        searched += 1
+        if searched > MAX_SEARCHED_DIRECTORIES:
+            return []
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
+        if CONFIG_NAME in names:
+            path = Path(directory) / CONFIG_NAME
+            found.append(path if near.is_absolute() else Path(os.path.relpath(path)))
+    return found
 
 
 def _from_checkout(unit: Unit, checkouts: Any) -> None:
