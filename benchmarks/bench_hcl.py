@@ -157,6 +157,7 @@ def changed_file(tmp: Path, env: dict, runs: int) -> None:
     if repo.exists():
         shutil.rmtree(repo)
     repo.mkdir(parents=True)
+    (repo / ".git").mkdir()  # pre-commit runs in a checkout (a staged module's Terragrunt units are searched in it)
     generate(repo, 90)
     changed = repo / "envs" / "env0007" / "queues3.tf"
     argv = [sys.executable, "-m", "linter", "scan", str(changed.relative_to(repo)), "-q", "--exit-zero"]
