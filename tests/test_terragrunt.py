@@ -467,3 +467,16 @@ def test_a_staged_module_is_judged_with_the_units_of_its_repository(tmp_path):
     shutil.rmtree(repo / ".git")
     result = run_scan(repo / "modules" / "db" / "main.tf", root=str(repo), loader_options={"file_context": True})
     assert [r.meta.get("environment") for r in result.resources] == [None] and result.findings == []
+
+
+def test_the_text_report_gives_a_terragrunt_source_its_own_advice(tmp_path):
+    from linter.reporters import ReportSettings, render
+
+    repo = _live(tmp_path, prod=PROD_DB.replace('"${get_repo_root()}/modules//db"',
+                                                '"git::https://github.com/acme/modules.git//db?ref=v1.0.0"'))
+    (repo / "modules" / "db" / "calls.tf").write_text('module "label" {\n  source = "cloudposse/label/null"\n}\n')
+    text = render("text", run_scan(repo, root=str(repo)), ReportSettings())
+    assert "note: 2 Terraform module call(s) not followed (their resources were not judged):\n" in text
+    assert "(source git::https://github.com/acme/modules.git//db?ref=v1.0.0): a Terragrunt source not in this " \
+           "checkout" in text
+    assert "(source cloudposse/label/null): run `terraform init` in the root module" in text

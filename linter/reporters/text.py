@@ -81,14 +81,15 @@ def unresolved_lines(result: ScanResult) -> list[str]:
     calls = result.unresolved_modules
     if not calls:
         return []
-    out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged); "
-           "run `terraform init` in the root module to install them:"]
+    usual = all(call.get("hint", MODULE_INSTALL_HINT) == MODULE_INSTALL_HINT for call in calls)
+    out = [f"note: {len(calls)} Terraform module call(s) not followed (their resources were not judged)"
+           + ("; run `terraform init` in the root module to install them:" if usual else ":")]
     for call in calls:
         line = f"  {call['file']}:{call['line']}: {call['module']} (source {call.get('source') or '?'})"
         if call.get("reason"):  # a reason of its own (another release than this checkout)
             line += f": {call['reason']}"
-        elif call.get("hint") and call["hint"] != MODULE_INSTALL_HINT:  # a Terragrunt source
-            line += f": {call['hint']}"
+        elif not usual:  # each its own advice (a Terragrunt source is not installed by `terraform init`)
+            line += f": {call.get('hint') or MODULE_INSTALL_HINT}"
         out.append(line)
     return out
 
