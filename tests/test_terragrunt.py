@@ -480,3 +480,24 @@ def test_the_text_report_gives_a_terragrunt_source_its_own_advice(tmp_path):
     assert "(source git::https://github.com/acme/modules.git//db?ref=v1.0.0): a Terragrunt source not in this " \
            "checkout" in text
     assert "(source cloudposse/label/null): run `terraform init` in the root module" in text
+
+
+def test_scaffold_templates_are_skipped_not_errors(tmp_path):
+    """`terragrunt scaffold` renders units from boilerplate templates (`{{ .SourceURL }}`,
+    `{{- range }}`): not HCL yet, not a unit, not an error. A real unit that does not parse
+    stays an error."""
+    repo = _live(tmp_path, staging=STAGING_DB)
+    template = ('terraform {\n  source = "{{ .SourceURL }}"\n}\ninputs = {\n  {{- range .Inputs }}\n'
+                '  {{ .Name }} = {{ .Value }}\n  {{- end }}\n}\n')
+    (repo / ".boilerplate").mkdir()
+    (repo / ".boilerplate" / "terragrunt.hcl").write_text(template)
+    (repo / "catalog" / "db").mkdir(parents=True)
+    (repo / "catalog" / "db" / "boilerplate.yml").write_text("variables: []\n")
+    (repo / "catalog" / "db" / "terragrunt.hcl").write_text('terraform {\n  source = "{{ .SourceURL }}"\n}\n')
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.unresolved_modules == []
+    assert sorted((s.file, "template" in s.reason) for s in result.skipped) == [
+        ("repo/.boilerplate/terragrunt.hcl", True), ("repo/catalog/db/boilerplate.yml", False),
+        ("repo/catalog/db/terragrunt.hcl", True)]
+    assert "repo/.boilerplate/terragrunt.hcl" not in result.files
+    assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]

@@ -413,11 +413,15 @@ def _load_directories(name: str, files_by_dir: dict[Path, list[Path]], options: 
         return
     resources, errors = entry.loader().load_directories(files_by_dir, options, judge)  # type: ignore[union-attr]
     out.unresolved_modules.extend(options.pop("unresolved_modules", None) or [])
+    # files of a directory the loader found not to be its own once read (a Terragrunt scaffold template)
+    declined = options.pop("skipped_files", None) or []
+    out.skipped.extend(Skipped(file, reason) for file, reason in declined)
     set_directory_scope(resources)
     out.resources.extend(resources)
     out.errors.extend(errors)
+    not_read = {file for file, _ in declined}
     for files in files_by_dir.values():
-        out.files.extend(display_path(f) for f in files)
+        out.files.extend(shown for shown in map(display_path, files) if shown not in not_read)
     # the variable files roots were planned with, one environment each (terraform/tree.py:environment_files),
     # and those a Terragrunt unit's directory gives its module
     environments = {r.meta["environment"] for r in resources if "environment" in r.meta}

@@ -554,6 +554,26 @@ def is_unit_file(name: str) -> bool:
     return name == CONFIG_NAME
 
 
+TEMPLATE_SKIPPED = "a template of Terragrunt units (`{{ ... }}`: boilerplate for `terragrunt scaffold`), not a unit"
+
+
+def is_boilerplate(directory: Path) -> bool:
+    """Whether a directory holds a boilerplate template (`boilerplate.yml` beside its files:
+    what `terragrunt scaffold` and Terragrunt catalogs render units from)."""
+    return any(os.path.isfile(directory / name) for name in ("boilerplate.yml", "boilerplate.yaml"))
+
+
+def is_template(path: Path) -> bool:
+    """Whether a `terragrunt.hcl` that does not parse holds Go template actions (`{{ .Name }}`,
+    `{{- range }}`): a template for units, not HCL yet."""
+    from linter.loaders import read_text
+
+    try:
+        return "{{" in read_text(path, str(path))
+    except (InputError, OSError):
+        return False
+
+
 def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checkouts: Any
                ) -> tuple[dict[Path, list[Path]], list[InputError], list[Any]]:
     """The scanned directories with their units read: a unit's directory is no Terraform
@@ -589,8 +609,12 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
         plans that module, and say nothing of it otherwise (it is not the scan's)."""
         read.add(os.path.realpath(path))
         try:
+            if is_boilerplate(path.parent):  # `terragrunt scaffold`'s template: rendered into units, not one
+                return skip_template(path, only)
             unit = read_unit(path, parsed)
         except InputError as err:  # the unit's, or a file it includes (once, however many include it)
+            if err.file == display_path(path) and is_template(path):
+                return skip_template(path, only)
             if only is None and not any((e.file, e.line, e.message) == (err.file, err.line, err.message)
                                         for e in errors):
                 errors.append(err)
@@ -631,6 +655,10 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             by_real[real] = unit.module
             out.setdefault(unit.module, [unit.module / f.name for f in module_files])
         units.setdefault(real, []).append(unit)
+
+    def skip_template(path: Path, only: str | None) -> None:
+        if only is None:
+            options.setdefault("skipped_files", []).append((display_path(path), TEMPLATE_SKIPPED))
 
     for directory, files in files_of.items():
         own = [f for f in files if not is_unit_file(f.name)]
