@@ -20,10 +20,17 @@ def repo_root(paths: list[str]) -> str:
     except (OSError, RuntimeError):  # a symlink loop: the loader reports it
         first = Path(os.path.abspath(given))
     start = first if os.path.isdir(first) else first.parent  # isdir: False on a name too long
+    top = git_top(start)
+    return str(top) if top is not None else os.getcwd()
+
+
+def git_top(start: Path) -> Path | None:
+    """The git top-level holding the absolute directory `start`: it, or the nearest
+    directory above it, with a `.git`; None outside a checkout."""
     for directory in (start, *start.parents):
         if os.path.exists(directory / ".git"):
-            return str(directory)
-    return os.getcwd()
+            return directory
+    return None
 
 
 def relative_to_root(file: str, root: str) -> str:

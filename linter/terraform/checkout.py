@@ -78,7 +78,7 @@ class GitAddress:
         if text == source and not source.startswith(("github.com/", "git@")):
             return None
         text, _, query = text.partition("?")
-        ref = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "ref"), None) or None
+        ref = query_value(query, "ref")
         scheme, sep, rest = text.partition("://")
         location = rest if sep else scheme
         path, _, subdir = location.partition("//")
@@ -86,6 +86,11 @@ class GitAddress:
         if not repository or not _is_identifier(repository.replace(".", "")):
             return None
         return GitAddress(repository, subdir.strip("/"), ref)
+
+
+def query_value(query: str, key: str) -> str | None:
+    """The value of `key` in a source's query string (`ref=v1.2.0&depth=1`), None when absent or empty."""
+    return next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == key), None) or None
 
 
 def _is_identifier(part: str) -> bool:

@@ -352,13 +352,18 @@ def variable_type(config: ModuleConfig, name: str) -> TypeConstraint | None:
     return type_
 
 
+def unknown_variable(name: str) -> Unknown:
+    """The value of `var.<name>` when it is not known here (it refers to itself)."""
+    return Unknown(f"var.{name}", (f"var.{name}",))
+
+
 def converted(value: Any, config: ModuleConfig, name: str) -> Any:
     """A variable's value as Terraform holds it: converted to its type, optional() defaults
     applied; unknown when Terraform would reject it (nothing would be planned)."""
     try:
         return convert(value, variable_type(config, name))
     except ConversionError:
-        return Unknown(f"var.{name}", (f"var.{name}",))
+        return unknown_variable(name)
 
 
 # ------------------------------------------------------------------ instances
@@ -452,9 +457,9 @@ class ModuleInstance:
             return found
         block = self.config.variables.get(name)
         if block is None:  # not declared in the files read
-            return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
+            return VariableValue(unknown_variable(name), None)
         result = self.guarded(f"var.{name}", lambda: self._variable(name, block),
-                              lambda: VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None))
+                              lambda: VariableValue(unknown_variable(name), None))
         self._vars[name] = result
         return result
 
@@ -481,7 +486,7 @@ class ModuleInstance:
             return VariableValue(converted(value, self.config, name),
                                  f"{origin}, set at {block.file}:{default_attr.line}", True,
                                  written_parts(default_attr, block.file))
-        return VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), None)
+        return VariableValue(unknown_variable(name), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
         """Where the value of `var.x` or `local.x`, or a part of either (`var.x.a`), was

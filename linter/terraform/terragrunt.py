@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Callable, cast
 
 from linter.model import InputError, Unknown, contains_unknown
+from linter.paths import git_top
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import ModuleConfig, VariableValue, written_parts
 from linter.terraform.syntax import Attr, Block, Node, parse_file_body
@@ -92,12 +93,12 @@ class Unit:
     def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
         """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
         the module (`config`) declares, read as Terraform reads such a text (`cli_value`)."""
-        from linter.terraform.modules import cli_value, variable_type
+        from linter.terraform.modules import cli_value, unknown_variable, variable_type
         from linter.terraform.types import is_primitive
 
         out: dict[str, VariableValue] = {}
         if not self.inputs_known:  # any variable may be set: none is known (a default is not taken)
-            out.update((name, VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), f"set by {self.shown}"))
+            out.update((name, VariableValue(unknown_variable(name), f"set by {self.shown}"))
                        for name in config.variables)
         for name, given in self.inputs.items():
             block = config.variables.get(name)
@@ -111,7 +112,7 @@ class Unit:
             elif not isinstance(value, Unknown):  # its text is not known: a structural type still has its shape
                 type_ = variable_type(config, name)
                 if type_ is None or is_primitive(type_):
-                    value = Unknown(f"var.{name}", (f"var.{name}",))
+                    value = unknown_variable(name)
             out[name] = VariableValue(value, given.origin, parts=given.parts)
         return out
 
@@ -444,7 +445,7 @@ def _call(config: _Config, name: str, args: list[Any]) -> Any:
         there, here = included.parent.resolve(), ctx.unit_dir.resolve()
         return os.path.relpath(here, there) if name == "path_relative_to_include" else os.path.relpath(there, here)
     if name in ("get_repo_root", "get_path_from_repo_root", "get_path_to_repo_root"):
-        top = _repository_top(ctx.unit_dir)
+        top = git_top(Path(os.path.realpath(ctx.unit_dir)))
         if top is None:
             return Unknown(f"{name}()")
         here = ctx.unit_dir.resolve()
@@ -508,13 +509,6 @@ def _find_up(start: Path, name: str, fallback: Any) -> Any:
             break
         current = current.parent
     return fallback if fallback is not None else Unknown(f"find_in_parent_folders({name!r})")
-
-
-def _repository_top(start: Path) -> Path | None:
-    """The git checkout `start` is in (the directory holding `.git`), None outside one."""
-    from linter.repository import directories_up
-
-    return next((d for d in directories_up(start.resolve(), 64) if os.path.exists(d / ".git")), None)
 
 
 def _read_tfvars(directory: Path, args: list[Any]) -> Any:
@@ -669,7 +663,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
     walked: dict[Path, list[Path]] = {}  # a repository's units, by its top
     for module in staged:
         real = os.path.realpath(module)
-        top = _repository_top(module) if real not in units else None
+        top = git_top(Path(real)) if real not in units else None
         if top is not None:
             if top not in walked:
                 walked[top] = _units_in_repository(top, module)
@@ -708,10 +702,12 @@ def _units_in_repository(top: Path, near: Path) -> list[Path]:
 def _from_checkout(unit: Unit, checkouts: Any) -> None:
     """A git or registry (`tfr:///NAMESPACE/NAME/PROVIDER?version=V`) source naming this
     checkout: read from it (terraform/checkout.py), at the release it asks for."""
+    from linter.terraform.checkout import query_value
+
     source, constraint = unit.source or "", None
     if source.startswith("tfr://"):
         address, _, query = source[len("tfr://"):].partition("?")
-        constraint = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "version"), None)
+        constraint = query_value(query, "version")
         source = address.lstrip("/")
     found = checkouts.module(unit.file.parent, source, constraint, f"terragrunt {unit.shown}")
     if found is None:

@@ -15,7 +15,7 @@ from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, auto_loaded, is_config_file,
-    read_config, root_variable_values,
+    read_config, root_variable_values, unknown_variable,
 )
 from linter.terraform.syntax import Block, template_expr
 
@@ -219,7 +219,7 @@ class ModuleTree:
             if any(err.file == display_path(f) for err in errors for f in files):
                 continue  # terraform plans nothing with a variable file it cannot read
             if unit is not None and not unit.var_files_known:  # a -var-file not known here may set any
-                variables = {name: VariableValue(Unknown(f"var.{name}", (f"var.{name}",)), f"set by {unit.shown}")
+                variables = {name: VariableValue(unknown_variable(name), f"set by {unit.shown}")
                              for name in config.variables}
             root = ModuleInstance(self, config, None, variables, None, None, (), 0)
             if unit is not None and unit.checkout_note is not None:
