@@ -97,6 +97,21 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "tfvars": [("terraform.tfvars", TFVARS_ROOT["terraform.tfvars"].encode())],
     # a unit of tests/test_terragrunt.py's repository, or the root.hcl its units include
     "terragrunt": [("terragrunt.hcl", STAGING_DB.encode()), ("root.hcl", ROOT_HCL.encode())],
+    # a helmfile releasing the chart beside it (HELMFILE_CHART), per environment
+    "helmfile": [("helmfile.yaml", b"environments:\n  prod:\n    values: [env.yaml]\nreleases:\n  - name: web\n"
+                                   b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"
+                                   b"      - values-{{ .Environment.Name }}.yaml\n      - replicaCount: 1\n    set:\n"
+                                   b"      - name: image.tag\n        value: \"1.2\"\n")],
+}
+HELMFILE_CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "chart/values.yaml": "replicaCount: 3\n",
+    "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                                       "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n"
+                                       "  template:\n    metadata: {labels: {app: web}}\n"
+                                       "    spec: {containers: [{name: web, image: nginx}]}\n",
+    "env.yaml": "web:\n  enabled: true\n",
+    "values-prod.yaml": "replicaCount: 2\n",
 }
 
 # tokens that broke resilint before (issue 12) or sit at format boundaries
@@ -224,6 +239,10 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
+            if loader == "helmfile":
+                for chart_file, text in HELMFILE_CHART.items():
+                    (root / "bad" / chart_file).parent.mkdir(parents=True, exist_ok=True)
+                    (root / "bad" / chart_file).write_text(text)
             (root / "bad" / name).write_bytes(content)
             check(*scan_in_process(root, "bad", "good"))
 

@@ -125,6 +125,10 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
                 if staged is None:
                     out.errors.append(InputError(shown, "a release nested too deeply to read"))
                 continue
+            except Exception as exc:  # last resort: a bug here costs this release, not the scan
+                if staged is None:
+                    out.errors.append(InputError.internal(shown, "reading a Helmfile release", exc))
+                continue
             if staged is not None:
                 made = [r for r in made if _touched(r) & staged]
                 charts &= staged
