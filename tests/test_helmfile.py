@@ -109,6 +109,7 @@ def test_template_actions_helmfile_fills_for_a_release_are_filled_and_no_others(
 
 def test_helmfiles_by_name(tmp_path):
     assert is_helmfile(Path("helmfile.yaml")) and is_helmfile(Path("deploy/helmfile.d/10-apps.yaml"))
+    assert is_helmfile(Path("helmfile.yaml.gotmpl")) and is_helmfile(Path("helmfile.d/apps.yaml.gotmpl"))
     assert not is_helmfile(Path("values/helmfile-values.yaml")) and not is_helmfile(Path("helmfile.d.yaml"))
 
 
@@ -139,6 +140,17 @@ def test_each_release_renders_its_chart_as_helmfile_releases_it(tmp_path):
     skipped = {s for s in doc["summary"]["skipped_by_reason"]}
     assert doc["summary"]["files"] >= 5 and "values/web-prod.yaml" not in stderr
     assert not any("helmfile" in reason for reason in skipped)
+
+
+@needs_helm
+def test_a_helmfile_named_as_a_template_is_found_and_read(tmp_path):
+    """helmfile v1 renders a helmfile as a template only when its name ends in `.gotmpl`:
+    the walk finds it although no loader claims that suffix."""
+    root = repository(tmp_path / "deploy")
+    (root / "helmfile.yaml").rename(root / "helmfile.yaml.gotmpl")
+    _, doc, _ = run(".", cwd=root)
+    assert {f["environment"] for f in doc["findings"]} == {"helmfile.yaml.gotmpl"}
+    assert any(f["message"].endswith("(with Helmfile release api in helmfile.yaml.gotmpl)") for f in doc["findings"])
 
 
 @needs_helm

@@ -156,6 +156,7 @@ class Walk:
 def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
     """Expand directories (skipping VCS, caches, virtualenvs, chart templates)
     into the files the loaders' suffixes claim; each real path once."""
+    from linter.loaders.helmfile import is_helmfile
     from linter.loaders.rendered import kustomization_file
     from linter.loaders.registry import WALKED_SUFFIXES
 
@@ -204,7 +205,9 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
                 real_dir = None
                 kinds: dict[str, tuple[bool, bool]] = {}
                 for name in sorted(filenames):
-                    if name.lower().endswith(WALKED_SUFFIXES):
+                    # a helmfile written as a template (`helmfile.yaml.gotmpl`): read for its releases
+                    if name.lower().endswith(WALKED_SUFFIXES) or (
+                            name.endswith(".gotmpl") and is_helmfile(here / name)):
                         if real_dir is None:
                             real_dir = os.path.realpath(dirpath)
                             kinds = _entry_kinds(dirpath)

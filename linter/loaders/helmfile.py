@@ -42,7 +42,8 @@ from linter.model import InputError
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease
 
-HELMFILE_NAMES = ("helmfile.yaml", "helmfile.yml")
+# helmfile v1 renders a helmfile as a template only when its name ends in `.gotmpl`
+HELMFILE_NAMES = ("helmfile.yaml", "helmfile.yml", "helmfile.yaml.gotmpl", "helmfile.yml.gotmpl")
 TEMPLATED = "a helmfile whose structure is a Go template (`{{ ... }}` lines): its releases are known only rendered"
 DEFAULT_ENVIRONMENT = "default"
 # release fields whose effect on the rendered objects this reader does not reproduce
@@ -51,9 +52,9 @@ TEMPLATED_FIELDS = ("valuesTemplate", "setTemplate")
 
 
 def is_helmfile(path: Path) -> bool:
-    """`helmfile.yaml`, or a YAML file of a `helmfile.d/` directory."""
+    """`helmfile.yaml` (`.gotmpl`), or a YAML file of a `helmfile.d/` directory."""
     return path.name in HELMFILE_NAMES or (
-        path.parent.name == "helmfile.d" and path.name.endswith((".yaml", ".yml")))
+        path.parent.name == "helmfile.d" and path.name.endswith((".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")))
 
 
 @dataclass
