@@ -250,6 +250,22 @@ def test_a_broken_helmfile_is_an_error_at_its_line_and_the_others_are_read(tmp_p
                for f in doc["findings"])
 
 
+@pytest.mark.parametrize("helmfile, line, message", [
+    ("environments: {}\nreleases:\n  name: web\n", 2, "`releases` must be a list, not dict"),
+    ("releases:\n  - web\n", 1, "releases[0] must be a mapping, not str"),
+    ("---\nreleases: []\n---\nreleases:\n  - chart: ./charts/web\n", 4, "releases[0] has no `name`"),
+    ("- releases\n", 1, "a helmfile document must be a mapping, not list"),
+])
+def test_a_helmfile_of_the_wrong_shape_is_an_error_at_its_line(tmp_path, helmfile, line, message):
+    (tmp_path / "helmfile.yaml").write_text(helmfile)
+    (tmp_path / "good.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+                                        "spec: {replicas: 1, template: {spec: {containers: [{name: a, image: b}]}}}\n")
+    code, doc, _ = run(".", cwd=tmp_path, errors=True)
+    assert [(e["file"], e["line"]) for e in doc["errors"]] == [("helmfile.yaml", line)]
+    assert doc["errors"][0]["message"].startswith(message)
+    assert [f["rule_id"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["RES101"]  # the others are judged
+
+
 @needs_helm
 @pytest.mark.parametrize("staged, releases", [
     ("values/web-prod.yaml", {"web (environment prod)"}),  # the one release that reads it

@@ -182,7 +182,7 @@ def _read(path: Path, shown: str) -> _State | None:
     from linter.loaders import display_path
 
     state = _State(path.parent)
-    docs = _documents(path, shown)
+    docs = _documents(path, shown, checked=True)
     if docs is None:
         return None
     for doc in docs:
@@ -202,21 +202,47 @@ def _read(path: Path, shown: str) -> _State | None:
     return state
 
 
-def _documents(path: Path, shown: str) -> list[Any] | None:
+def _documents(path: Path, shown: str, checked: bool = False) -> list[Any] | None:
     """The YAML documents of a helmfile (guarded as manifests are); None when its
-    structure is a template (an action opens a line, or one is where YAML fails)."""
+    structure is a template (an action opens a line, or one is where YAML fails).
+    `checked`: the shape helmfile requires is checked (InputError at the key's line)."""
     from linter.loaders import read_text
     from linter.loaders.kubernetes import UNRENDERED, parse_documents
 
     text = read_text(path, shown)
-    if any(line.lstrip().startswith("{{") for line in text.splitlines()):
+    lines = text.splitlines()
+    if any(line.lstrip().startswith("{{") for line in lines):
         return None
     try:
-        return [data for data, _ in parse_documents(text, shown)]
+        documents = parse_documents(text, shown)
     except InputError as err:
         if err.message == UNRENDERED:
             return None
         raise
+    for data, span in documents if checked else ():
+        problem = _shape_problem(data)
+        if problem is not None:
+            key, message = problem
+            # the key's line in its document (a top-level key opens its line), else the document's
+            line = next((n for n in range(span.first_line, len(lines)) if lines[n].startswith(f"{key}:")),
+                        span.first_line) + 1
+            raise InputError(shown, message, line)
+    return [data for data, _ in documents]
+
+
+def _shape_problem(doc: Any) -> tuple[str, str] | None:
+    """(top-level key, what is wrong) where a helmfile document is not what helmfile reads."""
+    if not isinstance(doc, dict):
+        return "", f"a helmfile document must be a mapping, not {type(doc).__name__}"
+    for key, kind in (("releases", list), ("environments", dict), ("bases", list), ("templates", dict)):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
+            return key, f"`{key}` must be a {'list' if kind is list else 'mapping'}, not {type(doc[key]).__name__}"
+    for n, release in enumerate(_list(doc.get("releases"))):
+        if not isinstance(release, dict):
+            return "releases", f"releases[{n}] must be a mapping, not {type(release).__name__}"
+        if "inherit" not in release and not isinstance(release.get("name"), str):
+            return "releases", f"releases[{n}] has no `name`: helmfile needs one to release it"
+    return None
 
 
 def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[ChartRelease], set[str], list[str]]:
