@@ -291,6 +291,9 @@ def test_f11_output_inside_a_scanned_directory_that_is_an_input(tmp_path, good):
 # Half-way, it copies what a reader of the report would see to seen.txt.
 INTERRUPTED_WRITE = textwrap.dedent("""\
     import builtins, os, signal, sys
+    # Ctrl-C as in a terminal: a suite started in the background (`cmd &` without job
+    # control) leaves SIGINT ignored, and this child would inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     real_open = builtins.open
 
     class Interrupted:
