@@ -230,6 +230,22 @@ releases:
 
 
 @needs_helm
+def test_template_actions_in_values_do_not_hide_the_other_releases(tmp_path):
+    """helmfile v0 renders a helmfile before reading it: `namespace: {{ .Values.ns }}` is a
+    string to it (a flow mapping to YAML). Such a release is not known here; the others are."""
+    helmfile = HELMFILE.replace("  - name: api\n    namespace: shop\n",
+                                "  - name: api\n    namespace: {{ .Values.ns }}\n")
+    helmfile += "    installed: {{ .Values.worker.on | default true }}\n"
+    root = repository(tmp_path / "deploy", helmfile)
+    code, doc, stderr = run(".", cwd=root)
+    assert set(by_release(doc)) == {"web (environment staging)", "web (environment prod)"}
+    assert "Helmfile release api (environment prod) not judged: its namespace `{{ .Values.ns }}` is a template" \
+        in stderr
+    assert "Helmfile release worker (environment prod) not judged: `installed: {{ .Values.worker.on | default " \
+           "true }}` is not known" in stderr
+
+
+@needs_helm
 def test_a_helmfile_that_is_a_template_is_skipped_and_its_chart_judged_as_before(tmp_path):
     helmfile = "releases:\n{{ range .Values.apps }}\n  - name: {{ . }}\n    chart: ./charts/web\n{{ end }}\n"
     root = repository(tmp_path / "deploy", helmfile)

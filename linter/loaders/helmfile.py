@@ -212,13 +212,18 @@ def _documents(path: Path, shown: str, checked: bool = False) -> list[Any] | Non
     text = read_text(path, shown)
     lines = text.splitlines()
     if any(line.lstrip().startswith("{{") for line in lines):
+        return None  # the structure itself is a template (`{{ range }}`, `{{ toYaml }}` lines)
+    masked = _masked(text) if "{{" in text else (text, [])
+    if masked is None:
         return None
     try:
-        documents = parse_documents(text, shown)
+        documents = parse_documents(masked[0], shown)
     except InputError as err:
-        if err.message == UNRENDERED:
-            return None
+        if err.message == UNRENDERED or masked[1]:
+            return None  # YAML fails where an action stands: known only rendered
         raise
+    if masked[1]:
+        documents = [(_unmasked(data, masked[1]), span) for data, span in documents]
     for data, span in documents if checked else ():
         problem = _shape_problem(data)
         if problem is not None:
@@ -419,32 +424,77 @@ def fill(text: str, names: dict[str, str]) -> str | None:
             return text
         parts: list[str] = []
         at = 0
-        while True:
-            start = text.find("{{", at)
-            if start == -1:
-                parts.append(text[at:])
-                break
-            parts.append(text[at:start])
-            inner = start + 2
-            while inner < len(text) and text[inner] in " -":
-                inner += 1
-            if text.startswith("`", inner):
-                close = text.find("`", inner + 1)
-                end = text.find("}}", close + 1) if close != -1 else -1
-                if end == -1 or text[close + 1:end].strip(" -"):
-                    return None
-                parts.append(text[inner + 1:close])
-            else:
-                end = text.find("}}", inner)
-                if end == -1:
-                    return None
-                action = text[inner:end].strip(" -")
-                if action not in names:
-                    return None
-                parts.append(names[action])
-            at = end + 2
+        while (action := _next_action(text, at)) is not None:
+            start, end, inner, raw = action
+            if end == -1 or not raw and inner not in names:
+                return None
+            parts += [text[at:start], inner if raw else names[inner]]
+            at = end
+        parts.append(text[at:])
         text = "".join(parts)
     return text if "{{" not in text else None
+
+
+def _next_action(text: str, at: int) -> tuple[int, int, str, bool] | None:
+    """The first template action at or after `at`: (where it starts, where it ends (-1:
+    it does not), what it says (trim markers and spaces off), whether that is a raw
+    string's text); None when there is none. `find`s only: nothing backtracks."""
+    start = text.find("{{", at)
+    if start == -1:
+        return None
+    inner = start + 2
+    while inner < len(text) and text[inner] in " -":
+        inner += 1
+    if text.startswith("`", inner):
+        close = text.find("`", inner + 1)
+        end = text.find("}}", close + 1) if close != -1 else -1
+        if end == -1 or text[close + 1:end].strip(" -"):
+            return start, -1, "", True
+        return start, end + 2, text[inner + 1:close], True
+    end = text.find("}}", inner)
+    return (start, -1, "", False) if end == -1 else (start, end + 2, text[inner:end].strip(" -"), False)
+
+
+# what an action stands for while a helmfile is read as YAML (helmfile renders it first)
+_MASK = "__resilint_action_{}__"
+MAX_MASKED_ACTIONS = 1000  # more: a template, not a list of releases
+
+
+def _masked(text: str) -> tuple[str, list[str]] | None:
+    """`text` with each one-line template action replaced by a plain word (`namespace: {{
+    .Values.ns }}` is a flow mapping to YAML, a string to helmfile); the actions, by number.
+    None when there are too many to be a list of releases."""
+    parts: list[str] = []
+    actions: list[str] = []
+    at = 0
+    while (action := _next_action(text, at)) is not None:
+        start, end = action[0], action[1]
+        eol = text.find("\n", start)
+        if end == -1 or -1 < eol < end:  # unterminated, or over lines: left to YAML (and its error)
+            parts.append(text[at:start + 2])
+            at = start + 2
+            continue
+        parts += [text[at:start], _MASK.format(len(actions))]
+        actions.append(text[start:end])
+        at = end
+        if len(actions) > MAX_MASKED_ACTIONS:
+            return None
+    parts.append(text[at:])
+    return "".join(parts), actions
+
+
+def _unmasked(value: Any, actions: list[str]) -> Any:
+    """`value` with the actions `_masked` replaced written back (in strings and keys)."""
+    if isinstance(value, str):
+        if "__resilint_action_" in value:
+            for n in range(len(actions) - 1, -1, -1):
+                value = value.replace(_MASK.format(n), actions[n])
+        return value
+    if isinstance(value, dict):
+        return {_unmasked(k, actions): _unmasked(v, actions) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unmasked(v, actions) for v in value]
+    return value
 
 
 def _flag(value: Any, names: dict[str, str]) -> bool | None:
