@@ -246,6 +246,24 @@ def test_template_actions_in_values_do_not_hide_the_other_releases(tmp_path):
 
 
 @needs_helm
+def test_nested_helmfiles_are_read_with_the_releases_their_selectors_pick(tmp_path):
+    """An umbrella helmfile nests others by path or glob (`helmfiles:`); each is read once, and
+    an entry's `selectors` pick its releases by their labels (and name, namespace, chart)."""
+    umbrella = ("helmfiles:\n  - path: releases/*.yaml\n    selectors: [tier=web, name=batch]\n"
+                "  - releases/missing.yaml\n")
+    nested = ("releases:\n  - name: web\n    chart: ../charts/web\n    labels: {tier: web}\n"
+              "    values: [../values/web-staging.yaml]\n"
+              "  - name: jobs\n    chart: ../charts/web\n    labels: {tier: jobs}\n"
+              "    values: [../values/web-staging.yaml]\n"
+              "  - name: batch\n    chart: ../charts/web\n    values: [../values/web-staging.yaml]\n")
+    root = repository(tmp_path / "deploy", umbrella, {"releases/apps.yaml": nested})
+    code, doc, stderr = run(".", "--verbose", cwd=root)
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Helmfile release web in releases/apps.yaml)", "Helmfile release batch in releases/apps.yaml)"}
+    assert "skipped charts/web/values.yaml" in stderr and "skipped releases/apps.yaml" not in stderr  # read
+
+
+@needs_helm
 def test_a_helmfile_that_is_a_template_is_skipped_and_its_chart_judged_as_before(tmp_path):
     helmfile = "releases:\n{{ range .Values.apps }}\n  - name: {{ . }}\n    chart: ./charts/web\n{{ end }}\n"
     root = repository(tmp_path / "deploy", helmfile)

@@ -26,7 +26,9 @@ otherwise), or whose rendering helmfile changes afterwards (`strategicMergePatch
 `jsonPatches`, `transformers`, a `postRenderer`). A helmfile whose structure is
 itself a template (`{{ range ... }}` lines, as helmfile v0 allowed) cannot be read
 before it is rendered: it is skipped with that reason, and its charts are judged
-alone as before. `helmfiles:` (sub-helmfiles) are read where the walk meets them.
+alone as before. The helmfiles a helmfile nests (`helmfiles:`, local paths and globs)
+are read too, each once, with only the releases the entry's `selectors` pick
+(`tier=web,name!=api`, by a release's labels, name, namespace and chart).
 """
 
 from __future__ import annotations
@@ -69,10 +71,18 @@ class _State:
     repositories: set[str] = field(default_factory=set)
     missing_file_handler: str = "Error"
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
+    # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases
+    nested: list[tuple[Path, list[str]]] = field(default_factory=list)
 
     def add(self, doc: Any) -> None:
         if not isinstance(doc, dict):
             return
+        for entry in _list(doc.get("helmfiles")):
+            where = entry.get("path") if isinstance(entry, dict) else entry
+            selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
+            if isinstance(where, str) and "{{" not in where and "://" not in where and not where.startswith("git::"):
+                self.nested += [(p, selectors) for p in sorted(self.base.glob(where)) if os.path.isfile(p)] \
+                    if any(c in where for c in "*?[") else [(Path(os.path.normpath(self.base / where)), selectors)]
         for name, spec in _mapping(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
         self.templates.update({str(k): v for k, v in _mapping(doc.get("templates")).items() if isinstance(v, dict)})
@@ -104,9 +114,15 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
     from linter.loaders import Skipped, display_path
 
     found = Helmfiles()
-    for path in [*paths, *(touching or {})]:
-        staged = (touching or {}).get(path)
+    # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), the staged files it is read for)
+    queue: list[tuple[Path, list[str] | None, set[str] | None]] = [
+        *((p, None, None) for p in paths), *((p, None, staged) for p, staged in (touching or {}).items())]
+    seen = {os.path.realpath(p) for p, _, _ in queue}
+    while queue:
+        path, selectors, staged = queue.pop(0)
         shown = display_path(path)
+        if selectors is not None and not os.path.isfile(path):
+            continue  # helmfile warns and goes on (its missingFileHandler's default for nested helmfiles)
         try:
             state = _read(path, shown)
         except InputError as err:
@@ -117,9 +133,18 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if staged is None:
                 out.skipped.append(Skipped(shown, TEMPLATED))
             continue
-        if staged is None:
+        if selectors is not None:
+            if staged is None:
+                found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
+        elif staged is None:
             out.files.append(shown)
+        for nested, picked in state.nested:
+            if os.path.realpath(nested) not in seen:
+                seen.add(os.path.realpath(nested))
+                queue.append((nested, picked, staged))
         for raw in state.releases:
+            if selectors and not _selected(raw, selectors, state.templates):
+                continue
             try:
                 made, charts, notes = _releases_of(path, shown, state, raw)
             except RecursionError:
@@ -140,6 +165,25 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             out.notes += notes
         found.read |= state.read if staged is None else {f for f in state.read if os.path.realpath(f) in staged}
     return found
+
+
+def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool:
+    """Whether a release matches one of a nested helmfile's selectors (`tier=web,name!=api`:
+    every term of one), by its labels and the ones helmfile gives it (name, namespace, chart)."""
+    if not isinstance(raw, dict):
+        return False
+    release = _inherited(raw, templates)
+    labels = {str(k): str(v) for k, v in _mapping(release.get("labels")).items()}
+    labels.update({key: str(release.get(key) or "") for key in ("name", "namespace", "chart")})
+
+    def holds(term: str) -> bool:
+        if "!=" in term:
+            key, value = term.split("!=", 1)
+            return labels.get(key.strip(), "") != value.strip()
+        key, _, value = term.partition("=")
+        return labels.get(key.strip()) == value.strip()
+
+    return any(all(holds(t) for t in selector.split(",") if t.strip()) for selector in selectors)
 
 
 def _touched(release: ChartRelease) -> set[str]:
