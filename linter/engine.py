@@ -318,6 +318,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         root=res.meta.get("root"),
         environment=res.meta.get("environment"),
         environment_option=res.meta.get("environment_option"),
+        environment_part=res.meta.get("environment_part"),
         declared_in=res.location.file if file != res.location.file else None,
         subject=v.subject,
     )

@@ -314,6 +314,9 @@ class Finding:
     environment: str | None = None
     environment_option: str | None = None
     fingerprint_environment: str | None = None  # `environment` relative to the repository root
+    # what tells environments of one file apart (a helmfile's release and environment,
+    # `shop/web:prod`): part of the fingerprint beside the file
+    environment_part: str | None = None
     # the file declaring the resource, when the finding is placed in another that writes the
     # value (earlier baselines recorded it there: `baseline_fingerprints`)
     declared_in: str | None = None
@@ -337,6 +340,8 @@ class Finding:
             key += f"|root={self.fingerprint_root or self.root}"
         if environment is not None:
             key += f"|environment={self.fingerprint_environment or environment}"
+            if self.environment_part is not None:
+                key += f"#{self.environment_part}"
         if self.subject is not None:
             key += f"|subject={self.subject}"
         return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -129,6 +129,10 @@ def test_each_release_renders_its_chart_as_helmfile_releases_it(tmp_path):
     assert ("RES101", "Deployment/shop/api-web") in found["api"]  # the inline map's 1 wins over common.yaml's 5
     assert ("RES501", "Deployment/jobs/worker-web") in found["worker (environment prod)"]
     assert {f["environment"] for f in doc["findings"]} == {"helmfile.yaml"}
+    # one file, releases and environments of one chart: each finding its own fingerprint (baselines,
+    # code scanning), as each values-<env>.yaml's are
+    both = [f for f in doc["findings"] if f["rule_id"] == "RES504" and f["resource"] == "Deployment/shop/web"]
+    assert len(both) == 2 and len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
     # what helm renders with the options the releases give is what was judged
     prod = next(f for f in doc["findings"] if f["rule_id"] == "RES501" and "web (environment prod)" in f["message"])
     replicas = rendered_replicas(root, "web", "charts/web", "--namespace", "shop", "--values", "values/web-prod.yaml")
