@@ -234,6 +234,35 @@ releases:
 
 
 @needs_helm
+def test_a_release_template_reads_the_environments_values(tmp_path):
+    """`{{ .Values.x }}` (or `.Environment.Values`, `.StateValues`) in a release's fields is a
+    scalar of the environment's values, as helmfile renders it; a pipeline, a map or a value
+    the environment lacks is not known (noted)."""
+    helmfile = """\
+environments:
+  prod:
+    values: [{tier: prod, ns: shop, web: {enabled: true}}]
+  staging:
+    values: [{tier: staging, ns: shop-staging, web: {enabled: false}}]
+releases:
+  - name: web
+    namespace: {{ .Values.ns }}
+    chart: ./charts/web
+    installed: {{ .Environment.Values.web.enabled }}
+    values: ["values/web-{{ .StateValues.tier }}.yaml"]
+  - name: api
+    chart: ./charts/web
+    values: ["values/{{ .Values.missing }}.yaml"]
+"""
+    root = repository(tmp_path / "deploy", helmfile)
+    _, doc, stderr = run(".", cwd=root)
+    assert set(by_release(doc)) == {"web (environment prod)"}  # not installed in staging
+    assert ("RES501", "Deployment/shop/web") in by_release(doc)["web (environment prod)"]  # web-prod.yaml: 4
+    assert "Helmfile release api (environment prod) not judged: its values file `values/{{ .Values.missing }}" \
+           ".yaml` is named by a template this scan cannot fill" in stderr
+
+
+@needs_helm
 def test_template_actions_in_values_do_not_hide_the_other_releases(tmp_path):
     """helmfile v0 renders a helmfile before reading it: `namespace: {{ .Values.ns }}` is a
     string to it (a flow mapping to YAML). Such a release is not known here; the others are."""

@@ -14,13 +14,14 @@ Environments. A release whose fields use `{{ .Environment.Name }}` (`values:
 per environment the helmfile declares (`environments:`; `default` when it declares
 none), each a scope of its own; any other release once. The release templates
 `{{ .Release.Name }}` and `{{ .Release.Namespace }}` are filled, written plainly or
-escaped for the first pass (``{{`{{ .Release.Name }}`}}``). Release `templates:`
+escaped for the first pass (``{{`{{ .Release.Name }}`}}``), and so is a scalar of the
+environment's values (`{{ .Values.ns }}`, `.Environment.Values`, `.StateValues`). Release `templates:`
 come in through YAML anchors (`<<: *default`) or `inherit:`; local `bases:` are read
 first. A `condition` (`redis.enabled`) is read from the environment's values.
 
 What cannot be known is not judged, and a note says why: a release whose values
-come from sops `secrets`, from a URL, from a values template that needs anything
-else (`{{ .Values.x }}`, `{{ requiredEnv "X" }}`, a `.gotmpl` file with actions), a
+come from sops `secrets`, from a URL, from a template that needs anything else (a
+pipeline, `{{ requiredEnv "X" }}`, a value the environment lacks, a `.gotmpl` file with actions), a
 values file that is not there (helmfile stops, unless `missingFileHandler` says
 otherwise), or whose rendering helmfile changes afterwards (`strategicMergePatches`,
 `jsonPatches`, `transformers`, a `postRenderer`). A helmfile whose structure is
@@ -73,10 +74,14 @@ class _State:
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
     # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases
     nested: list[tuple[Path, list[str]]] = field(default_factory=list)
+    # state values of its own (`values:`): how they layer with an environment's is not read here
+    own_values: bool = False
+    environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
 
     def add(self, doc: Any) -> None:
         if not isinstance(doc, dict):
             return
+        self.own_values = self.own_values or "values" in doc
         for entry in _list(doc.get("helmfiles")):
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
@@ -334,7 +339,7 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
     or a chart of a repository)."""
     from linter.loaders.rendered import ChartRelease
 
-    names = {".Environment.Name": environment, ".Release.Name": name}
+    names = _Names({".Environment.Name": environment, ".Release.Name": name}, state, environment)
     namespace: str | None = None
     if isinstance(release.get("namespace"), str) and release["namespace"]:
         namespace = fill(release["namespace"], names)
@@ -459,9 +464,43 @@ def _escape(value: str) -> str:
     return value.replace("{", "\\{").replace("}", "\\}").replace(",", "\\,")
 
 
+# where a release template reads the environment's values
+VALUES_PREFIXES = (".Values.", ".Environment.Values.", ".StateValues.")
+
+
+class _Names(dict[str, str]):
+    """What a release's templates can name: `.Environment.Name`, `.Release.Name` and
+    `.Release.Namespace` (given), and a scalar of the environment's values
+    (`.Values.redis.enabled`, read when first named)."""
+
+    def __init__(self, given: dict[str, str], state: _State, environment: str):
+        super().__init__(given)
+        self.state, self.environment = state, environment
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or isinstance(key, str) and self._value(key) is not None
+
+    def __missing__(self, key: str) -> str:
+        value = self._value(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def _value(self, key: str) -> str | None:
+        path = next((key[len(p):] for p in VALUES_PREFIXES if key.startswith(p)), None)
+        if not path or self.state.own_values or any(c in path for c in " |()\"'$"):
+            return None  # not a value, or a pipeline or function this scan does not run
+        value = _environment_values(self.state, self.environment)
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value) if isinstance(value, (str, int, float)) else None
+
+
 def fill(text: str, names: dict[str, str]) -> str | None:
-    """`text` with its template actions that name one of `names` (`{{ .Release.Name }}`)
-    replaced by its value; a raw string action (``{{`...`}}``, helmfile v0's escape of a
+    """`text` with its template actions that name one of `names` (`{{ .Release.Name }}`,
+    `{{ .Values.ns }}` with `_Names`) replaced by its value; a raw string action (``{{`...`}}``, helmfile v0's escape of a
     release template) gives its text, filled in turn. None when any other action is in it."""
     for _ in range(2):  # a raw string's text is filled once more, as helmfile's release pass does
         if "{{" not in text:
@@ -565,6 +604,12 @@ def _condition(state: _State, environment: str, condition: Any) -> bool | None:
 
 def _environment_values(state: _State, environment: str) -> Any:
     """The environment's values (its files and maps merged in order); None: not known."""
+    if environment not in state.environment_values:
+        state.environment_values[environment] = _read_environment_values(state, environment)
+    return state.environment_values[environment]
+
+
+def _read_environment_values(state: _State, environment: str) -> Any:
     from linter.loaders import read_text
     from linter.loaders.kubernetes import parse_documents
 
