@@ -355,3 +355,17 @@ def test_no_helmfile_is_looked_for_outside_a_checkout(tmp_path):
     assert helmfiles_above(tmp_path / "values" / "web.yaml") == []
     os.makedirs(tmp_path / ".git")
     assert helmfiles_above(tmp_path / "values" / "web.yaml") == [tmp_path / "helmfile.yaml"]
+
+
+@pytest.mark.parametrize("nested", ['["/etc/*"]', '[""]', '["**/x[.yaml"]', '["../../*"]', "[{path: 5}]",
+                                    '["../outside.yaml"]'])
+def test_a_nested_helmfile_outside_the_repository_or_of_no_shape_is_not_read(tmp_path, nested):
+    """`helmfiles:` paths and globs are read inside the helmfile's repository only, and a
+    pattern Python's glob refuses is nothing, never a traceback."""
+    (tmp_path / "outside.yaml").write_text("releases: [\n")  # read, it would be an error
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "helmfile.yaml").write_text(f"helmfiles: {nested}\n")
+    code, doc, stderr = run(".", cwd=repo)
+    assert code == 0 and doc["errors"] == [] and "Traceback" not in stderr
+    assert doc["summary"]["files"] == 1

@@ -34,6 +34,7 @@ are read too, each once, with only the releases the entry's `selectors` pick
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from dataclasses import dataclass, field
@@ -85,9 +86,9 @@ class _State:
         for entry in _list(doc.get("helmfiles")):
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
-            if isinstance(where, str) and "{{" not in where and "://" not in where and not where.startswith("git::"):
-                self.nested += [(p, selectors) for p in sorted(self.base.glob(where)) if os.path.isfile(p)] \
-                    if any(c in where for c in "*?[") else [(Path(os.path.normpath(self.base / where)), selectors)]
+            if isinstance(where, str) and where and "{{" not in where and "://" not in where \
+                    and not where.startswith("git::"):
+                self.nested += [(p, selectors) for p in self._nested_paths(where)]
         for name, spec in _mapping(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
         self.templates.update({str(k): v for k, v in _mapping(doc.get("templates")).items() if isinstance(v, dict)})
@@ -96,6 +97,21 @@ class _State:
         if isinstance(doc.get("missingFileHandler"), str):
             self.missing_file_handler = doc["missingFileHandler"]
         self.releases += _list(doc.get("releases"))
+
+
+    def _nested_paths(self, where: str) -> list[Path]:
+        """The YAML files a `helmfiles:` path or glob names, in this repository (the git
+        checkout holding the helmfile, else its directory): nothing outside it is read."""
+        from linter.paths import git_top
+
+        pattern = os.path.normpath(os.path.join(self.base, where))
+        wild = [i for i in (pattern.find(c) for c in "*?[") if i != -1]
+        fixed = os.path.dirname(pattern[:min(wild)]) if wild else pattern
+        top = git_top(Path(os.path.abspath(self.base))) or Path(os.path.abspath(self.base))
+        if os.path.relpath(os.path.abspath(fixed), top).startswith(".."):
+            return []
+        paths = sorted(glob.glob(pattern, recursive=True)) if wild else [pattern]
+        return [Path(p) for p in paths if p.endswith((".yaml", ".yml", ".gotmpl"))]
 
 
 @dataclass
@@ -133,6 +149,10 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
         except InputError as err:
             if staged is None:
                 out.errors.append(err)
+            continue
+        except Exception as exc:  # last resort: a bug reading one helmfile costs that helmfile
+            if staged is None:
+                out.errors.append(InputError.internal(shown, "reading the helmfile", exc))
             continue
         if state is None:
             if staged is None:
