@@ -358,7 +358,7 @@ def test_no_helmfile_is_looked_for_outside_a_checkout(tmp_path):
 
 
 @pytest.mark.parametrize("nested", ['["/etc/*"]', '[""]', '["**/x[.yaml"]', '["../../*"]', "[{path: 5}]",
-                                    '["../outside.yaml"]'])
+                                    '["../outside.yaml"]', '["a\\0b/*.yaml", "x\\0.yaml"]'])
 def test_a_nested_helmfile_outside_the_repository_or_of_no_shape_is_not_read(tmp_path, nested):
     """`helmfiles:` paths and globs are read inside the helmfile's repository only, and a
     pattern Python's glob refuses is nothing, never a traceback."""

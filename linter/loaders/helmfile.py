@@ -104,13 +104,18 @@ class _State:
         checkout holding the helmfile, else its directory): nothing outside it is read."""
         from linter.paths import git_top
 
+        if "\x00" in where:
+            return []  # no file has that name
         pattern = os.path.normpath(os.path.join(self.base, where))
         wild = [i for i in (pattern.find(c) for c in "*?[") if i != -1]
         fixed = os.path.dirname(pattern[:min(wild)]) if wild else pattern
         top = git_top(Path(os.path.abspath(self.base))) or Path(os.path.abspath(self.base))
         if os.path.relpath(os.path.abspath(fixed), top).startswith(".."):
             return []
-        paths = sorted(glob.glob(pattern, recursive=True)) if wild else [pattern]
+        try:
+            paths = sorted(glob.glob(pattern, recursive=True)) if wild else [pattern]
+        except (OSError, ValueError):  # a NUL in the pattern: no file has that name
+            return []
         return [Path(p) for p in paths if p.endswith((".yaml", ".yml", ".gotmpl"))]
 
 
