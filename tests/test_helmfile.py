@@ -369,3 +369,35 @@ def test_a_nested_helmfile_outside_the_repository_or_of_no_shape_is_not_read(tmp
     code, doc, stderr = run(".", cwd=repo)
     assert code == 0 and doc["errors"] == [] and "Traceback" not in stderr
     assert doc["summary"]["files"] == 1
+
+
+@needs_helm
+def test_a_value_set_inline_in_the_helmfile_is_named_at_its_line(tmp_path):
+    """A value note names the helmfile line of a release's inline values (the file wins over
+    values/common.yaml); where the inline values come from elsewhere (an anchor), or a `set`
+    could have set the value, no file is named rather than a wrong one."""
+    helmfile = """\
+templates:
+  one: &one
+    values: [{replicaCount: 1}]
+releases:
+  - name: web
+    chart: ./charts/web
+    values:
+      - values/common.yaml
+      - replicaCount: 1
+  - name: api
+    chart: ./charts/web
+    <<: *one
+  - name: jobs
+    chart: ./charts/web
+    values: [{replicaCount: 1}]
+    set: [{name: image.tag, value: "2"}]
+"""
+    root = repository(tmp_path / "deploy", helmfile)
+    _, doc, _ = run(".", cwd=root)
+    notes = {f["message"].rsplit("(with Helmfile release ", 1)[1].split(" ", 1)[0]: f["notes"]
+             for f in doc["findings"] if f["rule_id"] == "RES101"}
+    line = helmfile.splitlines().index("      - replicaCount: 1") + 1
+    assert f"`.Values.replicaCount` = 1, set at helmfile.yaml:{line}" in notes["web"]
+    assert not [n for n in notes["api"] + notes["jobs"] if "set at" in n]

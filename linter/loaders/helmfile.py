@@ -78,6 +78,11 @@ class _State:
     # state values of its own (`values:`): how they layer with an environment's is not read here
     own_values: bool = False
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
+    # a release's place in the helmfile (`releases[i]`), by identity, when it has one
+    # document (where a value note can point at its inline values)
+    places: dict[int, int] = field(default_factory=dict)
+    file: Path | None = None  # the helmfile itself
+    composed: Any = None  # its YAML nodes (False: not composable), read for value notes
 
     def add(self, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -255,10 +260,12 @@ def _read(path: Path, shown: str) -> _State | None:
     template. InputError when it is not YAML (and no template explains it)."""
     from linter.loaders import display_path
 
-    state = _State(path.parent)
+    state = _State(path.parent, file=path)
     docs = _documents(path, shown, checked=True)
     if docs is None:
         return None
+    if len(docs) == 1:
+        state.places = {id(raw): i for i, raw in enumerate(_list(_mapping(docs[0]).get("releases")))}
     for doc in docs:
         for entry in _list(_mapping(doc).get("bases")):
             base = _local_file(state.base, entry)
@@ -346,7 +353,8 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     notes: list[str] = []
     for environment in environments:
         label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "")
-        result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label)
+        result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label,
+                          state.places.get(id(raw)) if "values" in raw else None)
         if isinstance(result, tuple):
             chart, reason = result
             deployed.add(os.path.realpath(chart))
@@ -358,10 +366,11 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
 
 
 def _release(path: Path, state: _State, release: dict[str, Any], name: str, environment: str,
-             label: str) -> ChartRelease | tuple[Path, str] | None:
+             label: str, place: int | None = None) -> ChartRelease | tuple[Path, str] | None:
     """The release in one environment; (its chart, why) when it deploys a chart of this
     repository in a way not known here; None when it deploys none (not installed there,
-    or a chart of a repository)."""
+    or a chart of a repository). `place`: its index in the helmfile's `releases`, when its
+    own `values` are written there."""
     from linter.loaders.rendered import ChartRelease
 
     names = _Names({".Environment.Name": environment, ".Release.Name": name}, state, environment)
@@ -397,12 +406,18 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
     handler = release.get("missingFileHandler")
     handler = handler if isinstance(handler, str) else state.missing_file_handler
     values: list[Path | str | dict[str, Any]] = []
-    for entry in _list(release.get("values")):
+    places: list[tuple[Path, tuple[str | int, ...]]] | None = []  # where each is written
+    for n, entry in enumerate(_list(release.get("values"))):
         value = _values_entry(state, entry, names, handler)
         if isinstance(value, _Unknown):
             return chart, value.reason
-        if value is not None:
-            values.append(value)
+        if value is None:
+            continue
+        values.append(value)
+        if places is not None:
+            inline = ("releases", place, "values", n) if place is not None else None
+            places = places + [(value, ())] if isinstance(value, Path) else \
+                places + [(path, inline)] if inline is not None and _written_at(state, inline) else None
     parameters: list[tuple[str, str]] = []
     for option, key in (("--set", "set"), ("--set-string", "setString")):
         for entry in _list(release.get(key)):
@@ -411,7 +426,31 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
                 return chart, parameter.reason
             parameters.append(parameter)
     key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
-    return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}")
+    return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
+                        places)
+
+
+def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
+    """Whether the helmfile's text holds a mapping at `at` (a release's inline values),
+    where a value note can point (not when it came in through an anchor or a template)."""
+    import yaml
+
+    if state.file is None:
+        return False
+    if state.composed is None:
+        try:
+            state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+            state.composed = False
+    node = state.composed
+    for part in at:
+        if isinstance(part, int) and isinstance(node, yaml.SequenceNode) and part < len(node.value):
+            node = node.value[part]
+        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+        else:
+            return False
+    return isinstance(node, yaml.MappingNode)
 
 
 @dataclass

@@ -574,6 +574,9 @@ class ChartRelease:
     namespace: str | None
     deployer: str  # how findings name it: `Argo CD Application shop-prod`, `Helmfile release web (environment prod)`
     scope: str  # its scope's kind and key (`argocd:shop-prod`): with the file, a scope of its own
+    # where each of `values` is written (a file; or the file and the keys and indices under which
+    # inline values sit), when all are known: value notes can then name inline values too
+    value_places: list[tuple[Path, tuple[str | int, ...]]] | None = None
 
 
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
@@ -603,10 +606,15 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
         for option, setting in release.parameters:
             command += [option, setting]
         files = [str(v) for v in release.values if isinstance(v, Path)]
-        own_values = len(files) == len(release.values) and not release.parameters
+        set_in: HelmValues | None = None  # where values are set, for the notes
+        if not release.parameters:  # a parameter may set any value: no file can be named
+            if release.value_places is not None:
+                set_in = HelmValues(release.chart, [])
+                set_in.files += release.value_places
+            elif len(files) == len(release.values):
+                set_in = HelmValues(release.chart, files)
         deployed_in = display_path(release.file)
-        resources = _rendered_objects(command, release.chart, shown, options, out,
-                                      HelmValues(release.chart, files) if own_values else None,
+        resources = _rendered_objects(command, release.chart, shown, options, out, set_in,
                                       f"rendering as the {release.deployer} in {deployed_in}")
     if resources is None:
         return
@@ -1054,15 +1062,16 @@ class HelmValues:
     a subchart's values are its own `values.yaml`, then the parent's under its name."""
 
     def __init__(self, chart: Path, given: list[str]):
-        self.files: list[tuple[Path, tuple[str, ...]]] = [(chart / "values.yaml", ()),
-                                                          *((Path(v), ()) for v in given)]
+        # each file, with the keys (and list indices) under which its values sit
+        self.files: list[tuple[Path, tuple[str | int, ...]]] = [(chart / "values.yaml", ()),
+                                                                *((Path(v), ()) for v in given)]
         self._nodes: list[tuple[Path, Any]] | None = None
 
     def of_subchart(self, name: str, directory: Path) -> "HelmValues":
         """The values a subchart's templates read (`.Values` there): its own values.yaml,
         then the values this chart's files set under `name`."""
         sub = HelmValues(directory, [])
-        sub.files += [(path, (name, *under)) for path, under in self.files]
+        sub.files += [(path, (*under, name)) for path, under in self.files]
         return sub
 
     def set_at(self, dotted: str) -> tuple[str, int, str] | None:
@@ -1085,10 +1094,15 @@ class HelmValues:
 
         best: tuple[str, int, Any, int] | None = None
         for (path, node), (_, under) in reversed(list(zip(self.nodes(), self.files))):
-            for key in under:  # the file's values for this chart sit under these keys
-                pair = next(((k, v) for k, v in node.value if k.value == key), None) \
-                    if isinstance(node, yaml.MappingNode) else None
-                node = pair[1] if pair else None
+            for key in under:  # the file's values for this chart sit under these keys (and items)
+                if isinstance(key, int):
+                    node = node.value[key] if isinstance(node, yaml.SequenceNode) and key < len(node.value) else None
+                else:
+                    pair = next(((k, v) for k, v in node.value if k.value == key), None) \
+                        if isinstance(node, yaml.MappingNode) else None
+                    node = pair[1] if pair else None
+                if node is None:
+                    break
             if node is None:
                 continue
             found, line, matched = None, 0, 0
