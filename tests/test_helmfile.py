@@ -401,3 +401,14 @@ releases:
     line = helmfile.splitlines().index("      - replicaCount: 1") + 1
     assert f"`.Values.replicaCount` = 1, set at helmfile.yaml:{line}" in notes["web"]
     assert not [n for n in notes["api"] + notes["jobs"] if "set at" in n]
+
+
+def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):
+    from linter.loaders.helmfile import _environment_values, _State
+
+    common = {"web": {"enabled": True, "tier": "a"}}  # `&common`, read by both environments
+    state = _State(tmp_path)
+    state.environments = {"prod": {"values": [common, {"web": {"enabled": False}}]}, "staging": {"values": [common]}}
+    assert _environment_values(state, "prod") == {"web": {"enabled": False, "tier": "a"}}
+    assert _environment_values(state, "staging") == {"web": {"enabled": True, "tier": "a"}}
+    assert common == {"web": {"enabled": True, "tier": "a"}}

@@ -709,8 +709,11 @@ def _read_environment_values(state: _State, environment: str) -> Any:
 
 
 def _merge(into: dict[str, Any], layer: dict[str, Any]) -> None:
+    """`layer` over `into`, maps merged key by key; `into`'s maps are copied before they
+    change, never the layers' own (one map may be several environments', through an anchor)."""
     for key, value in layer.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
+            into[key] = dict(into[key])
             _merge(into[key], value)
         else:
             into[key] = value
