@@ -442,15 +442,9 @@ def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
             state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False
         except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
             state.composed = False
-    node = state.composed
-    for part in at:
-        if isinstance(part, int) and isinstance(node, yaml.SequenceNode) and part < len(node.value):
-            node = node.value[part]
-        elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
-        else:
-            return False
-    return isinstance(node, yaml.MappingNode)
+    from linter.loaders.rendered import node_under
+
+    return isinstance(node_under(state.composed, at), yaml.MappingNode)
 
 
 @dataclass

@@ -1055,6 +1055,23 @@ def values_reference(written: str) -> str | None:
     return dotted if dotted and all(part.isidentifier() for part in dotted.split(".")) else None
 
 
+def node_under(node: Any, parts: tuple[str | int, ...]) -> Any:
+    """The YAML node at `parts` (mapping keys, sequence indices) below `node`; None when
+    there is none."""
+    import yaml
+
+    for part in parts:
+        if isinstance(part, int):
+            node = node.value[part] if isinstance(node, yaml.SequenceNode) and part < len(node.value) else None
+        elif isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+        else:
+            node = None
+        if node is None:
+            return None
+    return node
+
+
 class HelmValues:
     """Where a chart's values are set: its `values.yaml`, then each `--helm-values`
     file in order (a later file's value wins, as helm merges them); read on the
@@ -1094,15 +1111,7 @@ class HelmValues:
 
         best: tuple[str, int, Any, int] | None = None
         for (path, node), (_, under) in reversed(list(zip(self.nodes(), self.files))):
-            for key in under:  # the file's values for this chart sit under these keys (and items)
-                if isinstance(key, int):
-                    node = node.value[key] if isinstance(node, yaml.SequenceNode) and key < len(node.value) else None
-                else:
-                    pair = next(((k, v) for k, v in node.value if k.value == key), None) \
-                        if isinstance(node, yaml.MappingNode) else None
-                    node = pair[1] if pair else None
-                if node is None:
-                    break
+            node = node_under(node, under)  # the file's values for this chart sit under these keys (and items)
             if node is None:
                 continue
             found, line, matched = None, 0, 0
