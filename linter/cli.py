@@ -233,6 +233,10 @@ def _input_options(command: argparse.ArgumentParser) -> None:
                               "with no PATH, stdin is read")
     command.add_argument("--helm-values", action="append", metavar="FILE",
                          help="values file for rendering Helm charts with `helm template` (repeatable)")
+    command.add_argument("--exclude", action="append", metavar="GLOB",
+                         help="do not read these files or directories (repeatable; beside the config's `exclude`): "
+                              "a glob with no / names them at any depth (testdata), one with a / is relative "
+                              "to the working directory (tests/fixtures)")
     command.add_argument("-v", "--verbose", action="store_true",
                          help="list the files skipped and why, and each environment a root or chart was judged in "
                               "(stderr)")
@@ -359,6 +363,7 @@ def options_for(args: argparse.Namespace, config: Config) -> ScanOptions:
     """The scan options for files under `config`: its values, where no flag says otherwise."""
     from linter.engine import ScanOptions
     from linter.model import Severity
+    from linter.paths import ExcludeGlob
     from linter.rule_match import Selector
 
     loader_options: dict[str, Any] = {"file_context": True}  # a named file is judged with its directory
@@ -379,6 +384,7 @@ def options_for(args: argparse.Namespace, config: Config) -> ScanOptions:
         config=config,
         baseline=getattr(args, "baseline", None),
         policy_dirs=getattr(args, "policy", None) or [],
+        exclude=[ExcludeGlob(glob, os.path.realpath(os.getcwd()), "--exclude") for glob in args.exclude or ()],
     )
 
 

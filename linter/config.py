@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from linter.model import InputError
+from linter.paths import ExcludeGlob
 from linter.rule_match import Selector
 
 CONFIG_NAMES = (".resilint.yaml", ".resilint.yml")
@@ -54,6 +55,8 @@ class Config:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # `terraform: {var_files: [...], vars: {...}}`: ("file", path) / ("var", "NAME=VALUE"), in order
     terraform_variables: list[tuple[str, str]] = field(default_factory=list)
+    # `exclude:` globs, relative to base_dir: what discovery passes over (see Exclusions)
+    exclude: list[ExcludeGlob] = field(default_factory=list)
 
 
 def find_config(paths: list[str]) -> Path | None:
@@ -197,6 +200,8 @@ def load_config(path: Path, shown: str | None = None) -> Config:
         policies=[os.path.normpath(os.path.join(base_dir, p)) for p in data.get("policies", [])],
         options=options,
         terraform_variables=_terraform_variables(data.get("terraform") or {}, base_dir),
+        exclude=[ExcludeGlob(text, base_dir, f"{shown}:{line_at(['exclude', i])}" if line_at(["exclude", i]) else shown)
+                 for i, text in enumerate(data.get("exclude", []))],
     )
 
 
@@ -357,3 +362,65 @@ def _key_path(location: list[Any]) -> str:
     for part in location:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+class Exclusions:
+    """What discovery passes over: `--exclude` globs, and those of the
+    `.resilint.yaml` governing each directory (the nearest at or above it, as ruff
+    reads `exclude`; the scan's config alone with --config FILE). A walk asks of
+    each directory's entries (`in_directory`), a named path of the path and every
+    directory above it (`excluding`): pre-commit names staged files, and an
+    excluded file is passed over however it is given (ruff's `force-exclude`)."""
+
+    def __init__(self, given: list[ExcludeGlob], config: Config | None, nested: bool):
+        self.given = tuple(given)
+        self.config = config
+        self.nested = nested
+        self._scan_config = config.source if config is not None else None
+        self._seen: dict[str, Path | None] = {}  # directory -> its config (nearest_config's cache)
+        self._globs: dict[str | None, tuple[ExcludeGlob, ...]] = {}  # a config's real path -> its globs
+
+    def globs_for(self, directory: str, listing: list[str] | None = None) -> tuple[ExcludeGlob, ...]:
+        """The globs governing the entries of `directory` (real, absolute); `listing`:
+        its file names when a walk has them (no lookup for a config beside them)."""
+        if not self.nested:
+            return self._of(None)
+        if listing is not None and directory not in self._seen:
+            hit = next((n for n in CONFIG_NAMES if n in listing and os.path.isfile(os.path.join(directory, n))), None)
+            if hit is not None:
+                self._seen[directory] = Path(os.path.realpath(os.path.join(directory, hit)))
+            elif os.path.dirname(directory) in self._seen:
+                self._seen[directory] = self._seen[os.path.dirname(directory)]
+        inside = os.path.join(directory, "-")
+        found = nearest_config(inside, self._seen, inside)
+        return self._of(None if found is None or str(found) == self._scan_config else str(found))
+
+    def _of(self, config_path: str | None) -> tuple[ExcludeGlob, ...]:
+        globs = self._globs.get(config_path)
+        if globs is None:
+            config = self.config
+            if config_path is not None:
+                try:
+                    config = load_found(Path(config_path))
+                except InputError:  # the scan reports it, with the files the config governs
+                    config = None
+            globs = self._globs[config_path] = self.given + tuple(config.exclude if config is not None else ())
+        return globs
+
+    def in_directory(self, directory: str, listing: list[str]) -> Callable[[str, bool], ExcludeGlob | None] | None:
+        """Which glob excludes an entry of `directory` (real, absolute), by name and
+        whether it is a directory; None: no glob reaches the directory's entries."""
+        tests = [(glob, test) for glob in self.globs_for(directory, listing)
+                 if (test := glob.in_directory(directory)) is not None]
+        if not tests:
+            return None
+
+        def excluding(name: str, is_dir: bool) -> ExcludeGlob | None:
+            return next((glob for glob, test in tests if test(name, is_dir)), None)
+
+        return excluding
+
+    def excluding(self, real_path: str, is_dir: bool) -> ExcludeGlob | None:
+        """The glob that excludes a named path (real, absolute), or a directory it lies in."""
+        directory = real_path if is_dir else os.path.dirname(real_path)
+        return next((g for g in self.globs_for(directory) if g.excludes(real_path, is_dir)), None)

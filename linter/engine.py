@@ -19,7 +19,8 @@ from linter.model import Finding, InputError, Resource, Severity, Unknown, Unkno
 from linter.rules import Rule, load_rules, select_rules
 
 if TYPE_CHECKING:
-    from linter.config import Config
+    from linter.config import Config, Exclusions
+    from linter.paths import ExcludeGlob
     from linter.rego_sandbox import ContainedPolicies
 
 
@@ -45,6 +46,14 @@ class ScanOptions:
     # config, the options a file under it is judged with (the command line builds them,
     # so its flags still win); None: `config` serves every file (--config FILE, the library)
     options_for_config: Callable[[Config], ScanOptions] | None = field(default=None, repr=False)
+    # `--exclude` globs (relative to the working directory); the config's `exclude:` are added
+    exclude: list[ExcludeGlob] = field(default_factory=list)
+
+    def exclusions(self) -> Exclusions:
+        """What discovery passes over: `exclude` and each directory's config's globs."""
+        from linter.config import Exclusions
+
+        return Exclusions(self.exclude, self.config, nested=self.options_for_config is not None)
 
 
 @dataclass
@@ -510,7 +519,7 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
     if unknown and not (policies and policies.may_produce_ids) and options.options_for_config is None:
         return ScanResult(errors=unknown)
     judge = JudgeAsLoaded(options, select_rules(options.select, options.ignore))
-    loaded = load_paths(paths, options.loader_options, judge)
+    loaded = load_paths(paths, options.loader_options, judge, options.exclusions())
     from linter.normalize.kubernetes import applied_by_terraform
 
     loaded.resources, applied = applied_by_terraform(loaded.resources)

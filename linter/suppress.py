@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-import functools
 import json
 import os
 import re
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.model import Finding, InputError, is_unknown
-from linter.paths import relative_to_root
+from linter.paths import path_glob, relative_to_root
 from linter.rule_match import matches, names_a_rule, unknown_message
 
 if TYPE_CHECKING:
@@ -46,24 +45,6 @@ INLINE_RE = re.compile(
 )
 COMMENT_RE = re.compile(r"^\s*(#|//)")
 TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
-
-
-@functools.lru_cache(maxsize=256)
-def path_glob(pattern: str) -> re.Pattern[str]:
-    """gitignore-like: `*` stays in one directory, `**/` spans any number of them."""
-    out, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return re.compile(out + r"\Z")
 
 
 def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[str] | None = None) -> None:

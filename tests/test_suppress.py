@@ -17,7 +17,8 @@ from linter.cli import main
 from linter.engine import ScanOptions, scan
 from linter.rules import load_rules
 from linter.rule_match import matches as rule_matches
-from linter.suppress import annotation_ids, inline_ids, path_glob
+from linter.paths import path_glob
+from linter.suppress import annotation_ids, inline_ids
 
 RULES = load_rules()
 

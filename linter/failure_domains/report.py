@@ -86,7 +86,7 @@ def build_report(paths: list[str], options: ScanOptions) -> ZonesReport:
     from linter.loaders import load_paths
 
     with gc_paused():
-        loaded = load_paths(paths, options.loader_options)
+        loaded = load_paths(paths, options.loader_options, exclusions=options.exclusions())
         resources = normalize_stage(loaded.resources, options.default_namespace)
         analyses = [analyse(Index(group, default_namespace=options.default_namespace))
                     for _, group in sorted(by_scope(resources).items())]

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 from linter.model import InputError, PartialLoad, Resource, RootJudge
 
 if TYPE_CHECKING:
+    from linter.config import Exclusions
     from linter.loaders.registry import Entry, FileLoader
 
 SKIP_DIRS = {
@@ -151,11 +152,14 @@ class Walk:
     errors: list[InputError] = field(default_factory=list)
     kustomizations: list[Path] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
+    # named paths an `exclude` glob passes over, and why (a walk passes over its own silently)
+    excluded: list[Skipped] = field(default_factory=list)
 
 
-def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
-    """Expand directories (skipping VCS, caches, virtualenvs, chart templates)
-    into the files the loaders' suffixes claim; each real path once."""
+def discover(paths: list[str], stdin_name: str | None = None, exclusions: Exclusions | None = None) -> Walk:
+    """Expand directories (skipping VCS, caches, virtualenvs, chart templates and
+    what `exclusions` name) into the files the loaders' suffixes claim; each real
+    path once."""
     from linter.loaders.helmfile import is_helmfile
     from linter.loaders.rendered import kustomization_file
     from linter.loaders.registry import WALKED_SUFFIXES
@@ -182,9 +186,16 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
             if err.errno not in (errno.ENOENT, errno.ELOOP) and not os.path.islink(p):
                 walk.errors.append(InputError(display_path(p), f"cannot read: {err.strerror or err}"))
                 continue
+        if exclusions is not None and os.path.exists(p):
+            excluding = exclusions.excluding(os.path.realpath(p), os.path.isdir(p))
+            if excluding is not None:
+                walk.excluded.append(Skipped(display_path(p), excluding.reason()))
+                continue
         if os.path.isfile(p):
             add(p, named=True)
         elif os.path.isdir(p):
+            real_dirs = {str(p): os.path.realpath(p)}  # a walked directory's real path (walks follow no links)
+
             def unreadable(err: OSError, _errors: list[Any] = walk.errors) -> None:
                 # os.walk skips what it cannot list: say so, or its files vanish silently
                 where = display_path(Path(err.filename)) if err.filename else display_path(p)
@@ -197,6 +208,13 @@ def discover(paths: list[str], stdin_name: str | None = None) -> Walk:
                     and not _is_virtualenv(os.path.join(dirpath, d), _safe_listdir(os.path.join(dirpath, d)))
                     and not _is_helm_templates(os.path.join(dirpath, d))
                 )
+                if exclusions is not None:
+                    real_here = real_dirs.pop(dirpath, None) or os.path.realpath(dirpath)
+                    excluded_entry = exclusions.in_directory(real_here, filenames)
+                    if excluded_entry is not None:
+                        dirnames[:] = [d for d in dirnames if excluded_entry(d, True) is None]
+                        filenames = [f for f in filenames if excluded_entry(f, False) is None]
+                    real_dirs.update((os.path.join(dirpath, d), os.path.join(real_here, d)) for d in dirnames)
                 here = Path(dirpath)
                 if "Chart.yaml" in filenames:
                     walk.charts.append(here)
@@ -238,12 +256,14 @@ def _safe_listdir(path: str) -> list[str]:
         return []
 
 
-def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: RootJudge | None = None) -> Loaded:
+def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: RootJudge | None = None,
+               exclusions: Exclusions | None = None) -> Loaded:
     """Load every input under `paths`. Options (besides the loaders' own):
     `stdin_filename` names `-`; `file_context` judges a named manifest with
     its directory's manifests and a named `.tf` with its module (the command
     line sets it; by default named files are judged alone). `judge`: the rules,
-    for Terraform roots loaded on several cores to be judged where they load."""
+    for Terraform roots loaded on several cores to be judged where they load.
+    `exclusions`: what discovery passes over (`exclude` globs)."""
     from linter.loaders import rendered as rendering
     from linter.loaders.parallel import load_ahead, note_scan_start
 
@@ -251,9 +271,13 @@ def load_paths(paths: list[str], options: dict[str, Any] | None = None, judge: R
     options = dict(options or {})  # per scan: loaders may leave notes for each other
     with_context = bool(options.get("file_context"))
     out = Loaded()
-    walk = discover(paths, options.get("stdin_filename"))
+    walk = discover(paths, options.get("stdin_filename"), exclusions)
+    if exclusions is not None:  # for the searches of a repository a staged file starts (Terragrunt units, helmfiles)
+        options["exclusions"] = exclusions
     out.errors = walk.errors
-    rendered = rendering.plan(walk)
+    out.skipped += walk.excluded
+    out.notes += [f"{e.file}: skipped: {e.reason}" for e in walk.excluded]
+    rendered = rendering.plan(walk, exclusions)
     directory_units: dict[str, dict[Path, list[Path]]] = {}
     kubernetes_dirs: set[Path] = set()
     # directory units already listed: their files, and the same as a set (1,000s per directory)

@@ -47,9 +47,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import InputError, Location, Resource, lookup
+
+if TYPE_CHECKING:
+    from linter.config import Exclusions
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 REFERENCE_KEYS = ("resources", "bases", "components")
@@ -87,12 +90,13 @@ class Plan:
     read: set[str] = field(default_factory=set)  # real paths of files the rendering reads itself: not manifests
 
 
-def plan(walk: Any) -> Plan:
+def plan(walk: Any, exclusions: Exclusions | None = None) -> Plan:
     """Which directories are rendered, and which files that covers.
 
     A kustomization directory found by the walk, or holding a file named on the
     command line (pre-commit passes the staged patch or base file), is rendered
-    unless another of them uses it as a base."""
+    unless another of them uses it as a base. `exclusions`: helmfiles above a
+    staged file that an `exclude` glob names release nothing."""
     from linter.loaders import display_path
 
     from linter.loaders.helmfile import helmfiles_above, is_helmfile
@@ -110,6 +114,8 @@ def plan(walk: Any) -> Plan:
                 staged = os.path.realpath(chart) if chart is not None else found.real_path
                 for helmfile in helmfiles_above(found.path):
                     real = os.path.realpath(helmfile)
+                    if exclusions is not None and exclusions.excluding(real, False) is not None:
+                        continue
                     out.helmfiles_touching.setdefault(listed.setdefault(real, helmfile), set()).add(staged)
     candidates: list[Path] = list(walk.kustomizations)
     chart_of_file: dict[str, Path] = {}  # a named file's chart (a template, a values file, Chart.yaml)

@@ -46,13 +46,16 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from linter.model import InputError, Unknown, contains_unknown
 from linter.paths import git_top
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import ModuleConfig, VariableValue, written_parts
 from linter.terraform.syntax import Attr, Block, Node, parse_file_body
+
+if TYPE_CHECKING:
+    from linter.config import Exclusions
 
 CONFIG_NAME = "terragrunt.hcl"
 # what find_in_parent_folders() looks for when given no name
@@ -666,7 +669,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
         top = git_top(Path(real)) if real not in units else None
         if top is not None:
             if top not in walked:
-                walked[top] = _units_in_repository(top, module)
+                walked[top] = _units_in_repository(top, module, options.get("exclusions"))
             for path in walked[top]:
                 if os.path.realpath(path) not in read:
                     take(path, only=real)
@@ -680,19 +683,24 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
 MAX_SEARCHED_DIRECTORIES = 20_000
 
 
-def _units_in_repository(top: Path, near: Path) -> list[Path]:
+def _units_in_repository(top: Path, near: Path, exclusions: Exclusions | None = None) -> list[Path]:
     """Every `terragrunt.hcl` of the repository whose top is `top`, named as `near` is
-    (relative to where resilint runs, or not), skipping what a scan skips; none when the
-    repository is too big to search (MAX_SEARCHED_DIRECTORIES)."""
+    (relative to where resilint runs, or not), skipping what a scan skips (and what
+    `exclusions` name); none when the repository is too big to search
+    (MAX_SEARCHED_DIRECTORIES)."""
     from linter.loaders import SKIP_DIRS
 
     found: list[Path] = []
     searched = 0
-    for directory, subdirs, names in os.walk(top):
+    for directory, subdirs, names in os.walk(top):  # `top` is real: so is every directory walked
         searched += 1
         if searched > MAX_SEARCHED_DIRECTORIES:
             return []
         subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
+        excluded_entry = exclusions.in_directory(directory, names) if exclusions is not None else None
+        if excluded_entry is not None:
+            subdirs[:] = [d for d in subdirs if excluded_entry(d, True) is None]
+            names = [n for n in names if excluded_entry(n, False) is None]
         if CONFIG_NAME in names:
             path = Path(directory) / CONFIG_NAME
             found.append(path if near.is_absolute() else Path(os.path.relpath(path)))
