@@ -148,6 +148,11 @@ def test_the_chart_helm_create_writes_is_judged_at_its_templates(tmp_path):
                                                     (tmp_path / "shop" / "templates").iterdir()}
     # `helm test` pods are not part of the release: templates/tests/ is not judged
     assert not [f for f in doc["findings"] if "test-connection" in f["resource"]]
+    # Chart.yaml and values.yaml are read by the rendering, not offered as manifests; resilint's
+    # own config is no input at all
+    assert doc["summary"]["skipped_by_reason"] == {"rendered with the Helm chart in shop": 2}
+    (tmp_path / ".resilint.yaml").write_text("fail_on: high\n")
+    assert scan(".", cwd=tmp_path)[1]["summary"]["skipped_by_reason"] == {"rendered with the Helm chart in shop": 2}
     # the chart's values say more: with three replicas RES101 is silent
     (tmp_path / "prod.yaml").write_text("replicaCount: 3\n")
     _, doc = scan("shop", "--helm-values", "prod.yaml", cwd=tmp_path)

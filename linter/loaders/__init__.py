@@ -160,6 +160,7 @@ def discover(paths: list[str], stdin_name: str | None = None, exclusions: Exclus
     """Expand directories (skipping VCS, caches, virtualenvs, chart templates and
     what `exclusions` name) into the files the loaders' suffixes claim; each real
     path once."""
+    from linter.config import CONFIG_NAMES
     from linter.loaders.helmfile import is_helmfile
     from linter.loaders.rendered import kustomization_file
     from linter.loaders.registry import WALKED_SUFFIXES
@@ -223,6 +224,8 @@ def discover(paths: list[str], stdin_name: str | None = None, exclusions: Exclus
                 real_dir = None
                 kinds: dict[str, tuple[bool, bool]] = {}
                 for name in sorted(filenames):
+                    if name in CONFIG_NAMES:  # resilint's own config: read as such, not an input
+                        continue
                     # a helmfile written as a template (`helmfile.yaml.gotmpl`): read for its releases
                     if name.lower().endswith(WALKED_SUFFIXES) or (
                             name.endswith(".gotmpl") and is_helmfile(here / name)):

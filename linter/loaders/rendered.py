@@ -98,7 +98,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None) -> Plan:
     unless another of them uses it as a base. `exclusions`: helmfiles above a
     staged file that an `exclude` glob names release nothing."""
     from linter.loaders import display_path
-
+    from linter.loaders.helm import CHART_FILE
     from linter.loaders.helmfile import helmfiles_above, is_helmfile
 
     out = Plan()
@@ -163,6 +163,11 @@ def plan(walk: Any, exclusions: Exclusions | None = None) -> Plan:
         out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
         if found.named:
             named.setdefault(os.path.realpath(chart), set()).add(found.real_path)
+    for found in walk.files:  # a walked chart's Chart.yaml and values files: read by its rendering
+        if found.real_path not in out.covered and (found.path.name == CHART_FILE or is_values_file(found.path.name)):
+            chart = charts.get(os.path.realpath(found.path.parent))
+            if chart is not None:
+                out.covered[found.real_path] = f"rendered with the Helm chart in {display_path(chart)}"
     for real, chart in charts.items():
         out.renderings.append(Rendering(chart, "helm", named=named.get(real, set())))
     return out
