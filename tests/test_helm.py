@@ -649,9 +649,36 @@ def test_an_argo_cd_application_renders_this_repositorys_chart_as_it_deploys_it(
         prod, staging = sorted((f for f in doc["findings"] if f["rule_id"] == "RES101"), key=lambda f: f["resource"])
         assert prod["message"].endswith("(with Argo CD Application shop-prod in apps/shop.yaml)")
         assert "`.Values.replicaCount` = 1, set at charts/shop/values-prod.yaml:1" in prod["notes"]
-        # inline values are not in a file: no note names one (values.yaml's 3 would be wrong)
-        assert not [n for n in staging["notes"] if "set at" in n]
+        # inline values are named at their line in the Application (values.yaml's 3 would be wrong)
+        inline = ARGO_APPS.splitlines().index("        replicaCount: 1") + 1
+        assert [n for n in staging["notes"] if "set at" in n] == [
+            f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{inline}"]
         assert all(f["environment"] == "apps/shop.yaml" for f in doc["findings"])
+
+
+@needs_helm
+@pytest.mark.parametrize("helm, named", [
+    # YAML text in a literal block: its lines are the file's, from the line after the `|`
+    ("      values: |  # prod sizing\n        image: {tag: x}\n\n        replicaCount: 1\n", True),
+    ("      values: |-\n        replicaCount: 1\n      valueFiles: [values-prod.yaml]\n", True),
+    # folded or quoted text: its lines are not the file's; a parameter could set any value
+    ("      values: >\n        replicaCount: 1\n", False),
+    ("      values: \"replicaCount: 1\"\n", False),
+    ("      valuesObject: {replicaCount: 1}\n      parameters: [{name: image.tag, value: x}]\n", False),
+])
+def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, named):
+    root = _gitops(tmp_path / "gitops")
+    (root / "apps" / "shop.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n"
+        "  destination: {namespace: shop}\n  sources:\n    - repoURL: git@github.com:acme/gitops.git\n"
+        "      path: charts/shop\n      helm:\n" + helm.replace("      ", "        "))
+    code, doc = scan(".", cwd=root)
+    assert code == 1 and doc["errors"] == []
+    [finding] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    notes = [n for n in finding["notes"] if "set at" in n]
+    text = (root / "apps" / "shop.yaml").read_text()
+    lines = [i for i, l in enumerate(text.splitlines(), 1) if l.strip() == "replicaCount: 1"]
+    assert notes == ([f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{lines[0]}"] if named else [])
 
 
 @needs_helm

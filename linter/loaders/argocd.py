@@ -13,10 +13,11 @@ from the scan's loaded manifests: no file is read twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease
@@ -37,13 +38,14 @@ def argo_sources(loaded: Any) -> list[ChartRelease]:
     from linter.model import InputError
 
     out: list[ChartRelease] = []
+    composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
                 or r.location.file in loaded.context_files or not isinstance(r.attrs.get("spec"), dict):
             continue
         try:
             if r.type == APPLICATION:
-                out += _argo_charts(Path(r.location.file), r.attrs)
+                out += _argo_charts(Path(r.location.file), r.attrs, functools.partial(_written, r, composed))
             else:
                 made = generated_applications(Path(r.location.file), r.attrs["spec"])
                 if len(made) > MAX_GENERATED:  # each is a render: a set's size must not decide the scan's time
@@ -59,8 +61,33 @@ def argo_sources(loaded: Any) -> list[ChartRelease]:
     return out
 
 
-def _argo_charts(file: Path, application: dict[str, Any]) -> list[ChartRelease]:
-    from linter.loaders.rendered import ChartRelease
+def _written(application: Any, composed: dict[str, Any]) -> tuple[Any, tuple[int, ...]] | None:
+    """An Application as its file writes it: the file's node tree and the place of the
+    Application's document in it (its index, when the file holds several); None when
+    it is not one document of its own (an item of a `List`, a rendered object)."""
+    import yaml
+
+    from linter.loaders.rendered import compose_file, documents_in
+
+    file = application.location.file
+    if file not in composed:
+        composed[file] = compose_file(Path(file))
+    root, line = composed[file], application.location.line
+    if root is None or line is None:
+        return None
+    documents = documents_in(root)
+    for index, document in enumerate(documents if documents is not None else [root]):
+        if isinstance(document, yaml.MappingNode) and document.start_mark.line < line <= document.end_mark.line + 1:
+            return root, ((index,) if documents is not None else ())
+    return None
+
+
+def _argo_charts(file: Path, application: dict[str, Any],
+                 written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None) -> list[ChartRelease]:
+    """The charts of this repository the Application deploys; `written`: its file's node
+    tree and its document's place there (`_written`, asked when it has inline values), for
+    value notes naming them."""
+    from linter.loaders.rendered import ChartRelease, inline_values_at
     from linter.repository import checkout_named, repository_name
 
     spec = _mapping(application.get("spec"))
@@ -71,7 +98,7 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ChartRelease]:
     listed = spec.get("sources")
     sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
     out = []
-    for source in sources:
+    for n, source in enumerate(sources):
         if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
             continue
         url = source.get("repoURL")
@@ -94,7 +121,8 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ChartRelease]:
                 readable = False  # Argo CD refuses to render: nothing is deployed
         if not readable:
             continue
-        inline = helm.get("valuesObject") if isinstance(helm.get("valuesObject"), dict) else helm.get("values")
+        inline_key = "valuesObject" if isinstance(helm.get("valuesObject"), dict) else "values"
+        inline = helm.get(inline_key)
         parameters = [("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p.get('value', '')}")
                       for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
         for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
@@ -108,8 +136,17 @@ def _argo_charts(file: Path, application: dict[str, Any]) -> list[ChartRelease]:
         release = helm.get("releaseName")
         values: list[Path | str | dict[str, Any]] = [*files, *([inline] if inline else [])]
         release = release if isinstance(release, str) and release else name
+        # inline values written in the Application's file (a mapping, or a literal `values: |`): a
+        # value note can name their line, as it names a value file's
+        places: list[tuple[Path, tuple[str | int, ...]]] | None = None
+        where = written() if inline and written is not None else None
+        if where is not None:
+            at = (*where[1], "spec", *(("sources", n) if isinstance(listed, list) else ("source",)), "helm",
+                  inline_key)
+            if inline_values_at(where[0], at):
+                places = [*((f, ()) for f in files), (file, at)]
         out.append(ChartRelease(file, name, chart, values, parameters, release, namespace,
-                                f"Argo CD Application {name}", f"argocd:{name}"))
+                                f"Argo CD Application {name}", f"argocd:{name}", places))
     return out
 
 

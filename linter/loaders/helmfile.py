@@ -442,9 +442,9 @@ def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
             state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False
         except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
             state.composed = False
-    from linter.loaders.rendered import node_under
+    from linter.loaders.rendered import inline_values_at
 
-    return isinstance(node_under(state.composed, at), yaml.MappingNode)
+    return inline_values_at(state.composed, at)
 
 
 @dataclass

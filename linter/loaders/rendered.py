@@ -593,8 +593,8 @@ class ChartRelease:
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
     """A chart as a deployer's release renders it: `helm template` with the release
     name, namespace, values and parameters it gives; a scope of its own. A value's note
-    names the file that set it only when no inline values or parameters could have (they
-    are not in a file)."""
+    names the file that set it only when no parameter could have, and inline values only
+    where the deployer's file writes them (`value_places`)."""
     import tempfile
 
     import yaml
@@ -1066,21 +1066,65 @@ def values_reference(written: str) -> str | None:
     return dotted if dotted and all(part.isidentifier() for part in dotted.split(".")) else None
 
 
-def node_under(node: Any, parts: tuple[str | int, ...]) -> Any:
-    """The YAML node at `parts` (mapping keys, sequence indices) below `node`; None when
-    there is none."""
+def values_under(node: Any, parts: tuple[str | int, ...]) -> tuple[Any, int] | None:
+    """The YAML node at `parts` (mapping keys, sequence indices) below `node`, and how
+    many lines of the file lie above the text its marks count from; None when there is
+    none. YAML text in a literal block on the way (Argo CD's `helm.values: |`) is read
+    as the values it holds: its lines are the file's, from the line after the `|`."""
     import yaml
 
-    for part in parts:
-        if isinstance(part, int):
-            node = node.value[part] if isinstance(node, yaml.SequenceNode) and part < len(node.value) else None
+    offset = 0
+    for step in (*parts, None):
+        if isinstance(node, yaml.ScalarNode) and node.style == "|" and node.tag == "tag:yaml.org,2002:str":
+            try:
+                inner = yaml.compose(node.value, Loader=yaml.SafeLoader)
+            except (yaml.YAMLError, ValueError, RecursionError):
+                return None
+            node, offset = inner, offset + node.start_mark.line + 1
+        if step is None:
+            break
+        if isinstance(step, int):
+            node = node.value[step] if isinstance(node, yaml.SequenceNode) and step < len(node.value) else None
         elif isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
         else:
             node = None
         if node is None:
             return None
-    return node
+    return node, offset
+
+
+def compose_file(path: Path) -> Any:
+    """A YAML file's node tree for value notes: its document, or (several documents) a
+    sequence of them, so that a place in it starts with the document's index; None when
+    it cannot be read (helm, or the loader, reported that)."""
+    import yaml
+
+    try:
+        documents = [d for d in yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+                     if d is not None]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if len(documents) < 2:
+        return documents[0] if documents else None
+    return yaml.SequenceNode("tag:yaml.org,2002:seq", documents)
+
+
+def documents_in(root: Any) -> list[Any] | None:
+    """The documents of a file `compose_file` read as several (None: it holds one)."""
+    import yaml
+
+    # the sequence compose_file makes has no marks: a file's own sequence has
+    return root.value if isinstance(root, yaml.SequenceNode) and root.start_mark is None else None
+
+
+def inline_values_at(node: Any, at: tuple[str | int, ...]) -> bool:
+    """Whether a deployer's file (its YAML `node`) holds values written in place at `at`
+    (a mapping, or YAML text in a literal block), where a value note can point."""
+    import yaml
+
+    found = values_under(node, at)
+    return found is not None and isinstance(found[0], yaml.MappingNode)
 
 
 class HelmValues:
@@ -1122,9 +1166,11 @@ class HelmValues:
 
         best: tuple[str, int, Any, int] | None = None
         for (path, node), (_, under) in reversed(list(zip(self.nodes(), self.files))):
-            node = node_under(node, under)  # the file's values for this chart sit under these keys (and items)
-            if node is None:
+            # the file's values for this chart sit under these keys (and items), maybe in a literal block
+            below = values_under(node, under) if node is not None else None
+            if below is None:
                 continue
+            node, offset = below
             found, line, matched = None, 0, 0
             for part in parts:
                 if isinstance(node, yaml.MappingNode):
@@ -1137,22 +1183,14 @@ class HelmValues:
                     node = None
                 if node is None or mark is None:
                     break
-                found, line, matched = node, mark.line + 1, matched + 1
+                found, line, matched = node, mark.line + 1 + offset, matched + 1
             if found is not None and (best is None or matched > best[3]):
                 best = (display_path(path), line, found, matched)
         return best
 
     def nodes(self) -> list[tuple[Path, Any]]:
-        import yaml
-
         if self._nodes is None:
-            self._nodes = []
-            for path, _ in self.files:
-                try:
-                    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-                except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-                    node = None  # helm reported it when rendering, or there is none
-                self._nodes.append((path, node))
+            self._nodes = [(path, compose_file(path)) for path, _ in self.files]
         return self._nodes
 
 
