@@ -741,7 +741,7 @@ def test_an_application_path_leaving_the_repository_is_not_followed(tmp_path):
     (tmp_path / "gitops" / "apps").mkdir(parents=True)
     app = {"spec": {"source": {"repoURL": "https://github.com/acme/gitops", "path": "../outside"}}}
     resource = SimpleNamespace(type="argoproj.io/Application", source_format="kubernetes", attrs=app,
-                               location=SimpleNamespace(file=str(tmp_path / "gitops" / "apps" / "a.yaml")))
+                               location=SimpleNamespace(file=str(tmp_path / "gitops" / "apps" / "a.yaml"), line=1))
     assert argo_sources(SimpleNamespace(resources=[resource], context_files=set())) == []
     app["spec"]["source"]["path"] = "apps/../apps"  # inside: a Chart.yaml is all it lacks
     (tmp_path / "gitops" / "apps" / "Chart.yaml").write_text("apiVersion: v2\nname: a\nversion: 1.0.0\n")

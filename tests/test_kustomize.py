@@ -282,3 +282,105 @@ def test_an_inflated_chart_that_requires_a_value_the_entry_does_not_give_is_an_e
     (error,) = result.errors
     assert (error.file, error.line) == ("charts/web/templates/deployment.yaml", line_of(text, "required"))
     assert "registry is required" in error.message and "valuesInline or valuesFile" in error.message
+
+
+# --- Argo CD Applications deploying a kustomization -------------------------------------------
+
+GITOPS_REMOTE = '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n'
+PROBED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"
+          "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+          "      containers:\n        - name: web\n          image: nginx:1.0\n"
+          "          readinessProbe: {httpGet: {path: /, port: 80}}\n          livenessProbe: {tcpSocket: {port: 80}}\n")
+
+
+def application(kustomize: str, name: str = "web-prod", namespace: str = "shop") -> str:
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name + "\n"
+            "  namespace: argocd\nspec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"
+            "    path: overlays/prod\n" + kustomize + "  destination:\n    namespace: " + namespace + "\n")
+
+
+@pytest.fixture
+def gitops(tmp_path, monkeypatch):
+    write(tmp_path, {".git/config": GITOPS_REMOTE, "base/deploy.yaml": PROBED,
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/prod/kustomization.yaml": "resources: [../../base]\n"})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_an_argo_cd_application_builds_its_kustomization_with_its_kustomize_options(gitops):
+    """Argo CD sets the Application's `kustomize` block with `kustomize edit` and builds: the
+    objects are those of the overlay with that prefix and replica count, applied into the
+    destination namespace; a finding on the count points at the Application's line."""
+    apps = application("    kustomize:\n      namePrefix: prod-\n      commonLabels: {team: shop}\n"
+                       "      replicas:\n        - name: web\n          count: 1\n")
+    write(gitops, {"apps/web.yaml": apps})
+    for named in (".", "apps/web.yaml"):  # the repository, or the staged Application alone
+        result = scan([named], ScanOptions())
+        assert result.errors == []
+        web = next(r for r in result.resources if r.type == "apps/Deployment")
+        assert (web.address, web.attrs["spec"]["replicas"], web.attrs["metadata"]["labels"]) == (
+            "Deployment/shop/prod-web", 1, {"team": "shop"})
+        [single] = [f for f in result.findings if f.rule_id == "RES101"]
+        assert (single.file, single.line) == ("apps/web.yaml", line_of(apps, "count: 1"))
+        assert single.message.endswith("(with Argo CD Application web-prod in apps/web.yaml)")
+        # the overlay is not judged alone besides (nothing deploys it so)
+        assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/prod-web"]
+
+
+def test_the_kustomize_options_reach_the_build_as_argo_cd_writes_them(gitops):
+    """Images, patches (inline and from a file of the directory), components, namespace and
+    suffix: what the real kustomize builds with them is what is judged."""
+    write(gitops, {"overlays/prod/lower.yaml": "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+                   "components/spread/kustomization.yaml":
+                       "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                       "commonAnnotations: {spread: zones}\n",
+                   "apps/web.yaml": application(
+                       "    kustomize:\n      namespace: payments\n      nameSuffix: -v2\n"
+                       "      images: [nginx=registry.example/nginx:1.25, 'busybox@sha256:abc']\n"
+                       "      components: [../../components/spread]\n"
+                       "      patches:\n        - target: {kind: Deployment, name: web}\n          path: lower.yaml\n"
+                       "        - target: {kind: Deployment}\n"
+                       "          patch: '[{\"op\": \"add\", \"path\": \"/spec/minReadySeconds\", \"value\": 5}]'\n")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    web = next(r for r in result.resources if r.type == "apps/Deployment")
+    assert web.address == "Deployment/payments/web-v2"  # the kustomize namespace wins over the destination's
+    assert web.attrs["spec"]["replicas"] == 2 and web.attrs["spec"]["minReadySeconds"] == 5
+    assert web.attrs["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/nginx:1.25"
+    assert web.attrs["metadata"]["annotations"] == {"spread": "zones"}
+
+
+@pytest.mark.parametrize("kustomize", [
+    "    kustomize:\n      replicas: [{name: web, count: many}]\n",  # Argo CD refuses it: nothing is deployed
+    "    kustomize:\n      patches: [{path: ../../../elsewhere.yaml}]\n",  # outside the repository
+])
+def test_kustomize_options_not_known_here_leave_the_overlay_as_the_repository_has_it(gitops, kustomize):
+    write(gitops, {"apps/web.yaml": application(kustomize)})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/default/web"]
+
+
+def test_options_that_break_the_build_are_an_error_at_the_application(gitops):
+    apps = application("    kustomize:\n      patches:\n        - target: {kind: Deployment}\n"
+                       "          patch: '[{\"op\": \"remove\", \"path\": \"/spec/missing\"}]'\n")
+    write(gitops, {"apps/web.yaml": apps})
+    result = scan(["."], ScanOptions())
+    [error] = result.errors
+    assert (error.file, error.line) == ("apps/web.yaml", 1)
+    assert "Argo CD Application web-prod: its kustomize options break the build of overlays/prod" in error.message
+    assert not [r for r in result.resources if r.type == "apps/Deployment"]  # nothing is deployed
+
+
+def test_two_applications_deploy_one_overlay_each_in_its_own_scope(gitops):
+    apps = (application("", name="web-eu", namespace="eu") + "---\n"
+            + application("    kustomize:\n      replicas: [{name: web, count: 1}]\n"))
+    write(gitops, {"apps/web.yaml": apps})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert sorted((r.address, r.attrs["spec"]["replicas"]) for r in result.resources if r.type == "apps/Deployment") \
+        == [("Deployment/eu/web", 3), ("Deployment/shop/web", 1)]
+    # the count at its line in the second document of the file
+    assert [(f.resource, f.line) for f in result.findings if f.rule_id == "RES101"] == [
+        ("Deployment/shop/web", line_of(apps, "count: 1"))]

@@ -1,9 +1,12 @@
-"""Argo CD: the charts of this repository that its Applications (and ApplicationSets) deploy.
+"""Argo CD: the charts and kustomizations of this repository that its Applications (and
+ApplicationSets) deploy.
 
 An Argo CD `Application` deploys a source: here, a chart of the repository that holds
 it (`spec.source.path`, or one of `spec.sources`), with value files, inline values and
 parameters, into a namespace. Such a chart is judged as each Application renders it
-(loaders/rendered.py:_load_release), not alone. An `ApplicationSet` makes
+(loaders/rendered.py:_load_release), not alone; a kustomization it points at is built
+with the Application's `kustomize` options (`_kustomize_options`, built by
+rendered.py:_load_kustomization), not alone either. An `ApplicationSet` makes
 Applications from its template, one per element of its generators: the `list`
 generator and the git `directories` and `files` generators of this repository are read;
 a set with any other generator (clusters, matrix, pull requests...) or a template this
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from linter.loaders.rendered import ChartRelease
+    from linter.loaders.rendered import ChartRelease, KustomizationRelease
 
 APPLICATION = "argoproj.io/Application"
 APPLICATION_SET = "argoproj.io/ApplicationSet"
@@ -28,7 +31,7 @@ APPLICATION_SET = "argoproj.io/ApplicationSet"
 MAX_GENERATED = 100
 
 
-def argo_sources(loaded: Any) -> list[ChartRelease]:
+def argo_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
     """The charts of this repository that the scan's Argo CD Applications and
     ApplicationSets (its own files', not siblings read for context) deploy: a source with
     a `path` (not a `chart` of a Helm repository) whose `repoURL` names the repository
@@ -37,7 +40,7 @@ def argo_sources(loaded: Any) -> list[ChartRelease]:
     another source: `$ref/...`) is left out: nothing is deployed from it."""
     from linter.model import InputError
 
-    out: list[ChartRelease] = []
+    out: list[ChartRelease | KustomizationRelease] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
@@ -45,14 +48,15 @@ def argo_sources(loaded: Any) -> list[ChartRelease]:
             continue
         try:
             if r.type == APPLICATION:
-                out += _argo_charts(Path(r.location.file), r.attrs, functools.partial(_written, r, composed))
+                out += _argo_releases(Path(r.location.file), r.attrs, functools.partial(_written, r, composed),
+                                      r.location.line)
             else:
                 made = generated_applications(Path(r.location.file), r.attrs["spec"])
                 if len(made) > MAX_GENERATED:  # each is a render: a set's size must not decide the scan's time
                     loaded.notes.append(f"{r.location.file}: {r.address} makes {len(made)} Applications: the first "
                                         f"{MAX_GENERATED} are judged")
                 for application in made[:MAX_GENERATED]:
-                    out += _argo_charts(Path(r.location.file), application)
+                    out += _argo_releases(Path(r.location.file), application, line=r.location.line)
         except RecursionError:
             loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
                                             r.location.line))
@@ -82,12 +86,13 @@ def _written(application: Any, composed: dict[str, Any]) -> tuple[Any, tuple[int
     return None
 
 
-def _argo_charts(file: Path, application: dict[str, Any],
-                 written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None) -> list[ChartRelease]:
-    """The charts of this repository the Application deploys; `written`: its file's node
-    tree and its document's place there (`_written`, asked when it has inline values), for
-    value notes naming them."""
-    from linter.loaders.rendered import ChartRelease, inline_values_at
+def _argo_releases(file: Path, application: dict[str, Any],
+                   written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None,
+                   line: int | None = None) -> list[ChartRelease | KustomizationRelease]:
+    """The charts and kustomizations of this repository the Application deploys;
+    `written`: its file's node tree and its document's place there (`_written`, asked
+    when it has inline values or replicas), for notes naming the lines that set them."""
+    from linter.loaders.rendered import ChartRelease, KustomizationRelease, inline_values_at, kustomization_file
     from linter.repository import checkout_named, repository_name
 
     spec = _mapping(application.get("spec"))
@@ -97,14 +102,25 @@ def _argo_charts(file: Path, application: dict[str, Any],
     namespace = namespace if isinstance(namespace, str) else None
     listed = spec.get("sources")
     sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
-    out = []
+    out: list[ChartRelease | KustomizationRelease] = []
     for n, source in enumerate(sources):
         if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
             continue
         url = source.get("repoURL")
         top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
         chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
-        if top is None or chart is None or not _within(chart, top) or not os.path.isfile(chart / "Chart.yaml"):
+        if top is None or chart is None or not _within(chart, top):
+            continue
+        at = ("spec", *(("sources", n) if isinstance(listed, list) else ("source",)))  # the source, in the file
+        if not os.path.isfile(chart / "Chart.yaml") or "kustomize" in source and "helm" not in source:
+            # Argo CD builds a directory with a kustomization (or a `kustomize` block) with kustomize
+            if kustomization_file(chart) is not None:
+                options = _kustomize_options(_mapping(source.get("kustomize")), chart, top)
+                if options is not None:
+                    where = written() if written is not None and options.get("replicas") else None
+                    out.append(KustomizationRelease(
+                        file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
+                        _replicas_at(file, where, at) if where is not None else []))
             continue
         helm = _mapping(source.get("helm"))
         files: list[Path] = []
@@ -140,14 +156,102 @@ def _argo_charts(file: Path, application: dict[str, Any],
         # value note can name their line, as it names a value file's
         places: list[tuple[Path, tuple[str | int, ...]]] | None = None
         where = written() if inline and written is not None else None
-        if where is not None:
-            at = (*where[1], "spec", *(("sources", n) if isinstance(listed, list) else ("source",)), "helm",
-                  inline_key)
-            if inline_values_at(where[0], at):
-                places = [*((f, ()) for f in files), (file, at)]
+        if where is not None and inline_values_at(where[0], (*where[1], *at, "helm", inline_key)):
+            places = [*((f, ()) for f in files), (file, (*where[1], *at, "helm", inline_key))]
         out.append(ChartRelease(file, name, chart, values, parameters, release, namespace,
                                 f"Argo CD Application {name}", f"argocd:{name}", places))
     return out
+
+
+def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) -> dict[str, Any] | None:
+    """The kustomization keys an Application's `kustomize` block sets over `directory`
+    (what Argo CD writes with `kustomize edit` before it builds), as kustomization keys;
+    None when one of them is not known here (a replica count that is not a number, a
+    patch or component file outside the repository, or missing)."""
+    options: dict[str, Any] = {}
+    for key in ("namePrefix", "nameSuffix", "namespace"):
+        if isinstance(kustomize.get(key), str) and kustomize[key]:
+            options[key] = kustomize[key]
+    for key in ("commonLabels", "commonAnnotations"):
+        given = kustomize.get(key)
+        if isinstance(given, dict) and given:
+            pairs = {str(k): str(v) for k, v in given.items()}
+            if key == "commonLabels" and kustomize.get("labelWithoutSelector"):  # labels that leave selectors be
+                options["labels"] = [{"pairs": pairs, "includeSelectors": False}]
+            else:
+                options[key] = pairs
+    images = [image for text in kustomize.get("images") or [] if (image := _image(text)) is not None]
+    if images:
+        options["images"] = images
+    replicas = []
+    for entry in kustomize.get("replicas") or []:
+        count = entry.get("count") if isinstance(entry, dict) else None
+        if isinstance(count, str) and count.isdigit():
+            count = int(count)
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                or not isinstance(count, int) or isinstance(count, bool):
+            return None
+        replicas.append({"name": entry["name"], "count": count})
+    if replicas:
+        options["replicas"] = replicas
+    patches = []
+    for entry in kustomize.get("patches") or []:
+        if not isinstance(entry, dict):
+            return None
+        patch = {k: entry[k] for k in ("patch", "target", "options") if k in entry}
+        if isinstance(entry.get("path"), str):  # a file of the directory: given inline (the wrapper is elsewhere)
+            path = Path(os.path.normpath(directory / entry["path"]))
+            try:
+                patch["patch"] = path.read_text(encoding="utf-8") if _within(path, top) else None
+            except (OSError, UnicodeDecodeError):
+                patch["patch"] = None
+        if not isinstance(patch.get("patch"), str):
+            return None
+        patches.append(patch)
+    if patches:
+        options["patches"] = patches
+    components = []
+    for entry in kustomize.get("components") or []:
+        component = Path(os.path.normpath(directory / str(entry)))
+        if not _within(component, top) or not os.path.isdir(component):
+            return None
+        components.append(str(component))
+    if components:
+        options["components"] = components
+    return options
+
+
+def _image(text: Any) -> dict[str, str] | None:
+    """A `kustomize edit set image` argument as a kustomization `images` entry:
+    `nginx=registry/nginx:1.2`, `nginx:1.2`, `nginx@sha256:...`; None when it is none."""
+    if not isinstance(text, str) or not text:
+        return None
+    name, _, given = text.partition("=")
+    new = given or name
+    entry: dict[str, str] = {}
+    if "@" in new:
+        new, entry["digest"] = new.split("@", 1)
+    elif ":" in new.rsplit("/", 1)[-1]:
+        new, entry["newTag"] = new.rsplit(":", 1)
+    if given:
+        entry["newName"] = new
+    else:
+        name = new
+    return {"name": name, **entry} if name else None
+
+
+def _replicas_at(file: Path, written: tuple[Any, tuple[int, ...]], source: tuple[str | int, ...]
+                 ) -> list[tuple[str, int, str, Any]]:
+    """(file, line of `count`, name, count) of each `replicas` entry of the source's
+    `kustomize` block, as the Application's file writes it."""
+    import yaml
+
+    from linter.loaders import display_path
+    from linter.loaders.rendered import replica_counts, values_under
+
+    found = values_under(written[0], (*written[1], *source, "kustomize", "replicas"))
+    return replica_counts(display_path(file), found[0].value) \
+        if found is not None and isinstance(found[0], yaml.SequenceNode) else []
 
 
 def _within(path: Path, top: Path) -> bool:

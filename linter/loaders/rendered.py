@@ -329,18 +329,31 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
-    releases = argo_sources(out) + helmfiles.releases
+    argo = argo_sources(out)
+    releases = [r for r in argo if isinstance(r, ChartRelease)] + helmfiles.releases
+    kustomized = [r for r in argo if isinstance(r, KustomizationRelease)]
     deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
+    deployed |= {os.path.realpath(k.directory) for k in kustomized}
     for rendering in rendered.renderings:
+        if os.path.realpath(rendering.directory) in deployed:
+            continue  # rendered as each release deploys it (below), not alone
         if rendering.kind == "kustomize":
             _load_kustomization(rendering, options, out)
-        elif os.path.realpath(rendering.directory) not in deployed:
+        else:
             _load_chart(rendering, options, out)
     for release in releases:
         _load_release(release, options, out)
+    for kustomization in kustomized:
+        dirs, files = _reachable(kustomization.directory)
+        _load_kustomization(Rendering(kustomization.directory, "kustomize", _unique(files), dirs), options, out,
+                            kustomization)
 
 
-def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any) -> None:
+def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
+                        release: KustomizationRelease | None = None) -> None:
+    """A kustomization rendered (`kustomize build`, or `kubectl kustomize`), its objects
+    pointed at the files that write them; with `release`, as the Argo CD Application
+    deploys it (its kustomize options over it, into its namespace)."""
     from linter.loaders import display_path
 
     kfile = kustomization_file(rendering.directory)
@@ -359,7 +372,18 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
                              f"| resilint scan -`)")
             return
         command = [*command, "--enable-helm"]
-    rendered = _render_with_origins(command, rendering.directory)
+    refused: list[str] = []
+    rendered = _render_with_origins(command, rendering.directory, release.options if release else None, refused)
+    if rendered is None and release is not None and release.options:
+        # Argo CD builds it with these options: a build they break deploys nothing
+        text, failed = _render([*command, str(rendering.directory)], shown)
+        if failed is not None:
+            out.errors.append(failed)
+        else:
+            out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its kustomize options "
+                                         f"break the build of {display_path(rendering.directory)}: "
+                                         f"{failure_reason(refused[0] if refused else '')}", release.line))
+        return
     if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
         text, failed = _render([*command, str(rendering.directory)], shown)
         if failed is not None:
@@ -379,7 +403,7 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
     # (a chart rendered alone leaves them out with --skip-tests)
     resources = [r for r in resources if not _helm_test_hook(r)]
     origins = _base_objects(rendering.sources) if wrapper is None else {}
-    overrides = _Overrides(rendering.kustomizations)
+    overrides = _Overrides(rendering.kustomizations, release.replicas_at if release is not None else [])
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
@@ -395,6 +419,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
             if origin[0] not in written:
                 written[origin[0]] = _objects_in(origin[0])
             _point_at_base(r, _made_from(r, written[origin[0]]), shown, overrides)
+    if release is not None:
+        _as_released(resources, release)
     out.resources.extend(resources)
     out.files.append(shown)
 
@@ -403,19 +429,26 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any)
 ORIGIN = "config.kubernetes.io/origin"
 
 
-def _render_with_origins(command: list[str], directory: Path) -> tuple[str, Path] | None:
+def _render_with_origins(command: list[str], directory: Path, options: dict[str, Any] | None = None,
+                         refused: list[str] | None = None) -> tuple[str, Path] | None:
     """`kustomize build` of `directory` through a kustomization of resilint's own
     (in a temporary directory) that asks for build metadata, so each object says
     which file it comes from, whatever names and namespaces the overlays gave it
-    (the user's files are not touched); None when that rendering fails."""
+    (the user's files are not touched); None when that rendering fails (its stderr
+    then in `refused`). `options`: kustomization keys the wrapper sets over the
+    directory (an Argo CD Application's; `components` are directories, named from
+    the wrapper)."""
     import subprocess
     import tempfile
 
     wrapper = Path(tempfile.mkdtemp(prefix="resilint-kustomize-"))
+    document: dict[str, Any] = {"resources": [os.path.relpath(directory.resolve(), wrapper)],
+                                "buildMetadata": ["originAnnotations"]}
+    for key, value in (options or {}).items():
+        document[key] = [os.path.relpath(os.path.realpath(c), wrapper) for c in value] if key == "components" \
+            else value
     try:
-        (wrapper / "kustomization.yaml").write_text(
-            f"resources:\n- {json.dumps(os.path.relpath(directory.resolve(), wrapper))}\n"
-            "buildMetadata: [originAnnotations]\n", encoding="utf-8")
+        (wrapper / "kustomization.yaml").write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML
         done = subprocess.run([*command, str(wrapper)], capture_output=True, text=True, timeout=RENDER_TIMEOUT,
                               stdin=subprocess.DEVNULL)
     except (OSError, ValueError, subprocess.TimeoutExpired):
@@ -423,6 +456,8 @@ def _render_with_origins(command: list[str], directory: Path) -> tuple[str, Path
     finally:
         (wrapper / "kustomization.yaml").unlink(missing_ok=True)
         wrapper.rmdir()
+    if done.returncode != 0 and refused is not None:
+        refused.append(done.stderr)
     return (done.stdout, wrapper) if done.returncode == 0 else None
 
 
@@ -590,6 +625,27 @@ class ChartRelease:
     value_places: list[tuple[Path, tuple[str | int, ...]]] | None = None
 
 
+@dataclass
+class KustomizationRelease:
+    """A kustomization of this repository as an Argo CD Application deploys it: built with
+    the options of its `kustomize` block (what Argo CD sets with `kustomize edit` before
+    `kustomize build`), its objects applied into its destination namespace."""
+
+    file: Path  # the Application's manifest
+    name: str
+    directory: Path
+    # kustomization keys resilint's wrapper adds over the directory (namespace, namePrefix,
+    # nameSuffix, commonLabels, commonAnnotations, images, replicas, patches, components)
+    options: dict[str, Any]
+    namespace: str | None
+    deployer: str  # `Argo CD Application shop-prod`
+    scope: str  # `argocd:shop-prod`
+    line: int | None = None  # the Application's, in its file
+    # (file, line of `count`, name, count) of the Application's `replicas` entries: where a
+    # replica count it sets is written
+    replicas_at: list[tuple[str, int, str, Any]] = field(default_factory=list)
+
+
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
     """A chart as a deployer's release renders it: `helm template` with the release
     name, namespace, values and parameters it gives; a scope of its own. A value's note
@@ -629,8 +685,18 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
                                       f"rendering as the {release.deployer} in {deployed_in}")
     if resources is None:
         return
+    _as_released(resources, release)
+    out.resources.extend(resources)
+    out.files.append(shown)
+
+
+def _as_released(resources: list[Resource], release: ChartRelease | KustomizationRelease) -> None:
+    """The objects a deployer's release renders, as it deploys them: a scope of their own,
+    named after the release (findings say which), applied into its namespace."""
+    from linter.loaders import display_path
     from linter.loaders.kubernetes import CLUSTER_SCOPED
 
+    deployed_in = display_path(release.file)
     kind, _, key = release.scope.partition(":")
     for r in resources:
         r.meta.update(scope=f"{kind}:{deployed_in}:{key}", environment=deployed_in,
@@ -643,8 +709,6 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
             if r.address.startswith(unplaced):
                 r.address = f"{r.kind}/{release.namespace}/{r.address[len(unplaced):]}"
             r.namespace = release.namespace
-    out.resources.extend(resources)
-    out.files.append(shown)
 
 
 def _helm_missing(chart: Path, out: Any) -> bool:
@@ -1346,10 +1410,11 @@ class _Overrides:
     write over the objects of their bases: the objects of their patch files, and
     their `replicas` entries; read on the first finding that asks."""
 
-    def __init__(self, kustomizations: list[Path]):
+    def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None):
         self.kustomizations = kustomizations
         self._patches: list[Resource] | None = None
         self._replicas: list[tuple[str, int, str, Any]] | None = None
+        self._given = replicas_at or []  # a deployer's own `replicas` entries: over every kustomization
 
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
@@ -1378,7 +1443,8 @@ class _Overrides:
     def replicas(self) -> list[tuple[str, int, str, Any]]:
         """(kustomization, line, name, count) of each `replicas` entry."""
         if self._replicas is None:
-            self._replicas = [entry for directory in self.kustomizations for entry in _replica_entries(directory)]
+            self._replicas = [*self._given,
+                              *(entry for directory in self.kustomizations for entry in _replica_entries(directory))]
         return self._replicas
 
 
@@ -1442,16 +1508,20 @@ def _patch_files(directory: Path) -> list[Path]:
 
 def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:
     """(kustomization, line of `count`, name, count) of each entry of a kustomization's `replicas`."""
-    import yaml
-
     from linter.loaders import display_path
 
     kfile, (entries,) = _kustomization_entries(directory, "replicas")
+    return replica_counts(display_path(kfile), entries) if kfile is not None else []
+
+
+def replica_counts(shown: str, entries: list[Any]) -> list[tuple[str, int, str, Any]]:
+    """(file, line of `count`, name, count) of each `replicas` entry (YAML nodes) a file writes."""
+    import yaml
+
     out = []
     for item in entries:
         fields = {k.value: v for k, v in item.value if isinstance(v, yaml.ScalarNode)} \
             if isinstance(item, yaml.MappingNode) else {}
-        if kfile is not None and "name" in fields and "count" in fields and fields["count"].value.isdigit():
-            out.append((display_path(kfile), fields["count"].start_mark.line + 1, fields["name"].value,
-                        int(fields["count"].value)))
+        if "name" in fields and "count" in fields and fields["count"].value.isdigit():
+            out.append((shown, fields["count"].start_mark.line + 1, fields["name"].value, int(fields["count"].value)))
     return out
