@@ -73,6 +73,7 @@ ignore:
 options:
   RES414:
     backoff_limit_threshold: 20
+exclude: [other, "*.rendered.yaml", /vendor/]
 """
 
 BASELINE = json.dumps({"version": 1, "tool": "resilint 0.1.0", "created": "2026-01-01T00:00:00+00:00", "findings": [
@@ -102,6 +103,25 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"
                                    b"      - values-{{ .Environment.Name }}.yaml\n      - replicaCount: 1\n    set:\n"
                                    b"      - name: image.tag\n        value: \"1.2\"\n")],
+    # an Argo CD Application building the kustomization beside it (ARGO_KUSTOMIZATION) with its options
+    "argocd": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+                                 b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"
+                                 b"    path: overlays/prod\n    kustomize:\n      namePrefix: prod-\n"
+                                 b"      images: [nginx=reg/nginx:1.2]\n      commonLabels: {team: a}\n"
+                                 b"      replicas:\n        - name: web\n          count: 1\n      patches:\n"
+                                 b"        - target: {kind: Deployment}\n          path: lower.yaml\n"
+                                 b"      components: [../../components/spread]\n"
+                                 b"  destination: {namespace: shop}\n")],
+}
+ARGO_KUSTOMIZATION = {
+    ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
+    "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+    "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"
+                        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+                        "    spec: {containers: [{name: web, image: nginx}]}\n",
+    "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+    "overlays/prod/lower.yaml": "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+    "components/spread/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
 }
 HELMFILE_CHART = {
     "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -239,10 +259,11 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
-            if loader == "helmfile":
-                for chart_file, text in HELMFILE_CHART.items():
-                    (root / "bad" / chart_file).parent.mkdir(parents=True, exist_ok=True)
-                    (root / "bad" / chart_file).write_text(text)
+            beside = HELMFILE_CHART if loader == "helmfile" else ARGO_KUSTOMIZATION if loader == "argocd" else {}
+            for other, text in beside.items():
+                (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
+                (root / "bad" / other).write_text(text)
+            (root / "bad" / name).parent.mkdir(parents=True, exist_ok=True)
             (root / "bad" / name).write_bytes(content)
             check(*scan_in_process(root, "bad", "good"))
 
@@ -316,6 +337,7 @@ def test_mutated_inputs_in_a_subprocess_print_no_traceback():
             return
         name, content = case
         with workspace() as root:
+            (root / "bad" / name).parent.mkdir(parents=True, exist_ok=True)
             (root / "bad" / name).write_bytes(content)
             proc = subprocess.run([sys.executable, "-m", "linter", "scan", "bad", "good", "--format", "json"],
                                   capture_output=True, text=True, cwd=root, timeout=60,

@@ -22,6 +22,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from linter.loaders.rendered import mapping_of
+
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, KustomizationRelease
 
@@ -95,10 +97,10 @@ def _argo_releases(file: Path, application: dict[str, Any],
     from linter.loaders.rendered import ChartRelease, KustomizationRelease, inline_values_at, kustomization_file
     from linter.repository import checkout_named, repository_name
 
-    spec = _mapping(application.get("spec"))
-    metadata = _mapping(application.get("metadata"))
+    spec = mapping_of(application.get("spec"))
+    metadata = mapping_of(application.get("metadata"))
     name = str(metadata.get("name") or file.stem)
-    namespace = _mapping(spec.get("destination")).get("namespace")
+    namespace = mapping_of(spec.get("destination")).get("namespace")
     namespace = namespace if isinstance(namespace, str) else None
     listed = spec.get("sources")
     sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
@@ -115,14 +117,14 @@ def _argo_releases(file: Path, application: dict[str, Any],
         if not os.path.isfile(chart / "Chart.yaml") or "kustomize" in source and "helm" not in source:
             # Argo CD builds a directory with a kustomization (or a `kustomize` block) with kustomize
             if kustomization_file(chart) is not None:
-                options = _kustomize_options(_mapping(source.get("kustomize")), chart, top)
+                options = _kustomize_options(mapping_of(source.get("kustomize")), chart, top)
                 if options is not None:
                     where = written() if written is not None and options.get("replicas") else None
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else []))
             continue
-        helm = _mapping(source.get("helm"))
+        helm = mapping_of(source.get("helm"))
         files: list[Path] = []
         readable = True
         for entry in helm.get("valueFiles") or []:
@@ -169,6 +171,9 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
     None when one of them is not known here (a replica count that is not a number, a
     patch or component file outside the repository, or missing)."""
     options: dict[str, Any] = {}
+    lists = {key: kustomize.get(key) or [] for key in ("images", "replicas", "patches", "components")}
+    if not all(isinstance(value, list) for value in lists.values()):
+        return None  # not an Application Argo CD accepts
     for key in ("namePrefix", "nameSuffix", "namespace"):
         if isinstance(kustomize.get(key), str) and kustomize[key]:
             options[key] = kustomize[key]
@@ -180,11 +185,11 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
                 options["labels"] = [{"pairs": pairs, "includeSelectors": False}]
             else:
                 options[key] = pairs
-    images = [image for text in kustomize.get("images") or [] if (image := _image(text)) is not None]
+    images = [image for text in lists["images"] if (image := _image(text)) is not None]
     if images:
         options["images"] = images
     replicas = []
-    for entry in kustomize.get("replicas") or []:
+    for entry in lists["replicas"]:
         count = entry.get("count") if isinstance(entry, dict) else None
         if isinstance(count, str) and count.isdigit():
             count = int(count)
@@ -195,7 +200,7 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
     if replicas:
         options["replicas"] = replicas
     patches = []
-    for entry in kustomize.get("patches") or []:
+    for entry in lists["patches"]:
         if not isinstance(entry, dict):
             return None
         patch = {k: entry[k] for k in ("patch", "target", "options") if k in entry}
@@ -203,7 +208,7 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
             path = Path(os.path.normpath(directory / entry["path"]))
             try:
                 patch["patch"] = path.read_text(encoding="utf-8") if _within(path, top) else None
-            except (OSError, UnicodeDecodeError):
+            except (OSError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the path
                 patch["patch"] = None
         if not isinstance(patch.get("patch"), str):
             return None
@@ -211,7 +216,7 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
     if patches:
         options["patches"] = patches
     components = []
-    for entry in kustomize.get("components") or []:
+    for entry in lists["components"]:
         component = Path(os.path.normpath(directory / str(entry)))
         if not _within(component, top) or not os.path.isdir(component):
             return None
@@ -258,10 +263,6 @@ def _within(path: Path, top: Path) -> bool:
     """Whether `path` is `top` or under it (Argo CD refuses a path leaving the repository)."""
     inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
     return inside == "." or not inside.startswith("..")
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linter.loaders.rendered import mapping_of
 from linter.model import InputError
 
 if TYPE_CHECKING:
@@ -94,9 +95,9 @@ class _State:
             if isinstance(where, str) and where and "{{" not in where and "://" not in where \
                     and not where.startswith("git::"):
                 self.nested += [(p, selectors) for p in self._nested_paths(where)]
-        for name, spec in _mapping(doc.get("environments")).items():
+        for name, spec in mapping_of(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
-        self.templates.update({str(k): v for k, v in _mapping(doc.get("templates")).items() if isinstance(v, dict)})
+        self.templates.update({str(k): v for k, v in mapping_of(doc.get("templates")).items() if isinstance(v, dict)})
         self.repositories |= {r["name"] for r in _list(doc.get("repositories"))
                               if isinstance(r, dict) and isinstance(r.get("name"), str)}
         if isinstance(doc.get("missingFileHandler"), str):
@@ -208,7 +209,7 @@ def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool
     if not isinstance(raw, dict):
         return False
     release = _inherited(raw, templates)
-    labels = {str(k): str(v) for k, v in _mapping(release.get("labels")).items()}
+    labels = {str(k): str(v) for k, v in mapping_of(release.get("labels")).items()}
     labels.update({key: str(release.get(key) or "") for key in ("name", "namespace", "chart")})
 
     def holds(term: str) -> bool:
@@ -265,9 +266,9 @@ def _read(path: Path, shown: str) -> _State | None:
     if docs is None:
         return None
     if len(docs) == 1:
-        state.places = {id(raw): i for i, raw in enumerate(_list(_mapping(docs[0]).get("releases")))}
+        state.places = {id(raw): i for i, raw in enumerate(_list(mapping_of(docs[0]).get("releases")))}
     for doc in docs:
-        for entry in _list(_mapping(doc).get("bases")):
+        for entry in _list(mapping_of(doc).get("bases")):
             base = _local_file(state.base, entry)
             try:
                 base_docs = _documents(base, display_path(base)) if base is not None else None
@@ -742,10 +743,6 @@ def _local_file(base: Path, entry: Any) -> Path | None:
         return None
     path = Path(os.path.normpath(base / entry))
     return path if os.path.isfile(path) else None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:

@@ -60,6 +60,11 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 RENDER_TIMEOUT = 120  # seconds; remote bases with no network must not hang a commit
 
 
+def mapping_of(value: Any) -> dict[str, Any]:
+    """A YAML mapping a deployer's file writes, or an empty one for anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 def kustomization_file(directory: Path, names: list[str] | None = None) -> Path | None:
     listing = names if names is not None else _listdir(directory)
     for name in KUSTOMIZATION_NAMES:
