@@ -121,7 +121,8 @@ ARGO_KUSTOMIZATION = {
                         "    spec: {containers: [{name: web, image: nginx}]}\n",
     "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
     "overlays/prod/lower.yaml": "- op: replace\n  path: /spec/replicas\n  value: 2\n",
-    "components/spread/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+    "components/spread/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                            "commonAnnotations: {spread: zones}\n",
 }
 HELMFILE_CHART = {
     "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
