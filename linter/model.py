@@ -315,7 +315,7 @@ class Finding:
     environment_option: str | None = None
     fingerprint_environment: str | None = None  # `environment` relative to the repository root
     # what tells environments of one file apart (a helmfile's release and environment,
-    # `shop/web:prod`): part of the fingerprint beside the file
+    # `shop/web:prod`; an Argo CD Application's name): part of the fingerprint beside the file
     environment_part: str | None = None
     # the file declaring the resource, when the finding is placed in another that writes the
     # value (earlier baselines recorded it there: `baseline_fingerprints`)
@@ -331,7 +331,7 @@ class Finding:
         calling `../..` plan two resources at one address, file and line)."""
         return self._fingerprint(with_environment=True)
 
-    def _fingerprint(self, with_environment: bool, path: str | None = None) -> str:
+    def _fingerprint(self, with_environment: bool, path: str | None = None, with_part: bool = True) -> str:
         environment = self.environment if with_environment else None
         if self.root is None and self.subject is None and environment is None:
             return self._unrooted(path)
@@ -340,7 +340,7 @@ class Finding:
             key += f"|root={self.fingerprint_root or self.root}"
         if environment is not None:
             key += f"|environment={self.fingerprint_environment or environment}"
-            if self.environment_part is not None:
+            if self.environment_part is not None and with_part:
                 key += f"#{self.environment_part}"
         if self.subject is not None:
             key += f"|subject={self.subject}"
@@ -357,6 +357,8 @@ class Finding:
         out = []
         for path in (None, *((self.fingerprint_declared_in or self.declared_in,) if self.declared_in else ())):
             out.append(self._fingerprint(with_environment=True, path=path))
+            if self.environment_part is not None:  # before the release was part of it (Argo CD)
+                out.append(self._fingerprint(with_environment=True, path=path, with_part=False))
             if self.environment is not None:
                 out.append(self._fingerprint(with_environment=False, path=path))
             if self.root is not None:

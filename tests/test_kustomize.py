@@ -384,3 +384,26 @@ def test_two_applications_deploy_one_overlay_each_in_its_own_scope(gitops):
     # the count at its line in the second document of the file
     assert [(f.resource, f.line) for f in result.findings if f.rule_id == "RES101"] == [
         ("Deployment/shop/web", line_of(apps, "count: 1"))]
+
+
+def test_applications_in_one_file_deploying_one_overlay_to_two_clusters_are_findings_of_their_own(gitops, capsys):
+    """The same objects at the same addresses, from one file: the Application's name tells
+    them apart in fingerprints (baselines, code scanning); a baseline written before it did
+    still matches both."""
+    import json
+
+    from linter.cli import main
+
+    replicas = "    kustomize:\n      replicas: [{name: web, count: 1}]\n"
+    write(gitops, {"apps/web.yaml": application(replicas, name="web-eu") + "---\n"
+                   + application(replicas, name="web-us")})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    eu, us = sorted(result.findings, key=lambda f: f.message)
+    assert (eu.resource, eu.file) == (us.resource, us.file)  # each at its own count line
+    assert eu.fingerprint != us.fingerprint
+    old = [f._fingerprint(with_environment=True, with_part=False) for f in (eu, us)]
+    assert old[0] == old[1]  # what a baseline of the previous release recorded, twice
+    (gitops / "baseline.json").write_text(json.dumps({"version": 1, "findings": [
+        {"fingerprint": old[0], "rule_id": "RES101", "count": 2}]}))
+    assert main(["scan", ".", "--select", "RES101", "--baseline", "baseline.json", "-q"]) == 0
+    capsys.readouterr()

@@ -706,8 +706,9 @@ def _as_released(resources: list[Resource], release: ChartRelease | Kustomizatio
     for r in resources:
         r.meta.update(scope=f"{kind}:{deployed_in}:{key}", environment=deployed_in,
                       environment_option=f"{release.deployer} in", rendered_from=release.deployer)
-        if kind == "helmfile":  # one file, many releases and environments: each findings of its own
-            r.meta["environment_part"] = key
+        # one file, many releases (Applications to several clusters, a helmfile's environments):
+        # each its own findings, in baselines and code scanning
+        r.meta["environment_part"] = key
         if release.namespace and r.namespace is None and r.kind not in CLUSTER_SCOPED:
             # applied into the release's namespace, as `kubectl apply -n` would place it
             unplaced = f"{r.kind}/default/"
