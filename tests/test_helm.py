@@ -682,6 +682,32 @@ def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, n
 
 
 @needs_helm
+@pytest.mark.parametrize("ref_url, named", [
+    ("git@github.com:acme/gitops.git", True),  # this repository: `$values/...` is its file
+    ("https://github.com/acme/other.git", False),  # another's: what Argo CD renders is not known
+])
+def test_a_multi_source_applications_ref_values_file_of_this_repository_is_read(tmp_path, ref_url, named):
+    root = _gitops(tmp_path / "gitops")
+    (root / "envs" / "prod").mkdir(parents=True)
+    (root / "envs" / "prod" / "values.yaml").write_text("# prod\nreplicaCount: 1\n")
+    (root / "apps" / "shop.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n"
+        "  destination: {namespace: shop}\n  sources:\n"
+        "    - repoURL: git@github.com:acme/gitops.git\n      path: charts/shop\n"
+        "      helm: {valueFiles: [$values/envs/prod/values.yaml]}\n"
+        f"    - repoURL: {ref_url}\n      targetRevision: main\n      ref: values\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    single = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    if named:
+        [finding] = single
+        assert finding["resource"] == "Deployment/shop/shop-prod"
+        assert "`.Values.replicaCount` = 1, set at envs/prod/values.yaml:2" in finding["notes"]
+    else:  # the chart alone, with its own environment files: not as the Application deploys it
+        assert single and not [f for f in doc["findings"] if f["environment"] == "apps/shop.yaml"]
+
+
+@needs_helm
 @pytest.mark.parametrize("url, apps", [
     ("https://github.com/acme/other.git", ARGO_APPS),  # another repository's chart
     ("https://github.com/acme/gitops", ARGO_APPS.replace("- values-prod.yaml", "- values-missing.yaml")

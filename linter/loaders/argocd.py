@@ -105,6 +105,15 @@ def _argo_releases(file: Path, application: dict[str, Any],
     listed = spec.get("sources")
     sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
     out: list[ChartRelease | KustomizationRelease] = []
+    # a multi-source Application's `ref` sources of this repository: `$name/path` in a value file
+    # list is that file of the repository (Argo CD reads it at the repository's top)
+    refs: dict[str, Path] = {}
+    for source in sources if isinstance(listed, list) else []:
+        url = source.get("repoURL") if isinstance(source, dict) else None
+        if isinstance(url, str) and url and isinstance(source.get("ref"), str):
+            ref_top = checkout_named(file.parent, repository_name(url))
+            if ref_top is not None:
+                refs[source["ref"]] = ref_top
     for n, source in enumerate(sources):
         if not isinstance(source, dict) or not isinstance(source.get("path"), str) or "chart" in source:
             continue
@@ -130,9 +139,12 @@ def _argo_releases(file: Path, application: dict[str, Any],
         for entry in helm.get("valueFiles") or []:
             # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
             text = str(entry)
-            path = Path(os.path.normpath(top / text.lstrip("/") if text.startswith("/") else chart / text))
-            if text.startswith("$") or "://" in text or not _within(path, top):
-                readable = False  # another source's file, a URL, or outside the repository: not known here
+            ref, _, in_ref = text[1:].partition("/") if text.startswith("$") else ("", "", "")
+            within = refs.get(ref) if ref else top
+            path = Path(os.path.normpath(within / in_ref if ref and within is not None
+                                         else top / text.lstrip("/") if text.startswith("/") else chart / text))
+            if within is None or "://" in text or not _within(path, within):
+                readable = False  # another repository's file, a URL, or outside the repository: not known here
             elif os.path.isfile(path):
                 files.append(path)
             elif not helm.get("ignoreMissingValueFiles"):
