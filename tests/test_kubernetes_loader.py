@@ -222,3 +222,55 @@ def test_a_big_yaml_file_with_no_kubernetes_object_is_still_skipped(tmp_path):
     loaded = load_paths([str(tmp_path)])
     assert not loaded.resources and not loaded.errors
     assert [s.file for s in loaded.skipped] == [str(tmp_path / "values.yaml")]
+
+
+def test_a_whole_value_placeholder_is_unknown_names_and_selectors_stay_as_written(tmp_path):
+    """`${NAME}` is substituted at deploy time (Flux's postBuild, envsubst in a pipeline):
+    `replicas: ${replicas}` is a number not known here, not a string Kubernetes refuses.
+    Names, labels and selectors keep their text: one placeholder names one value."""
+    from linter.engine import ScanOptions, scan
+    from linter.model import is_unknown
+
+    (tmp_path / "app.yaml").write_text(textwrap.dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, namespace: "${namespace}", labels: {app: "${app}"}}
+        spec:
+          replicas: ${replicas}
+          minReadySeconds: ${ready:=10}
+          selector: {matchLabels: {app: "${app}"}}
+          template:
+            metadata: {labels: {app: "${app}"}}
+            spec:
+              containers:
+                - name: api
+                  image: example/api:${version}
+                  env: [{name: MODE, value: "${mode}"}, {name: COST, value: "${a}-${b}"}]
+        ---
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: api, namespace: "${namespace}"}
+        spec: {minAvailable: "${min}", selector: {matchLabels: {app: "${app}"}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: worker}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: worker}}
+          template:
+            metadata: {labels: {app: worker}}
+            spec: {containers: [{name: worker, image: "example/worker:${version}"}]}
+        """))
+    loaded = load_paths([str(tmp_path / "app.yaml")])
+    assert loaded.errors == []
+    api, pdb, worker = loaded.resources
+    assert api.address == "Deployment/${namespace}/api" and api.attrs["metadata"]["labels"] == {"app": "${app}"}
+    spec = api.attrs["spec"]
+    assert is_unknown(spec["replicas"]) and is_unknown(spec["minReadySeconds"]) and is_unknown(pdb.attrs["spec"]["minAvailable"])
+    assert spec["selector"] == {"matchLabels": {"app": "${app}"}}
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["name"] == "api" and container["image"] == "example/api:${version}"  # part of a text: text
+    assert is_unknown(container["env"][0]["value"]) and container["env"][1]["value"] == "${a}-${b}"
+    result = scan([str(tmp_path / "app.yaml")], ScanOptions(select=["RES101"]))
+    assert [f.resource for f in result.findings] == ["Deployment/default/worker"]  # the known count only

@@ -407,3 +407,16 @@ def test_applications_in_one_file_deploying_one_overlay_to_two_clusters_are_find
         {"fingerprint": old[0], "rule_id": "RES101", "count": 2}]}))
     assert main(["scan", ".", "--select", "RES101", "--baseline", "baseline.json", "-q"]) == 0
     capsys.readouterr()
+
+
+def test_a_flux_placeholder_in_a_kustomization_is_unknown_after_rendering(tmp_path, monkeypatch):
+    """Flux builds the kustomization, then substitutes `${replicas}` (postBuild): the rendered
+    count is not known here: no input error, and RES101 stays silent on it."""
+    write(tmp_path, {"app/deploy.yaml": deployment("api").replace("replicas: 1", "replicas: ${replicas}"),
+                     "app/kustomization.yaml": "resources: [deploy.yaml]\n"})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == [] and result.findings == []
+    assert [r.address for r in result.resources] == ["Deployment/default/api"]
+    write(tmp_path, {"app/deploy.yaml": deployment("api")})  # a count written out: judged
+    assert [f.rule_id for f in scan(["."], ScanOptions(select=["RES101"])).findings] == ["RES101"]

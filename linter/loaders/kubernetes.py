@@ -24,7 +24,7 @@ from typing import Any, Callable
 import yaml
 
 from linter.loaders._k8s_shape import shape_problem
-from linter.model import InputError, Location, PartialLoad, Resource
+from linter.model import InputError, Location, PartialLoad, Resource, Unknown
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -503,6 +503,9 @@ def load_objects(
     pairs of a file whose `lines` can be looked up. Given an `errors` list, a
     document that is an input error goes there and the others still load."""
     resources: list[Resource] = []
+    if lines is not None and "${" in lines.text:  # placeholders a deploy substitutes: unknown here
+        for doc, _ in documents:
+            deploy_time_values(doc)
     for position, item in enumerate(documents, start=1):
         if errors is None:
             _load_document(position, item, shown, lines, resources)
@@ -512,6 +515,28 @@ def load_objects(
         except InputError as err:
             errors.append(err)
     return resources
+
+
+# where a placeholder stays the text it is: names, and what selects by them (the same
+# placeholder stands for the same value in a label and in the selector that reads it)
+_NAMING_KEYS = frozenset(("apiVersion", "kind", "metadata", "selector", "matchLabels", "labels", "annotations",
+                          "name", "namespace"))
+
+
+def deploy_time_values(value: Any) -> None:
+    """Values that are a whole `${NAME}` placeholder (`${NAME:=default}` too) become
+    Unknown, in place: Flux substitutes them after building (`postBuild.substitute`),
+    and pipelines with `envsubst` before `kubectl apply`, so `replicas: ${replicas}` is a
+    number not known here, never a string Kubernetes would refuse."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if key in _NAMING_KEYS:
+            continue
+        if isinstance(item, str):
+            if item.startswith("${") and item.endswith("}") and "}" not in item[2:-1] and "${" not in item[2:]:
+                value[key] = Unknown(item)
+        elif isinstance(item, (dict, list)):
+            deploy_time_values(item)
 
 
 def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | None,
