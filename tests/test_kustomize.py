@@ -420,3 +420,90 @@ def test_a_flux_placeholder_in_a_kustomization_is_unknown_after_rendering(tmp_pa
     assert [r.address for r in result.resources] == ["Deployment/default/api"]
     write(tmp_path, {"app/deploy.yaml": deployment("api")})  # a count written out: judged
     assert [f.rule_id for f in scan(["."], ScanOptions(select=["RES101"])).findings] == ["RES101"]
+
+
+# --- Flux Kustomizations -------------------------------------------------------------------------
+
+FLEET_REMOTE = '[remote "origin"]\n\turl = ssh://git@github.com/acme/fleet\n'
+GIT_REPOSITORY = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                  "metadata: {name: flux-system, namespace: flux-system}\n"
+                  "spec: {interval: 1m, ref: {branch: main}, url: URL}\n")
+
+
+def flux_kustomization(post_build: str = "", extra: str = "") -> str:
+    return ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./apps/prod\n"
+            "  prune: true\n  targetNamespace: shop\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+            + extra + post_build)
+
+
+@pytest.fixture
+def fleet(tmp_path, monkeypatch):
+    write(tmp_path, {".git/config": FLEET_REMOTE,
+                     "clusters/prod/flux-system/gotk-sync.yaml":
+                         GIT_REPOSITORY.replace("URL", "ssh://git@github.com/acme/fleet"),
+                     "apps/base/deploy.yaml": PROBED.replace("replicas: 3", "replicas: ${replicas}"),
+                     "apps/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "apps/prod/kustomization.yaml": "resources: [../base]\n"})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_flux_kustomization_builds_its_path_with_its_options_and_substitutes_its_variables(fleet):
+    """The Kustomization's path, built with its targetNamespace, prefix, labels and patches;
+    `${replicas}` substituted from postBuild: the count is found where it is set."""
+    apps = flux_kustomization("  postBuild:\n    substitute:\n      replicas: \"1\"\n",
+                              "  namePrefix: prod-\n  commonMetadata: {labels: {team: shop}}\n"
+                              "  patches:\n    - target: {kind: Deployment}\n"
+                              "      patch: '[{\"op\": \"add\", \"path\": \"/spec/minReadySeconds\", \"value\": 5}]'\n")
+    write(fleet, {"clusters/prod/apps.yaml": apps})
+    for named in (".", "clusters/prod"):  # the repository, or the cluster's directory alone
+        result = scan([named], ScanOptions())
+        assert result.errors == []
+        [web] = [r for r in result.resources if r.type == "apps/Deployment"]  # not judged alone besides
+        assert web.address == "Deployment/shop/prod-web"
+        assert (web.attrs["spec"]["replicas"], web.attrs["spec"]["minReadySeconds"]) == (1, 5)
+        assert web.attrs["metadata"]["labels"] == {"team": "shop"}
+        assert web.attrs["spec"]["selector"] == {"matchLabels": {"app": "web"}}  # commonMetadata leaves it be
+        [single] = [f for f in result.findings if f.rule_id == "RES101"]
+        assert (single.file, single.line) == ("clusters/prod/apps.yaml", line_of(apps, 'replicas: "1"'))
+        assert single.message.endswith("(with Flux Kustomization apps in clusters/prod/apps.yaml)")
+
+
+@pytest.mark.parametrize("base, post_build, judged", [
+    # a default Flux takes when nothing else can set the variable: judged at the placeholder's line
+    ("${replicas:=1}", "  postBuild:\n    substitute: {tier: gold}\n", True),
+    # substituteFrom (a ConfigMap, a Secret) may set it: not known here
+    ("${replicas:=1}", "  postBuild:\n    substituteFrom: [{kind: ConfigMap, name: vars}]\n", False),
+    ("${replicas}", "  postBuild:\n    substitute: {tier: gold}\n", False),  # no value, no default
+    ("${replicas:=1}", "", False),  # no postBuild: Flux substitutes nothing
+])
+def test_a_variable_flux_may_not_substitute_here_is_unknown(fleet, base, post_build, judged):
+    write(fleet, {"apps/base/deploy.yaml": PROBED.replace("replicas: 3", f"replicas: {base}"),
+                  "clusters/prod/apps.yaml": flux_kustomization(post_build)})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.file, f.line) for f in result.findings] == (
+        [("apps/base/deploy.yaml", line_of(PROBED, "replicas:"))] if judged else [])
+
+
+def test_a_flux_kustomization_of_another_repository_leaves_the_directory_alone(fleet):
+    write(fleet, {"clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY.replace("URL", "https://github.com/acme/other"),
+                  "apps/base/deploy.yaml": PROBED.replace("replicas: 3", "replicas: 1"),
+                  "clusters/prod/apps.yaml": flux_kustomization("  postBuild:\n    substitute: {replicas: \"3\"}\n")})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [f.resource for f in result.findings] == ["Deployment/default/web"]  # as the repository has it
+
+
+@pytest.mark.parametrize("text, values, complete, expected", [
+    ("replicas: ${replicas}", {"replicas": "2"}, True, "replicas: 2"),
+    ("a: ${x:=1} b: ${y:-2} c: ${z=3} d: ${w-4}", {}, True, "a: 1 b: 2 c: 3 d: 4"),
+    ("a: ${x:=1}", {}, False, "a: ${x:=1}"),  # substituteFrom may set it
+    ("a: ${x}", {}, True, "a: ${x}"),  # not known: left for the loader (unknown)
+    ("a: ${#x} b: ${x/y/z} c: ${1x} d: $x e: ${", {"x": "v"}, True, "a: ${#x} b: ${x/y/z} c: ${1x} d: $x e: ${"),
+    ("image: app:${tag}-${arch}", {"tag": "1.2", "arch": "arm64"}, True, "image: app:1.2-arm64"),
+])
+def test_flux_substitution_replaces_what_it_knows_and_leaves_the_rest(text, values, complete, expected):
+    from linter.loaders.flux import substitute_variables
+
+    assert substitute_variables(text, values, complete) == expected

@@ -11,7 +11,9 @@ parsed, and is imported only when a file is offered to it:
     helm.py        Helm chart templates: skipped with a note (charts are judged rendered)
     rendered.py    kustomizations (kustomize / kubectl kustomize) and Helm charts (helm template),
                    once per environment values file, or as Argo CD Applications deploy them
-    argocd.py      the charts of this repository its Argo CD Applications and ApplicationSets deploy
+    argocd.py      the charts and kustomizations of this repository its Argo CD Applications and
+                   ApplicationSets deploy
+    flux.py        the kustomizations of this repository its Flux Kustomizations deploy
 
 What no loader detects is skipped, with a reason the summary counts, never an
 input error. A broken file that is detected becomes an InputError and never

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from linter.loaders.rendered import mapping_of
+from linter.loaders.rendered import document_place, local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, KustomizationRelease
@@ -50,7 +50,7 @@ def argo_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
             continue
         try:
             if r.type == APPLICATION:
-                out += _argo_releases(Path(r.location.file), r.attrs, functools.partial(_written, r, composed),
+                out += _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
                                       r.location.line)
             else:
                 made = generated_applications(Path(r.location.file), r.attrs["spec"])
@@ -67,33 +67,12 @@ def argo_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
     return out
 
 
-def _written(application: Any, composed: dict[str, Any]) -> tuple[Any, tuple[int, ...]] | None:
-    """An Application as its file writes it: the file's node tree and the place of the
-    Application's document in it (its index, when the file holds several); None when
-    it is not one document of its own (an item of a `List`, a rendered object)."""
-    import yaml
-
-    from linter.loaders.rendered import compose_file, documents_in
-
-    file = application.location.file
-    if file not in composed:
-        composed[file] = compose_file(Path(file))
-    root, line = composed[file], application.location.line
-    if root is None or line is None:
-        return None
-    documents = documents_in(root)
-    for index, document in enumerate(documents if documents is not None else [root]):
-        if isinstance(document, yaml.MappingNode) and document.start_mark.line < line <= document.end_mark.line + 1:
-            return root, ((index,) if documents is not None else ())
-    return None
-
-
 def _argo_releases(file: Path, application: dict[str, Any],
                    written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None,
                    line: int | None = None) -> list[ChartRelease | KustomizationRelease]:
     """The charts and kustomizations of this repository the Application deploys;
-    `written`: its file's node tree and its document's place there (`_written`, asked
-    when it has inline values or replicas), for notes naming the lines that set them."""
+    `written`: its file's node tree and its document's place there (`document_place`,
+    asked when it has inline values or replicas), for notes naming the lines that set them."""
     from linter.loaders.rendered import ChartRelease, KustomizationRelease, inline_values_at, kustomization_file
     from linter.repository import checkout_named, repository_name
 
@@ -120,7 +99,7 @@ def _argo_releases(file: Path, application: dict[str, Any],
         url = source.get("repoURL")
         top = checkout_named(file.parent, repository_name(url)) if isinstance(url, str) and url else None
         chart = Path(os.path.normpath(top / source["path"].lstrip("/"))) if top is not None else None
-        if top is None or chart is None or not _within(chart, top):
+        if top is None or chart is None or not within(chart, top):
             continue
         at = ("spec", *(("sources", n) if isinstance(listed, list) else ("source",)))  # the source, in the file
         if not os.path.isfile(chart / "Chart.yaml") or "kustomize" in source and "helm" not in source:
@@ -140,10 +119,10 @@ def _argo_releases(file: Path, application: dict[str, Any],
             # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
             text = str(entry)
             ref, _, in_ref = text[1:].partition("/") if text.startswith("$") else ("", "", "")
-            within = refs.get(ref) if ref else top
-            path = Path(os.path.normpath(within / in_ref if ref and within is not None
+            repository = refs.get(ref) if ref else top
+            path = Path(os.path.normpath(repository / in_ref if ref and repository is not None
                                          else top / text.lstrip("/") if text.startswith("/") else chart / text))
-            if within is None or "://" in text or not _within(path, within):
+            if repository is None or "://" in text or not within(path, repository):
                 readable = False  # another repository's file, a URL, or outside the repository: not known here
             elif os.path.isfile(path):
                 files.append(path)
@@ -157,7 +136,7 @@ def _argo_releases(file: Path, application: dict[str, Any],
                       for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
         for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
             read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
-            if read is None or not p.get("name") or not _within(read, top) or not os.path.isfile(read):
+            if read is None or not p.get("name") or not within(read, top) or not os.path.isfile(read):
                 readable = False
                 break
             parameters.append(("--set-file", f"{p['name']}={read}"))
@@ -211,31 +190,7 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
         replicas.append({"name": entry["name"], "count": count})
     if replicas:
         options["replicas"] = replicas
-    patches = []
-    for entry in lists["patches"]:
-        if not isinstance(entry, dict):
-            return None
-        patch = {k: entry[k] for k in ("patch", "target", "options") if k in entry}
-        if isinstance(entry.get("path"), str):  # a file of the directory: given inline (the wrapper is elsewhere)
-            path = Path(os.path.normpath(directory / entry["path"]))
-            try:
-                patch["patch"] = path.read_text(encoding="utf-8") if _within(path, top) else None
-            except (OSError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the path
-                patch["patch"] = None
-        if not isinstance(patch.get("patch"), str):
-            return None
-        patches.append(patch)
-    if patches:
-        options["patches"] = patches
-    components = []
-    for entry in lists["components"]:
-        component = Path(os.path.normpath(directory / str(entry)))
-        if not _within(component, top) or not os.path.isdir(component):
-            return None
-        components.append(str(component))
-    if components:
-        options["components"] = components
-    return options
+    return local_kustomize_options(lists["patches"], lists["components"], directory, top, options)
 
 
 def _image(text: Any) -> dict[str, str] | None:
@@ -269,12 +224,6 @@ def _replicas_at(file: Path, written: tuple[Any, tuple[int, ...]], source: tuple
     found = values_under(written[0], (*written[1], *source, "kustomize", "replicas"))
     return replica_counts(display_path(file), found[0].value) \
         if found is not None and isinstance(found[0], yaml.SequenceNode) else []
-
-
-def _within(path: Path, top: Path) -> bool:
-    """Whether `path` is `top` or under it (Argo CD refuses a path leaving the repository)."""
-    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
-    return inside == "." or not inside.startswith("..")
 
 
 

@@ -60,6 +60,53 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 RENDER_TIMEOUT = 120  # seconds; remote bases with no network must not hang a commit
 
 
+def within(path: Path, top: Path) -> bool:
+    """Whether `path` is `top` or under it (Argo CD and Flux refuse a path leaving the repository)."""
+    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
+    return inside == "." or not inside.startswith("..")
+
+
+def local_kustomize_options(patches: list[Any], components: list[Any], directory: Path, top: Path,
+                            options: dict[str, Any]) -> dict[str, Any] | None:
+    """`options` (a deployer's keys of resilint's wrapper kustomization), with the `patches`
+    and `components` it sets over the kustomization in `directory` (an Argo CD
+    Application, a Flux Kustomization): a patch file of the directory given inline (the
+    wrapper is elsewhere), components as directories. None when one is not known here (a
+    file outside the repository `top`, or missing)."""
+    for entry in patches:
+        if not isinstance(entry, dict):
+            return None
+        patch = {k: entry[k] for k in ("patch", "target", "options") if k in entry}
+        if isinstance(entry.get("path"), str):
+            path = Path(os.path.normpath(directory / entry["path"]))
+            try:
+                patch["patch"] = path.read_text(encoding="utf-8") if within(path, top) else None
+            except (OSError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the path
+                patch["patch"] = None
+        if not isinstance(patch.get("patch"), str):
+            return None
+        options.setdefault("patches", []).append(patch)
+    for entry in components:
+        component = Path(os.path.normpath(directory / str(entry)))
+        if not within(component, top) or not os.path.isdir(component):
+            return None
+        options.setdefault("components", []).append(str(component))
+    return options
+
+
+def placeholder_name(value: Any) -> str | None:
+    """The variable of a `${NAME}` placeholder a manifest writes (an Unknown the
+    Kubernetes loader made of it: `loaders.kubernetes.deploy_time_values`); None else."""
+    from linter.model import Unknown
+
+    expr = value.expr if isinstance(value, Unknown) else None
+    if not expr or not expr.startswith("${"):
+        return None
+    from linter.loaders.flux import variable_name
+
+    return variable_name(expr[2:-1])
+
+
 def mapping_of(value: Any) -> dict[str, Any]:
     """A YAML mapping a deployer's file writes, or an empty one for anything else."""
     return value if isinstance(value, dict) else {}
@@ -324,6 +371,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     Applications or Helmfile releases deploys is rendered as each such release renders it,
     not alone (nothing deploys it so)."""
     from linter.loaders.argocd import argo_sources
+    from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
@@ -336,7 +384,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         out.files += sorted(read - set(out.files))
     argo = argo_sources(out)
     releases = [r for r in argo if isinstance(r, ChartRelease)] + helmfiles.releases
-    kustomized = [r for r in argo if isinstance(r, KustomizationRelease)]
+    kustomized = [r for r in argo if isinstance(r, KustomizationRelease)] + flux_sources(out)
     deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
     deployed |= {os.path.realpath(k.directory) for k in kustomized}
     for rendering in rendered.renderings:
@@ -400,6 +448,10 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         text, wrapper = rendered
     if text is None:
         return
+    if release is not None and release.substitute is not None:
+        from linter.loaders.flux import substitute_variables
+
+        text = substitute_variables(text, release.substitute, release.substitute_complete)
     tool = " ".join(command)
     resources = _objects(text, shown, options, out)
     if resources is None:
@@ -408,7 +460,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     # (a chart rendered alone leaves them out with --skip-tests)
     resources = [r for r in resources if not _helm_test_hook(r)]
     origins = _base_objects(rendering.sources) if wrapper is None else {}
-    overrides = _Overrides(rendering.kustomizations, release.replicas_at if release is not None else [])
+    overrides = _Overrides(rendering.kustomizations, release.replicas_at if release is not None else [],
+                           release.substituted_at if release is not None else {})
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
@@ -632,11 +685,12 @@ class ChartRelease:
 
 @dataclass
 class KustomizationRelease:
-    """A kustomization of this repository as an Argo CD Application deploys it: built with
-    the options of its `kustomize` block (what Argo CD sets with `kustomize edit` before
-    `kustomize build`), its objects applied into its destination namespace."""
+    """A kustomization of this repository as an Argo CD Application (or a Flux
+    Kustomization) deploys it: built with the options of its `kustomize` block (what Argo
+    CD sets with `kustomize edit` before `kustomize build`; Flux's own fields), its
+    objects applied into its destination namespace (Flux: with its variables substituted)."""
 
-    file: Path  # the Application's manifest
+    file: Path  # the Application's (the Kustomization's) manifest
     name: str
     directory: Path
     # kustomization keys resilint's wrapper adds over the directory (namespace, namePrefix,
@@ -645,10 +699,15 @@ class KustomizationRelease:
     namespace: str | None
     deployer: str  # `Argo CD Application shop-prod`
     scope: str  # `argocd:shop-prod`
-    line: int | None = None  # the Application's, in its file
+    line: int | None = None  # the deployer's, in its file
     # (file, line of `count`, name, count) of the Application's `replicas` entries: where a
     # replica count it sets is written
     replicas_at: list[tuple[str, int, str, Any]] = field(default_factory=list)
+    # Flux's post-build substitution: `${var}` values (None: no substitution), and whether
+    # they are all there are (no `substituteFrom`: a `${var:=default}` then takes its default)
+    substitute: dict[str, str] | None = None
+    substitute_complete: bool = False
+    substituted_at: dict[str, tuple[str, int]] = field(default_factory=dict)  # variable -> (file, line)
 
 
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
@@ -1180,6 +1239,26 @@ def compose_file(path: Path) -> Any:
     return yaml.SequenceNode("tag:yaml.org,2002:seq", documents)
 
 
+def document_place(resource: Any, composed: dict[str, Any]) -> tuple[Any, tuple[int, ...]] | None:
+    """An object as its file writes it (a deployer's: an Argo CD Application, a Flux
+    Kustomization): the file's node tree and the place of the object's document in it
+    (its index, when the file holds several); None when it is not one document of its
+    own (an item of a `List`, a rendered object). `composed`: files already read."""
+    import yaml
+
+    file = resource.location.file
+    if file not in composed:
+        composed[file] = compose_file(Path(file))
+    root, line = composed[file], resource.location.line
+    if root is None or line is None:
+        return None
+    documents = documents_in(root)
+    for index, document in enumerate(documents if documents is not None else [root]):
+        if isinstance(document, yaml.MappingNode) and document.start_mark.line < line <= document.end_mark.line + 1:
+            return root, ((index,) if documents is not None else ())
+    return None
+
+
 def documents_in(root: Any) -> list[Any] | None:
     """The documents of a file `compose_file` read as several (None: it holds one)."""
     import yaml
@@ -1400,9 +1479,12 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
 
     def line_of(path: str, _base: Resource = base, _rendered: Resource = resource) -> int | None:
         # the attribute's line in the base only where the base says what was rendered
-        # (list items matched by merge key: a patched container is rendered first)
+        # (list items matched by merge key: a patched container is rendered first), or
+        # holds the placeholder a deploy substituted
         in_base = _merged_path(_rendered.attrs, _base.attrs, path)
-        if in_base is not None and lookup(_base.attrs, in_base, None) == lookup(_rendered.attrs, path, None):
+        written = lookup(_base.attrs, in_base, None) if in_base is not None else None
+        if in_base is not None and (placeholder_name(written) is not None
+                                    or written == lookup(_rendered.attrs, path, None)):
             return _base.line_for(in_base)
         return _base.location.line
 
@@ -1416,17 +1498,24 @@ class _Overrides:
     write over the objects of their bases: the objects of their patch files, and
     their `replicas` entries; read on the first finding that asks."""
 
-    def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None):
+    def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None,
+                 substituted_at: dict[str, tuple[str, int]] | None = None):
         self.kustomizations = kustomizations
         self._patches: list[Resource] | None = None
         self._replicas: list[tuple[str, int, str, Any]] | None = None
         self._given = replicas_at or []  # a deployer's own `replicas` entries: over every kustomization
+        self._substituted = substituted_at or {}  # Flux's postBuild variables: where each is set
 
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
         value = lookup(rendered.attrs, path, None)
         in_base = _merged_path(rendered.attrs, base.attrs, path)
-        if value is None or in_base is not None and lookup(base.attrs, in_base, None) == value:
+        written = lookup(base.attrs, in_base, None) if in_base is not None else None
+        variable = placeholder_name(written)
+        if variable is not None:  # `${replicas}` in the base: set where the deployer substitutes it
+            place = self._substituted.get(variable)
+            return Location(*place) if place is not None else None
+        if value is None or in_base is not None and written == value:
             return None
         for patch in self.patches():
             if patch.type != rendered.type or patch.name not in (base.name, rendered.name):

@@ -1,0 +1,160 @@
+"""Flux: the kustomizations of this repository that its Flux `Kustomization` objects deploy.
+
+A Flux `Kustomization` (kustomize.toolkit.fluxcd.io) builds `spec.path` of its source
+with kustomize, with its own options over it (`targetNamespace`, `namePrefix`,
+`nameSuffix`, `commonMetadata`, `images`, `patches`, `components`), then substitutes
+`${var}` from `postBuild.substitute` in what was built, and applies the objects. When
+its source is a `GitRepository` in the scan whose URL names this repository, and the
+path holds a kustomization, that directory is judged as each such Kustomization deploys
+it (rendered.py:_load_kustomization with a `KustomizationRelease`), not alone. A
+variable this scan cannot know (one `postBuild.substituteFrom` may set, or none sets)
+stays a placeholder, which the Kubernetes loader reads as unknown. The objects come from
+the scan's loaded manifests: no file is read twice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linter.loaders.rendered import local_kustomize_options, mapping_of, within
+
+if TYPE_CHECKING:
+    from linter.loaders.rendered import KustomizationRelease
+
+KUSTOMIZATION = "kustomize.toolkit.fluxcd.io/Kustomization"
+GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
+
+
+def flux_sources(loaded: Any) -> list[KustomizationRelease]:
+    """The kustomizations of this repository the scan's Flux Kustomizations deploy (their
+    own files', not siblings read for context)."""
+    from linter.loaders.rendered import KustomizationRelease, kustomization_file
+    from linter.repository import checkout_named, repository_name
+
+    urls: dict[tuple[str, str], str] = {}  # (namespace, name) -> URL of each GitRepository
+    for r in loaded.resources:
+        url = mapping_of(r.attrs.get("spec")).get("url") if r.type == GIT_REPOSITORY else None
+        if isinstance(url, str) and url:
+            urls[(r.namespace or "flux-system", r.name)] = url
+    out: list[KustomizationRelease] = []
+    composed: dict[str, Any] = {}  # a Kustomization file's node tree, read once
+    for r in loaded.resources:
+        if r.type != KUSTOMIZATION or r.source_format != "kubernetes" or r.location.file in loaded.context_files:
+            continue
+        spec = mapping_of(r.attrs.get("spec"))
+        source = mapping_of(spec.get("sourceRef"))
+        if source.get("kind") != "GitRepository" or not isinstance(source.get("name"), str):
+            continue  # an OCI artifact or a bucket: not this checkout
+        namespace = source.get("namespace") if isinstance(source.get("namespace"), str) else r.namespace
+        url = urls.get((namespace or "flux-system", source["name"]))
+        file = Path(r.location.file)
+        top = checkout_named(file.parent, repository_name(url)) if url is not None else None
+        path = spec.get("path", "./")
+        if top is None or not isinstance(path, str):
+            continue
+        directory = Path(os.path.normpath(top / path.lstrip("/")))  # relative to the repository's top
+        if not within(directory, top) or kustomization_file(directory) is None:
+            continue  # Flux would write a kustomization of its own for a plain directory: not read here
+        options = _options(spec, directory, top)
+        if options is None:
+            continue
+        post_build = spec.get("postBuild")
+        substitute = None
+        if isinstance(post_build, dict):  # Flux substitutes only when postBuild is given
+            given = mapping_of(post_build.get("substitute"))
+            substitute = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in given.items()
+                          if isinstance(v, (str, int, float, bool))}
+        out.append(KustomizationRelease(
+            file, r.name, directory, options, None, f"Flux Kustomization {r.name}", f"flux:{r.name}",
+            r.location.line, substitute=substitute,
+            substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
+            substituted_at=_substituted_at(r, composed) if substitute else {}))
+    return out
+
+
+def _substituted_at(kustomization: Any, composed: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """Each `postBuild.substitute` variable's (file, line), as the Kustomization's file writes it."""
+    import yaml
+
+    from linter.loaders import display_path
+    from linter.loaders.rendered import document_place, values_under
+
+    place = document_place(kustomization, composed)
+    found = values_under(place[0], (*place[1], "spec", "postBuild", "substitute")) if place is not None else None
+    if found is None or not isinstance(found[0], yaml.MappingNode):
+        return {}
+    shown = display_path(kustomization.location.file)
+    return {key.value: (shown, key.start_mark.line + 1) for key, _ in found[0].value if isinstance(key, yaml.ScalarNode)}
+
+
+def _options(spec: dict[str, Any], directory: Path, top: Path) -> dict[str, Any] | None:
+    """The kustomization keys a Flux Kustomization sets over `directory`; None when one
+    is not known here."""
+    lists = {key: spec.get(key) or [] for key in ("images", "patches", "components")}
+    if not all(isinstance(value, list) for value in lists.values()):
+        return None  # not a Kustomization Flux accepts
+    options: dict[str, Any] = {}
+    if isinstance(spec.get("targetNamespace"), str) and spec["targetNamespace"]:
+        options["namespace"] = spec["targetNamespace"]
+    for key in ("namePrefix", "nameSuffix"):
+        if isinstance(spec.get(key), str) and spec[key]:
+            options[key] = spec[key]
+    metadata = mapping_of(spec.get("commonMetadata"))
+    labels, annotations = mapping_of(metadata.get("labels")), mapping_of(metadata.get("annotations"))
+    if labels:  # on the objects, not on their selectors
+        options["labels"] = [{"pairs": {str(k): str(v) for k, v in labels.items()}, "includeSelectors": False}]
+    if annotations:
+        options["commonAnnotations"] = {str(k): str(v) for k, v in annotations.items()}
+    images = [{k: str(v) for k, v in image.items() if k in ("name", "newName", "newTag", "digest")}
+              for image in lists["images"] if isinstance(image, dict) and isinstance(image.get("name"), str)]
+    if images:
+        options["images"] = images
+    return local_kustomize_options(lists["patches"], lists["components"], directory, top, options)
+
+
+def substitute_variables(text: str, values: dict[str, str], complete: bool) -> str:
+    """`${var}` in `text` replaced as Flux's post-build substitution replaces it: by the
+    value `values` gives; `${var:=default}` (or `:-`, `=`, `-`) by the default when no
+    value is given and none can come from elsewhere (`complete`). What is not known here
+    (a variable no value names, another form of `${...}`) is left as written. A scan of
+    the text, no regular expression: the text is the user's."""
+    out: list[str] = []
+    at = 0
+    while True:
+        start = text.find("${", at)
+        end = text.find("}", start + 2) if start != -1 else -1
+        if start == -1 or end == -1:
+            out.append(text[at:])
+            return "".join(out)
+        out.append(text[at:start])
+        inner = text[start + 2:end]
+        name, operator, default = _parts(inner)
+        if name is not None and name in values:
+            out.append(values[name])
+        elif name is not None and operator and complete:
+            out.append(default)
+        else:
+            out.append(text[start:end + 1])
+        at = end + 1
+
+
+def variable_name(inner: str) -> str | None:
+    """The variable `${...}`'s inside names (None: a form not read here)."""
+    return _parts(inner)[0]
+
+
+def _parts(inner: str) -> tuple[str | None, str, str]:
+    """(variable, default operator, default) of `${...}`'s inside; variable None for
+    forms other than `name` and `name:=default` (and `:-`, `=`, `-`)."""
+    length = 0
+    while length < len(inner) and (inner[length].isalnum() or inner[length] == "_"):
+        length += 1
+    name, rest = inner[:length], inner[length:]
+    if not name or name[0].isdigit():
+        return None, "", ""
+    for operator in (":=", ":-", "=", "-"):
+        if rest.startswith(operator):
+            return name, operator, rest[len(operator):]
+    return (name, "", "") if not rest else (None, "", "")
