@@ -112,11 +112,25 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                  b"        - target: {kind: Deployment}\n          path: lower.yaml\n"
                                  b"      components: [../../components/spread]\n"
                                  b"  destination: {namespace: shop}\n")],
+    # a Flux Kustomization building the same kustomization, its variables substituted
+    "flux": [("clusters/apps.yaml", b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                                    b"metadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./overlays/prod\n"
+                                    b"  targetNamespace: shop\n  namePrefix: prod-\n"
+                                    b"  sourceRef: {kind: GitRepository, name: flux-system}\n"
+                                    b"  images: [{name: nginx, newTag: '1.2'}]\n"
+                                    b"  commonMetadata: {labels: {team: a}}\n"
+                                    b"  patches: [{target: {kind: Deployment}, patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", "
+                                    b"\"value\": false}]'}]\n"
+                                    b"  postBuild:\n    substitute: {replicas: '1', tier: gold}\n"
+                                    b"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                                    b"metadata: {name: flux-system, namespace: flux-system}\n"
+                                    b"spec: {url: 'ssh://git@github.com/acme/gitops'}\n")],
 }
 ARGO_KUSTOMIZATION = {
     ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-    "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"
+    "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                        "  replicas: ${replicas:=3}\n"
                         "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
                         "    spec: {containers: [{name: web, image: nginx}]}\n",
     "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
@@ -260,7 +274,8 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
-            beside = HELMFILE_CHART if loader == "helmfile" else ARGO_KUSTOMIZATION if loader == "argocd" else {}
+            beside = HELMFILE_CHART if loader == "helmfile" else \
+                ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
                 (root / "bad" / other).write_text(text)
