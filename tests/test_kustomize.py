@@ -457,7 +457,9 @@ def test_a_flux_kustomization_builds_its_path_with_its_options_and_substitutes_i
                               "  patches:\n    - target: {kind: Deployment}\n"
                               "      patch: '[{\"op\": \"add\", \"path\": \"/spec/minReadySeconds\", \"value\": 5}]'\n")
     write(fleet, {"clusters/prod/apps.yaml": apps})
-    for named in (".", "clusters/prod"):  # the repository, or the cluster's directory alone
+    # the repository, the cluster's directory, or the Kustomization staged alone (its GitRepository
+    # then read from the flux-system/ directory `flux bootstrap` writes beside it)
+    for named in (".", "clusters/prod", "clusters/prod/apps.yaml"):
         result = scan([named], ScanOptions())
         assert result.errors == []
         [web] = [r for r in result.resources if r.type == "apps/Deployment"]  # not judged alone besides

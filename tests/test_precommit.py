@@ -297,3 +297,26 @@ def test_a_staged_values_file_fails_the_commit_in_the_helmfile_release_that_read
     line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
     assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
     assert "set at values/prod.yaml:1" in run.stdout and "(with Helmfile release web in helmfile.yaml)" in run.stdout
+
+
+def test_a_staged_flux_kustomization_fails_the_commit_with_the_count_it_substitutes(tmp_path, precommit_home):
+    """A Flux Kustomization (linter/loaders/flux.py) builds this repository's overlay and
+    substitutes `${replicas}`: staging it alone finds its GitRepository in the flux-system/
+    directory beside it and judges what Flux would apply."""
+    if shutil.which("kubectl") is None and shutil.which("kustomize") is None:
+        pytest.skip("neither kustomize nor kubectl is on PATH: overlays cannot be rendered")
+    deploy = SINGLE_REPLICA.replace("replicas: 1", "replicas: ${replicas}")
+    files = {"clusters/prod/flux-system/gotk-sync.yaml":
+                 "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                 "metadata: {name: flux-system, namespace: flux-system}\n"
+                 "spec: {url: 'ssh://git@github.com/acme/project', ref: {branch: main}}\n",
+             "clusters/prod/apps.yaml":
+                 "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                 "metadata: {name: apps, namespace: flux-system}\n"
+                 "spec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+                 "  postBuild:\n    substitute:\n      replicas: \"1\"\n",
+             "apps/deploy.yaml": deploy, "apps/kustomization.yaml": "resources: [deploy.yaml]\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["clusters/prod/apps.yaml"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "clusters/prod/apps.yaml:8: HIGH RES101" in run.stdout
+    assert "(with Flux Kustomization apps in clusters/prod/apps.yaml)" in run.stdout

@@ -40,6 +40,7 @@ def flux_sources(loaded: Any) -> list[KustomizationRelease]:
             urls[(r.namespace or "flux-system", r.name)] = url
     out: list[KustomizationRelease] = []
     composed: dict[str, Any] = {}  # a Kustomization file's node tree, read once
+    searched: dict[str, dict[tuple[str, str], str]] = {}  # a directory's GitRepositories (git_repositories_above)
     for r in loaded.resources:
         if r.type != KUSTOMIZATION or r.source_format != "kubernetes" or r.location.file in loaded.context_files:
             continue
@@ -48,8 +49,12 @@ def flux_sources(loaded: Any) -> list[KustomizationRelease]:
         if source.get("kind") != "GitRepository" or not isinstance(source.get("name"), str):
             continue  # an OCI artifact or a bucket: not this checkout
         namespace = source.get("namespace") if isinstance(source.get("namespace"), str) else r.namespace
-        url = urls.get((namespace or "flux-system", source["name"]))
         file = Path(r.location.file)
+        key = (namespace or "flux-system", source["name"])
+        if key not in urls:  # pre-commit staged the Kustomization alone: its GitRepository is nearby
+            for found_key, found_url in git_repositories_above(file, searched).items():
+                urls.setdefault(found_key, found_url)
+        url = urls.get(key)
         top = checkout_named(file.parent, repository_name(url)) if url is not None else None
         path = spec.get("path", "./")
         if top is None or not isinstance(path, str):
@@ -87,6 +92,49 @@ def _substituted_at(kustomization: Any, composed: dict[str, Any]) -> dict[str, t
         return {}
     shown = display_path(kustomization.location.file)
     return {key.value: (shown, key.start_mark.line + 1) for key, _ in found[0].value if isinstance(key, yaml.ScalarNode)}
+
+
+def git_repositories_above(file: Path, searched: dict[str, dict[tuple[str, str], str]]
+                           ) -> dict[tuple[str, str], str]:
+    """(namespace, name) -> URL of the GitRepositories in the directories holding `file`, up
+    to its git checkout's top, and in their `flux-system/` (where `flux bootstrap` writes
+    `gotk-sync.yaml`): what a Kustomization staged alone names as its source. `searched`:
+    directories already read."""
+    import yaml
+
+    from linter.paths import git_top
+
+    start = Path(os.path.abspath(file)).parent
+    top = git_top(start)
+    found: dict[tuple[str, str], str] = {}
+    for directory in (start, *start.parents) if top is not None else ():
+        key = str(directory)
+        if key not in searched:
+            searched[key] = {}
+            for place in (directory, directory / "flux-system"):
+                try:
+                    names = sorted(os.listdir(place))
+                except OSError:
+                    continue
+                for name in names:
+                    if not name.endswith((".yaml", ".yml")):
+                        continue
+                    try:
+                        text = (place / name).read_text(encoding="utf-8")
+                        documents = list(yaml.safe_load_all(text)) if "GitRepository" in text else []
+                    except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError):
+                        continue  # the scan reports it, if it reads it
+                    for doc in documents:
+                        metadata, spec = mapping_of(mapping_of(doc).get("metadata")), mapping_of(mapping_of(doc).get("spec"))
+                        if mapping_of(doc).get("kind") == "GitRepository" and isinstance(metadata.get("name"), str) \
+                                and isinstance(spec.get("url"), str):
+                            namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else None
+                            searched[key].setdefault((namespace or "flux-system", metadata["name"]), spec["url"])
+        for pair, url in searched[key].items():
+            found.setdefault(pair, url)
+        if directory == top:
+            break
+    return found
 
 
 def _options(spec: dict[str, Any], directory: Path, top: Path) -> dict[str, Any] | None:
