@@ -318,5 +318,6 @@ def test_a_staged_flux_kustomization_fails_the_commit_with_the_count_it_substitu
              "apps/deploy.yaml": deploy, "apps/kustomization.yaml": "resources: [deploy.yaml]\n"}
     run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["clusters/prod/apps.yaml"])
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "clusters/prod/apps.yaml:8: HIGH RES101" in run.stdout
+    line = files["clusters/prod/apps.yaml"].splitlines().index('      replicas: "1"') + 1
+    assert f"clusters/prod/apps.yaml:{line}: HIGH RES101" in run.stdout
     assert "(with Flux Kustomization apps in clusters/prod/apps.yaml)" in run.stdout
