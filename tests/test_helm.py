@@ -809,3 +809,41 @@ spec:
     assert [(f["resource"], f["message"].rsplit("(with ", 1)[1]) for f in doc["findings"] if f["rule_id"] == "RES101"] \
         == [("Deployment/prod/shop-prod", "Argo CD Application shop-prod in apps/shop.yaml)")]
     assert {f["resource"].split("/")[1] for f in doc["findings"]} == {"prod", "staging"}  # never the chart alone
+
+
+FLUX_SYNC = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+             "metadata: {name: flux-system, namespace: flux-system}\n"
+             "spec: {url: 'ssh://git@github.com/acme/gitops', ref: {branch: main}}\n")
+
+
+@needs_helm
+@pytest.mark.parametrize("extra, as_released", [
+    ("", True),
+    ("  valuesFrom: [{kind: ConfigMap, name: web-values}]\n", False),  # values not in the repository
+    ("  postRenderers: [{kustomize: {patches: []}}]\n", False),  # Flux changes what helm renders
+])
+def test_a_flux_helm_release_renders_this_repositorys_chart_as_flux_does(tmp_path, extra, as_released):
+    """A Flux HelmRelease (linter/loaders/flux.py) of a chart in the GitRepository that is this
+    repository: `helm template` with its release name (`<targetNamespace>-<name>`), namespace
+    and inline values; a value it sets is named at its line. Staged alone, its GitRepository is
+    found in the flux-system/ directory beside it."""
+    root = _gitops(tmp_path / "gitops", apps="")
+    (root / "apps" / "shop.yaml").unlink()
+    (root / "clusters" / "prod" / "flux-system").mkdir(parents=True)
+    (root / "clusters" / "prod" / "flux-system" / "gotk-sync.yaml").write_text(FLUX_SYNC)
+    release = ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop, namespace: flux-system}\n"
+               "spec:\n  targetNamespace: prod\n  chart:\n    spec:\n      chart: ./charts/shop\n"
+               "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicaCount: 1\n" + extra)
+    (root / "clusters" / "prod" / "shop.yaml").write_text(release)
+    for named in (".", "clusters/prod/shop.yaml"):
+        code, doc = scan(named, cwd=root)
+        assert doc["errors"] == []
+        single = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+        if as_released:
+            [finding] = single
+            assert finding["resource"] == "Deployment/prod/prod-shop"
+            assert finding["message"].endswith("(with Flux HelmRelease shop in clusters/prod/shop.yaml)")
+            line = release.splitlines().index("    replicaCount: 1") + 1
+            assert f"`.Values.replicaCount` = 1, set at clusters/prod/shop.yaml:{line}" in finding["notes"]
+        else:  # not as Flux deploys it: the chart alone with its own files, where the scan reaches it
+            assert not [f for f in doc["findings"] if f["environment"] == "clusters/prod/shop.yaml"]

@@ -13,7 +13,8 @@ parsed, and is imported only when a file is offered to it:
                    once per environment values file, or as Argo CD Applications deploy them
     argocd.py      the charts and kustomizations of this repository its Argo CD Applications and
                    ApplicationSets deploy
-    flux.py        the kustomizations of this repository its Flux Kustomizations deploy
+    flux.py        the kustomizations and charts of this repository its Flux Kustomizations and
+                   HelmReleases deploy
 
 What no loader detects is skipped, with a reason the summary counts, never an
 input error. A broken file that is detected becomes an InputError and never

@@ -1,4 +1,5 @@
-"""Flux: the kustomizations of this repository that its Flux `Kustomization` objects deploy.
+"""Flux: the kustomizations and charts of this repository that its Flux `Kustomization` and
+`HelmRelease` objects deploy.
 
 A Flux `Kustomization` (kustomize.toolkit.fluxcd.io) builds `spec.path` of its source
 with kustomize, with its own options over it (`targetNamespace`, `namePrefix`,
@@ -8,8 +9,9 @@ its source is a `GitRepository` in the scan whose URL names this repository, and
 path holds a kustomization, that directory is judged as each such Kustomization deploys
 it (rendered.py:_load_kustomization with a `KustomizationRelease`), not alone. A
 variable this scan cannot know (one `postBuild.substituteFrom` may set, or none sets)
-stays a placeholder, which the Kubernetes loader reads as unknown. The objects come from
-the scan's loaded manifests: no file is read twice.
+stays a placeholder, which the Kubernetes loader reads as unknown. A `HelmRelease` of a
+chart in such a GitRepository is rendered as Flux renders it (rendered.py:_load_release).
+The objects come from the scan's loaded manifests: no file is read twice.
 """
 
 from __future__ import annotations
@@ -21,41 +23,32 @@ from typing import TYPE_CHECKING, Any
 from linter.loaders.rendered import local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
-    from linter.loaders.rendered import KustomizationRelease
+    from linter.loaders.rendered import ChartRelease, KustomizationRelease
 
 KUSTOMIZATION = "kustomize.toolkit.fluxcd.io/Kustomization"
+HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
 GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
 
 
-def flux_sources(loaded: Any) -> list[KustomizationRelease]:
-    """The kustomizations of this repository the scan's Flux Kustomizations deploy (their
-    own files', not siblings read for context)."""
+def flux_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
+    """The kustomizations and charts of this repository the scan's Flux Kustomizations and
+    HelmReleases deploy (their own files', not siblings read for context)."""
     from linter.loaders.rendered import KustomizationRelease, kustomization_file
-    from linter.repository import checkout_named, repository_name
 
-    urls: dict[tuple[str, str], str] = {}  # (namespace, name) -> URL of each GitRepository
+    sources = _Sources(loaded)
+    out: list[ChartRelease | KustomizationRelease] = []
+    composed: dict[str, Any] = {}  # a deployer's file's node tree, read once
     for r in loaded.resources:
-        url = mapping_of(r.attrs.get("spec")).get("url") if r.type == GIT_REPOSITORY else None
-        if isinstance(url, str) and url:
-            urls[(r.namespace or "flux-system", r.name)] = url
-    out: list[KustomizationRelease] = []
-    composed: dict[str, Any] = {}  # a Kustomization file's node tree, read once
-    searched: dict[str, dict[tuple[str, str], str]] = {}  # a directory's GitRepositories (git_repositories_above)
-    for r in loaded.resources:
-        if r.type != KUSTOMIZATION or r.source_format != "kubernetes" or r.location.file in loaded.context_files:
+        if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes" \
+                or r.location.file in loaded.context_files:
             continue
         spec = mapping_of(r.attrs.get("spec"))
-        source = mapping_of(spec.get("sourceRef"))
-        if source.get("kind") != "GitRepository" or not isinstance(source.get("name"), str):
-            continue  # an OCI artifact or a bucket: not this checkout
-        namespace = source.get("namespace") if isinstance(source.get("namespace"), str) else r.namespace
-        file = Path(r.location.file)
-        key = (namespace or "flux-system", source["name"])
-        if key not in urls:  # pre-commit staged the Kustomization alone: its GitRepository is nearby
-            for found_key, found_url in git_repositories_above(file, searched).items():
-                urls.setdefault(found_key, found_url)
-        url = urls.get(key)
-        top = checkout_named(file.parent, repository_name(url)) if url is not None else None
+        if r.type == HELM_RELEASE:
+            release = _helm_release(r, spec, sources, composed)
+            if release is not None:
+                out.append(release)
+            continue
+        top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
         path = spec.get("path", "./")
         if top is None or not isinstance(path, str):
             continue
@@ -72,11 +65,80 @@ def flux_sources(loaded: Any) -> list[KustomizationRelease]:
             substitute = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in given.items()
                           if isinstance(v, (str, int, float, bool))}
         out.append(KustomizationRelease(
-            file, r.name, directory, options, None, f"Flux Kustomization {r.name}", f"flux:{r.name}",
-            r.location.line, substitute=substitute,
+            Path(r.location.file), r.name, directory, options, None, f"Flux Kustomization {r.name}",
+            f"flux:{r.name}", r.location.line, substitute=substitute,
             substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
             substituted_at=_substituted_at(r, composed) if substitute else {}))
     return out
+
+
+class _Sources:
+    """The GitRepositories a scan's Flux objects name, and the checkout each is."""
+
+    def __init__(self, loaded: Any):
+        self.urls: dict[tuple[str, str], str] = {}  # (namespace, name) -> URL of each GitRepository
+        for r in loaded.resources:
+            url = mapping_of(r.attrs.get("spec")).get("url") if r.type == GIT_REPOSITORY else None
+            if isinstance(url, str) and url:
+                self.urls[(r.namespace or "flux-system", r.name)] = url
+        self.searched: dict[str, dict[tuple[str, str], str]] = {}  # git_repositories_above's directories
+
+    def checkout(self, r: Any, source: dict[str, Any]) -> Path | None:
+        """This repository's checkout, when `source` (a `sourceRef` of `r`) is a GitRepository
+        naming it; None for another repository, an OCI artifact or a bucket."""
+        from linter.repository import checkout_named, repository_name
+
+        if source.get("kind") != "GitRepository" or not isinstance(source.get("name"), str):
+            return None
+        namespace = source.get("namespace") if isinstance(source.get("namespace"), str) else r.namespace
+        file = Path(r.location.file)
+        key = (namespace or "flux-system", source["name"])
+        if key not in self.urls:  # pre-commit staged the object alone: its GitRepository is nearby
+            for found_key, found_url in git_repositories_above(file, self.searched).items():
+                self.urls.setdefault(found_key, found_url)
+        url = self.urls.get(key)
+        return checkout_named(file.parent, repository_name(url)) if url is not None else None
+
+
+def _helm_release(r: Any, spec: dict[str, Any], sources: _Sources, composed: dict[str, Any]) -> ChartRelease | None:
+    """A HelmRelease of a chart of this repository, as Flux renders it: its inline
+    `values` over the chart's; None when what it deploys is not known here (`valuesFrom`,
+    `postRenderers`, values files that leave the chart's own values.yaml out)."""
+    from linter.loaders.rendered import ChartRelease, document_place, inline_values_at
+
+    chart_spec = mapping_of(mapping_of(spec.get("chart")).get("spec"))
+    top = sources.checkout(r, mapping_of(chart_spec.get("sourceRef")))
+    if top is None or not isinstance(chart_spec.get("chart"), str):
+        return None
+    chart = Path(os.path.normpath(top / chart_spec["chart"].lstrip("/")))
+    if not within(chart, top) or not os.path.isfile(chart / "Chart.yaml"):
+        return None
+    if spec.get("valuesFrom") or spec.get("postRenderers"):
+        return None
+    files: list[Path] = []
+    given = chart_spec.get("valuesFiles") or []
+    if not isinstance(given, list):
+        return None
+    for n, entry in enumerate(given):  # relative to the repository's top; the chart's values.yaml only if listed
+        path = Path(os.path.normpath(top / str(entry).lstrip("/")))
+        if n == 0 and path == chart / "values.yaml":
+            continue
+        if n == 0 or not within(path, top) or not os.path.isfile(path):
+            return None  # Flux leaves the chart's values.yaml out, or cannot read it
+        files.append(path)
+    inline = spec.get("values")
+    target = spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str) else None
+    named = spec.get("releaseName")
+    release = named if isinstance(named, str) and named else f"{target}-{r.name}" if target else r.name
+    file = Path(r.location.file)
+    places: list[tuple[Path, tuple[str | int, ...]]] | None = None
+    if isinstance(inline, dict) and inline:
+        where = document_place(r, composed)
+        if where is not None and inline_values_at(where[0], (*where[1], "spec", "values")):
+            places = [*((f, ()) for f in files), (file, (*where[1], "spec", "values"))]
+    values: list[Path | str | dict[str, Any]] = [*files, *([inline] if isinstance(inline, dict) and inline else [])]
+    return ChartRelease(file, r.name, chart, values, [], release, target or r.namespace,
+                        f"Flux HelmRelease {r.name}", f"flux-helm:{r.name}", places)
 
 
 def _substituted_at(kustomization: Any, composed: dict[str, Any]) -> dict[str, tuple[str, int]]:

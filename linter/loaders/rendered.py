@@ -382,9 +382,9 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
-    argo = argo_sources(out)
-    releases = [r for r in argo if isinstance(r, ChartRelease)] + helmfiles.releases
-    kustomized = [r for r in argo if isinstance(r, KustomizationRelease)] + flux_sources(out)
+    deployers = argo_sources(out) + flux_sources(out)
+    releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases
+    kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
     deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
     deployed |= {os.path.realpath(k.directory) for k in kustomized}
     for rendering in rendered.renderings:
