@@ -847,3 +847,30 @@ def test_a_flux_helm_release_renders_this_repositorys_chart_as_flux_does(tmp_pat
             assert f"`.Values.replicaCount` = 1, set at clusters/prod/shop.yaml:{line}" in finding["notes"]
         else:  # not as Flux deploys it: the chart alone with its own files, where the scan reaches it
             assert not [f for f in doc["findings"] if f["environment"] == "clusters/prod/shop.yaml"]
+
+
+@needs_helm
+@pytest.mark.parametrize("values_files, note", [
+    # after the chart's own values.yaml, as helm's --values: the prod file's count, at its line
+    ("[./charts/shop/values.yaml, ./charts/shop/values-prod.yaml]",
+     "`.Values.replicaCount` = 1, set at charts/shop/values-prod.yaml:1"),
+    # without it Flux leaves the chart's values.yaml out: not what `helm template` gives
+    ("[./charts/shop/values-prod.yaml]", None),
+])
+def test_a_flux_helm_releases_values_files_are_read_as_flux_reads_them(tmp_path, values_files, note):
+    root = _gitops(tmp_path / "gitops", apps="")
+    (root / "apps" / "shop.yaml").unlink()
+    (root / "flux-system").mkdir()
+    (root / "flux-system" / "gotk-sync.yaml").write_text(FLUX_SYNC)
+    (root / "shop.yaml").write_text(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop, namespace: shop}\n"
+        "spec:\n  chart:\n    spec:\n      chart: ./charts/shop\n"
+        f"      valuesFiles: {values_files}\n      sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    released = [f for f in doc["findings"] if f["rule_id"] == "RES101" and f["environment"] == "shop.yaml"]
+    if note is None:
+        assert released == []
+    else:
+        [finding] = released
+        assert finding["resource"] == "Deployment/shop/shop" and note in finding["notes"]
