@@ -509,3 +509,15 @@ def test_flux_substitution_replaces_what_it_knows_and_leaves_the_rest(text, valu
     from linter.loaders.flux import substitute_variables
 
     assert substitute_variables(text, values, complete) == expected
+
+
+def test_a_broken_file_beside_the_git_repository_does_not_stop_a_staged_kustomization(fleet):
+    """Looking for the GitRepository of a Kustomization staged alone reads the files above it
+    as manifests are read: a file that is not YAML Kubernetes reads (a tag that does not fit
+    its value, once a traceback) is passed over, and the GitRepository beside it is found."""
+    write(fleet, {"clusters/prod/apps.yaml": flux_kustomization("  postBuild:\n    substitute: {replicas: \"1\"}\n"),
+                  "clusters/prod/flux-system/broken.yaml": "kind: GitRepository\nspec: {suspend: !!bool maybe}\n",
+                  "clusters/prod/flux-system/empty-float.yaml": "kind: GitRepository\nspec: {n: !!float }\n"})
+    result = scan(["clusters/prod/apps.yaml"], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file) for f in result.findings] == [("Deployment/shop/web", "clusters/prod/apps.yaml")]

@@ -33,7 +33,7 @@ GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
 def flux_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
     """The kustomizations and charts of this repository the scan's Flux Kustomizations and
     HelmReleases deploy (their own files', not siblings read for context)."""
-    from linter.loaders.rendered import KustomizationRelease, kustomization_file
+    from linter.model import InputError
 
     sources = _Sources(loaded)
     out: list[ChartRelease | KustomizationRelease] = []
@@ -42,34 +42,48 @@ def flux_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
         if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes" \
                 or r.location.file in loaded.context_files:
             continue
-        spec = mapping_of(r.attrs.get("spec"))
-        if r.type == HELM_RELEASE:
-            release = _helm_release(r, spec, sources, composed)
-            if release is not None:
-                out.append(release)
+        try:
+            deployed = _helm_release(r, sources, composed) if r.type == HELM_RELEASE \
+                else _kustomization(r, sources, composed)
+        except RecursionError:
+            loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
+                                            r.location.line))
             continue
-        top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
-        path = spec.get("path", "./")
-        if top is None or not isinstance(path, str):
+        except Exception as exc:  # last resort: a bug here costs this object's release, not the scan
+            loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
             continue
-        directory = Path(os.path.normpath(top / path.lstrip("/")))  # relative to the repository's top
-        if not within(directory, top) or kustomization_file(directory) is None:
-            continue  # Flux would write a kustomization of its own for a plain directory: not read here
-        options = _options(spec, directory, top)
-        if options is None:
-            continue
-        post_build = spec.get("postBuild")
-        substitute = None
-        if isinstance(post_build, dict):  # Flux substitutes only when postBuild is given
-            given = mapping_of(post_build.get("substitute"))
-            substitute = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in given.items()
-                          if isinstance(v, (str, int, float, bool))}
-        out.append(KustomizationRelease(
-            Path(r.location.file), r.name, directory, options, None, f"Flux Kustomization {r.name}",
-            f"flux:{r.name}", r.location.line, substitute=substitute,
-            substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
-            substituted_at=_substituted_at(r, composed) if substitute else {}))
+        if deployed is not None:
+            out.append(deployed)
     return out
+
+
+def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> KustomizationRelease | None:
+    """A Kustomization of a kustomization of this repository, as Flux builds it; None when
+    what it deploys is not known here."""
+    from linter.loaders.rendered import KustomizationRelease, kustomization_file
+
+    spec = mapping_of(r.attrs.get("spec"))
+    top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
+    path = spec.get("path", "./")
+    if top is None or not isinstance(path, str):
+        return None
+    directory = Path(os.path.normpath(top / path.lstrip("/")))  # relative to the repository's top
+    if not within(directory, top) or kustomization_file(directory) is None:
+        return None  # Flux would write a kustomization of its own for a plain directory: not read here
+    options = _options(spec, directory, top)
+    if options is None:
+        return None
+    post_build = spec.get("postBuild")
+    substitute = None
+    if isinstance(post_build, dict):  # Flux substitutes only when postBuild is given
+        given = mapping_of(post_build.get("substitute"))
+        substitute = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in given.items()
+                      if isinstance(v, (str, int, float, bool))}
+    return KustomizationRelease(
+        Path(r.location.file), r.name, directory, options, None, f"Flux Kustomization {r.name}",
+        f"flux:{r.name}", r.location.line, substitute=substitute,
+        substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
+        substituted_at=_substituted_at(r, composed) if substitute else {})
 
 
 class _Sources:
@@ -100,12 +114,13 @@ class _Sources:
         return checkout_named(file.parent, repository_name(url)) if url is not None else None
 
 
-def _helm_release(r: Any, spec: dict[str, Any], sources: _Sources, composed: dict[str, Any]) -> ChartRelease | None:
+def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartRelease | None:
     """A HelmRelease of a chart of this repository, as Flux renders it: its inline
     `values` over the chart's; None when what it deploys is not known here (`valuesFrom`,
     `postRenderers`, values files that leave the chart's own values.yaml out)."""
     from linter.loaders.rendered import ChartRelease, document_place, inline_values_at
 
+    spec = mapping_of(r.attrs.get("spec"))
     chart_spec = mapping_of(mapping_of(spec.get("chart")).get("spec"))
     top = sources.checkout(r, mapping_of(chart_spec.get("sourceRef")))
     if top is None or not isinstance(chart_spec.get("chart"), str):
@@ -161,9 +176,9 @@ def git_repositories_above(file: Path, searched: dict[str, dict[tuple[str, str],
     """(namespace, name) -> URL of the GitRepositories in the directories holding `file`, up
     to its git checkout's top, and in their `flux-system/` (where `flux bootstrap` writes
     `gotk-sync.yaml`): what a Kustomization staged alone names as its source. `searched`:
-    directories already read."""
-    import yaml
-
+    directories already read. Read as manifests are (guarded: tags, aliases, depth)."""
+    from linter.loaders.kubernetes import parse_documents
+    from linter.model import InputError
     from linter.paths import git_top
 
     start = Path(os.path.abspath(file)).parent
@@ -183,8 +198,8 @@ def git_repositories_above(file: Path, searched: dict[str, dict[tuple[str, str],
                         continue
                     try:
                         text = (place / name).read_text(encoding="utf-8")
-                        documents = list(yaml.safe_load_all(text)) if "GitRepository" in text else []
-                    except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError):
+                        documents = [d for d, _ in parse_documents(text, name)] if "GitRepository" in text else []
+                    except (OSError, UnicodeDecodeError, InputError):
                         continue  # the scan reports it, if it reads it
                     for doc in documents:
                         metadata, spec = mapping_of(mapping_of(doc).get("metadata")), mapping_of(mapping_of(doc).get("spec"))
