@@ -1286,7 +1286,7 @@ class HelmValues:
         # each file, with the keys (and list indices) under which its values sit
         self.files: list[tuple[Path, tuple[str | int, ...]]] = [(chart / "values.yaml", ()),
                                                                 *((Path(v), ()) for v in given)]
-        self._nodes: list[tuple[Path, Any]] | None = None
+        self._read: list[tuple[Path, tuple[Any, int] | None]] | None = None
 
     def of_subchart(self, name: str, directory: Path) -> "HelmValues":
         """The values a subchart's templates read (`.Values` there): its own values.yaml,
@@ -1314,9 +1314,7 @@ class HelmValues:
         from linter.loaders import display_path
 
         best: tuple[str, int, Any, int] | None = None
-        for (path, node), (_, under) in reversed(list(zip(self.nodes(), self.files))):
-            # the file's values for this chart sit under these keys (and items), maybe in a literal block
-            below = values_under(node, under) if node is not None else None
+        for path, below in reversed(self.values_read()):
             if below is None:
                 continue
             node, offset = below
@@ -1337,10 +1335,16 @@ class HelmValues:
                 best = (display_path(path), line, found, matched)
         return best
 
-    def nodes(self) -> list[tuple[Path, Any]]:
-        if self._nodes is None:
-            self._nodes = [(path, compose_file(path)) for path, _ in self.files]
-        return self._nodes
+    def values_read(self) -> list[tuple[Path, tuple[Any, int] | None]]:
+        """Each file's values for this chart: the node under its keys (and items, maybe
+        YAML text in a literal block) and the lines above the text its marks count from;
+        read once, on the first finding that asks."""
+        if self._read is None:
+            self._read = []
+            for path, under in self.files:
+                node = compose_file(path)
+                self._read.append((path, values_under(node, under) if node is not None else None))
+        return self._read
 
 
 def value_note(template: Template, first: int, end: int, values: HelmValues, path: str) -> str | None:
