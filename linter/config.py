@@ -420,6 +420,15 @@ class Exclusions:
 
         return excluding
 
+    def prune(self, directory: str, dirnames: list[str], filenames: list[str]) -> list[str]:
+        """A walk's step in `directory` (real, absolute) less what is excluded: `dirnames`
+        pruned in place (os.walk then passes over them), the files left returned."""
+        excluded_entry = self.in_directory(directory, filenames)
+        if excluded_entry is None:
+            return filenames
+        dirnames[:] = [d for d in dirnames if excluded_entry(d, True) is None]
+        return [f for f in filenames if excluded_entry(f, False) is None]
+
     def excluding(self, real_path: str, is_dir: bool) -> ExcludeGlob | None:
         """The glob that excludes a named path (real, absolute), or a directory it lies in."""
         directory = real_path if is_dir else os.path.dirname(real_path)

@@ -214,10 +214,7 @@ def discover(paths: list[str], stdin_name: str | None = None, exclusions: Exclus
                 )
                 if exclusions is not None:
                     real_here = real_dirs.pop(dirpath, None) or os.path.realpath(dirpath)
-                    excluded_entry = exclusions.in_directory(real_here, filenames)
-                    if excluded_entry is not None:
-                        dirnames[:] = [d for d in dirnames if excluded_entry(d, True) is None]
-                        filenames = [f for f in filenames if excluded_entry(f, False) is None]
+                    filenames = exclusions.prune(real_here, dirnames, filenames)
                     real_dirs.update((os.path.join(dirpath, d), os.path.join(real_here, d)) for d in dirnames)
                 here = Path(dirpath)
                 if "Chart.yaml" in filenames:

@@ -697,10 +697,8 @@ def _units_in_repository(top: Path, near: Path, exclusions: Exclusions | None = 
         if searched > MAX_SEARCHED_DIRECTORIES:
             return []
         subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
-        excluded_entry = exclusions.in_directory(directory, names) if exclusions is not None else None
-        if excluded_entry is not None:
-            subdirs[:] = [d for d in subdirs if excluded_entry(d, True) is None]
-            names = [n for n in names if excluded_entry(n, False) is None]
+        if exclusions is not None:
+            names = exclusions.prune(directory, subdirs, names)
         if CONFIG_NAME in names:
             path = Path(directory) / CONFIG_NAME
             found.append(path if near.is_absolute() else Path(os.path.relpath(path)))
