@@ -122,7 +122,7 @@ def test_action_metadata_is_valid_for_github():
 
 
 def test_action_inputs_and_the_actions_it_uses():
-    assert {"paths", "formats", "fail-on", "config", "category", "version", "upload-sarif"} <= set(ACTION["inputs"])
+    assert {"paths", "formats", "fail-on", "config", "exclude", "category", "version", "upload-sarif"} <= set(ACTION["inputs"])
     uses = {s["uses"].split("@")[0]: s for s in ACTION["runs"]["steps"] if "uses" in s}
     # a Python for the virtualenv only: the caller's PATH and python stay as they were
     assert uses["actions/setup-python"]["with"]["update-environment"] is False
@@ -205,6 +205,24 @@ def test_summary_lists_every_finding_past_the_comment_limit(installed, tmp_path)
     assert "_Left out" not in summary
     assert sum(line.startswith("| 🟧 high | [RES101]") for line in summary.splitlines()) == 150
     assert summary.count("](") == len(findings)
+
+
+def test_exclude_leaves_globs_out_of_the_scan(installed, tmp_path):
+    """A broken test fixture would fail every run with exit 2; excluded, it is not read."""
+    for name in ("k8s", "testdata", "tests/fixtures"):
+        (tmp_path / name).mkdir(parents=True)
+    (tmp_path / "k8s" / "api.yaml").write_text(BAD)
+    (tmp_path / "testdata" / "broken.yaml").write_text(BAD.replace("replicas: 1", "replicas: [1"))
+    (tmp_path / "tests" / "fixtures" / "api.yaml").write_text(BAD.replace("name: api", "name: api-fixture"))
+    run, _ = scan_with(installed, tmp_path, formats="json")
+    assert run.returncode == 2, run.stderr  # the broken fixture is read
+    run, runner = scan_with(installed, tmp_path, formats="json", exclude="testdata\ntests/fixtures/\n")
+    assert run.returncode == 1, run.stderr
+    assert "--exclude testdata --exclude tests/fixtures/" in run.stdout.splitlines()[0]
+    doc = json.loads(run.stdout.split("\n", 1)[1])
+    assert not doc["errors"]
+    assert {f["file"] for f in doc["findings"]} == {"k8s/api.yaml"}
+    assert runner.outputs["scan"]["exit-code"] == "1"
 
 
 def test_missing_sarif_file_is_not_uploaded(installed, tmp_path):
