@@ -94,6 +94,81 @@ def local_kustomize_options(patches: list[Any], components: list[Any], directory
     return options
 
 
+# the files of a directory with no kustomization a deployer applies, at most (each is read
+# to know whether it is Kubernetes): past that, what it deploys is not worked out here
+MAX_DIRECTORY_FILES = 2000
+
+
+def directory_resources(directory: Path, top: Path, suffixes: tuple[str, ...], recurse: bool,
+                        kustomizations: bool = False, picked: Callable[[str], bool] | None = None
+                        ) -> list[Path] | None:
+    """What a deployer applies of `directory` when it holds no kustomization (an Argo CD
+    directory source; the kustomization Flux writes for such a path): its files named with
+    one of `suffixes`, in subdirectories too when `recurse` (a subdirectory holding a
+    kustomization is listed itself, not walked, when `kustomizations`: Flux's generator), in
+    the order a walk of the directory meets them (Go's `filepath.Walk`: by name), less those
+    `picked` refuses (given the path from `directory`, `/`-separated) and those that are not
+    Kubernetes (other YAML: values, configs). None when what it deploys is not known here:
+    a file Kubernetes that does not load (the deployer refuses the directory; the scan
+    reports the file's error), a file that is not YAML or JSON (Argo CD's `.jsonnet`), a
+    link out of the repository `top`, or more than MAX_DIRECTORY_FILES files."""
+    out: list[Path] = []
+    seen = 0
+    top_real = Path(os.path.realpath(top))
+    if not within(Path(os.path.realpath(directory)), top_real):
+        return None
+    walking: list[tuple[Path, str, Any]] = []  # (directory, its path from `directory`, its entries left)
+    opened: Path | None = directory
+    prefix = ""
+    while opened is not None or walking:
+        if opened is not None:
+            try:
+                with os.scandir(opened) as listing:
+                    walking.append((opened, prefix, iter(sorted(listing, key=lambda e: e.name))))
+            except OSError:
+                return None  # the deployer cannot read it either
+            opened = None
+        current, at, entries = walking[-1]
+        entry = next(entries, None)
+        if entry is None:
+            walking.pop()
+            continue
+        path, relative = current / entry.name, at + entry.name
+        if entry.is_symlink() and not within(Path(os.path.realpath(path)), top_real):
+            return None  # Argo CD and Flux refuse a link out of the repository
+        if entry.is_dir(follow_symlinks=False):
+            if kustomizations and kustomization_file(path) is not None:
+                out.append(path)
+            elif recurse and entry.name != ".git":
+                opened, prefix = path, relative + "/"  # walked where its name sorts, as Go's walk does
+            continue
+        if not entry.name.endswith(suffixes) or picked is not None and not picked(relative):
+            continue
+        seen += 1
+        if seen > MAX_DIRECTORY_FILES or not entry.name.endswith(MANIFEST_SUFFIXES):
+            return None
+        kubernetes = _kubernetes_file(path)
+        if kubernetes is None:
+            return None
+        if kubernetes:
+            out.append(path)
+    return out
+
+
+def _kubernetes_file(path: Path) -> bool | None:
+    """Whether a file holds Kubernetes objects, as the scan's walk reads it (`detect`, then
+    the loader); None when it is Kubernetes that does not load."""
+    from linter.loaders import display_path, kubernetes
+    from linter.loaders.registry import read_head
+
+    try:
+        if not kubernetes.detect(path, read_head(path)):
+            return False
+        return bool(kubernetes.load_file(path, display_path(path), {}))
+    except (InputError, OSError, RecursionError, ValueError):
+        return None
+
+
 def placeholder_name(value: Any) -> str | None:
     """The variable of a `${NAME}` placeholder a manifest writes (an Unknown the
     Kubernetes loader made of it: `loaders.kubernetes.deploy_time_values`); None else."""
@@ -385,8 +460,22 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     deployers = argo_sources(out) + flux_sources(out)
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases
     kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
+    if kustomize_command() is None:  # a directory without a kustomization stays as the repository has it
+        from linter.loaders import display_path
+
+        for k in kustomized:
+            if k.listed is not None and not k.as_written():
+                out.notes.append(f"{display_path(k.directory)}: not judged as the {k.deployer} in "
+                                 f"{display_path(k.file)} deploys it: neither kustomize nor kubectl is on PATH")
+        kustomized = [k for k in kustomized if k.listed is None or k.as_written()]
     deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
     deployed |= {os.path.realpath(k.directory) for k in kustomized}
+    # a directory without a kustomization a deployer applies: its kustomizations are built
+    # in its build, its manifests judged as deployed (below), not as the walk loaded them
+    listed = {os.path.realpath(p) for k in kustomized for p in k.listed or []}
+    deployed |= listed
+    if listed:
+        _take_back(out, listed)
     for rendering in rendered.renderings:
         if os.path.realpath(rendering.directory) in deployed:
             continue  # rendered as each release deploys it (below), not alone
@@ -397,9 +486,48 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     for release in releases:
         _load_release(release, options, out)
     for kustomization in kustomized:
-        dirs, files = _reachable(kustomization.directory)
-        _load_kustomization(Rendering(kustomization.directory, "kustomize", _unique(files), dirs), options, out,
-                            kustomization)
+        if kustomization.as_written():
+            _load_as_written(kustomization, out)
+        else:
+            _load_kustomization(kustomization.rendering(), options, out, kustomization)
+        if kustomization.listed is not None:  # the files it read (and its kustomizations'): inputs of the scan
+            inputs = [p if not os.path.isdir(p) else kustomization_file(p) for p in kustomization.listed]
+            _read_too(out, [p for p in inputs if p is not None])
+
+
+def _load_as_written(release: KustomizationRelease, out: Any) -> None:
+    """The manifests a deployer applies as they are written (`KustomizationRelease.as_written`),
+    as it applies them (`_as_released`): each object at its own file and lines."""
+    resources = [r for path in release.listed or [] for r in _objects_in(path)]
+    _as_released(resources, release)
+    out.resources.extend(resources)
+
+
+def _read_too(out: Any, paths: list[Path]) -> None:
+    """Files a deployer's release read, among the scan's inputs (once)."""
+    from linter.loaders import display_path
+
+    known = set(out.files)
+    for shown in map(display_path, paths):
+        if shown not in known:
+            known.add(shown)
+            out.files.append(shown)
+
+
+def _take_back(out: Any, files: set[str]) -> None:
+    """Drop what the walk loaded from `files` (real paths) as plain manifests: a deployer
+    applies them, and they are judged as it does, not also as the repository has them."""
+    from linter.loaders import KUBERNETES_SCOPE
+
+    real: dict[str, str] = {}
+
+    def deployed(r: Resource) -> bool:
+        shown = r.location.file
+        if shown not in real:
+            real[shown] = out.real_paths.get(shown) or os.path.realpath(shown)
+        return real[shown] in files
+
+    out.resources = [r for r in out.resources if r.meta.get("scope") != KUBERNETES_SCOPE or not deployed(r)]
 
 
 def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
@@ -410,7 +538,11 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     from linter.loaders import display_path
 
     kfile = kustomization_file(rendering.directory)
-    shown = display_path(kfile or rendering.directory)
+    listed = release.listed if release is not None else None
+    # the file an object that names no origin points at: the kustomization, or the deployer
+    # that writes one (Flux, for a directory without)
+    shown = display_path(kfile or (release.file if release is not None and listed is not None
+                                   else rendering.directory))
     command = kustomize_command()
     if command is None:
         out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
@@ -426,7 +558,15 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
             return
         command = [*command, "--enable-helm"]
     refused: list[str] = []
-    rendered = _render_with_origins(command, rendering.directory, release.options if release else None, refused)
+    keys = release.options if release is not None else None
+    if listed is not None:  # the kustomization the deployer writes for it lists them
+        keys = {**(keys or {}), "resources": [str(p) for p in listed]}
+    rendered = _render_with_origins(command, rendering.directory, keys, refused)
+    if rendered is None and release is not None and listed is not None:
+        out.errors.append(InputError(display_path(release.file), f"{release.deployer}: kustomize cannot build what "
+                                     f"it deploys of {display_path(rendering.directory)} (a directory without a "
+                                     f"kustomization): {failure_reason(refused[0] if refused else '')}", release.line))
+        return
     if rendered is None and release is not None and release.options:
         # Argo CD builds it with these options: a build they break deploys nothing
         text, failed = _render([*command, str(rendering.directory)], shown)
@@ -480,7 +620,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     if release is not None:
         _as_released(resources, release)
     out.resources.extend(resources)
-    out.files.append(shown)
+    if listed is None:
+        out.files.append(shown)
 
 
 # what kustomize writes on each object when a kustomization asks for build metadata
@@ -495,7 +636,9 @@ def _render_with_origins(command: list[str], directory: Path, options: dict[str,
     (the user's files are not touched); None when that rendering fails (its stderr
     then in `refused`). `options`: kustomization keys the wrapper sets over the
     directory (an Argo CD Application's; `components` are directories, named from
-    the wrapper)."""
+    the wrapper; `resources`, files and directories that stand for a directory
+    without a kustomization, as the one Flux writes for it: built with kustomize's
+    load restrictions off, as Flux builds, since they lie outside the wrapper)."""
     import subprocess
     import tempfile
 
@@ -503,8 +646,10 @@ def _render_with_origins(command: list[str], directory: Path, options: dict[str,
     document: dict[str, Any] = {"resources": [os.path.relpath(directory.resolve(), wrapper)],
                                 "buildMetadata": ["originAnnotations"]}
     for key, value in (options or {}).items():
-        document[key] = [os.path.relpath(os.path.realpath(c), wrapper) for c in value] if key == "components" \
-            else value
+        document[key] = [os.path.relpath(os.path.realpath(c), wrapper) for c in value] \
+            if key in ("components", "resources") else value
+    if "resources" in (options or {}):
+        command = [*command, "--load-restrictor", "LoadRestrictionsNone"]
     try:
         (wrapper / "kustomization.yaml").write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML
         done = subprocess.run([*command, str(wrapper)], capture_output=True, text=True, timeout=RENDER_TIMEOUT,
@@ -708,6 +853,27 @@ class KustomizationRelease:
     substitute: dict[str, str] | None = None
     substitute_complete: bool = False
     substituted_at: dict[str, tuple[str, int]] = field(default_factory=dict)  # variable -> (file, line)
+    # a directory with no kustomization: what the deployer applies of it (`directory_resources`:
+    # its manifests, and the subdirectories holding a kustomization Flux lists whole), the
+    # `resources` of the kustomization Flux writes for it; None: the directory's own kustomization
+    listed: list[Path] | None = None
+
+    def as_written(self) -> bool:
+        """Applied as its files write them, nothing to build: a directory with no
+        kustomization and nothing set over it (Argo CD's directory source: Argo CD does not
+        run kustomize, which would refuse objects it applies, `generateName` hooks)."""
+        return self.listed is not None and not self.options and self.substitute is None \
+            and not any(os.path.isdir(p) for p in self.listed)
+
+    def rendering(self) -> Rendering:
+        """Its build: the directory's kustomization (and those it reaches), or the
+        kustomizations and files of the directory's `listed` resources."""
+        dirs, files = _reachable(self.directory) if self.listed is None else ([], [])
+        for entry in self.listed or []:
+            reached = _reachable(entry) if os.path.isdir(entry) else ([], [entry])
+            dirs += reached[0]
+            files += reached[1]
+        return Rendering(self.directory, "kustomize", _unique(files), dirs)
 
 
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
