@@ -111,6 +111,12 @@ def _argo_releases(file: Path, application: dict[str, Any],
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else []))
+            elif not any(key in source for key in ("kustomize", "helm", "plugin")):
+                # a directory source: its manifests applied as written, into the destination namespace
+                listed = _directory_source(source.get("directory"), chart, top)
+                if listed:
+                    out.append(KustomizationRelease(file, name, chart, {}, namespace, f"Argo CD Application {name}",
+                                                    f"argocd:{name}", line, listed=listed))
             continue
         helm = mapping_of(source.get("helm"))
         files: list[Path] = []
@@ -191,6 +197,117 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
     if replicas:
         options["replicas"] = replicas
     return local_kustomize_options(lists["patches"], lists["components"], directory, top, options)
+
+
+def _directory_source(directory: Any, path: Path, top: Path) -> list[Path] | None:
+    """The manifests Argo CD applies of a directory source (`path` has no kustomization and
+    no Chart.yaml): its `.yaml`, `.yml` and `.json` files, in subdirectories too with
+    `directory.recurse`, those `include` picks less those `exclude` names (glob patterns
+    over the paths from `path`). None when it is not known here: jsonnet (a `jsonnet`
+    block that sets anything, or a `.jsonnet` file among them), a setting Argo CD would
+    refuse, or what `rendered.directory_resources` cannot know."""
+    from linter.loaders.rendered import directory_resources
+
+    settings = mapping_of(directory) if directory is not None else {}
+    if directory is not None and not isinstance(directory, dict) or settings.get("jsonnet"):
+        return None
+    recurse = settings.get("recurse", False)
+    patterns = [settings.get(key) or "" for key in ("include", "exclude")]
+    if not isinstance(recurse, bool) or not all(isinstance(p, str) for p in patterns):
+        return None
+    include, exclude = (glob_matcher(p) if p else None for p in patterns)
+    if patterns[0] and include is None or patterns[1] and exclude is None:
+        return None
+
+    def picked(relative: str) -> bool:
+        return (exclude is None or not exclude(relative)) and (include is None or include(relative))
+
+    return directory_resources(path, top, (".yaml", ".yml", ".json", ".jsonnet"), recurse, picked=picked)
+
+
+# brace alternatives a glob pattern may expand to, at most
+MAX_GLOB_ALTERNATIVES = 256
+
+
+def glob_matcher(pattern: str) -> Callable[[str], bool] | None:
+    """A glob pattern as Argo CD matches `directory.include`/`exclude` (gobwas/glob with no
+    separators: `*` and `**` match any text, `/` too; `?`, `[a-z]`, `[!a]`, `{a,b}`
+    alternatives, `\\` escapes): whether a path matches it. None for a pattern that does not
+    compile (Argo CD then matches nothing) or with more than MAX_GLOB_ALTERNATIVES
+    alternatives. Each alternative is matched by `fnmatch`, whose translation of `*` does
+    not backtrack without bound."""
+    import fnmatch
+
+    alternatives = _alternatives(pattern)
+    if alternatives is None:
+        return None
+    return lambda text: any(fnmatch.fnmatchcase(text, one) for one in alternatives)
+
+
+def _alternatives(pattern: str) -> list[str] | None:
+    """The `fnmatch` patterns a gobwas glob's `{a,b}` alternatives expand to (escapes as
+    `[c]`); None when it does not compile or expands past MAX_GLOB_ALTERNATIVES."""
+    out = [""]
+    at = 0
+    while at < len(pattern):
+        c = pattern[at]
+        if c == "\\":
+            if at + 1 == len(pattern):
+                return None
+            escaped = pattern[at + 1]
+            piece, at = f"[{escaped}]" if escaped in "*?[" else escaped, at + 2
+        elif c == "[":
+            end = pattern.find("]", at + 2)  # `[]...]`: a `]` first is part of the class
+            if end == -1:
+                return None
+            piece, at = pattern[at:end + 1], end + 1
+        elif c == "{":
+            close, parts = _brace(pattern, at)
+            if close is None:
+                return None
+            expanded: list[str] = []
+            for part in parts:
+                inner = _alternatives(part)
+                if inner is None or len(out) * (len(expanded) + len(inner)) > MAX_GLOB_ALTERNATIVES:
+                    return None
+                expanded += inner
+            out = [head + tail for head in out for tail in expanded]
+            at = close + 1
+            continue
+        elif c == "}":
+            return None
+        else:
+            piece, at = c, at + 1
+        out = [head + piece for head in out]
+    return out
+
+
+def _brace(pattern: str, start: int) -> tuple[int | None, list[str]]:
+    """The index of the `}` closing the `{` at `start`, and the texts its top-level commas part."""
+    depth, at, begun = 0, start, start + 1
+    parts: list[str] = []
+    while at < len(pattern):
+        c = pattern[at]
+        if c == "\\":
+            at += 2
+            continue
+        if c == "[":
+            end = pattern.find("]", at + 2)
+            if end == -1:
+                return None, []
+            at = end + 1
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return at, [*parts, pattern[begun:at]]
+        elif c == "," and depth == 1:
+            parts.append(pattern[begun:at])
+            begun = at + 1
+        at += 1
+    return None, []
 
 
 def _image(text: Any) -> dict[str, str] | None:

@@ -1,0 +1,183 @@
+"""GitOps sources that are plain directories of manifests, judged as they are deployed.
+
+An Argo CD Application whose source `path` holds neither a kustomization nor a Chart.yaml is
+a directory source: Argo CD applies the directory's `.yaml`, `.yml` and `.json` manifests
+(its subdirectories too with `directory.recurse`, filtered by the `include`/`exclude` globs),
+objects that name no namespace into `destination.namespace`. A Flux Kustomization whose path
+has no kustomization.yaml builds the one Flux writes (every manifest under the path; a
+subdirectory with its own kustomization as that kustomization) with its options and post-build
+substitution. The tests scan as a user does, through the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from linter.cli import main
+from tests.test_kustomize import GITOPS_REMOTE, line_of, write
+from tests.test_kustomize import PROBED as DEPLOYMENT  # a Deployment web of 3 replicas, with probes; no namespace
+
+
+def pdb(namespace: str = "") -> str:
+    named = f", namespace: {namespace}" if namespace else ""
+    return ("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web" + named + "}\n"
+            "spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n")
+
+
+def application(name: str = "web", namespace: str = "shop", source: str = "") -> str:
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name + "\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            "    repoURL: git@github.com:acme/gitops.git\n    path: guestbook\n" + source
+            + "  destination:\n    server: https://kubernetes.default.svc\n    namespace: " + namespace + "\n")
+
+
+def scan_json(capsys, *arguments: str) -> dict:
+    """`resilint scan ARGUMENTS --format json`, as a user runs it."""
+    main(["scan", *arguments, "--format", "json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def findings(report: dict, rule: str) -> list[tuple[str, str, int, str]]:
+    return [(f["resource"], f["file"], f["line"], f["message"]) for f in report["findings"] if f["rule_id"] == rule]
+
+
+@pytest.fixture
+def gitops(tmp_path, monkeypatch):
+    """A Deployment that names no namespace and a PodDisruptionBudget in `shop`, in a plain
+    directory (no kustomization, no chart) beside YAML that is not Kubernetes."""
+    write(tmp_path, {".git/config": GITOPS_REMOTE, "guestbook/deploy.yaml": DEPLOYMENT,
+                     "guestbook/pdb.yaml": pdb("shop"), "guestbook/values.yaml": "replicaCount: 1\n"})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# --- Argo CD directory sources ---------------------------------------------------------------
+
+
+def test_an_application_of_a_plain_directory_applies_it_into_its_destination_namespace(gitops, capsys):
+    """Alone, the Deployment is in `default` and the budget in `shop` does not protect it.
+    Deployed into `shop`, the budget protects it; deployed into `eu`, the budget keeps its
+    own namespace and the Deployment is unprotected there, said at its own file and line,
+    with the Application that deploys it."""
+    [(resource, file, line, message)] = findings(scan_json(capsys, ".", "--select", "RES501"), "RES501")
+    assert (resource, file, line) == ("Deployment/default/web", "guestbook/deploy.yaml", line_of(DEPLOYMENT, "replicas"))
+    assert "Argo CD" not in message
+    write(gitops, {"apps/web.yaml": application(namespace="shop")})
+    for named in (".", "apps/web.yaml"):  # the repository, or the Application staged alone (pre-commit)
+        report = scan_json(capsys, named, "--select", "RES501")
+        assert report["errors"] == [] and findings(report, "RES501") == []
+    write(gitops, {"apps/web.yaml": application(namespace="eu")})
+    report = scan_json(capsys, ".")
+    assert report["errors"] == []
+    [(resource, file, line, message)] = findings(report, "RES501")
+    assert (resource, file, line) == ("Deployment/eu/web", "guestbook/deploy.yaml", line_of(DEPLOYMENT, "replicas"))
+    assert message.endswith("(with Argo CD Application web in apps/web.yaml)")
+    # the budget keeps the namespace it names, and is judged as deployed (not also alone)
+    resources = {f["resource"] for f in report["findings"]}
+    assert "PodDisruptionBudget/shop/web" in resources and not any("/default/" in r for r in resources)
+
+
+def test_the_directory_is_judged_as_deployed_not_also_as_the_repository_has_it(gitops):
+    from linter.engine import ScanOptions, scan
+
+    write(gitops, {"apps/web.yaml": application(namespace="shop")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    deployed = sorted((r.address, r.location.file, r.meta["environment_part"]) for r in result.resources
+                      if r.location.file.startswith("guestbook/"))
+    assert deployed == [("Deployment/shop/web", "guestbook/deploy.yaml", "web"),
+                        ("PodDisruptionBudget/shop/web", "guestbook/pdb.yaml", "web")]
+    assert {"guestbook/deploy.yaml", "guestbook/pdb.yaml"} <= set(result.files)
+
+
+def test_two_applications_in_one_file_deploy_the_directory_each_as_its_own(gitops, capsys):
+    write(gitops, {"apps/web.yaml": application("web-eu", "eu") + "---\n" + application("web-us", "us")})
+    report = scan_json(capsys, ".", "--select", "RES501")
+    found = sorted(f["resource"] for f in report["findings"])
+    assert found == ["Deployment/eu/web", "Deployment/us/web"]
+    assert len({f["fingerprint"] for f in report["findings"]}) == 2
+
+
+@pytest.mark.parametrize("directory, protected", [
+    ("", False),  # the top of the directory only: policies/ is not applied
+    ("    directory: {recurse: true}\n", True),
+    ("    directory: {recurse: true, exclude: 'policies/*'}\n", False),
+    ("    directory: {recurse: true, include: '{deploy.yaml,policies/*}'}\n", True),
+    ("    directory: {recurse: true, include: '*.yaml'}\n", True),  # `*` matches `/` too, as Argo CD's glob
+    ("    directory: {recurse: true, include: deploy.yaml}\n", False),
+    # nothing applied, the Deployment neither: both judged as the repository has them, in `default`
+    ("    directory: {recurse: true, include: '*.json'}\n", None),
+])
+def test_recurse_include_and_exclude_choose_the_files_argo_cd_applies(gitops, capsys, directory, protected):
+    write(gitops, {"guestbook/pdb.yaml": "# moved\n", "guestbook/policies/pdb.yaml": pdb(),
+                   "apps/web.yaml": application(source=directory)})
+    report = scan_json(capsys, ".", "--select", "RES501,RES505")
+    assert report["errors"] == []
+    assert [f[0] for f in findings(report, "RES505")] == [
+        "Deployment/default/web" if protected is None else "Deployment/shop/web"]
+    assert [f[0] for f in findings(report, "RES501")] == ([] if protected in (None, True) else ["Deployment/shop/web"])
+
+
+@pytest.mark.parametrize("source, files", [
+    ("    directory:\n      jsonnet: {tlas: [{name: env, value: prod}]}\n", {}),
+    ("", {"guestbook/extra.jsonnet": "{}\n"}),  # Argo CD evaluates it: not known here
+    ("    plugin: {name: envsubst}\n", {}),  # a config management plugin renders it
+    ("    directory: {include: '{deploy.yaml'}\n", {}),  # a glob Argo CD cannot compile
+    ("    directory: {recurse: maybe}\n", {}),
+])
+def test_a_directory_argo_cd_renders_in_a_way_not_known_here_is_judged_as_the_repository_has_it(
+        gitops, capsys, source, files):
+    write(gitops, {"apps/web.yaml": application(source=source), **files})
+    report = scan_json(capsys, ".", "--select", "RES501")
+    assert report["errors"] == []
+    [(resource, _, _, message)] = findings(report, "RES501")
+    assert resource == "Deployment/default/web" and "Argo CD" not in message
+
+
+def test_a_broken_manifest_in_the_directory_is_an_error_at_its_line_and_the_rest_is_as_written(gitops, capsys):
+    """Argo CD refuses a directory with a manifest it cannot read: nothing known is deployed;
+    the file's error is the scan's, at its line, never a traceback."""
+    broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [settings\n"
+    write(gitops, {"guestbook/broken.yaml": broken, "apps/web.yaml": application()})
+    report = scan_json(capsys, ".", "--select", "RES501")
+    [error] = report["errors"]
+    assert (error["file"], error["line"]) == ("guestbook/broken.yaml", len(broken.splitlines()) + 1)  # where YAML ends
+    assert [f["resource"] for f in report["findings"]] == ["Deployment/default/web"]
+
+
+def test_a_link_out_of_the_repository_leaves_the_directory_as_the_repository_has_it(gitops, capsys, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "pdb.yaml"
+    outside.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: elsewhere}\n")
+    os.symlink(outside, gitops / "guestbook" / "linked.yaml")
+    write(gitops, {"apps/web.yaml": application()})
+    report = scan_json(capsys, ".", "--select", "RES501")
+    assert [f["resource"] for f in report["findings"]] == ["Deployment/default/web"]
+
+
+@pytest.mark.parametrize("pattern, path, matches", [
+    ("*.yaml", "deploy.yaml", True),
+    ("*.yaml", "sub/deploy.yaml", True),
+    ("{config.json,env-use2/*}", "config.json", True),
+    ("{config.json,env-use2/*}", "env-use2/a/b.yaml", True),
+    ("{config.json,env-use2/*}", "env-use1/b.yaml", False),
+    ("{a,b{c,d}}.yaml", "bd.yaml", True),
+    ("[!x]*.yaml", "x.yaml", False),
+    ("\\*.yaml", "*.yaml", True),
+    ("\\*.yaml", "a.yaml", False),
+    ("?.json", "a.json", True),
+])
+def test_argo_cd_globs_match_as_argo_cd_matches_them(pattern, path, matches):
+    from linter.loaders.argocd import glob_matcher
+
+    matcher = glob_matcher(pattern)
+    assert matcher is not None and matcher(path) is matches
+
+
+@pytest.mark.parametrize("pattern", ["{a,b", "a}", "[ab", "x\\", "{a,b}" * 9])
+def test_a_glob_that_does_not_compile_or_expands_too_far_is_not_known(pattern):
+    from linter.loaders.argocd import glob_matcher
+
+    assert glob_matcher(pattern) is None
