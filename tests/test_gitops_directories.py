@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 
 from linter.cli import main
-from tests.test_kustomize import GITOPS_REMOTE, line_of, write
+from tests.test_kustomize import FLEET_REMOTE, GIT_REPOSITORY, GITOPS_REMOTE, line_of, write
 from tests.test_kustomize import PROBED as DEPLOYMENT  # a Deployment web of 3 replicas, with probes; no namespace
 
 
@@ -181,3 +182,105 @@ def test_a_glob_that_does_not_compile_or_expands_too_far_is_not_known(pattern):
     from linter.loaders.argocd import glob_matcher
 
     assert glob_matcher(pattern) is None
+
+
+# --- Flux Kustomizations of a directory without a kustomization.yaml -------------------------------
+
+def flux_kustomization(extra: str = "") -> str:
+    return ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./apps/prod\n"
+            "  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n" + extra)
+
+
+@pytest.fixture
+def fleet(tmp_path, monkeypatch):
+    """apps/prod: no kustomization.yaml; a Deployment at its top, its budget in a
+    subdirectory, a ConfigMap in a subdirectory with a kustomization of its own, and YAML
+    that is not Kubernetes."""
+    write(tmp_path, {".git/config": FLEET_REMOTE, "clusters/prod/flux-system/gotk-sync.yaml":
+                         GIT_REPOSITORY.replace("URL", "ssh://git@github.com/acme/fleet"),
+                     "apps/prod/deploy.yaml": DEPLOYMENT.replace("replicas: 3", "replicas: ${replicas}"),
+                     "apps/prod/policies/pdb.yaml": pdb(),
+                     "apps/prod/settings/kustomization.yaml": "resources: [settings.yaml]\n"
+                                                              "commonLabels: {tier: settings}\n",
+                     "apps/prod/settings/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+                     "apps/prod/notes.yaml": "owner: shop-team\n"})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+pytestmark_kustomize = pytest.mark.skipif(shutil.which("kustomize") is None and shutil.which("kubectl") is None,
+                                          reason="neither kustomize nor kubectl is on PATH")
+
+
+@pytestmark_kustomize
+def test_a_flux_kustomization_of_a_plain_directory_builds_what_flux_generates(fleet, capsys):
+    """Every manifest under the path (recursively; a subdirectory with a kustomization as that
+    kustomization), with the targetNamespace and the substituted count: the budget in the
+    subdirectory protects the Deployment in `shop`, and the count is found where it is set."""
+    apps = flux_kustomization("  targetNamespace: shop\n  postBuild:\n    substitute:\n      replicas: \"1\"\n")
+    write(fleet, {"clusters/prod/apps.yaml": apps})
+    for named in (".", "clusters/prod/apps.yaml"):  # the repository, or the Kustomization staged alone
+        report = scan_json(capsys, named)
+        assert report["errors"] == []
+        assert findings(report, "RES101") == [
+            ("Deployment/shop/web", "clusters/prod/apps.yaml", line_of(apps, 'replicas: "1"'),
+             findings(report, "RES101")[0][3])]
+        assert findings(report, "RES101")[0][3].endswith("(with Flux Kustomization apps in clusters/prod/apps.yaml)")
+        assert findings(report, "RES501") == []
+    from linter.engine import ScanOptions, scan
+
+    result = scan(["."], ScanOptions())
+    deployed = sorted((r.address, r.location.file) for r in result.resources if r.location.file.startswith("apps/"))
+    assert deployed == [("ConfigMap/shop/web", "apps/prod/settings/settings.yaml"),
+                        ("Deployment/shop/web", "apps/prod/deploy.yaml"),
+                        ("PodDisruptionBudget/shop/web", "apps/prod/policies/pdb.yaml")]
+    [config] = [r for r in result.resources if r.type == "core/ConfigMap"]
+    assert config.attrs["metadata"]["labels"] == {"tier": "settings"}  # built with its own kustomization
+
+
+@pytestmark_kustomize
+def test_a_flux_kustomization_without_options_applies_the_directory_as_written(fleet, capsys):
+    """Nothing set over it: the objects as their files write them (a `generateName` Job
+    too, which kustomize would refuse), judged as the Kustomization deploys them."""
+    shutil.rmtree(fleet / "apps/prod/settings")  # a kustomization of its own: built with kustomize
+    write(fleet, {"apps/prod/deploy.yaml": DEPLOYMENT.replace("{name: web}", "{name: web, namespace: shop}"),
+                  "apps/prod/policies/pdb.yaml": pdb("shop"),
+                  "apps/prod/migrate.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n"
+                                            "spec: {template: {spec: {restartPolicy: Never, containers: "
+                                            "[{name: m, image: m:1}]}}}\n",
+                  "clusters/prod/apps.yaml": flux_kustomization()})
+    report = scan_json(capsys, ".", "--select", "RES501,RES505")
+    assert report["errors"] == []
+    assert findings(report, "RES501") == []
+    [(resource, file, _, message)] = findings(report, "RES505")
+    assert (resource, file) == ("Deployment/shop/web", "apps/prod/deploy.yaml")
+    assert message.endswith("(with Flux Kustomization apps in clusters/prod/apps.yaml)")
+
+
+@pytestmark_kustomize
+def test_flux_options_that_break_the_build_of_a_plain_directory_are_an_error_at_the_kustomization(fleet, capsys):
+    apps = flux_kustomization("  targetNamespace: shop\n  patches:\n    - target: {kind: Deployment}\n"
+                              "      patch: '[{\"op\": \"remove\", \"path\": \"/spec/missing\"}]'\n")
+    write(fleet, {"clusters/prod/apps.yaml": apps})
+    report = scan_json(capsys, ".", "--select", "RES501")
+    [error] = report["errors"]
+    assert (error["file"], error["line"]) == ("clusters/prod/apps.yaml", 1)
+    assert "Flux Kustomization apps: kustomize cannot build what it deploys of apps/prod" in error["message"]
+    assert report["findings"] == []  # nothing is deployed
+
+
+def test_without_kustomize_a_flux_directory_stays_as_the_repository_has_it(fleet, capsys, monkeypatch):
+    """Built with kustomize (its targetNamespace), and neither kustomize nor kubectl is
+    here: the directory is judged as the repository has it, and a note says why."""
+    from linter.loaders import rendered
+
+    monkeypatch.setattr(rendered, "kustomize_command", lambda: None)
+    shutil.rmtree(fleet / "apps/prod/settings")
+    write(fleet, {"apps/prod/deploy.yaml": DEPLOYMENT, "clusters/prod/apps.yaml": flux_kustomization(
+        "  targetNamespace: shop\n")})
+    main(["scan", ".", "--select", "RES505", "--format", "json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["errors"] == [] and [f[0] for f in findings(report, "RES505")] == ["Deployment/default/web"]
+    assert "apps/prod: not judged as the Flux Kustomization apps in clusters/prod/apps.yaml deploys it" in captured.err

@@ -5,9 +5,11 @@ A Flux `Kustomization` (kustomize.toolkit.fluxcd.io) builds `spec.path` of its s
 with kustomize, with its own options over it (`targetNamespace`, `namePrefix`,
 `nameSuffix`, `commonMetadata`, `images`, `patches`, `components`), then substitutes
 `${var}` from `postBuild.substitute` in what was built, and applies the objects. When
-its source is a `GitRepository` in the scan whose URL names this repository, and the
-path holds a kustomization, that directory is judged as each such Kustomization deploys
-it (rendered.py:_load_kustomization with a `KustomizationRelease`), not alone. A
+its source is a `GitRepository` in the scan whose URL names this repository, that
+directory is judged as each such Kustomization deploys it (rendered.py:_load_kustomization
+with a `KustomizationRelease`), not alone; a path with no kustomization is built as Flux
+builds the one it writes for it (every manifest under the path, a subdirectory with a
+kustomization as that kustomization: `rendered.directory_resources`). A
 variable this scan cannot know (one `postBuild.substituteFrom` may set, or none sets)
 stays a placeholder, which the Kubernetes loader reads as unknown. A `HelmRelease` of a
 chart in such a GitRepository is rendered as Flux renders it (rendered.py:_load_release).
@@ -58,9 +60,10 @@ def flux_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
 
 
 def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> KustomizationRelease | None:
-    """A Kustomization of a kustomization of this repository, as Flux builds it; None when
-    what it deploys is not known here."""
-    from linter.loaders.rendered import KustomizationRelease, kustomization_file
+    """A Kustomization of a directory of this repository, as Flux builds it (its
+    kustomization, or the one Flux writes for a directory without); None when what it
+    deploys is not known here."""
+    from linter.loaders.rendered import KustomizationRelease, directory_resources, kustomization_file
 
     spec = mapping_of(r.attrs.get("spec"))
     top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
@@ -68,8 +71,15 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> Kusto
     if top is None or not isinstance(path, str):
         return None
     directory = Path(os.path.normpath(top / path.lstrip("/")))  # relative to the repository's top
-    if not within(directory, top) or kustomization_file(directory) is None:
-        return None  # Flux would write a kustomization of its own for a plain directory: not read here
+    if not within(directory, top) or not os.path.isdir(directory):
+        return None
+    listed = None
+    if kustomization_file(directory) is None:
+        # Flux writes a kustomization of its own: every manifest under the path, and each
+        # subdirectory holding a kustomization as that kustomization
+        listed = directory_resources(directory, top, (".yaml", ".yml"), recurse=True, kustomizations=True)
+        if not listed:
+            return None
     options = _options(spec, directory, top)
     if options is None:
         return None
@@ -83,7 +93,7 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> Kusto
         Path(r.location.file), r.name, directory, options, None, f"Flux Kustomization {r.name}",
         f"flux:{r.name}", r.location.line, substitute=substitute,
         substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
-        substituted_at=_substituted_at(r, composed) if substitute else {})
+        substituted_at=_substituted_at(r, composed) if substitute else {}, listed=listed)
 
 
 class _Sources:
