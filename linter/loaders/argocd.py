@@ -6,7 +6,9 @@ it (`spec.source.path`, or one of `spec.sources`), with value files, inline valu
 parameters, into a namespace. Such a chart is judged as each Application renders it
 (loaders/rendered.py:_load_release), not alone; a kustomization it points at is built
 with the Application's `kustomize` options (`_kustomize_options`, built by
-rendered.py:_load_kustomization), not alone either. An `ApplicationSet` makes
+rendered.py:_load_kustomization), not alone either; a directory with neither is a
+directory source, its manifests applied as written into the destination namespace
+(`_directory_source`: `recurse`, `include`/`exclude` globs). An `ApplicationSet` makes
 Applications from its template, one per element of its generators: the `list`
 generator and the git `directories` and `files` generators of this repository are read;
 a set with any other generator (clusters, matrix, pull requests...) or a template this
