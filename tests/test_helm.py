@@ -661,10 +661,12 @@ def test_an_argo_cd_application_renders_this_repositorys_chart_as_it_deploys_it(
     # YAML text in a literal block: its lines are the file's, from the line after the `|`
     ("      values: |  # prod sizing\n        image: {tag: x}\n\n        replicaCount: 1\n", True),
     ("      values: |-\n        replicaCount: 1\n      valueFiles: [values-prod.yaml]\n", True),
-    # folded or quoted text: its lines are not the file's; a parameter could set any value
+    # folded or quoted text: its lines are not the file's
     ("      values: >\n        replicaCount: 1\n", False),
     ("      values: \"replicaCount: 1\"\n", False),
-    ("      valuesObject: {replicaCount: 1}\n      parameters: [{name: image.tag, value: x}]\n", False),
+    # a parameter sets only the value it names, after every file (one setting another value leaves it be)
+    ("      valuesObject: {replicaCount: 1}\n      parameters: [{name: image.tag, value: x}]\n", True),
+    ("      valuesObject: {replicaCount: 3}\n      parameters: [{name: replicaCount, value: '1'}]\n", False),
 ])
 def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, named):
     root = _gitops(tmp_path / "gitops")
@@ -677,7 +679,7 @@ def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, n
     [finding] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
     notes = [n for n in finding["notes"] if "set at" in n]
     text = (root / "apps" / "shop.yaml").read_text()
-    lines = [i for i, l in enumerate(text.splitlines(), 1) if l.strip() == "replicaCount: 1"]
+    lines = [i for i, l in enumerate(text.splitlines(), 1) if "replicaCount: 1" in l]
     assert notes == ([f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{lines[0]}"] if named else [])
 
 
@@ -874,3 +876,26 @@ def test_a_flux_helm_releases_values_files_are_read_as_flux_reads_them(tmp_path,
     else:
         [finding] = released
         assert finding["resource"] == "Deployment/shop/shop" and note in finding["notes"]
+
+
+@pytest.mark.parametrize("option, setting, parts, exact, value", [
+    ("--set", "replicaCount=3", ("replicaCount",), True, "3"),
+    ("--set-string", "image.tag=1.2", ("image", "tag"), True, "1.2"),
+    ("--set", "hosts[0].name=a", ("hosts",), False, "a"),  # an index: the list, not one value of it
+    ("--set", "podAnnotations.a\\.b=x", ("podAnnotations",), False, "x"),  # an escaped dot: one key `a.b`
+    ("--set", "list={a,b}", ("list",), True, None),  # a list
+    ("--set-file", "config=/tmp/x", ("config",), True, None),  # a file's text
+    ("--set", "a=1,b=2", (), False, None),  # two assignments: any value
+    ("--set", "note=a\\,b", ("note",), True, None),  # an escaped comma: one value, not as written
+])
+def test_a_parameter_sets_the_values_its_name_says(option, setting, parts, exact, value):
+    """What value notes read of a release's `--set`: the path it sets (helm applies parameters
+    after every values file), so a value no parameter touches is still named in its file."""
+    from linter.loaders.rendered import SetParameter
+
+    read = SetParameter.read(option, setting, ("main.tf", 3))
+    assert (read.parts, read.exact, read.value) == (parts, exact, value)
+    assert read.touches(list(parts) + ["deeper"]) and read.touches(list(parts[:1]))
+    assert not read.touches(["elsewhere"]) or parts == ()
+    expected = f"`.Values.{'.'.join(parts)}` = {value}, set at main.tf:3" if exact and value else None
+    assert read.note(list(parts)) == expected

@@ -374,8 +374,8 @@ def test_a_nested_helmfile_outside_the_repository_or_of_no_shape_is_not_read(tmp
 @needs_helm
 def test_a_value_set_inline_in_the_helmfile_is_named_at_its_line(tmp_path):
     """A value note names the helmfile line of a release's inline values (the file wins over
-    values/common.yaml); where the inline values come from elsewhere (an anchor), or a `set`
-    could have set the value, no file is named rather than a wrong one."""
+    values/common.yaml); where the inline values come from elsewhere (an anchor) no file is
+    named rather than a wrong one; a `set` of another value changes nothing of that."""
     helmfile = """\
 templates:
   one: &one
@@ -400,7 +400,10 @@ releases:
              for f in doc["findings"] if f["rule_id"] == "RES101"}
     line = helmfile.splitlines().index("      - replicaCount: 1") + 1
     assert f"`.Values.replicaCount` = 1, set at helmfile.yaml:{line}" in notes["web"]
-    assert not [n for n in notes["api"] + notes["jobs"] if "set at" in n]
+    assert not [n for n in notes["api"] if "set at" in n]  # through an anchor: no line of its own
+    # a `set` of another value leaves the inline value's line to be named
+    jobs = len(helmfile.splitlines()) - helmfile.splitlines()[::-1].index("    values: [{replicaCount: 1}]")
+    assert [n for n in notes["jobs"] if "set at" in n] == [f"`.Values.replicaCount` = 1, set at helmfile.yaml:{jobs}"]
 
 
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):

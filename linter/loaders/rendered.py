@@ -824,8 +824,12 @@ class ChartRelease:
     deployer: str  # how findings name it: `Argo CD Application shop-prod`, `Helmfile release web (environment prod)`
     scope: str  # its scope's kind and key (`argocd:shop-prod`): with the file, a scope of its own
     # where each of `values` is written (a file; or the file and the keys and indices under which
-    # inline values sit), when all are known: value notes can then name inline values too
+    # inline values sit), when all are known: value notes can then name inline values too (else
+    # inline values are read for the notes as values no file holds)
     value_places: list[tuple[Path, tuple[str | int, ...]]] | None = None
+    # where each of `parameters` is written (file, line), where known: a value note can name it
+    parameter_places: list[tuple[str, int] | None] | None = None
+    line: int | None = None  # the deployer's line in `file`: where an error helm gives on the release is put
 
 
 @dataclass
@@ -879,8 +883,10 @@ class KustomizationRelease:
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
     """A chart as a deployer's release renders it: `helm template` with the release
     name, namespace, values and parameters it gives; a scope of its own. A value's note
-    names the file that set it only when no parameter could have, and inline values only
-    where the deployer's file writes them (`value_places`)."""
+    names the file that set it only when no parameter could have (a parameter that sets it
+    is named where the deployer writes it, `parameter_places`), and inline values only
+    where the deployer's file writes them (`value_places`). An error helm gives on the
+    release (not at a template line) is put at the deployer's `line`, when known."""
     import tempfile
 
     import yaml
@@ -902,17 +908,23 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
             command += ["--values", str(values)]
         for option, setting in release.parameters:
             command += [option, setting]
-        files = [str(v) for v in release.values if isinstance(v, Path)]
-        set_in: HelmValues | None = None  # where values are set, for the notes
-        if not release.parameters:  # a parameter may set any value: no file can be named
-            if release.value_places is not None:
-                set_in = HelmValues(release.chart, [])
-                set_in.files += release.value_places
-            elif len(files) == len(release.values):
-                set_in = HelmValues(release.chart, files)
+        set_in = HelmValues(release.chart, [])  # where values are set, for the notes
+        if release.value_places is not None:
+            set_in.files += release.value_places
+        else:  # inline values, named nowhere: what they set is not said to be set in a file
+            set_in.files += [(v if isinstance(v, Path) else v if isinstance(v, str) else yaml.safe_dump(v), ())
+                             for v in release.values]
+        places = release.parameter_places or [None] * len(release.parameters)
+        set_in.parameters = [SetParameter.read(option, setting, place)
+                             for (option, setting), place in zip(release.parameters, places)]
         deployed_in = display_path(release.file)
+        errors = len(out.errors)
         resources = _rendered_objects(command, release.chart, shown, options, out, set_in,
                                       f"rendering as the {release.deployer} in {deployed_in}")
+    if release.line is not None:
+        for err in out.errors[errors:]:
+            if err.file == shown and err.line is None:  # helm refused the release, not a template line
+                err.file, err.line = deployed_in, release.line
     if resources is None:
         return
     _as_released(resources, release)
@@ -1389,6 +1401,16 @@ def values_under(node: Any, parts: tuple[str | int, ...]) -> tuple[Any, int] | N
     return node, offset
 
 
+def compose_text(text: str) -> Any:
+    """YAML text's node tree (its first document) for value notes; None when it does not parse."""
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
 def compose_file(path: Path) -> Any:
     """A YAML file's node tree for value notes: its document, or (several documents) a
     sequence of them, so that a place in it starts with the document's index; None when
@@ -1444,22 +1466,32 @@ def inline_values_at(node: Any, at: tuple[str | int, ...]) -> bool:
 
 class HelmValues:
     """Where a chart's values are set: its `values.yaml`, then each `--helm-values`
-    file in order (a later file's value wins, as helm merges them); read on the
-    first finding that asks. Each file's values may sit under a key of it (`under`):
-    a subchart's values are its own `values.yaml`, then the parent's under its name."""
+    file in order (a later file's value wins, as helm merges them), then a release's
+    parameters (`SetParameter`: helm applies them last); read on the first finding that
+    asks. Each file's values may sit under a key of it (`under`): a subchart's values are
+    its own `values.yaml`, then the parent's under its name. A layer may be YAML text that
+    no file holds (a deployer's inline values written where no note can point): read, so
+    that what it sets is named nowhere, and what it does not set is named where it is."""
 
     def __init__(self, chart: Path, given: list[str]):
-        # each file, with the keys (and list indices) under which its values sit
-        self.files: list[tuple[Path, tuple[str | int, ...]]] = [(chart / "values.yaml", ()),
-                                                                *((Path(v), ()) for v in given)]
-        self._read: list[tuple[Path, tuple[Any, int] | None]] | None = None
+        # each file (or YAML text of no file), with the keys (and list indices) under which its values sit
+        self.files: list[tuple[Path | str, tuple[str | int, ...]]] = [(chart / "values.yaml", ()),
+                                                                      *((Path(v), ()) for v in given)]
+        self.parameters: list[SetParameter] = []
+        self._read: list[tuple[Path | str, tuple[Any, int] | None]] | None = None
 
     def of_subchart(self, name: str, directory: Path) -> "HelmValues":
         """The values a subchart's templates read (`.Values` there): its own values.yaml,
-        then the values this chart's files set under `name`."""
+        then the values this chart's files (and parameters) set under `name`."""
         sub = HelmValues(directory, [])
         sub.files += [(path, (*under, name)) for path, under in self.files]
+        sub.parameters = [below for p in self.parameters if (below := p.below(name)) is not None]
         return sub
+
+    def parameter_for(self, parts: list[str]) -> SetParameter | None:
+        """The parameter that decides the value at `parts`, if any: the last one that sets
+        it, a value below it or one above it (helm applies them in order, after every file)."""
+        return next((p for p in reversed(self.parameters) if p.touches(parts)), None)
 
     def set_at(self, dotted: str) -> tuple[str, int, str] | None:
         """(file, line, value as written) of the scalar `dotted` in the file that wins."""
@@ -1467,19 +1499,20 @@ class HelmValues:
 
         parts = dotted.split(".")
         found = self.deepest(parts)
-        if found is None or found[3] != len(parts) or not isinstance(found[2], yaml.ScalarNode):
-            return None  # not set, or set to what a template cannot write whole
+        if found is None or found[0] is None or found[3] != len(parts) or not isinstance(found[2], yaml.ScalarNode):
+            return None  # not set, set where no file holds it, or set to what a template cannot write whole
         return found[0], found[1], found[2].value
 
-    def deepest(self, parts: list[str]) -> tuple[str, int, Any, int] | None:
+    def deepest(self, parts: list[str]) -> tuple[str | None, int, Any, int] | None:
         """Where the value at `parts` (mapping keys, sequence indices) is set, or
         the deepest value above it that is: (file, line, node, parts matched), from
-        the file that sets it deepest (a later file when two do, as helm merges them)."""
+        the file that sets it deepest (a later file when two do, as helm merges them);
+        the file is None when YAML text of no file sets it."""
         import yaml
 
         from linter.loaders import display_path
 
-        best: tuple[str, int, Any, int] | None = None
+        best: tuple[str | None, int, Any, int] | None = None
         for path, below in reversed(self.values_read()):
             if below is None:
                 continue
@@ -1498,19 +1531,66 @@ class HelmValues:
                     break
                 found, line, matched = node, mark.line + 1 + offset, matched + 1
             if found is not None and (best is None or matched > best[3]):
-                best = (display_path(path), line, found, matched)
+                best = (display_path(path) if isinstance(path, Path) else None, line, found, matched)
         return best
 
-    def values_read(self) -> list[tuple[Path, tuple[Any, int] | None]]:
+    def values_read(self) -> list[tuple[Path | str, tuple[Any, int] | None]]:
         """Each file's values for this chart: the node under its keys (and items, maybe
         YAML text in a literal block) and the lines above the text its marks count from;
         read once, on the first finding that asks."""
         if self._read is None:
             self._read = []
             for path, under in self.files:
-                node = compose_file(path)
+                node = compose_file(path) if isinstance(path, Path) else compose_text(path)
                 self._read.append((path, values_under(node, under) if node is not None else None))
         return self._read
+
+
+@dataclass(frozen=True)
+class SetParameter:
+    """A release's `--set` (`--set-string`, `--set-file`) parameter as value notes read it:
+    the path of values it sets, up to where helm's parser reads its name otherwise (`a[0]`,
+    `a\\.b`), and whether that is its whole name; the scalar it sets as written (None: a
+    list, a file's text, several assignments); where it is written, when known."""
+
+    parts: tuple[str, ...]
+    exact: bool
+    value: str | None
+    place: tuple[str, int] | None = None
+
+    @classmethod
+    def read(cls, option: str, setting: str, place: tuple[str, int] | None = None) -> "SetParameter":
+        name, _, value = setting.partition("=")
+        cut = min((i for i in (name.find("["), name.find("\\")) if i != -1), default=len(name))
+        parts = name[:cut].split(".")
+        if cut < len(name) and name[cut] == "\\":
+            parts = parts[:-1]  # the key the escape is in goes on past it
+        exact = cut == len(name) and all(parts)
+        parts = [p for p in parts if p]
+        listed = value.startswith("{")  # `a={x,y}`: a list
+        if not listed and "," in value.replace("\\,", ""):  # `a=1,b=2`: more than one assignment, any path
+            return cls((), False, None, place)
+        scalar = option != "--set-file" and not listed and "\\" not in value
+        return cls(tuple(parts), exact, value if scalar else None, place)
+
+    def touches(self, parts: list[str]) -> bool:
+        """It sets the value at `parts`, one below it or one above it."""
+        shared = min(len(self.parts), len(parts))
+        return tuple(parts[:shared]) == self.parts[:shared]
+
+    def below(self, name: str) -> "SetParameter | None":
+        """As the subchart `name` reads it (`.Values` there): None when it sets none of its values."""
+        if not self.parts or self.parts[0] == "global":
+            return self
+        if self.parts[0] != name:
+            return None
+        return SetParameter(self.parts[1:], self.exact, self.value, self.place)
+
+    def note(self, parts: list[str]) -> str | None:
+        """The value note for `parts` when this parameter sets it whole, where it is written."""
+        if not self.exact or list(self.parts) != parts or self.value is None or self.place is None:
+            return None
+        return f"`.Values.{'.'.join(parts)}` = {self.value}, set at {self.place[0]}:{self.place[1]}"
 
 
 def value_note(template: Template, first: int, end: int, values: HelmValues, path: str) -> str | None:
@@ -1521,6 +1601,9 @@ def value_note(template: Template, first: int, end: int, values: HelmValues, pat
     written = template.written(first, end, path)
     dotted = values_reference(written) if written else None
     if dotted:
+        parameter = values.parameter_for(dotted.split("."))
+        if parameter is not None:  # helm applies it after every file
+            return parameter.note(dotted.split("."))
         found = values.set_at(dotted)
         if found is not None:
             file, line, value = found
@@ -1538,18 +1621,23 @@ def value_note(template: Template, first: int, end: int, values: HelmValues, pat
         return None
     dotted, below = source
     parts = dotted.split(".") + below
+    parameter = values.parameter_for(parts)
+    if parameter is not None:
+        return parameter.note(parts)
     deepest = values.deepest(parts)
     if deepest is None:
         return f"`.Values.{dotted}` is not set in the chart's values"
-    file, line, node, matched = deepest
+    where, line, node, matched = deepest
+    if where is None:
+        return None  # set by values no file holds
     named = ".".join(parts[:matched])
     import yaml
 
     if isinstance(node, yaml.ScalarNode):
-        return f"`.Values.{named}` = {node.value}, set at {file}:{line}"
+        return f"`.Values.{named}` = {node.value}, set at {where}:{line}"
     empty = " = {}" if isinstance(node, yaml.MappingNode) and not node.value else \
         " = []" if isinstance(node, yaml.SequenceNode) and not node.value else ""
-    return f"`.Values.{named}`{empty}, set at {file}:{line}"
+    return f"`.Values.{named}`{empty}, set at {where}:{line}"
 
 
 def _literal_kind(items: list[tuple[int, int, str]]) -> str | None:
