@@ -893,7 +893,7 @@ def test_a_parameter_sets_the_values_its_name_says(option, setting, parts, exact
     after every values file), so a value no parameter touches is still named in its file."""
     from linter.loaders.rendered import SetParameter
 
-    read = SetParameter.read(option, setting, ("main.tf", 3))
+    read = SetParameter.read(option, setting, "main.tf:3")
     assert (read.parts, read.exact, read.value) == (parts, exact, value)
     assert read.touches(list(parts) + ["deeper"]) and read.touches(list(parts[:1]))
     assert not read.touches(["elsewhere"]) or parts == ()

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.loaders.rendered import mapping_of
+from linter.loaders.rendered import Deployed, mapping_of
 from linter.model import InputError
 
 if TYPE_CHECKING:
@@ -125,16 +125,7 @@ class _State:
         return [Path(p) for p in paths if p.endswith((".yaml", ".yml", ".gotmpl"))]
 
 
-@dataclass
-class Helmfiles:
-    """What the scan's helmfiles release."""
-
-    releases: list[ChartRelease] = field(default_factory=list)
-    deployed: set[str] = field(default_factory=set)  # real paths of this repository's charts a release deploys
-    read: set[Path] = field(default_factory=set)  # the files they read besides themselves (bases, values)
-
-
-def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]] | None = None) -> Helmfiles:
+def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]] | None = None) -> Deployed:
     """The releases of this repository's charts that the helmfiles list, as helmfile
     renders them; every chart of this repository a release deploys is in `deployed`
     (judged or not: such a chart is not judged alone). What is not judged is noted in `out`.
@@ -145,7 +136,7 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
     is said (it is not the scan's)."""
     from linter.loaders import Skipped, display_path
 
-    found = Helmfiles()
+    found = Deployed()
     # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), the staged files it is read for)
     queue: list[tuple[Path, list[str] | None, set[str] | None]] = [
         *((p, None, None) for p in paths), *((p, None, staged) for p, staged in (touching or {}).items())]

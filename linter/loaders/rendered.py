@@ -443,22 +443,24 @@ def kustomize_command() -> list[str] | None:
 def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     """Render each planned directory and add its objects (or an error, or a note) to `out`,
     once the scan's files are loaded: a chart of this repository that one of its Argo CD
-    Applications or Helmfile releases deploys is rendered as each such release renders it,
-    not alone (nothing deploys it so)."""
+    Applications, Flux HelmReleases, Helmfile releases or Terraform `helm_release`s deploys
+    is rendered as each such release renders it, not alone (nothing deploys it so)."""
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
+    from linter.loaders.terraform_helm import terraform_releases
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
-    if helmfiles.read:  # values files of theirs the walk met are read, not skipped
+    terraform = terraform_releases(out, options)
+    if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
         from linter.loaders import display_path
 
-        read = {display_path(f) for f in helmfiles.read}
+        read = {display_path(f) for f in helmfiles.read | terraform.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
     deployers = argo_sources(out) + flux_sources(out)
-    releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases
+    releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + terraform.releases
     kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
     if kustomize_command() is None:  # a directory without a kustomization stays as the repository has it
         from linter.loaders import display_path
@@ -468,7 +470,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 out.notes.append(f"{display_path(k.directory)}: not judged as the {k.deployer} in "
                                  f"{display_path(k.file)} deploys it: neither kustomize nor kubectl is on PATH")
         kustomized = [k for k in kustomized if k.listed is None or k.as_written()]
-    deployed = helmfiles.deployed | {os.path.realpath(a.chart) for a in releases}
+    deployed = helmfiles.deployed | terraform.deployed | {os.path.realpath(a.chart) for a in releases}
     deployed |= {os.path.realpath(k.directory) for k in kustomized}
     # a directory without a kustomization a deployer applies: its kustomizations are built
     # in its build, its manifests judged as deployed (below), not as the walk loaded them
@@ -827,9 +829,20 @@ class ChartRelease:
     # inline values sit), when all are known: value notes can then name inline values too (else
     # inline values are read for the notes as values no file holds)
     value_places: list[tuple[Path, tuple[str | int, ...]]] | None = None
-    # where each of `parameters` is written (file, line), where known: a value note can name it
-    parameter_places: list[tuple[str, int] | None] | None = None
+    # where each of `parameters` is written (`main.tf:12`, maybe with where that came from), where
+    # known: a value note can name it
+    parameter_places: list[str | None] | None = None
     line: int | None = None  # the deployer's line in `file`: where an error helm gives on the release is put
+
+
+@dataclass
+class Deployed:
+    """What a kind of deployer (the scan's helmfiles, its Terraform `helm_release`s) releases."""
+
+    releases: list[ChartRelease] = field(default_factory=list)
+    # real paths of this repository's charts a release deploys (judged or not: not judged alone)
+    deployed: set[str] = field(default_factory=set)
+    read: set[Path] = field(default_factory=set)  # the files they read besides their own (bases, values): not skipped
 
 
 @dataclass
@@ -1556,10 +1569,10 @@ class SetParameter:
     parts: tuple[str, ...]
     exact: bool
     value: str | None
-    place: tuple[str, int] | None = None
+    place: str | None = None  # `main.tf:12`
 
     @classmethod
-    def read(cls, option: str, setting: str, place: tuple[str, int] | None = None) -> "SetParameter":
+    def read(cls, option: str, setting: str, place: str | None = None) -> "SetParameter":
         name, _, value = setting.partition("=")
         cut = min((i for i in (name.find("["), name.find("\\")) if i != -1), default=len(name))
         parts = name[:cut].split(".")
@@ -1590,7 +1603,7 @@ class SetParameter:
         """The value note for `parts` when this parameter sets it whole, where it is written."""
         if not self.exact or list(self.parts) != parts or self.value is None or self.place is None:
             return None
-        return f"`.Values.{'.'.join(parts)}` = {self.value}, set at {self.place[0]}:{self.place[1]}"
+        return f"`.Values.{'.'.join(parts)}` = {self.value}, set at {self.place}"
 
 
 def value_note(template: Template, first: int, end: int, values: HelmValues, path: str) -> str | None:

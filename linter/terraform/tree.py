@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from linter.model import MODULE_INSTALL_HINT, InputError, Location, Resource, RootJudge, Unknown, Verdict
+from linter.loaders.terraform_helm import HELM_RELEASE, VALUES_FILES
 from linter.normalize.terraform_k8s import MANIFESTS
 from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
@@ -326,6 +327,10 @@ class ModuleTree:
             applied = _manifest_file(instance, block.attrs.get(MANIFESTS[rtype]), scope)
             if applied is not None:
                 resource.meta["manifest_file"], resource.meta["manifest_file_shown"] = applied
+        if rtype == HELM_RELEASE and kind == "resource":  # values files it reads: value notes can name them
+            read = _values_files(instance, block.attrs.get("values"), scope)
+            if read:
+                resource.meta[VALUES_FILES] = read
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
@@ -731,15 +736,31 @@ def _reachable_from_other_root(directory: Path, scanned: list[Path], called: set
 def _manifest_file(instance: ModuleInstance, attr: Any, scope: Scope) -> tuple[str, str] | None:
     """The file a manifest attribute reads its object from, as its real path and as
     the scan shows it: `yamldecode(file(P))`, `yamldecode(templatefile(P, ...))`,
-    `file(P)` or `templatefile(P, ...)`, P relative to the root module's directory, as
-    terraform runs; None for anything else, or a path not known here."""
-    from linter.loaders import display_path
-    from linter.terraform.expressions import EvalError
-
+    `file(P)` or `templatefile(P, ...)`; None for anything else, or a path not known here."""
     expr = attr.expr if attr is not None else None
     if expr is not None and expr[0] == "call" and expr[1] == "yamldecode" and len(expr[2]) == 1:
         expr = expr[2][0]
-    if expr is None or expr[0] != "call" or expr[1] not in ("file", "templatefile") or not expr[2]:
+    return _file_read(instance, expr, scope, ("file", "templatefile"))
+
+
+def _values_files(instance: ModuleInstance, attr: Any, scope: Scope) -> dict[int, str]:
+    """The files a `helm_release`'s `values` list holds whole, by position, as the scan
+    shows them (`[file("${path.module}/values/prod.yaml"), yamlencode(...)]`: {0: ...})."""
+    expr = attr.expr if attr is not None else None
+    if expr is None or expr[0] != "tuple":
+        return {}
+    return {n: found[1] for n, item in enumerate(expr[1])
+            if (found := _file_read(instance, item, scope, ("file",))) is not None}
+
+
+def _file_read(instance: ModuleInstance, expr: Any, scope: Scope, functions: tuple[str, ...]) -> tuple[str, str] | None:
+    """The file the expression `expr` reads, a call of one of `functions` (`file(P)`), as its
+    real path and as the scan shows it: P relative to the root module's directory, as
+    terraform runs; None for any other expression, or a path not known here."""
+    from linter.loaders import display_path
+    from linter.terraform.expressions import EvalError
+
+    if expr is None or expr[0] != "call" or expr[1] not in functions or not expr[2]:
         return None
     try:
         path = instance.evaluator.evaluate(expr[2][0], scope)
