@@ -15,6 +15,8 @@ parsed, and is imported only when a file is offered to it:
                    ApplicationSets deploy
     flux.py        the kustomizations and charts of this repository its Flux Kustomizations and
                    HelmReleases deploy
+    helmfile.py    the charts of this repository its helmfiles release
+    terraform_helm.py  the charts of this repository its Terraform `helm_release`s install
 
 What no loader detects is skipped, with a reason the summary counts, never an
 input error. A broken file that is detected becomes an InputError and never
