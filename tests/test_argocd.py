@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from linter.loaders.argocd import generated_applications
+from tests.test_helm import needs_helm
 
 REPO = "https://github.com/acme/gitops.git"
 
@@ -128,3 +129,304 @@ def test_an_application_set_making_more_than_the_bound_is_judged_for_the_first_a
     assert [s.name for s in argocd.argo_sources(loaded)] == ["shop-e0", "shop-e1"]
     assert loaded.notes == [f"{resource.location.file}: ApplicationSet/argocd/shop makes 5 Applications: "
                             "the first 2 are judged"]
+
+
+# ------------------------------------------------------------------ matrix and merge generators
+def _names(tmp_path, generators, name="{{app}}-{{env}}", go=False):
+    spec = {"goTemplate": go, "generators": generators, "template": {"metadata": {"name": name}}}
+    return [a["metadata"]["name"] for a in generated_applications(_repo(tmp_path) / "appsets" / "shop.yaml", spec)]
+
+
+def _list(*elements):
+    return {"list": {"elements": list(elements)}}
+
+
+def test_a_matrix_makes_each_pair_of_its_childrens_parameter_sets(tmp_path):
+    made = _names(tmp_path, [{"matrix": {"generators": [
+        {"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}]}}, _list({"app": "shop"}, {"app": "cart"})]}}],
+        name="{{app}}-{{path.basename}}")
+    assert made == ["shop-prod", "cart-prod", "shop-staging", "cart-staging"]
+
+
+def test_a_matrixs_second_child_reads_the_firsts_parameters(tmp_path):
+    """git files at `{{path}}/config.json` per directory of the first; with pathParamPrefix the
+    two git generators' path parameters stay apart."""
+    second = {"git": {"repoURL": REPO, "files": [{"path": "{{path}}/config.json"}], "pathParamPrefix": "cfg"}}
+    made = _names(tmp_path, [{"matrix": {"generators": [
+        {"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}]}}, second]}}],
+        name="{{path.basename}}-{{cluster.name}}-{{replicas}}-{{cfg.path.filename}}")
+    assert made == ["prod-eu-3-config.json", "staging-us-1-config.json"]
+
+
+@pytest.mark.parametrize("go, first_wins", [(True, True), (False, None)])
+def test_a_name_both_matrix_children_give(tmp_path, go, first_wins):
+    """goTemplate: deep-merged, the first child's values winning (matrix.go merges `b`, then
+    `a` over it); fasttemplate: two values for one name fail the set (CombineStringMaps)."""
+    generators = [{"matrix": {"generators": [_list({"app": "shop", "env": "prod", "size": {"cpu": "1"}}),
+                                             _list({"app": "cart", "size": {"mem": "2"}})]}}]
+    made = _names(tmp_path, generators, "{{.app}}-{{.env}}-{{.size.cpu}}-{{.size.mem}}" if go else "{{app}}", go)
+    assert made == (["shop-prod-1-2"] if first_wins else [])
+
+
+def test_a_merge_overrides_the_base_sets_its_later_children_match(tmp_path):
+    base = _list({"app": "shop", "env": "prod", "replicas": "3"}, {"app": "cart", "env": "prod", "replicas": "3"})
+    made = _names(tmp_path, [{"merge": {"mergeKeys": ["app"], "generators": [
+        base, _list({"app": "shop", "replicas": "1"}, {"app": "web", "replicas": "1"}),
+        _list({"app": "cart", "env": "dev"})]}}], name="{{app}}-{{env}}-{{replicas}}")
+    assert made == ["shop-prod-1", "cart-dev-3"]  # web matches no base set: not added
+
+
+def test_a_goTemplate_merge_deep_merges_and_keys_by_top_level_parameters(tmp_path):
+    made = _names(tmp_path, [{"merge": {"mergeKeys": ["app"], "generators": [
+        _list({"app": "shop", "size": {"cpu": "1", "mem": "1"}}),
+        _list({"app": "shop", "size": {"mem": "4"}})]}}], "{{.app}}-{{.size.cpu}}-{{.size.mem}}", go=True)
+    assert made == ["shop-1-4"]
+
+
+def test_a_matrix_nests_one_level_as_argo_cd_allows(tmp_path):
+    inner = {"matrix": {"generators": [_list({"env": "prod"}), _list({"tier": "a"}, {"tier": "b"})]}}
+    assert _names(tmp_path / "a", [{"matrix": {"generators": [_list({"app": "shop"}), inner]}}],
+                  "{{app}}-{{env}}-{{tier}}") == ["shop-prod-a", "shop-prod-b"]
+    merged = {"merge": {"mergeKeys": ["env"], "generators": [_list({"env": "prod", "tier": "a"}),
+                                                             _list({"env": "prod", "tier": "b"})]}}
+    assert _names(tmp_path / "b", [{"matrix": {"generators": [merged, _list({"app": "shop"})]}}],
+                  "{{app}}-{{env}}-{{tier}}") == ["shop-prod-b"]
+
+
+@pytest.mark.parametrize("generator", [
+    # a child Argo CD reads from the cluster or a service
+    {"matrix": {"generators": [{"clusters": {}}, _list({"app": "shop", "env": "prod"})]}},
+    {"merge": {"mergeKeys": ["app"], "generators": [_list({"app": "shop", "env": "prod"}), {"pullRequest": {}}]}},
+    # not what Argo CD accepts: one child, three, no merge keys
+    {"matrix": {"generators": [_list({"app": "shop", "env": "prod"})]}},
+    {"matrix": {"generators": [_list({"app": "shop"}), _list({"env": "prod"}), _list({"x": "y"})]}},
+    {"merge": {"generators": [_list({"app": "shop", "env": "prod"}), _list({"app": "shop"})]}},
+    # two sets of one child with the same merge key values fail the set
+    {"merge": {"mergeKeys": ["app"], "generators": [
+        _list({"app": "shop", "env": "prod"}, {"app": "shop", "env": "dev"}), _list({"app": "shop"})]}},
+    # nested deeper than Argo CD allows
+    {"matrix": {"generators": [_list({"app": "shop"}), {"matrix": {"generators": [
+        _list({"env": "prod"}), {"matrix": {"generators": [_list({"a": "b"}), _list({"c": "d"})]}}]}}]}},
+    # a selector or a template of a child's own
+    {"matrix": {"generators": [_list({"app": "shop"}), {**_list({"env": "prod"}), "selector": {"matchLabels": {}}}]}},
+    {"matrix": {"generators": [_list({"app": "shop"}),
+                               {"list": {"elements": [{"env": "prod"}], "template": {"metadata": {"name": "x"}}}}]}},
+    # list elements are raw JSON Argo CD does not interpolate: a placeholder there is not known
+    {"matrix": {"generators": [_list({"app": "shop"}), _list({"env": "{{app}}-prod"})]}},
+    # two Applications with one name: Argo CD makes none
+    {"matrix": {"generators": [_list({"app": "shop", "x": "1"}, {"app": "shop", "x": "2"}), _list({"env": "prod"})]}},
+    # a product past the bound
+    {"matrix": {"generators": [_list(*({"app": f"a{i}"} for i in range(40))),
+                               _list(*({"env": f"e{i}"} for i in range(40)))]}},
+])
+def test_a_combination_this_reader_cannot_know_makes_no_application(tmp_path, generator):
+    assert _names(tmp_path, [generator]) == []
+
+
+# ------------------------------------------------------------------ as a user scans them
+CHART_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+
+
+def _charts(root: Path, replicas: dict[str, dict[str, int]]) -> Path:
+    """A GitOps repository of charts apps/<app>/, each with a values-<env>.yaml per environment
+    (its replica count) beside its values.yaml (3 replicas)."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n')
+    for app, counts in replicas.items():
+        chart = root / "apps" / app
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {app}\nversion: 1.0.0\n")
+        (chart / "values.yaml").write_text("replicaCount: 3\n")
+        (chart / "templates" / "deployment.yaml").write_text(CHART_DEPLOYMENT)
+        for env, count in counts.items():
+            (chart / f"values-{env}.yaml").write_text(f"replicaCount: {count}\n")
+    (root / "appsets").mkdir()
+    return root
+
+
+def _deployed(root: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """The Deployments `resilint scan .` judges, and the single-replica ones (RES101) with the
+    Application each is judged with; no error, every finding of the ApplicationSet's file."""
+    from tests.test_helm import scan
+
+    _, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    assert {f["environment"] for f in doc["findings"]} == {"appsets/apps.yaml"}
+    single = {(f["resource"], f["message"].rsplit("(with ", 1)[1]) for f in doc["findings"] if f["rule_id"] == "RES101"}
+    return {f["resource"] for f in doc["findings"] if f["resource"].startswith("Deployment/")}, single
+
+
+MATRIX_BY_ENV = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: apps, namespace: argocd}
+spec:
+  generators:
+    - matrix:
+        generators:
+          - git:
+              repoURL: https://github.com/acme/gitops.git
+              revision: HEAD
+              directories: [{path: apps/*}]
+          - list:
+              elements: [ELEMENTS]
+  template:
+    metadata:
+      name: '{{path.basename}}-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/gitops.git
+        path: '{{path}}'
+        helm:
+          valueFiles: ['values-{{env}}.yaml']
+      destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}
+"""
+
+
+def _application(name: str) -> str:
+    return f"Argo CD Application {name} in appsets/apps.yaml)"
+
+
+@needs_helm
+def test_a_matrix_application_set_renders_each_chart_per_environment(tmp_path):
+    """A matrix of the repository's chart directories and a list of environments renders each
+    chart with each environment's values file, judged as that Application (its own name), never
+    alone; a finding comes and goes with the values file and the list."""
+    root = _charts(tmp_path / "gitops", {"shop": {"prod": 1, "staging": 2}, "cart": {"prod": 3, "staging": 1}})
+    appset = root / "appsets" / "apps.yaml"
+    appset.write_text(MATRIX_BY_ENV.replace("ELEMENTS", "{env: prod}, {env: staging}"))
+    deployments, single = _deployed(root)
+    assert deployments == {"Deployment/prod/shop-prod", "Deployment/staging/shop-staging",
+                           "Deployment/prod/cart-prod", "Deployment/staging/cart-staging"}
+    assert single == {("Deployment/prod/shop-prod", _application("shop-prod")),
+                      ("Deployment/staging/cart-staging", _application("cart-staging"))}
+    appset.write_text(MATRIX_BY_ENV.replace("ELEMENTS", "{env: prod}"))  # staging no longer deployed
+    assert _deployed(root)[1] == {("Deployment/prod/shop-prod", _application("shop-prod"))}
+    (root / "apps" / "shop" / "values-prod.yaml").write_text("replicaCount: 2\n")
+    assert _deployed(root) == ({"Deployment/prod/shop-prod", "Deployment/prod/cart-prod"}, set())
+
+
+MATRIX_OF_FILES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: apps, namespace: argocd}
+spec:
+  goTemplate: GO
+  generators:
+    - matrix:
+        generators:
+          - git:
+              repoURL: git@github.com:acme/gitops.git
+              revision: HEAD
+              directories: [{path: apps/*}]
+          - git:
+              repoURL: git@github.com:acme/gitops.git
+              revision: HEAD
+              files: [{path: 'PATH/envs.json'}]
+  template:
+    metadata:
+      name: 'BASENAME-ENV'
+    spec:
+      project: default
+      source:
+        repoURL: git@github.com:acme/gitops.git
+        path: 'PATH'
+        helm:
+          parameters: [{name: replicaCount, value: 'REPLICAS'}]
+      destination: {server: https://kubernetes.default.svc, namespace: 'ENV'}
+"""
+
+
+@needs_helm
+@pytest.mark.parametrize("go", [False, True])
+def test_a_matrixs_second_generator_reads_files_at_the_firsts_path(tmp_path, go):
+    """The second generator's `{{path}}/envs.json` (`{{.path.path}}` with goTemplate) is each
+    directory of the first's: each chart is rendered for the environments its own file lists."""
+    root = _charts(tmp_path / "gitops", {"shop": {}, "cart": {}})
+    (root / "apps" / "shop" / "envs.json").write_text('[{"env": "prod", "replicas": "1"}, '
+                                                      '{"env": "staging", "replicas": "2"}]')
+    (root / "apps" / "cart" / "envs.json").write_text('{"env": "prod", "replicas": "3"}')
+    fields = {"PATH": "{{.path.path}}", "BASENAME": "{{.path.basename}}", "ENV": "{{.env}}",
+              "REPLICAS": "{{.replicas}}"} if go else \
+        {"PATH": "{{path}}", "BASENAME": "{{path.basename}}", "ENV": "{{env}}", "REPLICAS": "{{replicas}}"}
+    text = MATRIX_OF_FILES.replace("GO", str(go).lower())
+    for placeholder, field in fields.items():
+        text = text.replace(placeholder, field)
+    (root / "appsets" / "apps.yaml").write_text(text)
+    deployments, single = _deployed(root)
+    assert deployments == {"Deployment/prod/shop-prod", "Deployment/staging/shop-staging", "Deployment/prod/cart-prod"}
+    assert single == {("Deployment/prod/shop-prod", _application("shop-prod"))}
+
+
+MERGE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: apps, namespace: argocd}
+spec:
+  generators:
+    - merge:
+        mergeKeys: [app]
+        generators:
+          - list:
+              elements:
+                - {app: shop, env: prod, replicas: "3"}
+                - {app: cart, env: prod, replicas: "3"}
+          - list:
+              elements:
+                - {app: shop, replicas: "1"}
+                - {app: web, replicas: "1"}
+  template:
+    metadata:
+      name: '{{app}}-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: git@github.com:acme/gitops.git
+        path: 'apps/{{app}}'
+        helm:
+          parameters: [{name: replicaCount, value: '{{replicas}}'}]
+      destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}
+"""
+
+
+@needs_helm
+def test_a_merge_application_set_overrides_an_elements_values(tmp_path):
+    """The second list's element for `app: shop` sets its replica count over the first's; its
+    `web` element matches none of the first's and makes no Application."""
+    root = _charts(tmp_path / "gitops", {"shop": {}, "cart": {}})
+    (root / "appsets" / "apps.yaml").write_text(MERGE)
+    deployments, single = _deployed(root)
+    assert deployments == {"Deployment/prod/shop-prod", "Deployment/prod/cart-prod"}
+    assert single == {("Deployment/prod/shop-prod", _application("shop-prod"))}
+
+
+@needs_helm
+def test_a_matrix_with_a_generator_not_read_here_leaves_the_charts_as_today(tmp_path):
+    """A `clusters` child (the clusters Argo CD knows): the set makes no Application here, no
+    error; each chart is judged alone, with its environment values files."""
+    from tests.test_helm import scan
+
+    root = _charts(tmp_path / "gitops", {"shop": {"prod": 1}})
+    _, alone = scan(".", cwd=root)
+    (root / "appsets" / "apps.yaml").write_text(MATRIX_BY_ENV.replace(
+        "- list:\n              elements: [ELEMENTS]", "- clusters: {selector: {matchLabels: {env: prod}}}"))
+    code, doc = scan(".", cwd=root)
+    assert code == 1 and doc["errors"] == [] and doc["findings"] == alone["findings"]
+    assert {f["environment"] for f in doc["findings"]} == {"apps/shop/values-prod.yaml"}

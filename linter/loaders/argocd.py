@@ -9,11 +9,12 @@ with the Application's `kustomize` options (`_kustomize_options`, built by
 rendered.py:_load_kustomization), not alone either; a directory with neither is a
 directory source, its manifests applied as written into the destination namespace
 (`_directory_source`: `recurse`, `include`/`exclude` globs). An `ApplicationSet` makes
-Applications from its template, one per element of its generators: the `list`
-generator and the git `directories` and `files` generators of this repository are read;
-a set with any other generator (clusters, matrix, pull requests...) or a template this
-reader cannot fill (Go templates beyond `{{.key}}`) makes none here. The objects come
-from the scan's loaded manifests: no file is read twice.
+Applications from its template, one per parameter set of its generators: the `list`
+generator, the git `directories` and `files` generators of this repository, and `matrix`
+and `merge` generators combining those are read; a set with any other generator
+(clusters, pull requests...), a generator's own `selector` or `template`, or a template
+this reader cannot fill (Go templates beyond `{{.key}}`) makes none here. The objects
+come from the scan's loaded manifests: no file is read twice.
 """
 
 from __future__ import annotations
@@ -348,18 +349,36 @@ def _replicas_at(file: Path, written: tuple[Any, tuple[int, ...]], source: tuple
 
 
 # ------------------------------------------------------------------ ApplicationSets
+# The generators read here are run as Argo CD's ApplicationSet controller runs them
+# (applicationset/generators/{list,git,matrix,merge}.go and generator_spec_processor.go, as
+# recalled from that source and its documentation: no copy of it is at hand to check
+# against). Any other generator (clusters, pullRequest, scmProvider, clusterDecisionResource,
+# plugin...), a generator with a `selector` or a `template` of its own, leaves the set unread:
+# what Argo CD makes of it is not known here, and nothing is guessed.
+#
+# the parameter sets one matrix or merge may give, and the generators one set may evaluate (a
+# matrix evaluates its second child once per parameter set of its first), at most: past
+# either the set is not read, so that its size cannot decide the scan's time
+MAX_PARAMETER_SETS = 1000
+# how deep matrix and merge generators nest, at most: Argo CD's own limit (a matrix or merge
+# child of a matrix or merge, whose children are then plain generators)
+MAX_NESTING = 1
+
+
 def generated_applications(file: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The Applications an ApplicationSet's template makes, one per parameter set its
-    generators give; none when a generator is one not read here, or the template cannot
-    be filled (what Argo CD would make is then not known)."""
+    generators give; none when a generator is one not read here, the template cannot be
+    filled, or two Applications would share a name (Argo CD then makes none, so what it
+    would make is not known)."""
     template = spec.get("template")
     generators = spec.get("generators")
     if not isinstance(template, dict) or not isinstance(generators, list) or not generators:
         return []
     go = bool(spec.get("goTemplate"))
+    read = _Generators(file, go)
     out: list[dict[str, Any]] = []
     for generator in generators:
-        parameters = _parameters(file, generator, go)
+        parameters = read.parameters(generator)
         if parameters is None:
             return []
         for values in parameters:
@@ -367,50 +386,202 @@ def generated_applications(file: Path, spec: dict[str, Any]) -> list[dict[str, A
             if filled is None:
                 return []
             out.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **filled})
-    return out
+    # the controller refuses a set two of whose Applications share a name
+    names = {str(mapping_of(a.get("metadata")).get("name")) for a in out}
+    return out if len(names) == len(out) else []
 
 
-def _parameters(file: Path, generator: Any, go: bool) -> list[dict[str, Any]] | None:
-    """The parameter sets of one generator: `list` elements, a git generator's directories
-    or files of this repository; None for any other."""
+class _Generators:
+    """One ApplicationSet's generators, read: each one's parameter sets, its work bounded
+    (MAX_PARAMETER_SETS, MAX_NESTING)."""
+
+    def __init__(self, file: Path, go: bool) -> None:
+        self.file, self.go = file, go
+        self.evaluated = 0
+        # a matrix's second child, by its text once interpolated: evaluated once
+        self.known: dict[str, list[dict[str, Any]] | None] = {}
+
+    def parameters(self, generator: Any, depth: int = 0) -> list[dict[str, Any]] | None:
+        """The parameter sets of one generator: `list` elements, a git generator's
+        directories or files of this repository, a matrix's or a merge's of its children;
+        None for any other, one with a `selector` or its own `template`, or past the bounds."""
+        if not isinstance(generator, dict) or len(generator) != 1:
+            return None  # a `selector` beside the generator (or no generator, or two)
+        (kind, body), = generator.items()
+        self.evaluated += 1
+        if not isinstance(body, dict) or body.get("template") or self.evaluated > MAX_PARAMETER_SETS:
+            return None
+        if kind == "list":
+            return _elements(body, self.go)
+        if kind == "git":
+            return _git_parameters(self.file, body, self.go)
+        children = body.get("generators")
+        if kind not in ("matrix", "merge") or depth > MAX_NESTING or not isinstance(children, list):
+            return None
+        found = self._matrix(children, depth + 1) if kind == "matrix" else \
+            self._merge(children, body.get("mergeKeys"), depth + 1)
+        return found if found is None or len(found) <= MAX_PARAMETER_SETS else None
+
+    def _matrix(self, children: list[Any], depth: int) -> list[dict[str, Any]] | None:
+        """Each parameter set of the first child with each of the second's, the second
+        evaluated with the first's set in its strings (matrix.go: exactly two children;
+        `getParams` interpolates the second per set of the first). Joined as `_pair` does."""
+        if len(children) != 2:
+            return None
+        first = self.parameters(children[0], depth)
+        if first is None or len(first) > MAX_PARAMETER_SETS:
+            return None
+        out: list[dict[str, Any]] = []
+        for given in first:
+            child = _interpolated(children[1], given, self.go)
+            if child is None:
+                return None
+            text = f"{depth}:{child!r}"
+            if text not in self.known:
+                self.known[text] = self.parameters(child, depth)
+            second = self.known[text]
+            if second is None:
+                return None
+            for values in second:
+                joined = _pair(given, values, self.go)
+                if joined is None or len(out) == MAX_PARAMETER_SETS:
+                    return None
+                out.append(joined)
+        return out
+
+    def _merge(self, children: list[Any], keys: Any, depth: int) -> list[dict[str, Any]] | None:
+        """The first child's parameter sets, each overridden by the set of each later child
+        whose `mergeKeys` values are its own (merge.go: a later set matching none is not
+        added; no merge keys, fewer than two children, or two sets of one child with the same
+        values fail the set). Overridden as `_overridden` does."""
+        if len(children) < 2 or not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            return None
+        base: dict[str, dict[str, Any]] | None = None
+        for child in children:
+            sets = self.parameters(child, depth)
+            by_key = _by_merge_key(sets, keys, self.go) if sets is not None else None
+            if by_key is None:
+                return None
+            if base is None:
+                base = by_key
+                continue
+            for key, values in base.items():
+                if key in by_key:
+                    base[key] = _overridden(values, by_key[key], self.go)
+        return list(base.values()) if base is not None else None
+
+
+def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
+    """A `list` generator's parameter sets: its elements (flattened to fasttemplate's names)."""
+    elements = body.get("elements")
+    if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+        return None
+    return [_flatten(e) if not go else e for e in elements]
+
+
+def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
+    """A git generator's parameter sets: the directories or files of this repository its
+    patterns match, with their path parameters (under `pathParamPrefix` when it sets one)."""
     from linter.repository import checkout_named, repository_name
 
-    if not isinstance(generator, dict) or len(generator) != 1:
-        return None
-    (kind, body), = generator.items()
-    if not isinstance(body, dict):
-        return None
-    if kind == "list":
-        elements = body.get("elements")
-        if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
-            return None
-        return [_flatten(e) if not go else e for e in elements]
-    if kind != "git" or not isinstance(body.get("repoURL"), str):
+    prefix = body.get("pathParamPrefix") or ""
+    if not isinstance(body.get("repoURL"), str) or not isinstance(prefix, str):
         return None
     top = checkout_named(file.parent, repository_name(body["repoURL"]))
     if top is None:
         return None
     if isinstance(body.get("directories"), list):
-        return [_path_parameters(top, d, go) for d in _directories(top, body["directories"])]
-    if isinstance(body.get("files"), list):
-        out = []
-        for found in _files(top, body["files"]):
-            try:
-                text = found.read_text(encoding="utf-8")
-                import yaml
+        return [_path_parameters(top, d, go, prefix) for d in _directories(top, body["directories"])]
+    if not isinstance(body.get("files"), list):
+        return None
+    out = []
+    for found in _files(top, body["files"]):
+        try:
+            text = found.read_text(encoding="utf-8")
+            import yaml
 
-                document = json.loads(text) if found.suffix == ".json" else yaml.safe_load(text)
-            except Exception:  # Argo CD would fail the set: nothing is made
+            document = json.loads(text) if found.suffix == ".json" else yaml.safe_load(text)
+        except Exception:  # Argo CD would fail the set: nothing is made
+            return None
+        items = document if isinstance(document, list) else [document]
+        for item in items:
+            if not isinstance(item, dict):
                 return None
-            items = document if isinstance(document, list) else [document]
-            for item in items:
-                if not isinstance(item, dict):
-                    return None
-                params = _path_parameters(top, found.parent, go)
-                params.update(item if go else _flatten(item))
-                out.append(params)
-        return out
-    return None
+            params = _path_parameters(top, found.parent, go, prefix, found.name)
+            params.update(item if go else _flatten(item))
+            out.append(params)
+    return out
+
+
+def _interpolated(generator: Any, values: dict[str, Any], go: bool) -> Any:
+    """A matrix's second child with a parameter set of its first in its strings, as Argo CD
+    renders it (`InterpolateGenerator`: every string field, by fasttemplate or as a Go
+    template). None when that is not known here: a placeholder naming no parameter (Argo CD
+    leaves it, or renders `<no value>`), any placeholder when the set is empty (Argo CD then
+    renders nothing), or one in a `list` generator's `elements` (raw JSON, which its
+    renderer passes over, as far as is known here)."""
+    return _fill(generator, values, go) if not _templated_elements(generator) else None
+
+
+def _templated_elements(node: Any) -> bool:
+    """Whether a `list` generator in `node` has a placeholder in its elements."""
+    if isinstance(node, list):
+        return any(_templated_elements(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    body = node.get("list")
+    if isinstance(body, dict) and "{{" in json.dumps(body.get("elements"), default=str):
+        return True
+    return any(_templated_elements(value) for value in node.values())
+
+
+def _pair(first: dict[str, Any], second: dict[str, Any], go: bool) -> dict[str, Any] | None:
+    """A matrix's parameter set of one set of each child. With goTemplate, both deep-merged,
+    the first's values winning (matrix.go: `mergo.Merge(tmp, b, WithOverride)`, then the same
+    with `a`); else flat, and a name both give with two values fails the set
+    (`utils.CombineStringMaps`): None."""
+    if go:
+        return _overridden(second, first, go)
+    if any(key in first and (not isinstance(value, str) or str(first[key]) != value) for key, value in second.items()):
+        return None
+    return {**first, **second}
+
+
+def _overridden(base: dict[str, Any], over: dict[str, Any], go: bool) -> dict[str, Any]:
+    """`base` with `over`'s values over its own: with goTemplate deep-merged as
+    `mergo.Merge(WithOverride)` merges Argo CD's parameter maps (maps merged key by key, any
+    other value, null too, replacing), else flat (`utils.CombineStringMapsAllowDuplicates`)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _overridden(out[key], value, go) if go and isinstance(value, dict) \
+            and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _by_merge_key(sets: list[dict[str, Any]], keys: list[str], go: bool) -> dict[str, dict[str, Any]] | None:
+    """A merge child's parameter sets by their merge keys' values, as merge.go keys them (the
+    JSON of those values; a key a set lacks is null); None when two sets have the same values
+    (Argo CD fails the set), or, with goTemplate, for a dotted key that is no parameter's name
+    (whether Argo CD looks it up as a field path is not known here)."""
+    out: dict[str, dict[str, Any]] = {}
+    for values in sets:
+        if go and any("." in key and key not in values for key in keys):
+            return None
+        text = json.dumps({key: _as_json(values.get(key)) for key in keys}, sort_keys=True, default=str)
+        if text in out:
+            return None
+        out[text] = values
+    return out
+
+
+def _as_json(value: Any) -> Any:
+    """A parameter's value as Argo CD holds it, decoded from JSON: keys are text, and a
+    whole number is one number whether written `1` or `1.0`."""
+    if isinstance(value, dict):
+        return {str(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _glob(top: Path, pattern: str) -> list[Path]:
@@ -442,16 +613,27 @@ def _files(top: Path, entries: list[Any]) -> list[Path]:
     return out
 
 
-def _path_parameters(top: Path, directory: Path, go: bool) -> dict[str, Any]:
+def _path_parameters(top: Path, directory: Path, go: bool, prefix: str = "", name: str | None = None
+                     ) -> dict[str, Any]:
+    """A git generator's path parameters of a directory (a file's directory, and the file's
+    `name`): `path`, `path.basename`... as git.go names them, under `<pathParamPrefix>.`
+    when the generator sets one."""
     relative = Path(os.path.relpath(directory, top)).as_posix()
     parts = relative.split("/")
-    path = {"path": relative, "basename": parts[-1], "segments": parts,
-            "basenameNormalized": parts[-1].replace("_", "-").replace(".", "-").lower()}
+    path = {"path": relative, "basename": parts[-1], "segments": parts, "basenameNormalized": _normalized(parts[-1])}
+    if name is not None:
+        path.update(filename=name, filenameNormalized=_normalized(name))
     if go:
-        return {"path": path}
-    out = {"path": relative, "path.basename": parts[-1], "path.basenameNormalized": path["basenameNormalized"]}
-    out.update({f"path[{i}]": part for i, part in enumerate(parts)})
+        return {prefix: {"path": path}} if prefix else {"path": path}
+    named = f"{prefix}.path" if prefix else "path"
+    out: dict[str, Any] = {named: relative}
+    out.update({f"{named}.{key}": value for key, value in path.items() if key not in ("path", "segments")})
+    out.update({f"{named}[{i}]": part for i, part in enumerate(parts)})
     return out
+
+
+def _normalized(name: str) -> str:
+    return name.replace("_", "-").replace(".", "-").lower()
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
