@@ -111,7 +111,20 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                  b"      replicas:\n        - name: web\n          count: 1\n      patches:\n"
                                  b"        - target: {kind: Deployment}\n          path: lower.yaml\n"
                                  b"      components: [../../components/spread]\n"
-                                 b"  destination: {namespace: shop}\n")],
+                                 b"  destination: {namespace: shop}\n"),
+               # an ApplicationSet: a matrix of its overlay directories and a merge of environments
+               ("apps/set.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+                                 b"spec:\n  generators:\n    - matrix:\n        generators:\n"
+                                 b"          - git:\n              repoURL: git@github.com:acme/gitops.git\n"
+                                 b"              directories: [{path: overlays/*}]\n"
+                                 b"          - merge:\n              mergeKeys: [env]\n              generators:\n"
+                                 b"                - list: {elements: [{env: prod, count: '1'}, {env: dev, count: '2'}]}\n"
+                                 b"                - list: {elements: [{env: prod, count: '3'}]}\n"
+                                 b"  template:\n    metadata: {name: 'web-{{path.basename}}-{{env}}'}\n"
+                                 b"    spec:\n      source:\n        repoURL: git@github.com:acme/gitops.git\n"
+                                 b"        path: '{{path}}'\n        kustomize:\n          namePrefix: '{{env}}-'\n"
+                                 b"          replicas: [{name: web, count: '{{count}}'}]\n"
+                                 b"      destination: {namespace: '{{env}}'}\n")],
     # a Flux Kustomization building the same kustomization, its variables substituted
     "flux": [("clusters/apps.yaml", b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
                                     b"metadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./overlays/prod\n"
