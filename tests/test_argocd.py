@@ -1,7 +1,8 @@
 """Argo CD ApplicationSets: the Applications their generators make, as Argo CD makes them,
-for the generators read here (`list`, git `directories` and `files` of this repository);
-none for a set this reader cannot know. Rendering the charts those Applications deploy is
-tested with the real helm in tests/test_helm.py."""
+for the generators read here (`list`, git `directories` and `files` of this repository, and
+`matrix` and `merge` of those); none for a set this reader cannot know. The charts those
+Applications deploy are rendered with the real helm here (matrix and merge, scanned through
+the command line) and in tests/test_helm.py."""
 
 from __future__ import annotations
 
