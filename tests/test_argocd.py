@@ -6,6 +6,7 @@ the command line) and in tests/test_helm.py."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -225,40 +226,33 @@ def test_a_combination_this_reader_cannot_know_makes_no_application(tmp_path, ge
 
 
 # ------------------------------------------------------------------ as a user scans them
-CHART_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-spec:
-  replicas: {{ .Values.replicaCount }}
-  selector:
-    matchLabels: {app: {{ .Release.Name }}}
-  template:
-    metadata:
-      labels: {app: {{ .Release.Name }}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
-
-
 def _charts(root: Path, replicas: dict[str, dict[str, int]]) -> Path:
-    """A GitOps repository of charts apps/<app>/, each with a values-<env>.yaml per environment
-    (its replica count) beside its values.yaml (3 replicas)."""
+    """A GitOps repository of charts apps/<app>/ (one Deployment), each with a
+    values-<env>.yaml per environment (its replica count) beside its values.yaml (3)."""
+    from tests.test_helm import REQUIRED
+
     (root / ".git").mkdir(parents=True)
     (root / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n')
     for app, counts in replicas.items():
         chart = root / "apps" / app
         (chart / "templates").mkdir(parents=True)
         (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {app}\nversion: 1.0.0\n")
-        (chart / "values.yaml").write_text("replicaCount: 3\n")
-        (chart / "templates" / "deployment.yaml").write_text(CHART_DEPLOYMENT)
+        (chart / "values.yaml").write_text("replicaCount: 3\nimage: nginx:1.27\n")
+        (chart / "templates" / "deployment.yaml").write_text(REQUIRED.replace('required "image is required" ', ""))
         for env, count in counts.items():
             (chart / f"values-{env}.yaml").write_text(f"replicaCount: {count}\n")
     (root / "appsets").mkdir()
     return root
+
+
+def _application_set(generators: str, name: str, path: str, helm: str, namespace: str, go: bool = False) -> str:
+    """An ApplicationSet of this repository's charts: its generators (the YAML list under
+    `generators:`), and its template's Application name, chart path, `helm` block and namespace."""
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: apps, namespace: argocd}\n"
+            f"spec:\n  goTemplate: {str(go).lower()}\n  generators:\n{textwrap.indent(generators, '    ')}"
+            f"  template:\n    metadata:\n      name: '{name}'\n    spec:\n      project: default\n      source:\n"
+            f"        repoURL: git@github.com:acme/gitops.git\n        path: '{path}'\n        helm: {helm}\n"
+            f"      destination: {{server: https://kubernetes.default.svc, namespace: '{namespace}'}}\n")
 
 
 def _deployed(root: Path) -> tuple[set[str], set[tuple[str, str]]]:
@@ -273,36 +267,25 @@ def _deployed(root: Path) -> tuple[set[str], set[tuple[str, str]]]:
     return {f["resource"] for f in doc["findings"] if f["resource"].startswith("Deployment/")}, single
 
 
-MATRIX_BY_ENV = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: apps, namespace: argocd}
-spec:
-  generators:
-    - matrix:
-        generators:
-          - git:
-              repoURL: https://github.com/acme/gitops.git
-              revision: HEAD
-              directories: [{path: apps/*}]
-          - list:
-              elements: [ELEMENTS]
-  template:
-    metadata:
-      name: '{{path.basename}}-{{env}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://github.com/acme/gitops.git
-        path: '{{path}}'
-        helm:
-          valueFiles: ['values-{{env}}.yaml']
-      destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}
+def _application(name: str) -> str:
+    return f"Argo CD Application {name} in appsets/apps.yaml)"
+
+
+APPS_BY_ENV = """\
+- matrix:
+    generators:
+      - git:
+          repoURL: https://github.com/acme/gitops.git
+          revision: HEAD
+          directories: [{path: apps/*}]
+      - list:
+          elements: [ELEMENTS]
 """
 
 
-def _application(name: str) -> str:
-    return f"Argo CD Application {name} in appsets/apps.yaml)"
+def _by_env(elements: str) -> str:
+    return _application_set(APPS_BY_ENV.replace("ELEMENTS", elements), "{{path.basename}}-{{env}}", "{{path}}",
+                            "{valueFiles: ['values-{{env}}.yaml']}", "{{env}}")
 
 
 @needs_helm
@@ -312,47 +295,16 @@ def test_a_matrix_application_set_renders_each_chart_per_environment(tmp_path):
     alone; a finding comes and goes with the values file and the list."""
     root = _charts(tmp_path / "gitops", {"shop": {"prod": 1, "staging": 2}, "cart": {"prod": 3, "staging": 1}})
     appset = root / "appsets" / "apps.yaml"
-    appset.write_text(MATRIX_BY_ENV.replace("ELEMENTS", "{env: prod}, {env: staging}"))
+    appset.write_text(_by_env("{env: prod}, {env: staging}"))
     deployments, single = _deployed(root)
     assert deployments == {"Deployment/prod/shop-prod", "Deployment/staging/shop-staging",
                            "Deployment/prod/cart-prod", "Deployment/staging/cart-staging"}
     assert single == {("Deployment/prod/shop-prod", _application("shop-prod")),
                       ("Deployment/staging/cart-staging", _application("cart-staging"))}
-    appset.write_text(MATRIX_BY_ENV.replace("ELEMENTS", "{env: prod}"))  # staging no longer deployed
+    appset.write_text(_by_env("{env: prod}"))  # staging no longer deployed
     assert _deployed(root)[1] == {("Deployment/prod/shop-prod", _application("shop-prod"))}
     (root / "apps" / "shop" / "values-prod.yaml").write_text("replicaCount: 2\n")
     assert _deployed(root) == ({"Deployment/prod/shop-prod", "Deployment/prod/cart-prod"}, set())
-
-
-MATRIX_OF_FILES = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: apps, namespace: argocd}
-spec:
-  goTemplate: GO
-  generators:
-    - matrix:
-        generators:
-          - git:
-              repoURL: git@github.com:acme/gitops.git
-              revision: HEAD
-              directories: [{path: apps/*}]
-          - git:
-              repoURL: git@github.com:acme/gitops.git
-              revision: HEAD
-              files: [{path: 'PATH/envs.json'}]
-  template:
-    metadata:
-      name: 'BASENAME-ENV'
-    spec:
-      project: default
-      source:
-        repoURL: git@github.com:acme/gitops.git
-        path: 'PATH'
-        helm:
-          parameters: [{name: replicaCount, value: 'REPLICAS'}]
-      destination: {server: https://kubernetes.default.svc, namespace: 'ENV'}
-"""
 
 
 @needs_helm
@@ -364,46 +316,31 @@ def test_a_matrixs_second_generator_reads_files_at_the_firsts_path(tmp_path, go)
     (root / "apps" / "shop" / "envs.json").write_text('[{"env": "prod", "replicas": "1"}, '
                                                       '{"env": "staging", "replicas": "2"}]')
     (root / "apps" / "cart" / "envs.json").write_text('{"env": "prod", "replicas": "3"}')
-    fields = {"PATH": "{{.path.path}}", "BASENAME": "{{.path.basename}}", "ENV": "{{.env}}",
-              "REPLICAS": "{{.replicas}}"} if go else \
-        {"PATH": "{{path}}", "BASENAME": "{{path.basename}}", "ENV": "{{env}}", "REPLICAS": "{{replicas}}"}
-    text = MATRIX_OF_FILES.replace("GO", str(go).lower())
-    for placeholder, field in fields.items():
-        text = text.replace(placeholder, field)
-    (root / "appsets" / "apps.yaml").write_text(text)
+    path, basename, env, replicas = (f"{{{{{'.' if go else ''}{name}}}}}"
+                                     for name in ("path.path" if go else "path", "path.basename", "env", "replicas"))
+    generators = ("- matrix:\n    generators:\n"
+                  "      - git: {repoURL: 'git@github.com:acme/gitops.git', directories: [{path: apps/*}]}\n"
+                  "      - git: {repoURL: 'git@github.com:acme/gitops.git', files: [{path: 'PATH/envs.json'}]}\n")
+    helm = f"{{parameters: [{{name: replicaCount, value: '{replicas}'}}]}}"
+    (root / "appsets" / "apps.yaml").write_text(_application_set(
+        generators.replace("PATH", path), f"{basename}-{env}", path, helm, env, go))
     deployments, single = _deployed(root)
     assert deployments == {"Deployment/prod/shop-prod", "Deployment/staging/shop-staging", "Deployment/prod/cart-prod"}
     assert single == {("Deployment/prod/shop-prod", _application("shop-prod"))}
 
 
 MERGE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: apps, namespace: argocd}
-spec:
-  generators:
-    - merge:
-        mergeKeys: [app]
-        generators:
-          - list:
-              elements:
-                - {app: shop, env: prod, replicas: "3"}
-                - {app: cart, env: prod, replicas: "3"}
-          - list:
-              elements:
-                - {app: shop, replicas: "1"}
-                - {app: web, replicas: "1"}
-  template:
-    metadata:
-      name: '{{app}}-{{env}}'
-    spec:
-      project: default
-      source:
-        repoURL: git@github.com:acme/gitops.git
-        path: 'apps/{{app}}'
-        helm:
-          parameters: [{name: replicaCount, value: '{{replicas}}'}]
-      destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}
+- merge:
+    mergeKeys: [app]
+    generators:
+      - list:
+          elements:
+            - {app: shop, env: prod, replicas: "3"}
+            - {app: cart, env: prod, replicas: "3"}
+      - list:
+          elements:
+            - {app: shop, replicas: "1"}
+            - {app: web, replicas: "1"}
 """
 
 
@@ -412,7 +349,9 @@ def test_a_merge_application_set_overrides_an_elements_values(tmp_path):
     """The second list's element for `app: shop` sets its replica count over the first's; its
     `web` element matches none of the first's and makes no Application."""
     root = _charts(tmp_path / "gitops", {"shop": {}, "cart": {}})
-    (root / "appsets" / "apps.yaml").write_text(MERGE)
+    (root / "appsets" / "apps.yaml").write_text(_application_set(
+        MERGE, "{{app}}-{{env}}", "apps/{{app}}", "{parameters: [{name: replicaCount, value: '{{replicas}}'}]}",
+        "{{env}}"))
     deployments, single = _deployed(root)
     assert deployments == {"Deployment/prod/shop-prod", "Deployment/prod/cart-prod"}
     assert single == {("Deployment/prod/shop-prod", _application("shop-prod"))}
@@ -426,8 +365,11 @@ def test_a_matrix_with_a_generator_not_read_here_leaves_the_charts_as_today(tmp_
 
     root = _charts(tmp_path / "gitops", {"shop": {"prod": 1}})
     _, alone = scan(".", cwd=root)
-    (root / "appsets" / "apps.yaml").write_text(MATRIX_BY_ENV.replace(
-        "- list:\n              elements: [ELEMENTS]", "- clusters: {selector: {matchLabels: {env: prod}}}"))
+    listed = _by_env("{env: prod}")
+    clusters = listed.replace("- list:\n              elements: [{env: prod}]",
+                              "- clusters: {selector: {matchLabels: {env: prod}}}")
+    assert clusters != listed
+    (root / "appsets" / "apps.yaml").write_text(clusters)
     code, doc = scan(".", cwd=root)
     assert code == 1 and doc["errors"] == [] and doc["findings"] == alone["findings"]
     assert {f["environment"] for f in doc["findings"]} == {"apps/shop/values-prod.yaml"}
