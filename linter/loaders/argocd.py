@@ -530,9 +530,18 @@ def _templated_elements(node: Any) -> bool:
     if not isinstance(node, dict):
         return False
     body = node.get("list")
-    if isinstance(body, dict) and "{{" in json.dumps(body.get("elements"), default=str):
+    if isinstance(body, dict) and _placeholder_in(body.get("elements")):
         return True
     return any(_templated_elements(value) for value in node.values())
+
+
+def _placeholder_in(node: Any) -> bool:
+    """Whether a text in `node` (a key too) holds `{{`."""
+    if isinstance(node, dict):
+        return any(_placeholder_in(key) or _placeholder_in(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_placeholder_in(item) for item in node)
+    return isinstance(node, str) and "{{" in node
 
 
 def _pair(first: dict[str, Any], second: dict[str, Any], go: bool) -> dict[str, Any] | None:
