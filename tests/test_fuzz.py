@@ -125,7 +125,12 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                  b"    spec:\n      source:\n        repoURL: git@github.com:acme/gitops.git\n"
                                  b"        path: '{{path}}'\n        kustomize:\n          namePrefix: '{{env}}-'\n"
                                  b"          replicas: [{name: web, count: '{{count}}'}]\n"
-                                 b"      destination: {namespace: '{{env}}'}\n")],
+                                 b"      destination: {namespace: '{{env}}'}\n"),
+               # an Application of a plain directory (no kustomization): its manifests into the namespace
+               ("apps/plain.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: plain\n"
+                                   b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n    path: plain\n"
+                                   b"    directory: {recurse: true, include: '{*.yaml,sub/*}', exclude: '*.json'}\n"
+                                   b"  destination: {namespace: shop}\n")],
     # a Flux Kustomization building the same kustomization, its variables substituted
     "flux": [("clusters/apps.yaml", b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
                                     b"metadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./overlays/prod\n"
@@ -138,7 +143,22 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                     b"  postBuild:\n    substitute: {replicas: '1', tier: gold}\n"
                                     b"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
                                     b"metadata: {name: flux-system, namespace: flux-system}\n"
-                                    b"spec: {url: 'ssh://git@github.com/acme/gitops'}\n")],
+                                    b"spec: {url: 'ssh://git@github.com/acme/gitops'}\n"),
+             # a Kustomization of a path with no kustomization.yaml: Flux writes one listing its manifests
+             ("clusters/plain.yaml", b"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                                     b"metadata: {name: plain, namespace: flux-system}\nspec:\n  path: ./plain\n"
+                                     b"  targetNamespace: shop\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+                                     b"  postBuild: {substitute: {replicas: '1'}}\n"
+                                     b"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                                     b"metadata: {name: flux-system, namespace: flux-system}\n"
+                                     b"spec: {url: 'ssh://git@github.com/acme/gitops'}\n")],
+    # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
+    "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
+                                         b'resource "helm_release" "web" {\n  name      = "web"\n'
+                                         b'  chart     = "../chart"\n  namespace = "shop"\n'
+                                         b'  values    = [file("../values-prod.yaml"), yamlencode({ replicaCount = var.replicas })]\n'
+                                         b'  set {\n    name  = "image.tag"\n    value = "1.2"\n    type = "string"\n  }\n'
+                                         b'  set_list = [{ name = "args", value = ["a", "b"] }]\n}\n')],
 }
 ARGO_KUSTOMIZATION = {
     ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
@@ -149,6 +169,12 @@ ARGO_KUSTOMIZATION = {
                         "    spec: {containers: [{name: web, image: nginx}]}\n",
     "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
     "overlays/prod/lower.yaml": "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+    # a plain directory an Argo CD Application or a Flux Kustomization applies as it is written
+    "plain/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: plain}\nspec:\n"
+                         "  replicas: ${replicas}\n  selector: {matchLabels: {app: plain}}\n  template:\n"
+                         "    metadata: {labels: {app: plain}}\n    spec: {containers: [{name: web, image: nginx}]}\n",
+    "plain/sub/pdb.yaml": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: plain}\n"
+                          "spec: {minAvailable: 1, selector: {matchLabels: {app: plain}}}\n",
     "components/spread/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
                                             "commonAnnotations: {spread: zones}\n",
 }
@@ -288,7 +314,7 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
-            beside = HELMFILE_CHART if loader == "helmfile" else \
+            beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
