@@ -68,6 +68,22 @@ def test_the_git_files_generator_reads_each_files_parameters(tmp_path):
         ("shop-eu", "prod", "3"), ("shop-us", "staging", "1")]
 
 
+@pytest.mark.parametrize("go", [False, True])
+def test_a_files_path_parameters_win_over_the_keys_it_holds(tmp_path, go):
+    """Argo CD sets the path parameters after the file's own keys: a `path` key in the file
+    does not move the Application to another directory."""
+    top = _repo(tmp_path)
+    (top / "envs" / "prod" / "config.json").write_text('{"path": "elsewhere", "replicas": 3}')
+    name = "{{ .path.basename }}-{{ .replicas }}" if go else "{{path.basename}}-{{replicas}}"
+    spec = {"goTemplate": go, "generators": [{"git": {"repoURL": REPO, "files": [{"path": "envs/prod/config.json"}]}}],
+            "template": {"metadata": {"name": f"shop-{name}"},
+                         "spec": {"source": {"repoURL": REPO, "path": "charts/shop"},
+                                  "destination": {"namespace": "{{.path.path}}" if go else "{{path}}"}}}}
+    made = generated_applications(top / "appsets" / "shop.yaml", spec)
+    assert [(a["metadata"]["name"], a["spec"]["destination"]["namespace"]) for a in made] == [
+        ("shop-prod-3", "envs/prod")]
+
+
 def test_go_templates_fill_field_paths(tmp_path):
     spec = {"goTemplate": True, "generators": [{"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}]}}],
             "template": {"metadata": {"name": "shop-{{ .path.basename }}"},

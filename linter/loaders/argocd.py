@@ -507,8 +507,9 @@ def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str
         for item in items:
             if not isinstance(item, dict):
                 return None
-            params = _path_parameters(top, found.parent, go, prefix, found.name)
-            params.update(item if go else _flatten(item))
+            # the file's keys, then the path parameters over them (git.go sets those last)
+            params = dict(item) if go else _flatten(item)
+            params.update(_path_parameters(top, found.parent, go, prefix, found.name))
             out.append(params)
     return out
 
