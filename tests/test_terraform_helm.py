@@ -267,6 +267,23 @@ def test_a_plans_release_is_judged_as_planned(tmp_path, after, after_unknown, re
 
 
 @needs_helm
+def test_a_plan_away_from_its_root_says_where_its_chart_would_be_read(tmp_path):
+    """A plan saved outside its root names no directory its `./../charts/web` starts from: the
+    chart is judged alone, and a note says how to judge it as released."""
+    root = repository(tmp_path / "shop", 1, RELEASE.format(body=""))
+    (root / "plans").mkdir()
+    (root / "plans" / "prod.json").write_text(_plan({"values": ["replicaCount: 3\n"]}, {"values": [False]}))
+    doc, err = run("plans/prod.json", "charts", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)
+    assert "with Terraform" not in finding["message"]  # the chart alone, with its own replicaCount: 1
+    assert "plans/prod.json" in err and "Terraform helm_release.web not judged: its chart './../charts/web' is a " \
+        "path from the Terraform root this plan covers, which it does not name: give --tf-root DIR" in err
+    doc, err = run("plans/prod.json", "--tf-root", "infra", cwd=root)
+    assert single(doc) == [] and "--tf-root DIR" not in err  # 3 replicas, as released from infra/
+
+
+@needs_helm
 def test_a_release_of_a_chart_of_a_repository_is_not_this_repositorys(tmp_path):
     """`repository` set: helm fetches `chart` from it; nothing of this repository is said of it.
     The release beside it of the chart here is judged as it deploys it."""

@@ -59,6 +59,10 @@ def terraform_releases(loaded: Any, options: dict[str, Any]) -> Deployed:
             continue
         try:
             made = _release(r, options)
+            if made is None and _root_not_named(r, options):
+                loaded.notes.append(f"{r.location}: {_label(r)} not judged: its chart {r.attrs['chart']!r} is a path "
+                                    "from the Terraform root this plan covers, which it does not name: give "
+                                    "--tf-root DIR (its chart, if it is this repository's, is judged alone)")
         except InputError as err:
             loaded.errors.append(err)
             continue
@@ -178,6 +182,14 @@ def _local_chart(r: Resource, options: dict[str, Any]) -> Path | None:
     checkout = git_top(Path(os.path.abspath(r.location.file)).parent)
     return path if top is None and checkout is None or top == checkout and top is not None and within(path, top) \
         else None
+
+
+def _root_not_named(r: Resource, options: dict[str, Any]) -> bool:
+    """A plan's release of a chart written as a relative path (`./charts/web`), whose root,
+    where that path starts, is not known here."""
+    chart = r.attrs.get("chart")
+    return r.source_format == "tfplan" and isinstance(chart, str) and chart.startswith(("./", "../")) \
+        and not r.attrs.get("repository") and _working_directory(r, options) is None
 
 
 def _working_directory(r: Resource, options: dict[str, Any]) -> Path | None:
