@@ -127,6 +127,13 @@ CASES = [
      '{"deployment": {"resources": [\n{"urn": "urn:pulumi:d::p::aws:sqs/queue:Queue::q", "custom": true,\n'
      ' "type": "aws:sqs/queue:Queue", "inputs": {"a": "\\ud83d\\ude00", "b": "\\udc00"}}]}}',
      "lone UTF-16 surrogate \\udc00", 3),
+    # ... and in Terraform: an HCL escape terraform refuses ("Invalid escape sequence"), a .tf.json string
+    ("hcl-lone-surrogate-escape", "main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "a\\ud800"\n}\n',
+     "invalid escape sequence: cannot encode character U+d800 in UTF-8", 2),
+    ("hcl-label-surrogate-escape", "main.tf", 'resource "aws_sqs_queue" "q\\udfff" {\n}\n',
+     "invalid escape sequence: cannot encode character U+dfff in UTF-8", 1),
+    ("hcl-json-lone-surrogate", "main.tf.json", '{"resource": {"aws_sqs_queue": {"q": {\n"name": "a\\ud800"}}}}',
+     "lone UTF-16 surrogate \\ud800", 2),
     # YAML aliases: a billion-laughs document took minutes and gigabytes to read through
     ("yaml-alias-bomb", "bomb.yaml",
      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"
@@ -207,6 +214,19 @@ def test_bad_file_is_an_input_error_and_good_findings_remain(tmp_path, good, cas
     assert words in errors[0]["message"], errors[0]
     assert errors[0]["line"] == line, errors[0]
     assert not any("internal error" in e["message"] for e in doc["errors"]), doc["errors"]
+    assert _good_finding_reported(doc["findings"]), doc["findings"]
+
+
+def test_a_variables_file_with_a_lone_surrogate_is_an_error_at_its_line(tmp_path, good):
+    """terraform.tfvars.json is JSON too: a traceback in the reports before."""
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "main.tf").write_text('variable "name" {}\nresource "aws_sqs_queue" "q" {\n  name = var.name\n}\n')
+    (tmp_path / "bad" / "terraform.tfvars.json").write_text('{\n  "name": "a\\udc00"\n}\n')
+    proc = run_cli("scan", "bad", "good", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [(e["file"], e["line"], e["message"]) for e in doc["errors"]] == [
+        ("bad/terraform.tfvars.json", 2, "lone UTF-16 surrogate \\udc00: not a character any report can show")]
     assert _good_finding_reported(doc["findings"]), doc["findings"]
 
 

@@ -312,3 +312,44 @@ def test_a_release_helm_or_the_provider_refuses_is_an_error_at_it(tmp_path, body
     assert error["message"].startswith(message)
     if line == 1:
         assert error["message"].endswith("(rendering as the Terraform helm_release.web in infra/main.tf)")
+
+
+@needs_helm
+@pytest.mark.parametrize("values, words, line", [
+    # terraform refuses the escape: an error at its line, as the file is refused
+    ('["a: \\"\\ud800\\""]', "invalid escape sequence: cannot encode character U+d800 in UTF-8", 5),
+    # jsondecode reads a lone half as U+FFFD (Go's decoder): helm is given that character
+    ('[yamlencode(jsondecode("{\\"podAnnotations\\": {\\"a\\": \\"\\\\ud800\\"}}"))]', None, None),
+])
+def test_a_lone_surrogate_never_reaches_helm(tmp_path, values, words, line):
+    """Found by fuzzing: a `\\ud800` escape in a release's values was a UnicodeEncodeError
+    traceback, writing the values file helm reads."""
+    root = repository(tmp_path / "shop", 1, RELEASE.format(body=f"  values = {values}"))
+    doc, _ = run(".", cwd=root, errors=words is not None)
+    if words is None:
+        assert doc["errors"] == [] and single(doc)  # rendered as released, 1 replica
+        assert single(doc)[0]["message"].endswith("(with Terraform helm_release.web in infra/main.tf)")
+    else:
+        assert [(e["file"], e["line"], e["message"]) for e in doc["errors"]] == [("infra/main.tf", line, words)]
+
+
+@needs_helm
+def test_a_release_whose_text_is_not_utf8_is_an_error_at_its_deployer(tmp_path):
+    """Whatever loader made it, a release holding a lone surrogate is refused before helm runs
+    (written to a values file, or on its command line, it was a traceback)."""
+    from types import SimpleNamespace
+
+    from linter.loaders.rendered import ChartRelease, _load_release
+
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    out = SimpleNamespace(errors=[], notes=[], resources=[], files=[])
+    for values, parameters in (([{"a": "\ud800"}], []), (["b: x"], [("--set", "c=\udc00")])):
+        release = ChartRelease(tmp_path / "apps.yaml", "web", chart, values, parameters, "web", "shop",
+                               "Argo CD Application web", "argocd:web", line=7)
+        _load_release(release, {}, out)
+    assert [(e.line, e.message) for e in out.errors] == [
+        (7, "Argo CD Application web: its values or parameters hold a lone UTF-16 surrogate, not a character helm "
+            "can read")] * 2
+    assert out.resources == []

@@ -908,6 +908,10 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
 
     if _helm_missing(release.chart, out):
         return
+    if not _utf8(release):
+        out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its values or parameters "
+                                     "hold a lone UTF-16 surrogate, not a character helm can read", release.line))
+        return
     shown = display_path(release.chart / "Chart.yaml")
     command = ["helm", "template", release.release, str(release.chart), "--skip-tests"]
     if release.namespace:
@@ -943,6 +947,22 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
     _as_released(resources, release)
     out.resources.extend(resources)
     out.files.append(shown)
+
+
+def _utf8(release: ChartRelease) -> bool:
+    """Whether what the release gives helm (written to a file, or on its command line) is text
+    UTF-8 can encode: a loader may let a lone surrogate through (a `"\\ud800"` escape)."""
+    import json
+
+    given = [release.release, release.namespace, release.parameters,
+             [v for v in release.values if not isinstance(v, Path)]]
+    try:
+        json.dumps(given, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    except (TypeError, ValueError, RecursionError):
+        pass  # not a text problem: rendering reports it as before
+    return True
 
 
 def _as_released(resources: list[Resource], release: ChartRelease | KustomizationRelease) -> None:

@@ -1274,10 +1274,31 @@ def _json_number(text: str) -> Any:
 def f_jsondecode(v: Any) -> Any:
     s = to_str(v, "str")
     try:
-        return json.loads(s, parse_float=_json_number, parse_int=_json_number,
-                          parse_constant=_reject_constant)
+        value = json.loads(s, parse_float=_json_number, parse_int=_json_number,
+                           parse_constant=_reject_constant)
     except ValueError as exc:
         raise FunctionError(f"invalid JSON: {exc}") from None
+    # a `\ud800` escape with no pair: Go's decoder (Terraform's) reads U+FFFD, Python's keeps
+    # a lone surrogate, which no UTF-8 text (a values file given to helm) can hold
+    return _surrogates_replaced(value) if "\\u" in s else value
+
+
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def _surrogates_replaced(value: Any) -> Any:
+    """`value` with each lone surrogate in its strings (keys too) U+FFFD, as Go decodes one."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if ord(c) in _SURROGATES else c for c in value)
+    if isinstance(value, list):
+        return [_surrogates_replaced(v) for v in value]
+    if isinstance(value, dict):
+        return {_surrogates_replaced(k): _surrogates_replaced(v) for k, v in value.items()}
+    return value
 
 
 # yamlencode follows the emitter Terraform uses (libyaml's, through go-yaml):
@@ -1518,8 +1539,37 @@ def f_yamldecode(v: Any) -> Any:
         raise FunctionError("on line 1, column 1: missing start of document")
     if len(nodes) > 1:
         raise FunctionError("unexpected extra content after value")
+    if "\\u" in s or "\\U" in s:
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # the text itself holds a surrogate: it came from elsewhere, not from an escape
+        else:
+            _no_surrogate_escapes(nodes[0])
     budget = [SIZE_LIMIT]  # aliases can make a small document expand exponentially
     return _yaml_node(nodes[0], budget)
+
+
+def _no_surrogate_escapes(root: Any) -> None:
+    """go-yaml (Terraform's yamldecode) refuses a `\\ud800` escape that makes a surrogate;
+    PyYAML keeps it. Walked with a stack: nesting is bounded by the parser, not by this."""
+    import yaml
+
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: its node is walked once
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                node.value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FunctionError("found invalid Unicode character escape code") from None
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
 
 
 def _yaml_node(node: Any, budget: list[int]) -> Any:

@@ -300,6 +300,10 @@ def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evalu
                 raise InputError(shown, f"invalid JSON: {exc}") from None
             if not isinstance(doc, dict):
                 raise InputError(shown, "a variables file holds an object", 1)
+            if "\\u" in text:  # as every JSON input: a lone surrogate is an error at its line
+                from linter.loaders import check_surrogates
+
+                check_surrogates(text, shown)
             lines = key_lines(text)  # by path: the top-level key, not a string value equal to it
             for name, value in doc.items():
                 if name in config.variables:

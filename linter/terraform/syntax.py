@@ -205,6 +205,11 @@ def _error_message(root: Any, data: bytes) -> str:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
+class InvalidEscape(ValueError):
+    """A `\\uNNNN` or `\\UNNNNNNNN` escape of no character UTF-8 can encode (a surrogate, or
+    past U+10FFFF): terraform refuses the file ("Invalid escape sequence")."""
+
+
 def unescape(text: str) -> str:
     if "\\" not in text and "$${" not in text and "%%{" not in text:
         return text
@@ -222,12 +227,12 @@ def unescape(text: str) -> str:
             width = 4 if nxt == "u" else 8 if nxt == "U" else 0
             digits = text[i + 2:i + 2 + width] if width else ""
             if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
-                try:
-                    out.append(chr(int(digits, 16)))
-                    i += 2 + width
-                    continue
-                except (ValueError, OverflowError):
-                    pass
+                code = int(digits, 16)
+                if 0xD800 <= code < 0xE000 or code > 0x10FFFF:
+                    raise InvalidEscape(f"cannot encode character U+{digits.lower()} in UTF-8")
+                out.append(chr(code))
+                i += 2 + width
+                continue
         if ch in "$%" and text.startswith(ch + ch + "{", i):
             out.append(ch + "{")
             i += 3
@@ -385,6 +390,13 @@ class _Converter:
         self._last_line = line
         return line
 
+    def unescape(self, text: str, at: int) -> str:
+        """`unescape`, an escape terraform refuses an error at the line of byte `at`."""
+        try:
+            return unescape(text)
+        except InvalidEscape as exc:
+            raise InputError(self.shown, f"invalid escape sequence: {exc}", self.line_at(at)) from None
+
     def block(self, node: Any) -> Block:
         line = self.line_at(node.start_byte)
         kids = node.named_children
@@ -395,7 +407,7 @@ class _Converter:
         for child in kids[1:]:
             t = child.type
             if t == "string_lit":  # a label: `"name"`, no template in it
-                labels.append(unescape(self.text(child)[1:-1]))
+                labels.append(self.unescape(self.text(child)[1:-1], child.start_byte))
             elif t == "identifier":
                 labels.append(self.text(child))
             elif t == "body":
@@ -470,7 +482,7 @@ class _Converter:
         if t == "null_lit":
             return ("lit", None)
         if t == "string_lit":
-            return ("lit", unescape(self._between(node)))
+            return ("lit", self.unescape(self._between(node), node.start_byte))
         if t == "variable_expr":
             return ("ref", self.text(node), node.start_point[0] + 1)
         if t == "collection_value":
@@ -630,7 +642,7 @@ class _Converter:
             return
         text = self.data[start:end].decode("utf-8", "replace")
         if not per_line:
-            tokens.append(_Literal(unescape(text)))
+            tokens.append(_Literal(self.unescape(text, start)))
             return
         for line in text.splitlines(keepends=True):
             tokens.append(_Literal(line.replace("$${", "${").replace("%%{", "%{")))
@@ -785,6 +797,10 @@ def parse_json_config(text: str, shown: str) -> list[Block]:
         raise InputError(shown, f"invalid JSON: {exc.msg}", exc.lineno) from None
     except (ValueError, RecursionError):
         raise InputError(shown, "invalid JSON (numbers or nesting beyond what a configuration holds)") from None
+    if "\\u" in text:  # as every JSON input: a lone surrogate is an error at its line
+        from linter.loaders import check_surrogates
+
+        check_surrogates(text, shown)
     if not isinstance(doc, dict):
         raise InputError(shown, "a Terraform JSON file holds an object at the top", 1)
     lines = _JsonLines(key_lines(text), shown)
