@@ -36,47 +36,63 @@ APPLICATION_SET = "argoproj.io/ApplicationSet"
 MAX_GENERATED = 100
 
 
-def argo_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
+def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
     """The charts of this repository that the scan's Argo CD Applications and
-    ApplicationSets (its own files', not siblings read for context) deploy: a source with
-    a `path` (not a `chart` of a Helm repository) whose `repoURL` names the repository
-    holding the manifest (by a git remote, or its directory's name) and where a
-    Chart.yaml is. A source Argo CD could not render (a value file missing, one in
-    another source: `$ref/...`) is left out: nothing is deployed from it."""
+    ApplicationSets deploy: a source with a `path` (not a `chart` of a Helm repository)
+    whose `repoURL` names the repository holding the manifest (by a git remote, or its
+    directory's name) and where a Chart.yaml is. A source Argo CD could not render (a value
+    file missing, one in another source: `$ref/...`) is left out: nothing is deployed from
+    it. An Application of a file read as context (a sibling, a deployer of the checkout a
+    pre-commit run found) deploys only what renders one of `staged` (real paths: the staged
+    files), and nothing else of it is said; with `staged` None, nothing."""
     from linter.model import InputError
 
     out: list[ChartRelease | KustomizationRelease] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
-                or r.location.file in loaded.context_files or not isinstance(r.attrs.get("spec"), dict):
+                or not isinstance(r.attrs.get("spec"), dict):
             continue
+        context = r.location.file in loaded.context_files
+        if context and staged is None:
+            continue
+        made: list[ChartRelease | KustomizationRelease] = []
         try:
             if r.type == APPLICATION:
-                out += _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
-                                      r.location.line)
+                made = _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
+                                      r.location.line, staged if context else None)
             else:
-                made = generated_applications(Path(r.location.file), r.attrs["spec"])
-                if len(made) > MAX_GENERATED:  # each is a render: a set's size must not decide the scan's time
-                    loaded.notes.append(f"{r.location.file}: {r.address} makes {len(made)} Applications: the first "
-                                        f"{MAX_GENERATED} are judged")
-                for application in made[:MAX_GENERATED]:
-                    out += _argo_releases(Path(r.location.file), application, line=r.location.line)
+                applications = generated_applications(Path(r.location.file), r.attrs["spec"])
+                # each is a render: a set's size must not decide the scan's time
+                if len(applications) > MAX_GENERATED and not context:
+                    loaded.notes.append(f"{r.location.file}: {r.address} makes {len(applications)} Applications: "
+                                        f"the first {MAX_GENERATED} are judged")
+                for application in applications[:MAX_GENERATED]:
+                    made += _argo_releases(Path(r.location.file), application, line=r.location.line,
+                                           staged=staged if context else None)
         except RecursionError:
-            loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
-                                            r.location.line))
+            if not context:
+                loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
+                                                r.location.line))
+            continue
         except Exception as exc:  # last resort: a bug here costs this object's charts, not the scan
-            loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
+            if not context:
+                loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc,
+                                                         r.location.line))
+            continue
+        out += [release for release in made if not context or release.touches(staged or set())]
     return out
 
 
 def _argo_releases(file: Path, application: dict[str, Any],
                    written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None,
-                   line: int | None = None) -> list[ChartRelease | KustomizationRelease]:
+                   line: int | None = None, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
     """The charts and kustomizations of this repository the Application deploys;
     `written`: its file's node tree and its document's place there (`document_place`,
-    asked when it has inline values or replicas), for notes naming the lines that set them."""
-    from linter.loaders.rendered import ChartRelease, KustomizationRelease, inline_values_at, kustomization_file
+    asked when it has inline values or replicas), for notes naming the lines that set them.
+    `staged`: a directory source is read only when one of these files lies in it."""
+    from linter.loaders.rendered import (ChartRelease, KustomizationRelease, holds_any, inline_values_at,
+                                         kustomization_file)
     from linter.repository import checkout_named, repository_name
 
     spec = mapping_of(application.get("spec"))
@@ -114,7 +130,7 @@ def _argo_releases(file: Path, application: dict[str, Any],
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else []))
-            elif not any(key in source for key in ("kustomize", "helm", "plugin")):
+            elif not any(key in source for key in ("kustomize", "helm", "plugin")) and holds_any(chart, staged):
                 # a directory source: its manifests applied as written, into the destination namespace
                 listed = _directory_source(source.get("directory"), chart, top)
                 if listed:

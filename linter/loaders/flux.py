@@ -32,38 +32,47 @@ HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
 GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
 
 
-def flux_sources(loaded: Any) -> list[ChartRelease | KustomizationRelease]:
+def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
     """The kustomizations and charts of this repository the scan's Flux Kustomizations and
-    HelmReleases deploy (their own files', not siblings read for context)."""
+    HelmReleases deploy. One of a file read as context (a sibling, a deployer of the
+    checkout a pre-commit run found) deploys only what renders one of `staged` (real
+    paths: the staged files), and nothing else of it is said; with `staged` None, nothing."""
     from linter.model import InputError
 
     sources = _Sources(loaded)
     out: list[ChartRelease | KustomizationRelease] = []
     composed: dict[str, Any] = {}  # a deployer's file's node tree, read once
     for r in loaded.resources:
-        if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes" \
-                or r.location.file in loaded.context_files:
+        if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes":
+            continue
+        context = r.location.file in loaded.context_files
+        if context and staged is None:
             continue
         try:
             deployed = _helm_release(r, sources, composed) if r.type == HELM_RELEASE \
-                else _kustomization(r, sources, composed)
+                else _kustomization(r, sources, composed, staged if context else None)
         except RecursionError:
-            loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
-                                            r.location.line))
+            if not context:
+                loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
+                                                r.location.line))
             continue
         except Exception as exc:  # last resort: a bug here costs this object's release, not the scan
-            loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
+            if not context:
+                loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc,
+                                                         r.location.line))
             continue
-        if deployed is not None:
+        if deployed is not None and (not context or deployed.touches(staged or set())):
             out.append(deployed)
     return out
 
 
-def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> KustomizationRelease | None:
+def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any],
+                   staged: set[str] | None = None) -> KustomizationRelease | None:
     """A Kustomization of a directory of this repository, as Flux builds it (its
     kustomization, or the one Flux writes for a directory without); None when what it
-    deploys is not known here."""
-    from linter.loaders.rendered import KustomizationRelease, directory_resources, kustomization_file
+    deploys is not known here. `staged`: a directory without a kustomization is read only
+    when one of these files lies in it."""
+    from linter.loaders.rendered import KustomizationRelease, directory_resources, holds_any, kustomization_file
 
     spec = mapping_of(r.attrs.get("spec"))
     top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
@@ -75,6 +84,8 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any]) -> Kusto
         return None
     listed = None
     if kustomization_file(directory) is None:
+        if not holds_any(directory, staged):
+            return None
         # Flux writes a kustomization of its own: every manifest under the path, and each
         # subdirectory holding a kustomization as that kustomization
         listed = directory_resources(directory, top, (".yaml", ".yml"), recurse=True, kustomizations=True)

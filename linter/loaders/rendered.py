@@ -94,6 +94,16 @@ def local_kustomize_options(patches: list[Any], components: list[Any], directory
     return options
 
 
+def holds_any(directory: Path, staged: set[str] | None) -> bool:
+    """Whether one of `staged` (real paths; None: every file) lies under `directory`: what a
+    deployer read as context is worked out only when it may deploy a staged file (listing a
+    directory's manifests loads each one)."""
+    if staged is None:
+        return True
+    top = os.path.realpath(directory) + os.sep
+    return any(f.startswith(top) for f in staged)
+
+
 # the files of a directory with no kustomization a deployer applies, at most (each is read
 # to know whether it is Kubernetes): past that, what it deploys is not worked out here
 MAX_DIRECTORY_FILES = 2000
@@ -215,20 +225,29 @@ class Plan:
     # the releases that deploy or read them
     helmfiles_touching: dict[Path, set[str]] = field(default_factory=dict)
     read: set[str] = field(default_factory=set)  # real paths of files the rendering reads itself: not manifests
+    # pre-commit: the Argo CD and Flux files of the staged files' checkouts (`deployers_of_staged`),
+    # loaded as context; and the real paths of the staged files whose releases of theirs are judged
+    # (None: no search, and a deployer read as context deploys nothing)
+    deployer_files: list[Any] = field(default_factory=list)
+    staged: set[str] | None = None
 
 
-def plan(walk: Any, exclusions: Exclusions | None = None) -> Plan:
+def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool = False) -> Plan:
     """Which directories are rendered, and which files that covers.
 
     A kustomization directory found by the walk, or holding a file named on the
     command line (pre-commit passes the staged patch or base file), is rendered
     unless another of them uses it as a base. `exclusions`: helmfiles above a
-    staged file that an `exclude` glob names release nothing."""
+    staged file that an `exclude` glob names release nothing. `search_deployers`: the
+    Argo CD and Flux deployers of the checkouts of the named files are found
+    (`deployers_of_staged`), to judge those files as they deploy them."""
     from linter.loaders import display_path
     from linter.loaders.helm import CHART_FILE
     from linter.loaders.helmfile import helmfiles_above, is_helmfile
 
     out = Plan()
+    if search_deployers:
+        out.deployer_files, out.staged = deployers_of_staged(walk, exclusions)
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
             out.helmfiles.append(found.path)
@@ -298,6 +317,51 @@ def plan(walk: Any, exclusions: Exclusions | None = None) -> Plan:
     for real, chart in charts.items():
         out.renderings.append(Rendering(chart, "helm", named=named.get(real, set())))
     return out
+
+
+# the API groups a deployer's file names (its objects' `apiVersion`, and Flux's sources): a file
+# whose bytes hold none of them is not parsed by the search for deployers
+DEPLOYER_GROUPS = (b"argoproj.io/", b"kustomize.toolkit.fluxcd.io/", b"helm.toolkit.fluxcd.io/",
+                   b"source.toolkit.fluxcd.io/")
+# what a staged file may be for a deployer to deploy it: a chart's file, a manifest, a values file
+STAGED_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
+
+
+def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> tuple[list[Any], set[str] | None]:
+    """The files of the git checkouts holding the command line's files (pre-commit: the staged
+    files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
+    (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
+    and the real paths of the staged files (a chart's file, a manifest or values file) their
+    releases are judged for (None: none named). One search per checkout: the bytes of its YAML
+    files for a deployer's API group (`DEPLOYER_GROUPS`), before anything is parsed. A file of
+    a kustomization's directory is not a deployer here: a full scan renders it with the
+    kustomization instead of reading it."""
+    from linter.loaders import Found, files_mentioning
+    from linter.loaders.helmfile import is_helmfile
+    from linter.paths import git_top
+
+    staged: dict[str, Path] = {}
+    for found in walk.files:
+        if found.placed and not found.context and (
+                found.path.name.endswith(STAGED_SUFFIXES) or chart_of(found.path) is not None):
+            staged.setdefault(found.real_path, found.path)
+    if not staged:
+        return [], None
+    tops: dict[Path, bool] = {}  # a checkout's top -> whether a staged file in it is named relative
+    for real, path in staged.items():
+        top = git_top(Path(os.path.dirname(real)))
+        if top is not None:
+            tops[top] = tops.get(top, False) or not path.is_absolute()
+    known = {f.real_path for f in walk.files}
+    out: list[Any] = []
+    for top, relative in tops.items():
+        for path in files_mentioning(Path(os.path.relpath(top)) if relative else top, DEPLOYER_GROUPS,
+                                     (".yaml", ".yml"), exclusions):
+            real = os.path.realpath(path)
+            if real not in known and kustomization_file(path.parent) is None and not is_helmfile(path):
+                known.add(real)
+                out.append(Found(path, context=True, real=real))
+    return out, set(staged)
 
 
 def chart_of(path: Path) -> Path | None:
@@ -445,6 +509,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     once the scan's files are loaded: a chart of this repository that one of its Argo CD
     Applications, Flux HelmReleases, Helmfile releases or Terraform `helm_release`s deploys
     is rendered as each such release renders it, not alone (nothing deploys it so)."""
+    from linter.loaders import display_path
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
@@ -453,18 +518,17 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
     terraform = terraform_releases(out, options)
     if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
-        from linter.loaders import display_path
-
         read = {display_path(f) for f in helmfiles.read | terraform.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
-    deployers = argo_sources(out) + flux_sources(out)
+    # pre-commit: the checkout's deployers read as context release what renders a staged file
+    deployers = argo_sources(out, rendered.staged) + flux_sources(out, rendered.staged)
+    from_context = {id(d) for d in deployers if display_path(d.file) in out.context_files}
+    errors = len(out.errors)
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + terraform.releases
     kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
     if kustomize_command() is None:  # a directory without a kustomization stays as the repository has it
-        from linter.loaders import display_path
-
         for k in kustomized:
             if k.listed is not None and not k.as_written():
                 out.notes.append(f"{display_path(k.directory)}: not judged as the {k.deployer} in "
@@ -472,6 +536,9 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         kustomized = [k for k in kustomized if k.listed is None or k.as_written()]
     deployed = helmfiles.deployed | terraform.deployed | {os.path.realpath(a.chart) for a in releases}
     deployed |= {os.path.realpath(k.directory) for k in kustomized}
+    # a staged base's kustomization is built in the overlay a deployer of the checkout deploys,
+    # as a full scan builds it (the overlay uses it as a base), not alone
+    deployed |= {os.path.realpath(d) for k in kustomized if id(k) in from_context for d in k.rendering().kustomizations}
     # a directory without a kustomization a deployer applies: its kustomizations are built
     # in its build, its manifests judged as deployed (below), not as the walk loaded them
     listed = {os.path.realpath(p) for k in kustomized for p in k.listed or []}
@@ -488,13 +555,29 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     for release in releases:
         _load_release(release, options, out)
     for kustomization in kustomized:
+        start = len(out.resources)
         if kustomization.as_written():
             _load_as_written(kustomization, out)
         else:
             _load_kustomization(kustomization.rendering(), options, out, kustomization)
         if kustomization.listed is not None:  # the files it read (and its kustomizations'): inputs of the scan
             inputs = [p if not os.path.isdir(p) else kustomization_file(p) for p in kustomization.listed]
+            if id(kustomization) in from_context:  # a directory's manifests: only the staged ones are the scan's
+                _only_staged(out, out.resources[start:], rendered.staged or set())
+                inputs = [p for p in inputs if p is not None and os.path.realpath(p) in (rendered.staged or set())]
             _read_too(out, [p for p in inputs if p is not None])
+    if from_context:  # what a deployer read as context says of itself is not the scan's
+        out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in out.context_files]
+
+
+def _only_staged(out: Any, resources: list[Resource], staged: set[str]) -> None:
+    """The files of `resources` that are not staged become context: a directory of
+    manifests a deployer applies is judged whole, but only the staged files' findings are
+    the commit's (as a staged manifest's siblings)."""
+    for r in resources:
+        shown = r.location.file
+        if shown not in out.context_files and (out.real_paths.get(shown) or os.path.realpath(shown)) not in staged:
+            out.context_files.add(shown)
 
 
 def _load_as_written(release: KustomizationRelease, out: Any) -> None:
@@ -834,6 +917,15 @@ class ChartRelease:
     parameter_places: list[str | None] | None = None
     line: int | None = None  # the deployer's line in `file`: where an error helm gives on the release is put
 
+    def touches(self, staged: set[str]) -> bool:
+        """Whether it renders one of `staged` (real paths): a file of its chart, or a values
+        file (or a `--set-file` file) it reads."""
+        chart = os.path.realpath(self.chart) + os.sep
+        read = {os.path.realpath(v) for v in self.values if isinstance(v, Path)}
+        read |= {os.path.realpath(setting.partition("=")[2]) for option, setting in self.parameters
+                 if option == "--set-file"}
+        return any(f.startswith(chart) or f in read for f in staged)
+
 
 @dataclass
 class Deployed:
@@ -891,6 +983,16 @@ class KustomizationRelease:
             dirs += reached[0]
             files += reached[1]
         return Rendering(self.directory, "kustomize", _unique(files), dirs)
+
+    def touches(self, staged: set[str]) -> bool:
+        """Whether its build reads one of `staged` (real paths): a file of one of its
+        kustomizations' directories (its own, its bases', its components'), or a file it lists."""
+        rendering = self.rendering()
+        dirs = [*rendering.kustomizations,
+                *(d for c in self.options.get("components") or [] for d in _reachable(Path(c))[0])]
+        directories = {os.path.realpath(d) for d in dirs}
+        files = {os.path.realpath(f) for f in [*rendering.sources, *(self.listed or [])]}
+        return any(f in files or os.path.dirname(f) in directories for f in staged)
 
 
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
