@@ -367,5 +367,5 @@ def test_a_staged_template_fails_the_commit_with_the_values_a_flux_helmrelease_g
     assert run.returncode == 1, run.stdout + run.stderr
     line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
     assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
-    assert "set at clusters/prod/web.yaml:12" in run.stdout
+    assert "set at clusters/prod/web.yaml:11" in run.stdout
     assert "(with Flux HelmRelease web in clusters/prod/web.yaml)" in run.stdout
