@@ -293,10 +293,7 @@ def test_a_staged_values_file_fails_the_commit_in_the_helmfile_release_that_read
              "helmfile.yaml": "releases:\n  - name: web\n    chart: ./chart\n    values: [values/prod.yaml]\n",
              "values/prod.yaml": "replicas: 1\n"}
     run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["values/prod.yaml"])
-    assert run.returncode == 1, run.stdout + run.stderr
-    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
-    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
-    assert "set at values/prod.yaml:1" in run.stdout and "(with Helmfile release web in helmfile.yaml)" in run.stdout
+    assert_one_replica_fails(run, "values/prod.yaml:1", "Helmfile release web in helmfile.yaml")
 
 
 def test_a_staged_flux_kustomization_fails_the_commit_with_the_count_it_substitutes(tmp_path, precommit_home):
@@ -341,11 +338,15 @@ def test_a_staged_chart_file_is_judged_as_the_argo_cd_application_elsewhere_depl
     assert run.returncode == 0, run.stdout + run.stderr
     files["envs/prod.yaml"] = "replicas: 1\n"
     run = run_precommit(tmp_path / "one", precommit_home, files, ["resilint"], only=["envs/prod.yaml"])
+    assert_one_replica_fails(run, "envs/prod.yaml:1", "Argo CD Application web-prod in argocd/web.yaml")
+
+
+def assert_one_replica_fails(run: subprocess.CompletedProcess, set_at: str, deployer: str) -> None:
+    """The commit fails on the chart's one replica, set at `set_at`, as `deployer` renders it."""
     assert run.returncode == 1, run.stdout + run.stderr
     line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
     assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
-    assert "set at envs/prod.yaml:1" in run.stdout
-    assert "(with Argo CD Application web-prod in argocd/web.yaml)" in run.stdout
+    assert f"set at {set_at}" in run.stdout and f"(with {deployer})" in run.stdout
 
 
 def test_a_staged_template_fails_the_commit_with_the_values_a_flux_helmrelease_gives_it(tmp_path, precommit_home):
@@ -364,8 +365,4 @@ def test_a_staged_template_fails_the_commit_with_the_values_a_flux_helmrelease_g
                  "  chart:\n    spec:\n      chart: ./chart\n"
                  "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicas: 1\n"}
     run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/templates/deployment.yaml"])
-    assert run.returncode == 1, run.stdout + run.stderr
-    line = CHART_TEMPLATE.splitlines().index("  replicas: {{ .Values.replicas }}") + 1
-    assert f"chart/templates/deployment.yaml:{line}: HIGH RES101" in run.stdout
-    assert "set at clusters/prod/web.yaml:11" in run.stdout
-    assert "(with Flux HelmRelease web in clusters/prod/web.yaml)" in run.stdout
+    assert_one_replica_fails(run, "clusters/prod/web.yaml:11", "Flux HelmRelease web in clusters/prod/web.yaml")
