@@ -247,16 +247,19 @@ def _passed_over(parent: str, name: str) -> bool:
 
 
 def files_mentioning(top: Path, needles: tuple[bytes, ...], suffixes: tuple[str, ...],
-                     exclusions: Exclusions | None = None) -> list[Path]:
+                     exclusions: Exclusions | None = None) -> dict[Path, set[bytes]]:
     """The files a walk of the git checkout whose top is `top` would offer (`discover`: what it
     passes over, and `exclusions`), named with one of `suffixes`, whose bytes hold one of
-    `needles`, named as `top` is. `git grep` searches the checkout's files (tracked or not,
-    ignored ones too, less the directories no walk enters), several times faster than a walk
-    that reads every file; where git does not answer, `discover` walks and each file is read."""
+    `needles`, named as `top` is, with the needles each holds (one search serves several
+    questions: a YAML file's API groups, a `.tf` file's `helm_release`). `git grep` searches the
+    checkout's files (tracked or not, ignored ones too, less the directories no walk enters),
+    several times faster than a walk that reads every file; where git does not answer,
+    `discover` walks and each file is read."""
     import subprocess
 
     shown = str(top)
-    command = ["git", "-C", shown, "grep", "-l", "-z", "-F", "--untracked", "--no-exclude-standard",
+    # -o: each needle found, after its file's name (one line per match; the needles hold no newline)
+    command = ["git", "-C", shown, "grep", "-o", "-z", "-F", "--untracked", "--no-exclude-standard",
                *(f"-e{n.decode()}" for n in needles), "--", *(f"*{s}" for s in suffixes),
                *(f":(exclude,glob)**/{d}/**" for d in sorted(SKIP_DIRS))]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # a hook's GIT_DIR/GIT_INDEX_FILE
@@ -264,18 +267,26 @@ def files_mentioning(top: Path, needles: tuple[bytes, ...], suffixes: tuple[str,
         done = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, env=env, timeout=60)
     except (OSError, subprocess.SubprocessError):
         done = None
+    out: dict[Path, set[bytes]] = {}
     if done is not None and done.returncode in (0, 1):
-        out: list[Path] = []
+        held: dict[str, set[bytes]] = {}
+        text, at = done.stdout, 0
+        while at < len(text):
+            name_end = text.find(b"\0", at)
+            line_end = text.find(b"\n", name_end)
+            if name_end < 0 or line_end < 0:
+                break
+            held.setdefault(os.fsdecode(text[at:name_end]), set()).add(text[name_end + 1:line_end])
+            at = line_end + 1
         real_top = os.path.realpath(top)
-        for name in sorted(os.fsdecode(n) for n in done.stdout.split(b"\0") if n):
+        for name in sorted(held):
             parts = name.split("/")
             if any(_passed_over(os.path.join(shown, *parts[:n]), parts[n]) for n in range(len(parts) - 1)):
                 continue
             if exclusions is not None and exclusions.excluding(os.path.join(real_top, *parts), False) is not None:
                 continue
-            out.append(Path(shown, *parts))
+            out[Path(shown, *parts)] = held[name]
         return out
-    found = []
     for file in discover([shown], exclusions=exclusions).files:
         if file.path.name.endswith(suffixes):
             try:
@@ -283,9 +294,10 @@ def files_mentioning(top: Path, needles: tuple[bytes, ...], suffixes: tuple[str,
                     data = fh.read()
             except OSError:
                 continue  # a scan reports it; a search passes over it
-            if any(n in data for n in needles):
-                found.append(file.path)
-    return found
+            found = {n for n in needles if n in data}
+            if found:
+                out[file.path] = found
+    return out
 
 
 def _entry_kinds(directory: str) -> dict[str, tuple[bool, bool]]:

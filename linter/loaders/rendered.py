@@ -230,6 +230,10 @@ class Plan:
     # (None: no search, and a deployer read as context deploys nothing)
     deployer_files: list[Any] = field(default_factory=list)
     staged: set[str] | None = None
+    # pre-commit: the `.tf`/`.tf.json` files of those checkouts that mention `helm_release`
+    # (True) or a `module` (False: a root may call the module that releases a staged chart);
+    # their roots are loaded as context by `terraform_helm.context_releases`
+    terraform_files: dict[Path, bool] = field(default_factory=dict)
 
 
 def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool = False) -> Plan:
@@ -247,7 +251,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged = deployers_of_staged(walk, exclusions)
+        out.deployer_files, out.staged, out.terraform_files = deployers_of_staged(walk, exclusions)
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
             out.helmfiles.append(found.path)
@@ -325,17 +329,25 @@ DEPLOYER_GROUPS = (b"argoproj.io/", b"kustomize.toolkit.fluxcd.io/", b"helm.tool
                    b"source.toolkit.fluxcd.io/")
 # what a staged file may be for a deployer to deploy it: a chart's file, a manifest, a values file
 STAGED_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
+DEPLOYER_SUFFIXES = (".yaml", ".yml")
+# Terraform: a file releasing a chart (`helm_release`), and one that may call the module that
+# does (`module`, a word every call holds; `path.module` too: a file read for nothing costs a parse)
+HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 
 
-def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> tuple[list[Any], set[str] | None]:
+def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
+                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool]]:
     """The files of the git checkouts holding the command line's files (pre-commit: the staged
     files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
     (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
-    and the real paths of the staged files (a chart's file, a manifest or values file) their
-    releases are judged for (None: none named). One search per checkout: the bytes of its YAML
-    files for a deployer's API group (`DEPLOYER_GROUPS`), before anything is parsed. A file of
-    a kustomization's directory is not a deployer here: a full scan renders it with the
-    kustomization instead of reading it."""
+    the real paths of the staged files (a chart's file, a manifest or values file) their
+    releases are judged for (None: none named); and the checkouts' Terraform files that
+    mention `helm_release` (True) or `module` (False), whose roots release charts
+    (`terraform_helm.context_releases`). One search per checkout: the bytes of its YAML files
+    for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform files for those two
+    words, before anything is parsed. A file of a kustomization's directory is not a deployer
+    here: a full scan renders it with the kustomization instead of reading it."""
     from linter.loaders import Found, files_mentioning
     from linter.loaders.helmfile import is_helmfile
     from linter.paths import git_top
@@ -346,7 +358,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> tupl
                 found.path.name.endswith(STAGED_SUFFIXES) or chart_of(found.path) is not None):
             staged.setdefault(found.real_path, found.path)
     if not staged:
-        return [], None
+        return [], None, {}
     tops: dict[Path, bool] = {}  # a checkout's top -> whether a staged file in it is named relative
     for real, path in staged.items():
         top = git_top(Path(os.path.dirname(real)))
@@ -354,14 +366,23 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> tupl
             tops[top] = tops.get(top, False) or not path.is_absolute()
     known = {f.real_path for f in walk.files}
     out: list[Any] = []
+    terraform: dict[Path, bool] = {}
     for top, relative in tops.items():
-        for path in files_mentioning(Path(os.path.relpath(top)) if relative else top, DEPLOYER_GROUPS,
-                                     (".yaml", ".yml"), exclusions):
+        found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
+                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL),
+                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES, exclusions)
+        for path, held in found.items():
+            if path.name.endswith(TERRAFORM_SUFFIXES):
+                if HELM_RELEASE in held or MODULE_CALL in held:
+                    terraform[path] = HELM_RELEASE in held
+                continue
+            if held.isdisjoint(DEPLOYER_GROUPS):
+                continue
             real = os.path.realpath(path)
             if real not in known and kustomization_file(path.parent) is None and not is_helmfile(path):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
-    return out, set(staged)
+    return out, set(staged), terraform if any(terraform.values()) else {}
 
 
 def chart_of(path: Path) -> Path | None:
@@ -513,10 +534,12 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
-    from linter.loaders.terraform_helm import terraform_releases
+    from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
-    terraform = terraform_releases(out, options)
+    # pre-commit: the checkout's Terraform roots that release charts, as context
+    context = context_helm_releases(rendered.terraform_files, out, options) if rendered.terraform_files else []
+    terraform = terraform_releases(out, options, context, rendered.staged)
     if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
         read = {display_path(f) for f in helmfiles.read | terraform.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
@@ -525,6 +548,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     # pre-commit: the checkout's deployers read as context release what renders a staged file
     deployers = argo_sources(out, rendered.staged) + flux_sources(out, rendered.staged)
     from_context = {id(d) for d in deployers if display_path(d.file) in out.context_files}
+    from_context |= {id(r) for r in terraform.releases if display_path(r.file) in terraform.context_files}
     errors = len(out.errors)
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + terraform.releases
     kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
@@ -567,7 +591,8 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 inputs = [p for p in inputs if p is not None and os.path.realpath(p) in (rendered.staged or set())]
             _read_too(out, [p for p in inputs if p is not None])
     if from_context:  # what a deployer read as context says of itself is not the scan's
-        out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in out.context_files]
+        quiet = out.context_files | terraform.context_files
+        out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in quiet]
 
 
 def _only_staged(out: Any, resources: list[Resource], staged: set[str]) -> None:
@@ -935,6 +960,8 @@ class Deployed:
     # real paths of this repository's charts a release deploys (judged or not: not judged alone)
     deployed: set[str] = field(default_factory=set)
     read: set[Path] = field(default_factory=set)  # the files they read besides their own (bases, values): not skipped
+    # pre-commit: the files of the context releases among `releases`, which say nothing of themselves
+    context_files: set[str] = field(default_factory=set)
 
 
 @dataclass

@@ -46,16 +46,24 @@ NOT_RENDERED_ONLY = {
 }
 
 
-def terraform_releases(loaded: Any, options: dict[str, Any]) -> Deployed:
+def terraform_releases(loaded: Any, options: dict[str, Any], context: list[Resource] | None = None,
+                       staged: set[str] | None = None) -> Deployed:
     """The releases of this repository's charts that the scan's `helm_release` resources
     (HCL and plans) deploy, as the helm provider renders them; the real paths of the charts
     of this repository they deploy, judged or not (a release not known here is noted in
-    `loaded`): those are not judged alone; and the values files they read."""
+    `loaded`): those are not judged alone; and the values files they read. `context`: the
+    `helm_release`s of the roots a staged file's checkout deploys it from (`context_helm_releases`),
+    of which only the releases that render one of `staged` (real paths) count, and that say
+    nothing of themselves (errors; notes of other charts)."""
     from linter.loaders.rendered import Deployed
 
     found = Deployed()
-    for r in loaded.resources:
+    own = len(loaded.resources)
+    for n, r in enumerate([*loaded.resources, *(context or ())]):
         if r.type != HELM_RELEASE or r.source_format not in ("hcl", "tfplan"):
+            continue
+        if n >= own:
+            _from_context(r, options, staged or set(), found, loaded)
             continue
         try:
             made = _release(r, options)
@@ -82,6 +90,67 @@ def terraform_releases(loaded: Any, options: dict[str, Any]) -> Deployed:
             found.deployed.add(os.path.realpath(made.chart))
             found.read |= {v for v in made.values if isinstance(v, Path)}
     return found
+
+
+def _from_context(r: Resource, options: dict[str, Any], staged: set[str], found: Deployed, loaded: Any) -> None:
+    """A context `helm_release` (`terraform_releases`): its release when it renders a staged
+    file; its chart deployed (and why it is not judged noted) when that chart holds one and
+    the release is not known here; nothing otherwise, errors included."""
+    try:
+        made = _release(r, options)
+    except (InputError, RecursionError):
+        return  # a full scan reports it at the release, not a commit of the chart
+    except Exception:  # last resort: a bug here costs this release, not the scan
+        return
+    if isinstance(made, tuple):
+        chart, reason = made
+        inside = os.path.realpath(chart) + os.sep
+        if any(f.startswith(inside) for f in staged):
+            found.deployed.add(os.path.realpath(chart))
+            loaded.notes.append(f"{r.location}: {_label(r)} not judged: {reason}")
+    elif made is not None and made.touches(staged):
+        found.context_files.add(r.location.file)
+        found.releases.append(made)
+        found.deployed.add(os.path.realpath(made.chart))
+        found.read |= {v for v in made.values if isinstance(v, Path)}
+
+
+def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[str, Any]) -> list[Resource]:
+    """Pre-commit: the `helm_release`s of the Terraform roots of a staged file's checkout,
+    evaluated as a full scan of the checkout evaluates them, as context. `files`: the
+    checkout's `.tf`/`.tf.json` files that mention `helm_release` (True) or `module`
+    (`rendered.deployers_of_staged`). The roots are those a full scan loads
+    (`tree.roots_reaching`: a directory no other calls) that are, or call, a directory
+    releasing a chart: a module's release is evaluated in each root that calls it, as
+    `meta["root"]` says. What they release from a directory this scan loads itself (a staged
+    `.tf`) is left to that load. Nothing else of theirs is kept: their findings, errors and notes are not
+    the commit's."""
+    from linter.loaders.terraform import MODULE_SUFFIXES, unit_files
+    from linter.loaders.hcl import load_modules
+    from linter.terraform.tree import roots_reaching
+
+    targets = {os.path.realpath(p.parent) for p, releases in files.items() if releases}
+    loaded_here = {os.path.realpath(os.path.dirname(f)) for f in loaded.files if f.endswith(MODULE_SUFFIXES)}
+    loaded_here |= {os.path.realpath(os.path.dirname(r.location.file)) for r in loaded.resources
+                    if r.source_format == "hcl"}
+    targets -= loaded_here
+    if not targets:
+        return []
+    directories = list(dict.fromkeys(p.parent for p in files))
+    quiet = {k: v for k, v in options.items() if k not in ("named_in_units", "unresolved_modules", "skipped_files")}
+    roots = [d for d in roots_reaching(directories, targets, quiet) if os.path.realpath(d) not in loaded_here]
+    if not roots:
+        return []
+    first = {p.parent: p for p in reversed(list(files))}  # a file of each directory, to list its module by
+    units = {d: unit_files(first[d], d, whole_directory=True) for d in roots}
+    try:
+        resources, _ = load_modules(units, quiet)
+    except Exception:  # last resort: context that cannot be read judges nothing, as in a full scan's error
+        return []
+    reached = {os.path.realpath(os.path.dirname(r.location.file)) for r in resources}
+    if not reached.isdisjoint(loaded_here):  # a staged module reached through a root: the scan's own load says
+        resources = [r for r in resources if os.path.realpath(os.path.dirname(r.location.file)) not in loaded_here]
+    return [r for r in resources if r.type == HELM_RELEASE]
 
 
 def _label(r: Resource) -> str:

@@ -517,6 +517,34 @@ def _roots(children_of: Callable[[Path], list[Path]], scanned: list[Path], optio
                                   or os.path.realpath(d) in deployed)]
 
 
+def roots_reaching(directories: list[Path], targets: set[str], options: dict[str, Any]) -> list[Path]:
+    """Of `directories`, the module directories of a checkout that may call a module (and
+    `targets`, real paths), those a full scan of the checkout loads as roots (`_roots`: not
+    called by another) that are, or call at any depth, one of `targets`: how a full scan
+    reaches the modules in `targets`. Each directory is parsed, nothing is evaluated."""
+    tree = ModuleTree(options)
+    children: dict[Path, list[Path]] = {}
+
+    def children_of(directory: Path) -> list[Path]:
+        if directory not in children:
+            children[directory] = _local_children(tree, directory)
+        return children[directory]
+
+    out = []
+    for root in _roots(children_of, directories, options):
+        reached: set[str] = set()
+        pending = [root]
+        while pending:
+            directory = pending.pop()
+            real = os.path.realpath(directory)
+            if real not in reached:
+                reached.add(real)
+                pending.extend(children_of(directory))
+        if not reached.isdisjoint(targets):
+            out.append(root)
+    return out
+
+
 # ------------------------------------------------------------ on every core
 # Roots are worlds of their own (scopes): each loads alone. Below this much
 # configuration a pool costs more (start-up, resources pickled back) than it saves.
