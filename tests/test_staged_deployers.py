@@ -98,6 +98,35 @@ FLUX_KUSTOMIZE = {
         "  prune: true\n  targetNamespace: shop\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
 }
 
+# Terraform: a root releasing the chart (and the other chart: not rendered in a commit of the first)
+TF_RELEASE = """resource "helm_release" "{name}" {{
+  name      = "{name}"
+  chart     = "${{path.module}}/{chart}"
+  namespace = "shop"
+{body}}}
+"""
+TF_ROOT = {
+    **CHART,
+    "infra/values/web.yaml": "replicas: 3\n",
+    "infra/main.tf": TF_RELEASE.format(name="web", chart="../charts/web",
+                                       body='  values = [file("${path.module}/values/web.yaml"), '
+                                            'yamlencode({ zone = true })]\n')
+    + TF_RELEASE.format(name="other", chart="../charts/other", body=""),
+}
+# a module releasing the chart, called by two roots (one per environment): evaluated in each
+TF_MODULE = {
+    **CHART,
+    "modules/web/variables.tf": 'variable "replicas" {\n  type = number\n}\n',
+    "modules/web/main.tf": TF_RELEASE.format(name="web", chart="../../charts/web",
+                                             body='  set {\n    name  = "replicas"\n'
+                                                  '    value = var.replicas\n  }\n'),
+    "envs/prod/main.tf": 'module "web" {\n  source   = "../../modules/web"\n  replicas = 3\n}\n',
+    "envs/stage/main.tf": 'module "web" {\n  source   = "../../modules/web"\n  replicas = 2\n}\n',
+    # a root that releases nothing: parsed, not evaluated
+    "envs/dns/main.tf": 'resource "aws_route53_zone" "z" {\n  name = "shop.example"\n}\n'
+                        'output "m" {\n  value = path.module\n}\n',
+}
+
 NEEDS = {"helm": ["helm"], "kustomize": ["kustomize", "kubectl"]}
 
 
@@ -139,6 +168,9 @@ SCENARIOS = {
     "argo-directory": (ARGO_DIRECTORY, "k8s/api.yaml", ["k8s/api.yaml"], "kustomize"),
     "flux-helmrelease": (FLUX_HELM, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
+    "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
+    "terraform-module": (TF_MODULE, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
 }
 
 
@@ -206,3 +238,23 @@ def test_a_named_file_outside_a_checkout_searches_nothing(tmp_path, monkeypatch,
     shutil.rmtree(tmp_path / ".git")  # no checkout: no deployers
     findings = report(capsys, "charts/web/values.yaml")
     assert [f for f in findings if f["rule_id"] == "RES101"] and not [f for f in findings if "(with " in f["message"]]
+
+
+def test_a_terraform_release_not_known_leaves_the_staged_chart_not_judged(tmp_path, monkeypatch, capsys):
+    """A root whose release takes its replica count from a variable with no value: a full scan
+    notes the release, not judged, and does not judge the chart alone; a commit of the chart's
+    values.yaml does the same, and says nothing of the root's other release (of another chart)."""
+    _needs("helm")
+    unknown = TF_RELEASE.format(name="web", chart="../charts/web",
+                                body='  set {\n    name  = "replicas"\n    value = var.replicas\n  }\n')
+    files = {**TF_ROOT, "infra/main.tf": 'variable "replicas" {\n  type = number\n}\n' + unknown
+             + TF_RELEASE.format(name="other", chart="../charts/other", body='  set {\n    name  = "replicas"\n'
+                                                                            '    value = var.replicas\n  }\n')}
+    monkeypatch.chdir(checkout(tmp_path, files, git=True))
+    assert not [f for f in report(capsys, ".") if f["file"].startswith("charts/web/")]
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["errors"] == [] and out["findings"] == [], out
+    assert "helm_release.web not judged: its `set[0]` is not known before apply" in captured.err, captured.err
+    assert "helm_release.other" not in captured.err
