@@ -1,6 +1,6 @@
 """Benchmark: a pre-commit run on one staged file of a 5,000-file git checkout.
 
-    python3 benchmarks/bench_staged.py [--repeat 9]
+    python3 benchmarks/bench_staged.py [--repeat 9] [--terraform]
 
 Writes a checkout (2,600 one-object manifests in directories of 100, 2,200 `.tf` files,
 150 YAML files that are not Kubernetes, a chart whose `values.yaml` says one replica, and
@@ -10,6 +10,13 @@ a fresh `python3 -m linter` process as the hook runs it: the chart's values.yaml
 an Application deploys, and a YAML file nothing deploys. It reports the median wall-clock
 and CPU time (children included: helm, git grep). The search of the checkout for deployers
 (`rendered.deployers_of_staged`) is what a one-file run pays beyond its own files.
+
+`--terraform`: the checkout's Terraform is a tree of roots, as module repositories have it:
+each of the 110 directories of `.tf` files also calls a shared module, and a root in
+`platform/` calls a module releasing a second chart (`charts/api`, one replica in its
+values.yaml, three in the release) with `helm_release`; its `values.yaml` is staged too. Every
+directory that calls a module is parsed to find the roots reaching the release (and the one
+root reaching it is evaluated).
 """
 
 from __future__ import annotations
@@ -39,7 +46,13 @@ spec:
 STAGED = ["charts/web/values.yaml", "k8s/team-005/app-00500.yaml", "docs/sec-0/page-1.yaml"]
 
 
-def write_checkout(root: Path) -> int:
+CHART_TEMPLATE = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}}\nspec:\n"
+                  "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n"
+                  "  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+                  "      containers: [{name: web, image: nginx:1.27}]\n")
+
+
+def write_checkout(root: Path, terraform: bool = False) -> int:
     def put(name: str, text: str) -> None:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -52,11 +65,18 @@ def write_checkout(root: Path) -> int:
         put(f"docs/sec-{i // 30}/page-{i}.yaml", f"title: page {i}\nbody: text\n")
     put("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n")
     put("charts/web/values.yaml", "replicaCount: 1\n")
-    put("charts/web/templates/deployment.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .Release.Name }}}\nspec:\n"
-        "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n"
-        "  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
-        "      containers: [{name: web, image: nginx:1.27}]\n")
+    put("charts/web/templates/deployment.yaml", CHART_TEMPLATE)
+    if terraform:
+        for d in range(110):
+            put(f"infra/mod-{d:03d}/calls.tf", 'module "common" {\n  source = "../../modules/common"\n}\n')
+        put("modules/common/main.tf", 'resource "aws_sqs_queue" "common" {\n  name = "common"\n}\n')
+        put("charts/api/Chart.yaml", "apiVersion: v2\nname: api\nversion: 1.0.0\n")
+        put("charts/api/values.yaml", "replicaCount: 1\n")
+        put("charts/api/templates/deployment.yaml", CHART_TEMPLATE)
+        put("modules/api/main.tf", 'variable "replicas" {\n  type = number\n}\n'
+            'resource "helm_release" "api" {\n  name  = "api"\n  chart = "${path.module}/../../charts/api"\n'
+            '  set {\n    name  = "replicaCount"\n    value = var.replicas\n  }\n}\n')
+        put("platform/main.tf", 'module "api" {\n  source   = "../modules/api"\n  replicas = 3\n}\n')
     for i in range(20):
         path = "charts/web" if i == 0 else f"k8s/team-{i:03d}"
         helm = "    helm:\n      valuesObject: {replicaCount: 3}\n" if i == 0 else ""
@@ -81,11 +101,12 @@ def run_once(root: Path, staged: str) -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--terraform", action="store_true", help="Terraform roots, one releasing a chart")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "checkout"
-        print(f"{write_checkout(root)} files; load average {os.getloadavg()[0]:.2f}")
-        for staged in STAGED:
+        print(f"{write_checkout(root, args.terraform)} files; load average {os.getloadavg()[0]:.2f}")
+        for staged in STAGED + (["charts/api/values.yaml"] if args.terraform else []):
             runs = [run_once(root, staged) for _ in range(args.repeat)]
             print(f"{staged}: {statistics.median(w for w, _ in runs):.3f} s wall, "
                   f"{statistics.median(c for _, c in runs):.3f} s CPU (median of {args.repeat})")

@@ -232,7 +232,7 @@ class Plan:
     staged: set[str] | None = None
     # pre-commit: the `.tf`/`.tf.json` files of those checkouts that mention `helm_release`
     # (True) or a `module` (False: a root may call the module that releases a staged chart);
-    # their roots are loaded as context by `terraform_helm.context_releases`
+    # their roots are loaded as context by `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
 
 
@@ -344,21 +344,30 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     the real paths of the staged files (a chart's file, a manifest or values file) their
     releases are judged for (None: none named); and the checkouts' Terraform files that
     mention `helm_release` (True) or `module` (False), whose roots release charts
-    (`terraform_helm.context_releases`). One search per checkout: the bytes of its YAML files
-    for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform files for those two
-    words, before anything is parsed. A file of a kustomization's directory is not a deployer
+    (`terraform_helm.context_helm_releases`; none when no staged file is a chart's or named in
+    a `.tf` file, as a values file a release reads is). One search per checkout: the bytes of
+    its YAML files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform files
+    for those two words (and the staged files' names), before anything is parsed. A file of a kustomization's directory is not a deployer
     here: a full scan renders it with the kustomization instead of reading it."""
     from linter.loaders import Found, files_mentioning
     from linter.loaders.helmfile import is_helmfile
     from linter.paths import git_top
 
     staged: dict[str, Path] = {}
+    charted = False  # a staged file of a chart: the Terraform roots are read for its releases
     for found in walk.files:
-        if found.placed and not found.context and (
-                found.path.name.endswith(STAGED_SUFFIXES) or chart_of(found.path) is not None):
-            staged.setdefault(found.real_path, found.path)
+        if found.placed and not found.context:
+            of_chart = chart_of(found.path) is not None
+            if of_chart or found.path.name.endswith(STAGED_SUFFIXES):
+                staged.setdefault(found.real_path, found.path)
+                charted = charted or of_chart
     if not staged:
         return [], None, {}
+    # a staged file of no chart is released only as a values file, which a `.tf` file names
+    # (`file("${path.module}/values/web.yaml")`): its name is searched for too
+    names = set() if charted else {os.fsencode(p.name) for p in staged.values()}
+    if any(b"\n" in n for n in names):  # not searchable in git grep's lines: read the roots
+        names, charted = set(), True
     tops: dict[Path, bool] = {}  # a checkout's top -> whether a staged file in it is named relative
     for real, path in staged.items():
         top = git_top(Path(os.path.dirname(real)))
@@ -369,12 +378,13 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     terraform: dict[Path, bool] = {}
     for top, relative in tops.items():
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
-                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL),
+                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *sorted(names)),
                                  DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES, exclusions)
         for path, held in found.items():
             if path.name.endswith(TERRAFORM_SUFFIXES):
                 if HELM_RELEASE in held or MODULE_CALL in held:
                     terraform[path] = HELM_RELEASE in held
+                charted = charted or not held.isdisjoint(names)
                 continue
             if held.isdisjoint(DEPLOYER_GROUPS):
                 continue
@@ -382,7 +392,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
             if real not in known and kustomization_file(path.parent) is None and not is_helmfile(path):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
-    return out, set(staged), terraform if any(terraform.values()) else {}
+    return out, set(staged), terraform if charted and any(terraform.values()) else {}
 
 
 def chart_of(path: Path) -> Path | None:

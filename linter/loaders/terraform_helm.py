@@ -136,9 +136,11 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
     targets -= loaded_here
     if not targets:
         return []
-    directories = list(dict.fromkeys(p.parent for p in files))
+    calling: dict[Path, list[Path]] = {}
+    for path in files:
+        calling.setdefault(path.parent, []).append(path)
     quiet = {k: v for k, v in options.items() if k not in ("named_in_units", "unresolved_modules", "skipped_files")}
-    roots = [d for d in roots_reaching(directories, targets, quiet) if os.path.realpath(d) not in loaded_here]
+    roots = [d for d in roots_reaching(calling, targets, quiet) if os.path.realpath(d) not in loaded_here]
     if not roots:
         return []
     first = {p.parent: p for p in reversed(list(files))}  # a file of each directory, to list its module by

@@ -517,12 +517,16 @@ def _roots(children_of: Callable[[Path], list[Path]], scanned: list[Path], optio
                                   or os.path.realpath(d) in deployed)]
 
 
-def roots_reaching(directories: list[Path], targets: set[str], options: dict[str, Any]) -> list[Path]:
-    """Of `directories`, the module directories of a checkout that may call a module (and
-    `targets`, real paths), those a full scan of the checkout loads as roots (`_roots`: not
-    called by another) that are, or call at any depth, one of `targets`: how a full scan
-    reaches the modules in `targets`. Each directory is parsed, nothing is evaluated."""
+def roots_reaching(calling: dict[Path, list[Path]], targets: set[str], options: dict[str, Any]) -> list[Path]:
+    """Of the directories of `calling`, the module directories of a checkout that may call a
+    module (and `targets`, real paths), with the files of each that may (those that mention
+    one), those a full scan of the checkout loads as roots (`_roots`: not called by another)
+    that are, or call at any depth, one of `targets`: how a full scan reaches the modules in
+    `targets`. Only those files are parsed (a call is in one of them), nothing is evaluated."""
     tree = ModuleTree(options)
+    for directory, files in calling.items():
+        tree.config_of(directory, files)
+    directories = list(calling)
     children: dict[Path, list[Path]] = {}
 
     def children_of(directory: Path) -> list[Path]:
