@@ -258,3 +258,24 @@ def test_a_terraform_release_not_known_leaves_the_staged_chart_not_judged(tmp_pa
     assert out["errors"] == [] and out["findings"] == [], out
     assert "helm_release.web not judged: its `set[0]` is not known before apply" in captured.err, captured.err
     assert "helm_release.other" not in captured.err
+
+
+def test_a_terraform_root_that_cannot_be_read_is_said_not_silent(tmp_path, monkeypatch, capsys):
+    """A root releasing the staged chart whose file terraform refuses is a full scan's error,
+    not the commit's: the commit gets what the full scan gives the chart (judged alone: the
+    release is in the refused file), and a note says why."""
+    _needs("helm")
+    files = {**TF_ROOT, "infra/main.tf": TF_ROOT["infra/main.tf"] + 'locals {\n  x = "\\ud800"\n}\n'}
+    monkeypatch.chdir(checkout(tmp_path, files, git=True))
+    main(["scan", ".", "--format", "json"])
+    full = json.loads(capsys.readouterr().out)
+    assert [(e["file"], e["line"]) for e in full["errors"]] == [("infra/main.tf", 13)]
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["errors"] == []
+    assert keyed(out["findings"]) == keyed([f for f in full["findings"] if f["file"].startswith("charts/web/")])
+    assert [f for f in out["findings"] if f["rule_id"] == "RES101"]  # the chart alone, with its replicas: 1
+    assert "infra/main.tf:13: a Terraform root that may release a staged chart has an error (invalid escape " \
+           "sequence: cannot encode character U+d800 in UTF-8): its releases are judged as far as it could be " \
+           "read" in captured.err, captured.err

@@ -146,9 +146,15 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
     first = {p.parent: p for p in reversed(list(files))}  # a file of each directory, to list its module by
     units = {d: unit_files(first[d], d, whole_directory=True) for d in roots}
     try:
-        resources, _ = load_modules(units, quiet)
-    except Exception:  # last resort: context that cannot be read judges nothing, as in a full scan's error
-        return []
+        resources, errors = load_modules(units, quiet)
+    except Exception as exc:  # last resort: context that cannot be read judges nothing, as in a full scan's error
+        errors = [InputError.internal(str(roots[0]), "reading the Terraform roots of the checkout", exc)]
+        resources = []
+    if errors:
+        # not the commit's error, but what the roots release is unknown: said, not silent
+        where = f"{errors[0].file}:{errors[0].line}" if errors[0].line else errors[0].file
+        loaded.notes.append(f"{where}: a Terraform root that may release a staged chart has an error "
+                            f"({errors[0].message}): its releases are judged as far as it could be read")
     reached = {os.path.realpath(os.path.dirname(r.location.file)) for r in resources}
     if not reached.isdisjoint(loaded_here):  # a staged module reached through a root: the scan's own load says
         resources = [r for r in resources if os.path.realpath(os.path.dirname(r.location.file)) not in loaded_here]
