@@ -852,6 +852,46 @@ def test_a_flux_helm_release_renders_this_repositorys_chart_as_flux_does(tmp_pat
 
 
 @needs_helm
+@pytest.mark.parametrize("patched", [False, True])
+def test_a_helm_release_a_kustomization_builds_releases_the_chart_too(tmp_path, patched):
+    """Flux's usual layout: the HelmRelease sits in a kustomization directory (apps/web/, and
+    the GitRepository in flux-system/, built by its own kustomization). It releases the chart as
+    Flux does, not alone; a value it sets is named at its line, unless an overlay's patch
+    changed the values (then no line is known)."""
+    root = _gitops(tmp_path / "gitops", apps="")
+    (root / "apps" / "shop.yaml").unlink()
+    (root / "flux-system").mkdir()
+    (root / "flux-system" / "gotk-sync.yaml").write_text(FLUX_SYNC)
+    (root / "flux-system" / "kustomization.yaml").write_text("resources: [gotk-sync.yaml]\n")
+    release = ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop, namespace: shop}\n"
+               "spec:\n  chart:\n    spec:\n      chart: ./charts/shop\n"
+               "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+               "  values:\n    replicaCount: 1\n")
+    (root / "apps" / "web").mkdir()
+    (root / "apps" / "web" / "release.yaml").write_text(release)
+    (root / "apps" / "web" / "kustomization.yaml").write_text("resources: [release.yaml]\n")
+    if patched:  # the overlay deploys 2 replicas
+        (root / "apps" / "prod").mkdir()
+        (root / "apps" / "prod" / "kustomization.yaml").write_text("resources: [../web]\npatches: [{path: two.yaml}]\n")
+        (root / "apps" / "prod" / "two.yaml").write_text(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop, namespace: shop}\n"
+            "spec:\n  values:\n    replicaCount: 2\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    released = [f for f in doc["findings"] if f["environment"] == "apps/web/release.yaml"]
+    assert released and all(f["message"].endswith("(with Flux HelmRelease shop in apps/web/release.yaml)")
+                            for f in released)
+    assert not [f for f in doc["findings"] if f["environment"] is None and f["file"].startswith("charts/shop/")]
+    single = [f for f in released if f["rule_id"] == "RES101"]
+    if patched:
+        assert single == []
+        assert not [n for f in released for n in f["notes"] if "set at apps/web/release.yaml" in n]
+    else:
+        [finding] = single
+        assert "`.Values.replicaCount` = 1, set at apps/web/release.yaml:10" in finding["notes"]
+
+
+@needs_helm
 @pytest.mark.parametrize("values_files, note", [
     # after the chart's own values.yaml, as helm's --values: the prod file's count, at its line
     ("[./charts/shop/values.yaml, ./charts/shop/values-prod.yaml]",

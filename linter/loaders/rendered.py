@@ -579,12 +579,22 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     deployed |= listed
     if listed:
         _take_back(out, listed)
+    charts: list[Rendering] = []
+    built = len(out.resources)
     for rendering in rendered.renderings:
         if os.path.realpath(rendering.directory) in deployed:
             continue  # rendered as each release deploys it (below), not alone
         if rendering.kind == "kustomize":
             _load_kustomization(rendering, options, out)
         else:
+            charts.append(rendering)  # after the kustomizations: a HelmRelease one builds may deploy it
+    # Flux's usual layout: a HelmRelease sits in a kustomization directory (apps/base/web/release.yaml),
+    # applied as that kustomization builds it; its chart of this checkout is released as it says, not alone
+    inner = _released_by_built(out, out.resources[built:], rendered.staged)
+    releases += inner
+    deployed |= {os.path.realpath(r.chart) for r in inner}
+    for rendering in charts:
+        if os.path.realpath(rendering.directory) not in deployed:
             _load_chart(rendering, options, out)
     for release in releases:
         _load_release(release, options, out)
@@ -603,6 +613,45 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     if from_context:  # what a deployer read as context says of itself is not the scan's
         quiet = out.context_files | terraform.context_files
         out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in quiet]
+
+
+def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None) -> list[ChartRelease]:
+    """The charts the Flux HelmReleases among `built` (the objects rendered kustomizations
+    built) release, as `flux_sources` reads a HelmRelease written in a plain file; their
+    GitRepository may be anywhere in the scan (a `flux-system/` kustomization builds it too).
+    Flux Kustomizations a kustomization builds are not read: what they deploy is built already."""
+    from types import SimpleNamespace
+
+    from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, flux_sources
+
+    if not any(r.type == HELM_RELEASE for r in built):
+        return []
+    view = SimpleNamespace(
+        resources=[r for r in out.resources if r.type == GIT_REPOSITORY] + [r for r in built if r.type == HELM_RELEASE],
+        context_files=out.context_files, errors=out.errors)
+    releases = [r for r in flux_sources(view, staged) if isinstance(r, ChartRelease)]
+    for release in releases:
+        if release.value_places is not None and not _values_as_written(release, built):
+            release.value_places = None  # an overlay's patch changed them: their lines are not known
+    return releases
+
+
+def _values_as_written(release: ChartRelease, built: list[Resource]) -> bool:
+    """Whether the HelmRelease `release` was read from holds the inline values its file writes
+    (no kustomization patched them), so a value note may name their lines."""
+    import yaml
+
+    from linter.loaders.flux import HELM_RELEASE
+
+    values = [mapping_of(r.attrs.get("spec")).get("values") for r in built
+              if r.type == HELM_RELEASE and r.name == release.name and r.location.file == str(release.file)]
+    try:
+        written = [mapping_of(d.get("spec")).get("values")
+                   for d in yaml.safe_load_all(Path(release.file).read_text(encoding="utf-8"))
+                   if isinstance(d, dict) and mapping_of(d.get("metadata")).get("name") == release.name]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return False
+    return len(values) == 1 and values == written
 
 
 def _only_staged(out: Any, resources: list[Resource], staged: set[str]) -> None:
