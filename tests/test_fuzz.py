@@ -152,6 +152,12 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                      b"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
                                      b"metadata: {name: flux-system, namespace: flux-system}\n"
                                      b"spec: {url: 'ssh://git@github.com/acme/gitops'}\n")],
+    # a Flux HelmRelease in a kustomization directory (FLUX_KUSTOMIZED_CHART), of the chart beside it
+    "flux-helm": [("apps/web/release.yaml", b"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                                            b"metadata: {name: web, namespace: shop}\nspec:\n  chart:\n    spec:\n"
+                                            b"      chart: ./chart\n      valuesFiles: [./chart/values.yaml]\n"
+                                            b"      sourceRef: {kind: GitRepository, name: flux-system, "
+                                            b"namespace: flux-system}\n  values:\n    replicaCount: 1\n")],
     # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
     "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
                                          b'resource "helm_release" "web" {\n  name      = "web"\n'
@@ -187,6 +193,21 @@ HELMFILE_CHART = {
                                        "    spec: {containers: [{name: web, image: nginx}]}\n",
     "env.yaml": "web:\n  enabled: true\n",
     "values-prod.yaml": "replicaCount: 2\n",
+}
+
+# the chart again, in a checkout whose Flux GitRepository (built by flux-system/'s kustomization)
+# names it, with the HelmRelease's own kustomization and an overlay patching its values
+FLUX_KUSTOMIZED_CHART = {
+    **HELMFILE_CHART,
+    ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
+    "flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+    "flux-system/gotk-sync.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                                  "metadata: {name: flux-system, namespace: flux-system}\n"
+                                  "spec: {url: 'ssh://git@github.com/acme/gitops'}\n",
+    "apps/web/kustomization.yaml": "resources: [release.yaml]\n",
+    "apps/prod/kustomization.yaml": "resources: [../web]\nnamespace: prod\npatches: [{path: values.yaml}]\n",
+    "apps/prod/values.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                             "metadata: {name: web, namespace: shop}\nspec: {values: {replicaCount: 2}}\n",
 }
 
 # tokens that broke resilint before (issue 12) or sit at format boundaries
@@ -315,6 +336,7 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
+                FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
