@@ -89,6 +89,22 @@ FLUX_HELM = {
         "spec:\n  interval: 10m\n  targetNamespace: shop\n  chart:\n    spec:\n      chart: ./charts/web\n"
         "      sourceRef: {kind: GitRepository, name: flux-system}\n  values:\n    replicas: 3\n",
 }
+# Flux's usual layout: the GitRepository and the HelmRelease are built by kustomizations, an
+# overlay patches the release (its namespace, its values)
+FLUX_HELM_KUSTOMIZED = {
+    **CHART,
+    "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
+    "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+    "apps/base/web/release.yaml":
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: flux-system}\n"
+        "spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: ./charts/web\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+        "  values:\n    replicas: 1\n",
+    "apps/base/web/kustomization.yaml": "resources: [release.yaml]\n",
+    "apps/prod/kustomization.yaml": "resources: [../base/web]\nnamespace: shop\npatches: [{path: values.yaml}]\n",
+    "apps/prod/values.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                             "metadata: {name: web, namespace: flux-system}\nspec: {values: {replicas: 3}}\n",
+}
 FLUX_KUSTOMIZE = {
     **KUSTOMIZE,
     "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
@@ -167,6 +183,7 @@ SCENARIOS = {
                                "kustomize"),
     "argo-directory": (ARGO_DIRECTORY, "k8s/api.yaml", ["k8s/api.yaml"], "kustomize"),
     "flux-helmrelease": (FLUX_HELM, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "flux-helmrelease-kustomized": (FLUX_HELM_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),

@@ -234,6 +234,9 @@ class Plan:
     # (True) or a `module` (False: a root may call the module that releases a staged chart);
     # their roots are loaded as context by `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
+    # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
+    # HelmRelease or GitRepository (Flux's usual layout), built as context for the HelmReleases
+    context_kustomizations: list[Path] = field(default_factory=list)
 
 
 def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool = False) -> Plan:
@@ -251,7 +254,8 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged, out.terraform_files = deployers_of_staged(walk, exclusions)
+        out.deployer_files, out.staged, out.terraform_files, out.context_kustomizations = \
+            deployers_of_staged(walk, exclusions)
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
             out.helmfiles.append(found.path)
@@ -337,7 +341,7 @@ TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
-                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool]]:
+                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path]]:
     """The files of the git checkouts holding the command line's files (pre-commit: the staged
     files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
     (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
@@ -345,7 +349,9 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     releases are judged for (None: none named); and the checkouts' Terraform files that
     mention `helm_release` (True) or `module` (False), whose roots release charts
     (`terraform_helm.context_helm_releases`; none when no staged file is a chart's or named in
-    a `.tf` file, as a values file a release reads is). One search per checkout: the bytes of
+    a `.tf` file, as a values file a release reads is); and, when a staged file is a chart's,
+    the kustomizations a full scan renders that build a Flux HelmRelease or GitRepository
+    (`_top_kustomizations`). One search per checkout: the bytes of
     its YAML files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform files
     for those two words (and the staged files' names), before anything is parsed. A file of a kustomization's directory is not a deployer
     here: a full scan renders it with the kustomization instead of reading it."""
@@ -362,7 +368,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 staged.setdefault(found.real_path, found.path)
                 charted = charted or of_chart
     if not staged:
-        return [], None, {}
+        return [], None, {}, []
     # a staged file of no chart is released only as a values file, which a `.tf` file names
     # (`file("${path.module}/values/web.yaml")`): its name is searched for too
     names = set() if charted else {os.fsencode(p.name) for p in staged.values()}
@@ -376,7 +382,9 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     known = {f.real_path for f in walk.files}
     out: list[Any] = []
     terraform: dict[Path, bool] = {}
+    built: list[Path] = []  # kustomizations that build a Flux HelmRelease of a staged chart
     for top, relative in tops.items():
+        kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *sorted(names)),
                                  DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES, exclusions)
@@ -389,10 +397,33 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
             if held.isdisjoint(DEPLOYER_GROUPS):
                 continue
             real = os.path.realpath(path)
-            if real not in known and kustomization_file(path.parent) is None and not is_helmfile(path):
+            if kustomization_file(path.parent) is not None:
+                if charted and not held.isdisjoint(FLUX_HELM_GROUPS):
+                    kustomized.add(os.path.realpath(path.parent))
+            elif real not in known and not is_helmfile(path):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
-    return out, set(staged), terraform if charted and any(terraform.values()) else {}
+        if kustomized and any(FLUX_HELM_GROUPS[0] in held for held in found.values()):
+            built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
+    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built
+
+
+# a Flux HelmRelease's group and its GitRepository's: what a kustomization built as context is for
+FLUX_HELM_GROUPS = (b"helm.toolkit.fluxcd.io/", b"source.toolkit.fluxcd.io/")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _top_kustomizations(top: Path, holding: set[str], exclusions: Exclusions | None) -> list[Path]:
+    """The kustomizations of the checkout at `top` a full scan renders (none uses it as a base)
+    that build one of the directories `holding` (real paths): a second search of the checkout,
+    for kustomization files that reference anything."""
+    from linter.loaders import files_mentioning
+
+    found = files_mentioning(top, (b"resources", b"bases", b"components"), KUSTOMIZATION_NAMES, exclusions)
+    directories = sorted({p.parent for p in found if p.name in KUSTOMIZATION_NAMES})
+    reached = {d: {os.path.realpath(r) for r in _reachable(d)[0]} for d in directories}
+    used = {r for d, reach in reached.items() for r in reach if r != os.path.realpath(d)}
+    return [d for d in directories if os.path.realpath(d) not in used and not reached[d].isdisjoint(holding)]
 
 
 def chart_of(path: Path) -> Path | None:
@@ -591,6 +622,9 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     # Flux's usual layout: a HelmRelease sits in a kustomization directory (apps/base/web/release.yaml),
     # applied as that kustomization builds it; its chart of this checkout is released as it says, not alone
     inner = _released_by_built(out, out.resources[built:], rendered.staged)
+    if rendered.context_kustomizations:  # pre-commit: the checkout's kustomizations that build HelmReleases
+        inner += _released_by_built(out, _built_as_context(rendered.context_kustomizations, options),
+                                    rendered.staged, context=True)
     releases += inner
     deployed |= {os.path.realpath(r.chart) for r in inner}
     for rendering in charts:
@@ -615,11 +649,14 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in quiet]
 
 
-def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None) -> list[ChartRelease]:
+def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
+                       context: bool = False) -> list[ChartRelease]:
     """The charts the Flux HelmReleases among `built` (the objects rendered kustomizations
     built) release, as `flux_sources` reads a HelmRelease written in a plain file; their
     GitRepository may be anywhere in the scan (a `flux-system/` kustomization builds it too).
-    Flux Kustomizations a kustomization builds are not read: what they deploy is built already."""
+    Flux Kustomizations a kustomization builds are not read: what they deploy is built already.
+    `context`: `built` is pre-commit's context (`_built_as_context`): only releases of a staged
+    file count, and nothing of theirs is said."""
     from types import SimpleNamespace
 
     from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, flux_sources
@@ -627,13 +664,30 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None)
     if not any(r.type == HELM_RELEASE for r in built):
         return []
     view = SimpleNamespace(
-        resources=[r for r in out.resources if r.type == GIT_REPOSITORY] + [r for r in built if r.type == HELM_RELEASE],
-        context_files=out.context_files, errors=out.errors)
+        resources=[r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
+        + [r for r in built if r.type == HELM_RELEASE],
+        context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
+        errors=[] if context else out.errors)
     releases = [r for r in flux_sources(view, staged) if isinstance(r, ChartRelease)]
     for release in releases:
         if release.value_places is not None and not _values_as_written(release, built):
             release.value_places = None  # an overlay's patch changed them: their lines are not known
     return releases
+
+
+def _built_as_context(directories: list[Path], options: dict[str, Any]) -> list[Resource]:
+    """What the kustomizations in `directories` build, as a full scan renders them, read for
+    their Flux objects only: nothing of theirs (errors, notes, files) is the scan's."""
+    from linter.loaders import Loaded
+
+    scratch = Loaded()
+    for directory in directories:
+        dirs, files = _reachable(directory)
+        try:
+            _load_kustomization(Rendering(directory, "kustomize", _unique(files), dirs), options, scratch)
+        except Exception:  # last resort: context that cannot be built releases nothing
+            continue
+    return scratch.resources
 
 
 def _values_as_written(release: ChartRelease, built: list[Resource]) -> bool:
