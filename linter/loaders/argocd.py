@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from linter.loaders.rendered import document_place, local_kustomize_options, mapping_of, within
+from linter.loaders.rendered import deployer_releases, document_place, local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, KustomizationRelease
@@ -45,8 +45,6 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
     it. An Application of a file read as context (a sibling, a deployer of the checkout a
     pre-commit run found) deploys only what renders one of `staged` (real paths: the staged
     files), and nothing else of it is said; with `staged` None, nothing."""
-    from linter.model import InputError
-
     out: list[ChartRelease | KustomizationRelease] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:
@@ -54,33 +52,23 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
                 or not isinstance(r.attrs.get("spec"), dict):
             continue
         context = r.location.file in loaded.context_files
-        if context and staged is None:
-            continue
-        made: list[ChartRelease | KustomizationRelease] = []
-        try:
+
+        def read(r: Any = r, context: bool = context) -> list[ChartRelease | KustomizationRelease]:
             if r.type == APPLICATION:
-                made = _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
+                return _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
                                       r.location.line, staged if context else None)
-            else:
-                applications = generated_applications(Path(r.location.file), r.attrs["spec"])
-                # each is a render: a set's size must not decide the scan's time
-                if len(applications) > MAX_GENERATED and not context:
-                    loaded.notes.append(f"{r.location.file}: {r.address} makes {len(applications)} Applications: "
-                                        f"the first {MAX_GENERATED} are judged")
-                for application in applications[:MAX_GENERATED]:
-                    made += _argo_releases(Path(r.location.file), application, line=r.location.line,
-                                           staged=staged if context else None)
-        except RecursionError:
-            if not context:
-                loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
-                                                r.location.line))
-            continue
-        except Exception as exc:  # last resort: a bug here costs this object's charts, not the scan
-            if not context:
-                loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc,
-                                                         r.location.line))
-            continue
-        out += [release for release in made if not context or release.touches(staged or set())]
+            made: list[ChartRelease | KustomizationRelease] = []
+            applications = generated_applications(Path(r.location.file), r.attrs["spec"])
+            # each is a render: a set's size must not decide the scan's time
+            if len(applications) > MAX_GENERATED and not context:
+                loaded.notes.append(f"{r.location.file}: {r.address} makes {len(applications)} Applications: "
+                                    f"the first {MAX_GENERATED} are judged")
+            for application in applications[:MAX_GENERATED]:
+                made += _argo_releases(Path(r.location.file), application, line=r.location.line,
+                                       staged=staged if context else None)
+            return made
+
+        out += deployer_releases(loaded, r, staged, read)
     return out
 
 

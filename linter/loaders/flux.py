@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.loaders.rendered import local_kustomize_options, mapping_of, within
+from linter.loaders.rendered import deployer_releases, local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, KustomizationRelease
@@ -37,8 +37,6 @@ def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
     HelmReleases deploy. One of a file read as context (a sibling, a deployer of the
     checkout a pre-commit run found) deploys only what renders one of `staged` (real
     paths: the staged files), and nothing else of it is said; with `staged` None, nothing."""
-    from linter.model import InputError
-
     sources = _Sources(loaded)
     out: list[ChartRelease | KustomizationRelease] = []
     composed: dict[str, Any] = {}  # a deployer's file's node tree, read once
@@ -46,23 +44,13 @@ def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
         if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes":
             continue
         context = r.location.file in loaded.context_files
-        if context and staged is None:
-            continue
-        try:
+
+        def read(r: Any = r, context: bool = context) -> list[ChartRelease | KustomizationRelease]:
             deployed = _helm_release(r, sources, composed) if r.type == HELM_RELEASE \
                 else _kustomization(r, sources, composed, staged if context else None)
-        except RecursionError:
-            if not context:
-                loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
-                                                r.location.line))
-            continue
-        except Exception as exc:  # last resort: a bug here costs this object's release, not the scan
-            if not context:
-                loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc,
-                                                         r.location.line))
-            continue
-        if deployed is not None and (not context or deployed.touches(staged or set())):
-            out.append(deployed)
+            return [deployed] if deployed is not None else []
+
+        out += deployer_releases(loaded, r, staged, read)
     return out
 
 

@@ -60,6 +60,29 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 RENDER_TIMEOUT = 120  # seconds; remote bases with no network must not hang a commit
 
 
+def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
+                      read: Callable[[], list[Any]]) -> list[Any]:
+    """What the deployer object `r` releases (`read()`: ChartRelease and KustomizationRelease),
+    behind a last resort: a bug reading one object costs its releases, not the scan. One of a
+    file read as context (a sibling, a deployer of the checkout a pre-commit run found) says
+    nothing of itself and releases only what renders one of `staged` (None: nothing)."""
+    context = r.location.file in loaded.context_files
+    if context and staged is None:
+        return []
+    try:
+        made = read()
+    except RecursionError:
+        if not context:
+            loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
+                                            r.location.line))
+        return []
+    except Exception as exc:
+        if not context:
+            loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
+        return []
+    return [release for release in made if not context or release.touches(staged or set())]
+
+
 def within(path: Path, top: Path) -> bool:
     """Whether `path` is `top` or under it (Argo CD and Flux refuse a path leaving the repository)."""
     inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
