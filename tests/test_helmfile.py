@@ -415,3 +415,42 @@ def test_an_environments_values_never_change_another_environments_through_a_shar
     assert _environment_values(state, "prod") == {"web": {"enabled": False, "tier": "a"}}
     assert _environment_values(state, "staging") == {"web": {"enabled": True, "tier": "a"}}
     assert common == {"web": {"enabled": True, "tier": "a"}}
+
+
+@needs_helm
+def test_a_nested_helmfile_given_values_by_its_entry_reads_no_state_value_of_its_own(tmp_path):
+    """A `helmfiles:` entry's `values` are merged over the nested helmfile's state values, so a
+    release template reading `.Values` there is not what the nested file's environment says:
+    not known (noted), never the nested default. An entry without values reads them as before."""
+    umbrella = ("helmfiles:\n  - path: apps/helmfile.yaml\n    values: [{tier: prod}]\n"
+                "  - path: batch/helmfile.yaml\n")
+    nested = ("environments:\n  default:\n    values: [{tier: staging}]\n"
+              "releases:\n  - name: NAME\n    chart: ../charts/web\n"
+              "    values: [\"../values/web-{{ .Values.tier }}.yaml\"]\n")
+    root = repository(tmp_path / "deploy", umbrella, {"apps/helmfile.yaml": nested.replace("NAME", "web"),
+                                                      "batch/helmfile.yaml": nested.replace("NAME", "batch")})
+    _, doc, stderr = run(".", cwd=root)
+    # the umbrella's `tier: prod` would pick web-prod.yaml (4 replicas): web-staging.yaml's 1 is not deployed
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Helmfile release batch (environment default) in batch/helmfile.yaml)"}
+    assert ("Helmfile release web (environment default) not judged: its values file `../values/web-{{ .Values.tier }}.yaml` is named "
+            "by a template this scan cannot fill") in stderr
+
+
+@needs_helm
+def test_a_helmfile_an_umbrella_nests_is_deployed_as_nested_not_also_alone(tmp_path):
+    """`apps/helmfile.yaml` is a helmfile by its name, but the umbrella deploys it: only the
+    releases the umbrella's selectors pick are deployed. Helmfiles that nest each other and
+    nothing else reaches are read as the scan's own (no release is lost to a cycle)."""
+    umbrella = "helmfiles:\n  - path: apps/helmfile.yaml\n    selectors: [name=web]\n"
+    apps = ("releases:\n  - name: web\n    chart: ../charts/web\n    values: [../values/web-staging.yaml]\n"
+            "  - name: jobs\n    chart: ../charts/web\n    values: [../values/web-staging.yaml]\n")
+    cycle = "helmfiles: [../{other}/helmfile.yaml]\nreleases:\n  - name: {name}\n    chart: ../charts/web\n" \
+            "    values: [../values/web-staging.yaml]\n"
+    root = repository(tmp_path / "deploy", umbrella, {
+        "apps/helmfile.yaml": apps, "a/helmfile.yaml": cycle.format(other="b", name="a"),
+        "b/helmfile.yaml": cycle.format(other="a", name="b")})
+    _, doc, _ = run(".", cwd=root)
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Helmfile release web in apps/helmfile.yaml)", "Helmfile release a in a/helmfile.yaml)",
+        "Helmfile release b in b/helmfile.yaml)"}

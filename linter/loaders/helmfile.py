@@ -29,7 +29,8 @@ itself a template (`{{ range ... }}` lines, as helmfile v0 allowed) cannot be re
 before it is rendered: it is skipped with that reason, and its charts are judged
 alone as before. The helmfiles a helmfile nests (`helmfiles:`, local paths and globs)
 are read too, each once, with only the releases the entry's `selectors` pick
-(`tier=web,name!=api`, by a release's labels, name, namespace and chart).
+(`tier=web,name!=api`, by a release's labels, name, namespace and chart); one whose
+entry gives it `values` reads no state value of its own (they are merged over).
 """
 
 from __future__ import annotations
@@ -74,9 +75,11 @@ class _State:
     repositories: set[str] = field(default_factory=set)
     missing_file_handler: str = "Error"
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
-    # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases
-    nested: list[tuple[Path, list[str]]] = field(default_factory=list)
-    # state values of its own (`values:`): how they layer with an environment's is not read here
+    # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases and
+    # whether the entry gives them state values (`values:`)
+    nested: list[tuple[Path, list[str], bool]] = field(default_factory=list)
+    # state values of its own (`values:`), or given by the entry nesting it: how they layer
+    # with an environment's is not read here, so `.Values` in a release template is not known
     own_values: bool = False
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
     # a release's place in the helmfile (`releases[i]`), by identity, when it has one
@@ -92,9 +95,11 @@ class _State:
         for entry in _list(doc.get("helmfiles")):
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
+            # helmfile merges an entry's values over the nested state's (its OverrideValues)
+            given = isinstance(entry, dict) and entry.get("values") not in (None, [], {})
             if isinstance(where, str) and where and "{{" not in where and "://" not in where \
                     and not where.startswith("git::"):
-                self.nested += [(p, selectors) for p in self._nested_paths(where)]
+                self.nested += [(p, selectors, given) for p in self._nested_paths(where)]
         for name, spec in mapping_of(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
         self.templates.update({str(k): v for k, v in mapping_of(doc.get("templates")).items() if isinstance(v, dict)})
@@ -137,17 +142,49 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
     from linter.loaders import Skipped, display_path
 
     found = Deployed()
-    # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), the staged files it is read for)
-    queue: list[tuple[Path, list[str] | None, set[str] | None]] = [
-        *((p, None, None) for p in paths), *((p, None, staged) for p, staged in (touching or {}).items())]
-    seen = {os.path.realpath(p) for p, _, _ in queue}
-    while queue:
-        path, selectors, staged = queue.pop(0)
+    # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), whether that
+    # helmfile gives it state values, the staged files it is read for)
+    tops: list[tuple[Path, list[str] | None, bool, set[str] | None]] = [
+        *((p, None, False, None) for p in paths), *((p, None, False, staged) for p, staged in (touching or {}).items())]
+    read: dict[str, _State | None | Exception] = {}  # each helmfile read once: its state, or why not
+
+    def state_of(path: Path, shown: str) -> _State | None:
+        key = os.path.realpath(path)
+        if key not in read:
+            try:
+                read[key] = _read(path, shown)
+            except Exception as exc:
+                read[key] = exc
+        outcome = read[key]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    # a helmfile another of them nests (an umbrella's `helmfiles:`) is deployed as nested, with
+    # that entry's selectors and values, not also alone: it waits until all the others are read
+    nested_by_others: set[str] = set()
+    for path, _, _, _ in tops:
+        try:
+            state = state_of(path, display_path(path))
+        except Exception:
+            continue
+        if state is not None:
+            nested_by_others |= {os.path.realpath(n) for n, _, _ in state.nested} - {os.path.realpath(path)}
+    queue = [top for top in tops if os.path.realpath(top[0]) not in nested_by_others]
+    waiting = [top for top in tops if os.path.realpath(top[0]) in nested_by_others]
+    seen = {os.path.realpath(p) for p, _, _, _ in queue}
+    while queue or waiting:
+        if not queue:  # nested only by helmfiles no root reaches (a cycle): read as the scan's own
+            queue = [top for top in waiting if os.path.realpath(top[0]) not in seen]
+            seen |= {os.path.realpath(p) for p, _, _, _ in queue}
+            waiting = []
+            continue
+        path, selectors, given_values, staged = queue.pop(0)
         shown = display_path(path)
         if selectors is not None and not os.path.isfile(path):
             continue  # helmfile warns and goes on (its missingFileHandler's default for nested helmfiles)
         try:
-            state = _read(path, shown)
+            state = state_of(path, shown)
         except InputError as err:
             if staged is None:
                 out.errors.append(err)
@@ -160,15 +197,16 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if staged is None:
                 out.skipped.append(Skipped(shown, TEMPLATED))
             continue
+        state.own_values = state.own_values or given_values
         if selectors is not None:
             if staged is None:
                 found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
         elif staged is None:
             out.files.append(shown)
-        for nested, picked in state.nested:
+        for nested, picked, values_given in state.nested:
             if os.path.realpath(nested) not in seen:
                 seen.add(os.path.realpath(nested))
-                queue.append((nested, picked, staged))
+                queue.append((nested, picked, values_given, staged))
         for raw in state.releases:
             if selectors and not _selected(raw, selectors, state.templates):
                 continue
@@ -538,7 +576,7 @@ class _Names(dict[str, str]):
 
     def _value(self, key: str) -> str | None:
         path = next((key[len(p):] for p in VALUES_PREFIXES if key.startswith(p)), None)
-        if not path or self.state.own_values or any(c in path for c in " |()\"'$"):
+        if not path or any(c in path for c in " |()\"'$"):
             return None  # not a value, or a pipeline or function this scan does not run
         value = _environment_values(self.state, self.environment)
         for part in path.split("."):
@@ -653,7 +691,10 @@ def _condition(state: _State, environment: str, condition: Any) -> bool | None:
 
 
 def _environment_values(state: _State, environment: str) -> Any:
-    """The environment's values (its files and maps merged in order); None: not known."""
+    """The environment's values (its files and maps merged in order); None: not known (the
+    state has values of its own, or given by the helmfile nesting it, layered over them)."""
+    if state.own_values:
+        return None
     if environment not in state.environment_values:
         state.environment_values[environment] = _read_environment_values(state, environment)
     return state.environment_values[environment]
