@@ -892,6 +892,36 @@ def test_a_helm_release_a_kustomization_builds_releases_the_chart_too(tmp_path, 
 
 
 @needs_helm
+@pytest.mark.parametrize("patched", [False, True])
+def test_an_application_a_kustomization_builds_deploys_the_chart_too(tmp_path, patched):
+    """An app of apps: `apps/kustomization.yaml` lists the Applications (Argo CD builds it for
+    the root Application). Each deploys the chart as Argo CD does, not alone; an inline value
+    is named at its line, unless an overlay's patch changed the Application (then no line
+    is known, and the patched values are the ones deployed)."""
+    root = _gitops(tmp_path / "gitops")
+    (root / "apps" / "kustomization.yaml").write_text("resources: [shop.yaml]\n")
+    if patched:  # the prod overlay of the apps: shop-staging deploys 2 replicas
+        (root / "apps-prod").mkdir()
+        (root / "apps-prod" / "kustomization.yaml").write_text("resources: [../apps]\npatches: [{path: two.yaml}]\n")
+        (root / "apps-prod" / "two.yaml").write_text(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-staging}\n"
+            "spec:\n  source:\n    helm:\n      valuesObject:\n        replicaCount: 2\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    assert doc["findings"] and all(f["environment"] == "apps/shop.yaml" for f in doc["findings"])  # none alone
+    single = {f["resource"]: f for f in doc["findings"] if f["rule_id"] == "RES101"}
+    assert single["Deployment/shop/shop-prod"]["message"].endswith(
+        "(with Argo CD Application shop-prod in apps/shop.yaml)")
+    if patched:
+        assert set(single) == {"Deployment/shop/shop-prod"}
+    else:
+        inline = ARGO_APPS.splitlines().index("        replicaCount: 1") + 1
+        assert set(single) == {"Deployment/shop/shop-prod", "Deployment/staging/shop-staging"}
+        assert f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{inline}" in \
+            single["Deployment/staging/shop-staging"]["notes"]
+
+
+@needs_helm
 @pytest.mark.parametrize("values_files, note", [
     # after the chart's own values.yaml, as helm's --values: the prod file's count, at its line
     ("[./charts/shop/values.yaml, ./charts/shop/values-prod.yaml]",

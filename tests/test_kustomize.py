@@ -328,6 +328,28 @@ def test_an_argo_cd_application_builds_its_kustomization_with_its_kustomize_opti
         assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/prod-web"]
 
 
+@pytest.mark.parametrize("patched", [False, True])
+def test_an_application_a_kustomization_builds_deploys_its_kustomization_too(gitops, patched):
+    """An app of apps with kustomize: `apps/kustomization.yaml` lists the Application, which
+    builds the overlay with its `kustomize` block, not alone. Its replica count is named at the
+    Application's line, unless an overlay of the apps patched the Application (no line then)."""
+    apps = application("    kustomize:\n      replicas:\n        - name: web\n          count: 1\n")
+    write(gitops, {"apps/web.yaml": apps, "apps/kustomization.yaml": "resources: [web.yaml]\n"})
+    if patched:  # the apps' overlay moves the Application to another namespace
+        write(gitops, {"apps-prod/kustomization.yaml": "resources: [../apps]\npatches:\n  - patch: |-\n"
+                                                       "      - op: replace\n        path: /spec/destination/namespace\n"
+                                                       "        value: shop-eu\n    target: {kind: Application}\n"})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == [
+        "Deployment/shop-eu/web" if patched else "Deployment/shop/web"]
+    [single] = [f for f in result.findings if f.rule_id == "RES101"]
+    assert single.message.endswith("(with Argo CD Application web-prod in apps/web.yaml)")
+    # patched, the Application is not as its file writes it: the count's line is not known, the object's is
+    assert (single.file, single.line) == (("base/deploy.yaml", 1) if patched
+                                          else ("apps/web.yaml", line_of(apps, "count: 1")))
+
+
 def test_the_kustomize_options_reach_the_build_as_argo_cd_writes_them(gitops):
     """Images, patches (inline and from a file of the directory), components, namespace and
     suffix: what the real kustomize builds with them is what is judged."""

@@ -615,47 +615,39 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from_context |= {id(r) for r in terraform.releases if display_path(r.file) in terraform.context_files}
     errors = len(out.errors)
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + terraform.releases
-    kustomized = [r for r in deployers if isinstance(r, KustomizationRelease)]
-    if kustomize_command() is None:  # a directory without a kustomization stays as the repository has it
-        for k in kustomized:
-            if k.listed is not None and not k.as_written():
-                out.notes.append(f"{display_path(k.directory)}: not judged as the {k.deployer} in "
-                                 f"{display_path(k.file)} deploys it: neither kustomize nor kubectl is on PATH")
-        kustomized = [k for k in kustomized if k.listed is None or k.as_written()]
+    kustomized: list[KustomizationRelease] = []
     deployed = helmfiles.deployed | terraform.deployed | {os.path.realpath(a.chart) for a in releases}
-    deployed |= {os.path.realpath(k.directory) for k in kustomized}
-    # a staged base's kustomization is built in the overlay a deployer of the checkout deploys,
-    # as a full scan builds it (the overlay uses it as a base), not alone
-    deployed |= {os.path.realpath(d) for k in kustomized if id(k) in from_context for d in k.rendering().kustomizations}
-    # a directory without a kustomization a deployer applies: its kustomizations are built
-    # in its build, its manifests judged as deployed (below), not as the walk loaded them
-    listed = {os.path.realpath(p) for k in kustomized for p in k.listed or []}
-    deployed |= listed
-    if listed:
-        _take_back(out, listed)
-    charts: list[Rendering] = []
-    built = len(out.resources)
-    for rendering in rendered.renderings:
-        if os.path.realpath(rendering.directory) in deployed:
-            continue  # rendered as each release deploys it (below), not alone
-        if rendering.kind == "kustomize":
-            _load_kustomization(rendering, options, out)
-        else:
-            charts.append(rendering)  # after the kustomizations: a HelmRelease one builds may deploy it
-    # Flux's usual layout: a HelmRelease sits in a kustomization directory (apps/base/web/release.yaml),
-    # applied as that kustomization builds it; its chart of this checkout is released as it says, not alone
-    inner = _released_by_built(out, out.resources[built:], rendered.staged)
-    if rendered.context_kustomizations:  # pre-commit: the checkout's kustomizations that build HelmReleases
-        inner += _released_by_built(out, _built_as_context(rendered.context_kustomizations, options),
-                                    rendered.staged, context=True)
-    releases += inner
-    deployed |= {os.path.realpath(r.chart) for r in inner}
-    for rendering in charts:
-        if os.path.realpath(rendering.directory) not in deployed:
-            _load_chart(rendering, options, out)
-    for release in releases:
-        _load_release(release, options, out)
-    for kustomization in kustomized:
+
+    def deploy(found: list[ChartRelease | KustomizationRelease]) -> None:
+        """Releases found: what they deploy is judged as they deploy it, not alone."""
+        charts = [r for r in found if isinstance(r, ChartRelease)]
+        releases.extend(charts)
+        deployed.update(os.path.realpath(r.chart) for r in charts)
+        more = [r for r in found if isinstance(r, KustomizationRelease)]
+        if kustomize_command() is None:  # a directory without a kustomization stays as the repository has it
+            for k in more:
+                if k.listed is not None and not k.as_written():
+                    out.notes.append(f"{display_path(k.directory)}: not judged as the {k.deployer} in "
+                                     f"{display_path(k.file)} deploys it: neither kustomize nor kubectl is on PATH")
+            more = [k for k in more if k.listed is None or k.as_written()]
+        kustomized.extend(more)
+        deployed.update(os.path.realpath(k.directory) for k in more)
+        # a staged base's kustomization is built in the overlay a deployer of the checkout deploys,
+        # as a full scan builds it (the overlay uses it as a base), not alone
+        deployed.update(os.path.realpath(d) for k in more if id(k) in from_context for d in k.rendering().kustomizations)
+        # a directory without a kustomization a deployer applies: its kustomizations are built
+        # in its build, its manifests judged as deployed (below), not as the walk loaded them
+        listed = {os.path.realpath(p) for k in more for p in k.listed or []}
+        deployed.update(listed)
+        if listed:
+            _take_back(out, listed)
+
+    deploy([r for r in deployers if isinstance(r, KustomizationRelease)])
+    built: set[int] = set()  # the kustomization releases built already
+
+    def build(kustomization: KustomizationRelease) -> list[Resource]:
+        """Its objects, added to `out`."""
+        built.add(id(kustomization))
         start = len(out.resources)
         if kustomization.as_written():
             _load_as_written(kustomization, out)
@@ -667,34 +659,117 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 _only_staged(out, out.resources[start:], rendered.staged or set())
                 inputs = [p for p in inputs if p is not None and os.path.realpath(p) in (rendered.staged or set())]
             _read_too(out, [p for p in inputs if p is not None])
+        objects: list[Resource] = out.resources[start:]
+        return objects
+
+    # Deployers a kustomization builds (an Argo CD app of apps: `apps/kustomization.yaml` listing
+    # Applications; Flux's usual layout: `apps/base/web/release.yaml` beside a kustomization) are
+    # deployers too: the kustomizations whose files write one are built first, alone or as
+    # released, and what the deployers among their objects deploy is judged as deployed, not
+    # alone. Round after round (an app of apps of apps), each kustomization built once.
+    alone: set[str] = set()  # real paths of the directories built alone so far
+    for round_ in range(DEPLOYER_ROUNDS):
+        own: list[Resource] = []  # what this round built of the scan's own
+        context_built: list[Resource] = []  # and for deployers read as context (pre-commit)
+        for rendering in rendered.renderings:
+            real = os.path.realpath(rendering.directory)
+            if rendering.kind == "kustomize" and real not in deployed and real not in alone \
+                    and _writes_deployers(rendering.sources):
+                alone.add(real)
+                start = len(out.resources)
+                _load_kustomization(rendering, options, out)
+                own += out.resources[start:]
+        for kustomization in list(kustomized):
+            # a directory's listed manifests were read as deployers where the walk loaded them
+            if id(kustomization) not in built and kustomization.listed is None \
+                    and _writes_deployers(kustomization.rendering().sources):
+                objects = build(kustomization)
+                (context_built if id(kustomization) in from_context else own).extend(objects)
+        inner = _released_by_built(out, own, rendered.staged)
+        if round_ == 0 and rendered.context_kustomizations:  # pre-commit: the checkout's kustomizations that build deployers
+            context_built += _built_as_context(rendered.context_kustomizations, options)
+        from_built_context = _released_by_built(out, context_built, rendered.staged, context=True)
+        from_context.update(id(r) for r in from_built_context)
+        # one built already (alone, or as it deploys itself) is not built again
+        building = alone | {os.path.realpath(k.directory) for k in kustomized if id(k) in built}
+        inner = [r for r in [*inner, *from_built_context]
+                 if isinstance(r, ChartRelease) or os.path.realpath(r.directory) not in building]
+        if not inner:
+            break
+        deploy(inner)
+    charts: list[Rendering] = []
+    for rendering in rendered.renderings:
+        real = os.path.realpath(rendering.directory)
+        if real in deployed or real in alone:
+            continue  # rendered as each release deploys it (below), not alone; or built above
+        if rendering.kind == "kustomize":
+            _load_kustomization(rendering, options, out)
+        else:
+            charts.append(rendering)
+    for rendering in charts:
+        if os.path.realpath(rendering.directory) not in deployed:
+            _load_chart(rendering, options, out)
+    for release in releases:
+        _load_release(release, options, out)
+    for kustomization in kustomized:
+        if id(kustomization) not in built:
+            build(kustomization)
     if from_context:  # what a deployer read as context says of itself is not the scan's
         quiet = out.context_files | terraform.context_files
         out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in quiet]
 
 
+# rounds of deployers built by kustomizations that deploy kustomizations building deployers
+DEPLOYER_ROUNDS = 3
+# the API groups of the deployers a kustomization's build is read for (Argo CD Applications and
+# ApplicationSets, Flux HelmReleases) and of the GitRepositories a HelmRelease names (`flux
+# bootstrap`'s `flux-system/` kustomization), verbatim in YAML and JSON alike
+BUILT_DEPLOYER_GROUPS = (b"argoproj.io/", b"helm.toolkit.fluxcd.io/", b"source.toolkit.fluxcd.io/")
+
+
+def _writes_deployers(files: list[Path]) -> bool:
+    """Whether one of `files` may write an Argo CD Application or ApplicationSet, or a Flux
+    HelmRelease (a bytes search: most kustomizations write none, and are built in their turn)."""
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if any(group in data for group in BUILT_DEPLOYER_GROUPS):
+            return True
+    return False
+
+
 def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
-                       context: bool = False) -> list[ChartRelease]:
-    """The charts the Flux HelmReleases among `built` (the objects rendered kustomizations
-    built) release, as `flux_sources` reads a HelmRelease written in a plain file; their
-    GitRepository may be anywhere in the scan (a `flux-system/` kustomization builds it too).
-    Flux Kustomizations a kustomization builds are not read: what they deploy is built already.
-    `context`: `built` is pre-commit's context (`_built_as_context`): only releases of a staged
-    file count, and nothing of theirs is said."""
+                       context: bool = False) -> list[ChartRelease | KustomizationRelease]:
+    """What the Argo CD Applications (and ApplicationSets) and Flux HelmReleases among `built`
+    (the objects rendered kustomizations built) deploy, as `argo_sources` and `flux_sources`
+    read one written in a plain file; a HelmRelease's GitRepository may be anywhere in the
+    scan (a `flux-system/` kustomization builds it too). Flux Kustomizations a kustomization
+    builds are not read. A value or replica count is named at its line only when the
+    deployer was built as its file writes it (no patch changed it). `context`: `built` is
+    pre-commit's context: only releases of a staged file count, and nothing of theirs is said."""
     from types import SimpleNamespace
 
+    from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources
     from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, flux_sources
 
-    if not any(r.type == HELM_RELEASE for r in built):
+    deployers = [r for r in built if r.type in (HELM_RELEASE, APPLICATION, APPLICATION_SET)]
+    if not deployers:
         return []
     view = SimpleNamespace(
-        resources=[r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
-        + [r for r in built if r.type == HELM_RELEASE],
+        resources=[r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY] + deployers,
         context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
-        errors=[] if context else out.errors)
-    releases = [r for r in flux_sources(view, staged) if isinstance(r, ChartRelease)]
+        errors=[] if context else out.errors, notes=[] if context else out.notes)
+    releases: list[ChartRelease | KustomizationRelease] = [
+        *argo_sources(view, staged), *(r for r in flux_sources(view, staged) if isinstance(r, ChartRelease))]
     for release in releases:
-        if release.value_places is not None and not _values_as_written(release, built):
-            release.value_places = None  # an overlay's patch changed them: their lines are not known
+        if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at) \
+                and not _as_written(release, deployers):
+            if isinstance(release, ChartRelease):  # a patch changed the deployer: its lines are not known
+                release.value_places = None
+            else:
+                release.replicas_at = []
     return releases
 
 
@@ -713,22 +788,26 @@ def _built_as_context(directories: list[Path], options: dict[str, Any]) -> list[
     return scratch.resources
 
 
-def _values_as_written(release: ChartRelease, built: list[Resource]) -> bool:
-    """Whether the HelmRelease `release` was read from holds the inline values its file writes
-    (no kustomization patched them), so a value note may name their lines."""
+def _as_written(release: ChartRelease | KustomizationRelease, built: list[Resource]) -> bool:
+    """Whether the deployer `release` was read from holds what its file writes where a note
+    may name lines (a HelmRelease's `spec.values`, an Application's `spec`): no kustomization
+    patched or renamed it."""
     import yaml
 
     from linter.loaders.flux import HELM_RELEASE
 
-    values = [mapping_of(r.attrs.get("spec")).get("values") for r in built
-              if r.type == HELM_RELEASE and r.name == release.name and r.location.file == str(release.file)]
+    def said(r: Any) -> Any:
+        spec = mapping_of(r.get("spec")) if isinstance(r, dict) else {}
+        return spec.get("values") if kind == HELM_RELEASE else spec
+
+    objects = [r for r in built if r.name == release.name and r.location.file == str(release.file)]
+    kind = objects[0].type if len(objects) == 1 else None
     try:
-        written = [mapping_of(d.get("spec")).get("values")
-                   for d in yaml.safe_load_all(Path(release.file).read_text(encoding="utf-8"))
+        written = [said(d) for d in yaml.safe_load_all(Path(release.file).read_text(encoding="utf-8"))
                    if isinstance(d, dict) and mapping_of(d.get("metadata")).get("name") == release.name]
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return False
-    return len(values) == 1 and values == written
+    return kind is not None and written == [said(objects[0].attrs)]
 
 
 def _only_staged(out: Any, resources: list[Resource], staged: set[str]) -> None:
