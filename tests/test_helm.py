@@ -922,6 +922,48 @@ def test_an_application_a_kustomization_builds_deploys_the_chart_too(tmp_path, p
 
 
 @needs_helm
+@pytest.mark.parametrize("root_application", [False, True, "environments"])
+def test_an_application_a_chart_renders_deploys_the_chart_too(tmp_path, root_application):
+    """A Helm app of apps (argocd-example-apps' `apps/`): a chart whose templates are
+    Applications, rendered alone or as the root Application in a plain file deploys it. Each
+    Application it renders deploys its chart as Argo CD does, not alone; a value its template
+    writes is not named at a line (the template is not the Application's text)."""
+    root = _gitops(tmp_path / "gitops", apps="")
+    (root / "apps" / "shop.yaml").unlink()
+    (root / "app-of-apps" / "templates").mkdir(parents=True)
+    (root / "app-of-apps" / "Chart.yaml").write_text("apiVersion: v2\nname: apps\nversion: 0.1.0\n")
+    (root / "app-of-apps" / "values.yaml").write_text("repoURL: git@github.com:acme/gitops.git\nnamespace: shop\n")
+    (root / "app-of-apps" / "templates" / "shop.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n"
+        "  source:\n    repoURL: {{ .Values.repoURL }}\n    path: charts/shop\n"
+        "    helm:\n      valueFiles: [values-prod.yaml]\n      valuesObject: {image: {tag: x}}\n"
+        "  destination: {namespace: {{ .Values.namespace }}}\n")
+    if root_application == "environments":  # the chart rendered once per environment: the Application twice
+        (root / "app-of-apps" / "values-eu.yaml").write_text("namespace: shop-eu\n")
+        (root / "app-of-apps" / "values-us.yaml").write_text("namespace: shop-us\n")
+        code, doc = scan(".", cwd=root)
+        assert {f["resource"]: f["message"].rsplit(" (with Argo CD Application ", 1)[1] for f in doc["findings"]
+                if f["rule_id"] == "RES101"} == {
+            f"Deployment/shop-{env}/shop-prod": f"shop-prod (with --values app-of-apps/values-{env}.yaml) in "
+                                                f"app-of-apps/templates/shop.yaml)" for env in ("eu", "us")}
+        return
+    if root_application:
+        (root / "apps" / "root.yaml").write_text(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: root}\nspec:\n"
+            "  source: {repoURL: 'git@github.com:acme/gitops.git', path: app-of-apps,"
+            " helm: {valuesObject: {namespace: shop-eu}}}\n  destination: {namespace: argocd}\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    namespace = "shop-eu" if root_application else "shop"
+    [single] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert single["resource"] == f"Deployment/{namespace}/shop-prod"
+    via = " (with Argo CD Application root in apps/root.yaml)" if root_application else ""
+    assert single["message"].endswith(f"(with Argo CD Application shop-prod{via} in app-of-apps/templates/shop.yaml)")
+    assert "`.Values.replicaCount` = 1, set at charts/shop/values-prod.yaml:1" in single["notes"]
+    assert not [f for f in doc["findings"] if f["environment"] is None and f["file"].startswith("charts/shop/")]
+
+
+@needs_helm
 @pytest.mark.parametrize("values_files, note", [
     # after the chart's own values.yaml, as helm's --values: the prod file's count, at its line
     ("[./charts/shop/values.yaml, ./charts/shop/values-prod.yaml]",

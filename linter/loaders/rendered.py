@@ -662,23 +662,31 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         objects: list[Resource] = out.resources[start:]
         return objects
 
-    # Deployers a kustomization builds (an Argo CD app of apps: `apps/kustomization.yaml` listing
-    # Applications; Flux's usual layout: `apps/base/web/release.yaml` beside a kustomization) are
-    # deployers too: the kustomizations whose files write one are built first, alone or as
+    # Deployers a kustomization builds or a chart renders (an Argo CD app of apps:
+    # `apps/kustomization.yaml` listing Applications, or an `apps/` chart templating them;
+    # Flux's usual layout: `apps/base/web/release.yaml` beside a kustomization) are deployers
+    # too: the kustomizations and charts whose files write one are built first, alone or as
     # released, and what the deployers among their objects deploy is judged as deployed, not
-    # alone. Round after round (an app of apps of apps), each kustomization built once.
+    # alone. Round after round (an app of apps of apps), each built once.
     alone: set[str] = set()  # real paths of the directories built alone so far
+    released: set[int] = set()  # the chart releases rendered so far
     for round_ in range(DEPLOYER_ROUNDS):
         own: list[Resource] = []  # what this round built of the scan's own
         context_built: list[Resource] = []  # and for deployers read as context (pre-commit)
         for rendering in rendered.renderings:
             real = os.path.realpath(rendering.directory)
-            if rendering.kind == "kustomize" and real not in deployed and real not in alone \
-                    and _writes_deployers(rendering.sources):
+            if real not in deployed and real not in alone and _writes_deployers(
+                    rendering.sources if rendering.kind == "kustomize" else _chart_templates(rendering.directory)):
                 alone.add(real)
                 start = len(out.resources)
-                _load_kustomization(rendering, options, out)
+                (_load_kustomization if rendering.kind == "kustomize" else _load_chart)(rendering, options, out)
                 own += out.resources[start:]
+        for release in list(releases):
+            if id(release) not in released and _writes_deployers(_chart_templates(release.chart)):
+                released.add(id(release))
+                start = len(out.resources)
+                _load_release(release, options, out)
+                (context_built if id(release) in from_context else own).extend(out.resources[start:])
         for kustomization in list(kustomized):
             # a directory's listed manifests were read as deployers where the walk loaded them
             if id(kustomization) not in built and kustomization.listed is None \
@@ -710,7 +718,8 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         if os.path.realpath(rendering.directory) not in deployed:
             _load_chart(rendering, options, out)
     for release in releases:
-        _load_release(release, options, out)
+        if id(release) not in released:
+            _load_release(release, options, out)
     for kustomization in kustomized:
         if id(kustomization) not in built:
             build(kustomization)
@@ -725,6 +734,14 @@ DEPLOYER_ROUNDS = 3
 # ApplicationSets, Flux HelmReleases) and of the GitRepositories a HelmRelease names (`flux
 # bootstrap`'s `flux-system/` kustomization), verbatim in YAML and JSON alike
 BUILT_DEPLOYER_GROUPS = (b"argoproj.io/", b"helm.toolkit.fluxcd.io/", b"source.toolkit.fluxcd.io/")
+
+
+def _chart_templates(chart: Path) -> list[Path]:
+    """The files of a chart's `templates/` (what may write a deployer it renders)."""
+    found: list[Path] = []
+    for directory, _, names in os.walk(chart / "templates"):
+        found += [Path(directory) / name for name in sorted(names)]
+    return found
 
 
 def _writes_deployers(files: list[Path]) -> bool:
@@ -757,12 +774,21 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     deployers = [r for r in built if r.type in (HELM_RELEASE, APPLICATION, APPLICATION_SET)]
     if not deployers:
         return []
-    view = SimpleNamespace(
-        resources=[r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY] + deployers,
-        context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
-        errors=[] if context else out.errors, notes=[] if context else out.notes)
-    releases: list[ChartRelease | KustomizationRelease] = [
-        *argo_sources(view, staged), *(r for r in flux_sources(view, staged) if isinstance(r, ChartRelease))]
+    sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
+    releases: list[ChartRelease | KustomizationRelease] = []
+    for deployer in deployers:
+        view = SimpleNamespace(
+            resources=[*sources, deployer],
+            context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
+            errors=[] if context else out.errors, notes=[] if context else out.notes)
+        made = [*argo_sources(view, staged), *(r for r in flux_sources(view, staged) if isinstance(r, ChartRelease))]
+        # rendered with values (a chart's environment, a release): the same deployer may be
+        # rendered again with others, each deploying what it names its own way
+        environment, option = deployer.meta.get("environment"), deployer.meta.get("environment_option")
+        for release in made if environment and option else ():
+            release.deployer += f" (with {option} {environment})"
+            release.scope += f" (with {option} {environment})"
+        releases += made
     for release in releases:
         if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at) \
                 and not _as_written(release, deployers):
