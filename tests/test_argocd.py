@@ -389,3 +389,82 @@ def test_a_matrix_with_a_generator_not_read_here_leaves_the_charts_as_today(tmp_
     code, doc = scan(".", cwd=root)
     assert code == 1 and doc["errors"] == [] and doc["findings"] == alone["findings"]
     assert {f["environment"] for f in doc["findings"]} == {"apps/shop/values-prod.yaml"}
+
+
+# ------------------------------------------------------------------ the tool Argo CD builds a source with
+def _chart_and_kustomization(root: Path, kustomization: bool = True, chart: bool = True) -> Path:
+    """web/: a chart whose values.yaml gives 1 replica and, beside it, a kustomization of a
+    rendered Deployment `web` of 3 replicas (with probes)."""
+    from tests.test_helm import REQUIRED
+    from tests.test_kustomize import GITOPS_REMOTE, PROBED, write
+
+    files = {".git/config": GITOPS_REMOTE}
+    if chart:
+        files.update({"web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+                      "web/values.yaml": "replicaCount: 1\nimage: nginx:1.27\n",
+                      "web/templates/deployment.yaml": REQUIRED.replace('required "image is required" ', "")})
+    if kustomization:
+        files.update({"web/kustomization.yaml": "resources: [manifest.yaml]\n", "web/manifest.yaml": PROBED})
+    write(root, files)
+    return root
+
+
+def _web_application(block: str = "") -> str:
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-prod, namespace: argocd}\n"
+            "spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n    path: web\n" + block
+            + "  destination: {namespace: shop}\n")
+
+
+def _judged(root: Path) -> list[tuple[str, int, str]]:
+    """Each Deployment `resilint scan .` judges: its address, replicas and what deploys it."""
+    from linter.engine import ScanOptions, scan
+
+    result = scan([str(root)], ScanOptions())
+    assert result.errors == []
+    return sorted((r.address, r.attrs["spec"]["replicas"], r.meta.get("rendered_from", "").split(" in ")[0])
+                  for r in result.resources if r.type == "apps/Deployment")
+
+
+needs_kustomize = pytest.mark.skipif(__import__("shutil").which("kustomize") is None
+                                     and __import__("shutil").which("kubectl") is None,
+                                     reason="neither kustomize nor kubectl is on PATH")
+
+
+@needs_helm
+@needs_kustomize
+def test_a_kustomization_beside_a_chart_is_built_unless_a_helm_block_names_helm(tmp_path, monkeypatch):
+    """With no block Argo CD's discovery meets Chart.yaml, then kustomization.yaml, and the last
+    wins: kustomize builds the 3-replica Deployment (the chart's replicaCount: 1 must not fire).
+    A `helm` block names helm: the chart renders with its 1 replica, as the Application."""
+    root = _chart_and_kustomization(tmp_path / "gitops")
+    monkeypatch.chdir(root)
+    (root / "apps").mkdir()
+    (root / "apps" / "web.yaml").write_text(_web_application())
+    assert _judged(root) == [("Deployment/shop/web", 3, "Argo CD Application web-prod")]
+    (root / "apps" / "web.yaml").write_text(_web_application("    helm: {releaseName: web}\n"))
+    assert _judged(root) == [("Deployment/shop/web", 1, "Argo CD Application web-prod")]
+
+
+@needs_helm
+@needs_kustomize
+@pytest.mark.parametrize("block, kustomization, chart, alone", [
+    # a helm block over a directory with no Chart.yaml: `helm template` fails in Argo CD
+    ("    helm: {valuesObject: {replicaCount: 3}}\n", True, False, ("Deployment/default/web", 3)),
+    # a kustomize block over a chart with no kustomization: `kustomize build` fails in Argo CD
+    ("    kustomize: {replicas: [{name: web, count: 3}]}\n", False, True, ("Deployment/default/web", 1)),
+    # two tools: Argo CD refuses the Application ("multiple application sources defined")
+    ("    helm: {releaseName: web}\n    kustomize: {namePrefix: eu-}\n", True, True, None),
+])
+def test_a_block_naming_a_tool_the_path_cannot_build_deploys_nothing_known(tmp_path, monkeypatch, block,
+                                                                           kustomization, chart, alone):
+    """What Argo CD cannot render deploys nothing: the directory is judged as the repository has
+    it (a chart alone with its values.yaml, a kustomization built alone), never as the
+    Application, whose block sets 3 replicas here."""
+    root = _chart_and_kustomization(tmp_path / "gitops", kustomization, chart)
+    monkeypatch.chdir(root)
+    (root / "apps").mkdir()
+    (root / "apps" / "web.yaml").write_text(_web_application(block))
+    judged = _judged(root)
+    assert all(deployer == "" or "Argo CD" not in deployer for _, _, deployer in judged)
+    if alone is not None:
+        assert [(address, replicas) for address, replicas, _ in judged] == [alone]

@@ -284,3 +284,79 @@ def test_without_kustomize_a_flux_directory_stays_as_the_repository_has_it(fleet
     report = json.loads(captured.out)
     assert report["errors"] == [] and [f[0] for f in findings(report, "RES505")] == ["Deployment/default/web"]
     assert "apps/prod: not judged as the Flux Kustomization apps in clusters/prod/apps.yaml deploys it" in captured.err
+
+
+# --- Argo CD's choice of tool: a `directory` block over a kustomization ---------------------------
+
+SINGLE = DEPLOYMENT.replace("replicas: 3", "replicas: 1")
+RECURSE = "    directory: {recurse: true}\n"
+
+
+@pytest.fixture
+def overlay(tmp_path, monkeypatch):
+    """guestbook/ holds a kustomization (no apiVersion or kind, as many are written) that sets
+    the Deployment's 1 replica to 3, and the Deployment."""
+    write(tmp_path, {".git/config": GITOPS_REMOTE, "guestbook/deploy.yaml": SINGLE,
+                     "guestbook/kustomization.yaml": "resources: [deploy.yaml]\nreplicas: [{name: web, count: 3}]\n"})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytestmark_kustomize
+def test_a_directory_block_over_a_kustomization_applies_its_manifests_as_written(overlay, capsys):
+    """Argo CD takes the tool from the source's block before it looks at the files: with a
+    `directory` block it applies deploy.yaml as written (1 replica), passing over the
+    kustomization.yaml that decodes as no object; kustomize, which sets 3, is not run."""
+    report = scan_json(capsys, ".", "--select", "RES101")
+    assert report["errors"] == [] and findings(report, "RES101") == []  # built by kustomize alone: 3
+    write(overlay, {"apps/web.yaml": application(source=RECURSE)})
+    report = scan_json(capsys, ".", "--select", "RES101")
+    assert report["errors"] == []
+    [(resource, file, line, message)] = findings(report, "RES101")
+    assert (resource, file, line) == ("Deployment/shop/web", "guestbook/deploy.yaml", line_of(SINGLE, "replicas"))
+    assert message.endswith("(with Argo CD Application web in apps/web.yaml)")
+
+
+@pytestmark_kustomize
+def test_without_a_block_the_kustomization_is_built_and_with_a_directory_block_it_is_not(overlay, capsys):
+    """The other way round: the kustomization sets 1 replica over the file's 3. Argo CD detects
+    kustomize when no block names a tool (the finding at the kustomization's count); a
+    `directory` block applies the file's 3 replicas: nothing to say."""
+    kustomization = "resources: [deploy.yaml]\nreplicas: [{name: web, count: 1}]\n"
+    write(overlay, {"guestbook/deploy.yaml": DEPLOYMENT, "guestbook/kustomization.yaml": kustomization,
+                    "apps/web.yaml": application()})
+    [(resource, file, line, _)] = findings(scan_json(capsys, ".", "--select", "RES101"), "RES101")
+    assert (resource, file, line) == ("Deployment/shop/web", "guestbook/kustomization.yaml", 2)
+    write(overlay, {"apps/web.yaml": application(source=RECURSE)})
+    report = scan_json(capsys, ".", "--select", "RES101")
+    assert report["errors"] == [] and findings(report, "RES101") == []
+
+
+@pytestmark_kustomize
+@pytest.mark.parametrize("source, files", [
+    # a kustomization naming its apiVersion and kind is an object Argo CD applies: no cluster serves it
+    (RECURSE, {"guestbook/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                                               "resources: [deploy.yaml]\nreplicas: [{name: web, count: 3}]\n"}),
+    # a patch is a partial object Argo CD would apply as a whole one
+    (RECURSE, {"guestbook/kustomization.yaml": "resources: [deploy.yaml]\npatches: [{path: more.yaml}]\n",
+               "guestbook/more.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+                                      "spec: {replicas: 3}\n"}),
+    # YAML that is no object but holds apiVersion:, kind: and metadata: makes Argo CD refuse the directory
+    (RECURSE, {"guestbook/notes.yaml": "about: {apiVersion: v1, kind: x, metadata: y}\n"}),
+    # JSON that is not an object Argo CD reads: refused too
+    (RECURSE, {"guestbook/settings.json": '["not", "an", "object"]'}),
+    # a block that sets nothing: Argo CD may drop it (then detects kustomize) or keep it
+    ("    directory: {recurse: false}\n", {}),
+    # two tools: Argo CD refuses the Application ("multiple application sources defined")
+    (RECURSE + "    kustomize: {namePrefix: eu-}\n", {}),
+])
+def test_a_directory_block_argo_cd_cannot_apply_as_known_leaves_the_kustomization_as_the_repository_has_it(
+        overlay, source, files):
+    from linter.engine import ScanOptions, scan
+
+    write(overlay, {"apps/web.yaml": application(source=source), **files})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    # built by kustomize alone (3 replicas, no namespace), not the file's 1 replica in `shop`
+    assert [(r.address, r.attrs["spec"]["replicas"]) for r in result.resources if r.type == "apps/Deployment"] == [
+        ("Deployment/default/web", 3)]

@@ -109,8 +109,9 @@ def _argo_releases(file: Path, application: dict[str, Any],
         if top is None or chart is None or not within(chart, top):
             continue
         at = ("spec", *(("sources", n) if isinstance(listed, list) else ("source",)))  # the source, in the file
-        if not os.path.isfile(chart / "Chart.yaml") or "kustomize" in source and "helm" not in source:
-            # Argo CD builds a directory with a kustomization (or a `kustomize` block) with kustomize
+        tool = source_tool(source, chart)
+        if tool == "kustomize":
+            # with no kustomization, `kustomize build` fails in Argo CD: nothing is deployed
             if kustomization_file(chart) is not None:
                 options = _kustomize_options(mapping_of(source.get("kustomize")), chart, top)
                 if options is not None:
@@ -118,13 +119,17 @@ def _argo_releases(file: Path, application: dict[str, Any],
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else []))
-            elif not any(key in source for key in ("kustomize", "helm", "plugin")) and holds_any(chart, staged):
-                # a directory source: its manifests applied as written, into the destination namespace
-                listed = _directory_source(source.get("directory"), chart, top)
-                if listed:
-                    out.append(KustomizationRelease(file, name, chart, {}, namespace, f"Argo CD Application {name}",
-                                                    f"argocd:{name}", line, listed=listed))
             continue
+        if tool == "directory":
+            if holds_any(chart, staged):
+                # a directory source: its manifests applied as written, into the destination namespace
+                applied = _directory_source(source.get("directory"), chart, top)
+                if applied:
+                    out.append(KustomizationRelease(file, name, chart, {}, namespace, f"Argo CD Application {name}",
+                                                    f"argocd:{name}", line, listed=applied))
+            continue
+        if tool != "helm" or not os.path.isfile(chart / "Chart.yaml"):
+            continue  # a plugin renders it, Argo CD refuses it (helm with no Chart.yaml), or not known here
         helm = mapping_of(source.get("helm"))
         files: list[Path] = []
         readable = True
@@ -169,6 +174,56 @@ def _argo_releases(file: Path, application: dict[str, Any],
     return out
 
 
+# the blocks that name a source's tool (ApplicationSource.ExplicitType), in the order Argo CD lists them
+SOURCE_TOOLS = ("kustomize", "helm", "directory", "plugin")
+
+
+def source_tool(source: dict[str, Any], path: Path) -> str | None:
+    """The tool Argo CD builds a source with: `kustomize`, `helm`, `directory` or `plugin`.
+    The source's one block among SOURCE_TOOLS when it gives one (`ApplicationSource.ExplicitType`:
+    a `directory` block makes a directory of a kustomization or a chart a directory source); with
+    none, what the top of `path` holds (`discovery.Discover`, see `_detected_tool`). Two or more
+    blocks: Argo CD refuses the Application ("multiple application sources defined") and deploys
+    nothing: None. A block that sets nothing (`helm: {}`) Argo CD drops where it normalizes the
+    source (`NormalizeSource`), which not every path to the repo server does: when keeping it
+    and dropping it choose differently, what is built is not known here: None."""
+    given = [key for key in SOURCE_TOOLS if source.get(key) is not None]
+    kept = [key for key in given if not _zero(source[key])]
+    chosen = {_detected_tool(path) if not blocks else blocks[0] if len(blocks) == 1 else None
+              for blocks in (given, kept)}
+    return chosen.pop() if len(chosen) == 1 else None
+
+
+def _zero(value: Any) -> bool:
+    """Whether a block sets nothing: every value in it empty, false or zero (Go's zero values)."""
+    if isinstance(value, dict):
+        return all(_zero(v) for v in value.values())
+    return not value
+
+
+def _detected_tool(path: Path) -> str | None:
+    """The tool Argo CD detects for a source that names none (`discovery.Discover`): its walk
+    meets the files at the top of `path` by name and the last that names a tool wins: `helm` for
+    a name ending in `Chart.yaml`, `kustomize` for a kustomization (so a kustomization.yaml
+    beside a Chart.yaml: kustomize); with neither, `directory`. A config management plugin
+    whose discovery rules match is not known here (none is assumed). None when `path` cannot be
+    listed."""
+    from linter.loaders.rendered import KUSTOMIZATION_NAMES
+
+    try:
+        with os.scandir(path) as listing:
+            files = sorted(entry.name for entry in listing if not entry.is_dir(follow_symlinks=False))
+    except OSError:
+        return None
+    tool = "directory"
+    for name in files:
+        if name.endswith("Chart.yaml"):
+            tool = "helm"
+        if name in KUSTOMIZATION_NAMES:
+            tool = "kustomize"
+    return tool
+
+
 def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) -> dict[str, Any] | None:
     """The kustomization keys an Application's `kustomize` block sets over `directory`
     (what Argo CD writes with `kustomize edit` before it builds), as kustomization keys;
@@ -207,13 +262,17 @@ def _kustomize_options(kustomize: dict[str, Any], directory: Path, top: Path) ->
 
 
 def _directory_source(directory: Any, path: Path, top: Path) -> list[Path] | None:
-    """The manifests Argo CD applies of a directory source (`path` has no kustomization and
-    no Chart.yaml): its `.yaml`, `.yml` and `.json` files, in subdirectories too with
-    `directory.recurse`, those `include` picks less those `exclude` names (glob patterns
-    over the paths from `path`). None when it is not known here: jsonnet (a `jsonnet`
-    block that sets anything, or a `.jsonnet` file among them), a setting Argo CD would
-    refuse, or what `rendered.directory_resources` cannot know."""
-    from linter.loaders.rendered import directory_resources
+    """The manifests Argo CD applies of a directory source: its `.yaml`, `.yml` and `.json`
+    files, in subdirectories too with `directory.recurse`, those `include` picks less those
+    `exclude` names (glob patterns over the paths from `path`). None when it is not known
+    here: jsonnet (a `jsonnet` block that sets anything, or a `.jsonnet` file among them), a
+    setting Argo CD would refuse, what `rendered.directory_resources` cannot know, a file
+    Argo CD reads that the scan does not take as Kubernetes and Argo CD does not pass over
+    (`_passed_over`), and, in a directory holding a kustomization (a `directory` block over it),
+    the kustomization file itself (an object of kind Kustomization that no cluster serves: the
+    sync fails) or a file its kustomization reads other than a resource (a patch: a partial
+    object Argo CD would apply as a whole one)."""
+    from linter.loaders.rendered import KUSTOMIZATION_NAMES, directory_resources, kustomization_file
 
     settings = mapping_of(directory) if directory is not None else {}
     if directory is not None and not isinstance(directory, dict) or settings.get("jsonnet"):
@@ -225,11 +284,77 @@ def _directory_source(directory: Any, path: Path, top: Path) -> list[Path] | Non
     include, exclude = (glob_matcher(p) if p else None for p in patterns)
     if patterns[0] and include is None or patterns[1] and exclude is None:
         return None
+    read: list[Path] = []  # every file Argo CD reads, Kubernetes or not
 
     def picked(relative: str) -> bool:
-        return (exclude is None or not exclude(relative)) and (include is None or include(relative))
+        chosen = (exclude is None or not exclude(relative)) and (include is None or include(relative))
+        if chosen:
+            read.append(path / relative)
+        return chosen
 
-    return directory_resources(path, top, (".yaml", ".yml", ".json", ".jsonnet"), recurse, picked=picked)
+    listed = directory_resources(path, top, (".yaml", ".yml", ".json", ".jsonnet"), recurse, picked=picked)
+    if listed is None:
+        return None
+    applied = set(listed)
+    # a kustomization the scan takes as Kubernetes (it names its apiVersion and kind) is an object
+    # Argo CD applies too
+    if any(file in applied and file.name in KUSTOMIZATION_NAMES or file not in applied and not _passed_over(file)
+           for file in read):
+        return None
+    for folder in {file.parent for file in read}:
+        kustomization = kustomization_file(folder)
+        inputs = _kustomization_inputs(kustomization) if kustomization is not None else set()
+        if inputs is None or any(os.path.realpath(file) in inputs for file in listed):
+            return None
+    return listed
+
+
+def _passed_over(file: Path) -> bool:
+    """Whether Argo CD passes over a file of a directory source that the scan does not take
+    as Kubernetes (repository.go `getObjsFromYAMLOrJson`): YAML none of whose documents decodes
+    as an object (no `kind`) and whose text lacks one of `apiVersion:`, `kind:` and `metadata:`
+    (with all three Argo CD refuses the directory). JSON it refuses unless it is an object;
+    a document with a `kind` it applies, and the cluster refuses (no `apiVersion`, a
+    kustomization's config): neither is passed over."""
+    import yaml
+
+    if file.suffix == ".json":
+        return False
+    try:
+        text = file.read_text(encoding="utf-8")
+        if all(word in text for word in ("apiVersion:", "kind:", "metadata:")):
+            return False
+        documents = list(yaml.safe_load_all(text))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        return False  # Argo CD may have decoded objects before the error, and refuse the file
+    return not any(isinstance(d, dict) and d.get("kind") for d in documents)
+
+
+def _kustomization_inputs(kustomization: Path) -> set[str] | None:
+    """The real paths of the files a kustomization names other than its `resources`, `bases`
+    and `components` (patches, transformer and generator configs, replacements...): any text
+    of it naming a file of its directory. None when it does not load."""
+    import yaml
+
+    from linter.loaders.rendered import REFERENCE_KEYS
+
+    try:
+        document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        return None
+    out: set[str] = set()
+    pending: list[Any] = [v for k, v in mapping_of(document).items() if k not in REFERENCE_KEYS]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
+        elif isinstance(node, str) and node and "\n" not in node and "\0" not in node:
+            named = kustomization.parent / node
+            if os.path.isfile(named):
+                out.add(os.path.realpath(named))
+    return out
 
 
 # brace alternatives a glob pattern may expand to, at most
