@@ -6,6 +6,7 @@ the command line) and in tests/test_helm.py."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -146,7 +147,17 @@ def test_an_application_set_making_more_than_the_bound_is_judged_for_the_first_a
     loaded = SimpleNamespace(resources=[resource], context_files=set(), errors=[], notes=[])
     assert [s.name for s in argocd.argo_sources(loaded)] == ["shop-e0", "shop-e1"]
     assert loaded.notes == [f"{resource.location.file}: ApplicationSet/argocd/shop makes 5 Applications: "
-                            "the first 2 are judged"]
+                            "the first 2 are judged (a chart or directory only later ones deploy is judged as the "
+                            "repository has it)"]
+
+
+def test_a_set_with_a_template_patch_makes_no_application(tmp_path):
+    """`templatePatch` (Argo CD 2.10) patches each Application after it is filled: not read here."""
+    generators = [_list({"app": "shop", "env": "prod"})]
+    assert _names(tmp_path / "a", generators) == ["shop-prod"]
+    spec = {"generators": generators, "templatePatch": "spec:\n  project: other\n",
+            "template": {"metadata": {"name": "{{app}}-{{env}}"}}}
+    assert generated_applications(_repo(tmp_path / "b") / "appsets" / "shop.yaml", spec) == []
 
 
 # ------------------------------------------------------------------ matrix and merge generators
@@ -225,8 +236,9 @@ def test_a_matrix_nests_one_level_as_argo_cd_allows(tmp_path):
     # nested deeper than Argo CD allows
     {"matrix": {"generators": [_list({"app": "shop"}), {"matrix": {"generators": [
         _list({"env": "prod"}), {"matrix": {"generators": [_list({"a": "b"}), _list({"c": "d"})]}}]}}]}},
-    # a selector or a template of a child's own
-    {"matrix": {"generators": [_list({"app": "shop"}), {**_list({"env": "prod"}), "selector": {"matchLabels": {}}}]}},
+    # a selector Argo CD refuses (an operator a label selector does not have), a template of a child's own
+    {"matrix": {"generators": [_list({"app": "shop"}), {**_list({"env": "prod"}), "selector": {
+        "matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}}]}},
     {"matrix": {"generators": [_list({"app": "shop"}),
                                {"list": {"elements": [{"env": "prod"}], "template": {"metadata": {"name": "x"}}}}]}},
     # list elements are raw JSON Argo CD does not interpolate: a placeholder there is not known
@@ -468,3 +480,241 @@ def test_a_block_naming_a_tool_the_path_cannot_build_deploys_nothing_known(tmp_p
     assert all(deployer == "" or "Argo CD" not in deployer for _, _, deployer in judged)
     if alone is not None:
         assert [(address, replicas) for address, replicas, _ in judged] == [alone]
+
+
+# ------------------------------------------------------------------ generator values, elementsYaml, own template, selector
+def test_a_git_generators_values_are_filled_with_its_parameters(tmp_path):
+    """`values` (Argo CD 2.9): each a template of the generator's own parameters, added as
+    `values.<key>`, or under `.values` with goTemplate; filled before any is added."""
+    spec = {"generators": [{"git": {"repoURL": REPO, "files": [{"path": "envs/*/config.json"}],
+                                    "values": {"size": "{{replicas}}", "where": "{{cluster.name}}-{{path.basename}}"}}}],
+            "template": {"metadata": {"name": "shop-{{values.where}}"},
+                         "spec": {"source": {"repoURL": REPO, "path": "charts/shop"}, "info": "{{values.size}}"}}}
+    made = generated_applications(_repo(tmp_path) / "appsets" / "shop.yaml", spec)
+    assert [(a["metadata"]["name"], a["spec"]["info"]) for a in made] == [("shop-eu-prod", "3"), ("shop-us-staging", "1")]
+    go = {"goTemplate": True, "generators": [{"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}],
+                                                      "values": {"ns": "team-{{ .path.basename }}"}}}],
+          "template": {"metadata": {"name": "{{ .values.ns }}"}}}
+    assert [a["metadata"]["name"] for a in generated_applications(tmp_path / "gitops" / "appsets" / "a.yaml", go)] \
+        == ["team-prod", "team-staging"]
+
+
+@pytest.mark.parametrize("generator", [
+    {"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}], "values": {"a": "{{nothing}}"}}},
+    {"git": {"repoURL": REPO, "directories": [{"path": "envs/*"}], "values": {"a": 1}}},  # not text: refused
+    {"list": {"elements": [{"env": "prod"}], "values": {"a": "b"}}},  # a list generator has no `values`
+])
+def test_generator_values_not_known_here_make_no_application(tmp_path, generator):
+    assert _names(tmp_path, [generator], name="{{path.basename}}{{env}}-{{values.a}}") == []
+
+
+def test_elements_yaml_lists_elements_and_a_matrix_child_reads_the_firsts_parameters(tmp_path):
+    """`elementsYaml` is appended to `elements`; in a matrix the first child's parameters fill
+    it, `{{ .components | toJson }}` writing a list the second child then reads."""
+    assert _names(tmp_path / "a", [{"list": {"elements": [{"app": "shop", "env": "prod"}],
+                                             "elementsYaml": "- {app: cart, env: dev}\n"}}]) == ["shop-prod", "cart-dev"]
+    top = _repo(tmp_path / "b")
+    (top / "envs" / "prod" / "apps.yaml").write_text("components: [{app: shop, replicas: 1}, {app: cart, replicas: 3}]\n")
+    spec = {"goTemplate": True, "generators": [{"matrix": {"generators": [
+        {"git": {"repoURL": REPO, "files": [{"path": "envs/*/apps.yaml"}]}},
+        {"list": {"elementsYaml": "{{ .components | toJson }}"}}]}}],
+        "template": {"metadata": {"name": "{{.app}}-{{.path.basename}}-{{.replicas}}"}}}
+    assert [a["metadata"]["name"] for a in generated_applications(top / "appsets" / "a.yaml", spec)] == [
+        "shop-prod-1", "cart-prod-3"]
+
+
+@pytest.mark.parametrize("body", [
+    {"elementsYaml": "{{ .components | toYaml }}"},  # a function not read here (and left unrendered at the top)
+    {"elementsYaml": "app: shop\n"},  # not a list: Argo CD fails the set
+    {"elementsYaml": "- {app: shop, env: prod, replicas: 1}\n"},  # fasttemplate fills text only
+    {"elementsYaml": "- [app, shop"},
+])
+def test_elements_yaml_not_known_here_makes_no_application(tmp_path, body):
+    assert _names(tmp_path, [{"list": body}]) == []
+
+
+def test_a_generators_own_template_is_merged_over_the_sets_as_argo_cd_merges_it(tmp_path):
+    """mergo.Merge(generator's, set's): the generator's fields win, what it leaves empty is the
+    set's; maps merge key by key, lists are taken whole."""
+    base = {"metadata": {"name": "shop-{{env}}", "labels": {"team": "shop", "tier": "web"}},
+            "spec": {"project": "default", "source": {"repoURL": REPO, "path": "charts/shop",
+                                                      "helm": {"valueFiles": ["a.yaml", "b.yaml"], "releaseName": "x"}},
+                     "destination": {"namespace": "{{env}}"}}}
+    own = {"metadata": {"labels": {"tier": "api"}},
+           "spec": {"project": "", "source": {"helm": {"valueFiles": ["values-{{env}}.yaml"]}},
+                    "destination": {"namespace": "team-{{env}}"}}}
+    spec = {"generators": [{"list": {"elements": [{"env": "prod"}], "template": own}},
+                           {"list": {"elements": [{"env": "dev"}]}}], "template": base}
+    prod, dev = generated_applications(_repo(tmp_path) / "appsets" / "shop.yaml", spec)
+    assert prod["metadata"] == {"name": "shop-prod", "labels": {"team": "shop", "tier": "api"}}
+    assert prod["spec"] == {"project": "default", "destination": {"namespace": "team-prod"},
+                            "source": {"repoURL": REPO, "path": "charts/shop",
+                                       "helm": {"valueFiles": ["values-prod.yaml"], "releaseName": "x"}}}
+    assert dev["spec"]["destination"] == {"namespace": "dev"}  # the other generator: the set's template alone
+
+
+@pytest.mark.parametrize("selector, made", [
+    ({"matchLabels": {"env": "prod"}}, ["shop-prod"]),
+    ({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}, ["shop-dev", "shop-qa"]),
+    ({"matchExpressions": [{"key": "size.cpu", "operator": "Exists"}]}, ["shop-dev"]),
+    ({"matchExpressions": [{"key": "size.cpu", "operator": "DoesNotExist"}], "matchLabels": {"env": "qa"}},
+     ["shop-qa"]),
+    ({}, ["shop-prod", "shop-dev", "shop-qa"]),  # an empty selector selects every set
+    # refused by Argo CD: an operator label selectors lack, values with Exists, a key that is no label key
+    ({"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]}, []),
+    ({"matchExpressions": [{"key": "env", "operator": "Exists", "values": ["prod"]}]}, []),
+    ({"matchLabels": {"path[0]": "envs"}}, []),
+])
+def test_a_generators_selector_keeps_the_parameter_sets_it_matches(tmp_path, selector, made):
+    elements = [{"env": "prod"}, {"env": "dev", "size": {"cpu": "2"}}, {"env": "qa"}]
+    assert _names(tmp_path / "flat", [{"list": {"elements": elements}, "selector": selector}], "shop-{{env}}") == made
+    assert _names(tmp_path / "go", [{"list": {"elements": elements}, "selector": selector}], "shop-{{.env}}",
+                  go=True) == made
+
+
+def test_a_selector_on_a_value_whose_text_is_not_known_makes_no_application(tmp_path):
+    """goTemplate: Argo CD flattens a list by index, or prints it whole, by its Go type."""
+    generator = {"list": {"elements": [{"env": "prod", "zones": ["a", "b"]}]},
+                 "selector": {"matchLabels": {"zones.0": "a"}}}
+    assert _names(tmp_path, [generator], "shop-{{.env}}", go=True) == []
+
+
+def test_a_set_past_the_bound_is_not_read_and_a_note_says_so(tmp_path):
+    """Past MAX_PARAMETER_SETS the set is not read at all (all or nothing: a chart only the
+    Applications left out deploy would otherwise be judged alone, as nothing deploys it)."""
+    from types import SimpleNamespace
+
+    from linter.loaders import argocd
+
+    spec = {"generators": [{"matrix": {"generators": [_list(*({"app": f"a{i}"} for i in range(40))),
+                                                      _list(*({"env": f"e{i}"} for i in range(40)))]}}],
+            "template": {"metadata": {"name": "{{app}}-{{env}}"},
+                         "spec": {"source": {"repoURL": REPO, "path": "charts/shop"}}}}
+    resource = SimpleNamespace(type="argoproj.io/ApplicationSet", source_format="kubernetes", attrs={"spec": spec},
+                               address="ApplicationSet/argocd/shop",
+                               location=SimpleNamespace(file=str(_repo(tmp_path) / "appsets" / "shop.yaml"), line=1))
+    loaded = SimpleNamespace(resources=[resource], context_files=set(), errors=[], notes=[])
+    assert argocd.argo_sources(loaded) == []
+    assert loaded.notes == [f"{resource.location.file}: ApplicationSet/argocd/shop gives more than 1000 parameter "
+                            "sets: its Applications are not judged (what they deploy is judged as the repository "
+                            "has it)"]
+    spec["generators"] = [{"clusters": {}}]  # not read for another reason: nothing said
+    assert argocd.argo_sources(loaded) == [] and len(loaded.notes) == 1
+
+
+# the features as a user scans them: a chart whose values.yaml gives 1 replica, deployed by an
+# ApplicationSet whose feature sets the count (REPLICAS); 1 fires as that Application, 3 is silent
+FEATURES = {
+    "values": """\
+  generators:
+    - git:
+        repoURL: git@github.com:acme/gitops.git
+        files: [{path: 'envs/*/config.json'}]
+        values: {replicas: '{{size}}'}
+  template:
+    metadata: {name: 'web-{{path.basename}}'}
+    spec:
+      source:
+        repoURL: git@github.com:acme/gitops.git
+        path: charts/web
+        helm: {parameters: [{name: replicaCount, value: '{{values.replicas}}'}]}
+      destination: {namespace: '{{path.basename}}'}
+""",
+    "elementsYaml": """\
+  goTemplate: true
+  generators:
+    - matrix:
+        generators:
+          - git:
+              repoURL: git@github.com:acme/gitops.git
+              files: [{path: 'envs/*/config.json'}]
+          - list:
+              elementsYaml: '{{ .components | toJson }}'
+  template:
+    metadata: {name: '{{.name}}-{{.path.basename}}'}
+    spec:
+      source:
+        repoURL: git@github.com:acme/gitops.git
+        path: 'charts/{{.name}}'
+        helm: {parameters: [{name: replicaCount, value: '{{.replicas}}'}]}
+      destination: {namespace: '{{.path.basename}}'}
+""",
+    "template": """\
+  generators:
+    - list:
+        elements: [{env: prod, size: 'SIZE'}]
+        template:
+          metadata: {}
+          spec:
+            source: {helm: {parameters: [{name: replicaCount, value: '{{size}}'}]}}
+            destination: {}
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      source: {repoURL: 'git@github.com:acme/gitops.git', path: charts/web, helm: {releaseName: 'web-{{env}}'}}
+      destination: {namespace: '{{env}}'}
+""",
+    "selector": """\
+  generators:
+    - list:
+        elements: [{env: prod, size: 'SIZE'}, {env: dev, size: '1'}]
+      selector: {matchLabels: {env: prod}}
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      source:
+        repoURL: git@github.com:acme/gitops.git
+        path: charts/web
+        helm: {parameters: [{name: replicaCount, value: '{{size}}'}]}
+      destination: {namespace: '{{env}}'}
+""",
+}
+# what makes each not known here: the set is not read, the chart judged alone
+UNKNOWN = {"values": ("'{{size}}'", "'{{size | default}}'"),
+           "elementsYaml": ("toJson", "toYaml"),
+           "template": ("value: '{{size}}'", "value: '{{sizes}}'"),
+           "selector": ("matchLabels: {env: prod}", "matchExpressions: [{key: env, operator: Gt, values: ['1']}]")}
+
+
+def _feature_repository(root: Path, feature: str, size: int, known: bool = True) -> Path:
+    from tests.test_helm import REQUIRED
+    from tests.test_kustomize import GITOPS_REMOTE, write
+
+    text = FEATURES[feature].replace("SIZE", str(size))
+    if not known:
+        assert UNKNOWN[feature][0] in text
+        text = text.replace(*UNKNOWN[feature])
+    write(root, {".git/config": GITOPS_REMOTE,
+                 "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+                 "charts/web/values.yaml": "replicaCount: 1\nimage: nginx:1.27\n",
+                 "charts/web/templates/deployment.yaml": REQUIRED.replace('required "image is required" ', ""),
+                 "envs/prod/config.json": json.dumps({"size": str(size), "components": [{"name": "web",
+                                                                                         "replicas": size}]}),
+                 "appsets/web.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+                                     "metadata: {name: web, namespace: argocd}\nspec:\n" + text})
+    return root
+
+
+def _single(root: Path) -> list[tuple[str, str]]:
+    """The single-replica findings (RES101) of `resilint scan .`: resource, and what deploys it."""
+    from linter.engine import ScanOptions, scan
+
+    result = scan([str(root)], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    return sorted((f.resource, f.message.rsplit("(with ", 1)[-1]) for f in result.findings)
+
+
+@needs_helm
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_an_application_set_feature_deploys_the_chart_as_argo_cd_does(tmp_path, monkeypatch, feature):
+    root = _feature_repository(tmp_path / "gitops", feature, 1)
+    monkeypatch.chdir(root)
+    [(resource, deployer)] = _single(root)
+    assert resource == "Deployment/prod/web-prod"
+    assert deployer == f"Argo CD Application web-prod in appsets/web.yaml)"
+    _feature_repository(root, feature, 3)  # deployed with 3: the chart's own replicaCount: 1 is not what runs
+    assert _single(root) == []
+    # not known here: judged as the repository has it (the chart alone), never as an Application
+    _feature_repository(root, feature, 3, known=False)
+    assert [(resource, "Argo CD" in deployer) for resource, deployer in _single(root)] == [
+        ("Deployment/default/web", False)]

@@ -8,13 +8,16 @@ parameters, into a namespace. Such a chart is judged as each Application renders
 with the Application's `kustomize` options (`_kustomize_options`, built by
 rendered.py:_load_kustomization), not alone either; a directory with neither is a
 directory source, its manifests applied as written into the destination namespace
-(`_directory_source`: `recurse`, `include`/`exclude` globs). An `ApplicationSet` makes
+(`_directory_source`: `recurse`, `include`/`exclude` globs). Which tool builds a source is
+Argo CD's choice (`source_tool`): the block it gives (`helm`, `kustomize`, `directory`,
+`plugin`; two: refused), else what its path holds. An `ApplicationSet` makes
 Applications from its template, one per parameter set of its generators: the `list`
-generator, the git `directories` and `files` generators of this repository, and `matrix`
-and `merge` generators combining those are read; a set with any other generator
-(clusters, pull requests...), a generator's own `selector` or `template`, or a template
-this reader cannot fill (Go templates beyond `{{.key}}`) makes none here. The objects
-come from the scan's loaded manifests: no file is read twice.
+generator (with `elementsYaml`), the git `directories` and `files` generators of this
+repository (with `values`), and `matrix` and `merge` generators combining those are read,
+each filtered by its `selector`, a top-level generator's own `template` merged over the
+set's; a set with any other generator (clusters, pull requests...), a `templatePatch`, or a
+template this reader cannot fill (Go templates beyond `{{.key}}` and `{{.key | toJson}}`)
+makes none here. The objects come from the scan's loaded manifests: no file is read twice.
 """
 
 from __future__ import annotations
@@ -58,11 +61,16 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
                 return _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
                                       r.location.line, staged if context else None)
             made: list[ChartRelease | KustomizationRelease] = []
-            applications = generated_applications(Path(r.location.file), r.attrs["spec"])
+            why: list[str] = []
+            applications = generated_applications(Path(r.location.file), r.attrs["spec"], why)
+            if why and not context:
+                loaded.notes.append(f"{r.location.file}: {r.address} {why[0]}: its Applications are not judged "
+                                    "(what they deploy is judged as the repository has it)")
             # each is a render: a set's size must not decide the scan's time
             if len(applications) > MAX_GENERATED and not context:
                 loaded.notes.append(f"{r.location.file}: {r.address} makes {len(applications)} Applications: "
-                                    f"the first {MAX_GENERATED} are judged")
+                                    f"the first {MAX_GENERATED} are judged (a chart or directory only later ones "
+                                    "deploy is judged as the repository has it)")
             for application in applications[:MAX_GENERATED]:
                 made += _argo_releases(Path(r.location.file), application, line=r.location.line,
                                        staged=staged if context else None)
@@ -482,26 +490,29 @@ def _replicas_at(file: Path, written: tuple[Any, tuple[int, ...]], source: tuple
 # (applicationset/generators/{list,git,matrix,merge}.go and generator_spec_processor.go, as
 # recalled from that source and its documentation: no copy of it is at hand to check
 # against). Any other generator (clusters, pullRequest, scmProvider, clusterDecisionResource,
-# plugin...), a generator with a `selector` or a `template` of its own, leaves the set unread:
-# what Argo CD makes of it is not known here, and nothing is guessed.
+# plugin...), a matrix or merge child with a `template` of its own, a selector Argo CD would
+# refuse, leaves the set unread: what Argo CD makes of it is not known here, and nothing is guessed.
 #
 # the parameter sets one matrix or merge may give, and the generators one set may evaluate (a
 # matrix evaluates its second child once per parameter set of its first), at most: past
-# either the set is not read, so that its size cannot decide the scan's time
+# either the set is not read, so that its size cannot decide the scan's time, and a note says so
+# (all or nothing: a matrix cut short would pair what Argo CD does not)
 MAX_PARAMETER_SETS = 1000
 # how deep matrix and merge generators nest, at most: Argo CD's own limit (a matrix or merge
 # child of a matrix or merge, whose children are then plain generators)
 MAX_NESTING = 1
 
 
-def generated_applications(file: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
+def generated_applications(file: Path, spec: dict[str, Any], why: list[str] | None = None) -> list[dict[str, Any]]:
     """The Applications an ApplicationSet's template makes, one per parameter set its
-    generators give; none when a generator is one not read here, the template cannot be
-    filled, or two Applications would share a name (Argo CD then makes none, so what it
-    would make is not known)."""
+    generators give, each generator's own `template` merged over it (`_merged_template`);
+    none when a generator is one not read here, the template cannot be filled, the set has a
+    `templatePatch`, or two Applications would share a name (Argo CD then makes none, so what
+    it would make is not known). `why`: told why when the set was not read for its size."""
     template = spec.get("template")
     generators = spec.get("generators")
-    if not isinstance(template, dict) or not isinstance(generators, list) or not generators:
+    if not isinstance(template, dict) or not isinstance(generators, list) or not generators \
+            or spec.get("templatePatch"):
         return []
     go = bool(spec.get("goTemplate"))
     read = _Generators(file, go)
@@ -509,15 +520,36 @@ def generated_applications(file: Path, spec: dict[str, Any]) -> list[dict[str, A
     for generator in generators:
         parameters = read.parameters(generator)
         if parameters is None:
+            if read.bounded and why is not None:
+                why.append(f"gives more than {MAX_PARAMETER_SETS} parameter sets")
             return []
+        kind = next(key for key in generator if key != "selector")  # read: one generator
+        own = mapping_of(generator[kind]).get("template")
+        if own is not None and not isinstance(own, dict):
+            return []
+        merged = _merged_template(own, template) if own else template
         for values in parameters:
-            filled = _fill(template, values, go)
+            filled = _fill(merged, values, go)
             if filled is None:
                 return []
             out.append({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **filled})
     # the controller refuses a set two of whose Applications share a name
     names = {str(mapping_of(a.get("metadata")).get("name")) for a in out}
     return out if len(names) == len(out) else []
+
+
+def _merged_template(own: Any, base: Any, key: str = "") -> Any:
+    """A generator's own `template` over the ApplicationSet's (generator_spec_processor.go
+    `mergeGeneratorTemplate`: `mergo.Merge(generator's, set's)`): what the generator's sets
+    leave empty (missing, null, "", 0, false, an empty list or map) is the set's; maps
+    (labels, the source, its `helm` block...) are merged key by key, lists and
+    `valuesObject` (raw JSON) taken whole."""
+    if isinstance(own, dict) and isinstance(base, dict) and key != "valuesObject":
+        out = dict(own)
+        for name, value in base.items():
+            out[name] = _merged_template(own[name], value, name) if name in own else value
+        return out
+    return base if (own is None if key == "valuesObject" else _zero(own)) else own
 
 
 class _Generators:
@@ -527,29 +559,41 @@ class _Generators:
     def __init__(self, file: Path, go: bool) -> None:
         self.file, self.go = file, go
         self.evaluated = 0
+        self.bounded = False  # a set was not read for its size (MAX_PARAMETER_SETS)
         # a matrix's second child, by its text once interpolated: evaluated once
         self.known: dict[str, list[dict[str, Any]] | None] = {}
 
     def parameters(self, generator: Any, depth: int = 0) -> list[dict[str, Any]] | None:
-        """The parameter sets of one generator: `list` elements, a git generator's
-        directories or files of this repository, a matrix's or a merge's of its children;
-        None for any other, one with a `selector` or its own `template`, or past the bounds."""
-        if not isinstance(generator, dict) or len(generator) != 1:
-            return None  # a `selector` beside the generator (or no generator, or two)
-        (kind, body), = generator.items()
+        """The parameter sets of one generator: `list` elements (and its `elementsYaml`), a
+        git generator's directories or files of this repository (with its `values`), a
+        matrix's or a merge's of its children; those its `selector` matches (`_selected`).
+        None for any other, a child's own `template` (at the top the caller merges it), a
+        `values` on a generator that has none in Argo CD's schema, or past the bounds (then
+        `bounded` says so)."""
+        kinds = [key for key in generator if key != "selector"] if isinstance(generator, dict) else []
+        if len(kinds) != 1:
+            return None  # no generator, or two
+        kind, body = kinds[0], generator[kinds[0]]
         self.evaluated += 1
-        if not isinstance(body, dict) or body.get("template") or self.evaluated > MAX_PARAMETER_SETS:
+        if self.evaluated > MAX_PARAMETER_SETS:
+            self.bounded = True
             return None
-        if kind == "list":
-            return _elements(body, self.go)
-        if kind == "git":
-            return _git_parameters(self.file, body, self.go)
-        children = body.get("generators")
-        if kind not in ("matrix", "merge") or depth > MAX_NESTING or not isinstance(children, list):
+        if not isinstance(body, dict) or depth and body.get("template") or kind != "git" and "values" in body:
             return None
-        found = self._matrix(children, depth + 1) if kind == "matrix" else \
-            self._merge(children, body.get("mergeKeys"), depth + 1)
-        return found if found is None or len(found) <= MAX_PARAMETER_SETS else None
+        if kind in ("list", "git"):
+            found = _elements(body, self.go) if kind == "list" else _git_parameters(self.file, body, self.go)
+        else:
+            children = body.get("generators")
+            if kind not in ("matrix", "merge") or depth > MAX_NESTING or not isinstance(children, list):
+                return None
+            found = self._matrix(children, depth + 1) if kind == "matrix" else \
+                self._merge(children, body.get("mergeKeys"), depth + 1)
+            if found is not None and len(found) > MAX_PARAMETER_SETS:
+                self.bounded = True
+                return None
+        if found is None or generator.get("selector") is None:
+            return found
+        return _selected(found, generator["selector"], self.go)
 
     def _matrix(self, children: list[Any], depth: int) -> list[dict[str, Any]] | None:
         """Each parameter set of the first child with each of the second's, the second
@@ -558,6 +602,8 @@ class _Generators:
         if len(children) != 2:
             return None
         first = self.parameters(children[0], depth)
+        if first is not None and len(first) > MAX_PARAMETER_SETS:
+            self.bounded = True
         if first is None or len(first) > MAX_PARAMETER_SETS:
             return None
         out: list[dict[str, Any]] = []
@@ -573,6 +619,8 @@ class _Generators:
                 return None
             for values in second:
                 joined = _pair(given, values, self.go)
+                if joined is not None and len(out) == MAX_PARAMETER_SETS:
+                    self.bounded = True
                 if joined is None or len(out) == MAX_PARAMETER_SETS:
                     return None
                 out.append(joined)
@@ -601,11 +649,33 @@ class _Generators:
 
 
 def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
-    """A `list` generator's parameter sets: its elements (flattened to fasttemplate's names)."""
-    elements = body.get("elements")
+    """A `list` generator's parameter sets: its elements (flattened to fasttemplate's names),
+    then those its `elementsYaml` lists (list.go: a YAML list of mappings, appended as they
+    decode, unflattened even with fasttemplate, whose renderer fills only text values: a value
+    that is not text is not known here, nor a placeholder left in it: the text is rendered
+    only as a matrix's child, `_interpolated`)."""
+    import yaml
+
+    elements = body.get("elements", [] if body.get("elementsYaml") else None)
     if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
         return None
-    return [_flatten(e) if not go else e for e in elements]
+    out = [_flatten(e) if not go else e for e in elements]
+    text = body.get("elementsYaml")
+    if not text:
+        return out
+    if not isinstance(text, str) or "{{" in text:
+        return None
+    try:
+        listed = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None  # Argo CD fails the set
+    listed = [] if listed is None else listed
+    if not isinstance(listed, list) or not all(isinstance(e, dict) and all(isinstance(k, str) for k in e)
+                                               for e in listed):
+        return None
+    if not go and any(not isinstance(v, str) for e in listed for v in e.values()):
+        return None
+    return out + listed
 
 
 def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
@@ -620,7 +690,8 @@ def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str
     if top is None:
         return None
     if isinstance(body.get("directories"), list):
-        return [_path_parameters(top, d, go, prefix) for d in _directories(top, body["directories"])]
+        return _with_values([_path_parameters(top, d, go, prefix) for d in _directories(top, body["directories"])],
+                            body.get("values"), go)
     if not isinstance(body.get("files"), list):
         return None
     out = []
@@ -640,6 +711,109 @@ def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str
             params = dict(item) if go else _flatten(item)
             params.update(_path_parameters(top, found.parent, go, prefix, found.name))
             out.append(params)
+    return _with_values(out, body.get("values"), go)
+
+
+def _with_values(sets: list[dict[str, Any]], values: Any, go: bool) -> list[dict[str, Any]] | None:
+    """A git generator's parameter sets with its `values` (Argo CD 2.9: `appendTemplatedValues`):
+    each a template filled with the set's own parameters (not each other), added as
+    `values.<key>` (fasttemplate) or under `values` (goTemplate, replacing a `values` the set
+    had). None when a value cannot be filled here, or `values` is not a map of text."""
+    if values is None:
+        return sets
+    if not isinstance(values, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
+        return None
+    out = []
+    for params in sets:
+        filled = {key: _fill(value, params, go) for key, value in values.items()}
+        if any(value is None for value in filled.values()):
+            return None
+        out.append({**params, "values": filled} if go else {**params, **{f"values.{k}": v for k, v in filled.items()}})
+    return out
+
+
+def _selected(sets: list[dict[str, Any]], selector: Any, go: bool) -> list[dict[str, Any]] | None:
+    """The parameter sets a generator's `selector` matches (generator_spec_processor.go
+    `Transform`: a label selector, `matchLabels` and `matchExpressions` with In, NotIn, Exists
+    and DoesNotExist, over each set flattened with dots, `%v` values). None when Argo CD would
+    refuse it (another operator, a key that is no label key, values where none go) or a key it
+    names has a value not known here as text (a list, a number Go prints otherwise)."""
+    requirements = _requirements(selector)
+    if requirements is None:
+        return None
+    out = []
+    for values in sets:
+        labels = _labels(values) if go else values
+        matched = True
+        for key, operator, allowed in requirements:
+            parts = key.split(".")
+            if any(labels.get(".".join(parts[:n]), "") is None for n in range(1, len(parts) + 1)):
+                return None  # under a value whose text is not known here
+            present = key in labels
+            if operator in ("In", "NotIn"):
+                inside = present and labels[key] in allowed
+                matched = matched and (inside if operator == "In" else not inside)
+            else:
+                matched = matched and present == (operator == "Exists")
+        if matched:
+            out.append(values)
+    return out
+
+
+def _requirements(selector: Any) -> list[tuple[str, str, list[str]]] | None:
+    """A label selector's requirements (key, operator, values), as Argo CD's
+    `LabelSelectorAsSelector` reads them (label values unchecked); None when it refuses it."""
+    if not isinstance(selector, dict) or set(selector) - {"matchLabels", "matchExpressions"}:
+        return None
+    labels = selector.get("matchLabels") or {}
+    expressions = selector.get("matchExpressions") or []
+    if not isinstance(labels, dict) or not isinstance(expressions, list):
+        return None
+    out = [(key, "In", [value]) for key, value in labels.items()]
+    for expression in expressions:
+        if not isinstance(expression, dict):
+            return None
+        values = expression.get("values") or []
+        operator = expression.get("operator")
+        if not isinstance(values, list) or operator not in ("In", "NotIn", "Exists", "DoesNotExist") \
+                or bool(values) != (operator in ("In", "NotIn")):
+            return None
+        out.append((expression.get("key"), operator, values))
+    if not all(isinstance(key, str) and _label_key(key) and all(isinstance(v, str) for v in values)
+               for key, _, values in out):
+        return None
+    return out
+
+
+def _label_key(key: str) -> bool:
+    """Whether `key` is a Kubernetes label key: a name (at most 63 of letters, digits, `-`,
+    `_`, `.`, alphanumeric at both ends) after an optional DNS subdomain prefix and `/`."""
+    prefix, slash, name = key.rpartition("/")
+    named = 0 < len(name) <= 63 and name[0].isascii() and name[0].isalnum() and name[-1].isascii() \
+        and name[-1].isalnum() and all(c.isascii() and (c.isalnum() or c in "-_.") for c in name)
+    if not slash:
+        return named
+    return named and 0 < len(prefix) <= 253 and all(
+        0 < len(part) <= 63 and part[0].isalnum() and part[-1].isalnum()
+        and all(c.isascii() and (c.isdigit() or c.islower() or c == "-") for c in part) for part in prefix.split("."))
+
+
+def _labels(values: dict[str, Any], prefix: str = "", out: dict[str, str | None] | None = None
+            ) -> dict[str, str | None]:
+    """A goTemplate parameter set flattened as Argo CD flattens it for a selector (`flatten`
+    with dots, values printed with `%v`): None for a value whose text is not known here (a list,
+    which Argo CD flattens by index or prints whole by its Go type; a number Go may print in
+    exponent form; two values under one name)."""
+    out = {} if out is None else out
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _labels(value, f"{name}.", out)
+            continue
+        text = "true" if value is True else "false" if value is False else "<nil>" if value is None \
+            else value if isinstance(value, str) else str(value) if isinstance(value, int) and abs(value) < 10 ** 6 \
+            else None
+        out[name] = None if name in out else text
     return out
 
 
@@ -820,14 +994,25 @@ def _fill(template: Any, values: dict[str, Any], go: bool) -> Any:
 
 
 def _lookup(name: str, values: dict[str, Any], go: bool) -> str | None:
+    """A placeholder's text: a parameter (fasttemplate); with goTemplate a field path, or a
+    field path piped to `toJson` (sprig: the value as JSON, as a matrix child's `elementsYaml`
+    is written, `{{ .app.components | toJson }}`); None for anything else."""
     if not go:
         found = values.get(name)
         return None if found is None else str(found)
-    if not name.startswith(".") or any(c in name for c in " |()\"'"):
+    path, piped, function = name.partition("|")
+    path = path.strip()
+    if piped and function.strip() != "toJson" or not path.startswith(".") \
+            or any(c in path for c in " |()\"'"):
         return None  # a function, a pipeline: Go templates beyond a field path
     current: Any = values
-    for part in name[1:].split("."):
+    for part in path[1:].split("."):
         if not isinstance(current, dict) or part not in current:
             return None
         current = current[part]
+    if piped:
+        try:
+            return json.dumps(current, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            return None  # a value JSON cannot hold (a date YAML read): not known here
     return current if isinstance(current, str) else None if isinstance(current, (dict, list)) else str(current)
