@@ -602,8 +602,16 @@ def test_a_set_past_the_bound_is_not_read_and_a_note_says_so(tmp_path):
     assert argocd.argo_sources(loaded) == [] and len(loaded.notes) == 1
 
 
+def _web_template(name: str, path: str, replicas: str, namespace: str) -> str:
+    """An ApplicationSet's template (YAML under `spec:`) of a chart given its replica count."""
+    return (f"  template:\n    metadata: {{name: '{name}'}}\n    spec:\n      source:\n"
+            f"        repoURL: git@github.com:acme/gitops.git\n        path: '{path}'\n"
+            f"        helm: {{parameters: [{{name: replicaCount, value: '{replicas}'}}]}}\n"
+            f"      destination: {{namespace: '{namespace}'}}\n")
+
+
 # the features as a user scans them: a chart whose values.yaml gives 1 replica, deployed by an
-# ApplicationSet whose feature sets the count (REPLICAS); 1 fires as that Application, 3 is silent
+# ApplicationSet whose feature sets the count (SIZE); 1 fires as that Application, 3 is silent
 FEATURES = {
     "values": """\
   generators:
@@ -611,15 +619,7 @@ FEATURES = {
         repoURL: git@github.com:acme/gitops.git
         files: [{path: 'envs/*/config.json'}]
         values: {replicas: '{{size}}'}
-  template:
-    metadata: {name: 'web-{{path.basename}}'}
-    spec:
-      source:
-        repoURL: git@github.com:acme/gitops.git
-        path: charts/web
-        helm: {parameters: [{name: replicaCount, value: '{{values.replicas}}'}]}
-      destination: {namespace: '{{path.basename}}'}
-""",
+""" + _web_template("web-{{path.basename}}", "charts/web", "{{values.replicas}}", "{{path.basename}}"),
     "elementsYaml": """\
   goTemplate: true
   generators:
@@ -630,15 +630,7 @@ FEATURES = {
               files: [{path: 'envs/*/config.json'}]
           - list:
               elementsYaml: '{{ .components | toJson }}'
-  template:
-    metadata: {name: '{{.name}}-{{.path.basename}}'}
-    spec:
-      source:
-        repoURL: git@github.com:acme/gitops.git
-        path: 'charts/{{.name}}'
-        helm: {parameters: [{name: replicaCount, value: '{{.replicas}}'}]}
-      destination: {namespace: '{{.path.basename}}'}
-""",
+""" + _web_template("{{.name}}-{{.path.basename}}", "charts/{{.name}}", "{{.replicas}}", "{{.path.basename}}"),
     "template": """\
   generators:
     - list:
@@ -659,15 +651,7 @@ FEATURES = {
     - list:
         elements: [{env: prod, size: 'SIZE'}, {env: dev, size: '1'}]
       selector: {matchLabels: {env: prod}}
-  template:
-    metadata: {name: 'web-{{env}}'}
-    spec:
-      source:
-        repoURL: git@github.com:acme/gitops.git
-        path: charts/web
-        helm: {parameters: [{name: replicaCount, value: '{{size}}'}]}
-      destination: {namespace: '{{env}}'}
-""",
+""" + _web_template("web-{{env}}", "charts/web", "{{size}}", "{{env}}"),
 }
 # what makes each not known here: the set is not read, the chart judged alone
 UNKNOWN = {"values": ("'{{size}}'", "'{{size | default}}'"),
