@@ -35,16 +35,20 @@ TEMPLATE = {"metadata": {"name": "shop-{{path.basename}}"},
 
 
 def test_the_list_generator_fills_the_template_once_per_element(tmp_path):
-    spec = {"generators": [{"list": {"elements": [{"env": "prod", "size": {"n": 3}}, {"env": "dev", "size": {"n": 1}}]}}],
+    spec = {"generators": [{"list": {"elements": [{"env": "prod", "values": {"n": "3"}}, {"env": "dev", "values": {"n": "1"}}]}}],
             "template": {"metadata": {"name": "shop-{{env}}"},
                          "spec": {"source": {"repoURL": REPO, "path": "charts/shop",
-                                             "helm": {"parameters": [{"name": "replicaCount", "value": "{{size.n}}"}]}},
+                                             "helm": {"parameters": [{"name": "replicaCount", "value": "{{values.n}}"}]}},
                                   "destination": {"namespace": "{{env}}"}}}}
     made = generated_applications(_repo(tmp_path) / "appsets" / "shop.yaml", spec)
     assert [(a["metadata"]["name"], a["spec"]["destination"]["namespace"],
              a["spec"]["source"]["helm"]["parameters"][0]["value"]) for a in made] == [
         ("shop-prod", "prod", "3"), ("shop-dev", "dev", "1")]
     assert all(a["kind"] == "Application" and a["apiVersion"] == "argoproj.io/v1alpha1" for a in made)
+    # without goTemplate every value must be text (list.go: "error parsing value as string"): Argo CD makes none
+    for element in ({"env": "prod", "n": 3}, {"env": "prod", "size": {"n": "3"}}, {"env": "prod", "values": {"n": 3}}):
+        spec["generators"] = [{"list": {"elements": [element]}}]
+        assert generated_applications(tmp_path / "gitops" / "appsets" / "shop.yaml", spec) == []
 
 
 def test_the_git_directories_generator_reads_this_repositorys_directories(tmp_path):
@@ -67,6 +71,33 @@ def test_the_git_files_generator_reads_each_files_parameters(tmp_path):
     assert [(a["metadata"]["name"], a["spec"]["destination"]["namespace"],
              a["spec"]["source"]["helm"]["parameters"][0]["value"]) for a in made] == [
         ("shop-eu", "prod", "3"), ("shop-us", "staging", "1")]
+
+
+def test_the_git_files_generator_flattens_lists_and_prints_values_as_go_does(tmp_path):
+    """fasttemplate: lists by index (`zones.0`), an empty list or map gives nothing, and each
+    value as Go's `%v` prints the float64 it decodes (`1e+06`, `<nil>`)."""
+    top = _repo(tmp_path)
+    (top / "envs" / "prod" / "config.json").write_text(
+        '{"zones": ["a", "b"], "none": null, "on": true, "big": 1000000, "half": 0.5, "empty": [], "n": 3}')
+    spec = {"generators": [{"git": {"repoURL": REPO, "files": [{"path": "envs/prod/config.json"}]}}],
+            "template": {"metadata": {"name": "shop-{{zones.1}}"},
+                         "spec": {"source": {"repoURL": REPO, "path": "charts/shop"},
+                                  "destination": {"namespace": "{{none}}-{{on}}-{{big}}-{{half}}-{{n}}"}}}}
+    [made] = generated_applications(top / "appsets" / "shop.yaml", spec)
+    assert (made["metadata"]["name"], made["spec"]["destination"]["namespace"]) == (
+        "shop-b", "<nil>-true-1e+06-0.5-3")
+    spec["template"]["metadata"]["name"] = "shop-{{empty}}"  # nothing named so: the set is not known
+    assert generated_applications(top / "appsets" / "shop.yaml", spec) == []
+
+
+@pytest.mark.parametrize("value, printed", [
+    (3, "3"), (0.5, "0.5"), (1000000, "1e+06"), (123456, "123456"), (1234567, "1.234567e+06"),
+    (0.0001, "0.0001"), (0.00001, "1e-05"), (-2.5, "-2.5"), (12.0, "12"), (None, "<nil>"), (False, "false"),
+])
+def test_a_json_value_is_printed_as_go_prints_it(value, printed):
+    from linter.loaders.argocd import go_text
+
+    assert go_text(value) == printed
 
 
 @pytest.mark.parametrize("go", [False, True])
@@ -567,9 +598,10 @@ def test_a_generators_own_template_is_merged_over_the_sets_as_argo_cd_merges_it(
 ])
 def test_a_generators_selector_keeps_the_parameter_sets_it_matches(tmp_path, selector, made):
     elements = [{"env": "prod"}, {"env": "dev", "size": {"cpu": "2"}}, {"env": "qa"}]
-    assert _names(tmp_path / "flat", [{"list": {"elements": elements}, "selector": selector}], "shop-{{env}}") == made
     assert _names(tmp_path / "go", [{"list": {"elements": elements}, "selector": selector}], "shop-{{.env}}",
                   go=True) == made
+    elements[1] = {"env": "dev", "size.cpu": "2"}  # fasttemplate: text values only, named as flattened
+    assert _names(tmp_path / "flat", [{"list": {"elements": elements}, "selector": selector}], "shop-{{env}}") == made
 
 
 def test_a_selector_on_a_value_whose_text_is_not_known_makes_no_application(tmp_path):

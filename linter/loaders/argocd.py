@@ -649,7 +649,8 @@ class _Generators:
 
 
 def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
-    """A `list` generator's parameter sets: its elements (flattened to fasttemplate's names),
+    """A `list` generator's parameter sets: its elements (with fasttemplate text values only,
+    `_text_element`),
     then those its `elementsYaml` lists (list.go: a YAML list of mappings, appended as they
     decode, unflattened even with fasttemplate, whose renderer fills only text values: a value
     that is not text is not known here, nor a placeholder left in it: the text is rendered
@@ -659,7 +660,10 @@ def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
     elements = body.get("elements", [] if body.get("elementsYaml") else None)
     if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
         return None
-    out = [_flatten(e) if not go else e for e in elements]
+    texts = [_text_element(e) for e in elements] if not go else []
+    out: list[dict[str, Any]] = elements if go else [e for e in texts if e is not None]
+    if len(out) != len(elements):
+        return None
     text = body.get("elementsYaml")
     if not text:
         return out
@@ -676,6 +680,20 @@ def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
     if not go and any(not isinstance(v, str) for e in listed for v in e.values()):
         return None
     return out + listed
+
+
+def _text_element(element: dict[str, Any]) -> dict[str, Any] | None:
+    """A `list` element's parameters with fasttemplate (list.go): each value text, and a
+    `values` map of text as `values.key`; None when one is not text (Argo CD fails the set:
+    "error parsing value as string")."""
+    out: dict[str, Any] = {}
+    for key, value in element.items():
+        pairs = value.items() if key == "values" and isinstance(value, dict) else [(None, value)]
+        for name, text in pairs:
+            if not isinstance(text, str):
+                return None
+            out[f"values.{name}" if name is not None else key] = text
+    return out
 
 
 def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
@@ -949,17 +967,53 @@ def _normalized(name: str) -> str:
     return name.replace("_", "-").replace(".", "-").lower()
 
 
-def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": 1}}` -> `{"a.b": "1"}`: fasttemplate's parameter names."""
+def _flatten(values: Any, prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}, "z": ["x"]}` -> `{"a.b": "1", "z.0": "x"}`: a git files generator's
+    parameters with fasttemplate (git.go: `flatten.Flatten` in dot style, lists by index, an
+    empty map or list giving nothing; each value printed as Go's `%v` prints it)."""
     out: dict[str, Any] = {}
-    for key, value in values.items():
+    items = values.items() if isinstance(values, dict) else enumerate(values)
+    for key, value in items:
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, (dict, list)):
             out.update(_flatten(value, f"{name}."))
         else:
-            out[name] = value if isinstance(value, str) else json.dumps(value) if not isinstance(value, (int, float)) \
-                else str(value)
+            out[name] = go_text(value)
     return out
+
+
+def go_text(value: Any) -> str:
+    """A decoded JSON value as Go's `fmt.Sprintf("%v", v)` prints it: `<nil>`, `true`, and a
+    number as the float64 it decodes to (`%g`, shortest: `3`, `0.5`, `1e+06`)."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        return "NaN" if number != number else "+Inf" if number > 0 else "-Inf"
+    if number == 0:
+        return "-0" if str(number).startswith("-") else "0"
+    from decimal import Decimal
+
+    # the shortest digits that read back as the number (Python's repr and Go's -1 precision agree)
+    _, digit_tuple, exponent = Decimal(repr(abs(number))).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    power = int(exponent) + len(digits) - 1  # the exponent of the first digit
+    # %g with the shortest digits: exponent form when the exponent is below -4 or at least the
+    # precision (6; the digit count when smaller and the number has no fraction)
+    precision = len(digits) if 6 > len(digits) >= power + 1 else 6
+    sign = "-" if number < 0 else ""
+    if power < -4 or power >= precision:
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{body}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    if power < 0:
+        return f"{sign}0.{'0' * (-power - 1)}{digits}"
+    if power + 1 >= len(digits):
+        return f"{sign}{digits}{'0' * (power + 1 - len(digits))}"
+    return f"{sign}{digits[:power + 1]}.{digits[power + 1:]}"
 
 
 def _fill(template: Any, values: dict[str, Any], go: bool) -> Any:
