@@ -218,6 +218,18 @@ def test_a_value_a_template_writes_whole_is_named_with_where_it_is_set(tmp_path)
     assert values.set_at("nope.deeper") is None
 
 
+@needs_helm
+def test_a_value_written_twice_is_named_where_helm_takes_it_the_last(tmp_path):
+    """A key written twice in values.yaml: helm keeps the last, and so does the note."""
+    subprocess.run([HELM, "create", "web"], cwd=tmp_path, check=True, capture_output=True)
+    values = tmp_path / "web" / "values.yaml"
+    text = values.read_text().replace("replicaCount: 1\n", "replicaCount: 3\n", 1) + "replicaCount: 1\n"
+    values.write_text(text)
+    code, doc = scan("web", cwd=tmp_path)
+    [single] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert f"`.Values.replicaCount` = 1, set at web/values.yaml:{len(text.splitlines())}" in single["notes"]
+
+
 def test_a_value_a_template_writes_with_to_yaml_is_found_under_its_key(tmp_path):
     template = read(tmp_path, DEPLOYMENT)
     first, end = template.document("Deployment", 0, 1)

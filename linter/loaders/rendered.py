@@ -1066,8 +1066,7 @@ def _inflating_entry_line(kfile: Path, r: Resource) -> int | None:
         root = yaml.compose(kfile.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
-    entries = next((v for k, v in root.value if k.value == "helmCharts"), None) \
-        if isinstance(root, yaml.MappingNode) else None
+    entries = member(root, "helmCharts")[1] if isinstance(root, yaml.MappingNode) else None
     if not isinstance(entries, yaml.SequenceNode):
         return None
     found: dict[str, list[tuple[str, int]]] = {"instance": [], "chart": []}
@@ -1796,12 +1795,21 @@ def values_under(node: Any, parts: tuple[str | int, ...]) -> tuple[Any, int] | N
         if isinstance(step, int):
             node = node.value[step] if isinstance(node, yaml.SequenceNode) and step < len(node.value) else None
         elif isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+            node = member(node, step)[1]
         else:
             node = None
         if node is None:
             return None
     return node, offset
+
+
+def member(node: Any, key: str | int) -> tuple[Any, Any]:
+    """(key node, value node) of `key` in a YAML mapping node, (None, None) when it has none; of
+    a key written twice, the last (what helm's and the Kubernetes YAML readers keep)."""
+    import yaml
+
+    return next(((k, v) for k, v in reversed(node.value) if isinstance(k, yaml.ScalarNode) and k.value == key),
+                (None, None))
 
 
 def compose_text(text: str) -> Any:
@@ -1923,8 +1931,8 @@ class HelmValues:
             found, line, matched = None, 0, 0
             for part in parts:
                 if isinstance(node, yaml.MappingNode):
-                    pair = next(((key, value) for key, value in node.value if key.value == part), None)
-                    node, mark = (pair[1], pair[0].start_mark) if pair else (None, None)  # the key's line
+                    key, node = member(node, part)
+                    mark = key.start_mark if key is not None else None  # the key's line
                 elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
                     node = node.value[int(part)]
                     mark = node.start_mark
