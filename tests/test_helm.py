@@ -1023,3 +1023,199 @@ def test_a_parameter_sets_the_values_its_name_says(option, setting, parts, exact
     assert not read.touches(["elsewhere"]) or parts == ()
     expected = f"`.Values.{'.'.join(parts)}` = {value}, set at main.tf:3" if exact and value else None
     assert read.note(list(parts)) == expected
+
+
+# a chart deploying `replicaCount` replicas (1 by its own values.yaml) in a checkout whose Flux
+# GitRepository names it
+VALUES_FROM_CHECKOUT = {
+    ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
+    "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "charts/web/values.yaml": "replicaCount: 1\n",
+    "charts/web/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                                            "  replicas: {{ .Values.replicaCount }}\n"
+                                            "  selector: {matchLabels: {app: web}}\n  template:\n"
+                                            "    metadata: {labels: {app: web}}\n"
+                                            "    spec: {containers: [{name: web, image: nginx}]}\n",
+    "flux-system/gotk-sync.yaml": FLUX_SYNC,
+}
+# the HelmRelease of it, its `valuesFrom` entries after
+VALUES_FROM_RELEASE = ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: web}\n"
+                       "spec:\n  chart:\n    spec:\n      chart: ./charts/web\n"
+                       "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+                       "  valuesFrom:\n")
+# Flux's kustomizeconfig.yaml: the generated ConfigMap's hashed name in the HelmRelease too
+KUSTOMIZECONFIG = ("nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n"
+                   "  - {path: spec/valuesFrom/name, kind: HelmRelease}\n")
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def _released_single_replica(root: Path) -> tuple[list[dict], dict]:
+    """The RES101 findings on what the Flux HelmRelease deploys, and the scan; never the chart alone."""
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    released = [f for f in doc["findings"] if f["environment"] is not None]
+    assert all(f["message"].endswith(f"(with Flux HelmRelease web in {f['environment']})") for f in released)
+    assert not [f for f in doc["findings"] if f["environment"] is None]  # not judged alone besides
+    return [f for f in released if f["rule_id"] == "RES101"], doc
+
+
+needs_kustomize = pytest.mark.skipif(shutil.which("kustomize") is None and shutil.which("kubectl") is None,
+                                     reason="neither kustomize nor kubectl is on PATH: kustomizations are not built")
+
+
+@needs_helm
+@needs_kustomize
+@pytest.mark.parametrize("hashed", [True, False])
+@pytest.mark.parametrize("count", [3, 1])
+def test_a_helm_release_reads_its_values_from_the_config_map_its_kustomization_generates(tmp_path, hashed, count):
+    """Flux's usual layout: apps/web/ builds the HelmRelease and a ConfigMap its configMapGenerator
+    makes of values.yaml, the HelmRelease naming it by the hashed name kustomize gives it (the
+    kustomizeconfig.yaml nameReference), or by its own name (`disableNameSuffixHash`). Its count
+    decides, not the chart's; a count it sets is named at its line in values.yaml."""
+    _write(tmp_path, {
+        **VALUES_FROM_CHECKOUT, "flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+        "apps/web/release.yaml": VALUES_FROM_RELEASE + "  - {kind: ConfigMap, name: web-values}\n",
+        "apps/web/values.yaml": f"# deployed\nreplicaCount: {count}\n",
+        "apps/web/kustomizeconfig.yaml": KUSTOMIZECONFIG,
+        "apps/web/kustomization.yaml": "namespace: web\nresources: [release.yaml]\nconfigMapGenerator:\n"
+                                       "- {name: web-values, files: [values.yaml]}\n"
+                                       + ("configurations: [kustomizeconfig.yaml]\n" if hashed
+                                          else "generatorOptions: {disableNameSuffixHash: true}\n")})
+    single, _ = _released_single_replica(tmp_path)
+    if count == 3:
+        assert single == []
+    else:
+        [finding] = single
+        assert finding["resource"] == "Deployment/web/web" and finding["environment"] == "apps/web/release.yaml"
+        assert "`.Values.replicaCount` = 1, set at apps/web/values.yaml:2" in finding["notes"]
+
+
+@needs_helm
+@needs_kustomize
+def test_a_generated_config_map_a_helm_release_does_not_name_as_built_is_not_there_for_flux(tmp_path):
+    """Without the nameReference the HelmRelease names `web-values` while kustomize made
+    `web-values-<hash>`: Flux fails to reconcile it, so it is not judged, a note says why, and
+    the chart is judged alone (as for any release not known here)."""
+    _write(tmp_path, {
+        **VALUES_FROM_CHECKOUT, "flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+        "apps/web/release.yaml": VALUES_FROM_RELEASE + "  - {kind: ConfigMap, name: web-values}\n",
+        "apps/web/values.yaml": "replicaCount: 3\n",
+        "apps/web/kustomization.yaml": "namespace: web\nresources: [release.yaml]\nconfigMapGenerator:\n"
+                                       "- {name: web-values, files: [values.yaml]}\n"})
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert "apps/web/release.yaml:1: Flux HelmRelease web not judged as Flux renders it: the ConfigMap web-values " \
+           "its valuesFrom reads is not in the scan (Flux fails to reconcile it); its chart charts/web is judged " \
+           "alone" in done.stderr
+    code, doc = scan(".", cwd=tmp_path)
+    assert not [f for f in doc["findings"] if f["environment"] is not None]
+    assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/default/web"]
+
+
+def _config_map(name: str, key: str, text: str) -> str:
+    block = "".join(f"    {line}\n" for line in text.splitlines())
+    return f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: web}}\ndata:\n  {key}: |\n{block}"
+
+
+def _secret(name: str, key: str, text: str, extra: str = "") -> str:
+    import base64
+
+    encoded = base64.b64encode(text.encode()).decode()
+    return (f"---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: web}}\n"
+            f"data: {{{key}: '{encoded}'}}\n{extra}")
+
+
+@needs_helm
+@pytest.mark.parametrize("entries, objects, inline, fires, note", [
+    # a ConfigMap's values.yaml: its count, named at its line in the block
+    ("  - {kind: ConfigMap, name: web-values}\n", _config_map("web-values", "values.yaml", "replicaCount: 1"),
+     "", True, "`.Values.replicaCount` = 1, set at apps.yaml:17"),
+    ("  - {kind: ConfigMap, name: web-values}\n", _config_map("web-values", "values.yaml", "replicaCount: 3"),
+     "", False, None),
+    # entries in order, a later one wins; another key (valuesKey)
+    ("  - {kind: ConfigMap, name: web-values}\n  - {kind: ConfigMap, name: web-values, valuesKey: prod.yaml}\n",
+     _config_map("web-values", "values.yaml", "replicaCount: 3").replace(
+         "  values.yaml: |\n", "  prod.yaml: |\n    replicaCount: 1\n  values.yaml: |\n"), "", True,
+     "`.Values.replicaCount` = 1, set at apps.yaml:18"),
+    # the inline values over every entry: named at their line
+    ("  - {kind: ConfigMap, name: web-values}\n", _config_map("web-values", "values.yaml", "replicaCount: 3"),
+     "  values: {replicaCount: 1}\n", True, "`.Values.replicaCount` = 1, set at apps.yaml:11"),
+    ("  - {kind: ConfigMap, name: web-values}\n", _config_map("web-values", "values.yaml", "replicaCount: 1"),
+     "  values: {replicaCount: 3}\n", False, None),
+    # targetPath: set as `--set replicaCount=3` (a number); quoted, as `--set-string` (the quotes
+    # taken off): the count is named nowhere, never at the chart's values.yaml that says 1 too
+    ("  - {kind: ConfigMap, name: count, valuesKey: n, targetPath: replicaCount}\n",
+     "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '3'}\n", "", False, None),
+    ("  - {kind: ConfigMap, name: count, valuesKey: n, targetPath: replicaCount}\n",
+     "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '\"1\"'}\n", "", True, ""),
+    # optional and missing (no object, no key): skipped, the chart's count
+    ("  - {kind: ConfigMap, name: absent, optional: true}\n", "", "", True,
+     "`.Values.replicaCount` = 1, set at charts/web/values.yaml:1"),
+    ("  - {kind: ConfigMap, name: web-values, valuesKey: prod.yaml, optional: true}\n",
+     _config_map("web-values", "values.yaml", "replicaCount: 3"), "", True,
+     "`.Values.replicaCount` = 1, set at charts/web/values.yaml:1"),
+    # a Secret: base64 data, or stringData; never named
+    ("  - {kind: Secret, name: web-secret}\n", _secret("web-secret", "values.yaml", "replicaCount: 3\n"), "", False, None),
+    ("  - {kind: Secret, name: web-secret}\n", _secret("web-secret", "values.yaml", "replicaCount: 1\n"), "", True, ""),
+    ("  - {kind: Secret, name: web-secret, valuesKey: n, targetPath: replicaCount}\n",
+     "---\napiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: web}\nstringData: {n: '3'}\n",
+     "", False, None),
+])
+def test_a_helm_release_composes_its_values_from_as_flux_does(tmp_path, entries, objects, inline, fires, note):
+    """A HelmRelease written in a plain file reads the ConfigMaps and Secrets of the scan's
+    manifests in its namespace, as helm-controller composes them (linter/loaders/flux.py)."""
+    _write(tmp_path, {**VALUES_FROM_CHECKOUT, "apps.yaml": VALUES_FROM_RELEASE + entries + inline + objects})
+    single, _ = _released_single_replica(tmp_path)
+    if not fires:
+        assert single == []
+        return
+    [finding] = single
+    assert finding["resource"] == "Deployment/web/web"
+    if note:
+        assert note in finding["notes"]
+    else:  # set where no note can name it: not at the chart's values.yaml either
+        assert not [n for n in finding["notes"] if "set at" in n]
+
+
+@needs_helm
+@pytest.mark.parametrize("entries, objects, reason", [
+    ("  - {kind: ConfigMap, name: absent}\n", "", "the ConfigMap absent its valuesFrom reads is not in the scan"),
+    ("  - {kind: ConfigMap, name: web-values, valuesKey: prod.yaml}\n",
+     _config_map("web-values", "values.yaml", "replicaCount: 3"),
+     "the ConfigMap web-values its valuesFrom reads has no key prod.yaml"),
+    ("  - {kind: Secret, name: web-secret}\n",
+     _secret("web-secret", "values.yaml", "replicaCount: 3\n", "sops: {version: 3.8.1}\n"),
+     "the Secret web-secret its valuesFrom reads is not known here: encrypted with SOPS"),
+    ("  - {kind: Secret, name: web-secret}\n",
+     "---\napiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: web}\n"
+     "stringData: {values.yaml: 'ENC[AES256_GCM,data:abc=,type:str]'}\n",
+     "the Secret web-secret its valuesFrom reads is not known here: encrypted with SOPS"),
+    ("  - {kind: Secret, name: web-secret}\n",
+     "---\napiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: web}\ndata: {values.yaml: 'no base64!'}\n",
+     "its values.yaml is not base64 of UTF-8 text"),
+    ("  - {kind: ConfigMap, name: web-values}\n", _config_map("web-values", "values.yaml", "- a list"),
+     "holds YAML that is not a mapping under values.yaml"),
+    # a ConfigMap in no namespace: the HelmRelease's, or not, as the cluster has it
+    ("  - {kind: ConfigMap, name: web-values}\n",
+     _config_map("web-values", "values.yaml", "replicaCount: 3").replace(", namespace: web", ""),
+     "whether the ConfigMap web-values it reads is in its namespace is not known here"),
+    # a targetPath the inline values set too: Flux merges those after it, helm applies --set last
+    ("  - {kind: ConfigMap, name: count, valuesKey: n, targetPath: replicaCount}\n  values: {replicaCount: 1}\n"
+     "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '3'}\n", "",
+     "its inline values set what valuesFrom targetPath replicaCount sets"),
+])
+def test_a_helm_release_whose_values_from_is_not_known_here_is_noted_and_its_chart_judged_alone(
+        tmp_path, entries, objects, reason):
+    _write(tmp_path, {**VALUES_FROM_CHECKOUT, "apps.yaml": VALUES_FROM_RELEASE + entries + objects})
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    [note] = [line for line in done.stderr.splitlines() if "Flux HelmRelease web not judged" in line]
+    assert note.startswith("warning: apps.yaml:1: Flux HelmRelease web not judged as Flux renders it: ") and reason in note
+    assert note.endswith("its chart charts/web is judged alone")
+    code, doc = scan(".", cwd=tmp_path)
+    assert doc["errors"] == [] and not [f for f in doc["findings"] if f["environment"] is not None]
+    assert "hunter" not in done.stderr

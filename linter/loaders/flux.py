@@ -14,11 +14,34 @@ variable this scan cannot know (one `postBuild.substituteFrom` may set, or none 
 stays a placeholder, which the Kubernetes loader reads as unknown. A `HelmRelease` of a
 chart in such a GitRepository is rendered as Flux renders it (rendered.py:_load_release).
 The objects come from the scan's loaded manifests: no file is read twice.
+
+A HelmRelease's `valuesFrom` is composed as helm-controller composes it (as recalled from
+fluxcd/helm-controller, `internal/chartutil` `ChartValuesFromReferences` and
+`ReplacePathValue`): each entry in order names a ConfigMap or Secret in the HelmRelease's
+own namespace and a key of it (`valuesKey`, default `values.yaml`; a Secret's `data` is
+base64, its `stringData` counts too, as the API server merges it); without `targetPath`
+the key's text is YAML merged over what came before (maps merge, a later value wins: helm's
+own merge of `--values` files, so each text is given to helm as one, in its place); with
+`targetPath` it is set at that path as `--set path=text` sets it (`--set-string`, quotes
+taken off, when the text is quoted). The inline `values` go over everything. An object
+or key that is not there is skipped when the entry is `optional`; otherwise Flux fails
+to reconcile the release. The objects are looked up among what the scan has of the same
+cluster: the manifests of the scan's plain files (a HelmRelease written in one), or what
+the same kustomization build made (a HelmRelease one builds, whose `valuesFrom` name a
+`configurations:` nameReference may have given a generated ConfigMap's hashed name).
+Not known here, so the release is noted and its chart judged alone, as for any release
+not known here: a non-optional object or key that is not there, a Secret encrypted with
+SOPS (`sops:`, `ENC[` values: Flux decrypts them), data that is not text or not base64,
+values text that is not a YAML mapping, an object whose namespace may or may not be the
+HelmRelease's (one names one, the other none), and a `targetPath` whose value a later
+entry, or the inline values, also touches (helm applies `--set` after every values file,
+Flux in the entry's place).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +53,8 @@ if TYPE_CHECKING:
 KUSTOMIZATION = "kustomize.toolkit.fluxcd.io/Kustomization"
 HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
 GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
+# the kinds a HelmRelease's `valuesFrom` reads
+VALUES_KINDS = {"ConfigMap": "core/ConfigMap", "Secret": "core/Secret"}
 
 
 def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
@@ -46,8 +71,11 @@ def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
         context = r.location.file in loaded.context_files
 
         def read(r: Any = r, context: bool = context) -> list[ChartRelease | KustomizationRelease]:
-            deployed = _helm_release(r, sources, composed) if r.type == HELM_RELEASE \
+            notes: list[str] = []
+            deployed = _helm_release(r, sources, composed, notes) if r.type == HELM_RELEASE \
                 else _kustomization(r, sources, composed, staged if context else None)
+            if not context:  # a deployer read as context says nothing of itself
+                loaded.notes += notes
             return [deployed] if deployed is not None else []
 
         out += deployer_releases(loaded, r, staged, read)
@@ -105,6 +133,26 @@ class _Sources:
             if isinstance(url, str) and url:
                 self.urls[(r.namespace or "flux-system", r.name)] = url
         self.searched: dict[str, dict[tuple[str, str], str]] = {}  # git_repositories_above's directories
+        # (scope, type, name) -> the ConfigMaps and Secrets a `valuesFrom` may name: the same
+        # scope is the same cluster (the scan's plain manifests; one kustomization's build)
+        self.values_objects: dict[tuple[str, str, str], list[Any]] = {}
+        for r in loaded.resources:
+            if r.type in VALUES_KINDS.values() and r.source_format == "kubernetes":
+                self.values_objects.setdefault((str(r.meta.get("scope")), r.type, r.name), []).append(r)
+
+    def values_object(self, release: Any, kind: str, name: str) -> Any:
+        """The ConfigMap or Secret (`kind`) `name` in the namespace of the HelmRelease
+        `release`, among the objects of its cluster; None when there is none; a str saying
+        why when whether there is one is not known here."""
+        candidates = self.values_objects.get((str(release.meta.get("scope")), VALUES_KINDS[kind], name), [])
+        same = [c for c in candidates if c.namespace == release.namespace]
+        if len(same) > 1:
+            return f"the {kind} {name} it reads is written more than once"
+        if same:
+            return same[0]
+        if any(c.namespace is None or release.namespace is None for c in candidates):
+            return f"whether the {kind} {name} it reads is in its namespace is not known here (one names a namespace, the other none)"
+        return None
 
     def checkout(self, r: Any, source: dict[str, Any]) -> Path | None:
         """This repository's checkout, when `source` (a `sourceRef` of `r`) is a GitRepository
@@ -123,10 +171,11 @@ class _Sources:
         return checkout_named(file.parent, repository_name(url)) if url is not None else None
 
 
-def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartRelease | None:
-    """A HelmRelease of a chart of this repository, as Flux renders it: its inline
-    `values` over the chart's; None when what it deploys is not known here (`valuesFrom`,
-    `postRenderers`, values files that leave the chart's own values.yaml out)."""
+def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any], notes: list[str]) -> ChartRelease | None:
+    """A HelmRelease of a chart of this repository, as Flux renders it: the values its
+    `valuesFrom` reads, then its inline `values`, over the chart's; None when what it
+    deploys is not known here (`postRenderers`, values files that leave the chart's own
+    values.yaml out, a `valuesFrom` not known here: then `notes` says why)."""
     from linter.loaders.rendered import ChartRelease, document_place, inline_values_at
 
     spec = mapping_of(r.attrs.get("spec"))
@@ -137,7 +186,7 @@ def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartR
     chart = Path(os.path.normpath(top / chart_spec["chart"].lstrip("/")))
     if not within(chart, top) or not os.path.isfile(chart / "Chart.yaml"):
         return None
-    if spec.get("valuesFrom") or spec.get("postRenderers"):
+    if spec.get("postRenderers"):
         return None
     files: list[Path] = []
     given = chart_spec.get("valuesFiles") or []
@@ -151,18 +200,188 @@ def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartR
             return None  # Flux leaves the chart's values.yaml out, or cannot read it
         files.append(path)
     inline = spec.get("values")
+    inline = inline if isinstance(inline, dict) and inline else None
+    composed_from = _values_from(r, spec.get("valuesFrom"), inline, sources, composed)
+    if isinstance(composed_from, str):
+        from linter.loaders import display_path
+
+        notes.append(f"{r.location}: Flux HelmRelease {r.name} not judged as Flux renders it: {composed_from}; "
+                     f"its chart {display_path(chart)} is judged alone")
+        return None
     target = spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str) else None
     named = spec.get("releaseName")
     release = named if isinstance(named, str) and named else f"{target}-{r.name}" if target else r.name
     file = Path(r.location.file)
-    places: list[tuple[Path, tuple[str | int, ...]]] | None = None
-    if isinstance(inline, dict) and inline:
+    # where each values layer is written: value notes name them all, or a text no file holds nowhere
+    places: list[tuple[Path, tuple[str | int, ...]] | None] = [*((f, ()) for f in files), *composed_from.places]
+    if inline is not None:
         where = document_place(r, composed)
-        if where is not None and inline_values_at(where[0], (*where[1], "spec", "values")):
-            places = [*((f, ()) for f in files), (file, (*where[1], "spec", "values"))]
-    values: list[Path | str | dict[str, Any]] = [*files, *([inline] if isinstance(inline, dict) and inline else [])]
-    return ChartRelease(file, r.name, chart, values, [], release, target or r.namespace,
-                        f"Flux HelmRelease {r.name}", f"flux-helm:{r.name}", places)
+        places.append((file, (*where[1], "spec", "values"))
+                      if where is not None and inline_values_at(where[0], (*where[1], "spec", "values")) else None)
+    values: list[Path | str | dict[str, Any]] = [*files, *composed_from.values, *([inline] if inline is not None else [])]
+    known = [p for p in places if p is not None]
+    # a targetPath's parameter is named nowhere: what it sets is not said to be set in a file
+    return ChartRelease(file, r.name, chart, values, composed_from.parameters, release, target or r.namespace,
+                        f"Flux HelmRelease {r.name}", f"flux-helm:{r.name}",
+                        known if len(known) == len(places) and any(not isinstance(v, Path) for v in values) else None)
+
+
+@dataclass
+class _ValuesFrom:
+    """What a HelmRelease's `valuesFrom` gives helm: each entry without `targetPath` as a
+    values file (its text; the file a kustomize generator made it of, when the text is that
+    file's), in order, and each with one as helm's `--set`/`--set-string` parameter."""
+
+    values: list[Path | str] = field(default_factory=list)
+    # where each of `values` is written (a file; a manifest's file and the keys of its data
+    # there), None where not known
+    places: list[tuple[Path, tuple[str | int, ...]] | None] = field(default_factory=list)
+    parameters: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _values_from(r: Any, entries: Any, inline: dict[str, Any] | None, sources: _Sources,
+                 composed: dict[str, Any]) -> _ValuesFrom | str:
+    """The HelmRelease `r`'s `valuesFrom` `entries` as helm-controller reads them (the
+    module's docstring), `inline` its inline values; a str saying why when that is not
+    known here. `composed`: files' node trees already read."""
+    from linter.loaders import KUBERNETES_SCOPE
+    from linter.loaders.rendered import SetParameter, document_place, generated_from, inline_values_at
+
+    out = _ValuesFrom()
+    if entries is None or entries == []:
+        return out
+    if not isinstance(entries, list):
+        return "its valuesFrom is not a list"
+    targets: list[tuple[SetParameter, str, str]] = []  # (its parameter, its option, its targetPath)
+    for entry in entries:
+        entry = mapping_of(entry)
+        kind, name, key = entry.get("kind"), entry.get("name"), entry.get("valuesKey") or "values.yaml"
+        path, optional = entry.get("targetPath"), entry.get("optional") is True
+        if kind not in VALUES_KINDS or not isinstance(name, str) or not name or not isinstance(key, str) \
+                or not isinstance(path, (str, type(None))):
+            return "a valuesFrom entry Flux does not accept (a ConfigMap or Secret, by name)"
+        found = sources.values_object(r, kind, name)
+        if isinstance(found, str):
+            return found
+        if found is None:
+            if optional:
+                continue  # Flux skips it
+            return f"the {kind} {name} its valuesFrom reads is not in the scan (Flux fails to reconcile it)"
+        text = _values_text(found, kind, key)
+        if text is None:
+            if optional:
+                continue
+            return f"the {kind} {name} its valuesFrom reads has no key {key} (Flux fails to reconcile it)"
+        if isinstance(text, _Unreadable):
+            return f"the {kind} {name} its valuesFrom reads is not known here: {text.reason}"
+        if path:  # set at the path as helm's --set parses it (quoted: a string, quotes taken off)
+            quoted = len(text) > 0 and text[0] == text[-1] and text[0] in "'\""
+            option, setting = ("--set-string", f"{path}={text.strip(chr(39) + chr(34))}") if quoted \
+                else ("--set", f"{path}={text}")
+            parameter = SetParameter.read(option, setting)
+            clash = next((p for p, o, _ in targets if o != option and p.touches(list(parameter.parts))), None)
+            if clash is not None:  # helm applies every --set before every --set-string
+                return f"two valuesFrom targetPaths set the same values, {path} as a string and the other not"
+            targets.append((parameter, option, path))
+            out.parameters.append((option, setting))
+            continue
+        node = _yaml_mapping(text)
+        if isinstance(node, str):
+            return f"the {kind} {name} its valuesFrom reads holds {node} under {key} (Flux fails to reconcile it)"
+        clash_path = next((t for p, _, t in targets if _sets_along(node, p.parts)), None)
+        if clash_path is not None:
+            return f"a later valuesFrom entry sets what targetPath {clash_path} sets (Flux merges it after, helm before)"
+        # where a ConfigMap's text is written (a Secret's is never shown): the file a generator
+        # made it of, or a manifest's literal block (`values.yaml: |`) as the scan read it
+        made_of = generated_from(found, "configMapGenerator", key, text) if kind == "ConfigMap" else None
+        out.values.append(made_of if made_of is not None else text)
+        where = document_place(found, composed) \
+            if made_of is None and kind == "ConfigMap" and found.meta.get("scope") == KUBERNETES_SCOPE else None
+        at: tuple[str | int, ...] = (*where[1], "data", key) if where is not None else ()
+        out.places.append((made_of, ()) if made_of is not None else (Path(found.location.file), at)
+                          if where is not None and inline_values_at(where[0], at) else None)
+    clash_path = next((t for p, _, t in targets if inline is not None and _sets_along(inline, p.parts)), None)
+    if clash_path is not None:
+        return f"its inline values set what valuesFrom targetPath {clash_path} sets (Flux merges them after, helm before)"
+    return out
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A key's text that is not known here, and why."""
+
+    reason: str
+
+
+ENCRYPTED = _Unreadable("encrypted with SOPS (Flux decrypts it)")
+
+
+def _values_text(found: Any, kind: str, key: str) -> str | _Unreadable | None:
+    """The text under `key` of a ConfigMap's `data`, or of a Secret's `stringData` or
+    (base64) `data`; None when it has no such key."""
+    import base64
+    import binascii
+
+    if "sops" in found.attrs or any(isinstance(v, str) and "ENC[" in v
+                                    for part in ("data", "stringData")
+                                    for v in mapping_of(found.attrs.get(part)).values()):
+        return ENCRYPTED
+    data = mapping_of(found.attrs.get("data"))
+    string_data = mapping_of(found.attrs.get("stringData")) if kind == "Secret" else {}
+    if key in string_data:  # the API server writes stringData over data
+        value = string_data[key]
+    elif key in data:
+        value = data[key]
+    else:
+        return None
+    if not isinstance(value, str):
+        return _Unreadable(f"its {key} is not text")
+    if kind == "Secret" and key not in string_data:
+        try:  # Go's base64 passes over line breaks
+            decoded = base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True)
+            value = decoded.decode("utf-8")
+        except (binascii.Error, ValueError):
+            return _Unreadable(f"its {key} is not base64 of UTF-8 text")
+        if "ENC[" in value:  # a file encrypted with SOPS a secretGenerator read
+            return ENCRYPTED
+    return value
+
+
+def _yaml_mapping(text: str) -> Any:
+    """`text`'s YAML node tree (None: empty), as a values file; a str saying what it is when
+    it is not a mapping helm reads."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return "YAML that does not parse"
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        return "YAML that is not a mapping"
+    return node
+
+
+def _sets_along(values: Any, parts: tuple[str, ...]) -> bool:
+    """Whether `values` (a mapping, or a YAML node tree; None: empty) sets the value at
+    `parts`, one below it, or one above it that replaces it (not a mapping)."""
+    import yaml
+
+    if values is None:
+        return False
+    node = values
+    for part in parts:
+        if isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        elif isinstance(node, yaml.MappingNode):
+            pair = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+            if pair is None:
+                return False
+            node = pair
+        else:
+            return True
+    return True
 
 
 def _substituted_at(kustomization: Any, composed: dict[str, Any]) -> dict[str, tuple[str, int]]:

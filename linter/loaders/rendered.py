@@ -762,23 +762,25 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     """What the Argo CD Applications (and ApplicationSets) and Flux HelmReleases among `built`
     (the objects rendered kustomizations built) deploy, as `argo_sources` and `flux_sources`
     read one written in a plain file; a HelmRelease's GitRepository may be anywhere in the
-    scan (a `flux-system/` kustomization builds it too). Flux Kustomizations a kustomization
-    builds are not read. A value or replica count is named at its line only when the
-    deployer was built as its file writes it (no patch changed it). `context`: `built` is
-    pre-commit's context: only releases of a staged file count, and nothing of theirs is said."""
+    scan (a `flux-system/` kustomization builds it too), the ConfigMaps and Secrets its
+    `valuesFrom` reads are of the same build. Flux Kustomizations a kustomization builds are
+    not read. A value or replica count is named at its line only when the deployer was built
+    as its file writes it (no patch changed it). `context`: `built` is pre-commit's context:
+    only releases of a staged file count, and nothing of theirs is said."""
     from types import SimpleNamespace
 
     from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources
-    from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, flux_sources
+    from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, VALUES_KINDS, flux_sources
 
     deployers = [r for r in built if r.type in (HELM_RELEASE, APPLICATION, APPLICATION_SET)]
     if not deployers:
         return []
     sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
+    values = [r for r in built if r.type in VALUES_KINDS.values()]  # what a `valuesFrom` reads: of the same build
     releases: list[ChartRelease | KustomizationRelease] = []
     for deployer in deployers:
         view = SimpleNamespace(
-            resources=[*sources, deployer],
+            resources=[*sources, *values, deployer],
             context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
             errors=[] if context else out.errors, notes=[] if context else out.notes)
         made = [*argo_sources(view, staged), *(r for r in flux_sources(view, staged) if isinstance(r, ChartRelease))]
@@ -2256,6 +2258,38 @@ def _kustomization_entries(directory: Path, *keys: str) -> tuple[Path | None, li
     sequences = {key_node.value: list(value.value) for key_node, value in node.value
                  if isinstance(value, yaml.SequenceNode)} if isinstance(node, yaml.MappingNode) else {}
     return kfile, [sequences.get(key, []) for key in keys]
+
+
+def generated_from(generated: Resource, generator: str, key: str, text: str) -> Path | None:
+    """The file a kustomize generator (`generator`: `configMapGenerator`) made the
+    `generated` object's `key` of, when its text is `text` as built (an overlay merging
+    other data in, or two files that could be it, leave it unnamed: None). A generated
+    object points at the kustomization that configures it (`_load_kustomization`)."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    kfile = Path(generated.location.file)
+    if kfile.name not in KUSTOMIZATION_NAMES:
+        return None
+    _, (entries,) = _kustomization_entries(kfile.parent, generator)
+    found: list[Path] = []
+    for entry in entries:
+        listed = next((v for k, v in entry.value if k.value == "files" and isinstance(v, yaml.SequenceNode)), None) \
+            if isinstance(entry, yaml.MappingNode) else None
+        for item in listed.value if listed is not None else []:
+            if not isinstance(item, yaml.ScalarNode):
+                continue
+            named, _, path = item.value.rpartition("=")  # `key=path`, or a path named by its file name
+            if (named or os.path.basename(path)) != key:
+                continue
+            file = Path(display_path(kfile.parent / path))
+            try:
+                if file.read_text(encoding="utf-8") == text and file not in found:
+                    found.append(file)
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+    return found[0] if len(found) == 1 else None
 
 
 def _patch_files(directory: Path) -> list[Path]:
