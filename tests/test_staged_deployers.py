@@ -105,6 +105,24 @@ FLUX_HELM_KUSTOMIZED = {
     "apps/prod/values.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
                              "metadata: {name: web, namespace: flux-system}\nspec: {values: {replicas: 3}}\n",
 }
+# the same, its values in a ConfigMap the kustomization generates (`valuesFrom`, the hashed name
+# through Flux's kustomizeconfig.yaml)
+FLUX_HELM_VALUES_FROM = {
+    **CHART,
+    "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
+    "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+    "apps/base/web/release.yaml":
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web}\n"
+        "spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: ./charts/web\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+        "  valuesFrom: [{kind: ConfigMap, name: web-values}]\n",
+    "apps/base/web/values.yaml": "replicas: 3\n",
+    "apps/base/web/kustomizeconfig.yaml": "nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n"
+                                          "  - {path: spec/valuesFrom/name, kind: HelmRelease}\n",
+    "apps/base/web/kustomization.yaml": "namespace: shop\nresources: [release.yaml]\n"
+                                        "configMapGenerator: [{name: web-values, files: [values.yaml]}]\n"
+                                        "configurations: [kustomizeconfig.yaml]\n",
+}
 FLUX_KUSTOMIZE = {
     **KUSTOMIZE,
     "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY,
@@ -184,6 +202,7 @@ SCENARIOS = {
     "argo-directory": (ARGO_DIRECTORY, "k8s/api.yaml", ["k8s/api.yaml"], "kustomize"),
     "flux-helmrelease": (FLUX_HELM, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-kustomized": (FLUX_HELM_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "flux-helmrelease-values-from": (FLUX_HELM_VALUES_FROM, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
