@@ -88,6 +88,16 @@ def _fixture(rule: str, name: str) -> bytes:
 
 
 # (the file name the bad input gets, its seed text); a .tfvars seed is written beside its main.tf
+# a Flux HelmRelease reading its values from a generated ConfigMap and a Secret (FLUX_KUSTOMIZED_CHART)
+FLUX_VALUES_FROM_RELEASE = ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web}\n"
+                            "spec:\n  chart:\n    spec:\n      chart: ./chart\n"
+                            "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+                            "  valuesFrom:\n  - {kind: ConfigMap, name: web-values}\n"
+                            "  - {kind: Secret, name: web-secret, optional: true}\n"
+                            "  - {kind: Secret, name: web-secret, valuesKey: tag, targetPath: image.tag}\n"
+                            "  - {kind: ConfigMap, name: absent, optional: true}\n"
+                            "  values:\n    podLabels: {tier: web}\n")
+
 SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "kubernetes": [("app.yaml", _fixture("RES101", "fail-replicas-one.yaml")),
                    ("app.yaml", _fixture("RES101", "fail-hpa-in-other-namespace.yaml"))],
@@ -157,7 +167,9 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                             b"metadata: {name: web, namespace: shop}\nspec:\n  chart:\n    spec:\n"
                                             b"      chart: ./chart\n      valuesFiles: [./chart/values.yaml]\n"
                                             b"      sourceRef: {kind: GitRepository, name: flux-system, "
-                                            b"namespace: flux-system}\n  values:\n    replicaCount: 1\n")],
+                                            b"namespace: flux-system}\n  values:\n    replicaCount: 1\n"),
+                  # one reading its values from a ConfigMap its kustomization generates, and a Secret's key
+                  ("apps/values/release.yaml", FLUX_VALUES_FROM_RELEASE.encode())],
     # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
     "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
                                          b'resource "helm_release" "web" {\n  name      = "web"\n'
@@ -208,6 +220,18 @@ FLUX_KUSTOMIZED_CHART = {
     "apps/prod/kustomization.yaml": "resources: [../web]\nnamespace: prod\npatches: [{path: values.yaml}]\n",
     "apps/prod/values.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
                              "metadata: {name: web, namespace: shop}\nspec: {values: {replicaCount: 2}}\n",
+    # each flux-helm seed's release, unmutated beside the other's mutation
+    "apps/web/release.yaml": SEEDS["flux-helm"][0][1].decode(),
+    # a HelmRelease whose valuesFrom reads a generated ConfigMap (by its hashed name) and a Secret
+    "apps/values/release.yaml": FLUX_VALUES_FROM_RELEASE,
+    "apps/values/kustomization.yaml": "namespace: values\nresources: [release.yaml, secret.yaml]\n"
+                                      "configMapGenerator: [{name: web-values, files: [values.yaml]}]\n"
+                                      "configurations: [kustomizeconfig.yaml]\n",
+    "apps/values/kustomizeconfig.yaml": "nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n"
+                                        "  - {path: spec/valuesFrom/name, kind: HelmRelease}\n",
+    "apps/values/values.yaml": "replicaCount: 2\n",
+    "apps/values/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret}\n"
+                               "data: {tag: MS4y, values.yaml: cmVwbGljYUNvdW50OiAx}\n",
 }
 
 # tokens that broke resilint before (issue 12) or sit at format boundaries
