@@ -833,7 +833,7 @@ FLUX_SYNC = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
 @needs_helm
 @pytest.mark.parametrize("extra, as_released", [
     ("", True),
-    ("  valuesFrom: [{kind: ConfigMap, name: web-values}]\n", False),  # values not in the repository
+    ("  valuesFrom: [{kind: ConfigMap, name: web-values}]\n", False),  # a ConfigMap not in the scan: Flux fails
     ("  postRenderers: [{kustomize: {patches: []}}]\n", False),  # Flux changes what helm renders
 ])
 def test_a_flux_helm_release_renders_this_repositorys_chart_as_flux_does(tmp_path, extra, as_released):
