@@ -1219,3 +1219,17 @@ def test_a_helm_release_whose_values_from_is_not_known_here_is_noted_and_its_cha
     code, doc = scan(".", cwd=tmp_path)
     assert doc["errors"] == [] and not [f for f in doc["findings"] if f["environment"] is not None]
     assert "hunter" not in done.stderr
+
+
+@needs_helm
+def test_a_target_path_helm_cannot_parse_is_an_error_at_the_helm_release(tmp_path):
+    """Flux fails to reconcile such a release: the error helm gives is put at the HelmRelease's line."""
+    _write(tmp_path, {**VALUES_FROM_CHECKOUT, "apps.yaml": VALUES_FROM_RELEASE
+                      + "  - {kind: ConfigMap, name: count, valuesKey: n, targetPath: 'replicaCount[x'}\n"
+                      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '3'}\n"})
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    [error] = json.loads(done.stdout)["errors"]
+    assert (error["file"], error["line"]) == ("apps.yaml", 1) and "failed parsing --set data" in error["message"]
+    assert error["message"].endswith("(rendering as the Flux HelmRelease web in apps.yaml)")

@@ -55,6 +55,7 @@ HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
 GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
 # the kinds a HelmRelease's `valuesFrom` reads
 VALUES_KINDS = {"ConfigMap": "core/ConfigMap", "Secret": "core/Secret"}
+QUOTES = "'\""  # a targetPath's text wrapped in either is set as a string, all of them taken off its ends
 
 
 def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
@@ -223,7 +224,8 @@ def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any], notes: li
     # a targetPath's parameter is named nowhere: what it sets is not said to be set in a file
     return ChartRelease(file, r.name, chart, values, composed_from.parameters, release, target or r.namespace,
                         f"Flux HelmRelease {r.name}", f"flux-helm:{r.name}",
-                        known if len(known) == len(places) and any(not isinstance(v, Path) for v in values) else None)
+                        known if len(known) == len(places) and any(not isinstance(v, Path) for v in values) else None,
+                        line=r.location.line)  # helm refusing the release (a targetPath it cannot parse): Flux fails there
 
 
 @dataclass
@@ -275,8 +277,8 @@ def _values_from(r: Any, entries: Any, inline: dict[str, Any] | None, sources: _
         if isinstance(text, _Unreadable):
             return f"the {kind} {name} its valuesFrom reads is not known here: {text.reason}"
         if path:  # set at the path as helm's --set parses it (quoted: a string, quotes taken off)
-            quoted = len(text) > 0 and text[0] == text[-1] and text[0] in "'\""
-            option, setting = ("--set-string", f"{path}={text.strip(chr(39) + chr(34))}") if quoted \
+            quoted = len(text) > 0 and text[0] == text[-1] and text[0] in QUOTES
+            option, setting = ("--set-string", f"{path}={text.strip(QUOTES)}") if quoted \
                 else ("--set", f"{path}={text}")
             parameter = SetParameter.read(option, setting)
             clash = next((p for p, o, _ in targets if o != option and p.touches(list(parameter.parts))), None)
