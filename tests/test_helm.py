@@ -864,6 +864,38 @@ def test_a_flux_helm_release_renders_this_repositorys_chart_as_flux_does(tmp_pat
 
 
 @needs_helm
+def test_a_helm_release_in_a_directory_a_flux_kustomization_deploys_releases_the_chart(tmp_path):
+    """Flux's usual layout, whole: `clusters/prod/apps.yaml` (a Flux Kustomization) deploys the
+    overlay `apps/prod`, which builds the HelmRelease of `apps/base/web`. The HelmRelease is read
+    as that Kustomization deploys it (into its targetNamespace) and releases the chart, not alone."""
+    root = _gitops(tmp_path / "gitops", apps="")
+    (root / "apps" / "shop.yaml").unlink()
+    files = {
+        "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SYNC,
+        "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+        "clusters/prod/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                                   "metadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps/prod\n"
+                                   "  sourceRef: {kind: GitRepository, name: flux-system}\n  targetNamespace: shop\n",
+        "apps/base/web/release.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop}\n"
+                                      "spec:\n  chart:\n    spec:\n      chart: ./charts/shop\n"
+                                      "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+                                      "  values:\n    replicaCount: 1\n",
+        "apps/base/web/kustomization.yaml": "resources: [release.yaml]\n",
+        "apps/prod/kustomization.yaml": "resources: [../base/web]\n"}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    [single] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert single["resource"] == "Deployment/shop/shop"
+    assert single["message"].endswith("(with Flux HelmRelease shop (with Flux Kustomization apps in "
+                                      "clusters/prod/apps.yaml) in apps/base/web/release.yaml)")
+    assert "`.Values.replicaCount` = 1, set at apps/base/web/release.yaml:10" in single["notes"]
+    assert not [f for f in doc["findings"] if f["environment"] is None and f["file"].startswith("charts/shop/")]
+
+
+@needs_helm
 @pytest.mark.parametrize("patched", [False, True])
 def test_a_helm_release_a_kustomization_builds_releases_the_chart_too(tmp_path, patched):
     """Flux's usual layout: the HelmRelease sits in a kustomization directory (apps/web/, and
