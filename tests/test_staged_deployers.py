@@ -161,6 +161,37 @@ TF_MODULE = {
                         'output "m" {\n  value = path.module\n}\n',
 }
 
+
+
+def as_json(*documents: str, escaped: bool = False) -> str:
+    """YAML deployer documents written as JSON (several: a `List`), as tools write them;
+    `escaped`: with `\\/` for `/`, which JSON allows (PHP's encoder writes it)."""
+    import yaml
+
+    objects = [yaml.safe_load(d) for d in documents]
+    doc = objects[0] if len(objects) == 1 else {"apiVersion": "v1", "kind": "List", "items": objects}
+    text = json.dumps(doc, indent=2)
+    return text.replace("/", "\\/") if escaped else text
+
+
+# deployers written as JSON: an Application with its slashes escaped, a Flux List
+ARGO_CHART_JSON = {
+    **{k: v for k, v in ARGO_CHART.items() if not k.startswith("argocd/")},
+    "argocd/apps/web.json": as_json(ARGO_CHART["argocd/apps/web.yaml"], escaped=True),
+    "argocd/apps/other.json": as_json(ARGO_CHART["argocd/apps/other.yaml"]),
+}
+FLUX_HELM_JSON = {
+    **CHART,
+    "clusters/prod/flux.json": as_json(GIT_REPOSITORY, FLUX_HELM["clusters/prod/web.yaml"]),
+}
+FLUX_HELM_KUSTOMIZED_JSON = {
+    **{k: v for k, v in FLUX_HELM_KUSTOMIZED.items() if not k.startswith("apps/")},
+    "apps/base/web/release.json": as_json(FLUX_HELM_KUSTOMIZED["apps/base/web/release.yaml"]),
+    "apps/base/web/kustomization.yaml": "resources: [release.json]\n",
+    "apps/prod/kustomization.yaml": "resources: [../base/web]\nnamespace: shop\npatches: [{path: values.json}]\n",
+    "apps/prod/values.json": as_json(FLUX_HELM_KUSTOMIZED["apps/prod/values.yaml"]),
+}
+
 NEEDS = {"helm": ["helm"], "kustomize": ["kustomize", "kubectl"]}
 
 
@@ -204,6 +235,10 @@ SCENARIOS = {
     "flux-helmrelease-kustomized": (FLUX_HELM_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-values-from": (FLUX_HELM_VALUES_FROM, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
+    "argo-chart-json": (ARGO_CHART_JSON, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "flux-helmrelease-json": (FLUX_HELM_JSON, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "flux-helmrelease-kustomized-json": (FLUX_HELM_KUSTOMIZED_JSON, "charts/web/values.yaml", ["charts/web/"],
+                                         "helm"),
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
     "terraform-module": (TF_MODULE, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
@@ -315,3 +350,24 @@ def test_a_terraform_root_that_cannot_be_read_is_said_not_silent(tmp_path, monke
     assert "infra/main.tf:13: a Terraform root that may release a staged chart has an error (invalid escape " \
            "sequence: cannot encode character U+d800 in UTF-8): its releases are judged as far as it could be " \
            "read" in captured.err, captured.err
+
+
+def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeypatch):
+    """A Terraform plan naming an Application (a `kubernetes_manifest` of one) deploys nothing
+    in a full scan (its objects are the plan's, not Argo CD's), so the search does not load it
+    as context; a JSON Application beside it is found."""
+    from linter.loaders import discover
+    from linter.loaders.rendered import deployers_of_staged
+
+    manifest = json.loads(as_json(ARGO_CHART["argocd/apps/other.yaml"]))
+    plan = {"format_version": "1.2", "resource_changes": [{
+        "address": "kubernetes_manifest.other", "type": "kubernetes_manifest", "name": "other",
+        "change": {"actions": ["create"], "after": {"manifest": manifest}}}]}
+    files = {**ARGO_CHART_JSON, "infra/plan.json": json.dumps(plan), "infra/pulumi.json": json.dumps(
+        {"deployment": {"resources": [{"type": "kubernetes:argoproj.io/v1alpha1:Application"}]}})}
+    for git in (True, False):
+        root = tmp_path / str(git)
+        monkeypatch.chdir(checkout(root, files, git))
+        found, staged, _, _ = deployers_of_staged(discover(["charts/web/values.yaml"]))
+        assert sorted(str(f.path) for f in found) == ["argocd/apps/other.json", "argocd/apps/web.json"]
+        assert staged == {str(root.resolve() / "charts/web/values.yaml")}

@@ -351,12 +351,14 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
 
 # the API groups a deployer's file names (its objects' `apiVersion`, and Flux's sources): a file
-# whose bytes hold none of them is not parsed by the search for deployers
-DEPLOYER_GROUPS = (b"argoproj.io/", b"kustomize.toolkit.fluxcd.io/", b"helm.toolkit.fluxcd.io/",
-                   b"source.toolkit.fluxcd.io/")
+# whose bytes hold none of them is not parsed by the search for deployers. Without the `/` that
+# follows them: JSON may write it `\/`, and `"kind": "Application"` has no one spacing, while a
+# group is written verbatim in YAML and JSON alike
+DEPLOYER_GROUPS = (b"argoproj.io", b"kustomize.toolkit.fluxcd.io", b"helm.toolkit.fluxcd.io",
+                   b"source.toolkit.fluxcd.io")
 # what a staged file may be for a deployer to deploy it: a chart's file, a manifest, a values file
 STAGED_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
-DEPLOYER_SUFFIXES = (".yaml", ".yml")
+DEPLOYER_SUFFIXES = (".yaml", ".yml", ".json")
 # Terraform: a file releasing a chart (`helm_release`), and one that may call the module that
 # does (`module`, a word every call holds; `path.module` too: a file read for nothing costs a parse)
 HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
@@ -423,7 +425,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
             if kustomization_file(path.parent) is not None:
                 if charted and not held.isdisjoint(FLUX_HELM_GROUPS):
                     kustomized.add(os.path.realpath(path.parent))
-            elif real not in known and not is_helmfile(path):
+            elif real not in known and not is_helmfile(path) and (not path.name.endswith(".json")
+                                                                   or _kubernetes_json(path)):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
         if kustomized and any(FLUX_HELM_GROUPS[0] in held for held in found.values()):
@@ -431,8 +434,21 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     return out, set(staged), terraform if charted and any(terraform.values()) else {}, built
 
 
+def _kubernetes_json(path: Path) -> bool:
+    """Whether a JSON file that names a deployer's group holds Kubernetes objects, as a full
+    scan reads it (`documents.sniff_json`): a plan, a state or a Pulumi document naming one (a
+    `kubernetes_manifest` of an Application) deploys nothing, and is not loaded as context."""
+    from linter.loaders.documents import sniff_json
+
+    try:
+        with open(path, "rb") as fh:
+            return sniff_json(json.loads(fh.read())) == "kubernetes"
+    except (OSError, RecursionError, ValueError):  # ValueError: not JSON, or not UTF-8
+        return False  # a full scan reports it, and reads no deployer of it
+
+
 # a Flux HelmRelease's group and its GitRepository's: what a kustomization built as context is for
-FLUX_HELM_GROUPS = (b"helm.toolkit.fluxcd.io/", b"source.toolkit.fluxcd.io/")
+FLUX_HELM_GROUPS = DEPLOYER_GROUPS[2:]
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
