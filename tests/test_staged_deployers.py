@@ -161,6 +161,27 @@ TF_MODULE = {
                         'output "m" {\n  value = path.module\n}\n',
 }
 
+# Terragrunt: units plan the module releasing the chart (copying the checkout: `//`) with their
+# inputs; one names its source in a file it includes and plans a module calling that one
+TG_VARIABLE = 'variable "replicas" {\n  type = number\n}\n'
+TG_RELEASE = TF_RELEASE.format(name="web", chart="../../charts/web",
+                               body='  set {\n    name  = "replicas"\n    value = var.replicas\n  }\n')
+TG_UNITS = {
+    **CHART,
+    "modules/web/variables.tf": TG_VARIABLE,
+    "modules/web/main.tf": TG_RELEASE,
+    "modules/app/main.tf": TG_VARIABLE + 'module "web" {\n  source   = "../web"\n  replicas = var.replicas\n}\n',
+    "live/prod/web/terragrunt.hcl": 'terraform {\n  source = "../../..//modules/web"\n}\ninputs = {\n  replicas = 3\n}\n',
+    "live/_envcommon/app.hcl": 'terraform {\n  source = "${get_terragrunt_dir()}/../../..//modules/app"\n}\n',
+    "live/stage/app/terragrunt.hcl": 'include "app" {\n  path = "../../_envcommon/app.hcl"\n}\n'
+                                     'inputs = {\n  replicas = 2\n}\n',
+}
+# a unit with no `terraform` block plans its own directory
+TG_OWN_DIRECTORY = {
+    **CHART,
+    "live/prod/web/main.tf": TG_VARIABLE + TG_RELEASE.replace("../../charts/web", "../../../charts/web"),
+    "live/prod/web/terragrunt.hcl": "inputs = {\n  replicas = 3\n}\n",
+}
 
 
 def as_json(*documents: str, escaped: bool = False) -> str:
@@ -239,6 +260,9 @@ SCENARIOS = {
     "flux-helmrelease-json": (FLUX_HELM_JSON, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-kustomized-json": (FLUX_HELM_KUSTOMIZED_JSON, "charts/web/values.yaml", ["charts/web/"],
                                          "helm"),
+    "terragrunt-units": (TG_UNITS, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "terragrunt-units-template": (TG_UNITS, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
+    "terragrunt-own-directory": (TG_OWN_DIRECTORY, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
     "terraform-module": (TF_MODULE, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
@@ -371,3 +395,23 @@ def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeyp
         found, staged, _, _ = deployers_of_staged(discover(["charts/web/values.yaml"]))
         assert sorted(str(f.path) for f in found) == ["argocd/apps/other.json", "argocd/apps/web.json"]
         assert staged == {str(root.resolve() / "charts/web/values.yaml")}
+
+
+def test_a_terragrunt_unit_that_cannot_be_read_is_said_not_silent(tmp_path, monkeypatch, capsys):
+    """A unit that does not parse is a full scan's error, not the commit's: a commit of the
+    chart gets what the full scan gives it (as the other units release it), and a note says
+    that what the broken unit plans is not judged."""
+    _needs("helm")
+    broken = {**TG_UNITS, "live/dev/web/terragrunt.hcl": 'terraform {\n  source = "../../..//modules/web"\n'}
+    monkeypatch.chdir(checkout(tmp_path, broken, git=True))
+    main(["scan", ".", "--format", "json"])
+    full = json.loads(capsys.readouterr().out)
+    assert [e["file"] for e in full["errors"]] == ["live/dev/web/terragrunt.hcl"]
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["errors"] == []
+    assert keyed(out["findings"]) == keyed([f for f in full["findings"] if f["file"].startswith("charts/web/")])
+    assert len({f["message"].split("(with ")[1] for f in out["findings"]}) == 2  # the two units that read
+    assert "live/dev/web/terragrunt.hcl:" in captured.err and "a Terragrunt unit that may release a staged chart " \
+           "has an error" in captured.err and "what it plans is not judged" in captured.err, captured.err

@@ -254,8 +254,9 @@ class Plan:
     deployer_files: list[Any] = field(default_factory=list)
     staged: set[str] | None = None
     # pre-commit: the `.tf`/`.tf.json` files of those checkouts that mention `helm_release`
-    # (True) or a `module` (False: a root may call the module that releases a staged chart);
-    # their roots are loaded as context by `terraform_helm.context_helm_releases`
+    # (True) or a `module` (False: a root may call the module that releases a staged chart), and
+    # their Terragrunt units (False); their roots are loaded as context by
+    # `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
     # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
     # HelmRelease or GitRepository (Flux's usual layout), built as context for the HelmReleases
@@ -363,6 +364,9 @@ DEPLOYER_SUFFIXES = (".yaml", ".yml", ".json")
 # does (`module`, a word every call holds; `path.module` too: a file read for nothing costs a parse)
 HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+# Terragrunt: a unit plans the module its `terraform` block names, or a file it includes names
+# (`include`); one holding neither plans its own directory (found beside that directory's `.tf`)
+UNIT_WORDS = (b"terraform", b"include")
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
@@ -376,12 +380,15 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     (`terraform_helm.context_helm_releases`; none when no staged file is a chart's or named in
     a `.tf` file, as a values file a release reads is); and, when a staged file is a chart's,
     the kustomizations a full scan renders that build a Flux HelmRelease or GitRepository
-    (`_top_kustomizations`). One search per checkout: the bytes of
-    its YAML files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform files
-    for those two words (and the staged files' names), before anything is parsed. A file of a kustomization's directory is not a deployer
-    here: a full scan renders it with the kustomization instead of reading it."""
+    (`_top_kustomizations`). The Terraform files include the Terragrunt units (`terragrunt.hcl`,
+    False) that may plan another directory (`UNIT_WORDS`). One search per checkout: the bytes of
+    its YAML and JSON files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform
+    files for those words (and the staged files' names), before anything is parsed. A file of a
+    kustomization's directory is not a deployer here: a full scan renders it with the
+    kustomization instead of reading it."""
     from linter.loaders import Found, files_mentioning
     from linter.loaders.helmfile import is_helmfile
+    from linter.loaders.terraform import UNIT_FILE
     from linter.paths import git_top
 
     staged: dict[str, Path] = {}
@@ -411,9 +418,13 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
-                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *sorted(names)),
-                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES, exclusions)
+                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, *sorted(names)),
+                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES + (UNIT_FILE,), exclusions)
         for path, held in found.items():
+            if path.name == UNIT_FILE:
+                if not held.isdisjoint(UNIT_WORDS):
+                    terraform[path] = False
+                continue
             if path.name.endswith(TERRAFORM_SUFFIXES):
                 if HELM_RELEASE in held or MODULE_CALL in held:
                     terraform[path] = HELM_RELEASE in held

@@ -118,14 +118,15 @@ def _from_context(r: Resource, options: dict[str, Any], staged: set[str], found:
 def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[str, Any]) -> list[Resource]:
     """Pre-commit: the `helm_release`s of the Terraform roots of a staged file's checkout,
     evaluated as a full scan of the checkout evaluates them, as context. `files`: the
-    checkout's `.tf`/`.tf.json` files that mention `helm_release` (True) or `module`
-    (`rendered.deployers_of_staged`). The roots are those a full scan loads
-    (`tree.roots_reaching`: a directory no other calls) that are, or call, a directory
-    releasing a chart: a module's release is evaluated in each root that calls it, as
-    `meta["root"]` says. What they release from a directory this scan loads itself (a staged
-    `.tf`) is left to that load. Nothing else of theirs is kept: their findings, errors and notes are not
-    the commit's."""
-    from linter.loaders.terraform import MODULE_SUFFIXES, unit_files
+    checkout's `.tf`/`.tf.json` files that mention `helm_release` (True) or `module`, and its
+    Terragrunt units that may plan another directory (`rendered.deployers_of_staged`). The
+    roots are those a full scan loads (`tree.roots_reaching`: a directory no other calls, or
+    one a unit plans) that are, or call, a directory releasing a chart: a module's release is
+    evaluated in each root that calls it, as `meta["root"]` says, and a module units plan once
+    with each unit's inputs (`terragrunt.plan_units`, as a full scan reads them). What they
+    release from a directory this scan loads itself (a staged `.tf`) is left to that load.
+    Nothing else of theirs is kept: their findings, errors and notes are not the commit's."""
+    from linter.loaders.terraform import MODULE_SUFFIXES, UNIT_FILE, unit_files
     from linter.loaders.hcl import load_modules
     from linter.terraform.tree import roots_reaching
 
@@ -138,27 +139,53 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
         return []
     calling: dict[Path, list[Path]] = {}
     for path in files:
-        calling.setdefault(path.parent, []).append(path)
+        if path.name != UNIT_FILE:
+            calling.setdefault(path.parent, []).append(path)
     quiet = {k: v for k, v in options.items() if k not in ("named_in_units", "unresolved_modules", "skipped_files")}
+    # a unit beside a directory's `.tf` files plans that directory (with no `terraform` block)
+    units = {p for p in files if p.name == UNIT_FILE} | {d / UNIT_FILE for d in calling if (d / UNIT_FILE).is_file()}
+    unit_errors = _read_units(sorted(units), quiet)
     roots = [d for d in roots_reaching(calling, targets, quiet) if os.path.realpath(d) not in loaded_here]
+    if unit_errors:  # not the commit's error, but what the unit plans is unknown: said, not silent
+        loaded.notes.append(f"{_where(unit_errors[0])}: a Terragrunt unit that may release a staged chart has an "
+                            f"error ({unit_errors[0].message}): what it plans is not judged")
     if not roots:
         return []
-    first = {p.parent: p for p in reversed(list(files))}  # a file of each directory, to list its module by
-    units = {d: unit_files(first[d], d, whole_directory=True) for d in roots}
+    first = {d: fs[0] for d, fs in calling.items()}  # a file of each directory, to list its module by
+    modules = {d: unit_files(first[d], d, whole_directory=True) for d in roots}
     try:
-        resources, errors = load_modules(units, quiet)
+        resources, errors = load_modules(modules, quiet)
     except Exception as exc:  # last resort: context that cannot be read judges nothing, as in a full scan's error
         errors = [InputError.internal(str(roots[0]), "reading the Terraform roots of the checkout", exc)]
         resources = []
     if errors:
         # not the commit's error, but what the roots release is unknown: said, not silent
-        where = f"{errors[0].file}:{errors[0].line}" if errors[0].line else errors[0].file
-        loaded.notes.append(f"{where}: a Terraform root that may release a staged chart has an error "
+        loaded.notes.append(f"{_where(errors[0])}: a Terraform root that may release a staged chart has an error "
                             f"({errors[0].message}): its releases are judged as far as it could be read")
     reached = {os.path.realpath(os.path.dirname(r.location.file)) for r in resources}
     if not reached.isdisjoint(loaded_here):  # a staged module reached through a root: the scan's own load says
         resources = [r for r in resources if os.path.realpath(os.path.dirname(r.location.file)) not in loaded_here]
     return [r for r in resources if r.type == HELM_RELEASE]
+
+
+def _read_units(units: list[Path], options: dict[str, Any]) -> list[InputError]:
+    """Read the Terragrunt units `units` as a full scan reads them (`terragrunt.plan_units`):
+    `options["terragrunt_units"]` then says which modules they plan, with what inputs, and
+    those are roots planned once per unit. Returns the units' errors."""
+    if not units:
+        return []
+    from linter.terraform.terragrunt import plan_units
+    from linter.terraform.tree import ModuleTree
+
+    try:
+        _, errors, _ = plan_units({p.parent: [p] for p in units}, options, ModuleTree(options).checkouts)
+    except Exception as exc:  # last resort: units that cannot be read plan nothing here, as in a full scan's error
+        return [InputError.internal(str(units[0]), "reading the Terragrunt units of the checkout", exc)]
+    return errors
+
+
+def _where(err: InputError) -> str:
+    return f"{err.file}:{err.line}" if err.line else err.file
 
 
 def _label(r: Resource) -> str:
