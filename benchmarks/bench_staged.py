@@ -17,6 +17,10 @@ each of the 110 directories of `.tf` files also calls a shared module, and a roo
 values.yaml, three in the release) with `helm_release`; its `values.yaml` is staged too. Every
 directory that calls a module is parsed to find the roots reaching the release (and the one
 root reaching it is evaluated).
+
+`--terragrunt`: as `--terraform`, the release's module planned by Terragrunt units instead of a
+root: 100 units in `live/` plan the shared module, two plan the module releasing `charts/api`
+(with their inputs); every unit is read to know what it plans.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ CHART_TEMPLATE = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: {{ .R
                   "      containers: [{name: web, image: nginx:1.27}]\n")
 
 
-def write_checkout(root: Path, terraform: bool = False) -> int:
+def write_checkout(root: Path, terraform: bool = False, terragrunt: bool = False) -> int:
     def put(name: str, text: str) -> None:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -76,7 +80,14 @@ def write_checkout(root: Path, terraform: bool = False) -> int:
         put("modules/api/main.tf", 'variable "replicas" {\n  type = number\n}\n'
             'resource "helm_release" "api" {\n  name  = "api"\n  chart = "${path.module}/../../charts/api"\n'
             '  set {\n    name  = "replicaCount"\n    value = var.replicas\n  }\n}\n')
-        put("platform/main.tf", 'module "api" {\n  source   = "../modules/api"\n  replicas = 3\n}\n')
+        if not terragrunt:
+            put("platform/main.tf", 'module "api" {\n  source   = "../modules/api"\n  replicas = 3\n}\n')
+    if terragrunt:
+        for u in range(100):
+            put(f"live/unit-{u:03d}/terragrunt.hcl", 'terraform {\n  source = "../..//modules/common"\n}\n')
+        for env, replicas in (("prod", 3), ("stage", 2)):
+            put(f"live/{env}-api/terragrunt.hcl",
+                f'terraform {{\n  source = "../..//modules/api"\n}}\ninputs = {{\n  replicas = {replicas}\n}}\n')
     for i in range(20):
         path = "charts/web" if i == 0 else f"k8s/team-{i:03d}"
         helm = "    helm:\n      valuesObject: {replicaCount: 3}\n" if i == 0 else ""
@@ -102,11 +113,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--terraform", action="store_true", help="Terraform roots, one releasing a chart")
+    ap.add_argument("--terragrunt", action="store_true", help="as --terraform, Terragrunt units planning the module")
     args = ap.parse_args()
+    terraform = args.terraform or args.terragrunt
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "checkout"
-        print(f"{write_checkout(root, args.terraform)} files; load average {os.getloadavg()[0]:.2f}")
-        for staged in STAGED + (["charts/api/values.yaml"] if args.terraform else []):
+        print(f"{write_checkout(root, terraform, args.terragrunt)} files; load average {os.getloadavg()[0]:.2f}")
+        for staged in STAGED + (["charts/api/values.yaml"] if terraform else []):
             runs = [run_once(root, staged) for _ in range(args.repeat)]
             print(f"{staged}: {statistics.median(w for w, _ in runs):.3f} s wall, "
                   f"{statistics.median(c for _, c in runs):.3f} s CPU (median of {args.repeat})")
