@@ -415,3 +415,16 @@ def test_a_terragrunt_unit_that_cannot_be_read_is_said_not_silent(tmp_path, monk
     assert len({f["message"].split("(with ")[1] for f in out["findings"]}) == 2  # the two units that read
     assert "live/dev/web/terragrunt.hcl:" in captured.err and "a Terragrunt unit that may release a staged chart " \
            "has an error" in captured.err and "what it plans is not judged" in captured.err, captured.err
+
+
+def test_a_terragrunt_unit_an_exclude_glob_names_plans_nothing(tmp_path, monkeypatch, capsys):
+    """An excluded unit beside the module it plans is not read by a full scan (the module is
+    then a root of its own, whose release's variable has no value: not judged), nor by a commit."""
+    _needs("helm")
+    files = {**TG_OWN_DIRECTORY, ".resilint.yaml": "exclude: [live/prod/web/terragrunt.hcl]\n"}
+    monkeypatch.chdir(checkout(tmp_path, files, git=True))
+    assert not [f for f in report(capsys, ".") if f["file"].startswith("charts/web/")]
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["findings"] == []
+    assert "helm_release.web not judged: its `set[0]` is not known before apply" in captured.err, captured.err

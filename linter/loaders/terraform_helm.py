@@ -142,8 +142,12 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
         if path.name != UNIT_FILE:
             calling.setdefault(path.parent, []).append(path)
     quiet = {k: v for k, v in options.items() if k not in ("named_in_units", "unresolved_modules", "skipped_files")}
-    # a unit beside a directory's `.tf` files plans that directory (with no `terraform` block)
-    units = {p for p in files if p.name == UNIT_FILE} | {d / UNIT_FILE for d in calling if (d / UNIT_FILE).is_file()}
+    # a unit beside a directory's `.tf` files plans that directory (with no `terraform` block),
+    # unless an `exclude` glob names it (a full scan does not read it then)
+    exclusions = options.get("exclusions")
+    units = {p for p in files if p.name == UNIT_FILE} | {
+        d / UNIT_FILE for d in calling if os.path.isfile(d / UNIT_FILE) and (
+            exclusions is None or exclusions.excluding(os.path.realpath(d / UNIT_FILE), False) is None)}
     unit_errors = _read_units(sorted(units), quiet)
     roots = [d for d in roots_reaching(calling, targets, quiet) if os.path.realpath(d) not in loaded_here]
     if unit_errors:  # not the commit's error, but what the unit plans is unknown: said, not silent
