@@ -244,6 +244,23 @@ def keyed(findings: list[dict]) -> list[tuple]:
     return sorted((f["rule_id"], f["file"], f["line"], f["message"], f["fingerprint"]) for f in findings)
 
 
+# an Argo CD app of apps: the Applications a kustomization builds (`apps/kustomization.yaml`, the
+# root Application's path) or a chart renders (a Helm app of apps, its repoURL a value)
+ARGO_APPS_KUSTOMIZED = {
+    **{k: v for k, v in ARGO_CHART.items() if not k.startswith("argocd/")}, **KUSTOMIZE,
+    "argocd/apps/web.yaml": ARGO_CHART["argocd/apps/web.yaml"],
+    "argocd/apps/overlay.yaml": argo_application("web-overlay", "    path: overlays/prod\n"
+                                                                "    kustomize:\n      namePrefix: prod-\n"),
+    "argocd/apps/kustomization.yaml": "resources: [web.yaml, overlay.yaml]\n",
+}
+ARGO_APPS_CHART = {
+    **{k: v for k, v in ARGO_CHART.items() if not k.startswith("argocd/")},
+    "argocd/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 1.0.0\n",
+    "argocd/apps/values.yaml": f"repoURL: {URL}\n",
+    "argocd/apps/templates/web.yaml": ARGO_CHART["argocd/apps/web.yaml"].replace(
+        f"repoURL: {URL}", "repoURL: {{ .Values.repoURL }}"),
+}
+
 SCENARIOS = {
     # name: (files, the staged file, the directories whose findings it is the unit of, tool)
     "argo-chart-values": (ARGO_CHART, "charts/web/values.yaml", ["charts/web/"], "helm"),
@@ -266,6 +283,9 @@ SCENARIOS = {
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
     "terraform-module": (TF_MODULE, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
+    "argo-apps-kustomized": (ARGO_APPS_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-apps-kustomized-base": (ARGO_APPS_KUSTOMIZED, "base/deploy.yaml", ["base/", "overlays/prod/"], "helm"),
+    "argo-apps-chart": (ARGO_APPS_CHART, "charts/web/values.yaml", ["charts/web/"], "helm"),
 }
 
 

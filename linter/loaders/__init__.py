@@ -239,22 +239,24 @@ def discover(paths: list[str], stdin_name: str | None = None, exclusions: Exclus
     return walk
 
 
-def _passed_over(parent: str, name: str) -> bool:
+def _passed_over(parent: str, name: str, templates: bool = True) -> bool:
     """Whether a walk passes over the directory `name` of `parent`: VCS, caches, virtualenvs,
-    an unrendered chart's templates (the one rule for `discover` and `files_mentioning`)."""
+    an unrendered chart's templates (the one rule for `discover` and `files_mentioning`;
+    `templates` False: a chart's are not passed over)."""
     path = os.path.join(parent, name)
-    return name in SKIP_DIRS or _is_virtualenv(path, _safe_listdir(path)) or _is_helm_templates(path)
+    return name in SKIP_DIRS or _is_virtualenv(path, _safe_listdir(path)) or templates and _is_helm_templates(path)
 
 
 def files_mentioning(top: Path, needles: tuple[bytes, ...], suffixes: tuple[str, ...],
-                     exclusions: Exclusions | None = None) -> dict[Path, set[bytes]]:
+                     exclusions: Exclusions | None = None, templates: bool = False) -> dict[Path, set[bytes]]:
     """The files a walk of the git checkout whose top is `top` would offer (`discover`: what it
     passes over, and `exclusions`), named with one of `suffixes`, whose bytes hold one of
     `needles`, named as `top` is, with the needles each holds (one search serves several
-    questions: a YAML file's API groups, a `.tf` file's `helm_release`). `git grep` searches the
-    checkout's files (tracked or not, ignored ones too, less the directories no walk enters),
-    several times faster than a walk that reads every file; where git does not answer,
-    `discover` walks and each file is read."""
+    questions: a YAML file's API groups, a `.tf` file's `helm_release`); `templates`: the files
+    of charts' `templates/` (and vendored `charts/`) too, which a walk passes over. `git grep`
+    searches the checkout's files (tracked or not, ignored ones too, less the directories no
+    walk enters), several times faster than a walk that reads every file; where git does not
+    answer, `discover` walks and each file is read."""
     import subprocess
 
     shown = str(top)
@@ -281,22 +283,32 @@ def files_mentioning(top: Path, needles: tuple[bytes, ...], suffixes: tuple[str,
         real_top = os.path.realpath(top)
         for name in sorted(held):
             parts = name.split("/")
-            if any(_passed_over(os.path.join(shown, *parts[:n]), parts[n]) for n in range(len(parts) - 1)):
+            if any(_passed_over(os.path.join(shown, *parts[:n]), parts[n], not templates) for n in range(len(parts) - 1)):
                 continue
             if exclusions is not None and exclusions.excluding(os.path.join(real_top, *parts), False) is not None:
                 continue
             out[Path(shown, *parts)] = held[name]
         return out
-    for file in discover([shown], exclusions=exclusions).files:
-        if file.path.name.endswith(suffixes):
+    walk = discover([shown], exclusions=exclusions)
+    paths = [f.path for f in walk.files]
+    if templates:  # the charts' files the walk passed over
+        for chart in walk.charts:
+            for below in ("templates", "charts"):
+                for directory, dirs, names in os.walk(chart / below):
+                    dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                    paths += [Path(directory, n) for n in sorted(names)
+                              if exclusions is None or exclusions.excluding(os.path.realpath(Path(directory, n)),
+                                                                            False) is None]
+    for path in paths:
+        if path.name.endswith(suffixes):
             try:
-                with open(file.path, "rb") as fh:
+                with open(path, "rb") as fh:
                     data = fh.read()
             except OSError:
                 continue  # a scan reports it; a search passes over it
             found = {n for n in needles if n in data}
             if found:
-                out[file.path] = found
+                out[path] = found
     return out
 
 

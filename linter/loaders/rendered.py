@@ -259,8 +259,9 @@ class Plan:
     # `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
     # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
-    # HelmRelease or GitRepository (Flux's usual layout), built as context for the HelmReleases
-    context_kustomizations: list[Path] = field(default_factory=list)
+    # HelmRelease or GitRepository (Flux's usual layout) or an Argo CD Application (an app of
+    # apps), and the charts that render Applications, built as context for those deployers
+    context_renderings: list[Path] = field(default_factory=list)
 
 
 def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool = False) -> Plan:
@@ -278,7 +279,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged, out.terraform_files, out.context_kustomizations = \
+        out.deployer_files, out.staged, out.terraform_files, out.context_renderings = \
             deployers_of_staged(walk, exclusions)
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
@@ -378,9 +379,10 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     releases are judged for (None: none named); and the checkouts' Terraform files that
     mention `helm_release` (True) or `module` (False), whose roots release charts
     (`terraform_helm.context_helm_releases`; none when no staged file is a chart's or named in
-    a `.tf` file, as a values file a release reads is); and, when a staged file is a chart's,
-    the kustomizations a full scan renders that build a Flux HelmRelease or GitRepository
-    (`_top_kustomizations`). The Terraform files include the Terragrunt units (`terragrunt.hcl`,
+    a `.tf` file, as a values file a release reads is); and the renderings whose deployers a
+    full scan reads from what they build: the kustomizations it renders that build an Argo CD
+    Application (an app of apps) or, when a staged file is a chart's, a Flux HelmRelease or
+    GitRepository (`_top_kustomizations`), and the charts whose templates write an Application. The Terraform files include the Terragrunt units (`terragrunt.hcl`,
     False) that may plan another directory (`UNIT_WORDS`). One search per checkout: the bytes of
     its YAML and JSON files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform
     files for those words (and the staged files' names), before anything is parsed. A file of a
@@ -414,12 +416,14 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     known = {f.real_path for f in walk.files}
     out: list[Any] = []
     terraform: dict[Path, bool] = {}
-    built: list[Path] = []  # kustomizations that build a Flux HelmRelease of a staged chart
+    built: list[Path] = []  # kustomizations that build a deployer of a staged file (then charts that render one)
+    charts: set[Path] = set()  # charts whose templates write an Argo CD Application
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, *sorted(names)),
-                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES + (UNIT_FILE,), exclusions)
+                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES + (UNIT_FILE,), exclusions,
+                                 templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
             if path.name == UNIT_FILE:
                 if not held.isdisjoint(UNIT_WORDS):
@@ -433,16 +437,29 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
             if held.isdisjoint(DEPLOYER_GROUPS):
                 continue
             real = os.path.realpath(path)
-            if kustomization_file(path.parent) is not None:
-                if charted and not held.isdisjoint(FLUX_HELM_GROUPS):
+            chart = chart_of(path)
+            if chart is not None:  # a chart's template: a deployer it renders (a Helm app of apps)
+                if ARGO_GROUP in held or charted and not held.isdisjoint(FLUX_HELM_GROUPS):
+                    charts.add(_outermost_chart(chart))
+            elif kustomization_file(path.parent) is not None:  # built by a kustomization: read from its build
+                if ARGO_GROUP in held or charted and not held.isdisjoint(FLUX_HELM_GROUPS):
                     kustomized.add(os.path.realpath(path.parent))
             elif real not in known and not is_helmfile(path) and (not path.name.endswith(".json")
                                                                    or _kubernetes_json(path)):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
-        if kustomized and any(FLUX_HELM_GROUPS[0] in held for held in found.values()):
+        if kustomized and any(FLUX_HELM_GROUPS[0] in held or ARGO_GROUP in held for held in found.values()):
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
+    built += sorted(charts)
     return out, set(staged), terraform if charted and any(terraform.values()) else {}, built
+
+
+def _outermost_chart(chart: Path) -> Path:
+    """The chart a full scan renders that holds `chart` (a subchart in `charts/` is rendered
+    with its parent)."""
+    while chart.parent.name == "charts" and os.path.isfile(chart.parent.parent / "Chart.yaml"):
+        chart = chart.parent.parent
+    return chart
 
 
 def _kubernetes_json(path: Path) -> bool:
@@ -460,6 +477,8 @@ def _kubernetes_json(path: Path) -> bool:
 
 # a Flux HelmRelease's group and its GitRepository's: what a kustomization built as context is for
 FLUX_HELM_GROUPS = DEPLOYER_GROUPS[2:]
+# Argo CD's group: an Application a kustomization builds or a chart renders deploys any staged file
+ARGO_GROUP = DEPLOYER_GROUPS[0]
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -721,8 +740,8 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 objects = build(kustomization)
                 (context_built if id(kustomization) in from_context else own).extend(objects)
         inner = _released_by_built(out, own, rendered.staged)
-        if round_ == 0 and rendered.context_kustomizations:  # pre-commit: the checkout's kustomizations that build deployers
-            context_built += _built_as_context(rendered.context_kustomizations, options)
+        if round_ == 0 and rendered.context_renderings:  # pre-commit: the checkout's renderings that make deployers
+            context_built += _built_as_context(rendered.context_renderings, options)
         from_built_context = _released_by_built(out, context_built, rendered.staged, context=True)
         from_context.update(id(r) for r in from_built_context)
         # one built already (alone, or as it deploys itself) is not built again
@@ -760,7 +779,7 @@ DEPLOYER_ROUNDS = 3
 # the API groups of the deployers a kustomization's build is read for (Argo CD Applications and
 # ApplicationSets, Flux HelmReleases) and of the GitRepositories a HelmRelease names (`flux
 # bootstrap`'s `flux-system/` kustomization), verbatim in YAML and JSON alike
-BUILT_DEPLOYER_GROUPS = (b"argoproj.io/", b"helm.toolkit.fluxcd.io/", b"source.toolkit.fluxcd.io/")
+BUILT_DEPLOYER_GROUPS = (DEPLOYER_GROUPS[0], *DEPLOYER_GROUPS[2:])
 
 
 def _chart_templates(chart: Path) -> list[Path]:
@@ -829,15 +848,18 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
 
 
 def _built_as_context(directories: list[Path], options: dict[str, Any]) -> list[Resource]:
-    """What the kustomizations in `directories` build, as a full scan renders them, read for
-    their Flux objects only: nothing of theirs (errors, notes, files) is the scan's."""
+    """What the kustomizations and charts in `directories` build, as a full scan renders them
+    alone, read for their deployers only: nothing of theirs (errors, notes, files) is the scan's."""
     from linter.loaders import Loaded
 
     scratch = Loaded()
     for directory in directories:
-        dirs, files = _reachable(directory)
         try:
-            _load_kustomization(Rendering(directory, "kustomize", _unique(files), dirs), options, scratch)
+            if kustomization_file(directory) is not None:
+                dirs, files = _reachable(directory)
+                _load_kustomization(Rendering(directory, "kustomize", _unique(files), dirs), options, scratch)
+            else:
+                _load_chart(Rendering(directory, "helm"), options, scratch)
         except Exception:  # last resort: context that cannot be built releases nothing
             continue
     return scratch.resources
