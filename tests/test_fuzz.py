@@ -170,6 +170,16 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                             b"namespace: flux-system}\n  values:\n    replicaCount: 1\n"),
                   # one reading its values from a ConfigMap its kustomization generates, and a Secret's key
                   ("apps/values/release.yaml", FLUX_VALUES_FROM_RELEASE.encode())],
+    # an Argo CD app of apps (ARGO_APPS): an Application its kustomization builds, and one a chart renders
+    "argocd-apps": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+                                      b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n    path: chart\n"
+                                      b"    helm:\n      valueFiles: [../values-prod.yaml]\n"
+                                      b"      valuesObject: {replicaCount: 1}\n  destination: {namespace: shop}\n"),
+                    ("app-chart/templates/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                                                     b"metadata: {name: 'web-{{ .Values.env }}'}\nspec:\n  source:\n"
+                                                     b"    repoURL: {{ .Values.repoURL }}\n    path: chart\n"
+                                                     b"    helm: {parameters: [{name: replicaCount, value: '1'}]}\n"
+                                                     b"  destination: {namespace: '{{ .Values.env }}'}\n")],
     # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
     "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
                                          b'resource "helm_release" "web" {\n  name      = "web"\n'
@@ -232,6 +242,19 @@ FLUX_KUSTOMIZED_CHART = {
     "apps/values/values.yaml": "replicaCount: 2\n",
     "apps/values/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret}\n"
                                "data: {tag: MS4y, values.yaml: cmVwbGljYUNvdW50OiAx}\n",
+}
+
+# the chart again, deployed by an app of apps: a kustomization listing Applications, and a chart
+# templating one (each argocd-apps seed's file, unmutated beside the other's mutation)
+ARGO_APPS = {
+    **HELMFILE_CHART,
+    ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
+    "apps/kustomization.yaml": "resources: [web.yaml]\nnamePrefix: prod-\n",
+    "apps/web.yaml": SEEDS["argocd-apps"][0][1].decode(),
+    "app-chart/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    "app-chart/values.yaml": "env: prod\nrepoURL: git@github.com:acme/gitops.git\n",
+    "app-chart/values-dev.yaml": "env: dev\nrepoURL: git@github.com:acme/gitops.git\n",
+    "app-chart/templates/web.yaml": SEEDS["argocd-apps"][1][1].decode(),
 }
 
 # tokens that broke resilint before (issue 12) or sit at format boundaries
@@ -360,7 +383,7 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
-                FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else \
+                FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)

@@ -1184,9 +1184,7 @@ def _secret(name: str, key: str, text: str, extra: str = "") -> str:
      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '3'}\n", "", False, None),
     ("  - {kind: ConfigMap, name: count, valuesKey: n, targetPath: replicaCount}\n",
      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '\"1\"'}\n", "", True, ""),
-    # optional and missing (no object, no key): skipped, the chart's count
-    ("  - {kind: ConfigMap, name: absent, optional: true}\n", "", "", True,
-     "`.Values.replicaCount` = 1, set at charts/web/values.yaml:1"),
+    # optional and missing from the object the scan has: skipped, the chart's count
     ("  - {kind: ConfigMap, name: web-values, valuesKey: prod.yaml, optional: true}\n",
      _config_map("web-values", "values.yaml", "replicaCount: 3"), "", True,
      "`.Values.replicaCount` = 1, set at charts/web/values.yaml:1"),
@@ -1216,6 +1214,9 @@ def test_a_helm_release_composes_its_values_from_as_flux_does(tmp_path, entries,
 @needs_helm
 @pytest.mark.parametrize("entries, objects, reason", [
     ("  - {kind: ConfigMap, name: absent}\n", "", "the ConfigMap absent its valuesFrom reads is not in the scan"),
+    # optional: Flux skips it where the cluster has none, but one made out of git sets what it sets
+    ("  - {kind: Secret, name: absent, optional: true}\n", "",
+     "the Secret absent its valuesFrom reads (optional) is not in the scan, and what one made elsewhere sets"),
     ("  - {kind: ConfigMap, name: web-values, valuesKey: prod.yaml}\n",
      _config_map("web-values", "values.yaml", "replicaCount: 3"),
      "the ConfigMap web-values its valuesFrom reads has no key prod.yaml"),

@@ -23,14 +23,16 @@ base64, its `stringData` counts too, as the API server merges it); without `targ
 the key's text is YAML merged over what came before (maps merge, a later value wins: helm's
 own merge of `--values` files, so each text is given to helm as one, in its place); with
 `targetPath` it is set at that path as `--set path=text` sets it (`--set-string`, quotes
-taken off, when the text is quoted). The inline `values` go over everything. An object
-or key that is not there is skipped when the entry is `optional`; otherwise Flux fails
-to reconcile the release. The objects are looked up among what the scan has of the same
+taken off, when the text is quoted). The inline `values` go over everything. A key that
+the object does not hold is skipped when the entry is `optional`; otherwise Flux fails
+to reconcile the release. An object the scan does not have is not known here, optional or
+not: an optional one is often made out of git (external-secrets, a SealedSecret), and sets
+what it sets. The objects are looked up among what the scan has of the same
 cluster: the manifests of the scan's plain files (a HelmRelease written in one), or what
 the same kustomization build made (a HelmRelease one builds, whose `valuesFrom` name a
 `configurations:` nameReference may have given a generated ConfigMap's hashed name).
 Not known here, so the release is noted and its chart judged alone, as for any release
-not known here: a non-optional object or key that is not there, a Secret encrypted with
+not known here: an object the scan does not have, a non-optional key that is not there, a Secret encrypted with
 SOPS (`sops:`, `ENC[` values: Flux decrypts them), data that is not text or not base64,
 values text that is not a YAML mapping, an object whose namespace may or may not be the
 HelmRelease's (one names one, the other none), and a `targetPath` whose value a later
@@ -265,10 +267,10 @@ def _values_from(r: Any, entries: Any, inline: dict[str, Any] | None, sources: _
         found = sources.values_object(r, kind, name)
         if isinstance(found, str):
             return found
-        if found is None:
-            if optional:
-                continue  # Flux skips it
-            return f"the {kind} {name} its valuesFrom reads is not in the scan (Flux fails to reconcile it)"
+        if found is None:  # optional, Flux skips it where the cluster has none: one made out of git may set anything
+            return (f"the {kind} {name} its valuesFrom reads (optional) is not in the scan, and what one made "
+                    "elsewhere sets is not known" if optional
+                    else f"the {kind} {name} its valuesFrom reads is not in the scan (Flux fails to reconcile it)")
         text = _values_text(found, kind, key)
         if text is None:
             if optional:

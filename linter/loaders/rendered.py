@@ -479,7 +479,6 @@ def _kubernetes_json(path: Path) -> bool:
 FLUX_HELM_GROUPS = DEPLOYER_GROUPS[2:]
 # Argo CD's group: an Application a kustomization builds or a chart renders deploys any staged file
 ARGO_GROUP = DEPLOYER_GROUPS[0]
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def _top_kustomizations(top: Path, holding: set[str], exclusions: Exclusions | None) -> list[Path]:
