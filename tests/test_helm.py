@@ -966,6 +966,24 @@ def test_an_application_a_kustomization_builds_deploys_the_chart_too(tmp_path, p
 
 
 @needs_helm
+def test_a_chart_an_app_of_apps_deploys_is_judged_as_deployed_even_when_it_renders_an_application(tmp_path):
+    """The chart also templates an Application (of a chart from a Helm repository: nothing of
+    this checkout), so it is rendered early, alone, for the deployers it makes; once the app of
+    apps is found to deploy it, that alone rendering is taken back: it is judged once, as deployed."""
+    root = _gitops(tmp_path / "gitops")
+    (root / "apps" / "kustomization.yaml").write_text("resources: [shop.yaml]\n")
+    (root / "charts" / "shop" / "templates" / "cache.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cache}\nspec:\n"
+        "  source: {repoURL: 'https://charts.bitnami.com/bitnami', chart: redis, targetRevision: 19.0.0}\n"
+        "  destination: {namespace: cache}\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    assert {f["environment"] for f in doc["findings"]} == {"apps/shop.yaml"}  # nothing of the chart alone
+    assert {f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Deployment/shop/shop-prod", "Deployment/staging/shop-staging"}
+
+
+@needs_helm
 @pytest.mark.parametrize("root_application", [False, True, "environments"])
 def test_an_application_a_chart_renders_deploys_the_chart_too(tmp_path, root_application):
     """A Helm app of apps (argocd-example-apps' `apps/`): a chart whose templates are

@@ -714,7 +714,10 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     # released, and what the deployers among their objects deploy is judged as deployed, not
     # alone. Round after round (an app of apps of apps), each built once.
     alone: set[str] = set()  # real paths of the directories built alone so far
+    # what each made: its objects, errors and notes (taken back when a deployer found later deploys it)
+    made_alone: dict[str, tuple[list[Resource], list[InputError], list[str]]] = {}
     released: set[int] = set()  # the chart releases rendered so far
+    deployer_files: set[str] = set()  # real paths of the files of the deployers found so far
     for round_ in range(DEPLOYER_ROUNDS):
         own: list[Resource] = []  # what this round built of the scan's own
         context_built: list[Resource] = []  # and for deployers read as context (pre-commit)
@@ -723,8 +726,9 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
             if real not in deployed and real not in alone and _writes_deployers(
                     rendering.sources if rendering.kind == "kustomize" else _chart_templates(rendering.directory)):
                 alone.add(real)
-                start = len(out.resources)
+                start, start_errors, start_notes = len(out.resources), len(out.errors), len(out.notes)
                 (_load_kustomization if rendering.kind == "kustomize" else _load_chart)(rendering, options, out)
+                made_alone[real] = (out.resources[start:], out.errors[start_errors:], out.notes[start_notes:])
                 own += out.resources[start:]
         for release in list(releases):
             if id(release) not in released and _writes_deployers(_chart_templates(release.chart)):
@@ -743,10 +747,12 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
             context_built += _built_as_context(rendered.context_renderings, options)
         from_built_context = _released_by_built(out, context_built, rendered.staged, context=True)
         from_context.update(id(r) for r in from_built_context)
-        # one built already (alone, or as it deploys itself) is not built again
-        building = alone | {os.path.realpath(k.directory) for k in kustomized if id(k) in built}
-        inner = [r for r in [*inner, *from_built_context]
-                 if isinstance(r, ChartRelease) or os.path.realpath(r.directory) not in building]
+        inner = [*inner, *from_built_context]
+        deployer_files.update(os.path.realpath(r.file) for r in inner)
+        inner = _taken_from_alone(inner, made_alone, alone, deployer_files, out)
+        # a kustomization built already as a deployer releases it is not built again
+        building = {os.path.realpath(k.directory) for k in kustomized if id(k) in built}
+        inner = [r for r in inner if isinstance(r, ChartRelease) or os.path.realpath(r.directory) not in building]
         if not inner:
             break
         deploy(inner)
@@ -775,10 +781,41 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
 
 # rounds of deployers built by kustomizations that deploy kustomizations building deployers
 DEPLOYER_ROUNDS = 3
-# the API groups of the deployers a kustomization's build is read for (Argo CD Applications and
-# ApplicationSets, Flux HelmReleases) and of the GitRepositories a HelmRelease names (`flux
-# bootstrap`'s `flux-system/` kustomization), verbatim in YAML and JSON alike
-BUILT_DEPLOYER_GROUPS = (DEPLOYER_GROUPS[0], *DEPLOYER_GROUPS[2:])
+# the API groups of the deployers a kustomization's build is read for (Flux HelmReleases) and of
+# the GitRepositories a HelmRelease names (`flux bootstrap`'s `flux-system/` kustomization),
+# verbatim in YAML and JSON alike; Argo CD's group with the word its kinds share (Argo
+# Rollouts and Workflows are of the group too)
+BUILT_DEPLOYER_GROUPS = DEPLOYER_GROUPS[2:]
+ARGO_APPLICATION_WORDS = (DEPLOYER_GROUPS[0], b"Application")
+
+
+def _taken_from_alone(found: list[ChartRelease | KustomizationRelease],
+                      made_alone: dict[str, tuple[list[Resource], list[InputError], list[str]]],
+                      alone: set[str], deployers: set[str], out: Any) -> list[ChartRelease | KustomizationRelease]:
+    """The releases `found` (by deployers a build made) that may be judged: one of a chart or
+    kustomization built alone in an earlier step takes it back from `out` (its objects, errors
+    and notes: the release judges it as deployed instead), unless that alone build made a
+    deployer that deploys something (one whose file is among `deployers`: an app of apps of
+    apps, or one deploying itself): it stays built alone, and the release is left out (what it
+    deploys is judged once)."""
+    kept: list[ChartRelease | KustomizationRelease] = []
+    for release in found:
+        target = os.path.realpath(release.chart if isinstance(release, ChartRelease) else release.directory)
+        made = made_alone.get(target) if target in alone else None
+        if made is None:
+            kept.append(release)
+            continue
+        if any(os.path.realpath(r.location.file) in deployers for r in made[0]):
+            continue
+        taken = {id(x) for x in [*made[0], *made[1]]}
+        out.resources = [r for r in out.resources if id(r) not in taken]
+        out.errors = [e for e in out.errors if id(e) not in taken]
+        for note in made[2]:
+            if note in out.notes:
+                out.notes.remove(note)
+        alone.discard(target)
+        kept.append(release)
+    return kept
 
 
 def _chart_templates(chart: Path) -> list[Path]:
@@ -797,7 +834,7 @@ def _writes_deployers(files: list[Path]) -> bool:
             data = path.read_bytes()
         except OSError:
             continue
-        if any(group in data for group in BUILT_DEPLOYER_GROUPS):
+        if any(group in data for group in BUILT_DEPLOYER_GROUPS) or all(w in data for w in ARGO_APPLICATION_WORDS):
             return True
     return False
 
