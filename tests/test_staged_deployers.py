@@ -448,3 +448,26 @@ def test_a_terragrunt_unit_an_exclude_glob_names_plans_nothing(tmp_path, monkeyp
     captured = capsys.readouterr()
     assert json.loads(captured.out)["findings"] == []
     assert "helm_release.web not judged: its `set[0]` is not known before apply" in captured.err, captured.err
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-grep", "walk"])
+@pytest.mark.parametrize("staged", ["base/deploy.yaml", "base/kustomization.yaml", "components/spread/kustomization.yaml"])
+def test_a_staged_base_is_built_in_the_overlays_that_use_it(tmp_path, monkeypatch, capsys, git, staged):
+    """Nothing deploys the overlays, and a full scan builds each (prod patches the base's one
+    replica to 3, staging keeps it, both take a component): a staged base (or component) file
+    gets the findings the overlays' builds give, not those of the base built alone (one replica
+    everywhere)."""
+    _needs("kustomize")
+    files = {**KUSTOMIZE,
+             "overlays/prod/kustomization.yaml": "resources: [../../base]\npatches: [{path: replicas.yaml}]\n"
+                                                 "components: [../../components/spread]\n",
+             "overlays/staging/kustomization.yaml": "resources: [../../base]\nnamePrefix: stg-\n"
+                                                    "components: [../../components/spread]\n",
+             "components/spread/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                                     "commonAnnotations: {spread: zones}\n"}
+    monkeypatch.chdir(checkout(tmp_path, files, git))
+    full = report(capsys, ".")
+    one = report(capsys, staged)
+    single = {f["resource"] for f in one if f["rule_id"] == "RES101"}
+    assert keyed(one) == keyed(full)
+    assert single == {"Deployment/default/stg-web"}  # the base alone would say Deployment/default/web

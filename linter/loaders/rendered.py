@@ -297,6 +297,8 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
                         continue
                     out.helmfiles_touching.setdefault(listed.setdefault(real, helmfile), set()).add(staged)
     candidates: list[Path] = list(walk.kustomizations)
+    if search_deployers:  # a staged base or component: built in the checkout's overlays that use it
+        candidates += overlays_of_staged(walk, exclusions)
     chart_of_file: dict[str, Path] = {}  # a named file's chart (a template, a values file, Chart.yaml)
     for found in walk.files:
         if found.placed and kustomization_file(found.path.parent) is not None and found.path.parent not in candidates:
@@ -460,6 +462,28 @@ def _outermost_chart(chart: Path) -> Path:
     while chart.parent.name == "charts" and os.path.isfile(chart.parent.parent / "Chart.yaml"):
         chart = chart.parent.parent
     return chart
+
+
+def overlays_of_staged(walk: Any, exclusions: Exclusions | None = None) -> list[Path]:
+    """The kustomizations of the git checkouts holding the command line's files (pre-commit:
+    the staged files) that a full scan renders (none uses it as a base) and that build a
+    staged file's kustomization directory: a staged base or component is built in each
+    overlay that uses it, as a full scan builds it, not alone (`_top_kustomizations`, a
+    bytes search of the checkout's kustomization files). Named as the staged file is."""
+    from linter.paths import git_top
+
+    holding: dict[Path, set[str]] = {}  # a checkout's top -> the staged files' kustomization directories
+    relative: dict[Path, bool] = {}
+    for found in walk.files:
+        if found.placed and not found.context and kustomization_file(found.path.parent) is not None:
+            top = git_top(Path(os.path.dirname(found.real_path)))
+            if top is not None:
+                holding.setdefault(top, set()).add(os.path.realpath(found.path.parent))
+                relative[top] = relative.get(top, False) or not found.path.is_absolute()
+    out: list[Path] = []
+    for top, directories in holding.items():
+        out += _top_kustomizations(Path(os.path.relpath(top)) if relative[top] else top, directories, exclusions)
+    return out
 
 
 def _kubernetes_json(path: Path) -> bool:
