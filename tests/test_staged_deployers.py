@@ -471,3 +471,21 @@ def test_a_staged_base_is_built_in_the_overlays_that_use_it(tmp_path, monkeypatc
     single = {f["resource"] for f in one if f["rule_id"] == "RES101"}
     assert keyed(one) == keyed(full)
     assert single == {"Deployment/default/stg-web"}  # the base alone would say Deployment/default/web
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-grep", "walk"])
+def test_a_staged_manifest_a_kustomization_above_lists_is_built_with_it(tmp_path, monkeypatch, capsys, git):
+    """`resources: [sub/deploy.yaml]`: the manifest's own directory has no kustomization, but the
+    one above builds it (patching its one replica to 3), as a full scan does; it is not judged
+    alone as a plain manifest. A manifest beside it that no kustomization lists is."""
+    _needs("kustomize")
+    files = {"k/sub/deploy.yaml": BASE, "k/sub/extra.yaml": BASE.replace("name: web}", "name: extra}"),
+             "k/kustomization.yaml": "resources: [sub/deploy.yaml]\npatches: [{path: replicas.yaml}]\n",
+             "k/replicas.yaml": KUSTOMIZE["overlays/prod/replicas.yaml"]}
+    monkeypatch.chdir(checkout(tmp_path, files, git))
+    full = report(capsys, ".")
+    one = report(capsys, "k/sub/deploy.yaml")
+    assert keyed(one) == keyed([f for f in full if f["file"] != "k/sub/extra.yaml"])
+    assert not [f for f in one if f["rule_id"] == "RES101"]  # built: 3 replicas, not the file's 1
+    assert {f["resource"] for f in report(capsys, "k/sub/extra.yaml") if f["rule_id"] == "RES101"} == {
+        "Deployment/default/extra"}

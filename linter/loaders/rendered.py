@@ -475,15 +475,39 @@ def overlays_of_staged(walk: Any, exclusions: Exclusions | None = None) -> list[
     holding: dict[Path, set[str]] = {}  # a checkout's top -> the staged files' kustomization directories
     relative: dict[Path, bool] = {}
     for found in walk.files:
-        if found.placed and not found.context and kustomization_file(found.path.parent) is not None:
-            top = git_top(Path(os.path.dirname(found.real_path)))
-            if top is not None:
-                holding.setdefault(top, set()).add(os.path.realpath(found.path.parent))
-                relative[top] = relative.get(top, False) or not found.path.is_absolute()
+        if not found.placed or found.context:
+            continue
+        top = git_top(Path(os.path.dirname(found.real_path)))
+        directory = _kustomization_reaching(Path(found.real_path), top) if top is not None else None
+        if top is not None and directory is not None:
+            holding.setdefault(top, set()).add(directory)
+            relative[top] = relative.get(top, False) or not found.path.is_absolute()
     out: list[Path] = []
     for top, directories in holding.items():
         out += _top_kustomizations(Path(os.path.relpath(top)) if relative[top] else top, directories, exclusions)
     return out
+
+
+def _kustomization_reaching(file: Path, top: Path) -> str | None:
+    """The real path of the kustomization directory that builds `file` (a real path): its own
+    directory's, or the nearest above it, up to `top`, whose build reads it (`resources:
+    [deployments/web.yaml]`: kustomize reads no file outside a kustomization's tree); None
+    when no kustomization builds it."""
+    directory = file.parent
+    if kustomization_file(directory) is not None:
+        return str(directory)
+    if not file.name.endswith(MANIFEST_SUFFIXES):
+        return None
+    top = Path(os.path.realpath(top))
+    if top not in directory.parents:
+        return None
+    for above in directory.parents:
+        if kustomization_file(above) is not None \
+                and str(file) in {os.path.realpath(f) for f in _reachable(above)[1]}:
+            return str(above)
+        if above == top:
+            break
+    return None
 
 
 def _kubernetes_json(path: Path) -> bool:
