@@ -260,6 +260,13 @@ ARGO_APPS_CHART = {
     "argocd/apps/templates/web.yaml": ARGO_CHART["argocd/apps/web.yaml"].replace(
         f"repoURL: {URL}", "repoURL: {{ .Values.repoURL }}"),
 }
+# the same app of apps, deployed by a root Application that gives it the repository's URL (the
+# chart alone names none: its Application deploys nothing known here)
+ARGO_APPS_CHART_ROOT = {
+    **ARGO_APPS_CHART, "argocd/apps/values.yaml": "repoURL: ''\n",
+    "argocd/root.yaml": argo_application("root", "    path: argocd/apps\n    helm:\n"
+                                                 f"      valuesObject: {{repoURL: '{URL}'}}\n"),
+}
 
 SCENARIOS = {
     # name: (files, the staged file, the directories whose findings it is the unit of, tool)
@@ -286,6 +293,7 @@ SCENARIOS = {
     "argo-apps-kustomized": (ARGO_APPS_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "argo-apps-kustomized-base": (ARGO_APPS_KUSTOMIZED, "base/deploy.yaml", ["base/", "overlays/prod/"], "helm"),
     "argo-apps-chart": (ARGO_APPS_CHART, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-apps-chart-root": (ARGO_APPS_CHART_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
 }
 
 

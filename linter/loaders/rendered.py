@@ -65,7 +65,8 @@ def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
     """What the deployer object `r` releases (`read()`: ChartRelease and KustomizationRelease),
     behind a last resort: a bug reading one object costs its releases, not the scan. One of a
     file read as context (a sibling, a deployer of the checkout a pre-commit run found) says
-    nothing of itself and releases only what renders one of `staged` (None: nothing)."""
+    nothing of itself and releases only what renders one of `staged` (None: nothing), or what
+    makes deployers that may (a root Application's app of apps, `makes_deployers`)."""
     context = r.location.file in loaded.context_files
     if context and staged is None:
         return []
@@ -80,7 +81,16 @@ def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
         if not context:
             loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
         return []
-    return [release for release in made if not context or release.touches(staged or set())]
+    return [release for release in made
+            if not context or release.touches(staged or set()) or makes_deployers(release)]
+
+
+def makes_deployers(release: Any) -> bool:
+    """Whether a release's chart templates, or its kustomization's files, may write a deployer
+    (`_writes_deployers`): an app of apps, whose Applications may release a staged file."""
+    if isinstance(release, ChartRelease):
+        return _writes_deployers(_chart_templates(release.chart))
+    return release.listed is None and _writes_deployers(release.rendering().sources)
 
 
 def within(path: Path, top: Path) -> bool:
@@ -781,18 +791,33 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         for release in list(releases):
             if id(release) not in released and _writes_deployers(_chart_templates(release.chart)):
                 released.add(id(release))
-                start = len(out.resources)
+                start, start_errors = len(out.resources), len(out.errors)
                 _load_release(release, options, out)
-                (context_built if id(release) in from_context else own).extend(out.resources[start:])
+                if id(release) in from_context:
+                    context_built += out.resources[start:]
+                    if not release.touches(rendered.staged or set()):  # an app of apps: nothing of its own said
+                        _only_staged(out, out.resources[start:], set())
+                        del out.errors[start_errors:]
+                else:
+                    own += out.resources[start:]
         for kustomization in list(kustomized):
             # a directory's listed manifests were read as deployers where the walk loaded them
             if id(kustomization) not in built and kustomization.listed is None \
                     and _writes_deployers(kustomization.rendering().sources):
+                start_errors = len(out.errors)
                 objects = build(kustomization)
-                (context_built if id(kustomization) in from_context else own).extend(objects)
+                if id(kustomization) in from_context:
+                    context_built += objects
+                    if not kustomization.touches(rendered.staged or set()):  # an app of apps: nothing of its own said
+                        _only_staged(out, objects, set())
+                        del out.errors[start_errors:]
+                else:
+                    own += objects
         inner = _released_by_built(out, own, rendered.staged)
         if round_ == 0 and rendered.context_renderings:  # pre-commit: the checkout's renderings that make deployers
-            context_built += _built_as_context(rendered.context_renderings, options)
+            # (alone: one a context deployer releases is built as it releases it, above)
+            context_built += _built_as_context([d for d in rendered.context_renderings
+                                                if os.path.realpath(d) not in deployed], options)
         from_built_context = _released_by_built(out, context_built, rendered.staged, context=True)
         from_context.update(id(r) for r in from_built_context)
         inner = [*inner, *from_built_context]
