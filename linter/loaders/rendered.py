@@ -776,9 +776,23 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     made_alone: dict[str, tuple[list[Resource], list[InputError], list[str]]] = {}
     released: set[int] = set()  # the chart releases rendered so far
     deployer_files: set[str] = set()  # real paths of the files of the deployers found so far
+    own: list[Resource] = []  # what a round built of the scan's own
+    context_built: list[Resource] = []  # and for deployers read as context (pre-commit)
+
+    def built_for(release: ChartRelease | KustomizationRelease, objects: list[Resource], errors_before: int) -> None:
+        """What building `release` made, to read its deployers from: a context deployer's
+        release that renders no staged file (an app of apps) says nothing of its own."""
+        if id(release) not in from_context:
+            own.extend(objects)
+            return
+        context_built.extend(objects)
+        if not release.touches(rendered.staged or set()):
+            _only_staged(out, objects, set())
+            del out.errors[errors_before:]
+
     for round_ in range(DEPLOYER_ROUNDS):
-        own: list[Resource] = []  # what this round built of the scan's own
-        context_built: list[Resource] = []  # and for deployers read as context (pre-commit)
+        own.clear()
+        context_built.clear()
         for rendering in rendered.renderings:
             real = os.path.realpath(rendering.directory)
             if real not in deployed and real not in alone and _writes_deployers(
@@ -789,30 +803,16 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 made_alone[real] = (out.resources[start:], out.errors[start_errors:], out.notes[start_notes:])
                 own += out.resources[start:]
         for release in list(releases):
-            if id(release) not in released and _writes_deployers(_chart_templates(release.chart)):
+            if id(release) not in released and makes_deployers(release):
                 released.add(id(release))
                 start, start_errors = len(out.resources), len(out.errors)
                 _load_release(release, options, out)
-                if id(release) in from_context:
-                    context_built += out.resources[start:]
-                    if not release.touches(rendered.staged or set()):  # an app of apps: nothing of its own said
-                        _only_staged(out, out.resources[start:], set())
-                        del out.errors[start_errors:]
-                else:
-                    own += out.resources[start:]
+                built_for(release, out.resources[start:], start_errors)
         for kustomization in list(kustomized):
-            # a directory's listed manifests were read as deployers where the walk loaded them
-            if id(kustomization) not in built and kustomization.listed is None \
-                    and _writes_deployers(kustomization.rendering().sources):
+            # (a directory's listed manifests were read as deployers where the walk loaded them)
+            if id(kustomization) not in built and makes_deployers(kustomization):
                 start_errors = len(out.errors)
-                objects = build(kustomization)
-                if id(kustomization) in from_context:
-                    context_built += objects
-                    if not kustomization.touches(rendered.staged or set()):  # an app of apps: nothing of its own said
-                        _only_staged(out, objects, set())
-                        del out.errors[start_errors:]
-                else:
-                    own += objects
+                built_for(kustomization, build(kustomization), start_errors)
         inner = _released_by_built(out, own, rendered.staged)
         if round_ == 0 and rendered.context_renderings:  # pre-commit: the checkout's renderings that make deployers
             # (alone: one a context deployer releases is built as it releases it, above)

@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.model import InputError, Resource, Unknown
+from linter.model import InputError, Location, Resource, Unknown
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, Deployed
@@ -151,7 +151,7 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
     unit_errors = _read_units(sorted(units), quiet)
     roots = [d for d in roots_reaching(calling, targets, quiet) if os.path.realpath(d) not in loaded_here]
     if unit_errors:  # not the commit's error, but what the unit plans is unknown: said, not silent
-        loaded.notes.append(f"{_where(unit_errors[0])}: a Terragrunt unit that may release a staged chart has an "
+        loaded.notes.append(f"{Location(unit_errors[0].file, unit_errors[0].line)}: a Terragrunt unit that may release a staged chart has an "
                             f"error ({unit_errors[0].message}): what it plans is not judged")
     if not roots:
         return []
@@ -164,7 +164,7 @@ def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[st
         resources = []
     if errors:
         # not the commit's error, but what the roots release is unknown: said, not silent
-        loaded.notes.append(f"{_where(errors[0])}: a Terraform root that may release a staged chart has an error "
+        loaded.notes.append(f"{Location(errors[0].file, errors[0].line)}: a Terraform root that may release a staged chart has an error "
                             f"({errors[0].message}): its releases are judged as far as it could be read")
     reached = {os.path.realpath(os.path.dirname(r.location.file)) for r in resources}
     if not reached.isdisjoint(loaded_here):  # a staged module reached through a root: the scan's own load says
@@ -186,10 +186,6 @@ def _read_units(units: list[Path], options: dict[str, Any]) -> list[InputError]:
     except Exception as exc:  # last resort: units that cannot be read plan nothing here, as in a full scan's error
         return [InputError.internal(str(units[0]), "reading the Terragrunt units of the checkout", exc)]
     return errors
-
-
-def _where(err: InputError) -> str:
-    return f"{err.file}:{err.line}" if err.line else err.file
 
 
 def _label(r: Resource) -> str:
