@@ -350,13 +350,18 @@ def test_without_a_block_the_kustomization_is_built_and_with_a_directory_block_i
     # two tools: Argo CD refuses the Application ("multiple application sources defined")
     (RECURSE + "    kustomize: {namePrefix: eu-}\n", {}),
 ])
-def test_a_directory_block_argo_cd_cannot_apply_as_known_leaves_the_kustomization_as_the_repository_has_it(
+def test_a_directory_block_argo_cd_cannot_apply_as_known_leaves_the_kustomization_unjudged_with_a_note(
         overlay, source, files):
+    """What the Application deploys is not known here: neither the file's 1 replica in `shop` nor
+    kustomize's build alone (3 replicas, in no namespace: what nothing creates) is judged."""
     from linter.engine import ScanOptions, scan
 
+    result = scan(["."], ScanOptions())  # nothing deploys it: built by kustomize alone
+    assert [(r.address, r.attrs["spec"]["replicas"]) for r in result.resources if r.type == "apps/Deployment"] == [
+        ("Deployment/default/web", 3)]
     write(overlay, {"apps/web.yaml": application(source=source), **files})
     result = scan(["."], ScanOptions())
     assert result.errors == []
-    # built by kustomize alone (3 replicas, no namespace), not the file's 1 replica in `shop`
-    assert [(r.address, r.attrs["spec"]["replicas"]) for r in result.resources if r.type == "apps/Deployment"] == [
-        ("Deployment/default/web", 3)]
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == []
+    [note] = [n for n in result.notes if "Argo CD Application web not judged" in n]
+    assert note.endswith("its kustomization guestbook is not judged alone either")

@@ -717,21 +717,52 @@ def test_a_multi_source_applications_ref_values_file_of_this_repository_is_read(
         [finding] = single
         assert finding["resource"] == "Deployment/shop/shop-prod"
         assert "`.Values.replicaCount` = 1, set at envs/prod/values.yaml:2" in finding["notes"]
-    else:  # the chart alone, with its own environment files: not as the Application deploys it
-        assert single and not [f for f in doc["findings"] if f["environment"] == "apps/shop.yaml"]
+    else:  # rendered with values another repository holds: not judged, as deployed or alone
+        assert single == []
+        assert doc["findings"] == []
 
 
 @needs_helm
-@pytest.mark.parametrize("url, apps", [
-    ("https://github.com/acme/other.git", ARGO_APPS),  # another repository's chart
-    ("https://github.com/acme/gitops", ARGO_APPS.replace("- values-prod.yaml", "- values-missing.yaml")
-     .replace("valuesObject:\n        replicaCount: 1", "valueFiles: [$values/shop.yaml]")),  # Argo CD could not render
-])
-def test_an_application_this_scan_cannot_render_as_argo_cd_would_leaves_the_chart_alone(tmp_path, url, apps):
-    root = _gitops(tmp_path / "gitops", url, apps)
+def test_an_application_with_values_of_another_repository_is_noted_and_its_chart_not_judged_alone(tmp_path):
+    root = _gitops(tmp_path / "gitops")
+    (root / "apps" / "shop.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n"
+        "  destination: {namespace: shop}\n  sources:\n"
+        "    - repoURL: git@github.com:acme/gitops.git\n      path: charts/shop\n"
+        "      helm: {valueFiles: [$values/envs/prod/values.yaml]}\n"
+        "    - repoURL: https://github.com/acme/other.git\n      targetRevision: main\n      ref: values\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: apps/shop.yaml:1: Argo CD Application shop-prod not judged: its value file " \
+           "`$values/envs/prod/values.yaml` is not in this repository; its chart charts/shop is not judged alone " \
+           "either" in done.stderr.splitlines()
+
+
+@needs_helm
+def test_an_application_of_another_repositorys_chart_leaves_this_chart_alone(tmp_path):
+    root = _gitops(tmp_path / "gitops", "https://github.com/acme/other.git", ARGO_APPS)
     _, doc = scan(".", cwd=root)
     # judged as before: once per environment values file beside the chart
     assert {f["environment"] for f in doc["findings"]} == {"charts/shop/values-prod.yaml"}
+
+
+@needs_helm
+def test_an_application_argo_cd_cannot_render_is_noted_and_its_chart_not_judged_alone(tmp_path):
+    """A value file that is not there (Argo CD fails to render), one of a source the
+    Application does not have (`$values/...`): each Application is noted, and the chart it
+    deploys is not judged alone with values it is not deployed with."""
+    apps = (ARGO_APPS.replace("- values-prod.yaml", "- values-missing.yaml")
+            .replace("valuesObject:\n        replicaCount: 1", "valueFiles: [$values/shop.yaml]"))
+    root = _gitops(tmp_path / "gitops", "https://github.com/acme/gitops", apps)
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "--format", "json"], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["findings"] == []
+    notes = [line for line in done.stderr.splitlines() if "not judged" in line]
+    assert [n.split(" not judged: ")[1] for n in notes] == [
+        "its value file `values-missing.yaml` is not there (Argo CD fails to render it); "
+        "its chart charts/shop is not judged alone either",
+        "its value file `$values/shop.yaml` is not in this repository; its chart charts/shop is not judged alone either"]
 
 
 @needs_helm
@@ -766,9 +797,9 @@ def test_an_application_is_read_as_argo_cd_reads_it(tmp_path, spec):
     if "valueFiles: [/charts" in spec or "one.txt" in spec:  # --set-file replicaCount=one.txt: 1 replica
         assert environments == {"apps/shop.yaml"}
         assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/shop/shop"]
-    else:  # a file parameter that is not there, or valueFiles as a string (files "v", "a", ... not
-        # there): Argo CD renders nothing
-        assert environments == {"charts/shop/values-prod.yaml"}
+    else:  # a file parameter that is not there, or valueFiles as a string: Argo CD renders
+        # nothing, and the chart is not judged alone with values it is not deployed with
+        assert environments == set()
 
 
 def test_an_application_path_leaving_the_repository_is_not_followed(tmp_path):
@@ -1150,7 +1181,7 @@ def test_a_helm_release_reads_its_values_from_the_config_map_its_kustomization_g
 def test_a_generated_config_map_a_helm_release_does_not_name_as_built_is_not_there_for_flux(tmp_path):
     """Without the nameReference the HelmRelease names `web-values` while kustomize made
     `web-values-<hash>`: Flux fails to reconcile it, so it is not judged, a note says why, and
-    the chart is judged alone (as for any release not known here)."""
+    the chart is not judged alone either (as for any release not known here)."""
     _write(tmp_path, {
         **VALUES_FROM_CHECKOUT, "flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
         "apps/web/release.yaml": VALUES_FROM_RELEASE + "  - {kind: ConfigMap, name: web-values}\n",
@@ -1158,12 +1189,11 @@ def test_a_generated_config_map_a_helm_release_does_not_name_as_built_is_not_the
         "apps/web/kustomization.yaml": "namespace: web\nresources: [release.yaml]\nconfigMapGenerator:\n"
                                        "- {name: web-values, files: [values.yaml]}\n"})
     done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=tmp_path, capture_output=True, text=True)
-    assert "apps/web/release.yaml:1: Flux HelmRelease web not judged as Flux renders it: the ConfigMap web-values " \
-           "its valuesFrom reads is not in the scan (Flux fails to reconcile it); its chart charts/web is judged " \
-           "alone" in done.stderr
+    assert "apps/web/release.yaml:1: Flux HelmRelease web not judged: the ConfigMap web-values " \
+           "its valuesFrom reads is not in the scan (Flux fails to reconcile it); its chart charts/web is not " \
+           "judged alone either" in done.stderr
     code, doc = scan(".", cwd=tmp_path)
-    assert not [f for f in doc["findings"] if f["environment"] is not None]
-    assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/default/web"]
+    assert [f for f in doc["findings"] if f["rule_id"] == "RES101"] == []
 
 
 def _config_map(name: str, key: str, text: str) -> str:
@@ -1259,16 +1289,17 @@ def test_a_helm_release_composes_its_values_from_as_flux_does(tmp_path, entries,
      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: count, namespace: web}\ndata: {n: '3'}\n", "",
      "its inline values set what valuesFrom targetPath replicaCount sets"),
 ])
-def test_a_helm_release_whose_values_from_is_not_known_here_is_noted_and_its_chart_judged_alone(
+def test_a_helm_release_whose_values_from_is_not_known_here_is_noted_and_its_chart_not_judged_alone(
         tmp_path, entries, objects, reason):
     _write(tmp_path, {**VALUES_FROM_CHECKOUT, "apps.yaml": VALUES_FROM_RELEASE + entries + objects})
     done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode in (0, 1), done.stderr
     [note] = [line for line in done.stderr.splitlines() if "Flux HelmRelease web not judged" in line]
-    assert note.startswith("warning: apps.yaml:1: Flux HelmRelease web not judged as Flux renders it: ") and reason in note
-    assert note.endswith("its chart charts/web is judged alone")
+    assert note.startswith("warning: apps.yaml:1: Flux HelmRelease web not judged: ") and reason in note
+    assert note.endswith("its chart charts/web is not judged alone either")
     code, doc = scan(".", cwd=tmp_path)
-    assert doc["errors"] == [] and not [f for f in doc["findings"] if f["environment"] is not None]
+    # the chart's own replicaCount 1 would fire alone: what Flux deploys is not known, so nothing does
+    assert doc["errors"] == [] and [f for f in doc["findings"] if f["rule_id"] == "RES101"] == []
     assert "hunter" not in done.stderr
 
 

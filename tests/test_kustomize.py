@@ -377,11 +377,25 @@ def test_the_kustomize_options_reach_the_build_as_argo_cd_writes_them(gitops):
     "    kustomize:\n      replicas: [{name: web, count: many}]\n",  # Argo CD refuses it: nothing is deployed
     "    kustomize:\n      patches: [{path: ../../../elsewhere.yaml}]\n",  # outside the repository
 ])
-def test_kustomize_options_not_known_here_leave_the_overlay_as_the_repository_has_it(gitops, kustomize):
+def test_kustomize_options_not_known_here_leave_the_overlay_unjudged_with_a_note(gitops, kustomize):
+    """What the Application deploys is not known here: not judged as deployed, nor alone with
+    the repository's values (a Deployment in namespace default nothing creates), as a helmfile's
+    or a `helm_release`'s release not known here."""
     write(gitops, {"apps/web.yaml": application(kustomize)})
     result = scan(["."], ScanOptions())
     assert result.errors == []
-    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/default/web"]
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == []
+    [note] = [n for n in result.notes if "Argo CD Application" in n]
+    assert note.startswith("apps/web.yaml:1: Argo CD Application web-prod not judged: its `kustomize` block is not known here")
+    assert note.endswith("its kustomization overlays/prod is not judged alone either")
+
+
+def test_kustomize_options_not_known_here_left_the_overlay_alone_before(gitops):
+    """The same layout with options known: the overlay is built as deployed (the test above
+    fails only for the options)."""
+    write(gitops, {"apps/web.yaml": application("    kustomize:\n      replicas: [{name: web, count: 2}]\n")})
+    result = scan(["."], ScanOptions())
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/web"]
 
 
 def test_options_that_break_the_build_are_an_error_at_the_application(gitops):

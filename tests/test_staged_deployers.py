@@ -497,3 +497,50 @@ def test_a_staged_manifest_a_kustomization_above_lists_is_built_with_it(tmp_path
     assert not [f for f in one if f["rule_id"] == "RES101"]  # built: 3 replicas, not the file's 1
     assert {f["resource"] for f in report(capsys, "k/sub/extra.yaml") if f["rule_id"] == "RES101"} == {
         "Deployment/default/extra"}
+
+
+# deployers whose rendering of the chart is not known here: values in a Secret encrypted with
+# SOPS (a HelmRelease in a plain file, and one a kustomization builds), in another repository
+# (an Argo CD Application's `$values/...`)
+SOPS_SECRET = ("---\napiVersion: v1\nkind: Secret\nmetadata: {name: web-values, namespace: flux-system}\n"
+               "stringData: {values.yaml: 'ENC[AES256_GCM,data:abc=,type:str]'}\nsops: {version: 3.8.1}\n")
+NOT_KNOWN = {
+    "flux-sops": {**FLUX_HELM, "clusters/prod/web.yaml": FLUX_HELM["clusters/prod/web.yaml"].replace(
+        "  values:\n    replicas: 3\n", "  valuesFrom: [{kind: Secret, name: web-values}]\n") + SOPS_SECRET},
+    "flux-sops-kustomized": {
+        **{k: v for k, v in FLUX_HELM_VALUES_FROM.items() if not k.startswith("apps/base/web/kustomize")},
+        "apps/base/web/release.yaml": FLUX_HELM_VALUES_FROM["apps/base/web/release.yaml"].replace(
+            "kind: ConfigMap", "kind: Secret"),
+        "apps/base/web/secret.yaml": SOPS_SECRET.replace("namespace: flux-system", "namespace: shop"),
+        "apps/base/web/kustomization.yaml": "namespace: shop\nresources: [release.yaml, secret.yaml]\n"},
+    "argo-other-repository": {**ARGO_CHART, "argocd/apps/web.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-prod, namespace: argocd}\n"
+        "spec:\n  destination: {namespace: shop}\n  sources:\n"
+        f"    - repoURL: {URL}\n      path: charts/web\n      helm: {{valueFiles: [$values/web.yaml]}}\n"
+        "    - {repoURL: 'https://github.com/acme/values.git', ref: values}\n")},
+}
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-grep", "walk"])
+@pytest.mark.parametrize("layout", list(NOT_KNOWN))
+def test_a_gitops_release_not_known_leaves_the_staged_chart_not_judged(tmp_path, monkeypatch, capsys, layout, git):
+    """As for a `helm_release` (above): a full scan notes the deployer, judges nothing of the
+    chart (alone, its `replicas: 1` would fire), and a commit of the chart's values.yaml does
+    the same, with the same note."""
+    _needs("kustomize" if "kustomized" in layout else "helm")
+    _needs("helm")
+    monkeypatch.chdir(checkout(tmp_path, NOT_KNOWN[layout], git))
+    main(["scan", ".", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    assert not [f for f in json.loads(captured.out)["findings"] if f["file"].startswith("charts/web/")]
+    [note] = [line for line in captured.err.splitlines() if "web-prod not judged" in line or "web not judged" in line]
+    assert note.endswith("its chart charts/web is not judged alone either")
+    main(["scan", "charts/web/values.yaml", "--format", "json", "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["errors"] == [] and out["findings"] == [], out
+    assert note in captured.err.splitlines(), captured.err
+    # without the deployer the chart is judged alone, its one replica found: the test can fail
+    for deployer in ("clusters/prod/web.yaml", "apps/base/web/release.yaml", "argocd/apps/web.yaml"):
+        (tmp_path / deployer).unlink(missing_ok=True)
+    assert [f for f in report(capsys, "charts/web/values.yaml") if f["rule_id"] == "RES101"]

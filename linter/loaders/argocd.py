@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from linter.loaders.rendered import deployer_releases, document_place, local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
-    from linter.loaders.rendered import ChartRelease, KustomizationRelease
+    from linter.loaders.rendered import Release
 
 APPLICATION = "argoproj.io/Application"
 APPLICATION_SET = "argoproj.io/ApplicationSet"
@@ -39,16 +39,16 @@ APPLICATION_SET = "argoproj.io/ApplicationSet"
 MAX_GENERATED = 100
 
 
-def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
+def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
     """The charts of this repository that the scan's Argo CD Applications and
     ApplicationSets deploy: a source with a `path` (not a `chart` of a Helm repository)
     whose `repoURL` names the repository holding the manifest (by a git remote, or its
-    directory's name) and where a Chart.yaml is. A source Argo CD could not render (a value
-    file missing, one in another source: `$ref/...`) is left out: nothing is deployed from
-    it. An Application of a file read as context (a sibling, a deployer of the checkout a
+    directory's name) and where a Chart.yaml is. A source whose rendering is not known here
+    (a value file of another repository, one Argo CD refuses to miss, a plugin) is a
+    NotKnownRelease: what it deploys is not judged, as deployed or alone. An Application of a file read as context (a sibling, a deployer of the checkout a
     pre-commit run found) deploys only what renders one of `staged` (real paths: the staged
     files), and nothing else of it is said; with `staged` None, nothing."""
-    out: list[ChartRelease | KustomizationRelease] = []
+    out: list[Release] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
@@ -56,11 +56,11 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
             continue
         context = r.location.file in loaded.context_files
 
-        def read(r: Any = r, context: bool = context) -> list[ChartRelease | KustomizationRelease]:
+        def read(r: Any = r, context: bool = context) -> list[Release]:
             if r.type == APPLICATION:
                 return _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
                                       r.location.line, staged if context else None)
-            made: list[ChartRelease | KustomizationRelease] = []
+            made: list[Release] = []
             why: list[str] = []
             applications = generated_applications(Path(r.location.file), r.attrs["spec"], why)
             if why and not context:
@@ -82,13 +82,13 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
 
 def _argo_releases(file: Path, application: dict[str, Any],
                    written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None,
-                   line: int | None = None, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
+                   line: int | None = None, staged: set[str] | None = None) -> list[Release]:
     """The charts and kustomizations of this repository the Application deploys;
     `written`: its file's node tree and its document's place there (`document_place`,
     asked when it has inline values or replicas), for notes naming the lines that set them.
     `staged`: a directory source is read only when one of these files lies in it."""
-    from linter.loaders.rendered import (ChartRelease, KustomizationRelease, holds_any, inline_values_at,
-                                         kustomization_file)
+    from linter.loaders.rendered import (ChartRelease, KustomizationRelease, NotKnownRelease, holds_any,
+                                         inline_values_at, kustomization_file)
     from linter.repository import checkout_named, repository_name
 
     spec = mapping_of(application.get("spec"))
@@ -98,7 +98,7 @@ def _argo_releases(file: Path, application: dict[str, Any],
     namespace = namespace if isinstance(namespace, str) else None
     listed = spec.get("sources")
     sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
-    out: list[ChartRelease | KustomizationRelease] = []
+    out: list[Release] = []
     # a multi-source Application's `ref` sources of this repository: `$name/path` in a value file
     # list is that file of the repository (Argo CD reads it at the repository's top)
     refs: dict[str, Path] = {}
@@ -117,12 +117,19 @@ def _argo_releases(file: Path, application: dict[str, Any],
         if top is None or chart is None or not within(chart, top):
             continue
         at = ("spec", *(("sources", n) if isinstance(listed, list) else ("source",)))  # the source, in the file
+
+        def not_known(why: str, chart: Path = chart) -> NotKnownRelease:
+            return NotKnownRelease(file, name, chart, f"Argo CD Application {name}", f"argocd:{name}", why, line)
+
         tool = source_tool(source, chart)
         if tool == "kustomize":
             # with no kustomization, `kustomize build` fails in Argo CD: nothing is deployed
             if kustomization_file(chart) is not None:
                 options = _kustomize_options(mapping_of(source.get("kustomize")), chart, top)
-                if options is not None:
+                if options is None:
+                    out.append(not_known("its `kustomize` block is not known here (a replica count that is not "
+                                         "a number, a patch or component outside this repository or not there)"))
+                else:
                     where = written() if written is not None and options.get("replicas") else None
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
@@ -132,16 +139,23 @@ def _argo_releases(file: Path, application: dict[str, Any],
             if holds_any(chart, staged):
                 # a directory source: its manifests applied as written, into the destination namespace
                 applied = _directory_source(source.get("directory"), chart, top)
-                if applied:
+                if applied is None and (os.path.isfile(chart / "Chart.yaml") or kustomization_file(chart) is not None):
+                    out.append(not_known("what Argo CD applies of it as a directory source is not known here "
+                                         "(jsonnet, a file it refuses, a kustomization or a patch among the files)"))
+                elif applied:
                     out.append(KustomizationRelease(file, name, chart, {}, namespace, f"Argo CD Application {name}",
                                                     f"argocd:{name}", line, listed=applied))
             continue
+        if tool != "helm" and (os.path.isfile(chart / "Chart.yaml") or kustomization_file(chart) is not None):
+            out.append(not_known(_unknown_tool(source)))
         if tool != "helm" or not os.path.isfile(chart / "Chart.yaml"):
             continue  # a plugin renders it, Argo CD refuses it (helm with no Chart.yaml), or not known here
         helm = mapping_of(source.get("helm"))
         files: list[Path] = []
-        readable = True
-        for entry in helm.get("valueFiles") or []:
+        given_files = helm.get("valueFiles") or []
+        # why a file it reads is not known here
+        unreadable = None if isinstance(given_files, list) else "its `valueFiles` is not a list (Argo CD refuses it)"
+        for entry in given_files if unreadable is None else []:
             # relative to the source's path; a leading `/`, to the repository's top (as Argo CD reads it)
             text = str(entry)
             ref, _, in_ref = text[1:].partition("/") if text.startswith("$") else ("", "", "")
@@ -149,12 +163,13 @@ def _argo_releases(file: Path, application: dict[str, Any],
             path = Path(os.path.normpath(repository / in_ref if ref and repository is not None
                                          else top / text.lstrip("/") if text.startswith("/") else chart / text))
             if repository is None or "://" in text or not within(path, repository):
-                readable = False  # another repository's file, a URL, or outside the repository: not known here
+                unreadable = unreadable or f"its value file `{text}` is not in this repository"
             elif os.path.isfile(path):
                 files.append(path)
             elif not helm.get("ignoreMissingValueFiles"):
-                readable = False  # Argo CD refuses to render: nothing is deployed
-        if not readable:
+                unreadable = unreadable or f"its value file `{text}` is not there (Argo CD fails to render it)"
+        if unreadable is not None:
+            out.append(not_known(unreadable))
             continue
         inline_key = "valuesObject" if isinstance(helm.get("valuesObject"), dict) else "values"
         inline = helm.get(inline_key)
@@ -163,10 +178,11 @@ def _argo_releases(file: Path, application: dict[str, Any],
         for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
             read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
             if read is None or not p.get("name") or not within(read, top) or not os.path.isfile(read):
-                readable = False
+                unreadable = "a file of its `fileParameters` is not in this repository or not there"
                 break
             parameters.append(("--set-file", f"{p['name']}={read}"))
-        if not readable:
+        if unreadable is not None:
+            out.append(not_known(unreadable))
             continue
         release = helm.get("releaseName")
         values: list[Path | str | dict[str, Any]] = [*files, *([inline] if inline else [])]
@@ -184,6 +200,18 @@ def _argo_releases(file: Path, application: dict[str, Any],
 
 # the blocks that name a source's tool (ApplicationSource.ExplicitType), in the order Argo CD lists them
 SOURCE_TOOLS = ("kustomize", "helm", "directory", "plugin")
+
+
+def _unknown_tool(source: dict[str, Any]) -> str:
+    """Why a source of a chart or kustomization that neither helm nor kustomize builds (as
+    `source_tool` tells) is not known here."""
+    given = [key for key in SOURCE_TOOLS if source.get(key) is not None]
+    if given == ["plugin"]:
+        return "a config management plugin builds it"
+    if len(given) > 1:
+        return f"Argo CD refuses a source with more than one tool block ({', '.join(given)})"
+    return f"whether Argo CD keeps its empty `{given[0]}` block is not known here" if given \
+        else "which tool Argo CD builds it with is not known here"
 
 
 def source_tool(source: dict[str, Any], path: Path) -> str | None:

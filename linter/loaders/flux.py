@@ -31,7 +31,8 @@ what it sets. The objects are looked up among what the scan has of the same
 cluster: the manifests of the scan's plain files (a HelmRelease written in one), or what
 the same kustomization build made (a HelmRelease one builds, whose `valuesFrom` name a
 `configurations:` nameReference may have given a generated ConfigMap's hashed name).
-Not known here, so the release is noted and its chart judged alone, as for any release
+Not known here, so the release is noted and its chart not judged, as deployed or alone (a
+rendered.NotKnownRelease), as for any release
 not known here: an object the scan does not have, a non-optional key that is not there, a Secret encrypted with
 SOPS (`sops:`, `ENC[` values: Flux decrypts them), data that is not text or not base64,
 values text that is not a YAML mapping, an object whose namespace may or may not be the
@@ -50,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from linter.loaders.rendered import deployer_releases, local_kustomize_options, mapping_of, within
 
 if TYPE_CHECKING:
-    from linter.loaders.rendered import ChartRelease, KustomizationRelease
+    from linter.loaders.rendered import ChartRelease, KustomizationRelease, NotKnownRelease, Release
 
 KUSTOMIZATION = "kustomize.toolkit.fluxcd.io/Kustomization"
 HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
@@ -60,25 +61,22 @@ VALUES_KINDS = {"ConfigMap": "core/ConfigMap", "Secret": "core/Secret"}
 QUOTES = "'\""  # a targetPath's text wrapped in either is set as a string, all of them taken off its ends
 
 
-def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelease | KustomizationRelease]:
+def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
     """The kustomizations and charts of this repository the scan's Flux Kustomizations and
-    HelmReleases deploy. One of a file read as context (a sibling, a deployer of the
+    HelmReleases deploy (as NotKnownRelease when how is not known here). One of a file read as context (a sibling, a deployer of the
     checkout a pre-commit run found) deploys only what renders one of `staged` (real
     paths: the staged files), and nothing else of it is said; with `staged` None, nothing."""
     sources = _Sources(loaded)
-    out: list[ChartRelease | KustomizationRelease] = []
+    out: list[Release] = []
     composed: dict[str, Any] = {}  # a deployer's file's node tree, read once
     for r in loaded.resources:
         if r.type not in (KUSTOMIZATION, HELM_RELEASE) or r.source_format != "kubernetes":
             continue
         context = r.location.file in loaded.context_files
 
-        def read(r: Any = r, context: bool = context) -> list[ChartRelease | KustomizationRelease]:
-            notes: list[str] = []
-            deployed = _helm_release(r, sources, composed, notes) if r.type == HELM_RELEASE \
+        def read(r: Any = r, context: bool = context) -> list[Release]:
+            deployed = _helm_release(r, sources, composed) if r.type == HELM_RELEASE \
                 else _kustomization(r, sources, composed, staged if context else None)
-            if not context:  # a deployer read as context says nothing of itself
-                loaded.notes += notes
             return [deployed] if deployed is not None else []
 
         out += deployer_releases(loaded, r, staged, read)
@@ -86,12 +84,14 @@ def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[ChartRelea
 
 
 def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any],
-                   staged: set[str] | None = None) -> KustomizationRelease | None:
+                   staged: set[str] | None = None) -> KustomizationRelease | NotKnownRelease | None:
     """A Kustomization of a directory of this repository, as Flux builds it (its
-    kustomization, or the one Flux writes for a directory without); None when what it
-    deploys is not known here. `staged`: a directory without a kustomization is read only
-    when one of these files lies in it."""
-    from linter.loaders.rendered import KustomizationRelease, directory_resources, holds_any, kustomization_file
+    kustomization, or the one Flux writes for a directory without); a NotKnownRelease when
+    what it sets over it is not known here (a patch or component file outside the
+    repository, or missing); None for a directory that is not this repository's. `staged`:
+    a directory without a kustomization is read only when one of these files lies in it."""
+    from linter.loaders.rendered import (KustomizationRelease, NotKnownRelease, directory_resources, holds_any,
+                                         kustomization_file)
 
     spec = mapping_of(r.attrs.get("spec"))
     top = sources.checkout(r, mapping_of(spec.get("sourceRef")))
@@ -112,7 +112,9 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any],
             return None
     options = _options(spec, directory, top)
     if options is None:
-        return None
+        return NotKnownRelease(Path(r.location.file), r.name, directory, f"Flux Kustomization {r.name}",
+                               f"flux:{r.name}", "its `images`, `patches` or `components` are not known here "
+                               "(not a list, or a file outside this repository or not there)", r.location.line, listed)
     post_build = spec.get("postBuild")
     substitute = None
     if isinstance(post_build, dict):  # Flux substitutes only when postBuild is given
@@ -174,12 +176,13 @@ class _Sources:
         return checkout_named(file.parent, repository_name(url)) if url is not None else None
 
 
-def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any], notes: list[str]) -> ChartRelease | None:
+def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartRelease | NotKnownRelease | None:
     """A HelmRelease of a chart of this repository, as Flux renders it: the values its
-    `valuesFrom` reads, then its inline `values`, over the chart's; None when what it
-    deploys is not known here (`postRenderers`, values files that leave the chart's own
-    values.yaml out, a `valuesFrom` not known here: then `notes` says why)."""
-    from linter.loaders.rendered import ChartRelease, document_place, inline_values_at
+    `valuesFrom` reads, then its inline `values`, over the chart's; a NotKnownRelease saying
+    why when what it deploys is not known here (`postRenderers`, values files that leave the
+    chart's own values.yaml out or are not there, a `valuesFrom` not known here); None for a
+    chart that is not this repository's."""
+    from linter.loaders.rendered import ChartRelease, NotKnownRelease, document_place, inline_values_at
 
     spec = mapping_of(r.attrs.get("spec"))
     chart_spec = mapping_of(mapping_of(spec.get("chart")).get("spec"))
@@ -189,28 +192,32 @@ def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any], notes: li
     chart = Path(os.path.normpath(top / chart_spec["chart"].lstrip("/")))
     if not within(chart, top) or not os.path.isfile(chart / "Chart.yaml"):
         return None
+
+    def not_known(why: str) -> NotKnownRelease:
+        return NotKnownRelease(Path(r.location.file), r.name, chart, f"Flux HelmRelease {r.name}",
+                               f"flux-helm:{r.name}", why, r.location.line)
+
     if spec.get("postRenderers"):
-        return None
+        return not_known("its `postRenderers` change what helm renders")
     files: list[Path] = []
     given = chart_spec.get("valuesFiles") or []
     if not isinstance(given, list):
-        return None
+        return not_known("its `valuesFiles` is not a list (Flux refuses it)")
     for n, entry in enumerate(given):  # relative to the repository's top; the chart's values.yaml only if listed
         path = Path(os.path.normpath(top / str(entry).lstrip("/")))
         if n == 0 and path == chart / "values.yaml":
             continue
-        if n == 0 or not within(path, top) or not os.path.isfile(path):
-            return None  # Flux leaves the chart's values.yaml out, or cannot read it
+        if n == 0:
+            return not_known(f"its `valuesFiles` leave the chart's values.yaml out (`{entry}` comes first), "
+                             "which helm template cannot")
+        if not within(path, top) or not os.path.isfile(path):
+            return not_known(f"its values file `{entry}` is not in this repository (Flux fails to reconcile it)")
         files.append(path)
     inline = spec.get("values")
     inline = inline if isinstance(inline, dict) and inline else None
     composed_from = _values_from(r, spec.get("valuesFrom"), inline, sources, composed)
     if isinstance(composed_from, str):
-        from linter.loaders import display_path
-
-        notes.append(f"{r.location}: Flux HelmRelease {r.name} not judged as Flux renders it: {composed_from}; "
-                     f"its chart {display_path(chart)} is judged alone")
-        return None
+        return not_known(composed_from)
     target = spec.get("targetNamespace") if isinstance(spec.get("targetNamespace"), str) else None
     named = spec.get("releaseName")
     release = named if isinstance(named, str) and named else f"{target}-{r.name}" if target else r.name

@@ -87,7 +87,10 @@ def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
 
 def makes_deployers(release: Any) -> bool:
     """Whether a release's chart templates, or its kustomization's files, may write a deployer
-    (`_writes_deployers`): an app of apps, whose Applications may release a staged file."""
+    (`_writes_deployers`): an app of apps, whose Applications may release a staged file (one
+    not known here is not built: it makes none known)."""
+    if isinstance(release, NotKnownRelease):
+        return False
     if isinstance(release, ChartRelease):
         return _writes_deployers(_chart_templates(release.chart))
     return release.listed is None and _writes_deployers(release.rendering().sources)
@@ -721,8 +724,17 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     kustomized: list[KustomizationRelease] = []
     deployed = helmfiles.deployed | terraform.deployed | {os.path.realpath(a.chart) for a in releases}
 
-    def deploy(found: list[ChartRelease | KustomizationRelease]) -> None:
-        """Releases found: what they deploy is judged as they deploy it, not alone."""
+    def deploy(found: list[Release]) -> None:
+        """Releases found: what they deploy is judged as they deploy it, not alone (nor at all,
+        with a note, when how is not known here)."""
+        for unknown in (r for r in found if isinstance(r, NotKnownRelease)):
+            deployed.add(os.path.realpath(unknown.target))
+            if unknown.listed:
+                listed_here = {os.path.realpath(p) for p in unknown.listed}
+                deployed.update(listed_here)
+                _take_back(out, listed_here)
+            if unknown.note() not in out.notes:
+                out.notes.append(unknown.note())
         charts = [r for r in found if isinstance(r, ChartRelease)]
         releases.extend(charts)
         deployed.update(os.path.realpath(r.chart) for r in charts)
@@ -745,7 +757,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         if listed:
             _take_back(out, listed)
 
-    deploy([r for r in deployers if isinstance(r, KustomizationRelease)])
+    deploy([r for r in deployers if not isinstance(r, ChartRelease)])
     built: set[int] = set()  # the kustomization releases built already
 
     def build(kustomization: KustomizationRelease) -> list[Resource]:
@@ -825,7 +837,8 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         inner = _taken_from_alone(inner, made_alone, alone, deployer_files, out)
         # a kustomization built already as a deployer releases it is not built again
         building = {os.path.realpath(k.directory) for k in kustomized if id(k) in built}
-        inner = [r for r in inner if isinstance(r, ChartRelease) or os.path.realpath(r.directory) not in building]
+        inner = [r for r in inner if not isinstance(r, KustomizationRelease)
+                 or os.path.realpath(r.directory) not in building]
         if not inner:
             break
         deploy(inner)
@@ -862,18 +875,18 @@ BUILT_DEPLOYER_GROUPS = DEPLOYER_GROUPS[2:]
 ARGO_APPLICATION_WORDS = (DEPLOYER_GROUPS[0], b"Application")
 
 
-def _taken_from_alone(found: list[ChartRelease | KustomizationRelease],
+def _taken_from_alone(found: list[Release],
                       made_alone: dict[str, tuple[list[Resource], list[InputError], list[str]]],
-                      alone: set[str], deployers: set[str], out: Any) -> list[ChartRelease | KustomizationRelease]:
+                      alone: set[str], deployers: set[str], out: Any) -> list[Release]:
     """The releases `found` (by deployers a build made) that may be judged: one of a chart or
     kustomization built alone in an earlier step takes it back from `out` (its objects, errors
     and notes: the release judges it as deployed instead), unless that alone build made a
     deployer that deploys something (one whose file is among `deployers`: an app of apps of
     apps, or one deploying itself): it stays built alone, and the release is left out (what it
     deploys is judged once)."""
-    kept: list[ChartRelease | KustomizationRelease] = []
+    kept: list[Release] = []
     for release in found:
-        target = os.path.realpath(release.chart if isinstance(release, ChartRelease) else release.directory)
+        target = os.path.realpath(release_target(release))
         made = made_alone.get(target) if target in alone else None
         if made is None:
             kept.append(release)
@@ -913,7 +926,7 @@ def _writes_deployers(files: list[Path]) -> bool:
 
 
 def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
-                       context: bool = False) -> list[ChartRelease | KustomizationRelease]:
+                       context: bool = False) -> list[Release]:
     """What the Argo CD Applications (and ApplicationSets) and Flux HelmReleases among `built`
     (the objects rendered kustomizations built) deploy, as `argo_sources` and `flux_sources`
     read one written in a plain file; a HelmRelease's GitRepository may be anywhere in the
@@ -932,13 +945,14 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
         return []
     sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
     values = [r for r in built if r.type in VALUES_KINDS.values()]  # what a `valuesFrom` reads: of the same build
-    releases: list[ChartRelease | KustomizationRelease] = []
+    releases: list[Release] = []
     for deployer in deployers:
         view = SimpleNamespace(
             resources=[*sources, *values, deployer],
             context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
             errors=[] if context else out.errors, notes=[] if context else out.notes)
-        made = [*argo_sources(view, staged), *(r for r in flux_sources(view, staged) if isinstance(r, ChartRelease))]
+        made = [*argo_sources(view, staged),
+                *(r for r in flux_sources(view, staged) if not isinstance(r, KustomizationRelease))]
         # rendered with values (a chart's environment, a release): the same deployer may be
         # rendered again with others, each deploying what it names its own way
         environment, option = deployer.meta.get("environment"), deployer.meta.get("environment_option")
@@ -947,6 +961,8 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
             release.scope += f" (with {option} {environment})"
         releases += made
     for release in releases:
+        if isinstance(release, NotKnownRelease):
+            continue
         if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at) \
                 and not _as_written(release, deployers):
             if isinstance(release, ChartRelease):  # a patch changed the deployer: its lines are not known
@@ -1420,6 +1436,51 @@ class KustomizationRelease:
         directories = {os.path.realpath(d) for d in dirs}
         files = {os.path.realpath(f) for f in [*rendering.sources, *(self.listed or [])]}
         return any(f in files or os.path.dirname(f) in directories for f in staged)
+
+
+@dataclass
+class NotKnownRelease:
+    """A chart or kustomization of this repository that an Argo CD Application or a Flux
+    object deploys in a way not known here (values in another repository or in a Secret
+    encrypted with SOPS, a plugin, `postRenderers`, a file the tool refuses to miss): not
+    judged as deployed, and not judged alone either, as a helmfile's or a `helm_release`'s
+    release not known here (what is deployed is not what the chart says alone; nothing is
+    guessed). `why` is noted."""
+
+    file: Path
+    name: str
+    target: Path  # the chart, or the directory
+    deployer: str
+    scope: str
+    why: str
+    line: int | None = None
+    # a directory with no kustomization: the manifests the deployer applies (taken back from the walk)
+    listed: list[Path] | None = None
+
+    def touches(self, staged: set[str]) -> bool:
+        """Whether one of `staged` (real paths) lies in what it deploys."""
+        inside = os.path.realpath(self.target) + os.sep
+        listed = {os.path.realpath(p) for p in self.listed or []}
+        return any(f.startswith(inside) or f in listed for f in staged)
+
+    def note(self) -> str:
+        from linter.loaders import display_path
+
+        what = "chart" if os.path.isfile(self.target / "Chart.yaml") \
+            else "kustomization" if kustomization_file(self.target) is not None else "directory"
+        return (f"{display_path(self.file)}{f':{self.line}' if self.line else ''}: {self.deployer} not judged: "
+                f"{self.why}; its {what} {display_path(self.target)} is not judged alone either")
+
+
+# what a deployer releases: a chart, a kustomization (or directory), or one of them in a way not known here
+Release = ChartRelease | KustomizationRelease | NotKnownRelease
+
+
+def release_target(release: Release) -> Path:
+    """The chart or directory a release deploys."""
+    if isinstance(release, ChartRelease):
+        return release.chart
+    return release.directory if isinstance(release, KustomizationRelease) else release.target
 
 
 def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> None:
