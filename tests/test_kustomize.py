@@ -508,6 +508,41 @@ def test_a_flux_kustomization_builds_its_path_with_its_options_and_substitutes_i
         assert single.message.endswith("(with Flux Kustomization apps in clusters/prod/apps.yaml)")
 
 
+FLUX_SELF_SYNC = ("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                  "metadata: {name: flux-system, namespace: flux-system}\n"
+                  "spec: {interval: 10m, path: ./clusters/prod, prune: true,"
+                  " sourceRef: {kind: GitRepository, name: flux-system}}\n")
+
+
+@pytest.mark.parametrize("patched", [False, True])
+def test_a_flux_kustomization_a_kustomization_builds_deploys_its_path(fleet, patched):
+    """`clusters/prod/kustomization.yaml` listing `flux bootstrap`'s `flux-system/` and the
+    Kustomization (a common layout): the Kustomization deploys its path as written in a plain
+    file would (its namespace, its variables), and Flux's own sync (a Kustomization of
+    `clusters/prod`, holding its own file) deploys nothing more. A Kustomization the
+    kustomization patched is deployed as patched; the count is then named where it is built."""
+    apps = flux_kustomization("  postBuild:\n    substitute:\n      replicas: \"1\"\n")
+    listed = "resources: [flux-system, apps.yaml]\n" + (
+        "patches:\n  - target: {kind: Kustomization, name: apps}\n"
+        "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/targetNamespace\", \"value\": \"eu\"}]'\n"
+        if patched else "")
+    write(fleet, {"clusters/prod/apps.yaml": apps, "clusters/prod/kustomization.yaml": listed,
+                  "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+                  "clusters/prod/flux-system/gotk-sync.yaml":
+                      GIT_REPOSITORY.replace("URL", "ssh://git@github.com/acme/fleet") + FLUX_SELF_SYNC})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    # judged once, as deployed (alone it would be Deployment/default/web, its count not known)
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == [
+        f"Deployment/{'eu' if patched else 'shop'}/web"]
+    [single] = [f for f in result.findings if f.rule_id == "RES101"]
+    assert single.message.endswith("(with Flux Kustomization apps in clusters/prod/apps.yaml)")
+    if patched:  # the substitute's line is not known to be what was built
+        assert single.file == "apps/base/deploy.yaml"
+    else:
+        assert (single.file, single.line) == ("clusters/prod/apps.yaml", line_of(apps, 'replicas: "1"'))
+
+
 @pytest.mark.parametrize("base, post_build, judged", [
     # a default Flux takes when nothing else can set the variable: judged at the placeholder's line
     ("${replicas:=1}", "  postBuild:\n    substitute: {tier: gold}\n", True),

@@ -131,6 +131,19 @@ FLUX_KUSTOMIZE = {
         "metadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./overlays/prod\n"
         "  prune: true\n  targetNamespace: shop\n  sourceRef: {kind: GitRepository, name: flux-system}\n",
 }
+# the same, with `clusters/prod/kustomization.yaml` listing `flux bootstrap`'s `flux-system/` (its
+# GitRepository and its own sync, a Kustomization of `clusters/prod`) and the Kustomization: a
+# Kustomization a kustomization builds deploys too; Flux's own sync deploys nothing here
+FLUX_SELF_SYNC = ("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                  "metadata: {name: flux-system, namespace: flux-system}\n"
+                  "spec: {interval: 10m, path: ./clusters/prod, prune: true,"
+                  " sourceRef: {kind: GitRepository, name: flux-system}}\n")
+FLUX_KUSTOMIZE_KUSTOMIZED = {
+    **FLUX_KUSTOMIZE,
+    "clusters/prod/flux-system/gotk-sync.yaml": GIT_REPOSITORY + FLUX_SELF_SYNC,
+    "clusters/prod/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+    "clusters/prod/kustomization.yaml": "resources: [flux-system, apps.yaml]\n",
+}
 
 # Terraform: a root releasing the chart (and the other chart: not rendered in a commit of the first)
 TF_RELEASE = """resource "helm_release" "{name}" {{
@@ -280,6 +293,10 @@ SCENARIOS = {
     "flux-helmrelease-kustomized": (FLUX_HELM_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-values-from": (FLUX_HELM_VALUES_FROM, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-kustomization": (FLUX_KUSTOMIZE, "base/deploy.yaml", ["base/", "overlays/prod/"], "kustomize"),
+    "flux-kustomization-kustomized": (FLUX_KUSTOMIZE_KUSTOMIZED, "base/deploy.yaml", ["base/", "overlays/prod/"],
+                                      "kustomize"),
+    "flux-kustomization-kustomized-overlay": (FLUX_KUSTOMIZE_KUSTOMIZED, "overlays/prod/replicas.yaml",
+                                              ["base/", "overlays/prod/"], "kustomize"),
     "argo-chart-json": (ARGO_CHART_JSON, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-json": (FLUX_HELM_JSON, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "flux-helmrelease-kustomized-json": (FLUX_HELM_KUSTOMIZED_JSON, "charts/web/values.yaml", ["charts/web/"],

@@ -457,13 +457,13 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 if ARGO_GROUP in held or charted and not held.isdisjoint(FLUX_HELM_GROUPS):
                     charts.add(_outermost_chart(chart))
             elif kustomization_file(path.parent) is not None:  # built by a kustomization: read from its build
-                if ARGO_GROUP in held or charted and not held.isdisjoint(FLUX_HELM_GROUPS):
+                if _deploys_any(path, held) or charted and not held.isdisjoint(FLUX_HELM_GROUPS):
                     kustomized.add(os.path.realpath(path.parent))
             elif real not in known and not is_helmfile(path) and (not path.name.endswith(".json")
                                                                    or _kubernetes_json(path)):
                 known.add(real)
                 out.append(Found(path, context=True, real=real))
-        if kustomized and any(FLUX_HELM_GROUPS[0] in held or ARGO_GROUP in held for held in found.values()):
+        if kustomized and any(FLUX_HELM_GROUPS[0] in held or _deploys_any(path, held) for path, held in found.items()):
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
     built += sorted(charts)
     return out, set(staged), terraform if charted and any(terraform.values()) else {}, built
@@ -538,8 +538,19 @@ def _kubernetes_json(path: Path) -> bool:
 
 # a Flux HelmRelease's group and its GitRepository's: what a kustomization built as context is for
 FLUX_HELM_GROUPS = DEPLOYER_GROUPS[2:]
-# Argo CD's group: an Application a kustomization builds or a chart renders deploys any staged file
-ARGO_GROUP = DEPLOYER_GROUPS[0]
+# Argo CD's group: an Application a kustomization builds or a chart renders deploys any staged file;
+# so does a Flux Kustomization one builds (a `clusters/prod/kustomization.yaml` listing `apps.yaml`)
+ARGO_GROUP, FLUX_KUSTOMIZE_GROUP = DEPLOYER_GROUPS[:2]
+# what `flux bootstrap` writes in `flux-system/`: its controllers (CRDs naming every Flux group) and
+# its own sync, a Kustomization of the directory holding it (which deploys nothing here): not
+# deployers of a staged file, so no commit of a Flux checkout builds them for nothing
+FLUX_BOOTSTRAP_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
+
+
+def _deploys_any(path: Path, held: set[bytes]) -> bool:
+    """Whether a file a kustomization builds, holding the needles `held`, may hold a deployer of
+    any staged file (not only of a chart's): an Argo CD Application, a Flux Kustomization."""
+    return ARGO_GROUP in held or FLUX_KUSTOMIZE_GROUP in held and path.name not in FLUX_BOOTSTRAP_FILES
 
 
 def _top_kustomizations(top: Path, holding: set[str], exclusions: Exclusions | None) -> list[Path]:
@@ -832,6 +843,10 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                                                 if os.path.realpath(d) not in deployed], options)
         from_built_context = _released_by_built(out, context_built, rendered.staged, context=True)
         from_context.update(id(r) for r in from_built_context)
+        # their files are context, as a deployer's plain file read as context is: what is said
+        # at their lines (a substituted variable's) is not the commit's
+        out.context_files.update(display_path(r.file) for r in from_built_context
+                                 if os.path.realpath(r.file) not in (rendered.staged or set()))
         inner = [*inner, *from_built_context]
         deployer_files.update(os.path.realpath(r.file) for r in inner)
         inner = _taken_from_alone(inner, made_alone, alone, deployer_files, out)
@@ -927,20 +942,22 @@ def _writes_deployers(files: list[Path]) -> bool:
 
 def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
                        context: bool = False) -> list[Release]:
-    """What the Argo CD Applications (and ApplicationSets) and Flux HelmReleases among `built`
-    (the objects rendered kustomizations built) deploy, as `argo_sources` and `flux_sources`
-    read one written in a plain file; a HelmRelease's GitRepository may be anywhere in the
-    scan (a `flux-system/` kustomization builds it too), the ConfigMaps and Secrets its
-    `valuesFrom` reads are of the same build. Flux Kustomizations a kustomization builds are
-    not read. A value or replica count is named at its line only when the deployer was built
-    as its file writes it (no patch changed it). `context`: `built` is pre-commit's context:
+    """What the Argo CD Applications (and ApplicationSets) and Flux HelmReleases and
+    Kustomizations among `built` (the objects rendered kustomizations built) deploy, as
+    `argo_sources` and `flux_sources` read one written in a plain file; a Flux object's
+    GitRepository may be anywhere in the scan (a `flux-system/` kustomization builds it too),
+    the ConfigMaps and Secrets a `valuesFrom` reads are of the same build. A Flux
+    Kustomization deploying a directory that holds its own file is Flux's own sync
+    (`flux bootstrap`'s `flux-system`, syncing `clusters/prod`, which the scan reads anyway):
+    it deploys nothing here. A value, replica count or substituted variable is named at its
+    line only when the deployer was built as its file writes it (no patch changed it). `context`: `built` is pre-commit's context:
     only releases of a staged file count, and nothing of theirs is said."""
     from types import SimpleNamespace
 
     from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources
-    from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, VALUES_KINDS, flux_sources
+    from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, KUSTOMIZATION, VALUES_KINDS, flux_sources
 
-    deployers = [r for r in built if r.type in (HELM_RELEASE, APPLICATION, APPLICATION_SET)]
+    deployers = [r for r in built if r.type in (HELM_RELEASE, KUSTOMIZATION, APPLICATION, APPLICATION_SET)]
     if not deployers:
         return []
     sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
@@ -952,7 +969,7 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
             context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
             errors=[] if context else out.errors, notes=[] if context else out.notes)
         made = [*argo_sources(view, staged),
-                *(r for r in flux_sources(view, staged) if not isinstance(r, KustomizationRelease))]
+                *(r for r in flux_sources(view, staged) if not within(Path(deployer.location.file), release_target(r)))]
         # rendered with values (a chart's environment, a release): the same deployer may be
         # rendered again with others, each deploying what it names its own way
         environment, option = deployer.meta.get("environment"), deployer.meta.get("environment_option")
@@ -963,12 +980,12 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     for release in releases:
         if isinstance(release, NotKnownRelease):
             continue
-        if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at) \
-                and not _as_written(release, deployers):
+        if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at
+                or release.substituted_at) and not _as_written(release, deployers):
             if isinstance(release, ChartRelease):  # a patch changed the deployer: its lines are not known
                 release.value_places = None
             else:
-                release.replicas_at = []
+                release.replicas_at, release.substituted_at = [], {}
     return releases
 
 
