@@ -1333,8 +1333,10 @@ def _load_chart(rendering: Rendering, options: dict[str, Any], out: Any) -> None
         for path in values:
             command += ["--values", path]
         why = f"rendering with --values {display_path(environment)}" if environment is not None else None
+        # with no values given, what the chart refuses (a `required` image tag CI sets at deploy
+        # time) is a value not known here, as a Terraform variable with none: noted, not an error
         resources = _rendered_objects(command, rendering.directory, shown, options, out,
-                                      HelmValues(rendering.directory, values), why)
+                                      HelmValues(rendering.directory, values), why, values_known=bool(given))
         if resources is None:
             continue
         for r in resources:
@@ -1610,10 +1612,13 @@ def _helm_missing(chart: Path, out: Any) -> bool:
 
 
 def _rendered_objects(command: list[str], chart: Path, shown: str, options: dict[str, Any], out: Any,
-                      values: HelmValues | None, why: str | None) -> list[Resource] | None:
+                      values: HelmValues | None, why: str | None, values_known: bool = True) -> list[Resource] | None:
     """The objects `helm template` (`command`) renders of `chart`, pointed at their
     templates (a value's note from `values`, when given); None when it does not render
-    (its error, saying `why` it was rendered so, is in `out`)."""
+    (its error, saying `why` it was rendered so, is in `out`). `values_known` False: the
+    values are the chart's own files only, none given by a deployer or `--helm-values`;
+    then a template or schema refusing them (`_refuses_values`) is a note: what it
+    requires is set where the chart is deployed, not known here."""
     from linter.loaders import display_path
 
     errors = len(out.errors)
@@ -1621,6 +1626,11 @@ def _rendered_objects(command: list[str], chart: Path, shown: str, options: dict
     if why is not None:
         for err in out.errors[errors:]:
             err.message += f" ({why})"
+    if not values_known:
+        refused = [e for e in out.errors[errors:] if _refuses_values(e.message)]
+        out.errors[errors:] = [e for e in out.errors[errors:] if not _refuses_values(e.message)]
+        out.notes += [f"{e.file}{f':{e.line}' if e.line else ''}: {display_path(chart)} not judged: {e.message}"
+                      for e in refused]
     if text is None:
         return None
     resources = _objects(text, shown, options, out)
@@ -1718,7 +1728,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
             return None, {}
         text, again = _render([*command[:3], str(copy), *command[4:]], shown)
     if text is None:
-        if again is not None and (_EXECUTION_ERROR in again.message or _SCHEMA_ERROR in again.message):
+        if again is not None and _refuses_values(again.message):
             out.errors.append(_refused_values(again, lambda name: directory, _chart_hint(directory)))
         else:  # its own templates need a dependency left out (a named template of it): helm's first word
             out.errors.append(failed)
@@ -1746,6 +1756,11 @@ _EXECUTION_ERROR = "execution error at ("
 _SCHEMA_ERROR = "values don't meet the specifications of the schema"
 
 
+def _refuses_values(message: str) -> bool:
+    """Whether helm's error says a template (`required`, `fail`) or values.schema.json refused the values."""
+    return _EXECUTION_ERROR in message or _SCHEMA_ERROR in message
+
+
 def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None], hint: str) -> InputError:
     """A render that failed because a chart will not render with the values given: the
     error at the template line helm names (`execution error at (shop/templates/x.yaml:15:20):
@@ -1753,7 +1768,7 @@ def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None
     if any), with what to do (`hint`). Any other failure is returned as it was."""
     from linter.loaders import display_path
 
-    if _EXECUTION_ERROR not in failed.message and _SCHEMA_ERROR not in failed.message:
+    if not _refuses_values(failed.message):
         return failed
     file, line = failed.file, failed.line
     at = failed.message.partition(_EXECUTION_ERROR)[2].partition(")")[0]  # CHART/PATH:LINE:COLUMN
