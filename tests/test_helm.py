@@ -448,6 +448,39 @@ def test_a_chart_whose_schema_refuses_its_values_says_what_the_schema_said(tmp_p
 
 
 @needs_helm
+@pytest.mark.parametrize("constraint, rendered", [
+    (">=1.90.0-0", "1.90.0"),  # above any helm's own default: rendered for the lowest version it admits
+    (">= 1.85, < 1.95", "1.85.0"),
+    ("<1.0.0", None),  # no Kubernetes is: helm's error, as before
+])
+def test_a_chart_whose_kube_version_excludes_helms_default_is_rendered_for_one_it_admits(tmp_path, constraint,
+                                                                                         rendered):
+    """helm renders for its own client's Kubernetes version (v1.32 for helm 3.17): a chart whose
+    `kubeVersion` excludes it would fail the scan (exit 2) on one helm and pass on another. It
+    is rendered for the lowest version its constraint names that it admits, with a note, and
+    templates see that version (`.Capabilities.KubeVersion`)."""
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: shop\nversion: 0.1.0\nkubeVersion: '{constraint}'\n")
+    (chart / "values.yaml").write_text("{}\n")
+    (chart / "templates" / "deployment.yaml").write_text(REQUIRED.replace(
+        "{{ .Values.replicaCount }}", '{{ if semverCompare ">=1.80.0-0" .Capabilities.KubeVersion.Version }}1{{ else }}3{{ end }}')
+        .replace('{{ required "image is required" .Values.image }}', "nginx"))
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    if rendered is None:
+        assert done.returncode == 2
+        (error,) = doc["errors"]
+        assert "chart requires kubeVersion: <1.0.0" in error["message"]
+        return
+    assert doc["errors"] == [], doc["errors"]
+    assert [f["rule_id"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["RES101"]  # 1 replica: 1.8x
+    assert f"shop: rendered for Kubernetes {rendered} (`--kube-version`): its kubeVersion `{constraint}` excludes " \
+           "the version helm renders for by default" in _warnings(done.stderr)
+
+
+@needs_helm
 def test_a_dependency_from_a_file_repository_is_rendered_from_its_own_directory(tmp_path):
     """`repository: file://../cache` (a monorepo's shared chart): rendered as `helm dependency
     build` would put it in charts/, offline, without writing the chart; its objects point at

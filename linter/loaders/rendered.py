@@ -1686,7 +1686,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
 
     import yaml
 
-    text, failed = _render(command, shown)
+    text, failed = _render_for_kube_version(command, shown, chart, out)
     if failed is None or _MISSING_DEPENDENCIES not in failed.message:
         if failed is not None:
             out.errors.append(_refused_values(failed, lambda name: directory, _chart_hint(directory)))
@@ -1726,7 +1726,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
             return None, {}
-        text, again = _render([*command[:3], str(copy), *command[4:]], shown)
+        text, again = _render_for_kube_version([*command[:3], str(copy), *command[4:]], shown, chart, out)
     if text is None:
         if again is not None and _refuses_values(again.message):
             out.errors.append(_refused_values(again, lambda name: directory, _chart_hint(directory)))
@@ -1738,6 +1738,55 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
                          f"(`helm dependency build {chart}`), so their objects are not known")
     return text, local
+
+
+# what helm says when a chart's `kubeVersion` (or a dependency's) excludes the version it renders for
+_KUBE_VERSION = "chart requires kubeVersion: "
+KUBE_VERSION_TRIES = 6
+
+
+def _render_for_kube_version(command: list[str], shown: str, chart: str, out: Any) -> tuple[str | None, InputError | None]:
+    """`_render` of a `helm template` command; when the chart's `kubeVersion` constraint
+    excludes the Kubernetes version helm renders for by default (its own client's, which
+    depends on the helm installed: `>=1.33.0-0` fails on helm 3.17), again with
+    `--kube-version` set to the lowest of a few versions the constraint names that it
+    admits (a cluster of that version: what the chart says it is deployed to), with a note."""
+    text, failed = _render(command, shown)
+    if failed is None or _KUBE_VERSION not in failed.message or "--kube-version" in command:
+        return text, failed
+    constraint = failed.message.partition(_KUBE_VERSION)[2].partition(" which is incompatible")[0]
+    for version in _kube_versions(constraint)[:KUBE_VERSION_TRIES]:
+        text, again = _render([*command, "--kube-version", version], shown)
+        if again is None:
+            note = (f"{chart}: rendered for Kubernetes {version} (`--kube-version`): its kubeVersion "
+                    f"`{constraint}` excludes the version helm renders for by default")
+            if note not in out.notes:  # once, however many environments it is rendered in
+                out.notes.append(note)
+            return text, None
+        if _KUBE_VERSION not in again.message:
+            return text, again
+    return text, failed
+
+
+def _kube_versions(constraint: str) -> list[str]:
+    """Versions a semver constraint (`>=1.33.0-0`, `>= 1.25 < 1.30`, `~1.28`) may admit, lowest
+    first: each version it names, the next patch and minor of it, and the minor before it (for
+    an upper bound). A scan of the text: no regular expression on the chart's words."""
+    found: set[tuple[int, int, int]] = set()
+    token = ""
+    for char in constraint + " ":
+        if char.isdigit() or char == "." and token:
+            token += char
+            continue
+        parts = [int(p) for p in token.split(".") if p.isdigit()][:3]
+        token = ""
+        if len(parts) < 2 or parts[0] != 1:  # Kubernetes is 1.x
+            continue
+        major, minor, patch = parts[0], parts[1], parts[2] if len(parts) > 2 else 0
+        found |= {(major, minor, patch), (major, minor, patch + 1), (major, minor + 1, 0)}
+        if minor > 0:
+            found.add((major, minor - 1, 0))
+    return [f"{a}.{b}.{c}" for a, b, c in sorted(found)]
 
 
 def _local_dependency(chart: Path, dependency: dict[str, Any]) -> Path | None:
