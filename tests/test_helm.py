@@ -1379,3 +1379,40 @@ def test_a_target_path_helm_cannot_parse_is_an_error_at_the_helm_release(tmp_pat
     [error] = json.loads(done.stdout)["errors"]
     assert (error["file"], error["line"]) == ("apps.yaml", 1) and "failed parsing --set data" in error["message"]
     assert error["message"].endswith("(rendering as the Flux HelmRelease web in apps.yaml)")
+
+
+LIBRARY_TEMPLATE = '{{- define "common.labels" -}}\napp.kubernetes.io/part-of: shop\n{{- end -}}\n'
+
+
+@needs_helm
+@pytest.mark.parametrize("type_line", ["type: library", "type: 'library'  # shared templates"])
+def test_a_library_chart_is_not_rendered_alone_and_renders_in_the_chart_using_it(tmp_path, type_line):
+    """helm refuses a library chart alone ("library charts are not installable"): before, a
+    monorepo's `charts/common` failed the scan (exit 2). It is skipped with the reason, and its
+    templates render in the chart that depends on it (`file://../common`)."""
+    common = tmp_path / "charts" / "common"
+    (common / "templates").mkdir(parents=True)
+    (common / "Chart.yaml").write_text(f"apiVersion: v2\nname: common\nversion: 1.0.0\n{type_line}\n")
+    (common / "values.yaml").write_text("{}\n")
+    (common / "templates" / "_labels.tpl").write_text(LIBRARY_TEMPLATE)
+    refused = subprocess.run([HELM, "template", "x", str(common)], capture_output=True, text=True)
+    assert refused.returncode != 0 and "library charts are not installable" in refused.stderr
+    shop = tmp_path / "charts" / "shop"
+    (shop / "templates").mkdir(parents=True)
+    (shop / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n"
+                                     "  - {name: common, version: 1.0.0, repository: 'file://../common'}\n")
+    (shop / "values.yaml").write_text("replicaCount: 1\n")
+    (shop / "templates" / "deployment.yaml").write_text(
+        REQUIRED.replace('{{ required "image is required" .Values.image }}', "nginx")
+        .replace("  name: {{ .Release.Name }}\n",
+                 '  name: {{ .Release.Name }}\n  labels:\n    {{- include "common.labels" . | nindent 4 }}\n'))
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "--format", "json", "-v"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    assert done.returncode == 1 and doc["errors"] == [], done.stderr
+    assert [f["file"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["charts/shop/templates/deployment.yaml"]
+    assert "skipped charts/common/Chart.yaml: a library chart (`type: library`)" in done.stderr
+    # a commit of the library's template: nothing of it is rendered alone, nothing fails
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "charts/common/templates/_labels.tpl",
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["errors"] == [], done.stdout + done.stderr

@@ -343,11 +343,15 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
     # gives there, not alone with the chart's defaults (which nothing deploys)
     inflated = {os.path.realpath(chart) for rendering in out.renderings for d in rendering.kustomizations
                 for chart in _inflated_charts(d)}
-    charts = {os.path.realpath(chart): chart for chart in walk.charts if os.path.realpath(chart) not in inflated}
+    charts = {os.path.realpath(chart): chart for chart in walk.charts
+              if os.path.realpath(chart) not in inflated and not library_chart(chart)}
     named: dict[str, set[str]] = {}  # a chart's real path -> the real paths of its files the command line named
     for found in walk.files:  # a staged template or values file: its chart, rendered
         chart = chart_of_file.get(found.real_path)
         if chart is None:
+            continue
+        if library_chart(chart):  # helm installs none: what it defines is judged in the charts using it
+            out.covered.setdefault(found.real_path, f"{LIBRARY_CHART} {display_path(chart)}")
             continue
         owner = _inflated_by(chart) if os.path.realpath(chart) in inflated else None
         if owner is not None:  # rendered with the kustomization that inflates its chart
@@ -362,9 +366,31 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
             chart = charts.get(os.path.realpath(found.path.parent))
             if chart is not None:
                 out.covered[found.real_path] = f"rendered with the Helm chart in {display_path(chart)}"
+            elif library_chart(found.path.parent):
+                out.covered[found.real_path] = f"{LIBRARY_CHART} {display_path(found.path.parent)}"
     for real, chart in charts.items():
         out.renderings.append(Rendering(chart, "helm", named=named.get(real, set())))
     return out
+
+
+LIBRARY_CHART = "a library chart (`type: library`), which helm installs only in the charts that depend on it:"
+
+
+def library_chart(chart: Path) -> bool:
+    """Whether a chart is a library chart (`type: library` in its Chart.yaml): helm refuses to
+    render it alone ("library charts are not installable"); its named templates render in the
+    charts that use it."""
+    try:
+        data = (chart / "Chart.yaml").read_bytes()
+    except OSError:
+        return False  # rendered, and helm says what is wrong with it
+    if b"library" not in data:  # most charts
+        return False
+    for line in data.splitlines():  # a top-level key, as Chart.yaml files write it (no YAML parse)
+        if line.startswith(b"type:"):
+            value = line[5:].partition(b"#")[0].strip().strip(b"'\"")
+            return value == b"library"
+    return False
 
 
 # the API groups a deployer's file names (its objects' `apiVersion`, and Flux's sources): a file
