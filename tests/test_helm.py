@@ -1416,3 +1416,34 @@ def test_a_library_chart_is_not_rendered_alone_and_renders_in_the_chart_using_it
     done = subprocess.run([sys.executable, "-m", "linter", "scan", "charts/common/templates/_labels.tpl",
                            "--format", "json"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0 and json.loads(done.stdout)["errors"] == [], done.stdout + done.stderr
+
+
+@needs_helm
+@pytest.mark.parametrize("line, hint", [
+    # a value the chart's values leave out (set where it is deployed)
+    ("  host: {{ .Values.database.host | b64enc }}\n", "the chart needs values it was not given"),
+    # what a template reads of the cluster: `helm template` leaves `lookup` empty
+    ('  password: {{ (lookup "v1" "Secret" .Release.Namespace "db").data.password }}\n',
+     "the template reads the cluster with `lookup`"),
+])
+def test_a_template_reading_into_a_value_not_there_is_noted_at_its_line(tmp_path, line, hint):
+    """helm's `nil pointer evaluating` error, rendering with the chart's own values: a value not
+    known here (before, exit 2). With values given that still leave it out: an error there."""
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("{}\n")
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n" + line
+    (chart / "templates" / "secret.yaml").write_text(secret)
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--format", "json"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["errors"] == [], done.stdout + done.stderr
+    [note] = [w for w in _warnings(done.stderr) if "not judged" in w]
+    assert note.startswith("shop/templates/secret.yaml:5: shop not judged: ") and "nil pointer evaluating" in note
+    assert hint in note
+    (tmp_path / "deploy.yaml").write_text("other: 1\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--helm-values", "deploy.yaml",
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert done.returncode == 2 and (error["file"], error["line"]) == ("shop/templates/secret.yaml", 5)
+    assert hint in error["message"]

@@ -1826,14 +1826,19 @@ def _local_dependency(chart: Path, dependency: dict[str, Any]) -> Path | None:
 
 
 # what helm says when a template (`required`, `fail`) or the chart's values.schema.json
-# refuses the values it renders with
+# refuses the values it renders with; and when a template reads into a missing value
+# (`template: CHART/PATH:LINE:COLUMN: executing "..." at <...>: nil pointer evaluating ...`)
 _EXECUTION_ERROR = "execution error at ("
 _SCHEMA_ERROR = "values don't meet the specifications of the schema"
+_NIL_POINTER = "nil pointer evaluating"
+_TEMPLATE_AT, _EXECUTING = "template: ", ": executing "
 
 
 def _refuses_values(message: str) -> bool:
-    """Whether helm's error says a template (`required`, `fail`) or values.schema.json refused the values."""
-    return _EXECUTION_ERROR in message or _SCHEMA_ERROR in message
+    """Whether helm's error says a template (`required`, `fail`) or values.schema.json refused the
+    values, or a template read into a value that is not there (`.Values.database.host` with no
+    `database`; what `lookup` reads, which `helm template` leaves empty)."""
+    return _EXECUTION_ERROR in message or _SCHEMA_ERROR in message or _NIL_POINTER in message
 
 
 def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None], hint: str) -> InputError:
@@ -1846,14 +1851,35 @@ def _refused_values(failed: InputError, chart_named: Callable[[str], Path | None
     if not _refuses_values(failed.message):
         return failed
     file, line = failed.file, failed.line
-    at = failed.message.partition(_EXECUTION_ERROR)[2].partition(")")[0]  # CHART/PATH:LINE:COLUMN
+    if _EXECUTION_ERROR in failed.message:
+        at = failed.message.partition(_EXECUTION_ERROR)[2].partition(")")[0]  # CHART/PATH:LINE:COLUMN
+    else:
+        at = failed.message.partition(_TEMPLATE_AT)[2].partition(_EXECUTING)[0]
     where, _, column = at.rpartition(":")
     path, _, number = where.rpartition(":")
     name, _, inside = path.partition("/")  # helm names the file under the chart's own name
     chart = chart_named(name)
     if chart is not None and inside and number.isdigit() and column.isdigit() and os.path.isfile(chart / inside):
         file, line = display_path(chart / inside), int(number)
+        if _NIL_POINTER in failed.message and _reads_cluster(chart / inside, line):
+            hint = LOOKUP_HINT
     return InputError(file, f"{failed.message} ({hint})", line)
+
+
+LOOKUP_HINT = ("the template reads the cluster with `lookup`, which `helm template` (and Argo CD, which "
+               "renders with it) leaves empty: what it reads is not known here")
+
+
+def _reads_cluster(template: Path, line: int) -> bool:
+    """Whether line `line` of a template calls `lookup`."""
+    try:
+        with open(template, encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, start=1):
+                if number == line:
+                    return "lookup" in text
+    except OSError:
+        pass
+    return False
 
 
 def _chart_hint(chart: Path) -> str:
