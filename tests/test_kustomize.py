@@ -592,3 +592,41 @@ def test_a_broken_file_beside_the_git_repository_does_not_stop_a_staged_kustomiz
     result = scan(["clusters/prod/apps.yaml"], ScanOptions(select=["RES101"]))
     assert result.errors == []
     assert [(f.resource, f.file) for f in result.findings] == [("Deployment/shop/web", "clusters/prod/apps.yaml")]
+
+
+@pytest.mark.parametrize("generator", [
+    "secretGenerator:\n- name: creds\n  envs: [secrets.env]\n",  # gitignored: made where it is deployed
+    "secretGenerator:\n- name: creds\n  files: [password=creds/password.txt]\n",
+    "configMapGenerator:\n- name: settings\n  env: app.env\n",
+])
+def test_a_generator_file_not_in_the_checkout_leaves_the_rest_judged(tmp_path, monkeypatch, generator):
+    """kustomize refuses the whole build when a generator's file is missing (before: an error,
+    exit 2, nothing of the overlay judged). It is built from a copy with the file empty: the
+    base's objects are judged where their lines are, the checkout is left as it was, and a
+    note says what is not known."""
+    write(tmp_path, {"base/deploy.yaml": BASE, "base/kustomization.yaml": "resources: [deploy.yaml]\n" + generator,
+                     "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n"})
+    monkeypatch.chdir(tmp_path)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
+        ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
+    source = generator.split("[")[-1].split("]")[0].split("=")[-1] if "[" in generator else "app.env"
+    assert [n for n in result.notes if "not in the checkout" in n] == [
+        f"base/kustomization.yaml: its {generator.split(':')[0]} reads {source}, which is not in the checkout "
+        "(made where it is deployed): built with it empty, so what that generator makes is not known here"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_a_broken_kustomization_built_from_a_copy_is_an_error_naming_the_checkout(tmp_path, monkeypatch):
+    """A build that fails for another reason too: kustomize's error, its paths the checkout's."""
+    write(tmp_path, {"base/deploy.yaml": BASE,
+                     "base/kustomization.yaml": "resources: [deploy.yaml, gone.yaml]\n"
+                                                "secretGenerator:\n- name: creds\n  envs: [secrets.env]\n"})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions())
+    [error] = result.errors
+    assert "gone.yaml" in error.message and "resilint-kustomize-copy" not in error.message
+    assert str(tmp_path.resolve()) in error.message or "base" in error.message

@@ -1127,11 +1127,114 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
                              f"| resilint scan -`)")
             return
         command = [*command, "--enable-helm"]
-    refused: list[str] = []
     keys = release.options if release is not None else None
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
-    rendered = _render_with_origins(command, rendering.directory, keys, refused)
+    missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
+    if not missing or keys and (keys.get("components") or keys.get("resources")):
+        _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
+        return
+    import shutil
+    import tempfile
+
+    # a generator's file that is not in the checkout (a gitignored `secrets.env`, made where
+    # the kustomization is deployed): kustomize refuses the whole build; it is built from a
+    # copy with the file empty, and what the generator makes is not known here
+    copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
+    try:
+        made = _with_generator_sources(rendering, missing, copy)
+        if made is None:  # too big to copy: built as it is, kustomize says what is missing
+            _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
+            return
+        built, common = made
+        for kfile_of, key, source in missing:
+            out.notes.append(f"{display_path(kfile_of)}: its {key} reads {source}, which is not in the checkout "
+                             "(made where it is deployed): built with it empty, so what that generator makes is "
+                             "not known here")
+        errors = len(out.errors)
+        _build_kustomization(rendering, command, keys, shown, options, out, release, built)
+        for err in out.errors[errors:]:  # what kustomize said of the copy, said of the checkout
+            err.message = err.message.replace(str(copy), common)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+# files a generator reads that may be missing from the checkout: at most this many files are
+# copied to build without them
+GENERATOR_COPY_LIMIT = 5_000
+# what a generator's missing `files` entry holds in the copy: no values file a reader takes as YAML
+MISSING_SOURCE_TEXT = "# resilint: this file is not in the checkout\n- not known\n"
+
+
+def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str, str]]:
+    """The files the `configMapGenerator` and `secretGenerator` entries of the kustomizations
+    in `directories` read (`files`, `envs`, `env`) that are not there: (the kustomization
+    file, its key, the file as written). Only a relative path inside the kustomization's
+    directory (kustomize refuses any other)."""
+    found: list[tuple[Path, str, str]] = []
+    for directory in directories:
+        kfile = kustomization_file(directory)
+        doc = _kustomization(kfile)
+        for key in ("configMapGenerator", "secretGenerator"):
+            entries = doc.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                given: list[Any] = [entry["env"]] if isinstance(entry.get("env"), str) else []
+                for listing in ("files", "envs"):
+                    given += entry[listing] if isinstance(entry.get(listing), list) else []
+                for text in given:
+                    if not isinstance(text, str) or not text:
+                        continue
+                    source = text.partition("=")[2] if "=" in text else text
+                    path = Path(os.path.normpath(directory / source))
+                    if source and not os.path.isabs(source) and within(path, directory) and not os.path.lexists(path):
+                        assert kfile is not None
+                        found.append((kfile, key, source))
+    return found
+
+
+def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str, str]],
+                            copy: Path) -> tuple[Path, str] | None:
+    """A copy in `copy` of the kustomization directories `rendering` reaches (their trees, at
+    their places under their common directory), with each `missing` generator file made:
+    empty for an env file, MISSING_SOURCE_TEXT for another. The copy of the rendered
+    directory and the common directory it stands in for; None when the trees hold more than
+    GENERATOR_COPY_LIMIT files."""
+    import shutil
+
+    reals = sorted({os.path.realpath(d) for d in rendering.kustomizations})
+    tops = [d for d in reals if not any(d != other and within(Path(d), Path(other)) for other in reals)]
+    common = os.path.commonpath(tops)
+    count = 0
+    for top in tops:
+        for _, dirs, names in os.walk(top):
+            dirs[:] = [d for d in dirs if d != ".git"]
+            count += len(names)
+            if count > GENERATOR_COPY_LIMIT:
+                return None
+    for top in tops:
+        shutil.copytree(top, copy / os.path.relpath(top, common), symlinks=True, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".git"))
+    for kfile, key, source in missing:
+        made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
+        made.parent.mkdir(parents=True, exist_ok=True)
+        is_env = source.endswith(".env") or key == "envs"
+        made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
+    return copy / os.path.relpath(os.path.realpath(rendering.directory), common), common
+
+
+def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[str, Any] | None, shown: str,
+                         options: dict[str, Any], out: Any, release: KustomizationRelease | None,
+                         directory: Path) -> None:
+    """`_load_kustomization`'s build, run in `directory`: the rendered directory, or a copy
+    of it (`_with_generator_sources`) whose objects are named as the rendered one's."""
+    from linter.loaders import display_path
+
+    listed = release.listed if release is not None else None
+    built = directory if directory != rendering.directory else None
+    refused: list[str] = []
+    rendered = _render_with_origins(command, directory, keys, refused)
     if rendered is None and release is not None and listed is not None:
         out.errors.append(InputError(display_path(release.file), f"{release.deployer}: kustomize cannot build what "
                                      f"it deploys of {display_path(rendering.directory)} (a directory without a "
@@ -1139,7 +1242,7 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         return
     if rendered is None and release is not None and release.options:
         # Argo CD builds it with these options: a build they break deploys nothing
-        text, failed = _render([*command, str(rendering.directory)], shown)
+        text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
             out.errors.append(failed)
         else:
@@ -1148,7 +1251,7 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
                                          f"{failure_reason(refused[0] if refused else '')}", release.line))
         return
     if rendered is None:  # a kustomize without build metadata, or a broken kustomization: say it as the user would
-        text, failed = _render([*command, str(rendering.directory)], shown)
+        text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
             charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
             out.errors.append(_refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
@@ -1176,7 +1279,7 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
         r.meta["rendered_from"] = f"{tool} {display_path(rendering.directory)}"
-        origin = _origin(r, wrapper, rendering.directory) if wrapper is not None else None
+        origin = _origin(r, wrapper, rendering.directory, built) if wrapper is not None else None
         if origin is None:
             _point_at_base(r, origins.get((r.type, r.name)), shown, overrides)
         elif origin[1] is not None:  # generated: at the generator's key in the kustomization that configures it
@@ -1239,11 +1342,12 @@ GENERATOR_KEYS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator":
                   "HelmChartInflationGenerator": "helmCharts"}
 
 
-def _origin(r: Resource, wrapper: Path, directory: Path) -> tuple[Path, str | None] | None:
+def _origin(r: Resource, wrapper: Path, directory: Path, built: Path | None = None) -> tuple[Path, str | None] | None:
     """The local file a rendered object comes from, read (and taken off the object)
     from kustomize's origin annotation, named from the rendered `directory` as the
     user named it: (the file, None), or (the kustomization, the key of the
-    generator that made it); None for a remote base."""
+    generator that made it); None for a remote base. `built`: the copy of `directory`
+    the build ran in (`_with_generator_sources`), when it ran in one."""
     import yaml
 
     metadata = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
@@ -1266,7 +1370,7 @@ def _origin(r: Resource, wrapper: Path, directory: Path) -> tuple[Path, str | No
     path = where.get("path") if isinstance(where.get("path"), str) else where.get("configuredIn")
     if not isinstance(path, str):
         return None
-    from_here = os.path.relpath(os.path.normpath(wrapper / path), directory.resolve())
+    from_here = os.path.relpath(os.path.normpath(wrapper / path), (built or directory).resolve())
     return Path(os.path.normpath(directory / from_here)), (GENERATOR_KEYS.get(str(kind), "") if kind else None)
 
 
