@@ -598,6 +598,7 @@ def test_a_broken_file_beside_the_git_repository_does_not_stop_a_staged_kustomiz
     "secretGenerator:\n- name: creds\n  envs: [secrets.env]\n",  # gitignored: made where it is deployed
     "secretGenerator:\n- name: creds\n  files: [password=creds/password.txt]\n",
     "configMapGenerator:\n- name: settings\n  env: app.env\n",
+    "configMapGenerator:\n- name: settings\n  envs: [app.properties]\n",  # an env file by its list, any name
 ])
 def test_a_generator_file_not_in_the_checkout_leaves_the_rest_judged(tmp_path, monkeypatch, generator):
     """kustomize refuses the whole build when a generator's file is missing (before: an error,
@@ -614,6 +615,7 @@ def test_a_generator_file_not_in_the_checkout_leaves_the_rest_judged(tmp_path, m
         ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
         ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
     source = generator.split("[")[-1].split("]")[0].split("=")[-1] if "[" in generator else "app.env"
+    assert source in generator
     assert [n for n in result.notes if "not in the checkout" in n] == [
         f"base/kustomization.yaml: its {generator.split(':')[0]} reads {source}, which is not in the checkout "
         "(made where it is deployed): built with it empty, so what that generator makes is not known here"]

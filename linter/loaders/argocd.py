@@ -45,9 +45,10 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
     whose `repoURL` names the repository holding the manifest (by a git remote, or its
     directory's name) and where a Chart.yaml is. A source whose rendering is not known here
     (a value file of another repository, one Argo CD refuses to miss, a plugin) is a
-    NotKnownRelease: what it deploys is not judged, as deployed or alone. An Application of a file read as context (a sibling, a deployer of the checkout a
-    pre-commit run found) deploys only what renders one of `staged` (real paths: the staged
-    files), and nothing else of it is said; with `staged` None, nothing."""
+    NotKnownRelease: what it deploys is not judged, as deployed or alone. An Application of
+    a file read as context (a sibling, a deployer of the checkout a pre-commit run found)
+    deploys only what renders one of `staged` (real paths: the staged files), and nothing
+    else of it is said; with `staged` None, nothing."""
     out: list[Release] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
     for r in loaded.resources:

@@ -32,8 +32,7 @@ cluster: the manifests of the scan's plain files (a HelmRelease written in one),
 the same kustomization build made (a HelmRelease one builds, whose `valuesFrom` name a
 `configurations:` nameReference may have given a generated ConfigMap's hashed name).
 Not known here, so the release is noted and its chart not judged, as deployed or alone (a
-rendered.NotKnownRelease), as for any release
-not known here: an object the scan does not have, a non-optional key that is not there, a Secret encrypted with
+rendered.NotKnownRelease), as for any release not known here: an object the scan does not have, a non-optional key that is not there, a Secret encrypted with
 SOPS (`sops:`, `ENC[` values: Flux decrypts them), data that is not text or not base64,
 values text that is not a YAML mapping, an object whose namespace may or may not be the
 HelmRelease's (one names one, the other none), and a `targetPath` whose value a later
@@ -63,9 +62,10 @@ QUOTES = "'\""  # a targetPath's text wrapped in either is set as a string, all 
 
 def flux_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
     """The kustomizations and charts of this repository the scan's Flux Kustomizations and
-    HelmReleases deploy (as NotKnownRelease when how is not known here). One of a file read as context (a sibling, a deployer of the
-    checkout a pre-commit run found) deploys only what renders one of `staged` (real
-    paths: the staged files), and nothing else of it is said; with `staged` None, nothing."""
+    HelmReleases deploy (a NotKnownRelease when how is not known here). One of a file read
+    as context (a sibling, a deployer of the checkout a pre-commit run found) deploys only
+    what renders one of `staged` (real paths: the staged files), and nothing else of it is
+    said; with `staged` None, nothing."""
     sources = _Sources(loaded)
     out: list[Release] = []
     composed: dict[str, Any] = {}  # a deployer's file's node tree, read once

@@ -770,8 +770,9 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
                 listed_here = {os.path.realpath(p) for p in unknown.listed}
                 deployed.update(listed_here)
                 _take_back(out, listed_here)
-            if unknown.note() not in out.notes:
-                out.notes.append(unknown.note())
+            note = unknown.note()
+            if note not in out.notes:
+                out.notes.append(note)
         charts = [r for r in found if isinstance(r, ChartRelease)]
         releases.extend(charts)
         deployed.update(os.path.realpath(r.chart) for r in charts)
@@ -976,8 +977,9 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     Kustomization deploying a directory that holds its own file is Flux's own sync
     (`flux bootstrap`'s `flux-system`, syncing `clusters/prod`, which the scan reads anyway):
     it deploys nothing here. A value, replica count or substituted variable is named at its
-    line only when the deployer was built as its file writes it (no patch changed it). `context`: `built` is pre-commit's context:
-    only releases of a staged file count, and nothing of theirs is said."""
+    line only when the deployer was built as its file writes it (no patch changed it).
+    `context`: `built` is pre-commit's context: only releases of a staged file count, and
+    nothing of theirs is said."""
     from types import SimpleNamespace
 
     from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources
@@ -995,7 +997,8 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
             context_files=out.context_files | {r.location.file for r in built} if context else out.context_files,
             errors=[] if context else out.errors, notes=[] if context else out.notes)
         made = [*argo_sources(view, staged),
-                *(r for r in flux_sources(view, staged) if not within(Path(deployer.location.file), release_target(r)))]
+                *(r for r in flux_sources(view, staged)
+                  if deployer.type != KUSTOMIZATION or not within(Path(deployer.location.file), release_target(r)))]
         # rendered with values (a chart's environment, a release): the same deployer may be
         # rendered again with others, each deploying what it names its own way
         environment, option = deployer.meta.get("environment"), deployer.meta.get("environment_option")
@@ -1143,11 +1146,11 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
     try:
         made = _with_generator_sources(rendering, missing, copy)
-        if made is None:  # too big to copy: built as it is, kustomize says what is missing
+        if made is None:  # too big to copy, or unreadable: built as it is, kustomize says what is missing
             _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
             return
         built, common = made
-        for kfile_of, key, source in missing:
+        for kfile_of, key, source, _ in missing:
             out.notes.append(f"{display_path(kfile_of)}: its {key} reads {source}, which is not in the checkout "
                              "(made where it is deployed): built with it empty, so what that generator makes is "
                              "not known here")
@@ -1166,12 +1169,12 @@ GENERATOR_COPY_LIMIT = 5_000
 MISSING_SOURCE_TEXT = "# resilint: this file is not in the checkout\n- not known\n"
 
 
-def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str, str]]:
+def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str, str, bool]]:
     """The files the `configMapGenerator` and `secretGenerator` entries of the kustomizations
     in `directories` read (`files`, `envs`, `env`) that are not there: (the kustomization
-    file, its key, the file as written). Only a relative path inside the kustomization's
-    directory (kustomize refuses any other)."""
-    found: list[tuple[Path, str, str]] = []
+    file, its key, the file as written, whether it is an env file). Only a relative path
+    inside the kustomization's directory (kustomize refuses any other)."""
+    found: list[tuple[Path, str, str, bool]] = []
     for directory in directories:
         kfile = kustomization_file(directory)
         doc = _kustomization(kfile)
@@ -1180,27 +1183,28 @@ def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str,
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, dict):
                     continue
-                given: list[Any] = [entry["env"]] if isinstance(entry.get("env"), str) else []
+                given: list[tuple[Any, bool]] = [(entry["env"], True)] if isinstance(entry.get("env"), str) else []
                 for listing in ("files", "envs"):
-                    given += entry[listing] if isinstance(entry.get(listing), list) else []
-                for text in given:
+                    given += [(t, listing == "envs") for t in entry[listing]] if isinstance(entry.get(listing), list) \
+                        else []
+                for text, is_env in given:
                     if not isinstance(text, str) or not text:
                         continue
                     source = text.partition("=")[2] if "=" in text else text
                     path = Path(os.path.normpath(directory / source))
                     if source and not os.path.isabs(source) and within(path, directory) and not os.path.lexists(path):
                         assert kfile is not None
-                        found.append((kfile, key, source))
+                        found.append((kfile, key, source, is_env))
     return found
 
 
-def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str, str]],
+def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str, str, bool]],
                             copy: Path) -> tuple[Path, str] | None:
     """A copy in `copy` of the kustomization directories `rendering` reaches (their trees, at
     their places under their common directory), with each `missing` generator file made:
-    empty for an env file, MISSING_SOURCE_TEXT for another. The copy of the rendered
+    empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another. The copy of the rendered
     directory and the common directory it stands in for; None when the trees hold more than
-    GENERATOR_COPY_LIMIT files."""
+    GENERATOR_COPY_LIMIT files, or one cannot be copied."""
     import shutil
 
     reals = sorted({os.path.realpath(d) for d in rendering.kustomizations})
@@ -1213,14 +1217,16 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
             count += len(names)
             if count > GENERATOR_COPY_LIMIT:
                 return None
-    for top in tops:
-        shutil.copytree(top, copy / os.path.relpath(top, common), symlinks=True, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".git"))
-    for kfile, key, source in missing:
-        made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
-        made.parent.mkdir(parents=True, exist_ok=True)
-        is_env = source.endswith(".env") or key == "envs"
-        made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
+    try:
+        for top in tops:
+            shutil.copytree(top, copy / os.path.relpath(top, common), symlinks=True, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".git"))
+        for kfile, _, source, is_env in missing:
+            made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
+            made.parent.mkdir(parents=True, exist_ok=True)
+            made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
+    except (OSError, shutil.Error):  # a file that cannot be read or copied: built as it is
+        return None
     return copy / os.path.relpath(os.path.realpath(rendering.directory), common), common
 
 
