@@ -379,6 +379,18 @@ def _chart_needing_values(root: Path) -> Path:
     return chart
 
 
+def _given_values_still_refused(root: Path) -> None:
+    """`_chart_needing_values`'s chart scanned with values that still leave its image out: what
+    the user says is deployed does not render, an error at the template line."""
+    (root / "deploy.yaml").write_text("replicaCount: 2\n")
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--helm-values", "deploy.yaml",
+                           "--format", "json"], cwd=root, capture_output=True, text=True)
+    (error,) = json.loads(done.stdout)["errors"]
+    assert done.returncode == 2
+    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
+    assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]
+
+
 def _warnings(stderr: str) -> list[str]:
     return [line.removeprefix("warning: ") for line in stderr.splitlines() if line.startswith("warning: ")]
 
@@ -415,14 +427,7 @@ def test_a_chart_that_requires_values_it_was_not_given_is_noted_at_the_template_
     assert code == 1 and doc["errors"] == []
     assert ("RES101", "shop/templates/deployment.yaml", line_of(REQUIRED, "replicas:")) in {
         (f["rule_id"], f["file"], f["line"]) for f in doc["findings"]}
-    # values given that the chart still refuses: what the user says is deployed does not render
-    (tmp_path / "deploy.yaml").write_text("replicaCount: 2\n")
-    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--helm-values", "deploy.yaml",
-                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True)
-    (error,) = json.loads(done.stdout)["errors"]
-    assert done.returncode == 2
-    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
-    assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]
+    _given_values_still_refused(tmp_path)
 
 
 @needs_helm
@@ -531,13 +536,7 @@ def test_a_chart_with_unbuilt_dependencies_that_requires_a_value_says_so_at_the_
     [note] = [w for w in _warnings(done.stderr) if "not judged" in w]
     assert note.startswith(f"shop/templates/deployment.yaml:{line_of(REQUIRED, 'required')}: shop not judged: ")
     assert "image is required" in note and "--helm-values FILE" in note and "charts.example.com" not in note
-    (tmp_path / "deploy.yaml").write_text("replicaCount: 2\n")
-    done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", "--helm-values", "deploy.yaml",
-                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True)
-    (error,) = json.loads(done.stdout)["errors"]
-    assert done.returncode == 2
-    assert (error["file"], error["line"]) == ("shop/templates/deployment.yaml", line_of(REQUIRED, "required"))
-    assert "image is required" in error["message"] and "--helm-values FILE" in error["message"]
+    _given_values_still_refused(tmp_path)
 
 
 @needs_helm
