@@ -365,3 +365,22 @@ def test_a_directory_block_argo_cd_cannot_apply_as_known_leaves_the_kustomizatio
     assert [r.address for r in result.resources if r.type == "apps/Deployment"] == []
     [note] = [n for n in result.notes if "Argo CD Application web not judged" in n]
     assert note.endswith("its kustomization guestbook is not judged alone either")
+
+
+@pytestmark_kustomize
+def test_a_flux_kustomization_not_known_here_leaves_its_plain_directory_unjudged_with_a_note(fleet):
+    """A component outside the repository: what Flux builds of apps/prod is not known here.
+    Its manifests are judged neither as deployed nor as written (in no namespace, with a
+    `${replicas}` Flux substitutes), and a note says why."""
+    from linter.engine import ScanOptions, scan
+
+    before = scan(["."], ScanOptions())  # nothing deploys it: judged as written
+    assert "Deployment/default/web" in {r.address for r in before.resources}
+    write(fleet, {"clusters/prod/apps.yaml": flux_kustomization(
+        "  targetNamespace: shop\n  components: [../../../elsewhere]\n")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert not [r for r in result.resources if r.location.file.startswith("apps/")]
+    [note] = [n for n in result.notes if "Flux Kustomization apps not judged" in n]
+    assert note.startswith("clusters/prod/apps.yaml:1: Flux Kustomization apps not judged: its `images`, `patches`")
+    assert note.endswith("its directory apps/prod is not judged alone either")
