@@ -1446,3 +1446,49 @@ def test_a_template_reading_into_a_value_not_there_is_noted_at_its_line(tmp_path
     (error,) = json.loads(done.stdout)["errors"]
     assert done.returncode == 2 and (error["file"], error["line"]) == ("shop/templates/secret.yaml", 5)
     assert hint in error["message"]
+
+
+def _shop_with_cache(root: Path, cycle: bool = False) -> None:
+    """charts/shop depends on charts/cache by `file://../cache` and gives it one replica; cache
+    alone says three."""
+    for name in ("shop", "cache"):
+        (root / "charts" / name / "templates").mkdir(parents=True)
+    (root / "charts" / "shop" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: cache, version: 0.1.0, repository: 'file://../cache'}\n")
+    (root / "charts" / "shop" / "values.yaml").write_text("cache:\n  replicaCount: 1\n")
+    (root / "charts" / "cache" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: cache\nversion: 0.1.0\n"
+        + ("dependencies:\n  - {name: shop, version: 0.1.0, repository: 'file://../shop'}\n" if cycle else ""))
+    (root / "charts" / "cache" / "values.yaml").write_text("replicaCount: 3\n")
+    (root / "charts" / "cache" / "templates" / "deployment.yaml").write_text(
+        REQUIRED.replace('{{ required "image is required" .Values.image }}', "redis"))
+
+
+@needs_helm
+def test_a_chart_another_depends_on_by_file_is_judged_inside_it_not_alone(tmp_path):
+    """A monorepo's shared chart (`file://../cache`): helm renders it inside the chart that
+    depends on it, with the values that chart gives (one replica). Before, it was also judged
+    alone with its own three, so the same template line had findings saying both."""
+    _shop_with_cache(tmp_path)
+    code, doc = scan(".", cwd=tmp_path)
+    assert code == 1 and doc["errors"] == []
+    template = "charts/cache/templates/deployment.yaml"
+    assert sorted((f["rule_id"], f["file"]) for f in doc["findings"]) == [
+        ("RES101", template), ("RES503", template), ("RES504", template)]  # once each: one replica, as deployed
+    # the chart named (pre-commit: a staged file of it) is judged where a full scan judges it
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for named in (template, "charts/cache/values.yaml"):
+        code, staged = scan(named, cwd=tmp_path)
+        assert sorted((f["rule_id"], f["file"], f["line"], f["message"]) for f in staged["findings"]) == sorted(
+            (f["rule_id"], f["file"], f["line"], f["message"]) for f in doc["findings"]), named
+
+
+@needs_helm
+def test_charts_that_depend_on_each_other_are_both_rendered_as_before(tmp_path):
+    """Neither renders the other alone (helm would refuse the loop): both are judged alone."""
+    _shop_with_cache(tmp_path, cycle=True)
+    from linter.loaders.rendered import _rendered_inside
+
+    charts = {os.path.realpath(tmp_path / "charts" / n): tmp_path / "charts" / n for n in ("shop", "cache")}
+    assert _rendered_inside(charts) == {}

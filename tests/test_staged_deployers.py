@@ -437,7 +437,7 @@ def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeyp
     for git in (True, False):
         root = tmp_path / str(git)
         monkeypatch.chdir(checkout(root, files, git))
-        found, staged, _, _ = deployers_of_staged(discover(["charts/web/values.yaml"]))
+        found, staged, _, _, _ = deployers_of_staged(discover(["charts/web/values.yaml"]))
         assert sorted(str(f.path) for f in found) == ["argocd/apps/other.json", "argocd/apps/web.json"]
         assert staged == {str(root.resolve() / "charts/web/values.yaml")}
 

@@ -292,8 +292,10 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged, out.terraform_files, out.context_renderings = \
+        out.deployer_files, out.staged, out.terraform_files, out.context_renderings, listings = \
             deployers_of_staged(walk, exclusions)
+    else:
+        listings = []
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
             out.helmfiles.append(found.path)
@@ -345,6 +347,16 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
                 for chart in _inflated_charts(d)}
     charts = {os.path.realpath(chart): chart for chart in walk.charts
               if os.path.realpath(chart) not in inflated and not library_chart(chart)}
+    # pre-commit: a staged chart's parents of the checkout (`file://`), rendered instead of it
+    staged_charts = {os.path.realpath(c) for c in chart_of_file.values()}
+    for parent in listings:
+        if not staged_charts.isdisjoint(os.path.realpath(d) for d in _file_dependencies(parent)):
+            charts.setdefault(os.path.realpath(parent), parent)
+    # a chart another of them depends on (`file://`) is rendered inside it, with the values it
+    # gives there, not alone with its own defaults (which nothing deploys so)
+    inside = _rendered_inside({**{os.path.realpath(c): c for c in chart_of_file.values()}, **charts})
+    for real in inside:
+        charts.pop(real, None)
     named: dict[str, set[str]] = {}  # a chart's real path -> the real paths of its files the command line named
     for found in walk.files:  # a staged template or values file: its chart, rendered
         chart = chart_of_file.get(found.real_path)
@@ -357,6 +369,11 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
         if owner is not None:  # rendered with the kustomization that inflates its chart
             out.covered.setdefault(found.real_path, f"rendered with the kustomization in {display_path(owner)}")
             continue
+        if os.path.realpath(chart) in inside:
+            parent = inside[os.path.realpath(chart)]
+            out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(parent)}, "
+                                                    f"which depends on {display_path(chart)} (file://)")
+            continue
         chart = charts.setdefault(os.path.realpath(chart), chart)
         out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
         if found.named:
@@ -366,6 +383,10 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
             chart = charts.get(os.path.realpath(found.path.parent))
             if chart is not None:
                 out.covered[found.real_path] = f"rendered with the Helm chart in {display_path(chart)}"
+            elif os.path.realpath(found.path.parent) in inside:
+                parent = inside[os.path.realpath(found.path.parent)]
+                out.covered[found.real_path] = (f"rendered with the Helm chart in {display_path(parent)}, which "
+                                                f"depends on {display_path(found.path.parent)} (file://)")
             elif library_chart(found.path.parent):
                 out.covered[found.real_path] = f"{LIBRARY_CHART} {display_path(found.path.parent)}"
     for real, chart in charts.items():
@@ -374,6 +395,47 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
 
 LIBRARY_CHART = "a library chart (`type: library`), which helm installs only in the charts that depend on it:"
+# a chart's dependency on another chart of the checkout: `repository: file://../cache`
+FILE_REPOSITORY = b"file://"
+CHART_LISTINGS = ("Chart.yaml", "requirements.yaml")  # where a chart lists its dependencies (v2; v1)
+
+
+def _file_dependencies(chart: Path) -> list[Path]:
+    """The charts `chart` depends on by a `file://` repository, as its Chart.yaml (an
+    `apiVersion: v1` chart's requirements.yaml) lists them: what helm renders inside it. Read
+    as a node tree (no alias is expanded), only when the text names `file://`."""
+    import yaml
+
+    found: list[Path] = []
+    for name in CHART_LISTINGS:
+        try:
+            text = (chart / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        root = compose_text(text) if FILE_REPOSITORY.decode() in text else None
+        listed = member(root, "dependencies")[1] if isinstance(root, yaml.MappingNode) else None
+        for entry in listed.value if isinstance(listed, yaml.SequenceNode) else []:
+            repository = member(entry, "repository")[1] if isinstance(entry, yaml.MappingNode) else None
+            if isinstance(repository, yaml.ScalarNode):
+                dependency = _local_dependency(chart, {"repository": repository.value})
+                if dependency is not None:
+                    found.append(dependency)
+    return found
+
+
+def _rendered_inside(charts: dict[str, Path]) -> dict[str, Path]:
+    """Of `charts` (real path -> chart), those a chart of them that no other of them renders
+    depends on by a `file://` repository: real path -> that chart, which renders it (a chart two
+    depend on each other by, neither: both are rendered as before)."""
+    depends = {real: {os.path.realpath(d) for d in _file_dependencies(chart)} - {real}
+               for real, chart in charts.items()}
+    children = {d for deps in depends.values() for d in deps if d in charts}
+    inside: dict[str, Path] = {}
+    for parent, deps in depends.items():
+        if parent not in children:
+            for child in sorted(deps & children):
+                inside.setdefault(child, charts[parent])
+    return inside
 
 
 def library_chart(chart: Path) -> bool:
@@ -412,7 +474,7 @@ UNIT_WORDS = (b"terraform", b"include")
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
-                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path]]:
+                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path], list[Path]]:
     """The files of the git checkouts holding the command line's files (pre-commit: the staged
     files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
     (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
@@ -423,8 +485,11 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     a `.tf` file, as a values file a release reads is); and the renderings whose deployers a
     full scan reads from what they build: the kustomizations it renders that build an Argo CD
     Application (an app of apps) or, when a staged file is a chart's, a Flux HelmRelease or
-    GitRepository (`_top_kustomizations`), and the charts whose templates write an Application. The Terraform files include the Terragrunt units (`terragrunt.hcl`,
-    False) that may plan another directory (`UNIT_WORDS`). One search per checkout: the bytes of
+    GitRepository (`_top_kustomizations`), and the charts whose templates write an Application;
+    and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
+    render a staged chart inside them (`_rendered_inside`). The Terraform files include the
+    Terragrunt units (`terragrunt.hcl`, False) that may plan another directory (`UNIT_WORDS`).
+    One search per checkout: the bytes of
     its YAML and JSON files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform
     files for those words (and the staged files' names), before anything is parsed. A file of a
     kustomization's directory is not a deployer here: a full scan renders it with the
@@ -443,7 +508,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 staged.setdefault(found.real_path, found.path)
                 charted = charted or of_chart
     if not staged:
-        return [], None, {}, []
+        return [], None, {}, [], []
     # a staged file of no chart is released only as a values file, which a `.tf` file names
     # (`file("${path.module}/values/web.yaml")`): its name is searched for too
     names = set() if charted else {os.fsencode(p.name) for p in staged.values()}
@@ -458,14 +523,18 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     out: list[Any] = []
     terraform: dict[Path, bool] = {}
     built: list[Path] = []  # kustomizations that build a deployer of a staged file (then charts that render one)
+    listings: list[Path] = []  # charts naming a `file://` dependency
     charts: set[Path] = set()  # charts whose templates write an Argo CD Application
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
-                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, *sorted(names)),
+                                 (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
+                                  *sorted(names)),
                                  DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES + (UNIT_FILE,), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
+            if path.name in CHART_LISTINGS and FILE_REPOSITORY in held and charted:
+                listings.append(path.parent)  # a chart that may render a staged one inside it
             if path.name == UNIT_FILE:
                 if not held.isdisjoint(UNIT_WORDS):
                     terraform[path] = False
@@ -492,7 +561,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
         if kustomized and any(FLUX_HELM_GROUPS[0] in held or _deploys_any(path, held) for path, held in found.items()):
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
     built += sorted(charts)
-    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built
+    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built, _unique(listings)
 
 
 def _outermost_chart(chart: Path) -> Path:
