@@ -452,6 +452,15 @@ def test_a_chart_whose_schema_refuses_its_values_says_what_the_schema_said(tmp_p
     assert done.returncode == 2 and error["file"] == "shop/Chart.yaml" and detail in error["message"]
 
 
+def test_kube_versions_are_read_from_any_constraint_text():
+    from linter.loaders.rendered import _kube_versions
+
+    assert _kube_versions(">=1.33.0-0") == ["1.32.0", "1.33.0", "1.33.1", "1.34.0"]
+    assert _kube_versions("~1.28") == ["1.27.0", "1.28.0", "1.28.1", "1.29.0"]
+    assert _kube_versions(">=1." + "9" * 5000) == []  # a number no version has (Python's int refuses it)
+    assert _kube_versions(">= 2.0, ^0.1, x.y.z, ...") == []  # Kubernetes is 1.x
+
+
 @needs_helm
 @pytest.mark.parametrize("constraint, rendered", [
     (">=1.90.0-0", "1.90.0"),  # above any helm's own default: rendered for the lowest version it admits

@@ -1983,7 +1983,7 @@ def _kube_versions(constraint: str) -> list[str]:
         if char.isdigit() or char == "." and token:
             token += char
             continue
-        parts = [int(p) for p in token.split(".") if p.isdigit()][:3]
+        parts = [int(p) for p in token.split(".") if p.isdigit() and len(p) <= 6][:3]  # no version is longer
         token = ""
         if len(parts) < 2 or parts[0] != 1:  # Kubernetes is 1.x
             continue
