@@ -180,6 +180,16 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                                      b"    repoURL: {{ .Values.repoURL }}\n    path: chart\n"
                                                      b"    helm: {parameters: [{name: replicaCount, value: '1'}]}\n"
                                                      b"  destination: {namespace: '{{ .Values.env }}'}\n")],
+    # a kustomization whose generators read files not in the checkout (built from a copy)
+    "kustomize": [("k/kustomization.yaml", b"resources: [deploy.yaml]\nsecretGenerator:\n- name: creds\n"
+                                           b"  envs: [secrets.env]\n  files: [password=creds/password.txt]\n"
+                                           b"configMapGenerator:\n- name: settings\n  env: app.env\n")],
+    # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
+    # inside it and a library chart (HELM_CHARTS beside it)
+    "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"
+                                              b"kubeVersion: '>=1.90.0-0'\ndependencies:\n"
+                                              b"  - {name: cache, version: 0.1.0, repository: 'file://../cache'}\n"
+                                              b"  - {name: common, version: 1.0.0, repository: 'file://../common'}\n")],
     # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
     "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
                                          b'resource "helm_release" "web" {\n  name      = "web"\n'
@@ -215,6 +225,19 @@ HELMFILE_CHART = {
                                        "    spec: {containers: [{name: web, image: nginx}]}\n",
     "env.yaml": "web:\n  enabled: true\n",
     "values-prod.yaml": "replicaCount: 2\n",
+}
+
+KUSTOMIZE_GENERATED = {"k/deploy.yaml": ARGO_KUSTOMIZATION["plain/deploy.yaml"].replace("${replicas}", "1")}
+# charts/shop (the helm-chart seed's Chart.yaml) renders charts/cache inside it; charts/common is a library
+HELM_CHARTS = {
+    "charts/shop/values.yaml": "cache:\n  replicaCount: 1\n",
+    "charts/shop/templates/config.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\n  labels:\n'
+                                         '    {{- include "common.labels" . | nindent 4 }}\n',
+    "charts/cache/Chart.yaml": HELMFILE_CHART["chart/Chart.yaml"].replace("name: web", "name: cache"),
+    "charts/cache/values.yaml": "replicaCount: 3\n",
+    "charts/cache/templates/deployment.yaml": HELMFILE_CHART["chart/templates/deployment.yaml"],
+    "charts/common/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n",
+    "charts/common/templates/_labels.tpl": '{{- define "common.labels" -}}\napp: shop\n{{- end -}}\n',
 }
 
 # the chart again, in a checkout whose Flux GitRepository (built by flux-system/'s kustomization)
@@ -384,7 +407,8 @@ def test_mutated_inputs_keep_the_promises(loader):
                 name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
-                ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else {}
+                ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \
+                else HELM_CHARTS if loader == "helm-chart" else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
                 (root / "bad" / other).write_text(text)

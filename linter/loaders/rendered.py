@@ -1257,7 +1257,7 @@ def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str,
                     given += [(t, listing == "envs") for t in entry[listing]] if isinstance(entry.get(listing), list) \
                         else []
                 for text, is_env in given:
-                    if not isinstance(text, str) or not text:
+                    if not isinstance(text, str) or not text or "\0" in text:
                         continue
                     source = text.partition("=")[2] if "=" in text else text
                     path = Path(os.path.normpath(directory / source))
@@ -1294,7 +1294,7 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
             made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
             made.parent.mkdir(parents=True, exist_ok=True)
             made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
-    except (OSError, shutil.Error):  # a file that cannot be read or copied: built as it is
+    except (OSError, ValueError, shutil.Error):  # a file that cannot be read, copied or made: built as it is
         return None
     return copy / os.path.relpath(os.path.realpath(rendering.directory), common), common
 
