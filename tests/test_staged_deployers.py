@@ -145,6 +145,17 @@ FLUX_KUSTOMIZE_KUSTOMIZED = {
     "clusters/prod/kustomization.yaml": "resources: [flux-system, apps.yaml]\n",
 }
 
+# charts/shop renders charts/web inside it (`file://../web`), and an Argo CD Application deploys
+# shop with values giving web three replicas: a staged file of web is judged there, not alone
+FILE_DEPENDENCY = {
+    **CHART,
+    "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n"
+                              "  - {name: web, version: 1.0.0, repository: 'file://../web'}\n",
+    "charts/shop/values.yaml": "web:\n  replicas: 2\n",
+    "argocd/apps/shop.yaml": argo_application("shop-prod", "    path: charts/shop\n    helm:\n      valuesObject:\n"
+                                                           "        web: {replicas: 3}\n"),
+}
+
 # Terraform: a root releasing the chart (and the other chart: not rendered in a commit of the first)
 TF_RELEASE = """resource "helm_release" "{name}" {{
   name      = "{name}"
@@ -311,6 +322,9 @@ SCENARIOS = {
     "argo-apps-kustomized-base": (ARGO_APPS_KUSTOMIZED, "base/deploy.yaml", ["base/", "overlays/prod/"], "helm"),
     "argo-apps-chart": (ARGO_APPS_CHART, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "argo-apps-chart-root": (ARGO_APPS_CHART_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-chart-file-dependency": (FILE_DEPENDENCY, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-chart-file-dependency-template": (FILE_DEPENDENCY, "charts/web/templates/deployment.yaml",
+                                            ["charts/web/"], "helm"),
 }
 
 

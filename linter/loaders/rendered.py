@@ -1583,13 +1583,13 @@ class ChartRelease:
     line: int | None = None  # the deployer's line in `file`: where an error helm gives on the release is put
 
     def touches(self, staged: set[str]) -> bool:
-        """Whether it renders one of `staged` (real paths): a file of its chart, or a values
-        file (or a `--set-file` file) it reads."""
-        chart = os.path.realpath(self.chart) + os.sep
+        """Whether it renders one of `staged` (real paths): a file of its chart or of a chart it
+        renders inside it (`file://`), or a values file (or a `--set-file` file) it reads."""
+        charts = tuple(os.path.realpath(c) + os.sep for c in [self.chart, *_file_dependencies(self.chart)])
         read = {os.path.realpath(v) for v in self.values if isinstance(v, Path)}
         read |= {os.path.realpath(setting.partition("=")[2]) for option, setting in self.parameters
                  if option == "--set-file"}
-        return any(f.startswith(chart) or f in read for f in staged)
+        return any(f.startswith(charts) or f in read for f in staged)
 
 
 @dataclass
