@@ -632,3 +632,20 @@ def test_a_broken_kustomization_built_from_a_copy_is_an_error_naming_the_checkou
     [error] = result.errors
     assert "gone.yaml" in error.message and "resilint-kustomize-copy" not in error.message
     assert str(tmp_path.resolve()) in error.message or "base" in error.message
+
+
+@pytest.mark.parametrize("tagged", ["!!bool", "!!float", "!!bool maybe", "!!int x"])
+def test_a_kustomization_with_a_tag_its_value_does_not_fit_is_an_error_not_a_traceback(tmp_path, monkeypatch,
+                                                                                         tagged):
+    """Found by the `kustomize` fuzz seed: reading a kustomization for what it references used
+    PyYAML's safe_load, whose constructors raise KeyError/IndexError on `name: !!bool`. It is
+    read as manifests are (`kubernetes.read_yaml`); kustomize says what is wrong; the other
+    file keeps its findings."""
+    write(tmp_path, {"k/deploy.yaml": deployment("web"),
+                     "k/kustomization.yaml": f"resources: [deploy.yaml]\nnamePrefix: {tagged}\n",
+                     "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [e.file for e in result.errors] == ["k/kustomization.yaml"]
+    assert "Traceback" not in result.errors[0].message and "internal error" not in result.errors[0].message
+    assert [f.file for f in result.findings] == ["other.yaml"]

@@ -353,7 +353,8 @@ def _passed_over(file: Path) -> bool:
     (with all three Argo CD refuses the directory). JSON it refuses unless it is an object;
     a document with a `kind` it applies, and the cluster refuses (no `apiVersion`, a
     kustomization's config): neither is passed over."""
-    import yaml
+    from linter.loaders.kubernetes import read_yaml
+    from linter.model import InputError
 
     if file.suffix == ".json":
         return False
@@ -361,8 +362,8 @@ def _passed_over(file: Path) -> bool:
         text = file.read_text(encoding="utf-8")
         if all(word in text for word in ("apiVersion:", "kind:", "metadata:")):
             return False
-        documents = list(yaml.safe_load_all(text))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        documents = read_yaml(text, str(file))
+    except (OSError, UnicodeDecodeError, InputError, RecursionError):
         return False  # Argo CD may have decoded objects before the error, and refuse the file
     return not any(isinstance(d, dict) and d.get("kind") for d in documents)
 
@@ -371,14 +372,15 @@ def _kustomization_inputs(kustomization: Path) -> set[str] | None:
     """The real paths of the files a kustomization names other than its `resources`, `bases`
     and `components` (patches, transformer and generator configs, replacements...): any text
     of it naming a file of its directory. None when it does not load."""
-    import yaml
-
+    from linter.loaders.kubernetes import read_yaml
     from linter.loaders.rendered import REFERENCE_KEYS
+    from linter.model import InputError
 
     try:
-        document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        documents = read_yaml(kustomization.read_text(encoding="utf-8"), str(kustomization))
+    except (OSError, UnicodeDecodeError, InputError, RecursionError):
         return None
+    document = documents[0] if documents else None
     out: set[str] = set()
     pending: list[Any] = [v for k, v in mapping_of(document).items() if k not in REFERENCE_KEYS]
     while pending:
@@ -698,11 +700,14 @@ def _elements(body: dict[str, Any], go: bool) -> list[dict[str, Any]] | None:
         return out
     if not isinstance(text, str) or "{{" in text:
         return None
+    from linter.loaders.kubernetes import read_yaml
+    from linter.model import InputError
+
     try:
-        listed = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError):
+        documents = read_yaml(text, "elementsYaml")
+    except (InputError, RecursionError):
         return None  # Argo CD fails the set
-    listed = [] if listed is None else listed
+    listed = documents[0] if documents else []
     if not isinstance(listed, list) or not all(isinstance(e, dict) and all(isinstance(k, str) for k in e)
                                                for e in listed):
         return None
@@ -745,9 +750,12 @@ def _git_parameters(file: Path, body: dict[str, Any], go: bool) -> list[dict[str
     for found in _files(top, body["files"]):
         try:
             text = found.read_text(encoding="utf-8")
-            import yaml
+            from linter.loaders.kubernetes import read_yaml
 
-            document = json.loads(text) if found.suffix == ".json" else yaml.safe_load(text)
+            documents = [json.loads(text)] if found.suffix == ".json" else read_yaml(text, str(found))
+            if len(documents) > 1:  # one document, as before (PyYAML's safe_load refuses more)
+                return None
+            document = documents[0] if documents else None
         except Exception:  # Argo CD would fail the set: nothing is made
             return None
         items = document if isinstance(document, list) else [document]

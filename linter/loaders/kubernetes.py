@@ -402,6 +402,14 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
 
 
 
+def read_yaml(text: str, shown: str) -> list[Any]:
+    """The documents of YAML that is not judged as manifests (a kustomization, a Chart.yaml, a
+    deployer file read again), read as manifests are: guarded against alias bombs, tags their
+    value does not fit (`!!bool` with none), numbers no rule can compare. InputError (naming
+    `shown`) when it cannot be read, never a bare Python error."""
+    return [data for data, _ in parse_documents(text, shown)]
+
+
 def _span_of(node: Any, data: Any) -> DocumentSpan:
     start = node.start_mark
     items_line = item_lines = None

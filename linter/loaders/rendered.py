@@ -702,13 +702,13 @@ def _reachable(directory: Path) -> tuple[list[Path], list[Path]]:
 def _kustomization(kfile: Path | None) -> dict[str, Any]:
     """A kustomization file's settings; {} when it is missing or unreadable (kustomize
     reports what is wrong with it when rendering)."""
-    import yaml
+    from linter.loaders.kubernetes import read_yaml
 
     try:
-        doc = yaml.safe_load(kfile.read_text(encoding="utf-8")) if kfile is not None else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        docs = read_yaml(kfile.read_text(encoding="utf-8"), str(kfile)) if kfile is not None else []
+    except (OSError, UnicodeDecodeError, InputError, RecursionError):
         return {}
-    return doc if isinstance(doc, dict) else {}
+    return docs[0] if docs and isinstance(docs[0], dict) else {}
 
 
 def _references(kfile: Path) -> list[str]:
@@ -1109,9 +1109,8 @@ def _as_written(release: ChartRelease | KustomizationRelease, built: list[Resour
     """Whether the deployer `release` was read from holds what its file writes where a note
     may name lines (a HelmRelease's `spec.values`, an Application's `spec`): no kustomization
     patched or renamed it."""
-    import yaml
-
     from linter.loaders.flux import HELM_RELEASE
+    from linter.loaders.kubernetes import read_yaml
 
     def said(r: Any) -> Any:
         spec = mapping_of(r.get("spec")) if isinstance(r, dict) else {}
@@ -1120,9 +1119,9 @@ def _as_written(release: ChartRelease | KustomizationRelease, built: list[Resour
     objects = [r for r in built if r.name == release.name and r.location.file == str(release.file)]
     kind = objects[0].type if len(objects) == 1 else None
     try:
-        written = [said(d) for d in yaml.safe_load_all(Path(release.file).read_text(encoding="utf-8"))
+        written = [said(d) for d in read_yaml(Path(release.file).read_text(encoding="utf-8"), str(release.file))
                    if isinstance(d, dict) and mapping_of(d.get("metadata")).get("name") == release.name]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+    except (OSError, UnicodeDecodeError, InputError, RecursionError):
         return False
     return kind is not None and written == [said(objects[0].attrs)]
 
@@ -1891,6 +1890,8 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
 
     import yaml
 
+    from linter.loaders.kubernetes import read_yaml
+
     text, failed = _render_for_kube_version(command, shown, chart, out)
     if failed is None or _MISSING_DEPENDENCIES not in failed.message:
         if failed is not None:
@@ -1905,12 +1906,12 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
             shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             # an `apiVersion: v1` chart lists them in requirements.yaml (helm 3 reads both)
             listing = copy / "Chart.yaml"
-            meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
+            meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
             if isinstance(meta, dict) and "dependencies" not in meta and os.path.isfile(copy / "requirements.yaml"):
                 listing = copy / "requirements.yaml"
-                meta = yaml.safe_load(listing.read_text(encoding="utf-8"))
+                meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
             deps = meta.get("dependencies") if isinstance(meta, dict) else None
-            if not isinstance(deps, list):
+            if not isinstance(meta, dict) or not isinstance(deps, list):
                 raise ValueError("no dependencies list")
             # helm names a missing dependency by its `name`
             for dep in deps:
@@ -1928,7 +1929,7 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
             listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
             for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
                 (copy / lock).unlink(missing_ok=True)
-        except (OSError, ValueError, UnicodeDecodeError, yaml.YAMLError, shutil.Error):
+        except (OSError, ValueError, UnicodeDecodeError, InputError, RecursionError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
             return None, {}
         text, again = _render_for_kube_version([*command[:3], str(copy), *command[4:]], shown, chart, out)
