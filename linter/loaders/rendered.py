@@ -1422,7 +1422,7 @@ def _origin(r: Resource, wrapper: Path, directory: Path, built: Path | None = No
     user named it: (the file, None), or (the kustomization, the key of the
     generator that made it); None for a remote base. `built`: the copy of `directory`
     the build ran in (`_with_generator_sources`), when it ran in one."""
-    import yaml
+    from linter.loaders.kubernetes import read_yaml
 
     metadata = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
     if not isinstance(metadata, dict):
@@ -1434,8 +1434,8 @@ def _origin(r: Resource, wrapper: Path, directory: Path, built: Path | None = No
     if not annotations:
         del metadata["annotations"]  # kustomize added it for the build metadata alone
     try:
-        where = yaml.safe_load(origin) if isinstance(origin, str) else None
-    except yaml.YAMLError:
+        where = next(iter(read_yaml(origin, ORIGIN)), None) if isinstance(origin, str) else None
+    except (InputError, RecursionError):
         return None
     if not isinstance(where, dict) or where.get("repo"):
         return None
