@@ -155,6 +155,12 @@ FILE_DEPENDENCY = {
     "argocd/apps/shop.yaml": argo_application("shop-prod", "    path: charts/shop\n    helm:\n      valuesObject:\n"
                                                            "        web: {replicas: 3}\n"),
 }
+# the same parent released by a helmfile at the checkout's top
+FILE_DEPENDENCY_HELMFILE = {
+    **{k: v for k, v in FILE_DEPENDENCY.items() if not k.startswith("argocd/")},
+    "helmfile.yaml": "releases:\n  - name: shop\n    chart: ./charts/shop\n    namespace: shop\n"
+                     "    values:\n      - web: {replicas: 3}\n",
+}
 
 # Terraform: a root releasing the chart (and the other chart: not rendered in a commit of the first)
 TF_RELEASE = """resource "helm_release" "{name}" {{
@@ -325,6 +331,7 @@ SCENARIOS = {
     "argo-chart-file-dependency": (FILE_DEPENDENCY, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "argo-chart-file-dependency-template": (FILE_DEPENDENCY, "charts/web/templates/deployment.yaml",
                                             ["charts/web/"], "helm"),
+    "helmfile-chart-file-dependency": (FILE_DEPENDENCY_HELMFILE, "charts/web/values.yaml", ["charts/web/"], "helm"),
 }
 
 

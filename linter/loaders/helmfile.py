@@ -252,10 +252,14 @@ def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool
 
 
 def _touched(release: ChartRelease) -> set[str]:
-    """The real paths a release reads: its chart, its values files, its `--set-file`s."""
+    """The real paths a release reads: its chart and the charts it renders inside it
+    (`file://`), its values files, its `--set-file`s."""
+    from linter.loaders.rendered import file_dependencies
+
     files = [v for v in release.values if isinstance(v, Path)]
     files += [Path(setting.partition("=")[2]) for option, setting in release.parameters if option == "--set-file"]
-    return {os.path.realpath(release.chart), *(os.path.realpath(f) for f in files)}
+    return {os.path.realpath(release.chart), *(os.path.realpath(c) for c in file_dependencies(release.chart)),
+            *(os.path.realpath(f) for f in files)}
 
 
 def helmfiles_above(path: Path) -> list[Path]:

@@ -350,7 +350,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
     # pre-commit: a staged chart's parents of the checkout (`file://`), rendered instead of it
     staged_charts = {os.path.realpath(c) for c in chart_of_file.values()}
     for parent in listings:
-        if not staged_charts.isdisjoint(os.path.realpath(d) for d in _file_dependencies(parent)):
+        if not staged_charts.isdisjoint(os.path.realpath(d) for d in file_dependencies(parent)):
             charts.setdefault(os.path.realpath(parent), parent)
     # a chart another of them depends on (`file://`) is rendered inside it, with the values it
     # gives there, not alone with its own defaults (which nothing deploys so)
@@ -400,7 +400,7 @@ FILE_REPOSITORY = b"file://"
 CHART_LISTINGS = ("Chart.yaml", "requirements.yaml")  # where a chart lists its dependencies (v2; v1)
 
 
-def _file_dependencies(chart: Path) -> list[Path]:
+def file_dependencies(chart: Path) -> list[Path]:
     """The charts `chart` depends on by a `file://` repository, as its Chart.yaml (an
     `apiVersion: v1` chart's requirements.yaml) lists them: what helm renders inside it. Read
     as a node tree (no alias is expanded), only when the text names `file://`."""
@@ -427,7 +427,7 @@ def _rendered_inside(charts: dict[str, Path]) -> dict[str, Path]:
     """Of `charts` (real path -> chart), those a chart of them that no other of them renders
     depends on by a `file://` repository: real path -> that chart, which renders it (a chart two
     depend on each other by, neither: both are rendered as before)."""
-    depends = {real: {os.path.realpath(d) for d in _file_dependencies(chart)} - {real}
+    depends = {real: {os.path.realpath(d) for d in file_dependencies(chart)} - {real}
                for real, chart in charts.items()}
     children = {d for deps in depends.values() for d in deps if d in charts}
     inside: dict[str, Path] = {}
@@ -1584,7 +1584,7 @@ class ChartRelease:
     def touches(self, staged: set[str]) -> bool:
         """Whether it renders one of `staged` (real paths): a file of its chart or of a chart it
         renders inside it (`file://`), or a values file (or a `--set-file` file) it reads."""
-        charts = tuple(os.path.realpath(c) + os.sep for c in [self.chart, *_file_dependencies(self.chart)])
+        charts = tuple(os.path.realpath(c) + os.sep for c in [self.chart, *file_dependencies(self.chart)])
         read = {os.path.realpath(v) for v in self.values if isinstance(v, Path)}
         read |= {os.path.realpath(setting.partition("=")[2]) for option, setting in self.parameters
                  if option == "--set-file"}
