@@ -424,9 +424,9 @@ def file_dependencies(chart: Path) -> list[Path]:
 
 
 def _rendered_inside(charts: dict[str, Path]) -> dict[str, Path]:
-    """Of `charts` (real path -> chart), those a chart of them that no other of them renders
-    depends on by a `file://` repository: real path -> that chart, which renders it (a chart two
-    depend on each other by, neither: both are rendered as before)."""
+    """Of `charts` (real path -> chart), the ones a top chart of them (one no other of them
+    depends on) depends on by a `file://` repository: real path -> that top chart, which
+    renders it. Two charts that depend on each other are neither: both are rendered as before."""
     depends = {real: {os.path.realpath(d) for d in file_dependencies(chart)} - {real}
                for real, chart in charts.items()}
     children = {d for deps in depends.values() for d in deps if d in charts}
