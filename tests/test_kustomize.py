@@ -649,3 +649,20 @@ def test_a_kustomization_with_a_tag_its_value_does_not_fit_is_an_error_not_a_tra
     assert [e.file for e in result.errors] == ["k/kustomization.yaml"]
     assert "Traceback" not in result.errors[0].message and "internal error" not in result.errors[0].message
     assert [f.file for f in result.findings] == ["other.yaml"]
+
+
+def test_a_flux_kustomization_saved_as_kustomization_yaml_is_an_object_not_a_kustomization(fleet):
+    """Some repositories save a Flux Kustomization object as `clusters/prod/kustomization.yaml`.
+    kustomize refuses to build it ("unknown field spec": before, the scan exited 2); `kubectl
+    apply -f` and Flux apply it as an object. It is read as one: it deploys its path."""
+    apps = flux_kustomization("  postBuild:\n    substitute:\n      replicas: \"1\"\n")
+    write(fleet, {"clusters/prod/kustomization.yaml": apps})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    [single] = [f for f in result.findings if f.rule_id == "RES101"]
+    assert (single.resource, single.file, single.line) == (
+        "Deployment/shop/web", "clusters/prod/kustomization.yaml", line_of(apps, 'replicas: "1"'))
+    # kustomize's own files, whatever they say of their apiVersion, are still kustomize's to judge
+    write(fleet, {"clusters/prod/kustomization.yaml": "apiVersion: v1\nkind: Kustomization\nresources: []\n"})
+    [error] = scan(["."], ScanOptions()).errors
+    assert error.file == "clusters/prod/kustomization.yaml" and "kustomize.config.k8s.io" in error.message

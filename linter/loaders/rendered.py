@@ -234,11 +234,31 @@ def mapping_of(value: Any) -> dict[str, Any]:
 
 
 def kustomization_file(directory: Path, names: list[str] | None = None) -> Path | None:
+    """The kustomization of `directory` (`names`: its files, when listed already), if it has one:
+    a file named as kustomize names its own that kustomize takes for its own (`_kustomize_config`)."""
     listing = names if names is not None else _listdir(directory)
     for name in KUSTOMIZATION_NAMES:
         if name in listing:
-            return directory / name
+            return directory / name if _kustomize_config(directory / name) else None
     return None
+
+
+def _kustomize_config(path: Path) -> bool:
+    """Whether a file named `kustomization.yaml` is kustomize's, not a Flux `Kustomization`
+    object saved under that name (its `apiVersion` Flux's group): kustomize refuses to build
+    that one ("unknown field spec"), and `kubectl apply -f` and Flux apply it as an object, so
+    it is a manifest. Any other apiVersion is kustomize's to judge (it names what is wrong).
+    Read line by line, no YAML parse: a top-level key."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True  # kustomize says what is wrong with it
+    if FLUX_KUSTOMIZE_GROUP not in data:  # every kustomization
+        return True
+    for line in data.splitlines():
+        if line.startswith(b"apiVersion:"):
+            return not line[11:].partition(b"#")[0].strip().strip(b"'\"").startswith(FLUX_KUSTOMIZE_GROUP)
+    return True
 
 
 @dataclass
