@@ -255,10 +255,17 @@ def _kustomize_config(path: Path) -> bool:
         return True  # kustomize says what is wrong with it
     if FLUX_KUSTOMIZE_GROUP not in data:  # every kustomization
         return True
+    return not (_top_level_value(data, b"apiVersion") or b"").startswith(FLUX_KUSTOMIZE_GROUP)
+
+
+def _top_level_value(data: bytes, key: bytes) -> bytes | None:
+    """The scalar a YAML file's top-level `key:` line writes (comment and quotes off), as
+    Chart.yaml and kustomization files write their keys; None when no line starts with it.
+    Lines, not a YAML parse: asked of every chart and kustomization a scan meets."""
     for line in data.splitlines():
-        if line.startswith(b"apiVersion:"):
-            return not line[11:].partition(b"#")[0].strip().strip(b"'\"").startswith(FLUX_KUSTOMIZE_GROUP)
-    return True
+        if line.startswith(key + b":"):
+            return line[len(key) + 1:].partition(b"#")[0].strip().strip(b"'\"")
+    return None
 
 
 @dataclass
@@ -466,13 +473,7 @@ def library_chart(chart: Path) -> bool:
         data = (chart / "Chart.yaml").read_bytes()
     except OSError:
         return False  # rendered, and helm says what is wrong with it
-    if b"library" not in data:  # most charts
-        return False
-    for line in data.splitlines():  # a top-level key, as Chart.yaml files write it (no YAML parse)
-        if line.startswith(b"type:"):
-            value = line[5:].partition(b"#")[0].strip().strip(b"'\"")
-            return value == b"library"
-    return False
+    return b"library" in data and _top_level_value(data, b"type") == b"library"  # most charts: no line read
 
 
 # the API groups a deployer's file names (its objects' `apiVersion`, and Flux's sources): a file
