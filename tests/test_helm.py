@@ -1501,3 +1501,81 @@ def test_charts_that_depend_on_each_other_are_both_rendered_as_before(tmp_path):
 
     charts = {os.path.realpath(tmp_path / "charts" / n): tmp_path / "charts" / n for n in ("shop", "cache")}
     assert _rendered_inside(charts) == {}
+
+
+def _deployment_template(app: str, include: str = "") -> str:
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{{{ .Release.Name }}}}-{app}\n"
+            f"  labels:\n    app: {app}\n{include}spec:\n  replicas: {{{{ .Values.replicaCount }}}}\n"
+            f"  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n"
+            f"    spec:\n      containers:\n        - name: {app}\n          image: example/{app}:1\n")
+
+
+def _chart(root: Path, name: str, depends: list[str], values: str = "replicaCount: 3\n",
+           template: str | None = None, kind: str = "") -> Path:
+    chart = root / "charts" / name
+    (chart / "templates").mkdir(parents=True)
+    listed = "".join(f"  - {{name: {d}, version: 0.1.0, repository: '{d if ':' in d else f'file://../{d}'}'}}\n"
+                     for d in depends)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n{kind}"
+                                      + (f"dependencies:\n{listed}" if depends else ""))
+    (chart / "values.yaml").write_text(values)
+    if template is not None:
+        (chart / "templates" / ("_helpers.tpl" if kind else "deployment.yaml")).write_text(template)
+    return chart
+
+
+@needs_helm
+def test_a_service_chart_over_a_file_library_renders_inside_its_umbrella(tmp_path):
+    """umbrella -> svc (file://) -> lib (file://, a library whose named template svc includes).
+    `helm dependency build` run in each, bottom up, puts lib in svc's charts/ and svc in the
+    umbrella's; before, only svc was put in, without lib, so helm failed on the include and the
+    scan exited 2 on a valid monorepo. Now svc is judged inside the umbrella, at its own lines,
+    with the umbrella's values."""
+    _chart(tmp_path, "lib", [], "", '{{- define "lib.team" -}}\nteam: payments\n{{- end -}}\n', "type: library\n")
+    svc = _deployment_template("svc", '    {{- include "lib.team" . | nindent 4 }}\n')
+    _chart(tmp_path, "svc", ["lib"], "replicaCount: 3\n", svc)
+    _chart(tmp_path, "umbrella", ["svc"], "svc:\n  replicaCount: 1\n")
+    code, doc = scan(".", cwd=tmp_path)
+    assert doc["errors"] == [] and code == 1
+    [single] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert (single["resource"], single["file"], single["line"]) == (
+        "Deployment/default/umbrella-svc", "charts/svc/templates/deployment.yaml", line_of(svc, "replicas:"))
+    assert "`.Values.replicaCount` = 1, set at charts/umbrella/values.yaml:2" in single["notes"]
+
+
+@needs_helm
+def test_a_chart_two_file_dependencies_down_is_judged_once_inside_the_top_chart(tmp_path):
+    """a -> b -> c, each by `file://`: c is rendered inside b inside a, with the value a gives
+    it (`b.c.replicaCount`); before, c was also judged alone with its own three replicas,
+    and not rendered inside a at all. A staged file of c (pre-commit) renders a too."""
+    for name, depends, values in (("a", ["b"], "replicaCount: 2\nb:\n  c:\n    replicaCount: 1\n"),
+                                  ("b", ["c"], "replicaCount: 2\n"), ("c", [], "replicaCount: 3\n")):
+        _chart(tmp_path, name, depends, values, _deployment_template(name))
+    code, doc = scan(".", cwd=tmp_path)
+    assert doc["errors"] == [] and code == 1
+    single = [(f["resource"], f["file"], f["notes"][0]) for f in doc["findings"] if f["rule_id"] == "RES101"]
+    assert single == [("Deployment/default/a-c", "charts/c/templates/deployment.yaml",
+                       "`.Values.replicaCount` = 1, set at charts/a/values.yaml:4")]
+    assert {f["resource"] for f in doc["findings"]} == {"Deployment/default/a-a", "Deployment/default/a-b",
+                                                         "Deployment/default/a-c"}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for named in ("charts/c/templates/deployment.yaml", "charts/b/values.yaml"):
+        _, staged = scan(named, cwd=tmp_path)
+        assert sorted((f["rule_id"], f["resource"], f["line"]) for f in staged["findings"]) == sorted(
+            (f["rule_id"], f["resource"], f["line"]) for f in doc["findings"]), named
+
+
+@needs_helm
+def test_a_remote_dependency_of_a_file_dependency_is_left_out_and_said(tmp_path):
+    """b, put in a's charts/, lists a chart of a repository that is not in b/charts/: helm says
+    nothing of a subchart's missing dependency; its objects are not known, and a note says so."""
+    _chart(tmp_path, "a", ["b"], "replicaCount: 2\n", _deployment_template("a"))
+    _chart(tmp_path, "b", ["https://charts.example.com"], "replicaCount: 1\n", _deployment_template("b"))
+    chart = tmp_path / "charts" / "b" / "Chart.yaml"
+    chart.write_text(chart.read_text().replace("name: https://charts.example.com", "name: redis"))
+    code, doc = scan(".", cwd=tmp_path)
+    assert doc["errors"] == [] and code == 1
+    assert [f["resource"] for f in doc["findings"] if f["rule_id"] == "RES101"] == ["Deployment/default/a-b"]
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert ("charts/a: judged without charts/b's dependencies redis: they are not in charts/b/charts/ "
+            "(`helm dependency build charts/b`)") in done.stderr, done.stderr

@@ -254,11 +254,11 @@ def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool
 def _touched(release: ChartRelease) -> set[str]:
     """The real paths a release reads: its chart and the charts it renders inside it
     (`file://`), its values files, its `--set-file`s."""
-    from linter.loaders.rendered import file_dependencies
+    from linter.loaders.rendered import charts_inside
 
     files = [v for v in release.values if isinstance(v, Path)]
     files += [Path(setting.partition("=")[2]) for option, setting in release.parameters if option == "--set-file"]
-    return {os.path.realpath(release.chart), *(os.path.realpath(c) for c in file_dependencies(release.chart)),
+    return {os.path.realpath(release.chart), *(os.path.realpath(c) for c in charts_inside(release.chart)),
             *(os.path.realpath(f) for f in files)}
 
 

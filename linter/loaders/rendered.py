@@ -377,7 +377,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
     # pre-commit: a staged chart's parents of the checkout (`file://`), rendered instead of it
     staged_charts = {os.path.realpath(c) for c in chart_of_file.values()}
     for parent in listings:
-        if not staged_charts.isdisjoint(os.path.realpath(d) for d in file_dependencies(parent)):
+        if not staged_charts.isdisjoint(os.path.realpath(d) for d in charts_inside(parent)):
             charts.setdefault(os.path.realpath(parent), parent)
     # a chart another of them depends on (`file://`) is rendered inside it, with the values it
     # gives there, not alone with its own defaults (which nothing deploys so)
@@ -450,15 +450,26 @@ def file_dependencies(chart: Path) -> list[Path]:
     return found
 
 
+def charts_inside(chart: Path) -> list[Path]:
+    """Every chart `chart` renders inside it by a `file://` repository: its `file_dependencies`,
+    theirs in turn (umbrella -> service -> cache), as deep as the render puts them in."""
+    found: dict[str, Path] = {os.path.realpath(chart): chart}
+    below = [chart]
+    for _ in range(FILE_DEPENDENCY_DEPTH):
+        below = [d for c in below for d in file_dependencies(c) if os.path.realpath(d) not in found]
+        found.update((os.path.realpath(d), d) for d in below)
+    return list(found.values())[1:]
+
+
 def _rendered_inside(charts: dict[str, Path]) -> dict[str, Path]:
     """Of `charts` (real path -> chart), the ones a top chart of them (one no other of them
-    depends on) depends on by a `file://` repository: real path -> that top chart, which
-    renders it. Two charts that depend on each other are neither: both are rendered as before."""
-    depends = {real: {os.path.realpath(d) for d in file_dependencies(chart)} - {real}
-               for real, chart in charts.items()}
+    has inside it) renders inside it (`charts_inside`: by a `file://` repository, itself or
+    through the charts it depends on so): real path -> that top chart. Two charts that depend
+    on each other and on nothing above are neither: both are rendered as before."""
+    depends = {real: {os.path.realpath(d) for d in charts_inside(chart)} - {real} for real, chart in charts.items()}
     children = {d for deps in depends.values() for d in deps if d in charts}
     inside: dict[str, Path] = {}
-    for parent, deps in depends.items():
+    for parent, deps in sorted(depends.items()):
         if parent not in children:
             for child in sorted(deps & children):
                 inside.setdefault(child, charts[parent])
@@ -1625,7 +1636,7 @@ class ChartRelease:
     def touches(self, staged: set[str]) -> bool:
         """Whether it renders one of `staged` (real paths): a file of its chart or of a chart it
         renders inside it (`file://`), or a values file (or a `--set-file` file) it reads."""
-        charts = tuple(os.path.realpath(c) + os.sep for c in [self.chart, *file_dependencies(self.chart)])
+        charts = tuple(os.path.realpath(c) + os.sep for c in [self.chart, *charts_inside(self.chart)])
         read = {os.path.realpath(v) for v in self.values if isinstance(v, Path)}
         read |= {os.path.realpath(setting.partition("=")[2]) for option, setting in self.parameters
                  if option == "--set-file"}
@@ -1925,13 +1936,15 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
     `file://` repository is put in the copy's charts/, as `helm dependency build` would (no
     network needed); the others are left out of its Chart.yaml: the chart's own templates
     render without them, their objects are not known, so not judged, and a note says so.
-    Also returns the dependencies put in: name -> their directory."""
+    A dependency's own `file://` dependencies are put in its charts/ in turn
+    (`_put_file_dependencies`). Also returns the dependencies put in: helm's path of each under
+    the chart (`cache`, `svc/charts/lib`) -> its directory."""
     import shutil
     import tempfile
 
     import yaml
 
-    from linter.loaders.kubernetes import read_yaml
+    from linter.loaders import display_path
 
     text, failed = _render_for_kube_version(command, shown, chart, out)
     if failed is None or _MISSING_DEPENDENCIES not in failed.message:
@@ -1940,36 +1953,12 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         return text, {}
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     local: dict[str, Path] = {}
-    put: set[str] = set()  # the names of the dependencies put in
+    left: dict[Path, list[str]] = {}  # the dependencies left out, by the chart that lists them
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
             shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            # an `apiVersion: v1` chart lists them in requirements.yaml (helm 3 reads both)
-            listing = copy / "Chart.yaml"
-            meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
-            if isinstance(meta, dict) and "dependencies" not in meta and os.path.isfile(copy / "requirements.yaml"):
-                listing = copy / "requirements.yaml"
-                meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
-            deps = meta.get("dependencies") if isinstance(meta, dict) else None
-            if not isinstance(meta, dict) or not isinstance(deps, list):
-                raise ValueError("no dependencies list")
-            # helm names a missing dependency by its `name`
-            for dep in deps:
-                source = _local_dependency(directory, dep) if isinstance(dep, dict) and dep.get("name") in missing \
-                    else None
-                if source is not None:
-                    shutil.copytree(source, copy / "charts" / dep["name"], symlinks=True,
-                                    ignore=shutil.ignore_patterns(".git"))
-                    put.add(dep["name"])
-                    # helm names a subchart's templates and values by its alias, when it has one
-                    alias = dep.get("alias")
-                    local[alias if isinstance(alias, str) and alias else dep["name"]] = source
-            left = missing - put
-            meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in left)]
-            listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
-            for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
-                (copy / lock).unlink(missing_ok=True)
+            _put_file_dependencies(directory, copy, missing, shown, local, left)
         except (OSError, ValueError, UnicodeDecodeError, InputError, RecursionError, yaml.YAMLError, shutil.Error):
             out.errors.append(failed)
             return None, {}
@@ -1980,11 +1969,76 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         else:  # its own templates need a dependency left out (a named template of it): helm's first word
             out.errors.append(failed)
         return None, {}
-    if left:
-        names = ", ".join(sorted(left))
-        out.notes.append(f"{chart}: judged without its dependencies {names}: they are not in {chart}/charts/ "
-                         f"(`helm dependency build {chart}`), so their objects are not known")
+    for lists, names in left.items():
+        of = "its dependencies" if lists == directory else f"{display_path(lists)}'s dependencies"
+        out.notes.append(f"{chart}: judged without {of} {', '.join(names)}: they are not in "
+                         f"{display_path(lists)}/charts/ (`helm dependency build {display_path(lists)}`), "
+                         "so their objects are not known")
     return text, local
+
+
+# how deep `file://` dependencies are put in, a dependency's own in turn (helm's own limit is memory)
+FILE_DEPENDENCY_DEPTH = 8
+
+
+def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, shown: str,
+                           local: dict[str, Path], left: dict[Path, list[str]], at: str = "",
+                           depth: int = 0) -> None:
+    """In `copy`, a copy of the chart `source`: each dependency its Chart.yaml (or an
+    `apiVersion: v1` chart's requirements.yaml) lists that is not in its charts/ (`missing`:
+    helm's names of those for the chart rendered; looked for here in a dependency put in, as
+    helm says nothing of a subchart's) is put in the copy's charts/ from its `file://`
+    repository, and its own in turn, as `helm dependency build` run in each, bottom up, leaves
+    them (an umbrella chart over a service chart over a `file://` library it includes). The
+    others are left out of the listing and named in `left`, under `source`; `local` says where
+    each one put in comes from, by helm's path of it under the chart (`svc`, `svc/charts/lib`)."""
+    import shutil
+
+    import yaml
+
+    from linter.loaders.kubernetes import read_yaml
+
+    listing = copy / "Chart.yaml"
+    meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
+    if isinstance(meta, dict) and "dependencies" not in meta and os.path.isfile(copy / "requirements.yaml"):
+        listing = copy / "requirements.yaml"
+        meta = next(iter(read_yaml(listing.read_text(encoding="utf-8"), shown)), None)
+    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    if missing is None:  # a dependency put in
+        missing = {d["name"] for d in deps if isinstance(d, dict) and isinstance(d.get("name"), str)
+                   and not _in_charts(copy, d["name"])} if isinstance(deps, list) else set()
+        if not missing:
+            return
+    if not isinstance(meta, dict) or not isinstance(deps, list):
+        raise ValueError("no dependencies list")
+    put: set[str] = set()
+    for dep in deps:  # helm names a missing dependency by its `name`
+        dependency = _local_dependency(source, dep) if isinstance(dep, dict) and dep.get("name") in missing \
+            else None
+        if dependency is None or depth >= FILE_DEPENDENCY_DEPTH:
+            continue
+        inside = copy / "charts" / dep["name"]
+        shutil.copytree(dependency, inside, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        put.add(dep["name"])
+        alias = dep.get("alias")  # helm names a subchart's templates and values by its alias, when it has one
+        named = f"{at}{alias if isinstance(alias, str) and alias else dep['name']}"
+        local[named] = dependency
+        _put_file_dependencies(dependency, inside, None, shown, local, left, f"{named}/charts/", depth + 1)
+    gone = missing - put
+    if gone:
+        left.setdefault(source, []).extend(sorted(gone))
+    meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in gone)]
+    listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+    for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
+        (copy / lock).unlink(missing_ok=True)
+
+
+def _in_charts(chart: Path, name: str) -> bool:
+    """Whether a chart's charts/ holds the dependency `name`: its directory, or an archive of it
+    (`name-1.2.3.tgz`, as `helm dependency build` writes one)."""
+    if os.path.isfile(chart / "charts" / name / "Chart.yaml"):
+        return True
+    return any(entry.startswith(f"{name}-") and entry.endswith(".tgz") for entry in _listdir(chart / "charts"))
 
 
 # what helm says when a chart's `kubeVersion` (or a dependency's) excludes the version it renders for
@@ -2158,28 +2212,35 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
 def _values_of(source: str, chart: Path, values: HelmValues | None, subcharts: dict[str, Path],
                scopes: dict[str, "HelmValues | None"]) -> "HelmValues | None":
     """The values the template helm names `source` reads: the chart's for its own
-    templates, a subchart's (its own, then the chart's under its name) for a template
-    of `charts/NAME/` (one level down); None where they are not known here."""
-    home, _, rest = source.partition("/")[2].partition("/")
-    if home == "templates" or values is None:
-        return values
-    name, _, inner = rest.partition("/")
-    if home != "charts" or not inner.startswith("templates/"):
-        return None  # a subchart of a subchart, or a packaged one's
-    if name not in scopes:
-        directory = subcharts.get(name, chart / "charts" / name)
-        scopes[name] = values.of_subchart(name, directory) if os.path.isfile(directory / "Chart.yaml") else None
-    return scopes[name]
+    templates, a subchart's for a template of `charts/NAME/` (its own, then the chart's under
+    its name), and so on down (`charts/NAME/charts/LIB/`: LIB's own, NAME's under `LIB`, the
+    chart's under `NAME.LIB`); None where they are not known here (a packaged subchart's)."""
+    parts = source.split("/")[1:]
+    scope, directory, named = values, chart, ""
+    while scope is not None and len(parts) > 2 and parts[0] == "charts":
+        named = f"{named}/charts/{parts[1]}" if named else parts[1]
+        directory = subcharts.get(named, directory / "charts" / parts[1])
+        if named not in scopes:
+            scopes[named] = scope.of_subchart(parts[1], directory) if os.path.isfile(directory / "Chart.yaml") \
+                else None
+        scope, parts = scopes[named], parts[2:]
+    return scope if parts[:1] == ["templates"] else None
 
 
 def _template_of(chart: Path, source: str, subcharts: dict[str, Path]) -> "Template | None":
     """The template helm names `source` (`CHART/templates/x.yaml`, or
-    `CHART/charts/DEP/templates/x.yaml`): in the chart, or in a dependency's own directory."""
-    within = source.partition("/")[2]
-    home, _, rest = within.partition("/")
-    name, _, inner = rest.partition("/")
-    if home == "charts" and name in subcharts and inner:
-        return Template.read(subcharts[name], f"{name}/{inner}")
+    `CHART/charts/DEP/templates/x.yaml`, `CHART/charts/DEP/charts/LIB/templates/x.yaml`): in
+    the chart, or in the own directory of the deepest dependency put in that holds it."""
+    parts = source.split("/")[1:]
+    found = None
+    for at in range(2, len(parts) - 1, 2):  # charts/DEP, charts/DEP/charts/LIB, ...
+        if parts[at - 2] != "charts":
+            break
+        named = "/charts/".join(parts[1:at:2])
+        if named in subcharts:
+            found = (subcharts[named], "/".join(parts[at:]))
+    if found is not None:
+        return Template.read(found[0], f"{found[0].name}/{found[1]}")
     return Template.read(chart, source)
 
 
