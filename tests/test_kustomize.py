@@ -759,3 +759,37 @@ def test_a_chart_repository_that_cannot_be_reached_is_a_note(tmp_path, monkeypat
     assert note.startswith("cache/kustomization.yaml: not judged: ") and UNREACHABLE in note
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
         "cache", "cache/kustomization.yaml", "other.yaml"]
+
+
+def test_a_file_outside_the_kustomization_flux_builds_is_read_as_flux_reads_it(fleet):
+    """Flux's kustomize-controller builds without kustomize's load restrictions (inside its
+    source), so `resources: [../base, ../shared/web.yaml]` deploys the file; before, the scan
+    built it as `kubectl kustomize` does, which refuses it, and exited 2. Named alone (as
+    pre-commit names a staged file) it is judged as Flux deploys it, not also as written."""
+    shared = PROBED.replace("name: web", "name: cache").replace("app: web", "app: cache").replace(
+        "replicas: 3", "replicas: 1")
+    write(fleet, {"clusters/prod/apps.yaml": flux_kustomization("  postBuild:\n    substitute:\n      replicas: \"2\"\n"),
+                  "apps/shared/cache.yaml": shared,
+                  "apps/prod/kustomization.yaml": "resources: [../base, ../shared/cache.yaml]\n"})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    expected = [("Deployment/shop/cache", "apps/shared/cache.yaml", line_of(shared, "replicas:"))]
+    assert [(f.resource, f.file, f.line) for f in result.findings] == expected
+    import json
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "init", "-q"], cwd=fleet, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=fleet, check=True)
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", "apps/shared/cache.yaml", "--select", "RES101",
+                           "--format", "json"], cwd=fleet, capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    assert doc["errors"] == [] and [(f["resource"], f["file"], f["line"]) for f in doc["findings"]] == expected
+
+
+def test_a_file_outside_a_kustomization_nothing_deploys_is_still_kustomizes_error(tmp_path, monkeypatch):
+    """The control: built as `kubectl apply -k` builds it, kustomize refuses the file."""
+    write(tmp_path, {"shared/cache.yaml": deployment("cache"), "prod/kustomization.yaml": "resources: [../shared/cache.yaml]\n"})
+    monkeypatch.chdir(tmp_path)
+    [error] = scan(["."], ScanOptions()).errors
+    assert error.file == "prod/kustomization.yaml" and "is not in or below" in error.message

@@ -125,7 +125,8 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any],
         Path(r.location.file), r.name, directory, options, None, f"Flux Kustomization {r.name}",
         f"flux:{r.name}", r.location.line, substitute=substitute,
         substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
-        substituted_at=_substituted_at(r, composed) if substitute else {}, listed=listed)
+        substituted_at=_substituted_at(r, composed) if substitute else {}, listed=listed,
+        load_restricted=False)  # kustomize-controller builds with LoadRestrictionsNone, inside its source
 
 
 class _Sources:

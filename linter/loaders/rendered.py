@@ -905,8 +905,13 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         # in its build, its manifests judged as deployed (below), not as the walk loaded them
         listed = {os.path.realpath(p) for k in more for p in k.listed or []}
         deployed.update(listed)
-        if listed:
-            _take_back(out, listed)
+        # and a file a kustomization reads outside its directories (Flux builds without kustomize's
+        # load restrictions: `../../shared/deploy.yaml`), which a full scan's walk leaves to the
+        # build: pre-commit names it, and it is judged as built, not also as the walk loaded it
+        reached = listed | {os.path.realpath(f) for k in more if not k.load_restricted and k.listed is None
+                            for f in k.rendering().sources}
+        if reached:
+            _take_back(out, reached)
 
     deploy([r for r in deployers if not isinstance(r, ChartRelease)])
     built: set[int] = set()  # the kustomization releases built already
@@ -1242,6 +1247,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
                              f"| resilint scan -`)")
             return
         command = [*command, "--enable-helm"]
+    if release is not None and not release.load_restricted:
+        command = [*command, *UNRESTRICTED]
     keys = release.options if release is not None else None
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
@@ -1427,6 +1434,10 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
 ORIGIN = "config.kubernetes.io/origin"
 
 
+# kustomize's flag that lets a kustomization read files outside its own directory, as Flux builds
+UNRESTRICTED = ("--load-restrictor", "LoadRestrictionsNone")
+
+
 def _render_with_origins(command: list[str], directory: Path, options: dict[str, Any] | None = None,
                          refused: list[str] | None = None) -> tuple[str, Path] | None:
     """`kustomize build` of `directory` through a kustomization of resilint's own
@@ -1447,8 +1458,8 @@ def _render_with_origins(command: list[str], directory: Path, options: dict[str,
     for key, value in (options or {}).items():
         document[key] = [os.path.relpath(os.path.realpath(c), wrapper) for c in value] \
             if key in ("components", "resources") else value
-    if "resources" in (options or {}):
-        command = [*command, "--load-restrictor", "LoadRestrictionsNone"]
+    if "resources" in (options or {}) and UNRESTRICTED[0] not in command:
+        command = [*command, *UNRESTRICTED]
     try:
         (wrapper / "kustomization.yaml").write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML
         done = subprocess.run([*command, str(wrapper)], capture_output=True, text=True, timeout=RENDER_TIMEOUT,
@@ -1684,6 +1695,9 @@ class KustomizationRelease:
     # its manifests, and the subdirectories holding a kustomization Flux lists whole), the
     # `resources` of the kustomization Flux writes for it; None: the directory's own kustomization
     listed: list[Path] | None = None
+    # kustomize's load restrictions (no file outside a kustomization's own directory): Argo CD
+    # keeps them (unless its argocd-cm says otherwise, which is not here); Flux turns them off
+    load_restricted: bool = True
 
     def as_written(self) -> bool:
         """Applied as its files write them, nothing to build: a directory with no
