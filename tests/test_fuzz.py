@@ -183,7 +183,11 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     # a kustomization whose generators read files not in the checkout (built from a copy)
     "kustomize": [("k/kustomization.yaml", b"resources: [deploy.yaml]\nsecretGenerator:\n- name: creds\n"
                                            b"  envs: [secrets.env]\n  files: [password=creds/password.txt]\n"
-                                           b"configMapGenerator:\n- name: settings\n  env: app.env\n")],
+                                           b"configMapGenerator:\n- name: settings\n  env: app.env\n"),
+                  # a chart kustomize pulls from a repository no machine reaches (a note, not an error)
+                  ("k/kustomization.yaml", b"resources: [deploy.yaml]\nhelmCharts:\n- name: redis\n"
+                                           b"  repo: https://nowhere.invalid/charts\n  version: 18.0.0\n"
+                                           b"  releaseName: cache\n  valuesInline: {replica: {replicaCount: 1}}\n")],
     # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
     # inside it and a library chart (HELM_CHARTS beside it)
     "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"
@@ -228,12 +232,14 @@ HELMFILE_CHART = {
 }
 
 KUSTOMIZE_GENERATED = {"k/deploy.yaml": ARGO_KUSTOMIZATION["plain/deploy.yaml"].replace("${replicas}", "1")}
-# charts/shop (the helm-chart seed's Chart.yaml) renders charts/cache inside it; charts/common is a library
+# charts/shop (the helm-chart seed's Chart.yaml) renders charts/cache inside it, and cache's own
+# file:// dependency inside that; charts/common is a library
 HELM_CHARTS = {
     "charts/shop/values.yaml": "cache:\n  replicaCount: 1\n",
     "charts/shop/templates/config.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\n  labels:\n'
                                          '    {{- include "common.labels" . | nindent 4 }}\n',
-    "charts/cache/Chart.yaml": HELMFILE_CHART["chart/Chart.yaml"].replace("name: web", "name: cache"),
+    "charts/cache/Chart.yaml": HELMFILE_CHART["chart/Chart.yaml"].replace("name: web", "name: cache")
+    + "dependencies:\n  - {name: common, version: 1.0.0, repository: 'file://../common'}\n",
     "charts/cache/values.yaml": "replicaCount: 3\n",
     "charts/cache/templates/deployment.yaml": HELMFILE_CHART["chart/templates/deployment.yaml"],
     "charts/common/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n",
