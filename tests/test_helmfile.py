@@ -454,3 +454,106 @@ def test_a_helmfile_an_umbrella_nests_is_deployed_as_nested_not_also_alone(tmp_p
     assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
         "Helmfile release web in apps/helmfile.yaml)", "Helmfile release a in a/helmfile.yaml)",
         "Helmfile release b in b/helmfile.yaml)"}
+
+
+ENVIRONMENT_VALUES = """\
+environments:
+  staging:
+    values: [env/staging.yaml]
+  prod:
+    values: [env/prod.yaml]
+---
+releases:
+  - name: web
+    namespace: shop
+    chart: ./charts/web
+    values:
+      - replicaCount: {{ .Values.replicas }}
+        image:
+          tag: "{{ .StateValues.tag }}"
+        podAnnotations:
+          tier: {{ .Environment.Values.tier }}-{{ .Environment.Name }}
+"""
+
+
+def _deployment(root: Path, environment: str):
+    """The web Deployment the scan builds for the environment's release, as loaded."""
+    from linter.engine import ScanOptions, scan
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = scan(["."], ScanOptions())
+    finally:
+        os.chdir(cwd)
+    assert result.errors == []
+    return next(r for r in result.resources if r.type == "apps/Deployment" and f"environment {environment})"
+                in r.meta.get("rendered_from", "") + str(r.meta.get("environment", "")))
+
+
+@needs_helm
+def test_inline_values_that_read_the_environments_values_are_filled_as_helmfile_renders_them(tmp_path):
+    """Before, a release whose inline values named `.Values` was not judged ("a template this
+    scan cannot fill"). helmfile renders the text with the environment's values, then reads it
+    as YAML: an unquoted `{{ .Values.replicas }}` is the number, a quoted `"{{ .StateValues.tag
+    }}"` stays the string `1.20` (not the float 1.2), as helm itself renders them."""
+    files = {"env/staging.yaml": "replicas: 1\ntag: '1.20'\ntier: bronze\n",
+             "env/prod.yaml": "replicas: 3\ntag: '1.20'\ntier: gold\n"}
+    root = repository(tmp_path / "deploy", ENVIRONMENT_VALUES, files)
+    code, doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == [] and "cannot fill" not in stderr
+    assert by_release(doc)["web (environment staging)"] >= {("RES101", "Deployment/shop/web")}
+    assert ("RES101", "Deployment/shop/web") not in by_release(doc)["web (environment prod)"]
+    for environment, replicas, tier in (("staging", 1, "bronze-staging"), ("prod", 3, "gold-prod")):
+        web = _deployment(root, environment)
+        assert web.attrs["spec"]["replicas"] == replicas
+        assert web.attrs["spec"]["template"]["metadata"]["annotations"] == {"tier": tier}
+        [container] = web.attrs["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == "nginx:1.20"
+        (root / "given.yaml").write_text(f"replicaCount: {replicas}\nimage: {{tag: '1.20'}}\n")
+        assert rendered_replicas(root, "web", "charts/web", "--values", "given.yaml") == replicas  # helm's own
+
+
+@needs_helm
+@pytest.mark.parametrize("template, judged", [
+    ("replicaCount: {{ .Values.replicas }}\n", True),
+    ("replicaCount: {{ .Values.replicas | int }}\n", False),  # a pipeline: helmfile's to run
+    ('replicaCount: {{ requiredEnv "REPLICAS" }}\n', False),
+    ("{{- if eq .Environment.Name \"prod\" }}\nreplicaCount: 3\n{{- end }}\n", False),
+    ("replicaCount: {{ .Values.missing }}\n", False),  # a value the environment does not set
+])
+def test_a_gotmpl_values_file_is_rendered_when_every_action_names_a_known_value(tmp_path, template, judged):
+    helmfile = ENVIRONMENT_VALUES.split("    values:\n")[0] + "    values: [values/web.yaml.gotmpl]\n"
+    files = {"env/staging.yaml": "replicas: 1\n", "env/prod.yaml": "replicas: 3\n", "values/web.yaml.gotmpl": template}
+    root = repository(tmp_path / "deploy", helmfile, files)
+    code, doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == []
+    if judged:
+        releases = by_release(doc)
+        assert ("RES101", "Deployment/shop/web") in releases["web (environment staging)"]
+        assert ("RES101", "Deployment/shop/web") not in releases["web (environment prod)"]
+        assert "web.yaml.gotmpl is a template" not in stderr
+    else:
+        assert doc["findings"] == []
+        assert "its values file values/web.yaml.gotmpl is a template helmfile renders with values" in stderr
+
+
+@pytest.mark.parametrize("text, whole", [
+    ("replicaCount: {{ .Values.n }}\n", True),
+    ("enabled: {{ .Values.on }}  # a comment\n", True),
+    ("items:\n  - {{ .Values.item }}\n", True),
+    ("list: [{{ .Values.a }}, b]\n", True),
+    ('tag: "{{ .Values.tag }}"\n', False),
+    ("tag: '{{ .Values.tag }}'\n", False),
+    ("name: redis-{{ .Values.x }}\n", False),
+    ("name: {{ .Values.x }}-redis\n", False),
+])
+def test_an_action_that_is_a_whole_plain_scalar_is_read_as_yaml_reads_what_it_renders(text, whole):
+    from linter.loaders.helmfile import ScalarAction, _masked, _unmasked
+    from linter.loaders.kubernetes import parse_documents
+
+    masked, actions = _masked(text)
+    [(data, _)] = parse_documents(masked, "helmfile.yaml")
+    [value] = _unmasked(data, actions).values()
+    [action] = [v for v in (value if isinstance(value, list) else [value]) if "{{" in v]
+    assert isinstance(action, ScalarAction) == whole, action

@@ -15,13 +15,17 @@ per environment the helmfile declares (`environments:`; `default` when it declar
 none), each a scope of its own; any other release once. The release templates
 `{{ .Release.Name }}` and `{{ .Release.Namespace }}` are filled, written plainly or
 escaped for the first pass (``{{`{{ .Release.Name }}`}}``), and so is a scalar of the
-environment's values (`{{ .Values.ns }}`, `.Environment.Values`, `.StateValues`). Release `templates:`
+environment's values (`{{ .Values.ns }}`, `.Environment.Values`, `.StateValues`), in a field,
+in inline values (an action that is a whole plain scalar, `replicaCount: {{ .Values.n }}`,
+read as YAML reads what it renders: `ScalarAction`) and in a `.gotmpl` values file whose
+every action names one (`_rendered_values`; such a release is one per environment). Release `templates:`
 come in through YAML anchors (`<<: *default`) or `inherit:`; local `bases:` are read
 first. A `condition` (`redis.enabled`) is read from the environment's values.
 
 What cannot be known is not judged, and a note says why: a release whose values
 come from sops `secrets`, from a URL, from a template that needs anything else (a
-pipeline, `{{ requiredEnv "X" }}`, a value the environment lacks, a `.gotmpl` file with actions), a
+pipeline, `{{ requiredEnv "X" }}`, a value the environment lacks, a `.gotmpl` file with other
+actions or with an action of its own line), a
 values file that is not there (helmfile stops, unless `missingFileHandler` says
 otherwise), or whose rendering helmfile changes afterwards (`strategicMergePatches`,
 `jsonPatches`, `transformers`, a `postRenderer`). A helmfile whose structure is
@@ -375,7 +379,8 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     if not isinstance(name, str) or not name:
         return [], set(), []
     written = json.dumps(release, default=str)
-    per_environment = "condition" in release or ".Environment" in written or ".Values" in written
+    per_environment = "condition" in release or ".Environment" in written or ".Values" in written \
+        or _renders_values_file(release, state)
     if per_environment and not state.environments_known:
         chart = release.get("chart")
         local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
@@ -397,6 +402,19 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
             deployed.add(os.path.realpath(result.chart))
             made.append(result)
     return made, deployed, notes
+
+
+def _renders_values_file(release: dict[str, Any], state: _State) -> bool:
+    """Whether a values file of the release is a `.gotmpl` holding actions: helmfile renders it
+    in the environment it is run for, so the release is one per environment."""
+    for entry in _list(release.get("values")):
+        if isinstance(entry, str) and entry.endswith(".gotmpl") and "{{" not in entry:
+            try:
+                if "{{" in (state.base / entry).read_text(encoding="utf-8"):
+                    return True
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+    return False
 
 
 def _release(path: Path, state: _State, release: dict[str, Any], name: str, environment: str,
@@ -490,9 +508,10 @@ def _values_entry(state: _State, entry: Any, names: dict[str, str], handler: str
                   ) -> Path | dict[str, Any] | _Unknown | None:
     """A `values:` entry: a file (None when missing and helmfile goes on), an inline map."""
     if isinstance(entry, dict):
-        if "{{" in json.dumps(entry, default=str):
+        filled = _filled(entry, names) if "{{" in json.dumps(entry, default=str) else entry
+        if not isinstance(filled, dict):
             return _Unknown("its inline values hold a template this scan cannot fill")
-        return entry
+        return filled
     if not isinstance(entry, str):
         return _Unknown(f"a values entry of an unknown shape ({type(entry).__name__})")
     filled = fill(entry, names)
@@ -507,14 +526,75 @@ def _values_entry(state: _State, entry: Any, names: dict[str, str], handler: str
         return None  # helmfile warns and goes on
     if values.name.endswith(".gotmpl"):
         try:
-            templated = "{{" in values.read_text(encoding="utf-8")
+            text: str | None = values.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            templated = True
-        if templated:
-            return _Unknown(f"its values file {filled} is a template helmfile renders with values this scan "
-                            f"does not have")
+            text = None
+        if text is None or "{{" in text:
+            rendered = _rendered_values(text, names, filled) if text is not None else None
+            if rendered is None:
+                return _Unknown(f"its values file {filled} is a template helmfile renders with values this scan "
+                                f"does not have")
+            state.read.add(values)
+            return rendered
     state.read.add(values)
     return values
+
+
+def _filled(value: Any, names: dict[str, str]) -> Any:
+    """An inline value with its template actions filled as helmfile renders them (`_Names`: the
+    environment's scalars, the release's names); a whole plain scalar's text read as YAML reads
+    it (`ScalarAction`). None when an action cannot be filled here."""
+    if isinstance(value, str):
+        if "{{" not in value:
+            return value
+        text = fill(value, names)
+        return _plain_scalar(text) if text is not None and isinstance(value, ScalarAction) else text
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            filled_key, filled_item = _filled(key, names), _filled(item, names)
+            if filled_key is None or filled_item is None and item is not None:
+                return None
+            out[filled_key] = filled_item
+        return out
+    if isinstance(value, list):
+        items = [_filled(item, names) for item in value]
+        return None if any(i is None and v is not None for i, v in zip(items, value)) else items
+    return value
+
+
+def _plain_scalar(text: str) -> str | int | float | bool | None:
+    """`text` as YAML reads it as a plain scalar (`3`, `true`, `redis`); None when YAML would read
+    anything else there (nothing, or structure: what helmfile would then parse is not a value)."""
+    from linter.loaders.kubernetes import read_yaml
+
+    if not text.strip() or "\n" in text:
+        return None
+    try:
+        docs = read_yaml(text, "a helmfile value")
+    except InputError:
+        return None
+    value = docs[0] if len(docs) == 1 else None
+    return value if isinstance(value, (str, int, float, bool)) else None
+
+
+def _rendered_values(text: str, names: dict[str, str], shown: str) -> dict[str, Any] | None:
+    """A `.gotmpl` values file rendered as helmfile renders it, when every action in it names
+    what `names` fills (`{{ .Values.replicas }}`, `{{ .Environment.Name }}`): its values; None
+    when one cannot be filled here (a pipeline, `requiredEnv`, `toYaml`, a value not set)."""
+    from linter.loaders.kubernetes import read_yaml
+
+    if any(line.lstrip().startswith("{{") for line in text.splitlines()):
+        return None  # an action of its own line: a range, an if, a toYaml block
+    filled = fill(text, names)
+    if filled is None:
+        return None
+    try:
+        docs = read_yaml(filled, shown)
+    except InputError:
+        return None
+    value = docs[0] if len(docs) == 1 else {} if not docs else None
+    return value if isinstance(value, dict) else None
 
 
 def _parameter(state: _State, entry: Any, option: str, names: dict[str, str]) -> tuple[str, str] | _Unknown:
@@ -632,13 +712,21 @@ def _next_action(text: str, at: int) -> tuple[int, int, str, bool] | None:
 
 # what an action stands for while a helmfile is read as YAML (helmfile renders it first)
 _MASK = "__resilint_action_{}__"
+_SCALAR_MASK = "__resilint_action_{}_scalar__"
 MAX_MASKED_ACTIONS = 1000  # more: a template, not a list of releases
+
+
+class ScalarAction(str):
+    """An action that is a whole plain (unquoted) YAML scalar (`replicaCount: {{ .Values.n }}`):
+    what it renders to is read as YAML reads a plain scalar (`3`: a number), as helmfile
+    renders the text before it parses it; a quoted one (`"{{ .Values.n }}"`) stays a string."""
 
 
 def _masked(text: str) -> tuple[str, list[str]] | None:
     """`text` with each one-line template action replaced by a plain word (`namespace: {{
-    .Values.ns }}` is a flow mapping to YAML, a string to helmfile); the actions, by number.
-    None when there are too many to be a list of releases."""
+    .Values.ns }}` is a flow mapping to YAML, a string to helmfile); the actions, by number
+    (a whole plain scalar's marked, `_whole_scalar`). None when there are too many to be a
+    list of releases."""
     parts: list[str] = []
     actions: list[str] = []
     at = 0
@@ -649,7 +737,8 @@ def _masked(text: str) -> tuple[str, list[str]] | None:
             parts.append(text[at:start + 2])
             at = start + 2
             continue
-        parts += [text[at:start], _MASK.format(len(actions))]
+        whole = _whole_scalar(text[text.rfind("\n", 0, start) + 1:start], text[end:eol if eol != -1 else len(text)])
+        parts += [text[at:start], (_SCALAR_MASK if whole else _MASK).format(len(actions))]
         actions.append(text[start:end])
         at = end
         if len(actions) > MAX_MASKED_ACTIONS:
@@ -658,10 +747,28 @@ def _masked(text: str) -> tuple[str, list[str]] | None:
     return "".join(parts), actions
 
 
+def _whole_scalar(before: str, after: str) -> bool:
+    """Whether an action between `before` (its line up to it) and `after` (its line after it)
+    is a whole plain scalar: after `key: `, a list item's `- `, or in a flow collection, with
+    nothing but a comment or the collection's end behind it."""
+    opens = before.rstrip(" ")
+    spaced = before.endswith(" ")
+    starts = spaced and (opens.endswith(":") or opens.lstrip(" ") == "-" or opens.endswith(" -")) \
+        or opens.endswith(("[", ",", "{"))
+    tail = after.strip(" ")
+    return starts and (not tail or tail.startswith(("#", ",", "]", "}")))
+
+
 def _unmasked(value: Any, actions: list[str]) -> Any:
-    """`value` with the actions `_masked` replaced written back (in strings and keys)."""
+    """`value` with the actions `_masked` replaced written back (in strings and keys); one that
+    was a whole plain scalar as a `ScalarAction`."""
     if isinstance(value, str):
+        if value.endswith("_scalar__") and value.startswith("__resilint_action_"):
+            number = value[len("__resilint_action_"):-len("_scalar__")]
+            if number.isdigit() and int(number) < len(actions):
+                return ScalarAction(actions[int(number)])
         if "__resilint_action_" in value:
+            value = value.replace("_scalar__", "__")
             for n in range(len(actions) - 1, -1, -1):
                 value = value.replace(_MASK.format(n), actions[n])
         return value
