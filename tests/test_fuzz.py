@@ -111,7 +111,8 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     # a helmfile releasing the chart beside it (HELMFILE_CHART), per environment
     "helmfile": [("helmfile.yaml", b"environments:\n  prod:\n    values: [env.yaml]\nreleases:\n  - name: web\n"
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"
-                                   b"      - values-{{ .Environment.Name }}.yaml\n      - replicaCount: 1\n    set:\n"
+                                   b"      - values-{{ .Environment.Name }}.yaml\n      - replicaCount: {{ .Values.web.replicas }}\n"
+                                   b"        podAnnotations: {tier: \"{{ .StateValues.web.enabled }}\"}\n    set:\n"
                                    b"      - name: image.tag\n        value: \"1.2\"\n")],
     # an Argo CD Application building the kustomization beside it (ARGO_KUSTOMIZATION) with its options
     "argocd": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
@@ -227,7 +228,7 @@ HELMFILE_CHART = {
                                        "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n"
                                        "  template:\n    metadata: {labels: {app: web}}\n"
                                        "    spec: {containers: [{name: web, image: nginx}]}\n",
-    "env.yaml": "web:\n  enabled: true\n",
+    "env.yaml": "web:\n  enabled: true\n  replicas: 1\n",
     "values-prod.yaml": "replicaCount: 2\n",
 }
 
