@@ -793,3 +793,15 @@ def test_a_file_outside_a_kustomization_nothing_deploys_is_still_kustomizes_erro
     monkeypatch.chdir(tmp_path)
     [error] = scan(["."], ScanOptions()).errors
     assert error.file == "prod/kustomization.yaml" and "is not in or below" in error.message
+
+
+@pytest.mark.parametrize("name", ["[]", "{a: 1}", "7"])
+def test_a_helmcharts_entry_whose_name_is_not_a_string_is_kustomizes_to_judge(tmp_path, monkeypatch, name):
+    """Found by the `kustomize` fuzz seed: `name: []` beside a `repo` raised TypeError (a list
+    looked up in a set) while looking for charts kustomize pulls. kustomize says what is wrong."""
+    write(tmp_path, {"k/kustomization.yaml": f"helmCharts:\n- name: {name}\n  repo: https://{UNREACHABLE}/charts\n",
+                     "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [f.file for f in result.findings] == ["other.yaml"]
+    assert all("Traceback" not in e.message and "internal error" not in e.message for e in result.errors)

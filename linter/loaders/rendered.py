@@ -824,7 +824,8 @@ def _pulls_charts(kustomizations: list[Path]) -> bool:
         entries = _kustomization(kustomization_file(directory)).get("helmCharts")
         local = {chart.name for chart in _inflated_charts(directory)}
         for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and entry.get("repo") and entry.get("name") not in local:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and entry.get("repo") and name not in local:
                 return True
     return False
 
