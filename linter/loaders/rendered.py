@@ -795,37 +795,43 @@ def _inflated_by(chart: Path) -> Path | None:
 
 
 def _inflated_charts(directory: Path) -> list[Path]:
-    """The local charts the kustomization in `directory` inflates: each
-    `helmCharts` entry's chart under `helmGlobals.chartHome` (`charts` by default), as
-    kustomize finds it (`<home>/<name>`, or `<home>/<name>-<version>/<name>` where it pulls one)."""
+    """The local charts the kustomization in `directory` inflates: each `helmCharts` entry's
+    chart where kustomize looks for it (`_entry_chart`), when it is there."""
     doc = _kustomization(kustomization_file(directory))
-    if not isinstance(doc.get("helmCharts"), list):
-        return []
-    settings = doc.get("helmGlobals")
+    entries, home = doc.get("helmCharts"), _chart_home(doc)
+    found = [_entry_chart(directory, home, entry) for entry in entries] if isinstance(entries, list) else []
+    return [chart for chart in found if chart is not None and os.path.isfile(chart / "Chart.yaml")]
+
+
+def _entry_chart(directory: Path, home: str, entry: Any) -> Path | None:
+    """Where kustomize looks for a `helmCharts` entry's chart: `<home>/<name>-<version>/<name>`
+    for one with a `repo` and a `version` (where it pulls one), else `<home>/<name>`; None for
+    an entry with no usable name."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        return None
+    version = entry.get("version")
+    pulled = entry.get("repo") and version is not None and str(version)
+    return directory / home / f"{name}-{version}" / name if pulled else directory / home / name
+
+
+def _chart_home(kustomization: dict[str, Any]) -> str:
+    """Where a kustomization's helmCharts are, relative to it: `helmGlobals.chartHome`, else `charts`."""
+    settings = kustomization.get("helmGlobals")
     home = settings.get("chartHome") if isinstance(settings, dict) else None
-    if not isinstance(home, str) or not home:
-        home = "charts"
-    out = []
-    for entry in doc["helmCharts"]:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
-            continue
-        version = entry.get("version")
-        for chart in (directory / home / name, directory / home / f"{name}-{version}" / name):
-            if os.path.isfile(chart / "Chart.yaml"):
-                out.append(chart)
-    return out
+    return home if isinstance(home, str) and home else "charts"
 
 
 def _pulls_charts(kustomizations: list[Path]) -> bool:
-    """Some `helmCharts` entry of the build names a `repo` whose chart is not in its chartHome:
-    kustomize pulls it there (into the kustomization's directory) as it builds."""
+    """Some `helmCharts` entry of the build names a `repo` whose chart is not where kustomize
+    looks for it (`_entry_chart`): kustomize pulls it there, into the kustomization's directory,
+    as it builds."""
     for directory in kustomizations:
-        entries = _kustomization(kustomization_file(directory)).get("helmCharts")
-        local = {chart.name for chart in _inflated_charts(directory)}
+        doc = _kustomization(kustomization_file(directory))
+        entries, home = doc.get("helmCharts"), _chart_home(doc)
         for entry in entries if isinstance(entries, list) else []:
-            name = entry.get("name") if isinstance(entry, dict) else None
-            if isinstance(name, str) and entry.get("repo") and name not in local:
+            chart = _entry_chart(directory, home, entry)
+            if chart is not None and entry.get("repo") and not os.path.isfile(chart / "Chart.yaml"):
                 return True
     return False
 
