@@ -1558,6 +1558,10 @@ def test_a_chart_two_file_dependencies_down_is_judged_once_inside_the_top_chart(
                        "`.Values.replicaCount` = 1, set at charts/a/values.yaml:4")]
     assert {f["resource"] for f in doc["findings"]} == {"Deployment/default/a-a", "Deployment/default/a-b",
                                                          "Deployment/default/a-c"}
+    done = subprocess.run([sys.executable, "-m", "linter", "scan", ".", "-v"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert "skipped charts/c/values.yaml: rendered with the Helm chart in charts/a, which has charts/c inside it " \
+           "(file://)" in done.stderr, done.stderr
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     for named in ("charts/c/templates/deployment.yaml", "charts/b/values.yaml"):
         _, staged = scan(named, cwd=tmp_path)

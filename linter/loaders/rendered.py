@@ -398,8 +398,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
             continue
         if os.path.realpath(chart) in inside:
             parent = inside[os.path.realpath(chart)]
-            out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(parent)}, "
-                                                    f"which depends on {display_path(chart)} (file://)")
+            out.covered.setdefault(found.real_path, _inside_reason(parent, chart))
             continue
         chart = charts.setdefault(os.path.realpath(chart), chart)
         out.covered.setdefault(found.real_path, f"rendered with the Helm chart in {display_path(chart)}")
@@ -412,13 +411,20 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
                 out.covered[found.real_path] = f"rendered with the Helm chart in {display_path(chart)}"
             elif os.path.realpath(found.path.parent) in inside:
                 parent = inside[os.path.realpath(found.path.parent)]
-                out.covered[found.real_path] = (f"rendered with the Helm chart in {display_path(parent)}, which "
-                                                f"depends on {display_path(found.path.parent)} (file://)")
+                out.covered[found.real_path] = _inside_reason(parent, found.path.parent)
             elif library_chart(found.path.parent):
                 out.covered[found.real_path] = f"{LIBRARY_CHART} {display_path(found.path.parent)}"
     for real, chart in charts.items():
         out.renderings.append(Rendering(chart, "helm", named=named.get(real, set())))
     return out
+
+
+def _inside_reason(parent: Path, chart: Path) -> str:
+    """Why a file of `chart` is not judged alone: `parent` renders it inside it (`file://`, itself
+    or through a chart it depends on so)."""
+    from linter.loaders import display_path
+
+    return f"rendered with the Helm chart in {display_path(parent)}, which has {display_path(chart)} inside it (file://)"
 
 
 LIBRARY_CHART = "a library chart (`type: library`), which helm installs only in the charts that depend on it:"
