@@ -161,6 +161,22 @@ FILE_DEPENDENCY_HELMFILE = {
     "helmfile.yaml": "releases:\n  - name: shop\n    chart: ./charts/shop\n    namespace: shop\n"
                      "    values:\n      - web: {replicas: 3}\n",
 }
+# two file:// levels: shop -> mid -> web (the staged chart), shop released by Argo CD, or by a helmfile
+FILE_DEPENDENCY_NESTED = {
+    **CHART,
+    "charts/mid/Chart.yaml": "apiVersion: v2\nname: mid\nversion: 1.0.0\ndependencies:\n"
+                             "  - {name: web, version: 1.0.0, repository: 'file://../web'}\n",
+    "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n"
+                              "  - {name: mid, version: 1.0.0, repository: 'file://../mid'}\n",
+    "charts/shop/values.yaml": "mid:\n  web:\n    replicas: 2\n",
+    "argocd/apps/shop.yaml": argo_application("shop-prod", "    path: charts/shop\n    helm:\n      valuesObject:\n"
+                                                           "        mid: {web: {replicas: 3}}\n"),
+}
+FILE_DEPENDENCY_NESTED_HELMFILE = {
+    **{k: v for k, v in FILE_DEPENDENCY_NESTED.items() if not k.startswith("argocd/")},
+    "helmfile.yaml": "releases:\n  - name: shop\n    chart: ./charts/shop\n    namespace: shop\n"
+                     "    values:\n      - mid: {web: {replicas: 3}}\n",
+}
 
 # Terraform: a root releasing the chart (and the other chart: not rendered in a commit of the first)
 TF_RELEASE = """resource "helm_release" "{name}" {{
@@ -332,6 +348,10 @@ SCENARIOS = {
     "argo-chart-file-dependency-template": (FILE_DEPENDENCY, "charts/web/templates/deployment.yaml",
                                             ["charts/web/"], "helm"),
     "helmfile-chart-file-dependency": (FILE_DEPENDENCY_HELMFILE, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "argo-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED, "charts/web/templates/deployment.yaml",
+                                          ["charts/web/"], "helm"),
+    "helmfile-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED_HELMFILE, "charts/web/values.yaml",
+                                              ["charts/web/"], "helm"),
 }
 
 
