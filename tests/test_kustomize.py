@@ -186,6 +186,12 @@ KLOG_BLOCK = """E1130 07:15:35.424902   15030 run.go:72] "command failed" err=<
     ("walk.go:74: found symbolic link in path\nError: open shop/values-prod.yaml: no such file or directory\n",
      "Error: open shop/values-prod.yaml: no such file or directory", False),
     ("", "no message", False),
+    # Go's resolver with no DNS server, as in a sandbox without network
+    ('Error: looks like "https://charts.example.com" is not a valid chart repository or cannot be reached: Get '
+     '"https://charts.example.com/index.yaml": dial tcp: lookup charts.example.com on 127.0.0.53:53: server '
+     'misbehaving\n', "Error: looks like", True),
+    ("Error: Get \"https://x.example/index.yaml\": dial tcp 10.0.0.1:443: connect: no route to host\n", "Error: Get",
+     True),
 ])
 def test_a_render_failure_is_told_in_one_line(stderr, says, offline):
     from linter.loaders.rendered import failure_reason

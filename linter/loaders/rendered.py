@@ -2742,7 +2742,8 @@ def _render(command: list[str], shown: str) -> tuple[str | None, InputError | No
 
 
 # what the renderer says when a remote base or chart dependency cannot be fetched
-_OFFLINE = ("Could not resolve host", "no such host", "network is unreachable", "connection refused")
+_OFFLINE = ("Could not resolve host", "no such host", "network is unreachable", "connection refused",
+            "Temporary failure in name resolution", "server misbehaving", "no route to host", "i/o timeout")
 NOT_FETCHED = "a remote base or chart could not be fetched here: render where it can be, and scan the output"
 
 
