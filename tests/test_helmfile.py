@@ -547,6 +547,7 @@ def test_a_gotmpl_values_file_is_rendered_when_every_action_names_a_known_value(
     ("tag: '{{ .Values.tag }}'\n", False),
     ("name: redis-{{ .Values.x }}\n", False),
     ("name: {{ .Values.x }}-redis\n", False),
+    ("replicaCount: {{ .Values.n }}\r\n", True),  # a CRLF file
 ])
 def test_an_action_that_is_a_whole_plain_scalar_is_read_as_yaml_reads_what_it_renders(text, whole):
     from linter.loaders.helmfile import ScalarAction, _masked, _unmasked

@@ -751,11 +751,11 @@ def _whole_scalar(before: str, after: str) -> bool:
     """Whether an action between `before` (its line up to it) and `after` (its line after it)
     is a whole plain scalar: after `key: `, a list item's `- `, or in a flow collection, with
     nothing but a comment or the collection's end behind it."""
-    opens = before.rstrip(" ")
-    spaced = before.endswith(" ")
+    opens = before.rstrip(" \t")
+    spaced = before.endswith((" ", "\t"))
     starts = spaced and (opens.endswith(":") or opens.lstrip(" ") == "-" or opens.endswith(" -")) \
         or opens.endswith(("[", ",", "{"))
-    tail = after.strip(" ")
+    tail = after.strip(" \t\r")  # a CRLF file's line ends in \r
     return starts and (not tail or tail.startswith(("#", ",", "]", "}")))
 
 
