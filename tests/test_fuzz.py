@@ -185,10 +185,13 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "kustomize": [("k/kustomization.yaml", b"resources: [deploy.yaml]\nsecretGenerator:\n- name: creds\n"
                                            b"  envs: [secrets.env]\n  files: [password=creds/password.txt]\n"
                                            b"configMapGenerator:\n- name: settings\n  env: app.env\n"),
-                  # a chart kustomize pulls from a repository no machine reaches (a note, not an error)
+                  # a chart kustomize pulls from a repository no machine reaches (a note, not an error),
+                  # and a plugin generating Secrets (left out of the build)
                   ("k/kustomization.yaml", b"resources: [deploy.yaml]\nhelmCharts:\n- name: redis\n"
                                            b"  repo: https://nowhere.invalid/charts\n  version: 18.0.0\n"
-                                           b"  releaseName: cache\n  valuesInline: {replica: {replicaCount: 1}}\n")],
+                                           b"  releaseName: cache\n  valuesInline: {replica: {replicaCount: 1}}\n"
+                                           b"generators:\n- |\n  apiVersion: viaduct.ai/v1\n  kind: ksops\n"
+                                           b"  metadata: {name: creds}\n")],
     # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
     # inside it and a library chart (HELM_CHARTS beside it)
     "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"

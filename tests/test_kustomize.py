@@ -860,3 +860,73 @@ def test_a_versioned_entry_is_pulled_beside_a_local_chart_of_its_name_and_not_in
     subprocess.run([*(kustomize_command() or []), "--enable-helm", "."], cwd=tmp_path / "copy", check=True,
                    capture_output=True)
     assert (tmp_path / "copy" / "charts" / "web-0.1.0" / "web" / "Chart.yaml").is_file()
+
+
+KSOPS = ("apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: creds\n  annotations:\n"
+         "    config.kubernetes.io/function: |\n      exec:\n        path: ksops\nfiles: [./secret.enc.yaml]\n")
+
+
+@pytest.mark.parametrize("generators", [
+    "generators: [secret-generator.yaml]\n",  # KSOPS, as Argo CD runs it
+    "generators:\n- |\n  apiVersion: goabout.com/v1beta1\n  kind: SopsSecretGenerator\n  metadata: {name: creds}\n"
+    "  files: [secret.enc.yaml]\n",  # inline
+    "validators: [secret-generator.yaml]\n",  # a validator plugin changes nothing
+])
+def test_a_secret_generating_plugin_is_left_out_and_the_rest_judged(tmp_path, monkeypatch, generators):
+    """kustomize refuses a build naming a plugin unless it may run it (`--enable-alpha-plugins
+    --enable-exec`), and a linter runs no code of the repository: before, the scan exited 2. A
+    plugin known to make Secrets only (SOPS decryption where it is deployed) is left out of a
+    copy of the build; the rest is judged at its lines, and a note says what is not known."""
+    write(tmp_path, {"base/deploy.yaml": BASE, "base/secret-generator.yaml": KSOPS,
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n" + generators,
+                     "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n"})
+    monkeypatch.chdir(tmp_path)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
+        ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
+    notes = [n for n in result.notes if "a kustomize plugin" in n]
+    assert notes and all(n.startswith("base/kustomization.yaml: its ") and "left out of the build" in n for n in notes)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("kustomization, named", [
+    # a transformer plugin may change anything: not judged
+    ("resources: [deploy.yaml]\ntransformers:\n- |\n  apiVersion: example.com/v1\n  kind: Sizer\n"
+     "  metadata: {name: big}\n", "its transformer Sizer big (example.com/v1, a kustomize plugin) runs code"),
+    # a generator not known to make Secrets only
+    ("resources: [deploy.yaml]\ngenerators: [gen.yaml]\n", "its generator Maker hpa (example.com/v1, a kustomize "
+                                                          "plugin) runs code"),
+    # one in a directory kustomize builds: kustomize says so, and that is a note too
+    ("resources: [deploy.yaml]\ngenerators: [gen]\n", "external plugins disabled"),
+])
+def test_a_kustomization_running_another_plugin_is_not_judged_and_says_so(tmp_path, monkeypatch, kustomization,
+                                                                           named):
+    write(tmp_path, {"k/deploy.yaml": deployment("web"), "k/kustomization.yaml": kustomization,
+                     "k/gen.yaml": "apiVersion: example.com/v1\nkind: Maker\nmetadata: {name: hpa}\n",
+                     "k/gen/kustomization.yaml": "resources: [secret-generator.yaml]\n",
+                     "k/gen/secret-generator.yaml": KSOPS, "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [f.file for f in result.findings] == ["other.yaml"]
+    [note] = [n for n in result.notes if n.startswith("k/kustomization.yaml: not judged: ")]
+    assert named in note
+
+
+def test_an_application_building_a_plugin_kustomization_where_it_is_is_a_note(gitops):
+    """An Argo CD Application's `kustomize.components` build runs where the overlay is: the
+    plugin cannot be left out of a copy, so the overlay is not judged, with a note."""
+    write(gitops, {"overlays/prod/kustomization.yaml": "resources: [../../base]\ngenerators: [ksops.yaml]\n",
+                   "overlays/prod/ksops.yaml": KSOPS,
+                   "components/ha/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                                                       "kind: Component\ncommonLabels: {tier: ha}\n",
+                   "apps/web.yaml": application("    kustomize:\n      components: [../../components/ha]\n")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert [n for n in result.notes if "uses a kustomize plugin" in n] == [
+        "overlays/prod/kustomization.yaml: not judged: it uses a kustomize plugin, which a linter does not run, and "
+        "its components are built where they are (`kustomize build --enable-alpha-plugins --enable-exec "
+        "overlays/prod | resilint scan -`)"]

@@ -1267,10 +1267,17 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
     missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
     pulls = listed is None and _pulls_charts(rendering.kustomizations)
-    if not (missing or pulls) or keys and (keys.get("components") or keys.get("resources")):
-        if pulls:  # built as it is (components named from the checkout), the pull would write into it
-            out.notes.append(_PULL_NOT_COPIED.format(shown=shown, why="its components are built where they are",
-                                                     directory=display_path(rendering.directory)))
+    plugins = _plugins(rendering.kustomizations)
+    runs = [plugin for plugin in plugins if not plugin.left_out()]
+    if runs:  # what it makes or changes is known only by running it, which a linter does not
+        out.notes.append(f"{shown}: not judged: {runs[0].said()} runs code a linter does not run, so what it "
+                         f"makes or changes is not known here (`kustomize build --enable-alpha-plugins "
+                         f"--enable-exec {display_path(rendering.directory)} | resilint scan -` where it is installed)")
+        return
+    if not (missing or pulls or plugins) or keys and (keys.get("components") or keys.get("resources")):
+        if pulls or plugins:  # built as it is (components named from the checkout): it cannot be built so
+            out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED).format(
+                why="its components are built where they are", directory=display_path(rendering.directory)))
             return
         _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
         return
@@ -1280,14 +1287,16 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     # built from a copy: a generator's file that is not in the checkout (a gitignored
     # `secrets.env`, made where the kustomization is deployed), which kustomize refuses the
     # whole build without, is made empty there, and what the generator makes is not known
-    # here; a chart kustomize pulls is written into the copy's chartHome, not the checkout's
+    # here; a chart kustomize pulls is written into the copy's chartHome, not the checkout's;
+    # a plugin left out (`_Plugin.left_out`) is taken out of the copy's kustomization
     copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
     try:
-        made = _with_generator_sources(rendering, missing, copy)
+        made = _with_generator_sources(rendering, missing, copy, plugins)
         if made is None:  # too big to copy, or unreadable: built as it is, kustomize says what is missing
-            if pulls:  # a pull would write into the checkout: not built
-                out.notes.append(_PULL_NOT_COPIED.format(shown=shown, why="it is too big to build from a copy",
-                                                         directory=display_path(rendering.directory)))
+            if pulls or plugins:  # a pull would write into the checkout, a plugin stop the build: not built
+                out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED)
+                                 .format(why="it is too big to build from a copy",
+                                         directory=display_path(rendering.directory)))
                 return
             _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
             return
@@ -1296,6 +1305,9 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
             out.notes.append(f"{display_path(kfile_of)}: its {key} reads {source}, which is not in the checkout "
                              "(made where it is deployed): built with it empty, so what that generator makes is "
                              "not known here")
+        for plugin in plugins:
+            out.notes.append(f"{display_path(plugin.kfile)}: {plugin.said()} is left out of the build (a linter "
+                             f"runs no plugin): {plugin.left_out()}")
         errors = len(out.errors)
         _build_kustomization(rendering, command, keys, shown, options, out, release, built)
         for err in out.errors[errors:]:  # what kustomize said of the copy, said of the checkout
@@ -1305,8 +1317,82 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
 
 
 # a kustomization whose helmCharts kustomize would pull into the checkout, where no copy can be built
-_PULL_NOT_COPIED = ("{shown}: not judged: kustomize would pull its helmCharts into the checkout, and {why} "
+_PULL_NOT_COPIED = ("kustomize would pull its helmCharts into the checkout, and {why} "
                     "(`kustomize build --enable-helm {directory} | resilint scan -`)")
+# one with a plugin left out of the build, where no copy (without it) can be built
+_PLUGIN_NOT_COPIED = ("it uses a kustomize plugin, which a linter does not run, and {why} "
+                      "(`kustomize build --enable-alpha-plugins --enable-exec {directory} | resilint scan -`)")
+# kustomize plugins (generators) known to make Secrets only, by (API group, kind): SOPS decryption
+# where the kustomization is deployed (KSOPS, as Argo CD runs it; SopsSecretGenerator)
+SECRET_GENERATORS = {("viaduct.ai", "ksops"), ("goabout.com", "SopsSecretGenerator")}
+PLUGIN_KEYS = ("generators", "transformers", "validators")
+
+
+@dataclass
+class _Plugin:
+    """A kustomize plugin a kustomization's `generators`, `transformers` or `validators` names
+    (any config whose apiVersion is not kustomize's `builtin`): external code, which kustomize
+    runs only with `--enable-alpha-plugins` (and `--enable-exec`), and a linter never."""
+
+    kfile: Path
+    key: str  # generators, transformers, validators
+    entry: Any  # as the kustomization lists it (a file, or inline YAML)
+    api_version: str
+    kind: str
+    name: str
+
+    def said(self) -> str:
+        return f"its {self.key[:-1]} {self.kind} {self.name} ({self.api_version}, a kustomize plugin)"
+
+    def left_out(self) -> str | None:
+        """Why the build is judged without it (what it would make or do is not what the rules
+        read), or None when what it makes or changes could be."""
+        if self.key == "validators":
+            return "a validator changes nothing"
+        if self.key == "generators" and (self.api_version.partition("/")[0], self.kind) in SECRET_GENERATORS:
+            return "the Secrets it decrypts where the kustomization is deployed are not known here"
+        return None
+
+
+def _plugins(kustomizations: list[Path]) -> list[_Plugin]:
+    """The kustomize plugins the kustomizations in `kustomizations` name (`_Plugin`): a config
+    file listed under `generators`, `transformers` or `validators`, or one written inline there,
+    whose documents name an apiVersion other than `builtin`. A directory listed there is
+    kustomize's to build (and to refuse, if it holds one)."""
+    from linter.loaders.kubernetes import read_yaml
+
+    found: list[_Plugin] = []
+    for directory in kustomizations:
+        kfile = kustomization_file(directory)
+        if kfile is None:
+            continue
+        doc = _kustomization(kfile)
+        for key in PLUGIN_KEYS:
+            entries = doc.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str) or not entry.strip():
+                    continue
+                try:
+                    if "\n" in entry:  # inline (kustomize reads a string holding a newline as YAML)
+                        text = entry
+                    else:
+                        path = directory / entry
+                        if not path.is_file():
+                            continue
+                        text = path.read_text(encoding="utf-8")
+                    configs = read_yaml(text, str(kfile))
+                except (OSError, UnicodeDecodeError, ValueError, InputError, RecursionError):
+                    continue  # kustomize says what is wrong with it
+                for config in configs:
+                    api = config.get("apiVersion") if isinstance(config, dict) else None
+                    if isinstance(api, str) and api and api != "builtin":
+                        meta = config.get("metadata")
+                        name = meta.get("name") if isinstance(meta, dict) else None
+                        found.append(_Plugin(kfile, key, entry, api, str(config.get("kind") or "?"),
+                                             name if isinstance(name, str) else "?"))
+    return found
+
+
 # files a generator reads that may be missing from the checkout: at most this many files are
 # copied to build without them
 GENERATOR_COPY_LIMIT = 5_000
@@ -1344,10 +1430,11 @@ def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str,
 
 
 def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str, str, bool]],
-                            copy: Path) -> tuple[Path, str] | None:
+                            copy: Path, plugins: list[_Plugin] | None = None) -> tuple[Path, str] | None:
     """A copy in `copy` of the kustomization directories `rendering` reaches (their trees, at
     their places under their common directory), with each `missing` generator file made:
-    empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another. The copy of the rendered
+    empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another, and each of
+    `plugins` taken out of the kustomization that lists it. The copy of the rendered
     directory and the common directory it stands in for; None when the trees hold more than
     GENERATOR_COPY_LIMIT files, or one cannot be copied."""
     import shutil
@@ -1370,6 +1457,15 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
             made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
             made.parent.mkdir(parents=True, exist_ok=True)
             made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
+        for kfile in {plugin.kfile for plugin in plugins or []}:
+            doc = _kustomization(kfile)
+            for key in PLUGIN_KEYS:
+                gone = [plugin.entry for plugin in plugins or [] if plugin.kfile == kfile and plugin.key == key]
+                kept = [e for e in doc.get(key) or [] if e not in gone] if gone else None
+                if kept is not None:
+                    doc[key] = kept
+            written = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / kfile.name
+            written.write_text(json.dumps(doc, default=str), encoding="utf-8")  # JSON is YAML
     except (OSError, ValueError, shutil.Error):  # a file that cannot be read, copied or made: built as it is
         return None
     return copy / os.path.relpath(os.path.realpath(rendering.directory), common), common
@@ -2745,14 +2841,19 @@ def _render(command: list[str], shown: str) -> tuple[str | None, InputError | No
 _OFFLINE = ("Could not resolve host", "no such host", "network is unreachable", "connection refused",
             "Temporary failure in name resolution", "server misbehaving", "no route to host", "i/o timeout")
 NOT_FETCHED = "a remote base or chart could not be fetched here: render where it can be, and scan the output"
+# what kustomize says of a plugin `_plugins` did not see (one a listed directory or a remote base names)
+PLUGINS_OFF = "external plugins disabled"
 
 
 def _build_failed(out: Any, failed: InputError) -> None:
     """A kustomize build that failed: an error, unless what stopped it is a remote base or
-    chart this machine cannot fetch (no network, as on pre-commit.ci). Its objects are then
-    not known here, as a Terraform module not installed: a note, as for that module."""
-    if NOT_FETCHED in failed.message:
-        out.notes.append(f"{failed.file}{f':{failed.line}' if failed.line else ''}: not judged: {failed.message}")
+    chart this machine cannot fetch (no network, as on pre-commit.ci), or a plugin (which a
+    linter does not run). Its objects are then not known here, as a Terraform module not
+    installed: a note, as for that module."""
+    if NOT_FETCHED in failed.message or PLUGINS_OFF in failed.message:
+        out.notes.append(f"{failed.file}{f':{failed.line}' if failed.line else ''}: not judged: {failed.message}"
+                         + (" (a kustomize plugin, which a linter does not run)" if PLUGINS_OFF in failed.message
+                            else ""))
     else:
         out.errors.append(failed)
 
