@@ -611,21 +611,28 @@ def test_a_generator_file_not_in_the_checkout_leaves_the_rest_judged(tmp_path, m
     exit 2, nothing of the overlay judged). It is built from a copy with the file empty: the
     base's objects are judged where their lines are, the checkout is left as it was, and a
     note says what is not known."""
-    write(tmp_path, {"base/deploy.yaml": BASE, "base/kustomization.yaml": "resources: [deploy.yaml]\n" + generator,
-                     "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n"})
-    monkeypatch.chdir(tmp_path)
-    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
-        ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
-        ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
+    result = _base_built_from_a_copy(tmp_path, monkeypatch, generator)
     source = generator.split("[")[-1].split("]")[0].split("=")[-1] if "[" in generator else "app.env"
     assert source in generator
     assert [n for n in result.notes if "not in the checkout" in n] == [
         f"base/kustomization.yaml: its {generator.split(':')[0]} reads {source}, which is not in the checkout "
         "(made where it is deployed): built with it empty, so what that generator makes is not known here"]
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def _base_built_from_a_copy(root: Path, monkeypatch, listed: str, files: dict[str, str] | None = None):
+    """The base (listing `listed` besides its Deployments) and a prod overlay of it, scanned:
+    both Deployments judged at the base's lines, in prod, and nothing written to the checkout."""
+    write(root, {"base/deploy.yaml": BASE, "base/kustomization.yaml": "resources: [deploy.yaml]\n" + listed,
+                 "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n", **(files or {})})
+    monkeypatch.chdir(root)
+    before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
+        ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before  # nothing written
+    return result
 
 
 def test_a_broken_kustomization_built_from_a_copy_is_an_error_naming_the_checkout(tmp_path, monkeypatch):
@@ -877,19 +884,9 @@ def test_a_secret_generating_plugin_is_left_out_and_the_rest_judged(tmp_path, mo
     --enable-exec`), and a linter runs no code of the repository: before, the scan exited 2. A
     plugin known to make Secrets only (SOPS decryption where it is deployed) is left out of a
     copy of the build; the rest is judged at its lines, and a note says what is not known."""
-    write(tmp_path, {"base/deploy.yaml": BASE, "base/secret-generator.yaml": KSOPS,
-                     "base/kustomization.yaml": "resources: [deploy.yaml]\n" + generators,
-                     "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n"})
-    monkeypatch.chdir(tmp_path)
-    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
-        ("Deployment/prod/api", "base/deploy.yaml", line_of(BASE, "replicas")),
-        ("Deployment/prod/worker", "base/deploy.yaml", line_of(BASE, "replicas", line_of(BASE, "name: worker")))]
+    result = _base_built_from_a_copy(tmp_path, monkeypatch, generators, {"base/secret-generator.yaml": KSOPS})
     notes = [n for n in result.notes if "a kustomize plugin" in n]
     assert notes and all(n.startswith("base/kustomization.yaml: its ") and "left out of the build" in n for n in notes)
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
 
 
 @pytest.mark.parametrize("kustomization, named", [
