@@ -1276,8 +1276,9 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         return
     if not (missing or pulls or plugins) or keys and (keys.get("components") or keys.get("resources")):
         if pulls or plugins:  # built as it is (components named from the checkout): it cannot be built so
+            where = "its components are" if keys and keys.get("components") else "the files its deployer lists are"
             out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED).format(
-                why="its components are built where they are", directory=display_path(rendering.directory)))
+                why=f"{where} built where they are", directory=display_path(rendering.directory)))
             return
         _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
         return
