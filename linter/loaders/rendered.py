@@ -1378,7 +1378,7 @@ def _plugins(kustomizations: list[Path]) -> list[_Plugin]:
                         text = entry
                     else:
                         path = directory / entry
-                        if not path.is_file():
+                        if not os.path.isfile(path):  # os.path: Path.is_file raises for a name too long
                             continue
                         text = path.read_text(encoding="utf-8")
                     configs = read_yaml(text, str(kfile))
