@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from linter.index import Index
@@ -447,3 +448,64 @@ resource "aws_sqs_queue" "q" {
     assert json.loads(q.get("redrive_policy"))["maxReceiveCount"] == 3
     assert q.meta["from_variable_default"] == {
         "redrive_policy.maxReceiveCount": f"var.max_receive, set at {tmp_path / 'main.tf'}:2"}
+
+
+# a count Terraform leaves unknown for want of a value it would not need (it does not refine
+# `unknown && false`); `enabled` stands for cloudposse's `module.this.enabled`, not installed
+NEVER_CREATED = """
+variable "enabled" {
+  type = bool
+}
+variable "cluster_type" {
+  default = "regional"
+}
+variable "override" {
+  default = null
+}
+locals {
+  enabled     = var.enabled
+  is_regional = var.cluster_type == "regional"
+  secondary   = local.enabled && !local.is_regional
+}
+resource "terraform_data" "primary" {
+  count = local.enabled && local.is_regional ? 1 : 0
+}
+resource "terraform_data" "secondary" {
+  count = local.enabled && !local.is_regional ? 1 : 0
+}
+resource "terraform_data" "through_a_local" {
+  count = local.secondary ? 1 : 0
+}
+resource "terraform_data" "either_way" {
+  count = var.override != null && local.enabled ? 2 : 0
+}
+resource "terraform_data" "branches_agree" {
+  count = local.enabled ? 0 : 0
+}
+"""
+
+
+def test_a_block_whose_unknown_count_is_zero_for_every_value_is_not_judged(tmp_path):
+    """Before, each was judged once as a template (an unknown count), so cloudposse's rds-cluster
+    examples had findings on `aws_rds_cluster.secondary`, which a regional cluster never creates.
+    A count that may be 1 (primary) is still judged so. Where terraform is installed, it plans
+    none of them with either value of `enabled`."""
+    import subprocess
+
+    from linter.terraform import load_module_directory
+
+    (tmp_path / "main.tf").write_text(NEVER_CREATED)
+    resources, errors, _ = load_module_directory(tmp_path, {})
+    assert errors == []
+    assert [r.address for r in resources] == ["terraform_data.primary"]
+    assert is_unknown(resources[0].meta["count"])
+    if shutil.which("terraform") is None:
+        return
+    subprocess.run(["terraform", "init", "-input=false"], cwd=tmp_path, check=True, capture_output=True)
+    for enabled in ("true", "false"):
+        done = subprocess.run(["terraform", "plan", "-input=false", "-no-color", f"-var=enabled={enabled}",
+                               "-out=plan"], cwd=tmp_path, check=True, capture_output=True, text=True)
+        shown = subprocess.run(["terraform", "show", "-json", "plan"], cwd=tmp_path, check=True,
+                               capture_output=True, text=True).stdout
+        planned = {c["address"] for c in json.loads(shown).get("resource_changes", [])}
+        assert planned == ({"terraform_data.primary[0]"} if enabled == "true" else set()), (enabled, done.stdout)

@@ -22,6 +22,8 @@ from linter.terraform.syntax import Node
 
 MAX_EVAL_DEPTH = 400
 # the node kinds of syntax.py that `Evaluator.eval` dispatches on (`_<kind>` methods)
+# how deep `Evaluator.decided` looks through operators and locals before it takes Terraform's value
+DECIDE_DEPTH = 16
 _NODE_KINDS = frozenset({"lit", "it", "ref", "attr", "index", "splat", "tuple", "object", "tmpl", "cond", "un",
                          "bin", "for", "call"})
 
@@ -446,6 +448,39 @@ class Evaluator:
         if isinstance(cond, Unknown):
             return Unknown("(conditional)", cond.refs)
         return self.eval(node[2] if to_bool(cond) else node[3], scope)
+
+    def decided(self, node: Node, scope: Scope, depth: int = 0) -> Any:
+        """What `node` is for every value the unknowns in it may take, where Terraform's own
+        value is unknown only because it does not refine (`unknown && false`, `true ||
+        unknown`, `!x` of those, a conditional on them, or one whose branches agree), through
+        locals written so (`local.enabled && !local.is_regional ? 1 : 0`, cloudposse's count
+        when its label module is not installed). Not Terraform's value: only for asking
+        whether a block whose count is not known can have an instance at all."""
+        kind = node[0]
+        if depth < DECIDE_DEPTH:
+            if kind == "bin" and node[1] in ("&&", "||"):
+                deciding = node[1] == "||"  # the operand that decides: false for &&, true for ||
+                sides = [self.decided(node[2], scope, depth + 1), self.decided(node[3], scope, depth + 1)]
+                if any(side is deciding for side in sides):
+                    return deciding
+                if all(isinstance(side, bool) for side in sides):
+                    return not deciding
+                return Unknown("(operation)", refs_of(*sides))
+            if kind == "un" and node[1] == "!":
+                value = self.decided(node[2], scope, depth + 1)
+                return (not value) if isinstance(value, bool) else Unknown("(operation)", refs_of(value))
+            if kind == "cond":
+                cond = self.decided(node[1], scope, depth + 1)
+                if isinstance(cond, bool):
+                    return self.decided(node[2] if cond else node[3], scope, depth + 1)
+                yes, no = self.decided(node[2], scope, depth + 1), self.decided(node[3], scope, depth + 1)
+                same = not isinstance(yes, Unknown) and not isinstance(no, Unknown) and equal(plain(yes), plain(no))
+                return yes if same else Unknown("(conditional)", refs_of(cond))
+            if kind == "attr" and node[1][0] == "ref" and node[1][1] == "local" and scope.module is not None:
+                attr = scope.module.config.locals.get(node[2])
+                if attr is not None:
+                    return self.decided(attr.expr, scope.module.scope, depth + 1)
+        return self.evaluate(node, scope)
 
     def _un(self, node: Node, scope: Scope) -> Any:
         value = self.eval(node[2], scope)

@@ -274,6 +274,10 @@ class ModuleTree:
 
     def _build_resources(self, instance: ModuleInstance, key: str, block: Block, root_shown: str | None) -> None:
         found = instance.instances(key)
+        if isinstance(found, Unknown) and "count" in block.attrs:
+            count = instance.evaluator.decided(block.attrs["count"].expr, instance.scope)
+            if isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0:
+                return  # none, whatever the values not known here (`local.enabled && false ? 1 : 0`)
         if isinstance(found, Unknown):
             # judged once as a template: what depends on the index is unknown
             unknown_index = Unknown("count.index", ("count.index",))
