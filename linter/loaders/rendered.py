@@ -45,6 +45,7 @@ import functools
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -462,6 +463,8 @@ def charts_inside(chart: Path) -> list[Path]:
     found: dict[str, Path] = {os.path.realpath(chart): chart}
     below = [chart]
     for _ in range(FILE_DEPENDENCY_DEPTH):
+        if not below:
+            break
         below = [d for c in below for d in file_dependencies(c) if os.path.realpath(d) not in found]
         found.update((os.path.realpath(d), d) for d in below)
     return list(found.values())[1:]
@@ -2339,38 +2342,44 @@ def _point_at_templates(resources: list[Resource], text: str, chart: Path, chart
             r.value_note = functools.partial(value_note, template, first, end, scoped)
 
 
+def _subcharts_in(source: str) -> Iterator[tuple[str, str, list[str]]]:
+    """The subcharts the template helm names `source` is under (`CHART/charts/svc/charts/lib/
+    templates/x.yaml`), outermost first: helm's path of each under the chart (`svc`,
+    `svc/charts/lib`), its name, and the parts of the path below it."""
+    parts, named = source.split("/")[1:], ""
+    while len(parts) > 2 and parts[0] == "charts":
+        named = f"{named}/charts/{parts[1]}" if named else parts[1]
+        yield named, parts[1], parts[2:]
+        parts = parts[2:]
+
+
 def _values_of(source: str, chart: Path, values: HelmValues | None, subcharts: dict[str, Path],
                scopes: dict[str, "HelmValues | None"]) -> "HelmValues | None":
     """The values the template helm names `source` reads: the chart's for its own
     templates, a subchart's for a template of `charts/NAME/` (its own, then the chart's under
     its name), and so on down (`charts/NAME/charts/LIB/`: LIB's own, NAME's under `LIB`, the
     chart's under `NAME.LIB`); None where they are not known here (a packaged subchart's)."""
-    parts = source.split("/")[1:]
-    scope, directory, named = values, chart, ""
-    while scope is not None and len(parts) > 2 and parts[0] == "charts":
-        named = f"{named}/charts/{parts[1]}" if named else parts[1]
-        directory = subcharts.get(named, directory / "charts" / parts[1])
+    scope, directory, below = values, chart, source.split("/")[1:]
+    for named, name, below in _subcharts_in(source):
+        if scope is None:
+            return None
+        directory = subcharts.get(named, directory / "charts" / name)
         if named not in scopes:
-            scopes[named] = scope.of_subchart(parts[1], directory) if os.path.isfile(directory / "Chart.yaml") \
-                else None
-        scope, parts = scopes[named], parts[2:]
-    return scope if parts[:1] == ["templates"] else None
+            scopes[named] = scope.of_subchart(name, directory) if os.path.isfile(directory / "Chart.yaml") else None
+        scope = scopes[named]
+    return scope if below[:1] == ["templates"] else None
 
 
 def _template_of(chart: Path, source: str, subcharts: dict[str, Path]) -> "Template | None":
     """The template helm names `source` (`CHART/templates/x.yaml`, or
     `CHART/charts/DEP/templates/x.yaml`, `CHART/charts/DEP/charts/LIB/templates/x.yaml`): in
     the chart, or in the own directory of the deepest dependency put in that holds it."""
-    parts = source.split("/")[1:]
     found = None
-    for at in range(2, len(parts) - 1, 2):  # charts/DEP, charts/DEP/charts/LIB, ...
-        if parts[at - 2] != "charts":
-            break
-        named = "/charts/".join(parts[1:at:2])
+    for named, _, below in _subcharts_in(source):
         if named in subcharts:
-            found = (subcharts[named], "/".join(parts[at:]))
+            found = (subcharts[named], below)
     if found is not None:
-        return Template.read(found[0], f"{found[0].name}/{found[1]}")
+        return Template.read(found[0], "/".join([found[0].name, *found[1]]))
     return Template.read(chart, source)
 
 
