@@ -808,6 +808,69 @@ def test_a_file_outside_a_kustomization_nothing_deploys_is_still_kustomizes_erro
     assert error.file == "prod/kustomization.yaml" and "is not in or below" in error.message
 
 
+ARGOCD_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm, namespace: argocd}\ndata:\n  %s\n"
+
+
+@pytest.mark.parametrize("settings, kustomize, judged", [
+    (None, "", True),  # the installation is configured elsewhere: built as written, with a note
+    ("kustomize.buildOptions: --load-restrictor LoadRestrictionsNone --enable-helm", "", True),
+    ("kustomize.buildOptions: --enable-helm", "", False),  # Argo CD's default: kustomize refuses it
+    ("kustomize.buildOptions.v5.4.3: --load-restrictor=LoadRestrictionsNone",
+     "    kustomize:\n      version: v5.4.3\n", True),
+    # the options of a version apply only to a source that names it
+    ("kustomize.buildOptions.v5.4.3: --load-restrictor=LoadRestrictionsNone", "", False),
+])
+def test_a_file_outside_the_kustomization_argo_cd_builds_is_read_as_its_argocd_cm_says(
+        gitops, settings, kustomize, judged):
+    """Argo CD keeps kustomize's load restrictions unless its argocd-cm's `kustomize.buildOptions`
+    turn them off, as many installations do so overlays can share files: before, an overlay
+    reading `../../shared/cache.yaml` failed the scan (exit 2) whatever the argocd-cm said. With no
+    argocd-cm in the scan, it is built as its author means it, and a note says what it needs."""
+    write(gitops, {"shared/cache.yaml": deployment("cache"),
+                   "overlays/prod/kustomization.yaml": "resources: [../../base, ../../shared/cache.yaml]\n",
+                   "apps/web.yaml": application(kustomize),
+                   **({"argocd/argocd-cm.yaml": ARGOCD_CM % settings} if settings else {})})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    noted = [n for n in result.notes if "load restrictions" in n]
+    if judged:
+        assert result.errors == []
+        # judged once, as deployed (namespace shop), not also alone as the walk read it
+        assert [(f.resource, f.file) for f in result.findings] == [("Deployment/shop/cache", "shared/cache.yaml")]
+        assert noted == ([] if settings else [
+            "overlays/prod/kustomization.yaml: built without kustomize's load restrictions: it reads "
+            "shared/cache.yaml, outside its directory, which Argo CD Application web-prod builds only where its "
+            "Argo CD's argocd-cm sets `kustomize.buildOptions: --load-restrictor LoadRestrictionsNone` (the "
+            "scan reads no argocd-cm manifest; without that setting, the sync fails)"])
+    else:
+        [error] = result.errors
+        assert error.file == "overlays/prod/kustomization.yaml" and "is not in or below" in error.message
+        assert noted == []
+
+
+@pytest.mark.parametrize("flags, judged", [("--load-restrictor LoadRestrictionsNone", True), ("--enable-helm", False)])
+def test_an_app_of_apps_kustomization_building_the_argocd_cm_gives_its_applications_its_options(
+        gitops, flags, judged):
+    """An app of apps (`apps/kustomization.yaml` listing the Application and the argocd-cm):
+    the argocd-cm it builds is the one the Application it builds is deployed with."""
+    write(gitops, {"shared/cache.yaml": deployment("cache"),
+                   "overlays/prod/kustomization.yaml": "resources: [../../base, ../../shared/cache.yaml]\n",
+                   "apps/web.yaml": application(""), "apps/kustomization.yaml": "resources: [web.yaml, argocd-cm.yaml]\n",
+                   "apps/argocd-cm.yaml": ARGOCD_CM % f"kustomize.buildOptions: {flags}"})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [n for n in result.notes if "load restrictions" in n] == []
+    assert [(f.resource, f.file) for f in result.findings] == (
+        [("Deployment/shop/cache", "shared/cache.yaml")] if judged else [])
+    assert [e.file for e in result.errors] == ([] if judged else ["overlays/prod/kustomization.yaml"])
+
+
+def test_an_overlay_reading_only_its_own_files_gets_no_load_restriction_note(gitops):
+    """The note is for a file read outside: an Argo CD overlay over a base reads none."""
+    write(gitops, {"apps/web.yaml": application("")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == [] and [n for n in result.notes if "load restrictions" in n] == []
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/web"]
+
+
 @pytest.mark.parametrize("name", ["[]", "{a: 1}", "7"])
 def test_a_helmcharts_entry_whose_name_is_not_a_string_is_kustomizes_to_judge(tmp_path, monkeypatch, name):
     """Found by the `kustomize` fuzz seed: `name: []` beside a `repo` raised TypeError (a list

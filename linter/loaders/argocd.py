@@ -37,6 +37,9 @@ APPLICATION = "argoproj.io/Application"
 APPLICATION_SET = "argoproj.io/ApplicationSet"
 # the Applications of one ApplicationSet judged at most (each renders a chart with helm)
 MAX_GENERATED = 100
+# the ConfigMap that configures an Argo CD installation: `kustomize.buildOptions` are the
+# flags its repo server adds to every `kustomize build`
+SETTINGS = "argocd-cm"
 
 
 def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
@@ -51,6 +54,7 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
     else of it is said; with `staged` None, nothing."""
     out: list[Release] = []
     composed: dict[str, Any] = {}  # an Application file's node tree (rendered.compose_file), read once
+    settings = [mapping_of(r.attrs.get("data")) for r in loaded.resources if is_settings(r)]
     for r in loaded.resources:
         if r.type not in (APPLICATION, APPLICATION_SET) or r.source_format != "kubernetes" \
                 or not isinstance(r.attrs.get("spec"), dict):
@@ -60,7 +64,7 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
         def read(r: Any = r, context: bool = context) -> list[Release]:
             if r.type == APPLICATION:
                 return _argo_releases(Path(r.location.file), r.attrs, functools.partial(document_place, r, composed),
-                                      r.location.line, staged if context else None)
+                                      r.location.line, staged if context else None, settings)
             made: list[Release] = []
             why: list[str] = []
             applications = generated_applications(Path(r.location.file), r.attrs["spec"], why)
@@ -74,20 +78,51 @@ def argo_sources(loaded: Any, staged: set[str] | None = None) -> list[Release]:
                                     "deploy is judged as the repository has it)")
             for application in applications[:MAX_GENERATED]:
                 made += _argo_releases(Path(r.location.file), application, line=r.location.line,
-                                       staged=staged if context else None)
+                                       staged=staged if context else None, settings=settings)
             return made
 
         out += deployer_releases(loaded, r, staged, read)
     return out
 
 
+def is_settings(r: Any) -> bool:
+    """Whether `r` is an Argo CD installation's settings: the ConfigMap `argocd-cm`."""
+    return bool(r.type == "core/ConfigMap" and r.name == SETTINGS and r.source_format == "kubernetes")
+
+
+def load_restricted(settings: list[dict[str, Any]], kustomize: dict[str, Any]) -> bool | None:
+    """Whether Argo CD builds the kustomization of a source whose `kustomize` block is
+    `kustomize` with kustomize's load restrictions (no file outside a kustomization's own
+    directory), as the scan's argocd-cm ConfigMaps (their `data`) say: the flags of
+    `kustomize.buildOptions`, or of `kustomize.buildOptions.<version>` for a source that
+    names a kustomize `version` (Argo CD's `KustomizeSettings.GetOptions`). Restricted only
+    when every argocd-cm keeps them; None when the scan has none (the installation is
+    configured where this scan does not look)."""
+    if not settings:
+        return None
+    version = kustomize.get("version")
+    key = f"kustomize.buildOptions.{version}" if isinstance(version, str) and version else "kustomize.buildOptions"
+    return not any(_unrestricted(str(data.get(key) or "")) for data in settings)
+
+
+def _unrestricted(flags: str) -> bool:
+    """Whether kustomize build flags (as Argo CD splits them, at spaces) turn its load
+    restrictions off: `--load-restrictor LoadRestrictionsNone`, or with `=`."""
+    words = flags.split()
+    return "--load-restrictor=LoadRestrictionsNone" in words or any(
+        word == "--load-restrictor" and following == "LoadRestrictionsNone"
+        for word, following in zip(words, words[1:]))
+
+
 def _argo_releases(file: Path, application: dict[str, Any],
                    written: Callable[[], tuple[Any, tuple[int, ...]] | None] | None = None,
-                   line: int | None = None, staged: set[str] | None = None) -> list[Release]:
+                   line: int | None = None, staged: set[str] | None = None,
+                   settings: list[dict[str, Any]] | None = None) -> list[Release]:
     """The charts and kustomizations of this repository the Application deploys;
     `written`: its file's node tree and its document's place there (`document_place`,
     asked when it has inline values or replicas), for notes naming the lines that set them.
-    `staged`: a directory source is read only when one of these files lies in it."""
+    `staged`: a directory source is read only when one of these files lies in it.
+    `settings`: the `data` of the scan's argocd-cm ConfigMaps (`load_restricted`)."""
     from linter.loaders.rendered import (ChartRelease, KustomizationRelease, NotKnownRelease, holds_any,
                                          inline_values_at, kustomization_file)
     from linter.repository import checkout_named, repository_name
@@ -126,7 +161,8 @@ def _argo_releases(file: Path, application: dict[str, Any],
         if tool == "kustomize":
             # with no kustomization, `kustomize build` fails in Argo CD: nothing is deployed
             if kustomization_file(chart) is not None:
-                options = _kustomize_options(mapping_of(source.get("kustomize")), chart, top)
+                kustomize = mapping_of(source.get("kustomize"))
+                options = _kustomize_options(kustomize, chart, top)
                 if options is None:
                     out.append(not_known("its `kustomize` block is not known here (a replica count that is not "
                                          "a number, a patch or component outside this repository or not there)"))
@@ -134,7 +170,8 @@ def _argo_releases(file: Path, application: dict[str, Any],
                     where = written() if written is not None and options.get("replicas") else None
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
-                        _replicas_at(file, where, at) if where is not None else []))
+                        _replicas_at(file, where, at) if where is not None else [],
+                        load_restricted=load_restricted(settings or [], kustomize)))
             continue
         if tool == "directory":
             if holds_any(chart, staged):

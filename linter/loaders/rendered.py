@@ -1116,13 +1116,14 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     nothing of theirs is said."""
     from types import SimpleNamespace
 
-    from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources
+    from linter.loaders.argocd import APPLICATION, APPLICATION_SET, argo_sources, is_settings
     from linter.loaders.flux import GIT_REPOSITORY, HELM_RELEASE, KUSTOMIZATION, VALUES_KINDS, flux_sources
 
     deployers = [r for r in built if r.type in (HELM_RELEASE, KUSTOMIZATION, APPLICATION, APPLICATION_SET)]
     if not deployers:
         return []
-    sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY]
+    # and Argo CD's settings (argocd-cm), wherever in the scan they are
+    sources = [r for r in [*out.resources, *(built if context else ())] if r.type == GIT_REPOSITORY or is_settings(r)]
     values = [r for r in built if r.type in VALUES_KINDS.values()]  # what a `valuesFrom` reads: of the same build
     releases: list[Release] = []
     for deployer in deployers:
@@ -1265,6 +1266,14 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         command = [*command, "--enable-helm"]
     if release is not None and not release.load_restricted:
         command = [*command, *UNRESTRICTED]
+        outside = _read_outside(rendering.kustomizations) if release.load_restricted is None else None
+        if outside:  # what this Argo CD does is not known here: built as the author means it to be
+            reader, read = outside
+            out.notes.append(
+                f"{display_path(reader)}: built without kustomize's load restrictions: it reads "
+                f"{display_path(read)}, outside its directory, which {release.deployer} builds only where its "
+                "Argo CD's argocd-cm sets `kustomize.buildOptions: --load-restrictor LoadRestrictionsNone` "
+                "(the scan reads no argocd-cm manifest; without that setting, the sync fails)")
     keys = release.options if release is not None else None
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
@@ -1815,8 +1824,9 @@ class KustomizationRelease:
     # `resources` of the kustomization Flux writes for it; None: the directory's own kustomization
     listed: list[Path] | None = None
     # kustomize's load restrictions (no file outside a kustomization's own directory): Argo CD
-    # keeps them (unless its argocd-cm says otherwise, which is not here); Flux turns them off
-    load_restricted: bool = True
+    # keeps them unless its argocd-cm says otherwise (argocd.load_restricted; None: no argocd-cm
+    # is in the scan, so either: built without, and a file read outside is noted); Flux turns them off
+    load_restricted: bool | None = True
 
     def as_written(self) -> bool:
         """Applied as its files write them, nothing to build: a directory with no
@@ -3080,6 +3090,21 @@ def generated_from(generated: Resource, generator: str, key: str, text: str) -> 
             except (OSError, UnicodeDecodeError, ValueError):
                 continue
     return found[0] if len(found) == 1 else None
+
+
+def _read_outside(kustomizations: list[Path]) -> tuple[Path, Path] | None:
+    """(kustomization file, file) of the first file one of `kustomizations` reads outside its
+    own directory (a resource, a strategic-merge patch): what kustomize's load restrictions
+    refuse. None when each reads only files inside its own."""
+    for directory in kustomizations:
+        kfile = kustomization_file(directory)
+        if kfile is None:
+            continue
+        for read in [*(Path(os.path.normpath(directory / ref)) for ref in _references(kfile)),
+                     *_patch_files(directory)]:
+            if os.path.isfile(read) and not within(Path(os.path.normpath(read)), directory):
+                return kfile, read
+    return None
 
 
 def _patch_files(directory: Path) -> list[Path]:
