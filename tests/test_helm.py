@@ -337,6 +337,44 @@ def test_a_chart_whose_dependencies_are_not_built_is_judged_without_them(tmp_pat
 
 
 @needs_helm
+def test_a_missing_dependency_its_condition_or_tags_disable_is_not_said_to_be_missed(tmp_path):
+    """Charts list optional dependencies (`condition: redis.enabled`, `tags`) that their values
+    turn off. helm still refuses to render while any is missing from charts/, but renders
+    nothing of a disabled one: the note names only those enabled in this rendering, as helm
+    decides it (an alias's condition by the alias), and the chart's objects are the same."""
+    subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
+    chart = tmp_path / "shop" / "Chart.yaml"
+    chart.write_text(chart.read_text() + "dependencies:\n"
+                     "  - {name: redis, version: 18.x.x, repository: 'https://charts.example.com', "
+                     "condition: redis.enabled}\n"
+                     "  - {name: postgresql, alias: db, version: '~12.1', repository: 'oci://registry.example.com/c', "
+                     "condition: db.enabled}\n"
+                     "  - {name: mongodb, version: 14.0.0, repository: 'https://charts.example.com', tags: [nosql]}\n"
+                     "  - {name: kafka, version: '>=26', repository: 'https://charts.example.com'}\n")
+    values = tmp_path / "shop" / "values.yaml"
+    values.write_text(values.read_text() + "redis: {enabled: false}\ndb: {enabled: true}\ntags: {nosql: false}\n")
+    before = {p: p.read_bytes() for p in (tmp_path / "shop").rglob("*") if p.is_file()}
+
+    def missed(*args: str) -> tuple[list[str], list[tuple[str, str]]]:
+        done = subprocess.run([sys.executable, "-m", "linter", "scan", "shop", *args, "--format", "json"],
+                              cwd=tmp_path, capture_output=True, text=True)
+        doc = json.loads(done.stdout)
+        assert doc["errors"] == []
+        notes = [line.partition("judged without its dependencies ")[2].partition(":")[0]
+                 for line in done.stderr.splitlines() if "judged without" in line]
+        return notes, sorted((f["rule_id"], f["resource"]) for f in doc["findings"])
+
+    notes, findings = missed()
+    assert notes == ["kafka, postgresql"]
+    assert ("RES101", "Deployment/default/shop") in findings
+    (tmp_path / "prod.yaml").write_text("redis: {enabled: true}\ndb: {enabled: false}\ntags: {nosql: true}\n")
+    assert missed("--helm-values", "prod.yaml") == (["kafka, mongodb, redis"], findings)
+    (tmp_path / "off.yaml").write_text("db: {enabled: false}\n")
+    assert missed("--helm-values", "off.yaml") == (["kafka"], findings)  # no condition, no tags: always enabled
+    assert {p: p.read_bytes() for p in (tmp_path / "shop").rglob("*") if p.is_file()} == before
+
+
+@needs_helm
 def test_a_chart_that_needs_its_missing_dependency_to_render_is_an_error(tmp_path):
     subprocess.run([HELM, "create", "shop"], cwd=tmp_path, check=True, capture_output=True)
     chart = tmp_path / "shop" / "Chart.yaml"

@@ -2077,8 +2077,11 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
     `helm dependency build` has not run, as Terraform modules before `terraform init`), it
     is rendered from a temporary copy (the chart is never written): a dependency from a
     `file://` repository is put in the copy's charts/, as `helm dependency build` would (no
-    network needed); the others are left out of its Chart.yaml: the chart's own templates
-    render without them, their objects are not known, so not judged, and a note says so.
+    network needed); the others are left out: each is an empty chart of its name
+    (`_put_stand_in`), so helm still decides, by its `condition` and `tags`, whether it is
+    enabled; the chart's own templates render without them, the objects of those enabled are
+    not known, so not judged, and a note says so (of a disabled one, nothing: helm would
+    render nothing of it).
     A dependency's own `file://` dependencies are put in its charts/ in turn
     (`_put_file_dependencies`). Also returns the dependencies put in: helm's path of each under
     the chart (`cache`, `svc/charts/lib`) -> its directory."""
@@ -2096,7 +2099,8 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         return text, {}
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     local: dict[str, Path] = {}
-    left: dict[Path, list[str]] = {}  # the dependencies left out, by the chart that lists them
+    # the dependencies left out, by the chart that lists them: (name, the line its stand-in renders)
+    left: dict[Path, list[tuple[str, str | None]]] = {}
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
@@ -2112,7 +2116,11 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         else:  # its own templates need a dependency left out (a named template of it): helm's first word
             out.errors.append(failed)
         return None, {}
-    for lists, names in left.items():
+    for lists, stood_in in left.items():
+        # one whose stand-in helm did not render is disabled in this rendering: nothing of it is missed
+        names = sorted({name for name, marker in stood_in if marker is None or marker in text})
+        if not names:
+            continue
         of = "its dependencies" if lists == directory else f"{display_path(lists)}'s dependencies"
         out.notes.append(f"{chart}: judged without {of} {', '.join(names)}: they are not in "
                          f"{display_path(lists)}/charts/ (`helm dependency build {display_path(lists)}`), "
@@ -2125,16 +2133,17 @@ FILE_DEPENDENCY_DEPTH = 8
 
 
 def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, shown: str,
-                           local: dict[str, Path], left: dict[Path, list[str]], at: str = "",
-                           depth: int = 0) -> None:
+                           local: dict[str, Path], left: dict[Path, list[tuple[str, str | None]]],
+                           at: str = "", depth: int = 0) -> None:
     """In `copy`, a copy of the chart `source`: each dependency its Chart.yaml (or an
     `apiVersion: v1` chart's requirements.yaml) lists that is not in its charts/ (`missing`:
     helm's names of those for the chart rendered; looked for here in a dependency put in, as
     helm says nothing of a subchart's) is put in the copy's charts/ from its `file://`
     repository, and its own in turn, as `helm dependency build` run in each, bottom up, leaves
     them (an umbrella chart over a service chart over a `file://` library it includes). The
-    others are left out of the listing and named in `left`, under `source`; `local` says where
-    each one put in comes from, by helm's path of it under the chart (`svc`, `svc/charts/lib`)."""
+    others are stood in for (`_put_stand_in`) and named in `left`, under `source`, with the
+    line their stand-in renders when enabled (None: left out of the listing); `local` says
+    where each one put in comes from, by helm's path of it under the chart (`svc`, `svc/charts/lib`)."""
     import shutil
 
     import yaml
@@ -2168,12 +2177,39 @@ def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, s
         local[named] = dependency
         _put_file_dependencies(dependency, inside, None, shown, local, left, f"{named}/charts/", depth + 1)
     gone = missing - put
-    if gone:
-        left.setdefault(source, []).extend(sorted(gone))
-    meta["dependencies"] = [d for d in deps if not (isinstance(d, dict) and d.get("name") in gone)]
+    stood_in = {name: _put_stand_in(copy / "charts", name, f"{at}{name}") for name in sorted(gone) if name}
+    left.setdefault(source, []).extend(stood_in.items())
+    # a stand-in is matched to its entry by name and version (helm's getAliasDependency): the
+    # entry asks for the stand-in's; one that could not be made is left out
+    entries: list[tuple[Any, str]] = [
+        (d, d["name"] if isinstance(d, dict) and isinstance(d.get("name"), str) else "") for d in deps]
+    meta["dependencies"] = [{**d, "version": STAND_IN_VERSION} if stood_in.get(name) else d
+                            for d, name in entries if name not in stood_in or stood_in[name]]
     listing.write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
     for lock in ("Chart.lock", "requirements.lock"):  # they list what was left out
         (copy / lock).unlink(missing_ok=True)
+
+
+STAND_IN_VERSION = "0.0.0-resilint"
+
+
+def _put_stand_in(charts: Path, name: str, path: str) -> str | None:
+    """An empty chart named `name` in `charts` (a copy's charts/), standing in for a dependency
+    that is not there: its one template renders a comment naming `path` (helm's path of it
+    under the chart rendered) when helm enables it. That comment; None when no stand-in can
+    be made (a name that is not one directory's)."""
+    if not name or name in (".", "..") or any(c in name for c in "/\\\0") or len(name) > 200:
+        return None
+    marker = f"# resilint: the dependency {path} is enabled"
+    try:
+        templates = charts / name / "templates"
+        templates.mkdir(parents=True)
+        (charts / name / "Chart.yaml").write_text(json.dumps({"apiVersion": "v2", "name": name,
+                                                              "version": STAND_IN_VERSION}), encoding="utf-8")
+        (templates / "resilint-enabled.yaml").write_text(marker + "\n", encoding="utf-8")
+    except OSError:
+        return None
+    return marker
 
 
 def _in_charts(chart: Path, name: str) -> bool:
