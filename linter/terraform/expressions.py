@@ -447,7 +447,28 @@ class Evaluator:
         cond = self.eval(node[1], scope)
         if isinstance(cond, Unknown):
             return Unknown("(conditional)", cond.refs)
-        return self.eval(node[2] if to_bool(cond) else node[3], scope)
+        chosen, other = (node[2], node[3]) if to_bool(cond) else (node[3], node[2])
+        value = self.eval(chosen, scope)
+        # null converts to any type and stays null; a string stays one beside any primitive; an
+        # instance or an unknown part is left as it is
+        if value is None or isinstance(value, (str, Namespace)) or unknown_in(value):
+            return value
+        # HCL types the result by both branches (UnifyUnsafeTypes): `var.create ? 1 : "one"` is
+        # the string "1". The other branch's errors are not the expression's (it is not chosen):
+        # then its type is not known, and the value stays as it is
+        self.in_try += 1
+        try:
+            beside = plain(self.eval(other, scope))
+        except EvalError:
+            return value
+        finally:
+            self.in_try -= 1
+        from linter.terraform import functions
+
+        try:
+            return functions.unify([value, beside], "conditional results")[0]
+        except functions.FunctionError:  # Terraform refuses the expression; judged as the branch chosen
+            return value
 
     def decided(self, node: Node, scope: Scope, depth: int = 0) -> Any:
         """What `node` is for every value the unknowns in it may take, where Terraform's own
