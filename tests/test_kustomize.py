@@ -117,6 +117,61 @@ def test_a_value_an_overlay_patch_writes_points_at_the_patch(tmp_path, monkeypat
     ]
 
 
+JSON_PATCH = "- op: replace\n  path: /spec/replicas\n  value: 1\n"
+INLINE_PATCH = "    patch: |-\n" + "".join(f"      {line}\n" for line in PATCH.splitlines())
+
+
+@pytest.mark.parametrize("listed, files, at", [
+    # a strategic merge patch written in the kustomization
+    ("patches:\n  - target: {kind: Deployment, name: api}\n" + INLINE_PATCH, {}, ("kustomization.yaml", "replicas: 1")),
+    ("patchesStrategicMerge:\n  - |-\n" + "".join(f"    {line}\n" for line in PATCH.splitlines()), {},
+     ("kustomization.yaml", "replicas: 1")),
+    # JSON 6902 patches: inline (a block, or JSON on one line) or in a file, as `patches` or `patchesJson6902`
+    ("patches:\n  - target: {kind: Deployment, name: api}\n    patch: |-\n"
+     + "".join(f"      {line}\n" for line in JSON_PATCH.splitlines()), {}, ("kustomization.yaml", "value: 1")),
+    ("patches:\n  - target: {kind: Deployment, name: api}\n"
+     "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/replicas\", \"value\": 1}]'\n", {},
+     ("kustomization.yaml", "/spec/replicas")),
+    ("patches:\n  - path: one-replica.yaml\n    target: {kind: Deployment, name: api}\n",
+     {"one-replica.yaml": JSON_PATCH}, ("one-replica.yaml", "value: 1")),
+    ("patchesJson6902:\n  - path: one-replica.yaml\n    target: {group: apps, version: v1, kind: Deployment, name: api}\n",
+     {"one-replica.yaml": JSON_PATCH}, ("one-replica.yaml", "value: 1")),
+])
+def test_a_value_an_inline_or_json_patch_writes_points_at_its_line(tmp_path, monkeypatch, listed, files, at):
+    """Overlays set replica counts with patches written in the kustomization, and with JSON 6902
+    patches (`op: replace, path: /spec/replicas`): the finding is at the line that sets the
+    value, where the user changes it, not at the top of the base's document (whose 3 kustomize
+    replaced)."""
+    kustomization = f"namespace: dev\nresources: [../../base]\n{listed}"
+    write(tmp_path, {"base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": kustomization,
+                     **{f"overlays/dev/{name}": text for name, text in files.items()}})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    [finding] = result.findings
+    assert (finding.resource, finding.file, finding.line) == (
+        "Deployment/dev/api", os.path.join("overlays", "dev", at[0]), line_of(files.get(at[0]) or kustomization, at[1]))
+
+
+def test_a_json_patch_whose_target_is_another_object_does_not_point_at_it(tmp_path, monkeypatch):
+    """The count of `api` comes from its own patch; the one for `worker` (the same value) is not it."""
+    kustomization = ("resources: [../../base]\npatches:\n"
+                     "  - target: {kind: Deployment, name: worker}\n    patch: |-\n"
+                     + "".join(f"      {line}\n" for line in JSON_PATCH.splitlines())
+                     + "  - target: {kind: Deployment, name: api}\n    path: api.yaml\n")
+    write(tmp_path, {"base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": kustomization, "overlays/dev/api.yaml": JSON_PATCH})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/default/api", os.path.join("overlays", "dev", "api.yaml"), 3),
+        ("Deployment/default/worker", os.path.join("overlays", "dev", "kustomization.yaml"),
+         line_of(kustomization, "value: 1"))]
+
+
 def test_a_count_the_replicas_field_sets_points_at_its_entry(tmp_path, monkeypatch):
     kustomization = "resources: [../../base]\nreplicas:\n- name: worker\n  count: 1\n"
     write(tmp_path, {

@@ -3009,6 +3009,7 @@ class _Overrides:
                  substituted_at: dict[str, tuple[str, int]] | None = None):
         self.kustomizations = kustomizations
         self._patches: list[Resource] | None = None
+        self._operations: list[_PatchOperation] | None = None
         self._replicas: list[tuple[str, int, str, Any]] | None = None
         self._given = replicas_at or []  # a deployer's own `replicas` entries: over every kustomization
         self._substituted = substituted_at or {}  # Flux's postBuild variables: where each is set
@@ -3030,6 +3031,13 @@ class _Overrides:
             in_patch = _merged_path(rendered.attrs, patch.attrs, path)
             if in_patch is not None and lookup(patch.attrs, in_patch, None) == value:
                 return Location(patch.location.file, patch.line_for(in_patch))
+        kind = rendered.type.rpartition("/")[2]
+        for op in self.operations():
+            if op.kind not in (None, kind) or op.name not in (None, base.name, rendered.name):
+                continue
+            if op.path == path and op.value == value or path.startswith(op.path + ".") and lookup(
+                    op.value, path[len(op.path) + 1:], None) == value:
+                return Location(op.file, op.line)
         if path == "spec.replicas":
             for kfile, line, name, count in self.replicas():
                 if name in (base.name, rendered.name) and count == value:
@@ -3037,10 +3045,18 @@ class _Overrides:
         return None
 
     def patches(self) -> list[Resource]:
+        """The objects of the strategic merge patches: files, and patches written inline."""
         if self._patches is None:
             self._patches = [patch for directory in self.kustomizations
                              for path in _patch_files(directory) for patch in _objects_in(path)]
+            self._patches += [patch for directory in self.kustomizations for patch in _inline_patches(directory)]
         return self._patches
+
+    def operations(self) -> list[_PatchOperation]:
+        """The `add` and `replace` operations of the JSON 6902 patches, inline or in files."""
+        if self._operations is None:
+            self._operations = [op for directory in self.kustomizations for op in _patch_operations(directory)]
+        return self._operations
 
     def replicas(self) -> list[tuple[str, int, str, Any]]:
         """(kustomization, line, name, count) of each `replicas` entry."""
@@ -3077,6 +3093,120 @@ def _merged_path(rendered: Any, patch: Any, path: str) -> str | None:
         patch = patch.get(part) if isinstance(patch, dict) else None
         out.append(part)
     return ".".join(out)
+
+
+@dataclass
+class _PatchOperation:
+    """An `add` or `replace` of a JSON 6902 patch: the objects it targets (a kind, a name;
+    None: any), the path it sets (dotted, as findings name attributes), the value, and
+    where the value is written."""
+
+    kind: str | None
+    name: str | None
+    path: str
+    value: Any
+    file: str
+    line: int
+
+
+def _inline_patches(directory: Path) -> list[Resource]:
+    """The objects of the strategic merge patches a kustomization writes inline (`patches:
+    - patch: |-`, a `patchesStrategicMerge` text), each at its lines in the kustomization."""
+    import yaml
+
+    from linter.loaders import display_path, kubernetes
+
+    kfile, (patches, strategic) = _kustomization_entries(directory, "patches", "patchesStrategicMerge")
+    if kfile is None:
+        return []
+    texts = [v for item in patches if isinstance(item, yaml.MappingNode)
+             for k, v in item.value if k.value == "patch" and isinstance(v, yaml.ScalarNode)]
+    texts += [item for item in strategic if isinstance(item, yaml.ScalarNode) and "\n" in item.value]
+    out: list[Resource] = []
+    for node in texts:
+        text = _at_its_lines(node)
+        try:
+            documents = kubernetes.parse_documents(text, display_path(kfile))
+            out += kubernetes.load_objects(documents, display_path(kfile), {}, lines=kubernetes.ManifestLines(text))
+        except (InputError, RecursionError):
+            continue  # not a strategic merge patch (a JSON 6902 one), or kustomize's to refuse
+    return out
+
+
+def _at_its_lines(node: Any) -> str:
+    """A scalar's text, after as many empty lines as precede it in its file: parsed, its
+    lines are the file's (a block scalar, `|-`, keeps them; it starts on the next line)."""
+    before: int = node.start_mark.line + (1 if node.style in ("|", ">") else 0)
+    return "\n" * before + str(node.value)
+
+
+def _patch_operations(directory: Path) -> list[_PatchOperation]:
+    """The `add`/`replace` operations of a kustomization's JSON 6902 patches (`patches` and
+    `patchesJson6902` entries with a `target`, the patch inline or in a file), each with the
+    line its value is written at."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    from linter.loaders.kubernetes import read_yaml
+
+    kfile, (patches, legacy) = _kustomization_entries(directory, "patches", "patchesJson6902")
+    out: list[_PatchOperation] = []
+    for item in [*patches, *legacy] if kfile is not None else []:
+        fields = _scalar_keys(item)
+        target = fields.get("target")
+        if not isinstance(target, yaml.MappingNode):
+            continue
+        selector = {k: v.value for k, v in _scalar_keys(target).items() if isinstance(v, yaml.ScalarNode)}
+        text, shown = None, display_path(kfile) if kfile is not None else ""
+        if isinstance(fields.get("patch"), yaml.ScalarNode):
+            text = _at_its_lines(fields["patch"])
+        elif isinstance(fields.get("path"), yaml.ScalarNode):
+            path = Path(os.path.normpath(directory / str(fields["path"].value)))
+            try:
+                text, shown = path.read_text(encoding="utf-8"), display_path(path)
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+        if text is None:
+            continue
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            written = next(iter(read_yaml(text, shown)), None)  # guarded: aliases, depth, tags
+        except (yaml.YAMLError, ValueError, RecursionError, InputError):
+            continue
+        if not isinstance(node, yaml.SequenceNode) or not isinstance(written, list):
+            continue  # a strategic merge patch (read by `_inline_patches` and `_patch_files`)
+        name = selector.get("name")  # a regular expression kustomize matches: only a plain name is matched here
+        plain_name = name if isinstance(name, str) and name.replace("-", "").replace(".", "").isalnum() else None
+        if name is not None and plain_name is None:
+            continue
+        for op_node, op in zip(node.value, written):
+            value_node = _scalar_keys(op_node).get("value")
+            dotted = _pointer_path(op.get("path")) if isinstance(op, dict) else None
+            if value_node is None or dotted is None or op.get("op") not in ("add", "replace"):
+                continue
+            out.append(_PatchOperation(selector.get("kind"), plain_name, dotted, op.get("value"), shown,
+                                       value_node.start_mark.line + 1))
+    return out
+
+
+def _scalar_keys(node: Any) -> dict[str, Any]:
+    """A YAML mapping node's entries by their keys' text (a key that is not a scalar left out)."""
+    import yaml
+
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)} \
+        if isinstance(node, yaml.MappingNode) else {}
+
+
+def _pointer_path(pointer: Any) -> str | None:
+    """A JSON pointer (`/spec/template/spec/containers/0/image`) as a dotted path; None for
+    one that is not a path into an object (`/spec/containers/-` appends)."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        return None
+    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+    if any(not part or part == "-" or "." in part for part in parts):
+        return None
+    return ".".join(parts)
 
 
 def _kustomization_entries(directory: Path, *keys: str) -> tuple[Path | None, list[list[Any]]]:
