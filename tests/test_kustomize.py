@@ -829,6 +829,43 @@ def test_a_chart_repository_that_cannot_be_reached_is_a_note(tmp_path, monkeypat
         "cache", "cache/kustomization.yaml", "other.yaml"]
 
 
+DEPLOYER_PATCHES = [
+    # JSON 6902, inline
+    "- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n"
+    "      value: 1\n",
+    # strategic merge, inline
+    "- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web}\n    spec:\n"
+    "      replicas: 1\n",
+]
+
+
+def _indented(text: str, by: int) -> str:
+    return "".join(" " * by + line + "\n" for line in text.splitlines())
+
+
+@pytest.mark.parametrize("patch", DEPLOYER_PATCHES)
+def test_a_count_an_argo_cd_applications_patch_sets_points_at_its_line(gitops, patch):
+    """`kustomize.patches` of an Application (Argo CD writes them into the overlay before it
+    builds): the count is found at the line of the Application that sets it."""
+    apps = application("    kustomize:\n      patches:\n" + _indented(patch, 8))
+    write(gitops, {"apps/web.yaml": apps})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/shop/web", "apps/web.yaml", line_of(apps, "value: 1" if "op:" in patch else "replicas: 1"))]
+
+
+@pytest.mark.parametrize("patch", DEPLOYER_PATCHES)
+def test_a_count_a_flux_kustomizations_patch_sets_points_at_its_line(fleet, patch):
+    """`spec.patches` of a Flux Kustomization (a cluster's own count over the apps it deploys)."""
+    apps = flux_kustomization(extra="  patches:\n" + _indented(patch, 4))
+    write(fleet, {"clusters/prod/apps.yaml": apps, "apps/base/deploy.yaml": PROBED})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/shop/web", "clusters/prod/apps.yaml", line_of(apps, "value: 1" if "op:" in patch else "replicas: 1"))]
+
+
 def test_a_file_outside_the_kustomization_flux_builds_is_read_as_flux_reads_it(fleet):
     """Flux's kustomize-controller builds without kustomize's load restrictions (inside its
     source), so `resources: [../base, ../shared/web.yaml]` deploys the file; before, the scan

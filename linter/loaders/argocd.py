@@ -28,7 +28,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from linter.loaders.rendered import deployer_releases, document_place, local_kustomize_options, mapping_of, within
+from linter.loaders.rendered import (deployer_patches, deployer_releases, document_place, local_kustomize_options,
+                                     mapping_of, within)
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import Release
@@ -167,10 +168,12 @@ def _argo_releases(file: Path, application: dict[str, Any],
                     out.append(not_known("its `kustomize` block is not known here (a replica count that is not "
                                          "a number, a patch or component outside this repository or not there)"))
                 else:
-                    where = written() if written is not None and options.get("replicas") else None
+                    where = written() if written is not None and (options.get("replicas") or options.get("patches")) \
+                        else None
                     out.append(KustomizationRelease(
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else [],
+                        patches_at=deployer_patches(where, (*at, "kustomize", "patches"), file, chart),
                         load_restricted=load_restricted(settings or [], kustomize)))
             continue
         if tool == "directory":

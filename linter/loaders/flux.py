@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.loaders.rendered import deployer_releases, local_kustomize_options, mapping_of, within
+from linter.loaders.rendered import (deployer_patches, deployer_releases, document_place, local_kustomize_options,
+                                     mapping_of, within)
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, KustomizationRelease, NotKnownRelease, Release
@@ -126,6 +127,8 @@ def _kustomization(r: Any, sources: _Sources, composed: dict[str, Any],
         f"flux:{r.name}", r.location.line, substitute=substitute,
         substitute_complete=isinstance(post_build, dict) and not post_build.get("substituteFrom"),
         substituted_at=_substituted_at(r, composed) if substitute else {}, listed=listed,
+        patches_at=deployer_patches(document_place(r, composed), ("spec", "patches"), Path(r.location.file),
+                                    directory) if options.get("patches") else None,
         load_restricted=False)  # kustomize-controller builds with LoadRestrictionsNone, inside its source
 
 
@@ -183,7 +186,7 @@ def _helm_release(r: Any, sources: _Sources, composed: dict[str, Any]) -> ChartR
     why when what it deploys is not known here (`postRenderers`, values files that leave the
     chart's own values.yaml out or are not there, a `valuesFrom` not known here); None for a
     chart that is not this repository's."""
-    from linter.loaders.rendered import ChartRelease, NotKnownRelease, document_place, inline_values_at
+    from linter.loaders.rendered import ChartRelease, NotKnownRelease, inline_values_at
 
     spec = mapping_of(r.attrs.get("spec"))
     chart_spec = mapping_of(mapping_of(spec.get("chart")).get("spec"))
@@ -257,7 +260,7 @@ def _values_from(r: Any, entries: Any, inline: dict[str, Any] | None, sources: _
     module's docstring), `inline` its inline values; a str saying why when that is not
     known here. `composed`: files' node trees already read."""
     from linter.loaders import KUBERNETES_SCOPE
-    from linter.loaders.rendered import SetParameter, document_place, generated_from, inline_values_at
+    from linter.loaders.rendered import SetParameter, generated_from, inline_values_at
 
     out = _ValuesFrom()
     if entries is None or entries == []:
@@ -401,7 +404,7 @@ def _substituted_at(kustomization: Any, composed: dict[str, Any]) -> dict[str, t
     import yaml
 
     from linter.loaders import display_path
-    from linter.loaders.rendered import document_place, values_under
+    from linter.loaders.rendered import values_under
 
     place = document_place(kustomization, composed)
     found = values_under(place[0], (*place[1], "spec", "postBuild", "substitute")) if place is not None else None

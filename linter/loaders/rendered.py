@@ -1145,11 +1145,11 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
         if isinstance(release, NotKnownRelease):
             continue
         if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at
-                or release.substituted_at) and not _as_written(release, deployers):
+                or release.substituted_at or release.patches_at) and not _as_written(release, deployers):
             if isinstance(release, ChartRelease):  # a patch changed the deployer: its lines are not known
                 release.value_places = None
             else:
-                release.replicas_at, release.substituted_at = [], {}
+                release.replicas_at, release.substituted_at, release.patches_at = [], {}, None
     return releases
 
 
@@ -1535,7 +1535,8 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
     resources = [r for r in resources if not _helm_test_hook(r)]
     origins = _base_objects(rendering.sources) if wrapper is None else {}
     overrides = _Overrides(rendering.kustomizations, release.replicas_at if release is not None else [],
-                           release.substituted_at if release is not None else {})
+                           release.substituted_at if release is not None else {},
+                           release.patches_at if release is not None else None)
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
@@ -1814,6 +1815,8 @@ class KustomizationRelease:
     # (file, line of `count`, name, count) of the Application's `replicas` entries: where a
     # replica count it sets is written
     replicas_at: list[tuple[str, int, str, Any]] = field(default_factory=list)
+    # the patches it sets (its `patches`), read at their lines in its file
+    patches_at: WrittenPatches | None = None
     # Flux's post-build substitution: `${var}` values (None: no substitution), and whether
     # they are all there are (no `substituteFrom`: a `${var:=default}` then takes its default)
     substitute: dict[str, str] | None = None
@@ -3006,10 +3009,10 @@ class _Overrides:
     their `replicas` entries; read on the first finding that asks."""
 
     def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None,
-                 substituted_at: dict[str, tuple[str, int]] | None = None):
+                 substituted_at: dict[str, tuple[str, int]] | None = None, patches: WrittenPatches | None = None):
         self.kustomizations = kustomizations
-        self._patches: list[Resource] | None = None
-        self._operations: list[_PatchOperation] | None = None
+        self._written: list[WrittenPatches] | None = None
+        self._given_patches = patches or WrittenPatches()  # a deployer's own patches: over every kustomization
         self._replicas: list[tuple[str, int, str, Any]] | None = None
         self._given = replicas_at or []  # a deployer's own `replicas` entries: over every kustomization
         self._substituted = substituted_at or {}  # Flux's postBuild variables: where each is set
@@ -3045,18 +3048,17 @@ class _Overrides:
         return None
 
     def patches(self) -> list[Resource]:
-        """The objects of the strategic merge patches: files, and patches written inline."""
-        if self._patches is None:
-            self._patches = [patch for directory in self.kustomizations
-                             for path in _patch_files(directory) for patch in _objects_in(path)]
-            self._patches += [patch for directory in self.kustomizations for patch in _inline_patches(directory)]
-        return self._patches
+        """The objects of the strategic merge patches: the deployer's, then the kustomizations'."""
+        return [patch for written in self.written() for patch in written.objects]
 
     def operations(self) -> list[_PatchOperation]:
         """The `add` and `replace` operations of the JSON 6902 patches, inline or in files."""
-        if self._operations is None:
-            self._operations = [op for directory in self.kustomizations for op in _patch_operations(directory)]
-        return self._operations
+        return [op for written in self.written() for op in written.operations]
+
+    def written(self) -> list[WrittenPatches]:
+        if self._written is None:
+            self._written = [self._given_patches, *(kustomization_patches(d) for d in self.kustomizations)]
+        return self._written
 
     def replicas(self) -> list[tuple[str, int, str, Any]]:
         """(kustomization, line, name, count) of each `replicas` entry."""
@@ -3109,28 +3111,103 @@ class _PatchOperation:
     line: int
 
 
-def _inline_patches(directory: Path) -> list[Resource]:
-    """The objects of the strategic merge patches a kustomization writes inline (`patches:
-    - patch: |-`, a `patchesStrategicMerge` text), each at its lines in the kustomization."""
+@dataclass
+class WrittenPatches:
+    """The patches a kustomization, or a deployer's kustomize options, write, each read at
+    the lines it is written at: the objects of strategic merge patches, and the `add` and
+    `replace` operations of JSON 6902 patches."""
+
+    objects: list[Resource] = field(default_factory=list)
+    operations: list[_PatchOperation] = field(default_factory=list)
+
+
+def kustomization_patches(directory: Path) -> WrittenPatches:
+    """The patches of a directory's kustomization: `patches`, `patchesStrategicMerge` and
+    `patchesJson6902`."""
+    from linter.loaders import display_path
+
+    kfile, (patches, legacy, strategic) = _kustomization_entries(
+        directory, "patches", "patchesJson6902", "patchesStrategicMerge")
+    return written_patches([*patches, *legacy], display_path(kfile), directory, strategic) \
+        if kfile is not None else WrittenPatches()
+
+
+def written_patches(entries: list[Any], shown: str, directory: Path, strategic: list[Any] | None = None
+                    ) -> WrittenPatches:
+    """The patches of `entries` (YAML nodes of `patches` or `patchesJson6902` items: a `patch`
+    written inline, or a `path` to a file of `directory`, and a `target`) and of `strategic`
+    (of `patchesStrategicMerge` items: a file's name, or a patch written inline), written in
+    the file `shown`. A JSON 6902 patch is read only with a target that names a plain name or
+    none (a regular expression kustomize matches is not matched here); a patch that does not
+    parse is kustomize's to refuse."""
     import yaml
 
-    from linter.loaders import display_path, kubernetes
-
-    kfile, (patches, strategic) = _kustomization_entries(directory, "patches", "patchesStrategicMerge")
-    if kfile is None:
-        return []
-    texts = [v for item in patches if isinstance(item, yaml.MappingNode)
-             for k, v in item.value if k.value == "patch" and isinstance(v, yaml.ScalarNode)]
-    texts += [item for item in strategic if isinstance(item, yaml.ScalarNode) and "\n" in item.value]
-    out: list[Resource] = []
-    for node in texts:
-        text = _at_its_lines(node)
-        try:
-            documents = kubernetes.parse_documents(text, display_path(kfile))
-            out += kubernetes.load_objects(documents, display_path(kfile), {}, lines=kubernetes.ManifestLines(text))
-        except (InputError, RecursionError):
-            continue  # not a strategic merge patch (a JSON 6902 one), or kustomize's to refuse
+    out = WrittenPatches()
+    for item in [*entries, *(strategic or [])]:
+        fields = _scalar_keys(item) if isinstance(item, yaml.MappingNode) else \
+            {("patch" if "\n" in item.value else "path"): item} if isinstance(item, yaml.ScalarNode) else {}
+        text, written_in = None, shown
+        if isinstance(fields.get("patch"), yaml.ScalarNode):
+            text = _at_its_lines(fields["patch"])
+        elif isinstance(fields.get("path"), yaml.ScalarNode) and fields["path"].value:
+            path = Path(os.path.normpath(directory / str(fields["path"].value)))
+            text, written_in = _read_patch(path)
+        if text is not None:
+            _read_patch_text(text, written_in, fields.get("target"), out)
     return out
+
+
+def deployer_patches(written: tuple[Any, tuple[int, ...]] | None, at: tuple[str | int, ...], file: Path,
+                     directory: Path) -> WrittenPatches | None:
+    """The patches a deployer sets over the kustomization in `directory` (an Argo CD
+    Application's `kustomize.patches`, a Flux Kustomization's `spec.patches`), read at their
+    lines in its `file`: `written` is the file's node tree and the deployer's document's place
+    (`document_place`), `at` the path of its patches list there. None when it has none."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    found = values_under(written[0], (*written[1], *at)) if written is not None else None
+    if found is None or not isinstance(found[0], yaml.SequenceNode) or not found[0].value:
+        return None
+    return written_patches(list(found[0].value), display_path(file), directory)
+
+
+def _read_patch(path: Path) -> tuple[str | None, str]:
+    from linter.loaders import display_path
+
+    try:
+        return path.read_text(encoding="utf-8"), display_path(path)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None, ""
+
+
+def _read_patch_text(text: str, shown: str, target: Any, out: WrittenPatches) -> None:
+    """One patch's text (at its file's lines), its objects or operations added to `out`."""
+    import yaml
+
+    from linter.loaders import kubernetes
+
+    try:
+        written = kubernetes.read_yaml(text, shown)  # guarded: aliases, depth, tags
+        if not (len(written) == 1 and isinstance(written[0], list)):  # a strategic merge patch: objects
+            documents = kubernetes.parse_documents(text, shown)
+            out.objects += kubernetes.load_objects(documents, shown, {}, lines=kubernetes.ManifestLines(text))
+            return
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError, InputError):
+        return
+    selector = {k: v.value for k, v in _scalar_keys(target).items() if isinstance(v, yaml.ScalarNode)}
+    name = selector.get("name")  # a regular expression kustomize matches: only a plain name is matched here
+    if not isinstance(node, yaml.SequenceNode) or not isinstance(target, yaml.MappingNode) \
+            or name is not None and not name.replace("-", "").replace(".", "").isalnum():
+        return
+    for op_node, op in zip(node.value, written[0]):
+        value_node = _scalar_keys(op_node).get("value")
+        dotted = _pointer_path(op.get("path")) if isinstance(op, dict) else None
+        if value_node is not None and dotted is not None and op.get("op") in ("add", "replace"):
+            out.operations.append(_PatchOperation(selector.get("kind"), name, dotted, op.get("value"), shown,
+                                                  value_node.start_mark.line + 1))
 
 
 def _at_its_lines(node: Any) -> str:
@@ -3138,56 +3215,6 @@ def _at_its_lines(node: Any) -> str:
     lines are the file's (a block scalar, `|-`, keeps them; it starts on the next line)."""
     before: int = node.start_mark.line + (1 if node.style in ("|", ">") else 0)
     return "\n" * before + str(node.value)
-
-
-def _patch_operations(directory: Path) -> list[_PatchOperation]:
-    """The `add`/`replace` operations of a kustomization's JSON 6902 patches (`patches` and
-    `patchesJson6902` entries with a `target`, the patch inline or in a file), each with the
-    line its value is written at."""
-    import yaml
-
-    from linter.loaders import display_path
-
-    from linter.loaders.kubernetes import read_yaml
-
-    kfile, (patches, legacy) = _kustomization_entries(directory, "patches", "patchesJson6902")
-    out: list[_PatchOperation] = []
-    for item in [*patches, *legacy] if kfile is not None else []:
-        fields = _scalar_keys(item)
-        target = fields.get("target")
-        if not isinstance(target, yaml.MappingNode):
-            continue
-        selector = {k: v.value for k, v in _scalar_keys(target).items() if isinstance(v, yaml.ScalarNode)}
-        text, shown = None, display_path(kfile) if kfile is not None else ""
-        if isinstance(fields.get("patch"), yaml.ScalarNode):
-            text = _at_its_lines(fields["patch"])
-        elif isinstance(fields.get("path"), yaml.ScalarNode):
-            path = Path(os.path.normpath(directory / str(fields["path"].value)))
-            try:
-                text, shown = path.read_text(encoding="utf-8"), display_path(path)
-            except (OSError, UnicodeDecodeError, ValueError):
-                continue
-        if text is None:
-            continue
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            written = next(iter(read_yaml(text, shown)), None)  # guarded: aliases, depth, tags
-        except (yaml.YAMLError, ValueError, RecursionError, InputError):
-            continue
-        if not isinstance(node, yaml.SequenceNode) or not isinstance(written, list):
-            continue  # a strategic merge patch (read by `_inline_patches` and `_patch_files`)
-        name = selector.get("name")  # a regular expression kustomize matches: only a plain name is matched here
-        plain_name = name if isinstance(name, str) and name.replace("-", "").replace(".", "").isalnum() else None
-        if name is not None and plain_name is None:
-            continue
-        for op_node, op in zip(node.value, written):
-            value_node = _scalar_keys(op_node).get("value")
-            dotted = _pointer_path(op.get("path")) if isinstance(op, dict) else None
-            if value_node is None or dotted is None or op.get("op") not in ("add", "replace"):
-                continue
-            out.append(_PatchOperation(selector.get("kind"), plain_name, dotted, op.get("value"), shown,
-                                       value_node.start_mark.line + 1))
-    return out
 
 
 def _scalar_keys(node: Any) -> dict[str, Any]:
