@@ -788,7 +788,11 @@ def test_an_argo_cd_application_renders_this_repositorys_chart_as_it_deploys_it(
     ("      values: \"replicaCount: 1\"\n", False),
     # a parameter sets only the value it names, after every file (one setting another value leaves it be)
     ("      valuesObject: {replicaCount: 1}\n      parameters: [{name: image.tag, value: x}]\n", True),
-    ("      valuesObject: {replicaCount: 3}\n      parameters: [{name: replicaCount, value: '1'}]\n", False),
+    # a parameter that sets it: named at its `value` (before, named nowhere)
+    ("      valuesObject: {replicaCount: 3}\n      parameters: [{name: replicaCount, value: '1'}]\n",
+     "value: '1'"),
+    ("      valuesObject: {replicaCount: 3}\n      parameters:\n        - name: image.tag\n          value: x\n"
+     "        - name: replicaCount\n          value: \"1\"\n", 'value: "1"'),
 ])
 def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, named):
     root = _gitops(tmp_path / "gitops")
@@ -801,7 +805,8 @@ def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, n
     [finding] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
     notes = [n for n in finding["notes"] if "set at" in n]
     text = (root / "apps" / "shop.yaml").read_text()
-    lines = [i for i, l in enumerate(text.splitlines(), 1) if "replicaCount: 1" in l]
+    lines = [i for i, l in enumerate(text.splitlines(), 1) if (named if isinstance(named, str) else "replicaCount: 1")
+             in l]
     assert notes == ([f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{lines[0]}"] if named else [])
 
 

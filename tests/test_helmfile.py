@@ -406,6 +406,29 @@ releases:
     assert [n for n in notes["jobs"] if "set at" in n] == [f"`.Values.replicaCount` = 1, set at helmfile.yaml:{jobs}"]
 
 
+@needs_helm
+def test_a_value_a_set_entry_gives_is_named_at_its_line(tmp_path):
+    """`set:` wins over every values file (helm applies --set last): the note names the entry's
+    `value` line; before, the count was named nowhere, while values/common.yaml says 3."""
+    helmfile = """\
+releases:
+  - name: web
+    chart: ./charts/web
+    values: [values/common.yaml]
+    set:
+      - name: image.tag
+        value: "2"
+      - name: replicaCount
+        value: 1
+"""
+    root = repository(tmp_path / "deploy", helmfile)
+    (root / "values" / "common.yaml").write_text("replicaCount: 3\n")
+    _, doc, _ = run(".", cwd=root)
+    [finding] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    line = helmfile.splitlines().index("        value: 1") + 1
+    assert [n for n in finding["notes"] if "set at" in n] == [f"`.Values.replicaCount` = 1, set at helmfile.yaml:{line}"]
+
+
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):
     from linter.loaders.helmfile import _environment_values, _State
 

@@ -214,8 +214,14 @@ def _argo_releases(file: Path, application: dict[str, Any],
             continue
         inline_key = "valuesObject" if isinstance(helm.get("valuesObject"), dict) else "values"
         inline = helm.get(inline_key)
-        parameters = [("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p.get('value', '')}")
-                      for p in helm.get("parameters") or [] if isinstance(p, dict) and p.get("name")]
+        given: list[Any] = helm["parameters"] if isinstance(helm.get("parameters"), list) else []
+        kept = [n for n, p in enumerate(given) if isinstance(p, dict) and p.get("name")]
+        parameters = [("--set-string" if given[n].get("forceString") else "--set",
+                       f"{given[n]['name']}={given[n].get('value', '')}") for n in kept]
+        # where each is written: a value note names the Application's line
+        where = written() if kept and written is not None else None
+        parameter_places: list[str | None] | None = _parameter_places(file, where, (*at, "helm", "parameters"),
+                                                                      kept) if where is not None else None
         for p in helm.get("fileParameters") or []:  # a value read from a file of the repository
             read = Path(os.path.normpath(chart / str(p.get("path", "")))) if isinstance(p, dict) else None
             if read is None or not p.get("name") or not within(read, top) or not os.path.isfile(read):
@@ -234,8 +240,10 @@ def _argo_releases(file: Path, application: dict[str, Any],
         where = written() if inline and written is not None else None
         if where is not None and inline_values_at(where[0], (*where[1], *at, "helm", inline_key)):
             places = [*((f, ()) for f in files), (file, (*where[1], *at, "helm", inline_key))]
+        if parameter_places is not None:
+            parameter_places += [None] * (len(parameters) - len(parameter_places))  # fileParameters: a file's text
         out.append(ChartRelease(file, name, chart, values, parameters, release, namespace,
-                                f"Argo CD Application {name}", f"argocd:{name}", places))
+                                f"Argo CD Application {name}", f"argocd:{name}", places, parameter_places))
     return out
 
 
@@ -538,6 +546,20 @@ def _image(text: Any) -> dict[str, str] | None:
     else:
         name = new
     return {"name": name, **entry} if name else None
+
+
+def _parameter_places(file: Path, written: tuple[Any, tuple[int, ...]], at: tuple[str | int, ...],
+                      kept: list[int]) -> list[str | None]:
+    """`file:line` of the `value` of each of the source's `helm.parameters` entries `kept`
+    (their indices), as the Application's file writes it; None where it is not found."""
+    from linter.loaders import display_path
+    from linter.loaders.rendered import values_under
+
+    out: list[str | None] = []
+    for n in kept:
+        found = values_under(written[0], (*written[1], *at, n, "value"))
+        out.append(f"{display_path(file)}:{found[0].start_mark.line + 1 + found[1]}" if found is not None else None)
+    return out
 
 
 def _replicas_at(file: Path, written: tuple[Any, tuple[int, ...]], source: tuple[str | int, ...]

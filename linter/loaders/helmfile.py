@@ -471,32 +471,53 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
             places = places + [(value, ())] if isinstance(value, Path) else \
                 places + [(path, inline)] if inline is not None and _written_at(state, inline) else None
     parameters: list[tuple[str, str]] = []
+    parameter_places: list[str | None] = []  # where each is written: a value note names the line
     for option, key in (("--set", "set"), ("--set-string", "setString")):
-        for entry in _list(release.get(key)):
+        for n, entry in enumerate(_list(release.get(key))):
             parameter = _parameter(state, entry, option, names)
             if isinstance(parameter, _Unknown):
                 return chart, parameter.reason
             parameters.append(parameter)
+            parameter_places.append(_set_at(state, ("releases", place, key, n, "value")) if place is not None
+                                    else None)
     key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
     return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
-                        places)
+                        places, parameter_places)
 
 
 def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
     """Whether the helmfile's text holds a mapping at `at` (a release's inline values),
     where a value note can point (not when it came in through an anchor or a template)."""
-    import yaml
-
-    if state.file is None:
-        return False
-    if state.composed is None:
-        try:
-            state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-            state.composed = False
     from linter.loaders.rendered import inline_values_at
 
-    return inline_values_at(state.composed, at)
+    return inline_values_at(_composed(state), at)
+
+
+def _set_at(state: _State, at: tuple[str | int, ...]) -> str | None:
+    """`file:line` of the scalar the helmfile's text writes at `at` (a `set` entry's `value`)."""
+    import yaml
+
+    from linter.loaders import display_path
+    from linter.loaders.rendered import values_under
+
+    composed = _composed(state)
+    found = values_under(composed, at) if composed and state.file is not None else None
+    if found is None or not isinstance(found[0], yaml.ScalarNode) or state.file is None:
+        return None
+    return f"{display_path(state.file)}:{found[0].start_mark.line + 1 + found[1]}"
+
+
+def _composed(state: _State) -> Any:
+    """The helmfile's YAML nodes, composed once (False: none, or not composable)."""
+    import yaml
+
+    if state.composed is None:
+        try:
+            state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False \
+                if state.file is not None else False
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+            state.composed = False
+    return state.composed
 
 
 @dataclass

@@ -1144,10 +1144,11 @@ def _released_by_built(out: Any, built: list[Resource], staged: set[str] | None,
     for release in releases:
         if isinstance(release, NotKnownRelease):
             continue
-        if (release.value_places if isinstance(release, ChartRelease) else release.replicas_at
-                or release.substituted_at or release.patches_at) and not _as_written(release, deployers):
+        if (release.value_places or release.parameter_places if isinstance(release, ChartRelease)
+                else release.replicas_at or release.substituted_at or release.patches_at) \
+                and not _as_written(release, deployers):
             if isinstance(release, ChartRelease):  # a patch changed the deployer: its lines are not known
-                release.value_places = None
+                release.value_places = release.parameter_places = None
             else:
                 release.replicas_at, release.substituted_at, release.patches_at = [], {}, None
     return releases
