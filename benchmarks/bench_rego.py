@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from linter.model import UNKNOWN, Location, Resource  # noqa: E402
-from linter.rego import SLICE, _query, build_input, evaluate, load_policies, results_of, to_rego  # noqa: E402
+from linter.rego import SLICE, _query, build_input, evaluate, load_policies, results_of, set_input, to_rego  # noqa: E402
 
 # ten policies of the kinds teams write; two are cross-resource (DLQ, HPA)
 POLICIES = {
@@ -211,7 +211,7 @@ def queries(policies) -> list[str]:
 
 
 def count(policies, doc) -> int:
-    policies.interpreter.set_input(to_rego(doc))
+    set_input(policies.interpreter, doc)
     total = 0
     for q in queries(policies):
         value, failure = _query(policies.interpreter, q)
@@ -252,7 +252,7 @@ def strategy(name: str, n: int, sample: int, chunk: int, bad_every: int = 1) -> 
                     "note": f"extrapolated from {len(part)} resources"}
         if name == "one-query":
             def all_in_one():
-                policies.interpreter.set_input(to_rego(doc))
+                set_input(policies.interpreter, doc)
                 value, failure = _query(policies.interpreter, "[" + ", ".join(queries(policies)) + "]")
                 assert failure is None, failure
                 return sum(len(results_of(v)) for v in value)

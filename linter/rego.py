@@ -471,8 +471,24 @@ def _escaped(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
 
 
+class LossyNumber(ValueError):
+    """A number `to_rego` cannot hand over whole (`set_input` then parses the JSON text)."""
+
+
+def set_input(interpreter: Any, value: Any) -> None:
+    """The interpreter's input: built directly (`to_rego`), or, where a number would lose
+    digits so (a float beyond six decimals: rego-cpp writes it with `%f`), parsed by
+    rego-cpp from the document's JSON text, which keeps every digit."""
+    try:
+        converted = to_rego(value)
+    except LossyNumber:
+        interpreter.set_input_term(json.dumps(value, allow_nan=False))
+    else:
+        interpreter.set_input(converted)
+
+
 def to_rego(value: Any) -> Any:
-    """A regopy Input for a JSON document.
+    """A regopy Input for a JSON document (LossyNumber: one of its numbers would lose digits).
 
     Not `regopy.Input(value)`: that passes strings unescaped (see `_escaped`)
     and converts through abstract-base-class checks and a wrapper per node.
@@ -510,7 +526,10 @@ def to_rego(value: Any) -> Any:
         elif kind is int and -(2**63) <= v < 2**63:
             status |= put_int(handle, v)
         elif kind is int or kind is float:
-            status |= put_float(handle, float(v))
+            number = float(v)
+            if float(f"{number:f}") != number:  # rego-cpp writes a float with six decimals: 1/3 as 0.333333
+                raise LossyNumber(v)
+            status |= put_float(handle, number)
         elif v is None:
             status |= put_null(handle)
         else:
@@ -549,7 +568,7 @@ def evaluate(policies: PolicySet, resources: list[Resource],
     # --select/--ignore: a package whose findings all carry its id may be skipped
     wanted = [p for p in policies.packages if p.sets_rule_id or selected(p.rule_id, select, ignore)]
     for view, packages in _plan(wanted, docs):
-        policies.interpreter.set_input(to_rego({"resources": view}))
+        set_input(policies.interpreter, {"resources": view})
         # a result naming an address is located among the resources this query saw
         by_address: dict[str, list[Resource]] = {}
         for d in view:
@@ -595,13 +614,13 @@ def _query_by_scope(policies: PolicySet, pkg: Package, rule: PolicyRule, view: l
     values: list[Any] = []
     errors: list[InputError] = []
     for part in scopes.values():
-        policies.interpreter.set_input(to_rego({"resources": part}))
+        set_input(policies.interpreter, {"resources": part})
         value, part_failure = _query(policies.interpreter, query)
         if part_failure:
             errors.append(_scope_failure(pkg, rule, part, resource_of, part_failure))
         else:
             values.append(value)
-    policies.interpreter.set_input(to_rego({"resources": view}))  # for the next packages of this view
+    set_input(policies.interpreter, {"resources": view})  # for the next packages of this view
     return values, errors
 
 

@@ -191,13 +191,24 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                            b"  repo: https://nowhere.invalid/charts\n  version: 18.0.0\n"
                                            b"  releaseName: cache\n  valuesInline: {replica: {replicaCount: 1}}\n"
                                            b"generators:\n- |\n  apiVersion: viaduct.ai/v1\n  kind: ksops\n"
-                                           b"  metadata: {name: creds}\n")],
+                                           b"  metadata: {name: creds}\n"),
+                  # patches written inline, strategic merge and JSON 6902 (read at their lines)
+                  ("k/kustomization.yaml", b"resources: [deploy.yaml]\npatches:\n- patch: |-\n"
+                                           b"    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: plain}\n"
+                                           b"    spec: {minReadySeconds: 5}\n- target: {kind: Deployment, name: plain}\n"
+                                           b"  patch: |-\n    - op: replace\n      path: /spec/replicas\n"
+                                           b"      value: 1\n- target: {kind: Deployment}\n"
+                                           b"  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": false}]'\n"
+                                           b"patchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n"
+                                           b"  metadata: {name: plain}\n  spec: {revisionHistoryLimit: 2}\n")],
     # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
     # inside it and a library chart (HELM_CHARTS beside it)
     "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"
                                               b"kubeVersion: '>=1.90.0-0'\ndependencies:\n"
                                               b"  - {name: cache, version: 0.1.0, repository: 'file://../cache'}\n"
-                                              b"  - {name: common, version: 1.0.0, repository: 'file://../common'}\n")],
+                                              b"  - {name: common, version: 1.0.0, repository: 'file://../common'}\n"
+                                              b"  - {name: redis, version: 18.x.x, repository: 'https://nowhere.invalid/c',"
+                                              b" condition: redis.enabled}\n")],
     # a Terraform helm_release of the chart beside it (HELMFILE_CHART): values, a set block, set_list
     "terraform-helm": [("infra/main.tf", b'variable "replicas" {\n  default = 1\n}\n'
                                          b'resource "helm_release" "web" {\n  name      = "web"\n'

@@ -6,6 +6,7 @@ Every test runs regopy for real on files written to a temporary directory.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -521,21 +522,43 @@ def test_readme_example_policy_runs():
     assert result.findings
 
 
-def test_input_conversion_round_trips_the_document():
-    """to_rego builds what rego-cpp's own JSON parser builds (set_input_term)."""
+@pytest.mark.parametrize("fraction", [1.5, 10 / 3, 1e-7, 0.1 + 0.2])
+def test_input_conversion_round_trips_the_document(fraction):
+    """set_input builds what rego-cpp's own JSON parser builds (set_input_term), the fixtures'
+    numbers included (the plan oracle's 10 / 3): a float rego-cpp's direct input would cut to
+    six decimals (1/3 as 0.333333, 1e-7 as 0) is handed over as JSON text."""
     import regopy
 
     _, doc = validate([FIXTURES])
-    doc["resources"].append({"type": "x", "big": 10**21, "neg": -5, "f": 1.5, "t": True, "n": None,
+    doc["resources"].append({"type": "x", "big": 10**21, "neg": -5, "f": fraction, "t": True, "n": None,
                              "quoted": 'say "hi"', "slash": "a\\b", "lines": "a\nb", "text": "ünïcode ✓",
                              "json": '{"k": [1, 2]}', "nested": [[], {}, [1, [2]]]})
     fast, reference = regopy.Interpreter(), regopy.Interpreter()
-    fast.set_input(rego.to_rego(doc))
+    rego.set_input(fast, doc)
     doc["resources"][-1]["big"] = 1e21  # beyond int64: a float, as JSON parsers read it
     reference.set_input_term(json.dumps(doc))
     back, failure = rego._query(fast, "input")
-    assert failure is None and back == json.loads(json.dumps(doc))
-    assert back == rego._query(reference, "input")[0]
+    assert failure is None and back == rego._query(reference, "input")[0]
+    # rego-cpp gives a float back with 15 significant digits (10 / 3 as 3.333333333333333)
+    assert _same(back, json.loads(json.dumps(doc)))
+    assert math.isclose(back["resources"][-1]["f"], fraction, rel_tol=1e-14)
+
+
+def _same(a, b) -> bool:
+    """Equal, a float to 15 significant digits."""
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-14)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def test_a_float_with_more_than_six_decimals_is_not_built_directly():
+    assert rego.to_rego({"f": 1.5}) is not None  # the fast path, for the numbers it keeps whole
+    with pytest.raises(rego.LossyNumber):
+        rego.to_rego({"f": 10 / 3})
 
 
 def test_input_strings_compare_like_rego_literals(tmp_path):
