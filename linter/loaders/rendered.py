@@ -939,7 +939,13 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         if kustomization.as_written():
             _load_as_written(kustomization, out)
         else:
+            errors = len(out.errors)
             _load_kustomization(kustomization.rendering(), options, out, kustomization)
+            if kustomization.helm_enabled is False:  # kustomize refused what Argo CD's settings withhold
+                for error in out.errors[errors:]:
+                    if "--enable-helm" in error.message:
+                        error.message += (f" ({kustomization.deployer} builds it with the kustomize.buildOptions of "
+                                          "its argocd-cm, which do not give --enable-helm: the sync fails)")
         if kustomization.listed is not None:  # the files it read (and its kustomizations'): inputs of the scan
             inputs = [p if not os.path.isdir(p) else kustomization_file(p) for p in kustomization.listed]
             if id(kustomization) in from_context:  # a directory's manifests: only the staged ones are the scan's
@@ -1256,7 +1262,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
         out.notes.append(f"{display_path(rendering.directory)}: a kustomization, not judged: neither kustomize "
                          f"nor kubectl is on PATH (`kustomize build {display_path(rendering.directory)} | resilint scan -`)")
         return
-    if _inflates_charts(rendering.kustomizations):  # `helmCharts:` runs helm, only when asked to
+    if _inflates_charts(rendering.kustomizations) and (release is None or release.helm_enabled is not False):
+        # `helmCharts:` runs helm, only when asked to (Argo CD: when its argocd-cm asks)
         import shutil
 
         if shutil.which("helm") is None:
@@ -1831,6 +1838,9 @@ class KustomizationRelease:
     # keeps them unless its argocd-cm says otherwise (argocd.load_restricted; None: no argocd-cm
     # is in the scan, so either: built without, and a file read outside is noted); Flux turns them off
     load_restricted: bool | None = True
+    # whether kustomize may inflate `helmCharts`: Argo CD, as its argocd-cm says (argocd.helm_enabled;
+    # without `--enable-helm` kustomize refuses them, and so the sync fails); None: as asked
+    helm_enabled: bool | None = None
 
     def as_written(self) -> bool:
         """Applied as its files write them, nothing to build: a directory with no
