@@ -992,6 +992,18 @@ def test_an_overlay_reading_only_its_own_files_gets_no_load_restriction_note(git
     assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/web"]
 
 
+@pytest.mark.parametrize("listed", ["resources: 4", "bases: {a: 1}", "components: x.yaml"])
+def test_a_reference_list_that_is_not_a_list_is_kustomizes_to_judge(tmp_path, monkeypatch, listed):
+    """Found by the inline-patches fuzz seed: `resources: 4` raised TypeError (an int iterated)
+    while the walk followed the kustomization's references, and the scan ended in a traceback."""
+    write(tmp_path, {"k/kustomization.yaml": listed + "\n", "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert [f.file for f in result.findings] == ["other.yaml"]
+    assert [e.file for e in result.errors] == ["k/kustomization.yaml"]
+    assert all("Traceback" not in e.message and "internal error" not in e.message for e in result.errors)
+
+
 @pytest.mark.parametrize("name", ["[]", "{a: 1}", "7"])
 def test_a_helmcharts_entry_whose_name_is_not_a_string_is_kustomizes_to_judge(tmp_path, monkeypatch, name):
     """Found by the `kustomize` fuzz seed: `name: []` beside a `repo` raised TypeError (a list

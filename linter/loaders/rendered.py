@@ -757,7 +757,8 @@ def _references(kfile: Path) -> list[str]:
     out: list[str] = []
     if doc:
         for key in REFERENCE_KEYS:
-            for ref in doc.get(key) or []:
+            listed = doc.get(key)
+            for ref in listed if isinstance(listed, list) else []:  # kustomize says what else is wrong
                 if isinstance(ref, str) and "://" not in ref and not ref.startswith(("github.com/", "git@")):
                     out.append(ref)
     return out
