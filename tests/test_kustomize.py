@@ -855,6 +855,18 @@ def test_a_count_an_argo_cd_applications_patch_sets_points_at_its_line(gitops, p
         ("Deployment/shop/web", "apps/web.yaml", line_of(apps, "value: 1" if "op:" in patch else "replicas: 1"))]
 
 
+def test_a_count_a_component_an_application_adds_sets_points_at_the_components_patch(gitops):
+    """`kustomize.components` of an Application: a component's patch applies over the overlay."""
+    component = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+                 + _indented(DEPLOYER_PATCHES[0], 2))
+    write(gitops, {"components/one/kustomization.yaml": component,
+                   "apps/web.yaml": application("    kustomize:\n      components: [../../components/one]\n")})
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/shop/web", "components/one/kustomization.yaml", line_of(component, "value: 1"))]
+
+
 @pytest.mark.parametrize("patch", DEPLOYER_PATCHES)
 def test_a_count_a_flux_kustomizations_patch_sets_points_at_its_line(fleet, patch):
     """`spec.patches` of a Flux Kustomization (a cluster's own count over the apps it deploys)."""

@@ -1543,7 +1543,9 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
     # (a chart rendered alone leaves them out with --skip-tests)
     resources = [r for r in resources if not _helm_test_hook(r)]
     origins = _base_objects(rendering.sources) if wrapper is None else {}
-    overrides = _Overrides(rendering.kustomizations, release.replicas_at if release is not None else [],
+    # the deployer's components (Argo CD's `kustomize.components`) apply over the kustomization: first
+    components = release.component_directories() if release is not None else []
+    overrides = _Overrides([*components, *rendering.kustomizations], release.replicas_at if release is not None else [],
                            release.substituted_at if release is not None else {},
                            release.patches_at if release is not None else None)
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
@@ -1860,12 +1862,15 @@ class KustomizationRelease:
             files += reached[1]
         return Rendering(self.directory, "kustomize", _unique(files), dirs)
 
+    def component_directories(self) -> list[Path]:
+        """The kustomization directories of the components it sets over the build (and theirs)."""
+        return [d for c in self.options.get("components") or [] for d in _reachable(Path(c))[0]]
+
     def touches(self, staged: set[str]) -> bool:
         """Whether its build reads one of `staged` (real paths): a file of one of its
         kustomizations' directories (its own, its bases', its components'), or a file it lists."""
         rendering = self.rendering()
-        dirs = [*rendering.kustomizations,
-                *(d for c in self.options.get("components") or [] for d in _reachable(Path(c))[0])]
+        dirs = [*rendering.kustomizations, *self.component_directories()]
         directories = {os.path.realpath(d) for d in dirs}
         files = {os.path.realpath(f) for f in [*rendering.sources, *(self.listed or [])]}
         return any(f in files or os.path.dirname(f) in directories for f in staged)
