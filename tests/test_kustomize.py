@@ -756,9 +756,25 @@ def test_a_remote_base_that_cannot_be_fetched_is_a_note_and_the_rest_is_judged(t
     assert result.errors == []
     assert [(f.resource, f.file) for f in result.findings] == [("Deployment/default/other", "other/deploy.yaml")]
     [note] = [n for n in result.notes if "not judged" in n]
-    assert note.startswith("overlay/kustomization.yaml: not judged: ") and UNREACHABLE in note
+    assert note.startswith("overlay/kustomization.yaml:3: not judged: ") and UNREACHABLE in note  # at the base
     assert note.endswith("(a remote base or chart could not be fetched here: render where it can be, "
                          "and scan the output)")
+
+
+@pytest.mark.parametrize("kustomization, entry", [
+    ("resources:\n  - ../base\n  - missing.yaml\n", "- missing.yaml"),
+    ("resources:\n  - ../base\n  - ../nobase\n", "- ../nobase"),
+    ("resources: [../base]\npatches:\n  - target: {kind: Deployment}\n    path: nofile.yaml\n", "path: nofile.yaml"),
+    ("resources:\n  - ../base\n  - ../shared/web.yaml\n", "- ../shared/web.yaml"),  # the load restrictions
+])
+def test_a_kustomization_kustomize_refuses_is_an_error_at_the_entry_it_names(tmp_path, monkeypatch, kustomization, entry):
+    """The file, line and what is wrong: kustomize names the entry it failed on (a file or
+    base it could not accumulate, a patch file it could not read); the error points there."""
+    write(tmp_path, {"base/kustomization.yaml": "resources: [deploy.yaml]\n", "base/deploy.yaml": deployment("web"),
+                     "shared/web.yaml": deployment("cache"), "overlay/kustomization.yaml": kustomization})
+    monkeypatch.chdir(tmp_path)
+    errors = [e for e in scan(["."], ScanOptions()).errors if e.file.startswith("overlay")]
+    assert [(e.file, e.line) for e in errors] == [("overlay/kustomization.yaml", line_of(kustomization, entry))]
 
 
 def test_a_local_base_that_is_missing_is_still_an_error(tmp_path, monkeypatch):
@@ -992,6 +1008,7 @@ def test_helm_charts_of_a_kustomization_argo_cd_builds_inflate_as_its_argocd_cm_
     else:
         [error] = result.errors
         assert error.file == "overlays/prod/kustomization.yaml" and "must specify --enable-helm" in error.message
+        assert error.line == 3  # its helmCharts entry
         assert error.message.endswith("(Argo CD Application web-prod builds it with the kustomize.buildOptions of its "
                                       "argocd-cm, which do not give --enable-helm: the sync fails)")
 

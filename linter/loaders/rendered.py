@@ -1514,7 +1514,7 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
         # Argo CD builds it with these options: a build they break deploys nothing
         text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
-            _build_failed(out, failed)
+            _build_failed(out, failed, rendering.directory)
         else:
             out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its kustomize options "
                                          f"break the build of {display_path(rendering.directory)}: "
@@ -1525,7 +1525,8 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
         if failed is not None:
             charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
             _build_failed(out, _refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
-                                                                   "not give: set them in its valuesInline or valuesFile"))
+                                                                   "not give: set them in its valuesInline or valuesFile"),
+                          rendering.directory)
         wrapper = None
     else:
         text, wrapper = rendered
@@ -2921,17 +2922,51 @@ NOT_FETCHED = "a remote base or chart could not be fetched here: render where it
 PLUGINS_OFF = "external plugins disabled"
 
 
-def _build_failed(out: Any, failed: InputError) -> None:
-    """A kustomize build that failed: an error, unless what stopped it is a remote base or
-    chart this machine cannot fetch (no network, as on pre-commit.ci), or a plugin (which a
-    linter does not run). Its objects are then not known here, as a Terraform module not
-    installed: a note, as for that module."""
+def _build_failed(out: Any, failed: InputError, directory: Path | None = None) -> None:
+    """A kustomize build that failed: an error (at the line of the kustomization in
+    `directory` that kustomize's message names, `_failed_entry_line`), unless what stopped it
+    is a remote base or chart this machine cannot fetch (no network, as on pre-commit.ci), or
+    a plugin (which a linter does not run). Its objects are then not known here, as a
+    Terraform module not installed: a note, as for that module."""
+    if failed.line is None and directory is not None:
+        failed.line = _failed_entry_line(directory, failed.message)
     if NOT_FETCHED in failed.message or PLUGINS_OFF in failed.message:
         out.notes.append(f"{failed.file}{f':{failed.line}' if failed.line else ''}: not judged: {failed.message}"
                          + (" (a kustomize plugin, which a linter does not run)" if PLUGINS_OFF in failed.message
                             else ""))
     else:
         out.errors.append(failed)
+
+
+# what kustomize's messages name the entry of the kustomization they failed on by
+_ACCUMULATING = "accumulating resources from '"  # a `resources` (`bases`, `components`) entry
+_PATCH_FROM = "failed to get the patch file from path("  # a patch's `path`
+_HELM_OFF = "must specify --enable-helm"  # `helmCharts`
+
+
+def _failed_entry_line(directory: Path, message: str) -> int | None:
+    """The line of the entry of the kustomization in `directory` that kustomize's `message`
+    says it failed on: the first base or file it could not accumulate (the build's own: a
+    base's failure is named after it), the patch file it could not read, the `helmCharts`
+    it would not inflate. None when it names none of these (or no entry of this file)."""
+    import yaml
+
+    if _ACCUMULATING in message:
+        key, named = REFERENCE_KEYS, message.partition(_ACCUMULATING)[2].partition("'")[0]
+    elif _PATCH_FROM in message:
+        key, named = ("patches", "patchesStrategicMerge", "patchesJson6902"), \
+            message.partition(_PATCH_FROM)[2].partition(")")[0]
+    elif _HELM_OFF in message:
+        _, (charts,) = _kustomization_entries(directory, "helmCharts")
+        return int(charts[0].start_mark.line) + 1 if charts else None  # its first entry
+    else:
+        return None
+    _, lists = _kustomization_entries(directory, *key)
+    for item in (item for entries in lists for item in entries):
+        scalar = item if isinstance(item, yaml.ScalarNode) else _scalar_keys(item).get("path")
+        if isinstance(scalar, yaml.ScalarNode) and scalar.value == named:
+            return int(scalar.start_mark.line) + 1
+    return None
 
 
 def failure_reason(stderr: str, limit: int = 600) -> str:
