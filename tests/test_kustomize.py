@@ -1013,6 +1013,16 @@ def test_helm_charts_of_a_kustomization_argo_cd_builds_inflate_as_its_argocd_cm_
                                       "argocd-cm, which do not give --enable-helm: the sync fails)")
 
 
+def test_an_application_holding_a_placeholder_a_deploy_substitutes_is_read_not_an_internal_error(gitops):
+    """Found by the `argocd` fuzz seed: `${...}` in a manifest is a value a deploy substitutes
+    (unknown here); in the only value of an Application's `kustomize` block, asking whether the
+    block sets anything raised UnknownValueError: an internal error, and the overlay unjudged."""
+    write(gitops, {"apps/web.yaml": application("    kustomize:\n      namePrefix: ${PREFIX}\n")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/web"]
+
+
 def test_an_overlay_reading_only_its_own_files_gets_no_load_restriction_note(gitops):
     """The note is for a file read outside: an Argo CD overlay over a base reads none."""
     write(gitops, {"apps/web.yaml": application("")})

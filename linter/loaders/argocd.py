@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from linter.loaders.rendered import (deployer_patches, deployer_releases, document_place, local_kustomize_options,
                                      mapping_of, within)
+from linter.model import Unknown
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import Release
@@ -290,7 +291,7 @@ def _zero(value: Any) -> bool:
     """Whether a block sets nothing: every value in it empty, false or zero (Go's zero values)."""
     if isinstance(value, dict):
         return all(_zero(v) for v in value.values())
-    return not value
+    return not isinstance(value, Unknown) and not value  # `${var}` a deploy substitutes: something
 
 
 def _detected_tool(path: Path) -> str | None:
