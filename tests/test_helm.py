@@ -811,6 +811,23 @@ def test_an_applications_inline_values_are_named_at_their_line(tmp_path, helm, n
 
 
 @needs_helm
+def test_an_applications_parameters_holding_placeholders_are_read_not_an_internal_error(tmp_path):
+    """`${...}` in a manifest is a value a deploy substitutes, unknown here: a parameter whose
+    name or `forceString` is one is not a parameter Argo CD applies as written; the others are."""
+    root = _gitops(tmp_path / "gitops")
+    (root / "apps" / "shop.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: shop-prod}\nspec:\n"
+        "  destination: {namespace: shop}\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"
+        "    path: charts/shop\n    helm:\n      parameters:\n        - {name: '${NAME}', value: x}\n"
+        "        - {name: image.tag, value: x, forceString: '${FORCE}'}\n        - {name: replicaCount, value: '1'}\n")
+    code, doc = scan(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+    text = (root / "apps" / "shop.yaml").read_text()
+    assert f"`.Values.replicaCount` = 1, set at apps/shop.yaml:{line_of(text, 'replicaCount')}" in finding["notes"]
+
+
+@needs_helm
 @pytest.mark.parametrize("ref_url, named", [
     ("git@github.com:acme/gitops.git", True),  # this repository: `$values/...` is its file
     ("https://github.com/acme/other.git", False),  # another's: what Argo CD renders is not known

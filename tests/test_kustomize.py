@@ -1023,6 +1023,20 @@ def test_an_application_holding_a_placeholder_a_deploy_substitutes_is_read_not_a
     assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/shop/web"]
 
 
+def test_an_application_reading_a_placeholder_where_it_says_how_it_deploys_is_a_note(gitops):
+    """Whether labels leave selectors be is a `${...}` a deploy substitutes: how the overlay is
+    built is not known here. A note says so (not an internal error), and the overlay is judged
+    as the repository has it."""
+    write(gitops, {"apps/web.yaml": application("    kustomize:\n      commonLabels: {team: shop}\n"
+                                                "      labelWithoutSelector: ${KEEP_SELECTORS}\n")})
+    result = scan(["."], ScanOptions())
+    assert result.errors == []
+    assert [n for n in result.notes if "a value a deploy substitutes" in n] == [
+        "apps/web.yaml:1: what Application/argocd/web-prod deploys is not known here: it reads a value a deploy "
+        "substitutes (${KEEP_SELECTORS}); what it would deploy is judged as the repository has it"]
+    assert [r.address for r in result.resources if r.type == "apps/Deployment"] == ["Deployment/default/web"]
+
+
 def test_an_overlay_reading_only_its_own_files_gets_no_load_restriction_note(gitops):
     """The note is for a file read outside: an Argo CD overlay over a base reads none."""
     write(gitops, {"apps/web.yaml": application("")})

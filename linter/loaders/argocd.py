@@ -223,8 +223,8 @@ def _argo_releases(file: Path, application: dict[str, Any],
         inline_key = "valuesObject" if isinstance(helm.get("valuesObject"), dict) else "values"
         inline = helm.get(inline_key)
         given: list[Any] = helm["parameters"] if isinstance(helm.get("parameters"), list) else []
-        kept = [n for n, p in enumerate(given) if isinstance(p, dict) and p.get("name")]
-        parameters = [("--set-string" if given[n].get("forceString") else "--set",
+        kept = [n for n, p in enumerate(given) if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"]]
+        parameters = [("--set-string" if given[n].get("forceString") is True else "--set",
                        f"{given[n]['name']}={given[n].get('value', '')}") for n in kept]
         # where each is written: a value note names the Application's line
         where = written() if kept and written is not None else None

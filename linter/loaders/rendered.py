@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from linter.model import InputError, Location, Resource, lookup
+from linter.model import InputError, Location, Resource, UnknownValueError, lookup
 
 if TYPE_CHECKING:
     from linter.config import Exclusions
@@ -77,6 +77,13 @@ def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
         if not context:
             loaded.errors.append(InputError(r.location.file, f"{r.address}: nested too deeply to read",
                                             r.location.line))
+        return []
+    except UnknownValueError as exc:  # a `${...}` a deploy substitutes, where how it deploys is read
+        if not context:
+            placeholder = str(exc).rpartition(": ")[2].removeprefix("Unknown(").removesuffix(")").strip("'")
+            loaded.notes.append(f"{r.location.file}{f':{r.location.line}' if r.location.line else ''}: what "
+                                f"{r.address} deploys is not known here: it reads a value a deploy substitutes "
+                                f"({placeholder}); what it would deploy is judged as the repository has it")
         return []
     except Exception as exc:
         if not context:
