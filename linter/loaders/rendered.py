@@ -3063,9 +3063,10 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
 
 
 class _Overrides:
-    """What a rendering's kustomizations (the rendered one first, then its bases)
-    write over the objects of their bases: the objects of their patch files, and
-    their `replicas` entries; read on the first finding that asks."""
+    """What a rendering's kustomizations (the rendered one first, then its bases), and the
+    deployer over them, write over the objects of their bases: their patches (`WrittenPatches`:
+    strategic merge objects, JSON 6902 operations), their `replicas` entries, Flux's
+    substituted variables; read on the first finding that asks."""
 
     def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None,
                  substituted_at: dict[str, tuple[str, int]] | None = None, patches: WrittenPatches | None = None):
