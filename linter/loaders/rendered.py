@@ -947,13 +947,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         if kustomization.as_written():
             _load_as_written(kustomization, out)
         else:
-            errors = len(out.errors)
             _load_kustomization(kustomization.rendering(), options, out, kustomization)
-            if kustomization.helm_enabled is False:  # kustomize refused what Argo CD's settings withhold
-                for error in out.errors[errors:]:
-                    if "--enable-helm" in error.message:
-                        error.message += (f" ({kustomization.deployer} builds it with the kustomize.buildOptions of "
-                                          "its argocd-cm, which do not give --enable-helm: the sync fails)")
         if kustomization.listed is not None:  # the files it read (and its kustomizations'): inputs of the scan
             inputs = [p if not os.path.isdir(p) else kustomization_file(p) for p in kustomization.listed]
             if id(kustomization) in from_context:  # a directory's manifests: only the staged ones are the scan's
@@ -1521,7 +1515,7 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
         # Argo CD builds it with these options: a build they break deploys nothing
         text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
-            _build_failed(out, failed, rendering.directory)
+            _build_failed(out, failed, rendering.directory, release)
         else:
             out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its kustomize options "
                                          f"break the build of {display_path(rendering.directory)}: "
@@ -1533,7 +1527,7 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
             charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
             _build_failed(out, _refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
                                                                    "not give: set them in its valuesInline or valuesFile"),
-                          rendering.directory)
+                          rendering.directory, release)
         wrapper = None
     else:
         text, wrapper = rendered
@@ -2929,14 +2923,19 @@ NOT_FETCHED = "a remote base or chart could not be fetched here: render where it
 PLUGINS_OFF = "external plugins disabled"
 
 
-def _build_failed(out: Any, failed: InputError, directory: Path | None = None) -> None:
+def _build_failed(out: Any, failed: InputError, directory: Path | None = None,
+                  release: KustomizationRelease | None = None) -> None:
     """A kustomize build that failed: an error (at the line of the kustomization in
-    `directory` that kustomize's message names, `_failed_entry_line`), unless what stopped it
-    is a remote base or chart this machine cannot fetch (no network, as on pre-commit.ci), or
-    a plugin (which a linter does not run). Its objects are then not known here, as a
-    Terraform module not installed: a note, as for that module."""
+    `directory` that kustomize's message names, `_failed_entry_line`; saying why when the
+    `release`'s deployer withholds `--enable-helm`), unless what stopped it is a remote base
+    or chart this machine cannot fetch (no network, as on pre-commit.ci), or a plugin (which a
+    linter does not run). Its objects are then not known here, as a Terraform module not
+    installed: a note, as for that module."""
     if failed.line is None and directory is not None:
         failed.line = _failed_entry_line(directory, failed.message)
+    if release is not None and release.helm_enabled is False and _HELM_OFF in failed.message:
+        failed.message += (f" ({release.deployer} builds it with the kustomize.buildOptions of its argocd-cm, "
+                           "which do not give --enable-helm: the sync fails)")
     if NOT_FETCHED in failed.message or PLUGINS_OFF in failed.message:
         out.notes.append(f"{failed.file}{f':{failed.line}' if failed.line else ''}: not judged: {failed.message}"
                          + (" (a kustomize plugin, which a linter does not run)" if PLUGINS_OFF in failed.message
