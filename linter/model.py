@@ -39,7 +39,12 @@ class UnknownValueError(Exception):
     The engine catches it and treats the rule as silent for that resource: a rule
     never fires on what cannot be known. This mirrors pulumi_policy's
     UnknownValueError, so the same rule code behaves the same in the policy pack.
+    `value`: the Unknown looked into, when one was.
     """
+
+    def __init__(self, message: str, value: "Unknown | None" = None):
+        super().__init__(message)
+        self.value = value
 
 
 class Unknown:
@@ -71,7 +76,7 @@ class Unknown:
         return self.expr or "(known after apply)"
 
     def _refuse(self, *_: Any) -> Any:
-        raise UnknownValueError(f"value is not known before apply: {self!r}")
+        raise UnknownValueError(f"value is not known before apply: {self!r}", self)
 
     __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __iter__ = __len__ = __getitem__ = __contains__ = _refuse

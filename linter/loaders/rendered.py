@@ -80,10 +80,10 @@ def deployer_releases(loaded: Any, r: Resource, staged: set[str] | None,
         return []
     except UnknownValueError as exc:  # a `${...}` a deploy substitutes, where how it deploys is read
         if not context:
-            placeholder = str(exc).rpartition(": ")[2].removeprefix("Unknown(").removesuffix(")").strip("'")
             loaded.notes.append(f"{r.location.file}{f':{r.location.line}' if r.location.line else ''}: what "
                                 f"{r.address} deploys is not known here: it reads a value a deploy substitutes "
-                                f"({placeholder}); what it would deploy is judged as the repository has it")
+                                f"({exc.value if exc.value is not None else 'not known here'}); what it would "
+                                "deploy is judged as the repository has it")
         return []
     except Exception as exc:
         if not context:
