@@ -147,15 +147,6 @@ def to_number(v: Any) -> int | float:
     raise EvalError(f"a number is required, not {type_name(v)}")
 
 
-def _decimal_arithmetic(op: str, x: int | float, y: int | float) -> float:
-    """`x op y` as Terraform's numbers (arbitrary precision) give it: each operand is the
-    decimal its float is written as, so `0.1 + 0.2` is 0.3, not the float sum 0.30000000000000004."""
-    from decimal import Decimal
-
-    a, b = Decimal(repr(x)), Decimal(repr(y))
-    return float(a + b if op == "+" else a - b if op == "-" else a * b)
-
-
 def to_bool(v: Any) -> bool:
     """cty's conversion: "true"/"1" and "false"/"0" are bools too."""
     if isinstance(v, bool):
@@ -538,8 +529,11 @@ class Evaluator:
             return (left and right) if op == "&&" else (left or right)
         x, y = to_number(a), to_number(b)
         if op in ("+", "-", "*"):
-            if isinstance(x, float) or isinstance(y, float):
-                return normalize_number(_decimal_arithmetic(op, x, y))
+            if isinstance(x, float) or isinstance(y, float):  # Terraform's numbers are decimal: 0.1 + 0.2 is 0.3
+                from linter.terraform.functions import to_decimal
+
+                a, b = to_decimal(x), to_decimal(y)
+                return normalize_number(float(a + b if op == "+" else a - b if op == "-" else a * b))
             return x + y if op == "+" else x - y if op == "-" else x * y
         if op == "/":
             if y == 0:

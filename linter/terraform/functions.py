@@ -128,7 +128,7 @@ def _num(v: Any) -> Any:
     return v
 
 
-def _dec(v: Any) -> Decimal:
+def to_decimal(v: Any) -> Decimal:
     # repr() is the shortest decimal that reads back as the same float, which is
     # what the user wrote; arithmetic on it matches Terraform's decimal numbers
     # (sum([0.1, 0.2]) is 0.3 there, as here)
@@ -265,7 +265,7 @@ def canon(v: Any) -> Any:
     if isinstance(v, bool):
         return ("bool", v)
     if _is_num(v):
-        return ("number", _dec(v).normalize() if isinstance(v, float) else Decimal(v).normalize())
+        return ("number", to_decimal(v).normalize() if isinstance(v, float) else Decimal(v).normalize())
     if isinstance(v, str):
         return ("string", v)
     if isinstance(v, list):
@@ -287,7 +287,7 @@ def as_set(items: list[Any]) -> list[Any]:
     if kinds == {"string"} or kinds == {"bool"}:
         return sorted(values) + nulls
     if kinds == {"number"}:
-        return sorted(values, key=_dec) + nulls
+        return sorted(values, key=to_decimal) + nulls
     return values + nulls
 
 
@@ -436,7 +436,7 @@ def f_zipmap(keys: Any, values: Any) -> Any:
 def f_range(*params: Any) -> Any:
     if not 1 <= len(params) <= 3:
         raise FunctionError("must have one, two, or three arguments")
-    nums = [_dec(to_num(p, "params")) for p in params]
+    nums = [to_decimal(to_num(p, "params")) for p in params]
     if len(nums) == 1:
         start, limit = Decimal(0), nums[0]
         step = Decimal(1) if limit >= 0 else Decimal(-1)
@@ -703,25 +703,25 @@ def _numbers(args: tuple[Any, ...], what: str) -> list[Any]:
 def f_min(*args: Any) -> Any:
     if not args:
         raise FunctionError("must pass at least one number")
-    return min(_numbers(args, "numbers"), key=_dec)
+    return min(_numbers(args, "numbers"), key=to_decimal)
 
 
 def f_max(*args: Any) -> Any:
     if not args:
         raise FunctionError("must pass at least one number")
-    return max(_numbers(args, "numbers"), key=_dec)
+    return max(_numbers(args, "numbers"), key=to_decimal)
 
 
 def f_abs(v: Any) -> Any:
-    return _num(abs(_dec(to_num(v, "num"))))
+    return _num(abs(to_decimal(to_num(v, "num"))))
 
 
 def f_ceil(v: Any) -> Any:
-    return int(math.ceil(_dec(to_num(v, "num"))))
+    return int(math.ceil(to_decimal(to_num(v, "num"))))
 
 
 def f_floor(v: Any) -> Any:
-    return int(math.floor(_dec(to_num(v, "num"))))
+    return int(math.floor(to_decimal(to_num(v, "num"))))
 
 
 def f_signum(v: Any) -> Any:
@@ -741,7 +741,7 @@ def f_sum(v: Any) -> Any:
         for x in items:
             if x is None:
                 raise FunctionError("argument must be list, set, or tuple of number values")
-            total += _dec(to_num(x, "list element"))
+            total += to_decimal(to_num(x, "list element"))
     return _num(total)
 
 
@@ -941,7 +941,7 @@ def _go_g(value: Any, prec: int | None, upper: bool, sharp: bool) -> str:
     if isinstance(value, int) and prec is None:
         d = Decimal(value)
     else:
-        d = _dec(value)
+        d = to_decimal(value)
     if prec is None:
         digits = d.normalize()
         exp = digits.adjusted()
@@ -1015,7 +1015,7 @@ def _format_one(verb: str, flags: str, width: int | None, prec: int | None, arg:
         if verb in "gG":
             body = _go_g(abs(n), prec, verb == "G", sharp)
         else:
-            body = format(abs(_dec(n)), f".{6 if prec is None else prec}{verb.lower()}")
+            body = format(abs(to_decimal(n)), f".{6 if prec is None else prec}{verb.lower()}")
             if verb == "E":
                 body = body.upper()
             mant, e, exp = body.partition("e" if verb == "e" else "E")
