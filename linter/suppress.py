@@ -44,7 +44,7 @@ INLINE_RE = re.compile(
     r"(?::|\s|$)\s*(?P<reason>.*)$"
 )
 COMMENT_RE = re.compile(r"^\s*(#|//)")
-TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".hcl"}
+TEXT_SUFFIXES = {".yaml", ".yml", ".tf", ".tofu", ".hcl"}
 
 
 def apply_suppressions(result: ScanResult, options: ScanOptions, rule_ids: set[str] | None = None) -> None:

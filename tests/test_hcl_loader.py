@@ -509,3 +509,38 @@ def test_a_block_whose_unknown_count_is_zero_for_every_value_is_not_judged(tmp_p
                                capture_output=True, text=True).stdout
         planned = {c["address"] for c in json.loads(shown).get("resource_changes", [])}
         assert planned == ({"terraform_data.primary[0]"} if enabled == "true" else set()), (enabled, done.stdout)
+
+
+def _override_findings(directory: Path, **files: str) -> list[tuple[str, str, int, str]]:
+    from tests.conftest import run_scan
+
+    directory.mkdir()
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    result = run_scan(directory)
+    assert result.errors == []
+    return [(f.rule_id, Path(f.file).name, f.line, f.message) for f in result.findings if f.rule_id != "RES508"]
+
+
+def test_a_value_an_override_file_writes_is_found_at_its_line_there(tmp_path):
+    """Terraform merges `override.tf`/`*_override.tf` into the blocks of the other files:
+    an attribute, a nested block and a variable default it writes are at its lines."""
+    asg = ('resource "aws_autoscaling_group" "web" {\n  min_size = var.size\n  max_size = 3\n'
+           '  vpc_zone_identifier = ["subnet-a", "subnet-b"]\n}\n')
+    attr = _override_findings(tmp_path / "attr", **{
+        "main.tf": asg.replace("var.size", "3"),
+        "override.tf": 'resource "aws_autoscaling_group" "web" {\n  max_size = 1\n}\n'})
+    assert [f[:3] for f in attr] == [("RES104", "override.tf", 2)]
+
+    [(rule, file, line, message)] = _override_findings(tmp_path / "default", **{
+        "main.tf": 'variable "size" {\n  default = 3\n}\n' + asg.replace("= 3", "= var.size"),
+        "size_override.tf": '\nvariable "size" {\n  default = 1\n}\n'})
+    assert (rule, file) == ("RES104", "main.tf")
+    assert message.endswith(f"(the default of var.size, set at {tmp_path / 'default' / 'size_override.tf'}:3)")
+
+    sql = ('resource "google_sql_database_instance" "orders" {\n  database_version = "POSTGRES_15"\n'
+           '  settings {\n    tier = "db-custom-2-7680"\n    availability_type = "REGIONAL"\n  }\n}\n')
+    block = _override_findings(tmp_path / "block", **{
+        "main.tf": sql,
+        "orders_override.tf": sql.replace("REGIONAL", "ZONAL").replace('  database_version = "POSTGRES_15"\n', "")})
+    assert [f[:3] for f in block] == [("RES311", "orders_override.tf", 4)]

@@ -134,6 +134,34 @@ def test_platform_hooks_pick_their_own_files(tmp_path, precommit_home):
     assert "no files to check" in terraform and terraform.endswith("Skipped")
 
 
+def test_the_hooks_take_every_file_their_loaders_read():
+    """Each hook's `files` pattern, as pre-commit applies it (`re.search` on the staged
+    path), takes every name the registry gives its platform's loader."""
+    import re
+
+    import yaml
+
+    from linter.loaders.registry import entry
+
+    hooks = {h["id"]: re.compile(h["files"]) for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    names = {platform: [f"infra/main{s}" if s.startswith(".") else f"infra/{s}" for s in entry(platform).suffixes]
+             for platform in ("terraform", "kubernetes")}
+    assert "infra/main.tofu" in names["terraform"] and "infra/main.tofu.json" in names["terraform"]
+    for hook, platform in (("resilint", "terraform"), ("resilint", "kubernetes"),
+                           ("resilint-terraform", "terraform"), ("resilint-kubernetes", "kubernetes")):
+        missed = [n for n in names[platform] if not hooks[hook].search(n)]
+        assert not missed, f"{hook} does not take {missed}"
+    assert not hooks["resilint-terraform"].search("deploy.yaml") and not hooks["resilint-kubernetes"].search("main.tf")
+
+
+def test_a_staged_tofu_file_fails_the_commit_with_its_module(tmp_path, precommit_home):
+    files = {"infra/main.tofu": 'resource "aws_sqs_queue" "jobs" {\n  name = var.name\n}\n',
+             "infra/variables.tofu": 'variable "name" {\n  default = "jobs"\n}\n', ".resilint.yaml": "fail_on: medium\n"}
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-terraform"], only=["infra/variables.tofu"])
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "infra/main.tofu:1" in run.stdout and "RES401" in run.stdout
+
+
 def test_hook_reads_the_config_file_of_the_repository(tmp_path, precommit_home):
     config = (
         "ignore:\n"

@@ -17,6 +17,8 @@ import os
 import re
 from pathlib import Path
 
+from linter.loaders.terraform import shadowed_by_opentofu
+
 # first segments of references that never name a resource
 NON_RESOURCE_ROOTS = frozenset({
     "var", "local", "each", "count", "path", "terraform", "self", "null", "true", "false",
@@ -169,9 +171,11 @@ class SourceMap:
         modules: dict[str, str] = {}
         duplicates = False  # one address declared twice: a folder of examples, not a module
         try:
-            names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
+            names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tofu")))  # HCL: the regexes read it
         except OSError:
             names = []
+        shadowed = shadowed_by_opentofu(set(names))
+        names = [n for n in names if n not in shadowed]
         for name in names:
             path = directory / name
             try:

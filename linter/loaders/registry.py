@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TYPE_CHECKING, cast
 
+from linter.loaders import terraform  # its names only: the suffixes a module's files have
+
 if TYPE_CHECKING:
     from linter.model import InputError, Resource, RootJudge
 
@@ -93,7 +95,7 @@ ENTRIES: tuple[Entry, ...] = (
     # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
-    Entry("terraform", "linter.loaders.terraform", (".tf", ".tf.json", ".tfvars", ".tfvars.json", "terragrunt.hcl"),
+    Entry("terraform", "linter.loaders.terraform", terraform.MODULE_SUFFIXES + terraform.VARIABLE_FILES + (terraform.UNIT_FILE,),
           unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),

@@ -515,7 +515,6 @@ DEPLOYER_SUFFIXES = (".yaml", ".yml", ".json")
 # Terraform: a file releasing a chart (`helm_release`), and one that may call the module that
 # does (`module`, a word every call holds; `path.module` too: a file read for nothing costs a parse)
 HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
-TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 # Terragrunt: a unit plans the module its `terraform` block names, or a file it includes names
 # (`include`); one holding neither plans its own directory (found beside that directory's `.tf`)
 UNIT_WORDS = (b"terraform", b"include")
@@ -544,7 +543,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     kustomization instead of reading it."""
     from linter.loaders import Found, files_mentioning
     from linter.loaders.helmfile import is_helmfile
-    from linter.loaders.terraform import UNIT_FILE
+    from linter.loaders.terraform import MODULE_SUFFIXES, UNIT_FILE
     from linter.paths import git_top
 
     staged: dict[str, Path] = {}
@@ -578,7 +577,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
                                   *sorted(names)),
-                                 DEPLOYER_SUFFIXES + TERRAFORM_SUFFIXES + (UNIT_FILE,), exclusions,
+                                 DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE,), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
             if path.name in CHART_LISTINGS and FILE_REPOSITORY in held and charted:
@@ -587,7 +586,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 if not held.isdisjoint(UNIT_WORDS):
                     terraform[path] = False
                 continue
-            if path.name.endswith(TERRAFORM_SUFFIXES):
+            if path.name.endswith(MODULE_SUFFIXES):
                 if HELM_RELEASE in held or MODULE_CALL in held:
                     terraform[path] = HELM_RELEASE in held
                 charted = charted or not held.isdisjoint(names)

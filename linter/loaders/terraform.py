@@ -21,7 +21,9 @@ from linter.model import InputError, Resource, RootJudge
 
 DECLINED = ("Terraform variables with no module (.tf files) in their directory: judged only given to a module "
             "(`resilint scan MODULE --var-file FILE`)")
-MODULE_SUFFIXES = (".tf", ".tf.json")  # what Terraform reads as the module's configuration
+# what Terraform reads as a module's configuration, and OpenTofu's own files beside them
+# (Terraform ignores `.tofu` files, so a directory holding them is OpenTofu's)
+MODULE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 UNIT_FILE = "terragrunt.hcl"  # a Terragrunt unit: the module it plans (linter/terraform/terragrunt.py)
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
@@ -33,6 +35,22 @@ def detect(path: Path, head: str) -> bool:
     if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES) or path.name == UNIT_FILE:
         return True
     return _BLOCK.search(head) is not None  # a named file of another extension
+
+
+def module_file_stem(name: str) -> str:
+    """`main_override.tofu.json` -> `main_override`."""
+    for suffix in (".tofu.json", ".tf.json", ".tofu", ".tf"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def shadowed_by_opentofu(names: set[str]) -> set[str]:
+    """The `.tf` (`.tf.json`) files of a directory that OpenTofu does not read because a
+    `.tofu` (`.tofu.json`) file of the same name is beside them: a module's OpenTofu
+    variant of a file that Terraform reads in its stead."""
+    return {n for n in names if n.endswith(".tf") and n[:-3] + ".tofu" in names
+            or n.endswith(".tf.json") and n[:-8] + ".tofu.json" in names}
 
 
 def unit_directory(path: Path) -> Path:
@@ -57,7 +75,7 @@ def unit_directory(path: Path) -> Path:
 
 def unit_files(path: Path, directory: Path, whole_directory: bool) -> list[Path]:
     """What a detected file brings to the load of its module (`directory`): the module's
-    `.tf` files (or, judged alone, itself; a `.tfvars` alone is read with its module only;
+    files (or, judged alone, itself; a `.tfvars` alone is read with its module only;
     a `terragrunt.hcl` is read for the module it plans)."""
     own = [] if path.name.lower().endswith(VARIABLE_FILES) else [path]
     if not whole_directory:

@@ -954,7 +954,7 @@ def _find_sources(path: Path, options: dict[str, Any], config: ConfigIndex) -> S
         return SourceMap(root) if os.path.isdir(root) else None
     directory = Path(path).parent
     try:
-        has_tf = any(p.suffix == ".tf" for p in directory.iterdir())
+        has_tf = any(p.suffix in (".tf", ".tofu") for p in directory.iterdir())
     except OSError:
         return None
     if not has_tf:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from linter.repository import directories_up, directory_name, remote_names, repository_name
-from linter.terraform.modules import ModuleConfig
+from linter.terraform.modules import ModuleConfig, is_config_file
 
 # how far above a call the checkout's top may be (examples/<name>/ is two levels down;
 # a nested example or a test fixture a few more)
@@ -283,6 +283,6 @@ def _blueprint(module_name: str) -> tuple[str, str | None] | None:
 def _has_config_files(directory: Path) -> bool:
     try:
         with os.scandir(directory) as entries:
-            return any(e.name.endswith((".tf", ".tf.json")) for e in entries)
+            return any(is_config_file(e.name) for e in entries)
     except OSError:
         return False

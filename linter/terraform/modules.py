@@ -10,6 +10,7 @@ declarations may come in any order; a cycle yields Unknown.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
-from linter.model import InputError, Unknown
+from linter.loaders.terraform import MODULE_SUFFIXES, module_file_stem, shadowed_by_opentofu
+from linter.model import InputError, Location, Unknown
 from linter.terraform.expressions import (
     NOT_PLAIN, EvalError, Evaluator, InstanceObject, ModuleObject, Namespace, Scope, instance_key, plain, refs_of,
     to_number,
@@ -42,12 +44,12 @@ MAX_MODULE_DEPTH = 12
 
 
 def is_override(name: str) -> bool:
-    stem = name[:-8] if name.endswith(".tf.json") else name[:-3]
+    stem = module_file_stem(name)
     return stem == "override" or stem.endswith("_override")
 
 
 def is_config_file(name: str) -> bool:
-    return name.endswith(".tf") or name.endswith(".tf.json")
+    return name.endswith(MODULE_SUFFIXES)
 
 
 @dataclass
@@ -73,7 +75,8 @@ def read_config(directory: Path, files: list[Path], errors: list[InputError]) ->
     config = ModuleConfig(directory)
     primary: list[list[Block]] = []
     overrides: list[list[Block]] = []
-    for path in sorted(files, key=lambda p: p.name):
+    shadowed = shadowed_by_opentofu({p.name for p in files})
+    for path in sorted((p for p in files if p.name not in shadowed), key=lambda p: p.name):
         shown = display_path(path)
         try:
             text = read_text(path, shown)
@@ -195,7 +198,7 @@ def _override(config: ModuleConfig, block: Block) -> None:
     if target is None:
         return  # Terraform rejects an override of nothing; the primary files stay as they are
     merged_attrs = dict(target.attrs)
-    merged_attrs.update(block.attrs)
+    merged_attrs.update((name, dataclasses.replace(attr, file=block.file)) for name, attr in block.attrs.items())
     replaced = {b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in block.blocks}
     kept = [b for b in target.blocks if (b.labels[0] if b.type == "dynamic" and b.labels else b.type) not in replaced]
     target.attrs = merged_attrs
@@ -487,9 +490,10 @@ class ModuleInstance:
                 return VariableValue(converted(value, self.config, name), origin, True)
             # a root's default is its value as written, where its owner changes it: named at its
             # line, and a key `for_each` walks (or a part read as var.x.key) at the key's
+            shown = default_attr.file or block.file
             return VariableValue(converted(value, self.config, name),
-                                 f"{origin}, set at {block.file}:{default_attr.line}", True,
-                                 written_parts(default_attr, block.file))
+                                 f"{origin}, set at {shown}:{default_attr.line}", True,
+                                 written_parts(default_attr, shown))
         return VariableValue(unknown_variable(name), None)
 
     def origin_of(self, expr: Any, scope: Scope) -> VariableValue | None:
@@ -581,8 +585,9 @@ class ModuleInstance:
             return None
         found = child.origin_of(attr.expr, child.scope)
         if found is None or (not found.origin and not found.parts):
-            found = VariableValue(None, f"set at {block.file}:{attr.line}",
-                                  parts=written_parts(attr, block.file, child, child.scope), computed=True)
+            shown = attr.file or block.file
+            found = VariableValue(None, f"set at {shown}:{attr.line}",
+                                  parts=written_parts(attr, shown, child, child.scope), computed=True)
         if not part:
             return found
         if found.parts is None and found.computed:  # computed whole: and each part of it
@@ -712,11 +717,11 @@ class ModuleInstance:
             except EvalError:
                 n = None
             if isinstance(count, Namespace):  # `count = aws_instance`: Terraform's "Invalid reference"
-                raise InputError(block.file, f"count is `{count.prefix or count.kind}`, a reference that names no "
+                raise InputError(attr.file or block.file, f"count is `{count.prefix or count.kind}`, a reference that names no "
                                  "value: it needs an attribute after it", attr.line)
             if not isinstance(n, int) or n < 0:
                 got = json.dumps(plain(count), default=lambda _: "(known after apply)")
-                raise InputError(block.file, f"count must be a whole number >= 0, got {got}", attr.line)
+                raise InputError(attr.file or block.file, f"count must be a whole number >= 0, got {got}", attr.line)
             return [(f"{address}[{i}]", scope.child(count={"index": i})) for i in range(n)]
         if "for_each" in block.attrs:
             attr = block.attrs["for_each"]
@@ -732,12 +737,12 @@ class ModuleInstance:
                 if any(isinstance(v, Unknown) for v in each):
                     return Unknown("for_each", refs_of(*each))
                 if not all(isinstance(v, str) for v in each):
-                    raise InputError(block.file, "for_each needs a map or a set of strings", attr.line)
+                    raise InputError(attr.file or block.file, "for_each needs a map or a set of strings", attr.line)
                 keys = sorted(set(each))
                 return [(f"{address}{instance_key(k)}", scope.child(each={"key": k, "value": k})) for k in keys]
             if each is None:
-                raise InputError(block.file, "for_each cannot be null", attr.line)
-            raise InputError(block.file, "for_each needs a map or a set of strings", attr.line)
+                raise InputError(attr.file or block.file, "for_each cannot be null", attr.line)
+            raise InputError(attr.file or block.file, "for_each needs a map or a set of strings", attr.line)
         return [(address, scope)]
 
     def _expanded(self, block: Block, address: str) -> list[tuple[str, Scope]] | Unknown:
@@ -940,7 +945,7 @@ class CallSite:
             passed = hit[1] if hit is not None else None
         if passed is not None and passed.origin:
             return VariableValue(value, passed.origin, passed.default, passed.parts)
-        shown = self.block.file
+        shown = attr.file or self.block.file
         return VariableValue(value, f"set at {shown}:{attr.line}", parts=written_parts(attr, shown, caller, self.scope))
 
 
@@ -1254,17 +1259,39 @@ def _any_key(node: Node) -> str:
     return "?"
 
 
-def line_of(lines: dict[str, Any], path: str) -> int | None:
-    """Line of an attribute path (a first block's `.0` may be written or not),
-    else of its closest written ancestor."""
+def _closest_written(lines: dict[str, Any], path: str) -> str | None:
+    """An attribute path as `lines` holds it (a first block's `.0` may be written or
+    not), else its closest written ancestor's."""
     parts = [p for p in path.split(".") if p and p != "0"]
     while parts:
         joined = ".".join(parts)
         if joined in lines:
-            line: int | None = lines[joined]
-            return line
+            return joined
         parts = parts[:-1]
     return None
+
+
+def line_of(lines: dict[str, Any], path: str) -> int | None:
+    """Line of an attribute path, else of its closest written ancestor."""
+    written = _closest_written(lines, path)
+    return None if written is None else int(lines[written])
+
+
+class WrittenInOverride:
+    """A resource's `written_elsewhere`: the attributes an override file (`override.tf`)
+    wrote into its block are at their lines in that file. A class, not a closure: a load
+    worker sends it back pickled."""
+
+    __slots__ = ("lines", "files")
+
+    def __init__(self, lines: dict[str, int], files: dict[str, str]):
+        self.lines = lines
+        self.files = files  # attribute path -> the override file's display path
+
+    def __call__(self, path: str) -> Location | None:
+        written = _closest_written(self.lines, path)
+        file = None if written is None else self.files.get(written)
+        return None if file is None or written is None else Location(file, self.lines[written])
 
 
 class AttributeLines(dict[str, int]):
@@ -1298,6 +1325,10 @@ class BodyBuilder:
         # `yamldecode(<<EOT ...)`: its text's lines are the file's from that line (the YAML
         # keys of a `kubectl_manifest` or `kubernetes_manifest`)
         self.heredocs: dict[str, tuple[int, str]] = {}
+        # attribute path -> the override file that wrote it, where that is not the file of
+        # the block read first (the resource's own)
+        self.home: str | None = None
+        self.overridden: dict[str, str] = {}
 
     def body(self, block: Block, scope: Scope, prefix: str, meta: frozenset[Any] = frozenset(),
              attribute: Callable[[str], Any] | None = None) -> dict[str, Any]:
@@ -1305,6 +1336,8 @@ class BodyBuilder:
         module = self.module
         declared = module.config.resources
         lines = self.lines
+        if self.home is None:
+            self.home = block.file
         for name, attr in block.attrs.items():
             if name in meta:
                 continue
@@ -1318,6 +1351,8 @@ class BodyBuilder:
                 value = plain(value)
             if path not in lines:
                 lines[path] = attr.line
+                if (attr.file or block.file) != self.home:
+                    self.overridden[path] = attr.file or block.file
             if "<<" in attr.text:
                 heredoc = _heredoc_literal(attr)
                 if heredoc is not None:
@@ -1349,14 +1384,14 @@ class BodyBuilder:
             index = counts.get(name, 0)
             counts[name] = index + 1
             item_path = sys.intern(f"{prefix}{name}.{index}" if index else f"{prefix}{name}")
-            self.lines.setdefault(item_path, child.line)
+            self._line(item_path, child)
             items.append(self.body(child, scope, item_path + "."))
         return out
 
     def _dynamic(self, block: Block, scope: Scope, prefix: str, out: dict[str, Any], counts: dict[str, Any]) -> None:
         name = block.labels[0]
         path = f"{prefix}{name}"
-        self.lines.setdefault(path, block.line)
+        self._line(path, block)
         for_each_attr = block.attrs.get("for_each")
         each = self.module.evaluator.evaluate(for_each_attr.expr, scope) if for_each_attr else None
         iterator = name
@@ -1384,13 +1419,21 @@ class BodyBuilder:
             index = counts.get(name, 0)
             counts[name] = index + 1
             item_path = sys.intern(f"{prefix}{name}.{index}" if index else f"{prefix}{name}")
-            self.lines.setdefault(item_path, content.line)
+            self._line(item_path, content)
             inner = scope.child(**{iterator: {"key": k, "value": plain(v)}})
             items.append(self.body(content, inner, item_path + "."))
         if outer is not None:  # a dynamic block nested in one of the same iterator name
             self.iterators[iterator] = outer
         else:
             self.iterators.pop(iterator, None)
+
+    def _line(self, path: str, block: Block) -> None:
+        """A nested block's line at its path (an override file's blocks replace those of
+        their type: their lines are that file's)."""
+        if path not in self.lines:
+            self.lines[path] = block.line
+            if block.file != self.home:
+                self.overridden[path] = block.file
 
     def blocks_named(self, block: Block, name: str) -> Any:
         """The value of one nested block type (another resource refers to it)."""

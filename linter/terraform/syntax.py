@@ -42,6 +42,9 @@ class Attr:
     # what the expression says whatever instance evaluates it (`modules.AttrFacts`),
     # worked out on first use and kept with the attribute
     facts: Any = field(default=None, compare=False, repr=False)
+    # the display path of the override file that wrote it into a block of another file
+    # (`override.tf`), else None: the block's own file
+    file: str | None = None
 
 
 @dataclass(slots=True)

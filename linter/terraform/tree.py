@@ -15,7 +15,8 @@ from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, auto_loaded, is_config_file,
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride, auto_loaded,
+    is_config_file,
     read_config, root_variable_values, unknown_variable,
 )
 from linter.terraform.syntax import Block, template_expr
@@ -339,6 +340,8 @@ class ModuleTree:
         for path, named in builder.known_refs.items():  # as a plan's configuration keeps them
             resource.refs.setdefault(path, named)
         resource.line_of = builder.lines
+        if builder.overridden:
+            resource.written_elsewhere = WrittenInOverride(builder.lines, builder.overridden)
         return resource
 
     def _module_resource(self, instance: ModuleInstance, name: str, block: Block, address: str, scope: Scope,

@@ -1,0 +1,122 @@
+"""OpenTofu configurations: `.tofu` and `.tofu.json` files are read as OpenTofu reads them.
+
+OpenTofu reads a module directory's `.tf`, `.tf.json`, `.tofu` and `.tofu.json` files,
+and where `x.tofu` sits beside `x.tf` (or `x.tofu.json` beside `x.tf.json`) it reads only
+the `.tofu` one: a module can carry an OpenTofu variant of a file that Terraform, which
+ignores `.tofu` files, reads in its stead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linter.cli import main
+from tests.conftest import ids, run_scan
+
+ONE_INSTANCE = """\
+resource "aws_autoscaling_group" "web" {
+  min_size            = 1
+  max_size            = 1
+  vpc_zone_identifier = ["subnet-a", "subnet-b"]
+}
+"""
+THREE_INSTANCES = ONE_INSTANCE.replace("= 1", "= 3")
+
+
+def _write(directory: Path, **files: str) -> Path:
+    for name, text in files.items():
+        path = directory / name.replace("__", "/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return directory
+
+
+def _findings(directory: Path) -> list[tuple[str, str, int]]:
+    result = run_scan(directory)
+    assert result.errors == []
+    return [(f.rule_id, Path(f.file).name, f.line) for f in result.findings]
+
+
+def test_a_tofu_file_is_read_as_the_modules_configuration(tmp_path):
+    assert _findings(_write(tmp_path, **{"main.tofu": ONE_INSTANCE})) == [("RES104", "main.tofu", 3)]
+
+
+def test_a_good_tofu_file_is_silent_and_an_unknown_one_is_not_judged(tmp_path):
+    _write(tmp_path / "good", **{"main.tofu": THREE_INSTANCES})
+    unknown = ONE_INSTANCE.replace("max_size            = 1", "max_size            = var.max")
+    _write(tmp_path / "unknown", **{"main.tofu": 'variable "max" { type = number }\n' + unknown})
+    assert _findings(tmp_path / "good") == []
+    assert _findings(tmp_path / "unknown") == []
+
+
+def test_a_tofu_file_is_read_in_place_of_the_tf_file_of_its_name(tmp_path):
+    _write(tmp_path / "tofu-says-one", **{"main.tf": THREE_INSTANCES, "main.tofu": ONE_INSTANCE})
+    _write(tmp_path / "tofu-says-three", **{"main.tf": ONE_INSTANCE, "main.tofu": THREE_INSTANCES})
+    assert _findings(tmp_path / "tofu-says-one") == [("RES104", "main.tofu", 3)]
+    # the `.tf` twin is not OpenTofu's: its one instance is not judged, and the same
+    # resource declared in both is not a duplicate
+    assert _findings(tmp_path / "tofu-says-three") == []
+
+
+def test_json_files_are_shadowed_by_their_own_kind_only(tmp_path):
+    as_json = json.dumps({"resource": {"aws_autoscaling_group": {"web": {
+        "min_size": 1, "max_size": 1, "vpc_zone_identifier": ["subnet-a", "subnet-b"]}}}})
+    _write(tmp_path / "json", **{"asg.tf.json": as_json.replace(": 1", ": 3"), "asg.tofu.json": as_json})
+    assert _findings(tmp_path / "json") == [("RES104", "asg.tofu.json", 1)]
+    # `asg.tofu` is no twin of `asg.tf.json`: both are read, and declare the group twice
+    _write(tmp_path / "mixed", **{"asg.tf.json": as_json, "asg.tofu": THREE_INSTANCES})
+    result = run_scan(tmp_path / "mixed")
+    assert any("duplicate resource: aws_autoscaling_group.web" in e.message for e in result.errors), \
+        result.errors
+
+
+def test_override_files_of_either_kind_override(tmp_path):
+    override = 'resource "aws_autoscaling_group" "web" {\n  max_size = 1\n  min_size = 1\n}\n'
+    _write(tmp_path, **{"main.tofu": THREE_INSTANCES, "override.tofu": override})
+    assert _findings(tmp_path) == [("RES104", "override.tofu", 2)]
+
+
+def test_a_local_module_written_for_opentofu_is_followed(tmp_path):
+    _write(tmp_path, **{
+        "main.tf": 'module "web" {\n  source = "./modules/asg"\n  size   = 1\n}\n',
+        "modules__asg__main.tofu": 'variable "size" { type = number }\n'
+                                   + ONE_INSTANCE.replace("= 1", "= var.size"),
+    })
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    assert ids(result) == ["RES104"]
+    assert result.findings[0].resource.endswith("module.web.aws_autoscaling_group.web")
+
+
+def test_a_staged_tofu_file_brings_its_module(tmp_path, capsys):
+    _write(tmp_path, **{"variables.tofu": 'variable "size" {\n  default = 1\n}\n',
+                        "main.tofu": ONE_INSTANCE.replace("= 1", "= var.size")})
+    assert main(["scan", str(tmp_path / "variables.tofu"), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["rule_id"], Path(f["file"]).name) for f in report["findings"]] == [("RES104", "main.tofu")]
+
+
+def test_an_inline_suppression_in_a_tofu_file_is_read(tmp_path):
+    suppressed = "# resilint:ignore RES104 a batch worker\n" + ONE_INSTANCE
+    _write(tmp_path, **{"main.tofu": suppressed})
+    result = run_scan(tmp_path)
+    assert [(f.rule_id, f.suppressed) for f in result.findings] == [("RES104", True)]
+
+
+def test_a_plan_beside_an_opentofu_root_points_at_its_tofu_files(tmp_path):
+    """`tofu show -json` writes the plan format Terraform does; its resources are found
+    in the `.tofu` files OpenTofu read, not in the `.tf` twins it did not."""
+    from linter.loaders import load_paths
+    from tests.test_tfplan_loader import _tf_tree
+
+    doc = _tf_tree(tmp_path)
+    for tf in (tmp_path / "main.tf", tmp_path / "modules" / "db" / "main.tf"):
+        tf.rename(tf.with_suffix(".tofu"))
+        tf.write_text("\n\n\n" + tf.with_suffix(".tofu").read_text())  # Terraform's copy, lines apart
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    loaded = {r.address: r for r in load_paths([str(tmp_path / "plan.json")]).resources if r.source_format == "tfplan"}
+    group, db = loaded["aws_db_subnet_group.main"], loaded["module.db.aws_db_instance.main[0]"]
+    assert (Path(group.location.file).name, group.location.line) == ("main.tofu", 5)
+    assert (Path(db.location.file).relative_to(tmp_path), db.location.line) == (Path("modules/db/main.tofu"), 5)
+    assert db.line_for("multi_az") == 8
