@@ -216,6 +216,45 @@ def selector_matches(selector: Any, labels: Any) -> bool | None:
     return True
 
 
+def parse_label_selector(text: str) -> dict[str, Any] | None:
+    """A label selector written as text (`tier=backend,env in (prod, dr),!canary`, as
+    `kubectl -l` and kustomize's `labelSelector` take it) as the LabelSelector object
+    `selector_matches` reads; None for what this does not read (`>`/`<`, broken syntax).
+    Read by hand, not by a regular expression: it is user text."""
+    expressions: list[dict[str, Any]] = []
+    depth, start, parts = 0, 0, []
+    for at, char in enumerate(text):  # requirements split at the commas outside `( )`
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(text[start:at])
+            start = at + 1
+    parts.append(text[start:])
+    for part in (p.strip() for p in parts):
+        if not part:
+            if len(parts) == 1:
+                break  # the empty selector: everything
+            return None
+        if "(" in part:
+            head, _, values = part.partition("(")
+            words = head.split()
+            if len(words) != 2 or words[1] not in ("in", "notin") or not values.rstrip().endswith(")"):
+                return None
+            listed = [v.strip() for v in values.rstrip()[:-1].split(",")]
+            expressions.append({"key": words[0], "operator": "In" if words[1] == "in" else "NotIn", "values": listed})
+            continue
+        for written, operator in (("!=", "NotIn"), ("==", "In"), ("=", "In")):
+            key, found, value = part.partition(written)
+            if found:
+                expressions.append({"key": key.strip(), "operator": operator, "values": [value.strip()]})
+                break
+        else:
+            if any(c in part for c in "<>") or " " in part.strip("! "):
+                return None
+            expressions.append({"key": part.lstrip("!").strip(),
+                                "operator": "DoesNotExist" if part.startswith("!") else "Exists"})
+    return {"matchExpressions": expressions}
+
+
 def map_selector_matches(selector: Any, labels: Any) -> bool | None:
     """A Service-style selector (a plain map); empty or absent selects nothing."""
     if is_unknown(selector) or is_unknown(labels):

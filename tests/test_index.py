@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from linter.index import Index
+import pytest
+
+from linter.index import Index, selector_matches
 from linter.model import Location, Resource, Unknown
 
 
@@ -54,3 +56,26 @@ def test_several_references_name_each_resource_once_and_an_unknown_part_names_no
     assert index.resolve_many("aws_subnet.public") is None
     assert index.resolve_many(Unknown()) is None
     assert index.resolve_many([]) == []
+
+
+@pytest.mark.parametrize("text, labels, selected", [
+    ("", {}, True),
+    ("tier=backend", {"tier": "backend"}, True),
+    ("tier==backend", {"tier": "frontend"}, False),
+    ("tier!=frontend", {}, True),  # an absent label is not `frontend`
+    ("tier in (frontend, edge),!canary", {"tier": "edge"}, True),
+    ("tier in (frontend, edge),!canary", {"tier": "edge", "canary": "yes"}, False),
+    ("tier notin (a,b), env", {"tier": "c", "env": "prod"}, True),
+    ("tier notin (a,b), env", {"tier": "c"}, False),
+])
+def test_a_label_selector_written_as_text_selects_as_kubernetes_does(text, labels, selected):
+    from linter.index import parse_label_selector
+
+    assert selector_matches(parse_label_selector(text), labels) is selected
+
+
+@pytest.mark.parametrize("text", ["replicas>1", "a b", "tier in frontend", "tier in (a", "a,,b"])
+def test_a_label_selector_this_does_not_read_is_none(text):
+    from linter.index import parse_label_selector
+
+    assert parse_label_selector(text) is None

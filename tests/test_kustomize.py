@@ -172,6 +172,57 @@ def test_a_json_patch_whose_target_is_another_object_does_not_point_at_it(tmp_pa
          line_of(kustomization, "value: 1"))]
 
 
+LABELLED = (deployment("api", "  labels: {tier: frontend}\n") + "---\n"
+            + deployment("worker", "  labels: {tier: backend}\n")).replace("replicas: 1", "replicas: 3")
+# a strategic merge patch that a `target` applies: its own name is not what it patches
+ANY_NAME = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: not-used\nspec:\n  replicas: 1\n"
+
+
+@pytest.mark.parametrize("target, patched", [
+    ("{kind: Deployment}", ["api", "worker"]),
+    ("{kind: Deployment, name: 'api|work.*'}", ["api", "worker"]),
+    ("{group: apps, version: v1, kind: Deploy.*, name: wor.+}", ["worker"]),
+    ("{kind: Deployment, labelSelector: tier=backend}", ["worker"]),
+    ("{kind: Deployment, labelSelector: 'tier in (frontend, edge),!canary'}", ["api"]),
+    ("{kind: Deployment, labelSelector: tier!=frontend}", ["worker"]),
+    ("{kind: Deployment, annotationSelector: team=payments}", []),
+])
+@pytest.mark.parametrize("written", ["smp", "json"])
+def test_a_value_a_patch_writes_over_the_objects_its_target_selects_points_at_the_patch(
+        tmp_path, monkeypatch, target, patched, written):
+    """A `target` selects what a patch applies to, by kind, name (a regular expression
+    kustomize anchors), label and annotation selectors; a strategic merge patch's own name
+    then does not matter. The objects it selects are found at its line, the others at the
+    base's, as the real kustomize built them."""
+    text = ANY_NAME if written == "smp" else JSON_PATCH
+    write(tmp_path, {"base/deploy.yaml": LABELLED, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": f"resources: [../../base]\npatches:\n"
+                                                         f"- path: one.yaml\n  target: {target}\n",
+                     "overlays/dev/one.yaml": text})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    patch_line = line_of(text, "replicas: 1" if written == "smp" else "value: 1")
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        (f"Deployment/default/{name}", os.path.join("overlays", "dev", "one.yaml"), patch_line) for name in patched]
+
+
+def test_a_patch_whose_target_selects_another_object_is_not_where_a_count_is_set(tmp_path, monkeypatch):
+    """Both patches set 1: the worker's comes from the one its label selects, the api's from its own."""
+    kustomization = ("resources: [../../base]\npatches:\n- path: backend.yaml\n"
+                     "  target: {kind: Deployment, labelSelector: tier=backend}\n"
+                     "- target: {kind: Deployment, name: api}\n  patch: |-\n"
+                     + "".join(f"    {line}\n" for line in JSON_PATCH.splitlines()))
+    write(tmp_path, {"base/deploy.yaml": LABELLED, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": kustomization, "overlays/dev/backend.yaml": ANY_NAME})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/default/api", os.path.join("overlays", "dev", "kustomization.yaml"),
+         line_of(kustomization, "value: 1")),
+        ("Deployment/default/worker", os.path.join("overlays", "dev", "backend.yaml"), line_of(ANY_NAME, "replicas: 1"))]
+
+
 def test_a_count_the_replicas_field_sets_points_at_its_entry(tmp_path, monkeypatch):
     kustomization = "resources: [../../base]\nreplicas:\n- name: worker\n  count: 1\n"
     write(tmp_path, {

@@ -3086,15 +3086,15 @@ class _Overrides:
             return Location(*place) if place is not None else None
         if value is None or in_base is not None and written == value:
             return None
-        for patch in self.patches():
-            if patch.type != rendered.type or patch.name not in (base.name, rendered.name):
+        for patch, target in self.patches():
+            if not (target.selects(rendered, base) if target is not None else
+                    patch.type == rendered.type and patch.name in (base.name, rendered.name)):
                 continue
             in_patch = _merged_path(rendered.attrs, patch.attrs, path)
             if in_patch is not None and lookup(patch.attrs, in_patch, None) == value:
                 return Location(patch.location.file, patch.line_for(in_patch))
-        kind = rendered.type.rpartition("/")[2]
         for op in self.operations():
-            if op.kind not in (None, kind) or op.name not in (None, base.name, rendered.name):
+            if not op.target.selects(rendered, base):
                 continue
             if op.path == path and op.value == value or path.startswith(op.path + ".") and lookup(
                     op.value, path[len(op.path) + 1:], None) == value:
@@ -3105,8 +3105,10 @@ class _Overrides:
                     return Location(kfile, line)
         return None
 
-    def patches(self) -> list[Resource]:
-        """The objects of the strategic merge patches: the deployer's, then the kustomizations'."""
+    def patches(self) -> list[tuple[Resource, PatchTarget | None]]:
+        """The objects of the strategic merge patches, with the target that selects what each
+        patches (None: the object of its own kind and name): the deployer's, then the
+        kustomizations'."""
         return [patch for written in self.written() for patch in written.objects]
 
     def operations(self) -> list[_PatchOperation]:
@@ -3155,14 +3157,75 @@ def _merged_path(rendered: Any, patch: Any, path: str) -> str | None:
     return ".".join(out)
 
 
+@dataclass(frozen=True)
+class PatchTarget:
+    """The objects a kustomize patch entry's `target` selects: each of `group`, `version`,
+    `kind`, `name` and `namespace` a regular expression kustomize anchors (Go's RE2; run
+    here on RE2 too: user text never backtracks), and label and annotation selectors. A
+    name or a namespace matches the object's as its base writes it or as it is rendered
+    (kustomize selects by either: a patch names a base's object, whatever prefix an overlay
+    adds); labels and annotations likewise."""
+
+    fields: tuple[tuple[str, str], ...]
+    label_selector: str | None = None
+    annotation_selector: str | None = None
+
+    @staticmethod
+    def of(node: Any) -> "PatchTarget | None":
+        """A `target` mapping node; None when there is none or it is not a mapping."""
+        import yaml
+
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        written = {k: str(v.value) for k, v in _scalar_keys(node).items() if isinstance(v, yaml.ScalarNode)}
+        return PatchTarget(tuple((k, written[k]) for k in ("group", "version", "kind", "name", "namespace")
+                                 if written.get(k)),
+                           written.get("labelSelector") or None, written.get("annotationSelector") or None)
+
+    def selects(self, rendered: Resource, base: Resource) -> bool:
+        from linter.index import parse_label_selector, selector_matches
+
+        group, _, kind = rendered.type.rpartition("/")
+        values = {"group": ["" if group == "core" else group], "kind": [kind],
+                  "version": [(rendered.raw_type or "").rpartition("/")[2]],
+                  "name": [base.name, rendered.name],
+                  "namespace": [base.namespace or "default", rendered.namespace or "default"]}
+        for key, pattern in self.fields:
+            if not any(_anchored(pattern, value) for value in values[key]):
+                return False
+        for selector, key in ((self.label_selector, "labels"), (self.annotation_selector, "annotations")):
+            parsed = parse_label_selector(selector) if selector is not None else None
+            if selector is not None and not (parsed is not None and any(
+                    selector_matches(parsed, lookup(r.attrs, f"metadata.{key}", None) or {}) is True
+                    for r in (base, rendered))):
+                return False
+        return True
+
+
+@functools.lru_cache(maxsize=256)
+def _anchored_regex(pattern: str) -> Any:
+    """kustomize's selector field as Go compiles it (`^(?:pattern)$`); None when RE2 refuses it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(f"^(?:{pattern})$", options)
+    except re2.error:
+        return None
+
+
+def _anchored(pattern: str, value: str | None) -> bool:
+    regex = _anchored_regex(pattern)
+    return regex is not None and value is not None and regex.fullmatch(value) is not None
+
+
 @dataclass
 class _PatchOperation:
-    """An `add` or `replace` of a JSON 6902 patch: the objects it targets (a kind, a name;
-    None: any), the path it sets (dotted, as findings name attributes), the value, and
-    where the value is written."""
+    """An `add` or `replace` of a JSON 6902 patch: the objects its target selects, the path
+    it sets (dotted, as findings name attributes), the value, and where the value is written."""
 
-    kind: str | None
-    name: str | None
+    target: PatchTarget
     path: str
     value: Any
     file: str
@@ -3172,10 +3235,11 @@ class _PatchOperation:
 @dataclass
 class WrittenPatches:
     """The patches a kustomization, or a deployer's kustomize options, write, each read at
-    the lines it is written at: the objects of strategic merge patches, and the `add` and
-    `replace` operations of JSON 6902 patches."""
+    the lines it is written at: the objects of strategic merge patches (each with the target
+    that selects what it patches, or None: the object of its own kind and name), and the
+    `add` and `replace` operations of JSON 6902 patches."""
 
-    objects: list[Resource] = field(default_factory=list)
+    objects: list[tuple[Resource, PatchTarget | None]] = field(default_factory=list)
     operations: list[_PatchOperation] = field(default_factory=list)
 
 
@@ -3195,9 +3259,7 @@ def written_patches(entries: list[Any], shown: str, directory: Path, strategic: 
     """The patches of `entries` (YAML nodes of `patches` or `patchesJson6902` items: a `patch`
     written inline, or a `path` to a file of `directory`, and a `target`) and of `strategic`
     (of `patchesStrategicMerge` items: a file's name, or a patch written inline), written in
-    the file `shown`. A JSON 6902 patch is read only with a target that names a plain name or
-    none (a regular expression kustomize matches is not matched here); a patch that does not
-    parse is kustomize's to refuse."""
+    the file `shown`. A patch that does not parse is kustomize's to refuse."""
     import yaml
 
     out = WrittenPatches()
@@ -3246,25 +3308,24 @@ def _read_patch_text(text: str, shown: str, target: Any, out: WrittenPatches) ->
 
     from linter.loaders import kubernetes
 
+    selects = PatchTarget.of(target)
     try:
         written = kubernetes.read_yaml(text, shown)  # guarded: aliases, depth, tags
         if not (len(written) == 1 and isinstance(written[0], list)):  # a strategic merge patch: objects
             documents = kubernetes.parse_documents(text, shown)
-            out.objects += kubernetes.load_objects(documents, shown, {}, lines=kubernetes.ManifestLines(text))
+            out.objects += [(patch, selects) for patch in
+                            kubernetes.load_objects(documents, shown, {}, lines=kubernetes.ManifestLines(text))]
             return
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, ValueError, RecursionError, InputError):
         return
-    selector = {k: v.value for k, v in _scalar_keys(target).items() if isinstance(v, yaml.ScalarNode)}
-    name = selector.get("name")  # a regular expression kustomize matches: only a plain name is matched here
-    if not isinstance(node, yaml.SequenceNode) or not isinstance(target, yaml.MappingNode) \
-            or name is not None and not name.replace("-", "").replace(".", "").isalnum():
-        return
+    if not isinstance(node, yaml.SequenceNode) or selects is None:
+        return  # kustomize applies a JSON 6902 patch only to what a target selects
     for op_node, op in zip(node.value, written[0]):
         value_node = _scalar_keys(op_node).get("value")
         dotted = _pointer_path(op.get("path")) if isinstance(op, dict) else None
         if value_node is not None and dotted is not None and op.get("op") in ("add", "replace"):
-            out.operations.append(_PatchOperation(selector.get("kind"), name, dotted, op.get("value"), shown,
+            out.operations.append(_PatchOperation(selects, dotted, op.get("value"), shown,
                                                   value_node.start_mark.line + 1))
 
 
