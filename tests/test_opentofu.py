@@ -120,3 +120,15 @@ def test_a_plan_beside_an_opentofu_root_points_at_its_tofu_files(tmp_path):
     assert (Path(group.location.file).name, group.location.line) == ("main.tofu", 5)
     assert (Path(db.location.file).relative_to(tmp_path), db.location.line) == (Path("modules/db/main.tofu"), 5)
     assert db.line_for("multi_az") == 8
+
+
+def test_a_terragrunt_unit_plans_a_module_written_for_opentofu(tmp_path):
+    """Terragrunt runs OpenTofu by default: a unit's module may hold only `.tofu` files."""
+    _write(tmp_path, **{
+        "modules__asg__main.tofu": 'variable "size" { type = number }\n' + ONE_INSTANCE.replace("= 1", "= var.size"),
+        "live__prod__terragrunt.hcl": 'terraform {\n  source = "../../modules/asg"\n}\ninputs = {\n  size = 1\n}\n',
+    })
+    result = run_scan(tmp_path / "live")
+    assert result.errors == []
+    assert [(f.rule_id, Path(f.file).name, f.line) for f in result.findings] == [("RES104", "main.tofu", 4)]
+    assert "terragrunt" in result.findings[0].message
