@@ -104,7 +104,8 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "plan": [("plan.json", _fixture("RES201", "fail-function-alias-arn.tfplan.json"))],
     "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
-    "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf"))],
+    "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf")),
+            ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf"))],  # OpenTofu's own file
     "tfvars": [("terraform.tfvars", TFVARS_ROOT["terraform.tfvars"].encode())],
     # a unit of tests/test_terragrunt.py's repository, or the root.hcl its units include
     "terragrunt": [("terragrunt.hcl", STAGING_DB.encode()), ("root.hcl", ROOT_HCL.encode())],
@@ -200,7 +201,17 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                            b"      value: 1\n- target: {kind: Deployment}\n"
                                            b"  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": false}]'\n"
                                            b"patchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n"
-                                           b"  metadata: {name: plain}\n  spec: {revisionHistoryLimit: 2}\n")],
+                                           b"  metadata: {name: plain}\n  spec: {revisionHistoryLimit: 2}\n"),
+                  # patches applied to what their targets select: regular expressions, label and
+                  # annotation selectors, a strategic merge patch whose own name is not used
+                  ("k/kustomization.yaml", b"resources: [deploy.yaml]\npatches:\n"
+                                           b"- target: {group: apps, kind: 'Deploy.*', name: 'pla(in|ne)|x+'}\n"
+                                           b"  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 1\n"
+                                           b"- target: {kind: Deployment, labelSelector: 'app in (plain, b),!canary'}\n"
+                                           b"  patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n"
+                                           b"    metadata: {name: not-used}\n    spec: {replicas: 1}\n"
+                                           b"- target: {namespace: default, annotationSelector: team!=x}\n"
+                                           b"  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": false}]'\n")],
     # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
     # inside it and a library chart (HELM_CHARTS beside it)
     "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"
