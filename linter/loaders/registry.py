@@ -95,7 +95,8 @@ ENTRIES: tuple[Entry, ...] = (
     # no suffix: only files named explicitly are looked at (a walk leaves a local state alone)
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
-    Entry("terraform", "linter.loaders.terraform", terraform.MODULE_SUFFIXES + terraform.VARIABLE_FILES + (terraform.UNIT_FILE,),
+    Entry("terraform", "linter.loaders.terraform",
+          terraform.MODULE_SUFFIXES + terraform.VARIABLE_FILES + (terraform.UNIT_FILE,),
           unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),

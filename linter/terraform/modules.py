@@ -717,8 +717,8 @@ class ModuleInstance:
             except EvalError:
                 n = None
             if isinstance(count, Namespace):  # `count = aws_instance`: Terraform's "Invalid reference"
-                raise InputError(attr.file or block.file, f"count is `{count.prefix or count.kind}`, a reference that names no "
-                                 "value: it needs an attribute after it", attr.line)
+                raise InputError(attr.file or block.file, f"count is `{count.prefix or count.kind}`, a reference "
+                                 "that names no value: it needs an attribute after it", attr.line)
             if not isinstance(n, int) or n < 0:
                 got = json.dumps(plain(count), default=lambda _: "(known after apply)")
                 raise InputError(attr.file or block.file, f"count must be a whole number >= 0, got {got}", attr.line)
@@ -1274,7 +1274,8 @@ def _closest_written(lines: dict[str, Any], path: str) -> str | None:
 def line_of(lines: dict[str, Any], path: str) -> int | None:
     """Line of an attribute path, else of its closest written ancestor."""
     written = _closest_written(lines, path)
-    return None if written is None else int(lines[written])
+    line: int | None = lines[written] if written is not None else None
+    return line
 
 
 class WrittenInOverride:
