@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from linter.loaders.terraform import shadowed_by_opentofu
+from linter.loaders.terraform import HCL_SUFFIXES, shadowed_by_opentofu
 
 # first segments of references that never name a resource
 NON_RESOURCE_ROOTS = frozenset({
@@ -171,7 +171,7 @@ class SourceMap:
         modules: dict[str, str] = {}
         duplicates = False  # one address declared twice: a folder of examples, not a module
         try:
-            names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tofu")))  # HCL: the regexes read it
+            names = sorted(n for n in os.listdir(directory) if n.endswith(HCL_SUFFIXES))  # what the regexes read
         except OSError:
             names = []
         shadowed = shadowed_by_opentofu(set(names))

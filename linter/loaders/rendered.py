@@ -3167,23 +3167,28 @@ class PatchTarget:
     adds); labels and annotations likewise."""
 
     fields: tuple[tuple[str, str], ...]
-    label_selector: str | None = None
-    annotation_selector: str | None = None
+    # parsed by `index.parse_label_selector` (None: not written; False: written, and not
+    # read here, so it selects nothing)
+    label_selector: dict[str, Any] | None | bool = None
+    annotation_selector: dict[str, Any] | None | bool = None
 
     @staticmethod
     def of(node: Any) -> "PatchTarget | None":
         """A `target` mapping node; None when there is none or it is not a mapping."""
         import yaml
 
+        from linter.index import parse_label_selector
+
         if not isinstance(node, yaml.MappingNode):
             return None
         written = {k: str(v.value) for k, v in _scalar_keys(node).items() if isinstance(v, yaml.ScalarNode)}
+        label, annotation = (parse_label_selector(written[k]) or False if written.get(k) else None
+                             for k in ("labelSelector", "annotationSelector"))
         return PatchTarget(tuple((k, written[k]) for k in ("group", "version", "kind", "name", "namespace")
-                                 if written.get(k)),
-                           written.get("labelSelector") or None, written.get("annotationSelector") or None)
+                                 if written.get(k)), label, annotation)
 
     def selects(self, rendered: Resource, base: Resource) -> bool:
-        from linter.index import parse_label_selector, selector_matches
+        from linter.index import selector_matches
 
         group, _, kind = rendered.type.rpartition("/")
         values = {"group": ["" if group == "core" else group], "kind": [kind],
@@ -3194,9 +3199,8 @@ class PatchTarget:
             if not any(_anchored(pattern, value) for value in values[key]):
                 return False
         for selector, key in ((self.label_selector, "labels"), (self.annotation_selector, "annotations")):
-            parsed = parse_label_selector(selector) if selector is not None else None
-            if selector is not None and not (parsed is not None and any(
-                    selector_matches(parsed, lookup(r.attrs, f"metadata.{key}", None) or {}) is True
+            if selector is not None and not (isinstance(selector, dict) and any(
+                    selector_matches(selector, lookup(r.attrs, f"metadata.{key}", None) or {}) is True
                     for r in (base, rendered))):
                 return False
         return True

@@ -24,6 +24,7 @@ DECLINED = ("Terraform variables with no module (.tf files) in their directory: 
 # what Terraform reads as a module's configuration, and OpenTofu's own files beside them
 # (Terraform ignores `.tofu` files, so a directory holding them is OpenTofu's)
 MODULE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+HCL_SUFFIXES = (".tf", ".tofu")  # those written in HCL (not JSON)
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 UNIT_FILE = "terragrunt.hcl"  # a Terragrunt unit: the module it plans (linter/terraform/terragrunt.py)
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`

@@ -68,6 +68,7 @@ from linter.loaders._terraform import (
     qualify,
     resource_ref,
 )
+from linter.loaders.terraform import HCL_SUFFIXES
 from linter.addresses import strip_instance_keys
 from linter.attribute_facts import optional_computed
 from linter.index import ARN_OF_ANOTHER_RESOURCE
@@ -954,7 +955,7 @@ def _find_sources(path: Path, options: dict[str, Any], config: ConfigIndex) -> S
         return SourceMap(root) if os.path.isdir(root) else None
     directory = Path(path).parent
     try:
-        has_tf = any(p.suffix in (".tf", ".tofu") for p in directory.iterdir())
+        has_tf = any(p.suffix in HCL_SUFFIXES for p in directory.iterdir())
     except OSError:
         return None
     if not has_tf:
