@@ -309,7 +309,7 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
 
         paths = res.meta["azapi_paths"]
         message, remediation = in_body_terms(message, paths), in_body_terms(remediation, paths)
-    file, line = res.place_for(v.path)
+    file, line = res.place_for(v.path, v.unset)
     return Finding(
         rule_id=rule.id,
         rule=rule.name,

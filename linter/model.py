@@ -235,15 +235,17 @@ class Resource:
             return default
         return lookup(self.change.before, path, default)
 
-    def place_for(self, path: str | None) -> tuple[str, int | None]:
-        """The file and line a finding on the attribute `path` points at."""
-        if path and self.written_elsewhere is not None:
-            try:
-                place = self.written_elsewhere(path)
-            except Exception:  # a missing place is never worth a crash
-                place = None
-            if place is not None:
-                return place.file, place.line
+    def place_for(self, path: str | None, unset: str | None = None) -> tuple[str, int | None]:
+        """The file and line a finding on the attribute `path` points at; for one about the
+        `unset` attribute, where an overlay removed it, if one did."""
+        for written in (unset, path):
+            if written and self.written_elsewhere is not None:
+                try:
+                    place = self.written_elsewhere(written)
+                except Exception:  # a missing place is never worth a crash
+                    place = None
+                if place is not None:
+                    return place.file, place.line
         return self.location.file, self.line_for(path)
 
     def line_for(self, path: str | None) -> int | None:
@@ -277,6 +279,9 @@ class Violation:
 
     message: str
     path: str | None = None  # attribute the finding is about, for its line
+    # the unset attribute the finding is about, when `path` names what holds it (`spec` for an
+    # unset `spec.replicas`: baselines keep that path): its line is where an overlay removed it
+    unset: str | None = None
     severity: Severity | None = None  # overrides the rule's default severity
     remediation: str | None = None  # overrides the rule's default fix
     # what else the finding is about, when one attribute can carry several findings

@@ -910,6 +910,66 @@ def _indented(text: str, by: int) -> str:
     return "".join(" " * by + line + "\n" for line in text.splitlines())
 
 
+API_PROBES = "        readinessProbe: {httpGet: {path: /ready, port: 80}}\n        livenessProbe: {httpGet: {path: /live, port: 80}}\n"
+# the base's api writes a count and both probes; the overlays below take them out
+PROBED_API = BASE.replace("replicas: 1", "replicas: 3").replace("image: example/api:1\n", "image: example/api:1\n" + API_PROBES, 1)
+REMOVE = ("- op: remove\n  path: /spec/replicas\n"
+          "- op: remove\n  path: /spec/template/spec/containers/0/readinessProbe\n")
+NULLED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: null\n  template:\n"
+          "    spec:\n      containers:\n      - name: api\n        livenessProbe: null\n")
+
+
+@pytest.mark.parametrize("listed, files, at", [
+    # JSON 6902 `remove` operations, written in the kustomization or in a file: the finding is at
+    # the operation's first line (-1: the line above its `path`)
+    ("patches:\n- target: {kind: Deployment, name: api}\n  patch: |-\n" + _indented(REMOVE, 4), {},
+     {"RES101": ("kustomization.yaml", "path: /spec/replicas", -1),
+      "RES503": ("kustomization.yaml", "readinessProbe", -1)}),
+    ("patches:\n- target: {kind: Deployment, name: api}\n  path: remove.yaml\n", {"remove.yaml": REMOVE},
+     {"RES101": ("remove.yaml", "path: /spec/replicas", -1), "RES503": ("remove.yaml", "readinessProbe", -1)}),
+    # a strategic merge patch writes a field null to take it out
+    ("patches:\n- path: nulled.yaml\n", {"nulled.yaml": NULLED},
+     {"RES101": ("nulled.yaml", "replicas: null", 0), "RES504": ("nulled.yaml", "livenessProbe: null", 0)}),
+])
+def test_a_value_an_overlay_removes_points_at_the_removal(tmp_path, monkeypatch, listed, files, at):
+    """An overlay that takes out what the base writes (`op: remove`, or `null` in a strategic
+    merge patch) leaves the default: 1 replica, no probe. The finding is at the line that
+    removes it, not at the base, whose `replicas: 3` and probes say otherwise. The attribute
+    baselines record is unchanged (`spec`, the container), and the base's file is kept as where
+    the object is declared, so earlier baselines still match."""
+    kustomization = f"resources: [../../base]\n{listed}"
+    write(tmp_path, {"base/deploy.yaml": PROBED_API, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": kustomization,
+                     **{f"overlays/dev/{name}": text for name, text in files.items()}})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101", "RES503", "RES504"]))
+    assert result.errors == []
+    found = {f.rule_id: (f.file, f.line, f.attribute, f.declared_in) for f in result.findings
+             if f.resource == "Deployment/default/api"}
+    container = "spec.template.spec.containers.0"
+    assert found == {rule: (os.path.join("overlays", "dev", name), line_of(files.get(name) or kustomization, needle) + by,
+                            "spec" if rule == "RES101" else container, os.path.join("base", "deploy.yaml"))
+                     for rule, (name, needle, by) in at.items()}
+
+
+@pytest.mark.parametrize("patch", [
+    "- target: {kind: Deployment, name: worker}\n  patch: |-\n    - op: remove\n      path: /spec/replicas\n",
+    "- target: {kind: Deployment, name: api}\n  patch: |-\n    - op: remove\n      path: /spec/strategy\n",
+])
+def test_a_removal_of_another_object_or_field_is_not_where_a_default_comes_from(tmp_path, monkeypatch, patch):
+    """The base's api writes no count: its 1 is the base's, whatever the overlay removes from the
+    worker or from the api's other fields."""
+    kustomization = "resources: [../../base]\npatches:\n" + patch
+    base = PROBED_API.replace("spec:\n  replicas: 3\n", "spec:\n  strategy: {type: Recreate}\n", 1)
+    write(tmp_path, {"base/deploy.yaml": base, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/dev/kustomization.yaml": kustomization})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file) for f in result.findings if f.resource.endswith("/api")] == [
+        ("Deployment/default/api", os.path.join("base", "deploy.yaml"))]
+
+
 @pytest.mark.parametrize("patch", DEPLOYER_PATCHES)
 def test_a_count_an_argo_cd_applications_patch_sets_points_at_its_line(gitops, patch):
     """`kustomize.patches` of an Application (Argo CD writes them into the overlay before it

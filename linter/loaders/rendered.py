@@ -3084,17 +3084,16 @@ class _Overrides:
         if variable is not None:  # `${replicas}` in the base: set where the deployer substitutes it
             place = self._substituted.get(variable)
             return Location(*place) if place is not None else None
-        if value is None or in_base is not None and written == value:
+        if value is None:  # unset as rendered: where an overlay removed what the base writes
+            return self._removed_at(rendered, base, path) if written is not None else None
+        if in_base is not None and written == value:
             return None
-        for patch, target in self.patches():
-            if not (target.selects(rendered, base) if target is not None else
-                    patch.type == rendered.type and patch.name in (base.name, rendered.name)):
-                continue
+        for patch in self._patches_of(rendered, base):
             in_patch = _merged_path(rendered.attrs, patch.attrs, path)
             if in_patch is not None and lookup(patch.attrs, in_patch, None) == value:
                 return Location(patch.location.file, patch.line_for(in_patch))
         for op in self.operations():
-            if not op.target.selects(rendered, base):
+            if op.removes or not op.target.selects(rendered, base):
                 continue
             if op.path == path and op.value == value or path.startswith(op.path + ".") and lookup(
                     op.value, path[len(op.path) + 1:], None) == value:
@@ -3104,6 +3103,26 @@ class _Overrides:
                 if name in (base.name, rendered.name) and count == value:
                     return Location(kfile, line)
         return None
+
+    def _removed_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
+        """Where an overlay removes `path` (or what holds it) from the object: a JSON 6902
+        `remove`, or a strategic merge patch writing it null."""
+        for patch in self._patches_of(rendered, base):
+            in_patch = _merged_path(rendered.attrs, patch.attrs, path)
+            if in_patch is not None and _written_null(patch.attrs, in_patch):
+                return Location(patch.location.file, patch.line_for(in_patch))
+        for op in self.operations():
+            if op.removes and (path == op.path or path.startswith(op.path + ".")) \
+                    and op.target.selects(rendered, base):
+                return Location(op.file, op.line)
+        return None
+
+    def _patches_of(self, rendered: Resource, base: Resource) -> Iterator[Resource]:
+        """The strategic merge patches that patch the object."""
+        for patch, target in self.patches():
+            if target.selects(rendered, base) if target is not None else \
+                    patch.type == rendered.type and patch.name in (base.name, rendered.name):
+                yield patch
 
     def patches(self) -> list[tuple[Resource, PatchTarget | None]]:
         """The objects of the strategic merge patches, with the target that selects what each
@@ -3126,6 +3145,13 @@ class _Overrides:
             self._replicas = [*self._given,
                               *(entry for directory in self.kustomizations for entry in _replica_entries(directory))]
         return self._replicas
+
+
+def _written_null(attrs: Any, path: str) -> bool:
+    """`path` is written, as null (a strategic merge patch's way to remove a field)."""
+    holder, _, key = path.rpartition(".")
+    held = lookup(attrs, holder, None) if holder else attrs
+    return isinstance(held, dict) and key in held and held[key] is None
 
 
 # the keys a strategic merge patch matches list items by (containers and volumes by name, ...)
@@ -3226,14 +3252,16 @@ def _anchored(pattern: str, value: str | None) -> bool:
 
 @dataclass
 class _PatchOperation:
-    """An `add` or `replace` of a JSON 6902 patch: the objects its target selects, the path
-    it sets (dotted, as findings name attributes), the value, and where the value is written."""
+    """An `add`, `replace` or `remove` of a JSON 6902 patch: the objects its target selects,
+    the path it sets or removes (dotted, as findings name attributes), the value it sets, and
+    where the value, or the removing operation, is written."""
 
     target: PatchTarget
     path: str
     value: Any
     file: str
     line: int
+    removes: bool = False
 
 
 @dataclass
@@ -3241,7 +3269,7 @@ class WrittenPatches:
     """The patches a kustomization, or a deployer's kustomize options, write, each read at
     the lines it is written at: the objects of strategic merge patches (each with the target
     that selects what it patches, or None: the object of its own kind and name), and the
-    `add` and `replace` operations of JSON 6902 patches."""
+    `add`, `replace` and `remove` operations of JSON 6902 patches."""
 
     objects: list[tuple[Resource, PatchTarget | None]] = field(default_factory=list)
     operations: list[_PatchOperation] = field(default_factory=list)
@@ -3328,9 +3356,14 @@ def _read_patch_text(text: str, shown: str, target: Any, out: WrittenPatches) ->
     for op_node, op in zip(node.value, written[0]):
         value_node = _scalar_keys(op_node).get("value")
         dotted = _pointer_path(op.get("path")) if isinstance(op, dict) else None
-        if value_node is not None and dotted is not None and op.get("op") in ("add", "replace"):
+        if dotted is None:
+            continue
+        if value_node is not None and op.get("op") in ("add", "replace"):
             out.operations.append(_PatchOperation(selects, dotted, op.get("value"), shown,
                                                   value_node.start_mark.line + 1))
+        elif op.get("op") == "remove":
+            out.operations.append(_PatchOperation(selects, dotted, None, shown, op_node.start_mark.line + 1,
+                                                  removes=True))
 
 
 def _at_its_lines(node: Any) -> str:

@@ -355,7 +355,7 @@ def missing_readiness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
         yield Violation(
             f"{_container_name(c, path)} of {display(r, ctx.index)} has no readinessProbe: it counts as ready as "
             f"soon as it starts, so {target} it traffic before it can serve",
-            path=path,
+            path=path, unset=f"{path}.readinessProbe",
         )
 
 
@@ -452,7 +452,7 @@ def missing_liveness_probe(r: Resource, ctx: Context) -> Iterator[Violation]:
             yield Violation(
                 f"{name} has no livenessProbe: the kubelet restarts it only when its process exits, "
                 "so a hung process stays in place",
-                path=path,
+                path=path, unset=f"{path}.livenessProbe",
             )
             continue
         handler = probe_handler(live)
@@ -790,7 +790,7 @@ def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Vio
             f"{display(r, ctx.index)} evicts unready pods only within the budget: {current.describe()}, so a "
             "pod that runs but never becomes ready cannot be evicted once the budget is used up, and node "
             "drains hang on it",
-            path="spec",
+            path="spec", unset="spec.unhealthyPodEvictionPolicy",
         )
     else:
         yield Violation(

@@ -26,7 +26,7 @@ def _single_replica(r: Resource, ctx: Context, *, path: str = "spec.replicas") -
             yield Violation(
                 f"{display(r, ctx.index)} runs 1 replica: {replicas.describe()}, "
                 "and no HorizontalPodAutoscaler or ScaledObject targets it",
-                path="spec",
+                path="spec", unset=path,
             )
     elif replicas.value == 1:
         yield Violation(
@@ -185,6 +185,7 @@ def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
         return
     if minimum.defaulted:
         if minimum.value == 1:
-            yield Violation(f"{what} lets the workload shrink to 1 replica: {minimum.describe()}", path="spec")
+            yield Violation(f"{what} lets the workload shrink to 1 replica: {minimum.describe()}", path="spec",
+                            unset=min_key)
     elif minimum.value == 1:
         yield Violation(f"{what} lets the workload shrink to 1 replica ({min_key.split('.')[-1]}: 1)", path=min_key)

@@ -103,7 +103,7 @@ def _single(r: Resource, ctx: Context, path: str, noun: str) -> Iterator[Violati
         return
     if count.defaulted:
         if count.value == 1:
-            yield Violation(f"{display(r, ctx.index)} runs 1 {noun}: {count.describe()}", path="spec")
+            yield Violation(f"{display(r, ctx.index)} runs 1 {noun}: {count.describe()}", path="spec", unset=path)
         return
     if as_int(count.value) == 1:
         yield Violation(f"{display(r, ctx.index)} runs 1 {noun} ({path}: 1)", path=path)
