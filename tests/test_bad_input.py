@@ -171,6 +171,12 @@ CASES = [
      "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: worker, namespace: good}\n"
      "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: [Deployment], name: worker}\n",
      "spec.scaleTargetRef.kind must be a string, got a list", 5),
+    # an object Kubernetes refuses for want of a name was judged as "Deployment default/"
+    ("k8s-deployment-without-name", "bad.yaml",
+     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels: {app: web}\nspec:\n  replicas: 1\n",
+     "Deployment has no metadata.name: Kubernetes refuses an object without a name", 3),
+    ("k8s-service-without-metadata", "bad.yaml", "apiVersion: v1\nkind: Service\nspec: {selector: {app: web}}\n",
+     "Service has no metadata.name", 1),
     ("pulumi-k8s-containers-strings", "stack.json",
      _stack(_k8s_pulumi({"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": ["web"]}}}})),
      "inputs.spec.template.spec.containers[0] must be a mapping", 6),  # the urn line
@@ -227,6 +233,26 @@ def test_a_variables_file_with_a_lone_surrogate_is_an_error_at_its_line(tmp_path
     doc = json.loads(proc.stdout)
     assert [(e["file"], e["line"], e["message"]) for e in doc["errors"]] == [
         ("bad/terraform.tfvars.json", 2, "lone UTF-16 surrogate \\udc00: not a character any report can show")]
+    assert _good_finding_reported(doc["findings"]), doc["findings"]
+
+
+def test_a_nameless_object_is_an_error_at_its_document_and_the_others_are_judged(tmp_path, good):
+    """A nameless Deployment is refused where it is written; its file's named one, a generateName
+    one (`kubectl create` names it) and a nameless ConfigMap (no rule reads it) are not errors."""
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "app.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {app: web}}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels: {app: web}\nspec: {replicas: 1}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 1}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {generateName: batch-}\nspec: {replicas: 1}\n")
+    proc = run_cli("scan", "bad", "good", "--format", "json", "--select", "RES101", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [(e["file"], e["line"], e["message"]) for e in doc["errors"]] == [
+        ("bad/app.yaml", 7, "Deployment has no metadata.name: Kubernetes refuses an object without a name "
+                            "(or generateName); name it")]
+    assert sorted((f["resource"], f["line"]) for f in doc["findings"] if f["file"] == "bad/app.yaml") == [
+        ("Deployment/default/api", 14), ("Deployment/default/batch-", 19)]
     assert _good_finding_reported(doc["findings"]), doc["findings"]
 
 

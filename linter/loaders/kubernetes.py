@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import yaml
 
-from linter.loaders._k8s_shape import shape_problem
+from linter.loaders._k8s_shape import SHAPES, shape_problem
 from linter.model import InputError, Location, PartialLoad, Resource, Unknown
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -616,13 +616,17 @@ def _resource(obj: dict[str, Any], shown: str, line: int | None, line_at: Callab
             )
     if not api_version or not kind:
         raise InputError(shown, "apiVersion and kind must not be empty", line)
-    problem = shape_problem(canonical_type(api_version, kind), obj)
+    canonical = canonical_type(api_version, kind)
+    problem = shape_problem(canonical, obj)
     if problem is not None:
         path, message = problem
         raise InputError(shown, f"{kind} {name or '(unnamed)'}: {message}",
                          line_at(prefix + path))
+    if not name and canonical in SHAPES:  # else judged as "Deployment default/", an object that never exists
+        raise InputError(shown, f"{kind} has no metadata.name: Kubernetes refuses an object without a name "
+                         "(or generateName); name it", line_at(prefix + "metadata") or line)
     resource = Resource(
-        type=canonical_type(api_version, kind),
+        type=canonical,
         address=address_of(kind, namespace, str(name)),
         attrs=obj,
         location=Location(shown, line),
