@@ -970,6 +970,77 @@ def test_a_removal_of_another_object_or_field_is_not_where_a_default_comes_from(
         ("Deployment/default/api", os.path.join("base", "deploy.yaml"))]
 
 
+SETTINGS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n{annotations}data:\n  replicas: \"1\"\n"
+LOCAL = "  annotations: {config.kubernetes.io/local-config: \"true\"}\n"
+REPLACEMENT = ("source: {kind: ConfigMap, name: settings, fieldPath: data.replicas}\n"
+               "targets:\n- select: {kind: Deployment}\n  reject: [{name: worker}]\n"
+               "  fieldPaths:\n  - spec.replicas\n  - spec.template.spec.containers.[name=api].args.0\n"
+               "  options: {create: true}\n")
+
+
+@pytest.mark.parametrize("listed, files, at", [
+    # written inline: the count is the source's, at its line
+    ("replacements:\n" + _indented("- " + REPLACEMENT.replace("\n", "\n  ", REPLACEMENT.count("\n") - 1), 0),
+     {"settings.yaml": SETTINGS.format(annotations="")}, ("settings.yaml", "replicas:")),
+    # in a file of replacements
+    ("replacements:\n- path: replacements.yaml\n",
+     {"settings.yaml": SETTINGS.format(annotations=""), "replacements.yaml": "- " + REPLACEMENT.replace(
+         "\n", "\n  ", REPLACEMENT.count("\n") - 1)}, ("settings.yaml", "replicas:")),
+    # a local-config source is not rendered: at the field path the replacement writes
+    ("replacements:\n- path: replacements.yaml\n",
+     {"settings.yaml": SETTINGS.format(annotations=LOCAL), "replacements.yaml": REPLACEMENT},
+     ("replacements.yaml", "- spec.replicas")),
+])
+def test_a_count_a_replacement_copies_points_at_its_source(tmp_path, monkeypatch, listed, files, at):
+    """kustomize's `replacements` copy a value from one object into others: a count of 1 copied
+    from a ConfigMap is changed there, not at the base's `replicas: 3` the copy replaced. The
+    worker, which the replacement rejects, keeps the base's 3 and its silence."""
+    kustomization = f"resources: [../../base, settings.yaml]\n{listed}"
+    write(tmp_path, {"base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/prod/kustomization.yaml": kustomization,
+                     **{f"overlays/prod/{name}": text for name, text in files.items()}})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+        ("Deployment/default/api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
+
+
+@pytest.mark.parametrize("field_path, paths", [
+    ("spec.replicas", ["spec.replicas"]),
+    ("spec.containers.[name=api].image", ["spec.containers.1.image"]),
+    ("spec.containers.0.image", ["spec.containers.0.image"]),
+    ("spec.containers.*.name", ["spec.containers.0.name", "spec.containers.1.name"]),
+    ("metadata.annotations.[example.com/tier]", ["metadata.annotations.example.com/tier"]),
+    ("spec.containers.[name=db].image", []),
+    ("spec.missing.replicas", []),
+])
+def test_a_replacement_field_path_names_the_attributes_kustomize_writes(field_path, paths):
+    from linter.loaders.rendered import _field_paths
+
+    attrs = {"metadata": {"annotations": {"example.com/tier": "web"}},
+             "spec": {"replicas": 1, "containers": [{"name": "sidecar"}, {"name": "api", "image": "a"}]}}
+    assert _field_paths(attrs, field_path) == paths
+
+
+def test_a_replacement_of_another_field_is_not_where_a_count_comes_from(tmp_path, monkeypatch):
+    """The api's own count of 1 is the base's, though a replacement writes its container's args."""
+    replacement = REPLACEMENT.replace("  - spec.replicas\n", "")
+    write(tmp_path, {"base/deploy.yaml": BASE,
+                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "overlays/prod/kustomization.yaml": "resources: [../../base, settings.yaml]\n"
+                                                         "replacements:\n- path: replacements.yaml\n",
+                     "overlays/prod/settings.yaml": SETTINGS.format(annotations=""),
+                     "overlays/prod/replacements.yaml": replacement})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+        ("Deployment/default/api", os.path.join("base", "deploy.yaml"), line_of(BASE, "replicas: 1")),
+        ("Deployment/default/worker", os.path.join("base", "deploy.yaml"), line_of(BASE, "replicas: 1", line_of(BASE, "worker")))]
+
+
 @pytest.mark.parametrize("patch", DEPLOYER_PATCHES)
 def test_a_count_an_argo_cd_applications_patch_sets_points_at_its_line(gitops, patch):
     """`kustomize.patches` of an Application (Argo CD writes them into the overlay before it

@@ -1549,6 +1549,7 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
     overrides = _Overrides([*components, *rendering.kustomizations], release.replicas_at if release is not None else [],
                            release.substituted_at if release is not None else {},
                            release.patches_at if release is not None else None)
+    overrides.rendered = resources
     written: dict[Path, list[Resource]] = {}  # origin file -> the objects it writes
     for r in resources:
         r.meta["scope"] = f"kustomize:{display_path(rendering.directory)}"
@@ -3063,8 +3064,8 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
 class _Overrides:
     """What a rendering's kustomizations (the rendered one first, then its bases), and the
     deployer over them, write over the objects of their bases: their patches (`WrittenPatches`:
-    strategic merge objects, JSON 6902 operations), their `replicas` entries, Flux's
-    substituted variables; read on the first finding that asks."""
+    strategic merge objects, JSON 6902 operations), their `replicas` entries and
+    `replacements`, Flux's substituted variables; read on the first finding that asks."""
 
     def __init__(self, kustomizations: list[Path], replicas_at: list[tuple[str, int, str, Any]] | None = None,
                  substituted_at: dict[str, tuple[str, int]] | None = None, patches: WrittenPatches | None = None):
@@ -3074,6 +3075,8 @@ class _Overrides:
         self._replicas: list[tuple[str, int, str, Any]] | None = None
         self._given = replicas_at or []  # a deployer's own `replicas` entries: over every kustomization
         self._substituted = substituted_at or {}  # Flux's postBuild variables: where each is set
+        self._replacements: list[_Replacement] | None = None
+        self.rendered: list[Resource] = []  # the rendering's objects: where a replacement's source is
 
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
@@ -3102,6 +3105,10 @@ class _Overrides:
             for kfile, line, name, count in self.replicas():
                 if name in (base.name, rendered.name) and count == value:
                     return Location(kfile, line)
+        for replacement in self.replacements():
+            copied = replacement.written_at(rendered, base, path, value, self.rendered)
+            if copied is not None:
+                return copied
         return None
 
     def _removed_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
@@ -3138,6 +3145,11 @@ class _Overrides:
         if self._written is None:
             self._written = [self._given_patches, *(kustomization_patches(d) for d in self.kustomizations)]
         return self._written
+
+    def replacements(self) -> list["_Replacement"]:
+        if self._replacements is None:
+            self._replacements = [r for directory in self.kustomizations for r in kustomization_replacements(directory)]
+        return self._replacements
 
     def replicas(self) -> list[tuple[str, int, str, Any]]:
         """(kustomization, line, name, count) of each `replicas` entry."""
@@ -3474,6 +3486,120 @@ def _replica_entries(directory: Path) -> list[tuple[str, int, str, Any]]:
 
     kfile, (entries,) = _kustomization_entries(directory, "replicas")
     return replica_counts(display_path(kfile), entries) if kfile is not None else []
+
+
+@dataclass
+class _Replacement:
+    """A kustomize replacement: the value at `source_path` (a kustomize field path) of the
+    object `source` selects, copied to each field path (written at `file`, its line) of the
+    objects a target's `select` selects and none of its `reject`s do; `partial`: the target
+    replaces a part of a delimited string, so its value is not the source's."""
+
+    source: PatchTarget
+    source_path: str
+    file: str
+    targets: list[tuple[PatchTarget, list[PatchTarget], list[tuple[str, int]], bool]]
+
+    def written_at(self, rendered: Resource, base: Resource, path: str, value: Any,
+                   objects: list[Resource]) -> Location | None:
+        """Where the value at `path` of `rendered` comes from when this replacement wrote it:
+        the source's line (a user changes the value there), else, a source not rendered (a
+        `local-config` object), the target's field path in the kustomization."""
+        for select, rejects, field_paths, partial in self.targets:
+            if not select.selects(rendered, base) or any(r.selects(rendered, base) for r in rejects):
+                continue
+            for field_path, line in field_paths:
+                if path not in _field_paths(rendered.attrs, field_path):
+                    continue
+                sources = [o for o in objects if self.source.selects(o, o)]
+                found = _field_paths(sources[0].attrs, self.source_path) if len(sources) == 1 else []
+                if len(found) == 1 and (partial or str(lookup(sources[0].attrs, found[0], None)) == str(value)):
+                    return Location(sources[0].location.file, sources[0].line_for(found[0]))
+                return Location(self.file, line)
+        return None
+
+
+def kustomization_replacements(directory: Path) -> list[_Replacement]:
+    """The `replacements` of a directory's kustomization: written inline, or in a file an
+    entry's `path` names (one replacement, or a list of them)."""
+    import yaml
+
+    from linter.loaders import display_path
+
+    kfile, (entries,) = _kustomization_entries(directory, "replacements")
+    out: list[_Replacement] = []
+    for entry in entries:
+        fields, shown = _scalar_keys(entry), display_path(kfile) if kfile is not None else ""
+        nodes = [entry]
+        if isinstance(fields.get("path"), yaml.ScalarNode) and "source" not in fields:
+            text, shown = _read_patch(Path(os.path.normpath(directory / str(fields["path"].value))))
+            try:
+                node = yaml.compose(text, Loader=yaml.SafeLoader) if text is not None else None
+            except (yaml.YAMLError, ValueError, RecursionError):
+                node = None  # kustomize's to refuse
+            nodes = list(node.value) if isinstance(node, yaml.SequenceNode) else [node]
+        out += [r for r in map(functools.partial(_replacement, shown=shown), nodes) if r is not None]
+    return out
+
+
+def _replacement(node: Any, shown: str) -> _Replacement | None:
+    import yaml
+
+    fields = _scalar_keys(node)
+    source = PatchTarget.of(fields.get("source"))
+    if source is None or not isinstance(fields.get("targets"), yaml.SequenceNode):
+        return None
+    source_path = _scalar_keys(fields["source"]).get("fieldPath")
+    targets = []
+    for target in fields["targets"].value:
+        written = _scalar_keys(target)
+        select = PatchTarget.of(written.get("select"))
+        paths = written.get("fieldPaths")
+        if select is None or not isinstance(paths, yaml.SequenceNode):
+            continue
+        rejects = written.get("reject")
+        options = _scalar_keys(written.get("options"))
+        targets.append((select, [r for r in map(PatchTarget.of, rejects.value) if r is not None]
+                        if isinstance(rejects, yaml.SequenceNode) else [],
+                        [(str(p.value), p.start_mark.line + 1) for p in paths.value if isinstance(p, yaml.ScalarNode)],
+                        "delimiter" in options))
+    return _Replacement(source, str(source_path.value) if isinstance(source_path, yaml.ScalarNode)
+                        else "metadata.name", shown, targets)
+
+
+def _field_paths(attrs: Any, field_path: str) -> list[str]:
+    """The dotted paths of `attrs` a kustomize field path names: `spec.replicas`,
+    `spec.template.spec.containers.[name=api].image` (the list item whose `name` is `api`),
+    `containers.0`, `*` (every key or item), `[a.b]` (a key holding dots). A last key the
+    object lacks is named too (`options.create` adds it)."""
+    parts, part, depth = [], "", 0
+    for char in field_path:
+        if char == "." and depth == 0:
+            parts.append(part)
+            part = ""
+            continue
+        depth += (char == "[") - (char == "]")
+        part += char
+    parts.append(part)
+    found: list[tuple[Any, str]] = [(attrs, "")]
+    for i, part in enumerate(parts):
+        here: list[tuple[Any, str]] = []
+        for value, at in found:
+            if part == "*":
+                keys = list(value) if isinstance(value, dict) else range(len(value)) if isinstance(value, list) else []
+                here += [(value[k], f"{at}.{k}" if at else str(k)) for k in keys]
+            elif part.startswith("[") and part.endswith("]") and "=" in part and isinstance(value, list):
+                key, _, wanted = part[1:-1].partition("=")
+                here += [(item, f"{at}.{n}" if at else str(n)) for n, item in enumerate(value)
+                         if isinstance(item, dict) and str(item.get(key)) == wanted]
+            else:
+                key = part[1:-1] if part.startswith("[") and part.endswith("]") else part
+                if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                    here.append((value[int(key)], f"{at}.{key}" if at else key))
+                elif isinstance(value, dict) and (key in value or i == len(parts) - 1):
+                    here.append((value.get(key), f"{at}.{key}" if at else key))
+        found = here
+    return [at for _, at in found]
 
 
 def replica_counts(shown: str, entries: list[Any]) -> list[tuple[str, int, str, Any]]:
