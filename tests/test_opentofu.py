@@ -89,6 +89,43 @@ def test_a_local_module_written_for_opentofu_is_followed(tmp_path):
     assert result.findings[0].resource.endswith("module.web.aws_autoscaling_group.web")
 
 
+EARLY_SOURCE = """\
+variable "flavour" {
+  type = string
+}
+locals {
+  modules = "./modules"
+}
+module "web" {
+  source = "${local.modules}/${var.flavour}"
+  size   = 1
+}
+"""
+SIZED = 'variable "size" {\n  type    = number\n  default = 1\n}\n' + ONE_INSTANCE.replace("= 1", "= var.size")
+
+
+def test_a_module_source_of_variables_and_locals_is_followed_as_opentofu_evaluates_it(tmp_path):
+    """OpenTofu (1.8+) evaluates a call's `source` from variables and locals before anything
+    else: the call reads `modules/small`, whose group is judged in the call and not again as
+    a root of its own; `modules/large`, which no call reads, is a root."""
+    _write(tmp_path, **{"main.tofu": EARLY_SOURCE.replace("type = string", 'type    = string\n  default = "small"'),
+                        "modules__small__main.tofu": SIZED, "modules__large__main.tofu": SIZED})
+    result = run_scan(tmp_path)
+    assert result.errors == [] and result.unresolved_modules == []
+    assert sorted((f.rule_id, f.resource, Path(f.file).parent.name) for f in result.findings) == [
+        ("RES104", "aws_autoscaling_group.web", "large"), ("RES104", "module.web.aws_autoscaling_group.web", "small")]
+
+
+def test_a_module_source_not_known_before_planning_is_not_followed(tmp_path):
+    """With no value for the variable its source names, the call cannot be followed: a note,
+    and the module directory judged as the root it then is."""
+    _write(tmp_path, **{"main.tofu": EARLY_SOURCE, "modules__small__main.tofu": SIZED})
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    assert [(call["module"], call.get("source")) for call in result.unresolved_modules] == [("module.web", None)]
+    assert [(f.rule_id, f.resource) for f in result.findings] == [("RES104", "aws_autoscaling_group.web")]
+
+
 def test_a_staged_tofu_file_brings_its_module(tmp_path, capsys):
     _write(tmp_path, **{"variables.tofu": 'variable "size" {\n  default = 1\n}\n',
                         "main.tofu": ONE_INSTANCE.replace("= 1", "= var.size")})

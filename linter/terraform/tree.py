@@ -111,31 +111,37 @@ class ModuleTree:
         return config
 
     @staticmethod
-    def local_source(block: Block) -> str | None:
+    def source_of(block: Block, caller: ModuleInstance | None = None) -> str | None:
+        """A call's `source`: its text, or, written as an expression of variables and locals
+        (OpenTofu evaluates it before anything else, 1.8+), its value in the `caller`'s
+        module; None when that is not known."""
         attr = block.attrs.get("source")
-        if attr is None or attr.expr[0] != "lit" or not isinstance(attr.expr[1], str):
+        if attr is None:
             return None
-        return attr.expr[1]
+        if attr.expr[0] == "lit" or caller is None:
+            return attr.expr[1] if attr.expr[0] == "lit" and isinstance(attr.expr[1], str) else None
+        value = caller.guarded("source", lambda: caller.evaluator.evaluate(attr.expr, caller.scope), lambda: None)
+        return value if isinstance(value, str) else None
 
-    def is_local_source(self, block: Block) -> bool:
-        source = self.local_source(block)
+    def is_local_source(self, block: Block, caller: ModuleInstance | None = None) -> bool:
+        source = self.source_of(block, caller)
         return source is not None and (source.startswith(("./", "../")) or source in (".", ".."))
 
-    def local_child_dir(self, directory: Path, block: Block) -> Path | None:
-        if not self.is_local_source(block):
+    def local_child_dir(self, directory: Path, block: Block, caller: ModuleInstance | None = None) -> Path | None:
+        if not self.is_local_source(block, caller):
             return None
-        child = Path(os.path.normpath(directory / (self.local_source(block) or ".")))
+        child = Path(os.path.normpath(directory / (self.source_of(block, caller) or ".")))
         return child if os.path.isdir(child) else None
 
     def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> tuple[Path | None, str | None]:
         """The directory a call reads, and, when that is this checkout standing in for
         a registry release, the note its findings carry (see terraform/checkout.py)."""
-        if self.is_local_source(block):
-            return self.local_child_dir(instance.config.directory, block), None
+        if self.is_local_source(block, instance):
+            return self.local_child_dir(instance.config.directory, block, instance), None
         installed = self.installed_dir(instance.root.config.directory, ".".join(instance.keys + (name,)))
         if installed is not None:
             return installed, None
-        checkout = self.checkout_module(instance.config.directory, block, instance.qualify(f"module.{name}"))
+        checkout = self.checkout_module(instance.config.directory, block, instance.qualify(f"module.{name}"), instance)
         return (checkout.directory, checkout.note) if checkout is not None and checkout.directory else (None, None)
 
     def installed_dir(self, root: Path, key: str) -> Path | None:
@@ -157,9 +163,10 @@ class ModuleTree:
         child = Path(os.path.normpath(root / found))
         return child if os.path.isdir(child) else None
 
-    def checkout_module(self, directory: Path, block: Block, call: str) -> CheckoutModule | None:
+    def checkout_module(self, directory: Path, block: Block, call: str,
+                        caller: ModuleInstance | None = None) -> CheckoutModule | None:
         """The checkout a registry call from `directory` names, when it is the repository scanned."""
-        source = self.local_source(block)
+        source = self.source_of(block, caller)
         if source is None:
             return None
         version = block.attrs.get("version")
@@ -170,12 +177,18 @@ class ModuleTree:
 
     def called_dir(self, directory: Path, block: Block) -> Path | None:
         """The directory a root's call reads when it is on disk: a local source, or this
-        checkout for its own registry address (not when `terraform init` installed the call)."""
-        if self.is_local_source(block):
-            return self.local_child_dir(directory, block)
+        checkout for its own registry address (not when `terraform init` installed the call).
+        A source written as an expression is evaluated with the directory's own defaults."""
+        caller = None
+        config = self.config_of(directory) if block.attrs.get("source") is not None and \
+            block.attrs["source"].expr[0] != "lit" else None
+        if config is not None:
+            caller = ModuleInstance(self, config, None, None, None, None, (), 0)
+        if self.is_local_source(block, caller):
+            return self.local_child_dir(directory, block, caller)
         if self.installed_dir(directory, block.labels[0] if block.labels else "") is not None:
             return None
-        checkout = self.checkout_module(directory, block, "")
+        checkout = self.checkout_module(directory, block, "", caller)
         return checkout.directory if checkout is not None else None
 
     @staticmethod
@@ -366,7 +379,7 @@ class ModuleTree:
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
             unresolved = UnresolvedModule(address, source if isinstance(source, str) else None, block.file, block.line)
-            checkout = self.checkout_module(instance.config.directory, block, address)
+            checkout = self.checkout_module(instance.config.directory, block, address, instance)
             if checkout is not None and checkout.directory is None:  # this checkout, another release
                 unresolved.reason = checkout.note
             self.unresolved.append(unresolved)
