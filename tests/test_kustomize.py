@@ -42,6 +42,19 @@ def line_of(text: str, needle: str, after: int = 0) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if n > after and needle in line)
 
 
+def overlay_findings(root: Path, monkeypatch, kustomization: str, files: dict[str, str], overlay: str = "overlays/dev",
+                     base: str = BASE.replace("replicas: 1", "replicas: 3"), select: tuple[str, ...] = ("RES101",)):
+    """The findings of a scan of a base (`base/deploy.yaml`) and an overlay of it: its
+    kustomization and the other `files` of its directory."""
+    write(root, {"base/deploy.yaml": base, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                 f"{overlay}/kustomization.yaml": kustomization,
+                 **{f"{overlay}/{name}": text for name, text in files.items()}})
+    monkeypatch.chdir(root)
+    result = scan(["."], ScanOptions(select=list(select)))
+    assert result.errors == []
+    return result.findings
+
+
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
     write(tmp_path, {
@@ -143,14 +156,7 @@ def test_a_value_an_inline_or_json_patch_writes_points_at_its_line(tmp_path, mon
     value, where the user changes it, not at the top of the base's document (whose 3 kustomize
     replaced)."""
     kustomization = f"namespace: dev\nresources: [../../base]\n{listed}"
-    write(tmp_path, {"base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
-                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "overlays/dev/kustomization.yaml": kustomization,
-                     **{f"overlays/dev/{name}": text for name, text in files.items()}})
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    [finding] = result.findings
+    [finding] = overlay_findings(tmp_path, monkeypatch, kustomization, files)
     assert (finding.resource, finding.file, finding.line) == (
         "Deployment/dev/api", os.path.join("overlays", "dev", at[0]), line_of(files.get(at[0]) or kustomization, at[1]))
 
@@ -938,13 +944,8 @@ def test_a_value_an_overlay_removes_points_at_the_removal(tmp_path, monkeypatch,
     baselines record is unchanged (`spec`, the container), and the base's file is kept as where
     the object is declared, so earlier baselines still match."""
     kustomization = f"resources: [../../base]\n{listed}"
-    write(tmp_path, {"base/deploy.yaml": PROBED_API, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "overlays/dev/kustomization.yaml": kustomization,
-                     **{f"overlays/dev/{name}": text for name, text in files.items()}})
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES101", "RES503", "RES504"]))
-    assert result.errors == []
-    found = {f.rule_id: (f.file, f.line, f.attribute, f.declared_in) for f in result.findings
+    found = {f.rule_id: (f.file, f.line, f.attribute, f.declared_in) for f in overlay_findings(
+        tmp_path, monkeypatch, kustomization, files, base=PROBED_API, select=("RES101", "RES503", "RES504"))
              if f.resource == "Deployment/default/api"}
     container = "spec.template.spec.containers.0"
     assert found == {rule: (os.path.join("overlays", "dev", name), line_of(files.get(name) or kustomization, needle) + by,
@@ -959,14 +960,9 @@ def test_a_value_an_overlay_removes_points_at_the_removal(tmp_path, monkeypatch,
 def test_a_removal_of_another_object_or_field_is_not_where_a_default_comes_from(tmp_path, monkeypatch, patch):
     """The base's api writes no count: its 1 is the base's, whatever the overlay removes from the
     worker or from the api's other fields."""
-    kustomization = "resources: [../../base]\npatches:\n" + patch
     base = PROBED_API.replace("spec:\n  replicas: 3\n", "spec:\n  strategy: {type: Recreate}\n", 1)
-    write(tmp_path, {"base/deploy.yaml": base, "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "overlays/dev/kustomization.yaml": kustomization})
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    assert [(f.resource, f.file) for f in result.findings if f.resource.endswith("/api")] == [
+    findings = overlay_findings(tmp_path, monkeypatch, "resources: [../../base]\npatches:\n" + patch, {}, base=base)
+    assert [(f.resource, f.file) for f in findings if f.resource.endswith("/api")] == [
         ("Deployment/default/api", os.path.join("base", "deploy.yaml"))]
 
 
@@ -996,14 +992,8 @@ def test_a_count_a_replacement_copies_points_at_its_source(tmp_path, monkeypatch
     from a ConfigMap is changed there, not at the base's `replicas: 3` the copy replaced. The
     worker, which the replacement rejects, keeps the base's 3 and its silence."""
     kustomization = f"resources: [../../base, settings.yaml]\n{listed}"
-    write(tmp_path, {"base/deploy.yaml": BASE.replace("replicas: 1", "replicas: 3"),
-                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "overlays/prod/kustomization.yaml": kustomization,
-                     **{f"overlays/prod/{name}": text for name, text in files.items()}})
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    assert [(f.resource, f.file, f.line) for f in result.findings] == [
+    assert [(f.resource, f.file, f.line) for f in overlay_findings(
+        tmp_path, monkeypatch, kustomization, files, overlay="overlays/prod")] == [
         ("Deployment/default/api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
 
 
@@ -1026,17 +1016,11 @@ def test_a_replacement_field_path_names_the_attributes_kustomize_writes(field_pa
 
 def test_a_replacement_of_another_field_is_not_where_a_count_comes_from(tmp_path, monkeypatch):
     """The api's own count of 1 is the base's, though a replacement writes its container's args."""
-    replacement = REPLACEMENT.replace("  - spec.replicas\n", "")
-    write(tmp_path, {"base/deploy.yaml": BASE,
-                     "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "overlays/prod/kustomization.yaml": "resources: [../../base, settings.yaml]\n"
-                                                         "replacements:\n- path: replacements.yaml\n",
-                     "overlays/prod/settings.yaml": SETTINGS.format(annotations=""),
-                     "overlays/prod/replacements.yaml": replacement})
-    monkeypatch.chdir(tmp_path)
-    result = scan(["."], ScanOptions(select=["RES101"]))
-    assert result.errors == []
-    assert sorted((f.resource, f.file, f.line) for f in result.findings) == [
+    findings = overlay_findings(
+        tmp_path, monkeypatch, "resources: [../../base, settings.yaml]\nreplacements:\n- path: replacements.yaml\n",
+        {"settings.yaml": SETTINGS.format(annotations=""),
+         "replacements.yaml": REPLACEMENT.replace("  - spec.replicas\n", "")}, base=BASE)
+    assert sorted((f.resource, f.file, f.line) for f in findings) == [
         ("Deployment/default/api", os.path.join("base", "deploy.yaml"), line_of(BASE, "replicas: 1")),
         ("Deployment/default/worker", os.path.join("base", "deploy.yaml"), line_of(BASE, "replicas: 1", line_of(BASE, "worker")))]
 
