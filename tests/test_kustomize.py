@@ -986,15 +986,20 @@ REPLACEMENT = ("source: {kind: ConfigMap, name: settings, fieldPath: data.replic
     ("replacements:\n- path: replacements.yaml\n",
      {"settings.yaml": SETTINGS.format(annotations=LOCAL), "replacements.yaml": REPLACEMENT},
      ("replacements.yaml", "- spec.replicas")),
+    # the source is selected by its name as written, whatever prefix the overlay gives it
+    ("namePrefix: prod-\nreplacements:\n- path: replacements.yaml\n",
+     {"settings.yaml": SETTINGS.format(annotations=""), "replacements.yaml": REPLACEMENT},
+     ("settings.yaml", "replicas:")),
 ])
 def test_a_count_a_replacement_copies_points_at_its_source(tmp_path, monkeypatch, listed, files, at):
     """kustomize's `replacements` copy a value from one object into others: a count of 1 copied
     from a ConfigMap is changed there, not at the base's `replicas: 3` the copy replaced. The
     worker, which the replacement rejects, keeps the base's 3 and its silence."""
     kustomization = f"resources: [../../base, settings.yaml]\n{listed}"
+    prefix = "prod-" if "namePrefix" in listed else ""
     assert [(f.resource, f.file, f.line) for f in overlay_findings(
         tmp_path, monkeypatch, kustomization, files, overlay="overlays/prod")] == [
-        ("Deployment/default/api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
+        (f"Deployment/default/{prefix}api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
 
 
 @pytest.mark.parametrize("field_path, paths", [

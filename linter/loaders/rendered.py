@@ -3059,6 +3059,7 @@ def _point_at_base(resource: Resource, candidates: list[Resource] | None, kfile:
     resource.line_of = line_of
     if overrides is not None:
         resource.written_elsewhere = functools.partial(overrides.written_at, resource, base)
+        overrides.bases[id(resource)] = base
 
 
 class _Overrides:
@@ -3077,6 +3078,7 @@ class _Overrides:
         self._substituted = substituted_at or {}  # Flux's postBuild variables: where each is set
         self._replacements: list[_Replacement] | None = None
         self.rendered: list[Resource] = []  # the rendering's objects: where a replacement's source is
+        self.bases: dict[int, Resource] = {}  # by id() of a rendered object: the base's object it is made of
 
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
@@ -3106,7 +3108,8 @@ class _Overrides:
                 if name in (base.name, rendered.name) and count == value:
                     return Location(kfile, line)
         for replacement in self.replacements():
-            copied = replacement.written_at(rendered, base, path, value, self.rendered)
+            copied = replacement.written_at(rendered, base, path, value,
+                                            [(o, self.bases.get(id(o), o)) for o in self.rendered])
             if copied is not None:
                 return copied
         return None
@@ -3501,17 +3504,19 @@ class _Replacement:
     targets: list[tuple[PatchTarget, list[PatchTarget], list[tuple[str, int]], bool]]
 
     def written_at(self, rendered: Resource, base: Resource, path: str, value: Any,
-                   objects: list[Resource]) -> Location | None:
+                   objects: list[tuple[Resource, Resource]]) -> Location | None:
         """Where the value at `path` of `rendered` comes from when this replacement wrote it:
         the source's line (a user changes the value there), else, a source not rendered (a
-        `local-config` object), the target's field path in the kustomization."""
+        `local-config` object), the target's field path in the kustomization. `objects`: the
+        rendering's, each with the base's object it is made of (a source is selected by
+        either's name, as a target is)."""
         for select, rejects, field_paths, partial in self.targets:
             if not select.selects(rendered, base) or any(r.selects(rendered, base) for r in rejects):
                 continue
             for field_path, line in field_paths:
                 if path not in _field_paths(rendered.attrs, field_path):
                     continue
-                sources = [o for o in objects if self.source.selects(o, o)]
+                sources = [o for o, made_of in objects if self.source.selects(o, made_of)]
                 found = _field_paths(sources[0].attrs, self.source_path) if len(sources) == 1 else []
                 if len(found) == 1 and (partial or str(lookup(sources[0].attrs, found[0], None)) == str(value)):
                     return Location(sources[0].location.file, sources[0].line_for(found[0]))
