@@ -107,6 +107,20 @@ def test_a_call_for_another_release_is_not_followed_and_says_why(tmp_path):
     assert any("the call asks for ~> 1.0" in line for line in unresolved_lines(result))
 
 
+@pytest.mark.parametrize("pinned, followed", [("~> 2.0", True), ("~> 1.0", False)])
+def test_a_source_and_version_of_locals_are_evaluated_as_opentofu_does(tmp_path, pinned, followed):
+    """OpenTofu 1.8+ evaluates a call's `source` and `version` from variables and locals
+    first: the checkout stands in for the release they name, as for literals."""
+    call = ('locals {\n  registry = "acme"\n  pinned   = "%s"\n}\n'
+            'module "cache" {\n  source  = "${local.registry}/cache/google"\n  version = local.pinned\n'
+            '  tier    = "BASIC"\n}\n' % pinned)
+    result = run_scan(_checkout(tmp_path / "cache", example=call))
+    assert [f.resource for f in _example_findings(result)] == (["module.cache.google_redis_instance.this"]
+                                                               if followed else [])
+    assert [(c["module"], pinned in (c.get("reason") or "")) for c in result.unresolved_modules] == \
+        ([] if followed else [("module.cache", True)])
+
+
 @pytest.mark.parametrize("identity", ["directory name", "git remote"])
 def test_a_checkout_named_by_its_directory_or_its_git_remote_is_the_module(tmp_path, identity):
     if identity == "directory name":

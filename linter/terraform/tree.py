@@ -111,16 +111,16 @@ class ModuleTree:
         return config
 
     @staticmethod
-    def source_of(block: Block, caller: ModuleInstance | None = None) -> str | None:
-        """A call's `source`: its text, or, written as an expression of variables and locals
-        (OpenTofu evaluates it before anything else, 1.8+), its value in the `caller`'s
-        module; None when that is not known."""
-        attr = block.attrs.get("source")
+    def source_of(block: Block, caller: ModuleInstance | None = None, key: str = "source") -> str | None:
+        """A call's `source` (or `version`): its text, or, written as an expression of
+        variables and locals (OpenTofu evaluates both before anything else, 1.8+), its value
+        in the `caller`'s module; None when that is not known."""
+        attr = block.attrs.get(key)
         if attr is None:
             return None
         if attr.expr[0] == "lit" or caller is None:
             return attr.expr[1] if attr.expr[0] == "lit" and isinstance(attr.expr[1], str) else None
-        value = caller.guarded("source", lambda: caller.evaluator.evaluate(attr.expr, caller.scope), lambda: None)
+        value = caller.guarded(key, lambda: caller.evaluator.evaluate(attr.expr, caller.scope), lambda: None)
         return value if isinstance(value, str) else None
 
     def is_local_source(self, block: Block, caller: ModuleInstance | None = None) -> bool:
@@ -169,10 +169,9 @@ class ModuleTree:
         source = self.source_of(block, caller)
         if source is None:
             return None
-        version = block.attrs.get("version")
-        constraint = version.expr[1] if version is not None and version.expr[0] == "lit" else None
-        if version is not None and not isinstance(constraint, str):
-            return None  # a constraint that is not a plain string: which release is unknown
+        constraint = self.source_of(block, caller, "version")
+        if "version" in block.attrs and constraint is None:
+            return None  # a constraint not known as a string: which release is unknown
         return self.checkouts.module(directory, source, constraint, call)
 
     def called_dir(self, directory: Path, block: Block) -> Path | None:
