@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from linter.index import Index
-from linter.model import Finding, InputError, Resource, Severity, Unknown, UnknownValueError, Verdict, Violation
+from linter.model import (EXPANSION_KEYS, Finding, InputError, Resource, Severity, Unknown, UnknownValueError,
+                           Verdict, Violation)
 from linter.rules import Rule, load_rules, select_rules
 
 if TYPE_CHECKING:
@@ -350,7 +351,7 @@ def _notes(res: Resource, path: str | None = None, placed_in: str | None = None)
         notes.append(f"as rendered by `{res.meta['rendered_from']}`")
     if res.meta.get("module_checkout"):  # a registry module call read from the scanned checkout
         notes.append(res.meta["module_checkout"])
-    for key in ("count", "for_each"):  # a block Terraform may plan none or many of, judged once
+    for key in EXPANSION_KEYS:  # a block Terraform may plan none or many of, judged once
         unknown = res.meta.get(key)
         if isinstance(unknown, Unknown) and res.source_format == "hcl":
             after = f" (it depends on {', '.join(unknown.refs)})" if unknown.refs else ""

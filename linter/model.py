@@ -181,6 +181,10 @@ def lookup(data: Any, path: str | list[str] | tuple[str, ...], default: Any = No
 # the line an attribute is written on, from its dotted path (list items numeric); None: not known
 LineOf = Callable[[str], int | None]
 
+# what says how many instances a Terraform block has (OpenTofu's `lifecycle { enabled }`: one
+# or none); a block whose say is not known is judged once, its `meta` holding the Unknown
+EXPANSION_KEYS = ("count", "for_each", "lifecycle.enabled")
+
 
 @dataclass
 class Resource:

@@ -169,3 +169,44 @@ def test_a_terragrunt_unit_plans_a_module_written_for_opentofu(tmp_path):
     assert result.errors == []
     assert [(f.rule_id, Path(f.file).name, f.line) for f in result.findings] == [("RES104", "main.tofu", 4)]
     assert "terragrunt" in result.findings[0].message
+
+
+def _enabled(value: str) -> str:
+    return ONE_INSTANCE.replace("  min_size", f"  lifecycle {{\n    enabled = {value}\n  }}\n  min_size", 1)
+
+
+def test_a_block_lifecycle_enabled_leaves_out_is_not_judged(tmp_path):
+    """OpenTofu 1.11's `lifecycle { enabled }`: one instance, or none; one whose say is not
+    known is judged as one, with a note; one that is false whatever the unknown (`&& false`),
+    not at all."""
+    variables = 'variable "on" {\n  type    = bool\n  default = false\n}\nvariable "unset" {\n  type = bool\n}\n'
+    for name, value in [("off", "var.on"), ("on", "!var.on"), ("unknown", "var.unset"),
+                        ("never", "var.unset && false"), ("text", '"true"')]:
+        _write(tmp_path / name, **{"main.tofu": variables + _enabled(value)})
+    found = {name: [(f.rule_id, f.resource, f.line, [n for n in f.notes if "enabled" in n])
+                    for f in run_scan(tmp_path / name).findings]
+             for name in ("off", "on", "unknown", "never", "text")}
+    line = next(n for n, text in enumerate((variables + _enabled("x")).splitlines(), 1) if "max_size" in text)
+    assert found == {
+        "off": [], "never": [],
+        "on": [("RES104", "aws_autoscaling_group.web", line, [])],
+        "text": [("RES104", "aws_autoscaling_group.web", line, [])],
+        "unknown": [("RES104", "aws_autoscaling_group.web", line, [
+            "its lifecycle.enabled is not known (it depends on var.unset): judged as one instance, if any is created"])],
+    }
+
+
+def test_a_module_call_lifecycle_enabled_leaves_out_plans_nothing(tmp_path):
+    call = 'module "web" {\n  source = "./modules/asg"\n  lifecycle {\n    enabled = %s\n  }\n}\n'
+    for name, value in [("off", "false"), ("on", "true")]:
+        _write(tmp_path / name, **{"main.tofu": call % value, "modules__asg__main.tofu": ONE_INSTANCE})
+    assert [f.resource for f in run_scan(tmp_path / "off").findings] == []
+    assert [f.resource for f in run_scan(tmp_path / "on").findings] == ["module.web.aws_autoscaling_group.web"]
+
+
+def test_a_lifecycle_enabled_that_is_no_boolean_is_an_error_at_its_line(tmp_path):
+    """OpenTofu refuses it, as Terraform refuses `count = -1` (the block is then judged as one
+    whose count is not known, as such a count's is)."""
+    _write(tmp_path, **{"main.tofu": _enabled("3")})
+    assert [(Path(e.file).name, e.line, e.message) for e in run_scan(tmp_path).errors] == [
+        ("main.tofu", 3, "lifecycle.enabled must be true or false, got 3")]

@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.model import InputError, Location, Resource, Unknown
+from linter.model import EXPANSION_KEYS, InputError, Location, Resource, Unknown
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, Deployed
@@ -215,7 +215,7 @@ def _release(r: Resource, options: dict[str, Any]) -> ChartRelease | tuple[Path,
     repository = r.attrs.get("repository")
     if isinstance(repository, Unknown):
         return chart, f"its `repository` is not known before apply ({repository}): helm may fetch the chart from it"
-    for key in ("count", "for_each"):
+    for key in EXPANSION_KEYS:
         if isinstance(r.meta.get(key), Unknown):
             return chart, f"its `{key}` is not known before apply: how many releases there are is not known"
     for key, reason in NOT_RENDERED_ONLY.items():

@@ -373,6 +373,17 @@ def converted(value: Any, config: ModuleConfig, name: str) -> Any:
         return unknown_variable(name)
 
 
+def enabled_attr(block: Block) -> Attr | None:
+    """A block's `lifecycle { enabled = ... }` (OpenTofu 1.11)."""
+    return next((b.attrs["enabled"] for b in block.blocks if b.type == "lifecycle" and "enabled" in b.attrs), None)
+
+
+def expansion_key(block: Block) -> str:
+    """Which of `EXPANSION_KEYS` says how many instances `block` has."""
+    return "count" if "count" in block.attrs else "for_each" if "for_each" in block.attrs else \
+        "lifecycle.enabled" if enabled_attr(block) is not None else "count"
+
+
 # ------------------------------------------------------------------ instances
 class ModuleInstance:
     """One instance of a module: its named values, resources and children, evaluated on demand."""
@@ -743,6 +754,16 @@ class ModuleInstance:
             if each is None:
                 raise InputError(attr.file or block.file, "for_each cannot be null", attr.line)
             raise InputError(attr.file or block.file, "for_each needs a map or a set of strings", attr.line)
+        enabled = enabled_attr(block)
+        if enabled is not None:  # OpenTofu 1.11's `lifecycle { enabled }`: one instance or none (a reference: null)
+            value = self.evaluator.evaluate(enabled.expr, scope)
+            if isinstance(value, Unknown):
+                return value
+            if value not in (True, False, "true", "false"):
+                got = json.dumps(plain(value), default=str)
+                raise InputError(enabled.file or block.file, f"lifecycle.enabled must be true or false, got {got}",
+                                 enabled.line)
+            return [(address, scope)] if value in (True, "true") else []
         return [(address, scope)]
 
     def _expanded(self, block: Block, address: str) -> list[tuple[str, Scope]] | Unknown:

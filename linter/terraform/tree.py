@@ -16,7 +16,7 @@ from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride, auto_loaded,
-    is_config_file,
+    enabled_attr, expansion_key, is_config_file,
     read_config, root_variable_values, unknown_variable,
 )
 from linter.terraform.syntax import Block, template_expr
@@ -291,14 +291,18 @@ class ModuleTree:
             count = instance.evaluator.decided(block.attrs["count"].expr, instance.scope)
             if isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0:
                 return  # none, whatever the values not known here (`local.enabled && false ? 1 : 0`)
+        elif isinstance(found, Unknown) and expansion_key(block) == "lifecycle.enabled":
+            enabled = enabled_attr(block)
+            if enabled is not None and instance.evaluator.decided(enabled.expr, instance.scope) is False:
+                return  # none, likewise (`enabled = local.enabled && false`)
         if isinstance(found, Unknown):
             # judged once as a template: what depends on the index is unknown
             unknown_index = Unknown("count.index", ("count.index",))
             unknown_each = {"key": Unknown("each.key", ("each.key",)), "value": Unknown("each.value", ("each.value",))}
             scope = instance.scope.child(count={"index": unknown_index}, each=unknown_each)
             template_address = instance.qualify(key)
-            template_meta = {"count" if "count" in block.attrs else "for_each": Unknown(
-                "count" if "count" in block.attrs else "for_each", tuple(r for r in found.refs if r != template_address))}
+            key_of = expansion_key(block)
+            template_meta = {key_of: Unknown(key_of, tuple(r for r in found.refs if r != template_address))}
             self.resources.append(self._resource(instance, key, block, template_address, scope, template_meta,
                                                  root_shown, shared=False))
             return
@@ -369,7 +373,7 @@ class ModuleTree:
         if root_shown is not None:
             resource.meta["root"] = root_shown
         if unknown is not None:
-            resource.meta["count" if "count" in block.attrs else "for_each"] = unknown
+            resource.meta[expansion_key(block)] = unknown
         if builder.defaults:
             resource.meta["from_variable_default"] = builder.defaults
         resource.refs = {path: list(v.refs) for path, v in unknown_leaves(attrs) if v.refs}
