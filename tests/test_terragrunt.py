@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from linter.cli import main
+from linter.terraform.terragrunt import STACK_UNIT_SKIPPED
 from tests.conftest import run_scan
 
 DB_MODULE = textwrap.dedent("""\
@@ -494,10 +495,96 @@ def test_scaffold_templates_are_skipped_not_errors(tmp_path):
     (repo / "catalog" / "db").mkdir(parents=True)
     (repo / "catalog" / "db" / "boilerplate.yml").write_text("variables: []\n")
     (repo / "catalog" / "db" / "terragrunt.hcl").write_text('terraform {\n  source = "{{ .SourceURL }}"\n}\n')
+    (repo / "catalog" / "stack").mkdir(parents=True)  # a stack's template too
+    (repo / "catalog" / "stack" / "boilerplate.yml").write_text("variables: []\n")
+    (repo / "catalog" / "stack" / "terragrunt.stack.hcl").write_text('unit "{{ .Name }}" {\n  path = "{{ .Name }}"\n}\n')
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.unresolved_modules == []
     assert sorted((s.file, "template" in s.reason) for s in result.skipped) == [
         ("repo/.boilerplate/terragrunt.hcl", True), ("repo/catalog/db/boilerplate.yml", False),
-        ("repo/catalog/db/terragrunt.hcl", True)]
+        ("repo/catalog/db/terragrunt.hcl", True), ("repo/catalog/stack/boilerplate.yml", False),
+        ("repo/catalog/stack/terragrunt.stack.hcl", True)]
     assert "repo/.boilerplate/terragrunt.hcl" not in result.files
     assert sorted(f.rule_id for f in result.findings) == ["RES301", "RES507"]
+
+
+# ------------------------------------------------------------ stacks
+# a catalog unit, as terragrunt-infrastructure-catalog-example writes one: run where its stack
+# generates it, given `values`
+STACK_UNIT = PROD_DB.replace("multi_az = true", "multi_az = values.multi_az")
+
+
+def _stack(values: str, *, source: str = "../../units/db", extra: str = "") -> str:
+    return (f'locals {{\n  single = false\n}}\nunit "db" {{\n  source = "{source}"\n  path   = "db"\n{extra}'
+            f'  values = {{\n    multi_az = {values}\n  }}\n}}\n')
+
+
+def _stacked(tmp_path: Path, **stacks: str) -> Path:
+    """The `_live` repository, with units/db and a `terragrunt.stack.hcl` per environment."""
+    repo = _live(tmp_path)
+    (repo / "units" / "db").mkdir(parents=True)
+    (repo / "units" / "db" / "terragrunt.hcl").write_text(STACK_UNIT)
+    for env, text in stacks.items():
+        (repo / "live" / env).mkdir(parents=True, exist_ok=True)
+        (repo / "live" / env / "env.hcl").write_text(f'locals {{ environment = "{env}" }}\n')
+        (repo / "live" / env / "terragrunt.stack.hcl").write_text(text)
+    return repo
+
+
+def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
+    """`terragrunt stack generate` copies units/db to live/<env>/.terragrunt-stack/db and runs
+    it there with the stack's `values`: root.hcl and env.hcl are found from there. The catalog
+    unit alone reads `values` Terragrunt would not have: not judged bare, with a note."""
+    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.unresolved_modules == []
+    planned = {r.meta["environment"]: (r.attrs["multi_az"], r.attrs["tags"]) for r in result.resources
+               if r.type == "aws_db_instance"}
+    assert planned == {"repo/live/prod/.terragrunt-stack/db/terragrunt.hcl": (True, {"env": "prod"}),
+                       "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl": (False, {"env": "staging"})}
+    single_az = [f for f in result.findings if f.rule_id == "RES301"]
+    assert [f.environment for f in single_az] == ["repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"]
+    # the value is changed where the stack gives it
+    assert "multi_az = false (var.multi_az, set at repo/live/staging/terragrunt.stack.hcl:8)" in single_az[0].message
+    assert [(s.file, s.reason) for s in result.skipped] == [("repo/units/db/terragrunt.hcl", STACK_UNIT_SKIPPED)]
+
+
+def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
+    """A `stack` block generates another stack's units below its own directory; with
+    `no_dot_terragrunt_stack = true` a unit is generated beside the stack file."""
+    nested = _stack("values.multi_az")
+    repo = _stacked(tmp_path, prod=(
+        'stack "data" {\n  source = "../../stacks/data"\n  path   = "data"\n  values = { multi_az = false }\n}\n'
+        + _stack("false", extra="  no_dot_terragrunt_stack = true\n").replace('unit "db"', 'unit "beside"')
+        .replace('path   = "db"', 'path   = "beside"')))
+    (repo / "stacks" / "data").mkdir(parents=True)
+    (repo / "stacks" / "data" / "terragrunt.stack.hcl").write_text(nested)  # its source: from stacks/data, copied
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    assert sorted(f.environment for f in result.findings if f.rule_id == "RES301") == [
+        "repo/live/prod/.terragrunt-stack/data/.terragrunt-stack/db/terragrunt.hcl", "repo/live/prod/beside/terragrunt.hcl"]
+
+
+@pytest.mark.parametrize("values, source", [
+    ("local.unset", "../../units/db"), ("false", "git::https://github.com/acme/catalog.git//units/db?ref=v1")])
+def test_a_stack_unit_not_known_here_is_not_judged(tmp_path, values, source):
+    """A value the stack does not know, or a unit from a catalog elsewhere (noted as not
+    followed, at the stack's line), is no finding."""
+    repo = _stacked(tmp_path, prod=_stack(values, source=source))
+    result = run_scan(repo, root=str(repo))
+    assert [f.rule_id for f in result.findings if f.rule_id == "RES301"] == []
+    unresolved = [(u["module"], u["file"], u["line"]) for u in result.unresolved_modules]
+    assert unresolved == ([] if source.startswith("..") else [
+        ('terragrunt repo/live/prod/terragrunt.stack.hcl unit "db"', "repo/live/prod/terragrunt.stack.hcl", 5)])
+
+
+def test_a_staged_module_is_judged_with_the_stacks_of_its_repository(tmp_path):
+    """pre-commit passes only `modules/db/main.tf`: the stacks that deploy it are found as
+    units are, and the module judged with each stack's values."""
+    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    result = run_scan(repo / "modules" / "db" / "main.tf", root=str(repo), loader_options={"file_context": True})
+    assert result.errors == []
+    assert sorted(r.meta["environment"] for r in result.resources if r.type == "aws_db_instance") == [
+        "repo/live/prod/.terragrunt-stack/db/terragrunt.hcl", "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"]
+    assert [(f.rule_id, f.environment) for f in result.findings if f.rule_id == "RES301"] == [
+        ("RES301", "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl")]

@@ -96,7 +96,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("terraform-output", "linter.loaders.terraform_outputs", ()),
     Entry("helm-template", "linter.loaders.helm", (".yaml", ".yml", ".tpl")),
     Entry("terraform", "linter.loaders.terraform",
-          terraform.MODULE_SUFFIXES + terraform.VARIABLE_FILES + (terraform.UNIT_FILE,),
+          terraform.MODULE_SUFFIXES + terraform.VARIABLE_FILES + terraform.UNIT_FILES,
           unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),

@@ -27,13 +27,14 @@ MODULE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 HCL_SUFFIXES = (".tf", ".tofu")  # those written in HCL (not JSON)
 VARIABLE_FILES = (".tfvars", ".tfvars.json")
 UNIT_FILE = "terragrunt.hcl"  # a Terragrunt unit: the module it plans (linter/terraform/terragrunt.py)
+UNIT_FILES = (UNIT_FILE, "terragrunt.stack.hcl")  # and a stack of units
 # a top-level block as Terraform files start them: `resource "x" "y" {`, `locals {`
 _BLOCK = re.compile(r'^(?:resource|data|module|variable|output|provider|terraform|locals)[ \t]*[{"]', re.MULTILINE)
 
 
 def detect(path: Path, head: str) -> bool:
     name = path.name.lower()
-    if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES) or path.name == UNIT_FILE:
+    if name.endswith(MODULE_SUFFIXES + VARIABLE_FILES) or path.name in UNIT_FILES:
         return True
     return _BLOCK.search(head) is not None  # a named file of another extension
 

@@ -32,6 +32,10 @@ What a unit is read for, as Terragrunt reads it:
   (`get_aws_account_id`, `run_cmd`, `sops_decrypt_file`) give an unknown value: resilint
   never runs them.
 
+A `terragrunt.stack.hcl` deploys units: `terragrunt stack generate` copies each `unit`
+block's source directory to `.terragrunt-stack/<path>` and runs it there, where `values`
+holds what the block gives it (`read_stack`).
+
 An input reaches a variable as Terraform reads a `TF_VAR_` value: a string as it is,
 anything else as JSON; a variable of a primitive type, or of none, takes the text
 (`variable "replicas" {}` gets the string "3"), any other parses it. Inputs are the
@@ -92,6 +96,15 @@ class Unit:
     not_followed: str | None = None  # why the source is not read (another release of this checkout)
     inputs_known: bool = True  # False: which inputs it sets is not known (an unset variable's value is not)
     var_files_known: bool = True  # False: which -var-files plan reads is not known (no variable's value is)
+    # a stack's unit: `file` is where `terragrunt stack generate` writes it (not on disk),
+    # this the unit directory it copies there (what is read)
+    copied_from: Path | None = None
+    reads_values: bool = False  # it reads `values`: a unit of stacks, not one Terragrunt runs alone
+
+    @property
+    def directory(self) -> Path:
+        """The unit's directory on disk (its files: the variable files Terraform loads)."""
+        return self.copied_from if self.copied_from is not None else self.file.parent
 
     def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
         """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
@@ -146,6 +159,18 @@ class _Context:
     reads: int = 0
     # files parsed, by path: every unit includes the same root.hcl and reads the same env.hcl
     parsed: dict[Path, Block] = field(default_factory=dict)
+    # a stack's unit: `values` its stack gives it, and the directory copied to `unit_dir`
+    # (which is not on disk: a file of it is read from this one)
+    values: Any = None
+    copied_from: Path | None = None
+    values_at: dict[str, VariableValue] = field(default_factory=dict)  # where the stack sets each value
+
+    def on_disk(self, path: Path) -> Path:
+        """`path`, a file of the unit's directory as Terragrunt runs it, where it is read."""
+        if self.copied_from is None:
+            return path
+        relative = os.path.relpath(os.path.normpath(path), os.path.normpath(self.unit_dir))
+        return path if relative.startswith("..") else Path(os.path.normpath(self.copied_from / relative))
 
 
 class _Config:
@@ -155,12 +180,13 @@ class _Config:
     def __init__(self, path: Path, ctx: _Context, as_include: bool = False):
         from linter.loaders import display_path, read_text
 
-        self.path, self.ctx = path, ctx
+        self.path, self.ctx = path, ctx  # `path`: where Terragrunt runs it (a stack's unit: not on disk)
         self.evaluator = Evaluator(lambda name, args, scope: _call(self, name, args))
-        self.shown = display_path(path)
-        body = ctx.parsed.get(path)
+        read = ctx.on_disk(path)
+        self.shown = display_path(read)
+        body = ctx.parsed.get(read)
         if body is None:
-            body = ctx.parsed[path] = parse_file_body(read_text(path, self.shown), self.shown)
+            body = ctx.parsed[read] = parse_file_body(read_text(read, self.shown), self.shown)
         self.body: Block = body
         self.locals: dict[str, Any] = {}
         self.include: dict[str, Any] = {}  # exposed includes, by label
@@ -199,6 +225,8 @@ class _Config:
     def scope(self, with_locals: bool = True) -> Scope:
         names: dict[str, Any] = {"local": self.locals if with_locals else {}, "include": self.include,
                                  "dependency": self.dependency, "feature": self.feature}
+        if self.ctx.values is not None:  # a stack's unit (or stack): what its stack gives it
+            names["values"] = self.ctx.values
         return Scope(None, names)
 
     def evaluate(self, node: Node, scope: Scope | None = None) -> Any:
@@ -287,6 +315,11 @@ class _Config:
         if not isinstance(value, dict):
             return None  # not known which inputs it sets
         parts = written_parts(attr, self.shown) or {}
+        if self.ctx.values_at:  # `name = values.name`: set where the stack gives the value
+            for key, item in attr.expr[1] if attr.expr[0] == "object" else []:
+                if key[0] == "lit" and item[0] == "attr" and item[1][:2] == ("ref", "values") \
+                        and item[2] in self.ctx.values_at:
+                    parts[str(key[1])] = self.ctx.values_at[item[2]]
         out: dict[str, VariableValue] = {}
         for name, item in value.items():
             written = parts.get(name)
@@ -343,7 +376,7 @@ class _Config:
             files = given[key]
             for item in files if isinstance(files, list) else []:
                 if isinstance(item, str):
-                    path = _named_like(self.ctx, self.ctx.unit_dir / item)
+                    path = self.ctx.on_disk(_named_like(self.ctx, self.ctx.unit_dir / item))
                     if required or os.path.isfile(path):
                         out.append(path)
         arguments = given["arguments"]
@@ -352,7 +385,7 @@ class _Config:
             named = word[len("-var-file="):] if word.startswith("-var-file=") else \
                 words[i + 1] if word == "-var-file" and i + 1 < len(words) else None
             if named:
-                out.append(_named_like(self.ctx, self.ctx.unit_dir / named))
+                out.append(self.ctx.on_disk(_named_like(self.ctx, self.ctx.unit_dir / named)))
         return out
 
 
@@ -380,6 +413,23 @@ def _deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
+def _names(node: Any, root: str) -> bool:
+    """Whether an expression, or a block's, names `root` (`values.replicas`)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Block):
+            stack.extend(attr.expr for attr in item.attrs.values())
+            stack.extend(item.blocks)
+        elif isinstance(item, tuple):
+            if len(item) >= 2 and item[0] == "ref" and item[1] == root:
+                return True
+            stack.extend(x for x in item if isinstance(x, (tuple, list)))
+        elif isinstance(item, list):
+            stack.extend(x for x in item if isinstance(x, (tuple, list)))
+    return False
+
+
 def _locals_named(node: Any) -> set[str]:
     """The locals an expression names (`local.<name>`)."""
     out: set[str] = set()
@@ -395,32 +445,121 @@ def _locals_named(node: Any) -> set[str]:
     return out
 
 
-def read_unit(path: Path, parsed: dict[Path, Block] | None = None) -> Unit | None:
+def read_unit(path: Path, parsed: dict[Path, Block] | None = None, stacked: "StackUnit | None" = None
+              ) -> Unit | None:
     """The unit `path` (a terragrunt.hcl); None when Terragrunt skips it (`skip`,
     `exclude`); InputError when it cannot be read. `parsed`: files parsed for the units
-    read before (kept there)."""
+    read before (kept there). `stacked`: a stack's unit, run where its stack generates it
+    (`path`), with its `values`."""
     from linter.loaders import display_path
 
     ctx = _Context(path.parent, parsed=parsed if parsed is not None else {})
+    if stacked is not None:
+        ctx.values, ctx.copied_from, ctx.values_at = stacked.values, stacked.copied_from, stacked.values_at
     try:
         config = _Config(path, ctx)
     except OSError as err:
-        raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
+        raise InputError(display_path(ctx.on_disk(path)), f"cannot read: {err.strerror}") from None
     if config.skipped():
         return None
     found = config.terraform_setting("source")
     source, line = (found[0], found[1]) if found is not None else (None, 1)
     var_files = config.var_files()
-    unit = Unit(path, config.shown, None, None, line, config.inputs(), var_files, inputs_known=config.inputs_known(),
-                var_files_known=all(c.var_files_known for c in [config, *(p for p, _ in config.parents)]))
+    unit = Unit(path, display_path(path) if stacked is not None else config.shown, None, None, line, config.inputs(),
+                var_files, inputs_known=config.inputs_known(),
+                var_files_known=all(c.var_files_known for c in [config, *(p for p, _ in config.parents)]),
+                copied_from=ctx.copied_from, reads_values=_names(config.body, "values"))
     if found is None:
-        unit.module = path.parent  # no source: Terraform runs in the unit's own directory
+        unit.module = unit.directory  # no source: Terraform runs in the unit's own directory
     elif isinstance(source, str):
         unit.source = source
         unit.module = _local_source(path.parent, source)
     else:
         unit.source = "(not known)"
     return unit
+
+
+# ------------------------------------------------------------ stacks
+STACK_NAME = "terragrunt.stack.hcl"
+STACK_DIR = ".terragrunt-stack"  # where `terragrunt stack generate` writes a stack's units
+MAX_STACK_DEPTH = 8  # stacks of stacks nested deeper than this are a loop
+MAX_STACK_READS = 256  # stack files one stack file generates, at most (a stack holding itself twice doubles)
+
+
+def is_stack_file(name: str) -> bool:
+    return name == STACK_NAME
+
+
+@dataclass
+class StackUnit:
+    """A `unit` block of a `terragrunt.stack.hcl`: the unit directory it copies (`copied_from`),
+    where `terragrunt stack generate` writes it (`path`: its terragrunt.hcl there), and the
+    `values` it gives it."""
+
+    path: Path
+    copied_from: Path
+    values: Any
+    values_at: dict[str, VariableValue] = field(default_factory=dict)  # where each value is written
+
+
+@dataclass
+class StackRead:
+    """What a stack file deploys: its units (those of the stacks it holds included), and
+    the `unit`/`stack` blocks whose source is not on disk here (`UnresolvedModule`s)."""
+
+    units: list[StackUnit] = field(default_factory=list)
+    unresolved: list[Any] = field(default_factory=list)
+    reads: int = 0  # stack files read
+
+
+def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRead | None = None,
+               runs_in: Path | None = None, values: Any = None, copied_from: Path | None = None,
+               depth: int = 0) -> StackRead:
+    """The units a `terragrunt.stack.hcl` deploys, as `terragrunt stack generate` writes them:
+    each `unit` block's `source` directory copied to `.terragrunt-stack/<path>` beside the
+    stack file (beside it itself with `no_dot_terragrunt_stack = true`), given `values`; a
+    `stack` block's source is a directory holding a stack file, generated likewise and its
+    units below it. A source relative to the stack is read from the stack's directory as
+    generated (`runs_in`; `copied_from`: the directory on disk it copies). InputError when
+    the file cannot be read."""
+    from linter.loaders import display_path
+    from linter.terraform.tree import UnresolvedModule
+
+    out = out if out is not None else StackRead()
+    runs_in = runs_in if runs_in is not None else path.parent
+    ctx = _Context(runs_in, parsed=parsed if parsed is not None else {}, values=values, copied_from=copied_from)
+    try:
+        config = _Config(runs_in / path.name, ctx)
+    except OSError as err:
+        raise InputError(display_path(path), f"cannot read: {err.strerror}") from None
+    for block in config.body.blocks:
+        if block.type not in ("unit", "stack") or not block.labels:
+            continue
+        found = {key: config.evaluate(block.attrs[key].expr) if key in block.attrs else None
+                 for key in ("source", "path", "values", "no_dot_terragrunt_stack")}
+        source, where = found["source"], found["path"]
+        if not isinstance(where, str):
+            continue  # where it is generated is not known: nor what it finds from there
+        generated = Path(os.path.normpath(runs_in / where if found["no_dot_terragrunt_stack"] is True
+                                          else runs_in / STACK_DIR / where))
+        directory = _local_source(ctx.on_disk(runs_in), source) if isinstance(source, str) else None
+        wanted = CONFIG_NAME if block.type == "unit" else STACK_NAME
+        if directory is None or not os.path.isfile(directory / wanted):
+            line = block.attrs["source"].line if "source" in block.attrs else block.line
+            out.unresolved.append(UnresolvedModule(
+                f'terragrunt {display_path(path)} {block.type} "{block.labels[0]}"',
+                source if isinstance(source, str) else None, config.shown, line,
+                hint=f"a Terragrunt {block.type} source not in this checkout: judge its module with "
+                     "`resilint scan MODULE --var-file FILE`"))
+            continue
+        given = found["values"] if found["values"] is not None else {}
+        if block.type == "unit":
+            at = written_parts(block.attrs["values"], config.shown) if "values" in block.attrs else None
+            out.units.append(StackUnit(generated / CONFIG_NAME, directory, given, at or {}))
+        elif depth < MAX_STACK_DEPTH and out.reads < MAX_STACK_READS:
+            out.reads += 1
+            read_stack(directory / STACK_NAME, ctx.parsed, out, generated, given, directory, depth + 1)
+    return out
 
 
 # ------------------------------------------------------------ functions
@@ -466,16 +605,16 @@ def _call(config: _Config, name: str, args: list[Any]) -> Any:
     if name == "read_terragrunt_config":
         return _read_config(config, args)
     if name == "read_tfvars_file":
-        return _read_tfvars(ctx.unit_dir, args)
+        return _read_tfvars(ctx.on_disk(ctx.unit_dir), args)
     from linter.terraform import functions
 
-    return functions.call_function(name, args, functions.FunctionContext(base_dir=ctx.unit_dir))
+    return functions.call_function(name, args, functions.FunctionContext(base_dir=ctx.on_disk(ctx.unit_dir)))
 
 
 def _read_config(config: _Config, args: list[Any]) -> Any:
     if not args or not isinstance(args[0], str):
         return Unknown("read_terragrunt_config()")
-    path = _named_like(config.ctx, config.ctx.unit_dir / args[0])
+    path = config.ctx.on_disk(_named_like(config.ctx, config.ctx.unit_dir / args[0]))
     if not os.path.isfile(path):
         return args[1] if len(args) > 1 else Unknown(f"read_terragrunt_config({args[0]!r})")
     if config.ctx.reads >= MAX_READS:
@@ -551,7 +690,15 @@ def is_unit_file(name: str) -> bool:
     return name == CONFIG_NAME
 
 
-TEMPLATE_SKIPPED = "a template of Terragrunt units (`{{ ... }}`: boilerplate for `terragrunt scaffold`), not a unit"
+def is_terragrunt_file(name: str) -> bool:
+    """A unit or a stack: Terragrunt's, read for what it deploys, not part of a module."""
+    return name in (CONFIG_NAME, STACK_NAME)
+
+
+TEMPLATE_SKIPPED = ("a template of Terragrunt units or stacks (`{{ ... }}`: boilerplate for `terragrunt scaffold`), "
+                    "not one")
+STACK_UNIT_SKIPPED = ("a unit of Terragrunt stacks (it reads `values`): judged where a `terragrunt.stack.hcl` "
+                      "of the scan deploys it, with the values it gives")
 
 
 def is_boilerplate(directory: Path) -> bool:
@@ -590,25 +737,28 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
     named = options.get("named_in_units") or {}
     staged = [d for d, files in files_of.items() if os.path.realpath(d) in named
               and any(f.name.endswith(MODULE_SUFFIXES) for f in files)]
-    if not staged and not any(is_unit_file(f.name) for files in files_of.values() for f in files):
+    if not staged and not any(is_terragrunt_file(f.name) for files in files_of.values() for f in files):
         return files_of, [], []
     out: dict[Path, list[Path]] = {}
     parsed: dict[Path, Block] = {}
     # a module the scan reached is planned under the name it has there (one load, one name)
-    by_real = {os.path.realpath(d): d for d, files in files_of.items() if any(not is_unit_file(f.name) for f in files)}
+    by_real = {os.path.realpath(d): d for d, files in files_of.items()
+               if any(not is_terragrunt_file(f.name) for f in files)}
     units: dict[str, list[Unit]] = {}
     errors: list[InputError] = []
     unresolved: list[Any] = []
     read: set[str] = set()
 
-    def take(path: Path, only: str | None = None) -> None:
+    def take(path: Path, only: str | None = None, stacked: StackUnit | None = None) -> None:
         """Read the unit `path`; with `only` (a module's real path), keep it only when it
-        plans that module, and say nothing of it otherwise (it is not the scan's)."""
-        read.add(os.path.realpath(path))
+        plans that module, and say nothing of it otherwise (it is not the scan's); `stacked`:
+        a stack's unit, `path` where the stack generates it."""
+        if stacked is None:
+            read.add(os.path.realpath(path))
         try:
-            if is_boilerplate(path.parent):  # `terragrunt scaffold`'s template: rendered into units, not one
+            if stacked is None and is_boilerplate(path.parent):  # `terragrunt scaffold`'s template, not a unit
                 return skip_template(path, only)
-            unit = read_unit(path, parsed)
+            unit = read_unit(path, parsed, stacked)
         except InputError as err:  # the unit's, or a file it includes (once, however many include it)
             if err.file == display_path(path) and is_template(path):
                 return skip_template(path, only)
@@ -626,13 +776,18 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             return
         if unit is None:
             return  # not planned by Terragrunt: nothing to judge
+        if stacked is None and unit.reads_values:  # run alone, Terragrunt refuses `values`
+            if only is None:
+                options.setdefault("skipped_files", []).append((display_path(path), STACK_UNIT_SKIPPED))
+            return
         if unit.module is None and unit.source is not None:
             _from_checkout(unit, checkouts)
         if only is not None and (unit.module is None or os.path.realpath(unit.module) != only):
             return
         if unit.module is None:
             unresolved.append(UnresolvedModule(
-                f"terragrunt {unit.shown}", unit.source, unit.shown, unit.source_line, unit.not_followed,
+                f"terragrunt {unit.shown}", unit.source, display_path(unit.directory / CONFIG_NAME) if stacked else unit.shown,
+                unit.source_line, unit.not_followed,
                 hint="a Terragrunt source not in this checkout: judge the module with "
                      "`resilint scan MODULE --var-file FILE`"))
             return
@@ -658,11 +813,29 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             options.setdefault("skipped_files", []).append((display_path(path), TEMPLATE_SKIPPED))
 
     for directory, files in files_of.items():
-        own = [f for f in files if not is_unit_file(f.name)]
+        own = [f for f in files if not is_terragrunt_file(f.name)]
         if own:
             out.setdefault(directory, own)
         for path in (f for f in files if is_unit_file(f.name)):
             take(path)
+        for path in (f for f in files if is_stack_file(f.name)):
+            if is_boilerplate(path.parent):
+                skip_template(path, None)
+                continue
+            try:
+                stack = read_stack(path, parsed)
+            except InputError as err:
+                if err.file == display_path(path) and is_template(path):
+                    skip_template(path, None)
+                else:
+                    errors.append(err)
+                continue
+            except RecursionError:
+                errors.append(InputError(display_path(path), "expressions nested too deeply to read"))
+                continue
+            unresolved.extend(stack.unresolved)
+            for stacked in stack.units:
+                take(stacked.path, stacked=stacked)
     walked: dict[Path, list[Path]] = {}  # a repository's units, by its top
     for module in staged:
         real = os.path.realpath(module)
@@ -671,7 +844,10 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             if top not in walked:
                 walked[top] = _units_in_repository(top, module, options.get("exclusions"))
             for path in walked[top]:
-                if os.path.realpath(path) not in read:
+                if is_stack_file(path.name):
+                    for stacked in _stack_units(path, parsed):
+                        take(stacked.path, only=real, stacked=stacked)
+                elif os.path.realpath(path) not in read:
                     take(path, only=real)
     if units:
         options["terragrunt_units"] = units
@@ -684,7 +860,7 @@ MAX_SEARCHED_DIRECTORIES = 20_000
 
 
 def _units_in_repository(top: Path, near: Path, exclusions: Exclusions | None = None) -> list[Path]:
-    """Every `terragrunt.hcl` of the repository whose top is `top`, named as `near` is
+    """Every `terragrunt.hcl` and `terragrunt.stack.hcl` of the repository whose top is `top`, named as `near` is
     (relative to where resilint runs, or not), skipping what a scan skips (and what
     `exclusions` name); none when the repository is too big to search
     (MAX_SEARCHED_DIRECTORIES)."""
@@ -699,10 +875,20 @@ def _units_in_repository(top: Path, near: Path, exclusions: Exclusions | None = 
         subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
         if exclusions is not None:
             names = exclusions.prune(directory, subdirs, names)
-        if CONFIG_NAME in names:
-            path = Path(directory) / CONFIG_NAME
-            found.append(path if near.is_absolute() else Path(os.path.relpath(path)))
+        for name in (CONFIG_NAME, STACK_NAME):
+            if name in names:
+                path = Path(directory) / name
+                found.append(path if near.is_absolute() else Path(os.path.relpath(path)))
     return found
+
+
+def _stack_units(path: Path, parsed: dict[Path, Block]) -> list[StackUnit]:
+    """The units a stack file of the repository deploys (none when it cannot be read: a
+    file the scan did not name is not the scan's to report)."""
+    try:
+        return [] if is_boilerplate(path.parent) else read_stack(path, parsed).units
+    except (InputError, RecursionError):
+        return []
 
 
 def _from_checkout(unit: Unit, checkouts: Any) -> None:
@@ -715,7 +901,7 @@ def _from_checkout(unit: Unit, checkouts: Any) -> None:
         address, _, query = source[len("tfr://"):].partition("?")
         constraint = query_value(query, "version")
         source = address.lstrip("/")
-    found = checkouts.module(unit.file.parent, source, constraint, f"terragrunt {unit.shown}")
+    found = checkouts.module(unit.directory, source, constraint, f"terragrunt {unit.shown}")
     if found is None:
         return
     if found.directory is None:

@@ -227,7 +227,7 @@ class ModuleTree:
             variables = root_variable_values(
                 directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
                 unit.tf_var_values(config) if unit is not None else None,
-                unit.file.parent if unit is not None and unit.source is not None else None)
+                unit.directory if unit is not None and unit.source is not None else None)
             for err in errors:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
@@ -245,7 +245,7 @@ class ModuleTree:
                 option = "terragrunt" if unit is not None else "-var-file"
                 scope = f"{display_path(directory)} with {option} {shown}"  # each environment a world of its own
                 # variable files a unit's directory gives its module (read as the module's)
-                copied = [display_path(unit.file.parent / n) for n in auto_loaded(unit.file.parent)] \
+                copied = [display_path(unit.directory / n) for n in auto_loaded(unit.directory)] \
                     if unit is not None and unit.source is not None else []
                 for resource in self.resources[start:]:
                     resource.meta.update(environment=shown, environment_option=option, scope=scope)
