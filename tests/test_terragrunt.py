@@ -588,3 +588,14 @@ def test_a_staged_module_is_judged_with_the_stacks_of_its_repository(tmp_path):
         "repo/live/prod/.terragrunt-stack/db/terragrunt.hcl", "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"]
     assert [(f.rule_id, f.environment) for f in result.findings if f.rule_id == "RES301"] == [
         ("RES301", "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl")]
+
+
+def test_a_stack_unit_from_a_git_source_naming_this_checkout_is_read_from_it(tmp_path):
+    """A catalog kept in the repository it deploys from, named by its git address."""
+    repo = _stacked(tmp_path, staging=_stack("false", source="git::git@github.com:acme/infra.git//units/db?ref=main"))
+    (repo / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/infra.git\n')
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.unresolved_modules == []
+    [single_az] = [f for f in result.findings if f.rule_id == "RES301"]
+    assert single_az.environment == "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"
+    assert any("read from this checkout of infra" in note for note in single_az.notes), single_az.notes

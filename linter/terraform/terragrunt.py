@@ -468,7 +468,8 @@ def read_unit(path: Path, parsed: dict[Path, Block] | None = None, stacked: "Sta
     unit = Unit(path, display_path(path) if stacked is not None else config.shown, None, None, line, config.inputs(),
                 var_files, inputs_known=config.inputs_known(),
                 var_files_known=all(c.var_files_known for c in [config, *(p for p, _ in config.parents)]),
-                copied_from=ctx.copied_from, reads_values=_names(config.body, "values"))
+                copied_from=ctx.copied_from, reads_values=_names(config.body, "values"),
+                checkout_note=stacked.checkout_note if stacked is not None else None)
     if found is None:
         unit.module = unit.directory  # no source: Terraform runs in the unit's own directory
     elif isinstance(source, str):
@@ -500,6 +501,7 @@ class StackUnit:
     copied_from: Path
     values: Any
     values_at: dict[str, VariableValue] = field(default_factory=dict)  # where each value is written
+    checkout_note: str | None = None  # copied from this checkout, for a git source naming it
 
 
 @dataclass
@@ -514,14 +516,14 @@ class StackRead:
 
 def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRead | None = None,
                runs_in: Path | None = None, values: Any = None, copied_from: Path | None = None,
-               depth: int = 0) -> StackRead:
+               depth: int = 0, checkouts: Any = None) -> StackRead:
     """The units a `terragrunt.stack.hcl` deploys, as `terragrunt stack generate` writes them:
     each `unit` block's `source` directory copied to `.terragrunt-stack/<path>` beside the
     stack file (beside it itself with `no_dot_terragrunt_stack = true`), given `values`; a
     `stack` block's source is a directory holding a stack file, generated likewise and its
     units below it. A source relative to the stack is read from the stack's directory as
-    generated (`runs_in`; `copied_from`: the directory on disk it copies). InputError when
-    the file cannot be read."""
+    generated (`runs_in`; `copied_from`: the directory on disk it copies); a git source naming
+    this checkout, from it (`checkouts`). InputError when the file cannot be read."""
     from linter.loaders import display_path
     from linter.terraform.tree import UnresolvedModule
 
@@ -542,23 +544,29 @@ def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRe
             continue  # where it is generated is not known: nor what it finds from there
         generated = Path(os.path.normpath(runs_in / where if found["no_dot_terragrunt_stack"] is True
                                           else runs_in / STACK_DIR / where))
+        call = f'terragrunt {display_path(path)} {block.type} "{block.labels[0]}"'
         directory = _local_source(ctx.on_disk(runs_in), source) if isinstance(source, str) else None
+        checkout = checkouts.module(ctx.on_disk(runs_in), source, None, call) \
+            if directory is None and isinstance(source, str) and checkouts is not None else None
+        if checkout is not None:
+            directory = checkout.directory
         wanted = CONFIG_NAME if block.type == "unit" else STACK_NAME
         if directory is None or not os.path.isfile(directory / wanted):
             line = block.attrs["source"].line if "source" in block.attrs else block.line
             out.unresolved.append(UnresolvedModule(
-                f'terragrunt {display_path(path)} {block.type} "{block.labels[0]}"',
-                source if isinstance(source, str) else None, config.shown, line,
+                call, source if isinstance(source, str) else None, config.shown, line,
+                checkout.note if checkout is not None and checkout.directory is None else None,
                 hint=f"a Terragrunt {block.type} source not in this checkout: judge its module with "
                      "`resilint scan MODULE --var-file FILE`"))
             continue
         given = found["values"] if found["values"] is not None else {}
         if block.type == "unit":
             at = written_parts(block.attrs["values"], config.shown) if "values" in block.attrs else None
-            out.units.append(StackUnit(generated / CONFIG_NAME, directory, given, at or {}))
+            out.units.append(StackUnit(generated / CONFIG_NAME, directory, given, at or {},
+                                       checkout.note if checkout is not None else None))
         elif depth < MAX_STACK_DEPTH and out.reads < MAX_STACK_READS:
             out.reads += 1
-            read_stack(directory / STACK_NAME, ctx.parsed, out, generated, given, directory, depth + 1)
+            read_stack(directory / STACK_NAME, ctx.parsed, out, generated, given, directory, depth + 1, checkouts)
     return out
 
 
@@ -823,7 +831,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
                 skip_template(path, None)
                 continue
             try:
-                stack = read_stack(path, parsed)
+                stack = read_stack(path, parsed, checkouts=checkouts)
             except InputError as err:
                 if err.file == display_path(path) and is_template(path):
                     skip_template(path, None)
@@ -845,7 +853,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
                 walked[top] = _units_in_repository(top, module, options.get("exclusions"))
             for path in walked[top]:
                 if is_stack_file(path.name):
-                    for stacked in _stack_units(path, parsed):
+                    for stacked in _stack_units(path, parsed, checkouts):
                         take(stacked.path, only=real, stacked=stacked)
                 elif os.path.realpath(path) not in read:
                     take(path, only=real)
@@ -882,11 +890,11 @@ def _units_in_repository(top: Path, near: Path, exclusions: Exclusions | None = 
     return found
 
 
-def _stack_units(path: Path, parsed: dict[Path, Block]) -> list[StackUnit]:
+def _stack_units(path: Path, parsed: dict[Path, Block], checkouts: Any) -> list[StackUnit]:
     """The units a stack file of the repository deploys (none when it cannot be read: a
     file the scan did not name is not the scan's to report)."""
     try:
-        return [] if is_boilerplate(path.parent) else read_stack(path, parsed).units
+        return [] if is_boilerplate(path.parent) else read_stack(path, parsed, checkouts=checkouts).units
     except (InputError, RecursionError):
         return []
 
