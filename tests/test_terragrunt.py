@@ -534,7 +534,7 @@ def _stacked(tmp_path: Path, **stacks: str) -> Path:
 def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
     """`terragrunt stack generate` copies units/db to live/<env>/.terragrunt-stack/db and runs
     it there with the stack's `values`: root.hcl and env.hcl are found from there. The catalog
-    unit alone reads `values` Terragrunt would not have: not judged bare, with a note."""
+    unit alone reads `values` Terragrunt would not have: not judged bare."""
     repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.unresolved_modules == []
@@ -546,7 +546,7 @@ def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
     assert [f.environment for f in single_az] == ["repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"]
     # the value is changed where the stack gives it
     assert "multi_az = false (var.multi_az, set at repo/live/staging/terragrunt.stack.hcl:8)" in single_az[0].message
-    assert [(s.file, s.reason) for s in result.skipped] == [("repo/units/db/terragrunt.hcl", STACK_UNIT_SKIPPED)]
+    assert result.skipped == []
 
 
 def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
@@ -599,3 +599,18 @@ def test_a_stack_unit_from_a_git_source_naming_this_checkout_is_read_from_it(tmp
     [single_az] = [f for f in result.findings if f.rule_id == "RES301"]
     assert single_az.environment == "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"
     assert any("read from this checkout of infra" in note for note in single_az.notes), single_az.notes
+
+
+def test_a_staged_unit_of_stacks_is_judged_as_the_stacks_of_its_repository_deploy_it(tmp_path):
+    """pre-commit passes only the catalog's `units/db/terragrunt.hcl`: judged with each stack
+    that deploys it; one that no stack deploys is skipped, saying so."""
+    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    result = run_scan(repo / "units" / "db" / "terragrunt.hcl", root=str(repo), loader_options={"file_context": True})
+    assert result.errors == [] and result.skipped == []
+    assert [f.environment for f in result.findings if f.rule_id == "RES301"] == [
+        "repo/live/staging/.terragrunt-stack/db/terragrunt.hcl"]
+    for stack in (repo / "live").glob("*/terragrunt.stack.hcl"):
+        stack.unlink()
+    result = run_scan(repo / "units" / "db" / "terragrunt.hcl", root=str(repo), loader_options={"file_context": True})
+    assert result.findings == []
+    assert [(s.file, s.reason) for s in result.skipped] == [("repo/units/db/terragrunt.hcl", STACK_UNIT_SKIPPED)]

@@ -705,8 +705,8 @@ def is_terragrunt_file(name: str) -> bool:
 
 TEMPLATE_SKIPPED = ("a template of Terragrunt units or stacks (`{{ ... }}`: boilerplate for `terragrunt scaffold`), "
                     "not one")
-STACK_UNIT_SKIPPED = ("a unit of Terragrunt stacks (it reads `values`): judged where a `terragrunt.stack.hcl` "
-                      "of the scan deploys it, with the values it gives")
+STACK_UNIT_SKIPPED = ("a unit of Terragrunt stacks (it reads `values`), and no `terragrunt.stack.hcl` of its "
+                      "repository deploys it: judged where one does, with the values it gives")
 
 
 def is_boilerplate(directory: Path) -> bool:
@@ -786,16 +786,16 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             return  # not planned by Terragrunt: nothing to judge
         if stacked is None and unit.reads_values:  # run alone, Terragrunt refuses `values`
             if only is None:
-                options.setdefault("skipped_files", []).append((display_path(path), STACK_UNIT_SKIPPED))
+                catalog.append(path)
             return
         if unit.module is None and unit.source is not None:
             _from_checkout(unit, checkouts)
         if only is not None and (unit.module is None or os.path.realpath(unit.module) != only):
             return
         if unit.module is None:
+            written_in = display_path(unit.directory / CONFIG_NAME) if stacked else unit.shown
             unresolved.append(UnresolvedModule(
-                f"terragrunt {unit.shown}", unit.source, display_path(unit.directory / CONFIG_NAME) if stacked else unit.shown,
-                unit.source_line, unit.not_followed,
+                f"terragrunt {unit.shown}", unit.source, written_in, unit.source_line, unit.not_followed,
                 hint="a Terragrunt source not in this checkout: judge the module with "
                      "`resilint scan MODULE --var-file FILE`"))
             return
@@ -820,6 +820,8 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
         if only is None:
             options.setdefault("skipped_files", []).append((display_path(path), TEMPLATE_SKIPPED))
 
+    catalog: list[Path] = []  # units of stacks the scan names: judged as the stacks deploy them
+    deployed: set[str] = set()  # the unit directories the scan's stacks deploy (real paths)
     for directory, files in files_of.items():
         own = [f for f in files if not is_terragrunt_file(f.name)]
         if own:
@@ -843,8 +845,24 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
                 continue
             unresolved.extend(stack.unresolved)
             for stacked in stack.units:
+                deployed.add(os.path.realpath(stacked.copied_from))
                 take(stacked.path, stacked=stacked)
-    walked: dict[Path, list[Path]] = {}  # a repository's units, by its top
+    walked: dict[Path, list[Path]] = {}  # a repository's units and stacks, by its top
+    for path in catalog:  # a unit of stacks named alone (pre-commit): as its repository's stacks deploy it
+        real = os.path.realpath(path.parent)
+        if real in deployed:
+            continue
+        top = git_top(Path(real))
+        if top is not None and top not in walked:
+            walked[top] = _units_in_repository(top, path, options.get("exclusions"))
+        found = [stacked for stack in (walked[top] if top is not None else []) if is_stack_file(stack.name)
+                 for stacked in _stack_units(stack, parsed, checkouts)
+                 if os.path.realpath(stacked.copied_from) == real]
+        for stacked in found:
+            take(stacked.path, stacked=stacked)
+        deployed.add(real)
+        if not found:
+            options.setdefault("skipped_files", []).append((display_path(path), STACK_UNIT_SKIPPED))
     for module in staged:
         real = os.path.realpath(module)
         top = git_top(Path(real)) if real not in units else None
