@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from linter.cli import main
 from tests.conftest import FIXTURES, REPO
 from tests.test_bad_input import GOOD
-from tests.test_terragrunt import DB_MODULE, ROOT_HCL, STAGING_DB
+from tests.test_terragrunt import DB_MODULE, ROOT_HCL, STACK_UNIT, STAGING_DB, stack_text
 
 POLICIES = REPO / "policies" / "rego"
 
@@ -105,10 +105,19 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
     "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf")),
-            ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf"))],  # OpenTofu's own file
+            ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf")),  # OpenTofu's own file
+            # OpenTofu's language: a module source and version of locals, `lifecycle { enabled }`
+            ("main.tofu", b'variable "on" {\n  default = true\n}\nlocals {\n  dir = "./mod"\n}\n'
+                          b'module "m" {\n  source  = "${local.dir}/q"\n  version = local.dir\n'
+                          b'  lifecycle {\n    enabled = !var.on\n  }\n}\n'
+                          b'resource "aws_sqs_queue" "q" {\n  name = "q"\n  lifecycle {\n    enabled = var.on\n  }\n}\n')],
     "tfvars": [("terraform.tfvars", TFVARS_ROOT["terraform.tfvars"].encode())],
     # a unit of tests/test_terragrunt.py's repository, or the root.hcl its units include
-    "terragrunt": [("terragrunt.hcl", STAGING_DB.encode()), ("root.hcl", ROOT_HCL.encode())],
+    "terragrunt": [("terragrunt.hcl", STAGING_DB.encode()), ("root.hcl", ROOT_HCL.encode()),
+                   # a stack deploying the catalog unit units/db (STACK_UNIT), and a stack of stacks
+                   ("terragrunt.stack.hcl", stack_text("local.single").encode()),
+                   ("terragrunt.stack.hcl", b'stack "data" {\n  source = "."\n  path   = "data"\n'
+                                            b'  values = { multi_az = false }\n}\n' + stack_text("values.multi_az").encode())],
     # a helmfile releasing the chart beside it (HELMFILE_CHART), per environment
     "helmfile": [("helmfile.yaml", b"environments:\n  prod:\n    values: [env.yaml]\nreleases:\n  - name: web\n"
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"
@@ -211,7 +220,15 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                            b"  patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n"
                                            b"    metadata: {name: not-used}\n    spec: {replicas: 1}\n"
                                            b"- target: {namespace: default, annotationSelector: team!=x}\n"
-                                           b"  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": false}]'\n")],
+                                           b"  patch: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": false}]'\n"),
+                  # a count copied from a ConfigMap by a replacement, and a field an operation removes
+                  ("k/kustomization.yaml", b"resources: [deploy.yaml, settings.yaml]\nreplacements:\n"
+                                           b"- source: {kind: ConfigMap, name: settings, fieldPath: data.replicas}\n"
+                                           b"  targets:\n  - select: {kind: Deployment}\n    reject: [{name: x}]\n"
+                                           b"    fieldPaths: [spec.replicas, 'spec.template.metadata.annotations.[a.b/c]']\n"
+                                           b"    options: {create: true}\n"
+                                           b"patches:\n- target: {kind: Deployment}\n  patch: |-\n"
+                                           b"    - op: remove\n      path: /spec/replicas\n")],
     # a chart whose Chart.yaml names a kubeVersion above helm's own, a file:// chart it renders
     # inside it and a library chart (HELM_CHARTS beside it)
     "helm-chart": [("charts/shop/Chart.yaml", b"apiVersion: v2\nname: shop\nversion: 0.1.0\n"
@@ -257,7 +274,9 @@ HELMFILE_CHART = {
     "values-prod.yaml": "replicaCount: 2\n",
 }
 
-KUSTOMIZE_GENERATED = {"k/deploy.yaml": ARGO_KUSTOMIZATION["plain/deploy.yaml"].replace("${replicas}", "1")}
+KUSTOMIZE_GENERATED = {"k/deploy.yaml": ARGO_KUSTOMIZATION["plain/deploy.yaml"].replace("${replicas}", "1"),
+                       "k/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+                                          "data: {replicas: '1'}\n"}
 # charts/shop (the helm-chart seed's Chart.yaml) renders charts/cache inside it, and cache's own
 # file:// dependency inside that; charts/common is a library
 HELM_CHARTS = {
@@ -436,7 +455,10 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "live" / "staging" / "env.hcl").write_text('locals { environment = "staging" }\n')
                 (root / "bad" / "live" / "root.hcl").write_text(ROOT_HCL)
                 (root / "bad" / "live" / "staging" / "db" / "terragrunt.hcl").write_text(STAGING_DB)
-                name = "live/root.hcl" if name == "root.hcl" else "live/staging/db/terragrunt.hcl"
+                (root / "bad" / "units" / "db").mkdir(parents=True)
+                (root / "bad" / "units" / "db" / "terragrunt.hcl").write_text(STACK_UNIT)
+                name = {"root.hcl": "live/root.hcl", "terragrunt.stack.hcl": "live/staging/terragrunt.stack.hcl"}.get(
+                    name, "live/staging/db/terragrunt.hcl")
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \

@@ -514,7 +514,7 @@ def test_scaffold_templates_are_skipped_not_errors(tmp_path):
 STACK_UNIT = PROD_DB.replace("multi_az = true", "multi_az = values.multi_az")
 
 
-def _stack(values: str, *, source: str = "../../units/db", extra: str = "") -> str:
+def stack_text(values: str, *, source: str = "../../units/db", extra: str = "") -> str:
     return (f'locals {{\n  single = false\n}}\nunit "db" {{\n  source = "{source}"\n  path   = "db"\n{extra}'
             f'  values = {{\n    multi_az = {values}\n  }}\n}}\n')
 
@@ -535,7 +535,7 @@ def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
     """`terragrunt stack generate` copies units/db to live/<env>/.terragrunt-stack/db and runs
     it there with the stack's `values`: root.hcl and env.hcl are found from there. The catalog
     unit alone reads `values` Terragrunt would not have: not judged bare."""
-    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    repo = _stacked(tmp_path, prod=stack_text("true"), staging=stack_text("local.single"))
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.unresolved_modules == []
     planned = {r.meta["environment"]: (r.attrs["multi_az"], r.attrs["tags"]) for r in result.resources
@@ -552,10 +552,10 @@ def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
 def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
     """A `stack` block generates another stack's units below its own directory; with
     `no_dot_terragrunt_stack = true` a unit is generated beside the stack file."""
-    nested = _stack("values.multi_az")
+    nested = stack_text("values.multi_az")
     repo = _stacked(tmp_path, prod=(
         'stack "data" {\n  source = "../../stacks/data"\n  path   = "data"\n  values = { multi_az = false }\n}\n'
-        + _stack("false", extra="  no_dot_terragrunt_stack = true\n").replace('unit "db"', 'unit "beside"')
+        + stack_text("false", extra="  no_dot_terragrunt_stack = true\n").replace('unit "db"', 'unit "beside"')
         .replace('path   = "db"', 'path   = "beside"')))
     (repo / "stacks" / "data").mkdir(parents=True)
     (repo / "stacks" / "data" / "terragrunt.stack.hcl").write_text(nested)  # its source: from stacks/data, copied
@@ -570,7 +570,7 @@ def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
 def test_a_stack_unit_not_known_here_is_not_judged(tmp_path, values, source):
     """A value the stack does not know, or a unit from a catalog elsewhere (noted as not
     followed, at the stack's line), is no finding."""
-    repo = _stacked(tmp_path, prod=_stack(values, source=source))
+    repo = _stacked(tmp_path, prod=stack_text(values, source=source))
     result = run_scan(repo, root=str(repo))
     assert [f.rule_id for f in result.findings if f.rule_id == "RES301"] == []
     unresolved = [(u["module"], u["file"], u["line"]) for u in result.unresolved_modules]
@@ -581,7 +581,7 @@ def test_a_stack_unit_not_known_here_is_not_judged(tmp_path, values, source):
 def test_a_staged_module_is_judged_with_the_stacks_of_its_repository(tmp_path):
     """pre-commit passes only `modules/db/main.tf`: the stacks that deploy it are found as
     units are, and the module judged with each stack's values."""
-    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    repo = _stacked(tmp_path, prod=stack_text("true"), staging=stack_text("local.single"))
     result = run_scan(repo / "modules" / "db" / "main.tf", root=str(repo), loader_options={"file_context": True})
     assert result.errors == []
     assert sorted(r.meta["environment"] for r in result.resources if r.type == "aws_db_instance") == [
@@ -592,7 +592,7 @@ def test_a_staged_module_is_judged_with_the_stacks_of_its_repository(tmp_path):
 
 def test_a_stack_unit_from_a_git_source_naming_this_checkout_is_read_from_it(tmp_path):
     """A catalog kept in the repository it deploys from, named by its git address."""
-    repo = _stacked(tmp_path, staging=_stack("false", source="git::git@github.com:acme/infra.git//units/db?ref=main"))
+    repo = _stacked(tmp_path, staging=stack_text("false", source="git::git@github.com:acme/infra.git//units/db?ref=main"))
     (repo / ".git" / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/infra.git\n')
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.unresolved_modules == []
@@ -604,7 +604,7 @@ def test_a_stack_unit_from_a_git_source_naming_this_checkout_is_read_from_it(tmp
 def test_a_staged_unit_of_stacks_is_judged_as_the_stacks_of_its_repository_deploy_it(tmp_path):
     """pre-commit passes only the catalog's `units/db/terragrunt.hcl`: judged with each stack
     that deploys it; one that no stack deploys is skipped, saying so."""
-    repo = _stacked(tmp_path, prod=_stack("true"), staging=_stack("local.single"))
+    repo = _stacked(tmp_path, prod=stack_text("true"), staging=stack_text("local.single"))
     result = run_scan(repo / "units" / "db" / "terragrunt.hcl", root=str(repo), loader_options={"file_context": True})
     assert result.errors == [] and result.skipped == []
     assert [f.environment for f in result.findings if f.rule_id == "RES301"] == [
