@@ -3108,11 +3108,16 @@ class _Overrides:
                 if name in (base.name, rendered.name) and count == value:
                     return Location(kfile, line)
         for replacement in self.replacements():
-            copied = replacement.written_at(rendered, base, path, value,
-                                            [(o, self.bases.get(id(o), o)) for o in self.rendered])
+            copied = replacement.written_at(rendered, base, path, value, self.made_of)
             if copied is not None:
                 return copied
         return None
+
+    @functools.cached_property
+    def made_of(self) -> list[tuple[Resource, Resource]]:
+        """The rendering's objects, each with the base's object it is made of (itself when
+        none is known): what a replacement's source is selected among."""
+        return [(o, self.bases.get(id(o), o)) for o in self.rendered]
 
     def _removed_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay removes `path` (or what holds it) from the object: a JSON 6902

@@ -843,6 +843,9 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             except RecursionError:
                 errors.append(InputError(display_path(path), "expressions nested too deeply to read"))
                 continue
+            except Exception as exc:  # last resort: a bug reading one stack costs that stack, not the scan
+                errors.append(InputError.internal(display_path(path), "reading the Terragrunt stack", exc))
+                continue
             unresolved.extend(stack.unresolved)
             for stacked in stack.units:
                 deployed.add(os.path.realpath(stacked.copied_from))
@@ -913,7 +916,7 @@ def _stack_units(path: Path, parsed: dict[Path, Block], checkouts: Any) -> list[
     file the scan did not name is not the scan's to report)."""
     try:
         return [] if is_boilerplate(path.parent) else read_stack(path, parsed, checkouts=checkouts).units
-    except (InputError, RecursionError):
+    except Exception:  # noqa: BLE001 - any failure: its units are not known, and not this scan's to report
         return []
 
 

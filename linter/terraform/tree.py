@@ -111,8 +111,8 @@ class ModuleTree:
         return config
 
     @staticmethod
-    def source_of(block: Block, caller: ModuleInstance | None = None, key: str = "source") -> str | None:
-        """A call's `source` (or `version`): its text, or, written as an expression of
+    def call_argument(block: Block, caller: ModuleInstance | None = None, key: str = "source") -> str | None:
+        """A module call's `source` (or `version`, `key`): its text, or, written as an expression of
         variables and locals (OpenTofu evaluates both before anything else, 1.8+), its value
         in the `caller`'s module; None when that is not known."""
         attr = block.attrs.get(key)
@@ -124,13 +124,13 @@ class ModuleTree:
         return value if isinstance(value, str) else None
 
     def is_local_source(self, block: Block, caller: ModuleInstance | None = None) -> bool:
-        source = self.source_of(block, caller)
+        source = self.call_argument(block, caller)
         return source is not None and (source.startswith(("./", "../")) or source in (".", ".."))
 
     def local_child_dir(self, directory: Path, block: Block, caller: ModuleInstance | None = None) -> Path | None:
         if not self.is_local_source(block, caller):
             return None
-        child = Path(os.path.normpath(directory / (self.source_of(block, caller) or ".")))
+        child = Path(os.path.normpath(directory / (self.call_argument(block, caller) or ".")))
         return child if os.path.isdir(child) else None
 
     def module_dir(self, instance: ModuleInstance, name: str, block: Block) -> tuple[Path | None, str | None]:
@@ -166,10 +166,10 @@ class ModuleTree:
     def checkout_module(self, directory: Path, block: Block, call: str,
                         caller: ModuleInstance | None = None) -> CheckoutModule | None:
         """The checkout a registry call from `directory` names, when it is the repository scanned."""
-        source = self.source_of(block, caller)
+        source = self.call_argument(block, caller)
         if source is None:
             return None
-        constraint = self.source_of(block, caller, "version")
+        constraint = self.call_argument(block, caller, "version")
         if "version" in block.attrs and constraint is None:
             return None  # a constraint not known as a string: which release is unknown
         return self.checkouts.module(directory, source, constraint, call)
