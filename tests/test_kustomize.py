@@ -966,6 +966,36 @@ def test_a_removal_of_another_object_or_field_is_not_where_a_default_comes_from(
         ("Deployment/default/api", os.path.join("base", "deploy.yaml"))]
 
 
+ROUTED = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api}\nspec:\n"
+          "  hosts: [api]\n  http:\n  - route:\n    - destination: {host: api}\n    timeout: 5s\n---\n"
+          "apiVersion: batch/v1\nkind: Job\nmetadata: {name: crawl}\nspec:\n  activeDeadlineSeconds: 600\n"
+          "  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: c}]\n---\n"
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  rules:\n"
+          "  - backendRefs: [{name: web, port: 80}]\n    timeouts: {request: 5s}\n---\n"
+          + PROBED_API.split("---\n")[0].replace(
+              "    spec:\n", "    spec:\n      topologySpreadConstraints:\n      - {maxSkew: 1, topologyKey: "
+              "topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: "
+              "{app: api}}}\n", 1))
+UNBOUNDED = ("- target: {kind: VirtualService}\n  patch: |-\n    - op: remove\n      path: /spec/http/0/timeout\n"
+             "- target: {kind: Job}\n  patch: |-\n    - op: remove\n      path: /spec/activeDeadlineSeconds\n"
+             "- target: {kind: HTTPRoute}\n  patch: |-\n    - op: remove\n      path: /spec/rules/0/timeouts\n"
+             "- target: {kind: Deployment}\n  patch: |-\n    - op: remove\n"
+             "      path: /spec/template/spec/topologySpreadConstraints\n")
+
+
+def test_a_timeout_or_spread_an_overlay_removes_points_at_the_removal(tmp_path, monkeypatch):
+    """An Istio route's timeout, a Job's deadline, an HTTPRoute's timeouts and a Deployment's
+    zone spread, which the base sets and an overlay takes out."""
+    kustomization = "resources: [../../base]\npatches:\n" + UNBOUNDED
+    found = sorted((f.rule_id, f.file, f.line) for f in overlay_findings(
+        tmp_path, monkeypatch, kustomization, {}, base=ROUTED, select=("RES203", "RES206", "RES208", "RES505")))
+    shown = os.path.join("overlays", "dev", "kustomization.yaml")
+    assert found == [("RES203", shown, line_of(kustomization, "/spec/http/0/timeout") - 1),
+                     ("RES206", shown, line_of(kustomization, "/spec/rules/0/timeouts") - 1),
+                     ("RES208", shown, line_of(kustomization, "/spec/activeDeadlineSeconds") - 1),
+                     ("RES505", shown, line_of(kustomization, "topologySpreadConstraints") - 1)]
+
+
 SETTINGS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n{annotations}data:\n  replicas: \"1\"\n"
 LOCAL = "  annotations: {config.kubernetes.io/local-config: \"true\"}\n"
 REPLACEMENT = ("source: {kind: ConfigMap, name: settings, fieldPath: data.replicas}\n"

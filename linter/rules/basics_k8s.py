@@ -590,7 +590,7 @@ def no_zone_spread(r: Resource, ctx: Context) -> Iterator[Violation]:
     else:
         detail = ("and no topologySpreadConstraint or podAntiAffinity on topology.kubernetes.io/zone: "
                   "all replicas may land in one zone")
-    yield Violation(f"{what} {detail}", path=base)
+    yield Violation(f"{what} {detail}", path=base, unset=f"{base}.topologySpreadConstraints")
 
 
 # ------------------------------------------------------------------ RES506

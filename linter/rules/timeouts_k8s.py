@@ -168,7 +168,7 @@ def istio_route_no_timeout(r: Resource, ctx: Context) -> Iterator[Violation]:
                 f"{route_name(r, ctx, i, entry)} routes to {destinations(entry)} with no timeout: "
                 "Istio's route timeout is disabled by default, so a hung backend holds every request open "
                 f"(if it carries long-lived streams on purpose, {RES203_OPT_OUT})",
-                path=f"spec.http.{i}",
+                path=f"spec.http.{i}", unset=f"spec.http.{i}.timeout",
             )
         elif parse_duration(timeout) == 0:
             yield Violation(
@@ -472,7 +472,7 @@ def httproute_no_request_timeout(r: Resource, ctx: Context) -> Iterator[Violatio
             yield Violation(
                 f"{display(r, ctx.index)} rule {i} forwards to {_backends(item)} with no request timeout: "
                 f"{how}, so none is enforced",
-                path=f"spec.rules.{i}",
+                path=f"spec.rules.{i}", unset=f"spec.rules.{i}.timeouts.request" if value is None else None,
             )
             break
 
@@ -665,5 +665,5 @@ def job_no_active_deadline(r: Resource, ctx: Context) -> Iterator[Violation]:
     yield Violation(
         f"{display(r, ctx.index)} has no {base}.activeDeadlineSeconds: nothing bounds how long the Job may run, "
         "so a hung pod keeps it active until it exits",
-        path=base,
+        path=base, unset=f"{base}.activeDeadlineSeconds",
     )
