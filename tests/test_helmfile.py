@@ -429,6 +429,42 @@ releases:
     assert [n for n in finding["notes"] if "set at" in n] == [f"`.Values.replicaCount` = 1, set at helmfile.yaml:{line}"]
 
 
+@needs_helm
+def test_values_a_helmfile_of_several_documents_writes_are_named_at_their_lines(tmp_path):
+    """Environments in one document and releases in the next (`---`, as helmfile needs them to
+    template releases with environment values): inline values and `set` entries are named at
+    their lines, whatever empty documents come first; a release whose only own field is `set`
+    too. Before, no value of such a helmfile was named."""
+    helmfile = """\
+---
+
+---
+environments:
+  default:
+    values: [{tier: gold}]
+---
+releases:
+  - name: web
+    chart: ./charts/web
+    values:
+      - replicaCount: 1
+  - name: jobs
+    chart: ./charts/web
+    set:
+      - name: replicaCount
+        value: 1
+"""
+    root = repository(tmp_path / "deploy", helmfile)
+    _, doc, _ = run(".", cwd=root)
+    notes = {f["message"].rsplit("(with Helmfile release ", 1)[1].split(" ", 1)[0]: f["notes"]
+             for f in doc["findings"] if f["rule_id"] == "RES101"}
+    lines = helmfile.splitlines()
+    assert [n for n in notes["web"] if "set at" in n] == [
+        f"`.Values.replicaCount` = 1, set at helmfile.yaml:{lines.index('      - replicaCount: 1') + 1}"]
+    assert [n for n in notes["jobs"] if "set at" in n] == [
+        f"`.Values.replicaCount` = 1, set at helmfile.yaml:{lines.index('        value: 1') + 1}"]
+
+
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):
     from linter.loaders.helmfile import _environment_values, _State
 

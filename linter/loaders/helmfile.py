@@ -86,9 +86,10 @@ class _State:
     # with an environment's is not read here, so `.Values` in a release template is not known
     own_values: bool = False
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
-    # a release's place in the helmfile (`releases[i]`), by identity, when it has one
-    # document (where a value note can point at its inline values)
-    places: dict[int, int] = field(default_factory=dict)
+    # a release's place in the helmfile's node tree (`releases[i]`, after its document's index
+    # when the file holds several: `compose_file`'s), by identity: where a value note can
+    # point at its inline values
+    places: dict[int, tuple[str | int, ...]] = field(default_factory=dict)
     file: Path | None = None  # the helmfile itself
     composed: Any = None  # its YAML nodes (False: not composable), read for value notes
 
@@ -302,8 +303,7 @@ def _read(path: Path, shown: str) -> _State | None:
     docs = _documents(path, shown, checked=True)
     if docs is None:
         return None
-    if len(docs) == 1:
-        state.places = {id(raw): i for i, raw in enumerate(_list(mapping_of(docs[0]).get("releases")))}
+    state.places = _release_places(path, docs)
     for doc in docs:
         for entry in _list(mapping_of(doc).get("bases")):
             base = _local_file(state.base, entry)
@@ -319,6 +319,24 @@ def _read(path: Path, shown: str) -> _State | None:
                 state.add(base_doc)
         state.add(doc)
     return state
+
+
+def _release_places(path: Path, docs: list[Any]) -> dict[int, tuple[str | int, ...]]:
+    """Where each release of the helmfile's documents (`docs`, as `_documents` reads them) is
+    written in its node tree (`compose_file`'s), by identity; none when the text does not
+    compose as YAML (a template action where YAML fails) or its documents are not those."""
+    import yaml
+
+    try:
+        nodes = list(yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return {}
+    # `_documents` leaves out the empty and null documents; the node tree keeps every one
+    kept = [n for n, node in enumerate(nodes) if node.tag != "tag:yaml.org,2002:null"]
+    if len(kept) != len(docs):
+        return {}
+    return {id(raw): ((kept[k],) if len(nodes) > 1 else ()) + ("releases", i)
+            for k, doc in enumerate(docs) for i, raw in enumerate(_list(mapping_of(doc).get("releases")))}
 
 
 def _documents(path: Path, shown: str, checked: bool = False) -> list[Any] | None:
@@ -393,7 +411,7 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     for environment in environments:
         label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "")
         result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label,
-                          state.places.get(id(raw)) if "values" in raw else None)
+                          state.places.get(id(raw)) if {"values", "set", "setString"} & raw.keys() else None)
         if isinstance(result, tuple):
             chart, reason = result
             deployed.add(os.path.realpath(chart))
@@ -418,11 +436,11 @@ def _renders_values_file(release: dict[str, Any], state: _State) -> bool:
 
 
 def _release(path: Path, state: _State, release: dict[str, Any], name: str, environment: str,
-             label: str, place: int | None = None) -> ChartRelease | tuple[Path, str] | None:
+             label: str, place: tuple[str | int, ...] | None = None) -> ChartRelease | tuple[Path, str] | None:
     """The release in one environment; (its chart, why) when it deploys a chart of this
     repository in a way not known here; None when it deploys none (not installed there,
-    or a chart of a repository). `place`: its index in the helmfile's `releases`, when its
-    own `values` are written there."""
+    or a chart of a repository). `place`: where it is written in the helmfile's node tree
+    (`_release_places`), when its own `values` are written there."""
     from linter.loaders.rendered import ChartRelease
 
     names = _Names({".Environment.Name": environment, ".Release.Name": name}, state, environment)
@@ -467,7 +485,7 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
             continue
         values.append(value)
         if places is not None:
-            inline = ("releases", place, "values", n) if place is not None else None
+            inline = (*place, "values", n) if place is not None else None
             places = places + [(value, ())] if isinstance(value, Path) else \
                 places + [(path, inline)] if inline is not None and _written_at(state, inline) else None
     parameters: list[tuple[str, str]] = []
@@ -478,7 +496,8 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
             if isinstance(parameter, _Unknown):
                 return chart, parameter.reason
             parameters.append(parameter)
-            parameter_places.append(_set_at(state, ("releases", place, key, n, "value")) if place is not None
+            written = entry.get("value") if isinstance(entry, dict) else None
+            parameter_places.append(_set_at(state, (*place, key, n, "value"), written) if place is not None
                                     else None)
     key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
     return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
@@ -493,8 +512,9 @@ def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
     return inline_values_at(_composed(state), at)
 
 
-def _set_at(state: _State, at: tuple[str | int, ...]) -> str | None:
-    """`file:line` of the scalar the helmfile's text writes at `at` (a `set` entry's `value`)."""
+def _set_at(state: _State, at: tuple[str | int, ...], value: Any) -> str | None:
+    """`file:line` of the scalar the helmfile's text writes at `at` (a `set` entry's `value`),
+    when it is `value` as read (an entry a release template adds is written elsewhere)."""
     import yaml
 
     from linter.loaders import display_path
@@ -502,21 +522,19 @@ def _set_at(state: _State, at: tuple[str | int, ...]) -> str | None:
 
     composed = _composed(state)
     found = values_under(composed, at) if composed and state.file is not None else None
-    if found is None or not isinstance(found[0], yaml.ScalarNode) or state.file is None:
+    if found is None or not isinstance(found[0], yaml.ScalarNode) or state.file is None \
+            or found[0].value != (str(value).lower() if isinstance(value, bool) else str(value)):
         return None
     return f"{display_path(state.file)}:{found[0].start_mark.line + 1 + found[1]}"
 
 
 def _composed(state: _State) -> Any:
-    """The helmfile's YAML nodes, composed once (False: none, or not composable)."""
-    import yaml
+    """The helmfile's YAML nodes, composed once as value notes read them (`compose_file`:
+    its documents in a sequence when it holds several; False: none, or not composable)."""
+    from linter.loaders.rendered import compose_file
 
     if state.composed is None:
-        try:
-            state.composed = yaml.compose(state.file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or False \
-                if state.file is not None else False
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-            state.composed = False
+        state.composed = (compose_file(state.file) if state.file is not None else None) or False
     return state.composed
 
 
