@@ -434,16 +434,21 @@ def test_values_a_helmfile_of_several_documents_writes_are_named_at_their_lines(
     """Environments in one document and releases in the next (`---`, as helmfile needs them to
     template releases with environment values): inline values and `set` entries are named at
     their lines, whatever empty documents come first; a release whose only own field is `set`
-    too. Before, no value of such a helmfile was named."""
+    too, and a value written as a template action (shown as written). Before, no value of
+    such a helmfile was named."""
     helmfile = """\
 ---
 
 ---
 environments:
   default:
-    values: [{tier: gold}]
+    values: [{tier: gold, count: 1}]
 ---
 releases:
+  - name: api
+    chart: ./charts/web
+    values:
+      - replicaCount: {{ .Values.count }}
   - name: web
     chart: ./charts/web
     values:
@@ -463,6 +468,9 @@ releases:
         f"`.Values.replicaCount` = 1, set at helmfile.yaml:{lines.index('      - replicaCount: 1') + 1}"]
     assert [n for n in notes["jobs"] if "set at" in n] == [
         f"`.Values.replicaCount` = 1, set at helmfile.yaml:{lines.index('        value: 1') + 1}"]
+    templated = lines.index("      - replicaCount: {{ .Values.count }}") + 1
+    assert [n for n in notes["api"] if "set at" in n] == [
+        f"`.Values.replicaCount` = {{{{ .Values.count }}}}, set at helmfile.yaml:{templated}"]
 
 
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):

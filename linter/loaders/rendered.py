@@ -2753,9 +2753,12 @@ class HelmValues:
 
         parts = dotted.split(".")
         found = self.deepest(parts)
-        if found is None or found[0] is None or found[3] != len(parts) or not isinstance(found[2], yaml.ScalarNode):
-            return None  # not set, set where no file holds it, or set to what a template cannot write whole
-        return found[0], found[1], found[2].value
+        if found is None or found[0] is None or found[3] != len(parts):
+            return None  # not set, or set where no file holds it
+        if isinstance(found[2], yaml.ScalarNode):
+            return found[0], found[1], found[2].value
+        action = _template_action(found[2])
+        return (found[0], found[1], action) if action is not None else None  # else: what a template cannot write whole
 
     def deepest(self, parts: list[str]) -> tuple[str | None, int, Any, int] | None:
         """Where the value at `parts` (mapping keys, sequence indices) is set, or
@@ -2798,6 +2801,19 @@ class HelmValues:
                 node = compose_file(path) if isinstance(path, Path) else compose_text(path)
                 self._read.append((path, values_under(node, under) if node is not None else None))
         return self._read
+
+
+def _template_action(node: Any) -> str | None:
+    """The text of a one-line template action a file writes as a value (`replicaCount: {{
+    .Values.web.replicas }}` in a helmfile's inline values, which helmfile renders before
+    YAML reads it, and which YAML alone reads as a flow mapping); None for any other node."""
+    import yaml
+
+    start, end = node.start_mark, node.end_mark
+    if not isinstance(node, yaml.MappingNode) or not node.flow_style or start.buffer is None or start.line != end.line:
+        return None
+    text = str(start.buffer[start.index:end.index])
+    return text if text.startswith("{{") and text.endswith("}}") else None
 
 
 @dataclass(frozen=True)
