@@ -551,7 +551,8 @@ def test_a_stack_judges_its_units_module_with_the_values_it_gives(tmp_path):
 
 def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
     """A `stack` block generates another stack's units below its own directory; with
-    `no_dot_terragrunt_stack = true` a unit is generated beside the stack file."""
+    `no_dot_terragrunt_stack = true` a unit is generated beside the stack file. A value the
+    nested stack passes on (`values.multi_az`) is named where the outer stack sets it."""
     nested = stack_text("values.multi_az")
     repo = _stacked(tmp_path, prod=(
         'stack "data" {\n  source = "../../stacks/data"\n  path   = "data"\n  values = { multi_az = false }\n}\n'
@@ -561,8 +562,11 @@ def test_a_stack_of_stacks_and_a_unit_generated_beside_its_stack(tmp_path):
     (repo / "stacks" / "data" / "terragrunt.stack.hcl").write_text(nested)  # its source: from stacks/data, copied
     result = run_scan(repo, root=str(repo))
     assert result.errors == []
-    assert sorted(f.environment for f in result.findings if f.rule_id == "RES301") == [
+    single_az = sorted((f.environment, f.message) for f in result.findings if f.rule_id == "RES301")
+    assert [environment for environment, _ in single_az] == [
         "repo/live/prod/.terragrunt-stack/data/.terragrunt-stack/db/terragrunt.hcl", "repo/live/prod/beside/terragrunt.hcl"]
+    assert "set at repo/live/prod/terragrunt.stack.hcl:4)" in single_az[0][1]
+    assert "set at repo/live/prod/terragrunt.stack.hcl:14)" in single_az[1][1]
 
 
 @pytest.mark.parametrize("values, source", [

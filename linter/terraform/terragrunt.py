@@ -314,12 +314,7 @@ class _Config:
         at = f"set at {self.shown}:{attr.line}"
         if not isinstance(value, dict):
             return None  # not known which inputs it sets
-        parts = written_parts(attr, self.shown) or {}
-        if self.ctx.values_at:  # `name = values.name`: set where the stack gives the value
-            for key, item in attr.expr[1] if attr.expr[0] == "object" else []:
-                if key[0] == "lit" and item[0] == "attr" and item[1][:2] == ("ref", "values") \
-                        and item[2] in self.ctx.values_at:
-                    parts[str(key[1])] = self.ctx.values_at[item[2]]
+        parts = _passed_on(attr, written_parts(attr, self.shown) or {}, self.ctx.values_at)
         out: dict[str, VariableValue] = {}
         for name, item in value.items():
             written = parts.get(name)
@@ -411,6 +406,16 @@ def _deep_merge(base: Any, over: Any) -> Any:
     if isinstance(base, list) and isinstance(over, list):
         return base + over
     return over
+
+
+def _passed_on(attr: Attr, parts: dict[str, VariableValue], values_at: dict[str, VariableValue]
+               ) -> dict[str, VariableValue]:
+    """`parts` (where each key of the object `attr` writes is set), with a key written as
+    `values.<name>` set where the stack gives `<name>` (`values_at`)."""
+    for key, item in attr.expr[1] if attr.expr[0] == "object" and values_at else []:
+        if key[0] == "lit" and item[0] == "attr" and item[1][:2] == ("ref", "values") and item[2] in values_at:
+            parts[str(key[1])] = values_at[item[2]]
+    return parts
 
 
 def _names(node: Any, root: str) -> bool:
@@ -516,7 +521,8 @@ class StackRead:
 
 def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRead | None = None,
                runs_in: Path | None = None, values: Any = None, copied_from: Path | None = None,
-               depth: int = 0, checkouts: Any = None) -> StackRead:
+               depth: int = 0, checkouts: Any = None, values_at: dict[str, VariableValue] | None = None
+               ) -> StackRead:
     """The units a `terragrunt.stack.hcl` deploys, as `terragrunt stack generate` writes them:
     each `unit` block's `source` directory copied to `.terragrunt-stack/<path>` beside the
     stack file (beside it itself with `no_dot_terragrunt_stack = true`), given `values`; a
@@ -529,7 +535,8 @@ def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRe
 
     out = out if out is not None else StackRead()
     runs_in = runs_in if runs_in is not None else path.parent
-    ctx = _Context(runs_in, parsed=parsed if parsed is not None else {}, values=values, copied_from=copied_from)
+    ctx = _Context(runs_in, parsed=parsed if parsed is not None else {}, values=values, copied_from=copied_from,
+                   values_at=values_at or {})
     try:
         config = _Config(runs_in / path.name, ctx)
     except OSError as err:
@@ -560,13 +567,15 @@ def read_stack(path: Path, parsed: dict[Path, Block] | None = None, out: StackRe
                      "`resilint scan MODULE --var-file FILE`"))
             continue
         given = found["values"] if found["values"] is not None else {}
+        given_at = _passed_on(block.attrs["values"], written_parts(block.attrs["values"], config.shown) or {},
+                              ctx.values_at) if "values" in block.attrs else {}
         if block.type == "unit":
-            at = written_parts(block.attrs["values"], config.shown) if "values" in block.attrs else None
-            out.units.append(StackUnit(generated / CONFIG_NAME, directory, given, at or {},
+            out.units.append(StackUnit(generated / CONFIG_NAME, directory, given, given_at,
                                        checkout.note if checkout is not None else None))
         elif depth < MAX_STACK_DEPTH and out.reads < MAX_STACK_READS:
             out.reads += 1
-            read_stack(directory / STACK_NAME, ctx.parsed, out, generated, given, directory, depth + 1, checkouts)
+            read_stack(directory / STACK_NAME, ctx.parsed, out, generated, given, directory, depth + 1, checkouts,
+                       given_at)
     return out
 
 
