@@ -434,15 +434,16 @@ def test_values_a_helmfile_of_several_documents_writes_are_named_at_their_lines(
     """Environments in one document and releases in the next (`---`, as helmfile needs them to
     template releases with environment values): inline values and `set` entries are named at
     their lines, whatever empty documents come first; a release whose only own field is `set`
-    too, and a value written as a template action (shown as written). Before, no value of
-    such a helmfile was named."""
+    too, and a value written as a template action (shown as written, with where the
+    environment's values file sets what it reads). Before, no value of such a helmfile was
+    named."""
     helmfile = """\
 ---
 
 ---
 environments:
   default:
-    values: [{tier: gold, count: 1}]
+    values: [{tier: gold}, env/default.yaml]
 ---
 releases:
   - name: api
@@ -459,7 +460,7 @@ releases:
       - name: replicaCount
         value: 1
 """
-    root = repository(tmp_path / "deploy", helmfile)
+    root = repository(tmp_path / "deploy", helmfile, {"env/default.yaml": "tier: silver\ncount: 1\n"})
     _, doc, _ = run(".", cwd=root)
     notes = {f["message"].rsplit("(with Helmfile release ", 1)[1].split(" ", 1)[0]: f["notes"]
              for f in doc["findings"] if f["rule_id"] == "RES101"}
@@ -470,7 +471,8 @@ releases:
         f"`.Values.replicaCount` = 1, set at helmfile.yaml:{lines.index('        value: 1') + 1}"]
     templated = lines.index("      - replicaCount: {{ .Values.count }}") + 1
     assert [n for n in notes["api"] if "set at" in n] == [
-        f"`.Values.replicaCount` = {{{{ .Values.count }}}}, set at helmfile.yaml:{templated}"]
+        f"`.Values.replicaCount` = {{{{ .Values.count }}}}, set at helmfile.yaml:{templated} "
+        "(`count` = 1, set at env/default.yaml:2)"]
 
 
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):

@@ -500,8 +500,9 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
             parameter_places.append(_set_at(state, (*place, key, n, "value"), written) if place is not None
                                     else None)
     key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
+    origins = _action_origins(state, environment, [at for _, at in places if at]) if places else {}
     return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
-                        places, parameter_places)
+                        places, parameter_places, action_origins=origins)
 
 
 def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
@@ -851,16 +852,29 @@ def _environment_values(state: _State, environment: str) -> Any:
 
 
 def _read_environment_values(state: _State, environment: str) -> Any:
+    layers = _environment_layers(state, environment)
+    if layers is None:
+        return None
+    merged: dict[str, Any] = {}
+    for _, layer in layers:
+        _merge(merged, layer)
+    return merged
+
+
+def _environment_layers(state: _State, environment: str) -> list[tuple[Path | None, dict[str, Any]]] | None:
+    """The environment's values layer by layer, in the order helmfile merges them: each with
+    the file it is read from (None: a map the helmfile writes); None when not known here."""
     from linter.loaders import read_text
     from linter.loaders.kubernetes import parse_documents
 
     spec = state.environments.get(environment)
     if spec is None:
-        return {} if environment == DEFAULT_ENVIRONMENT else None
+        return [] if environment == DEFAULT_ENVIRONMENT else None
     if spec.get("secrets"):
         return None
-    merged: dict[str, Any] = {}
+    layers: list[tuple[Path | None, dict[str, Any]]] = []
     for entry in _list(spec.get("values")):
+        file = None
         if isinstance(entry, dict):
             layer: Any = entry
         elif isinstance(entry, str):
@@ -881,8 +895,43 @@ def _read_environment_values(state: _State, environment: str) -> Any:
             return None
         if not isinstance(layer, dict):
             return None
-        _merge(merged, layer)
-    return merged
+        layers.append((file, layer))
+    return layers
+
+
+def _action_origins(state: _State, environment: str, places: list[tuple[str | int, ...]]) -> dict[str, str]:
+    """Where the environment sets what each template action in a release's inline values
+    (at `places` in the helmfile) reads: `{{ .Values.web.replicas }}` -> "`web.replicas` =
+    1, set at env/prod.yaml:2", for a value note to say (a value no file sets: not said)."""
+    import yaml
+
+    from linter.loaders.rendered import HelmValues, template_action, values_reference, values_under
+
+    composed = _composed(state)
+    actions: list[str] = []
+    for at in places if composed else []:
+        found = values_under(composed, at)
+        stack = [found[0]] if found is not None else []
+        while stack:
+            node = stack.pop()
+            text = template_action(node)
+            if text is not None:
+                actions.append(text)
+            elif isinstance(node, yaml.MappingNode):
+                stack += [value for _, value in node.value]
+            elif isinstance(node, yaml.SequenceNode):
+                stack += node.value
+    layers = _environment_layers(state, environment) if actions else None
+    if not layers:
+        return {}
+    values = HelmValues.of([file if file is not None else yaml.safe_dump(layer) for file, layer in layers])
+    out: dict[str, str] = {}
+    for text in actions:
+        dotted = values_reference(text.replace(".StateValues.", ".Values.").replace(".Environment.Values.", ".Values."))
+        set_at = values.set_at(dotted) if dotted else None
+        if set_at is not None:
+            out[text] = f"`{dotted}` = {set_at[2]}, set at {set_at[0]}:{set_at[1]}"
+    return out
 
 
 def _merge(into: dict[str, Any], layer: dict[str, Any]) -> None:

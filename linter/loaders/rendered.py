@@ -1785,6 +1785,9 @@ class ChartRelease:
     # known: a value note can name it
     parameter_places: list[str | None] | None = None
     line: int | None = None  # the deployer's line in `file`: where an error helm gives on the release is put
+    # a template action its inline values write (`{{ .Values.web.replicas }}`, helmfile's), and
+    # where the value it renders is set: what a value note naming the action adds
+    action_origins: dict[str, str] = field(default_factory=dict)
 
     def touches(self, staged: set[str]) -> bool:
         """Whether it renders one of `staged` (real paths): a file of its chart or of a chart it
@@ -1956,6 +1959,7 @@ def _load_release(release: ChartRelease, options: dict[str, Any], out: Any) -> N
         for option, setting in release.parameters:
             command += [option, setting]
         set_in = HelmValues(release.chart, [])  # where values are set, for the notes
+        set_in.action_origins = release.action_origins
         if release.value_places is not None:
             set_in.files += release.value_places
         else:  # inline values, named nowhere: what they set is not said to be set in a file
@@ -2733,12 +2737,21 @@ class HelmValues:
                                                                       *((Path(v), ()) for v in given)]
         self.parameters: list[SetParameter] = []
         self._read: list[tuple[Path | str, tuple[Any, int] | None]] | None = None
+        self.action_origins: dict[str, str] = {}  # see ChartRelease.action_origins
+
+    @classmethod
+    def of(cls, layers: list[Path | str]) -> "HelmValues":
+        """Values set by `layers` alone (files, or YAML text of no file), in the order merged."""
+        values = cls(Path(), [])
+        values.files = [(layer, ()) for layer in layers]
+        return values
 
     def of_subchart(self, name: str, directory: Path) -> "HelmValues":
         """The values a subchart's templates read (`.Values` there): its own values.yaml,
         then the values this chart's files (and parameters) set under `name`."""
         sub = HelmValues(directory, [])
         sub.files += [(path, (*under, name)) for path, under in self.files]
+        sub.action_origins = self.action_origins
         sub.parameters = [below for p in self.parameters if (below := p.below(name)) is not None]
         return sub
 
@@ -2757,7 +2770,7 @@ class HelmValues:
             return None  # not set, or set where no file holds it
         if isinstance(found[2], yaml.ScalarNode):
             return found[0], found[1], found[2].value
-        action = _template_action(found[2])
+        action = template_action(found[2])
         return (found[0], found[1], action) if action is not None else None  # else: what a template cannot write whole
 
     def deepest(self, parts: list[str]) -> tuple[str | None, int, Any, int] | None:
@@ -2803,7 +2816,7 @@ class HelmValues:
         return self._read
 
 
-def _template_action(node: Any) -> str | None:
+def template_action(node: Any) -> str | None:
     """The text of a one-line template action a file writes as a value (`replicaCount: {{
     .Values.web.replicas }}` in a helmfile's inline values, which helmfile renders before
     YAML reads it, and which YAML alone reads as a flow mapping); None for any other node."""
@@ -2877,7 +2890,8 @@ def value_note(template: Template, first: int, end: int, values: HelmValues, pat
         found = values.set_at(dotted)
         if found is not None:
             file, line, value = found
-            return f"`.Values.{dotted}` = {value}, set at {file}:{line}"
+            origin = values.action_origins.get(value)
+            return f"`.Values.{dotted}` = {value}, set at {file}:{line}" + (f" ({origin})" if origin else "")
         parts = dotted.split(".")
         deepest = values.deepest(parts)
         if deepest is not None and deepest[3] == len(parts):
