@@ -123,7 +123,12 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"
                                    b"      - values-{{ .Environment.Name }}.yaml\n      - replicaCount: {{ .Values.web.replicas }}\n"
                                    b"        podAnnotations: {tier: \"{{ .StateValues.web.enabled }}\"}\n    set:\n"
-                                   b"      - name: image.tag\n        value: \"1.2\"\n")],
+                                   b"      - name: image.tag\n        value: \"1.2\"\n"),
+                 # environments, then releases, in documents of their own (value notes at their lines)
+                 ("helmfile.yaml", b"---\nenvironments:\n  prod:\n    values: [env.yaml, {extra: 1}]\n---\n"
+                                   b"releases:\n  - name: web\n    namespace: shop\n    chart: ./chart\n"
+                                   b"    values:\n      - replicaCount: {{ .Values.web.replicas }}\n"
+                                   b"    set:\n      - name: image.tag\n        value: 2\n")],
     # an Argo CD Application building the kustomization beside it (ARGO_KUSTOMIZATION) with its options
     "argocd": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
                                  b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"
