@@ -1032,6 +1032,35 @@ def test_a_count_a_replacement_copies_points_at_its_source(tmp_path, monkeypatch
         (f"Deployment/default/{prefix}api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
 
 
+def test_a_count_copied_from_a_source_an_overlay_patches_points_at_the_patch(tmp_path, monkeypatch):
+    """The replacement copies the ConfigMap's value as the overlay's patch leaves it: the count
+    is changed at the patch, not at the base's ConfigMap, which says 3."""
+    base = BASE.replace("replicas: 1", "replicas: 3") + "---\n" + SETTINGS.format(annotations="").replace('"1"', '"3"')
+    kustomization = ("resources: [../../base]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n"
+                     "    metadata: {name: settings}\n    data: {replicas: '1'}\nreplacements:\n- "
+                     + REPLACEMENT.replace("\n", "\n  ", REPLACEMENT.count("\n") - 1))
+    assert [(f.resource, f.file, f.line) for f in overlay_findings(tmp_path, monkeypatch, kustomization, {}, base=base)] \
+        == [("Deployment/default/api", os.path.join("overlays", "dev", "kustomization.yaml"),
+             line_of(kustomization, "data: {replicas: '1'}"))]
+
+
+def test_replacements_copying_a_value_round_point_at_where_it_is_written(tmp_path, monkeypatch):
+    """settings takes other's count, other takes settings', the Deployment settings': kustomize
+    applies them in order, and the count comes from other.yaml; following the sources back
+    ends there rather than going round."""
+    base = BASE.replace("replicas: 1", "replicas: 3") + "---\n" + SETTINGS.format(annotations="").replace('"1"', '"3"')
+    other = SETTINGS.format(annotations="").replace("name: settings", "name: other")
+    kustomization = ("resources: [../../base, other.yaml]\nreplacements:\n"
+                     "- source: {kind: ConfigMap, name: other, fieldPath: data.replicas}\n"
+                     "  targets: [{select: {kind: ConfigMap, name: settings}, fieldPaths: [data.replicas]}]\n"
+                     "- source: {kind: ConfigMap, name: settings, fieldPath: data.replicas}\n"
+                     "  targets: [{select: {kind: ConfigMap, name: other}, fieldPaths: [data.replicas]},\n"
+                     "            {select: {kind: Deployment, name: api}, fieldPaths: [spec.replicas]}]\n")
+    assert [(f.resource, f.file, f.line) for f in overlay_findings(
+        tmp_path, monkeypatch, kustomization, {"other.yaml": other}, base=base)] == [
+        ("Deployment/default/api", os.path.join("overlays", "dev", "other.yaml"), line_of(other, "replicas:"))]
+
+
 @pytest.mark.parametrize("field_path, paths", [
     ("spec.replicas", ["spec.replicas"]),
     ("spec.containers.[name=api].image", ["spec.containers.1.image"]),

@@ -3109,9 +3109,20 @@ class _Overrides:
         self._replacements: list[_Replacement] | None = None
         self.rendered: list[Resource] = []  # the rendering's objects: where a replacement's source is
         self.bases: dict[int, Resource] = {}  # by id() of a rendered object: the base's object it is made of
+        self._asking: set[tuple[int, str]] = set()  # the places being looked for (a replacement follows its source)
 
     def written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         """Where an overlay writes the rendered value of `path` (None: the base's own value, or not found)."""
+        asking = (id(rendered), path)
+        if asking in self._asking:
+            return None  # replacements copying a value round in a loop: where it started
+        self._asking.add(asking)
+        try:
+            return self._written_at(rendered, base, path)
+        finally:
+            self._asking.discard(asking)
+
+    def _written_at(self, rendered: Resource, base: Resource, path: str) -> Location | None:
         value = lookup(rendered.attrs, path, None)
         in_base = _merged_path(rendered.attrs, base.attrs, path)
         written = lookup(base.attrs, in_base, None) if in_base is not None else None
@@ -3554,7 +3565,7 @@ class _Replacement:
                 sources = [o for o, made_of in objects if self.source.selects(o, made_of)]
                 found = _field_paths(sources[0].attrs, self.source_path) if len(sources) == 1 else []
                 if len(found) == 1 and (partial or str(lookup(sources[0].attrs, found[0], None)) == str(value)):
-                    return Location(sources[0].location.file, sources[0].line_for(found[0]))
+                    return Location(*sources[0].place_for(found[0]))  # where the source's value is written
                 return Location(self.file, line)
         return None
 
