@@ -1032,6 +1032,19 @@ def test_a_count_a_replacement_copies_points_at_its_source(tmp_path, monkeypatch
         (f"Deployment/default/{prefix}api", os.path.join("overlays", "prod", at[0]), line_of(files[at[0]], at[1]))]
 
 
+@pytest.mark.parametrize("prefix", ["", "namePrefix: prod-\n"])
+def test_a_count_copied_from_a_generated_config_map_points_at_its_literal(tmp_path, monkeypatch, prefix):
+    """The common way to give an overlay its own values: a configMapGenerator literal,
+    copied by a replacement. kustomize selects the generated `settings-<hash>` (with any
+    prefix) by the name the generator gives; the count is changed at its literal."""
+    kustomization = (f"{prefix}resources: [../../base]\nconfigMapGenerator:\n- name: settings\n"
+                     "  literals:\n  - tier=gold\n  - replicas=1\nreplacements:\n- "
+                     + REPLACEMENT.replace("\n", "\n  ", REPLACEMENT.count("\n") - 1))
+    assert [(f.resource, f.file, f.line) for f in overlay_findings(tmp_path, monkeypatch, kustomization, {})] == [
+        ("Deployment/default/" + ("prod-" if prefix else "") + "api",
+         os.path.join("overlays", "dev", "kustomization.yaml"), line_of(kustomization, "- replicas=1"))]
+
+
 def test_a_count_copied_from_a_source_an_overlay_patches_points_at_the_patch(tmp_path, monkeypatch):
     """The replacement copies the ConfigMap's value as the overlay's patch leaves it: the count
     is changed at the patch, not at the base's ConfigMap, which says 3."""

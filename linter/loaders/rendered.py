@@ -41,6 +41,7 @@ with a note: their objects are not known.
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import json
 import os
@@ -1561,6 +1562,12 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
             line = _inflating_entry_line(origin[0], r) if origin[1] == "helmCharts" else None
             r.location = Location(display_path(origin[0]), line or _top_level_line(origin[0], origin[1]))
             r.line_of = None
+            entry = _generator_entry(origin[0], origin[1], r) if origin[1] in GENERATORS else None
+            if entry is not None:  # a key of its data at its literal; selected by the name it is given
+                r.line_of = functools.partial(_literal_line, entry[1])
+                made_of = copy.copy(r)
+                made_of.name = entry[0]
+                overrides.bases[id(r)] = made_of
         else:
             if origin[0] not in written:
                 written[origin[0]] = _objects_in(origin[0])
@@ -1685,6 +1692,38 @@ def _inflating_entry_line(kfile: Path, r: Resource) -> int | None:
     for matches in (found["instance"], found["chart"]):
         if len(matches) == 1:
             return matches[0][1]
+    return None
+
+
+GENERATORS = ("configMapGenerator", "secretGenerator")
+
+
+def _generator_entry(kfile: Path, key: str, generated: Resource) -> tuple[str, Any] | None:
+    """The entry of a kustomization's generator list (`key`: `configMapGenerator`) that made
+    the `generated` object (named `settings-7h2k9...`, maybe with a prefix): its name and its
+    YAML node (the entry whose name the object's holds, the longest)."""
+    import yaml
+
+    _, (entries,) = _kustomization_entries(kfile.parent, key)
+    found: tuple[str, Any] | None = None
+    for node in entries:
+        name = _scalar_keys(node).get("name")
+        if isinstance(name, yaml.ScalarNode) and name.value and name.value in generated.name \
+                and (found is None or len(name.value) > len(found[0])):
+            found = (str(name.value), node)
+    return found
+
+
+def _literal_line(entry: Any, path: str) -> int | None:
+    """The line of the generator `entry`'s literal (`- replicas=1`) that makes `data.<key>` at
+    `path`; None for any other path (the object's own line is used)."""
+    import yaml
+
+    literals = _scalar_keys(entry).get("literals")
+    key = path[len("data."):] if path.startswith("data.") else None
+    for item in literals.value if key and isinstance(literals, yaml.SequenceNode) else []:
+        if isinstance(item, yaml.ScalarNode) and str(item.value).partition("=")[0].strip() == key:
+            return int(item.start_mark.line) + 1
     return None
 
 
