@@ -303,7 +303,7 @@ def _read(path: Path, shown: str) -> _State | None:
     docs = _documents(path, shown, checked=True)
     if docs is None:
         return None
-    state.places = _release_places(path, docs)
+    state.places, state.composed = _release_places(path, docs)
     for doc in docs:
         for entry in _list(mapping_of(doc).get("bases")):
             base = _local_file(state.base, entry)
@@ -321,22 +321,24 @@ def _read(path: Path, shown: str) -> _State | None:
     return state
 
 
-def _release_places(path: Path, docs: list[Any]) -> dict[int, tuple[str | int, ...]]:
+def _release_places(path: Path, docs: list[Any]) -> tuple[dict[int, tuple[str | int, ...]], Any]:
     """Where each release of the helmfile's documents (`docs`, as `_documents` reads them) is
-    written in its node tree (`compose_file`'s), by identity; none when the text does not
+    written in its node tree, by identity, and that tree (as `compose_file` composes it: its
+    documents in a sequence when it holds several); none, and False, when the text does not
     compose as YAML (a template action where YAML fails) or its documents are not those."""
     import yaml
 
     try:
         nodes = list(yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-        return {}
+        return {}, False
     # `_documents` leaves out the empty and null documents; the node tree keeps every one
     kept = [n for n, node in enumerate(nodes) if node.tag != "tag:yaml.org,2002:null"]
     if len(kept) != len(docs):
-        return {}
-    return {id(raw): ((kept[k],) if len(nodes) > 1 else ()) + ("releases", i)
-            for k, doc in enumerate(docs) for i, raw in enumerate(_list(mapping_of(doc).get("releases")))}
+        return {}, False
+    tree = nodes[0] if len(nodes) == 1 else yaml.SequenceNode("tag:yaml.org,2002:seq", nodes) if nodes else False
+    return {id(raw): ((kept[k],) if len(nodes) > 1 else ()) + ("releases", i) for k, doc in enumerate(docs)
+            for i, raw in enumerate(_list(mapping_of(doc).get("releases")))}, tree
 
 
 def _documents(path: Path, shown: str, checked: bool = False) -> list[Any] | None:
@@ -530,13 +532,10 @@ def _set_at(state: _State, at: tuple[str | int, ...], value: Any) -> str | None:
 
 
 def _composed(state: _State) -> Any:
-    """The helmfile's YAML nodes, composed once as value notes read them (`compose_file`:
-    its documents in a sequence when it holds several; False: none, or not composable)."""
-    from linter.loaders.rendered import compose_file
-
-    if state.composed is None:
-        state.composed = (compose_file(state.file) if state.file is not None else None) or False
-    return state.composed
+    """The helmfile's YAML nodes as value notes read them (`compose_file`: its documents in
+    a sequence when it holds several; False: none, or not composable), composed once, with
+    the places of its releases (`_release_places`)."""
+    return state.composed or False
 
 
 @dataclass
