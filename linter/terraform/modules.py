@@ -917,7 +917,8 @@ class ModuleInstance:
             if isinstance(found, Unknown):
                 return found
             directory, checkout_note = self.tree.module_dir(self, name, block)
-            config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block, self)) if directory else None
+            config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block, self)) \
+                if directory else None
             if config is not None and not config.files:
                 config = None  # a directory without configuration files: nothing to follow
             out: list[tuple[str, ModuleInstance | None, Scope]] = []
