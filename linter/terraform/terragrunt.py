@@ -50,7 +50,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from linter.model import InputError, Unknown, contains_unknown
 from linter.paths import git_top
@@ -418,36 +418,30 @@ def _passed_on(attr: Attr, parts: dict[str, VariableValue], values_at: dict[str,
     return parts
 
 
-def _names(node: Any, root: str) -> bool:
-    """Whether an expression, or a block's, names `root` (`values.replicas`)."""
+def _tuples(node: Any) -> Iterator[tuple[Any, ...]]:
+    """Every node of an expression (a tuple), or of a block's expressions, nested ones too."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, Block):
             stack.extend(attr.expr for attr in item.attrs.values())
             stack.extend(item.blocks)
-        elif isinstance(item, tuple):
-            if len(item) >= 2 and item[0] == "ref" and item[1] == root:
-                return True
+            continue
+        if isinstance(item, tuple):
+            yield item
+        if isinstance(item, (tuple, list)):
             stack.extend(x for x in item if isinstance(x, (tuple, list)))
-        elif isinstance(item, list):
-            stack.extend(x for x in item if isinstance(x, (tuple, list)))
-    return False
+
+
+def _names(node: Any, root: str) -> bool:
+    """Whether an expression, or a block's, names `root` (`values.replicas`)."""
+    return any(len(item) >= 2 and item[0] == "ref" and item[1] == root for item in _tuples(node))
 
 
 def _locals_named(node: Any) -> set[str]:
     """The locals an expression names (`local.<name>`)."""
-    out: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, tuple):
-            if len(item) >= 3 and item[0] == "attr" and item[1] == ("ref", "local") and isinstance(item[2], str):
-                out.add(item[2])
-            stack.extend(x for x in item if isinstance(x, (tuple, list)))
-        elif isinstance(item, list):
-            stack.extend(x for x in item if isinstance(x, (tuple, list)))
-    return out
+    return {item[2] for item in _tuples(node)
+            if len(item) >= 3 and item[0] == "attr" and item[1] == ("ref", "local") and isinstance(item[2], str)}
 
 
 def read_unit(path: Path, parsed: dict[Path, Block] | None = None, stacked: "StackUnit | None" = None
