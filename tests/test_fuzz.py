@@ -128,7 +128,11 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                  ("helmfile.yaml", b"---\nenvironments:\n  prod:\n    values: [env.yaml, {extra: 1}]\n---\n"
                                    b"releases:\n  - name: web\n    namespace: shop\n    chart: ./chart\n"
                                    b"    values:\n      - replicaCount: {{ .Values.web.replicas }}\n"
-                                   b"    set:\n      - name: image.tag\n        value: 2\n")],
+                                   b"    set:\n      - name: image.tag\n        value: 2\n"),
+                 # top-level values: the defaults each environment's values are merged over
+                 ("helmfile.yaml", b"values: [env.yaml, {web: {replicas: 1}}]\nenvironments:\n  default: {}\n"
+                                   b"  prod:\n    values: [{web: {replicas: 3}}]\n---\nreleases:\n  - name: web\n"
+                                   b"    chart: ./chart\n    values:\n      - replicaCount: {{ .Values.web.replicas }}\n")],
     # an Argo CD Application building the kustomization beside it (ARGO_KUSTOMIZATION) with its options
     "argocd": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
                                  b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"

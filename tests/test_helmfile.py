@@ -475,6 +475,70 @@ releases:
         "(`count` = 1, set at env/default.yaml:2)"]
 
 
+DEFAULT_VALUES = """\
+values:
+  - values/defaults.yaml
+  - {tag: "1.20"}
+environments:
+  default: {}
+  prod:
+    values: [{count: 3}]
+  staging: {}
+---
+releases:
+  - name: web
+    namespace: shop
+    chart: ./charts/web
+    values:
+      - replicaCount: {{ .Values.count }}
+        image: {tag: "{{ .Values.tag }}"}
+"""
+
+
+@needs_helm
+def test_a_helmfiles_top_level_values_are_every_environments_defaults(tmp_path):
+    """A helmfile's top-level `values:` are its environments' defaults (helmfile's
+    DefaultValues): each environment's values are merged over them. Before, a helmfile with
+    them read no `.Values` at all, and its release was not judged ("a template this scan
+    cannot fill"). Staging sets nothing: the default count of 1 is deployed there, named
+    at the defaults file's line; prod's own 3 wins over it."""
+    root = repository(tmp_path / "deploy", DEFAULT_VALUES, {"values/defaults.yaml": "tier: base\ncount: 1\n"})
+    _, doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == [] and "cannot fill" not in stderr
+    releases = by_release(doc)
+    assert ("RES101", "Deployment/shop/web") in releases["web (environment staging)"]
+    assert ("RES101", "Deployment/shop/web") in releases["web (environment default)"]
+    assert ("RES101", "Deployment/shop/web") not in releases["web (environment prod)"]
+    [staging] = [f for f in doc["findings"] if f["rule_id"] == "RES101" and "environment staging" in f["message"]]
+    line = DEFAULT_VALUES.splitlines().index("      - replicaCount: {{ .Values.count }}") + 1
+    assert [n for n in staging["notes"] if "set at" in n] == [
+        f"`.Values.replicaCount` = {{{{ .Values.count }}}}, set at helmfile.yaml:{line} "
+        "(`count` = 1, set at values/defaults.yaml:2)"]
+    for environment, replicas in (("staging", 1), ("prod", 3)):
+        web = _deployment(root, environment)
+        assert web.attrs["spec"]["replicas"] == replicas
+        [container] = web.attrs["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == "nginx:1.20"  # the default map's tag: a string, as written
+        (root / "given.yaml").write_text(f"replicaCount: {replicas}\n")
+        assert rendered_replicas(root, "web", "charts/web", "--values", "given.yaml") == replicas  # helm's own
+
+
+@pytest.mark.parametrize("defaults, known", [
+    ("values: [values/missing.yaml]\n", False),  # helmfile stops: not known, never the bare environment's
+    ("values: [\"values/{{ .Environment.Name }}.yaml\"]\n", True),
+    ("values: [7]\n", False),
+])
+def test_default_values_that_cannot_be_read_leave_every_environment_unknown(tmp_path, defaults, known):
+    from linter.loaders.helmfile import _environment_values, _State
+
+    (tmp_path / "values").mkdir()
+    (tmp_path / "values" / "prod.yaml").write_text("count: 2\n")
+    state = _State(tmp_path)
+    state.add(__import__("yaml").safe_load(defaults + "environments:\n  prod:\n    values: [{tier: gold}]\n"))
+    assert _environment_values(state, "prod") == ({"count": 2, "tier": "gold"} if known else None)
+    assert _environment_values(state, "qa") is None  # not declared: helmfile stops
+
+
 def test_an_environments_values_never_change_another_environments_through_a_shared_anchor(tmp_path):
     from linter.loaders.helmfile import _environment_values, _State
 

@@ -34,7 +34,9 @@ before it is rendered: it is skipped with that reason, and its charts are judged
 alone as before. The helmfiles a helmfile nests (`helmfiles:`, local paths and globs)
 are read too, each once, with only the releases the entry's `selectors` pick
 (`tier=web,name!=api`, by a release's labels, name, namespace and chart); one whose
-entry gives it `values` reads no state value of its own (they are merged over).
+entry gives it `values` reads no state value of its own (they are merged over). A
+helmfile's top-level `values:` are the defaults of every environment: an environment's
+values are merged over them.
 """
 
 from __future__ import annotations
@@ -82,9 +84,12 @@ class _State:
     # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases and
     # whether the entry gives them state values (`values:`)
     nested: list[tuple[Path, list[str], bool]] = field(default_factory=list)
-    # state values of its own (`values:`), or given by the entry nesting it: how they layer
-    # with an environment's is not read here, so `.Values` in a release template is not known
-    own_values: bool = False
+    # its top-level `values:` entries (its bases' first): the defaults every environment's
+    # values are merged over (helmfile's DefaultValues)
+    default_values: list[Any] = field(default_factory=list)
+    # state values given by the entry nesting it, merged over all of its own: not read here,
+    # so `.Values` in a release template is not known
+    values_given: bool = False
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
     # a release's place in the helmfile's node tree (`releases[i]`, after its document's index
     # when the file holds several: `compose_file`'s), by identity: where a value note can
@@ -96,7 +101,7 @@ class _State:
     def add(self, doc: Any) -> None:
         if not isinstance(doc, dict):
             return
-        self.own_values = self.own_values or "values" in doc
+        self.default_values += _list(doc.get("values"))
         for entry in _list(doc.get("helmfiles")):
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
@@ -202,7 +207,7 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if staged is None:
                 out.skipped.append(Skipped(shown, TEMPLATED))
             continue
-        state.own_values = state.own_values or given_values
+        state.values_given = state.values_given or given_values
         if selectors is not None:
             if staged is None:
                 found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
@@ -841,9 +846,9 @@ def _condition(state: _State, environment: str, condition: Any) -> bool | None:
 
 
 def _environment_values(state: _State, environment: str) -> Any:
-    """The environment's values (its files and maps merged in order); None: not known (the
-    state has values of its own, or given by the helmfile nesting it, layered over them)."""
-    if state.own_values:
+    """The environment's values (the helmfile's defaults, then its files and maps, merged in
+    order); None: not known (the helmfile nesting it gives values, merged over them)."""
+    if state.values_given:
         return None
     if environment not in state.environment_values:
         state.environment_values[environment] = _read_environment_values(state, environment)
@@ -861,41 +866,48 @@ def _read_environment_values(state: _State, environment: str) -> Any:
 
 
 def _environment_layers(state: _State, environment: str) -> list[tuple[Path | None, dict[str, Any]]] | None:
-    """The environment's values layer by layer, in the order helmfile merges them: each with
-    the file it is read from (None: a map the helmfile writes); None when not known here."""
+    """The environment's values layer by layer, in the order helmfile merges them (the
+    helmfile's top-level `values:`, then the environment's own): each with the file it is
+    read from (None: a map the helmfile writes); None when not known here."""
+    spec = state.environments.get(environment)
+    if spec is None and environment != DEFAULT_ENVIRONMENT:
+        return None  # helmfile stops: the environment is not defined
+    if spec is not None and spec.get("secrets"):
+        return None
+    layers: list[tuple[Path | None, dict[str, Any]]] = []
+    for entry in [*state.default_values, *_list((spec or {}).get("values"))]:
+        layer = _values_layer(state, entry, environment)
+        if layer is None:
+            return None
+        layers.append(layer)
+    return layers
+
+
+def _values_layer(state: _State, entry: Any, environment: str) -> tuple[Path | None, dict[str, Any]] | None:
+    """One entry of a helmfile's (or an environment's) `values:`: a map written there, or a
+    YAML file its path names (filled with the environment's name), with that file; None
+    when what it holds is not known here (a template, a file not there, not a map)."""
     from linter.loaders import read_text
     from linter.loaders.kubernetes import parse_documents
 
-    spec = state.environments.get(environment)
-    if spec is None:
-        return [] if environment == DEFAULT_ENVIRONMENT else None
-    if spec.get("secrets"):
+    if isinstance(entry, dict):
+        return None, entry
+    if not isinstance(entry, str):
         return None
-    layers: list[tuple[Path | None, dict[str, Any]]] = []
-    for entry in _list(spec.get("values")):
-        file = None
-        if isinstance(entry, dict):
-            layer: Any = entry
-        elif isinstance(entry, str):
-            filled = fill(entry, {".Environment.Name": environment})
-            file = Path(os.path.normpath(state.base / filled)) if filled is not None else None
-            if file is None or not os.path.isfile(file):
-                return None
-            try:
-                text = read_text(file, str(file))
-                docs = parse_documents(text, str(file)) if "{{" not in text else None
-            except InputError:
-                docs = None
-            if docs is None:
-                return None
-            state.read.add(file)
-            layer = docs[0][0] if docs else {}
-        else:
-            return None
-        if not isinstance(layer, dict):
-            return None
-        layers.append((file, layer))
-    return layers
+    filled = fill(entry, {".Environment.Name": environment})
+    file = Path(os.path.normpath(state.base / filled)) if filled is not None else None
+    if file is None or not os.path.isfile(file):
+        return None
+    try:
+        text = read_text(file, str(file))
+        docs = parse_documents(text, str(file)) if "{{" not in text else None
+    except InputError:
+        docs = None
+    if docs is None:
+        return None
+    state.read.add(file)
+    layer = docs[0][0] if docs else {}
+    return (file, layer) if isinstance(layer, dict) else None
 
 
 def _action_origins(state: _State, environment: str, places: list[tuple[str | int, ...]]) -> dict[str, str]:
