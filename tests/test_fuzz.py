@@ -117,7 +117,14 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                    # a stack deploying the catalog unit units/db (STACK_UNIT), and a stack of stacks
                    ("terragrunt.stack.hcl", stack_text("local.single").encode()),
                    ("terragrunt.stack.hcl", b'stack "data" {\n  source = "."\n  path   = "data"\n'
-                                            b'  values = { multi_az = false }\n}\n' + stack_text("values.multi_az").encode())],
+                                            b'  values = { multi_az = false }\n}\n' + stack_text("values.multi_az").encode()),
+                   # an included file whose generate blocks write a variable and a resource into the module
+                   ("root.hcl", ROOT_HCL.encode() + b'generate "variables" {\n  path      = "extra.tf"\n'
+                                b'  if_exists = "overwrite_terragrunt"\n  contents  = <<-EOF\n'
+                                b'    variable "size" {\n      default = 1\n    }\n'
+                                b'    resource "aws_autoscaling_group" "g" {\n      max_size = var.size\n'
+                                b'      min_size = "$${var.size}"\n    }\n  EOF\n}\n'
+                                b'generate "main" {\n  path = "main.tf"\n  if_exists = "skip"\n  contents = "x"\n}\n')],
     # a helmfile releasing the chart beside it (HELMFILE_CHART), per environment
     "helmfile": [("helmfile.yaml", b"environments:\n  prod:\n    values: [env.yaml]\nreleases:\n  - name: web\n"
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"

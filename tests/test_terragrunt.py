@@ -618,3 +618,206 @@ def test_a_staged_unit_of_stacks_is_judged_as_the_stacks_of_its_repository_deplo
     result = run_scan(repo / "units" / "db" / "terragrunt.hcl", root=str(repo), loader_options={"file_context": True})
     assert result.findings == []
     assert [(s.file, s.reason) for s in result.skipped] == [("repo/units/db/terragrunt.hcl", STACK_UNIT_SKIPPED)]
+
+
+# ------------------------------------------------------------ generate blocks
+QUEUE_MODULE = textwrap.dedent("""\
+    resource "aws_autoscaling_group" "web" {
+      name     = "web-${var.environment}"
+      max_size = var.size
+      min_size = var.size
+    }
+    """)
+
+GENERATE_VARIABLES = textwrap.dedent("""\
+    generate "variables" {
+      path      = "common_variables.tf"
+      if_exists = "overwrite"
+      contents  = <<EOF
+    variable "environment" {
+      type = string
+    }
+    variable "size" {
+      type    = number
+      default = SIZE
+    }
+    EOF
+    }
+    """)
+
+UNIT = textwrap.dedent("""\
+    include "root" {
+      path = find_in_parent_folders("root.hcl")
+    }
+    terraform {
+      source = "../../../modules//web"
+    }
+    inputs = {
+      environment = "prod"
+    }
+    """)
+
+
+def _generating(tmp_path: Path, root: str, unit: str = UNIT, module: dict[str, str] | None = None) -> Path:
+    """A repository whose root.hcl (`root`) generates files into modules/web for live/prod/web."""
+    repo = Path(os.path.relpath(tmp_path / "repo"))
+    (repo / ".git").mkdir(parents=True)
+    (repo / "modules" / "web").mkdir(parents=True)
+    for name, text in {"main.tf": QUEUE_MODULE, **(module or {})}.items():
+        (repo / "modules" / "web" / name).write_text(text)
+    (repo / "live" / "prod" / "web").mkdir(parents=True)
+    (repo / "live" / "root.hcl").write_text(root)
+    (repo / "live" / "prod" / "web" / "terragrunt.hcl").write_text(unit)
+    return repo
+
+
+def _line(text: str, written: str) -> int:
+    return text.splitlines().index(written) + 1
+
+
+def test_a_variable_a_generate_block_declares_is_the_modules(tmp_path):
+    """The module reads `var.size`, declared (default 1) only in the file root.hcl's `generate`
+    block writes before Terraform runs. Before, the variable was not declared here, so its
+    value was not known and the single-instance group passed in silence."""
+    root = GENERATE_VARIABLES.replace("SIZE", "1")
+    repo = _generating(tmp_path, root)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    [finding] = result.findings
+    assert finding.rule_id == "RES104" and finding.file.endswith("modules/web/main.tf") and finding.line == 3
+    line = _line(root, "  default = 1")
+    assert f"max_size = 1 (the default of var.size, set at repo/live/root.hcl:{line})" in finding.message
+    assert [r.attrs["name"] for r in result.resources] == ["web-prod"]  # the unit's input reaches it too
+    # a unit that includes no generate block plans the module without the file: var.size is not declared
+    (repo / "live" / "staging" / "web").mkdir(parents=True)
+    (repo / "live" / "staging" / "web" / "terragrunt.hcl").write_text("terraform {" + UNIT.split("terraform {", 1)[1])
+    result = run_scan(repo, root=str(repo))
+    assert [Path(f.environment).parent.parent.name for f in result.findings] == ["prod"]
+    assert len(result.resources) == 2
+    # the same default of 3: nothing to say
+    (repo / "live" / "root.hcl").write_text(GENERATE_VARIABLES.replace("SIZE", "3"))
+    assert run_scan(repo, root=str(repo)).findings == []
+
+
+def test_a_resource_a_generate_block_writes_is_judged_at_its_line_there(tmp_path):
+    """A resource in a heredoc is found at its line in the Terragrunt file; one in a file
+    `file()` reads, at its line there (Terragrunt's `$${` is Terraform's `${`)."""
+    root = textwrap.dedent("""\
+        generate "queue" {
+          path      = "queue.tf"
+          if_exists = "overwrite_terragrunt"
+          contents  = <<-EOF
+            resource "aws_autoscaling_group" "jobs" {
+              name     = "jobs-$${var.environment}"
+              max_size = 1
+              min_size = 1
+            }
+          EOF
+        }
+        generate "batch" {
+          path      = "batch.tf"
+          if_exists = "overwrite"
+          contents  = file("${get_parent_terragrunt_dir()}/batch.tf")
+        }
+        """)
+    batch = 'resource "aws_autoscaling_group" "batch" {\n  max_size = 1\n  min_size = 1\n}\n'
+    repo = _generating(tmp_path, root, module={"variables.tf": 'variable "environment" {}\nvariable "size" {\n'
+                                                               "  default = 2\n}\n"})
+    (repo / "live" / "batch.tf").write_text(batch)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    found = {f.resource: (f.rule_id, f.file, f.line) for f in result.findings}
+    assert found == {
+        "aws_autoscaling_group.jobs": ("RES104", "repo/live/root.hcl", _line(root, "      max_size = 1")),
+        "aws_autoscaling_group.batch": ("RES104", "repo/live/batch.tf", 2)}
+    jobs = next(r for r in result.resources if r.address == "aws_autoscaling_group.jobs")
+    assert jobs.attrs["name"] == "jobs-prod"
+
+
+@pytest.mark.parametrize("unit_block, mode, fires", [
+    ("", "overwrite", True),  # root.hcl's file replaces the module's variables.tf (default 3)
+    ("", "skip", False),  # the module's own file is kept
+    ('generate "variables" {\n  path = "common_variables.tf"\n  if_exists = "overwrite"\n'
+     '  contents = "# nothing"\n}\n', "overwrite", False),  # the unit's block of that name replaces root.hcl's
+    ('generate "variables" {\n  path = "variables.tf"\n  if_exists = "overwrite"\n  contents = "x"\n'
+     "  disable = true\n}\n", "overwrite", False),  # disabled: the module's own file is kept
+])
+def test_which_file_terraform_finds_is_as_if_exists_and_the_units_blocks_say(tmp_path, unit_block, mode, fires):
+    root = GENERATE_VARIABLES.replace("SIZE", "1").replace("common_variables.tf", "variables.tf") \
+        .replace('"overwrite"', f'"{mode}"')
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 3\n}\n'}
+    repo = _generating(tmp_path, root, UNIT + unit_block, module)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    assert [f.rule_id for f in result.findings] == (["RES104"] if fires else [])
+
+
+@pytest.mark.parametrize("mode", ["error", "overwrite_terragrunt"])
+def test_a_generate_block_terragrunt_refuses_is_an_error_at_its_line(tmp_path, mode):
+    """The module has its own variables.tf (not written by Terragrunt): `if_exists = "error"`
+    (or "overwrite_terragrunt") stops Terragrunt before it plans. The unit is not judged,
+    the error names the block; another unit is still judged. A file Terragrunt wrote before
+    (its signature atop) is overwritten."""
+    root = GENERATE_VARIABLES.replace("SIZE", "1").replace("common_variables.tf", "variables.tf") \
+        .replace('"overwrite"', f'"{mode}"')
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 1\n}\n'}
+    repo = _generating(tmp_path, root, module=module)
+    (repo / "live" / "staging" / "web").mkdir(parents=True)
+    (repo / "live" / "staging" / "web" / "terragrunt.hcl").write_text(
+        UNIT.replace('include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n', ""))
+    result = run_scan(repo, root=str(repo))
+    [error] = result.errors
+    assert (error.file, error.line) == ("repo/live/root.hcl", 1)
+    assert "generate writes variables.tf, which repo/modules/web/variables.tf already is" in error.message
+    assert [Path(f.environment).parent.parent.name for f in result.findings] == ["staging"]
+    if mode == "overwrite_terragrunt":
+        (repo / "modules" / "web" / "variables.tf").write_text(
+            "# Generated by Terragrunt. Sig: nIlQXj57tbuaRZEa\n" + module["variables.tf"].replace("1", "3"))
+        result = run_scan(repo, root=str(repo))
+        assert result.errors == []
+        # prod plans root.hcl's default of 1 over the file's 3; staging generates nothing: 3
+        assert [Path(f.environment).parent.parent.name for f in result.findings] == ["prod"]
+
+
+def test_a_generated_file_whose_text_is_not_known_hides_what_it_replaces(tmp_path):
+    """`contents` from a command: the module's variables.tf (default 1) is overwritten by a text
+    not known here, so the size is not known: silence, not the replaced file's default."""
+    root = textwrap.dedent("""\
+        generate "variables" {
+          path      = "variables.tf"
+          if_exists = "overwrite"
+          contents  = run_cmd("./variables.sh")
+        }
+        """)
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 1\n}\n'}
+    repo = _generating(tmp_path, root, module=module)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []
+    assert [r.address for r in result.resources] == ["aws_autoscaling_group.web"]
+
+
+def test_a_generated_provider_changes_nothing_judged(tmp_path):
+    """What Terragrunt generates most (providers, a backend) declares nothing Terraform
+    evaluates: the module is read once for every unit, as before."""
+    from linter.terraform.tree import _declares
+
+    root = textwrap.dedent("""\
+        generate "provider" {
+          path      = "provider.tf"
+          if_exists = "overwrite_terragrunt"
+          contents  = <<EOF
+        provider "aws" {
+          region = "eu-west-1"
+        }
+        terraform {
+          backend "s3" {}
+        }
+        EOF
+        }
+        """)
+    repo = _generating(tmp_path, root, module={"variables.tf": 'variable "environment" {}\nvariable "size" {\n'
+                                                               "  default = 1\n}\n"})
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and [f.rule_id for f in result.findings] == ["RES104"]
+    assert not _declares('provider "aws" {}\nterraform {}\n', "provider.tf", "x")
+    assert _declares('locals {\n  a = 1\n}\n', "locals.tf", "x")

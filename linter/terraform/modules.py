@@ -68,19 +68,26 @@ class ModuleConfig:
     module_names: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def read_config(directory: Path, files: list[Path], errors: list[InputError]) -> ModuleConfig:
-    """Parse a directory's files (the given ones), merge override files, check declarations."""
+def read_config(directory: Path, files: list[Path], errors: list[InputError],
+                written: Iterable[tuple[str, str, str, int]] = ()) -> ModuleConfig:
+    """Parse a directory's files (the given ones), merge override files, check declarations.
+    `written`: files written there before Terraform runs (Terragrunt's `generate`), each
+    (name, where its text is written, the text, the line there of its first line)."""
     from linter.loaders import display_path, read_text
 
     config = ModuleConfig(directory)
     primary: list[list[Block]] = []
     overrides: list[list[Block]] = []
-    shadowed = shadowed_by_opentofu({p.name for p in files})
-    for path in sorted((p for p in files if p.name not in shadowed), key=lambda p: p.name):
-        shown = display_path(path)
+    given: dict[str, tuple[Path | None, str, str | None]] = {p.name: (p, display_path(p), None) for p in files}
+    # a written text keeps its own lines: padded to start at its first line there
+    given.update((name, (None, shown, "\n" * (first - 1) + text)) for name, shown, text, first in written)
+    shadowed = shadowed_by_opentofu(set(given))
+    for name in sorted(n for n in given if n not in shadowed):
+        path, shown, text = given[name]
         try:
-            text = read_text(path, shown)
-            blocks = parse_json_config(text, shown) if path.name.endswith(".json") else parse_hcl(text, shown)
+            if text is None:
+                text = read_text(path, shown) if path is not None else ""
+            blocks = parse_json_config(text, shown) if name.endswith(".json") else parse_hcl(text, shown)
         except InputError as err:
             errors.append(err)
             continue
@@ -94,7 +101,7 @@ def read_config(directory: Path, files: list[Path], errors: list[InputError]) ->
             errors.append(InputError.internal(shown, "reading", exc))
             continue
         config.files.append(shown)
-        (overrides if is_override(path.name) else primary).append(blocks)
+        (overrides if is_override(name) else primary).append(blocks)
     declared: dict[str, Block] = {}
     for blocks in primary:
         for block in blocks:

@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from linter.model import MODULE_INSTALL_HINT, InputError, Location, Resource, RootJudge, Unknown, Verdict
 from linter.loaders.terraform_helm import HELM_RELEASE, VALUES_FILES
@@ -19,7 +19,10 @@ from linter.terraform.modules import (
     enabled_attr, expansion_key, is_config_file,
     read_config, root_variable_values, unknown_variable,
 )
-from linter.terraform.syntax import Block, template_expr
+from linter.terraform.syntax import Block, parse_hcl, parse_json_config, template_expr
+
+if TYPE_CHECKING:
+    from linter.terraform.terragrunt import Unit
 
 
 @dataclass
@@ -94,12 +97,8 @@ class ModuleTree:
         if directory in self.configs:
             return self.configs[directory]
         if directory in self.scanned_files:
-            files, quiet = self.scanned_files[directory], False
-        if files is None:
-            try:
-                files = [directory / n for n in os.listdir(directory) if is_config_file(n) and os.path.isfile(directory / n)]
-            except OSError:
-                files = []
+            quiet = False
+        files = self._module_files(directory, files)
         errors: list[InputError] = []
         config: ModuleConfig | None = read_config(directory, files, errors)
         if quiet and errors:
@@ -109,6 +108,63 @@ class ModuleTree:
                 self.add_error(err)
         self.configs[directory] = config
         return config
+
+    def _module_files(self, directory: Path, files: list[Path] | None = None) -> list[Path]:
+        """A module's configuration files: as scanned, else as given, else those on disk."""
+        if directory in self.scanned_files:
+            return self.scanned_files[directory]
+        if files is not None:
+            return files
+        try:
+            return [directory / n for n in os.listdir(directory) if is_config_file(n) and os.path.isfile(directory / n)]
+        except OSError:
+            return []
+
+    def unit_config(self, directory: Path, config: ModuleConfig, unit: Unit) -> ModuleConfig | None:
+        """The module a Terragrunt unit plans, as Terraform finds it once Terragrunt has
+        written the unit's `generate` files there (`if_exists` deciding over a file of the
+        same name). `config` itself unless one of them declares something Terraform
+        evaluates (a variable, a local, a resource: not only `provider` and `terraform`
+        blocks) or replaces a file that does; None when Terragrunt stops before planning."""
+        from linter.loaders import display_path, read_text
+        from linter.terraform.terragrunt import GENERATED_SIGNATURE
+
+        files = {p.name: p for p in self._module_files(directory)}
+        drop: set[str] = set()
+        written: list[tuple[str, str, str, int]] = []
+        for generated in unit.generated:
+            name = generated.name
+            if os.path.dirname(name) or not is_config_file(name):
+                continue  # not a configuration file of the directory Terraform plans
+            there = files.get(name)
+            if there is not None:
+                try:
+                    text = read_text(there, display_path(there))
+                except (InputError, OSError):
+                    text = ""
+                mode = generated.if_exists
+                if mode == "overwrite_terragrunt" and GENERATED_SIGNATURE not in text[:200]:
+                    mode = "error"  # Terragrunt overwrites only what it generated
+                if mode == "skip":
+                    continue
+                if mode == "error":
+                    self.add_error(InputError(generated.block, f"generate writes {name}, which {display_path(there)} "
+                                              "already is: Terragrunt stops before planning (if_exists = "
+                                              f'"{generated.if_exists}")', generated.block_line))
+                    return None
+                if _declares(text, name, display_path(there)):
+                    drop.add(name)  # replaced (or, not known here, maybe): what it declared is not
+            if generated.text is not None and generated.if_exists is not None \
+                    and _declares(generated.text, name, generated.shown):
+                written.append((name, generated.shown, generated.text, generated.first_line))
+                drop.add(name)
+        if not drop:
+            return config
+        errors: list[InputError] = []
+        own = read_config(directory, [p for n, p in files.items() if n not in drop], errors, written)
+        for err in errors:
+            self.add_error(err)
+        return own
 
     @staticmethod
     def call_argument(block: Block, caller: ModuleInstance | None = None, key: str = "source") -> str | None:
@@ -219,10 +275,15 @@ class ModuleTree:
             environments = [*layered(environment_files(directory, config), lambda f: f.name.split(".", 1)[0])] or [None]
             environments = _named_environments(environments, self.options.get("named_in_units", {}).get(
                 os.path.realpath(directory)))
+        planned = config
         for n, environment in enumerate(environments):
             errors: list[InputError] = []
             files = environment[0] if environment is not None else []
             unit = units[n] if units else None
+            found = self.unit_config(directory, planned, unit) if unit is not None and unit.generated else planned
+            if found is None:
+                continue  # Terragrunt stops before planning
+            config = found
             # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
             variables = root_variable_values(
                 directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
@@ -386,6 +447,17 @@ class ModuleTree:
             if checkout is not None and checkout.directory is None:  # this checkout, another release
                 unresolved.reason = checkout.note
             self.unresolved.append(unresolved)
+
+
+def _declares(text: str, name: str, shown: str) -> bool:
+    """Whether a configuration file's text declares what Terraform evaluates: anything but
+    `provider` and `terraform` blocks (what Terragrunt generates most: a backend, providers);
+    text that does not parse is read, for its error to be told."""
+    try:
+        blocks = parse_json_config(text, shown) if name.endswith(".json") else parse_hcl(text, shown)
+    except (InputError, RecursionError):
+        return True
+    return any(block.type not in ("provider", "terraform") for block in blocks)
 
 
 def _named_environments(environments: list[tuple[list[Path], Path] | None], named: set[str] | None
