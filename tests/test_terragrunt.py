@@ -821,3 +821,25 @@ def test_a_generated_provider_changes_nothing_judged(tmp_path):
     assert result.errors == [] and [f.rule_id for f in result.findings] == ["RES104"]
     assert not _declares('provider "aws" {}\nterraform {}\n', "provider.tf", "x")
     assert _declares('locals {\n  a = 1\n}\n', "locals.tf", "x")
+
+
+def test_configuration_files_beside_a_unit_join_its_module(tmp_path):
+    """Terragrunt copies the unit's directory over the module's before Terraform runs: a
+    resource in `live/prod/web/extra.tf` is planned with the module (its variables, the unit's
+    inputs), and a file of the module's name is replaced. Before, the unit's directory was
+    planned alone, a root of its own where `var.size` was declared by nothing."""
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 1\n}\n'}
+    repo = _generating(tmp_path, "", module=module)
+    extra = 'resource "aws_autoscaling_group" "extra" {\n  name     = "extra-${var.environment}"\n' \
+            "  max_size = var.size\n  min_size = var.size\n}\n"
+    (repo / "live" / "prod" / "web" / "extra.tf").write_text(extra)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    found = sorted((f.resource, f.file, f.line, Path(f.environment).parent.parent.name) for f in result.findings)
+    assert found == [("aws_autoscaling_group.extra", "repo/live/prod/web/extra.tf", 3, "prod"),
+                     ("aws_autoscaling_group.web", "repo/modules/web/main.tf", 3, "prod")]
+    assert sorted(r.attrs["name"] for r in result.resources) == ["extra-prod", "web-prod"]  # planned once each
+    # the unit's variables.tf replaces the module's: a default of 3
+    (repo / "live" / "prod" / "web" / "variables.tf").write_text(module["variables.tf"].replace("1", "3"))
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []

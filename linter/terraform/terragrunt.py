@@ -27,6 +27,8 @@ What a unit is read for, as Terragrunt reads it:
 * `terraform { source, extra_arguments }`: the module (a local path, `//` splitting the
   copied root from the directory planned, or this checkout for a git or `tfr://`
   source naming it: linter/terraform/checkout.py) and the `-var-file`s given to `plan`;
+* the unit's directory, copied over the module's: its `.tf` files join the module (one of
+  the module's names replaces it), its `terraform.tfvars` and `*.auto.tfvars` are loaded;
 * `generate` blocks (a block of the unit replacing an included one of the same name): the
   files Terragrunt writes where Terraform plans before it runs (`GeneratedFile`); a
   variable, local or resource declared in one is the module's (linter/terraform/tree.py:
@@ -868,6 +870,8 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
         if not module_files:
             return  # a file other units include (a root terragrunt.hcl): nothing is planned here
         real = os.path.realpath(unit.module)
+        if unit.source is not None and os.path.realpath(unit.directory) != real:
+            copied.add(os.path.realpath(unit.directory))  # its files join the module's in Terragrunt's copy
         if real in by_real:
             unit.module = by_real[real]
         else:  # named as the unit is: relative to where resilint runs when the unit's path is
@@ -881,6 +885,7 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
         if only is None:
             options.setdefault("skipped_files", []).append((display_path(path), TEMPLATE_SKIPPED))
 
+    copied: set[str] = set()  # unit directories whose configuration files are copied into a module elsewhere
     catalog: list[Path] = []  # units of stacks the scan names: judged as the stacks deploy them
     deployed: set[str] = set()  # the unit directories the scan's stacks deploy (real paths)
     for directory, files in files_of.items():
@@ -941,6 +946,8 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
                     take(path, only=real)
     if units:
         options["terragrunt_units"] = units
+    # a unit's own directory is not planned alone: Terraform runs in the module, its files joined
+    out = {d: files for d, files in out.items() if os.path.realpath(d) not in copied - set(units)}
     return out, errors, unresolved
 
 

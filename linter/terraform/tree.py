@@ -121,25 +121,32 @@ class ModuleTree:
             return []
 
     def unit_config(self, directory: Path, config: ModuleConfig, unit: Unit) -> ModuleConfig | None:
-        """The module a Terragrunt unit plans, as Terraform finds it once Terragrunt has
-        written the unit's `generate` files there (`if_exists` deciding over a file of the
-        same name). `config` itself unless one of them declares something Terraform
-        evaluates (a variable, a local, a resource: not only `provider` and `terraform`
-        blocks) or replaces a file that does; None when Terragrunt stops before planning."""
+        """The module a Terragrunt unit plans, as Terraform finds it in Terragrunt's copy: the
+        module's files, the unit directory's copied over them (a source elsewhere), then what
+        the unit's `generate` blocks write (`if_exists` deciding over a file of the same name).
+        `config` itself when that changes nothing Terraform evaluates (the unit's directory
+        holds no configuration file, and what is generated declares nothing but `provider`
+        and `terraform` blocks over files that do not either); None when Terragrunt stops
+        before planning."""
         from linter.loaders import display_path, read_text
         from linter.terraform.terragrunt import GENERATED_SIGNATURE
 
-        files = {p.name: p for p in self._module_files(directory)}
-        drop: set[str] = set()
-        written: list[tuple[str, str, str, int]] = []
+        # each file Terraform finds, by name: (on disk, shown, the text written there, its first line)
+        found: dict[str, tuple[Path | None, str, str | None, int]] = {
+            p.name: (p, display_path(p), None, 1) for p in self._module_files(directory)}
+        changed = False
+        if unit.source is not None and os.path.realpath(unit.directory) != os.path.realpath(directory):
+            for path in self._module_files(unit.directory):
+                found[path.name] = (path, display_path(path), None, 1)
+                changed = True
         for generated in unit.generated:
             name = generated.name
             if os.path.dirname(name) or not is_config_file(name):
                 continue  # not a configuration file of the directory Terraform plans
-            there = files.get(name)
+            there = found.get(name)
             if there is not None:
                 try:
-                    text = read_text(there, display_path(there))
+                    text = there[2] if there[2] is not None else read_text(there[0], there[1]) if there[0] else ""
                 except (InputError, OSError):
                     text = ""
                 mode = generated.if_exists
@@ -148,20 +155,23 @@ class ModuleTree:
                 if mode == "skip":
                     continue
                 if mode == "error":
-                    self.add_error(InputError(generated.block, f"generate writes {name}, which {display_path(there)} "
+                    self.add_error(InputError(generated.block, f"generate writes {name}, which {there[1]} "
                                               "already is: Terragrunt stops before planning (if_exists = "
                                               f'"{generated.if_exists}")', generated.block_line))
                     return None
-                if _declares(text, name, display_path(there)):
-                    drop.add(name)  # replaced (or, not known here, maybe): what it declared is not
-            if generated.text is not None and generated.if_exists is not None \
+                if _declares(text, name, there[1]):
+                    del found[name]  # replaced (or, not known here, maybe): what it declared is not
+                    changed = True
+            if generated.text is not None and (there is None or generated.if_exists is not None) \
                     and _declares(generated.text, name, generated.shown):
-                written.append((name, generated.shown, generated.text, generated.first_line))
-                drop.add(name)
-        if not drop:
+                found[name] = (None, generated.shown, generated.text, generated.first_line)
+                changed = True
+        if not changed:
             return config
         errors: list[InputError] = []
-        own = read_config(directory, [p for n, p in files.items() if n not in drop], errors, written)
+        own = read_config(directory, [path for path, _, text, _ in found.values() if text is None and path],
+                          errors, [(name, shown, text, first) for name, (_, shown, text, first) in found.items()
+                                   if text is not None])
         for err in errors:
             self.add_error(err)
         return own
@@ -280,7 +290,7 @@ class ModuleTree:
             errors: list[InputError] = []
             files = environment[0] if environment is not None else []
             unit = units[n] if units else None
-            found = self.unit_config(directory, planned, unit) if unit is not None and unit.generated else planned
+            found = self.unit_config(directory, planned, unit) if unit is not None else planned
             if found is None:
                 continue  # Terragrunt stops before planning
             config = found
