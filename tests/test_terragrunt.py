@@ -843,3 +843,15 @@ def test_configuration_files_beside_a_unit_join_its_module(tmp_path):
     (repo / "live" / "prod" / "web" / "variables.tf").write_text(module["variables.tf"].replace("1", "3"))
     result = run_scan(repo, root=str(repo))
     assert result.errors == [] and result.findings == []
+
+
+def test_a_staged_file_beside_a_unit_is_judged_as_the_unit_plans_it(tmp_path):
+    """pre-commit passes only `live/prod/web/extra.tf`: it is planned in the unit's module,
+    with root.hcl's generated default of 1, not alone (where var.size is declared by nothing)."""
+    repo = _generating(tmp_path, GENERATE_VARIABLES.replace("SIZE", "1"))
+    extra = repo / "live" / "prod" / "web" / "extra.tf"
+    extra.write_text('resource "aws_autoscaling_group" "extra" {\n  max_size = var.size\n  min_size = var.size\n}\n')
+    result = run_scan(extra, root=str(repo), loader_options={"file_context": True})
+    assert result.errors == []
+    found = sorted((f.resource, Path(f.environment).parent.parent.name) for f in result.findings)
+    assert found == [("aws_autoscaling_group.extra", "prod"), ("aws_autoscaling_group.web", "prod")]

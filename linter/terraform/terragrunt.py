@@ -853,7 +853,9 @@ def plan_units(files_of: dict[Path, list[Path]], options: dict[str, Any], checko
             return
         if unit.module is None and unit.source is not None:
             _from_checkout(unit, checkouts)
-        if only is not None and (unit.module is None or os.path.realpath(unit.module) != only):
+        # `only`: the module it plans, or its own directory (copied into the module: a staged `.tf` of it)
+        if only is not None and (unit.module is None or only not in (
+                os.path.realpath(unit.module), os.path.realpath(unit.directory) if unit.source is not None else None)):
             return
         if unit.module is None:
             written_in = display_path(unit.directory / CONFIG_NAME) if stacked else unit.shown
