@@ -297,7 +297,13 @@ def make_finding(rule: Rule, res: Resource, v: Violation) -> Finding:
         # the resource's own address out of the way: what is left repeats from
         # resource to resource, so the wording is worked out once per rule (cached)
         own, in_pulumi_terms = res.address, _in_pulumi_terms or _pulumi_terms()
+        # where a value came from (a Pulumi YAML program's config, a file) is said as written there
+        origins = [o for o in (res.meta.get("value_origin") or {}).values() if o in message]
+        for n, origin in enumerate(origins):
+            message = message.replace(origin, f"\x02{n}\x03")
         message = in_pulumi_terms(message.replace(own, "\x01"), res.type).replace("\x01", own)
+        for n, origin in enumerate(origins):
+            message = message.replace(f"\x02{n}\x03", origin)
         remediation = in_pulumi_terms(remediation.replace(own, "\x01"), res.type).replace("\x01", own)
     elif res.meta.get("terraform_k8s"):
         # Terraform's kubernetes provider: say `readiness_probe`, as the .tf file does

@@ -39,6 +39,7 @@ from linter.cli import main
 from tests.conftest import FIXTURES, REPO
 from tests.test_bad_input import GOOD
 from tests.test_terragrunt import DB_MODULE, ROOT_HCL, STACK_UNIT, STAGING_DB, stack_text
+from tests.test_pulumi_yaml import PROGRAM
 
 POLICIES = REPO / "policies" / "rego"
 
@@ -98,12 +99,18 @@ FLUX_VALUES_FROM_RELEASE = ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRe
                             "  - {kind: ConfigMap, name: absent, optional: true}\n"
                             "  values:\n    podLabels: {tier: web}\n")
 
+PULUMI_PROGRAM = PROGRAM  # tests/test_pulumi_yaml.py's
+PULUMI_PROJECT = PROGRAM.split("variables:\n", 1)[0]
+
 SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "kubernetes": [("app.yaml", _fixture("RES101", "fail-replicas-one.yaml")),
                    ("app.yaml", _fixture("RES101", "fail-hpa-in-other-namespace.yaml"))],
     "plan": [("plan.json", _fixture("RES201", "fail-function-alias-arn.tfplan.json"))],
     "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
+    # a Pulumi YAML program: config, variables, interpolations, functions, a `get`; or its Main.yaml
+    "pulumi-yaml": [("Pulumi.yaml", PULUMI_PROGRAM.encode()),
+                    ("Main.yaml", ("variables:\n" + PULUMI_PROGRAM.split("variables:\n", 1)[1]).encode())],
     "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf")),
             ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf")),  # OpenTofu's own file
             # OpenTofu's language: a module source and version of locals, `lifecycle { enabled }`
@@ -478,7 +485,8 @@ def test_mutated_inputs_keep_the_promises(loader):
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \
-                else HELM_CHARTS if loader == "helm-chart" else {}
+                else HELM_CHARTS if loader == "helm-chart" else {"Pulumi.yaml": PULUMI_PROJECT} \
+                if loader == "pulumi-yaml" else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
                 (root / "bad" / other).write_text(text)

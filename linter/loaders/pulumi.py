@@ -224,7 +224,7 @@ def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None 
                 record.new = meta["new"]
     if not saw_event and not records:
         raise InputError(shown, "not a Pulumi engine event log (no events with sequence/timestamp)")
-    return _load_steps(list(records.values()), shown, "event")
+    return _loadattribute_steps(list(records.values()), shown, "event")
 
 
 # ------------------------------------------------------------------ formats
@@ -290,10 +290,10 @@ def _load_preview(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[R
             record.old = step["oldState"]
         if step.get("newState") is not None:
             record.new = step["newState"]
-    return _load_steps(list(records.values()), shown, "steps")
+    return _loadattribute_steps(list(records.values()), shown, "steps")
 
 
-def _load_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
+def _loadattribute_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
     """Preview steps / engine events: judge the new state, remember the old one."""
     news: list[tuple[_StepRecord, tuple[str, ...], State, State | None]] = []
     for rec in records:
@@ -991,7 +991,7 @@ class _UrnLines:
         text, end = self._text or "", block.end
         found = None  # offset of the start of the line found last in the block
         cursor = block.inputs_from  # where to look next
-        for step in _steps(resource_type, path):
+        for step in attribute_steps(resource_type, path):
             if type(step) is int:
                 if found is None:
                     break
@@ -1009,7 +1009,7 @@ class _UrnLines:
 
 
 @functools.lru_cache(maxsize=4096)  # rules ask for the same few paths of each type
-def _steps(resource_type: str, path: str) -> tuple[int | tuple[str, ...], ...]:
+def attribute_steps(resource_type: str, path: str) -> tuple[int | tuple[str, ...], ...]:
     """What to look for, segment by segment, to find `path` (canonical names) in a
     resource's block: a list index, or the quoted keys it may be written as (its
     Pulumi name first, then the Terraform name; a Kubernetes object's as they are)."""

@@ -100,6 +100,8 @@ ENTRIES: tuple[Entry, ...] = (
           unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
+    # a Pulumi YAML program (`Pulumi.yaml`, `Main.yaml`) before a manifest: both are YAML
+    Entry("pulumi-yaml", "linter.loaders.pulumi_yaml", ("pulumi.yaml", "pulumi.yml", "main.yaml")),
     Entry("kubernetes", "linter.loaders.kubernetes", (".yaml", ".yml")),
 )
 

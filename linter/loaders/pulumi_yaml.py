@@ -1,0 +1,397 @@
+"""Pulumi YAML programs: the resources a `Pulumi.yaml` project of runtime `yaml` declares.
+
+A Pulumi YAML project writes its program in the project file itself, or in `Main.yaml`
+(beside it, or in the directory its `main` names):
+
+    name: shop
+    runtime: yaml
+    config:
+      replicas: {type: integer, default: 1}
+    resources:
+      jobs:
+        type: aws:sqs:Queue                 # short for aws:sqs/queue:Queue
+        properties:
+          visibilityTimeoutSeconds: 30
+          redrivePolicy:
+            fn::toJSON: {deadLetterTargetArn: "${dlq.arn}", maxReceiveCount: 5}
+
+Each resource becomes the state a stack export records for it (its properties are its
+inputs) and is built as any Pulumi resource is (loaders/pulumi.py:build_resource): judged
+before `pulumi preview` runs, at the lines of the program. What the program computes is
+not known here and never a finding: another resource's output (`${dlq.arn}`, which also
+makes the property depend on it), a function (`fn::invoke`, `fn::toJSON`, ...), a variable
+that is not a plain value, a secret. A config value is known when the project gives it (a
+`default`, or a value) and no stack file (`Pulumi.<stack>.yaml`) sets it: a stack could set
+it otherwise. `${pulumi.project}` is the project's name. A resource read with `get` is not
+the program's: it is not judged. Each file loads its own resources: a project file whose
+program is `Main.yaml` holds none.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from linter.model import InputError, Resource
+
+DECLINED = "YAML that is not a Pulumi YAML program (a Pulumi.yaml of runtime yaml, or its Main.yaml)"
+PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
+PROGRAM_NAME = "Main.yaml"
+STACK = "stack"  # a program is judged before any stack deploys it: the URN's stack is none of them
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown value: built as unknown
+
+
+def detect(path: Path, head: str) -> bool:
+    if path.name in PROJECT_NAMES:
+        return "runtime" in head and "yaml" in head
+    return path.name == PROGRAM_NAME and _project_of(path) is not None
+
+
+def _project_of(program: Path) -> Path | None:
+    """The project file whose program `program` (a Main.yaml) is: beside it, or in the
+    directory above that names its directory as `main`."""
+    for directory in (program.parent, program.parent.parent):
+        for name in PROJECT_NAMES:
+            candidate = directory / name
+            if os.path.isfile(candidate):
+                project = _read_project(candidate)
+                if project is not None and _program_file(candidate, project) == program:
+                    return candidate
+    return None
+
+
+def _read_project(path: Path) -> dict[str, Any] | None:
+    """A project file of runtime yaml, read (None: another runtime, or not readable)."""
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+
+    try:
+        docs = read_yaml(read_text(path, display_path(path)), display_path(path))
+    except (InputError, OSError):
+        return None
+    project = docs[0] if docs else None
+    if not isinstance(project, dict):
+        return None
+    runtime = project.get("runtime")
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    return project if name == "yaml" else None
+
+
+def _program_file(project_file: Path, project: dict[str, Any]) -> Path:
+    """Where a project's program is: Main.yaml in its `main` directory (or beside it) when
+    there is one, else the project file itself."""
+    main = project.get("main")
+    directory = project_file.parent / main if isinstance(main, str) and main else project_file.parent
+    program = Path(os.path.normpath(directory / PROGRAM_NAME))
+    return program if os.path.isfile(program) else project_file
+
+
+def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
+    import yaml
+
+    from linter.loaders import read_text
+    from linter.loaders.kubernetes import parse_documents
+
+    text = read_text(path, shown)
+    docs = parse_documents(text, shown)
+    program = docs[0][0] if docs else None
+    if path.name in PROJECT_NAMES:
+        project_file, project = path, _read_project(path)
+        if project is None:
+            return None
+        if _program_file(path, project) != path:
+            return []  # its program is Main.yaml, loaded as a file of its own
+    else:
+        found = _project_of(path)
+        project = _read_project(found) if found is not None else None
+        if found is None or project is None:
+            return None
+        project_file = found
+    if not isinstance(program, dict):
+        raise InputError(shown, "a Pulumi YAML program must be a mapping", 1)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        root = None
+    return _Program(project, project_file, program, root, shown, root if project_file == path else None).resources()
+
+
+class _Program:
+    def __init__(self, project: dict[str, Any], project_file: Path, program: dict[str, Any], root: Any,
+                 shown: str, project_root: Any = None):
+        self.project_name = str(project.get("name") or "project")
+        self.program, self.root, self.shown = program, root, shown
+        raw = program.get("resources") or {}
+        if not isinstance(raw, dict):
+            raise InputError(shown, "resources must be a mapping of names to resources", self.line(("resources",)))
+        self.raw = raw
+        self.tokens = {str(name): _token(spec.get("type")) for name, spec in raw.items() if isinstance(spec, dict)}
+        # the names `${...}` may read with a known value: (the value, where it is set)
+        self.names = _known_config(project, project_file, project_root)
+        variables = program.get("variables")
+        for name, value in variables.items() if isinstance(variables, dict) else ():
+            if _plain(value):  # a plain value; anything computed is not known here
+                self.names[str(name)] = (value, f"variables.{name}, set at {shown}:{self.line(('variables', name))}")
+
+    def urn(self, name: str) -> str:
+        return f"urn:pulumi:{STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
+
+    def line(self, at: tuple[Any, ...]) -> int | None:
+        return _node_at(self.root, at)[1]
+
+    def resources(self) -> list[Resource]:
+        from linter.loaders.pulumi import State, addresses_for, build_resource
+
+        states: list[tuple[State, int | None, dict[tuple[Any, ...], int], dict[str, str]]] = []
+        for name, spec in self.raw.items():
+            name = str(name)
+            where = ("resources", name)
+            if not isinstance(spec, dict):
+                raise InputError(self.shown, f"resource {name} must be a mapping", self.line(where))
+            if not isinstance(spec.get("type"), str) or not spec["type"]:
+                raise InputError(self.shown, f"resource {name} has no type", self.line(where))
+            if "get" in spec:
+                continue  # read, not managed by the program: like a Terraform data source
+            properties = spec.get("properties") or {}
+            if not isinstance(properties, dict):
+                raise InputError(self.shown, f"properties of resource {name} must be a mapping",
+                                 self.line((*where, "properties")))
+            inputs: dict[str, Any] = {}
+            depends: dict[str, list[str]] = {}
+            origins: dict[str, str] = {}  # a property that is one known name: where its value is set
+            for key, value in properties.items():
+                refs: list[str] = []
+                inputs[str(key)] = self.value(value, refs)
+                if refs:
+                    depends[str(key)] = list(dict.fromkeys(refs))
+                named = value[2:-1].strip() if isinstance(value, str) and value.startswith("${") \
+                    and value.endswith("}") and value.count("${") == 1 else None
+                if named in self.names:
+                    origins[str(key)] = self.names[named][1]
+            options = spec["options"] if isinstance(spec.get("options"), dict) else {}
+            explicit: list[str] = []
+            self.value(options.get("dependsOn"), explicit)
+            state = State(self.urn(name), self.tokens[name], inputs, custom=True, property_dependencies=depends,
+                          dependencies=list(dict.fromkeys([*explicit, *(u for v in depends.values() for u in v)])))
+            states.append((state, self.line(where), self._lines((*where, "properties")), origins))
+        addresses = addresses_for([s for s, _, _, _ in states])
+        out = []
+        for state, line, lines, origins in states:
+            res = build_resource(state, self.shown, line, addresses)
+            if res is not None:
+                res.line_of = functools.partial(_attribute_line, lines, res.type)
+                if origins:
+                    res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
+                out.append(res)
+        return out
+
+    def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
+        """The line of every key and list item below the node at `at`, by its path there."""
+        import yaml
+
+        node, line = _node_at(self.root, at)
+        if line is None or node is None:
+            return {}
+        out: dict[tuple[Any, ...], int] = {}
+        stack: list[tuple[tuple[Any, ...], Any]] = [((), node)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    below = path + (str(key.value),)
+                    out[below] = key.start_mark.line + 1
+                    stack.append((below, value))
+            elif isinstance(node, yaml.SequenceNode):
+                for n, item in enumerate(node.value):
+                    out[path + (n,)] = item.start_mark.line + 1
+                    stack.append((path + (n,), item))
+        return out
+
+    def value(self, value: Any, refs: list[str]) -> Any:
+        """A property as Pulumi hands it to the provider, or the unknown value where the
+        program computes it; the URNs of the resources it reads are added to `refs`."""
+        if isinstance(value, str):
+            return self.text(value, refs)
+        if isinstance(value, dict):
+            computed = len(value) == 1 and str(next(iter(value))).startswith("fn::")
+            converted = {str(k): self.value(v, refs) for k, v in value.items()}
+            return UNKNOWN if computed else converted
+        if isinstance(value, list):
+            return [self.value(v, refs) for v in value]
+        return value
+
+    def text(self, text: str, refs: list[str]) -> Any:
+        """A string with its `${...}` interpolations: a whole one of a known value is that
+        value, known parts make a string, any other is unknown (`$${` is a literal `${`)."""
+        if "${" not in text:
+            return text
+        parts: list[Any] = []
+        at = 0
+        known = True
+        while at < len(text):
+            start = text.find("${", at)
+            if start < 0:
+                parts.append(text[at:])
+                break
+            if start > 0 and text[start - 1] == "$":
+                parts.append(text[at:start - 1] + "${")
+                at = start + 2
+                continue
+            end = text.find("}", start)
+            if end < 0:
+                parts.append(text[at:])
+                break
+            parts.append(text[at:start])
+            found = self.reference(text[start + 2:end].strip(), refs)
+            known = known and found is not UNKNOWN
+            parts.append(found)
+            at = end + 1
+        parts = [p for p in parts if p != ""]
+        if not known:
+            return UNKNOWN
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return parts[0]  # a whole interpolation keeps its value's type
+        if all(isinstance(p, (str, int, float)) and not isinstance(p, bool) for p in parts):
+            return "".join(str(p) for p in parts)
+        return UNKNOWN
+
+    def reference(self, expression: str, refs: list[str]) -> Any:
+        """The value `${expression}` names: a known config value or variable, the project's
+        name, or unknown (another resource's output: its URN joins `refs`)."""
+        root = expression
+        for mark in (".", "["):
+            root = root.split(mark, 1)[0]
+        if root in self.tokens:
+            refs.append(self.urn(root))
+            return UNKNOWN
+        if expression == "pulumi.project":
+            return self.project_name
+        if expression == root and root in self.names:
+            return self.names[root][0]
+        return UNKNOWN
+
+
+def _canonical(resource_type: str, key: str) -> str:
+    """A top-level property's name as rules read it (a bridged cloud property's Terraform name)."""
+    from linter.normalize.names import attribute_name
+
+    kubernetes = resource_type.count("/") == 1 and "_" not in resource_type.split("/")[0]
+    return key if kubernetes else attribute_name(resource_type, key)
+
+
+def _token(token: Any) -> str:
+    """The type token a resource's state records: a bridged provider's `aws:sqs:Queue` is
+    short for `aws:sqs/queue:Queue` (Pulumi YAML reads both); any other is as written
+    (`azure-native:storage:StorageAccount` is that package's own token)."""
+    from linter.normalize.tokens import PULUMI_TOKENS
+
+    if not isinstance(token, str):
+        return ""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" not in parts[1] and parts[2][:1].isupper():
+        long = f"{parts[0]}:{parts[1]}/{parts[2][:1].lower()}{parts[2][1:]}:{parts[2]}"
+        if long in PULUMI_TOKENS:
+            return long
+    return token
+
+
+def _plain(value: Any) -> bool:
+    """A value the program writes as it is: no interpolation, no function."""
+    if isinstance(value, str):
+        return "${" not in value
+    if isinstance(value, dict):
+        return not any(str(k).startswith("fn::") for k in value) and all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return True
+
+
+def _known_config(project: dict[str, Any], project_file: Path, composed: Any = None
+                  ) -> dict[str, tuple[Any, str]]:
+    """The config values known whatever the stack, with where each is set: those the
+    project gives (a `default`, or a value) that no stack file of the project sets, and
+    that are not secret. `composed`: the project file's node tree, when read already."""
+    import yaml
+
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+
+    name = str(project.get("name") or "")
+    set_by_stacks: set[str] = set()
+    try:
+        stack_files = [n for n in os.listdir(project_file.parent)
+                       if n.startswith("Pulumi.") and n.endswith((".yaml", ".yml")) and n not in PROJECT_NAMES]
+    except OSError:
+        stack_files = []
+    for file in stack_files:
+        path = project_file.parent / file
+        try:
+            docs = read_yaml(read_text(path, display_path(path)), display_path(path))
+        except (InputError, OSError):
+            return {}  # what it sets is not known: no config value is
+        config = docs[0].get("config") if docs and isinstance(docs[0], dict) else None
+        if isinstance(config, dict):
+            set_by_stacks |= {str(key) for key in config}
+    shown = display_path(project_file)
+    if composed is None:
+        try:
+            composed = yaml.compose(read_text(project_file, shown), Loader=yaml.SafeLoader)
+        except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
+            composed = None
+    out: dict[str, tuple[Any, str]] = {}
+    for section in ("configuration", "config"):  # Pulumi YAML's own section, then the project's
+        declared = project.get(section)
+        for key, spec in (declared.items() if isinstance(declared, dict) else ()):
+            key = str(key)
+            short = key.split(":", 1)[1] if key.startswith(f"{name}:") else key
+            if {key, short, f"{name}:{short}"} & set_by_stacks:
+                continue
+            if isinstance(spec, dict) and not spec.get("secret") and ("default" in spec or "value" in spec):
+                field = "value" if "value" in spec else "default"
+                where = _key_line(composed, (section, key, field))
+                out[short] = (spec[field], f"config {short}, the project's {field} set at {shown}:{where}")
+            elif not isinstance(spec, dict):
+                out[short] = (spec, f"config {short}, set at {shown}:{_key_line(composed, (section, key))}")
+    return {k: v for k, v in out.items() if _plain(v[0])}
+
+
+def _key_line(node: Any, at: tuple[Any, ...]) -> int | None:
+    return _node_at(node, at)[1]
+
+
+def _node_at(node: Any, at: tuple[Any, ...]) -> tuple[Any, int | None]:
+    """The node at `at` (mapping keys, sequence indices) in a YAML node tree and the line of
+    its key; when the path is not all there, None and the line of the deepest part found."""
+    import yaml
+
+    line = None
+    for key in at:
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+            continue
+        pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None) \
+            if isinstance(node, yaml.MappingNode) else None
+        if pair is None:
+            return None, line
+        line, node = pair[0].start_mark.line + 1, pair[1]
+    return node, line
+
+
+def _attribute_line(lines: dict[tuple[Any, ...], int], resource_type: str, path: str) -> int | None:
+    """Line of `path` (canonical names) in a resource's properties, or of the deepest part
+    of it written there; None when none is."""
+    from linter.loaders.pulumi import attribute_steps
+
+    at: tuple[Any, ...] = ()
+    line = None
+    for step in attribute_steps(resource_type, path):
+        options = (step,) if isinstance(step, int) else tuple(key.strip('"') for key in step)
+        found = next((option for option in options if (*at, option) in lines), None)
+        if found is None:
+            break
+        at = (*at, found)
+        line = lines[at]
+    return line

@@ -1,0 +1,275 @@
+"""Pulumi YAML programs (linter/loaders/pulumi_yaml.py): the resources a `Pulumi.yaml` of
+runtime yaml (or its `Main.yaml`) declares are judged before `pulumi preview` runs, as the
+state Pulumi records for them would be.
+
+The oracle is the Pulumi loader itself, on what every rule's Pulumi fixtures hold: each
+stack export fixture, as a program would say it before its first deployment (no outputs,
+no ids, what another resource gives unknown), is written as a Pulumi YAML program; both
+must give the same findings, word for word."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from linter.loaders.pulumi import UNKNOWN_SENTINELS
+from tests.conftest import run_scan
+
+REPO = Path(__file__).resolve().parent.parent
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET = "4dabf18193072939515e22adb298388d"
+
+
+def _stack_exports() -> list[Path]:
+    out = []
+    for path in sorted((REPO / "fixtures").glob("*/*.json")):
+        if path.name.endswith(".expect.json"):
+            continue
+        try:
+            doc = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and "deployment" in doc:
+            out.append(path)
+    return out
+
+
+def before_deployment(doc: dict) -> dict:
+    """A stack export as a program says it before its first deployment: no outputs, no ids,
+    and what is computed from another resource (its propertyDependencies) unknown."""
+    for r in doc["deployment"].get("resources") or []:
+        r.pop("outputs", None)
+        r.pop("id", None)
+        inputs = r.get("inputs") or {}
+        for key, urns in (r.get("propertyDependencies") or {}).items():
+            if urns and key in inputs:
+                value = inputs[key]
+                inputs[key] = [UNKNOWN] * len(value) if isinstance(value, list) and len(value) == len(urns) \
+                    else UNKNOWN
+    return doc
+
+
+def as_program(doc: dict) -> tuple[dict, dict[str, str]]:
+    """The Pulumi YAML program declaring the export's resources (logical names made unique,
+    as YAML keys must be: `-x` added), and each URN's name there."""
+    names: dict[str, str] = {}
+    for r in doc["deployment"].get("resources") or []:
+        if r.get("custom") and not r["type"].startswith("pulumi:"):
+            name = r["urn"].rsplit("::", 1)[1]
+            while name in names.values():
+                name += "-x"
+            names[r["urn"]] = name
+
+    def value(v, deps: list[str]):
+        if isinstance(v, list) and deps and len(v) == len(deps) and all(x == UNKNOWN for x in v):
+            return [f"${{{names.get(d, 'elsewhere')}.output}}" for d in deps]
+        if isinstance(v, str):
+            if v in UNKNOWN_SENTINELS:
+                refs = [f"${{{names.get(d, 'elsewhere')}.output}}" for d in deps] or ["${elsewhere.output}"]
+                return refs[0] if len(refs) == 1 else {"fn::join": ["", refs]}
+            return v.replace("${", "$${")
+        if isinstance(v, dict):
+            if SECRET in v:
+                return {"fn::secret": "hidden"}
+            return {k: value(x, deps) for k, x in v.items() if not k.startswith("__")}
+        if isinstance(v, list):
+            return [value(x, deps) for x in v]
+        return v
+
+    resources = {}
+    for r in doc["deployment"].get("resources") or []:
+        if r["urn"] not in names:
+            continue
+        deps = r.get("propertyDependencies") or {}
+        spec: dict = {"type": r["type"]}
+        properties = {k: value(v, deps.get(k) or []) for k, v in (r.get("inputs") or {}).items()
+                      if not k.startswith("__")}
+        if properties:
+            spec["properties"] = properties
+        if r.get("external"):
+            spec["get"] = {"id": "read"}
+        if r.get("dependencies"):
+            spec["options"] = {"dependsOn": [f"${{{names.get(u, 'elsewhere')}}}" for u in r["dependencies"]]}
+        resources[names[r["urn"]]] = spec
+    return {"name": "fixtures", "runtime": "yaml", "resources": resources}, names
+
+
+def said(result) -> list[tuple[str, str, str, str]]:
+    return sorted((f.rule_id, f.resource.replace("-x", ""), f.severity.name, f.message.replace("-x", ""))
+                  for f in result.findings)
+
+
+@pytest.mark.parametrize("fixture", _stack_exports(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_program_is_judged_as_the_state_pulumi_records_for_it(tmp_path, fixture):
+    doc = before_deployment(json.loads(fixture.read_text()))
+    (tmp_path / "export.json").write_text(json.dumps(doc, indent=2))
+    program, _ = as_program(doc)
+    (tmp_path / "program").mkdir()
+    text = yaml.safe_dump(program, sort_keys=False)
+    (tmp_path / "program" / "Pulumi.yaml").write_text(text)
+    exported, written = run_scan(tmp_path / "export.json"), run_scan(tmp_path / "program")
+    assert exported.errors == [] and written.errors == []
+    assert said(written) == said(exported)
+    # each finding points into its own resource's block of the program
+    lines = text.splitlines()
+    starts = {line[2:-1]: n + 1 for n, line in enumerate(lines) if line.startswith("  ") and line[2] != " "}
+    ends = sorted(starts.values()) + [len(lines) + 1]
+    for f in written.findings:
+        name = f.resource.rsplit(".", 1)[-1]
+        if "/" not in f.resource and name in starts:  # a cloud resource: `<type>.<its name there>`
+            block = starts[name]
+            assert block <= f.line < next(e for e in ends if e > block), (f.rule_id, f.line, lines[f.line - 1])
+
+
+PROGRAM = textwrap.dedent("""\
+    name: shop
+    runtime: yaml
+    config:
+      minimum:
+        type: integer
+        default: 1
+      token:
+        type: string
+        secret: true
+        default: abc
+    variables:
+      retention: 1209600
+      vpc:
+        fn::invoke:
+          function: aws:ec2:getVpc
+          arguments: {default: true}
+          return: id
+    resources:
+      dlq:
+        type: aws:sqs:Queue
+        properties:
+          messageRetentionSeconds: ${retention}
+      jobs:
+        type: aws:sqs/queue:Queue
+        properties:
+          name: "jobs-$${literal}"
+          redrivePolicy:
+            fn::toJSON:
+              deadLetterTargetArn: ${dlq.arn}
+              maxReceiveCount: 5
+      web:
+        type: aws:autoscaling:Group
+        properties:
+          minSize: ${minimum}
+          maxSize: 4
+          vpcZoneIdentifiers: ["subnet-a", "subnet-b"]
+      batch:
+        type: aws:autoscaling:Group
+        properties:
+          minSize: ${vpc}
+          maxSize: 1
+          vpcZoneIdentifiers: ["subnet-a"]
+      existing:
+        type: aws:sqs:Queue
+        get:
+          id: https://sqs.eu-west-1.amazonaws.com/123456789012/existing
+    """)
+
+
+def _line(text: str, written: str) -> int:
+    return text.splitlines().index(written) + 1
+
+
+def test_a_program_s_findings_name_their_lines_and_where_values_come_from(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text(PROGRAM)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    found = {(f.rule_id, f.resource): f for f in result.findings}
+    # `${minimum}`: the project's default of 1, no stack sets it
+    web = found[("RES104", "aws_autoscaling_group.web")]
+    assert web.line == _line(PROGRAM, "      minSize: ${minimum}")
+    assert (f"minSize = 1 (config minimum, the project's default set at {tmp_path}/Pulumi.yaml:"
+            f"{_line(PROGRAM, '    default: 1')})") in web.message
+    # `${vpc}` is computed (fn::invoke): minSize is not known, as a Terraform variable without a value
+    assert ("RES104", "aws_autoscaling_group.batch") not in found
+    assert "aws_autoscaling_group.batch" in {r.address for r in result.resources}
+    # jobs has a dead-letter queue (its policy is computed: not known, never a finding)
+    assert ("RES401", "aws_sqs_queue.jobs") not in found
+    assert ("RES401", "aws_sqs_queue.dlq") not in found  # the dead-letter queue of jobs
+    by_address = {r.address: r for r in result.resources}
+    assert by_address["aws_sqs_queue.dlq"].attrs["message_retention_seconds"] == 1209600  # a plain variable
+    assert by_address["aws_sqs_queue.jobs"].attrs["name"] == "jobs-${literal}"  # `$${` is a literal `${`
+    assert by_address["aws_sqs_queue.jobs"].refs == {"redrive_policy": ["aws_sqs_queue.dlq"]}
+    assert "aws_sqs_queue.existing" not in by_address  # read with `get`: not the program's
+
+
+def test_a_config_value_a_stack_may_set_otherwise_is_not_known(tmp_path):
+    """Pulumi.prod.yaml sets `shop:minimum`: the project's default is not what every stack
+    deploys, so the group's size is not known (no finding); a stack file of another key
+    leaves the default known."""
+    (tmp_path / "Pulumi.yaml").write_text(PROGRAM)
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  shop:minimum: 3\n")
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    assert ("RES104", "aws_autoscaling_group.web") not in {(f.rule_id, f.resource) for f in result.findings}
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    result = run_scan(tmp_path)
+    assert ("RES104", "aws_autoscaling_group.web") in {(f.rule_id, f.resource) for f in result.findings}
+
+
+@pytest.mark.parametrize("main", [None, "app"])
+def test_a_program_in_main_yaml_is_judged_at_its_lines_there(tmp_path, main):
+    """A project whose program is `Main.yaml` (beside it, or in the directory `main` names):
+    the findings are Main.yaml's, the project file holds no resource; Main.yaml named alone
+    (pre-commit) is judged with its project's config."""
+    project, program = PROGRAM.split("variables:\n", 1)
+    program = "variables:\n" + program
+    if main:
+        project += f"main: {main}/\n"
+    (tmp_path / "Pulumi.yaml").write_text(project)
+    where = tmp_path / main if main else tmp_path
+    where.mkdir(exist_ok=True)
+    (where / "Main.yaml").write_text(program)
+    for scanned in (tmp_path, where / "Main.yaml"):
+        result = run_scan(scanned)
+        assert result.errors == []
+        web = next(f for f in result.findings if f.resource == "aws_autoscaling_group.web")
+        assert (web.file, web.line) == (str(where / "Main.yaml"), _line(program, "      minSize: ${minimum}"))
+        assert "config minimum, the project's default set at" in web.message
+
+
+def test_a_project_of_another_runtime_is_no_program(tmp_path):
+    """A TypeScript project's Pulumi.yaml says nothing of its resources: skipped, not an error."""
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: nodejs\n")
+    (tmp_path / "Main.yaml").write_text("resources: {}\n")
+    result = run_scan(tmp_path)
+    assert result.errors == [] and result.resources == [] and result.findings == []
+
+
+@pytest.mark.parametrize("resources, message, line", [
+    ("resources:\n  - jobs\n", "resources must be a mapping of names to resources", 3),
+    ("resources:\n  jobs:\n    properties: {}\n", "resource jobs has no type", 4),
+    ("resources:\n  jobs:\n    type: aws:sqs:Queue\n    properties: [1]\n", "properties of resource jobs must be a "
+                                                                             "mapping", 6),
+])
+def test_a_broken_program_is_an_error_at_its_line(tmp_path, resources, message, line):
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: yaml\n" + resources)
+    result = run_scan(tmp_path)
+    [error] = result.errors
+    assert (error.message, error.line) == (message, line)
+
+
+def test_short_type_tokens_are_the_bridged_providers_own():
+    from linter.loaders.pulumi_yaml import _token
+
+    assert _token("aws:sqs:Queue") == "aws:sqs/queue:Queue"
+    assert _token("aws:rds:Instance") == "aws:rds/instance:Instance"
+    assert _token("kubernetes:apps/v1:Deployment") == "kubernetes:apps/v1:Deployment"
+    assert _token("azure-native:storage:StorageAccount") == "azure-native:storage:StorageAccount"
+    assert _token("random:index:RandomPet") == "random:index:RandomPet"  # not linted: as written
+
+
+def test_pulumi_yaml_names_are_offered_to_the_program_loader_first():
+    from linter.loaders.registry import candidates
+
+    assert [e.name for e in candidates("Pulumi.yaml", False)][:2] == ["helm-template", "pulumi-yaml"]
+    assert [e.name for e in candidates("Main.yaml", False)][-1] == "kubernetes"  # not a program: a manifest
