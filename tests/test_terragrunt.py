@@ -645,17 +645,8 @@ GENERATE_VARIABLES = textwrap.dedent("""\
     }
     """)
 
-UNIT = textwrap.dedent("""\
-    include "root" {
-      path = find_in_parent_folders("root.hcl")
-    }
-    terraform {
-      source = "../../../modules//web"
-    }
-    inputs = {
-      environment = "prod"
-    }
-    """)
+UNIT = PROD_DB.replace("${get_repo_root()}/modules//db", "../../../modules//web").replace(
+    "multi_az = true", 'environment = "prod"')
 
 
 def _generating(tmp_path: Path, root: str, unit: str = UNIT, module: dict[str, str] | None = None) -> Path:
@@ -796,10 +787,16 @@ def test_a_generated_file_whose_text_is_not_known_hides_what_it_replaces(tmp_pat
     assert [r.address for r in result.resources] == ["aws_autoscaling_group.web"]
 
 
-def test_a_generated_provider_changes_nothing_judged(tmp_path):
+def test_a_generated_provider_changes_nothing_judged(tmp_path, monkeypatch):
     """What Terragrunt generates most (providers, a backend) declares nothing Terraform
     evaluates: the module is read once for every unit, as before."""
+    from linter.terraform import tree
     from linter.terraform.tree import _declares
+
+    reads: list[Path] = []
+    read_config = tree.read_config
+    monkeypatch.setattr(tree, "read_config", lambda directory, *rest: reads.append(directory) or read_config(
+        directory, *rest))
 
     root = textwrap.dedent("""\
         generate "provider" {
@@ -817,8 +814,11 @@ def test_a_generated_provider_changes_nothing_judged(tmp_path):
         """)
     repo = _generating(tmp_path, root, module={"variables.tf": 'variable "environment" {}\nvariable "size" {\n'
                                                                "  default = 1\n}\n"})
+    (repo / "live" / "staging" / "web").mkdir(parents=True)
+    (repo / "live" / "staging" / "web" / "terragrunt.hcl").write_text(UNIT)
     result = run_scan(repo, root=str(repo))
-    assert result.errors == [] and [f.rule_id for f in result.findings] == ["RES104"]
+    assert result.errors == [] and [f.rule_id for f in result.findings] == ["RES104", "RES104"]
+    assert [d.name for d in reads].count("web") == 1  # one reading of modules/web for both units
     assert not _declares('provider "aws" {}\nterraform {}\n', "provider.tf", "x")
     assert _declares('locals {\n  a = 1\n}\n', "locals.tf", "x")
 
