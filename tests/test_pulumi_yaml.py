@@ -202,18 +202,31 @@ def test_a_program_s_findings_name_their_lines_and_where_values_come_from(tmp_pa
     assert "aws_sqs_queue.existing" not in by_address  # read with `get`: not the program's
 
 
-def test_a_config_value_a_stack_may_set_otherwise_is_not_known(tmp_path):
-    """Pulumi.prod.yaml sets `shop:minimum`: the project's default is not what every stack
-    deploys, so the group's size is not known (no finding); a stack file of another key
-    leaves the default known."""
+def test_each_stack_is_judged_with_its_own_config(tmp_path):
+    """Each `Pulumi.<stack>.yaml` is an environment: prod sets `shop:minimum: 3` (no finding),
+    dev sets nothing of it (the project's default of 1, named there), staging's value is
+    secure and qa imports a Pulumi ESC environment (not known: no finding)."""
     (tmp_path / "Pulumi.yaml").write_text(PROGRAM)
-    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  shop:minimum: 3\n")
+    stacks = {"prod": "config:\n  aws:region: eu-west-1\n  shop:minimum: 3\n",
+              "dev": "config:\n  aws:region: eu-west-1\n",
+              "staging": "config:\n  shop:minimum:\n    secure: AAABAKx0\n",
+              "qa": "environment:\n  - shop/qa\n"}
+    for stack, text in stacks.items():
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
     result = run_scan(tmp_path)
     assert result.errors == []
-    assert ("RES104", "aws_autoscaling_group.web") not in {(f.rule_id, f.resource) for f in result.findings}
-    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n")
-    result = run_scan(tmp_path)
-    assert ("RES104", "aws_autoscaling_group.web") in {(f.rule_id, f.resource) for f in result.findings}
+    single = [f for f in result.findings if (f.rule_id, f.resource) == ("RES104", "aws_autoscaling_group.web")]
+    assert [Path(f.environment).name for f in single] == ["Pulumi.dev.yaml"]
+    assert single[0].message.endswith(f"(with stack {tmp_path}/Pulumi.dev.yaml)")
+    assert "minSize = 1 (config minimum, the project's default set at" in single[0].message
+    # every stack is judged, each a world of its own (the DLQ of jobs is its own stack's)
+    assert sorted({r.meta["scope"].rsplit(" ", 1)[1] for r in result.resources}) == ["dev", "prod", "qa", "staging"]
+    assert not [f for f in result.findings if f.rule_id == "RES401"]
+    # a stack's own value is named where the stack sets it
+    (tmp_path / "Pulumi.prod.yaml").write_text(stacks["prod"].replace("3", "1"))
+    prod = next(f for f in run_scan(tmp_path).findings if f.environment.endswith("Pulumi.prod.yaml")
+                and f.rule_id == "RES104" and f.resource == "aws_autoscaling_group.web")
+    assert f"minSize = 1 (config minimum, set at {tmp_path}/Pulumi.prod.yaml:3)" in prod.message
 
 
 @pytest.mark.parametrize("main", [None, "app"])

@@ -20,11 +20,16 @@ inputs) and is built as any Pulumi resource is (loaders/pulumi.py:build_resource
 before `pulumi preview` runs, at the lines of the program. What the program computes is
 not known here and never a finding: another resource's output (`${dlq.arn}`, which also
 makes the property depend on it), a function (`fn::invoke`, `fn::toJSON`, ...), a variable
-that is not a plain value, a secret. A config value is known when the project gives it (a
-`default`, or a value) and no stack file (`Pulumi.<stack>.yaml`) sets it: a stack could set
-it otherwise. `${pulumi.project}` is the project's name. A resource read with `get` is not
-the program's: it is not judged. Each file loads its own resources: a project file whose
-program is `Main.yaml` holds none.
+that is not a plain value, a secret. `${pulumi.project}` is the project's name. A resource
+read with `get` is not the program's: it is not judged. Each file loads its own resources:
+a project file whose program is `Main.yaml` holds none.
+
+Stacks. Each stack file beside the project (`Pulumi.<stack>.yaml`) is an environment: the
+program is judged once per stack, with the project's config values (a `default`, or a
+value) under what the stack file sets (`<project>:<key>`), as `pulumi preview --stack`
+reads them; a secure value is not known, nor is any value of a stack that imports a Pulumi
+ESC `environment`. With no stack file, the project's own values are what every stack starts
+from, judged once.
 """
 
 from __future__ import annotations
@@ -32,14 +37,14 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from linter.model import InputError, Resource
 
 DECLINED = "YAML that is not a Pulumi YAML program (a Pulumi.yaml of runtime yaml, or its Main.yaml)"
 PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
 PROGRAM_NAME = "Main.yaml"
-STACK = "stack"  # a program is judged before any stack deploys it: the URN's stack is none of them
+STACK = "stack"  # the URN's stack when no stack file names one
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown value: built as unknown
 
 
@@ -115,13 +120,27 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, ValueError, RecursionError):
         root = None
-    return _Program(project, project_file, program, root, shown, root if project_file == path else None).resources()
+    defaults = _project_config(project, project_file, root if project_file == path else None)
+    stacks = _stacks(project_file, str(project.get("name") or ""))
+    if not stacks:
+        return _Program(project, program, root, shown, defaults).resources()
+    out: list[Resource] = []
+    for stack, stack_file, given in stacks:
+        names = {**defaults, **given} if given is not None else {}
+        for key in [k for k, v in names.items() if v is None]:
+            del names[key]  # a secure value: not known
+        resources = _Program(project, program, root, shown, cast("dict[str, tuple[Any, str]]", names),
+                             stack).resources()
+        for r in resources:  # each stack a world of its own
+            r.meta.update(environment=stack_file, environment_option="stack", scope=f"{shown} with stack {stack}")
+        out += resources
+    return out
 
 
 class _Program:
-    def __init__(self, project: dict[str, Any], project_file: Path, program: dict[str, Any], root: Any,
-                 shown: str, project_root: Any = None):
-        self.project_name = str(project.get("name") or "project")
+    def __init__(self, project: dict[str, Any], program: dict[str, Any], root: Any, shown: str,
+                 config: dict[str, tuple[Any, str]], stack: str = STACK):
+        self.project_name, self.stack = str(project.get("name") or "project"), stack
         self.program, self.root, self.shown = program, root, shown
         raw = program.get("resources") or {}
         if not isinstance(raw, dict):
@@ -129,14 +148,14 @@ class _Program:
         self.raw = raw
         self.tokens = {str(name): _token(spec.get("type")) for name, spec in raw.items() if isinstance(spec, dict)}
         # the names `${...}` may read with a known value: (the value, where it is set)
-        self.names = _known_config(project, project_file, project_root)
+        self.names = dict(config)
         variables = program.get("variables")
         for name, value in variables.items() if isinstance(variables, dict) else ():
             if _plain(value):  # a plain value; anything computed is not known here
                 self.names[str(name)] = (value, f"variables.{name}, set at {shown}:{self.line(('variables', name))}")
 
     def urn(self, name: str) -> str:
-        return f"urn:pulumi:{STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
+        return f"urn:pulumi:{self.stack}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
 
     def line(self, at: tuple[Any, ...]) -> int | None:
         return _node_at(self.root, at)[1]
@@ -308,32 +327,15 @@ def _plain(value: Any) -> bool:
     return True
 
 
-def _known_config(project: dict[str, Any], project_file: Path, composed: Any = None
-                  ) -> dict[str, tuple[Any, str]]:
-    """The config values known whatever the stack, with where each is set: those the
-    project gives (a `default`, or a value) that no stack file of the project sets, and
-    that are not secret. `composed`: the project file's node tree, when read already."""
+def _project_config(project: dict[str, Any], project_file: Path, composed: Any = None
+                    ) -> dict[str, tuple[Any, str]]:
+    """The config values the project gives (a `default`, or a value), with where each is set;
+    not a secret. `composed`: the project file's node tree, when read already."""
     import yaml
 
     from linter.loaders import display_path, read_text
-    from linter.loaders.kubernetes import read_yaml
 
     name = str(project.get("name") or "")
-    set_by_stacks: set[str] = set()
-    try:
-        stack_files = [n for n in os.listdir(project_file.parent)
-                       if n.startswith("Pulumi.") and n.endswith((".yaml", ".yml")) and n not in PROJECT_NAMES]
-    except OSError:
-        stack_files = []
-    for file in stack_files:
-        path = project_file.parent / file
-        try:
-            docs = read_yaml(read_text(path, display_path(path)), display_path(path))
-        except (InputError, OSError):
-            return {}  # what it sets is not known: no config value is
-        config = docs[0].get("config") if docs and isinstance(docs[0], dict) else None
-        if isinstance(config, dict):
-            set_by_stacks |= {str(key) for key in config}
     shown = display_path(project_file)
     if composed is None:
         try:
@@ -346,8 +348,6 @@ def _known_config(project: dict[str, Any], project_file: Path, composed: Any = N
         for key, spec in (declared.items() if isinstance(declared, dict) else ()):
             key = str(key)
             short = key.split(":", 1)[1] if key.startswith(f"{name}:") else key
-            if {key, short, f"{name}:{short}"} & set_by_stacks:
-                continue
             if isinstance(spec, dict) and not spec.get("secret") and ("default" in spec or "value" in spec):
                 field = "value" if "value" in spec else "default"
                 where = _key_line(composed, (section, key, field))
@@ -355,6 +355,49 @@ def _known_config(project: dict[str, Any], project_file: Path, composed: Any = N
             elif not isinstance(spec, dict):
                 out[short] = (spec, f"config {short}, set at {shown}:{_key_line(composed, (section, key))}")
     return {k: v for k, v in out.items() if _plain(v[0])}
+
+
+def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]]:
+    """Each stack file beside the project: (the stack, the file as shown, the values it sets
+    for the project's keys with where: None for a secure one; None for all when which it sets
+    is not known: an ESC `environment` it imports, a file that cannot be read)."""
+    import yaml
+
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+
+    try:
+        names = sorted(n for n in os.listdir(project_file.parent) if n.startswith("Pulumi.")
+                       and n.endswith((".yaml", ".yml")) and n not in PROJECT_NAMES)
+    except OSError:
+        return []
+    out: list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]] = []
+    for file in names:
+        path = project_file.parent / file
+        stack, shown = file[len("Pulumi."):].rsplit(".", 1)[0], display_path(path)
+        try:
+            text = read_text(path, shown)
+            docs = read_yaml(text, shown)
+            composed = yaml.compose(text, Loader=yaml.SafeLoader)
+        except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
+            out.append((stack, shown, None))
+            continue
+        doc = docs[0] if docs and isinstance(docs[0], dict) else {}
+        if doc.get("environment"):
+            out.append((stack, shown, None))  # Pulumi ESC may set any value
+            continue
+        given: dict[str, tuple[Any, str] | None] = {}
+        config = doc.get("config")
+        for key, value in (config.items() if isinstance(config, dict) else ()):
+            key = str(key)
+            short = key.split(":", 1)[1] if key.startswith(f"{project}:") else key if ":" not in key else None
+            if short is None:
+                continue  # another package's (`aws:region`): not a name the program reads
+            secure = isinstance(value, dict) and "secure" in value
+            given[short] = None if secure or not _plain(value) else (
+                value, f"config {short}, set at {shown}:{_key_line(composed, ('config', key))}")
+        out.append((stack, shown, given))
+    return out
 
 
 def _key_line(node: Any, at: tuple[Any, ...]) -> int | None:
