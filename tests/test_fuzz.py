@@ -110,7 +110,10 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
     # a Pulumi YAML program: config, variables, interpolations, functions, a `get`; or its Main.yaml
     "pulumi-yaml": [("Pulumi.yaml", PULUMI_PROGRAM.encode()),
-                    ("Main.yaml", ("variables:\n" + PULUMI_PROGRAM.split("variables:\n", 1)[1]).encode())],
+                    ("Main.yaml", ("variables:\n" + PULUMI_PROGRAM.split("variables:\n", 1)[1]).encode()),
+                    # a stack file: the config the program is judged with in that stack
+                    ("Pulumi.prod.yaml", b"config:\n  shop:minimum: 3\n  shop:token:\n    secure: AAAB\n"
+                                         b"  aws:region: eu-west-1\n")],
     "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf")),
             ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf")),  # OpenTofu's own file
             # OpenTofu's language: a module source and version of locals, `lifecycle { enabled }`
@@ -485,7 +488,8 @@ def test_mutated_inputs_keep_the_promises(loader):
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \
-                else HELM_CHARTS if loader == "helm-chart" else {"Pulumi.yaml": PULUMI_PROJECT} \
+                else HELM_CHARTS if loader == "helm-chart" else {"Pulumi.yaml": PULUMI_PROJECT, "Pulumi.dev.yaml": "config:\n  shop:minimum: 1\n",
+                                   **({"Main.yaml": SEEDS[loader][1][1].decode()} if name != "Pulumi.yaml" else {})} \
                 if loader == "pulumi-yaml" else {}
             for other, text in beside.items():
                 (root / "bad" / other).parent.mkdir(parents=True, exist_ok=True)
