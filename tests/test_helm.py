@@ -267,6 +267,20 @@ def test_the_deepest_chart_value_set_is_found_in_the_file_that_wins(tmp_path):
     assert values.deepest(["nope"]) is None
 
 
+def test_a_values_file_that_cannot_be_read_names_no_earlier_file(tmp_path):
+    """A later layer that cannot be read here may set the value: the chart's values.yaml is not
+    named for it (before, `replicaCount` = 3 was named while the release renders what the
+    unread layer says); what a layer after it sets is still named."""
+    from linter.loaders.rendered import HelmValues
+
+    (tmp_path / "values.yaml").write_text("replicaCount: 3\nimage:\n  tag: v1\n")
+    (tmp_path / "broken.yaml").write_text("replicaCount: [1\n")
+    (tmp_path / "prod.yaml").write_text("image:\n  tag: v2\n")
+    values = HelmValues(tmp_path, [str(tmp_path / "broken.yaml"), str(tmp_path / "prod.yaml")])
+    assert values.set_at("replicaCount") is None
+    assert values.set_at("image.tag") == (str(tmp_path / "prod.yaml"), 2, "v2")
+
+
 @needs_helm
 @pytest.mark.parametrize("rule, key, named, override, overridden", [
     # written whole on its key's line: `replicas: {{ .Values.replicaCount }}`

@@ -691,3 +691,19 @@ def test_an_action_that_is_a_whole_plain_scalar_is_read_as_yaml_reads_what_it_re
     [value] = _unmasked(data, actions).values()
     [action] = [v for v in (value if isinstance(value, list) else [value]) if "{{" in v]
     assert isinstance(action, ScalarAction) == whole, action
+
+
+@needs_helm
+def test_a_helmfile_whose_actions_yaml_cannot_read_still_names_its_values(tmp_path):
+    """`tier: {{ .Environment.Values.tier }}-{{ .Environment.Name }}` is no YAML (helmfile
+    renders it first): the release is judged as before, and now its other inline values are
+    named at their lines too (before, the helmfile's node tree was not composed at all)."""
+    files = {"env/staging.yaml": "replicas: 1\ntag: '1.20'\ntier: bronze\n",
+             "env/prod.yaml": "replicas: 3\ntag: '1.20'\ntier: gold\n"}
+    root = repository(tmp_path / "deploy", ENVIRONMENT_VALUES, files)
+    _, doc, _ = run(".", cwd=root)
+    [staging] = [f for f in doc["findings"] if f["rule_id"] == "RES101" and "environment staging" in f["message"]]
+    line = ENVIRONMENT_VALUES.splitlines().index("      - replicaCount: {{ .Values.replicas }}") + 1
+    assert [n for n in staging["notes"] if "set at" in n] == [
+        f"`.Values.replicaCount` = {{{{ .Values.replicas }}}}, set at helmfile.yaml:{line} "
+        "(`replicas` = 1, set at env/staging.yaml:1)"]

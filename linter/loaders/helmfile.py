@@ -334,7 +334,7 @@ def _release_places(path: Path, docs: list[Any]) -> tuple[dict[int, tuple[str | 
     import yaml
 
     try:
-        nodes = list(yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
+        nodes = composed_documents(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
         return {}, False
     # `_documents` leaves out the empty and null documents; the node tree keeps every one
@@ -344,6 +344,30 @@ def _release_places(path: Path, docs: list[Any]) -> tuple[dict[int, tuple[str | 
     tree = nodes[0] if len(nodes) == 1 else yaml.SequenceNode("tag:yaml.org,2002:seq", nodes) if nodes else False
     return {id(raw): ((kept[k],) if len(nodes) > 1 else ()) + ("releases", i) for k, doc in enumerate(docs)
             for i, raw in enumerate(_list(mapping_of(doc).get("releases")))}, tree
+
+
+def composed_documents(text: str) -> list[Any]:
+    """The YAML node trees of a helmfile's documents, as value notes read them: a one-line
+    action YAML fails at (`tier: {{ .a }}-{{ .b }}`, which helmfile renders first) masked
+    while YAML composes, then written back, on its line as written; an action that is a whole
+    value is left to YAML (a flow mapping: `rendered.template_action`). yaml.YAMLError (or
+    ValueError, RecursionError) when it is no YAML even so."""
+    import yaml
+
+    masked = _masked(text, keep_whole=True) if "{{" in text else (text, [])
+    if masked is None:
+        raise ValueError("too many template actions to read")
+    nodes = list(yaml.compose_all(masked[0], Loader=yaml.SafeLoader))
+    stack: list[Any] = list(nodes) if masked[1] else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            node.value = _unmasked(node.value, masked[1])
+        elif isinstance(node, yaml.MappingNode):
+            stack += [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return nodes
 
 
 def _documents(path: Path, shown: str, checked: bool = False) -> list[Any] | None:
@@ -766,11 +790,12 @@ class ScalarAction(str):
     renders the text before it parses it; a quoted one (`"{{ .Values.n }}"`) stays a string."""
 
 
-def _masked(text: str) -> tuple[str, list[str]] | None:
+def _masked(text: str, keep_whole: bool = False) -> tuple[str, list[str]] | None:
     """`text` with each one-line template action replaced by a plain word (`namespace: {{
     .Values.ns }}` is a flow mapping to YAML, a string to helmfile); the actions, by number
     (a whole plain scalar's marked, `_whole_scalar`). None when there are too many to be a
-    list of releases."""
+    list of releases. `keep_whole`: a whole plain scalar is left as written (YAML composes it,
+    a flow mapping `rendered.template_action` reads), only those YAML may fail at masked."""
     parts: list[str] = []
     actions: list[str] = []
     at = 0
@@ -782,6 +807,10 @@ def _masked(text: str) -> tuple[str, list[str]] | None:
             at = start + 2
             continue
         whole = _whole_scalar(text[text.rfind("\n", 0, start) + 1:start], text[end:eol if eol != -1 else len(text)])
+        if whole and keep_whole:
+            parts.append(text[at:end])
+            at = end
+            continue
         parts += [text[at:start], (_SCALAR_MASK if whole else _MASK).format(len(actions))]
         actions.append(text[start:end])
         at = end

@@ -49,7 +49,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from linter.model import InputError, Location, Resource, UnknownValueError, lookup
 
@@ -2715,8 +2715,14 @@ def compose_file(path: Path) -> Any:
     import yaml
 
     try:
-        documents = [d for d in yaml.compose_all(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-                     if d is not None]
+        text = path.read_text(encoding="utf-8")
+        if "{{" in text:  # a helmfile: its one-line actions are helmfile's to render first
+            from linter.loaders.helmfile import composed_documents, is_helmfile
+
+            found = composed_documents(text) if is_helmfile(path) else yaml.compose_all(text, Loader=yaml.SafeLoader)
+        else:
+            found = yaml.compose_all(text, Loader=yaml.SafeLoader)
+        documents = [d for d in found if d is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
         return None
     if len(documents) < 2:
@@ -2775,7 +2781,7 @@ class HelmValues:
         self.files: list[tuple[Path | str, tuple[str | int, ...]]] = [(chart / "values.yaml", ()),
                                                                       *((Path(v), ()) for v in given)]
         self.parameters: list[SetParameter] = []
-        self._read: list[tuple[Path | str, tuple[Any, int] | None]] | None = None
+        self._read: list[tuple[Path | str, tuple[Any, int] | None | Literal[False]]] | None = None
         self.action_origins: dict[str, str] = {}  # see ChartRelease.action_origins
 
     @classmethod
@@ -2823,6 +2829,8 @@ class HelmValues:
 
         best: tuple[str | None, int, Any, int] | None = None
         for path, below in reversed(self.values_read()):
+            if below is False:
+                return best  # what this layer sets, over the earlier ones, is not known here
             if below is None:
                 continue
             node, offset = below
@@ -2843,15 +2851,16 @@ class HelmValues:
                 best = (display_path(path) if isinstance(path, Path) else None, line, found, matched)
         return best
 
-    def values_read(self) -> list[tuple[Path | str, tuple[Any, int] | None]]:
+    def values_read(self) -> list[tuple[Path | str, tuple[Any, int] | None | Literal[False]]]:
         """Each file's values for this chart: the node under its keys (and items, maybe
-        YAML text in a literal block) and the lines above the text its marks count from;
-        read once, on the first finding that asks."""
+        YAML text in a literal block) and the lines above the text its marks count from
+        (None: it sets nothing there; False: it cannot be read here); read once, on the first
+        finding that asks."""
         if self._read is None:
             self._read = []
             for path, under in self.files:
                 node = compose_file(path) if isinstance(path, Path) else compose_text(path)
-                self._read.append((path, values_under(node, under) if node is not None else None))
+                self._read.append((path, values_under(node, under) if node is not None else False))
         return self._read
 
 
