@@ -152,12 +152,17 @@ def test_the_hooks_take_every_file_their_loaders_read():
         missed = [n for n in names[platform] if not hooks[hook].search(n)]
         assert not missed, f"{hook} does not take {missed}"
     assert not hooks["resilint-terraform"].search("deploy.yaml") and not hooks["resilint-kubernetes"].search("main.tf")
-    # a Pulumi YAML program, as Pulumi names its files (the registry matches names in lower case)
-    programs = ["infra/Pulumi.yaml", "infra/Pulumi.yml", "infra/Main.yaml"]
-    assert [n.lower() for n in programs] == [f"infra/{s}" for s in entry("pulumi-yaml").suffixes]
+    # a Pulumi YAML project's files, as the loader detects them by name
+    from linter.loaders import pulumi_yaml
+
+    programs = ["infra/Pulumi.yaml", "infra/Pulumi.yml", "infra/Main.yaml", "infra/Pulumi.prod.yaml",
+                "infra/Pulumi.eu-west-1.yml"]
+    assert all(entry("pulumi-yaml").claims_name(Path(n).name) for n in programs)
+    assert all(Path(n).name in pulumi_yaml.PROJECT_NAMES + (pulumi_yaml.PROGRAM_NAME,)
+               or pulumi_yaml._is_stack_file(Path(n).name) for n in programs)
     for hook in ("resilint", "resilint-pulumi"):
         assert all(hooks[hook].search(n) for n in programs), hook
-    assert not hooks["resilint-pulumi"].search("deploy.yaml")
+    assert not hooks["resilint-pulumi"].search("deploy.yaml") and not hooks["resilint-pulumi"].search("Pulumi/x.yaml")
 
 
 def test_a_staged_tofu_file_fails_the_commit_with_its_module(tmp_path, precommit_home):
@@ -421,13 +426,15 @@ def test_a_staged_chart_file_is_judged_as_a_terraform_helm_release_elsewhere_ins
     assert_one_replica_fails(run, "infra/main.tf:7", "Terraform helm_release.web in infra/main.tf")
 
 
-def test_a_staged_pulumi_yaml_program_fails_the_commit(tmp_path, precommit_home):
-    """The Pulumi hook takes a Pulumi YAML project's Main.yaml (judged with its Pulumi.yaml's
-    config), and a stack export beside it is still its own."""
-    files = {"infra/Pulumi.yaml": "name: shop\nruntime: yaml\nconfig:\n  size:\n    type: integer\n    default: 1\n",
+@pytest.mark.parametrize("staged", ["infra/Main.yaml", "infra/Pulumi.prod.yaml"])
+def test_a_staged_pulumi_yaml_program_fails_the_commit(tmp_path, precommit_home, staged):
+    """The Pulumi hook takes a Pulumi YAML project's files: its Main.yaml staged, or only a
+    stack file (a config change: `shop:size: 1`), judges the program with that config."""
+    files = {"infra/Pulumi.yaml": "name: shop\nruntime: yaml\nconfig:\n  size:\n    type: integer\n    default: 3\n",
              "infra/Main.yaml": "resources:\n  web:\n    type: aws:autoscaling:Group\n    properties:\n"
                                 "      minSize: ${size}\n      maxSize: 4\n",
+             "infra/Pulumi.prod.yaml": "config:\n  shop:size: 1\n",
              "infra/README.md": "not infrastructure\n"}
-    run = run_precommit(tmp_path, precommit_home, files, ["resilint-pulumi"], only=["infra/Main.yaml"])
+    run = run_precommit(tmp_path, precommit_home, files, ["resilint-pulumi"], only=[staged])
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "infra/Main.yaml:5" in run.stdout and "RES104" in run.stdout
+    assert "infra/Main.yaml:5" in run.stdout and "RES104" in run.stdout and "Pulumi.prod.yaml" in run.stdout

@@ -50,8 +50,35 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown value: buil
 
 def detect(path: Path, head: str) -> bool:
     if path.name in PROJECT_NAMES:
-        return "runtime" in head and "yaml" in head
-    return path.name == PROGRAM_NAME and _project_of(path) is not None
+        return "runtime" in head and "yaml" in head and _project_file(path) is not None
+    return (_is_stack_file(path.name) or path.name == PROGRAM_NAME) and _project_file(path) is not None
+
+
+def _is_stack_file(name: str) -> bool:
+    return name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")) and name not in PROJECT_NAMES
+
+
+def unit_directory(path: Path) -> Path:
+    """A project's file is loaded with its project (`load_directories` finds it): here, by
+    its own directory."""
+    return path.parent
+
+
+def unit_files(path: Path, directory: Path, whole_directory: bool) -> list[Path]:
+    return [path]
+
+
+def _project_file(path: Path) -> Path | None:
+    """The project file of runtime yaml that a file belongs to: itself, the one beside a
+    stack file, or the one whose program a Main.yaml is."""
+    if path.name in PROJECT_NAMES:
+        return path if _read_project(path) is not None else None
+    if path.name == PROGRAM_NAME:
+        return _project_of(path)
+    if _is_stack_file(path.name):
+        return next((path.parent / n for n in PROJECT_NAMES
+                     if os.path.isfile(path.parent / n) and _read_project(path.parent / n) is not None), None)
+    return None
 
 
 def _project_of(program: Path) -> Path | None:
@@ -93,27 +120,46 @@ def _program_file(project_file: Path, project: dict[str, Any]) -> Path:
     return program if os.path.isfile(program) else project_file
 
 
-def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | None:
+def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], judge: Any = None
+                     ) -> tuple[list[Resource], list[InputError]]:
+    """Each project any of the files belongs to (its project file, program or a stack file),
+    loaded once: its program judged once per stack."""
+    from linter.loaders import display_path
+
+    projects: dict[str, Path] = {}
+    for paths in files.values():
+        for path in paths:
+            project = _project_file(path)
+            if project is not None:
+                projects.setdefault(os.path.realpath(project), project)
+    resources: list[Resource] = []
+    errors: list[InputError] = []
+    for project_file in projects.values():
+        try:
+            resources += _load_project(project_file)
+        except InputError as err:
+            errors.append(err)
+        except RecursionError:
+            errors.append(InputError(display_path(project_file), "nested too deeply to read"))
+        except Exception as exc:  # last resort: a bug reading one project costs that project
+            errors.append(InputError.internal(display_path(project_file), "reading the Pulumi YAML program", exc))
+    return resources, errors
+
+
+def _load_project(project_file: Path) -> list[Resource]:
     import yaml
 
-    from linter.loaders import read_text
+    from linter.loaders import display_path, read_text
     from linter.loaders.kubernetes import parse_documents
 
+    project = _read_project(project_file)
+    if project is None:
+        return []
+    path = _program_file(project_file, project)
+    shown = display_path(path)
     text = read_text(path, shown)
     docs = parse_documents(text, shown)
     program = docs[0][0] if docs else None
-    if path.name in PROJECT_NAMES:
-        project_file, project = path, _read_project(path)
-        if project is None:
-            return None
-        if _program_file(path, project) != path:
-            return []  # its program is Main.yaml, loaded as a file of its own
-    else:
-        found = _project_of(path)
-        project = _read_project(found) if found is not None else None
-        if found is None or project is None:
-            return None
-        project_file = found
     if not isinstance(program, dict):
         raise InputError(shown, "a Pulumi YAML program must be a mapping", 1)
     try:
@@ -367,8 +413,7 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
     from linter.loaders.kubernetes import read_yaml
 
     try:
-        names = sorted(n for n in os.listdir(project_file.parent) if n.startswith("Pulumi.")
-                       and n.endswith((".yaml", ".yml")) and n not in PROJECT_NAMES)
+        names = sorted(n for n in os.listdir(project_file.parent) if _is_stack_file(n))
     except OSError:
         return []
     out: list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]] = []

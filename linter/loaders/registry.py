@@ -100,8 +100,9 @@ ENTRIES: tuple[Entry, ...] = (
           unit="directory",
           owns_its_suffixes=True),
     Entry("json", "linter.loaders.documents", (".json", ".ndjson", ".jsonl")),
-    # a Pulumi YAML program (`Pulumi.yaml`, `Main.yaml`) before a manifest: both are YAML
-    Entry("pulumi-yaml", "linter.loaders.pulumi_yaml", ("pulumi.yaml", "pulumi.yml", "main.yaml")),
+    # a Pulumi YAML project (`Pulumi.yaml`, its `Main.yaml` and stack files) before a manifest:
+    # all are YAML; one project loads once, whichever of its files the scan names
+    Entry("pulumi-yaml", "linter.loaders.pulumi_yaml", (".yaml", ".yml"), unit="directory"),
     Entry("kubernetes", "linter.loaders.kubernetes", (".yaml", ".yml")),
 )
 
