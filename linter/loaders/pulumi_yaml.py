@@ -21,8 +21,9 @@ before `pulumi preview` runs, at the lines of the program. What the program comp
 not known here and never a finding: another resource's output (`${dlq.arn}`, which also
 makes the property depend on it), a function (`fn::invoke`, `fn::toJSON`, ...), a variable
 that is not a plain value, a secret. `${pulumi.project}` is the project's name. A resource
-read with `get` is not the program's: it is not judged. Each file loads its own resources:
-a project file whose program is `Main.yaml` holds none.
+read with `get` is not the program's: it is not judged. A project is a directory unit:
+whichever of its files a scan names (the project file, its program, a stack file), the
+project is loaded once.
 
 Stacks. Each stack file beside the project (`Pulumi.<stack>.yaml`) is an environment: the
 program is judged once per stack, with the project's config values (a `default`, or a
