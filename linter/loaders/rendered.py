@@ -3451,9 +3451,9 @@ def _read_patch_text(text: str, shown: str, target: Any, out: WrittenPatches) ->
 
     selects = PatchTarget.of(target)
     try:
-        written = kubernetes.read_yaml(text, shown)  # guarded: aliases, depth, tags
+        documents = kubernetes.parse_documents(text, shown)  # guarded: aliases, depth, tags
+        written = [data for data, _ in documents]
         if not (len(written) == 1 and isinstance(written[0], list)):  # a strategic merge patch: objects
-            documents = kubernetes.parse_documents(text, shown)
             out.objects += [(patch, selects) for patch in
                             kubernetes.load_objects(documents, shown, {}, lines=kubernetes.ManifestLines(text))]
             return
