@@ -147,6 +147,7 @@ PROGRAM = textwrap.dedent("""\
       dlq:
         type: aws:sqs:Queue
         properties:
+          name: dlq-${pulumi.stack}
           messageRetentionSeconds: ${retention}
       jobs:
         type: aws:sqs/queue:Queue
@@ -219,6 +220,9 @@ def test_each_stack_is_judged_with_its_own_config(tmp_path):
     assert [Path(f.environment).name for f in single] == ["Pulumi.dev.yaml"]
     assert single[0].message.endswith(f"(with stack {tmp_path}/Pulumi.dev.yaml)")
     assert "minSize = 1 (config minimum, the project's default set at" in single[0].message
+    names = {r.meta["scope"].rsplit(" ", 1)[1]: r.attrs.get("name") for r in result.resources
+             if r.address == "aws_sqs_queue.dlq"}
+    assert names == {"prod": "dlq-prod", "dev": "dlq-dev", "staging": "dlq-staging", "qa": "dlq-qa"}
     # every stack is judged, each a world of its own (the DLQ of jobs is its own stack's)
     assert sorted({r.meta["scope"].rsplit(" ", 1)[1] for r in result.resources}) == ["dev", "prod", "qa", "staging"]
     assert not [f for f in result.findings if f.rule_id == "RES401"]

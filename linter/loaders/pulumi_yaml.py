@@ -20,7 +20,8 @@ inputs) and is built as any Pulumi resource is (loaders/pulumi.py:build_resource
 before `pulumi preview` runs, at the lines of the program. What the program computes is
 not known here and never a finding: another resource's output (`${dlq.arn}`, which also
 makes the property depend on it), a function (`fn::invoke`, `fn::toJSON`, ...), a variable
-that is not a plain value, a secret. `${pulumi.project}` is the project's name. A resource
+that is not a plain value, a secret. `${pulumi.project}` is the project's name, and
+`${pulumi.stack}` the stack's when a stack file names it. A resource
 read with `get` is not the program's: it is not judged. A project is a directory unit:
 whichever of its files a scan names (the project file, its program, a stack file), the
 project is loaded once.
@@ -186,7 +187,7 @@ def _load_project(project_file: Path) -> list[Resource]:
 
 class _Program:
     def __init__(self, project: dict[str, Any], program: dict[str, Any], root: Any, shown: str,
-                 config: dict[str, tuple[Any, str]], stack: str = STACK):
+                 config: dict[str, tuple[Any, str]], stack: str | None = None):
         self.project_name, self.stack = str(project.get("name") or "project"), stack
         self.program, self.root, self.shown = program, root, shown
         raw = program.get("resources") or {}
@@ -202,7 +203,7 @@ class _Program:
                 self.names[str(name)] = (value, f"variables.{name}, set at {shown}:{self.line(('variables', name))}")
 
     def urn(self, name: str) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
+        return f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
 
     def line(self, at: tuple[Any, ...]) -> int | None:
         return _node_at(self.root, at)[1]
@@ -334,6 +335,8 @@ class _Program:
             return UNKNOWN
         if expression == "pulumi.project":
             return self.project_name
+        if expression == "pulumi.stack" and self.stack is not None:
+            return self.stack  # judged as that stack
         if expression == root and root in self.names:
             return self.names[root][0]
         return UNKNOWN
