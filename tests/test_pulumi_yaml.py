@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from linter.loaders.pulumi import UNKNOWN_SENTINELS
+from linter.model import is_unknown
 from tests.conftest import run_scan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -226,11 +227,18 @@ def test_each_stack_is_judged_with_its_own_config(tmp_path):
     # every stack is judged, each a world of its own (the DLQ of jobs is its own stack's)
     assert sorted({r.meta["scope"].rsplit(" ", 1)[1] for r in result.resources}) == ["dev", "prod", "qa", "staging"]
     assert not [f for f in result.findings if f.rule_id == "RES401"]
-    # a stack's own value is named where the stack sets it
-    (tmp_path / "Pulumi.prod.yaml").write_text(stacks["prod"].replace("3", "1"))
-    prod = next(f for f in run_scan(tmp_path).findings if f.environment.endswith("Pulumi.prod.yaml")
+    # a stack's own value is named where the stack sets it, read as the type the project
+    # declares (`pulumi config set minimum 1` writes the text "1"); text that is no integer: unknown
+    (tmp_path / "Pulumi.prod.yaml").write_text(stacks["prod"].replace("3", '"1"'))
+    (tmp_path / "Pulumi.qa.yaml").write_text('config:\n  shop:minimum: "one"\n')
+    result = run_scan(tmp_path)
+    prod = next(f for f in result.findings if f.environment.endswith("Pulumi.prod.yaml")
                 and f.rule_id == "RES104" and f.resource == "aws_autoscaling_group.web")
     assert f"minSize = 1 (config minimum, set at {tmp_path}/Pulumi.prod.yaml:3)" in prod.message
+    sizes = {r.meta["scope"].rsplit(" ", 1)[1]: r.attrs.get("min_size") for r in result.resources
+             if r.address == "aws_autoscaling_group.web"}
+    assert (sizes["prod"], sizes["dev"]) == (1, 1)
+    assert all(is_unknown(sizes[stack]) for stack in ("qa", "staging"))  # "one"; a secure value
 
 
 @pytest.mark.parametrize("main", [None, "app"])

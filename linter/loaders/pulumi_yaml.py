@@ -37,6 +37,7 @@ from, judged once.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from pathlib import Path
 from typing import Any, cast
@@ -173,8 +174,9 @@ def _load_project(project_file: Path) -> list[Resource]:
     if not stacks:
         return _Program(project, program, root, shown, defaults).resources()
     out: list[Resource] = []
+    types = _declared_types(project)
     for stack, stack_file, given in stacks:
-        names = {**defaults, **given} if given is not None else {}
+        names = {**defaults, **{k: _typed(v, types.get(k)) for k, v in given.items()}} if given is not None else {}
         for key in [k for k, v in names.items() if v is None]:
             del names[key]  # a secure value: not known
         resources = _Program(project, program, root, shown, cast("dict[str, tuple[Any, str]]", names),
@@ -405,6 +407,34 @@ def _project_config(project: dict[str, Any], project_file: Path, composed: Any =
             elif not isinstance(spec, dict):
                 out[short] = (spec, f"config {short}, set at {shown}:{_key_line(composed, (section, key))}")
     return {k: v for k, v in out.items() if _plain(v[0])}
+
+
+def _declared_types(project: dict[str, Any]) -> dict[str, str]:
+    """The type each config key the project declares has (`integer`, `boolean`, ...)."""
+    name = str(project.get("name") or "")
+    out: dict[str, str] = {}
+    for section in ("configuration", "config"):
+        declared = project.get(section)
+        for key, spec in (declared.items() if isinstance(declared, dict) else ()):
+            if isinstance(spec, dict) and isinstance(spec.get("type"), str):
+                out[str(key).removeprefix(f"{name}:")] = spec["type"].lower()
+    return out
+
+
+def _typed(given: tuple[Any, str] | None, declared: str | None) -> tuple[Any, str] | None:
+    """A stack's value as the program reads it: stack files keep values as text (`pulumi config
+    set size 3` writes "3"); a declared integer, number or boolean is read as one (a text that
+    is none: not known)."""
+    if given is None or not isinstance(given[0], str) or declared not in ("integer", "number", "boolean"):
+        return given
+    text = given[0].strip()
+    if declared == "boolean":
+        return (text == "true", given[1]) if text in ("true", "false") else None
+    try:
+        number = int(text) if declared == "integer" else float(text)
+    except ValueError:
+        return None
+    return (number, given[1]) if math.isfinite(number) else None
 
 
 def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]]:
