@@ -298,3 +298,11 @@ def test_pulumi_yaml_names_are_offered_to_the_program_loader_first():
 
     assert [e.name for e in candidates("Pulumi.yaml", False)][:2] == ["helm-template", "pulumi-yaml"]
     assert [e.name for e in candidates("Main.yaml", False)][-1] == "kubernetes"  # not a program: a manifest
+
+
+def test_a_comment_above_a_resource_suppresses_its_finding(tmp_path):
+    program = PROGRAM.replace("  web:\n", "  # resilint:ignore RES104 the web tier scales from one by design\n  web:\n")
+    (tmp_path / "Pulumi.yaml").write_text(program)
+    result = run_scan(tmp_path)
+    [web] = [f for f in result.findings if f.resource == "aws_autoscaling_group.web"]
+    assert web.suppressed and web.suppression_reason == "the web tier scales from one by design"
