@@ -475,6 +475,9 @@ releases:
         "(`count` = 1, set at env/default.yaml:2)"]
 
 
+# the web chart released into shop, its inline values to follow (a helmfile's last document)
+WEB_RELEASE = "---\nreleases:\n  - name: web\n    namespace: shop\n    chart: ./charts/web\n    values:\n"
+
 DEFAULT_VALUES = """\
 values:
   - values/defaults.yaml
@@ -484,12 +487,7 @@ environments:
   prod:
     values: [{count: 3}]
   staging: {}
----
-releases:
-  - name: web
-    namespace: shop
-    chart: ./charts/web
-    values:
+""" + WEB_RELEASE + """\
       - replicaCount: {{ .Values.count }}
         image: {tag: "{{ .Values.tag }}"}
 """
@@ -595,12 +593,7 @@ environments:
     values: [env/staging.yaml]
   prod:
     values: [env/prod.yaml]
----
-releases:
-  - name: web
-    namespace: shop
-    chart: ./charts/web
-    values:
+""" + WEB_RELEASE + """\
       - replicaCount: {{ .Values.replicas }}
         image:
           tag: "{{ .StateValues.tag }}"

@@ -629,11 +629,13 @@ QUEUE_MODULE = textwrap.dedent("""\
     }
     """)
 
-GENERATE_VARIABLES = textwrap.dedent("""\
-    generate "variables" {
-      path      = "common_variables.tf"
-      if_exists = "overwrite"
-      contents  = <<EOF
+def generate_block(name: str, path: str, if_exists: str, contents: str) -> str:
+    """A `generate` block writing `contents` (a heredoc) to `path`."""
+    return (f'generate "{name}" {{\n  path      = "{path}"\n  if_exists = "{if_exists}"\n'
+            f"  contents  = <<EOF\n{contents}EOF\n}}\n")
+
+
+GENERATE_VARIABLES = generate_block("variables", "common_variables.tf", "overwrite", textwrap.dedent("""\
     variable "environment" {
       type = string
     }
@@ -641,9 +643,7 @@ GENERATE_VARIABLES = textwrap.dedent("""\
       type    = number
       default = SIZE
     }
-    EOF
-    }
-    """)
+    """))
 
 UNIT = PROD_DB.replace("${get_repo_root()}/modules//db", "../../../modules//web").replace(
     "multi_az = true", 'environment = "prod"')
@@ -798,20 +798,8 @@ def test_a_generated_provider_changes_nothing_judged(tmp_path, monkeypatch):
     monkeypatch.setattr(tree, "read_config", lambda directory, *rest: reads.append(directory) or read_config(
         directory, *rest))
 
-    root = textwrap.dedent("""\
-        generate "provider" {
-          path      = "provider.tf"
-          if_exists = "overwrite_terragrunt"
-          contents  = <<EOF
-        provider "aws" {
-          region = "eu-west-1"
-        }
-        terraform {
-          backend "s3" {}
-        }
-        EOF
-        }
-        """)
+    root = generate_block("provider", "provider.tf", "overwrite_terragrunt",
+                          'provider "aws" {\n  region = "eu-west-1"\n}\nterraform {\n  backend "s3" {}\n}\n')
     repo = _generating(tmp_path, root, module={"variables.tf": 'variable "environment" {}\nvariable "size" {\n'
                                                                "  default = 1\n}\n"})
     (repo / "live" / "staging" / "web").mkdir(parents=True)
