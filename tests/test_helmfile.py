@@ -549,23 +549,51 @@ def test_an_environments_values_never_change_another_environments_through_a_shar
 
 
 @needs_helm
-def test_a_nested_helmfile_given_values_by_its_entry_reads_no_state_value_of_its_own(tmp_path):
-    """A `helmfiles:` entry's `values` are merged over the nested helmfile's state values, so a
-    release template reading `.Values` there is not what the nested file's environment says:
-    not known (noted), never the nested default. An entry without values reads them as before."""
+def test_a_nested_helmfile_reads_the_values_its_entry_gives_over_its_own(tmp_path):
+    """A `helmfiles:` entry's `values` are merged over the nested helmfile's state values
+    (helmfile's OverrideValues): the umbrella's `tier: prod` picks web-prod.yaml (4 replicas)
+    for apps/, over apps/'s own `tier: staging`; a values file of the entry is the umbrella's
+    (`env/batch.yaml`, beside it); an entry without values leaves the nested default. Before,
+    a release of a nested helmfile given values was not judged at all."""
     umbrella = ("helmfiles:\n  - path: apps/helmfile.yaml\n    values: [{tier: prod}]\n"
-                "  - path: batch/helmfile.yaml\n")
-    nested = ("environments:\n  default:\n    values: [{tier: staging}]\n"
+                "  - path: batch/helmfile.yaml\n    values: [env/batch.yaml]\n"
+                "  - path: jobs/helmfile.yaml\n")
+    nested = ("environments:\n  default:\n    values: [{tier: staging}]\n---\n"
               "releases:\n  - name: NAME\n    chart: ../charts/web\n"
               "    values: [\"../values/web-{{ .Values.tier }}.yaml\"]\n")
     root = repository(tmp_path / "deploy", umbrella, {"apps/helmfile.yaml": nested.replace("NAME", "web"),
-                                                      "batch/helmfile.yaml": nested.replace("NAME", "batch")})
+                                                      "batch/helmfile.yaml": nested.replace("NAME", "batch"),
+                                                      "jobs/helmfile.yaml": nested.replace("NAME", "jobs"),
+                                                      "env/batch.yaml": "tier: prod\n"})
     _, doc, stderr = run(".", cwd=root)
-    # the umbrella's `tier: prod` would pick web-prod.yaml (4 replicas): web-staging.yaml's 1 is not deployed
+    assert doc["errors"] == [] and "cannot fill" not in stderr
     assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
-        "Helmfile release batch (environment default) in batch/helmfile.yaml)"}
-    assert ("Helmfile release web (environment default) not judged: its values file `../values/web-{{ .Values.tier }}.yaml` is named "
-            "by a template this scan cannot fill") in stderr
+        "Helmfile release jobs (environment default) in jobs/helmfile.yaml)"}  # web-staging.yaml: 1
+    from linter.engine import ScanOptions, scan
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = scan(["."], ScanOptions())
+    finally:
+        os.chdir(cwd)
+    replicas = {r.name: r.attrs["spec"]["replicas"] for r in result.resources if r.type == "apps/Deployment"}
+    assert replicas == {"web": 4, "batch-web": 4, "jobs-web": 1}  # the chart names them `<release>-web`
+
+
+def test_values_an_entry_gives_as_a_template_are_not_known(tmp_path):
+    """An entry's values written as a template (helmfile renders them in the umbrella first)
+    leave the nested helmfile's values not known: never its own default in their place."""
+    from linter.loaders.helmfile import Given, ScalarAction, _environment_values, _State
+
+    state = _State(tmp_path)
+    state.environments = {"default": {"values": [{"tier": "staging"}]}}
+    state.given = Given(tmp_path, [{"tier": ScalarAction("{{ .Values.tier }}")}])
+    assert _environment_values(state, "default") is None
+    state = _State(tmp_path)
+    state.environments = {"default": {"values": [{"tier": "staging", "web": {"on": True}}]}}
+    state.given = Given(tmp_path, [{"tier": "prod"}])
+    assert _environment_values(state, "default") == {"tier": "prod", "web": {"on": True}}
 
 
 @needs_helm

@@ -33,10 +33,11 @@ itself a template (`{{ range ... }}` lines, as helmfile v0 allowed) cannot be re
 before it is rendered: it is skipped with that reason, and its charts are judged
 alone as before. The helmfiles a helmfile nests (`helmfiles:`, local paths and globs)
 are read too, each once, with only the releases the entry's `selectors` pick
-(`tier=web,name!=api`, by a release's labels, name, namespace and chart); one whose
-entry gives it `values` reads no state value of its own (they are merged over). A
-helmfile's top-level `values:` are the defaults of every environment: an environment's
-values are merged over them.
+(`tier=web,name!=api`, by a release's labels, name, namespace and chart); the `values` an
+entry gives (maps, or files beside the nesting helmfile) are merged over the nested
+helmfile's own (`Given`; written as a template: not known). A helmfile's top-level
+`values:` are the defaults of every environment: an environment's values are merged over
+them.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def is_helmfile(path: Path) -> bool:
         path.parent.name == "helmfile.d" and path.name.endswith((".yaml", ".yml", ".yaml.gotmpl", ".yml.gotmpl")))
 
 
+@dataclass(frozen=True)
+class Given:
+    """The state values a `helmfiles:` entry gives the helmfile it nests: its `values:`
+    entries (maps, or files of `base`, the nesting helmfile's directory)."""
+
+    base: Path
+    entries: list[Any]
+
+
 @dataclass
 class _State:
     """A helmfile's documents (and its bases'), merged as helmfile layers them."""
@@ -82,14 +92,13 @@ class _State:
     missing_file_handler: str = "Error"
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
     # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases and
-    # whether the entry gives them state values (`values:`)
-    nested: list[tuple[Path, list[str], bool]] = field(default_factory=list)
+    # the state values the entry gives them (`values:`, read from this helmfile's directory)
+    nested: list[tuple[Path, list[str], "Given | None"]] = field(default_factory=list)
     # its top-level `values:` entries (its bases' first): the defaults every environment's
     # values are merged over (helmfile's DefaultValues)
     default_values: list[Any] = field(default_factory=list)
-    # state values given by the entry nesting it, merged over all of its own: not read here,
-    # so `.Values` in a release template is not known
-    values_given: bool = False
+    # state values given by the entry nesting it, merged over all of its own (OverrideValues)
+    given: "Given | None" = None
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
     # a release's place in the helmfile's node tree (`releases[i]`, after its document's index
     # when the file holds several: `compose_file`'s), by identity: where a value note can
@@ -106,7 +115,8 @@ class _State:
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
             # helmfile merges an entry's values over the nested state's (its OverrideValues)
-            given = isinstance(entry, dict) and entry.get("values") not in (None, [], {})
+            given = Given(self.base, _list(entry["values"])) \
+                if isinstance(entry, dict) and entry.get("values") not in (None, [], {}) else None
             if isinstance(where, str) and where and "{{" not in where and "://" not in where \
                     and not where.startswith("git::"):
                 self.nested += [(p, selectors, given) for p in self._nested_paths(where)]
@@ -152,10 +162,10 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
     from linter.loaders import Skipped, display_path
 
     found = Deployed()
-    # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), whether that
-    # helmfile gives it state values, the staged files it is read for)
-    tops: list[tuple[Path, list[str] | None, bool, set[str] | None]] = [
-        *((p, None, False, None) for p in paths), *((p, None, False, staged) for p, staged in (touching or {}).items())]
+    # (helmfile, the selectors of the helmfile nesting it (None: the scan's own), the state
+    # values that helmfile gives it, the staged files it is read for)
+    tops: list[tuple[Path, list[str] | None, Given | None, set[str] | None]] = [
+        *((p, None, None, None) for p in paths), *((p, None, None, staged) for p, staged in (touching or {}).items())]
     read: dict[str, _State | None | Exception] = {}  # each helmfile read once: its state, or why not
 
     def state_of(path: Path, shown: str) -> _State | None:
@@ -207,16 +217,16 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if staged is None:
                 out.skipped.append(Skipped(shown, TEMPLATED))
             continue
-        state.values_given = state.values_given or given_values
+        state.given = state.given or given_values
         if selectors is not None:
             if staged is None:
                 found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
         elif staged is None:
             out.files.append(shown)
-        for nested, picked, values_given in state.nested:
+        for nested, picked, given in state.nested:
             if os.path.realpath(nested) not in seen:
                 seen.add(os.path.realpath(nested))
-                queue.append((nested, picked, values_given, staged))
+                queue.append((nested, picked, given, staged))
         for raw in state.releases:
             if selectors and not _selected(raw, selectors, state.templates):
                 continue
@@ -875,10 +885,8 @@ def _condition(state: _State, environment: str, condition: Any) -> bool | None:
 
 
 def _environment_values(state: _State, environment: str) -> Any:
-    """The environment's values (the helmfile's defaults, then its files and maps, merged in
-    order); None: not known (the helmfile nesting it gives values, merged over them)."""
-    if state.values_given:
-        return None
+    """The environment's values (the helmfile's defaults, then its files and maps, then what
+    the helmfile nesting it gives, merged in order); None: not known."""
     if environment not in state.environment_values:
         state.environment_values[environment] = _read_environment_values(state, environment)
     return state.environment_values[environment]
@@ -896,35 +904,40 @@ def _read_environment_values(state: _State, environment: str) -> Any:
 
 def _environment_layers(state: _State, environment: str) -> list[tuple[Path | None, dict[str, Any]]] | None:
     """The environment's values layer by layer, in the order helmfile merges them (the
-    helmfile's top-level `values:`, then the environment's own): each with the file it is
-    read from (None: a map the helmfile writes); None when not known here."""
+    helmfile's top-level `values:`, the environment's own, then those the `helmfiles:` entry
+    nesting it gives): each with the file it is read from (None: a map a helmfile writes);
+    None when not known here."""
     spec = state.environments.get(environment)
     if spec is None and environment != DEFAULT_ENVIRONMENT:
         return None  # helmfile stops: the environment is not defined
     if spec is not None and spec.get("secrets"):
         return None
+    given = state.given or Given(state.base, [])
     layers: list[tuple[Path | None, dict[str, Any]]] = []
-    for entry in [*state.default_values, *_list((spec or {}).get("values"))]:
-        layer = _values_layer(state, entry, environment)
+    for base, entry in [*((state.base, e) for e in [*state.default_values, *_list((spec or {}).get("values"))]),
+                        *((given.base, e) for e in given.entries)]:
+        layer = _values_layer(state, base, entry, environment)
         if layer is None:
             return None
         layers.append(layer)
     return layers
 
 
-def _values_layer(state: _State, entry: Any, environment: str) -> tuple[Path | None, dict[str, Any]] | None:
-    """One entry of a helmfile's (or an environment's) `values:`: a map written there, or a
-    YAML file its path names (filled with the environment's name), with that file; None
-    when what it holds is not known here (a template, a file not there, not a map)."""
+def _values_layer(state: _State, base: Path, entry: Any, environment: str
+                  ) -> tuple[Path | None, dict[str, Any]] | None:
+    """One entry of a helmfile's (or an environment's, or a `helmfiles:` entry's) `values:`:
+    a map written there, or a YAML file its path names (of `base`, filled with the
+    environment's name), with that file; None when what it holds is not known here (a
+    template, a file not there, not a map)."""
     from linter.loaders import read_text
     from linter.loaders.kubernetes import parse_documents
 
     if isinstance(entry, dict):
-        return None, entry
+        return (None, entry) if _rendered_already(entry) else None
     if not isinstance(entry, str):
         return None
     filled = fill(entry, {".Environment.Name": environment})
-    file = Path(os.path.normpath(state.base / filled)) if filled is not None else None
+    file = Path(os.path.normpath(base / filled)) if filled is not None else None
     if file is None or not os.path.isfile(file):
         return None
     try:
@@ -937,6 +950,17 @@ def _values_layer(state: _State, entry: Any, environment: str) -> tuple[Path | N
     state.read.add(file)
     layer = docs[0][0] if docs else {}
     return (file, layer) if isinstance(layer, dict) else None
+
+
+def _rendered_already(value: Any) -> bool:
+    """Whether values a helmfile writes hold no template action (helmfile's to render)."""
+    if isinstance(value, ScalarAction) or isinstance(value, str) and "{{" in value:
+        return False
+    if isinstance(value, dict):
+        return all(_rendered_already(k) and _rendered_already(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_rendered_already(v) for v in value)
+    return True
 
 
 def _action_origins(state: _State, environment: str, places: list[tuple[str | int, ...]]) -> dict[str, str]:
