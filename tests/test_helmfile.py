@@ -60,6 +60,18 @@ def run(*args: str, cwd: Path, errors: bool = False) -> tuple[int, dict, str]:
     return done.returncode, json.loads(done.stdout), done.stderr
 
 
+def scanned(root: Path):
+    """The scan of `root` run from there (files shown relative to it), in this process."""
+    from linter.engine import ScanOptions, scan
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return scan(["."], ScanOptions())
+    finally:
+        os.chdir(cwd)
+
+
 def repository(root: Path, helmfile: str = HELMFILE, files: dict[str, str] | None = None) -> Path:
     """A repository with the chart `helm create` writes (3 replicas by default here), a
     helmfile releasing it, its environments' values and the releases' values files."""
@@ -569,14 +581,7 @@ def test_a_nested_helmfile_reads_the_values_its_entry_gives_over_its_own(tmp_pat
     assert doc["errors"] == [] and "cannot fill" not in stderr
     assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
         "Helmfile release jobs (environment default) in jobs/helmfile.yaml)"}  # web-staging.yaml: 1
-    from linter.engine import ScanOptions, scan
-
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        result = scan(["."], ScanOptions())
-    finally:
-        os.chdir(cwd)
+    result = scanned(root)
     replicas = {r.name: r.attrs["spec"]["replicas"] for r in result.resources if r.type == "apps/Deployment"}
     assert replicas == {"web": 4, "batch-web": 4, "jobs-web": 1}  # the chart names them `<release>-web`
 
@@ -632,14 +637,7 @@ environments:
 
 def _deployment(root: Path, environment: str):
     """The web Deployment the scan builds for the environment's release, as loaded."""
-    from linter.engine import ScanOptions, scan
-
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        result = scan(["."], ScanOptions())
-    finally:
-        os.chdir(cwd)
+    result = scanned(root)
     assert result.errors == []
     return next(r for r in result.resources if r.type == "apps/Deployment" and f"environment {environment})"
                 in r.meta.get("rendered_from", "") + str(r.meta.get("environment", "")))
