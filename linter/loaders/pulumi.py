@@ -51,8 +51,9 @@ from linter.normalize.names import MAP_ATTRIBUTES, RENAMES, attribute_name, came
 from linter.normalize.tokens import canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
+UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # a value of any type not known yet
 UNKNOWN_SENTINELS = {
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string / any
+    UNKNOWN_VALUE,  # string / any
     "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # bool
     "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
     "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
@@ -224,7 +225,7 @@ def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None 
                 record.new = meta["new"]
     if not saw_event and not records:
         raise InputError(shown, "not a Pulumi engine event log (no events with sequence/timestamp)")
-    return _loadattribute_steps(list(records.values()), shown, "event")
+    return _load_steps(list(records.values()), shown, "event")
 
 
 # ------------------------------------------------------------------ formats
@@ -290,10 +291,10 @@ def _load_preview(doc: dict[str, Any], shown: str, lines: "_UrnLines") -> list[R
             record.old = step["oldState"]
         if step.get("newState") is not None:
             record.new = step["newState"]
-    return _loadattribute_steps(list(records.values()), shown, "steps")
+    return _load_steps(list(records.values()), shown, "steps")
 
 
-def _loadattribute_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
+def _load_steps(records: list[_StepRecord], shown: str, where: str) -> list[Resource]:
     """Preview steps / engine events: judge the new state, remember the old one."""
     news: list[tuple[_StepRecord, tuple[str, ...], State, State | None]] = []
     for rec in records:
@@ -1008,12 +1009,18 @@ class _UrnLines:
         return block.start + text.count("\n", block.begin, found) if found is not None else None
 
 
+def is_kubernetes_type(resource_type: str) -> bool:
+    """Whether a canonical type is a Kubernetes object's (`apps/Deployment`): its attributes
+    keep their names, a bridged cloud resource's are Terraform's (`aws_sqs_queue`)."""
+    return resource_type.count("/") == 1 and "_" not in resource_type.split("/")[0]
+
+
 @functools.lru_cache(maxsize=4096)  # rules ask for the same few paths of each type
 def attribute_steps(resource_type: str, path: str) -> tuple[int | tuple[str, ...], ...]:
     """What to look for, segment by segment, to find `path` (canonical names) in a
     resource's block: a list index, or the quoted keys it may be written as (its
     Pulumi name first, then the Terraform name; a Kubernetes object's as they are)."""
-    kubernetes = resource_type.count("/") == 1 and "_" not in resource_type.split("/")[0]
+    kubernetes = is_kubernetes_type(resource_type)
     steps: list[int | tuple[str, ...]] = []
     for segment in (p for p in path.split(".") if p):
         if segment.isdigit():

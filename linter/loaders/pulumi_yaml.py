@@ -48,7 +48,6 @@ DECLINED = "YAML that is not a Pulumi YAML program (a Pulumi.yaml of runtime yam
 PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
 PROGRAM_NAME = "Main.yaml"
 STACK = "stack"  # the URN's stack when no stack file names one
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's unknown value: built as unknown
 
 
 def detect(path: Path, head: str) -> bool:
@@ -71,29 +70,30 @@ def unit_files(path: Path, directory: Path, whole_directory: bool) -> list[Path]
     return [path]
 
 
-def _project_file(path: Path) -> Path | None:
-    """The project file of runtime yaml that a file belongs to: itself, the one beside a
-    stack file, or the one whose program a Main.yaml is."""
-    if path.name in PROJECT_NAMES:
-        return path if _read_project(path) is not None else None
+def _project_file(path: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The project file of runtime yaml that a file belongs to, and the project it holds:
+    itself, the one beside a stack file, or the one whose program a Main.yaml is."""
     if path.name == PROGRAM_NAME:
         return _project_of(path)
-    if _is_stack_file(path.name):
-        return next((path.parent / n for n in PROJECT_NAMES
-                     if os.path.isfile(path.parent / n) and _read_project(path.parent / n) is not None), None)
+    candidates = [path] if path.name in PROJECT_NAMES else [path.parent / n for n in PROJECT_NAMES] \
+        if _is_stack_file(path.name) else []
+    for candidate in candidates:
+        project = _read_project(candidate) if os.path.isfile(candidate) else None
+        if project is not None:
+            return candidate, project
     return None
 
 
-def _project_of(program: Path) -> Path | None:
-    """The project file whose program `program` (a Main.yaml) is: beside it, or in the
-    directory above that names its directory as `main`."""
+def _project_of(program: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The project file (and its project) whose program `program` (a Main.yaml) is: beside
+    it, or in the directory above that names its directory as `main`."""
     for directory in (program.parent, program.parent.parent):
         for name in PROJECT_NAMES:
             candidate = directory / name
             if os.path.isfile(candidate):
                 project = _read_project(candidate)
                 if project is not None and _program_file(candidate, project) == program:
-                    return candidate
+                    return candidate, project
     return None
 
 
@@ -129,17 +129,17 @@ def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], jud
     loaded once: its program judged once per stack."""
     from linter.loaders import display_path
 
-    projects: dict[str, Path] = {}
+    projects: dict[str, tuple[Path, dict[str, Any]]] = {}
     for paths in files.values():
         for path in paths:
-            project = _project_file(path)
-            if project is not None:
-                projects.setdefault(os.path.realpath(project), project)
+            found = _project_file(path)
+            if found is not None:
+                projects.setdefault(os.path.realpath(found[0]), found)
     resources: list[Resource] = []
     errors: list[InputError] = []
-    for project_file in projects.values():
+    for project_file, project in projects.values():
         try:
-            resources += _load_project(project_file)
+            resources += _load_project(project_file, project)
         except InputError as err:
             errors.append(err)
         except RecursionError:
@@ -149,15 +149,12 @@ def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], jud
     return resources, errors
 
 
-def _load_project(project_file: Path) -> list[Resource]:
+def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]:
     import yaml
 
     from linter.loaders import display_path, read_text
     from linter.loaders.kubernetes import parse_documents
 
-    project = _read_project(project_file)
-    if project is None:
-        return []
     path = _program_file(project_file, project)
     shown = display_path(path)
     text = read_text(path, shown)
@@ -190,6 +187,9 @@ def _load_project(project_file: Path) -> list[Resource]:
 class _Program:
     def __init__(self, project: dict[str, Any], program: dict[str, Any], root: Any, shown: str,
                  config: dict[str, tuple[Any, str]], stack: str | None = None):
+        from linter.loaders.pulumi import UNKNOWN_VALUE  # imported with a project, not with every YAML file
+
+        self.unknown = UNKNOWN_VALUE  # what the program computes: built as Pulumi's unknown value
         self.project_name, self.stack = str(project.get("name") or "project"), stack
         self.program, self.root, self.shown = program, root, shown
         raw = program.get("resources") or {}
@@ -208,7 +208,7 @@ class _Program:
         return f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
 
     def line(self, at: tuple[Any, ...]) -> int | None:
-        return _node_at(self.root, at)[1]
+        return _key_line(self.root, at)
 
     def resources(self) -> list[Resource]:
         from linter.loaders.pulumi import State, addresses_for, build_resource
@@ -286,7 +286,7 @@ class _Program:
         if isinstance(value, dict):
             computed = len(value) == 1 and str(next(iter(value))).startswith("fn::")
             converted = {str(k): self.value(v, refs) for k, v in value.items()}
-            return UNKNOWN if computed else converted
+            return self.unknown if computed else converted
         if isinstance(value, list):
             return [self.value(v, refs) for v in value]
         return value
@@ -314,17 +314,17 @@ class _Program:
                 break
             parts.append(text[at:start])
             found = self.reference(text[start + 2:end].strip(), refs)
-            known = known and found is not UNKNOWN
+            known = known and found is not self.unknown
             parts.append(found)
             at = end + 1
         parts = [p for p in parts if p != ""]
         if not known:
-            return UNKNOWN
+            return self.unknown
         if len(parts) == 1 and not isinstance(parts[0], str):
             return parts[0]  # a whole interpolation keeps its value's type
         if all(isinstance(p, (str, int, float)) and not isinstance(p, bool) for p in parts):
             return "".join(str(p) for p in parts)
-        return UNKNOWN
+        return self.unknown
 
     def reference(self, expression: str, refs: list[str]) -> Any:
         """The value `${expression}` names: a known config value or variable, the project's
@@ -334,22 +334,22 @@ class _Program:
             root = root.split(mark, 1)[0]
         if root in self.tokens:
             refs.append(self.urn(root))
-            return UNKNOWN
+            return self.unknown
         if expression == "pulumi.project":
             return self.project_name
         if expression == "pulumi.stack" and self.stack is not None:
             return self.stack  # judged as that stack
         if expression == root and root in self.names:
             return self.names[root][0]
-        return UNKNOWN
+        return self.unknown
 
 
 def _canonical(resource_type: str, key: str) -> str:
     """A top-level property's name as rules read it (a bridged cloud property's Terraform name)."""
+    from linter.loaders.pulumi import is_kubernetes_type
     from linter.normalize.names import attribute_name
 
-    kubernetes = resource_type.count("/") == 1 and "_" not in resource_type.split("/")[0]
-    return key if kubernetes else attribute_name(resource_type, key)
+    return key if is_kubernetes_type(resource_type) else attribute_name(resource_type, key)
 
 
 def _token(token: Any) -> str:
@@ -480,6 +480,7 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
 
 
 def _key_line(node: Any, at: tuple[Any, ...]) -> int | None:
+    """The line of the key at `at` in a YAML node tree (of the deepest part of it found)."""
     return _node_at(node, at)[1]
 
 
