@@ -912,10 +912,11 @@ def _environment_layers(state: _State, environment: str) -> list[tuple[Path | No
         return None  # helmfile stops: the environment is not defined
     if spec is not None and spec.get("secrets"):
         return None
-    given = state.given or Given(state.base, [])
+    entries = [(state.base, e) for e in [*state.default_values, *_list((spec or {}).get("values"))]]
+    if state.given is not None:  # a given file is the nesting helmfile's
+        entries += [(state.given.base, e) for e in state.given.entries]
     layers: list[tuple[Path | None, dict[str, Any]]] = []
-    for base, entry in [*((state.base, e) for e in [*state.default_values, *_list((spec or {}).get("values"))]),
-                        *((given.base, e) for e in given.entries)]:
+    for base, entry in entries:
         layer = _values_layer(state, base, entry, environment)
         if layer is None:
             return None

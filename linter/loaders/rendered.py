@@ -2716,12 +2716,11 @@ def compose_file(path: Path) -> Any:
 
     try:
         text = path.read_text(encoding="utf-8")
-        if "{{" in text:  # a helmfile: its one-line actions are helmfile's to render first
+        found: Any = yaml.compose_all(text, Loader=yaml.SafeLoader)  # lazy: composed below
+        if "{{" in text:  # a helmfile's one-line actions are helmfile's to render first
             from linter.loaders.helmfile import composed_documents, is_helmfile
 
-            found = composed_documents(text) if is_helmfile(path) else yaml.compose_all(text, Loader=yaml.SafeLoader)
-        else:
-            found = yaml.compose_all(text, Loader=yaml.SafeLoader)
+            found = composed_documents(text) if is_helmfile(path) else found
         documents = [d for d in found if d is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
         return None
