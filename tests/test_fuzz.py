@@ -270,6 +270,15 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                          b'  values    = [file("../values-prod.yaml"), yamlencode({ replicaCount = var.replicas })]\n'
                                          b'  set {\n    name  = "image.tag"\n    value = "1.2"\n    type = "string"\n  }\n'
                                          b'  set_list = [{ name = "args", value = ["a", "b"] }]\n}\n')],
+    # a Pulumi YAML program releasing the chart: values files, inline values, a provider's namespace
+    "pulumi-helm": [("Pulumi.yaml", b"name: shop\nruntime: yaml\nconfig:\n  replicas: {type: integer, default: 1}\n"
+                                    b"resources:\n  web:\n    type: kubernetes:helm.sh/v4:Chart\n    properties:\n"
+                                    b"      chart: ./chart\n      namespace: shop\n"
+                                    b"      valueYamlFiles: [{fn::fileAsset: ./values-prod.yaml}]\n"
+                                    b"      values: {replicaCount: '${replicas}'}\n"
+                                    b"  rel:\n    type: kubernetes:helm.sh/v3:Release\n    options: {provider: '${k8s}'}\n"
+                                    b"    properties: {chart: ./chart, name: rel}\n"
+                                    b"  k8s:\n    type: pulumi:providers:kubernetes\n    properties: {namespace: apps}\n")],
 }
 ARGO_KUSTOMIZATION = {
     ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
@@ -485,7 +494,7 @@ def test_mutated_inputs_keep_the_promises(loader):
                 (root / "bad" / "units" / "db" / "terragrunt.hcl").write_text(STACK_UNIT)
                 name = {"root.hcl": "live/root.hcl", "terragrunt.stack.hcl": "live/staging/terragrunt.stack.hcl"}.get(
                     name, "live/staging/db/terragrunt.hcl")
-            beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm") else \
+            beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm", "pulumi-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
                 ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \
                 else HELM_CHARTS if loader == "helm-chart" else {"Pulumi.yaml": PULUMI_PROJECT, "Pulumi.dev.yaml": "config:\n  shop:minimum: 1\n",

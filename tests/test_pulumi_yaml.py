@@ -306,3 +306,44 @@ def test_a_comment_above_a_resource_suppresses_its_finding(tmp_path):
     result = run_scan(tmp_path)
     [web] = [f for f in result.findings if f.resource == "aws_autoscaling_group.web"]
     assert web.suppressed and web.suppression_reason == "the web tier scales from one by design"
+
+
+def test_a_resource_s_name_is_its_logical_name(tmp_path):
+    """`name:` gives the resource its logical name (its URN's, what findings call it); the
+    program's references still use its key."""
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: shop\nruntime: yaml\nresources:\n  web:\n    type: aws:autoscaling:Group\n    name: storefront\n"
+        "    properties:\n      minSize: 1\n      maxSize: 1\n      vpcZoneIdentifiers: [subnet-a, subnet-b]\n"
+        "  jobs:\n    type: aws:sqs:Queue\n    properties:\n      name: ${web.name}\n")
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    assert [f.resource for f in result.findings if f.rule_id == "RES104"] == ["aws_autoscaling_group.storefront"]
+    jobs = next(r for r in result.resources if r.type == "aws_sqs_queue")
+    assert (jobs.address, jobs.refs) == ("aws_sqs_queue.jobs", {"name": ["aws_autoscaling_group.storefront"]})
+
+
+def test_a_kubernetes_object_takes_its_explicit_provider_s_namespace(tmp_path):
+    """An object with no `metadata.namespace` is created in its provider's `namespace`; one not
+    known places it nowhere known; its own namespace wins; a cluster-scoped object has none."""
+    objects = "".join(
+        f"  {name}:\n    type: kubernetes:apps/v1:Deployment\n    options:\n      provider: ${{{provider}}}\n"
+        f"    properties:\n      metadata:\n        name: {name}\n{namespace}"
+        f"      spec:\n        replicas: 1\n        selector:\n          matchLabels: {{app: {name}}}\n"
+        f"        template:\n          metadata:\n            labels: {{app: {name}}}\n          spec:\n"
+        f"            containers: [{{name: {name}, image: {name}:1}}]\n"
+        for name, provider, namespace in (("api", "k8s", ""), ("web", "k8s", "        namespace: web\n"),
+                                          ("jobs", "later", "")))
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: shop\nruntime: yaml\nresources:\n"
+        "  k8s:\n    type: pulumi:providers:kubernetes\n    properties:\n      namespace: apps\n"
+        "  later:\n    type: pulumi:providers:kubernetes\n    properties:\n      namespace: ${ns.metadata.name}\n"
+        "  ns:\n    type: kubernetes:core/v1:Namespace\n"
+        "  reader:\n    type: kubernetes:rbac.authorization.k8s.io/v1:ClusterRole\n    options:\n"
+        "      provider: ${k8s}\n    properties:\n      metadata:\n        name: reader\n" + objects)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    placed = {r.name: (r.address, r.namespace) for r in result.resources if r.type != "core/Namespace"}
+    assert placed["api"] == ("Deployment/apps/api", "apps")
+    assert placed["web"] == ("Deployment/web/web", "web")
+    assert placed["jobs"][1] == "(known after apply)"
+    assert placed["reader"] == ("ClusterRole/reader", None)

@@ -230,6 +230,22 @@ TG_OWN_DIRECTORY = {
 }
 
 
+# Pulumi YAML: a program releasing the chart (v4 Chart) with a values file and inline values, in
+# its `main` directory, and releasing the other chart too (not rendered in a commit of the first)
+PULUMI_CHART = {
+    **CHART,
+    "infra/Pulumi.yaml": "name: shop\nruntime: yaml\nmain: app/\n",
+    "infra/app/values/web.yaml": "replicas: 3\n",
+    "infra/app/Main.yaml": "resources:\n  web:\n    type: kubernetes:helm.sh/v4:Chart\n    properties:\n"
+                           "      chart: ../../charts/web\n      namespace: shop\n"
+                           "      valueYamlFiles:\n        - fn::fileAsset: ./values/web.yaml\n"
+                           "      values:\n        zone: true\n"
+                           "  other:\n    type: kubernetes:helm.sh/v3:Release\n    properties:\n"
+                           "      name: other\n      chart: ../../charts/other\n",
+    "infra/Pulumi.prod.yaml": "config: {}\n",
+}
+
+
 def as_json(*documents: str, escaped: bool = False) -> str:
     """YAML deployer documents written as JSON (several: a `List`), as tools write them;
     `escaped`: with `\\/` for `/`, which JSON allows (PHP's encoder writes it)."""
@@ -338,6 +354,8 @@ SCENARIOS = {
     "terragrunt-units-template": (TG_UNITS, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
     "terragrunt-own-directory": (TG_OWN_DIRECTORY, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "terraform-root": (TF_ROOT, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "pulumi-chart": (PULUMI_CHART, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
+    "pulumi-chart-values-file": (PULUMI_CHART, "infra/app/values/web.yaml", ["charts/web/"], "helm"),
     "terraform-root-values-file": (TF_ROOT, "infra/values/web.yaml", ["charts/web/"], "helm"),
     "terraform-module": (TF_MODULE, "charts/web/templates/deployment.yaml", ["charts/web/"], "helm"),
     "argo-apps-kustomized": (ARGO_APPS_KUSTOMIZED, "charts/web/values.yaml", ["charts/web/"], "helm"),
@@ -478,7 +496,7 @@ def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeyp
     for git in (True, False):
         root = tmp_path / str(git)
         monkeypatch.chdir(checkout(root, files, git))
-        found, staged, _, _, _ = deployers_of_staged(discover(["charts/web/values.yaml"]))
+        found, staged, *_ = deployers_of_staged(discover(["charts/web/values.yaml"]))
         assert sorted(str(f.path) for f in found) == ["argocd/apps/other.json", "argocd/apps/web.json"]
         assert staged == {str(root.resolve() / "charts/web/values.yaml")}
 

@@ -22,9 +22,13 @@ not known here and never a finding: another resource's output (`${dlq.arn}`, whi
 makes the property depend on it), a function (`fn::invoke`, `fn::toJSON`, ...), a variable
 that is not a plain value, a secret. `${pulumi.project}` is the project's name, and
 `${pulumi.stack}` the stack's when a stack file names it. A resource
-read with `get` is not the program's: it is not judged. A project is a directory unit:
-whichever of its files a scan names (the project file, its program, a stack file), the
-project is loaded once.
+read with `get` is not the program's: it is not judged. A resource's `name:` is its logical
+name. A Kubernetes object with no namespace of its own is put in the `namespace` of the
+explicit provider it names (`options.provider: ${k8s}`). `fn::fileAsset` (and the other
+asset functions) of a known text is the asset a stack records. A `Chart` or `Release` of a
+chart of this repository is rendered as it releases it (loaders/pulumi_helm.py). A project
+is a directory unit: whichever of its files a scan names (the project file, its program, a
+stack file), the project is loaded once.
 
 Stacks. Each stack file beside the project (`Pulumi.<stack>.yaml`) is an environment: the
 program is judged once per stack, with the project's config values (a `default`, or a
@@ -47,6 +51,7 @@ from linter.model import InputError, Resource
 DECLINED = "YAML that is not a Pulumi YAML program (a Pulumi.yaml of runtime yaml, or its Main.yaml)"
 PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
 PROGRAM_NAME = "Main.yaml"
+PROGRAM_FILES = (*PROJECT_NAMES, PROGRAM_NAME)  # the files that may hold a program's resources
 STACK = "stack"  # the URN's stack when no stack file names one
 
 
@@ -169,7 +174,7 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
     defaults = _project_config(project, project_file, root if project_file == path else None)
     stacks = _stacks(project_file, str(project.get("name") or ""))
     if not stacks:
-        return _Program(project, program, root, shown, defaults).resources()
+        return _Program(project, program, root, shown, defaults).resources(path.parent)
     out: list[Resource] = []
     types = _declared_types(project)
     for stack, stack_file, given in stacks:
@@ -177,7 +182,7 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
         for key in [k for k, v in names.items() if v is None]:
             del names[key]  # a secure value: not known
         resources = _Program(project, program, root, shown, cast("dict[str, tuple[Any, str]]", names),
-                             stack).resources()
+                             stack).resources(path.parent)
         for r in resources:  # each stack a world of its own
             r.meta.update(environment=stack_file, environment_option="stack", scope=f"{shown} with stack {stack}")
         out += resources
@@ -197,6 +202,9 @@ class _Program:
             raise InputError(shown, "resources must be a mapping of names to resources", self.line(("resources",)))
         self.raw = raw
         self.tokens = {str(name): _token(spec.get("type")) for name, spec in raw.items() if isinstance(spec, dict)}
+        # a resource's logical name (its URN's): its `name` when it gives one, else its key
+        self.logical = {str(name): spec["name"] if isinstance(spec.get("name"), str) and spec["name"] else str(name)
+                        for name, spec in raw.items() if isinstance(spec, dict)}
         # the names `${...}` may read with a known value: (the value, where it is set)
         self.names = dict(config)
         variables = program.get("variables")
@@ -205,13 +213,17 @@ class _Program:
                 self.names[str(name)] = (value, f"variables.{name}, set at {shown}:{self.line(('variables', name))}")
 
     def urn(self, name: str) -> str:
-        return f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{name}"
+        logical = self.logical.get(name, name)
+        return f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{logical}"
 
     def line(self, at: tuple[Any, ...]) -> int | None:
         return _key_line(self.root, at)
 
-    def resources(self) -> list[Resource]:
+    def resources(self, directory: Path) -> list[Resource]:
+        """The program's resources; `directory` is where it runs (its file's): relative paths
+        (a file asset, a chart) start there."""
         from linter.loaders.pulumi import State, addresses_for, build_resource
+        from linter.normalize.tokens import HELM_DEPLOYERS
 
         states: list[tuple[State, int | None, dict[tuple[Any, ...], int], dict[str, str]]] = []
         for name, spec in self.raw.items():
@@ -244,17 +256,51 @@ class _Program:
             self.value(options.get("dependsOn"), explicit)
             state = State(self.urn(name), self.tokens[name], inputs, custom=True, property_dependencies=depends,
                           dependencies=list(dict.fromkeys([*explicit, *(u for v in depends.values() for u in v)])))
+            state.namespace_override = self.provider_namespace(state, options.get("provider"))
             states.append((state, self.line(where), self._lines((*where, "properties")), origins))
         addresses = addresses_for([s for s, _, _, _ in states])
         out = []
         for state, line, lines, origins in states:
             res = build_resource(state, self.shown, line, addresses)
-            if res is not None:
-                res.line_of = functools.partial(_attribute_line, lines, res.type)
-                if origins:
-                    res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
-                out.append(res)
+            if res is None:
+                continue
+            res.line_of = functools.partial(_attribute_line, lines, res.type)
+            if origins:
+                res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
+            if state.type in HELM_DEPLOYERS:  # what loaders/pulumi_helm.py reads of the program
+                key = next(k for k in self.raw if self.urn(str(k)) == state.urn)
+                res.meta.update(program_directory=str(directory), program_at=("resources", str(key)),
+                                namespace_default=state.namespace_override,
+                                values_written=_plain((self.raw[key].get("properties") or {}).get("values")))
+            out.append(res)
         return out
+
+    def provider_namespace(self, state: Any, provider: Any) -> str | None:
+        """The namespace a Kubernetes object with no `metadata.namespace` (or a chart with no
+        `namespace`) is put in by the explicit provider `provider` (`${k8s}`) it names: that
+        provider's `namespace` when the program gives it one; a placeholder when it is not
+        known; None otherwise (the object's own, or `default`)."""
+        from linter.loaders.pulumi import UNRESOLVED_NAMESPACE
+        from linter.normalize.tokens import HELM_DEPLOYERS
+
+        if not state.type.startswith("kubernetes:") or not isinstance(provider, str):
+            return None
+        from linter.loaders.kubernetes import CLUSTER_SCOPED
+        from linter.normalize.tokens import kubernetes_token
+
+        metadata = state.inputs.get("metadata")
+        own = "namespace" in state.inputs if state.type in HELM_DEPLOYERS \
+            else isinstance(metadata, dict) and "namespace" in metadata
+        if own or (kubernetes_token(state.type) or ("", "", ""))[2] in CLUSTER_SCOPED:
+            return None  # its own (known or not: the Pulumi loader reads it), or none
+        name = provider[2:-1].strip() if provider.startswith("${") and provider.endswith("}") else ""
+        spec = self.raw.get(name)
+        if not isinstance(spec, dict) or self.tokens.get(name) != "pulumi:providers:kubernetes":
+            return UNRESOLVED_NAMESPACE if provider.startswith("${") else None
+        properties = spec.get("properties")
+        given = self.value(properties.get("namespace") if isinstance(properties, dict) else None, [])
+        return given if isinstance(given, str) and given and given != self.unknown \
+            else None if given is None else UNRESOLVED_NAMESPACE
 
     def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
         """The line of every key and list item below the node at `at`, by its path there."""
@@ -286,6 +332,10 @@ class _Program:
         if isinstance(value, dict):
             computed = len(value) == 1 and str(next(iter(value))).startswith("fn::")
             converted = {str(k): self.value(v, refs) for k, v in value.items()}
+            function, argument = next(iter(converted.items())) if computed else ("", None)
+            asset = _asset(function, argument) if argument is not self.unknown else None
+            if asset is not None:
+                return asset
             return self.unknown if computed else converted
         if isinstance(value, list):
             return [self.value(v, refs) for v in value]
@@ -344,6 +394,20 @@ class _Program:
         return self.unknown
 
 
+def _asset(function: str, argument: Any) -> dict[str, Any] | None:
+    """An asset or archive a function builds (`fn::fileAsset: ./values.yaml`), as a stack
+    records it (its signature, then its path, text or URI); None for any other function,
+    or one whose argument is not known."""
+    from linter.loaders.pulumi import ARCHIVE_SIG, ASSET_SIG, SIG_KEY
+
+    kind = _ASSETS.get(function)
+    if kind is None or not isinstance(argument, str):
+        return None
+    return {SIG_KEY: ARCHIVE_SIG if "Archive" in function else ASSET_SIG, kind: argument}
+
+
+_ASSETS = {"fn::fileAsset": "path", "fn::stringAsset": "text", "fn::remoteAsset": "uri",
+           "fn::fileArchive": "path", "fn::remoteArchive": "uri"}
 def _canonical(resource_type: str, key: str) -> str:
     """A top-level property's name as rules read it (a bridged cloud property's Terraform name)."""
     from linter.loaders.pulumi import is_kubernetes_type

@@ -105,6 +105,21 @@ def makes_deployers(release: Any) -> bool:
     return release.listed is None and _writes_deployers(release.rendering().sources)
 
 
+def chart_of_repository(path: Path, deployer: Path) -> Path | None:
+    """`path`, when it is a chart directory (a Chart.yaml) of the repository (git checkout)
+    that the deployer's file `deployer` is in, or both are in none; None for anything else
+    (a packaged chart, a chart name of a repository, another checkout, nothing)."""
+    from linter.paths import git_top
+
+    path = Path(os.path.normpath(path))
+    if not os.path.isfile(path / "Chart.yaml"):
+        return None
+    top = git_top(Path(os.path.abspath(path)))
+    checkout = git_top(Path(os.path.abspath(deployer)).parent)
+    return path if top is None and checkout is None or top == checkout and top is not None and within(path, top) \
+        else None
+
+
 def within(path: Path, top: Path) -> bool:
     """Whether `path` is `top` or under it (Argo CD and Flux refuse a path leaving the repository)."""
     inside = os.path.relpath(os.path.abspath(path), os.path.abspath(top))
@@ -307,6 +322,10 @@ class Plan:
     # their Terragrunt units (False); their roots are loaded as context by
     # `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
+    # pre-commit: the Pulumi YAML programs (project files, Main.yaml) of those checkouts that
+    # release a chart, when a staged file is a chart's or named in one; their releases are read
+    # as context by `pulumi_helm.context_chart_deployers`
+    pulumi_programs: list[Path] = field(default_factory=list)
     # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
     # HelmRelease or GitRepository (Flux's usual layout) or an Argo CD Application (an app of
     # apps), and the charts that render Applications, built as context for those deployers
@@ -328,8 +347,8 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged, out.terraform_files, out.context_renderings, listings = \
-            deployers_of_staged(walk, exclusions)
+        out.deployer_files, out.staged, out.terraform_files, out.context_renderings, listings, \
+            out.pulumi_programs = deployers_of_staged(walk, exclusions)
     else:
         listings = []
     for found in walk.files:
@@ -519,10 +538,12 @@ HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
 # Terragrunt: a unit plans the module its `terraform` block names, or a file it includes names
 # (`include`); one holding neither plans its own directory (found beside that directory's `.tf`)
 UNIT_WORDS = (b"terraform", b"include")
+# Pulumi YAML: a program releasing a chart (`kubernetes:helm.sh/v4:Chart`, `.../v3:Release`)
+PULUMI_CHART = b"kubernetes:helm.sh/v"
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
-                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path], list[Path]]:
+                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path], list[Path], list[Path]]:
     """The files of the git checkouts holding the command line's files (pre-commit: the staged
     files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
     (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
@@ -535,8 +556,10 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     Application (an app of apps) or, when a staged file is a chart's, a Flux HelmRelease or
     GitRepository (`_top_kustomizations`), and the charts whose templates write an Application;
     and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
-    render a staged chart inside them (`_rendered_inside`). The Terraform files include the
-    Terragrunt units (`terragrunt.hcl`, False) that may plan another directory (`UNIT_WORDS`).
+    render a staged chart inside them (`_rendered_inside`); and the Pulumi YAML programs that
+    release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them. The
+    Terraform files include the Terragrunt units (`terragrunt.hcl`, False) that may plan another
+    directory (`UNIT_WORDS`).
     One search per checkout: the bytes of
     its YAML and JSON files for a deployer's API group (`DEPLOYER_GROUPS`) and of its Terraform
     files for those words (and the staged files' names), before anything is parsed. A file of a
@@ -544,6 +567,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     kustomization instead of reading it."""
     from linter.loaders import Found, files_mentioning
     from linter.loaders.helmfile import is_helmfile
+    from linter.loaders.pulumi_yaml import PROGRAM_FILES
     from linter.loaders.terraform import MODULE_SUFFIXES, UNIT_FILE
     from linter.paths import git_top
 
@@ -556,7 +580,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 staged.setdefault(found.real_path, found.path)
                 charted = charted or of_chart
     if not staged:
-        return [], None, {}, [], []
+        return [], None, {}, [], [], []
     # a staged file of no chart is released only as a values file, which a `.tf` file names
     # (`file("${path.module}/values/web.yaml")`): its name is searched for too
     names = set() if charted else {os.fsencode(p.name) for p in staged.values()}
@@ -573,11 +597,13 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     built: list[Path] = []  # kustomizations that build a deployer of a staged file (then charts that render one)
     listings: list[Path] = []  # charts naming a `file://` dependency
     charts: set[Path] = set()  # charts whose templates write an Argo CD Application
+    programs: list[Path] = []  # Pulumi YAML programs releasing a chart
+    staged_chart = charted  # a staged file is a chart's (before a `.tf` file naming one counts)
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
-                                  *sorted(names)),
+                                  PULUMI_CHART, *sorted(names)),
                                  DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE,), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
@@ -591,6 +617,10 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 if HELM_RELEASE in held or MODULE_CALL in held:
                     terraform[path] = HELM_RELEASE in held
                 charted = charted or not held.isdisjoint(names)
+                continue
+            if PULUMI_CHART in held and path.name in PROGRAM_FILES:
+                if staged_chart or not held.isdisjoint(names):
+                    programs.append(path)
                 continue
             if held.isdisjoint(DEPLOYER_GROUPS):
                 continue
@@ -609,7 +639,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
         if kustomized and any(FLUX_HELM_GROUPS[0] in held or _deploys_any(path, held) for path, held in found.items()):
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
     built += sorted(charts)
-    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built, _unique(listings)
+    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built, _unique(listings), \
+        programs
 
 
 def _outermost_chart(chart: Path) -> Path:
@@ -878,12 +909,16 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
+    from linter.loaders.pulumi_helm import context_chart_deployers, pulumi_releases
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
     # pre-commit: the checkout's Terraform roots that release charts, as context
     context = context_helm_releases(rendered.terraform_files, out, options) if rendered.terraform_files else []
     terraform = terraform_releases(out, options, context, rendered.staged)
+    # a Pulumi YAML program's Charts and Releases, deployed alike (pre-commit: the checkout's, as context)
+    context = context_chart_deployers(rendered.pulumi_programs, out, options) if rendered.pulumi_programs else []
+    pulumi_releases(out, terraform, context, rendered.staged)
     if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
         read = {display_path(f) for f in helmfiles.read | terraform.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
@@ -1848,6 +1883,34 @@ class Deployed:
     read: set[Path] = field(default_factory=set)  # the files they read besides their own (bases, values): not skipped
     # pre-commit: the files of the context releases among `releases`, which say nothing of themselves
     context_files: set[str] = field(default_factory=set)
+
+    def take(self, made: ChartRelease | tuple[Path, str] | None, deployer: str, loaded: Any) -> None:
+        """A deployer's release: judged as it renders; or (its chart, why) when how is not known
+        here, noted in `loaded` after `deployer` (`main.tf:3: Terraform helm_release.web`), its
+        chart not judged alone either; or None, when it releases no chart of this repository."""
+        if isinstance(made, tuple):
+            chart, reason = made
+            self.deployed.add(os.path.realpath(chart))
+            loaded.notes.append(f"{deployer} not judged: {reason}")
+        elif made is not None:
+            self.releases.append(made)
+            self.deployed.add(os.path.realpath(made.chart))
+            self.read |= {v for v in made.values if isinstance(v, Path)}
+
+    def take_context(self, made: ChartRelease | tuple[Path, str] | None, deployer: str, loaded: Any,
+                     staged: set[str]) -> None:
+        """A release of a deployer read as context (pre-commit, `take`): taken only when it
+        renders one of `staged` (real paths); when how is not known here, only when its chart
+        holds one."""
+        if isinstance(made, tuple):
+            inside = os.path.realpath(made[0]) + os.sep
+            if any(f.startswith(inside) for f in staged):
+                self.take(made, deployer, loaded)
+        elif made is not None and made.touches(staged):
+            from linter.loaders import display_path
+
+            self.context_files.add(display_path(made.file))
+            self.take(made, deployer, loaded)
 
 
 @dataclass

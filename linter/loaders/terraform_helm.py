@@ -81,14 +81,7 @@ def terraform_releases(loaded: Any, options: dict[str, Any], context: list[Resou
         except Exception as exc:  # last resort: a bug here costs this release, not the scan
             loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc, r.location.line))
             continue
-        if isinstance(made, tuple):
-            chart, reason = made
-            found.deployed.add(os.path.realpath(chart))
-            loaded.notes.append(f"{r.location}: {_label(r)} not judged: {reason}")
-        elif made is not None:
-            found.releases.append(made)
-            found.deployed.add(os.path.realpath(made.chart))
-            found.read |= {v for v in made.values if isinstance(v, Path)}
+        found.take(made, f"{r.location}: {_label(r)}", loaded)
     return found
 
 
@@ -102,17 +95,7 @@ def _from_context(r: Resource, options: dict[str, Any], staged: set[str], found:
         return  # a full scan reports it at the release, not a commit of the chart
     except Exception:  # last resort: a bug here costs this release, not the scan
         return
-    if isinstance(made, tuple):
-        chart, reason = made
-        inside = os.path.realpath(chart) + os.sep
-        if any(f.startswith(inside) for f in staged):
-            found.deployed.add(os.path.realpath(chart))
-            loaded.notes.append(f"{r.location}: {_label(r)} not judged: {reason}")
-    elif made is not None and made.touches(staged):
-        found.context_files.add(r.location.file)
-        found.releases.append(made)
-        found.deployed.add(os.path.realpath(made.chart))
-        found.read |= {v for v in made.values if isinstance(v, Path)}
+    found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged)
 
 
 def context_helm_releases(files: dict[Path, bool], loaded: Any, options: dict[str, Any]) -> list[Resource]:
@@ -266,26 +249,14 @@ def _local_chart(r: Resource, options: dict[str, Any]) -> Path | None:
     """The chart directory of this repository the release installs: its `chart` a path to a
     directory with a Chart.yaml (relative to the root module's directory), with no
     `repository`; None for anything else, or a chart not known."""
-    from linter.loaders.rendered import within
-    from linter.paths import git_top
+    from linter.loaders.rendered import chart_of_repository
 
     chart, repository = r.attrs.get("chart"), r.attrs.get("repository")
     if not isinstance(chart, str) or not chart or isinstance(repository, str) and repository \
             or "://" in chart or chart.startswith("oci:") or "\x00" in chart:
         return None
-    if os.path.isabs(chart):
-        path = Path(os.path.normpath(chart))
-    else:
-        directory = _working_directory(r, options)
-        if directory is None:
-            return None
-        path = Path(os.path.normpath(directory / chart))
-    if not os.path.isfile(path / "Chart.yaml"):
-        return None  # a packaged chart, a chart name of a repository, or nothing
-    top = git_top(Path(os.path.abspath(path)))
-    checkout = git_top(Path(os.path.abspath(r.location.file)).parent)
-    return path if top is None and checkout is None or top == checkout and top is not None and within(path, top) \
-        else None
+    directory = Path(".") if os.path.isabs(chart) else _working_directory(r, options)
+    return None if directory is None else chart_of_repository(directory / chart, Path(r.location.file))
 
 
 def _root_not_named(r: Resource, options: dict[str, Any]) -> bool:

@@ -241,6 +241,11 @@ def kubernetes_token(token: str) -> tuple[str, str, str] | None:
     return f"{group}/{kind}", api_version, kind
 
 
+# a resource that releases a Helm chart, by what it is (loaders/pulumi_helm.py): kept, with
+# its token and properties, so the chart it releases is judged as it releases it
+HELM_DEPLOYERS = {"kubernetes:helm.sh/v4:Chart": "Chart", "kubernetes:helm.sh/v3:Release": "Release"}
+
+
 @functools.lru_cache(maxsize=4096)
 def canonical_type(token: str) -> tuple[str, str]:
     """(canonical type, family) for a token.
@@ -251,6 +256,8 @@ def canonical_type(token: str) -> tuple[str, str]:
     """
     if token.startswith("pulumi:"):
         return token, "skip"  # providers, the stack itself
+    if token in HELM_DEPLOYERS:
+        return token, "native"
     if token.startswith("kubernetes:"):
         k8s = kubernetes_token(token)
         return (k8s[0], "kubernetes") if k8s else (token, "skip")

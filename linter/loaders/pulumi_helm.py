@@ -1,0 +1,199 @@
+"""Pulumi YAML: the charts of this repository that a program's `Chart` and `Release` resources deploy.
+
+A Pulumi YAML program (loaders/pulumi_yaml.py) releases a chart with a
+`kubernetes:helm.sh/v4:Chart` or a `kubernetes:helm.sh/v3:Release`:
+
+    web:
+      type: kubernetes:helm.sh/v4:Chart
+      properties:
+        chart: ./charts/web                   # a path, from the directory the program runs in
+        namespace: shop
+        valueYamlFiles: [{fn::fileAsset: ./values/prod.yaml}]
+        values: {replicaCount: 1}             # merged over the files
+
+With no repository (`repositoryOpts.repo`, `oci://`), a `chart` that is a directory with a
+`Chart.yaml` of this repository is what the provider renders: it is judged as
+`helm template NAME CHART --namespace NS --values FILE... --values VALUES`
+(rendered.py:_load_release), not alone. NAME is the resource's `name`; a Chart's defaults
+to the resource's own (logical) name, a Release's is generated with a random suffix (not
+known here). NS is its `namespace`, else its explicit provider's, else `default`.
+
+What is not known before deployment (another resource's output, a secret, a value the
+program computes, a post-renderer, the values of the release already installed) makes the
+release not known here: it is noted, not judged, and its chart is not judged alone either.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from linter.model import InputError, Resource, Unknown
+
+if TYPE_CHECKING:
+    from linter.loaders.rendered import ChartRelease, Deployed
+
+# properties that make the provider do more than render the chart with the values written
+NOT_RENDERED_ONLY = {
+    "postRenderer": "the provider runs a post-renderer over what the chart renders (`postRenderer`)",
+    "postrender": "helm runs a post-renderer over what the chart renders (`postrender`)",
+    "reuseValues": "`reuseValues` merges the values of the release already installed, not known here",
+}
+
+
+def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None = None,
+                    staged: set[str] | None = None) -> None:
+    """Add to `found` the releases of this repository's charts that the scan's Pulumi YAML
+    programs deploy (their `Chart`s and `Release`s), each as the provider renders it; a
+    release not known here is noted in `loaded`, its chart deployed (not judged alone).
+    `context`: the `Chart`s and `Release`s of the programs of a staged file's checkout
+    (`context_chart_deployers`), of which only the releases that render one of `staged` (real
+    paths) count, and that say nothing of themselves (errors; notes of other charts)."""
+    from linter.normalize.tokens import HELM_DEPLOYERS
+
+    own = len(loaded.resources)
+    for n, r in enumerate([*loaded.resources, *(context or ())]):
+        if r.raw_type not in HELM_DEPLOYERS or r.source_format != "pulumi" or not r.meta.get("program_directory"):
+            continue  # a stack export's: where its chart path starts is not known
+        try:
+            made = _release(r, HELM_DEPLOYERS[r.raw_type])
+        except InputError as err:
+            if n < own:  # a full scan reports a context program's error at the program, not a commit of the chart
+                loaded.errors.append(err)
+            continue
+        except Exception as exc:  # last resort: a bug here costs this release, not the scan
+            if n < own:
+                loaded.errors.append(InputError.internal(r.location.file, f"reading {r.address}", exc,
+                                                         r.location.line))
+            continue
+        if n < own:
+            found.take(made, f"{r.location}: {_label(r)}", loaded)
+        else:
+            found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged or set())
+
+
+def context_chart_deployers(programs: list[Path], loaded: Any, options: dict[str, Any]) -> list[Resource]:
+    """Pre-commit: the `Chart`s and `Release`s of the Pulumi YAML programs `programs` (their
+    project files or Main.yaml, that a staged chart or values file may be released by), as a
+    full scan reads them, as context: a program the scan loads itself is left to that load.
+    Nothing else of theirs is kept: their findings, errors and notes are not the commit's."""
+    from linter.loaders.pulumi_yaml import load_directories
+    from linter.normalize.tokens import HELM_DEPLOYERS
+
+    loaded_here = {os.path.realpath(r.location.file) for r in loaded.resources if r.meta.get("program_directory")}
+    loaded_here |= {os.path.realpath(f) for f in loaded.files}
+    programs = [p for p in programs if os.path.realpath(p) not in loaded_here]
+    if not programs:
+        return []
+    resources, errors = load_directories({p.parent: [p] for p in programs}, options)
+    if errors:  # not the commit's error, but what the program releases is unknown: said, not silent
+        loaded.notes.append(f"{errors[0].file}{f':{errors[0].line}' if errors[0].line else ''}: a Pulumi YAML "
+                            f"program that may release a staged chart has an error ({errors[0].message}): its "
+                            "releases are not judged")
+    return [r for r in resources if r.raw_type in HELM_DEPLOYERS]
+
+
+def _label(r: Resource) -> str:
+    """How findings name the release: `Pulumi Chart web (stack Pulumi.prod.yaml)`."""
+    from linter.loaders.pulumi import urn_name
+    from linter.normalize.tokens import HELM_DEPLOYERS
+
+    stack = f" ({r.meta['environment_option']} {r.meta['environment']})" if r.meta.get("environment") else ""
+    return f"Pulumi {HELM_DEPLOYERS[r.raw_type or '']} {urn_name(r.meta['urn'])}{stack}"
+
+
+def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
+    """The release as the provider renders it; (its chart, why) when it deploys a chart of
+    this repository in a way not known here; None when it deploys none."""
+    from linter.loaders.pulumi import UNRESOLVED_NAMESPACE, urn_name
+    from linter.loaders.rendered import ChartRelease, chart_of_repository
+
+    directory = Path(r.meta["program_directory"])
+    name, options = r.attrs.get("chart"), r.attrs.get("repositoryOpts")
+    repository = options.get("repo") if isinstance(options, dict) else options
+    if not isinstance(name, str) or not name or "://" in name or name.startswith("oci:") or "\x00" in name \
+            or isinstance(repository, str) and repository:
+        return None  # a chart of a repository, or a chart not known
+    chart = chart_of_repository(directory / name, Path(r.location.file))
+    if chart is None:
+        return None
+    if isinstance(repository, Unknown):
+        return chart, "its `repositoryOpts` is not known before deployment: the chart may come from a repository"
+    for key, reason in NOT_RENDERED_ONLY.items():
+        value = r.attrs.get(key)
+        if isinstance(value, Unknown):
+            return chart, f"its `{key}` is not known before deployment"
+        if value not in (None, False, "", [], {}):
+            return chart, reason
+    release = r.attrs.get("name", urn_name(r.meta["urn"]) if kind == "Chart" else None)
+    if release is None:
+        return chart, ("its release name is generated at deployment (`name` is not set: Pulumi adds a random "
+                       "suffix to the resource's name)")
+    namespace = r.attrs.get("namespace", r.meta.get("namespace_default") or "default")
+    for key, value in (("name", release), ("namespace", namespace)):
+        if isinstance(value, Unknown) or value == UNRESOLVED_NAMESPACE:
+            return chart, f"its `{key}` is not known before deployment"
+        if not isinstance(value, str) or not value:
+            raise InputError(r.location.file, f"{r.address}: `{key}` must be a string", r.line_for(key))
+    values = _values(r, directory)
+    if isinstance(values, str):
+        return chart, values
+    at = (*r.meta["program_at"], "properties", "values")
+    places: list[tuple[Path, tuple[str | int, ...]]] | None = [
+        (v, ()) if isinstance(v, Path) else (Path(r.location.file), at) for v in values]
+    if not r.meta.get("values_written") and "values" in r.attrs:
+        places = None  # its inline values read a variable: what they set is named nowhere
+    return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, _label(r),
+                        f"pulumi-helm:{r.address}", value_places=places, line=r.location.line)
+
+
+def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] | str:
+    """The values files (`valueYamlFiles`, in order), then the inline `values` merged over
+    them; or why they are not known."""
+    files = r.attrs.get("valueYamlFiles")
+    if isinstance(files, Unknown):
+        return "its `valueYamlFiles` are not known before deployment"
+    if files is not None and not isinstance(files, list):
+        raise InputError(r.location.file, f"{r.address}: `valueYamlFiles` must be a list of assets",
+                         r.line_for("valueYamlFiles"))
+    out: list[Path | str | dict[str, Any]] = []
+    for n, asset in enumerate(files or []):
+        if isinstance(asset, Unknown):
+            return f"its `valueYamlFiles[{n}]` is not known before deployment"
+        if isinstance(asset, dict) and isinstance(asset.get("path"), str):
+            path = directory / asset["path"]
+            if not os.path.isfile(path):
+                raise InputError(r.location.file, f"{r.address}: `valueYamlFiles[{n}]` is {asset['path']}, which "
+                                 f"is not a file in {directory}", r.line_for(f"valueYamlFiles.{n}"))
+            out.append(path)
+        elif isinstance(asset, dict) and isinstance(asset.get("text"), str):
+            out.append(asset["text"])
+        elif isinstance(asset, dict) and "uri" in asset:
+            return f"its `valueYamlFiles[{n}]` is a remote file ({asset['uri']}), not read here"
+        else:
+            raise InputError(r.location.file, f"{r.address}: `valueYamlFiles[{n}]` must be an asset "
+                             "(fn::fileAsset, fn::stringAsset)", r.line_for(f"valueYamlFiles.{n}"))
+    values = r.attrs.get("values")
+    unknown = _unknown_at(values, "values")
+    if unknown is not None:
+        return f"its `{unknown}` is not known before deployment"
+    if values is not None and not isinstance(values, dict):
+        raise InputError(r.location.file, f"{r.address}: `values` must be a mapping", r.line_for("values"))
+    if values:
+        out.append(values)
+    return out
+
+
+def _unknown_at(value: Any, path: str) -> str | None:
+    """The path of the first value not known in `value` (`values.web.replicas`), or None."""
+    stack = [(path, value)]
+    while stack:
+        here, value = stack.pop()
+        if isinstance(value, Unknown):
+            return here
+        if isinstance(value, dict):
+            stack += [(f"{here}.{k}", v) for k, v in reversed(list(value.items()))]
+        elif isinstance(value, list):
+            stack += [(f"{here}[{n}]", v) for n, v in reversed(list(enumerate(value)))]
+    return None

@@ -1,0 +1,172 @@
+"""A Pulumi YAML program's `kubernetes:helm.sh/v4:Chart` and `kubernetes:helm.sh/v3:Release` of a
+chart of this repository (linter/loaders/pulumi_helm.py): the chart is judged as the provider
+renders it, with the resource's values files, values, name and namespace, once per stack, not
+alone with its own values.yaml. What is not known before deployment is noted, never judged.
+The real helm renders; the CLI runs as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_terraform_helm import HELM, line_of, needs_helm, run, single
+
+CHART = """\
+name: shop
+runtime: yaml
+{config}resources:
+  web:
+    type: kubernetes:helm.sh/v4:Chart
+    properties:
+      chart: ./charts/web
+      namespace: shop
+{body}"""
+
+
+def program(root: Path, replicas: int, body: str, config: str = "", files: dict[str, str] | None = None) -> Path:
+    """A checkout with the chart `helm create` writes (`replicaCount` as given) in charts/web,
+    and a Pulumi YAML project beside it releasing it."""
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "charts").mkdir()
+    subprocess.run([HELM or "helm", "create", "charts/web"], cwd=root, check=True, capture_output=True)
+    values = root / "charts" / "web" / "values.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 1", f"replicaCount: {replicas}"))
+    for name, text in {"Pulumi.yaml": CHART.format(config=config, body=body), **(files or {})}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@needs_helm
+def test_a_chart_whose_values_give_one_replica_is_found_at_the_template_with_the_program_s_line(tmp_path):
+    root = program(tmp_path / "shop", 3, "      values:\n        replicaCount: 1\n")
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)
+    template = root / "charts" / "web" / "templates" / "deployment.yaml"
+    assert (finding["resource"], finding["file"], finding["line"]) == (
+        "Deployment/shop/web", "charts/web/templates/deployment.yaml", line_of(template, "replicas:"))
+    assert finding["message"].endswith("(with Pulumi Chart web in Pulumi.yaml)")
+    assert f"`.Values.replicaCount` = 1, set at Pulumi.yaml:{line_of(root / 'Pulumi.yaml', 'replicaCount')}" \
+        in finding["notes"]
+    # the chart is not judged alone besides: every finding is of the release
+    assert all(f["message"].endswith("(with Pulumi Chart web in Pulumi.yaml)") for f in doc["findings"])
+    # a value the release does not set is named in the chart's values.yaml
+    probe = [f for f in doc["findings"] if f["rule_id"] == "RES504"]
+    assert probe and all(any("set at charts/web/values.yaml:" in n for n in f["notes"]) for f in probe)
+
+
+@needs_helm
+def test_a_chart_whose_values_give_replicas_is_not_judged_by_the_chart_s_own(tmp_path):
+    """values.yaml says 1 replica; the program deploys 3: no RES101."""
+    root = program(tmp_path / "shop", 1, "      values:\n        replicaCount: 3\n")
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == [] and single(doc) == []
+    assert {f["resource"] for f in doc["findings"]} == {"Deployment/shop/web"}
+
+
+@needs_helm
+def test_values_files_are_read_in_order_and_inline_values_merged_over_them(tmp_path):
+    body = ("      valueYamlFiles:\n        - fn::fileAsset: ./values/base.yaml\n"
+            "        - fn::fileAsset: ./values/prod.yaml\n")
+    files = {"values/base.yaml": "replicaCount: 4\n", "values/prod.yaml": "# prod\nreplicaCount: 1\n"}
+    root = program(tmp_path / "shop", 3, body, files=files)
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)  # the later file wins
+    assert "`.Values.replicaCount` = 1, set at values/prod.yaml:2" in finding["notes"]
+    # the values files are read, not skipped as YAML of no manifest
+    assert list(doc["summary"]["skipped_by_reason"]) == ["rendered with the Helm chart in charts/web"]
+    # inline values win over every file
+    (root / "Pulumi.yaml").write_text(CHART.format(config="", body=body + "      values:\n        replicaCount: 2\n"))
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == [] and single(doc) == []
+
+
+@needs_helm
+def test_each_stack_releases_the_chart_with_its_own_config(tmp_path):
+    config = "config:\n  replicas:\n    type: integer\n    default: 3\n"
+    root = program(tmp_path / "shop", 3, "      values:\n        replicaCount: ${replicas}\n", config,
+                   {"Pulumi.dev.yaml": "config:\n  shop:replicas: 1\n", "Pulumi.prod.yaml": "config: {}\n"})
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)
+    assert finding["message"].endswith("(with Pulumi Chart web (stack Pulumi.dev.yaml) in Pulumi.yaml)")
+    # the value is read from a variable: the program's line is not where it is set
+    assert not any("set at Pulumi.yaml" in n for n in finding["notes"])
+
+
+@needs_helm
+@pytest.mark.parametrize("body, reason", [
+    ("      values:\n        replicaCount: ${size.result}\n",
+     "its `values.replicaCount` is not known before deployment"),
+    ("      valueYamlFiles:\n        - fn::fileAsset: ${size.result}\n",
+     "its `valueYamlFiles[0]` is not known before deployment"),
+    ("      postRenderer:\n        command: ./kustomize.sh\n", "post-renderer"),
+    ("      repositoryOpts:\n        repo: ${size.result}\n", "`repositoryOpts` is not known"),
+    ("      name: ${size.result}\n", "its `name` is not known before deployment"),
+])
+def test_a_release_not_known_before_deployment_is_noted_and_its_chart_not_judged_alone(tmp_path, body, reason):
+    extra = "  size:\n    type: random:RandomString\n    properties:\n      length: 1\n"
+    root = program(tmp_path / "shop", 1, body + extra)
+    doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == [] and doc["findings"] == []  # neither as released nor alone
+    assert "Pulumi.yaml:4: Pulumi Chart web not judged: " in stderr and reason in stderr
+
+
+@needs_helm
+def test_a_release_s_name_is_its_own_and_a_release_without_one_is_generated(tmp_path):
+    body = "      name: storefront\n      values:\n        replicaCount: 1\n"
+    root = program(tmp_path / "shop", 3, body)
+    doc, _ = run(".", cwd=root)
+    assert [f["resource"] for f in single(doc)] == ["Deployment/shop/storefront-web"]
+    # a v3 Release is named by the provider with a random suffix unless `name` says: not known
+    text = (root / "Pulumi.yaml").read_text()
+    (root / "Pulumi.yaml").write_text(text.replace("helm.sh/v4:Chart", "helm.sh/v3:Release")
+                                      .replace("      name: storefront\n", ""))
+    doc, stderr = run(".", cwd=root)
+    assert doc["findings"] == [] and "Pulumi Release web not judged: its release name is generated" in stderr
+    (root / "Pulumi.yaml").write_text(text.replace("helm.sh/v4:Chart", "helm.sh/v3:Release"))
+    doc, _ = run(".", cwd=root)
+    [finding] = single(doc)
+    assert (finding["resource"], finding["message"].endswith("(with Pulumi Release web in Pulumi.yaml)")) == (
+        "Deployment/shop/storefront-web", True)
+
+
+@needs_helm
+def test_a_chart_of_a_repository_leaves_the_local_chart_judged_alone(tmp_path):
+    """`repositoryOpts.repo` names where the chart comes from: not this checkout's directory."""
+    root = program(tmp_path / "shop", 1, "      repositoryOpts:\n        repo: https://charts.example.com\n"
+                                         "      values:\n        replicaCount: 3\n")
+    doc, _ = run(".", cwd=root)
+    [finding] = single(doc)
+    assert "(with Pulumi" not in finding["message"] and finding["resource"] == "Deployment/default/web"
+
+
+@needs_helm
+def test_a_missing_values_file_is_an_error_at_its_line(tmp_path):
+    body = "      valueYamlFiles:\n        - fn::fileAsset: ./values/gone.yaml\n"
+    root = program(tmp_path / "shop", 1, body)
+    doc, _ = run(".", cwd=root, errors=True)
+    [error] = doc["errors"]
+    assert (error["file"], error["line"]) == ("Pulumi.yaml", line_of(root / "Pulumi.yaml", "gone.yaml"))
+    assert "values/gone.yaml" in error["message"]
+
+
+@needs_helm
+def test_the_explicit_provider_s_namespace_places_the_chart_and_the_program_s_objects(tmp_path):
+    body = ("      values:\n        replicaCount: 1\n    options:\n      provider: ${k8s}\n"
+            "  k8s:\n    type: pulumi:providers:kubernetes\n    properties:\n      namespace: apps\n"
+            "  api:\n    type: kubernetes:apps/v1:Deployment\n    options:\n      provider: ${k8s}\n"
+            "    properties:\n      metadata:\n        name: api\n      spec:\n        replicas: 1\n"
+            "        selector:\n          matchLabels: {app: api}\n        template:\n"
+            "          metadata:\n            labels: {app: api}\n          spec:\n"
+            "            containers: [{name: api, image: api:1}]\n")
+    root = program(tmp_path / "shop", 3, body.replace("namespace: shop\n", ""))
+    (root / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text().replace("      namespace: shop\n", ""))
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    assert sorted(f["resource"] for f in single(doc)) == ["Deployment/apps/api", "Deployment/apps/web"]
