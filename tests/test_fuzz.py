@@ -134,7 +134,10 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                 b'    variable "size" {\n      default = 1\n    }\n'
                                 b'    resource "aws_autoscaling_group" "g" {\n      max_size = var.size\n'
                                 b'      min_size = "$${var.size}"\n    }\n  EOF\n}\n'
-                                b'generate "main" {\n  path = "main.tf"\n  if_exists = "skip"\n  contents = "x"\n}\n')],
+                                b'generate "main" {\n  path = "main.tf"\n  if_exists = "skip"\n  contents = "x"\n}\n'
+                                # and a variable file Terraform loads by itself
+                                b'generate "sizes" {\n  path = "terraform.tfvars"\n  if_exists = "overwrite"\n'
+                                b'  contents = <<EOF\nsize = 2\nEOF\n}\n')],
     # a helmfile releasing the chart beside it (HELMFILE_CHART), per environment
     "helmfile": [("helmfile.yaml", b"environments:\n  prod:\n    values: [env.yaml]\nreleases:\n  - name: web\n"
                                    b"    namespace: shop\n    chart: ./chart\n    condition: web.enabled\n    values:\n"

@@ -787,6 +787,34 @@ def test_a_generated_file_whose_text_is_not_known_hides_what_it_replaces(tmp_pat
     assert [r.address for r in result.resources] == ["aws_autoscaling_group.web"]
 
 
+@pytest.mark.parametrize("name", ["terraform.tfvars", "sizes.auto.tfvars"])
+def test_a_variable_file_a_generate_block_writes_sets_the_modules_variables(tmp_path, name):
+    """Terraform loads `terraform.tfvars` and `*.auto.tfvars` by itself, over the unit's inputs
+    (TF_VAR_ values): the size root.hcl's block writes (1) is what is planned, named at its
+    line there; the module's own file of that name is replaced, or kept under `skip`; a text
+    not known sets every variable to a value not known (silence)."""
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 3\n}\n'}
+    root = generate_block("sizes", name, "overwrite", "size = 1\n")
+    repo = _generating(tmp_path, root, UNIT.replace('environment = "prod"', 'environment = "prod"\n  size = 2'),
+                       module)
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    [finding] = result.findings
+    assert f"max_size = 1 (var.size, set at repo/live/root.hcl:{_line(root, 'size = 1')})" in finding.message
+    (repo / "modules" / "web" / name).write_text("size = 4\n")
+    assert len(run_scan(repo, root=str(repo)).findings) == 1  # overwritten
+    (repo / "live" / "root.hcl").write_text(root.replace('"overwrite"', '"skip"'))
+    assert run_scan(repo, root=str(repo)).findings == []  # the module's own 4
+    (repo / "live" / "root.hcl").write_text(root.replace('"overwrite"', '"error"'))
+    result = run_scan(repo, root=str(repo))
+    assert [e.line for e in result.errors] == [1] and result.findings == [] and result.resources == []
+    (repo / "modules" / "web" / name).unlink()
+    (repo / "live" / "root.hcl").write_text(root.replace("<<EOF\nsize = 1\nEOF", 'run_cmd("./sizes.sh")'))
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == [] and result.findings == []
+    assert [r.address for r in result.resources] == ["aws_autoscaling_group.web"]
+
+
 def test_a_generated_provider_changes_nothing_judged(tmp_path, monkeypatch):
     """What Terragrunt generates most (providers, a backend) declares nothing Terraform
     evaluates: the module is read once for every unit, as before."""

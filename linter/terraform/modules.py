@@ -247,14 +247,17 @@ class VariableValue:
 def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
                          settings: list[tuple[str, str]], errors: list[InputError],
                          environment: dict[str, VariableValue] | None = None,
-                         copied_in: Path | None = None) -> dict[str, VariableValue]:
+                         copied_in: Path | None = None,
+                         generated: list[WrittenVariables] | None = None) -> dict[str, VariableValue]:
     """Terraform's precedence, lowest first: TF_VAR_ environment, terraform.tfvars(.json),
     *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given.
     `environment`: TF_VAR_ values a wrapper sets (a Terragrunt unit's inputs), under those
     of this process's environment (Terragrunt does not override a TF_VAR_ already set).
     `copied_in`: a directory whose files the wrapper copies over the module's before
     Terraform runs (a Terragrunt unit's): its auto-loaded variable files are read as the
-    module's, one of the same name in their place."""
+    module's, one of the same name in their place. `generated`: auto-loaded variable files
+    the wrapper writes there (a unit's `generate` blocks, `if_exists` applied), in their
+    place too; one whose text is not known sets every variable to a value not known."""
     from linter.loaders import display_path
 
     out: dict[str, VariableValue] = dict(environment or {})
@@ -262,13 +265,22 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
         env = os.environ.get(f"TF_VAR_{name}")
         if env is not None:
             out[name] = VariableValue(cli_value(env, block, config), f"set by TF_VAR_{name}")
-    where = {name: directory / name for name in auto_loaded(directory)}
+    where: dict[str, Path | WrittenVariables] = {name: directory / name for name in auto_loaded(directory)}
     if copied_in is not None:
         where.update((name, copied_in / name) for name in auto_loaded(copied_in))
+    where.update((file.name, file) for file in generated or ())
     auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in where]
     auto += sorted(n for n in where if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
     for name in auto:
-        _apply_tfvars(where[name], display_path(where[name]), config, evaluator, out, errors)
+        file = where[name]
+        if isinstance(file, Path):
+            _apply_tfvars(file, display_path(file), config, evaluator, out, errors)
+        elif file.text is None:  # written, but with what is not known here: any variable, any value
+            out.update((v, VariableValue(unknown_variable(v), f"set by {file.shown} (not known here)"))
+                       for v in config.variables)
+        else:  # padded, so that lines are the ones of the file that writes it
+            _apply_tfvars(Path(name), file.shown, config, evaluator, out, errors,
+                          text="\n" * (file.first_line - 1) + file.text)
     for kind, value in settings:
         if kind == "file":
             path = Path(value)
@@ -287,17 +299,35 @@ def auto_loaded(directory: Path) -> list[str]:
         names = os.listdir(directory)
     except OSError:
         return []
-    return [n for n in names if n in ("terraform.tfvars", "terraform.tfvars.json")
-            or n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    return [n for n in names if is_auto_loaded(n)]
+
+
+def is_auto_loaded(name: str) -> bool:
+    """A variable file Terraform reads in the directory it plans without being told."""
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+@dataclass(frozen=True)
+class WrittenVariables:
+    """A variable file Terraform loads by itself (`terraform.tfvars`, `*.auto.tfvars`) that a
+    wrapper writes before it runs (a Terragrunt `generate` block): its text, written at
+    `first_line` of `shown` (None: not known here)."""
+
+    name: str
+    text: str | None
+    shown: str
+    first_line: int
 
 
 def _apply_tfvars(path: Path, shown: str, config: ModuleConfig, evaluator: Evaluator,
-                  out: dict[str, VariableValue], errors: list[InputError], required: bool = False) -> None:
+                  out: dict[str, VariableValue], errors: list[InputError], required: bool = False,
+                  text: str | None = None) -> None:
+    """The variables a variable file sets (its `text`, when it is not read from `path`)."""
     from linter.loaders import read_text
     from linter.loaders._json_lines import key_lines
 
     try:
-        text = read_text(path, shown)
+        text = read_text(path, shown) if text is None else text
     except (InputError, OSError) as err:
         if required:
             errors.append(err if isinstance(err, InputError) else InputError(shown, f"cannot read variables file: {err}"))

@@ -32,7 +32,9 @@ What a unit is read for, as Terragrunt reads it:
 * `generate` blocks (a block of the unit replacing an included one of the same name): the
   files Terragrunt writes where Terraform plans before it runs (`GeneratedFile`); a
   variable, local or resource declared in one is the module's (linter/terraform/tree.py:
-  `unit_config`), written at the lines of the heredoc (or of the file `file()` reads);
+  `unit_config`), written at the lines of the heredoc (or of the file `file()` reads); a
+  generated `terraform.tfvars` or `*.auto.tfvars` sets variables as Terraform loads it
+  (`written_variables`), over the inputs;
 * Terragrunt's functions (`find_in_parent_folders`, `get_terragrunt_dir`,
   `path_relative_to_include`, `get_env`, ...). Those that ask the cloud or run a command
   (`get_aws_account_id`, `run_cmd`, `sops_decrypt_file`) give an unknown value: resilint

@@ -15,14 +15,14 @@ from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride, auto_loaded,
-    enabled_attr, expansion_key, is_config_file,
+    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride,
+    WrittenVariables, auto_loaded, enabled_attr, expansion_key, is_auto_loaded, is_config_file,
     read_config, root_variable_values, unknown_variable,
 )
 from linter.terraform.syntax import Block, parse_hcl, parse_json_config, template_expr
 
 if TYPE_CHECKING:
-    from linter.terraform.terragrunt import Unit
+    from linter.terraform.terragrunt import GeneratedFile, Unit
 
 
 @dataclass
@@ -129,7 +129,6 @@ class ModuleTree:
         and `terraform` blocks over files that do not either); None when Terragrunt stops
         before planning."""
         from linter.loaders import display_path, read_text
-        from linter.terraform.terragrunt import GENERATED_SIGNATURE
 
         # each file Terraform finds, by name: (on disk, shown, the text written there, its first line)
         found: dict[str, tuple[Path | None, str, str | None, int]] = {
@@ -149,15 +148,10 @@ class ModuleTree:
                     text = there[2] if there[2] is not None else read_text(there[0], there[1]) if there[0] else ""
                 except (InputError, OSError):
                     text = ""
-                mode = generated.if_exists
-                if mode == "overwrite_terragrunt" and GENERATED_SIGNATURE not in text[:200]:
-                    mode = "error"  # Terragrunt overwrites only what it generated
+                mode = self._if_exists(generated, text, there[1])
                 if mode == "skip":
                     continue
                 if mode == "error":
-                    self.add_error(InputError(generated.block, f"generate writes {name}, which {there[1]} "
-                                              "already is: Terragrunt stops before planning (if_exists = "
-                                              f'"{generated.if_exists}")', generated.block_line))
                     return None
                 if _declares(text, name, there[1]):
                     del found[name]  # replaced (or, not known here, maybe): what it declared is not
@@ -175,6 +169,50 @@ class ModuleTree:
         for err in errors:
             self.add_error(err)
         return own
+
+    def _if_exists(self, generated: GeneratedFile, text: str, shown: str) -> str | None:
+        """What Terragrunt does when `generated` would write over a file there (`shown`, holding
+        `text`): its `if_exists` (None: not known); "error", with the error added, when it stops
+        before planning (`overwrite_terragrunt` overwrites only what Terragrunt generated)."""
+        from linter.terraform.terragrunt import GENERATED_SIGNATURE
+
+        mode = generated.if_exists
+        if mode == "overwrite_terragrunt" and GENERATED_SIGNATURE not in text[:200]:
+            mode = "error"
+        if mode == "error":
+            self.add_error(InputError(generated.block, f"generate writes {generated.name}, which {shown} "
+                                      "already is: Terragrunt stops before planning (if_exists = "
+                                      f'"{generated.if_exists}")', generated.block_line))
+        return mode
+
+    def written_variables(self, directory: Path, unit: Unit) -> list[WrittenVariables] | None:
+        """The variable files Terraform loads by itself (`terraform.tfvars`, `*.auto.tfvars`)
+        that the unit's `generate` blocks write where it plans (over the module's, and the
+        unit directory's copied there, as `if_exists` says); None when Terragrunt stops first."""
+        from linter.loaders import display_path, read_text
+
+        out: list[WrittenVariables] = []
+        for generated in unit.generated:
+            name = generated.name
+            if os.path.dirname(name) or not is_auto_loaded(name):
+                continue
+            copied = unit.source is not None and os.path.realpath(unit.directory) != os.path.realpath(directory)
+            there = next((d / name for d in ([unit.directory] if copied else []) + [directory]
+                          if os.path.isfile(d / name)), None)
+            if there is not None:
+                try:
+                    text = read_text(there, display_path(there))
+                except (InputError, OSError):
+                    text = ""
+                mode = self._if_exists(generated, text, display_path(there))
+                if mode == "skip":
+                    continue
+                if mode == "error":
+                    return None
+            # whether it replaces the file there not known: what Terraform reads is not either
+            known = generated.text if there is None or generated.if_exists is not None else None
+            out.append(WrittenVariables(name, known, generated.shown, generated.first_line))
+        return out
 
     @staticmethod
     def call_argument(block: Block, caller: ModuleInstance | None = None, key: str = "source") -> str | None:
@@ -294,11 +332,14 @@ class ModuleTree:
             if found is None:
                 continue  # Terragrunt stops before planning
             config = found
+            written = self.written_variables(directory, unit) if unit is not None else []
+            if written is None:
+                continue  # Terragrunt stops before planning
             # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
             variables = root_variable_values(
                 directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
                 unit.tf_var_values(config) if unit is not None else None,
-                unit.directory if unit is not None and unit.source is not None else None)
+                unit.directory if unit is not None and unit.source is not None else None, written)
             for err in errors:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
