@@ -6,12 +6,11 @@ The real helm renders; the CLI runs as a user runs it."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.test_terraform_helm import HELM, line_of, needs_helm, run, single
+from tests.test_terraform_helm import chart_checkout, line_of, needs_helm, run, single
 
 CHART = """\
 name: shop
@@ -28,16 +27,7 @@ runtime: yaml
 def program(root: Path, replicas: int, body: str, config: str = "", files: dict[str, str] | None = None) -> Path:
     """A checkout with the chart `helm create` writes (`replicaCount` as given) in charts/web,
     and a Pulumi YAML project beside it releasing it."""
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    (root / "charts").mkdir()
-    subprocess.run([HELM or "helm", "create", "charts/web"], cwd=root, check=True, capture_output=True)
-    values = root / "charts" / "web" / "values.yaml"
-    values.write_text(values.read_text().replace("replicaCount: 1", f"replicaCount: {replicas}"))
-    for name, text in {"Pulumi.yaml": CHART.format(config=config, body=body), **(files or {})}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
+    return chart_checkout(root, replicas, {"Pulumi.yaml": CHART.format(config=config, body=body), **(files or {})})
 
 
 @needs_helm

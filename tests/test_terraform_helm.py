@@ -37,13 +37,19 @@ def run(*args: str, cwd: Path, errors: bool = False) -> tuple[dict, str]:
 def repository(root: Path, replicas: int, tf: str, files: dict[str, str] | None = None) -> Path:
     """A checkout with the chart `helm create` writes (`replicaCount` as given) in charts/web,
     and a Terraform root in infra/ releasing it."""
+    return chart_checkout(root, replicas, {"infra/main.tf": tf, **(files or {})})
+
+
+def chart_checkout(root: Path, replicas: int, files: dict[str, str]) -> Path:
+    """A git checkout with the chart `helm create` writes (`replicaCount` as given) in
+    charts/web, and `files` (a deployer releasing it)."""
     root.mkdir(parents=True)
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     (root / "charts").mkdir()
     subprocess.run([HELM or "helm", "create", "charts/web"], cwd=root, check=True, capture_output=True)
     values = root / "charts" / "web" / "values.yaml"
     values.write_text(values.read_text().replace("replicaCount: 1", f"replicaCount: {replicas}"))
-    for name, text in {"infra/main.tf": tf, **(files or {})}.items():
+    for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     return root
