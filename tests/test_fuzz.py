@@ -152,7 +152,11 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                  # top-level values: the defaults each environment's values are merged over
                  ("helmfile.yaml", b"values: [env.yaml, {web: {replicas: 1}}]\nenvironments:\n  default: {}\n"
                                    b"  prod:\n    values: [{web: {replicas: 3}}]\n---\nreleases:\n  - name: web\n"
-                                   b"    chart: ./chart\n    values:\n      - replicaCount: {{ .Values.web.replicas }}\n")],
+                                   b"    chart: ./chart\n    values:\n      - replicaCount: {{ .Values.web.replicas }}\n"),
+                 # an umbrella nesting one helmfile in two ways (other values, a selector)
+                 ("helmfile.yaml", b"helmfiles:\n  - path: apps/helmfile.yaml\n    values: [{replicas: 1}]\n"
+                                   b"  - path: apps/helmfile.yaml\n    values: [env.yaml, {replicas: 3}]\n"
+                                   b"    selectors: [name=web]\n")],
     # an Argo CD Application building the kustomization beside it (ARGO_KUSTOMIZATION) with its options
     "argocd": [("apps/web.yaml", b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
                                  b"spec:\n  source:\n    repoURL: git@github.com:acme/gitops.git\n"
@@ -303,6 +307,8 @@ ARGO_KUSTOMIZATION = {
 }
 HELMFILE_CHART = {
     "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "apps/helmfile.yaml": "releases:\n  - name: web\n    chart: ../chart\n"
+                          "    values: [{replicaCount: '{{ .Values.replicas }}'}]\n",
     "chart/values.yaml": "replicaCount: 3\n",
     "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
                                        "  replicas: {{ .Values.replicaCount }}\n  selector: {matchLabels: {app: web}}\n"

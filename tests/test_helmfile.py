@@ -586,6 +586,40 @@ def test_a_nested_helmfile_reads_the_values_its_entry_gives_over_its_own(tmp_pat
     assert replicas == {"web": 4, "batch-web": 4, "jobs-web": 1}  # the chart names them `<release>-web`
 
 
+@needs_helm
+def test_a_helmfile_nested_in_two_ways_is_deployed_in_each(tmp_path):
+    """`envs/prod` and `envs/stage` each nest the one `apps` helmfile with their own values
+    (a common layout): each deploys it, named after the umbrella; stage's `tier: staging` picks
+    web-staging.yaml (1 replica). Before, apps/ was read once, with the first umbrella's
+    values, and stage's single replica was never judged. A helmfile nested in one way only is
+    named as before."""
+    umbrella = "helmfiles:\n  - path: ../../apps/helmfile.yaml\n    values: [{tier: TIER}]\n"
+    apps = "releases:\n  - name: web\n    chart: ../charts/web\n    values: [\"../values/web-{{ .Values.tier }}.yaml\"]\n"
+    root = repository(tmp_path / "deploy", umbrella.replace("TIER", "prod"), {
+        "envs/prod/helmfile.yaml": umbrella.replace("TIER", "prod"),
+        "envs/stage/helmfile.yaml": umbrella.replace("TIER", "staging"), "apps/helmfile.yaml": apps})
+    (root / "helmfile.yaml").unlink()
+    _, doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == [] and "cannot fill" not in stderr
+    assert [f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"] == [
+        "Helmfile release web (environment default) (nested by envs/stage/helmfile.yaml) in apps/helmfile.yaml)"]
+    deployed = {f["message"].rsplit("(nested by ", 1)[1].split(")")[0] for f in doc["findings"]}
+    assert deployed == {"envs/prod/helmfile.yaml", "envs/stage/helmfile.yaml"}
+    assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
+    # one umbrella nesting it in two ways: each named by its entry there
+    (root / "envs/stage/helmfile.yaml").write_text(umbrella.replace("TIER", "prod") + umbrella.replace(
+        "TIER", "staging").replace("helmfiles:\n", ""))
+    _, doc, _ = run(".", cwd=root)
+    assert [f["message"].rsplit("(nested by ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"] == [
+        "envs/stage/helmfile.yaml, entry 2) in apps/helmfile.yaml)"]
+    assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
+    # the same values from both: one way, deployed once, named as before
+    (root / "envs/stage/helmfile.yaml").write_text(umbrella.replace("TIER", "prod"))
+    _, doc, _ = run(".", cwd=root)
+    assert doc["findings"] and not any("nested by" in f["message"] for f in doc["findings"])
+    assert not [f for f in doc["findings"] if f["rule_id"] == "RES101"]
+
+
 def test_values_an_entry_gives_as_a_template_are_not_known(tmp_path):
     """An entry's values written as a template (helmfile renders them in the umbrella first)
     leave the nested helmfile's values not known: never its own default in their place."""

@@ -45,7 +45,7 @@ from __future__ import annotations
 import glob
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,12 +93,17 @@ class _State:
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
     # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases and
     # the state values the entry gives them (`values:`, read from this helmfile's directory)
-    nested: list[tuple[Path, list[str], "Given | None"]] = field(default_factory=list)
+    # (and the entry's number among its `helmfiles:` entries, from 1)
+    nested: list[tuple[Path, list[str], "Given | None", int]] = field(default_factory=list)
+    nesting_entries: int = 0  # its `helmfiles:` entries read so far
     # its top-level `values:` entries (its bases' first): the defaults every environment's
     # values are merged over (helmfile's DefaultValues)
     default_values: list[Any] = field(default_factory=list)
     # state values given by the entry nesting it, merged over all of its own (OverrideValues)
     given: "Given | None" = None
+    # the helmfile nesting it, when it is nested in more than one way (with other values or
+    # selectors): each way a release of its own, named after it
+    nested_by: str | None = None
     environment_values: dict[str, Any] = field(default_factory=dict)  # by environment, once read
     # a release's place in the helmfile's node tree (`releases[i]`, after its document's index
     # when the file holds several: `compose_file`'s), by identity: where a value note can
@@ -112,6 +117,8 @@ class _State:
             return
         self.default_values += _list(doc.get("values"))
         for entry in _list(doc.get("helmfiles")):
+            self.nesting_entries += 1
+            number = self.nesting_entries
             where = entry.get("path") if isinstance(entry, dict) else entry
             selectors = [str(x) for x in _list(entry.get("selectors"))] if isinstance(entry, dict) else []
             # helmfile merges an entry's values over the nested state's (its OverrideValues)
@@ -119,7 +126,7 @@ class _State:
                 if isinstance(entry, dict) and entry.get("values") not in (None, [], {}) else None
             if isinstance(where, str) and where and "{{" not in where and "://" not in where \
                     and not where.startswith("git::"):
-                self.nested += [(p, selectors, given) for p in self._nested_paths(where)]
+                self.nested += [(p, selectors, given, number) for p in self._nested_paths(where)]
         for name, spec in mapping_of(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
         self.templates.update({str(k): v for k, v in mapping_of(doc.get("templates")).items() if isinstance(v, dict)})
@@ -181,25 +188,24 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
         return outcome
 
     # a helmfile another of them nests (an umbrella's `helmfiles:`) is deployed as nested, with
-    # that entry's selectors and values, not also alone: it waits until all the others are read
-    nested_by_others: set[str] = set()
-    for path, _, _, _ in tops:
-        try:
-            state = state_of(path, display_path(path))
-        except Exception:
-            continue
-        if state is not None:
-            nested_by_others |= {os.path.realpath(n) for n, _, _ in state.nested} - {os.path.realpath(path)}
-    queue = [top for top in tops if os.path.realpath(top[0]) not in nested_by_others]
-    waiting = [top for top in tops if os.path.realpath(top[0]) in nested_by_others]
-    seen = {os.path.realpath(p) for p, _, _, _ in queue}
+    # that entry's selectors and values, not also alone: it waits until all the others are read.
+    # Each way it is nested (other values, other selectors: `envs/prod` and `envs/stage` nesting
+    # one `apps` helmfile) deploys it once
+    ways = _nesting_ways([p for p, _, _, _ in tops], state_of)
+    # (helmfile, selectors, values given, staged files, the helmfile nesting it in this way and
+    # the number of its entry there)
+    queue: list[tuple[Path, list[str] | None, Given | None, set[str] | None, tuple[Path, int] | None]] = [
+        (*top, None) for top in tops if os.path.realpath(top[0]) not in ways]
+    waiting = [(*top, None) for top in tops if os.path.realpath(top[0]) in ways]
+    seen = {os.path.realpath(p) for p, _, _, _, _ in queue}
+    seen_ways: set[tuple[str, Any]] = set()
     while queue or waiting:
         if not queue:  # nested only by helmfiles no root reaches (a cycle): read as the scan's own
             queue = [top for top in waiting if os.path.realpath(top[0]) not in seen]
-            seen |= {os.path.realpath(p) for p, _, _, _ in queue}
+            seen |= {os.path.realpath(p) for p, _, _, _, _ in queue}
             waiting = []
             continue
-        path, selectors, given_values, staged = queue.pop(0)
+        path, selectors, given_values, staged, via = queue.pop(0)
         shown = display_path(path)
         if selectors is not None and not os.path.isfile(path):
             continue  # helmfile warns and goes on (its missingFileHandler's default for nested helmfiles)
@@ -217,16 +223,25 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if staged is None:
                 out.skipped.append(Skipped(shown, TEMPLATED))
             continue
-        state.given = state.given or given_values
+        reached = ways.get(os.path.realpath(path), {})
+        if via is not None and len(reached) > 1:
+            # one umbrella nesting it in two ways: each named by its entry there
+            entry = f", entry {via[1]}" if sum(os.path.realpath(via[0]) in v for v in reached.values()) > 1 else ""
+            state = replace(state, given=given_values, environment_values={},
+                            nested_by=display_path(via[0]) + entry)
+        else:
+            state.given = state.given or given_values
         if selectors is not None:
             if staged is None:
                 found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
         elif staged is None:
             out.files.append(shown)
-        for nested, picked, given in state.nested:
-            if os.path.realpath(nested) not in seen:
-                seen.add(os.path.realpath(nested))
-                queue.append((nested, picked, given, staged))
+        for nested, picked, given, number in state.nested:
+            way = (os.path.realpath(nested), _way(picked, given))
+            if way not in seen_ways and (len(ways.get(way[0], ())) > 1 or way[0] not in seen):
+                seen.add(way[0])
+                seen_ways.add(way)
+                queue.append((nested, picked, given, staged, (path, number)))
         for raw in state.releases:
             if selectors and not _selected(raw, selectors, state.templates):
                 continue
@@ -250,6 +265,39 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             out.notes += notes
         found.read |= state.read if staged is None else {f for f in state.read if os.path.realpath(f) in staged}
     return found
+
+
+def _nesting_ways(paths: list[Path], state_of: Any) -> dict[str, dict[Any, set[str]]]:
+    """The helmfiles the helmfiles `paths` nest (an umbrella's `helmfiles:`, theirs in turn;
+    none nesting itself), by real path, each with the distinct ways it is nested (`_way`) and
+    the real paths of the helmfiles nesting it in each."""
+    from linter.loaders import display_path
+
+    ways: dict[str, dict[Any, set[str]]] = {}
+    pending, read = list(paths), set()
+    while pending:
+        path = pending.pop()
+        if os.path.realpath(path) in read:
+            continue
+        read.add(os.path.realpath(path))
+        try:
+            state = state_of(path, display_path(path))
+        except Exception:
+            continue
+        for nested, picked, given, _ in state.nested if state is not None else ():
+            if os.path.realpath(nested) != os.path.realpath(path):
+                by_way = ways.setdefault(os.path.realpath(nested), {})
+                by_way.setdefault(_way(picked, given), set()).add(os.path.realpath(path))
+                pending.append(nested)
+    return ways
+
+
+def _way(selectors: list[str], given: Given | None) -> Any:
+    """A way a helmfile is nested, comparable: the entry's selectors and the values it gives
+    (a values file by its real path: two umbrellas giving the same values nest it one way)."""
+    entries = [os.path.realpath(given.base / e) if isinstance(e, str) and "{{" not in e and "\x00" not in e else e
+               for e in given.entries] if given is not None else None
+    return tuple(selectors), json.dumps(entries, sort_keys=True, default=str)
 
 
 def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool:
@@ -450,7 +498,8 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     deployed: set[str] = set()
     notes: list[str] = []
     for environment in environments:
-        label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "")
+        label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "") \
+            + (f" (nested by {state.nested_by})" if state.nested_by else "")
         result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label,
                           state.places.get(id(raw)) if {"values", "set", "setString"} & raw.keys() else None)
         if isinstance(result, tuple):
@@ -540,7 +589,8 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
             written = entry.get("value") if isinstance(entry, dict) else None
             parameter_places.append(_set_at(state, (*place, key, n, "value"), written) if place is not None
                                     else None)
-    key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "")
+    key = f"{namespace or ''}/{name}" + (f":{environment}" if "(environment" in label else "") \
+        + (f"@{state.nested_by}" if state.nested_by else "")
     origins = _action_origins(state, environment, [at for _, at in places if at]) if places else {}
     return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
                         places, parameter_places, action_origins=origins)
