@@ -268,6 +268,43 @@ def test_kubernetes_rules_fire_on_pulumi_objects(tmp_path):
     assert "Deployment shop/web runs 1 replica" in result.findings[0].message
 
 
+def test_an_object_without_a_namespace_takes_its_explicit_provider_s(tmp_path):
+    """`new k8s.Provider("apps", {namespace: "apps"})`: what it creates without a namespace of its
+    own lands in `apps`, where the HPA (written with `namespace: apps`) finds the Deployment (no
+    RES101). Before, the Deployment was placed in `default` and the HPA missed it. A provider
+    whose namespace is not known yet places it nowhere known; one without a namespace, and
+    the default provider, leave `default`; a deployed object's outputs say where it is."""
+    ref = urn("pulumi:providers:kubernetes", "apps") + "::p2"
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "web", "namespace": "apps"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                    "minReplicas": 2, "maxReplicas": 5}}
+    later = {"urn": urn("pulumi:providers:kubernetes", "later"), "custom": True, "id": "p3",
+             "type": "pulumi:providers:kubernetes", "inputs": {"namespace": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}
+    plain = {"urn": urn("pulumi:providers:kubernetes", "plain"), "custom": True, "id": "p4",
+             "type": "pulumi:providers:kubernetes", "inputs": {}}
+    doc = export({"urn": ref.rsplit("::", 1)[0], "custom": True, "id": "p2", "type": "pulumi:providers:kubernetes",
+                  "inputs": {"namespace": "apps"}}, later, plain,
+                 state("kubernetes:apps/v1:Deployment", "web", deployment("web", None, 1), provider=ref),
+                 state("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "web-hpa", hpa, provider=ref),
+                 state("kubernetes:apps/v1:Deployment", "jobs", deployment("jobs", None, 1),
+                       provider=later["urn"] + "::p3"),
+                 state("kubernetes:apps/v1:Deployment", "api", deployment("api", None, 1),
+                       provider=plain["urn"] + "::p4"),
+                 state("kubernetes:apps/v1:Deployment", "old", deployment("old", None, 1),
+                       deployment("old", "legacy", 1), provider=ref),
+                 state("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "reader",
+                       {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                        "metadata": {"name": "reader"}}, provider=ref))
+    res = load(tmp_path, doc)
+    assert {a for a in res if a.startswith(("Deployment", "ClusterRole"))} == {
+        "Deployment/apps/web", "Deployment/(known after apply)/jobs", "Deployment/default/api",
+        "Deployment/legacy/old", "ClusterRole/reader"}
+    result = run_scan(write(tmp_path, "stack.json", doc), select=["RES101"])
+    assert sorted(f.resource for f in result.findings) == [
+        "Deployment/(known after apply)/jobs", "Deployment/default/api", "Deployment/legacy/old"]
+
+
 def test_autonamed_kubernetes_object_takes_its_name_from_outputs(tmp_path):
     obj = deployment("x", None, 2)
     del obj["metadata"]["name"]

@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import Change, InputError, Location, Resource, Unknown
 from linter.normalize.names import MAP_ATTRIBUTES, RENAMES, attribute_name, camel_to_snake, pulumi_name, snake_names
-from linter.normalize.tokens import canonical_type, kubernetes_token
+from linter.normalize.tokens import HELM_DEPLOYERS, canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
 UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # a value of any type not known yet
@@ -106,6 +106,7 @@ class State:
     pending_delete: bool = False  # an old copy kept until its replacement is done
     # Kubernetes: the namespace, when metadata.namespace is not known yet (see _resolve_namespaces)
     namespace_override: str | None = None
+    provider: str | None = None  # the provider resource's reference (`URN::ID`), when recorded
 
     @classmethod
     def from_json(cls, raw: Any, shown: str, where: str, line: int | None = None) -> "State":
@@ -139,6 +140,7 @@ class State:
             source_position=position if isinstance(position, str) else None,
             external=bool(raw.get("external", False)),
             pending_delete=raw.get("delete") is True,
+            provider=provider if isinstance(provider := raw.get("provider"), str) else None,
         )
 
 
@@ -499,6 +501,7 @@ def _known_text(value: Any) -> bool:
 # the namespace of objects whose namespace is computed and cannot be traced
 UNRESOLVED_NAMESPACE = "(known after apply)"
 NAMESPACE_TOKEN = "kubernetes:core/v1:Namespace"
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 
 def _resolve_namespaces(states: list[State]) -> None:
@@ -509,8 +512,14 @@ def _resolve_namespaces(states: list[State]) -> None:
     comes from; its declared name (or, when that is generated too, its URN
     name) stands for it, so objects in the same namespace still meet. An
     untraceable namespace is one shared placeholder.
+
+    An object that sets none (nor a chart its `namespace`) is created in the
+    `namespace` of the explicit provider it names (`new k8s.Provider("apps",
+    {namespace: "apps"})`), when the document holds that provider: the
+    placeholder when the provider's is not known; `default` when it sets none.
     """
     declared: dict[str, str] = {}
+    providers: dict[str, Any] = {}  # a Kubernetes provider's URN -> its `namespace` (None: it sets none)
     for st in states:
         if st.type == NAMESPACE_TOKEN:
             for props in (st.inputs, st.outputs):
@@ -518,11 +527,17 @@ def _resolve_namespaces(states: list[State]) -> None:
                 if isinstance(meta, dict) and _known_text(meta.get("name")):
                     declared[st.urn] = meta["name"]
                     break
+        elif st.type == KUBERNETES_PROVIDER:
+            providers[st.urn] = (st.inputs or {}).get("namespace", (st.outputs or {}).get("namespace"))
     for st in states:
         if not st.type.startswith("kubernetes:") or not isinstance(st.inputs, dict):
             continue
         meta = st.inputs.get("metadata")
         value = meta.get("namespace") if isinstance(meta, dict) else None
+        if st.type in HELM_DEPLOYERS:
+            value = st.inputs.get("namespace")
+        if value is None and st.provider is not None and providers:
+            st.namespace_override = _provider_namespace(st, providers)
         if value is None or _known_text(value):
             continue
         sources = [u for u in st.property_dependencies.get("metadata", []) if urn_type(u) == NAMESPACE_TOKEN]
@@ -530,6 +545,24 @@ def _resolve_namespaces(states: list[State]) -> None:
             st.namespace_override = declared.get(sources[0]) or urn_name(sources[0])
         else:
             st.namespace_override = UNRESOLVED_NAMESPACE
+
+
+def _provider_namespace(state: State, providers: dict[str, Any]) -> str | None:
+    """The namespace the explicit provider of `state` (an object without one of its own)
+    puts it in (`_resolve_namespaces`); None: its own (a deployed object's outputs say),
+    `default`, or a cluster-scoped kind."""
+    from linter.loaders.kubernetes import CLUSTER_SCOPED
+
+    outputs = (state.outputs or {}).get("metadata")
+    if isinstance(outputs, dict) and _known_text(outputs.get("namespace")):
+        return None  # deployed: where it is
+    k8s = kubernetes_token(state.type)
+    if k8s is not None and k8s[2] in CLUSTER_SCOPED:
+        return None
+    urn = (state.provider or "").rsplit("::", 1)[0]
+    if urn not in providers or providers[urn] is None:
+        return None
+    return providers[urn] if _known_text(providers[urn]) else UNRESOLVED_NAMESPACE
 
 
 def address_of(state: State, canonical: str, family: str, attrs: Any) -> str:

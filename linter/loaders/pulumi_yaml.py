@@ -24,7 +24,7 @@ that is not a plain value, a secret. `${pulumi.project}` is the project's name, 
 `${pulumi.stack}` the stack's when a stack file names it. A resource
 read with `get` is not the program's: it is not judged. A resource's `name:` is its logical
 name. A Kubernetes object with no namespace of its own is put in the `namespace` of the
-explicit provider it names (`options.provider: ${k8s}`). `fn::fileAsset` (and the other
+explicit provider it names (`options.provider: ${k8s}`; loaders/pulumi.py:_resolve_namespaces). `fn::fileAsset` (and the other
 asset functions) of a known text is the asset a stack records. A `Chart` or `Release` of a
 chart of this repository is rendered as it releases it (loaders/pulumi_helm.py). A project
 is a directory unit: whichever of its files a scan names (the project file, its program, a
@@ -256,7 +256,11 @@ class _Program:
             self.value(options.get("dependsOn"), explicit)
             state = State(self.urn(name), self.tokens[name], inputs, custom=True, property_dependencies=depends,
                           dependencies=list(dict.fromkeys([*explicit, *(u for v in depends.values() for u in v)])))
-            state.namespace_override = self.provider_namespace(state, options.get("provider"))
+            provider = options.get("provider")
+            named = provider[2:-1].strip() if isinstance(provider, str) and provider.startswith("${") \
+                and provider.endswith("}") else None
+            if named in self.tokens:  # an explicit provider of the program (its namespace: _resolve_namespaces)
+                state.provider = f"{self.urn(named)}::{self.unknown}"  # `URN::ID`, its ID not known yet
             states.append((state, self.line(where), self._lines((*where, "properties")), origins))
         addresses = addresses_for([s for s, _, _, _ in states])
         out = []
@@ -274,33 +278,6 @@ class _Program:
                                 values_written=_plain((self.raw[key].get("properties") or {}).get("values")))
             out.append(res)
         return out
-
-    def provider_namespace(self, state: Any, provider: Any) -> str | None:
-        """The namespace a Kubernetes object with no `metadata.namespace` (or a chart with no
-        `namespace`) is put in by the explicit provider `provider` (`${k8s}`) it names: that
-        provider's `namespace` when the program gives it one; a placeholder when it is not
-        known; None otherwise (the object's own, or `default`)."""
-        from linter.loaders.pulumi import UNRESOLVED_NAMESPACE
-        from linter.normalize.tokens import HELM_DEPLOYERS
-
-        if not state.type.startswith("kubernetes:") or not isinstance(provider, str):
-            return None
-        from linter.loaders.kubernetes import CLUSTER_SCOPED
-        from linter.normalize.tokens import kubernetes_token
-
-        metadata = state.inputs.get("metadata")
-        own = "namespace" in state.inputs if state.type in HELM_DEPLOYERS \
-            else isinstance(metadata, dict) and "namespace" in metadata
-        if own or (kubernetes_token(state.type) or ("", "", ""))[2] in CLUSTER_SCOPED:
-            return None  # its own (known or not: the Pulumi loader reads it), or none
-        name = provider[2:-1].strip() if provider.startswith("${") and provider.endswith("}") else ""
-        spec = self.raw.get(name)
-        if not isinstance(spec, dict) or self.tokens.get(name) != "pulumi:providers:kubernetes":
-            return UNRESOLVED_NAMESPACE if provider.startswith("${") else None
-        properties = spec.get("properties")
-        given = self.value(properties.get("namespace") if isinstance(properties, dict) else None, [])
-        return given if isinstance(given, str) and given and given != self.unknown \
-            else None if given is None else UNRESOLVED_NAMESPACE
 
     def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
         """The line of every key and list item below the node at `at`, by its path there."""
