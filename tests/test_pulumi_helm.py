@@ -74,6 +74,11 @@ def test_values_files_are_read_in_order_and_inline_values_merged_over_them(tmp_p
     (root / "Pulumi.yaml").write_text(CHART.format(config="", body=body + "      values:\n        replicaCount: 2\n"))
     doc, _ = run(".", cwd=root)
     assert doc["errors"] == [] and single(doc) == []
+    # a text asset is values too, written in no file a note can name
+    (root / "Pulumi.yaml").write_text(CHART.format(config="", body=body + "        - fn::stringAsset: 'replicaCount: 1'\n"))
+    doc, _ = run(".", cwd=root)
+    [finding] = single(doc)
+    assert not any("replicaCount" in n for n in finding["notes"])
 
 
 @needs_helm
@@ -85,8 +90,10 @@ def test_each_stack_releases_the_chart_with_its_own_config(tmp_path):
     assert doc["errors"] == []
     [finding] = single(doc)
     assert finding["message"].endswith("(with Pulumi Chart web (stack Pulumi.dev.yaml) in Pulumi.yaml)")
-    # the value is read from a variable: the program's line is not where it is set
-    assert not any("set at Pulumi.yaml" in n for n in finding["notes"])
+    # the value is written on the program's line from a config value: both are named
+    line = line_of(root / "Pulumi.yaml", "replicaCount")
+    assert (f"`.Values.replicaCount` = ${{replicas}}, set at Pulumi.yaml:{line} (`${{replicas}}` = 1, config "
+            "replicas, set at Pulumi.dev.yaml:2)") in finding["notes"]
 
 
 @needs_helm

@@ -142,10 +142,11 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
     at = (*r.meta["program_at"], "properties", "values")
     places: list[tuple[Path, tuple[str | int, ...]]] | None = [
         (v, ()) if isinstance(v, Path) else (Path(r.location.file), at) for v in values]
-    if not r.meta.get("values_written") and "values" in r.attrs:
-        places = None  # its inline values read a variable: what they set is named nowhere
+    if any(isinstance(v, str) for v in values):
+        places = None  # a `fn::stringAsset`'s text: what it sets is named nowhere
     return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, _label(r),
-                        f"pulumi-helm:{r.address}", value_places=places, line=r.location.line)
+                        f"pulumi-helm:{r.address}", value_places=places, line=r.location.line,
+                        action_origins=r.meta.get("action_origins") or {})
 
 
 def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] | str:

@@ -247,8 +247,7 @@ class _Program:
                 inputs[str(key)] = self.value(value, refs)
                 if refs:
                     depends[str(key)] = list(dict.fromkeys(refs))
-                named = value[2:-1].strip() if isinstance(value, str) and value.startswith("${") \
-                    and value.endswith("}") and value.count("${") == 1 else None
+                named = _whole_interpolation(value)
                 if named in self.names:
                     origins[str(key)] = self.names[named][1]
             options = spec["options"] if isinstance(spec.get("options"), dict) else {}
@@ -275,8 +274,25 @@ class _Program:
                 key = next(k for k in self.raw if self.urn(str(k)) == state.urn)
                 res.meta.update(program_directory=str(directory), program_at=("resources", str(key)),
                                 namespace_default=state.namespace_override,
-                                values_written=_plain((self.raw[key].get("properties") or {}).get("values")))
+                                action_origins=self.origins_within((self.raw[key].get("properties") or {}).get("values")))
             out.append(res)
+        return out
+
+    def origins_within(self, value: Any) -> dict[str, str]:
+        """Each whole `${name}` written in `value` (a Chart's inline values) of a known config
+        value or variable, with that value and where it is set: what a value note naming the
+        line it is written on adds (`` `${replicas}` = 1, config replicas, set at ... ``)."""
+        out: dict[str, str] = {}
+        stack = [value]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack += value.values()
+            elif isinstance(value, list):
+                stack += value
+            elif (named := _whole_interpolation(value)) in self.names:
+                known, origin = self.names[str(named)]
+                out[str(value)] = f"`{value}` = {known}, {origin}"
         return out
 
     def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
@@ -385,6 +401,12 @@ def _asset(function: str, argument: Any) -> dict[str, Any] | None:
 
 _ASSETS = {"fn::fileAsset": "path", "fn::stringAsset": "text", "fn::remoteAsset": "uri",
            "fn::fileArchive": "path", "fn::remoteArchive": "uri"}
+def _whole_interpolation(value: Any) -> str | None:
+    """The name a value that is one whole `${name}` reads; None for any other."""
+    return value[2:-1].strip() if isinstance(value, str) and value.startswith("${") and value.endswith("}") \
+        and value.count("${") == 1 else None
+
+
 def _canonical(resource_type: str, key: str) -> str:
     """A top-level property's name as rules read it (a bridged cloud property's Terraform name)."""
     from linter.loaders.pulumi import is_kubernetes_type
