@@ -347,3 +347,71 @@ def test_a_kubernetes_object_takes_its_explicit_provider_s_namespace(tmp_path):
     assert placed["web"] == ("Deployment/web/web", "web")
     assert placed["jobs"][1] == "(known after apply)"
     assert placed["reader"] == ("ClusterRole/reader", None)
+
+
+CONFIG_GROUP = """\
+name: shop
+runtime: yaml
+resources:
+  k8s:
+    type: pulumi:providers:kubernetes
+    properties:
+      namespace: apps
+  app:
+    type: kubernetes:yaml/v2:ConfigGroup
+    options:
+      provider: ${k8s}
+    properties:
+      objs:
+        - apiVersion: apps/v1
+          kind: Deployment
+          metadata:
+            name: web
+          spec:
+            replicas: 1
+            selector: {matchLabels: {app: web}}
+            template:
+              metadata: {labels: {app: web}}
+              spec:
+                containers: [{name: web, image: "web:1"}]
+      yaml: |
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          namespace: shop
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers: [{name: api, image: "api:1"}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api}
+        spec: {selector: {app: api}, ports: [{port: 80}]}
+"""
+
+
+def test_a_config_group_s_objects_are_judged_at_their_lines(tmp_path):
+    """A `kubernetes:yaml/v2:ConfigGroup` writes objects in the program (`objs`, and the
+    documents of a `yaml: |` text): each is judged as the object it creates, at its line, in
+    its own namespace or its provider's. Before, they were not judged at all."""
+    (tmp_path / "Pulumi.yaml").write_text(CONFIG_GROUP)
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    single = {f.resource: f.line for f in result.findings if f.rule_id == "RES101"}
+    assert single == {"Deployment/apps/web": _line(CONFIG_GROUP, "            replicas: 1"),
+                      "Deployment/shop/api": _line(CONFIG_GROUP, "          replicas: 1")}
+    assert "Service/apps/api" in {r.address for r in result.resources}  # the provider's namespace
+    # an object without apiVersion and kind is an error at its line; text that is not YAML, at the text's
+    broken = CONFIG_GROUP.replace("        - apiVersion: apps/v1\n          kind: Deployment\n", "        - \n")
+    (tmp_path / "Pulumi.yaml").write_text(broken)
+    [error] = run_scan(tmp_path).errors
+    assert "an object of its ConfigGroup has no apiVersion and kind" in error.message
+    assert error.line == _line(broken, "          metadata:")
+    (tmp_path / "Pulumi.yaml").write_text(CONFIG_GROUP.replace("spec: {selector: {app: api}", "spec: {selector: [app"))
+    [error] = run_scan(tmp_path).errors
+    assert "its yaml is not YAML" in error.message and error.line == _line(CONFIG_GROUP, "      yaml: |")

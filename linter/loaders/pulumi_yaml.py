@@ -25,7 +25,9 @@ that is not a plain value, a secret. `${pulumi.project}` is the project's name, 
 read with `get` is not the program's: it is not judged. A resource's `name:` is its logical
 name. A Kubernetes object with no namespace of its own is put in the `namespace` of the
 explicit provider it names (`options.provider: ${k8s}`; loaders/pulumi.py:_resolve_namespaces). `fn::fileAsset` (and the other
-asset functions) of a known text is the asset a stack records. A `Chart` or `Release` of a
+asset functions) of a known text is the asset a stack records. The objects a
+`kubernetes:yaml/v2:ConfigGroup` writes in place (`objs`, a `yaml` text) are judged as the
+objects it creates. A `Chart` or `Release` of a
 chart of this repository is rendered as it releases it (loaders/pulumi_helm.py). A project
 is a directory unit: whichever of its files a scan names (the project file, its program, a
 stack file), the project is loaded once.
@@ -53,6 +55,7 @@ PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
 PROGRAM_NAME = "Main.yaml"
 PROGRAM_FILES = (*PROJECT_NAMES, PROGRAM_NAME)  # the files that may hold a program's resources
 STACK = "stack"  # the URN's stack when no stack file names one
+CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"  # Kubernetes objects the program writes in place
 
 
 def detect(path: Path, head: str) -> bool:
@@ -239,17 +242,7 @@ class _Program:
             if not isinstance(properties, dict):
                 raise InputError(self.shown, f"properties of resource {name} must be a mapping",
                                  self.line((*where, "properties")))
-            inputs: dict[str, Any] = {}
-            depends: dict[str, list[str]] = {}
-            origins: dict[str, str] = {}  # a property that is one known name: where its value is set
-            for key, value in properties.items():
-                refs: list[str] = []
-                inputs[str(key)] = self.value(value, refs)
-                if refs:
-                    depends[str(key)] = list(dict.fromkeys(refs))
-                named = _whole_interpolation(value)
-                if named in self.names:
-                    origins[str(key)] = self.names[named][1]
+            inputs, depends, origins = self.inputs_of(properties)
             options = spec["options"] if isinstance(spec.get("options"), dict) else {}
             explicit: list[str] = []
             self.value(options.get("dependsOn"), explicit)
@@ -261,6 +254,8 @@ class _Program:
             if named in self.tokens:  # an explicit provider of the program (its namespace: _resolve_namespaces)
                 state.provider = f"{self.urn(named)}::{self.unknown}"  # `URN::ID`, its ID not known yet
             states.append((state, self.line(where), self._lines((*where, "properties")), origins))
+            if state.type == CONFIG_GROUP:
+                states += self.group_objects(name, state, properties)
         addresses = addresses_for([s for s, _, _, _ in states])
         out = []
         for state, line, lines, origins in states:
@@ -276,6 +271,74 @@ class _Program:
                                 namespace_default=state.namespace_override,
                                 action_origins=self.origins_within((self.raw[key].get("properties") or {}).get("values")))
             out.append(res)
+        return out
+
+    def inputs_of(self, properties: dict[Any, Any]) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, str]]:
+        """A resource's properties as Pulumi hands them to the provider (`value`), the URNs each
+        depends on, and where each that is one known name (`${replicas}`) has its value set."""
+        inputs: dict[str, Any] = {}
+        depends: dict[str, list[str]] = {}
+        origins: dict[str, str] = {}
+        for key, value in properties.items():
+            refs: list[str] = []
+            inputs[str(key)] = self.value(value, refs)
+            if refs:
+                depends[str(key)] = list(dict.fromkeys(refs))
+            named = _whole_interpolation(value)
+            if named in self.names:
+                origins[str(key)] = self.names[named][1]
+        return inputs, depends, origins
+
+    def group_objects(self, name: str, group: Any, properties: dict[Any, Any]
+                      ) -> list[tuple[Any, int | None, dict[tuple[Any, ...], int], dict[str, str]]]:
+        """The Kubernetes objects a `kubernetes:yaml/v2:ConfigGroup` writes in the program (its
+        `objs`, and the documents of its `yaml` texts), each the state of the object it creates,
+        at its lines (a `yaml` text's when it is a block of its own: `yaml: |`); through the
+        group's provider. Its `files` are manifests of the repository, judged where they are."""
+        import yaml
+
+        from linter.loaders.kubernetes import read_yaml
+        from linter.loaders.pulumi import State
+
+        at = ("resources", name, "properties")
+        found: list[tuple[dict[Any, Any], int | None, dict[tuple[Any, ...], int]]] = []
+        objs = properties.get("objs")
+        for n, obj in enumerate(objs if isinstance(objs, list) else []):
+            found.append((obj, self.line((*at, "objs", n)), self._lines((*at, "objs", n))))
+        texts = properties.get("yaml")
+        for n, text in enumerate(texts if isinstance(texts, list) else [texts] if isinstance(texts, str) else []):
+            where = (*at, "yaml", n) if isinstance(texts, list) else (*at, "yaml")
+            node, line = _node_at(self.root, where)
+            block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and line is not None
+            offset = node.start_mark.line + 1 if block else None  # the text's first line in the program
+            try:
+                documents = read_yaml(text, self.shown)
+                roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader)) if offset is not None else []
+            except (InputError, yaml.YAMLError, ValueError, RecursionError) as err:
+                raise InputError(self.shown, f"resource {name}: its yaml is not YAML ({err})", line) from None
+            for m, document in enumerate(documents):
+                root = roots[m] if m < len(roots) else None
+                lines = {k: v + (offset or 0) for k, v in _node_lines(root).items()} if offset is not None else {}
+                start = root.start_mark.line + 1 + offset if offset is not None and root is not None else line
+                found.append((document, start, lines))
+        out = []
+        for obj, line, lines in found:
+            if not isinstance(obj, dict):
+                continue
+            kind, version = obj.get("kind"), obj.get("apiVersion")
+            if not isinstance(kind, str) or not kind or not isinstance(version, str) or not version:
+                raise InputError(self.shown, f"resource {name}: an object of its ConfigGroup has no apiVersion "
+                                 "and kind", line)
+            token = f"kubernetes:{version if '/' in version else 'core/' + version}:{kind}"
+            inputs, depends, origins = self.inputs_of(obj)
+            metadata = obj.get("metadata")
+            object_name = metadata.get("name") if isinstance(metadata, dict) else None
+            child = State(f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{group.type}${token}::"
+                          f"{self.logical.get(name, name)}:{object_name or kind}", token, inputs,
+                          custom=True, property_dependencies=depends,
+                          dependencies=list(dict.fromkeys([*group.dependencies, *(u for v in depends.values() for u in v)])))
+            child.provider = group.provider
+            out.append((child, line, lines, origins))
         return out
 
     def origins_within(self, value: Any) -> dict[str, str]:
@@ -297,25 +360,8 @@ class _Program:
 
     def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
         """The line of every key and list item below the node at `at`, by its path there."""
-        import yaml
-
         node, line = _node_at(self.root, at)
-        if line is None or node is None:
-            return {}
-        out: dict[tuple[Any, ...], int] = {}
-        stack: list[tuple[tuple[Any, ...], Any]] = [((), node)]
-        while stack:
-            path, node = stack.pop()
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    below = path + (str(key.value),)
-                    out[below] = key.start_mark.line + 1
-                    stack.append((below, value))
-            elif isinstance(node, yaml.SequenceNode):
-                for n, item in enumerate(node.value):
-                    out[path + (n,)] = item.start_mark.line + 1
-                    stack.append((path + (n,), item))
-        return out
+        return _node_lines(node) if line is not None else {}
 
     def value(self, value: Any, refs: list[str]) -> Any:
         """A property as Pulumi hands it to the provider, or the unknown value where the
@@ -401,6 +447,26 @@ def _asset(function: str, argument: Any) -> dict[str, Any] | None:
 
 _ASSETS = {"fn::fileAsset": "path", "fn::stringAsset": "text", "fn::remoteAsset": "uri",
            "fn::fileArchive": "path", "fn::remoteArchive": "uri"}
+def _node_lines(node: Any) -> dict[tuple[Any, ...], int]:
+    """The line of every key and list item below a YAML node, by its path there."""
+    import yaml
+
+    out: dict[tuple[Any, ...], int] = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), node)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                below = path + (str(key.value),)
+                out[below] = key.start_mark.line + 1
+                stack.append((below, value))
+        elif isinstance(node, yaml.SequenceNode):
+            for n, item in enumerate(node.value):
+                out[path + (n,)] = item.start_mark.line + 1
+                stack.append((path + (n,), item))
+    return out
+
+
 def _whole_interpolation(value: Any) -> str | None:
     """The name a value that is one whole `${name}` reads; None for any other."""
     return value[2:-1].strip() if isinstance(value, str) and value.startswith("${") and value.endswith("}") \
