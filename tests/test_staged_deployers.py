@@ -246,6 +246,16 @@ PULUMI_CHART = {
 }
 
 
+# Helmfile: two umbrellas, neither above the chart, nest one apps/ helmfile with their own values
+HELMFILE_UMBRELLAS = {
+    **CHART,
+    "apps/helmfile.yaml": "releases:\n  - name: web\n    namespace: shop\n    chart: ../charts/web\n"
+                          "    values:\n      - replicas: {{ .Values.replicas }}\n",
+    "envs/prod/helmfile.yaml": "helmfiles:\n  - path: ../../apps/helmfile.yaml\n    values: [{replicas: 3}]\n",
+    "envs/stage/helmfile.yaml": "helmfiles:\n  - path: ../../apps/helmfile.yaml\n    values: [{replicas: 2}]\n",
+}
+
+
 def as_json(*documents: str, escaped: bool = False) -> str:
     """YAML deployer documents written as JSON (several: a `List`), as tools write them;
     `escaped`: with `\\/` for `/`, which JSON allows (PHP's encoder writes it)."""
@@ -366,6 +376,7 @@ SCENARIOS = {
     "argo-chart-file-dependency-template": (FILE_DEPENDENCY, "charts/web/templates/deployment.yaml",
                                             ["charts/web/"], "helm"),
     "helmfile-chart-file-dependency": (FILE_DEPENDENCY_HELMFILE, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "helmfile-umbrellas-elsewhere": (HELMFILE_UMBRELLAS, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "argo-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED, "charts/web/templates/deployment.yaml",
                                           ["charts/web/"], "helm"),
     "helmfile-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED_HELMFILE, "charts/web/values.yaml",
@@ -496,7 +507,8 @@ def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeyp
     for git in (True, False):
         root = tmp_path / str(git)
         monkeypatch.chdir(checkout(root, files, git))
-        found, staged, *_ = deployers_of_staged(discover(["charts/web/values.yaml"]))
+        searched = deployers_of_staged(discover(["charts/web/values.yaml"]))
+        found, staged = searched.context, searched.staged
         assert sorted(str(f.path) for f in found) == ["argocd/apps/other.json", "argocd/apps/web.json"]
         assert staged == {str(root.resolve() / "charts/web/values.yaml")}
 

@@ -347,10 +347,12 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
 
     out = Plan()
     if search_deployers:
-        out.deployer_files, out.staged, out.terraform_files, out.context_renderings, listings, \
-            out.pulumi_programs = deployers_of_staged(walk, exclusions)
+        found = deployers_of_staged(walk, exclusions)
+        out.deployer_files, out.staged, out.terraform_files = found.context, found.staged, found.terraform
+        out.context_renderings, listings, out.pulumi_programs = found.built, found.listings, found.programs
+        searched = found.helmfiles
     else:
-        listings = []
+        listings, searched = [], []
     for found in walk.files:
         if not found.context and is_helmfile(found.path):
             out.helmfiles.append(found.path)
@@ -361,7 +363,8 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
             if found.placed and not found.context and found.path.name.endswith((".yaml", ".yml", ".tpl")):
                 chart = chart_of(found.path)
                 staged = os.path.realpath(chart) if chart is not None else found.real_path
-                for helmfile in helmfiles_above(found.path):
+                # and those of the checkout (an umbrella elsewhere nesting one that deploys it)
+                for helmfile in [*helmfiles_above(found.path), *searched]:
                     real = os.path.realpath(helmfile)
                     if exclusions is not None and exclusions.excluding(real, False) is not None:
                         continue
@@ -538,12 +541,26 @@ HELM_RELEASE, MODULE_CALL = b"helm_release", b"module"
 # Terragrunt: a unit plans the module its `terraform` block names, or a file it includes names
 # (`include`); one holding neither plans its own directory (found beside that directory's `.tf`)
 UNIT_WORDS = (b"terraform", b"include")
+# Helmfile: a helmfile (by its name) that releases or nests others
+HELMFILE_WORDS = (b"releases", b"helmfiles")
 # Pulumi YAML: a program releasing a chart (`kubernetes:helm.sh/v4:Chart`, `.../v3:Release`)
 PULUMI_CHART = b"kubernetes:helm.sh/v"
 
 
-def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
-                        ) -> tuple[list[Any], set[str] | None, dict[Path, bool], list[Path], list[Path], list[Path]]:
+@dataclass
+class StagedDeployers:
+    """What `deployers_of_staged` finds in the checkouts of the staged files (see there)."""
+
+    context: list[Any] = field(default_factory=list)  # Argo CD and Flux files, read as context
+    staged: set[str] | None = None  # the staged files' real paths (None: none named)
+    terraform: dict[Path, bool] = field(default_factory=dict)
+    built: list[Path] = field(default_factory=list)
+    listings: list[Path] = field(default_factory=list)
+    programs: list[Path] = field(default_factory=list)
+    helmfiles: list[Path] = field(default_factory=list)
+
+
+def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> StagedDeployers:
     """The files of the git checkouts holding the command line's files (pre-commit: the staged
     files) that hold Argo CD or Flux objects, as a full scan of the checkout would load them
     (`files_mentioning`: what a walk skips, and `exclusions`), as context (`Found.context`);
@@ -557,7 +574,9 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     GitRepository (`_top_kustomizations`), and the charts whose templates write an Application;
     and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
     render a staged chart inside them (`_rendered_inside`); and the Pulumi YAML programs that
-    release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them. The
+    release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them; and the
+    helmfiles (`HELMFILE_WORDS`; an umbrella in `envs/prod/` that nests `apps/helmfile.yaml`
+    is not above the staged chart, where `helmfile.helmfiles_above` looks). The
     Terraform files include the Terragrunt units (`terragrunt.hcl`, False) that may plan another
     directory (`UNIT_WORDS`).
     One search per checkout: the bytes of
@@ -580,7 +599,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 staged.setdefault(found.real_path, found.path)
                 charted = charted or of_chart
     if not staged:
-        return [], None, {}, [], [], []
+        return StagedDeployers()
     # a staged file of no chart is released only as a values file, which a `.tf` file names
     # (`file("${path.module}/values/web.yaml")`): its name is searched for too
     names = set() if charted else {os.fsencode(p.name) for p in staged.values()}
@@ -598,13 +617,14 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
     listings: list[Path] = []  # charts naming a `file://` dependency
     charts: set[Path] = set()  # charts whose templates write an Argo CD Application
     programs: list[Path] = []  # Pulumi YAML programs releasing a chart
+    helmfiles: list[Path] = []
     staged_chart = charted  # a staged file is a chart's (before a `.tf` file naming one counts)
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
-                                  PULUMI_CHART, *sorted(names)),
-                                 DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE,), exclusions,
+                                  PULUMI_CHART, *HELMFILE_WORDS, *sorted(names)),
+                                 DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE, ".gotmpl"), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
             if path.name in CHART_LISTINGS and FILE_REPOSITORY in held and charted:
@@ -617,6 +637,10 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
                 if HELM_RELEASE in held or MODULE_CALL in held:
                     terraform[path] = HELM_RELEASE in held
                 charted = charted or not held.isdisjoint(names)
+                continue
+            if is_helmfile(path):
+                if not held.isdisjoint(HELMFILE_WORDS):
+                    helmfiles.append(path)
                 continue
             if PULUMI_CHART in held and path.name in PROGRAM_FILES:
                 if staged_chart or not held.isdisjoint(names):
@@ -639,8 +663,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None
         if kustomized and any(FLUX_HELM_GROUPS[0] in held or _deploys_any(path, held) for path, held in found.items()):
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
     built += sorted(charts)
-    return out, set(staged), terraform if charted and any(terraform.values()) else {}, built, _unique(listings), \
-        programs
+    return StagedDeployers(out, set(staged), terraform if charted and any(terraform.values()) else {}, built,
+                           _unique(listings), programs, helmfiles)
 
 
 def _outermost_chart(chart: Path) -> Path:
