@@ -105,6 +105,8 @@ def test_each_stack_releases_the_chart_with_its_own_config(tmp_path):
     ("      postRenderer:\n        command: ./kustomize.sh\n", "post-renderer"),
     ("      repositoryOpts:\n        repo: ${size.result}\n", "`repositoryOpts` is not known"),
     ("      name: ${size.result}\n", "its `name` is not known before deployment"),
+    ("      valueYamlFiles:\n        - fn::fileAsset: ../../elsewhere/values.yaml\n",
+     "its `valueYamlFiles[0]` (../../elsewhere/values.yaml) is not in this repository"),
 ])
 def test_a_release_not_known_before_deployment_is_noted_and_its_chart_not_judged_alone(tmp_path, body, reason):
     extra = "  size:\n    type: random:RandomString\n    properties:\n      length: 1\n"

@@ -151,7 +151,11 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
 
 def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] | str:
     """The values files (`valueYamlFiles`, in order), then the inline `values` merged over
-    them; or why they are not known."""
+    them; or why they are not known (a file outside the repository is not read)."""
+    from linter.loaders import display_path
+    from linter.loaders.rendered import within
+    from linter.paths import git_top
+
     files = r.attrs.get("valueYamlFiles")
     if isinstance(files, Unknown):
         return "its `valueYamlFiles` are not known before deployment"
@@ -163,10 +167,13 @@ def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] |
         if isinstance(asset, Unknown):
             return f"its `valueYamlFiles[{n}]` is not known before deployment"
         if isinstance(asset, dict) and isinstance(asset.get("path"), str):
-            path = directory / asset["path"]
+            path = Path(os.path.normpath(directory / asset["path"]))
+            top = git_top(Path(os.path.abspath(directory))) or Path(os.path.abspath(directory))
+            if "\x00" in asset["path"] or not within(path, top):
+                return f"its `valueYamlFiles[{n}]` ({asset['path']}) is not in this repository"
             if not os.path.isfile(path):
                 raise InputError(r.location.file, f"{r.address}: `valueYamlFiles[{n}]` is {asset['path']}, which "
-                                 f"is not a file in {directory}", r.line_for(f"valueYamlFiles.{n}"))
+                                 f"is not a file in {display_path(directory)}", r.line_for(f"valueYamlFiles.{n}"))
             out.append(path)
         elif isinstance(asset, dict) and isinstance(asset.get("text"), str):
             out.append(asset["text"])

@@ -24,12 +24,12 @@ that is not a plain value, a secret. `${pulumi.project}` is the project's name, 
 `${pulumi.stack}` the stack's when a stack file names it. A resource
 read with `get` is not the program's: it is not judged. A resource's `name:` is its logical
 name. A Kubernetes object with no namespace of its own is put in the `namespace` of the
-explicit provider it names (`options.provider: ${k8s}`; loaders/pulumi.py:_resolve_namespaces). `fn::fileAsset` (and the other
-asset functions) of a known text is the asset a stack records. The objects a
-`kubernetes:yaml/v2:ConfigGroup` writes in place (`objs`, a `yaml` text) are judged as the
-objects it creates. A `Chart` or `Release` of a
-chart of this repository is rendered as it releases it (loaders/pulumi_helm.py). A project
-is a directory unit: whichever of its files a scan names (the project file, its program, a
+explicit provider it names (`options.provider: ${k8s}`; pulumi.py:_resolve_namespaces).
+`fn::fileAsset` (and the other asset functions) of a known text is the asset a stack
+records. The objects a `kubernetes:yaml/v2:ConfigGroup` writes in place (`objs`, a `yaml`
+text) are judged as the objects it creates. A `Chart` or `Release` of a chart of this
+repository is rendered as it releases it (loaders/pulumi_helm.py). A project is a
+directory unit: whichever of its files a scan names (the project file, its program, a
 stack file), the project is loaded once.
 
 Stacks. Each stack file beside the project (`Pulumi.<stack>.yaml`) is an environment: the
@@ -248,15 +248,14 @@ class _Program:
             self.value(options.get("dependsOn"), explicit)
             state = State(self.urn(name), self.tokens[name], inputs, custom=True, property_dependencies=depends,
                           dependencies=list(dict.fromkeys([*explicit, *(u for v in depends.values() for u in v)])))
-            provider = options.get("provider")
-            named = provider[2:-1].strip() if isinstance(provider, str) and provider.startswith("${") \
-                and provider.endswith("}") else None
+            named = _whole_interpolation(options.get("provider"))
             if named in self.tokens:  # an explicit provider of the program (its namespace: _resolve_namespaces)
                 state.provider = f"{self.urn(named)}::{self.unknown}"  # `URN::ID`, its ID not known yet
             states.append((state, self.line(where), self._lines((*where, "properties")), origins))
             if state.type == CONFIG_GROUP:
                 states += self.group_objects(name, state, properties)
         addresses = addresses_for([s for s, _, _, _ in states])
+        keys = {self.urn(str(k)): k for k in self.raw}  # a resource's key in the program, by its URN
         out = []
         for state, line, lines, origins in states:
             res = build_resource(state, self.shown, line, addresses)
@@ -266,7 +265,7 @@ class _Program:
             if origins:
                 res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
             if state.type in HELM_DEPLOYERS:  # what loaders/pulumi_helm.py reads of the program
-                key = next(k for k in self.raw if self.urn(str(k)) == state.urn)
+                key = keys[state.urn]
                 res.meta.update(program_directory=str(directory), program_at=("resources", str(key)),
                                 namespace_default=state.namespace_override,
                                 action_origins=self.origins_within((self.raw[key].get("properties") or {}).get("values")))
@@ -314,6 +313,8 @@ class _Program:
             try:
                 documents = read_yaml(text, self.shown)
                 roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader)) if offset is not None else []
+                if len(roots) != len(documents):  # an empty document: which node is whose is not sure
+                    offset, roots = None, []
             except (InputError, yaml.YAMLError, ValueError, RecursionError) as err:
                 raise InputError(self.shown, f"resource {name}: its yaml is not YAML ({err})", line) from None
             for m, document in enumerate(documents):
@@ -447,6 +448,8 @@ def _asset(function: str, argument: Any) -> dict[str, Any] | None:
 
 _ASSETS = {"fn::fileAsset": "path", "fn::stringAsset": "text", "fn::remoteAsset": "uri",
            "fn::fileArchive": "path", "fn::remoteArchive": "uri"}
+
+
 def _node_lines(node: Any) -> dict[tuple[Any, ...], int]:
     """The line of every key and list item below a YAML node, by its path there."""
     import yaml
