@@ -349,50 +349,23 @@ def test_a_kubernetes_object_takes_its_explicit_provider_s_namespace(tmp_path):
     assert placed["reader"] == ("ClusterRole/reader", None)
 
 
-CONFIG_GROUP = """\
-name: shop
-runtime: yaml
-resources:
-  k8s:
-    type: pulumi:providers:kubernetes
-    properties:
-      namespace: apps
-  app:
-    type: kubernetes:yaml/v2:ConfigGroup
-    options:
-      provider: ${k8s}
-    properties:
-      objs:
-        - apiVersion: apps/v1
-          kind: Deployment
-          metadata:
-            name: web
-          spec:
-            replicas: 1
-            selector: {matchLabels: {app: web}}
-            template:
-              metadata: {labels: {app: web}}
-              spec:
-                containers: [{name: web, image: "web:1"}]
-      yaml: |
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: api
-          namespace: shop
-        spec:
-          replicas: 1
-          selector: {matchLabels: {app: api}}
-          template:
-            metadata: {labels: {app: api}}
-            spec:
-              containers: [{name: api, image: "api:1"}]
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: api}
-        spec: {selector: {app: api}, ports: [{port: 80}]}
-"""
+def _deployment(name: str, namespace: str = "") -> str:
+    """A one-replica Deployment's YAML (in `namespace` when given)."""
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+            + (f"  namespace: {namespace}\n" if namespace else "")
+            + f"spec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
+              f"    metadata: {{labels: {{app: {name}}}}}\n    spec:\n"
+              f"      containers: [{{name: {name}, image: \"{name}:1\"}}]\n")
+
+
+# a ConfigGroup writing a Deployment in `objs` (the provider's namespace) and two documents in a `yaml` text
+CONFIG_GROUP = ("name: shop\nruntime: yaml\nresources:\n  k8s:\n    type: pulumi:providers:kubernetes\n"
+                "    properties:\n      namespace: apps\n  app:\n    type: kubernetes:yaml/v2:ConfigGroup\n"
+                "    options:\n      provider: ${k8s}\n    properties:\n      objs:\n"
+                + "        - " + textwrap.indent(_deployment("web"), " " * 10)[10:]
+                + "      yaml: |\n" + textwrap.indent(_deployment("api", "shop"), " " * 8)
+                + "        ---\n        apiVersion: v1\n        kind: Service\n        metadata: {name: api}\n"
+                  "        spec: {selector: {app: api}, ports: [{port: 80}]}\n")
 
 
 def test_a_config_group_s_objects_are_judged_at_their_lines(tmp_path):
