@@ -54,9 +54,21 @@ def before_deployment(doc: dict) -> dict:
     return doc
 
 
-def as_program(doc: dict) -> tuple[dict, dict[str, str]]:
+def _groupable(r: dict) -> bool:
+    """A Kubernetes object of an export a ConfigGroup can write in place: named, computed from
+    nothing, read from nowhere."""
+    from linter.normalize.tokens import kubernetes_token
+
+    metadata = (r.get("inputs") or {}).get("metadata")
+    return bool(r.get("custom")) and kubernetes_token(r["type"]) is not None and not r.get("external") \
+        and not r.get("propertyDependencies") and not r.get("dependencies") \
+        and isinstance(metadata, dict) and isinstance(metadata.get("name"), str)
+
+
+def as_program(doc: dict, group: bool = False) -> tuple[dict, dict[str, str]]:
     """The Pulumi YAML program declaring the export's resources (logical names made unique,
-    as YAML keys must be: `-x` added), and each URN's name there."""
+    as YAML keys must be: `-x` added), and each URN's name there; `group`: its Kubernetes
+    objects written in place by one `kubernetes:yaml/v2:ConfigGroup` instead (`_groupable`)."""
     names: dict[str, str] = {}
     for r in doc["deployment"].get("resources") or []:
         if r.get("custom") and not r["type"].startswith("pulumi:"):
@@ -81,9 +93,13 @@ def as_program(doc: dict) -> tuple[dict, dict[str, str]]:
             return [value(x, deps) for x in v]
         return v
 
-    resources = {}
+    resources: dict = {}
+    objs = []
     for r in doc["deployment"].get("resources") or []:
         if r["urn"] not in names:
+            continue
+        if group and _groupable(r):
+            objs.append(value(r["inputs"], []))
             continue
         deps = r.get("propertyDependencies") or {}
         spec: dict = {"type": r["type"]}
@@ -96,6 +112,8 @@ def as_program(doc: dict) -> tuple[dict, dict[str, str]]:
         if r.get("dependencies"):
             spec["options"] = {"dependsOn": [f"${{{names.get(u, 'elsewhere')}}}" for u in r["dependencies"]]}
         resources[names[r["urn"]]] = spec
+    if objs:
+        resources["objects-x"] = {"type": "kubernetes:yaml/v2:ConfigGroup", "properties": {"objs": objs}}
     return {"name": "fixtures", "runtime": "yaml", "resources": resources}, names
 
 
@@ -124,6 +142,33 @@ def test_a_program_is_judged_as_the_state_pulumi_records_for_it(tmp_path, fixtur
         if "/" not in f.resource and name in starts:  # a cloud resource: `<type>.<its name there>`
             block = starts[name]
             assert block <= f.line < next(e for e in ends if e > block), (f.rule_id, f.line, lines[f.line - 1])
+
+
+def _grouped_exports() -> list[Path]:
+    return [p for p in _stack_exports() if any(_groupable(r) for r in json.loads(p.read_text())["deployment"].get(
+        "resources") or [])]
+
+
+@pytest.mark.parametrize("fixture", _grouped_exports(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_objects_a_config_group_writes_are_judged_as_the_objects_it_creates(tmp_path, fixture):
+    """The same export's Kubernetes objects, written in place by one ConfigGroup: the same
+    findings, each at a line of its own object in `objs`."""
+    doc = before_deployment(json.loads(fixture.read_text()))
+    (tmp_path / "export.json").write_text(json.dumps(doc, indent=2))
+    program, _ = as_program(doc, group=True)
+    (tmp_path / "program").mkdir()
+    text = yaml.safe_dump(program, sort_keys=False)
+    (tmp_path / "program" / "Pulumi.yaml").write_text(text)
+    exported, written = run_scan(tmp_path / "export.json"), run_scan(tmp_path / "program")
+    assert exported.errors == [] and written.errors == []
+    assert said(written) == said(exported)
+    lines = text.splitlines()
+    items = [n + 1 for n, line in enumerate(lines) if line.startswith("      - ")]  # each object of `objs`
+    for f in written.findings:
+        if "/" in f.resource and items and f.line >= items[0]:  # an object of the group: within its item
+            start = max(i for i in items if i <= f.line)
+            assert f"name: {f.resource.rsplit('/', 1)[1].replace('-x', '')}" in "\n".join(
+                lines[start - 1:next((i for i in items if i > start), len(lines) + 1) - 1]), (f.rule_id, f.line)
 
 
 PROGRAM = textwrap.dedent("""\
