@@ -169,3 +169,32 @@ def test_the_explicit_provider_s_namespace_places_the_chart_and_the_program_s_ob
     doc, _ = run(".", cwd=root)
     assert doc["errors"] == []
     assert sorted(f["resource"] for f in single(doc)) == ["Deployment/apps/api", "Deployment/apps/web"]
+
+
+@needs_helm
+def test_a_release_in_a_preview_of_any_program_is_rendered_from_its_project_directory(tmp_path):
+    """`pulumi preview --json > preview.json`, run in a TypeScript project: its
+    `k8s.helm.v3.Release` of ./charts/web is judged as released (the preview holds none of the
+    chart's objects), its values file and values read; away from its project, where the
+    chart path starts is not known: the chart is judged alone, as before."""
+    import json
+
+    sig, asset = "4dabf18193072939515e22adb298388d", "c44067f5952c0a294b673a41bacd8c17"
+    token = "kubernetes:helm.sh/v3:Release"
+    inputs = {"chart": "./charts/web", "name": "web", "namespace": "shop", "values": {"image": {"tag": "1.2"}},
+              "valueYamlFiles": [{sig: asset, "path": "./values/prod.yaml"}]}
+    step = {"op": "create", "urn": f"urn:pulumi:prod::shop::{token}::web", "provider": "",
+            "newState": {"urn": f"urn:pulumi:prod::shop::{token}::web", "custom": True, "type": token,
+                         "inputs": inputs, "outputs": {}}}
+    preview = json.dumps({"config": {}, "steps": [step], "changeSummary": {}, "duration": 1}, indent=2)
+    root = chart_checkout(tmp_path / "shop", 3, {"Pulumi.yaml": "name: shop\nruntime: nodejs\n",
+                                                 "values/prod.yaml": "replicaCount: 1\n", "preview.json": preview})
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)
+    assert finding["message"].endswith("(with Pulumi Release web in preview.json)")
+    assert "`.Values.replicaCount` = 1, set at values/prod.yaml:1" in finding["notes"]
+    assert finding["resource"] == "Deployment/shop/web"
+    (root / "Pulumi.yaml").unlink()
+    doc, _ = run(".", cwd=root)
+    assert single(doc) == [] and not any("(with Pulumi" in f["message"] for f in doc["findings"])

@@ -40,6 +40,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,9 +173,38 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any
         resources = _load_plan(doc, shown, lines)
     else:
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
+    program: list[str | None] = []  # where the program runs, found once when a Release needs it
     for res in resources:
         res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
+        if res.raw_type in HELM_DEPLOYERS:
+            if not program:
+                program.append(_program_directory(Path(path)))
+            if program[0] is not None:  # its chart path starts there (loaders/pulumi_helm.py)
+                res.meta.update(program_directory=program[0], program_at=None)
     return resources
+
+
+def _program_directory(document: Path) -> str | None:
+    """Where the program of a Pulumi document that sits in its project's directory (a
+    `Pulumi.yaml` beside it, any runtime: CI runs `pulumi preview --json > preview.json` there)
+    runs: that directory, or the directory its `main` names; None elsewhere."""
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+
+    directory = document.parent
+    for name in ("Pulumi.yaml", "Pulumi.yml"):
+        if not os.path.isfile(directory / name):
+            continue
+        try:
+            documents = read_yaml(read_text(directory / name, display_path(directory / name)), name)
+        except (InputError, OSError):
+            return None
+        project = documents[0] if documents else None
+        main = project.get("main") if isinstance(project, dict) else None
+        if isinstance(main, str) and main and "\x00" not in main and os.path.isdir(directory / main):
+            return str(Path(os.path.normpath(directory / main)))
+        return str(directory)
+    return None
 
 
 def load_event_log(path: Path | str, shown: str, options: dict[str, Any] | None = None) -> list[Resource]:

@@ -1,4 +1,4 @@
-"""Pulumi YAML: the charts of this repository that a program's `Chart` and `Release` resources deploy.
+"""Pulumi: the charts of this repository that a program's `Chart` and `Release` resources deploy.
 
 A Pulumi YAML program (loaders/pulumi_yaml.py) releases a chart with a
 `kubernetes:helm.sh/v4:Chart` or a `kubernetes:helm.sh/v3:Release`:
@@ -17,6 +17,11 @@ With no repository (`repositoryOpts.repo`, `oci://`), a `chart` that is a direct
 (rendered.py:_load_release), not alone. NAME is the resource's `name`; a Chart's defaults
 to the resource's own (logical) name, a Release's is generated with a random suffix (not
 known here). NS is its `namespace`, else its explicit provider's, else `default`.
+
+A `Release` in a stack export or a preview (`pulumi preview --json`) of a program of any
+language is read alike when the document sits in its project's directory (a `Pulumi.yaml`
+beside it: pulumi.py:_program_directory), where the program runs. A `Chart` there is a
+component whose objects the document holds already.
 
 What is not known before deployment (another resource's output, a secret, a value the
 program computes, a post-renderer, the values of the release already installed) makes the
@@ -55,7 +60,7 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
     own = len(loaded.resources)
     for n, r in enumerate([*loaded.resources, *(context or ())]):
         if r.raw_type not in HELM_DEPLOYERS or r.source_format != "pulumi" or not r.meta.get("program_directory"):
-            continue  # a stack export's: where its chart path starts is not known
+            continue  # a document's outside its project directory: where its chart path starts is not known
         try:
             made = _release(r, HELM_DEPLOYERS[r.raw_type])
         except InputError as err:
@@ -139,11 +144,11 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
     values = _values(r, directory)
     if isinstance(values, str):
         return chart, values
-    at = (*r.meta["program_at"], "properties", "values")
+    at = (*r.meta["program_at"], "properties", "values") if r.meta.get("program_at") else None
     places: list[tuple[Path, tuple[str | int, ...]]] | None = [
-        (v, ()) if isinstance(v, Path) else (Path(r.location.file), at) for v in values]
-    if any(isinstance(v, str) for v in values):
-        places = None  # a `fn::stringAsset`'s text: what it sets is named nowhere
+        (v, ()) if isinstance(v, Path) else (Path(r.location.file), at or ()) for v in values]
+    if any(isinstance(v, str) or isinstance(v, dict) and at is None for v in values):
+        places = None  # a `fn::stringAsset`'s text, a document's values: what they set is named nowhere
     return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, _label(r),
                         f"pulumi-helm:{r.address}", value_places=places, line=r.location.line,
                         action_origins=r.meta.get("action_origins") or {})
