@@ -106,20 +106,33 @@ def _project_of(program: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _read_project(path: Path) -> dict[str, Any] | None:
-    """A project file of runtime yaml, read (None: another runtime, or not readable)."""
+    """A project file of runtime yaml, read (None: another runtime, or not readable); parsed
+    once while its text is the same, however many of its files the scan meets (a program of
+    thousands of resources may be the project file itself)."""
     from linter.loaders import display_path, read_text
     from linter.loaders.kubernetes import read_yaml
 
     try:
-        docs = read_yaml(read_text(path, display_path(path)), display_path(path))
+        text = read_text(path, display_path(path))
+    except (InputError, OSError):
+        return None
+    key = (os.path.realpath(path), len(text), hash(text))  # its text, not its time: rewritten within a tick
+    if key in _PROJECTS:
+        return _PROJECTS[key]
+    try:
+        docs = read_yaml(text, display_path(path))
     except (InputError, OSError):
         return None
     project = docs[0] if docs else None
-    if not isinstance(project, dict):
-        return None
-    runtime = project.get("runtime")
+    runtime = project.get("runtime") if isinstance(project, dict) else None
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
-    return project if name == "yaml" else None
+    if len(_PROJECTS) >= 16:  # a long-lived process scans again: bounded
+        _PROJECTS.clear()
+    _PROJECTS[key] = project if name == "yaml" and isinstance(project, dict) else None
+    return _PROJECTS[key]
+
+
+_PROJECTS: dict[tuple[str, int, int], dict[str, Any] | None] = {}
 
 
 def _program_file(project_file: Path, project: dict[str, Any]) -> Path:
@@ -166,12 +179,15 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
     path = _program_file(project_file, project)
     shown = display_path(path)
     text = read_text(path, shown)
-    docs = parse_documents(text, shown)
-    program = docs[0][0] if docs else None
+    if path == project_file:  # the program is the project, read already
+        program: Any = project
+    else:
+        docs = parse_documents(text, shown)
+        program = docs[0][0] if docs else None
     if not isinstance(program, dict):
         raise InputError(shown, "a Pulumi YAML program must be a mapping", 1)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_composer())
     except (yaml.YAMLError, ValueError, RecursionError):
         root = None
     defaults = _project_config(project, project_file, root if project_file == path else None)
@@ -200,6 +216,7 @@ class _Program:
         self.unknown = UNKNOWN_VALUE  # what the program computes: built as Pulumi's unknown value
         self.project_name, self.stack = str(project.get("name") or "project"), stack
         self.program, self.root, self.shown = program, root, shown
+        self.index: dict[int, dict[Any, Any]] = {}  # the program's mappings' keys (`_node_at`)
         raw = program.get("resources") or {}
         if not isinstance(raw, dict):
             raise InputError(shown, "resources must be a mapping of names to resources", self.line(("resources",)))
@@ -220,7 +237,7 @@ class _Program:
         return f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{self.tokens.get(name) or 'unknown'}::{logical}"
 
     def line(self, at: tuple[Any, ...]) -> int | None:
-        return _key_line(self.root, at)
+        return _node_at(self.root, at, self.index)[1]
 
     def resources(self, directory: Path) -> list[Resource]:
         """The program's resources; `directory` is where it runs (its file's): relative paths
@@ -307,7 +324,7 @@ class _Program:
         texts = properties.get("yaml")
         for n, text in enumerate(texts if isinstance(texts, list) else [texts] if isinstance(texts, str) else []):
             where = (*at, "yaml", n) if isinstance(texts, list) else (*at, "yaml")
-            node, line = _node_at(self.root, where)
+            node, line = _node_at(self.root, where, self.index)
             block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and line is not None
             offset = node.start_mark.line + 1 if block else None  # the text's first line in the program
             try:
@@ -361,7 +378,7 @@ class _Program:
 
     def _lines(self, at: tuple[Any, ...]) -> dict[tuple[Any, ...], int]:
         """The line of every key and list item below the node at `at`, by its path there."""
-        node, line = _node_at(self.root, at)
+        node, line = _node_at(self.root, at, self.index)
         return _node_lines(node) if line is not None else {}
 
     def value(self, value: Any, refs: list[str]) -> Any:
@@ -523,7 +540,7 @@ def _project_config(project: dict[str, Any], project_file: Path, composed: Any =
     shown = display_path(project_file)
     if composed is None:
         try:
-            composed = yaml.compose(read_text(project_file, shown), Loader=yaml.SafeLoader)
+            composed = yaml.compose(read_text(project_file, shown), Loader=_composer())
         except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
             composed = None
     out: dict[str, tuple[Any, str]] = {}
@@ -589,7 +606,7 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
         try:
             text = read_text(path, shown)
             docs = read_yaml(text, shown)
-            composed = yaml.compose(text, Loader=yaml.SafeLoader)
+            composed = yaml.compose(text, Loader=_composer())
         except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
             out.append((stack, shown, None))
             continue
@@ -611,14 +628,25 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
     return out
 
 
+def _composer() -> Any:
+    """The YAML loader whose node trees give lines: libyaml's when there is one (the same
+    nodes, several times faster than PyYAML's own on a program of thousands of resources)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _key_line(node: Any, at: tuple[Any, ...]) -> int | None:
     """The line of the key at `at` in a YAML node tree (of the deepest part of it found)."""
     return _node_at(node, at)[1]
 
 
-def _node_at(node: Any, at: tuple[Any, ...]) -> tuple[Any, int | None]:
+def _node_at(node: Any, at: tuple[Any, ...], index: dict[int, dict[Any, Any]] | None = None
+             ) -> tuple[Any, int | None]:
     """The node at `at` (mapping keys, sequence indices) in a YAML node tree and the line of
-    its key; when the path is not all there, None and the line of the deepest part found."""
+    its key; when the path is not all there, None and the line of the deepest part found.
+    `index`: each mapping's keys, by the mapping's id, filled as mappings are met (a program
+    asks the one `resources` mapping for each of its resources: not a scan each time)."""
     import yaml
 
     line = None
@@ -627,8 +655,17 @@ def _node_at(node: Any, at: tuple[Any, ...]) -> tuple[Any, int | None]:
             node = node.value[key]
             line = node.start_mark.line + 1
             continue
-        pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None) \
-            if isinstance(node, yaml.MappingNode) else None
+        if isinstance(node, yaml.MappingNode) and index is not None:
+            keys = index.get(id(node))
+            if keys is None:
+                keys = index[id(node)] = {}
+                for k, v in reversed(node.value):  # the first of a key written twice, as below
+                    if isinstance(getattr(k, "value", None), str):
+                        keys[k.value] = (k, v)
+            pair = keys.get(key) if isinstance(key, str) else None
+        else:
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None) \
+                if isinstance(node, yaml.MappingNode) else None
         if pair is None:
             return None, line
         line, node = pair[0].start_mark.line + 1, pair[1]
