@@ -433,3 +433,38 @@ def test_a_config_group_s_objects_are_judged_at_their_lines(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(CONFIG_GROUP.replace("spec: {selector: {app: api}", "spec: {selector: [app"))
     [error] = run_scan(tmp_path).errors
     assert "its yaml is not YAML" in error.message and error.line == _line(CONFIG_GROUP, "      yaml: |")
+
+
+# a program applying a manifest of the repository (ConfigFile) and a glob of them (ConfigGroup `files`),
+# through a provider placing them in `apps`, where its HPA scales the web Deployment
+APPLYING = ("name: shop\nruntime: yaml\nresources:\n  k8s:\n    type: pulumi:providers:kubernetes\n"
+            "    properties:\n      namespace: apps\n  app:\n    type: kubernetes:yaml/v2:ConfigFile\n"
+            "    options:\n      provider: ${k8s}\n    properties:\n      file: ./manifests/web.yaml\n"
+            "  jobs:\n    type: kubernetes:yaml/v2:ConfigGroup\n    properties:\n"
+            "      files: [./jobs/*.yaml, ../elsewhere.yaml, https://example.com/x.yaml]\n"
+            "  hpa:\n    type: kubernetes:autoscaling/v2:HorizontalPodAutoscaler\n    options:\n"
+            "      provider: ${k8s}\n    properties:\n      metadata: {name: web}\n      spec:\n"
+            "        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+            "        minReplicas: 2\n        maxReplicas: 4\n")
+
+
+def test_manifests_a_program_applies_are_judged_as_it_applies_them(tmp_path):
+    """A ConfigFile's `file` and a ConfigGroup's `files` are applied as written, through the
+    resource's provider: `web` lands in `apps`, where the program's HPA scales it (no RES101),
+    at its line in the manifest; `batch` (no provider) in `default`. The walk's reading of
+    those files is taken back: nothing is judged twice. A URL, or a file outside the
+    repository, is not read."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text(APPLYING)
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "web.yaml").write_text(_deployment("web"))
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "batch.yaml").write_text("# batch\n" + _deployment("batch"))
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    deployments = sorted(r.address for r in result.resources if r.type == "apps/Deployment")
+    assert deployments == ["Deployment/apps/web", "Deployment/default/batch"]
+    single = {f.resource: (f.file, f.line) for f in result.findings if f.rule_id == "RES101"}
+    assert single == {"Deployment/default/batch": (str(tmp_path / "jobs" / "batch.yaml"), 7)}
+    web = next(f for f in result.findings if f.resource == "Deployment/apps/web" and f.rule_id == "RES501")
+    assert (web.file, web.line) == (str(tmp_path / "manifests" / "web.yaml"), 6)

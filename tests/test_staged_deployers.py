@@ -256,6 +256,21 @@ HELMFILE_UMBRELLAS = {
 }
 
 
+# Pulumi YAML: a program applying a manifest (ConfigFile) through a provider placing it in `shop`,
+# where the program's HPA scales it
+PULUMI_MANIFEST = {
+    "k8s/web.yaml": CHART["charts/web/templates/deployment.yaml"].replace("{{ .Release.Name }}", "web")
+                                                                  .replace("{{ .Values.replicas }}", "1"),
+    "infra/Pulumi.yaml": "name: shop\nruntime: yaml\nresources:\n  k8s:\n    type: pulumi:providers:kubernetes\n"
+                         "    properties: {namespace: shop}\n  web:\n    type: kubernetes:yaml/v2:ConfigFile\n"
+                         "    options: {provider: '${k8s}'}\n    properties: {file: ../k8s/web.yaml}\n"
+                         "  hpa:\n    type: kubernetes:autoscaling/v2:HorizontalPodAutoscaler\n"
+                         "    options: {provider: '${k8s}'}\n    properties:\n      metadata: {name: web}\n"
+                         "      spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web},"
+                         " minReplicas: 2, maxReplicas: 4}\n",
+}
+
+
 def as_json(*documents: str, escaped: bool = False) -> str:
     """YAML deployer documents written as JSON (several: a `List`), as tools write them;
     `escaped`: with `\\/` for `/`, which JSON allows (PHP's encoder writes it)."""
@@ -285,7 +300,7 @@ FLUX_HELM_KUSTOMIZED_JSON = {
     "apps/prod/values.json": as_json(FLUX_HELM_KUSTOMIZED["apps/prod/values.yaml"]),
 }
 
-NEEDS = {"helm": ["helm"], "kustomize": ["kustomize", "kubectl"]}
+NEEDS = {"helm": ["helm"], "kustomize": ["kustomize", "kubectl"], "git": ["git"]}
 
 
 def _needs(tool: str) -> None:
@@ -377,6 +392,7 @@ SCENARIOS = {
                                             ["charts/web/"], "helm"),
     "helmfile-chart-file-dependency": (FILE_DEPENDENCY_HELMFILE, "charts/web/values.yaml", ["charts/web/"], "helm"),
     "helmfile-umbrellas-elsewhere": (HELMFILE_UMBRELLAS, "charts/web/values.yaml", ["charts/web/"], "helm"),
+    "pulumi-config-file": (PULUMI_MANIFEST, "k8s/web.yaml", ["k8s/"], "git"),
     "argo-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED, "charts/web/templates/deployment.yaml",
                                           ["charts/web/"], "helm"),
     "helmfile-chart-nested-file-dependency": (FILE_DEPENDENCY_NESTED_HELMFILE, "charts/web/values.yaml",
@@ -396,7 +412,7 @@ def test_a_staged_file_gets_the_findings_a_full_scan_gives_it(tmp_path, monkeypa
     assert one, "the scenario must have findings to compare"
     # judged as deployed: the deployer's values win over the chart's, the overlay's patch over the base
     assert not [f for f in one if f["rule_id"] == "RES101" and "web" in f["resource"]], one
-    if scenario != "argo-directory":
+    if scenario not in ("argo-directory", "pulumi-config-file"):  # applied as written: no release to name
         assert all("(with " in f["message"] for f in one), one
 
 

@@ -53,7 +53,7 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
     programs deploy (their `Chart`s and `Release`s), each as the provider renders it; a
     release not known here is noted in `loaded`, its chart deployed (not judged alone).
     `context`: the `Chart`s and `Release`s of the programs of a staged file's checkout
-    (`context_chart_deployers`), of which only the releases that render one of `staged` (real
+    (`pulumi_yaml.context_programs`), of which only the releases that render one of `staged` (real
     paths) count, and that say nothing of themselves (errors; notes of other charts)."""
     from linter.normalize.tokens import HELM_DEPLOYERS
 
@@ -76,27 +76,6 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
             found.take(made, f"{r.location}: {_label(r)}", loaded)
         else:
             found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged or set())
-
-
-def context_chart_deployers(programs: list[Path], loaded: Any, options: dict[str, Any]) -> list[Resource]:
-    """Pre-commit: the `Chart`s and `Release`s of the Pulumi YAML programs `programs` (their
-    project files or Main.yaml, that a staged chart or values file may be released by), as a
-    full scan reads them, as context: a program the scan loads itself is left to that load.
-    Nothing else of theirs is kept: their findings, errors and notes are not the commit's."""
-    from linter.loaders.pulumi_yaml import load_directories
-    from linter.normalize.tokens import HELM_DEPLOYERS
-
-    loaded_here = {os.path.realpath(r.location.file) for r in loaded.resources if r.meta.get("program_directory")}
-    loaded_here |= {os.path.realpath(f) for f in loaded.files}
-    programs = [p for p in programs if os.path.realpath(p) not in loaded_here]
-    if not programs:
-        return []
-    resources, errors = load_directories({p.parent: [p] for p in programs}, options)
-    if errors:  # not the commit's error, but what the program releases is unknown: said, not silent
-        loaded.notes.append(f"{errors[0].file}{f':{errors[0].line}' if errors[0].line else ''}: a Pulumi YAML "
-                            f"program that may release a staged chart has an error ({errors[0].message}): its "
-                            "releases are not judged")
-    return [r for r in resources if r.raw_type in HELM_DEPLOYERS]
 
 
 def _label(r: Resource) -> str:

@@ -55,7 +55,8 @@ PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
 PROGRAM_NAME = "Main.yaml"
 PROGRAM_FILES = (*PROJECT_NAMES, PROGRAM_NAME)  # the files that may hold a program's resources
 STACK = "stack"  # the URN's stack when no stack file names one
-CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"  # Kubernetes objects the program writes in place
+CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"  # Kubernetes objects the program writes in place, or applies
+CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"  # the objects of a manifest the program applies
 
 
 def detect(path: Path, head: str) -> bool:
@@ -170,6 +171,37 @@ def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], jud
     return resources, errors
 
 
+def context_programs(programs: list[Path], loaded: Any, options: dict[str, Any]) -> list[Resource]:
+    """Pre-commit: the resources of the Pulumi YAML programs `programs` (their project files
+    or Main.yaml, found in a staged file's checkout: they may release a staged chart or apply
+    a staged manifest), as a full scan reads them, as context; a program the scan loads
+    itself is left to that load. Their errors are not the commit's: the first is noted."""
+    loaded_here = {os.path.realpath(r.location.file) for r in loaded.resources if r.source_format == "pulumi"}
+    loaded_here |= {os.path.realpath(f) for f in loaded.files}
+    programs = [p for p in programs if os.path.realpath(p) not in loaded_here]
+    if not programs:
+        return []
+    resources, errors = load_directories({p.parent: [p] for p in programs}, options)
+    if errors:  # not the commit's error, but what the program deploys is unknown: said, not silent
+        loaded.notes.append(f"{errors[0].file}{f':{errors[0].line}' if errors[0].line else ''}: a Pulumi YAML "
+                            f"program that may deploy a staged file has an error ({errors[0].message}): what it "
+                            "deploys is not judged")
+    return resources
+
+
+def applying(programs: list[Resource], staged: set[str]) -> tuple[list[Resource], set[str]]:
+    """Of the resources of programs read as context (`context_programs`), those of the programs
+    that apply one of `staged` (real paths: a manifest of a ConfigFile), to be judged with it;
+    and the files (as shown) whose findings are not the commit's: the programs' own, and the
+    other manifests they apply."""
+    by_program: dict[str, list[Resource]] = {}
+    for r in programs:
+        by_program.setdefault(r.meta.get("applied_by") or r.location.file, []).append(r)
+    kept = [r for rs in by_program.values()
+            if any(r.meta.get("applied_by") and os.path.realpath(r.location.file) in staged for r in rs) for r in rs]
+    return kept, {r.location.file for r in kept if os.path.realpath(r.location.file) not in staged}
+
+
 def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]:
     import yaml
 
@@ -193,7 +225,10 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
     defaults = _project_config(project, project_file, root if project_file == path else None)
     stacks = _stacks(project_file, str(project.get("name") or ""))
     if not stacks:
-        return _Program(project, program, root, shown, defaults).resources(path.parent)
+        resources = _Program(project, program, root, shown, defaults).resources(path.parent)
+        for r in resources:  # one world, the manifests it applies too (the program's directory, as a directory unit's)
+            r.meta.setdefault("scope", os.path.dirname(shown) or ".")
+        return resources
     out: list[Resource] = []
     types = _declared_types(project)
     for stack, stack_file, given in stacks:
@@ -245,7 +280,8 @@ class _Program:
         from linter.loaders.pulumi import State, addresses_for, build_resource
         from linter.normalize.tokens import HELM_DEPLOYERS
 
-        states: list[tuple[State, int | None, dict[tuple[Any, ...], int], dict[str, str]]] = []
+        # (a state, its line, the lines of its properties, where known values are set, the file it is written in)
+        states: list[tuple[State, int | None, dict[tuple[Any, ...], int], dict[str, str], str]] = []
         for name, spec in self.raw.items():
             name = str(name)
             where = ("resources", name)
@@ -268,17 +304,19 @@ class _Program:
             named = _whole_interpolation(options.get("provider"))
             if named in self.tokens:  # an explicit provider of the program (its namespace: _resolve_namespaces)
                 state.provider = f"{self.urn(named)}::{self.unknown}"  # `URN::ID`, its ID not known yet
-            states.append((state, self.line(where), self._lines((*where, "properties")), origins))
-            if state.type == CONFIG_GROUP:
-                states += self.group_objects(name, state, properties)
-        addresses = addresses_for([s for s, _, _, _ in states])
+            states.append((state, self.line(where), self._lines((*where, "properties")), origins, self.shown))
+            if state.type in (CONFIG_GROUP, CONFIG_FILE):
+                states += self.written_objects(name, state, properties, directory)
+        addresses = addresses_for([s for s, _, _, _, _ in states])
         keys = {self.urn(str(k)): k for k in self.raw}  # a resource's key in the program, by its URN
         out = []
-        for state, line, lines, origins in states:
-            res = build_resource(state, self.shown, line, addresses)
+        for state, line, lines, origins, shown in states:
+            res = build_resource(state, shown, line, addresses)
             if res is None:
                 continue
             res.line_of = functools.partial(_attribute_line, lines, res.type)
+            if shown != self.shown:  # a manifest's object the program applies: the walk's reading is taken back
+                res.meta["applied_by"] = self.shown
             if origins:
                 res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
             if state.type in HELM_DEPLOYERS:  # what loaders/pulumi_helm.py reads of the program
@@ -305,22 +343,26 @@ class _Program:
                 origins[str(key)] = self.names[named][1]
         return inputs, depends, origins
 
-    def group_objects(self, name: str, group: Any, properties: dict[Any, Any]
-                      ) -> list[tuple[Any, int | None, dict[tuple[Any, ...], int], dict[str, str]]]:
+    def written_objects(self, name: str, group: Any, properties: dict[Any, Any], directory: Path
+                        ) -> list[tuple[Any, int | None, dict[tuple[Any, ...], int], dict[str, str], str]]:
         """The Kubernetes objects a `kubernetes:yaml/v2:ConfigGroup` writes in the program (its
-        `objs`, and the documents of its `yaml` texts), each the state of the object it creates,
-        at its lines (a `yaml` text's when it is a block of its own: `yaml: |`); through the
-        group's provider. Its `files` are manifests of the repository, judged where they are."""
+        `objs`, and the documents of its `yaml` texts) or applies from manifests of the
+        repository (its `files`, a `kubernetes:yaml/v2:ConfigFile`'s `file`: paths from the
+        program's `directory`, globs too), each the state of the object it creates, at its lines
+        (a `yaml` text's when it is a block of its own: `yaml: |`; a manifest's own, which the
+        program applies as it is: the walk's reading of it is taken back); through the group's
+        provider."""
         import yaml
 
         from linter.loaders.kubernetes import read_yaml
         from linter.loaders.pulumi import State
 
         at = ("resources", name, "properties")
-        found: list[tuple[dict[Any, Any], int | None, dict[tuple[Any, ...], int]]] = []
+        # (an object, its line, the lines of its keys, the file it is written in, whether it is the program's text)
+        found: list[tuple[Any, int | None, dict[tuple[Any, ...], int], str, bool]] = []
         objs = properties.get("objs")
         for n, obj in enumerate(objs if isinstance(objs, list) else []):
-            found.append((obj, self.line((*at, "objs", n)), self._lines((*at, "objs", n))))
+            found.append((obj, self.line((*at, "objs", n)), self._lines((*at, "objs", n)), self.shown, True))
         texts = properties.get("yaml")
         for n, text in enumerate(texts if isinstance(texts, list) else [texts] if isinstance(texts, str) else []):
             where = (*at, "yaml", n) if isinstance(texts, list) else (*at, "yaml")
@@ -338,17 +380,23 @@ class _Program:
                 root = roots[m] if m < len(roots) else None
                 lines = {k: v + (offset or 0) for k, v in _node_lines(root).items()} if offset is not None else {}
                 start = root.start_mark.line + 1 + offset if offset is not None and root is not None else line
-                found.append((document, start, lines))
+                found.append((document, start, lines, self.shown, True))
+        files = properties.get("files") if group.type == CONFIG_GROUP else [properties.get("file")]
+        for file in files if isinstance(files, list) else []:
+            found += _manifest_objects(file, directory)
         out = []
-        for obj, line, lines in found:
+        for obj, line, lines, shown, interpolated in found:
             if not isinstance(obj, dict):
                 continue
             kind, version = obj.get("kind"), obj.get("apiVersion")
             if not isinstance(kind, str) or not kind or not isinstance(version, str) or not version:
+                if not interpolated:
+                    continue  # a manifest's document of no object: the walk says what it is
                 raise InputError(self.shown, f"resource {name}: an object of its ConfigGroup has no apiVersion "
                                  "and kind", line)
             token = f"kubernetes:{version if '/' in version else 'core/' + version}:{kind}"
-            inputs, depends, origins = self.inputs_of(obj)
+            # a manifest is applied as it is written: no `${...}` of the program's in it
+            inputs, depends, origins = self.inputs_of(obj) if interpolated else (obj, {}, {})
             metadata = obj.get("metadata")
             object_name = metadata.get("name") if isinstance(metadata, dict) else None
             child = State(f"urn:pulumi:{self.stack or STACK}::{self.project_name}::{group.type}${token}::"
@@ -356,7 +404,7 @@ class _Program:
                           custom=True, property_dependencies=depends,
                           dependencies=list(dict.fromkeys([*group.dependencies, *(u for v in depends.values() for u in v)])))
             child.provider = group.provider
-            out.append((child, line, lines, origins))
+            out.append((child, line, lines, origins, shown))
         return out
 
     def origins_within(self, value: Any) -> dict[str, str]:
@@ -465,6 +513,47 @@ def _asset(function: str, argument: Any) -> dict[str, Any] | None:
 
 _ASSETS = {"fn::fileAsset": "path", "fn::stringAsset": "text", "fn::remoteAsset": "uri",
            "fn::fileArchive": "path", "fn::remoteArchive": "uri"}
+
+
+def _manifest_objects(file: Any, directory: Path) -> list[tuple[Any, int | None, dict[tuple[Any, ...], int], str, bool]]:
+    """The documents of the manifests `file` names (a path from `directory`, or a glob) in this
+    repository, each with its line, the lines of its keys and the file as shown; none for a URL,
+    a path not known or outside the repository, or a file that does not read (the walk reports it)."""
+    import glob
+
+    import yaml
+
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+    from linter.loaders.rendered import within
+    from linter.paths import git_top
+
+    if not isinstance(file, str) or not file or "://" in file or "\x00" in file or "${" in file:
+        return []
+    pattern = os.path.normpath(directory / file)
+    top = git_top(Path(os.path.abspath(directory))) or Path(os.path.abspath(directory))
+    try:
+        paths = sorted(glob.glob(pattern, recursive=True)) if any(c in file for c in "*?[") else [pattern]
+    except (OSError, ValueError):
+        return []
+    out: list[tuple[Any, int | None, dict[tuple[Any, ...], int], str, bool]] = []
+    for path in (Path(p) for p in paths):
+        if not within(path, top) or not os.path.isfile(path):
+            continue
+        shown = display_path(path)
+        try:
+            text = read_text(path, shown)
+            documents = read_yaml(text, shown)
+            roots = list(yaml.compose_all(text, Loader=_composer()))
+        except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
+            continue
+        if len(roots) != len(documents):  # an empty document: which node is whose is not sure
+            roots = []
+        for n, document in enumerate(documents):
+            root = roots[n] if n < len(roots) else None
+            out.append((document, root.start_mark.line + 1 if root is not None else None,
+                        _node_lines(root) if root is not None else {}, shown, False))
+    return out
 
 
 def _node_lines(node: Any) -> dict[tuple[Any, ...], int]:

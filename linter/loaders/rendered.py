@@ -545,6 +545,8 @@ UNIT_WORDS = (b"terraform", b"include")
 HELMFILE_WORDS = (b"releases", b"helmfiles")
 # Pulumi YAML: a program releasing a chart (`kubernetes:helm.sh/v4:Chart`, `.../v3:Release`)
 PULUMI_CHART = b"kubernetes:helm.sh/v"
+# Pulumi YAML: a program applying manifests of the checkout (`kubernetes:yaml/v2:ConfigFile`, `ConfigGroup`)
+PULUMI_MANIFESTS = b"kubernetes:yaml/v2:Config"
 
 
 @dataclass
@@ -623,7 +625,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
-                                  PULUMI_CHART, *HELMFILE_WORDS, *sorted(names)),
+                                  PULUMI_CHART, PULUMI_MANIFESTS, *HELMFILE_WORDS, *sorted(names)),
                                  DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE, ".gotmpl"), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
@@ -642,8 +644,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
                 if not held.isdisjoint(HELMFILE_WORDS):
                     helmfiles.append(path)
                 continue
-            if PULUMI_CHART in held and path.name in PROGRAM_FILES:
-                if staged_chart or not held.isdisjoint(names):
+            if path.name in PROGRAM_FILES and (PULUMI_CHART in held or PULUMI_MANIFESTS in held):
+                if PULUMI_MANIFESTS in held or staged_chart or not held.isdisjoint(names):
                     programs.append(path)
                 continue
             if held.isdisjoint(DEPLOYER_GROUPS):
@@ -933,16 +935,27 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
-    from linter.loaders.pulumi_helm import context_chart_deployers, pulumi_releases
+    from linter.loaders.pulumi_helm import pulumi_releases
+    from linter.loaders.pulumi_yaml import applying, context_programs
+    from linter.normalize.tokens import HELM_DEPLOYERS
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
     # pre-commit: the checkout's Terraform roots that release charts, as context
     context = context_helm_releases(rendered.terraform_files, out, options) if rendered.terraform_files else []
     terraform = terraform_releases(out, options, context, rendered.staged)
+    # pre-commit: the Pulumi YAML programs of the checkout, as context: one that applies a staged
+    # manifest (a ConfigFile) is judged with it, its own resources and other files not reported
+    programs = context_programs(rendered.pulumi_programs, out, options) if rendered.pulumi_programs else []
+    applied_here, quiet_files = applying(programs, rendered.staged or set())
+    out.resources += [r for r in applied_here if r.raw_type not in HELM_DEPLOYERS]  # its charts: as context, below
+    out.context_files |= quiet_files
+    # the manifests a Pulumi YAML program applies: judged as the program applies them, not as the walk read them
+    applied = {os.path.realpath(r.location.file) for r in out.resources if r.meta.get("applied_by")}
+    if applied:
+        _take_back(out, applied)
     # a Pulumi YAML program's Charts and Releases, deployed alike (pre-commit: the checkout's, as context)
-    context = context_chart_deployers(rendered.pulumi_programs, out, options) if rendered.pulumi_programs else []
-    pulumi_releases(out, terraform, context, rendered.staged)
+    pulumi_releases(out, terraform, [r for r in programs if r.raw_type in HELM_DEPLOYERS], rendered.staged)
     if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
         read = {display_path(f) for f in helmfiles.read | terraform.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
