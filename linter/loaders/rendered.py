@@ -323,8 +323,8 @@ class Plan:
     # `terraform_helm.context_helm_releases`
     terraform_files: dict[Path, bool] = field(default_factory=dict)
     # pre-commit: the Pulumi YAML programs (project files, Main.yaml) of those checkouts that
-    # release a chart, when a staged file is a chart's or named in one; their releases are read
-    # as context by `pulumi_helm.context_chart_deployers`
+    # release a chart (when a staged file is a chart's or named in one) or apply manifests; read
+    # as context by `pulumi_yaml.context_programs`
     pulumi_programs: list[Path] = field(default_factory=list)
     # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
     # HelmRelease or GitRepository (Flux's usual layout) or an Argo CD Application (an app of
@@ -576,7 +576,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
     GitRepository (`_top_kustomizations`), and the charts whose templates write an Application;
     and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
     render a staged chart inside them (`_rendered_inside`); and the Pulumi YAML programs that
-    release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them; and the
+    release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them, or that
+    apply manifests (`PULUMI_MANIFESTS`); and the
     helmfiles (`HELMFILE_WORDS`; an umbrella in `envs/prod/` that nests `apps/helmfile.yaml`
     is not above the staged chart, where `helmfile.helmfiles_above` looks). The
     Terraform files include the Terragrunt units (`terragrunt.hcl`, False) that may plan another
