@@ -39,7 +39,7 @@ from linter.cli import main
 from tests.conftest import FIXTURES, REPO
 from tests.test_bad_input import GOOD
 from tests.test_terragrunt import DB_MODULE, ROOT_HCL, STACK_UNIT, STAGING_DB, stack_text
-from tests.test_pulumi_yaml import CONFIG_GROUP as PULUMI_CONFIG_GROUP, PROGRAM
+from tests.test_pulumi_yaml import APPLYING as PULUMI_APPLYING, CONFIG_GROUP as PULUMI_CONFIG_GROUP, PROGRAM
 
 POLICIES = REPO / "policies" / "rego"
 
@@ -115,7 +115,9 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                     ("Pulumi.prod.yaml", b"config:\n  shop:minimum: 3\n  shop:token:\n    secure: AAAB\n"
                                          b"  aws:region: eu-west-1\n"),
                     # objects a ConfigGroup writes in place (`objs`, a `yaml: |` text), through a provider
-                    ("Pulumi.yaml", PULUMI_CONFIG_GROUP.encode())],
+                    ("Pulumi.yaml", PULUMI_CONFIG_GROUP.encode()),
+                    # manifests it applies (a ConfigFile, a ConfigGroup's files), through a provider
+                    ("Pulumi.yaml", PULUMI_APPLYING.encode())],
     "hcl": [("main.tf", _fixture("RES201", "fail-function-alias-arn.tf")),
             ("main.tofu", _fixture("RES201", "fail-function-alias-arn.tf")),  # OpenTofu's own file
             # OpenTofu's language: a module source and version of locals, `lifecycle { enabled }`
