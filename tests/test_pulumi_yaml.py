@@ -460,11 +460,14 @@ def test_manifests_a_program_applies_are_judged_as_it_applies_them(tmp_path):
     (tmp_path / "manifests" / "web.yaml").write_text(_deployment("web"))
     (tmp_path / "jobs").mkdir()
     (tmp_path / "jobs" / "batch.yaml").write_text("# batch\n" + _deployment("batch"))
+    (tmp_path / "jobs" / "list.yaml").write_text("apiVersion: v1\nkind: List\nitems:\n- "
+                                                 + textwrap.indent(_deployment("cron"), "  ")[2:])
     result = run_scan(tmp_path)
     assert result.errors == []
     deployments = sorted(r.address for r in result.resources if r.type == "apps/Deployment")
-    assert deployments == ["Deployment/apps/web", "Deployment/default/batch"]
+    assert deployments == ["Deployment/apps/web", "Deployment/default/batch", "Deployment/default/cron"]
     single = {f.resource: (f.file, f.line) for f in result.findings if f.rule_id == "RES101"}
-    assert single == {"Deployment/default/batch": (str(tmp_path / "jobs" / "batch.yaml"), 7)}
+    assert single == {"Deployment/default/batch": (str(tmp_path / "jobs" / "batch.yaml"), 7),
+                      "Deployment/default/cron": (str(tmp_path / "jobs" / "list.yaml"), 9)}
     web = next(f for f in result.findings if f.resource == "Deployment/apps/web" and f.rule_id == "RES501")
     assert (web.file, web.line) == (str(tmp_path / "manifests" / "web.yaml"), 6)

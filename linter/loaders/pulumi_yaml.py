@@ -551,8 +551,15 @@ def _manifest_objects(file: Any, directory: Path) -> list[tuple[Any, int | None,
             roots = []
         for n, document in enumerate(documents):
             root = roots[n] if n < len(roots) else None
-            out.append((document, root.start_mark.line + 1 if root is not None else None,
-                        _node_lines(root) if root is not None else {}, shown, False))
+            listed = document.get("items") if isinstance(document, dict) and str(document.get("kind", "")).endswith(
+                "List") else None
+            if not isinstance(listed, list):
+                out.append((document, root.start_mark.line + 1 if root is not None else None,
+                            _node_lines(root) if root is not None else {}, shown, False))
+                continue
+            for m, item in enumerate(listed):  # a `List`: each of its items an object applied
+                node, line = _node_at(root, ("items", m)) if root is not None else (None, None)
+                out.append((item, line, _node_lines(node) if node is not None else {}, shown, False))
     return out
 
 
