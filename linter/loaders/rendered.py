@@ -555,11 +555,11 @@ class StagedDeployers:
 
     context: list[Any] = field(default_factory=list)  # Argo CD and Flux files, read as context
     staged: set[str] | None = None  # the staged files' real paths (None: none named)
-    terraform: dict[Path, bool] = field(default_factory=dict)
-    built: list[Path] = field(default_factory=list)
-    listings: list[Path] = field(default_factory=list)
-    programs: list[Path] = field(default_factory=list)
-    helmfiles: list[Path] = field(default_factory=list)
+    terraform: dict[Path, bool] = field(default_factory=dict)  # `.tf` files: True releasing, False calling
+    built: list[Path] = field(default_factory=list)  # renderings that build deployers (Plan.context_renderings)
+    listings: list[Path] = field(default_factory=list)  # charts naming a `file://` dependency
+    programs: list[Path] = field(default_factory=list)  # Pulumi YAML programs (Plan.pulumi_programs)
+    helmfiles: list[Path] = field(default_factory=list)  # helmfiles that release or nest
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> StagedDeployers:
@@ -619,8 +619,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
     built: list[Path] = []  # kustomizations that build a deployer of a staged file (then charts that render one)
     listings: list[Path] = []  # charts naming a `file://` dependency
     charts: set[Path] = set()  # charts whose templates write an Argo CD Application
-    programs: list[Path] = []  # Pulumi YAML programs releasing a chart
-    helmfiles: list[Path] = []
+    programs: list[Path] = []  # Pulumi YAML programs releasing a chart or applying manifests
+    helmfiles: list[Path] = []  # helmfiles that release or nest
     staged_chart = charted  # a staged file is a chart's (before a `.tf` file naming one counts)
     for top, relative in tops.items():
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
@@ -938,13 +938,14 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.helmfile import helmfile_releases
     from linter.loaders.pulumi_helm import pulumi_releases
     from linter.loaders.pulumi_yaml import applying, context_programs
-    from linter.normalize.tokens import HELM_DEPLOYERS
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
+    from linter.normalize.tokens import HELM_DEPLOYERS
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
     # pre-commit: the checkout's Terraform roots that release charts, as context
     context = context_helm_releases(rendered.terraform_files, out, options) if rendered.terraform_files else []
-    terraform = terraform_releases(out, options, context, rendered.staged)
+    # the releases of resources that deploy charts: Terraform's, then Pulumi's (below)
+    by_resources = terraform_releases(out, options, context, rendered.staged)
     # pre-commit: the Pulumi YAML programs of the checkout, as context: one that applies a staged
     # manifest (a ConfigFile) is judged with it, its own resources and other files not reported
     programs = context_programs(rendered.pulumi_programs, out, options) if rendered.pulumi_programs else []
@@ -956,20 +957,20 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     if applied:
         _take_back(out, applied)
     # a Pulumi YAML program's Charts and Releases, deployed alike (pre-commit: the checkout's, as context)
-    pulumi_releases(out, terraform, [r for r in programs if r.raw_type in HELM_DEPLOYERS], rendered.staged)
-    if helmfiles.read or terraform.read:  # values files of theirs the walk met are read, not skipped
-        read = {display_path(f) for f in helmfiles.read | terraform.read}
+    pulumi_releases(out, by_resources, [r for r in programs if r.raw_type in HELM_DEPLOYERS], rendered.staged)
+    if helmfiles.read or by_resources.read:  # values files of theirs the walk met are read, not skipped
+        read = {display_path(f) for f in helmfiles.read | by_resources.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
     # pre-commit: the checkout's deployers read as context release what renders a staged file
     deployers = argo_sources(out, rendered.staged) + flux_sources(out, rendered.staged)
     from_context = {id(d) for d in deployers if display_path(d.file) in out.context_files}
-    from_context |= {id(r) for r in terraform.releases if display_path(r.file) in terraform.context_files}
+    from_context |= {id(r) for r in by_resources.releases if display_path(r.file) in by_resources.context_files}
     errors = len(out.errors)
-    releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + terraform.releases
+    releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + by_resources.releases
     kustomized: list[KustomizationRelease] = []
-    deployed = helmfiles.deployed | terraform.deployed | {os.path.realpath(a.chart) for a in releases}
+    deployed = helmfiles.deployed | by_resources.deployed | {os.path.realpath(a.chart) for a in releases}
 
     def deploy(found: list[Release]) -> None:
         """Releases found: what they deploy is judged as they deploy it, not alone (nor at all,
@@ -1118,7 +1119,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
         if id(kustomization) not in built:
             build(kustomization)
     if from_context:  # what a deployer read as context says of itself is not the scan's
-        quiet = out.context_files | terraform.context_files
+        quiet = out.context_files | by_resources.context_files
         out.errors[errors:] = [e for e in out.errors[errors:] if e.file not in quiet]
 
 
