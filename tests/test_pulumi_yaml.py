@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -122,19 +123,25 @@ def said(result) -> list[tuple[str, str, str, str]]:
                   for f in result.findings)
 
 
-@pytest.mark.parametrize("fixture", _stack_exports(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_a_program_is_judged_as_the_state_pulumi_records_for_it(tmp_path, fixture):
+def _both_ways(tmp_path: Path, fixture: Path, group: bool = False) -> tuple[Any, list[str]]:
+    """The fixture's export (as before its first deployment) and the program writing it, scanned:
+    the same findings, word for word; the program's scan, and its lines."""
     doc = before_deployment(json.loads(fixture.read_text()))
     (tmp_path / "export.json").write_text(json.dumps(doc, indent=2))
-    program, _ = as_program(doc)
+    program, _ = as_program(doc, group)
     (tmp_path / "program").mkdir()
     text = yaml.safe_dump(program, sort_keys=False)
     (tmp_path / "program" / "Pulumi.yaml").write_text(text)
     exported, written = run_scan(tmp_path / "export.json"), run_scan(tmp_path / "program")
     assert exported.errors == [] and written.errors == []
     assert said(written) == said(exported)
+    return written, text.splitlines()
+
+
+@pytest.mark.parametrize("fixture", _stack_exports(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_program_is_judged_as_the_state_pulumi_records_for_it(tmp_path, fixture):
+    written, lines = _both_ways(tmp_path, fixture)
     # each finding points into its own resource's block of the program
-    lines = text.splitlines()
     starts = {line[2:-1]: n + 1 for n, line in enumerate(lines) if line.startswith("  ") and line[2] != " "}
     ends = sorted(starts.values()) + [len(lines) + 1]
     for f in written.findings:
@@ -153,16 +160,7 @@ def _grouped_exports() -> list[Path]:
 def test_objects_a_config_group_writes_are_judged_as_the_objects_it_creates(tmp_path, fixture):
     """The same export's Kubernetes objects, written in place by one ConfigGroup: the same
     findings, each at a line of its own object in `objs`."""
-    doc = before_deployment(json.loads(fixture.read_text()))
-    (tmp_path / "export.json").write_text(json.dumps(doc, indent=2))
-    program, _ = as_program(doc, group=True)
-    (tmp_path / "program").mkdir()
-    text = yaml.safe_dump(program, sort_keys=False)
-    (tmp_path / "program" / "Pulumi.yaml").write_text(text)
-    exported, written = run_scan(tmp_path / "export.json"), run_scan(tmp_path / "program")
-    assert exported.errors == [] and written.errors == []
-    assert said(written) == said(exported)
-    lines = text.splitlines()
+    written, lines = _both_ways(tmp_path, fixture, group=True)
     items = [n + 1 for n, line in enumerate(lines) if line.startswith("      - ")]  # each object of `objs`
     for f in written.findings:
         if "/" in f.resource and items and f.line >= items[0]:  # an object of the group: within its item
