@@ -431,6 +431,9 @@ def test_a_config_group_s_objects_are_judged_at_their_lines(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(CONFIG_GROUP.replace("spec: {selector: {app: api}", "spec: {selector: [app"))
     [error] = run_scan(tmp_path).errors
     assert "its yaml is not YAML" in error.message and error.line == _line(CONFIG_GROUP, "      yaml: |")
+    (tmp_path / "Pulumi.yaml").write_text(CONFIG_GROUP.replace("      yaml: |\n", "      yaml: [1]\n      x: |\n"))
+    [error] = run_scan(tmp_path).errors
+    assert "its yaml must be YAML text" in error.message and error.line == _line(CONFIG_GROUP, "      yaml: |")
 
 
 # a program applying a manifest of the repository (ConfigFile) and a glob of them (ConfigGroup `files`),

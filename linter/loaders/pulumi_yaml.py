@@ -367,6 +367,8 @@ class _Program:
         for n, text in enumerate(texts if isinstance(texts, list) else [texts] if isinstance(texts, str) else []):
             where = (*at, "yaml", n) if isinstance(texts, list) else (*at, "yaml")
             node, line = _node_at(self.root, where, self.index)
+            if not isinstance(text, str):
+                raise InputError(self.shown, f"resource {name}: its yaml must be YAML text", line)
             block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and line is not None
             offset = node.start_mark.line + 1 if block else None  # the text's first line in the program
             try:
