@@ -39,6 +39,34 @@ def git_top(start: Path) -> Path | None:
     return None
 
 
+def repository_of(directory: Path) -> Path:
+    """The repository a deployer in `directory` may read from: the git checkout holding it,
+    else the directory itself."""
+    absolute = Path(os.path.abspath(directory))
+    return git_top(absolute) or absolute
+
+
+def repository_glob(base: Path, where: str) -> list[Path]:
+    """The paths `where` (a path or a glob, from `base`) names in the repository of `base`
+    (`repository_of`), sorted; a path without wildcards whether it exists or not. Nothing
+    outside the repository: a glob is not even walked there (`/**/*.yaml`)."""
+    if "\x00" in where:
+        return []  # no file has that name
+    pattern = os.path.normpath(os.path.join(base, where))
+    wild = [i for i in (pattern.find(c) for c in "*?[") if i != -1]
+    fixed = os.path.dirname(pattern[:min(wild)]) if wild else pattern
+    if os.path.relpath(os.path.abspath(fixed), repository_of(base)).startswith(".."):
+        return []
+    if not wild:
+        return [Path(pattern)]
+    import glob
+
+    try:
+        return [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
+    except (OSError, ValueError):
+        return []
+
+
 def relative_to_root(file: str, root: str) -> str:
     """`file` relative to `root`, with forward slashes (`../x` when outside it):
     what fingerprints and path globs compare, whatever directory resilint ran from."""

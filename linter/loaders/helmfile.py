@@ -42,7 +42,6 @@ them.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -140,21 +139,9 @@ class _State:
     def _nested_paths(self, where: str) -> list[Path]:
         """The YAML files a `helmfiles:` path or glob names, in this repository (the git
         checkout holding the helmfile, else its directory): nothing outside it is read."""
-        from linter.paths import git_top
+        from linter.paths import repository_glob
 
-        if "\x00" in where:
-            return []  # no file has that name
-        pattern = os.path.normpath(os.path.join(self.base, where))
-        wild = [i for i in (pattern.find(c) for c in "*?[") if i != -1]
-        fixed = os.path.dirname(pattern[:min(wild)]) if wild else pattern
-        top = git_top(Path(os.path.abspath(self.base))) or Path(os.path.abspath(self.base))
-        if os.path.relpath(os.path.abspath(fixed), top).startswith(".."):
-            return []
-        try:
-            paths = sorted(glob.glob(pattern, recursive=True)) if wild else [pattern]
-        except (OSError, ValueError):  # a NUL in the pattern: no file has that name
-            return []
-        return [Path(p) for p in paths if p.endswith((".yaml", ".yml", ".gotmpl"))]
+        return [p for p in repository_glob(self.base, where) if p.name.endswith((".yaml", ".yml", ".gotmpl"))]
 
 
 def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]] | None = None) -> Deployed:

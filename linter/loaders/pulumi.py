@@ -173,14 +173,12 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any
         resources = _load_plan(doc, shown, lines)
     else:
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
-    program: list[str | None] = []  # where the program runs, found once when a Release needs it
     for res in resources:
         res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
-        if res.raw_type in HELM_DEPLOYERS:
-            if not program:
-                program.append(_program_directory(Path(path)))
-            if program[0] is not None:  # its chart path starts there (loaders/pulumi_helm.py)
-                res.meta.update(program_directory=program[0], program_at=None)
+    releases = [res for res in resources if res.raw_type in HELM_DEPLOYERS]
+    program = _program_directory(Path(path)) if releases else None
+    for res in releases if program is not None else ():  # a chart path starts there (loaders/pulumi_helm.py)
+        res.meta.update(program_directory=program, program_at=None)
     return resources
 
 

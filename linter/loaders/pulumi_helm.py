@@ -138,7 +138,7 @@ def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] |
     them; or why they are not known (a file outside the repository is not read)."""
     from linter.loaders import display_path
     from linter.loaders.rendered import within
-    from linter.paths import git_top
+    from linter.paths import repository_of
 
     files = r.attrs.get("valueYamlFiles")
     if isinstance(files, Unknown):
@@ -152,8 +152,7 @@ def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] |
             return f"its `valueYamlFiles[{n}]` is not known before deployment"
         if isinstance(asset, dict) and isinstance(asset.get("path"), str):
             path = Path(os.path.normpath(directory / asset["path"]))
-            top = git_top(Path(os.path.abspath(directory))) or Path(os.path.abspath(directory))
-            if "\x00" in asset["path"] or not within(path, top):
+            if "\x00" in asset["path"] or not within(path, repository_of(directory)):
                 return f"its `valueYamlFiles[{n}]` ({asset['path']}) is not in this repository"
             if not os.path.isfile(path):
                 raise InputError(r.location.file, f"{r.address}: `valueYamlFiles[{n}]` is {asset['path']}, which "

@@ -521,26 +521,17 @@ def _manifest_objects(file: Any, directory: Path) -> list[tuple[Any, int | None,
     """The documents of the manifests `file` names (a path from `directory`, or a glob) in this
     repository, each with its line, the lines of its keys and the file as shown; none for a URL,
     a path not known or outside the repository, or a file that does not read (the walk reports it)."""
-    import glob
-
     import yaml
 
     from linter.loaders import display_path, read_text
     from linter.loaders.kubernetes import read_yaml
-    from linter.loaders.rendered import within
-    from linter.paths import git_top
+    from linter.paths import repository_glob
 
-    if not isinstance(file, str) or not file or "://" in file or "\x00" in file or "${" in file:
-        return []
-    pattern = os.path.normpath(directory / file)
-    top = git_top(Path(os.path.abspath(directory))) or Path(os.path.abspath(directory))
-    try:
-        paths = sorted(glob.glob(pattern, recursive=True)) if any(c in file for c in "*?[") else [pattern]
-    except (OSError, ValueError):
+    if not isinstance(file, str) or not file or "://" in file or "${" in file:
         return []
     out: list[tuple[Any, int | None, dict[tuple[Any, ...], int], str, bool]] = []
-    for path in (Path(p) for p in paths):
-        if not within(path, top) or not os.path.isfile(path):
+    for path in repository_glob(directory, file):
+        if not os.path.isfile(path):
             continue
         shown = display_path(path)
         try:
