@@ -198,3 +198,36 @@ def test_a_release_in_a_preview_of_any_program_is_rendered_from_its_project_dire
     (root / "Pulumi.yaml").unlink()
     doc, _ = run(".", cwd=root)
     assert single(doc) == [] and not any("(with Pulumi" in f["message"] for f in doc["findings"])
+
+
+@needs_helm
+def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_holds(tmp_path):
+    """A TypeScript program's `k8s.helm.v4.Chart` of ./charts/web: the provider rendered it
+    during the preview, and its objects are the preview's own steps (children of the
+    component). They are judged as the preview holds them, once: the chart is neither
+    rendered again nor judged alone with its values.yaml."""
+    import json
+
+    chart_token, urn = "kubernetes:helm.sh/v4:Chart", "urn:pulumi:prod::shop::kubernetes:helm.sh/v4:Chart"
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
+                  "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}},
+                                        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}
+    steps = [
+        {"op": "create", "urn": f"{urn}::web", "provider": "",
+         "newState": {"urn": f"{urn}::web", "custom": False, "type": chart_token,
+                      "inputs": {"chart": "./charts/web", "namespace": "shop"}, "outputs": {}}},
+        {"op": "create", "urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "provider": "",
+         "newState": {"urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "custom": True,
+                      "type": "kubernetes:apps/v1:Deployment", "parent": f"{urn}::web",
+                      "inputs": deployment, "outputs": {}}},
+    ]
+    preview = json.dumps({"config": {}, "steps": steps, "changeSummary": {}, "duration": 1}, indent=2)
+    root = chart_checkout(tmp_path / "shop", 1, {"Pulumi.yaml": "name: shop\nruntime: nodejs\n",
+                                                 "preview.json": preview})
+    doc, _ = run(".", cwd=root)
+    assert doc["errors"] == []
+    [finding] = single(doc)
+    assert (finding["file"], finding["resource"]) == ("preview.json", "Deployment/shop/web")
+    assert not any("(with Pulumi" in f["message"] or f["file"].startswith("charts/") for f in doc["findings"])

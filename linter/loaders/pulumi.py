@@ -427,8 +427,10 @@ def build_resource(
     change: Change | None = None,
 ) -> Resource | None:
     """The canonical Resource for one Pulumi resource state (None: not linted)."""
-    if not state.custom:
-        return None  # component resources group others; they hold no infrastructure
+    if not state.custom and state.type not in HELM_DEPLOYERS:
+        # component resources group others; they hold no infrastructure. A Chart's says which
+        # chart of this repository its children are (loaders/pulumi_helm.py)
+        return None
     canonical, family = canonical_type(state.type)
     if family == "skip":
         return None

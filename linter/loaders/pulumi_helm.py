@@ -21,7 +21,9 @@ known here). NS is its `namespace`, else its explicit provider's, else `default`
 A `Release` in a stack export or a preview (`pulumi preview --json`) of a program of any
 language is read alike when the document sits in its project's directory (a `Pulumi.yaml`
 beside it: pulumi.py:_program_directory), where the program runs. A `Chart` there is a
-component whose objects the document holds already.
+component the provider rendered: its objects are the document's own resources (the
+component's children), judged as they are there; its chart is neither rendered again nor
+judged alone.
 
 What is not known before deployment (another resource's output, a secret, a value the
 program computes, a post-renderer, the values of the release already installed) makes the
@@ -61,8 +63,16 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
     for n, r in enumerate([*loaded.resources, *(context or ())]):
         if r.raw_type not in HELM_DEPLOYERS or r.source_format != "pulumi" or not r.meta.get("program_directory"):
             continue  # a document's outside its project directory: where its chart path starts is not known
+        kind = HELM_DEPLOYERS[r.raw_type]
+        if kind == "Chart" and r.meta.get("program_at") is None:
+            # a Chart in a stack export or a preview is a component the provider rendered: its
+            # objects are the document's own resources (its children), judged as they are there
+            chart = _local_chart(r) if n < own else None
+            if chart is not None:  # (one it may be: its objects are judged, not it alone)
+                found.deployed.add(os.path.realpath(chart if isinstance(chart, Path) else chart[0]))
+            continue
         try:
-            made = _release(r, HELM_DEPLOYERS[r.raw_type])
+            made = _release(r, kind)
         except InputError as err:
             if n < own:  # a full scan reports a context program's error at the program, not a commit of the chart
                 loaded.errors.append(err)
@@ -91,19 +101,12 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
     """The release as the provider renders it; (its chart, why) when it deploys a chart of
     this repository in a way not known here; None when it deploys none."""
     from linter.loaders.pulumi import UNRESOLVED_NAMESPACE, urn_name
-    from linter.loaders.rendered import ChartRelease, chart_of_repository
+    from linter.loaders.rendered import ChartRelease
 
     directory = Path(r.meta["program_directory"])
-    name, options = r.attrs.get("chart"), r.attrs.get("repositoryOpts")
-    repository = options.get("repo") if isinstance(options, dict) else options
-    if not isinstance(name, str) or not name or "://" in name or name.startswith("oci:") or "\x00" in name \
-            or isinstance(repository, str) and repository:
-        return None  # a chart of a repository, or a chart not known
-    chart = chart_of_repository(directory / name, Path(r.location.file))
-    if chart is None:
-        return None
-    if isinstance(repository, Unknown):
-        return chart, "its `repositoryOpts` is not known before deployment: the chart may come from a repository"
+    chart = _local_chart(r)
+    if not isinstance(chart, Path):
+        return chart
     for key, reason in NOT_RENDERED_ONLY.items():
         value = r.attrs.get(key)
         if isinstance(value, Unknown):
@@ -131,6 +134,24 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
     return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, _label(r),
                         f"pulumi-helm:{r.address}", value_places=places, line=r.location.line,
                         action_origins=r.meta.get("action_origins") or {})
+
+
+def _local_chart(r: Resource) -> Path | tuple[Path, str] | None:
+    """The chart of this repository the resource releases; (it, why) when it may come from a
+    repository instead; None when it releases a chart of a repository or one not known."""
+    from linter.loaders.rendered import chart_of_repository
+
+    name, options = r.attrs.get("chart"), r.attrs.get("repositoryOpts")
+    repository = options.get("repo") if isinstance(options, dict) else options
+    if not isinstance(name, str) or not name or "://" in name or name.startswith("oci:") or "\x00" in name \
+            or isinstance(repository, str) and repository:
+        return None
+    chart = chart_of_repository(Path(r.meta["program_directory"]) / name, Path(r.location.file))
+    if chart is None:
+        return None
+    if isinstance(repository, Unknown):
+        return chart, "its `repositoryOpts` is not known before deployment: the chart may come from a repository"
+    return chart
 
 
 def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] | str:
