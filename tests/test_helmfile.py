@@ -620,6 +620,53 @@ def test_a_helmfile_nested_in_two_ways_is_deployed_in_each(tmp_path):
     assert not [f for f in doc["findings"] if f["rule_id"] == "RES101"]
 
 
+@needs_helm
+def test_a_nested_helmfile_is_run_in_the_environments_of_the_helmfile_nesting_it(tmp_path):
+    """`helmfile -e stage` on the umbrella runs apps/ in stage too: a nested helmfile's
+    per-environment releases are rendered in the umbrella's environments (prod, stage), with
+    the nested helmfile's own values for each; not in `dev`, which only apps/ declares. One
+    that does not declare an environment the umbrella is run in (jobs/: prod only) stops
+    helmfile there: noted, never judged with other values. Before, each nested helmfile was
+    rendered in its own environments: dev's single replica was reported, and jobs/ in prod only
+    without a word on stage."""
+    umbrella = "environments:\n  prod: {}\n  stage: {}\nhelmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n"
+    nested = ("environments:\n{environments}---\n"
+              "releases:\n  - name: {name}\n    chart: ../charts/web\n"
+              "    values: [\"../values/web-{{{{ .Values.tier }}}}.yaml\"]\n")
+    apps = nested.format(name="web", environments="  prod:\n    values: [{tier: prod}]\n  stage:\n    values: "
+                                                   "[{tier: prod}]\n  dev:\n    values: [{tier: staging}]\n")
+    jobs = nested.format(name="jobs", environments="  prod:\n    values: [{tier: staging}]\n")
+    root = repository(tmp_path / "deploy", umbrella, {"apps/helmfile.yaml": apps, "jobs/helmfile.yaml": jobs})
+    _, doc, stderr = run(".", cwd=root)
+    assert doc["errors"] == []
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Helmfile release jobs (environment prod) in jobs/helmfile.yaml)"}  # web-staging.yaml: 1
+    judged = {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"]}
+    assert judged == {"Helmfile release web (environment prod) in apps/helmfile.yaml)",
+                      "Helmfile release web (environment stage) in apps/helmfile.yaml)",
+                      "Helmfile release jobs (environment prod) in jobs/helmfile.yaml)"}
+    assert ("jobs/helmfile.yaml: Helmfile release jobs (environment stage) not judged: helmfile stops, as "
+            "environment stage (the one the helmfile nesting it is run in) is not defined here") in stderr
+    # an umbrella that declares none runs them in `default`, which every helmfile may be run
+    # in: with none of apps/'s values there, `.Values.tier` is not known
+    (root / "helmfile.yaml").write_text("helmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n")
+    _, doc, stderr = run(".", cwd=root)
+    assert doc["findings"] == []
+    assert "apps/helmfile.yaml: Helmfile release web (environment default) not judged: its values file " \
+           "`../values/web-{{ .Values.tier }}.yaml` is named by a template this scan cannot fill" in stderr
+    # two umbrellas run in other environments nest it two ways: each deploys it in its own
+    (root / "helmfile.yaml").unlink()
+    (root / "jobs" / "helmfile.yaml").unlink()
+    for name, environment in (("prod", "prod"), ("dev", "dev")):
+        (root / "envs" / name).mkdir(parents=True)
+        (root / "envs" / name / "helmfile.yaml").write_text(
+            f"environments:\n  {environment}: {{}}\nhelmfiles:\n  - ../../apps/helmfile.yaml\n")
+    _, doc, _ = run(".", cwd=root)
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
+        "Helmfile release web (environment dev) (nested by envs/dev/helmfile.yaml) in apps/helmfile.yaml)"}
+    assert len({f["fingerprint"] for f in doc["findings"]}) == len(doc["findings"])
+
+
 def test_values_an_entry_gives_as_a_template_are_not_known(tmp_path):
     """An entry's values written as a template (helmfile renders them in the umbrella first)
     leave the nested helmfile's values not known: never its own default in their place."""

@@ -35,7 +35,10 @@ alone as before. The helmfiles a helmfile nests (`helmfiles:`, local paths and g
 are read too, each once, with only the releases the entry's `selectors` pick
 (`tier=web,name!=api`, by a release's labels, name, namespace and chart); the `values` an
 entry gives (maps, or files beside the nesting helmfile) are merged over the nested
-helmfile's own (`Given`; written as a template: not known). A helmfile's top-level
+helmfile's own (`Given`; written as a template: not known). A nested helmfile is run in
+the environments of the top helmfile nesting it (`helmfile -e prod` passes `prod` down), not
+its own; one it does not declare stops helmfile there (unless the entry gives it values), and
+its per-environment releases are noted in it, not judged. A helmfile's top-level
 `values:` are the defaults of every environment: an environment's values are merged over
 them.
 """
@@ -100,6 +103,9 @@ class _State:
     default_values: list[Any] = field(default_factory=list)
     # state values given by the entry nesting it, merged over all of its own (OverrideValues)
     given: "Given | None" = None
+    # nested: the environments it is run in, the top helmfile's (helmfile passes its
+    # `--environment` down to the helmfiles it nests); None: its own
+    run_in: tuple[str, ...] | None = None
     # the helmfile nesting it, when it is nested in more than one way (with other values or
     # selectors): each way a release of its own, named after it
     nested_by: str | None = None
@@ -180,19 +186,19 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
     # one `apps` helmfile) deploys it once
     ways = _nesting_ways([p for p, _, _, _ in tops], state_of)
     # (helmfile, selectors, values given, staged files, the helmfile nesting it in this way and
-    # the number of its entry there)
-    queue: list[tuple[Path, list[str] | None, Given | None, set[str] | None, tuple[Path, int] | None]] = [
-        (*top, None) for top in tops if os.path.realpath(top[0]) not in ways]
-    waiting = [(*top, None) for top in tops if os.path.realpath(top[0]) in ways]
-    seen = {os.path.realpath(p) for p, _, _, _, _ in queue}
+    # the number of its entry there, the environments it is run in)
+    queue: list[tuple[Path, list[str] | None, Given | None, set[str] | None, tuple[Path, int] | None,
+                      tuple[str, ...] | None]] = [(*top, None, None) for top in tops if os.path.realpath(top[0]) not in ways]
+    waiting = [(*top, None, None) for top in tops if os.path.realpath(top[0]) in ways]
+    seen = {os.path.realpath(top[0]) for top in queue}
     seen_ways: set[tuple[str, Any]] = set()
     while queue or waiting:
         if not queue:  # nested only by helmfiles no root reaches (a cycle): read as the scan's own
             queue = [top for top in waiting if os.path.realpath(top[0]) not in seen]
-            seen |= {os.path.realpath(p) for p, _, _, _, _ in queue}
+            seen |= {os.path.realpath(top[0]) for top in queue}
             waiting = []
             continue
-        path, selectors, given_values, staged, via = queue.pop(0)
+        path, selectors, given_values, staged, via, run_in = queue.pop(0)
         shown = display_path(path)
         if selectors is not None and not os.path.isfile(path):
             continue  # helmfile warns and goes on (its missingFileHandler's default for nested helmfiles)
@@ -214,21 +220,23 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
         if via is not None and len(reached) > 1:
             # one umbrella nesting it in two ways: each named by its entry there
             entry = f", entry {via[1]}" if sum(os.path.realpath(via[0]) in v for v in reached.values()) > 1 else ""
-            state = replace(state, given=given_values, environment_values={},
+            state = replace(state, given=given_values, run_in=run_in, environment_values={},
                             nested_by=display_path(via[0]) + entry)
         else:
             state.given = state.given or given_values
+            state.run_in = state.run_in or run_in
         if selectors is not None:
             if staged is None:
                 found.read.add(path)  # read as the helmfile nesting it says: not a YAML file skipped
         elif staged is None:
             out.files.append(shown)
+        passed = _passed_environments(state)
         for nested, picked, given, number in state.nested:
-            way = (os.path.realpath(nested), _way(picked, given))
+            way = (os.path.realpath(nested), _way(picked, given, passed))
             if way not in seen_ways and (len(ways.get(way[0], ())) > 1 or way[0] not in seen):
                 seen.add(way[0])
                 seen_ways.add(way)
-                queue.append((nested, picked, given, staged, (path, number)))
+                queue.append((nested, picked, given, staged, (path, number), passed))
         for raw in state.releases:
             if selectors and not _selected(raw, selectors, state.templates):
                 continue
@@ -261,30 +269,44 @@ def _nesting_ways(paths: list[Path], state_of: Any) -> dict[str, dict[Any, set[s
     from linter.loaders import display_path
 
     ways: dict[str, dict[Any, set[str]]] = {}
-    pending, read = list(paths), set()
+    pending: list[tuple[Path, tuple[str, ...] | None]] = [(p, None) for p in paths]
+    read: set[tuple[str, tuple[str, ...] | None]] = set()
     while pending:
-        path = pending.pop()
-        if os.path.realpath(path) in read:
+        path, run_in = pending.pop()
+        if (os.path.realpath(path), run_in) in read:
             continue
-        read.add(os.path.realpath(path))
+        read.add((os.path.realpath(path), run_in))
         try:
             state = state_of(path, display_path(path))
         except Exception:
             continue
-        for nested, picked, given, _ in state.nested if state is not None else ():
+        if state is None:
+            continue
+        passed = _passed_environments(replace(state, run_in=run_in))
+        for nested, picked, given, _ in state.nested:
             if os.path.realpath(nested) != os.path.realpath(path):
                 by_way = ways.setdefault(os.path.realpath(nested), {})
-                by_way.setdefault(_way(picked, given), set()).add(os.path.realpath(path))
-                pending.append(nested)
+                by_way.setdefault(_way(picked, given, passed), set()).add(os.path.realpath(path))
+                pending.append((nested, passed))
     return ways
 
 
-def _way(selectors: list[str], given: Given | None) -> Any:
-    """A way a helmfile is nested, comparable: the entry's selectors and the values it gives
-    (a values file by its real path: two umbrellas giving the same values nest it one way)."""
+def _passed_environments(state: _State) -> tuple[str, ...] | None:
+    """The environments the helmfiles a helmfile nests are run in: those it is run in
+    itself (its own, `default` when it declares none; the top helmfile's when it is nested);
+    None when its own are not known (a base that declares them could not be read)."""
+    if state.run_in is not None:
+        return state.run_in
+    return (tuple(state.environments) or (DEFAULT_ENVIRONMENT,)) if state.environments_known else None
+
+
+def _way(selectors: list[str], given: Given | None, environments: tuple[str, ...] | None) -> Any:
+    """A way a helmfile is nested, comparable: the entry's selectors, the values it gives
+    (a values file by its real path: two umbrellas giving the same values nest it one way)
+    and the environments it is run in."""
     entries = [os.path.realpath(given.base / e) if isinstance(e, str) and "{{" not in e and "\x00" not in e else e
                for e in given.entries] if given is not None else None
-    return tuple(selectors), json.dumps(entries, sort_keys=True, default=str)
+    return tuple(selectors), json.dumps(entries, sort_keys=True, default=str), environments
 
 
 def _selected(raw: Any, selectors: list[str], templates: dict[str, Any]) -> bool:
@@ -480,13 +502,21 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
         local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
         return [], {os.path.realpath(local)} if local else set(), [
             f"{shown}: Helmfile release {name} not judged: its environments come from a base this scan cannot read"]
-    environments = (list(state.environments) or [DEFAULT_ENVIRONMENT]) if per_environment else [None]
+    environments = list(state.run_in or state.environments or [DEFAULT_ENVIRONMENT]) if per_environment else [None]
     made: list[ChartRelease] = []
     deployed: set[str] = set()
     notes: list[str] = []
     for environment in environments:
         label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "") \
             + (f" (nested by {state.nested_by})" if state.nested_by else "")
+        if environment is not None and not _defined(state, environment):
+            chart = release.get("chart")
+            local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
+            if local is not None:
+                deployed.add(os.path.realpath(local))
+                notes.append(f"{shown}: {label} not judged: helmfile stops, as environment {environment} "
+                             "(the one the helmfile nesting it is run in) is not defined here")
+            continue
         result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label,
                           state.places.get(id(raw)) if {"values", "set", "setString"} & raw.keys() else None)
         if isinstance(result, tuple):
@@ -939,14 +969,20 @@ def _read_environment_values(state: _State, environment: str) -> Any:
     return merged
 
 
+def _defined(state: _State, environment: str) -> bool:
+    """Whether helmfile can run the helmfile in `environment`: one it declares, `default`, or
+    any when the helmfile nesting it gives it values (helmfile stops otherwise)."""
+    return environment in state.environments or environment == DEFAULT_ENVIRONMENT or state.given is not None
+
+
 def _environment_layers(state: _State, environment: str) -> list[tuple[Path | None, dict[str, Any]]] | None:
     """The environment's values layer by layer, in the order helmfile merges them (the
     helmfile's top-level `values:`, the environment's own, then those the `helmfiles:` entry
     nesting it gives): each with the file it is read from (None: a map a helmfile writes);
     None when not known here."""
+    if not _defined(state, environment):
+        return None  # helmfile stops
     spec = state.environments.get(environment)
-    if spec is None and environment != DEFAULT_ENVIRONMENT:
-        return None  # helmfile stops: the environment is not defined
     if spec is not None and spec.get("secrets"):
         return None
     entries = [(state.base, e) for e in [*state.default_values, *_list((spec or {}).get("values"))]]
