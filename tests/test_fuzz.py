@@ -290,6 +290,13 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
                                     b"  rel:\n    type: kubernetes:helm.sh/v3:Release\n    options: {provider: '${k8s}'}\n"
                                     b"    properties: {chart: ./chart, name: rel}\n"
                                     b"  k8s:\n    type: pulumi:providers:kubernetes\n    properties: {namespace: apps}\n")],
+    # a Pulumi YAML program building the kustomization beside it (ARGO_KUSTOMIZATION) into a namespace
+    "pulumi-kustomize": [("Pulumi.yaml", b"name: shop\nruntime: yaml\nresources:\n  web:\n"
+                                         b"    type: kubernetes:kustomize/v2:Directory\n"
+                                         b"    properties: {directory: ./overlays/prod, namespace: shop}\n"
+                                         b"  base:\n    type: kubernetes:kustomize/v2:Directory\n"
+                                         b"    options: {provider: '${k8s}'}\n    properties: {directory: ./base}\n"
+                                         b"  k8s:\n    type: pulumi:providers:kubernetes\n    properties: {namespace: apps}\n")],
 }
 ARGO_KUSTOMIZATION = {
     ".git/config": '[remote "origin"]\n\turl = git@github.com:acme/gitops.git\n',
@@ -509,7 +516,7 @@ def test_mutated_inputs_keep_the_promises(loader):
                     name, "live/staging/db/terragrunt.hcl")
             beside = HELMFILE_CHART if loader in ("helmfile", "terraform-helm", "pulumi-helm") else \
                 FLUX_KUSTOMIZED_CHART if loader == "flux-helm" else ARGO_APPS if loader == "argocd-apps" else \
-                ARGO_KUSTOMIZATION if loader in ("argocd", "flux") else KUSTOMIZE_GENERATED if loader == "kustomize" \
+                ARGO_KUSTOMIZATION if loader in ("argocd", "flux", "pulumi-kustomize") else KUSTOMIZE_GENERATED if loader == "kustomize" \
                 else HELM_CHARTS if loader == "helm-chart" else {"Pulumi.yaml": PULUMI_PROJECT, "Pulumi.dev.yaml": "config:\n  shop:minimum: 1\n",
                                    **({"Main.yaml": SEEDS[loader][1][1].decode()} if name != "Pulumi.yaml" else {})} \
                 if loader == "pulumi-yaml" else {}

@@ -1,5 +1,5 @@
 """A Pulumi YAML program's `kubernetes:helm.sh/v4:Chart` and `kubernetes:helm.sh/v3:Release` of a
-chart of this repository (linter/loaders/pulumi_helm.py): the chart is judged as the provider
+chart of this repository (linter/loaders/pulumi_releases.py): the chart is judged as the provider
 renders it, with the resource's values files, values, name and namespace, once per stack, not
 alone with its own values.yaml. What is not known before deployment is noted, never judged.
 The real helm renders; the CLI runs as a user runs it."""

@@ -214,7 +214,7 @@ def test_unmapped_and_native_tokens_keep_their_token():
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cloud")
     assert canonical_type("azure-native:sql:Database") == ("azure-native:sql:Database", "native")
     assert canonical_type("pulumi:providers:aws")[1] == "skip"
-    # a release of a chart: kept, for the chart it deploys (loaders/pulumi_helm.py)
+    # a release of a chart: kept, for the chart it deploys (loaders/pulumi_releases.py)
     assert canonical_type("kubernetes:helm.sh/v3:Release") == ("kubernetes:helm.sh/v3:Release", "native")
     assert canonical_type("kubernetes:yaml/v2:ConfigFile")[1] == "skip"
     assert canonical_type("kubernetes:apps/v1:DeploymentPatch")[1] == "skip"

@@ -17,7 +17,8 @@ parsed, and is imported only when a file is offered to it:
                    HelmReleases deploy
     helmfile.py    the charts of this repository its helmfiles release
     terraform_helm.py  the charts of this repository its Terraform `helm_release`s install
-    pulumi_helm.py the charts of this repository its Pulumi YAML `Chart`s and `Release`s install
+    pulumi_releases.py  the charts and kustomizations of this repository its Pulumi `Chart`s,
+                   `Release`s and kustomize `Directory`s deploy
 
 What no loader detects is skipped, with a reason the summary counts, never an
 input error. A broken file that is detected becomes an InputError and never

@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import Change, InputError, Location, Resource, Unknown
 from linter.normalize.names import MAP_ATTRIBUTES, RENAMES, attribute_name, camel_to_snake, pulumi_name, snake_names
-from linter.normalize.tokens import HELM_DEPLOYERS, canonical_type, kubernetes_token
+from linter.normalize.tokens import PULUMI_DEPLOYERS, canonical_type, kubernetes_token
 
 # pulumi/pulumi sdk/go/common/resource/plugin/rpc.go and pulumi-policy proxy.py
 UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # a value of any type not known yet
@@ -175,9 +175,9 @@ def load_document(doc: Any, path: Path | str, shown: str, options: dict[str, Any
         raise InputError(shown, "not a Pulumi document: expected deployment, checkpoint, steps or resourcePlans")
     for res in resources:
         res.line_of = functools.partial(lines.attribute_line, res)  # picklable (parallel loading)
-    releases = [res for res in resources if res.raw_type in HELM_DEPLOYERS]
+    releases = [res for res in resources if res.raw_type in PULUMI_DEPLOYERS]
     program = _program_directory(Path(path)) if releases else None
-    for res in releases if program is not None else ():  # a chart path starts there (loaders/pulumi_helm.py)
+    for res in releases if program is not None else ():  # a chart path starts there (loaders/pulumi_releases.py)
         res.meta.update(program_directory=program, program_at=None)
     return resources
 
@@ -427,9 +427,10 @@ def build_resource(
     change: Change | None = None,
 ) -> Resource | None:
     """The canonical Resource for one Pulumi resource state (None: not linted)."""
-    if not state.custom and state.type not in HELM_DEPLOYERS:
-        # component resources group others; they hold no infrastructure. A Chart's says which
-        # chart of this repository its children are (loaders/pulumi_helm.py)
+    if not state.custom and state.type not in PULUMI_DEPLOYERS:
+        # component resources group others; they hold no infrastructure. A Chart's (a
+        # Directory's) says which chart (kustomization) of this repository its children are
+        # (loaders/pulumi_releases.py)
         return None
     canonical, family = canonical_type(state.type)
     if family == "skip":
@@ -564,7 +565,7 @@ def _resolve_namespaces(states: list[State]) -> None:
             continue
         meta = st.inputs.get("metadata")
         value = meta.get("namespace") if isinstance(meta, dict) else None
-        if st.type in HELM_DEPLOYERS:
+        if st.type in PULUMI_DEPLOYERS:
             value = st.inputs.get("namespace")
         if value is None and st.provider is not None and providers:
             st.namespace_override = _provider_namespace(st, providers)

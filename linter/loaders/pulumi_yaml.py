@@ -28,7 +28,7 @@ explicit provider it names (`options.provider: ${k8s}`; pulumi.py:_resolve_names
 `fn::fileAsset` (and the other asset functions) of a known text is the asset a stack
 records. The objects a `kubernetes:yaml/v2:ConfigGroup` writes in place (`objs`, a `yaml`
 text) are judged as the objects it creates. A `Chart` or `Release` of a chart of this
-repository is rendered as it releases it (loaders/pulumi_helm.py). A project is a
+repository is rendered as it releases it (loaders/pulumi_releases.py). A project is a
 directory unit: whichever of its files a scan names (the project file, its program, a
 stack file), the project is loaded once.
 
@@ -278,7 +278,7 @@ class _Program:
         """The program's resources; `directory` is where it runs (its file's): relative paths
         (a file asset, a chart) start there."""
         from linter.loaders.pulumi import State, addresses_for, build_resource
-        from linter.normalize.tokens import HELM_DEPLOYERS
+        from linter.normalize.tokens import PULUMI_DEPLOYERS
 
         # (a state, its line, the lines of its properties, where known values are set, the file it is written in)
         states: list[tuple[State, int | None, dict[tuple[Any, ...], int], dict[str, str], str]] = []
@@ -319,7 +319,7 @@ class _Program:
                 res.meta["applied_by"] = self.shown
             if origins:
                 res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
-            if state.type in HELM_DEPLOYERS:  # what loaders/pulumi_helm.py reads of the program
+            if state.type in PULUMI_DEPLOYERS:  # what loaders/pulumi_releases.py reads of the program
                 key = keys[state.urn]
                 res.meta.update(program_directory=str(directory), program_at=("resources", str(key)),
                                 namespace_default=state.namespace_override,

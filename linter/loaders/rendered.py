@@ -547,6 +547,8 @@ HELMFILE_WORDS = (b"releases", b"helmfiles")
 PULUMI_CHART = b"kubernetes:helm.sh/v"
 # Pulumi YAML: a program applying manifests of the checkout (`kubernetes:yaml/v2:ConfigFile`, `ConfigGroup`)
 PULUMI_MANIFESTS = b"kubernetes:yaml/v2:Config"
+# Pulumi YAML: a program building a kustomization of the checkout
+PULUMI_KUSTOMIZE = b"kubernetes:kustomize/v2:Directory"
 
 
 @dataclass
@@ -577,7 +579,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
     and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
     render a staged chart inside them (`_rendered_inside`); and the Pulumi YAML programs that
     release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them, or that
-    apply manifests (`PULUMI_MANIFESTS`); and the
+    apply manifests (`PULUMI_MANIFESTS`) or build a kustomization (`PULUMI_KUSTOMIZE`); and the
     helmfiles (`HELMFILE_WORDS`; an umbrella in `envs/prod/` that nests `apps/helmfile.yaml`
     is not above the staged chart, where `helmfile.helmfiles_above` looks). The
     Terraform files include the Terragrunt units (`terragrunt.hcl`, False) that may plan another
@@ -626,7 +628,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
         kustomized: set[str] = set()  # directories of kustomizations that hold Flux files
         found = files_mentioning(Path(os.path.relpath(top)) if relative else top,
                                  (*DEPLOYER_GROUPS, HELM_RELEASE, MODULE_CALL, *UNIT_WORDS, FILE_REPOSITORY,
-                                  PULUMI_CHART, PULUMI_MANIFESTS, *HELMFILE_WORDS, *sorted(names)),
+                                  PULUMI_CHART, PULUMI_MANIFESTS, PULUMI_KUSTOMIZE, *HELMFILE_WORDS,
+                                  *sorted(names)),
                                  DEPLOYER_SUFFIXES + MODULE_SUFFIXES + (UNIT_FILE, ".gotmpl"), exclusions,
                                  templates=True)  # a Helm app of apps: Applications in a chart's templates
         for path, held in found.items():
@@ -645,8 +648,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
                 if not held.isdisjoint(HELMFILE_WORDS):
                     helmfiles.append(path)
                 continue
-            if path.name in PROGRAM_FILES and (PULUMI_CHART in held or PULUMI_MANIFESTS in held):
-                if PULUMI_MANIFESTS in held or staged_chart or not held.isdisjoint(names):
+            if path.name in PROGRAM_FILES and not held.isdisjoint((PULUMI_CHART, PULUMI_MANIFESTS, PULUMI_KUSTOMIZE)):
+                if PULUMI_MANIFESTS in held or PULUMI_KUSTOMIZE in held or staged_chart or not held.isdisjoint(names):
                     programs.append(path)
                 continue
             if held.isdisjoint(DEPLOYER_GROUPS):
@@ -936,10 +939,10 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
-    from linter.loaders.pulumi_helm import pulumi_releases
+    from linter.loaders.pulumi_releases import pulumi_releases
     from linter.loaders.pulumi_yaml import applying, context_programs
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
-    from linter.normalize.tokens import HELM_DEPLOYERS
+    from linter.normalize.tokens import PULUMI_DEPLOYERS
 
     helmfiles = helmfile_releases(rendered.helmfiles, out, rendered.helmfiles_touching)
     # pre-commit: the checkout's Terraform roots that release charts, as context
@@ -950,21 +953,23 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     # manifest (a ConfigFile) is judged with it, its own resources and other files not reported
     programs = context_programs(rendered.pulumi_programs, out, options) if rendered.pulumi_programs else []
     applied_here, quiet_files = applying(programs, rendered.staged or set())
-    out.resources += [r for r in applied_here if r.raw_type not in HELM_DEPLOYERS]  # its charts: as context, below
+    out.resources += [r for r in applied_here if r.raw_type not in PULUMI_DEPLOYERS]  # its charts: as context, below
     out.context_files |= quiet_files
     # the manifests a Pulumi YAML program applies: judged as the program applies them, not as the walk read them
     applied = {os.path.realpath(r.location.file) for r in out.resources if r.meta.get("applied_by")}
     if applied:
         _take_back(out, applied)
-    # a Pulumi YAML program's Charts and Releases, deployed alike (pre-commit: the checkout's, as context)
-    pulumi_releases(out, by_resources, [r for r in programs if r.raw_type in HELM_DEPLOYERS], rendered.staged)
+    # a Pulumi YAML program's Charts and Releases, deployed alike (pre-commit: the checkout's, as
+    # context); the kustomizations its Directories build, as an Argo CD Application's (below)
+    by_programs = pulumi_releases(out, by_resources, [r for r in programs if r.raw_type in PULUMI_DEPLOYERS],
+                                  rendered.staged)
     if helmfiles.read or by_resources.read:  # values files of theirs the walk met are read, not skipped
         read = {display_path(f) for f in helmfiles.read | by_resources.read}
         out.skipped = [s for s in out.skipped if s.file not in read]
         out.notes = [n for n in out.notes if n.partition(": skipped: ")[0] not in read]
         out.files += sorted(read - set(out.files))
     # pre-commit: the checkout's deployers read as context release what renders a staged file
-    deployers = argo_sources(out, rendered.staged) + flux_sources(out, rendered.staged)
+    deployers = argo_sources(out, rendered.staged) + flux_sources(out, rendered.staged) + by_programs
     from_context = {id(d) for d in deployers if display_path(d.file) in out.context_files}
     from_context |= {id(r) for r in by_resources.releases if display_path(r.file) in by_resources.context_files}
     errors = len(out.errors)

@@ -220,6 +220,7 @@ BRIDGED_PACKAGES = {"aws", "gcp", "azure", "azuread", "cloudflare", "datadog", "
 # Kubernetes provider tokens that are not Kubernetes objects (Helm releases,
 # YAML/Kustomize components) or only part of one (server-side-apply patches).
 _K8S_NOT_OBJECTS = {"helm.sh", "yaml", "kustomize"}
+KUSTOMIZE_DIRECTORY = "kubernetes:kustomize/v2:Directory"
 
 
 @functools.lru_cache(maxsize=4096)  # a document holds few distinct tokens, read for every resource
@@ -241,9 +242,11 @@ def kubernetes_token(token: str) -> tuple[str, str, str] | None:
     return f"{group}/{kind}", api_version, kind
 
 
-# a resource that releases a Helm chart, by what it is (loaders/pulumi_helm.py): kept, with
-# its token and properties, so the chart it releases is judged as it releases it
-HELM_DEPLOYERS = {"kubernetes:helm.sh/v4:Chart": "Chart", "kubernetes:helm.sh/v3:Release": "Release"}
+# a resource that releases a Helm chart or builds a kustomization, by what it is
+# (loaders/pulumi_releases.py): kept, with its token and properties, so what it deploys of this
+# repository is judged as it deploys it
+PULUMI_DEPLOYERS = {"kubernetes:helm.sh/v4:Chart": "Chart", "kubernetes:helm.sh/v3:Release": "Release",
+                    KUSTOMIZE_DIRECTORY: "Directory"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -256,7 +259,7 @@ def canonical_type(token: str) -> tuple[str, str]:
     """
     if token.startswith("pulumi:"):
         return token, "skip"  # providers, the stack itself
-    if token in HELM_DEPLOYERS:
+    if token in PULUMI_DEPLOYERS:
         return token, "native"
     if token.startswith("kubernetes:"):
         k8s = kubernetes_token(token)

@@ -1,4 +1,5 @@
-"""Pulumi: the charts of this repository that a program's `Chart` and `Release` resources deploy.
+"""Pulumi: the charts and kustomizations of this repository that a program's `Chart`,
+`Release` and `Directory` resources deploy.
 
 A Pulumi YAML program (loaders/pulumi_yaml.py) releases a chart with a
 `kubernetes:helm.sh/v4:Chart` or a `kubernetes:helm.sh/v3:Release`:
@@ -25,9 +26,18 @@ component the provider rendered: its objects are the document's own resources (t
 component's children), judged as they are there; its chart is neither rendered again nor
 judged alone.
 
+A `kubernetes:kustomize/v2:Directory` of a directory of this repository is built as the
+provider builds it: `kustomize build DIRECTORY` (kustomize's defaults), its objects that name
+no namespace placed in its `namespace`, else its explicit provider's (`rendered.KustomizationRelease`,
+built as an Argo CD Application's is), once per stack, and not built alone besides. A
+directory with no kustomization is an error at the program's line (the provider's build
+fails); one of a git repository (`https://github.com/...`) is not this repository's. A
+`Directory` in a stack export or a preview is a component, as a `Chart` is there.
+
 What is not known before deployment (another resource's output, a secret, a value the
 program computes, a post-renderer, the values of the release already installed) makes the
-release not known here: it is noted, not judged, and its chart is not judged alone either.
+release not known here: it is noted, not judged, and its chart (or kustomization) is not
+judged alone either.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from linter.model import InputError, Resource, Unknown
 
 if TYPE_CHECKING:
-    from linter.loaders.rendered import ChartRelease, Deployed
+    from linter.loaders.rendered import ChartRelease, Deployed, KustomizationRelease, NotKnownRelease
 
 # properties that make the provider do more than render the chart with the values written
 NOT_RENDERED_ONLY = {
@@ -50,28 +60,40 @@ NOT_RENDERED_ONLY = {
 
 
 def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None = None,
-                    staged: set[str] | None = None) -> None:
+                    staged: set[str] | None = None) -> list[KustomizationRelease | NotKnownRelease]:
     """Add to `found` the releases of this repository's charts that the scan's Pulumi YAML
     programs deploy (their `Chart`s and `Release`s), each as the provider renders it; a
-    release not known here is noted in `loaded`, its chart deployed (not judged alone).
-    `context`: the `Chart`s and `Release`s of the programs of a staged file's checkout
-    (`pulumi_yaml.context_programs`), of which only the releases that render one of `staged` (real
-    paths) count, and that say nothing of themselves (errors; notes of other charts)."""
-    from linter.normalize.tokens import HELM_DEPLOYERS
+    release not known here is noted in `loaded`, its chart deployed (not judged alone). The
+    kustomizations their `Directory`s build are returned, for `rendered.load` to build as
+    it builds an Argo CD Application's.
+    `context`: the `Chart`s, `Release`s and `Directory`s of the programs of a staged file's
+    checkout (`pulumi_yaml.context_programs`), of which only the releases that render one of
+    `staged` (real paths) count, and that say nothing of themselves (errors; notes of other charts)."""
+    from linter.loaders import display_path
+    from linter.normalize.tokens import PULUMI_DEPLOYERS
 
     own = len(loaded.resources)
+    kustomized: list[KustomizationRelease | NotKnownRelease] = []
     for n, r in enumerate([*loaded.resources, *(context or ())]):
-        if r.raw_type not in HELM_DEPLOYERS or r.source_format != "pulumi" or not r.meta.get("program_directory"):
+        if r.raw_type not in PULUMI_DEPLOYERS or r.source_format != "pulumi" or not r.meta.get("program_directory"):
             continue  # a document's outside its project directory: where its chart path starts is not known
-        kind = HELM_DEPLOYERS[r.raw_type]
-        if kind == "Chart" and r.meta.get("program_at") is None:
-            # a Chart in a stack export or a preview is a component the provider rendered: its
-            # objects are the document's own resources (its children), judged as they are there
-            chart = _local_chart(r) if n < own else None
-            if chart is not None:  # (one it may be: its objects are judged, not it alone)
-                found.deployed.add(os.path.realpath(chart if isinstance(chart, Path) else chart[0]))
+        kind = PULUMI_DEPLOYERS[r.raw_type]
+        if kind != "Release" and r.meta.get("program_at") is None:
+            # a Chart or a Directory in a stack export or a preview is a component the provider
+            # rendered: its objects are the document's own resources (its children), judged as
+            # they are there, not the chart or kustomization alone
+            target = (_local_chart(r) if kind == "Chart" else _local_directory(r)) if n < own else None
+            if target is not None:
+                found.deployed.add(os.path.realpath(target if isinstance(target, Path) else target[0]))
             continue
         try:
+            if kind == "Directory":
+                built = _kustomization(r)
+                if built is not None and (n < own or built.touches(staged or set())):
+                    kustomized.append(built)
+                    if n >= own:  # a context program: what it says of itself is not the commit's
+                        loaded.context_files.add(display_path(built.file))
+                continue
             made = _release(r, kind)
         except InputError as err:
             if n < own:  # a full scan reports a context program's error at the program, not a commit of the chart
@@ -86,15 +108,16 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
             found.take(made, f"{r.location}: {_label(r)}", loaded)
         else:
             found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged or set())
+    return kustomized
 
 
 def _label(r: Resource) -> str:
     """How findings name the release: `Pulumi Chart web (stack Pulumi.prod.yaml)`."""
     from linter.loaders.pulumi import urn_name
-    from linter.normalize.tokens import HELM_DEPLOYERS
+    from linter.normalize.tokens import PULUMI_DEPLOYERS
 
     stack = f" ({r.meta['environment_option']} {r.meta['environment']})" if r.meta.get("environment") else ""
-    return f"Pulumi {HELM_DEPLOYERS[r.raw_type or '']} {urn_name(r.meta['urn'])}{stack}"
+    return f"Pulumi {PULUMI_DEPLOYERS[r.raw_type or '']} {urn_name(r.meta['urn'])}{stack}"
 
 
 def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
@@ -152,6 +175,48 @@ def _local_chart(r: Resource) -> Path | tuple[Path, str] | None:
     if isinstance(repository, Unknown):
         return chart, "its `repositoryOpts` is not known before deployment: the chart may come from a repository"
     return chart
+
+
+def _local_directory(r: Resource) -> Path | None:
+    """The directory of this repository a `Directory` builds; None for one elsewhere (a git
+    repository's: `https://github.com/...`), or not known."""
+    from linter.loaders.rendered import within
+    from linter.paths import repository_of
+
+    name = r.attrs.get("directory")
+    if not isinstance(name, str) or not name or "://" in name or name.startswith("git") or "\x00" in name:
+        return None
+    directory = Path(r.meta["program_directory"])
+    path = Path(os.path.normpath(directory / name))
+    return path if within(path, repository_of(directory)) else None
+
+
+def _kustomization(r: Resource) -> KustomizationRelease | NotKnownRelease | None:
+    """The kustomization of this repository a `kubernetes:kustomize/v2:Directory` builds, as
+    the provider builds it (kustomize's defaults; `namespace`, else its provider's, given to
+    the objects that name none); not known when its namespace is not; None when it builds none
+    of this repository."""
+    from linter.loaders import display_path
+    from linter.loaders.pulumi import UNRESOLVED_NAMESPACE
+    from linter.loaders.rendered import KustomizationRelease, NotKnownRelease, kustomization_file
+
+    directory = _local_directory(r)
+    if directory is None:
+        return None
+    if kustomization_file(directory) is None:  # the provider's kustomize build fails: nothing is deployed
+        raise InputError(r.location.file, f"{r.address}: `directory` is {r.attrs['directory']}, which holds no "
+                         f"kustomization in {display_path(Path(r.meta['program_directory']))}",
+                         r.line_for("directory"))
+    label, scope = _label(r), f"pulumi-kustomize:{r.address}" + (f"@{r.meta['environment']}"
+                                                                   if r.meta.get("environment") else "")
+    file = Path(r.location.file)
+    namespace = r.attrs.get("namespace", r.meta.get("namespace_default"))
+    if isinstance(namespace, Unknown) or namespace == UNRESOLVED_NAMESPACE:
+        return NotKnownRelease(file, r.address, directory, label, scope,
+                               "its `namespace` is not known before deployment", r.location.line)
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        raise InputError(r.location.file, f"{r.address}: `namespace` must be a string", r.line_for("namespace"))
+    return KustomizationRelease(file, r.address, directory, {}, namespace, label, scope, r.location.line)
 
 
 def _values(r: Resource, directory: Path) -> list[Path | str | dict[str, Any]] | str:
