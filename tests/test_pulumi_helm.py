@@ -206,24 +206,13 @@ def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_hol
     during the preview, and its objects are the preview's own steps (children of the
     component). They are judged as the preview holds them, once: the chart is neither
     rendered again nor judged alone with its values.yaml."""
-    import json
-
-    chart_token, urn = "kubernetes:helm.sh/v4:Chart", "urn:pulumi:prod::shop::kubernetes:helm.sh/v4:Chart"
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
                   "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                            "template": {"metadata": {"labels": {"app": "web"}},
                                         "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}
-    steps = [
-        {"op": "create", "urn": f"{urn}::web", "provider": "",
-         "newState": {"urn": f"{urn}::web", "custom": False, "type": chart_token,
-                      "inputs": {"chart": "./charts/web", "namespace": "shop"}, "outputs": {}}},
-        {"op": "create", "urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "provider": "",
-         "newState": {"urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "custom": True,
-                      "type": "kubernetes:apps/v1:Deployment", "parent": f"{urn}::web",
-                      "inputs": deployment, "outputs": {}}},
-    ]
-    preview = json.dumps({"config": {}, "steps": steps, "changeSummary": {}, "duration": 1}, indent=2)
+    preview = component_preview("kubernetes:helm.sh/v4:Chart", {"chart": "./charts/web", "namespace": "shop"},
+                                deployment)
     root = chart_checkout(tmp_path / "shop", 1, {"Pulumi.yaml": "name: shop\nruntime: nodejs\n",
                                                  "preview.json": preview})
     doc, _ = run(".", cwd=root)
@@ -231,3 +220,20 @@ def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_hol
     [finding] = single(doc)
     assert (finding["file"], finding["resource"]) == ("preview.json", "Deployment/shop/web")
     assert not any("(with Pulumi" in f["message"] or f["file"].startswith("charts/") for f in doc["findings"])
+
+
+def component_preview(token: str, inputs: dict, deployment: dict) -> str:
+    """`pulumi preview --json` of a program whose component `web` (a v4 Chart, a kustomize
+    Directory) the provider rendered: the component's step, then its child Deployment's."""
+    import json
+
+    urn = f"urn:pulumi:prod::shop::{token}"
+    child = f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web"
+    steps = [
+        {"op": "create", "urn": f"{urn}::web", "provider": "",
+         "newState": {"urn": f"{urn}::web", "custom": False, "type": token, "inputs": inputs, "outputs": {}}},
+        {"op": "create", "urn": child, "provider": "",
+         "newState": {"urn": child, "custom": True, "type": "kubernetes:apps/v1:Deployment", "parent": f"{urn}::web",
+                      "inputs": deployment, "outputs": {}}},
+    ]
+    return json.dumps({"config": {}, "steps": steps, "changeSummary": {}, "duration": 1}, indent=2)

@@ -6,13 +6,14 @@ kustomize (kubectl kustomize) builds; the CLI runs as a user runs it."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from tests.test_pulumi_helm import component_preview
 from tests.test_terraform_helm import run, single
 
 needs_kustomize = pytest.mark.skipif(shutil.which("kustomize") is None and shutil.which("kubectl") is None,
@@ -127,20 +128,10 @@ def test_a_directory_component_in_a_preview_marks_its_kustomization_deployed(tmp
     """`pulumi preview --json` of a TypeScript program: the Directory component's children are
     the objects the provider built; they are judged as the preview holds them, the overlay not
     built alone besides."""
-    token, urn = "kubernetes:kustomize/v2:Directory", "urn:pulumi:prod::shop::kubernetes:kustomize/v2:Directory"
-    child = json.loads(json.dumps(__import__("yaml").safe_load(DEPLOYMENT)))
+    child = yaml.safe_load(DEPLOYMENT)
     child["metadata"]["namespace"], child["spec"]["replicas"] = "shop", 1
-    steps = [
-        {"op": "create", "urn": f"{urn}::web", "provider": "",
-         "newState": {"urn": f"{urn}::web", "custom": False, "type": token,
-                      "inputs": {"directory": "./k8s/prod", "namespace": "shop"}, "outputs": {}}},
-        {"op": "create", "urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "provider": "",
-         "newState": {"urn": f"{urn}$kubernetes:apps/v1:Deployment::web:shop/web", "custom": True,
-                      "type": "kubernetes:apps/v1:Deployment", "parent": f"{urn}::web", "inputs": child,
-                      "outputs": {}}},
-    ]
-    root = checkout(tmp_path / "shop", files={
-        "preview.json": json.dumps({"config": {}, "steps": steps, "changeSummary": {}, "duration": 1}, indent=2)})
+    root = checkout(tmp_path / "shop", files={"preview.json": component_preview(
+        "kubernetes:kustomize/v2:Directory", {"directory": "./k8s/prod", "namespace": "shop"}, child)})
     (root / "Pulumi.yaml").write_text("name: shop\nruntime: nodejs\n")
     doc, _ = run(".", cwd=root)
     assert doc["errors"] == []
