@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Iterable
 
 from linter.engine import Context, RuleCrash, ScanOptions, check, normalize_stage
-from linter.loaders.pulumi import State, addresses_for, build_resource
+from linter.loaders.pulumi import State, addresses_for, build_resource, urn_type
 from linter.model import Finding, Resource, Severity
 from linter.rules import Option, Rule, load_rules
 
@@ -104,7 +104,8 @@ def build_pack() -> Any:
 # ------------------------------------------------------------------ validations
 def _resource_validation(rule: Rule) -> ResourceValidation:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        resources = resources_from_analyzer([(args.resource_type, args.urn, args.props, {})])
+        resources = resources_from_analyzer([(args.resource_type, args.urn, args.props, {},
+                                              _provider(args.provider))])
         _run(rule, resources, args.get_config(), report_violation, with_urn=False)
 
     return validate
@@ -116,7 +117,7 @@ def _stack_validation(rule: Rule) -> StackValidation:
         # a bridged provider reports for an unset attribute, as a file scan does
         entries = [
             (r.resource_type, r.urn, _without_placeholders(plain(r.props)),
-             {k: [d.urn for d in deps] for k, deps in (r.property_dependencies or {}).items()})
+             {k: [d.urn for d in deps] for k, deps in (r.property_dependencies or {}).items()}, _provider(r.provider))
             for r in args.resources
         ]
         resources = resources_from_analyzer(entries, are_outputs=True)
@@ -125,17 +126,30 @@ def _stack_validation(rule: Rule) -> StackValidation:
     return validate
 
 
-def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any]]], are_outputs: bool = False) -> list[Resource]:
-    """Canonical Resources from (type token, urn, props, property dependencies).
+# what the engine says of a resource's provider: its URN and properties
+ProviderEntry = tuple[str, dict[str, Any]]
+
+
+def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any], ProviderEntry | None]],
+                            are_outputs: bool = False) -> list[Resource]:
+    """Canonical Resources from (type token, urn, props, property dependencies, provider).
 
     A stack policy is given outputs: they are the attributes, and also what
     ids and ARNs are matched against, as in a file scan of a stack export.
+    The provider's properties are read as a document's provider (an object
+    that names no namespace is created in its Kubernetes provider's).
     """
     states: list[State] = []
-    for token, urn, props, deps in entries:
+    providers: dict[str, State] = {}
+    for token, urn, props, deps, provider in entries:
         values = props if isinstance(props, dict) else plain(props)
-        states.append(State(urn=urn, type=token, inputs=values, outputs=values if are_outputs else None,
-                            custom=True, property_dependencies=deps))
+        state = State(urn=urn, type=token, inputs=values, outputs=values if are_outputs else None,
+                      custom=True, property_dependencies=deps)
+        if provider is not None:
+            state.provider = f"{provider[0]}::"  # `URN::ID`, as a document writes it (the ID is not read)
+            providers.setdefault(provider[0], State(urn=provider[0], type=urn_type(provider[0]), inputs=provider[1]))
+        states.append(state)
+    states += [p for u, p in providers.items() if u not in {s.urn for s in states}]
     addresses = addresses_for(states)
     out: list[Resource] = []
     for state in states:
@@ -174,6 +188,13 @@ def plain(props: Any) -> dict[str, Any]:
         return {}
     value = _integral(serialize_properties(props))
     return dict(value) if isinstance(value, dict) else {}
+
+
+def _provider(provider: Any) -> ProviderEntry | None:
+    """A resource's provider, as the engine gives it to a policy."""
+    if provider is None or not getattr(provider, "urn", None):
+        return None
+    return provider.urn, plain(provider.props)
 
 
 def _without_placeholders(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -217,6 +218,46 @@ def test_single_replica_deployment_from_a_stack_request(analyzer):
     assert [d.urn for d in single] == [web]
     assert single[0].enforcementLevel == analyzer_pb2.MANDATORY
     assert "Deployment shop/web runs 1 replica (spec.replicas: 1)" in single[0].message
+
+
+def test_an_object_naming_no_namespace_is_judged_in_its_provider_s(analyzer):
+    """The engine says which provider a resource has (`provider: k8s` whose `namespace` is
+    apps, or the default provider configured with `kubernetes:namespace`): an object naming no
+    namespace is created there, as a file scan of the stack judges it; a provider whose
+    namespace is not known leaves it unknown, and one with none leaves `default`. Before, every
+    such object was judged in `default`."""
+    from linter.loaders.pulumi import UNRESOLVED_NAMESPACE
+
+    require("RES101", "RES514")
+    web = urn("kubernetes:apps/v1:Deployment", "web")
+    obj = deployment("web", 1)
+    del obj["metadata"]["namespace"]
+    pdb_urn = urn("kubernetes:policy/v1:PodDisruptionBudget", "web")
+    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+           "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}}
+    provider_urn = urn("pulumi:providers:kubernetes", "k8s")
+
+    def provider(namespace: object) -> analyzer_pb2.AnalyzerProviderResource:
+        props = {} if namespace is None else {"namespace": namespace}
+        return analyzer_pb2.AnalyzerProviderResource(type="pulumi:providers:kubernetes", urn=provider_urn,
+                                                     name="k8s", properties=struct(props))
+
+    def placed(namespace: object) -> list[str]:
+        """Where a resource policy (a PodDisruptionBudget's eviction policy) and a stack policy
+        (one replica) say the objects are."""
+        one = analyzer_pb2.AnalyzeRequest(type="kubernetes:policy/v1:PodDisruptionBudget", urn=pdb_urn, name="web",
+                                          properties=struct(pdb), provider=provider(namespace))
+        stack = analyzer_pb2.AnalyzeStackRequest(resources=[analyzer_pb2.AnalyzerResource(
+            type="kubernetes:apps/v1:Deployment", urn=web, name="web", properties=struct(obj),
+            provider=provider(namespace))])
+        found = [d.message for rule, request, call in (("RES514", one, analyzer.Analyze),
+                                                       ("RES101", stack, analyzer.AnalyzeStack))
+                 for d in call(request).diagnostics if d.policyName == policy_named(rule)]
+        return [re.search(r"(?:Deployment|PodDisruptionBudget) (.+?)/web ", m).group(1) for m in found]
+
+    assert placed("apps") == ["apps", "apps"]
+    assert placed(None) == ["default", "default"]
+    assert placed(UNKNOWN_STRING) == [UNRESOLVED_NAMESPACE] * 2
 
 
 def test_unknown_replicas_in_a_stack_request_are_silent(analyzer):
