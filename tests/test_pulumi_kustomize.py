@@ -113,10 +113,13 @@ def test_a_directory_with_no_kustomization_is_an_error_at_its_line(tmp_path):
 
 
 @needs_kustomize
-def test_a_directory_of_another_repository_leaves_the_local_kustomization_built_alone(tmp_path):
+@pytest.mark.parametrize("remote", ["https://github.com/example/deploy/tree/main/k8s/prod",
+                                    "github.com/example/deploy/k8s/prod?ref=v1", "git@github.com:example/deploy.git"])
+def test_a_directory_of_another_repository_leaves_the_local_kustomization_built_alone(tmp_path, remote):
+    """A git repository's directory (kustomize's remote forms) is not this checkout's: no error,
+    and the overlay here, which nothing here deploys, is built alone as before."""
     root = checkout(tmp_path / "shop")
-    (root / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text().replace(
-        "./k8s/prod", "https://github.com/example/deploy/tree/main/k8s/prod"))
+    (root / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text().replace("./k8s/prod", remote))
     doc, _ = run(".", cwd=root)
     assert doc["errors"] == []
     [finding] = single(doc)

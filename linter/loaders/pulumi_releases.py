@@ -179,16 +179,18 @@ def _local_chart(r: Resource) -> Path | tuple[Path, str] | None:
 
 def _local_directory(r: Resource) -> Path | None:
     """The directory of this repository a `Directory` builds; None for one elsewhere (a git
-    repository's: `https://github.com/...`), or not known."""
+    repository's: `https://github.com/...`, `github.com/org/repo/path?ref=v1`, none of this
+    checkout's directories), or not known."""
     from linter.loaders.rendered import within
     from linter.paths import repository_of
 
     name = r.attrs.get("directory")
-    if not isinstance(name, str) or not name or "://" in name or name.startswith("git") or "\x00" in name:
+    if not isinstance(name, str) or not name or "://" in name or name.startswith(("git@", "git::")) \
+            or "\x00" in name:
         return None
     directory = Path(r.meta["program_directory"])
     path = Path(os.path.normpath(directory / name))
-    return path if within(path, repository_of(directory)) else None
+    return path if within(path, repository_of(directory)) and os.path.isdir(path) else None
 
 
 def _kustomization(r: Resource) -> KustomizationRelease | NotKnownRelease | None:
