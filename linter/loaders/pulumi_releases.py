@@ -31,7 +31,8 @@ provider builds it: `kustomize build DIRECTORY` (kustomize's defaults), its obje
 no namespace placed in its `namespace`, else its explicit provider's (`rendered.KustomizationRelease`,
 built as an Argo CD Application's is), once per stack, and not built alone besides. A
 directory with no kustomization is an error at the program's line (the provider's build
-fails); one of a git repository (`https://github.com/...`) is not this repository's. A
+fails); one of a git repository (`https://github.com/...`, `github.com/org/repo/k8s?ref=v1`)
+or none of this checkout's directories is not this repository's: nothing is said of it. A
 `Directory` in a stack export or a preview is a component, as a `Chart` is there.
 
 What is not known before deployment (another resource's output, a secret, a value the
