@@ -265,6 +265,9 @@ KUBERNETES: dict[str, dict[str, Fact]] = {  # sorted by type
     # policy/v1 PodDisruptionBudgetSpec: "IfHealthyBudget ... the default"
     "policy/PodDisruptionBudget": {"spec.unhealthyPodEvictionPolicy": Fact("IfHealthyBudget")},
     "postgresql.cnpg.io/Cluster": {"spec.instances": Fact(1)},  # CloudNativePG ClusterSpec.instances
+    # Crunchy Data PGO v5 PostgresCluster: each `instances` set's replicas, "default: 1" in the CRD
+    "postgres-operator.crunchydata.com/PostgresCluster": {"spec.instances.replicas": Fact(1)},
+    "k8s.mariadb.com/MariaDB": {"spec.replicas": Fact(1)},  # mariadb-operator MariaDBSpec.replicas: default 1
     "rabbitmq.com/RabbitmqCluster": {"spec.replicas": Fact(1)},  # RabbitMQ cluster operator: replicas
 }
 

@@ -1,5 +1,6 @@
 """RES118/RES119: stateful services run by Kubernetes operators, sized in
 their custom resources (Prometheus, Alertmanager, ThanosRuler, CloudNativePG,
+Zalando's and Crunchy Data's PostgreSQL operators, MongoDB Community, MariaDB,
 Strimzi Kafka, RabbitMQ, ECK Elasticsearch).
 
 Each count is judged against the operator's documented default
@@ -31,6 +32,10 @@ KAFKA = "kafka.strimzi.io/Kafka"
 KAFKA_NODE_POOL = "kafka.strimzi.io/KafkaNodePool"
 RABBITMQ = "rabbitmq.com/RabbitmqCluster"
 ELASTICSEARCH = "elasticsearch.k8s.elastic.co/Elasticsearch"
+ZALANDO_POSTGRES = "acid.zalan.do/postgresql"
+CRUNCHY_POSTGRES = "postgres-operator.crunchydata.com/PostgresCluster"
+MONGODB_COMMUNITY = "mongodbcommunity.mongodb.com/MongoDBCommunity"
+MARIADB = "k8s.mariadb.com/MariaDB"
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,22 @@ OPERATOR_SIZES: dict[str, OperatorSize] = _sizes(
     OperatorSize(
         ELASTICSEARCH, "spec.nodeSets[].count", "Elasticsearch node (all nodeSets together)",
         "https://www.elastic.co/guide/en/cloud-on-k8s/current/k8s-api-elasticsearch-k8s-elastic-co-v1.html"),
+    OperatorSize(
+        ZALANDO_POSTGRES, "spec.numberOfInstances", "PostgreSQL instance (1 primary + replicas)",
+        "https://postgres-operator.readthedocs.io/en/latest/reference/cluster_manifest/"),
+    OperatorSize(
+        CRUNCHY_POSTGRES, "spec.instances[].replicas", "PostgreSQL instance (all instance sets together)",
+        "https://access.crunchydata.com/documentation/postgres-operator/latest/references/crd/5.7.x/postgrescluster"),
+    OperatorSize(
+        MONGODB_COMMUNITY, "spec.members", "MongoDB replica set member",
+        "https://github.com/mongodb/mongodb-kubernetes-operator/blob/master/docs/deploy-configure.md"),
+    OperatorSize(
+        MARIADB, "spec.replicas", "MariaDB server",
+        "https://github.com/mariadb-operator/mariadb-operator/blob/main/docs/api_reference.md"),
 )
 
-_SIMPLE = (PROMETHEUS, ALERTMANAGER, THANOS_RULER, CNPG_CLUSTER, RABBITMQ)
+_SIMPLE = (PROMETHEUS, ALERTMANAGER, THANOS_RULER, CNPG_CLUSTER, RABBITMQ, ZALANDO_POSTGRES, MONGODB_COMMUNITY,
+           MARIADB)
 CLUSTER_LABEL = "strimzi.io/cluster"
 NODE_POOLS_ANNOTATION = "strimzi.io/node-pools"
 
@@ -183,13 +201,34 @@ def _elasticsearch(r: Resource, ctx: Context) -> Iterator[Violation]:
         )
 
 
+def _crunchy_postgres(r: Resource, ctx: Context) -> Iterator[Violation]:
+    instance_sets = r.get("spec.instances")
+    if is_unknown(instance_sets) or not isinstance(instance_sets, list) or not instance_sets:
+        return  # required by the operator: not there, or not known yet
+    counts = [setting(r, f"spec.instances.{n}.replicas", shown=f"spec.instances[{n}].replicas")
+              for n in range(len(instance_sets))]  # unset: 1 each (linter.attribute_facts)
+    values = [None if c.unknown else as_int(c.value) for c in counts]
+    if None in values or sum(v for v in values if v is not None) != 1:
+        return
+    what = display(r, ctx.index)
+    if len(counts) > 1:
+        yield Violation(f"{what} runs 1 PostgreSQL instance: its {len(counts)} instance sets total 1 replica "
+                        "(spec.instances[].replicas)", path="spec.instances")
+    elif counts[0].defaulted:
+        yield Violation(f"{what} runs 1 PostgreSQL instance: {counts[0].describe()}", path="spec.instances.0",
+                        unset="spec.instances.0.replicas")
+    else:
+        yield Violation(f"{what} runs 1 PostgreSQL instance (spec.instances[0].replicas: 1)",
+                        path="spec.instances.0.replicas")
+
+
 @rule(
     id="RES118",
     name="k8s-operator-cluster-single-member",
     title="Operator-managed stateful service runs a single member.",
     severity=Severity.MEDIUM,
-    types=(*_SIMPLE, KAFKA, ELASTICSEARCH),
-    remediation="Run 2 or more members (3 for quorum-based services: RabbitMQ, KRaft/ZooKeeper, CloudNativePG with synchronous standbys, Elasticsearch masters).",
+    types=(*_SIMPLE, KAFKA, ELASTICSEARCH, CRUNCHY_POSTGRES),
+    remediation="Run 2 or more members (3 for quorum-based services: RabbitMQ, KRaft/ZooKeeper, MongoDB replica sets, PostgreSQL with synchronous standbys, Elasticsearch masters).",
     cross=True,
 )
 @_with_defaults_table
@@ -203,8 +242,10 @@ def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violat
     {table}
 
     Prometheus, Alertmanager and ThanosRuler (prometheus-operator),
-    CloudNativePG `Cluster` and `RabbitmqCluster` are reported when the
-    count is 1 or unset. Strimzi `Kafka`: `spec.kafka.replicas: 1`, or, when
+    CloudNativePG `Cluster`, `RabbitmqCluster` and MariaDB are reported when
+    the count is 1 or unset; Zalando's `postgresql` and `MongoDBCommunity`
+    when it is 1 (they require it). Crunchy Data's `PostgresCluster`: the
+    `replicas` of all its `instances` sets (each 1 when unset) total 1. Strimzi `Kafka`: `spec.kafka.replicas: 1`, or, when
     KafkaNodePools size the cluster (annotation `strimzi.io/node-pools:
     enabled`, or no `spec.kafka.replicas`), the pools
     labelled `strimzi.io/cluster: <name>` in the namespace whose `roles`
@@ -248,6 +289,8 @@ def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violat
         yield from _kafka(r, ctx)
     elif r.type == ELASTICSEARCH:
         yield from _elasticsearch(r, ctx)
+    elif r.type == CRUNCHY_POSTGRES:
+        yield from _crunchy_postgres(r, ctx)
 
 
 @rule(
