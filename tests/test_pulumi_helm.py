@@ -201,18 +201,24 @@ def test_a_release_in_a_preview_of_any_program_is_rendered_from_its_project_dire
 
 
 @needs_helm
-def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_holds(tmp_path):
-    """A TypeScript program's `k8s.helm.v4.Chart` of ./charts/web: the provider rendered it
-    during the preview, and its objects are the preview's own steps (children of the
-    component). They are judged as the preview holds them, once: the chart is neither
-    rendered again nor judged alone with its values.yaml."""
+@pytest.mark.parametrize("token, inputs", [
+    ("kubernetes:helm.sh/v4:Chart", {"chart": "./charts/web", "namespace": "shop"}),
+    ("kubernetes:helm.sh/v4:Chart", {}),  # the provider registers the component with no inputs
+    ("kubernetes:helm.sh/v3:Chart", {}),  # the SDK's component: no inputs either
+])
+def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_holds(tmp_path, token, inputs):
+    """A TypeScript program's `k8s.helm.v4.Chart` (or v3) of ./charts/web: its objects are the
+    preview's own steps (children of the component). They are judged as the preview holds
+    them, once: the chart is neither rendered again nor judged alone with its values.yaml. The
+    chart is known by its path when the component's state gives one, else by the
+    `helm.sh/chart` label of its objects (`web-0.1.0`, as `helm create` writes it)."""
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
-                  "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
+                  "metadata": {"name": "web", "namespace": "shop",
+                               "labels": {"app": "web", "helm.sh/chart": "web-0.1.0"}},
                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                            "template": {"metadata": {"labels": {"app": "web"}},
                                         "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}
-    preview = component_preview("kubernetes:helm.sh/v4:Chart", {"chart": "./charts/web", "namespace": "shop"},
-                                deployment)
+    preview = component_preview(token, inputs, deployment)
     root = chart_checkout(tmp_path / "shop", 1, {"Pulumi.yaml": "name: shop\nruntime: nodejs\n",
                                                  "preview.json": preview})
     doc, _ = run(".", cwd=root)
@@ -220,6 +226,11 @@ def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_hol
     [finding] = single(doc)
     assert (finding["file"], finding["resource"]) == ("preview.json", "Deployment/shop/web")
     assert not any("(with Pulumi" in f["message"] or f["file"].startswith("charts/") for f in doc["findings"])
+    # objects of another chart (or of none) leave this one judged alone, as before
+    deployment["metadata"]["labels"]["helm.sh/chart"] = "api-0.1.0"
+    (root / "preview.json").write_text(component_preview(token, {}, deployment))
+    doc, _ = run(".", cwd=root)
+    assert sorted(f["file"] for f in single(doc)) == ["charts/web/templates/deployment.yaml", "preview.json"]
 
 
 def component_preview(token: str, inputs: dict, deployment: dict) -> str:

@@ -22,9 +22,11 @@ known here). NS is its `namespace`, else its explicit provider's, else `default`
 A `Release` in a stack export or a preview (`pulumi preview --json`) of a program of any
 language is read alike when the document sits in its project's directory (a `Pulumi.yaml`
 beside it: pulumi.py:_program_directory), where the program runs. A `Chart` there is a
-component the provider rendered: its objects are the document's own resources (the
-component's children), judged as they are there; its chart is neither rendered again nor
-judged alone.
+component that rendered the chart in the program: its objects are the document's own
+resources (the component's children), judged as they are there; its chart is neither
+rendered again nor judged alone. The chart is the component's `chart` path when its state
+records one, else the chart of the scan its objects' `helm.sh/chart` label names
+(`rendered_chart_names`: the provider and the SDK register the component with no inputs).
 
 A `kubernetes:kustomize/v2:Directory` of a directory of this repository is built as the
 provider builds it: `kustomize build DIRECTORY` (kustomize's defaults), its objects that name
@@ -33,7 +35,9 @@ built as an Argo CD Application's is), once per stack, and not built alone besid
 directory with no kustomization is an error at the program's line (the provider's build
 fails); one of a git repository (`https://github.com/...`, `github.com/org/repo/k8s?ref=v1`)
 or none of this checkout's directories is not this repository's: nothing is said of it. A
-`Directory` in a stack export or a preview is a component, as a `Chart` is there.
+`Directory` in a stack export or a preview is a component, as a `Chart` is there; its
+kustomization is marked deployed only when its state records its `directory` (its objects
+carry no mark of where they were built).
 
 What is not known before deployment (another resource's output, a secret, a value the
 program computes, a post-renderer, the values of the release already installed) makes the
@@ -110,6 +114,33 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
         else:
             found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged or set())
     return kustomized
+
+
+# the components that render a chart in the program (v3: the SDK; v4: the provider): their
+# children, the chart's objects, are a document's own resources
+CHART_COMPONENTS = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart")
+
+
+def rendered_chart_names(resources: list[Resource]) -> set[str]:
+    """The charts (`NAME-VERSION`, as their `helm.sh/chart` label writes them) whose objects a
+    stack export or a preview holds as the children of a `Chart` component. A component's
+    state need not say which chart it renders (the provider registers it with no inputs), but
+    the objects it rendered do: a chart of this repository so named is deployed, its objects
+    judged there (`rendered.load`), not the chart alone."""
+    names: set[str] = set()
+    for r in resources:
+        urn = r.meta.get("urn") if r.source_format == "pulumi" else None
+        if not isinstance(urn, str) or "helm.sh/v" not in urn:
+            continue
+        qualified = urn.split("::")[2] if urn.count("::") >= 3 else ""
+        if not any(part in CHART_COMPONENTS for part in qualified.split("$")[:-1]):
+            continue
+        meta = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        chart = labels.get("helm.sh/chart") if isinstance(labels, dict) else None
+        if isinstance(chart, str) and chart:
+            names.add(chart)
+    return names
 
 
 def _label(r: Resource) -> str:

@@ -515,6 +515,19 @@ def _rendered_inside(charts: dict[str, Path]) -> dict[str, Path]:
     return inside
 
 
+def chart_name(chart: Path) -> str | None:
+    """`NAME-VERSION` of a chart, as its objects' `helm.sh/chart` label writes it (`helm create`'s
+    helper: a `+` of the version written `_`); None when its Chart.yaml says neither."""
+    try:
+        data = (chart / "Chart.yaml").read_bytes()
+    except OSError:
+        return None
+    name, version = _top_level_value(data, b"name"), _top_level_value(data, b"version")
+    if not name or not version:
+        return None
+    return f"{name.decode('utf-8', 'replace')}-{version.decode('utf-8', 'replace')}".replace("+", "_")
+
+
 def library_chart(chart: Path) -> bool:
     """Whether a chart is a library chart (`type: library` in its Chart.yaml): helm refuses to
     render it alone ("library charts are not installable"); its named templates render in the
@@ -939,7 +952,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
-    from linter.loaders.pulumi_releases import pulumi_releases
+    from linter.loaders.pulumi_releases import pulumi_releases, rendered_chart_names
     from linter.loaders.pulumi_yaml import applying, context_programs
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
     from linter.normalize.tokens import PULUMI_DEPLOYERS
@@ -976,6 +989,10 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + by_resources.releases
     kustomized: list[KustomizationRelease] = []
     deployed = helmfiles.deployed | by_resources.deployed | {os.path.realpath(a.chart) for a in releases}
+    # the charts whose objects a Pulumi document holds as a Chart component's children
+    named = rendered_chart_names(out.resources)
+    deployed |= {os.path.realpath(r.directory) for r in rendered.renderings
+                 if r.kind == "helm" and named and chart_name(r.directory) in named}
 
     def deploy(found: list[Release]) -> None:
         """Releases found: what they deploy is judged as they deploy it, not alone (nor at all,
