@@ -248,3 +248,30 @@ def component_preview(token: str, inputs: dict, deployment: dict) -> str:
                       "inputs": deployment, "outputs": {}}},
     ]
     return json.dumps({"config": {}, "steps": steps, "changeSummary": {}, "duration": 1}, indent=2)
+
+
+@needs_helm
+def test_a_staged_chart_a_preview_s_component_rendered_is_not_judged_alone(tmp_path):
+    """pre-commit names only the chart's template: the checkout's preview.json holds the objects
+    a v4 Chart component rendered from it (`helm.sh/chart: web-0.1.0`), so, as in a full scan,
+    the chart is not judged alone with its values.yaml's single replica; a checkout whose
+    documents name another chart leaves it judged alone."""
+    import subprocess
+
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
+                  "metadata": {"name": "web", "namespace": "shop", "labels": {"helm.sh/chart": "web-0.1.0"}},
+                  "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}},
+                                        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}
+    root = chart_checkout(tmp_path / "shop", 1, {
+        "Pulumi.yaml": "name: shop\nruntime: nodejs\n",
+        "preview.json": component_preview("kubernetes:helm.sh/v4:Chart", {}, deployment)})
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    full, _ = run(".", cwd=root)
+    assert not [f for f in full["findings"] if f["file"].startswith("charts/")]
+    staged, _ = run("charts/web/templates/deployment.yaml", cwd=root)
+    assert staged["errors"] == [] and staged["findings"] == []
+    deployment["metadata"]["labels"]["helm.sh/chart"] = "api-0.1.0"
+    (root / "preview.json").write_text(component_preview("kubernetes:helm.sh/v4:Chart", {}, deployment))
+    staged, _ = run("charts/web/templates/deployment.yaml", cwd=root)
+    assert [f["file"] for f in single(staged)] == ["charts/web/templates/deployment.yaml"]

@@ -143,6 +143,26 @@ def rendered_chart_names(resources: list[Resource]) -> set[str]:
     return names
 
 
+def context_documents(paths: list[Path], loaded: Any, options: dict[str, Any]) -> list[Resource]:
+    """Pre-commit: the resources of the Pulumi documents `paths` (stack exports, previews of a
+    staged file's checkout), read as context for the charts their Chart components rendered;
+    one the scan loads itself is left to that load. What fails to read says nothing: not the
+    commit's, and a staged chart is then judged alone, as before."""
+    from linter.loaders import display_path
+    from linter.loaders.documents import load
+
+    loaded_here = {os.path.realpath(f) for f in loaded.files}
+    out: list[Resource] = []
+    for path in paths:
+        if os.path.realpath(path) in loaded_here:
+            continue
+        try:
+            out += [r for r in load(path, display_path(path), options) or [] if r.source_format == "pulumi"]
+        except Exception:  # an error of a file the commit does not touch: not reported here
+            continue
+    return out
+
+
 def _label(r: Resource) -> str:
     """How findings name the release: `Pulumi Chart web (stack Pulumi.prod.yaml)`."""
     from linter.loaders.pulumi import urn_name

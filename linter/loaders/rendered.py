@@ -326,6 +326,10 @@ class Plan:
     # release a chart (when a staged file is a chart's or named in one) or apply manifests; read
     # as context by `pulumi_yaml.context_programs`
     pulumi_programs: list[Path] = field(default_factory=list)
+    # pre-commit: the Pulumi stack exports and previews of those checkouts that mention a chart
+    # (when a staged file is a chart's): their Chart components' objects name the charts they
+    # rendered (`pulumi_releases.rendered_chart_names`), which a full scan does not judge alone
+    pulumi_documents: list[Path] = field(default_factory=list)
     # pre-commit: the kustomizations of those checkouts a full scan renders that build a Flux
     # HelmRelease or GitRepository (Flux's usual layout) or an Argo CD Application (an app of
     # apps), and the charts that render Applications, built as context for those deployers
@@ -350,6 +354,7 @@ def plan(walk: Any, exclusions: Exclusions | None = None, search_deployers: bool
         found = deployers_of_staged(walk, exclusions)
         out.deployer_files, out.staged, out.terraform_files = found.context, found.staged, found.terraform
         out.context_renderings, listings, out.pulumi_programs = found.built, found.listings, found.programs
+        out.pulumi_documents = found.documents
         searched = found.helmfiles
     else:
         listings, searched = [], []
@@ -575,6 +580,8 @@ class StagedDeployers:
     listings: list[Path] = field(default_factory=list)  # charts naming a `file://` dependency
     programs: list[Path] = field(default_factory=list)  # Pulumi YAML programs (Plan.pulumi_programs)
     helmfiles: list[Path] = field(default_factory=list)  # helmfiles that release or nest
+    # Pulumi documents whose Chart components may have rendered a staged chart (Plan.pulumi_documents)
+    documents: list[Path] = field(default_factory=list)
 
 
 def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> StagedDeployers:
@@ -592,7 +599,8 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
     and the charts whose Chart.yaml (requirements.yaml) names a `file://` repository, which may
     render a staged chart inside them (`_rendered_inside`); and the Pulumi YAML programs that
     release a chart (`PULUMI_CHART`) when a staged file is a chart's or named in them, or that
-    apply manifests (`PULUMI_MANIFESTS`) or build a kustomization (`PULUMI_KUSTOMIZE`); and the
+    apply manifests (`PULUMI_MANIFESTS`) or build a kustomization (`PULUMI_KUSTOMIZE`), and the
+    Pulumi documents (JSON) that mention a chart when a staged file is a chart's; and the
     helmfiles (`HELMFILE_WORDS`; an umbrella in `envs/prod/` that nests `apps/helmfile.yaml`
     is not above the staged chart, where `helmfile.helmfiles_above` looks). The
     Terraform files include the Terragrunt units (`terragrunt.hcl`, False) that may plan another
@@ -635,6 +643,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
     listings: list[Path] = []  # charts naming a `file://` dependency
     charts: set[Path] = set()  # charts whose templates write an Argo CD Application
     programs: list[Path] = []  # Pulumi YAML programs releasing a chart or applying manifests
+    documents: list[Path] = []  # Pulumi documents mentioning a chart
     helmfiles: list[Path] = []  # helmfiles that release or nest
     staged_chart = charted  # a staged file is a chart's (before a `.tf` file naming one counts)
     for top, relative in tops.items():
@@ -665,6 +674,9 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
                 if PULUMI_MANIFESTS in held or PULUMI_KUSTOMIZE in held or staged_chart or not held.isdisjoint(names):
                     programs.append(path)
                 continue
+            if path.name.endswith(".json") and PULUMI_CHART in held and staged_chart \
+                    and os.path.realpath(path) not in staged:
+                documents.append(path)  # a stack export or preview: its Chart components' objects
             if held.isdisjoint(DEPLOYER_GROUPS):
                 continue
             real = os.path.realpath(path)
@@ -683,7 +695,7 @@ def deployers_of_staged(walk: Any, exclusions: Exclusions | None = None) -> Stag
             built += _top_kustomizations(Path(os.path.relpath(top)) if relative else top, kustomized, exclusions)
     built += sorted(charts)
     return StagedDeployers(out, set(staged), terraform if charted and any(terraform.values()) else {}, built,
-                           _unique(listings), programs, helmfiles)
+                           _unique(listings), programs, helmfiles=helmfiles, documents=documents)
 
 
 def _outermost_chart(chart: Path) -> Path:
@@ -952,7 +964,7 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     from linter.loaders.argocd import argo_sources
     from linter.loaders.flux import flux_sources
     from linter.loaders.helmfile import helmfile_releases
-    from linter.loaders.pulumi_releases import pulumi_releases, rendered_chart_names
+    from linter.loaders.pulumi_releases import context_documents, pulumi_releases, rendered_chart_names
     from linter.loaders.pulumi_yaml import applying, context_programs
     from linter.loaders.terraform_helm import context_helm_releases, terraform_releases
     from linter.normalize.tokens import PULUMI_DEPLOYERS
@@ -989,8 +1001,11 @@ def load(rendered: Plan, options: dict[str, Any], out: Any) -> None:
     releases = [r for r in deployers if isinstance(r, ChartRelease)] + helmfiles.releases + by_resources.releases
     kustomized: list[KustomizationRelease] = []
     deployed = helmfiles.deployed | by_resources.deployed | {os.path.realpath(a.chart) for a in releases}
-    # the charts whose objects a Pulumi document holds as a Chart component's children
+    # the charts whose objects a Pulumi document holds as a Chart component's children (pre-commit:
+    # the checkout's documents too, read as context)
     named = rendered_chart_names(out.resources)
+    if rendered.pulumi_documents:
+        named |= rendered_chart_names(context_documents(rendered.pulumi_documents, out, options))
     deployed |= {os.path.realpath(r.directory) for r in rendered.renderings
                  if r.kind == "helm" and named and chart_name(r.directory) in named}
 
