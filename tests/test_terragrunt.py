@@ -861,6 +861,32 @@ def test_configuration_files_beside_a_unit_join_its_module(tmp_path):
     assert result.errors == [] and result.findings == []
 
 
+@pytest.mark.parametrize("globs, copied", [
+    ('["extra.tf"]', False), ('["*.tf", "*.tfvars"]', False), ('["./extra.tf"]', False),
+    ('["notes/*.tf"]', True), ("[]", True), ("[local.missing]", True)])  # not known: taken as copied
+def test_a_file_exclude_from_copy_names_does_not_join_the_module(tmp_path, globs, copied):
+    """`terraform { exclude_from_copy = [...] }`: Terragrunt leaves the unit directory's files its
+    globs match out of its copy, so Terraform never plans `extra.tf`'s single-instance group,
+    nor reads a `terraform.tfvars` so excluded."""
+    module = {"variables.tf": 'variable "environment" {}\nvariable "size" {\n  default = 2\n}\n'}
+    unit = UNIT.replace('  source = "../../../modules//web"\n',
+                        f'  source = "../../../modules//web"\n  exclude_from_copy = {globs}\n')
+    repo = _generating(tmp_path, "", unit, module=module)
+    web = repo / "live" / "prod" / "web"
+    (web / "extra.tf").write_text('resource "aws_autoscaling_group" "extra" {\n  name     = "extra"\n'
+                                  "  max_size = 1\n  min_size = 1\n}\n")
+    (web / "terraform.tfvars").write_text("size = 1\n")
+    result = run_scan(repo, root=str(repo))
+    assert result.errors == []
+    found = sorted(f.resource for f in result.findings)
+    if copied:
+        assert found == ["aws_autoscaling_group.extra", "aws_autoscaling_group.web"]
+    elif "tfvars" in globs:
+        assert found == []  # size stays the module's 2
+    else:
+        assert found == ["aws_autoscaling_group.web"]  # the tfvars is copied: size 1
+
+
 def test_a_staged_file_beside_a_unit_is_judged_as_the_unit_plans_it(tmp_path):
     """pre-commit passes only `live/prod/web/extra.tf`: it is planned in the unit's module,
     with root.hcl's generated default of 1, not alone (where var.size is declared by nothing)."""

@@ -29,6 +29,7 @@ What a unit is read for, as Terragrunt reads it:
   source naming it: linter/terraform/checkout.py) and the `-var-file`s given to `plan`;
 * the unit's directory, copied over the module's: its `.tf` files join the module (one of
   the module's names replaces it), its `terraform.tfvars` and `*.auto.tfvars` are loaded;
+  none that `terraform { exclude_from_copy = [...] }` names (`Unit.copies`);
 * `generate` blocks (a block of the unit replacing an included one of the same name): the
   files Terragrunt writes where Terraform plans before it runs (`GeneratedFile`); a
   variable, local or resource declared in one is the module's (linter/terraform/tree.py:
@@ -126,11 +127,21 @@ class Unit:
     copied_from: Path | None = None
     reads_values: bool = False  # it reads `values`: a unit of stacks, not one Terragrunt runs alone
     generated: list[GeneratedFile] = field(default_factory=list)  # what its `generate` blocks write
+    # `terraform { exclude_from_copy = [...] }`: globs of the unit directory's files Terragrunt
+    # does not copy over the module (None: not known, every file is taken as copied)
+    exclude_from_copy: list[str] | None = field(default_factory=list)
 
     @property
     def directory(self) -> Path:
         """The unit's directory on disk (its files: the variable files Terraform loads)."""
         return self.copied_from if self.copied_from is not None else self.file.parent
+
+    def copies(self, name: str) -> bool:
+        """Whether Terragrunt copies the unit directory's file `name` over the module (none of
+        its `exclude_from_copy` globs, relative to the unit's directory, matches it)."""
+        import fnmatch
+
+        return not any(fnmatch.fnmatchcase(name, glob.removeprefix("./")) for glob in self.exclude_from_copy or ())
 
     def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
         """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
@@ -531,6 +542,11 @@ def read_unit(path: Path, parsed: dict[Path, Block] | None = None, stacked: "Sta
                 var_files_known=all(c.var_files_known for c in [config, *(p for p, _ in config.parents)]),
                 copied_from=ctx.copied_from, reads_values=_names(config.body, "values"),
                 checkout_note=stacked.checkout_note if stacked is not None else None, generated=config.generated())
+    excluded = config.terraform_setting("exclude_from_copy")
+    if excluded is not None:
+        globs = excluded[0]
+        unit.exclude_from_copy = [g for g in globs if isinstance(g, str)] \
+            if isinstance(globs, list) and all(isinstance(g, str) for g in globs) else None
     if found is None:
         unit.module = unit.directory  # no source: Terraform runs in the unit's own directory
     elif isinstance(source, str):

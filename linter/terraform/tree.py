@@ -136,8 +136,9 @@ class ModuleTree:
         changed = False
         if unit.source is not None and os.path.realpath(unit.directory) != os.path.realpath(directory):
             for path in self._module_files(unit.directory):
-                found[path.name] = (path, display_path(path), None, 1)
-                changed = True
+                if unit.copies(path.name):
+                    found[path.name] = (path, display_path(path), None, 1)
+                    changed = True
         for generated in unit.generated:
             name = generated.name
             if os.path.dirname(name) or not is_config_file(name):
@@ -197,7 +198,7 @@ class ModuleTree:
             if os.path.dirname(name) or not is_auto_loaded(name):
                 continue
             copied = unit.source is not None and os.path.realpath(unit.directory) != os.path.realpath(directory)
-            there = next((d / name for d in ([unit.directory] if copied else []) + [directory]
+            there = next((d / name for d in ([unit.directory] if copied and unit.copies(name) else []) + [directory]
                           if os.path.isfile(d / name)), None)
             if there is not None:
                 try:
@@ -335,11 +336,13 @@ class ModuleTree:
             written = self.written_variables(directory, unit) if unit is not None else []
             if written is None:
                 continue  # Terragrunt stops before planning
+            # the variable files of a unit's directory Terragrunt copies over its module (read as the module's)
+            copied = [unit.directory / n for n in auto_loaded(unit.directory) if unit.copies(n)] \
+                if unit is not None and unit.source is not None else []
             # -var-file first (a shared file before the environment's own), then --var, as terraform applies them
             variables = root_variable_values(
                 directory, config, self.evaluator, [("file", str(f)) for f in files] + settings, errors,
-                unit.tf_var_values(config) if unit is not None else None,
-                unit.directory if unit is not None and unit.source is not None else None, written)
+                unit.tf_var_values(config) if unit is not None else None, copied, written)
             for err in errors:
                 self.add_error(err)
             if any(err.file == display_path(f) for err in errors for f in files):
@@ -356,13 +359,10 @@ class ModuleTree:
                 shown = display_path(environment[1])
                 option = "terragrunt" if unit is not None else "-var-file"
                 scope = f"{display_path(directory)} with {option} {shown}"  # each environment a world of its own
-                # variable files a unit's directory gives its module (read as the module's)
-                copied = [display_path(unit.directory / n) for n in auto_loaded(unit.directory)] \
-                    if unit is not None and unit.source is not None else []
                 for resource in self.resources[start:]:
                     resource.meta.update(environment=shown, environment_option=option, scope=scope)
-                    if copied:
-                        resource.meta["variable_files"] = copied
+                    if copied:  # variable files a unit's directory gives its module
+                        resource.meta["variable_files"] = [display_path(f) for f in copied]
 
     # ------------------------------------------------------------ resources
     def build(self, instance: ModuleInstance) -> None:
