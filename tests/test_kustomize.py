@@ -966,6 +966,21 @@ def test_a_removal_of_another_object_or_field_is_not_where_a_default_comes_from(
         ("Deployment/default/api", os.path.join("base", "deploy.yaml"))]
 
 
+def test_a_removed_list_element_is_not_where_a_remaining_element_s_default_comes_from(tmp_path, monkeypatch):
+    """The overlay removes the base's first container (probed): the sidecar that takes its
+    place in the list never had probes. Its findings are at the base, where it is written, not
+    at the removal, which took out another container (the operation's path names the base's
+    list before it; the rendered list has shifted)."""
+    base = PROBED_API.split("---\n")[0].replace(
+        "image: example/api:1\n", "image: example/api:1\n", 1).replace(
+        API_PROBES, API_PROBES + "      - name: sidecar\n        image: example/sidecar:1\n", 1)
+    kustomization = ("resources: [../../base]\npatches:\n- target: {kind: Deployment, name: api}\n  patch: |-\n"
+                     "    - op: remove\n      path: /spec/template/spec/containers/0\n")
+    found = {(f.rule_id, f.file) for f in overlay_findings(tmp_path, monkeypatch, kustomization, {}, base=base,
+                                                           select=("RES503", "RES504"))}
+    assert found == {("RES503", os.path.join("base", "deploy.yaml")), ("RES504", os.path.join("base", "deploy.yaml"))}
+
+
 ROUTED = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api}\nspec:\n"
           "  hosts: [api]\n  http:\n  - route:\n    - destination: {host: api}\n    timeout: 5s\n---\n"
           "apiVersion: batch/v1\nkind: Job\nmetadata: {name: crawl}\nspec:\n  activeDeadlineSeconds: 600\n"
