@@ -203,7 +203,7 @@ def test_a_release_in_a_preview_of_any_program_is_rendered_from_its_project_dire
 @needs_helm
 @pytest.mark.parametrize("token, inputs", [
     ("kubernetes:helm.sh/v4:Chart", {"chart": "./charts/web", "namespace": "shop"}),
-    ("kubernetes:helm.sh/v4:Chart", {}),  # the provider registers the component with no inputs
+    ("kubernetes:helm.sh/v4:Chart", {}),  # a component whose state records no inputs
     ("kubernetes:helm.sh/v3:Chart", {}),  # the SDK's component: no inputs either
 ])
 def test_a_chart_component_in_a_preview_is_judged_by_the_objects_the_preview_holds(tmp_path, token, inputs):

@@ -26,7 +26,8 @@ component that rendered the chart in the program: its objects are the document's
 resources (the component's children), judged as they are there; its chart is neither
 rendered again nor judged alone. The chart is the component's `chart` path when its state
 records one, else the chart of the scan its objects' `helm.sh/chart` label names
-(`rendered_chart_names`: the provider and the SDK register the component with no inputs).
+(`rendered_chart_names`: a component's state need not record the inputs it was given; a
+v3 Chart's, registered by the SDK, records none).
 
 A `kubernetes:kustomize/v2:Directory` of a directory of this repository is built as the
 provider builds it: `kustomize build DIRECTORY` (kustomize's defaults), its objects that name
@@ -124,7 +125,7 @@ CHART_COMPONENTS = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart"
 def rendered_chart_names(resources: list[Resource]) -> set[str]:
     """The charts (`NAME-VERSION`, as their `helm.sh/chart` label writes them) whose objects a
     stack export or a preview holds as the children of a `Chart` component. A component's
-    state need not say which chart it renders (the provider registers it with no inputs), but
+    state need not say which chart it renders (a v3 Chart's records no inputs), but
     the objects it rendered do: a chart of this repository so named is deployed, its objects
     judged there (`rendered.load`), not the chart alone."""
     names: set[str] = set()
