@@ -268,6 +268,8 @@ KUBERNETES: dict[str, dict[str, Fact]] = {  # sorted by type
     # Crunchy Data PGO v5 PostgresCluster: each `instances` set's replicas, "default: 1" in the CRD
     "postgres-operator.crunchydata.com/PostgresCluster": {"spec.instances.replicas": Fact(1)},
     "k8s.mariadb.com/MariaDB": {"spec.replicas": Fact(1)},  # mariadb-operator MariaDBSpec.replicas: default 1
+    # Altinity clickhouse-operator: a cluster layout's replicasCount (and shardsCount) default to 1
+    "clickhouse.altinity.com/ClickHouseInstallation": {"spec.configuration.clusters.layout.replicasCount": Fact(1)},
     "rabbitmq.com/RabbitmqCluster": {"spec.replicas": Fact(1)},  # RabbitMQ cluster operator: replicas
 }
 

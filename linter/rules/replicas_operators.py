@@ -1,7 +1,8 @@
 """RES118/RES119: stateful services run by Kubernetes operators, sized in
 their custom resources (Prometheus, Alertmanager, ThanosRuler, CloudNativePG,
-Zalando's and Crunchy Data's PostgreSQL operators, MongoDB Community, MariaDB,
-Strimzi Kafka, RabbitMQ, ECK Elasticsearch).
+Zalando's, Crunchy Data's, StackGres' and Kubegres' PostgreSQL operators, MongoDB
+Community, Percona's XtraDB Cluster and Server for MongoDB, MariaDB, Cassandra
+(cass-operator), Altinity's ClickHouse, Strimzi Kafka, RabbitMQ, ECK Elasticsearch).
 
 Each count is judged against the operator's documented default
 (`OPERATOR_SIZES`, the one table the rule, its docs and docs/rules.md's
@@ -36,6 +37,12 @@ ZALANDO_POSTGRES = "acid.zalan.do/postgresql"
 CRUNCHY_POSTGRES = "postgres-operator.crunchydata.com/PostgresCluster"
 MONGODB_COMMUNITY = "mongodbcommunity.mongodb.com/MongoDBCommunity"
 MARIADB = "k8s.mariadb.com/MariaDB"
+PERCONA_XTRADB = "pxc.percona.com/PerconaXtraDBCluster"
+PERCONA_MONGODB = "psmdb.percona.com/PerconaServerMongoDB"
+STACKGRES = "stackgres.io/SGCluster"
+KUBEGRES = "kubegres.reactive-tech.io/Kubegres"
+CASSANDRA = "cassandra.datastax.com/CassandraDatacenter"
+CLICKHOUSE = "clickhouse.altinity.com/ClickHouseInstallation"
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,32 @@ OPERATOR_SIZES: dict[str, OperatorSize] = _sizes(
     OperatorSize(
         MARIADB, "spec.replicas", "MariaDB server",
         "https://github.com/mariadb-operator/mariadb-operator/blob/main/docs/api_reference.md"),
+    OperatorSize(
+        PERCONA_XTRADB, "spec.pxc.size", "Percona XtraDB Cluster node",
+        "https://docs.percona.com/percona-operator-for-mysql/pxc/operator.html"),
+    OperatorSize(
+        PERCONA_MONGODB, "spec.replsets[].size", "MongoDB replica set member (each replica set)",
+        "https://docs.percona.com/percona-operator-for-mongodb/operator.html"),
+    OperatorSize(
+        STACKGRES, "spec.instances", "PostgreSQL instance",
+        "https://stackgres.io/doc/latest/reference/crd/sgcluster/"),
+    OperatorSize(
+        KUBEGRES, "spec.replicas", "PostgreSQL instance",
+        "https://www.kubegres.io/doc/properties-explained.html"),
+    OperatorSize(
+        CASSANDRA, "spec.size", "Cassandra node",
+        "https://docs.k8ssandra.io/reference/crd/cass-operator-crds-latest/"),
+    OperatorSize(
+        CLICKHOUSE, "spec.configuration.clusters[].layout.replicasCount", "ClickHouse replica of each shard (each cluster)",
+        "https://github.com/Altinity/clickhouse-operator/blob/master/docs/custom_resource_explained.md"),
 )
 
 _SIMPLE = (PROMETHEUS, ALERTMANAGER, THANOS_RULER, CNPG_CLUSTER, RABBITMQ, ZALANDO_POSTGRES, MONGODB_COMMUNITY,
-           MARIADB)
+           MARIADB, PERCONA_XTRADB, STACKGRES, KUBEGRES, CASSANDRA)
+# kinds sized per element of a list (a replica set, a cluster): each element of one is reported
+_PER_ELEMENT = {PERCONA_MONGODB: ("spec.replsets", "size", "replica set {name} has 1 member"),
+                CLICKHOUSE: ("spec.configuration.clusters", "layout.replicasCount",
+                             "cluster {name} keeps 1 replica of each shard")}
 CLUSTER_LABEL = "strimzi.io/cluster"
 NODE_POOLS_ANNOTATION = "strimzi.io/node-pools"
 
@@ -201,6 +230,32 @@ def _elasticsearch(r: Resource, ctx: Context) -> Iterator[Violation]:
         )
 
 
+def _each_element(r: Resource, ctx: Context) -> Iterator[Violation]:
+    """A replica set, a cluster: each element of the list that runs 1 (its count written 1,
+    or unset and the operator's default 1)."""
+    where, field, says = _PER_ELEMENT[r.type]
+    elements = r.get(where)
+    if is_unknown(elements) or not isinstance(elements, list):
+        return
+    what = display(r, ctx.index)
+    for n, element in enumerate(elements):
+        if not isinstance(element, dict):
+            continue
+        if r.type == CLICKHOUSE and isinstance(element.get("layout"), dict) \
+                and ("shards" in element["layout"] or "replicas" in element["layout"]):
+            continue  # shards or replicas listed one by one: each may set its own count
+        name = element.get("name")
+        shown = f"{where}[{n}].{field}"
+        count = setting(r, f"{where}.{n}.{field}", shown=shown)
+        if count.unknown or is_unknown(name) or as_int(count.value) != 1:
+            continue
+        message = f"{what}: {says.format(name=name if isinstance(name, str) else n)}"
+        if count.defaulted:
+            yield Violation(f"{message}: {count.describe()}", path=f"{where}.{n}", unset=f"{where}.{n}.{field}")
+        else:
+            yield Violation(f"{message} ({shown}: 1)", path=f"{where}.{n}.{field}")
+
+
 def _crunchy_postgres(r: Resource, ctx: Context) -> Iterator[Violation]:
     instance_sets = r.get("spec.instances")
     if is_unknown(instance_sets) or not isinstance(instance_sets, list) or not instance_sets:
@@ -227,7 +282,7 @@ def _crunchy_postgres(r: Resource, ctx: Context) -> Iterator[Violation]:
     name="k8s-operator-cluster-single-member",
     title="Operator-managed stateful service runs a single member.",
     severity=Severity.MEDIUM,
-    types=(*_SIMPLE, KAFKA, ELASTICSEARCH, CRUNCHY_POSTGRES),
+    types=(*_SIMPLE, KAFKA, ELASTICSEARCH, CRUNCHY_POSTGRES, *_PER_ELEMENT),
     remediation="Run 2 or more members (3 for quorum-based services: RabbitMQ, KRaft/ZooKeeper, MongoDB replica sets, PostgreSQL with synchronous standbys, Elasticsearch masters).",
     cross=True,
 )
@@ -243,9 +298,14 @@ def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violat
 
     Prometheus, Alertmanager and ThanosRuler (prometheus-operator),
     CloudNativePG `Cluster`, `RabbitmqCluster` and MariaDB are reported when
-    the count is 1 or unset; Zalando's `postgresql` and `MongoDBCommunity`
-    when it is 1 (they require it). Crunchy Data's `PostgresCluster`: the
-    `replicas` of all its `instances` sets (each 1 when unset) total 1. Strimzi `Kafka`: `spec.kafka.replicas: 1`, or, when
+    the count is 1 or unset; Zalando's `postgresql`, `MongoDBCommunity`,
+    `PerconaXtraDBCluster`, StackGres' `SGCluster`, `Kubegres` and
+    `CassandraDatacenter` when it is 1 (they require it). Crunchy Data's
+    `PostgresCluster`: the `replicas` of all its `instances` sets (each 1
+    when unset) total 1. `PerconaServerMongoDB`: each replica set of `size`
+    1; Altinity's `ClickHouseInstallation`: each cluster whose layout keeps 1
+    replica of each shard (`replicasCount`, 1 when unset; one that lists its
+    shards or replicas one by one is not judged). Strimzi `Kafka`: `spec.kafka.replicas: 1`, or, when
     KafkaNodePools size the cluster (annotation `strimzi.io/node-pools:
     enabled`, or no `spec.kafka.replicas`), the pools
     labelled `strimzi.io/cluster: <name>` in the namespace whose `roles`
@@ -291,6 +351,8 @@ def operator_cluster_single_member(r: Resource, ctx: Context) -> Iterator[Violat
         yield from _elasticsearch(r, ctx)
     elif r.type == CRUNCHY_POSTGRES:
         yield from _crunchy_postgres(r, ctx)
+    elif r.type in _PER_ELEMENT:
+        yield from _each_element(r, ctx)
 
 
 @rule(
