@@ -256,6 +256,9 @@ KUBERNETES: dict[str, dict[str, Fact]] = {  # sorted by type
     "autoscaling/HorizontalPodAutoscaler": {"spec.minReplicas": Fact(1)},
     "batch/CronJob": {"spec.jobTemplate.spec.backoffLimit": Fact(6)},  # as batch/Job
     "batch/Job": {"spec.backoffLimit": Fact(6)},  # batch/v1 JobSpec: "Defaults to 6" (rules.md RES414)
+    # Altinity clickhouse-operator: a cluster layout's replicasCount (and shardsCount) default to 1
+    "clickhouse.altinity.com/ClickHouseInstallation": {"spec.configuration.clusters.layout.replicasCount": Fact(1)},
+    "k8s.mariadb.com/MariaDB": {"spec.replicas": Fact(1)},  # mariadb-operator MariaDBSpec.replicas: default 1
     # KEDA ScaledObject spec (rules.md RES103, Appendix C)
     "keda.sh/ScaledObject": {"spec.maxReplicaCount": Fact(100), "spec.minReplicaCount": Fact(0)},
     # the operators' documented sizes (replicas_operators.OPERATOR_SIZES links each API reference)
@@ -264,12 +267,9 @@ KUBERNETES: dict[str, dict[str, Fact]] = {  # sorted by type
     "monitoring.coreos.com/ThanosRuler": {"spec.replicas": Fact(1)},  # ThanosRulerSpec.replicas
     # policy/v1 PodDisruptionBudgetSpec: "IfHealthyBudget ... the default"
     "policy/PodDisruptionBudget": {"spec.unhealthyPodEvictionPolicy": Fact("IfHealthyBudget")},
-    "postgresql.cnpg.io/Cluster": {"spec.instances": Fact(1)},  # CloudNativePG ClusterSpec.instances
     # Crunchy Data PGO v5 PostgresCluster: each `instances` set's replicas, "default: 1" in the CRD
     "postgres-operator.crunchydata.com/PostgresCluster": {"spec.instances.replicas": Fact(1)},
-    "k8s.mariadb.com/MariaDB": {"spec.replicas": Fact(1)},  # mariadb-operator MariaDBSpec.replicas: default 1
-    # Altinity clickhouse-operator: a cluster layout's replicasCount (and shardsCount) default to 1
-    "clickhouse.altinity.com/ClickHouseInstallation": {"spec.configuration.clusters.layout.replicasCount": Fact(1)},
+    "postgresql.cnpg.io/Cluster": {"spec.instances": Fact(1)},  # CloudNativePG ClusterSpec.instances
     "rabbitmq.com/RabbitmqCluster": {"spec.replicas": Fact(1)},  # RabbitMQ cluster operator: replicas
 }
 
