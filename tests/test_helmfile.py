@@ -629,14 +629,19 @@ def test_a_nested_helmfile_is_run_in_the_environments_of_the_helmfile_nesting_it
     helmfile there: noted, never judged with other values. Before, each nested helmfile was
     rendered in its own environments: dev's single replica was reported, and jobs/ in prod only
     without a word on stage."""
-    umbrella = "environments:\n  prod: {}\n  stage: {}\nhelmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n"
+    umbrella = ("environments:\n  prod: {}\n  stage: {}\nhelmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n"
+                "  - batch/helmfile.yaml\n")
     nested = ("environments:\n{environments}---\n"
               "releases:\n  - name: {name}\n    chart: ../charts/web\n"
               "    values: [\"../values/web-{{{{ .Values.tier }}}}.yaml\"]\n")
     apps = nested.format(name="web", environments="  prod:\n    values: [{tier: prod}]\n  stage:\n    values: "
                                                    "[{tier: prod}]\n  dev:\n    values: [{tier: staging}]\n")
     jobs = nested.format(name="jobs", environments="  prod:\n    values: [{tier: staging}]\n")
-    root = repository(tmp_path / "deploy", umbrella, {"apps/helmfile.yaml": apps, "jobs/helmfile.yaml": jobs})
+    # batch/ declares only qa: helmfile stops in prod and in stage, so its plain release is never deployed
+    batch = "environments:\n  qa: {}\n---\nreleases:\n  - name: batch\n    chart: ../charts/web\n" \
+            "    values: [../values/web-staging.yaml]\n"
+    root = repository(tmp_path / "deploy", umbrella, {"apps/helmfile.yaml": apps, "jobs/helmfile.yaml": jobs,
+                                                      "batch/helmfile.yaml": batch})
     _, doc, stderr = run(".", cwd=root)
     assert doc["errors"] == []
     assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"] if f["rule_id"] == "RES101"} == {
@@ -647,16 +652,22 @@ def test_a_nested_helmfile_is_run_in_the_environments_of_the_helmfile_nesting_it
                       "Helmfile release jobs (environment prod) in jobs/helmfile.yaml)"}
     assert ("jobs/helmfile.yaml: Helmfile release jobs (environment stage) not judged: helmfile stops, as "
             "environment stage (the one the helmfile nesting it is run in) is not defined here") in stderr
+    assert ("batch/helmfile.yaml: Helmfile release batch not judged: helmfile stops, as environments prod, stage "
+            "(those the helmfile nesting it is run in) are not defined here") in stderr
     # an umbrella that declares none runs them in `default`, which every helmfile may be run
     # in: with none of apps/'s values there, `.Values.tier` is not known
-    (root / "helmfile.yaml").write_text("helmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n")
+    # (batch/'s plain release is then deployed: default needs no declaring)
+    (root / "helmfile.yaml").write_text("helmfiles:\n  - apps/helmfile.yaml\n  - jobs/helmfile.yaml\n"
+                                        "  - batch/helmfile.yaml\n")
     _, doc, stderr = run(".", cwd=root)
-    assert doc["findings"] == []
+    assert {f["message"].rsplit("(with ", 1)[1] for f in doc["findings"]} == {
+        "Helmfile release batch in batch/helmfile.yaml)"}
     assert "apps/helmfile.yaml: Helmfile release web (environment default) not judged: its values file " \
            "`../values/web-{{ .Values.tier }}.yaml` is named by a template this scan cannot fill" in stderr
     # two umbrellas run in other environments nest it two ways: each deploys it in its own
     (root / "helmfile.yaml").unlink()
     (root / "jobs" / "helmfile.yaml").unlink()
+    (root / "batch" / "helmfile.yaml").unlink()
     for name, environment in (("prod", "prod"), ("dev", "dev")):
         (root / "envs" / name).mkdir(parents=True)
         (root / "envs" / name / "helmfile.yaml").write_text(

@@ -38,7 +38,8 @@ entry gives (maps, or files beside the nesting helmfile) are merged over the nes
 helmfile's own (`Given`; written as a template: not known). A nested helmfile is run in
 the environments of the top helmfile nesting it (`helmfile -e prod` passes `prod` down), not
 its own; one it does not declare stops helmfile there (unless the entry gives it values), and
-its per-environment releases are noted in it, not judged. A helmfile's top-level
+its per-environment releases are noted in it, not judged (a release rendered once, when it
+declares none of them). A helmfile's top-level
 `values:` are the defaults of every environment: an environment's values are merged over
 them.
 """
@@ -509,13 +510,20 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     for environment in environments:
         label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "") \
             + (f" (nested by {state.nested_by})" if state.nested_by else "")
-        if environment is not None and not _defined(state, environment):
+        # helmfile stops in an environment the nested helmfile does not declare: in that one (a
+        # release per environment), or in every one it is run in (a release rendered once)
+        stopped = [environment] if environment is not None and not _defined(state, environment) else \
+            list(state.run_in) if environment is None and state.run_in is not None and not any(
+                _defined(state, e) for e in state.run_in) else []
+        if stopped:
             chart = release.get("chart")
             local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
             if local is not None:
                 deployed.add(os.path.realpath(local))
-                notes.append(f"{shown}: {label} not judged: helmfile stops, as environment {environment} "
-                             "(the one the helmfile nesting it is run in) is not defined here")
+                what = f"environment {stopped[0]} (the one the helmfile nesting it is run in) is" \
+                    if len(stopped) == 1 else \
+                    f"environments {', '.join(stopped)} (those the helmfile nesting it is run in) are"
+                notes.append(f"{shown}: {label} not judged: helmfile stops, as {what} not defined here")
             continue
         result = _release(path, state, release, name, environment or DEFAULT_ENVIRONMENT, label,
                           state.places.get(id(raw)) if {"values", "set", "setString"} & raw.keys() else None)
