@@ -862,7 +862,7 @@ def test_configuration_files_beside_a_unit_join_its_module(tmp_path):
 
 
 @pytest.mark.parametrize("globs, copied", [
-    ('["extra.tf"]', False), ('["*.tf", "*.tfvars"]', False), ('["./extra.tf"]', False),
+    ('["extra.tf"]', False), ('["*.tf", "*.tfvars"]', False), ('["./extra.tf"]', False), ('["**/extra.tf"]', False),
     ('["notes/*.tf"]', True), ("[]", True), ("[local.missing]", True)])  # not known: taken as copied
 def test_a_file_exclude_from_copy_names_does_not_join_the_module(tmp_path, globs, copied):
     """`terraform { exclude_from_copy = [...] }`: Terragrunt leaves the unit directory's files its

@@ -138,10 +138,13 @@ class Unit:
 
     def copies(self, name: str) -> bool:
         """Whether Terragrunt copies the unit directory's file `name` over the module (none of
-        its `exclude_from_copy` globs, relative to the unit's directory, matches it)."""
+        its `exclude_from_copy` globs, relative to the unit's directory, matches it; `**/`
+        matches no directory too, as in Terragrunt's globs)."""
         import fnmatch
 
-        return not any(fnmatch.fnmatchcase(name, glob.removeprefix("./")) for glob in self.exclude_from_copy or ())
+        globs = [g.removeprefix("./") for g in self.exclude_from_copy or ()]
+        return not any(fnmatch.fnmatchcase(name, g) or g.startswith("**/") and fnmatch.fnmatchcase(name, g[3:])
+                       for g in globs)
 
     def tf_var_values(self, config: ModuleConfig) -> dict[str, VariableValue]:
         """The inputs as Terraform holds them: the `TF_VAR_<name>` values of the variables
