@@ -126,8 +126,9 @@ def _stack_validation(rule: Rule) -> StackValidation:
     return validate
 
 
-# what the engine says of a resource's provider: its URN and properties
-ProviderEntry = tuple[str, dict[str, Any]]
+# what the engine says of a resource's provider: its URN and properties (as the engine gives
+# them: read once per provider, not once per resource)
+ProviderEntry = tuple[str, Any]
 
 
 def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any], ProviderEntry | None]],
@@ -147,9 +148,11 @@ def resources_from_analyzer(entries: list[tuple[str, str, Any, dict[str, Any], P
                       custom=True, property_dependencies=deps)
         if provider is not None:
             state.provider = f"{provider[0]}::"  # `URN::ID`, as a document writes it (the ID is not read)
-            providers.setdefault(provider[0], State(urn=provider[0], type=urn_type(provider[0]), inputs=provider[1]))
+            if provider[0] not in providers:
+                providers[provider[0]] = State(urn=provider[0], type=urn_type(provider[0]), inputs=plain(provider[1]))
         states.append(state)
-    states += [p for u, p in providers.items() if u not in {s.urn for s in states}]
+    given = {s.urn for s in states}  # a stack's own providers are among its resources already
+    states += [p for u, p in providers.items() if u not in given]
     addresses = addresses_for(states)
     out: list[Resource] = []
     for state in states:
@@ -194,7 +197,7 @@ def _provider(provider: Any) -> ProviderEntry | None:
     """A resource's provider, as the engine gives it to a policy."""
     if provider is None or not getattr(provider, "urn", None):
         return None
-    return provider.urn, plain(provider.props)
+    return provider.urn, provider.props
 
 
 def _without_placeholders(value: Any) -> Any:
