@@ -499,8 +499,7 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
     per_environment = "condition" in release or ".Environment" in written or ".Values" in written \
         or _renders_values_file(release, state)
     if per_environment and not state.environments_known:
-        chart = release.get("chart")
-        local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
+        local = _plain_local_chart(release, state)
         return [], {os.path.realpath(local)} if local else set(), [
             f"{shown}: Helmfile release {name} not judged: its environments come from a base this scan cannot read"]
     environments = list(state.run_in or state.environments or [DEFAULT_ENVIRONMENT]) if per_environment else [None]
@@ -516,8 +515,7 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
             list(state.run_in) if environment is None and state.run_in is not None and not any(
                 _defined(state, e) for e in state.run_in) else []
         if stopped:
-            chart = release.get("chart")
-            local = _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
+            local = _plain_local_chart(release, state)
             if local is not None:
                 deployed.add(os.path.realpath(local))
                 what = f"environment {stopped[0]} (the one the helmfile nesting it is run in) is" \
@@ -1102,6 +1100,12 @@ def _inherited(release: dict[str, Any], templates: dict[str, Any]) -> dict[str, 
             merged.update({k: v for k, v in template.items() if k not in left_out})
     merged.update({k: v for k, v in release.items() if k != "inherit"})
     return merged
+
+
+def _plain_local_chart(release: dict[str, Any], state: _State) -> Path | None:
+    """The chart of this repository a release names without a template, when it is not rendered."""
+    chart = release.get("chart")
+    return _local_chart(chart, state) if isinstance(chart, str) and "{{" not in chart else None
 
 
 def _local_chart(chart: str, state: _State) -> Path | None:
