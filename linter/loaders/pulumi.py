@@ -931,6 +931,12 @@ def urn_type(urn: str) -> str:
     return parts[2].rsplit("$", 1)[-1] if len(parts) >= 3 else ""
 
 
+def urn_parent_types(urn: str) -> list[str]:
+    """The type tokens of the resource's parents (the `$`-joined chain before its own)."""
+    parts = urn.split("::", 3)
+    return parts[2].split("$")[:-1] if len(parts) >= 3 else []
+
+
 def urn_address(urn: str) -> str:
     """Address of a URN outside the loaded document (best effort, cloud style)."""
     canonical, _ = canonical_type(urn_type(urn))

@@ -128,13 +128,14 @@ def rendered_chart_names(resources: list[Resource]) -> set[str]:
     state need not say which chart it renders (a v3 Chart's records no inputs), but
     the objects it rendered do: a chart of this repository so named is deployed, its objects
     judged there (`rendered.load`), not the chart alone."""
+    from linter.loaders.pulumi import urn_parent_types
+
     names: set[str] = set()
     for r in resources:
         urn = r.meta.get("urn") if r.source_format == "pulumi" else None
-        if not isinstance(urn, str) or "helm.sh/v" not in urn:
+        if not isinstance(urn, str) or "helm.sh/v" not in urn:  # (most resources: no split)
             continue
-        qualified = urn.split("::")[2] if urn.count("::") >= 3 else ""
-        if not any(part in CHART_COMPONENTS for part in qualified.split("$")[:-1]):
+        if not any(token in CHART_COMPONENTS for token in urn_parent_types(urn)):
             continue
         meta = r.attrs.get("metadata") if isinstance(r.attrs, dict) else None
         labels = meta.get("labels") if isinstance(meta, dict) else None
