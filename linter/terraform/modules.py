@@ -247,13 +247,13 @@ class VariableValue:
 def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evaluator,
                          settings: list[tuple[str, str]], errors: list[InputError],
                          environment: dict[str, VariableValue] | None = None,
-                         copied_in: list[Path] | None = None,
+                         copied_files: list[Path] | None = None,
                          generated: list[WrittenVariables] | None = None) -> dict[str, VariableValue]:
     """Terraform's precedence, lowest first: TF_VAR_ environment, terraform.tfvars(.json),
     *.auto.tfvars(.json) in lexical order, then -var-file / -var in the order given.
     `environment`: TF_VAR_ values a wrapper sets (a Terragrunt unit's inputs), under those
     of this process's environment (Terragrunt does not override a TF_VAR_ already set).
-    `copied_in`: the auto-loaded variable files the wrapper copies over the module's before
+    `copied_files`: the auto-loaded variable files the wrapper copies over the module's before
     Terraform runs (a Terragrunt unit directory's): read as the module's, one of the same name
     in their place. `generated`: auto-loaded variable files
     the wrapper writes there (a unit's `generate` blocks, `if_exists` applied), in their
@@ -266,7 +266,7 @@ def root_variable_values(directory: Path, config: ModuleConfig, evaluator: Evalu
         if env is not None:
             out[name] = VariableValue(cli_value(env, block, config), f"set by TF_VAR_{name}")
     where: dict[str, Path | WrittenVariables] = {name: directory / name for name in auto_loaded(directory)}
-    where.update((file.name, file) for file in copied_in or ())
+    where.update((file.name, file) for file in copied_files or ())
     where.update((file.name, file) for file in generated or ())
     auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in where]
     auto += sorted(n for n in where if n.endswith((".auto.tfvars", ".auto.tfvars.json")))

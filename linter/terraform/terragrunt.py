@@ -548,8 +548,8 @@ def read_unit(path: Path, parsed: dict[Path, Block] | None = None, stacked: "Sta
     excluded = config.terraform_setting("exclude_from_copy")
     if excluded is not None:
         globs = excluded[0]
-        unit.exclude_from_copy = [g for g in globs if isinstance(g, str)] \
-            if isinstance(globs, list) and all(isinstance(g, str) for g in globs) else None
+        unit.exclude_from_copy = list(globs) if isinstance(globs, list) and all(isinstance(g, str) for g in globs) \
+            else None
     if found is None:
         unit.module = unit.directory  # no source: Terraform runs in the unit's own directory
     elif isinstance(source, str):
