@@ -177,6 +177,64 @@ def test_unresolved_modules_in_json_and_text(tmp_path):
     assert "module.vpc" in text and "terraform init" in text
 
 
+_LOCAL_CALLS = {  # a local call `terraform init` cannot install: why it is not followed, in the call's terms
+    "missing": ("../missing", "../missing is not a directory beside main.tf: `terraform init` stops here "
+                "(Unreadable module directory)", "correct the call's `source` path"),
+    "empty": ("../empty", "../empty holds no .tf or .tf.json file: an empty module, from which Terraform "
+              "creates nothing", "point the call's `source` at the module's directory"),
+    "itself": ("./", "./ is a module this call is already inside: Terraform's `init` recurses without end",
+               "break the cycle of module calls"),
+    "broken": ("../broken", "../broken does not load (see its errors)", "fix the errors in the module's files"),
+}
+
+
+def _local_calls(tmp_path: Path, case: str) -> Path:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.md").write_text("no module here\n")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "main.tf").write_text('resource "terraform_data" "x" {\n')
+    (root / "main.tf").write_text(f'module "{case}" {{\n  source = "{_LOCAL_CALLS[case][0]}"\n}}\n')
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(_LOCAL_CALLS))
+def test_a_local_call_not_followed_says_why_not_terraform_init(tmp_path, case):
+    # `run terraform init` is advice only for what init installs: for a local source
+    # it changes nothing, so the report says what is wrong with the call itself
+    root = _local_calls(tmp_path, case)
+    doc = json.loads(run_cli(".", "--format", "json", cwd=root).stdout)
+    source, reason, hint = _LOCAL_CALLS[case]
+    assert doc["unresolved_modules"] == [{"module": f"module.{case}", "source": source, "file": "main.tf",
+                                          "line": 1, "reason": reason, "hint": hint}]
+    assert f"main.tf:1: module.{case} (source {source}): {reason}" in run_cli(".", cwd=root).stdout
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("case", ["missing", "empty"])
+def test_terraform_init_agrees_on_a_local_call_not_followed(tmp_path, case):
+    # the oracle: init stops on a missing directory and takes an empty one as a module of nothing
+    root = _local_calls(tmp_path, case)
+    init = subprocess.run(["terraform", "init", "-input=false", "-backend=false"], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, "TF_IN_AUTOMATION": "1", "NO_COLOR": "1"})
+    if case == "missing":
+        assert init.returncode != 0 and "Unreadable module directory" in init.stdout + init.stderr
+    else:
+        assert init.returncode == 0, init.stdout + init.stderr
+        plan = subprocess.run(["terraform", "plan", "-input=false", "-no-color"], cwd=root, capture_output=True,
+                              text=True)
+        assert plan.returncode == 0 and "No changes" in plan.stdout, plan.stdout + plan.stderr
+
+
+def test_an_example_flattened_away_from_its_module_is_said_to_call_an_empty_module():
+    # the corpus keeps examples without the module two levels up: `../../` is the corpus folder
+    result = run_scan(corpus_dir("terraform-hcl") / "tam-sqs__examples_complete")
+    reasons = {u["module"]: u.get("reason") for u in result.unresolved_modules}
+    assert reasons["module.default_sqs"] == "../../ holds no .tf or .tf.json file: an empty module, " \
+                                            "from which Terraform creates nothing"
+
+
 def test_var_file_and_var_on_the_command_line(tmp_path):
     (tmp_path / "main.tf").write_text("""
 variable "multi_az" {

@@ -15,7 +15,7 @@ from linter.environments import ENVIRONMENT_DEPTH, layered
 from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
-    RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride,
+    MAX_MODULE_DEPTH, RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride,
     WrittenVariables, auto_loaded, enabled_attr, expansion_key, is_auto_loaded, is_config_file,
     read_config, root_variable_values, unknown_variable,
 )
@@ -494,10 +494,36 @@ class ModuleTree:
         if unknown is None and not any(u.address == address for u in self.unresolved):
             source = attrs.get("source")
             unresolved = UnresolvedModule(address, source if isinstance(source, str) else None, block.file, block.line)
-            checkout = self.checkout_module(instance.config.directory, block, address, instance)
-            if checkout is not None and checkout.directory is None:  # this checkout, another release
-                unresolved.reason = checkout.note
+            if self.is_local_source(block, instance):
+                self._local_reason(unresolved, instance)
+            else:
+                checkout = self.checkout_module(instance.config.directory, block, address, instance)
+                if checkout is not None and checkout.directory is None:  # this checkout, another release
+                    unresolved.reason = checkout.note
             self.unresolved.append(unresolved)
+
+    def _local_reason(self, unresolved: UnresolvedModule, instance: ModuleInstance) -> None:
+        """Why a local call was not followed, where `terraform init` would not change it."""
+        source = unresolved.source or "."
+        child = Path(os.path.normpath(instance.config.directory / source))
+        if not os.path.isdir(child):
+            unresolved.reason = (f"{source} is not a directory beside {unresolved.file}: "
+                                 "`terraform init` stops here (Unreadable module directory)")
+            unresolved.hint = "correct the call's `source` path"
+        elif not self._module_files(child):
+            unresolved.reason = (f"{source} holds no .tf or .tf.json file: "
+                                 "an empty module, from which Terraform creates nothing")
+            unresolved.hint = "point the call's `source` at the module's directory"
+        elif child in self.stack_dirs(instance):
+            unresolved.reason = (f"{source} is a module this call is already inside: "
+                                 "Terraform's `init` recurses without end")
+            unresolved.hint = "break the cycle of module calls"
+        elif instance.depth >= MAX_MODULE_DEPTH:
+            unresolved.reason = f"{source} is nested more than {MAX_MODULE_DEPTH} calls deep: not followed"
+            unresolved.hint = "call the module from fewer levels of modules"
+        else:  # its files do not load: their errors are reported
+            unresolved.reason = f"{source} does not load (see its errors)"
+            unresolved.hint = "fix the errors in the module's files"
 
 
 def _declares(text: str, name: str, shown: str) -> bool:
