@@ -141,6 +141,29 @@ def test_the_forked_childs_half_is_done_here_when_the_child_dies():
     assert parallel.in_two(lambda: ["the first half"], there) == (["the first half"], ["the second half"])
 
 
+def test_a_result_cut_short_is_computed_here_again():
+    # the child dies mid-write: half a pickle arrives, and is never taken for the result
+    import pickle
+    import sys
+
+    parent = os.getpid()
+    whole = pickle.dumps(["x" * 100_000] * 3, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def there():
+        if os.getpid() != parent:
+            sys.stdout.flush()
+            real_dumps = pickle.dumps
+            pickle.dumps = lambda *a, **k: real_dumps(*a, **k)[: len(whole) // 2]  # then exits 0
+        return ["the second half"]
+
+    assert parallel.in_two(lambda: "here", there) == ("here", ["the second half"])
+
+
+def test_a_result_bigger_than_a_pipe_arrives_whole():
+    big = [{"finding": n, "message": "m" * 200} for n in range(20_000)]  # several MB through a 64 KB pipe
+    assert parallel.in_two(lambda: 1, lambda: big) == (1, big)
+
+
 def test_the_forked_child_sends_its_result_back():
     parent = os.getpid()
     here, there = parallel.in_two(lambda: os.getpid(), lambda: os.getpid())

@@ -254,18 +254,17 @@ def in_two(here: Callable[[], T], there: Callable[[], T]) -> tuple[T, T]:
         finally:
             os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
     os.close(writer)
+    theirs: list[T] = []
     try:
         mine = here()
     finally:
         with os.fdopen(reader, "rb") as incoming:
-            data = incoming.read()
+            try:  # unpickled as it arrives: the pickled bytes are never all held beside the result
+                theirs.append(pickle.load(incoming))
+            except Exception:  # a truncated result (the child died): computed again below
+                pass
         _, status = os.waitpid(pid, 0)
-    if status == 0:
-        try:
-            return mine, pickle.loads(data)
-        except Exception:  # a truncated result: computed again below
-            pass
-    return mine, there()
+    return mine, theirs[0] if status == 0 and theirs else there()
 
 
 def _load_batch(found: list[Any], options: dict[str, Any]) -> tuple[list[LoadedAhead], dict[str, Any]]:
