@@ -242,10 +242,20 @@ def pdb_blocks_eviction(r: Resource, ctx: Context) -> Iterator[Violation]:
 def _judged_pod_template(r: Resource) -> bool:
     """Bare Pods and ReplicaSets only: owned ones are judged through their owner;
     a Deployment lending its template to a Rollout through the Rollout; a pod
-    whose only container is `pause` runs nothing to probe."""
+    whose only container is `pause` runs nothing to probe; a bare Pod that runs
+    to completion (`restartPolicy` Never or OnFailure, as a Job's pods must:
+    a task, which no probe keeps serving), or whose restartPolicy is not known."""
     if r.type in (REPLICASET, POD) and owned_by_controller(r):
         return False
+    if r.type == POD:
+        policy = r.get("spec.restartPolicy")
+        if is_unknown(policy) or policy in RUN_TO_COMPLETION:
+            return False
     return not judged_through_rollout(r) and not only_pause_container(r)
+
+
+# the restart policies of a pod that runs to completion (Always, the default, keeps it running)
+RUN_TO_COMPLETION = ("Never", "OnFailure")
 
 
 def _container_name(container: Any, path: str) -> str:
@@ -279,7 +289,9 @@ PROBE_EXEMPTIONS_DOC = """
     (the list is `HELPER_IMAGES` in `linter/rules/_k8s.py`); a pod whose only
     container is the `pause` image (a mesh gateway awaiting proxy injection);
     a Deployment that an Argo Rollout's `workloadRef` names (the Rollout,
-    which runs the pods, is judged instead)."""
+    which runs the pods, is judged instead); a bare Pod whose `restartPolicy`
+    is `Never` or `OnFailure` (a task that runs to completion, as a Job's pods
+    do: an Airflow or Spark pod template)."""
 
 
 def _with_exemptions(fn: RuleCheck) -> RuleCheck:
