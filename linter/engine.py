@@ -80,6 +80,8 @@ class ScanResult:
     root: str | None = None
     # Terraform module calls the scan could not follow (`terraform init` not run)
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
+    # releases of charts not in the checkout, not fetched (linter.loaders.unfetched): not judged
+    charts_not_fetched: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def environments(self) -> list[str]:
@@ -571,6 +573,9 @@ def _scan(paths: list[str], options: ScanOptions) -> ScanResult:
         notes=loaded.notes,
         unresolved_modules=loaded.unresolved_modules,
     )
+    from linter.loaders.unfetched import charts_not_fetched
+
+    result.charts_not_fetched = [c.to_dict() for c in charts_not_fetched(result.resources, loaded.charts_not_fetched)]
     set_report_paths(result, paths, options)
     from linter.suppress import apply_suppressions
 

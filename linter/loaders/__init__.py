@@ -83,6 +83,9 @@ class Loaded:
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
+    # releases of charts helmfile fetches (`unfetched`; the other deployers' are read from
+    # their resources when the scan reports)
+    charts_not_fetched: list[Any] = field(default_factory=list)
     # discovered files' real paths by shown path (resolved once, by discovery: the
     # config lookup of each file needs them)
     real_paths: dict[str, str] = field(default_factory=dict)

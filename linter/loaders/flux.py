@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 KUSTOMIZATION = "kustomize.toolkit.fluxcd.io/Kustomization"
 HELM_RELEASE = "helm.toolkit.fluxcd.io/HelmRelease"
 GIT_REPOSITORY = "source.toolkit.fluxcd.io/GitRepository"
+HELM_REPOSITORY = "source.toolkit.fluxcd.io/HelmRepository"  # charts fetched where Flux runs
 # the kinds a HelmRelease's `valuesFrom` reads
 VALUES_KINDS = {"ConfigMap": "core/ConfigMap", "Secret": "core/Secret"}
 QUOTES = "'\""  # a targetPath's text wrapped in either is set as a string, all of them taken off its ends

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.loaders.rendered import Deployed, mapping_of
+from linter.loaders.unfetched import ChartNotFetched
 from linter.model import InputError
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class _State:
     environments_known: bool = True  # False: a base that declares them could not be read
     releases: list[Any] = field(default_factory=list)
     templates: dict[str, Any] = field(default_factory=dict)
-    repositories: set[str] = field(default_factory=set)
+    repositories: dict[str, str] = field(default_factory=dict)  # by name: its url (or "")
     missing_file_handler: str = "Error"
     read: set[Path] = field(default_factory=set)  # the other files it reads: bases, values files
     # the helmfiles it nests (`helmfiles:`), with the selectors that pick their releases and
@@ -136,8 +137,8 @@ class _State:
         for name, spec in mapping_of(doc.get("environments")).items():
             self.environments[str(name)] = spec if isinstance(spec, dict) else {}
         self.templates.update({str(k): v for k, v in mapping_of(doc.get("templates")).items() if isinstance(v, dict)})
-        self.repositories |= {r["name"] for r in _list(doc.get("repositories"))
-                              if isinstance(r, dict) and isinstance(r.get("name"), str)}
+        self.repositories.update({r["name"]: str(r.get("url") or "") for r in _list(doc.get("repositories"))
+                                  if isinstance(r, dict) and isinstance(r.get("name"), str)})
         if isinstance(doc.get("missingFileHandler"), str):
             self.missing_file_handler = doc["missingFileHandler"]
         self.releases += _list(doc.get("releases"))
@@ -242,7 +243,7 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             if selectors and not _selected(raw, selectors, state.templates):
                 continue
             try:
-                made, charts, notes = _releases_of(path, shown, state, raw)
+                made, charts, notes, not_fetched = _releases_of(path, shown, state, raw)
             except RecursionError:
                 if staged is None:
                     out.errors.append(InputError(shown, "a release nested too deeply to read"))
@@ -259,6 +260,8 @@ def helmfile_releases(paths: list[Path], out: Any, touching: dict[Path, set[str]
             found.releases += made
             found.deployed |= charts
             out.notes += notes
+            if staged is None:
+                out.charts_not_fetched += not_fetched
         found.read |= state.read if staged is None else {f for f in state.read if os.path.realpath(f) in staged}
     return found
 
@@ -486,26 +489,29 @@ def _shape_problem(doc: Any) -> tuple[str, str] | None:
     return None
 
 
-def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[ChartRelease], set[str], list[str]]:
+def _releases_of(path: Path, shown: str, state: _State, raw: Any
+                 ) -> tuple[list[ChartRelease], set[str], list[str], list[ChartNotFetched]]:
     """One release entry, once per environment when its fields depend on it: the releases
-    judged, the real paths of the charts of this repository deployed, the notes on what is not judged."""
+    judged, the real paths of the charts of this repository deployed, the notes on what is
+    not judged, and the release of a chart helmfile fetches (one, whatever the environment)."""
     if not isinstance(raw, dict):
-        return [], set(), []
+        return [], set(), [], []
     release = _inherited(raw, state.templates)
     name = release.get("name")
     if not isinstance(name, str) or not name:
-        return [], set(), []
+        return [], set(), [], []
     written = json.dumps(release, default=str)
     per_environment = "condition" in release or ".Environment" in written or ".Values" in written \
         or _renders_values_file(release, state)
     if per_environment and not state.environments_known:
         local = _plain_local_chart(release, state)
         return [], {os.path.realpath(local)} if local else set(), [
-            f"{shown}: Helmfile release {name} not judged: its environments come from a base this scan cannot read"]
+            f"{shown}: Helmfile release {name} not judged: its environments come from a base this scan cannot read"], []
     environments = list(state.run_in or state.environments or [DEFAULT_ENVIRONMENT]) if per_environment else [None]
     made: list[ChartRelease] = []
     deployed: set[str] = set()
     notes: list[str] = []
+    not_fetched: list[ChartNotFetched] = []
     for environment in environments:
         label = f"Helmfile release {name}" + (f" (environment {environment})" if environment else "") \
             + (f" (nested by {state.nested_by})" if state.nested_by else "")
@@ -529,10 +535,22 @@ def _releases_of(path: Path, shown: str, state: _State, raw: Any) -> tuple[list[
             chart, reason = result
             deployed.add(os.path.realpath(chart))
             notes.append(f"{shown}: {label} not judged: {reason}")
+        elif isinstance(result, ChartNotFetched):
+            if not not_fetched:
+                not_fetched.append(replace(result, line=_release_line(state, raw)))
         elif result is not None:
             deployed.add(os.path.realpath(result.chart))
             made.append(result)
-    return made, deployed, notes
+    return made, deployed, notes, not_fetched
+
+
+def _release_line(state: _State, raw: Any) -> int | None:
+    """The line of a release entry in its helmfile (None when its text does not compose as YAML)."""
+    from linter.loaders.rendered import values_under
+
+    place = state.places.get(id(raw))
+    found = values_under(state.composed, place) if place is not None and state.composed else None
+    return int(found[0].start_mark.line) + 1 if found is not None else None
 
 
 def _renders_values_file(release: dict[str, Any], state: _State) -> bool:
@@ -549,11 +567,14 @@ def _renders_values_file(release: dict[str, Any], state: _State) -> bool:
 
 
 def _release(path: Path, state: _State, release: dict[str, Any], name: str, environment: str,
-             label: str, place: tuple[str | int, ...] | None = None) -> ChartRelease | tuple[Path, str] | None:
+             label: str, place: tuple[str | int, ...] | None = None
+             ) -> ChartRelease | tuple[Path, str] | ChartNotFetched | None:
     """The release in one environment; (its chart, why) when it deploys a chart of this
-    repository in a way not known here; None when it deploys none (not installed there,
-    or a chart of a repository). `place`: where it is written in the helmfile's node tree
+    repository in a way not known here; a ChartNotFetched for a chart helmfile fetches (of a
+    repository), when the release may be installed; None when it deploys none (not installed
+    there, or a chart not known). `place`: where it is written in the helmfile's node tree
     (`_release_places`), when its own `values` are written there."""
+    from linter.loaders import display_path
     from linter.loaders.rendered import ChartRelease
 
     names = _Names({".Environment.Name": environment, ".Release.Name": name}, state, environment)
@@ -563,6 +584,13 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
     chart_name = fill(release["chart"], names) if isinstance(release.get("chart"), str) else None
     chart = _local_chart(chart_name, state) if chart_name else None
     if chart is None:
+        names[".Release.Namespace"] = namespace or ""
+        if chart_name and _fetched(chart_name, state) and _installed(state, release, names, environment):
+            # in every environment alike; the caller places it at the release's line
+            nested = f" (nested by {state.nested_by})" if state.nested_by else ""
+            url = state.repositories.get(chart_name.split("/", 1)[0]) if "://" not in chart_name else None
+            return ChartNotFetched(display_path(path), None, f"Helmfile release {name}{nested}",
+                                   f"{chart_name} from {url}" if url else chart_name)
         return None
     if namespace is None and release.get("namespace"):
         return chart, f"its namespace `{release['namespace']}` is a template this scan cannot fill"
@@ -617,6 +645,14 @@ def _release(path: Path, state: _State, release: dict[str, Any], name: str, envi
     origins = _action_origins(state, environment, [at for _, at in places if at]) if places else {}
     return ChartRelease(path, name, chart, values, parameters, name, namespace, label, f"helmfile:{key}",
                         places, parameter_places, action_origins=origins)
+
+
+def _installed(state: _State, release: dict[str, Any], names: dict[str, str], environment: str) -> bool:
+    """Whether a release may be installed in `environment`: not when its `installed` or its
+    `condition` is known to be false (one not known: it may be)."""
+    if _flag(release.get("installed", True), names) is False:
+        return False
+    return "condition" not in release or _condition(state, environment, release["condition"]) is not False
 
 
 def _written_at(state: _State, at: tuple[str | int, ...]) -> bool:
@@ -1109,14 +1145,19 @@ def _plain_local_chart(release: dict[str, Any], state: _State) -> Path | None:
 
 
 def _local_chart(chart: str, state: _State) -> Path | None:
-    """The chart directory of this repository a release's `chart` names; None for a chart of
-    a repository (`bitnami/redis`, `oci://...`, a URL) or a path with no Chart.yaml."""
-    if "://" in chart or chart.startswith(("git::", "oci:")):
-        return None
-    if not chart.startswith((".", "/")) and chart.split("/", 1)[0] in state.repositories:
+    """The chart directory of this repository a release's `chart` names; None for a chart
+    helmfile fetches (`_fetched`) or a path with no Chart.yaml."""
+    if _fetched(chart, state):
         return None
     path = Path(os.path.normpath(state.base / chart))
     return path if os.path.isfile(path / "Chart.yaml") else None
+
+
+def _fetched(chart: str, state: _State) -> bool:
+    """Whether helmfile fetches a release's chart: of a repository the helmfile names
+    (`bitnami/redis`), of an OCI registry, or a URL or go-getter source."""
+    return "://" in chart or chart.startswith(("git::", "oci:")) or (
+        not chart.startswith((".", "/")) and chart.split("/", 1)[0] in state.repositories)
 
 
 def _local_file(base: Path, entry: Any) -> Path | None:

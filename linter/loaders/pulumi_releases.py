@@ -111,9 +111,9 @@ def pulumi_releases(loaded: Any, found: Deployed, context: list[Resource] | None
                                                          r.location.line))
             continue
         if n < own:
-            found.take(made, f"{r.location}: {_label(r)}", loaded)
+            found.take(made, f"{r.location}: {release_label(r)}", loaded)
         else:
-            found.take_context(made, f"{r.location}: {_label(r)}", loaded, staged or set())
+            found.take_context(made, f"{r.location}: {release_label(r)}", loaded, staged or set())
     return kustomized
 
 
@@ -165,7 +165,7 @@ def context_documents(paths: list[Path], loaded: Any, options: dict[str, Any]) -
     return out
 
 
-def _label(r: Resource) -> str:
+def release_label(r: Resource) -> str:
     """How findings name the release: `Pulumi Chart web (stack Pulumi.prod.yaml)`."""
     from linter.loaders.pulumi import urn_name
     from linter.normalize.tokens import PULUMI_DEPLOYERS
@@ -208,7 +208,7 @@ def _release(r: Resource, kind: str) -> ChartRelease | tuple[Path, str] | None:
         (v, ()) if isinstance(v, Path) else (Path(r.location.file), at or ()) for v in values]
     if any(isinstance(v, str) or isinstance(v, dict) and at is None for v in values):
         places = None  # a `fn::stringAsset`'s text, a document's values: what they set is named nowhere
-    return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, _label(r),
+    return ChartRelease(Path(r.location.file), r.address, chart, values, [], release, namespace, release_label(r),
                         f"pulumi-helm:{r.address}", value_places=places, line=r.location.line,
                         action_origins=r.meta.get("action_origins") or {})
 
@@ -263,7 +263,7 @@ def _kustomization(r: Resource) -> KustomizationRelease | NotKnownRelease | None
         raise InputError(r.location.file, f"{r.address}: `directory` is {r.attrs['directory']}, which holds no "
                          f"kustomization in {display_path(Path(r.meta['program_directory']))}",
                          r.line_for("directory"))
-    label, scope = _label(r), f"pulumi-kustomize:{r.address}" + (f"@{r.meta['environment']}"
+    label, scope = release_label(r), f"pulumi-kustomize:{r.address}" + (f"@{r.meta['environment']}"
                                                                    if r.meta.get("environment") else "")
     file = Path(r.location.file)
     namespace = r.attrs.get("namespace", r.meta.get("namespace_default"))

@@ -30,6 +30,8 @@ def render(result: ScanResult, settings: ReportSettings) -> str:
     unresolved = result.unresolved_modules
     if unresolved:
         doc["unresolved_modules"] = unresolved
+    if result.charts_not_fetched:
+        doc["charts_not_fetched"] = result.charts_not_fetched
     return json.dumps(doc, indent=2) + "\n"
 
 

@@ -94,6 +94,21 @@ def unresolved_lines(result: ScanResult) -> list[str]:
     return out
 
 
+def not_fetched_lines(result: ScanResult) -> list[str]:
+    """Releases of charts not in the checkout: what they deploy was not judged."""
+    from linter.loaders.unfetched import RENDER_HINT
+
+    releases = result.charts_not_fetched
+    if not releases:
+        return []
+    out = [f"note: {len(releases)} release(s) not judged: what they deploy is not in this checkout, and "
+           f"resilint fetches nothing ({RENDER_HINT}):"]
+    for release in releases:
+        where = f"{release['file']}:{release['line']}" if release.get("line") else release["file"]
+        out.append(f"  {where}: {release['deployer']} (chart {release['chart']})")
+    return out
+
+
 def render(result: ScanResult, settings: ReportSettings) -> str:
     if settings.color or settings.width:
         return _render_rich(result, settings)
@@ -126,7 +141,7 @@ def _render_plain(result: ScanResult, settings: ReportSettings) -> str:
             out.append("")
     for err in result.errors:
         out.append(f"error: {err}")
-    for line in unresolved_lines(result):
+    for line in unresolved_lines(result) + not_fetched_lines(result):
         out.append(line)
     if not settings.quiet:
         out.extend(skipped_lines(summary(result)))
@@ -191,7 +206,7 @@ def _render_rich(result: ScanResult, settings: ReportSettings) -> str:
         console.print()
     for err in result.errors:
         console.print(f"[bold red]error:[/] {escape(str(err))}")
-    for line in unresolved_lines(result):
+    for line in unresolved_lines(result) + not_fetched_lines(result):
         console.print(f"[yellow]{escape(line)}[/]")
     if not settings.quiet:
         s = summary(result)
