@@ -24,6 +24,7 @@ A syntax error is an InputError at the first error's line.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -146,6 +147,7 @@ def parse_file_body(text: str, shown: str) -> Block:
     and blocks (a Terragrunt configuration holds both)."""
     conv, children = _top_level(text, shown)
     out = Block("", [], {}, [], 1, shown)
+    last_end = -1
     try:
         for child in children:
             if child.type == "attribute":
@@ -156,6 +158,9 @@ def parse_file_body(text: str, shown: str) -> Block:
                 out.attrs[attr.name] = attr
             elif child.type == "block":
                 out.blocks.append(conv.block(child))
+            else:
+                continue
+            last_end = conv.own_line(last_end, *conv.span)
     except RecursionError:
         raise InputError(shown, "expressions or blocks nested too deeply to read (thousands of levels)") from None
     return out
@@ -164,11 +169,13 @@ def parse_file_body(text: str, shown: str) -> Block:
 def parse_tfvars(text: str, shown: str) -> dict[str, Attr]:
     conv, children = _top_level(text, shown)
     out: dict[str, Attr] = {}
+    last_end = -1
     try:
         for child in children:
             if child.type == "attribute":
                 attr = conv.attribute(child)
                 out[attr.name] = attr
+                last_end = conv.own_line(last_end, *conv.span)
             elif child.type == "block":
                 raise InputError(shown, "a variables file holds only `name = value` lines, not blocks",
                                  child.start_point[0] + 1)
@@ -345,12 +352,145 @@ _READ_MAX = 4096
 _UNREAD = object()
 
 
+# HCL is line-based where tree-sitter-hcl is not: an attribute ends at the end of its line
+# unless a bracket, a quoted template's `${`, or a heredoc is open; an object's attribute
+# ends at the end of its line too; and a quoted string cannot span lines. The grammar reads
+# `a = var.x\n  ? 1\n  : 2` and `"two\nlines"` as one expression; terraform refuses both.
+# Only an expression's characters that change what is open are looked at (a search for a
+# class of characters: linear, no backtracking).
+# what to look for where newlines end an attribute (the top, an object), inside brackets
+# (where they do not), and inside a quoted template's text; a quoted string without escapes
+# or sequences is passed over whole
+_AT_LINE_LEVEL = re.compile(r'["()\[\]{}#/<\n]')
+_IN_BRACKETS = re.compile(r'["()\[\]{}#/<]')
+_IN_STRING = re.compile(r'["\\\n$%]')
+_PLAIN_STRING = re.compile(r'"[^"\\\n$%]*"')
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)\r?\n")
+# one way only to match each text (a comment runs to the end of its line), so no backtracking
+_SPACE_OR_COMMENT = re.compile(r"(?:[ \t\r\n]|(?:#|//)[^\n]*(?![^\n])|/\*(?:[^*]|\*(?!/))*\*/)*")
+MULTI_LINE_STRING = ("a quoted string cannot span lines (terraform: Invalid multi-line string): use a heredoc "
+                     "(<<EOT) or \\n")
+CONTINUED_LINE = ("an argument or block definition is required here (terraform: Argument or block definition "
+                  "required): an expression continues on a new line only inside brackets; wrap it in parentheses")
+NEW_LINE_AFTER = ("an argument or block must end with a newline (terraform: Missing newline after argument, "
+                  "or after block definition)")
+BLOCK_HEADER = "a block's type, labels and `{` must be on one line (terraform: Invalid block definition)"
+SINGLE_LINE_BLOCK = ("a block written on one line holds one argument and ends on that line "
+                     "(terraform: Invalid single-argument block definition)")
+ARGUMENT_LINE = "an argument's name, `=` and value start on one line (terraform: Invalid expression)"
+OBJECT_SEPARATOR = ("the attributes of an object are separated by a comma or a newline "
+                    "(terraform: Missing attribute separator)")
+LABEL_TEMPLATE = ("a block label cannot hold a template sequence (terraform: Invalid string literal): "
+                  "write `$${` for a literal `${`")
+OBJECT_LINE = ("an object's attribute ends at the end of its line (terraform: Invalid expression): a value "
+               "continues on a new line only inside brackets; wrap it in parentheses")
+
+
+def line_break_problem(text: str) -> tuple[int, str] | None:
+    """Where an expression's text (several lines of it) breaks a line terraform does not let
+    it break, and why: (offset in `text`, message); None when it breaks none."""
+    # what is open: "(", "[", "{" (a for expression), "o" (an object), '"' (a quoted
+    # template), "${" (a sequence in one)
+    open_: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        top = open_[-1] if open_ else ""
+        found = (_IN_STRING if top == '"' else _AT_LINE_LEVEL if top in ("", "o") else _IN_BRACKETS).search(text, i)
+        if found is None:
+            return None
+        i = found.start()
+        c = text[i]
+        if top == '"':  # inside a quoted template's literal text
+            if c == "\\":
+                i += 2
+            elif c == '"':
+                open_.pop()
+                i += 1
+            elif c in "$%" and text.startswith("{", i + 1):
+                open_.append("${")
+                i += 2
+            elif c in "$%" and text.startswith(c + "{", i + 1):  # `$${`, `%%{`: the characters themselves
+                i += 3
+            elif c == "\n":
+                return i, MULTI_LINE_STRING
+            else:
+                i += 1
+            continue
+        if c == '"':
+            plain = _PLAIN_STRING.match(text, i)
+            if plain is not None:
+                i = plain.end()
+            else:
+                open_.append(c)
+                i += 1
+        elif c in "([":
+            open_.append(c)
+            i += 1
+        elif c == "{":
+            following = _skipped(text, i + 1)
+            # `{ for ...}` builds an object across lines freely, as brackets do; `{ a = 1 }` is one
+            open_.append("{" if text.startswith("for", following) and text[following + 3:following + 4].isspace()
+                         else "o")
+            i += 1
+        elif c in ")]}":
+            if open_:
+                open_.pop()
+            i += 1
+        elif c == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == "<":
+            heredoc = _HEREDOC_START.match(text, i)
+            if heredoc is None:
+                i += 1
+                continue
+            i = _heredoc_end(text, heredoc.end(), heredoc.group(1))
+        elif c == "\n" and not open_:
+            return i, CONTINUED_LINE
+        elif c == "\n" and top == "o":
+            # a newline ends the attribute: what follows starts the next (a name, a quoted or
+            # parenthesized key) or closes the object
+            following = _skipped(text, i)
+            if following < n and not (text[following].isalnum() or text[following] in '_"(}'):
+                return following, OBJECT_LINE
+            i = following
+        else:
+            i += 1
+    return None
+
+
+def _skipped(text: str, at: int) -> int:
+    """The offset of what follows the spaces, newlines and comments at `at`."""
+    found = _SPACE_OR_COMMENT.match(text, at)
+    return found.end() if found is not None else at
+
+
+def _heredoc_end(text: str, start: int, marker: str) -> int:
+    """The offset just past a heredoc's closing marker, its body starting at `start`
+    (after the newline that ends its opening line)."""
+    closing = _HEREDOC_ENDS.get(marker)
+    if closing is None:
+        if len(_HEREDOC_ENDS) > 256:
+            _HEREDOC_ENDS.clear()
+        # the marker alone on a line (spaces around it: `<<-` indents it); one way to match
+        closing = _HEREDOC_ENDS[marker] = re.compile(r"\n[ \t]*" + re.escape(marker) + r"[ \t]*(?=\r?\n|\r?$)")
+    found = closing.search(text, start - 1)
+    return found.end() if found is not None else len(text)
+
+
+_HEREDOC_ENDS: dict[str, re.Pattern[str]] = {}
+
+
 class _Converter:
     def __init__(self, data: bytes, shown: str):
         self.data = data
         self.shown = shown
         self._last_offset = 0  # where `line_at` last counted lines from, and that line
         self._last_line = 1
+        self.span = (0, 0)  # the bytes of the argument or block converted last
 
     def text(self, node: Any) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -376,10 +516,25 @@ class _Converter:
 
     def body(self, body: Any) -> list[Block]:
         out: list[Block] = []
+        last_end = -1
         for child in body.named_children:
-            if child.type == "block":
+            t = child.type
+            if t == "block":
                 out.append(self.block(child))
+                start, end = self.span
+            elif t == "attribute":  # not read at a file's top (no Terraform file has one there)
+                start, end = child.start_byte, child.end_byte
+            else:
+                continue
+            last_end = self.own_line(last_end, start, end)
         return out
+
+    def own_line(self, last_end: int, start: int, end: int) -> int:
+        """An argument or block spanning bytes [start, end), the one before it ending at
+        `last_end` (-1: none): each starts on a line of its own. Returns `end`."""
+        if last_end >= 0 and self.data.find(b"\n", last_end, start) < 0:
+            raise InputError(self.shown, f"invalid HCL: {NEW_LINE_AFTER}", self.line_at(start))
+        return end
 
     def line_at(self, offset: int) -> int:
         """The line of a byte offset (cheaper than asking a node for its start point):
@@ -401,18 +556,42 @@ class _Converter:
             raise InputError(self.shown, f"invalid escape sequence: {exc}", self.line_at(at)) from None
 
     def block(self, node: Any) -> Block:
-        line = self.line_at(node.start_byte)
+        """A block, laid out as terraform requires: its header on one line; then either its
+        one argument and `}` on that line too (`timeouts { create = "1h" }`), or each argument
+        and block on a line of its own and `}` on a line after the last. Sets `span`."""
+        data = self.data
+        node_start = node.start_byte
+        line = self.line_at(node_start)
         kids = node.named_children
         btype = self.text(kids[0])
         labels: list[str] = []
         attrs: dict[str, Attr] = {}
         blocks: list[Block] = []
+        opening_end = -1
+        one_line = False  # its first item on the line of its `{`
+        items, first_kind, last_end = 0, "", -1
         for child in kids[1:]:
             t = child.type
             if t == "string_lit":  # a label: `"name"`, no template in it
-                labels.append(self.unescape(self.text(child)[1:-1], child.start_byte))
+                label = self.text(child)[1:-1]
+                if "\n" in label or "{" in label and ("${" in label.replace("$${", "") or
+                                                        "%{" in label.replace("%%{", "")):
+                    raise InputError(self.shown, f"invalid HCL: {MULTI_LINE_STRING if chr(10) in label else LABEL_TEMPLATE}",
+                                     self.line_at(child.start_byte))
+                labels.append(self.unescape(label, child.start_byte))
             elif t == "identifier":
                 labels.append(self.text(child))
+            elif t == "block_start":
+                if data.find(b"\n", node_start, child.start_byte) >= 0:
+                    raise InputError(self.shown, f"invalid HCL: {BLOCK_HEADER}", line)
+                opening_end = child.end_byte
+            elif t == "block_end":
+                closing = child.start_byte
+                if items and (data.find(b"\n", last_end, closing) >= 0) == one_line:
+                    raise InputError(self.shown, f"invalid HCL: {SINGLE_LINE_BLOCK if one_line else NEW_LINE_AFTER}",
+                                     line if one_line else self.line_at(last_end))
+                self.span = (node_start, child.end_byte)
+                return Block(btype, labels, attrs, blocks, line, self.shown)
             elif t == "body":
                 for item in child.named_children:
                     t = item.type
@@ -424,6 +603,19 @@ class _Converter:
                         attrs[attr.name] = attr
                     elif t == "block":
                         blocks.append(self.block(item))
+                    else:
+                        continue
+                    start, end = self.span
+                    if not items:
+                        one_line = opening_end >= 0 and data.find(b"\n", opening_end, start) < 0
+                        first_kind = t
+                    elif one_line:
+                        raise InputError(self.shown, f"invalid HCL: {SINGLE_LINE_BLOCK}", line)
+                    last_end = self.own_line(last_end, start, end)
+                    items += 1
+                if one_line and first_kind != "attribute":
+                    raise InputError(self.shown, f"invalid HCL: {SINGLE_LINE_BLOCK}", line)
+        self.span = (node_start, node.end_byte)
         return Block(btype, labels, attrs, blocks, line, self.shown)
 
     def attribute(self, node: Any) -> Attr:
@@ -437,9 +629,17 @@ class _Converter:
         start = name_node.start_byte
         # interned: every resource's attributes and lines share one key (and pickle it once)
         name = sys.intern(data[start:name_node.end_byte].decode("utf-8", "replace"))
-        expr_start = expr_node.start_byte
-        text = data[expr_start:expr_node.end_byte].decode("utf-8", "replace")
+        expr_start, expr_end = expr_node.start_byte, expr_node.end_byte
+        text = data[expr_start:expr_end].decode("utf-8", "replace")
         line = self.line_at(start)
+        self.span = (start, expr_end)
+        if data.find(b"\n", name_node.end_byte, expr_start) >= 0:
+            raise InputError(self.shown, f"invalid HCL: {ARGUMENT_LINE}", line)
+        if "\n" in text:
+            problem = line_break_problem(text)
+            if problem is not None:
+                at, message = problem
+                raise InputError(self.shown, f"invalid HCL: {message}", self.line_at(expr_start) + text.count("\n", 0, at))
         expr = self.from_text(text, expr_start)
         if expr is None:
             expr = self.sequence(_kids(expr_node), 1) if expr_node.type == "expression" else self.expr(expr_node, 0)
@@ -496,9 +696,14 @@ class _Converter:
         if t == "object":
             items = []
             lines = []
+            after = None  # the element before, when no comma follows it yet
             for elem in _kids(node):
                 if elem.type != "object_elem":
                     continue
+                if after is not None and self.data.find(b"\n", after.end_byte, elem.start_byte) < 0 \
+                        and self.data.find(b",", after.end_byte, elem.start_byte) < 0:
+                    raise InputError(self.shown, f"invalid HCL: {OBJECT_SEPARATOR}", self.line_at(elem.start_byte))
+                after = elem
                 key_node, val_node = elem.child_by_field_name("key"), elem.child_by_field_name("val")
                 items.append((self.object_key(key_node, d), self.expr(val_node, d)))
                 lines.append(elem.start_point[0] + 1)
