@@ -356,11 +356,10 @@ _UNREAD = object()
 # unless a bracket, a quoted template's `${`, or a heredoc is open; an object's attribute
 # ends at the end of its line too; and a quoted string cannot span lines. The grammar reads
 # `a = var.x\n  ? 1\n  : 2` and `"two\nlines"` as one expression; terraform refuses both.
-# Only an expression's characters that change what is open are looked at (a search for a
-# class of characters: linear, no backtracking).
-# what to look for where newlines end an attribute (the top, an object), inside brackets
-# (where they do not), and inside a quoted template's text; a quoted string without escapes
-# or sequences is passed over whole
+# Only an expression's characters that change what is open are looked at, by a search for
+# a class of characters (linear, no backtracking): one class where newlines end an attribute
+# (its top, an object), one inside brackets (where they do not), one inside a quoted
+# template's text; a quoted string without escapes or sequences is passed over whole.
 _AT_LINE_LEVEL = re.compile(r'["()\[\]{}#/<\n]')
 _IN_BRACKETS = re.compile(r'["()\[\]{}#/<]')
 _IN_STRING = re.compile(r'["\\\n$%]')
@@ -576,8 +575,8 @@ class _Converter:
                 label = self.text(child)[1:-1]
                 if "\n" in label or "{" in label and ("${" in label.replace("$${", "") or
                                                         "%{" in label.replace("%%{", "")):
-                    raise InputError(self.shown, f"invalid HCL: {MULTI_LINE_STRING if chr(10) in label else LABEL_TEMPLATE}",
-                                     self.line_at(child.start_byte))
+                    message = MULTI_LINE_STRING if "\n" in label else LABEL_TEMPLATE
+                    raise InputError(self.shown, f"invalid HCL: {message}", self.line_at(child.start_byte))
                 labels.append(self.unescape(label, child.start_byte))
             elif t == "identifier":
                 labels.append(self.text(child))
@@ -696,7 +695,7 @@ class _Converter:
         if t == "object":
             items = []
             lines = []
-            after = None  # the element before, when no comma follows it yet
+            after = None  # the element before: a comma or a newline must come between
             for elem in _kids(node):
                 if elem.type != "object_elem":
                     continue
