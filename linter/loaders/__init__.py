@@ -46,6 +46,7 @@ from linter.model import InputError, PartialLoad, Resource, RootJudge
 if TYPE_CHECKING:
     from linter.config import Exclusions
     from linter.loaders.registry import Entry, FileLoader
+    from linter.loaders.unfetched import ChartNotFetched
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", "node_modules",
@@ -85,7 +86,7 @@ class Loaded:
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
     # releases of charts helmfile fetches (`unfetched`; the other deployers' are read from
     # their resources when the scan reports)
-    charts_not_fetched: list[Any] = field(default_factory=list)
+    charts_not_fetched: list[ChartNotFetched] = field(default_factory=list)
     # discovered files' real paths by shown path (resolved once, by discovery: the
     # config lookup of each file needs them)
     real_paths: dict[str, str] = field(default_factory=dict)
