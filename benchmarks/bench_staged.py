@@ -10,6 +10,9 @@ a fresh `python3 -m linter` process as the hook runs it: the chart's values.yaml
 an Application deploys, and a YAML file nothing deploys. It reports the median wall-clock
 and CPU time (children included: helm, git grep). The search of the checkout for deployers
 (`rendered.deployers_of_staged`) is what a one-file run pays beyond its own files.
+Start-up is timed, as the hook pays it: where `.pyc` files are stale and cannot be written
+(`PYTHONDONTWRITEBYTECODE` set in a checkout being edited), each run compiles the edited
+modules again, which an installed resilint never does: `python3 -m compileall linter` first.
 
 `--terraform`: the checkout's Terraform is a tree of roots, as module repositories have it:
 each of the 110 directories of `.tf` files also calls a shared module, and a root in
