@@ -217,11 +217,11 @@ def _local_chart(r: Resource) -> Path | tuple[Path, str] | None:
     """The chart of this repository the resource releases; (it, why) when it may come from a
     repository instead; None when it releases a chart of a repository or one not known."""
     from linter.loaders.rendered import chart_of_repository
+    from linter.loaders.unfetched import fetched_from
 
     name, options = r.attrs.get("chart"), r.attrs.get("repositoryOpts")
     repository = options.get("repo") if isinstance(options, dict) else options
-    if not isinstance(name, str) or not name or "://" in name or name.startswith("oci:") or "\x00" in name \
-            or isinstance(repository, str) and repository:
+    if not isinstance(name, str) or not name or "\x00" in name or fetched_from(name, repository) is not None:
         return None
     chart = chart_of_repository(Path(r.meta["program_directory"]) / name, Path(r.location.file))
     if chart is None:

@@ -250,10 +250,10 @@ def _local_chart(r: Resource, options: dict[str, Any]) -> Path | None:
     directory with a Chart.yaml (relative to the root module's directory), with no
     `repository`; None for anything else, or a chart not known."""
     from linter.loaders.rendered import chart_of_repository
+    from linter.loaders.unfetched import fetched_from
 
     chart, repository = r.attrs.get("chart"), r.attrs.get("repository")
-    if not isinstance(chart, str) or not chart or isinstance(repository, str) and repository \
-            or "://" in chart or chart.startswith("oci:") or "\x00" in chart:
+    if not isinstance(chart, str) or not chart or "\x00" in chart or fetched_from(chart, repository) is not None:
         return None
     directory = Path(".") if os.path.isabs(chart) else _working_directory(r, options)
     return None if directory is None else chart_of_repository(directory / chart, Path(r.location.file))

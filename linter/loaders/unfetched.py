@@ -110,17 +110,23 @@ def _flux(r: Resource, repositories: dict[tuple[str | None, str], Any]) -> Itera
                               f"OCIRepository {reference['name']}")
 
 
-def _terraform(r: Resource) -> Iterator[ChartNotFetched]:
-    """A `helm_release` with a `repository` (a URL, or an OCI registry), or whose `chart`
-    is a URL or an `oci://` reference: the provider fetches it at apply."""
-    chart, repository, version = r.attrs.get("chart"), r.attrs.get("repository"), r.attrs.get("version")
+def fetched_from(chart: Any, repository: Any, version: Any = None) -> str | None:
+    """How a release's `chart` is named, with its version and where it comes from, when a
+    provider fetches it (a `repository` given, or a chart that is a URL or an `oci://`
+    reference); None for a chart named otherwise (a path of this repository, or not known)."""
     if not isinstance(chart, str) or not chart:
-        return
+        return None
     named = f"{chart} {version}" if isinstance(version, str) and version else chart
     if isinstance(repository, str) and repository:
-        yield ChartNotFetched(r.location.file, r.location.line, f"Terraform {r.address}", f"{named} from {repository}")
-    elif "://" in chart or chart.startswith("oci:"):
-        yield ChartNotFetched(r.location.file, r.location.line, f"Terraform {r.address}", named)
+        return f"{named} from {repository}"
+    return named if "://" in chart or chart.startswith("oci:") else None
+
+
+def _terraform(r: Resource) -> Iterator[ChartNotFetched]:
+    """A `helm_release` whose chart the provider fetches at apply."""
+    chart = fetched_from(r.attrs.get("chart"), r.attrs.get("repository"), r.attrs.get("version"))
+    if chart is not None:
+        yield ChartNotFetched(r.location.file, r.location.line, f"Terraform {r.address}", chart)
 
 
 def _pulumi(r: Resource) -> Iterator[ChartNotFetched]:
@@ -133,12 +139,8 @@ def _pulumi(r: Resource) -> Iterator[ChartNotFetched]:
     if PULUMI_DEPLOYERS[r.raw_type or ""] == "Directory" or (
             PULUMI_DEPLOYERS[r.raw_type or ""] == "Chart" and r.meta.get("program_at") is None):
         return
-    chart, options, version = r.attrs.get("chart"), r.attrs.get("repositoryOpts"), r.attrs.get("version")
-    repository = options.get("repo") if isinstance(options, dict) else None
-    if not isinstance(chart, str) or not chart:
-        return
-    named = f"{chart} {version}" if isinstance(version, str) and version else chart
-    if isinstance(repository, str) and repository:
-        yield ChartNotFetched(r.location.file, r.location.line, release_label(r), f"{named} from {repository}")
-    elif "://" in chart or chart.startswith("oci:"):
-        yield ChartNotFetched(r.location.file, r.location.line, release_label(r), named)
+    options = r.attrs.get("repositoryOpts")
+    chart = fetched_from(r.attrs.get("chart"), options.get("repo") if isinstance(options, dict) else None,
+                         r.attrs.get("version"))
+    if chart is not None:
+        yield ChartNotFetched(r.location.file, r.location.line, release_label(r), chart)
