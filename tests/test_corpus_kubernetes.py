@@ -175,6 +175,15 @@ def test_pdbs_managed_elsewhere_switch(corpus):
     assert not hits(result, "RES501")
 
 
+def test_a_policy_v1beta1_budget_is_told_to_move_to_policy_v1_before_it_can_set_the_eviction_policy(result):
+    # cockroachdb's budget is written in policy/v1beta1, which never had unhealthyPodEvictionPolicy
+    (legacy,) = hits(result, "RES514", "k8s-examples__cockroachdb-statefulset.yaml")
+    assert legacy.message.endswith("its apiVersion policy/v1beta1 (removed in Kubernetes 1.25) has no "
+                                   "unhealthyPodEvictionPolicy: move it to policy/v1 first")
+    current = [f for f in hits(result, "RES514") if "policy/v1beta1" not in f.message]
+    assert current and all(f.message.endswith("node drains hang on it") for f in current)
+
+
 def test_pdbs_whose_pods_are_not_scanned_are_silent(result):
     # ingress gateway, alertmanager and Prometheus pods are not in the corpus
     for file in ("istio__helm-rendered_gateway_hpa_pdb.golden.yaml",

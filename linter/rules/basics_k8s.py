@@ -765,7 +765,9 @@ def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Vio
     running pod that is not ready may only be evicted while the budget still
     has healthy pods to spare. kube-linter's `pdb-unhealthy-pod-eviction-policy`
     check, on by default there. The field is beta (on by default) since
-    Kubernetes 1.27 and GA since 1.31.
+    Kubernetes 1.27 and GA since 1.31. A budget still written in
+    `policy/v1beta1` (removed in 1.25, and without the field) is told to move
+    to `policy/v1` first.
 
     Why is this bad?
     A pod stuck in CrashLoopBackOff or never becoming ready counts against
@@ -798,10 +800,13 @@ def pdb_unhealthy_pod_eviction_policy(r: Resource, ctx: Context) -> Iterator[Vio
     if current.unknown or policy == "AlwaysAllow":
         return
     if current.defaulted:
+        # policy/v1beta1 (removed in 1.25) never had the field: the fix starts with the API version
+        legacy = r.source_format == "kubernetes" and r.raw_type == "policy/v1beta1"
         yield Violation(
             f"{display(r, ctx.index)} evicts unready pods only within the budget: {current.describe()}, so a "
             "pod that runs but never becomes ready cannot be evicted once the budget is used up, and node "
-            "drains hang on it",
+            "drains hang on it" + ("; its apiVersion policy/v1beta1 (removed in Kubernetes 1.25) has no "
+                                   "unhealthyPodEvictionPolicy: move it to policy/v1 first" if legacy else ""),
             path="spec", unset="spec.unhealthyPodEvictionPolicy",
         )
     else:
