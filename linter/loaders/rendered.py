@@ -2356,8 +2356,9 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         return text, {}
     missing = {name.strip() for name in failed.message.partition(_MISSING_DEPENDENCIES)[2].split(",")}
     local: dict[str, Path] = {}
-    # the dependencies left out, by the chart that lists them: (name, the line its stand-in renders)
-    left: dict[Path, list[tuple[str, str | None]]] = {}
+    # the dependencies left out, by the chart that lists them: (name, the line its stand-in
+    # renders, the release of a chart from a repository it stands for)
+    left: dict[Path, list[tuple[str, str | None, ChartNotFetched | None]]] = {}
     with tempfile.TemporaryDirectory(prefix="resilint-chart-") as tmp:
         copy = Path(tmp) / directory.resolve().name
         try:
@@ -2375,7 +2376,9 @@ def _render_chart(command: list[str], directory: Path, chart: str, shown: str,
         return None, {}
     for lists, stood_in in left.items():
         # one whose stand-in helm did not render is disabled in this rendering: nothing of it is missed
-        names = sorted({name for name, marker in stood_in if marker is None or marker in text})
+        enabled = [(name, fetched) for name, marker, fetched in stood_in if marker is None or marker in text]
+        out.charts_not_fetched += [fetched for _, fetched in enabled if fetched is not None]
+        names = sorted({name for name, _ in enabled})
         if not names:
             continue
         of = "its dependencies" if lists == directory else f"{display_path(lists)}'s dependencies"
@@ -2390,7 +2393,8 @@ FILE_DEPENDENCY_DEPTH = 8
 
 
 def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, shown: str,
-                           local: dict[str, Path], left: dict[Path, list[tuple[str, str | None]]],
+                           local: dict[str, Path],
+                           left: dict[Path, list[tuple[str, str | None, ChartNotFetched | None]]],
                            at: str = "", depth: int = 0) -> None:
     """In `copy`, a copy of the chart `source`: each dependency its Chart.yaml (or an
     `apiVersion: v1` chart's requirements.yaml) lists that is not in its charts/ (`missing`:
@@ -2399,7 +2403,8 @@ def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, s
     repository, and its own in turn, as `helm dependency build` run in each, bottom up, leaves
     them (an umbrella chart over a service chart over a `file://` library it includes). The
     others are stood in for (`_put_stand_in`) and named in `left`, under `source`, with the
-    line their stand-in renders when enabled (None: left out of the listing); `local` says
+    line their stand-in renders when enabled (None: left out of the listing) and, for one of
+    a Helm repository, its release as not fetched (`_not_fetched_dependency`); `local` says
     where each one put in comes from, by helm's path of it under the chart (`svc`, `svc/charts/lib`)."""
     import shutil
 
@@ -2435,7 +2440,10 @@ def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, s
         _put_file_dependencies(dependency, inside, None, shown, local, left, f"{named}/charts/", depth + 1)
     gone = missing - put
     stood_in = {name: _put_stand_in(copy / "charts", name, f"{at}{name}") for name in sorted(gone) if name}
-    left.setdefault(source, []).extend(stood_in.items())
+    by_name = {d["name"]: d for d in deps if isinstance(d, dict) and isinstance(d.get("name"), str)}
+    left.setdefault(source, []).extend(
+        (name, marker, _not_fetched_dependency(source / listing.name, by_name.get(name), source))
+        for name, marker in stood_in.items())
     # a stand-in is matched to its entry by name and version (helm's getAliasDependency): the
     # entry asks for the stand-in's; one that could not be made is left out
     entries: list[tuple[Any, str]] = [
@@ -2448,6 +2456,37 @@ def _put_file_dependencies(source: Path, copy: Path, missing: set[str] | None, s
 
 
 STAND_IN_VERSION = "0.0.0-resilint"
+
+
+def _not_fetched_dependency(listing: Path, dependency: Any, chart: Path) -> ChartNotFetched | None:
+    """A dependency the `listing` (Chart.yaml, requirements.yaml) of `chart` names from a Helm
+    repository (not `file://`), which `helm dependency build` fetches: as not fetched, at its
+    entry's line."""
+    import yaml
+
+    from linter.loaders import display_path
+    from linter.loaders.unfetched import ChartNotFetched, fetched_from
+
+    entry = dependency if isinstance(dependency, dict) else {}
+    repository, version = entry.get("repository"), entry.get("version")
+    if not isinstance(repository, str) or repository.startswith(FILE_REPOSITORY.decode()):
+        return None
+    named = fetched_from(entry.get("name"), repository, None if version is None else str(version))
+    if named is None:
+        return None
+    line = None
+    try:
+        root = compose_text(listing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        root = None
+    listed = member(root, "dependencies")[1] if isinstance(root, yaml.MappingNode) else None
+    for item in listed.value if isinstance(listed, yaml.SequenceNode) else []:
+        name = member(item, "name")[1] if isinstance(item, yaml.MappingNode) else None
+        if isinstance(name, yaml.ScalarNode) and name.value == entry.get("name"):
+            line = int(item.start_mark.line) + 1
+            break
+    return ChartNotFetched(display_path(listing), line, f"dependency {entry.get('name')} of chart "
+                           f"{display_path(chart)}", named)
 
 
 def _put_stand_in(charts: Path, name: str, path: str) -> str | None:

@@ -10,7 +10,9 @@ follow (`unresolved_modules`), so that a clean scan of a GitOps repository is no
 judged one. Charts of this repository are rendered where they are deployed
 (`rendered.load`) and are not listed here. A kustomization's `helmCharts` entry is pulled by
 kustomize as it builds (into a copy); only one whose repository could not be reached is
-listed (by `rendered._load_kustomization`).
+listed (by `rendered._load_kustomization`); so is a chart's dependency of a Helm repository
+that `helm dependency build` has not put in its charts/ (`rendered._not_fetched_dependency`),
+when helm would render it.
 """
 
 from __future__ import annotations
