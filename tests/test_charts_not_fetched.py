@@ -1,6 +1,6 @@
 """Releases of charts that are not in the checkout (linter/loaders/unfetched.py): a chart of
-a Helm repository or an OCI registry, or an Argo CD source of another git repository. resilint
-fetches nothing, so what they deploy is not judged; the report lists them (text and JSON
+a Helm repository or an OCI registry, or an Argo CD source of another git repository. What
+is not fetched is not judged; the report lists them (text and JSON
 `charts_not_fetched`), as it lists Terraform module calls not installed, and never lists a
 release of a chart of this repository (rendered where it is deployed) or one not installed."""
 
@@ -78,10 +78,10 @@ def test_helmfile_releases_of_a_repository_are_listed_once_each_not_the_local_or
         {"deployer": "Helmfile release maybe", "chart": "oci://registry.example.com/charts/queue",
          "file": "helmfile.yaml", "line": 16},
     ]
-    assert "note: 2 release(s) not judged: what they deploy is not in this checkout, and resilint fetches " \
-           "nothing (to judge a chart, render it: `helm template RELEASE CHART --repo URL -f VALUES | resilint " \
+    assert "note: 2 release(s) not judged: what they deploy is not in this checkout, and was not fetched " \
+           "(to judge a chart, render it: `helm template RELEASE CHART --repo URL -f VALUES | resilint " \
            "scan -`):" in text
-    assert "  helmfile.yaml:10: Helmfile release redis (chart bitnami/redis from https://charts.bitnami.com/bitnami)" \
+    assert "  helmfile.yaml:10: Helmfile release redis deploys bitnami/redis from https://charts.bitnami.com/bitnami" \
         in text
 
 
@@ -144,8 +144,8 @@ def test_argo_cd_sources_of_a_helm_repository_or_another_git_repository_are_list
         {"deployer": "Argo CD Application payments",
          "chart": "deploy/prod main of https://github.com/acme/payments.git", "file": "apps/apps.yaml", "line": 12},
     ]
-    assert "  apps/apps.yaml:12: Argo CD Application payments (chart deploy/prod main of " \
-           "https://github.com/acme/payments.git)" in text
+    assert "  apps/apps.yaml:12: Argo CD Application payments deploys deploy/prod main of " \
+           "https://github.com/acme/payments.git" in text
 
 
 FLUX = """\
@@ -348,5 +348,5 @@ def test_a_chart_s_enabled_dependencies_of_a_helm_repository_not_built_are_liste
     assert doc["charts_not_fetched"] == [
         {"deployer": "dependency redis of chart charts/web", "chart": "redis 18.x.x from https://charts.bitnami.com/bitnami",
          "file": "charts/web/Chart.yaml", "line": 5}]
-    assert "  charts/web/Chart.yaml:5: dependency redis of chart charts/web (chart redis 18.x.x from " \
-           "https://charts.bitnami.com/bitnami)" in text
+    assert "  charts/web/Chart.yaml:5: dependency redis of chart charts/web deploys redis 18.x.x from " \
+           "https://charts.bitnami.com/bitnami" in text

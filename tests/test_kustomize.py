@@ -802,12 +802,35 @@ UNREACHABLE = "nowhere.invalid"
     f"https://{UNREACHABLE}/acme/platform//base?ref=v1.4.0",  # a remote base
     f"https://{UNREACHABLE}/acme/platform.git//base?ref=v1.4.0&timeout=5s",
 ])
-def test_a_remote_base_that_cannot_be_fetched_is_a_note_and_the_rest_is_judged(tmp_path, monkeypatch, remote):
+def test_a_remote_base_that_cannot_be_fetched_is_listed_and_the_rest_judged(tmp_path, monkeypatch, remote):
     """Before, the whole scan exited 2 on a machine without network, whatever else it held (a
-    Terraform module not installed is a note). The overlay's objects are not known without its
-    base: it is not judged, a note says why, and the other files keep their findings."""
-    write(tmp_path, {"overlay/kustomization.yaml": f"namespace: prod\nresources:\n- {remote}\n- deploy.yaml\n",
+    Terraform module not installed is a note); then the overlay was a stderr note, its own
+    objects not judged and the JSON report silent. The base is now listed as not judged (a
+    source of another repository, as an Argo CD one is), and the overlay built without it."""
+    kustomization = f"namespace: prod\nresources:\n- {remote}\n- deploy.yaml\n"
+    write(tmp_path, {"overlay/kustomization.yaml": kustomization,
                      "overlay/deploy.yaml": deployment("web"), "other/deploy.yaml": deployment("other")})
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], ScanOptions(select=["RES101"]))
+    assert result.errors == []
+    assert sorted((f.resource, f.file) for f in result.findings) == [
+        ("Deployment/default/other", "other/deploy.yaml"), ("Deployment/prod/web", "overlay/deploy.yaml")]
+    assert result.charts_not_fetched == [{"deployer": "kustomization overlay", "chart": remote,
+                                          "file": "overlay/kustomization.yaml", "line": line_of(kustomization, remote)}]
+    assert f"overlay/kustomization.yaml: judged without what it fetches ({remote}): it could not be fetched " \
+           "here" in result.notes
+
+
+def test_an_overlay_that_patches_a_remote_base_it_cannot_fetch_is_a_note(tmp_path, monkeypatch):
+    """An overlay whose patch needs the base's objects cannot be built without it: it is not
+    judged, a note says why (at the base), the other files keep their findings, and the base
+    is listed."""
+    remote = f"https://{UNREACHABLE}/acme/platform//base?ref=v1.4.0"
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 3}\n"
+    write(tmp_path, {"overlay/kustomization.yaml": f"namespace: prod\nresources:\n- {remote}\n- deploy.yaml\n"
+                                                   "patches:\n- path: api.yaml\n",
+                     "overlay/api.yaml": patch, "overlay/deploy.yaml": deployment("web"),
+                     "other/deploy.yaml": deployment("other")})
     monkeypatch.chdir(tmp_path)
     result = scan(["."], ScanOptions(select=["RES101"]))
     assert result.errors == []
@@ -816,6 +839,7 @@ def test_a_remote_base_that_cannot_be_fetched_is_a_note_and_the_rest_is_judged(t
     assert note.startswith("overlay/kustomization.yaml:3: not judged: ") and UNREACHABLE in note  # at the base
     assert note.endswith("(a remote base or chart could not be fetched here: render where it can be, "
                          "and scan the output)")
+    assert [c["chart"] for c in result.charts_not_fetched] == [remote]
 
 
 @pytest.mark.parametrize("kustomization, entry", [
@@ -910,8 +934,8 @@ def test_a_chart_that_cannot_be_pulled_is_listed_and_the_rest_of_its_kustomizati
         {"deployer": "kustomize helmCharts release cache", "file": "cache/kustomization.yaml",
          "line": line_of(kustomization, "- name: redis"), "chart": f"redis 18.0.0 from https://{UNREACHABLE}/charts"}]
     assert [n for n in result.notes if "cache/" in n] == [
-        f"cache/kustomization.yaml: judged without the charts its helmCharts pull (redis 18.0.0 from "
-        f"https://{UNREACHABLE}/charts): they could not be fetched here"]
+        f"cache/kustomization.yaml: judged without what it fetches (redis 18.0.0 from "
+        f"https://{UNREACHABLE}/charts): it could not be fetched here"]
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
         "cache", "cache/kustomization.yaml", "cache/queue.yaml", "other.yaml"]
 

@@ -84,7 +84,7 @@ class Loaded:
     # Terraform module calls that could not be followed (not installed): dicts
     # with module, source, file, line, hint
     unresolved_modules: list[dict[str, Any]] = field(default_factory=list)
-    # releases of charts helmfile fetches, kustomize `helmCharts` that could not be pulled, a
+    # releases of charts helmfile fetches, kustomize `helmCharts` and bases that could not be fetched, a
     # chart's dependencies not built (`unfetched`; the other deployers' are read from their
     # resources when the scan reports)
     charts_not_fetched: list[ChartNotFetched] = field(default_factory=list)

@@ -853,9 +853,14 @@ def _references(kfile: Path) -> list[str]:
         for key in REFERENCE_KEYS:
             listed = doc.get(key)
             for ref in listed if isinstance(listed, list) else []:  # kustomize says what else is wrong
-                if isinstance(ref, str) and "://" not in ref and not ref.startswith(("github.com/", "git@")):
+                if isinstance(ref, str) and not _remote_reference(ref):
                     out.append(ref)
     return out
+
+
+def _remote_reference(ref: str) -> bool:
+    """A kustomization's `resources` entry kustomize fetches: a git repository, a URL."""
+    return "://" in ref or ref.startswith(("github.com/", "git@"))
 
 
 def _manifests_in(directory: Path) -> list[Path]:
@@ -927,19 +932,24 @@ def _chart_home(kustomization: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class _PulledChart:
-    """A `helmCharts` entry of the kustomization `kfile` (at `line`) that names a `repo`
-    whose chart is not where kustomize looks for it (`_entry_chart`): kustomize pulls it
-    there, into the kustomization's directory, as it builds."""
+class _Fetched:
+    """An entry of the kustomization `kfile` (at `line`) whose content kustomize fetches as it
+    builds: a `helmCharts` entry naming a `repo` whose chart is not where kustomize looks for
+    it (`_entry_chart`; pulled there, into the kustomization's directory), or a remote
+    `resources` (`bases`, `components`) entry (a git repository, a URL)."""
 
     kfile: Path
-    entry: dict[str, Any]
+    key: str
+    entry: Any
     line: int | None
 
     def not_fetched(self) -> ChartNotFetched:
         from linter.loaders import display_path
         from linter.loaders.unfetched import ChartNotFetched, fetched_from
 
+        if self.key != "helmCharts":
+            return ChartNotFetched(display_path(self.kfile), self.line,
+                                   f"kustomization {display_path(self.kfile.parent)}", str(self.entry))
         name, version = self.entry.get("name"), self.entry.get("version")
         release = self.entry.get("releaseName")
         chart = fetched_from(name, self.entry.get("repo"), None if version is None else str(version))
@@ -948,20 +958,28 @@ class _PulledChart:
                                chart or str(name))
 
 
-def _pulled_charts(kustomizations: list[Path]) -> list[_PulledChart]:
-    """The `helmCharts` entries of the build whose charts kustomize pulls as it builds."""
+def _fetched_entries(kustomizations: list[Path]) -> list[_Fetched]:
+    """The entries of the build's kustomizations whose content kustomize fetches as it builds."""
     out = []
     for directory in kustomizations:
         kfile = kustomization_file(directory)
         doc = _kustomization(kfile)
-        entries, home = doc.get("helmCharts"), _chart_home(doc)
-        pulled = [(i, entry) for i, entry in enumerate(entries if isinstance(entries, list) else [])
-                  if entry.get("repo") and (chart := _entry_chart(directory, home, entry)) is not None
-                  and not os.path.isfile(chart / "Chart.yaml")]
-        if pulled and kfile is not None:
-            _, (nodes,) = _kustomization_entries(directory, "helmCharts")
-            out += [_PulledChart(kfile, entry, int(nodes[i].start_mark.line) + 1 if i < len(nodes) else None)
-                    for i, entry in pulled]
+        if kfile is None or not doc:
+            continue
+        home = _chart_home(doc)
+        keys = ("helmCharts", *REFERENCE_KEYS)
+        _, lists = _kustomization_entries(directory, *keys)
+        for key, nodes in zip(keys, lists):
+            entries = doc.get(key)
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                if key == "helmCharts":
+                    fetched = isinstance(entry, dict) and bool(entry.get("repo")) and (
+                        chart := _entry_chart(directory, home, entry)) is not None \
+                        and not os.path.isfile(chart / "Chart.yaml")
+                else:
+                    fetched = isinstance(entry, str) and _remote_reference(entry)
+                if fetched:
+                    out.append(_Fetched(kfile, key, entry, int(nodes[i].start_mark.line) + 1 if i < len(nodes) else None))
     return out
 
 
@@ -1425,8 +1443,8 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
     if listed is not None:  # the kustomization the deployer writes for it lists them
         keys = {**(keys or {}), "resources": [str(p) for p in listed]}
     missing = _missing_generator_sources(rendering.kustomizations) if listed is None else []
-    pulled = _pulled_charts(rendering.kustomizations) if listed is None else []
-    pulls = bool(pulled)
+    fetched = _fetched_entries(rendering.kustomizations) if listed is None else []
+    pulls = any(entry.key == "helmCharts" for entry in fetched)
     plugins = _plugins(rendering.kustomizations)
     runs = [plugin for plugin in plugins if not plugin.left_out()]
     if runs:  # what it makes or changes is known only by running it, which a linter does not
@@ -1440,7 +1458,12 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
             out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED).format(
                 why=f"{where} built where they are", directory=display_path(rendering.directory)))
             return
-        _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory)
+        held: list[InputError] = []
+        restricted = keys and (keys.get("components") or keys.get("resources"))  # no copy can be built
+        _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory,
+                             held if fetched and not restricted else None)
+        if held:
+            _judge_without_fetched(rendering, command, keys, shown, options, out, release, held[0], [], [], fetched)
         return
     import shutil
     import tempfile
@@ -1471,28 +1494,50 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
             out.notes.append(f"{display_path(plugin.kfile)}: {plugin.said()} is left out of the build (a linter "
                              f"runs no plugin): {plugin.left_out()}")
         errors = len(out.errors)
-        held: list[InputError] = []
-        _build_kustomization(rendering, command, keys, shown, options, out, release, built, held if pulls else None)
+        held = []
+        _build_kustomization(rendering, command, keys, shown, options, out, release, built, held if fetched else None)
         for err in [*out.errors[errors:], *held]:  # what kustomize said of the copy, said of the checkout
             err.message = err.message.replace(str(copy), common)
-        if held and NOT_FETCHED in held[0].message:
-            # a chart kustomize pulls cannot be fetched here: listed as not judged, as a
-            # release of a chart elsewhere is (`unfetched`), and the rest built without it
-            out.charts_not_fetched += [chart.not_fetched() for chart in pulled]
-            shutil.rmtree(copy, ignore_errors=True)
-            remade = _with_generator_sources(rendering, missing, copy, [
-                *left_out, *((chart.kfile, "helmCharts", chart.entry) for chart in pulled)])
-            again: list[InputError] = []
-            if remade is not None:
-                _build_kustomization(rendering, command, keys, shown, options, out, release, remade[0], again)
-            if remade is None or again:  # it needs them (a patch of their objects): not judged
-                _build_failed(out, held[0], rendering.directory, release)
-            else:
-                out.notes.append(f"{shown}: judged without the charts its helmCharts pull ("
-                                 + ", ".join(chart.not_fetched().chart for chart in pulled)
-                                 + "): they could not be fetched here")
-        elif held:
-            _build_failed(out, held[0], rendering.directory, release)
+        if held:
+            _judge_without_fetched(rendering, command, keys, shown, options, out, release, held[0], missing,
+                                   left_out, fetched)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _judge_without_fetched(rendering: Rendering, command: list[str], keys: dict[str, Any] | None, shown: str,
+                           options: dict[str, Any], out: Any, release: KustomizationRelease | None,
+                           failed: InputError, missing: list[tuple[Path, str, str, bool]],
+                           left_out: list[tuple[Path, str, Any]], fetched: list[_Fetched]) -> None:
+    """A build that `failed`. When what stopped it is something it fetches that could not be
+    fetched here (NOT_FETCHED: no network, as on pre-commit.ci), what the build fetches is
+    listed as not judged (`unfetched`: a remote base is a source of another repository, as
+    an Argo CD one is), and the rest is built without those entries, from a copy, and
+    judged; a build that needs them (a patch of their objects) stays a note, as any other
+    failure is reported (`_build_failed`)."""
+    import shutil
+    import tempfile
+
+    if NOT_FETCHED not in failed.message:
+        _build_failed(out, failed, rendering.directory, release)
+        return
+    out.charts_not_fetched += [entry.not_fetched() for entry in fetched]
+    copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
+    try:
+        made = _with_generator_sources(rendering, missing, copy,
+                                       [*left_out, *((entry.kfile, entry.key, entry.entry) for entry in fetched)])
+        again: list[InputError] = []
+        if made is not None:
+            errors = len(out.errors)
+            _build_kustomization(rendering, command, keys, shown, options, out, release, made[0], again)
+            for err in out.errors[errors:]:
+                err.message = err.message.replace(str(copy), made[1])
+        if made is None or again:
+            _build_failed(out, failed, rendering.directory, release)
+        else:
+            out.notes.append(f"{shown}: judged without what it fetches ("
+                             + ", ".join(entry.not_fetched().chart for entry in fetched)
+                             + "): it could not be fetched here")
     finally:
         shutil.rmtree(copy, ignore_errors=True)
 

@@ -8,11 +8,11 @@ the checkout and fetches nothing (pre-commit.ci has no network), so what it depl
 judged. The report lists such releases, as it lists the Terraform module calls it could not
 follow (`unresolved_modules`), so that a clean scan of a GitOps repository is not read as a
 judged one. Charts of this repository are rendered where they are deployed
-(`rendered.load`) and are not listed here. A kustomization's `helmCharts` entry is pulled by
-kustomize as it builds (into a copy); only one whose repository could not be reached is
-listed (by `rendered._load_kustomization`); so is a chart's dependency of a Helm repository
-that `helm dependency build` has not put in its charts/ (`rendered._not_fetched_dependency`),
-when helm would render it.
+(`rendered.load`) and are not listed here. A kustomization's `helmCharts` entry, or a
+remote base, is fetched by kustomize as it builds (into a copy); only one that could not be
+fetched is listed (by `rendered._judge_without_fetched`). So is a chart's dependency of a
+Helm repository that `helm dependency build` has not put in its charts/
+(`rendered._not_fetched_dependency`), when helm would render it.
 """
 
 from __future__ import annotations

@@ -101,11 +101,11 @@ def not_fetched_lines(result: ScanResult) -> list[str]:
     releases = result.charts_not_fetched
     if not releases:
         return []
-    out = [f"note: {len(releases)} release(s) not judged: what they deploy is not in this checkout, and "
-           f"resilint fetches nothing ({RENDER_HINT}):"]
+    out = [f"note: {len(releases)} release(s) not judged: what they deploy is not in this checkout, and was "
+           f"not fetched ({RENDER_HINT}):"]
     for release in releases:
         where = f"{release['file']}:{release['line']}" if release.get("line") else release["file"]
-        out.append(f"  {where}: {release['deployer']} (chart {release['chart']})")
+        out.append(f"  {where}: {release['deployer']} deploys {release['chart']}")
     return out
 
 
