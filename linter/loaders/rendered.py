@@ -968,8 +968,8 @@ def _fetched_entries(kustomizations: list[Path]) -> list[_Fetched]:
             continue
         home = _chart_home(doc)
         keys = ("helmCharts", *REFERENCE_KEYS)
-        _, lists = _kustomization_entries(directory, *keys)
-        for key, nodes in zip(keys, lists):
+        found = []  # (key, index, entry)
+        for key in keys:
             entries = doc.get(key)
             for i, entry in enumerate(entries if isinstance(entries, list) else []):
                 if key == "helmCharts":
@@ -979,7 +979,12 @@ def _fetched_entries(kustomizations: list[Path]) -> list[_Fetched]:
                 else:
                     fetched = isinstance(entry, str) and _remote_reference(entry)
                 if fetched:
-                    out.append(_Fetched(kfile, key, entry, int(nodes[i].start_mark.line) + 1 if i < len(nodes) else None))
+                    found.append((key, i, entry))
+        if found:  # their lines: the file's node tree, read only then
+            _, lists = _kustomization_entries(directory, *keys)
+            nodes = dict(zip(keys, lists))
+            out += [_Fetched(kfile, key, entry, int(nodes[key][i].start_mark.line) + 1 if i < len(nodes[key]) else None)
+                    for key, i, entry in found]
     return out
 
 
