@@ -32,6 +32,8 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
     if path.name.lower().endswith(EVENT_LOG_SUFFIXES):
         if is_terraform_plan_log(text):
             raise InputError(shown, PLAN_LOG, 1)
+        if not _names_pulumi_events(text):  # JSON lines of something else (logs, a dataset, ABAC policies)
+            return None
         from linter.loaders.pulumi import load_event_log
 
         return load_event_log(path, shown, options)
@@ -56,6 +58,8 @@ def load(path: Path, shown: str, options: dict[str, Any]) -> list[Resource] | No
         raise non_finite_number(text, shown)
     from linter.loaders._json_lines import with_line
 
+    if fmt == "kubernetes":
+        return _kubernetes(text, [(doc, len(text) - len(text.lstrip()), len(text))], shown, options)
     # a plan written on one line (as `terraform show -json` writes it): every resource is on line 1
     one_line = fmt == "tfplan" and text.find("\n", 0, len(text) - 1) < 0
     # the document is enough now: a big plan's text must not stay beside it;
@@ -94,10 +98,6 @@ def _load_parsed(fmt: str, doc: Any, path: Path, shown: str, options: dict[str, 
                  source: str | None, one_line: bool = False) -> list[Resource]:
     """Hand a parsed document to the loader of its format (`sniff_json`), imported
     only when a document of that format comes (`one_line`: a plan's text is one line)."""
-    if fmt == "kubernetes":
-        from linter.loaders.kubernetes import load_objects
-
-        return load_objects([doc], shown, options)
     if fmt == "pulumi":
         from linter.loaders.pulumi import load_document as load_pulumi
 
@@ -109,6 +109,18 @@ def _load_parsed(fmt: str, doc: Any, path: Path, shown: str, options: dict[str, 
     from linter.loaders.tfstate import load_document as load_state
 
     return load_state(doc, path, shown, options)
+
+
+def _kubernetes(text: str, values: list[tuple[Any, int, int]], shown: str, options: dict[str, Any]) -> list[Resource]:
+    """Kubernetes objects written as JSON (`values`: each with the offsets it starts and ends
+    at in `text`), their fields' lines looked up in the text as findings need them."""
+    from linter.loaders._json_lines import with_line
+    from linter.loaders.kubernetes import JsonManifestLines, json_documents, load_objects
+
+    try:
+        return load_objects(json_documents(text, values), shown, options, lines=JsonManifestLines(text))
+    except InputError as err:  # a shape error names a path: give it that key's line
+        raise with_line(err, text) from None
 
 
 def sniff_json(doc: Any) -> str | None:
@@ -138,9 +150,42 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
         from linter.loaders.pulumi import load_event_log
 
         return load_event_log(path, shown, options)
+    if exc.msg == "Extra data":  # a stream of objects, which kubectl reads as it reads `---` documents
+        values = _stream(text, shown)
+        if values and all(sniff_json(value) == "kubernetes" for value, _, _ in values):
+            return _kubernetes(text, values, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
         raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     return None  # not infrastructure, and not ours to judge
+
+
+def _stream(text: str, shown: str) -> list[tuple[Any, int, int]] | None:
+    """Each JSON value of a text of several, with the offsets it starts and ends at; None
+    when one does not parse (the caller reports the text's own error)."""
+    non_finite: list[str] = []
+    decoder = json.JSONDecoder(parse_constant=constant_recorder(non_finite))
+    values = []
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position == len(text):
+            break
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            return None
+        values.append((value, position, end))
+        position = end
+    if non_finite:
+        raise non_finite_number(text, shown)
+    return values
+
+
+def _names_pulumi_events(text: str) -> bool:
+    """Whether JSON lines may be a Pulumi engine event log: its events' keys are there."""
+    return ('"sequence"' in text and '"timestamp"' in text) or any(
+        f'"{key}"' in text for key in ("resourcePreEvent", "resOutputsEvent", "resOpFailedEvent"))
 
 
 def _looks_like_event_log(text: str) -> bool:

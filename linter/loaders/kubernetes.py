@@ -279,6 +279,39 @@ class ManifestLines:
         return found + span.first_line if found is not None else None
 
 
+class JsonManifestLines(ManifestLines):
+    """Lines of fields of Kubernetes objects written as JSON (`kubectl apply -f x.json`),
+    found by the JSON tokenizer (`_json_lines.line_of`) in the object's span: JSON is
+    YAML's flow style, but one indented with tabs is not YAML."""
+
+    def line(self, span: DocumentSpan, path: str) -> int | None:
+        from linter.loaders._json_lines import line_of
+
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".") if p]
+        found = line_of(self.text[span.start:span.end], parts) if parts else None
+        return found + span.first_line if found is not None else span.line
+
+
+def json_documents(text: str, values: list[tuple[Any, int, int]]) -> list[tuple[Any, DocumentSpan]]:
+    """(object, span) of each JSON value of `text` (a document, or a stream of them as kubectl
+    reads one), each value with the offsets it starts and ends at; a List's items' lines
+    read by the tokenizer, for `_load_document`."""
+    from linter.loaders._json_lines import key_lines
+
+    out = []
+    for value, start, end in values:
+        first_line = text.count("\n", 0, start)
+        line_start = text.rfind("\n", 0, start) + 1
+        items_line = item_lines = None
+        if isinstance(value, dict) and isinstance(value.get("items"), list):
+            lines = key_lines(text[line_start:end])
+            items_line = lines.get(("items",))
+            items_line = items_line + first_line if items_line is not None else None
+            item_lines = tuple(lines.get(("items", i), 1) + first_line for i in range(len(value["items"])))
+        out.append((value, DocumentSpan(line_start, end, first_line, items_line, item_lines)))
+    return out
+
+
 def load_file(path: Path, shown: str, options: dict[str, Any] | None = None) -> list[Resource] | None:
     """Resources of one manifest file; None when the file is not Kubernetes."""
     from linter.loaders import read_text
