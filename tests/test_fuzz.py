@@ -108,6 +108,14 @@ SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "plan": [("plan.json", _fixture("RES201", "fail-function-alias-arn.tfplan.json"))],
     "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
     "event-log": [("events.ndjson", EVENT_LOG.encode())],
+    # Kubernetes JSON: a stream of objects, as kubectl reads one (a List among them)
+    "kubernetes-json": [("app.json", b'{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},\n'
+                                     b' "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},\n'
+                                     b'  "template": {"metadata": {"labels": {"app": "web"}},\n'
+                                     b'   "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}}\n'
+                                     b'{"apiVersion": "v1", "kind": "List", "items": [\n'
+                                     b' {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},\n'
+                                     b'  "spec": {"replicas": 1}}]}\n')],
     # a Pulumi YAML program: config, variables, interpolations, functions, a `get`; or its Main.yaml
     "pulumi-yaml": [("Pulumi.yaml", PULUMI_PROGRAM.encode()),
                     ("Main.yaml", ("variables:\n" + PULUMI_PROGRAM.split("variables:\n", 1)[1]).encode()),

@@ -6,6 +6,7 @@ KEDA ScaledObject targets), built once per scan through `Index.memo`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from linter import attribute_facts
@@ -131,24 +132,217 @@ def autoscaler_min(a: Resource) -> Any:
 
 
 def effective_replicas(r: Resource, index: Index) -> Any:
-    """Replica floor: the autoscaler minimum when one owns the count, else
+    """Replica floor: the autoscaler minimum when one owns the count (a
+    cluster-proportional-autoscaler's: on a cluster of CPA_NODES nodes), else
     `spec.replicas` (unset: its default). May return an Unknown."""
     owners = autoscalers_for(r, index)
     if owners:
         return min(autoscaler_min(a) for a in owners)
+    scalers = proportional_scalers_for(r, index)
+    if any(is_unknown(scaler.floor) for scaler in scalers):
+        return UNKNOWN
+    if scalers:
+        return min(scaler.floor for scaler in scalers)
     if index.namespace_of(r) in index.memo("k8s.autoscalers.unknown", _unknown_target_namespaces):
         return UNKNOWN  # an autoscaler whose target is not known yet may own this count
     return setting(r, "spec.replicas").value
 
 
 def _unknown_target_namespaces(index: Index) -> set[str]:
-    """Namespaces holding an autoscaler whose scaleTargetRef is unknown (Pulumi previews)."""
-    out: set[str] = set()
+    """Namespaces holding an autoscaler whose scaleTargetRef is unknown (Pulumi previews), or
+    a cluster-proportional-autoscaler whose flags are not known."""
+    out: set[str] = set(index.memo(PROPORTIONAL_MEMO_KEY, _proportional)[1])
     for a in index.by_type(HPA, SCALED_OBJECT):
         ref = a.get("spec.scaleTargetRef")
         if is_unknown(ref) or (isinstance(ref, dict) and (is_unknown(ref.get("name")) or is_unknown(ref.get("kind")))):
             out.add(index.namespace_of(a))
     return out
+
+
+def unknown_owner(r: Resource, index: Index) -> bool:
+    """Some autoscaler of r's namespace may own its count, its target not known here."""
+    return index.namespace_of(r) in index.memo("k8s.autoscalers.unknown", _unknown_target_namespaces)
+
+
+# ------------------------------------------------------------------ cluster-proportional-autoscaler
+# kubernetes-sigs/cluster-proportional-autoscaler: a Deployment (kube-dns's and calico-typha's
+# in kube-system, the CoreDNS chart's `autoscaler`) that sets its target's replicas from the
+# cluster's schedulable nodes and cores, by the `linear` or `ladder` params of a ConfigMap
+# (`--configmap`; created from `--default-params` when it does not exist). Its target's
+# `spec.replicas` is overwritten by it, as by an HPA.
+CPA_IMAGE = "cluster-proportional-autoscaler"  # its image's name (`-amd64`, `-arm64` too)
+CONFIG_MAP = "core/ConfigMap"
+CPA_TARGET_KINDS = {"deployment": "Deployment", "replicaset": "ReplicaSet",
+                    "replicationcontroller": "ReplicationController", "statefulset": "StatefulSet"}
+# the smallest cluster whose pods can be spread over nodes: a floor is judged there (with
+# as many cores, the least two nodes have)
+CPA_NODES = 2
+PROPORTIONAL_MEMO_KEY = "k8s.proportional"
+
+
+@dataclass(frozen=True)
+class ProportionalScaler:
+    """A cluster-proportional-autoscaler owning a workload's replica count: `floor`, the
+    replicas it keeps on a cluster of CPA_NODES nodes (an int, or UNKNOWN), and how its
+    params give that, in their own words and where they are set (`params`)."""
+
+    resource: Resource  # the autoscaler's own workload
+    path: str  # its container's flags (`args`, or `command`)
+    floor: Any
+    params: str
+
+
+def proportional_scalers_for(r: Resource, index: Index) -> list[ProportionalScaler]:
+    return index.memo(PROPORTIONAL_MEMO_KEY, _proportional)[0].get((index.namespace_of(r), r.kind, r.name), [])
+
+
+def proportional_scaler_of(r: Resource, index: Index) -> list[tuple[tuple[str, str, str], ProportionalScaler]]:
+    """The targets (namespace, kind, name) the cluster-proportional-autoscaler `r` owns."""
+    owned = index.memo(PROPORTIONAL_MEMO_KEY, _proportional)[0]
+    return [(target, scaler) for target, scalers in owned.items() for scaler in scalers if scaler.resource is r]
+
+
+def _proportional(index: Index) -> tuple[dict[tuple[str, str, str], list[ProportionalScaler]], set[str]]:
+    """(namespace, kind, name) of each cluster-proportional-autoscaler target -> the scalers
+    owning it; and the namespaces of those whose flags are not known (they may own any)."""
+    owned: dict[tuple[str, str, str], list[ProportionalScaler]] = {}
+    unknown: set[str] = set()
+    for r in index.by_type(*SCALABLE):
+        for path, c in containers(r):
+            if not isinstance(c, dict) or not (image_name(c.get("image")) or "").startswith(CPA_IMAGE):
+                continue
+            flags = _flags(c)
+            namespace = flags.get("namespace") if flags is not None else None
+            namespace = namespace if namespace is not None else index.namespace_of(r)
+            targets = flags.get("target") if flags is not None else None
+            if not isinstance(namespace, str) or not isinstance(targets, str):
+                unknown.add(namespace if isinstance(namespace, str) else index.namespace_of(r))
+                continue
+            assert flags is not None
+            floor, params = _floor(index, namespace, flags)
+            scaler = ProportionalScaler(r, f"{path}.{'args' if 'args' in c else 'command'}", floor, params)
+            for target in targets.split(","):
+                kind, _, name = target.strip().partition("/")
+                if CPA_TARGET_KINDS.get(kind.lower()) and name:
+                    owned.setdefault((namespace, CPA_TARGET_KINDS[kind.lower()], name), []).append(scaler)
+    return owned, unknown
+
+
+def _flags(c: dict[str, Any]) -> dict[str, Any] | None:
+    """A container's `--name=value` (or `--name value`) flags, from its command and args;
+    None when a word of them is not known."""
+    words: list[Any] = []
+    for key in ("command", "args"):
+        listed = c.get(key)
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            return None
+        words += listed
+    if any(is_unknown(word) for word in words):
+        return None
+    flags: dict[str, Any] = {}
+    for i, word in enumerate(words):
+        if isinstance(word, str) and word.startswith("-"):
+            name, equals, value = word.lstrip("-").partition("=")
+            following = words[i + 1] if i + 1 < len(words) else None
+            flags[name] = value if equals else following if isinstance(following, str) and \
+                not following.startswith("-") else ""
+    return flags
+
+
+def _floor(index: Index, namespace: str, flags: dict[str, Any]) -> tuple[Any, str]:
+    """The replicas a cluster-proportional-autoscaler keeps on a cluster of CPA_NODES nodes
+    (UNKNOWN when its params are not known here, or are no params it runs with), and how."""
+    import json
+
+    name = flags.get("configmap")
+    found = [m for m in index.by_type(CONFIG_MAP) if m.name == name and index.namespace_of(m) == namespace]
+    text: Any = None
+    if found:  # the ConfigMap wins over the defaults (they only create it when it is missing)
+        data = found[0].get("data")
+        if not isinstance(data, dict):
+            return UNKNOWN, ""
+        mode = "linear" if "linear" in data else "ladder" if "ladder" in data else None
+        if mode is None:
+            return UNKNOWN, ""
+        text = data[mode]
+        where = f"ConfigMap {namespace}/{name} data.{mode}"
+    elif isinstance(flags.get("default-params"), str):
+        where = "its --default-params"
+        try:
+            defaults = json.loads(flags["default-params"])
+        except ValueError:
+            return UNKNOWN, ""
+        mode = next(iter(defaults), None) if isinstance(defaults, dict) and len(defaults) == 1 else None
+        if mode not in ("linear", "ladder"):
+            return UNKNOWN, ""
+        text = json.dumps(defaults[mode])
+    else:  # a ConfigMap made elsewhere
+        return UNKNOWN, ""
+    if not isinstance(text, str):
+        return UNKNOWN, ""
+    try:
+        params = json.loads(text)
+    except ValueError:
+        return UNKNOWN, ""
+    floor = _linear_floor(params) if mode == "linear" else _ladder_floor(params)
+    return (UNKNOWN, "") if floor is None else (floor, f"its {mode} params {_compact(params)} ({where})")
+
+
+def _compact(params: Any) -> str:
+    import json
+
+    return json.dumps(params, separators=(", ", ": "))
+
+
+def _number(params: dict[str, Any], key: str) -> float | None:
+    value = params.get(key, 0)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _linear_floor(params: Any) -> int | None:
+    """`linear`: max(ceil(cores / coresPerReplica), ceil(nodes / nodesPerReplica)), each
+    within min and max (a zero per-replica count gives 1), and at least 2 on more than one
+    node with preventSinglePointFailure (the autoscaler's LinearController)."""
+    import math
+
+    if not isinstance(params, dict):
+        return None
+    cores, nodes, low, high = (_number(params, key) for key in ("coresPerReplica", "nodesPerReplica", "min", "max"))
+    prevent = params.get("preventSinglePointFailure", False)
+    if cores is None or nodes is None or low is None or high is None or not isinstance(prevent, bool) \
+            or (cores == 0 and nodes == 0) or min(cores, nodes, low, high) < 0:
+        return None  # the autoscaler refuses such params
+
+    def part(per: float) -> int:
+        if per == 0:
+            return 1
+        replicas = math.ceil(CPA_NODES / per)
+        replicas = min(int(high), replicas) if high else replicas
+        return max(int(low), replicas)
+
+    by_nodes = part(nodes)
+    if prevent and by_nodes < 2:
+        by_nodes = 2
+    return max(part(cores), by_nodes)
+
+
+def _ladder_floor(params: Any) -> int | None:
+    """`ladder`: the replicas of the last step at or below the count (the first step's below
+    it; 1 for no steps), the greater of the cores' and the nodes' (LadderController)."""
+    if not isinstance(params, dict):
+        return None
+    found = []
+    for key in ("coresToReplicas", "nodesToReplicas"):
+        steps = params.get(key) or []
+        if not isinstance(steps, list) or not all(
+                isinstance(step, list) and len(step) == 2 and all(isinstance(n, int) and not isinstance(n, bool)
+                                                                 for n in step) for step in steps):
+            return None
+        below = [replicas for threshold, replicas in steps if threshold <= CPA_NODES]
+        found.append(below[-1] if below else steps[0][1] if steps else 1)
+    return max(found)
 
 
 def selected_by(selector: Any, r: Resource) -> bool | None:
@@ -330,6 +524,11 @@ def replicas_phrase(r: Resource, index: Index) -> str:
         floor = autoscaler_min(low)
         return (f"keeps at least {floor} replica{'' if floor == 1 else 's'} "
                 f"({low.kind} {index.namespace_of(low)}/{low.name} {field}: {autoscaler_min(low)})")
+    scalers = proportional_scalers_for(r, index)
+    if scalers:
+        scaler = min(scalers, key=lambda s: s.floor)
+        return (f"keeps at least {scaler.floor} replica{'' if scaler.floor == 1 else 's'} on a cluster of "
+                f"{CPA_NODES} nodes (cluster-proportional-autoscaler {display(scaler.resource, index)})")
     replicas = setting(r, "spec.replicas").value
     return f"has {replicas} replica{'' if replicas == 1 else 's'}"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._k8s import (
-    DEPLOYMENT, HPA, REPLICASET, ROLLOUT, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
-    judged_through_rollout,
+    CPA_NODES, DEPLOYMENT, HPA, REPLICASET, ROLLOUT, SCALED_OBJECT, STATEFULSET, autoscalers_for, display,
+    judged_through_rollout, proportional_scaler_of, proportional_scalers_for, unknown_owner,
 )
 from linter.rules._values import setting
 from typing import Iterator, TYPE_CHECKING
@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def _single_replica(r: Resource, ctx: Context, *, path: str = "spec.replicas") -> Iterator[Violation]:
-    if autoscalers_for(r, ctx.index):
-        return  # an HPA/ScaledObject owns the count; RES103 judges its floor
+    if autoscalers_for(r, ctx.index) or proportional_scalers_for(r, ctx.index):
+        return  # an HPA/ScaledObject (or a cluster-proportional-autoscaler) owns the count; RES103 judges its floor
+    if unknown_owner(r, ctx.index):
+        return  # an autoscaler whose target is not known here may own it
     replicas = setting(r, path)
     if replicas.unknown:
         return
@@ -55,7 +57,9 @@ def deployment_single_replica(r: Resource, ctx: Context) -> Iterator[Violation]:
     targeting the workload. `replicas: 0` (deliberately scaled to zero) is not
     reported, and neither is a Deployment that a Rollout's `spec.workloadRef`
     names: the Rollout runs the pods (the Deployment is usually scaled to 0
-    on purpose) and is judged instead.
+    on purpose) and is judged instead. Nor is a workload whose count a
+    cluster-proportional-autoscaler owns (its `--target`, as kube-dns's and
+    calico-typha's): RES103 judges the floor its params give.
 
     Why is this bad?
     With one replica every node drain, eviction, rollout or crash is an
@@ -139,8 +143,9 @@ def statefulset_single_replica(r: Resource, ctx: Context) -> Iterator[Violation]
     name="k8s-autoscaler-min-below-two",
     title="Autoscaler lets the workload shrink to one replica.",
     severity=Severity.MEDIUM,
-    types=(HPA, SCALED_OBJECT),
+    types=(HPA, SCALED_OBJECT, DEPLOYMENT),
     remediation="Set minReplicas (KEDA: minReplicaCount) to 2 or more and maxReplicas above it.",
+    cross=True,
 )
 def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
     """
@@ -149,6 +154,14 @@ def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
     defaults to 1) and KEDA ScaledObjects with `minReplicaCount: 1`, and any
     autoscaler whose maximum is 1. A minimum of 0 (scale to zero) is a
     deliberate event-driven choice and is not reported.
+    So is a cluster-proportional-autoscaler (kube-dns's, calico-typha's, the
+    CoreDNS chart's: the Deployment whose image is
+    `cluster-proportional-autoscaler`) whose params (`linear` or `ladder`, in
+    the ConfigMap its `--configmap` names, else its `--default-params`) give
+    its `--target` 1 replica on a cluster of 2 nodes: `linear` without `min`
+    of 2 or `preventSinglePointFailure: true`, or a `ladder` whose step at 2
+    nodes gives 1. Params not in the scan (a ConfigMap made elsewhere) are
+    not known and not judged.
 
     Why is this bad?
     When load is low the autoscaler shrinks the workload to a single pod, and
@@ -173,6 +186,9 @@ def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
     - https://github.com/kubernetes/api/blob/master/autoscaling/v2/types.go
     - https://keda.sh/docs/latest/reference/scaledobject-spec/
     """
+    if r.type == DEPLOYMENT:
+        yield from _proportional_floor(r, ctx)
+        return
     hpa = r.type == HPA
     min_key, max_key = ("spec.minReplicas", "spec.maxReplicas") if hpa else ("spec.minReplicaCount", "spec.maxReplicaCount")
     what = f"{r.kind} {ctx.index.namespace_of(r)}/{r.name}"
@@ -189,3 +205,19 @@ def autoscaler_min_below_two(r: Resource, ctx: Context) -> Iterator[Violation]:
                             unset=min_key)
     elif minimum.value == 1:
         yield Violation(f"{what} lets the workload shrink to 1 replica ({min_key.split('.')[-1]}: 1)", path=min_key)
+
+
+def _proportional_floor(r: Resource, ctx: Context) -> Iterator[Violation]:
+    """RES103 for a cluster-proportional-autoscaler: the replicas its params give each target
+    on a cluster of CPA_NODES nodes."""
+    for (namespace, kind, name), scaler in proportional_scaler_of(r, ctx.index):
+        if is_unknown(scaler.floor) or scaler.floor != 1:
+            continue  # 0: scaled to zero on purpose
+        yield Violation(
+            f"{display(r, ctx.index)} runs cluster-proportional-autoscaler for {kind} {namespace}/{name}, and "
+            f"{scaler.params} give it 1 replica on a cluster of {CPA_NODES} nodes",
+            path=scaler.path,
+            subject=f"{kind}/{namespace}/{name}",  # one finding per target of its --target list
+            remediation='Set "preventSinglePointFailure": true (or "min": 2) in its linear params, or give 2 '
+                        "replicas from the first step in its ladder.",
+        )
