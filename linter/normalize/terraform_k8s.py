@@ -45,6 +45,7 @@ for _tf, _api, _kind in (
     ("pod", "v1", "Pod"),
     ("job", "batch/v1", "Job"),
     ("cron_job", "batch/v1", "CronJob"),
+    ("config_map", "v1", "ConfigMap"),
 ):
     _TYPED[f"kubernetes_{_tf}"] = (_api, _kind)
     _TYPED[f"kubernetes_{_tf}_v1"] = (_api, _kind)
@@ -74,8 +75,10 @@ OBJECT_UNDER = {("nodeAffinity", "required_during_scheduling_ignored_during_exec
 # the provider's strings for the API's int-or-string fields
 INT_OR_STRING = {"replicas", "port", "targetPort", "minAvailable", "maxUnavailable", "maxSurge"}
 
-# a camelCase word standing alone (not the tail of `HorizontalPodAutoscaler`); linear, no backtracking
-_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b")
+# a camelCase word standing alone (not the tail of `HorizontalPodAutoscaler`), and not a JSON
+# key a message quotes (a cluster-proportional-autoscaler's params, written as they are in any
+# format); linear, no backtracking
+_WORD = re.compile(r"(?<!\")\b[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b(?!\")")
 
 
 def camel(name: str) -> str:
