@@ -55,17 +55,18 @@ def test_a_stream_of_json_objects_is_read_as_kubectl_reads_it(tmp_path):
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH")
-def test_kubectl_reads_as_many_objects_of_the_stream(tmp_path):
-    """The oracle: kubectl decodes each object of the stream (and, with no cluster to map its
-    kind on, says it cannot recognize each one)."""
-    text = "".join(json.dumps(deployment(name)) + "\n" for name in ("a", "b", "c"))
+def test_the_objects_of_a_stream_are_those_kubectl_reads(tmp_path):
+    """The oracle: `kubectl label --local -o name` reads the file as `kubectl apply` does,
+    with no cluster, and names each object it read (a List's items one by one)."""
+    text = "".join(json.dumps(deployment(name)) + "\n" for name in ("a", "b")) + json.dumps(
+        {"apiVersion": "v1", "kind": "List", "items": [deployment("c"), deployment("d")]}, indent=1)
     (tmp_path / "stream.json").write_text(text)
-    done = subprocess.run([KUBECTL, "create", "--dry-run=client", "--validate=false", "-o", "name",
-                           "--server", "http://127.0.0.1:9", "-f", str(tmp_path / "stream.json")],
+    done = subprocess.run([KUBECTL, "label", "--local", "-o", "name", "-f", str(tmp_path / "stream.json"), "x=y"],
                           capture_output=True, text=True, timeout=60)
-    decoded = done.stderr.count("unable to recognize")
-    assert decoded == 3
-    assert len(scan([str(tmp_path / "stream.json")], ScanOptions()).resources) == decoded
+    assert done.returncode == 0, done.stderr
+    read = [line.rpartition("/")[2] for line in done.stdout.split()]
+    assert read == ["a", "b", "c", "d"]
+    assert [r.name for r in scan([str(tmp_path / "stream.json")], ScanOptions()).resources] == read
 
 
 def test_a_json_list_s_items_are_at_their_own_lines(tmp_path):
