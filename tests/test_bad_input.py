@@ -111,6 +111,11 @@ CASES = [
      "duplicate resource: aws_sqs_queue.q is also declared at bad/main.tf:1", 4),
     ("hcl-nested-too-deeply", "main.tf",
      'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", 2),
+    # half a type: kubectl refuses the first (Object 'Kind' is missing), and cannot map the second
+    ("k8s-api-version-without-kind", "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+     "apiVersion: v1\nkinds: Secret\nmetadata: {name: b}\n", "document 2 has apiVersion but no kind", 5),
+    ("k8s-kind-without-api-version", "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+     "metadata: {name: b}\napiVerson: apps/v1\nkind: Deployment\n", "document 2 has kind but no apiVersion", 7),
     ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
      "items of List must be a list of objects, got dict", 4),
     # integers past Python's 4300-digit conversion limit: a ValueError traceback before

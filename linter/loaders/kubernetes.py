@@ -593,6 +593,11 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
             "(a Kubernetes object with apiVersion and kind)",
             line,
         )
+    if ("apiVersion" in doc) != ("kind" in doc):  # an object missing half its type: a typo kubectl refuses
+        has, lacks = ("apiVersion", "kind") if "apiVersion" in doc else ("kind", "apiVersion")
+        raise InputError(shown, f"document {position} has {has} but no {lacks}: kubectl refuses it (its type is "
+                                f"apiVersion and kind together); add {lacks}, or fix the key that should be it",
+                         line_at(has) or line)
     if not _is_object(doc):
         return  # e.g. a values block or a Kustomization-less fragment
     kind = doc.get("kind")
