@@ -116,6 +116,9 @@ CASES = [
      "apiVersion: v1\nkinds: Secret\nmetadata: {name: b}\n", "document 2 has apiVersion but no kind", 5),
     ("k8s-kind-without-api-version", "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
      "metadata: {name: b}\napiVerson: apps/v1\nkind: Deployment\n", "document 2 has kind but no apiVersion", 7),
+    # a typo broke its `kind:` line: its text declares no kind; before, skipped as not Kubernetes
+    ("k8s-kind-line-broken", "pdb.yaml", "apiVersion: policy/v1\nkind PodDisruptionBudget\nmetadata:\n  name: web\n",
+     "invalid YAML: could not find expected ':'", 3),
     ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
      "items of List must be a list of objects, got dict", 4),
     # integers past Python's 4300-digit conversion limit: a ValueError traceback before

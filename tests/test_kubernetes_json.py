@@ -101,3 +101,4 @@ def test_a_broken_pulumi_event_log_is_still_an_error(tmp_path):
     (tmp_path / "events.jsonl").write_text('{"sequence": 1, "timestamp": 1}\n{"sequence": 2, "timestamp"\n')
     [error] = scan([str(tmp_path)], ScanOptions()).errors
     assert error.line == 2 and error.message.startswith("invalid JSON in event log")
+

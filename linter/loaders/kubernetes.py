@@ -142,14 +142,18 @@ _TOP_LEVEL_KEY = re.compile(r"""^["']?(apiVersion|kind)["']?[ \t]*:""", re.MULTI
 def detect(path: Path, head: str) -> bool:
     """A document has top-level `apiVersion` and `kind`: decided on the text, before
     any parse, so other YAML (CloudFormation `!Ref`, GitLab `!reference`, mkdocs
-    `!!python/name:`, Ansible vault, compose, Helm values) is never parsed at all."""
+    `!!python/name:`, Ansible vault, compose, Helm values) is never parsed at all.
+    A top-level `apiVersion` alone is enough to be parsed (`load_file` skips a file
+    that parses and holds no object, a Helm Chart.yaml): a manifest whose `kind:` line
+    a typo broke (`kind Deployment`) is then an input error, as kubectl says, not a
+    file skipped in silence."""
     flow = head.lstrip()[:1] == "{"  # JSON, or a YAML flow mapping
     seen: set[str] = set()
     if _declares(head, flow, seen):
         return True
     # the head is only the start: a long comment header or a big first document
     # may come before the Kubernetes object; the rest is scanned as it streams
-    return _rest_declares(path, flow, seen)
+    return _rest_declares(path, flow, seen) or (not flow and "apiVersion" in seen)
 
 
 def _declares(text: str, flow: bool, seen: set[str]) -> bool:
