@@ -102,3 +102,10 @@ def test_a_broken_pulumi_event_log_is_still_an_error(tmp_path):
     [error] = scan([str(tmp_path)], ScanOptions()).errors
     assert error.line == 2 and error.message.startswith("invalid JSON in event log")
 
+
+
+def test_an_object_of_a_stream_missing_half_its_type_is_an_error_at_its_line(tmp_path):
+    text = json.dumps(deployment("api")) + '\n{"kind": "Deployment",\n "metadata": {"name": "web"}}\n'
+    (tmp_path / "stream.json").write_text(text)
+    [error] = scan([str(tmp_path)], ScanOptions()).errors
+    assert (error.line, error.message.split(":")[0]) == (2, "document 2 has kind but no apiVersion")

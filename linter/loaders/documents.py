@@ -152,7 +152,9 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
         return load_event_log(path, shown, options)
     if exc.msg == "Extra data":  # a stream of objects, which kubectl reads as it reads `---` documents
         values = _stream(text, shown)
-        if values and all(sniff_json(value) == "kubernetes" for value, _, _ in values):
+        # objects, at least one Kubernetes (one missing half its type is an error at its line)
+        if values and all(isinstance(value, dict) for value, _, _ in values) and any(
+                sniff_json(value) == "kubernetes" for value, _, _ in values):
             return _kubernetes(text, values, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
         raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
