@@ -1665,7 +1665,7 @@ def _with_generator_sources(rendering: Rendering, missing: list[tuple[Path, str,
     """A copy in `copy` of the kustomization directories `rendering` reaches (their trees, at
     their places under their common directory), with each `missing` generator file made:
     empty for an env file (`envs`, `env`), MISSING_SOURCE_TEXT for another, and each entry
-    `left_out` (kustomization file, key, entry: a plugin, a chart that cannot be pulled)
+    `left_out` (kustomization file, key, entry: a plugin, a chart or base that cannot be fetched)
     taken out of the kustomization that lists it. The copy of the rendered
     directory and the common directory it stands in for; None when the trees hold more than
     GENERATOR_COPY_LIMIT files, or one cannot be copied."""
