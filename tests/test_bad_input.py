@@ -119,6 +119,11 @@ CASES = [
     # a typo broke its `kind:` line: its text declares no kind; before, skipped as not Kubernetes
     ("k8s-kind-line-broken", "pdb.yaml", "apiVersion: policy/v1\nkind PodDisruptionBudget\nmetadata:\n  name: web\n",
      "invalid YAML: could not find expected ':'", 3),
+    # a stream of JSON objects (as kubectl reads one) is held to what one JSON document is (fuzz-found)
+    ("k8s-json-stream-lone-surrogate", "bad.json",
+     '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
+     '{"apiVersion": "apps/v1", "kind": "StatefulSet",\n "metadata": {"name": "\\ud800"}}\n',
+     "lone UTF-16 surrogate \\ud800", 3),
     ("k8s-list-items-not-a-list", "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  name: web\n",
      "items of List must be a list of objects, got dict", 4),
     # integers past Python's 4300-digit conversion limit: a ValueError traceback before

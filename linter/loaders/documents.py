@@ -155,6 +155,9 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
         # objects, at least one Kubernetes (one missing half its type is an error at its line)
         if values and all(isinstance(value, dict) for value, _, _ in values) and any(
                 sniff_json(value) == "kubernetes" for value, _, _ in values):
+            from linter.loaders import check_surrogates
+
+            check_surrogates(text, shown)
             return _kubernetes(text, values, shown, options)
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
         raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
