@@ -1457,14 +1457,14 @@ def _load_kustomization(rendering: Rendering, options: dict[str, Any], out: Any,
                          f"makes or changes is not known here (`kustomize build --enable-alpha-plugins "
                          f"--enable-exec {display_path(rendering.directory)} | resilint scan -` where it is installed)")
         return
-    if not (missing or pulls or plugins) or keys and (keys.get("components") or keys.get("resources")):
+    restricted = bool(keys and (keys.get("components") or keys.get("resources")))  # no copy can be built
+    if not (missing or pulls or plugins) or restricted:
         if pulls or plugins:  # built as it is (components named from the checkout): it cannot be built so
             where = "its components are" if keys and keys.get("components") else "the files its deployer lists are"
             out.notes.append(f"{shown}: not judged: " + (_PULL_NOT_COPIED if pulls else _PLUGIN_NOT_COPIED).format(
                 why=f"{where} built where they are", directory=display_path(rendering.directory)))
             return
         held: list[InputError] = []
-        restricted = keys and (keys.get("components") or keys.get("resources"))  # no copy can be built
         _build_kustomization(rendering, command, keys, shown, options, out, release, rendering.directory,
                              held if fetched and not restricted else None)
         if held:
@@ -1526,7 +1526,8 @@ def _judge_without_fetched(rendering: Rendering, command: list[str], keys: dict[
     if NOT_FETCHED not in failed.message:
         _build_failed(out, failed, rendering.directory, release)
         return
-    out.charts_not_fetched += [entry.not_fetched() for entry in fetched]
+    not_fetched = [entry.not_fetched() for entry in fetched]
+    out.charts_not_fetched += not_fetched
     copy = Path(tempfile.mkdtemp(prefix="resilint-kustomize-copy-"))
     try:
         made = _with_generator_sources(rendering, missing, copy,
@@ -1541,7 +1542,7 @@ def _judge_without_fetched(rendering: Rendering, command: list[str], keys: dict[
             _build_failed(out, failed, rendering.directory, release)
         else:
             out.notes.append(f"{shown}: judged without what it fetches ("
-                             + ", ".join(entry.not_fetched().chart for entry in fetched)
+                             + ", ".join(release.chart for release in not_fetched)
                              + "): it could not be fetched here")
     finally:
         shutil.rmtree(copy, ignore_errors=True)
