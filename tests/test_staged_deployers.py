@@ -510,7 +510,9 @@ def test_a_terraform_root_that_cannot_be_read_is_said_not_silent(tmp_path, monke
 def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeypatch):
     """A Terraform plan naming an Application (a `kubernetes_manifest` of one) deploys nothing
     in a full scan (its objects are the plan's, not Argo CD's), so the search does not load it
-    as context; a JSON Application beside it is found."""
+    as context; a JSON Application beside it is found, and so is one in a stream of JSON
+    objects (which kubectl reads as it reads `---` documents), but not in a stream of JSON
+    values that are not all objects (not Kubernetes to a full scan)."""
     from linter.loaders import discover
     from linter.loaders.rendered import deployers_of_staged
 
@@ -518,8 +520,11 @@ def test_json_that_is_not_kubernetes_is_not_read_as_a_deployer(tmp_path, monkeyp
     plan = {"format_version": "1.2", "resource_changes": [{
         "address": "kubernetes_manifest.other", "type": "kubernetes_manifest", "name": "other",
         "change": {"actions": ["create"], "after": {"manifest": manifest}}}]}
-    files = {**ARGO_CHART_JSON, "infra/plan.json": json.dumps(plan), "infra/pulumi.json": json.dumps(
-        {"deployment": {"resources": [{"type": "kubernetes:argoproj.io/v1alpha1:Application"}]}})}
+    stream = as_json(ARGO_CHART["argocd/apps/other.yaml"]) + "\n" + json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}})
+    files = {**ARGO_CHART_JSON, "argocd/apps/other.json": stream, "argocd/apps/mixed.json": stream + "\n[1]\n",
+             "infra/plan.json": json.dumps(plan), "infra/pulumi.json": json.dumps(
+                 {"deployment": {"resources": [{"type": "kubernetes:argoproj.io/v1alpha1:Application"}]}})}
     for git in (True, False):
         root = tmp_path / str(git)
         monkeypatch.chdir(checkout(root, files, git))

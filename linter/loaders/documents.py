@@ -151,10 +151,8 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
 
         return load_event_log(path, shown, options)
     if exc.msg == "Extra data":  # a stream of objects, which kubectl reads as it reads `---` documents
-        values = _stream(text, shown)
-        # objects, at least one Kubernetes (one missing half its type is an error at its line)
-        if values and all(isinstance(value, dict) for value, _, _ in values) and any(
-                sniff_json(value) == "kubernetes" for value, _, _ in values):
+        values = kubernetes_stream(text, shown)
+        if values is not None:
             from linter.loaders import check_surrogates
 
             check_surrogates(text, shown)
@@ -162,6 +160,17 @@ def _not_json(exc: json.JSONDecodeError, path: Path, text: str, shown: str, opti
     if any(marker in text for marker in ('"format_version"', '"deployment"', '"apiVersion"', '"steps"')):
         raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     return None  # not infrastructure, and not ours to judge
+
+
+def kubernetes_stream(text: str, shown: str) -> list[tuple[Any, int, int]] | None:
+    """The values of a text of several JSON values that kubectl reads as Kubernetes objects
+    (objects, at least one Kubernetes: one missing half its type is an error at its line), as
+    `_stream` gives them; None when it is not such a stream."""
+    values = _stream(text, shown)
+    if values and all(isinstance(value, dict) for value, _, _ in values) and any(
+            sniff_json(value) == "kubernetes" for value, _, _ in values):
+        return values
+    return None
 
 
 def _stream(text: str, shown: str) -> list[tuple[Any, int, int]] | None:

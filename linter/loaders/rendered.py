@@ -755,14 +755,19 @@ def _kustomization_reaching(file: Path, top: Path) -> str | None:
 
 def _kubernetes_json(path: Path) -> bool:
     """Whether a JSON file that names a deployer's group holds Kubernetes objects, as a full
-    scan reads it (`documents.sniff_json`): a plan, a state or a Pulumi document naming one (a
-    `kubernetes_manifest` of an Application) deploys nothing, and is not loaded as context."""
-    from linter.loaders.documents import sniff_json
+    scan reads it (`documents.sniff_json`, or a stream of objects, `documents.kubernetes_stream`):
+    a plan, a state or a Pulumi document naming one (a `kubernetes_manifest` of an Application)
+    deploys nothing, and is not loaded as context."""
+    from linter.loaders.documents import kubernetes_stream, sniff_json
 
     try:
         with open(path, "rb") as fh:
-            return sniff_json(json.loads(fh.read())) == "kubernetes"
-    except (OSError, RecursionError, ValueError):  # ValueError: not JSON, or not UTF-8
+            text = fh.read().decode("utf-8")
+        try:
+            return sniff_json(json.loads(text)) == "kubernetes"
+        except json.JSONDecodeError as exc:
+            return exc.msg == "Extra data" and kubernetes_stream(text, str(path)) is not None
+    except (OSError, RecursionError, ValueError, InputError):  # ValueError: not JSON, or not UTF-8
         return False  # a full scan reports it, and reads no deployer of it
 
 
