@@ -124,6 +124,53 @@ def test_bad_input_is_an_error_with_file_and_line(tmp_path, text, line, words):
     assert words in err.message
 
 
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {}}}\n"
+
+
+@pytest.mark.parametrize(
+    "text,lines,words,read",
+    [
+        (CM.format("a") + "--- !!map\n" + CM.format("b"), [4], "invalid document separator '--- !!map'", ["a", "b"]),
+        (CM.format("a") + "----\n" + CM.format("b"), [4], "invalid document separator '----'", ["a"]),
+        ("%YAML 1.1\n---\n" + CM.format("a"), [1], "a YAML directive ('%YAML 1.1')", ["a"]),
+        (CM.format("a") + "---\n%TAG !e! tag:example.com,2000:\n---\n" + CM.format("b"), [5],
+         "a YAML directive ('%TAG !e! tag:example.com,2000:')", ["a", "b"]),
+        ("\n  {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", [2],
+         "kubectl reads a file that starts with `{` as JSON", ["a"]),
+        ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n---\n' + CM.format("b"), [2],
+         "and this one is not: Expecting value (column 1)", ["a", "b"]),
+        ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, metadata: {name: a}}\n- " + CM.format("b").strip().replace(
+            "\n", "\n  ") + "\n- 3\n- {kind: ConfigMapList, apiVersion: v1, items: []}\n", [4, 8, 9],
+         "item 0 of List has no kind", ["b"]),
+    ],
+    ids=["separator-with-a-tag", "separator-of-four-dashes", "yaml-directive", "tag-directive-later",
+         "flow-mapping-first", "json-then-yaml", "list-items"],
+)
+def test_what_kubectl_refuses_is_an_error_at_its_line_and_the_rest_is_read(tmp_path, text, lines, words, read):
+    """kubectl cuts a manifest at lines starting with `---` (refusing one with more than a
+    comment after the dashes) and parses each piece alone (refusing a directive); it reads a
+    text starting with `{` as JSON, and refuses an item of a list that is no object or is a
+    list itself. Each is an error at its line; the documents and items it does not touch are
+    still judged (a broken document's neighbours are)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = load(path)
+    assert [e.line for e in out.errors] == lines, [(e.line, e.message) for e in out.errors]
+    assert words in out.errors[0].message
+    assert sorted(r.name for r in out.resources) == read
+
+
+def test_a_document_separator_with_a_comment_and_a_percent_sign_in_a_value_are_fine(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(CM.format("a") + 'data:\n  b: "x\n%y"\n--- # next\t\n' + CM.format("b") + "---\t\n")
+    out = load(path)
+    assert out.errors == [] and sorted(r.name for r in out.resources) == ["a", "b"]
+    # an object of any kind whose `items` is a list is a list, as kubectl reads it
+    path.write_text("apiVersion: example.com/v1\nkind: Bundle\nmetadata: {name: x}\nitems:\n"
+                    "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n")
+    assert [r.address for r in load(path).resources] == ["ConfigMap/default/a"]
+
+
 def test_template_text_inside_a_configmap_value_is_data_not_an_error(tmp_path):
     # Go templates inside data (alert templates, injector configs) are legitimate values
     path = write(tmp_path, "cm.yaml", """

@@ -325,6 +325,8 @@ def load_file(path: Path, shown: str, options: dict[str, Any] | None = None) -> 
         documents, errors = parse_documents(text, shown), list[InputError]()
     except InputError:  # a broken document: judge the others (`detect` chose Kubernetes files only)
         documents, errors = parse_documents_one_by_one(text, shown)
+    errors = sorted([*kubectl_refusals(text, shown, [span for _, span in documents]), *errors],
+                    key=lambda err: err.line or 0)
     if not any(_is_object(doc) for doc, _ in documents):
         if errors:
             raise errors[0]
@@ -335,17 +337,84 @@ def load_file(path: Path, shown: str, options: dict[str, Any] | None = None) -> 
     return resources
 
 
+def kubectl_refusals(text: str, shown: str, spans: list[DocumentSpan]) -> list[InputError]:
+    """What `kubectl apply -f` refuses in a manifest file whose documents (at `spans`) parse as
+    YAML: kubectl does not read a YAML stream as YAML does. It cuts the text at every line
+    that starts with `---`, refusing one with more than a comment after the dashes (`---
+    !!map`, a document started on it), and parses each piece on its own, so a directive
+    (`%YAML 1.1`, `%TAG`), which a piece cannot start with, is refused; and it reads a text
+    that starts with `{` as a stream of JSON values, so it must be one. Each is an error at
+    its line (the documents are still judged, as a broken document's neighbours are). Only
+    what lies between documents is looked at: work in proportion to their number."""
+    errors: list[InputError] = []
+    after = 0  # where the previous document ended
+    for span in spans:
+        offset = after
+        for line in text[after:span.start].split("\n"):  # a `%` line between documents: a directive
+            if line.startswith("%"):
+                errors.append(InputError(
+                    shown, f"a YAML directive ({_short(line.strip(), 30)}): kubectl parses each document between "
+                           "`---` lines on its own, and a document cannot start with a directive (`did not find "
+                           "expected <document start>`); remove it", text.count("\n", 0, offset) + 1))
+            offset += len(line) + 1
+        if text.startswith("---", span.start):  # the document starts on its separator's line
+            errors.append(_bad_separator(shown, text[span.start:], text.count("\n", 0, span.start) + 1))
+        after = max(after, span.end)
+    if _JSON_FIRST.match(text):
+        refused = _not_a_json_stream(text)
+        if refused is not None:
+            errors.append(InputError(shown, f"kubectl reads a file that starts with `{{` as JSON (one object or a "
+                                            f"stream of them), and this one is not: {refused[0]}", refused[1]))
+    return errors
+
+
+def _bad_separator(shown: str, text: str, line: int) -> InputError:
+    """The line starting `text`: a `---` line with more after the dashes than a comment."""
+    return InputError(shown, f"invalid document separator {_short(_line_from(text, 0), 30)}: kubectl takes a line "
+                             "that starts with `---` for a separator and refuses anything after the dashes but a "
+                             "comment; put the document on the next line", line)
+
+
+_JSON_FIRST = re.compile(r"[ \t\r\n]*\{")  # anchored: linear in the leading blanks
+
+
+def _line_from(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start:end if end >= 0 else len(text)].strip()
+
+
+def _not_a_json_stream(text: str) -> tuple[str, int] | None:
+    """Why `text` is not a stream of JSON values, as kubectl's JSON decoder reads one, and the
+    line; None when it is one."""
+    import json
+
+    decoder = json.JSONDecoder()
+    position = 0
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position == len(text):
+            return None
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            return f"{exc.msg} (column {exc.colno})", exc.lineno
+        except RecursionError:
+            return "nested too deeply", text.count("\n", 0, position) + 1
+
+
 def _document_chunks(text: str) -> list[tuple[int, int, str]]:
     """(first character, first line index, text) of each document of a stream: split
-    before every `---` line and after every `...` line (document markers start at
-    column 0, and end any block or quoted scalar before them)."""
+    before every line that starts with `---` (as kubectl splits: `----` too) and after
+    every `...` line (document markers start at column 0, and end any block or quoted
+    scalar before them)."""
     chunks: list[tuple[int, int, str]] = []
     start_char, start_line = 0, 0
     current: list[str] = []
     position = 0
     for number, line in enumerate(text.splitlines(keepends=True)):
         marker = line[:3]
-        if marker == "---" and line[3:4] in ("", " ", "\t", "\r", "\n") and current:
+        if marker == "---" and current:
             chunks.append((start_char, start_line, "".join(current)))
             start_char, start_line, current = position, number, []
         current.append(line)
@@ -372,6 +441,8 @@ def parse_documents_one_by_one(text: str, shown: str) -> tuple[list[tuple[Any, D
         except InputError as err:
             if err.line is not None:
                 err.line += first_line
+            if chunk.startswith("---") and _line_from(chunk, 3)[:1] not in ("", "#"):  # `----`, `---foo`
+                err = _bad_separator(shown, chunk, first_line + 1)
             errors.append(err)
             if len(errors) >= MAX_ERRORS_PER_FILE:
                 break
@@ -557,6 +628,8 @@ def load_objects(
             continue
         try:
             _load_document(position, item, shown, lines, resources)
+        except PartialLoad as err:  # a List some of whose items are errors: the others are in `resources`
+            errors.extend(err.errors)
         except InputError as err:
             errors.append(err)
     return resources
@@ -608,13 +681,24 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
     if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
         raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
                          span.items_line if span is not None else line)
-    if isinstance(kind, str) and (kind == "List" or kind.endswith("List")) and isinstance(doc.get("items"), list):
+    if isinstance(doc.get("items"), list):  # a list, whatever its kind, as kubectl flattens one (`IsList`)
+        refused: list[InputError] = []  # items kubectl refuses: errors at their lines, the others still read
         for i, obj in enumerate(doc["items"]):
             item_line = span.item_lines[i] if span is not None and span.item_lines else line
             if not isinstance(obj, dict):
-                raise InputError(shown, f"item {i} of {kind} is not a mapping", item_line)
-            if _is_object(obj):
+                refused.append(InputError(shown, f"item {i} of {kind} is not a mapping", item_line))
+            elif not _is_object(obj):  # kubectl: "Object 'Kind' is missing"
+                refused.append(InputError(
+                    shown, f"item {i} of {kind} has no {'kind' if 'apiVersion' in obj else 'apiVersion'}: kubectl "
+                           "refuses an item that is not an object (apiVersion and kind)", item_line))
+            elif isinstance(obj.get("items"), list):
+                refused.append(InputError(
+                    shown, f"item {i} of {kind} is itself a list ({obj['kind']} with items): kubectl refuses a list "
+                           "in a list (`is not a list: no Items field`); put its items in the outer list", item_line))
+            else:
                 resources.append(_resource(obj, shown, item_line, line_at, f"items.{i}."))
+        if refused:
+            raise PartialLoad(refused, [])
         return
     resources.append(_resource(doc, shown, line, line_at))
 
