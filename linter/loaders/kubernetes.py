@@ -447,9 +447,17 @@ def parse_documents_one_by_one(text: str, shown: str) -> tuple[list[tuple[Any, D
             if len(errors) >= MAX_ERRORS_PER_FILE:
                 break
             continue
+        if parsed and first_char > 0 and not chunk.startswith("---"):  # after a `...` line, with no `---`
+            errors.append(InputError(shown, "a document after a `...` line must start with `---`: kubectl reads "
+                                            "the document before it alone and ignores this one",
+                                     parsed[0][1].line + first_line))
+            continue
         documents.extend((doc, _shifted(span, first_char, first_line)) for doc, span in parsed)
-    if not errors:  # splitting changed nothing we can see: report the stream's own error
-        parse_documents(text, shown)
+    if not errors:  # splitting changed nothing we can see: the stream's own error, the documents judged
+        try:
+            parse_documents(text, shown)
+        except InputError as err:
+            errors.append(err)
     return documents, errors
 
 
