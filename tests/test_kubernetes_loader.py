@@ -172,6 +172,10 @@ def test_a_document_separator_with_a_comment_and_a_percent_sign_in_a_value_are_f
     path.write_text("apiVersion: example.com/v1\nkind: Bundle\nmetadata: {name: x}\nitems:\n"
                     "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n")
     assert [r.address for r in load(path).resources] == ["ConfigMap/default/a"]
+    # one whose items are no objects (a tool's config) is the object it is, not an error
+    path.write_text("apiVersion: example.com/v1\nkind: Menu\nmetadata: {name: x}\nitems: [tea, cake]\n")
+    out = load(path)
+    assert out.errors == [] and [r.address for r in out.resources] == ["Menu/default/x"]
 
 
 def test_template_text_inside_a_configmap_value_is_data_not_an_error(tmp_path):

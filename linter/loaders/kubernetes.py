@@ -619,6 +619,15 @@ def _is_object(doc: Any) -> bool:
     return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
 
 
+def _is_list(doc: dict[str, Any]) -> bool:
+    """An object kubectl flattens into its items (it flattens any object whose `items` is a
+    list): a `List` or `...List` kind, or another kind whose items are all objects (a tool's
+    config with a list of strings as `items` stays the object it is, not an error)."""
+    items, kind = doc.get("items"), doc.get("kind")
+    return isinstance(items, list) and (isinstance(kind, str) and kind.endswith("List")
+                                        or bool(items) and all(_is_object(item) for item in items))
+
+
 def load_objects(
     documents: list[Any], shown: str, options: dict[str, Any] | None = None, lines: ManifestLines | None = None,
     errors: list[InputError] | None = None,
@@ -689,7 +698,7 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
     if kind == "List" and doc.get("items") is not None and not isinstance(doc.get("items"), list):
         raise InputError(shown, f"items of List must be a list of objects, got {type(doc['items']).__name__}",
                          span.items_line if span is not None else line)
-    if isinstance(doc.get("items"), list):  # a list, whatever its kind, as kubectl flattens one (`IsList`)
+    if _is_list(doc):
         refused: list[InputError] = []  # items kubectl refuses: errors at their lines, the others still read
         for i, obj in enumerate(doc["items"]):
             item_line = span.item_lines[i] if span is not None and span.item_lines else line
@@ -699,7 +708,7 @@ def _load_document(position: int, item: Any, shown: str, lines: ManifestLines | 
                 refused.append(InputError(
                     shown, f"item {i} of {kind} has no {'kind' if 'apiVersion' in obj else 'apiVersion'}: kubectl "
                            "refuses an item that is not an object (apiVersion and kind)", item_line))
-            elif isinstance(obj.get("items"), list):
+            elif _is_list(obj):
                 refused.append(InputError(
                     shown, f"item {i} of {kind} is itself a list ({obj['kind']} with items): kubectl refuses a list "
                            "in a list (`is not a list: no Items field`); put its items in the outer list", item_line))
