@@ -104,7 +104,14 @@ PULUMI_PROJECT = PROGRAM.split("variables:\n", 1)[0]
 
 SEEDS: dict[str, list[tuple[str, bytes]]] = {
     "kubernetes": [("app.yaml", _fixture("RES101", "fail-replicas-one.yaml")),
-                   ("app.yaml", _fixture("RES101", "fail-hpa-in-other-namespace.yaml"))],
+                   ("app.yaml", _fixture("RES101", "fail-hpa-in-other-namespace.yaml")),
+                   # what kubectl reads differently from YAML: a text starting with `{` (JSON), a List,
+                   # `...` and `---` lines with a comment
+                   ("app.yaml", b'{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "apps/v1",\n'
+                                b' "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 1}}]}\n'),
+                   ("app.yaml", b"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: apps/v1, kind: Deployment,\n"
+                                b"   metadata: {name: web}, spec: {replicas: 1}}\n...\n--- # next\napiVersion: v1\n"
+                                b"kind: ConfigMap\nmetadata: {name: settings}\n")],
     "plan": [("plan.json", _fixture("RES201", "fail-function-alias-arn.tfplan.json"))],
     "pulumi": [("stack.json", _fixture("RES201", "fail-function-alias-arn.pulumi.json"))],
     "event-log": [("events.ndjson", EVENT_LOG.encode())],

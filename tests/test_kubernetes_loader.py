@@ -142,12 +142,15 @@ CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {}}}\n"
         ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, metadata: {name: a}}\n- " + CM.format("b").strip().replace(
             "\n", "\n  ") + "\n- 3\n- {kind: ConfigMapList, apiVersion: v1, items: []}\n", [4, 8, 9],
          "item 0 of List has no kind", ["b"]),
+        # a number past Python's conversion limit in a text read as JSON too: one error, no crash
+        ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "n": 1' + "0" * 4400 + "}\n", [1],
+         "a number with more than 4300 digits", []),
         # kubectl reads the document before a `...` line alone, and ignores one after it without `---`
         (CM.format("a") + "...\n# b\n" + CM.format("b"), [6], "a document after a `...` line must start with `---`",
          ["a"]),
     ],
     ids=["separator-with-a-tag", "separator-of-four-dashes", "yaml-directive", "tag-directive-later",
-         "flow-mapping-first", "json-then-yaml", "list-items", "document-after-an-end-marker"],
+         "flow-mapping-first", "json-then-yaml", "list-items", "huge-number-in-json", "document-after-an-end-marker"],
 )
 def test_what_kubectl_refuses_is_an_error_at_its_line_and_the_rest_is_read(tmp_path, text, lines, words, read):
     """kubectl cuts a manifest at lines starting with `---` (refusing one with more than a

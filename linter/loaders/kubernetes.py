@@ -401,6 +401,8 @@ def _not_a_json_stream(text: str) -> tuple[str, int] | None:
             return f"{exc.msg} (column {exc.colno})", exc.lineno
         except RecursionError:
             return "nested too deeply", text.count("\n", 0, position) + 1
+        except ValueError:  # a number past Python's conversion limit: the YAML parse says so, at its line
+            return None
 
 
 def _document_chunks(text: str) -> list[tuple[int, int, str]]:
