@@ -109,6 +109,13 @@ CASES = [
      "attribute multi_az set twice in one block (first on line 2)", 3),
     ("hcl-resource-twice", "main.tf", 'resource "aws_sqs_queue" "q" {\n}\n\nresource "aws_sqs_queue" "q" {\n}\n',
      "duplicate resource: aws_sqs_queue.q is also declared at bad/main.tf:1", 4),
+    # libyaml's composer recursed in C once per level: 50,000 levels overflowed its stack (a segfault, exit 139)
+    ("k8s-yaml-nested-too-deeply", "bad.yaml",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: " + "[" * DEEP + "]" * DEEP + "}\n",
+     "nested too deeply", 4),
+    ("k8s-yaml-block-nested-too-deeply", "bad.yaml",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nspec:\n  x:\n    " + "- " * DEEP + "1\n",
+     "nested too deeply", 6),
     ("hcl-nested-too-deeply", "main.tf",
      'resource "aws_db_instance" "a" {\n  tags = ' + "[" * 3000 + "]" * 3000 + "\n}\n", "nested too deeply", 2),
     # half a type: kubectl refuses the first (Object 'Kind' is missing), and cannot map the second

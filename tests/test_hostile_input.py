@@ -80,7 +80,9 @@ def _alias_bomb(levels: int, width: int) -> str:
     ("options:\n  RES414:\n    backoff_limit_threshold: .inf\n", "'.inf' is not a finite number", 3),
     ("[" * 999 + "]" * 999, "values nested more than 32 levels deep", 1),  # F03: RecursionError in jsonschema
     (_alias_bomb(7, 9), "YAML aliases expand this document past 100,000 values", 1),  # F04: 1 GiB, 254 MB message
-], ids=["bool-empty", "bool-maybe", "float-empty", "option-infinite", "nested-999", "alias-bomb"])
+    # libyaml's composer recursed in C once per level: a segfault (exit 139), before any check
+    ("fail_on: high\nignore: " + "[" * 60_000 + "]" * 60_000 + "\n", "values nested more than 1000 levels deep", 2),
+], ids=["bool-empty", "bool-maybe", "float-empty", "option-infinite", "nested-999", "alias-bomb", "nested-60000"])
 def test_f02_f04_hostile_config_is_an_input_error(tmp_path, good, content, words, line):
     _write(tmp_path / ".resilint.yaml", content)
     proc = run_cli("scan", "good", cwd=tmp_path)

@@ -326,6 +326,29 @@ def test_a_broken_program_is_an_error_at_its_line(tmp_path, resources, message, 
     assert (error.message, error.line) == (message, line)
 
 
+def test_a_project_or_stack_file_that_does_not_parse_is_an_error_at_its_line(tmp_path):
+    """`pulumi` refuses a project file or a stack file that is not YAML: an error at its line,
+    not a file skipped in silence (nor a process killed by nesting libyaml cannot compose).
+    The other stacks are judged; the broken stack's with its values unknown."""
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: yaml\nresources:\n  jobs:\n    type: aws:sqs:Queue\n"
+                                          "    properties:\n      tags: [[a]\n")
+    result = run_scan(tmp_path)
+    assert [(Path(e.file).name, e.line) for e in result.errors] == [("Pulumi.yaml", 8)], result.errors
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: yaml\nresources:\n  jobs:\n    type: aws:sqs:Queue\n"
+                                          "    properties:\n      tags: " + "[" * 60_000 + "]" * 60_000 + "\n")
+    [error] = run_scan(tmp_path).errors
+    assert (Path(error.file).name, error.line) == ("Pulumi.yaml", 7) and "nested too deeply" in error.message
+    (tmp_path / "Pulumi.yaml").write_text(PROGRAM)
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  shop:minimum: 3\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  shop:minimum: [1\n")
+    result = run_scan(tmp_path)
+    assert [(Path(e.file).name, e.line) for e in result.errors] == [("Pulumi.dev.yaml", 3)], result.errors
+    assert sorted({r.meta["scope"].rsplit(" ", 1)[1] for r in result.resources}) == ["dev", "prod"]
+    sizes = {r.meta["scope"].rsplit(" ", 1)[1]: r.attrs.get("min_size") for r in result.resources
+             if r.address == "aws_autoscaling_group.web"}
+    assert sizes["prod"] == 3 and is_unknown(sizes["dev"])
+
+
 def test_short_type_tokens_are_the_bridged_providers_own():
     from linter.loaders.pulumi_yaml import _token
 

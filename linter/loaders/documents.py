@@ -177,23 +177,37 @@ def _stream(text: str, shown: str) -> list[tuple[Any, int, int]] | None:
     """Each JSON value of a text of several, with the offsets it starts and ends at; None
     when one does not parse (the caller reports the text's own error)."""
     non_finite: list[str] = []
-    decoder = json.JSONDecoder(parse_constant=constant_recorder(non_finite))
-    values = []
+    try:
+        values, error = json_values(text, json.JSONDecoder(parse_constant=constant_recorder(non_finite)))
+    except (ValueError, RecursionError):
+        return None
+    if error is not None:
+        return None
+    if non_finite:
+        raise non_finite_number(text, shown)
+    return values
+
+
+def json_values(text: str, decoder: json.JSONDecoder | None = None) -> tuple[list[tuple[Any, int, int]],
+                                                                              json.JSONDecodeError | None]:
+    """The JSON values of a text, one after another as kubectl's JSON decoder reads them, each
+    with the offsets it starts and ends at, and the error that stopped the reading (None: it
+    read to the end). A number past Python's conversion limit (ValueError) and nesting past
+    the recursion limit (RecursionError) are the caller's to handle."""
+    decoder = decoder or json.JSONDecoder()
+    values: list[tuple[Any, int, int]] = []
     position = 0
     while True:
         while position < len(text) and text[position] in " \t\r\n":
             position += 1
         if position == len(text):
-            break
+            return values, None
         try:
             value, end = decoder.raw_decode(text, position)
-        except (ValueError, RecursionError):
-            return None
+        except json.JSONDecodeError as exc:
+            return values, exc
         values.append((value, position, end))
         position = end
-    if non_finite:
-        raise non_finite_number(text, shown)
-    return values
 
 
 def _names_pulumi_events(text: str) -> bool:

@@ -48,8 +48,74 @@ class _DuplicateKeyError(Exception):
         self.key, self.line, self.first_line = key, line, first_line
 
 
-class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that also rejects duplicate mapping keys."""
+# libyaml's composer (CSafeLoader) recurses in C once per level of nesting, where Python's
+# recursion limit does not reach: some tens of thousands of levels (`[[[[...`, 2 bytes each)
+# overflow the C stack and kill the process, every finding lost. No configuration nests
+# hundreds of levels.
+MAX_NESTING = 1000
+
+
+class NestedTooDeeply(yaml.YAMLError):
+    """Values nested past MAX_NESTING levels; `problem_mark`: where (found again on the error
+    path alone, `_deep_mark`), as a YAML error gives it."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.problem = f"values nested more than {MAX_NESTING} levels deep: not a real configuration"
+        self.problem_mark = _deep_mark(text)
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+def _deep_mark(text: str) -> Any:
+    """The mark of the first collection MAX_NESTING levels deep, from the parser's events
+    (which keep their own stack: no recursion), or None."""
+    parser = _Composer(text)
+    depth = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                return None
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth >= MAX_NESTING:
+                    return event.start_mark
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+
+
+class NestingGuard:
+    """Mixed into a libyaml loader: the composer tells its resolver of each level it enters
+    and leaves (`descend_resolver`, `ascend_resolver`); counted, the composition stops with
+    NestedTooDeeply past MAX_NESTING, before the C stack can overflow. (No path resolvers
+    are registered, so the resolver's own bookkeeping is skipped.)"""
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)  # type: ignore[call-arg]
+        self.nesting_text = stream if isinstance(stream, str) else ""
+        self.nesting = 0
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise NestedTooDeeply(self.nesting_text)
+
+    def ascend_resolver(self) -> None:
+        self.nesting -= 1
+
+
+class GuardedLoader(NestingGuard, _BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader, guarded against nesting: for node trees read for their lines."""
+
+
+class ManifestLoader(NestingGuard, _BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that also rejects duplicate mapping keys, and values nested too deeply."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[str, Any]:
         seen: dict[Any, int] = {}
@@ -385,24 +451,15 @@ def _line_from(text: str, start: int) -> str:
 
 def _not_a_json_stream(text: str) -> tuple[str, int] | None:
     """Why `text` is not a stream of JSON values, as kubectl's JSON decoder reads one, and the
-    line; None when it is one."""
-    import json
+    line; None when it is one, or when the YAML parse says what is wrong (a number past
+    Python's conversion limit, nesting past its depth)."""
+    from linter.loaders.documents import json_values
 
-    decoder = json.JSONDecoder()
-    position = 0
-    while True:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        if position == len(text):
-            return None
-        try:
-            _, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            return f"{exc.msg} (column {exc.colno})", exc.lineno
-        except RecursionError:
-            return "nested too deeply", text.count("\n", 0, position) + 1
-        except ValueError:  # a number past Python's conversion limit: the YAML parse says so, at its line
-            return None
+    try:
+        _, error = json_values(text)
+    except (ValueError, RecursionError):
+        return None
+    return None if error is None else (f"{error.msg} (column {error.colno})", error.lineno)
 
 
 def _document_chunks(text: str) -> list[tuple[int, int, str]]:
@@ -492,6 +549,10 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
         raise InputError(
             shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line
         ) from None
+    except NestedTooDeeply as exc:
+        from linter.loaders import NESTED_TOO_DEEPLY
+
+        raise InputError(shown, NESTED_TOO_DEEPLY, yaml_error_line(exc, text)) from None
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         problem = exc.problem or "cannot construct value"

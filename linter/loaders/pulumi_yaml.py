@@ -48,7 +48,7 @@ import os
 from pathlib import Path
 from typing import Any, cast
 
-from linter.model import InputError, Resource
+from linter.model import InputError, PartialLoad, Resource
 
 DECLINED = "YAML that is not a Pulumi YAML program (a Pulumi.yaml of runtime yaml, or its Main.yaml)"
 PROJECT_NAMES = ("Pulumi.yaml", "Pulumi.yml")
@@ -60,8 +60,9 @@ CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"  # the objects of a manifest the p
 
 
 def detect(path: Path, head: str) -> bool:
-    if path.name in PROJECT_NAMES:
-        return "runtime" in head and "yaml" in head and _project_file(path) is not None
+    if path.name in PROJECT_NAMES:  # one that does not parse is an error, as Pulumi says
+        return "runtime" in head and "yaml" in head and (_project_file(path) is not None
+                                                         or _project_error(path) is not None)
     return (_is_stack_file(path.name) or path.name == PROGRAM_NAME) and _project_file(path) is not None
 
 
@@ -136,6 +137,21 @@ def _read_project(path: Path) -> dict[str, Any] | None:
 _PROJECTS: dict[tuple[str, int, int], dict[str, Any] | None] = {}
 
 
+def _project_error(path: Path) -> InputError | None:
+    """Why a project file does not parse (`pulumi` refuses it too), or None: asked of one
+    whose text names the yaml runtime and that `_read_project` could not read."""
+    from linter.loaders import display_path, read_text
+    from linter.loaders.kubernetes import read_yaml
+
+    try:
+        read_yaml(read_text(path, display_path(path)), display_path(path))
+    except InputError as err:
+        return err
+    except (OSError, RecursionError):
+        return None
+    return None
+
+
 def _program_file(project_file: Path, project: dict[str, Any]) -> Path:
     """Where a project's program is: Main.yaml in its `main` directory (or beside it) when
     there is one, else the project file itself."""
@@ -152,16 +168,24 @@ def load_directories(files: dict[Path, list[Path]], options: dict[str, Any], jud
     from linter.loaders import display_path
 
     projects: dict[str, tuple[Path, dict[str, Any]]] = {}
+    broken: dict[str, InputError] = {}  # project files that do not parse
     for paths in files.values():
         for path in paths:
             found = _project_file(path)
             if found is not None:
                 projects.setdefault(os.path.realpath(found[0]), found)
+            elif path.name in PROJECT_NAMES and os.path.realpath(path) not in broken:
+                error = _project_error(path)
+                if error is not None:
+                    broken[os.path.realpath(path)] = error
     resources: list[Resource] = []
-    errors: list[InputError] = []
+    errors: list[InputError] = list(broken.values())
     for project_file, project in projects.values():
         try:
             resources += _load_project(project_file, project)
+        except PartialLoad as partial:  # a stack file that does not parse: its error, the stacks judged
+            errors += partial.errors
+            resources += partial.resources
         except InputError as err:
             errors.append(err)
         except RecursionError:
@@ -223,7 +247,8 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
     except (yaml.YAMLError, ValueError, RecursionError):
         root = None
     defaults = _project_config(project, project_file, root if project_file == path else None)
-    stacks = _stacks(project_file, str(project.get("name") or ""))
+    unread: list[InputError] = []  # stack files that do not parse: errors, their stacks judged with values unknown
+    stacks = _stacks(project_file, str(project.get("name") or ""), unread)
     if not stacks:
         resources = _Program(project, program, root, shown, defaults).resources(path.parent)
         for r in resources:  # one world, the manifests it applies too (the program's directory, as a directory unit's)
@@ -240,6 +265,8 @@ def _load_project(project_file: Path, project: dict[str, Any]) -> list[Resource]
         for r in resources:  # each stack a world of its own
             r.meta.update(environment=stack_file, environment_option="stack", scope=f"{shown} with stack {stack}")
         out += resources
+    if unread:
+        raise PartialLoad(unread, out)
     return out
 
 
@@ -675,10 +702,12 @@ def _typed(given: tuple[Any, str] | None, declared: str | None) -> tuple[Any, st
     return (number, given[1]) if math.isfinite(number) else None
 
 
-def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]]:
+def _stacks(project_file: Path, project: str, unread: list[InputError]
+            ) -> list[tuple[str, str, dict[str, tuple[Any, str] | None] | None]]:
     """Each stack file beside the project: (the stack, the file as shown, the values it sets
     for the project's keys with where: None for a secure one; None for all when which it sets
-    is not known: an ESC `environment` it imports, a file that cannot be read)."""
+    is not known: an ESC `environment` it imports, a file that cannot be read, whose error
+    goes to `unread`: `pulumi` refuses the stack)."""
     import yaml
 
     from linter.loaders import display_path, read_text
@@ -696,7 +725,11 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
             text = read_text(path, shown)
             docs = read_yaml(text, shown)
             composed = yaml.compose(text, Loader=_composer())
-        except (InputError, OSError, yaml.YAMLError, ValueError, RecursionError):
+        except InputError as err:
+            unread.append(err)
+            out.append((stack, shown, None))
+            continue
+        except (OSError, yaml.YAMLError, ValueError, RecursionError):
             out.append((stack, shown, None))
             continue
         doc = docs[0] if docs and isinstance(docs[0], dict) else {}
@@ -719,10 +752,11 @@ def _stacks(project_file: Path, project: str) -> list[tuple[str, str, dict[str, 
 
 def _composer() -> Any:
     """The YAML loader whose node trees give lines: libyaml's when there is one (the same
-    nodes, several times faster than PyYAML's own on a program of thousands of resources)."""
-    import yaml
+    nodes, several times faster than PyYAML's own on a program of thousands of resources),
+    guarded against nesting that would overflow its C stack."""
+    from linter.loaders.kubernetes import GuardedLoader
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return GuardedLoader
 
 
 def _key_line(node: Any, at: tuple[Any, ...]) -> int | None:
