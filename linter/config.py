@@ -130,7 +130,8 @@ def _shown(path: Path) -> str:
 def load_config(path: Path, shown: str | None = None) -> Config:
     import yaml
 
-    from linter.loaders.kubernetes import ManifestLoader, _check_aliases, _DuplicateKeyError, node_line, yaml_error_line
+    from linter.loaders.kubernetes import (NESTED_PAST, ManifestLoader, _check_aliases, _DuplicateKeyError,
+                                           nested_too_deeply, node_line, yaml_error_line)
 
     shown = shown or str(path)
     try:
@@ -157,8 +158,8 @@ def load_config(path: Path, shown: str | None = None) -> Config:
     except _DuplicateKeyError as dup:
         raise InputError(shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line) from None
     except yaml.YAMLError as exc:
-        raise InputError(shown, f"invalid YAML: {getattr(exc, 'problem', None) or str(exc).splitlines()[0]}",
-                         yaml_error_line(exc, text)) from None
+        problem = NESTED_PAST if nested_too_deeply(exc) else getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(shown, f"invalid YAML: {problem}", yaml_error_line(exc, text)) from None
     except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, a recursive alias
         if "digits" in str(exc):
             from linter.loaders import huge_number

@@ -55,17 +55,27 @@ class _DuplicateKeyError(Exception):
 MAX_NESTING = 1000
 
 
+NESTED_PAST = f"values nested more than {MAX_NESTING} levels deep: not a real configuration"
+
+
 class NestedTooDeeply(yaml.YAMLError):
     """Values nested past MAX_NESTING levels; `problem_mark`: where (found again on the error
     path alone, `_deep_mark`), as a YAML error gives it."""
 
     def __init__(self, text: str):
         super().__init__()
-        self.problem = f"values nested more than {MAX_NESTING} levels deep: not a real configuration"
+        self.problem = NESTED_PAST
         self.problem_mark = _deep_mark(text)
 
     def __str__(self) -> str:
         return self.problem
+
+
+def nested_too_deeply(exc: Exception) -> bool:
+    """Whether a YAML error is nesting past what is read: the guard's (NestedTooDeeply), or
+    libyaml's own where it has one (PyYAML 6.0.4's stops at 1,000 flow levels: `exceeded
+    maximum nesting depth`)."""
+    return isinstance(exc, NestedTooDeeply) or "maximum nesting depth" in str(getattr(exc, "problem", None) or "")
 
 
 def _deep_mark(text: str) -> Any:
@@ -553,10 +563,6 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
         raise InputError(
             shown, f"duplicate key {dup.key!r} (first defined on line {dup.first_line})", dup.line
         ) from None
-    except NestedTooDeeply as exc:
-        from linter.loaders import NESTED_TOO_DEEPLY
-
-        raise InputError(shown, NESTED_TOO_DEEPLY, yaml_error_line(exc, text)) from None
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         problem = exc.problem or "cannot construct value"
@@ -567,6 +573,10 @@ def parse_documents(text: str, shown: str) -> list[tuple[Any, DocumentSpan]]:
         raise InputError(shown, problem, line) from None
     except yaml.YAMLError as exc:
         line = yaml_error_line(exc, text)
+        if nested_too_deeply(exc):
+            from linter.loaders import NESTED_TOO_DEEPLY
+
+            raise InputError(shown, NESTED_TOO_DEEPLY, line) from None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         if _template_near(text, line):
             raise InputError(shown, UNRENDERED, _template_line(text, line)) from None
