@@ -130,6 +130,41 @@ def test_generated_tree_reports_the_same_serial_and_parallel(tmp_path, pool_for_
     assert pool_for_any_size, "the rules did not run in two processes"
 
 
+def test_a_batch_whose_result_cannot_be_pickled_is_loaded_here(tmp_path, pool_for_any_size, monkeypatch):
+    """Values nested 900 levels deep (read: under the 1,000-level limit) cannot be pickled
+    back from a worker (past the recursion limit): was a traceback and no report; the batch
+    is loaded in this process instead, the report the serial scan's. So is a batch whose
+    worker the pool could not take (broken)."""
+    deep = "[" * 900 + "]" * 900
+    for i in range(6):
+        (tmp_path / f"app{i}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web{i}}}\nspec:\n  replicas: 1\n"
+            f"  template:\n    metadata: {{annotations: {{x: '1'}}}}\n    spec:\n"
+            f"      containers: [{{name: a, image: a}}]\n      x: {deep if i == 2 else '[]'}\n")
+    serial = report([str(tmp_path)], jobs=1)
+    assert len(json.loads(serial)["findings"]) >= 6
+    used = []
+    real = parallel._load_in_pool
+    monkeypatch.setattr(parallel, "_load_in_pool", lambda *a: used.append(1) or real(*a))
+    assert report([str(tmp_path)], jobs=2) == serial
+    assert used, "the pool was not used"
+
+    class Broken:  # a pool whose workers died: every submit fails
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, *args):
+            from concurrent.futures.process import BrokenProcessPool
+
+            raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(parallel, "process_pool", lambda jobs: Broken())
+    assert report([str(tmp_path)], jobs=2) == serial
+
+
 def test_the_forked_childs_half_is_done_here_when_the_child_dies():
     parent = os.getpid()
 

@@ -193,10 +193,18 @@ def _load_in_pool(found: list[Any], sizes: list[int], options: dict[str, Any], j
     queue = deque(batches(sizes, jobs * BATCHES_PER_WORKER))  # biggest first
     in_flight: dict[Any, list[int]] = {}
 
+    def load_here(batch: list[int]) -> None:
+        for i in batch:
+            ahead[found[i].path] = _load_one(found[i], options)
+
     def collect(done: Iterable[Any]) -> None:
         for future in done:
             batch = in_flight.pop(future)
-            loaded, notes = future.result()
+            try:
+                loaded, notes = future.result()
+            except Exception:  # a result that cannot be pickled (values nested past the recursion
+                load_here(batch)  # limit), a worker killed: loaded here instead, the same result
+                continue
             for i, result in zip(batch, loaded):
                 ahead[found[i].path] = result
             merge_notes(options, notes)
@@ -206,11 +214,14 @@ def _load_in_pool(found: list[Any], sizes: list[int], options: dict[str, Any], j
         while queue or in_flight:
             while queue and len(in_flight) < 2 * (jobs - 1):  # one running and one waiting per worker
                 batch = queue.popleft()
-                in_flight[pool.submit(_load_batch, [found[i] for i in batch], options)] = batch
+                try:
+                    in_flight[pool.submit(_load_batch, [found[i] for i in batch], options)] = batch
+                except Exception:  # the pool is broken (a worker died): the rest loads here
+                    load_here(batch)
+                    while queue:
+                        load_here(queue.popleft())
             if queue:
-                batch = queue.pop()  # the smallest left: this process also unpickles what workers send
-                for i in batch:
-                    ahead[found[i].path] = _load_one(found[i], options)
+                load_here(queue.pop())  # the smallest left: this process also unpickles what workers send
                 collect([f for f in in_flight if f.done()])
             else:
                 collect(wait(in_flight, return_when=FIRST_COMPLETED).done)
