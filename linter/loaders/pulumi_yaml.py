@@ -108,9 +108,24 @@ def _project_of(program: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _read_project(path: Path) -> dict[str, Any] | None:
-    """A project file of runtime yaml, read (None: another runtime, or not readable); parsed
-    once while its text is the same, however many of its files the scan meets (a program of
-    thousands of resources may be the project file itself)."""
+    """A project file of runtime yaml, read (None: another runtime, or not readable)."""
+    project = _parsed_project(path)
+    return project if isinstance(project, dict) else None
+
+
+def _project_error(path: Path) -> InputError | None:
+    """Why a project file does not parse (`pulumi` refuses it too), or None: asked of one
+    whose text names the yaml runtime and that `_read_project` could not read."""
+    import copy
+
+    project = _parsed_project(path)  # a copy: the cached error is the next scan's too
+    return copy.copy(project) if isinstance(project, InputError) else None
+
+
+def _parsed_project(path: Path) -> dict[str, Any] | InputError | None:
+    """A project file parsed: the project when its runtime is yaml, the error when it does not
+    parse, else None; parsed once while its text is the same, however many of its files the
+    scan meets (a program of thousands of resources may be the project file itself)."""
     from linter.loaders import display_path, read_text
     from linter.loaders.kubernetes import read_yaml
 
@@ -121,35 +136,23 @@ def _read_project(path: Path) -> dict[str, Any] | None:
     key = (os.path.realpath(path), len(text), hash(text))  # its text, not its time: rewritten within a tick
     if key in _PROJECTS:
         return _PROJECTS[key]
+    if len(_PROJECTS) >= 16:  # a long-lived process scans again: bounded
+        _PROJECTS.clear()
     try:
         docs = read_yaml(text, display_path(path))
-    except (InputError, OSError):
+    except InputError as err:
+        _PROJECTS[key] = err
+        return err
+    except (OSError, RecursionError):
         return None
     project = docs[0] if docs else None
     runtime = project.get("runtime") if isinstance(project, dict) else None
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
-    if len(_PROJECTS) >= 16:  # a long-lived process scans again: bounded
-        _PROJECTS.clear()
     _PROJECTS[key] = project if name == "yaml" and isinstance(project, dict) else None
     return _PROJECTS[key]
 
 
-_PROJECTS: dict[tuple[str, int, int], dict[str, Any] | None] = {}
-
-
-def _project_error(path: Path) -> InputError | None:
-    """Why a project file does not parse (`pulumi` refuses it too), or None: asked of one
-    whose text names the yaml runtime and that `_read_project` could not read."""
-    from linter.loaders import display_path, read_text
-    from linter.loaders.kubernetes import read_yaml
-
-    try:
-        read_yaml(read_text(path, display_path(path)), display_path(path))
-    except InputError as err:
-        return err
-    except (OSError, RecursionError):
-        return None
-    return None
+_PROJECTS: dict[tuple[str, int, int], dict[str, Any] | InputError | None] = {}
 
 
 def _program_file(project_file: Path, project: dict[str, Any]) -> Path:
