@@ -616,3 +616,22 @@ def test_a_finding_on_a_block_of_unknown_count_says_it_was_judged_once(tmp_path)
     (tmp_path / "terraform.tfvars").write_text("create = true\n")
     (finding,) = [f for f in run_scan(tmp_path).findings if f.rule_id == "RES301"]
     assert not [n for n in finding.notes if "not known" in n]
+
+
+def test_a_setting_looked_up_beside_a_reference_is_known(tmp_path):
+    """`lookup(each.value, "multi_az", false)` where each.value also holds a resource's id:
+    terraform returns the key's value (or the default) whatever the other values hold.
+    Before, the whole lookup was unknown, and a single-zone database was not reported."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_db_subnet_group" "db" {\n  name       = "db"\n  subnet_ids = ["subnet-1", "subnet-2"]\n}\n\n'
+        'locals {\n  databases = {\n'
+        '    orders = { subnet_group = aws_db_subnet_group.db.id, multi_az = false }\n'
+        '    ledger = { subnet_group = aws_db_subnet_group.db.id }\n'
+        '    audit  = { subnet_group = aws_db_subnet_group.db.id, multi_az = aws_db_subnet_group.db.arn != "" }\n'
+        '  }\n}\n\n'
+        'resource "aws_db_instance" "db" {\n  for_each             = local.databases\n  engine               = "postgres"\n'
+        '  instance_class       = "db.t3.micro"\n  db_subnet_group_name = each.value.subnet_group\n'
+        '  multi_az             = lookup(each.value, "multi_az", false)\n}\n')
+    fired = sorted(f.resource for f in run_scan(tmp_path).findings if f.rule_id == "RES301")
+    # audit's multi_az is unknown (it waits for the subnet group): not judged
+    assert fired == ['aws_db_instance.db["ledger"]', 'aws_db_instance.db["orders"]']

@@ -15,7 +15,7 @@ as Terraform does; elsewhere it makes the value unknown, never a crash.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from linter.model import Unknown
 from linter.terraform.syntax import Node
@@ -185,7 +185,15 @@ def normalize_number(v: float) -> int | float:
     return v
 
 
-def equal(a: Any, b: Any) -> bool:
+def equal(a: Any, b: Any) -> bool | None:
+    """Terraform's `==`: None when an unknown part could decide it. Collections of
+    different lengths or keys differ whatever their unknown parts hold (terraform says
+    false); otherwise an unknown element makes the whole comparison unknown, as
+    terraform says of `[aws_subnet.a.id] == ["subnet-1"]`. (Terraform, knowing the
+    unknown's type, is sometimes surer: `[1, unknown] == [2, "a"]` is false to it;
+    unknown here is silence, never a wrong value.)"""
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
@@ -195,10 +203,25 @@ def equal(a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+        if len(a) != len(b):
+            return False
+        return _all_equal(equal(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return False
+        return _all_equal(equal(a[k], b[k]) for k in a)
     return False
+
+
+def _all_equal(pairs: Iterable[bool | None]) -> bool | None:
+    """The elements' verdicts together: unknown wins over a difference (see `equal`)."""
+    verdict: bool | None = True
+    for same in pairs:
+        if same is None:
+            return None
+        if not same:
+            verdict = False
+    return verdict
 
 
 def instance_key(key: Any) -> str:
@@ -495,7 +518,7 @@ class Evaluator:
                 if isinstance(cond, bool):
                     return self.decided(node[2] if cond else node[3], scope, depth + 1)
                 yes, no = self.decided(node[2], scope, depth + 1), self.decided(node[3], scope, depth + 1)
-                same = not isinstance(yes, Unknown) and not isinstance(no, Unknown) and equal(plain(yes), plain(no))
+                same = not isinstance(yes, Unknown) and not isinstance(no, Unknown) and equal(plain(yes), plain(no)) is True
                 return yes if same else Unknown("(conditional)", refs_of(cond))
             if kind == "attr" and node[1][0] == "ref" and node[1][1] == "local" and scope.module is not None:
                 attr = scope.module.config.locals.get(node[2])
@@ -519,10 +542,11 @@ class Evaluator:
             # unknown even beside a deciding operand (`false && unknown`): terraform 1.11
             # does not refine it (fixtures/terraform_plan_oracle/cases/logic_with_unknowns)
             return Unknown("(operation)", refs_of(a, b))
-        if op == "==":
-            return equal(plain(a), plain(b))
-        if op == "!=":
-            return not equal(plain(a), plain(b))
+        if op in ("==", "!="):
+            same = equal(plain(a), plain(b))
+            if same is None:
+                return Unknown("(operation)", refs_of(a, b))
+            return same if op == "==" else not same
         if op in ("&&", "||"):
             # both operands are converted: Terraform 1.11 does not short-circuit (`false && null` fails)
             left, right = to_bool(a), to_bool(b)

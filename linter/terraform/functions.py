@@ -344,7 +344,10 @@ _MISSING = object()
 
 
 def f_lookup(m: Any, key: Any, default: Any = _MISSING) -> Any:
-    if contains_unknown(m) or is_unknown(key):
+    # the map's other values do not matter, known or not: terraform returns the key's
+    # value or the default as they are (`lookup(each.value, "multi_az", false)` beside
+    # `subnet_id = aws_subnet.a.id` is false)
+    if is_unknown(m) or is_unknown(key):
         raise _GiveUp()
     m = _map(m, "inputMap")
     k = to_str(key, "key")
@@ -624,12 +627,34 @@ def f_setsubtract(a: Any, b: Any) -> Any:
 
 
 def f_alltrue(v: Any) -> Any:
-    # a null element counts as false, as in Terraform
-    return all([x is not None and to_bool(x, "list element") for x in _seq(v, "list")])
+    # in order, as terraform: an unknown element before a false one makes it unknown
+    # (`alltrue([unknown, false])`), after one it is false; a null counts as false
+    known = _known_bools(v)
+    for x in known:
+        if x is None:
+            raise _GiveUp()
+        if not x:
+            return False
+    return True
 
 
 def f_anytrue(v: Any) -> Any:
-    return any([x is not None and to_bool(x, "list element") for x in _seq(v, "list")])
+    # a true element decides, wherever the unknown ones are (`anytrue([unknown, true])`)
+    known = _known_bools(v)
+    if True in known:
+        return True
+    if None in known:
+        raise _GiveUp()
+    return False
+
+
+def _known_bools(v: Any) -> list[bool | None]:
+    """alltrue's and anytrue's list, converted (None: unknown; a null element is false,
+    as in Terraform): every known element must convert, as terraform converts the list
+    before it looks."""
+    if is_unknown(v):
+        raise _GiveUp()
+    return [None if is_unknown(x) else x is not None and to_bool(x, "list element") for x in _seq(v, "list")]
 
 
 # ---------------------------------------------------------------- conversions
@@ -2178,8 +2203,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "setunion": (f_setunion, True, False),
     "setintersection": (f_setintersection, True, False),
     "setsubtract": (f_setsubtract, True, False),
-    "alltrue": (f_alltrue, True, False),
-    "anytrue": (f_anytrue, True, False),
+    "alltrue": (f_alltrue, False, False),
+    "anytrue": (f_anytrue, False, False),
     # conversions
     "toset": (f_toset, True, False),
     "tolist": (f_tolist, True, False),
