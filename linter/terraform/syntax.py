@@ -776,8 +776,29 @@ class _Converter:
         """An expression written as a primary expression followed by traversals."""
         if not kids:
             return ("lit", None)
-        base = self.expr(kids[0], depth)
-        for op in kids[1:]:
+        return self.traversals(self.expr(kids[0], depth), kids[1:], depth)
+
+    def traversals(self, base: Node, ops: list[Any], depth: int) -> Node:
+        """`base` followed by `ops`, as HCL reads a splat: every traversal after a full
+        splat `[*]`, a later splat too, applies to each element (`x[*].a[*].b` is
+        `[for e in x : e.a[*].b]`); after a legacy `.*` only attributes do, and an index
+        applies to the whole result (`aws_instance.web.*.id[0]` is the first id)."""
+        for i, op in enumerate(ops):
+            if op.type == "splat":
+                splat = _kids(op)[0]
+                parts = _kids(splat)
+                chain: Node = ("it",)
+                if splat.type == "full_splat":
+                    for c in parts:
+                        chain = self.postfix(chain, c, depth)
+                    return ("splat", base, self.traversals(chain, ops[i + 1:], depth))
+                attrs = next((k for k, c in enumerate(parts) if c.type != "get_attr"), len(parts))
+                for c in parts[:attrs]:
+                    chain = self.postfix(chain, c, depth)
+                base = ("splat", base, chain)
+                for c in parts[attrs:]:
+                    base = self.postfix(base, c, depth)
+                continue
             base = self.postfix(base, op, depth)
         return base
 
@@ -797,11 +818,7 @@ class _Converter:
                 return ("index", base, ("lit", number(self.text(inner).lstrip("."))))
             return ("index", base, self.expr(_kids(inner)[0], depth))
         if t == "splat":
-            splat = _kids(op)[0]
-            chain: Node = ("it",)
-            for c in _kids(splat):
-                chain = self.postfix(chain, c, depth)
-            return ("splat", base, chain)
+            return self.traversals(base, [op], depth)
         if t in ("get_attr", "new_index"):
             return ("index", base, self.expr(_kids(op)[0], depth))
         raise InputError(self.shown, f"expression not understood: {self.text(op)[:40]!r}", op.start_point[0] + 1)
