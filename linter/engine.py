@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from linter.index import Index
-from linter.model import (EXPANSION_KEYS, Finding, InputError, Resource, Severity, Unknown, UnknownValueError,
+from linter.model import (EXPANSION_KEYS, TEMPLATE_MODULE, Finding, InputError, Resource, Severity, Unknown, UnknownValueError,
                            Verdict, Violation)
 from linter.rules import Rule, load_rules, select_rules
 
@@ -359,12 +359,20 @@ def _notes(res: Resource, path: str | None = None, placed_in: str | None = None)
         notes.append(f"as rendered by `{res.meta['rendered_from']}`")
     if res.meta.get("module_checkout"):  # a registry module call read from the scanned checkout
         notes.append(res.meta["module_checkout"])
-    for key in EXPANSION_KEYS:  # a block Terraform may plan none or many of, judged once
-        unknown = res.meta.get(key)
-        if isinstance(unknown, Unknown) and res.source_format == "hcl":
-            after = f" (it depends on {', '.join(unknown.refs)})" if unknown.refs else ""
-            notes.append(f"its {key} is not known{after}: judged as one instance, if any is created")
+    if res.source_format == "hcl":
+        for key in EXPANSION_KEYS:  # a block Terraform may plan none or many of, judged once
+            unknown = res.meta.get(key)
+            if isinstance(unknown, Unknown):
+                notes.append(f"its {key} is not known{_depends_on(unknown)}: judged as one instance, if any is created")
+        if TEMPLATE_MODULE in res.meta:  # likewise, a module call
+            call, key, unknown = res.meta[TEMPLATE_MODULE]
+            notes.append(f"the {key} of {call} is not known{_depends_on(unknown)}: judged as one instance of it, "
+                         "if any is created")
     return notes
+
+
+def _depends_on(unknown: Unknown) -> str:
+    return f" (it depends on {', '.join(unknown.refs)})" if unknown.refs else ""
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

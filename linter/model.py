@@ -184,6 +184,10 @@ LineOf = Callable[[str], int | None]
 # what says how many instances a Terraform block has (OpenTofu's `lifecycle { enabled }`: one
 # or none); a block whose say is not known is judged once, its `meta` holding the Unknown
 EXPANSION_KEYS = ("count", "for_each", "lifecycle.enabled")
+# meta of an HCL resource in a module call whose count or for_each is not known, judged
+# once as a template (terraform.modules.ModuleInstance.template_child): (the call's
+# address, which of EXPANSION_KEYS, its Unknown): how many of it there are is not known
+TEMPLATE_MODULE = "template_module"
 
 
 @dataclass

@@ -635,3 +635,43 @@ def test_a_setting_looked_up_beside_a_reference_is_known(tmp_path):
     fired = sorted(f.resource for f in run_scan(tmp_path).findings if f.rule_id == "RES301")
     # audit's multi_az is unknown (it waits for the subnet group): not judged
     assert fired == ['aws_db_instance.db["ledger"]', 'aws_db_instance.db["orders"]']
+
+
+def _module_of_unknown_count(tmp_path, count: str) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "main.tf").write_text(
+        'variable "multi_az" {\n  type    = bool\n  default = false\n}\n\n'
+        'variable "index" {\n  type    = number\n  default = 0\n}\n\n'
+        'resource "aws_db_instance" "db" {\n  engine         = "postgres"\n  instance_class = "db.t3.micro"\n'
+        '  multi_az       = var.multi_az\n  identifier     = "db-${var.index}"\n}\n\n'
+        'output "multi_az" {\n  value = var.multi_az\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'data "aws_availability_zones" "available" {}\n\n'
+        f'module "db" {{\n  source = "./db"\n  count  = {count}\n  index  = count.index\n}}\n\n'
+        'resource "aws_db_instance" "copy" {\n  engine         = "postgres"\n  instance_class = "db.t3.micro"\n'
+        '  multi_az       = module.db[0].multi_az\n}\n')
+
+
+def test_a_module_call_of_unknown_count_is_judged_once(tmp_path):
+    """`count = length(data...) > 1 ? 1 : 0`: terraform knows it at plan (it reads the data
+    source), resilint does not. Before, the call was not followed at all and its resources
+    were silently not judged; now its contents are judged once, as a resource block of
+    unknown count is, and the finding says so. What depends on count.index is unknown, and
+    so are references to the call's outputs (which instances there are is not known)."""
+    _module_of_unknown_count(tmp_path, "length(data.aws_availability_zones.available.names) > 1 ? 1 : 0")
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    (finding,) = [f for f in result.findings if f.rule_id == "RES301"]
+    assert finding.resource == "module.db.aws_db_instance.db" and finding.file.endswith("db/main.tf")
+    assert ("the count of module.db is not known (it depends on data.aws_availability_zones.available): judged as "
+            "one instance of it, if any is created") in finding.notes
+    (db,) = [r for r in result.resources if r.address == "module.db.aws_db_instance.db"]
+    assert is_unknown(db.attrs["identifier"])  # "db-${count.index}"
+    assert not [r for r in result.resources if r.type == "module"]  # followed: no call left unread
+
+
+def test_a_module_call_of_unknown_count_that_is_zero_whatever_it_depends_on_has_nothing(tmp_path):
+    _module_of_unknown_count(tmp_path, "length(data.aws_availability_zones.available.names) > 1 && false ? 1 : 0")
+    result = run_scan(tmp_path)
+    assert result.errors == [] and not [f for f in result.findings if f.rule_id == "RES301"]
+    assert not [r for r in result.resources if r.address.startswith("module.db")]

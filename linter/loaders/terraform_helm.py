@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linter.model import EXPANSION_KEYS, InputError, Location, Resource, Unknown
+from linter.model import EXPANSION_KEYS, TEMPLATE_MODULE, InputError, Location, Resource, Unknown
 
 if TYPE_CHECKING:
     from linter.loaders.rendered import ChartRelease, Deployed
@@ -201,6 +201,9 @@ def _release(r: Resource, options: dict[str, Any]) -> ChartRelease | tuple[Path,
     for key in EXPANSION_KEYS:
         if isinstance(r.meta.get(key), Unknown):
             return chart, f"its `{key}` is not known before apply: how many releases there are is not known"
+    if TEMPLATE_MODULE in r.meta:
+        call, key, _ = r.meta[TEMPLATE_MODULE]
+        return chart, f"the `{key}` of {call} is not known before apply: how many releases there are is not known"
     for key, reason in NOT_RENDERED_ONLY.items():
         value = r.attrs.get(key)
         if isinstance(value, Unknown):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, TYPE_CHECKING
 
-from linter.model import EXPANSION_KEYS, Resource, Severity, Violation, is_unknown
+from linter.model import EXPANSION_KEYS, TEMPLATE_MODULE, Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
 from linter.rules._values import as_bool, as_int, setting
@@ -101,7 +101,9 @@ CLUSTER_NOUN = {
 def _instance_count(inst: Resource) -> int | None:
     """How many instances one resource stands for: a literal count/for_each
     in HCL (the block is a template), 1 for an expanded plan or Pulumi
-    instance, None when count/for_each is not known."""
+    instance, None when count/for_each is not known (its own, or its module call's)."""
+    if TEMPLATE_MODULE in inst.meta:
+        return None
     for key in EXPANSION_KEYS:
         value = inst.meta.get(key, inst.attrs.get(key) if inst.source_format == "hcl" else None)
         if value is None:

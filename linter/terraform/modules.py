@@ -437,6 +437,9 @@ class ModuleInstance:
         self.caller = caller
         # read from this checkout in place of a registry release: what findings say of it
         self.checkout_note: str | None = None
+        # in a call whose count or for_each is not known, judged once (`template_child`):
+        # (that call's address, which of count/for_each, its Unknown)
+        self.template: tuple[str, str, Unknown] | None = None
         self._vars: dict[str, VariableValue] = {}
         self._locals: dict[str, Any] = {}
         self._local_origins: dict[str, VariableValue | None] = {}
@@ -952,25 +955,53 @@ class ModuleInstance:
             found = self._expanded(block, address)
             if isinstance(found, Unknown):
                 return found
-            directory, checkout_note = self.tree.module_dir(self, name, block)
-            config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block, self)) \
-                if directory else None
-            if config is not None and not config.files:
-                config = None  # a directory without configuration files: nothing to follow
-            out: list[tuple[str, ModuleInstance | None, Scope]] = []
-            for a, s in found:
-                child = None
-                if config is not None and self.depth < MAX_MODULE_DEPTH and directory not in self.tree.stack_dirs(self):
-                    child = ModuleInstance(self.tree, config, a, None, CallSite(self, block, s), self.root,
-                                           self.keys + (name,), self.depth + 1)
-                    child.checkout_note = checkout_note or self.checkout_note
-                out.append((a, child, s))
-            return out
+            callee = self._callee(name, block)
+            return [(a, self._child(name, block, a, s, callee), s) for a, s in found]
 
         result: list[tuple[str, ModuleInstance | None, Scope]] | Unknown = self.guarded(
             f"module.{name}", compute, lambda: Unknown(address, (address,), reference=True))
         self._children[name] = result
         return result
+
+    def template_child(self, name: str, unknown: Unknown) -> "ModuleInstance | None":
+        """One instance of a call whose count or for_each is `unknown` (`children`), judged
+        as a template, as a resource block of unknown count is: its count.index and each.*
+        unknown, what it holds judged as what any instance would hold, and said to be
+        (`template`). None when the call cannot be followed. References to the call's
+        outputs stay unknown (`call_value`): which instances there are is not known."""
+        block = self.config.modules[name]
+        address = self.qualify(f"module.{name}")
+        scope = self.scope.child(count={"index": Unknown("count.index", ("count.index",))},
+                                 each={"key": Unknown("each.key", ("each.key",)),
+                                       "value": Unknown("each.value", ("each.value",))})
+        child = self._child(name, block, address, scope, self._callee(name, block))
+        if child is not None:
+            key_of = expansion_key(block)
+            child.template = (address, key_of, Unknown(key_of, tuple(r for r in unknown.refs if r != address)))
+        return child
+
+    def _callee(self, name: str, block: Block) -> tuple["ModuleConfig | None", Path | None, str | None]:
+        """The configuration a call runs (None: not found, or no configuration files), its
+        directory, and the note of a registry module read from this checkout."""
+        directory, checkout_note = self.tree.module_dir(self, name, block)
+        config = self.tree.config_of(directory, quiet=not self.tree.is_local_source(block, self)) \
+            if directory else None
+        if config is not None and not config.files:
+            config = None  # a directory without configuration files: nothing to follow
+        return config, directory, checkout_note
+
+    def _child(self, name: str, block: Block, address: str, scope: Scope,
+               callee: tuple["ModuleConfig | None", Path | None, str | None]) -> "ModuleInstance | None":
+        """The instance `address` of a call, or None when it cannot be followed (not found,
+        too deep, or a module calling itself)."""
+        config, directory, checkout_note = callee
+        if config is None or self.depth >= MAX_MODULE_DEPTH or directory in self.tree.stack_dirs(self):
+            return None
+        child = ModuleInstance(self.tree, config, address, None, CallSite(self, block, scope), self.root,
+                               self.keys + (name,), self.depth + 1)
+        child.checkout_note = checkout_note or self.checkout_note
+        child.template = self.template
+        return child
 
 
 class CallSite:

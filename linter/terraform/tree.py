@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from linter.model import MODULE_INSTALL_HINT, InputError, Location, Resource, RootJudge, Unknown, Verdict
+from linter.model import (MODULE_INSTALL_HINT, TEMPLATE_MODULE, InputError, Location, Resource, RootJudge, Unknown,
+                          Verdict)
 from linter.loaders.terraform_helm import HELM_RELEASE, VALUES_FILES
 from linter.normalize.terraform_k8s import MANIFESTS
 from linter.environments import ENVIRONMENT_DEPTH, layered
@@ -388,8 +389,14 @@ class ModuleTree:
                                               block.line))
                 continue
             if isinstance(children, Unknown):
-                self._module_resource(instance, name, block, instance.qualify(f"module.{name}"),
-                                      instance.scope, children, root_shown)
+                if _none_for_sure(instance, block):
+                    continue
+                template = instance.template_child(name, children)
+                if template is not None:  # judged once, as a resource block of unknown count is
+                    self.build(template)
+                else:
+                    self._module_resource(instance, name, block, instance.qualify(f"module.{name}"),
+                                          instance.scope, children, root_shown)
                 continue
             for address, child, scope in children:
                 if child is not None:
@@ -399,14 +406,8 @@ class ModuleTree:
 
     def _build_resources(self, instance: ModuleInstance, key: str, block: Block, root_shown: str | None) -> None:
         found = instance.instances(key)
-        if isinstance(found, Unknown) and "count" in block.attrs:
-            count = instance.evaluator.decided(block.attrs["count"].expr, instance.scope)
-            if isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0:
-                return  # none, whatever the values not known here (`local.enabled && false ? 1 : 0`)
-        elif isinstance(found, Unknown) and expansion_key(block) == "lifecycle.enabled":
-            enabled = enabled_attr(block)
-            if enabled is not None and instance.evaluator.decided(enabled.expr, instance.scope) is False:
-                return  # none, likewise (`enabled = local.enabled && false`)
+        if isinstance(found, Unknown) and _none_for_sure(instance, block):
+            return
         if isinstance(found, Unknown):
             # judged once as a template: what depends on the index is unknown
             unknown_index = Unknown("count.index", ("count.index",))
@@ -446,6 +447,8 @@ class ModuleTree:
         )
         resource.meta.update(meta)
         resource.meta["module"] = instance.address
+        if instance.template is not None:
+            resource.meta[TEMPLATE_MODULE] = instance.template
         if root_shown is not None:
             resource.meta["root"] = root_shown
         if builder.defaults:
@@ -481,6 +484,8 @@ class ModuleTree:
         resource = Resource(type="module", address=address, attrs=attrs, location=Location(block.file, block.line),
                             source_format="hcl", name=name, raw_type="module")
         resource.meta["module"] = instance.address
+        if instance.template is not None:
+            resource.meta[TEMPLATE_MODULE] = instance.template
         resource.meta["source"] = attrs.get("source")
         if root_shown is not None:
             resource.meta["root"] = root_shown
@@ -598,6 +603,18 @@ def _sets_only(path: Path, config: ModuleConfig) -> bool:
     except (InputError, OSError, ValueError, TypeError, RecursionError):
         return False  # not this root's to report: it stays skipped, with the reason
     return bool(names) and all(name in config.variables for name in names)
+
+
+def _none_for_sure(instance: ModuleInstance, block: Block) -> bool:
+    """A block (resource or module call) whose count or for_each is not known that has no
+    instance whatever the values not known here (`local.enabled && false ? 1 : 0`)."""
+    if "count" in block.attrs:
+        count = instance.evaluator.decided(block.attrs["count"].expr, instance.scope)
+        return isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0
+    if expansion_key(block) == "lifecycle.enabled":
+        enabled = enabled_attr(block)
+        return enabled is not None and instance.evaluator.decided(enabled.expr, instance.scope) is False
+    return False
 
 
 def unknown_leaves(value: Any, prefix: str = "") -> list[tuple[str, Unknown]]:
