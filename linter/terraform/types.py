@@ -222,7 +222,7 @@ def convert(value: Any, type_: TypeConstraint | None) -> Any:
         if not isinstance(value, dict):
             raise ConversionError(f"a map is required, not {_kind(value)}")
         converted = {k: convert(v, type_.element) for k, v in value.items()}
-        if isinstance(type_.element, AnyType):
+        if holds_any(type_.element):
             return dict(zip(converted, _unified(list(converted.values()), "all map elements")))
         return converted
     if not isinstance(value, list):
@@ -233,11 +233,28 @@ def convert(value: Any, type_: TypeConstraint | None) -> Any:
 
         if any(isinstance(v, Unknown) for v in items):
             return Unknown("(set)", tuple(r for v in items if isinstance(v, Unknown) for r in v.refs))
+        if holds_any(type_.element):
+            items = _unified(items, "all set elements")
         try:
             return as_set(items)
         except FunctionError as err:
             raise ConversionError(str(err)) from None
-    return _unified(items, "all list elements") if isinstance(type_.element, AnyType) else items
+    return _unified(items, "all list elements") if holds_any(type_.element) else items
+
+
+def holds_any(type_: TypeConstraint) -> bool:
+    """Whether `any` is part of a type: the elements of a collection of such a type take
+    one type between them, as Terraform decides it (`list(object({ x = any }))` given
+    `[{ x = true }, { x = "a" }]` holds `[{ x = "true" }, { x = "a" }]`)."""
+    if isinstance(type_, AnyType):
+        return True
+    if isinstance(type_, ObjectType):
+        return any(holds_any(attribute.type) for _, attribute in type_.attributes)
+    if isinstance(type_, TupleType):
+        return any(holds_any(t) for t in type_.elements)
+    if isinstance(type_, Primitive):
+        return False
+    return holds_any(type_.element)
 
 
 def _unified(items: list[Any], what: str) -> list[Any]:
