@@ -122,7 +122,7 @@ def _attribute(node: Node, default_of: Callable[[Node], Any]) -> Attribute:
         type_ = _type(node[2][0], default_of, False)
         default = None
         if len(node[2]) == 2:
-            default = convert(default_of(node[2][1]), type_)
+            default = convert(default_of(node[2][1]), type_, defaults=False)
         return Attribute(type_, True, default)
     return Attribute(_type(node, default_of, True))
 
@@ -194,8 +194,10 @@ def _element_types(types: set[TypeConstraint]) -> set[TypeConstraint]:
 
 
 # ------------------------------------------------------------------ conversion
-def convert(value: Any, type_: TypeConstraint | None) -> Any:
-    """`value` as Terraform holds it once given for `type_` (defaults applied)."""
+def convert(value: Any, type_: TypeConstraint | None, defaults: bool = True) -> Any:
+    """`value` as Terraform holds it once given for `type_`, optional() defaults applied
+    (`defaults`: as terraform checks an optional() default itself, before it is used,
+    without its own nested defaults; these apply where it is used, and may fail there)."""
     if type_ is None or value is None or isinstance(value, Unknown) or isinstance(type_, AnyType):
         return value
     if isinstance(type_, Primitive):
@@ -206,28 +208,28 @@ def convert(value: Any, type_: TypeConstraint | None) -> Any:
         out: dict[str, Any] = {}
         for name, attribute in type_.attributes:
             given = value.get(name)
-            if given is None and attribute.default is not None:
+            if given is None and attribute.default is not None and defaults:
                 # the default is re-converted so that its own nested optional() defaults apply
                 out[name] = convert(attribute.default, attribute.type)
             elif name not in value and not attribute.optional:
                 raise ConversionError(f"attribute {name!r} is required")
             else:
-                out[name] = convert(given, attribute.type)
+                out[name] = convert(given, attribute.type, defaults)
         return out
     if isinstance(type_, TupleType):
         if not isinstance(value, list) or len(value) != len(type_.elements):
             raise ConversionError(f"a tuple of {len(type_.elements)} elements is required")
-        return [convert(v, t) for v, t in zip(value, type_.elements)]
+        return [convert(v, t, defaults) for v, t in zip(value, type_.elements)]
     if type_.kind == "map":
         if not isinstance(value, dict):
             raise ConversionError(f"a map is required, not {_kind(value)}")
-        converted = {k: convert(v, type_.element) for k, v in value.items()}
+        converted = {k: convert(v, type_.element, defaults) for k, v in value.items()}
         if holds_any(type_.element):
             return dict(zip(converted, _unified(list(converted.values()), "all map elements")))
         return converted
     if not isinstance(value, list):
         raise ConversionError(f"a {type_.kind} is required, not {_kind(value)}")
-    items = [convert(v, type_.element) for v in value]
+    items = [convert(v, type_.element, defaults) for v in value]
     if type_.kind == "set":
         from linter.terraform.functions import FunctionError, as_set
 
