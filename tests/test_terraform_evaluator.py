@@ -675,3 +675,19 @@ def test_a_module_call_of_unknown_count_that_is_zero_whatever_it_depends_on_has_
     result = run_scan(tmp_path)
     assert result.errors == [] and not [f for f in result.findings if f.rule_id == "RES301"]
     assert not [r for r in result.resources if r.address.startswith("module.db")]
+
+
+def test_for_each_over_a_resource_is_judged_once_not_refused(tmp_path):
+    """`for_each = aws_s3_bucket.logs` iterates the instance's attributes, which only its
+    provider's schema names: terraform plans it; before, resilint refused it as an input
+    error (exit 2). It is now a block of unknown for_each, judged once."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n\n'
+        'resource "aws_db_instance" "db" {\n  for_each       = aws_sqs_queue.jobs\n  engine         = "postgres"\n'
+        '  instance_class = "db.t3.micro"\n  multi_az       = false\n}\n')
+    result = run_scan(tmp_path)
+    assert result.errors == []
+    (finding,) = [f for f in result.findings if f.rule_id == "RES301"]
+    assert finding.resource == "aws_db_instance.db"
+    assert "its for_each is not known (it depends on aws_sqs_queue.jobs): judged as one instance, if any is " \
+           "created" in finding.notes

@@ -776,6 +776,10 @@ class ModuleInstance:
         if "for_each" in block.attrs:
             attr = block.attrs["for_each"]
             each = self.evaluator.evaluate(attr.expr, scope)
+            if isinstance(each, InstanceObject):  # its attributes, which its provider's schema names
+                each = Unknown("for_each", (each.address,))
+            elif isinstance(each, ModuleObject):  # its outputs
+                each = plain(each)
             if isinstance(each, Unknown):
                 return each
             if isinstance(each, dict):
