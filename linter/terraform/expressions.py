@@ -472,9 +472,11 @@ class Evaluator:
             return Unknown("(conditional)", cond.refs)
         chosen, other = (node[2], node[3]) if to_bool(cond) else (node[3], node[2])
         value = self.eval(chosen, scope)
-        # null converts to any type and stays null; a string stays one beside any primitive; an
-        # instance or an unknown part is left as it is
-        if value is None or isinstance(value, (str, Namespace)) or unknown_in(value):
+        # null converts to any type and stays null; a string stays one beside any primitive
+        # (in try() or can(), whether the other is one is asked below); an instance or an
+        # unknown part is left as it is
+        if value is None or isinstance(value, Namespace) or unknown_in(value) or \
+                isinstance(value, str) and not self.in_try:
             return value
         # HCL types the result by both branches (UnifyUnsafeTypes): `var.create ? 1 : "one"` is
         # the string "1". The other branch's errors are not the expression's (it is not chosen):
@@ -490,8 +492,10 @@ class Evaluator:
 
         try:
             return functions.unify([value, beside], "conditional results")[0]
-        except functions.FunctionError:  # Terraform refuses the expression; judged as the branch chosen
-            return value
+        except functions.FunctionError:
+            if self.in_try:  # terraform refuses the expression: try() takes its next argument, can() is false
+                raise EvalError("the true and false results of a conditional must have consistent types") from None
+            return value  # terraform refuses it; judged as the branch chosen
 
     def decided(self, node: Node, scope: Scope, depth: int = 0) -> Any:
         """What `node` is for every value the unknowns in it may take, where Terraform's own
