@@ -84,15 +84,36 @@ def _parse(text: str, shown: str) -> tuple[bytes, Any]:
     (which Terraform accepts) is rewritten `1.0e5` on the same line and parsed again.
     """
     data = text.encode("utf-8")
+    read = _escape_runs_kept(data)  # what the grammar reads: as long as `data`, which texts are cut from
     for _ in range(3):
-        root = parser().parse(data).root_node
+        root = parser().parse(read).root_node
         if not root.has_error:
             return data, root
-        fixed = _exponents_fixed(root, data)
+        fixed = _exponents_fixed(root, read)
         if fixed is None:
             break
-        data = fixed
+        data, read = _exponents_fixed(root, data) or data, fixed
     raise InputError(shown, f"invalid HCL: {_error_message(root, data)}", _error_line(root))
+
+
+def _escape_runs_kept(data: bytes) -> bytes:
+    """HCL reads a run of `$` (or `%`) before `{` in a template as literal characters and then
+    the escape `$${` (`%%{`): `"a$$${x}"` is `a$${x}`. tree-sitter-hcl pairs them from the
+    left (`$$`, then `${x}`: an interpolation). So the grammar reads the run's leading
+    characters as plain letters; the text is cut from the file as written, where
+    `unescape` reads the escape at the run's end."""
+    if b"$$${" not in data and b"%%%{" not in data:
+        return data
+    out = bytearray(data)
+    for mark in (b"$$${", b"%%%{"):
+        start = data.find(mark)
+        while start >= 0:
+            end = start + 3  # the `{`
+            while start > 0 and data[start - 1] == mark[0]:
+                start -= 1
+            out[start:end - 2] = b"x" * (end - 2 - start)
+            start = data.find(mark, end)
+    return bytes(out)
 
 
 def _exponents_fixed(root: Any, data: bytes) -> bytes | None:
@@ -1132,7 +1153,7 @@ def template_expr(text: str, shown: str, line: int | None = None) -> Node:
     while marker in text:
         marker += "_"
     source = f"x = <<{marker}\n{text}\n{marker}\n".encode("utf-8")
-    root = parser().parse(source).root_node
+    root = parser().parse(_escape_runs_kept(source)).root_node
     if root.has_error:
         raise InputError(shown, f"invalid template in string: {text[:60]!r}", line)
     node = next(c for c in root.named_children if c.type == "body").named_children[0].named_children[1]
