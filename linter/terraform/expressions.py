@@ -491,7 +491,12 @@ class Evaluator:
         from linter.terraform import functions
 
         try:
-            return functions.unify([value, beside], "conditional results")[0]
+            unified = functions.unify([value, beside], "conditional results")[0]
+            # a set beside a tuple: both convert to a set (terraform's unification)
+            if isinstance(value, list) and isinstance(beside, list) and \
+                    (isinstance(value, functions.TfSet) or isinstance(beside, functions.TfSet)):
+                return functions.as_set(unified)
+            return unified
         except functions.FunctionError:
             if self.in_try:  # terraform refuses the expression: try() takes its next argument, can() is false
                 raise EvalError("the true and false results of a conditional must have consistent types") from None
@@ -589,6 +594,10 @@ class Evaluator:
     # ------------------------------------------------------------ for
     @staticmethod
     def _pairs(coll: Any) -> list[tuple[Any, Any]]:
+        from linter.terraform.functions import TfSet
+
+        if isinstance(coll, TfSet):  # a set's key is the element itself
+            return [(v, v) for v in coll]
         if isinstance(coll, list):
             return list(enumerate(coll))
         if isinstance(coll, dict):

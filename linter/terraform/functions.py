@@ -275,8 +275,16 @@ def canon(v: Any) -> Any:
     raise UnknownValueError("unknown value compared")
 
 
+class TfSet(list):  # type: ignore[type-arg]
+    """A Terraform set, in the order terraform gives its elements: a list to everything but
+    a `for` expression, whose key is the element itself (`{ for i, k in toset(ids) : k => i }`
+    maps each id to itself)."""
+
+    __slots__ = ()
+
+
 def as_set(items: list[Any]) -> list[Any]:
-    """A Terraform set: duplicates dropped, strings and numbers in order."""
+    """A Terraform set (`TfSet`): duplicates dropped, strings and numbers in order."""
     items = unify(items, "all set elements")
     seen: dict[Any, Any] = {}
     for v in items:
@@ -285,10 +293,10 @@ def as_set(items: list[Any]) -> list[Any]:
     nulls = [None] * (len(seen) - len(values))
     kinds = {_type_name(v) for v in values}
     if kinds == {"string"} or kinds == {"bool"}:
-        return sorted(values) + nulls
+        return TfSet(sorted(values) + nulls)
     if kinds == {"number"}:
-        return sorted(values, key=to_decimal) + nulls
-    return values + nulls
+        return TfSet(sorted(values, key=to_decimal) + nulls)
+    return TfSet(values + nulls)
 
 
 def _size(n: int) -> int:
@@ -616,14 +624,14 @@ def f_setintersection(first: Any, *rest: Any) -> Any:
     result = as_set(first_items)
     for items in others:
         keys = {canon(x) for x in items}
-        result = [x for x in result if canon(x) in keys]
+        result = TfSet(x for x in result if canon(x) in keys)
     return result
 
 
 def f_setsubtract(a: Any, b: Any) -> Any:
     keep, drop = _unified_sets((a, b))
     dropped = {canon(x) for x in drop}
-    return [x for x in as_set(keep) if canon(x) not in dropped]
+    return TfSet(x for x in as_set(keep) if canon(x) not in dropped)
 
 
 def f_alltrue(v: Any) -> Any:
@@ -673,7 +681,7 @@ def f_tolist(v: Any) -> Any:
         return None
     if isinstance(v, dict):
         raise FunctionError("cannot convert map to list")
-    return unify(_seq(v, "v"))
+    return list(unify(_seq(v, "v")))  # a list, not the set it may have been
 
 
 def f_tomap(v: Any) -> Any:
