@@ -520,8 +520,8 @@ def f_chunklist(lst: Any, size: Any) -> Any:
     n = to_int(size, "size")
     if n < 0:
         raise FunctionError("the size argument must be positive")
-    if n == 0:
-        return [items]
+    if n == 0:  # the whole list as one chunk; none of an empty list
+        return [list(items)] if items else []
     return [items[i:i + n] for i in range(0, len(items), n)]
 
 
