@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from linter.model import Unknown, contains_unknown
+from linter.model import Unknown
 from linter.terraform.tree import load_directories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,9 @@ TOOL = ROOT / "fixtures" / "_tools" / "terraform_plan_oracle.py"
 _spec = importlib.util.spec_from_file_location("terraform_plan_oracle", TOOL)
 oracle = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(oracle)
+_spec = importlib.util.spec_from_file_location("terraform_oracle", ROOT / "fixtures" / "_tools" / "terraform_oracle.py")
+console_oracle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(console_oracle)
 
 CASES = oracle.cases()
 
@@ -83,30 +86,9 @@ CONSOLE_RESULTS = [case for golden in sorted((ROOT / "fixtures" / "terraform_ora
 from .test_terraform_functions import KNOWN_DIFFERENCES as EVALUATOR_KNOWN_DIFFERENCES  # noqa: E402
 
 
-def _console(expr: str) -> dict:
-    from linter.terraform.expressions import EvalError, Evaluator, Scope
-    from linter.terraform.functions import FunctionContext, call_function, jsonencode
-    from linter.terraform.syntax import parse_tfvars
-    from linter.terraform.tree import ModuleTree
-
-    tree = ModuleTree()
-    ctx = FunctionContext(base_dir=ROOT / "fixtures" / "terraform_oracle", render_template=tree.render_template)
-    evaluator = Evaluator(lambda name, args, scope: call_function(name, args, ctx))
-    tree.evaluator = evaluator
-    node = parse_tfvars(f"v = {expr}\n", "console")["v"].expr
-    evaluator.in_try = 1  # a rejected expression raises, as in the console
-    try:
-        value = evaluator.eval(node, Scope(None))
-    except EvalError:
-        return {"error": True}
-    if contains_unknown(value):  # the console prints a value with an unknown part as wholly unknown
-        return {"unknown": True}
-    return {"json": jsonencode(value)}
-
-
 @pytest.mark.parametrize("case", CONSOLE_RESULTS, ids=[c["expr"] for c in CONSOLE_RESULTS])
 def test_evaluator_matches_terraform_console(case):
-    got = _console(case["expr"])
+    got = console_oracle.evaluated_here(case["expr"])
     want = {"error": True} if "error" in case else {k: case[k] for k in ("json", "unknown") if k in case}
     if case["expr"] in EVALUATOR_KNOWN_DIFFERENCES:
         return
