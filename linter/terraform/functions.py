@@ -564,11 +564,20 @@ def f_matchkeys(values: Any, keys: Any, searchset: Any) -> Any:
 def f_coalesce(*args: Any) -> Any:
     if not args:
         raise FunctionError("at least one argument is required")
+    # the arguments take one type, or terraform refuses them; beside a null (of no type),
+    # arguments that have none are left as they are (`coalesce(null, [1], 2)` is [1])
     known = [a for a in args if not contains_unknown(a)]
-    if all(not isinstance(a, (list, dict)) for a in known):
-        converted = unify(list(args), "all arguments")
-    else:
-        converted = list(args)
+    untyped = any(a is None for a in args)
+    converted = list(args)
+    if len({isinstance(a, (list, dict)) for a in known if a is not None}) > 1:
+        if not untyped:  # a collection beside a primitive
+            raise FunctionError("all arguments must have the same type")
+    elif all(not isinstance(a, (list, dict)) for a in known):
+        try:
+            converted = unify(list(args), "all arguments")
+        except FunctionError:
+            if not untyped:
+                raise
     for a in converted:
         if contains_unknown(a):
             raise _GiveUp()
