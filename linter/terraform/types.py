@@ -15,7 +15,7 @@ unknown, as nothing is planned). Unknown values stay unknown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Union
 
 from linter.model import Unknown
@@ -41,6 +41,12 @@ class AnyType:
 class CollectionType:
     kind: Literal["list", "set", "map"]
     element: "TypeConstraint"
+    # whether `any` is part of the element type (`holds_any`), worked out once: every value
+    # given for the type asks it
+    element_holds_any: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "element_holds_any", holds_any(self.element))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +230,7 @@ def convert(value: Any, type_: TypeConstraint | None, defaults: bool = True) -> 
         if not isinstance(value, dict):
             raise ConversionError(f"a map is required, not {_kind(value)}")
         converted = {k: convert(v, type_.element, defaults) for k, v in value.items()}
-        if holds_any(type_.element):
+        if type_.element_holds_any:
             return dict(zip(converted, _unified(list(converted.values()), "all map elements")))
         return converted
     if not isinstance(value, list):
@@ -235,13 +241,13 @@ def convert(value: Any, type_: TypeConstraint | None, defaults: bool = True) -> 
 
         if any(isinstance(v, Unknown) for v in items):
             return Unknown("(set)", tuple(r for v in items if isinstance(v, Unknown) for r in v.refs))
-        if holds_any(type_.element):
+        if type_.element_holds_any:
             items = _unified(items, "all set elements")
         try:
             return as_set(items)
         except FunctionError as err:
             raise ConversionError(str(err)) from None
-    return _unified(items, "all list elements") if holds_any(type_.element) else items
+    return _unified(items, "all list elements") if type_.element_holds_any else items
 
 
 def holds_any(type_: TypeConstraint) -> bool:
@@ -256,7 +262,7 @@ def holds_any(type_: TypeConstraint) -> bool:
         return any(holds_any(t) for t in type_.elements)
     if isinstance(type_, Primitive):
         return False
-    return holds_any(type_.element)
+    return isinstance(type_.element, AnyType) or type_.element_holds_any
 
 
 def _unified(items: list[Any], what: str) -> list[Any]:
