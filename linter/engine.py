@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from linter.index import Index
-from linter.model import (EXPANSION_KEYS, TEMPLATE_MODULE, Finding, InputError, Resource, Severity, Unknown, UnknownValueError,
-                           Verdict, Violation)
+from linter.model import (EXPANSION_KEYS, TEMPLATE_MODULE, Finding, InputError, Resource, Severity, Unknown,
+                           UnknownValueError, Verdict, Violation)
 from linter.rules import Rule, load_rules, select_rules
 
 if TYPE_CHECKING:

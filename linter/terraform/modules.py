@@ -414,6 +414,21 @@ def enabled_attr(block: Block) -> Attr | None:
     return next((b.attrs["enabled"] for b in block.blocks if b.type == "lifecycle" and "enabled" in b.attrs), None)
 
 
+def template_scope(scope: Scope) -> Scope:
+    """The scope of a block (or module call) judged once as a template because its count or
+    for_each is not known: count.index and each.* are unknown."""
+    return scope.child(count={"index": Unknown("count.index", ("count.index",))},
+                       each={"key": Unknown("each.key", ("each.key",)), "value": Unknown("each.value", ("each.value",))})
+
+
+def expansion_unknown(block: Block, found: Unknown, address: str) -> tuple[str, Unknown]:
+    """(which of `EXPANSION_KEYS` says how many instances `block` has, what it waits on): what
+    a template's `meta` holds, from `found` (`ModuleInstance._expanded`'s Unknown), without
+    the block's own address."""
+    key = expansion_key(block)
+    return key, Unknown(key, tuple(r for r in found.refs if r != address))
+
+
 def expansion_key(block: Block) -> str:
     """Which of `EXPANSION_KEYS` says how many instances `block` has."""
     return "count" if "count" in block.attrs else "for_each" if "for_each" in block.attrs else \
@@ -975,13 +990,9 @@ class ModuleInstance:
         outputs stay unknown (`call_value`): which instances there are is not known."""
         block = self.config.modules[name]
         address = self.qualify(f"module.{name}")
-        scope = self.scope.child(count={"index": Unknown("count.index", ("count.index",))},
-                                 each={"key": Unknown("each.key", ("each.key",)),
-                                       "value": Unknown("each.value", ("each.value",))})
-        child = self._child(name, block, address, scope, self._callee(name, block))
+        child = self._child(name, block, address, template_scope(self.scope), self._callee(name, block))
         if child is not None:
-            key_of = expansion_key(block)
-            child.template = (address, key_of, Unknown(key_of, tuple(r for r in unknown.refs if r != address)))
+            child.template = (address, *expansion_unknown(block, unknown, address))
         return child
 
     def _callee(self, name: str, block: Block) -> tuple["ModuleConfig | None", Path | None, str | None]:

@@ -89,10 +89,10 @@ def _parse(text: str, shown: str) -> tuple[bytes, Any]:
         root = parser().parse(read).root_node
         if not root.has_error:
             return data, root
-        fixed = _exponents_fixed(root, read)
-        if fixed is None:
+        at = _exponent_ends(root, read)
+        if not at:
             break
-        data, read = _exponents_fixed(root, data) or data, fixed
+        data, read = _exponents_fixed(data, at), _exponents_fixed(read, at)
     raise InputError(shown, f"invalid HCL: {_error_message(root, data)}", _error_line(root))
 
 
@@ -116,8 +116,9 @@ def _escape_runs_kept(data: bytes) -> bytes:
     return bytes(out)
 
 
-def _exponents_fixed(root: Any, data: bytes) -> bytes | None:
-    """`1e5` (an integer with an exponent, which the grammar misreads) rewritten `1.0e5`."""
+def _exponent_ends(root: Any, data: bytes) -> list[int]:
+    """Where the integer of a `1e5` (an integer with an exponent, which the grammar misreads)
+    ends."""
     at: list[int] = []
     stack = [root]
     while stack:
@@ -129,8 +130,11 @@ def _exponents_fixed(root: Any, data: bytes) -> bytes | None:
                 at.append(end)
         else:
             stack.extend(node.children)
-    if not at:
-        return None
+    return at
+
+
+def _exponents_fixed(data: bytes, at: list[int]) -> bytes:
+    """`data` with each `1e5` whose integer ends at one of `at` rewritten `1.0e5`."""
     for end in sorted(at, reverse=True):
         data = data[:end] + b".0" + data[end:]
     return data

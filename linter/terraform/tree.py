@@ -17,8 +17,8 @@ from linter.terraform.checkout import CheckoutModule, Checkouts
 from linter.terraform.expressions import Evaluator, Scope
 from linter.terraform.modules import (
     MAX_MODULE_DEPTH, RESOURCE_META, MODULE_META, BodyBuilder, ModuleConfig, ModuleInstance, VariableValue, WrittenInOverride,
-    WrittenVariables, auto_loaded, enabled_attr, expansion_key, is_auto_loaded, is_config_file,
-    read_config, root_variable_values, unknown_variable,
+    WrittenVariables, auto_loaded, enabled_attr, expansion_key, expansion_unknown, is_auto_loaded, is_config_file,
+    read_config, root_variable_values, template_scope, unknown_variable,
 )
 from linter.terraform.syntax import Block, parse_hcl, parse_json_config, template_expr
 
@@ -410,13 +410,10 @@ class ModuleTree:
             return
         if isinstance(found, Unknown):
             # judged once as a template: what depends on the index is unknown
-            unknown_index = Unknown("count.index", ("count.index",))
-            unknown_each = {"key": Unknown("each.key", ("each.key",)), "value": Unknown("each.value", ("each.value",))}
-            scope = instance.scope.child(count={"index": unknown_index}, each=unknown_each)
             template_address = instance.qualify(key)
-            key_of = expansion_key(block)
-            template_meta = {key_of: Unknown(key_of, tuple(r for r in found.refs if r != template_address))}
-            self.resources.append(self._resource(instance, key, block, template_address, scope, template_meta,
+            key_of, waits_on = expansion_unknown(block, found, template_address)
+            self.resources.append(self._resource(instance, key, block, template_address,
+                                                 template_scope(instance.scope), {key_of: waits_on},
                                                  root_shown, shared=False))
             return
         for address, scope, ikey in found:
