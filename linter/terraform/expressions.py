@@ -547,20 +547,26 @@ class Evaluator:
         op = node[1]
         a = self.eval(node[2], scope)
         b = self.eval(node[3], scope)
-        if isinstance(a, Unknown) or isinstance(b, Unknown):
-            # unknown even beside a deciding operand (`false && unknown`): terraform 1.11
-            # does not refine it (fixtures/terraform_plan_oracle/cases/logic_with_unknowns)
-            return Unknown("(operation)", refs_of(a, b))
         if op in ("==", "!="):
+            if isinstance(a, Unknown) or isinstance(b, Unknown):
+                return Unknown("(operation)", refs_of(a, b))
             same = equal(plain(a), plain(b))
             if same is None:
                 return Unknown("(operation)", refs_of(a, b))
             return same if op == "==" else not same
+        # A known operand is converted whatever the other is: `null + unknown` and
+        # `"a" + unknown` fail in terraform (can() is false), they are not unknown
+        convert = to_bool if op in ("&&", "||") else to_number
+        left = a if isinstance(a, Unknown) else convert(a)
+        right = b if isinstance(b, Unknown) else convert(b)
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            # unknown even beside a deciding operand (`false && unknown`): terraform 1.11
+            # does not refine it (fixtures/terraform_plan_oracle/cases/logic_with_unknowns)
+            return Unknown("(operation)", refs_of(a, b))
         if op in ("&&", "||"):
             # both operands are converted: Terraform 1.11 does not short-circuit (`false && null` fails)
-            left, right = to_bool(a), to_bool(b)
             return (left and right) if op == "&&" else (left or right)
-        x, y = to_number(a), to_number(b)
+        x, y = left, right
         if op in ("+", "-", "*"):
             if isinstance(x, float) or isinstance(y, float):  # Terraform's numbers are decimal: 0.1 + 0.2 is 0.3
                 from linter.terraform.functions import to_decimal

@@ -910,6 +910,8 @@ def f_substr(v: Any, offset: Any, length: Any) -> Any:
     off, n = to_int(offset, "offset"), to_int(length, "length")
     if off < 0:
         off = max(0, len(chars) + off)
+        if n == 0:  # cty counts length from the offset's grapheme on: 0 is never met, the rest is taken
+            n = -1
     if n < 0:
         return "".join(chars[off:])
     return "".join(chars[off:off + n])
