@@ -134,28 +134,28 @@ def type_name(v: Any) -> str:
 
 
 def to_number(v: Any) -> int | float:
-    if isinstance(v, bool):
-        raise EvalError("a number is required, not a bool")
-    if isinstance(v, (int, float)):
+    """An operand as a number: cty's conversion, the one `tonumber` makes (no blanks,
+    no `_`, only ASCII digits)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
         return v
-    if isinstance(v, str):
-        try:
-            n = float(v.strip()) if any(c in v for c in ".eE") else int(v.strip())
-        except ValueError:
-            raise EvalError(f"a number is required, not {v!r}") from None
-        return int(n) if isinstance(n, float) and n.is_integer() and abs(n) < 2**63 else n
-    raise EvalError(f"a number is required, not {type_name(v)}")
+    from linter.terraform import functions
+
+    try:
+        return functions.to_num(v, "operand")  # type: ignore[no-any-return]
+    except (functions.FunctionError, functions.GiveUp) as exc:
+        raise EvalError(str(exc) or "a number is required") from None
 
 
 def to_bool(v: Any) -> bool:
-    """cty's conversion: "true"/"1" and "false"/"0" are bools too."""
+    """An operand as a bool: cty's conversion ("true"/"1" and "false"/"0" are bools too)."""
     if isinstance(v, bool):
         return v
-    if v in ("true", "1"):
-        return True
-    if v in ("false", "0"):
-        return False
-    raise EvalError(f"a bool is required, not {type_name(v)}")
+    from linter.terraform import functions
+
+    try:
+        return functions.to_bool(v, "operand")
+    except functions.FunctionError as exc:
+        raise EvalError(str(exc)) from None
 
 
 def to_string(v: Any) -> str:

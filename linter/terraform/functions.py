@@ -51,7 +51,7 @@ class FunctionError(Exception):
     """A call Terraform would reject (wrong type, bad argument, out of range)."""
 
 
-class _GiveUp(Exception):
+class GiveUp(Exception):
     """A call whose result the linter does not compute (too large, platform-dependent)."""
 
 
@@ -79,7 +79,7 @@ def call_function(name: str, args: list[Any], ctx: FunctionContext) -> Any:
         if not _arity_ok(fn, args, needs_ctx):
             raise FunctionError(f'Call to function "{name}" failed: wrong number of arguments') from None
         raise
-    except (_GiveUp, UnknownValueError, RecursionError, OverflowError, MemoryError):
+    except (GiveUp, UnknownValueError, RecursionError, OverflowError, MemoryError):
         return _unknown(name, args)
 
 
@@ -140,7 +140,7 @@ def num_str(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if not math.isfinite(v):
-        raise _GiveUp()
+        raise GiveUp()
     if v.is_integer():
         return str(int(v))
     text = repr(v)
@@ -152,7 +152,7 @@ def num_str(v: Any) -> str:
 def _type_name(v: Any) -> str:
     if is_unknown(v):
         # a function that looks past unknowns met one where it needs a value
-        raise _GiveUp()
+        raise GiveUp()
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -175,7 +175,7 @@ def parse_number(text: str) -> Any:
     except InvalidOperation:
         raise FunctionError(f'cannot convert "{text}" to number: a number is required') from None
     if abs(d.adjusted()) > 400:
-        raise _GiveUp()
+        raise GiveUp()
     return _num(d)
 
 
@@ -301,7 +301,7 @@ def as_set(items: list[Any]) -> list[Any]:
 
 def _size(n: int) -> int:
     if n > SIZE_LIMIT:
-        raise _GiveUp()
+        raise GiveUp()
     return n
 
 
@@ -326,7 +326,7 @@ def _graphemes(s: str) -> list[str]:
 
 def f_length(v: Any) -> Any:
     if is_unknown(v):
-        raise _GiveUp()
+        raise GiveUp()
     if isinstance(v, str):
         return len(_graphemes(v))
     if isinstance(v, (list, dict)):
@@ -338,7 +338,7 @@ def f_length(v: Any) -> Any:
 
 def f_element(lst: Any, index: Any) -> Any:
     if is_unknown(lst) or is_unknown(index):
-        raise _GiveUp()
+        raise GiveUp()
     items = _seq(lst, "list")
     i = to_int(index, "index")
     if not items:
@@ -356,7 +356,7 @@ def f_lookup(m: Any, key: Any, default: Any = _MISSING) -> Any:
     # value or the default as they are (`lookup(each.value, "multi_az", false)` beside
     # `subnet_id = aws_subnet.a.id` is false)
     if is_unknown(m) or is_unknown(key):
-        raise _GiveUp()
+        raise GiveUp()
     m = _map(m, "inputMap")
     k = to_str(key, "key")
     if k in m:
@@ -372,7 +372,7 @@ def f_concat(*seqs: Any) -> Any:
     out: list[Any] = []
     for i, s in enumerate(seqs):
         if is_unknown(s):
-            raise _GiveUp()
+            raise GiveUp()
         out.extend(_seq(s, f"argument {i + 1}"))
     return out
 
@@ -381,7 +381,7 @@ def f_merge(*maps: Any) -> Any:
     out: dict[str, Any] = {}
     for m in maps:
         if is_unknown(m):
-            raise _GiveUp()
+            raise GiveUp()
         if m is None:
             continue
         out.update(_map(m, "arguments"))
@@ -394,7 +394,7 @@ def f_flatten(v: Any) -> Any:
     def walk(items: list[Any]) -> None:
         for x in items:
             if is_unknown(x):
-                raise _GiveUp()
+                raise GiveUp()
             if isinstance(x, list):
                 walk(x)
             else:
@@ -423,20 +423,20 @@ def f_contains(lst: Any, value: Any) -> Any:
 
 def f_keys(m: Any) -> Any:
     if is_unknown(m):
-        raise _GiveUp()
+        raise GiveUp()
     return sorted(_map(m, "inputMap"))
 
 
 def f_values(m: Any) -> Any:
     if is_unknown(m):
-        raise _GiveUp()
+        raise GiveUp()
     m = _map(m, "mapping")
     return [m[k] for k in sorted(m)]
 
 
 def f_zipmap(keys: Any, values: Any) -> Any:
     if contains_unknown(keys) or is_unknown(values):
-        raise _GiveUp()
+        raise GiveUp()
     ks = [to_str(k, "keys") for k in _seq(keys, "keys")]
     vs = _seq(values, "values")
     if len(ks) != len(vs):
@@ -475,7 +475,7 @@ def f_range(*params: Any) -> Any:
 
 def f_slice(lst: Any, start: Any, end: Any) -> Any:
     if is_unknown(lst) or is_unknown(start) or is_unknown(end):
-        raise _GiveUp()
+        raise GiveUp()
     items = _seq(lst, "list")
     s, e = to_int(start, "start_index"), to_int(end, "end_index")
     if s < 0:
@@ -500,7 +500,7 @@ def f_index(lst: Any, value: Any) -> Any:
 
 def f_one(v: Any) -> Any:
     if is_unknown(v):
-        raise _GiveUp()
+        raise GiveUp()
     if isinstance(v, dict):
         raise FunctionError("must be a list, set, or tuple value")
     items = _seq(v, "list")
@@ -515,7 +515,7 @@ def f_compact(v: Any) -> Any:
 
 def f_chunklist(lst: Any, size: Any) -> Any:
     if is_unknown(lst) or is_unknown(size):
-        raise _GiveUp()
+        raise GiveUp()
     items = _seq(lst, "list")
     n = to_int(size, "size")
     if n < 0:
@@ -527,7 +527,7 @@ def f_chunklist(lst: Any, size: Any) -> Any:
 
 def f_reverse(v: Any) -> Any:
     if is_unknown(v):
-        raise _GiveUp()
+        raise GiveUp()
     if isinstance(v, dict):
         raise FunctionError("can only reverse list or tuple values, not map")
     return list(reversed(_seq(v, "list")))
@@ -580,7 +580,7 @@ def f_coalesce(*args: Any) -> Any:
                 raise
     for a in converted:
         if contains_unknown(a):
-            raise _GiveUp()
+            raise GiveUp()
         if a is None or a == "":
             continue
         return a
@@ -592,7 +592,7 @@ def f_coalescelist(*args: Any) -> Any:
         raise FunctionError("at least one argument is required")
     for i, a in enumerate(args):
         if is_unknown(a):
-            raise _GiveUp()
+            raise GiveUp()
         if _seq(a, f"argument {i + 1}"):
             return a
     raise FunctionError("no non-null arguments")
@@ -649,7 +649,7 @@ def f_alltrue(v: Any) -> Any:
     known = _known_bools(v)
     for x in known:
         if x is None:
-            raise _GiveUp()
+            raise GiveUp()
         if not x:
             return False
     return True
@@ -661,7 +661,7 @@ def f_anytrue(v: Any) -> Any:
     if True in known:
         return True
     if None in known:
-        raise _GiveUp()
+        raise GiveUp()
     return False
 
 
@@ -670,7 +670,7 @@ def _known_bools(v: Any) -> list[bool | None]:
     as in Terraform): every known element must convert, as terraform converts the list
     before it looks."""
     if is_unknown(v):
-        raise _GiveUp()
+        raise GiveUp()
     return [None if is_unknown(x) else x is not None and to_bool(x, "list element") for x in _seq(v, "list")]
 
 
@@ -791,13 +791,13 @@ def f_pow(x: Any, y: Any) -> Any:
     try:
         return _num(math.pow(float(to_num(x, "num")), float(to_num(y, "power"))))
     except ValueError:
-        raise _GiveUp() from None  # NaN in Terraform (a negative base to a fractional power)
+        raise GiveUp() from None  # NaN in Terraform (a negative base to a fractional power)
 
 
 def f_log(x: Any, base: Any) -> Any:
     a, b = float(to_num(x, "num")), float(to_num(base, "base"))
     if a <= 0 or b <= 0 or b == 1:
-        raise _GiveUp()  # Terraform returns infinities/NaN, which have no JSON form
+        raise GiveUp()  # Terraform returns infinities/NaN, which have no JSON form
     return _num(math.log(a) / math.log(b))
 
 
@@ -811,7 +811,7 @@ def f_parseint(text: Any, base: Any) -> Any:
         raise FunctionError("base must be a whole number between 2 and 62 inclusive")
     body = s[1:] if s[:1] in "+-" else s
     if len(body) > 4300:  # Python's own limit on integer text; Terraform's numbers are wider
-        raise _GiveUp()
+        raise GiveUp()
     value = 0
     for ch in body:
         d = _DIGITS.find(ch if b > 36 else ch.lower())
@@ -1133,14 +1133,14 @@ def format_string(fmt: str, args: list[Any]) -> str:
 
 def f_format(fmt: Any, *args: Any) -> Any:
     if any(a is None for a in args):
-        raise _GiveUp()  # Terraform's format gives an unknown result for a null argument
+        raise GiveUp()  # Terraform's format gives an unknown result for a null argument
     return format_string(to_str(fmt, "format"), list(args))
 
 
 def f_formatlist(fmt: Any, *args: Any) -> Any:
     f = to_str(fmt, "format")
     if any(a is None for a in args):
-        raise _GiveUp()
+        raise GiveUp()
     count = None
     for i, a in enumerate(args):
         if isinstance(a, list):
@@ -1168,7 +1168,7 @@ def _compile(pattern: str) -> Any:
         else:
             _re2 = re2
     if _re2 is False:
-        raise _GiveUp()
+        raise GiveUp()
     options = _re2.Options()
     options.log_errors = False
     try:
@@ -1311,7 +1311,7 @@ def _reject_constant(name: str) -> Any:
 
 def _json_number(text: str) -> Any:
     if abs(Decimal(text).adjusted()) > 400:
-        raise _GiveUp()
+        raise GiveUp()
     return _num(Decimal(text))
 
 
@@ -1527,7 +1527,7 @@ def _yaml_plain(text: str) -> Any:
     if text in _YAML_FALSE:
         return False
     if text.lstrip("+-").lower() in (".inf", ".nan"):
-        raise _GiveUp()  # Terraform reads them, but they have no JSON or HCL form
+        raise GiveUp()  # Terraform reads them, but they have no JSON or HCL form
     body = text[1:] if text[:1] in "+-" else text
     sign = -1 if text.startswith("-") else 1
     for prefix, base, digits in (("0x", 16, "0123456789abcdefABCDEF"), ("0o", 8, "01234567")):
@@ -1621,7 +1621,7 @@ def _yaml_node(node: Any, budget: list[int]) -> Any:
 
     budget[0] -= 1
     if budget[0] < 0:
-        raise _GiveUp()
+        raise GiveUp()
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _YAML_PLAIN:
             return _yaml_plain(node.value)
@@ -1680,7 +1680,7 @@ def _text_codec(encoding: Any) -> str:
     name = to_str(encoding, "encoding")
     codec = _IANA_ENCODINGS.get(name.lower())
     if codec is None:
-        raise _GiveUp()  # not known here: Terraform may know it (or say it does not)
+        raise GiveUp()  # not known here: Terraform may know it (or say it does not)
     return codec
 
 
@@ -1788,12 +1788,12 @@ def f_fileset(ctx: FunctionContext, path: Any, pattern: Any) -> Any:
     if key not in ctx.filesets:
         try:
             ctx.filesets[key] = _fileset(ctx, *key)
-        except _GiveUp:
+        except GiveUp:
             ctx.filesets[key] = None  # too many files to walk: not walked again
             raise
     found = ctx.filesets[key]
     if found is None:
-        raise _GiveUp()
+        raise GiveUp()
     return list(found)
 
 
@@ -1824,7 +1824,7 @@ def _fileset(ctx: FunctionContext, base: str, written: str) -> list[str]:
         for entry in entries:
             seen += 1
             if seen > FILESET_MAX_ENTRIES:
-                raise _GiveUp()
+                raise GiveUp()
             name = posixpath.join(shown, entry.name) if shown != "." else entry.name
             try:
                 if entry.is_dir():
@@ -1852,7 +1852,7 @@ def _braces(pattern: str, limit: int = 256) -> list[str]:
             for choice in _split_top(text[start + 1:end]):
                 todo.append(text[:start] + choice + text[end + 1:])
         if len(out) + len(todo) > limit:
-            raise _GiveUp()
+            raise GiveUp()
     return out
 
 
@@ -2006,7 +2006,7 @@ def _file_hash(algo: str, b64: bool) -> Callable[..., str]:
 
 def f_templatestring(ctx: FunctionContext, template: Any, variables: Any) -> Any:
     if is_unknown(template) or is_unknown(variables) or ctx.render_template is None:
-        raise _GiveUp()
+        raise GiveUp()
     if not isinstance(variables, dict):
         raise FunctionError("invalid vars value: must be a map")
     return ctx.render_template(to_str(template, "template"), variables)
@@ -2014,10 +2014,10 @@ def f_templatestring(ctx: FunctionContext, template: Any, variables: Any) -> Any
 
 def f_templatefile(ctx: FunctionContext, path: Any, variables: Any) -> Any:
     if is_unknown(path):
-        raise _GiveUp()
+        raise GiveUp()
     text = _read_text(ctx, path)
     if is_unknown(variables) or ctx.render_template is None:
-        raise _GiveUp()
+        raise GiveUp()
     if not isinstance(variables, dict):
         raise FunctionError("invalid vars value: must be a map")
     return ctx.render_template(text, variables)
@@ -2187,11 +2187,11 @@ def f_cidrnetmask(prefix: Any) -> Any:
 
 
 def _unknowable(*_: Any) -> Any:
-    raise _GiveUp()
+    raise GiveUp()
 
 
 # name -> (implementation, needs every argument known, takes the context)
-# Functions marked False look only at what they need and raise _GiveUp on an
+# Functions marked False look only at what they need and raise GiveUp on an
 # unknown they cannot see past.
 FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     # collections
