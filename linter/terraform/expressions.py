@@ -28,6 +28,14 @@ _NODE_KINDS = frozenset({"lit", "it", "ref", "attr", "index", "splat", "tuple", 
                          "bin", "for", "call"})
 
 
+def renders_text(node: Node) -> bool:
+    """Whether the node is a template rendered to a string (not `"${x}"`, which is x itself)."""
+    if node[0] != "tmpl":
+        return False
+    parts = node[1]
+    return not (len(parts) == 1 and not isinstance(parts[0], str) and parts[0][0] not in ("if", "tfor"))
+
+
 class EvalError(Exception):
     """Terraform would reject this expression."""
 
@@ -418,10 +426,9 @@ class Evaluator:
 
     # ------------------------------------------------------------ templates
     def _tmpl(self, node: Node, scope: Scope) -> Any:
-        parts = node[1]
-        if len(parts) == 1 and not isinstance(parts[0], str) and parts[0][0] not in ("if", "tfor"):
-            return self.eval(parts[0], scope)  # "${x}" is x itself, not its text
-        return self.render(parts, scope)
+        if not renders_text(node):
+            return self.eval(node[1][0], scope)  # "${x}" is x itself, not its text
+        return self.render(node[1], scope)
 
     def render(self, parts: list[Any], scope: Scope) -> Any:
         out: list[str] = []
@@ -485,7 +492,9 @@ class Evaluator:
         try:
             beside = plain(self.eval(other, scope))
         except EvalError:
-            return value
+            if not renders_text(other):
+                return value
+            beside = ""  # a template is a string, whatever its parts: `true ? 3 : "x${[]}"` is "3"
         finally:
             self.in_try -= 1
         from linter.terraform import functions

@@ -578,6 +578,9 @@ def f_coalesce(*args: Any) -> Any:
         except FunctionError:
             if not untyped:
                 raise
+    elif any(isinstance(a, TfSet) for a in known) and all(isinstance(a, list) for a in known if a is not None):
+        # a list or tuple beside a set: all are sets (`coalesce(["b", "a", "b"], toset(["c"]))` is ["a", "b"])
+        converted = [as_set(a) if isinstance(a, list) and not contains_unknown(a) else a for a in args]
     for a in converted:
         if contains_unknown(a):
             raise GiveUp()
