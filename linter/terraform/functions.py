@@ -343,9 +343,10 @@ def f_element(lst: Any, index: Any) -> Any:
     i = to_int(index, "index")
     if not items:
         raise FunctionError("cannot use element function with an empty list")
-    if i < 0:
+    if i < 0 and -i % len(items):
+        # terraform 1.11 takes Go's remainder, negative here: an index out of range
         raise FunctionError("cannot use element function with a negative index")
-    return items[i % len(items)]
+    return items[i % len(items)]  # a negative index that divides the length: the first element
 
 
 _MISSING = object()
