@@ -32,7 +32,9 @@ A new rule for a cloud attribute adds at most one row here and reads it with
 that row.
 
 Each row's source is the rule catalog (shared/rules.md, "Default" of the rule
-that reads it, §0.2 for Optional+Computed) unless its comment names another.
+that reads it, §0.2 for Optional+Computed) unless its comment names another. The
+AWS rows' paths and `computed` flags are held to the real provider's schema
+(tests/test_aws_provider_oracle.py; fixtures/_tools/aws_provider_oracle.py).
 """
 
 from __future__ import annotations
@@ -85,9 +87,9 @@ AWS: dict[str, dict[str, Fact]] = {
     },
     "aws_pipes_pipe": {
         "source_parameters.kinesis_stream_parameters.maximum_retry_attempts": Fact(-1),
-        "source_parameters.kinesis_stream_parameters.maximum_record_age_in_seconds": Fact(-1),
+        "source_parameters.kinesis_stream_parameters.maximum_record_age_in_seconds": Fact(-1, computed=True),
         "source_parameters.dynamodb_stream_parameters.maximum_retry_attempts": Fact(-1),
-        "source_parameters.dynamodb_stream_parameters.maximum_record_age_in_seconds": Fact(-1),
+        "source_parameters.dynamodb_stream_parameters.maximum_record_age_in_seconds": Fact(-1, computed=True),
     },
     "aws_lambda_function_event_invoke_config": {"maximum_retry_attempts": Fact(2)},
     "aws_cloudwatch_event_target": {
@@ -97,10 +99,10 @@ AWS: dict[str, dict[str, Fact]] = {
     "aws_efs_file_system": {"availability_zone_name": Fact("", computed=True)},
     "aws_elasticache_replication_group": {
         "num_cache_clusters": Fact(1, computed=True),
-        "number_cache_clusters": Fact(1),  # the deprecated name of num_cache_clusters
+        "number_cache_clusters": Fact(1),  # num_cache_clusters' name before provider 5.0
         "num_node_groups": COMPUTED,
         "replicas_per_node_group": COMPUTED,
-        "snapshot_retention_limit": Fact(0, computed=True),
+        "snapshot_retention_limit": Fact(0),
         "automatic_failover_enabled": Fact(False),
         "multi_az_enabled": Fact(False),
         "engine": Fact("redis"),
@@ -110,7 +112,7 @@ AWS: dict[str, dict[str, Fact]] = {
         "az_mode": Fact("single-az", computed=True),
         "num_cache_nodes": Fact(1, computed=True),
         "engine": COMPUTED,
-        "snapshot_retention_limit": Fact(0, computed=True),
+        "snapshot_retention_limit": Fact(0),
         "log_delivery_configuration": Fact(pulumi="logDeliveryConfigurations"),
     },
     "aws_opensearch_domain": {
@@ -156,7 +158,7 @@ AWS: dict[str, dict[str, Fact]] = {
     "aws_lambda_permission": {"function_name": Fact(pulumi="function")},
     "aws_sns_topic_subscription": {"topic_arn": Fact(pulumi="topic")},
     "aws_api_gateway_integration": {"rest_api_id": Fact(pulumi="restApi")},
-    "aws_route_table": {"route": Fact(pulumi="routes")},
+    "aws_route_table": {"route": Fact(pulumi="routes", computed=True)},
     "aws_eks_node_group": {"taint": Fact(pulumi="taints")},
     "aws_s3_bucket_notification": {
         "lambda_function": Fact(pulumi="lambdaFunctions"),

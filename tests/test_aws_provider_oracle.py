@@ -1,0 +1,81 @@
+"""resilint's table of AWS attributes (linter/attribute_facts.py) against the real AWS
+provider's schema: fixtures/aws_provider_oracle/facts.golden.json, written by
+fixtures/_tools/aws_provider_oracle.py from `terraform providers schema -json`.
+
+Every path a rule reads exists in the provider, and an attribute is `computed` in the
+table exactly when the provider makes it Optional+Computed: that flag decides how a
+plan's "known after apply" is read (the default, or unknown)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.attribute_facts import AWS
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("aws_provider_oracle", ROOT / "fixtures" / "_tools" / "aws_provider_oracle.py")
+assert _spec is not None and _spec.loader is not None
+oracle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracle)
+
+GOLDEN = json.loads(oracle.GOLDEN.read_text())
+
+# paths the table keeps that this provider version does not have, with why
+NOT_IN_PROVIDER = {
+    ("aws_elasticache_replication_group", "number_cache_clusters"):
+        "removed in provider 5.0 (renamed num_cache_clusters): configurations written for 4.x still set it",
+    ("aws_nat_gateway", "availability_mode"): "regional NAT gateways came after provider 5.100",
+}
+
+ROWS = [(rtype, path) for rtype, paths in sorted(AWS.items()) for path in sorted(paths)]
+
+
+def test_golden_covers_the_table() -> None:
+    assert sorted((t, p) for t, paths in GOLDEN["facts"].items() for p in paths) == ROWS, \
+        "the table changed: run python3 fixtures/_tools/aws_provider_oracle.py"
+
+
+@pytest.mark.parametrize("rtype,path", ROWS, ids=[f"{t}.{p}" for t, p in ROWS])
+def test_fact_matches_the_provider_schema(rtype: str, path: str) -> None:
+    said = GOLDEN["facts"].get(rtype, {}).get(path)
+    if (rtype, path) in NOT_IN_PROVIDER:
+        assert said is None, f"the provider has {rtype}.{path} now: drop it from NOT_IN_PROVIDER"
+        return
+    assert said is not None, f"AWS provider {GOLDEN['provider_version']} has no {rtype}.{path}"
+    if said["kind"] == "attribute":
+        optional_computed = said["optional"] and said["computed"]
+        assert AWS[rtype][path].computed == optional_computed, (
+            f"{rtype}.{path}: the provider's schema says optional={said['optional']} computed={said['computed']}")
+
+
+PLANNED = [(address, path, said) for address, paths in sorted(GOLDEN["defaults"].items())
+           for path, said in sorted(paths.items())]
+
+
+def test_every_default_is_planned() -> None:
+    planned_types = {address.split(".")[0] for address in GOLDEN["defaults"]} | {t for t, _ in NOT_IN_PROVIDER}
+    with_default = {rtype for rtype, facts in AWS.items() if any(f.default is not None for f in facts.values())}
+    assert with_default <= planned_types, "add a resource to fixtures/aws_provider_oracle/defaults/main.tf"
+
+
+@pytest.mark.parametrize("address,path,said", PLANNED, ids=[f"{a}.{p}" for a, p, _ in PLANNED])
+def test_default_is_what_the_provider_plans(address: str, path: str, said: dict) -> None:
+    """An unwritten attribute is planned as the table's default, or left null for the API
+    to fill (rules.md's sources give the API's default), or known after apply exactly
+    where the table says computed."""
+    fact = AWS[address.split(".")[0]][path]
+    if "unknown" in said:
+        assert fact.computed, f"{address}.{path} is known after apply: the table must say computed"
+        return
+    assert said["value"] in (None, fact.default), f"{address}.{path}: planned {said['value']!r}, the table says {fact.default!r}"
+
+
+def test_golden_is_what_the_provider_says() -> None:
+    why = oracle.available()
+    if why is not None:
+        pytest.skip(why)
+    assert oracle.golden() == GOLDEN, "run python3 fixtures/_tools/aws_provider_oracle.py"
