@@ -79,3 +79,39 @@ def test_golden_is_what_the_provider_says() -> None:
     if why is not None:
         pytest.skip(why)
     assert oracle.golden() == GOLDEN, "run python3 fixtures/_tools/aws_provider_oracle.py"
+
+
+# ---------------------------------------------------- configurations planned by the provider
+_dspec = importlib.util.spec_from_file_location("aws_plan_differential",
+                                                ROOT / "fixtures" / "_tools" / "aws_plan_differential.py")
+assert _dspec is not None and _dspec.loader is not None
+differential = importlib.util.module_from_spec(_dspec)
+_dspec.loader.exec_module(differential)
+
+CASES = oracle.cases()
+
+
+def _expected(case: str) -> dict:
+    return json.loads((oracle.CASES_DIR.parent / f"{case}.expected.json").read_text())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_what_resilint_reads_is_what_the_provider_plans(case: str) -> None:
+    """Every value resilint reads of every resource (through dynamic and nested dynamic
+    blocks, for_each over optional attributes, a local module) is the planned one, in the
+    schema's type; the same resources are planned."""
+    planned = _expected(case)["resources"]
+    read = differential.ours(oracle.CASES_DIR / case)
+    assert sorted(read) == sorted(planned)
+    for address, attrs in read.items():
+        for name, value in attrs.items():
+            assert differential.compare(value, planned[address].get(name)) == "agree", (
+                f"{address}.{name}: resilint reads {value!r}, the provider plans {planned[address].get(name)!r}")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_golden_is_what_the_provider_plans(case: str) -> None:
+    why = oracle.available()
+    if why is not None:
+        pytest.skip(why)
+    assert oracle.case_golden(case) == _expected(case), "run python3 fixtures/_tools/aws_provider_oracle.py"
