@@ -462,7 +462,7 @@ class Evaluator:
         if isinstance(coll, Unknown):
             return coll
         out = []
-        for k, v in self._pairs(coll):
+        for k, v in self.pairs(coll):
             names = {value_var: v}
             if key_var:
                 names[key_var] = k
@@ -608,7 +608,8 @@ class Evaluator:
 
     # ------------------------------------------------------------ for
     @staticmethod
-    def _pairs(coll: Any) -> list[tuple[Any, Any]]:
+    def pairs(coll: Any) -> list[tuple[Any, Any]]:
+        """(key, value) of each element a `for` expression (or a `dynamic` block) iterates, in order."""
         from linter.terraform.functions import TfSet
 
         if isinstance(coll, TfSet):  # a set's key is the element itself
@@ -630,7 +631,7 @@ class Evaluator:
         items: list[Any] = []
         obj: dict[str, Any] = {}
         unknowns: list[Any] = []
-        for k, v in self._pairs(coll):
+        for k, v in self.pairs(coll):
             names = {value_var: v}
             if key_var:
                 names[key_var] = k

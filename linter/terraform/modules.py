@@ -1509,9 +1509,9 @@ class BodyBuilder:
             return
         if each is None:
             return
-        pairs = (list(enumerate(each)) if isinstance(each, list)
-                 else [(k, each[k]) for k in sorted(each)] if isinstance(each, dict) else None)
-        if pairs is None:
+        try:  # a set's key is the element itself, as in a `for` expression
+            pairs = Evaluator.pairs(each)
+        except EvalError:
             out[name] = Unknown(f'dynamic "{name}"')
             return
         if isinstance(out.get(name), Unknown) or not pairs:
