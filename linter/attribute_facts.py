@@ -107,11 +107,15 @@ AWS: dict[str, dict[str, Fact]] = {
         "multi_az_enabled": Fact(False),
         "engine": Fact("redis"),
         "log_delivery_configuration": Fact(pulumi="logDeliveryConfigurations"),
+        # a secondary of a global datastore when written (RES303): unknown in a plan when not
+        "global_replication_group_id": COMPUTED,
     },
     "aws_elasticache_cluster": {
         "az_mode": Fact("single-az", computed=True),
         "num_cache_nodes": Fact(1, computed=True),
         "engine": COMPUTED,
+        # a member of a replication group when written (RES304, RES512): unknown in a plan when not
+        "replication_group_id": COMPUTED,
         "snapshot_retention_limit": Fact(0),
         "log_delivery_configuration": Fact(pulumi="logDeliveryConfigurations"),
     },

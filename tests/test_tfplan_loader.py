@@ -101,15 +101,32 @@ def test_optional_computed_attribute_never_written_takes_the_default():
     assert is_unknown(r.get("id"))  # not Optional+Computed: stays unknown
 
 
-def test_optional_computed_attribute_written_as_reference_stays_unknown():
+@pytest.mark.parametrize("refs", [["aws_ssm_parameter.ha.value", "aws_ssm_parameter.ha"], ["local.ha"], ["each.value.ha", "each.value"],
+                                  ["var.ha", "data.aws_ssm_parameter.ha.value", "data.aws_ssm_parameter.ha"]])
+def test_optional_computed_attribute_written_as_what_may_be_unknown_stays_unknown(refs):
+    """A resource, a data source, a local (its expression is not in the plan) or `each`
+    may be unknown at plan: so may the attribute."""
     doc = plan(
         [change("aws_db_instance.orders", "aws_db_instance", ["create"],
                 after={"engine": "postgres"}, after_unknown={"multi_az": True})],
-        [config("aws_db_instance.orders", "aws_db_instance", {"multi_az": {"references": ["var.ha"]}})],
+        [config("aws_db_instance.orders", "aws_db_instance", {"multi_az": {"references": refs}})],
     )
     r = load(doc)["aws_db_instance.orders"]
-    assert is_unknown(r.get("multi_az")) and r.get("multi_az").refs == ("var.ha",)
+    assert is_unknown(r.get("multi_az"))
     assert "unset_computed" not in r.meta
+
+
+def test_optional_computed_attribute_written_as_variables_alone_was_null():
+    """`multi_az = var.db.multi_az`: terraform knows a variable at plan, so an unknown
+    planned value was a null the provider fills: the default, and where the null came from."""
+    doc = plan(
+        [change("aws_db_instance.orders", "aws_db_instance", ["create"],
+                after={"engine": "postgres"}, after_unknown={"multi_az": True})],
+        [config("aws_db_instance.orders", "aws_db_instance", {"multi_az": {"references": ["var.db.multi_az", "var.db"]}})],
+    )
+    r = load(doc)["aws_db_instance.orders"]
+    assert not r.has("multi_az") and r.meta["unset_computed"] == ["multi_az"]
+    assert r.meta["value_origin"] == {"multi_az": "the value of var.db.multi_az"}
 
 
 def test_without_configuration_nothing_is_defaulted():

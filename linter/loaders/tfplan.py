@@ -13,8 +13,10 @@ What becomes a Resource
   `attribute_facts` (`computed=True`) that is unknown but absent from the resource's
   `configuration` expressions was never written by the user: it is removed
   from `attrs` (absent -> the rule applies the documented API default) and
-  listed in `meta["unset_computed"]`. Without a `configuration` section nothing
-  is defaulted (we cannot know what the user wrote).
+  listed in `meta["unset_computed"]`; so is one written as an expression of
+  variables alone (known at plan: unknown, it was null; `meta["value_origin"]`
+  names the variables). Without a `configuration` section nothing is defaulted (we
+  cannot know what the user wrote).
 * Every resource has `change = Change(actions, before)`: `before` is the prior
   state for updates, replacements and no-ops, None for creates (regression
   rules compare `r.before(path)` with `r.get(path)`). §0.2 defaulting applies
@@ -437,6 +439,10 @@ class ConfigIndex:
                     if isinstance(child, dict):
                         self._walk(child, f"{prefix}module.{name}.")
 
+    def calls(self, module: str) -> bool:
+        """Whether the configuration holds the call of `module` (so its variables can be followed)."""
+        return self._module_key(module) in self.module_calls
+
     def _module_key(self, module: str) -> str:
         """An address without its instance keys (remembered: every instance asks)."""
         key = self._module_keys.get(module)
@@ -784,18 +790,43 @@ def _optional_computed(rtype: str) -> tuple[tuple[str, list[str]], ...]:
     return tuple((dotted, dotted.split(".")) for dotted in optional_computed(rtype))
 
 
-def _default_unset_computed(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any] | None) -> list[str]:
-    """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent."""
+def _default_unset_computed(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any] | None,
+                            module: str | None, config: ConfigIndex) -> dict[str, str | None]:
+    """rules.md §0.2: unknown Optional+Computed attributes the user never wrote become absent,
+    as do those written as an expression of variables alone: terraform knows its value at
+    plan, so an unknown `after` says it was null (`multi_az = var.multi_az`, default null),
+    which leaves the attribute to the provider as if it were not written. Path -> where the
+    null came from (None: not written)."""
     paths = _optional_computed(rtype)
     if not paths or exprs is None:
-        return []
-    done = []
+        return {}
+    done: dict[str, str | None] = {}
     for dotted, parts in paths:
+        origin = None
         if _written(exprs, parts):
-            continue
+            origin = _null_at_plan(exprs.get(parts[0]), module, config) if len(parts) == 1 else None
+            if origin is None:
+                continue
         if _drop_unknown(attrs, parts):
-            done.append(dotted)
+            done[dotted] = origin
     return done
+
+
+def _null_at_plan(expr: Any, module: str | None, config: ConfigIndex) -> str | None:
+    """Where the value came from, when the expression's value is known at plan: it reads
+    variables alone (the root's are given; a module's are followed to its caller's
+    expressions) and count.index. Then an unknown planned value can only be a null the
+    provider filled. A local, `each`, a resource or a data source (or no reference at all:
+    `uuid()`) may be unknown: None."""
+    if not isinstance(expr, dict) or "references" not in expr or module and not config.calls(module):
+        return None  # a module's variables not followed: what its caller passes is not known
+    refs = _refs_of(expr, module, config)
+    if not refs or not all(ref.startswith("var.") or ref == "count.index" for ref in refs):
+        return None
+    variables = [ref for ref in refs if ref.startswith("var.")]
+    # `var.db.multi_az` beside `var.db`: the longest names what was read
+    shown = [ref for ref in variables if not any(other.startswith(ref + ".") for other in variables)]
+    return "the value of " + ", ".join(shown) if shown else None
 
 
 def _drop_unknown(cur: Any, parts: list[str]) -> bool:
@@ -842,9 +873,12 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
     meta = ids_and_module(attrs, rtype, module, rc.get("index"))
     # only a new object takes the API default; an update keeps the prior value
     if managed and "create" in actions:
-        unset = _default_unset_computed(rtype, attrs, exprs)
+        unset = _default_unset_computed(rtype, attrs, exprs, module, config)
         if unset:
-            meta["unset_computed"] = unset
+            meta["unset_computed"] = list(unset)
+            origins = {path: origin for path, origin in unset.items() if origin}
+            if origins:  # written as a null: where it came from (`rules._values.origin_of`)
+                meta["value_origin"] = origins
     if managed and block is not None and block.variables:
         origins = _from_variable_default(attrs, block.variables, module, config)
         if origins:
