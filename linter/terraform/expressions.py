@@ -491,6 +491,8 @@ class Evaluator:
         self.in_try += 1
         try:
             beside = plain(self.eval(other, scope))
+            if isinstance(beside, Unknown) and renders_text(other):
+                beside = ""  # a template not known yet is still a string: `true ? 3 : "x%{if var.u}y%{endif}"` is "3"
         except EvalError:
             if not renders_text(other):
                 return value
