@@ -140,6 +140,11 @@ PLAN_CANNOT_SAY = {
     # without a DLQ (RES401) and no DLQ linked to its source (RES402) can be told apart
     ("groups_and_pitr", "RES401", 'aws_sqs_queue.queue["jobs"]'),
     ("groups_and_pitr", "RES402", 'aws_sqs_queue.dlq["mail"]'),
+    ("queues_conditional_dlq", "RES401", 'aws_sqs_queue.queue["mail"]'),
+    # `var.use_fallback ? aws_sqs_queue.fallback.arn : aws_sqs_queue.spare.arn`: the plan
+    # names both queues, either may be the dead-letter queue (the variable is known, but
+    # the plan does not say which branch it chose)
+    ("queues_conditional_dlq", "RES401", "aws_sqs_queue.spare"),
 }
 
 

@@ -676,3 +676,71 @@ def test_the_first_shape_error_named_is_a_resource_changes(tmp_path):
     doc["resource_changes"][1]["change"]["after"] = {}
     with pytest.raises(InputError, match="variables must be an object"):
         load(doc)
+
+
+def _queues_plan(queue_variable: dict, dlq_refs: list[str], for_each_refs: list[str] | None = None) -> dict:
+    """Queues for_each over `var.queues` whose redrive policy is known after apply and
+    references `dlq_refs`, a plain queue `audit`, and a queue named `shared-dlq`."""
+    redrive = {"references": dlq_refs}
+    queue = config("aws_sqs_queue.queue", "aws_sqs_queue", {"redrive_policy": redrive})
+    if for_each_refs is not None:
+        queue["for_each_expression"] = {"references": for_each_refs}
+    doc = plan(
+        [change(f'aws_sqs_queue.queue["{k}"]', "aws_sqs_queue", ["create"], after={"name": k},
+                after_unknown={"redrive_policy": True}, index=k) for k in queue_variable]
+        + [change(f"aws_sqs_queue.{n}", "aws_sqs_queue", ["create"], after={"name": name})
+           for n, name in (("audit", "audit"), ("shared", "shared-dlq"), ("dlq", "jobs-dlq"))],
+        [queue, config("aws_sqs_queue.audit", "aws_sqs_queue", {}), config("aws_sqs_queue.shared", "aws_sqs_queue", {}),
+         config("aws_sqs_queue.dlq", "aws_sqs_queue", {})],
+    )
+    doc["variables"] = {"queues": {"value": queue_variable}}
+    return doc
+
+
+EACH_DLQ_REFS = ["each.value.dlq", "each.value", "aws_sqs_queue.dlq", "each.key"]
+
+
+def test_references_known_at_plan_carry_the_strings_they_may_hold():
+    """`each.*` of a block whose for_each reads root variables alone, root variables and
+    count.index are known at plan: the strings each may hold (map keys and leaves)."""
+    doc = _queues_plan({"jobs": {"dlq": True}, "mail": {"dlq": False, "note": "x"}}, EACH_DLQ_REFS, ["var.queues"])
+    r = load(doc)['aws_sqs_queue.queue["jobs"]']
+    assert r.meta["known_at_plan"] == {ref: ("jobs", "mail", "dlq", "note", "x") for ref in
+                                       ("each.value.dlq", "each.value", "each.key")}
+    # a for_each that reads a resource: each.* may hold what is not known yet
+    doc = _queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS, ["aws_sqs_queue.audit.name", "aws_sqs_queue.audit"])
+    assert "known_at_plan" not in load(doc)['aws_sqs_queue.queue["jobs"]'].meta
+
+
+def _res401(doc: dict) -> set[str]:
+    from linter.engine import ScanOptions, scan
+
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.json"
+        path.write_text(json.dumps(doc))
+        result = scan([str(path)], ScanOptions())
+    assert not result.errors
+    return {f.resource for f in result.findings if f.rule_id == "RES401"}
+
+
+def test_a_redrive_policy_mixing_known_parts_names_only_its_candidates():
+    """The plan of `each.value.dlq ? jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn}) : null`:
+    the policy may point at aws_sqs_queue.dlq, or at a queue a string of var.queues names;
+    no other queue. Before, any queue of the plan might have been its target (RES401 silent on all)."""
+    assert _res401(_queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS, ["var.queues"])) == {
+        "aws_sqs_queue.audit", "aws_sqs_queue.shared"}
+    # a string of the variable names the queue shared-dlq (its ARN): it may be a DLQ too
+    arn = {"jobs": {"dlq": True, "fallback": "arn:aws:sqs:eu-west-1:123456789012:shared-dlq"}}
+    assert _res401(_queues_plan(arn, EACH_DLQ_REFS, ["var.queues"])) == {"aws_sqs_queue.audit"}
+    # each.* not known at plan (no for_each expression in the configuration): any queue may be it
+    assert _res401(_queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS)) == set()
+
+
+def test_a_redrive_policy_naming_one_of_several_queues_marks_each_a_possible_dlq():
+    """`aws_sqs_queue.audit.fifo_queue ? aws_sqs_queue.shared.arn : aws_sqs_queue.dlq.arn` names
+    three queues: which is the DLQ is not known, so none of them is reported (before,
+    the pointer counted as pointing outside the scan and both candidates were)."""
+    refs = ["aws_sqs_queue.audit.fifo_queue", "aws_sqs_queue.audit", "aws_sqs_queue.shared.arn", "aws_sqs_queue.shared",
+            "aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]
+    assert _res401(_queues_plan({"jobs": {}}, refs, ["var.queues"])) == set()

@@ -80,6 +80,9 @@ SKIPPED_ACTIONS = {("delete",), ("forget",)}
 # loader option: Terraform roots a scanned plan maps to (their .tf is not loaded again)
 COVERED_BY_PLAN = "terraform_roots_covered_by_plan"
 _ID_KEYS = ("id", "arn", "self_link")
+# strings of a variable's value followed as what a known part of an unknown value may hold
+# (`ConfigIndex.known_at_plan`): more, and the variable is not followed
+_KNOWN_STRINGS_MAX = 256
 
 
 def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None,
@@ -413,6 +416,8 @@ class ConfigIndex:
         self._blocks: dict[str, _Block | None] = {}
         self._expanded: dict[tuple[Any, ...], list[str]] = {}
         self._defaults: dict[tuple[str, str | None], tuple[str, Any] | None] = {}
+        # id(block) -> (the block, kept alive for its id; `known_at_plan` of it)
+        self._known: dict[int, tuple[_Block, dict[str, tuple[str, ...]]]] = {}
         # (id(expression), module) -> qualified references; expressions live as long as the document
         self.qualified: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if self.present:
@@ -549,8 +554,66 @@ class ConfigIndex:
             return self._blocks[key]
         res = self.resources.get(key)
         exprs = res.get("expressions") if res is not None else None
-        block = self._blocks[key] = None if res is None else _Block.of(exprs if isinstance(exprs, dict) else {})
+        block = self._blocks[key] = None if res is None else _Block.of(exprs if isinstance(exprs, dict) else {},
+                                                                          res.get("for_each_expression"))
         return block
+
+    def known_at_plan(self, block: "_Block") -> dict[str, tuple[str, ...]]:
+        """The references of a root-module block that terraform knows at plan, each with
+        every string its value may hold (the map keys and string leaves of the variables it
+        comes from): `{"var.queues": ("jobs", "mail"), "each.key": ("jobs", "mail"),
+        "count.index": ()}`. A known part of an unknown value can name another resource
+        only by one of these strings (an id, an ARN, a URL): what a rule needs to follow
+        `each.value.dlq ? jsonencode({... aws_sqs_queue.dlq[each.key].arn}) : null`, which
+        is unknown in the plan whichever branch was taken. `each.*` is known when the
+        block's `for_each` reads root variables alone. A variable with more strings than
+        `_KNOWN_STRINGS_MAX` is left out (it is not followed)."""
+        hit = self._known.get(id(block))
+        if hit is not None:
+            return hit[1]
+        out: dict[str, tuple[str, ...]] = {}
+        each: tuple[str, ...] | None = None
+        if block.for_each is not None:
+            pairs = _unqualified_refs(block.for_each)
+            if pairs and all(not is_resource and ref.startswith("var.") for ref, is_resource in pairs):
+                each = self._strings_of_variables([ref for ref, _ in pairs])
+        for _, expr in block.refs:
+            for ref, is_resource in _unqualified_refs(expr):
+                if is_resource or ref in out:
+                    continue
+                if ref == "count.index":
+                    out[ref] = ()  # a number names nothing
+                elif ref.startswith("var."):
+                    strings = self._strings_of_variables([ref])
+                    if strings is not None:
+                        out[ref] = strings
+                elif ref.startswith("each.") and each is not None:
+                    out[ref] = each
+        self._known[id(block)] = (block, out)
+        return out
+
+    def _strings_of_variables(self, refs: list[str]) -> tuple[str, ...] | None:
+        """Every map key and string in the planned values of the root variables `refs`
+        names (`var.db.multi_az` -> all of `var.db`); None when one has no planned value
+        or holds too many strings to follow."""
+        found: dict[str, None] = {}
+        for ref in refs:
+            planned = self.plan_variables.get(_split_ref(ref)[1]) if len(_split_ref(ref)) > 1 else None
+            if not isinstance(planned, dict) or "value" not in planned:
+                return None
+            stack = [planned["value"]]
+            while stack:
+                value = stack.pop()
+                if isinstance(value, str):
+                    found[value] = None
+                elif isinstance(value, dict):
+                    found.update(dict.fromkeys(k for k in value if isinstance(k, str)))
+                    stack.extend(value.values())
+                elif isinstance(value, list):
+                    stack.extend(value)
+                if len(found) > _KNOWN_STRINGS_MAX:
+                    return None
+        return tuple(found)
 
 
 def _parent_module(module: str) -> str | None:
@@ -680,9 +743,10 @@ class _Block(NamedTuple):
     exprs: dict[str, Any]  # its `expressions`
     refs: list[tuple[str, Any]]  # (attribute path, expression) of those with references
     variables: list[tuple[str, str]]  # (attribute path, variable) of those that are one `var.` reference only
+    for_each: Any  # its `for_each_expression`, if it has one
 
     @classmethod
-    def of(cls, exprs: dict[str, Any]) -> "_Block":
+    def of(cls, exprs: dict[str, Any], for_each: Any = None) -> "_Block":
         refs: list[tuple[str, Any]] = []
         _refs_walk(exprs, "", refs)
         variables = []
@@ -690,7 +754,7 @@ class _Block(NamedTuple):
             pairs = _unqualified_refs(expr)
             if len(pairs) == 1 and not pairs[0][1] and pairs[0][0].startswith("var."):
                 variables.append((path, pairs[0][0][4:]))
-        return cls(exprs, refs, variables)
+        return cls(exprs, refs, variables, for_each if isinstance(for_each, dict) else None)
 
 
 def _refs_map(block: _Block | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
@@ -879,6 +943,10 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
             origins = {path: origin for path, origin in unset.items() if origin}
             if origins:  # written as a null: where it came from (`rules._values.origin_of`)
                 meta["value_origin"] = origins
+    if block is not None and module is None and block.refs:
+        known = config.known_at_plan(block)
+        if known:
+            meta["known_at_plan"] = known
     if managed and block is not None and block.variables:
         origins = _from_variable_default(attrs, block.variables, module, config)
         if origins:

@@ -16,6 +16,8 @@ stay silent (rules.md §0.3).
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -366,46 +368,64 @@ class DeadLetterGraph:
     allow_attached: set[str] = field(default_factory=set)  # queues with a redrive allow policy
     # a pointer or attachment that could not be followed: any queue might be its target
     unresolved: list[str] = field(default_factory=list)
+    # queues a pointer names one of, not knowing which: each may be a dead-letter queue
+    possible_targets: set[str] = field(default_factory=set)
     # queue -> source queues whose redrive policy names it (for RES402)
     sources_of: dict[str, list[Resource]] = field(default_factory=dict)
 
 
-def dead_letter_target(index: Index, value: Any) -> tuple[bool, Resource | None]:
-    """Follow a DLQ pointer: (resolved, queue). (True, None) = points outside the scan/at a non-queue."""
+def dead_letter_target(index: Index, value: Any, holder: Resource | None = None) -> tuple[bool, Resource | None, list[Resource]]:
+    """Follow a DLQ pointer: (resolved, the queue, the queues it may be). (True, None, [])
+    = points outside the scan or at a non-queue; (True, None, [a, b]) = at one of these
+    queues, which one is not known (`cond ? aws_sqs_queue.a.arn : aws_sqs_queue.b.arn`, or
+    a plan's `aws_sqs_queue.dlq[each.key].arn`); (False, ...) = at any queue for all we know.
+
+    A plan's unknown value may mix in parts terraform knew (`each.value.dlq ? ... : null`):
+    `holder.meta["known_at_plan"]` (linter.loaders.tfplan) gives the strings each such part
+    may hold, and a string names a queue only as its ARN, URL or id."""
     if value is None:
-        return True, None
+        return True, None, []
     if isinstance(value, Unknown):
         found = resolve_refs(index, value) if value.refs else None
+        in_part = False
         if found is None:
+            if not value.refs:
+                return False, None, []
             # jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, ...}) is not a pure
             # reference, but its refs still say which queue it names
-            if value.refs:
-                found = []
-                for ref in value.refs:
-                    one = _resolve_ref(index, ref)
-                    if one is None:
-                        return False, None
+            known = holder.meta.get("known_at_plan") if holder is not None else None
+            found = []
+            for ref in value.refs:
+                one = _resolve_ref(index, ref)
+                if one is not None:
                     found.extend(one)
-            else:
-                return False, None
-        queues = [r for r in found if r.type == SQS_QUEUE]
-        return True, (queues[0] if len(queues) == 1 else None)
+                    continue
+                held = known.get(ref) if known else None
+                if held is None:
+                    return False, None, []
+                in_part = True  # a known part: the value is one of the candidates, or none
+                found.extend(q for q in map(functools.partial(sqs_queue, index), held) if q is not None)
+        queues = list({id(r): r for r in found if r.type == SQS_QUEUE}.values())
+        if len(queues) == 1 and not in_part:
+            return True, queues[0], []
+        return True, None, queues
     if isinstance(value, str):
-        return True, sqs_queue(index, value)
-    return False, None
+        return True, sqs_queue(index, value), []
+    return False, None, []
 
 
 def _dead_letter_graph(index: Index) -> DeadLetterGraph:
     g = DeadLetterGraph()
 
-    def point(what: str, value: Any, source: Resource | None = None) -> None:
-        ok, queue = dead_letter_target(index, value)
+    def point(what: str, value: Any, holder: Resource, source: Resource | None = None) -> None:
+        ok, queue, possible = dead_letter_target(index, value, holder)
         if not ok:
             g.unresolved.append(what)
         elif queue is not None:
             g.dlq_targets.setdefault(queue.address, []).append(what)
             if source is not None:
                 g.sources_of.setdefault(queue.address, []).append(source)
+        g.possible_targets.update(q.address for q in possible)
 
     def redrive_pointer(value: Any) -> Any:
         policy = parse_json(value)
@@ -415,7 +435,7 @@ def _dead_letter_graph(index: Index) -> DeadLetterGraph:
 
     for q in index.by_type(SQS_QUEUE):
         if written(q, "redrive_policy"):
-            point(f"{q.address}.redrive_policy", redrive_pointer(q.get("redrive_policy")), q)
+            point(f"{q.address}.redrive_policy", redrive_pointer(q.get("redrive_policy")), q, q)
         if written(q, "redrive_allow_policy"):
             g.allow_attached.add(q.address)
     for rp in index.by_type("aws_sqs_queue_redrive_policy"):
@@ -424,7 +444,7 @@ def _dead_letter_graph(index: Index) -> DeadLetterGraph:
             g.unresolved.append(rp.address)
         else:
             g.redrive_attached.setdefault(queue.address, []).append(rp)
-        point(f"{rp.address}.redrive_policy", redrive_pointer(rp.get("redrive_policy")), queue)
+        point(f"{rp.address}.redrive_policy", redrive_pointer(rp.get("redrive_policy")), rp, queue)
     for ap in index.by_type("aws_sqs_queue_redrive_allow_policy"):
         queue = _attached_queue(index, ap)
         if queue is None:
@@ -433,24 +453,24 @@ def _dead_letter_graph(index: Index) -> DeadLetterGraph:
             g.allow_attached.add(queue.address)
     for esm in index.by_type(EVENT_SOURCE_MAPPING):
         if written(esm, "destination_config.on_failure.destination_arn"):
-            point(esm.address, esm.get("destination_config.on_failure.destination_arn"))
+            point(esm.address, esm.get("destination_config.on_failure.destination_arn"), esm)
     for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
         if written(cfg, "destination_config.on_failure.destination"):
-            point(cfg.address, cfg.get("destination_config.on_failure.destination"))
+            point(cfg.address, cfg.get("destination_config.on_failure.destination"), cfg)
     for fn in index.by_type(LAMBDA_FUNCTION):
         if written(fn, "dead_letter_config.target_arn"):
-            point(fn.address, fn.get("dead_letter_config.target_arn"))
+            point(fn.address, fn.get("dead_letter_config.target_arn"), fn)
     for sub in index.by_type("aws_sns_topic_subscription"):
         if written(sub, "redrive_policy"):
-            point(sub.address, redrive_pointer(sub.get("redrive_policy")))
+            point(sub.address, redrive_pointer(sub.get("redrive_policy")), sub)
     for target in index.by_type("aws_cloudwatch_event_target"):
         if written(target, "dead_letter_config.arn"):
-            point(target.address, target.get("dead_letter_config.arn"))
+            point(target.address, target.get("dead_letter_config.arn"), target)
     for pipe in index.by_type("aws_pipes_pipe"):
         for block in ("kinesis_stream_parameters", "dynamodb_stream_parameters"):
             path = f"source_parameters.{block}.dead_letter_config.arn"
             if written(pipe, path):
-                point(pipe.address, pipe.get(path))
+                point(pipe.address, pipe.get(path), pipe)
     return g
 
 

@@ -40,6 +40,9 @@ def sqs_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     target's or pipe's dead-letter config points at it, or when it has a
     redrive allow policy. Queues the scan cannot rule out as dead-letter
     targets (a redrive policy taken from a variable) are not reported. A redrive policy whose JSON is not known yet counts as present.
+    In a plan, such a policy may point at the queues its references name, or
+    at a queue a string of the variables it reads names: only those are
+    taken as possible dead-letter queues.
 
     Why is this bad?
     A message that can never be processed (a poison message) is received
@@ -75,7 +78,8 @@ def sqs_no_dlq(r: Resource, ctx: Context) -> Iterator[Violation]:
     graph = dead_letter_graph(ctx.index)
     if graph.unresolved or passed_to_module(ctx.index, r):
         return  # a redrive link we cannot follow, or a module we cannot see, may make it a DLQ
-    if r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets:
+    if (r.address in graph.redrive_attached or r.address in graph.allow_attached or r.address in graph.dlq_targets
+            or r.address in graph.possible_targets):
         return
     retention = setting(r, "message_retention_seconds")
     kept = f": {retention.describe()}" if as_int(retention.value) else ""
