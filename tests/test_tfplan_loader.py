@@ -680,7 +680,7 @@ def test_the_first_shape_error_named_is_a_resource_changes(tmp_path):
 
 def _queues_plan(queue_variable: dict, dlq_refs: list[str], for_each_refs: list[str] | None = None) -> dict:
     """Queues for_each over `var.queues` whose redrive policy is known after apply and
-    references `dlq_refs`, a plain queue `audit`, and a queue named `shared-dlq`."""
+    references `dlq_refs`, a queue `orders-dlq`, a plain queue `audit` and a queue `shared-dlq`."""
     redrive = {"references": dlq_refs}
     queue = config("aws_sqs_queue.queue", "aws_sqs_queue", {"redrive_policy": redrive})
     if for_each_refs is not None:
@@ -689,7 +689,7 @@ def _queues_plan(queue_variable: dict, dlq_refs: list[str], for_each_refs: list[
         [change(f'aws_sqs_queue.queue["{k}"]', "aws_sqs_queue", ["create"], after={"name": k},
                 after_unknown={"redrive_policy": True}, index=k) for k in queue_variable]
         + [change(f"aws_sqs_queue.{n}", "aws_sqs_queue", ["create"], after={"name": name})
-           for n, name in (("audit", "audit"), ("shared", "shared-dlq"), ("dlq", "jobs-dlq"))],
+           for n, name in (("audit", "audit"), ("shared", "shared-dlq"), ("dlq", "orders-dlq"))],
         [queue, config("aws_sqs_queue.audit", "aws_sqs_queue", {}), config("aws_sqs_queue.shared", "aws_sqs_queue", {}),
          config("aws_sqs_queue.dlq", "aws_sqs_queue", {})],
     )
@@ -701,15 +701,36 @@ EACH_DLQ_REFS = ["each.value.dlq", "each.value", "aws_sqs_queue.dlq", "each.key"
 
 
 def test_references_known_at_plan_carry_the_strings_they_may_hold():
-    """`each.*` of a block whose for_each reads root variables alone, root variables and
-    count.index are known at plan: the strings each may hold (map keys and leaves)."""
-    doc = _queues_plan({"jobs": {"dlq": True}, "mail": {"dlq": False, "note": "x"}}, EACH_DLQ_REFS, ["var.queues"])
+    """`each.*` of a block whose for_each reads variables alone, and variables, are known
+    at plan: the strings each may be made from (map keys, strings, numbers, bools)."""
+    doc = _queues_plan({"jobs": {"dlq": True}, "mail": {"dlq": False, "max": 3}}, EACH_DLQ_REFS, ["var.queues"])
     r = load(doc)['aws_sqs_queue.queue["jobs"]']
-    assert r.meta["known_at_plan"] == {ref: ("jobs", "mail", "dlq", "note", "x") for ref in
-                                       ("each.value.dlq", "each.value", "each.key")}
+    assert {ref: sorted(strings) for ref, strings in r.meta["known_at_plan"].items()} == {
+        ref: ["3", "dlq", "false", "jobs", "mail", "max", "true"] for ref in ("each.value.dlq", "each.value", "each.key")}
     # a for_each that reads a resource: each.* may hold what is not known yet
     doc = _queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS, ["aws_sqs_queue.audit.name", "aws_sqs_queue.audit"])
     assert "known_at_plan" not in load(doc)['aws_sqs_queue.queue["jobs"]'].meta
+
+
+def test_a_module_variable_is_known_as_its_call_passes_it():
+    """In a module, `var.x` is what the call passes (a constant, or the caller's variables,
+    followed as the unknown value's references are) or the variable's default."""
+    expressions = {"redrive_policy": {"references": ["var.redrive", "var.name", "var.extra", "aws_sqs_queue.dlq[0].arn",
+                                                     "aws_sqs_queue.dlq[0]", "aws_sqs_queue.dlq"]}}
+    call = {"source": "./sqs", "expressions": {"redrive": {"constant_value": {"maxReceiveCount": 10}},
+                                                "name": {"references": ["var.queue_name"]}},
+            "module": {"resources": [config("aws_sqs_queue.this", "aws_sqs_queue", expressions)],
+                       "variables": {"redrive": {}, "name": {}, "extra": {"default": ["blue"]}}}}
+    doc = plan([change("module.sqs.aws_sqs_queue.this[0]", "aws_sqs_queue", ["create"], after={"name": "jobs"},
+                       after_unknown={"redrive_policy": True}, module="module.sqs", index=0)],
+               module_calls={"sqs": call})
+    doc["variables"] = {"queue_name": {"value": "jobs"}}
+    r = load(doc)["module.sqs.aws_sqs_queue.this[0]"]
+    assert r.meta["known_at_plan"] == {"var.redrive": ("maxReceiveCount", "10"), "var.queue_name": ("jobs",),
+                                       "var.extra": ("blue",)}
+    # the references the unknown carries are those keys
+    assert [ref for ref in r.get("redrive_policy").refs if ref.startswith("var.")] == ["var.redrive", "var.queue_name",
+                                                                                     "var.extra"]
 
 
 def _res401(doc: dict) -> set[str]:
@@ -726,15 +747,21 @@ def _res401(doc: dict) -> set[str]:
 
 def test_a_redrive_policy_mixing_known_parts_names_only_its_candidates():
     """The plan of `each.value.dlq ? jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn}) : null`:
-    the policy may point at aws_sqs_queue.dlq, or at a queue a string of var.queues names;
-    no other queue. Before, any queue of the plan might have been its target (RES401 silent on all)."""
-    assert _res401(_queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS, ["var.queues"])) == {
+    the policy may point at aws_sqs_queue.dlq, or at a queue whose name a string of var.queues
+    is part of; no other queue. Before, any queue of the plan might have been its target
+    (RES401 silent on all)."""
+    assert _res401(_queues_plan({"orders": {"enabled": True}}, EACH_DLQ_REFS, ["var.queues"])) == {
         "aws_sqs_queue.audit", "aws_sqs_queue.shared"}
     # a string of the variable names the queue shared-dlq (its ARN): it may be a DLQ too
-    arn = {"jobs": {"dlq": True, "fallback": "arn:aws:sqs:eu-west-1:123456789012:shared-dlq"}}
+    arn = {"orders": {"enabled": True, "fallback": "arn:aws:sqs:eu-west-1:123456789012:shared-dlq"}}
     assert _res401(_queues_plan(arn, EACH_DLQ_REFS, ["var.queues"])) == {"aws_sqs_queue.audit"}
+    # ... or a name made from it (`"${each.value.team}_SHARED-dlq"`): case and separators aside
+    assert _res401(_queues_plan({"orders": {"enabled": True, "team": "shared"}}, EACH_DLQ_REFS, ["var.queues"])) == {
+        "aws_sqs_queue.audit"}
     # each.* not known at plan (no for_each expression in the configuration): any queue may be it
-    assert _res401(_queues_plan({"jobs": {"dlq": True}}, EACH_DLQ_REFS)) == set()
+    assert _res401(_queues_plan({"orders": {"enabled": True}}, EACH_DLQ_REFS)) == set()
+    # count.index builds names the plan does not show ("dlq-${count.index}"): not followed
+    assert _res401(_queues_plan({"orders": {"enabled": True}}, ["count.index", "aws_sqs_queue.dlq"], ["var.queues"])) == set()
 
 
 def test_a_redrive_policy_naming_one_of_several_queues_marks_each_a_possible_dlq():
@@ -743,4 +770,4 @@ def test_a_redrive_policy_naming_one_of_several_queues_marks_each_a_possible_dlq
     the pointer counted as pointing outside the scan and both candidates were)."""
     refs = ["aws_sqs_queue.audit.fifo_queue", "aws_sqs_queue.audit", "aws_sqs_queue.shared.arn", "aws_sqs_queue.shared",
             "aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]
-    assert _res401(_queues_plan({"jobs": {}}, refs, ["var.queues"])) == set()
+    assert _res401(_queues_plan({"orders": {}}, refs, ["var.queues"])) == set()

@@ -558,62 +558,109 @@ class ConfigIndex:
                                                                           res.get("for_each_expression"))
         return block
 
-    def known_at_plan(self, block: "_Block") -> dict[str, tuple[str, ...]]:
-        """The references of a root-module block that terraform knows at plan, each with
-        every string its value may hold (the map keys and string leaves of the variables it
-        comes from): `{"var.queues": ("jobs", "mail"), "each.key": ("jobs", "mail"),
-        "count.index": ()}`. A known part of an unknown value can name another resource
-        only by one of these strings (an id, an ARN, a URL): what a rule needs to follow
-        `each.value.dlq ? jsonencode({... aws_sqs_queue.dlq[each.key].arn}) : null`, which
-        is unknown in the plan whichever branch was taken. `each.*` is known when the
-        block's `for_each` reads root variables alone. A variable with more strings than
-        `_KNOWN_STRINGS_MAX` is left out (it is not followed)."""
+    def known_at_plan(self, block: "_Block", module: str | None) -> dict[str, tuple[str, ...]]:
+        """The references of a block's expressions (as its unknown values carry them) that
+        terraform knows at plan, each with every string its value may be made from: the map
+        keys, strings, numbers and bools of the variables it comes from (a root variable's
+        planned value; a module variable's value as its call passes it, or its default).
+        `{"var.queues": ("jobs", "mail", "true"), "each.key": ("jobs", "mail", "true")}`.
+
+        A known part of an unknown value names another resource, if at all, by a string made
+        from these: what a rule needs to follow `each.value.dlq ? jsonencode({...
+        aws_sqs_queue.dlq[each.key].arn}) : null`, unknown in the plan whichever branch was
+        taken. `each.*` is known when the block's `for_each` reads variables alone.
+        `count.index` is left out (an index builds names the plan does not show), as is a
+        variable holding more strings than `_KNOWN_STRINGS_MAX`, or one passed anything but
+        variables and constants. A variable's value is the plan's, which leaves out the
+        defaults of optional object attributes: a name made from one of those alone is not
+        told, but such a name is unknown in a plan only when it is made with a value that
+        is not known yet (a data source read at apply)."""
         hit = self._known.get(id(block))
         if hit is not None:
             return hit[1]
-        out: dict[str, tuple[str, ...]] = {}
+        found: dict[str, tuple[str, ...] | None] = {}
+
+        def add(ref: str, strings: tuple[str, ...] | None) -> None:
+            before = found.get(ref, ())
+            found[ref] = None if before is None or strings is None else tuple(dict.fromkeys(before + strings))
+
         each: tuple[str, ...] | None = None
         if block.for_each is not None:
-            pairs = _unqualified_refs(block.for_each)
-            if pairs and all(not is_resource and ref.startswith("var.") for ref, is_resource in pairs):
-                each = self._strings_of_variables([ref for ref, _ in pairs])
+            each = self._strings_read(_unqualified_refs(block.for_each), module)
         for _, expr in block.refs:
             for ref, is_resource in _unqualified_refs(expr):
-                if is_resource or ref in out:
+                if is_resource:
                     continue
-                if ref == "count.index":
-                    out[ref] = ()  # a number names nothing
+                if ref.startswith("each."):
+                    add(ref, each)
                 elif ref.startswith("var."):
-                    strings = self._strings_of_variables([ref])
-                    if strings is not None:
-                        out[ref] = strings
-                elif ref.startswith("each.") and each is not None:
-                    out[ref] = each
+                    strings = self._strings_read(((ref, False),), module)
+                    # as `_refs_of` carries it: a module's variable followed to its caller's
+                    for carried in (self.expand(ref, False, module) if module and self.module_calls else [ref]):
+                        if resource_ref(carried) is None:
+                            add(carried, strings)
+        out = {ref: strings for ref, strings in found.items() if strings is not None}
         self._known[id(block)] = (block, out)
         return out
 
-    def _strings_of_variables(self, refs: list[str]) -> tuple[str, ...] | None:
-        """Every map key and string in the planned values of the root variables `refs`
-        names (`var.db.multi_az` -> all of `var.db`); None when one has no planned value
-        or holds too many strings to follow."""
-        found: dict[str, None] = {}
-        for ref in refs:
-            planned = self.plan_variables.get(_split_ref(ref)[1]) if len(_split_ref(ref)) > 1 else None
-            if not isinstance(planned, dict) or "value" not in planned:
+    def _strings_read(self, pairs: tuple[tuple[str, bool], ...], module: str | None,
+                      depth: int = 0) -> tuple[str, ...] | None:
+        """The strings the variables `pairs` name may be made from (`_strings_of`); None
+        when a reference is not a variable, or a variable is not followed."""
+        found: tuple[str, ...] = ()
+        for ref, is_resource in pairs:
+            parts = _split_ref(ref)
+            if is_resource or parts[0] != "var" or len(parts) < 2:
                 return None
-            stack = [planned["value"]]
-            while stack:
-                value = stack.pop()
-                if isinstance(value, str):
-                    found[value] = None
-                elif isinstance(value, dict):
-                    found.update(dict.fromkeys(k for k in value if isinstance(k, str)))
-                    stack.extend(value.values())
-                elif isinstance(value, list):
-                    stack.extend(value)
-                if len(found) > _KNOWN_STRINGS_MAX:
-                    return None
-        return tuple(found)
+            strings = self._variable_strings(parts[1], module, depth)
+            if strings is None:
+                return None
+            found += strings
+        found = tuple(dict.fromkeys(found))
+        return found if len(found) <= _KNOWN_STRINGS_MAX else None
+
+    def _variable_strings(self, name: str, module: str | None, depth: int) -> tuple[str, ...] | None:
+        if depth > 8:
+            return None
+        if not module:
+            planned = self.plan_variables.get(name)
+            return _strings_of(planned["value"]) if isinstance(planned, dict) and "value" in planned else None
+        call = self.module_calls.get(self._module_key(module))
+        if not call:
+            return None
+        passed = (call.get("expressions") or {}).get(name)
+        if passed is None:
+            declared = ((call.get("module") or {}).get("variables") or {}).get(name)
+            return _strings_of(declared.get("default")) if isinstance(declared, dict) else None
+        if not isinstance(passed, dict):
+            return None
+        if "constant_value" in passed:
+            return _strings_of(passed["constant_value"])
+        pairs = _unqualified_refs(passed)
+        return self._strings_read(pairs, _parent_module(module), depth + 1) if pairs else None
+
+
+def _strings_of(value: Any) -> tuple[str, ...] | None:
+    """Every map key, string, number and bool (as terraform writes them in a string) of a
+    known value; None past `_KNOWN_STRINGS_MAX`."""
+    found: dict[str, None] = {}
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found[value] = None
+        elif isinstance(value, bool):
+            found["true" if value else "false"] = None
+        elif isinstance(value, (int, float)):
+            found[json.dumps(value)] = None
+        elif isinstance(value, dict):
+            found.update(dict.fromkeys(k for k in value if isinstance(k, str)))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        if len(found) > _KNOWN_STRINGS_MAX:
+            return None
+    return tuple(found)
 
 
 def _parent_module(module: str) -> str | None:
@@ -943,8 +990,8 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
             origins = {path: origin for path, origin in unset.items() if origin}
             if origins:  # written as a null: where it came from (`rules._values.origin_of`)
                 meta["value_origin"] = origins
-    if block is not None and module is None and block.refs:
-        known = config.known_at_plan(block)
+    if block is not None and block.refs:
+        known = config.known_at_plan(block, module)
         if known:
             meta["known_at_plan"] = known
     if managed and block is not None and block.variables:

@@ -16,8 +16,6 @@ stay silent (rules.md §0.3).
 
 from __future__ import annotations
 
-import functools
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -382,7 +380,8 @@ def dead_letter_target(index: Index, value: Any, holder: Resource | None = None)
 
     A plan's unknown value may mix in parts terraform knew (`each.value.dlq ? ... : null`):
     `holder.meta["known_at_plan"]` (linter.loaders.tfplan) gives the strings each such part
-    may hold, and a string names a queue only as its ARN, URL or id."""
+    may be made from, and a queue whose name none of them is part of (nor holds) is not
+    named by it (`_queues_named_from`)."""
     if value is None:
         return True, None, []
     if isinstance(value, Unknown):
@@ -404,7 +403,7 @@ def dead_letter_target(index: Index, value: Any, holder: Resource | None = None)
                 if held is None:
                     return False, None, []
                 in_part = True  # a known part: the value is one of the candidates, or none
-                found.extend(q for q in map(functools.partial(sqs_queue, index), held) if q is not None)
+                found.extend(_queues_named_from(index, held))
         queues = list({id(r): r for r in found if r.type == SQS_QUEUE}.values())
         if len(queues) == 1 and not in_part:
             return True, queues[0], []
@@ -412,6 +411,35 @@ def dead_letter_target(index: Index, value: Any, holder: Resource | None = None)
     if isinstance(value, str):
         return True, sqs_queue(index, value), []
     return False, None, []
+
+
+def _squashed(text: str) -> str:
+    """Letters and digits, lower-cased: how a name is compared with the strings it may be
+    made from (`"${var.env}_jobs-DLQ"`: case and separators are what names change)."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _named_from_cache(_: Index) -> dict[int, tuple[tuple[str, ...], list[Resource]]]:
+    return {}
+
+
+def _queues_named_from(index: Index, strings: tuple[str, ...]) -> list[Resource]:
+    """The queues a string made from `strings` (and text the plan does not show) may name:
+    those whose name holds one of them, or is held by one (an ARN, a URL), or is not known.
+    Worked out once per tuple of strings (a block's instances share it)."""
+    cache = index.memo("aws.sqs.named_from", _named_from_cache)
+    hit = cache.get(id(strings))
+    if hit is not None and hit[0] is strings:
+        return hit[1]
+    squashed = [t for t in map(_squashed, strings) if t]
+    out = []
+    for q in index.by_type(SQS_QUEUE):
+        name = q.get("name")
+        named = _squashed(name) if isinstance(name, str) else ""
+        if not named or any(t in named or named in t for t in squashed):
+            out.append(q)
+    cache[id(strings)] = (strings, out)
+    return out
 
 
 def _dead_letter_graph(index: Index) -> DeadLetterGraph:
