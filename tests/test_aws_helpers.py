@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from linter.model import Unknown
 from linter.rules._aws import (
-    function_arn_from_invoke_uri, is_local_zone, lambda_name_from, parse_arn, parse_json,
-    reference_targets, sqs_name_from,
+    function_arn_from_invoke_uri, is_local_zone, lambda_name_from, parse_arn, parse_json, sqs_name_from,
 )
+from linter.rules._refs import reference_targets
 
 
 def test_parse_arn_keeps_colons_in_the_resource_part():

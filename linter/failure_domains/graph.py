@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, Type
 
 from linter.index import Index
 from linter.model import Resource, is_unknown
-from linter.rules._aws import base_type, lambda_function, resolve_refs  # `data.aws_subnet` -> `aws_subnet`: one home
+from linter.rules._aws import base_type, lambda_function  # `data.aws_subnet` -> `aws_subnet`: one home
+from linter.rules._refs import resolve_refs
 
 
 class Spread(str, enum.Enum):

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from linter.rules._values import Setting, setting
 from linter.rules._values import written as written  # re-exported: the AWS rules import it from here
-from linter.addresses import strip_instance_keys
 from linter.model import Resource, Unknown, is_unknown
+from linter.rules._refs import pointer_candidates, resolve_one, resolve_refs
 
 if TYPE_CHECKING:
     from linter.index import Index
@@ -109,68 +109,6 @@ def sqs_name_from(value: str) -> str | None:
         return arn.resource if arn.service == "sqs" else None
     if value.startswith("https://") and "sqs" in value:
         return value.rstrip("/").rsplit("/", 1)[-1] or None
-    return None
-
-
-# ------------------------------------------------------------ references
-
-
-def reference_targets(value: Any) -> list[Any] | None:
-    """The references a value is made of, or None when it is not only references.
-
-    `[aws_subnet.a.id, aws_subnet.b.id]` (HCL: a list of Unknowns, or one
-    Unknown for the whole list) -> ["aws_subnet.a", "aws_subnet.b"]; known
-    strings (ids, ARNs) are kept as they are. An expression that mixes in
-    variables or function calls (`concat(var.extra, [aws_subnet.a.id])`) can
-    hold anything, so it yields None.
-    """
-    items = value if isinstance(value, (list, tuple)) else [value]
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, Unknown):
-            if not item.refs or not _pure(item):
-                return None
-            out.extend(item.refs)
-        elif isinstance(item, str) and item:
-            out.append(item)
-        else:
-            return None
-    return out
-
-
-def _pure(u: Unknown) -> bool:
-    """The loader's fact: the value is exactly an attribute of what it references
-    (`aws_subnet.a.id`, not `concat(var.extra, [...])`). No text is read here."""
-    return u.reference
-
-
-def resolve_refs(index: Index, value: Any) -> list[Resource] | None:
-    """Every resource a reference-only value names; None when any part is unresolved."""
-    refs = reference_targets(value)
-    if not refs:
-        return None
-    out: list[Resource] = []
-    for ref in refs:
-        found = _resolve_ref(index, ref)
-        if found is None:
-            return None
-        out.extend(r for r in found if not any(r is o for o in out))
-    return out
-
-
-def _resolve_ref(index: Index, ref: Any) -> list[Resource] | None:
-    """One reference -> its resources; `aws_sqs_queue.dlq[0]` also finds an HCL template `aws_sqs_queue.dlq`."""
-    found = index.resolve_many([ref])
-    if found is None and isinstance(ref, str) and "[" in ref:
-        found = index.resolve_many([strip_instance_keys(ref)])
-    return found
-
-
-
-def resolve_one(index: Index, value: Any) -> Resource | None:
-    found = resolve_refs(index, value)
-    if found and len(found) == 1:
-        return found[0]
     return None
 
 
@@ -381,65 +319,22 @@ def dead_letter_target(index: Index, value: Any, holder: Resource | None = None)
     A plan's unknown value may mix in parts terraform knew (`each.value.dlq ? ... : null`):
     `holder.meta["known_at_plan"]` (linter.loaders.tfplan) gives the strings each such part
     may be made from, and a queue whose name none of them is part of (nor holds) is not
-    named by it (`_queues_named_from`)."""
+    named by it (`possible_targets`)."""
     if value is None:
         return True, None, []
     if isinstance(value, Unknown):
-        found = resolve_refs(index, value) if value.refs else None
-        in_part = False
+        # jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, ...}) is not a pure
+        # reference, but its refs still say which queue it names
+        found = pointer_candidates(index, value, holder, (SQS_QUEUE,), "name")
         if found is None:
-            if not value.refs:
-                return False, None, []
-            # jsonencode({deadLetterTargetArn = aws_sqs_queue.dlq.arn, ...}) is not a pure
-            # reference, but its refs still say which queue it names
-            known = holder.meta.get("known_at_plan") if holder is not None else None
-            found = []
-            for ref in value.refs:
-                one = _resolve_ref(index, ref)
-                if one is not None:
-                    found.extend(one)
-                    continue
-                held = known.get(ref) if known else None
-                if held is None:
-                    return False, None, []
-                in_part = True  # a known part: the value is one of the candidates, or none
-                found.extend(_queues_named_from(index, held))
-        queues = list({id(r): r for r in found if r.type == SQS_QUEUE}.values())
+            return False, None, []
+        queues, in_part = found
         if len(queues) == 1 and not in_part:
             return True, queues[0], []
         return True, None, queues
     if isinstance(value, str):
         return True, sqs_queue(index, value), []
     return False, None, []
-
-
-def _squashed(text: str) -> str:
-    """Letters and digits, lower-cased: how a name is compared with the strings it may be
-    made from (`"${var.env}_jobs-DLQ"`: case and separators are what names change)."""
-    return "".join(c for c in text.lower() if c.isalnum())
-
-
-def _named_from_cache(_: Index) -> dict[int, tuple[tuple[str, ...], list[Resource]]]:
-    return {}
-
-
-def _queues_named_from(index: Index, strings: tuple[str, ...]) -> list[Resource]:
-    """The queues a string made from `strings` (and text the plan does not show) may name:
-    those whose name holds one of them, or is held by one (an ARN, a URL), or is not known.
-    Worked out once per tuple of strings (a block's instances share it)."""
-    cache = index.memo("aws.sqs.named_from", _named_from_cache)
-    hit = cache.get(id(strings))
-    if hit is not None and hit[0] is strings:
-        return hit[1]
-    squashed = [t for t in map(_squashed, strings) if t]
-    out = []
-    for q in index.by_type(SQS_QUEUE):
-        name = q.get("name")
-        named = _squashed(name) if isinstance(name, str) else ""
-        if not named or any(t in named or named in t for t in squashed):
-            out.append(q)
-    cache[id(strings)] = (strings, out)
-    return out
 
 
 def _dead_letter_graph(index: Index) -> DeadLetterGraph:

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from linter.model import Resource, is_unknown
+from linter.model import Resource, Unknown, is_unknown
+from linter.rules._refs import possible_targets
 from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class AutoscalerMap:
     by_mig: dict[str, list[Resource]] = field(default_factory=dict)
     # an autoscaler whose target could not be resolved: it may own any MIG
     incomplete: bool = False
+    # MIGs an autoscaler may own, not knowing which (a plan's `..._manager.mig[each.key].id`)
+    possible: set[str] = field(default_factory=set)
 
 
 def _autoscalers(index: Index) -> AutoscalerMap:
@@ -62,6 +65,11 @@ def _autoscalers(index: Index) -> AutoscalerMap:
         mig = index.resolve(target)
         if mig is None and isinstance(target, str):
             mig = mig_by_url(index, target)
+        if mig is None and isinstance(target, Unknown):
+            possible = possible_targets(index, target, a, MIGS)
+            if possible is not None:
+                out.possible.update(m.address for m in possible)
+                continue
         if mig is None or mig.type not in MIGS:
             out.incomplete = True
             continue
@@ -105,7 +113,7 @@ def mig_size(mig: Resource, index: Index) -> MigSize:
         owner = owners[sizes.index(low)]
         return MigSize(low, f"autoscaler {owner.address} has {setting(owner, 'autoscaling_policy.min_replicas').describe()}",
                        None, owner)
-    if scalers.incomplete:
+    if scalers.incomplete or mig.address in scalers.possible:
         return MigSize(None, "", None)  # an unresolved autoscaler may own this group
     target = setting(mig, "target_size")
     if target.unknown:

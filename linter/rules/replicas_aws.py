@@ -7,8 +7,9 @@ from typing import Any, Iterator, TYPE_CHECKING
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._aws import (
-    is_local_zone, known_str, resolve_one, subnet_placement, written,
+    is_local_zone, known_str, subnet_placement, written,
 )
+from linter.rules._refs import resolve_one
 from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterator, TYPE_CHECKING
 
 from linter.model import Resource, Severity, Violation
 from linter.rules import rule
 from linter.rules._aws import (
-    dead_letter_graph, event_source_kind, lambda_function, passed_to_module, queue_consumers,
-    redrive_policy_of, written,
+    LAMBDA_ALIAS, LAMBDA_FUNCTION, dead_letter_graph, event_source_kind, lambda_function, passed_to_module,
+    queue_consumers, redrive_policy_of, written,
 )
+from linter.rules._refs import possible_targets
 from linter.rules._values import Setting, as_bool, as_int, origin_of, setting
 
 if TYPE_CHECKING:
@@ -394,16 +396,28 @@ def _async_callers(index: Index) -> dict[str, list[str]]:
     return out
 
 
-def _invoke_configs(index: Index) -> dict[str, list[Resource]]:
-    """Lambda function address -> its event invoke configs; "unresolved": those
-    whose function cannot be told."""
-    out: dict[str, list[Resource]] = {"unresolved": []}
+@dataclass
+class InvokeConfigs:
+    by_function: dict[str, list[Resource]] = field(default_factory=dict)  # function address -> its configs
+    # functions a config may belong to, not knowing which (a plan's `aws_lambda_function.fn[each.key]`)
+    possible: set[str] = field(default_factory=set)
+    unresolved: bool = False  # a config whose function cannot be told: it may be any function's
+
+
+def _invoke_configs(index: Index) -> InvokeConfigs:
+    out = InvokeConfigs()
     for cfg in index.by_type("aws_lambda_function_event_invoke_config"):
-        fn = lambda_function(index, cfg.get("function_name"))
-        if fn is None:
-            out["unresolved"].append(cfg)
+        name = cfg.get("function_name")
+        fn = lambda_function(index, name)
+        if fn is not None:
+            out.by_function.setdefault(fn.address, []).append(cfg)
+            continue
+        possible = possible_targets(index, name, cfg, (LAMBDA_FUNCTION, LAMBDA_ALIAS), "function_name")
+        functions = [lambda_function(index, p.get("function_name")) if p.type == LAMBDA_ALIAS else p for p in possible or []]
+        if possible is None or any(f is None for f in functions):
+            out.unresolved = True
         else:
-            out.setdefault(fn.address, []).append(cfg)
+            out.possible.update(f.address for f in functions if f is not None)
     return out
 
 
@@ -459,9 +473,9 @@ def lambda_async_no_failure_destination(r: Resource, ctx: Context) -> Iterator[V
     if written(r, "dead_letter_config.target_arn") or passed_to_module(ctx.index, r):
         return  # (a module we cannot see may configure its failure destination)
     configs = ctx.index.memo("aws.lambda.invoke_configs", _invoke_configs)
-    if configs["unresolved"]:
+    if configs.unresolved or r.address in configs.possible:
         return  # an invoke config we cannot place may belong to this function
-    mine = configs.get(r.address, [])
+    mine = configs.by_function.get(r.address, [])
     if any(written(c, "destination_config.on_failure.destination") for c in mine):
         return
     retries, source = 2, ""

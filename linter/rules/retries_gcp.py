@@ -12,6 +12,7 @@ from linter.rules import rule
 from linter.rules._attribute_checks import AttributeCheck, check_attribute
 from linter.rules._durations import parse_duration
 from linter.rules._gcp import last_segment
+from linter.rules._refs import possible_targets
 from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
@@ -51,11 +52,16 @@ def _dead_letter_topics(index: Index) -> DeadLetterTopics:
             continue
         if not policy:
             continue
-        keys = _topic_keys(index, sub.get("dead_letter_policy.dead_letter_topic"))
+        topic = sub.get("dead_letter_policy.dead_letter_topic")
+        keys = _topic_keys(index, topic)
         if keys is None:
-            out.incomplete = True
-        else:
-            out.keys |= keys
+            # `google_pubsub_topic.dlq[each.key].id` in a plan: one of these topics
+            possible = possible_targets(index, topic, sub, ("google_pubsub_topic",))
+            if possible is None:
+                out.incomplete = True
+                continue
+            keys = set().union(*(_topic_keys(index, t.address) or set() for t in possible))
+        out.keys |= keys
     return out
 
 

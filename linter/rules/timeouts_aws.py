@@ -7,9 +7,9 @@ from typing import Any, Iterator, TYPE_CHECKING
 from linter.model import Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._aws import (
-    function_arn_from_invoke_uri, lambda_function, lambda_timeout, parse_json,
-    queue_consumers, resolve_one,
+    function_arn_from_invoke_uri, lambda_function, lambda_timeout, parse_json, queue_consumers,
 )
+from linter.rules._refs import resolve_one
 from linter.rules._values import as_int, setting
 
 if TYPE_CHECKING:
