@@ -145,6 +145,10 @@ PLAN_CANNOT_SAY = {
     # names both queues, either may be the dead-letter queue (the variable is known, but
     # the plan does not say which branch it chose)
     ("queues_conditional_dlq", "RES401", "aws_sqs_queue.spare"),
+    # `function_name = aws_lambda_function.fn[each.key].arn` of a config that only some
+    # functions have: the plan names `aws_lambda_function.fn`, so any of its instances may
+    # be the one a config belongs to (a function outside it is judged: `audit`)
+    ("functions_for_each", "RES406", 'aws_lambda_function.fn["resize"]'),
 }
 
 
