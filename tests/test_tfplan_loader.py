@@ -760,8 +760,11 @@ def test_a_redrive_policy_mixing_known_parts_names_only_its_candidates():
         "aws_sqs_queue.audit"}
     # each.* not known at plan (no for_each expression in the configuration): any queue may be it
     assert _res401(_queues_plan({"orders": {"enabled": True}}, EACH_DLQ_REFS)) == set()
-    # count.index builds names the plan does not show ("dlq-${count.index}"): not followed
-    assert _res401(_queues_plan({"orders": {"enabled": True}}, ["count.index", "aws_sqs_queue.dlq"], ["var.queues"])) == set()
+    # count.index: a name made with it ("dlq-${count.index}") holds a digit; no name here does
+    doc = _queues_plan({"orders": {"enabled": True}}, ["count.index", "aws_sqs_queue.dlq"], ["var.queues"])
+    assert _res401(doc) == {"aws_sqs_queue.audit", "aws_sqs_queue.shared"}
+    doc["resource_changes"][1]["change"]["after"]["name"] = "audit-7"
+    assert _res401(doc) == {"aws_sqs_queue.shared"}
 
 
 def test_a_redrive_policy_naming_one_of_several_queues_marks_each_a_possible_dlq():

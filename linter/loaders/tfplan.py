@@ -83,6 +83,7 @@ _ID_KEYS = ("id", "arn", "self_link")
 # strings of a variable's value followed as what a known part of an unknown value may hold
 # (`ConfigIndex.known_at_plan`): more, and the variable is not followed
 _KNOWN_STRINGS_MAX = 256
+_DIGITS = tuple("0123456789")
 
 
 def load_document(doc: dict[str, Any], path: Path, shown: str, options: dict[str, Any] | None = None,
@@ -568,10 +569,10 @@ class ConfigIndex:
         A known part of an unknown value names another resource, if at all, by a string made
         from these: what a rule needs to follow `each.value.dlq ? jsonencode({...
         aws_sqs_queue.dlq[each.key].arn}) : null`, unknown in the plan whichever branch was
-        taken. `each.*` is known when the block's `for_each` reads variables alone.
-        `count.index` is left out (an index builds names the plan does not show), as is a
-        variable holding more strings than `_KNOWN_STRINGS_MAX`, or one passed anything but
-        variables and constants. A variable's value is the plan's, which leaves out the
+        taken. `each.*` is known when the block's `for_each` reads variables alone;
+        `count.index` is, and a name made with it holds one of the ten digits. A variable
+        holding more strings than `_KNOWN_STRINGS_MAX` is left out, as is one passed
+        anything but variables and constants. A variable's value is the plan's, which leaves out the
         defaults of optional object attributes: a name made from one of those alone is not
         told, but such a name is unknown in a plan only when it is made with a value that
         is not known yet (a data source read at apply)."""
@@ -591,7 +592,9 @@ class ConfigIndex:
             for ref, is_resource in _unqualified_refs(expr):
                 if is_resource:
                     continue
-                if ref.startswith("each."):
+                if ref == "count.index":
+                    add(ref, _DIGITS)  # a name made with an index holds one of its digits
+                elif ref.startswith("each."):
                     add(ref, each)
                 elif ref.startswith("var."):
                     strings = self._strings_read(((ref, False),), module)
