@@ -524,12 +524,11 @@ class ConfigIndex:
             if isinstance(planned, dict) and "value" in planned and planned["value"] != declared["default"]:
                 return None
             return f"var.{name}", declared["default"]
-        call = self.module_calls.get(self._module_key(module))
-        if not call:
+        given = self._passed_to(name, module)
+        if given is None:
             return None
-        passed = (call.get("expressions") or {}).get(name)
+        passed, declared = given
         if passed is None:
-            declared = ((call.get("module") or {}).get("variables") or {}).get(name)
             if isinstance(declared, dict) and "default" in declared:
                 # the fix is an argument of the call
                 called = module.rsplit("module.", 1)[-1].split("[", 1)[0]
@@ -622,18 +621,26 @@ class ConfigIndex:
         found = tuple(dict.fromkeys(found))
         return found if len(found) <= _KNOWN_STRINGS_MAX else None
 
+    def _passed_to(self, name: str, module: str) -> tuple[Any, Any] | None:
+        """(the expression the call of `module` passes its variable `name`, None when it
+        passes none; the variable's declaration in the module); None when the configuration
+        holds no such call."""
+        call = self.module_calls.get(self._module_key(module))
+        if not call:
+            return None
+        return (call.get("expressions") or {}).get(name), ((call.get("module") or {}).get("variables") or {}).get(name)
+
     def _variable_strings(self, name: str, module: str | None, depth: int) -> tuple[str, ...] | None:
         if depth > 8:
             return None
         if not module:
             planned = self.plan_variables.get(name)
             return _strings_of(planned["value"]) if isinstance(planned, dict) and "value" in planned else None
-        call = self.module_calls.get(self._module_key(module))
-        if not call:
+        given = self._passed_to(name, module)
+        if given is None:
             return None
-        passed = (call.get("expressions") or {}).get(name)
+        passed, declared = given
         if passed is None:
-            declared = ((call.get("module") or {}).get("variables") or {}).get(name)
             return _strings_of(declared.get("default")) if isinstance(declared, dict) else None
         if not isinstance(passed, dict):
             return None
