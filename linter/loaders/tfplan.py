@@ -571,10 +571,10 @@ class ConfigIndex:
         taken. `each.*` is known when the block's `for_each` reads variables alone;
         `count.index` is, and a name made with it holds one of the ten digits. A variable
         holding more strings than `_KNOWN_STRINGS_MAX` is left out, as is one passed
-        anything but variables and constants. A variable's value is the plan's, which leaves out the
-        defaults of optional object attributes: a name made from one of those alone is not
-        told, but such a name is unknown in a plan only when it is made with a value that
-        is not known yet (a data source read at apply)."""
+        anything but variables and constants. A variable's value is the plan's, which
+        leaves out the defaults of optional object attributes: a name made from one of
+        those alone is not told, but such a name is unknown in a plan only when it is made
+        with a value that is not known yet (a data source read at apply)."""
         hit = self._known.get(id(block))
         if hit is not None:
             return hit[1]

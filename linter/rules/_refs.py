@@ -68,7 +68,6 @@ def _resolve_ref(index: Index, ref: Any) -> list[Resource] | None:
     return found
 
 
-
 def resolve_one(index: Index, value: Any) -> Resource | None:
     found = resolve_refs(index, value)
     if found and len(found) == 1:
