@@ -1,7 +1,7 @@
 """A pointer a plan shows as known after apply, indexed by `each.key` (`aws_lambda_function.fn[each.key].function_name`):
 its references name every instance of `fn` and `each.key`, which terraform knew at plan. The
-rules that stay silent for whatever such a pointer may name (RES401, RES406, RES409, the GCP
-autoscaler lookup) are silent for those candidates only, not for every resource of the plan."""
+rules that stay silent for whatever such a pointer may name (RES302, RES401, RES406, RES409,
+the GCP autoscaler lookup) are silent for those candidates only, not for every resource of the plan."""
 
 from __future__ import annotations
 
@@ -110,3 +110,30 @@ def test_a_mig_no_autoscaler_may_own_is_judged_on_its_target_size(tmp_path):
     rule = "RES111"
     assert _findings(tmp_path, _mig_plan(["var.keys"]), rule) == {"google_compute_instance_group_manager.solo"}
     assert _findings(tmp_path, _mig_plan(None), rule) == set()
+
+
+def _cluster_plan(for_each_refs: list[str] | None) -> dict:
+    keys = ["orders", "ledger"]
+    clusters, cluster_block = _for_each("aws_rds_cluster", "c", keys, {"engine": "aurora-postgresql"}, {}, {}, ["var.keys"])
+    for c, k in zip(clusters, keys):
+        c["change"]["after"]["cluster_identifier"] = k
+    instances, inst_block = _for_each(
+        "aws_rds_cluster_instance", "i", keys, {"engine": "aurora-postgresql", "instance_class": "db.r6g.large"},
+        {"cluster_identifier": True}, {"cluster_identifier": {"references": ["aws_rds_cluster.c", "each.key"]}},
+        for_each_refs)
+    solo = change("aws_rds_cluster.solo", "aws_rds_cluster", ["create"],
+                  after={"engine": "aurora-postgresql", "cluster_identifier": "solo"})
+    solo_instance = change("aws_rds_cluster_instance.solo", "aws_rds_cluster_instance", ["create"],
+                           after={"engine": "aurora-postgresql", "instance_class": "db.r6g.large"},
+                           after_unknown={"cluster_identifier": True})
+    blocks = [cluster_block, inst_block, config("aws_rds_cluster.solo", "aws_rds_cluster", {}),
+              config("aws_rds_cluster_instance.solo", "aws_rds_cluster_instance",
+                     {"cluster_identifier": {"references": ["aws_rds_cluster.solo.id", "aws_rds_cluster.solo"]}})]
+    return _doc([*clusters, *instances, solo, solo_instance], blocks, keys)
+
+
+def test_res302_judges_clusters_no_instance_may_belong_to(tmp_path):
+    """Instances for_each naming `aws_rds_cluster.c[each.key].id`: each may be one more of any
+    `c` cluster's, none of `solo`'s, which has one instance."""
+    assert _findings(tmp_path, _cluster_plan(["var.keys"]), "RES302") == {"aws_rds_cluster.solo"}
+    assert _findings(tmp_path, _cluster_plan(None), "RES302") == set()

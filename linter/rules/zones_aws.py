@@ -7,6 +7,7 @@ from typing import Any, Iterator, TYPE_CHECKING
 from linter.model import EXPANSION_KEYS, TEMPLATE_MODULE, Resource, Severity, Violation, is_unknown
 from linter.rules import rule
 from linter.rules._datastores import engine_of, is_aurora, is_rds_read_replica, written
+from linter.rules._refs import possible_targets
 from linter.rules._values import as_bool, as_int, setting
 
 if TYPE_CHECKING:
@@ -163,14 +164,17 @@ def _names_a_resource(ref: str) -> bool:
 
 def _instances_by_cluster(index: Index) -> tuple[dict[str, list[tuple[Resource, int | None]]], set[str]]:
     """cluster address -> [(instance, its instance count or None)]; plus the
-    cluster types that have an instance whose cluster cannot be told."""
+    cluster types that have an instance whose cluster cannot be told, and the clusters
+    an instance may belong to, not knowing which (a plan's `aws_rds_cluster.c[each.key].id`)."""
     counts: dict[str, list[tuple[Resource, int | None]]] = {}
     ambiguous: set[str] = set()
     for cluster_type, instance_type in CLUSTER_INSTANCE_TYPES.items():
         for inst in index.by_type(instance_type):
             cluster, resolved = _cluster_of(inst, index)
             if not resolved:
-                ambiguous.add(cluster_type)
+                possible = possible_targets(index, inst.get("cluster_identifier"), inst, (cluster_type,),
+                                            "cluster_identifier")
+                ambiguous.update([cluster_type] if possible is None else [c.address for c in possible])
             elif cluster is not None:
                 counts.setdefault(cluster.address, []).append((inst, _instance_count(inst)))
     return counts, ambiguous
@@ -238,8 +242,8 @@ def cluster_single_instance(r: Resource, ctx: Context) -> Iterator[Violation]:
         if engine in ("mysql", "postgres") and written(r, "db_cluster_instance_class"):
             return  # Multi-AZ DB cluster: AWS provisions one writer and two readers
     counts, ambiguous = ctx.index.memo("RES302:instances", _instances_by_cluster)
-    if r.type in ambiguous:
-        return
+    if r.type in ambiguous or r.address in ambiguous:
+        return  # an instance whose cluster cannot be told may be one more of this cluster's
     members = counts.get(r.address, [])
     sizes = [n for _, n in members if n is not None]
     if not members or len(sizes) < len(members):  # an instance count is not known
