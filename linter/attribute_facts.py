@@ -308,6 +308,17 @@ def state(resource_type: str, path: str, attrs: dict[str, Any]) -> Any:
     return attrs.get(value.path) if isinstance(value, SameAs) else value
 
 
+def is_default(resource_type: str, path: str, value: Any) -> bool:
+    """The value is the table's default for the attribute (`1 == True` aside)."""
+    found = fact(resource_type, path).default
+    return found is not None and type(value) is type(found) and value == found
+
+
+def paths(resource_type: str) -> tuple[str, ...]:
+    """Every attribute path of a type the table has a row for."""
+    return tuple(FACTS.get(resource_type, {}))
+
+
 def optional_computed(resource_type: str) -> tuple[str, ...]:
     """The Optional+Computed attribute paths of a type that rules read."""
     return tuple(path for path, f in FACTS.get(resource_type, {}).items() if f.computed)

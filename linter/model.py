@@ -86,6 +86,11 @@ class Unknown:
 
 UNKNOWN = Unknown()
 
+# `meta["value_origin"][path]` of a value the provider filled in as its default where the
+# user wrote none (a plan's new object, a Pulumi input listed in `__defaults`): messages
+# word it as an unset attribute (`rules._values.Setting.describe`), as the source says it
+PROVIDER_DEFAULT = "the provider's default"
+
 
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)

@@ -110,6 +110,24 @@ def test_known_outputs_fill_what_inputs_leave_out(tmp_path):
         assert not db.has(absent), absent
 
 
+def test_what_the_program_leaves_to_the_provider_is_said_so(tmp_path):
+    """An input the provider filled in with its default (`__defaults`), or an output that is
+    the documented default, is worded as unset, as the program's own scan says it; another
+    value only the outputs hold is the provider's; one the program sets is said as it is."""
+    doc = export(state("aws:rds/instance:Instance", "orders",
+                       {"__defaults": ["deleteAutomatedBackups"], "engine": "postgres", "skipFinalSnapshot": True,
+                        "deleteAutomatedBackups": True, "deletionProtection": False},
+                       {"engine": "postgres", "skipFinalSnapshot": True, "deleteAutomatedBackups": True,
+                        "deletionProtection": False, "multiAz": False, "backupRetentionPeriod": 0}))
+    said = {f.rule_id: f.message for f in run_scan(write(tmp_path, "stack.json", doc)).findings}
+    assert "skipFinalSnapshot = true, and deleteAutomatedBackups is unset and defaults to true:" in said["RES509"]
+    assert said["RES301"].endswith("Single-AZ: multiAz is unset and defaults to false, "
+                                   "so a host or zone failure takes the database down")
+    assert said["RES507"].endswith("backupRetentionPeriod = 0 (not set in the program: the provider's value) turns off "
+                                   "automated backups and point-in-time recovery")
+    assert said["RES508"].endswith("deletionProtection = false")
+
+
 def test_objects_and_lists_of_one_read_the_same(tmp_path):
     doc = export(state("gcp:sql/databaseInstance:DatabaseInstance", "main", {
         "databaseVersion": "POSTGRES_15",

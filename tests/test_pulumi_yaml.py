@@ -104,8 +104,10 @@ def as_program(doc: dict, group: bool = False) -> tuple[dict, dict[str, str]]:
             continue
         deps = r.get("propertyDependencies") or {}
         spec: dict = {"type": r["type"]}
-        properties = {k: value(v, deps.get(k) or []) for k, v in (r.get("inputs") or {}).items()
-                      if not k.startswith("__")}
+        inputs = r.get("inputs") or {}
+        filled = set(inputs.get("__defaults") or ())  # the provider's defaults: the program leaves them out
+        properties = {k: value(v, deps.get(k) or []) for k, v in inputs.items()
+                      if not k.startswith("__") and k not in filled}
         if properties:
             spec["properties"] = properties
         if r.get("external"):

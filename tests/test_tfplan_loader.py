@@ -126,7 +126,7 @@ def test_optional_computed_attribute_written_as_variables_alone_was_null():
     )
     r = load(doc)["aws_db_instance.orders"]
     assert not r.has("multi_az") and r.meta["unset_computed"] == ["multi_az"]
-    assert r.meta["value_origin"] == {"multi_az": "the value of var.db.multi_az"}
+    assert r.meta["value_origin"]["multi_az"] == "the value of var.db.multi_az"
 
 
 def test_without_configuration_nothing_is_defaulted():
@@ -774,3 +774,60 @@ def test_a_redrive_policy_naming_one_of_several_queues_marks_each_a_possible_dlq
     refs = ["aws_sqs_queue.audit.fifo_queue", "aws_sqs_queue.audit", "aws_sqs_queue.shared.arn", "aws_sqs_queue.shared",
             "aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]
     assert _res401(_queues_plan({"orders": {}}, refs, ["var.queues"])) == set()
+
+
+def _messages(tmp_path, doc, rule):
+    from linter.engine import ScanOptions, scan
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc))
+    result = scan([str(path)], ScanOptions(select=[rule]))
+    assert not result.errors
+    return {f.resource: f.message for f in result.findings}
+
+
+def _queue(address, actions, retention_written):
+    after = {"name": address.split(".")[-1], "message_retention_seconds": 345600, "redrive_policy": "",
+             "visibility_timeout_seconds": 30}
+    exprs = {"name": {"constant_value": address.split(".")[-1]}}
+    if retention_written:
+        exprs["message_retention_seconds"] = {"constant_value": 345600}
+    return (change(address, "aws_sqs_queue", actions, after=after, before=after if "create" not in actions else None),
+            config(address, "aws_sqs_queue", exprs))
+
+
+def test_a_planned_value_the_configuration_does_not_write_is_worded_as_unset(tmp_path):
+    """The plan holds the value the provider filled in; the configuration does not write it.
+    A new object's is the provider's default, said as the HCL scan says it; an existing
+    object's is too when it is the documented default, else it is what the object has now:
+    said as not written."""
+    made, written, kept, changed = (
+        _queue("aws_sqs_queue.made", ["create"], False), _queue("aws_sqs_queue.written", ["create"], True),
+        _queue("aws_sqs_queue.kept", ["no-op"], False), _queue("aws_sqs_queue.changed", ["no-op"], False))
+    changed[0]["change"]["after"]["message_retention_seconds"] = 86400  # set outside Terraform, or once written
+    said = _messages(tmp_path, plan([made[0], written[0], kept[0], changed[0]],
+                                    [made[1], written[1], kept[1], changed[1]]), "RES401")
+    assert said["aws_sqs_queue.made"].endswith("message_retention_seconds is unset and defaults to 345600 (4 days)")
+    assert said["aws_sqs_queue.written"].endswith("message_retention_seconds = 345600")
+    assert said["aws_sqs_queue.kept"].endswith("message_retention_seconds is unset and defaults to 345600 (4 days)")
+    assert said["aws_sqs_queue.changed"].endswith("message_retention_seconds = 86400 (not written in the configuration)")
+
+
+def _cloud_sql(address, settings_exprs):
+    after = {"name": address.split(".")[-1], "database_version": "POSTGRES_15",
+             "settings": [{"tier": "db-custom-2-7680", "availability_type": "ZONAL"}]}
+    exprs = {"database_version": {"constant_value": "POSTGRES_15"}}
+    if settings_exprs is not None:
+        exprs["settings"] = settings_exprs
+    return (change(address, "google_sql_database_instance", ["create"], after=after),
+            config(address, "google_sql_database_instance", exprs))
+
+
+def test_a_block_written_once_is_followed_and_a_dynamic_one_is_not(tmp_path):
+    """A plan's configuration leaves `dynamic` blocks out: an attribute of a block it does not
+    show (or of one of several) may be written there, so it is not said to be unset."""
+    static = _cloud_sql("google_sql_database_instance.static", [{"tier": {"constant_value": "db-custom-2-7680"}}])
+    dynamic = _cloud_sql("google_sql_database_instance.dynamic", None)
+    said = _messages(tmp_path, plan([static[0], dynamic[0]], [static[1], dynamic[1]]), "RES311")
+    assert said["google_sql_database_instance.static"].endswith('settings.availability_type is unset and defaults to "ZONAL"')
+    assert said["google_sql_database_instance.dynamic"].endswith('settings.availability_type = "ZONAL"')

@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from linter import attribute_facts
 from linter.index import ARN_OF_ANOTHER_RESOURCE
-from linter.model import Change, InputError, Location, Resource, Unknown
+from linter.model import PROVIDER_DEFAULT, Change, InputError, Location, Resource, Unknown
 from linter.normalize.names import MAP_ATTRIBUTES, RENAMES, attribute_name, camel_to_snake, pulumi_name, snake_names
 from linter.normalize.tokens import PULUMI_DEPLOYERS, canonical_type, kubernetes_token
 
@@ -446,6 +447,10 @@ def build_resource(
     if state.outputs and family != "kubernetes":
         props.fill(attrs, inputs, state.outputs)
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
+    if family == "cloud":
+        unset = _not_in_program(canonical, attrs, inputs.get("__defaults"), props.filled)
+        if unset:  # a rule's message says the program never set it (`rules._values.origin_of`)
+            meta["value_origin"] = unset
     if state.dependencies:  # the resource graph (linter.failure_domains) reads them
         meta["dependencies"] = [addresses.get(u) or urn_address(u) for u in state.dependencies]
     outputs = state.outputs or {}
@@ -505,6 +510,25 @@ def build_resource(
         },
         meta=meta,
     )
+
+
+# where a value the program does not set came from: the provider's default (the
+# inputs' `__defaults` name what it filled in, and an output that is the documented
+# default), or the provider's outputs
+NOT_IN_PROGRAM = "not set in the program: the provider's value"
+
+
+def _not_in_program(tf_type: str, attrs: dict[str, Any], defaults: Any, filled: list[str]) -> dict[str, str]:
+    """A bridged resource's top-level attributes the program leaves to the provider
+    (Terraform name -> where the value came from)."""
+    out = {}
+    for name in filled:
+        out[name] = PROVIDER_DEFAULT if attribute_facts.is_default(tf_type, name, attrs.get(name)) else NOT_IN_PROGRAM
+    if isinstance(defaults, list):
+        for key in defaults:
+            if isinstance(key, str):
+                out[attribute_name(tf_type, key)] = PROVIDER_DEFAULT
+    return out
 
 
 def kubernetes_identity(state: State, attrs: Any) -> tuple[str, str | None]:
@@ -651,7 +675,7 @@ class Properties:
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
 
-    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided")
+    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided", "filled")
 
     def __init__(self, refs_for: Callable[[str | None], tuple[str, ...]] = lambda key: (),
                  nested_bookkeeping: bool = True, renames: dict[str, str] | None = None):
@@ -668,6 +692,7 @@ class Properties:
         # compares every output with what the inputs hold, not only unequal ones
         self.collided = False
         self._keep: Properties | None = None
+        self.filled: list[str] = []  # the top-level names `fill` took from the outputs
 
     @property
     def keep(self) -> "Properties | None":
@@ -806,6 +831,8 @@ class Properties:
                 known = _known(props.value(item, here, sub))
                 if known is not None:
                     attrs[name] = known
+                    if top is None:
+                        self.filled.append(name)
             elif isinstance(current, dict):
                 if isinstance(given, dict) and given.get(SIG_KEY) is None and item.get(SIG_KEY) is None:
                     props.fill(current, given, item, here, sub)

@@ -348,7 +348,8 @@ class _Program:
             if shown != self.shown:  # a manifest's object the program applies: the walk's reading is taken back
                 res.meta["applied_by"] = self.shown
             if origins:
-                res.meta["value_origin"] = {_canonical(res.type, k): v for k, v in origins.items()}
+                res.meta["value_origin"] = {**res.meta.get("value_origin", {}),
+                                            **{_canonical(res.type, k): v for k, v in origins.items()}}
             if state.type in PULUMI_DEPLOYERS:  # what loaders/pulumi_releases.py reads of the program
                 key = keys[state.urn]
                 res.meta.update(program_directory=str(directory), program_at=("resources", str(key)),

@@ -16,7 +16,9 @@ What becomes a Resource
   listed in `meta["unset_computed"]`; so is one written as an expression of
   variables alone (known at plan: unknown, it was null; `meta["value_origin"]`
   names the variables). Without a `configuration` section nothing is defaulted (we
-  cannot know what the user wrote).
+  cannot know what the user wrote). A known planned value the configuration does not
+  write is noted in `meta["value_origin"]` too: the provider's default (PROVIDER_DEFAULT)
+  for a new object, so messages word it as unset (`_unwritten`).
 * Every resource has `change = Change(actions, before)`: `before` is the prior
   state for updates, replacements and no-ops, None for creates (regression
   rules compare `r.before(path)` with `r.get(path)`). §0.2 defaulting applies
@@ -72,9 +74,9 @@ from linter.loaders._terraform import (
 )
 from linter.loaders.terraform import HCL_SUFFIXES
 from linter.addresses import strip_instance_keys
-from linter.attribute_facts import optional_computed
+from linter.attribute_facts import is_default, optional_computed, paths as fact_paths
 from linter.index import ARN_OF_ANOTHER_RESOURCE
-from linter.model import UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
+from linter.model import PROVIDER_DEFAULT, UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
 SKIPPED_ACTIONS = {("delete",), ("forget",)}
 # loader option: Terraform roots a scanned plan maps to (their .tf is not loaded again)
@@ -950,6 +952,45 @@ def _null_at_plan(expr: Any, module: str | None, config: ConfigIndex) -> str | N
     return "the value of " + ", ".join(shown) if shown else None
 
 
+# where a planned value the configuration does not write came from, when it is not the
+# provider's default (for an object that exists: its current value, or a default)
+UNWRITTEN = "not written in the configuration"
+_SCALARS = (str, bool, int, float)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fact_paths(rtype: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(path, its parts) of the attributes whose default the rules know: asked per resource."""
+    return tuple((dotted, tuple(dotted.split("."))) for dotted in fact_paths(rtype))
+
+
+def _unwritten(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any], creating: bool) -> dict[str, str]:
+    """The attributes with a default in `attribute_facts` that `attrs` holds as a known
+    scalar and the block's `exprs` do not write (path as `origin_of` looks it up -> where
+    the value came from): the provider's default for a new object, and for one that exists
+    when it is the table's default, so a message says `multi_az is unset and defaults to
+    false`, as the HCL one does, not `multi_az = false`. Within a nested block only where the plan holds one and the
+    configuration writes that one: a plan's configuration leaves `dynamic` blocks out, so a
+    block it does not show (or one of several) may be written there."""
+    out: dict[str, str] = {}
+    for dotted, parts in _fact_paths(rtype):
+        value: Any = attrs
+        written: Any = exprs
+        for part in parts:
+            if isinstance(value, list):  # a nested block
+                if len(value) != 1 or not isinstance(written, list) or len(written) != 1:
+                    break
+                value, written = value[0], written[0]
+            if not isinstance(value, dict) or not isinstance(written, dict) \
+                    or "references" in written or "constant_value" in written:  # an expression writes it whole
+                break
+            value, written = value.get(part), written.get(part)
+        else:
+            if written is None and isinstance(value, _SCALARS):
+                out[dotted] = PROVIDER_DEFAULT if creating or is_default(rtype, dotted, value) else UNWRITTEN
+    return out
+
+
 def _drop_unknown(cur: Any, parts: list[str]) -> bool:
     if isinstance(cur, list):
         return any([_drop_unknown(item, parts) for item in cur])
@@ -1000,6 +1041,10 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
             origins = {path: origin for path, origin in unset.items() if origin}
             if origins:  # written as a null: where it came from (`rules._values.origin_of`)
                 meta["value_origin"] = origins
+    if managed and exprs is not None:
+        unwritten = _unwritten(rtype, attrs, exprs, "create" in actions)
+        if unwritten:  # a rule's message says the user never wrote it (`rules._values.origin_of`)
+            meta["value_origin"] = {**unwritten, **meta.get("value_origin", {})}
     if block is not None and block.refs:
         known = config.known_at_plan(block, module)
         if known:

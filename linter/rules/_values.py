@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linter import attribute_facts
-from linter.model import Resource, is_unknown
+from linter.model import PROVIDER_DEFAULT, Resource, is_unknown
 
 
 @dataclass
@@ -32,6 +32,10 @@ class Setting:
     # the name messages use, when not the path (a list element's field, named
     # without the index: `count` of the pool a message already names)
     shown: str | None = None
+    # not written, yet present: the provider filled in its default (a plan's new object, a
+    # Pulumi input in `__defaults`). Worded as unset, as the source says it; the path and
+    # line are still those of the value the plan or state holds (`defaulted` stays false)
+    provider_default: bool = False
 
     @property
     def unknown(self) -> bool:
@@ -41,6 +45,11 @@ class Setting:
     def name(self) -> str:
         return self.shown or self.path
 
+    @property
+    def left_to_provider(self) -> bool:
+        """Not written: the provider's default (taken here, or filled in by the provider)."""
+        return self.defaulted or self.provider_default
+
     def describe(self) -> str:
         """The one wording of a setting in every rule's message: `multi_az = false`,
         `multi_az is unset and defaults to false`,
@@ -48,7 +57,7 @@ class Setting:
         `multi_az = false (the default of var.multi_az)`, `automatic_failover_enabled is unset
         and defaults to false (null, the default of var.automatic_failover_enabled)`."""
         shown = render(self.value)
-        if self.defaulted:
+        if self.left_to_provider:
             why = "; ".join(part for part in (self.note, self.origin and f"null, {self.origin}") if part)
             return f"{self.name} is unset and defaults to {shown}" + (f" ({why})" if why else "")
         return f"{self.name} = {shown}" + (f" ({self.origin})" if self.origin else "")
@@ -68,7 +77,11 @@ def setting(r: Resource, path: str, default: Any = _FROM_TABLE, *, shown: str | 
             return Setting(path, default, True, origin_of(r, path), shown=shown)
         fact = attribute_facts.fact(r.type, path)
         return Setting(path, fact.default, True, origin_of(r, path), note=fact.note, shown=shown)
-    return Setting(path, value, False, origin_of(r, path), shown=shown)
+    origin = origin_of(r, path)
+    if origin == PROVIDER_DEFAULT:  # the table's words for it when the provider's default is the table's
+        note = attribute_facts.fact(r.type, path).note if attribute_facts.is_default(r.type, path, value) else None
+        return Setting(path, value, False, None, note=note, shown=shown, provider_default=True)
+    return Setting(path, value, False, origin, shown=shown)
 
 
 def origin_of(r: Resource, path: str) -> str | None:

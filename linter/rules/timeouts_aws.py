@@ -81,7 +81,7 @@ def sqs_visibility_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[V
     if worst is None or seconds >= 6 * worst[0]:
         return
     timeout, fn, fn_timeout = worst
-    its_default = f" ({fn_timeout.describe()})" if fn_timeout.defaulted or fn_timeout.origin else ""
+    its_default = f" ({fn_timeout.describe()})" if fn_timeout.left_to_provider or fn_timeout.origin else ""
     base = (
         f"SQS queue {r.address} hides a received message for less than 6 x the {timeout} s timeout of "
         f"{fn.address}{its_default} that consumes it ({6 * timeout} s): {visibility.describe()}"
@@ -195,7 +195,7 @@ def apigw_timeout_below_lambda_timeout(r: Resource, ctx: Context) -> Iterator[Vi
     millis = as_int(limit.value)
     if timeout is None or millis is None or timeout * 1000 <= millis:
         return
-    fn_default = f" ({fn_timeout.describe()})" if fn_timeout.defaulted or fn_timeout.origin else ""
+    fn_default = f" ({fn_timeout.describe()})" if fn_timeout.left_to_provider or fn_timeout.origin else ""
     limit_text = limit.describe() + (f" for a {api_kind}" if limit.defaulted else "")
     yield Violation(
         f"API Gateway integration {r.address} gives up after {millis / 1000:g} s ({limit_text}), but "
