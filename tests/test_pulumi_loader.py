@@ -128,6 +128,17 @@ def test_what_the_program_leaves_to_the_provider_is_said_so(tmp_path):
     assert said["RES508"].endswith("deletionProtection = false")
 
 
+def test_a_nested_default_the_provider_filled_in_is_said_unset(tmp_path):
+    """Bridged providers write `__defaults` in nested objects too."""
+    doc = export(state("gcp:sql/databaseInstance:DatabaseInstance", "ledger", {
+        "__defaults": ["name"], "name": "ledger-1", "databaseVersion": "POSTGRES_15",
+        "settings": {"__defaults": ["availabilityType", "diskType"], "tier": "db-f1-micro",
+                     "availabilityType": "ZONAL", "diskType": "PD_SSD"}}))
+    said = [f.message for f in run_scan(write(tmp_path, "stack.json", doc), select=["RES311"]).findings]
+    assert said == ["Cloud SQL instance google_sql_database_instance.ledger is zonal (no standby in another zone): "
+                    'settings.availabilityType is unset and defaults to "ZONAL"']
+
+
 def test_objects_and_lists_of_one_read_the_same(tmp_path):
     doc = export(state("gcp:sql/databaseInstance:DatabaseInstance", "main", {
         "databaseVersion": "POSTGRES_15",

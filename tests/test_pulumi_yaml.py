@@ -89,7 +89,8 @@ def as_program(doc: dict, group: bool = False) -> tuple[dict, dict[str, str]]:
         if isinstance(v, dict):
             if SECRET in v:
                 return {"fn::secret": "hidden"}
-            return {k: value(x, deps) for k, x in v.items() if not k.startswith("__")}
+            filled = set(v.get("__defaults") or ())  # the provider's defaults: the program leaves them out
+            return {k: value(x, deps) for k, x in v.items() if not k.startswith("__") and k not in filled}
         if isinstance(v, list):
             return [value(x, deps) for x in v]
         return v

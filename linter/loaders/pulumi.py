@@ -449,6 +449,8 @@ def build_resource(
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
     if family == "cloud":
         unset = _not_in_program(canonical, attrs, inputs.get("__defaults"), props.filled)
+        if props.nested_defaults:
+            unset.update(_nested_defaults(attrs, props.nested_defaults))
         if unset:  # a rule's message says the program never set it (`rules._values.origin_of`)
             meta["value_origin"] = unset
     if state.dependencies:  # the resource graph (linter.failure_domains) reads them
@@ -528,6 +530,24 @@ def _not_in_program(tf_type: str, attrs: dict[str, Any], defaults: Any, filled: 
         for key in defaults:
             if isinstance(key, str):
                 out[attribute_name(tf_type, key)] = PROVIDER_DEFAULT
+    return out
+
+
+def _nested_defaults(attrs: dict[str, Any], found: list[tuple[dict[str, Any], list[str]]]) -> dict[str, str]:
+    """The paths of what nested `__defaults` list (`settings.availability_type` ->
+    PROVIDER_DEFAULT), found by walking the decoded attributes to the objects that had them
+    (a list's first item named without its index, as `origin_of` looks it up)."""
+    names_of = {id(obj): names for obj, names in found}
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, str]] = [(value, key) for key, value in attrs.items() if isinstance(key, str)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for name in names_of.get(id(value), ()):
+                out[f"{path}.{name}"] = PROVIDER_DEFAULT
+            stack.extend((item, f"{path}.{key}") for key, item in value.items() if isinstance(key, str))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{i}" if i else path) for i, item in enumerate(value))
     return out
 
 
@@ -675,7 +695,7 @@ class Properties:
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
 
-    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided", "filled")
+    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided", "filled", "nested_defaults")
 
     def __init__(self, refs_for: Callable[[str | None], tuple[str, ...]] = lambda key: (),
                  nested_bookkeeping: bool = True, renames: dict[str, str] | None = None):
@@ -693,6 +713,9 @@ class Properties:
         self.collided = False
         self._keep: Properties | None = None
         self.filled: list[str] = []  # the top-level names `fill` took from the outputs
+        # a nested object's `__defaults` (bridged providers write them at every level): the
+        # decoded object, and the names of what the provider filled in
+        self.nested_defaults: list[tuple[dict[str, Any], list[str]]] = []
 
     @property
     def keep(self) -> "Properties | None":
@@ -757,6 +780,8 @@ class Properties:
             elif by_path:
                 if self.strip and key[:2] == "__":
                     skipped += 1
+                    if key == "__defaults" and item:
+                        self._defaults_in(out, item, path)
                     continue
                 sub = f"{path}.{key}" if path else key
                 name = renames.get(sub) or _snake(key)  # type: ignore[union-attr]
@@ -766,6 +791,8 @@ class Properties:
                     name = _learn(names, key, top is None, renames, self.strip)
                 if name is _SKIP:
                     skipped += 1
+                    if top is not None and key == "__defaults" and item:
+                        self._defaults_in(out, item, path)
                     continue
                 sub = key if top is None else None
             kind = type(item)
@@ -785,6 +812,13 @@ class Properties:
         if len(out) + skipped != len(value):
             self.collided = True
         return out
+
+    def _defaults_in(self, out: dict[str, Any], keys: Any, path: str | None) -> None:
+        """Note the keys a nested object's `__defaults` lists (the provider's defaults), by
+        the names `_items` gives them in `out`."""
+        if isinstance(keys, list):
+            names = [self._name(key, _sub_path(path, key) if self.paths else None) for key in keys if isinstance(key, str)]
+            self.nested_defaults.append((out, names))
 
     def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
         if sig == SECRET_SIG:
