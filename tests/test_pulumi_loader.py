@@ -128,15 +128,22 @@ def test_what_the_program_leaves_to_the_provider_is_said_so(tmp_path):
     assert said["RES508"].endswith("deletionProtection = false")
 
 
-def test_a_nested_default_the_provider_filled_in_is_said_unset(tmp_path):
-    """Bridged providers write `__defaults` in nested objects too."""
+def test_a_nested_value_the_program_does_not_set_is_said_so(tmp_path):
+    """Bridged providers write `__defaults` in nested objects too, and the outputs fill nested
+    values the inputs leave out: a whole object, or some of its members."""
+    settings = {"__defaults": ["availabilityType", "diskType"], "tier": "db-f1-micro",
+                "availabilityType": "ZONAL", "diskType": "PD_SSD"}
     doc = export(state("gcp:sql/databaseInstance:DatabaseInstance", "ledger", {
-        "__defaults": ["name"], "name": "ledger-1", "databaseVersion": "POSTGRES_15",
-        "settings": {"__defaults": ["availabilityType", "diskType"], "tier": "db-f1-micro",
-                     "availabilityType": "ZONAL", "diskType": "PD_SSD"}}))
-    said = [f.message for f in run_scan(write(tmp_path, "stack.json", doc), select=["RES311"]).findings]
-    assert said == ["Cloud SQL instance google_sql_database_instance.ledger is zonal (no standby in another zone): "
-                    'settings.availabilityType is unset and defaults to "ZONAL"']
+        "__defaults": ["name"], "name": "ledger-1", "databaseVersion": "POSTGRES_15", "settings": settings},
+        {"name": "ledger-1", "databaseVersion": "POSTGRES_15", "settings": {
+            **settings, "deletionProtectionEnabled": False,
+            "backupConfiguration": {"enabled": False, "pointInTimeRecoveryEnabled": False}}}))
+    said = {f.rule_id: f.message for f in run_scan(write(tmp_path, "stack.json", doc)).findings}
+    assert said["RES311"].endswith('zonal (no standby in another zone): settings.availabilityType is unset and '
+                                   'defaults to "ZONAL"')
+    assert said["RES511"].endswith("automated backups disabled: settings.backupConfiguration.enabled = false "
+                                   "(not set in the program: the provider's value)")
+    assert "single API call: settings.deletionProtectionEnabled is unset and defaults to false;" in said["RES508"]
 
 
 def test_objects_and_lists_of_one_read_the_same(tmp_path):

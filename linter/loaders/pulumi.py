@@ -448,9 +448,8 @@ def build_resource(
         props.fill(attrs, inputs, state.outputs)
     meta: dict[str, Any] = {"urn": state.urn, "token": state.type}
     if family == "cloud":
-        unset = _not_in_program(canonical, attrs, inputs.get("__defaults"), props.filled)
-        if props.nested_defaults:
-            unset.update(_nested_defaults(attrs, props.nested_defaults))
+        props.defaults_in(attrs, inputs.get("__defaults"), True, None)
+        unset = _not_in_program(canonical, attrs, props.filled, props.defaulted)
         if unset:  # a rule's message says the program never set it (`rules._values.origin_of`)
             meta["value_origin"] = unset
     if state.dependencies:  # the resource graph (linter.failure_domains) reads them
@@ -514,41 +513,57 @@ def build_resource(
     )
 
 
-# where a value the program does not set came from: the provider's default (the
-# inputs' `__defaults` name what it filled in, and an output that is the documented
-# default), or the provider's outputs
+# where a value the program does not set came from: the provider's default (an object's
+# `__defaults` name what it filled in, and an output that is the documented default), or
+# the provider's outputs
 NOT_IN_PROGRAM = "not set in the program: the provider's value"
 
 
-def _not_in_program(tf_type: str, attrs: dict[str, Any], defaults: Any, filled: list[str]) -> dict[str, str]:
-    """A bridged resource's top-level attributes the program leaves to the provider
-    (Terraform name -> where the value came from)."""
-    out = {}
-    for name in filled:
-        out[name] = PROVIDER_DEFAULT if attribute_facts.is_default(tf_type, name, attrs.get(name)) else NOT_IN_PROGRAM
-    if isinstance(defaults, list):
-        for key in defaults:
-            if isinstance(key, str):
-                out[attribute_name(tf_type, key)] = PROVIDER_DEFAULT
-    return out
-
-
-def _nested_defaults(attrs: dict[str, Any], found: list[tuple[dict[str, Any], list[str]]]) -> dict[str, str]:
-    """The paths of what nested `__defaults` list (`settings.availability_type` ->
-    PROVIDER_DEFAULT), found by walking the decoded attributes to the objects that had them
-    (a list's first item named without its index, as `origin_of` looks it up)."""
-    names_of = {id(obj): names for obj, names in found}
+def _not_in_program(tf_type: str, attrs: dict[str, Any], filled: list[tuple[dict[str, Any], str]],
+                    defaulted: list[tuple[dict[str, Any], str]]) -> dict[str, str]:
+    """A bridged resource's attributes the program leaves to the provider (path, as
+    `origin_of` looks it up -> where the value came from; a value taken whole from the
+    outputs, each of its parts)."""
+    paths = _paths_of(attrs, {id(obj) for obj, _ in (*filled, *defaulted)})
     out: dict[str, str] = {}
-    stack: list[tuple[Any, str]] = [(value, key) for key, value in attrs.items() if isinstance(key, str)]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            for name in names_of.get(id(value), ()):
-                out[f"{path}.{name}"] = PROVIDER_DEFAULT
-            stack.extend((item, f"{path}.{key}") for key, item in value.items() if isinstance(key, str))
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}.{i}" if i else path) for i, item in enumerate(value))
+    for obj, name in filled:
+        prefix = paths.get(id(obj))
+        if prefix is None:  # an object `fill` replaced whole (a secret compared decoded)
+            continue
+        stack = [(f"{prefix}{name}", obj.get(name))]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend((f"{path}.{key}", item) for key, item in value.items())
+            elif isinstance(value, list):
+                stack.extend((f"{path}.{i}" if i else path, item) for i, item in enumerate(value))
+            elif attribute_facts.is_default(tf_type, path, value):
+                out[path] = PROVIDER_DEFAULT
+            else:
+                out[path] = NOT_IN_PROGRAM
+    for obj, name in defaulted:
+        prefix = paths.get(id(obj))
+        if prefix is not None and name is not _SKIP:
+            out[f"{prefix}{name}"] = PROVIDER_DEFAULT
     return out
+
+
+def _paths_of(attrs: dict[str, Any], wanted: set[int]) -> dict[int, str]:
+    """The path prefix (`settings.`) of each decoded object of `attrs` in `wanted` (by id):
+    `attrs` is ""; the others are found by a walk, made only when there are any (a list's
+    first item is named without its index, as `origin_of` looks it up)."""
+    found = {id(attrs): ""}
+    if wanted <= found.keys():
+        return found
+    stack: list[tuple[Any, str]] = [(value, f"{key}.") for key, value in attrs.items()]
+    while stack:
+        value, prefix = stack.pop()
+        if isinstance(value, dict):
+            found.setdefault(id(value), prefix)
+            stack.extend((item, f"{prefix}{key}.") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{prefix}{i}." if i else prefix) for i, item in enumerate(value))
+    return found
 
 
 def kubernetes_identity(state: State, attrs: Any) -> tuple[str, str | None]:
@@ -695,7 +710,7 @@ class Properties:
     so for it only the top level is bookkeeping (nested_bookkeeping=False).
     """
 
-    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided", "filled", "nested_defaults")
+    __slots__ = ("refs_for", "strip", "renames", "paths", "_keep", "_names", "collided", "filled", "defaulted")
 
     def __init__(self, refs_for: Callable[[str | None], tuple[str, ...]] = lambda key: (),
                  nested_bookkeeping: bool = True, renames: dict[str, str] | None = None):
@@ -712,10 +727,11 @@ class Properties:
         # compares every output with what the inputs hold, not only unequal ones
         self.collided = False
         self._keep: Properties | None = None
-        self.filled: list[str] = []  # the top-level names `fill` took from the outputs
-        # a nested object's `__defaults` (bridged providers write them at every level): the
-        # decoded object, and the names of what the provider filled in
-        self.nested_defaults: list[tuple[dict[str, Any], list[str]]] = []
+        # what the program does not set, as (decoded object, name) pairs: what `fill` took
+        # from the outputs, and what an object's `__defaults` list (bridged providers write
+        # them at every level): the provider's defaults
+        self.filled: list[tuple[dict[str, Any], str]] = []
+        self.defaulted: list[tuple[dict[str, Any], str]] = []
 
     @property
     def keep(self) -> "Properties | None":
@@ -781,7 +797,7 @@ class Properties:
                 if self.strip and key[:2] == "__":
                     skipped += 1
                     if key == "__defaults" and item:
-                        self._defaults_in(out, item, path)
+                        self.defaults_in(out, item, False, path)
                     continue
                 sub = f"{path}.{key}" if path else key
                 name = renames.get(sub) or _snake(key)  # type: ignore[union-attr]
@@ -792,7 +808,7 @@ class Properties:
                 if name is _SKIP:
                     skipped += 1
                     if top is not None and key == "__defaults" and item:
-                        self._defaults_in(out, item, path)
+                        self.defaults_in(out, item, False, path)
                     continue
                 sub = key if top is None else None
             kind = type(item)
@@ -813,12 +829,16 @@ class Properties:
             self.collided = True
         return out
 
-    def _defaults_in(self, out: dict[str, Any], keys: Any, path: str | None) -> None:
-        """Note the keys a nested object's `__defaults` lists (the provider's defaults), by
-        the names `_items` gives them in `out`."""
-        if isinstance(keys, list):
-            names = [self._name(key, _sub_path(path, key) if self.paths else None) for key in keys if isinstance(key, str)]
-            self.nested_defaults.append((out, names))
+    def defaults_in(self, out: dict[str, Any], keys: Any, top: bool, path: str | None) -> None:
+        """Note the keys an object's `__defaults` lists (the provider's defaults), by the
+        names `_items` gives them in `out` (its decoded object; `top`: the resource's own
+        properties, `path` the camelCase path of a nested one)."""
+        if isinstance(keys, list) and keys:
+            names = self._names[top]
+            self.defaulted.extend(
+                (out, names.get(key) or _learn(names, key, True, self.renames, self.strip) if top
+                 else self._name(key, _sub_path(path, key) if self.paths else None))
+                for key in keys if isinstance(key, str))
 
     def _signed(self, value: dict[str, Any], sig: str, top: str, path: str | None) -> Any:
         if sig == SECRET_SIG:
@@ -865,8 +885,7 @@ class Properties:
                 known = _known(props.value(item, here, sub))
                 if known is not None:
                     attrs[name] = known
-                    if top is None:
-                        self.filled.append(name)
+                    self.filled.append((attrs, name))
             elif isinstance(current, dict):
                 if isinstance(given, dict) and given.get(SIG_KEY) is None and item.get(SIG_KEY) is None:
                     props.fill(current, given, item, here, sub)
