@@ -96,7 +96,8 @@ def test_terragoat_plan_data_stores():
     (protection,) = hits(result, "RES508", rds)
     assert "deletion_protection is unset and defaults to false" in protection.message
     (snapshot,) = hits(result, "RES509", rds)
-    assert "delete_automated_backups = true" in snapshot.message
+    # not in the configuration: the provider's default, worded as the .tf scan words it
+    assert "delete_automated_backups is unset and defaults to true" in snapshot.message
     # aws_neptune_cluster_instance.default has count = 1 and references aws_neptune_cluster.default
     (neptune,) = hits(result, "RES302", "aws_neptune_cluster.default")
     assert "aws_neptune_cluster_instance.default[0]" in neptune.message
@@ -129,11 +130,12 @@ def test_pulumi_rds_instance_stack():
     name = "aws_db_instance.tested-resource"
     (single_az,) = hits(result, "RES301", name)
     assert str(single_az.severity) == "high"
-    assert "Single-AZ in us-west-2a: multiAz = false" in single_az.message
+    # what only the outputs hold is the provider's: the documented default worded as unset
+    assert "Single-AZ in us-west-2a: multiAz is unset and defaults to false" in single_az.message
     (backups,) = hits(result, "RES507", name)
-    assert "backupRetentionPeriod = 0" in backups.message
+    assert "backupRetentionPeriod = 0 (not set in the program: the provider's value)" in backups.message
     (protection,) = hits(result, "RES508", name)
-    assert "deletionProtection = false" in protection.message
+    assert "deletionProtection is unset and defaults to false" in protection.message
     (snapshot,) = hits(result, "RES509", name)
     assert "skipFinalSnapshot = true" in snapshot.message
 
@@ -142,7 +144,8 @@ def test_pulumi_gcp_sql_instance_deletion_protection():
     # outputs.settings.deletionProtectionEnabled false; instanceType CLOUD_SQL_INSTANCE
     result = scan(corpus_dir("pulumi") / "pulumi-gcp__sql-user_stack.json")
     (found,) = hits(result, "RES508", "google_sql_database_instance.instance")
-    assert "settings.deletionProtectionEnabled = false" in found.message
+    # not in the inputs, and the documented default: worded as unset, as the program's scan says it
+    assert "settings.deletionProtectionEnabled is unset and defaults to false" in found.message
 
 
 def test_pulumi_saved_plan_openzfs_single_az():

@@ -128,9 +128,11 @@ def test_pulumi_cloudsql_instance_zonal_and_backups_off():
     backups = hits(result, "RES511")
     assert len(zonal) == 1 and len(backups) == 1
     assert str(zonal[0].severity) == "high" and str(backups[0].severity) == "high"
-    # messages name the attributes as the Pulumi program writes them
-    assert 'settings.availabilityType = "ZONAL"' in zonal[0].message
-    assert "settings.backupConfiguration.enabled = false" in backups[0].message
+    # messages name the attributes as the Pulumi program writes them; the bridge's default
+    # is worded as unset, an output the program does not set as the provider's
+    assert 'settings.availabilityType is unset and defaults to "ZONAL"' in zonal[0].message
+    assert ("settings.backupConfiguration.enabled = false (not set in the program: the provider's value)"
+            in backups[0].message)
 
 
 def test_pulumi_pubsub_subscription_without_dead_letter_or_backoff():
@@ -138,7 +140,9 @@ def test_pulumi_pubsub_subscription_without_dead_letter_or_backoff():
     result = scan(corpus_dir("pulumi") / "pulumi-gcp__pubsub-subscription_stack.json")
     assert len(hits(result, "RES409")) == 1
     assert len(hits(result, "RES410")) == 1
-    assert 'messageRetentionDuration = "604800s"' in hits(result, "RES409")[0].message
+    # listed in the inputs' __defaults: the provider's default, worded as unset
+    assert ('messageRetentionDuration is unset and defaults to "604800s" (7 days)'
+            in hits(result, "RES409")[0].message)
 
 
 def test_pulumi_regional_gke_cluster_is_silent():
