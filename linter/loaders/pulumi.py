@@ -24,7 +24,11 @@ or a step's planned state), known output values fill attributes the inputs
 leave out, as a Terraform plan's `after` does for an existing resource: a
 stack export of an RDS instance deployed without `backupRetentionPeriod`
 says what AWS actually runs (0). Unknown outputs never fill anything, so an
-attribute the program did not set stays absent and takes its default.
+attribute the program did not set stays absent and takes its default. What
+the program does not set is noted in `meta["value_origin"]`: what an object's
+`__defaults` lists, and a filled value that is the documented default, as the
+provider's default (messages word it as unset), another filled value as the
+provider's (`_not_in_program`).
 
 Previews are judged on the new state; regressions read `change.before`, the
 normalised old state.
