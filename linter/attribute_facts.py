@@ -290,7 +290,7 @@ def fact(resource_type: str, path: str) -> Fact:
     if not facts:
         return _NONE
     found = facts.get(path)
-    if found is None and any(c.isdigit() for c in path):
+    if found is None and "." in path:  # an index is a part of its own
         found = facts.get(".".join(part for part in path.split(".") if not part.isdigit()))
     return found or _NONE
 

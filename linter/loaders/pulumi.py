@@ -528,13 +528,19 @@ def _not_in_program(tf_type: str, attrs: dict[str, Any], filled: list[tuple[dict
     """A bridged resource's attributes the program leaves to the provider (path, as
     `origin_of` looks it up -> where the value came from; a value taken whole from the
     outputs, each of its parts)."""
-    paths = _paths_of(attrs, {id(obj) for obj, _ in (*filled, *defaulted)})
+    nested = {id(obj) for obj, _ in filled if obj is not attrs} | {id(obj) for obj, _ in defaulted if obj is not attrs}
+    paths = _paths_of(attrs, nested) if nested else {id(attrs): ""}
     out: dict[str, str] = {}
     for obj, name in filled:
         prefix = paths.get(id(obj))
         if prefix is None:  # an object `fill` replaced whole (a secret compared decoded)
             continue
-        stack = [(f"{prefix}{name}", obj.get(name))]
+        value = obj.get(name)
+        if type(value) is not dict and type(value) is not list:  # the usual case: one value
+            path = f"{prefix}{name}" if prefix else name
+            out[path] = PROVIDER_DEFAULT if attribute_facts.is_default(tf_type, path, value) else NOT_IN_PROGRAM
+            continue
+        stack = [(f"{prefix}{name}", value)]
         while stack:
             path, value = stack.pop()
             if isinstance(value, dict):
@@ -553,17 +559,18 @@ def _not_in_program(tf_type: str, attrs: dict[str, Any], filled: list[tuple[dict
 
 
 def _paths_of(attrs: dict[str, Any], wanted: set[int]) -> dict[int, str]:
-    """The path prefix (`settings.`) of each decoded object of `attrs` in `wanted` (by id):
-    `attrs` is ""; the others are found by a walk, made only when there are any (a list's
-    first item is named without its index, as `origin_of` looks it up)."""
+    """The path prefix (`settings.`) of each decoded object of `attrs` (`attrs` itself: "")
+    the ids `wanted` name, found by a walk that stops when it has them all (a list's first
+    item is named without its index, as `origin_of` looks it up)."""
     found = {id(attrs): ""}
-    if wanted <= found.keys():
-        return found
+    left = set(wanted)
     stack: list[tuple[Any, str]] = [(value, f"{key}.") for key, value in attrs.items()]
-    while stack:
+    while stack and left:
         value, prefix = stack.pop()
         if isinstance(value, dict):
-            found.setdefault(id(value), prefix)
+            if id(value) in left:
+                found[id(value)] = prefix
+                left.discard(id(value))
             stack.extend((item, f"{prefix}{key}.") for key, item in value.items())
         elif isinstance(value, list):
             stack.extend((item, f"{prefix}{i}." if i else prefix) for i, item in enumerate(value))
