@@ -74,7 +74,7 @@ from linter.loaders._terraform import (
 )
 from linter.loaders.terraform import HCL_SUFFIXES
 from linter.addresses import strip_instance_keys
-from linter.attribute_facts import is_default, optional_computed, paths as fact_paths
+from linter.attribute_facts import default as fact_default, optional_computed, paths as fact_paths
 from linter.index import ARN_OF_ANOTHER_RESOURCE
 from linter.model import PROVIDER_DEFAULT, UNKNOWN, Change, InputError, Location, Resource, Unknown, contains_unknown, lookup
 
@@ -557,7 +557,7 @@ class ConfigIndex:
         res = self.resources.get(key)
         exprs = res.get("expressions") if res is not None else None
         block = self._blocks[key] = None if res is None else _Block.of(exprs if isinstance(exprs, dict) else {},
-                                                                          res.get("for_each_expression"))
+                                                                          res.get("for_each_expression"), res.get("type"))
         return block
 
     def known_at_plan(self, block: "_Block", module: str | None) -> dict[str, tuple[str, ...]]:
@@ -803,9 +803,12 @@ class _Block(NamedTuple):
     refs: list[tuple[str, Any]]  # (attribute path, expression) of those with references
     variables: list[tuple[str, str]]  # (attribute path, variable) of those that are one `var.` reference only
     for_each: Any  # its `for_each_expression`, if it has one
+    # (path, its parts, the documented default) of the attributes whose default the rules know
+    # that the block does not write (`_unwritten`)
+    unwritten: tuple[tuple[str, tuple[str, ...], Any], ...] = ()
 
     @classmethod
-    def of(cls, exprs: dict[str, Any], for_each: Any = None) -> "_Block":
+    def of(cls, exprs: dict[str, Any], for_each: Any = None, rtype: Any = None) -> "_Block":
         refs: list[tuple[str, Any]] = []
         _refs_walk(exprs, "", refs)
         variables = []
@@ -813,7 +816,9 @@ class _Block(NamedTuple):
             pairs = _unqualified_refs(expr)
             if len(pairs) == 1 and not pairs[0][1] and pairs[0][0].startswith("var."):
                 variables.append((path, pairs[0][0][4:]))
-        return cls(exprs, refs, variables, for_each if isinstance(for_each, dict) else None)
+        unwritten = tuple((path, parts, fact_default(rtype, path)) for path, parts in _fact_paths(rtype)
+                          if _not_written(exprs, parts)) if isinstance(rtype, str) else ()
+        return cls(exprs, refs, variables, for_each if isinstance(for_each, dict) else None, unwritten)
 
 
 def _refs_map(block: _Block | None, module: str | None, config: "ConfigIndex | None" = None) -> dict[str, list[str]]:
@@ -955,39 +960,44 @@ def _null_at_plan(expr: Any, module: str | None, config: ConfigIndex) -> str | N
 # where a planned value the configuration does not write came from, when it is not the
 # provider's default (for an object that exists: its current value, or a default)
 UNWRITTEN = "not written in the configuration"
-_SCALARS = (str, bool, int, float)
+_SCALARS = frozenset((str, bool, int, float))
 
 
 @functools.lru_cache(maxsize=1024)
 def _fact_paths(rtype: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(path, its parts) of the attributes whose default the rules know: asked per resource."""
-    return tuple((dotted, tuple(dotted.split("."))) for dotted in fact_paths(rtype))
+    """(path, its parts) of the attributes whose default the rules know."""
+    return tuple((path, tuple(path.split("."))) for path in fact_paths(rtype))
 
 
-def _unwritten(rtype: str, attrs: dict[str, Any], exprs: dict[str, Any], creating: bool) -> dict[str, str]:
-    """The attributes with a default in `attribute_facts` that `attrs` holds as a known
-    scalar and the block's `exprs` do not write (path as `origin_of` looks it up -> where
-    the value came from): the provider's default for a new object, and for one that exists
-    when it is the table's default, so a message says `multi_az is unset and defaults to
-    false`, as the HCL one does, not `multi_az = false`. Within a nested block only where the plan holds one and the
-    configuration writes that one: a plan's configuration leaves `dynamic` blocks out, so a
-    block it does not show (or one of several) may be written there."""
+def _not_written(exprs: dict[str, Any], parts: tuple[str, ...]) -> bool:
+    """The block's expressions do not write the attribute, and every block holding it is
+    written once: a plan's configuration leaves `dynamic` blocks out, so a block it does not
+    show (or one of several) may be written there."""
+    written: Any = exprs
+    for part in parts[:-1]:
+        written = written.get(part)
+        if not isinstance(written, list) or len(written) != 1 or not isinstance(written[0], dict) \
+                or "references" in written[0] or "constant_value" in written[0]:  # an expression writes it whole
+            return False
+        written = written[0]
+    return parts[-1] not in written
+
+
+def _unwritten(block: "_Block", attrs: dict[str, Any], creating: bool) -> dict[str, str]:
+    """The attributes of `block.unwritten` that `attrs` holds as a known scalar (within
+    blocks the plan holds one of), path as `origin_of` looks it up -> where the value came
+    from: the provider's default for a new object, and for one that exists when it is the
+    table's default, so a message says `multi_az is unset and defaults to false`, as the
+    HCL one does, not `multi_az = false`."""
     out: dict[str, str] = {}
-    for dotted, parts in _fact_paths(rtype):
-        value: Any = attrs
-        written: Any = exprs
-        for part in parts:
-            if isinstance(value, list):  # a nested block
-                if len(value) != 1 or not isinstance(written, list) or len(written) != 1:
-                    break
-                value, written = value[0], written[0]
-            if not isinstance(value, dict) or not isinstance(written, dict) \
-                    or "references" in written or "constant_value" in written:  # an expression writes it whole
-                break
-            value, written = value.get(part), written.get(part)
-        else:
-            if written is None and isinstance(value, _SCALARS):
-                out[dotted] = PROVIDER_DEFAULT if creating or is_default(rtype, dotted, value) else UNWRITTEN
+    for path, parts, default in block.unwritten:
+        value: Any = attrs.get(parts[0])
+        for part in parts[1:]:
+            if type(value) is list and len(value) == 1:  # a nested block
+                value = value[0]
+            value = value.get(part) if type(value) is dict else None
+        if type(value) in _SCALARS:
+            out[path] = PROVIDER_DEFAULT if creating or type(value) is type(default) and value == default else UNWRITTEN
     return out
 
 
@@ -1041,8 +1051,8 @@ def _resource(rc: dict[str, Any], change: dict[str, Any], actions: tuple[Any, ..
             origins = {path: origin for path, origin in unset.items() if origin}
             if origins:  # written as a null: where it came from (`rules._values.origin_of`)
                 meta["value_origin"] = origins
-    if managed and exprs is not None:
-        unwritten = _unwritten(rtype, attrs, exprs, "create" in actions)
+    if managed and block is not None and block.unwritten:
+        unwritten = _unwritten(block, attrs, "create" in actions)
         if unwritten:  # a rule's message says the user never wrote it (`rules._values.origin_of`)
             meta["value_origin"] = {**unwritten, **meta.get("value_origin", {})}
     if block is not None and block.refs:
