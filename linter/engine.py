@@ -134,14 +134,17 @@ PARALLEL_MIN_CHECKS = 30_000
 # the share of the checks at most judged here before the fork, so that both processes
 # share the lookups rules build on first use (see run_rules)
 WARM_UP_SHARE = 0.1
+# the checks after the warm-up go in this many parts, shared by this process and the child
+# (loaders.parallel.in_two_shared): a slower core takes fewer
+SHARED_PARTS = 24
 
 
 def run_rules(
     resources: list[Resource], rules: Iterable[Rule], options: ScanOptions, verdicts: dict[str, Verdict] | None = None
 ) -> tuple[list[Finding], list[InputError]]:
     """Every rule on every resource of its types, scope by scope; on two cores
-    when there are enough checks (the second half of them in a forked child,
-    see loaders.parallel.in_two): the findings are the serial ones, in order.
+    when there are enough checks (shared in parts with a forked child, see
+    loaders.parallel.in_two_shared): the findings are the serial ones, in order.
     A scope judged as it was loaded (`verdicts`, made with these rules and
     options: see JudgeAsLoaded) gives its verdict in its place instead."""
     by_type = rules_by_type(rules)
@@ -156,7 +159,7 @@ def run_rules(
     jobs = options.loader_options.get("jobs")
     contexts: dict[int, Context] = {}  # one per scope, shared by the parts below
     if total >= PARALLEL_MIN_CHECKS:
-        from linter.loaders.parallel import available_cores, in_two
+        from linter.loaders.parallel import available_cores, in_two_shared
 
         if (int(jobs) if jobs is not None else available_cores()) > 1:
             # Rules build their cross-resource lookups on first use, once per scope (the
@@ -172,14 +175,19 @@ def run_rules(
                 if costs[warm]:
                     seen.add(judged_types[warm])
                 warmed_checks, warm = warmed_checks + costs[warm], warm + 1
-            warmed = _run_part(scopes, by_type, options, 0, warm, last=False, contexts=contexts)
-            half, done = warm, 0
-            while done * 2 < total - warmed_checks:  # the first resource past half the checks left
-                done, half = done + costs[half], half + 1
-            first, second = in_two(
-                lambda: _run_part(scopes, by_type, options, warm, half, last=False, contexts=contexts),
-                lambda: _run_part(scopes, by_type, options, half, len(costs), contexts=contexts))
-            return warmed[0] + first[0] + second[0], warmed[1] + first[1] + second[1]
+            findings, errors = _run_part(scopes, by_type, options, 0, warm, last=False, contexts=contexts)
+            bounds, done = [warm], 0
+            for i in range(warm, len(costs)):  # parts of about equal checks, taken by whichever process is free
+                done += costs[i]
+                if done * SHARED_PARTS >= (total - warmed_checks) * len(bounds) and len(bounds) < SHARED_PARTS:
+                    bounds.append(i + 1)
+            bounds.append(len(costs))
+            for part_findings, part_errors in in_two_shared(len(bounds) - 1, lambda k: _run_part(
+                    scopes, by_type, options, bounds[k], bounds[k + 1], last=k == len(bounds) - 2,
+                    contexts=contexts)):
+                findings += part_findings
+                errors += part_errors
+            return findings, errors
     return _run_part(scopes, by_type, options, 0, len(costs), contexts=contexts)
 
 

@@ -205,6 +205,71 @@ def test_the_forked_child_sends_its_result_back():
     assert here == parent and there != parent
 
 
+def test_shared_parts_come_back_in_order_from_both_processes():
+    """Both processes take parts until none is left; the results are the serial ones, in order."""
+    import time
+
+    parent = os.getpid()
+
+    def work(part):
+        time.sleep(0.01)  # long enough that the child, started at once, takes some
+        return (part * part, os.getpid())
+
+    results = parallel.in_two_shared(24, work)
+    assert [square for square, _ in results] == [part * part for part in range(24)]
+    pids = {pid for _, pid in results}
+    assert parent in pids and len(pids) == 2, "one process did every part"
+
+
+def test_a_slower_process_takes_fewer_parts():
+    """The point of sharing: a core that runs slower (another job) does fewer parts
+    instead of keeping the other waiting with an equal half."""
+    import time
+
+    parent = os.getpid()
+
+    def work(part):
+        time.sleep(0.002 if os.getpid() == parent else 0.02)  # the child ten times slower
+        return os.getpid()
+
+    pids = parallel.in_two_shared(60, work)
+    assert pids.count(parent) > 40, pids
+
+
+def test_shared_parts_the_child_took_are_done_here_when_it_dies():
+    parent = os.getpid()
+    done_here = []
+
+    def work(part):
+        if os.getpid() != parent:
+            os._exit(3)  # killed after taking its first part: nothing comes back
+        done_here.append(part)
+        return part
+
+    assert parallel.in_two_shared(10, work) == list(range(10))
+    assert sorted(done_here) == list(range(10))
+
+
+def test_shared_parts_without_fork_are_all_done_here(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    parent = os.getpid()
+    assert parallel.in_two_shared(5, lambda part: (part, os.getpid())) == [(p, parent) for p in range(5)]
+    for count in (0, 256):
+        with pytest.raises(ValueError):
+            parallel.in_two_shared(count, lambda part: part)
+
+
+def test_findings_pickle_as_they_were():
+    import pickle
+
+    from linter.model import Finding, Severity
+
+    finding = Finding("RES101", "single-replica", Severity.HIGH, "apps/Deployment/shop/web", "apps/Deployment",
+                      "k8s.yaml", 7, "replicas = 1", "set replicas >= 2", notes=["declared at index.ts:3"],
+                      subject="cache", root="infra", environment="prod.tfvars")
+    assert pickle.loads(pickle.dumps(finding, protocol=pickle.HIGHEST_PROTOCOL)) == finding
+
+
 def test_batches_spread_bytes_evenly():
     sizes = [100, 1, 1, 1, 50, 50]
     got = parallel.batches(sizes, 2)

@@ -166,70 +166,79 @@ def _matches(value: Any, expected: str) -> bool:
     return True
 
 
-_TRIES: dict[str, dict[str, Any]] = {}
+# how a pattern part reaches its children: a field, every value of a mapping (`*`), every
+# item of a list field (`name[]`)
+_FIELD, _EACH, _ITEMS = 0, 1, 2
+# a type's patterns as a tree: (the node's own expectation or None, its children as
+# (how reached, field name, node)); shared prefixes are walked once per object (a
+# 10,000-object manifest pays one walk each, not one per pattern), and what each part
+# means is worked out once per type, not once per object
+_Node = tuple[Any, tuple[tuple[int, str, Any], ...]]
+_TREES: dict[str, _Node] = {}
 
 
-def _trie(canonical_type: str) -> dict[str, Any]:
-    """The type's patterns as a tree, so shared prefixes are walked once per object
-    (a 10,000-object manifest pays one walk each, not one per pattern)."""
-    trie = _TRIES.get(canonical_type)
-    if trie is None:
-        trie = {}
+def _tree(canonical_type: str) -> _Node:
+    tree = _TREES.get(canonical_type)
+    if tree is None:
+        trie: dict[str, Any] = {}
         for pattern, expected in (*_COMMON, *SHAPES.get(canonical_type, ())):
             node = trie
             for part in pattern.split("."):
                 node = node.setdefault(part, {})
             node[""] = expected  # "" holds the node's own expectation
-        _TRIES[canonical_type] = trie
-    return trie
+        tree = _TREES[canonical_type] = _compiled(trie)
+    return tree
 
 
-def _check(value: Any, node: dict[str, Any]) -> tuple[list[str], Any, str] | None:
+def _compiled(trie: dict[str, Any]) -> _Node:
+    children = tuple(
+        (_EACH, part, _compiled(child)) if part == "*"
+        else (_ITEMS, part[:-2], _compiled(child)) if part.endswith("[]")
+        else (_FIELD, part, _compiled(child))
+        for part, child in trie.items() if part != "")
+    return trie.get(""), children
+
+
+def _check(value: Any, node: _Node) -> tuple[list[str], Any, str] | None:
     """The first field under `value` that breaks `node`'s expectations: its path
     (innermost part first: the path is only built for a failure), value and
     expected type."""
-    expected = node.get("")
+    expected, children = node
     if expected is not None and not _matches(value, expected):
         return [], value, expected
-    if value is None or is_unknown(value):
-        return None
-    for part, child in node.items():
-        if part == "":
-            continue
-        if part == "*":
-            if isinstance(value, dict):
-                for key, sub in value.items():
-                    found = _check(sub, child)
-                    if found:
-                        found[0].append(str(key))
-                        return found
-            continue
-        if not isinstance(value, dict):
-            continue  # the parent's own expectation reports it
-        if part.endswith("[]"):
-            items = value.get(part[:-2])
-            if isinstance(items, list):
-                for i, item in enumerate(items):
-                    if item is None and child.get("") is not None:  # `- ~` is not an absent field
-                        return [str(i), part[:-2]], item, child[""]
-                    found = _check(item, child)
-                    if found:
-                        found[0].extend((str(i), part[:-2]))
-                        return found
-        else:
-            sub = value.get(part)
+    if not isinstance(value, dict):
+        return None  # not known yet, or a list or scalar: the expectation above said all
+    for how, name, child in children:
+        if how == _FIELD:
+            sub = value.get(name)
             if sub is None:
                 continue  # absent: nothing to judge (most patterns of a type are)
             found = _check(sub, child)
             if found:
-                found[0].append(part)
+                found[0].append(name)
                 return found
+        elif how == _ITEMS:
+            items = value.get(name)
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    if item is None and child[0] is not None:  # `- ~` is not an absent field
+                        return [str(i), name], item, child[0]
+                    found = _check(item, child)
+                    if found:
+                        found[0].extend((str(i), name))
+                        return found
+        else:
+            for key, sub in value.items():
+                found = _check(sub, child)
+                if found:
+                    found[0].append(str(key))
+                    return found
     return None
 
 
 def shape_problem(canonical_type: str, obj: Any) -> tuple[str, str] | None:
     """(dotted path, message) of the first field whose type Kubernetes would reject."""
-    found = _check(obj, _trie(canonical_type))
+    found = _check(obj, _tree(canonical_type))
     if found is None:
         return None
     at, value, expected = found
